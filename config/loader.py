@@ -1,0 +1,296 @@
+"""Load a site's TOML file into `config.site.Site`, failing loudly.
+
+Every problem raises `ConfigError` naming the file, the key path and what was expected::
+
+    default.toml: services[2].prefix: "AA" must be one capital letter
+
+Unknown keys are errors too, so a typo never silently falls back to a default. Tokens may
+come from the environment instead of the file: `token_env = "NAME"` reads `$NAME`.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from datetime import time
+from importlib import resources
+from pathlib import Path
+from typing import Any, Callable, Mapping
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from .site import ROLES, WEEKDAYS, Counter, Service, Site, Terminal
+
+MISSING: Any = object()
+SYNCHRONOUS = ("normal", "full")
+LANGUAGE = re.compile(r"^[a-z]{2,3}$")
+IDENT = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+SPAN = re.compile(r"^(\d\d):(\d\d)-(\d\d):(\d\d)$")
+
+
+class ConfigError(Exception):
+    """A site file that cannot be used; `str()` is the sentence to show the admin."""
+
+    def __init__(self, file: str, path: str, problem: str):
+        super().__init__(f"{file}: {path}: {problem}" if path else f"{file}: {problem}")
+        self.file, self.path, self.problem = file, path, problem
+
+
+def default_path() -> Path:
+    """The bundled demo office."""
+    return Path(str(resources.files("config") / "default.toml"))
+
+
+def load_site(path: str | os.PathLike | None = None, *, environ: Mapping[str, str] | None = None) -> Site:
+    path = Path(path) if path is not None else default_path()
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(str(path), "", "file not found") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(path.name, "", f"not valid TOML ({exc})") from None
+    return parse_site(data, file=path.name, environ=os.environ if environ is None else environ)
+
+
+class Node:
+    """A TOML table with its key path, for reading typed values with clear errors."""
+
+    def __init__(self, data: Mapping[str, Any], file: str, path: str = ""):
+        self.data, self.file, self.path = data, file, path
+        self.read: set[str] = set()
+
+    def at(self, key: str | int) -> str:
+        if isinstance(key, int):
+            return f"{self.path}[{key}]"
+        return f"{self.path}.{key}" if self.path else key
+
+    def fail(self, key: str | int | None, problem: str) -> ConfigError:
+        return ConfigError(self.file, self.path if key is None else self.at(key), problem)
+
+    def get(self, key: str, kind: type | tuple, expected: str, default: Any = MISSING) -> Any:
+        self.read.add(key)
+        if key not in self.data:
+            if default is MISSING:
+                raise self.fail(key, f"missing, expected {expected}")
+            return default
+        value = self.data[key]
+        if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+            raise self.fail(key, f"{value!r} is not {expected}")
+        return value
+
+    def text(self, key: str, default: Any = MISSING, *, pattern: re.Pattern | None = None,
+             expected: str = "a string") -> str:
+        value = self.get(key, str, expected, default)
+        if pattern is not None and value is not default and not pattern.match(value):
+            raise self.fail(key, f"{value!r} must be {expected}")
+        return value
+
+    def number(self, key: str, default: Any = MISSING, *, minimum: float = 0, kind: type | tuple = int) -> Any:
+        expected = "a whole number" if kind is int else "a number"
+        value = self.get(key, kind, expected, default)
+        if value < minimum:
+            raise self.fail(key, f"{value} must be at least {minimum}")
+        return value
+
+    def texts(self, key: str, default: Any = MISSING) -> tuple[str, ...]:
+        value = self.get(key, list, "a list of strings", default)
+        for i, item in enumerate(value):
+            if not isinstance(item, str):
+                raise ConfigError(self.file, f"{self.at(key)}[{i}]", f"{item!r} is not a string")
+        return tuple(value)
+
+    def table(self, key: str, default: Any = MISSING) -> "Node":
+        value = self.get(key, dict, "a table", {} if default is not MISSING else MISSING)
+        return Node(value, self.file, self.at(key))
+
+    def tables(self, key: str) -> list["Node"]:
+        value = self.get(key, list, "an array of tables ([[" + key + "]])")
+        nodes = []
+        for i, item in enumerate(value):
+            if not isinstance(item, dict):
+                raise ConfigError(self.file, f"{self.at(key)}[{i}]", "must be a table")
+            nodes.append(Node(item, self.file, f"{self.at(key)}[{i}]"))
+        return nodes
+
+    def done(self) -> None:
+        """Reject keys nobody read: a misspelt key must not pass silently."""
+        unknown = sorted(set(self.data) - self.read)
+        if unknown:
+            raise self.fail(unknown[0], "unknown key")
+
+
+def parse_site(data: Mapping[str, Any], *, file: str = "site.toml",
+               environ: Mapping[str, str] = {}) -> Site:
+    root = Node(data, file)
+    site = root.table("site")
+    languages = _languages(site)
+    documents = _named_texts(root.table("documents", {}), languages)
+    services = _unique(root, "services", [_service(n, languages, documents) for n in root.tables("services")],
+                       ("id", "prefix"))
+    service_ids = {s.id for s in services}
+    counters = _unique(root, "counters", [_counter(n, service_ids) for n in root.tables("counters")], ("id",))
+    counter_ids = {c.id for c in counters}
+    terminals = _unique(root, "terminals",
+                        [_terminal(n, counter_ids, environ) for n in root.tables("terminals")], ("id",))
+    result = Site(
+        name=site.text("name"),
+        timezone=_timezone(site),
+        languages=languages,
+        opening_hours=_opening_hours(site.table("opening_hours", {})),
+        retention_days=site.number("retention_days", 90, minimum=1),
+        synchronous=site.text("synchronous", "normal", pattern=re.compile("^(normal|full)$"),
+                              expected='"normal" or "full"'),
+        public_url=site.text("public_url", "http://127.0.0.1:8765"),
+        anonymous_displays=site.get("anonymous_displays", bool, "true or false", True),
+        kiosk_draws_per_minute=site.number("kiosk_draws_per_minute", 30, minimum=1),
+        outcomes=_named_texts(root.table("outcomes", {}), languages) or {"done": {lang: "done" for lang in languages}},
+        services=tuple(services),
+        counters=tuple(counters),
+        terminals=tuple(terminals),
+        source=file,
+    )
+    site.done()
+    root.done()
+    return result
+
+
+def _languages(site: Node) -> tuple[str, ...]:
+    languages = site.texts("languages")
+    for i, lang in enumerate(languages):
+        if not LANGUAGE.match(lang):
+            raise ConfigError(site.file, f"{site.at('languages')}[{i}]",
+                              f"{lang!r} must be a two-letter language code such as \"ar\"")
+    if "de" not in languages:
+        raise site.fail("languages", 'must include "de": every call is also announced in German')
+    return languages
+
+
+def _timezone(site: Node) -> str:
+    name = site.text("timezone", "Europe/Berlin")
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise site.fail("timezone", f"{name!r} is not a time zone such as \"Europe/Berlin\"") from None
+    return name
+
+
+def _opening_hours(node: Node) -> dict[str, tuple[tuple[time, time], ...]]:
+    hours = {}
+    for day in node.data:
+        if day not in WEEKDAYS:
+            raise node.fail(day, f"unknown day, expected one of {', '.join(WEEKDAYS)}")
+        hours[day] = tuple(_span(node, day, part.strip()) for part in node.text(day).split(",") if part.strip())
+    node.done()
+    return hours
+
+
+def _span(node: Node, day: str, text: str) -> tuple[time, time]:
+    match = SPAN.match(text)
+    problem = f'{text!r} must look like "07:30-12:00" (several separated by commas)'
+    if not match:
+        raise node.fail(day, problem)
+    h1, m1, h2, m2 = map(int, match.groups())
+    if h1 > 23 or h2 > 24 or m1 > 59 or m2 > 59:
+        raise node.fail(day, problem)
+    end = time(23, 59, 59) if h2 == 24 else time(h2, m2)
+    if time(h1, m1) >= end:
+        raise node.fail(day, f"{text!r} ends before it starts")
+    return time(h1, m1), end
+
+
+def _per_language(node: Node, key: str, languages: tuple[str, ...], read: Callable[[Node, str], Any],
+                  *, required: bool = True) -> dict[str, Any]:
+    table = node.table(key, None if not required else MISSING)
+    values = {lang: read(table, lang) for lang in list(table.data)}
+    table.read.update(values)
+    for lang in values:
+        if lang not in languages:
+            raise table.fail(lang, f"language not in site.languages ({', '.join(languages)})")
+    if values or required:
+        missing = [lang for lang in languages if lang not in values]
+        if missing:
+            raise node.fail(key, f"missing {', '.join(repr(m) for m in missing)} (site.languages lists it)")
+    return values
+
+
+def _service(node: Node, languages: tuple[str, ...], catalogue: Mapping[str, Mapping[str, str]]) -> Service:
+    ids = node.texts("documents", ())
+    for i, doc in enumerate(ids):
+        if doc not in catalogue:
+            raise ConfigError(node.file, f"{node.at('documents')}[{i}]",
+                              f"unknown document {doc!r}: add it as [documents.{doc}] with a name per language")
+    service = Service(
+        id=node.text("id", pattern=IDENT, expected="lower-case letters, digits, - or _"),
+        prefix=node.text("prefix", pattern=re.compile(r"^[A-Z]$"), expected="one capital letter"),
+        names=_per_language(node, "names", languages, Node.text),
+        hints=_per_language(node, "hints", languages, Node.text, required=False),
+        documents={lang: tuple(catalogue[doc][lang] for doc in ids) for lang in languages},
+        max_wait_minutes=node.number("max_wait_minutes", 60, minimum=1),
+        typical_minutes=float(node.number("typical_minutes", 10, minimum=0.5, kind=(int, float))),
+    )
+    node.done()
+    return service
+
+
+def _counter(node: Node, service_ids: set[str]) -> Counter:
+    services = node.texts("services")
+    for i, service in enumerate(services):
+        if service not in service_ids:
+            raise ConfigError(node.file, f"{node.at('services')}[{i}]",
+                              f"unknown service {service!r}, expected one of {', '.join(sorted(service_ids))}")
+    if not services:
+        raise node.fail("services", "must list at least one service")
+    cid = node.text("id", pattern=IDENT, expected="lower-case letters, digits, - or _")
+    counter = Counter(id=cid, name=node.text("name", cid), zone=node.text("zone", "main"),
+                      services=services, direction=node.text("direction", ""))
+    node.done()
+    return counter
+
+
+def _terminal(node: Node, counter_ids: set[str], environ: Mapping[str, str]) -> Terminal:
+    role = node.text("role")
+    if role not in ROLES:
+        raise node.fail("role", f"{role!r} must be one of {', '.join(ROLES)}")
+    counter = node.text("counter", None)
+    if role == "counter" and counter is None:
+        raise node.fail("counter", "missing: a counter terminal names the counter it stands at")
+    if counter is not None and counter not in counter_ids:
+        raise node.fail("counter", f"unknown counter {counter!r}")
+    terminal = Terminal(id=node.text("id", pattern=IDENT, expected="lower-case letters, digits, - or _"),
+                        role=role, token=_token(node, environ), counter=counter,
+                        printer=node.text("printer", None), zones=node.texts("zones", ()))
+    node.done()
+    return terminal
+
+
+def _token(node: Node, environ: Mapping[str, str]) -> str:
+    if "token_env" in node.data:
+        name = node.text("token_env")
+        if not environ.get(name):
+            raise node.fail("token_env", f"environment variable {name} is not set")
+        token = environ[name]
+    else:
+        token = node.text("token", expected="a string (or token_env naming an environment variable)")
+    if len(token) < 8:
+        raise node.fail("token", "must be at least 8 characters")
+    return token
+
+
+def _named_texts(node: Node, languages: tuple[str, ...]) -> dict[str, dict[str, str]]:
+    """A table of id -> {language: text}, as [documents.<id>] and [outcomes.<id>]."""
+    for key in node.data:
+        if not IDENT.match(key):
+            raise node.fail(key, "must be lower-case letters, digits, - or _")
+    return {key: _per_language(node, key, languages, Node.text) for key in list(node.data)}
+
+
+def _unique(root: Node, key: str, items: list, fields: tuple[str, ...]) -> list:
+    for name in fields:
+        seen: dict[str, int] = {}
+        for i, item in enumerate(items):
+            value = getattr(item, name)
+            if value in seen:
+                raise ConfigError(root.file, f"{key}[{i}].{name}",
+                                  f"{value!r} is already used by {key}[{seen[value]}]")
+            seen[value] = i
+    return items

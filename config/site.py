@@ -1,0 +1,92 @@
+"""The site configuration as frozen dataclasses: what an office is made of.
+
+`config.loader` builds these from a TOML file and validates them; everything else in
+Willkommen reads them and never the TOML. All durations are minutes, all times are local
+to the site's time zone.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import time
+from typing import Mapping
+
+ROLES = ("kiosk", "counter", "display", "admin")
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+@dataclass(frozen=True)
+class Service:
+    """What a visitor comes for: a queue of its own with a one-letter prefix (A017)."""
+
+    id: str
+    prefix: str
+    names: Mapping[str, str]
+    hints: Mapping[str, str]
+    documents: Mapping[str, tuple[str, ...]]
+    max_wait_minutes: int
+    typical_minutes: float
+
+    def name(self, lang: str, fallback: str = "de") -> str:
+        return self.names.get(lang) or self.names[fallback]
+
+
+@dataclass(frozen=True)
+class Counter:
+    """A desk where a clerk calls visitors; `services` is its preference order."""
+
+    id: str
+    name: str
+    zone: str
+    services: tuple[str, ...]
+    direction: str = ""
+
+
+@dataclass(frozen=True)
+class Terminal:
+    """A device that connects: a kiosk, a counter workstation, a display or an admin.
+
+    `counter` is set for counter terminals, `printer` for kiosks, `zones` for displays
+    (empty: every zone).
+    """
+
+    id: str
+    role: str
+    token: str
+    counter: str | None = None
+    printer: str | None = None
+    zones: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Site:
+    name: str
+    timezone: str
+    languages: tuple[str, ...]
+    opening_hours: Mapping[str, tuple[tuple[time, time], ...]]
+    retention_days: int
+    synchronous: str
+    public_url: str
+    anonymous_displays: bool
+    kiosk_draws_per_minute: int
+    outcomes: Mapping[str, Mapping[str, str]]
+    services: tuple[Service, ...]
+    counters: tuple[Counter, ...]
+    terminals: tuple[Terminal, ...]
+    source: str = field(default="", compare=False)
+
+    def service(self, service_id: str) -> Service | None:
+        return next((s for s in self.services if s.id == service_id), None)
+
+    def counter(self, counter_id: str) -> Counter | None:
+        return next((c for c in self.counters if c.id == counter_id), None)
+
+    def terminal(self, terminal_id: str) -> Terminal | None:
+        return next((t for t in self.terminals if t.id == terminal_id), None)
+
+    def is_open(self, weekday: int, at: time) -> bool:
+        """True when `at` on `weekday` (0 = Monday) lies in an opening interval."""
+        if not self.opening_hours:
+            return True  # no hours configured: always open
+        spans = self.opening_hours.get(WEEKDAYS[weekday], ())
+        return any(start <= at < end for start, end in spans)

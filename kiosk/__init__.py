@@ -1,0 +1,3 @@
+"""The kiosk terminal: a visitor picks a language and a service and gets a printed ticket.
+Its Textual app and ESC/POS printing arrive with the kiosk issue; it speaks `server.protocol`
+through `server.client.ClientSession`."""

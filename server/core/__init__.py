@@ -1,0 +1,10 @@
+"""The queue core: tickets, counters, routing and estimates as plain Python, no I/O.
+
+`Office` holds one office's day and turns commands into events; `routing.choose_next` picks
+the next ticket; `estimate` gives wait ranges. Nothing here reads a clock, a socket or a file.
+"""
+
+from .model import Desk, Ticket
+from .office import Event, Office, QueueInfo, local_day
+
+__all__ = ["Desk", "Event", "Office", "QueueInfo", "Ticket", "local_day"]

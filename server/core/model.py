@@ -1,0 +1,87 @@
+"""Tickets and counters as the queue core sees them, and the table of allowed changes.
+
+A ticket lives one day::
+
+    waiting ──call──> called ──start──> serving ──finish──> done
+       │  ^             │ │ └─recall─┐     │
+       │  │             │ └──no-show─┴──> no_show
+       │  └─unpark── parked <─park──┴──────┘
+       │  └───────transfer (called/serving go back to waiting, same number)
+       └─cancel──> cancelled          (left open at the day's end: expired)
+
+`TRANSITIONS` is the whole rule; `check_transition` raises `InvalidTransition` with a sentence
+naming the ticket and its state.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ..errors import InvalidTransition
+
+WAITING, CALLED, SERVING, DONE = "waiting", "called", "serving", "done"
+NO_SHOW, PARKED, CANCELLED, EXPIRED = "no_show", "parked", "cancelled", "expired"
+OPEN_STATES = (WAITING, CALLED, SERVING, PARKED)
+
+TRANSITIONS: dict[str, tuple[str, ...]] = {
+    "call": (WAITING, PARKED),
+    "recall": (CALLED,),
+    "start": (CALLED,),
+    "noshow": (CALLED,),
+    "park": (CALLED, SERVING),
+    "unpark": (PARKED,),
+    "transfer": (CALLED, SERVING),
+    "finish": (CALLED, SERVING),
+    "cancel": (WAITING,),
+}
+
+STATE_WORDS = {
+    WAITING: "is waiting", CALLED: "is called", SERVING: "is being served", DONE: "is done",
+    NO_SHOW: "was a no-show", PARKED: "is parked", CANCELLED: "was cancelled", EXPIRED: "has expired",
+}
+ACTION_WORDS = {
+    "call": "called", "recall": "recalled", "start": "started", "noshow": "marked a no-show",
+    "park": "parked", "unpark": "taken back", "transfer": "transferred", "finish": "finished",
+    "cancel": "cancelled",
+}
+
+
+@dataclass(slots=True)
+class Ticket:
+    id: int
+    number: str
+    service: str
+    lang: str
+    kiosk: str
+    token: str
+    issued_at: float
+    state: str = WAITING
+    front: bool = False          # sent to the front of its service's queue by a transfer
+    placed_at: float = 0.0       # for front tickets: when they were put there
+    target: str | None = None    # a counter it was transferred to; only that counter calls it
+    counter: str | None = None   # the counter that called it last
+    called_at: float | None = None
+    started_at: float | None = None
+    finished_at: float | None = None
+    recalls: int = 0
+    transfers: int = 0
+    outcome: str | None = None
+    reason: str = ""             # why routing chose it, for the clerk
+
+
+@dataclass(slots=True)
+class Desk:
+    """A counter's state for the day: closed, open or paused, and who stands at it."""
+
+    id: str
+    state: str = "closed"        # closed | open | paused
+    services: tuple[str, ...] = ()
+    pause_reason: str = ""
+    current: str | None = None   # number of the ticket called or served here
+    handled: list[str] = field(default_factory=list)
+
+
+def check_transition(ticket: Ticket, action: str) -> None:
+    if ticket.state not in TRANSITIONS[action]:
+        raise InvalidTransition(
+            f"ticket {ticket.number} {STATE_WORDS[ticket.state]}, it cannot be {ACTION_WORDS[action]}")

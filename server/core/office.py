@@ -1,0 +1,389 @@
+"""The queue of one office for one day: every command and every rule, no I/O.
+
+Each command method checks what it is asked against the state, raises a `WillkommenError`
+naming the problem, or returns the events it caused (plain dicts, already applied) and the
+ticket or counter it concerns. `apply(event)` is the only place state changes, so rebuilding
+from the store is replaying the day's events through `apply`::
+
+    office = Office(site)
+    events, ticket = office.draw(kiosk="kiosk-1", service="residence", lang="ar",
+                                 request="r1", token="k3y", now=now)
+    events, ticket = office.next(counter="5", now=now + 60)      # ticket A001 called at 5
+
+Time is always passed in (`now`, seconds since the epoch); the day and the opening hours
+follow the site's time zone. Tickets still open when a new day starts are expired.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass
+from datetime import datetime
+from itertools import chain
+from typing import Any, Iterable
+from zoneinfo import ZoneInfo
+
+from config import Site
+
+from .. import errors
+from .estimate import ServiceTimes, capacity, wait_range
+from .model import CALLED, DONE, NO_SHOW, PARKED, SERVING, WAITING, CANCELLED, Desk, Ticket, check_transition
+from .routing import choose_next, queue_key
+
+Event = dict[str, Any]
+LAST_CALLS = 10
+
+
+def local_day(now: float, tz: ZoneInfo) -> str:
+    return datetime.fromtimestamp(now, tz).date().isoformat()
+
+
+@dataclass(frozen=True, slots=True)
+class QueueInfo:
+    service: str
+    waiting: int
+    longest_wait: float          # seconds the first in line has waited
+    eta: tuple[int, int] | None  # minutes for someone drawing now
+
+
+class Office:
+    def __init__(self, site: Site, *, always_open: bool = False):
+        self.site = site
+        self.tz = ZoneInfo(site.timezone)
+        self.always_open = always_open
+        self.max_wait = {s.id: s.max_wait_minutes * 60.0 for s in site.services}
+        self.day = ""
+        self.last_id = 0
+        self._start_day("")
+
+    def _start_day(self, day: str) -> None:
+        self.day = day
+        self.tickets: dict[str, Ticket] = {}
+        self.by_token: dict[str, Ticket] = {}
+        self.waiting: dict[str, dict[str, Ticket]] = {s.id: {} for s in self.site.services}
+        self.directed: dict[str, Ticket] = {}
+        self.requests: dict[tuple[str, str], Ticket] = {}
+        self.numbers = {s.id: 0 for s in self.site.services}
+        self.desks = {c.id: Desk(c.id) for c in self.site.counters}
+        self.times = {s.id: ServiceTimes(s.typical_minutes) for s in self.site.services}
+        self.calls: deque[str] = deque(maxlen=LAST_CALLS)
+
+    # ---- reading -------------------------------------------------------------------------
+
+    def ticket(self, number: str) -> Ticket:
+        ticket = self.tickets.get(number.strip().upper())
+        if ticket is None:
+            raise errors.UnknownTicket(f"there is no ticket {number} today")
+        return ticket
+
+    def ahead(self, ticket: Ticket) -> int:
+        """People before `ticket` in its service's queue (0 when it is not waiting)."""
+        if ticket.state != WAITING:
+            return 0
+        key = queue_key(ticket)
+        return sum(1 for t in self.waiting[ticket.service].values() if queue_key(t) < key)
+
+    def queue_info(self, service: str, now: float) -> QueueInfo:
+        waiting = self.waiting[service]
+        oldest = min((t.issued_at for t in waiting.values()), default=now)
+        return QueueInfo(service, len(waiting), now - oldest, self.eta(service, len(waiting)))
+
+    def eta(self, service: str, ahead: int) -> tuple[int, int] | None:
+        return wait_range(ahead, self.times[service].mean(), capacity(service, self.desks.values()))
+
+    def last_calls(self) -> list[Ticket]:
+        return [self.tickets[n] for n in reversed(self.calls)]
+
+    # ---- kiosk ---------------------------------------------------------------------------
+
+    def draw(self, *, kiosk: str, service: str, lang: str, request: str, token: str,
+             now: float) -> tuple[list[Event], Ticket]:
+        """A visitor draws a ticket. A repeated (kiosk, request) returns the first ticket."""
+        events = self._begin(now)
+        known = self.requests.get((kiosk, request))
+        if known is not None:
+            return events, known
+        self._service(service)
+        if lang not in self.site.languages:
+            raise errors.BadRequest(f"language {lang!r} is not offered here "
+                                    f"(offered: {', '.join(self.site.languages)})")
+        if not self.always_open and not self._open_at(now):
+            raise errors.ClosedForToday("the office is closed now: no tickets are issued")
+        number = self._number(service)
+        self._emit(events, now, "ticket_drawn", id=self.last_id + 1, number=number, service=service,
+                   lang=lang, kiosk=kiosk, request=request, token=token)
+        return events, self.tickets[number]
+
+    def cancel(self, *, kiosk: str, ticket: str, reason: str, now: float) -> tuple[list[Event], Ticket]:
+        """A kiosk withdraws a ticket it could not hand out (the printer failed)."""
+        events, found = self._begin(now), self.ticket(ticket)
+        if found.kiosk != kiosk:
+            raise errors.NotAllowed(f"ticket {found.number} was drawn at another kiosk")
+        check_transition(found, "cancel")
+        self._emit(events, now, "ticket_cancelled", number=found.number, reason=reason)
+        return events, found
+
+    # ---- counter -------------------------------------------------------------------------
+
+    def open(self, *, counter: str, services: Iterable[str] | None, now: float) -> tuple[list[Event], Desk]:
+        events, desk = self._begin(now), self._desk(counter)
+        configured = self.site.counter(counter).services
+        chosen = tuple(services) if services else configured
+        for service in chosen:
+            self._service(service)
+            if service not in configured:
+                raise errors.NotAllowed(f"counter {counter} does not serve {service!r} "
+                                        f"(it serves {', '.join(configured)})")
+        self._emit(events, now, "counter_opened", counter=counter, services=list(chosen))
+        return events, desk
+
+    def next(self, *, counter: str, now: float) -> tuple[list[Event], Ticket]:
+        events, desk = self._begin(now), self._working_desk(counter, now)
+        pool = chain(*(self.waiting[s].values() for s in desk.services), self.directed.values())
+        choice = choose_next(desk, pool, now=now, max_wait=self.max_wait)
+        if choice is None:
+            raise errors.NothingWaiting(f"nobody is waiting for counter {counter}'s services")
+        ticket, reason = choice
+        self._resume_if_paused(events, desk, now)
+        self._emit(events, now, "ticket_called", number=ticket.number, counter=counter, reason=reason)
+        return events, ticket
+
+    def call(self, *, counter: str, ticket: str, now: float) -> tuple[list[Event], Ticket]:
+        """Call a ticket by its number (or take back a parked one)."""
+        events, desk = self._begin(now), self._working_desk(counter, now)
+        found = self.ticket(ticket)
+        check_transition(found, "call")
+        self._resume_if_paused(events, desk, now)
+        self._emit(events, now, "ticket_called", number=found.number, counter=counter, reason="called by number")
+        return events, found
+
+    def recall(self, *, counter: str, now: float) -> tuple[list[Event], Ticket]:
+        return self._act_on_current(counter, now, "recall", "ticket_recalled")
+
+    def start(self, *, counter: str, now: float) -> tuple[list[Event], Ticket]:
+        return self._act_on_current(counter, now, "start", "ticket_started")
+
+    def noshow(self, *, counter: str, now: float) -> tuple[list[Event], Ticket]:
+        return self._act_on_current(counter, now, "noshow", "ticket_no_show")
+
+    def park(self, *, counter: str, now: float) -> tuple[list[Event], Ticket]:
+        return self._act_on_current(counter, now, "park", "ticket_parked")
+
+    def unpark(self, *, counter: str, ticket: str, now: float) -> tuple[list[Event], Ticket]:
+        """A parked ticket goes back to the front of its service's queue."""
+        events, found = self._begin(now), self.ticket(ticket)
+        self._desk(counter)
+        check_transition(found, "unpark")
+        self._emit(events, now, "ticket_unparked", number=found.number)
+        return events, found
+
+    def finish(self, *, counter: str, outcome: str, now: float) -> tuple[list[Event], Ticket]:
+        if outcome not in self.site.outcomes:
+            raise errors.UnknownOutcome(f"unknown outcome {outcome!r} "
+                                        f"(expected one of {', '.join(self.site.outcomes)})")
+        events, ticket = self._current(counter, now)
+        check_transition(ticket, "finish")
+        if ticket.state == CALLED:  # the clerk skipped "start": the visitor is here all the same
+            self._emit(events, now, "ticket_started", number=ticket.number)
+        self._emit(events, now, "ticket_finished", number=ticket.number, outcome=outcome)
+        return events, ticket
+
+    def transfer(self, *, counter: str, service: str | None, to_counter: str | None, front: bool,
+                 now: float) -> tuple[list[Event], Ticket]:
+        if service is None and to_counter is None:
+            raise errors.BadRequest("transfer needs a service or a counter to send the visitor to")
+        if service is not None:
+            self._service(service)
+        if to_counter is not None:
+            self._desk(to_counter)
+        events, ticket = self._current(counter, now)
+        check_transition(ticket, "transfer")
+        self._emit(events, now, "ticket_transferred", number=ticket.number, service=service or ticket.service,
+                   target=to_counter, front=front)
+        return events, ticket
+
+    def pause(self, *, counter: str, reason: str, now: float) -> tuple[list[Event], Desk]:
+        events, desk = self._begin(now), self._open_desk(counter)
+        self._emit(events, now, "counter_paused", counter=counter, reason=reason)
+        return events, desk
+
+    def resume(self, *, counter: str, now: float) -> tuple[list[Event], Desk]:
+        events, desk = self._begin(now), self._open_desk(counter)
+        self._resume_if_paused(events, desk, now)
+        return events, desk
+
+    def close(self, *, counter: str, now: float) -> tuple[list[Event], Desk]:
+        """Close a counter. Nobody is left behind: its visitor, its parked tickets and the
+        tickets sent to it by name go back to the queue."""
+        events, desk = self._begin(now), self._desk(counter)
+        if desk.current is not None:
+            self._emit(events, now, "ticket_transferred", number=desk.current,
+                       service=self.tickets[desk.current].service, target=None, front=True)
+        for ticket in [t for t in self.tickets.values() if t.state == PARKED and t.counter == counter]:
+            self._emit(events, now, "ticket_unparked", number=ticket.number)
+        for ticket in [t for t in self.directed.values() if t.target == counter]:
+            self._emit(events, now, "ticket_transferred", number=ticket.number, service=ticket.service,
+                       target=None, front=ticket.front)
+        self._emit(events, now, "counter_closed", counter=counter)
+        return events, desk
+
+    # ---- checks --------------------------------------------------------------------------
+
+    def _begin(self, now: float) -> list[Event]:
+        events: list[Event] = []
+        day = local_day(now, self.tz)
+        if day != self.day:
+            self._emit(events, now, "day_started", day=day)
+        return events
+
+    def _open_at(self, now: float) -> bool:
+        local = datetime.fromtimestamp(now, self.tz)
+        return self.site.is_open(local.weekday(), local.time())
+
+    def _service(self, service: str) -> None:
+        if service not in self.waiting:
+            raise errors.UnknownService(f"unknown service {service!r} "
+                                        f"(expected one of {', '.join(self.waiting)})")
+
+    def _desk(self, counter: str) -> Desk:
+        desk = self.desks.get(counter)
+        if desk is None:
+            raise errors.UnknownCounter(f"unknown counter {counter!r}")
+        return desk
+
+    def _open_desk(self, counter: str) -> Desk:
+        desk = self._desk(counter)
+        if desk.state == "closed":
+            raise errors.CounterNotOpen(f"counter {counter} is closed: open it first")
+        return desk
+
+    def _working_desk(self, counter: str, now: float) -> Desk:
+        desk = self._open_desk(counter)
+        if desk.current is not None:
+            raise errors.VisitorAtCounter(
+                f"ticket {desk.current} is still at counter {counter}: finish, transfer, park it "
+                "or mark it a no-show first")
+        return desk
+
+    def _current(self, counter: str, now: float) -> tuple[list[Event], Ticket]:
+        events, desk = self._begin(now), self._open_desk(counter)
+        if desk.current is None:
+            raise errors.NoCurrentTicket(f"no visitor is called at counter {counter}")
+        return events, self.tickets[desk.current]
+
+    def _act_on_current(self, counter: str, now: float, action: str, kind: str) -> tuple[list[Event], Ticket]:
+        events, ticket = self._current(counter, now)
+        check_transition(ticket, action)
+        self._emit(events, now, kind, number=ticket.number)
+        return events, ticket
+
+    def _resume_if_paused(self, events: list[Event], desk: Desk, now: float) -> None:
+        if desk.state == "paused":
+            self._emit(events, now, "counter_resumed", counter=desk.id)
+
+    def _number(self, service: str) -> str:
+        prefix = self.site.service(service).prefix
+        return f"{prefix}{self.numbers[service] + 1:03d}"
+
+    def _emit(self, events: list[Event], now: float, kind: str, **data: Any) -> None:
+        event = {"kind": kind, "at": now, **data}
+        self.apply(event)
+        events.append(event)
+
+    # ---- applying events: the only place state changes -----------------------------------
+
+    def apply(self, event: Event) -> None:
+        getattr(self, "_on_" + event["kind"])(event)
+
+    def _on_day_started(self, e: Event) -> None:
+        self._start_day(e["day"])
+
+    def _on_ticket_drawn(self, e: Event) -> None:
+        t = Ticket(id=e["id"], number=e["number"], service=e["service"], lang=e["lang"], kiosk=e["kiosk"],
+                   token=e["token"], issued_at=e["at"])
+        self.last_id = t.id
+        self.numbers[t.service] += 1
+        self.tickets[t.number] = self.by_token[t.token] = self.requests[(t.kiosk, e["request"])] = t
+        self._enqueue(t)
+
+    def _on_ticket_called(self, e: Event) -> None:
+        t, desk = self.tickets[e["number"]], self.desks[e["counter"]]
+        self._dequeue(t)
+        t.state, t.counter, t.called_at, t.reason, t.recalls = CALLED, desk.id, e["at"], e["reason"], 0
+        desk.current = t.number
+        self.calls.append(t.number)
+
+    def _on_ticket_recalled(self, e: Event) -> None:
+        self.tickets[e["number"]].recalls += 1
+
+    def _on_ticket_started(self, e: Event) -> None:
+        t = self.tickets[e["number"]]
+        t.state, t.started_at = SERVING, e["at"]
+
+    def _on_ticket_no_show(self, e: Event) -> None:
+        t = self.tickets[e["number"]]
+        t.state = NO_SHOW
+        self._leave_desk(t)
+
+    def _on_ticket_parked(self, e: Event) -> None:
+        t = self.tickets[e["number"]]
+        t.state = PARKED
+        self._leave_desk(t)
+
+    def _on_ticket_unparked(self, e: Event) -> None:
+        t = self.tickets[e["number"]]
+        t.state, t.front, t.placed_at = WAITING, True, e["at"]
+        self._enqueue(t)
+
+    def _on_ticket_transferred(self, e: Event) -> None:
+        t = self.tickets[e["number"]]
+        self._dequeue(t)
+        if t.state in (CALLED, SERVING):
+            self._leave_desk(t)
+            t.transfers += 1
+        t.state, t.service, t.target, t.front = WAITING, e["service"], e["target"], e["front"]
+        t.placed_at = e["at"] if e["front"] else 0.0
+        self._enqueue(t)
+
+    def _on_ticket_finished(self, e: Event) -> None:
+        t = self.tickets[e["number"]]
+        t.state, t.finished_at, t.outcome = DONE, e["at"], e["outcome"]
+        self.times[t.service].add(t.finished_at - (t.started_at or t.finished_at))
+        self._leave_desk(t)
+
+    def _on_ticket_cancelled(self, e: Event) -> None:
+        t = self.tickets[e["number"]]
+        self._dequeue(t)
+        t.state = CANCELLED
+
+    def _on_counter_opened(self, e: Event) -> None:
+        desk = self.desks[e["counter"]]
+        desk.state, desk.services, desk.pause_reason = "open", tuple(e["services"]), ""
+
+    def _on_counter_paused(self, e: Event) -> None:
+        desk = self.desks[e["counter"]]
+        desk.state, desk.pause_reason = "paused", e["reason"]
+
+    def _on_counter_resumed(self, e: Event) -> None:
+        desk = self.desks[e["counter"]]
+        desk.state, desk.pause_reason = "open", ""
+
+    def _on_counter_closed(self, e: Event) -> None:
+        desk = self.desks[e["counter"]]
+        desk.state, desk.services, desk.pause_reason = "closed", (), ""
+
+    def _enqueue(self, t: Ticket) -> None:
+        self.waiting[t.service][t.number] = t
+        if t.target is not None:
+            self.directed[t.number] = t
+
+    def _dequeue(self, t: Ticket) -> None:
+        self.waiting[t.service].pop(t.number, None)
+        self.directed.pop(t.number, None)
+
+    def _leave_desk(self, t: Ticket) -> None:
+        desk = self.desks[t.counter]
+        if desk.current == t.number:
+            desk.current = None
+        if t.number not in desk.handled:
+            desk.handled.append(t.number)

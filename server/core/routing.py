@@ -1,0 +1,74 @@
+"""Which waiting ticket a counter calls next: one deterministic function.
+
+Among the tickets a counter may call (its open services, plus tickets transferred to this
+counter by name), the first by these rules wins:
+
+1. sent to the front by a transfer: earliest sent first;
+2. waiting longer than its service's max wait: longest waiting first;
+3. the counter's preference order of services: the first service with anyone waiting;
+4. oldest first within that service.
+
+Examples (counter 3 prefers passport, then card-pickup; both have max wait 60 min)::
+
+    D004 issued 9:10, E001 issued 9:00, now 9:20       -> D004  "first service of this counter"
+    D004 issued 9:10, E001 issued 8:15, now 9:20       -> E001  "waiting 65 min, past 60"
+    D004 issued 9:10, E002 sent to the front 9:19      -> E002  "sent to the front"
+
+The reason goes to the clerk so they can trust the choice.
+"""
+
+from __future__ import annotations
+
+from typing import Iterable, Mapping
+
+from .model import Desk, Ticket
+
+
+def queue_key(ticket: Ticket) -> tuple:
+    """A ticket's place within its service: front first, then by issue time."""
+    return (0, ticket.placed_at, ticket.id) if ticket.front else (1, ticket.issued_at, ticket.id)
+
+
+def choose_next(desk: Desk, waiting: Iterable[Ticket], *, now: float,
+                max_wait: Mapping[str, float]) -> tuple[Ticket, str] | None:
+    """The ticket `desk` should call and why, or None when nobody is waiting for it.
+
+    `waiting` holds tickets in state waiting; `max_wait` maps service id to seconds.
+    """
+    candidates = [t for t in waiting if _may_call(desk, t)]
+    if not candidates:
+        return None
+    ticket = min(candidates, key=lambda t: _rank(desk, t, now, max_wait))
+    return ticket, _reason(desk, ticket, now, max_wait)
+
+
+def _may_call(desk: Desk, ticket: Ticket) -> bool:
+    if ticket.target is not None:
+        return ticket.target == desk.id
+    return ticket.service in desk.services
+
+
+def _overdue(ticket: Ticket, now: float, max_wait: Mapping[str, float]) -> bool:
+    return now - ticket.issued_at >= max_wait[ticket.service]
+
+
+def _rank(desk: Desk, ticket: Ticket, now: float, max_wait: Mapping[str, float]) -> tuple:
+    if ticket.front:
+        return (0, ticket.placed_at, ticket.id)
+    if _overdue(ticket, now, max_wait):
+        return (1, ticket.issued_at, ticket.id)
+    preference = desk.services.index(ticket.service) if ticket.service in desk.services else -1
+    return (2, preference, ticket.issued_at, ticket.id)
+
+
+def _reason(desk: Desk, ticket: Ticket, now: float, max_wait: Mapping[str, float]) -> str:
+    if ticket.target == desk.id:
+        return "sent to this counter"
+    if ticket.front:
+        return "sent to the front"
+    if _overdue(ticket, now, max_wait):
+        waited, limit = (now - ticket.issued_at) // 60, max_wait[ticket.service] // 60
+        return f"waiting {waited:.0f} min, past {limit:.0f}"
+    if desk.services and ticket.service == desk.services[0]:
+        return "first service of this counter"
+    return "longest waiting for this counter"

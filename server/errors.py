@@ -1,0 +1,100 @@
+"""Every error a client can be told about, one class per stable protocol code.
+
+::
+
+    WillkommenError (code)
+    ├── BadRequest ............ bad_request      malformed JSON, unknown type, wrong field
+    ├── NotAuthenticated ...... not_authenticated a command before `hello`
+    ├── NotAllowed ............ not_allowed      the terminal's role may not do this
+    ├── RateLimited ........... rate_limited     a kiosk drawing faster than the site allows
+    ├── UnknownService ........ unknown_service
+    ├── UnknownCounter ........ unknown_counter
+    ├── UnknownTicket ......... unknown_ticket
+    ├── UnknownOutcome ........ unknown_outcome
+    ├── ClosedForToday ........ closed_for_today outside opening hours
+    ├── CounterNotOpen ........ counter_not_open the counter must `open` first
+    ├── NothingWaiting ........ nothing_waiting  `next` with an empty queue
+    ├── NoCurrentTicket ....... no_current_ticket recall/start/... with no visitor at the desk
+    ├── VisitorAtCounter ...... visitor_at_counter next/close while a visitor is still open
+    └── InvalidTransition ..... invalid_transition the ticket's state forbids the change
+
+The `str()` of each is a sentence a clerk or an admin can read; clients translate by `code`.
+Connection-level failures (bad token, wrong role, unsupported version) close the websocket
+with the codes in `CLOSE_CODES` instead.
+"""
+
+from __future__ import annotations
+
+CLOSE_CODES = {
+    "unsupported_version": 4400,
+    "bad_token": 4401,
+    "wrong_role": 4403,
+    "hello_expected": 4408,
+}
+
+
+class WillkommenError(Exception):
+    code = "error"
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+class BadRequest(WillkommenError):
+    code = "bad_request"
+
+
+class NotAuthenticated(WillkommenError):
+    code = "not_authenticated"
+
+
+class NotAllowed(WillkommenError):
+    code = "not_allowed"
+
+
+class RateLimited(WillkommenError):
+    code = "rate_limited"
+
+
+class UnknownService(WillkommenError):
+    code = "unknown_service"
+
+
+class UnknownCounter(WillkommenError):
+    code = "unknown_counter"
+
+
+class UnknownTicket(WillkommenError):
+    code = "unknown_ticket"
+
+
+class UnknownOutcome(WillkommenError):
+    code = "unknown_outcome"
+
+
+class ClosedForToday(WillkommenError):
+    code = "closed_for_today"
+
+
+class CounterNotOpen(WillkommenError):
+    code = "counter_not_open"
+
+
+class NothingWaiting(WillkommenError):
+    code = "nothing_waiting"
+
+
+class NoCurrentTicket(WillkommenError):
+    code = "no_current_ticket"
+
+
+class VisitorAtCounter(WillkommenError):
+    code = "visitor_at_counter"
+
+
+class InvalidTransition(WillkommenError):
+    code = "invalid_transition"
+
+
+ERRORS = {cls.code: cls for cls in WillkommenError.__subclasses__()}
