@@ -3,7 +3,8 @@
 ::
 
     WillkommenError (code)
-    ├── BadRequest ............ bad_request      malformed JSON, unknown type, wrong field
+    ├── BadRequest ............ bad_request      malformed JSON, a missing or wrong field
+    │   └── UnknownType ....... unknown_type     a "type" this server does not know
     ├── NotAuthenticated ...... not_authenticated a command before `hello`
     ├── NotAllowed ............ not_allowed      the terminal's role may not do this
     ├── RateLimited ........... rate_limited     a kiosk drawing faster than the site allows
@@ -43,6 +44,14 @@ class WillkommenError(Exception):
 
 class BadRequest(WillkommenError):
     code = "bad_request"
+
+    def __init__(self, message: str, *, re: str | int | None = None):
+        super().__init__(message)
+        self.re = re  # the request id, when the frame was readable enough to have one
+
+
+class UnknownType(BadRequest):
+    code = "unknown_type"
 
 
 class NotAuthenticated(WillkommenError):
@@ -97,4 +106,4 @@ class InvalidTransition(WillkommenError):
     code = "invalid_transition"
 
 
-ERRORS = {cls.code: cls for cls in WillkommenError.__subclasses__()}
+ERRORS = {cls.code: cls for cls in (*WillkommenError.__subclasses__(), UnknownType)}

@@ -54,6 +54,7 @@ class Office:
         self.max_wait = {s.id: s.max_wait_minutes * 60.0 for s in site.services}
         self.day = ""
         self.last_id = 0
+        self.journal: list[Event] = []  # every event since the last take_journal()
         self._start_day("")
 
     def _start_day(self, day: str) -> None:
@@ -289,6 +290,13 @@ class Office:
         event = {"kind": kind, "at": now, **data}
         self.apply(event)
         events.append(event)
+        self.journal.append(event)
+
+    def take_journal(self) -> list[Event]:
+        """Events to store since the last call, including any a failed command emitted
+        before its check failed (a new day starts even if the first draw is refused)."""
+        journal, self.journal = self.journal, []
+        return journal
 
     # ---- applying events: the only place state changes -----------------------------------
 

@@ -1,0 +1,318 @@
+"""The asyncio server: one port for the websocket terminals and a few HTTP pages.
+
+A connection's first frame must be `hello`; the terminal's token is compared in constant
+time and its role comes from the site config, never from the client. Each later frame is
+decoded by `server.protocol`, checked against the role, and handed to the `Writer` as a
+command on the in-memory `Office`; the reply goes out after the commit, and committed events
+are pushed to every counter, display and admin (queue lengths to kiosks too).
+
+HTTP on the same port (websockets' `process_request`): `GET /healthz` (JSON), `GET /` (a
+short index). Anything that asks for a websocket upgrade is a terminal.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import http
+import json
+import logging
+import secrets
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable
+
+import msgspec
+import websockets
+from websockets.asyncio.server import ServerConnection, broadcast, serve
+from websockets.datastructures import Headers
+from websockets.http11 import Request, Response
+
+from config import Site
+
+from . import protocol as p
+from . import views
+from .core import Desk, Event, Office, Ticket, local_day
+from .errors import CLOSE_CODES, BadRequest, NotAllowed, NotAuthenticated, RateLimited, WillkommenError
+from .ratelimit import TokenBucket
+from .store import Store
+from .writer import Writer
+
+log = logging.getLogger("willkommen.server")
+HELLO_TIMEOUT = 10.0
+ROLE_OF = {**{cls: "kiosk" for cls in p.KIOSK_REQUESTS}, **{cls: "counter" for cls in p.COUNTER_REQUESTS}}
+
+
+@dataclass
+class Session:
+    """Who is on the other end of a connection, as the site config (not the client) says."""
+
+    role: str
+    terminal: str
+    counter: str | None = None
+
+
+class Closing(Exception):
+    def __init__(self, reason: str, why: str):
+        super().__init__(why)
+        self.code, self.why = CLOSE_CODES[reason], why
+
+
+class Server:
+    def __init__(self, site: Site, db_path: str | Path, *, always_open: bool = False,
+                 clock: Callable[[], float] = time.time):
+        self.site, self.db_path, self.clock = site, Path(db_path), clock
+        self.office = Office(site, always_open=always_open)
+        self.executor = ThreadPoolExecutor(1, thread_name_prefix="willkommen-store")
+        self.audience: set[ServerConnection] = set()   # counters, displays, admins
+        self.kiosks: set[ServerConnection] = set()
+        self.sessions: dict[ServerConnection, Session] = {}
+        self.printers: dict[str, dict[str, Any]] = {}
+        self.buckets: dict[str, TokenBucket] = {}
+        self.failed = asyncio.Event()
+        self.started_at = clock()
+
+    # ---- life cycle ----------------------------------------------------------------------
+
+    async def start(self, host: str = "127.0.0.1", port: int = 8765) -> int:
+        """Rebuild the day from the store, start serving, return the bound port."""
+        loop = asyncio.get_running_loop()
+        self.store = await loop.run_in_executor(self.executor, self._open_store)
+        self.writer = Writer(self.office, self.store, self.executor, on_committed=self._push,
+                             on_failure=self.failed.set, clock=self.clock)
+        self.writer_task = asyncio.create_task(self.writer.run(), name="willkommen-writer")
+        self.server = await serve(self._connection, host, port, process_request=self._http,
+                                  max_size=p.MAX_FRAME, ping_interval=20, ping_timeout=20,
+                                  server_header="Willkommen")
+        self.port = self.server.sockets[0].getsockname()[1]
+        log.info("serving", extra={"fields": {"host": host, "port": self.port, "db": str(self.db_path),
+                                              "day": self.office.day, "tickets": len(self.office.tickets)}})
+        return self.port
+
+    def _open_store(self) -> Store:
+        store = Store(self.db_path, timezone=self.site.timezone, synchronous=self.site.synchronous)
+        self.office.last_id = store.last_ticket_id()
+        for event in store.events_of(local_day(self.clock(), self.office.tz)):
+            self.office.apply(event)
+        return store
+
+    async def stop(self) -> None:
+        """Close connections, let the writer finish what it holds, close the store."""
+        self.server.close()
+        await self.server.wait_closed()
+        while not self.writer.queue.empty() and not self.failed.is_set():
+            await asyncio.sleep(0.01)
+        self.writer_task.cancel()
+        await asyncio.gather(self.writer_task, return_exceptions=True)
+        await asyncio.get_running_loop().run_in_executor(self.executor, self.store.close)
+        self.executor.shutdown()
+
+    # ---- connections ---------------------------------------------------------------------
+
+    async def _connection(self, ws: ServerConnection) -> None:
+        try:
+            session = await self._hello(ws)
+        except Closing as exc:
+            log.info("refused", extra={"fields": {"code": exc.code, "why": exc.why}})
+            await ws.close(exc.code, exc.why[:120])
+            return
+        except websockets.ConnectionClosed:
+            return
+        await self._serve(ws, session)
+
+    async def _hello(self, ws: ServerConnection) -> Session:
+        try:
+            frame = await asyncio.wait_for(ws.recv(), HELLO_TIMEOUT)
+            hello = p.decode_client(frame)
+        except (TimeoutError, BadRequest) as exc:
+            raise Closing("hello_expected", f"the first message must be hello ({exc or 'timed out'})") from None
+        if not isinstance(hello, p.Hello):
+            raise Closing("hello_expected", f"the first message must be hello, not {type(hello).__name__.lower()}")
+        if hello.v != p.VERSION:
+            raise Closing("unsupported_version", f"protocol version {hello.v} is not supported; "
+                                                 f"this server speaks {p.VERSION}")
+        return self._authenticate(hello)
+
+    def _authenticate(self, hello: p.Hello) -> Session:
+        if hello.role == "display" and not hello.terminal and self.site.anonymous_displays:
+            return Session(role="display", terminal="")
+        terminal = self.site.terminal(hello.terminal)
+        expected = terminal.token if terminal else "\0" * 32  # compare anyway: no timing hint
+        if not hmac.compare_digest(hello.token.encode(), expected.encode()) or terminal is None:
+            raise Closing("bad_token", f"unknown terminal or wrong token for {hello.terminal!r}")
+        if terminal.role != hello.role:
+            raise Closing("wrong_role", f"terminal {terminal.id} is a {terminal.role}, not a {hello.role}")
+        return Session(role=terminal.role, terminal=terminal.id, counter=terminal.counter)
+
+    async def _serve(self, ws: ServerConnection, session: Session) -> None:
+        group = self.kiosks if session.role == "kiosk" else self.audience
+        self.sessions[ws] = session
+        group.add(ws)
+        log.info("connected", extra={"fields": {"role": session.role, "terminal": session.terminal}})
+        try:
+            await ws.send(p.encode(self._welcome(session)), text=True)
+            async for frame in ws:
+                await ws.send(p.encode(await self._answer(session, frame)), text=True)
+        except websockets.ConnectionClosed:
+            pass
+        finally:
+            group.discard(ws)
+            del self.sessions[ws]
+            log.info("disconnected", extra={"fields": {"role": session.role, "terminal": session.terminal}})
+
+    def _welcome(self, session: Session) -> p.Welcome:
+        return p.Welcome(v=p.VERSION, role=session.role, terminal=session.terminal, counter=session.counter,
+                         site=views.site(self.site), snapshot=views.snapshot(self.office, self.clock()))
+
+    async def _answer(self, session: Session, frame: str | bytes) -> msgspec.Struct:
+        request_id = None
+        try:
+            message = p.decode_client(frame)
+            request_id = getattr(message, "id", None)
+            return await self._dispatch(session, message)
+        except WillkommenError as exc:
+            request_id = getattr(exc, "re", request_id)
+            return p.Error(re=request_id, code=exc.code, message=exc.message)
+        except Exception:
+            log.exception("request failed")
+            return p.Error(re=request_id, code="internal", message="the server could not do this; it is logged")
+
+    # ---- requests ------------------------------------------------------------------------
+
+    async def _dispatch(self, session: Session, message: msgspec.Struct) -> msgspec.Struct:
+        if isinstance(message, p.Hello):
+            raise BadRequest("hello was already received on this connection")
+        role = ROLE_OF[type(message)]
+        if session.role not in (role, "admin"):
+            raise NotAllowed(f"a {session.role} terminal may not send {type(message).__name__.lower()}")
+        if role == "kiosk":
+            return await self._kiosk(session, message)
+        counter = self._counter_of(session, message)
+        action = message.__struct_config__.tag
+        fields = {k: v for k, v in msgspec.structs.asdict(message).items() if k not in ("id", "counter")}
+        result = await self.writer.submit(
+            lambda now: self._counter_reply(message.id, counter, getattr(self.office, action)(
+                counter=counter, now=now, **fields)[1]))
+        return result
+
+    def _counter_of(self, session: Session, message: p.CounterRequest) -> str:
+        if session.role == "admin":
+            if message.counter is None:
+                raise BadRequest("an admin names the counter it acts for (\"counter\")")
+            return message.counter
+        if message.counter not in (None, session.counter):
+            raise NotAllowed(f"terminal {session.terminal} stands at counter {session.counter}, "
+                             f"not {message.counter}")
+        return session.counter
+
+    def _counter_reply(self, request_id: str | int, counter: str, subject: Ticket | Desk) -> p.Reply:
+        desk = views.desk(self.office, self.office.desks[counter])
+        if isinstance(subject, Ticket):
+            return p.Reply(re=request_id, ticket=views.ticket(subject), desk=desk)
+        return p.Reply(re=request_id, desk=desk)
+
+    async def _kiosk(self, session: Session, message: msgspec.Struct) -> p.Reply:
+        if isinstance(message, p.Printer):
+            self.printers[session.terminal] = {"state": message.state, "detail": message.detail,
+                                               "at": self.clock()}
+            log.info("printer", extra={"fields": {"kiosk": session.terminal, "state": message.state}})
+            return p.Reply(re=message.id)
+        if isinstance(message, p.Cancel):
+            return await self.writer.submit(lambda now: p.Reply(re=message.id, ticket=views.ticket(
+                self.office.cancel(kiosk=session.terminal, ticket=message.ticket, reason=message.reason,
+                                   now=now)[1])))
+        self._take_token(session.terminal)
+        return await self.writer.submit(lambda now: self._drawn(session.terminal, message, now))
+
+    def _drawn(self, kiosk: str, message: p.Draw, now: float) -> p.Reply:
+        _, ticket = self.office.draw(kiosk=kiosk, service=message.service, lang=message.lang,
+                                     request=message.request, token=new_token(), now=now)
+        ahead = self.office.ahead(ticket)
+        return p.Reply(re=message.id, ticket=views.ticket(ticket, with_token=True), ahead=ahead,
+                       eta=self.office.eta(ticket.service, ahead))
+
+    def _take_token(self, kiosk: str) -> None:
+        per_minute = self.site.kiosk_draws_per_minute
+        bucket = self.buckets.setdefault(kiosk, TokenBucket(rate=per_minute / 60, burst=min(per_minute, 10)))
+        if not bucket.take(self.clock()):
+            raise RateLimited(f"kiosk {kiosk} draws faster than {per_minute} tickets a minute")
+
+    # ---- pushes --------------------------------------------------------------------------
+
+    def _push(self, events: list[Event]) -> None:
+        """Tell everyone what the committed events changed: calls, tickets, desks, queues."""
+        office, now = self.office, self.clock()
+        calls: list[msgspec.Struct] = []
+        tickets: dict[str, msgspec.Struct] = {}
+        desks: dict[str, msgspec.Struct] = {}
+        services: set[str] = set()
+        for event in events:
+            ticket = office.tickets.get(event.get("number", ""))
+            if ticket is not None and event["kind"] in ("ticket_called", "ticket_recalled"):
+                calls.append(views.called(office, ticket))
+            elif ticket is not None:
+                tickets[ticket.number] = p.TicketChanged(ticket=views.ticket(ticket))
+            if ticket is not None and event["kind"] != "ticket_transferred":
+                services.add(ticket.service)
+            else:  # a new day, a counter's change, a transfer: any queue's estimate may move
+                services.update(office.waiting)
+            if event.get("counter") in office.desks and event["kind"].startswith("counter_"):
+                desks[event["counter"]] = p.DeskChanged(desk=views.desk(office, office.desks[event["counter"]]))
+        queues = [p.encode(p.QueueChanged(queue=views.queue(office, s, now))) for s in sorted(services)]
+        for message in [*calls, *tickets.values(), *desks.values()]:
+            broadcast(self.audience, p.encode(message).decode())
+        for frame in queues:
+            broadcast(self.audience | self.kiosks, frame.decode())
+
+    # ---- HTTP ----------------------------------------------------------------------------
+
+    def _http(self, connection: ServerConnection, request: Request) -> Response | None:
+        if request.headers.get("Upgrade", "").lower() == "websocket":
+            return None
+        path = request.path.split("?", 1)[0]
+        if path == "/healthz":
+            return json_response(http.HTTPStatus.OK, self.health())
+        if path == "/":
+            return text_response(http.HTTPStatus.OK, f"Willkommen — {self.site.name}\n\n"
+                                 "GET /healthz   live state as JSON\nws://<this host>/   terminals (see README)\n")
+        return text_response(http.HTTPStatus.NOT_FOUND, "not found\n")
+
+    def health(self) -> dict[str, Any]:
+        now, office = self.clock(), self.office
+        connected: dict[str, list[str]] = {}
+        for session in self.sessions.values():
+            connected.setdefault(session.role, []).append(session.terminal or "(anonymous)")
+        return {
+            "status": "failing" if self.failed.is_set() else "ok",
+            "site": self.site.name,
+            "day": office.day,
+            "uptime_s": round(now - self.started_at, 1),
+            "open_counters": [d.id for d in office.desks.values() if d.state == "open"],
+            "paused_counters": [d.id for d in office.desks.values() if d.state == "paused"],
+            "waiting": {s: len(q) for s, q in office.waiting.items()},
+            "queues": [msgspec.to_builtins(views.queue(office, s, now)) for s in office.waiting],
+            "tickets_today": len(office.tickets),
+            "connected": {role: sorted(ids) for role, ids in connected.items()},
+            "printers": self.printers,
+        }
+
+
+def new_token() -> str:
+    """The ticket's status-page token: unguessable, unlike its number."""
+    return secrets.token_urlsafe(12)
+
+
+def json_response(status: http.HTTPStatus, body: Any) -> Response:
+    return _response(status, json.dumps(body, ensure_ascii=False, indent=1).encode(), "application/json")
+
+
+def text_response(status: http.HTTPStatus, text: str) -> Response:
+    return _response(status, text.encode(), "text/plain; charset=utf-8")
+
+
+def _response(status: http.HTTPStatus, body: bytes, content_type: str) -> Response:
+    headers = Headers({"Content-Type": content_type, "Content-Length": str(len(body)),
+                       "Cache-Control": "no-store"})
+    return Response(status.value, status.phrase, headers, body)

@@ -1,0 +1,287 @@
+"""The wire protocol: every message Willkommen's terminals and server exchange, typed.
+
+JSON text frames, one message each, told apart by `"type"`. Version 1.
+
+Client to server (imperative; every request but `hello` carries an `id` echoed as `re`)::
+
+    hello    {role, terminal, token, v, lang}          first frame of every connection
+    draw     {id, service, lang, request}              kiosk; idempotent by `request`
+    cancel   {id, ticket, reason}                      kiosk; withdraw a ticket it could not print
+    printer  {id, state}                               kiosk; printer health
+    open     {id, services?}                           counter; serve these services (default: all)
+    next | recall | start | noshow | park | resume | close   {id}             counter
+    call     {id, ticket}    unpark {id, ticket}    finish {id, outcome}    pause {id, reason}
+    transfer {id, service?, counter?, front}           counter
+    Counter commands take `counter` only from an admin; a counter terminal acts for its own.
+
+Server to client (past tense or nouns)::
+
+    welcome  {v, role, terminal, counter, site, snapshot}
+    reply    {re, ticket?, desk?, ahead?, eta?}         the change is committed
+    error    {re, code, message}                        nothing changed; `code` is stable
+    called   {ticket, counter, recall, texts}           a visitor is called (again: recall > 0)
+    ticket   {ticket}                                   any other change of a ticket
+    queue    {service, waiting, longest_wait, eta}      per service after each change
+    desk     {desk}                                     a counter opened, paused, closed ...
+
+A connection that cannot go on is closed with a code: 4400 unsupported version, 4401 bad
+token, 4403 wrong role, 4408 no hello; 1009 frame too large (the limit is `MAX_FRAME`).
+
+This module imports only the standard library and msgspec (a test holds it to that), so
+every client can use it without pulling in the server.
+"""
+
+from __future__ import annotations
+
+from typing import Literal, Union
+
+import msgspec
+
+from .errors import BadRequest, UnknownType
+
+VERSION = 1
+MAX_FRAME = 64 * 1024
+ROLES = ("kiosk", "counter", "display", "admin")
+PRINTER_STATES = ("ok", "paper_near_end", "paper_out", "cover_open", "offline", "error")
+
+
+class Message(msgspec.Struct, tag_field="type", forbid_unknown_fields=True, omit_defaults=True, kw_only=True):
+    pass
+
+
+# ---- client to server ----------------------------------------------------------------------
+
+class Hello(Message, tag="hello"):
+    role: Literal["kiosk", "counter", "display", "admin"]
+    terminal: str = ""
+    token: str = ""
+    v: int = VERSION
+    lang: str = "de"
+
+
+class Request(Message):
+    id: str | int
+
+
+class Draw(Request, tag="draw"):
+    service: str
+    lang: str
+    request: str
+
+
+class Cancel(Request, tag="cancel"):
+    ticket: str
+    reason: str = "printer_failed"
+
+
+class Printer(Request, tag="printer"):
+    state: Literal["ok", "paper_near_end", "paper_out", "cover_open", "offline", "error"]
+    detail: str = ""
+
+
+class CounterRequest(Request, kw_only=True):
+    counter: str | None = None
+
+
+class Open(CounterRequest, tag="open"):
+    services: list[str] | None = None
+
+
+class Next(CounterRequest, tag="next"):
+    pass
+
+
+class Call(CounterRequest, tag="call"):
+    ticket: str
+
+
+class Recall(CounterRequest, tag="recall"):
+    pass
+
+
+class Start(CounterRequest, tag="start"):
+    pass
+
+
+class NoShow(CounterRequest, tag="noshow"):
+    pass
+
+
+class Park(CounterRequest, tag="park"):
+    pass
+
+
+class Unpark(CounterRequest, tag="unpark"):
+    ticket: str
+
+
+class Transfer(CounterRequest, tag="transfer"):
+    service: str | None = None
+    to_counter: str | None = None
+    front: bool = False
+
+
+class Finish(CounterRequest, tag="finish"):
+    outcome: str
+
+
+class Pause(CounterRequest, tag="pause"):
+    reason: str = ""
+
+
+class Resume(CounterRequest, tag="resume"):
+    pass
+
+
+class Close(CounterRequest, tag="close"):
+    pass
+
+
+KIOSK_REQUESTS = (Draw, Cancel, Printer)
+COUNTER_REQUESTS = (Open, Next, Call, Recall, Start, NoShow, Park, Unpark, Transfer, Finish, Pause, Resume, Close)
+ClientMessage = Union[(Hello, *KIOSK_REQUESTS, *COUNTER_REQUESTS)]
+
+
+# ---- server to client ----------------------------------------------------------------------
+
+class TicketView(msgspec.Struct, omit_defaults=True):
+    number: str
+    service: str
+    lang: str
+    state: str
+    issued_at: float
+    called_at: float | None = None
+    counter: str | None = None
+    recalls: int = 0
+    reason: str = ""
+    outcome: str | None = None
+    token: str | None = None     # only in the reply to the kiosk that drew it
+
+
+class DeskView(msgspec.Struct, omit_defaults=True):
+    counter: str
+    state: str
+    services: list[str] = []
+    pause_reason: str = ""
+    current: TicketView | None = None
+    handled: list[str] = []
+
+
+class QueueView(msgspec.Struct):
+    service: str
+    waiting: int
+    longest_wait: float
+    eta: tuple[int, int] | None
+
+
+class ServiceView(msgspec.Struct):
+    id: str
+    prefix: str
+    names: dict[str, str]
+    documents: dict[str, list[str]]
+
+
+class CounterInfo(msgspec.Struct):
+    id: str
+    name: str
+    zone: str
+    direction: str
+    services: list[str]
+
+
+class SiteView(msgspec.Struct):
+    name: str
+    languages: list[str]
+    services: list[ServiceView]
+    counters: list[CounterInfo]
+    outcomes: dict[str, dict[str, str]]
+    public_url: str
+
+
+class Snapshot(msgspec.Struct):
+    day: str
+    queues: list[QueueView]
+    desks: list[DeskView]
+    calls: list[TicketView]
+
+
+class Welcome(Message, tag="welcome"):
+    v: int
+    role: str
+    terminal: str
+    site: SiteView
+    snapshot: Snapshot
+    counter: str | None = None
+
+
+class Reply(Message, tag="reply"):
+    re: str | int
+    ticket: TicketView | None = None
+    desk: DeskView | None = None
+    ahead: int | None = None
+    eta: tuple[int, int] | None = None
+
+
+class Error(Message, tag="error"):
+    re: str | int | None
+    code: str
+    message: str
+
+
+class Called(Message, tag="called"):
+    ticket: TicketView
+    counter: str
+    zone: str
+    recall: int
+    texts: dict[str, str]
+
+
+class TicketChanged(Message, tag="ticket"):
+    ticket: TicketView
+
+
+class QueueChanged(Message, tag="queue"):
+    queue: QueueView
+
+
+class DeskChanged(Message, tag="desk"):
+    desk: DeskView
+
+
+ServerMessage = Union[Welcome, Reply, Error, Called, TicketChanged, QueueChanged, DeskChanged]
+
+# ---- encoding and decoding -----------------------------------------------------------------
+
+_client_decoder = msgspec.json.Decoder(ClientMessage)
+_server_decoder = msgspec.json.Decoder(ServerMessage)
+_encoder = msgspec.json.Encoder()
+CLIENT_TYPES = {cls.__struct_config__.tag for cls in ClientMessage.__args__}
+
+
+def encode(message: msgspec.Struct) -> bytes:
+    return _encoder.encode(message)
+
+
+def decode_server(data: str | bytes) -> ServerMessage:
+    return _server_decoder.decode(data)
+
+
+def decode_client(data: str | bytes) -> ClientMessage:
+    """Parse one frame from a terminal; raise `BadRequest` (with `.re` and `.code`) if it is
+    not a valid message. `code` is "bad_request" or "unknown_type"."""
+    try:
+        return _client_decoder.decode(data)
+    except msgspec.ValidationError as exc:
+        raise _explain(data, exc) from None
+    except msgspec.DecodeError as exc:
+        raise BadRequest(f"not valid JSON: {exc}") from None
+
+
+def _explain(data: str | bytes, exc: msgspec.ValidationError) -> BadRequest:
+    raw = msgspec.json.decode(data)
+    if not isinstance(raw, dict):
+        return BadRequest('a message must be a JSON object with a "type"')
+    re = raw.get("id") if isinstance(raw.get("id"), (str, int)) else None
+    if "type" in raw and raw["type"] not in CLIENT_TYPES:
+        return UnknownType(f"unknown message type {raw['type']!r}", re=re)
+    return BadRequest(f"{raw.get('type', 'message')}: {exc}", re=re)

@@ -1,0 +1,102 @@
+"""The store: one SQLite file in WAL mode, written through sqlite-utils.
+
+The append-only `events` table is the truth. `tickets` is a projection of it (one row per
+ticket with its times, for status pages and statistics), written in the same transaction as
+the events that changed it. On start the server replays the current day's events through the
+queue core; older days need no replay because a day's queue starts empty.
+
+A `Store` belongs to one thread: the server runs every call on one single-thread executor
+(`server.writer`). `synchronous` is the site's durability: "normal" survives a killed process,
+"full" also a power cut, at an fsync per commit.
+
+Schema versions are sqlite-utils `Migrations`, recorded in `_sqlite_migrations`.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import asdict
+from pathlib import Path
+from typing import Iterable
+from zoneinfo import ZoneInfo
+
+import sqlite_utils
+
+from .core import Event, Ticket, local_day
+from .core.model import EXPIRED, OPEN_STATES
+
+migrations = sqlite_utils.Migrations("willkommen")
+
+
+@migrations()
+def m001_events_and_tickets(db: sqlite_utils.Database) -> None:
+    db["events"].create({"seq": int, "at": float, "day": str, "kind": str, "data": str}, pk="seq")
+    db["events"].create_index(["day"])
+    db["tickets"].create({
+        "id": int, "day": str, "number": str, "service": str, "lang": str, "kiosk": str, "token": str,
+        "state": str, "counter": str, "issued_at": float, "called_at": float, "started_at": float,
+        "finished_at": float, "outcome": str, "recalls": int, "transfers": int,
+    }, pk="id", not_null={"day", "number", "service", "token", "state", "issued_at"})
+    db["tickets"].create_index(["day", "number"], unique=True)
+    db["tickets"].create_index(["token"], unique=True)
+
+
+TICKET_COLUMNS = ("id", "number", "service", "lang", "kiosk", "token", "state", "counter", "issued_at",
+                  "called_at", "started_at", "finished_at", "outcome", "recalls", "transfers")
+
+
+class Store:
+    def __init__(self, path: str | Path, *, timezone: str, synchronous: str = "normal"):
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.tz = ZoneInfo(timezone)
+        conn = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
+        self.db = sqlite_utils.Database(conn)
+        self.db.enable_wal()
+        self.db.execute(f"PRAGMA synchronous = {synchronous.upper()}")
+        migrations.apply(self.db)
+
+    def close(self) -> None:
+        self.db.close()
+
+    def schema_version(self) -> list[str]:
+        return [m.name for m in migrations.applied(self.db)]
+
+    def append(self, events: list[Event], tickets: Iterable[Ticket]) -> None:
+        """Write events and the tickets they changed in one transaction (one commit)."""
+        rows = [{"at": e["at"], "day": local_day(e["at"], self.tz), "kind": e["kind"], "data": json.dumps(e)}
+                for e in events]
+        with self.db.atomic():
+            self.db["events"].insert_all(rows)
+            for e in events:
+                if e["kind"] == "day_started":
+                    self._expire_before(e["day"])
+            self.db["tickets"].upsert_all((self._row(t) for t in tickets), pk="id")
+
+    def _row(self, ticket: Ticket) -> dict:
+        row = {k: v for k, v in asdict(ticket).items() if k in TICKET_COLUMNS}
+        row["day"] = local_day(ticket.issued_at, self.tz)
+        return row
+
+    def _expire_before(self, day: str) -> None:
+        marks = ", ".join("?" for _ in OPEN_STATES)
+        self.db.execute(f"UPDATE tickets SET state = ? WHERE day < ? AND state IN ({marks})",
+                        [EXPIRED, day, *OPEN_STATES])
+
+    def events_of(self, day: str) -> list[Event]:
+        """The events of one office day, in the order they happened."""
+        rows = self.db.execute("SELECT data FROM events WHERE day = ? ORDER BY seq", [day])
+        return [json.loads(data) for (data,) in rows]
+
+    def last_ticket_id(self) -> int:
+        return self.db.execute("SELECT coalesce(max(id), 0) FROM tickets").fetchone()[0]
+
+    def ticket_row(self, **where: str) -> dict | None:
+        """One projected ticket, by `token=` or by `day=` and `number=`."""
+        clause = " AND ".join(f"{key} = ?" for key in where)
+        rows = list(self.db["tickets"].rows_where(clause, list(where.values()), limit=1))
+        return rows[0] if rows else None
+
+    def count_events(self) -> int:
+        return self.db["events"].count

@@ -1,0 +1,52 @@
+"""What the core's objects look like on the wire: core types in, protocol structs out."""
+
+from __future__ import annotations
+
+from config import Site, strings
+
+from . import protocol as p
+from .core import Desk, Office, Ticket
+
+
+def ticket(t: Ticket, *, with_token: bool = False) -> p.TicketView:
+    return p.TicketView(number=t.number, service=t.service, lang=t.lang, state=t.state,
+                        issued_at=t.issued_at, called_at=t.called_at, counter=t.counter,
+                        recalls=t.recalls, reason=t.reason, outcome=t.outcome,
+                        token=t.token if with_token else None)
+
+
+def desk(office: Office, d: Desk) -> p.DeskView:
+    current = office.tickets[d.current] if d.current else None
+    return p.DeskView(counter=d.id, state=d.state, services=list(d.services), pause_reason=d.pause_reason,
+                      current=ticket(current) if current else None, handled=list(d.handled))
+
+
+def queue(office: Office, service: str, now: float) -> p.QueueView:
+    info = office.queue_info(service, now)
+    return p.QueueView(service=service, waiting=info.waiting, longest_wait=round(info.longest_wait, 1),
+                       eta=info.eta)
+
+
+def site(s: Site) -> p.SiteView:
+    return p.SiteView(
+        name=s.name, languages=list(s.languages), outcomes={k: dict(v) for k, v in s.outcomes.items()},
+        public_url=s.public_url,
+        services=[p.ServiceView(id=v.id, prefix=v.prefix, names=dict(v.names),
+                                documents={k: list(d) for k, d in v.documents.items()}) for v in s.services],
+        counters=[p.CounterInfo(id=c.id, name=c.name, zone=c.zone, direction=c.direction,
+                                services=list(c.services)) for c in s.counters])
+
+
+def snapshot(office: Office, now: float) -> p.Snapshot:
+    return p.Snapshot(day=office.day,
+                      queues=[queue(office, s, now) for s in office.waiting],
+                      desks=[desk(office, d) for d in office.desks.values()],
+                      calls=[ticket(t) for t in office.last_calls()])
+
+
+def called(office: Office, t: Ticket) -> p.Called:
+    """The call as displays show and speak it: in German and in the visitor's language."""
+    counter = office.site.counter(t.counter)
+    texts = {lang: strings(lang)["call.announcement"].format(number=t.number, counter=counter.name)
+             for lang in dict.fromkeys(("de", t.lang))}
+    return p.Called(ticket=ticket(t), counter=counter.id, zone=counter.zone, recall=t.recalls, texts=texts)
