@@ -10,6 +10,7 @@ come from the environment instead of the file: `token_env = "NAME"` reads `$NAME
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import tomllib
@@ -26,6 +27,11 @@ SYNCHRONOUS = ("normal", "full")
 LANGUAGE = re.compile(r"^[a-z]{2,3}$")
 IDENT = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 SPAN = re.compile(r"^(\d\d):(\d\d)-(\d\d):(\d\d)$")
+
+
+def _q(value: Any) -> str:
+    """A value as TOML would spell it: "AA", 3, true."""
+    return json.dumps(value, ensure_ascii=False)
 
 
 class ConfigError(Exception):
@@ -75,14 +81,14 @@ class Node:
             return default
         value = self.data[key]
         if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
-            raise self.fail(key, f"{value!r} is not {expected}")
+            raise self.fail(key, f"{_q(value)} is not {expected}")
         return value
 
     def text(self, key: str, default: Any = MISSING, *, pattern: re.Pattern | None = None,
              expected: str = "a string") -> str:
         value = self.get(key, str, expected, default)
         if pattern is not None and value is not default and not pattern.match(value):
-            raise self.fail(key, f"{value!r} must be {expected}")
+            raise self.fail(key, f"{_q(value)} must be {expected}")
         return value
 
     def number(self, key: str, default: Any = MISSING, *, minimum: float = 0, kind: type | tuple = int) -> Any:
@@ -96,7 +102,7 @@ class Node:
         value = self.get(key, list, "a list of strings", default)
         for i, item in enumerate(value):
             if not isinstance(item, str):
-                raise ConfigError(self.file, f"{self.at(key)}[{i}]", f"{item!r} is not a string")
+                raise ConfigError(self.file, f"{self.at(key)}[{i}]", f"{_q(item)} is not a string")
         return tuple(value)
 
     def table(self, key: str, default: Any = MISSING) -> "Node":
@@ -159,7 +165,7 @@ def _languages(site: Node) -> tuple[str, ...]:
     for i, lang in enumerate(languages):
         if not LANGUAGE.match(lang):
             raise ConfigError(site.file, f"{site.at('languages')}[{i}]",
-                              f"{lang!r} must be a two-letter language code such as \"ar\"")
+                              f"{_q(lang)} must be a two-letter language code such as \"ar\"")
     if "de" not in languages:
         raise site.fail("languages", 'must include "de": every call is also announced in German')
     return languages
@@ -170,7 +176,7 @@ def _timezone(site: Node) -> str:
     try:
         ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
-        raise site.fail("timezone", f"{name!r} is not a time zone such as \"Europe/Berlin\"") from None
+        raise site.fail("timezone", f"{_q(name)} is not a time zone such as \"Europe/Berlin\"") from None
     return name
 
 
@@ -186,7 +192,7 @@ def _opening_hours(node: Node) -> dict[str, tuple[tuple[time, time], ...]]:
 
 def _span(node: Node, day: str, text: str) -> tuple[time, time]:
     match = SPAN.match(text)
-    problem = f'{text!r} must look like "07:30-12:00" (several separated by commas)'
+    problem = f'{_q(text)} must look like "07:30-12:00" (several separated by commas)'
     if not match:
         raise node.fail(day, problem)
     h1, m1, h2, m2 = map(int, match.groups())
@@ -194,7 +200,7 @@ def _span(node: Node, day: str, text: str) -> tuple[time, time]:
         raise node.fail(day, problem)
     end = time(23, 59, 59) if h2 == 24 else time(h2, m2)
     if time(h1, m1) >= end:
-        raise node.fail(day, f"{text!r} ends before it starts")
+        raise node.fail(day, f"{_q(text)} ends before it starts")
     return time(h1, m1), end
 
 
@@ -209,7 +215,7 @@ def _per_language(node: Node, key: str, languages: tuple[str, ...], read: Callab
     if values or required:
         missing = [lang for lang in languages if lang not in values]
         if missing:
-            raise node.fail(key, f"missing {', '.join(repr(m) for m in missing)} (site.languages lists it)")
+            raise node.fail(key, f"missing {', '.join(_q(m) for m in missing)} (site.languages lists it)")
     return values
 
 
@@ -218,7 +224,7 @@ def _service(node: Node, languages: tuple[str, ...], catalogue: Mapping[str, Map
     for i, doc in enumerate(ids):
         if doc not in catalogue:
             raise ConfigError(node.file, f"{node.at('documents')}[{i}]",
-                              f"unknown document {doc!r}: add it as [documents.{doc}] with a name per language")
+                              f"unknown document {_q(doc)}: add it as [documents.{doc}] with a name per language")
     service = Service(
         id=node.text("id", pattern=IDENT, expected="lower-case letters, digits, - or _"),
         prefix=node.text("prefix", pattern=re.compile(r"^[A-Z]$"), expected="one capital letter"),
@@ -237,7 +243,7 @@ def _counter(node: Node, service_ids: set[str]) -> Counter:
     for i, service in enumerate(services):
         if service not in service_ids:
             raise ConfigError(node.file, f"{node.at('services')}[{i}]",
-                              f"unknown service {service!r}, expected one of {', '.join(sorted(service_ids))}")
+                              f"unknown service {_q(service)}, expected one of {', '.join(sorted(service_ids))}")
     if not services:
         raise node.fail("services", "must list at least one service")
     cid = node.text("id", pattern=IDENT, expected="lower-case letters, digits, - or _")
@@ -250,12 +256,12 @@ def _counter(node: Node, service_ids: set[str]) -> Counter:
 def _terminal(node: Node, counter_ids: set[str], environ: Mapping[str, str]) -> Terminal:
     role = node.text("role")
     if role not in ROLES:
-        raise node.fail("role", f"{role!r} must be one of {', '.join(ROLES)}")
+        raise node.fail("role", f"{_q(role)} must be one of {', '.join(ROLES)}")
     counter = node.text("counter", None)
     if role == "counter" and counter is None:
         raise node.fail("counter", "missing: a counter terminal names the counter it stands at")
     if counter is not None and counter not in counter_ids:
-        raise node.fail("counter", f"unknown counter {counter!r}")
+        raise node.fail("counter", f"unknown counter {_q(counter)}")
     terminal = Terminal(id=node.text("id", pattern=IDENT, expected="lower-case letters, digits, - or _"),
                         role=role, token=_token(node, environ), counter=counter,
                         printer=node.text("printer", None), zones=node.texts("zones", ()))
@@ -291,6 +297,6 @@ def _unique(root: Node, key: str, items: list, fields: tuple[str, ...]) -> list:
             value = getattr(item, name)
             if value in seen:
                 raise ConfigError(root.file, f"{key}[{i}].{name}",
-                                  f"{value!r} is already used by {key}[{seen[value]}]")
+                                  f"{_q(value)} is already used by {key}[{seen[value]}]")
             seen[value] = i
     return items

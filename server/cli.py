@@ -1,0 +1,77 @@
+"""`willkommen-server`: load the site, rebuild the day from the store, serve until stopped.
+
+    willkommen-server                       bundled demo office on 127.0.0.1:8765
+    willkommen-server --demo --speed 20     ... with simulated visitors and clerks
+    willkommen-server --config site.toml --host 0.0.0.0 --port 8765 --db /var/lib/willkommen/office.sqlite3
+
+A configuration error is printed as one line naming file, key and expectation, and the exit
+status is 2. SIGINT and SIGTERM stop it cleanly (status 0); a failed commit stops it with 1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import signal
+import sys
+from pathlib import Path
+
+import platformdirs
+
+from config import ConfigError, default_path, load_site
+
+from . import logs
+
+
+def default_db() -> Path:
+    return platformdirs.user_data_path("willkommen") / "willkommen.sqlite3"
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="willkommen-server", description=__doc__.split("\n")[0])
+    parser.add_argument("--config", type=Path, default=None,
+                        help=f"site TOML file (default: the bundled demo office, {default_path()})")
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=8765, help="port for websockets and HTTP (default 8765)")
+    parser.add_argument("--db", type=Path, default=None, help=f"SQLite file (default {default_db()})")
+    parser.add_argument("--demo", action="store_true",
+                        help="simulate visitors and clerks through the protocol, day and night")
+    parser.add_argument("--speed", type=float, default=10.0,
+                        help="with --demo: how many times faster than real time the office runs (default 10)")
+    parser.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    logs.setup(args.log_level)
+    try:
+        site = load_site(args.config)
+    except ConfigError as exc:
+        print(f"willkommen-server: {exc}", file=sys.stderr)
+        return 2
+    return asyncio.run(serve(site, args))
+
+
+async def serve(site, args: argparse.Namespace) -> int:
+    from .app import Server  # heavy imports after the config is known to be good
+
+    server = Server(site, args.db or default_db(), always_open=args.demo)
+    await server.start(args.host, args.port)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    tasks = [asyncio.create_task(stop.wait()), asyncio.create_task(server.failed.wait())]
+    if args.demo:
+        from .demo import simulate
+
+        url = f"ws://127.0.0.1:{server.port}/"
+        print(f"Willkommen demo: http://127.0.0.1:{server.port}/healthz  (Ctrl-C stops)", file=sys.stderr)
+        tasks.append(asyncio.create_task(simulate(site, url, speed=args.speed)))
+    await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
+    await server.stop()
+    return 1 if server.failed.is_set() else 0

@@ -1,0 +1,103 @@
+"""The demo office: simulated visitors and clerks driving the real server through the protocol.
+
+Each kiosk terminal of the site draws tickets as visitors arrive (a Poisson stream that peaks
+in the first simulated hours, as Monday mornings do), in a mix of languages like a Hessian
+Ausländerbehörde's. Each counter terminal opens, calls the next visitor, waits for them to
+walk up (some never come: recall, then no-show), serves them for a time around the service's
+typical minutes, sometimes transfers them, and finishes with an outcome. `speed` compresses
+time: at 10, a 12-minute visit takes 72 seconds.
+
+It speaks only `server.protocol` through `ClientSession`, like any real terminal would, so the
+demo also exercises the whole stack.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+
+from config import Site
+
+from . import protocol as p
+from .client import ClientSession, ServerError
+
+log = logging.getLogger("willkommen.demo")
+LANGUAGE_MIX = {"de": 18, "ar": 20, "uk": 15, "fa": 12, "tr": 10, "en": 10, "ru": 10, "fr": 5}
+SERVICE_MIX = {"residence": 20, "extension": 30, "settlement": 8, "passport": 12, "card-pickup": 20, "info": 10}
+OUTCOMES = {"done": 80, "documents-missing": 10, "appointment": 7, "referred": 3}
+ARRIVALS_PER_HOUR = 40.0
+
+
+def pick(rng: random.Random, weights: dict[str, float], allowed) -> str:
+    choices = [k for k in weights if k in allowed] or list(allowed)
+    return rng.choices(choices, [weights.get(k, 1) for k in choices])[0]
+
+
+async def simulate(site: Site, url: str, *, speed: float = 10.0, seed: int = 7) -> None:
+    """Run every kiosk and counter of `site` against the server at `url` until cancelled."""
+    rng = random.Random(seed)
+    kiosks = [t for t in site.terminals if t.role == "kiosk"]
+    counters = [t for t in site.terminals if t.role == "counter"]
+    sessions = [ClientSession(url, role=t.role, terminal=t.id, token=t.token) for t in kiosks + counters]
+    clock = asyncio.get_running_loop().time
+    started = clock()
+    tasks = [visitor_stream(site, s, random.Random(rng.random()), speed, lambda: (clock() - started) * speed,
+                            len(kiosks)) for s in sessions[:len(kiosks)]]
+    tasks += [clerk(site, s, random.Random(rng.random()), speed) for s in sessions[len(kiosks):]]
+    for session in sessions:
+        session.start()
+    try:
+        await asyncio.gather(*tasks)
+    finally:
+        await asyncio.gather(*(s.close() for s in sessions))
+
+
+async def visitor_stream(site: Site, kiosk: ClientSession, rng: random.Random, speed: float,
+                         sim_seconds, kiosks: int) -> None:
+    services, languages = [s.id for s in site.services], site.languages
+    await kiosk.ready()
+    n = 0
+    while True:
+        hour = sim_seconds() / 3600 % 8  # an eight-hour office day, repeated
+        rate = ARRIVALS_PER_HOUR * (1.6 if hour < 2 else 0.8) / kiosks
+        await asyncio.sleep(rng.expovariate(rate / 3600) / speed)
+        n += 1
+        draw = p.Draw(id=0, service=pick(rng, SERVICE_MIX, services), lang=pick(rng, LANGUAGE_MIX, languages),
+                      request=f"demo-{kiosk.hello.terminal}-{rng.getrandbits(48):x}-{n}")
+        try:
+            reply = await kiosk.request(draw, retry=True)
+            log.info("drawn", extra={"fields": {"ticket": reply.ticket.number, "lang": draw.lang,
+                                                "ahead": reply.ahead, "eta": reply.eta}})
+        except ServerError as exc:
+            log.info("draw refused", extra={"fields": {"code": exc.code}})
+
+
+async def clerk(site: Site, session: ClientSession, rng: random.Random, speed: float) -> None:
+    welcome = await session.ready()
+    await session.request(p.Open(id=0))
+    while True:
+        try:
+            await serve_one(site, session, rng, speed)
+        except ServerError as exc:
+            if exc.code != "nothing_waiting":
+                log.info("clerk", extra={"fields": {"counter": welcome.counter, "code": exc.code}})
+            await asyncio.sleep(rng.uniform(20, 60) / speed)
+
+
+async def serve_one(site: Site, session: ClientSession, rng: random.Random, speed: float) -> None:
+    """One visitor at one counter, from the call to the outcome."""
+    reply = await session.request(p.Next(id=0))
+    await asyncio.sleep(rng.uniform(20, 90) / speed)  # the visitor walks up
+    if rng.random() < 0.08:
+        await session.request(p.Recall(id=0))
+        await asyncio.sleep(60 / speed)
+        await session.request(p.NoShow(id=0))
+        return
+    await session.request(p.Start(id=0))
+    service = site.service(reply.ticket.service)
+    await asyncio.sleep(rng.lognormvariate(0, 0.4) * service.typical_minutes * 60 / speed)
+    if rng.random() < 0.03 and service.id != "info":  # sent on for general advice
+        await session.request(p.Transfer(id=0, service="info") if site.service("info") else p.Start(id=0))
+        return
+    await session.request(p.Finish(id=0, outcome=pick(rng, OUTCOMES, site.outcomes)))

@@ -1,0 +1,95 @@
+"""Shared fixtures: the demo site, a real server on 127.0.0.1 with a temporary SQLite file,
+and terminals connected to it through the real client session."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+import threading
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from config import default_path, parse_site
+from server.app import Server
+from server.client import ClientSession
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def demo_data() -> dict:
+    return tomllib.loads(default_path().read_text(encoding="utf-8"))
+
+
+def make_site(**site_overrides):
+    """The bundled demo office, with `[site]` keys overridden (tests draw fast: no rate limit)."""
+    data = demo_data()
+    data["site"].update({"kiosk_draws_per_minute": 100_000, **site_overrides})
+    return parse_site(data, file="default.toml")
+
+
+def token(terminal: str) -> str:
+    return make_site().terminal(terminal).token
+
+
+@pytest.fixture
+def site():
+    return make_site()
+
+
+@pytest.fixture
+async def server(tmp_path, site):
+    server = Server(site, tmp_path / "office.sqlite3", always_open=True)
+    await server.start("127.0.0.1", 0)
+    yield server
+    await server.stop()
+
+
+@pytest.fixture
+def url(server) -> str:
+    return f"ws://127.0.0.1:{server.port}/"
+
+
+@pytest.fixture
+async def terminal(url):
+    """`await terminal("counter-5")` -> a welcomed ClientSession; all closed at the end."""
+    sessions = []
+
+    async def open_session(terminal_id: str = "", role: str | None = None, **options) -> ClientSession:
+        role = role or make_site().terminal(terminal_id).role
+        session = ClientSession(url, role=role, terminal=terminal_id,
+                                token=token(terminal_id) if terminal_id else "", **options)
+        sessions.append(session)
+        session.start()
+        await session.ready()
+        return session
+
+    yield open_session
+    for session in sessions:
+        await session.close()
+
+
+def start_server_process(db: Path, *extra: str) -> tuple[subprocess.Popen, int]:
+    """`python -m server` in its own process on a free port; returns it and the port."""
+    proc = subprocess.Popen([sys.executable, "-m", "server", "--port", "0", "--db", str(db), *extra],
+                            cwd=ROOT, stderr=subprocess.PIPE, text=True,
+                            env={**os.environ, "PYTHONPATH": str(ROOT)})
+    for line in proc.stderr:
+        entry = json.loads(line) if line.startswith("{") else {}
+        if entry.get("msg") == "serving":
+            # keep reading its log so a full pipe never blocks the server
+            threading.Thread(target=proc.stderr.read, daemon=True).start()
+            return proc, entry["port"]
+    raise RuntimeError(f"server did not start (exit {proc.wait()})")
+
+
+def always_open_config(tmp_path: Path) -> Path:
+    """The demo office's file without opening hours (no hours: always open)."""
+    text = re.sub(r"\[site\.opening_hours\][^\[]*", "", default_path().read_text(encoding="utf-8"))
+    path = tmp_path / "always-open.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
