@@ -1,0 +1,298 @@
+"""The queue core's rules, one example each, with explicit times (no clock, no I/O)."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from server import errors
+from server.core import Office
+
+from .conftest import make_site
+
+BERLIN = ZoneInfo("Europe/Berlin")
+T0 = datetime(2026, 11, 24, 9, 0, tzinfo=BERLIN).timestamp()  # a Tuesday, 9:00
+MIN = 60.0
+_requests = itertools.count()
+
+
+@pytest.fixture
+def office() -> Office:
+    return Office(make_site(), always_open=True)
+
+
+def draw(office: Office, service: str, at: float = T0, lang: str = "de", kiosk: str = "kiosk-1"):
+    n = next(_requests)
+    return office.draw(kiosk=kiosk, service=service, lang=lang, request=f"r{n}", token=f"t{n}", now=at)[1]
+
+
+def opened(office: Office, counter: str, services=None, at: float = T0) -> Office:
+    office.open(counter=counter, services=services, now=at)
+    return office
+
+
+def test_numbers_run_per_service_and_grow_past_999(office):
+    assert [draw(office, "residence").number for _ in range(3)] == ["A001", "A002", "A003"]
+    assert draw(office, "extension").number == "B001"
+    office.numbers["residence"] = 998
+    assert [draw(office, "residence").number for _ in range(3)] == ["A999", "A1000", "A1001"]
+
+
+def test_a_new_day_restarts_numbers_and_expires_what_was_left(office):
+    left = draw(office, "residence")
+    tomorrow = T0 + 24 * 3600
+    events, ticket = office.draw(kiosk="kiosk-1", service="residence", lang="de", request="x", token="y",
+                                 now=tomorrow)
+    assert events[0] == {"kind": "day_started", "at": tomorrow, "day": "2026-11-25"}
+    assert office.tickets == {"A001": ticket} and ticket is not left
+    assert office.queue_info("residence", tomorrow).waiting == 1
+
+
+def test_the_day_follows_the_site_time_zone(office):
+    late = datetime(2026, 11, 24, 23, 30, tzinfo=BERLIN).timestamp()  # 22:30 UTC
+    draw(office, "info", at=late)
+    assert office.day == "2026-11-24"
+    draw(office, "info", at=late + 45 * MIN)  # 00:15 in Berlin, still 23:15 UTC
+    assert office.day == "2026-11-25"
+
+
+def test_a_retried_draw_returns_the_same_ticket_and_no_event(office):
+    first = office.draw(kiosk="kiosk-1", service="info", lang="ar", request="same", token="a", now=T0)[1]
+    events, again = office.draw(kiosk="kiosk-1", service="info", lang="ar", request="same", token="b", now=T0 + 5)
+    assert again is first and events == [] and len(office.tickets) == 1
+    other_kiosk = office.draw(kiosk="kiosk-2", service="info", lang="ar", request="same", token="c", now=T0)[1]
+    assert other_kiosk.number == "F002"
+
+
+def test_draw_refuses_unknown_services_languages_and_closed_hours():
+    office = Office(make_site())
+    with pytest.raises(errors.UnknownService, match=r"unknown service 'visa' \(expected one of residence, "):
+        office.draw(kiosk="k", service="visa", lang="de", request="1", token="t", now=T0)
+    with pytest.raises(errors.BadRequest, match="language 'xx' is not offered here"):
+        office.draw(kiosk="k", service="info", lang="xx", request="1", token="t", now=T0)
+    sunday = datetime(2026, 11, 29, 10, 0, tzinfo=BERLIN).timestamp()
+    with pytest.raises(errors.ClosedForToday, match="the office is closed now"):
+        office.draw(kiosk="k", service="info", lang="de", request="1", token="t", now=sunday)
+    tuesday_lunch = datetime(2026, 11, 24, 13, 0, tzinfo=BERLIN).timestamp()
+    with pytest.raises(errors.ClosedForToday):
+        office.draw(kiosk="k", service="info", lang="de", request="2", token="t", now=tuesday_lunch)
+    assert office.draw(kiosk="k", service="info", lang="de", request="3", token="t", now=T0)[1].number == "F001"
+
+
+def test_next_follows_the_counter_preference_then_age(office):
+    opened(office, "3")  # passport, card-pickup, extension
+    e1 = draw(office, "card-pickup", T0)
+    d1 = draw(office, "passport", T0 + 10 * MIN)
+    d2 = draw(office, "passport", T0 + 11 * MIN)
+    called = []
+    for i in range(3):
+        ticket = office.next(counter="3", now=T0 + 20 * MIN + i)[1]
+        called.append((ticket.number, ticket.reason))
+        office.finish(counter="3", outcome="done", now=T0 + 20 * MIN + i)
+    assert called == [(d1.number, "first service of this counter"), (d2.number, "first service of this counter"),
+                      (e1.number, "longest waiting for this counter")]
+
+
+def test_a_ticket_past_its_max_wait_goes_first(office):
+    opened(office, "3")
+    old = draw(office, "card-pickup", T0)  # max wait 30 min
+    draw(office, "passport", T0 + 10 * MIN)
+    ticket = office.next(counter="3", now=T0 + 31 * MIN)[1]
+    assert ticket is old and ticket.reason == "waiting 31 min, past 30"
+
+
+def test_next_with_nobody_waiting_and_on_a_closed_counter(office):
+    with pytest.raises(errors.CounterNotOpen, match="counter 3 is closed: open it first"):
+        office.next(counter="3", now=T0)
+    opened(office, "3")
+    draw(office, "residence")  # counter 3 does not serve it
+    with pytest.raises(errors.NothingWaiting, match="nobody is waiting for counter 3's services"):
+        office.next(counter="3", now=T0)
+    with pytest.raises(errors.UnknownCounter, match="unknown counter '99'"):
+        office.next(counter="99", now=T0)
+
+
+def test_a_counter_may_choose_some_of_its_services(office):
+    opened(office, "3", ["card-pickup"])
+    draw(office, "passport")
+    with pytest.raises(errors.NothingWaiting):
+        office.next(counter="3", now=T0)
+    with pytest.raises(errors.NotAllowed, match="counter 3 does not serve 'residence'"):
+        office.open(counter="3", services=["residence"], now=T0)
+    with pytest.raises(errors.UnknownService):
+        office.open(counter="3", services=["visa"], now=T0)
+
+
+def test_one_visitor_at_a_time(office):
+    opened(office, "5")
+    draw(office, "residence"), draw(office, "residence")
+    office.next(counter="5", now=T0)
+    with pytest.raises(errors.VisitorAtCounter, match="ticket A001 is still at counter 5"):
+        office.next(counter="5", now=T0)
+
+
+def test_full_visit_records_its_times(office):
+    opened(office, "5")
+    ticket = draw(office, "residence", T0)
+    office.next(counter="5", now=T0 + 10 * MIN)
+    office.recall(counter="5", now=T0 + 11 * MIN)
+    office.recall(counter="5", now=T0 + 12 * MIN)
+    office.start(counter="5", now=T0 + 13 * MIN)
+    office.finish(counter="5", outcome="documents-missing", now=T0 + 25 * MIN)
+    assert (ticket.state, ticket.recalls, ticket.outcome) == ("done", 2, "documents-missing")
+    assert ticket.called_at - ticket.issued_at == 10 * MIN
+    assert ticket.finished_at - ticket.started_at == 12 * MIN
+    assert office.desks["5"].current is None and office.desks["5"].handled == ["A001"]
+
+
+def test_finish_without_start_counts_the_visitor_as_arrived(office):
+    opened(office, "5")
+    ticket = draw(office, "residence")
+    office.next(counter="5", now=T0 + MIN)
+    events, _ = office.finish(counter="5", outcome="done", now=T0 + 5 * MIN)
+    assert [e["kind"] for e in events] == ["ticket_started", "ticket_finished"]
+    assert ticket.started_at == T0 + 5 * MIN
+
+
+def test_invalid_transitions_name_the_ticket_and_its_state(office):
+    opened(office, "5")
+    draw(office, "residence")
+    office.next(counter="5", now=T0)
+    office.start(counter="5", now=T0)
+    with pytest.raises(errors.InvalidTransition, match="ticket A001 is being served, it cannot be recalled"):
+        office.recall(counter="5", now=T0)
+    with pytest.raises(errors.InvalidTransition, match="ticket A001 is being served, it cannot be marked a no-show"):
+        office.noshow(counter="5", now=T0)
+    office.finish(counter="5", outcome="done", now=T0)
+    with pytest.raises(errors.InvalidTransition, match="ticket A001 is done, it cannot be called"):
+        office.call(counter="5", ticket="A001", now=T0)
+    with pytest.raises(errors.NoCurrentTicket, match="no visitor is called at counter 5"):
+        office.recall(counter="5", now=T0)
+    with pytest.raises(errors.UnknownOutcome, match="unknown outcome 'lunch'"):
+        office.finish(counter="5", outcome="lunch", now=T0)
+    with pytest.raises(errors.UnknownTicket, match="there is no ticket Z999 today"):
+        office.call(counter="5", ticket="Z999", now=T0)
+
+
+def test_no_show_frees_the_counter(office):
+    opened(office, "5")
+    ticket = draw(office, "residence")
+    office.next(counter="5", now=T0)
+    office.noshow(counter="5", now=T0 + 3 * MIN)
+    assert ticket.state == "no_show" and office.desks["5"].current is None
+
+
+def test_transfer_keeps_the_number_and_the_place_by_issue_time(office):
+    opened(office, "5"), opened(office, "4")  # 4: extension, passport
+    moving = draw(office, "residence", T0)
+    b1 = draw(office, "extension", T0 + 1 * MIN)
+    office.next(counter="5", now=T0 + 2 * MIN)
+    office.transfer(counter="5", service="extension", to_counter=None, front=False, now=T0 + 3 * MIN)
+    assert (moving.number, moving.service, moving.state) == ("A001", "extension", "waiting")
+    assert office.ahead(moving) == 0 and office.ahead(b1) == 1  # issued earlier: its old place
+    assert office.next(counter="4", now=T0 + 4 * MIN)[1] is moving
+
+
+def test_transfer_to_the_front(office):
+    opened(office, "5"), opened(office, "4")
+    b1 = draw(office, "extension", T0)
+    moving = draw(office, "residence", T0 + MIN)
+    office.next(counter="5", now=T0 + 2 * MIN)
+    office.transfer(counter="5", service="extension", to_counter=None, front=True, now=T0 + 3 * MIN)
+    ticket = office.next(counter="4", now=T0 + 4 * MIN)[1]
+    assert ticket is moving and ticket.reason == "sent to the front" and office.ahead(b1) == 0
+
+
+def test_transfer_to_a_named_counter_only_that_counter_calls_it(office):
+    opened(office, "5"), opened(office, "8"), opened(office, "6")
+    moving = draw(office, "residence")
+    office.next(counter="5", now=T0)
+    office.transfer(counter="5", service=None, to_counter="1", front=False, now=T0 + MIN)
+    with pytest.raises(errors.NothingWaiting):
+        office.next(counter="6", now=T0 + 2 * MIN)
+    opened(office, "1")  # card-pickup, info: not residence, but it was sent here by name
+    ticket = office.next(counter="1", now=T0 + 3 * MIN)[1]
+    assert ticket is moving and ticket.reason == "sent to this counter"
+    with pytest.raises(errors.BadRequest, match="transfer needs a service or a counter"):
+        office.transfer(counter="1", service=None, to_counter=None, front=False, now=T0)
+
+
+def test_park_and_take_back(office):
+    opened(office, "5")
+    parked = draw(office, "residence", T0)
+    other = draw(office, "residence", T0 + MIN)
+    office.next(counter="5", now=T0 + 2 * MIN)
+    office.park(counter="5", now=T0 + 3 * MIN)
+    assert parked.state == "parked" and office.next(counter="5", now=T0 + 4 * MIN)[1] is other
+    office.finish(counter="5", outcome="done", now=T0 + 5 * MIN)
+    assert office.call(counter="5", ticket="a001", now=T0 + 6 * MIN)[1] is parked  # by number, any case
+    assert parked.state == "called" and parked.reason == "called by number"
+    office.park(counter="5", now=T0 + 7 * MIN)
+    office.unpark(counter="5", ticket="A001", now=T0 + 8 * MIN)
+    assert parked.state == "waiting" and parked.front
+
+
+def test_pause_resume_and_next_resumes_by_itself(office):
+    opened(office, "5")
+    draw(office, "residence")
+    office.pause(counter="5", reason="lunch", now=T0)
+    assert office.desks["5"].state == "paused" and office.eta("residence", 1) is None
+    events, ticket = office.next(counter="5", now=T0 + MIN)
+    assert [e["kind"] for e in events] == ["counter_resumed", "ticket_called"]
+    assert office.desks["5"].state == "open"
+
+
+def test_closing_a_counter_leaves_nobody_behind(office):
+    opened(office, "5"), opened(office, "8")
+    parked, at_desk, waiting = (draw(office, "residence", T0 + i) for i in range(3))
+    office.next(counter="5", now=T0 + MIN)
+    office.park(counter="5", now=T0 + MIN)
+    office.next(counter="5", now=T0 + 2 * MIN)
+    office.close(counter="5", now=T0 + 3 * MIN)
+    assert (parked.state, at_desk.state) == ("waiting", "waiting")
+    assert {parked.front, at_desk.front} == {True}
+    assert office.desks["5"].state == "closed" and office.desks["5"].current is None
+    assert office.next(counter="8", now=T0 + 4 * MIN)[1] is parked  # sent to the front, oldest first
+    assert waiting.state == "waiting"
+
+
+def test_cancel_only_by_the_kiosk_that_drew_it_and_only_while_waiting(office):
+    ticket = draw(office, "info", kiosk="kiosk-1")
+    with pytest.raises(errors.NotAllowed, match="drawn at another kiosk"):
+        office.cancel(kiosk="kiosk-2", ticket=ticket.number, reason="printer_failed", now=T0)
+    office.cancel(kiosk="kiosk-1", ticket=ticket.number, reason="printer_failed", now=T0)
+    assert ticket.state == "cancelled" and office.queue_info("info", T0).waiting == 0
+    with pytest.raises(errors.InvalidTransition, match="F001 was cancelled, it cannot be cancelled"):
+        office.cancel(kiosk="kiosk-1", ticket=ticket.number, reason="x", now=T0)
+
+
+def test_estimated_wait_is_a_rounded_range_from_recent_service_times(office):
+    assert office.eta("residence", 5) is None  # no counter open
+    opened(office, "6"), opened(office, "7")  # both serve residence and settlement: one counter in all
+    assert office.eta("residence", 4) == (40, 80)  # 4 x 15 typical min / 1 counter = 60 -> 42..78
+    for i in range(3):  # recent visits take 5 minutes
+        draw(office, "residence", T0 + i)
+        office.next(counter="6", now=T0 + 10 * MIN * i)
+        office.start(counter="6", now=T0 + 10 * MIN * i)
+        office.finish(counter="6", outcome="done", now=T0 + 10 * MIN * i + 5 * MIN)
+    assert office.eta("residence", 4) == (10, 30)  # 20 min -> 14..26
+    assert office.eta("residence", 0) == (0, 5)
+
+
+def test_replaying_the_events_rebuilds_the_same_state(office):
+    opened(office, "5")
+    for i in range(5):
+        office.draw(kiosk="kiosk-1", service="residence", lang="uk", request=f"q{i}", token=f"t{i}", now=T0 + i)
+    office.next(counter="5", now=T0 + 60)
+    office.start(counter="5", now=T0 + 60)
+    office.transfer(counter="5", service="extension", to_counter=None, front=True, now=T0 + 90)
+    office.next(counter="5", now=T0 + 100)
+    office.park(counter="5", now=T0 + 110)
+    replayed = Office(make_site(), always_open=True)
+    for event in office.take_journal():
+        replayed.apply(event)
+    assert replayed.tickets == office.tickets and replayed.desks == office.desks
+    assert replayed.requests.keys() == office.requests.keys() and len(replayed.tickets) == 5
