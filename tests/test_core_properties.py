@@ -1,0 +1,133 @@
+"""Properties of the queue core under random days of commands (hypothesis).
+
+- no ticket is ever at two counters, and a counter's visitor is called or served there;
+- every waiting ticket is in exactly its service's queue;
+- FIFO: `next` never passes over an older ordinary ticket of the service it picks from;
+- max-wait promotion: `next` never picks a fresh ticket while one it may call is overdue;
+- numbers are unique per service and day and run without gaps;
+- a refused command changes nothing, and replaying the events rebuilds the same state.
+"""
+
+from __future__ import annotations
+
+import copy
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from server.core import Office
+from server.core.routing import _may_call
+from server.errors import WillkommenError
+
+from .conftest import make_site
+from .test_core_office import T0
+
+SITE = make_site()
+SERVICES = [s.id for s in SITE.services]
+COUNTERS = [c.id for c in SITE.counters]
+
+step = st.one_of(
+    st.tuples(st.just("draw"), st.sampled_from(SERVICES), st.sampled_from(SITE.languages)),
+    st.tuples(st.just("next"), st.sampled_from(COUNTERS)),
+    st.tuples(st.sampled_from(["start", "recall", "noshow", "park", "pause", "resume", "close"]),
+              st.sampled_from(COUNTERS)),
+    st.tuples(st.just("open"), st.sampled_from(COUNTERS)),
+    st.tuples(st.just("finish"), st.sampled_from(COUNTERS), st.sampled_from(list(SITE.outcomes))),
+    st.tuples(st.just("transfer"), st.sampled_from(COUNTERS), st.sampled_from(SERVICES + [None]),
+              st.sampled_from(COUNTERS + [None]), st.booleans()),
+    st.tuples(st.just("unpark"), st.sampled_from(COUNTERS), st.integers(0, 40)),
+)
+days = st.lists(st.tuples(step, st.floats(0, 600)), min_size=1, max_size=120)
+
+
+def run(office: Office, op: tuple, now: float, n: int):
+    kind, *args = op
+    if kind == "draw":
+        return office.draw(kiosk="kiosk-1", service=args[0], lang=args[1], request=f"r{n}", token=f"t{n}", now=now)
+    if kind == "finish":
+        return office.finish(counter=args[0], outcome=args[1], now=now)
+    if kind == "transfer":
+        return office.transfer(counter=args[0], service=args[1], to_counter=args[2], front=args[3], now=now)
+    if kind == "unpark":
+        parked = [t.number for t in office.tickets.values() if t.state == "parked"]
+        return office.unpark(counter=args[0], ticket=parked[args[1] % len(parked)] if parked else "X1", now=now)
+    if kind == "open":
+        return office.open(counter=args[0], services=None, now=now)
+    if kind == "pause":
+        return office.pause(counter=args[0], reason="", now=now)
+    return getattr(office, kind)(counter=args[0], now=now)
+
+
+def state(office: Office):
+    return copy.deepcopy((office.tickets, office.desks, {s: list(q) for s, q in office.waiting.items()},
+                          office.numbers))
+
+
+def check_next_choice(office: Office, counter: str, now: float, chosen) -> None:
+    desk = office.desks[counter]
+    could = [t for q in office.waiting.values() for t in q.values() if _may_call(desk, t) and t is not chosen]
+    plain = lambda t: not t.front and t.target is None
+    if plain(chosen):  # FIFO within the service among ordinary tickets
+        assert not [t for t in could if plain(t) and t.service == chosen.service
+                    and (t.issued_at, t.id) < (chosen.issued_at, chosen.id)]
+        overdue = lambda t: now - t.issued_at >= office.max_wait[t.service]
+        if not overdue(chosen):  # promotion: no overdue ticket passed over
+            assert not [t for t in could if plain(t) and overdue(t)]
+
+
+def check_invariants(office: Office) -> None:
+    at_desks = [d.current for d in office.desks.values() if d.current]
+    assert len(at_desks) == len(set(at_desks)), "a ticket is at two counters"
+    for desk in office.desks.values():
+        if desk.current:
+            ticket = office.tickets[desk.current]
+            assert ticket.state in ("called", "serving") and ticket.counter == desk.id
+    for ticket in office.tickets.values():
+        queues = [s for s, q in office.waiting.items() if ticket.number in q]
+        assert queues == ([ticket.service] if ticket.state == "waiting" else [])
+        if ticket.state in ("called", "serving"):
+            assert office.desks[ticket.counter].current == ticket.number
+    for service in SITE.services:
+        numbers = sorted(int(t.number[1:]) for t in office.tickets.values() if t.number[0] == service.prefix)
+        assert numbers == list(range(1, len(numbers) + 1))
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(days)
+def test_random_days_keep_every_rule(ops):
+    office = Office(SITE, always_open=True)
+    now = T0
+    for n, (op, dt) in enumerate(ops):
+        now += dt
+        before = state(office)
+        try:
+            _, subject = run(office, op, now, n)
+        except WillkommenError:
+            assert state(office) == before, f"{op} was refused but changed the state"
+            continue
+        if op[0] == "next":
+            check_next_choice(office, op[1], now, subject)
+        check_invariants(office)
+    replayed = Office(SITE, always_open=True)
+    for event in office.take_journal():
+        replayed.apply(event)
+    assert (replayed.tickets, replayed.desks) == (office.tickets, office.desks)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(1, 6), st.floats(2, 9))
+def test_no_ticket_waits_forever_behind_a_preferred_service(arrivals_per_visit, service_minutes):
+    """Counter 3 prefers passport, which never runs dry; a card-pickup ticket (its second
+    service, max wait 30 min) is still called once it is overdue, within one visit more."""
+    office = Office(SITE, always_open=True)
+    office.open(counter="3", services=None, now=T0)
+    lonely = office.draw(kiosk="k", service="card-pickup", lang="fa", request="lonely", token="x", now=T0)[1]
+    now, n = T0, 0
+    while lonely.state == "waiting" and now < T0 + 8 * 3600:
+        for _ in range(arrivals_per_visit):
+            n += 1
+            office.draw(kiosk="k", service="passport", lang="de", request=f"p{n}", token=f"t{n}", now=now)
+        office.next(counter="3", now=now)
+        now += service_minutes * 60
+        office.finish(counter="3", outcome="done", now=now)
+    assert lonely.called_at - lonely.issued_at <= 30 * 60 + service_minutes * 60
