@@ -1,0 +1,81 @@
+"""The SQLite store: events are the truth, tickets a projection, migrations recorded."""
+
+from __future__ import annotations
+
+import sqlite3
+
+from server.core import Office
+from server.store import Store
+
+from .conftest import make_site
+from .test_core_office import MIN, T0
+
+
+def day_of_work(office: Office) -> None:
+    office.open(counter="5", services=None, now=T0)
+    for i in range(3):
+        office.draw(kiosk="kiosk-1", service="residence", lang="ar", request=f"r{i}", token=f"tok{i}", now=T0 + i)
+    office.next(counter="5", now=T0 + MIN)
+    office.finish(counter="5", outcome="done", now=T0 + 9 * MIN)
+    office.next(counter="5", now=T0 + 10 * MIN)
+
+
+def store_all(store: Store, office: Office) -> None:
+    store.append(office.take_journal(), office.tickets.values())
+
+
+def test_events_and_tickets_rebuild_the_office(tmp_path):
+    office = Office(make_site(), always_open=True)
+    day_of_work(office)
+    store = Store(tmp_path / "o.sqlite3", timezone="Europe/Berlin")
+    store_all(store, office)
+    store.close()
+
+    store = Store(tmp_path / "o.sqlite3", timezone="Europe/Berlin")
+    rebuilt = Office(make_site(), always_open=True)
+    for event in store.events_of("2026-11-24"):
+        rebuilt.apply(event)
+    assert rebuilt.tickets == office.tickets and rebuilt.desks == office.desks
+    assert store.events_of("2026-11-25") == []
+    row = store.ticket_row(token="tok0")
+    assert (row["number"], row["state"], row["lang"], row["outcome"], row["day"]) == ("A001", "done", "ar", "done",
+                                                                                      "2026-11-24")
+    assert row["finished_at"] - row["called_at"] == 8 * MIN
+    assert store.ticket_row(day="2026-11-24", number="A002")["state"] == "called"
+    assert store.last_ticket_id() == 3
+
+
+def test_schema_is_versioned_and_the_file_is_in_wal_mode(tmp_path):
+    store = Store(tmp_path / "o.sqlite3", timezone="Europe/Berlin", synchronous="full")
+    assert store.schema_version() == ["m001_events_and_tickets"]
+    assert store.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert store.db.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
+    store.close()
+    again = Store(tmp_path / "o.sqlite3", timezone="Europe/Berlin")
+    assert again.schema_version() == ["m001_events_and_tickets"]  # applied once, not twice
+
+
+def test_a_new_day_expires_yesterdays_open_tickets(tmp_path):
+    office = Office(make_site(), always_open=True)
+    day_of_work(office)
+    store = Store(tmp_path / "o.sqlite3", timezone="Europe/Berlin")
+    store_all(store, office)
+    office.draw(kiosk="kiosk-1", service="info", lang="de", request="next-day", token="nd", now=T0 + 86400)
+    store_all(store, office)
+    states = dict(store.db.execute("SELECT number, state FROM tickets WHERE day = '2026-11-24'").fetchall())
+    assert states == {"A001": "done", "A002": "expired", "A003": "expired"}
+    assert store.ticket_row(token="nd")["day"] == "2026-11-25"
+
+
+def test_a_failed_transaction_writes_nothing(tmp_path):
+    office = Office(make_site(), always_open=True)
+    day_of_work(office)
+    store = Store(tmp_path / "o.sqlite3", timezone="Europe/Berlin")
+    events = office.take_journal()
+    broken = [*office.tickets.values()]
+    broken[0].token = None  # NOT NULL: the projection fails, so must the events
+    try:
+        store.append(events, broken)
+    except sqlite3.IntegrityError:
+        pass
+    assert store.count_events() == 0 and store.db["tickets"].count == 0
