@@ -167,13 +167,14 @@ class Server:
                          site=views.site(self.site), snapshot=views.snapshot(self.office, self.clock()))
 
     async def _answer(self, session: Session, frame: str | bytes) -> msgspec.Struct:
-        request_id = None
         try:
             message = p.decode_client(frame)
-            request_id = getattr(message, "id", None)
+        except BadRequest as exc:
+            return p.Error(re=exc.re, code=exc.code, message=exc.message)
+        request_id = getattr(message, "id", None)
+        try:
             return await self._dispatch(session, message)
         except WillkommenError as exc:
-            request_id = getattr(exc, "re", request_id)
             return p.Error(re=request_id, code=exc.code, message=exc.message)
         except Exception:
             log.exception("request failed")

@@ -274,7 +274,7 @@ def decode_client(data: str | bytes) -> ClientMessage:
     except msgspec.ValidationError as exc:
         raise _explain(data, exc) from None
     except msgspec.DecodeError as exc:
-        raise BadRequest(f"not valid JSON: {exc}") from None
+        raise BadRequest(f"JSON is malformed: {str(exc).removeprefix('JSON is malformed: ')}") from None
 
 
 def _explain(data: str | bytes, exc: msgspec.ValidationError) -> BadRequest:

@@ -3,6 +3,7 @@ and terminals connected to it through the real client session."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import re
@@ -93,3 +94,18 @@ def always_open_config(tmp_path: Path) -> Path:
     path = tmp_path / "always-open.toml"
     path.write_text(text, encoding="utf-8")
     return path
+
+
+async def http_get(url: str) -> tuple[int, dict, bytes]:
+    """GET from a thread (the server runs on this test's event loop): status, headers, body."""
+    import urllib.error
+    import urllib.request
+
+    def get():
+        try:
+            with urllib.request.urlopen(url, timeout=10) as response:
+                return response.status, response.headers, response.read()
+        except urllib.error.HTTPError as exc:
+            return exc.code, exc.headers, exc.read()
+
+    return await asyncio.to_thread(get)

@@ -43,7 +43,7 @@ def test_server_messages_round_trip():
 
 
 @pytest.mark.parametrize("frame, code, re, message", [
-    (b"{", "bad_request", None, "not valid JSON: Input data was truncated"),
+    (b"{", "bad_request", None, "JSON is malformed: Input data was truncated"),
     (b"[1, 2]", "bad_request", None, 'a message must be a JSON object with a "type"'),
     (b'{"type": "dance", "id": 7}', "unknown_type", 7, "unknown message type 'dance'"),
     (b'{"id": 8, "service": "info"}', "bad_request", 8, "message: Object missing required field `type`"),

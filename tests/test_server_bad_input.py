@@ -1,0 +1,150 @@
+"""Bad input over real websockets: each gets a clear error or close code, nothing changes,
+and the server goes on serving everyone else."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from websockets.asyncio.client import connect
+from websockets.exceptions import ConnectionClosed
+
+from server import protocol as p
+from server.app import Server
+from server.client import ClientSession, Refused
+
+from .conftest import make_site, token
+
+
+async def hello(ws, terminal: str, role: str | None = None, **extra) -> dict:
+    role = role or make_site().terminal(terminal).role
+    await ws.send(json.dumps({"type": "hello", "role": role, "terminal": terminal, "token": token(terminal), **extra}))
+    return json.loads(await ws.recv())
+
+
+async def answer(ws, frame: str | bytes) -> dict:
+    """Send a frame, return the reply or error to it (skipping pushed events)."""
+    await ws.send(frame)
+    while True:
+        message = json.loads(await ws.recv())
+        if message["type"] in ("reply", "error"):
+            return message
+
+
+async def closed_with(ws) -> tuple[int, str]:
+    with pytest.raises(ConnectionClosed) as info:
+        while True:
+            await ws.recv()
+    return info.value.rcvd.code, info.value.rcvd.reason
+
+
+@pytest.mark.parametrize("frame, expected", [
+    ("{not json", {"re": None, "code": "bad_request", "message": "JSON is malformed: object keys must be strings "
+                   "(byte 1)"}),
+    ('{"type": "teleport", "id": 1}', {"re": 1, "code": "unknown_type", "message": "unknown message type 'teleport'"}),
+    ('{"type": "draw", "id": 2, "lang": "de", "request": "x"}',
+     {"re": 2, "code": "bad_request", "message": "draw: Object missing required field `service`"}),
+    ('{"type": "draw", "id": 3, "service": ["info"], "lang": "de", "request": "x"}',
+     {"re": 3, "code": "bad_request", "message": "draw: Expected `str`, got `array` - at `$.service`"}),
+    ('{"type": "draw", "id": 4, "service": "visa", "lang": "de", "request": "x"}',
+     {"re": 4, "code": "unknown_service", "message": "unknown service 'visa' (expected one of residence, extension, "
+                                                     "settlement, passport, card-pickup, info)"}),
+    ('{"type": "next", "id": 5}', {"re": 5, "code": "not_allowed", "message": "a kiosk terminal may not send next"}),
+    ('{"type": "hello", "role": "kiosk"}', {"re": None, "code": "bad_request",
+                                             "message": "hello was already received on this connection"}),
+])
+async def test_bad_frames_get_an_error_and_change_nothing(server, url, frame, expected):
+    async with connect(url) as ws:
+        await hello(ws, "kiosk-1")
+        error = await answer(ws, frame)
+        assert error == {"type": "error", **expected}
+        good = await answer(ws, json.dumps({"type": "draw", "id": 9, "service": "info", "lang": "de", "request": "ok"}))
+        assert good["ticket"]["number"] == "F001"  # still serving, nothing drawn before
+    assert len(server.office.tickets) == 1
+
+
+async def test_a_frame_over_the_limit_closes_with_1009_and_others_carry_on(server, url, terminal):
+    kiosk = await terminal("kiosk-2")
+    async with connect(url, max_size=None) as ws:
+        await hello(ws, "kiosk-1")
+        await ws.send(json.dumps({"type": "draw", "id": 1, "service": "info", "lang": "de", "request": "x" * p.MAX_FRAME}))
+        assert await closed_with(ws) == (1009, "frame exceeds limit of 65536 bytes")
+    assert (await kiosk.request(p.Draw(id=0, service="info", lang="de", request="after"))).ticket.number == "F001"
+
+
+async def test_a_command_before_hello_closes_with_4408(server, url):
+    async with connect(url) as ws:
+        await ws.send(json.dumps({"type": "draw", "id": 1, "service": "info", "lang": "de", "request": "x"}))
+        assert await closed_with(ws) == (4408, "the first message must be hello, not draw")
+    async with connect(url) as ws:
+        await ws.send("hello?")
+        code, reason = await closed_with(ws)
+        assert code == 4408 and reason.startswith("the first message must be hello (JSON is malformed")
+    assert server.office.tickets == {}
+
+
+@pytest.mark.parametrize("terminal, role, token_, extra, expected", [
+    ("kiosk-1", "kiosk", "guess", {}, (4401, "unknown terminal or wrong token for 'kiosk-1'")),
+    ("kiosk-9", "kiosk", "demo-kiosk-1", {}, (4401, "unknown terminal or wrong token for 'kiosk-9'")),
+    ("kiosk-1", "counter", "demo-kiosk-1", {}, (4403, "terminal kiosk-1 is a kiosk, not a counter")),
+    ("counter-1", "admin", "demo-counter-1", {}, (4403, "terminal counter-1 is a counter, not a admin")),
+    ("kiosk-1", "kiosk", "demo-kiosk-1", {"v": 2},
+     (4400, "protocol version 2 is not supported; this server speaks 1")),
+])
+async def test_hello_is_checked_before_anything_else(server, url, terminal, role, token_, extra, expected):
+    async with connect(url) as ws:
+        await ws.send(json.dumps({"type": "hello", "role": role, "terminal": terminal, "token": token_, **extra}))
+        assert await closed_with(ws) == expected
+
+
+async def test_the_client_session_gives_up_on_a_refusal(url):
+    session = ClientSession(url, role="kiosk", terminal="kiosk-1", token="wrong-token")
+    session.start()
+    with pytest.raises(Refused) as info:
+        await session.ready()
+    assert info.value.code == 4401
+    await session.close()
+
+
+async def test_roles_are_enforced_by_the_server(server, url, terminal):
+    display = await terminal("display-first")
+    with pytest.raises(Exception) as info:
+        await display.request(p.Draw(id=0, service="info", lang="de", request="d"))
+    assert info.value.code == "not_allowed" and info.value.message == "a display terminal may not send draw"
+    counter = await terminal("counter-5")
+    with pytest.raises(Exception) as info:
+        await counter.request(p.Open(id=0, counter="6"))
+    assert info.value.message == "terminal counter-5 stands at counter 5, not 6"
+    admin = await terminal("admin")
+    with pytest.raises(Exception) as info:
+        await admin.request(p.Open(id=0))
+    assert info.value.message == "an admin names the counter it acts for (\"counter\")"
+    assert (await admin.request(p.Open(id=0, counter="6"))).desk.state == "open"
+    assert server.office.desks["5"].state == "closed"
+
+
+async def test_anonymous_displays_only_where_the_site_allows(tmp_path):
+    server = Server(make_site(anonymous_displays=False), tmp_path / "o.sqlite3", always_open=True)
+    port = await server.start("127.0.0.1", 0)
+    try:
+        async with connect(f"ws://127.0.0.1:{port}/") as ws:
+            await ws.send(json.dumps({"type": "hello", "role": "display"}))
+            assert await closed_with(ws) == (4401, "unknown terminal or wrong token for ''")
+    finally:
+        await server.stop()
+
+
+async def test_kiosks_are_rate_limited(tmp_path):
+    server = Server(make_site(kiosk_draws_per_minute=3), tmp_path / "o.sqlite3", always_open=True)
+    port = await server.start("127.0.0.1", 0)
+    try:
+        async with connect(f"ws://127.0.0.1:{port}/") as ws:
+            await hello(ws, "kiosk-1")
+            replies = [await answer(ws, json.dumps({"type": "draw", "id": i, "service": "info", "lang": "de",
+                                                    "request": f"r{i}"})) for i in range(4)]
+        assert [r["type"] for r in replies] == ["reply", "reply", "reply", "error"]
+        assert replies[3] == {"type": "error", "re": 3, "code": "rate_limited",
+                              "message": "kiosk kiosk-1 draws faster than 3 tickets a minute"}
+        assert len(server.office.tickets) == 3
+    finally:
+        await server.stop()

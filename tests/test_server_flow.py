@@ -1,0 +1,95 @@
+"""End to end over real websockets: a kiosk, a counter and a display on a real server."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from server import protocol as p
+from server.client import ServerError
+
+from .conftest import http_get
+
+
+async def test_draw_next_start_finish_and_the_display_sees_the_call(server, terminal):
+    kiosk = await terminal("kiosk-1")
+    counter = await terminal("counter-5")
+    display = await terminal(role="display")  # anonymous read-only display, allowed by the demo site
+
+    await counter.request(p.Open(id=0))
+    drawn = await kiosk.request(p.Draw(id=0, service="residence", lang="ar", request="r-1"))
+    assert (drawn.ticket.number, drawn.ticket.state, drawn.ahead) == ("A001", "waiting", 0)
+    assert drawn.eta is not None and drawn.ticket.token and len(drawn.ticket.token) >= 16
+
+    called = await counter.request(p.Next(id=0))
+    assert (called.ticket.number, called.ticket.lang, called.desk.current.number) == ("A001", "ar", "A001")
+    assert called.ticket.reason == "first service of this counter"
+
+    shown = await display.next_event(p.Called)
+    assert (shown.ticket.number, shown.counter, shown.zone, shown.recall) == ("A001", "5", "first-floor", 0)
+    assert shown.texts == {"de": "Nummer A001, bitte zu Schalter 5.",
+                           "ar": "الرقم A001، يرجى التوجه إلى الشباك 5."}
+
+    await counter.request(p.Recall(id=0))
+    assert (await display.next_event(p.Called)).recall == 1
+    started = await counter.request(p.Start(id=0))
+    assert started.ticket.state == "serving"
+    finished = await counter.request(p.Finish(id=0, outcome="done"))
+    assert (finished.ticket.state, finished.ticket.outcome, finished.desk.current) == ("done", "done", None)
+    assert finished.desk.handled == ["A001"]
+    assert (await display.next_event(p.TicketChanged)).ticket.state in ("serving", "done")
+
+    row = server.store.ticket_row(token=drawn.ticket.token)
+    assert (row["number"], row["state"], row["counter"], row["lang"]) == ("A001", "done", "5", "ar")
+
+
+async def test_queue_lengths_and_estimates_are_pushed(terminal):
+    kiosk = await terminal("kiosk-2")
+    display = await terminal("display-ground")
+    await kiosk.request(p.Draw(id=0, service="passport", lang="tr", request="q-1"))
+    queue = await display.next_event(p.QueueChanged)
+    while queue.queue.service != "passport":
+        queue = await display.next_event(p.QueueChanged)
+    assert (queue.queue.waiting, queue.queue.eta) == (1, None)  # no counter serves passports yet
+
+
+async def test_welcome_carries_site_and_snapshot(terminal):
+    kiosk = await terminal("kiosk-1")
+    await kiosk.request(p.Draw(id=0, service="info", lang="fa", request="w-1"))
+    counter = await terminal("counter-2")
+    welcome = counter.welcome
+    assert (welcome.role, welcome.terminal, welcome.counter, welcome.v) == ("counter", "counter-2", "2", 1)
+    assert welcome.site.services[0].names["fa"] == "اجازه اقامت (درخواست اول)"
+    assert {q.service: q.waiting for q in welcome.snapshot.queues}["info"] == 1
+
+
+async def test_counter_errors_are_sentences_with_codes(terminal):
+    counter = await terminal("counter-3")
+    with pytest.raises(ServerError) as info:
+        await counter.request(p.Next(id=0))
+    assert (info.value.code, info.value.message) == ("counter_not_open", "counter 3 is closed: open it first")
+    await counter.request(p.Open(id=0, services=["passport"]))
+    with pytest.raises(ServerError) as info:
+        await counter.request(p.Next(id=0))
+    assert (info.value.code, info.value.message) == ("nothing_waiting", "nobody is waiting for counter 3's services")
+
+
+async def test_healthz_reports_the_live_state(server, terminal):
+    kiosk = await terminal("kiosk-1")
+    counter = await terminal("counter-4")
+    await counter.request(p.Open(id=0))
+    await kiosk.request(p.Draw(id=0, service="extension", lang="ru", request="h-1"))
+    await kiosk.request(p.Printer(id=0, state="paper_near_end"))
+    status, headers, body = await http_get(f"http://127.0.0.1:{server.port}/healthz")
+    assert status == 200 and headers.get_all("Content-Type") == ["application/json"]
+    health = json.loads(body)
+    assert health["status"] == "ok" and health["open_counters"] == ["4"]
+    assert health["waiting"]["extension"] == 1 and health["tickets_today"] == 1
+    assert health["connected"] == {"kiosk": ["kiosk-1"], "counter": ["counter-4"]}
+    assert health["printers"]["kiosk-1"]["state"] == "paper_near_end"
+
+
+async def test_unknown_pages_are_404(server):
+    status, _, body = await http_get(f"http://127.0.0.1:{server.port}/nothing")
+    assert (status, body) == (404, b"not found\n")
