@@ -85,6 +85,7 @@ class Server:
         self.writer_task = asyncio.create_task(self.writer.run(), name="willkommen-writer")
         self.server = await serve(self._connection, host, port, process_request=self._http,
                                   max_size=p.MAX_FRAME, ping_interval=20, ping_timeout=20,
+                                  compression=None,  # small JSON frames: deflate costs ~30 KB a connection
                                   server_header="Willkommen")
         self.port = self.server.sockets[0].getsockname()[1]
         log.info("serving", extra={"fields": {"host": host, "port": self.port, "db": str(self.db_path),

@@ -168,7 +168,6 @@ class ClientSession:
                 self._answer(message)
             else:
                 self._events.put_nowait(message)
-        self._check_refused(websockets.ConnectionClosed(ws.close_rcvd, ws.close_sent))
 
     def _answer(self, message: p.Reply | p.Error) -> None:
         future = self._pending.get(message.re)

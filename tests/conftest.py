@@ -74,23 +74,40 @@ async def terminal(url):
         await session.close()
 
 
-def start_server_process(db: Path, *extra: str) -> tuple[subprocess.Popen, int]:
-    """`python -m server` in its own process on a free port; returns it and the port."""
-    proc = subprocess.Popen([sys.executable, "-m", "server", "--port", "0", "--db", str(db), *extra],
-                            cwd=ROOT, stderr=subprocess.PIPE, text=True,
-                            env={**os.environ, "PYTHONPATH": str(ROOT)})
-    for line in proc.stderr:
-        entry = json.loads(line) if line.startswith("{") else {}
-        if entry.get("msg") == "serving":
-            # keep reading its log so a full pipe never blocks the server
-            threading.Thread(target=proc.stderr.read, daemon=True).start()
-            return proc, entry["port"]
-    raise RuntimeError(f"server did not start (exit {proc.wait()})")
+class ServerProcess:
+    """`python -m server` in its own process on a free port, its log drained by a thread."""
+
+    def __init__(self, db: Path, *extra: str):
+        self.proc = subprocess.Popen([sys.executable, "-m", "server", "--port", "0", "--db", str(db), *extra],
+                                     cwd=ROOT, stderr=subprocess.PIPE, text=True,
+                                     env={**os.environ, "PYTHONPATH": str(ROOT)})
+        self.pid, self.port, self.log = self.proc.pid, None, []
+        for line in self.proc.stderr:
+            self.log.append(line)
+            entry = json.loads(line) if line.startswith("{") else {}
+            if entry.get("msg") == "serving":
+                self.port = entry["port"]
+                break
+        self.drain = threading.Thread(target=lambda: self.log.extend(self.proc.stderr), daemon=True)
+        self.drain.start()
+        if self.port is None:
+            raise RuntimeError(f"server did not start (exit {self.wait()}): {''.join(self.log)}")
+
+    def wait(self, timeout: float = 10) -> int:
+        code = self.proc.wait(timeout)
+        self.drain.join(timeout) if hasattr(self, "drain") else None
+        self.proc.stderr.close()
+        return code
+
+    def stop(self) -> int:
+        self.proc.terminate()
+        return self.wait()
 
 
 def always_open_config(tmp_path: Path) -> Path:
-    """The demo office's file without opening hours (no hours: always open)."""
+    """The demo office's file without opening hours (no hours: always open) or rate limit."""
     text = re.sub(r"\[site\.opening_hours\][^\[]*", "", default_path().read_text(encoding="utf-8"))
+    text = text.replace("kiosk_draws_per_minute = 30", "kiosk_draws_per_minute = 100000")
     path = tmp_path / "always-open.toml"
     path.write_text(text, encoding="utf-8")
     return path
