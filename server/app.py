@@ -42,6 +42,7 @@ from .writer import Writer
 
 log = logging.getLogger("willkommen.server")
 HELLO_TIMEOUT = 10.0
+QUEUE_PUSH_DELAY = 0.25
 ROLE_OF = {**{cls: "kiosk" for cls in p.KIOSK_REQUESTS}, **{cls: "counter" for cls in p.COUNTER_REQUESTS}}
 
 
@@ -72,6 +73,8 @@ class Server:
         self.printers: dict[str, dict[str, Any]] = {}
         self.buckets: dict[str, TokenBucket] = {}
         self.failed = asyncio.Event()
+        self._queues_to_push: set[str] = set()
+        self._queue_push: asyncio.TimerHandle | None = None
         self.started_at = clock()
 
     # ---- life cycle ----------------------------------------------------------------------
@@ -103,6 +106,8 @@ class Server:
         """Close connections, let the writer finish what it holds, close the store."""
         self.server.close()
         await self.server.wait_closed()
+        if self._queue_push is not None:
+            self._queue_push.cancel()
         while not self.writer.queue.empty() and not self.failed.is_set():
             await asyncio.sleep(0.01)
         self.writer_task.cancel()
@@ -262,11 +267,20 @@ class Server:
                 services.update(office.waiting)
             if event.get("counter") in office.desks and event["kind"].startswith("counter_"):
                 desks[event["counter"]] = p.DeskChanged(desk=views.desk(office, office.desks[event["counter"]]))
-        queues = [p.encode(p.QueueChanged(queue=views.queue(office, s, now))) for s in sorted(services)]
         for message in [*calls, *tickets.values(), *desks.values()]:
             broadcast(self.audience, p.encode(message).decode())
-        for frame in queues:
-            broadcast(self.audience | self.kiosks, frame.decode())
+        self._queues_to_push |= services
+        if self._queue_push is None:
+            self._queue_push = asyncio.get_running_loop().call_later(QUEUE_PUSH_DELAY, self._push_queues)
+
+    def _push_queues(self) -> None:
+        """Queue lengths and estimates, at most every QUEUE_PUSH_DELAY: on a busy morning a
+        screen needs no more, and a draw then costs one frame to its kiosk, not one to all."""
+        now, services = self.clock(), sorted(self._queues_to_push)
+        self._queues_to_push, self._queue_push = set(), None
+        for service in services:
+            frame = p.encode(p.QueueChanged(queue=views.queue(self.office, service, now))).decode()
+            broadcast(self.audience | self.kiosks, frame)
 
     # ---- HTTP ----------------------------------------------------------------------------
 

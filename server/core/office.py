@@ -68,6 +68,7 @@ class Office:
         self.desks = {c.id: Desk(c.id) for c in self.site.counters}
         self.times = {s.id: ServiceTimes(s.typical_minutes) for s in self.site.services}
         self.calls: deque[str] = deque(maxlen=LAST_CALLS)
+        self.latest_issue = 0.0
 
     # ---- reading -------------------------------------------------------------------------
 
@@ -81,6 +82,8 @@ class Office:
         """People before `ticket` in its service's queue (0 when it is not waiting)."""
         if ticket.state != WAITING:
             return 0
+        if not ticket.front and ticket.issued_at >= self.latest_issue:  # just drawn: all are ahead
+            return len(self.waiting[ticket.service]) - 1
         key = queue_key(ticket)
         return sum(1 for t in self.waiting[ticket.service].values() if queue_key(t) < key)
 
@@ -309,7 +312,7 @@ class Office:
     def _on_ticket_drawn(self, e: Event) -> None:
         t = Ticket(id=e["id"], number=e["number"], service=e["service"], lang=e["lang"], kiosk=e["kiosk"],
                    token=e["token"], issued_at=e["at"])
-        self.last_id = t.id
+        self.last_id, self.latest_issue = t.id, max(self.latest_issue, t.issued_at)
         self.numbers[t.service] += 1
         self.tickets[t.number] = self.by_token[t.token] = self.requests[(t.kiosk, e["request"])] = t
         self._enqueue(t)

@@ -1,0 +1,65 @@
+"""Starting the real server (its CLI, a temporary config and SQLite file) and baselines."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import re
+import subprocess
+import sys
+import tempfile
+import threading
+from pathlib import Path
+
+from config import default_path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def bench_config(folder: Path, *, synchronous: str = "normal") -> Path:
+    """The demo office, always open, no kiosk rate limit, with the durability asked for."""
+    text = re.sub(r"\[site\.opening_hours\][^\[]*", "", default_path().read_text(encoding="utf-8"))
+    text = text.replace("kiosk_draws_per_minute = 30", "kiosk_draws_per_minute = 100000000")
+    text = text.replace('synchronous = "normal"', f'synchronous = "{synchronous}"')
+    path = folder / f"bench-{synchronous}.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+@contextlib.contextmanager
+def process(args: list[str], ready: str):
+    """Run `python args...` until the block ends; yields the port from its JSON log line `ready`."""
+    proc = subprocess.Popen([sys.executable, *args], cwd=ROOT, stderr=subprocess.PIPE, text=True)
+    port = None
+    for line in proc.stderr:
+        entry = json.loads(line) if line.startswith("{") else {}
+        if entry.get("msg") == ready:
+            port = entry["port"]
+            break
+    drain = threading.Thread(target=proc.stderr.read, daemon=True)
+    drain.start()
+    try:
+        if port is None:
+            raise RuntimeError(f"{args} did not start (exit {proc.wait()})")
+        yield proc, port
+    finally:
+        proc.terminate()
+        proc.wait(10)
+        drain.join(5)
+        proc.stderr.close()
+
+
+@contextlib.contextmanager
+def willkommen_server(*, synchronous: str = "normal"):
+    with tempfile.TemporaryDirectory() as folder:
+        config = bench_config(Path(folder), synchronous=synchronous)
+        db = Path(folder) / "bench.sqlite3"
+        with process(["-m", "server", "--config", str(config), "--db", str(db), "--port", "0"],
+                     "serving") as (proc, port):
+            yield proc, port
+
+
+def emit(figure: str, **values) -> dict:
+    line = {"figure": figure, **values}
+    print(json.dumps(line), flush=True)
+    return line
