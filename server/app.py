@@ -43,7 +43,8 @@ from .writer import Writer
 log = logging.getLogger("willkommen.server")
 HELLO_TIMEOUT = 10.0
 QUEUE_PUSH_DELAY = 0.25
-ROLE_OF = {**{cls: "kiosk" for cls in p.KIOSK_REQUESTS}, **{cls: "counter" for cls in p.COUNTER_REQUESTS}}
+ROLE_OF = {**{cls: "kiosk" for cls in p.KIOSK_REQUESTS}, **{cls: "counter" for cls in p.COUNTER_REQUESTS},
+           **{cls: "admin" for cls in p.ADMIN_REQUESTS}}
 
 
 @dataclass
@@ -98,7 +99,7 @@ class Server:
     def _open_store(self) -> Store:
         store = Store(self.db_path, timezone=self.site.timezone, synchronous=self.site.synchronous)
         self.office.last_id = store.last_ticket_id()
-        for event in store.events_of(local_day(self.clock(), self.office.tz)):
+        for event in store.events_since(local_day(self.clock(), self.office.tz)):
             self.office.apply(event)
         return store
 
@@ -196,6 +197,10 @@ class Server:
             raise NotAllowed(f"a {session.role} terminal may not send {type(message).__name__.lower()}")
         if role == "kiosk":
             return await self._kiosk(session, message)
+        if isinstance(message, p.Book):
+            return await self.writer.submit(lambda now: p.Reply(re=message.id, booking=views.booking(
+                self.office.book(booking=message.booking, service=message.service, lang=message.lang,
+                                 due_at=message.due_at, now=now)[1])))
         counter = self._counter_of(session, message)
         action = message.__struct_config__.tag
         fields = {k: v for k, v in msgspec.structs.asdict(message).items() if k not in ("id", "counter")}
@@ -233,9 +238,12 @@ class Server:
         self._take_token(session.terminal)
         return await self.writer.submit(lambda now: self._drawn(session.terminal, message, now))
 
-    def _drawn(self, kiosk: str, message: p.Draw, now: float) -> p.Reply:
-        _, ticket = self.office.draw(kiosk=kiosk, service=message.service, lang=message.lang,
-                                     request=message.request, token=new_token(), now=now)
+    def _drawn(self, kiosk: str, message: p.Draw | p.Checkin, now: float) -> p.Reply:
+        if isinstance(message, p.Checkin):
+            _, ticket = self.office.checkin(kiosk=kiosk, booking=message.booking, token=new_token(), now=now)
+        else:
+            _, ticket = self.office.draw(kiosk=kiosk, service=message.service, lang=message.lang,
+                                         request=message.request, token=new_token(), now=now)
         ahead = self.office.ahead(ticket)
         return p.Reply(re=message.id, ticket=views.ticket(ticket, with_token=True), ahead=ahead,
                        eta=self.office.eta(ticket.service, ahead))

@@ -12,6 +12,7 @@
     ├── UnknownCounter ........ unknown_counter
     ├── UnknownTicket ......... unknown_ticket
     ├── UnknownOutcome ........ unknown_outcome
+    ├── UnknownBooking ........ unknown_booking  no such appointment today
     ├── ClosedForToday ........ closed_for_today outside opening hours
     ├── CounterNotOpen ........ counter_not_open the counter must `open` first
     ├── NothingWaiting ........ nothing_waiting  `next` with an empty queue
@@ -80,6 +81,10 @@ class UnknownTicket(WillkommenError):
 
 class UnknownOutcome(WillkommenError):
     code = "unknown_outcome"
+
+
+class UnknownBooking(WillkommenError):
+    code = "unknown_booking"
 
 
 class ClosedForToday(WillkommenError):

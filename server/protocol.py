@@ -6,18 +6,20 @@ Client to server (imperative; every request but `hello` carries an `id` echoed a
 
     hello    {role, terminal, token, v, lang}          first frame of every connection
     draw     {id, service, lang, request}              kiosk; idempotent by `request`
+    checkin  {id, booking}                             kiosk; a ticket for an appointment (idempotent)
     cancel   {id, ticket, reason}                      kiosk; withdraw a ticket it could not print
     printer  {id, state}                               kiosk; printer health
     open     {id, services?}                           counter; serve these services (default: all)
     next | recall | start | noshow | park | resume | close   {id}             counter
     call     {id, ticket}    unpark {id, ticket}    finish {id, outcome}    pause {id, reason}
     transfer {id, service?, counter?, front}           counter
+    book     {id, booking, service, lang, due_at}      admin; an appointment for today or later
     Counter commands take `counter` only from an admin; a counter terminal acts for its own.
 
 Server to client (past tense or nouns)::
 
     welcome  {v, role, terminal, counter, site, snapshot}
-    reply    {re, ticket?, desk?, ahead?, eta?}         the change is committed
+    reply    {re, ticket?, booking?, desk?, ahead?, eta?}  the change is committed
     error    {re, code, message}                        nothing changed; `code` is stable
     called   {ticket, counter, recall, texts}           a visitor is called (again: recall > 0)
     ticket   {ticket}                                   any other change of a ticket
@@ -67,6 +69,10 @@ class Draw(Request, tag="draw"):
     service: str
     lang: str
     request: str
+
+
+class Checkin(Request, tag="checkin"):
+    booking: str
 
 
 class Cancel(Request, tag="cancel"):
@@ -137,9 +143,17 @@ class Close(CounterRequest, tag="close"):
     pass
 
 
-KIOSK_REQUESTS = (Draw, Cancel, Printer)
+class Book(Request, tag="book"):
+    booking: str
+    service: str
+    lang: str
+    due_at: float
+
+
+KIOSK_REQUESTS = (Draw, Checkin, Cancel, Printer)
+ADMIN_REQUESTS = (Book,)
 COUNTER_REQUESTS = (Open, Next, Call, Recall, Start, NoShow, Park, Unpark, Transfer, Finish, Pause, Resume, Close)
-ClientMessage = Union[(Hello, *KIOSK_REQUESTS, *COUNTER_REQUESTS)]
+ClientMessage = Union[(Hello, *KIOSK_REQUESTS, *COUNTER_REQUESTS, *ADMIN_REQUESTS)]
 
 
 # ---- server to client ----------------------------------------------------------------------
@@ -155,6 +169,7 @@ class TicketView(msgspec.Struct, omit_defaults=True):
     recalls: int = 0
     reason: str = ""
     outcome: str | None = None
+    appointment_at: float | None = None
     token: str | None = None     # only in the reply to the kiosk that drew it
 
 
@@ -214,9 +229,18 @@ class Welcome(Message, tag="welcome"):
     counter: str | None = None
 
 
+class BookingView(msgspec.Struct, omit_defaults=True):
+    booking: str
+    service: str
+    lang: str
+    due_at: float
+    ticket: str | None = None
+
+
 class Reply(Message, tag="reply"):
     re: str | int
     ticket: TicketView | None = None
+    booking: BookingView | None = None
     desk: DeskView | None = None
     ahead: int | None = None
     eta: tuple[int, int] | None = None

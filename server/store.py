@@ -3,7 +3,9 @@
 The append-only `events` table is the truth. `tickets` is a projection of it (one row per
 ticket with its times, for status pages and statistics), written in the same transaction as
 the events that changed it. On start the server replays the current day's events through the
-queue core; older days need no replay because a day's queue starts empty.
+queue core; older days need no replay because a day's queue starts empty. An event's day is
+its own `day` field where it has one (a new day; an appointment belongs to the day it is
+due, so booking ahead is replayed on that day) and else the local date of its time.
 
 A `Store` belongs to one thread: the server runs every call on one single-thread executor
 (`server.writer`). `synchronous` is the site's durability: "normal" survives a killed process,
@@ -41,8 +43,15 @@ def m001_events_and_tickets(db: sqlite_utils.Database) -> None:
     db["tickets"].create_index(["token"], unique=True)
 
 
+@migrations()
+def m002_appointments(db: sqlite_utils.Database) -> None:
+    db["tickets"].add_column("booking", str)
+    db["tickets"].add_column("appointment_at", float)
+
+
 TICKET_COLUMNS = ("id", "number", "service", "lang", "kiosk", "token", "state", "counter", "issued_at",
-                  "called_at", "started_at", "finished_at", "outcome", "recalls", "transfers")
+                  "called_at", "started_at", "finished_at", "outcome", "recalls", "transfers", "booking",
+                  "appointment_at")
 INSERT_EVENT = "INSERT INTO events (at, day, kind, data) VALUES (?, ?, ?, ?)"
 UPSERT_TICKET = (f"INSERT INTO tickets ({', '.join(TICKET_COLUMNS)}, day) "
                  f"VALUES ({', '.join('?' for _ in TICKET_COLUMNS)}, ?) ON CONFLICT (id) DO UPDATE SET "
@@ -72,7 +81,7 @@ class Store:
         The hot path uses `executemany` on sqlite-utils' connection: `insert_all` and
         `upsert_all` read the table's columns on every call, which cost a third of the
         server's time under load (py-spy, `python -m bench`)."""
-        rows = [(e["at"], local_day(e["at"], self.tz), e["kind"], json.dumps(e)) for e in events]
+        rows = [(e["at"], e.get("day") or local_day(e["at"], self.tz), e["kind"], json.dumps(e)) for e in events]
         with self.db.atomic():
             self.db.conn.executemany(INSERT_EVENT, rows)
             for e in events:
@@ -90,7 +99,14 @@ class Store:
 
     def events_of(self, day: str) -> list[Event]:
         """The events of one office day, in the order they happened."""
-        rows = self.db.execute("SELECT data FROM events WHERE day = ? ORDER BY seq", [day])
+        return self._events("day = ?", day)
+
+    def events_since(self, day: str) -> list[Event]:
+        """What a server starting on `day` replays: that day's events and appointments ahead."""
+        return self._events("day >= ?", day)
+
+    def _events(self, where: str, day: str) -> list[Event]:
+        rows = self.db.execute(f"SELECT data FROM events WHERE {where} ORDER BY seq", [day])
         return [json.loads(data) for (data,) in rows]
 
     def last_ticket_id(self) -> int:

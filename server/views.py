@@ -6,13 +6,18 @@ from config import Site, strings
 
 from . import protocol as p
 from .core import Desk, Office, Ticket
+from .core.model import Booking
 
 
 def ticket(t: Ticket, *, with_token: bool = False) -> p.TicketView:
     return p.TicketView(number=t.number, service=t.service, lang=t.lang, state=t.state,
                         issued_at=t.issued_at, called_at=t.called_at, counter=t.counter,
-                        recalls=t.recalls, reason=t.reason, outcome=t.outcome,
+                        recalls=t.recalls, reason=t.reason, outcome=t.outcome, appointment_at=t.appointment_at,
                         token=t.token if with_token else None)
+
+
+def booking(b: Booking) -> p.BookingView:
+    return p.BookingView(booking=b.code, service=b.service, lang=b.lang, due_at=b.due_at, ticket=b.ticket)
 
 
 def desk(office: Office, d: Desk) -> p.DeskView:

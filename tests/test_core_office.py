@@ -296,3 +296,30 @@ def test_replaying_the_events_rebuilds_the_same_state(office):
         replayed.apply(event)
     assert replayed.tickets == office.tickets and replayed.desks == office.desks
     assert replayed.requests.keys() == office.requests.keys() and len(replayed.tickets) == 5
+
+
+def test_a_due_appointment_goes_first_and_an_early_one_waits_as_a_walk_in(office):
+    opened(office, "5")
+    office.book(booking="X1", service="residence", lang="fa", due_at=T0 + 30 * MIN, now=T0)
+    walk_in = draw(office, "residence", T0)
+    early = office.checkin(kiosk="kiosk-1", booking="x1", token="tx", now=T0 + 5 * MIN)[1]
+    assert office.checkin(kiosk="kiosk-2", booking="X1", token="ty", now=T0 + 6 * MIN)[1] is early  # idempotent
+    assert (early.number, early.lang, early.booking) == ("A002", "fa", "X1")
+    assert office.next(counter="5", now=T0 + 10 * MIN)[1] is walk_in  # not due yet: in line
+    office.finish(counter="5", outcome="done", now=T0 + 11 * MIN)
+    later = draw(office, "residence", T0 + 12 * MIN)
+    ticket = office.next(counter="5", now=T0 + 31 * MIN)[1]
+    assert ticket is early and ticket.reason == "appointment due" and later.state == "waiting"
+
+
+def test_bookings_are_checked(office):
+    with pytest.raises(errors.UnknownBooking, match="there is no appointment NOPE today"):
+        office.checkin(kiosk="kiosk-1", booking="NOPE", token="t", now=T0)
+    office.book(booking="TOMORROW", service="info", lang="de", due_at=T0 + 86400, now=T0)
+    with pytest.raises(errors.UnknownBooking, match="there is no appointment TOMORROW today"):
+        office.checkin(kiosk="kiosk-1", booking="TOMORROW", token="t", now=T0)
+    with pytest.raises(errors.BadRequest, match="appointment code 'tomorrow' is empty or already booked"):
+        office.book(booking="tomorrow", service="info", lang="de", due_at=T0 + 86400, now=T0)
+    with pytest.raises(errors.BadRequest, match=r"appointment Y would be in the past \(2026-11-23\)"):
+        office.book(booking="Y", service="info", lang="de", due_at=T0 - 86400, now=T0)
+    assert office.checkin(kiosk="k", booking="tomorrow", token="t", now=T0 + 86400 - 3600)[1].number == "F001"

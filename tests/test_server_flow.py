@@ -93,3 +93,22 @@ async def test_healthz_reports_the_live_state(server, terminal):
 async def test_unknown_pages_are_404(server):
     status, _, body = await http_get(f"http://127.0.0.1:{server.port}/nothing")
     assert (status, body) == (404, b"not found\n")
+
+
+async def test_an_admin_books_a_visitor_checks_in_and_is_called_first_when_due(server, terminal):
+    admin, kiosk, counter = await terminal("admin"), await terminal("kiosk-1"), await terminal("counter-6")
+    booked = await admin.request(p.Book(id=0, booking="hd-2026-0042", service="settlement", lang="uk",
+                                        due_at=server.clock() - 60))
+    assert (booked.booking.booking, booked.booking.ticket) == ("HD-2026-0042", None)
+    await kiosk.request(p.Draw(id=0, service="residence", lang="de", request="walk-in"))
+    checked_in = await kiosk.request(p.Checkin(id=0, booking="HD-2026-0042"))
+    assert (checked_in.ticket.number, checked_in.ticket.lang, checked_in.ahead) == ("C001", "uk", 0)
+    with pytest.raises(ServerError) as info:
+        await kiosk.request(p.Checkin(id=0, booking="HD-9"))
+    assert (info.value.code, info.value.message) == ("unknown_booking", "there is no appointment HD-9 today")
+    with pytest.raises(ServerError) as info:
+        await kiosk.request(p.Book(id=0, booking="X", service="info", lang="de", due_at=0.0))
+    assert info.value.code == "not_allowed"
+    await counter.request(p.Open(id=0))
+    called = await counter.request(p.Next(id=0))
+    assert (called.ticket.number, called.ticket.reason) == ("C001", "appointment due")

@@ -47,12 +47,42 @@ def test_events_and_tickets_rebuild_the_office(tmp_path):
 
 def test_schema_is_versioned_and_the_file_is_in_wal_mode(tmp_path):
     store = Store(tmp_path / "o.sqlite3", timezone="Europe/Berlin", synchronous="full")
-    assert store.schema_version() == ["m001_events_and_tickets"]
+    assert store.schema_version() == ["m001_events_and_tickets", "m002_appointments"]
     assert store.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert store.db.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
     store.close()
     again = Store(tmp_path / "o.sqlite3", timezone="Europe/Berlin")
-    assert again.schema_version() == ["m001_events_and_tickets"]  # applied once, not twice
+    assert again.schema_version() == ["m001_events_and_tickets", "m002_appointments"]  # once each
+
+
+def test_a_file_of_the_first_schema_is_migrated(tmp_path):
+    import sqlite_utils
+
+    from server.store import migrations
+
+    db = sqlite_utils.Database(tmp_path / "old.sqlite3")
+    migrations.apply(db, stop_before="m002_appointments")
+    db["tickets"].insert({"id": 1, "day": "2026-11-24", "number": "A001", "service": "info", "token": "t",
+                          "state": "done", "issued_at": 1.0})
+    db.close()
+    store = Store(tmp_path / "old.sqlite3", timezone="Europe/Berlin")
+    assert store.schema_version()[-1] == "m002_appointments"
+    assert store.ticket_row(token="t")["booking"] is None and store.last_ticket_id() == 1
+
+
+def test_appointments_booked_ahead_are_replayed_on_their_day(tmp_path):
+    office = Office(make_site(), always_open=True)
+    tomorrow_10 = T0 + 86400 + 3600
+    office.book(booking="abc-1", service="residence", lang="ar", due_at=tomorrow_10, now=T0)
+    store = Store(tmp_path / "o.sqlite3", timezone="Europe/Berlin")
+    store_all(store, office)
+    assert store.events_of("2026-11-24")[0]["kind"] == "day_started"
+    assert [e["kind"] for e in store.events_of("2026-11-25")] == ["appointment_booked"]
+    restarted = Office(make_site(), always_open=True)  # a restart on the day of the appointment
+    for event in store.events_since("2026-11-25"):
+        restarted.apply(event)
+    ticket = restarted.checkin(kiosk="kiosk-1", booking="ABC-1", token="t", now=tomorrow_10 - 600)[1]
+    assert (ticket.number, ticket.lang, ticket.appointment_at) == ("A001", "ar", tomorrow_10)
 
 
 def test_a_new_day_expires_yesterdays_open_tickets(tmp_path):

@@ -67,6 +67,20 @@ class Ticket:
     transfers: int = 0
     outcome: str | None = None
     reason: str = ""             # why routing chose it, for the clerk
+    booking: str | None = None   # the appointment it was checked in for
+    appointment_at: float | None = None
+
+
+@dataclass(slots=True)
+class Booking:
+    """An appointment made ahead (by an admin or a booking system) for one service."""
+
+    code: str
+    service: str
+    lang: str
+    due_at: float
+    day: str
+    ticket: str | None = None    # the number issued at check-in
 
 
 @dataclass(slots=True)

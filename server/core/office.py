@@ -27,7 +27,7 @@ from config import Site
 
 from .. import errors
 from .estimate import ServiceTimes, capacity, wait_range
-from .model import CALLED, DONE, NO_SHOW, PARKED, SERVING, WAITING, CANCELLED, Desk, Ticket, check_transition
+from .model import CALLED, CANCELLED, DONE, NO_SHOW, PARKED, SERVING, WAITING, Booking, Desk, Ticket, check_transition
 from .routing import choose_next, queue_key
 
 Event = dict[str, Any]
@@ -55,10 +55,12 @@ class Office:
         self.day = ""
         self.last_id = 0
         self.journal: list[Event] = []  # every event since the last take_journal()
+        self.bookings: dict[str, Booking] = {}  # today's and future appointments, by code
         self._start_day("")
 
     def _start_day(self, day: str) -> None:
         self.day = day
+        self.bookings = {code: b for code, b in self.bookings.items() if b.day >= day}
         self.tickets: dict[str, Ticket] = {}
         self.by_token: dict[str, Ticket] = {}
         self.waiting: dict[str, dict[str, Ticket]] = {s.id: {} for s in self.site.services}
@@ -108,15 +110,40 @@ class Office:
         if known is not None:
             return events, known
         self._service(service)
-        if lang not in self.site.languages:
-            raise errors.BadRequest(f"language {lang!r} is not offered here "
-                                    f"(offered: {', '.join(self.site.languages)})")
+        self._language(lang)
         if not self.always_open and not self._open_at(now):
             raise errors.ClosedForToday("the office is closed now: no tickets are issued")
         number = self._number(service)
         self._emit(events, now, "ticket_drawn", id=self.last_id + 1, number=number, service=service,
                    lang=lang, kiosk=kiosk, request=request, token=token)
         return events, self.tickets[number]
+
+    def checkin(self, *, kiosk: str, booking: str, token: str, now: float) -> tuple[list[Event], Ticket]:
+        """A visitor with an appointment checks in; checking in twice returns the same ticket."""
+        events = self._begin(now)
+        found = self.bookings.get(booking.strip().upper())
+        if found is None or found.day != self.day:
+            raise errors.UnknownBooking(f"there is no appointment {booking} today")
+        if found.ticket is not None:
+            return events, self.tickets[found.ticket]
+        self._emit(events, now, "ticket_drawn", id=self.last_id + 1, number=self._number(found.service),
+                   service=found.service, lang=found.lang, kiosk=kiosk, request=f"booking:{found.code}",
+                   token=token, booking=found.code, appointment_at=found.due_at)
+        return events, self.tickets[found.ticket]
+
+    def book(self, *, booking: str, service: str, lang: str, due_at: float, now: float) -> tuple[list[Event], Booking]:
+        """Register an appointment (from an admin or a booking system) for today or later."""
+        events = self._begin(now)
+        self._service(service)
+        self._language(lang)
+        code = booking.strip().upper()
+        if not code or code in self.bookings:
+            raise errors.BadRequest(f"appointment code {booking!r} is empty or already booked")
+        day = local_day(due_at, self.tz)
+        if day < self.day:
+            raise errors.BadRequest(f"appointment {code} would be in the past ({day})")
+        self._emit(events, now, "appointment_booked", booking=code, service=service, lang=lang, due_at=due_at, day=day)
+        return events, self.bookings[code]
 
     def cancel(self, *, kiosk: str, ticket: str, reason: str, now: float) -> tuple[list[Event], Ticket]:
         """A kiosk withdraws a ticket it could not hand out (the printer failed)."""
@@ -249,6 +276,11 @@ class Office:
             raise errors.UnknownService(f"unknown service {service!r} "
                                         f"(expected one of {', '.join(self.waiting)})")
 
+    def _language(self, lang: str) -> None:
+        if lang not in self.site.languages:
+            raise errors.BadRequest(f"language {lang!r} is not offered here "
+                                    f"(offered: {', '.join(self.site.languages)})")
+
     def _desk(self, counter: str) -> Desk:
         desk = self.desks.get(counter)
         if desk is None:
@@ -311,11 +343,18 @@ class Office:
 
     def _on_ticket_drawn(self, e: Event) -> None:
         t = Ticket(id=e["id"], number=e["number"], service=e["service"], lang=e["lang"], kiosk=e["kiosk"],
-                   token=e["token"], issued_at=e["at"])
+                   token=e["token"], issued_at=e["at"], booking=e.get("booking"),
+                   appointment_at=e.get("appointment_at"))
+        if t.booking in self.bookings:
+            self.bookings[t.booking].ticket = t.number
         self.last_id, self.latest_issue = t.id, max(self.latest_issue, t.issued_at)
         self.numbers[t.service] += 1
         self.tickets[t.number] = self.by_token[t.token] = self.requests[(t.kiosk, e["request"])] = t
         self._enqueue(t)
+
+    def _on_appointment_booked(self, e: Event) -> None:
+        self.bookings[e["booking"]] = Booking(code=e["booking"], service=e["service"], lang=e["lang"],
+                                              due_at=e["due_at"], day=e["day"])
 
     def _on_ticket_called(self, e: Event) -> None:
         t, desk = self.tickets[e["number"]], self.desks[e["counter"]]

@@ -3,10 +3,13 @@
 Among the tickets a counter may call (its open services, plus tickets transferred to this
 counter by name), the first by these rules wins:
 
+0. an appointment that is due (checked in, its time reached): earliest appointment first;
 1. sent to the front by a transfer: earliest sent first;
 2. waiting longer than its service's max wait: longest waiting first;
 3. the counter's preference order of services: the first service with anyone waiting;
 4. oldest first within that service.
+
+A visitor who checks in early for an appointment waits as a walk-in until the time comes.
 
 Examples (counter 3 prefers passport, then card-pickup; both have max wait 60 min)::
 
@@ -52,7 +55,13 @@ def _overdue(ticket: Ticket, now: float, max_wait: Mapping[str, float]) -> bool:
     return now - ticket.issued_at >= max_wait[ticket.service]
 
 
+def _due(ticket: Ticket, now: float) -> bool:
+    return ticket.appointment_at is not None and ticket.appointment_at <= now
+
+
 def _rank(desk: Desk, ticket: Ticket, now: float, max_wait: Mapping[str, float]) -> tuple:
+    if _due(ticket, now):
+        return (-1, ticket.appointment_at, ticket.id)
     if ticket.front:
         return (0, ticket.placed_at, ticket.id)
     if _overdue(ticket, now, max_wait):
@@ -62,6 +71,8 @@ def _rank(desk: Desk, ticket: Ticket, now: float, max_wait: Mapping[str, float])
 
 
 def _reason(desk: Desk, ticket: Ticket, now: float, max_wait: Mapping[str, float]) -> str:
+    if _due(ticket, now):
+        return "appointment due"
     if ticket.target == desk.id:
         return "sent to this counter"
     if ticket.front:
