@@ -98,8 +98,10 @@ class Server:
 
     def _open_store(self) -> Store:
         store = Store(self.db_path, timezone=self.site.timezone, synchronous=self.site.synchronous)
+        today = local_day(self.clock(), self.office.tz)
+        store.purge(today, self.site.retention_days)
         self.office.last_id = store.last_ticket_id()
-        for event in store.events_since(local_day(self.clock(), self.office.tz)):
+        for event in store.events_since(today):
             self.office.apply(event)
         return store
 
@@ -259,6 +261,10 @@ class Server:
     def _push(self, events: list[Event]) -> None:
         """Tell everyone what the committed events changed: calls, tickets, desks, queues."""
         office, now = self.office, self.clock()
+        for event in events:
+            if event["kind"] == "day_started":  # a new day: forget what is past the retention
+                asyncio.get_running_loop().run_in_executor(self.executor, self.store.purge, event["day"],
+                                                           self.site.retention_days)
         calls: list[msgspec.Struct] = []
         tickets: dict[str, msgspec.Struct] = {}
         desks: dict[str, msgspec.Struct] = {}

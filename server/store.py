@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Iterable
 from zoneinfo import ZoneInfo
@@ -48,6 +49,22 @@ def m002_appointments(db: sqlite_utils.Database) -> None:
     db["tickets"].add_column("booking", str)
     db["tickets"].add_column("appointment_at", float)
 
+
+@migrations()
+def m003_daily_stats(db: sqlite_utils.Database) -> None:
+    db["daily_stats"].create({
+        "day": str, "service": str, "tickets": int, "done": int, "no_shows": int, "cancelled": int,
+        "expired": int, "wait_s_sum": float, "waits": int, "service_s_sum": float, "services": int,
+    }, pk=("day", "service"))
+
+
+SUMMARY = """
+INSERT OR REPLACE INTO daily_stats
+SELECT day, service, count(*), sum(state = 'done'), sum(state = 'no_show'), sum(state = 'cancelled'),
+       sum(state = 'expired'), coalesce(sum(called_at - issued_at), 0), count(called_at),
+       coalesce(sum(finished_at - started_at), 0), count(finished_at - started_at)
+FROM tickets WHERE day < ? GROUP BY day, service
+"""
 
 TICKET_COLUMNS = ("id", "number", "service", "lang", "kiosk", "token", "state", "counter", "issued_at",
                   "called_at", "started_at", "finished_at", "outcome", "recalls", "transfers", "booking",
@@ -108,6 +125,17 @@ class Store:
     def _events(self, where: str, day: str) -> list[Event]:
         rows = self.db.execute(f"SELECT data FROM events WHERE {where} ORDER BY seq", [day])
         return [json.loads(data) for (data,) in rows]
+
+    def purge(self, today: str, retention_days: int) -> int:
+        """Forget tickets and events older than the retention, keeping per-day statistics
+        (`daily_stats`: counts, summed waits and service times per service). Returns how many
+        tickets were removed."""
+        cutoff = (date.fromisoformat(today) - timedelta(days=retention_days)).isoformat()
+        with self.db.atomic():
+            self.db.execute(SUMMARY, [cutoff])
+            removed = self.db.execute("DELETE FROM tickets WHERE day < ?", [cutoff]).rowcount
+            self.db.execute("DELETE FROM events WHERE day < ?", [cutoff])
+        return removed
 
     def last_ticket_id(self) -> int:
         return self.db.execute("SELECT coalesce(max(id), 0) FROM tickets").fetchone()[0]

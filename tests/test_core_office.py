@@ -154,7 +154,8 @@ def test_finish_without_start_counts_the_visitor_as_arrived(office):
     office.next(counter="5", now=T0 + MIN)
     events, _ = office.finish(counter="5", outcome="done", now=T0 + 5 * MIN)
     assert [e["kind"] for e in events] == ["ticket_started", "ticket_finished"]
-    assert ticket.started_at == T0 + 5 * MIN
+    assert ticket.started_at == ticket.called_at == T0 + MIN  # served from the call: 4 minutes
+    assert office.times["residence"].recent[-1] == 4 * MIN
 
 
 def test_invalid_transitions_name_the_ticket_and_its_state(office):

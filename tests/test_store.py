@@ -47,12 +47,12 @@ def test_events_and_tickets_rebuild_the_office(tmp_path):
 
 def test_schema_is_versioned_and_the_file_is_in_wal_mode(tmp_path):
     store = Store(tmp_path / "o.sqlite3", timezone="Europe/Berlin", synchronous="full")
-    assert store.schema_version() == ["m001_events_and_tickets", "m002_appointments"]
+    assert store.schema_version() == ["m001_events_and_tickets", "m002_appointments", "m003_daily_stats"]
     assert store.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert store.db.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
     store.close()
     again = Store(tmp_path / "o.sqlite3", timezone="Europe/Berlin")
-    assert again.schema_version() == ["m001_events_and_tickets", "m002_appointments"]  # once each
+    assert len(again.schema_version()) == 3  # each applied once, not twice
 
 
 def test_a_file_of_the_first_schema_is_migrated(tmp_path):
@@ -66,7 +66,7 @@ def test_a_file_of_the_first_schema_is_migrated(tmp_path):
                           "state": "done", "issued_at": 1.0})
     db.close()
     store = Store(tmp_path / "old.sqlite3", timezone="Europe/Berlin")
-    assert store.schema_version()[-1] == "m002_appointments"
+    assert store.schema_version()[-1] == "m003_daily_stats"
     assert store.ticket_row(token="t")["booking"] is None and store.last_ticket_id() == 1
 
 
@@ -109,3 +109,22 @@ def test_a_failed_transaction_writes_nothing(tmp_path):
     except sqlite3.IntegrityError:
         pass
     assert store.count_events() == 0 and store.db["tickets"].count == 0
+
+
+def test_purge_forgets_old_tickets_and_events_but_keeps_statistics(tmp_path):
+    office = Office(make_site(), always_open=True)
+    day_of_work(office)  # 2026-11-24: A001 done after 1 min wait and 8 min service, A002 called
+    store = Store(tmp_path / "o.sqlite3", timezone="Europe/Berlin")
+    store_all(store, office)
+    office.draw(kiosk="kiosk-1", service="info", lang="de", request="later", token="later", now=T0 + 30 * 86400)
+    store_all(store, office)
+
+    assert store.purge("2026-12-24", retention_days=30) == 0  # 2026-11-24 is exactly 30 days old: kept
+    assert store.purge("2026-12-25", retention_days=30) == 3
+    assert store.ticket_row(token="tok0") is None and store.events_of("2026-11-24") == []
+    assert store.ticket_row(token="later")["number"] == "F001" and store.events_of("2026-12-24")
+    stats = store.db["daily_stats"].get(("2026-11-24", "residence"))
+    assert (stats["tickets"], stats["done"], stats["expired"], stats["waits"], stats["services"]) == (3, 1, 2, 2, 1)
+    assert stats["service_s_sum"] == 8 * MIN and stats["wait_s_sum"] == (MIN - 0) + (10 * MIN - 1)
+    assert store.purge("2026-12-25", retention_days=30) == 0  # nothing twice, statistics stay
+    assert store.db["daily_stats"].get(("2026-11-24", "residence"))["tickets"] == 3

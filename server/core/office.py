@@ -214,8 +214,9 @@ class Office:
                                         f"(expected one of {', '.join(self.site.outcomes)})")
         events, ticket = self._current(counter, now)
         check_transition(ticket, "finish")
-        if ticket.state == CALLED:  # the clerk skipped "start": the visitor is here all the same
-            self._emit(events, now, "ticket_started", number=ticket.number)
+        if ticket.state == CALLED:  # the clerk skipped "start": count the visit from the call, so
+            # service times (and so estimates) stay true for clerks who never press it
+            self._emit(events, now, "ticket_started", number=ticket.number, since=ticket.called_at)
         self._emit(events, now, "ticket_finished", number=ticket.number, outcome=outcome)
         return events, ticket
 
@@ -368,7 +369,7 @@ class Office:
 
     def _on_ticket_started(self, e: Event) -> None:
         t = self.tickets[e["number"]]
-        t.state, t.started_at = SERVING, e["at"]
+        t.state, t.started_at = SERVING, e.get("since", e["at"])
 
     def _on_ticket_no_show(self, e: Event) -> None:
         t = self.tickets[e["number"]]
