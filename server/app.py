@@ -21,6 +21,7 @@ import secrets
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any, Callable
 
@@ -34,7 +35,7 @@ from config import Site
 
 from . import protocol as p
 from . import views
-from .core import Desk, Event, Office, Ticket, local_day
+from .core import Event, Office, Ticket, local_day
 from .errors import CLOSE_CODES, BadRequest, NotAllowed, NotAuthenticated, RateLimited, WillkommenError
 from .ratelimit import TokenBucket
 from .store import Store
@@ -199,17 +200,23 @@ class Server:
             raise NotAllowed(f"a {session.role} terminal may not send {type(message).__name__.lower()}")
         if role == "kiosk":
             return await self._kiosk(session, message)
-        if isinstance(message, p.Book):
-            return await self.writer.submit(lambda now: p.Reply(re=message.id, booking=views.booking(
-                self.office.book(booking=message.booking, service=message.service, lang=message.lang,
-                                 due_at=message.due_at, now=now)[1])))
+        if role == "admin":
+            return await self.writer.submit(partial(self._booked, message))
         counter = self._counter_of(session, message)
-        action = message.__struct_config__.tag
+        return await self.writer.submit(partial(self._counter_action, message, counter))
+
+    def _counter_action(self, message: p.CounterRequest, counter: str, now: float) -> p.Reply:
+        """Run a counter message as the office method of the same name (`next` -> `next`)."""
         fields = {k: v for k, v in msgspec.structs.asdict(message).items() if k not in ("id", "counter")}
-        result = await self.writer.submit(
-            lambda now: self._counter_reply(message.id, counter, getattr(self.office, action)(
-                counter=counter, now=now, **fields)[1]))
-        return result
+        _, subject = getattr(self.office, message.__struct_config__.tag)(counter=counter, now=now, **fields)
+        desk = views.desk(self.office, self.office.desks[counter])
+        ticket = views.ticket(subject) if isinstance(subject, Ticket) else None
+        return p.Reply(re=message.id, ticket=ticket, desk=desk)
+
+    def _booked(self, message: p.Book, now: float) -> p.Reply:
+        _, booking = self.office.book(booking=message.booking, service=message.service, lang=message.lang,
+                                      due_at=message.due_at, now=now)
+        return p.Reply(re=message.id, booking=views.booking(booking))
 
     def _counter_of(self, session: Session, message: p.CounterRequest) -> str:
         if session.role == "admin":
@@ -221,12 +228,6 @@ class Server:
                              f"not {message.counter}")
         return session.counter
 
-    def _counter_reply(self, request_id: str | int, counter: str, subject: Ticket | Desk) -> p.Reply:
-        desk = views.desk(self.office, self.office.desks[counter])
-        if isinstance(subject, Ticket):
-            return p.Reply(re=request_id, ticket=views.ticket(subject), desk=desk)
-        return p.Reply(re=request_id, desk=desk)
-
     async def _kiosk(self, session: Session, message: msgspec.Struct) -> p.Reply:
         if isinstance(message, p.Printer):
             self.printers[session.terminal] = {"state": message.state, "detail": message.detail,
@@ -234,11 +235,13 @@ class Server:
             log.info("printer", extra={"fields": {"kiosk": session.terminal, "state": message.state}})
             return p.Reply(re=message.id)
         if isinstance(message, p.Cancel):
-            return await self.writer.submit(lambda now: p.Reply(re=message.id, ticket=views.ticket(
-                self.office.cancel(kiosk=session.terminal, ticket=message.ticket, reason=message.reason,
-                                   now=now)[1])))
+            return await self.writer.submit(partial(self._cancelled, session.terminal, message))
         self._take_token(session.terminal)
-        return await self.writer.submit(lambda now: self._drawn(session.terminal, message, now))
+        return await self.writer.submit(partial(self._drawn, session.terminal, message))
+
+    def _cancelled(self, kiosk: str, message: p.Cancel, now: float) -> p.Reply:
+        _, ticket = self.office.cancel(kiosk=kiosk, ticket=message.ticket, reason=message.reason, now=now)
+        return p.Reply(re=message.id, ticket=views.ticket(ticket))
 
     def _drawn(self, kiosk: str, message: p.Draw | p.Checkin, now: float) -> p.Reply:
         if isinstance(message, p.Checkin):

@@ -112,3 +112,15 @@ async def test_an_admin_books_a_visitor_checks_in_and_is_called_first_when_due(s
     await counter.request(p.Open(id=0))
     called = await counter.request(p.Next(id=0))
     assert (called.ticket.number, called.ticket.reason) == ("C001", "appointment due")
+
+
+async def test_a_kiosk_cancels_a_ticket_it_could_not_print(server, terminal):
+    kiosk, other = await terminal("kiosk-1"), await terminal("kiosk-2")
+    drawn = await kiosk.request(p.Draw(id=0, service="info", lang="ar", request="jammed"))
+    with pytest.raises(ServerError) as info:
+        await other.request(p.Cancel(id=0, ticket=drawn.ticket.number))
+    assert (info.value.code, info.value.message) == ("not_allowed", "ticket F001 was drawn at another kiosk")
+    cancelled = await kiosk.request(p.Cancel(id=0, ticket=drawn.ticket.number, reason="paper_out"))
+    assert cancelled.ticket.state == "cancelled"
+    assert server.store.ticket_row(token=drawn.ticket.token)["state"] == "cancelled"
+    assert server.office.queue_info("info", server.clock()).waiting == 0

@@ -169,7 +169,7 @@ class Office:
         return events, desk
 
     def next(self, *, counter: str, now: float) -> tuple[list[Event], Ticket]:
-        events, desk = self._begin(now), self._working_desk(counter, now)
+        events, desk = self._begin(now), self._working_desk(counter)
         pool = chain(*(self.waiting[s].values() for s in desk.services), self.directed.values())
         choice = choose_next(desk, pool, now=now, max_wait=self.max_wait)
         if choice is None:
@@ -181,7 +181,7 @@ class Office:
 
     def call(self, *, counter: str, ticket: str, now: float) -> tuple[list[Event], Ticket]:
         """Call a ticket by its number (or take back a parked one)."""
-        events, desk = self._begin(now), self._working_desk(counter, now)
+        events, desk = self._begin(now), self._working_desk(counter)
         found = self.ticket(ticket)
         check_transition(found, "call")
         self._resume_if_paused(events, desk, now)
@@ -294,7 +294,7 @@ class Office:
             raise errors.CounterNotOpen(f"counter {counter} is closed: open it first")
         return desk
 
-    def _working_desk(self, counter: str, now: float) -> Desk:
+    def _working_desk(self, counter: str) -> Desk:
         desk = self._open_desk(counter)
         if desk.current is not None:
             raise errors.VisitorAtCounter(
