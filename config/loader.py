@@ -149,12 +149,17 @@ def parse_site(data: Mapping[str, Any], *, file: str = "site.toml",
         public_url=site.text("public_url", "http://127.0.0.1:8765"),
         anonymous_displays=site.get("anonymous_displays", bool, "true or false", True),
         kiosk_draws_per_minute=site.number("kiosk_draws_per_minute", 30, minimum=1),
+        tls_cert=site.text("tls_cert", None),
+        tls_key=site.text("tls_key", None),
         outcomes=_named_texts(root.table("outcomes", {}), languages) or {"done": {lang: "done" for lang in languages}},
         services=tuple(services),
         counters=tuple(counters),
         terminals=tuple(terminals),
         source=file,
     )
+    if (result.tls_cert is None) != (result.tls_key is None):
+        raise site.fail("tls_key" if result.tls_key is None else "tls_cert",
+                        "missing: TLS needs both tls_cert and tls_key (PEM files)")
     site.done()
     root.done()
     return result

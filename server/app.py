@@ -18,6 +18,7 @@ import http
 import json
 import logging
 import secrets
+import ssl
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -88,14 +89,23 @@ class Server:
         self.writer = Writer(self.office, self.store, self.executor, on_committed=self._push,
                              on_failure=self.failed.set, clock=self.clock)
         self.writer_task = asyncio.create_task(self.writer.run(), name="willkommen-writer")
-        self.server = await serve(self._connection, host, port, process_request=self._http,
+        self.server = await serve(self._connection, host, port, process_request=self._http, ssl=self._tls(),
                                   max_size=p.MAX_FRAME, ping_interval=20, ping_timeout=20,
                                   compression=None,  # small JSON frames: deflate costs ~30 KB a connection
                                   server_header="Willkommen")
         self.port = self.server.sockets[0].getsockname()[1]
-        log.info("serving", extra={"fields": {"host": host, "port": self.port, "db": str(self.db_path),
+        log.info("serving", extra={"fields": {"host": host, "port": self.port, "tls": self.site.tls_cert is not None,
+                                              "db": str(self.db_path),
                                               "day": self.office.day, "tickets": len(self.office.tickets)}})
         return self.port
+
+    def _tls(self) -> ssl.SSLContext | None:
+        """TLS when the site names a certificate: wss:// and https:// on the same port."""
+        if self.site.tls_cert is None:
+            return None
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        context.load_cert_chain(self.site.tls_cert, self.site.tls_key)
+        return context
 
     def _open_store(self) -> Store:
         store = Store(self.db_path, timezone=self.site.timezone, synchronous=self.site.synchronous)

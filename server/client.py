@@ -21,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import logging
+import ssl as ssl_module
 from typing import AsyncIterator, Callable
 
 import msgspec
@@ -52,8 +53,9 @@ class Refused(Exception):
 class ClientSession:
     def __init__(self, url: str, *, role: str, terminal: str = "", token: str = "", lang: str = "de",
                  timeout: float = 10.0, backoff: tuple[float, float] = (0.1, 5.0),
-                 on_state: Callable[[bool], None] | None = None):
+                 on_state: Callable[[bool], None] | None = None, ssl: "ssl_module.SSLContext | None" = None):
         self.url, self.timeout, self.backoff, self.on_state = url, timeout, backoff, on_state
+        self.ssl = ssl  # for wss:// with a site's own certificate authority
         self.hello = p.Hello(role=role, terminal=terminal, token=token, lang=lang)
         self.welcome: p.Welcome | None = None
         self.refused: Refused | None = None
@@ -144,7 +146,8 @@ class ClientSession:
         delay = self.backoff[0]
         while True:
             try:
-                async with connect(self.url, max_size=None, open_timeout=self.timeout) as ws:
+                tls = {"ssl": self.ssl} if self.ssl is not None else {}
+                async with connect(self.url, max_size=None, open_timeout=self.timeout, **tls) as ws:
                     self._ws = ws
                     await ws.send(p.encode(self.hello), text=True)
                     delay = self.backoff[0]

@@ -87,6 +87,8 @@ def test_every_string_catalogue_has_the_keys_of_german():
      "default.toml: terminals[0].token_env: environment variable KIOSK_1_TOKEN is not set"),
     (lambda d: d["terminals"][1].update(id="kiosk-1"),
      'default.toml: terminals[1].id: "kiosk-1" is already used by terminals[0]'),
+    (lambda d: d["site"].update(tls_cert="/etc/willkommen/cert.pem"),
+     "default.toml: site.tls_key: missing: TLS needs both tls_cert and tls_key (PEM files)"),
     (lambda d: d.update(services={"id": "x"}),
      "default.toml: services: {\"id\": \"x\"} is not an array of tables ([[services]])"),
 ])

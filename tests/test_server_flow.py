@@ -124,3 +124,39 @@ async def test_a_kiosk_cancels_a_ticket_it_could_not_print(server, terminal):
     assert cancelled.ticket.state == "cancelled"
     assert server.store.ticket_row(token=drawn.ticket.token)["state"] == "cancelled"
     assert server.office.queue_info("info", server.clock()).waiting == 0
+
+
+async def test_tls_is_a_config_switch(tmp_path):
+    import ssl
+
+    import trustme
+
+    from server.app import Server
+    from server.client import ClientSession
+
+    from .conftest import make_site, token
+
+    authority = trustme.CA()
+    certificate = authority.issue_cert("127.0.0.1")
+    certificate.private_key_and_cert_chain_pem.write_to_path(str(tmp_path / "server.pem"))
+    certificate.private_key_pem.write_to_path(str(tmp_path / "server.key"))
+    site = make_site(tls_cert=str(tmp_path / "server.pem"), tls_key=str(tmp_path / "server.key"))
+    server = Server(site, tmp_path / "o.sqlite3", always_open=True)
+    port = await server.start("127.0.0.1", 0)
+    trusted = ssl.create_default_context()
+    authority.configure_trust(trusted)
+    try:
+        kiosk = ClientSession(f"wss://127.0.0.1:{port}/", role="kiosk", terminal="kiosk-1", token=token("kiosk-1"),
+                              ssl=trusted)
+        async with kiosk:
+            await kiosk.ready()
+            drawn = await kiosk.request(p.Draw(id=0, service="info", lang="tr", request="tls"))
+        assert drawn.ticket.number == "F001"
+        plain = ClientSession(f"ws://127.0.0.1:{port}/", role="kiosk", terminal="kiosk-1", token=token("kiosk-1"),
+                              timeout=1)
+        plain.start()
+        with pytest.raises(Exception):
+            await plain.ready(timeout=1)  # no plain-text way in
+        await plain.close()
+    finally:
+        await server.stop()
