@@ -1,7 +1,9 @@
-"""The UI string catalogue: one TOML file per language in `config/strings/`.
+"""The UI string catalogues: one TOML file per language.
 
-Every client and the server's announcements take their words from here, so a language is
-added by adding one file. Keys are flat dotted names (`error.closed_for_today`); texts use
+`config/strings/<lang>.toml` is what visitors read and hear (kiosk, display, announcements),
+in every site language; `config/strings/staff/<lang>.toml` is the clerks' and managers' UI,
+in German and English. Every client takes its words from here, so a language is added by
+adding one file. Keys are flat dotted names (`error.closed_for_today`); texts use
 `str.format` fields (`{number}`, `{counter}`). A test keeps every file's keys equal to
 German's.
 """
@@ -15,17 +17,23 @@ from types import MappingProxyType
 from typing import Mapping
 
 
-def available() -> tuple[str, ...]:
-    folder = resources.files("config") / "strings"
-    return tuple(sorted(p.name.removesuffix(".toml") for p in folder.iterdir() if p.name.endswith(".toml")))
+FOLDERS = {"visitor": ("strings",), "staff": ("strings", "staff")}
+
+
+def _folder(part: str):
+    return resources.files("config").joinpath(*FOLDERS[part])
+
+
+def available(part: str = "visitor") -> tuple[str, ...]:
+    return tuple(sorted(p.name.removesuffix(".toml") for p in _folder(part).iterdir() if p.name.endswith(".toml")))
 
 
 @cache
-def strings(lang: str) -> Mapping[str, str]:
-    """The catalogue of `lang`, German for a language without a catalogue."""
-    if lang not in available():
+def strings(lang: str, part: str = "visitor") -> Mapping[str, str]:
+    """The `part` ("visitor" or "staff") catalogue of `lang`; German where there is none."""
+    if lang not in available(part):
         lang = "de"
-    text = (resources.files("config") / "strings" / f"{lang}.toml").read_text(encoding="utf-8")
+    text = (_folder(part) / f"{lang}.toml").read_text(encoding="utf-8")
     return MappingProxyType(dict(_flatten(tomllib.loads(text))))
 
 

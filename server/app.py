@@ -184,7 +184,9 @@ class Server:
 
     def _welcome(self, session: Session) -> p.Welcome:
         return p.Welcome(v=p.VERSION, role=session.role, terminal=session.terminal, counter=session.counter,
-                         site=views.site(self.site), snapshot=views.snapshot(self.office, self.clock()))
+                         site=views.site(self.site),
+                         snapshot=views.snapshot(self.office, self.clock(),
+                                                 detail_for="*" if session.role == "admin" else session.counter))
 
     async def _answer(self, session: Session, frame: str | bytes) -> msgspec.Struct:
         try:
@@ -219,7 +221,7 @@ class Server:
         """Run a counter message as the office method of the same name (`next` -> `next`)."""
         fields = {k: v for k, v in msgspec.structs.asdict(message).items() if k not in ("id", "counter")}
         _, subject = getattr(self.office, message.__struct_config__.tag)(counter=counter, now=now, **fields)
-        desk = views.desk(self.office, self.office.desks[counter])
+        desk = views.desk(self.office, self.office.desks[counter], detail=True)
         ticket = views.ticket(subject) if isinstance(subject, Ticket) else None
         return p.Reply(re=message.id, ticket=ticket, desk=desk)
 

@@ -179,7 +179,8 @@ class DeskView(msgspec.Struct, omit_defaults=True):
     services: list[str] = []
     pause_reason: str = ""
     current: TicketView | None = None
-    handled: list[str] = []
+    parked: list[TicketView] = []    # these two only for the counter itself (and admins)
+    handled: list[TicketView] = []
 
 
 class QueueView(msgspec.Struct):
@@ -192,6 +193,7 @@ class QueueView(msgspec.Struct):
 class ServiceView(msgspec.Struct):
     id: str
     prefix: str
+    max_wait_minutes: int
     names: dict[str, str]
     documents: dict[str, list[str]]
 

@@ -6,7 +6,7 @@ from config import Site, strings
 
 from . import protocol as p
 from .core import Desk, Office, Ticket
-from .core.model import Booking
+from .core.model import PARKED, Booking
 
 
 def ticket(t: Ticket, *, with_token: bool = False) -> p.TicketView:
@@ -20,10 +20,16 @@ def booking(b: Booking) -> p.BookingView:
     return p.BookingView(booking=b.code, service=b.service, lang=b.lang, due_at=b.due_at, ticket=b.ticket)
 
 
-def desk(office: Office, d: Desk) -> p.DeskView:
+def desk(office: Office, d: Desk, *, detail: bool = False) -> p.DeskView:
+    """A counter's state; `detail` adds its parked and handled tickets (for itself, not for
+    every screen in the building)."""
     current = office.tickets[d.current] if d.current else None
-    return p.DeskView(counter=d.id, state=d.state, services=list(d.services), pause_reason=d.pause_reason,
-                      current=ticket(current) if current else None, handled=list(d.handled))
+    view = p.DeskView(counter=d.id, state=d.state, services=list(d.services), pause_reason=d.pause_reason,
+                      current=ticket(current) if current else None)
+    if detail:
+        view.parked = [ticket(t) for t in office.tickets.values() if t.state == PARKED and t.counter == d.id]
+        view.handled = [ticket(office.tickets[n]) for n in d.handled]
+    return view
 
 
 def queue(office: Office, service: str, now: float) -> p.QueueView:
@@ -36,16 +42,17 @@ def site(s: Site) -> p.SiteView:
     return p.SiteView(
         name=s.name, languages=list(s.languages), outcomes={k: dict(v) for k, v in s.outcomes.items()},
         public_url=s.public_url,
-        services=[p.ServiceView(id=v.id, prefix=v.prefix, names=dict(v.names),
+        services=[p.ServiceView(id=v.id, prefix=v.prefix, max_wait_minutes=v.max_wait_minutes, names=dict(v.names),
                                 documents={k: list(d) for k, d in v.documents.items()}) for v in s.services],
         counters=[p.CounterInfo(id=c.id, name=c.name, zone=c.zone, direction=c.direction,
                                 services=list(c.services)) for c in s.counters])
 
 
-def snapshot(office: Office, now: float) -> p.Snapshot:
+def snapshot(office: Office, now: float, *, detail_for: str | None = None) -> p.Snapshot:
+    """The whole office now; `detail_for` a counter id, or "*" for every counter (admins)."""
     return p.Snapshot(day=office.day,
                       queues=[queue(office, s, now) for s in office.waiting],
-                      desks=[desk(office, d) for d in office.desks.values()],
+                      desks=[desk(office, d, detail=detail_for in (d.id, "*")) for d in office.desks.values()],
                       calls=[ticket(t) for t in office.last_calls()])
 
 

@@ -40,6 +40,9 @@ def test_every_string_catalogue_has_the_keys_of_german():
     for lang in available():
         assert set(strings(lang)) == german, lang
     assert strings("ar")["direction"] == "rtl" and strings("tr")["direction"] == "ltr"
+    assert available("staff") == ("de", "en")
+    assert set(strings("en", "staff")) == set(strings("de", "staff"))
+    assert strings("fa", "staff") == strings("de", "staff")  # staff UI: German where no catalogue
     assert strings("xx") == strings("de")
 
 

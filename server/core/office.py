@@ -185,7 +185,7 @@ class Office:
         found = self.ticket(ticket)
         check_transition(found, "call")
         self._resume_if_paused(events, desk, now)
-        self._emit(events, now, "ticket_called", number=found.number, counter=counter, reason="called by number")
+        self._emit(events, now, "ticket_called", number=found.number, counter=counter, reason="by_number")
         return events, found
 
     def recall(self, *, counter: str, now: float) -> tuple[list[Event], Ticket]:

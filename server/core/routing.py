@@ -13,11 +13,13 @@ A visitor who checks in early for an appointment waits as a walk-in until the ti
 
 Examples (counter 3 prefers passport, then card-pickup; both have max wait 60 min)::
 
-    D004 issued 9:10, E001 issued 9:00, now 9:20       -> D004  "first service of this counter"
-    D004 issued 9:10, E001 issued 8:15, now 9:20       -> E001  "waiting 65 min, past 60"
-    D004 issued 9:10, E002 sent to the front 9:19      -> E002  "sent to the front"
+    D004 issued 9:10, E001 issued 9:00, now 9:20       -> D004  "first_service"
+    D004 issued 9:10, E001 issued 8:15, now 9:20       -> E001  "past_max_wait"
+    D004 issued 9:10, E002 sent to the front 9:19      -> E002  "front"
 
-The reason goes to the clerk so they can trust the choice.
+The reason is a code the counter shows in the clerk's language (config/strings/staff), so
+they can trust the choice: appointment_due, sent_here, front, past_max_wait, first_service,
+longest_waiting (and by_number for a ticket called by its number).
 """
 
 from __future__ import annotations
@@ -72,14 +74,13 @@ def _rank(desk: Desk, ticket: Ticket, now: float, max_wait: Mapping[str, float])
 
 def _reason(desk: Desk, ticket: Ticket, now: float, max_wait: Mapping[str, float]) -> str:
     if _due(ticket, now):
-        return "appointment due"
+        return "appointment_due"
     if ticket.target == desk.id:
-        return "sent to this counter"
+        return "sent_here"
     if ticket.front:
-        return "sent to the front"
+        return "front"
     if _overdue(ticket, now, max_wait):
-        waited, limit = (now - ticket.issued_at) // 60, max_wait[ticket.service] // 60
-        return f"waiting {waited:.0f} min, past {limit:.0f}"
+        return "past_max_wait"
     if desk.services and ticket.service == desk.services[0]:
-        return "first service of this counter"
-    return "longest waiting for this counter"
+        return "first_service"
+    return "longest_waiting"
