@@ -1,0 +1,258 @@
+"""The clerk's workstation: one key per action, the next visitor's language before they arrive.
+
+The app holds no rules of the queue. It shows what `Board` keeps from the server's messages
+and sends what the clerk did; the server decides and answers. Every action is a key and a
+button (the footer lists them); what cannot be undone asks first. Errors are one sentence
+from the staff catalogue, never a traceback.
+
+Key map (the same in German and English):
+
+    N next   R recall   S arrived (start)   X no-show   T transfer   P park   B take back
+    F finish   C call a number   W pause / resume   O open (choose services)   Q close counter
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Any, Callable
+
+from textual import work
+from textual.app import App, ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Button, DataTable, Footer, Header, Static
+
+from server import protocol as p
+from server.client import ClientSession, ConnectionLost, ServerError
+
+from .board import Board, Words
+from .dialogs import Ask, Choose, Confirm, PickServices, Transfer
+
+KEYS = [("n", "next"), ("r", "recall"), ("s", "start"), ("x", "noshow"), ("t", "transfer"), ("p", "park"),
+        ("b", "takeback"), ("f", "finish"), ("c", "call"), ("w", "pause"), ("o", "open"), ("q", "close")]
+NEEDS_VISITOR = {"recall", "start", "noshow", "transfer", "park", "finish"}
+
+
+class CounterApp(App):
+    CSS_PATH = "counter.tcss"
+    TITLE = "Willkommen"
+
+    def __init__(self, session: ClientSession, *, lang: str = "de", clock: Callable[[], float] = time.time):
+        super().__init__()
+        self.session, self.words, self.clock = session, Words(lang), clock
+        self.board = Board()
+        self.sending = asyncio.Lock()
+        session.on_state = self._connection_changed
+        for key, action in KEYS:
+            self.bind(key, action, description=self.words(f"action.{action}"))
+
+    def compose(self) -> ComposeResult:
+        yield Header(show_clock=False)
+        with Horizontal(id="main"):
+            with Vertical(id="left"):
+                yield Static(id="current", classes="panel")
+                yield Static(id="parked", classes="panel")
+            with Vertical(id="right"):
+                yield DataTable(id="queues", cursor_type="none", zebra_stripes=True)
+                yield Static(id="handled", classes="panel")
+        yield Static(id="message")
+        with Horizontal(id="actions"):
+            for key, action in KEYS:
+                yield Button(f"{key.upper()} {self.words(f'action.{action}')}", id=f"do-{action}", compact=True)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one("#queues", DataTable)
+        table.add_columns(*(self.words(f"panel.{c}") for c in ("service", "waiting", "longest", "estimate")))
+        self.query_one("#current").border_title = self.words("panel.current")
+        self.query_one("#parked").border_title = self.words("panel.parked")
+        self.query_one("#queues").border_title = self.words("panel.queues")
+        self.query_one("#handled").border_title = self.words("panel.handled")
+        self.render_board()
+        self.follow_server()
+
+    async def on_unmount(self) -> None:
+        self.session.on_state = None
+        await self.session.close()
+
+    # ---- the server's side ---------------------------------------------------------------
+
+    @work(exclusive=True, group="session")
+    async def follow_server(self) -> None:
+        self.session.start()
+        async for event in self.session.events():
+            self.board.event(event)
+            self.render_board()
+
+    def _connection_changed(self, connected: bool) -> None:
+        if connected:
+            self.board.welcome(self.session.welcome)
+            self.say("")
+        elif self.session.refused is not None:
+            self.say(self.words("refused", reason=self.session.refused.reason), error=True)
+        else:
+            self.say(self.words("offline"), error=True)
+        self.render_board()
+
+    async def send(self, message: p.Request) -> p.Reply | None:
+        """Send what the clerk did; show the server's answer or why it did not happen.
+        Requests go one at a time, in the order the clerk pressed the keys."""
+        try:
+            async with self.sending:
+                reply = await self.session.request(message)
+        except ServerError as exc:
+            self.say(self.words.error(exc.code, exc.message), error=True)
+            return None
+        except ConnectionLost:
+            self.say(self.words("error.connection"), error=True)
+            return None
+        self.board.reply(reply)
+        self.say("")
+        self.render_board()
+        return reply
+
+    # ---- actions -------------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in NEEDS_VISITOR and self.board.current is None:
+            return None  # shown greyed out: nobody is at the desk
+        return True
+
+    async def on_button_pressed(self, event: Button.Pressed) -> None:
+        await self.run_action(event.button.id.removeprefix("do-"))
+
+    @work(group="action")
+    async def action_next(self) -> None:
+        await self.send(p.Next(id=0))
+
+    @work(group="action")
+    async def action_recall(self) -> None:
+        await self.send(p.Recall(id=0))
+
+    @work(group="action")
+    async def action_start(self) -> None:
+        await self.send(p.Start(id=0))
+
+    @work(group="action")
+    async def action_park(self) -> None:
+        await self.send(p.Park(id=0))
+
+    @work(group="action")
+    async def action_noshow(self) -> None:
+        number = self.board.current.number if self.board.current else "?"
+        if await self.ask(Confirm(self.words("dialog.confirm_noshow", number=number),
+                                  self.words("dialog.yes"), self.words("dialog.no"))):
+            await self.send(p.NoShow(id=0))
+
+    @work(group="action")
+    async def action_finish(self) -> None:
+        number = self.board.current.number if self.board.current else "?"
+        outcomes = [(key, names.get(self.words.lang) or names.get("de", key))
+                    for key, names in self.board.site.outcomes.items()]
+        outcome = await self.ask(Choose(self.words("dialog.finish", number=number), outcomes))
+        if outcome:
+            await self.send(p.Finish(id=0, outcome=outcome))
+
+    @work(group="action")
+    async def action_transfer(self) -> None:
+        board, words = self.board, self.words
+        choices = [(f"service:{s.id}", f"{words('dialog.to_service')}: {words.service(board, s.id)}")
+                   for s in board.site.services]
+        choices += [(f"counter:{c.id}", f"{words('dialog.to_counter')}: {c.name}")
+                    for c in board.site.counters if c.id != board.counter]
+        number = board.current.number if board.current else "?"
+        chosen = await self.ask(Transfer(words("dialog.transfer", number=number), choices, words("dialog.front")))
+        if chosen:
+            kind, target, front = chosen
+            await self.send(p.Transfer(id=0, service=target if kind == "service" else None,
+                                       to_counter=target if kind == "counter" else None, front=front))
+
+    @work(group="action")
+    async def action_takeback(self) -> None:
+        parked = [(t.number, f"{t.number}  {self.words.service(self.board, t.service)}")
+                  for t in (self.board.desk.parked if self.board.desk else [])]
+        number = await self.ask(Choose(self.words("dialog.takeback"), parked)) if parked else None
+        if number:
+            await self.send(p.Call(id=0, ticket=number))
+
+    @work(group="action")
+    async def action_call(self) -> None:
+        number = await self.ask(Ask(self.words("dialog.call"), "A017"))
+        if number:
+            await self.send(p.Call(id=0, ticket=number))
+
+    @work(group="action")
+    async def action_pause(self) -> None:
+        if self.board.desk and self.board.desk.state == "paused":
+            await self.send(p.Resume(id=0))
+            return
+        reason = await self.ask(Ask(self.words("dialog.pause")))
+        if reason is not None:
+            await self.send(p.Pause(id=0, reason=reason))
+
+    @work(group="action")
+    async def action_open(self) -> None:
+        info = self.board.counter_info(self.board.counter)
+        services = [(s, self.words.service(self.board, s)) for s in (info.services if info else [])]
+        chosen = await self.ask(PickServices(self.words("dialog.open"), services, self.board.my_services))
+        if chosen:
+            await self.send(p.Open(id=0, services=chosen))
+
+    @work(group="action")
+    async def action_close(self) -> None:
+        current = self.board.current
+        if current is not None and not await self.ask(Confirm(
+                self.words("dialog.confirm_close", number=current.number),
+                self.words("dialog.yes"), self.words("dialog.no"))):
+            return
+        await self.send(p.Close(id=0))
+
+    async def ask(self, dialog) -> Any:
+        return await self.push_screen_wait(dialog)
+
+    # ---- rendering -----------------------------------------------------------------------
+
+    def say(self, text: str, *, error: bool = False) -> None:
+        message = self.query_one("#message", Static)
+        message.update(text)
+        message.set_class(error, "error")
+
+    def render_board(self) -> None:
+        board, words = self.board, self.words
+        self.title = words("title", counter=self._counter_name())
+        self.sub_title = words.state(board.desk) if self.session.connected else words("offline")
+        self.query_one("#current", Static).update(self._current_text())
+        self.query_one("#parked", Static).update(
+            "  ".join(t.number for t in board.desk.parked) if board.desk and board.desk.parked else "–")
+        self.query_one("#handled", Static).update(self._handled_text())
+        self._render_queues()
+        self.refresh_bindings()
+
+    def _counter_name(self) -> str:
+        info = self.board.counter_info(self.board.counter)
+        return info.name if info else self.board.counter or "?"
+
+    def _current_text(self) -> str:
+        ticket, words = self.board.current, self.words
+        if ticket is None:
+            return words("panel.nobody")
+        lines = [f"[b]{ticket.number}[/b]   {words(f'state.{ticket.state}')}"
+                 + (f"   ({words('panel.recalls', count=ticket.recalls)})" if ticket.recalls else ""),
+                 words.service(self.board, ticket.service),
+                 f"[b]{words('panel.language', language=words.language(ticket.lang))}[/b]",
+                 words.waited(ticket, self.clock()),
+                 words("panel.why", reason=words.reason(self.board, ticket))]
+        return "\n".join(lines)
+
+    def _handled_text(self) -> str:
+        handled = self.board.desk.handled if self.board.desk else []
+        return "  ".join(f"{t.number} {self.words(f'state.{t.state}')}" for t in reversed(handled)) or "–"
+
+    def _render_queues(self) -> None:
+        table = self.query_one("#queues", DataTable)
+        table.clear()
+        for service in self.board.my_services:
+            queue = self.board.queues.get(service)
+            table.add_row(self.words.service(self.board, service), str(queue.waiting if queue else 0),
+                          self.words("panel.minutes", minutes=round(queue.longest_wait / 60) if queue else 0),
+                          self.words.eta(queue))

@@ -1,0 +1,108 @@
+"""What the clerk's screen shows, kept from the server's messages: no rules of the queue here.
+
+`Board` folds the welcome, replies and pushed events into the counter's view of the office
+(its desk, its queues, its parked and handled tickets); `Words` turns that into sentences in
+the clerk's language from the staff catalogue. Both are plain Python, tested without a UI.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import msgspec
+
+from config import strings
+from server import protocol as p
+
+
+@dataclass
+class Board:
+    counter: str = ""
+    site: p.SiteView | None = None
+    desk: p.DeskView | None = None
+    queues: dict[str, p.QueueView] = field(default_factory=dict)
+
+    def welcome(self, welcome: p.Welcome) -> None:
+        self.counter, self.site = welcome.counter or "", welcome.site
+        self.desk = next((d for d in welcome.snapshot.desks if d.counter == self.counter), None)
+        self.queues = {q.service: q for q in welcome.snapshot.queues}
+
+    def reply(self, reply: p.Reply) -> None:
+        if reply.desk is not None and reply.desk.counter == self.counter:
+            self.desk = reply.desk
+
+    def event(self, event: msgspec.Struct) -> None:
+        if isinstance(event, p.QueueChanged):
+            self.queues[event.queue.service] = event.queue
+        elif isinstance(event, p.DeskChanged) and event.desk.counter == self.counter and self.desk:
+            # a push carries no parked/handled lists: keep ours
+            self.desk = msgspec.structs.replace(event.desk, parked=self.desk.parked, handled=self.desk.handled)
+        elif isinstance(event, (p.TicketChanged, p.Called)):
+            self._ticket(event.ticket)
+
+    def _ticket(self, ticket: p.TicketView) -> None:
+        if self.desk is None:
+            return
+        replace = lambda tickets: [ticket if t.number == ticket.number else t for t in tickets]
+        self.desk.handled = replace(self.desk.handled)
+        self.desk.parked = [t for t in replace(self.desk.parked) if t.state == "parked"]
+
+    @property
+    def current(self) -> p.TicketView | None:
+        return self.desk.current if self.desk else None
+
+    @property
+    def my_services(self) -> list[str]:
+        """The services the counter serves now, or all it may serve while closed."""
+        if self.desk and self.desk.services:
+            return self.desk.services
+        info = self.counter_info(self.counter)
+        return info.services if info else []
+
+    def counter_info(self, counter: str) -> p.CounterInfo | None:
+        return next((c for c in self.site.counters if c.id == counter), None) if self.site else None
+
+    def service(self, service: str) -> p.ServiceView | None:
+        return next((s for s in self.site.services if s.id == service), None) if self.site else None
+
+
+class Words:
+    """The clerk's language: catalogue lookups and the few sentences built from data."""
+
+    def __init__(self, lang: str):
+        self.lang = lang if lang in ("de", "en") else "de"
+        self.text = strings(self.lang, "staff")
+
+    def __call__(self, key: str, **fields) -> str:
+        return self.text[key].format(**fields)
+
+    def service(self, board: Board, service: str) -> str:
+        info = board.service(service)
+        return info.names.get(self.lang) or info.names.get("de", service) if info else service
+
+    def language(self, lang: str) -> str:
+        return self.text.get(f"language.{lang}", lang)
+
+    def state(self, desk: p.DeskView | None) -> str:
+        if desk is None:
+            return self("state.closed")
+        return self(f"state.{desk.state}", reason=desk.pause_reason or "–")
+
+    def reason(self, board: Board, ticket: p.TicketView) -> str:
+        service = board.service(ticket.service)
+        waited = round(((ticket.called_at or ticket.issued_at) - ticket.issued_at) / 60)
+        limit = service.max_wait_minutes if service else 0
+        return self.text.get(f"reason.{ticket.reason}", ticket.reason).format(waited=waited, limit=limit)
+
+    def waited(self, ticket: p.TicketView, now: float) -> str:
+        end = ticket.called_at if ticket.state != "waiting" and ticket.called_at else now
+        return self("panel.waited", minutes=round((end - ticket.issued_at) / 60))
+
+    def eta(self, queue: p.QueueView | None) -> str:
+        if queue is None or queue.eta is None:
+            return self("panel.no_estimate")
+        return self("panel.range", low=queue.eta[0], high=queue.eta[1])
+
+    def error(self, code: str, message: str) -> str:
+        key = f"error.{code}" if f"error.{code}" in self.text else "error.other"
+        return self(key, message=message)
