@@ -38,6 +38,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         help="simulate visitors and clerks through the protocol, day and night")
     parser.add_argument("--speed", type=float, default=10.0,
                         help="with --demo: how many times faster than real time the office runs (default 10)")
+    parser.add_argument("--human", action="append", default=[], metavar="TERMINAL",
+                        help="with --demo: leave this terminal (e.g. counter-3) to a person; repeatable")
     parser.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
     return parser.parse_args(argv)
 
@@ -68,7 +70,7 @@ async def serve(site, args: argparse.Namespace) -> int:
 
         url = f"ws://127.0.0.1:{server.port}/"
         print(f"Willkommen demo: http://127.0.0.1:{server.port}/healthz  (Ctrl-C stops)", file=sys.stderr)
-        tasks.append(asyncio.create_task(simulate(site, url, speed=args.speed)))
+        tasks.append(asyncio.create_task(simulate(site, url, speed=args.speed, humans=set(args.human))))
     await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
     for task in tasks:
         task.cancel()

@@ -34,11 +34,12 @@ def pick(rng: random.Random, weights: dict[str, float], allowed) -> str:
     return rng.choices(choices, [weights.get(k, 1) for k in choices])[0]
 
 
-async def simulate(site: Site, url: str, *, speed: float = 10.0, seed: int = 7) -> None:
-    """Run every kiosk and counter of `site` against the server at `url` until cancelled."""
+async def simulate(site: Site, url: str, *, speed: float = 10.0, seed: int = 7, humans: set[str] = frozenset()) -> None:
+    """Run every kiosk and counter of `site` (but the `humans`' terminals) against the server
+    at `url` until cancelled."""
     rng = random.Random(seed)
-    kiosks = [t for t in site.terminals if t.role == "kiosk"]
-    counters = [t for t in site.terminals if t.role == "counter"]
+    kiosks = [t for t in site.terminals if t.role == "kiosk" and t.id not in humans]
+    counters = [t for t in site.terminals if t.role == "counter" and t.id not in humans]
     sessions = [ClientSession(url, role=t.role, terminal=t.id, token=t.token) for t in kiosks + counters]
     clock = asyncio.get_running_loop().time
     started = clock()
