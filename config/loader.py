@@ -149,6 +149,7 @@ def parse_site(data: Mapping[str, Any], *, file: str = "site.toml",
         public_url=site.text("public_url", "http://127.0.0.1:8765"),
         anonymous_displays=site.get("anonymous_displays", bool, "true or false", True),
         kiosk_draws_per_minute=site.number("kiosk_draws_per_minute", 30, minimum=1),
+        announce_languages=_announce(site, languages),
         tls_cert=site.text("tls_cert", None),
         tls_key=site.text("tls_key", None),
         outcomes=_named_texts(root.table("outcomes", {}), languages) or {"done": {lang: "done" for lang in languages}},
@@ -174,6 +175,16 @@ def _languages(site: Node) -> tuple[str, ...]:
     if "de" not in languages:
         raise site.fail("languages", 'must include "de": every call is also announced in German')
     return languages
+
+
+def _announce(site: Node, languages: tuple[str, ...]) -> tuple[str, ...]:
+    """Languages every call is spoken in besides German and the visitor's own."""
+    announce = site.texts("announce_languages", ())
+    for i, lang in enumerate(announce):
+        if lang not in languages:
+            raise ConfigError(site.file, f"{site.at('announce_languages')}[{i}]",
+                              f"{_q(lang)} is not in site.languages")
+    return announce
 
 
 def _timezone(site: Node) -> str:

@@ -70,6 +70,7 @@ class Site:
     anonymous_displays: bool
     kiosk_draws_per_minute: int
     outcomes: Mapping[str, Mapping[str, str]]
+    announce_languages: tuple[str, ...]
     tls_cert: str | None
     tls_key: str | None
     services: tuple[Service, ...]

@@ -229,6 +229,7 @@ class Welcome(Message, tag="welcome"):
     site: SiteView
     snapshot: Snapshot
     counter: str | None = None
+    zones: list[str] = []              # a display's zones from the site config (empty: all)
 
 
 class BookingView(msgspec.Struct, omit_defaults=True):
@@ -257,9 +258,12 @@ class Error(Message, tag="error"):
 class Called(Message, tag="called"):
     ticket: TicketView
     counter: str
+    counter_name: str
+    direction: str
     zone: str
     recall: int
-    texts: dict[str, str]
+    texts: dict[str, str]          # the announcement per language: German, the visitor's, extras
+    audio: dict[str, str] = {}     # per language, the URL of the server's recording (if it speaks)
 
 
 class TicketChanged(Message, tag="ticket"):

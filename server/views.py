@@ -60,5 +60,6 @@ def called(office: Office, t: Ticket) -> p.Called:
     """The call as displays show and speak it: in German and in the visitor's language."""
     counter = office.site.counter(t.counter)
     texts = {lang: strings(lang)["call.announcement"].format(number=t.number, counter=counter.name)
-             for lang in dict.fromkeys(("de", t.lang))}
-    return p.Called(ticket=ticket(t), counter=counter.id, zone=counter.zone, recall=t.recalls, texts=texts)
+             for lang in dict.fromkeys(("de", t.lang, *office.site.announce_languages))}
+    return p.Called(ticket=ticket(t), counter=counter.id, counter_name=counter.name, direction=counter.direction,
+                    zone=counter.zone, recall=t.recalls, texts=texts)

@@ -37,7 +37,8 @@ def test_client_messages_round_trip(message):
 def test_server_messages_round_trip():
     ticket = p.TicketView(number="A001", service="info", lang="fa", state="called", issued_at=1.5, counter="3")
     for message in [p.Reply(re=1, ticket=ticket, ahead=4, eta=(10, 20)), p.Error(re=None, code="x", message="y"),
-                    p.Called(ticket=ticket, counter="3", zone="ground-floor", recall=1, texts={"de": "Nummer"}),
+                    p.Called(ticket=ticket, counter="3", counter_name="3", direction="→", zone="ground-floor", recall=1,
+                             texts={"de": "Nummer"}, audio={"de": "/speech/abc.wav"}),
                     p.QueueChanged(queue=p.QueueView(service="info", waiting=2, longest_wait=60.0, eta=None))]:
         assert p.decode_server(p.encode(message)) == message
 

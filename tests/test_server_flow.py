@@ -29,7 +29,8 @@ async def test_draw_next_start_finish_and_the_display_sees_the_call(server, term
     shown = await display.next_event(p.Called)
     assert (shown.ticket.number, shown.counter, shown.zone, shown.recall) == ("A001", "5", "first-floor", 0)
     assert shown.texts == {"de": "Nummer A001, bitte zu Schalter 5.",
-                           "ar": "الرقم A001، يرجى التوجه إلى الشباك 5."}
+                           "ar": "الرقم A001، يرجى التوجه إلى الشباك 5.",
+                           "en": "Number A001, please go to counter 5."}  # the demo site adds English
 
     await counter.request(p.Recall(id=0))
     assert (await display.next_event(p.Called)).recall == 1
