@@ -14,8 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import hmac
-import http
-import json
 import logging
 import secrets
 import ssl
@@ -29,16 +27,16 @@ from typing import Any, Callable
 import msgspec
 import websockets
 from websockets.asyncio.server import ServerConnection, broadcast, serve
-from websockets.datastructures import Headers
 from websockets.http11 import Request, Response
 
 from config import Site
 
 from . import protocol as p
-from . import views
+from . import pages, views
 from .core import Event, Office, Ticket, local_day
 from .errors import CLOSE_CODES, BadRequest, NotAllowed, NotAuthenticated, RateLimited, WillkommenError
 from .ratelimit import TokenBucket
+from .speech import Speech
 from .store import Store
 from .writer import Writer
 
@@ -76,6 +74,7 @@ class Server:
         self.printers: dict[str, dict[str, Any]] = {}
         self.buckets: dict[str, TokenBucket] = {}
         self.failed = asyncio.Event()
+        self.speech = Speech()
         self._queues_to_push: set[str] = set()
         self._queue_push: asyncio.TimerHandle | None = None
         self.started_at = clock()
@@ -287,7 +286,7 @@ class Server:
         for event in events:
             ticket = office.tickets.get(event.get("number", ""))
             if ticket is not None and event["kind"] in ("ticket_called", "ticket_recalled"):
-                calls.append(views.called(office, ticket))
+                calls.append(self._spoken(views.called(office, ticket)))
             elif ticket is not None:
                 tickets[ticket.number] = p.TicketChanged(ticket=views.ticket(ticket))
             if ticket is not None and event["kind"] != "ticket_transferred":
@@ -302,6 +301,15 @@ class Server:
         if self._queue_push is None:
             self._queue_push = asyncio.get_running_loop().call_later(QUEUE_PUSH_DELAY, self._push_queues)
 
+    def _spoken(self, call: p.Called) -> p.Called:
+        """Add the server's recordings of the call and start making them before they are asked."""
+        for lang, text in call.texts.items():
+            key = self.speech.register(lang, text)
+            if key is not None:
+                call.audio[lang] = self.speech.url(key)
+                asyncio.get_running_loop().run_in_executor(None, self.speech.wav, key)
+        return call
+
     def _push_queues(self) -> None:
         """Queue lengths and estimates, at most every QUEUE_PUSH_DELAY: on a busy morning a
         screen needs no more, and a draw then costs one frame to its kiosk, not one to all."""
@@ -313,16 +321,10 @@ class Server:
 
     # ---- HTTP ----------------------------------------------------------------------------
 
-    def _http(self, connection: ServerConnection, request: Request) -> Response | None:
+    async def _http(self, connection: ServerConnection, request: Request) -> Response | None:
         if request.headers.get("Upgrade", "").lower() == "websocket":
             return None
-        path = request.path.split("?", 1)[0]
-        if path == "/healthz":
-            return json_response(http.HTTPStatus.OK, self.health())
-        if path == "/":
-            return text_response(http.HTTPStatus.OK, f"Willkommen — {self.site.name}\n\n"
-                                 "GET /healthz   live state as JSON\nws://<this host>/   terminals (see README)\n")
-        return text_response(http.HTTPStatus.NOT_FOUND, "not found\n")
+        return await pages.answer(self, request)
 
     def health(self) -> dict[str, Any]:
         now, office = self.clock(), self.office
@@ -341,23 +343,10 @@ class Server:
             "tickets_today": len(office.tickets),
             "connected": {role: sorted(ids) for role, ids in connected.items()},
             "printers": self.printers,
+            "speech": self.speech.engine or "browser (no espeak-ng on the server)",
         }
 
 
 def new_token() -> str:
     """The ticket's status-page token: unguessable, unlike its number."""
     return secrets.token_urlsafe(12)
-
-
-def json_response(status: http.HTTPStatus, body: Any) -> Response:
-    return _response(status, json.dumps(body, ensure_ascii=False, indent=1).encode(), "application/json")
-
-
-def text_response(status: http.HTTPStatus, text: str) -> Response:
-    return _response(status, text.encode(), "text/plain; charset=utf-8")
-
-
-def _response(status: http.HTTPStatus, body: bytes, content_type: str) -> Response:
-    headers = Headers({"Content-Type": content_type, "Content-Length": str(len(body)),
-                       "Cache-Control": "no-store"})
-    return Response(status.value, status.phrase, headers, body)

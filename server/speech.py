@@ -30,11 +30,15 @@ class Speech:
         self.sounds: OrderedDict[str, bytes] = OrderedDict()
 
     def register(self, lang: str, text: str) -> str | None:
-        """The URL the page fetches to hear `text`, or None without a speech engine."""
+        """The key under which `text` can be heard, or None without a speech engine."""
         if self.engine is None:
             return None
         key = hashlib.sha256(f"{lang}\0{text}".encode()).hexdigest()[:20]
         self.texts[key] = (lang, text)
+        return key
+
+    @staticmethod
+    def url(key: str) -> str:
         return f"/speech/{key}.wav"
 
     def wav(self, key: str) -> bytes | None:

@@ -1,0 +1,141 @@
+"""The HTTP side of the one port: small pages and files, answered in `process_request`.
+
+    GET /                     a short index
+    GET /healthz              live state as JSON
+    GET /display              the waiting-room page (display/static/), ?zone=…&terminal=…&token=…
+    GET /display/<file>       its script and style; /display/strings.json its words
+    GET /t/<token>            a visitor's ticket status page (the QR code on the ticket)
+    GET /t/<token>.json       the same, for the page to refresh itself
+    GET /speech/<key>.wav     a call the server spoke (only texts it announced itself)
+
+The status page shows nothing that identifies the visitor: number, place, estimate. A token
+that is unknown or from an earlier day gets a friendly 404 page in the language the phone
+asks for (Accept-Language).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import http
+import json
+import re
+from importlib import resources
+from string import Template
+from typing import TYPE_CHECKING, Any
+
+from websockets.datastructures import Headers
+from websockets.http11 import Request, Response
+
+from config import strings
+
+from .core.model import CALLED, WAITING
+
+if TYPE_CHECKING:
+    from .app import Server
+
+STATIC = {"display.js": "text/javascript; charset=utf-8", "display.css": "text/css; charset=utf-8",
+          "display.html": "text/html; charset=utf-8"}
+TICKET = re.compile(r"^/t/([A-Za-z0-9_-]{8,64})(\.json)?$")
+SPEECH = re.compile(r"^/speech/([0-9a-f]{20})\.wav$")
+STATUS_KEYS = {"called": "your_turn", "serving": "serving", "done": "done", "no_show": "missed", "parked": "parked"}
+
+
+async def answer(server: "Server", request: Request) -> Response:
+    path = request.path.split("?", 1)[0]
+    if path == "/healthz":
+        return respond(200, json.dumps(server.health(), ensure_ascii=False, indent=1), "application/json")
+    if path in ("/display", "/display/"):
+        return static("display.html")
+    if path == "/display/strings.json":
+        return respond(200, json.dumps(display_strings(server.site.languages), ensure_ascii=False),
+                       "application/json; charset=utf-8")
+    if path.startswith("/display/") and path.removeprefix("/display/") in STATIC:
+        return static(path.removeprefix("/display/"))
+    if match := TICKET.match(path):
+        return ticket_page(server, match.group(1), as_json=bool(match.group(2)),
+                           accept=request.headers.get("Accept-Language", ""))
+    if match := SPEECH.match(path):
+        return await speech(server, match.group(1))
+    if path == "/favicon.ico":
+        return respond(204, b"")
+    if path == "/":
+        return respond(200, f"Willkommen — {server.site.name}\n\n/display   waiting-room screen\n"
+                            "/healthz   live state (JSON)\nws://<this host>/   terminals (see README)\n")
+    return respond(404, "not found\n")
+
+
+def respond(status: int, body: str | bytes, content_type: str = "text/plain; charset=utf-8",
+            **headers: str) -> Response:
+    """A complete response; built by hand because `respond()` fixes text/plain (LIBRARIES.md)."""
+    data = body.encode() if isinstance(body, str) else body
+    all_headers = Headers({"Content-Type": content_type, "Content-Length": str(len(data)),
+                           "Cache-Control": "no-store", **headers})
+    return Response(status, http.HTTPStatus(status).phrase, all_headers, data)
+
+
+def static(name: str) -> Response:
+    data = (resources.files("display") / "static" / name).read_bytes()
+    return respond(200, data, STATIC[name])
+
+
+def display_strings(languages: tuple[str, ...]) -> dict[str, dict[str, str]]:
+    """The words a display needs, per site language."""
+    wanted = ("language_name", "direction", "call.counter")
+    return {lang: {k: v for k, v in strings(lang).items() if k in wanted or k.startswith("display.")}
+            for lang in languages}
+
+
+def ticket_page(server: "Server", token: str, *, as_json: bool, accept: str) -> Response:
+    ticket = server.office.by_token.get(token)
+    lang = ticket.lang if ticket else preferred(accept, server.site.languages)
+    words = strings(lang)
+    status = {"number": "", "service": "", "detail": "", "turn": False, "state": "unknown",
+              "headline": words["status.unknown"]}
+    if ticket is not None:
+        status.update(ticket_status(server, ticket, words))
+    status.update(lang=lang, dir=words["direction"])
+    code = 200 if ticket else 404
+    if as_json:
+        return respond(code, json.dumps(status, ensure_ascii=False), "application/json; charset=utf-8")
+    page = Template((resources.files("display") / "static" / "ticket.html").read_text(encoding="utf-8"))
+    fields = {key: html.escape(str(value)) for key, value in status.items()}
+    body = page.safe_substitute(fields, title=html.escape(words["status.title"]),
+                                updated=html.escape(words["status.updated"]), token=token,
+                                office=html.escape(server.site.name))
+    return respond(code, body, "text/html; charset=utf-8")
+
+
+def ticket_status(server: "Server", ticket, words) -> dict[str, Any]:
+    """What the visitor's phone says, in the visitor's language."""
+    office = server.office
+    status = {"state": ticket.state, "number": ticket.number, "turn": ticket.state == CALLED, "detail": "",
+              "service": server.site.service(ticket.service).name(ticket.lang)}
+    if ticket.state == WAITING:
+        ahead = office.ahead(ticket)
+        eta = office.eta(ticket.service, ahead)
+        status["headline"] = words["status.ahead"].format(n=ahead)
+        status["detail"] = words["status.eta"].format(low=eta[0], high=eta[1]) if eta else words["status.no_eta"]
+    elif ticket.state in STATUS_KEYS:
+        counter = server.site.counter(ticket.counter) if ticket.counter else None
+        status["headline"] = words[f"status.{STATUS_KEYS[ticket.state]}"].format(
+            counter=counter.name if counter else "")
+    else:
+        status["headline"] = words["status.unknown"]
+    return status
+
+
+def preferred(accept: str, languages: tuple[str, ...]) -> str:
+    """The first of the phone's languages the site speaks (German if none)."""
+    for part in accept.split(","):
+        lang = part.split(";")[0].strip().lower()[:2]
+        if lang in languages:
+            return lang
+    return "de"
+
+
+async def speech(server: "Server", key: str) -> Response:
+    sound = await asyncio.to_thread(server.speech.wav, key)
+    if sound is None:
+        return respond(404, "no such announcement\n")
+    return respond(200, sound, "audio/wav", **{"Cache-Control": "max-age=86400"})
