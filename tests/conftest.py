@@ -126,3 +126,19 @@ async def http_get(url: str) -> tuple[int, dict, bytes]:
             return exc.code, exc.headers, exc.read()
 
     return await asyncio.to_thread(get)
+
+
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run", "--autoplay-policy=no-user-gesture-required"]
+ARTIFACTS = ROOT / "tests" / "artifacts"
+
+
+@pytest.fixture
+async def browser():
+    """Debian's headless Chromium driven by Playwright (never a downloaded browser)."""
+    from playwright.async_api import async_playwright
+
+    async with async_playwright() as playwright:
+        chromium = await playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        yield chromium
+        await chromium.close()

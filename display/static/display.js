@@ -22,6 +22,7 @@ const state = {
   calls: [],          // newest first: {number, counter, name, zone, recall, lang, text}
   queues: new Map(),  // service id -> {waiting, eta}
   announcements: Promise.resolve(),
+  queued: [],         // calls waiting to be announced, in order
   heard: [],          // what was announced, for tests and for the curious
 };
 window.willkommen = state;
@@ -257,6 +258,7 @@ function speak(lang, text) {
 
 function announce(message) {
   // one announcement after the other, never two voices at once
+  state.queued.push({ number: message.ticket.number, recall: message.recall });
   state.announcements = state.announcements.then(async () => {
     await gong();
     for (const [lang, text] of Object.entries(message.texts)) {
