@@ -1,2 +1,3 @@
-"""The waiting-room display: the browser page the server serves at /display and a Textual
-board. It arrives with the display issue; it listens through `server.client.ClientSession`."""
+"""The waiting-room display: the browser page the server serves at /display (static/: page,
+script, style, and the ticket status page) with gong and speech, and a Textual board for
+terminal screens (`willkommen-display`). Both only listen; neither holds rules of the queue."""

@@ -182,7 +182,9 @@ class Server:
             log.info("disconnected", extra={"fields": {"role": session.role, "terminal": session.terminal}})
 
     def _welcome(self, session: Session) -> p.Welcome:
+        terminal = self.site.terminal(session.terminal)
         return p.Welcome(v=p.VERSION, role=session.role, terminal=session.terminal, counter=session.counter,
+                         zones=list(terminal.zones) if terminal else [],
                          site=views.site(self.site),
                          snapshot=views.snapshot(self.office, self.clock(),
                                                  detail_for="*" if session.role == "admin" else session.counter))

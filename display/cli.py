@@ -1,0 +1,29 @@
+"""`willkommen-display`: the waiting-room board in a terminal.
+
+    willkommen-display                                        # anonymous, every zone
+    willkommen-display --terminal display-ground --token … --zone ground-floor
+
+For a TV, open http://<server>:8765/display in a browser instead: it also gongs and speaks.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+
+from server.client import ClientSession
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="willkommen-display", description=__doc__.split("\n")[0])
+    parser.add_argument("--url", default=os.environ.get("WILLKOMMEN_URL", "ws://127.0.0.1:8765/"))
+    parser.add_argument("--terminal", default=os.environ.get("WILLKOMMEN_TERMINAL", ""),
+                        help="a display terminal of the site config (empty: anonymous, if the site allows)")
+    parser.add_argument("--token", default=os.environ.get("WILLKOMMEN_TOKEN", ""))
+    parser.add_argument("--zone", action="append", default=[], help="show only this zone; repeatable")
+    args = parser.parse_args(argv)
+    from .app import DisplayApp
+
+    session = ClientSession(args.url, role="display", terminal=args.terminal, token=args.token)
+    DisplayApp(session, zones=args.zone).run()
+    return 0
