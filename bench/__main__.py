@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from . import draws
+from . import call_to_screen, draws
 
 
 def main() -> None:
@@ -12,14 +12,20 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="small counts, a smoke run (CI)")
     parser.add_argument("--clients", type=int, nargs="+", default=None)
     parser.add_argument("--seconds", type=float, default=None)
+    parser.add_argument("--only", choices=["draws", "call_to_screen"], default=None)
     args = parser.parse_args()
     seconds = args.seconds or (0.5 if args.quick else 5.0)
     clients = args.clients or ([2] if args.quick else [1, 20, 50])
-    rows = draws.run(clients, seconds, ["normal"] if args.quick else ["normal", "full"])
-    print(f"\n{'clients':>7} {'sync':>6} {'draws/s':>8} {'echo/s':>8} {'ratio':>6}")
-    for r in rows:
-        print(f"{r['clients']:>7} {r['synchronous']:>6} {r['willkommen']:>8} {r['echo_baseline']:>8} "
-              f"{r['ratio_to_echo']:>6}")
+    if args.only in (None, "draws"):
+        rows = draws.run(clients, seconds, ["normal"] if args.quick else ["normal", "full"])
+        print(f"\n{'clients':>7} {'sync':>6} {'draws/s':>8} {'echo/s':>8} {'ratio':>6}")
+        for r in rows:
+            print(f"{r['clients']:>7} {r['synchronous']:>6} {r['willkommen']:>8} {r['echo_baseline']:>8} "
+                  f"{r['ratio_to_echo']:>6}")
+    if args.only in (None, "call_to_screen"):
+        (row,) = call_to_screen.run(3 if args.quick else 20)
+        print(f"\ncall to screen: median {row['median']} ms, max {row['max']} ms over {row['calls']} calls "
+              f"(the counter's own round trip: median {row['counter_round_trip_median']} ms)")
 
 
 if __name__ == "__main__":

@@ -9,7 +9,7 @@
 "use strict";
 
 const params = new URLSearchParams(location.search);
-const LAST_CALLS = 8;
+const LAST_CALLS = 6;  // the newest large, five more beside it
 const FRESH_MS = 8000;
 const ROTATE_MS = 6000;
 
@@ -23,6 +23,7 @@ const state = {
   queues: new Map(),  // service id -> {waiting, eta}
   announcements: Promise.resolve(),
   queued: [],         // calls waiting to be announced, in order
+  shown: [],          // {number, at}: when each call reached the screen (bench/call_to_screen.py)
   heard: [],          // what was announced, for tests and for the curious
 };
 window.willkommen = state;
@@ -121,6 +122,7 @@ function called(message) {
   if (!inZone(call)) return;
   state.calls = [call, ...state.calls.filter((c) => c.number !== call.number)].slice(0, LAST_CALLS);
   render(true);
+  state.shown.push({ number: call.number, at: Date.now() });
   announce(message);
 }
 
