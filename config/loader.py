@@ -136,6 +136,10 @@ def parse_site(data: Mapping[str, Any], *, file: str = "site.toml",
     service_ids = {s.id for s in services}
     counters = _unique(root, "counters", [_counter(n, service_ids) for n in root.tables("counters")], ("id",))
     counter_ids = {c.id for c in counters}
+    for node in root.tables("terminals"):
+        for i, lang in enumerate(node.data.get("languages", [])):
+            if lang not in languages:
+                raise ConfigError(root.file, f"{node.at('languages')}[{i}]", f"{_q(lang)} is not in site.languages")
     terminals = _unique(root, "terminals",
                         [_terminal(n, counter_ids, environ) for n in root.tables("terminals")], ("id",))
     result = Site(
@@ -280,7 +284,8 @@ def _terminal(node: Node, counter_ids: set[str], environ: Mapping[str, str]) -> 
         raise node.fail("counter", f"unknown counter {_q(counter)}")
     terminal = Terminal(id=node.text("id", pattern=IDENT, expected="lower-case letters, digits, - or _"),
                         role=role, token=_token(node, environ), counter=counter,
-                        printer=node.text("printer", None), zones=node.texts("zones", ()))
+                        printer=node.text("printer", None), zones=node.texts("zones", ()),
+                        languages=node.texts("languages", ()))
     node.done()
     return terminal
 

@@ -46,8 +46,8 @@ class Counter:
 class Terminal:
     """A device that connects: a kiosk, a counter workstation, a display or an admin.
 
-    `counter` is set for counter terminals, `printer` for kiosks, `zones` for displays
-    (empty: every zone).
+    `counter` is set for counter terminals, `printer` for kiosks, `zones` and `languages` for
+    displays (empty: every zone, the site's languages).
     """
 
     id: str
@@ -56,6 +56,7 @@ class Terminal:
     counter: str | None = None
     printer: str | None = None
     zones: tuple[str, ...] = ()
+    languages: tuple[str, ...] = ()   # a display's label languages, in order (empty: the site's)
 
 
 @dataclass(frozen=True)

@@ -230,6 +230,7 @@ class Welcome(Message, tag="welcome"):
     snapshot: Snapshot
     counter: str | None = None
     zones: list[str] = []              # a display's zones from the site config (empty: all)
+    languages: list[str] = []          # a display's label languages in order (empty: the site's)
 
 
 class BookingView(msgspec.Struct, omit_defaults=True):

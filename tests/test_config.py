@@ -92,6 +92,8 @@ def test_every_string_catalogue_has_the_keys_of_german():
      'default.toml: terminals[1].id: "kiosk-1" is already used by terminals[0]'),
     (lambda d: d["site"].update(tls_cert="/etc/willkommen/cert.pem"),
      "default.toml: site.tls_key: missing: TLS needs both tls_cert and tls_key (PEM files)"),
+    (lambda d: d["terminals"][10].update(languages=["de", "sw"]),
+     'default.toml: terminals[10].languages[1]: "sw" is not in site.languages'),
     (lambda d: d.update(services={"id": "x"}),
      "default.toml: services: {\"id\": \"x\"} is not an array of tables ([[services]])"),
 ])

@@ -76,12 +76,18 @@ async def test_a_zone_display_shows_only_its_counters(server, terminal, browser)
     await draw(kiosk, "residence", "de", "z-1")
     await draw(kiosk, "passport", "de", "z-2")
     page = await browser.new_page(viewport=SCREEN)
-    await page.goto(f"http://127.0.0.1:{server.port}/display?zone=ground-floor")
+    await page.goto(f"http://127.0.0.1:{server.port}/display?terminal=display-ground&token=demo-display-ground")
     await page.wait_for_selector("body[data-state=online]")
-    await admin.request(p.Next(id=0, counter="5"))  # first floor: not for this screen
+    assert await page.evaluate("window.willkommen.zones") == ["ground-floor"]  # from the site config
+    assert (await page.evaluate("window.willkommen.languages"))[:3] == ["de", "ar", "uk"]
+    upstairs = await browser.new_page(viewport=SCREEN)
+    await upstairs.goto(f"http://127.0.0.1:{server.port}/display?zone=first-floor")
+    await upstairs.wait_for_selector("body[data-state=online]")
+    await admin.request(p.Next(id=0, counter="5"))  # first floor: not for the ground-floor screen
     await admin.request(p.Next(id=0, counter="3"))
     await page.wait_for_function("document.getElementById('now-number').textContent === 'D001'")
-    assert "A001" not in await page.inner_text("main")
+    await upstairs.wait_for_function("document.getElementById('now-number').textContent === 'A001'")
+    assert "A001" not in await page.inner_text("main") and "D001" not in await upstairs.inner_text("main")
 
 
 async def test_the_display_reconnects_after_a_server_restart_and_shows_the_same_state(tmp_path, site, browser):

@@ -5,7 +5,8 @@
 //
 // URL options: ?zone=first-floor (only these counters; comma-separated), ?terminal=…&token=…
 // (a display terminal of the site config; without them the display connects anonymously, if
-// the site allows it), ?lang=de,en (label languages to rotate through; default: all).
+// the site allows it), ?lang=de,en (label languages to rotate through; default: the display
+// terminal's `languages` from the site config, else all the site's languages).
 "use strict";
 
 const params = new URLSearchParams(location.search);
@@ -87,7 +88,8 @@ function welcome(message) {
   state.site = message.site;
   if (!params.get("zone") && message.zones && message.zones.length) state.zones = message.zones;
   const wanted = (params.get("lang") || "").split(",").filter(Boolean);
-  state.languages = wanted.length ? wanted : message.site.languages;
+  const configured = message.languages && message.languages.length ? message.languages : message.site.languages;
+  state.languages = wanted.length ? wanted : configured;
   document.getElementById("office").textContent = message.site.name;
   state.calls = message.snapshot.calls
     .filter((t) => t.state === "called" || t.state === "serving")
