@@ -1,0 +1,70 @@
+"""Text as pixels, for scripts a printer's code pages cannot carry (Arabic, Persian, ...).
+
+Pillow draws with the bundled DejaVu Sans (Latin, Turkish, Cyrillic, Arabic, Persian in one
+font: Pillow has no font fallback). With raqm (Pillow's wheel has it, FriBiDi comes from
+Debian's libfribidi0) Pillow shapes and orders right-to-left text itself; without it the text
+is shaped with arabic_reshaper and put in visual order with python-bidi first, which reads
+correctly with Pillow's basic layout. Images are mode "1", so thermal printers print them crisp.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from functools import cache
+from pathlib import Path
+
+from PIL import Image, ImageDraw, ImageFont, features
+
+FONTS = Path(__file__).resolve().parent / "fonts"
+RAQM = features.check("raqm")
+PIXELS = {1: 26, 2: 40, 4: 110}   # font size in dots for block sizes 1, 2 and 4
+
+
+@cache
+def font(size: int, bold: bool = False) -> ImageFont.FreeTypeFont:
+    name = "DejaVuSans-Bold.ttf" if bold else "DejaVuSans.ttf"
+    engine = ImageFont.Layout.RAQM if RAQM else ImageFont.Layout.BASIC
+    return ImageFont.truetype(str(FONTS / name), PIXELS.get(size, size), layout_engine=engine)
+
+
+def right_to_left(text: str) -> bool:
+    return any(unicodedata.bidirectional(ch) in ("R", "AL") for ch in text)
+
+
+def visual(text: str) -> str:
+    """What to hand Pillow: the text itself with raqm, else shaped and in display order."""
+    if RAQM or not right_to_left(text):
+        return text
+    import arabic_reshaper
+    from bidi import get_display
+
+    return get_display(arabic_reshaper.reshape(text))
+
+
+def wrap(text: str, face: ImageFont.FreeTypeFont, width: int) -> list[str]:
+    lines, line = [], ""
+    for word in text.split():
+        candidate = f"{line} {word}".strip()
+        if line and face.getlength(visual(candidate)) > width:
+            lines.append(line)
+            line = word
+        else:
+            line = candidate
+    return [*lines, line] if line else lines
+
+
+def render(text: str, width: int, *, size: int = 1, bold: bool = False, align: str = "center") -> Image.Image:
+    """`text` wrapped to `width` dots, black on white, mode "1"."""
+    face = font(size, bold)
+    lines = wrap(text, face, width - 8) or [""]
+    ascent, descent = face.getmetrics()
+    height = ascent + descent + 4
+    image = Image.new("1", (width, height * len(lines)), 1)
+    draw = ImageDraw.Draw(image)
+    rtl = right_to_left(text)
+    for i, line in enumerate(lines):
+        shown = visual(line)
+        length = face.getlength(shown)
+        x = (width - length) / 2 if align == "center" else (width - length - 4 if rtl else 4)
+        draw.text((x, i * height + 2), shown, font=face, fill=0)
+    return image

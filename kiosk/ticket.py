@@ -1,0 +1,62 @@
+"""The printed ticket as a list of blocks, in the visitor's language and in German.
+
+`layout(...)` is pure: it turns the server's reply and the site into blocks (text lines with a
+size, a QR code, a cut). `kiosk.printing` sends blocks to an ESC/POS printer through
+python-escpos; `kiosk.preview` draws the same blocks into a PNG. Where the printer's code pages
+cannot carry a script (Arabic, Persian, ...), a text block is printed as a raster image.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from config import strings
+from server import protocol as p
+
+
+@dataclass(frozen=True)
+class Text:
+    text: str
+    size: int = 1          # 1 normal, 2 double, 4 the ticket number
+    bold: bool = False
+    align: str = "center"  # center | left (RTL text aligns right by itself)
+
+
+@dataclass(frozen=True)
+class QR:
+    data: str
+
+
+@dataclass(frozen=True)
+class Cut:
+    pass
+
+
+Block = Text | QR | Cut
+
+
+def layout(site: p.SiteView, reply: p.Reply, *, lang: str, timezone: str = "Europe/Berlin") -> list[Block]:
+    """The ticket a visitor takes away: number large, service, time, wait, documents, QR."""
+    ticket, words = reply.ticket, strings(lang)
+    service = next(s for s in site.services if s.id == ticket.service)
+    issued = datetime.fromtimestamp(ticket.issued_at, ZoneInfo(timezone))
+    blocks: list[Block] = [Text(site.name, bold=True), Text(ticket.number, size=4, bold=True),
+                           Text(service.names.get(lang) or service.names["de"], size=2, bold=True)]
+    if lang != "de":
+        blocks.append(Text(service.names["de"]))
+    blocks.append(Text(issued.strftime("%d.%m.%Y  %H:%M")))
+    blocks.append(Text(words["ticket.ahead"].format(n=reply.ahead or 0)))
+    blocks.append(Text(words["ticket.eta"].format(low=reply.eta[0], high=reply.eta[1]) if reply.eta
+                       else words["ticket.no_eta"]))
+    documents = service.documents.get(lang) or service.documents.get("de") or []
+    if documents:
+        blocks.append(Text(words["ticket.documents"], bold=True, align="left"))
+        blocks.extend(Text(f"• {doc}", align="left") for doc in documents)
+    if ticket.token:
+        blocks.append(QR(f"{site.public_url.rstrip('/')}/t/{ticket.token}"))
+        blocks.append(Text(words["ticket.scan"]))
+    blocks.append(Text(words["ticket.footer"]))
+    blocks.append(Cut())
+    return blocks
