@@ -186,6 +186,7 @@ class Server:
         return p.Welcome(v=p.VERSION, role=session.role, terminal=session.terminal, counter=session.counter,
                          zones=list(terminal.zones) if terminal else [],
                          languages=list(terminal.languages) if terminal else [],
+                         printer=terminal.printer if terminal else None,
                          site=views.site(self.site),
                          snapshot=views.snapshot(self.office, self.clock(),
                                                  detail_for="*" if session.role == "admin" else session.counter))

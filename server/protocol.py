@@ -195,6 +195,7 @@ class ServiceView(msgspec.Struct):
     prefix: str
     max_wait_minutes: int
     names: dict[str, str]
+    hints: dict[str, str]
     documents: dict[str, list[str]]
 
 
@@ -231,6 +232,7 @@ class Welcome(Message, tag="welcome"):
     counter: str | None = None
     zones: list[str] = []              # a display's zones from the site config (empty: all)
     languages: list[str] = []          # a display's label languages in order (empty: the site's)
+    printer: str | None = None         # a kiosk's printer URL from the site config
 
 
 class BookingView(msgspec.Struct, omit_defaults=True):

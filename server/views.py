@@ -43,6 +43,7 @@ def site(s: Site) -> p.SiteView:
         name=s.name, languages=list(s.languages), outcomes={k: dict(v) for k, v in s.outcomes.items()},
         public_url=s.public_url,
         services=[p.ServiceView(id=v.id, prefix=v.prefix, max_wait_minutes=v.max_wait_minutes, names=dict(v.names),
+                                hints=dict(v.hints),
                                 documents={k: list(d) for k, d in v.documents.items()}) for v in s.services],
         counters=[p.CounterInfo(id=c.id, name=c.name, zone=c.zone, direction=c.direction,
                                 services=list(c.services)) for c in s.counters])
