@@ -37,11 +37,11 @@ class Cut:
 Block = Text | QR | Cut
 
 
-def layout(site: p.SiteView, reply: p.Reply, *, lang: str, timezone: str = "Europe/Berlin") -> list[Block]:
+def layout(site: p.SiteView, reply: p.Reply, *, lang: str, timezone: str | None = None) -> list[Block]:
     """The ticket a visitor takes away: number large, service, time, wait, documents, QR."""
     ticket, words = reply.ticket, strings(lang)
     service = next(s for s in site.services if s.id == ticket.service)
-    issued = datetime.fromtimestamp(ticket.issued_at, ZoneInfo(timezone))
+    issued = datetime.fromtimestamp(ticket.issued_at, ZoneInfo(timezone or site.timezone))
     blocks: list[Block] = [Text(site.name, bold=True), Text(ticket.number, size=4, bold=True),
                            Text(service.names.get(lang) or service.names["de"], size=2, bold=True)]
     if lang != "de":

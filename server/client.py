@@ -198,4 +198,7 @@ class ClientSession:
             return
         (self._connected.set if connected else self._connected.clear)()
         if self.on_state is not None:
-            self.on_state(connected)
+            try:
+                self.on_state(connected)
+            except Exception:  # a terminal's bug must not end its connection
+                log.exception("on_state callback failed")

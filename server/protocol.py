@@ -209,6 +209,7 @@ class CounterInfo(msgspec.Struct):
 
 class SiteView(msgspec.Struct):
     name: str
+    timezone: str
     languages: list[str]
     services: list[ServiceView]
     counters: list[CounterInfo]

@@ -40,7 +40,7 @@ def queue(office: Office, service: str, now: float) -> p.QueueView:
 
 def site(s: Site) -> p.SiteView:
     return p.SiteView(
-        name=s.name, languages=list(s.languages), outcomes={k: dict(v) for k, v in s.outcomes.items()},
+        name=s.name, timezone=s.timezone, languages=list(s.languages), outcomes={k: dict(v) for k, v in s.outcomes.items()},
         public_url=s.public_url,
         services=[p.ServiceView(id=v.id, prefix=v.prefix, max_wait_minutes=v.max_wait_minutes, names=dict(v.names),
                                 hints=dict(v.hints),

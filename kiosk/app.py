@@ -1,0 +1,278 @@
+"""The kiosk: a visitor picks their language, then their service, and takes a printed ticket.
+
+Two touches to a ticket in the visitor's hand: language (each named in its own script),
+service (large buttons, a one-line hint). The server decides everything; the kiosk shows what
+it answered and prints it. A draw carries its own request id, so when the reply is lost it is
+sent again and the server returns the same ticket: it prints once, never a made-up number.
+
+When printing fails the visitor is told in their language and the ticket is not lost: the
+number stays on the screen (`on_print_failure="show"`) or the draw is cancelled on the server
+(`"cancel"`, an event, not a silent drop). The printer's health goes to the server (/healthz).
+Without a server the kiosk says "out of service" in every language and waits for it.
+
+Terminals neither shape nor reorder Arabic script: `for_terminal` does both before a widget
+shows right-to-left text.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from typing import Callable
+
+from textual import on, work
+from textual.app import App, ComposeResult
+from textual.containers import Grid, Vertical
+from textual.screen import Screen
+from textual.widgets import Button, Digits, Static
+
+from config import strings
+from server import protocol as p
+from server.client import ClientSession, ServerError
+
+from .printers import Printer, PrinterError, open_printer
+from .raster import right_to_left
+from .ticket import layout
+
+FAILING = ("paper_out", "cover_open", "offline", "error")
+
+
+def for_terminal(text: str) -> str:
+    """Shape and order right-to-left text for a terminal, which does neither."""
+    if not right_to_left(text):
+        return text
+    import arabic_reshaper
+    from bidi import get_display
+
+    return get_display(arabic_reshaper.reshape(text))
+
+
+def word(lang: str, key: str, **fields) -> str:
+    return for_terminal(strings(lang)[key].format(**fields))
+
+
+class StartScreen(Screen):
+    """Welcome in every language; one button per language, named in its own script."""
+
+    def __init__(self, languages: list[str]):
+        super().__init__()
+        self.languages = languages
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="start"):
+            yield Static(" · ".join(word(lang, "kiosk.welcome") for lang in self.languages[:4]), id="welcome")
+            yield Static(" · ".join(word(lang, "kiosk.tap_language") for lang in self.languages[:2]), id="tap")
+            with Grid(id="languages"):
+                for lang in self.languages:
+                    yield Button(word(lang, "language_name"), id=f"lang-{lang}", classes="language")
+            yield Static("", id="printer-warning")
+
+    def on_mount(self) -> None:
+        self.app.show_printer_warning()
+
+
+class ServiceScreen(Screen):
+    def __init__(self, lang: str, services: list[p.ServiceView]):
+        super().__init__()
+        self.lang, self.services = lang, services
+
+    def compose(self) -> ComposeResult:
+        rtl = "rtl" if strings(self.lang)["direction"] == "rtl" else ""
+        with Vertical(id="services-screen", classes=rtl):
+            yield Static(word(self.lang, "kiosk.choose_service"), id="question")
+            with Grid(id="services"):
+                for service in self.services:
+                    name = service.names.get(self.lang) or service.names["de"]
+                    hint = service.hints.get(self.lang, "")
+                    label = for_terminal(name) + (f"\n{for_terminal(hint)}" if hint else "")
+                    yield Button(label, id=f"service-{service.id}", classes="service")
+            yield Static("", id="problem")
+            yield Button(word(self.lang, "kiosk.back"), id="back")
+
+    def problem(self, text: str) -> None:
+        self.query_one("#problem", Static).update(text)
+
+
+class TicketScreen(Screen):
+    """The number large, the wait, and what to do now."""
+
+    def __init__(self, lang: str, reply: p.Reply, message: str, *, failed: bool):
+        super().__init__()
+        self.lang, self.reply, self.message, self.failed = lang, reply, message, failed
+
+    def compose(self) -> ComposeResult:
+        words = strings(self.lang)
+        eta = self.reply.eta
+        with Vertical(id="ticket", classes="failed" if self.failed else ""):
+            yield Static(for_terminal(words["kiosk.your_number"]), id="number-label")
+            yield Digits(self.reply.ticket.number, id="number")
+            yield Static(word(self.lang, "ticket.ahead", n=self.reply.ahead or 0), id="ahead")
+            yield Static(word(self.lang, "ticket.eta", low=eta[0], high=eta[1]) if eta
+                         else word(self.lang, "ticket.no_eta"), id="eta")
+            yield Static(self.message, id="message")
+
+
+class OutOfService(Screen):
+    def __init__(self, languages: list[str]):
+        super().__init__()
+        self.languages = languages
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="out-of-service"):
+            for lang in self.languages:
+                yield Static(word(lang, "error.out_of_service"), classes="rtl" if right_to_left(
+                    strings(lang)["error.out_of_service"]) else "")
+
+
+class KioskApp(App):
+    CSS_PATH = "kiosk.tcss"
+    TITLE = "Willkommen"
+
+    def __init__(self, session: ClientSession, *, printer: Printer | None = None, printer_url: str | None = None,
+                 on_print_failure: str = "show", idle_seconds: float = 30.0, health_seconds: float = 30.0,
+                 new_request: Callable[[], str] = lambda: uuid.uuid4().hex):
+        super().__init__()
+        self.session, self.printer, self.printer_url = session, printer, printer_url
+        self.on_print_failure, self.idle_seconds, self.health_seconds = on_print_failure, idle_seconds, health_seconds
+        self.new_request = new_request
+        self.printer_state: str | None = None
+        self.site: p.SiteView | None = None
+        session.on_state = self._connection_changed
+
+    def on_mount(self) -> None:
+        self.push_screen(OutOfService(["de", "en"]))
+        self.follow_server()
+        self.set_interval(self.health_seconds, self.check_printer)
+
+    async def on_unmount(self) -> None:
+        self.session.on_state = None
+        await self.session.close()
+        if self.printer is not None:
+            await asyncio.to_thread(self.printer.close)
+
+    # ---- the server ----------------------------------------------------------------------
+
+    @work(exclusive=True, group="session")
+    async def follow_server(self) -> None:
+        self.session.start()
+        async for _ in self.session.events():
+            pass  # queue updates: nothing on a kiosk depends on them yet
+
+    def _connection_changed(self, connected: bool) -> None:
+        if connected:
+            welcome = self.session.welcome
+            first = self.site is None
+            self.site = welcome.site
+            self.printer_url = self.printer_url or welcome.printer
+            self.switch_to_start()
+            if first:
+                self.check_printer()
+        elif not isinstance(self.screen, OutOfService):
+            self.push_screen(OutOfService(self.site.languages if self.site else ["de", "en"]))
+
+    def switch_to_start(self) -> None:
+        while len(self.screen_stack) > 1:
+            self.pop_screen()
+        self.push_screen(StartScreen(self.site.languages))
+        self.show_printer_warning()
+
+    # ---- the visitor ---------------------------------------------------------------------
+
+    @on(Button.Pressed, ".language")
+    def language_chosen(self, event: Button.Pressed) -> None:
+        lang = event.button.id.removeprefix("lang-")
+        screen = ServiceScreen(lang, self.site.services)
+        self.push_screen(screen)
+        self.back_to_start_later(screen)
+
+    @on(Button.Pressed, "#back")
+    def back(self) -> None:
+        self.switch_to_start()
+
+    @on(Button.Pressed, ".service")
+    def service_chosen(self, event: Button.Pressed) -> None:
+        event.button.disabled = True  # a second touch must not draw a second ticket
+        self.issue(self.screen.lang, event.button.id.removeprefix("service-"))
+
+    @work(exclusive=True, group="issue")
+    async def issue(self, lang: str, service: str) -> None:
+        screen = self.screen
+        try:
+            reply = await self.session.request(
+                p.Draw(id=0, service=service, lang=lang, request=self.new_request()), retry=True)
+        except ServerError as exc:
+            key = f"error.{exc.code}" if f"error.{exc.code}" in strings(lang) else "error.out_of_service"
+            screen.problem(word(lang, key))
+            for button in screen.query(".service"):
+                button.disabled = False
+            return
+        printed = await self.print_ticket(reply, lang)
+        if printed:
+            message, failed = word(lang, "kiosk.take_ticket"), False
+        elif self.on_print_failure == "cancel":
+            await self.session.request(p.Cancel(id=0, ticket=reply.ticket.number, reason="printer_failed"))
+            message, failed = word(lang, "kiosk.print_failed_cancel"), True
+        else:
+            message, failed = word(lang, "kiosk.print_failed_show"), True
+        ticket = TicketScreen(lang, reply, message, failed=failed)
+        self.push_screen(ticket)
+        self.back_to_start_later(ticket)
+
+    def back_to_start_later(self, screen: Screen) -> None:
+        self.set_timer(self.idle_seconds, lambda: self.switch_to_start() if self.screen is screen else None)
+
+    # ---- the printer ---------------------------------------------------------------------
+
+    async def print_ticket(self, reply: p.Reply, lang: str) -> bool:
+        blocks = layout(self.site, reply, lang=lang, timezone=self.site.timezone)
+        try:
+            failing = await asyncio.to_thread(self._print_now, blocks)
+        except PrinterError as exc:
+            self.log.warning(f"printing failed: {exc}")
+            await self.report("error", str(exc))
+            return False
+        if failing:
+            await self.report(failing)
+            return False
+        return True
+
+    def _print_now(self, blocks) -> str | None:
+        """In a thread: open the printer if needed, ask its state; print, or say why not."""
+        printer = self._printer()
+        state = printer.status()
+        if state in FAILING:
+            return state
+        printer.print(blocks)
+        return None
+
+    def _printer(self) -> Printer:
+        if self.printer is None:
+            if not self.printer_url:
+                raise PrinterError("no printer configured (--printer or the terminal's printer in the site config)")
+            self.printer = open_printer(self.printer_url)
+        return self.printer
+
+    @work(exclusive=True, group="health")
+    async def check_printer(self) -> None:
+        try:
+            state = await asyncio.to_thread(lambda: self._printer().status() or "ok")
+            detail = ""
+        except PrinterError as exc:
+            state, detail = "error", str(exc)
+        await self.report(state, detail)
+
+    async def report(self, state: str, detail: str = "") -> None:
+        changed = state != self.printer_state
+        self.printer_state = state
+        self.show_printer_warning()
+        if changed and self.session.connected:
+            try:
+                await self.session.request(p.Printer(id=0, state=state, detail=detail[:200]))
+            except Exception:
+                pass  # told again at the next check
+
+    def show_printer_warning(self) -> None:
+        for warning in self.screen.query("#printer-warning"):  # only on the start screen
+            failing = self.printer_state in FAILING and self.site is not None
+            warning.update(" · ".join(word(lang, "kiosk.no_printer") for lang in self.site.languages[:2])
+                           if failing else "")

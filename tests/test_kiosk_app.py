@@ -1,0 +1,141 @@
+"""The kiosk via Pilot against a real server: touches, tickets, printers failing, no server."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from config import strings
+from kiosk.app import KioskApp, OutOfService, StartScreen, TicketScreen, for_terminal
+from kiosk.printers import open_printer
+from server.app import Server
+from server.client import ClientSession
+
+from .conftest import token
+from .printer_emulator import NetworkPrinter, SerialPrinter
+from .proxy import LossyProxy
+
+SIZE = (120, 40)
+
+
+def kiosk_app(url: str, **options) -> KioskApp:
+    session = ClientSession(url, role="kiosk", terminal="kiosk-1", token=token("kiosk-1"), backoff=(0.05, 0.2))
+    return KioskApp(session, idle_seconds=60, **options)
+
+
+async def until(pilot, condition, timeout: float = 8.0) -> None:
+    async with asyncio.timeout(timeout):
+        while not condition():
+            await pilot.pause(0.02)
+
+
+def message(app: KioskApp) -> str:
+    return str(app.screen.query_one("#message").render())
+
+
+async def touch_ticket(pilot, lang: str, service: str) -> None:
+    app = pilot.app
+    await until(pilot, lambda: isinstance(app.screen, StartScreen) and app.screen.query(f"#lang-{lang}"))
+    await pilot.click(f"#lang-{lang}")
+    await until(pilot, lambda: app.screen.query(f"#service-{service}"))
+    await pilot.click(f"#service-{service}")
+    await until(pilot, lambda: isinstance(app.screen, TicketScreen))
+
+
+async def test_an_arabic_visitor_gets_a_printed_ticket_in_two_touches(server, url):
+    printer = open_printer("dummy:")
+    app = kiosk_app(url, printer=printer)
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: isinstance(app.screen, StartScreen) and app.screen.query("#lang-ar"))
+        assert str(app.screen.query_one("#lang-ar").label) == for_terminal("العربية")
+        await touch_ticket(pilot, "ar", "residence")
+        assert app.screen.query_one("#number").value == "A001"
+        assert message(app) == for_terminal("يرجى أخذ تذكرتك.")
+        assert str(app.screen.query_one("#ahead").render()) == for_terminal("عدد الأشخاص قبلك: 0")
+    ticket = server.office.tickets["A001"]
+    assert (ticket.lang, ticket.service, ticket.state) == ("ar", "residence", "waiting")
+    assert b"A001" in printer.output and printer.output.count(b"\x1dV") == 1 and b"\x1dv0" in printer.output
+    assert ticket.token.encode() in printer.output  # the QR code leads to this ticket's status page
+
+
+async def test_paper_out_on_a_serial_printer_tells_the_visitor_and_cancels(server, url):
+    emulator = SerialPrinter()
+    emulator.paper = "out"
+    app = kiosk_app(url, printer_url=f"serial://{emulator.path}?baudrate=115200", on_print_failure="cancel")
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            await touch_ticket(pilot, "uk", "extension")
+            assert message(app) == strings("uk")["kiosk.print_failed_cancel"]
+            assert server.office.tickets["B001"].state == "cancelled"
+            await until(pilot, lambda: server.printers.get("kiosk-1", {}).get("state") == "paper_out")
+            await pilot.click("#number")  # nothing happens on a touch of the number
+            app.switch_to_start()
+            await pilot.pause()
+            assert "Der Drucker ist gestört" in str(app.screen.query_one("#printer-warning").render())
+            assert b"B001" not in emulator.received  # nothing printed on an empty roll
+    finally:
+        emulator.close()
+
+
+async def test_an_offline_network_printer_leaves_the_number_on_screen(server, url):
+    emulator = NetworkPrinter()
+    app = kiosk_app(url, printer_url=emulator.url)
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            await touch_ticket(pilot, "de", "info")
+            assert message(app) == strings("de")["kiosk.take_ticket"] and b"F001" in emulator.received
+            emulator.online = False  # the printer goes offline between two visitors
+            app.switch_to_start()
+            await touch_ticket(pilot, "fa", "info")
+            assert app.screen.query_one("#number").value == "F002"
+            assert message(app) == for_terminal(strings("fa")["kiosk.print_failed_show"])
+            assert server.office.tickets["F002"].state == "waiting"  # the visitor keeps their place
+            await until(pilot, lambda: server.printers.get("kiosk-1", {}).get("state") == "offline")
+    finally:
+        emulator.close()
+
+
+async def test_a_lost_reply_prints_once(server):
+    proxy = LossyProxy(server.port)
+    port = await proxy.start()
+    printer = open_printer("dummy:")
+    app = kiosk_app(f"ws://127.0.0.1:{port}/", printer=printer)
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            await until(pilot, lambda: isinstance(app.screen, StartScreen) and "kiosk-1" in server.printers)
+            proxy.drop_next_reply = True  # the reply to the draw (the printer report came before)
+            await touch_ticket(pilot, "tr", "passport")
+            assert proxy.cuts == 1 and app.screen.query_one("#number").value == "D001"
+    finally:
+        await proxy.stop()
+    assert list(server.office.tickets) == ["D001"] and printer.output.count(b"\x1dV") == 1
+
+
+async def test_no_server_means_out_of_service_then_back_by_itself(tmp_path, site):
+    server = Server(site, tmp_path / "o.sqlite3", always_open=True)
+    port = await server.start("127.0.0.1", 0)
+    app = kiosk_app(f"ws://127.0.0.1:{port}/", printer=open_printer("dummy:"))
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: isinstance(app.screen, StartScreen))
+        await server.stop()
+        await until(pilot, lambda: isinstance(app.screen, OutOfService))
+        shown = [str(s.render()) for s in app.screen.query("Static")]
+        assert strings("de")["error.out_of_service"] in shown and for_terminal(strings("ar")["error.out_of_service"]) in shown
+        assert len(shown) == len(site.languages)
+        server = Server(site, tmp_path / "o.sqlite3", always_open=True)
+        await server.start("127.0.0.1", port)
+        try:
+            await until(pilot, lambda: isinstance(app.screen, StartScreen), timeout=10)
+            await touch_ticket(pilot, "ru", "settlement")
+            assert app.screen.query_one("#number").value == "C001"
+        finally:
+            await server.stop()
+
+
+@pytest.mark.parametrize("lang", ["ar", "fa"])
+def test_right_to_left_text_is_shaped_for_the_terminal(lang):
+    text = strings(lang)["kiosk.welcome"]
+    shown = for_terminal(text)
+    assert shown != text and len(shown) <= len(text)  # joined forms, visual order
+    assert for_terminal("Willkommen") == "Willkommen"
