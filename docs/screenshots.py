@@ -29,15 +29,35 @@ async def shoot(port: int, db: Path) -> None:
         await page.wait_for_timeout(1500)
         await page.screenshot(path=str(DOCS / "display.png"))
         with sqlite3.connect(db) as conn:
-            (token,) = conn.execute("SELECT token FROM tickets WHERE lang = 'ar' AND state = 'waiting' "
-                                    "ORDER BY id DESC LIMIT 1").fetchone()
+            (token,) = conn.execute("SELECT token FROM tickets WHERE lang = 'ar' "
+                                    "ORDER BY state = 'waiting' DESC, id DESC LIMIT 1").fetchone()
         phone = await browser.new_page(viewport={"width": 390, "height": 760}, device_scale_factor=2)
         await phone.goto(f"http://127.0.0.1:{port}/t/{token}")
         await phone.screenshot(path=str(DOCS / "status-ar.png"))
         await browser.close()
 
 
+def tickets() -> None:
+    """A German and an Arabic ticket as the preview printer draws them (80 mm, 576 dots)."""
+    from datetime import datetime
+
+    from config import load_site
+    from kiosk.preview import draw
+    from kiosk.ticket import layout
+    from server import protocol as p
+    from server import views
+
+    site = views.site(load_site())
+    issued = datetime(2026, 11, 24, 8, 41).timestamp()
+    for lang, number, service in (("de", "B012", "extension"), ("ar", "A017", "residence")):
+        ticket = p.TicketView(number=number, service=service, lang=lang, state="waiting", issued_at=issued,
+                              token="GzT0ken-for-the-README")
+        blocks = layout(site, p.Reply(re=1, ticket=ticket, ahead=4, eta=(15, 25)), lang=lang)
+        draw(blocks, 576).save(DOCS / f"ticket-{lang}.png")
+
+
 def main() -> None:
+    tickets()
     with tempfile.TemporaryDirectory() as folder:
         db = Path(folder) / "demo.sqlite3"
         server = subprocess.Popen([sys.executable, "-m", "server", "--demo", "--speed", "40", "--port", "0",

@@ -1,0 +1,67 @@
+"""The kiosk: ESC/POS bytes of a ticket per language (80 mm), and the time from a visitor's
+touch on a service to the last ticket byte handed to the printer (a Dummy printer, so the
+figure is the software's share; a serial line adds bytes ÷ (baud ÷ 10) on top)."""
+
+from __future__ import annotations
+
+import asyncio
+import statistics
+import time
+
+from config import load_site
+from kiosk.app import KioskApp, StartScreen, TicketScreen
+from kiosk.printers import open_printer
+from kiosk.ticket import layout
+from server import protocol as p
+from server import views
+from server.client import ClientSession
+
+from .common import emit, willkommen_server
+
+LANGUAGES = ("de", "en", "ar", "fa", "tr", "uk", "ru", "fr")
+
+
+def ticket_bytes() -> dict[str, int]:
+    site = views.site(load_site())
+    sizes = {}
+    for lang in LANGUAGES:
+        ticket = p.TicketView(number="A017", service="residence", lang=lang, state="waiting",
+                              issued_at=time.time(), token="x" * 16)
+        printer = open_printer("dummy:")
+        printer.print(layout(site, p.Reply(re=1, ticket=ticket, ahead=4, eta=(15, 25)), lang=lang))
+        sizes[lang] = len(printer.output)
+    return sizes
+
+
+async def touches(port: int, count: int) -> list[float]:
+    printer = open_printer("dummy:")
+    session = ClientSession(f"ws://127.0.0.1:{port}/", role="kiosk", terminal="kiosk-1", token="demo-kiosk-1")
+    app = KioskApp(session, printer=printer, idle_seconds=600)
+    timings = []
+    async with app.run_test(size=(120, 40)) as pilot:
+        for i in range(count):
+            lang = LANGUAGES[i % len(LANGUAGES)]
+            while not (isinstance(app.screen, StartScreen) and app.screen.query(f"#lang-{lang}")):
+                await pilot.pause(0.01)
+            await pilot.click(f"#lang-{lang}")
+            while not app.screen.query("#service-residence"):
+                await pilot.pause(0.005)
+            cuts = printer.output.count(b"\x1dV")
+            touched = time.perf_counter()
+            await pilot.click("#service-residence")
+            while printer.output.count(b"\x1dV") == cuts:
+                await asyncio.sleep(0.001)
+            timings.append((time.perf_counter() - touched) * 1000)
+            while not isinstance(app.screen, TicketScreen):
+                await pilot.pause(0.01)
+            app.switch_to_start()
+    return timings
+
+
+def run(count: int = 16) -> list[dict]:
+    rows = [emit("ticket_bytes_80mm", **ticket_bytes())]
+    with willkommen_server() as (_, port):
+        timings = asyncio.run(touches(port, count))
+    rows.append(emit("touch_to_printed_ms", touches=count, median=round(statistics.median(timings), 1),
+                     max=round(max(timings), 1)))
+    return rows
