@@ -31,7 +31,7 @@ from server import protocol as p
 from server.client import ClientSession, ServerError
 
 from .printers import Printer, PrinterError, open_printer
-from .raster import right_to_left
+from .raster import right_to_left, visual_order
 from .ticket import layout
 
 FAILING = ("paper_out", "cover_open", "offline", "error")
@@ -39,12 +39,7 @@ FAILING = ("paper_out", "cover_open", "offline", "error")
 
 def for_terminal(text: str) -> str:
     """Shape and order right-to-left text for a terminal, which does neither."""
-    if not right_to_left(text):
-        return text
-    import arabic_reshaper
-    from bidi import get_display
-
-    return get_display(arabic_reshaper.reshape(text))
+    return visual_order(text)
 
 
 def word(lang: str, key: str, **fields) -> str:

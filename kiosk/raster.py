@@ -31,14 +31,24 @@ def right_to_left(text: str) -> bool:
     return any(unicodedata.bidirectional(ch) in ("R", "AL") for ch in text)
 
 
-def visual(text: str) -> str:
-    """What to hand Pillow: the text itself with raqm, else shaped and in display order."""
-    if RAQM or not right_to_left(text):
+MIRRORED = str.maketrans("()[]{}<>«»", ")(][}{><»«")
+
+
+def visual_order(text: str) -> str:
+    """Right-to-left text shaped (joined letter forms) and in display order, for renderers that
+    do neither (terminals, Pillow without raqm). python-bidi 0.6 does not mirror brackets, so
+    they are mirrored here: in a right-to-left line "(" must show as ")"."""
+    if not right_to_left(text):
         return text
     import arabic_reshaper
     from bidi import get_display
 
-    return get_display(arabic_reshaper.reshape(text))
+    return get_display(arabic_reshaper.reshape(text)).translate(MIRRORED)
+
+
+def visual(text: str) -> str:
+    """What to hand Pillow: the text itself with raqm (it shapes and orders), else visual_order."""
+    return text if RAQM else visual_order(text)
 
 
 def wrap(text: str, face: ImageFont.FreeTypeFont, width: int) -> list[str]:

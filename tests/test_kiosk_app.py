@@ -139,3 +139,8 @@ def test_right_to_left_text_is_shaped_for_the_terminal(lang):
     shown = for_terminal(text)
     assert shown != text and len(shown) <= len(text)  # joined forms, visual order
     assert for_terminal("Willkommen") == "Willkommen"
+
+
+def test_brackets_face_the_right_way_in_right_to_left_lines():
+    shown = for_terminal("اجازه اقامت (درخواست اول)")
+    assert shown.startswith("(") and shown.index("(") < shown.index(")")
