@@ -34,11 +34,17 @@ def message(app: KioskApp) -> str:
     return str(app.screen.query_one("#message").render())
 
 
+def laid_out(app: KioskApp, selector: str) -> bool:
+    """The widget is on the current screen and has a place on it (a click can reach it)."""
+    found = app.screen.query(selector)
+    return bool(found) and found.first().region.area > 0
+
+
 async def touch_ticket(pilot, lang: str, service: str) -> None:
     app = pilot.app
-    await until(pilot, lambda: isinstance(app.screen, StartScreen) and app.screen.query(f"#lang-{lang}"))
+    await until(pilot, lambda: isinstance(app.screen, StartScreen) and laid_out(app, f"#lang-{lang}"))
     await pilot.click(f"#lang-{lang}")
-    await until(pilot, lambda: app.screen.query(f"#service-{service}"))
+    await until(pilot, lambda: laid_out(app, f"#service-{service}"))
     await pilot.click(f"#service-{service}")
     await until(pilot, lambda: isinstance(app.screen, TicketScreen))
 
@@ -47,7 +53,7 @@ async def test_an_arabic_visitor_gets_a_printed_ticket_in_two_touches(server, ur
     printer = open_printer("dummy:")
     app = kiosk_app(url, printer=printer)
     async with app.run_test(size=SIZE) as pilot:
-        await until(pilot, lambda: isinstance(app.screen, StartScreen) and app.screen.query("#lang-ar"))
+        await until(pilot, lambda: isinstance(app.screen, StartScreen) and laid_out(app, "#lang-ar"))
         assert str(app.screen.query_one("#lang-ar").label) == for_terminal("العربية")
         await touch_ticket(pilot, "ar", "residence")
         assert app.screen.query_one("#number").value == "A001"
