@@ -31,6 +31,12 @@ from .dialogs import Ask, Choose, Confirm, PickServices, Transfer
 KEYS = [("n", "next"), ("r", "recall"), ("s", "start"), ("x", "noshow"), ("t", "transfer"), ("p", "park"),
         ("b", "takeback"), ("f", "finish"), ("c", "call"), ("w", "pause"), ("o", "open"), ("q", "close")]
 NEEDS_VISITOR = {"recall", "start", "noshow", "transfer", "park", "finish"}
+SIMPLE = {"next": p.Next, "recall": p.Recall, "start": p.Start, "park": p.Park}
+
+
+def action_of(name: str) -> str:
+    """The Textual action string for one of KEYS."""
+    return f"simple('{name}')" if name in SIMPLE else name
 
 
 class CounterApp(App):
@@ -44,7 +50,7 @@ class CounterApp(App):
         self.sending = asyncio.Lock()
         session.on_state = self._connection_changed
         for key, action in KEYS:
-            self.bind(key, action, description=self.words(f"action.{action}"))
+            self.bind(key, action_of(action), description=self.words(f"action.{action}"))
 
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False)
@@ -114,28 +120,18 @@ class CounterApp(App):
     # ---- actions -------------------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        action = str(parameters[0]) if action == "simple" and parameters else action
         if action in NEEDS_VISITOR and self.board.current is None:
             return None  # shown greyed out: nobody is at the desk
         return True
 
     async def on_button_pressed(self, event: Button.Pressed) -> None:
-        await self.run_action(event.button.id.removeprefix("do-"))
+        await self.run_action(action_of(event.button.id.removeprefix("do-")))
 
     @work(group="action")
-    async def action_next(self) -> None:
-        await self.send(p.Next(id=0))
-
-    @work(group="action")
-    async def action_recall(self) -> None:
-        await self.send(p.Recall(id=0))
-
-    @work(group="action")
-    async def action_start(self) -> None:
-        await self.send(p.Start(id=0))
-
-    @work(group="action")
-    async def action_park(self) -> None:
-        await self.send(p.Park(id=0))
+    async def action_simple(self, name: str) -> None:
+        """The actions that need no question: next, recall, start (arrived), park."""
+        await self.send(SIMPLE[name](id=0))
 
     @work(group="action")
     async def action_noshow(self) -> None:

@@ -60,7 +60,7 @@ async def test_a_clerks_morning_every_action(server, url, terminal):
         current = text(app, "#current")
         assert "Language: Arabic" in current and "first service of this counter" in current
 
-        await pilot.press("r")
+        await pilot.click("#do-recall")  # every key is a button too
         await until(pilot, lambda: "recalled 1×" in text(app, "#current"))
         await pilot.press("s")
         await until(pilot, lambda: "serving" in text(app, "#current"))
