@@ -15,13 +15,13 @@ def main() -> None:
     parser.add_argument("--only", choices=["draws", "call_to_screen", "kiosk"], default=None)
     args = parser.parse_args()
     seconds = args.seconds or (0.5 if args.quick else 5.0)
-    clients = args.clients or ([2] if args.quick else [1, 20, 50])
+    clients = args.clients or ([2] if args.quick else [1, 10, 50])
     if args.only in (None, "draws"):
         rows = draws.run(clients, seconds, ["normal"] if args.quick else ["normal", "full"])
-        print(f"\n{'clients':>7} {'sync':>6} {'draws/s':>8} {'echo/s':>8} {'ratio':>6}")
+        print(f"\n{'clients':>7} {'sync':>6} {'draws/s':>8} {'echo/s':>8} {'×echo':>6} {'sqlite/s':>8} {'×sqlite':>7}")
         for r in rows:
             print(f"{r['clients']:>7} {r['synchronous']:>6} {r['willkommen']:>8} {r['echo_baseline']:>8} "
-                  f"{r['ratio_to_echo']:>6}")
+                  f"{r['ratio_to_echo']:>6} {r['sqlite_commit_baseline']:>8} {r['ratio_to_sqlite']:>7}")
     if args.only in (None, "call_to_screen"):
         (row,) = call_to_screen.run(3 if args.quick else 20)
         print(f"\ncall to screen: median {row['median']} ms, max {row['max']} ms over {row['calls']} calls "

@@ -87,6 +87,7 @@ class Server:
         self.store = await loop.run_in_executor(self.executor, self._open_store)
         self.writer = Writer(self.office, self.store, self.executor, on_committed=self._push,
                              on_failure=self.failed.set, clock=self.clock)
+        self.writer.inline = self.site.synchronous == "normal"
         self.writer_task = asyncio.create_task(self.writer.run(), name="willkommen-writer")
         self.server = await serve(self._connection, host, port, process_request=self._http, ssl=self._tls(),
                                   max_size=p.MAX_FRAME, ping_interval=20, ping_timeout=20,
@@ -281,8 +282,7 @@ class Server:
         office, now = self.office, self.clock()
         for event in events:
             if event["kind"] == "day_started":  # a new day: forget what is past the retention
-                asyncio.get_running_loop().run_in_executor(self.executor, self.store.purge, event["day"],
-                                                           self.site.retention_days)
+                self.writer.call(self.store.purge, event["day"], self.site.retention_days)
         calls: list[msgspec.Struct] = []
         tickets: dict[str, msgspec.Struct] = {}
         desks: dict[str, msgspec.Struct] = {}
