@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from . import call_to_screen, draws, kiosk
+from . import call_to_screen, draws, kiosk, memory
 
 
 def main() -> None:
@@ -12,7 +12,7 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="small counts, a smoke run (CI)")
     parser.add_argument("--clients", type=int, nargs="+", default=None)
     parser.add_argument("--seconds", type=float, default=None)
-    parser.add_argument("--only", choices=["draws", "call_to_screen", "kiosk"], default=None)
+    parser.add_argument("--only", choices=["draws", "call_to_screen", "kiosk", "memory"], default=None)
     args = parser.parse_args()
     seconds = args.seconds or (0.5 if args.quick else 5.0)
     clients = args.clients or ([2] if args.quick else [1, 10, 50])
@@ -26,6 +26,10 @@ def main() -> None:
         (row,) = call_to_screen.run(3 if args.quick else 20)
         print(f"\ncall to screen: median {row['median']} ms, max {row['max']} ms over {row['calls']} calls "
               f"(the counter's own round trip: median {row['counter_round_trip_median']} ms)")
+    if args.only in (None, "memory"):
+        (row,) = memory.run(50 if args.quick else 1000)
+        print(f"\nRSS per idle display: {row['willkommen']} KB (bare websockets: {row['bare_websockets_no_compression']} KB "
+              f"without compression, {row['bare_websockets_deflate']} KB with deflate; {row['connections']} connections)")
     if args.only in (None, "kiosk"):
         sizes, touch = kiosk.run(4 if args.quick else 16)
         print("\nticket bytes at 80 mm: " + ", ".join(f"{k} {v}" for k, v in sizes.items() if k != "figure"))

@@ -21,8 +21,8 @@ async def answer(ws) -> None:
         await ws.send(REPLY)
 
 
-async def main(port: int) -> None:
-    async with serve(answer, "127.0.0.1", port, compression=None, max_size=64 * 1024) as server:
+async def main(port: int, compression: str | None) -> None:
+    async with serve(answer, "127.0.0.1", port, compression=compression, max_size=64 * 1024) as server:
         bound = server.sockets[0].getsockname()[1]
         print(json.dumps({"msg": "serving", "port": bound}), file=sys.stderr, flush=True)
         stop = asyncio.Event()
@@ -33,4 +33,7 @@ async def main(port: int) -> None:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser()
     parser.add_argument("--port", type=int, default=0)
-    asyncio.run(main(parser.parse_args().port))
+    parser.add_argument("--compression", choices=["none", "deflate"], default="none",
+                        help="per-message compression: none (as Willkommen) or deflate (websockets' default)")
+    args = parser.parse_args()
+    asyncio.run(main(args.port, None if args.compression == "none" else "deflate"))
