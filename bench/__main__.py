@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from . import call_to_screen, draws, kiosk, memory
+from . import call_to_screen, draws, kiosk, memory, recovery
 
 
 def main() -> None:
@@ -12,7 +12,7 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="small counts, a smoke run (CI)")
     parser.add_argument("--clients", type=int, nargs="+", default=None)
     parser.add_argument("--seconds", type=float, default=None)
-    parser.add_argument("--only", choices=["draws", "call_to_screen", "kiosk", "memory"], default=None)
+    parser.add_argument("--only", choices=["draws", "call_to_screen", "kiosk", "memory", "recovery"], default=None)
     args = parser.parse_args()
     seconds = args.seconds or (0.5 if args.quick else 5.0)
     clients = args.clients or ([2] if args.quick else [1, 10, 50])
@@ -30,6 +30,9 @@ def main() -> None:
         (row,) = memory.run(50 if args.quick else 1000)
         print(f"\nRSS per idle display: {row['willkommen']} KB (bare websockets: {row['bare_websockets_no_compression']} KB "
               f"without compression, {row['bare_websockets_deflate']} KB with deflate; {row['connections']} connections)")
+    if args.only in (None, "recovery"):
+        (row,) = recovery.run(20_000 if args.quick else 1_000_000)
+        print(f"\nready with {row['events']} events: {row['with_events']} s (empty store: {row['empty_store']} s)")
     if args.only in (None, "kiosk"):
         sizes, touch = kiosk.run(4 if args.quick else 16)
         print("\nticket bytes at 80 mm: " + ", ".join(f"{k} {v}" for k, v in sizes.items() if k != "figure"))

@@ -16,11 +16,12 @@ from config import default_path
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def bench_config(folder: Path, *, synchronous: str = "normal") -> Path:
+def bench_config(folder: Path, *, synchronous: str = "normal", retention_days: int = 90) -> Path:
     """The demo office, always open, no kiosk rate limit, with the durability asked for."""
     text = re.sub(r"\[site\.opening_hours\][^\[]*", "", default_path().read_text(encoding="utf-8"))
     text = text.replace("kiosk_draws_per_minute = 30", "kiosk_draws_per_minute = 100000000")
     text = text.replace('synchronous = "normal"', f'synchronous = "{synchronous}"')
+    text = text.replace("retention_days = 90", f"retention_days = {retention_days}")
     path = folder / f"bench-{synchronous}.toml"
     path.write_text(text, encoding="utf-8")
     return path

@@ -1,0 +1,26 @@
+"""The benchmarks run (small counts, no timing asserted): each starts the real server in its
+own process and prints its figures next to a baseline measured in the same run."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from .conftest import ROOT
+
+
+@pytest.mark.parametrize("which, figure, baseline", [
+    ("draws", "draws_per_s", "echo_baseline"), ("memory", "rss_kb_per_idle_display", "server_rss_idle_kb"),
+    ("recovery", "seconds_to_ready", "empty_store"), ("call_to_screen", "call_to_screen_ms", "counter_round_trip_median"),
+    ("kiosk", "touch_to_printed_ms", "median"),
+])
+def test_a_benchmark_runs_and_reports_beside_its_baseline(which, figure, baseline):
+    result = subprocess.run([sys.executable, "-m", "bench", "--quick", "--only", which], cwd=ROOT,
+                            capture_output=True, text=True, timeout=240)
+    assert result.returncode == 0, result.stderr[-2000:]
+    rows = [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
+    row = next(r for r in rows if r["figure"] == figure)
+    assert row[baseline] > 0  # a real measurement came back; its size is the benchmark's business
