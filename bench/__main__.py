@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from . import call_to_screen, draws, kiosk, memory, recovery
+from . import call_to_screen, draws, fanout, kiosk, memory, recovery
 
 
 def main() -> None:
@@ -12,7 +12,7 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="small counts, a smoke run (CI)")
     parser.add_argument("--clients", type=int, nargs="+", default=None)
     parser.add_argument("--seconds", type=float, default=None)
-    parser.add_argument("--only", choices=["draws", "call_to_screen", "kiosk", "memory", "recovery"], default=None)
+    parser.add_argument("--only", choices=["draws", "call_to_screen", "fanout", "kiosk", "memory", "recovery"], default=None)
     args = parser.parse_args()
     seconds = args.seconds or (0.5 if args.quick else 5.0)
     clients = args.clients or ([2] if args.quick else [1, 10, 50])
@@ -26,6 +26,12 @@ def main() -> None:
         (row,) = call_to_screen.run(3 if args.quick else 20)
         print(f"\ncall to screen: median {row['median']} ms, max {row['max']} ms over {row['calls']} calls "
               f"(the counter's own round trip: median {row['counter_round_trip_median']} ms)")
+    if args.only in (None, "fanout"):
+        (row,) = fanout.run(40, 2, 4, 3) if args.quick else fanout.run()
+        print(f"\ncall to screen, {row['displays']} displays in {row['processes']} processes, {row['counters']} counters: "
+              f"p50 {row['willkommen_p50']} ms, p99 {row['willkommen_p99']} ms, max {row['willkommen_max']} ms; "
+              f"bare broadcast p50 {row['broadcast_p50']}, p99 {row['broadcast_p99']} "
+              f"(×{row['ratio_p50']}, ×{row['ratio_p99']})")
     if args.only in (None, "memory"):
         (row,) = memory.run(50 if args.quick else 1000)
         print(f"\nRSS per idle display: {row['willkommen']} KB (bare websockets: {row['bare_websockets_no_compression']} KB "

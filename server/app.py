@@ -306,12 +306,13 @@ class Server:
             self._queue_push = asyncio.get_running_loop().call_later(QUEUE_PUSH_DELAY, self._push_queues)
 
     def _spoken(self, call: p.Called) -> p.Called:
-        """Add the server's recordings of the call and start making them before they are asked."""
+        """Add the URLs of the server's recordings of the call. They are made when a display
+        first asks (during its 2-second gong), not here: a busy morning's calls cost no CPU
+        until a waiting room listens."""
         for lang, text in call.texts.items():
             key = self.speech.register(lang, text)
             if key is not None:
                 call.audio[lang] = self.speech.url(key)
-                asyncio.get_running_loop().run_in_executor(None, self.speech.wav, key)
         return call
 
     def _push_queues(self) -> None:
