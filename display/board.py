@@ -10,7 +10,6 @@ import msgspec
 from server import protocol as p
 
 LAST_CALLS = 8
-GONE = ("no_show", "waiting", "parked", "cancelled")  # off the "now" spot: no-show, transfer, park
 
 
 @dataclass
@@ -43,7 +42,7 @@ class DisplayBoard:
             call = Call(event.ticket.number, event.counter_name, event.zone, event.recall)
             self.calls = [call, *(c for c in self.calls if c.number != call.number)][:LAST_CALLS]
             return True
-        if isinstance(event, p.TicketChanged) and event.ticket.state in GONE:
+        if isinstance(event, p.TicketChanged) and event.ticket.state in p.OFF_THE_SCREEN:
             self.calls = [c for c in self.calls if c.number != event.ticket.number]
         elif isinstance(event, p.QueueChanged):
             self.queues[event.queue.service] = event.queue

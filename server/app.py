@@ -4,7 +4,8 @@ A connection's first frame must be `hello`; the terminal's token is compared in 
 time and its role comes from the site config, never from the client. Each later frame is
 decoded by `server.protocol`, checked against the role, and handed to the `Writer` as a
 command on the in-memory `Office`; the reply goes out after the commit, and committed events
-are pushed to every counter, display and admin (queue lengths to kiosks too).
+are pushed: every change to counters and admins; calls, and tickets that leave the "now" spot,
+to displays (a finished visit is no news to a waiting room); queue lengths to everyone.
 
 HTTP on the same port (websockets' `process_request`): `GET /healthz` (JSON), `GET /` (a
 short index). Anything that asks for a websocket upgrade is a terminal.
@@ -68,8 +69,9 @@ class Server:
         self.site, self.db_path, self.clock = site, Path(db_path), clock
         self.office = Office(site, always_open=always_open)
         self.executor = ThreadPoolExecutor(1, thread_name_prefix="willkommen-store")
-        self.audience: set[ServerConnection] = set()   # counters, displays, admins
-        self.kiosks: set[ServerConnection] = set()
+        self.staff: set[ServerConnection] = set()      # counters and admins: every change
+        self.displays: set[ServerConnection] = set()   # calls, and tickets leaving the "now" spot
+        self.kiosks: set[ServerConnection] = set()     # queue lengths only
         self.sessions: dict[ServerConnection, Session] = {}
         self.printers: dict[str, dict[str, Any]] = {}
         self.buckets: dict[str, TokenBucket] = {}
@@ -167,7 +169,7 @@ class Server:
         return Session(role=terminal.role, terminal=terminal.id, counter=terminal.counter)
 
     async def _serve(self, ws: ServerConnection, session: Session) -> None:
-        group = self.kiosks if session.role == "kiosk" else self.audience
+        group = {"kiosk": self.kiosks, "display": self.displays}.get(session.role, self.staff)
         self.sessions[ws] = session
         group.add(ws)
         log.info("connected", extra={"fields": {"role": session.role, "terminal": session.terminal}})
@@ -299,8 +301,13 @@ class Server:
                 services.update(office.waiting)
             if event.get("counter") in office.desks and event["kind"].startswith("counter_"):
                 desks[event["counter"]] = p.DeskChanged(desk=views.desk(office, office.desks[event["counter"]]))
-        for message in [*calls, *tickets.values(), *desks.values()]:
-            broadcast(self.audience, p.encode(message).decode())
+        for message in calls:
+            broadcast(self.staff | self.displays, p.encode(message).decode())
+        for message in tickets.values():
+            to_displays = message.ticket.state in p.OFF_THE_SCREEN
+            broadcast(self.staff | self.displays if to_displays else self.staff, p.encode(message).decode())
+        for message in desks.values():
+            broadcast(self.staff, p.encode(message).decode())
         self._queues_to_push |= services
         if self._queue_push is None:
             self._queue_push = asyncio.get_running_loop().call_later(QUEUE_PUSH_DELAY, self._push_queues)
@@ -322,7 +329,7 @@ class Server:
         self._queues_to_push, self._queue_push = set(), None
         for service in services:
             frame = p.encode(p.QueueChanged(queue=views.queue(self.office, service, now))).decode()
-            broadcast(self.audience | self.kiosks, frame)
+            broadcast(self.staff | self.displays | self.kiosks, frame)
 
     # ---- HTTP ----------------------------------------------------------------------------
 

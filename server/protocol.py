@@ -22,7 +22,8 @@ Server to client (past tense or nouns)::
     reply    {re, ticket?, booking?, desk?, ahead?, eta?}  the change is committed
     error    {re, code, message}                        nothing changed; `code` is stable
     called   {ticket, counter, recall, texts}           a visitor is called (again: recall > 0)
-    ticket   {ticket}                                   any other change of a ticket
+    ticket   {ticket}                                   any other change of a ticket (displays get
+                                                        only OFF_THE_SCREEN states)
     queue    {service, waiting, longest_wait, eta}      per service after each change
     desk     {desk}                                     a counter opened, paused, closed ...
 
@@ -44,6 +45,7 @@ from .errors import BadRequest, UnknownType
 VERSION = 1
 MAX_FRAME = 64 * 1024
 ROLES = ("kiosk", "counter", "display", "admin")
+OFF_THE_SCREEN = ("no_show", "waiting", "parked", "cancelled")  # ticket states displays are told of
 PRINTER_STATES = ("ok", "paper_near_end", "paper_out", "cover_open", "offline", "error")
 
 

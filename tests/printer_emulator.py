@@ -57,12 +57,11 @@ class SerialPrinter(PrinterEmulator):
     def _serve(self) -> None:
         while self.running:
             try:
-                data = os.read(self.master, 4096)
-            except OSError:
+                answer = self.feed(os.read(self.master, 4096))
+                if answer:
+                    os.write(self.master, answer)
+            except OSError:  # closed at the end of the test
                 return
-            answer = self.feed(data)
-            if answer:
-                os.write(self.master, answer)
 
     def close(self) -> None:
         self.running = False
@@ -90,11 +89,14 @@ class NetworkPrinter(PrinterEmulator):
             threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
 
     def _serve(self, conn: socket.socket) -> None:
-        with conn:
-            while data := conn.recv(4096):
-                answer = self.feed(data)
-                if answer:
-                    conn.sendall(answer)
+        try:
+            with conn:
+                while data := conn.recv(4096):
+                    answer = self.feed(data)
+                    if answer:
+                        conn.sendall(answer)
+        except OSError:  # closed at the end of the test
+            return
 
     def close(self) -> None:
         self.server.close()

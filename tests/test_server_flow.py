@@ -16,6 +16,7 @@ async def test_draw_next_start_finish_and_the_display_sees_the_call(server, term
     kiosk = await terminal("kiosk-1")
     counter = await terminal("counter-5")
     display = await terminal(role="display")  # anonymous read-only display, allowed by the demo site
+    admin = await terminal("admin")
 
     await counter.request(p.Open(id=0))
     drawn = await kiosk.request(p.Draw(id=0, service="residence", lang="ar", request="r-1"))
@@ -39,8 +40,11 @@ async def test_draw_next_start_finish_and_the_display_sees_the_call(server, term
     finished = await counter.request(p.Finish(id=0, outcome="done"))
     assert (finished.ticket.state, finished.ticket.outcome, finished.desk.current) == ("done", "done", None)
     assert [(t.number, t.outcome) for t in finished.desk.handled] == [("A001", "done")]
-    assert (await display.next_event(p.TicketChanged)).ticket.state in ("serving", "done")
+    with pytest.raises(TimeoutError):  # a finished visit is no news to a waiting room
+        await display.next_event(p.TicketChanged, timeout=0.3)
 
+    states = [(await admin.next_event(p.TicketChanged)).ticket.state for _ in range(3)]
+    assert states == ["waiting", "serving", "done"]  # staff see every change
     row = server.store.ticket_row(token=drawn.ticket.token)
     assert (row["number"], row["state"], row["counter"], row["lang"]) == ("A001", "done", "5", "ar")
 
