@@ -69,7 +69,8 @@ async def serve(site, args: argparse.Namespace) -> int:
         from .demo import simulate
 
         url = f"ws://127.0.0.1:{server.port}/"
-        print(f"Willkommen demo: http://127.0.0.1:{server.port}/healthz  (Ctrl-C stops)", file=sys.stderr)
+        print(f"Willkommen demo: open http://127.0.0.1:{server.port}/display (the waiting room) and "
+              f"http://127.0.0.1:{server.port}/healthz (the live state). Ctrl-C stops.", file=sys.stderr)
         tasks.append(asyncio.create_task(simulate(site, url, speed=args.speed, humans=set(args.human))))
     await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
     for task in tasks:

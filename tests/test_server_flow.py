@@ -165,3 +165,29 @@ async def test_tls_is_a_config_switch(tmp_path):
         await plain.close()
     finally:
         await server.stop()
+
+
+async def test_a_failed_commit_is_refused_and_stops_the_server_without_losing_anything(tmp_path, site):
+    from server.app import Server
+    from server.client import ClientSession
+
+    from .conftest import token
+
+    server = Server(site, tmp_path / "o.sqlite3", always_open=True)
+    port = await server.start("127.0.0.1", 0)
+    kiosk = ClientSession(f"ws://127.0.0.1:{port}/", role="kiosk", terminal="kiosk-1", token=token("kiosk-1"))
+    async with kiosk:
+        await kiosk.ready()
+        kept = await kiosk.request(p.Draw(id=0, service="info", lang="de", request="before"))
+        server.store.db.conn.close()  # the disk is gone from under the server
+        with pytest.raises(ServerError) as info:
+            await kiosk.request(p.Draw(id=0, service="info", lang="de", request="lost"))
+        assert info.value.code == "storage_failed"
+        assert server.failed.is_set() and server.health()["status"] == "failing"
+    await server.stop()
+    restarted = Server(site, tmp_path / "o.sqlite3", always_open=True)
+    await restarted.start("127.0.0.1", 0)
+    try:  # what was confirmed is there; what was refused is not
+        assert list(restarted.office.tickets) == [kept.ticket.number] == ["F001"]
+    finally:
+        await restarted.stop()
