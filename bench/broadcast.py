@@ -8,10 +8,10 @@ import argparse
 import asyncio
 import itertools
 import json
-import signal
-import sys
 
-from websockets.asyncio.server import broadcast, serve
+from websockets.asyncio.server import broadcast
+
+from .common import serve_baseline
 
 displays: set = set()
 numbers = itertools.count(1)
@@ -34,15 +34,7 @@ async def handle(ws) -> None:
     displays.discard(ws)
 
 
-async def main(port: int) -> None:
-    async with serve(handle, "127.0.0.1", port, compression=None) as server:
-        print(json.dumps({"msg": "serving", "port": server.sockets[0].getsockname()[1]}), file=sys.stderr, flush=True)
-        stop = asyncio.Event()
-        asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
-        await stop.wait()
-
-
 if __name__ == "__main__":
     parser = argparse.ArgumentParser()
     parser.add_argument("--port", type=int, default=0)
-    asyncio.run(main(parser.parse_args().port))
+    asyncio.run(serve_baseline(handle, parser.parse_args().port))

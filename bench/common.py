@@ -64,3 +64,19 @@ def emit(figure: str, **values) -> dict:
     line = {"figure": figure, **values}
     print(json.dumps(line), flush=True)
     return line
+
+
+async def serve_baseline(handler, port: int, *, compression: str | None = None) -> None:
+    """Run a bare websockets baseline server until SIGTERM, announcing its port as the real
+    server does (a JSON log line "serving"), with Willkommen's frame limit."""
+    import asyncio
+    import signal
+
+    from websockets.asyncio.server import serve
+
+    async with serve(handler, "127.0.0.1", port, compression=compression, max_size=64 * 1024) as server:
+        print(json.dumps({"msg": "serving", "port": server.sockets[0].getsockname()[1]}), file=sys.stderr,
+              flush=True)
+        stop = asyncio.Event()
+        asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
+        await stop.wait()
