@@ -36,7 +36,7 @@ from config import Site
 from . import protocol as p
 from . import pages, views
 from .core import Event, Office, Ticket, local_day
-from .errors import CLOSE_CODES, BadRequest, NotAllowed, NotAuthenticated, RateLimited, WillkommenError
+from .errors import CLOSE_CODES, BadRequest, NotAllowed, RateLimited, WillkommenError
 from .ratelimit import TokenBucket
 from .speech import Speech
 from .store import Store
@@ -282,7 +282,7 @@ class Server:
 
     def _push(self, events: list[Event]) -> None:
         """Tell everyone what the committed events changed: calls, tickets, desks, queues."""
-        office, now = self.office, self.clock()
+        office = self.office
         for event in events:
             if event["kind"] == "day_started":  # a new day: forget what is past the retention
                 self.writer.call(self.store.purge, event["day"], self.site.retention_days)

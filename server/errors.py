@@ -5,7 +5,6 @@
     WillkommenError (code)
     ├── BadRequest ............ bad_request      malformed JSON, a missing or wrong field
     │   └── UnknownType ....... unknown_type     a "type" this server does not know
-    ├── NotAuthenticated ...... not_authenticated a command before `hello`
     ├── NotAllowed ............ not_allowed      the terminal's role may not do this
     ├── RateLimited ........... rate_limited     a kiosk drawing faster than the site allows
     ├── UnknownService ........ unknown_service
@@ -53,10 +52,6 @@ class BadRequest(WillkommenError):
 
 class UnknownType(BadRequest):
     code = "unknown_type"
-
-
-class NotAuthenticated(WillkommenError):
-    code = "not_authenticated"
 
 
 class NotAllowed(WillkommenError):

@@ -10,7 +10,7 @@ import pytest
 from server import protocol as p
 from server.app import Server
 
-from .conftest import ARTIFACTS, http_get, make_site
+from .conftest import ARTIFACTS, http_get
 
 SCREEN = {"width": 1920, "height": 1080}
 PHONE = {"width": 390, "height": 844}
