@@ -40,22 +40,34 @@ async def touches(port: int, count: int) -> list[float]:
     timings = []
     async with app.run_test(size=(120, 40)) as pilot:
         for i in range(count):
-            lang = LANGUAGES[i % len(LANGUAGES)]
-            while not (isinstance(app.screen, StartScreen) and app.screen.query(f"#lang-{lang}")):
-                await pilot.pause(0.01)
-            await pilot.click(f"#lang-{lang}")
-            while not app.screen.query("#service-residence"):
-                await pilot.pause(0.005)
-            cuts = printer.output.count(b"\x1dV")
-            touched = time.perf_counter()
-            await pilot.click("#service-residence")
-            while printer.output.count(b"\x1dV") == cuts:
-                await asyncio.sleep(0.001)
-            timings.append((time.perf_counter() - touched) * 1000)
-            while not isinstance(app.screen, TicketScreen):
-                await pilot.pause(0.01)
+            async with asyncio.timeout(30):  # a touch that never prints is an error, not a hang
+                timings.append(await touch(pilot, printer, LANGUAGES[i % len(LANGUAGES)]))
             app.switch_to_start()
     return timings
+
+
+def laid_out(app: KioskApp, selector: str) -> bool:
+    """On the current screen and with a place on it: a click reaches it."""
+    found = app.screen.query(selector)
+    return bool(found) and found.first().region.area > 0
+
+
+async def touch(pilot, printer, lang: str) -> float:
+    app = pilot.app
+    while not (isinstance(app.screen, StartScreen) and laid_out(app, f"#lang-{lang}")):
+        await pilot.pause(0.01)
+    await pilot.click(f"#lang-{lang}")
+    while not laid_out(app, "#service-residence"):
+        await pilot.pause(0.005)
+    cuts = printer.output.count(b"\x1dV")
+    touched = time.perf_counter()
+    await pilot.click("#service-residence")
+    while printer.output.count(b"\x1dV") == cuts:
+        await asyncio.sleep(0.001)
+    elapsed = (time.perf_counter() - touched) * 1000
+    while not isinstance(app.screen, TicketScreen):
+        await pilot.pause(0.01)
+    return elapsed
 
 
 def run(count: int = 16) -> list[dict]:
