@@ -136,12 +136,8 @@ def parse_site(data: Mapping[str, Any], *, file: str = "site.toml",
     service_ids = {s.id for s in services}
     counters = _unique(root, "counters", [_counter(n, service_ids) for n in root.tables("counters")], ("id",))
     counter_ids = {c.id for c in counters}
-    for node in root.tables("terminals"):
-        for i, lang in enumerate(node.data.get("languages", [])):
-            if lang not in languages:
-                raise ConfigError(root.file, f"{node.at('languages')}[{i}]", f"{_q(lang)} is not in site.languages")
     terminals = _unique(root, "terminals",
-                        [_terminal(n, counter_ids, environ) for n in root.tables("terminals")], ("id",))
+                        [_terminal(n, counter_ids, languages, environ) for n in root.tables("terminals")], ("id",))
     result = Site(
         name=site.text("name"),
         timezone=_timezone(site),
@@ -183,12 +179,16 @@ def _languages(site: Node) -> tuple[str, ...]:
 
 def _announce(site: Node, languages: tuple[str, ...]) -> tuple[str, ...]:
     """Languages every call is spoken in besides German and the visitor's own."""
-    announce = site.texts("announce_languages", ())
-    for i, lang in enumerate(announce):
+    return _subset(site, "announce_languages", languages)
+
+
+def _subset(node: Node, key: str, languages: tuple[str, ...]) -> tuple[str, ...]:
+    """A list of site languages (empty when the key is absent)."""
+    chosen = node.texts(key, ())
+    for i, lang in enumerate(chosen):
         if lang not in languages:
-            raise ConfigError(site.file, f"{site.at('announce_languages')}[{i}]",
-                              f"{_q(lang)} is not in site.languages")
-    return announce
+            raise ConfigError(node.file, f"{node.at(key)}[{i}]", f"{_q(lang)} is not in site.languages")
+    return chosen
 
 
 def _timezone(site: Node) -> str:
@@ -273,7 +273,8 @@ def _counter(node: Node, service_ids: set[str]) -> Counter:
     return counter
 
 
-def _terminal(node: Node, counter_ids: set[str], environ: Mapping[str, str]) -> Terminal:
+def _terminal(node: Node, counter_ids: set[str], languages: tuple[str, ...],
+              environ: Mapping[str, str]) -> Terminal:
     role = node.text("role")
     if role not in ROLES:
         raise node.fail("role", f"{_q(role)} must be one of {', '.join(ROLES)}")
@@ -285,7 +286,7 @@ def _terminal(node: Node, counter_ids: set[str], environ: Mapping[str, str]) -> 
     terminal = Terminal(id=node.text("id", pattern=IDENT, expected="lower-case letters, digits, - or _"),
                         role=role, token=_token(node, environ), counter=counter,
                         printer=node.text("printer", None), zones=node.texts("zones", ()),
-                        languages=node.texts("languages", ()))
+                        languages=_subset(node, "languages", languages))
     node.done()
     return terminal
 

@@ -28,7 +28,7 @@ from textual.widgets import Button, Digits, Static
 
 from config import strings
 from server import protocol as p
-from server.client import ClientSession, ServerError
+from server.client import ClientSession, ConnectionLost, ServerError
 
 from .printers import Printer, PrinterError, open_printer
 from .raster import right_to_left, visual_order
@@ -131,6 +131,7 @@ class KioskApp(App):
         self.on_print_failure, self.idle_seconds, self.health_seconds = on_print_failure, idle_seconds, health_seconds
         self.new_request = new_request
         self.printer_state: str | None = None
+        self.reported: str | None = None  # the printer state the server acknowledged
         self.site: p.SiteView | None = None
         session.on_state = self._connection_changed
 
@@ -156,12 +157,11 @@ class KioskApp(App):
     def _connection_changed(self, connected: bool) -> None:
         if connected:
             welcome = self.session.welcome
-            first = self.site is None
             self.site = welcome.site
             self.printer_url = self.printer_url or welcome.printer
+            self.reported = None  # a (restarted) server knows nothing of our printer yet
             self.switch_to_start()
-            if first:
-                self.check_printer()
+            self.check_printer()
         elif not isinstance(self.screen, OutOfService):
             self.push_screen(OutOfService(self.site.languages if self.site else ["de", "en"]))
 
@@ -257,14 +257,17 @@ class KioskApp(App):
         await self.report(state, detail)
 
     async def report(self, state: str, detail: str = "") -> None:
-        changed = state != self.printer_state
+        """Show the printer's state on the start screen and tell the server when it changed
+        since the server last heard (a lost report is sent again at the next check)."""
         self.printer_state = state
         self.show_printer_warning()
-        if changed and self.session.connected:
-            try:
-                await self.session.request(p.Printer(id=0, state=state, detail=detail[:200]))
-            except Exception:
-                pass  # told again at the next check
+        if state == self.reported or not self.session.connected:
+            return
+        try:
+            await self.session.request(p.Printer(id=0, state=state, detail=detail[:200]))
+        except (ServerError, ConnectionLost):
+            return
+        self.reported = state
 
     def show_printer_warning(self) -> None:
         for warning in self.screen.query("#printer-warning"):  # only on the start screen

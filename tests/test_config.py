@@ -94,6 +94,10 @@ def test_every_string_catalogue_has_the_keys_of_german():
      "default.toml: site.tls_key: missing: TLS needs both tls_cert and tls_key (PEM files)"),
     (lambda d: d["terminals"][10].update(languages=["de", "sw"]),
      'default.toml: terminals[10].languages[1]: "sw" is not in site.languages'),
+    (lambda d: d["terminals"][10].update(languages=3),
+     'default.toml: terminals[10].languages: 3 is not a list of strings'),
+    (lambda d: d["site"].update(announce_languages=["xx"]),
+     'default.toml: site.announce_languages[0]: "xx" is not in site.languages'),
     (lambda d: d.update(services={"id": "x"}),
      "default.toml: services: {\"id\": \"x\"} is not an array of tables ([[services]])"),
 ])
