@@ -95,7 +95,10 @@ class PreviewPrinter(Printer):
     def print(self, blocks: list[Block]) -> None:
         number = next((b.text for b in blocks if isinstance(b, Text) and b.size == 4), "ticket")
         self.last = self.folder / f"{time.strftime('%Y%m%d-%H%M%S')}-{number}.png"
-        draw(blocks, self.width).save(self.last)
+        try:
+            draw(blocks, self.width).save(self.last)
+        except OSError as exc:  # a full disk is a failing printer, not a crashed kiosk
+            raise PrinterError(f"cannot write {self.last}: {exc}") from exc
 
     def status(self) -> str | None:
         return "ok" if os.access(self.folder, os.W_OK) else "error"

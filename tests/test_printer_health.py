@@ -79,3 +79,12 @@ def test_a_network_printer_that_goes_offline_midway(network_printer):
 def test_kinds_that_cannot_tell_say_nothing(tmp_path):
     assert open_printer("dummy:").status() is None
     assert open_printer(f"preview://{tmp_path}").status() == "ok"
+
+
+def test_a_preview_printer_that_cannot_write_says_so(tmp_path):
+    from kiosk.printers import PrinterError
+
+    printer = open_printer(f"preview://{tmp_path}")
+    printer.folder = tmp_path / "gone" / "deeper"  # the folder vanished after start
+    with pytest.raises(PrinterError, match=r"^cannot write .*gone/deeper/.*-B004\.png"):
+        printer.print(blocks())
