@@ -47,12 +47,13 @@ def test_events_and_tickets_rebuild_the_office(tmp_path):
 
 def test_schema_is_versioned_and_the_file_is_in_wal_mode(tmp_path):
     store = Store(tmp_path / "o.sqlite3", timezone="Europe/Berlin", synchronous="full")
-    assert store.schema_version() == ["m001_events_and_tickets", "m002_appointments", "m003_daily_stats"]
+    assert store.schema_version() == ["m001_events_and_tickets", "m002_appointments", "m003_daily_stats",
+                                     "m004_lighter_ticket_indexes"]
     assert store.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert store.db.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
     store.close()
     again = Store(tmp_path / "o.sqlite3", timezone="Europe/Berlin")
-    assert len(again.schema_version()) == 3  # each applied once, not twice
+    assert len(again.schema_version()) == 4  # each applied once, not twice
 
 
 def test_a_file_of_the_first_schema_is_migrated(tmp_path):
@@ -66,8 +67,10 @@ def test_a_file_of_the_first_schema_is_migrated(tmp_path):
                           "state": "done", "issued_at": 1.0})
     db.close()
     store = Store(tmp_path / "old.sqlite3", timezone="Europe/Berlin")
-    assert store.schema_version()[-1] == "m003_daily_stats"
+    assert store.schema_version()[-1] == "m004_lighter_ticket_indexes"
     assert store.ticket_row(token="t")["booking"] is None and store.last_ticket_id() == 1
+    indexes = {tuple(i.columns) for i in store.db["tickets"].indexes}
+    assert indexes == {("day",)}  # the hot path writes no random index page
 
 
 def test_appointments_booked_ahead_are_replayed_on_their_day(tmp_path):
