@@ -125,7 +125,7 @@ class Server:
         await self.server.wait_closed()
         if self._queue_push is not None:
             self._queue_push.cancel()
-        while not self.writer.queue.empty() and not self.failed.is_set():
+        while self.writer.busy and not self.failed.is_set():
             await asyncio.sleep(0.01)
         self.writer_task.cancel()
         await asyncio.gather(self.writer_task, return_exceptions=True)

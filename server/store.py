@@ -17,10 +17,11 @@ Schema versions are sqlite-utils `Migrations`, recorded in `_sqlite_migrations`.
 from __future__ import annotations
 
 import json
+import operator
 import sqlite3
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Iterable
+from typing import Iterable, NamedTuple
 from zoneinfo import ZoneInfo
 
 import msgspec
@@ -92,6 +93,15 @@ UPSERT_TICKET = (f"INSERT INTO tickets ({', '.join(TICKET_COLUMNS)}, day) "
                  + ", ".join(f"{c} = excluded.{c}" for c in TICKET_COLUMNS[1:]))
 
 
+_ticket_columns = operator.attrgetter(*TICKET_COLUMNS)
+
+
+class Rows(NamedTuple):
+    events: list[tuple]
+    tickets: list[tuple]
+    new_days: list[str]  # a day started: tickets of earlier days still open are expired
+
+
 class Store:
     def __init__(self, path: str | Path, *, timezone: str, synchronous: str = "normal"):
         self.path = Path(path)
@@ -111,23 +121,30 @@ class Store:
         return [m.name for m in migrations.applied(self.db)]
 
     def append(self, events: list[Event], tickets: Iterable[Ticket]) -> None:
-        """Write events and the tickets they changed in one transaction (one commit).
+        """Write events and the tickets they changed in one transaction (one commit)."""
+        self.write(self.rows(events, tickets))
 
-        The hot path uses `executemany` on sqlite-utils' connection: `insert_all` and
-        `upsert_all` read the table's columns on every call, which cost a third of the
-        server's time under load (py-spy, `python -m bench`)."""
+    def rows(self, events: list[Event], tickets: Iterable[Ticket]) -> Rows:
+        """The rows of a commit, taken from the office's objects now: the writer takes them on
+        the event loop, where the tickets change, and writes them where commits run."""
         days = {}  # a group's events mostly share a second: compute each local day once
-        rows = [(e["at"], e.get("day") or days.get(int(e["at"])) or days.setdefault(
-                    int(e["at"]), local_day(e["at"], self.tz)), e["kind"], encode(e)) for e in events]
+        event_rows = [(e["at"], e.get("day") or days.get(int(e["at"])) or days.setdefault(
+                       int(e["at"]), local_day(e["at"], self.tz)), e["kind"], encode(e)) for e in events]
+        new_days = [e["day"] for e in events if e["kind"] == "day_started"]
+        return Rows(event_rows, [self._row(t) for t in tickets], new_days)
+
+    def write(self, rows: Rows) -> None:
+        """One transaction. The hot path uses `executemany` on sqlite-utils' connection:
+        `insert_all` and `upsert_all` read the table's columns on every call, which cost a third
+        of the server's time under load (py-spy, `python -m bench`)."""
         with self.db.atomic():
-            self.db.conn.executemany(INSERT_EVENT, rows)
-            for e in events:
-                if e["kind"] == "day_started":
-                    self._expire_before(e["day"])
-            self.db.conn.executemany(UPSERT_TICKET, [self._row(t) for t in tickets])
+            self.db.conn.executemany(INSERT_EVENT, rows.events)
+            for day in rows.new_days:
+                self._expire_before(day)
+            self.db.conn.executemany(UPSERT_TICKET, rows.tickets)
 
     def _row(self, ticket: Ticket) -> tuple:
-        return (*(getattr(ticket, column) for column in TICKET_COLUMNS), self._day_of(ticket.issued_at))
+        return (*_ticket_columns(ticket), self._day_of(ticket.issued_at))
 
     def _day_of(self, at: float) -> str:
         second = int(at)

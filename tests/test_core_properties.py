@@ -99,6 +99,9 @@ def check_invariants(office: Office) -> None:
         if ticket.state in ("called", "serving"):
             assert office.desks[ticket.counter].current == ticket.number
     for service in SITE.services:
+        waiting = office.waiting[service.id].values()
+        if waiting:  # the cached oldest issue time is the true one, whatever left the queue
+            assert office.queue_info(service.id, T0).longest_wait == T0 - min(t.issued_at for t in waiting)
         numbers = sorted(int(t.number[1:]) for t in office.tickets.values() if t.number[0] == service.prefix)
         assert numbers == list(range(1, len(numbers) + 1))
 

@@ -65,6 +65,7 @@ class Office:
         self.by_token: dict[str, Ticket] = {}
         self.waiting: dict[str, dict[str, Ticket]] = {s.id: {} for s in self.site.services}
         self.directed: dict[str, Ticket] = {}
+        self._oldest: dict[str, float | None] = {}  # per service, the first issue time still waiting
         self.requests: dict[tuple[str, str], Ticket] = {}
         self.numbers = {s.id: 0 for s in self.site.services}
         self.desks = {c.id: Desk(c.id) for c in self.site.counters}
@@ -91,7 +92,9 @@ class Office:
 
     def queue_info(self, service: str, now: float) -> QueueInfo:
         waiting = self.waiting[service]
-        oldest = min((t.issued_at for t in waiting.values()), default=now)
+        if service not in self._oldest:  # recomputed only after the oldest left the queue
+            self._oldest[service] = min((t.issued_at for t in waiting.values()), default=None)
+        oldest = self._oldest[service] if waiting else now
         return QueueInfo(service, len(waiting), now - oldest, self.eta(service, len(waiting)))
 
     def eta(self, service: str, ahead: int) -> tuple[int, int] | None:
@@ -425,11 +428,15 @@ class Office:
 
     def _enqueue(self, t: Ticket) -> None:
         self.waiting[t.service][t.number] = t
+        oldest = self._oldest.get(t.service, 0.0)
+        if oldest is None or oldest > t.issued_at:
+            self._oldest[t.service] = t.issued_at
         if t.target is not None:
             self.directed[t.number] = t
 
     def _dequeue(self, t: Ticket) -> None:
-        self.waiting[t.service].pop(t.number, None)
+        if self.waiting[t.service].pop(t.number, None) is not None and self._oldest.get(t.service) == t.issued_at:
+            del self._oldest[t.service]
         self.directed.pop(t.number, None)
 
     def _leave_desk(self, t: Ticket) -> None:
