@@ -274,7 +274,9 @@ class Server:
 
     def _take_token(self, kiosk: str) -> None:
         per_minute = self.site.kiosk_draws_per_minute
-        bucket = self.buckets.setdefault(kiosk, TokenBucket(rate=per_minute / 60, burst=min(per_minute, 10)))
+        bucket = self.buckets.get(kiosk)
+        if bucket is None:
+            bucket = self.buckets[kiosk] = TokenBucket(rate=per_minute / 60, burst=min(per_minute, 10))
         if not bucket.take(self.clock()):
             raise RateLimited(f"kiosk {kiosk} draws faster than {per_minute} tickets a minute")
 

@@ -27,7 +27,7 @@ from zoneinfo import ZoneInfo
 import msgspec
 import sqlite_utils
 
-from .core import Event, Ticket, local_day
+from .core import Event, LocalDays, Ticket
 from .core.model import EXPIRED, OPEN_STATES
 
 migrations = sqlite_utils.Migrations("willkommen")
@@ -107,7 +107,7 @@ class Store:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.tz = ZoneInfo(timezone)
-        self._last_second, self._last_day = -1, ""
+        self.local_day = LocalDays(self.tz)
         conn = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
         self.db = sqlite_utils.Database(conn)
         self.db.enable_wal()
@@ -127,9 +127,7 @@ class Store:
     def rows(self, events: list[Event], tickets: Iterable[Ticket]) -> Rows:
         """The rows of a commit, taken from the office's objects now: the writer takes them on
         the event loop, where the tickets change, and writes them where commits run."""
-        days = {}  # a group's events mostly share a second: compute each local day once
-        event_rows = [(e["at"], e.get("day") or days.get(int(e["at"])) or days.setdefault(
-                       int(e["at"]), local_day(e["at"], self.tz)), e["kind"], encode(e)) for e in events]
+        event_rows = [(e["at"], e.get("day") or self.local_day(e["at"]), e["kind"], encode(e)) for e in events]
         new_days = [e["day"] for e in events if e["kind"] == "day_started"]
         return Rows(event_rows, [self._row(t) for t in tickets], new_days)
 
@@ -144,13 +142,7 @@ class Store:
             self.db.conn.executemany(UPSERT_TICKET, rows.tickets)
 
     def _row(self, ticket: Ticket) -> tuple:
-        return (*_ticket_columns(ticket), self._day_of(ticket.issued_at))
-
-    def _day_of(self, at: float) -> str:
-        second = int(at)
-        if second != self._last_second:
-            self._last_second, self._last_day = second, local_day(at, self.tz)
-        return self._last_day
+        return (*_ticket_columns(ticket), self.local_day(ticket.issued_at))
 
     def _expire_before(self, day: str) -> None:
         marks = ", ".join("?" for _ in OPEN_STATES)

@@ -5,6 +5,6 @@ the next ticket; `estimate` gives wait ranges. Nothing here reads a clock, a soc
 """
 
 from .model import Desk, Ticket
-from .office import Event, Office, QueueInfo, local_day
+from .office import Event, LocalDays, Office, QueueInfo, local_day
 
-__all__ = ["Desk", "Event", "Office", "QueueInfo", "Ticket", "local_day"]
+__all__ = ["Desk", "Event", "LocalDays", "Office", "QueueInfo", "Ticket", "local_day"]
