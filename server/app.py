@@ -88,9 +88,8 @@ class Server:
         """Rebuild the day from the store, start serving, return the bound port."""
         loop = asyncio.get_running_loop()
         self.store = await loop.run_in_executor(self.executor, self._open_store)
-        self.writer = Writer(self.office, self.store, self.executor, on_committed=self._push,
+        self.writer = Writer(self.office, self.store, on_committed=self._push,
                              on_failure=self.failed.set, clock=self.clock)
-        self.writer.inline = self.site.synchronous == "normal"
         self.writer_task = asyncio.create_task(self.writer.run(), name="willkommen-writer")
         self.server = await serve(self._connection, host, port, process_request=self._http, ssl=self._tls(),
                                   max_size=p.MAX_FRAME, ping_interval=20, ping_timeout=20,
@@ -287,30 +286,34 @@ class Server:
         office = self.office
         for event in events:
             if event["kind"] == "day_started":  # a new day: forget what is past the retention
-                self.writer.call(self.store.purge, event["day"], self.site.retention_days)
+                self.store.purge(event["day"], self.site.retention_days)
+        everyone = self.staff | self.displays
         calls: list[msgspec.Struct] = []
-        tickets: dict[str, msgspec.Struct] = {}
-        desks: dict[str, msgspec.Struct] = {}
+        tickets: dict[str, Ticket] = {}
+        desks: set[str] = set()
         services: set[str] = set()
         for event in events:
             ticket = office.tickets.get(event.get("number", ""))
             if ticket is not None and event["kind"] in ("ticket_called", "ticket_recalled"):
-                calls.append(self._spoken(views.called(office, ticket)))
+                if everyone:
+                    calls.append(self._spoken(views.called(office, ticket)))
             elif ticket is not None:
-                tickets[ticket.number] = p.TicketChanged(ticket=views.ticket(ticket))
+                tickets[ticket.number] = ticket
             if ticket is not None and event["kind"] != "ticket_transferred":
                 services.add(ticket.service)
             else:  # a new day, a counter's change, a transfer: any queue's estimate may move
                 services.update(office.waiting)
             if event.get("counter") in office.desks and event["kind"].startswith("counter_"):
-                desks[event["counter"]] = p.DeskChanged(desk=views.desk(office, office.desks[event["counter"]]))
+                desks.add(event["counter"])
         for message in calls:
-            broadcast(self.staff | self.displays, p.encode(message).decode())
-        for message in tickets.values():
-            to_displays = message.ticket.state in p.OFF_THE_SCREEN
-            broadcast(self.staff | self.displays if to_displays else self.staff, p.encode(message).decode())
-        for message in desks.values():
-            broadcast(self.staff, p.encode(message).decode())
+            broadcast(everyone, p.encode(message).decode())
+        # a message is built only for someone: before the first counter opens, draws cost no pushes
+        for ticket in tickets.values():
+            audience = everyone if ticket.state in p.OFF_THE_SCREEN else self.staff
+            if audience:
+                broadcast(audience, p.encode(p.TicketChanged(ticket=views.ticket(ticket))).decode())
+        for counter in desks if self.staff else ():
+            broadcast(self.staff, p.encode(p.DeskChanged(desk=views.desk(office, office.desks[counter]))).decode())
         self._queues_to_push |= services
         if self._queue_push is None:
             self._queue_push = asyncio.get_running_loop().call_later(QUEUE_PUSH_DELAY, self._push_queues)

@@ -7,9 +7,10 @@ queue core; older days need no replay because a day's queue starts empty. An eve
 its own `day` field where it has one (a new day; an appointment belongs to the day it is
 due, so booking ahead is replayed on that day) and else the local date of its time.
 
-A `Store` belongs to one thread: the server runs every call on one single-thread executor
-(`server.writer`). `synchronous` is the site's durability: "normal" survives a killed process,
-"full" also a power cut, at an fsync per commit.
+A `Store`'s connection has one user at a time: the server opens and closes it on its store
+thread and commits on the event loop in between (`server.writer`). `synchronous` is the site's
+durability: "normal" survives a killed process, "full" also a power cut, at an fsync per
+commit (a group of commands: `server.writer`).
 
 Schema versions are sqlite-utils `Migrations`, recorded in `_sqlite_migrations`.
 """

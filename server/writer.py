@@ -7,12 +7,13 @@ one transaction, and only then answers every command that ran meanwhile and hand
 to `on_committed` (the broadcaster). Many kiosks drawing at once therefore cost one commit,
 not one each (group commit), and no reply ever confirms what is not on disk.
 
-With synchronous=full a commit waits for an fsync and runs on the store's own thread; the
-commands that arrive during it run meanwhile and form the next group, so the event loop's work
-and the disk's overlap (50 kiosks: 7,572 draws/s when commands waited for the commit before,
-see the README's Performance table for now). With synchronous=normal a commit is a write to
-the WAL without fsync and runs inline: the hop to a thread and back cost more than the commit
-(1 kiosk drew 1,632/s through the thread and 2,981/s inline, `python -m bench --only draws`).
+Commits run on the event loop, with the site's `synchronous`: "normal" is a write to the WAL
+(tens of microseconds), "full" adds an fsync. Measured on 2 cores (`python -m bench --only
+draws`), the loop is the bottleneck either way, so overlapping the disk with it buys nothing:
+committing on the store's thread drew 1,632/s for 1 kiosk against 2,981/s inline (normal), and
+a thread of its own that fdatasynced the WAL once for every group written meanwhile drew, with
+"full", 1,638/s for 1 kiosk and 11,583/s for 50 against 2,026/s and 12,047/s inline. A disk
+whose fsync takes milliseconds (a spinning disk, an SD card) would favour that thread.
 
 If a commit fails (disk full, file gone) the memory is ahead of the file: the writer fails
 every waiting command with `StorageFailed`, refuses all later ones, and calls `on_failure`;
@@ -25,12 +26,11 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Callable
 
 from .core import Event, Office
 from .errors import WillkommenError
-from .store import Rows, Store
+from .store import Store
 
 log = logging.getLogger("willkommen.writer")
 
@@ -40,22 +40,19 @@ class StorageFailed(WillkommenError):
 
 
 class Writer:
-    def __init__(self, office: Office, store: Store, executor: ThreadPoolExecutor, *,
-                 on_committed: Callable[[list[Event]], None], on_failure: Callable[[], None],
-                 clock: Callable[[], float] = time.time):
-        self.office, self.store, self.executor = office, store, executor
+    def __init__(self, office: Office, store: Store, *, on_committed: Callable[[list[Event]], None],
+                 on_failure: Callable[[], None], clock: Callable[[], float] = time.time):
+        self.office, self.store = office, store
         self.on_committed, self.on_failure, self.clock = on_committed, on_failure, clock
         self.loop = asyncio.get_running_loop()
-        self.pending: list[asyncio.Future] = []      # commands answered by the next commit
-        self.in_flight: list[asyncio.Future] | None = None  # those answered by the commit being written
-        self.wakeup: asyncio.Future | None = None    # the writer task waits here for work
+        self.pending: list[asyncio.Future] = []    # commands whose events are still in the journal
+        self.wakeup: asyncio.Future | None = None  # the writer task waits here for work
         self.failed = False
         self.commits = 0
-        self.inline = False
 
     @property
     def busy(self) -> bool:
-        return bool(self.office.journal) or self.in_flight is not None
+        return bool(self.office.journal)
 
     async def submit(self, command: Callable[[float], Any]) -> Any:
         """Run `command(now)` now; return its result (or raise its error) once everything it
@@ -63,16 +60,10 @@ class Writer:
         if self.failed:
             raise StorageFailed("the server could not save its work and is restarting")
         error, value = self._run(command)
-        if self.office.journal:
-            answered_by = self.pending
+        if self.office.journal:  # its own events, or those of others it may have seen
+            self.pending.append(committed := self.loop.create_future())
             if self.wakeup is not None and not self.wakeup.done():
                 self.wakeup.set_result(None)
-        elif self.in_flight is not None:
-            answered_by = self.in_flight
-        else:
-            answered_by = None  # nothing unsaved: answer at once
-        if answered_by is not None:
-            answered_by.append(committed := self.loop.create_future())
             await committed
         if error is not None:
             raise error
@@ -80,46 +71,27 @@ class Writer:
 
     async def run(self) -> None:
         while not self.failed:
-            if not self.office.journal:
+            if self.office.journal:
+                self._commit_journal()
+            else:
                 self.wakeup = self.loop.create_future()
                 await self.wakeup
-                continue
-            await self._commit_journal()
 
-    async def _commit_journal(self) -> None:
+    def _commit_journal(self) -> None:
         events = self.office.take_journal()
         changed = {e["number"]: self.office.tickets.get(e["number"]) for e in events if "number" in e}
-        rows = self.store.rows(events, [t for t in changed.values() if t])
-        self.in_flight, self.pending = self.pending, []
+        answered, self.pending = self.pending, []
         try:
-            await self._write(rows)
+            self.store.write(self.store.rows(events, [t for t in changed.values() if t]))
         except Exception:
             log.critical("commit failed; stopping so a restart rebuilds from the file", exc_info=True)
             self.failed = True
-            _settle([*self.in_flight, *self.pending],
-                    StorageFailed("the change could not be saved; the server restarts"))
+            _settle(answered, StorageFailed("the change could not be saved; the server restarts"))
             self.on_failure()
             return
-        finally:
-            answered, self.in_flight = self.in_flight, None
         self.commits += 1
         _settle(answered, None)
         self.on_committed(events)
-
-    async def _write(self, rows: Rows) -> None:
-        """Commit on the store's thread; with synchronous=normal a commit is a write to the WAL
-        without fsync (tens of microseconds), cheaper inline than the hop to a thread and back."""
-        if self.inline:
-            self.store.write(rows)
-        else:
-            await self.loop.run_in_executor(self.executor, self.store.write, rows)
-
-    def call(self, function: Callable, *args: Any) -> None:
-        """Run other store work (a purge) where commits run, so the connection has one user."""
-        if self.inline:
-            function(*args)
-        else:
-            self.loop.run_in_executor(self.executor, function, *args)
 
     def _run(self, command: Callable[[float], Any]) -> tuple[BaseException | None, Any]:
         try:

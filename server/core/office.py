@@ -288,6 +288,8 @@ class Office:
         return events
 
     def _open_at(self, now: float) -> bool:
+        if not self.site.opening_hours:
+            return True  # no hours configured: always open (and no time zone arithmetic per draw)
         local = datetime.fromtimestamp(now, self.tz)
         return self.site.is_open(local.weekday(), local.time())
 
