@@ -359,6 +359,7 @@ class Server:
             "waiting": {s: len(q) for s, q in office.waiting.items()},
             "queues": [msgspec.to_builtins(views.queue(office, s, now)) for s in office.waiting],
             "tickets_today": len(office.tickets),
+            "commits": self.writer.commits,  # since the start; each holds a group of changes
             "connected": {role: sorted(ids) for role, ids in connected.items()},
             "printers": self.printers,
             "speech": self.speech.engine or "browser (no espeak-ng on the server)",

@@ -5,7 +5,8 @@ A connection `submit`s a command (a function of `now`). It runs at once against 
 wait in the office's journal. The writer task takes everything journaled so far, writes it in
 one transaction, and only then answers every command that ran meanwhile and hands the events
 to `on_committed` (the broadcaster). Many kiosks drawing at once therefore cost one commit,
-not one each (group commit), and no reply ever confirms what is not on disk.
+not one each (group commit, gathered a little longer under load: `_gather`), and no reply
+ever confirms what is not on disk.
 
 Commits run on the event loop, with the site's `synchronous`: "normal" is a write to the WAL
 (tens of microseconds), "full" adds an fsync. Measured on 2 cores (`python -m bench --only
@@ -33,6 +34,7 @@ from .errors import WillkommenError
 from .store import Store
 
 log = logging.getLogger("willkommen.writer")
+GATHER_TURNS = 4
 
 
 class StorageFailed(WillkommenError):
@@ -49,6 +51,7 @@ class Writer:
         self.wakeup: asyncio.Future | None = None  # the writer task waits here for work
         self.failed = False
         self.commits = 0
+        self.last_group = 0  # commands the last commit answered
 
     @property
     def busy(self) -> bool:
@@ -71,16 +74,30 @@ class Writer:
 
     async def run(self) -> None:
         while not self.failed:
-            if self.office.journal:
-                self._commit_journal()
-            else:
+            if not self.office.journal:
                 self.wakeup = self.loop.create_future()
                 await self.wakeup
+                continue
+            if self.last_group > 1:
+                await self._gather()
+            self._commit_journal()
+
+    async def _gather(self) -> None:
+        """Under load (the last commit answered more than one command) let the commands of a
+        few more turns of the event loop join before committing, while each turn brings more.
+        A lone kiosk never waits; 50 kiosks share commits of ~20 instead of ~9, and draw
+        17,000-19,000 tickets/s instead of 14,400-15,600 (`python -m bench --only draws`)."""
+        for _ in range(GATHER_TURNS):
+            waiting = len(self.pending)
+            await asyncio.sleep(0)
+            if len(self.pending) == waiting:
+                return
 
     def _commit_journal(self) -> None:
         events = self.office.take_journal()
         changed = {e["number"]: self.office.tickets.get(e["number"]) for e in events if "number" in e}
         answered, self.pending = self.pending, []
+        self.last_group = len(answered)
         try:
             self.store.write(self.store.rows(events, [t for t in changed.values() if t]))
         except Exception:

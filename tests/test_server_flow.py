@@ -91,6 +91,7 @@ async def test_healthz_reports_the_live_state(server, terminal):
     health = json.loads(body)
     assert health["status"] == "ok" and health["open_counters"] == ["4"]
     assert health["waiting"]["extension"] == 1 and health["tickets_today"] == 1
+    assert health["commits"] == 2  # the counter opened, a ticket drawn; the printer report is not stored
     assert health["connected"] == {"kiosk": ["kiosk-1"], "counter": ["counter-4"]}
     assert health["printers"]["kiosk-1"]["state"] == "paper_near_end"
 
