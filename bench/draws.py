@@ -14,11 +14,13 @@ import json
 import sqlite3
 import tempfile
 import time
+import urllib.request
 import uuid
 from pathlib import Path
 
 from websockets.asyncio.client import connect
 
+from .budget import floors, server_cpu
 from .common import emit, process, willkommen_server
 
 HELLO = {"type": "hello", "role": "kiosk", "terminal": "kiosk-1", "token": "demo-kiosk-1"}
@@ -44,13 +46,25 @@ async def kiosk(url: str, n: int, deadline: float, counts: list[int]) -> None:
             counts[n] += 1
 
 
-async def load(port: int, clients: int, seconds: float) -> float:
+async def load(port: int, clients: int, seconds: float, pid: int) -> tuple[float, float, float | None]:
+    """Draws per second, the server's CPU microseconds per draw, and draws per commit (None
+    for a baseline, which does not commit)."""
     url = f"ws://127.0.0.1:{port}/"
     counts = [0] * clients
     await asyncio.gather(*(kiosk(url, n, time.perf_counter() + 0.5, [0] * clients) for n in range(1)))  # warm up
-    start = time.perf_counter()
+    commits, cpu, start = server_commits(port), server_cpu(pid), time.perf_counter()
     await asyncio.gather(*(kiosk(url, n, start + seconds, counts) for n in range(clients)))
-    return sum(counts) / (time.perf_counter() - start)
+    elapsed, cpu, commits = time.perf_counter() - start, server_cpu(pid) - cpu, server_commits(port) - commits
+    return sum(counts) / elapsed, cpu / sum(counts) * 1e6, (sum(counts) / commits if commits else None)
+
+
+def server_commits(port: int) -> int:
+    """Willkommen's commits since its start (/healthz); 0 from a baseline without the page."""
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5) as page:
+            return json.load(page)["commits"]
+    except (OSError, ValueError, KeyError):
+        return 0
 
 
 def sqlite_commits(synchronous: str, seconds: float) -> float:
@@ -73,14 +87,30 @@ def sqlite_commits(synchronous: str, seconds: float) -> float:
 
 def run(clients: list[int], seconds: float, synchronous: list[str]) -> list[dict]:
     results = []
-    with process(["-m", "bench.echo"], "serving") as (_, port):
-        echo = {c: asyncio.run(load(port, c, seconds)) for c in clients}
+    with process(["-m", "bench.echo"], "serving") as (echo_server, port):
+        echo = {c: asyncio.run(load(port, c, seconds, echo_server.pid)) for c in clients}
     for sync in synchronous:
         raw = sqlite_commits(sync, seconds)
-        with willkommen_server(synchronous=sync) as (_, port):
+        with willkommen_server(synchronous=sync) as (server, port):
             for c in clients:
-                rate = asyncio.run(load(port, c, seconds))
+                rate, cpu, group = asyncio.run(load(port, c, seconds, server.pid))
                 results.append(emit("draws_per_s", clients=c, synchronous=sync, willkommen=round(rate),
-                                    echo_baseline=round(echo[c]), ratio_to_echo=round(rate / echo[c], 2),
-                                    sqlite_commit_baseline=round(raw), ratio_to_sqlite=round(rate / raw, 2)))
+                                    echo_baseline=round(echo[c][0]), ratio_to_echo=round(rate / echo[c][0], 2),
+                                    sqlite_commit_baseline=round(raw), ratio_to_sqlite=round(rate / raw, 2),
+                                    server_cpu_us=round(cpu, 1), echo_server_cpu_us=round(echo[c][1], 1),
+                                    draws_per_commit=round(group or 0, 1)))
     return results
+
+
+def budget(row: dict, target: float = 0.7) -> dict:
+    """Split a run's server CPU per draw into the transport (the echo server's cost), the queue
+    core and the store (their floors, measured here at the run's group size) and the rest, and
+    say what a `target` ratio to the echo would leave for everything but the transport."""
+    floor = floors(max(1, round(row["draws_per_commit"])))
+    transport, total = row["echo_server_cpu_us"], row["server_cpu_us"]
+    allowed = transport * (1 / target - 1)
+    return emit("draw_budget_us", clients=row["clients"], synchronous=row["synchronous"],
+                draws_per_commit=row["draws_per_commit"], willkommen=total, transport=transport, **floor,
+                rest=round(total - transport - floor["core_us"] - floor["store_us"], 1),
+                target_ratio=target, allowed_beyond_transport=round(allowed, 1),
+                floors_fit_target=floor["core_us"] + floor["store_us"] <= allowed)
