@@ -14,10 +14,10 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=None)
     parser.add_argument("--only", choices=["draws", "call_to_screen", "fanout", "kiosk", "memory", "recovery"], default=None)
     args = parser.parse_args()
-    seconds = args.seconds or (0.5 if args.quick else 5.0)
+    seconds = args.seconds or (0.5 if args.quick else 4.0)
     clients = args.clients or ([2] if args.quick else [1, 10, 50])
     if args.only in (None, "draws"):
-        rows = draws.run(clients, seconds, ["normal"] if args.quick else ["normal", "full"])
+        rows = draws.run(clients, seconds, ["normal"] if args.quick else ["normal", "full"], 1 if args.quick else 3)
         print(f"\n{'clients':>7} {'sync':>6} {'draws/s':>8} {'echo/s':>8} {'×echo':>6} {'sqlite/s':>8} {'×sqlite':>7} "
               f"{'cpu µs':>7} {'echo µs':>7} {'group':>6}")
         for r in rows:
