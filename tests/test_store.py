@@ -48,12 +48,12 @@ def test_events_and_tickets_rebuild_the_office(tmp_path):
 def test_schema_is_versioned_and_the_file_is_in_wal_mode(tmp_path):
     store = Store(tmp_path / "o.sqlite3", timezone="Europe/Berlin", synchronous="full")
     assert store.schema_version() == ["m001_events_and_tickets", "m002_appointments", "m003_daily_stats",
-                                     "m004_lighter_ticket_indexes"]
+                                     "m004_lighter_ticket_indexes", "m005_no_index_written_per_draw"]
     assert store.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert store.db.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
     store.close()
     again = Store(tmp_path / "o.sqlite3", timezone="Europe/Berlin")
-    assert len(again.schema_version()) == 4  # each applied once, not twice
+    assert len(again.schema_version()) == 5  # each applied once, not twice
 
 
 def test_a_file_of_the_first_schema_is_migrated(tmp_path):
@@ -67,10 +67,10 @@ def test_a_file_of_the_first_schema_is_migrated(tmp_path):
                           "state": "done", "issued_at": 1.0})
     db.close()
     store = Store(tmp_path / "old.sqlite3", timezone="Europe/Berlin")
-    assert store.schema_version()[-1] == "m004_lighter_ticket_indexes"
+    assert store.schema_version()[-1] == "m005_no_index_written_per_draw"
     assert store.ticket_row(token="t")["booking"] is None and store.last_ticket_id() == 1
-    indexes = {tuple(i.columns) for i in store.db["tickets"].indexes}
-    assert indexes == {("day",)}  # the hot path writes no random index page
+    assert store.db["tickets"].indexes == []  # a draw writes no index page
+    assert {i.name for i in store.db["events"].indexes} == {"idx_events_day_started", "idx_events_booked"}
 
 
 def test_appointments_booked_ahead_are_replayed_on_their_day(tmp_path):
@@ -131,3 +131,19 @@ def test_purge_forgets_old_tickets_and_events_but_keeps_statistics(tmp_path):
     assert stats["service_s_sum"] == 8 * MIN and stats["wait_s_sum"] == (MIN - 0) + (10 * MIN - 1)
     assert store.purge("2026-12-25", retention_days=30) == 0  # nothing twice, statistics stay
     assert store.db["daily_stats"].get(("2026-11-24", "residence"))["tickets"] == 3
+
+def test_a_day_is_replayed_from_its_start_and_bookings_ahead_outlive_the_purge(tmp_path):
+    office = Office(make_site(), always_open=True)
+    day_of_work(office)  # 2026-11-24
+    office.book(booking="far-1", service="info", lang="fa", due_at=T0 + 40 * 86400, now=T0 + 11 * MIN)
+    store = Store(tmp_path / "o.sqlite3", timezone="Europe/Berlin")
+    store_all(store, office)
+    office.draw(kiosk="kiosk-1", service="info", lang="de", request="d2", token="d2", now=T0 + 86400)
+    store_all(store, office)
+
+    replayed = store.events_since("2026-11-25")
+    assert [e["kind"] for e in replayed] == ["appointment_booked", "day_started", "ticket_drawn"]
+    assert replayed[2]["number"] == "F001" and store.events_since("2026-11-26") == replayed[:1]
+    store.purge("2026-12-30", retention_days=30)  # both days are past; the appointment is not
+    assert [e["kind"] for e in store.events_since("2027-01-03")] == ["appointment_booked"]
+    assert store.count_events() == 1
