@@ -34,7 +34,7 @@ def main() -> None:
         print(f"\ncall to screen: median {row['median']} ms, max {row['max']} ms over {row['calls']} calls "
               f"(the counter's own round trip: median {row['counter_round_trip_median']} ms)")
     if args.only in (None, "fanout"):
-        (row,) = fanout.run(40, 2, 4, 3) if args.quick else fanout.run()
+        (row,) = fanout.run(40, 2, 4, 3, repeats=1) if args.quick else fanout.run()
         print(f"\ncall to screen, {row['displays']} displays in {row['processes']} processes, {row['counters']} counters: "
               f"p50 {row['willkommen_p50']} ms, p99 {row['willkommen_p99']} ms, max {row['willkommen_max']} ms; "
               f"bare broadcast p50 {row['broadcast_p50']}, p99 {row['broadcast_p99']} "
