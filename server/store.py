@@ -140,8 +140,8 @@ class Store:
         self.write(self.rows(events, tickets))
 
     def rows(self, events: list[Event], tickets: Iterable[Ticket]) -> Rows:
-        """The rows of a commit, taken from the office's objects now: the writer takes them on
-        the event loop, where the tickets change, and writes them where commits run."""
+        """The rows of a commit, as the events and tickets are now (the benchmarks time the
+        making of rows and their writing apart)."""
         event_rows = [(e["at"], e.get("day") or self.local_day(e["at"]), e["kind"], encode(e)) for e in events]
         new_days = [e["day"] for e in events if e["kind"] == "day_started"]
         return Rows(event_rows, [self._row(t) for t in tickets], new_days)

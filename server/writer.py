@@ -34,7 +34,9 @@ from .errors import WillkommenError
 from .store import Store
 
 log = logging.getLogger("willkommen.writer")
-GATHER_TURNS = 4
+GATHER_TURNS = 4         # at most this many more turns of the event loop ...
+GATHER_SECONDS = 0.001   # ... and no turn begun after this: a turn that broadcast a call to 500
+                         # displays took milliseconds, and the calls behind it waited for each
 
 
 class StorageFailed(WillkommenError):
@@ -87,10 +89,11 @@ class Writer:
         few more turns of the event loop join before committing, while each turn brings more.
         A lone kiosk never waits; 50 kiosks share commits of ~20 instead of ~9, and draw
         17,000-19,000 tickets/s instead of 14,400-15,600 (`python -m bench --only draws`)."""
+        until = time.perf_counter() + GATHER_SECONDS
         for _ in range(GATHER_TURNS):
             waiting = len(self.pending)
             await asyncio.sleep(0)
-            if len(self.pending) == waiting:
+            if len(self.pending) == waiting or time.perf_counter() > until:
                 return
 
     def _commit_journal(self) -> None:
