@@ -18,17 +18,7 @@ def main() -> None:
     clients = args.clients or ([2] if args.quick else [1, 10, 50])
     if args.only in (None, "draws"):
         rows = draws.run(clients, seconds, ["normal"] if args.quick else ["normal", "full"], 1 if args.quick else 3)
-        print(f"\n{'clients':>7} {'sync':>6} {'draws/s':>8} {'echo/s':>8} {'×echo':>6} {'sqlite/s':>8} {'×sqlite':>7} "
-              f"{'cpu µs':>7} {'echo µs':>7} {'group':>6}")
-        for r in rows:
-            print(f"{r['clients']:>7} {r['synchronous']:>6} {r['willkommen']:>8} {r['echo_baseline']:>8} "
-                  f"{r['ratio_to_echo']:>6} {r['sqlite_commit_baseline']:>8} {r['ratio_to_sqlite']:>7} "
-                  f"{r['server_cpu_us']:>7} {r['echo_server_cpu_us']:>7} {r['draws_per_commit']:>6}")
-        b = draws.budget(max(rows, key=lambda r: (r["synchronous"] == "normal", r["clients"])))
-        print(f"\nserver CPU per draw at {b['clients']} clients: {b['willkommen']} us = transport {b['transport']} "
-              f"(the echo server's) + queue core {b['core_us']} + store {b['store_us']} (floors, {b['draws_per_commit']} "
-              f"draws a commit) + the rest {b['rest']}; {b['target_ratio']}x the echo leaves "
-              f"{b['allowed_beyond_transport']} us beyond the transport")
+        draws.report(rows)
     if args.only in (None, "call_to_screen"):
         (row,) = call_to_screen.run(3 if args.quick else 20)
         print(f"\ncall to screen: median {row['median']} ms, max {row['max']} ms over {row['calls']} calls "
