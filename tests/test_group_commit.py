@@ -42,4 +42,3 @@ async def test_concurrent_draws_share_commits_and_each_reply_follows_its_commit(
     assert sorted(drawn) == [f"F{i:03d}" for i in range(1, 97)]  # 96 tickets, none twice, none lost
     assert unseen == []
     assert server.writer.commits < 96  # twelve kiosks shared commits, each with its fsync
-
