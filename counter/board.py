@@ -32,8 +32,8 @@ class Board:
             self.desk = reply.desk
 
     def event(self, event: msgspec.Struct) -> None:
-        if isinstance(event, p.QueueChanged):
-            self.queues[event.queue.service] = event.queue
+        if isinstance(event, p.QueuesChanged):
+            self.queues.update((q.service, q) for q in event.queues)
         elif isinstance(event, p.DeskChanged) and event.desk.counter == self.counter and self.desk:
             # a push carries no parked/handled lists: keep ours
             self.desk = msgspec.structs.replace(event.desk, parked=self.desk.parked, handled=self.desk.handled)

@@ -44,8 +44,8 @@ class DisplayBoard:
             return True
         if isinstance(event, p.TicketChanged) and event.ticket.state in p.OFF_THE_SCREEN:
             self.calls = [c for c in self.calls if c.number != event.ticket.number]
-        elif isinstance(event, p.QueueChanged):
-            self.queues[event.queue.service] = event.queue
+        elif isinstance(event, p.QueuesChanged):
+            self.queues.update((q.service, q) for q in event.queues)
         return False
 
     def _shown(self, zone: str) -> bool:

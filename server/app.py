@@ -329,21 +329,14 @@ class Server:
         return call
 
     def _push_queues(self) -> None:
-        """Queue lengths and estimates, at most every QUEUE_PUSH_DELAY: on a busy morning a
-        screen needs no more, and a draw then costs one frame to its kiosk, not one to all."""
-        services = sorted(self._queues_to_push)
+        """Queue lengths and estimates, at most every QUEUE_PUSH_DELAY and all in one frame:
+        on a busy morning a screen needs no more, a draw costs one frame to its kiosk, not one to
+        all, and a broadcast to 520 connections took 11 ms here (`python -m bench --only fanout`):
+        a frame per service held the calls behind six of them for ~70 ms."""
+        now, services = self.clock(), sorted(self._queues_to_push)
         self._queues_to_push, self._queue_push = set(), None
-        self._push_queue(services)
-
-    def _push_queue(self, services: list[str]) -> None:
-        """One service's queue per turn of the event loop, so calls go out in between: one
-        broadcast to 520 connections took 11 ms (mean of 50 in `python -m bench --only fanout`),
-        and six at once held the calls behind them for ~70 ms."""
-        if not services:
-            return
-        view = views.queue(self.office, services[0], self.clock())
-        broadcast(self.staff | self.displays | self.kiosks, p.encode(p.QueueChanged(queue=view)).decode())
-        asyncio.get_running_loop().call_soon(self._push_queue, services[1:])
+        frame = p.QueuesChanged(queues=[views.queue(self.office, service, now) for service in services])
+        broadcast(self.staff | self.displays | self.kiosks, p.encode(frame).decode())
 
     # ---- HTTP ----------------------------------------------------------------------------
 

@@ -276,15 +276,15 @@ class TicketChanged(Message, tag="ticket"):
     ticket: TicketView
 
 
-class QueueChanged(Message, tag="queue"):
-    queue: QueueView
+class QueuesChanged(Message, tag="queues"):
+    queues: list[QueueView]  # every queue that changed since the last push, in one frame
 
 
 class DeskChanged(Message, tag="desk"):
     desk: DeskView
 
 
-ServerMessage = Union[Welcome, Reply, Error, Called, TicketChanged, QueueChanged, DeskChanged]
+ServerMessage = Union[Welcome, Reply, Error, Called, TicketChanged, QueuesChanged, DeskChanged]
 
 # ---- encoding and decoding -----------------------------------------------------------------
 

@@ -176,7 +176,8 @@ class Store:
         start = self._first_seq_of(day)
         rows = self.db.execute("SELECT seq, data FROM events INDEXED BY idx_events_booked "
                                "WHERE kind = 'appointment_booked' AND day >= ? AND seq < ? "
-                               "UNION ALL SELECT seq, data FROM events WHERE seq >= ? ORDER BY seq", [day, start, start])
+                               "UNION ALL SELECT seq, data FROM events WHERE seq >= ? ORDER BY seq",
+                               [day, start, start])
         return [json.loads(data) for _, data in rows]
 
     def _first_seq_of(self, day: str) -> int:

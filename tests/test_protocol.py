@@ -39,7 +39,7 @@ def test_server_messages_round_trip():
     for message in [p.Reply(re=1, ticket=ticket, ahead=4, eta=(10, 20)), p.Error(re=None, code="x", message="y"),
                     p.Called(ticket=ticket, counter="3", counter_name="3", direction="→", zone="ground-floor", recall=1,
                              texts={"de": "Nummer"}, audio={"de": "/speech/abc.wav"}),
-                    p.QueueChanged(queue=p.QueueView(service="info", waiting=2, longest_wait=60.0, eta=None))]:
+                    p.QueuesChanged(queues=[p.QueueView(service="info", waiting=2, longest_wait=60.0, eta=None)])]:
         assert p.decode_server(p.encode(message)) == message
 
 

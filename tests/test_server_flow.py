@@ -53,10 +53,10 @@ async def test_queue_lengths_and_estimates_are_pushed(terminal):
     kiosk = await terminal("kiosk-2")
     display = await terminal("display-ground")
     await kiosk.request(p.Draw(id=0, service="passport", lang="tr", request="q-1"))
-    queue = await display.next_event(p.QueueChanged)
-    while queue.queue.service != "passport":
-        queue = await display.next_event(p.QueueChanged)
-    assert (queue.queue.waiting, queue.queue.eta) == (1, None)  # no counter serves passports yet
+    pushed = await display.next_event(p.QueuesChanged)
+    while "passport" not in (queues := {q.service: q for q in pushed.queues}):
+        pushed = await display.next_event(p.QueuesChanged)
+    assert (queues["passport"].waiting, queues["passport"].eta) == (1, None)  # no counter serves passports yet
 
 
 async def test_welcome_carries_site_and_snapshot(terminal):

@@ -1,5 +1,5 @@
 // The waiting-room display. It holds no rules of the queue: it shows what the server pushes
-// (welcome snapshot, called, ticket, queue) and announces each call: a gong made with Web
+// (welcome snapshot, called, ticket, queues) and announces each call: a gong made with Web
 // Audio, then the server's recordings (German, the visitor's language, the site's extras) or,
 // where the server has no speech engine, the browser's own speech synthesis.
 //
@@ -70,7 +70,7 @@ function receive(message) {
     case "welcome": return welcome(message);
     case "called": return called(message);
     case "ticket": return ticketChanged(message.ticket);
-    case "queue": return queueChanged(message.queue);
+    case "queues": return queuesChanged(message.queues);
   }
 }
 
@@ -136,8 +136,8 @@ function ticketChanged(ticket) {
   }
 }
 
-function queueChanged(queue) {
-  state.queues.set(queue.service, queue);
+function queuesChanged(queues) {
+  for (const queue of queues) state.queues.set(queue.service, queue);
   renderQueues();
 }
 
