@@ -86,28 +86,42 @@ def sqlite_commits(synchronous: str, seconds: float) -> float:
     return rate
 
 
-def median_run(port: int, clients: int, seconds: float, pid: int, repeats: int) -> tuple[float, float, float | None]:
-    """The run with the median rate of `repeats`: this machine's neighbours move a single run
-    by ±15 % (1 client drew 2,760-3,420/s in runs minutes apart)."""
-    runs = sorted((asyncio.run(load(port, clients, seconds, pid)) for _ in range(repeats)), key=lambda r: r[0])
-    return runs[len(runs) // 2]
-
-
 def run(clients: list[int], seconds: float, synchronous: list[str], repeats: int = 3) -> list[dict]:
+    """Each figure is the median of `repeats` rounds, and a round measures Willkommen, the echo
+    and raw SQLite one right after another: this machine's neighbours move a run by ±15 % from
+    one minute to the next (1 client drew 2,760-3,720/s), so a ratio compares runs made
+    together, not minutes apart."""
     results = []
-    with process(["-m", "bench.echo"], "serving") as (echo_server, port):
-        echo = {c: median_run(port, c, seconds, echo_server.pid, repeats) for c in clients}
-    for sync in synchronous:
-        raw = statistics.median(sqlite_commits(sync, seconds) for _ in range(repeats))
-        with willkommen_server(synchronous=sync) as (server, port):
+    with process(["-m", "bench.echo"], "serving") as (echo_server, echo_port):
+        for sync in synchronous:
+            with willkommen_server(synchronous=sync) as (server, port):
+                rounds = [one_round(port, server.pid, echo_port, echo_server.pid, clients, seconds, sync)
+                          for _ in range(repeats)]
+            raw = statistics.median(r["sqlite"] for r in rounds)
             for c in clients:
-                rate, cpu, group = median_run(port, c, seconds, server.pid, repeats)
+                rate, cpu, group = median(r[c] for r in rounds)
+                echo = median(r[("echo", c)] for r in rounds)
                 results.append(emit("draws_per_s", clients=c, synchronous=sync, willkommen=round(rate),
-                                    echo_baseline=round(echo[c][0]), ratio_to_echo=round(rate / echo[c][0], 2),
+                                    echo_baseline=round(echo[0]), ratio_to_echo=round(rate / echo[0], 2),
                                     sqlite_commit_baseline=round(raw), ratio_to_sqlite=round(rate / raw, 2),
-                                    server_cpu_us=round(cpu, 1), echo_server_cpu_us=round(echo[c][1], 1),
+                                    server_cpu_us=round(cpu, 1), echo_server_cpu_us=round(echo[1], 1),
                                     draws_per_commit=round(group or 0, 1)))
     return results
+
+
+def one_round(port: int, pid: int, echo_port: int, echo_pid: int, clients: list[int], seconds: float,
+              sync: str) -> dict:
+    measured: dict = {"sqlite": sqlite_commits(sync, seconds)}
+    for c in clients:
+        measured[c] = asyncio.run(load(port, c, seconds, pid))
+        measured[("echo", c)] = asyncio.run(load(echo_port, c, seconds, echo_pid))
+    return measured
+
+
+def median(runs) -> tuple:
+    """The run with the median rate."""
+    ordered = sorted(runs, key=lambda r: r[0])
+    return ordered[len(ordered) // 2]
 
 
 def budget(row: dict, target: float = 0.7) -> dict:
