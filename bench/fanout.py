@@ -104,7 +104,7 @@ def median_of(runs: list[dict]) -> dict:
     return {key: statistics.median(run[key] for run in runs) for key in runs[0]}
 
 
-def run(displays: int = 500, processes: int = 4, counters: int = 20, calls: int = 10, repeats: int = 3) -> list[dict]:
+def run(displays: int = 500, processes: int = 4, counters: int = 20, calls: int = 10, repeats: int = 5) -> list[dict]:
     ours, base = [], []
     for _ in range(repeats):  # alternating, so a slow minute of the machine hits both
         with tempfile.TemporaryDirectory() as folder:
