@@ -87,8 +87,9 @@ class Writer:
     async def _gather(self) -> None:
         """Under load (the last commit answered more than one command) let the commands of a
         few more turns of the event loop join before committing, while each turn brings more.
-        A lone kiosk never waits; 50 kiosks share commits of ~45 instead of ~9, and draw
-        ~18,000 tickets/s instead of 14,400-15,600 (`python -m bench --only draws`)."""
+        A lone kiosk never waits; 50 kiosks shared commits of ~45 instead of ~9 and drew
+        17,000-19,000 tickets/s against 14,400-15,600 in runs just before, without it
+        (`python -m bench --only draws`)."""
         until = time.perf_counter() + GATHER_SECONDS
         for _ in range(GATHER_TURNS):
             waiting = len(self.pending)
