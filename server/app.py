@@ -87,7 +87,11 @@ class Server:
     async def start(self, host: str = "127.0.0.1", port: int = 8765) -> int:
         """Rebuild the day from the store, start serving, return the bound port."""
         loop = asyncio.get_running_loop()
-        self.store = await loop.run_in_executor(self.executor, self._open_store)
+        try:
+            self.store = await loop.run_in_executor(self.executor, self._open_store)
+        except BaseException:  # a locked or damaged file (store.StoreUnavailable): nothing to stop
+            self.executor.shutdown()
+            raise
         self.writer = Writer(self.office, self.store, on_committed=self._push,
                              on_failure=self.failed.set, clock=self.clock)
         self.writer_task = asyncio.create_task(self.writer.run(), name="willkommen-writer")
@@ -111,12 +115,19 @@ class Server:
 
     def _open_store(self) -> Store:
         store = Store(self.db_path, timezone=self.site.timezone, synchronous=self.site.synchronous)
+        try:
+            self._replay(store)
+        except BaseException:
+            store.close()
+            raise
+        return store
+
+    def _replay(self, store: Store) -> None:
         today = local_day(self.clock(), self.office.tz)
         store.purge(today, self.site.retention_days)
         self.office.last_id = store.last_ticket_id()
         for event in store.events_since(today):
             self.office.apply(event)
-        return store
 
     async def stop(self) -> None:
         """Close connections, let the writer finish what it holds, close the store."""

@@ -5,7 +5,8 @@
     willkommen-server --config site.toml --host 0.0.0.0 --port 8765 --db /var/lib/willkommen/office.sqlite3
 
 A configuration error is printed as one line naming file, key and expectation, and the exit
-status is 2. SIGINT and SIGTERM stop it cleanly (status 0); a failed commit stops it with 1.
+status is 2; so is a database file that another server holds or that is damaged (named, with
+what is wrong, and left untouched). SIGINT and SIGTERM stop it cleanly (status 0); a failed commit stops it with 1.
 """
 
 from __future__ import annotations
@@ -57,9 +58,14 @@ def main(argv: list[str] | None = None) -> int:
 
 async def serve(site, args: argparse.Namespace) -> int:
     from .app import Server  # heavy imports after the config is known to be good
+    from .store import StoreUnavailable
 
     server = Server(site, args.db or default_db(), always_open=args.demo)
-    await server.start(args.host, args.port)
+    try:
+        await server.start(args.host, args.port)
+    except StoreUnavailable as exc:
+        print(f"willkommen-server: {exc}", file=sys.stderr)
+        return 2
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):

@@ -13,13 +13,22 @@ durability: "normal" survives a killed process, "full" also a power cut, at an f
 commit (a group of commands: `server.writer`).
 
 Schema versions are sqlite-utils `Migrations`, recorded in `_sqlite_migrations`.
+
+One server per file: a `Store` holds an exclusive `flock` on the database file for as long as
+it is open (SQLite's own locks let two writers take turns, and two servers each replaying the
+day into memory then overwrite each other's tickets). Before anything is written the file is
+checked read-only (header, `quick_check`, that it is Willkommen's): a file that fails is named
+with what is wrong (`StoreUnavailable`) and left exactly as it was.
 """
 
 from __future__ import annotations
 
+import fcntl
 import json
 import operator
+import os
 import sqlite3
+from contextlib import closing
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Iterable, NamedTuple
@@ -111,6 +120,68 @@ UPSERT_TICKET = (f"INSERT INTO tickets ({', '.join(TICKET_COLUMNS)}, day) "
 _ticket_columns = operator.attrgetter(*TICKET_COLUMNS)
 
 
+class StoreUnavailable(Exception):
+    """The database file cannot be used; `str()` is one line naming the file and why."""
+
+
+class StoreLocked(StoreUnavailable):
+    pass
+
+
+class StoreCorrupt(StoreUnavailable):
+    pass
+
+
+SQLITE_HEADER = b"SQLite format 3\0"
+
+
+def lock(path: Path) -> int:
+    """Open `path` (creating it empty if missing) and take an exclusive lock on it; the lock
+    lives as long as the returned descriptor. `flock` locks are the open file's, apart from
+    SQLite's POSIX locks, so neither disturbs the other."""
+    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o640)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        raise StoreLocked(f"database {path} is in use by another running Willkommen server "
+                          "(one server per file: stop the other or pass another --db)") from None
+    return fd
+
+
+def check(path: Path, fd: int) -> None:
+    """Refuse a file that is not a sound Willkommen database, reading only. An empty file is
+    a new database."""
+    header = os.pread(fd, len(SQLITE_HEADER), 0)
+    if not header:
+        return
+    if header != SQLITE_HEADER:
+        raise StoreCorrupt(f"database {path} is not an SQLite database (it starts with {header[:16]!r})")
+    try:
+        problem = _problem(sqlite3.connect(f"{path.absolute().as_uri()}?mode=ro", uri=True))
+    except sqlite3.DatabaseError as exc:
+        problem = f"is damaged ({exc})"
+    if problem:
+        raise StoreCorrupt(f"database {path} {problem}; the file was left as it is")
+
+
+def _problem(conn: sqlite3.Connection) -> str | None:
+    """What is wrong with an SQLite file that should be Willkommen's, or None."""
+    with closing(conn):
+        found = conn.execute("PRAGMA quick_check(1)").fetchone()[0]
+        if found != "ok":
+            return f"is damaged (quick_check: {' '.join(found.split())})"
+        tables = {name for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        if tables and "events" not in tables:
+            return f"is not a Willkommen database (its tables: {', '.join(sorted(tables))})"
+        applied = [m.name for m in migrations.applied(sqlite_utils.Database(conn))]
+        known = {m.name for m in migrations.pending(sqlite_utils.Database(memory=True))}
+        unknown = [name for name in applied if name not in known]
+        if unknown:
+            return f"was written by a newer Willkommen (schema {unknown[-1]})"
+    return None
+
+
 class Rows(NamedTuple):
     events: list[tuple]
     tickets: list[tuple]
@@ -123,6 +194,12 @@ class Store:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.tz = ZoneInfo(timezone)
         self.local_day = LocalDays(self.tz)
+        self.lock = lock(self.path)
+        try:
+            check(self.path, self.lock)
+        except StoreUnavailable:
+            os.close(self.lock)
+            raise
         conn = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
         self.db = sqlite_utils.Database(conn)
         self.db.enable_wal()
@@ -131,6 +208,7 @@ class Store:
 
     def close(self) -> None:
         self.db.close()
+        os.close(self.lock)  # after SQLite's own descriptors: the next server may start now
 
     def schema_version(self) -> list[str]:
         return [m.name for m in migrations.applied(self.db)]

@@ -1,0 +1,113 @@
+"""The database file at start: one server per file, and a damaged file is named and left alone.
+
+Each test runs `python -m server` as its own process, as an office's service manager would."""
+
+from __future__ import annotations
+
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from server import protocol as p
+from server.client import ClientSession
+from server.store import Store
+
+from .conftest import ROOT, ServerProcess, always_open_config, token
+
+
+def start_second(db: Path) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "server", "--port", "0", "--db", str(db)], cwd=ROOT,
+                          capture_output=True, text=True, timeout=30)
+
+
+async def draw(port: int, n: int, request: str = "r") -> list[str]:
+    kiosk = ClientSession(f"ws://127.0.0.1:{port}/", role="kiosk", terminal="kiosk-1", token=token("kiosk-1"))
+    kiosk.start()
+    try:
+        await kiosk.ready()
+        return [(await kiosk.request(p.Draw(id=0, service="residence", lang="de", request=f"{request}{i}"))).ticket.number
+                for i in range(n)]
+    finally:
+        await kiosk.close()
+
+
+async def test_second_server_on_the_same_file_refuses_with_one_line_and_status_2(tmp_path):
+    db = tmp_path / "office.sqlite3"
+    first = ServerProcess(db, "--config", str(always_open_config(tmp_path)))
+    try:
+        before = await draw(first.port, 3)
+        second = start_second(db)
+        assert second.returncode == 2, second.stderr
+        lines = second.stderr.strip().splitlines()
+        assert len(lines) == 1, second.stderr
+        assert str(db) in lines[0] and "in use by another running Willkommen server" in lines[0]
+        after = await draw(first.port, 1, "after")  # the first one serves on, its numbers untouched
+        assert int(after[0][1:]) > int(before[-1][1:])
+    finally:
+        assert first.stop() == 0
+    again = ServerProcess(db, "--config", str(always_open_config(tmp_path)))  # the lock left with the first
+    assert again.stop() == 0
+
+
+def willkommen_file(path: Path) -> Path:
+    """A real office file with a day of tickets, checkpointed into the main file."""
+    store = Store(path, timezone="Europe/Berlin")
+    events = [{"kind": "day_started", "at": 1.7e9, "day": "2023-11-14"}]
+    store.append(events, [])
+    store.db.conn.executemany("INSERT INTO events (at, day, kind, data) VALUES (?, ?, ?, ?)",
+                         [(1.7e9 + i, "2023-11-14", "filler", "x" * 200) for i in range(400)])
+    store.close()
+    return path
+
+
+def not_sqlite(path: Path) -> None:
+    path.write_text("Wartemarken 2023\nA001;A002;A003\n" * 50)
+
+
+def truncated(path: Path) -> None:
+    data = willkommen_file(path).read_bytes()
+    path.write_bytes(data[: len(data) // 2 + 100])
+
+
+def page_overwritten(path: Path) -> None:
+    data = bytearray(willkommen_file(path).read_bytes())
+    page = int.from_bytes(data[16:18], "big")
+    data[3 * page: 3 * page + 64] = b"\xa5" * 64  # a b-tree page's header turned to noise
+    path.write_bytes(bytes(data))
+
+
+def other_application(path: Path) -> None:
+    with sqlite3.connect(path) as conn:
+        conn.execute("CREATE TABLE notes (id INTEGER PRIMARY KEY, text TEXT)")
+        conn.execute("INSERT INTO notes (text) VALUES ('Termin Dienstag')")
+    conn.close()
+
+
+def newer_schema(path: Path) -> None:
+    willkommen_file(path)
+    with sqlite3.connect(path) as conn:
+        conn.execute("PRAGMA journal_mode = DELETE")
+        conn.execute("INSERT INTO _sqlite_migrations (migration_set, name, applied_at) "
+                     "VALUES ('willkommen', 'm099_from_the_future', '2030-01-01')")
+    conn.close()
+
+
+@pytest.mark.parametrize(("damage", "said"), [
+    (not_sqlite, "is not an SQLite database"),
+    (truncated, "is damaged"),
+    (page_overwritten, "is damaged"),
+    (other_application, "is not a Willkommen database (its tables: notes)"),
+    (newer_schema, "was written by a newer Willkommen (schema m099_from_the_future)"),
+])
+def test_damaged_file_at_start_is_named_in_one_line_status_2_and_left_unchanged(tmp_path, damage, said):
+    db = tmp_path / "office.sqlite3"
+    damage(db)
+    before = db.read_bytes()
+    result = start_second(db)
+    assert result.returncode == 2, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and str(db) in lines[0] and said in lines[0], result.stderr
+    assert db.read_bytes() == before
