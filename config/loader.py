@@ -20,13 +20,14 @@ from pathlib import Path
 from typing import Any, Callable, Mapping
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from .site import ROLES, WEEKDAYS, Counter, Service, Site, Terminal
+from .site import PEOPLE_ROLES, ROLES, WEEKDAYS, Counter, Manager, Person, Service, Site, Terminal
 
 MISSING: Any = object()
 SYNCHRONOUS = ("normal", "full")
 LANGUAGE = re.compile(r"^[a-z]{2,3}$")
 IDENT = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 SPAN = re.compile(r"^(\d\d):(\d\d)-(\d\d):(\d\d)$")
+PASSWORD_HASH = re.compile(r"^(scrypt\$\d+\$\d+\$\d+|pbkdf2_sha256\$\d+)\$[A-Za-z0-9_=-]+\$[A-Za-z0-9_=-]+$")
 
 
 def _q(value: Any) -> str:
@@ -109,8 +110,8 @@ class Node:
         value = self.get(key, dict, "a table", {} if default is not MISSING else MISSING)
         return Node(value, self.file, self.at(key))
 
-    def tables(self, key: str) -> list["Node"]:
-        value = self.get(key, list, "an array of tables ([[" + key + "]])")
+    def tables(self, key: str, *, optional: bool = False) -> list["Node"]:
+        value = self.get(key, list, "an array of tables ([[" + key + "]])", [] if optional else MISSING)
         nodes = []
         for i, item in enumerate(value):
             if not isinstance(item, dict):
@@ -157,6 +158,8 @@ def parse_site(data: Mapping[str, Any], *, file: str = "site.toml",
         counters=tuple(counters),
         terminals=tuple(terminals),
         source=file,
+        people=tuple(_unique(root, "people", [_person(n) for n in root.tables("people", optional=True)], ("name",))),
+        manager=_manager(root.table("manager", {})),
     )
     if (result.tls_cert is None) != (result.tls_key is None):
         raise site.fail("tls_key" if result.tls_key is None else "tls_cert",
@@ -302,6 +305,26 @@ def _token(node: Node, environ: Mapping[str, str]) -> str:
     if len(token) < 8:
         raise node.fail("token", "must be at least 8 characters")
     return token
+
+
+def _person(node: Node) -> Person:
+    person = Person(name=node.text("name", pattern=IDENT, expected="lower-case letters, digits, - or _"),
+                    role=node.text("role"), password_hash=node.text("password_hash"))
+    if person.role not in PEOPLE_ROLES:
+        raise node.fail("role", f"{_q(person.role)} must be one of {', '.join(PEOPLE_ROLES)}")
+    if not PASSWORD_HASH.match(person.password_hash):
+        raise node.fail("password_hash", "must be a hash made by `python -m server.people hash`, "
+                                         "never the password itself")
+    node.done()
+    return person
+
+
+def _manager(node: Node) -> Manager:
+    manager = Manager(session_minutes=node.number("session_minutes", 480, minimum=1),
+                      pause_limit_minutes=node.number("pause_limit_minutes", 20, minimum=1),
+                      personal_statistics=node.get("personal_statistics", bool, "true or false", False))
+    node.done()
+    return manager
 
 
 def _named_texts(node: Node, languages: tuple[str, ...]) -> dict[str, dict[str, str]]:

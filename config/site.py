@@ -12,6 +12,7 @@ from datetime import time
 from typing import Mapping
 
 ROLES = ("kiosk", "counter", "display", "admin")
+PEOPLE_ROLES = ("supervisor", "reader")
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
@@ -60,6 +61,30 @@ class Terminal:
 
 
 @dataclass(frozen=True)
+class Person:
+    """A manager or team leader who signs in to the floor board and the statistics.
+
+    `role` is "supervisor" (may act: open or close a counter, move a ticket, announce) or
+    "reader" (looks). `password_hash` is a key-derivation hash made by
+    `python -m server.people hash` (scrypt), never the password itself.
+    """
+
+    name: str
+    role: str
+    password_hash: str
+
+
+@dataclass(frozen=True)
+class Manager:
+    """The manager's side: how long a sign-in lasts, when a pause becomes an alert, and
+    whether figures per counter are shown at all (personal data under staff-council rules)."""
+
+    session_minutes: int = 480
+    pause_limit_minutes: int = 20
+    personal_statistics: bool = False
+
+
+@dataclass(frozen=True)
 class Site:
     name: str
     timezone: str
@@ -78,6 +103,8 @@ class Site:
     counters: tuple[Counter, ...]
     terminals: tuple[Terminal, ...]
     source: str = field(default="", compare=False)
+    people: tuple[Person, ...] = ()
+    manager: Manager = Manager()
 
     def service(self, service_id: str) -> Service | None:
         return next((s for s in self.services if s.id == service_id), None)
@@ -87,6 +114,9 @@ class Site:
 
     def terminal(self, terminal_id: str) -> Terminal | None:
         return next((t for t in self.terminals if t.id == terminal_id), None)
+
+    def person(self, name: str) -> Person | None:
+        return next((p for p in self.people if p.name == name), None)
 
     def is_open(self, weekday: int, at: time) -> bool:
         """True when `at` on `weekday` (0 = Monday) lies in an opening interval."""

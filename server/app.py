@@ -36,6 +36,7 @@ from config import Site
 from . import protocol as p
 from . import pages, views
 from .core import Event, Office, Ticket, local_day
+from .manager import Manager
 from .errors import CLOSE_CODES, BadRequest, NotAllowed, RateLimited, WillkommenError
 from .ratelimit import TokenBucket
 from .speech import Speech
@@ -81,6 +82,7 @@ class Server:
         self._queues_to_push: set[str] = set()
         self._queue_push: asyncio.TimerHandle | None = None
         self.started_at = clock()
+        self.manager = Manager(self)  # people who sign in: the floor board, statistics (server/manager.py)
 
     # ---- life cycle ----------------------------------------------------------------------
 
@@ -133,6 +135,7 @@ class Server:
         """Close connections, let the writer finish what it holds, close the store."""
         self.server.close()
         await self.server.wait_closed()
+        self.manager.stop()
         if self._queue_push is not None:
             self._queue_push.cancel()
         while self.writer.busy and not self.failed.is_set():
@@ -145,6 +148,8 @@ class Server:
     # ---- connections ---------------------------------------------------------------------
 
     async def _connection(self, ws: ServerConnection) -> None:
+        if self.manager.owns(ws):
+            return await self.manager.connection(ws)
         try:
             session = await self._hello(ws)
         except Closing as exc:
@@ -183,6 +188,7 @@ class Server:
         group = {"kiosk": self.kiosks, "display": self.displays}.get(session.role, self.staff)
         self.sessions[ws] = session
         group.add(ws)
+        self.manager.board.changed()
         log.info("connected", extra={"fields": {"role": session.role, "terminal": session.terminal}})
         try:
             await ws.send(p.encode(self._welcome(session)), text=True)
@@ -193,6 +199,7 @@ class Server:
         finally:
             group.discard(ws)
             del self.sessions[ws]
+            self.manager.board.changed()
             log.info("disconnected", extra={"fields": {"role": session.role, "terminal": session.terminal}})
 
     def _welcome(self, session: Session) -> p.Welcome:
@@ -262,6 +269,7 @@ class Server:
             self.printers[session.terminal] = {"state": message.state, "detail": message.detail,
                                                "at": self.clock()}
             log.info("printer", extra={"fields": {"kiosk": session.terminal, "state": message.state}})
+            self.manager.board.changed()
             return p.Reply(re=message.id)
         if isinstance(message, p.Cancel):
             return await self.writer.submit(partial(self._cancelled, session.terminal, message))
@@ -325,6 +333,7 @@ class Server:
                 broadcast(audience, p.encode(p.TicketChanged(ticket=views.ticket(ticket))).decode())
         for counter in desks if self.staff else ():
             broadcast(self.staff, p.encode(p.DeskChanged(desk=views.desk(office, office.desks[counter]))).decode())
+        self.manager.board.changed(events)
         self._queues_to_push |= services
         if self._queue_push is None:
             self._queue_push = asyncio.get_running_loop().call_later(QUEUE_PUSH_DELAY, self._push_queues)
@@ -353,8 +362,8 @@ class Server:
 
     async def _http(self, connection: ServerConnection, request: Request) -> Response | None:
         if request.headers.get("Upgrade", "").lower() == "websocket":
-            return None
-        return await pages.answer(self, request)
+            return self.manager.upgrade(request)
+        return await self.manager.answer(request) or await pages.answer(self, request)
 
     def health(self) -> dict[str, Any]:
         now, office = self.clock(), self.office

@@ -321,3 +321,68 @@ def _explain(data: str | bytes, exc: msgspec.ValidationError) -> BadRequest:
     if "type" in raw and raw["type"] not in CLIENT_TYPES:
         return UnknownType(f"unknown message type {raw['type']!r}", re=re)
     return BadRequest(f"{raw.get('type', 'message')}: {exc}", re=re)
+
+
+# ---- the manager's side (server.board, server.manager): people, not terminals --------------
+#
+# On ws://host/signin/ws a sign-in page sends `sign_in` and gets `signed_in {code}`: a
+# one-time code the page trades at GET /signin/done?code=… for the HttpOnly session cookie
+# (a script cannot set one; websockets' HTTP takes no POST bodies). On ws://host/board/ws,
+# opened with that cookie, the server pushes `board` (the whole floor, on every change) and a
+# supervisor sends actions; a reader's actions get `not_allowed`.
+#
+#   sign_in          {id, name, password}
+#   open_counter     {id, counter}                 close_counter {id, counter}
+#   move             {id, ticket, service?, front}  a waiting ticket to another queue or the front
+#   announce         {id, texts: {lang: text}, until}   end_announcement {id, announcement}
+
+class SignIn(Request, tag="sign_in"):
+    name: str
+    password: str
+
+
+class OpenCounter(Request, tag="open_counter"):
+    counter: str
+
+
+class CloseCounter(Request, tag="close_counter"):
+    counter: str
+
+
+class Move(Request, tag="move"):
+    ticket: str
+    service: str | None = None
+    front: bool = False
+
+
+class Announce(Request, tag="announce"):
+    texts: dict[str, str]
+    until: float
+
+
+class EndAnnouncement(Request, tag="end_announcement"):
+    announcement: str
+
+
+SUPERVISOR_ACTIONS = (OpenCounter, CloseCounter, Move, Announce, EndAnnouncement)
+ManagerMessage = Union[(SignIn, *SUPERVISOR_ACTIONS)]
+
+
+class SignedIn(Message, tag="signed_in"):
+    re: str | int
+    code: str
+
+
+class Board(Message, tag="board"):
+    floor: dict  # the whole floor as `server.board.Board.floor` builds it
+
+
+_manager_decoder = msgspec.json.Decoder(ManagerMessage)
+
+
+def decode_manager(data: str | bytes) -> ManagerMessage:
+    """Parse one frame from a sign-in page or the floor board; `BadRequest` if invalid."""
+    try:
+        return _manager_decoder.decode(data)
+    except (msgspec.ValidationError, msgspec.DecodeError) as exc:
+        raise BadRequest(f"not a valid manager message: {exc}") from None

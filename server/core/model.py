@@ -33,6 +33,7 @@ TRANSITIONS: dict[str, tuple[str, ...]] = {
     "transfer": (CALLED, SERVING),
     "finish": (CALLED, SERVING),
     "cancel": (WAITING,),
+    "move": (WAITING,),
 }
 
 STATE_WORDS = {
@@ -42,7 +43,7 @@ STATE_WORDS = {
 ACTION_WORDS = {
     "call": "called", "recall": "recalled", "start": "started", "noshow": "marked a no-show",
     "park": "parked", "unpark": "taken back", "transfer": "transferred", "finish": "finished",
-    "cancel": "cancelled",
+    "cancel": "cancelled", "move": "moved",
 }
 
 
@@ -81,6 +82,16 @@ class Booking:
     due_at: float
     day: str
     ticket: str | None = None    # the number issued at check-in
+
+
+@dataclass(slots=True)
+class Announcement:
+    """A short text per language for the waiting room, shown (and spoken) until `until`."""
+
+    id: str
+    texts: dict[str, str]
+    until: float
+    by: str = ""
 
 
 @dataclass(slots=True)

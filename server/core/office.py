@@ -27,7 +27,8 @@ from config import Site
 
 from .. import errors
 from .estimate import ServiceTimes, capacity, wait_range
-from .model import CALLED, CANCELLED, DONE, NO_SHOW, PARKED, SERVING, WAITING, Booking, Desk, Ticket, check_transition
+from .model import (CALLED, CANCELLED, DONE, NO_SHOW, PARKED, SERVING, WAITING, Announcement, Booking, Desk, Ticket,
+                    check_transition)
 from .routing import choose_next, queue_key
 
 Event = dict[str, Any]
@@ -88,6 +89,7 @@ class Office:
         self.times = {s.id: ServiceTimes(s.typical_minutes) for s in self.site.services}
         self.calls: deque[str] = deque(maxlen=LAST_CALLS)
         self.latest_issue = 0.0
+        self.announcements: dict[str, Announcement] = {}
 
     # ---- reading -------------------------------------------------------------------------
 
@@ -278,6 +280,46 @@ class Office:
         self._emit(events, now, "counter_closed", counter=counter)
         return events, desk
 
+    # ---- supervisor (server.board) --------------------------------------------------------
+
+    def move(self, *, ticket: str, service: str | None, front: bool, now: float) -> tuple[list[Event], Ticket]:
+        """Move a waiting ticket to another service's queue (at its place by issue time) and/or
+        to the front. The same number; the visitor keeps waiting."""
+        events, found = self._begin(now), self.ticket(ticket)
+        if service is not None:
+            self._service(service)
+        check_transition(found, "move")
+        self._emit(events, now, "ticket_transferred", number=found.number, service=service or found.service,
+                   target=None, front=front)
+        return events, found
+
+    def announce(self, *, announcement: str, texts: dict[str, str], until: float, by: str = "",
+                 now: float) -> tuple[list[Event], Announcement]:
+        """A text per language for the waiting room, shown until `until` (today)."""
+        events = self._begin(now)
+        for lang in texts:
+            self._language(lang)
+        if not texts.get("de", "").strip():
+            raise errors.BadRequest("an announcement needs a German text (\"de\")")
+        if any(len(text) > 300 for text in texts.values()):
+            raise errors.BadRequest("an announcement is a short text: 300 characters at most per language")
+        if until <= now or local_day(until, self.tz) != self.day:
+            raise errors.BadRequest("an announcement ends later today")
+        self._emit(events, now, "announcement_made", announcement=announcement,
+                   texts={k: v.strip() for k, v in texts.items() if v.strip()}, until=until, by=by)
+        return events, self.announcements[announcement]
+
+    def end_announcement(self, *, announcement: str, now: float) -> tuple[list[Event], Announcement]:
+        events = self._begin(now)
+        found = self.announcements.get(announcement)
+        if found is None:
+            raise errors.BadRequest(f"there is no announcement {announcement!r} today")
+        self._emit(events, now, "announcement_ended", announcement=announcement)
+        return events, found
+
+    def current_announcements(self, now: float) -> list[Announcement]:
+        return [a for a in self.announcements.values() if a.until > now]
+
     # ---- checks --------------------------------------------------------------------------
 
     def _begin(self, now: float) -> list[Event]:
@@ -442,6 +484,12 @@ class Office:
     def _on_counter_closed(self, e: Event) -> None:
         desk = self.desks[e["counter"]]
         desk.state, desk.services, desk.pause_reason = "closed", (), ""
+
+    def _on_announcement_made(self, e: Event) -> None:
+        self.announcements[e["announcement"]] = Announcement(e["announcement"], e["texts"], e["until"], e.get("by", ""))
+
+    def _on_announcement_ended(self, e: Event) -> None:
+        self.announcements.pop(e["announcement"], None)
 
     def _enqueue(self, t: Ticket) -> None:
         self.waiting[t.service][t.number] = t

@@ -1,0 +1,176 @@
+// The floor board: renders the `board` frames the server pushes on every change; a
+// supervisor's buttons and forms send actions on the same socket. Durations tick locally.
+"use strict";
+
+const LANGUAGE_NAMES = {de: "Deutsch", en: "English", ar: "العربية", fa: "فارسی", tr: "Türkçe",
+                        uk: "Українська", ru: "Русский", fr: "Français"};
+const state = {floor: null, offset: 0, me: null, ws: null, nextId: 1, formsBuilt: false};
+window.willkommenBoard = state;
+
+const $ = (id) => document.getElementById(id);
+const esc = (text) => String(text ?? "").replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+const now = () => Date.now() / 1000 + state.offset;
+const clock = (t) => new Date(t * 1000).toLocaleTimeString("de-DE", {hour: "2-digit", minute: "2-digit"});
+
+function minutes(seconds) {
+  const m = Math.max(0, Math.floor(seconds / 60));
+  return m < 60 ? `${m} min` : `${Math.floor(m / 60)} h ${m % 60} min`;
+}
+
+function since(t) {
+  return t ? `<span data-since="${t}">${minutes(now() - t)}</span>` : "";
+}
+
+function connect() {
+  const scheme = location.protocol === "https:" ? "wss" : "ws";
+  const ws = new WebSocket(`${scheme}://${location.host}/board/ws`);
+  state.ws = ws;
+  ws.onopen = () => setStatus("online", "live");
+  ws.onmessage = (event) => receive(JSON.parse(event.data));
+  ws.onclose = (event) => {
+    if (event.code === 4401) { location.assign("/signin"); return; }
+    setStatus("offline", "connection lost — reconnecting");
+    setTimeout(connect, 2000);
+  };
+}
+
+function setStatus(name, text) {
+  $("status").dataset.state = name;
+  $("status").textContent = text;
+}
+
+function receive(message) {
+  if (message.type === "board") {
+    state.floor = message.floor;
+    state.offset = message.floor.now - Date.now() / 1000;
+    render();
+  } else if (message.type === "reply") {
+    $("answer").textContent = "Done.";
+  } else if (message.type === "error") {
+    $("answer").textContent = `Not done: ${message.message}`;
+  }
+}
+
+function send(action) {
+  $("answer").textContent = "";
+  state.ws.send(JSON.stringify({...action, id: state.nextId++}));
+}
+
+function render() {
+  const floor = state.floor;
+  $("office").textContent = `Floor board — ${floor.site}`;
+  document.body.dataset.rendered = String(floor.now);
+  renderAlerts(floor);
+  renderCounters(floor);
+  renderQueues(floor);
+  renderDevices(floor);
+  renderAnnouncements(floor);
+  if (!state.formsBuilt) buildForms(floor);
+}
+
+function renderAlerts(floor) {
+  $("alerts").innerHTML = floor.alerts.length
+    ? floor.alerts.map((a) => `<li data-key="${esc(a.key)}">${clock(a.since)} — ${esc(a.text)}</li>`).join("")
+    : "<li class=\"cleared\">No alerts.</li>";
+  $("cleared").innerHTML = floor.cleared.map((a) =>
+    `<li class="cleared" data-key="${esc(a.key)}">${clock(a.since)}–${clock(a.cleared_at)} — ${esc(a.text)}</li>`).join("");
+}
+
+function serviceName(id) {
+  return (state.floor.services.find((s) => s.id === id) || {name: id}).name;
+}
+
+function renderCounters(floor) {
+  const act = state.me && state.me.role === "supervisor";
+  $("counters").querySelector("tbody").innerHTML = floor.counters.map((c) => {
+    const visitor = c.visitor ? `<strong>${esc(c.visitor.number)}</strong> ${esc(serviceName(c.visitor.service))}, `
+      + `<span lang="${esc(c.visitor.lang)}">${esc(LANGUAGE_NAMES[c.visitor.lang] || c.visitor.lang)}</span>, `
+      + `${esc(c.visitor.state)} ${since(c.visitor.since)}` : "";
+    const reason = c.state === "paused" && c.reason ? ` (${esc(c.reason)})` : "";
+    const button = !act ? "" : c.state === "closed"
+      ? `<button data-action="open_counter" data-counter="${esc(c.id)}">Open ${esc(c.name)}</button>`
+      : `<button data-action="close_counter" data-counter="${esc(c.id)}">Close ${esc(c.name)}</button>`;
+    return `<tr data-counter="${esc(c.id)}"><th scope="row">${esc(c.name)} <small>${esc(c.zone)}</small></th>`
+      + `<td class="state-${esc(c.state)}">${esc(c.state)}${reason} ${since(c.since)}</td><td>${visitor}</td>`
+      + `<td class="num">${c.served}</td><td>${button}</td></tr>`;
+  }).join("");
+  document.querySelectorAll(".act").forEach((th) => { th.hidden = !act; });
+}
+
+function renderQueues(floor) {
+  $("queues").querySelector("tbody").innerHTML = floor.queues.map((q) => {
+    const late = q.waiting && q.longest_wait > q.max_wait;
+    const trend = Object.entries(q.trend).map(([hour, n]) => `${hour}h: ${n}`).join(", ");
+    return `<tr data-service="${esc(q.service)}"><th scope="row">${esc(q.name)}</th><td class="num">${q.waiting}</td>`
+      + `<td class="${late ? "late" : ""}">${q.waiting ? minutes(q.longest_wait) : "–"} / ${minutes(q.max_wait)}</td>`
+      + `<td>${q.eta ? `${q.eta[0]}–${q.eta[1]} min` : "–"}</td><td>${esc(trend) || "–"}</td></tr>`;
+  }).join("");
+}
+
+function renderDevices(floor) {
+  $("kiosks").querySelector("tbody").innerHTML = floor.kiosks.map((k) =>
+    `<tr data-kiosk="${esc(k.id)}"><th scope="row">${esc(k.id)}</th><td>${k.connected ? "yes" : "no"}</td>`
+    + `<td class="${k.printer === "ok" ? "" : "late"}">${esc(k.printer.replaceAll("_", " "))}</td>`
+    + `<td>${clock(k.connected ? k.since : k.offline_since)}</td></tr>`).join("");
+  $("displays").querySelector("tbody").innerHTML = floor.displays.map((d) =>
+    `<tr><th scope="row">${esc(d.zone)}</th><td class="num ${d.screens ? "" : "late"}">${d.screens}</td></tr>`).join("");
+}
+
+function renderAnnouncements(floor) {
+  const act = state.me && state.me.role === "supervisor";
+  $("announcements").innerHTML = floor.announcements.length ? floor.announcements.map((a) =>
+    `<li><span lang="de">${esc(a.texts.de)}</span> — until ${clock(a.until)}${a.by ? `, by ${esc(a.by)}` : ""} `
+    + (act ? `<button data-action="end_announcement" data-announcement="${esc(a.id)}">End</button>` : "")
+    + "</li>").join("") : "<li>None.</li>";
+}
+
+function buildForms(floor) {
+  state.formsBuilt = true;
+  $("announce-texts").innerHTML += floor.languages.map((lang) =>
+    `<label for="text-${lang}" lang="${lang}">${esc(LANGUAGE_NAMES[lang] || lang)}</label>`
+    + `<input id="text-${lang}" data-lang="${lang}" lang="${lang}" dir="auto" maxlength="300" size="50"`
+    + `${lang === "de" ? " required" : ""}>`).join("");
+  $("move-service").innerHTML += floor.services.map((s) =>
+    `<option value="${esc(s.id)}">${esc(s.name)}</option>`).join("");
+}
+
+document.addEventListener("click", (event) => {
+  const button = event.target.closest("button[data-action]");
+  if (!button) return;
+  const action = {type: button.dataset.action};
+  if (button.dataset.counter) action.counter = button.dataset.counter;
+  if (button.dataset.announcement) action.announcement = button.dataset.announcement;
+  send(action);
+});
+
+$("announce").addEventListener("submit", (event) => {
+  event.preventDefault();
+  const texts = {};
+  document.querySelectorAll("#announce-texts input").forEach((input) => {
+    if (input.value.trim()) texts[input.dataset.lang] = input.value.trim();
+  });
+  const [h, m] = $("announce-until").value.split(":").map(Number);
+  const until = new Date((now()) * 1000);
+  until.setHours(h, m, 0, 0);
+  send({type: "announce", texts, until: until.getTime() / 1000});
+});
+
+$("move").addEventListener("submit", (event) => {
+  event.preventDefault();
+  const action = {type: "move", ticket: $("move-ticket").value.trim(), front: $("move-front").checked};
+  if ($("move-service").value) action.service = $("move-service").value;
+  send(action);
+});
+
+setInterval(() => {
+  document.querySelectorAll("[data-since]").forEach((el) => { el.textContent = minutes(now() - Number(el.dataset.since)); });
+}, 1000);
+
+async function start() {
+  state.me = await (await fetch("/board/me.json")).json();
+  $("me").textContent = `${state.me.name} (${state.me.role})`;
+  document.querySelectorAll(".supervisor").forEach((el) => { el.hidden = state.me.role !== "supervisor"; });
+  connect();
+}
+
+start();

@@ -1,0 +1,291 @@
+"""People who sign in and the floor board: accounts, sessions, throttling, the live board in
+Chromium, supervisor actions and the announcement that reaches the display."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from pathlib import Path
+
+import pytest
+import websockets
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from websockets.asyncio.client import connect
+
+from config import ConfigError, parse_site
+from server import protocol as p
+from server.people import FREE_TRIES, LOCK_SECONDS, People, Throttled, check_password, hash_password
+
+from .conftest import demo_data, http_get, make_site
+
+AXE = Path(__import__("axe_playwright_python").__file__).parent / "axe.min.js"
+
+
+# ---- accounts and passwords (no server) -----------------------------------------------------
+
+def test_a_password_is_stored_as_a_scrypt_hash_and_checked_against_it():
+    stored = hash_password("correct horse")
+    assert stored.startswith("scrypt$") and "correct horse" not in stored
+    assert check_password("correct horse", stored)
+    assert not check_password("correct hors", stored)
+    assert hash_password("correct horse") != stored  # a fresh salt each time
+
+
+def test_pbkdf2_hashes_are_accepted_too():
+    import base64
+    import hashlib
+
+    salt = b"0123456789abcdef"
+    digest = hashlib.pbkdf2_hmac("sha256", b"s3cret-pass", salt, 1000)
+    stored = f"pbkdf2_sha256$1000${base64.urlsafe_b64encode(salt).decode()}${base64.urlsafe_b64encode(digest).decode()}"
+    assert check_password("s3cret-pass", stored) and not check_password("s3cret-pasS", stored)
+
+
+def test_a_clear_text_password_in_the_site_file_is_refused():
+    data = demo_data()
+    data["people"][0]["password_hash"] = "demo-manager"
+    with pytest.raises(ConfigError, match=r"people\[0\]\.password_hash: must be a hash"):
+        parse_site(data, file="default.toml")
+    data = demo_data()
+    data["people"][0]["role"] = "boss"
+    with pytest.raises(ConfigError, match=r"people\[0\]\.role"):
+        parse_site(data, file="default.toml")
+
+
+def test_wrong_passwords_lock_the_name_and_the_lock_grows():
+    now = [1000.0]
+    people = People(make_site(), clock=lambda: now[0])
+    for _ in range(FREE_TRIES):
+        assert people.sign_in("manager", "wrong", address="10.0.0.1") is None
+    with pytest.raises(Throttled):  # even the right password waits
+        people.sign_in("manager", "demo-manager", address="10.0.0.2")
+    now[0] += LOCK_SECONDS + 1
+    assert people.sign_in("manager", "wrong", address="10.0.0.1") is None
+    now[0] += LOCK_SECONDS + 1  # the second lock is twice as long
+    with pytest.raises(Throttled):
+        people.sign_in("manager", "demo-manager", address="10.0.0.1")
+    now[0] += LOCK_SECONDS
+    session = people.sign_in("manager", "demo-manager", address="10.0.0.1")
+    assert session.name == "manager" and session.may_act
+    assert people.sign_in("reader", "wrong", address="10.0.0.3") is None  # a lock is per name
+
+
+@settings(max_examples=20, deadline=None)
+@given(st.floats(min_value=0, max_value=10 * 3600))
+def test_a_session_lives_exactly_the_configured_minutes(after):
+    now = [5000.0]
+    people = People(make_site(), clock=lambda: now[0])
+    people.verify = lambda name, password: people.site.person(name)  # no scrypt per example
+    session = people.sign_in("reader", "x", address="a")
+    assert not session.may_act
+    now[0] += after
+    alive = people.session(session.id) is not None
+    assert alive == (after < people.site.manager.session_minutes * 60)
+
+
+# ---- over the real server ------------------------------------------------------------------
+
+async def sign_in(port: int, name: str, password: str) -> dict:
+    async with connect(f"ws://127.0.0.1:{port}/signin/ws") as ws:
+        await ws.send(json.dumps({"type": "sign_in", "id": 1, "name": name, "password": password}))
+        return json.loads(await ws.recv())
+
+
+async def cookie_for(port: int, name: str = "manager", password: str = "demo-manager") -> str:
+    answer = await sign_in(port, name, password)
+    status, headers, _ = await get_with(f"http://127.0.0.1:{port}/signin/done?code={answer['code']}")
+    cookie = headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Strict" in cookie
+    return cookie.split(";")[0]
+
+
+async def get_with(url: str, cookie: str = "") -> tuple[int, dict, bytes]:
+    import urllib.error
+    import urllib.request
+
+    class NoRedirect(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, *args, **kwargs):
+            return None
+
+    def get():
+        request = urllib.request.Request(url, headers={"Cookie": cookie} if cookie else {})
+        try:
+            with urllib.request.build_opener(NoRedirect).open(request, timeout=10) as response:
+                return response.status, response.headers, response.read()
+        except urllib.error.HTTPError as exc:
+            return exc.code, exc.headers, exc.read()
+
+    return await asyncio.to_thread(get)
+
+
+async def test_nothing_of_the_manager_side_is_reachable_without_signing_in(server):
+    base = f"http://127.0.0.1:{server.port}"
+    for path in ("/board", "/board/board.js", "/board/board.html", "/board/me.json"):
+        status, headers, _ = await get_with(base + path)
+        assert (status, headers["Location"]) == (303, "/signin"), path
+    with pytest.raises(websockets.InvalidStatus) as refused:
+        async with connect(f"ws://127.0.0.1:{server.port}/board/ws"):
+            pass
+    assert refused.value.response.status_code == 401
+    with pytest.raises(websockets.InvalidStatus):  # a made-up session is no session
+        async with connect(f"ws://127.0.0.1:{server.port}/board/ws",
+                           additional_headers={"Cookie": "willkommen_session=made-up"}):
+            pass
+    status, _, body = await get_with(base + "/signin")
+    assert status == 200 and b"<form" in body
+
+
+async def test_a_session_cookie_opens_the_board_and_signing_out_closes_it(server):
+    base = f"http://127.0.0.1:{server.port}"
+    assert (await sign_in(server.port, "manager", "wrong"))["code"] == "not_allowed"
+    cookie = await cookie_for(server.port)
+    status, _, body = await get_with(base + "/board/me.json", cookie)
+    assert status == 200 and json.loads(body) == {"name": "manager", "role": "supervisor"}
+    status, headers, _ = await get_with(base + "/signin/done?code=used-or-made-up")
+    assert status == 303 and "Set-Cookie" not in headers
+    status, headers, _ = await get_with(base + "/signout", cookie)
+    assert "Max-Age=0" in headers["Set-Cookie"]
+    assert (await get_with(base + "/board", cookie))[0] == 303
+
+
+async def test_another_sites_page_cannot_open_the_board_socket(server):
+    cookie = await cookie_for(server.port)
+    with pytest.raises(websockets.InvalidStatus) as refused:
+        async with connect(f"ws://127.0.0.1:{server.port}/board/ws", origin="http://evil.example",
+                           additional_headers={"Cookie": cookie}):
+            pass
+    assert refused.value.response.status_code == 403
+
+
+async def board_socket(server, cookie: str):
+    ws = await connect(f"ws://127.0.0.1:{server.port}/board/ws", additional_headers={"Cookie": cookie})
+    first = json.loads(await ws.recv())
+    assert first["type"] == "board"
+    return ws, first["floor"]
+
+
+async def act(ws, **action) -> dict:
+    await ws.send(json.dumps({"id": 7, **action}))
+    while True:
+        message = json.loads(await ws.recv())
+        if message["type"] in ("reply", "error"):
+            return message
+
+
+async def test_a_reader_looks_but_may_not_act(server):
+    ws, floor = await board_socket(server, await cookie_for(server.port, "reader", "demo-reader"))
+    assert [c["id"] for c in floor["counters"]] == [c.id for c in server.site.counters]
+    answer = await act(ws, type="open_counter", counter="5")
+    assert answer["code"] == "not_allowed"
+    assert server.office.desks["5"].state == "closed"
+    await ws.close()
+
+
+async def test_a_supervisors_actions_are_events_naming_them(server, terminal):
+    kiosk = await terminal("kiosk-1")
+    await kiosk.request(p.Draw(id=0, service="residence", lang="uk", request="m-1"))
+    await kiosk.request(p.Draw(id=0, service="residence", lang="de", request="m-2"))
+    ws, _ = await board_socket(server, await cookie_for(server.port))
+    assert (await act(ws, type="open_counter", counter="5"))["type"] == "reply"
+    assert (await act(ws, type="move", ticket="A002", front=True))["type"] == "reply"
+    assert (await act(ws, type="move", ticket="A001", service="info"))["type"] == "reply"
+    assert (await act(ws, type="move", ticket="A404", front=True))["code"] == "unknown_ticket"
+    assert (await act(ws, type="close_counter", counter="5"))["type"] == "reply"
+    await ws.close()
+    events = server.store.events_of(server.office.day)
+    acted = [(e["kind"], e.get("counter") or e.get("number")) for e in events if e.get("by") == "manager"]
+    assert acted == [("counter_opened", "5"), ("ticket_transferred", "A002"), ("ticket_transferred", "A001"),
+                     ("counter_closed", "5")]
+    assert server.office.tickets["A001"].service == "info"
+    assert server.office.tickets["A002"].front
+
+
+async def test_an_announcement_needs_german_and_an_end_later_today(server):
+    ws, _ = await board_socket(server, await cookie_for(server.port))
+    now = server.clock()
+    assert (await act(ws, type="announce", texts={"en": "Hello"}, until=now + 600))["code"] == "bad_request"
+    assert (await act(ws, type="announce", texts={"de": "Hallo"}, until=now - 1))["code"] == "bad_request"
+    assert (await act(ws, type="announce", texts={"de": "Hallo", "xx": "?"}, until=now + 60))["code"] == "bad_request"
+    await ws.close()
+    assert server.office.announcements == {}
+
+
+# ---- in Chromium ---------------------------------------------------------------------------
+
+async def axe_violations(page) -> list:
+    await page.add_script_tag(path=str(AXE))
+    result = await page.evaluate("axe.run(document, {runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']})")
+    return [(v["id"], [n["target"] for n in v["nodes"]]) for v in result["violations"]]
+
+
+async def signed_in_page(browser, server, name="manager", password="demo-manager"):
+    page = await browser.new_page(viewport={"width": 1600, "height": 1000})
+    await page.goto(f"http://127.0.0.1:{server.port}/board")
+    assert page.url.endswith("/signin")
+    await page.fill("#name", name)
+    await page.fill("#password", password)
+    await page.click("button[type=submit]")
+    await page.wait_for_url("**/board")
+    await page.wait_for_selector("#status[data-state=online]")
+    return page
+
+
+async def test_sign_in_in_chromium_wrong_password_refused_then_throttled(server, browser):
+    page = await browser.new_page()
+    await page.goto(f"http://127.0.0.1:{server.port}/signin")
+    assert await axe_violations(page) == []
+    await page.fill("#name", "manager")
+    for attempt in range(FREE_TRIES + 1):
+        await page.fill("#password", f"wrong-{attempt}")
+        await page.click("button[type=submit]")
+        await page.wait_for_function(f"document.getElementById('problem').textContent !== ''")
+        problem = await page.inner_text("#problem")
+        assert problem == "Wrong name or password." if attempt < FREE_TRIES else problem.startswith("Too many")
+        await page.evaluate("document.getElementById('problem').textContent = ''")
+    await page.fill("#password", "demo-manager")  # right, but locked
+    await page.click("button[type=submit]")
+    await page.wait_for_function("document.getElementById('problem').textContent.startsWith('Too many')")
+    assert page.url.endswith("/signin")
+    page = await signed_in_page(browser, server, "reader", "demo-reader")  # another name is not locked
+    assert await page.inner_text("#me") == "reader (reader)"
+    assert await page.is_hidden("#announce")
+
+
+async def test_the_board_follows_calls_printers_and_announcements_in_chromium(server, terminal, browser):
+    kiosk, counter = await terminal("kiosk-1"), await terminal("counter-5")
+    await counter.request(p.Open(id=0))
+    await kiosk.request(p.Draw(id=0, service="residence", lang="ar", request="b-1"))
+    page = await signed_in_page(browser, server)
+    assert await axe_violations(page) == []
+
+    await counter.request(p.Next(id=0))
+    row = "#counters tr[data-counter='5']"
+    await page.wait_for_function(f"document.querySelector(\"{row}\").textContent.includes('A001')")
+    assert "العربية" in await page.inner_text(row)
+
+    await kiosk.request(p.Printer(id=0, state="paper_out"))
+    alert = "#alerts li[data-key='printer:kiosk-1']"
+    await page.wait_for_selector(alert)
+    assert "paper out" in await page.inner_text(alert)
+    await kiosk.request(p.Printer(id=0, state="ok"))
+    await page.wait_for_selector(alert, state="detached")
+    assert await page.locator("#cleared li[data-key='printer:kiosk-1']").count() == 1
+
+    display = await browser.new_page(viewport={"width": 1920, "height": 1080})
+    await display.goto(f"http://127.0.0.1:{server.port}/display")
+    await display.wait_for_selector("body[data-state=online]")
+    await page.fill("#text-de", "Heute schließt das Amt um 12 Uhr.")
+    await page.fill("#text-en", "The office closes at noon today.")
+    until = time.localtime(server.clock() + 3600)
+    if until.tm_yday != time.localtime(server.clock()).tm_yday:
+        pytest.skip("an hour from now is tomorrow: an announcement ends today")
+    await page.fill("#announce-until", f"{until.tm_hour:02d}:{until.tm_min:02d}")
+    await page.click("#announce button[type=submit]")
+    await page.wait_for_function("document.getElementById('announcements').textContent.includes('12 Uhr')")
+    await display.wait_for_selector("#announcement:not([hidden])")
+    assert await display.inner_text("#announcement") in ("Heute schließt das Amt um 12 Uhr.",
+                                                         "The office closes at noon today.")
+    assert await axe_violations(display) == []
+    assert await axe_violations(page) == []
