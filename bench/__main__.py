@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import json
 
-from . import call_to_screen, draws, fanout, kiosk, memory, recovery
+from . import call_to_screen, draws, estimates, fanout, kiosk, memory, recovery
 
 
 def main() -> None:
@@ -12,7 +13,7 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="small counts, a smoke run (CI)")
     parser.add_argument("--clients", type=int, nargs="+", default=None)
     parser.add_argument("--seconds", type=float, default=None)
-    parser.add_argument("--only", choices=["draws", "call_to_screen", "fanout", "kiosk", "memory", "recovery"], default=None)
+    parser.add_argument("--only", choices=["draws", "call_to_screen", "fanout", "kiosk", "memory", "recovery", "estimates"], default=None)
     args = parser.parse_args()
     seconds = args.seconds or (0.5 if args.quick else 4.0)
     clients = args.clients or ([2] if args.quick else [1, 10, 50])
@@ -36,6 +37,9 @@ def main() -> None:
     if args.only in (None, "recovery"):
         (row,) = recovery.run(20_000 if args.quick else 1_000_000)
         print(f"\nready with {row['events']} events: {row['with_events']} s (empty store: {row['empty_store']} s)")
+    if args.only in (None, "estimates"):
+        for row in estimates.run(1 if args.quick else 8):
+            print(json.dumps(row), flush=True)
     if args.only in (None, "kiosk"):
         sizes, touch = kiosk.run(4 if args.quick else 16)
         print("\nticket bytes at 80 mm: " + ", ".join(f"{k} {v}" for k, v in sizes.items() if k != "figure"))

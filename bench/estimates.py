@@ -1,0 +1,483 @@
+"""How good are the wait estimates? Whole simulated office days, driven through the real `Office`.
+
+`python -m bench.estimates [--days N] [--seed S] [--quick]` (or `python -m bench --only estimates`)
+simulates office days of five kinds — a quiet day, a normal day, a Monday rush, an
+understaffed day, a day one long service dominates — and scores, for every ticket, the range a
+visitor was shown when they drew it (or checked in for an appointment) against the wait they
+then had (draw to first call). Each day has:
+
+- a crowd of 50-300 at the door at opening drawing one after another, then arrivals tailing off
+  over the morning until the kiosks stop at 12:00;
+- 4-12 counters, many serving 2-3 services in their own preference order, each clerk off on
+  8 % of days (35 % on the understaffed day), opening over the first half hour (a few late),
+  max-wait promotion by the real routing;
+- lognormal visit times whose true means are the services' `typical_minutes` (times a clerk's
+  own pace), a walk to the desk, 10-20 % no-shows (recalled, then marked), transfers to another
+  service (some to the front), breaks, early closes (some announced with `close_at`, some not),
+  appointments that check in before their time (and some that never come).
+
+Everything is drawn from `random.Random(seed)`: the same seed gives the same days. Time is
+simulated: `now` is passed to every `Office` call, so a day takes milliseconds, not hours. One
+`Office` lives through all days of a scenario, as a server does, so what it learned yesterday
+is there in the morning.
+
+Estimators scored on the same draws (the office's state at that moment):
+- `willkommen`: `Office.estimate(number, now)`, what the ticket, kiosk, phone and screens show;
+- `before`: the estimate as it was before issue 13 (queue ahead in the ticket's own service ×
+  mean of the last 20 visits ÷ counters open now, a 1/n share per service; ±30 % rounded to 5);
+- textbook point estimates, shown with the same ±30 % rounding: `queue_length` (people ahead ×
+  mean visit ÷ counters serving the service), `last_to_enter` (the wait of the last ticket of
+  the service called), `head_of_line` (how long the first in line has waited so far).
+
+Figures (JSON lines, one per scenario and estimator, then `overall`): `inside` share of waits
+inside the range; `mae_min` median |midpoint − wait| in minutes; `rel_err` median of that over
+the wait; `late_15` share called more than 15 min after the top of the range; `width_min` median
+range width; `width_rel` median width ÷ midpoint; `none` share shown no estimate;
+`appointments_inside` the same share for appointment tickets; `wait_median` the median wait
+(minutes) and `never_called` tickets still waiting when the counters stopped (not scored).
+"""
+
+from __future__ import annotations
+
+import argparse
+import heapq
+import json
+import math
+import random
+import statistics
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Callable
+from zoneinfo import ZoneInfo
+
+from config import Counter, Service, Site
+from server import errors
+from server.core import Office
+
+BERLIN = ZoneInfo("Europe/Berlin")
+FIRST_DAY = datetime(2026, 3, 2, tzinfo=BERLIN)  # a Monday
+MIN = 60.0
+HOUR = 3600.0
+OPENING = 7.5 * HOUR          # doors open 07:30
+KIOSKS_STOP = 12 * HOUR       # last draw
+LAST_CALL = 17 * HOUR         # counters stop; whoever is left is not scored
+SCENARIOS = ("quiet", "normal", "monday_rush", "understaffed", "long_service")
+DAYS_PER_OFFICE = 4
+REPORT_SEEDS = 1000           # the reported run; tuning used seeds below it (see README)
+
+
+# ---- the days ---------------------------------------------------------------------------------
+
+@dataclass
+class Desk:
+    """One counter's plan for the day and its clerk's pace."""
+
+    id: str
+    services: tuple[str, ...]
+    opens: float
+    pace: float
+    break_at: float | None = None
+    break_minutes: float = 0.0
+    closes: float | None = None       # an early close
+    announced_at: float | None = None  # when the clerk tells the system (None: never)
+    closed: bool = False
+    idle: bool = False
+    current: str | None = None
+
+
+@dataclass
+class Plan:
+    site: Site
+    desks: list[Desk]
+    arrivals: list[tuple[float, str]]                  # (time, service) of walk-ins
+    bookings: list[tuple[str, str, float, float | None]]  # (code, service, due, check-in or None)
+    no_show: float
+    sigma: float
+    transfer: float
+
+
+@dataclass
+class Layout:
+    """An office: its services and counters (each with its preference order), kept for days."""
+
+    site: Site
+    weights: list[float]
+
+
+def layout(scenario: str, rng: random.Random) -> Layout:
+    n_services = rng.randint(4, 7)
+    services = []
+    for i in range(n_services):
+        services.append(Service(id=f"s{i}", prefix="ABCDEFGH"[i], names={"de": f"Dienst {i}"}, hints={},
+                                documents={}, max_wait_minutes=rng.choice([45, 60, 60, 90, 120]),
+                                typical_minutes=rng.choice([4, 5, 8, 10, 12, 15, 20, 25, 30])))
+    weights = [rng.uniform(0.3, 1.0) for _ in services]
+    if scenario == "long_service":  # one long service draws half the office
+        services[0] = Service(**{**services[0].__dict__, "typical_minutes": rng.choice([35, 45, 60])})
+        weights[0] = sum(weights[1:])
+    ids = [s.id for s in services]
+    desks = rng.randint(*{"quiet": (4, 6), "normal": (6, 10), "monday_rush": (8, 12), "understaffed": (6, 10),
+                          "long_service": (6, 10)}[scenario])
+    counters = [Counter(id=str(c + 1), name=str(c + 1), zone="", services=tuple(rng.sample(ids, rng.choice([1, 2, 2, 3, 3]))))
+                for c in range(desks)]
+    for i, service in enumerate(ids):  # every service has a counter
+        if not any(service in c.services for c in counters):
+            c = counters[i % desks]
+            counters[i % desks] = Counter(id=c.id, name=c.name, zone="", services=(*c.services, service))
+    site = Site(name="Simulated office", timezone="Europe/Berlin", languages=("de",), opening_hours={},
+                retention_days=90, synchronous="normal", public_url="http://127.0.0.1", anonymous_displays=True,
+                kiosk_draws_per_minute=1000, outcomes={"done": {"de": "erledigt"}}, announce_languages=(),
+                tls_cert=None, tls_key=None, services=tuple(services), counters=tuple(counters), terminals=())
+    return Layout(site, weights)
+
+
+def day_plan(scenario: str, rng: random.Random, office: Layout) -> Plan:
+    """One day of `scenario` in `office`, every number drawn from `rng`."""
+    absent = 0.35 if scenario == "understaffed" else 0.08  # each clerk's chance to be off today
+    load = {"quiet": 0.5, "normal": 0.75, "monday_rush": 0.9, "understaffed": 1.0, "long_service": 0.8}[scenario]
+    at_the_door = {"quiet": 0.4, "normal": 0.45, "monday_rush": 0.6, "understaffed": 0.45, "long_service": 0.45}[scenario]
+    ids = [s.id for s in office.site.services]
+    chosen = [c for c in office.site.counters if rng.random() >= absent]
+    for service in ids:  # someone stands in for a service nobody would serve
+        if not any(service in c.services for c in chosen):
+            chosen.append(rng.choice([c for c in office.site.counters if service in c.services and c not in chosen]))
+    desks = [_desk(c.id, c.services, rng, scenario) for c in chosen]
+    no_show = rng.uniform(0.10, 0.20)
+    # as many visitors as the staffed counters can see in six hours at this day's load
+    per_visit = sum(w * s.typical_minutes for w, s in zip(office.weights, office.site.services)) / sum(office.weights)
+    per_call = (1 - no_show) * (per_visit + 1.5) + no_show * 4.5
+    visitors = round(load * rng.uniform(0.9, 1.1) * len(desks) * 6 * 60 / per_call)
+    crowd = max(50, min(300, round(visitors * at_the_door * rng.uniform(0.8, 1.2))))
+    return Plan(site=office.site, desks=desks,
+                arrivals=_arrivals(rng, crowd, max(visitors - crowd, 10), ids, office.weights),
+                bookings=_bookings(rng, ids, len(desks)), no_show=no_show,
+                sigma=rng.uniform(0.4, 0.8), transfer=rng.uniform(0.02, 0.08))
+
+
+def _desk(id: str, services: tuple[str, ...], rng: random.Random, scenario: str) -> Desk:
+    late = rng.random() < 0.2
+    desk = Desk(id=id, services=services, pace=rng.uniform(0.85, 1.2),
+                opens=OPENING + (rng.uniform(30, 60) if late else rng.uniform(0, 25)) * MIN)
+    if rng.random() < 0.6:
+        desk.break_at, desk.break_minutes = rng.uniform(9, 11) * HOUR, rng.uniform(10, 30)
+    if rng.random() < (0.4 if scenario == "understaffed" else 0.2):
+        desk.closes = rng.uniform(9.5, 12.5) * HOUR
+        if rng.random() < 0.6:
+            desk.announced_at = max(desk.opens, desk.closes - rng.uniform(0.2, 3) * HOUR)
+    return desk
+
+
+def _arrivals(rng, crowd: int, later: int, ids: list[str], weights: list[float]) -> list[tuple[float, str]]:
+    """The crowd draws at the kiosks one after another (~5 s a ticket, two kiosks); `later`
+    more arrive until the kiosks stop, tailing off with a 90-minute time constant."""
+    times = [OPENING + i * rng.uniform(2, 3.5) for i in range(crowd)]
+    first, span, tau = OPENING + crowd * 2.75, KIOSKS_STOP - OPENING - crowd * 2.75, 90 * MIN
+    for _ in range(later):  # inverse of the truncated exponential's distribution
+        times.append(first - tau * math.log(1 - rng.random() * (1 - math.exp(-span / tau))))
+    return sorted((t, rng.choices(ids, weights)[0]) for t in times)
+
+
+def _bookings(rng, ids: list[str], desks: int) -> list[tuple[str, str, float, float | None]]:
+    slots = [8 * HOUR + i * 10 * MIN for i in range(24)]
+    chosen = rng.sample(slots, min(len(slots), rng.randint(desks, 3 * desks)))
+    found = []
+    for i, due in enumerate(sorted(chosen)):
+        checkin = None if rng.random() < 0.1 else due - rng.uniform(0, 20) * MIN
+        found.append((f"T{i:03d}", rng.choice(ids), due, checkin))
+    return found
+
+
+# ---- the estimators scored ------------------------------------------------------------------
+
+Range = tuple[int, int] | None
+
+
+def rounded(minutes: float | None) -> Range:
+    """A point estimate shown as the old ±30 % range, rounded outwards to 5 minutes."""
+    if minutes is None:
+        return None
+    low = math.floor(max(minutes, 0) * 0.7 / 5) * 5
+    return low, max(low + 5, math.ceil(max(minutes, 0) * 1.3 / 5) * 5)
+
+
+@dataclass
+class History:
+    """What the textbook estimators and the old one remember of the day."""
+
+    visits: dict[str, deque] = field(default_factory=dict)  # service -> last 20 visit seconds
+    last_wait: dict[str, float] = field(default_factory=dict)  # service -> wait of its last call
+
+    def mean(self, office: Office, service: str) -> float:
+        recent = self.visits.get(service)
+        return sum(recent) / len(recent) if recent else office.site.service(service).typical_minutes * MIN
+
+
+def _ahead(office: Office, ticket) -> int:
+    return sum(1 for t in office.waiting[ticket.service].values()
+               if (t.front, t.issued_at, t.id) < (ticket.front, ticket.issued_at, ticket.id) or
+               (t.front and not ticket.front))
+
+
+def _capacity(office: Office, service: str, *, shares: bool) -> float:
+    return sum((1 / len(d.services) if shares else 1) for d in office.desks.values()
+               if d.state == "open" and service in d.services)
+
+
+def before(office, ticket, now, history) -> Range:
+    """The estimate before issue 13, as `server/core/estimate.py` computed it."""
+    counters = _capacity(office, ticket.service, shares=True)
+    if counters <= 0:
+        return None
+    return rounded(_ahead(office, ticket) * history.mean(office, ticket.service) / MIN / counters)
+
+
+def queue_length(office, ticket, now, history) -> Range:
+    counters = _capacity(office, ticket.service, shares=False)
+    return rounded(_ahead(office, ticket) * history.mean(office, ticket.service) / MIN / counters) if counters else None
+
+
+def last_to_enter(office, ticket, now, history) -> Range:
+    wait = history.last_wait.get(ticket.service)
+    return rounded(wait / MIN) if wait is not None else None
+
+
+def head_of_line(office, ticket, now, history) -> Range:
+    return rounded(office.queue_info(ticket.service, now).longest_wait / MIN)
+
+
+def willkommen(office, ticket, now, history) -> Range:
+    estimate = getattr(office, "estimate", None)
+    if estimate is None:  # before issue 13 the office had only the per-service range
+        return before(office, ticket, now, history)
+    return estimate(ticket.number, now)
+
+
+ESTIMATORS: dict[str, Callable] = {"willkommen": willkommen, "before": before, "queue_length": queue_length,
+                                   "last_to_enter": last_to_enter, "head_of_line": head_of_line}
+
+
+# ---- one day through the real Office ------------------------------------------------------
+
+@dataclass
+class Shown:
+    number: str
+    scenario: str
+    appointment: bool
+    drawn: float
+    ranges: dict[str, Range]
+    called: float | None = None
+
+
+class Day:
+    """Runs one planned day on `office`: a heap of timed happenings, each an `Office` call."""
+
+    def __init__(self, office: Office, plan: Plan, start: float, rng: random.Random, scenario: str,
+                 estimators: dict[str, Callable]):
+        self.office, self.plan, self.start, self.rng, self.scenario = office, plan, start, rng, scenario
+        self.estimators = estimators
+        self.heap: list[tuple[float, int, str, tuple]] = []
+        self.seq = 0
+        self.history = History()
+        self.shown: dict[str, Shown] = {}
+        self.desks = {d.id: d for d in plan.desks}
+        self.requests = 0
+
+    def at(self, seconds: float, kind: str, *args) -> None:
+        self.seq += 1
+        heapq.heappush(self.heap, (seconds, self.seq, kind, args))
+
+    def run(self) -> list[Shown]:
+        for t, service in self.plan.arrivals:
+            self.at(t, "draw", service)
+        for code, service, due, checkin in self.plan.bookings:
+            self.office.book(booking=code, service=service, lang="de", due_at=self.start + due, now=self.start + 6 * HOUR)
+            if checkin is not None:
+                self.at(checkin, "checkin", code)
+        for desk in self.plan.desks:
+            self.at(desk.opens, "open", desk.id)
+            if desk.announced_at is not None:
+                self.at(desk.announced_at, "announce", desk.id)
+        self.at(LAST_CALL, "stop")
+        while self.heap:
+            t, _, kind, args = heapq.heappop(self.heap)
+            if getattr(self, "_" + kind)(t, self.start + t, *args) == "stop":
+                break
+        return list(self.shown.values())
+
+    # -- visitors
+    def _draw(self, t, now, service):
+        self.requests += 1
+        _, ticket = self.office.draw(kiosk="k", service=service, lang="de", request=f"r{self.requests}",
+                                     token=f"{self.start}-{self.requests}", now=now)
+        self._shown(ticket, now, appointment=False)
+
+    def _checkin(self, t, now, code):
+        _, ticket = self.office.checkin(kiosk="k", booking=code, token=f"{self.start}-{code}", now=now)
+        self._shown(ticket, now, appointment=True)
+
+    def _shown(self, ticket, now, *, appointment: bool) -> None:
+        ranges = {name: f(self.office, ticket, now, self.history) for name, f in self.estimators.items()}
+        self.shown[ticket.number] = Shown(ticket.number, self.scenario, appointment, now, ranges)
+        self._wake(now)
+
+    def _wake(self, now) -> None:
+        for desk in self.desks.values():
+            if desk.idle:
+                desk.idle = False
+                self.at(now - self.start + self.rng.uniform(5, 30), "free", desk.id)
+
+    # -- clerks
+    def _open(self, t, now, counter):
+        self.office.open(counter=counter, services=self.desks[counter].services, now=now)
+        self._free(t, now, counter)
+
+    def _announce(self, t, now, counter):
+        desk = self.desks[counter]
+        if hasattr(self.office, "close_at") and not desk.closed:
+            self.office.close_at(counter=counter, at=self.start + desk.closes, now=now)
+
+    def _free(self, t, now, counter):
+        """The clerk is free: close, take the break, or call the next visitor."""
+        desk = self.desks[counter]
+        if desk.closed:
+            return
+        if desk.closes is not None and t >= desk.closes:
+            desk.closed = True
+            self.office.close(counter=counter, now=now)
+            return
+        if desk.break_at is not None and t >= desk.break_at:
+            desk.break_at = None
+            self.office.pause(counter=counter, reason="break", now=now)
+            self.at(t + desk.break_minutes * MIN, "resume", counter)
+            return
+        try:
+            _, ticket = self.office.next(counter=counter, now=now)
+        except errors.NothingWaiting:
+            desk.idle = True
+            return
+        self._called(t, now, desk, ticket)
+
+    def _resume(self, t, now, counter):
+        self.office.resume(counter=counter, now=now)
+        self._free(t, now, counter)
+
+    def _called(self, t, now, desk, ticket) -> None:
+        shown = self.shown.get(ticket.number)
+        if shown is not None and shown.called is None:
+            shown.called = now
+            self.history.last_wait[ticket.service] = now - ticket.issued_at
+        desk.current = ticket.number
+        if self.rng.random() < self.plan.no_show:
+            self.at(t + 2 * MIN, "recall", desk.id)
+            self.at(t + 4 * MIN, "noshow", desk.id)
+        else:
+            self.at(t + self.rng.lognormvariate(math.log(MIN), 0.5), "arrive", desk.id)
+
+    def _recall(self, t, now, counter):
+        self.office.recall(counter=counter, now=now)
+
+    def _noshow(self, t, now, counter):
+        self.office.noshow(counter=counter, now=now)
+        self._after(t, counter)
+
+    def _arrive(self, t, now, counter):
+        _, ticket = self.office.start(counter=counter, now=now)
+        mean = self.plan.site.service(ticket.service).typical_minutes * MIN * self.desks[counter].pace
+        sigma = self.plan.sigma
+        self.at(t + self.rng.lognormvariate(math.log(mean) - sigma * sigma / 2, sigma), "done", counter, ticket.service)
+
+    def _done(self, t, now, counter, service):
+        ticket = self.office.tickets[self.desks[counter].current]
+        self.history.visits.setdefault(service, deque(maxlen=20)).append(now - ticket.started_at)
+        others = [s.id for s in self.plan.site.services if s.id != service]
+        if ticket.transfers == 0 and self.rng.random() < self.plan.transfer:
+            self.office.transfer(counter=counter, service=self.rng.choice(others), to_counter=None,
+                                 front=self.rng.random() < 0.5, now=now)
+            self._wake(now)
+        else:
+            self.office.finish(counter=counter, outcome="done", now=now)
+        self._after(t, counter)
+
+    def _after(self, t, counter) -> None:
+        self.desks[counter].current = None
+        self.at(t + self.rng.lognormvariate(math.log(0.5 * MIN), 0.5), "free", counter)
+
+    def _stop(self, t, now):
+        return "stop"
+
+
+def simulate(scenario: str, days: int, seed: int,
+             estimators: dict[str, Callable] = ESTIMATORS) -> list[Shown]:
+    """`days` consecutive days of `scenario`; the office changes every `DAYS_PER_OFFICE` days
+    and keeps what it learned overnight in between, as a server does."""
+    shown: list[Shown] = []
+    for day in range(days):
+        if day % DAYS_PER_OFFICE == 0:
+            rng = random.Random(f"{scenario}-{seed}-{day}")
+            office = layout(scenario, rng)
+            core = Office(office.site, always_open=True)
+        start = (FIRST_DAY + timedelta(days=day + 7 * (seed % 500))).timestamp()
+        shown += Day(core, day_plan(scenario, rng, office), start, rng, scenario, estimators).run()
+    return shown
+
+
+# ---- scoring --------------------------------------------------------------------------------
+
+def score(shown: list[Shown], estimator: str) -> dict:
+    walkins = [s for s in shown if not s.appointment and s.called is not None]
+    appointments = [s for s in shown if s.appointment and s.called is not None]
+    inside, errors_min, relative, late, width, width_rel, none = [], [], [], [], [], [], 0
+    for s in walkins:
+        wait, r = (s.called - s.drawn) / MIN, s.ranges[estimator]
+        if r is None:
+            none += 1
+            continue
+        mid = (r[0] + r[1]) / 2
+        inside.append(r[0] <= wait <= r[1])
+        errors_min.append(abs(mid - wait))
+        relative.append(abs(mid - wait) / max(wait, 1.0))
+        late.append(wait > r[1] + 15)
+        width.append(r[1] - r[0])
+        width_rel.append((r[1] - r[0]) / mid if mid > 0 else 2.0)
+    held = [r[0] <= (s.called - s.drawn) / MIN <= r[1] for s in appointments
+            if (r := s.ranges[estimator]) is not None]
+    share = lambda xs: round(sum(xs) / len(xs), 3) if xs else None  # noqa: E731
+    median = lambda xs: round(statistics.median(xs), 2) if xs else None  # noqa: E731
+    waits = [(s.called - s.drawn) / MIN for s in walkins]
+    return {"tickets": len(walkins), "wait_median": median(waits),
+            "never_called": sum(1 for s in shown if s.called is None), "inside": share(inside), "mae_min": median(errors_min),
+            "rel_err": median(relative), "late_15": share(late), "width_min": median(width),
+            "width_rel": median(width_rel), "none": round(none / len(walkins), 3) if walkins else None,
+            "appointments": len(appointments),
+            "appointments_inside": round(sum(held) / len(appointments), 3) if appointments else None}
+
+
+def run(days: int = 8, seed: int = REPORT_SEEDS, scenarios=SCENARIOS,
+        estimators: dict[str, Callable] = ESTIMATORS) -> list[dict]:
+    rows, everything = [], []
+    for scenario in scenarios:
+        started = time.perf_counter()
+        shown = simulate(scenario, days, seed, estimators)
+        everything += shown
+        for name in estimators:
+            rows.append({"figure": "estimates", "scenario": scenario, "estimator": name, **score(shown, name),
+                         "seconds": round(time.perf_counter() - started, 2)})
+    for name in estimators:
+        rows.append({"figure": "estimates", "scenario": "overall", "estimator": name, **score(everything, name)})
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench.estimates")
+    parser.add_argument("--days", type=int, default=8, help="days per scenario (default 8)")
+    parser.add_argument("--seed", type=int, default=REPORT_SEEDS, help=f"first seed (default {REPORT_SEEDS})")
+    parser.add_argument("--quick", action="store_true", help="one day per scenario (CI)")
+    args = parser.parse_args()
+    for row in run(1 if args.quick else args.days, args.seed):
+        print(json.dumps(row), flush=True)
+
+
+if __name__ == "__main__":
+    main()
