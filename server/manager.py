@@ -6,6 +6,8 @@
     GET  /signout                forgets the session
     GET  /board                  the floor board (board/static/board.html); its files /board/<file>
     WS   /board/ws               the live floor and a supervisor's actions (`server.board`)
+    GET  /stats?…                statistics (`server.stats_pages`), /stats.csv?table=…, /stats.xlsx
+    GET  /report.pdf?month=…     the monthly report
     GET  /display/announcements.json, /display/announce.js   what the waiting room shows of
                                  a supervisor's announcements (public, like the display)
 
@@ -45,6 +47,7 @@ FILES = {"signin.html": "text/html", "signin.js": "text/javascript", "board.html
          "board.js": "text/javascript", "manager.css": "text/css"}
 PUBLIC_FILES = ("signin.js", "manager.css")
 WEBSOCKETS = ("/signin/ws", "/board/ws")
+STATISTICS = ("/stats", "/stats.csv", "/stats.xlsx", "/report.pdf")
 
 
 class Manager:
@@ -130,7 +133,7 @@ class Manager:
         if path == "/display/announce.js":
             return respond(200, (resources.files("display") / "static" / "announce.js").read_bytes(),
                            "text/javascript; charset=utf-8")
-        if not (path in ("/board",) or path.startswith("/board/")):
+        if not (path in ("/board", *STATISTICS) or path.startswith("/board/")):
             return None
         who = self.people.from_headers(request.headers)
         if who is None:
@@ -141,6 +144,10 @@ class Manager:
             return respond(200, json.dumps({"name": who.name, "role": who.role}), "application/json")
         if path.startswith("/board/") and path.removeprefix("/board/") in FILES:
             return file(path.removeprefix("/board/"))
+        if path in STATISTICS:
+            from . import stats_pages  # pygal, openpyxl and weasyprint load only when asked for
+
+            return await stats_pages.answer(self.server, path, query)
         return respond(404, "not found\n")
 
     def _signed_in(self, code: str) -> Response:

@@ -37,6 +37,7 @@ from zoneinfo import ZoneInfo
 import msgspec
 import sqlite_utils
 
+from . import stats
 from .core import Event, LocalDays, Ticket
 from .core.model import EXPIRED, OPEN_STATES
 
@@ -205,6 +206,7 @@ class Store:
         self.db.enable_wal()
         self.db.execute(f"PRAGMA synchronous = {synchronous.upper()}")
         migrations.apply(self.db)
+        stats.ensure_tables(self.db.conn)  # per-day statistics: plain SQL, also for PostgreSQL
 
     def close(self) -> None:
         self.db.close()
@@ -270,6 +272,7 @@ class Store:
         tickets were removed."""
         cutoff = (date.fromisoformat(today) - timedelta(days=retention_days)).isoformat()
         with self.db.atomic():
+            stats.keep_days(self.db.conn, before=cutoff, tz=self.tz)  # histograms outlive the tickets
             self.db.execute(SUMMARY, [cutoff])
             removed = self.db.execute("DELETE FROM tickets WHERE day < ?", [cutoff]).rowcount
             self.db.execute("DELETE FROM events WHERE seq < ? AND NOT (kind = 'appointment_booked' AND day >= ?)",

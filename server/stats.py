@@ -1,0 +1,359 @@
+"""Statistics: what the office's days were like, for a manager, in plain SQL.
+
+Two layers, so that figures outlive `retention_days`:
+
+1. **Per-day aggregates** (`stats_tickets`, `stats_times`, `stats_desks`, `stats_days`), one
+   set of rows per office day, by local hour of the draw, weekday, service, the visitor's
+   language, walk-in or appointment and counter. Waits, walk and service times are kept as
+   histograms of whole minutes (`stats_times`: measure, minute, count; minute 240 holds
+   everything longer), so medians and percentiles survive the purge of the tickets. A day is
+   kept (`keep_days`) by the store just before its tickets are purged.
+2. **Queries** (`Statistics`) over those rows: for days already kept, the stored rows; for
+   days whose tickets are still in the file (today, and every day inside the retention), the
+   same rows made on the fly into TEMP tables. Every query is plain SQL that SQLite and
+   PostgreSQL both run (no date functions, no `FILTER`, `?` placeholders that a PostgreSQL
+   store swaps for `%s`); local hours and weekdays are computed in Python when a day's rows
+   are made, because time zone arithmetic differs between the engines.
+
+Definitions (what a figure means; the tests compute each by hand):
+
+- wait = draw -> (last) call; walk = call -> start; service = start -> finish, each in whole
+  minutes rounded down. The median is the smallest minute m with at least half of the values
+  <= m (`percentile(hist, 0.5)`), the 90th percentile likewise with 90 %.
+- within max wait: waits shorter than the service's `max_wait_minutes`.
+- transferred: how many times tickets were sent on (a ticket counts once per transfer).
+- counters: open = from opening to closing (pauses included; still open at the end of the
+  day: to its last event), paused per reason, serving = the sum of its visits' service times.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any, Iterable
+from zoneinfo import ZoneInfo
+
+from config import Site
+
+MAX_MINUTE = 240
+MEASURES = ("wait", "walk", "service")
+DIMENSIONS = {"service": "service", "hour": "hour", "weekday": "weekday", "lang": "lang", "channel": "channel",
+              "counter": "counter"}
+WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+STATES = ("done", "no_show", "cancelled", "expired")
+
+TICKET_COLUMNS = ("day", "weekday", "hour", "service", "lang", "channel", "counter", "state", "outcome",
+                  "tickets", "transfers")
+TIME_COLUMNS = ("day", "weekday", "hour", "service", "lang", "channel", "counter", "measure", "minute", "n")
+DESK_COLUMNS = ("day", "counter", "kind", "reason", "seconds")
+
+SCHEMA = (
+    "CREATE TABLE IF NOT EXISTS stats_days (day TEXT PRIMARY KEY)",
+    "CREATE TABLE IF NOT EXISTS stats_tickets (day TEXT NOT NULL, weekday INTEGER NOT NULL, hour INTEGER NOT NULL,"
+    " service TEXT NOT NULL, lang TEXT NOT NULL, channel TEXT NOT NULL, counter TEXT NOT NULL, state TEXT NOT NULL,"
+    " outcome TEXT NOT NULL, tickets INTEGER NOT NULL, transfers INTEGER NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS stats_times (day TEXT NOT NULL, weekday INTEGER NOT NULL, hour INTEGER NOT NULL,"
+    " service TEXT NOT NULL, lang TEXT NOT NULL, channel TEXT NOT NULL, counter TEXT NOT NULL, measure TEXT NOT NULL,"
+    " minute INTEGER NOT NULL, n INTEGER NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS stats_desks (day TEXT NOT NULL, counter TEXT NOT NULL, kind TEXT NOT NULL,"
+    " reason TEXT NOT NULL, seconds REAL NOT NULL)",
+    "CREATE INDEX IF NOT EXISTS idx_stats_tickets_day ON stats_tickets (day)",
+    "CREATE INDEX IF NOT EXISTS idx_stats_times_day ON stats_times (day)",
+    "CREATE INDEX IF NOT EXISTS idx_stats_desks_day ON stats_desks (day)",
+)
+OPEN_STATES = ("waiting", "called", "serving", "parked")
+
+
+def ensure_tables(conn) -> None:
+    for statement in SCHEMA:
+        conn.execute(statement)
+
+
+# ---- making a day's rows -------------------------------------------------------------------
+
+@dataclass
+class DayRows:
+    tickets: list[tuple] = field(default_factory=list)
+    times: list[tuple] = field(default_factory=list)
+    desks: list[tuple] = field(default_factory=list)
+
+
+def day_rows(conn, day: str, tz: ZoneInfo, *, until: float | None = None) -> DayRows:
+    """A day's aggregate rows from its tickets and events. Tickets still open count as
+    expired unless `until` (now, for today) is given."""
+    rows = conn.execute("SELECT issued_at, called_at, started_at, finished_at, service, lang, booking, counter, "
+                        "state, outcome, transfers FROM tickets WHERE day = ?", [day]).fetchall()
+    weekday = date.fromisoformat(day).weekday()
+    counts: dict[tuple, list[int]] = {}
+    times: dict[tuple, int] = {}
+    for issued, called, started, finished, service, lang, booking, counter, state, outcome, transfers in rows:
+        hour = datetime.fromtimestamp(issued, tz).hour
+        channel = "appointment" if booking else "walk-in"
+        if state in OPEN_STATES and until is None:
+            state = "expired"
+        key = (day, weekday, hour, service, lang, channel, counter or "")
+        count = counts.setdefault((*key, state, outcome or ""), [0, 0])
+        count[0], count[1] = count[0] + 1, count[1] + (transfers or 0)
+        for measure, start, end in (("wait", issued, called), ("walk", called, started), ("service", started, finished)):
+            if start is not None and end is not None:
+                minute = min(int(max(0.0, end - start) // 60), MAX_MINUTE)
+                times[(*key, measure, minute)] = times.get((*key, measure, minute), 0) + 1
+    desks = _desk_rows(conn, day, until)
+    return DayRows([(*k, n, t) for k, (n, t) in counts.items()], [(*k, n) for k, n in times.items()], desks)
+
+
+def _desk_rows(conn, day: str, until: float | None) -> list[tuple]:
+    """Open time, pauses by reason and serving time per counter, from the day's events."""
+    events = [json.loads(data) for (data,) in conn.execute(
+        "SELECT data FROM events WHERE day = ? AND kind IN ('counter_opened', 'counter_paused', 'counter_resumed', "
+        "'counter_closed', 'ticket_started', 'ticket_finished', 'ticket_transferred', 'ticket_parked', "
+        "'ticket_no_show', 'ticket_called') ORDER BY seq", [day])]
+    end = until if until is not None else (events[-1]["at"] if events else 0.0)
+    seconds: dict[tuple[str, str, str], float] = {}
+    opened: dict[str, float] = {}
+    paused: dict[str, tuple[float, str]] = {}
+    serving: dict[str, tuple[str, float]] = {}  # counter -> (ticket, since)
+
+    def add(counter: str, kind: str, reason: str, amount: float) -> None:
+        seconds[(counter, kind, reason)] = seconds.get((counter, kind, reason), 0.0) + max(0.0, amount)
+
+    def end_pause(counter: str, at: float) -> None:
+        if counter in paused:
+            since, reason = paused.pop(counter)
+            add(counter, "paused", reason, at - since)
+
+    at_counter: dict[str, str] = {}  # ticket -> counter that called it
+    for e in events:
+        kind, at = e["kind"], e["at"]
+        if kind == "counter_opened":
+            opened.setdefault(e["counter"], at)
+        elif kind == "counter_paused":
+            paused[e["counter"]] = (at, e.get("reason") or "")
+        elif kind == "counter_resumed":
+            end_pause(e["counter"], at)
+        elif kind == "counter_closed":
+            end_pause(e["counter"], at)
+            if e["counter"] in opened:
+                add(e["counter"], "open", "", at - opened.pop(e["counter"]))
+        elif kind == "ticket_called":
+            at_counter[e["number"]] = e["counter"]
+        elif kind == "ticket_started" and e["number"] in at_counter:
+            serving[at_counter[e["number"]]] = (e["number"], e.get("since", at))
+        elif kind in ("ticket_finished", "ticket_transferred", "ticket_parked", "ticket_no_show"):
+            counter = at_counter.get(e["number"], "")
+            if counter in serving and serving[counter][0] == e["number"]:
+                add(counter, "serving", "", at - serving.pop(counter)[1])
+    for counter in list(paused):
+        end_pause(counter, end)
+    for counter, since in opened.items():
+        add(counter, "open", "", end - since)
+    return [(day, counter, kind, reason, round(value, 3)) for (counter, kind, reason), value in seconds.items()]
+
+
+def keep_days(conn, *, before: str, tz: ZoneInfo) -> list[str]:
+    """Store the aggregates of every day before `before` whose tickets are still in the file
+    and that is not kept yet (the store calls this just before purging those tickets)."""
+    ensure_tables(conn)
+    days = [d for (d,) in conn.execute("SELECT DISTINCT day FROM tickets WHERE day < ? AND day NOT IN "
+                                       "(SELECT day FROM stats_days) ORDER BY day", [before])]
+    for day in days:
+        rows = day_rows(conn, day, tz)
+        _insert(conn, "stats_tickets", TICKET_COLUMNS, rows.tickets)
+        _insert(conn, "stats_times", TIME_COLUMNS, rows.times)
+        _insert(conn, "stats_desks", DESK_COLUMNS, rows.desks)
+        conn.execute("INSERT INTO stats_days (day) VALUES (?)", [day])
+    return days
+
+
+def _insert(conn, table: str, columns: tuple[str, ...], rows: list[tuple]) -> None:
+    if rows:
+        conn.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' for _ in columns)})",
+                         rows)
+
+
+# ---- asking --------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Period:
+    first: str  # ISO dates, both included
+    last: str
+
+    @classmethod
+    def parse(cls, kind: str, value: str, *, today: str) -> "Period":
+        """`day 2026-11-27`, `week 2026-11-23` (any day of it), `month 2026-11`, `range
+        2026-11-01..2026-11-15`; an empty value means the current one."""
+        if kind == "range":
+            first, _, last = value.partition("..")
+            period = cls(date.fromisoformat(first).isoformat(), date.fromisoformat(last or first).isoformat())
+        elif kind == "month":
+            start = date.fromisoformat((value or today[:7]) + "-01")
+            end = (start.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+            period = cls(start.isoformat(), end.isoformat())
+        elif kind == "week":
+            some = date.fromisoformat(value or today)
+            monday = some - timedelta(days=some.weekday())
+            period = cls(monday.isoformat(), (monday + timedelta(days=6)).isoformat())
+        elif kind == "day":
+            period = cls(date.fromisoformat(value or today).isoformat(), date.fromisoformat(value or today).isoformat())
+        else:
+            raise ValueError(f"unknown period {kind!r}: day, week, month or range")
+        if period.first > period.last:
+            raise ValueError(f"the period ends ({period.last}) before it starts ({period.first})")
+        return period
+
+    def days(self) -> list[str]:
+        first, last = date.fromisoformat(self.first), date.fromisoformat(self.last)
+        return [(first + timedelta(days=i)).isoformat() for i in range((last - first).days + 1)]
+
+    def __str__(self) -> str:
+        return self.first if self.first == self.last else f"{self.first} – {self.last}"
+
+
+@dataclass
+class Table:
+    """One table of figures: what the page shows, the CSV and XLSX export and the PDF print."""
+
+    name: str
+    title: str
+    columns: list[str]
+    rows: list[list[Any]]
+
+
+def percentile(hist: dict[int, int], share: float) -> int | None:
+    """The smallest minute m such that at least `share` of the values are <= m."""
+    total = sum(hist.values())
+    if not total:
+        return None
+    need, seen = math.ceil(share * total), 0
+    for minute in sorted(hist):
+        seen += hist[minute]
+        if seen >= need:
+            return minute
+    return max(hist)
+
+
+class Statistics:
+    """Figures for a period from one connection (the store's file opened for reading, or a
+    PostgreSQL connection whose cursor takes `?` after `placeholders`)."""
+
+    def __init__(self, conn, site: Site, *, today: str, now: float):
+        self.conn, self.site, self.today, self.now = conn, site, today, now
+        self.tz = ZoneInfo(site.timezone)
+        self.max_wait = {s.id: s.max_wait_minutes for s in site.services}
+
+    def prepare(self, period: Period) -> None:
+        """TEMP tables holding the period's rows: stored ones, and made ones for days whose
+        tickets are still in the file and not kept yet."""
+        ensure_tables(self.conn)
+        for name, columns in (("tickets", TICKET_COLUMNS), ("times", TIME_COLUMNS), ("desks", DESK_COLUMNS)):
+            self.conn.execute(f"DROP TABLE IF EXISTS temp.period_{name}")
+            self.conn.execute(f"CREATE TEMP TABLE period_{name} AS SELECT * FROM stats_{name} WHERE day >= ? AND day <= ?",
+                              [period.first, period.last])
+        kept = {d for (d,) in self.conn.execute("SELECT day FROM stats_days WHERE day >= ? AND day <= ?",
+                                                [period.first, period.last])}
+        live = [d for (d,) in self.conn.execute("SELECT DISTINCT day FROM tickets WHERE day >= ? AND day <= ?",
+                                                [period.first, period.last]) if d not in kept]
+        for day in live:
+            rows = day_rows(self.conn, day, self.tz, until=self.now if day >= self.today else None)
+            _insert(self.conn, "period_tickets", TICKET_COLUMNS, rows.tickets)
+            _insert(self.conn, "period_times", TIME_COLUMNS, rows.times)
+            _insert(self.conn, "period_desks", DESK_COLUMNS, rows.desks)
+
+    def tables(self, period: Period, by: str = "service") -> list[Table]:
+        """Every table for the period, the first grouped `by` a dimension."""
+        if by not in DIMENSIONS or (by == "counter" and not self.site.manager.personal_statistics):
+            raise ValueError(f"cannot group by {by!r}")
+        self.prepare(period)
+        tables = [self.figures(by), self.outcomes(), self.arrivals(), self.languages()]
+        if self.site.manager.personal_statistics:
+            tables.append(self.counters())
+        return tables
+
+    def figures(self, by: str) -> Table:
+        column = DIMENSIONS[by]
+        counts: dict[Any, dict[str, int]] = {}
+        for key, state, tickets, transfers in self.conn.execute(
+                f"SELECT {column}, state, sum(tickets), sum(transfers) FROM period_tickets GROUP BY {column}, state"):
+            row = counts.setdefault(key, {"drawn": 0, "transferred": 0})
+            row["drawn"] += tickets
+            row[state] = row.get(state, 0) + tickets
+            row["transferred"] += transfers
+        hists: dict[tuple[Any, str], dict[int, int]] = {}
+        within: dict[Any, list[int]] = {}
+        for key, service, measure, minute, n in self.conn.execute(
+                f"SELECT {column}, service, measure, minute, sum(n) FROM period_times "
+                f"GROUP BY {column}, service, measure, minute"):
+            hist = hists.setdefault((key, measure), {})
+            hist[minute] = hist.get(minute, 0) + n
+            if measure == "wait":
+                share = within.setdefault(key, [0, 0])
+                share[0] += n if minute < self.max_wait.get(service, MAX_MINUTE + 1) else 0
+                share[1] += n
+        rows = []
+        order = {s.id: i for i, s in enumerate(self.site.services)} if by == "service" else {}
+        for key in sorted(counts, key=lambda k: (order.get(k, 0), k)):  # services in the site's order
+            c, share = counts[key], within.get(key, [0, 0])
+            rows.append([self.label(by, key), c["drawn"], *(c.get(s, 0) for s in STATES), c["transferred"],
+                         percentile(hists.get((key, "wait"), {}), 0.5), percentile(hists.get((key, "wait"), {}), 0.9),
+                         round(100 * share[0] / share[1]) if share[1] else None,
+                         percentile(hists.get((key, "walk"), {}), 0.5),
+                         percentile(hists.get((key, "service"), {}), 0.5)])
+        return Table("tickets", f"Tickets and times by {by}",
+                     [by, "drawn", "served", "no-show", "cancelled", "expired", "transferred", "wait median (min)",
+                      "wait 90th percentile (min)", "within max wait (%)", "walk median (min)",
+                      "service median (min)"], rows)
+
+    def outcomes(self) -> Table:
+        rows = [[outcome, n] for outcome, n in self.conn.execute(
+            "SELECT outcome, sum(tickets) FROM period_tickets WHERE state = 'done' GROUP BY outcome ORDER BY outcome")]
+        return Table("outcomes", "Outcomes of the visits served", ["outcome", "visits"], rows)
+
+    def arrivals(self) -> Table:
+        """Tickets drawn per weekday and hour: for staffing."""
+        grid: dict[int, dict[int, int]] = {}
+        for weekday, hour, n in self.conn.execute(
+                "SELECT weekday, hour, sum(tickets) FROM period_tickets GROUP BY weekday, hour"):
+            grid.setdefault(weekday, {})[hour] = n
+        hours = sorted({h for row in grid.values() for h in row})
+        rows = [[WEEKDAYS[w], *(grid[w].get(h, 0) for h in hours)] for w in sorted(grid)]
+        return Table("arrivals", "Tickets drawn by weekday and hour", ["weekday", *(f"{h:02d}h" for h in hours)], rows)
+
+    def languages(self) -> Table:
+        """Visitors' languages per hour of the day: for interpreters."""
+        grid: dict[str, dict[int, int]] = {}
+        for lang, hour, n in self.conn.execute(
+                "SELECT lang, hour, sum(tickets) FROM period_tickets GROUP BY lang, hour"):
+            grid.setdefault(lang, {})[hour] = n
+        hours = sorted({h for row in grid.values() for h in row})
+        rows = [[lang, *(grid[lang].get(h, 0) for h in hours), sum(grid[lang].values())]
+                for lang in sorted(grid, key=lambda g: (-sum(grid[g].values()), g))]
+        return Table("languages", "Visitors' languages by hour", ["language", *(f"{h:02d}h" for h in hours), "total"],
+                     rows)
+
+    def counters(self) -> Table:
+        """Open time, serving time and pauses by reason per counter (personal data: shown
+        only where the site allows it)."""
+        figures: dict[str, dict[str, float]] = {}
+        reasons: set[str] = set()
+        for counter, kind, reason, seconds in self.conn.execute(
+                "SELECT counter, kind, reason, sum(seconds) FROM period_desks GROUP BY counter, kind, reason"):
+            label = f"paused: {reason or 'no reason'}" if kind == "paused" else kind
+            if kind == "paused":
+                reasons.add(label)
+            figures.setdefault(counter, {})[label] = seconds
+        pauses = sorted(reasons)
+        rows = [[counter, *(round(figures[counter].get(k, 0) / 60) for k in ("open", "serving", *pauses))]
+                for counter in sorted(figures)]
+        return Table("counters", "Counters (minutes)", ["counter", "open", "serving", *pauses], rows)
+
+    def label(self, by: str, key: Any) -> Any:
+        if by == "weekday":
+            return WEEKDAYS[key]
+        if by == "hour":
+            return f"{key:02d}h"
+        if by == "service":
+            service = self.site.service(key)
+            return service.name("de") if service else key
+        return key

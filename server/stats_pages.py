@@ -1,0 +1,210 @@
+"""The statistics page, its exports and the monthly report (for signed-in people only;
+`server.manager` routes here).
+
+    GET /stats?period=month&value=2026-11&by=service    the page: charts, tables under them
+    GET /stats.csv?…&table=tickets                      one table as CSV
+    GET /stats.xlsx?…                                   every table, a sheet each
+    GET /report.pdf?month=2026-11                       the monthly report a manager sends on
+
+Charts are SVG drawn on the server by pygal (no script, nothing from outside the server),
+shown as images with a text alternative; the table under each chart holds the same numbers.
+The PDF is the report page printed by WeasyPrint (it needs Pango, which Debian's chromium
+already pulls in). Figures come from `server.stats`, computed in a thread on a read-only
+connection to the store's file so the office's writer never waits for a report.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import csv
+import html
+import io
+import sqlite3
+import sys
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from websockets.http11 import Response
+
+from .pages import respond
+from .stats import DIMENSIONS, Period, Statistics, Table
+
+if TYPE_CHECKING:
+    from .app import Server
+
+PERIODS = ("day", "week", "month", "range")
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+async def answer(server: "Server", path: str, query: dict[str, list[str]]) -> Response:
+    arg = {key: values[0] for key, values in query.items()}
+    today = server.office.day or datetime.fromtimestamp(server.clock(), server.office.tz).date().isoformat()
+    try:
+        if path == "/report.pdf":
+            period = Period.parse("month", arg.get("month", ""), today=today)
+        else:
+            period = Period.parse(arg.get("period", "month"), arg.get("value", ""), today=today)
+        by = arg.get("by", "service")
+        tables = await asyncio.to_thread(figures, server, period, by, today)
+    except ValueError as exc:
+        return respond(400, f"{exc}\n")
+    if path == "/stats.csv":
+        table = next((t for t in tables if t.name == arg.get("table", "tickets")), None)
+        if table is None:
+            return respond(404, f"no table {arg.get('table')!r}: {', '.join(t.name for t in tables)}\n")
+        return respond(200, to_csv(table), "text/csv; charset=utf-8",
+                       **{"Content-Disposition": f'attachment; filename="{table.name}-{period.first}.csv"'})
+    if path == "/stats.xlsx":
+        return respond(200, await asyncio.to_thread(to_xlsx, tables), XLSX,
+                       **{"Content-Disposition": f'attachment; filename="statistics-{period.first}.xlsx"'})
+    if path == "/report.pdf":
+        pdf = await asyncio.to_thread(to_pdf, report_html(server, period, tables))
+        return respond(200, pdf, "application/pdf",
+                       **{"Content-Disposition": f'attachment; filename="report-{period.first[:7]}.pdf"'})
+    return respond(200, page(server, period, by, arg, tables), "text/html; charset=utf-8")
+
+
+def figures(server: "Server", period: Period, by: str, today: str) -> list[Table]:
+    conn = sqlite3.connect(f"file:{server.db_path}?mode=ro", uri=True)
+    try:
+        return Statistics(conn, server.site, today=today, now=server.clock()).tables(period, by)
+    finally:
+        conn.close()
+
+
+# ---- exports -------------------------------------------------------------------------------
+
+def to_csv(table: Table) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(table.columns)
+    writer.writerows([["" if v is None else v for v in row] for row in table.rows])
+    return out.getvalue()
+
+
+def to_xlsx(tables: list[Table]) -> bytes:
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    book = Workbook()
+    book.remove(book.active)
+    for table in tables:
+        sheet = book.create_sheet(table.name)
+        sheet.append(table.columns)
+        for cell in sheet[1]:
+            cell.font = Font(bold=True)
+        for row in table.rows:
+            sheet.append(row)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def to_pdf(document: str) -> bytes:
+    from weasyprint import HTML
+
+    return HTML(string=document).write_pdf()
+
+
+# ---- charts --------------------------------------------------------------------------------
+
+def charts(tables: list[Table]) -> dict[str, tuple[str, str]]:
+    """Per table name: (SVG data URI, text alternative)."""
+    pygal = _pygal()
+    from pygal.style import Style
+
+    style = Style(background="white", plot_background="white", foreground="#1b1f24", foreground_strong="#1b1f24",
+                  foreground_subtle="#4a5360", colors=("#0b4f9c", "#a4161a", "#1d6b35", "#8a5300", "#5b3c88"),
+                  font_family="DejaVu Sans")
+    options = dict(style=style, js=[], width=800, height=300, legend_at_bottom=True, print_values=False,
+                   disable_xml_declaration=False, x_label_rotation=20)
+    out = {}
+    figures = next(t for t in tables if t.name == "tickets")
+    if figures.rows:
+        chart = pygal.Bar(title=figures.title, **options)
+        chart.x_labels = [str(r[0]) for r in figures.rows]
+        chart.add("drawn", [r[1] for r in figures.rows])
+        chart.add("served", [r[2] for r in figures.rows])
+        chart.add("wait median (min)", [r[7] for r in figures.rows], secondary=False)
+        out["tickets"] = (_uri(chart), "Bar chart of tickets drawn, served and the median wait; "
+                                       "the table below holds the same numbers.")
+    arrivals = next(t for t in tables if t.name == "arrivals")
+    if arrivals.rows:
+        chart = pygal.Line(title=arrivals.title, **options)
+        chart.x_labels = arrivals.columns[1:]
+        for row in arrivals.rows:
+            chart.add(row[0], row[1:])
+        out["arrivals"] = (_uri(chart), "Line chart of tickets drawn per hour, a line per weekday; "
+                                        "the table below holds the same numbers.")
+    return out
+
+
+def _pygal():
+    """pygal, without the legacy import hook it adds for its map plugins: that hook makes every
+    later failed import (optional modules of other libraries) raise an ImportWarning."""
+    import pygal
+
+    sys.meta_path[:] = [finder for finder in sys.meta_path if type(finder).__name__ != "PluginImportFixer"]
+    return pygal
+
+
+def _uri(chart) -> str:
+    return "data:image/svg+xml;base64," + base64.b64encode(chart.render()).decode()
+
+
+# ---- HTML ----------------------------------------------------------------------------------
+
+def table_html(table: Table, chart: tuple[str, str] | None) -> str:
+    e = html.escape
+    head = "".join(f'<th scope="col"{" class=num" if i else ""}>{e(str(c))}</th>' for i, c in enumerate(table.columns))
+    body = "".join("<tr>" + "".join(
+        (f'<th scope="row">{e(str(v))}</th>' if i == 0 else f'<td class="num">{"–" if v is None else e(str(v))}</td>')
+        for i, v in enumerate(row)) + "</tr>" for row in table.rows)
+    figure = f'<figure><img src="{chart[0]}" alt="{e(chart[1])}"></figure>' if chart else ""
+    empty = "" if table.rows else "<p>No tickets in this period.</p>"
+    return (f'<section aria-labelledby="t-{table.name}"><h2 id="t-{table.name}">{e(table.title)}</h2>{figure}'
+            f'<table id="table-{table.name}"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>{empty}')
+
+
+def page(server: "Server", period: Period, by: str, arg: dict[str, str], tables: list[Table]) -> str:
+    e = html.escape
+    drawn = charts(tables)
+    dims = [d for d in DIMENSIONS if d != "counter" or server.site.manager.personal_statistics]
+    query = f"period={e(arg.get('period', 'month'))}&amp;value={e(arg.get('value', ''))}&amp;by={e(by)}"
+    sections = "".join(
+        table_html(t, drawn.get(t.name))
+        + f'<p><a href="/stats.csv?{query}&amp;table={t.name}" download>CSV of this table</a></p></section>'
+        for t in tables)
+    options = "".join(f'<option value="{p}"{" selected" if p == arg.get("period", "month") else ""}>{p}</option>'
+                      for p in PERIODS)
+    by_options = "".join(f'<option value="{d}"{" selected" if d == by else ""}>{d}</option>' for d in dims)
+    return f"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Statistics — Willkommen</title><link rel="stylesheet" href="/board/manager.css"></head>
+<body><header class="top"><h1>Statistics — {e(server.site.name)}</h1>
+<nav aria-label="Manager pages"><a href="/board">Floor board</a> <a href="/stats" aria-current="page">Statistics</a>
+<a href="/signout">Sign out</a></nav></header>
+<main>
+<form method="get" action="/stats">
+<label for="period">Period</label> <select id="period" name="period">{options}</select>
+<label for="value">Which (2026-11-27 for a day or week, 2026-11 for a month, 2026-11-01..2026-11-15 for a range;
+empty: the current one)</label> <input id="value" name="value" value="{e(arg.get('value', ''))}">
+<label for="by">Group by</label> <select id="by" name="by">{by_options}</select>
+<button type="submit">Show</button></form>
+<p id="period-shown">Period: {e(str(period))}.
+<a href="/stats.xlsx?{query}" download>All tables as XLSX</a> ·
+<a href="/report.pdf?month={e(period.first[:7])}" download>Monthly report {e(period.first[:7])} (PDF)</a></p>
+{sections}
+</main></body></html>"""
+
+
+def report_html(server: "Server", period: Period, tables: list[Table]) -> str:
+    e = html.escape
+    drawn = charts(tables)
+    sections = "".join(table_html(t, drawn.get(t.name)) + "</section>" for t in tables)
+    return f"""<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Monthly report</title>
+<style>@page {{ size: A4; margin: 15mm; }} body {{ font: 9pt "DejaVu Sans", sans-serif; }}
+table {{ border-collapse: collapse; margin-bottom: 4mm; }} th, td {{ border: 0.5pt solid #999; padding: 1mm 2mm; }}
+figure {{ margin: 0; }} img {{ width: 170mm; }} h2 {{ font-size: 11pt; }}</style></head>
+<body><h1>{e(server.site.name)}</h1><p>Monthly report {e(str(period))}</p>{sections}</body></html>"""

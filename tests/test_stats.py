@@ -1,0 +1,223 @@
+"""Statistics: two scripted office days whose every figure is computed by hand here, the same
+figures from the query module, the page, the CSV, the XLSX and the PDF, and kept after the
+tickets are purged."""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import io
+import math
+import sqlite3
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from server.app import Server
+from server.core import Office
+from server.stats import Period, Statistics, percentile
+from server.store import Store
+
+from .conftest import make_site
+from .test_manager_board import AXE, axe_violations, cookie_for, get_with
+
+TZ = ZoneInfo("Europe/Berlin")
+MONDAY, TUESDAY, THURSDAY = "2026-11-23", "2026-11-24", "2026-11-26"
+
+
+def at(day: str, clock: str) -> float:
+    return datetime.fromisoformat(f"{day}T{clock}").replace(tzinfo=TZ).timestamp()
+
+
+def scripted_days(path, site) -> None:
+    """Monday: A001 (drawn 07:00) waits 65 min (past residence's 60), is served 14 min; A002
+    waits 21 min and does not come; A003 is cancelled by its kiosk; A004 is called after 1 min, started, and
+    sent on to "info", where the day ends (expired). Counter 5 is open 08:00-10:00 with a
+    10-minute break. Tuesday: A001 (Persian) waits 50 min and is served 10 min without "start"."""
+    office, store = Office(site, always_open=True), Store(path, timezone=site.timezone)
+
+    def run(command: str, clock: str, day: str = MONDAY, **kwargs) -> None:
+        getattr(office, command)(now=at(day, clock), **kwargs)
+        store.append(office.take_journal(), list(office.tickets.values()))
+
+    draw = dict(kiosk="kiosk-1", service="residence")
+    run("draw", "07:00:00", lang="de", request="1", token="t1", **draw)
+    run("draw", "08:00:00", lang="ar", request="2", token="t2", **draw)
+    run("open", "08:00:00", counter="5", services=None)
+    run("next", "08:05:00", counter="5")
+    run("start", "08:06:30", counter="5")
+    run("finish", "08:20:30", counter="5", outcome="done")
+    run("next", "08:21:00", counter="5")
+    run("noshow", "08:25:00", counter="5")
+    run("pause", "08:30:00", counter="5", reason="break")
+    run("resume", "08:40:00", counter="5")
+    run("draw", "09:10:00", lang="uk", request="3", token="t3", **draw)
+    run("cancel", "09:10:30", kiosk="kiosk-1", ticket="A003", reason="printer_failed")
+    run("draw", "09:15:00", lang="en", request="4", token="t4", **draw)
+    run("next", "09:16:00", counter="5")
+    run("start", "09:16:30", counter="5")
+    run("transfer", "09:17:30", counter="5", service="info", to_counter=None, front=False)
+    run("close", "10:00:00", counter="5")
+    run("draw", "13:00:00", TUESDAY, lang="fa", request="5", token="t5", **draw)
+    run("open", "13:40:00", TUESDAY, counter="5", services=None)
+    run("next", "13:50:00", TUESDAY, counter="5")
+    run("finish", "14:00:00", TUESDAY, counter="5", outcome="documents-missing")
+    run("close", "14:10:00", TUESDAY, counter="5")
+    store.close()
+
+
+# By hand, for November 2026 grouped by service (waits in whole minutes):
+# residence: Monday A001 (drawn 07:00, wait 65, walk 1, service 14, done), A002 (wait 21, no-show),
+# A003 (cancelled); Tuesday A001 (wait 50, walk 0, service 10, documents-missing).
+# waits [21, 50, 65]: median = 2nd of 3 = 50, 90th = 3rd = 65, within 60 min: 2 of 3 = 67 %.
+# info: A004 (wait 1, walk 0, never finished, transferred once, expired).
+BY_SERVICE = [
+    ["Aufenthaltserlaubnis (Erstantrag)", 4, 2, 1, 1, 0, 0, 50, 65, 67, 0, 10],
+    ["Allgemeine Auskunft", 1, 0, 0, 0, 1, 1, 1, 1, 100, 0, None],
+]
+OUTCOMES = [["documents-missing", 1], ["done", 1]]
+ARRIVALS = [["weekday", "07h", "08h", "09h", "13h"], ["Mon", 1, 1, 2, 0], ["Tue", 0, 0, 0, 1]]
+LANGUAGES_TOTAL = {"de": 1, "ar": 1, "uk": 1, "en": 1, "fa": 1}
+# counter 5: open 120 + 30 min, serving 14 + 1 + 10 min, a 10-minute break
+COUNTERS = [["counter", "open", "serving", "paused: break"], ["5", 150, 25, 10]]
+
+
+def service_names(site):
+    return {s.id: s.name("de") for s in site.services}
+
+
+def test_the_service_names_in_the_expected_rows_are_the_configs(site):
+    names = service_names(site)
+    assert [BY_SERVICE[0][0], BY_SERVICE[1][0]] == [names["residence"], names["info"]]
+
+
+@given(st.lists(st.integers(0, 240), min_size=1, max_size=60), st.sampled_from([0.5, 0.9, 0.25, 1.0]))
+def test_a_percentile_from_the_histogram_is_the_one_of_the_sorted_minutes(minutes, share):
+    hist = {}
+    for m in minutes:
+        hist[m] = hist.get(m, 0) + 1
+    assert percentile(hist, share) == sorted(minutes)[math.ceil(share * len(minutes)) - 1]
+
+
+def tables(path, site, now: float) -> dict:
+    conn = sqlite3.connect(path)
+    try:
+        today = datetime.fromtimestamp(now, TZ).date().isoformat()
+        found = Statistics(conn, site, today=today, now=now).tables(Period.parse("month", "2026-11", today=today))
+        return {t.name: [t.columns, *t.rows] for t in found}
+    finally:
+        conn.close()
+
+
+def test_scripted_days_give_the_figures_computed_by_hand_before_and_after_the_purge(tmp_path):
+    site = make_site()
+    site = dataclasses.replace(site, manager=dataclasses.replace(site.manager, personal_statistics=True))
+    path = tmp_path / "office.sqlite3"
+    scripted_days(path, site)
+    now = at(THURSDAY, "10:00:00")
+    before = tables(path, site, now)
+    assert before["tickets"][1:] == BY_SERVICE
+    assert before["outcomes"][1:] == OUTCOMES
+    assert before["arrivals"] == ARRIVALS
+    assert {row[0]: row[-1] for row in before["languages"][1:]} == LANGUAGES_TOTAL
+    assert before["counters"] == COUNTERS
+
+    store = Store(path, timezone=site.timezone)
+    removed = store.purge(THURSDAY, retention_days=1)  # Monday and Tuesday leave the file
+    assert removed == 5 and store.db.execute("SELECT count(*) FROM tickets").fetchone()[0] == 0
+    store.close()
+    assert tables(path, site, now) == before  # the same figures from the kept histograms
+
+
+def test_personal_figures_per_counter_are_off_by_default(tmp_path):
+    site = make_site()
+    assert site.manager.personal_statistics is False
+    path = tmp_path / "office.sqlite3"
+    scripted_days(path, site)
+    found = tables(path, site, at(THURSDAY, "10:00:00"))
+    assert "counters" not in found
+    conn = sqlite3.connect(path)
+    with pytest.raises(ValueError, match="cannot group by 'counter'"):
+        Statistics(conn, site, today=THURSDAY, now=0).tables(Period("2026-11-01", "2026-11-30"), "counter")
+    conn.close()
+
+
+@pytest.mark.parametrize("kind, value, expected", [
+    ("day", "2026-11-24", ("2026-11-24", "2026-11-24")),
+    ("week", "2026-11-26", ("2026-11-23", "2026-11-29")),
+    ("month", "2026-02", ("2026-02-01", "2026-02-28")),
+    ("month", "2026-12", ("2026-12-01", "2026-12-31")),
+    ("range", "2026-11-01..2026-11-15", ("2026-11-01", "2026-11-15")),
+    ("month", "", ("2026-11-01", "2026-11-30")),
+])
+def test_periods(kind, value, expected):
+    period = Period.parse(kind, value, today="2026-11-27")
+    assert (period.first, period.last) == expected
+
+
+def test_a_period_that_ends_before_it_starts_is_refused():
+    with pytest.raises(ValueError, match="ends"):
+        Period.parse("range", "2026-11-15..2026-11-01", today="2026-11-27")
+
+
+@pytest.fixture
+async def stats_server(tmp_path):
+    site = make_site()
+    path = tmp_path / "office.sqlite3"
+    scripted_days(path, site)
+    server = Server(site, path, always_open=True, clock=lambda: at(THURSDAY, "10:00:00"))
+    await server.start("127.0.0.1", 0)
+    yield server
+    await server.stop()
+
+
+async def test_the_csv_xlsx_and_pdf_hold_the_same_figures(stats_server):
+    from openpyxl import load_workbook
+    from pypdf import PdfReader
+
+    server = stats_server
+    cookie = await cookie_for(server.port)
+    base = f"http://127.0.0.1:{server.port}"
+    status, headers, body = await get_with(f"{base}/stats.csv?period=month&value=2026-11&table=tickets", cookie)
+    assert status == 200 and "attachment" in headers["Content-Disposition"]
+    rows = list(csv.reader(io.StringIO(body.decode())))
+    assert rows[1:] == [[str("" if v is None else v) for v in row] for row in BY_SERVICE]
+
+    status, headers, body = await get_with(f"{base}/stats.xlsx?period=month&value=2026-11", cookie)
+    book = load_workbook(io.BytesIO(body))
+    assert book.sheetnames == ["tickets", "outcomes", "arrivals", "languages"]
+    assert [list(r) for r in book["tickets"].iter_rows(min_row=2, values_only=True)] == BY_SERVICE
+    assert [list(r) for r in book["arrivals"].iter_rows(values_only=True)] == ARRIVALS
+
+    status, headers, body = await get_with(f"{base}/report.pdf?month=2026-11", cookie)
+    assert status == 200 and body.startswith(b"%PDF")
+    text = " ".join(" ".join(page.extract_text() for page in PdfReader(io.BytesIO(body)).pages).split())
+    assert server.site.name in text and "2026-11-01 – 2026-11-30" in text
+    assert "Aufenthaltserlaubnis (Erstantrag) 4 2 1 1 0 0 50 65 67 0 10" in text
+    assert "Mon 1 1 2 0" in text and "Tue 0 0 0 1" in text
+
+    status, _, body = await get_with(f"{base}/stats?period=range&value=2026-11-30..2026-11-01", cookie)
+    assert status == 400 and b"before it starts" in body
+
+
+async def test_the_statistics_page_in_chromium_and_its_export(stats_server, browser):
+    server = stats_server
+    cookie = (await cookie_for(server.port)).split("=", 1)
+    context = await browser.new_context(accept_downloads=True)
+    await context.add_cookies([{"name": cookie[0], "value": cookie[1], "domain": "127.0.0.1", "path": "/"}])
+    page = await context.new_page()
+    await page.goto(f"http://127.0.0.1:{server.port}/stats?period=month&value=2026-11&by=service")
+    cells = await page.eval_on_selector_all("#table-tickets tbody tr",
+                                            "rows => rows.map(r => [...r.children].map(c => c.textContent))")
+    assert cells == [[str("–" if v is None else v) for v in row] for row in BY_SERVICE]
+    assert await page.locator("figure img").count() == 2
+    assert await axe_violations(page) == []
+    async with page.expect_download() as download_info:
+        await page.click("a[href*='table=arrivals']")
+    download = await download_info.value
+    rows = list(csv.reader(io.StringIO((await download.path()).read_text(encoding="utf-8"))))
+    assert rows == [[str(v) for v in row] for row in ARRIVALS]
+    await context.close()
