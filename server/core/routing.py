@@ -11,15 +11,26 @@ counter by name), the first by these rules wins:
 
 A visitor who checks in early for an appointment waits as a walk-in until the time comes.
 
-Examples (counter 3 prefers passport, then card-pickup; both have max wait 60 min)::
+Examples (counter 3 serves D, then E, then F; each has max wait 60 min)::
 
     D004 issued 9:10, E001 issued 9:00, now 9:20       -> D004  "first_service"
+    E004 issued 9:00, F001 issued 9:10, no D, now 9:20 -> E004  "longest_waiting"
+    E004 issued 9:10, F001 issued 9:00, no D, now 9:20 -> E004  "next_service"
     D004 issued 9:10, E001 issued 8:15, now 9:20       -> E001  "past_max_wait"
     D004 issued 9:10, E002 sent to the front 9:19      -> E002  "front"
 
 The reason is a code the counter shows in the clerk's language (config/strings/staff), so
-they can trust the choice: appointment_due, sent_here, front, past_max_wait, first_service,
-longest_waiting (and by_number for a ticket called by its number).
+they can trust the choice. It names the rule that decided the pick and is true of the queue:
+
+- appointment_due: rule 0 (the pick's appointment is due, no due one is earlier);
+- front: rule 1; past_max_wait: rule 2;
+- sent_here: sent to this counter by name for a service it does not serve (ranks before them);
+- first_service: from the counter's first service (where it waited longest);
+- longest_waiting: from a later service, its earlier services have nobody waiting, and no
+  ticket this counter may call waited longer;
+- next_service: from a later service because its earlier services have nobody waiting,
+  though a ticket of a service further down the counter's order waited longer;
+- by_number: called by its number (not chosen here).
 """
 
 from __future__ import annotations
@@ -44,7 +55,7 @@ def choose_next(desk: Desk, waiting: Iterable[Ticket], *, now: float,
     if not candidates:
         return None
     ticket = min(candidates, key=lambda t: _rank(desk, t, now, max_wait))
-    return ticket, _reason(desk, ticket, now, max_wait)
+    return ticket, _reason(desk, ticket, candidates, now, max_wait)
 
 
 def _may_call(desk: Desk, ticket: Ticket) -> bool:
@@ -72,15 +83,19 @@ def _rank(desk: Desk, ticket: Ticket, now: float, max_wait: Mapping[str, float])
     return (2, preference, ticket.issued_at, ticket.id)
 
 
-def _reason(desk: Desk, ticket: Ticket, now: float, max_wait: Mapping[str, float]) -> str:
-    if _due(ticket, now):
-        return "appointment_due"
-    if ticket.target == desk.id:
+RULE_REASONS = ("appointment_due", "front", "past_max_wait")
+
+
+def _reason(desk: Desk, ticket: Ticket, candidates: list[Ticket], now: float,
+            max_wait: Mapping[str, float]) -> str:
+    """Why `ticket` won: read off the part of its rank that beat the others."""
+    rule = _rank(desk, ticket, now, max_wait)[0]
+    if rule < 2:
+        return RULE_REASONS[rule + 1]
+    if ticket.service not in desk.services:
         return "sent_here"
-    if ticket.front:
-        return "front"
-    if _overdue(ticket, now, max_wait):
-        return "past_max_wait"
-    if desk.services and ticket.service == desk.services[0]:
+    if ticket.service == desk.services[0]:
         return "first_service"
-    return "longest_waiting"
+    if all(ticket.issued_at <= other.issued_at for other in candidates):
+        return "longest_waiting"  # the counter's order did not matter: nobody waited longer
+    return "next_service"
