@@ -19,7 +19,8 @@ def draw(blocks: list[Block], width: int) -> Image.Image:
     parts = []
     for block in blocks:
         if isinstance(block, Text):
-            parts.append(render(block.text, width, size=block.size, bold=block.bold, align=block.align))
+            parts.append(render(block.text, width, size=block.size, bold=block.bold, align=block.align,
+                                 lang=block.lang))
         elif isinstance(block, QR):
             parts.append(qr_image(block.data, width))
         elif isinstance(block, Cut):

@@ -15,9 +15,12 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont, features
 
+from .wrapping import wrap
+
 FONTS = Path(__file__).resolve().parent / "fonts"
 RAQM = features.check("raqm")
 PIXELS = {1: 26, 2: 40, 4: 110}   # font size in dots for block sizes 1, 2 and 4
+SMALLER = {4: 2, 2: 1}            # the next size down, for a word that fits no line
 
 
 @cache
@@ -51,22 +54,23 @@ def visual(text: str) -> str:
     return text if RAQM else visual_order(text)
 
 
-def wrap(text: str, face: ImageFont.FreeTypeFont, width: int) -> list[str]:
-    lines, line = [], ""
-    for word in text.split():
-        candidate = f"{line} {word}".strip()
-        if line and face.getlength(visual(candidate)) > width:
-            lines.append(line)
-            line = word
-        else:
-            line = candidate
-    return [*lines, line] if line else lines
+def fitted(text: str, width: int, size: int, bold: bool, lang: str) -> tuple[ImageFont.FreeTypeFont, list[str]]:
+    """The largest font up to `size` at which `text`'s words break only where they may
+    (`kiosk.wrapping`), and the lines."""
+    while True:
+        face = font(size, bold)
+        lines = wrap(text, lambda line: face.getlength(visual(line)) <= width, lang,
+                     force=size not in SMALLER)
+        if lines is not None:
+            return face, lines
+        size = SMALLER[size]
 
 
-def render(text: str, width: int, *, size: int = 1, bold: bool = False, align: str = "center") -> Image.Image:
+def render(text: str, width: int, *, size: int = 1, bold: bool = False, align: str = "center",
+           lang: str = "") -> Image.Image:
     """`text` wrapped to `width` dots, black on white, mode "1"."""
-    face = font(size, bold)
-    lines = wrap(text, face, width - 8) or [""]
+    face, lines = fitted(text, width - 8, size, bold, lang)
+    lines = lines or [""]
     ascent, descent = face.getmetrics()
     height = ascent + descent + 4
     image = Image.new("1", (width, height * len(lines)), 1)

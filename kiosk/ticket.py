@@ -22,6 +22,7 @@ class Text:
     size: int = 1          # 1 normal, 2 double, 4 the ticket number
     bold: bool = False
     align: str = "center"  # center | left (RTL text aligns right by itself)
+    lang: str = ""         # its language, for hyphenating long words ("" : none)
 
 
 @dataclass(frozen=True)
@@ -42,21 +43,24 @@ def layout(site: p.SiteView, reply: p.Reply, *, lang: str, timezone: str | None 
     ticket, words = reply.ticket, strings(lang)
     service = next(s for s in site.services if s.id == ticket.service)
     issued = datetime.fromtimestamp(ticket.issued_at, ZoneInfo(timezone or site.timezone))
-    blocks: list[Block] = [Text(site.name, bold=True), Text(ticket.number, size=4, bold=True),
-                           Text(service.names.get(lang) or service.names["de"], size=2, bold=True)]
+    blocks: list[Block] = [Text(site.name, bold=True, lang="de"), Text(ticket.number, size=4, bold=True),
+                           Text(service.names.get(lang) or service.names["de"], size=2, bold=True,
+                                lang=lang if service.names.get(lang) else "de")]
     if lang != "de":
-        blocks.append(Text(service.names["de"]))
+        blocks.append(Text(service.names["de"], lang="de"))
     blocks.append(Text(issued.strftime("%d.%m.%Y  %H:%M")))
-    blocks.append(Text(words["ticket.ahead"].format(n=reply.ahead or 0)))
+    blocks.append(Text(words["ticket.ahead"].format(n=reply.ahead or 0), lang=lang))
     blocks.append(Text(words["ticket.eta"].format(low=reply.eta[0], high=reply.eta[1]) if reply.eta
-                       else words["ticket.no_eta"]))
-    documents = service.documents.get(lang) or service.documents.get("de") or []
+                       else words["ticket.no_eta"], lang=lang))
+    documents, documents_lang = service.documents.get(lang), lang
+    if not documents:
+        documents, documents_lang = service.documents.get("de") or [], "de"
     if documents:
-        blocks.append(Text(words["ticket.documents"], bold=True, align="left"))
-        blocks.extend(Text(f"• {doc}", align="left") for doc in documents)
+        blocks.append(Text(words["ticket.documents"], bold=True, align="left", lang=lang))
+        blocks.extend(Text(f"• {doc}", align="left", lang=documents_lang) for doc in documents)
     if ticket.token:
         blocks.append(QR(f"{site.public_url.rstrip('/')}/t/{ticket.token}"))
-        blocks.append(Text(words["ticket.scan"]))
-    blocks.append(Text(words["ticket.footer"]))
+        blocks.append(Text(words["ticket.scan"], lang=lang))
+    blocks.append(Text(words["ticket.footer"], lang=lang))
     blocks.append(Cut())
     return blocks
