@@ -35,7 +35,7 @@ if TYPE_CHECKING:
     from .app import Server
 
 STATIC = {"display.js": "text/javascript; charset=utf-8", "display.css": "text/css; charset=utf-8",
-          "display.html": "text/html; charset=utf-8"}
+          "display.html": "text/html; charset=utf-8", "fonts.css": "text/css; charset=utf-8"}
 TICKET = re.compile(r"^/t/([A-Za-z0-9_-]{8,64})(\.json)?$")
 SPEECH = re.compile(r"^/speech/([0-9a-f]{20})\.wav$")
 STATUS_KEYS = {"called": "your_turn", "serving": "serving", "done": "done", "no_show": "missed", "parked": "parked"}
@@ -80,9 +80,11 @@ def static(name: str) -> Response:
 
 
 def display_strings(languages: tuple[str, ...]) -> dict[str, dict[str, str]]:
-    """The words a display needs, per site language."""
+    """The words a display needs, per site language; its notice for staff (sound blocked) from
+    the staff catalogue."""
     wanted = ("language_name", "direction", "call.counter")
     return {lang: {k: v for k, v in strings(lang).items() if k in wanted or k.startswith("display.")}
+            | {"display.sound_blocked": strings(lang, "staff")["display.sound_blocked"]}
             for lang in languages}
 
 

@@ -6,13 +6,17 @@
 // URL options: ?zone=first-floor (only these counters; comma-separated), ?terminal=…&token=…
 // (a display terminal of the site config; without them the display connects anonymously, if
 // the site allows it), ?lang=de,en (label languages to rotate through; default: the display
-// terminal's `languages` from the site config, else all the site's languages).
+// terminal's `languages` from the site config, else all the site's languages). One language
+// (`?lang=ar`) holds the labels still: the tests use it to look at every language at once.
 "use strict";
 
 const params = new URLSearchParams(location.search);
-const LAST_CALLS = 6;  // the newest large, five more beside it
+const LAST_CALLS = 5;  // what the screen shows: the newest large, four more beside it
 const FRESH_MS = 8000;
 const ROTATE_MS = 6000;
+const FIT_STEP = 0.05;
+const FIT_FLOOR = 0.3;
+const LEFT = ["no_show", "waiting", "parked", "cancelled", "expired"];  // states that leave the screen
 
 const state = {
   site: null,
@@ -26,14 +30,54 @@ const state = {
   queued: [],         // calls waiting to be announced, in order
   shown: [],          // {number, at}: when each call reached the screen (bench/call_to_screen.py)
   heard: [],          // what was announced, for tests and for the curious
+  soundBlocked: false,
 };
 window.willkommen = state;
 
 // ---- words ------------------------------------------------------------------------------
 
+function catalogue(lang) {
+  return state.words[lang] || state.words.de || {};
+}
+
 function word(lang, key, fields = {}) {
-  const text = (state.words[lang] || state.words.de || {})[key] || "";
-  return text.replace(/\{(\w+)\}/g, (_, name) => (name in fields ? fields[name] : ""));
+  return (catalogue(lang)[key] || "").replace(/\{(\w+)\}/g, (_, name) => (name in fields ? fields[name] : ""));
+}
+
+function isRtl(lang) {
+  return catalogue(lang).direction === "rtl";
+}
+
+// A phrase as DOM nodes: each count or range ("{n}", "{low}–{high}") is its own left-to-right
+// run, so inside Arabic or Persian it stands where the sentence puts it and reads 20–40.
+const RUN = /\{\w+\}(?:\s*[–-]\s*\{\w+\})*/g;
+
+function phrase(lang, key, fields = {}) {
+  const template = catalogue(lang)[key] || "";
+  const nodes = [];
+  let at = 0;
+  for (const match of template.matchAll(RUN)) {
+    nodes.push(document.createTextNode(template.slice(at, match.index)));
+    const run = document.createElement("span");
+    run.dir = "ltr";
+    run.textContent = match[0].replace(/\{(\w+)\}/g, (_, name) => (name in fields ? fields[name] : ""));
+    nodes.push(run);
+    at = match.index + match[0].length;
+  }
+  nodes.push(document.createTextNode(template.slice(at)));
+  return nodes;
+}
+
+// Text in `lang`: German is the page's language; any other gets `lang` and `dir` (WCAG 3.1.2).
+function speakIn(element, lang) {
+  if (lang && lang !== "de") {
+    element.lang = lang;
+    element.dir = isRtl(lang) ? "rtl" : "ltr";
+  } else {
+    element.removeAttribute("lang");
+    element.removeAttribute("dir");
+  }
+  return element;
 }
 
 function labelLanguage() {
@@ -77,7 +121,9 @@ function receive(message) {
 function setOffline(reason) {
   document.body.dataset.state = "offline";
   const banner = document.getElementById("offline");
-  banner.textContent = reason || word(labelLanguage(), "display.offline") || "…";
+  const lang = reason ? "de" : labelLanguage();
+  banner.textContent = reason || word(lang, "display.offline") || "…";
+  speakIn(banner, lang);
   banner.hidden = false;
 }
 
@@ -92,12 +138,14 @@ function welcome(message) {
   state.languages = wanted.length ? wanted : configured;
   document.getElementById("office").textContent = message.site.name;
   state.calls = message.snapshot.calls
-    .filter((t) => t.state === "called" || t.state === "serving")
+    .filter((t) => !LEFT.includes(t.state))
     .map((t) => callFrom(t, counterInfo(t.counter), null))
-    .filter(inZone);
+    .filter(inZone)
+    .slice(0, LAST_CALLS);
   state.queues = new Map(message.snapshot.queues.map((q) => [q.service, q]));
   document.body.dataset.state = "online";
   document.getElementById("offline").hidden = true;
+  tick();
   render();
 }
 
@@ -125,12 +173,13 @@ function called(message) {
   state.calls = [call, ...state.calls.filter((c) => c.number !== call.number)].slice(0, LAST_CALLS);
   render(true);
   state.shown.push({ number: call.number, at: Date.now() });
+  tell(message);
   announce(message);
 }
 
 function ticketChanged(ticket) {
   // a no-show, a transfer or a park leaves the "now" spot; finished visits stay in the list
-  if (["no_show", "waiting", "parked", "cancelled"].includes(ticket.state)) {
+  if (LEFT.includes(ticket.state)) {
     state.calls = state.calls.filter((c) => c.number !== ticket.number);
     render();
   }
@@ -139,27 +188,14 @@ function ticketChanged(ticket) {
 function queuesChanged(queues) {
   for (const queue of queues) state.queues.set(queue.service, queue);
   renderQueues();
+  fit(document.getElementById("queues"));
 }
 
 // ---- showing ----------------------------------------------------------------------------
 
 function render(fresh = false) {
-  const now = state.calls[0];
-  const panel = document.getElementById("now");
-  document.getElementById("now-number").textContent = now ? now.number : "–";
-  document.getElementById("now-counter").textContent = now
-    ? `${now.direction} ${word("de", "call.counter", { counter: now.name })}`.trim() : "";
-  const text = document.getElementById("now-text");
-  text.textContent = now && now.lang !== "de" ? now.text : "";
-  text.dir = now && (state.words[now.lang] || {}).direction === "rtl" ? "rtl" : "ltr";
-  document.getElementById("now-repeat").hidden = !(now && now.recall > 0);
-  if (fresh) {
-    panel.classList.remove("fresh");
-    void panel.offsetWidth; // restart the animation
-    panel.classList.add("fresh");
-    clearTimeout(render.timer);
-    render.timer = setTimeout(() => panel.classList.remove("fresh"), FRESH_MS);
-  }
+  renderNow(state.calls[0]);
+  if (fresh) glow();
   const list = document.getElementById("calls");
   list.replaceChildren(...state.calls.slice(1).map((c) => {
     const item = document.createElement("li");
@@ -171,66 +207,169 @@ function render(fresh = false) {
   }));
   renderLabels();
   renderQueues();
+  fitAll();
+}
+
+function renderNow(now) {
+  document.getElementById("now-number").textContent = now ? now.number : "–";
+  document.getElementById("now-counter").textContent = now
+    ? `${now.direction} ${word("de", "call.counter", { counter: now.name })}`.trim() : "";
+  const own = now && now.lang !== "de" ? now.lang : null;
+  const counter = speakIn(document.getElementById("now-counter-own"), own);
+  counter.replaceChildren(...(own ? phrase(own, "call.counter", { counter: now.name }) : []));
+  const text = speakIn(document.getElementById("now-text"), own);
+  text.textContent = own ? now.text : "";
+  document.getElementById("now-repeat").hidden = !(now && now.recall > 0);
+}
+
+function glow() {
+  const panel = document.getElementById("now");
+  panel.classList.remove("fresh");
+  void panel.offsetWidth; // restart the animation
+  panel.classList.add("fresh");
+  clearTimeout(glow.timer);
+  glow.timer = setTimeout(() => panel.classList.remove("fresh"), FRESH_MS);
 }
 
 function renderLabels() {
   const lang = labelLanguage();
   for (const element of document.querySelectorAll("[data-word]")) {
-    element.textContent = word(lang, element.dataset.word);
-    element.dir = (state.words[lang] || {}).direction === "rtl" ? "rtl" : "ltr";
+    speakIn(element, lang).textContent = word(lang, element.dataset.word);
   }
 }
 
 function renderQueues() {
   if (!state.site) return;
   const lang = labelLanguage();
-  const rtl = (state.words[lang] || {}).direction === "rtl";
   const list = document.getElementById("queues");
   list.replaceChildren(...state.site.services.map((service) => {
     const queue = state.queues.get(service.id) || { waiting: 0, eta: null };
     const item = document.createElement("li");
-    item.innerHTML = `<span class="name"></span><span class="count"></span>` +
-                     `<span class="other"></span><span class="eta"></span>`;
+    item.innerHTML = `<span class="name"></span><span class="other"></span>` +
+                     `<span class="numbers"><span class="count"></span><span class="eta"></span></span>`;
     item.querySelector(".name").textContent = serviceName(service, "de");
-    const other = item.querySelector(".other");
-    other.textContent = lang === "de" ? "" : serviceName(service, lang);
-    other.dir = rtl ? "rtl" : "ltr";
-    item.querySelector(".count").textContent = word(lang, "display.waiting", { n: queue.waiting });
-    item.querySelector(".eta").textContent = queue.eta && queue.waiting
-      ? word(lang, "display.eta", { low: queue.eta[0], high: queue.eta[1] }) : "";
+    speakIn(item.querySelector(".other"), lang).textContent = lang === "de" ? "" : serviceName(service, lang);
+    const numbers = speakIn(item.querySelector(".numbers"), lang);
+    numbers.querySelector(".count").replaceChildren(...phrase(lang, "display.waiting", { n: queue.waiting }));
+    numbers.querySelector(".eta").replaceChildren(...(queue.eta && queue.waiting
+      ? phrase(lang, "display.eta", { low: queue.eta[0], high: queue.eta[1] }) : []));
     item.dataset.service = service.id;
     item.dataset.waiting = queue.waiting;
     return item;
   }));
 }
 
+function rotate() {
+  state.rotation += 1;
+  renderLabels();
+  renderQueues();
+  fitAll();
+}
+state.rotate = rotate;
+
+// ---- fitting: text steps down in size until its box holds it ------------------------------
+
+function overflows(element) {
+  return element.scrollWidth > element.clientWidth + 1 || element.scrollHeight > element.clientHeight + 1;
+}
+
+function fit(element) {
+  // the largest scale in FIT_STEP steps at which the text fits: a few layouts, not one a step
+  const steps = Math.round((1 - FIT_FLOOR) / FIT_STEP);
+  const at = (step) => { element.style.setProperty("--fit", (1 - step * FIT_STEP).toFixed(2)); return !overflows(element); };
+  if (at(0)) return;
+  let fits = steps, fails = 0;  // the floor is taken even if it does not fit: it is the last resort
+  while (fits - fails > 1) {
+    const middle = Math.floor((fits + fails) / 2);
+    if (at(middle)) fits = middle; else fails = middle;
+  }
+  at(fits);
+}
+
+function fitAll() {
+  for (const element of document.querySelectorAll(".fit, #calls li, #queues")) fit(element);
+}
+
+addEventListener("resize", fitAll);
+if (document.fonts) document.fonts.ready.then(fitAll);
+
+// ---- the clock: the site's time, whatever the TV's own zone -------------------------------
+
 function tick() {
-  const now = new Date();
-  document.getElementById("clock").textContent =
-    now.toLocaleTimeString("de-DE", { hour: "2-digit", minute: "2-digit" });
+  const zone = state.site && state.site.timezone;
+  let format;
+  try {
+    format = new Intl.DateTimeFormat("de-DE", { hour: "2-digit", minute: "2-digit", timeZone: zone || undefined });
+  } catch (error) {  // a zone this browser does not know: its own clock beats none
+    format = new Intl.DateTimeFormat("de-DE", { hour: "2-digit", minute: "2-digit" });
+  }
+  document.getElementById("clock").textContent = format.format(new Date());
+}
+
+// ---- a screen reader hears each call once (the rotating labels are not a live region) -----
+
+function tell(message) {
+  const lang = message.ticket.lang;
+  const parts = [["de", message.texts.de]];
+  if (lang !== "de" && message.texts[lang]) parts.push([lang, message.texts[lang]]);
+  document.getElementById("sr-call").replaceChildren(...parts.map(([l, text]) => {
+    const part = speakIn(document.createElement("span"), l);
+    part.textContent = `${text} `;
+    return part;
+  }));
 }
 
 // ---- sound ------------------------------------------------------------------------------
 
 let audio = null;
 
-function gong() {
+function audioContext() {
   try {
     audio = audio || new AudioContext();
-    const start = audio.currentTime + 0.05;
-    [[659.25, 0], [523.25, 0.45]].forEach(([frequency, offset]) => {
-      const tone = audio.createOscillator();
-      const volume = audio.createGain();
-      tone.type = "sine";
-      tone.frequency.value = frequency;
-      volume.gain.setValueAtTime(0.0001, start + offset);
-      volume.gain.exponentialRampToValueAtTime(0.6, start + offset + 0.02);
-      volume.gain.exponentialRampToValueAtTime(0.0001, start + offset + 1.4);
-      tone.connect(volume).connect(audio.destination);
-      tone.start(start + offset);
-      tone.stop(start + offset + 1.5);
-    });
   } catch (error) { /* no audio device: the screen still shows the call */ }
+  return audio;
+}
+
+// Browsers start sound only after a click unless the TV's browser allows it (README:
+// --autoplay-policy=no-user-gesture-required). When it is blocked, staff see a small notice
+// in German; one click on the page unlocks sound for the rest of the day.
+function checkSound() {
+  const context = audioContext();
+  if (context && context.state === "suspended") context.resume().catch(() => {});
+  setTimeout(() => soundBlocked(Boolean(context && context.state === "suspended")), 300);
+}
+
+function soundBlocked(blocked) {
+  state.soundBlocked = blocked;
+  const notice = document.getElementById("sound");
+  notice.textContent = word("de", "display.sound_blocked");
+  notice.hidden = !blocked;
+  fitAll();
+}
+
+function unlockSound() {
+  const context = audioContext();
+  const resumed = context ? context.resume() : Promise.resolve();
+  resumed.then(() => soundBlocked(false), () => {});
+}
+
+function gong() {
+  const context = audioContext();
+  if (!context) return wait(1900);
+  if (context.state === "suspended") soundBlocked(true);
+  const start = context.currentTime + 0.05;
+  [[659.25, 0], [523.25, 0.45]].forEach(([frequency, offset]) => {
+    const tone = context.createOscillator();
+    const volume = context.createGain();
+    tone.type = "sine";
+    tone.frequency.value = frequency;
+    volume.gain.setValueAtTime(0.0001, start + offset);
+    volume.gain.exponentialRampToValueAtTime(0.6, start + offset + 0.02);
+    volume.gain.exponentialRampToValueAtTime(0.0001, start + offset + 1.4);
+    tone.connect(volume).connect(context.destination);
+    tone.start(start + offset);
+    tone.stop(start + offset + 1.5);
+  });
   return wait(1900);
 }
 
@@ -243,7 +382,10 @@ function play(url) {
     const sound = new Audio(url);
     sound.onended = resolve;
     sound.onerror = resolve;
-    sound.play().catch(resolve);
+    sound.play().catch((error) => {
+      if (error && error.name === "NotAllowedError") soundBlocked(true);
+      resolve();
+    });
     setTimeout(resolve, 15000); // never let one sound block the next call
   });
 }
@@ -281,7 +423,9 @@ async function start() {
   } catch (error) { /* labels stay empty; numbers and counters still show */ }
   tick();
   setInterval(tick, 10000);
-  setInterval(() => { state.rotation += 1; renderLabels(); renderQueues(); }, ROTATE_MS);
+  setInterval(rotate, ROTATE_MS);
+  document.addEventListener("click", unlockSound);
+  checkSound();
   connect();
 }
 

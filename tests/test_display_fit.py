@@ -1,0 +1,349 @@
+"""The waiting-room screen fits, reads from 5 m and stands still, in every site language, at
+720p, 1080p and 2160p: one server and one Chromium for the whole module, the page's content set
+by real kiosk and counter requests and the server's real pushes. `?lang=xx` holds the labels on
+one language, so every language is looked at without waiting for the rotation.
+
+Set WILLKOMMEN_SCREENSHOTS=1 to keep a PNG of every language and size in tests/artifacts/."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+import pytest_asyncio
+
+from config import parse_site
+from server import protocol as p
+from server.app import Server
+from server.client import ClientSession
+
+from .browser import FIT_PROBLEMS, SIZES, chromium
+from .conftest import ARTIFACTS, demo_data, make_site, token
+
+pytestmark = pytest.mark.asyncio(loop_scope="module")
+
+LANGS = ("de", "en", "ar", "fa", "tr", "uk", "ru", "fr")
+SCREENSHOTS = bool(os.environ.get("WILLKOMMEN_SCREENSHOTS"))
+
+
+def doubled_site():
+    """The demo office with every service name twice as long."""
+    data = demo_data()
+    data["site"]["kiosk_draws_per_minute"] = 100_000
+    for service in data["services"]:
+        service["names"] = {lang: f"{name} {name}" for lang, name in service["names"].items()}
+    return parse_site(data, file="doubled.toml")
+
+
+class Office:
+    """A running server, an admin who works every counter and a kiosk."""
+
+    def __init__(self, server: Server):
+        self.server, self.url = server, f"http://127.0.0.1:{server.port}"
+        self.sessions: list[ClientSession] = []
+        self.drawn = 0
+
+    async def connect(self, terminal: str) -> ClientSession:
+        session = ClientSession(f"ws://127.0.0.1:{self.server.port}/", role=make_site().terminal(terminal).role,
+                                terminal=terminal, token=token(terminal))
+        self.sessions.append(session)
+        session.start()
+        await session.ready()
+        return session
+
+    async def start(self) -> "Office":
+        self.admin, self.kiosk = await self.connect("admin"), await self.connect("kiosk-1")
+        for counter in "12345678":
+            await self.admin.request(p.Open(id=0, counter=counter))
+        return self
+
+    async def draw(self, service: str, lang: str) -> p.Reply:
+        self.drawn += 1
+        return await self.kiosk.request(p.Draw(id=0, service=service, lang=lang, request=f"r-{self.drawn}"))
+
+    async def call(self, number: str, counter: str, *, recall: bool = False) -> None:
+        await self.admin.request(p.Call(id=0, counter=counter, ticket=number))
+        if recall:
+            await self.admin.request(p.Recall(id=0, counter=counter))
+
+    async def finish(self, counter: str) -> None:
+        await self.admin.request(p.Finish(id=0, counter=counter, outcome="done"))
+
+    async def close(self) -> None:
+        for session in self.sessions:
+            await session.close()
+
+
+async def busy_office(site, folder) -> Office:
+    """99 waiting for a residence permit, none for general information, four recent calls."""
+    server = Server(site, folder / "office.sqlite3", always_open=True)
+    await server.start("127.0.0.1", 0)
+    office = await Office(server).start()
+    for _ in range(99):
+        await office.draw("residence", "de")
+    for service, counter in (("passport", "3"), ("extension", "4"), ("card-pickup", "1"), ("settlement", "7")):
+        reply = await office.draw(service, "ar")
+        await office.call(reply.ticket.number, counter)
+        await office.finish(counter)
+    return office
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def browser():
+    async with chromium() as browser:
+        yield browser
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module", params=["bundled names", "names twice as long"])
+async def office(request, tmp_path_factory):
+    site = make_site() if request.param == "bundled names" else doubled_site()
+    office = await busy_office(site, tmp_path_factory.mktemp("office"))
+    office.kind = request.param
+    yield office
+    await office.close()
+    await office.server.stop()
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def screens(browser):
+    """One page per screen size, reused by every language."""
+    pages = {size: await browser.new_page(viewport=viewport) for size, viewport in SIZES.items()}
+    yield pages
+    for page in pages.values():
+        await page.close()
+
+
+async def show(pages, url: str) -> None:
+    async def load(page):
+        await page.goto(url)
+        await page.wait_for_selector("body[data-state=online]")
+    await asyncio.gather(*(load(page) for page in pages.values()))
+
+
+async def hold(pages, lang: str) -> None:
+    """Labels in `lang` only, as `?lang=xx` would show them, without reloading."""
+    for page in pages.values():
+        await page.evaluate("lang => { willkommen.languages = [lang]; willkommen.rotate(); }", lang)
+
+
+async def call_in(office: Office, pages, lang: str) -> str:
+    """The newest call is a visitor of `lang`, glowing, recalled (badge)."""
+    reply = await office.draw("info", lang)
+    await office.call(reply.ticket.number, "2", recall=True)
+    check = (f"document.getElementById('now-number').textContent === '{reply.ticket.number}'"
+             " && !document.getElementById('now-repeat').hidden")
+    await asyncio.gather(*(page.wait_for_function(check) for page in pages.values()))
+    return reply.ticket.number
+
+
+async def problems(pages, state: str) -> dict:
+    found = {}
+    for size, page in pages.items():
+        for problem in await page.evaluate(FIT_PROBLEMS):
+            found.setdefault(f"{size} {state}", []).append(problem)
+    return found
+
+
+async def test_the_screen_fits_in_every_language_and_size(office, screens):
+    await show(screens, f"{office.url}/display")
+    found = {}
+    for lang in LANGS:  # as a reload left it: four recent calls, 99 and 0 waiting
+        await hold(screens, lang)
+        found |= await problems(screens, f"{lang} after a reload")
+    for lang in LANGS:
+        await call_in(office, screens, lang)
+        await hold(screens, lang)
+        for page in screens.values():
+            assert await page.evaluate("document.getElementById('now').classList.contains('fresh')")
+        found |= await problems(screens, f"{lang} glowing with a recall")
+        if SCREENSHOTS:
+            ARTIFACTS.mkdir(exist_ok=True)
+            kind = "long" if "twice" in office.kind else "bundled"
+            for size, page in screens.items():
+                await page.screenshot(path=str(ARTIFACTS / f"display-{kind}-{lang}-{size}.png"))
+        await office.finish("2")
+    assert not found, f"{office.kind}: {found}"
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def bundled(tmp_path_factory):
+    office = await busy_office(make_site(), tmp_path_factory.mktemp("bundled"))
+    yield office
+    await office.close()
+    await office.server.stop()
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def tv(browser, bundled):
+    """A 1080p screen showing the bundled office, its labels rotating through every language."""
+    page = await browser.new_page(viewport=SIZES["1080p"])
+    await show({"1080p": page}, f"{bundled.url}/display")
+    yield page
+    await page.close()
+
+
+# Font sizes as shares of the screen height: the smallest of each group.
+SHARES = """
+() => {
+  const share = (e) => parseFloat(getComputedStyle(e).fontSize) / innerHeight;
+  const smallest = (elements) => Math.min(...[...elements].map(share));
+  const texts = [];
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  while (walker.nextNode()) {
+    const e = walker.currentNode.parentElement;
+    if (walker.currentNode.textContent.trim() && e.getClientRects().length && !e.closest('.visually-hidden, script'))
+      texts.push(e);
+  }
+  return {
+    number: share(document.getElementById('now-number')),
+    counter: smallest(document.querySelectorAll('#now-counter, #now-counter-own')),
+    recent: smallest(document.querySelectorAll('#calls li, #calls li span')),
+    queues: smallest(document.querySelectorAll('#queues li *')),
+    clock: share(document.getElementById('clock')),
+    any: smallest(texts),
+  };
+}
+"""
+FLOORS = {"number": 0.20, "counter": 0.08, "recent": 0.05, "queues": 0.035, "clock": 0.035, "any": 0.03}
+
+
+async def test_it_reads_from_five_metres_in_every_language(bundled, tv):
+    small = {}
+    for lang in LANGS:
+        await call_in(bundled, {"tv": tv}, lang)
+        await hold({"tv": tv}, lang)
+        shares = await tv.evaluate(SHARES)
+        small |= {f"{lang} {group}": round(shares[group], 4) for group, floor in FLOORS.items()
+                  if shares[group] < floor}
+        await bundled.finish("2")
+    assert not small, f"text below its floor (share of the height): {small}"
+
+
+BOXES = """
+() => Object.fromEntries([...document.querySelectorAll(
+    '#now, #now-number, #now-counter, #now-counter-own, #now-text, #last, #calls li, #queues')]
+  .map((e, i) => [`${i} ${e.id || e.textContent}`, JSON.stringify(e.getBoundingClientRect())]))
+"""
+
+
+async def test_rotating_the_label_language_moves_nothing(bundled, tv):
+    await tv.evaluate("willkommen.languages = willkommen.site.languages")
+    await call_in(bundled, {"tv": tv}, "ar")
+    boxes = []
+    for _ in LANGS:  # a full rotation
+        await tv.evaluate("willkommen.rotate()")
+        boxes.append(await tv.evaluate(BOXES))
+    assert all(b == boxes[0] for b in boxes), [k for b in boxes for k in b if b[k] != boxes[0].get(k)]
+    await bundled.finish("2")
+
+
+async def test_reduced_motion_stops_the_pulse(bundled, tv):
+    running = "document.getAnimations().filter(a => a.playState === 'running').length"
+    await tv.emulate_media(reduced_motion="reduce")
+    await call_in(bundled, {"tv": tv}, "tr")
+    assert await tv.evaluate(running) == 0
+    await tv.emulate_media(reduced_motion="no-preference")
+    assert await tv.evaluate(running) > 0  # the same glow pulses for everyone else
+    await bundled.finish("2")
+
+
+LIVE = "[aria-live], [role=alert], [role=status], [role=log]"
+
+
+async def test_a_screen_reader_hears_each_call_once(bundled, tv):
+    await tv.evaluate("willkommen.languages = willkommen.site.languages")
+    await tv.evaluate(f"""() => {{
+        window.heard = [];
+        const observer = new MutationObserver((changes) => {{
+          for (const c of changes) if (c.target.closest && c.target.closest('{LIVE}') || c.target.parentElement?.closest('{LIVE}'))
+            window.heard.push(document.getElementById('sr-call').textContent);
+        }});
+        observer.observe(document.body, {{subtree: true, childList: true, characterData: true}});
+    }}""")
+    number = await call_in(bundled, {"tv": tv}, "ar")
+    announced = await tv.evaluate("window.heard.splice(0)")
+    assert announced and all(number in text for text in announced)
+    for _ in LANGS:
+        await tv.evaluate("willkommen.rotate()")
+    assert await tv.evaluate("window.heard") == []  # the rotating labels are no live region
+    assert await tv.evaluate(f"document.querySelectorAll(':is({LIVE}) [data-word]').length") == 0
+    text = await tv.inner_text("#sr-call")
+    assert text.split() == "Nummer {0}, bitte zu Schalter 2. الرقم {0}، يرجى التوجه إلى الشباك 2.".format(number).split()
+    await bundled.finish("2")
+
+
+async def test_counts_and_ranges_stand_right_in_arabic_and_persian(bundled, tv):
+    for lang in ("ar", "fa"):
+        await hold({"tv": tv}, lang)
+        residence = "#queues li[data-service=residence]"
+        low, high = await tv.evaluate("""(selector) => {
+            const run = document.querySelector(selector + ' .eta span[dir=ltr]');
+            const text = run.firstChild, [low] = text.textContent.split('–'), range = document.createRange();
+            const left = (start, end) => { range.setStart(text, start); range.setEnd(text, end); return range.getBoundingClientRect().left; };
+            return [left(0, low.length), left(low.length + 1, text.textContent.length)];
+        }""", residence)
+        assert low < high, f"{lang}: the range reads backwards"
+        count, words = await tv.evaluate("""(selector) => {
+            const count = document.querySelector(selector + ' .count');
+            const run = count.querySelector('span[dir=ltr]'), range = document.createRange();
+            range.selectNodeContents(count.lastChild);
+            return [run.getBoundingClientRect().left, range.getBoundingClientRect().left];
+        }""", residence)
+        assert count > words, f"{lang}: the count stands at the start of the sentence, on the right"
+
+
+SCRIPTS = {"ar": "\u0600-\u06ff", "fa": "\u0600-\u06ff", "uk": "\u0400-\u04ff", "ru": "\u0400-\u04ff"}
+
+
+@pytest.mark.parametrize("lang", ["ar", "fa", "uk", "ru", "en", "tr", "fr"])
+async def test_every_part_not_in_german_says_its_language(bundled, tv, lang):
+    await call_in(bundled, {"tv": tv}, lang)
+    await hold({"tv": tv}, lang)
+    wrong = await tv.evaluate("""([lang, script]) => {
+        const wrong = [];
+        const own = script ? new RegExp(`[${script}]`) : null;
+        const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+        while (walker.nextNode()) {
+          const node = walker.currentNode, text = node.textContent.trim(), e = node.parentElement;
+          if (!text || e.closest('script')) continue;
+          const said = e.closest('[lang]').lang;
+          if (own && own.test(text) && said !== lang) wrong.push(`${text} (${said})`);
+          if (own && !own.test(text) && /[A-Za-zÄÖÜäöüß]{3,}/.test(text) && said !== 'de') wrong.push(`${text} (${said})`);
+        }
+        for (const e of document.querySelectorAll('[data-word], #queues .other, #queues .numbers, #now-counter-own, #now-text'))
+          if (e.textContent.trim() && e.closest('[lang]').lang !== lang) wrong.push(`${e.textContent} (${e.closest('[lang]').lang})`);
+        return wrong;
+    }""", [lang, SCRIPTS.get(lang)])
+    assert not wrong
+    await bundled.finish("2")
+
+
+async def test_the_clock_shows_the_sites_time_not_the_tvs(browser, bundled):
+    context = await browser.new_context(viewport=SIZES["720p"], timezone_id="America/Los_Angeles")
+    page = await context.new_page()
+    await show({"tv": page}, f"{bundled.url}/display")
+    berlin = ZoneInfo(make_site().timezone)
+    before = datetime.now(berlin).strftime("%H:%M")
+    shown = await page.inner_text("#clock")
+    after = datetime.now(berlin).strftime("%H:%M")
+    assert shown in {before, after}
+    await context.close()
+
+
+async def test_after_a_reload_the_recent_calls_are_what_the_screen_shows(bundled, tv):
+    called = []
+    for counter in "345678":
+        reply = await bundled.draw("info", "de")
+        await bundled.call(reply.ticket.number, counter)
+        called.append(reply.ticket.number)
+    await tv.wait_for_function(f"document.getElementById('now-number').textContent === '{called[-1]}'")
+    before = await tv.inner_text("#calls")
+    await show({"tv": tv}, f"{bundled.url}/display")
+    assert await tv.evaluate("document.querySelectorAll('#calls li').length") == 4
+    assert await tv.inner_text("#calls") == before
+    assert await tv.evaluate(FIT_PROBLEMS) == []
+    for counter in "345678":
+        await bundled.finish(counter)
