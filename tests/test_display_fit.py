@@ -347,3 +347,16 @@ async def test_after_a_reload_the_recent_calls_are_what_the_screen_shows(bundled
     assert await tv.evaluate(FIT_PROBLEMS) == []
     for counter in "345678":
         await bundled.finish(counter)
+
+
+async def test_blocked_sound_shows_staff_a_notice_until_one_click(bundled):
+    async with chromium(autoplay=False) as strict:  # a TV browser's default: no sound before a click
+        page = await strict.new_page(viewport=SIZES["1080p"])
+        await show({"tv": page}, f"{bundled.url}/display")
+        notice = page.locator("#sound")
+        await notice.wait_for(state="visible")
+        assert await notice.inner_text() == "Ton blockiert — einmal klicken"
+        assert await page.evaluate(FIT_PROBLEMS) == []
+        await notice.click()
+        await notice.wait_for(state="hidden")
+        assert await page.evaluate("willkommen.soundBlocked") is False
