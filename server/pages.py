@@ -35,7 +35,8 @@ if TYPE_CHECKING:
     from .app import Server
 
 STATIC = {"display.js": "text/javascript; charset=utf-8", "display.css": "text/css; charset=utf-8",
-          "display.html": "text/html; charset=utf-8", "fonts.css": "text/css; charset=utf-8"}
+          "display.html": "text/html; charset=utf-8", "fonts.css": "text/css; charset=utf-8",
+          "ticket.js": "text/javascript; charset=utf-8", "ticket.css": "text/css; charset=utf-8"}
 TICKET = re.compile(r"^/t/([A-Za-z0-9_-]{8,64})(\.json)?$")
 SPEECH = re.compile(r"^/speech/([0-9a-f]{20})\.wav$")
 STATUS_KEYS = {"called": "your_turn", "serving": "serving", "done": "done", "no_show": "missed", "parked": "parked"}
@@ -92,27 +93,39 @@ def ticket_page(server: "Server", token: str, *, as_json: bool, accept: str) -> 
     ticket = server.office.by_token.get(token)
     lang = ticket.lang if ticket else preferred(accept, server.site.languages)
     words = strings(lang)
-    status = {"number": "", "service": "", "detail": "", "turn": False, "state": "unknown",
-              "headline": words["status.unknown"]}
-    if ticket is not None:
-        status.update(ticket_status(server, ticket, words))
-    status.update(lang=lang, dir=words["direction"])
-    code = 200 if ticket else 404
+    if ticket is None:
+        return gone_page(server, lang, words, as_json=as_json)
+    status = ticket_status(server, ticket, words) | {"lang": lang, "dir": words["direction"]}
     if as_json:
-        return respond(code, json.dumps(status, ensure_ascii=False), "application/json; charset=utf-8")
-    page = Template((resources.files("display") / "static" / "ticket.html").read_text(encoding="utf-8"))
+        return respond(200, json.dumps(status, ensure_ascii=False), "application/json; charset=utf-8")
     fields = {key: html.escape(str(value)) for key, value in status.items()}
-    body = page.safe_substitute(fields, title=html.escape(words["status.title"]),
-                                updated=html.escape(words["status.updated"]), token=token,
-                                office=html.escape(server.site.name))
-    return respond(code, body, "text/html; charset=utf-8")
+    fields |= {key: html.escape(words[f"status.{key}"]) for key in ("offline", "notify", "notify_on",
+                                                                        "notify_note", "updated", "title")}
+    fields |= {"token": token, "office": html.escape(server.site.name), "turn": "turn" if status["turn"] else "",
+               "where_hidden": "" if status["where"] else "hidden"}
+    return respond(200, page("ticket.html").substitute(fields), "text/html; charset=utf-8")
+
+
+def gone_page(server: "Server", lang: str, words, *, as_json: bool) -> Response:
+    """An unknown or expired token: said once, in the phone's language; the page does not poll."""
+    if as_json:
+        status = {"state": "unknown", "turn": False, "headline": words["status.unknown"], "lang": lang,
+                  "dir": words["direction"]}
+        return respond(404, json.dumps(status, ensure_ascii=False), "application/json; charset=utf-8")
+    fields = {"lang": lang, "dir": words["direction"], "headline": html.escape(words["status.unknown"]),
+              "office": html.escape(server.site.name)}
+    return respond(404, page("ticket-gone.html").substitute(fields), "text/html; charset=utf-8")
+
+
+def page(name: str) -> Template:
+    return Template((resources.files("display") / "static" / name).read_text(encoding="utf-8"))
 
 
 def ticket_status(server: "Server", ticket, words) -> dict[str, Any]:
     """What the visitor's phone says, in the visitor's language."""
     office = server.office
     status = {"state": ticket.state, "number": ticket.number, "turn": ticket.state == CALLED, "detail": "",
-              "service": server.site.service(ticket.service).name(ticket.lang)}
+              "service": server.site.service(ticket.service).name(ticket.lang), "where": "", "direction": ""}
     if ticket.state == WAITING:
         ahead = office.ahead(ticket)
         eta = office.eta(ticket.service, ahead)
@@ -122,6 +135,8 @@ def ticket_status(server: "Server", ticket, words) -> dict[str, Any]:
         counter = server.site.counter(ticket.counter) if ticket.counter else None
         status["headline"] = words[f"status.{STATUS_KEYS[ticket.state]}"].format(
             counter=counter.name if counter else "")
+        if ticket.state == CALLED and counter:  # where to go: the counter and its direction
+            status.update(where=words["call.counter"].format(counter=counter.name), direction=counter.direction)
     else:
         status["headline"] = words["status.unknown"]
     return status
