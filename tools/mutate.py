@@ -1,0 +1,103 @@
+"""Mutation testing: does a test fail when a promise of the code breaks? (Slow: not part of
+the default suite.)
+
+    .venv/bin/pip install -e '.[test,mutation]'
+    .venv/bin/python -m tools.mutate server/core/routing.py   # one module
+    .venv/bin/python -m tools.mutate                          # every module below, in turn
+
+mutmut changes one thing at a time in a module (a `<` to `<=`, a constant, a dropped call) and
+runs the tests that reach the changed function; a mutant that no test notices "survives".
+Each module runs in its own copy of the tracked files under `build/mutation/<module>/` (so a
+run never touches the work tree and two modules may run side by side) with the fast tests
+that exercise it: a whole-suite run per mutant would take days on two cores. The score and the
+survivors' names are printed and written to `build/mutation/<module>/survivors.txt`;
+`mutmut show NAME` run in that folder shows a survivor's diff. `docs/mutants.md` says, for
+each survivor of the last full run, which test kills it now or why it is equivalent.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BUILD = ROOT / "build" / "mutation"
+MUTMUT = Path(sys.executable).with_name("mutmut")
+
+_CORE = ["tests/test_core_office.py", "tests/test_core_properties.py", "tests/test_core_rules.py"]
+_SERVER = ["tests/test_server_flow.py", "tests/test_server_bad_input.py", "tests/test_server_roles.py",
+           "tests/test_server_day.py", "tests/test_group_commit.py"]
+# Each module with the tests that exercise it (a file that does not exist yet is skipped).
+MODULES = {
+    "server/core/routing.py": _CORE,
+    "server/core/office.py": _CORE,
+    "server/core/model.py": _CORE,
+    "server/core/estimate.py": [*_CORE, "tests/test_estimate.py"],
+    "server/protocol.py": ["tests/test_protocol.py", "tests/test_server_bad_input.py"],
+    "server/writer.py": ["tests/test_group_commit.py", "tests/test_store.py", "tests/test_server_flow.py"],
+    "server/store.py": ["tests/test_store.py", "tests/test_server_day.py"],
+    "server/app.py": _SERVER,
+    "kiosk/printing.py": ["tests/test_ticket_printing.py", "tests/test_printer_health.py"],
+}
+SOURCES = ["server", "config", "kiosk", "counter", "display"]
+
+
+def settings(module: str) -> str:
+    tests = [t for t in MODULES[module] if (ROOT / t).exists()]
+    quoted = lambda items: "[" + ", ".join(f'"{i}"' for i in items) + "]"  # noqa: E731
+    return (f"\n[tool.mutmut]\nsource_paths = {quoted(SOURCES)}\nonly_mutate = {quoted([module])}\n"
+            f"pytest_add_cli_args_test_selection = {quoted(tests)}\n"
+            f'pytest_add_cli_args = ["-p", "no:cacheprovider", "-q", "-x"]\n')
+
+
+def prepare(module: str) -> Path:
+    """A fresh copy of the tracked files (the work tree as it is now) with mutmut's settings."""
+    work = BUILD / module.replace("/", ".").removesuffix(".py")
+    shutil.rmtree(work, ignore_errors=True)
+    files = subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, check=True).stdout
+    for name in filter(None, files.decode().split("\0")):
+        if (ROOT / name).is_file():
+            (work / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(ROOT / name, work / name)
+    with open(work / "pyproject.toml", "a", encoding="utf-8") as config:
+        config.write(settings(module))
+    return work
+
+
+def results(work: Path) -> dict[str, str]:
+    out = subprocess.run([MUTMUT, "results", "--all", "true"], cwd=work, capture_output=True, text=True).stdout
+    return dict(line.strip().rsplit(": ", 1) for line in out.splitlines() if ": " in line)
+
+
+def mutate(module: str, children: int) -> tuple[int, int, list[str]]:
+    work = prepare(module)
+    env = {**os.environ, "PYTHONWARNINGS": "ignore::UserWarning:mutmut.configuration"}
+    subprocess.run([MUTMUT, "run", "--max-children", str(children)], cwd=work, env=env,
+                   stdout=subprocess.DEVNULL)
+    status = results(work)
+    survivors = sorted(name for name, s in status.items() if s in ("survived", "no tests"))
+    killed = sum(1 for s in status.values() if s in ("killed", "timeout"))
+    (work / "survivors.txt").write_text("".join(f"{n}: {status[n]}\n" for n in survivors), encoding="utf-8")
+    return killed, len(status), survivors
+
+
+def main(argv: list[str]) -> int:
+    modules = argv or list(MODULES)
+    children = int(os.environ.get("MUTMUT_CHILDREN", "2"))
+    for module in modules:
+        if module not in MODULES:
+            print(f"{module}: not configured (one of {', '.join(MODULES)})", file=sys.stderr)
+            return 2
+        killed, total, survivors = mutate(module, children)
+        share = f"{100 * killed / total:.1f} %" if total else "no mutants"
+        print(f"{module}: {killed} of {total} mutants killed ({share}); {len(survivors)} survive", flush=True)
+        for name in survivors:
+            print(f"    {name}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
