@@ -22,6 +22,12 @@ from server.client import ClientSession
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def examples(n: int) -> int:
+    """How many hypothesis examples a property test tries: a tenth under mutation testing
+    (`tools/mutate.py` sets WILLKOMMEN_MUTATION), where it runs once per mutant."""
+    return max(10, n // 10) if os.environ.get("WILLKOMMEN_MUTATION") else n
+
+
 def demo_data() -> dict:
     return tomllib.loads(default_path().read_text(encoding="utf-8"))
 

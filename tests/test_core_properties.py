@@ -20,7 +20,7 @@ from server.core import Office
 from server.core.routing import _may_call
 from server.errors import WillkommenError
 
-from .conftest import make_site
+from .conftest import examples, make_site
 from .test_core_office import T0
 
 SITE = make_site()
@@ -106,7 +106,7 @@ def check_invariants(office: Office) -> None:
         assert numbers == list(range(1, len(numbers) + 1))
 
 
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
+@settings(max_examples=examples(200), deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
                                                                     HealthCheck.large_base_example])
 @given(days)
 def test_random_days_keep_every_rule(ops):
@@ -129,7 +129,7 @@ def test_random_days_keep_every_rule(ops):
     assert (replayed.tickets, replayed.desks) == (office.tickets, office.desks)
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(st.integers(1, 6), st.floats(2, 9))
 def test_no_ticket_waits_forever_behind_a_preferred_service(arrivals_per_visit, service_minutes):
     """Counter 3 prefers passport, which never runs dry; a card-pickup ticket (its second

@@ -74,7 +74,7 @@ def results(work: Path) -> dict[str, str]:
 
 def mutate(module: str, children: int) -> tuple[int, int, list[str]]:
     work = prepare(module)
-    env = {**os.environ, "PYTHONWARNINGS": "ignore::UserWarning:mutmut.configuration"}
+    env = {**os.environ, "WILLKOMMEN_MUTATION": "1", "PYTHONWARNINGS": "ignore::UserWarning:mutmut.configuration"}
     subprocess.run([MUTMUT, "run", "--max-children", str(children)], cwd=work, env=env,
                    stdout=subprocess.DEVNULL)
     status = results(work)
