@@ -14,12 +14,18 @@ import tomllib
 from pathlib import Path
 
 import pytest
+from hypothesis import Phase, settings
 
 from config import default_path, parse_site
 from server.app import Server
 from server.client import ClientSession
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+if os.environ.get("WILLKOMMEN_MUTATION"):  # a mutant is killed by any failing example: no shrinking
+    settings.register_profile("mutation", phases=[Phase.explicit, Phase.reuse, Phase.generate], database=None)
+    settings.load_profile("mutation")
 
 
 def examples(n: int) -> int:

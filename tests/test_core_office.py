@@ -248,16 +248,26 @@ def test_pause_resume_and_next_resumes_by_itself(office):
 
 def test_closing_a_counter_leaves_nobody_behind(office):
     opened(office, "5"), opened(office, "8")
-    parked, at_desk, waiting = (draw(office, "residence", T0 + i) for i in range(3))
-    office.next(counter="5", now=T0 + MIN)
-    office.park(counter="5", now=T0 + MIN)
-    office.next(counter="5", now=T0 + 2 * MIN)
+    oldest = draw(office, "residence", T0)            # ordinary, waits throughout
+    at_desk, parked, sent_here, fronted = (draw(office, "residence", T0 + i) for i in range(1, 5))
+    office.call(counter="5", ticket=parked.number, now=T0 + 1 * MIN)
+    office.park(counter="5", now=T0 + 1 * MIN)
+    office.call(counter="5", ticket=at_desk.number, now=T0 + 2 * MIN)
+    office.call(counter="8", ticket=sent_here.number, now=T0 + 2 * MIN)   # counter 8 sends one to 5 by name
+    office.transfer(counter="8", service=None, to_counter="5", front=False, now=T0 + 2 * MIN)
+    office.call(counter="8", ticket=fronted.number, now=T0 + 2 * MIN)     # ... and one to the front
+    office.transfer(counter="8", service="residence", to_counter=None, front=True, now=T0 + 2.5 * MIN)
     office.close(counter="5", now=T0 + 3 * MIN)
-    assert (parked.state, at_desk.state) == ("waiting", "waiting")
-    assert {parked.front, at_desk.front} == {True}
     assert office.desks["5"].state == "closed" and office.desks["5"].current is None
-    assert office.next(counter="8", now=T0 + 4 * MIN)[1] is parked  # sent to the front, oldest first
-    assert waiting.state == "waiting"
+    assert [(t.state, t.target, t.front) for t in (at_desk, parked, sent_here)] == [
+        ("waiting", None, True), ("waiting", None, True), ("waiting", None, False)]
+    called = []
+    for i in range(5):
+        called.append(office.next(counter="8", now=T0 + (4 + i) * MIN)[1].number)
+        office.finish(counter="8", outcome="done", now=T0 + (4 + i) * MIN)
+    # the one sent to the front at 2:30 first; then the two placed at the close (the same
+    # second: by number); then the ordinary ones by issue time
+    assert called == [fronted.number, at_desk.number, parked.number, oldest.number, sent_here.number]
 
 
 def test_cancel_only_by_the_kiosk_that_drew_it_and_only_while_waiting(office):
