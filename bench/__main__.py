@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from . import call_to_screen, draws, estimates, fanout, kiosk, memory, recovery
+from . import call_to_screen, draws, estimates, fanout, kiosk, manager, memory, recovery
 
 
 def main() -> None:
@@ -13,7 +13,7 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="small counts, a smoke run (CI)")
     parser.add_argument("--clients", type=int, nargs="+", default=None)
     parser.add_argument("--seconds", type=float, default=None)
-    parser.add_argument("--only", choices=["draws", "call_to_screen", "fanout", "kiosk", "memory", "recovery", "estimates"], default=None)
+    parser.add_argument("--only", choices=["draws", "call_to_screen", "fanout", "kiosk", "memory", "recovery", "estimates", "manager"], default=None)
     args = parser.parse_args()
     seconds = args.seconds or (0.5 if args.quick else 4.0)
     clients = args.clients or ([2] if args.quick else [1, 10, 50])
@@ -40,6 +40,14 @@ def main() -> None:
     if args.only in (None, "estimates"):
         for row in estimates.run(1 if args.quick else 8):
             print(json.dumps(row), flush=True)
+    if args.only in (None, "manager"):
+        stats, board = manager.run(20_000 if args.quick else 1_000_000, 3 if args.quick else 20)
+        print(f"\na month's statistics ({stats['month_tickets']} tickets) over {stats['events']} events: "
+              f"{stats['month_from_histograms']} ms from the kept histograms, {stats['month_live']} ms from the tickets "
+              f"(one SQL pass over the month's tickets: {stats['baseline_month_scan']} ms); a year from histograms "
+              f"{stats['year_from_histograms']} ms")
+        print(f"floor board, {board['counters']} counters calling: next -> board frame median {board['median']} ms, "
+              f"p99 {board['p99']} ms (the counter's own round trip: median {board['counter_round_trip_median']} ms)")
     if args.only in (None, "kiosk"):
         sizes, touch = kiosk.run(4 if args.quick else 16)
         print("\nticket bytes at 80 mm: " + ", ".join(f"{k} {v}" for k, v in sizes.items() if k != "figure"))

@@ -22,7 +22,7 @@ import dataclasses
 import logging
 import secrets
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
@@ -34,6 +34,7 @@ from . import protocol as p
 from .core.model import DONE
 from .errors import BadRequest, NotAllowed, WillkommenError
 from .people import SignedIn, stamp
+from .stats import keep_days
 
 if TYPE_CHECKING:
     from .app import Server
@@ -97,8 +98,19 @@ class Board:
         for event in events:
             if event["kind"] in ("counter_opened", "counter_paused", "counter_resumed", "counter_closed"):
                 self.desk_since[event["counter"]] = event["at"]
+            elif event["kind"] == "day_started":
+                self.keep_last_week(event["day"])
         if self.viewers and self._push is None:
             self._push = asyncio.get_running_loop().call_later(PUSH_DELAY, self.push)
+
+    def keep_last_week(self, today: str) -> None:
+        """A day is over: keep its statistics now (a few ms), so reports on past days read
+        histograms, not tickets. Older days not kept yet are kept when they are purged."""
+        store = self.server.store
+        since = (date.fromisoformat(today) - timedelta(days=7)).isoformat()
+        with store.db.atomic():
+            kept = keep_days(store.db.conn, before=today, since=since, tz=self.server.office.tz)
+        log.info("statistics kept", extra={"fields": {"days": kept}})
 
     def push(self) -> None:
         self._push = None

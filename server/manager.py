@@ -7,7 +7,7 @@
     GET  /board                  the floor board (board/static/board.html); its files /board/<file>
     WS   /board/ws               the live floor and a supervisor's actions (`server.board`)
     GET  /stats?…                statistics (`server.stats_pages`), /stats.csv?table=…, /stats.xlsx
-    GET  /report.pdf?month=…     the monthly report
+    GET  /report.pdf?month=…     the monthly report (/report.html: the same as a page)
     GET  /display/announcements.json, /display/announce.js   what the waiting room shows of
                                  a supervisor's announcements (public, like the display)
 
@@ -47,7 +47,7 @@ FILES = {"signin.html": "text/html", "signin.js": "text/javascript", "board.html
          "board.js": "text/javascript", "manager.css": "text/css"}
 PUBLIC_FILES = ("signin.js", "manager.css")
 WEBSOCKETS = ("/signin/ws", "/board/ws")
-STATISTICS = ("/stats", "/stats.csv", "/stats.xlsx", "/report.pdf")
+STATISTICS = ("/stats", "/stats.csv", "/stats.xlsx", "/report.pdf", "/report.html")
 
 
 class Manager:

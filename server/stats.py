@@ -80,36 +80,61 @@ class DayRows:
     desks: list[tuple] = field(default_factory=list)
 
 
-def day_rows(conn, day: str, tz: ZoneInfo, *, until: float | None = None) -> DayRows:
-    """A day's aggregate rows from its tickets and events. Tickets still open count as
-    expired unless `until` (now, for today) is given."""
-    rows = conn.execute("SELECT issued_at, called_at, started_at, finished_at, service, lang, booking, counter, "
-                        "state, outcome, transfers FROM tickets WHERE day = ?", [day]).fetchall()
-    weekday = date.fromisoformat(day).weekday()
+def rows_between(conn, first: str, last: str, tz: ZoneInfo, *, kept: bool = False, today: str = "~",
+                 now: float | None = None, desks: bool = True) -> DayRows:
+    """The aggregate rows of the days `first`..`last` from their tickets and events, each
+    table read once; with `kept`, days already in `stats_days` are left out. Tickets still
+    open count as expired, except on `today` (still going: its counters' open time runs to
+    `now`). `desks=False` leaves out what is per counter (personal data, and the one part that
+    reads the events)."""
+    skip = " AND day NOT IN (SELECT day FROM stats_days)" if kept else ""
+    rows = conn.execute("SELECT day, issued_at, called_at, started_at, finished_at, service, lang, booking, counter, "
+                        f"state, outcome, transfers FROM tickets WHERE day >= ? AND day <= ?{skip}", [first, last])
     counts: dict[tuple, list[int]] = {}
     times: dict[tuple, int] = {}
-    for issued, called, started, finished, service, lang, booking, counter, state, outcome, transfers in rows:
-        hour = datetime.fromtimestamp(issued, tz).hour
-        channel = "appointment" if booking else "walk-in"
-        if state in OPEN_STATES and until is None:
+    weekdays: dict[str, int] = {}
+    for day, issued, called, started, finished, service, lang, booking, counter, state, outcome, transfers in rows:
+        weekday = weekdays.get(day)
+        if weekday is None:
+            weekday = weekdays[day] = date.fromisoformat(day).weekday()
+        if state in OPEN_STATES and day < today:
             state = "expired"
-        key = (day, weekday, hour, service, lang, channel, counter or "")
-        count = counts.setdefault((*key, state, outcome or ""), [0, 0])
-        count[0], count[1] = count[0] + 1, count[1] + (transfers or 0)
-        for measure, start, end in (("wait", issued, called), ("walk", called, started), ("service", started, finished)):
-            if start is not None and end is not None:
-                minute = min(int(max(0.0, end - start) // 60), MAX_MINUTE)
-                times[(*key, measure, minute)] = times.get((*key, measure, minute), 0) + 1
-    desks = _desk_rows(conn, day, until)
-    return DayRows([(*k, n, t) for k, (n, t) in counts.items()], [(*k, n) for k, n in times.items()], desks)
+        key = (day, weekday, datetime.fromtimestamp(issued, tz).hour, service, lang,
+               "appointment" if booking else "walk-in", (counter or "") if desks else "")
+        count = counts.setdefault((key, state, outcome or ""), [0, 0])
+        count[0] += 1
+        count[1] += transfers or 0
+        if called is not None:
+            _count(times, (key, "wait", min(int(max(0.0, called - issued) // 60), MAX_MINUTE)))
+            if started is not None:
+                _count(times, (key, "walk", min(int(max(0.0, started - called) // 60), MAX_MINUTE)))
+        if started is not None and finished is not None:
+            _count(times, (key, "service", min(int(max(0.0, finished - started) // 60), MAX_MINUTE)))
+    desk_rows = _desk_rows(conn, first, last, skip, today, now) if desks else []
+    return DayRows([(*k, state, outcome, n, t) for (k, state, outcome), (n, t) in counts.items()],
+                   [(*k, measure, minute, n) for (k, measure, minute), n in times.items()], desk_rows)
 
 
-def _desk_rows(conn, day: str, until: float | None) -> list[tuple]:
-    """Open time, pauses by reason and serving time per counter, from the day's events."""
-    events = [json.loads(data) for (data,) in conn.execute(
-        "SELECT data FROM events WHERE day = ? AND kind IN ('counter_opened', 'counter_paused', 'counter_resumed', "
-        "'counter_closed', 'ticket_started', 'ticket_finished', 'ticket_transferred', 'ticket_parked', "
-        "'ticket_no_show', 'ticket_called') ORDER BY seq", [day])]
+def _count(counts: dict, key: tuple) -> None:
+    counts[key] = counts.get(key, 0) + 1
+
+
+DESK_EVENTS = ("counter_opened", "counter_paused", "counter_resumed", "counter_closed", "ticket_started",
+               "ticket_finished", "ticket_transferred", "ticket_parked", "ticket_no_show", "ticket_called")
+
+
+def _desk_rows(conn, first: str, last: str, skip: str, today: str, now: float | None) -> list[tuple]:
+    by_day: dict[str, list[dict]] = {}
+    marks = ", ".join("?" for _ in DESK_EVENTS)
+    for day, data in conn.execute(f"SELECT day, data FROM events WHERE day >= ? AND day <= ? AND kind IN ({marks})"
+                                  f"{skip} ORDER BY seq", [first, last, *DESK_EVENTS]):
+        by_day.setdefault(day, []).append(json.loads(data))
+    return [row for day, events in by_day.items()
+            for row in _desk_day(day, events, now if day >= today and now is not None else None)]
+
+
+def _desk_day(day: str, events: list[dict], until: float | None) -> list[tuple]:
+    """Open time, pauses by reason and serving time per counter, from one day's events."""
     end = until if until is not None else (events[-1]["at"] if events else 0.0)
     seconds: dict[tuple[str, str, str], float] = {}
     opened: dict[str, float] = {}
@@ -152,18 +177,19 @@ def _desk_rows(conn, day: str, until: float | None) -> list[tuple]:
     return [(day, counter, kind, reason, round(value, 3)) for (counter, kind, reason), value in seconds.items()]
 
 
-def keep_days(conn, *, before: str, tz: ZoneInfo) -> list[str]:
-    """Store the aggregates of every day before `before` whose tickets are still in the file
-    and that is not kept yet (the store calls this just before purging those tickets)."""
+def keep_days(conn, *, before: str, tz: ZoneInfo, since: str = "") -> list[str]:
+    """Store the aggregates of every day from `since` to before `before` whose tickets are
+    still in the file and that is not kept yet. The store calls this just before purging
+    tickets; the floor board (`server.board`) when a new day starts, for the last week."""
     ensure_tables(conn)
-    days = [d for (d,) in conn.execute("SELECT DISTINCT day FROM tickets WHERE day < ? AND day NOT IN "
-                                       "(SELECT day FROM stats_days) ORDER BY day", [before])]
-    for day in days:
-        rows = day_rows(conn, day, tz)
+    days = [d for (d,) in conn.execute("SELECT DISTINCT day FROM tickets WHERE day >= ? AND day < ? AND day NOT IN "
+                                       "(SELECT day FROM stats_days) ORDER BY day", [since, before])]
+    if days:
+        rows = rows_between(conn, days[0], days[-1], tz, kept=True)
         _insert(conn, "stats_tickets", TICKET_COLUMNS, rows.tickets)
         _insert(conn, "stats_times", TIME_COLUMNS, rows.times)
         _insert(conn, "stats_desks", DESK_COLUMNS, rows.desks)
-        conn.execute("INSERT INTO stats_days (day) VALUES (?)", [day])
+        conn.executemany("INSERT INTO stats_days (day) VALUES (?)", [[d] for d in days])
     return days
 
 
@@ -251,15 +277,11 @@ class Statistics:
             self.conn.execute(f"DROP TABLE IF EXISTS temp.period_{name}")
             self.conn.execute(f"CREATE TEMP TABLE period_{name} AS SELECT * FROM stats_{name} WHERE day >= ? AND day <= ?",
                               [period.first, period.last])
-        kept = {d for (d,) in self.conn.execute("SELECT day FROM stats_days WHERE day >= ? AND day <= ?",
-                                                [period.first, period.last])}
-        live = [d for (d,) in self.conn.execute("SELECT DISTINCT day FROM tickets WHERE day >= ? AND day <= ?",
-                                                [period.first, period.last]) if d not in kept]
-        for day in live:
-            rows = day_rows(self.conn, day, self.tz, until=self.now if day >= self.today else None)
-            _insert(self.conn, "period_tickets", TICKET_COLUMNS, rows.tickets)
-            _insert(self.conn, "period_times", TIME_COLUMNS, rows.times)
-            _insert(self.conn, "period_desks", DESK_COLUMNS, rows.desks)
+        rows = rows_between(self.conn, period.first, period.last, self.tz, kept=True, today=self.today, now=self.now,
+                            desks=self.site.manager.personal_statistics)
+        _insert(self.conn, "period_tickets", TICKET_COLUMNS, rows.tickets)
+        _insert(self.conn, "period_times", TIME_COLUMNS, rows.times)
+        _insert(self.conn, "period_desks", DESK_COLUMNS, rows.desks)
 
     def tables(self, period: Period, by: str = "service") -> list[Table]:
         """Every table for the period, the first grouped `by` a dimension."""

@@ -5,6 +5,7 @@
     GET /stats.csv?…&table=tickets                      one table as CSV
     GET /stats.xlsx?…                                   every table, a sheet each
     GET /report.pdf?month=2026-11                       the monthly report a manager sends on
+    GET /report.html?month=2026-11                      the same report as a page
 
 Charts are SVG drawn on the server by pygal (no script, nothing from outside the server),
 shown as images with a text alternative; the table under each chart holds the same numbers.
@@ -41,7 +42,7 @@ async def answer(server: "Server", path: str, query: dict[str, list[str]]) -> Re
     arg = {key: values[0] for key, values in query.items()}
     today = server.office.day or datetime.fromtimestamp(server.clock(), server.office.tz).date().isoformat()
     try:
-        if path == "/report.pdf":
+        if path in ("/report.pdf", "/report.html"):
             period = Period.parse("month", arg.get("month", ""), today=today)
         else:
             period = Period.parse(arg.get("period", "month"), arg.get("value", ""), today=today)
@@ -62,6 +63,8 @@ async def answer(server: "Server", path: str, query: dict[str, list[str]]) -> Re
         pdf = await asyncio.to_thread(to_pdf, report_html(server, period, tables))
         return respond(200, pdf, "application/pdf",
                        **{"Content-Disposition": f'attachment; filename="report-{period.first[:7]}.pdf"'})
+    if path == "/report.html":
+        return respond(200, report_html(server, period, tables), "text/html; charset=utf-8")
     return respond(200, page(server, period, by, arg, tables), "text/html; charset=utf-8")
 
 

@@ -15,7 +15,7 @@ from .conftest import ROOT
 @pytest.mark.parametrize("which, figure, baseline", [
     ("draws", "draws_per_s", "echo_baseline"), ("memory", "rss_kb_per_idle_display", "server_rss_idle_kb"),
     ("recovery", "seconds_to_ready", "empty_store"), ("call_to_screen", "call_to_screen_ms", "counter_round_trip_median"),
-    ("kiosk", "touch_to_printed_ms", "median"),
+    ("kiosk", "touch_to_printed_ms", "median"), ("manager", "statistics_ms", "baseline_month_scan"),
 ])
 def test_a_benchmark_runs_and_reports_beside_its_baseline(which, figure, baseline):
     result = subprocess.run([sys.executable, "-m", "bench", "--quick", "--only", which], cwd=ROOT,

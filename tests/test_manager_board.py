@@ -123,7 +123,7 @@ async def get_with(url: str, cookie: str = "") -> tuple[int, dict, bytes]:
 async def test_nothing_of_the_manager_side_is_reachable_without_signing_in(server):
     base = f"http://127.0.0.1:{server.port}"
     for path in ("/board", "/board/board.js", "/board/board.html", "/board/me.json", "/stats", "/stats.csv",
-                 "/stats.xlsx", "/report.pdf"):
+                 "/stats.xlsx", "/report.pdf", "/report.html"):
         status, headers, _ = await get_with(base + path)
         assert (status, headers["Location"]) == (303, "/signin"), path
     with pytest.raises(websockets.InvalidStatus) as refused:

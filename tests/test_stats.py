@@ -221,3 +221,30 @@ async def test_the_statistics_page_in_chromium_and_its_export(stats_server, brow
     rows = list(csv.reader(io.StringIO((await download.path()).read_text(encoding="utf-8"))))
     assert rows == [[str(v) for v in row] for row in ARRIVALS]
     await context.close()
+
+
+async def test_a_new_day_keeps_the_last_days_statistics(tmp_path):
+    from server import protocol as p
+    from server.client import ClientSession
+
+    from .conftest import token
+
+    site = make_site()
+    path = tmp_path / "office.sqlite3"
+    scripted_days(path, site)
+    server = Server(site, path, always_open=True, clock=lambda: at(THURSDAY, "10:00:00"))
+    await server.start("127.0.0.1", 0)
+    try:
+        assert server.store.db.execute("SELECT count(*) FROM stats_days").fetchone()[0] == 0
+        kiosk = ClientSession(f"ws://127.0.0.1:{server.port}/", role="kiosk", terminal="kiosk-1",
+                              token=token("kiosk-1"))
+        kiosk.start()
+        await kiosk.ready()
+        await kiosk.request(p.Draw(id=0, service="info", lang="de", request="new-day"))  # Thursday starts
+        await kiosk.close()
+        kept = [d for (d,) in server.store.db.execute("SELECT day FROM stats_days ORDER BY day")]
+        assert kept == [MONDAY, TUESDAY]
+    finally:
+        await server.stop()
+    found = tables(path, site, at(THURSDAY, "10:00:00"))["tickets"][1:]
+    assert found[0] == BY_SERVICE[0] and found[1][1] == BY_SERVICE[1][1] + 1  # and Thursday's ticket, live

@@ -1,0 +1,59 @@
+"""Make the README's pictures of the manager's side: the floor board, the statistics page and
+the monthly report, with the demo office running. `python docs/manager_screenshots.py`
+(needs Debian's chromium)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+from playwright.async_api import async_playwright
+
+DOCS = Path(__file__).resolve().parent
+CHROMIUM = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+            "--disable-sync", "--no-first-run"]
+
+
+async def shoot(port: int) -> None:
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM)
+        page = await browser.new_page(viewport={"width": 1600, "height": 1000})
+        await page.goto(f"http://127.0.0.1:{port}/signin")
+        await page.fill("#name", "manager")
+        await page.fill("#password", "demo-manager")
+        await page.click("button[type=submit]")
+        await page.wait_for_selector("#status[data-state=online]")
+        await page.wait_for_timeout(1500)
+        await page.screenshot(path=str(DOCS / "board.png"))
+        await page.goto(f"http://127.0.0.1:{port}/stats?period=day&by=hour")
+        await page.screenshot(path=str(DOCS / "stats.png"))
+        await page.set_viewport_size({"width": 900, "height": 1200})
+        await page.goto(f"http://127.0.0.1:{port}/report.html")
+        await page.screenshot(path=str(DOCS / "report.png"))
+        await browser.close()
+
+
+def main() -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        db = Path(folder) / "demo.sqlite3"
+        server = subprocess.Popen([sys.executable, "-m", "server", "--demo", "--speed", "40", "--port", "0",
+                                   "--db", str(db)], stderr=subprocess.PIPE, text=True)
+        try:
+            port = next(json.loads(line)["port"] for line in server.stderr
+                        if line.startswith("{") and json.loads(line).get("msg") == "serving")
+            threading.Thread(target=server.stderr.read, daemon=True).start()  # a full pipe would block it
+            time.sleep(30)  # let the morning fill the waiting room
+            asyncio.run(shoot(port))
+        finally:
+            server.terminate()
+            server.wait()
+
+
+if __name__ == "__main__":
+    main()
