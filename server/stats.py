@@ -270,18 +270,25 @@ class Statistics:
         self.max_wait = {s.id: s.max_wait_minutes for s in site.services}
 
     def prepare(self, period: Period) -> None:
-        """TEMP tables holding the period's rows: stored ones, and made ones for days whose
-        tickets are still in the file and not kept yet."""
+        """TEMP views `period_*` over the period's rows: the kept ones where they are (no copy),
+        and rows made from the tickets for the days not kept yet (today, or an older file)."""
         ensure_tables(self.conn)
-        for name, columns in (("tickets", TICKET_COLUMNS), ("times", TIME_COLUMNS), ("desks", DESK_COLUMNS)):
-            self.conn.execute(f"DROP TABLE IF EXISTS temp.period_{name}")
-            self.conn.execute(f"CREATE TEMP TABLE period_{name} AS SELECT * FROM stats_{name} WHERE day >= ? AND day <= ?",
-                              [period.first, period.last])
-        rows = rows_between(self.conn, period.first, period.last, self.tz, kept=True, today=self.today, now=self.now,
-                            desks=self.site.manager.personal_statistics)
-        _insert(self.conn, "period_tickets", TICKET_COLUMNS, rows.tickets)
-        _insert(self.conn, "period_times", TIME_COLUMNS, rows.times)
-        _insert(self.conn, "period_desks", DESK_COLUMNS, rows.desks)
+        kept = {d for (d,) in self.conn.execute("SELECT day FROM stats_days WHERE day >= ? AND day <= ?",
+                                                [period.first, period.last])}
+        open_days = [d for d in period.days() if d not in kept and d <= self.today]
+        rows = DayRows() if not open_days else rows_between(
+            self.conn, open_days[0], open_days[-1], self.tz, kept=True, today=self.today, now=self.now,
+            desks=self.site.manager.personal_statistics)
+        first, last = date.fromisoformat(period.first), date.fromisoformat(period.last)  # checked: safe to inline
+        for name, columns, made in (("tickets", TICKET_COLUMNS, rows.tickets), ("times", TIME_COLUMNS, rows.times),
+                                    ("desks", DESK_COLUMNS, rows.desks)):
+            self.conn.execute(f"DROP VIEW IF EXISTS temp.period_{name}")
+            self.conn.execute(f"DROP TABLE IF EXISTS temp.made_{name}")
+            self.conn.execute(f"CREATE TEMP TABLE made_{name} AS SELECT * FROM stats_{name} WHERE 1 = 0")
+            _insert(self.conn, f"made_{name}", columns, made)
+            self.conn.execute(f"CREATE TEMP VIEW period_{name} AS SELECT {', '.join(columns)} FROM stats_{name} "
+                              f"WHERE day >= '{first.isoformat()}' AND day <= '{last.isoformat()}' "
+                              f"UNION ALL SELECT {', '.join(columns)} FROM made_{name}")
 
     def tables(self, period: Period, by: str = "service") -> list[Table]:
         """Every table for the period, the first grouped `by` a dimension."""
