@@ -408,13 +408,13 @@ class Day:
         return "stop"
 
 
-def simulate(scenario: str, days: int, seed: int,
-             estimators: dict[str, Callable] = ESTIMATORS) -> list[Shown]:
+def simulate(scenario: str, days: int, seed: int, estimators: dict[str, Callable] = ESTIMATORS,
+             days_per_office: int = DAYS_PER_OFFICE) -> list[Shown]:
     """`days` consecutive days of `scenario`; the office changes every `DAYS_PER_OFFICE` days
     and keeps what it learned overnight in between, as a server does."""
     shown: list[Shown] = []
     for day in range(days):
-        if day % DAYS_PER_OFFICE == 0:
+        if day % days_per_office == 0:
             rng = random.Random(f"{scenario}-{seed}-{day}")
             office = layout(scenario, rng)
             core = Office(office.site, always_open=True)
@@ -455,11 +455,11 @@ def score(shown: list[Shown], estimator: str) -> dict:
 
 
 def run(days: int = 8, seed: int = REPORT_SEEDS, scenarios=SCENARIOS,
-        estimators: dict[str, Callable] = ESTIMATORS) -> list[dict]:
+        estimators: dict[str, Callable] = ESTIMATORS, days_per_office: int = DAYS_PER_OFFICE) -> list[dict]:
     rows, everything = [], []
     for scenario in scenarios:
         started = time.perf_counter()
-        shown = simulate(scenario, days, seed, estimators)
+        shown = simulate(scenario, days, seed, estimators, days_per_office)
         everything += shown
         for name in estimators:
             rows.append({"figure": "estimates", "scenario": scenario, "estimator": name, **score(shown, name),
@@ -473,9 +473,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.estimates")
     parser.add_argument("--days", type=int, default=8, help="days per scenario (default 8)")
     parser.add_argument("--seed", type=int, default=REPORT_SEEDS, help=f"first seed (default {REPORT_SEEDS})")
+    parser.add_argument("--days-per-office", type=int, default=DAYS_PER_OFFICE,
+                        help=f"days one office lives through, learning overnight (default {DAYS_PER_OFFICE}; 1: every day a new office)")
     parser.add_argument("--quick", action="store_true", help="one day per scenario (CI)")
     args = parser.parse_args()
-    for row in run(1 if args.quick else args.days, args.seed):
+    for row in run(1 if args.quick else args.days, args.seed, days_per_office=args.days_per_office):
         print(json.dumps(row), flush=True)
 
 

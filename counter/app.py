@@ -9,6 +9,7 @@ Key map (the same in German and English):
 
     N next   R recall   S arrived (start)   X no-show   T transfer   P park   B take back
     F finish   C call a number   W pause / resume   O open (choose services)   Q close counter
+    E planned end of shift (HH:MM; the visitors' estimates stop counting on the counter then)
 """
 
 from __future__ import annotations
@@ -25,11 +26,12 @@ from textual.widgets import Button, DataTable, Footer, Header, Static
 from server import protocol as p
 from server.client import ClientSession, ConnectionLost, ServerError
 
-from .board import Board, Words
+from .board import Board, Words, planned_end
 from .dialogs import Ask, Choose, Confirm, PickServices, Transfer
 
 KEYS = [("n", "next"), ("r", "recall"), ("s", "start"), ("x", "noshow"), ("t", "transfer"), ("p", "park"),
-        ("b", "takeback"), ("f", "finish"), ("c", "call"), ("w", "pause"), ("o", "open"), ("q", "close")]
+        ("b", "takeback"), ("f", "finish"), ("c", "call"), ("w", "pause"), ("o", "open"), ("q", "close"),
+        ("e", "endshift")]
 NEEDS_VISITOR = {"recall", "start", "noshow", "transfer", "park", "finish"}
 SIMPLE = {"next": p.Next, "recall": p.Recall, "start": p.Start, "park": p.Park}
 
@@ -187,6 +189,18 @@ class CounterApp(App):
             await self.send(p.Pause(id=0, reason=reason))
 
     @work(group="action")
+    async def action_endshift(self) -> None:
+        answer = await self.ask(Ask(self.words("dialog.endshift"), "12:30"))
+        if answer is None:
+            return
+        try:
+            at = planned_end(answer, self.clock(), self.board.site.timezone if self.board.site else "Europe/Berlin")
+        except ValueError:
+            self.say(self.words("error.bad_time"), error=True)
+            return
+        await self.send(p.CloseAt(id=0, at=at))
+
+    @work(group="action")
     async def action_open(self) -> None:
         info = self.board.counter_info(self.board.counter)
         services = [(s, self.words.service(self.board, s)) for s in (info.services if info else [])]
@@ -216,7 +230,8 @@ class CounterApp(App):
     def render_board(self) -> None:
         board, words = self.board, self.words
         self.title = words("title", counter=self._counter_name())
-        self.sub_title = words.state(board.desk) if self.session.connected else words("offline")
+        timezone = board.site.timezone if board.site else "Europe/Berlin"
+        self.sub_title = words.state(board.desk, timezone) if self.session.connected else words("offline")
         self.query_one("#current", Static).update(self._current_text())
         self.query_one("#parked", Static).update(
             "  ".join(t.number for t in board.desk.parked) if board.desk and board.desk.parked else "–")

@@ -8,6 +8,8 @@ the clerk's language from the staff catalogue. Both are plain Python, tested wit
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import msgspec
 
@@ -66,6 +68,19 @@ class Board:
         return next((s for s in self.site.services if s.id == service), None) if self.site else None
 
 
+def planned_end(text: str, now: float, timezone: str) -> float | None:
+    """The clerk's "HH:MM" as the next such moment in the site's time zone (a time already
+    past today means tomorrow's); empty text means no planned end. ValueError if unreadable."""
+    text = text.strip()
+    if not text:
+        return None
+    hours, _, minutes = text.replace(".", ":").partition(":")
+    clock = datetime.strptime(f"{int(hours):02d}:{int(minutes or 0):02d}", "%H:%M").time()
+    today = datetime.fromtimestamp(now, ZoneInfo(timezone))
+    end = datetime.combine(today.date(), clock, tzinfo=today.tzinfo)
+    return (end if end.timestamp() > now else end + timedelta(days=1)).timestamp()
+
+
 class Words:
     """The clerk's language: catalogue lookups and the few sentences built from data."""
 
@@ -83,10 +98,14 @@ class Words:
     def language(self, lang: str) -> str:
         return self.text.get(f"language.{lang}", lang)
 
-    def state(self, desk: p.DeskView | None) -> str:
+    def state(self, desk: p.DeskView | None, timezone: str = "Europe/Berlin") -> str:
         if desk is None:
             return self("state.closed")
-        return self(f"state.{desk.state}", reason=desk.pause_reason or "–")
+        state = self(f"state.{desk.state}", reason=desk.pause_reason or "–")
+        if desk.closes_at is not None and desk.state != "closed":
+            end = datetime.fromtimestamp(desk.closes_at, ZoneInfo(timezone)).strftime("%H:%M")
+            state += " · " + self("state.closes_at", time=end)
+        return state
 
     def reason(self, board: Board, ticket: p.TicketView) -> str:
         service = board.service(ticket.service)

@@ -286,9 +286,8 @@ class Server:
         else:
             _, ticket = self.office.draw(kiosk=kiosk, service=message.service, lang=message.lang,
                                          request=message.request, token=new_token(), now=now)
-        ahead = self.office.ahead(ticket)
-        return p.Reply(re=message.id, ticket=views.ticket(ticket, with_token=True), ahead=ahead,
-                       eta=self.office.eta(ticket.service, ahead))
+        return p.Reply(re=message.id, ticket=views.ticket(ticket, with_token=True), ahead=self.office.ahead(ticket),
+                       eta=self.office.estimate(ticket.number, now))
 
     def _take_token(self, kiosk: str) -> None:
         per_minute = self.site.kiosk_draws_per_minute

@@ -128,7 +128,7 @@ def ticket_status(server: "Server", ticket, words) -> dict[str, Any]:
               "service": server.site.service(ticket.service).name(ticket.lang), "where": "", "direction": ""}
     if ticket.state == WAITING:
         ahead = office.ahead(ticket)
-        eta = office.eta(ticket.service, ahead)
+        eta = office.estimate(ticket.number, server.clock())
         status["headline"] = words["status.ahead"].format(n=ahead)
         status["detail"] = words["status.eta"].format(low=eta[0], high=eta[1]) if eta else words["status.no_eta"]
     elif ticket.state in STATUS_KEYS:

@@ -13,13 +13,15 @@ Client to server (imperative; every request but `hello` carries an `id` echoed a
     next | recall | start | noshow | park | resume | close   {id}             counter
     call     {id, ticket}    unpark {id, ticket}    finish {id, outcome}    pause {id, reason}
     transfer {id, service?, counter?, front}           counter
+    close_at {id, at}                                  counter; planned end of shift (null: none)
     book     {id, booking, service, lang, due_at}      admin; an appointment for today or later
     Counter commands take `counter` only from an admin; a counter terminal acts for its own.
 
 Server to client (past tense or nouns)::
 
     welcome  {v, role, terminal, counter, site, snapshot}
-    reply    {re, ticket?, booking?, desk?, ahead?, eta?}  the change is committed
+    reply    {re, ticket?, booking?, desk?, ahead?, eta?}  the change is committed (eta: the
+                                                        drawn ticket's range, `Office.estimate`)
     error    {re, code, message}                        nothing changed; `code` is stable
     called   {ticket, counter, recall, texts}           a visitor is called (again: recall > 0)
     ticket   {ticket}                                   any other change of a ticket (displays get
@@ -145,6 +147,12 @@ class Close(CounterRequest, tag="close"):
     pass
 
 
+class CloseAt(CounterRequest, tag="close_at"):
+    """The clerk's planned end of shift (seconds since the epoch; None withdraws it)."""
+
+    at: float | None
+
+
 class Book(Request, tag="book"):
     booking: str
     service: str
@@ -154,7 +162,8 @@ class Book(Request, tag="book"):
 
 KIOSK_REQUESTS = (Draw, Checkin, Cancel, Printer)
 ADMIN_REQUESTS = (Book,)
-COUNTER_REQUESTS = (Open, Next, Call, Recall, Start, NoShow, Park, Unpark, Transfer, Finish, Pause, Resume, Close)
+COUNTER_REQUESTS = (Open, Next, Call, Recall, Start, NoShow, Park, Unpark, Transfer, Finish, Pause, Resume, Close,
+                    CloseAt)
 ClientMessage = Union[(Hello, *KIOSK_REQUESTS, *COUNTER_REQUESTS, *ADMIN_REQUESTS)]
 
 
@@ -180,6 +189,7 @@ class DeskView(msgspec.Struct, omit_defaults=True):
     state: str
     services: list[str] = []
     pause_reason: str = ""
+    closes_at: float | None = None     # the clerk's planned end of shift
     current: TicketView | None = None
     parked: list[TicketView] = []    # these two only for the counter itself (and admins)
     handled: list[TicketView] = []

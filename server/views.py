@@ -25,7 +25,7 @@ def desk(office: Office, d: Desk, *, detail: bool = False) -> p.DeskView:
     every screen in the building)."""
     current = office.tickets[d.current] if d.current else None
     view = p.DeskView(counter=d.id, state=d.state, services=list(d.services), pause_reason=d.pause_reason,
-                      current=ticket(current) if current else None)
+                      closes_at=d.closes_at, current=ticket(current) if current else None)
     if detail:
         view.parked = [ticket(t) for t in office.tickets.values() if t.state == PARKED and t.counter == d.id]
         view.handled = [ticket(office.tickets[n]) for n in d.handled]

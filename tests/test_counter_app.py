@@ -163,3 +163,20 @@ async def test_the_app_reconnects_after_a_server_restart(tmp_path, site):
             await until(pilot, lambda: "A002" in text(app, "#current"))
         finally:
             await server.stop()
+
+
+async def test_the_clerk_plans_the_end_of_the_shift(server, url):
+    app = counter_app(url)
+    async with app.run_test(size=(130, 40)) as pilot:
+        await until(pilot, lambda: app.board.desk is not None)
+        await pilot.press("o", "o")
+        await until(pilot, lambda: app.sub_title == "open")
+        await pilot.press("e", *"25:99", "enter")  # not a time: said so, nothing sent
+        await until(pilot, lambda: "HH:MM" in text(app, "#message"))
+        assert server.office.desks["5"].closes_at is None
+        await pilot.press("e", *"23:59", "enter")
+        await until(pilot, lambda: "until 23:59" in app.sub_title)
+        assert server.office.desks["5"].closes_at > server.clock()  # today's 23:59, or tomorrow's
+        await pilot.press("e", "enter")  # empty: no planned end
+        await until(pilot, lambda: app.sub_title == "open")
+        assert server.office.desks["5"].closes_at is None

@@ -56,7 +56,8 @@ async def test_queue_lengths_and_estimates_are_pushed(terminal):
     pushed = await display.next_event(p.QueuesChanged)
     while "passport" not in (queues := {q.service: q for q in pushed.queues}):
         pushed = await display.next_event(p.QueuesChanged)
-    assert (queues["passport"].waiting, queues["passport"].eta) == (1, None)  # no counter serves passports yet
+    # no counter is open yet: the estimate waits for the counters to open (expected in 10 minutes)
+    assert queues["passport"].waiting == 1 and queues["passport"].eta[0] >= 5
 
 
 async def test_welcome_carries_site_and_snapshot(terminal):

@@ -1,7 +1,8 @@
 """The queue core: tickets, counters, routing and estimates as plain Python, no I/O.
 
 `Office` holds one office's day and turns commands into events; `routing.choose_next` picks
-the next ticket; `estimate` gives wait ranges. Nothing here reads a clock, a socket or a file.
+the next ticket; `forecast` runs the routing forward for wait estimates (`Office.estimate`).
+Nothing here reads a clock, a socket or a file.
 """
 
 from .model import Desk, Ticket

@@ -103,6 +103,7 @@ class Desk:
     services: tuple[str, ...] = ()
     pause_reason: str = ""
     current: str | None = None   # number of the ticket called or served here
+    closes_at: float | None = None  # the clerk's planned end of shift (the estimates honour it)
     handled: list[str] = field(default_factory=list)
 
 

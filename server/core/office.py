@@ -26,7 +26,7 @@ from zoneinfo import ZoneInfo
 from config import Site
 
 from .. import errors
-from .estimate import ServiceTimes, capacity, wait_range
+from .forecast import Forecast
 from .model import (CALLED, CANCELLED, DONE, NO_SHOW, PARKED, SERVING, WAITING, Announcement, Booking, Desk, Ticket,
                     check_transition)
 from .routing import choose_next, queue_key
@@ -73,6 +73,7 @@ class Office:
         self.last_id = 0
         self.journal: list[Event] = []  # every event since the last take_journal()
         self.bookings: dict[str, Booking] = {}  # today's and future appointments, by code
+        self.forecast = Forecast(site.services)  # learns from every event; kept overnight
         self._start_day("")
 
     def _start_day(self, day: str) -> None:
@@ -86,7 +87,6 @@ class Office:
         self.requests: dict[tuple[str, str], Ticket] = {}
         self.numbers = {s.id: 0 for s in self.site.services}
         self.desks = {c.id: Desk(c.id) for c in self.site.counters}
-        self.times = {s.id: ServiceTimes(s.typical_minutes) for s in self.site.services}
         self.calls: deque[str] = deque(maxlen=LAST_CALLS)
         self.latest_issue = 0.0
         self.announcements: dict[str, Announcement] = {}
@@ -113,10 +113,21 @@ class Office:
         if service not in self._oldest:  # recomputed only after the oldest left the queue
             self._oldest[service] = min((t.issued_at for t in waiting.values()), default=None)
         oldest = self._oldest[service] if waiting else now
-        return QueueInfo(service, len(waiting), now - oldest, self.eta(service, len(waiting)))
+        return QueueInfo(service, len(waiting), now - oldest, self.service_estimate(service, now))
 
-    def eta(self, service: str, ahead: int) -> tuple[int, int] | None:
-        return wait_range(ahead, self.times[service].mean(), capacity(service, self.desks.values()))
+    def estimate(self, number: str, now: float) -> tuple[int, int] | None:
+        """Minutes (low, high) until ticket `number` is called, as every visitor-facing place
+        shows it (the ticket, the kiosk, the phone page, the screens); None when it is not
+        waiting or nobody is expected to call it. See `forecast` for how it is made."""
+        ticket = self.tickets.get(number.strip().upper())
+        return self.forecast.range(self, ticket, now) if ticket is not None else None
+
+    def service_estimate(self, service: str, now: float) -> tuple[int, int] | None:
+        """What `estimate` would say for a walk-in drawing a ticket for `service` now."""
+        at = self.forecast.next_slot(self, service, now)
+        if at is None:
+            return None
+        return self.forecast.spread(max(0.0, at - now), (False, self.forecast.run.opening))
 
     def last_calls(self) -> list[Ticket]:
         return [self.tickets[n] for n in reversed(self.calls)]
@@ -265,6 +276,15 @@ class Office:
         self._resume_if_paused(events, desk, now)
         return events, desk
 
+    def close_at(self, *, counter: str, at: float | None, now: float) -> tuple[list[Event], Desk]:
+        """The clerk plans to close the counter at `at` (None: no plan). Estimates stop
+        counting on the counter from then; the counter closes only when the clerk closes it."""
+        events, desk = self._begin(now), self._desk(counter)
+        if at is not None and not at > now:
+            raise errors.BadRequest("the planned end of shift must be later than now")
+        self._emit(events, now, "counter_close_planned", counter=counter, until=at)
+        return events, desk
+
     def close(self, *, counter: str, now: float) -> tuple[list[Event], Desk]:
         """Close a counter. Nobody is left behind: its visitor, its parked tickets and the
         tickets sent to it by name go back to the queue."""
@@ -400,6 +420,7 @@ class Office:
 
     def apply(self, event: Event) -> None:
         getattr(self, "_on_" + event["kind"])(event)
+        self.forecast.observe(event, self)
 
     def _on_day_started(self, e: Event) -> None:
         self._start_day(e["day"])
@@ -461,7 +482,6 @@ class Office:
     def _on_ticket_finished(self, e: Event) -> None:
         t = self.tickets[e["number"]]
         t.state, t.finished_at, t.outcome = DONE, e["at"], e["outcome"]
-        self.times[t.service].add(t.finished_at - (t.started_at or t.finished_at))
         self._leave_desk(t)
 
     def _on_ticket_cancelled(self, e: Event) -> None:
@@ -483,7 +503,10 @@ class Office:
 
     def _on_counter_closed(self, e: Event) -> None:
         desk = self.desks[e["counter"]]
-        desk.state, desk.services, desk.pause_reason = "closed", (), ""
+        desk.state, desk.services, desk.pause_reason, desk.closes_at = "closed", (), "", None
+
+    def _on_counter_close_planned(self, e: Event) -> None:
+        self.desks[e["counter"]].closes_at = e["until"]
 
     def _on_announcement_made(self, e: Event) -> None:
         self.announcements[e["announcement"]] = Announcement(e["announcement"], e["texts"], e["until"], e.get("by", ""))
