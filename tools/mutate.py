@@ -35,7 +35,7 @@ MODULES = {
     "server/core/routing.py": _CORE,
     "server/core/office.py": _CORE,
     "server/core/model.py": _CORE,
-    "server/core/estimate.py": [*_CORE, "tests/test_estimate.py"],
+    "server/core/forecast.py": [*_CORE, "tests/test_forecast.py"],
     "server/protocol.py": ["tests/test_protocol.py", "tests/test_server_bad_input.py"],
     "server/writer.py": ["tests/test_group_commit.py", "tests/test_store.py", "tests/test_server_flow.py"],
     "server/store.py": ["tests/test_store.py", "tests/test_server_day.py"],
