@@ -18,6 +18,7 @@ from datetime import time
 from importlib import resources
 from pathlib import Path
 from typing import Any, Callable, Mapping
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .site import PEOPLE_ROLES, ROLES, WEEKDAYS, Counter, Manager, Person, Service, Site, Terminal
@@ -147,7 +148,7 @@ def parse_site(data: Mapping[str, Any], *, file: str = "site.toml",
         retention_days=site.number("retention_days", 90, minimum=1),
         synchronous=site.text("synchronous", "normal", pattern=re.compile("^(normal|full)$"),
                               expected='"normal" or "full"'),
-        public_url=site.text("public_url", "http://127.0.0.1:8765"),
+        public_url=_public_url(site),
         anonymous_displays=site.get("anonymous_displays", bool, "true or false", True),
         kiosk_draws_per_minute=site.number("kiosk_draws_per_minute", 30, minimum=1),
         announce_languages=_announce(site, languages),
@@ -167,6 +168,21 @@ def parse_site(data: Mapping[str, Any], *, file: str = "site.toml",
     site.done()
     root.done()
     return result
+
+
+def _public_url(site: Node) -> str:
+    """The base of the ticket's QR code: a phone opens it, so it needs a scheme and a host
+    ("termine.example.de" alone would be read as a path on the phone's own browser)."""
+    url = site.text("public_url", "http://127.0.0.1:8765")
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
+        raise site.fail("public_url", f"{_q(url)} must be an http:// or https:// address with a host and "
+                                      'no ?query or #fragment, such as "https://termine.example.de"')
+    try:
+        parts.port
+    except ValueError:
+        raise site.fail("public_url", f"{_q(url)} has a port that is not a number from 0 to 65535") from None
+    return url
 
 
 def _languages(site: Node) -> tuple[str, ...]:

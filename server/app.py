@@ -67,8 +67,10 @@ class Closing(Exception):
 
 class Server:
     def __init__(self, site: Site, db_path: str | Path, *, always_open: bool = False,
-                 clock: Callable[[], float] = time.time):
-        self.site, self.db_path, self.clock = site, Path(db_path), clock
+                 clock: Callable[[], float] = time.time, monotonic: Callable[[], float] = time.monotonic):
+        # `clock` stamps events (and may step, as NTP corrects it); intervals such as the kiosk
+        # rate limit and the uptime run on `monotonic`, which never steps back
+        self.site, self.db_path, self.clock, self.monotonic = site, Path(db_path), clock, monotonic
         self.office = Office(site, always_open=always_open)
         self.executor = ThreadPoolExecutor(1, thread_name_prefix="willkommen-store")
         self.staff: set[ServerConnection] = set()      # counters and admins: every change
@@ -81,7 +83,7 @@ class Server:
         self.speech = Speech()
         self._queues_to_push: set[str] = set()
         self._queue_push: asyncio.TimerHandle | None = None
-        self.started_at = clock()
+        self.started_at, self.started_monotonic = clock(), monotonic()
         self.manager = Manager(self)  # people who sign in: the floor board, statistics (server/manager.py)
 
     # ---- life cycle ----------------------------------------------------------------------
@@ -294,7 +296,7 @@ class Server:
         bucket = self.buckets.get(kiosk)
         if bucket is None:
             bucket = self.buckets[kiosk] = TokenBucket(rate=per_minute / 60, burst=min(per_minute, 10))
-        if not bucket.take(self.clock()):
+        if not bucket.take(self.monotonic()):
             raise RateLimited(f"kiosk {kiosk} draws faster than {per_minute} tickets a minute")
 
     # ---- pushes --------------------------------------------------------------------------
@@ -321,6 +323,8 @@ class Server:
                 services.add(ticket.service)
             else:  # a new day, a counter's change, a transfer: any queue's estimate may move
                 services.update(office.waiting)
+            if event["kind"] == "day_started":  # every desk starts the day closed: tell each,
+                desks.update(office.desks)       # above all one whose visitor the night ended
             if event.get("counter") in office.desks and event["kind"].startswith("counter_"):
                 desks.add(event["counter"])
         for message in calls:
@@ -373,7 +377,7 @@ class Server:
             "status": "failing" if self.failed.is_set() else "ok",
             "site": self.site.name,
             "day": office.day,
-            "uptime_s": round(now - self.started_at, 1),
+            "uptime_s": round(self.monotonic() - self.started_monotonic, 1),
             "open_counters": [d.id for d in office.desks.values() if d.state == "open"],
             "paused_counters": [d.id for d in office.desks.values() if d.state == "paused"],
             "waiting": {s: len(q) for s, q in office.waiting.items()},

@@ -14,7 +14,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import signal
+import socket
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import platformdirs
@@ -24,8 +26,20 @@ from config import ConfigError, default_path, load_site
 from . import logs
 
 
-def default_db() -> Path:
-    return platformdirs.user_data_path("willkommen") / "willkommen.sqlite3"
+def default_db(demo: bool = False) -> Path:
+    """The office's file; the demo's simulated day goes to a file of its own, so trying
+    `--demo` on an office's machine never mixes invented visitors into its real day."""
+    return platformdirs.user_data_path("willkommen") / ("demo.sqlite3" if demo else "willkommen.sqlite3")
+
+
+def listening_url(site, host: str, port: int) -> str:
+    """Where this server answers, for the ticket's QR code: a wildcard address is no place a
+    phone can go, the machine's name is (on most office networks)."""
+    if host in ("", "0.0.0.0", "::"):
+        host = socket.gethostname()
+    if ":" in host:
+        host = f"[{host}]"
+    return f"{'https' if site.tls_cert else 'http'}://{host}:{port}"
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -34,7 +48,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         help=f"site TOML file (default: the bundled demo office, {default_path()})")
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     parser.add_argument("--port", type=int, default=8765, help="port for websockets and HTTP (default 8765)")
-    parser.add_argument("--db", type=Path, default=None, help=f"SQLite file (default {default_db()})")
+    parser.add_argument("--db", type=Path, default=None,
+                        help=f"SQLite file (default {default_db()}; with --demo {default_db(demo=True)})")
     parser.add_argument("--demo", action="store_true",
                         help="simulate visitors and clerks through the protocol, day and night")
     parser.add_argument("--speed", type=float, default=10.0,
@@ -60,12 +75,14 @@ async def serve(site, args: argparse.Namespace) -> int:
     from .app import Server  # heavy imports after the config is known to be good
     from .store import StoreUnavailable
 
-    server = Server(site, args.db or default_db(), always_open=args.demo)
+    server = Server(site, args.db or default_db(demo=args.demo), always_open=args.demo)
     try:
         await server.start(args.host, args.port)
     except StoreUnavailable as exc:
         print(f"willkommen-server: {exc}", file=sys.stderr)
         return 2
+    if args.demo or args.config is None:  # the bundled office's public_url names no real host
+        server.site = replace(site, public_url=listening_url(site, args.host, server.port))
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):

@@ -8,7 +8,11 @@ typical minutes, sometimes transfers them, and finishes with an outcome. `speed`
 time: at 10, a 12-minute visit takes 72 seconds.
 
 It speaks only `server.protocol` through `ClientSession`, like any real terminal would, so the
-demo also exercises the whole stack.
+demo also exercises the whole stack. It can be stopped and started again on its database at
+any moment: a clerk who finds a visitor still at the desk (from the last run, or a reply lost
+to a reconnect) sees them out first, one whose counter the night closed opens it again, and
+each run's draws carry request keys of their own (a key of the last run would be answered
+with the last run's ticket).
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+import secrets
 
 from config import Site
 
@@ -38,13 +43,14 @@ async def simulate(site: Site, url: str, *, speed: float = 10.0, seed: int = 7, 
     """Run every kiosk and counter of `site` (but the `humans`' terminals) against the server
     at `url` until cancelled."""
     rng = random.Random(seed)
+    run = secrets.token_hex(4)  # the seed repeats the office's day, never its request keys
     kiosks = [t for t in site.terminals if t.role == "kiosk" and t.id not in humans]
     counters = [t for t in site.terminals if t.role == "counter" and t.id not in humans]
     sessions = [ClientSession(url, role=t.role, terminal=t.id, token=t.token) for t in kiosks + counters]
     clock = asyncio.get_running_loop().time
     started = clock()
     tasks = [visitor_stream(site, s, random.Random(rng.random()), speed, lambda: (clock() - started) * speed,
-                            len(kiosks)) for s in sessions[:len(kiosks)]]
+                            len(kiosks), run) for s in sessions[:len(kiosks)]]
     tasks += [clerk(site, s, random.Random(rng.random()), speed) for s in sessions[len(kiosks):]]
     for session in sessions:
         session.start()
@@ -55,7 +61,7 @@ async def simulate(site: Site, url: str, *, speed: float = 10.0, seed: int = 7, 
 
 
 async def visitor_stream(site: Site, kiosk: ClientSession, rng: random.Random, speed: float,
-                         sim_seconds, kiosks: int) -> None:
+                         sim_seconds, kiosks: int, run: str = "") -> None:
     services, languages = [s.id for s in site.services], site.languages
     await kiosk.ready()
     n = 0
@@ -65,7 +71,7 @@ async def visitor_stream(site: Site, kiosk: ClientSession, rng: random.Random, s
         await asyncio.sleep(rng.expovariate(rate / 3600) / speed)
         n += 1
         draw = p.Draw(id=0, service=pick(rng, SERVICE_MIX, services), lang=pick(rng, LANGUAGE_MIX, languages),
-                      request=f"demo-{kiosk.hello.terminal}-{rng.getrandbits(48):x}-{n}")
+                      request=f"demo-{kiosk.hello.terminal}-{run}-{rng.getrandbits(48):x}-{n}")
         try:
             reply = await kiosk.request(draw, retry=True)
             log.info("drawn", extra={"fields": {"ticket": reply.ticket.number, "lang": draw.lang,
@@ -77,13 +83,31 @@ async def visitor_stream(site: Site, kiosk: ClientSession, rng: random.Random, s
 async def clerk(site: Site, session: ClientSession, rng: random.Random, speed: float) -> None:
     welcome = await session.ready()
     await session.request(p.Open(id=0))
+    desk = next((d for d in welcome.snapshot.desks if d.counter == welcome.counter), None)
+    if desk is not None and desk.current is not None:  # left here when the demo last stopped
+        await recover(site, session, welcome.counter, "visitor_at_counter")
     while True:
         try:
             await serve_one(site, session, rng, speed)
         except ServerError as exc:
             if exc.code != "nothing_waiting":
                 log.info("clerk", extra={"fields": {"counter": welcome.counter, "code": exc.code}})
+                await recover(site, session, welcome.counter, exc.code)
             await asyncio.sleep(rng.uniform(20, 60) / speed)
+
+
+async def recover(site: Site, session: ClientSession, counter: str | None, code: str) -> None:
+    """Put the desk right after a refusal that waiting would not cure: a visitor still at the
+    desk is seen out, a counter closed (by the day's change) is opened again."""
+    try:
+        if code == "visitor_at_counter":
+            done = await session.request(p.Finish(id=0, outcome=next(iter(site.outcomes))))
+            log.info("clerk resumed", extra={"fields": {"counter": counter, "finished": done.ticket.number}})
+        elif code == "counter_not_open":
+            await session.request(p.Open(id=0))
+            log.info("clerk reopened", extra={"fields": {"counter": counter}})
+    except ServerError as exc:
+        log.info("clerk", extra={"fields": {"counter": counter, "code": exc.code}})
 
 
 async def serve_one(site: Site, session: ClientSession, rng: random.Random, speed: float) -> None:

@@ -207,6 +207,8 @@ class Store:
         self.db.execute(f"PRAGMA synchronous = {synchronous.upper()}")
         migrations.apply(self.db)
         stats.ensure_tables(self.db.conn)  # per-day statistics: plain SQL, also for PostgreSQL
+        self.day = self.db.execute("SELECT coalesce(max(day), '') FROM events INDEXED BY idx_events_day_started "
+                                   "WHERE kind = 'day_started'").fetchone()[0]  # the office's latest day
 
     def close(self) -> None:
         self.db.close()
@@ -222,7 +224,12 @@ class Store:
     def rows(self, events: list[Event], tickets: Iterable[Ticket]) -> Rows:
         """The rows of a commit, as the events and tickets are now (the benchmarks time the
         making of rows and their writing apart)."""
-        event_rows = [(e["at"], e.get("day") or self.local_day(e["at"]), e["kind"], encode(e)) for e in events]
+        event_rows = []
+        for e in events:
+            if e["kind"] == "day_started":
+                self.day = e["day"]
+            # an event belongs to the office's day, not to its clock time's (`Office._begin`)
+            event_rows.append((e["at"], e.get("day") or max(self.day, self.local_day(e["at"])), e["kind"], encode(e)))
         new_days = [e["day"] for e in events if e["kind"] == "day_started"]
         return Rows(event_rows, [self._row(t) for t in tickets], new_days)
 
@@ -232,12 +239,12 @@ class Store:
         of the server's time under load (py-spy, `python -m bench`)."""
         with self.db.atomic():
             self.db.conn.executemany(INSERT_EVENT, rows.events)
-            for day in rows.new_days:
-                self._expire_before(day)
             self.db.conn.executemany(UPSERT_TICKET, rows.tickets)
+            for day in rows.new_days:  # after the tickets: one drawn before the new day began in
+                self._expire_before(day)  # this same commit is expired too
 
     def _row(self, ticket: Ticket) -> tuple:
-        return (*_ticket_columns(ticket), self.local_day(ticket.issued_at))
+        return (*_ticket_columns(ticket), ticket.day or self.local_day(ticket.issued_at))
 
     def _expire_before(self, day: str) -> None:
         marks = ", ".join("?" for _ in OPEN_STATES)

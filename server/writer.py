@@ -98,12 +98,11 @@ class Writer:
                 return
 
     def _commit_journal(self) -> None:
-        events = self.office.take_journal()
-        changed = {e["number"]: self.office.tickets.get(e["number"]) for e in events if "number" in e}
+        events, changed = self.office.take_changes()
         answered, self.pending = self.pending, []
         self.last_group = len(answered)
         try:
-            self.store.write(self.store.rows(events, [t for t in changed.values() if t]))
+            self.store.write(self.store.rows(events, changed))
         except Exception:
             log.critical("commit failed; stopping so a restart rebuilds from the file", exc_info=True)
             self.failed = True

@@ -56,6 +56,8 @@ class Ticket:
     kiosk: str
     token: str
     issued_at: float
+    day: str = ""                # the office day it was drawn on (not always its issued_at's date:
+                                 # a clock stepped back across midnight does not go back a day)
     state: str = WAITING
     front: bool = False          # sent to the front of its service's queue by a transfer
     placed_at: float = 0.0       # for front tickets: when they were put there

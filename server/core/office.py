@@ -11,7 +11,9 @@ from the store is replaying the day's events through `apply`::
     events, ticket = office.next(counter="5", now=now + 60)      # ticket A001 called at 5
 
 Time is always passed in (`now`, seconds since the epoch); the day and the opening hours
-follow the site's time zone. Tickets still open when a new day starts are expired.
+follow the site's time zone. Tickets still open when a new day starts are expired. Days only
+move forward: a `now` that steps back across midnight is a moment of the current day, and a
+ticket belongs to the office day it was drawn on (`Ticket.day`), whatever its clock time.
 """
 
 from __future__ import annotations
@@ -72,6 +74,7 @@ class Office:
         self.day = ""
         self.last_id = 0
         self.journal: list[Event] = []  # every event since the last take_journal()
+        self.changed: dict[int, Ticket] = {}  # the tickets those events changed, by id
         self.bookings: dict[str, Booking] = {}  # today's and future appointments, by code
         self.forecast = Forecast(site.services)  # learns from every event; kept overnight
         self._start_day("")
@@ -345,7 +348,8 @@ class Office:
     def _begin(self, now: float) -> list[Event]:
         events: list[Event] = []
         day = self.local_day(now)
-        if day != self.day:
+        if day > self.day:  # days only move forward: a clock stepped back across midnight (an
+            # NTP correction of a few seconds) stays on today instead of starting yesterday anew
             self._emit(events, now, "day_started", day=day)
         return events
 
@@ -409,12 +413,22 @@ class Office:
         self.apply(event)
         events.append(event)
         self.journal.append(event)
+        if "number" in data:
+            ticket = self.tickets[data["number"]]
+            self.changed[ticket.id] = ticket
 
     def take_journal(self) -> list[Event]:
         """Events to store since the last call, including any a failed command emitted
         before its check failed (a new day starts even if the first draw is refused)."""
+        return self.take_changes()[0]
+
+    def take_changes(self) -> tuple[list[Event], list[Ticket]]:
+        """`take_journal` and the tickets its events changed, as they are now. Kept as the
+        events are made: a ticket drawn just before a new day started in the same group of
+        commands is no longer among `tickets`, yet it was confirmed and must be stored."""
         journal, self.journal = self.journal, []
-        return journal
+        changed, self.changed = self.changed, {}
+        return journal, list(changed.values())
 
     # ---- applying events: the only place state changes -----------------------------------
 
@@ -427,7 +441,7 @@ class Office:
 
     def _on_ticket_drawn(self, e: Event) -> None:
         t = Ticket(id=e["id"], number=e["number"], service=e["service"], lang=e["lang"], kiosk=e["kiosk"],
-                   token=e["token"], issued_at=e["at"], booking=e.get("booking"),
+                   token=e["token"], issued_at=e["at"], day=self.day, booking=e.get("booking"),
                    appointment_at=e.get("appointment_at"))
         if t.booking in self.bookings:
             self.bookings[t.booking].ticket = t.number
