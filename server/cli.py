@@ -3,6 +3,8 @@
     willkommen-server                       bundled demo office on 127.0.0.1:8765
     willkommen-server --demo --speed 20     ... with simulated visitors and clerks
     willkommen-server --config site.toml --host 0.0.0.0 --port 8765 --db /var/lib/willkommen/office.sqlite3
+    willkommen-server backup DEST [--db FILE]      online copy, safe while the server runs
+    willkommen-server restore BACKUP [--db FILE]   with the server stopped (`server.backup`)
 
 A configuration error is printed as one line naming file, key and expectation, and the exit
 status is 2; so is a database file that another server holds or that is damaged (named, with
@@ -60,7 +62,36 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+def maintain(argv: list[str]) -> int:
+    """`backup DEST` and `restore BACKUP`: status 0 when done, 2 with one line when not."""
+    from .backup import BackupFailed, backup, restore
+    from .store import StoreUnavailable
+
+    parser = argparse.ArgumentParser(prog=f"willkommen-server {argv[0]}")
+    parser.add_argument("file", type=Path, metavar="DEST" if argv[0] == "backup" else "BACKUP",
+                        help="where the copy goes (a file or a folder)" if argv[0] == "backup"
+                        else "the backup file to put in place of the database")
+    parser.add_argument("--db", type=Path, default=None, help=f"the office's SQLite file (default {default_db()})")
+    args = parser.parse_args(argv[1:])
+    db = args.db or default_db()
+    try:
+        if argv[0] == "backup":
+            backup(db, args.file)
+            print(f"willkommen-server: backed up {db} to {args.file}", file=sys.stderr)
+        else:
+            aside = restore(args.file, db)
+            kept = f"; the replaced file is kept as {aside}" if aside else ""
+            print(f"willkommen-server: restored {db} from {args.file}{kept}", file=sys.stderr)
+    except (BackupFailed, StoreUnavailable) as exc:
+        print(f"willkommen-server: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] in (["backup"], ["restore"]):
+        return maintain(argv)
     args = parse_args(argv)
     logs.setup(args.log_level)
     try:
