@@ -18,7 +18,8 @@ One server per file: a `Store` holds an exclusive `flock` on the database file f
 it is open (SQLite's own locks let two writers take turns, and two servers each replaying the
 day into memory then overwrite each other's tickets). Before anything is written the file is
 checked read-only (header, `quick_check`, that it is Willkommen's): a file that fails is named
-with what is wrong (`StoreUnavailable`) and left exactly as it was.
+with what is wrong (`StoreUnavailable`) and left exactly as it was. The check reads the whole
+file: 2-3.6 s for 216 MB (800,000 events, about 90 days of a busy office) on 2 busy cores.
 """
 
 from __future__ import annotations
@@ -140,7 +141,11 @@ def lock(path: Path) -> int:
     """Open `path` (creating it empty if missing) and take an exclusive lock on it; the lock
     lives as long as the returned descriptor. `flock` locks are the open file's, apart from
     SQLite's POSIX locks, so neither disturbs the other."""
-    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o640)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o640)
+    except OSError as exc:
+        raise StoreUnavailable(f"database {path} cannot be opened ({exc.strerror})") from None
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
@@ -192,7 +197,6 @@ class Rows(NamedTuple):
 class Store:
     def __init__(self, path: str | Path, *, timezone: str, synchronous: str = "normal"):
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         self.tz = ZoneInfo(timezone)
         self.local_day = LocalDays(self.tz)
         self.lock = lock(self.path)

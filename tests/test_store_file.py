@@ -111,3 +111,12 @@ def test_damaged_file_at_start_is_named_in_one_line_status_2_and_left_unchanged(
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and str(db) in lines[0] and said in lines[0], result.stderr
     assert db.read_bytes() == before
+
+
+def test_database_path_that_is_a_folder_is_named_in_one_line_and_status_2(tmp_path):
+    db = tmp_path / "office.sqlite3"
+    db.mkdir()
+    result = start_second(db)
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.strip() == f"willkommen-server: database {db} cannot be opened (Is a directory)"
+    assert list(db.iterdir()) == []
