@@ -106,6 +106,10 @@ async def serve(site, args: argparse.Namespace) -> int:
     from .app import Server  # heavy imports after the config is known to be good
     from .store import StoreUnavailable
 
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):  # before starting: a stop that comes while the
+        loop.add_signal_handler(sig, stop.set)   # day is rebuilt is a clean stop right after
     server = Server(site, args.db or default_db(demo=args.demo), always_open=args.demo)
     try:
         await server.start(args.host, args.port)
@@ -114,10 +118,6 @@ async def serve(site, args: argparse.Namespace) -> int:
         return 2
     if args.demo or args.config is None:  # the bundled office's public_url names no real host
         server.site = replace(site, public_url=listening_url(site, args.host, server.port))
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
     tasks = [asyncio.create_task(stop.wait()), asyncio.create_task(server.failed.wait())]
     if args.demo:
         from .demo import simulate
