@@ -156,7 +156,7 @@ class Server:
             session = await self._hello(ws)
         except Closing as exc:
             log.info("refused", extra={"fields": {"code": exc.code, "why": exc.why}})
-            await ws.close(exc.code, exc.why[:120])
+            await ws.close(exc.code, p.close_reason(exc.why))
             return
         except websockets.ConnectionClosed:
             return

@@ -30,7 +30,16 @@ Server to client (past tense or nouns)::
     desk     {desk}                                     a counter opened, paused, closed ...
 
 A connection that cannot go on is closed with a code: 4400 unsupported version, 4401 bad
-token, 4403 wrong role, 4408 no hello; 1009 frame too large (the limit is `MAX_FRAME`).
+token, 4403 wrong role, 4408 no hello, 4429 too many wrong tokens from this address (wait and
+retry); 1009 frame too large (the limit is `MAX_FRAME`). A close reason is cut to
+`MAX_CLOSE_REASON` bytes of UTF-8 (what a close frame holds), never mid-character.
+
+Every field has a range, so what passes `decode_client` is safe to store, compute with and
+show: request ids are strings of up to 64 characters or integers 0 ... 2**53 - 1 (what a
+browser's JSON numbers hold exactly), names and keys up to `MAX_KEY` characters, free text up
+to `MAX_TEXT`, `due_at` between 2000 and 2100 (POSIX seconds), at most `MAX_SERVICES` services.
+Whatever a terminal sends, `decode_client` returns a message or raises `BadRequest`: never
+anything else.
 
 This module imports only the standard library and msgspec (a test holds it to that), so
 every client can use it without pulling in the server.
@@ -38,9 +47,10 @@ every client can use it without pulling in the server.
 
 from __future__ import annotations
 
-from typing import Literal, Union
+from typing import Annotated, Literal, Union
 
 import msgspec
+from msgspec import Meta
 
 from .errors import BadRequest, UnknownType
 
@@ -49,6 +59,17 @@ MAX_FRAME = 64 * 1024
 ROLES = ("kiosk", "counter", "display", "admin")
 OFF_THE_SCREEN = ("no_show", "waiting", "parked", "cancelled")  # ticket states displays are told of
 PRINTER_STATES = ("ok", "paper_near_end", "paper_out", "cover_open", "offline", "error")
+MAX_CLOSE_REASON = 123     # bytes: a close frame's payload is 125, two of them the code
+MAX_KEY = 256              # characters in a name: terminal, service, counter, ticket, booking ...
+MAX_TEXT = 1000            # characters of free text: a pause reason, a printer's detail
+MAX_SERVICES = 64
+SAFE_INT = 2**53 - 1       # the largest integer a browser's JSON parser holds exactly
+EARLIEST, LATEST = 946684800.0, 4102444800.0   # 2000-01-01 and 2100-01-01 UTC: appointment times
+
+RequestId = Union[Annotated[int, Meta(ge=0, le=SAFE_INT)], Annotated[str, Meta(max_length=64)]]
+Key = Annotated[str, Meta(max_length=MAX_KEY)]
+Text = Annotated[str, Meta(max_length=MAX_TEXT)]
+Timestamp = Annotated[float, Meta(ge=EARLIEST, le=LATEST)]
 
 
 class Message(msgspec.Struct, tag_field="type", forbid_unknown_fields=True, omit_defaults=True, kw_only=True):
@@ -59,42 +80,42 @@ class Message(msgspec.Struct, tag_field="type", forbid_unknown_fields=True, omit
 
 class Hello(Message, tag="hello"):
     role: Literal["kiosk", "counter", "display", "admin"]
-    terminal: str = ""
-    token: str = ""
-    v: int = VERSION
-    lang: str = "de"
+    terminal: Key = ""
+    token: Text = ""
+    v: Annotated[int, Meta(ge=0, le=SAFE_INT)] = VERSION
+    lang: Key = "de"
 
 
 class Request(Message):
-    id: str | int
+    id: RequestId
 
 
 class Draw(Request, tag="draw"):
-    service: str
-    lang: str
-    request: str
+    service: Key
+    lang: Key
+    request: Key
 
 
 class Checkin(Request, tag="checkin"):
-    booking: str
+    booking: Key
 
 
 class Cancel(Request, tag="cancel"):
-    ticket: str
-    reason: str = "printer_failed"
+    ticket: Key
+    reason: Key = "printer_failed"
 
 
 class Printer(Request, tag="printer"):
     state: Literal["ok", "paper_near_end", "paper_out", "cover_open", "offline", "error"]
-    detail: str = ""
+    detail: str = ""   # any length the frame holds: the server keeps its start (a state is never refused)
 
 
 class CounterRequest(Request, kw_only=True):
-    counter: str | None = None
+    counter: Key | None = None
 
 
 class Open(CounterRequest, tag="open"):
-    services: list[str] | None = None
+    services: Annotated[list[Key], Meta(max_length=MAX_SERVICES)] | None = None
 
 
 class Next(CounterRequest, tag="next"):
@@ -102,7 +123,7 @@ class Next(CounterRequest, tag="next"):
 
 
 class Call(CounterRequest, tag="call"):
-    ticket: str
+    ticket: Key
 
 
 class Recall(CounterRequest, tag="recall"):
@@ -122,21 +143,21 @@ class Park(CounterRequest, tag="park"):
 
 
 class Unpark(CounterRequest, tag="unpark"):
-    ticket: str
+    ticket: Key
 
 
 class Transfer(CounterRequest, tag="transfer"):
-    service: str | None = None
-    to_counter: str | None = None
+    service: Key | None = None
+    to_counter: Key | None = None
     front: bool = False
 
 
 class Finish(CounterRequest, tag="finish"):
-    outcome: str
+    outcome: Key
 
 
 class Pause(CounterRequest, tag="pause"):
-    reason: str = ""
+    reason: Text = ""
 
 
 class Resume(CounterRequest, tag="resume"):
@@ -154,10 +175,10 @@ class CloseAt(CounterRequest, tag="close_at"):
 
 
 class Book(Request, tag="book"):
-    booking: str
-    service: str
-    lang: str
-    due_at: float
+    booking: Key
+    service: Key
+    lang: Key
+    due_at: Timestamp
 
 
 KIOSK_REQUESTS = (Draw, Checkin, Cancel, Printer)
@@ -299,6 +320,7 @@ ServerMessage = Union[Welcome, Reply, Error, Called, TicketChanged, QueuesChange
 # ---- encoding and decoding -----------------------------------------------------------------
 
 _client_decoder = msgspec.json.Decoder(ClientMessage)
+_json_decoder = msgspec.json.Decoder(float_hook=float)  # 1e400 reads as inf here, not as an error
 _server_decoder = msgspec.json.Decoder(ServerMessage)
 _encoder = msgspec.json.Encoder()
 CLIENT_TYPES = {cls.__struct_config__.tag for cls in ClientMessage.__args__}
@@ -314,23 +336,52 @@ def decode_server(data: str | bytes) -> ServerMessage:
 
 def decode_client(data: str | bytes) -> ClientMessage:
     """Parse one frame from a terminal; raise `BadRequest` (with `.re` and `.code`) if it is
-    not a valid message. `code` is "bad_request" or "unknown_type"."""
+    not a valid message. `code` is "bad_request" or "unknown_type". Nothing else is raised,
+    whatever the frame holds (a test feeds it generated garbage through a real server)."""
     try:
         return _client_decoder.decode(data)
-    except msgspec.ValidationError as exc:
+    except (msgspec.DecodeError, RecursionError) as exc:  # ValidationError is a DecodeError
         raise _explain(data, exc) from None
-    except msgspec.DecodeError as exc:
-        raise BadRequest(f"JSON is malformed: {str(exc).removeprefix('JSON is malformed: ')}") from None
 
 
-def _explain(data: str | bytes, exc: msgspec.ValidationError) -> BadRequest:
-    raw = msgspec.json.decode(data)
+def _explain(data: str | bytes, exc: Exception) -> BadRequest:
+    """Say what is wrong, reading the frame as plain JSON: which request (`re`) it was, if that
+    much is readable, and whether its type is unknown or a field is wrong."""
+    try:
+        raw = _json_decoder.decode(data)
+    except msgspec.DecodeError as error:
+        return BadRequest(f"JSON is malformed: {str(error).removeprefix('JSON is malformed: ')}")
+    except RecursionError:
+        return BadRequest("JSON is nested too deeply")
     if not isinstance(raw, dict):
         return BadRequest('a message must be a JSON object with a "type"')
-    re = raw.get("id") if isinstance(raw.get("id"), (str, int)) else None
-    if "type" in raw and raw["type"] not in CLIENT_TYPES:
-        return UnknownType(f"unknown message type {raw['type']!r}", re=re)
-    return BadRequest(f"{raw.get('type', 'message')}: {exc}", re=re)
+    re, kind = _request_id(raw.get("id")), raw.get("type", "message")
+    if not isinstance(kind, str):
+        return BadRequest('"type" must be a string naming the message', re=re)
+    if kind not in CLIENT_TYPES and "type" in raw:
+        return UnknownType(f"unknown message type {_shorten(kind)!r}", re=re)
+    if isinstance(exc, RecursionError):
+        return BadRequest(f"{kind}: JSON is nested too deeply", re=re)
+    return BadRequest(f"{kind}: {exc}", re=re)
+
+
+def _request_id(value: object) -> str | int | None:
+    """The frame's `id` if it is a valid one (an error may only echo what a client could send)."""
+    try:
+        return msgspec.convert(value, RequestId)
+    except msgspec.ValidationError:
+        return None
+
+
+def _shorten(text: str, limit: int = 40) -> str:
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+def close_reason(text: str) -> str:
+    """`text` cut to what a close frame holds: `MAX_CLOSE_REASON` bytes of UTF-8, whole
+    characters only (cutting by characters overflowed the frame with non-Latin names)."""
+    return text.encode()[:MAX_CLOSE_REASON].decode(errors="ignore")
+
 
 
 # ---- the manager's side (server.board, server.manager): people, not terminals --------------
@@ -347,31 +398,31 @@ def _explain(data: str | bytes, exc: msgspec.ValidationError) -> BadRequest:
 #   announce         {id, texts: {lang: text}, until}   end_announcement {id, announcement}
 
 class SignIn(Request, tag="sign_in"):
-    name: str
-    password: str
+    name: Key
+    password: Text
 
 
 class OpenCounter(Request, tag="open_counter"):
-    counter: str
+    counter: Key
 
 
 class CloseCounter(Request, tag="close_counter"):
-    counter: str
+    counter: Key
 
 
 class Move(Request, tag="move"):
-    ticket: str
-    service: str | None = None
+    ticket: Key
+    service: Key | None = None
     front: bool = False
 
 
 class Announce(Request, tag="announce"):
-    texts: dict[str, str]
-    until: float
+    texts: dict[Key, Text]
+    until: Timestamp
 
 
 class EndAnnouncement(Request, tag="end_announcement"):
-    announcement: str
+    announcement: Key
 
 
 SUPERVISOR_ACTIONS = (OpenCounter, CloseCounter, Move, Announce, EndAnnouncement)
@@ -396,3 +447,5 @@ def decode_manager(data: str | bytes) -> ManagerMessage:
         return _manager_decoder.decode(data)
     except (msgspec.ValidationError, msgspec.DecodeError) as exc:
         raise BadRequest(f"not a valid manager message: {exc}") from None
+    except RecursionError:
+        raise BadRequest("not a valid manager message: JSON is nested too deeply") from None

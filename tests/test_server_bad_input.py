@@ -7,11 +7,15 @@ import json
 import re
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
 from server import protocol as p
 from server.app import Server
+from server.core import Office
+from server.errors import BadRequest
 from server.client import ClientSession, Refused
 
 from .conftest import make_site, token
@@ -150,3 +154,105 @@ async def test_kiosks_are_rate_limited(tmp_path):
         assert len(server.office.tickets) == 3
     finally:
         await server.stop()
+
+
+# ---- issue 11, items 1-3: malformed frames, close reasons, numbers out of range --------------
+
+@pytest.mark.parametrize("frame, expected", [
+    ('{"type": "next", "id": 1e400}', {"re": None, "code": "bad_request",
+                                       "message": "next: Number out of range - at `$.id`"}),
+    ('{"type": ["draw"], "id": 1}', {"re": 1, "code": "bad_request",
+                                     "message": '"type" must be a string naming the message'}),
+    ('{"type": {"draw": 1}, "id": "a"}', {"re": "a", "code": "bad_request",
+                                          "message": '"type" must be a string naming the message'}),
+    ("[" * 2000 + "]" * 2000, {"re": None, "code": "bad_request", "message": "JSON is nested too deeply"}),
+    ('{"type": "draw", "id": 7, "service": ' + "[" * 2000 + "]" * 2000 + "}",
+     {"re": None, "code": "bad_request", "message": "JSON is nested too deeply"}),
+    ('{"type": "nope"}x', {"re": None, "code": "bad_request",
+                           "message": "JSON is malformed: trailing characters (byte 17)"}),
+    ('{"type": "' + "z" * 500 + '", "id": 2}', {"re": 2, "code": "unknown_type",
+                                                "message": f"unknown message type '{'z' * 40}…'"}),
+    (b"\xff\xfe{", {"re": None, "code": "bad_request", "message": "JSON is malformed: invalid character (byte 0)"}),
+], ids=["id-1e400", "type-list", "type-object", "nested-2000", "nested-field", "trailing", "long-type", "binary"])
+async def test_malformed_frames_answer_bad_request_and_the_connection_goes_on(server, url, frame, expected):
+    """Each of these killed the connection's handler (close 1011, a traceback in the log)."""
+    async with connect(url) as ws:
+        await hello(ws, "kiosk-1")
+        assert await answer(ws, frame) == {"type": "error", **expected}
+        good = await answer(ws, json.dumps({"type": "draw", "id": 9, "service": "info", "lang": "de", "request": "ok"}))
+        assert good["ticket"]["number"] == "F001"
+
+
+@pytest.mark.parametrize("frame, why", [
+    ("[1e400]", 'a message must be a JSON object with a "type"'),
+    ('{"type": "hello", "role": "kiosk", "v": 1e400}', "hello: Number out of range - at `$.v`"),
+    ("[" * 2000 + "]" * 2000, "JSON is nested too deeply"),
+    ('{"type": ["hello"]}', '"type" must be a string naming the message'),
+    ('{"type": "hello", "role": "kiosk"}x', "JSON is malformed: trailing characters (byte 35)"),
+], ids=["array-1e400", "v-1e400", "nested-2000", "type-list", "trailing"])
+async def test_malformed_first_frames_close_with_4408(server, url, frame, why):
+    async with connect(url) as ws:
+        await ws.send(frame)
+        assert await closed_with(ws) == (4408, f"the first message must be hello ({why})")
+
+
+@pytest.mark.parametrize("name", ["ü" * 80, "ب" * 80, "🙂" * 40, "x" * 200], ids=["umlauts", "arabic", "emoji", "ascii"])
+async def test_a_refusal_with_a_long_non_ascii_terminal_name_closes_4401(server, url, name):
+    """A close reason holds 123 bytes: cut by characters, 80 umlauts (160 bytes) broke the
+    close frame and the connection ended with 1011."""
+    async with connect(url) as ws:
+        await ws.send(json.dumps({"type": "hello", "role": "kiosk", "terminal": name, "token": "wrong-token"}))
+        code, reason = await closed_with(ws)
+    assert code == 4401
+    assert f"unknown terminal or wrong token for {name!r}".startswith(reason)
+    assert 120 <= len(reason.encode()) <= p.MAX_CLOSE_REASON
+
+
+@given(st.text(max_size=200))
+def test_close_reasons_are_the_longest_whole_characters_that_fit(text):
+    reason = p.close_reason(text)
+    assert text.startswith(reason) and len(reason.encode()) <= p.MAX_CLOSE_REASON
+    if reason != text:  # cut: one more character would not have fit
+        assert len(text[:len(reason) + 1].encode()) > p.MAX_CLOSE_REASON
+
+
+BOOK = {"type": "book", "id": 1, "booking": "T-1", "service": "info", "lang": "de", "due_at": 2_000_000_000}
+
+
+@pytest.mark.parametrize("field, value, expected", [
+    ("due_at", "1e300", "book: Expected `float` <= 4102444800.0 - at `$.due_at`"),
+    ("due_at", "-1e15", "book: Expected `float` >= 946684800.0 - at `$.due_at`"),
+    ("due_at", "1e400", "book: Number out of range - at `$.due_at`"),
+    ("due_at", "1" + "0" * 30, "book: Expected `float` <= 4102444800.0 - at `$.due_at`"),
+    ("id", str(2**53), "book: Expected `int` <= 9007199254740991 - at `$.id`"),
+    ("id", "-1", "book: Expected `int` >= 0 - at `$.id`"),
+    ("id", "1" + "0" * 40, "book: Expected `int` <= 9007199254740991 - at `$.id`"),
+    ("id", json.dumps("i" * 65), "book: Expected `str` of length <= 64 - at `$.id`"),
+    ("booking", json.dumps("B" * 257), "book: Expected `str` of length <= 256 - at `$.booking`"),
+], ids=["due-1e300", "due-minus-1e15", "due-1e400", "due-1e30", "id-2p53", "id-negative", "id-1e40", "id-long",
+        "booking-long"])
+async def test_numbers_and_lengths_out_of_range_are_bad_requests(server, url, field, value, expected):
+    """`due_at` 1e300 or -1e15 overflowed the clock's conversion and answered `internal`."""
+    frame = json.dumps({**BOOK, field: "VALUE"}).replace('"VALUE"', value)
+    async with connect(url) as ws:
+        await hello(ws, "admin")
+        assert await answer(ws, frame) == {"type": "error", "re": None if field == "id" else 1,
+                                           "code": "bad_request", "message": expected}
+        assert (await answer(ws, json.dumps(BOOK)))["booking"]["booking"] == "T-1"  # nothing was booked before
+
+
+@given(due_at=st.floats(allow_nan=False) | st.integers(min_value=-10**20, max_value=10**20))
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+def test_every_due_at_is_booked_or_refused_by_range(due_at):
+    """The boundary, tested through decoding and the office: in range books, out of range is a
+    bad request, nothing in between overflows."""
+    frame = json.dumps({**BOOK, "due_at": due_at}).replace("Infinity", "1e400")
+    try:
+        message = p.decode_client(frame)
+    except BadRequest as exc:
+        assert not p.EARLIEST <= due_at <= p.LATEST and exc.code == "bad_request"
+        return
+    assert p.EARLIEST <= due_at <= p.LATEST
+    office = Office(make_site(), always_open=True)
+    now = p.EARLIEST
+    office.book(booking=message.booking, service=message.service, lang=message.lang, due_at=message.due_at, now=now)
