@@ -114,7 +114,7 @@ async def test_an_admin_books_a_visitor_checks_in_and_is_called_first_when_due(s
         await kiosk.request(p.Checkin(id=0, booking="HD-9"))
     assert (info.value.code, info.value.message) == ("unknown_booking", "there is no appointment HD-9 today")
     with pytest.raises(ServerError) as info:
-        await kiosk.request(p.Book(id=0, booking="X", service="info", lang="de", due_at=0.0))
+        await kiosk.request(p.Book(id=0, booking="X", service="info", lang="de", due_at=server.clock()))
     assert info.value.code == "not_allowed"
     await counter.request(p.Open(id=0))
     called = await counter.request(p.Next(id=0))
