@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import errno
 import hmac
 import logging
 import secrets
@@ -36,6 +37,7 @@ from config import Site
 from . import protocol as p
 from . import pages, views
 from .core import Event, Office, Ticket, local_day
+from .limits import Gate, Limits
 from .manager import Manager
 from .errors import CLOSE_CODES, BadRequest, NotAllowed, RateLimited, WillkommenError
 from .ratelimit import TokenBucket
@@ -62,15 +64,21 @@ class Session:
 class Closing(Exception):
     def __init__(self, reason: str, why: str):
         super().__init__(why)
-        self.code, self.why = CLOSE_CODES[reason], why
+        self.reason, self.code, self.why = reason, CLOSE_CODES[reason], why
+
+
+class CannotListen(Exception):
+    """The port is taken (or the address is not this machine's): said in one line."""
 
 
 class Server:
     def __init__(self, site: Site, db_path: str | Path, *, always_open: bool = False,
-                 clock: Callable[[], float] = time.time, monotonic: Callable[[], float] = time.monotonic):
+                 clock: Callable[[], float] = time.time, monotonic: Callable[[], float] = time.monotonic,
+                 limits: Limits | None = None):
         # `clock` stamps events (and may step, as NTP corrects it); intervals such as the kiosk
         # rate limit and the uptime run on `monotonic`, which never steps back
         self.site, self.db_path, self.clock, self.monotonic = site, Path(db_path), clock, monotonic
+        self.gate = Gate(limits, clock=monotonic)  # before hello, wrong tokens, log floods (server/limits.py)
         self.office = Office(site, always_open=always_open)
         self.executor = ThreadPoolExecutor(1, thread_name_prefix="willkommen-store")
         self.staff: set[ServerConnection] = set()      # counters and admins: every change
@@ -99,10 +107,18 @@ class Server:
         self.writer = Writer(self.office, self.store, on_committed=self._push,
                              on_failure=self.failed.set, clock=self.clock)
         self.writer_task = asyncio.create_task(self.writer.run(), name="willkommen-writer")
-        self.server = await serve(self._connection, host, port, process_request=self._http, ssl=self._tls(),
-                                  max_size=p.MAX_FRAME, ping_interval=20, ping_timeout=20,
-                                  compression=None,  # small JSON frames: deflate costs ~30 KB a connection
-                                  server_header="Willkommen")
+        try:
+            self.server = await serve(self._connection, host, port, process_request=self._http, ssl=self._tls(),
+                                      max_size=p.MAX_FRAME, ping_interval=20, ping_timeout=20,
+                                      compression=None,  # small JSON frames: deflate costs ~30 KB a connection
+                                      server_header="Willkommen", create_connection=self.gate.connection_class)
+        except OSError as exc:
+            await self._close_store()
+            raise CannotListen(listen_error(host, port, exc)) from None
+        self._loop_handler = loop.get_exception_handler()
+        loop.set_exception_handler(self.gate.loop_exception(partial(loop.default_exception_handler)
+                                                            if self._loop_handler is None else
+                                                            partial(self._loop_handler, loop)))
         self.port = self.server.sockets[0].getsockname()[1]
         log.info("serving", extra={"fields": {"host": host, "port": self.port, "tls": self.site.tls_cert is not None,
                                               "db": str(self.db_path),
@@ -142,6 +158,10 @@ class Server:
             self._queue_push.cancel()
         while self.writer.busy and not self.failed.is_set():
             await asyncio.sleep(0.01)
+        asyncio.get_running_loop().set_exception_handler(self._loop_handler)
+        await self._close_store()
+
+    async def _close_store(self) -> None:
         self.writer_task.cancel()
         await asyncio.gather(self.writer_task, return_exceptions=True)
         await asyncio.get_running_loop().run_in_executor(self.executor, self.store.close)
@@ -151,16 +171,25 @@ class Server:
 
     async def _connection(self, ws: ServerConnection) -> None:
         if self.manager.owns(ws):
+            self.gate.welcomed(ws)  # signed in by cookie at the upgrade
             return await self.manager.connection(ws)
         try:
             session = await self._hello(ws)
         except Closing as exc:
-            log.info("refused", extra={"fields": {"code": exc.code, "why": exc.why}})
-            await ws.close(exc.code, p.close_reason(exc.why))
-            return
+            return await self._refuse(ws, exc)
         except websockets.ConnectionClosed:
             return
+        self.gate.welcomed(ws)
         await self._serve(ws, session)
+
+    async def _refuse(self, ws: ServerConnection, exc: Closing) -> None:
+        if exc.reason == "bad_token":
+            self.gate.wrong_token(peer(ws))
+        left_out = self.gate.pressure.note(("refused", exc.code), self.gate.clock())
+        if left_out is not None:  # one line a code and interval: a flood of bad hellos is no flood of lines
+            log.info("refused", extra={"fields": {"code": exc.code, "why": exc.why, "peer": peer(ws),
+                                                  "left_out": left_out}})
+        await ws.close(exc.code, p.close_reason(exc.why))
 
     async def _hello(self, ws: ServerConnection) -> Session:
         try:
@@ -173,6 +202,8 @@ class Server:
         if hello.v != p.VERSION:
             raise Closing("unsupported_version", f"protocol version {hello.v} is not supported; "
                                                  f"this server speaks {p.VERSION}")
+        if wait := self.gate.hello_wait(peer(ws)):
+            raise Closing("throttled", f"too many wrong tokens from this address: try again in {wait:.0f} s")
         return self._authenticate(hello)
 
     def _authenticate(self, hello: p.Hello) -> Session:
@@ -268,9 +299,12 @@ class Server:
 
     async def _kiosk(self, session: Session, message: msgspec.Struct) -> p.Reply:
         if isinstance(message, p.Printer):
-            self.printers[session.terminal] = {"state": message.state, "detail": message.detail,
-                                               "at": self.clock()}
-            log.info("printer", extra={"fields": {"kiosk": session.terminal, "state": message.state}})
+            before = self.printers.get(session.terminal, {}).get("state")
+            self.printers[session.terminal] = {"state": message.state, "at": self.clock(),
+                                               "detail": self.gate.printer_detail(message.detail)}
+            if (left_out := self.gate.printer_logged(session.terminal, message.state, before)) is not None:
+                log.info("printer", extra={"fields": {"kiosk": session.terminal, "state": message.state,
+                                                      "changes_left_out": left_out}})
             self.manager.board.changed()
             return p.Reply(re=message.id)
         if isinstance(message, p.Cancel):
@@ -366,7 +400,10 @@ class Server:
     async def _http(self, connection: ServerConnection, request: Request) -> Response | None:
         if request.headers.get("Upgrade", "").lower() == "websocket":
             return self.manager.upgrade(request)
-        return await self.manager.answer(request) or await pages.answer(self, request)
+        if request.method not in pages.METHODS:
+            return pages.method_not_allowed(request)
+        response = await self.manager.answer(request) or await pages.answer(self, request)
+        return pages.without_body(response) if request.method == "HEAD" else response
 
     def health(self) -> dict[str, Any]:
         now, office = self.clock(), self.office
@@ -388,6 +425,20 @@ class Server:
             "printers": self.printers,
             "speech": self.speech.engine or "browser (no espeak-ng on the server)",
         }
+
+
+def peer(ws: ServerConnection) -> str:
+    """The address a connection comes from (wrong tokens are counted per address)."""
+    address = ws.remote_address
+    return str(address[0]) if address else ""
+
+
+def listen_error(host: str, port: int, exc: OSError) -> str:
+    if exc.errno == errno.EADDRINUSE:
+        why = "the port is already in use (another willkommen-server? choose one with --port)"
+    else:
+        why = exc.strerror or str(exc)
+    return f"cannot listen on {host}:{port}: {why}"
 
 
 _random = bytearray()

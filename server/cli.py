@@ -8,7 +8,7 @@
 
 A configuration error is printed as one line naming file, key and expectation, and the exit
 status is 2; so is a database file that another server holds or that is damaged (named, with
-what is wrong, and left untouched). SIGINT and SIGTERM stop it cleanly (status 0); a failed commit stops it with 1.
+what is wrong, and left untouched), and a port that is already in use. SIGINT and SIGTERM stop it cleanly (status 0); a failed commit stops it with 1.
 """
 
 from __future__ import annotations
@@ -103,7 +103,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 async def serve(site, args: argparse.Namespace) -> int:
-    from .app import Server  # heavy imports after the config is known to be good
+    from .app import CannotListen, Server  # heavy imports after the config is known to be good
     from .store import StoreUnavailable
 
     stop = asyncio.Event()
@@ -113,7 +113,7 @@ async def serve(site, args: argparse.Namespace) -> int:
     server = Server(site, args.db or default_db(demo=args.demo), always_open=args.demo)
     try:
         await server.start(args.host, args.port)
-    except StoreUnavailable as exc:
+    except (StoreUnavailable, CannotListen) as exc:
         print(f"willkommen-server: {exc}", file=sys.stderr)
         return 2
     if args.demo or args.config is None:  # the bundled office's public_url names no real host

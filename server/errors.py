@@ -31,6 +31,7 @@ CLOSE_CODES = {
     "bad_token": 4401,
     "wrong_role": 4403,
     "hello_expected": 4408,
+    "throttled": 4429,        # too many wrong tokens from this address: wait (server/limits.py)
 }
 
 

@@ -8,6 +8,9 @@
     GET /t/<token>.json       the same, for the page to refresh itself
     GET /speech/<key>.wav     a call the server spoke (only texts it announced itself)
 
+Only GET and HEAD (the same answer without its body); any other method gets 405 with
+`Allow: GET, HEAD`.
+
 The status page shows nothing that identifies the visitor: number, place, estimate. A token
 that is unknown or from an earlier day gets a friendly 404 page in the language the phone
 asks for (Accept-Language).
@@ -64,6 +67,18 @@ async def answer(server: "Server", request: Request) -> Response:
         return respond(200, f"Willkommen — {server.site.name}\n\n/display   waiting-room screen\n"
                             "/healthz   live state (JSON)\nws://<this host>/   terminals (see README)\n")
     return respond(404, "not found\n")
+
+
+METHODS = ("GET", "HEAD")
+
+
+def method_not_allowed(request: Request) -> Response:
+    return respond(405, "method not allowed: only GET and HEAD\n", Allow=", ".join(METHODS))
+
+
+def without_body(response: Response) -> Response:
+    """The answer to HEAD: GET's status and headers (its Content-Length too), no body."""
+    return Response(response.status_code, response.reason_phrase, response.headers, b"")
 
 
 def respond(status: int, body: str | bytes, content_type: str = "text/plain; charset=utf-8",

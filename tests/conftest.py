@@ -89,8 +89,9 @@ async def terminal(url):
 class ServerProcess:
     """`python -m server` in its own process on a free port, its log drained by a thread."""
 
-    def __init__(self, db: Path, *extra: str):
-        self.proc = subprocess.Popen([sys.executable, "-m", "server", "--port", "0", "--db", str(db), *extra],
+    def __init__(self, db: Path, *extra: str, open_files: int | None = None):
+        limit = ["prlimit", f"--nofile={open_files}:{open_files}"] if open_files else []  # util-linux
+        self.proc = subprocess.Popen([*limit, sys.executable, "-m", "server", "--port", "0", "--db", str(db), *extra],
                                      cwd=ROOT, stderr=subprocess.PIPE, text=True,
                                      env={**os.environ, "PYTHONPATH": str(ROOT)})
         self.pid, self.port, self.log = self.proc.pid, None, []

@@ -209,6 +209,7 @@ async def test_a_refusal_with_a_long_non_ascii_terminal_name_closes_4401(server,
 
 
 @given(st.text(max_size=200))
+@settings(deadline=None)
 def test_close_reasons_are_the_longest_whole_characters_that_fit(text):
     reason = p.close_reason(text)
     assert text.startswith(reason) and len(reason.encode()) <= p.MAX_CLOSE_REASON

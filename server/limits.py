@@ -1,0 +1,233 @@
+"""Limits that keep an office's terminals served when something on its network misbehaves.
+
+    Lobby          connections that have not said hello: at most `Limits.lobby` of them. A new one
+                   lets the oldest go (one that has sent nothing yet first), so a flood of silent
+                   sockets can neither run the server out of file descriptors nor keep a terminal
+                   from getting in (its client session retries); terminals past hello are never
+                   counted.
+    HelloThrottle  wrong tokens per peer address: `hello_free_failures` are free, then each one
+                   costs a wait that doubles (1 s, 2 s ... 60 s) during which that address's hellos
+                   are refused unchecked with 4429; quiet for `hello_forget` seconds, it starts over.
+    Pressure       a log line per kind of trouble at most once per `log_interval`, carrying how
+                   many were left out since the previous line: a flood never floods the log.
+
+These three are pure (the caller passes `now`, a monotonic clock). `Gate` ties them to the
+server: the websockets connection class that counts the lobby, the loop's exception handler
+that turns "Too many open files" on accept() into one line per interval, and the log lines.
+"""
+
+from __future__ import annotations
+
+import errno
+import logging
+import resource
+import time
+from dataclasses import dataclass
+from functools import partial
+from typing import Any, Callable, Generic, Hashable, TypeVar
+
+from websockets.asyncio.server import ServerConnection
+
+log = logging.getLogger("willkommen.limits")
+T = TypeVar("T", bound=Hashable)
+OUT_OF_RESOURCES = (errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM)
+
+
+def default_lobby() -> int:
+    """From the process's open-files limit: room for the lobby plus two of asyncio's accept
+    batches (up to 100 sockets each, taken before the lobby sees them) and the server's own
+    files; at most 256. With 1,024 files: 256; with 512: 131."""
+    soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft == resource.RLIM_INFINITY:
+        return 256
+    return max(8, min(256, (soft - 250) // 2))
+
+
+@dataclass(frozen=True)
+class Limits:
+    lobby: int = 0                           # connections without hello; 0: `default_lobby()`
+    hello_free_failures: int = 5             # wrong tokens per address before the back-off starts
+    hello_backoff: tuple[float, float] = (1.0, 60.0)   # first and longest wait, seconds
+    hello_forget: float = 600.0              # quiet seconds after which an address starts over
+    peers: int = 10_000                      # addresses remembered (the oldest are forgotten)
+    log_interval: float = 10.0               # seconds between two lines about the same trouble
+    printer_detail: int = 200                # characters of a printer's detail kept and shown
+
+
+class Lobby(Generic[T]):
+    """Connections waiting for their hello, oldest first; those that have not sent a byte yet
+    are let go before those that have (a terminal is usually mid-handshake, a flood silent)."""
+
+    def __init__(self, cap: int):
+        self.cap = cap
+        self.silent: dict[T, None] = {}    # insertion-ordered: the first is the oldest
+        self.spoken: dict[T, None] = {}
+
+    @property
+    def waiting(self) -> list[T]:
+        return [*self.silent, *self.spoken]
+
+    def enter(self, connection: T) -> T | None:
+        """Admit `connection`; return the one to let go if the lobby was full."""
+        oldest = None
+        if len(self.silent) + len(self.spoken) >= self.cap:
+            queue = self.silent or self.spoken
+            oldest = next(iter(queue))
+            del queue[oldest]
+        self.silent[connection] = None
+        return oldest
+
+    def spoke(self, connection: T) -> None:
+        if self.silent.pop(connection, 0) is None:
+            self.spoken[connection] = None
+
+    def leave(self, connection: T) -> None:
+        self.silent.pop(connection, None)
+        self.spoken.pop(connection, None)
+
+
+@dataclass
+class _Peer:
+    failures: int = 0
+    last: float = 0.0
+    until: float = 0.0
+
+
+class HelloThrottle:
+    """Back-off per peer address for hellos with an unknown terminal or a wrong token."""
+
+    def __init__(self, limits: Limits):
+        self.limits = limits
+        self.peers: dict[str, _Peer] = {}
+
+    def wait(self, peer: str, now: float) -> float:
+        """Seconds until `peer` may try a token again (0: now)."""
+        record = self.peers.get(peer)
+        return max(0.0, record.until - now) if record else 0.0
+
+    def failed(self, peer: str, now: float) -> float:
+        """Count a wrong token; return the wait it costs (0 while failures are still free)."""
+        record = self.peers.pop(peer, None) or _Peer()
+        if now - record.last > self.limits.hello_forget:
+            record = _Peer()
+        record.failures, record.last = record.failures + 1, now
+        over = record.failures - self.limits.hello_free_failures
+        first, longest = self.limits.hello_backoff
+        wait = min(longest, first * 2 ** (over - 1)) if over > 0 else 0.0
+        record.until = now + wait
+        self.peers[peer] = record  # re-inserted: the dict's order is the order of last failure
+        while len(self.peers) > self.limits.peers:
+            del self.peers[next(iter(self.peers))]
+        return wait
+
+
+class Pressure:
+    """One log line per key and interval; the rest are counted into the next line."""
+
+    def __init__(self, interval: float):
+        self.interval = interval
+        self.last: dict[Hashable, float] = {}
+        self.left_out: dict[Hashable, int] = {}
+
+    def note(self, key: Hashable, now: float) -> int | None:
+        """None: leave this one out of the log. A number: log it now, with that many left out
+        since the previous line."""
+        if key in self.last and now - self.last[key] < self.interval:
+            self.left_out[key] = self.left_out.get(key, 0) + 1
+            return None
+        self.last[key] = now
+        return self.left_out.pop(key, 0)
+
+
+class LobbyConnection(ServerConnection):
+    """A websockets connection that enters the gate's lobby when the socket is accepted (not
+    when its request arrives: a silent socket holds a file descriptor too)."""
+
+    def __init__(self, *args: Any, gate: "Gate", **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.gate = gate
+
+    def connection_made(self, transport: Any) -> None:
+        super().connection_made(transport)
+        self.gate.arrived(self)
+
+    def data_received(self, data: bytes) -> None:
+        self.gate.lobby.spoke(self)
+        super().data_received(data)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.gate.lobby.leave(self)
+        super().connection_lost(exc)
+
+
+class Gate:
+    """The limits as the server applies them; `clock` is monotonic (a stepped wall clock must
+    not lift or lengthen a back-off)."""
+
+    def __init__(self, limits: Limits | None = None, *, clock: Callable[[], float] = time.monotonic):
+        self.limits = limits or Limits()
+        self.clock = clock
+        self.lobby: Lobby[ServerConnection] = Lobby(self.limits.lobby or default_lobby())
+        self.throttle = HelloThrottle(self.limits)
+        self.pressure = Pressure(self.limits.log_interval)
+        self.connection_class = partial(LobbyConnection, gate=self)  # for serve(create_connection=...)
+
+    # ---- the lobby -------------------------------------------------------------------------
+
+    def arrived(self, connection: ServerConnection) -> None:
+        oldest = self.lobby.enter(connection)
+        if oldest is not None:
+            oldest.transport.abort()
+            self.warn("lobby_full", "too many connections without hello: the oldest are let go",
+                      lobby=self.lobby.cap)
+
+    def welcomed(self, connection: ServerConnection) -> None:
+        self.lobby.leave(connection)
+
+    # ---- hellos ----------------------------------------------------------------------------
+
+    def hello_wait(self, peer: str) -> float:
+        """Seconds `peer` must wait before its hello is checked; counted into the log if > 0."""
+        wait = self.throttle.wait(peer, self.clock())
+        if wait:
+            self.warn("hello_throttled", "hellos refused unchecked: too many wrong tokens from this address",
+                      peer=peer, wait_s=round(wait, 1))
+        return wait
+
+    def wrong_token(self, peer: str) -> None:
+        self.throttle.failed(peer, self.clock())
+
+    # ---- printers --------------------------------------------------------------------------
+
+    def printer_detail(self, detail: str) -> str:
+        """A printer's detail as kept and shown on /healthz: its start, never kilobytes."""
+        cut = self.limits.printer_detail
+        return detail if len(detail) <= cut else detail[:cut - 1] + "…"
+
+    def printer_logged(self, kiosk: str, state: str, previous: str | None) -> int | None:
+        """Whether a printer report gets a log line: a change of state, at most one a kiosk per
+        interval (a kiosk sending thousands of reports a second costs no log lines)."""
+        if state == previous:
+            return None
+        return self.pressure.note(("printer", kiosk), self.clock())
+
+    # ---- the event loop --------------------------------------------------------------------
+
+    def loop_exception(self, previous: Callable[[dict], None]) -> Callable[[Any, dict], None]:
+        """An exception handler for the server's loop: accept() failing for lack of file
+        descriptors (asyncio retries every second and logs a traceback each time) becomes one
+        line per interval; anything else goes to `previous`."""
+        def handler(loop: Any, context: dict) -> None:
+            exc = context.get("exception")
+            if isinstance(exc, OSError) and exc.errno in OUT_OF_RESOURCES and "accept" in context.get("message", ""):
+                self.warn("out_of_files", "cannot accept connections: out of file descriptors",
+                          error=exc.strerror, lobby=len(self.lobby.waiting))
+                return
+            previous(context)
+        return handler
+
+    def warn(self, key: str, message: str, **fields: Any) -> None:
+        left_out = self.pressure.note(key, self.clock())
+        if left_out is not None:
+            log.warning(message, extra={"fields": {**fields, "left_out": left_out,
+                                                   "interval_s": self.limits.log_interval}})
