@@ -37,7 +37,7 @@ retry); 1009 frame too large (the limit is `MAX_FRAME`). A close reason is cut t
 Every field has a range, so what passes `decode_client` is safe to store, compute with and
 show: request ids are strings of up to 64 characters or integers 0 ... 2**53 - 1 (what a
 browser's JSON numbers hold exactly), names and keys up to `MAX_KEY` characters, free text up
-to `MAX_TEXT`, `due_at` between 2000 and 2100 (POSIX seconds), at most `MAX_SERVICES` services.
+to `MAX_TEXT`, `due_at` and `at` between 2000 and 2100 (POSIX seconds), at most `MAX_SERVICES` services.
 Whatever a terminal sends, `decode_client` returns a message or raises `BadRequest`: never
 anything else.
 
@@ -171,7 +171,7 @@ class Close(CounterRequest, tag="close"):
 class CloseAt(CounterRequest, tag="close_at"):
     """The clerk's planned end of shift (seconds since the epoch; None withdraws it)."""
 
-    at: float | None
+    at: Timestamp | None
 
 
 class Book(Request, tag="book"):

@@ -49,10 +49,11 @@ GOOD = {  # one plausible message per type, for the counter at desk 5 (an admin 
     "noshow": {"counter": "5"}, "park": {"counter": "5"}, "unpark": {"counter": "5", "ticket": "F001"},
     "transfer": {"counter": "5", "service": "passport", "front": True}, "finish": {"counter": "5", "outcome": "done"},
     "pause": {"counter": "5", "reason": "Pause"}, "resume": {"counter": "5"}, "close": {"counter": "5"},
+    "close_at": {"counter": "5", "at": 1.9e9},
     "book": {"booking": "B-1", "service": "info", "lang": "ar", "due_at": 1.9e9},
 }
-assert set(GOOD) == p.CLIENT_TYPES
 FIELDS = sorted({field for fields in GOOD.values() for field in fields} | {"id", "type", "x", "to_counter", "v"})
+assert set(GOOD) == p.CLIENT_TYPES, "a new message type: add a plausible one to GOOD"
 VALUES = [
     "1e400", "-1e400", "1e300", "-1e15", "2e9", "1.8e9", "0", "-0", "-1", "1", "0.5", str(2**53), str(2**64),
     "1" + "0" * 40, "true", "false", "null", "[]", "{}", "[1e400]", '{"type":"draw"}', '[["info"]]',

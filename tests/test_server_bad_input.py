@@ -242,6 +242,15 @@ async def test_numbers_and_lengths_out_of_range_are_bad_requests(server, url, fi
         assert (await answer(ws, json.dumps(BOOK)))["booking"]["booking"] == "T-1"  # nothing was booked before
 
 
+@pytest.mark.parametrize("at", ["1e300", "-1e15", "1e400", "0"])
+async def test_a_shift_end_out_of_range_is_a_bad_request(server, url, at):
+    async with connect(url) as ws:
+        await hello(ws, "counter-5")
+        error = await answer(ws, '{"type": "close_at", "id": 1, "at": %s}' % at)
+        assert (error["re"], error["code"]) == (1, "bad_request") and error["message"].endswith("- at `$.at`")
+        assert (await answer(ws, '{"type": "close_at", "id": 2, "at": null}'))["type"] == "reply"
+
+
 @given(due_at=st.floats(allow_nan=False) | st.integers(min_value=-10**20, max_value=10**20))
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 def test_every_due_at_is_booked_or_refused_by_range(due_at):
