@@ -4,7 +4,8 @@
 `strings(lang)` returns the UI string catalogue of a language (`strings/<lang>.toml`).
 """
 
-from .loader import ConfigError, default_path, load_site, parse_site
+from .errors import ConfigError
+from .loader import default_path, load_site, parse_site
 from .site import Counter, Service, Site, Terminal
 from .strings import strings
 

@@ -21,11 +21,13 @@ from typing import Any, Callable, Mapping
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from . import languages as bcp47
+from . import strings
+from .errors import ConfigError
 from .site import PEOPLE_ROLES, ROLES, WEEKDAYS, Counter, Manager, Person, Service, Site, Terminal
 
 MISSING: Any = object()
 SYNCHRONOUS = ("normal", "full")
-LANGUAGE = re.compile(r"^[a-z]{2,3}$")
 IDENT = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 SPAN = re.compile(r"^(\d\d):(\d\d)-(\d\d):(\d\d)$")
 PASSWORD_HASH = re.compile(r"^(scrypt\$\d+\$\d+\$\d+|pbkdf2_sha256\$\d+)\$[A-Za-z0-9_=-]+\$[A-Za-z0-9_=-]+$")
@@ -34,14 +36,6 @@ PASSWORD_HASH = re.compile(r"^(scrypt\$\d+\$\d+\$\d+|pbkdf2_sha256\$\d+)\$[A-Za-
 def _q(value: Any) -> str:
     """A value as TOML would spell it: "AA", 3, true."""
     return json.dumps(value, ensure_ascii=False)
-
-
-class ConfigError(Exception):
-    """A site file that cannot be used; `str()` is the sentence to show the admin."""
-
-    def __init__(self, file: str, path: str, problem: str):
-        super().__init__(f"{file}: {path}: {problem}" if path else f"{file}: {problem}")
-        self.file, self.path, self.problem = file, path, problem
 
 
 def default_path() -> Path:
@@ -57,7 +51,8 @@ def load_site(path: str | os.PathLike | None = None, *, environ: Mapping[str, st
         raise ConfigError(str(path), "", "file not found") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(path.name, "", f"not valid TOML ({exc})") from None
-    return parse_site(data, file=path.name, environ=os.environ if environ is None else environ)
+    return parse_site(data, file=path.name, environ=os.environ if environ is None else environ,
+                      folder=path.resolve().parent)
 
 
 class Node:
@@ -128,10 +123,13 @@ class Node:
 
 
 def parse_site(data: Mapping[str, Any], *, file: str = "site.toml",
-               environ: Mapping[str, str] = {}) -> Site:
+               environ: Mapping[str, str] = {}, folder: Path | None = None) -> Site:
+    """`folder` is where the site file lies: `site.strings` is found from there."""
     root = Node(data, file)
     site = root.table("site")
     languages = _languages(site)
+    catalogues = strings.catalogues(languages, _strings_folder(site, folder), site_file=file,
+                                    key_path=site.at("languages"))
     documents = _named_texts(root.table("documents", {}), languages)
     services = _unique(root, "services", [_service(n, languages, documents) for n in root.tables("services")],
                        ("id", "prefix"))
@@ -161,6 +159,7 @@ def parse_site(data: Mapping[str, Any], *, file: str = "site.toml",
         source=file,
         people=tuple(_unique(root, "people", [_person(n) for n in root.tables("people", optional=True)], ("name",))),
         manager=_manager(root.table("manager", {})),
+        strings=catalogues,
     )
     if (result.tls_cert is None) != (result.tls_key is None):
         raise site.fail("tls_key" if result.tls_key is None else "tls_cert",
@@ -186,14 +185,32 @@ def _public_url(site: Node) -> str:
 
 
 def _languages(site: Node) -> tuple[str, ...]:
-    languages = site.texts("languages")
+    """BCP 47 tags, written in their usual case (fa-AF), each known to the locale data."""
+    languages = tuple(bcp47.canonical(lang) for lang in site.texts("languages"))
     for i, lang in enumerate(languages):
-        if not LANGUAGE.match(lang):
-            raise ConfigError(site.file, f"{site.at('languages')}[{i}]",
-                              f"{_q(lang)} must be a two-letter language code such as \"ar\"")
+        where = f"{site.at('languages')}[{i}]"
+        if not bcp47.well_formed(lang):
+            raise ConfigError(site.file, where, f'{_q(site.data["languages"][i])} must be a BCP 47 language tag '
+                                                'such as "ar", "prs", "fa-AF" or "ku-Latn"')
+        if not bcp47.known(lang):
+            raise ConfigError(site.file, where, f"{_q(lang)} is not a language of the Unicode locale data (CLDR)")
+        if lang in languages[:i]:
+            raise ConfigError(site.file, where, f"{_q(lang)} is listed twice")
     if "de" not in languages:
         raise site.fail("languages", 'must include "de": every call is also announced in German')
     return languages
+
+
+def _strings_folder(site: Node, folder: Path | None) -> Path | None:
+    """The site's own catalogues: `site.strings` (relative to the site file), else a
+    `strings/` folder beside the site file if there is one."""
+    name = site.text("strings", None)
+    if name is None:
+        return folder / "strings" if folder is not None and (folder / "strings").is_dir() else None
+    path = Path(name) if folder is None else folder / name
+    if not path.is_dir():
+        raise site.fail("strings", f"{_q(name)} is not a folder (catalogues <language>.toml, beside the site file)")
+    return path
 
 
 def _announce(site: Node, languages: tuple[str, ...]) -> tuple[str, ...]:
@@ -203,7 +220,7 @@ def _announce(site: Node, languages: tuple[str, ...]) -> tuple[str, ...]:
 
 def _subset(node: Node, key: str, languages: tuple[str, ...]) -> tuple[str, ...]:
     """A list of site languages (empty when the key is absent)."""
-    chosen = node.texts(key, ())
+    chosen = tuple(bcp47.canonical(lang) for lang in node.texts(key, ()))
     for i, lang in enumerate(chosen):
         if lang not in languages:
             raise ConfigError(node.file, f"{node.at(key)}[{i}]", f"{_q(lang)} is not in site.languages")
@@ -246,12 +263,12 @@ def _span(node: Node, day: str, text: str) -> tuple[time, time]:
 def _per_language(node: Node, key: str, languages: tuple[str, ...], read: Callable[[Node, str], Any],
                   *, required: bool = True) -> dict[str, Any]:
     table = node.table(key, None if not required else MISSING)
-    values = {lang: read(table, lang) for lang in list(table.data)}
-    table.read.update(values)
+    values = {bcp47.canonical(lang): read(table, lang) for lang in list(table.data)}
+    table.read.update(table.data)
     for lang in values:
         if lang not in languages:
             raise table.fail(lang, f"language not in site.languages ({', '.join(languages)})")
-    if values or required:
+    if required:  # optional tables (hints) may leave a language out: it shows none
         missing = [lang for lang in languages if lang not in values]
         if missing:
             raise node.fail(key, f"missing {', '.join(_q(m) for m in missing)} (site.languages lists it)")

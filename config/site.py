@@ -105,6 +105,12 @@ class Site:
     source: str = field(default="", compare=False)
     people: tuple[Person, ...] = ()
     manager: Manager = Manager()
+    # each site language's visitor catalogue (config.strings.catalogues): bundled + the site's own
+    strings: Mapping[str, Mapping[str, str]] = field(default_factory=dict, compare=False)
+
+    def words(self, lang: str) -> Mapping[str, str]:
+        """The visitor catalogue of a site language (German's for any other)."""
+        return self.strings.get(lang) or self.strings["de"]
 
     def service(self, service_id: str) -> Service | None:
         return next((s for s in self.services if s.id == service_id), None)

@@ -1,23 +1,35 @@
 """The UI string catalogues: one TOML file per language.
 
-`config/strings/<lang>.toml` is what visitors read and hear (kiosk, display, announcements),
-in every site language; `config/strings/staff/<lang>.toml` is the clerks' and managers' UI,
-in German and English. Every client takes its words from here, so a language is added by
-adding one file. Keys are flat dotted names (`error.closed_for_today`); texts use
-`str.format` fields (`{number}`, `{counter}`). A test keeps every file's keys equal to
-German's.
+`config/strings/<lang>.toml` is what visitors read and hear (kiosk, display, announcements);
+`config/strings/staff/<lang>.toml` is the clerks' and managers' UI, in German and English.
+Keys are flat dotted names (`error.closed_for_today`); texts use `str.format` fields
+(`{number}`, `{counter}`).
+
+A site adds or changes visitor catalogues without touching the installed package: files in the
+folder its site file names (`site.strings`, by default `strings/` beside the site file) extend
+the bundled ones (a new language: every key of `de.toml`) or override single keys of them.
+`catalogues(...)` loads what a site's languages need and refuses, in one line naming the file
+and the key, a catalogue that misses a key, has a key German does not, or changes a text's
+`{fields}`. The server sends each terminal the site's catalogues in its welcome, so kiosks need
+no local files. `language_name` and `direction` come from the locale data (`config.languages`)
+unless a catalogue sets them.
 """
 
 from __future__ import annotations
 
+import string
 import tomllib
 from functools import cache
 from importlib import resources
+from pathlib import Path
 from types import MappingProxyType
 from typing import Mapping
 
+from . import languages
+from .errors import ConfigError
 
 FOLDERS = {"visitor": ("strings",), "staff": ("strings", "staff")}
+FROM_LOCALE_DATA = ("language_name", "direction")   # optional in a catalogue file
 
 
 def _folder(part: str):
@@ -30,11 +42,31 @@ def available(part: str = "visitor") -> tuple[str, ...]:
 
 @cache
 def strings(lang: str, part: str = "visitor") -> Mapping[str, str]:
-    """The `part` ("visitor" or "staff") catalogue of `lang`; German where there is none."""
+    """A bundled `part` ("visitor" or "staff") catalogue; German where there is none. Visitor
+    surfaces take their site's catalogues (`Site.strings`, the welcome's `strings`) instead."""
     if lang not in available(part):
         lang = "de"
-    text = (_folder(part) / f"{lang}.toml").read_text(encoding="utf-8")
-    return MappingProxyType(dict(_flatten(tomllib.loads(text))))
+    table = _read(Path(str(_folder(part) / f"{lang}.toml")), f"config/strings/{lang}.toml")
+    if part == "visitor":
+        table = {**_from_locale_data(lang), **table}
+    return MappingProxyType(table)
+
+
+def _from_locale_data(lang: str) -> dict[str, str]:
+    return {"language_name": languages.name(lang), "direction": languages.direction(lang)}
+
+
+def _read(path: Path, shown: str) -> dict[str, str]:
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(shown, "", f"not valid TOML ({exc})") from None
+    table = {}
+    for key, value in _flatten(data):
+        if not isinstance(value, str):
+            raise ConfigError(shown, key, f"{value!r} is not a string")
+        table[key] = value
+    return table
 
 
 def _flatten(table: Mapping, prefix: str = ""):
@@ -43,3 +75,59 @@ def _flatten(table: Mapping, prefix: str = ""):
             yield from _flatten(value, f"{prefix}{key}.")
         else:
             yield f"{prefix}{key}", value
+
+
+def _fields(text: str) -> set[str]:
+    return {field for _, field, _, _ in string.Formatter().parse(text) if field is not None}
+
+
+def catalogues(site_languages: tuple[str, ...], folder: Path | None, *, site_file: str,
+               key_path: str) -> dict[str, Mapping[str, str]]:
+    """Each site language's visitor catalogue: bundled, extended or overridden by `folder`."""
+    german = strings("de")
+    found = {}
+    for i, lang in enumerate(site_languages):
+        table, shown = _catalogue(lang, folder)
+        if table is None:
+            where = f"{folder.name}/{lang}.toml" if folder else f"a folder named by site.strings with {lang}.toml"
+            raise ConfigError(site_file, f"{key_path}[{i}]",
+                              f'no catalogue for "{lang}": add {where} with every key of de.toml')
+        _check(table, german, shown)
+        found[lang] = MappingProxyType({**_from_locale_data(lang), **table})
+    return found
+
+
+def _catalogue(lang: str, folder: Path | None) -> tuple[dict[str, str] | None, str]:
+    """The bundled file of `lang` (or of its language subtag: fa-AF takes fa) with the site's
+    file of the same name laid over it."""
+    names = dict.fromkeys((lang, lang.split("-")[0]))
+    for name in names:
+        bundled = Path(str(_folder("visitor") / f"{name}.toml"))
+        local = folder / f"{name}.toml" if folder else None
+        if not bundled.is_file() and not (local and local.is_file()):
+            continue
+        table = _read(bundled, f"config/strings/{name}.toml") if bundled.is_file() else {}
+        shown = f"config/strings/{name}.toml"
+        if local and local.is_file():
+            shown = f"{folder.name}/{name}.toml"
+            overrides = _read(local, shown)
+            for key in overrides:
+                if key not in table and key not in strings("de") and key not in FROM_LOCALE_DATA:
+                    raise ConfigError(shown, key, "unknown key (the keys are those of de.toml)")
+            table.update(overrides)
+        return table, shown
+    return None, ""
+
+
+def _check(table: Mapping[str, str], german: Mapping[str, str], shown: str) -> None:
+    for key in german:
+        if key in FROM_LOCALE_DATA:
+            continue
+        if key not in table:
+            raise ConfigError(shown, key, "missing (a catalogue has every key of de.toml)")
+        if _fields(table[key]) != _fields(german[key]):
+            wanted = ", ".join("{" + f + "}" for f in sorted(_fields(german[key]))) or "no {fields}"
+            raise ConfigError(shown, key, f"{table[key]!r} must use {wanted}, as de.toml does")
+    for key in table:
+        if key not in german and key not in FROM_LOCALE_DATA:
+            raise ConfigError(shown, key, "unknown key (the keys are those of de.toml)")

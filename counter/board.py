@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 import msgspec
 
-from config import strings
+from config import languages, strings
 from server import protocol as p
 
 
@@ -96,7 +96,8 @@ class Words:
         return info.names.get(self.lang) or info.names.get("de", service) if info else service
 
     def language(self, lang: str) -> str:
-        return self.text.get(f"language.{lang}", lang)
+        """The visitor's language named in the clerk's, from the locale data ("Dari", "Tigrinya")."""
+        return languages.name(lang, self.lang)
 
     def state(self, desk: p.DeskView | None, timezone: str = "Europe/Berlin") -> str:
         if desk is None:

@@ -11,7 +11,14 @@ number stays on the screen (`on_print_failure="show"`) or the draw is cancelled 
 Without a server the kiosk says "out of service" in every language and waits for it.
 
 Terminals neither shape nor reorder Arabic script: `for_terminal` does both before a widget
-shows right-to-left text.
+shows right-to-left text. Shaping for a terminal means replacing letters by their Unicode
+presentation forms (joined shapes), and some letters have none: Pashto's ښ ړ ګ ڼ ۍ څ ټ ډ ږ ځ,
+among others. Mixed with joined neighbours such words fall apart, so a language with any such
+letter in its texts is shown unjoined throughout: every letter in its isolated form, in
+right-to-left order, which a reader of the script can still read (README, "Languages").
+
+The words come from the server's welcome (the site's catalogues), so a kiosk needs no local
+catalogue files; before the first welcome it can only say "out of service" in German and English.
 """
 
 from __future__ import annotations
@@ -35,35 +42,76 @@ from .raster import right_to_left, visual_order
 from .ticket import layout
 
 FAILING = ("paper_out", "cover_open", "offline", "error")
+WELCOMES, TAPS = 4, 2          # greetings and "tap your language" lines shown at once
+ROTATE_SECONDS = 3.0
 
 
-def for_terminal(text: str) -> str:
-    """Shape and order right-to-left text for a terminal, which does neither."""
-    return visual_order(text)
+def for_terminal(text: str, *, joined: bool = True) -> str:
+    """Right-to-left text shaped (unless `joined` is False) and ordered for a terminal."""
+    return visual_order(text) if joined else visual_order(text, shape=False)
 
 
-def word(lang: str, key: str, **fields) -> str:
-    return for_terminal(strings(lang)[key].format(**fields))
+def unshapeable(text: str) -> bool:
+    """True when `text` has an Arabic-script letter without presentation forms (ښ, ۍ, ...):
+    a terminal could show it only unjoined next to joined neighbours."""
+    return any(ch not in PRESENTED and "\u0620" <= ch <= "\u08ff" and ch.isalpha() for ch in text)
+
+
+def _presented() -> frozenset[str]:
+    import unicodedata
+
+    letters = set()
+    for code in (*range(0xFB50, 0xFE00), *range(0xFE70, 0xFF00)):
+        parts = unicodedata.decomposition(chr(code)).split()
+        if len(parts) == 2 and parts[0] in ("<isolated>", "<final>", "<initial>", "<medial>"):
+            letters.add(chr(int(parts[1], 16)))
+    return frozenset(letters)
+
+
+PRESENTED = _presented()
+
+
+def pages(items: list[str], size: int) -> list[list[str]]:
+    return [items[i:i + size] for i in range(0, len(items), size)] or [[]]
 
 
 class StartScreen(Screen):
-    """Welcome in every language; one button per language, named in its own script."""
+    """Welcome in every language, a few at a time, every one within a rotation; one button per
+    language, named in its own script."""
 
     def __init__(self, languages: list[str]):
         super().__init__()
-        self.languages = languages
+        self.languages, self.turn = languages, 0
 
     def compose(self) -> ComposeResult:
         with Vertical(id="start"):
-            yield Static(" · ".join(word(lang, "kiosk.welcome") for lang in self.languages[:4]), id="welcome")
-            yield Static(" · ".join(word(lang, "kiosk.tap_language") for lang in self.languages[:2]), id="tap")
+            yield Static(id="welcome")
+            yield Static(id="tap")
             with Grid(id="languages"):
                 for lang in self.languages:
-                    yield Button(word(lang, "language_name"), id=f"lang-{lang}", classes="language")
+                    yield Button(self.app.word(lang, "language_name"), id=f"lang-{lang}", classes="language")
             yield Static("", id="printer-warning")
 
     def on_mount(self) -> None:
+        self.show_greetings()
+        self.set_interval(ROTATE_SECONDS, self.rotate)
         self.app.show_printer_warning()
+
+    def rotations(self) -> int:
+        """Turns until every language was greeted (and asked to tap) once."""
+        return max(len(pages(self.languages, WELCOMES)), len(pages(self.languages, TAPS)))
+
+    def rotate(self) -> None:
+        self.turn = (self.turn + 1) % self.rotations()
+        self.show_greetings()
+
+    def show_greetings(self) -> None:
+        welcomes, taps = pages(self.languages, WELCOMES), pages(self.languages, TAPS)
+        word = self.app.word
+        for line, shown in (("#welcome", welcomes[self.turn % len(welcomes)]), ("#tap", taps[self.turn % len(taps)])):
+            key = "kiosk.welcome" if line == "#welcome" else "kiosk.tap_language"
+            for widget in self.query(line).results(Static):  # none while the screen is taken down
+                widget.update(" · ".join(word(lang, key) for lang in shown))
 
 
 class ServiceScreen(Screen):
@@ -72,14 +120,15 @@ class ServiceScreen(Screen):
         self.lang, self.services = lang, services
 
     def compose(self) -> ComposeResult:
-        rtl = "rtl" if strings(self.lang)["direction"] == "rtl" else ""
+        word, shown = self.app.word, self.app.shown
+        rtl = "rtl" if self.app.words(self.lang)["direction"] == "rtl" else ""
         with Vertical(id="services-screen", classes=rtl):
             yield Static(word(self.lang, "kiosk.choose_service"), id="question")
             with Grid(id="services"):
                 for service in self.services:
                     name = service.names.get(self.lang) or service.names["de"]
                     hint = service.hints.get(self.lang, "")
-                    label = for_terminal(name) + (f"\n{for_terminal(hint)}" if hint else "")
+                    label = shown(self.lang, name) + (f"\n{shown(self.lang, hint)}" if hint else "")
                     yield Button(label, id=f"service-{service.id}", classes="service")
             yield Static("", id="problem")
             yield Button(word(self.lang, "kiosk.back"), id="back")
@@ -96,10 +145,9 @@ class TicketScreen(Screen):
         self.lang, self.reply, self.message, self.failed = lang, reply, message, failed
 
     def compose(self) -> ComposeResult:
-        words = strings(self.lang)
-        eta = self.reply.eta
+        word, eta = self.app.word, self.reply.eta
         with Vertical(id="ticket", classes="failed" if self.failed else ""):
-            yield Static(for_terminal(words["kiosk.your_number"]), id="number-label")
+            yield Static(word(self.lang, "kiosk.your_number"), id="number-label")
             yield Digits(self.reply.ticket.number, id="number")
             yield Static(word(self.lang, "ticket.ahead", n=self.reply.ahead or 0), id="ahead")
             yield Static(word(self.lang, "ticket.eta", low=eta[0], high=eta[1]) if eta
@@ -115,8 +163,8 @@ class OutOfService(Screen):
     def compose(self) -> ComposeResult:
         with Vertical(id="out-of-service"):
             for lang in self.languages:
-                yield Static(word(lang, "error.out_of_service"), classes="rtl" if right_to_left(
-                    strings(lang)["error.out_of_service"]) else "")
+                yield Static(self.app.word(lang, "error.out_of_service"), classes="rtl" if right_to_left(
+                    self.app.words(lang)["error.out_of_service"]) else "")
 
 
 class KioskApp(App):
@@ -133,7 +181,20 @@ class KioskApp(App):
         self.printer_state: str | None = None
         self.reported: str | None = None  # the printer state the server acknowledged
         self.site: p.SiteView | None = None
+        # the site's catalogues arrive with the welcome; before it, only "out of service"
+        self.catalogues: dict[str, dict[str, str]] = {lang: dict(strings(lang)) for lang in ("de", "en")}
+        self.unjoined: set[str] = set()   # languages the terminal shows unjoined (see for_terminal)
         session.on_state = self._connection_changed
+
+    def words(self, lang: str) -> dict[str, str]:
+        return self.catalogues.get(lang) or self.catalogues["de"]
+
+    def shown(self, lang: str, text: str) -> str:
+        """`text` of language `lang` as the terminal can show it."""
+        return for_terminal(text, joined=lang not in self.unjoined)
+
+    def word(self, lang: str, key: str, **fields) -> str:
+        return self.shown(lang, self.words(lang)[key].format(**fields))
 
     def on_mount(self) -> None:
         self.push_screen(OutOfService(["de", "en"]))
@@ -158,12 +219,20 @@ class KioskApp(App):
         if connected:
             welcome = self.session.welcome
             self.site = welcome.site
+            self.catalogues = welcome.strings or self.catalogues
+            self.unjoined = {lang for lang in welcome.site.languages if any(map(unshapeable, self._texts(lang)))}
             self.printer_url = self.printer_url or welcome.printer
             self.reported = None  # a (restarted) server knows nothing of our printer yet
             self.switch_to_start()
             self.check_printer()
         elif not isinstance(self.screen, OutOfService):
             self.push_screen(OutOfService(self.site.languages if self.site else ["de", "en"]))
+
+    def _texts(self, lang: str) -> list[str]:
+        """Everything the kiosk may show in `lang`."""
+        services = self.site.services
+        return [*self.words(lang).values(), *(s.names.get(lang, "") for s in services),
+                *(s.hints.get(lang, "") for s in services)]
 
     def switch_to_start(self) -> None:
         while len(self.screen_stack) > 1:
@@ -196,19 +265,19 @@ class KioskApp(App):
             reply = await self.session.request(
                 p.Draw(id=0, service=service, lang=lang, request=self.new_request()), retry=True)
         except ServerError as exc:
-            key = f"error.{exc.code}" if f"error.{exc.code}" in strings(lang) else "error.out_of_service"
-            screen.problem(word(lang, key))
+            key = f"error.{exc.code}" if f"error.{exc.code}" in self.words(lang) else "error.out_of_service"
+            screen.problem(self.word(lang, key))
             for button in screen.query(".service"):
                 button.disabled = False
             return
         printed = await self.print_ticket(reply, lang)
         if printed:
-            message, failed = word(lang, "kiosk.take_ticket"), False
+            message, failed = self.word(lang, "kiosk.take_ticket"), False
         elif self.on_print_failure == "cancel":
             await self.session.request(p.Cancel(id=0, ticket=reply.ticket.number, reason="printer_failed"))
-            message, failed = word(lang, "kiosk.print_failed_cancel"), True
+            message, failed = self.word(lang, "kiosk.print_failed_cancel"), True
         else:
-            message, failed = word(lang, "kiosk.print_failed_show"), True
+            message, failed = self.word(lang, "kiosk.print_failed_show"), True
         ticket = TicketScreen(lang, reply, message, failed=failed)
         self.push_screen(ticket)
         self.back_to_start_later(ticket)
@@ -219,7 +288,7 @@ class KioskApp(App):
     # ---- the printer ---------------------------------------------------------------------
 
     async def print_ticket(self, reply: p.Reply, lang: str) -> bool:
-        blocks = layout(self.site, reply, lang=lang, timezone=self.site.timezone)
+        blocks = layout(self.site, reply, lang=lang, timezone=self.site.timezone, words=self.words(lang))
         try:
             failing = await asyncio.to_thread(self._print_now, blocks)
         except PrinterError as exc:
@@ -272,5 +341,5 @@ class KioskApp(App):
     def show_printer_warning(self) -> None:
         for warning in self.screen.query("#printer-warning"):  # only on the start screen
             failing = self.printer_state in FAILING and self.site is not None
-            warning.update(" · ".join(word(lang, "kiosk.no_printer") for lang in self.site.languages[:2])
+            warning.update(" · ".join(self.word(lang, "kiosk.no_printer") for lang in self.site.languages[:2])
                            if failing else "")

@@ -37,16 +37,16 @@ def right_to_left(text: str) -> bool:
 MIRRORED = str.maketrans("()[]{}<>«»", ")(][}{><»«")
 
 
-def visual_order(text: str) -> str:
-    """Right-to-left text shaped (joined letter forms) and in display order, for renderers that
-    do neither (terminals, Pillow without raqm). python-bidi 0.6 does not mirror brackets, so
-    they are mirrored here: in a right-to-left line "(" must show as ")"."""
+def visual_order(text: str, *, shape: bool = True) -> str:
+    """Right-to-left text shaped (joined letter forms; not with `shape=False`) and in display
+    order, for renderers that do neither (terminals, Pillow without raqm). python-bidi 0.6 does
+    not mirror brackets, so they are mirrored here: in a right-to-left line "(" must show as ")"."""
     if not right_to_left(text):
         return text
     import arabic_reshaper
     from bidi import get_display
 
-    return get_display(arabic_reshaper.reshape(text)).translate(MIRRORED)
+    return get_display(arabic_reshaper.reshape(text) if shape else text).translate(MIRRORED)
 
 
 def visual(text: str) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Mapping
 from zoneinfo import ZoneInfo
 
 from config import strings
@@ -38,9 +39,11 @@ class Cut:
 Block = Text | QR | Cut
 
 
-def layout(site: p.SiteView, reply: p.Reply, *, lang: str, timezone: str | None = None) -> list[Block]:
-    """The ticket a visitor takes away: number large, service, time, wait, documents, QR."""
-    ticket, words = reply.ticket, strings(lang)
+def layout(site: p.SiteView, reply: p.Reply, *, lang: str, timezone: str | None = None,
+           words: Mapping[str, str] | None = None) -> list[Block]:
+    """The ticket a visitor takes away: number large, service, time, wait, documents, QR.
+    `words` is the visitor's catalogue (the kiosk's from the server's welcome; bundled if none)."""
+    ticket, words = reply.ticket, words if words is not None else strings(lang)
     service = next(s for s in site.services if s.id == ticket.service)
     issued = datetime.fromtimestamp(ticket.issued_at, ZoneInfo(timezone or site.timezone))
     blocks: list[Block] = [Text(site.name, bold=True, lang="de"), Text(ticket.number, size=4, bold=True),

@@ -241,6 +241,8 @@ class Server:
                          zones=list(terminal.zones) if terminal else [],
                          languages=list(terminal.languages) if terminal else [],
                          printer=terminal.printer if terminal else None,
+                         strings={lang: dict(self.site.words(lang)) for lang in self.site.languages}
+                         if session.role in ("kiosk", "display") else {},
                          site=views.site(self.site),
                          snapshot=views.snapshot(self.office, self.clock(),
                                                  detail_for="*" if session.role == "admin" else session.counter))

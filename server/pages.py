@@ -31,6 +31,7 @@ from websockets.datastructures import Headers
 from websockets.http11 import Request, Response
 
 from config import strings
+from config.languages import negotiate as languages_negotiate
 
 from .core.model import CALLED, WAITING
 
@@ -52,7 +53,7 @@ async def answer(server: "Server", request: Request) -> Response:
     if path in ("/display", "/display/"):
         return static("display.html")
     if path == "/display/strings.json":
-        return respond(200, json.dumps(display_strings(server.site.languages), ensure_ascii=False),
+        return respond(200, json.dumps(display_strings(server.site), ensure_ascii=False),
                        "application/json; charset=utf-8")
     if path.startswith("/display/") and path.removeprefix("/display/") in STATIC:
         return static(path.removeprefix("/display/"))
@@ -95,19 +96,19 @@ def static(name: str) -> Response:
     return respond(200, data, STATIC[name])
 
 
-def display_strings(languages: tuple[str, ...]) -> dict[str, dict[str, str]]:
+def display_strings(site) -> dict[str, dict[str, str]]:
     """The words a display needs, per site language; its notice for staff (sound blocked) from
     the staff catalogue."""
     wanted = ("language_name", "direction", "call.counter")
-    return {lang: {k: v for k, v in strings(lang).items() if k in wanted or k.startswith("display.")}
+    return {lang: {k: v for k, v in site.words(lang).items() if k in wanted or k.startswith("display.")}
             | {"display.sound_blocked": strings(lang, "staff")["display.sound_blocked"]}
-            for lang in languages}
+            for lang in site.languages}
 
 
 def ticket_page(server: "Server", token: str, *, as_json: bool, accept: str) -> Response:
     ticket = server.office.by_token.get(token)
     lang = ticket.lang if ticket else preferred(accept, server.site.languages)
-    words = strings(lang)
+    words = server.site.words(lang)
     if ticket is None:
         return gone_page(server, lang, words, as_json=as_json)
     status = ticket_status(server, ticket, words) | {"lang": lang, "dir": words["direction"]}
@@ -158,12 +159,9 @@ def ticket_status(server: "Server", ticket, words) -> dict[str, Any]:
 
 
 def preferred(accept: str, languages: tuple[str, ...]) -> str:
-    """The first of the phone's languages the site speaks (German if none)."""
-    for part in accept.split(","):
-        lang = part.split(";")[0].strip().lower()[:2]
-        if lang in languages:
-            return lang
-    return "de"
+    """The site language that serves the phone's Accept-Language best (BCP 47 matching:
+    `fa-AF` finds `prs`, `kmr` finds `ku-Latn`); German if none does."""
+    return languages_negotiate(accept, languages) or "de"
 
 
 async def speech(server: "Server", key: str) -> Response:

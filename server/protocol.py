@@ -267,6 +267,7 @@ class Welcome(Message, tag="welcome"):
     zones: list[str] = []              # a display's zones from the site config (empty: all)
     languages: list[str] = []          # a display's label languages in order (empty: the site's)
     printer: str | None = None         # a kiosk's printer URL from the site config
+    strings: dict[str, dict[str, str]] = {}  # kiosks and displays: each site language's catalogue
 
 
 class BookingView(msgspec.Struct, omit_defaults=True):

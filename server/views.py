@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from config import Site, strings
+from config import Site
 
 from . import protocol as p
 from .core import Desk, Office, Ticket
@@ -60,7 +60,7 @@ def snapshot(office: Office, now: float, *, detail_for: str | None = None) -> p.
 def called(office: Office, t: Ticket) -> p.Called:
     """The call as displays show and speak it: in German and in the visitor's language."""
     counter = office.site.counter(t.counter)
-    texts = {lang: strings(lang)["call.announcement"].format(number=t.number, counter=counter.name)
+    texts = {lang: office.site.words(lang)["call.announcement"].format(number=t.number, counter=counter.name)
              for lang in dict.fromkeys(("de", t.lang, *office.site.announce_languages))}
     return p.Called(ticket=ticket(t), counter=counter.id, counter_name=counter.name, direction=counter.direction,
                     zone=counter.zone, recall=t.recalls, texts=texts)

@@ -155,3 +155,23 @@ async def browser():
         chromium = await playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
         yield chromium
         await chromium.close()
+
+
+VISITORS = ROOT / "tests" / "sites" / "visitors"
+EVERY_SCRIPT = ("ti", "ps", "prs", "kmr", "so")   # beside the demo's eight: Ethiopic, Arabic, Latin
+
+
+def visitors_site(**site_overrides):
+    """The demo office with Kurmanji and Somali too: their catalogues in a `strings/` folder
+    beside the site (tests/sites/visitors), their texts from extra.toml there."""
+    data = demo_data()
+    extra = tomllib.loads((VISITORS / "extra.toml").read_text(encoding="utf-8"))
+    data["site"]["languages"] += ["kmr", "so"]
+    data["site"].update({"kiosk_draws_per_minute": 100_000, **site_overrides})
+    for doc, texts in extra["documents"].items():
+        data["documents"][doc].update(texts)
+    for service in data["services"]:
+        service["names"].update(extra["services"][service["id"]])
+    for outcome, texts in extra["outcomes"].items():
+        data["outcomes"][outcome].update(texts)
+    return parse_site(data, file="visitors.toml", folder=VISITORS)

@@ -23,7 +23,7 @@ def broken(change) -> str:
 
 def test_bundled_demo_office_is_complete():
     site = load_site()
-    assert site.languages == ("de", "en", "ar", "fa", "tr", "uk", "ru", "fr")
+    assert site.languages == ("de", "en", "ar", "fa", "tr", "uk", "ru", "fr", "prs", "ps", "ti")
     assert len(site.services) == 6 and len(site.counters) == 8
     assert {c.zone for c in site.counters} == {"ground-floor", "first-floor"}
     assert sorted(t.role for t in site.terminals).count("kiosk") == 2
@@ -66,7 +66,7 @@ def test_every_string_catalogue_has_the_keys_of_german():
      "extension, info, passport, residence, settlement"),
     (lambda d: d["counters"][0].update(services=[]), "default.toml: counters[0].services: must list at least one service"),
     (lambda d: d["site"].update(languages=["de", "Arabic"]),
-     'default.toml: site.languages[1]: "Arabic" must be a two-letter language code such as "ar"'),
+     'default.toml: site.languages[1]: "Arabic" must be a BCP 47 language tag such as "ar", "prs", "fa-AF" or "ku-Latn"'),
     (lambda d: d["site"].update(languages=["en"]),
      'default.toml: site.languages: must include "de": every call is also announced in German'),
     (lambda d: d["site"].update(timezone="Europe/Wiesbaden"),

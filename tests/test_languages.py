@@ -1,0 +1,255 @@
+"""Any visitor language by one file: BCP 47 tags, catalogues beside the site file sent to the
+terminals, names from the locale data, the kiosk in every language (issue 16).
+
+The test site is the demo office (de en ar fa tr uk ru fr, and Dari, Pashto, Tigrinya) with
+Kurmanji and Somali added the way an office adds them: a catalogue in `strings/` beside the site
+file (tests/sites/visitors)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import shutil
+import unicodedata
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from config import ConfigError, load_site, parse_site, strings
+from config.languages import canonical, name, negotiate
+from counter.board import Words
+from kiosk.app import KioskApp, ServiceScreen, StartScreen, for_terminal
+from kiosk.printers import open_printer
+from server.app import Server
+from server.client import ClientSession
+
+from .conftest import EVERY_SCRIPT, VISITORS, demo_data, http_get, visitors_site
+
+SIZE = (140, 44)
+
+
+def test_every_catalogue_of_the_test_site_is_complete():
+    site = visitors_site()
+    assert set(EVERY_SCRIPT) <= set(site.languages) and len(site.languages) == 13
+    german = set(site.words("de"))
+    for lang in site.languages:
+        assert set(site.words(lang)) == german, lang
+        assert site.words(lang)["call.announcement"] != site.words("de")["call.announcement"] or lang == "de"
+    # names and directions from the locale data, not from a table
+    assert [site.words(lang)["language_name"] for lang in EVERY_SCRIPT] == [
+        "ትግርኛ", "پښتو", "دری", "Kurdî (kurmancî)", "Soomaali"]
+    assert [site.words(lang)["direction"] for lang in EVERY_SCRIPT] == ["ltr", "rtl", "rtl", "ltr", "ltr"]
+    assert strings("kmr") == strings("de")  # Kurmanji is not bundled: only the site has it
+
+
+def site_with_catalogue(tmp_path, lang: str, edit) -> str:
+    """Load the test site with `strings/<lang>.toml` changed by `edit`; the error's text."""
+    folder = tmp_path / "strings"
+    shutil.copytree(VISITORS / "strings", folder, dirs_exist_ok=True)
+    path = folder / f"{lang}.toml"
+    path.write_text(edit(path.read_text(encoding="utf-8") if path.exists() else ""), encoding="utf-8")
+    data = demo_data()
+    data["site"]["languages"] += ["so"]
+    data["site"]["strings"] = "strings"
+    for table in (*data["documents"].values(), *(s["names"] for s in data["services"]),
+                  *data["outcomes"].values()):
+        table["so"] = table["en"]
+    with pytest.raises(ConfigError) as info:
+        parse_site(data, file="office.toml", folder=tmp_path)
+    return str(info.value)
+
+
+@pytest.mark.parametrize("lang, edit, message", [
+    ("so", lambda t: t.replace('back = "Dib u noqo"\n', ""),
+     "strings/so.toml: kiosk.back: missing (a catalogue has every key of de.toml)"),
+    ("so", lambda t: t + 'extra = "x"\n', "strings/so.toml: kiosk.extra: unknown key (the keys are those of de.toml)"),
+    ("so", lambda t: t.replace("miiska {counter}.", "miiska."),
+     "strings/so.toml: call.announcement: 'Lambarka {number}, fadlan u gudub miiska.' must use {counter}, "
+     "{number}, as de.toml does"),
+    ("so", lambda t: t.replace('[call]', '[call'), "strings/so.toml: not valid TOML (Expected ']' at the end of a "
+                                                   "table declaration (at line 4, column 6))"),
+    ("de", lambda t: 'welcom = "Hallo"\n', "strings/de.toml: welcom: unknown key (the keys are those of de.toml)"),
+])
+def test_a_broken_catalogue_is_refused_in_one_line_naming_its_file_and_key(tmp_path, lang, edit, message):
+    assert site_with_catalogue(tmp_path, lang, edit) == message
+
+
+def test_a_site_language_without_a_catalogue_is_refused(tmp_path):
+    data = demo_data()
+    data["site"]["languages"] += ["am"]
+    with pytest.raises(ConfigError) as info:
+        parse_site(data, file="office.toml", folder=tmp_path)
+    assert str(info.value) == ('office.toml: site.languages[11]: no catalogue for "am": add a folder named by '
+                               'site.strings with am.toml with every key of de.toml')
+    (tmp_path / "strings").mkdir()
+    with pytest.raises(ConfigError) as info:
+        parse_site(data, file="office.toml", folder=tmp_path)
+    assert str(info.value) == ('office.toml: site.languages[11]: no catalogue for "am": add strings/am.toml '
+                               'with every key of de.toml')
+
+
+def test_a_file_beside_the_site_overrides_single_bundled_words(tmp_path):
+    (tmp_path / "strings").mkdir()
+    (tmp_path / "strings" / "en.toml").write_text('[kiosk]\nwelcome = "Welcome to Musterstadt"\n', encoding="utf-8")
+    office = tmp_path / "office.toml"
+    shutil.copy(VISITORS.parent.parent.parent / "config" / "default.toml", office)
+    site = load_site(office)
+    assert site.words("en")["kiosk.welcome"] == "Welcome to Musterstadt"
+    assert site.words("en")["kiosk.back"] == strings("en")["kiosk.back"]  # the rest stays bundled
+
+
+@pytest.mark.parametrize("written, problem", [
+    ("fa-af", None), ("TI-er", None), ("prs", None),
+    ("Arabic", '"Arabic" must be a BCP 47 language tag such as "ar", "prs", "fa-AF" or "ku-Latn"'),
+    ("xq", '"xq" is not a language of the Unicode locale data (CLDR)'),
+    ("de", '"de" is listed twice'),
+])
+def test_site_languages_are_bcp47_tags(written, problem):
+    data = demo_data()
+    data["site"]["languages"] = ["de", written]
+    data["site"]["announce_languages"] = []
+    data["terminals"][10]["languages"] = ["de"]
+    for table in (*data["documents"].values(), *(s["names"] for s in data["services"]),
+                  *(s["hints"] for s in data["services"]), *data["outcomes"].values()):
+        text = table.get("fa", table["de"])  # any text: the tag is what is tested
+        table.clear()
+        table.update({"de": text, written: text})
+    if problem is None:  # written in any case, kept in BCP 47's (fa-AF, ku-Latn)
+        site = parse_site(data, file="office.toml")
+        assert site.languages == ("de", canonical(written)) and site.service("info").names[canonical(written)]
+    else:
+        with pytest.raises(ConfigError) as info:
+            parse_site(data, file="office.toml")
+        assert str(info.value) == f"office.toml: site.languages[1]: {problem}"
+
+
+@pytest.mark.parametrize("accept, site, expected", [
+    ("ps,fa;q=0.8,en;q=0.5", ("de", "prs", "ps"), "ps"),
+    ("fa-AF,fa;q=0.9", ("de", "fa", "prs"), "prs"),     # Dari's two spellings are one language
+    ("prs", ("de", "fa-AF"), "fa-AF"),
+    ("kmr", ("de", "ku-Latn"), "ku-Latn"),
+    ("ku", ("de", "kmr"), "kmr"),
+    ("de-AT,en;q=0.3", ("de", "en"), "de"),
+    ("en;q=0, ar", ("de", "en", "ar"), "ar"),            # q=0: not English
+    ("ar;q=0.4,ti;q=0.9", ("de", "ar", "ti"), "ti"),     # quality, not order
+    ("xx, *", ("de", "en"), None),
+    ("", ("de",), None),
+])
+def test_a_browsers_languages_are_matched_the_bcp47_way(accept, site, expected):
+    assert negotiate(accept, site) == expected
+
+
+@given(st.lists(st.sampled_from(["de", "en", "ar", "fa", "prs", "ps", "ti", "kmr", "so", "fa-AF", "ku-Latn"]),
+                min_size=1, max_size=5, unique=True),
+       st.text(alphabet="abcdefghijklmnopqrstuvwxyzAF-,;=.0123456789 *", max_size=40))
+def test_negotiation_answers_a_site_language_or_none_for_any_header(site, header):
+    assert negotiate(header, site) in (*site, None)
+    for tag in site:  # a browser asking for exactly a site language gets it
+        assert negotiate(f"{tag},xx;q=0.5", site) == tag
+
+
+def test_the_clerk_reads_language_names_from_the_locale_data():
+    assert [Words("de").language(lang) for lang in ("prs", "ps", "ti", "kmr", "so", "fa-AF")] == [
+        "Dari", "Paschtu", "Tigrinya", "Kurdisch", "Somali", "Dari"]
+    assert Words("en").language("ti") == "Tigrinya" and name("uk") == "Українська"
+
+
+@pytest.fixture
+async def visitors_server(tmp_path):
+    server = Server(visitors_site(), tmp_path / "office.sqlite3", always_open=True)
+    await server.start("127.0.0.1", 0)
+    yield server
+    await server.stop()
+
+
+async def test_the_welcome_carries_the_catalogues_a_terminal_needs(visitors_server):
+    url = f"ws://127.0.0.1:{visitors_server.port}/"
+    token = visitors_server.site.terminal
+
+    async def welcome(terminal):
+        session = ClientSession(url, role=token(terminal).role, terminal=terminal, token=token(terminal).token)
+        session.start()
+        await session.ready()
+        await session.close()
+        return session.welcome
+
+    kiosk, counter = await welcome("kiosk-1"), await welcome("counter-1")
+    assert set(kiosk.strings) == set(visitors_server.site.languages)
+    assert kiosk.strings["so"]["kiosk.welcome"] == "Soo dhowow" and kiosk.strings["kmr"]["language_name"]
+    assert counter.strings == {}
+    status, _, body = await http_get(f"http://127.0.0.1:{visitors_server.port}/display/strings.json")
+    assert json.loads(body)["kmr"]["display.now"] == "Tê gazîkirin"
+
+
+@pytest.mark.parametrize("accept, lang", [("kmr,de;q=0.5", "kmr"), ("fa-AF", "prs"), ("ti-ER", "ti"),
+                                          ("so-SO,en;q=0.8", "so"), ("sw", "de")])
+async def test_the_phones_404_page_speaks_the_phones_language(visitors_server, accept, lang):
+    import urllib.request
+    from urllib.error import HTTPError
+
+    def get():
+        request = urllib.request.Request(f"http://127.0.0.1:{visitors_server.port}/t/nosuchtoken1.json",
+                                         headers={"Accept-Language": accept})
+        try:
+            urllib.request.urlopen(request, timeout=10)
+        except HTTPError as exc:
+            return exc.code, json.loads(exc.read())
+
+    status, page = await asyncio.to_thread(get)
+    assert status == 404 and page["lang"] == lang
+    assert page["headline"] == visitors_server.site.words(lang)["status.unknown"]
+
+
+async def until(pilot, condition, timeout: float = 8.0) -> None:
+    async with asyncio.timeout(timeout):
+        while not condition():
+            await pilot.pause(0.02)
+
+
+async def test_the_kiosk_shows_every_language_from_the_servers_catalogues(visitors_server):
+    site = visitors_server.site
+    session = ClientSession(f"ws://127.0.0.1:{visitors_server.port}/", role="kiosk", terminal="kiosk-1",
+                            token=site.terminal("kiosk-1").token)
+    app = KioskApp(session, printer=open_printer("dummy:"), idle_seconds=60)
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: isinstance(app.screen, StartScreen) and str(app.screen.query_one("#tap").render()))
+        start = app.screen
+        greeted = set()
+        for _ in range(start.rotations()):  # one rotation greets every language
+            greeted.add(str(start.query_one("#welcome").render()))
+            greeted.add(str(start.query_one("#tap").render()))
+            start.rotate()
+        for lang in site.languages:
+            assert any(app.word(lang, "kiosk.welcome") in line for line in greeted), lang
+            assert any(app.word(lang, "kiosk.tap_language") in line for line in greeted), lang
+        for lang in EVERY_SCRIPT:
+            await until(pilot, lambda: isinstance(app.screen, StartScreen) and app.screen.query(f"#lang-{lang}"))
+            button = app.screen.query_one(f"#lang-{lang}")
+            assert str(button.label) == app.shown(lang, site.words(lang)["language_name"])
+            await pilot.click(f"#lang-{lang}")
+            await until(pilot, lambda: isinstance(app.screen, ServiceScreen))
+            assert str(app.screen.query_one("#question").render()) == app.shown(
+                lang, site.words(lang)["kiosk.choose_service"])
+            label = str(app.screen.query_one("#service-info").label)
+            assert label.startswith(app.shown(lang, site.service("info").names[lang]))
+            await pilot.click("#back")
+            await until(pilot, lambda: isinstance(app.screen, StartScreen))
+        assert app.unjoined == {"ps"}  # Pashto has letters without presentation forms
+
+
+def presentation_forms(text: str) -> int:
+    return sum(0xFB50 <= ord(ch) <= 0xFEFF for ch in text)
+
+
+def test_pashto_on_a_terminal_keeps_every_letter_unjoined_in_right_to_left_order():
+    text = "ښه راغلاست! ستاسو شمېره: ګډوډ ټکټ څه ځای ږ ړ ڼ ۍ"
+    joined = for_terminal(text)
+    unjoined = for_terminal(text, joined=False)
+    # joined shaping turns some letters into presentation forms and leaves ښ ګ ... as they are
+    assert presentation_forms(joined) > 0
+    assert presentation_forms(unjoined) == 0
+    letters = [ch for ch in text if unicodedata.category(ch) == "Lo"]
+    assert [ch for ch in unjoined if unicodedata.category(ch) == "Lo"] == letters[::-1]
+    dari = visitors_site().words("prs")["kiosk.welcome"]
+    assert presentation_forms(for_terminal(dari)) == len(dari.replace(" ", ""))  # Dari joins fully
