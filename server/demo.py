@@ -28,7 +28,7 @@ from . import protocol as p
 from .client import ClientSession, ServerError
 
 log = logging.getLogger("willkommen.demo")
-LANGUAGE_MIX = {"de": 18, "ar": 20, "uk": 15, "fa": 12, "tr": 10, "en": 10, "ru": 10, "fr": 5}
+LANGUAGE_MIX = {"de": 18, "ar": 20, "uk": 15, "fa": 12, "tr": 10, "en": 10, "ru": 10, "fr": 5, "prs": 6, "ps": 4, "ti": 4}
 SERVICE_MIX = {"residence": 20, "extension": 30, "settlement": 8, "passport": 12, "card-pickup": 20, "info": 10}
 OUTCOMES = {"done": 80, "documents-missing": 10, "appointment": 7, "referred": 3}
 ARRIVALS_PER_HOUR = 40.0
