@@ -6,6 +6,7 @@
     GET /display/<file>       its script and style; /display/strings.json its words
     GET /t/<token>            a visitor's ticket status page (the QR code on the ticket)
     GET /t/<token>.json       the same, for the page to refresh itself
+    GET /display/fonts/<f>    the fonts fonts.css names (kiosk/fonts: Ethiopic, extended Arabic, ...)
     GET /speech/<key>.wav     a call the server spoke (only texts it announced itself)
 
 Only GET and HEAD (the same answer without its body); any other method gets 405 with
@@ -19,6 +20,7 @@ asks for (Accept-Language).
 from __future__ import annotations
 
 import asyncio
+import functools
 import html
 import http
 import json
@@ -43,6 +45,7 @@ STATIC = {"display.js": "text/javascript; charset=utf-8", "display.css": "text/c
           "ticket.js": "text/javascript; charset=utf-8", "ticket.css": "text/css; charset=utf-8"}
 TICKET = re.compile(r"^/t/([A-Za-z0-9_-]{8,64})(\.json)?$")
 SPEECH = re.compile(r"^/speech/([0-9a-f]{20})\.wav$")
+FONT = re.compile(r"^/display/fonts/([A-Za-z0-9-]+\.ttf)$")
 STATUS_KEYS = {"called": "your_turn", "serving": "serving", "done": "done", "no_show": "missed", "parked": "parked"}
 
 
@@ -60,6 +63,8 @@ async def answer(server: "Server", request: Request) -> Response:
     if match := TICKET.match(path):
         return ticket_page(server, match.group(1), as_json=bool(match.group(2)),
                            accept=request.headers.get("Accept-Language", ""))
+    if match := FONT.match(path):
+        return font(match.group(1))
     if match := SPEECH.match(path):
         return await speech(server, match.group(1))
     if path == "/favicon.ico":
@@ -89,6 +94,20 @@ def respond(status: int, body: str | bytes, content_type: str = "text/plain; cha
     all_headers = Headers({"Content-Type": content_type, "Content-Length": str(len(data)),
                            "Cache-Control": "no-store", **headers})
     return Response(status, http.HTTPStatus(status).phrase, all_headers, data)
+
+
+@functools.cache
+def font_file(name: str) -> bytes | None:
+    """A font the kiosk prints with (kiosk/fonts), for the pages' fonts.css: one copy of each."""
+    path = resources.files("kiosk") / "fonts" / name
+    return path.read_bytes() if path.is_file() else None
+
+
+def font(name: str) -> Response:
+    data = font_file(name)
+    if data is None:
+        return respond(404, "no such font\n")
+    return respond(200, data, "font/ttf", **{"Cache-Control": "max-age=604800"})
 
 
 def static(name: str) -> Response:
