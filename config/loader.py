@@ -160,6 +160,7 @@ def parse_site(data: Mapping[str, Any], *, file: str = "site.toml",
         people=tuple(_unique(root, "people", [_person(n) for n in root.tables("people", optional=True)], ("name",))),
         manager=_manager(root.table("manager", {})),
         strings=catalogues,
+        voices=_per_language(site, "voices", languages, Node.text, required=False),
     )
     if (result.tls_cert is None) != (result.tls_key is None):
         raise site.fail("tls_key" if result.tls_key is None else "tls_cert",

@@ -105,6 +105,8 @@ class Site:
     source: str = field(default="", compare=False)
     people: tuple[Person, ...] = ()
     manager: Manager = Manager()
+    # language -> espeak-ng voice ("" for none); languages not listed: espeak-ng's own if any
+    voices: Mapping[str, str] = field(default_factory=dict)
     # each site language's visitor catalogue (config.strings.catalogues): bundled + the site's own
     strings: Mapping[str, Mapping[str, str]] = field(default_factory=dict, compare=False)
 

@@ -88,7 +88,7 @@ class Server:
         self.printers: dict[str, dict[str, Any]] = {}
         self.buckets: dict[str, TokenBucket] = {}
         self.failed = asyncio.Event()
-        self.speech = Speech()
+        self.speech = Speech(site.languages, voices=site.voices)
         self._queues_to_push: set[str] = set()
         self._queue_push: asyncio.TimerHandle | None = None
         self.started_at, self.started_monotonic = clock(), monotonic()
@@ -385,6 +385,8 @@ class Server:
             key = self.speech.register(lang, text)
             if key is not None:
                 call.audio[lang] = self.speech.url(key)
+            elif self.speech.engine is not None:  # no voice for it: shown, not spoken
+                call.silent.append(lang)
         return call
 
     def _push_queues(self) -> None:
@@ -426,6 +428,7 @@ class Server:
             "connected": {role: sorted(ids) for role, ids in connected.items()},
             "printers": self.printers,
             "speech": self.speech.engine or "browser (no espeak-ng on the server)",
+            "voices": self.speech.status(),  # spoken languages and their voice, silent ones, failed voices
         }
 
 

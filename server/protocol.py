@@ -302,6 +302,7 @@ class Called(Message, tag="called"):
     recall: int
     texts: dict[str, str]          # the announcement per language: German, the visitor's, extras
     audio: dict[str, str] = {}     # per language, the URL of the server's recording (if it speaks)
+    silent: list[str] = []         # languages with no voice: show their text, do not speak it
 
 
 class TicketChanged(Message, tag="ticket"):

@@ -6,6 +6,15 @@ Only texts the server itself announced can be spoken (`register` returns their U
 endpoint cannot be used to make the server speak anything else. Sounds are cached by text
 (the same call sounds the same all day) in a small LRU in memory.
 
+Each site language gets a voice: the site's `[site.voices]` names one (`prs = "fa"`: Dari in
+the Persian voice) or none (`ti = ""`); otherwise espeak-ng's voice for the tag, for its
+language subtag, or for CLDR's alias of it (`kmr` -> `ku`) is taken if espeak-ng has one. A
+language without a voice is not spoken: its call is announced in German and the site's other
+languages, and its text is shown (`silent` in the call tells the page not to try the
+browser's voice either). A voice that fails (espeak-ng exits with an error or hangs) is logged
+once, as JSON, and not tried again: its language becomes silent, /speech answers 404 for it,
+never 500. `status()` is what /healthz shows.
+
 Where espeak-ng is not installed `engine` is None: calls carry no audio URLs, the page falls
 back to the browser's speech synthesis, and /healthz says so.
 """
@@ -13,25 +22,63 @@ back to the browser's speech synthesis, and /healthz says so.
 from __future__ import annotations
 
 import hashlib
+import logging
 import shutil
 import subprocess
 import tempfile
 from collections import OrderedDict
 from pathlib import Path
+from typing import Mapping
 
+from babel.core import get_global
+
+log = logging.getLogger("willkommen.speech")
 VOICES = {"en": "en-gb", "fr": "fr-fr"}  # espeak-ng names where they differ from the language code
 CACHE = 200
 
 
+def installed_voices(engine: str | None) -> frozenset[str]:
+    """The language names of espeak-ng's voices (`espeak-ng --voices`, second column)."""
+    if engine is None:
+        return frozenset()
+    try:
+        listing = subprocess.run([engine, "--voices"], capture_output=True, text=True, timeout=20, check=True).stdout
+    except (OSError, subprocess.SubprocessError):
+        return frozenset()
+    return frozenset(line.split()[1] for line in listing.splitlines()[1:] if len(line.split()) > 1)
+
+
 class Speech:
-    def __init__(self, *, engine: str | None = "auto"):
+    def __init__(self, languages: tuple[str, ...] = (), *, voices: Mapping[str, str] = {},
+                 engine: str | None = "auto"):
         self.engine = shutil.which("espeak-ng") if engine == "auto" else engine
+        self.installed = installed_voices(self.engine)
+        self.voices = {lang: self._choose(lang, voices) for lang in languages}
+        self.failed: dict[str, str] = {}          # voice -> why it failed (logged once)
         self.texts: dict[str, tuple[str, str]] = {}
         self.sounds: OrderedDict[str, bytes] = OrderedDict()
 
+    def _choose(self, lang: str, configured: Mapping[str, str]) -> str | None:
+        if lang in configured:
+            return configured[lang] or None
+        aliases = get_global("language_aliases")
+        language = lang.split("-")[0]
+        alias = aliases.get(lang.replace("-", "_")) or aliases.get(language) or ""
+        for candidate in (VOICES.get(lang), lang.lower(), VOICES.get(language), language, alias.split("_")[0]):
+            if candidate and candidate in self.installed:
+                return candidate
+        return None
+
+    def voice(self, lang: str) -> str | None:
+        """The voice `lang` is spoken in, None if it is not (no voice, or the voice failed)."""
+        if lang not in self.voices:  # not a site language: as before, its own tag
+            self.voices[lang] = self._choose(lang, {})
+        voice = self.voices[lang]
+        return None if voice is None or voice in self.failed else voice
+
     def register(self, lang: str, text: str) -> str | None:
-        """The key under which `text` can be heard, or None without a speech engine."""
-        if self.engine is None:
+        """The key under which `text` can be heard, or None (no engine, or no voice for `lang`)."""
+        if self.engine is None or self.voice(lang) is None:
             return None
         key = hashlib.sha256(f"{lang}\0{text}".encode()).hexdigest()[:20]
         self.texts[key] = (lang, text)
@@ -42,22 +89,46 @@ class Speech:
         return f"/speech/{key}.wav"
 
     def wav(self, key: str) -> bytes | None:
-        """The WAV for a registered key (made now if not cached; blocking: run in a thread)."""
+        """The WAV for a registered key (made now if not cached; blocking: run in a thread);
+        None for an unknown key or a voice that failed."""
         if key in self.sounds:
             self.sounds.move_to_end(key)
             return self.sounds[key]
         if key not in self.texts or self.engine is None:
             return None
-        sound = self._speak(*self.texts[key])
+        lang, text = self.texts[key]
+        voice = self.voice(lang)
+        if voice is None:
+            return None
+        try:
+            sound = self._speak(voice, text)
+        except (OSError, subprocess.SubprocessError) as exc:
+            self._failed(lang, voice, exc)
+            return None
         self.sounds[key] = sound
         while len(self.sounds) > CACHE:
             self.sounds.popitem(last=False)
         return sound
 
-    def _speak(self, lang: str, text: str) -> bytes:
+    def _failed(self, lang: str, voice: str, exc: Exception) -> None:
+        if voice in self.failed:
+            return
+        detail = exc.stderr if isinstance(exc, subprocess.CalledProcessError) else str(exc)
+        if isinstance(detail, bytes):
+            detail = detail.decode(errors="replace")
+        self.failed[voice] = (detail or str(exc)).strip()[:200]
+        log.warning("speech failed", extra={"fields": {"lang": lang, "voice": voice, "error": self.failed[voice]}})
+
+    def _speak(self, voice: str, text: str) -> bytes:
         # -w writes a WAV with true sizes; --stdout streams one with placeholder sizes
         with tempfile.TemporaryDirectory() as folder:
             out = Path(folder) / "call.wav"
-            subprocess.run([self.engine, "-v", VOICES.get(lang, lang), "-s", "150", "-w", str(out), text],
+            subprocess.run([self.engine, "-v", voice, "-s", "150", "-w", str(out), text],
                            check=True, capture_output=True, timeout=20)
             return out.read_bytes()
+
+    def status(self) -> dict:
+        """For /healthz: which site languages are spoken, in which voice, and which are not."""
+        spoken = {lang: self.voice(lang) for lang in self.voices if self.engine and self.voice(lang)}
+        return {"spoken": spoken, "silent": [lang for lang in self.voices if lang not in spoken],
+                "failed": dict(self.failed)}

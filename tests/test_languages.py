@@ -109,6 +109,7 @@ def test_site_languages_are_bcp47_tags(written, problem):
     data = demo_data()
     data["site"]["languages"] = ["de", written]
     data["site"]["announce_languages"] = []
+    data["site"]["voices"] = {}
     data["terminals"][10]["languages"] = ["de"]
     for table in (*data["documents"].values(), *(s["names"] for s in data["services"]),
                   *(s["hints"] for s in data["services"]), *data["outcomes"].values()):

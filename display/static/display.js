@@ -408,6 +408,7 @@ function announce(message) {
   state.announcements = state.announcements.then(async () => {
     await gong();
     for (const [lang, text] of Object.entries(message.texts)) {
+      if ((message.silent || []).includes(lang)) continue; // no voice for it: shown, not spoken
       const url = message.audio && message.audio[lang];
       state.heard.push({ number: message.ticket.number, lang, url: url || null, recall: message.recall });
       await (url ? play(url) : speak(lang, text));

@@ -1,0 +1,94 @@
+"""Voices per language: the site maps a language to a voice or to none; a language without one
+is shown, not spoken; a failing voice is logged once and /speech never answers 500 (issue 16)."""
+
+from __future__ import annotations
+
+import json
+import logging
+
+import pytest
+
+from server import protocol as p
+from server.app import Server
+from server.client import ClientSession
+from server.speech import Speech
+
+from .conftest import http_get, visitors_site
+
+pytestmark = pytest.mark.skipif(Speech().engine is None, reason="espeak-ng is not installed")
+
+
+def test_each_language_gets_the_sites_voice_or_espeaks_own_or_none():
+    site = visitors_site(voices={"prs": "fa", "ps": "", "ti": ""})
+    speech = Speech(site.languages, voices=site.voices)
+    assert {lang: speech.voice(lang) for lang in ("de", "en", "fa", "prs", "ps", "ti", "kmr", "so")} == {
+        "de": "de", "en": "en-gb", "fa": "fa", "prs": "fa", "ps": None, "ti": None,
+        "kmr": "ku",   # not configured: CLDR's alias (kmr -> ku) finds espeak-ng's Kurdish
+        "so": None}    # espeak-ng has no Somali
+    assert speech.register("ti", "ቁጽሪ A017") is None and speech.register("kmr", "Hejmar A017") is not None
+
+
+def test_a_voice_for_a_language_not_in_the_site_is_refused():
+    from config import ConfigError
+    with pytest.raises(ConfigError, match=r'site.voices.sw: language not in site.languages'):
+        visitors_site(voices={"sw": "sw"})
+    with pytest.raises(ConfigError, match=r'site.voices.ti: 3 is not a string'):
+        visitors_site(voices={"ti": 3})
+
+
+@pytest.fixture
+async def office(tmp_path):
+    site = visitors_site(voices={"prs": "fa", "ps": "", "ti": "", "so": "so-does-not-exist"})
+    server = Server(site, tmp_path / "office.sqlite3", always_open=True)
+    await server.start("127.0.0.1", 0)
+    yield server
+    await server.stop()
+
+
+async def session(server, terminal):
+    t = server.site.terminal(terminal)
+    s = ClientSession(f"ws://127.0.0.1:{server.port}/", role=t.role, terminal=t.id, token=t.token)
+    s.start()
+    await s.ready()
+    return s
+
+
+async def called_in(server, lang: str, service: str) -> p.Called:
+    kiosk, counter, display = [await session(server, t) for t in ("kiosk-1", "counter-1", "display-ground")]
+    try:
+        await kiosk.request(p.Draw(id=0, service=service, lang=lang, request=f"r-{lang}"))
+        await counter.request(p.Open(id=0))
+        await counter.request(p.Next(id=0))
+        async for event in display.events():
+            if isinstance(event, p.Called):
+                return event
+    finally:
+        for s in (kiosk, counter, display):
+            await s.close()
+
+
+async def test_a_tigrinya_call_is_spoken_in_german_and_english_and_its_text_shown(office):
+    call = await called_in(office, "ti", "info")
+    assert set(call.texts) == {"de", "ti", "en"} and call.texts["ti"].startswith("ቁጽሪ F001")
+    assert set(call.audio) == {"de", "en"} and call.silent == ["ti"]
+    for url in call.audio.values():
+        status, headers, body = await http_get(f"http://127.0.0.1:{office.port}{url}")
+        assert status == 200 and body[:4] == b"RIFF"
+    health = json.loads((await http_get(f"http://127.0.0.1:{office.port}/healthz"))[2])
+    assert health["voices"]["spoken"]["prs"] == "fa" and health["voices"]["spoken"]["kmr"] == "ku"
+    assert {"ps", "ti"} <= set(health["voices"]["silent"]) and "de" not in health["voices"]["silent"]
+
+
+async def test_a_failing_voice_answers_404_is_logged_once_and_then_left_silent(office, caplog):
+    caplog.set_level(logging.WARNING, logger="willkommen.speech")
+    keys = [office.speech.register("so", text) for text in ("Lambarka A001", "Lambarka A002")]
+    assert all(keys)  # configured, so tried once
+    answers = [await http_get(f"http://127.0.0.1:{office.port}/speech/{key}.wav") for key in keys + keys]
+    assert [status for status, _, _ in answers] == [404] * 4
+    failures = [r for r in caplog.records if r.getMessage() == "speech failed"]
+    assert len(failures) == 1 and failures[0].fields["voice"] == "so-does-not-exist"
+    assert "does not exist" in failures[0].fields["error"]
+    call = await called_in(office, "so", "info")
+    assert "so" in call.texts and "so" not in call.audio and call.silent == ["so"]
+    health = json.loads((await http_get(f"http://127.0.0.1:{office.port}/healthz"))[2])
+    assert "so" in health["voices"]["silent"] and "so-does-not-exist" in health["voices"]["failed"]
