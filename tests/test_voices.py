@@ -92,3 +92,22 @@ async def test_a_failing_voice_answers_404_is_logged_once_and_then_left_silent(o
     assert "so" in call.texts and "so" not in call.audio and call.silent == ["so"]
     health = json.loads((await http_get(f"http://127.0.0.1:{office.port}/healthz"))[2])
     assert "so" in health["voices"]["silent"] and "so-does-not-exist" in health["voices"]["failed"]
+
+
+async def test_the_display_shows_a_tigrinya_call_and_speaks_only_german_and_english(server, terminal, browser):
+    """The demo office has no voice for Tigrinya (`ti = ""`): the page shows the text and does
+    not hand it to the browser's voice either."""
+    kiosk, counter = await terminal("kiosk-1"), await terminal("counter-5")
+    await counter.request(p.Open(id=0))
+    await kiosk.request(p.Draw(id=0, service="residence", lang="ti", request="ti-1"))
+    page = await browser.new_page(viewport={"width": 1280, "height": 720})
+    await page.goto(f"http://127.0.0.1:{server.port}/display")
+    await page.wait_for_selector("body[data-state=online]")
+    await counter.request(p.Next(id=0))
+    await page.wait_for_function("document.getElementById('now-number').textContent === 'A001'")
+    assert await page.inner_text("#now-text") == server.site.words("ti")["call.announcement"].format(
+        number="A001", counter="5")
+    heard = "window.willkommen.heard.map(h => h.lang).join(' ')"
+    await page.wait_for_function(f"{heard} === 'de en'", timeout=30_000)  # gong, German, English
+    assert await page.evaluate("window.willkommen.heard.every(h => h.url)")  # the server's recordings
+    await page.close()
