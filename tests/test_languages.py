@@ -254,3 +254,20 @@ def test_pashto_on_a_terminal_keeps_every_letter_unjoined_in_right_to_left_order
     assert [ch for ch in unjoined if unicodedata.category(ch) == "Lo"] == letters[::-1]
     dari = visitors_site().words("prs")["kiosk.welcome"]
     assert presentation_forms(for_terminal(dari)) == len(dari.replace(" ", ""))  # Dari joins fully
+
+
+async def test_an_announcement_in_pashto_stands_right_to_left_on_the_display(visitors_server, browser):
+    """The display's banner takes its direction from the text, so Dari and Pashto (not only
+    Arabic and Persian) stand right to left."""
+    server = visitors_server
+    texts = {"de": "Heute schließt das Amt um 12 Uhr.", "ps": "نن دفتر په ۱۲ بجو تړل کېږي."}
+    await server.writer.submit(lambda now: server.office.announce(announcement="a1", texts=texts,
+                                                                  until=now + 3600, by="test", now=now))
+    page = await browser.new_page(viewport={"width": 1280, "height": 720})
+    await page.goto(f"http://127.0.0.1:{server.port}/display")
+    await page.wait_for_function("document.getElementById('announcement').lang === 'ps'", timeout=20_000)
+    banner = "document.getElementById('announcement')"
+    assert await page.evaluate(f"getComputedStyle({banner}).direction") == "rtl"
+    await page.wait_for_function(f"{banner}.lang === 'de'", timeout=20_000)
+    assert await page.evaluate(f"getComputedStyle({banner}).direction") == "ltr"
+    await page.close()

@@ -17,7 +17,9 @@
     if (!texts.length) return;
     const [lang, text] = texts[turn++ % texts.length];
     banner.lang = lang;
-    banner.dir = ["ar", "fa", "he", "ur"].includes(lang) ? "rtl" : "ltr";
+    // the direction from the text's first letter: right to left for every Arabic-script language (prs, ps, ckb ...)
+    const first = (text.match(/\p{L}/u) || [""])[0];
+    banner.dir = /[\p{Script=Arabic}\p{Script=Hebrew}\p{Script=Syriac}\p{Script=Thaana}]/u.test(first) ? "rtl" : "ltr";
     banner.textContent = text;
   }
 
