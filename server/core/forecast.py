@@ -28,9 +28,11 @@ The range comes from the errors seen: when a ticket is called, (wait + `SLACK`) 
 range is the predicted wait scaled by their `LOW_QUANTILE` and `HIGH_QUANTILE`, rounded out to
 5 minutes. `SLACK` keeps a 2-minute prediction that became 6 from reading as "three times".
 
-Cost: one run is a few operations per ticket it calls; it is made again after a change (a
-ticket drawn only a moment ago is placed behind its service's last projected call, so a burst
-of draws costs one run a second), or when it is `STALE` seconds old.
+Cost: one run sorts the waiting tickets (mostly in order already) and makes one routing
+choice per projected call; it is made again after a change, or when it is `STALE` seconds old.
+A ticket drawn only a moment after a run is placed behind its service's last projected call,
+so a burst of draws costs one run a second (and fewer while more than `RUN_SIZE` wait: the
+draws benchmark piles up tens of thousands).
 """
 
 from __future__ import annotations
@@ -38,13 +40,14 @@ from __future__ import annotations
 import bisect
 import heapq
 import math
+from operator import attrgetter
 import statistics
 from collections import deque
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Iterable
 
 from .model import WAITING, Desk, Ticket
-from .routing import _rank, queue_key
+from .routing import _rank
 
 if TYPE_CHECKING:
     from .office import Office
@@ -65,9 +68,11 @@ STALE = 30.0             # s: after this the run is made again even if nothing h
 RATIOS = 400
 SLACK = 10 * 60.0
 LOW_QUANTILE, HIGH_QUANTILE = 0.07, 0.91
-STARTING_RATIOS = (0.75, 1.45)  # before MIN_RATIOS calls were seen
+STARTING_RATIOS = (0.75, 1.75)  # before MIN_RATIOS calls were seen: waits run long more than short
 MIN_RATIOS = 20
 STEP = 5
+RUN_SIZE = 500           # past this many waiting, REFRESH and STALE grow with the queue (a run's cost)
+_BY_PLACING, _BY_ISSUE, _BY_DUE = attrgetter("placed_at", "id"), attrgetter("issued_at", "id"), attrgetter("appointment_at")
 SITUATIONS = [(appointment, opening) for appointment in (False, True) for opening in (False, True)]
 
 
@@ -120,6 +125,7 @@ class Run:
     gap: dict[str, float | None] = field(default_factory=dict)
     drawn: dict[str, int] = field(default_factory=dict)   # number -> place among draws since
     opening: bool = False  # counters expected today have not opened yet: a less certain run
+    size: int = 0          # tickets waiting when it was made
 
 
 class Forecast:
@@ -132,6 +138,7 @@ class Forecast:
         self.first_opening: float | None = None
         self.staffed: dict[str, float] | None = None  # counters expected: opened how long after the first
         self.past_days: deque[dict[str, float]] = deque(maxlen=STAFFING_DAYS)
+        self.opening_lags: deque[float] = deque(maxlen=STAFFING_DAYS)  # first draw to first opening
         # errors seen (wait ÷ predicted), kept apart by situation: (an appointment?, counters still opening?)
         self.ratios: dict[tuple[bool, bool], deque[float]] = {k: deque(maxlen=RATIOS) for k in SITUATIONS}
         self._quantiles: dict[tuple[bool, bool], tuple[float, float] | None] = dict.fromkeys(SITUATIONS)
@@ -150,6 +157,8 @@ class Forecast:
             call.carry_over()
         if self.day_began is not None:
             self.last_day = self.today
+            if self.first_opening is not None:
+                self.opening_lags.append(self.first_opening - self.day_began)
         self.today, self.day_began = {service: [] for service in self.calls}, None
         opened = {c: clerk.opened_at - self.first_opening for c, clerk in self.clerks.items() if clerk.opened}
         if opened:
@@ -192,6 +201,17 @@ class Forecast:
         scale = min(2.0, max(0.5, so_far / then)) if then else 1.0
         times = before[start:stop]
         return [self.day_began + times[int(i / scale)] for i in range(int(len(times) * scale))]
+
+    def first_expected(self, now: float) -> float:
+        """When the day's first counter is expected to open, none having opened yet: as long
+        after the first draw as usual on the last days, else in `FIRST_OPENING`."""
+        if self.opening_lags and self.day_began is not None:
+            return max(now, self.day_began + statistics.median(self.opening_lags))
+        return now + FIRST_OPENING
+
+    def clerk_opened(self, counter: str) -> bool:
+        clerk = self.clerks.get(counter)
+        return clerk is not None and clerk.opened
 
     def clerk(self, counter: str) -> Clerk:
         return self.clerks.setdefault(counter, Clerk())
@@ -278,8 +298,9 @@ class Forecast:
 
     def _current(self, office: "Office", now: float) -> Run:
         run = self.run
-        if (run is None or self.changed or now - run.at >= STALE or now < run.at
-                or (run.drawn and now - run.at >= REFRESH)):
+        big = max(1.0, run.size / RUN_SIZE) if run is not None else 1.0  # a long queue: runs cost more, say as much
+        if (run is None or self.changed or now - run.at >= STALE * big or now < run.at
+                or (run.drawn and now - run.at >= REFRESH * big)):
             self.run, self.changed, self.since = simulate(self, office, now), False, {}
         return self.run
 
@@ -351,6 +372,7 @@ def simulate(forecast: Forecast, office: "Office", now: float) -> Run:
     counters = _counters(forecast, office, now)
     run.opening = any(c.expected for c in counters)
     lines = _Lines(forecast, office, now)
+    run.size = lines.size
     heap = [(c.free, i) for i, c in enumerate(counters)]
     heapq.heapify(heap)
     served: dict[str, list[float]] = {s: [] for s in office.waiting}  # all calls of a service
@@ -396,6 +418,7 @@ def _tail(forecast, counters, service, times, last, left, now) -> tuple[float | 
 def _counters(forecast: Forecast, office: "Office", now: float) -> list[_Counter]:
     """Every counter expected to call today: open, paused, or not yet opened (see `_opening`)."""
     found = []
+    unopened = [d.id for d in office.desks.values() if d.state == "closed" and not forecast.clerk_opened(d.id)]
     for desk in office.desks.values():
         clerk = forecast.clerks.get(desk.id) or Clerk()
         until = clerk.closes_at if clerk.closes_at is not None else math.inf
@@ -409,27 +432,29 @@ def _counters(forecast: Forecast, office: "Office", now: float) -> list[_Counter
             free = max(now, (clerk.paused_at or now) + forecast.typical_break())
             found.append(_Counter(desk, free, until, clerk.pace()))
         elif not clerk.opened:
-            opens = _opening(forecast, desk.id, now)
+            opens = _opening(forecast, desk.id, now, (unopened.index(desk.id), len(unopened)))
             if opens is not None:
                 configured = office.site.counter(desk.id).services
                 found.append(_Counter(Desk(desk.id, "open", configured), opens, until, 1.0, expected=True))
     return found
 
 
-def _opening(forecast: Forecast, counter: str, now: float) -> float | None:
+def _opening(forecast: Forecast, counter: str, now: float, place: tuple[int, int]) -> float | None:
     """When a counter not yet open today is expected to open, or None. The counters of the
-    last day are expected as long after today's first opening as they were then (give or take
-    `LATE`); before any day was seen, every counter, while the others open."""
+    usual day are expected as long after today's first opening as usual (give or take `LATE`).
+    Before any day was seen, every counter, spread evenly over what is left of the
+    `OPENING_WINDOW` (the first expected `FIRST_OPENING` from now); `place` is (this counter's
+    place among those still expected, how many they are)."""
     first = forecast.first_opening
     if forecast.staffed is None:
-        if first is None:
-            return now + FIRST_OPENING
-        return max(now, first + OPENING_WINDOW / 2) if now - first < OPENING_WINDOW else None
+        start = now + FIRST_OPENING if first is None else now
+        end = now + FIRST_OPENING + OPENING_WINDOW if first is None else first + OPENING_WINDOW
+        return start + (end - start) * (place[0] + 0.5) / place[1] if end > now else None
     offset = forecast.staffed.get(counter)
     if offset is None:
         return None
     if first is None:
-        return now + FIRST_OPENING + offset
+        return forecast.first_expected(now) + offset
     return max(now, first + offset) if now < first + offset + LATE else None
 
 
@@ -444,12 +469,20 @@ class _Lines:
         self.appointments: dict[str, list[Ticket]] = {}
         self.directed: dict[str, list[Ticket]] = {}
         self.taken: set[int] = set()
+        self.size = 0
         for service, waiting in office.waiting.items():
-            ordered = sorted((t for t in waiting.values() if t.target is None), key=queue_key)
-            split = next((i for i, t in enumerate(ordered) if not t.front), len(ordered))
-            self.front[service], self.queues[service] = deque(ordered[:split]), deque(ordered[split:])
-            self.appointments[service] = sorted((t for t in ordered if t.appointment_at is not None),
-                                                key=lambda t: t.appointment_at)
+            front, line, due = [], [], []
+            for ticket in waiting.values():
+                if ticket.target is None:
+                    (front if ticket.front else line).append(ticket)
+                    if ticket.appointment_at is not None:
+                        due.append(ticket)
+            # routing.queue_key's order; attrgetter keys: a queue is mostly in order already
+            front.sort(key=_BY_PLACING)
+            line.sort(key=_BY_ISSUE)
+            due.sort(key=_BY_DUE)
+            self.front[service], self.queues[service], self.appointments[service] = deque(front), deque(line), due
+            self.size += len(waiting)
         for service in self.queues:
             for i, at in enumerate(forecast.arrivals(service, now, max(office.max_wait.values()))):
                 self.queues[service].append(Ticket(id=10**12 + i, number="", service=service, lang="", kiosk="",
@@ -469,18 +502,25 @@ class _Lines:
 
     def choose(self, desk: Desk, t: float, max_wait) -> Ticket | None:
         """`routing.choose_next` over the heads of the lines (each line's head outranks the
-        rest of its line, so the heads are enough)."""
-        candidates = [x for x in self.directed.get(desk.id, ()) if id(x) not in self.taken]
+        rest of its line, so the heads are enough). Called for every projected call: kept lean."""
+        candidates = []
+        directed = self.directed.get(desk.id)
+        if directed:
+            candidates += [x for x in directed if id(x) not in self.taken]
+        head = self._head
         for service in desk.services:
-            for line in (self.front[service], self.queues[service]):
-                head = self._head(line)
-                if head is not None:
-                    candidates.append(head)
-            due = self._head(self.appointments[service])
+            first = head(self.front[service])
+            if first is not None:
+                candidates.append(first)
+            oldest = head(self.queues[service])
+            if oldest is not None and oldest.issued_at <= t:  # expected arrivals: once they came
+                candidates.append(oldest)
+            due = head(self.appointments[service])
             if due is not None and due.appointment_at <= t:
                 candidates.append(due)
-        candidates = [c for c in candidates if c.issued_at <= t]
-        return min(candidates, key=lambda c: _rank(desk, c, t, max_wait)) if candidates else None
+        if len(candidates) < 2:
+            return candidates[0] if candidates else None
+        return min(candidates, key=lambda c: _rank(desk, c, t, max_wait))
 
     def next_appointment(self, desk: Desk, t: float) -> float | None:
         heads = (self._head(self.appointments[s]) for s in desk.services)
