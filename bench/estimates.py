@@ -226,7 +226,7 @@ def _capacity(office: Office, service: str, *, shares: bool) -> float:
 
 
 def before(office, ticket, now, history) -> Range:
-    """The estimate before issue 13, as `server/core/estimate.py` computed it."""
+    """The estimate before issue 13, as `server/core/estimate.py` (gone since) computed it."""
     counters = _capacity(office, ticket.service, shares=True)
     if counters <= 0:
         return None
