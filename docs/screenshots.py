@@ -43,8 +43,10 @@ async def call_arabic_visitor(port: int, db: Path) -> str:
     from server.client import ClientSession
 
     terminal = load_site().terminal(HUMAN)
-    number, token = token_of(db, "state = 'waiting' AND lang = 'ar' AND service IN ('passport', 'card-pickup', 'extension')")
-    async with ClientSession(f"ws://127.0.0.1:{port}/", role="counter", terminal=HUMAN, token=terminal.token) as counter:
+    services = "('passport', 'card-pickup', 'extension')"  # what counter 3 serves
+    number, token = token_of(db, f"state = 'waiting' AND lang = 'ar' AND service IN {services}")
+    url = f"ws://127.0.0.1:{port}/"
+    async with ClientSession(url, role="counter", terminal=HUMAN, token=terminal.token) as counter:
         await counter.ready()
         await counter.request(p.Open(id=0))
         await counter.request(p.Call(id=0, ticket=number))

@@ -131,6 +131,8 @@ def ticket_page(server: "Server", token: str, *, as_json: bool, accept: str) -> 
     if ticket is None:
         return gone_page(server, lang, words, as_json=as_json)
     status = ticket_status(server, ticket, words) | {"lang": lang, "dir": words["direction"]}
+    if words["direction"] == "rtl":
+        status.update({key: isolate_numbers(status[key]) for key in ("headline", "detail")})
     if as_json:
         return respond(200, json.dumps(status, ensure_ascii=False), "application/json; charset=utf-8")
     fields = {key: html.escape(str(value)) for key, value in status.items()}
@@ -139,6 +141,15 @@ def ticket_page(server: "Server", token: str, *, as_json: bool, accept: str) -> 
     fields |= {"token": token, "office": html.escape(server.site.name), "turn": "turn" if status["turn"] else "",
                "where_hidden": "" if status["where"] else "hidden"}
     return respond(200, page("ticket.html").substitute(fields), "text/html; charset=utf-8")
+
+
+NUMBERS = re.compile(r"\d+(?:\s*[–-]\s*\d+)?")
+
+
+def isolate_numbers(text: str) -> str:
+    """Each count or range as a left-to-right run of its own (LRI ... PDI), so that inside an
+    Arabic or Persian sentence 15–25 does not read 25–15."""
+    return NUMBERS.sub(lambda match: f"\u2066{match.group(0)}\u2069", text)
 
 
 def gone_page(server: "Server", lang: str, words, *, as_json: bool) -> Response:

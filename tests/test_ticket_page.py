@@ -19,6 +19,11 @@ from .test_display_fit import FAST, LANGS, Office
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
 
+def plain(text: str) -> str:
+    """Without the direction isolates (LRI, PDI) an Arabic or Persian page puts around numbers."""
+    return text.replace("\u2066", "").replace("\u2069", "")
+
+
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
 async def browser():
     async with chromium() as browser:
@@ -62,12 +67,26 @@ async def test_waiting_and_called_pass_axe_in_every_language(browser, office, la
 
     await called(phone, office, number)
     assert await phone.inner_text("#where") == f"→ {words['call.counter'].format(counter='3')}"
-    assert await phone.inner_text("#headline") == words["status.your_turn"].format(counter="3")
+    assert plain(await phone.inner_text("#headline")) == words["status.your_turn"].format(counter="3")
     turn = await axe_violations(phone)
     assert await phone.evaluate(FIT_PROBLEMS) == []
     await office.finish("3")
     await phone.close()
     assert (waiting, turn) == ([], [])
+
+
+@pytest.mark.parametrize("lang", ["ar", "fa"])
+async def test_a_range_reads_low_to_high_inside_arabic_and_persian(browser, office, lang):
+    phone, _ = await open_ticket(browser, office, lang)
+    low, high = await phone.evaluate("""() => {
+        const text = document.getElementById('detail').firstChild, range = document.createRange();
+        const [, low, high] = text.textContent.match(/(\\d+)\\s*[–-]\\s*(\\d+)/);
+        const left = (digits) => { const at = text.textContent.indexOf(digits);
+            range.setStart(text, at); range.setEnd(text, at + digits.length); return range.getBoundingClientRect().left; };
+        return [left(low), left(high)];
+    }""")
+    assert low < high
+    await phone.close()
 
 
 async def test_notify_me_rings_once_when_the_turn_comes(browser, office):
