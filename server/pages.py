@@ -3,7 +3,8 @@
     GET /                     a short index
     GET /healthz              live state as JSON
     GET /display              the waiting-room page (display/static/), ?zone=…&terminal=…&token=…
-    GET /display/<file>       its script and style; /display/strings.json its words
+    GET /display/<file>       its script and style, the phone page's (ticket.js, ticket.css) and
+                              the fonts both share (fonts.css); /display/strings.json its words
     GET /t/<token>            a visitor's ticket status page (the QR code on the ticket)
     GET /t/<token>.json       the same, for the page to refresh itself
     GET /display/fonts/<f>    the fonts fonts.css names (kiosk/fonts: Ethiopic, extended Arabic, ...)
@@ -12,9 +13,10 @@
 Only GET and HEAD (the same answer without its body); any other method gets 405 with
 `Allow: GET, HEAD`.
 
-The status page shows nothing that identifies the visitor: number, place, estimate. A token
-that is unknown or from an earlier day gets a friendly 404 page in the language the phone
-asks for (Accept-Language).
+The status page shows nothing that identifies the visitor: number, place, estimate, and when
+called the counter and its direction. A token that is unknown or from an earlier day gets a
+friendly 404 page in the language the phone asks for (Accept-Language), which says so once
+and does not poll.
 """
 
 from __future__ import annotations
