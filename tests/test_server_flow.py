@@ -139,7 +139,7 @@ async def test_tls_is_a_config_switch(tmp_path):
     import trustme
 
     from server.app import Server
-    from server.client import ClientSession
+    from server.client import ClientSession, ConnectionLost
 
     from .conftest import make_site, token
 
@@ -162,8 +162,9 @@ async def test_tls_is_a_config_switch(tmp_path):
         plain = ClientSession(f"ws://127.0.0.1:{port}/", role="kiosk", terminal="kiosk-1", token=token("kiosk-1"),
                               timeout=1)
         plain.start()
-        with pytest.raises(Exception):
-            await plain.ready(timeout=1)  # no plain-text way in
+        with pytest.raises(ConnectionLost, match=f"no connection to ws://127.0.0.1:{port}/"):
+            await plain.ready(timeout=1)  # no plain-text way in: the handshake never completes
+        assert plain.refused is None and not plain.connected
         await plain.close()
     finally:
         await server.stop()
