@@ -27,20 +27,21 @@ ROOT = Path(__file__).resolve().parent.parent
 BUILD = ROOT / "build" / "mutation"
 MUTMUT = Path(sys.executable).with_name("mutmut")
 
-_CORE = ["tests/test_core_office.py", "tests/test_core_properties.py", "tests/test_core_rules.py"]
+_CORE = ["tests/test_core_office.py", "tests/test_core_properties.py", "tests/test_core_rules.py",
+         "tests/test_core_days.py", "tests/test_routing_reasons.py"]
 _SERVER = ["tests/test_server_flow.py", "tests/test_server_bad_input.py", "tests/test_server_roles.py",
-           "tests/test_server_day.py", "tests/test_group_commit.py"]
+           "tests/test_server_day.py", "tests/test_server_clock.py", "tests/test_group_commit.py"]
 # Each module with the tests that exercise it (a file that does not exist yet is skipped).
 MODULES = {
     "server/core/routing.py": _CORE,
     "server/core/office.py": _CORE,
     "server/core/model.py": _CORE,
     "server/core/forecast.py": [*_CORE, "tests/test_forecast.py"],
-    "server/protocol.py": ["tests/test_protocol.py", "tests/test_server_bad_input.py"],
+    "server/protocol.py": ["tests/test_protocol.py", "tests/test_protocol_edges.py", "tests/test_server_bad_input.py"],
     "server/writer.py": ["tests/test_group_commit.py", "tests/test_store.py", "tests/test_server_flow.py"],
-    "server/store.py": ["tests/test_store.py", "tests/test_server_day.py"],
+    "server/store.py": ["tests/test_store.py", "tests/test_store_file.py", "tests/test_server_day.py"],
     "server/app.py": _SERVER,
-    "kiosk/printing.py": ["tests/test_ticket_printing.py", "tests/test_printer_health.py"],
+    "kiosk/printing.py": ["tests/test_ticket_printing.py", "tests/test_ticket_paper.py", "tests/test_printer_health.py"],
 }
 SOURCES = ["server", "config", "kiosk", "counter", "display"]
 

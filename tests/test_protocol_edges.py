@@ -1,0 +1,27 @@
+"""Edges of decoding that the wire tests do not reach: a request id of the wrong type is not
+echoed, and the manager pages' frames are decoded or refused with a sentence."""
+
+from __future__ import annotations
+
+import pytest
+
+from server import protocol as p
+from server.errors import BadRequest
+
+
+@pytest.mark.parametrize("request_id, echoed", [("7", "7"), (7, 7), ([7], None), (7.5, None), ({"n": 7}, None)])
+def test_a_refused_frame_echoes_its_id_only_when_it_is_a_string_or_an_integer(request_id, echoed):
+    import json
+
+    frame = json.dumps({"type": "draw", "id": request_id, "lang": "de", "request": "x"})  # no service
+    with pytest.raises(BadRequest) as info:
+        p.decode_client(frame)
+    assert info.value.re == echoed
+
+
+def test_manager_frames_decode_and_a_bad_one_is_named():
+    message = p.decode_manager('{"type": "open_counter", "id": 3, "counter": "5"}')
+    assert (type(message), message.id, message.counter) == (p.OpenCounter, 3, "5")
+    with pytest.raises(BadRequest) as info:
+        p.decode_manager('{"type": "open_counter", "id": 3}')
+    assert info.value.message == "not a valid manager message: Object missing required field `counter`"
