@@ -60,6 +60,8 @@ def test_each_command_records_what_happened_and_when():
         {"kind": "counter_closed", "at": T0 + 180, "counter": "5"}]
     assert (office.desks["5"].state, office.desks["5"].pause_reason) == ("closed", "")
     assert office.tickets["A004"].state == "parked"
+    # a visitor sent on from a desk counts one transfer; a waiting ticket released by the close, none
+    assert [office.tickets[n].transfers for n in ("A003", "A005", "A001")] == [1, 1, 0]
 
 
 def test_a_ticket_sent_back_to_the_front_has_nobody_ahead_though_it_was_drawn_last():
