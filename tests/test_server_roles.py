@@ -23,7 +23,7 @@ FRAMES = {
     "counter": {"open": {}, "next": {}, "call": {"ticket": "F001"}, "recall": {}, "start": {}, "noshow": {},
                 "park": {}, "unpark": {"ticket": "F001"}, "transfer": {"service": "info"},
                 "finish": {"outcome": "done"}, "pause": {}, "resume": {}, "close": {}},
-    "admin": {"book": {"booking": "B1", "service": "info", "lang": "de", "due_at": 1.0}},
+    "admin": {"book": {"booking": "B1", "service": "info", "lang": "de", "due_at": 1_800_000_000.0}},
 }
 
 
