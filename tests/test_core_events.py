@@ -89,3 +89,32 @@ def test_a_site_without_opening_hours_is_always_open():
     sunday_night = datetime(2026, 11, 29, 3, 0, tzinfo=BERLIN).timestamp()
     office = Office(site)  # hours are not switched off: the site simply has none
     assert office.draw(kiosk="k", service="info", lang="de", request="r", token="t", now=sunday_night)[1].number == "F001"
+
+
+def test_booking_finishing_without_start_and_refusals_record_and_say_exactly_this():
+    import pytest
+
+    from server import errors
+
+    office = Office(make_site(), always_open=True)
+    office.open(counter="5", services=None, now=T0)
+    office.take_journal()
+    due = datetime(2026, 11, 25, 0, 30, tzinfo=BERLIN).timestamp()  # still Tuesday in UTC: the site's day counts
+    office.book(booking="n1", service="info", lang="de", due_at=due, now=T0)
+    assert office.take_journal() == [{"kind": "appointment_booked", "at": T0, "booking": "N1", "service": "info",
+                                      "lang": "de", "due_at": due, "day": "2026-11-25"}]
+    office.draw(kiosk="k", service="residence", lang="de", request="r1", token="t1", now=T0)
+    office.next(counter="5", now=T0 + 60)
+    office.take_journal()
+    with pytest.raises(errors.UnknownOutcome) as info:
+        office.finish(counter="5", outcome="vanished", now=T0 + 90)
+    assert info.value.message == ("unknown outcome 'vanished' "
+                                  "(expected one of done, documents-missing, appointment, referred)")
+    with pytest.raises(errors.BadRequest) as info:
+        office.transfer(counter="5", service=None, to_counter=None, front=False, now=T0 + 90)
+    assert info.value.message == "transfer needs a service or a counter to send the visitor to"
+    office.finish(counter="5", outcome="done", now=T0 + 120)  # the clerk never pressed start
+    assert office.take_journal() == [
+        {"kind": "ticket_started", "at": T0 + 120, "number": "A001", "since": T0 + 60},
+        {"kind": "ticket_finished", "at": T0 + 120, "number": "A001", "outcome": "done"}]
+    assert [t.number for t in office.last_calls()] == ["A001"]
