@@ -54,7 +54,7 @@ FIT_PROBLEMS = r"""
     const parent = e.parentElement;
     if (parent !== document.body && !inside(r, parent.getBoundingClientRect(), style.display === 'inline' ? slack : T)) problems.push(`${name(e)} leaves ${name(parent)}`);
     if (style.display !== 'inline' && e.clientWidth > 0 &&
-        (e.scrollWidth > e.clientWidth + T || e.scrollHeight > e.clientHeight + T))
+        (e.scrollWidth > e.clientWidth + T || e.scrollHeight > e.clientHeight + slack))
       problems.push(`${name(e)} holds ${e.scrollWidth}x${e.scrollHeight} in ${e.clientWidth}x${e.clientHeight}`);
     for (const node of e.childNodes) {
       if (node.nodeType !== Node.TEXT_NODE || !node.textContent.trim()) continue;

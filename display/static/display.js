@@ -291,7 +291,11 @@ function fitAll() {
 }
 
 addEventListener("resize", fitAll);
-if (document.fonts) document.fonts.ready.then(fitAll);
+if (document.fonts) {
+  document.fonts.ready.then(fitAll);
+  // a script's web font (fonts.css, unicode-range) loads when its first letter shows: fit again
+  document.fonts.addEventListener("loadingdone", fitAll);
+}
 
 // ---- the clock: the site's time, whatever the TV's own zone -------------------------------
 
