@@ -109,7 +109,8 @@ class Board:
         store = self.server.store
         since = (date.fromisoformat(today) - timedelta(days=7)).isoformat()
         with store.db.atomic():
-            kept = keep_days(store.db.conn, before=today, since=since, tz=self.server.office.tz)
+            kept = keep_days(store.db.conn, before=today, since=since, tz=self.server.office.tz,
+                             personal=self.server.site.manager.personal_statistics)
         log.info("statistics kept", extra={"fields": {"days": kept}})
 
     def push(self) -> None:

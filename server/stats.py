@@ -7,7 +7,8 @@ Two layers, so that figures outlive `retention_days`:
    language, walk-in or appointment and counter. Waits, walk and service times are kept as
    histograms of whole minutes (`stats_times`: measure, minute, count; minute 240 holds
    everything longer), so medians and percentiles survive the purge of the tickets. A day is
-   kept (`keep_days`) by the store just before its tickets are purged.
+   kept (`keep_days`) when the next day starts (`server.board`), or at the latest by the
+   store just before its tickets are purged.
 2. **Queries** (`Statistics`) over those rows: for days already kept, the stored rows; for
    days whose tickets are still in the file (today, and every day inside the retention), the
    same rows made on the fly into TEMP tables. Every query is plain SQL that SQLite and
@@ -177,15 +178,17 @@ def _desk_day(day: str, events: list[dict], until: float | None) -> list[tuple]:
     return [(day, counter, kind, reason, round(value, 3)) for (counter, kind, reason), value in seconds.items()]
 
 
-def keep_days(conn, *, before: str, tz: ZoneInfo, since: str = "") -> list[str]:
+def keep_days(conn, *, before: str, tz: ZoneInfo, since: str = "", personal: bool = False) -> list[str]:
     """Store the aggregates of every day from `since` to before `before` whose tickets are
     still in the file and that is not kept yet. The store calls this just before purging
-    tickets; the floor board (`server.board`) when a new day starts, for the last week."""
+    tickets; the floor board (`server.board`) when a new day starts, for the last week.
+    Figures per counter are kept only with `personal` (the site allows them): without the
+    staff council's agreement they are not even stored."""
     ensure_tables(conn)
     days = [d for (d,) in conn.execute("SELECT DISTINCT day FROM tickets WHERE day >= ? AND day < ? AND day NOT IN "
                                        "(SELECT day FROM stats_days) ORDER BY day", [since, before])]
     if days:
-        rows = rows_between(conn, days[0], days[-1], tz, kept=True)
+        rows = rows_between(conn, days[0], days[-1], tz, kept=True, desks=personal)
         _insert(conn, "stats_tickets", TICKET_COLUMNS, rows.tickets)
         _insert(conn, "stats_times", TIME_COLUMNS, rows.times)
         _insert(conn, "stats_desks", DESK_COLUMNS, rows.desks)
@@ -282,8 +285,8 @@ class Statistics:
         first, last = date.fromisoformat(period.first), date.fromisoformat(period.last)  # checked: safe to inline
         for name, columns, made in (("tickets", TICKET_COLUMNS, rows.tickets), ("times", TIME_COLUMNS, rows.times),
                                     ("desks", DESK_COLUMNS, rows.desks)):
-            self.conn.execute(f"DROP VIEW IF EXISTS temp.period_{name}")
-            self.conn.execute(f"DROP TABLE IF EXISTS temp.made_{name}")
+            self.conn.execute(f"DROP VIEW IF EXISTS period_{name}")
+            self.conn.execute(f"DROP TABLE IF EXISTS made_{name}")
             self.conn.execute(f"CREATE TEMP TABLE made_{name} AS SELECT * FROM stats_{name} WHERE 1 = 0")
             _insert(self.conn, f"made_{name}", columns, made)
             self.conn.execute(f"CREATE TEMP VIEW period_{name} AS SELECT {', '.join(columns)} FROM stats_{name} "

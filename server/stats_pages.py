@@ -206,8 +206,13 @@ def report_html(server: "Server", period: Period, tables: list[Table]) -> str:
     e = html.escape
     drawn = charts(tables)
     sections = "".join(table_html(t, drawn.get(t.name)) + "</section>" for t in tables)
+    rows = next(t for t in tables if t.name == "tickets").rows
+    made = datetime.fromtimestamp(server.clock(), server.office.tz).strftime("%Y-%m-%d %H:%M")
+    summary = (f"{sum(r[1] for r in rows)} tickets drawn, {sum(r[2] for r in rows)} visits served, "
+               f"{sum(r[3] for r in rows)} no-shows. Made {made} by Willkommen.")
     return f"""<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Monthly report</title>
 <style>@page {{ size: A4; margin: 15mm; }} body {{ font: 9pt "DejaVu Sans", sans-serif; }}
 table {{ border-collapse: collapse; margin-bottom: 4mm; }} th, td {{ border: 0.5pt solid #999; padding: 1mm 2mm; }}
 figure {{ margin: 0; }} img {{ width: 170mm; }} h2 {{ font-size: 11pt; }}</style></head>
-<body><h1>{e(server.site.name)}</h1><p>Monthly report {e(str(period))}</p>{sections}</body></html>"""
+<body><main><h1>{e(server.site.name)}</h1><p>Monthly report {e(str(period))}</p><p>{e(summary)}</p>{sections}
+</main></body></html>"""
