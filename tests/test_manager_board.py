@@ -112,7 +112,7 @@ async def get_with(url: str, cookie: str = "") -> tuple[int, dict, bytes]:
     def get():
         request = urllib.request.Request(url, headers={"Cookie": cookie} if cookie else {})
         try:
-            with urllib.request.build_opener(NoRedirect).open(request, timeout=10) as response:
+            with urllib.request.build_opener(NoRedirect).open(request, timeout=120) as response:
                 return response.status, response.headers, response.read()
         except urllib.error.HTTPError as exc:
             return exc.code, exc.headers, exc.read()
