@@ -11,11 +11,12 @@
   let shown = [], turn = 0;
   window.willkommenAnnouncements = {spoken, get shown() { return shown; }};
 
-  function show() {
+  function show(advance = true) {
     const texts = shown.flatMap((a) => Object.entries(a.texts));
     banner.hidden = texts.length === 0;
     if (!texts.length) return;
-    const [lang, text] = texts[turn++ % texts.length];
+    if (advance) turn += 1;  // the next language every ROTATE_MS; a poll only refreshes
+    const [lang, text] = texts[turn % texts.length];
     banner.lang = lang;
     // the direction from the text's first letter: right to left for every Arabic-script language (prs, ps, ckb ...)
     const first = (text.match(/\p{L}/u) || [""])[0];
@@ -41,7 +42,7 @@
     try {
       shown = await (await fetch("/display/announcements.json", {cache: "no-store"})).json();
       shown.filter((a) => !spoken.has(a.id)).forEach(speak);
-      show();
+      show(false);
     } catch (error) {
       // the page's own banner says when the server is gone; try again at the next poll
     }
