@@ -35,7 +35,7 @@ from websockets.http11 import Request, Response
 from config import Site
 
 from . import protocol as p
-from . import pages, views
+from . import appointments, pages, views
 from .core import Event, Office, Ticket, local_day
 from .limits import Gate, Limits
 from .manager import Manager
@@ -272,7 +272,7 @@ class Server:
         if role == "kiosk":
             return await self._kiosk(session, message)
         if role == "admin":
-            return await self.writer.submit(partial(self._booked, message))
+            return await self.writer.submit(partial(appointments.handle, self.office, message))
         counter = self._counter_of(session, message)
         return await self.writer.submit(partial(self._counter_action, message, counter))
 
@@ -283,11 +283,6 @@ class Server:
         desk = views.desk(self.office, self.office.desks[counter], detail=True)
         ticket = views.ticket(subject) if isinstance(subject, Ticket) else None
         return p.Reply(re=message.id, ticket=ticket, desk=desk)
-
-    def _booked(self, message: p.Book, now: float) -> p.Reply:
-        _, booking = self.office.book(booking=message.booking, service=message.service, lang=message.lang,
-                                      due_at=message.due_at, now=now)
-        return p.Reply(re=message.id, booking=views.booking(booking))
 
     def _counter_of(self, session: Session, message: p.CounterRequest) -> str:
         if session.role == "admin":

@@ -5,6 +5,8 @@
     willkommen-server --config site.toml --host 0.0.0.0 --port 8765 --db /var/lib/willkommen/office.sqlite3
     willkommen-server backup DEST [--db FILE]      online copy, safe while the server runs
     willkommen-server restore BACKUP [--db FILE]   with the server stopped (`server.backup`)
+    willkommen-server appointments import FILE     the booking system's day, through the running
+                                                   server as its admin terminal (`server.appointments`)
 
 A configuration error is printed as one line naming file, key and expectation, and the exit
 status is 2; so is a database file that another server holds or that is damaged (named, with
@@ -92,6 +94,10 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] in (["backup"], ["restore"]):
         return maintain(argv)
+    if argv[:2] == ["appointments", "import"]:
+        from .appointments import command
+
+        return command(argv[2:])
     args = parse_args(argv)
     logs.setup(args.log_level)
     try:

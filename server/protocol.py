@@ -14,7 +14,8 @@ Client to server (imperative; every request but `hello` carries an `id` echoed a
     call     {id, ticket}    unpark {id, ticket}    finish {id, outcome}    pause {id, reason}
     transfer {id, service?, counter?, front}           counter
     close_at {id, at}                                  counter; planned end of shift (null: none)
-    book     {id, booking, service, lang, due_at}      admin; an appointment for today or later
+    book     {id, booking, service, lang, due_at}      admin; an appointment for today or later (again: moved)
+    unbook   {id, booking}                             admin; an appointment cancelled
     Counter commands take `counter` only from an admin; a counter terminal acts for its own.
 
 Server to client (past tense or nouns)::
@@ -181,8 +182,14 @@ class Book(Request, tag="book"):
     due_at: Timestamp
 
 
+class Unbook(Request, tag="unbook"):
+    """The booking system cancelled the appointment (a code not booked is no error)."""
+
+    booking: Key
+
+
 KIOSK_REQUESTS = (Draw, Checkin, Cancel, Printer)
-ADMIN_REQUESTS = (Book,)
+ADMIN_REQUESTS = (Book, Unbook)
 COUNTER_REQUESTS = (Open, Next, Call, Recall, Start, NoShow, Park, Unpark, Transfer, Finish, Pause, Resume, Close,
                     CloseAt)
 ClientMessage = Union[(Hello, *KIOSK_REQUESTS, *COUNTER_REQUESTS, *ADMIN_REQUESTS)]
@@ -282,6 +289,7 @@ class Reply(Message, tag="reply"):
     re: str | int
     ticket: TicketView | None = None
     booking: BookingView | None = None
+    changed: bool | None = None   # to book and unbook: whether the appointments changed
     desk: DeskView | None = None
     ahead: int | None = None
     eta: tuple[int, int] | None = None

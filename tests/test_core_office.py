@@ -318,8 +318,26 @@ def test_bookings_are_checked(office):
     office.book(booking="TOMORROW", service="info", lang="de", due_at=T0 + 86400, now=T0)
     with pytest.raises(errors.UnknownBooking, match="there is no appointment TOMORROW today"):
         office.checkin(kiosk="kiosk-1", booking="TOMORROW", token="t", now=T0)
-    with pytest.raises(errors.BadRequest, match="appointment code 'tomorrow' is empty or already booked"):
-        office.book(booking="tomorrow", service="info", lang="de", due_at=T0 + 86400, now=T0)
+    with pytest.raises(errors.BadRequest, match="the appointment code is empty"):
+        office.book(booking=" ", service="info", lang="de", due_at=T0 + 86400, now=T0)
+    assert office.book(booking="tomorrow", service="info", lang="de", due_at=T0 + 86400, now=T0)[0] == []
     with pytest.raises(errors.BadRequest, match=r"appointment Y would be in the past \(2026-11-23\)"):
         office.book(booking="Y", service="info", lang="de", due_at=T0 - 86400, now=T0)
     assert office.checkin(kiosk="k", booking="tomorrow", token="t", now=T0 + 86400 - 3600)[1].number == "F001"
+
+
+def test_a_booking_is_moved_or_cancelled_until_its_visitor_checks_in(office):
+    office.book(booking="M1", service="info", lang="ar", due_at=T0 + 3600, now=T0)
+    events, moved = office.book(booking="m1", service="info", lang="ar", due_at=T0 + 5400, now=T0)
+    assert [e["kind"] for e in events] == ["appointment_booked"] and moved.due_at == T0 + 5400
+    events, cancelled = office.unbook(booking="m1", now=T0)
+    assert cancelled.code == "M1" and "M1" not in office.bookings
+    assert office.unbook(booking="M1", now=T0) == ([], None)
+    with pytest.raises(errors.UnknownBooking):
+        office.checkin(kiosk="kiosk-1", booking="M1", token="t", now=T0)
+    office.book(booking="M2", service="info", lang="ar", due_at=T0 + 3600, now=T0)
+    office.checkin(kiosk="kiosk-1", booking="M2", token="t", now=T0)
+    with pytest.raises(errors.BadRequest, match="appointment M2 has checked in already .* cannot be cancelled"):
+        office.unbook(booking="M2", now=T0)
+    with pytest.raises(errors.BadRequest, match="cannot be moved"):
+        office.book(booking="M2", service="info", lang="ar", due_at=T0 + 60, now=T0)

@@ -167,18 +167,45 @@ class Office:
         return events, self.tickets[found.ticket]
 
     def book(self, *, booking: str, service: str, lang: str, due_at: float, now: float) -> tuple[list[Event], Booking]:
-        """Register an appointment (from an admin or a booking system) for today or later."""
+        """Register an appointment (from an admin or a booking system) for today or later.
+        Booking the same code again with the same service, language and time changes nothing
+        (a booking system's export is imported again and again); with other ones it moves the
+        appointment, unless the visitor has checked in already."""
         events = self._begin(now)
         self._service(service)
         self._language(lang)
         code = booking.strip().upper()
-        if not code or code in self.bookings:
-            raise errors.BadRequest(f"appointment code {booking!r} is empty or already booked")
+        if not code:
+            raise errors.BadRequest("the appointment code is empty")
         day = local_day(due_at, self.tz)
         if day < self.day:
             raise errors.BadRequest(f"appointment {code} would be in the past ({day})")
+        found = self.bookings.get(code)
+        if found is not None and (found.service, found.lang, found.due_at) == (service, lang, due_at):
+            return events, found
+        self._not_checked_in(found, "moved")
         self._emit(events, now, "appointment_booked", booking=code, service=service, lang=lang, due_at=due_at, day=day)
         return events, self.bookings[code]
+
+    def unbook(self, *, booking: str, now: float) -> tuple[list[Event], Booking | None]:
+        """The booking system cancelled an appointment: its code no longer checks in. A code
+        that is not booked (cancelled before, or never imported) is no error: nothing changes.
+        The event is an `appointment_booked` with `cancelled`, so that it is kept and replayed
+        with the bookings made ahead (`Store.events_since`)."""
+        events = self._begin(now)
+        found = self.bookings.get(booking.strip().upper())
+        if found is None:
+            return events, None
+        self._not_checked_in(found, "cancelled")
+        self._emit(events, now, "appointment_booked", booking=found.code, service=found.service, lang=found.lang,
+                   due_at=found.due_at, day=found.day, cancelled=True)
+        return events, found
+
+    @staticmethod
+    def _not_checked_in(found: Booking | None, action: str) -> None:
+        if found is not None and found.ticket is not None:
+            raise errors.BadRequest(f"appointment {found.code} has checked in already (ticket {found.ticket}); "
+                                    f"it cannot be {action}")
 
     def cancel(self, *, kiosk: str, ticket: str, reason: str, now: float) -> tuple[list[Event], Ticket]:
         """A kiosk withdraws a ticket it could not hand out (the printer failed)."""
@@ -451,6 +478,9 @@ class Office:
         self._enqueue(t)
 
     def _on_appointment_booked(self, e: Event) -> None:
+        if e.get("cancelled"):
+            self.bookings.pop(e["booking"], None)
+            return
         self.bookings[e["booking"]] = Booking(code=e["booking"], service=e["service"], lang=e["lang"],
                                               due_at=e["due_at"], day=e["day"])
 
