@@ -51,6 +51,7 @@ GOOD = {  # one plausible message per type, for the counter at desk 5 (an admin 
     "pause": {"counter": "5", "reason": "Pause"}, "resume": {"counter": "5"}, "close": {"counter": "5"},
     "close_at": {"counter": "5", "at": 1.9e9},
     "book": {"booking": "B-1", "service": "info", "lang": "ar", "due_at": 1.9e9},
+    "unbook": {"booking": "B-1"},
 }
 FIELDS = sorted({field for fields in GOOD.values() for field in fields} | {"id", "type", "x", "to_counter", "v"})
 assert set(GOOD) == p.CLIENT_TYPES, "a new message type: add a plausible one to GOOD"
