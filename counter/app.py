@@ -247,8 +247,11 @@ class CounterApp(App):
         ticket, words = self.board.current, self.words
         if ticket is None:
             return words("panel.nobody")
+        timezone = self.board.site.timezone if self.board.site else "Europe/Berlin"
+        appointment = words.appointment(ticket, timezone)
         lines = [f"[b]{ticket.number}[/b]   {words(f'state.{ticket.state}')}"
-                 + (f"   ({words('panel.recalls', count=ticket.recalls)})" if ticket.recalls else ""),
+                 + (f"   ({words('panel.recalls', count=ticket.recalls)})" if ticket.recalls else "")
+                 + (f"   [b]{appointment}[/b]" if appointment else ""),
                  words.service(self.board, ticket.service),
                  f"[b]{words('panel.language', language=words.language(ticket.lang))}[/b]",
                  words.waited(ticket, self.clock()),

@@ -114,6 +114,13 @@ class Words:
         limit = service.max_wait_minutes if service else 0
         return self.text.get(f"reason.{ticket.reason}", ticket.reason).format(waited=waited, limit=limit)
 
+    def appointment(self, ticket: p.TicketView, timezone: str = "Europe/Berlin") -> str | None:
+        """"Termin 10:30" for a visitor who checked in for an appointment (its local time)."""
+        if ticket.appointment_at is None:
+            return None
+        return self("panel.appointment", time=datetime.fromtimestamp(ticket.appointment_at, ZoneInfo(timezone))
+                    .strftime("%H:%M"))
+
     def waited(self, ticket: p.TicketView, now: float) -> str:
         end = ticket.called_at if ticket.state != "waiting" and ticket.called_at else now
         return self("panel.waited", minutes=round((end - ticket.issued_at) / 60))

@@ -180,3 +180,28 @@ async def test_the_clerk_plans_the_end_of_the_shift(server, url):
         await pilot.press("e", "enter")  # empty: no planned end
         await until(pilot, lambda: app.sub_title == "open")
         assert server.office.desks["5"].closes_at is None
+
+
+async def test_the_clerk_sees_the_appointment_time_of_a_visitor_who_booked(server, url, terminal):
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    admin, kiosk = await terminal("admin"), await terminal("kiosk-1")
+    due = server.clock() - 60
+    await admin.request(p.Book(id=0, booking="HD-7", service="residence", lang="ar", due_at=due))
+    await draw(kiosk, "residence", "de", 1)
+    await kiosk.request(p.Checkin(id=0, booking="HD-7"))
+    app = counter_app(url, lang="de")
+    async with app.run_test(size=(130, 40)) as pilot:
+        await until(pilot, lambda: app.board.desk is not None)
+        await pilot.press("o", "o")
+        await until(pilot, lambda: app.board.desk.state == "open")
+        await pilot.press("n")  # the due appointment first
+        await until(pilot, lambda: "A002" in text(app, "#current"))
+        time = datetime.fromtimestamp(due, ZoneInfo("Europe/Berlin")).strftime("%H:%M")
+        assert f"Termin {time}" in text(app, "#current")
+        await admin.request(p.Start(id=0, counter="5"))
+        await admin.request(p.Finish(id=0, counter="5", outcome="done"))
+        await pilot.press("n")  # the walk-in: no appointment
+        await until(pilot, lambda: "A001" in text(app, "#current"))
+        assert "Termin" not in text(app, "#current")
