@@ -29,7 +29,8 @@ def main() -> None:
         print(f"\ncall to screen, {row['displays']} displays in {row['processes']} processes, {row['counters']} counters: "
               f"p50 {row['willkommen_p50']} ms, p99 {row['willkommen_p99']} ms, max {row['willkommen_max']} ms; "
               f"bare broadcast p50 {row['broadcast_p50']}, p99 {row['broadcast_p99']} "
-              f"(×{row['ratio_p50']}, ×{row['ratio_p99']})")
+              f"(×{row['ratio_p50']}, ×{row['ratio_p99']}); with {row['stuck_displays']} displays that never read: "
+              f"p99 {row['stuck_p99']} ms (×{row['stuck_ratio_p99']} of without)")
     if args.only in (None, "memory"):
         (row,) = memory.run(50 if args.quick else 1000)
         print(f"\nRSS per idle display: {row['willkommen']} KB (bare websockets: {row['bare_websockets_no_compression']} KB "

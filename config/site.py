@@ -109,6 +109,7 @@ class Site:
     voices: Mapping[str, str] = field(default_factory=dict)
     # each site language's visitor catalogue (config.strings.catalogues): bundled + the site's own
     strings: Mapping[str, Mapping[str, str]] = field(default_factory=dict, compare=False)
+    push_buffer_kib: int = 64     # a connection leaving more than this unread is closed (4413)
 
     def words(self, lang: str) -> Mapping[str, str]:
         """The visitor catalogue of a site language (German's for any other)."""

@@ -29,7 +29,7 @@ from typing import Any, Callable
 
 import msgspec
 import websockets
-from websockets.asyncio.server import ServerConnection, broadcast, serve
+from websockets.asyncio.server import ServerConnection, serve
 from websockets.http11 import Request, Response
 
 from config import Site
@@ -40,6 +40,7 @@ from .core import Event, Office, Ticket, local_day
 from .limits import Gate, Limits
 from .manager import Manager
 from .errors import CLOSE_CODES, BadRequest, NotAllowed, RateLimited, WillkommenError
+from .fanout import Fanout
 from .ratelimit import TokenBucket
 from .speech import Speech
 from .store import Store
@@ -89,6 +90,7 @@ class Server:
         self.buckets: dict[str, TokenBucket] = {}
         self.failed = asyncio.Event()
         self.speech = Speech(site.languages, voices=site.voices)
+        self.fanout = Fanout(cap=site.push_buffer_kib * 1024)  # a connection that stops reading: 4413
         self._queues_to_push: set[str] = set()
         self._queue_push: asyncio.TimerHandle | None = None
         self.started_at, self.started_monotonic = clock(), monotonic()
@@ -119,6 +121,7 @@ class Server:
         loop.set_exception_handler(self.gate.loop_exception(partial(loop.default_exception_handler)
                                                             if self._loop_handler is None else
                                                             partial(self._loop_handler, loop)))
+        self.watch_task = asyncio.create_task(self.fanout.watch(lambda: self.sessions), name="willkommen-fanout")
         self.port = self.server.sockets[0].getsockname()[1]
         log.info("serving", extra={"fields": {"host": host, "port": self.port, "tls": self.site.tls_cert is not None,
                                               "db": str(self.db_path),
@@ -151,8 +154,10 @@ class Server:
 
     async def stop(self) -> None:
         """Close connections, let the writer finish what it holds, close the store."""
+        self.watch_task.cancel()
+        await self.fanout.stop()
         self.server.close()
-        await self.server.wait_closed()
+        await self.fanout.closed_within(self.server.wait_closed(), self.sessions)
         self.manager.stop()
         if self._queue_push is not None:
             self._queue_push.cancel()
@@ -224,13 +229,17 @@ class Server:
         self.manager.board.changed()
         log.info("connected", extra={"fields": {"role": session.role, "terminal": session.terminal}})
         try:
-            await ws.send(p.encode(self._welcome(session)), text=True)
+            welcome = p.encode(self._welcome(session))
+            self.fanout.adopt(ws, len(welcome))
+            await ws.send(welcome, text=True)
+            self.fanout.welcomed(ws)
             async for frame in ws:
                 await ws.send(p.encode(await self._answer(session, frame)), text=True)
         except websockets.ConnectionClosed:
             pass
         finally:
             group.discard(ws)
+            self.fanout.welcomed(ws)
             del self.sessions[ws]
             self.manager.board.changed()
             log.info("disconnected", extra={"fields": {"role": session.role, "terminal": session.terminal}})
@@ -359,14 +368,14 @@ class Server:
             if event.get("counter") in office.desks and event["kind"].startswith("counter_"):
                 desks.add(event["counter"])
         for message in calls:
-            broadcast(everyone, p.encode(message).decode())
+            self.fanout.push(everyone, p.encode(message).decode())
         # a message is built only for someone: before the first counter opens, draws cost no pushes
         for ticket in tickets.values():
             audience = everyone if ticket.state in p.OFF_THE_SCREEN else self.staff
             if audience:
-                broadcast(audience, p.encode(p.TicketChanged(ticket=views.ticket(ticket))).decode())
+                self.fanout.push(audience, p.encode(p.TicketChanged(ticket=views.ticket(ticket))).decode())
         for counter in desks if self.staff else ():
-            broadcast(self.staff, p.encode(p.DeskChanged(desk=views.desk(office, office.desks[counter]))).decode())
+            self.fanout.push(self.staff, p.encode(p.DeskChanged(desk=views.desk(office, office.desks[counter]))).decode())
         self.manager.board.changed(events)
         self._queues_to_push |= services
         if self._queue_push is None:
@@ -392,7 +401,7 @@ class Server:
         now, services = self.clock(), sorted(self._queues_to_push)
         self._queues_to_push, self._queue_push = set(), None
         frame = p.QueuesChanged(queues=[views.queue(self.office, service, now) for service in services])
-        broadcast(self.staff | self.displays | self.kiosks, p.encode(frame).decode())
+        self.fanout.push(self.staff | self.displays | self.kiosks, p.encode(frame).decode())
 
     # ---- HTTP ----------------------------------------------------------------------------
 
@@ -421,6 +430,7 @@ class Server:
             "tickets_today": len(office.tickets),
             "commits": self.writer.commits,  # since the start; each holds a group of changes
             "connected": {role: sorted(ids) for role, ids in connected.items()},
+            "closed_too_slow": self.fanout.closed,  # connections that stopped reading (4413)
             "printers": self.printers,
             "speech": self.speech.engine or "browser (no espeak-ng on the server)",
             "voices": self.speech.status(),  # spoken languages and their voice, silent ones, failed voices

@@ -32,6 +32,7 @@ CLOSE_CODES = {
     "wrong_role": 4403,
     "hello_expected": 4408,
     "throttled": 4429,        # too many wrong tokens from this address: wait (server/limits.py)
+    "too_slow": 4413,         # it did not read what was pushed to it (server/fanout.py)
 }
 
 
