@@ -9,7 +9,7 @@
                                                    server as its admin terminal (`server.appointments`)
 
 A configuration error is printed as one line naming file, key and expectation, and the exit
-status is 2; so is a database file that another server holds or that is damaged (named, with
+status is 2, as for an option out of range (`--port 99999`, `--speed 0`); so is a database file that another server holds or that is damaged (named, with
 what is wrong, and left untouched), and a port that is already in use. SIGINT and SIGTERM stop it cleanly (status 0); a failed commit stops it with 1.
 """
 
@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import math
 import signal
 import socket
 import sys
@@ -46,17 +47,47 @@ def listening_url(site, host: str, port: int) -> str:
     return f"{'https' if site.tls_cert else 'http'}://{host}:{port}"
 
 
+class OneLineParser(argparse.ArgumentParser):
+    """A wrong option is a configuration error like any other: one line and status 2, where
+    argparse would print its usage first (a service manager's log shows only the last line)."""
+
+    def error(self, message: str):
+        self.exit(2, f"{self.prog}: {message} (--help lists the options)\n")
+
+
+def port_number(text: str) -> int:
+    """0 lets the system choose; outside 0..65535 bind() would fail with a traceback."""
+    try:
+        port = int(text)
+    except ValueError:
+        port = -1
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"must be a whole number from 0 to 65535, not {text!r}")
+    return port
+
+
+def speed_factor(text: str) -> float:
+    """At 0 the simulated office never moves (every wait is endless) and nothing says why."""
+    try:
+        speed = float(text)
+    except ValueError:
+        speed = 0.0
+    if not 0 < speed < math.inf:
+        raise argparse.ArgumentTypeError(f"must be a number above 0 (10 is ten times real time), not {text!r}")
+    return speed
+
+
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="willkommen-server", description=__doc__.split("\n")[0])
+    parser = OneLineParser(prog="willkommen-server", description=__doc__.split("\n")[0])
     parser.add_argument("--config", type=Path, default=None,
                         help=f"site TOML file (default: the bundled demo office, {default_path()})")
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
-    parser.add_argument("--port", type=int, default=8765, help="port for websockets and HTTP (default 8765)")
+    parser.add_argument("--port", type=port_number, default=8765, help="port for websockets and HTTP (default 8765)")
     parser.add_argument("--db", type=Path, default=None,
                         help=f"SQLite file (default {default_db()}; with --demo {default_db(demo=True)})")
     parser.add_argument("--demo", action="store_true",
                         help="simulate visitors and clerks through the protocol, day and night")
-    parser.add_argument("--speed", type=float, default=10.0,
+    parser.add_argument("--speed", type=speed_factor, default=10.0,
                         help="with --demo: how many times faster than real time the office runs (default 10)")
     parser.add_argument("--human", action="append", default=[], metavar="TERMINAL",
                         help="with --demo: leave this terminal (e.g. counter-3) to a person; repeatable")
@@ -69,7 +100,7 @@ def maintain(argv: list[str]) -> int:
     from .backup import BackupFailed, backup, restore
     from .store import StoreUnavailable
 
-    parser = argparse.ArgumentParser(prog=f"willkommen-server {argv[0]}")
+    parser = OneLineParser(prog=f"willkommen-server {argv[0]}")
     parser.add_argument("file", type=Path, metavar="DEST" if argv[0] == "backup" else "BACKUP",
                         help="where the copy goes (a file or a folder)" if argv[0] == "backup"
                         else "the backup file to put in place of the database")
