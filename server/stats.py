@@ -204,6 +204,15 @@ def _insert(conn, table: str, columns: tuple[str, ...], rows: list[tuple]) -> No
 
 # ---- asking --------------------------------------------------------------------------------
 
+def _day(text: str, given: str, wanted: str = "a date as YYYY-MM-DD, e.g. 2026-11-27") -> date:
+    """The date in `text`, or a ValueError naming what was given and what is wanted
+    (Python's own "Invalid isoformat string" means nothing to a manager)."""
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise ValueError(f"{given!r} is not {wanted}") from None
+
+
 @dataclass(frozen=True)
 class Period:
     first: str  # ISO dates, both included
@@ -212,20 +221,24 @@ class Period:
     @classmethod
     def parse(cls, kind: str, value: str, *, today: str) -> "Period":
         """`day 2026-11-27`, `week 2026-11-23` (any day of it), `month 2026-11`, `range
-        2026-11-01..2026-11-15`; an empty value means the current one."""
+        2026-11-01..2026-11-15`; an empty value means the current one (for a range: the
+        current month). Anything else is a ValueError whose text a manager can act on."""
+        value = value.strip()
         if kind == "range":
+            if not value:
+                return cls.parse("month", "", today=today)
             first, _, last = value.partition("..")
-            period = cls(date.fromisoformat(first).isoformat(), date.fromisoformat(last or first).isoformat())
+            period = cls(_day(first, value).isoformat(), _day(last or first, value).isoformat())
         elif kind == "month":
-            start = date.fromisoformat((value or today[:7]) + "-01")
+            start = _day((value or today[:7]) + "-01", value, "a month as YYYY-MM, e.g. 2026-11")
             end = (start.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
             period = cls(start.isoformat(), end.isoformat())
         elif kind == "week":
-            some = date.fromisoformat(value or today)
+            some = _day(value or today, value)
             monday = some - timedelta(days=some.weekday())
             period = cls(monday.isoformat(), (monday + timedelta(days=6)).isoformat())
         elif kind == "day":
-            period = cls(date.fromisoformat(value or today).isoformat(), date.fromisoformat(value or today).isoformat())
+            period = cls(_day(value or today, value).isoformat(), _day(value or today, value).isoformat())
         else:
             raise ValueError(f"unknown period {kind!r}: day, week, month or range")
         if period.first > period.last:

@@ -48,8 +48,11 @@ async def answer(server: "Server", path: str, query: dict[str, list[str]]) -> Re
             period = Period.parse(arg.get("period", "month"), arg.get("value", ""), today=today)
         by = arg.get("by", "service")
         tables = await asyncio.to_thread(figures, server, period, by, today)
-    except ValueError as exc:
-        return respond(400, f"{exc}\n")
+    except ValueError as exc:  # a bad period or grouping: say what is wrong, keep the form
+        if path == "/stats":
+            return respond(400, page(server, None, arg.get("by", "service"), arg, [], error=str(exc)),
+                           "text/html; charset=utf-8")
+        return respond(400, f"Bad request: {exc}\n")
     if path == "/stats.csv":
         table = next((t for t in tables if t.name == arg.get("table", "tickets")), None)
         if table is None:
@@ -170,9 +173,11 @@ def table_html(table: Table, chart: tuple[str, str] | None) -> str:
             f'<table id="table-{table.name}"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>{empty}')
 
 
-def page(server: "Server", period: Period, by: str, arg: dict[str, str], tables: list[Table]) -> str:
+def page(server: "Server", period: Period | None, by: str, arg: dict[str, str], tables: list[Table],
+         error: str = "") -> str:
+    """The statistics page; with `error` (and no period) the form alone, the error above it."""
     e = html.escape
-    drawn = charts(tables)
+    drawn = charts(tables) if tables else {}
     dims = [d for d in DIMENSIONS if d != "counter" or server.site.manager.personal_statistics]
     query = f"period={e(arg.get('period', 'month'))}&amp;value={e(arg.get('value', ''))}&amp;by={e(by)}"
     sections = "".join(
@@ -182,6 +187,13 @@ def page(server: "Server", period: Period, by: str, arg: dict[str, str], tables:
     options = "".join(f'<option value="{p}"{" selected" if p == arg.get("period", "month") else ""}>{p}</option>'
                       for p in PERIODS)
     by_options = "".join(f'<option value="{d}"{" selected" if d == by else ""}>{d}</option>' for d in dims)
+    if period is None:
+        shown = f'<p id="stats-error" role="alert" class="error">Cannot show these statistics: {e(error)}.</p>'
+    else:
+        shown = (f'<p id="period-shown">Period: {e(str(period))}.\n'
+                 f'<a href="/stats.xlsx?{query}" download>All tables as XLSX</a> ·\n'
+                 f'<a href="/report.pdf?month={e(period.first[:7])}" download>'
+                 f'Monthly report {e(period.first[:7])} (PDF)</a></p>')
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Statistics — Willkommen</title><link rel="stylesheet" href="/board/manager.css"></head>
@@ -195,9 +207,7 @@ def page(server: "Server", period: Period, by: str, arg: dict[str, str], tables:
 empty: the current one)</label> <input id="value" name="value" value="{e(arg.get('value', ''))}">
 <label for="by">Group by</label> <select id="by" name="by">{by_options}</select>
 <button type="submit">Show</button></form>
-<p id="period-shown">Period: {e(str(period))}.
-<a href="/stats.xlsx?{query}" download>All tables as XLSX</a> ·
-<a href="/report.pdf?month={e(period.first[:7])}" download>Monthly report {e(period.first[:7])} (PDF)</a></p>
+{shown}
 {sections}
 </main></body></html>"""
 

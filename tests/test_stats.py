@@ -154,6 +154,8 @@ def test_personal_figures_per_counter_are_off_by_default(tmp_path):
     ("month", "2026-12", ("2026-12-01", "2026-12-31")),
     ("range", "2026-11-01..2026-11-15", ("2026-11-01", "2026-11-15")),
     ("month", "", ("2026-11-01", "2026-11-30")),
+    ("range", "", ("2026-11-01", "2026-11-30")),  # the form's hint: "empty: the current one"
+    ("day", " 2026-11-24 ", ("2026-11-24", "2026-11-24")),
 ])
 def test_periods(kind, value, expected):
     period = Period.parse(kind, value, today="2026-11-27")
@@ -163,6 +165,17 @@ def test_periods(kind, value, expected):
 def test_a_period_that_ends_before_it_starts_is_refused():
     with pytest.raises(ValueError, match="ends"):
         Period.parse("range", "2026-11-15..2026-11-01", today="2026-11-27")
+
+
+@pytest.mark.parametrize("kind, value", [
+    ("range", "garbage"), ("range", "2026-13-45"), ("range", "2026-11-01..x"), ("day", "2026-02-30"),
+    ("week", "soon"), ("month", "2026-13"), ("month", "garbage"),
+])
+def test_a_bad_period_is_refused_in_words_a_manager_reads(kind, value):
+    with pytest.raises(ValueError) as refused:
+        Period.parse(kind, value, today="2026-11-27")
+    assert repr(value) in str(refused.value) and "e.g. 2026-11" in str(refused.value)
+    assert "isoformat" not in str(refused.value)
 
 
 @pytest.fixture
@@ -204,6 +217,16 @@ async def test_the_csv_xlsx_and_pdf_hold_the_same_figures(stats_server):
 
     status, _, body = await get_with(f"{base}/stats?period=range&value=2026-11-30..2026-11-01", cookie)
     assert status == 400 and b"before it starts" in body
+    for value in ("garbage", "2026-13-45"):
+        status, headers, body = await get_with(f"{base}/stats?period=range&value={value}&by=service", cookie)
+        assert status == 400 and "text/html" in headers["Content-Type"]
+        assert b'id="stats-error"' in body and f"&#x27;{value}&#x27; is not a date".encode() in body
+        assert b'<form method="get" action="/stats">' in body and f'value="{value}"'.encode() in body
+        assert b"isoformat" not in body
+    status, _, body = await get_with(f"{base}/stats?period=range&value=&by=service", cookie)
+    assert status == 200 and b"Period: 2026-11-01 \xe2\x80\x93 2026-11-30." in body
+    status, _, body = await get_with(f"{base}/report.pdf?month=garbage", cookie)
+    assert status == 400 and body == b"Bad request: 'garbage' is not a month as YYYY-MM, e.g. 2026-11\n"
 
 
 async def test_the_statistics_page_in_chromium_and_its_export(stats_server, browser):
