@@ -36,12 +36,15 @@ from datetime import date, datetime, timedelta
 from typing import Any, Iterable
 from zoneinfo import ZoneInfo
 
-from config import Site
+from config import Site, languages
 
 MAX_MINUTE = 240
 MEASURES = ("wait", "walk", "service")
 DIMENSIONS = {"service": "service", "hour": "hour", "weekday": "weekday", "lang": "lang", "channel": "channel",
               "counter": "counter"}
+# what a manager reads for each grouping (the menu, the first column, the table's title)
+DIMENSION_LABELS = {"service": "service", "hour": "hour of the day", "weekday": "weekday", "lang": "language",
+                    "channel": "walk-in or appointment", "counter": "counter"}
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 STATES = ("done", "no_show", "cancelled", "expired")
 
@@ -345,8 +348,8 @@ class Statistics:
                          round(100 * share[0] / share[1]) if share[1] else None,
                          percentile(hists.get((key, "walk"), {}), 0.5),
                          percentile(hists.get((key, "service"), {}), 0.5)])
-        return Table("tickets", f"Tickets and times by {by}",
-                     [by, "drawn", "served", "no-show", "cancelled", "expired", "transferred", "wait median (min)",
+        return Table("tickets", f"Tickets and times by {DIMENSION_LABELS[by]}",
+                     [DIMENSION_LABELS[by], "drawn", "served", "no-show", "cancelled", "expired", "transferred", "wait median (min)",
                       "wait 90th percentile (min)", "within max wait (%)", "walk median (min)",
                       "service median (min)"], rows)
 
@@ -372,7 +375,7 @@ class Statistics:
                 "SELECT lang, hour, sum(tickets) FROM period_tickets GROUP BY lang, hour"):
             grid.setdefault(lang, {})[hour] = n
         hours = sorted({h for row in grid.values() for h in row})
-        rows = [[lang, *(grid[lang].get(h, 0) for h in hours), sum(grid[lang].values())]
+        rows = [[languages.name(lang, "de"), *(grid[lang].get(h, 0) for h in hours), sum(grid[lang].values())]
                 for lang in sorted(grid, key=lambda g: (-sum(grid[g].values()), g))]
         return Table("languages", "Visitors' languages by hour", ["language", *(f"{h:02d}h" for h in hours), "total"],
                      rows)
@@ -401,4 +404,6 @@ class Statistics:
         if by == "service":
             service = self.site.service(key)
             return service.name("de") if service else key
+        if by == "lang":
+            return languages.name(key, "de")  # CLDR's name, as the clerk sees it: "Dari", not "prs"
         return key

@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING
 from websockets.http11 import Response
 
 from .pages import respond
-from .stats import DIMENSIONS, Period, Statistics, Table
+from .stats import DIMENSION_LABELS, DIMENSIONS, Period, Statistics, Table
 
 if TYPE_CHECKING:
     from .app import Server
@@ -186,7 +186,8 @@ def page(server: "Server", period: Period | None, by: str, arg: dict[str, str], 
         for t in tables)
     options = "".join(f'<option value="{p}"{" selected" if p == arg.get("period", "month") else ""}>{p}</option>'
                       for p in PERIODS)
-    by_options = "".join(f'<option value="{d}"{" selected" if d == by else ""}>{d}</option>' for d in dims)
+    by_options = "".join(f'<option value="{d}"{" selected" if d == by else ""}>{DIMENSION_LABELS[d]}</option>'
+                         for d in dims)
     if period is None:
         shown = f'<p id="stats-error" role="alert" class="error">Cannot show these statistics: {e(error)}.</p>'
     else:

@@ -80,7 +80,8 @@ BY_SERVICE = [
 ]
 OUTCOMES = [["documents-missing", 1], ["done", 1]]
 ARRIVALS = [["weekday", "07h", "08h", "09h", "13h"], ["Mon", 1, 1, 2, 0], ["Tue", 0, 0, 0, 1]]
-LANGUAGES_TOTAL = {"de": 1, "ar": 1, "uk": 1, "en": 1, "fa": 1}
+# languages by their German names from CLDR (the clerk's), never the raw tags
+LANGUAGES_TOTAL = {"Deutsch": 1, "Arabisch": 1, "Ukrainisch": 1, "Englisch": 1, "Persisch": 1}
 # counter 5: open 120 + 30 min, serving 14 + 1 + 10 min, a 10-minute break
 COUNTERS = [["counter", "open", "serving", "paused: break"], ["5", 150, 25, 10]]
 
@@ -145,6 +146,20 @@ def test_personal_figures_per_counter_are_off_by_default(tmp_path):
     with pytest.raises(ValueError, match="cannot group by 'counter'"):
         Statistics(conn, site, today=THURSDAY, now=0).tables(Period("2026-11-01", "2026-11-30"), "counter")
     conn.close()
+
+
+def test_grouped_by_language_the_rows_are_named_as_the_clerk_reads_them(tmp_path):
+    site = make_site()
+    path = tmp_path / "office.sqlite3"
+    scripted_days(path, site)
+    conn = sqlite3.connect(path)
+    try:
+        found = Statistics(conn, site, today=THURSDAY, now=at(THURSDAY, "10:00:00")).tables(
+            Period("2026-11-01", "2026-11-30"), "lang")
+    finally:
+        conn.close()
+    assert found[0].columns[0] == "language" and found[0].title == "Tickets and times by language"
+    assert sorted(row[0] for row in found[0].rows) == sorted(LANGUAGES_TOTAL)
 
 
 @pytest.mark.parametrize("kind, value, expected", [
@@ -223,6 +238,9 @@ async def test_the_csv_xlsx_and_pdf_hold_the_same_figures(stats_server):
         assert b'id="stats-error"' in body and f"&#x27;{value}&#x27; is not a date".encode() in body
         assert b'<form method="get" action="/stats">' in body and f'value="{value}"'.encode() in body
         assert b"isoformat" not in body
+    status, _, body = await get_with(f"{base}/stats?period=month&value=2026-11&by=lang", cookie)
+    assert b'<option value="lang" selected>language</option>' in body
+    assert b'<option value="channel">walk-in or appointment</option>' in body and b"<th scope=\"row\">Arabisch" in body
     status, _, body = await get_with(f"{base}/stats?period=range&value=&by=service", cookie)
     assert status == 200 and b"Period: 2026-11-01 \xe2\x80\x93 2026-11-30." in body
     status, _, body = await get_with(f"{base}/report.pdf?month=garbage", cookie)
