@@ -30,6 +30,8 @@ import msgspec
 import websockets
 from websockets.asyncio.server import ServerConnection, broadcast
 
+from config import languages
+
 from . import protocol as p
 from .core.model import DONE
 from .errors import BadRequest, NotAllowed, WillkommenError
@@ -147,7 +149,11 @@ class Board:
                 "kiosks": kiosks, "displays": displays, **self.alerts.view(),
                 "announcements": [dataclasses.asdict(a) for a in office.current_announcements(now)],
                 "services": [{"id": s.id, "name": s.name("de")} for s in server.site.services],
-                "languages": list(server.site.languages)}
+                "languages": list(server.site.languages),
+                # CLDR's names as the clerk reads them ("Dari", not "prs"), and the site's time
+                # zone: the board shows the office's clock, not the manager's laptop's
+                "language_names": {tag: languages.name(tag, "de") for tag in server.site.languages},
+                "timezone": server.site.timezone}
 
     def _counter(self, counter, now: float) -> dict[str, Any]:
         office = self.server.office

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import json
-import time
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 import websockets
@@ -14,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from websockets.asyncio.client import connect
 
-from config import ConfigError, parse_site
+from config import ConfigError, languages, parse_site
 from server import protocol as p
 from server.people import FREE_TRIES, LOCK_SECONDS, People, Throttled, check_password, hash_password
 
@@ -221,8 +222,8 @@ async def axe_violations(page) -> list:
     return [(v["id"], [n["target"] for n in v["nodes"]]) for v in result["violations"]]
 
 
-async def signed_in_page(browser, server, name="manager", password="demo-manager"):
-    page = await browser.new_page(viewport={"width": 1600, "height": 1000})
+async def signed_in_page(browser, server, name="manager", password="demo-manager", **options):
+    page = await browser.new_page(viewport={"width": 1600, "height": 1000}, **options)
     await page.goto(f"http://127.0.0.1:{server.port}/board")
     assert page.url.endswith("/signin")
     await page.fill("#name", name)
@@ -258,18 +259,26 @@ async def test_the_board_follows_calls_printers_and_announcements_in_chromium(se
     kiosk, counter = await terminal("kiosk-1"), await terminal("counter-5")
     await counter.request(p.Open(id=0))
     await kiosk.request(p.Draw(id=0, service="residence", lang="ar", request="b-1"))
-    page = await signed_in_page(browser, server)
+    # a manager's laptop in another time zone still reads the office's clock
+    site_tz, laptop_tz = ZoneInfo(server.site.timezone), "America/New_York"
+    assert datetime.now(site_tz).utcoffset() != datetime.now(ZoneInfo(laptop_tz)).utcoffset()
+    page = await signed_in_page(browser, server, timezone_id=laptop_tz)
     assert await axe_violations(page) == []
+    for lang in server.site.languages:  # the announcement form names languages, never tags
+        assert await page.inner_text(f"label[for='text-{lang}']") == languages.name(lang, "de")
 
     await counter.request(p.Next(id=0))
     row = "#counters tr[data-counter='5']"
     await page.wait_for_function(f"document.querySelector(\"{row}\").textContent.includes('A001')")
-    assert "العربية" in await page.inner_text(row)
+    assert "Arabisch" in await page.inner_text(row) and ", ar," not in await page.inner_text(row)
 
+    before = datetime.fromtimestamp(server.clock(), site_tz).strftime("%H:%M")
     await kiosk.request(p.Printer(id=0, state="paper_out"))
     alert = "#alerts li[data-key='printer:kiosk-1']"
     await page.wait_for_selector(alert)
+    after = datetime.fromtimestamp(server.clock(), site_tz).strftime("%H:%M")
     assert "paper out" in await page.inner_text(alert)
+    assert (await page.inner_text(alert)).split(" ")[0] in (before, after)
     await kiosk.request(p.Printer(id=0, state="ok"))
     await page.wait_for_selector(alert, state="detached")
     assert await page.locator("#cleared li[data-key='printer:kiosk-1']").count() == 1
@@ -279,12 +288,13 @@ async def test_the_board_follows_calls_printers_and_announcements_in_chromium(se
     await display.wait_for_selector("body[data-state=online]")
     await page.fill("#text-de", "Heute schließt das Amt um 12 Uhr.")
     await page.fill("#text-en", "The office closes at noon today.")
-    until = time.localtime(server.clock() + 3600)
-    if until.tm_yday != time.localtime(server.clock()).tm_yday:
+    until = datetime.fromtimestamp(server.clock() + 3600, site_tz)
+    if until.date() != datetime.fromtimestamp(server.clock(), site_tz).date():
         pytest.skip("an hour from now is tomorrow: an announcement ends today")
-    await page.fill("#announce-until", f"{until.tm_hour:02d}:{until.tm_min:02d}")
+    await page.fill("#announce-until", until.strftime("%H:%M"))
     await page.click("#announce button[type=submit]")
     await page.wait_for_function("document.getElementById('announcements').textContent.includes('12 Uhr')")
+    assert f"until {until.strftime('%H:%M')}" in await page.inner_text("#announcements")
     await display.wait_for_selector("#announcement:not([hidden])")
     assert await display.inner_text("#announcement") in ("Heute schließt das Amt um 12 Uhr.",
                                                          "The office closes at noon today.")

@@ -2,15 +2,16 @@
 // supervisor's buttons and forms send actions on the same socket. Durations tick locally.
 "use strict";
 
-const LANGUAGE_NAMES = {de: "Deutsch", en: "English", ar: "العربية", fa: "فارسی", tr: "Türkçe",
-                        uk: "Українська", ru: "Русский", fr: "Français"};
 const state = {floor: null, offset: 0, me: null, ws: null, nextId: 1, formsBuilt: false};
 window.willkommenBoard = state;
 
 const $ = (id) => document.getElementById(id);
 const esc = (text) => String(text ?? "").replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 const now = () => Date.now() / 1000 + state.offset;
-const clock = (t) => new Date(t * 1000).toLocaleTimeString("de-DE", {hour: "2-digit", minute: "2-digit"});
+// times in the site's time zone (the server sends it), whatever the browser's own zone is
+const clock = (t) => new Date(t * 1000).toLocaleTimeString("de-DE",
+  {hour: "2-digit", minute: "2-digit", timeZone: state.floor.timezone});
+const languageName = (tag) => (state.floor.language_names || {})[tag] || tag;
 
 function minutes(seconds) {
   const m = Math.max(0, Math.floor(seconds / 60));
@@ -84,7 +85,7 @@ function renderCounters(floor) {
   const act = state.me && state.me.role === "supervisor";
   $("counters").querySelector("tbody").innerHTML = floor.counters.map((c) => {
     const visitor = c.visitor ? `<strong>${esc(c.visitor.number)}</strong> ${esc(serviceName(c.visitor.service))}, `
-      + `<span lang="${esc(c.visitor.lang)}">${esc(LANGUAGE_NAMES[c.visitor.lang] || c.visitor.lang)}</span>, `
+      + `${esc(languageName(c.visitor.lang))}, `
       + `${esc(c.visitor.state)} ${since(c.visitor.since)}` : "";
     const reason = c.state === "paused" && c.reason ? ` (${esc(c.reason)})` : "";
     const button = !act ? "" : c.state === "closed"
@@ -127,7 +128,7 @@ function renderAnnouncements(floor) {
 function buildForms(floor) {
   state.formsBuilt = true;
   $("announce-texts").innerHTML += floor.languages.map((lang) =>
-    `<label for="text-${lang}" lang="${lang}">${esc(LANGUAGE_NAMES[lang] || lang)}</label>`
+    `<label for="text-${lang}">${esc(languageName(lang))}</label>`
     + `<input id="text-${lang}" data-lang="${lang}" lang="${lang}" dir="auto" maxlength="300" size="50"`
     + `${lang === "de" ? " required" : ""}>`).join("");
   $("move-service").innerHTML += floor.services.map((s) =>
@@ -150,9 +151,12 @@ $("announce").addEventListener("submit", (event) => {
     if (input.value.trim()) texts[input.dataset.lang] = input.value.trim();
   });
   const [h, m] = $("announce-until").value.split(":").map(Number);
-  const until = new Date((now()) * 1000);
-  until.setHours(h, m, 0, 0);
-  send({type: "announce", texts, until: until.getTime() / 1000});
+  // "until" is the office's clock time: count from the site's time of day now, not the browser's
+  const [hNow, mNow, sNow] = new Date(now() * 1000).toLocaleTimeString("de-DE",
+    {hour: "2-digit", minute: "2-digit", second: "2-digit", hourCycle: "h23", timeZone: state.floor.timezone})
+    .split(":").map(Number);
+  const until = Math.floor(now()) - (hNow * 3600 + mNow * 60 + sNow) + h * 3600 + m * 60;
+  send({type: "announce", texts, until});
 });
 
 $("move").addEventListener("submit", (event) => {
