@@ -125,7 +125,7 @@ class Board:
     async def _tick(self) -> None:
         while self.viewers:
             await asyncio.sleep(TICK)
-            now = self.server.clock()
+            now = self.server.monotonic()  # sessions end on People's clock, the monotonic one
             for ws, who in list(self.viewers.items()):
                 if who.expires_at <= now:
                     await ws.close(4401, "your sign-in has expired")

@@ -53,7 +53,7 @@ STATISTICS = ("/stats", "/stats.csv", "/stats.xlsx", "/report.pdf", "/report.htm
 class Manager:
     def __init__(self, server: "Server"):
         self.server = server
-        self.people = People(server.site, clock=server.clock)
+        self.people = People(server.site, clock=server.monotonic)  # intervals, not times of day
         self.board = Board(server)
         self.codes: dict[str, tuple[SignedIn, float]] = {}
 

@@ -100,7 +100,9 @@ class _Failures:
 class People:
     """Sign-in, sessions and throttling for one site."""
 
-    def __init__(self, site: Site, *, clock: Callable[[], float] = time.time):
+    def __init__(self, site: Site, *, clock: Callable[[], float] = time.monotonic):
+        # `clock` times intervals (locks, session lifetimes): a monotonic one, so a wall-clock
+        # step (NTP, a VM resumed) neither ends every session nor unlocks a throttled name
         self.site, self.clock = site, clock
         self.sessions: dict[str, SignedIn] = {}
         self.failures: dict[str, _Failures] = {}

@@ -152,6 +152,24 @@ async def test_a_session_cookie_opens_the_board_and_signing_out_closes_it(server
     assert (await get_with(base + "/board", cookie))[0] == 303
 
 
+async def test_a_session_ends_on_the_monotonic_clock_not_the_wall_clock(tmp_path):
+    from server.app import Server
+
+    site = make_site()
+    wall, steady = [1_790_000_000.0], [1000.0]
+    server = Server(site, tmp_path / "office.sqlite3", always_open=True,
+                    clock=lambda: wall[0], monotonic=lambda: steady[0])
+    await server.start("127.0.0.1", 0)
+    try:
+        cookie = await cookie_for(server.port)
+        wall[0] += 24 * 3600  # the wall clock steps a day ahead (NTP, a resumed VM)
+        assert (await get_with(f"http://127.0.0.1:{server.port}/board/me.json", cookie))[0] == 200
+        steady[0] += site.manager.session_minutes * 60  # the session's minutes have passed
+        assert (await get_with(f"http://127.0.0.1:{server.port}/board/me.json", cookie))[0] != 200
+    finally:
+        await server.stop()
+
+
 async def test_another_sites_page_cannot_open_the_board_socket(server):
     cookie = await cookie_for(server.port)
     with pytest.raises(websockets.InvalidStatus) as refused:
