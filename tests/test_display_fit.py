@@ -264,6 +264,21 @@ async def test_rotating_the_label_language_moves_nothing(bundled, tv):
     await bundled.finish("2")
 
 
+SECOND_LINES = "() => [...document.querySelectorAll('#queues .other')].map(e => [e.textContent, e.lang])"
+
+
+async def test_in_german_the_line_under_a_service_is_the_next_language_not_empty(bundled, tv):
+    await tv.evaluate("willkommen.languages = ['de', 'uk', 'en']")
+    while await tv.evaluate("willkommen.rotate(), willkommen.rotation % 3") != 0:  # the labels on German
+        pass
+    german = await tv.evaluate(SECOND_LINES)
+    await tv.evaluate("willkommen.rotate()")
+    assert german == await tv.evaluate(SECOND_LINES)  # Ukrainian, what the rotation turns to next
+    assert {lang for _, lang in german} == {"uk"} and all(text for text, _ in german)
+    await hold({"tv": tv}, "de")  # a German-only rotation: the site's next language
+    assert {lang for _, lang in await tv.evaluate(SECOND_LINES)} == {LANGS[LANGS.index("de") + 1]}
+
+
 async def test_reduced_motion_stops_the_pulse(bundled, tv):
     running = "document.getAnimations().filter(a => a.playState === 'running').length"
     await tv.emulate_media(reduced_motion="reduce")

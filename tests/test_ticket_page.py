@@ -63,14 +63,21 @@ async def test_waiting_and_called_pass_axe_in_every_language(browser, office, la
     assert await phone.get_attribute("html", "lang") == lang
     assert await phone.locator("main h1").inner_text() == f"{words['status.title']}\n{number}"
     assert await phone.is_hidden("#where")
+    assert await phone.is_visible("#notify") and await phone.is_visible(".note")
     waiting = await axe_violations(phone)
 
     await called(phone, office, number)
     assert await phone.inner_text("#where") == f"→ {words['call.counter'].format(counter='3')}"
     assert plain(await phone.inner_text("#headline")) == words["status.your_turn"].format(counter="3")
+    assert await phone.is_hidden("#notify") and await phone.is_hidden(".note")  # the call has come
     turn = await axe_violations(phone)
     assert await phone.evaluate(FIT_PROBLEMS) == []
     await office.finish("3")
+    await phone.evaluate("ticketPage.refresh()")
+    await phone.wait_for_selector("body[data-state=done]")
+    assert await phone.is_hidden("#notify") and await phone.is_hidden(".note")
+    await phone.reload()  # the server's own page for a called or done ticket: no button either
+    assert await phone.is_hidden("#notify")
     await phone.close()
     assert (waiting, turn) == ([], [])
 

@@ -84,6 +84,21 @@ function labelLanguage() {
   return state.languages[state.rotation % state.languages.length];
 }
 
+// The line under each German service name. While the labels are on German it shows the next
+// language the rotation turns to (the site's, if the rotation is German only): an empty or a
+// second German line would waste a row that visitors read, and the line keeps its box either way.
+function secondLanguage() {
+  const lang = labelLanguage();
+  if (lang !== "de") return lang;
+  const order = state.languages.length > 1 ? state.languages : state.site.languages;
+  const from = order.indexOf("de");
+  for (let step = 1; step < order.length; step += 1) {
+    const next = order[(from + step) % order.length];
+    if (next !== "de") return next;
+  }
+  return null;  // a German-only office: the line stays empty, its height reserved
+}
+
 function serviceName(service, lang) {
   return (service.names && (service.names[lang] || service.names.de)) || service.id;
 }
@@ -248,7 +263,8 @@ function renderQueues() {
     item.innerHTML = `<span class="name"></span><span class="other"></span>` +
                      `<span class="numbers"><span class="count"></span><span class="eta"></span></span>`;
     item.querySelector(".name").textContent = serviceName(service, "de");
-    speakIn(item.querySelector(".other"), lang).textContent = lang === "de" ? "" : serviceName(service, lang);
+    const other = secondLanguage();
+    speakIn(item.querySelector(".other"), other).textContent = (other && service.names && service.names[other]) || "";
     const numbers = speakIn(item.querySelector(".numbers"), lang);
     numbers.querySelector(".count").replaceChildren(...phrase(lang, "display.waiting", { n: queue.waiting }));
     numbers.querySelector(".eta").replaceChildren(...(queue.eta && queue.waiting
