@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 import msgspec
 import websockets
-from websockets.asyncio.server import ServerConnection, broadcast
+from websockets.asyncio.server import ServerConnection
 
 from config import languages
 
@@ -120,7 +120,7 @@ class Board:
         frame = p.encode(p.Board(floor=self.floor(self.server.clock()))).decode()
         if frame != self._last_frame:
             self._last_frame = frame
-            broadcast(self.viewers, frame)
+            self.server.fanout.push(list(self.viewers), frame)  # bounded: a viewer that stops reading is closed
 
     async def _tick(self) -> None:
         while self.viewers:
@@ -256,7 +256,10 @@ class Board:
             self._ticker = asyncio.create_task(self._tick(), name="willkommen-board")
         log.info("board viewer", extra={"fields": {"name": who.name, "role": who.role}})
         try:
-            await ws.send(p.encode(p.Board(floor=self.floor(self.server.clock()))).decode())
+            first = p.encode(p.Board(floor=self.floor(self.server.clock()))).decode()
+            self.server.fanout.adopt(ws, len(first))
+            await ws.send(first)
+            self.server.fanout.welcomed(ws)
             async for frame in ws:
                 await ws.send(p.encode(await self._answer(who, frame)).decode())
         except websockets.ConnectionClosed:

@@ -170,6 +170,40 @@ async def test_a_session_ends_on_the_monotonic_clock_not_the_wall_clock(tmp_path
         await server.stop()
 
 
+async def test_a_board_viewer_that_stops_reading_is_closed_not_buffered(tmp_path):
+    import dataclasses
+    import socket
+
+    from server.app import Server
+
+    site = dataclasses.replace(make_site(), push_buffer_kib=16)
+    wall = [1_790_000_000.0]
+    server = Server(site, tmp_path / "office.sqlite3", always_open=True, clock=lambda: wall[0])
+    await server.start("127.0.0.1", 0)
+    sock = socket.socket()
+    try:
+        cookie = await cookie_for(server.port)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)  # a frozen laptop: reads nothing
+        sock.connect(("127.0.0.1", server.port))
+        sock.sendall((f"GET /board/ws HTTP/1.1\r\nHost: 127.0.0.1:{server.port}\r\nUpgrade: websocket\r\n"
+                      "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                      f"Sec-WebSocket-Version: 13\r\nCookie: {cookie}\r\n\r\n").encode())
+        board = server.manager.board
+        for _ in range(100):
+            await asyncio.sleep(0.01)
+            if board.viewers:
+                break
+        assert board.viewers
+        for _ in range(300):  # each second a new floor (its "now" moves), pushed to the viewer
+            wall[0] += 1
+            board.push()
+            await asyncio.sleep(0)
+        assert server.fanout.closed == 1
+    finally:
+        sock.close()
+        await server.stop()
+
+
 async def test_another_sites_page_cannot_open_the_board_socket(server):
     cookie = await cookie_for(server.port)
     with pytest.raises(websockets.InvalidStatus) as refused:
