@@ -358,23 +358,23 @@ class Statistics:
             "SELECT outcome, sum(tickets) FROM period_tickets WHERE state = 'done' GROUP BY outcome ORDER BY outcome")]
         return Table("outcomes", "Outcomes of the visits served", ["outcome", "visits"], rows)
 
+    def _by_hour(self, column: str) -> tuple[dict, list[int]]:
+        """Tickets drawn as {value of column: {hour: count}} and the hours that occur, for a grid."""
+        grid: dict = {}
+        for key, hour, n in self.conn.execute(
+                f"SELECT {column}, hour, sum(tickets) FROM period_tickets GROUP BY {column}, hour"):
+            grid.setdefault(key, {})[hour] = n
+        return grid, sorted({h for row in grid.values() for h in row})
+
     def arrivals(self) -> Table:
         """Tickets drawn per weekday and hour: for staffing."""
-        grid: dict[int, dict[int, int]] = {}
-        for weekday, hour, n in self.conn.execute(
-                "SELECT weekday, hour, sum(tickets) FROM period_tickets GROUP BY weekday, hour"):
-            grid.setdefault(weekday, {})[hour] = n
-        hours = sorted({h for row in grid.values() for h in row})
+        grid, hours = self._by_hour("weekday")
         rows = [[WEEKDAYS[w], *(grid[w].get(h, 0) for h in hours)] for w in sorted(grid)]
         return Table("arrivals", "Tickets drawn by weekday and hour", ["weekday", *(f"{h:02d}h" for h in hours)], rows)
 
     def languages(self) -> Table:
         """Visitors' languages per hour of the day: for interpreters."""
-        grid: dict[str, dict[int, int]] = {}
-        for lang, hour, n in self.conn.execute(
-                "SELECT lang, hour, sum(tickets) FROM period_tickets GROUP BY lang, hour"):
-            grid.setdefault(lang, {})[hour] = n
-        hours = sorted({h for row in grid.values() for h in row})
+        grid, hours = self._by_hour("lang")
         rows = [[languages.name(lang, "de"), *(grid[lang].get(h, 0) for h in hours), sum(grid[lang].values())]
                 for lang in sorted(grid, key=lambda g: (-sum(grid[g].values()), g))]
         return Table("languages", "Visitors' languages by hour", ["language", *(f"{h:02d}h" for h in hours), "total"],
