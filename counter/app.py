@@ -228,6 +228,8 @@ class CounterApp(App):
         message.set_class(error, "error")
 
     def render_board(self) -> None:
+        if not self.is_running:
+            return  # a late event while the app shuts down: its widgets are already gone
         board, words = self.board, self.words
         self.title = words("title", counter=self._counter_name())
         timezone = board.site.timezone if board.site else "Europe/Berlin"

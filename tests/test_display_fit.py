@@ -133,6 +133,16 @@ async def hold(pages, lang: str) -> None:
     """Labels in `lang` only, as `?lang=xx` would show them, without reloading."""
     for page in pages.values():
         await page.evaluate("lang => { willkommen.languages = [lang]; willkommen.rotate(); }", lang)
+        await settled(page)
+
+
+async def settled(page) -> None:
+    """Wait until a script's web font that the new words asked for has loaded and the page has
+    fitted again (its `loadingdone` handler): a visitor looks seconds later, the test at once."""
+    await page.evaluate("""async () => {
+        await document.fonts.ready;
+        await new Promise(done => requestAnimationFrame(() => setTimeout(done, 0)));
+    }""")
 
 
 async def call_in(office: Office, pages, lang: str) -> str:
