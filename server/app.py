@@ -327,7 +327,8 @@ class Server:
             _, ticket = self.office.checkin(kiosk=kiosk, booking=message.booking, token=new_token(), now=now)
         else:
             _, ticket = self.office.draw(kiosk=kiosk, service=message.service, lang=message.lang,
-                                         request=message.request, token=new_token(), now=now)
+                                         request=message.request, token=new_token(), now=now,
+                                         interpreter=message.interpreter)
         return p.Reply(re=message.id, ticket=views.ticket(ticket, with_token=True), ahead=self.office.ahead(ticket),
                        eta=self.office.estimate(ticket.number, now))
 

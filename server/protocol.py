@@ -5,7 +5,8 @@ JSON text frames, one message each, told apart by `"type"`. Version 1.
 Client to server (imperative; every request but `hello` carries an `id` echoed as `re`)::
 
     hello    {role, terminal, token, v, lang}          first frame of every connection
-    draw     {id, service, lang, request}              kiosk; idempotent by `request`
+    draw     {id, service, lang, request, interpreter?} kiosk; idempotent by `request`; interpreter:
+                                                        the visitor needs help with German (default false)
     checkin  {id, booking}                             kiosk; a ticket for an appointment (idempotent)
     cancel   {id, ticket, reason}                      kiosk; withdraw a ticket it could not print
     printer  {id, state}                               kiosk; printer health
@@ -95,6 +96,7 @@ class Draw(Request, tag="draw"):
     service: Key
     lang: Key
     request: Key
+    interpreter: bool = False   # the visitor asked for help with German (in `lang`); older kiosks omit it
 
 
 class Checkin(Request, tag="checkin"):
@@ -209,6 +211,7 @@ class TicketView(msgspec.Struct, omit_defaults=True):
     reason: str = ""
     outcome: str | None = None
     appointment_at: float | None = None
+    interpreter: bool = False    # the visitor needs an interpreter for `lang`
     token: str | None = None     # only in the reply to the kiosk that drew it
 
 
@@ -223,11 +226,12 @@ class DeskView(msgspec.Struct, omit_defaults=True):
     handled: list[TicketView] = []
 
 
-class QueueView(msgspec.Struct):
+class QueueView(msgspec.Struct, omit_defaults=True):
     service: str
     waiting: int
     longest_wait: float
     eta: tuple[int, int] | None
+    interpreters: dict[str, int] = {}   # of those waiting, how many need an interpreter, per language
 
 
 class ServiceView(msgspec.Struct):

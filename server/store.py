@@ -102,6 +102,12 @@ def m005_no_index_written_per_draw(db: sqlite_utils.Database) -> None:
     db.execute("CREATE INDEX IF NOT EXISTS idx_events_booked ON events (day) WHERE kind = 'appointment_booked'")
 
 
+@migrations()
+def m006_interpreter(db: sqlite_utils.Database) -> None:
+    """Whether the visitor asked at the kiosk for an interpreter (issue 15); 0 for older tickets."""
+    db["tickets"].add_column("interpreter", int, not_null_default=0)
+
+
 SUMMARY = """
 INSERT OR REPLACE INTO daily_stats
 SELECT day, service, count(*), sum(state = 'done'), sum(state = 'no_show'), sum(state = 'cancelled'),
@@ -112,7 +118,7 @@ FROM tickets WHERE day < ? GROUP BY day, service
 
 TICKET_COLUMNS = ("id", "number", "service", "lang", "kiosk", "token", "state", "counter", "issued_at",
                   "called_at", "started_at", "finished_at", "outcome", "recalls", "transfers", "booking",
-                  "appointment_at")
+                  "appointment_at", "interpreter")
 INSERT_EVENT = "INSERT INTO events (at, day, kind, data) VALUES (?, ?, ?, ?)"
 UPSERT_TICKET = (f"INSERT INTO tickets ({', '.join(TICKET_COLUMNS)}, day) "
                  f"VALUES ({', '.join('?' for _ in TICKET_COLUMNS)}, ?) ON CONFLICT (id) DO UPDATE SET "

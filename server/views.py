@@ -13,7 +13,7 @@ def ticket(t: Ticket, *, with_token: bool = False) -> p.TicketView:
     return p.TicketView(number=t.number, service=t.service, lang=t.lang, state=t.state,
                         issued_at=t.issued_at, called_at=t.called_at, counter=t.counter,
                         recalls=t.recalls, reason=t.reason, outcome=t.outcome, appointment_at=t.appointment_at,
-                        token=t.token if with_token else None)
+                        interpreter=t.interpreter, token=t.token if with_token else None)
 
 
 def booking(b: Booking) -> p.BookingView:
@@ -35,7 +35,7 @@ def desk(office: Office, d: Desk, *, detail: bool = False) -> p.DeskView:
 def queue(office: Office, service: str, now: float) -> p.QueueView:
     info = office.queue_info(service, now)
     return p.QueueView(service=service, waiting=info.waiting, longest_wait=round(info.longest_wait, 1),
-                       eta=info.eta)
+                       eta=info.eta, interpreters=office.interpreters(service))
 
 
 def site(s: Site) -> p.SiteView:

@@ -72,6 +72,7 @@ class Ticket:
     reason: str = ""             # why routing chose it, for the clerk
     booking: str | None = None   # the appointment it was checked in for
     appointment_at: float | None = None
+    interpreter: bool = False    # the visitor asked at the kiosk for help with German (in `lang`)
 
 
 @dataclass(slots=True)

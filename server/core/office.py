@@ -118,6 +118,14 @@ class Office:
         oldest = self._oldest[service] if waiting else now
         return QueueInfo(service, len(waiting), now - oldest, self.service_estimate(service, now))
 
+    def interpreters(self, service: str) -> dict[str, int]:
+        """Of the tickets waiting for `service`, how many need an interpreter, per language."""
+        needed: dict[str, int] = {}
+        for t in self.waiting[service].values():
+            if t.interpreter:
+                needed[t.lang] = needed.get(t.lang, 0) + 1
+        return needed
+
     def estimate(self, number: str, now: float) -> tuple[int, int] | None:
         """Minutes (low, high) until ticket `number` is called, as every visitor-facing place
         shows it (the ticket, the kiosk, the phone page, the screens); None when it is not
@@ -138,8 +146,10 @@ class Office:
     # ---- kiosk ---------------------------------------------------------------------------
 
     def draw(self, *, kiosk: str, service: str, lang: str, request: str, token: str,
-             now: float) -> tuple[list[Event], Ticket]:
-        """A visitor draws a ticket. A repeated (kiosk, request) returns the first ticket."""
+             now: float, interpreter: bool = False) -> tuple[list[Event], Ticket]:
+        """A visitor draws a ticket. A repeated (kiosk, request) returns the first ticket.
+        `interpreter`: the visitor needs help with German, in `lang` (the event carries it
+        only when true: older days' events read as false)."""
         events = self._begin(now)
         known = self.requests.get((kiosk, request))
         if known is not None:
@@ -150,7 +160,7 @@ class Office:
             raise errors.ClosedForToday("the office is closed now: no tickets are issued")
         number = self._number(service)
         self._emit(events, now, "ticket_drawn", id=self.last_id + 1, number=number, service=service,
-                   lang=lang, kiosk=kiosk, request=request, token=token)
+                   lang=lang, kiosk=kiosk, request=request, token=token, **({"interpreter": True} if interpreter else {}))
         return events, self.tickets[number]
 
     def checkin(self, *, kiosk: str, booking: str, token: str, now: float) -> tuple[list[Event], Ticket]:
@@ -469,7 +479,7 @@ class Office:
     def _on_ticket_drawn(self, e: Event) -> None:
         t = Ticket(id=e["id"], number=e["number"], service=e["service"], lang=e["lang"], kiosk=e["kiosk"],
                    token=e["token"], issued_at=e["at"], day=self.day, booking=e.get("booking"),
-                   appointment_at=e.get("appointment_at"))
+                   appointment_at=e.get("appointment_at"), interpreter=e.get("interpreter", False))
         if t.booking in self.bookings:
             self.bookings[t.booking].ticket = t.number
         self.last_id, self.latest_issue = t.id, max(self.latest_issue, t.issued_at)
