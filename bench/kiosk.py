@@ -1,5 +1,6 @@
 """The kiosk: ESC/POS bytes of a ticket per language (80 mm), and the time from a visitor's
-touch on a service to the last ticket byte handed to the printer (a Dummy printer, so the
+touch that draws (on a service, or for a visitor not in German on the answer to the interpreter
+question that follows it) to the last ticket byte handed to the printer (a Dummy printer, so the
 figure is the software's share; a serial line adds bytes ÷ (baud ÷ 10) on top)."""
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ import time
 
 from config import load_site
 from kiosk.app import KioskApp, StartScreen, TicketScreen
+from kiosk.interpreter import InterpreterScreen, asks
 from kiosk.printers import open_printer
 from kiosk.ticket import layout
 from server import protocol as p
@@ -60,8 +62,12 @@ async def touch(pilot, printer, lang: str) -> float:
     while not laid_out(app, "#service-residence"):
         await pilot.pause(0.005)
     cuts = printer.output.count(b"\x1dV")
+    if asks(lang):  # the last touch is the answer to "Do you need help with German?"
+        await pilot.click("#service-residence")
+        while not (isinstance(app.screen, InterpreterScreen) and laid_out(app, "#interpreter-no")):
+            await pilot.pause(0.005)
     touched = time.perf_counter()
-    await pilot.click("#service-residence")
+    await pilot.click("#interpreter-no" if asks(lang) else "#service-residence")
     while printer.output.count(b"\x1dV") == cuts:
         await asyncio.sleep(0.001)
     elapsed = (time.perf_counter() - touched) * 1000

@@ -255,7 +255,8 @@ class CounterApp(App):
                  + (f"   ({words('panel.recalls', count=ticket.recalls)})" if ticket.recalls else "")
                  + (f"   [b]{appointment}[/b]" if appointment else ""),
                  words.service(self.board, ticket.service),
-                 f"[b]{words('panel.language', language=words.language(ticket.lang))}[/b]",
+                 f"[b]{words('panel.language', language=words.language(ticket.lang))}[/b]"
+                 + (f"   [b reverse]{words.interpreter(ticket)}[/b reverse]" if ticket.interpreter else ""),
                  words.waited(ticket, self.clock()),
                  words("panel.why", reason=words.reason(self.board, ticket))]
         return "\n".join(lines)
@@ -269,6 +270,6 @@ class CounterApp(App):
         table.clear()
         for service in self.board.my_services:
             queue = self.board.queues.get(service)
-            table.add_row(self.words.service(self.board, service), str(queue.waiting if queue else 0),
+            table.add_row(self.words.service(self.board, service), self.words.waiting(queue),
                           self.words("panel.minutes", minutes=round(queue.longest_wait / 60) if queue else 0),
                           self.words.eta(queue))

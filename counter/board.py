@@ -99,6 +99,20 @@ class Words:
         """The visitor's language named in the clerk's, from the locale data ("Dari", "Tigrinya")."""
         return languages.name(lang, self.lang)
 
+    def interpreter(self, ticket: p.TicketView) -> str | None:
+        """"Dolmetscher: Arabisch" for a visitor who asked at the kiosk for help with German."""
+        return self("interpreter.needed", language=self.language(ticket.lang)) if ticket.interpreter else None
+
+    def waiting(self, queue: p.QueueView | None) -> str:
+        """How many wait, and of them who needs an interpreter: "3 · Dolmetscher: Arabisch 2, Dari 1"."""
+        if queue is None:
+            return "0"
+        if not queue.interpreters:
+            return str(queue.waiting)
+        needs = ", ".join(f"{self.language(lang)} {n}" for lang, n in sorted(
+            queue.interpreters.items(), key=lambda item: (-item[1], self.language(item[0]))))
+        return self("interpreter.waiting", waiting=queue.waiting, languages=needs)
+
     def state(self, desk: p.DeskView | None, timezone: str = "Europe/Berlin") -> str:
         if desk is None:
             return self("state.closed")

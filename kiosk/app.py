@@ -37,6 +37,7 @@ from config import strings
 from server import protocol as p
 from server.client import ClientSession, ConnectionLost, ServerError
 
+from .interpreter import InterpreterScreen, asks
 from .printers import Printer, PrinterError, open_printer
 from .raster import right_to_left, visual_order
 from .ticket import layout
@@ -256,14 +257,20 @@ class KioskApp(App):
     @on(Button.Pressed, ".service")
     def service_chosen(self, event: Button.Pressed) -> None:
         event.button.disabled = True  # a second touch must not draw a second ticket
-        self.issue(self.screen.lang, event.button.id.removeprefix("service-"))
+        lang, service = self.screen.lang, event.button.id.removeprefix("service-")
+        if asks(lang):  # "Do you need help with German?" (kiosk/interpreter.py), then the draw
+            self.push_screen(screen := InterpreterScreen(lang, service))
+            self.back_to_start_later(screen)
+        else:
+            self.issue(lang, service)
 
     @work(exclusive=True, group="issue")
-    async def issue(self, lang: str, service: str) -> None:
+    async def issue(self, lang: str, service: str, *, interpreter: bool = False) -> None:
         screen = self.screen
         try:
             reply = await self.session.request(
-                p.Draw(id=0, service=service, lang=lang, request=self.new_request()), retry=True)
+                p.Draw(id=0, service=service, lang=lang, request=self.new_request(), interpreter=interpreter),
+                retry=True)
         except ServerError as exc:
             key = f"error.{exc.code}" if f"error.{exc.code}" in self.words(lang) else "error.out_of_service"
             screen.problem(self.word(lang, key))

@@ -32,6 +32,7 @@ from websockets.asyncio.server import ServerConnection
 
 from config import languages
 
+from . import interpreters
 from . import protocol as p
 from .core.model import DONE
 from .errors import BadRequest, NotAllowed, WillkommenError
@@ -147,6 +148,7 @@ class Board:
                 "counters": [self._counter(c, now) for c in server.site.counters],
                 "queues": [self._queue(s, now) for s in server.site.services],
                 "kiosks": kiosks, "displays": displays, **self.alerts.view(),
+                "interpreters": interpreters.waiting(office, now),
                 "announcements": [dataclasses.asdict(a) for a in office.current_announcements(now)],
                 "services": [{"id": s.id, "name": s.name("de")} for s in server.site.services],
                 "languages": list(server.site.languages),

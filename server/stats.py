@@ -52,6 +52,8 @@ TICKET_COLUMNS = ("day", "weekday", "hour", "service", "lang", "channel", "count
                   "tickets", "transfers")
 TIME_COLUMNS = ("day", "weekday", "hour", "service", "lang", "channel", "counter", "measure", "minute", "n")
 DESK_COLUMNS = ("day", "counter", "kind", "reason", "seconds")
+# visitors who asked at the kiosk for an interpreter (issue 15), by the hour and language of the draw
+INTERPRETER_COLUMNS = ("day", "weekday", "hour", "service", "lang", "tickets")
 
 SCHEMA = (
     "CREATE TABLE IF NOT EXISTS stats_days (day TEXT PRIMARY KEY)",
@@ -63,7 +65,10 @@ SCHEMA = (
     " minute INTEGER NOT NULL, n INTEGER NOT NULL)",
     "CREATE TABLE IF NOT EXISTS stats_desks (day TEXT NOT NULL, counter TEXT NOT NULL, kind TEXT NOT NULL,"
     " reason TEXT NOT NULL, seconds REAL NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS stats_interpreters (day TEXT NOT NULL, weekday INTEGER NOT NULL,"
+    " hour INTEGER NOT NULL, service TEXT NOT NULL, lang TEXT NOT NULL, tickets INTEGER NOT NULL)",
     "CREATE INDEX IF NOT EXISTS idx_stats_tickets_day ON stats_tickets (day)",
+    "CREATE INDEX IF NOT EXISTS idx_stats_interpreters_day ON stats_interpreters (day)",
     "CREATE INDEX IF NOT EXISTS idx_stats_times_day ON stats_times (day)",
     "CREATE INDEX IF NOT EXISTS idx_stats_desks_day ON stats_desks (day)",
 )
@@ -82,6 +87,7 @@ class DayRows:
     tickets: list[tuple] = field(default_factory=list)
     times: list[tuple] = field(default_factory=list)
     desks: list[tuple] = field(default_factory=list)
+    interpreters: list[tuple] = field(default_factory=list)
 
 
 def rows_between(conn, first: str, last: str, tz: ZoneInfo, *, kept: bool = False, today: str = "~",
@@ -93,11 +99,14 @@ def rows_between(conn, first: str, last: str, tz: ZoneInfo, *, kept: bool = Fals
     reads the events)."""
     skip = " AND day NOT IN (SELECT day FROM stats_days)" if kept else ""
     rows = conn.execute("SELECT day, issued_at, called_at, started_at, finished_at, service, lang, booking, counter, "
-                        f"state, outcome, transfers FROM tickets WHERE day >= ? AND day <= ?{skip}", [first, last])
+                        f"state, outcome, transfers, interpreter FROM tickets WHERE day >= ? AND day <= ?{skip}",
+                        [first, last])
     counts: dict[tuple, list[int]] = {}
     times: dict[tuple, int] = {}
     weekdays: dict[str, int] = {}
-    for day, issued, called, started, finished, service, lang, booking, counter, state, outcome, transfers in rows:
+    interpreters: dict[tuple, int] = {}
+    for (day, issued, called, started, finished, service, lang, booking, counter, state, outcome, transfers,
+         interpreter) in rows:
         weekday = weekdays.get(day)
         if weekday is None:
             weekday = weekdays[day] = date.fromisoformat(day).weekday()
@@ -108,6 +117,8 @@ def rows_between(conn, first: str, last: str, tz: ZoneInfo, *, kept: bool = Fals
         count = counts.setdefault((key, state, outcome or ""), [0, 0])
         count[0] += 1
         count[1] += transfers or 0
+        if interpreter:
+            _count(interpreters, key[:5])
         if called is not None:
             _count(times, (key, "wait", min(int(max(0.0, called - issued) // 60), MAX_MINUTE)))
             if started is not None:
@@ -116,7 +127,8 @@ def rows_between(conn, first: str, last: str, tz: ZoneInfo, *, kept: bool = Fals
             _count(times, (key, "service", min(int(max(0.0, finished - started) // 60), MAX_MINUTE)))
     desk_rows = _desk_rows(conn, first, last, skip, today, now) if desks else []
     return DayRows([(*k, state, outcome, n, t) for (k, state, outcome), (n, t) in counts.items()],
-                   [(*k, measure, minute, n) for (k, measure, minute), n in times.items()], desk_rows)
+                   [(*k, measure, minute, n) for (k, measure, minute), n in times.items()], desk_rows,
+                   [(*k, n) for k, n in interpreters.items()])
 
 
 def _count(counts: dict, key: tuple) -> None:
@@ -195,6 +207,7 @@ def keep_days(conn, *, before: str, tz: ZoneInfo, since: str = "", personal: boo
         _insert(conn, "stats_tickets", TICKET_COLUMNS, rows.tickets)
         _insert(conn, "stats_times", TIME_COLUMNS, rows.times)
         _insert(conn, "stats_desks", DESK_COLUMNS, rows.desks)
+        _insert(conn, "stats_interpreters", INTERPRETER_COLUMNS, rows.interpreters)
         conn.executemany("INSERT INTO stats_days (day) VALUES (?)", [[d] for d in days])
     return days
 
@@ -300,7 +313,8 @@ class Statistics:
             desks=self.site.manager.personal_statistics)
         first, last = date.fromisoformat(period.first), date.fromisoformat(period.last)  # checked: safe to inline
         for name, columns, made in (("tickets", TICKET_COLUMNS, rows.tickets), ("times", TIME_COLUMNS, rows.times),
-                                    ("desks", DESK_COLUMNS, rows.desks)):
+                                    ("desks", DESK_COLUMNS, rows.desks),
+                                    ("interpreters", INTERPRETER_COLUMNS, rows.interpreters)):
             self.conn.execute(f"DROP VIEW IF EXISTS period_{name}")
             self.conn.execute(f"DROP TABLE IF EXISTS made_{name}")
             self.conn.execute(f"CREATE TEMP TABLE made_{name} AS SELECT * FROM stats_{name} WHERE 1 = 0")
@@ -314,7 +328,7 @@ class Statistics:
         if by not in DIMENSIONS or (by == "counter" and not self.site.manager.personal_statistics):
             raise ValueError(f"cannot group by {by!r}")
         self.prepare(period)
-        tables = [self.figures(by), self.outcomes(), self.arrivals(), self.languages()]
+        tables = [self.figures(by), self.outcomes(), self.arrivals(), self.languages(), self.interpreters()]
         if self.site.manager.personal_statistics:
             tables.append(self.counters())
         return tables
@@ -379,6 +393,24 @@ class Statistics:
                 for lang in sorted(grid, key=lambda g: (-sum(grid[g].values()), g))]
         return Table("languages", "Visitors' languages by hour", ["language", *(f"{h:02d}h" for h in hours), "total"],
                      rows)
+
+    def interpreters(self) -> Table:
+        """Visitors who asked at the kiosk for an interpreter, per language and hour of the
+        draw, and their share of all visitors in that language: when to have which
+        interpreters (language mediation) on call."""
+        grid: dict[str, dict[int, int]] = {}
+        for lang, hour, n in self.conn.execute(
+                "SELECT lang, hour, sum(tickets) FROM period_interpreters GROUP BY lang, hour"):
+            grid.setdefault(lang, {})[hour] = n
+        hours = sorted({h for row in grid.values() for h in row})
+        drawn = dict(self.conn.execute("SELECT lang, sum(tickets) FROM period_tickets GROUP BY lang").fetchall())
+        rows = []
+        for lang in sorted(grid, key=lambda g: (-sum(grid[g].values()), g)):
+            total = sum(grid[lang].values())
+            rows.append([languages.name(lang, "de"), *(grid[lang].get(h, 0) for h in hours), total,
+                         round(100 * total / drawn[lang]) if drawn.get(lang) else None])
+        return Table("interpreters", "Interpreter needed by language and hour",
+                     ["language", *(f"{h:02d}h" for h in hours), "total", "of the language's visitors (%)"], rows)
 
     def counters(self) -> Table:
         """Open time, serving time and pauses by reason per counter (personal data: shown

@@ -8,6 +8,7 @@ import pytest
 
 from config import strings
 from kiosk.app import KioskApp, OutOfService, StartScreen, TicketScreen, for_terminal
+from kiosk.interpreter import InterpreterScreen, asks
 from kiosk.printers import open_printer
 from server.app import Server
 from server.client import ClientSession
@@ -40,12 +41,18 @@ def laid_out(app: KioskApp, selector: str) -> bool:
     return bool(found) and found.first().region.area > 0
 
 
-async def touch_ticket(pilot, lang: str, service: str) -> None:
+async def touch_ticket(pilot, lang: str, service: str, interpreter: str = "skip") -> None:
+    """Language, service and (for a visitor not in German) the interpreter question:
+    `interpreter` is the answer tapped, "yes", "no" or "skip"."""
     app = pilot.app
     await until(pilot, lambda: isinstance(app.screen, StartScreen) and laid_out(app, f"#lang-{lang}"))
     await pilot.click(f"#lang-{lang}")
     await until(pilot, lambda: laid_out(app, f"#service-{service}"))
     await pilot.click(f"#service-{service}")
+    if asks(lang):
+        await until(pilot, lambda: isinstance(app.screen, InterpreterScreen)
+                    and laid_out(app, f"#interpreter-{interpreter}"))
+        await pilot.click(f"#interpreter-{interpreter}")
     await until(pilot, lambda: isinstance(app.screen, TicketScreen))
 
 

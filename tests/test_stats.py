@@ -36,7 +36,7 @@ def scripted_days(path, site) -> None:
     """Monday: A001 (drawn 07:00) waits 65 min (past residence's 60), is served 14 min; A002
     waits 21 min and does not come; A003 is cancelled by its kiosk; A004 is called after 1 min, started, and
     sent on to "info", where the day ends (expired). Counter 5 is open 08:00-10:00 with a
-    10-minute break. Tuesday: A001 (Persian) waits 50 min and is served 10 min without "start"."""
+    10-minute break; A002 asked for an interpreter. Tuesday: A001 (Persian) waits 50 min and is served 10 min without "start"."""
     office, store = Office(site, always_open=True), Store(path, timezone=site.timezone)
 
     def run(command: str, clock: str, day: str = MONDAY, **kwargs) -> None:
@@ -45,7 +45,7 @@ def scripted_days(path, site) -> None:
 
     draw = dict(kiosk="kiosk-1", service="residence")
     run("draw", "07:00:00", lang="de", request="1", token="t1", **draw)
-    run("draw", "08:00:00", lang="ar", request="2", token="t2", **draw)
+    run("draw", "08:00:00", lang="ar", request="2", token="t2", interpreter=True, **draw)
     run("open", "08:00:00", counter="5", services=None)
     run("next", "08:05:00", counter="5")
     run("start", "08:06:30", counter="5")
@@ -82,6 +82,8 @@ OUTCOMES = [["documents-missing", 1], ["done", 1]]
 ARRIVALS = [["weekday", "07h", "08h", "09h", "13h"], ["Mon", 1, 1, 2, 0], ["Tue", 0, 0, 0, 1]]
 # languages by their German names from CLDR (the clerk's), never the raw tags
 LANGUAGES_TOTAL = {"Deutsch": 1, "Arabisch": 1, "Ukrainisch": 1, "Englisch": 1, "Persisch": 1}
+# A002 (Arabic, 08:00) asked for an interpreter: the only Arabic visitor
+INTERPRETERS = [["language", "08h", "total", "of the language's visitors (%)"], ["Arabisch", 1, 1, 100]]
 # counter 5: open 120 + 30 min, serving 14 + 1 + 10 min, a 10-minute break
 COUNTERS = [["counter", "open", "serving", "paused: break"], ["5", 150, 25, 10]]
 
@@ -125,6 +127,7 @@ def test_scripted_days_give_the_figures_computed_by_hand_before_and_after_the_pu
     assert before["arrivals"] == ARRIVALS
     assert {row[0]: row[-1] for row in before["languages"][1:]} == LANGUAGES_TOTAL
     assert before["counters"] == COUNTERS
+    assert before["interpreters"] == INTERPRETERS
 
     store = Store(path, timezone=site.timezone)
     removed = store.purge(THURSDAY, retention_days=1)  # Monday and Tuesday leave the file
@@ -218,7 +221,7 @@ async def test_the_csv_xlsx_and_pdf_hold_the_same_figures(stats_server):
 
     status, headers, body = await get_with(f"{base}/stats.xlsx?period=month&value=2026-11", cookie)
     book = load_workbook(io.BytesIO(body))
-    assert book.sheetnames == ["tickets", "outcomes", "arrivals", "languages"]
+    assert book.sheetnames == ["tickets", "outcomes", "arrivals", "languages", "interpreters"]
     assert [list(r) for r in book["tickets"].iter_rows(min_row=2, values_only=True)] == BY_SERVICE
     assert [list(r) for r in book["arrivals"].iter_rows(values_only=True)] == ARRIVALS
 

@@ -23,7 +23,7 @@ from .test_stats import BY_SERVICE, THURSDAY, TZ, at, scripted_days
 TICKETS = ("id integer, day text, number text, service text, lang text, kiosk text, token text, state text, "
            "counter text, issued_at double precision, called_at double precision, started_at double precision, "
            "finished_at double precision, outcome text, recalls integer, transfers integer, booking text, "
-           "appointment_at double precision")
+           "appointment_at double precision, interpreter integer")
 
 
 class Postgres:
@@ -63,7 +63,8 @@ def postgres():
 
 
 def copy_store(lite: sqlite3.Connection, pg) -> None:
-    pg.execute("DROP TABLE IF EXISTS tickets, events, stats_days, stats_tickets, stats_times, stats_desks")
+    pg.execute("DROP TABLE IF EXISTS tickets, events, stats_days, stats_tickets, stats_times, stats_desks, "
+               "stats_interpreters")
     pg.execute(f"CREATE TABLE tickets ({TICKETS})")
     pg.execute("CREATE TABLE events (seq integer, at double precision, day text, kind text, data text)")
     columns = [c.split()[0] for c in TICKETS.split(", ")]

@@ -64,6 +64,7 @@ function render() {
   renderAlerts(floor);
   renderCounters(floor);
   renderQueues(floor);
+  renderInterpreters(floor);
   renderDevices(floor);
   renderAnnouncements(floor);
   if (!state.formsBuilt) buildForms(floor);
@@ -106,6 +107,15 @@ function renderQueues(floor) {
       + `<td class="${late ? "late" : ""}">${q.waiting ? minutes(q.longest_wait) : "–"} / ${minutes(q.max_wait)}</td>`
       + `<td>${q.eta ? `${q.eta[0]}–${q.eta[1]} min` : "–"}</td><td>${esc(trend) || "–"}</td></tr>`;
   }).join("");
+}
+
+// who waits for an interpreter, per language, longest wait first (server/interpreters.py)
+function renderInterpreters(floor) {
+  const rows = floor.interpreters || [];
+  $("interpreters").querySelector("tbody").innerHTML = rows.length ? rows.map((i) =>
+    `<tr data-lang="${esc(i.lang)}"><th scope="row">${esc(i.name)}</th><td class="num">${i.waiting}</td>`
+    + `<td>${since(floor.now - i.longest_wait)}</td><td>${i.numbers.map(esc).join(", ")}</td></tr>`).join("")
+    : "<tr><td colspan=\"4\">Nobody waiting needs an interpreter.</td></tr>";
 }
 
 function renderDevices(floor) {

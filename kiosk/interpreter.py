@@ -1,0 +1,72 @@
+"""The kiosk's one question after the service: "Do you need help with German?" (issue 15).
+
+Asked in the visitor's language, answered with one tap: yes, no, or skip (the same as no for
+the ticket: nobody is made to answer). The answer travels with the draw (`Draw.interpreter`),
+so the clerk sees "Dolmetscher: Arabisch" before the visitor reaches the desk and the floor
+board counts who is waiting for an interpreter. A visitor who chose German is not asked.
+
+The screen only asks; drawing stays the app's (`KioskApp.issue`), so a lost reply is retried
+with the same request and prints once, as for every draw.
+"""
+
+from __future__ import annotations
+
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import Button, Static
+
+NOT_ASKED = ("de",)  # languages whose visitors need no help with German
+
+
+def asks(lang: str) -> bool:
+    """Whether a visitor who chose `lang` at the kiosk is asked about an interpreter."""
+    return lang.split("-")[0] not in NOT_ASKED
+
+
+class InterpreterScreen(Screen):
+    """Yes and no as large buttons, a smaller skip, back to the services."""
+
+    CSS_PATH = "interpreter.tcss"
+
+    def __init__(self, lang: str, service: str):
+        super().__init__()
+        self.lang, self.service = lang, service
+
+    def compose(self) -> ComposeResult:
+        word = self.app.word
+        rtl = "rtl" if self.app.words(self.lang)["direction"] == "rtl" else ""
+        with Vertical(id="interpreter-screen", classes=rtl):
+            yield Static(word(self.lang, "interpreter.question"), id="interpreter-question")
+            yield Static(word(self.lang, "interpreter.detail"), id="interpreter-detail")
+            answers = [Button(word(self.lang, "interpreter.yes"), id="interpreter-yes", classes="answer",
+                              variant="success"),
+                       Button(word(self.lang, "interpreter.no"), id="interpreter-no", classes="answer",
+                              variant="primary")]
+            more = [Button(word(self.lang, "kiosk.back"), id="interpreter-back"),
+                    Button(word(self.lang, "interpreter.skip"), id="interpreter-skip")]
+            order = reversed if rtl else list  # a right-to-left reader meets "yes" (and "back") first
+            yield Horizontal(*order(answers), id="interpreter-answers")
+            yield Static("", id="problem")
+            yield Horizontal(*order(more), id="interpreter-more")
+
+    @on(Button.Pressed, "#interpreter-yes, #interpreter-no, #interpreter-skip")
+    def answered(self, event: Button.Pressed) -> None:
+        event.stop()
+        for button in self.query(Button):
+            button.disabled = True  # one ticket per visitor, however often they tap
+        self.app.issue(self.lang, self.service, interpreter=event.button.id == "interpreter-yes")
+
+    @on(Button.Pressed, "#interpreter-back")
+    def back(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.app.pop_screen()
+        for button in self.app.screen.query(".service"):
+            button.disabled = False  # the service tapped before may be chosen again, or another
+
+    def problem(self, text: str) -> None:
+        """The draw failed (closed, no server ...): say why and let the visitor try again."""
+        self.query_one("#problem", Static).update(text)
+        for button in self.query(Button):
+            button.disabled = False

@@ -1,0 +1,37 @@
+"""Interpreters on the floor board: who is waiting for one, by language (issue 15).
+
+A visitor asks at the kiosk for help with German (`Draw.interpreter`); the ticket carries it.
+A team leader needs to call the language mediation service before those visitors reach a
+desk, so the board lists, per language, how many wait, the longest wait and their numbers
+(oldest first), and the site's interpreting partners for that language (`site.partners`,
+`partner.interprets`: how to reach them). Only waiting tickets count: a visitor at a desk
+has their interpreter or does not, and a parked one is not in the queue.
+
+    waiting(office, now) -> [{"lang": "ar", "name": "Arabisch", "waiting": 2, "longest_wait": 840,
+                              "numbers": ["A003", "B001"], "partners": [...]}, ...]
+
+Longest wait first: the language whose visitor has waited longest is the one to call about.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from config import languages
+
+from .core import Office, Ticket
+
+
+def waiting(office: Office, now: float) -> list[dict[str, Any]]:
+    by_lang: dict[str, list[Ticket]] = {}
+    for queue in office.waiting.values():
+        for ticket in queue.values():
+            if ticket.interpreter:
+                by_lang.setdefault(ticket.lang, []).append(ticket)
+    rows = []
+    for lang, tickets in by_lang.items():
+        tickets.sort(key=lambda t: (t.issued_at, t.number))
+        rows.append({"lang": lang, "name": languages.name(lang, "de"), "waiting": len(tickets),
+                     "longest_wait": round(max(0.0, now - tickets[0].issued_at)),
+                     "numbers": [t.number for t in tickets]})
+    return sorted(rows, key=lambda row: (-row["longest_wait"], row["name"]))
