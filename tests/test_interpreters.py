@@ -3,20 +3,34 @@ core, the store and the wire; an older kiosk that does not send it still draws."
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from rich.cells import cell_len
 from websockets.asyncio.client import connect
 
+from kiosk.app import KioskApp, ServiceScreen, StartScreen, TicketScreen
+from kiosk.interpreter import InterpreterScreen, asks
+from kiosk.printers import open_printer
 from server import protocol as p
+from server.app import Server
+from server.client import ClientSession
 from server.core import Office
 from server.errors import BadRequest
 from server.store import Store
 
-from .conftest import examples, make_site, token
+from .conftest import EVERY_SCRIPT, examples, make_site, token, visitors_site
 from .test_core_office import T0
+from .test_counter_app import counter_app, text
+from .test_counter_app import until as counter_until
+from .test_kiosk_app import SIZE, kiosk_app, laid_out, touch_ticket, until
+from .test_manager_board import axe_violations, cookie_for, get_with, signed_in_page
+from .test_stats import at as stats_at
+from .test_stats import tables as stats_tables
 
 
 # ---- the protocol ----------------------------------------------------------------------------
@@ -121,3 +135,135 @@ async def test_an_old_kiosk_without_the_field_still_draws(server):
     assert reply["type"] == "reply" and "interpreter" not in reply["ticket"]
     assert second["ticket"]["interpreter"] is True
     assert [t.interpreter for t in server.office.tickets.values()] == [False, True]
+
+
+# ---- the kiosk asks, in every language -------------------------------------------------------
+
+@pytest.fixture
+async def visitors_server(tmp_path):
+    server = Server(visitors_site(), tmp_path / "office.sqlite3", always_open=True)
+    await server.start("127.0.0.1", 0)
+    yield server
+    await server.stop()
+
+
+async def test_the_question_stands_in_every_language_with_large_answers(visitors_server):
+    site = visitors_server.site
+    session = ClientSession(f"ws://127.0.0.1:{visitors_server.port}/", role="kiosk", terminal="kiosk-1",
+                            token=site.terminal("kiosk-1").token)
+    app = KioskApp(session, printer=open_printer("dummy:"), idle_seconds=60)
+    asked = [lang for lang in site.languages if asks(lang)]
+    assert set(EVERY_SCRIPT) | {"ar", "fa"} <= set(asked) and "de" not in asked
+    async with app.run_test(size=SIZE) as pilot:
+        for lang in asked:
+            await until(pilot, lambda: isinstance(app.screen, StartScreen) and laid_out(app, f"#lang-{lang}"))
+            await pilot.click(f"#lang-{lang}")
+            await until(pilot, lambda: laid_out(app, "#service-info"))
+            await pilot.click("#service-info")
+            await until(pilot, lambda: isinstance(app.screen, InterpreterScreen) and laid_out(app, "#interpreter-yes"))
+            screen, words = app.screen, site.words(lang)
+            assert str(screen.query_one("#interpreter-question").render()) == app.shown(lang, words["interpreter.question"])
+            yes, no = screen.query_one("#interpreter-yes"), screen.query_one("#interpreter-no")
+            for button, key in ((yes, "interpreter.yes"), (no, "interpreter.no")):
+                assert str(button.label) == app.shown(lang, words[key])
+                assert button.region.height >= 5 and button.region.width >= 30, (lang, key)  # large, for a finger
+                assert button.content_region.width >= cell_len(str(button.label)), (lang, key)  # not cut off
+            assert laid_out(app, "#interpreter-skip") and laid_out(app, "#interpreter-back")
+            rtl = words["direction"] == "rtl"
+            assert (yes.region.x > no.region.x) == rtl, lang  # "yes" comes first in reading order
+            await pilot.click("#interpreter-back")  # back to the services, the one tapped usable again
+            await until(pilot, lambda: isinstance(app.screen, ServiceScreen))
+            assert not app.screen.query_one("#service-info").disabled
+            await pilot.click("#back")
+        await until(pilot, lambda: isinstance(app.screen, StartScreen) and laid_out(app, "#lang-de"))
+        await pilot.click("#lang-de")  # a visitor in German is not asked
+        await until(pilot, lambda: laid_out(app, "#service-info"))
+        await pilot.click("#service-info")
+        await until(pilot, lambda: isinstance(app.screen, TicketScreen))
+    assert [(t.lang, t.interpreter) for t in visitors_server.office.tickets.values()] == [("de", False)]
+
+
+# ---- from the kiosk to the counter and the floor board ---------------------------------------
+
+async def test_an_arabic_visitor_asks_a_ukrainian_skips_the_counter_and_board_know(server, url, browser):
+    kiosk = kiosk_app(url, printer=open_printer("dummy:"))
+    async with kiosk.run_test(size=SIZE) as pilot:
+        await touch_ticket(pilot, "ar", "residence", interpreter="yes")
+        assert kiosk.screen.query_one("#number").value == "A001"
+        kiosk.switch_to_start()
+        await touch_ticket(pilot, "uk", "residence", interpreter="skip")
+        kiosk.switch_to_start()
+        await touch_ticket(pilot, "fa", "extension", interpreter="no")
+    tickets = server.office.tickets
+    assert [(n, t.lang, t.interpreter) for n, t in tickets.items()] == [
+        ("A001", "ar", True), ("A002", "uk", False), ("B001", "fa", False)]
+
+    page = await signed_in_page(browser, server)
+    row = "#interpreters tr[data-lang='ar']"
+    await page.wait_for_selector(row)
+    cells = await page.eval_on_selector(row, "r => [...r.children].map(c => c.textContent.trim())")
+    assert cells[0] == "Arabisch" and cells[1] == "1" and cells[3] == "A001" and cells[2].endswith("min")
+    assert await page.locator("#interpreters tbody tr").count() == 1  # nobody else asked
+    assert await axe_violations(page) == []
+
+    counter = counter_app(url, lang="de")
+    async with counter.run_test(size=(130, 40)) as pilot:
+        await counter_until(pilot, lambda: counter.board.desk is not None and counter.board.queues)
+        queues = counter.query_one("#queues")
+        assert str(queues.get_row_at(0)[1]) == "2 · Dolmetscher: Arabisch 1"  # residence, before anyone is called
+        assert str(queues.get_row_at(1)[1]) == "1"  # extension: the Persian visitor said no
+        await pilot.press("o", "o")
+        await counter_until(pilot, lambda: counter.sub_title == "geöffnet")
+        await pilot.press("n")
+        await counter_until(pilot, lambda: "A001" in text(counter, "#current"))
+        assert "Dolmetscher: Arabisch" in text(counter, "#current")  # on the call, before the visitor arrives
+        await page.wait_for_function("document.querySelectorAll('#interpreters tbody tr[data-lang]').length === 0")
+        assert "Nobody waiting needs an interpreter" in await page.inner_text("#interpreters")
+        await pilot.press("f", "1")
+        await counter_until(pilot, lambda: counter.board.current is None)
+        await pilot.press("n")
+        await counter_until(pilot, lambda: "A002" in text(counter, "#current"))
+        assert "Dolmetscher" not in text(counter, "#current")
+
+
+# ---- statistics ------------------------------------------------------------------------------
+
+DAY = "2026-11-24"
+# by hand: Arabic asked at 08:10 and 08:40, not at 09:05; Persian asked at 09:30; Ukrainian not
+# (08:20); a German visitor is never asked. Arabic: 2 of 3 visitors = 67 %.
+NEED = [["language", "08h", "09h", "total", "of the language's visitors (%)"],
+        ["Arabisch", 2, 0, 2, 67], ["Persisch", 0, 1, 1, 100]]
+
+
+def interpreter_day(path, site) -> None:
+    office, store = Office(site, always_open=True), Store(path, timezone=site.timezone)
+    for i, (clock, lang, needed) in enumerate([("08:10", "ar", True), ("08:20", "uk", False), ("08:40", "ar", True),
+                                               ("09:05", "ar", False), ("09:30", "fa", True), ("09:50", "de", False)]):
+        office.draw(kiosk="kiosk-1", service="residence", lang=lang, request=f"r{i}", token=f"t{i}",
+                    now=stats_at(DAY, f"{clock}:00"), interpreter=needed)
+    store.append(office.take_journal(), office.tickets.values())
+    store.close()
+
+
+async def test_statistics_count_the_need_by_language_and_hour_kept_and_exported(tmp_path):
+    site, path = make_site(), tmp_path / "office.sqlite3"
+    interpreter_day(path, site)
+    now = stats_at("2026-11-26", "10:00:00")
+    assert stats_tables(path, site, now)["interpreters"] == NEED
+    store = Store(path, timezone=site.timezone)
+    store.purge("2026-11-26", retention_days=1)  # the day's tickets leave the file; its figures stay
+    assert store.db.execute("SELECT count(*) FROM tickets").fetchone()[0] == 0
+    store.close()
+    assert stats_tables(path, site, now)["interpreters"] == NEED
+
+    server = Server(site, path, always_open=True, clock=lambda: now)
+    await server.start("127.0.0.1", 0)
+    try:
+        cookie = await cookie_for(server.port)
+        base = f"http://127.0.0.1:{server.port}"
+        status, _, body = await get_with(f"{base}/stats.csv?period=month&value=2026-11&table=interpreters", cookie)
+        assert status == 200 and list(csv.reader(io.StringIO(body.decode()))) == [[str(v) for v in r] for r in NEED]
+        _, _, body = await get_with(f"{base}/stats?period=month&value=2026-11", cookie)
+        assert b"Interpreter needed by language and hour" in body
+    finally:
+        await server.stop()
