@@ -330,7 +330,7 @@ class Server:
                                          request=message.request, token=new_token(), now=now,
                                          interpreter=message.interpreter)
         return p.Reply(re=message.id, ticket=views.ticket(ticket, with_token=True), ahead=self.office.ahead(ticket),
-                       eta=self.office.estimate(ticket.number, now))
+                       eta=views.printed_estimate(ticket))
 
     def _take_token(self, kiosk: str) -> None:
         per_minute = self.site.kiosk_draws_per_minute

@@ -22,6 +22,11 @@ Definitions (what a figure means; the tests compute each by hand):
   minutes rounded down. The median is the smallest minute m with at least half of the values
   <= m (`percentile(hist, 0.5)`), the 90th percentile likewise with 90 %.
 - within max wait: waits shorter than the service's `max_wait_minutes`.
+- the printed estimate held: the range of minutes a ticket showed when it was drawn (its draw
+  event's `eta`) against its first call (a transfer's or a parked ticket's later calls were
+  not promised): before the range, inside it (both ends included), after its top, by how many
+  minutes outside rounded up; shares of the tickets called. Tickets cancelled or expired
+  uncalled are counted apart ("not called"); tickets with no range shown are left out.
 - transferred: how many times tickets were sent on (a ticket counts once per transfer).
 - counters: open = from opening to closing (pauses included; still open at the end of the
   day: to its last event), paused per reason, serving = the sum of its visits' service times.
@@ -33,7 +38,7 @@ import json
 import math
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 from zoneinfo import ZoneInfo
 
 from config import Site, languages
@@ -99,14 +104,14 @@ def rows_between(conn, first: str, last: str, tz: ZoneInfo, *, kept: bool = Fals
     reads the events)."""
     skip = " AND day NOT IN (SELECT day FROM stats_days)" if kept else ""
     rows = conn.execute("SELECT day, issued_at, called_at, started_at, finished_at, service, lang, booking, counter, "
-                        f"state, outcome, transfers, interpreter FROM tickets WHERE day >= ? AND day <= ?{skip}",
-                        [first, last])
+                        "state, outcome, transfers, interpreter, first_called_at, eta_low, eta_high "
+                        f"FROM tickets WHERE day >= ? AND day <= ?{skip}", [first, last])
     counts: dict[tuple, list[int]] = {}
     times: dict[tuple, int] = {}
     weekdays: dict[str, int] = {}
     interpreters: dict[tuple, int] = {}
     for (day, issued, called, started, finished, service, lang, booking, counter, state, outcome, transfers,
-         interpreter) in rows:
+         interpreter, first_called, eta_low, eta_high) in rows:
         weekday = weekdays.get(day)
         if weekday is None:
             weekday = weekdays[day] = date.fromisoformat(day).weekday()
@@ -125,10 +130,30 @@ def rows_between(conn, first: str, last: str, tz: ZoneInfo, *, kept: bool = Fals
                 _count(times, (key, "walk", min(int(max(0.0, started - called) // 60), MAX_MINUTE)))
         if started is not None and finished is not None:
             _count(times, (key, "service", min(int(max(0.0, finished - started) // 60), MAX_MINUTE)))
+        if eta_high is not None and (first_called is not None or state in ("cancelled", "expired")):
+            _count(times, (key, *estimate_held(issued, first_called, eta_low, eta_high)))
     desk_rows = _desk_rows(conn, first, last, skip, today, now) if desks else []
     return DayRows([(*k, state, outcome, n, t) for (k, state, outcome), (n, t) in counts.items()],
                    [(*k, measure, minute, n) for (k, measure, minute), n in times.items()], desk_rows,
                    [(*k, n) for k, n in interpreters.items()])
+
+
+ESTIMATE_MEASURES = ("estimate_early", "estimate_inside", "estimate_late", "estimate_not_called")
+
+
+def estimate_held(issued: float, first_called: float | None, low: int, high: int) -> tuple[str, int]:
+    """Where a visitor's first call fell against the range of minutes printed on the ticket:
+    the measure (`estimate_early`, `_inside`, `_late`; `_not_called` for a ticket cancelled or
+    expired uncalled) and by how many minutes outside the range, rounded up (called 10 s
+    after the top is 1 minute late: the promise was broken)."""
+    if first_called is None:
+        return "estimate_not_called", 0
+    wait = max(0.0, first_called - issued)
+    if wait < low * 60:
+        return "estimate_early", min(math.ceil((low * 60 - wait) / 60), MAX_MINUTE)
+    if wait <= high * 60:
+        return "estimate_inside", 0
+    return "estimate_late", min(math.ceil((wait - high * 60) / 60), MAX_MINUTE)
 
 
 def _count(counts: dict, key: tuple) -> None:
@@ -328,7 +353,8 @@ class Statistics:
         if by not in DIMENSIONS or (by == "counter" and not self.site.manager.personal_statistics):
             raise ValueError(f"cannot group by {by!r}")
         self.prepare(period)
-        tables = [self.figures(by), self.outcomes(), self.arrivals(), self.languages(), self.interpreters()]
+        tables = [self.figures(by), self.outcomes(), self.arrivals(), self.languages(), self.interpreters(),
+                  *self.estimates(period, by)]
         if self.site.manager.personal_statistics:
             tables.append(self.counters())
         return tables
@@ -439,3 +465,50 @@ class Statistics:
         if by == "lang":
             return languages.name(key, "de")  # CLDR's name, as the clerk sees it: "Dari", not "prs"
         return key
+
+    # ---- how often the printed estimate held -------------------------------------------
+
+    def estimates(self, period: Period, by: str) -> list[Table]:
+        """Where first calls fell against the printed range: grouped `by` the page's dimension,
+        and over time (per day, week or month, after the period's length). One query."""
+        column, (span, bucket) = DIMENSIONS[by], spans(period)
+        per_key: dict[Any, dict[str, dict[int, int]]] = {}
+        per_span: dict[str, dict[str, dict[int, int]]] = {}
+        marks = ", ".join(f"'{m}'" for m in ESTIMATE_MEASURES)
+        for day, key, measure, minute, n in self.conn.execute(
+                f"SELECT day, {column}, measure, minute, sum(n) FROM period_times WHERE measure IN ({marks}) "
+                f"GROUP BY day, {column}, measure, minute"):
+            for found, at in ((per_key, key), (per_span, bucket(day))):
+                hist = found.setdefault(at, {}).setdefault(measure, {})
+                hist[minute] = hist.get(minute, 0) + n
+        order = {s.id: i for i, s in enumerate(self.site.services)} if by == "service" else {}
+        columns = ["printed ranges", "called", "called before the range (%)", "inside the range (%)",
+                   "after its top (%)", "before: median minutes early", "after: median minutes late",
+                   "after: 90th percentile minutes late", "not called"]
+        return [Table("estimates", f"How often the printed estimate held, by {DIMENSION_LABELS[by]}",
+                      [DIMENSION_LABELS[by], *columns],
+                      [[self.label(by, k), *held(per_key[k])]
+                       for k in sorted(per_key, key=lambda k: (order.get(k, 0), k))]),
+                Table("estimates_over_time", f"How often the printed estimate held, by {span}",
+                      [span, *columns], [[k, *held(per_span[k])] for k in sorted(per_span)])]
+
+
+def spans(period: Period) -> tuple[str, Callable[[str], str]]:
+    """How a period is cut for a figure over time: days up to a month, weeks (named by their
+    Monday) up to half a year, months beyond."""
+    length = len(period.days())
+    if length <= 31:
+        return "day", lambda day: day
+    if length <= 190:
+        return "week", lambda day: (date.fromisoformat(day) - timedelta(days=date.fromisoformat(day).weekday())).isoformat()
+    return "month", lambda day: day[:7]
+
+
+def held(hists: dict[str, dict[int, int]]) -> list[Any]:
+    """One row of the estimate table from its histograms (see the module's definitions)."""
+    early, inside, late, missed = (hists.get(m, {}) for m in ESTIMATE_MEASURES)
+    counts = [sum(h.values()) for h in (early, inside, late)]
+    called = sum(counts)
+    shares = [round(100 * c / called) if called else None for c in counts]
+    return [called + sum(missed.values()), called, *shares, percentile(early, 0.5), percentile(late, 0.5),
+            percentile(late, 0.9), sum(missed.values())]

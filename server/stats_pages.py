@@ -143,6 +143,27 @@ def charts(tables: list[Table]) -> dict[str, tuple[str, str]]:
             chart.add(row[0], row[1:])
         out["arrivals"] = (_uri(chart), "Line chart of tickets drawn per hour, a line per weekday; "
                                         "the table below holds the same numbers.")
+    out.update(estimate_charts(tables, options))
+    return out
+
+
+def estimate_charts(tables: list[Table], options: dict) -> dict[str, tuple[str, str]]:
+    """How often the printed estimate held: a stacked bar per row (called before the range,
+    inside it, after its top, as shares of the tickets called), for each estimate table."""
+    pygal = _pygal()
+    out = {}
+    for table in tables:
+        rows = [r for r in table.rows if r[2]] if table.name in ("estimates", "estimates_over_time") else []
+        if not rows:
+            continue
+        chart = pygal.StackedBar(title=table.title, range=(0, 100), **options)
+        chart.x_labels = [str(r[0]) for r in rows]
+        for column, label in ((3, "called before the range (%)"), (4, "inside the range (%)"),
+                              (5, "after its top (%)")):
+            chart.add(label, [r[column] for r in rows])
+        out[table.name] = (_uri(chart), f"Stacked bar chart of the share of visitors called before, inside and "
+                                        f"after the printed range, by {table.columns[0]}; the table below holds "
+                                        "the same numbers.")
     return out
 
 

@@ -108,6 +108,16 @@ def m006_interpreter(db: sqlite_utils.Database) -> None:
     db["tickets"].add_column("interpreter", int, not_null_default=0)
 
 
+@migrations()
+def m007_printed_estimates(db: sqlite_utils.Database) -> None:
+    """The range printed on a ticket (its draw event's `eta`) and its first call, so that
+    statistics tell how often the printed estimate held (`server.stats`). Tickets drawn
+    before this have none: no range was recorded for them."""
+    db["tickets"].add_column("first_called_at", float)
+    db["tickets"].add_column("eta_low", int)
+    db["tickets"].add_column("eta_high", int)
+
+
 SUMMARY = """
 INSERT OR REPLACE INTO daily_stats
 SELECT day, service, count(*), sum(state = 'done'), sum(state = 'no_show'), sum(state = 'cancelled'),
@@ -118,7 +128,7 @@ FROM tickets WHERE day < ? GROUP BY day, service
 
 TICKET_COLUMNS = ("id", "number", "service", "lang", "kiosk", "token", "state", "counter", "issued_at",
                   "called_at", "started_at", "finished_at", "outcome", "recalls", "transfers", "booking",
-                  "appointment_at", "interpreter")
+                  "appointment_at", "interpreter", "first_called_at", "eta_low", "eta_high")
 INSERT_EVENT = "INSERT INTO events (at, day, kind, data) VALUES (?, ?, ?, ?)"
 UPSERT_TICKET = (f"INSERT INTO tickets ({', '.join(TICKET_COLUMNS)}, day) "
                  f"VALUES ({', '.join('?' for _ in TICKET_COLUMNS)}, ?) ON CONFLICT (id) DO UPDATE SET "

@@ -6,7 +6,7 @@ from config import Site
 
 from . import protocol as p
 from .core import Desk, Office, Ticket
-from .core.model import PARKED, Booking
+from .core.model import PARKED, WAITING, Booking
 
 
 def ticket(t: Ticket, *, with_token: bool = False) -> p.TicketView:
@@ -14,6 +14,14 @@ def ticket(t: Ticket, *, with_token: bool = False) -> p.TicketView:
                         issued_at=t.issued_at, called_at=t.called_at, counter=t.counter,
                         recalls=t.recalls, reason=t.reason, outcome=t.outcome, appointment_at=t.appointment_at,
                         interpreter=t.interpreter, token=t.token if with_token else None)
+
+
+def printed_estimate(t: Ticket) -> tuple[int, int] | None:
+    """The range recorded with the draw, for the kiosk to print: the one the statistics
+    measure (`server.stats`), also on a retried draw. None once the ticket left the queue."""
+    if t.eta_low is None or t.state != WAITING:
+        return None
+    return (t.eta_low, t.eta_high)
 
 
 def booking(b: Booking) -> p.BookingView:

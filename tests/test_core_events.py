@@ -24,7 +24,8 @@ def test_each_command_records_what_happened_and_when():
 
     assert did("checkin", kiosk="kiosk-2", booking="b1", token="tb", now=T0 + 60) == [
         {"kind": "ticket_drawn", "at": T0 + 60, "id": 1, "number": "A001", "service": "residence", "lang": "fa",
-         "kiosk": "kiosk-2", "request": "booking:B1", "token": "tb", "booking": "B1", "appointment_at": T0 + 600}]
+         "kiosk": "kiosk-2", "request": "booking:B1", "token": "tb", "booking": "B1", "appointment_at": T0 + 600,
+         "eta": [0, 10]}]  # the range the kiosk prints, recorded with the draw
     did("draw", kiosk="kiosk-1", service="residence", lang="de", request="r2", token="t2", now=T0 + 70)
     assert did("cancel", kiosk="kiosk-1", ticket="A002", reason="paper_out", now=T0 + 80) == [
         {"kind": "ticket_cancelled", "at": T0 + 80, "number": "A002", "reason": "paper_out"}]

@@ -221,7 +221,8 @@ async def test_the_csv_xlsx_and_pdf_hold_the_same_figures(stats_server):
 
     status, headers, body = await get_with(f"{base}/stats.xlsx?period=month&value=2026-11", cookie)
     book = load_workbook(io.BytesIO(body))
-    assert book.sheetnames == ["tickets", "outcomes", "arrivals", "languages", "interpreters"]
+    assert book.sheetnames == ["tickets", "outcomes", "arrivals", "languages", "interpreters", "estimates",
+                               "estimates_over_time"]
     assert [list(r) for r in book["tickets"].iter_rows(min_row=2, values_only=True)] == BY_SERVICE
     assert [list(r) for r in book["arrivals"].iter_rows(values_only=True)] == ARRIVALS
 
@@ -260,7 +261,7 @@ async def test_the_statistics_page_in_chromium_and_its_export(stats_server, brow
     cells = await page.eval_on_selector_all("#table-tickets tbody tr",
                                             "rows => rows.map(r => [...r.children].map(c => c.textContent))")
     assert cells == [[str("–" if v is None else v) for v in row] for row in BY_SERVICE]
-    assert await page.locator("figure img").count() == 2
+    assert await page.locator("figure img").count() == 4  # tickets, arrivals, estimates by service and by day
     assert await axe_violations(page) == []
     async with page.expect_download() as download_info:
         await page.click("a[href*='table=arrivals']")

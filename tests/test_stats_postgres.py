@@ -23,7 +23,8 @@ from .test_stats import BY_SERVICE, THURSDAY, TZ, at, scripted_days
 TICKETS = ("id integer, day text, number text, service text, lang text, kiosk text, token text, state text, "
            "counter text, issued_at double precision, called_at double precision, started_at double precision, "
            "finished_at double precision, outcome text, recalls integer, transfers integer, booking text, "
-           "appointment_at double precision, interpreter integer")
+           "appointment_at double precision, interpreter integer, first_called_at double precision, "
+           "eta_low integer, eta_high integer")
 
 
 class Postgres:

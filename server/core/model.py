@@ -73,6 +73,9 @@ class Ticket:
     booking: str | None = None   # the appointment it was checked in for
     appointment_at: float | None = None
     interpreter: bool = False    # the visitor asked at the kiosk for help with German (in `lang`)
+    first_called_at: float | None = None  # its first call: what the printed estimate promised
+    eta_low: int | None = None   # the range of minutes printed on the ticket (its draw's `eta`);
+    eta_high: int | None = None  # None where no estimate was shown
 
 
 @dataclass(slots=True)

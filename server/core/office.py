@@ -161,7 +161,7 @@ class Office:
         number = self._number(service)
         self._emit(events, now, "ticket_drawn", id=self.last_id + 1, number=number, service=service,
                    lang=lang, kiosk=kiosk, request=request, token=token, **({"interpreter": True} if interpreter else {}))
-        return events, self.tickets[number]
+        return events, self._printed_estimate(events[-1], now)
 
     def checkin(self, *, kiosk: str, booking: str, token: str, now: float) -> tuple[list[Event], Ticket]:
         """A visitor with an appointment checks in; checking in twice returns the same ticket."""
@@ -174,7 +174,7 @@ class Office:
         self._emit(events, now, "ticket_drawn", id=self.last_id + 1, number=self._number(found.service),
                    service=found.service, lang=found.lang, kiosk=kiosk, request=f"booking:{found.code}",
                    token=token, booking=found.code, appointment_at=found.due_at)
-        return events, self.tickets[found.ticket]
+        return events, self._printed_estimate(events[-1], now)
 
     def book(self, *, booking: str, service: str, lang: str, due_at: float, now: float) -> tuple[list[Event], Booking]:
         """Register an appointment (from an admin or a booking system) for today or later.
@@ -442,6 +442,18 @@ class Office:
         if desk.state == "paused":
             self._emit(events, now, "counter_resumed", counter=desk.id)
 
+    def _printed_estimate(self, drawn: Event, now: float) -> Ticket:
+        """Record in the draw's event the range the visitor is shown (printed on the ticket,
+        said by the kiosk): statistics later tell how often it held. The range needs the
+        ticket in its queue, so it is made after the event is applied and written into that
+        same event before anything stores it; a replay reads it back (`_on_ticket_drawn`)."""
+        ticket = self.tickets[drawn["number"]]
+        eta = self.forecast.range(self, ticket, now)
+        if eta is not None:
+            drawn["eta"] = list(eta)
+            ticket.eta_low, ticket.eta_high = eta
+        return ticket
+
     def _number(self, service: str) -> str:
         return f"{self.prefixes[service]}{self.numbers[service] + 1:03d}"
 
@@ -480,6 +492,8 @@ class Office:
         t = Ticket(id=e["id"], number=e["number"], service=e["service"], lang=e["lang"], kiosk=e["kiosk"],
                    token=e["token"], issued_at=e["at"], day=self.day, booking=e.get("booking"),
                    appointment_at=e.get("appointment_at"), interpreter=e.get("interpreter", False))
+        if e.get("eta"):
+            t.eta_low, t.eta_high = e["eta"]
         if t.booking in self.bookings:
             self.bookings[t.booking].ticket = t.number
         self.last_id, self.latest_issue = t.id, max(self.latest_issue, t.issued_at)
@@ -498,6 +512,8 @@ class Office:
         t, desk = self.tickets[e["number"]], self.desks[e["counter"]]
         self._dequeue(t)
         t.state, t.counter, t.called_at, t.reason, t.recalls = CALLED, desk.id, e["at"], e["reason"], 0
+        if t.first_called_at is None:
+            t.first_called_at = t.called_at
         desk.current = t.number
         self.calls.append(t.number)
 
