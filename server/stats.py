@@ -76,13 +76,60 @@ SCHEMA = (
     "CREATE INDEX IF NOT EXISTS idx_stats_interpreters_day ON stats_interpreters (day)",
     "CREATE INDEX IF NOT EXISTS idx_stats_times_day ON stats_times (day)",
     "CREATE INDEX IF NOT EXISTS idx_stats_desks_day ON stats_desks (day)",
+    "CREATE TABLE IF NOT EXISTS stats_service_times (day TEXT NOT NULL, service TEXT NOT NULL,"
+    " channel TEXT NOT NULL, measure TEXT NOT NULL, minute INTEGER NOT NULL, n INTEGER NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS stats_service_tickets (day TEXT NOT NULL, service TEXT NOT NULL,"
+    " channel TEXT NOT NULL, state TEXT NOT NULL, outcome TEXT NOT NULL, tickets INTEGER NOT NULL,"
+    " transfers INTEGER NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS stats_hour_tickets (day TEXT NOT NULL, weekday INTEGER NOT NULL,"
+    " hour INTEGER NOT NULL, lang TEXT NOT NULL, tickets INTEGER NOT NULL)",
+    "CREATE INDEX IF NOT EXISTS idx_stats_service_times_day ON stats_service_times (day)",
+    "CREATE INDEX IF NOT EXISTS idx_stats_service_tickets_day ON stats_service_tickets (day)",
+    "CREATE INDEX IF NOT EXISTS idx_stats_hour_tickets_day ON stats_hour_tickets (day)",
 )
+
+
+@dataclass(frozen=True)
+class RollUp:
+    """A smaller per-day table summed from a kept one over the columns most tables do not
+    group by. A month of a large office (`python -m bench --only manager`) is ~45,000 rows of
+    `stats_times` and ~5,000 of `stats_service_times`; ~16,000 of `stats_tickets` and ~900 of
+    `stats_service_tickets` or ~2,400 of `stats_hour_tickets`. Each is written when a day is
+    kept; the queries read it wherever their grouping allows (`Statistics.source`)."""
+
+    name: str
+    source: str
+    keys: tuple[str, ...]
+    sums: tuple[str, ...]
+
+    def select(self, source: str, where: str) -> str:
+        # CAST: PostgreSQL's sum of integers is a bigint, and a sum of bigints a numeric
+        sums = ", ".join(f"CAST(sum({c}) AS INTEGER)" for c in self.sums)
+        return (f"SELECT {', '.join(self.keys)}, {sums} FROM {source} WHERE {where} "
+                f"GROUP BY {', '.join(self.keys)}")
+
+    def fill(self, conn, where: str, params: list) -> None:
+        conn.execute(f"INSERT INTO {self.name} ({', '.join(self.keys + self.sums)}) "
+                     + self.select(self.source, where), params)
+
+
+ROLL_UPS = (RollUp("stats_service_times", "stats_times", ("day", "service", "channel", "measure", "minute"), ("n",)),
+            RollUp("stats_service_tickets", "stats_tickets", ("day", "service", "channel", "state", "outcome"),
+                   ("tickets", "transfers")),
+            RollUp("stats_hour_tickets", "stats_tickets", ("day", "weekday", "hour", "lang"), ("tickets",)))
 OPEN_STATES = ("waiting", "called", "serving", "parked")
 
 
 def ensure_tables(conn) -> None:
     for statement in SCHEMA:
         conn.execute(statement)
+
+
+def roll_up(conn) -> None:
+    """Fill the roll-ups for kept days that have none yet (a file whose days were kept before
+    these tables existed). The store calls this when it opens the file."""
+    for table in ROLL_UPS:
+        table.fill(conn, f"day IN (SELECT day FROM stats_days WHERE day NOT IN (SELECT day FROM {table.name}))", [])
 
 
 # ---- making a day's rows -------------------------------------------------------------------
@@ -233,6 +280,8 @@ def keep_days(conn, *, before: str, tz: ZoneInfo, since: str = "", personal: boo
         _insert(conn, "stats_times", TIME_COLUMNS, rows.times)
         _insert(conn, "stats_desks", DESK_COLUMNS, rows.desks)
         _insert(conn, "stats_interpreters", INTERPRETER_COLUMNS, rows.interpreters)
+        for table in ROLL_UPS:
+            table.fill(conn, "day >= ? AND day <= ?", [days[0], days[-1]])
         conn.executemany("INSERT INTO stats_days (day) VALUES (?)", [[d] for d in days])
     return days
 
@@ -330,6 +379,7 @@ class Statistics:
         """TEMP views `period_*` over the period's rows: the kept ones where they are (no copy),
         and rows made from the tickets for the days not kept yet (today, or an older file)."""
         ensure_tables(self.conn)
+        self._hours: list[tuple] | None = None  # tickets by weekday, language and hour (`_by_hour`)
         kept = {d for (d,) in self.conn.execute("SELECT day FROM stats_days WHERE day >= ? AND day <= ?",
                                                 [period.first, period.last])}
         open_days = [d for d in period.days() if d not in kept and d <= self.today]
@@ -337,6 +387,8 @@ class Statistics:
             self.conn, open_days[0], open_days[-1], self.tz, kept=True, today=self.today, now=self.now,
             desks=self.site.manager.personal_statistics)
         first, last = date.fromisoformat(period.first), date.fromisoformat(period.last)  # checked: safe to inline
+        for table in ROLL_UPS:  # before the tables they read
+            self.conn.execute(f"DROP VIEW IF EXISTS period_{table.name[len('stats_'):]}")
         for name, columns, made in (("tickets", TICKET_COLUMNS, rows.tickets), ("times", TIME_COLUMNS, rows.times),
                                     ("desks", DESK_COLUMNS, rows.desks),
                                     ("interpreters", INTERPRETER_COLUMNS, rows.interpreters)):
@@ -347,6 +399,17 @@ class Statistics:
             self.conn.execute(f"CREATE TEMP VIEW period_{name} AS SELECT {', '.join(columns)} FROM stats_{name} "
                               f"WHERE day >= '{first.isoformat()}' AND day <= '{last.isoformat()}' "
                               f"UNION ALL SELECT {', '.join(columns)} FROM made_{name}")
+        for table in ROLL_UPS:
+            self.conn.execute(f"CREATE TEMP VIEW period_{table.name[len('stats_'):]} AS "
+                              f"SELECT {', '.join(table.keys + table.sums)} FROM {table.name} "
+                              f"WHERE day >= '{first.isoformat()}' AND day <= '{last.isoformat()}' UNION ALL "
+                              + table.select(f"made_{table.source[len('stats_'):]}", "1 = 1"))
+
+    @staticmethod
+    def source(kind: str, by: str = "service") -> str:
+        """The view to read `kind` ("tickets" or "times") from for grouping `by`: the small
+        roll-up where it holds that grouping."""
+        return f"period_service_{kind}" if by in ("service", "channel") else f"period_{kind}"
 
     def tables(self, period: Period, by: str = "service") -> list[Table]:
         """Every table for the period, the first grouped `by` a dimension."""
@@ -363,7 +426,8 @@ class Statistics:
         column = DIMENSIONS[by]
         counts: dict[Any, dict[str, int]] = {}
         for key, state, tickets, transfers in self.conn.execute(
-                f"SELECT {column}, state, sum(tickets), sum(transfers) FROM period_tickets GROUP BY {column}, state"):
+                f"SELECT {column}, state, sum(tickets), sum(transfers) FROM {self.source('tickets', by)} "
+                f"GROUP BY {column}, state"):
             row = counts.setdefault(key, {"drawn": 0, "transferred": 0})
             row["drawn"] += tickets
             row[state] = row.get(state, 0) + tickets
@@ -371,7 +435,7 @@ class Statistics:
         hists: dict[tuple[Any, str], dict[int, int]] = {}
         within: dict[Any, list[int]] = {}
         for key, service, measure, minute, n in self.conn.execute(
-                f"SELECT {column}, service, measure, minute, sum(n) FROM period_times "
+                f"SELECT {column}, service, measure, minute, sum(n) FROM {self.source('times', by)} "
                 f"GROUP BY {column}, service, measure, minute"):
             hist = hists.setdefault((key, measure), {})
             hist[minute] = hist.get(minute, 0) + n
@@ -395,15 +459,19 @@ class Statistics:
 
     def outcomes(self) -> Table:
         rows = [[outcome, n] for outcome, n in self.conn.execute(
-            "SELECT outcome, sum(tickets) FROM period_tickets WHERE state = 'done' GROUP BY outcome ORDER BY outcome")]
+            "SELECT outcome, sum(tickets) FROM period_service_tickets WHERE state = 'done' GROUP BY outcome "
+            "ORDER BY outcome")]
         return Table("outcomes", "Outcomes of the visits served", ["outcome", "visits"], rows)
 
     def _by_hour(self, column: str) -> tuple[dict, list[int]]:
         """Tickets drawn as {value of column: {hour: count}} and the hours that occur, for a grid."""
+        if self._hours is None:  # one query for both grids
+            self._hours = self.conn.execute(
+                "SELECT weekday, lang, hour, sum(tickets) FROM period_hour_tickets GROUP BY weekday, lang, hour").fetchall()
         grid: dict = {}
-        for key, hour, n in self.conn.execute(
-                f"SELECT {column}, hour, sum(tickets) FROM period_tickets GROUP BY {column}, hour"):
-            grid.setdefault(key, {})[hour] = n
+        for weekday, lang, hour, n in self._hours:
+            row = grid.setdefault(weekday if column == "weekday" else lang, {})
+            row[hour] = row.get(hour, 0) + n
         return grid, sorted({h for row in grid.values() for h in row})
 
     def arrivals(self) -> Table:
@@ -476,7 +544,7 @@ class Statistics:
         per_span: dict[str, dict[str, dict[int, int]]] = {}
         marks = ", ".join(f"'{m}'" for m in ESTIMATE_MEASURES)
         for day, key, measure, minute, n in self.conn.execute(
-                f"SELECT day, {column}, measure, minute, sum(n) FROM period_times WHERE measure IN ({marks}) "
+                f"SELECT day, {column}, measure, minute, sum(n) FROM {self.source('times', by)} WHERE measure IN ({marks}) "
                 f"GROUP BY day, {column}, measure, minute"):
             for found, at in ((per_key, key), (per_span, bucket(day))):
                 hist = found.setdefault(at, {}).setdefault(measure, {})

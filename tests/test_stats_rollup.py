@@ -1,0 +1,66 @@
+"""The smaller per-day roll-ups (`server.stats.ROLL_UPS`) answer exactly what the full per-day
+tables answer, for every grouping, and a file whose days were kept before the roll-ups
+existed gets them when a store opens it."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+
+from server.stats import DIMENSIONS, ROLL_UPS, Period, Statistics, keep_days
+from server.store import Store
+
+from .conftest import make_site
+from .test_stats import MONDAY, THURSDAY, TZ, at, scripted_days
+
+MONTH = Period("2026-11-01", "2026-11-30")
+
+
+def every_table(path, site) -> dict:
+    conn = sqlite3.connect(path)
+    try:
+        report = Statistics(conn, site, today=THURSDAY, now=at(THURSDAY, "10:00:00"))
+        return {by: [(t.name, t.columns, t.rows) for t in report.tables(MONTH, by)]
+                for by in DIMENSIONS if by != "counter"}
+    finally:
+        conn.close()
+
+
+@pytest.fixture
+def kept(tmp_path):
+    site = make_site()
+    path = tmp_path / "office.sqlite3"
+    scripted_days(path, site)
+    live = every_table(path, site)
+    conn = sqlite3.connect(path)
+    assert keep_days(conn, before=THURSDAY, tz=TZ) == [MONDAY, "2026-11-24"]
+    conn.commit()
+    conn.close()
+    return site, path, live
+
+
+def test_every_grouping_reads_the_same_figures_from_the_roll_ups_as_from_the_tickets(kept):
+    site, path, live = kept
+    conn = sqlite3.connect(path)
+    for table in ROLL_UPS:  # each holds the kept days
+        assert conn.execute(f"SELECT count(DISTINCT day) FROM {table.name}").fetchone()[0] == 2
+    conn.close()
+    assert every_table(path, site) == live
+
+
+def test_a_file_kept_before_the_roll_ups_existed_gets_them_when_a_store_opens_it(kept):
+    site, path, live = kept
+    conn = sqlite3.connect(path)
+    for table in ROLL_UPS:
+        conn.execute(f"DROP TABLE {table.name}")
+    conn.commit()
+    conn.close()
+    Store(path, timezone=site.timezone).close()
+    assert every_table(path, site) == live
+    Store(path, timezone=site.timezone).close()  # and only once
+    conn = sqlite3.connect(path)
+    assert conn.execute("SELECT count(*), count(DISTINCT day || service || channel || state || outcome) "
+                        "FROM stats_service_tickets").fetchone()[0] == conn.execute(
+        "SELECT count(*) FROM (SELECT DISTINCT day, service, channel, state, outcome FROM stats_tickets)").fetchone()[0]
+    conn.close()
