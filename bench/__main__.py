@@ -42,13 +42,16 @@ def main() -> None:
         for row in estimates.run(1 if args.quick else 8):
             print(json.dumps(row), flush=True)
     if args.only in (None, "manager"):
-        stats, board = manager.run(20_000 if args.quick else 1_000_000, 3 if args.quick else 20)
+        stats, board, chromium = manager.run(20_000 if args.quick else 1_000_000, 3 if args.quick else 20)
         print(f"\na month's statistics ({stats['month_tickets']} tickets) over {stats['events']} events: "
               f"{stats['month_from_histograms']} ms from the kept histograms, {stats['month_live']} ms from the tickets "
               f"(one SQL pass over the month's tickets: {stats['baseline_month_scan']} ms); a year from histograms "
               f"{stats['year_from_histograms']} ms")
         print(f"floor board, {board['counters']} counters calling: next -> board frame median {board['median']} ms, "
               f"p99 {board['p99']} ms (the counter's own round trip: median {board['counter_round_trip_median']} ms)")
+        print(f"board page in Chromium: next -> counter row shows the visitor, median {chromium['board_median']} ms, "
+              f"max {chromium['board_max']} ms; the display page for the same calls: median "
+              f"{chromium['display_median']} ms (x{chromium['ratio_median']})")
     if args.only in (None, "kiosk"):
         sizes, touch = kiosk.run(4 if args.quick else 16)
         print("\nticket bytes at 80 mm: " + ", ".join(f"{k} {v}" for k, v in sizes.items() if k != "figure"))

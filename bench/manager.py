@@ -10,6 +10,12 @@ report must read.
 Board: the real server in its own process, a signed-in board socket, 8 counters calling at
 once; per call the time from `next` sent to the first `board` frame that shows the ticket at
 that counter, beside the counter's own round trip (`next` to its reply).
+
+Board in Chromium: the board page signed in, in headless Debian chromium, and a counter
+calling; per call the time from `next` sent to the page's counters table showing the visitor,
+beside the waiting-room display page's call-to-screen time for the same call in the same
+browser (the baseline: the display is pushed each call at once, the board at most every
+`server.board.PUSH_DELAY`). Both clocks are this machine's wall clock (Date.now, time.time).
 """
 
 from __future__ import annotations
@@ -152,5 +158,71 @@ def run_board(rounds: int = 20, counters: int = 8) -> list[dict]:
                  counter_round_trip_median=round(statistics.median(round_trip) * 1000, 1))]
 
 
+# Records in the board page when each (counter, number) first appears in its counters table,
+# as the display page records its calls (`window.willkommen.shown`): Date.now() right after the
+# DOM holds it (the board re-renders the whole table on each frame: a MutationObserver sees it).
+BOARD_SEEN = """() => {
+  window.boardSeen = {};
+  const look = () => document.querySelectorAll("#counters tr[data-counter]").forEach((row) => {
+    const number = row.querySelector("td strong");
+    const key = `${row.dataset.counter}:${number ? number.textContent : ""}`;
+    if (number && !(key in window.boardSeen)) window.boardSeen[key] = Date.now();
+  });
+  new MutationObserver(look).observe(document.getElementById("counters"), {childList: true, subtree: true});
+}"""
+
+
+async def board_in_chromium(port: int, calls: int) -> tuple[list[float], list[float]]:
+    """Per call: `next` sent -> the board page in Chromium shows the visitor at the counter,
+    and -> the waiting-room display page (same browser, same call) shows the call."""
+    from playwright.async_api import async_playwright
+
+    from .call_to_screen import CHROMIUM
+
+    url = f"ws://127.0.0.1:{port}/"
+    desk = ClientSession(url, role="counter", terminal="counter-1", token="demo-counter-1")
+    kiosk = ClientSession(url, role="kiosk", terminal="kiosk-1", token="demo-kiosk-1")
+    async with desk, kiosk, async_playwright() as playwright:
+        await desk.ready(), await kiosk.ready()
+        browser = await playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM)
+        board = await browser.new_page(viewport={"width": 1600, "height": 1000})
+        await board.goto(f"http://127.0.0.1:{port}/signin")
+        await board.fill("#name", "manager")
+        await board.fill("#password", "demo-manager")
+        await board.click("button[type=submit]")
+        await board.wait_for_selector("#status[data-state=online]")
+        await board.wait_for_selector("#counters tr[data-counter='1']")
+        await board.evaluate(BOARD_SEEN)
+        display = await browser.new_page(viewport={"width": 1920, "height": 1080})
+        await display.goto(f"http://127.0.0.1:{port}/display")
+        await display.wait_for_selector("body[data-state=online]")
+        await desk.request(p.Open(id=0))
+        service = load_site().counter("1").services[0]
+        for i in range(calls):
+            await kiosk.request(p.Draw(id=0, service=service, lang="ar", request=f"bc-{i}"))
+        to_board, to_display = [], []
+        for _ in range(calls):
+            sent = time.time() * 1000
+            number = (await desk.request(p.Next(id=0))).ticket.number
+            shown = await board.wait_for_function(f"window.boardSeen['1:{number}']")
+            on_display = await display.wait_for_function(
+                f"window.willkommen.shown.find(s => s.number === '{number}')?.at")
+            to_board.append(await shown.json_value() - sent)
+            to_display.append(await on_display.json_value() - sent)
+            await desk.request(p.Finish(id=0, outcome="done"))
+            await asyncio.sleep(0.2)  # calls minutes apart in life; here far enough not to queue
+        await browser.close()
+    return to_board, to_display
+
+
+def run_board_in_chromium(calls: int = 20) -> list[dict]:
+    with willkommen_server() as (_, port):
+        to_board, to_display = asyncio.run(board_in_chromium(port, calls))
+    board, display = statistics.median(to_board), statistics.median(to_display)
+    return [emit("board_in_chromium_ms", calls=calls, board_median=round(board, 1), board_max=round(max(to_board), 1),
+                 display_median=round(display, 1), display_max=round(max(to_display), 1),
+                 ratio_median=round(board / display, 1) if display > 0 else None)]
+
+
 def run(events: int = 1_000_000, rounds: int = 20) -> list[dict]:
-    return run_statistics(events) + run_board(rounds)
+    return run_statistics(events) + run_board(rounds) + run_board_in_chromium(rounds)
