@@ -24,6 +24,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from . import languages as bcp47
 from . import strings
 from .errors import ConfigError
+from .limits import parse_limits
 from .site import PEOPLE_ROLES, ROLES, WEEKDAYS, Counter, Manager, Person, Service, Site, Terminal
 
 MISSING: Any = object()
@@ -160,6 +161,7 @@ def parse_site(data: Mapping[str, Any], *, file: str = "site.toml",
         source=file,
         people=tuple(_unique(root, "people", [_person(n) for n in root.tables("people", optional=True)], ("name",))),
         manager=_manager(root.table("manager", {})),
+        limits=parse_limits(root.table("limits", {})),
         strings=catalogues,
         voices=_per_language(site, "voices", languages, Node.text, required=False),
     )

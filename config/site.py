@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from datetime import time
 from typing import Mapping
 
+from .limits import Limits
+
 ROLES = ("kiosk", "counter", "display", "admin")
 PEOPLE_ROLES = ("supervisor", "reader")
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -110,6 +112,7 @@ class Site:
     # each site language's visitor catalogue (config.strings.catalogues): bundled + the site's own
     strings: Mapping[str, Mapping[str, str]] = field(default_factory=dict, compare=False)
     push_buffer_kib: int = 64     # a connection leaving more than this unread is closed (4413)
+    limits: Limits = Limits()     # connection limits, `[limits]` (config/limits.py, server/limits.py)
 
     def words(self, lang: str) -> Mapping[str, str]:
         """The visitor catalogue of a site language (German's for any other)."""

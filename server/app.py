@@ -79,7 +79,7 @@ class Server:
         # `clock` stamps events (and may step, as NTP corrects it); intervals such as the kiosk
         # rate limit and the uptime run on `monotonic`, which never steps back
         self.site, self.db_path, self.clock, self.monotonic = site, Path(db_path), clock, monotonic
-        self.gate = Gate(limits, clock=monotonic)  # before hello, wrong tokens, log floods (server/limits.py)
+        self.gate = Gate(limits or site.limits, clock=monotonic)  # before hello, wrong tokens, log floods (server/limits.py)
         self.office = Office(site, always_open=always_open)
         self.executor = ThreadPoolExecutor(1, thread_name_prefix="willkommen-store")
         self.staff: set[ServerConnection] = set()      # counters and admins: every change

@@ -28,6 +28,10 @@ from typing import Any, Callable, Generic, Hashable, TypeVar
 
 from websockets.asyncio.server import ServerConnection
 
+from config.limits import Limits  # the site file's `[limits]`, checked when it loads
+
+__all__ = ["Gate", "HelloThrottle", "Limits", "Lobby", "Pressure", "default_lobby"]
+
 log = logging.getLogger("willkommen.limits")
 T = TypeVar("T", bound=Hashable)
 OUT_OF_RESOURCES = (errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM)
@@ -41,17 +45,6 @@ def default_lobby() -> int:
     if soft == resource.RLIM_INFINITY:
         return 256
     return max(8, min(256, (soft - 250) // 2))
-
-
-@dataclass(frozen=True)
-class Limits:
-    lobby: int = 0                           # connections without hello; 0: `default_lobby()`
-    hello_free_failures: int = 5             # wrong tokens per address before the back-off starts
-    hello_backoff: tuple[float, float] = (1.0, 60.0)   # first and longest wait, seconds
-    hello_forget: float = 600.0              # quiet seconds after which an address starts over
-    peers: int = 10_000                      # addresses remembered (the oldest are forgotten)
-    log_interval: float = 10.0               # seconds between two lines about the same trouble
-    printer_detail: int = 200                # characters of a printer's detail kept and shown
 
 
 class Lobby(Generic[T]):
