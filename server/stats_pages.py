@@ -150,7 +150,12 @@ def charts(tables: list[Table]) -> dict[str, tuple[str, str]]:
 def estimate_charts(tables: list[Table], options: dict) -> dict[str, tuple[str, str]]:
     """How often the printed estimate held: a stacked bar per row (called before the range,
     inside it, after its top, as shares of the tickets called), for each estimate table."""
+    import copy
+
     pygal = _pygal()
+    style = copy.copy(options["style"])
+    style.colors = ("#8a5300", "#1d6b35", "#a4161a")  # early amber, inside green, late red
+    options = {**options, "style": style}
     out = {}
     for table in tables:
         rows = [r for r in table.rows if r[2]] if table.name in ("estimates", "estimates_over_time") else []
