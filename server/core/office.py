@@ -64,8 +64,10 @@ class QueueInfo:
 
 
 class Office:
-    def __init__(self, site: Site, *, always_open: bool = False):
-        self.site = site
+    def __init__(self, site: Site, *, always_open: bool = False, printed_estimates: bool = True):
+        # printed_estimates=False: draws record no range (a simulation each): for synthetic
+        # histories (`bench/recovery.py`), which print no ticket
+        self.site, self.printed_estimates = site, printed_estimates
         self.tz = ZoneInfo(site.timezone)
         self.local_day = LocalDays(self.tz)
         self.prefixes = {s.id: s.prefix for s in site.services}
@@ -448,6 +450,8 @@ class Office:
         ticket in its queue, so it is made after the event is applied and written into that
         same event before anything stores it; a replay reads it back (`_on_ticket_drawn`)."""
         ticket = self.tickets[drawn["number"]]
+        if not self.printed_estimates:
+            return ticket
         eta = self.forecast.range(self, ticket, now)
         if eta is not None:
             drawn["eta"] = list(eta)
