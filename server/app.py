@@ -49,6 +49,7 @@ from .writer import Writer
 log = logging.getLogger("willkommen.server")
 HELLO_TIMEOUT = 10.0
 QUEUE_PUSH_DELAY = 0.25
+OPEN_TIMEOUT = 60.0  # seconds for a websocket handshake or an HTTP answer (a report PDF)
 ROLE_OF = {**{cls: "kiosk" for cls in p.KIOSK_REQUESTS}, **{cls: "counter" for cls in p.COUNTER_REQUESTS},
            **{cls: "admin" for cls in p.ADMIN_REQUESTS}}
 
@@ -112,6 +113,10 @@ class Server:
         try:
             self.server = await serve(self._connection, host, port, process_request=self._http, ssl=self._tls(),
                                       max_size=p.MAX_FRAME, ping_interval=20, ping_timeout=20,
+                                      # an HTTP answer is inside the opening handshake: websockets'
+                                      # 10 s cut off a monthly PDF on a loaded machine (the lobby
+                                      # still caps connections that never say hello)
+                                      open_timeout=OPEN_TIMEOUT,
                                       compression=None,  # small JSON frames: deflate costs ~30 KB a connection
                                       server_header="Willkommen", create_connection=self.gate.connection_class)
         except OSError as exc:
