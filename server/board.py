@@ -167,7 +167,8 @@ class Board:
                 "served": served,
                 "visitor": None if current is None else {
                     "number": current.number, "service": current.service, "lang": current.lang,
-                    "state": current.state, "since": current.started_at or current.called_at}}
+                    "interpreter": current.interpreter, "state": current.state,
+                    "since": current.started_at or current.called_at}}
 
     def _queue(self, service, now: float) -> dict[str, Any]:
         info = self.server.office.queue_info(service.id, now)

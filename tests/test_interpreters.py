@@ -219,11 +219,16 @@ async def test_an_arabic_visitor_asks_a_ukrainian_skips_the_counter_and_board_kn
         assert "Dolmetscher: Arabisch" in text(counter, "#current")  # on the call, before the visitor arrives
         await page.wait_for_function("document.querySelectorAll('#interpreters tbody tr[data-lang]').length === 0")
         assert "Nobody waiting needs an interpreter" in await page.inner_text("#interpreters")
+        at_desk = await page.inner_text("#counters tr[data-counter='5']")
+        assert "A001" in at_desk and "Arabisch (needs an interpreter)" in at_desk  # where to send the interpreter
         await pilot.press("f", "1")
         await counter_until(pilot, lambda: counter.board.current is None)
         await pilot.press("n")
         await counter_until(pilot, lambda: "A002" in text(counter, "#current"))
         assert "Dolmetscher" not in text(counter, "#current")
+        await page.wait_for_function("document.querySelector(\"#counters tr[data-counter='5']\").textContent"
+                                     ".includes('A002')")
+        assert "interpreter" not in await page.inner_text("#counters tr[data-counter='5']")
 
 
 # ---- statistics ------------------------------------------------------------------------------

@@ -86,7 +86,7 @@ function renderCounters(floor) {
   const act = state.me && state.me.role === "supervisor";
   $("counters").querySelector("tbody").innerHTML = floor.counters.map((c) => {
     const visitor = c.visitor ? `<strong>${esc(c.visitor.number)}</strong> ${esc(serviceName(c.visitor.service))}, `
-      + `${esc(languageName(c.visitor.lang))}, `
+      + `${esc(languageName(c.visitor.lang))}${c.visitor.interpreter ? " <strong>(needs an interpreter)</strong>" : ""}, `
       + `${esc(c.visitor.state)} ${since(c.visitor.since)}` : "";
     const reason = c.state === "paused" && c.reason ? ` (${esc(c.reason)})` : "";
     const button = !act ? "" : c.state === "closed"
