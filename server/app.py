@@ -206,7 +206,7 @@ class Server:
             frame = await asyncio.wait_for(ws.recv(), HELLO_TIMEOUT)
             hello = p.decode_client(frame)
         except (TimeoutError, BadRequest) as exc:
-            raise Closing("hello_expected", f"the first message must be hello ({exc or 'timed out'})") from None
+            raise Closing("hello_expected", f"the first message must be hello ({str(exc) or 'timed out'})") from None
         if not isinstance(hello, p.Hello):
             raise Closing("hello_expected", f"the first message must be hello, not {type(hello).__name__.lower()}")
         if hello.v != p.VERSION:

@@ -76,8 +76,9 @@ def results(work: Path) -> dict[str, str]:
 def mutate(module: str, children: int) -> tuple[int, int, list[str]]:
     work = prepare(module)
     env = {**os.environ, "WILLKOMMEN_MUTATION": "1", "PYTHONWARNINGS": "ignore::UserWarning:mutmut.configuration"}
-    subprocess.run([MUTMUT, "run", "--max-children", str(children)], cwd=work, env=env,
-                   stdout=subprocess.DEVNULL)
+    with open(work / "mutmut.log", "w", encoding="utf-8") as log:  # why a run stopped, when it does
+        subprocess.run([MUTMUT, "run", "--max-children", str(children)], cwd=work, env=env,
+                       stdout=log, stderr=subprocess.STDOUT)
     status = results(work)
     survivors = sorted(name for name, s in status.items() if s in ("survived", "no tests"))
     killed = sum(1 for s in status.values() if s in ("killed", "timeout"))
