@@ -10,6 +10,7 @@ import threading
 import tty
 
 ONLINE, OFFLINE = 0x16, 0x1E            # DLE EOT 1: bit 3 set = offline
+COVER_CLOSED, COVER_OPEN = 0x12, 0x16   # DLE EOT 2: bit 2 set = cover open
 PAPER = {"ok": 0x12, "near_end": 0x1E, "out": 0x72}   # DLE EOT 4: bits 2-3 near end, 5-6 out
 
 
@@ -18,6 +19,7 @@ class PrinterEmulator:
         self.received = bytearray()
         self.paper = "ok"
         self.online = True
+        self.cover_open = False      # an open cover takes the printer offline (DLE EOT 1 bit 3)
         self.silent = False          # a printer that does not answer at all
         self.lock = threading.Lock()
 
@@ -35,9 +37,9 @@ class PrinterEmulator:
 
     def _status(self, n: int) -> int:
         if n == 1:
-            return ONLINE if self.online else OFFLINE
+            return ONLINE if self.online and not self.cover_open else OFFLINE
         if n == 2:
-            return 0x12
+            return COVER_OPEN if self.cover_open else COVER_CLOSED
         return PAPER[self.paper]
 
 
