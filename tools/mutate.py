@@ -30,7 +30,8 @@ MUTMUT = Path(sys.executable).with_name("mutmut")
 _CORE = ["tests/test_core_office.py", "tests/test_core_properties.py", "tests/test_core_rules.py",
          "tests/test_core_days.py", "tests/test_routing_reasons.py", "tests/test_core_events.py"]
 _SERVER = ["tests/test_server_flow.py", "tests/test_server_bad_input.py", "tests/test_server_roles.py",
-           "tests/test_server_day.py", "tests/test_server_clock.py", "tests/test_group_commit.py"]
+           "tests/test_server_day.py", "tests/test_server_clock.py", "tests/test_group_commit.py",
+           "tests/test_server_timers.py"]
 # Each module with the tests that exercise it (a file that does not exist yet is skipped).
 MODULES = {
     "server/core/routing.py": _CORE,
