@@ -35,6 +35,7 @@ CODE_PAGES = {
                  95: "cp775"},
 }
 EC_LEVELS = {48: "L", 49: "M", 50: "Q", 51: "H"}
+ALIGN = {0: "left", 1: "center", 2: "right", 48: "left", 49: "center", 50: "right"}
 ONE_ARGUMENT = {  # ESC x n and GS x n commands that only set a mode: (prefix, letter)
     (0x1B, ord("!")), (0x1B, ord("E")), (0x1B, ord("-")), (0x1B, ord("a")), (0x1B, ord("M")),
     (0x1B, ord("G")), (0x1B, ord("{")), (0x1B, ord("V")), (0x1B, ord("3")), (0x1B, ord("J")),
@@ -48,12 +49,15 @@ class Line:
     text: str
     size: tuple[int, int] = (1, 1)   # (width, height) magnification
     bold: bool = False
+    align: str = "left"              # ESC a: left, center, right
 
 
 @dataclass
 class QRCode:
     data: str
     ec: str
+    module: int = field(default=3, compare=False)        # GS ( k 167: dots per module (3 after ESC @)
+    align: str = field(default="left", compare=False)
 
 
 @dataclass
@@ -63,6 +67,7 @@ class Paper:
     page: int = 0
     size: tuple[int, int] = (1, 1)
     bold: bool = False
+    align: str = "left"
     _line: bytearray = field(default_factory=bytearray)
     _text: list[str] = field(default_factory=list)
     _qr: dict = field(default_factory=dict)
@@ -82,7 +87,7 @@ class Paper:
         self._reset()
 
     def _reset(self) -> None:
-        self.page, self.size, self.bold, self._qr = 0, (1, 1), False, {}
+        self.page, self.size, self.bold, self.align, self._qr = 0, (1, 1), False, "left", {}
 
     def feed(self, data: bytes) -> None:
         i = 0
@@ -107,7 +112,7 @@ class Paper:
         self._text.append(raw.decode(self.pages[self.page]))
 
     def _end_line(self) -> None:
-        self.items.append(Line("".join(self._text), self.size, self.bold))
+        self.items.append(Line("".join(self._text), self.size, self.bold, self.align))
         self._text.clear()
 
     def _command(self, data: bytes, i: int) -> int:
@@ -145,6 +150,8 @@ class Paper:
             self.bold = bool(n & 0x08)
         elif (prefix, letter) == (0x1B, ord("E")):
             self.bold = bool(n & 1)
+        elif (prefix, letter) == (0x1B, ord("a")):
+            self.align = ALIGN[n]
         elif (prefix, letter) == (0x1D, ord("!")):
             self.size = ((n >> 4) + 1, (n & 0x0F) + 1)
 
@@ -159,7 +166,9 @@ class Paper:
         start, end = i + 8, i + 8 + row_bytes * rows
         bits = bytes(b ^ 0xFF for b in data[start:end])   # ESC/POS: 1 is ink, Pillow "1": 0 is black
         self._flush_partial()
-        self.items.append(Image.frombytes("1", (row_bytes * 8, rows), bits))
+        image = Image.frombytes("1", (row_bytes * 8, rows), bits)
+        image.info["align"] = self.align
+        self.items.append(image)
         return end
 
     def _qr_command(self, data: bytes, i: int) -> int:
@@ -167,11 +176,13 @@ class Paper:
         body = data[i + 5:i + 5 + length]
         cn, fn = body[0], body[1]
         assert cn == 49, f"GS ( k for symbol {cn} is not a QR code"
-        if fn == 69:
+        if fn == 67:
+            self._qr["module"] = body[2]
+        elif fn == 69:
             self._qr["ec"] = EC_LEVELS[body[2]]
         elif fn == 80:
             self._qr["data"] = body[3:].decode("ascii")
         elif fn == 81:
             self._flush_partial()
-            self.items.append(QRCode(self._qr["data"], self._qr.get("ec", "L")))
+            self.items.append(QRCode(self._qr["data"], self._qr.get("ec", "L"), self._qr.get("module", 3), self.align))
         return i + 5 + length
