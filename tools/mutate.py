@@ -10,7 +10,9 @@ runs the tests that reach the changed function; a mutant that no test notices "s
 Each module runs in its own copy of the tracked files under `build/mutation/<module>/` (so a
 run never touches the work tree and two modules may run side by side) with the fast tests
 that exercise it: a whole-suite run per mutant would take days on two cores. The score and the
-survivors' names are printed and written to `build/mutation/<module>/survivors.txt`;
+survivors' names are printed and written to `build/mutation/<module>/survivors.txt`, mutmut's
+own output to `mutmut.log` there (a run that checks nothing, because a selected test fails on
+the unchanged code, prints its end);
 `mutmut show NAME` run in that folder shows a survivor's diff. `docs/mutants.md` says, for
 each survivor of the last full run, which test kills it now or why it is equivalent.
 """
@@ -42,7 +44,8 @@ MODULES = {
     "server/writer.py": ["tests/test_group_commit.py", "tests/test_store.py", "tests/test_server_flow.py"],
     "server/store.py": ["tests/test_store.py", "tests/test_store_file.py", "tests/test_server_day.py"],
     "server/app.py": _SERVER,
-    "kiosk/printing.py": ["tests/test_ticket_printing.py", "tests/test_ticket_paper.py", "tests/test_printer_health.py"],
+    "kiosk/printing.py": ["tests/test_ticket_printing.py", "tests/test_ticket_paper.py", "tests/test_printer_health.py",
+                          "tests/test_ticket_on_paper.py"],
 }
 SOURCES = ["server", "config", "kiosk", "counter", "display"]
 
@@ -77,10 +80,15 @@ def results(work: Path) -> dict[str, str]:
 def mutate(module: str, children: int) -> tuple[int, int, list[str]]:
     work = prepare(module)
     env = {**os.environ, "WILLKOMMEN_MUTATION": "1", "PYTHONWARNINGS": "ignore::UserWarning:mutmut.configuration"}
-    with open(work / "mutmut.log", "w", encoding="utf-8") as log:  # why a run stopped, when it does
-        subprocess.run([MUTMUT, "run", "--max-children", str(children)], cwd=work, env=env,
-                       stdout=log, stderr=subprocess.STDOUT)
+    with open(work / "mutmut.log", "w", encoding="utf-8") as log:
+        run = subprocess.run([MUTMUT, "run", "--max-children", str(children)], cwd=work, env=env,
+                             stdout=log, stderr=subprocess.STDOUT)
     status = results(work)
+    if run.returncode != 0 or not any(s in ("killed", "timeout", "survived") for s in status.values()):
+        # mutmut stops before the first mutant when one of the selected tests fails on the
+        # unchanged code ("Failed to run clean test"): the run checks nothing, and says why here
+        tail = (work / "mutmut.log").read_text(encoding="utf-8", errors="replace")[-3000:]
+        print(f"{module}: mutmut exited {run.returncode}; the end of {work / 'mutmut.log'}:\n{tail}", file=sys.stderr)
     survivors = sorted(name for name, s in status.items() if s in ("survived", "no tests"))
     killed = sum(1 for s in status.values() if s in ("killed", "timeout"))
     (work / "survivors.txt").write_text("".join(f"{n}: {status[n]}\n" for n in survivors), encoding="utf-8")
