@@ -4,6 +4,7 @@ Each test runs `python -m server` as its own process, as an office's service man
 
 from __future__ import annotations
 
+import re
 import sqlite3
 import subprocess
 import sys
@@ -13,7 +14,7 @@ import pytest
 
 from server import protocol as p
 from server.client import ClientSession
-from server.store import Store
+from server.store import Store, StoreUnavailable
 
 from .conftest import ROOT, ServerProcess, always_open_config, token
 
@@ -79,6 +80,15 @@ def page_overwritten(path: Path) -> None:
     path.write_bytes(bytes(data))
 
 
+def page_never_used(path: Path) -> None:
+    """A page past the last one SQLite knows of, counted in the header: the file opens and
+    reads, and only quick_check finds it (as a row of text, not an error)."""
+    data = bytearray(willkommen_file(path).read_bytes())
+    page, pages = int.from_bytes(data[16:18], "big"), int.from_bytes(data[28:32], "big")
+    data[28:32] = (pages + 1).to_bytes(4, "big")
+    path.write_bytes(bytes(data) + bytes(page))
+
+
 def other_application(path: Path) -> None:
     with sqlite3.connect(path) as conn:
         conn.execute("CREATE TABLE notes (id INTEGER PRIMARY KEY, text TEXT)")
@@ -95,13 +105,17 @@ def newer_schema(path: Path) -> None:
     conn.close()
 
 
-@pytest.mark.parametrize(("damage", "said"), [
+DAMAGES = [
     (not_sqlite, "is not an SQLite database"),
     (truncated, "is damaged"),
     (page_overwritten, "is damaged"),
+    (page_never_used, "is damaged (quick_check: *** in database main *** Page "),  # on one line
     (other_application, "is not a Willkommen database (its tables: notes)"),
     (newer_schema, "was written by a newer Willkommen (schema m099_from_the_future)"),
-])
+]
+
+
+@pytest.mark.parametrize(("damage", "said"), DAMAGES)
 def test_damaged_file_at_start_is_named_in_one_line_status_2_and_left_unchanged(tmp_path, damage, said):
     db = tmp_path / "office.sqlite3"
     damage(db)
@@ -110,6 +124,17 @@ def test_damaged_file_at_start_is_named_in_one_line_status_2_and_left_unchanged(
     assert result.returncode == 2, result.stderr
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and str(db) in lines[0] and said in lines[0], result.stderr
+    assert db.read_bytes() == before
+
+
+@pytest.mark.parametrize(("damage", "said"), DAMAGES)
+def test_the_store_itself_refuses_a_damaged_file_and_says_what_is_wrong(tmp_path, damage, said):
+    """The same files opened in this process (where mutation testing sees the check run)."""
+    db = tmp_path / "office.sqlite3"
+    damage(db)
+    before = db.read_bytes()
+    with pytest.raises(StoreUnavailable, match=re.escape(said)):
+        Store(db, timezone="Europe/Berlin")
     assert db.read_bytes() == before
 
 
