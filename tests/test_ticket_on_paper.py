@@ -10,7 +10,7 @@ import pytest
 from PIL import Image
 
 from kiosk.printers import open_printer
-from kiosk.ticket import Text, layout
+from kiosk.ticket import Cut, Text, layout
 from server import protocol as p
 
 from .escpos_decoder import CODE_PAGES, Line, Paper, QRCode
@@ -116,3 +116,10 @@ def test_a_line_uses_the_papers_whole_width_and_a_word_too_long_for_it_is_broken
 def test_a_script_no_code_page_carries_prints_as_an_image_not_question_marks():
     paper = on_paper([Text("ሰላም ዓለም", lang="ti")])  # Tigrinya (Ethiopic): on no code page
     assert paper.lines == [] and sum(isinstance(item, Image.Image) for item in paper.items) == 1
+
+
+def test_a_printer_that_can_only_cut_partly_still_cuts():
+    """Epson's TM-U220B (python-escpos' profile: partial cut, no full cut) cuts; no tear line."""
+    printer = open_printer("dummy:?profile=TM-U220B")
+    printer.print([Text("A017", size=4), Cut()])
+    assert printer.output.endswith(b"\x1dV\x01") and b"-" * 33 not in printer.output  # GS V 1: partial cut

@@ -4,6 +4,9 @@ the default suite.)
     .venv/bin/pip install -e '.[test,mutation]'
     .venv/bin/python -m tools.mutate server/core/routing.py   # one module
     .venv/bin/python -m tools.mutate                          # every module below, in turn
+    .venv/bin/python -m tools.mutate server/app.py --functions _hello,_push   # some functions only
+
+On a shared machine: `MUTMUT_CHILDREN=1 nice -n 19 .venv/bin/python -m tools.mutate ...`.
 
 mutmut changes one thing at a time in a module (a `<` to `<=`, a constant, a dropped call) and
 runs the tests that reach the changed function; a mutant that no test notices "survives".
@@ -79,13 +82,16 @@ def results(work: Path) -> dict[str, str]:
     return dict(line.strip().rsplit(": ", 1) for line in out.splitlines() if ": " in line)
 
 
-def mutate(module: str, children: int) -> tuple[int, int, list[str]]:
+def mutate(module: str, children: int, functions: list[str] = ()) -> tuple[int, int, list[str]]:
+    """Mutate `module` (only these functions or methods, when named) and count the results."""
     work = prepare(module)
     env = {**os.environ, "WILLKOMMEN_MUTATION": "1", "PYTHONWARNINGS": "ignore::UserWarning:mutmut.configuration"}
+    dotted = module.removesuffix(".py").replace("/", ".")
+    names = [f"{dotted}.x*{name}__mutmut_*" for name in functions]  # mutmut's names: x_f, xǁClassǁmethod
     with open(work / "mutmut.log", "w", encoding="utf-8") as log:
-        run = subprocess.run([MUTMUT, "run", "--max-children", str(children)], cwd=work, env=env,
+        run = subprocess.run([MUTMUT, "run", "--max-children", str(children), *names], cwd=work, env=env,
                              stdout=log, stderr=subprocess.STDOUT)
-    status = results(work)
+    status = {name: s for name, s in results(work).items() if s not in ("not checked", "skipped")}
     if run.returncode != 0 or not any(s in ("killed", "timeout", "survived") for s in status.values()):
         # mutmut stops before the first mutant when one of the selected tests fails on the
         # unchanged code ("Failed to run clean test"): the run checks nothing, and says why here
@@ -98,13 +104,15 @@ def mutate(module: str, children: int) -> tuple[int, int, list[str]]:
 
 
 def main(argv: list[str]) -> int:
-    modules = argv or list(MODULES)
+    """`[MODULE ...] [--functions NAME,NAME]`: a slow module's score for some of its functions."""
+    functions = argv[argv.index("--functions") + 1].split(",") if "--functions" in argv else []
+    modules = [a for a in argv if a != "--functions" and a != ",".join(functions)] or list(MODULES)
     children = int(os.environ.get("MUTMUT_CHILDREN", "2"))
     for module in modules:
         if module not in MODULES:
             print(f"{module}: not configured (one of {', '.join(MODULES)})", file=sys.stderr)
             return 2
-        killed, total, survivors = mutate(module, children)
+        killed, total, survivors = mutate(module, children, functions)
         share = f"{100 * killed / total:.1f} %" if total else "no mutants"
         print(f"{module}: {killed} of {total} mutants killed ({share}); {len(survivors)} survive", flush=True)
         for name in survivors:
