@@ -157,26 +157,34 @@ def rows_between(conn, first: str, last: str, tz: ZoneInfo, *, kept: bool = Fals
     times: dict[tuple, int] = {}
     weekdays: dict[str, int] = {}
     interpreters: dict[tuple, int] = {}
+    # the local hour per quarter of an hour since the epoch: time zones are whole quarters of an
+    # hour off UTC (and switch at such times), so a quarter lies inside one local hour
+    hours: dict[int, int] = {}
     for (day, issued, called, started, finished, service, lang, booking, counter, state, outcome, transfers,
-         interpreter, first_called, eta_low, eta_high) in rows:
+         interpreter, first_called, eta_low, eta_high) in rows:  # the hot loop of a report: kept flat
         weekday = weekdays.get(day)
         if weekday is None:
             weekday = weekdays[day] = date.fromisoformat(day).weekday()
         if state in OPEN_STATES and day < today:
             state = "expired"
-        key = (day, weekday, datetime.fromtimestamp(issued, tz).hour, service, lang,
-               "appointment" if booking else "walk-in", (counter or "") if desks else "")
-        count = counts.setdefault((key, state, outcome or ""), [0, 0])
+        hour = hours.get(quarter := int(issued // 900))
+        if hour is None:
+            hour = hours[quarter] = datetime.fromtimestamp(issued, tz).hour
+        key = (day, weekday, hour, service, lang, "appointment" if booking else "walk-in",
+               (counter or "") if desks else "")
+        count = counts.get(at := (key, state, outcome or ""))
+        if count is None:
+            count = counts[at] = [0, 0]
         count[0] += 1
         count[1] += transfers or 0
         if interpreter:
             _count(interpreters, key[:5])
         if called is not None:
-            _count(times, (key, "wait", min(int(max(0.0, called - issued) // 60), MAX_MINUTE)))
+            _count(times, (key, "wait", _minutes(called - issued)))
             if started is not None:
-                _count(times, (key, "walk", min(int(max(0.0, started - called) // 60), MAX_MINUTE)))
+                _count(times, (key, "walk", _minutes(started - called)))
         if started is not None and finished is not None:
-            _count(times, (key, "service", min(int(max(0.0, finished - started) // 60), MAX_MINUTE)))
+            _count(times, (key, "service", _minutes(finished - started)))
         if eta_high is not None and (first_called is not None or state in ("cancelled", "expired")):
             _count(times, (key, *estimate_held(issued, first_called, eta_low, eta_high)))
     desk_rows = _desk_rows(conn, first, last, skip, today, now) if desks else []
@@ -201,6 +209,12 @@ def estimate_held(issued: float, first_called: float | None, low: int, high: int
     if wait <= high * 60:
         return "estimate_inside", 0
     return "estimate_late", min(math.ceil((wait - high * 60) / 60), MAX_MINUTE)
+
+
+def _minutes(seconds: float) -> int:
+    """Whole minutes, rounded down, 0 to MAX_MINUTE (a histogram's bucket)."""
+    minutes = int(seconds // 60) if seconds > 0 else 0
+    return minutes if minutes < MAX_MINUTE else MAX_MINUTE
 
 
 def _count(counts: dict, key: tuple) -> None:

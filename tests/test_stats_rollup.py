@@ -5,8 +5,12 @@ existed gets them when a store opens it."""
 from __future__ import annotations
 
 import sqlite3
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import example, given
+from hypothesis import strategies as st
 
 from server.stats import DIMENSIONS, ROLL_UPS, Period, Statistics, keep_days
 from server.store import Store
@@ -64,3 +68,16 @@ def test_a_file_kept_before_the_roll_ups_existed_gets_them_when_a_store_opens_it
                         "FROM stats_service_tickets").fetchone()[0] == conn.execute(
         "SELECT count(*) FROM (SELECT DISTINCT day, service, channel, state, outcome FROM stats_tickets)").fetchone()[0]
     conn.close()
+
+
+@given(st.integers(1_767_225_600 * 10**6, 1_830_297_600 * 10**6),
+       st.sampled_from(["Europe/Berlin", "Asia/Kathmandu", "America/St_Johns", "Australia/Lord_Howe"]))
+@example(1_774_745_999_999_999, "Europe/Berlin")  # the last microsecond before summer time, 2026
+@example(1_774_746_000_000_000, "Europe/Berlin")
+@example(1_792_890_000_000_000 - 1, "Europe/Berlin")  # and before winter time
+def test_the_local_hour_of_a_quarter_of_an_hour_is_that_of_every_moment_in_it(microseconds, zone):
+    """`rows_between` looks the local hour up per quarter of an hour since the epoch (2026-2027,
+    DST switches included; times to the microsecond, as `datetime` reads them)."""
+    tz, moment = ZoneInfo(zone), microseconds / 10**6
+    start = int(moment // 900) * 900
+    assert datetime.fromtimestamp(start, tz).hour == datetime.fromtimestamp(moment, tz).hour
