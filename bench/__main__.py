@@ -46,7 +46,8 @@ def main() -> None:
         print(f"\na month's statistics ({stats['month_tickets']} tickets) over {stats['events']} events: "
               f"{stats['month_from_histograms']} ms from the kept histograms, {stats['month_live']} ms from the tickets "
               f"(one SQL pass over the month's tickets: {stats['baseline_month_scan']} ms); a year from histograms "
-              f"{stats['year_from_histograms']} ms")
+              f"{stats['year_from_histograms']} ms; CPU time: {stats['cpu_month_from_histograms']} ms from the "
+              f"histograms, {stats['cpu_month_live']} ms from the tickets, {stats['cpu_baseline_month_scan']} ms the scan")
         print(f"floor board, {board['counters']} counters calling: next -> board frame median {board['median']} ms, "
               f"p99 {board['p99']} ms (the counter's own round trip: median {board['counter_round_trip_median']} ms)")
         print(f"board page in Chromium: next -> counter row shows the visitor, median {chromium['board_median']} ms, "
