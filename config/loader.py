@@ -25,7 +25,7 @@ from . import languages as bcp47
 from . import strings
 from .errors import ConfigError
 from .limits import parse_limits
-from .site import PEOPLE_ROLES, ROLES, WEEKDAYS, Counter, Manager, Person, Service, Site, Terminal
+from .site import PEOPLE_ROLES, ROLES, WEEKDAYS, Appointments, Counter, Manager, Person, Service, Site, Terminal
 
 MISSING: Any = object()
 SYNCHRONOUS = ("normal", "full")
@@ -162,6 +162,7 @@ def parse_site(data: Mapping[str, Any], *, file: str = "site.toml",
         people=tuple(_unique(root, "people", [_person(n) for n in root.tables("people", optional=True)], ("name",))),
         manager=_manager(root.table("manager", {})),
         limits=parse_limits(root.table("limits", {})),
+        appointments=_appointments(root.table("appointments", {}), environ),
         strings=catalogues,
         voices=_per_language(site, "voices", languages, Node.text, required=False),
     )
@@ -331,16 +332,16 @@ def _terminal(node: Node, counter_ids: set[str], languages: tuple[str, ...],
     return terminal
 
 
-def _token(node: Node, environ: Mapping[str, str]) -> str:
-    if "token_env" in node.data:
-        name = node.text("token_env")
+def _token(node: Node, environ: Mapping[str, str], key: str = "token") -> str:
+    if f"{key}_env" in node.data:
+        name = node.text(f"{key}_env")
         if not environ.get(name):
-            raise node.fail("token_env", f"environment variable {name} is not set")
+            raise node.fail(f"{key}_env", f"environment variable {name} is not set")
         token = environ[name]
     else:
-        token = node.text("token", expected="a string (or token_env naming an environment variable)")
+        token = node.text(key, expected=f"a string (or {key}_env naming an environment variable)")
     if len(token) < 8:
-        raise node.fail("token", "must be at least 8 characters")
+        raise node.fail(key, "must be at least 8 characters")
     return token
 
 
@@ -362,6 +363,23 @@ def _manager(node: Node) -> Manager:
                       personal_statistics=node.get("personal_statistics", bool, "true or false", False))
     node.done()
     return manager
+
+
+def _appointments(node: Node, environ: Mapping[str, str]) -> Appointments:
+    """[appointments]: grace and the late rule; the push endpoint when `push_port` is set."""
+    port = node.number("push_port", None, minimum=0) if node.data.get("push_port") is not None else None
+    if port is not None and port > 65535:
+        raise node.fail("push_port", f"{port} must be at most 65535")
+    has_token = "push_token" in node.data or "push_token_env" in node.data
+    if port is not None and not has_token:
+        raise node.fail("push_token", "missing: the push endpoint needs a token (push_token or push_token_env)")
+    token = _token(node, environ, "push_token") if has_token else ""
+    appointments = Appointments(
+        grace_minutes=node.number("grace_minutes", 15, minimum=0),
+        late=node.text("late", "walk_in", pattern=re.compile("^(walk_in|refuse)$"), expected='"walk_in" or "refuse"'),
+        push_host=node.text("push_host", "127.0.0.1"), push_port=port, push_token=token)
+    node.done()
+    return appointments
 
 
 def _named_texts(node: Node, languages: tuple[str, ...]) -> dict[str, dict[str, str]]:

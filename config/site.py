@@ -87,6 +87,23 @@ class Manager:
 
 
 @dataclass(frozen=True)
+class Appointments:
+    """Visitors who booked: how late they may come, and what happens when they come later.
+
+    `late` is "walk_in" (they get a ticket in the service's queue, without the appointment's
+    precedence) or "refuse" (the kiosk says the time has passed and prints nothing). The push
+    endpoint (`server/push.py`) listens only when `push_port` is set; `push_token` is the
+    booking system's bearer token.
+    """
+
+    grace_minutes: int = 15
+    late: str = "walk_in"
+    push_host: str = "127.0.0.1"
+    push_port: int | None = None
+    push_token: str = ""
+
+
+@dataclass(frozen=True)
 class Site:
     name: str
     timezone: str
@@ -113,6 +130,7 @@ class Site:
     strings: Mapping[str, Mapping[str, str]] = field(default_factory=dict, compare=False)
     push_buffer_kib: int = 64     # a connection leaving more than this unread is closed (4413)
     limits: Limits = Limits()     # connection limits, `[limits]` (config/limits.py, server/limits.py)
+    appointments: Appointments = Appointments()
 
     def words(self, lang: str) -> Mapping[str, str]:
         """The visitor catalogue of a site language (German's for any other)."""

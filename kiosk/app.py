@@ -24,6 +24,7 @@ catalogue files; before the first welcome it can only say "out of service" in Ge
 from __future__ import annotations
 
 import asyncio
+import time
 import uuid
 from typing import Callable
 
@@ -37,6 +38,7 @@ from config import strings
 from server import protocol as p
 from server.client import ClientSession, ConnectionLost, ServerError
 
+from .appointment import AppointmentButton, ScanReader
 from .interpreter import InterpreterScreen, asks
 from .printers import Printer, PrinterError, open_printer
 from .raster import right_to_left, visual_order
@@ -76,9 +78,9 @@ def pages(items: list[str], size: int) -> list[list[str]]:
     return [items[i:i + size] for i in range(0, len(items), size)] or [[]]
 
 
-class StartScreen(Screen):
+class StartScreen(ScanReader, Screen):
     """Welcome in every language, a few at a time, every one within a rotation; one button per
-    language, named in its own script."""
+    language, named in its own script; "I have an appointment" and a scanner (kiosk.appointment)."""
 
     def __init__(self, languages: list[str]):
         super().__init__()
@@ -91,6 +93,7 @@ class StartScreen(Screen):
             with Grid(id="languages"):
                 for lang in self.languages:
                     yield Button(self.app.word(lang, "language_name"), id=f"lang-{lang}", classes="language")
+            yield AppointmentButton(self.languages)
             yield Static("", id="printer-warning")
 
     def on_mount(self) -> None:
@@ -174,8 +177,10 @@ class KioskApp(App):
 
     def __init__(self, session: ClientSession, *, printer: Printer | None = None, printer_url: str | None = None,
                  on_print_failure: str = "show", idle_seconds: float = 30.0, health_seconds: float = 30.0,
-                 new_request: Callable[[], str] = lambda: uuid.uuid4().hex):
+                 new_request: Callable[[], str] = lambda: uuid.uuid4().hex,
+                 key_clock: Callable[[], float] = time.monotonic):
         super().__init__()
+        self.key_clock = key_clock  # when a scanner's keystrokes came (kiosk.appointment.Scanner)
         self.session, self.printer, self.printer_url = session, printer, printer_url
         self.on_print_failure, self.idle_seconds, self.health_seconds = on_print_failure, idle_seconds, health_seconds
         self.new_request = new_request

@@ -52,9 +52,11 @@ def layout(site: p.SiteView, reply: p.Reply, *, lang: str, timezone: str | None 
     if lang != "de":
         blocks.append(Text(service.names["de"], lang="de"))
     blocks.append(Text(issued.strftime("%d.%m.%Y  %H:%M")))
-    blocks.append(Text(words["ticket.ahead"].format(n=reply.ahead or 0), lang=lang))
-    blocks.append(Text(words["ticket.eta"].format(low=reply.eta[0], high=reply.eta[1]) if reply.eta
-                       else words["ticket.no_eta"], lang=lang))
+    blocks.extend(appointment(reply, lang=lang, tz=issued.tzinfo, words=words))
+    if reply.arrival in (None, "late"):  # who is called at their time has nobody "before" them
+        blocks.append(Text(words["ticket.ahead"].format(n=reply.ahead or 0), lang=lang))
+        blocks.append(Text(words["ticket.eta"].format(low=reply.eta[0], high=reply.eta[1]) if reply.eta
+                           else words["ticket.no_eta"], lang=lang))
     documents, documents_lang = service.documents.get(lang), lang
     if not documents:
         documents, documents_lang = service.documents.get("de") or [], "de"
@@ -67,3 +69,17 @@ def layout(site: p.SiteView, reply: p.Reply, *, lang: str, timezone: str | None 
     blocks.append(Text(words["ticket.footer"], lang=lang))
     blocks.append(Cut())
     return blocks
+
+
+def appointment(reply: p.Reply, *, lang: str, tz, words: Mapping[str, str]) -> list[Text]:
+    """A checked-in visitor's appointment: its time large (again in German, as native text a
+    clerk reads), and when they will be called; a late walk-in is told their time has passed."""
+    if reply.booking is None or reply.arrival is None:
+        return []
+    time = datetime.fromtimestamp(reply.booking.due_at, tz).strftime("%H:%M")
+    if reply.arrival == "late":
+        return [Text(words["appointment.late_walk_in"].format(time=time), lang=lang)]
+    lines = [Text(words["appointment.time"].format(time=time), size=2, bold=True, lang=lang)]
+    if lang != "de":
+        lines.append(Text(strings("de")["appointment.time"].format(time=time), lang="de"))
+    return [*lines, Text(words[f"appointment.{reply.arrival}"].format(time=time), lang=lang)]

@@ -329,11 +329,10 @@ class Server:
 
     def _drawn(self, kiosk: str, message: p.Draw | p.Checkin, now: float) -> p.Reply:
         if isinstance(message, p.Checkin):
-            _, ticket = self.office.checkin(kiosk=kiosk, booking=message.booking, token=new_token(), now=now)
-        else:
-            _, ticket = self.office.draw(kiosk=kiosk, service=message.service, lang=message.lang,
-                                         request=message.request, token=new_token(), now=now,
-                                         interpreter=message.interpreter)
+            return appointments.check_in(self.office, kiosk, message, new_token(), now)
+        _, ticket = self.office.draw(kiosk=kiosk, service=message.service, lang=message.lang,
+                                     request=message.request, token=new_token(), now=now,
+                                     interpreter=message.interpreter)
         return p.Reply(re=message.id, ticket=views.ticket(ticket, with_token=True), ahead=self.office.ahead(ticket),
                        eta=views.printed_estimate(ticket))
 

@@ -39,6 +39,7 @@ from zoneinfo import ZoneInfo
 from . import protocol as p
 from . import views
 from .core import Office
+from .core.checkin import arrival_of
 
 CANCELLED = {"cancelled", "canceled", "storniert", "abgesagt"}
 BOOKED = {"", "booked", "confirmed", "gebucht", "bestätigt"}
@@ -76,6 +77,16 @@ def handle(office: Office, message: p.Book | p.Unbook, now: float) -> p.Reply:
                                       due_at=message.due_at, now=now)
     changed = any(e["kind"] == "appointment_booked" for e in events)
     return p.Reply(re=message.id, booking=views.booking(booking) if booking else None, changed=changed)
+
+
+def check_in(office: Office, kiosk: str, message: p.Checkin, token: str, now: float) -> p.Reply:
+    """A kiosk's `checkin`, run by the writer: the ticket, the booking and how they arrived."""
+    _, ticket = office.checkin(kiosk=kiosk, booking=message.booking, token=token, now=now, lang=message.lang)
+    booking = office.bookings[ticket.booking]
+    arrival = arrival_of(due_at=booking.due_at, issued_at=ticket.issued_at, appointment_at=ticket.appointment_at,
+                         grace_minutes=office.site.appointments.grace_minutes)
+    return p.Reply(re=message.id, ticket=views.ticket(ticket, with_token=True), booking=views.booking(booking),
+                   ahead=office.ahead(ticket), eta=office.estimate(ticket.number, now), arrival=arrival)
 
 
 # ---- reading a file -----------------------------------------------------------------------

@@ -12,6 +12,8 @@
     ├── UnknownTicket ......... unknown_ticket
     ├── UnknownOutcome ........ unknown_outcome
     ├── UnknownBooking ........ unknown_booking  no such appointment today
+    ├── TooLate ............... too_late         past the appointment's grace minutes, and the
+    │                                            site takes no late visitors (server/core/checkin.py)
     ├── ClosedForToday ........ closed_for_today outside opening hours
     ├── CounterNotOpen ........ counter_not_open the counter must `open` first
     ├── NothingWaiting ........ nothing_waiting  `next` with an empty queue
@@ -82,6 +84,10 @@ class UnknownOutcome(WillkommenError):
 
 class UnknownBooking(WillkommenError):
     code = "unknown_booking"
+
+
+class TooLate(WillkommenError):
+    code = "too_late"
 
 
 class ClosedForToday(WillkommenError):

@@ -7,7 +7,8 @@ Client to server (imperative; every request but `hello` carries an `id` echoed a
     hello    {role, terminal, token, v, lang}          first frame of every connection
     draw     {id, service, lang, request, interpreter?} kiosk; idempotent by `request`; interpreter:
                                                         the visitor needs help with German (default false)
-    checkin  {id, booking}                             kiosk; a ticket for an appointment (idempotent)
+    checkin  {id, booking, lang?}                      kiosk; a ticket for an appointment (idempotent);
+                                                       lang: the visitor's choice (else the booking's)
     cancel   {id, ticket, reason}                      kiosk; withdraw a ticket it could not print
     printer  {id, state}                               kiosk; printer health
     open     {id, services?}                           counter; serve these services (default: all)
@@ -22,14 +23,22 @@ Client to server (imperative; every request but `hello` carries an `id` echoed a
 Server to client (past tense or nouns)::
 
     welcome  {v, role, terminal, counter, site, snapshot}
-    reply    {re, ticket?, booking?, desk?, ahead?, eta?}  the change is committed (eta: the
-                                                        drawn ticket's range, `Office.estimate`)
+    reply    {re, ticket?, booking?, desk?, ahead?, eta?, arrival?}  the change is committed (eta:
+                                                        the drawn ticket's range, `Office.estimate`)
     error    {re, code, message}                        nothing changed; `code` is stable
     called   {ticket, counter, recall, texts}           a visitor is called (again: recall > 0)
     ticket   {ticket}                                   any other change of a ticket (displays get
                                                         only OFF_THE_SCREEN states)
     queue    {service, waiting, longest_wait, eta}      per service after each change
     desk     {desk}                                     a counter opened, paused, closed ...
+
+`checkin {booking}` answers a reply with the ticket, the `booking` (its `due_at`) and `arrival`:
+"early" (the ticket waits; it is called from its time on), "on_time" (due: called first) or
+"late" (past the site's grace minutes, and the site takes late visitors as walk-ins: a ticket
+in the service's queue without precedence, `appointment_at` empty). Its stable error codes:
+`unknown_booking` (no such code today: never booked, cancelled or another day; nothing is
+issued), `too_late` (past the grace minutes at a site that refuses late visitors; nothing is
+issued), `rate_limited` (the kiosk's draws per minute). The rule: `server/core/checkin.py`.
 
 A connection that cannot go on is closed with a code: 4400 unsupported version, 4401 bad
 token, 4403 wrong role, 4408 no hello, 4429 too many wrong tokens from this address (wait and
@@ -101,6 +110,7 @@ class Draw(Request, tag="draw"):
 
 class Checkin(Request, tag="checkin"):
     booking: Key
+    lang: Key | None = None   # the language the visitor chose at the kiosk (None: the booking's)
 
 
 class Cancel(Request, tag="cancel"):
@@ -297,6 +307,7 @@ class Reply(Message, tag="reply"):
     desk: DeskView | None = None
     ahead: int | None = None
     eta: tuple[int, int] | None = None
+    arrival: Literal["early", "on_time", "late"] | None = None   # to checkin (server/core/checkin.py)
 
 
 class Error(Message, tag="error"):

@@ -214,7 +214,8 @@ async def test_the_kiosk_shows_every_language_from_the_servers_catalogues(visito
                             token=site.terminal("kiosk-1").token)
     app = KioskApp(session, printer=open_printer("dummy:"), idle_seconds=60)
     async with app.run_test(size=SIZE) as pilot:
-        await until(pilot, lambda: isinstance(app.screen, StartScreen) and str(app.screen.query_one("#tap").render()))
+        await until(pilot, lambda: isinstance(app.screen, StartScreen) and app.screen.query("#tap")  # composed
+                    and str(app.screen.query_one("#tap").render()))
         start = app.screen
         greeted = set()
         for _ in range(start.rotations()):  # one rotation greets every language

@@ -28,6 +28,7 @@ from zoneinfo import ZoneInfo
 from config import Site
 
 from .. import errors
+from .checkin import LATE, REFUSE, arrival
 from .forecast import Forecast
 from .model import (CALLED, CANCELLED, DONE, NO_SHOW, PARKED, SERVING, WAITING, Announcement, Booking, Desk, Ticket,
                     check_transition)
@@ -165,17 +166,29 @@ class Office:
                    lang=lang, kiosk=kiosk, request=request, token=token, **({"interpreter": True} if interpreter else {}))
         return events, self._printed_estimate(events[-1], now)
 
-    def checkin(self, *, kiosk: str, booking: str, token: str, now: float) -> tuple[list[Event], Ticket]:
-        """A visitor with an appointment checks in; checking in twice returns the same ticket."""
+    def checkin(self, *, kiosk: str, booking: str, token: str, now: float,
+                lang: str | None = None) -> tuple[list[Event], Ticket]:
+        """A visitor with an appointment checks in; checking in twice returns the same ticket.
+        Early, on time or late: `checkin.arrival`; late beyond the grace minutes is a walk-in
+        ticket or `TooLate`, as the site says. `lang` is the language the visitor chose at the
+        kiosk (the ticket carries it); without one, the booking's."""
         events = self._begin(now)
+        if lang is not None:
+            self._language(lang)
         found = self.bookings.get(booking.strip().upper())
         if found is None or found.day != self.day:
             raise errors.UnknownBooking(f"there is no appointment {booking} today")
         if found.ticket is not None:
             return events, self.tickets[found.ticket]
+        rules = self.site.appointments
+        late = arrival(found.due_at, now, grace_minutes=rules.grace_minutes) == LATE
+        if late and rules.late == REFUSE:
+            due = datetime.fromtimestamp(found.due_at, self.tz).strftime("%H:%M")
+            raise errors.TooLate(f"appointment {found.code} was at {due}: more than {rules.grace_minutes} minutes ago")
+        timing = {} if late else {"appointment_at": found.due_at}  # late: a walk-in, without precedence
         self._emit(events, now, "ticket_drawn", id=self.last_id + 1, number=self._number(found.service),
-                   service=found.service, lang=found.lang, kiosk=kiosk, request=f"booking:{found.code}",
-                   token=token, booking=found.code, appointment_at=found.due_at)
+                   service=found.service, lang=lang or found.lang, kiosk=kiosk, request=f"booking:{found.code}",
+                   token=token, booking=found.code, **timing)
         return events, self._printed_estimate(events[-1], now)
 
     def book(self, *, booking: str, service: str, lang: str, due_at: float, now: float) -> tuple[list[Event], Booking]:

@@ -1,0 +1,261 @@
+"""Visitors with an appointment: they check in at the kiosk with their booking code.
+
+    start screen ── "I have an appointment" ──> their language ──> keypad ──> ticket
+         └──────── a scanned code (any of these screens) ─────────────────────┘
+
+The keypad has the characters booking codes are made of (the import keeps a code as the
+booking system writes it, in capitals): 0-9, A-Z and "-", large keys for fingers. A barcode
+or QR scanner set up as a keyboard ("HID keyboard wedge") types the code and Enter; on the
+start, language and keypad screens those keystrokes are collected by `Scanner` and Enter
+checks the code in, whatever button has the focus. A person does not type on a kiosk, so
+any characters followed by Enter are taken as a scan; a pause longer than `SCAN_GAP` starts a
+new code, so a half-read label never joins the next one.
+
+The server decides (`server/core/checkin.py`): early (the ticket says they will be called at
+their time), on time, late within the site's grace minutes, or late beyond them (a walk-in
+ticket, or `too_late` where the site refuses late visitors). The ticket shows the appointment
+time on paper and on the screen. An unknown code is a message in the visitor's language and
+nothing is printed; a code scanned before anyone chose a language is answered in every site
+language, as "out of service" is.
+"""
+
+from __future__ import annotations
+
+import time as clock
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from textual import events, on
+from textual.app import ComposeResult
+from textual.containers import Grid, Vertical
+from textual.screen import Screen
+from textual.widgets import Button, Digits, Static
+
+from server import protocol as p
+from server.client import ServerError
+
+KEYS = "1234567890ABCDEFGHIJKLMNOPQRSTUVWXYZ-"
+MAX_TYPED = 32           # characters on the keypad: booking codes are short
+SCAN_GAP = 0.5           # seconds between a scanner's keystrokes at most (they come ~10 ms apart)
+ROTATE_SECONDS = 3.0
+ERROR_WORDS = {"unknown_booking": "appointment.unknown", "too_late": "appointment.too_late"}
+
+
+class Scanner:
+    """Keystrokes to codes: characters in quick succession, ended by Enter. Pure: the caller
+    says when each key came (`at`, seconds on a monotonic clock)."""
+
+    def __init__(self, gap: float = SCAN_GAP):
+        self.gap, self.chars, self.last = gap, [], None
+
+    def key(self, char: str, at: float) -> None:
+        if self.last is not None and at - self.last > self.gap:
+            self.chars.clear()  # a stale beginning: the label was read only in part
+        if len(self.chars) < p.MAX_KEY:
+            self.chars.append(char)
+        self.last = at
+
+    def enter(self, at: float) -> str:
+        """The code just scanned ("" when nothing came, or it came too long ago)."""
+        fresh = self.last is not None and at - self.last <= self.gap
+        code, self.chars, self.last = "".join(self.chars).strip() if fresh else "", [], None
+        return code
+
+
+class ScanReader:
+    """For screens: a scanner's keystrokes and Enter check a code in (mix in before Screen)."""
+
+    scan_lang: str | None = None   # the visitor's language, when they chose one
+
+    def on_key(self, event: events.Key) -> None:
+        scanner = self.__dict__.setdefault("_scanner", Scanner())
+        now = getattr(self.app, "key_clock", clock.monotonic)()
+        if event.key == "enter":
+            code = scanner.enter(now)
+            if code or isinstance(self, KeypadScreen):
+                event.stop()  # not a press of the focused button
+                event.prevent_default()
+                check_in(self.app, code or self.typed, self.scan_lang)
+        elif event.character and event.is_printable and not event.character.isspace():
+            scanner.key(event.character, now)
+            event.stop()
+
+
+class AppointmentButton(Button):
+    """On the start screen: "I have an appointment", in two site languages at a time."""
+
+    DEFAULT_CSS = """
+    AppointmentButton {
+        width: 100%;
+        height: 3;
+        margin-top: 1;
+        text-style: bold;
+    }
+    """
+
+    def __init__(self, languages: list[str]):
+        super().__init__("", id="appointment")
+        self.languages, self.turn = languages, 0
+
+    def on_mount(self) -> None:
+        self.show()
+        self.set_interval(ROTATE_SECONDS, self.rotate)
+
+    def rotate(self) -> None:
+        self.turn = (self.turn + 1) % max(1, (len(self.languages) + 1) // 2)
+        self.show()
+
+    def show(self) -> None:
+        shown = self.languages[2 * self.turn:2 * self.turn + 2]
+        self.label = " · ".join(self.app.word(lang, "appointment.button") for lang in shown)
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        screen = LanguageScreen(self.languages)
+        self.app.push_screen(screen)
+        self.app.back_to_start_later(screen)
+
+
+class LanguageScreen(ScanReader, Screen):
+    """Which language the keypad speaks: every site language, named in its own script."""
+
+    CSS_PATH = "appointment.tcss"
+
+    def __init__(self, languages: list[str]):
+        super().__init__()
+        self.languages = languages
+
+    def compose(self) -> ComposeResult:
+        word = self.app.word
+        with Vertical(id="appointment-languages"):
+            yield Static(" · ".join(word(lang, "appointment.button") for lang in self.languages[:4]), id="title")
+            with Grid(id="keypad-languages"):
+                for lang in self.languages:
+                    yield Button(word(lang, "language_name"), id=f"code-lang-{lang}", classes="code-language")
+            yield Button(word(self.languages[0], "kiosk.back"), id="back")
+
+    @on(Button.Pressed, ".code-language")
+    def chosen(self, event: Button.Pressed) -> None:
+        event.stop()
+        screen = KeypadScreen(event.button.id.removeprefix("code-lang-"))
+        self.app.push_screen(screen)
+        self.app.back_to_start_later(screen)
+
+
+class KeypadScreen(ScanReader, Screen):
+    """The booking code on large keys, in the visitor's language."""
+
+    CSS_PATH = "appointment.tcss"
+
+    def __init__(self, lang: str):
+        super().__init__()
+        self.lang = self.scan_lang = lang
+        self.typed = ""
+
+    def compose(self) -> ComposeResult:
+        word = self.app.word
+        rtl = "rtl" if self.app.words(self.lang)["direction"] == "rtl" else ""
+        with Vertical(id="keypad-screen", classes=rtl):
+            yield Static(word(self.lang, "appointment.enter_code"), id="question")
+            yield Static("", id="code")
+            with Grid(id="keypad"):
+                for key in KEYS:
+                    yield Button(key, id=f"key-{key}", classes="key")
+                yield Button("⌫", id="key-delete", classes="key")
+                yield Button(word(self.lang, "appointment.check_in"), id="key-ok", classes="key")
+            yield Static("", id="problem")
+            yield Button(word(self.lang, "kiosk.back"), id="back")
+
+    @on(Button.Pressed, ".key")
+    def key(self, event: Button.Pressed) -> None:
+        event.stop()
+        key = event.button.id.removeprefix("key-")
+        if key == "ok":
+            check_in(self.app, self.typed, self.lang)
+            return
+        self.typed = self.typed[:-1] if key == "delete" else (self.typed + key)[:MAX_TYPED]
+        self.query_one("#code", Static).update(self.typed)
+        self.problem("")
+
+    def problem(self, text: str) -> None:
+        self.query_one("#problem", Static).update(text)
+
+
+class AppointmentTicketScreen(Screen):
+    """The number large, the appointment's time and when they will be called."""
+
+    CSS_PATH = "appointment.tcss"
+
+    def __init__(self, lang: str, reply: p.Reply, message: str, *, failed: bool):
+        super().__init__()
+        self.lang, self.reply, self.message, self.failed = lang, reply, message, failed
+
+    def compose(self) -> ComposeResult:
+        word, reply = self.app.word, self.reply
+        time = local_time(reply.booking.due_at, self.app.site.timezone)
+        with Vertical(id="ticket", classes="failed" if self.failed else ""):
+            yield Static(word(self.lang, "kiosk.your_number"), id="number-label")
+            yield Digits(reply.ticket.number, id="number")
+            if reply.arrival == "late":
+                yield Static(word(self.lang, "appointment.late_walk_in", time=time), id="when")
+            else:
+                yield Static(word(self.lang, "appointment.time", time=time), id="appointment-time")
+                yield Static(word(self.lang, f"appointment.{reply.arrival}", time=time), id="when")
+            yield Static(self.message, id="message")
+
+
+class CheckinProblem(Screen):
+    """A code scanned before a language was chosen was refused: the reason in every language."""
+
+    CSS_PATH = "appointment.tcss"
+
+    def __init__(self, key: str, languages: list[str]):
+        super().__init__()
+        self.key, self.languages = key, languages
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="checkin-problem"):
+            for lang in self.languages:
+                yield Static(self.app.word(lang, self.key), classes="problem-line")
+            yield Button(self.app.word(self.languages[0], "kiosk.back"), id="back")
+
+
+def local_time(at: float, timezone: str) -> str:
+    return datetime.fromtimestamp(at, ZoneInfo(timezone)).strftime("%H:%M")
+
+
+def check_in(app, code: str, lang: str | None) -> None:
+    """Check `code` in (a worker of the app's, like a draw: one at a time)."""
+    if code.strip():
+        app.run_worker(_check_in(app, code.strip(), lang), group="issue", exclusive=True)
+
+
+async def _check_in(app, code: str, lang: str | None) -> None:
+    try:
+        reply = await app.session.request(p.Checkin(id=0, booking=code, lang=lang), retry=True)
+    except ServerError as exc:
+        refused(app, exc.code, lang)
+        return
+    lang = reply.ticket.lang  # the visitor's choice, or the booking's when they only scanned
+    printed = await app.print_ticket(reply, lang)
+    if printed:
+        message, failed = app.word(lang, "kiosk.take_ticket"), False
+    elif app.on_print_failure == "cancel":
+        await app.session.request(p.Cancel(id=0, ticket=reply.ticket.number, reason="printer_failed"))
+        message, failed = app.word(lang, "kiosk.print_failed_cancel"), True
+    else:
+        message, failed = app.word(lang, "kiosk.print_failed_show"), True
+    screen = AppointmentTicketScreen(lang, reply, message, failed=failed)
+    app.push_screen(screen)
+    app.back_to_start_later(screen)
+
+
+def refused(app, code: str, lang: str | None) -> None:
+    """Say why in the visitor's language (on the keypad), or in all (a scan before that)."""
+    key = ERROR_WORDS.get(code) or (f"error.{code}" if f"error.{code}" in app.words("de") else "error.out_of_service")
+    if lang is not None and isinstance(app.screen, KeypadScreen):
+        app.screen.problem(app.word(lang, key))
+        return
+    screen = CheckinProblem(key, [lang] if lang else app.site.languages)
+    app.push_screen(screen)
+    app.back_to_start_later(screen)
