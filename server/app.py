@@ -35,7 +35,7 @@ from websockets.http11 import Request, Response
 from config import Site
 
 from . import protocol as p
-from . import appointments, pages, views
+from . import appointments, pages, push, views
 from .core import Event, Office, Ticket, local_day
 from .limits import Gate, Limits
 from .manager import Manager
@@ -96,6 +96,7 @@ class Server:
         self._queue_push: asyncio.TimerHandle | None = None
         self.started_at, self.started_monotonic = clock(), monotonic()
         self.manager = Manager(self)  # people who sign in: the floor board, statistics (server/manager.py)
+        self.push: push.PushListener | None = None  # the booking system's endpoint (server/push.py)
 
     # ---- life cycle ----------------------------------------------------------------------
 
@@ -128,6 +129,12 @@ class Server:
                                                             partial(self._loop_handler, loop)))
         self.watch_task = asyncio.create_task(self.fanout.watch(lambda: self.sessions), name="willkommen-fanout")
         self.port = self.server.sockets[0].getsockname()[1]
+        try:
+            self.push = await push.start(self)
+        except OSError as exc:
+            await self.stop()
+            rules = self.site.appointments
+            raise CannotListen(listen_error(rules.push_host, rules.push_port, exc)) from None
         log.info("serving", extra={"fields": {"host": host, "port": self.port, "tls": self.site.tls_cert is not None,
                                               "db": str(self.db_path),
                                               "day": self.office.day, "tickets": len(self.office.tickets)}})
@@ -164,6 +171,8 @@ class Server:
         self.server.close()
         await self.fanout.closed_within(self.server.wait_closed(), self.sessions)
         self.manager.stop()
+        if self.push is not None:
+            await self.push.stop()
         if self._queue_push is not None:
             self._queue_push.cancel()
         while self.writer.busy and not self.failed.is_set():

@@ -25,6 +25,9 @@ service `X-SERVICE` (else the first of `CATEGORIES`), the language `X-LANG`, the
 A row that cannot be read, or that the server refuses (an unknown service, a time in the past
 ...), is reported with its line number and what is wrong; the other rows are still booked, and
 the exit status is 1.
+
+A booking system that pushes instead posts the same appointments as JSON to the server's push
+endpoint (`server/push.py`), read by `row` as a CSV row is.
 """
 
 from __future__ import annotations
@@ -133,6 +136,25 @@ def _csv_row(line: int, fields: dict[str, str], *, tz: ZoneInfo, day: date, defa
                _when(fields.get("time", ""), tz=tz, day=day), status in CANCELLED)
 
 
+def row(index: int, item: object, *, tz: ZoneInfo, day: date, default_lang: str) -> Row:
+    """One appointment given as a JSON object (`server.push`), read as a CSV row is; its
+    `line` is its index in the list. Fields other than the CSV's are never looked at."""
+    if not isinstance(item, dict):
+        raise ValueError(f"an appointment is a JSON object, not {_json_type(item)}")
+    fields = {}
+    for name in ("code", "time", "service", "lang", "status"):
+        value = item.get(name, "")
+        if not isinstance(value, str):
+            raise ValueError(f"{name} must be a string, not {_json_type(value)}")
+        fields[name] = value.strip()
+    return _csv_row(index, fields, tz=tz, day=day, default_lang=default_lang)
+
+
+def _json_type(value: object) -> str:
+    names = {dict: "an object", list: "a list", str: "a string", bool: "true or false", type(None): "null"}
+    return names.get(type(value), "a number")
+
+
 def _when(value: str, *, tz: ZoneInfo, day: date) -> float:
     """`10:30` on `day`, or `2026-11-27 10:30` (ISO 8601, with or without an offset)."""
     try:
@@ -193,6 +215,14 @@ class Outcome:
     def __str__(self) -> str:
         return f"{self.booked} booked or moved, {self.cancelled} cancelled, {self.unchanged} unchanged"
 
+    def count(self, row: Row, reply: p.Reply) -> None:
+        if not reply.changed:
+            self.unchanged += 1
+        elif row.cancelled:
+            self.cancelled += 1
+        else:
+            self.booked += 1
+
 
 async def send(session, rows: list[Row]) -> tuple[Outcome, list[Problem]]:
     """Book each row through the server; a row it refuses is a problem at that row's line."""
@@ -207,12 +237,7 @@ async def send(session, rows: list[Row]) -> tuple[Outcome, list[Problem]]:
         except ServerError as exc:
             problems.append(Problem(row.line, f"appointment {row.code}: {exc.message}"))
             continue
-        if not reply.changed:
-            outcome.unchanged += 1
-        elif row.cancelled:
-            outcome.cancelled += 1
-        else:
-            outcome.booked += 1
+        outcome.count(row, reply)
     return outcome, problems
 
 

@@ -13,6 +13,12 @@ any moment: a clerk who finds a visitor still at the desk (from the last run, or
 to a reconnect) sees them out first, one whose counter the night closed opens it again, and
 each run's draws carry request keys of their own (a key of the last run would be answered
 with the last run's ticket).
+
+It also books a day of appointments through the site's admin terminal, at real times relative
+to the moment it starts (the server stamps check-ins with the wall clock, whatever `speed`):
+`TRY_CODES` are left for a person to check in at a kiosk (README, "Appointments"), the others
+are checked in by the simulated visitors a few minutes before their time, and `CANCELLED` was
+booked and cancelled again, so it checks in as unknown.
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ import asyncio
 import logging
 import random
 import secrets
+import time
 
 from config import Site
 
@@ -32,6 +39,10 @@ LANGUAGE_MIX = {"de": 18, "ar": 20, "uk": 15, "fa": 12, "tr": 10, "en": 10, "ru"
 SERVICE_MIX = {"residence": 20, "extension": 30, "settlement": 8, "passport": 12, "card-pickup": 20, "info": 10}
 OUTCOMES = {"done": 80, "documents-missing": 10, "appointment": 7, "referred": 3}
 ARRIVALS_PER_HOUR = 40.0
+# codes a person can try at a kiosk: minutes from the demo's start to the appointment, language
+TRY_CODES = {"T-101": (60, "ar", "residence"), "T-102": (0, "de", "extension"), "T-103": (-45, "uk", "passport")}
+CANCELLED = "T-104"
+BOOKED_DAY = [(minutes, f"D-{201 + i}") for i, minutes in enumerate(range(-30, 240, 20))]  # checked in by the demo
 
 
 def pick(rng: random.Random, weights: dict[str, float], allowed) -> str:
@@ -39,7 +50,8 @@ def pick(rng: random.Random, weights: dict[str, float], allowed) -> str:
     return rng.choices(choices, [weights.get(k, 1) for k in choices])[0]
 
 
-async def simulate(site: Site, url: str, *, speed: float = 10.0, seed: int = 7, humans: set[str] = frozenset()) -> None:
+async def simulate(site: Site, url: str, *, speed: float = 10.0, seed: int = 7, humans: set[str] = frozenset(),
+                   wall=time.time) -> None:
     """Run every kiosk and counter of `site` (but the `humans`' terminals) against the server
     at `url` until cancelled."""
     rng = random.Random(seed)
@@ -52,12 +64,47 @@ async def simulate(site: Site, url: str, *, speed: float = 10.0, seed: int = 7, 
     tasks = [visitor_stream(site, s, random.Random(rng.random()), speed, lambda: (clock() - started) * speed,
                             len(kiosks), run) for s in sessions[:len(kiosks)]]
     tasks += [clerk(site, s, random.Random(rng.random()), speed) for s in sessions[len(kiosks):]]
+    admin = next((t for t in site.terminals if t.role == "admin"), None)
+    if admin is not None and kiosks:
+        sessions.append(ClientSession(url, role="admin", terminal=admin.id, token=admin.token))
+        tasks.append(appointment_day(site, sessions[-1], sessions[0], random.Random(rng.random()), wall))
     for session in sessions:
         session.start()
     try:
         await asyncio.gather(*tasks)
     finally:
         await asyncio.gather(*(s.close() for s in sessions))
+
+
+async def appointment_day(site: Site, admin: ClientSession, kiosk: ClientSession, rng: random.Random,
+                          wall) -> None:
+    """Book the demo's appointments around now, cancel one, then check the booked day's
+    visitors in as their times come (a few minutes early, most of them)."""
+    await admin.ready()
+    start, services = wall(), [s.id for s in site.services]
+    day = [(code, start + minutes * 60, lang, service) for code, (minutes, lang, service) in TRY_CODES.items()
+           if site.service(service) and lang in site.languages]
+    day += [(code, start + minutes * 60, pick(rng, LANGUAGE_MIX, site.languages), pick(rng, SERVICE_MIX, services))
+            for minutes, code in BOOKED_DAY]
+    day.append((CANCELLED, start + 30 * 60, site.languages[0], services[0]))
+    for code, due_at, lang, service in day:
+        await _admin(admin, p.Book(id=0, booking=code, service=service, lang=lang, due_at=due_at))
+    await _admin(admin, p.Unbook(id=0, booking=CANCELLED))
+    for code, due_at, _, _ in sorted(day[len(TRY_CODES):-1], key=lambda booked: booked[1]):
+        await asyncio.sleep(max(0.0, due_at - rng.uniform(-5, 15) * 60 - wall()))
+        try:
+            reply = await kiosk.request(p.Checkin(id=0, booking=code), retry=True)
+            log.info("checked in", extra={"fields": {"booking": code, "ticket": reply.ticket.number,
+                                                     "arrival": reply.arrival}})
+        except ServerError as exc:
+            log.info("check-in refused", extra={"fields": {"booking": code, "code": exc.code}})
+
+
+async def _admin(admin: ClientSession, request: p.Book | p.Unbook) -> None:
+    try:
+        await admin.request(request, retry=True)
+    except ServerError as exc:  # a restarted demo: already checked in, or in the past after midnight
+        log.info("appointment not booked", extra={"fields": {"booking": request.booking, "code": exc.code}})
 
 
 async def visitor_stream(site: Site, kiosk: ClientSession, rng: random.Random, speed: float,
