@@ -6,8 +6,9 @@
 The keypad has the characters booking codes are made of (the import keeps a code as the
 booking system writes it, in capitals): 0-9, A-Z and "-", large keys for fingers. A barcode
 or QR scanner set up as a keyboard ("HID keyboard wedge") types the code and Enter; on the
-start, language and keypad screens those keystrokes are collected by `Scanner` and Enter
-checks the code in, whatever button has the focus. A person does not type on a kiosk, so
+start, language and keypad screens (and on the answers to a check-in, for the next visitor)
+those keystrokes are collected by `Scanner` and Enter checks the code in, whatever button has
+the focus. A person does not type on a kiosk, so
 any characters followed by Enter are taken as a scan; a pause longer than `SCAN_GAP` starts a
 new code, so a half-read label never joins the next one.
 
@@ -76,7 +77,7 @@ class ScanReader:
                 event.stop()  # not a press of the focused button
                 event.prevent_default()
                 check_in(self.app, code or self.typed, self.scan_lang)
-        elif event.character and event.is_printable and not event.character.isspace():
+        elif event.character and event.is_printable:  # a space too: some codes have one
             scanner.key(event.character, now)
             event.stop()
 
@@ -181,7 +182,7 @@ class KeypadScreen(ScanReader, Screen):
         self.query_one("#problem", Static).update(text)
 
 
-class AppointmentTicketScreen(Screen):
+class AppointmentTicketScreen(ScanReader, Screen):
     """The number large, the appointment's time and when they will be called."""
 
     CSS_PATH = "appointment.tcss"
@@ -204,7 +205,7 @@ class AppointmentTicketScreen(Screen):
             yield Static(self.message, id="message")
 
 
-class CheckinProblem(Screen):
+class CheckinProblem(ScanReader, Screen):
     """A code scanned before a language was chosen was refused: the reason in every language."""
 
     CSS_PATH = "appointment.tcss"
@@ -225,9 +226,11 @@ def local_time(at: float, timezone: str) -> str:
 
 
 def check_in(app, code: str, lang: str | None) -> None:
-    """Check `code` in (a worker of the app's, like a draw: one at a time)."""
-    if code.strip():
-        app.run_worker(_check_in(app, code.strip(), lang), group="issue", exclusive=True)
+    """Check `code` in, in a worker of the app's; a second OK or scan while one is under way
+    is ignored (cancelling the first mid-print could print the ticket twice)."""
+    busy = any(w.group == "checkin" and not w.is_finished for w in app.workers)
+    if code.strip() and not busy:
+        app.run_worker(_check_in(app, code.strip(), lang), group="checkin")
 
 
 async def _check_in(app, code: str, lang: str | None) -> None:

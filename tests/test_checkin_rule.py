@@ -84,6 +84,18 @@ def test_a_late_visitor_is_refused_where_the_site_says_so():
     assert errors.TooLate.code == "too_late" and errors.ERRORS["too_late"] is errors.TooLate
 
 
+def test_a_ticket_the_kiosk_cancelled_is_no_check_in():
+    """The printer failed and the kiosk withdrew the ticket: the visitor can check in again."""
+    office = office_with("walk_in")
+    first = office.checkin(kiosk="k", booking="EARLY", token="t1", now=T0)[1]
+    office.cancel(kiosk="k", ticket=first.number, reason="printer_failed", now=T0 + 1)
+    again = office.checkin(kiosk="k", booking="EARLY", token="t2", now=T0 + 2)[1]
+    assert (first.state, again.number, again.state) == ("cancelled", "A002", "waiting")
+    assert office.checkin(kiosk="k", booking="EARLY", token="t3", now=T0 + 3)[1] is again
+    with pytest.raises(errors.BadRequest, match="has checked in already"):
+        office.unbook(booking="EARLY", now=T0 + 4)
+
+
 def test_a_language_not_offered_is_refused_at_check_in():
     office = office_with("walk_in")
     with pytest.raises(errors.BadRequest, match="language 'xx' is not offered here"):
@@ -92,7 +104,7 @@ def test_a_language_not_offered_is_refused_at_check_in():
 
 # ---- the scanner ------------------------------------------------------------------------
 
-codes = st.text(st.characters(codec="ascii", categories=("L", "N", "P")), min_size=1, max_size=40)
+codes = st.text(st.characters(codec="ascii", categories=("L", "N", "P", "Zs")), min_size=1, max_size=40)
 
 
 @settings(max_examples=examples(200))

@@ -178,8 +178,8 @@ class Office:
         found = self.bookings.get(booking.strip().upper())
         if found is None or found.day != self.day:
             raise errors.UnknownBooking(f"there is no appointment {booking} today")
-        if found.ticket is not None:
-            return events, self.tickets[found.ticket]
+        if (checked_in := self._checked_in(found)) is not None:
+            return events, checked_in
         rules = self.site.appointments
         late = arrival(found.due_at, now, grace_minutes=rules.grace_minutes) == LATE
         if late and rules.late == REFUSE:
@@ -226,9 +226,14 @@ class Office:
                    due_at=found.due_at, day=found.day, cancelled=True)
         return events, found
 
-    @staticmethod
-    def _not_checked_in(found: Booking | None, action: str) -> None:
-        if found is not None and found.ticket is not None:
+    def _checked_in(self, found: Booking | None) -> Ticket | None:
+        """The ticket a booking was checked in for, unless the kiosk cancelled it (its printer
+        failed): then checking in again gives a new one, and the booking may change."""
+        ticket = self.tickets.get(found.ticket) if found is not None and found.ticket is not None else None
+        return ticket if ticket is not None and ticket.state != CANCELLED else None
+
+    def _not_checked_in(self, found: Booking | None, action: str) -> None:
+        if self._checked_in(found) is not None:
             raise errors.BadRequest(f"appointment {found.code} has checked in already (ticket {found.ticket}); "
                                     f"it cannot be {action}")
 
