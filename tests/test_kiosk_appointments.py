@@ -84,6 +84,11 @@ def laid_out(app: KioskApp, selector: str) -> bool:
     return bool(found) and found.first().region.area > 0
 
 
+def ticket_shown(app: KioskApp) -> bool:
+    """The answer to a check-in is on the screen, composed (a pushed screen is not at once)."""
+    return isinstance(app.screen, AppointmentTicketScreen) and laid_out(app, "#message")
+
+
 def paper(printer) -> list[str]:
     sheet = Paper(CODE_PAGES["TM-T20II"])
     sheet.feed(printer.output)
@@ -118,7 +123,7 @@ async def test_an_arabic_visitor_types_the_code_on_the_keypad_and_comes_early(tm
             await pilot.click("#key-delete")
             assert shown(app, "#code") == "HD-4"
             await type_code(pilot, "2")
-            await until(pilot, lambda: isinstance(app.screen, AppointmentTicketScreen))
+            await until(pilot, lambda: ticket_shown(app))
             assert app.screen.query_one("#number").value == "A001"
             assert shown(app, "#appointment-time") == app.word("ar", "appointment.time", time="10:30")
             assert shown(app, "#when") == app.word("ar", "appointment.early", time="10:30")
@@ -141,7 +146,7 @@ async def test_a_scanner_on_the_start_screen_checks_in_in_the_bookings_language(
         async with app.run_test(size=SIZE) as pilot:
             await until(pilot, lambda: isinstance(app.screen, StartScreen) and laid_out(app, "#lang-ar"))
             await pilot.press(*"qr-7781", "enter")
-            await until(pilot, lambda: isinstance(app.screen, AppointmentTicketScreen))
+            await until(pilot, lambda: ticket_shown(app))
             assert shown(app, "#appointment-time") == app.word("ar", "appointment.time", time="09:55")
             assert shown(app, "#when") == app.word("ar", "appointment.on_time")
             assert [type(s).__name__ for s in app.screen_stack[1:]] == ["StartScreen", "AppointmentTicketScreen"]
@@ -162,7 +167,7 @@ async def test_a_scanner_on_the_keypad_wins_over_what_was_touched(tmp_path):
             await keypad(pilot, "ar")
             await pilot.click("#key-9")
             await pilot.press(*"K7Q2", "enter")
-            await until(pilot, lambda: isinstance(app.screen, AppointmentTicketScreen))
+            await until(pilot, lambda: ticket_shown(app))
             assert shown(app, "#when") == app.word("ar", "appointment.early", time="10:10")
     finally:
         await server.stop()
@@ -198,7 +203,7 @@ async def test_an_unknown_code_is_said_in_the_visitors_language_and_nothing_prin
             app.switch_to_start()
             await until(pilot, lambda: isinstance(app.screen, StartScreen) and laid_out(app, "#lang-ar"))
             await pilot.press(*"ZZ-404", "enter")  # scanned before anyone chose a language
-            await until(pilot, lambda: isinstance(app.screen, CheckinProblem))
+            await until(pilot, lambda: isinstance(app.screen, CheckinProblem) and laid_out(app, "#back"))
             lines = [str(s.render()) for s in app.screen.query(".problem-line")]
             assert lines == [app.word(lang, "appointment.unknown") for lang in server.site.languages]
     finally:
@@ -217,7 +222,7 @@ async def test_late_beyond_the_grace_minutes_the_site_decides(tmp_path, late):
         async with app.run_test(size=SIZE) as pilot:
             await keypad(pilot, "uk")
             await type_code(pilot, "L-1")
-            await until(pilot, lambda: isinstance(app.screen, AppointmentTicketScreen))
+            await until(pilot, lambda: ticket_shown(app))
             assert shown(app, "#when") == app.word("uk", "appointment.on_time")
             app.switch_to_start()
             await keypad(pilot, "uk")
@@ -226,7 +231,7 @@ async def test_late_beyond_the_grace_minutes_the_site_decides(tmp_path, late):
                 await until(pilot, lambda: isinstance(app.screen, KeypadScreen) and shown(app, "#problem") != "")
                 assert shown(app, "#problem") == app.word("uk", "appointment.too_late")
             else:
-                await until(pilot, lambda: isinstance(app.screen, AppointmentTicketScreen)
+                await until(pilot, lambda: ticket_shown(app)
                             and app.screen.query_one("#number").value == "A002")
                 assert shown(app, "#when") == app.word("uk", "appointment.late_walk_in", time="09:44")
     finally:
