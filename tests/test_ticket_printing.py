@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 
 import pytest
 from PIL import Image, ImageChops
@@ -20,9 +19,13 @@ QR_STORE = b"\x1d(k"      # GS ( k: the printer's own QR code
 RASTER = b"\x1dv0"        # GS v 0: a raster image
 
 
+# One moment for every ticket a test lays out: two layouts of one ticket print the same minute.
+ISSUED_AT = 1_795_000_000.0  # 2026-11-18 12:06 in Berlin
+
+
 def reply(lang: str, number: str = "A017", service: str = "residence") -> p.Reply:
     ticket = p.TicketView(number=number, service=service, lang=lang, state="waiting",
-                          issued_at=time.time(), token="tok3n-for-the-status-page")
+                          issued_at=ISSUED_AT, token="tok3n-for-the-status-page")
     return p.Reply(re=1, ticket=ticket, ahead=4, eta=(15, 25))
 
 
