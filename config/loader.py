@@ -25,7 +25,7 @@ from . import languages as bcp47
 from . import strings
 from .errors import ConfigError
 from .limits import parse_limits
-from .site import PEOPLE_ROLES, ROLES, WEEKDAYS, Appointments, Counter, Manager, Person, Service, Site, Terminal
+from .site import PEOPLE_ROLES, ROLES, WEEKDAYS, Appointments, Counter, Feedback, Manager, Person, Service, Site, Terminal
 
 MISSING: Any = object()
 SYNCHRONOUS = ("normal", "full")
@@ -163,6 +163,7 @@ def parse_site(data: Mapping[str, Any], *, file: str = "site.toml",
         manager=_manager(root.table("manager", {})),
         limits=parse_limits(root.table("limits", {})),
         appointments=_appointments(root.table("appointments", {}), environ),
+        feedback=_feedback(root.table("feedback", {})),
         strings=catalogues,
         voices=_per_language(site, "voices", languages, Node.text, required=False),
     )
@@ -380,6 +381,14 @@ def _appointments(node: Node, environ: Mapping[str, str]) -> Appointments:
         push_host=node.text("push_host", "127.0.0.1"), push_port=port, push_token=token)
     node.done()
     return appointments
+
+
+def _feedback(node: Node) -> Feedback:
+    feedback = Feedback(phone=node.get("phone", bool, "true or false", True),
+                        taps_per_minute=node.number("taps_per_minute", 12, minimum=1),
+                        thanks_seconds=node.number("thanks_seconds", 4, minimum=1))
+    node.done()
+    return feedback
 
 
 def _named_texts(node: Node, languages: tuple[str, ...]) -> dict[str, dict[str, str]]:

@@ -13,7 +13,7 @@ from typing import Mapping
 
 from .limits import Limits
 
-ROLES = ("kiosk", "counter", "display", "admin")
+ROLES = ("kiosk", "counter", "display", "admin", "feedback")
 PEOPLE_ROLES = ("supervisor", "reader")
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
@@ -104,6 +104,17 @@ class Appointments:
 
 
 @dataclass(frozen=True)
+class Feedback:
+    """Visitor feedback (`[feedback]`): whether the phone page asks "How was your visit?" once
+    a visit is finished, how many taps a minute one exit terminal may send (the server
+    refuses more), and how long its thank-you stands before the next visitor may tap."""
+
+    phone: bool = True
+    taps_per_minute: int = 12
+    thanks_seconds: int = 4
+
+
+@dataclass(frozen=True)
 class Site:
     name: str
     timezone: str
@@ -131,6 +142,7 @@ class Site:
     push_buffer_kib: int = 64     # a connection leaving more than this unread is closed (4413)
     limits: Limits = Limits()     # connection limits, `[limits]` (config/limits.py, server/limits.py)
     appointments: Appointments = Appointments()
+    feedback: Feedback = Feedback()
 
     def words(self, lang: str) -> Mapping[str, str]:
         """The visitor catalogue of a site language (German's for any other)."""

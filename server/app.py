@@ -38,6 +38,7 @@ from . import protocol as p
 from . import appointments, pages, push, views
 from .core import Event, Office, Ticket, local_day
 from .limits import Gate, Limits
+from .feedback import Feedback
 from .manager import Manager
 from .errors import CLOSE_CODES, BadRequest, NotAllowed, RateLimited, WillkommenError
 from .fanout import Fanout
@@ -97,6 +98,7 @@ class Server:
         self.started_at, self.started_monotonic = clock(), monotonic()
         self.manager = Manager(self)  # people who sign in: the floor board, statistics (server/manager.py)
         self.push: push.PushListener | None = None  # the booking system's endpoint (server/push.py)
+        self.feedback = Feedback(self)  # "How was your visit?": phone page and exit terminal (server/feedback.py)
 
     # ---- life cycle ----------------------------------------------------------------------
 
@@ -192,6 +194,9 @@ class Server:
         if self.manager.owns(ws):
             self.gate.welcomed(ws)  # signed in by cookie at the upgrade
             return await self.manager.connection(ws)
+        if self.feedback.owns(ws):
+            self.gate.welcomed(ws)  # every frame carries what entitles it: no hello
+            return await self.feedback.connection(ws)
         try:
             session = await self._hello(ws)
         except Closing as exc:
@@ -421,10 +426,11 @@ class Server:
 
     async def _http(self, connection: ServerConnection, request: Request) -> Response | None:
         if request.headers.get("Upgrade", "").lower() == "websocket":
-            return self.manager.upgrade(request)
+            return self.manager.upgrade(request) or self.feedback.upgrade(request)
         if request.method not in pages.METHODS:
             return pages.method_not_allowed(request)
-        response = await self.manager.answer(request) or await pages.answer(self, request)
+        response = (await self.manager.answer(request) or self.feedback.answer(request)
+                    or await pages.answer(self, request))
         return pages.without_body(response) if request.method == "HEAD" else response
 
     def health(self) -> dict[str, Any]:

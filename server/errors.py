@@ -19,7 +19,9 @@
     ├── NothingWaiting ........ nothing_waiting  `next` with an empty queue
     ├── NoCurrentTicket ....... no_current_ticket recall/start/... with no visitor at the desk
     ├── VisitorAtCounter ...... visitor_at_counter next/close while a visitor is still open
-    └── InvalidTransition ..... invalid_transition the ticket's state forbids the change
+    ├── InvalidTransition ..... invalid_transition the ticket's state forbids the change
+    ├── NotFinished ........... not_finished     feedback on a visit that is not finished
+    └── AlreadyAnswered ....... already_answered a ticket's feedback was given already
 
 The `str()` of each is a sentence a clerk or an admin can read; clients translate by `code`.
 Connection-level failures (bad token, wrong role, unsupported version) close the websocket
@@ -112,6 +114,14 @@ class VisitorAtCounter(WillkommenError):
 
 class InvalidTransition(WillkommenError):
     code = "invalid_transition"
+
+
+class NotFinished(WillkommenError):
+    code = "not_finished"
+
+
+class AlreadyAnswered(WillkommenError):
+    code = "already_answered"
 
 
 ERRORS = {cls.code: cls for cls in (*WillkommenError.__subclasses__(), UnknownType)}

@@ -132,7 +132,8 @@ def ticket_page(server: "Server", token: str, *, as_json: bool, accept: str) -> 
     words = server.site.words(lang)
     if ticket is None:
         return gone_page(server, lang, words, as_json=as_json)
-    status = ticket_status(server, ticket, words) | {"lang": lang, "dir": words["direction"]}
+    status = ticket_status(server, ticket, words) | {"lang": lang, "dir": words["direction"],
+                                                     "feedback": server.feedback.phone_state(ticket)}
     if words["direction"] == "rtl":
         status.update({key: isolate_numbers(status[key]) for key in ("headline", "detail")})
     if as_json:
@@ -141,7 +142,8 @@ def ticket_page(server: "Server", token: str, *, as_json: bool, accept: str) -> 
     fields |= {key: html.escape(words[f"status.{key}"]) for key in ("offline", "notify", "notify_on",
                                                                         "notify_note", "updated", "title")}
     fields |= {"token": token, "office": html.escape(server.site.name), "turn": "turn" if status["turn"] else "",
-               "where_hidden": "" if status["where"] else "hidden"}
+               "where_hidden": "" if status["where"] else "hidden",
+               "feedback": server.feedback.phone_section(ticket, words)}  # server/feedback.py
     return respond(200, page("ticket.html").substitute(fields), "text/html; charset=utf-8")
 
 

@@ -369,7 +369,7 @@ def decode_client(data: str | bytes) -> ClientMessage:
         raise _explain(data, exc) from None
 
 
-def _explain(data: str | bytes, exc: Exception) -> BadRequest:
+def _explain(data: str | bytes, exc: Exception, known: set[str] = CLIENT_TYPES) -> BadRequest:
     """Say what is wrong, reading the frame as plain JSON: which request (`re`) it was, if that
     much is readable, and whether its type is unknown or a field is wrong."""
     try:
@@ -383,7 +383,7 @@ def _explain(data: str | bytes, exc: Exception) -> BadRequest:
     re, kind = _request_id(raw.get("id")), raw.get("type", "message")
     if not isinstance(kind, str):
         return BadRequest('"type" must be a string naming the message', re=re)
-    if kind not in CLIENT_TYPES and "type" in raw:
+    if kind not in known and "type" in raw:
         return UnknownType(f"unknown message type {_shorten(kind)!r}", re=re)
     if isinstance(exc, RecursionError):
         return BadRequest(f"{kind}: JSON is nested too deeply", re=re)
@@ -474,3 +474,52 @@ def decode_manager(data: str | bytes) -> ManagerMessage:
         raise BadRequest(f"not a valid manager message: {exc}") from None
     except RecursionError:
         raise BadRequest("not a valid manager message: JSON is nested too deeply") from None
+
+
+# ---- visitor feedback (server.feedback): ws://host/feedback/ws ------------------------------
+#
+# Public like the phone page, so every frame carries what entitles it, and nothing is kept
+# about the connection:
+#
+#   rate   {id, ticket, score, reasons}   a visitor's phone: `ticket` is the status page's
+#                                         token; once per finished ticket
+#   tap    {id, terminal, token, score}   the exit terminal: its id and token from the site
+#                                         config (a display-like token in the page's URL)
+#
+# The answer is `thanked {re}` once the answer is committed, or `error {re, code, message}`:
+# bad_request, unknown_type, unknown_ticket, not_finished, already_answered, not_allowed (a
+# wrong terminal or token), rate_limited (a terminal tapping faster than the site allows).
+
+MAX_REASONS = 16
+
+
+class Rate(Request, tag="rate"):
+    ticket: Key
+    score: Annotated[int, Meta(ge=1, le=5)]
+    reasons: Annotated[list[Key], Meta(max_length=MAX_REASONS)] = []
+
+
+class Tap(Request, tag="tap"):
+    terminal: Key
+    token: Text
+    score: Annotated[int, Meta(ge=1, le=5)]
+
+
+FeedbackMessage = Union[Rate, Tap]
+FEEDBACK_TYPES = {cls.__struct_config__.tag for cls in FeedbackMessage.__args__}
+
+
+class Thanked(Message, tag="thanked"):
+    re: str | int
+
+
+_feedback_decoder = msgspec.json.Decoder(FeedbackMessage)
+
+
+def decode_feedback(data: str | bytes) -> FeedbackMessage:
+    """Parse one frame from a phone page or a feedback terminal; `BadRequest` (with `.re`
+    where the frame has a readable id) if it is not a valid `rate` or `tap`."""
+    try:
+        return _feedback_decoder.decode(data)
+    except (msgspec.DecodeError, RecursionError) as exc:
+        raise _explain(data, exc, known=FEEDBACK_TYPES) from None

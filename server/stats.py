@@ -59,6 +59,7 @@ TIME_COLUMNS = ("day", "weekday", "hour", "service", "lang", "channel", "counter
 DESK_COLUMNS = ("day", "counter", "kind", "reason", "seconds")
 # visitors who asked at the kiosk for an interpreter (issue 15), by the hour and language of the draw
 INTERPRETER_COLUMNS = ("day", "weekday", "hour", "service", "lang", "tickets")
+FEEDBACK_COLUMNS = ("day", "week", "service", "lang", "source", "score", "reason", "n")
 
 SCHEMA = (
     "CREATE TABLE IF NOT EXISTS stats_days (day TEXT PRIMARY KEY)",
@@ -86,6 +87,11 @@ SCHEMA = (
     "CREATE INDEX IF NOT EXISTS idx_stats_service_times_day ON stats_service_times (day)",
     "CREATE INDEX IF NOT EXISTS idx_stats_service_tickets_day ON stats_service_tickets (day)",
     "CREATE INDEX IF NOT EXISTS idx_stats_hour_tickets_day ON stats_hour_tickets (day)",
+    # visitor feedback (server.feedback): answers per score (reason '') and mentions per reason;
+    # no counter column, ever: satisfaction is by service, language and week, never by clerk
+    "CREATE TABLE IF NOT EXISTS stats_feedback (day TEXT NOT NULL, week TEXT NOT NULL, service TEXT NOT NULL,"
+    " lang TEXT NOT NULL, source TEXT NOT NULL, score INTEGER NOT NULL, reason TEXT NOT NULL, n INTEGER NOT NULL)",
+    "CREATE INDEX IF NOT EXISTS idx_stats_feedback_day ON stats_feedback (day)",
 )
 
 
@@ -140,6 +146,7 @@ class DayRows:
     times: list[tuple] = field(default_factory=list)
     desks: list[tuple] = field(default_factory=list)
     interpreters: list[tuple] = field(default_factory=list)
+    feedback: list[tuple] = field(default_factory=list)
 
 
 def rows_between(conn, first: str, last: str, tz: ZoneInfo, *, kept: bool = False, today: str = "~",
@@ -190,7 +197,8 @@ def rows_between(conn, first: str, last: str, tz: ZoneInfo, *, kept: bool = Fals
     desk_rows = _desk_rows(conn, first, last, skip, today, now) if desks else []
     return DayRows([(*k, state, outcome, n, t) for (k, state, outcome), (n, t) in counts.items()],
                    [(*k, measure, minute, n) for (k, measure, minute), n in times.items()], desk_rows,
-                   [(*k, n) for k, n in interpreters.items()])
+                   [(*k, n) for k, n in interpreters.items()],
+                   _feedback_rows(conn, first, last, skip))
 
 
 ESTIMATE_MEASURES = ("estimate_early", "estimate_inside", "estimate_late", "estimate_not_called")
@@ -279,6 +287,25 @@ def _desk_day(day: str, events: list[dict], until: float | None) -> list[tuple]:
     return [(day, counter, kind, reason, round(value, 3)) for (counter, kind, reason), value in seconds.items()]
 
 
+def week_of(day: str) -> str:
+    """The ISO week a day belongs to, as "2026-W48" (weeks start on Monday)."""
+    year, week, _ = date.fromisoformat(day).isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+def _feedback_rows(conn, first: str, last: str, skip: str) -> list[tuple]:
+    """Answers per (day, service, language, source, score) and mentions of each reason, from
+    the `feedback_given` events (server.core.feedback): they name no ticket and no counter."""
+    counts: dict[tuple, int] = {}
+    for day, data in conn.execute("SELECT day, data FROM events WHERE kind = 'feedback_given' AND day >= ? "
+                                  f"AND day <= ?{skip}", [first, last]):
+        answer = json.loads(data)
+        key = (day, week_of(day), answer["service"], answer["lang"], answer["source"], answer["score"])
+        for reason in ("", *answer["reasons"]):
+            counts[(*key, reason)] = counts.get((*key, reason), 0) + 1
+    return [(*key, n) for key, n in counts.items()]
+
+
 def keep_days(conn, *, before: str, tz: ZoneInfo, since: str = "", personal: bool = False) -> list[str]:
     """Store the aggregates of every day from `since` to before `before` whose tickets are
     still in the file and that is not kept yet. The store calls this just before purging
@@ -287,7 +314,9 @@ def keep_days(conn, *, before: str, tz: ZoneInfo, since: str = "", personal: boo
     staff council's agreement they are not even stored."""
     ensure_tables(conn)
     days = [d for (d,) in conn.execute("SELECT DISTINCT day FROM tickets WHERE day >= ? AND day < ? AND day NOT IN "
-                                       "(SELECT day FROM stats_days) ORDER BY day", [since, before])]
+                                       "(SELECT day FROM stats_days) UNION SELECT DISTINCT day FROM events "
+                                       "WHERE kind = 'feedback_given' AND day >= ? AND day < ? AND day NOT IN "
+                                       "(SELECT day FROM stats_days) ORDER BY day", [since, before, since, before])]
     if days:
         rows = rows_between(conn, days[0], days[-1], tz, kept=True, desks=personal)
         _insert(conn, "stats_tickets", TICKET_COLUMNS, rows.tickets)
@@ -296,6 +325,7 @@ def keep_days(conn, *, before: str, tz: ZoneInfo, since: str = "", personal: boo
         _insert(conn, "stats_interpreters", INTERPRETER_COLUMNS, rows.interpreters)
         for table in ROLL_UPS:
             table.fill(conn, "day >= ? AND day <= ?", [days[0], days[-1]])
+        _insert(conn, "stats_feedback", FEEDBACK_COLUMNS, rows.feedback)
         conn.executemany("INSERT INTO stats_days (day) VALUES (?)", [[d] for d in days])
     return days
 
@@ -405,7 +435,8 @@ class Statistics:
             self.conn.execute(f"DROP VIEW IF EXISTS period_{table.name[len('stats_'):]}")
         for name, columns, made in (("tickets", TICKET_COLUMNS, rows.tickets), ("times", TIME_COLUMNS, rows.times),
                                     ("desks", DESK_COLUMNS, rows.desks),
-                                    ("interpreters", INTERPRETER_COLUMNS, rows.interpreters)):
+                                    ("interpreters", INTERPRETER_COLUMNS, rows.interpreters),
+                                    ("feedback", FEEDBACK_COLUMNS, rows.feedback)):
             self.conn.execute(f"DROP VIEW IF EXISTS period_{name}")
             self.conn.execute(f"DROP TABLE IF EXISTS made_{name}")
             self.conn.execute(f"CREATE TEMP TABLE made_{name} AS SELECT * FROM stats_{name} WHERE 1 = 0")
@@ -434,7 +465,7 @@ class Statistics:
                   *self.estimates(period, by)]
         if self.site.manager.personal_statistics:
             tables.append(self.counters())
-        return tables
+        return tables + self.feedback()
 
     def figures(self, by: str) -> Table:
         column = DIMENSIONS[by]
@@ -547,6 +578,58 @@ class Statistics:
         if by == "lang":
             return languages.name(key, "de")  # CLDR's name, as the clerk sees it: "Dari", not "prs"
         return key
+
+    # ---- visitor feedback (server.feedback): by service, language and week, never by clerk ----
+
+    FACES = ("very bad", "bad", "okay", "good", "very good")
+
+    def feedback(self) -> list[Table]:
+        """Satisfaction by service, by language and by week, and how often each reason was
+        named. An exit terminal's tap knows no service or language: it counts under
+        "exit terminal" there, and in its week like every answer."""
+        services = {s.id: i for i, s in enumerate(self.site.services)}
+        return [self.satisfaction("service", "Visitor feedback by service", lambda k: (services.get(k, len(services)), k)),
+                self.satisfaction("lang", "Visitor feedback by language", lambda k: (k == "", k)),
+                self.satisfaction("week", "Visitor feedback by week", lambda k: k),
+                self.reasons()]
+
+    def satisfaction(self, column: str, title: str, order) -> Table:
+        scores: dict[str, dict[int, int]] = {}
+        for key, score, n in self.conn.execute(f"SELECT {column}, score, sum(n) FROM period_feedback "
+                                               f"WHERE reason = '' GROUP BY {column}, score"):
+            scores.setdefault(key, {})[score] = n
+        rows = []
+        for key in sorted(scores, key=order):
+            counts = scores[key]
+            answers = sum(counts.values())
+            rows.append([self.feedback_label(column, key), answers,
+                         round(sum(s * n for s, n in counts.items()) / answers, 2),
+                         round(100 * (counts.get(4, 0) + counts.get(5, 0)) / answers),
+                         *(counts.get(score, 0) for score in range(1, 6))])
+        label = {"lang": "language"}.get(column, column)
+        return Table(f"feedback_{column}", title,
+                     [label, "answers", "average (1 very bad – 5 very good)", "satisfied (4–5) (%)", *self.FACES], rows)
+
+    def reasons(self) -> Table:
+        """Each reason: how often it was named, in how many of the answers given on phones
+        (only phones offer reasons) and the average score of the answers that named it."""
+        phone = self.conn.execute("SELECT sum(n) FROM period_feedback WHERE reason = '' AND source = 'phone'")
+        answers = phone.fetchone()[0] or 0
+        named: dict[str, dict[int, int]] = {}
+        for reason, score, n in self.conn.execute("SELECT reason, score, sum(n) FROM period_feedback "
+                                                  "WHERE reason <> '' GROUP BY reason, score"):
+            named.setdefault(reason, {})[score] = n
+        rows = [[reason.replace("_", " "), sum(named[reason].values()),
+                 round(100 * sum(named[reason].values()) / answers) if answers else None,
+                 round(sum(s * n for s, n in named[reason].items()) / sum(named[reason].values()), 2)]
+                for reason in sorted(named, key=lambda r: (-sum(named[r].values()), r))]
+        return Table("feedback_reasons", "Reasons visitors named", ["reason", "named", "of answers on phones (%)",
+                                                                     "their average"], rows)
+
+    def feedback_label(self, column: str, key: str) -> str:
+        if key == "" and column in ("service", "lang"):
+            return "exit terminal (not known)"
+        return self.label(column, key) if column in ("service", "lang") else key
 
     # ---- how often the printed estimate held -------------------------------------------
 

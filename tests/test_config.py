@@ -81,7 +81,7 @@ def test_every_string_catalogue_has_the_keys_of_german():
      "default.toml: site.opening_hours.sunday: unknown day, expected one of mon, tue, wed, thu, fri, sat, sun"),
     (lambda d: d["site"].pop("name"), "default.toml: site.name: missing, expected a string"),
     (lambda d: d["terminals"][0].update(role="printer"),
-     'default.toml: terminals[0].role: "printer" must be one of kiosk, counter, display, admin'),
+     'default.toml: terminals[0].role: "printer" must be one of kiosk, counter, display, admin, feedback'),
     (lambda d: d["terminals"][2].pop("counter"),
      "default.toml: terminals[2].counter: missing: a counter terminal names the counter it stands at"),
     (lambda d: d["terminals"][2].update(counter="99"), 'default.toml: terminals[2].counter: unknown counter "99"'),

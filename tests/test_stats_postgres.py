@@ -65,7 +65,7 @@ def postgres():
 
 def copy_store(lite: sqlite3.Connection, pg) -> None:
     pg.execute("DROP TABLE IF EXISTS tickets, events, stats_days, stats_tickets, stats_times, stats_desks, "
-               "stats_interpreters, stats_service_times, stats_service_tickets, stats_hour_tickets")
+               "stats_interpreters, stats_service_times, stats_service_tickets, stats_hour_tickets, stats_feedback")
     pg.execute(f"CREATE TABLE tickets ({TICKETS})")
     pg.execute("CREATE TABLE events (seq integer, at double precision, day text, kind text, data text)")
     columns = [c.split()[0] for c in TICKETS.split(", ")]

@@ -76,6 +76,7 @@ class Ticket:
     first_called_at: float | None = None  # its first call: what the printed estimate promised
     eta_low: int | None = None   # the range of minutes printed on the ticket (its draw's `eta`);
     eta_high: int | None = None  # None where no estimate was shown
+    rated: bool = False          # the visitor answered "How was your visit?" (server.feedback)
 
 
 @dataclass(slots=True)

@@ -28,10 +28,11 @@ from zoneinfo import ZoneInfo
 from config import Site
 
 from .. import errors
+from . import feedback
 from .checkin import LATE, REFUSE, arrival
 from .forecast import Forecast
-from .model import (CALLED, CANCELLED, DONE, NO_SHOW, PARKED, SERVING, WAITING, Announcement, Booking, Desk, Ticket,
-                    check_transition)
+from .model import (CALLED, CANCELLED, DONE, NO_SHOW, PARKED, SERVING, STATE_WORDS, WAITING, Announcement, Booking, Desk,
+                    Ticket, check_transition)
 from .routing import choose_next, queue_key
 
 Event = dict[str, Any]
@@ -400,6 +401,34 @@ class Office:
     def current_announcements(self, now: float) -> list[Announcement]:
         return [a for a in self.announcements.values() if a.until > now]
 
+    # ---- visitor feedback (server.feedback) -----------------------------------------------
+
+    def rate(self, *, token: str, score: int, reasons: Iterable[str], now: float) -> tuple[list[Event], Ticket]:
+        """A visitor answers "How was your visit?" on the status page of a finished ticket,
+        once. Two events: `ticket_rated` (this ticket has answered) and `feedback_given` (the
+        answer, with the service and language but no ticket, counter or clerk)."""
+        events = self._begin(now)
+        found = self.by_token.get(token)
+        if found is None:
+            raise errors.UnknownTicket("this ticket is not (or no longer) valid")
+        if found.state != DONE:
+            raise errors.NotFinished(f"ticket {found.number} {STATE_WORDS[found.state]}: "
+                                     "feedback comes when the visit is finished")
+        if found.rated:
+            raise errors.AlreadyAnswered(f"ticket {found.number} has given its feedback already")
+        score, reasons = feedback.answer(score, reasons)
+        self._emit(events, now, "ticket_rated", number=found.number)
+        self._emit(events, now, "feedback_given", service=found.service, lang=found.lang, score=score,
+                   reasons=reasons, source="phone")
+        return events, found
+
+    def tap(self, *, score: int, now: float) -> list[Event]:
+        """A visitor taps a face at the exit terminal: a score, no service, language or reasons."""
+        events = self._begin(now)
+        score, _ = feedback.answer(score)
+        self._emit(events, now, "feedback_given", service="", lang="", score=score, reasons=[], source="terminal")
+        return events
+
     # ---- checks --------------------------------------------------------------------------
 
     def _begin(self, now: float) -> list[Event]:
@@ -605,6 +634,12 @@ class Office:
 
     def _on_announcement_ended(self, e: Event) -> None:
         self.announcements.pop(e["announcement"], None)
+
+    def _on_ticket_rated(self, e: Event) -> None:
+        self.tickets[e["number"]].rated = True
+
+    def _on_feedback_given(self, e: Event) -> None:
+        pass  # an answer changes no queue: it is for the statistics (server.stats)
 
     def _enqueue(self, t: Ticket) -> None:
         self.waiting[t.service][t.number] = t
