@@ -46,6 +46,8 @@ import websockets
 from websockets.asyncio.server import ServerConnection
 from websockets.http11 import Request, Response
 
+from config import strings
+
 from . import protocol as p
 from .core.feedback import REASONS, SCORES
 from .core.model import DONE, Ticket
@@ -168,7 +170,9 @@ class Feedback:
                   "faces": "".join(terminal_face(score, site.words(first)) for score in SCORES),
                   "question": html.escape(words[first]["question"]), "tap": html.escape(words[first]["tap"]),
                   "config": script_json({"terminal": terminal_id, "token": token, "languages": languages,
-                                         "words": words, "thanks_seconds": site.feedback.thanks_seconds})}
+                                         "words": words, "thanks_seconds": site.feedback.thanks_seconds,
+                                         "staff": {k: strings("de", "staff")[f"feedback.{k}"]
+                                                   for k in ("terminal_refused", "offline")}})}
         return respond(200, template("feedback-terminal.html").substitute(fields), "text/html; charset=utf-8")
 
     # ---- the phone page (server.pages) ----------------------------------------------------
