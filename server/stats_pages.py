@@ -143,6 +143,17 @@ def charts(tables: list[Table]) -> dict[str, tuple[str, str]]:
             chart.add(row[0], row[1:])
         out["arrivals"] = (_uri(chart), "Line chart of tickets drawn per hour, a line per weekday; "
                                         "the table below holds the same numbers.")
+    satisfaction = next((t for t in tables if t.name == "feedback_service"), None)
+    if satisfaction is not None and satisfaction.rows:  # visitor feedback (server.feedback)
+        faces = Style(background="white", plot_background="white", foreground="#1b1f24", foreground_strong="#1b1f24",
+                      foreground_subtle="#4a5360", font_family="DejaVu Sans",
+                      colors=("#a4161a", "#d9730d", "#8a7a00", "#4d8a1f", "#1d6b35"))  # very bad ... very good
+        chart = pygal.HorizontalStackedBar(title=satisfaction.title, **{**options, "style": faces})
+        chart.x_labels = [str(r[0]) for r in satisfaction.rows]
+        for i, face in enumerate(satisfaction.columns[4:9]):
+            chart.add(face, [r[4 + i] for r in satisfaction.rows])
+        out["feedback_service"] = (_uri(chart), "Stacked bar chart of the answers per service, from very bad to "
+                                                "very good; the table below holds the same numbers.")
     out.update(estimate_charts(tables, options))
     return out
 
