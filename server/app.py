@@ -35,7 +35,7 @@ from websockets.http11 import Request, Response
 from config import Site
 
 from . import protocol as p
-from . import appointments, pages, push, views
+from . import appointments, feedback, pages, push, views
 from .core import Event, Office, Ticket, local_day
 from .limits import Gate, Limits
 from .feedback import Feedback
@@ -269,8 +269,8 @@ class Server:
                          zones=list(terminal.zones) if terminal else [],
                          languages=list(terminal.languages) if terminal else [],
                          printer=terminal.printer if terminal else None,
-                         strings={lang: dict(self.site.words(lang)) for lang in self.site.languages}
-                         if session.role in ("kiosk", "display") else {},
+                         strings={lang: feedback.terminal_catalogue(self.site.words(lang))
+                                  for lang in self.site.languages} if session.role in ("kiosk", "display") else {},
                          site=views.site(self.site),
                          snapshot=views.snapshot(self.office, self.clock(),
                                                  detail_for="*" if session.role == "admin" else session.counter))

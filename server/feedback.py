@@ -211,6 +211,13 @@ class Feedback:
                 f'{e(words["feedback.thanks"]) if ticket.rated else ""}</p></section>')
 
 
+def terminal_catalogue(words: Mapping[str, str]) -> dict[str, str]:
+    """A catalogue as kiosks and displays get it in their welcome: without the feedback words,
+    which only the phone page and the exit terminal show (served with those pages). A display
+    welcome is held in full by every display that stops reading: it stays small."""
+    return {key: text for key, text in words.items() if not key.startswith("feedback.")}
+
+
 def terminal_words(words: Mapping[str, str]) -> dict[str, str]:
     """What the exit terminal shows of a language: the question, the faces' names, the hint
     and the thank-you, with the language's direction."""

@@ -362,3 +362,33 @@ def test_postgresql_gives_the_same_feedback_figures(postgres, tmp_path):
     assert tables(Postgres(postgres)) == expected
     keep_days(Postgres(postgres), before="2026-12-02", tz=TZ)
     assert tables(Postgres(postgres)) == expected  # from the kept rows
+
+
+async def test_an_office_that_does_not_ask_on_the_phone(tmp_path):
+    import dataclasses
+
+    site = make_site()
+    site = dataclasses.replace(site, feedback=dataclasses.replace(site.feedback, phone=False))
+    server = Server(site, tmp_path / "office.sqlite3", always_open=True)
+    await server.start("127.0.0.1", 0)
+    try:
+        office = await Office_(server).start()
+        reply = await office.draw("info", "ar")
+        await office.call(reply.ticket.number, "2")
+        await office.finish("2")
+        status, _, body = await get_with(f"{office.url}/t/{reply.ticket.token}")
+        assert status == 200 and b'id="feedback"' not in body
+        status, _, body = await get_with(f"{office.url}/t/{reply.ticket.token}.json")
+        assert json.loads(body)["feedback"] == ""
+        (answer,) = await exchange(server.port, rate(reply.ticket.token))
+        assert answer["code"] == "not_allowed"
+        assert (await exchange(server.port, tap(4)))[0]["type"] == "thanked"  # the exit terminal still counts
+        await office.close()
+    finally:
+        await server.stop()
+
+
+async def test_kiosks_and_displays_are_not_sent_the_feedback_words(server, terminal):
+    display = await terminal("display-first")
+    assert display.welcome.strings["ar"]["kiosk.welcome"]  # the rest of the catalogue is there
+    assert not [key for words in display.welcome.strings.values() for key in words if key.startswith("feedback.")]

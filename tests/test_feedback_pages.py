@@ -221,3 +221,28 @@ async def test_a_terminal_with_a_wrong_token_tells_staff_and_counts_nothing(brow
     assert await axe_violations(page) == []
     assert len(answers(office.server.db_path)) == before
     await page.close()
+
+
+async def test_taps_made_while_the_server_is_away_are_sent_when_it_is_back(browser, tmp_path):
+    server = Server(make_site(), tmp_path / "office.sqlite3", always_open=True)
+    port = await server.start("127.0.0.1", 0)
+    page = await browser.new_page(viewport=TERMINALS["720p"])
+    try:
+        await page.goto(f"http://127.0.0.1:{port}{TERMINAL}")
+        await page.wait_for_function("feedbackTerminal.connected")
+        await server.stop()
+        await page.wait_for_function("!feedbackTerminal.connected")
+        await page.click(".face-5")
+        await page.wait_for_selector("#staff:not([hidden])")  # staff learn that answers wait
+        assert await page.inner_text("#staff") == strings("de", "staff")["feedback.offline"]
+        assert await page.evaluate("feedbackTerminal.pending.length") == 1
+
+        server = Server(make_site(), tmp_path / "office.sqlite3", always_open=True)
+        await server.start("127.0.0.1", port)
+        await page.wait_for_function("feedbackTerminal.thanked === 1 && feedbackTerminal.pending.length === 0",
+                                     timeout=60_000)  # the page's reconnect brings it
+        assert await page.is_hidden("#staff")
+        assert [a["score"] for a in answers(server.db_path)] == [5]
+    finally:
+        await page.close()
+        await server.stop()

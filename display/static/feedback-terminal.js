@@ -15,6 +15,7 @@ const terminal = {
   pending: [],      // taps not yet answered by the server, oldest first
   thanked: 0,       // taps the server confirmed
   refused: null,    // the server's last refusal, for staff (and tests)
+  connected: false,
   rotate, hold, ready: () => ready(), send: () => send(),  // the page's own timers call these too
 };
 window.feedbackTerminal = terminal;
@@ -60,6 +61,7 @@ function tapped(button) {
   say(document.getElementById("thanks"), terminal.shown, words(terminal.shown).thanks);
   for (const face of document.querySelectorAll(".face")) face.disabled = true;
   setTimeout(ready, config.thanks_seconds * 1000);
+  if (!terminal.connected) staff("offline");  // kept: it goes when the server is back
   send();
 }
 
@@ -77,10 +79,11 @@ let waiting = null;   // the tap sent and not yet answered
 function connect() {
   const scheme = location.protocol === "https:" ? "wss" : "ws";
   socket = new WebSocket(`${scheme}://${location.host}/feedback/ws`);
-  socket.onopen = () => { staff(null); send(); };
+  socket.onopen = () => { terminal.connected = true; staff(null); send(); };
   socket.onmessage = (event) => answered(JSON.parse(event.data));
   socket.onclose = () => {
     socket = null;
+    terminal.connected = false;
     waiting = null;  // unanswered: it is still first in `pending` and goes again
     if (terminal.pending.length) staff("offline");
     setTimeout(connect, RETRY_MS);
