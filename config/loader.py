@@ -25,12 +25,14 @@ from . import languages as bcp47
 from . import strings
 from .errors import ConfigError
 from .limits import parse_limits
-from .site import PEOPLE_ROLES, ROLES, WEEKDAYS, Appointments, Counter, Feedback, Manager, Person, Service, Site, Terminal
+from .site import (PEOPLE_ROLES, ROLES, WEEKDAYS, Appointments, Counter, Feedback, Manager, Partner, Person,
+                   Service, Site, Terminal)
 
 MISSING: Any = object()
 SYNCHRONOUS = ("normal", "full")
 IDENT = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 SPAN = re.compile(r"^(\d\d):(\d\d)-(\d\d):(\d\d)$")
+PHONE = re.compile(r"^\+?[0-9][0-9 ()/-]{3,30}$")
 PASSWORD_HASH = re.compile(r"^(scrypt\$\d+\$\d+\$\d+|pbkdf2_sha256\$\d+)\$[A-Za-z0-9_=-]+\$[A-Za-z0-9_=-]+$")
 
 
@@ -166,6 +168,8 @@ def parse_site(data: Mapping[str, Any], *, file: str = "site.toml",
         feedback=_feedback(root.table("feedback", {})),
         strings=catalogues,
         voices=_per_language(site, "voices", languages, Node.text, required=False),
+        partners=tuple(_unique(root, "partners", [_partner(n, languages, service_ids)
+                                                 for n in root.tables("partners", optional=True)], ("id",))),
     )
     if (result.tls_cert is None) != (result.tls_key is None):
         raise site.fail("tls_key" if result.tls_key is None else "tls_cert",
@@ -356,6 +360,61 @@ def _person(node: Node) -> Person:
                                          "never the password itself")
     node.done()
     return person
+
+
+def _partner(node: Node, languages: tuple[str, ...], service_ids: set[str]) -> Partner:
+    """A [[partners]] entry: with `service` a desk in this building, without it an address."""
+    service = node.text("service", None)
+    if service is not None and service not in service_ids:
+        raise node.fail("service", f"unknown service {_q(service)}: a partner's desk is a service of this "
+                                   f"office, one of {', '.join(sorted(service_ids))}")
+    partner = Partner(
+        id=node.text("id", pattern=IDENT, expected="lower-case letters, digits, - or _"),
+        names=_german_first(node, "name", languages),
+        helps=_german_first(node, "helps", languages),
+        hours=_german_first(node, "hours", languages, required=False),
+        service=service,
+        interprets=_interprets(node),
+        phone=node.text("phone", "", pattern=PHONE, expected='a phone number such as "+49 611 123456"'),
+        web=_web(node, "web"),
+        address=node.text("address", ""),
+        map=_web(node, "map"),
+    )
+    if not partner.has_desk and not partner.address.strip():
+        raise node.fail("address", "missing: a partner without a desk here (no service) needs an address "
+                                   "for the visitor's card")
+    node.done()
+    return partner
+
+
+def _german_first(node: Node, key: str, languages: tuple[str, ...], *, required: bool = True) -> dict[str, str]:
+    """Texts per site language where German must be given (it stands in for the others)."""
+    if not required and key not in node.data:
+        node.read.add(key)
+        return {}
+    texts = _per_language(node, key, languages, Node.text, required=False)
+    if not texts.get("de", "").strip():
+        raise node.fail(key, 'missing "de": German is required, it stands in for a language not given')
+    return texts
+
+
+def _interprets(node: Node) -> tuple[str, ...]:
+    """Languages a partner's mediators interpret: any CLDR language, not only the site's."""
+    tags = tuple(bcp47.canonical(lang) for lang in node.texts("interprets", ()))
+    for i, lang in enumerate(tags):
+        if not bcp47.well_formed(lang) or not bcp47.known(lang):
+            raise ConfigError(node.file, f"{node.at('interprets')}[{i}]",
+                              f"{_q(lang)} is not a language of the Unicode locale data (CLDR), such as \"ar\"")
+    return tags
+
+
+def _web(node: Node, key: str) -> str:
+    """An http(s) address with a host, or "" when not given (a phone opens it as a link)."""
+    url = node.text(key, "")
+    parts = urlsplit(url)
+    if url and (parts.scheme not in ("http", "https") or not parts.hostname):
+        raise node.fail(key, f"{_q(url)} must be an http:// or https:// address such as \"https://example.org\"")
+    return url
 
 
 def _manager(node: Node) -> Manager:

@@ -115,6 +115,44 @@ class Feedback:
 
 
 @dataclass(frozen=True)
+class Partner:
+    """An organisation the office refers visitors to ("Beratung aus einer Hand").
+
+    With `service` set the partner has a desk in this building: that service of the office is
+    its queue, and a referral is a transfer (same number). Without it the partner is outside
+    and a referral gives the visitor a card (phone page, slip) with `address`, `hours`,
+    `phone`, `web` and `map`. `interprets` lists the languages its mediators interpret.
+    Texts are per language; German is always there and stands in for a missing language.
+    """
+
+    id: str
+    names: Mapping[str, str]
+    helps: Mapping[str, str]
+    hours: Mapping[str, str] = field(default_factory=dict)
+    service: str | None = None
+    interprets: tuple[str, ...] = ()
+    phone: str = ""
+    web: str = ""
+    address: str = ""
+    map: str = ""
+
+    @property
+    def has_desk(self) -> bool:
+        """True when the partner sits in this building, in the queue of `service`."""
+        return self.service is not None
+
+    def name(self, lang: str) -> str:
+        return self.names.get(lang) or self.names["de"]
+
+    def helps_with(self, lang: str) -> str:
+        return self.helps.get(lang) or self.helps["de"]
+
+    def opening(self, lang: str) -> str:
+        """Opening hours in `lang` (German where the site file has none; "" without hours)."""
+        return self.hours.get(lang) or self.hours.get("de", "")
+
+
+@dataclass(frozen=True)
 class Site:
     name: str
     timezone: str
@@ -143,6 +181,7 @@ class Site:
     limits: Limits = Limits()     # connection limits, `[limits]` (config/limits.py, server/limits.py)
     appointments: Appointments = Appointments()
     feedback: Feedback = Feedback()
+    partners: tuple[Partner, ...] = ()   # [[partners]]: referrals and language mediation
 
     def words(self, lang: str) -> Mapping[str, str]:
         """The visitor catalogue of a site language (German's for any other)."""
@@ -156,6 +195,9 @@ class Site:
 
     def terminal(self, terminal_id: str) -> Terminal | None:
         return next((t for t in self.terminals if t.id == terminal_id), None)
+
+    def partner(self, partner_id: str) -> Partner | None:
+        return next((p for p in self.partners if p.id == partner_id), None)
 
     def person(self, name: str) -> Person | None:
         return next((p for p in self.people if p.name == name), None)

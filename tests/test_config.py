@@ -24,7 +24,7 @@ def broken(change) -> str:
 def test_bundled_demo_office_is_complete():
     site = load_site()
     assert site.languages == ("de", "en", "ar", "fa", "tr", "uk", "ru", "fr", "prs", "ps", "ti")
-    assert len(site.services) == 6 and len(site.counters) == 8
+    assert len(site.services) == 7 and len(site.counters) == 9
     assert {c.zone for c in site.counters} == {"ground-floor", "first-floor"}
     assert sorted(t.role for t in site.terminals).count("kiosk") == 2
     assert sorted(t.role for t in site.terminals).count("display") == 2
@@ -63,7 +63,7 @@ def test_every_string_catalogue_has_the_keys_of_german():
     (lambda d: d["services"][0].update(colour="red"), "default.toml: services[0].colour: unknown key"),
     (lambda d: d["counters"][3]["services"].append("visa"),
      "default.toml: counters[3].services[2]: unknown service \"visa\", expected one of card-pickup, "
-     "extension, info, passport, residence, settlement"),
+     "counselling, extension, info, passport, residence, settlement"),
     (lambda d: d["counters"][0].update(services=[]), "default.toml: counters[0].services: must list at least one service"),
     (lambda d: d["site"].update(languages=["de", "Arabic"]),
      'default.toml: site.languages[1]: "Arabic" must be a BCP 47 language tag such as "ar", "prs", "fa-AF" or "ku-Latn"'),
