@@ -10,6 +10,7 @@ Key map (the same in German and English):
     N next   R recall   S arrived (start)   X no-show   T transfer   P park   B take back
     F finish   C call a number   W pause / resume   O open (choose services)   Q close counter
     E planned end of shift (HH:MM; the visitors' estimates stop counting on the counter then)
+    V refer to partners (a partner's desk here: a transfer; outside: a card and, with a printer, a slip)
 """
 
 from __future__ import annotations
@@ -26,13 +27,14 @@ from textual.widgets import Button, DataTable, Footer, Header, Static
 from server import protocol as p
 from server.client import ClientSession, ConnectionLost, ServerError
 
+from . import referral
 from .board import Board, Words, planned_end
-from .dialogs import Ask, Choose, Confirm, PickServices, Transfer
+from .dialogs import Ask, Choose, Confirm, PickServices, Refer, Transfer
 
 KEYS = [("n", "next"), ("r", "recall"), ("s", "start"), ("x", "noshow"), ("t", "transfer"), ("p", "park"),
         ("b", "takeback"), ("f", "finish"), ("c", "call"), ("w", "pause"), ("o", "open"), ("q", "close"),
-        ("e", "endshift")]
-NEEDS_VISITOR = {"recall", "start", "noshow", "transfer", "park", "finish"}
+        ("e", "endshift"), ("v", "refer")]
+NEEDS_VISITOR = {"recall", "start", "noshow", "transfer", "park", "finish", "refer"}
 SIMPLE = {"next": p.Next, "recall": p.Recall, "start": p.Start, "park": p.Park}
 
 
@@ -41,18 +43,25 @@ def action_of(name: str) -> str:
     return f"simple('{name}')" if name in SIMPLE else name
 
 
+def label_of(name: str) -> str:
+    """The staff catalogue key naming one of KEYS (referral words have their own section)."""
+    return "referral.action" if name == "refer" else f"action.{name}"
+
+
 class CounterApp(App):
     CSS_PATH = "counter.tcss"
     TITLE = "Willkommen"
 
-    def __init__(self, session: ClientSession, *, lang: str = "de", clock: Callable[[], float] = time.time):
+    def __init__(self, session: ClientSession, *, lang: str = "de", clock: Callable[[], float] = time.time,
+                 printer_url: str | None = None):
         super().__init__()
         self.session, self.words, self.clock = session, Words(lang), clock
+        self.printer_url, self.printer = printer_url, None  # for referral slips; opened when first used
         self.board = Board()
         self.sending = asyncio.Lock()
         session.on_state = self._connection_changed
         for key, action in KEYS:
-            self.bind(key, action_of(action), description=self.words(f"action.{action}"))
+            self.bind(key, action_of(action), description=self.words(label_of(action)))
 
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False)
@@ -66,7 +75,7 @@ class CounterApp(App):
         yield Static(id="message")
         with Horizontal(id="actions"):
             for key, action in KEYS:
-                yield Button(f"{key.upper()} {self.words(f'action.{action}')}", id=f"do-{action}", compact=True)
+                yield Button(f"{key.upper()} {self.words(label_of(action))}", id=f"do-{action}", compact=True)
         yield Footer()
 
     def on_mount(self) -> None:
@@ -82,6 +91,8 @@ class CounterApp(App):
     async def on_unmount(self) -> None:
         self.session.on_state = None
         await self.session.close()
+        if self.printer is not None:
+            await asyncio.to_thread(self.printer.close)
 
     # ---- the server's side ---------------------------------------------------------------
 
@@ -216,6 +227,45 @@ class CounterApp(App):
                 self.words("dialog.yes"), self.words("dialog.no"))):
             return
         await self.send(p.Close(id=0))
+
+    @work(group="action")
+    async def action_refer(self) -> None:
+        board, words = self.board, self.words
+        choices = referral.choices(board, words)
+        if not choices:
+            self.say(words("referral.none"), error=True)
+            return
+        number = board.current.number if board.current else "?"
+        chosen = await self.ask(Refer(words("referral.title", number=number), choices, words("dialog.front")))
+        if not chosen:
+            return
+        partners, front = chosen
+        reply = await self.send(p.Refer(id=0, partners=partners, front=front))
+        if reply is not None and reply.ticket is not None:
+            names = ", ".join(label.rsplit(" (", 1)[0] for value, label in choices if value in partners)
+            self.say(words("referral.done", number=reply.ticket.number, partners=names))
+            await self.print_slip(reply.ticket, partners)
+
+    async def print_slip(self, ticket: p.TicketView, partners: list[str]) -> None:
+        """The outside partners' cards on the counter's printer, if it has one."""
+        url = self.printer_url or (self.session.welcome.printer if self.session.welcome else None)
+        blocks = referral.slip(self.board, self.session.welcome, ticket, partners) if url else []
+        if not blocks:
+            return
+        try:
+            await asyncio.to_thread(self._print, url, blocks)
+        except Exception as exc:  # PrinterError and what opening a device raises: say it, go on
+            self.say(self.words("referral.print_failed", message=exc), error=True)
+            return
+        self.say(self.words("referral.printed"))
+
+    def _print(self, url: str, blocks: list) -> None:
+        """In a thread: open the printer once, print the slip."""
+        from kiosk.printers import open_printer  # python-escpos loads only where slips are printed
+
+        if self.printer is None:
+            self.printer = open_printer(url)
+        self.printer.print(blocks)
 
     async def ask(self, dialog) -> Any:
         return await self.push_screen_wait(dialog)

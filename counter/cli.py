@@ -24,6 +24,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--token", default=os.environ.get("WILLKOMMEN_TOKEN"),
                         help="this terminal's token (better: $WILLKOMMEN_TOKEN, not visible in ps)")
     parser.add_argument("--lang", default="de", choices=["de", "en"], help="the clerk's language (default de)")
+    parser.add_argument("--printer", default=None,
+                        help="referral slips: a printer URL as the kiosk's (tcp://, serial://, usb://, file://, "
+                             "preview://); default: the terminal's printer in the site config, else none")
     args = parser.parse_args(argv)
     if not args.terminal or not args.token:
         print("willkommen-counter: --terminal and --token (or $WILLKOMMEN_TERMINAL, $WILLKOMMEN_TOKEN) "
@@ -32,5 +35,5 @@ def main(argv: list[str] | None = None) -> int:
     from .app import CounterApp  # Textual loads only when there is something to show
 
     session = ClientSession(args.url, role="counter", terminal=args.terminal, token=args.token)
-    CounterApp(session, lang=args.lang).run()
+    CounterApp(session, lang=args.lang, printer_url=args.printer).run()
     return 0

@@ -132,3 +132,34 @@ class PickServices(Dialog):
     def action_confirm(self) -> None:
         chosen = self.query_one(SelectionList).selected
         self.dismiss([value for value, _ in self.services if value in chosen] or None)
+
+
+class Refer(Dialog):
+    """To which partners to refer the visitor: Space (or a digit) ticks, F puts them at the front
+    of a partner desk's queue, V (again) refers. Returns (partner ids, front)."""
+
+    BINDINGS = [*Dialog.BINDINGS, Binding("v", "confirm", "OK"), Binding("f", "toggle_front", "Front"),
+                *(Binding(str(n), f"tick({n - 1})", show=False) for n in range(1, 10))]
+
+    def __init__(self, title: str, partners: list[tuple[str, str]], front_label: str):
+        super().__init__(title)
+        self.partners, self.front_label = partners, front_label
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label(self.title_text, classes="dialog-title")
+            yield SelectionList(*((f"{i}  {label}" if i < 10 else label, value, False)
+                                  for i, (value, label) in enumerate(self.partners, 1)), id="partners")
+            yield Checkbox(f"[b]F[/b]  {self.front_label}", id="front")
+
+    def action_tick(self, index: int) -> None:
+        if index < len(self.partners):
+            self.query_one(SelectionList).toggle(self.partners[index][0])
+
+    def action_toggle_front(self) -> None:
+        self.query_one("#front", Checkbox).toggle()
+
+    def action_confirm(self) -> None:
+        chosen = self.query_one(SelectionList).selected
+        picked = [value for value, _ in self.partners if value in chosen]
+        self.dismiss((picked, self.query_one("#front", Checkbox).value) if picked else None)

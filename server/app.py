@@ -270,7 +270,8 @@ class Server:
                          languages=list(terminal.languages) if terminal else [],
                          printer=terminal.printer if terminal else None,
                          strings={lang: feedback.terminal_catalogue(self.site.words(lang))
-                                  for lang in self.site.languages} if session.role in ("kiosk", "display") else {},
+                                  for lang in self.site.languages}
+                         if session.role in ("kiosk", "display") or (terminal and terminal.printer) else {},
                          site=views.site(self.site),
                          snapshot=views.snapshot(self.office, self.clock(),
                                                  detail_for="*" if session.role == "admin" else session.counter))

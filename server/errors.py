@@ -14,6 +14,7 @@
     ├── UnknownBooking ........ unknown_booking  no such appointment today
     ├── TooLate ............... too_late         past the appointment's grace minutes, and the
     │                                            site takes no late visitors (server/core/checkin.py)
+    ├── UnknownPartner ........ unknown_partner  a referral to a partner the site does not have
     ├── ClosedForToday ........ closed_for_today outside opening hours
     ├── CounterNotOpen ........ counter_not_open the counter must `open` first
     ├── NothingWaiting ........ nothing_waiting  `next` with an empty queue
@@ -90,6 +91,10 @@ class UnknownBooking(WillkommenError):
 
 class TooLate(WillkommenError):
     code = "too_late"
+
+
+class UnknownPartner(WillkommenError):
+    code = "unknown_partner"
 
 
 class ClosedForToday(WillkommenError):

@@ -37,6 +37,7 @@ from websockets.http11 import Request, Response
 from config import strings
 from config.languages import negotiate as languages_negotiate
 
+from . import partners
 from .core.model import CALLED, WAITING
 
 if TYPE_CHECKING:
@@ -44,7 +45,8 @@ if TYPE_CHECKING:
 
 STATIC = {"display.js": "text/javascript; charset=utf-8", "display.css": "text/css; charset=utf-8",
           "display.html": "text/html; charset=utf-8", "fonts.css": "text/css; charset=utf-8",
-          "ticket.js": "text/javascript; charset=utf-8", "ticket.css": "text/css; charset=utf-8"}
+          "ticket.js": "text/javascript; charset=utf-8", "ticket.css": "text/css; charset=utf-8",
+          "referral.js": "text/javascript; charset=utf-8", "referral.css": "text/css; charset=utf-8"}
 TICKET = re.compile(r"^/t/([A-Za-z0-9_-]{8,64})(\.json)?$")
 SPEECH = re.compile(r"^/speech/([0-9a-f]{20})\.wav$")
 FONT = re.compile(r"^/display/fonts/([A-Za-z0-9-]+\.ttf)$")
@@ -133,12 +135,14 @@ def ticket_page(server: "Server", token: str, *, as_json: bool, accept: str) -> 
     if ticket is None:
         return gone_page(server, lang, words, as_json=as_json)
     status = ticket_status(server, ticket, words) | {"lang": lang, "dir": words["direction"],
-                                                     "feedback": server.feedback.phone_state(ticket)}
+                                                     "feedback": server.feedback.phone_state(ticket),
+                                                     "referrals": partners.for_ticket(server.site, ticket, words)}
     if words["direction"] == "rtl":
         status.update({key: isolate_numbers(status[key]) for key in ("headline", "detail")})
     if as_json:
         return respond(200, json.dumps(status, ensure_ascii=False), "application/json; charset=utf-8")
     fields = {key: html.escape(str(value)) for key, value in status.items()}
+    fields["referrals"] = html.escape(json.dumps(status["referrals"], ensure_ascii=False))  # referral.js reads it
     fields |= {key: html.escape(words[f"status.{key}"]) for key in ("offline", "notify", "notify_on",
                                                                         "notify_note", "updated", "title")}
     fields |= {"token": token, "office": html.escape(server.site.name), "turn": "turn" if status["turn"] else "",

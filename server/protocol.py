@@ -15,6 +15,7 @@ Client to server (imperative; every request but `hello` carries an `id` echoed a
     next | recall | start | noshow | park | resume | close   {id}             counter
     call     {id, ticket}    unpark {id, ticket}    finish {id, outcome}    pause {id, reason}
     transfer {id, service?, counter?, front}           counter
+    refer    {id, partners, front}                     counter; to partners (a desk here: a transfer)
     close_at {id, at}                                  counter; planned end of shift (null: none)
     book     {id, booking, service, lang, due_at}      admin; an appointment for today or later (again: moved)
     unbook   {id, booking}                             admin; an appointment cancelled
@@ -165,6 +166,13 @@ class Transfer(CounterRequest, tag="transfer"):
     front: bool = False
 
 
+class Refer(CounterRequest, tag="refer"):
+    """Refer the visitor at the counter to partners of the site (`server.core.referrals`)."""
+
+    partners: Annotated[list[Key], Meta(min_length=1, max_length=MAX_SERVICES)]
+    front: bool = False     # for a partner with a desk here: to the front of its queue
+
+
 class Finish(CounterRequest, tag="finish"):
     outcome: Key
 
@@ -203,7 +211,7 @@ class Unbook(Request, tag="unbook"):
 KIOSK_REQUESTS = (Draw, Checkin, Cancel, Printer)
 ADMIN_REQUESTS = (Book, Unbook)
 COUNTER_REQUESTS = (Open, Next, Call, Recall, Start, NoShow, Park, Unpark, Transfer, Finish, Pause, Resume, Close,
-                    CloseAt)
+                    CloseAt, Refer)
 ClientMessage = Union[(Hello, *KIOSK_REQUESTS, *COUNTER_REQUESTS, *ADMIN_REQUESTS)]
 
 
@@ -261,6 +269,21 @@ class CounterInfo(msgspec.Struct):
     services: list[str]
 
 
+class PartnerView(msgspec.Struct, omit_defaults=True):
+    """A partner organisation (`config.site.Partner`): texts per language, German always."""
+
+    id: str
+    names: dict[str, str]
+    helps: dict[str, str]
+    hours: dict[str, str] = {}
+    service: str | None = None      # a desk in this building: that service's queue
+    interprets: list[str] = []
+    phone: str = ""
+    web: str = ""
+    address: str = ""
+    map: str = ""
+
+
 class SiteView(msgspec.Struct):
     name: str
     timezone: str
@@ -269,6 +292,7 @@ class SiteView(msgspec.Struct):
     counters: list[CounterInfo]
     outcomes: dict[str, dict[str, str]]
     public_url: str
+    partners: list[PartnerView] = []
 
 
 class Snapshot(msgspec.Struct):
@@ -287,8 +311,8 @@ class Welcome(Message, tag="welcome"):
     counter: str | None = None
     zones: list[str] = []              # a display's zones from the site config (empty: all)
     languages: list[str] = []          # a display's label languages in order (empty: the site's)
-    printer: str | None = None         # a kiosk's printer URL from the site config
-    strings: dict[str, dict[str, str]] = {}  # kiosks and displays: each site language's catalogue
+    printer: str | None = None         # a kiosk's (or a counter's, for referral slips) printer URL
+    strings: dict[str, dict[str, str]] = {}  # kiosks, displays, printing counters: each language's catalogue
 
 
 class BookingView(msgspec.Struct, omit_defaults=True):

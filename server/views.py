@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from config import Site
+from config.site import Partner
 
 from . import protocol as p
 from .core import Desk, Office, Ticket
@@ -54,7 +55,13 @@ def site(s: Site) -> p.SiteView:
                                 hints=dict(v.hints),
                                 documents={k: list(d) for k, d in v.documents.items()}) for v in s.services],
         counters=[p.CounterInfo(id=c.id, name=c.name, zone=c.zone, direction=c.direction,
-                                services=list(c.services)) for c in s.counters])
+                                services=list(c.services)) for c in s.counters],
+        partners=[partner(x) for x in s.partners])
+
+
+def partner(x: Partner) -> p.PartnerView:
+    return p.PartnerView(id=x.id, names=dict(x.names), helps=dict(x.helps), hours=dict(x.hours), service=x.service,
+                         interprets=list(x.interprets), phone=x.phone, web=x.web, address=x.address, map=x.map)
 
 
 def snapshot(office: Office, now: float, *, detail_for: str | None = None) -> p.Snapshot:

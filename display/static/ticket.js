@@ -28,6 +28,7 @@ function show(status) {
   body.classList.toggle("turn", Boolean(status.turn));
   if (status.turn && !wasTurn) ring();
   wasTurn = Boolean(status.turn);
+  document.dispatchEvent(new CustomEvent("ticketstatus", { detail: status }));  // referral.js, ...
 }
 
 function online(yes) {

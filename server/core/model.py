@@ -34,6 +34,7 @@ TRANSITIONS: dict[str, tuple[str, ...]] = {
     "finish": (CALLED, SERVING),
     "cancel": (WAITING,),
     "move": (WAITING,),
+    "refer": (CALLED, SERVING),
 }
 
 STATE_WORDS = {
@@ -43,7 +44,7 @@ STATE_WORDS = {
 ACTION_WORDS = {
     "call": "called", "recall": "recalled", "start": "started", "noshow": "marked a no-show",
     "park": "parked", "unpark": "taken back", "transfer": "transferred", "finish": "finished",
-    "cancel": "cancelled", "move": "moved",
+    "cancel": "cancelled", "move": "moved", "refer": "referred",
 }
 
 
@@ -77,6 +78,7 @@ class Ticket:
     eta_low: int | None = None   # the range of minutes printed on the ticket (its draw's `eta`);
     eta_high: int | None = None  # None where no estimate was shown
     rated: bool = False          # the visitor answered "How was your visit?" (server.feedback)
+    referrals: list[str] = field(default_factory=list)  # partner ids, in the order referred
 
 
 @dataclass(slots=True)

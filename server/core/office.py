@@ -33,6 +33,7 @@ from .checkin import LATE, REFUSE, arrival
 from .forecast import Forecast
 from .model import (CALLED, CANCELLED, DONE, NO_SHOW, PARKED, SERVING, STATE_WORDS, WAITING, Announcement, Booking, Desk,
                     Ticket, check_transition)
+from .referrals import plan as referral_plan
 from .routing import choose_next, queue_key
 
 Event = dict[str, Any]
@@ -327,6 +328,20 @@ class Office:
                    target=to_counter, front=front)
         return events, ticket
 
+    def refer(self, *, counter: str, partners: list[str], front: bool, now: float) -> tuple[list[Event], Ticket]:
+        """Refer the visitor at `counter` to partners (`core.referrals`): a `ticket_referred`
+        per partner, then, for a partner with a desk here, a transfer into its queue."""
+        plan = referral_plan(self.site, partners)
+        events, ticket = self._current(counter, now)
+        check_transition(ticket, "refer")
+        for partner in plan.partners:
+            self._emit(events, now, "ticket_referred", number=ticket.number, partner=partner.id,
+                       service=ticket.service, lang=ticket.lang, desk=partner.has_desk, counter=counter)
+        if plan.desk is not None:
+            self._emit(events, now, "ticket_transferred", number=ticket.number, service=plan.desk.service,
+                       target=None, front=front)
+        return events, ticket
+
     def pause(self, *, counter: str, reason: str, now: float) -> tuple[list[Event], Desk]:
         events, desk = self._begin(now), self._open_desk(counter)
         self._emit(events, now, "counter_paused", counter=counter, reason=reason)
@@ -599,6 +614,11 @@ class Office:
         t.state, t.service, t.target, t.front = WAITING, e["service"], e["target"], e["front"]
         t.placed_at = e["at"] if e["front"] else 0.0
         self._enqueue(t)
+
+    def _on_ticket_referred(self, e: Event) -> None:
+        t = self.tickets[e["number"]]
+        if e["partner"] not in t.referrals:
+            t.referrals.append(e["partner"])
 
     def _on_ticket_finished(self, e: Event) -> None:
         t = self.tickets[e["number"]]

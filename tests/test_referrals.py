@@ -1,0 +1,141 @@
+"""Referrals end to end: a clerk under Pilot refers a Persian visitor to the job centre → the
+card on the phone page (headless Chromium: fits, axe-core clean) and the slip through the TCP
+printer emulator; a referral to the partner desk in the building is a transfer, same number."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from config import parse_site, strings
+from server import protocol as p
+from server.app import Server
+from server.client import ClientSession, ServerError
+
+from .browser import FIT_PROBLEMS, axe_violations, chromium
+from .conftest import ARTIFACTS, demo_data, http_get, token
+from .escpos_decoder import CODE_PAGES, Paper
+from .printer_emulator import NetworkPrinter
+from .test_counter_app import counter_app, text, until
+from .test_display_fit import settled
+
+PHONES = ({"width": 360, "height": 640}, {"width": 412, "height": 915})
+JOBCENTRE_FA = "مرکز کاریابی (Jobcenter) موسترشتات"
+
+
+@pytest.fixture
+def printer():
+    emulator = NetworkPrinter()
+    yield emulator
+    emulator.close()
+
+
+@pytest.fixture
+async def office(tmp_path, printer):
+    """The demo office whose counter 5 has the emulated network printer for slips."""
+    data = demo_data()
+    data["site"]["kiosk_draws_per_minute"] = 100_000
+    next(t for t in data["terminals"] if t["id"] == "counter-5")["printer"] = printer.url
+    server = Server(parse_site(data, file="default.toml"), tmp_path / "printing.sqlite3", always_open=True)
+    await server.start("127.0.0.1", 0)
+    yield server
+    await server.stop()
+
+
+async def fits_on_phones(page) -> None:
+    """At each phone size: nothing wider than the screen, nothing cut (the page scrolls down,
+    so the check runs over the whole page's height), axe-core clean."""
+    for size in PHONES:
+        await page.set_viewport_size(size)
+        await settled(page)
+        assert await page.evaluate("document.scrollingElement.scrollWidth") <= size["width"]
+        height = await page.evaluate("document.scrollingElement.scrollHeight")
+        await page.set_viewport_size({"width": size["width"], "height": height})
+        await settled(page)
+        assert await page.evaluate(FIT_PROBLEMS) == [], size
+        assert await axe_violations(page) == [], size
+
+
+async def test_a_clerk_refers_a_persian_visitor_to_the_job_centre(office, printer):
+    url = f"ws://127.0.0.1:{office.port}/"
+    kiosk = ClientSession(url, role="kiosk", terminal="kiosk-1", token=token("kiosk-1"))
+    kiosk.start()
+    await kiosk.ready()
+    drawn = await kiosk.request(p.Draw(id=0, service="residence", lang="fa", request="fa-1"))
+    await kiosk.close()
+    app = counter_app(url)
+    async with app.run_test(size=(130, 40)) as pilot:
+        await until(pilot, lambda: app.board.desk is not None)
+        await pilot.press("o", "o")
+        await until(pilot, lambda: app.sub_title == "open")
+        await pilot.press("n")
+        await until(pilot, lambda: "A001" in text(app, "#current"))
+        await pilot.press("v")
+        await pilot.pause()
+        labels = [str(o.prompt) for o in app.screen.query_one("#partners")._options]
+        assert labels == ["1  Migration counselling for adult immigrants (desk here: Migration counselling (MBE))",
+                          "2  Language and culture mediation (welfare association) (card for the visitor)",
+                          "3  Job centre Musterstadt (card for the visitor)"]
+        await pilot.press("3", "v")
+        await until(pilot, lambda: "Slip printed." in text(app, "#message"))
+    assert office.office.tickets["A001"].referrals == ["jobcenter"]
+    assert office.office.desks["5"].current == "A001"   # the clerk still finishes the visit
+
+    paper = Paper(CODE_PAGES["TM-T20II"])
+    paper.feed(bytes(printer.received))
+    german = paper.lines
+    for line in ("Empfehlung für Nummer", "A001", "Jobcenter Musterstadt", "Adresse",
+                 "Bahnhofstraße 20, 65185 Musterstadt", "+49 611 000300", "https://jobcenter.example.org"):
+        assert line in german, (line, german)
+    images = [item for item in paper.items if hasattr(item, "size") and not isinstance(item, tuple)]
+    assert len(images) >= 5                     # the Persian half: drawn, never raw Arabic-script bytes
+    assert "مرکز".encode() not in bytes(printer.received)
+    assert [q.data for q in paper.items if type(q).__name__ == "QRCode"] == [office.site.partner("jobcenter").map]
+    assert paper.items[-1] == "cut"
+
+    status, _, body = await http_get(f"http://127.0.0.1:{office.port}/t/{drawn.ticket.token}.json")
+    card = json.loads(body)["referrals"]["cards"][0]
+    assert card["name"] == {"text": JOBCENTRE_FA, "lang": "fa", "dir": "rtl"} and card["tel"] == "tel:+49611000300"
+
+    async with chromium() as browser:
+        page = await browser.new_page(viewport=PHONES[0])
+        await page.goto(f"http://127.0.0.1:{office.port}/t/{drawn.ticket.token}")
+        words = strings("fa")
+        await page.wait_for_selector("#referrals .card")
+        assert await page.inner_text("#referrals h2") == words["referral.title"]
+        assert await page.inner_text("#referrals h3") == JOBCENTRE_FA
+        assert await page.get_attribute("#referrals h3", "dir") == "rtl"
+        assert await page.get_attribute("a[href^='tel:']", "href") == "tel:+49611000300"
+        assert await page.get_attribute("a[href^='tel:']", "dir") == "ltr"
+        assert await page.inner_text(f"a[href='{card['map']}']") == words["referral.map"]
+        dts = await page.locator("#referrals dt").all_inner_texts()
+        assert dts == [words[f"referral.{k}"] for k in ("helps", "address", "hours", "phone", "web")]
+        await fits_on_phones(page)
+        ARTIFACTS.mkdir(exist_ok=True)  # to look at before a change to the page is called done
+        await page.set_viewport_size(PHONES[0])
+        await page.screenshot(path=str(ARTIFACTS / "referral-fa-360.png"), full_page=True)
+        await page.close()
+
+
+async def test_a_partner_desk_here_is_the_same_number_in_its_queue(server, terminal):
+    kiosk, clerk, desk = await terminal("kiosk-1"), await terminal("counter-5"), await terminal("counter-9")
+    await kiosk.request(p.Draw(id=0, service="counselling", lang="de", request="m-1"))
+    drawn = await kiosk.request(p.Draw(id=0, service="residence", lang="ar", request="a-1"))
+    await clerk.request(p.Open(id=0))
+    await clerk.request(p.Next(id=0))
+    reply = await clerk.request(p.Refer(id=0, partners=["mbe"], front=True))
+    assert (reply.ticket.number, reply.ticket.service, reply.ticket.state) == ("A001", "counselling", "waiting")
+    assert reply.desk.current is None
+    await desk.request(p.Open(id=0))
+    called = await desk.request(p.Next(id=0))
+    assert called.ticket.number == "A001" and called.ticket.reason == "front"   # before M001: the clerk said so
+    status, _, body = await http_get(f"http://127.0.0.1:{server.port}/t/{drawn.ticket.token}.json")
+    shown = json.loads(body)
+    assert shown["state"] == "called" and shown["referrals"] is None   # a desk here is a place, not a card
+    with pytest.raises(ServerError) as refused:
+        await desk.request(p.Refer(id=0, partners=["caritas"]))
+    assert refused.value.code == "unknown_partner"
+    with pytest.raises(ServerError) as refused:
+        await kiosk.request(p.Refer(id=0, partners=["jobcenter"]))
+    assert refused.value.code == "not_allowed"
