@@ -28,6 +28,9 @@ Definitions (what a figure means; the tests compute each by hand):
   minutes outside rounded up; shares of the tickets called. Tickets cancelled or expired
   uncalled are counted apart ("not called"); tickets with no range shown are left out.
 - transferred: how many times tickets were sent on (a ticket counts once per transfer).
+- referrals: one per partner a clerk referred a visitor to (`ticket_referred`), by partner and
+  by the service the visitor had come for. The store writes them to `stats_referrals` as they
+  happen (no ticket number: nothing personal), and they are never purged.
 - counters: open = from opening to closing (pauses included; still open at the end of the
   day: to its last event), paused per reason, serving = the sum of its visits' service times.
 """
@@ -60,6 +63,8 @@ DESK_COLUMNS = ("day", "counter", "kind", "reason", "seconds")
 # visitors who asked at the kiosk for an interpreter (issue 15), by the hour and language of the draw
 INTERPRETER_COLUMNS = ("day", "weekday", "hour", "service", "lang", "tickets")
 FEEDBACK_COLUMNS = ("day", "week", "service", "lang", "source", "score", "reason", "n")
+REFERRAL_COLUMNS = ("day", "service", "partner", "desk", "lang")
+INSERT_REFERRAL = f"INSERT INTO stats_referrals ({', '.join(REFERRAL_COLUMNS)}) VALUES (?, ?, ?, ?, ?)"
 
 SCHEMA = (
     "CREATE TABLE IF NOT EXISTS stats_days (day TEXT PRIMARY KEY)",
@@ -92,6 +97,9 @@ SCHEMA = (
     "CREATE TABLE IF NOT EXISTS stats_feedback (day TEXT NOT NULL, week TEXT NOT NULL, service TEXT NOT NULL,"
     " lang TEXT NOT NULL, source TEXT NOT NULL, score INTEGER NOT NULL, reason TEXT NOT NULL, n INTEGER NOT NULL)",
     "CREATE INDEX IF NOT EXISTS idx_stats_feedback_day ON stats_feedback (day)",
+    "CREATE TABLE IF NOT EXISTS stats_referrals (day TEXT NOT NULL, service TEXT NOT NULL, partner TEXT NOT NULL,"
+    " desk INTEGER NOT NULL, lang TEXT NOT NULL)",
+    "CREATE INDEX IF NOT EXISTS idx_stats_referrals_day ON stats_referrals (day)",
 )
 
 
@@ -136,6 +144,12 @@ def roll_up(conn) -> None:
     these tables existed). The store calls this when it opens the file."""
     for table in ROLL_UPS:
         table.fill(conn, f"day IN (SELECT day FROM stats_days WHERE day NOT IN (SELECT day FROM {table.name}))", [])
+
+
+def referral_row(day: str, event: dict) -> tuple:
+    """A `ticket_referred` event as a row of `stats_referrals` (the store writes it in the
+    event's own transaction)."""
+    return day, event["service"], event["partner"], int(event["desk"]), event["lang"]
 
 
 # ---- making a day's rows -------------------------------------------------------------------
@@ -462,7 +476,7 @@ class Statistics:
             raise ValueError(f"cannot group by {by!r}")
         self.prepare(period)
         tables = [self.figures(by), self.outcomes(), self.arrivals(), self.languages(), self.interpreters(),
-                  *self.estimates(period, by)]
+                  *self.estimates(period, by), self.referrals(period)]
         if self.site.manager.personal_statistics:
             tables.append(self.counters())
         return tables + self.feedback()
@@ -550,6 +564,26 @@ class Statistics:
                          round(100 * total / drawn[lang]) if drawn.get(lang) else None])
         return Table("interpreters", "Interpreter needed by language and hour",
                      ["language", *(f"{h:02d}h" for h in hours), "total", "of the language's visitors (%)"], rows)
+
+    def referrals(self, period: Period) -> Table:
+        """Referrals to partners per partner (in the site's order) and per service the visitors
+        had come for: a column per service that occurs, and the total."""
+        grid: dict[str, dict[str, int]] = {}
+        for partner, service, n in self.conn.execute(
+                "SELECT partner, service, count(*) FROM stats_referrals WHERE day >= ? AND day <= ? "
+                "GROUP BY partner, service", [period.first, period.last]):
+            grid.setdefault(partner, {})[service] = n
+        services = [s.id for s in self.site.services if any(s.id in row for row in grid.values())]
+        services += sorted({k for row in grid.values() for k in row} - set(services))  # no longer configured
+        order = {p.id: i for i, p in enumerate(self.site.partners)}
+        rows = [[self._partner(partner), *(grid[partner].get(s, 0) for s in services), sum(grid[partner].values())]
+                for partner in sorted(grid, key=lambda k: (order.get(k, len(order)), k))]
+        return Table("referrals", "Referrals to partners by the service visitors came for",
+                     ["partner", *(self.label("service", s) for s in services), "total"], rows)
+
+    def _partner(self, partner_id: str) -> str:
+        partner = self.site.partner(partner_id)
+        return partner.name("de") if partner else partner_id
 
     def counters(self) -> Table:
         """Open time, serving time and pauses by reason per counter (personal data: shown

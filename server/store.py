@@ -208,6 +208,7 @@ class Rows(NamedTuple):
     events: list[tuple]
     tickets: list[tuple]
     new_days: list[str]  # a day started: tickets of earlier days still open are expired
+    referrals: list[tuple] = []  # stats_referrals rows (`stats.referral_row`)
 
 
 class Store:
@@ -252,7 +253,9 @@ class Store:
             # an event belongs to the office's day, not to its clock time's (`Office._begin`)
             event_rows.append((e["at"], e.get("day") or max(self.day, self.local_day(e["at"])), e["kind"], encode(e)))
         new_days = [e["day"] for e in events if e["kind"] == "day_started"]
-        return Rows(event_rows, [self._row(t) for t in tickets], new_days)
+        referrals = [stats.referral_row(row[1], e) for e, row in zip(events, event_rows)
+                     if e["kind"] == "ticket_referred"]
+        return Rows(event_rows, [self._row(t) for t in tickets], new_days, referrals)
 
     def write(self, rows: Rows) -> None:
         """One transaction. The hot path uses `executemany` on sqlite-utils' connection:
@@ -261,6 +264,8 @@ class Store:
         with self.db.atomic():
             self.db.conn.executemany(INSERT_EVENT, rows.events)
             self.db.conn.executemany(UPSERT_TICKET, rows.tickets)
+            if rows.referrals:
+                self.db.conn.executemany(stats.INSERT_REFERRAL, rows.referrals)
             for day in rows.new_days:  # after the tickets: one drawn before the new day began in
                 self._expire_before(day)  # this same commit is expired too
 

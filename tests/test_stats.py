@@ -222,8 +222,8 @@ async def test_the_csv_xlsx_and_pdf_hold_the_same_figures(stats_server):
     status, headers, body = await get_with(f"{base}/stats.xlsx?period=month&value=2026-11", cookie)
     book = load_workbook(io.BytesIO(body))
     assert book.sheetnames == ["tickets", "outcomes", "arrivals", "languages", "interpreters", "estimates",
-                               "estimates_over_time", "feedback_service", "feedback_lang", "feedback_week",
-                               "feedback_reasons"]
+                               "estimates_over_time", "referrals", "feedback_service", "feedback_lang",
+                               "feedback_week", "feedback_reasons"]
     assert [list(r) for r in book["tickets"].iter_rows(min_row=2, values_only=True)] == BY_SERVICE
     assert [list(r) for r in book["arrivals"].iter_rows(values_only=True)] == ARRIVALS
 
