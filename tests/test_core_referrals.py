@@ -53,8 +53,8 @@ def test_at_the_front_if_the_clerk_says_so(office):
     draw(office, "counselling")
     ticket = at_counter(office)
     office.refer(counter="5", partners=["mbe"], front=True, now=T0 + 2 * MIN)
-    opened(office, "9", at=T0 + 3 * MIN)
-    assert office.next(counter="9", now=T0 + 4 * MIN)[1] is ticket
+    opened(office, "mbe", at=T0 + 3 * MIN)
+    assert office.next(counter="mbe", now=T0 + 4 * MIN)[1] is ticket
 
 
 def test_a_desk_and_cards_at_once_keep_the_clerks_order(office):

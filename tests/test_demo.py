@@ -36,9 +36,9 @@ async def test_willkommen_server_demo_runs_and_stops_cleanly_on_ctrl_c(tmp_path)
             await asyncio.sleep(0.1)
             status, _, body = await http_get(f"http://127.0.0.1:{server.port}/healthz")
             health = json.loads(body)
-            if health["tickets_today"] >= 5 and len(health["open_counters"]) == 8:
+            if health["tickets_today"] >= 5 and len(health["open_counters"]) == 9:
                 break
-        assert status == 200 and health["tickets_today"] >= 5 and len(health["open_counters"]) == 8
+        assert status == 200 and health["tickets_today"] >= 5 and len(health["open_counters"]) == 9
         assert sorted(health["connected"]["kiosk"]) == ["kiosk-1", "kiosk-2"]
     finally:
         server.proc.send_signal(signal.SIGINT)

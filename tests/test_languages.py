@@ -112,7 +112,8 @@ def test_site_languages_are_bcp47_tags(written, problem):
     data["site"]["voices"] = {}
     data["terminals"][10]["languages"] = ["de"]
     for table in (*data["documents"].values(), *(s["names"] for s in data["services"]),
-                  *(s["hints"] for s in data["services"]), *data["outcomes"].values()):
+                  *(s["hints"] for s in data["services"]), *data["outcomes"].values(),
+                  *(p[key] for p in data["partners"] for key in ("name", "helps", "hours"))):
         text = table.get("fa", table["de"])  # any text: the tag is what is tested
         table.clear()
         table.update({"de": text, written: text})

@@ -24,7 +24,7 @@ BY_PARTNER = [["Migrationsberatung für erwachsene Zugewanderte", 1, 0, 0, 1],
 def referral_day(path, site) -> None:
     """Monday at counter 5: A001 (residence) to the job centre; A002 (residence) to the migration
     counselling desk and the job centre; B001 (extension) to the language mediation. At the
-    counselling desk (counter 9) A002 is sent to the job centre once more, now from counselling."""
+    counselling desk (counter "mbe") A002 is sent to the job centre once more, now from counselling."""
     office, store = Office(site, always_open=True), Store(path, timezone=site.timezone)
 
     def run(command: str, clock: str, **kwargs) -> None:
@@ -34,14 +34,14 @@ def referral_day(path, site) -> None:
     for n, service in enumerate(("residence", "residence", "extension")):
         run("draw", f"08:0{n}:00", kiosk="kiosk-1", service=service, lang="fa", request=str(n), token=f"t{n}")
     run("open", "08:10:00", counter="5", services=None)
-    run("open", "08:10:00", counter="9", services=None)
+    run("open", "08:10:00", counter="mbe", services=None)
     for minute, partners in ((11, ["jobcenter"]), (21, ["mbe", "jobcenter"]), (31, ["sprachmittlung"])):
         run("next", f"08:{minute}:00", counter="5")
         run("refer", f"08:{minute + 2}:00", counter="5", partners=partners, front=False)
         if office.desks["5"].current is not None:  # a card: the clerk finishes the visit
             run("finish", f"08:{minute + 4}:00", counter="5", outcome="referred")
-    run("next", "08:40:00", counter="9")
-    run("refer", "08:45:00", counter="9", partners=["jobcenter"], front=False)
+    run("next", "08:40:00", counter="mbe")
+    run("refer", "08:45:00", counter="mbe", partners=["jobcenter"], front=False)
     store.close()
 
 

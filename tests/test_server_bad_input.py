@@ -53,7 +53,7 @@ async def closed_with(ws) -> tuple[int, str]:
      {"re": 3, "code": "bad_request", "message": "draw: Expected `str`, got `array` - at `$.service`"}),
     ('{"type": "draw", "id": 4, "service": "visa", "lang": "de", "request": "x"}',
      {"re": 4, "code": "unknown_service", "message": "unknown service 'visa' (expected one of residence, extension, "
-                                                     "settlement, passport, card-pickup, info)"}),
+                                                     "settlement, passport, card-pickup, info, counselling)"}),
     ('{"type": "next", "id": 5}', {"re": 5, "code": "not_allowed", "message": "a kiosk terminal may not send next"}),
     ('{"type": "hello", "role": "kiosk"}', {"re": None, "code": "bad_request",
                                              "message": "hello was already received on this connection"}),

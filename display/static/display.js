@@ -16,6 +16,10 @@ const FRESH_MS = 8000;
 const ROTATE_MS = 6000;
 const FIT_STEP = 0.05;
 const FIT_FLOOR = 0.3;
+// Queue boxes the footer holds at full size (three rows of two, text at 3.6 % of the height).
+// An office with more services shows them in pages that turn with the label language, split
+// evenly (7: 4 + 3), rather than shrink every box below what reads from five metres.
+const QUEUES_PER_PAGE = 6;
 const LEFT = ["no_show", "waiting", "parked", "cancelled", "expired"];  // states that leave the screen
 
 const state = {
@@ -257,7 +261,11 @@ function renderQueues() {
   if (!state.site) return;
   const lang = labelLanguage();
   const list = document.getElementById("queues");
-  list.replaceChildren(...state.site.services.map((service) => {
+  const services = state.site.services;
+  const pages = Math.ceil(services.length / QUEUES_PER_PAGE) || 1;
+  const perPage = Math.ceil(services.length / pages);
+  const page = state.rotation % pages;
+  list.replaceChildren(...services.map((service, index) => {
     const queue = state.queues.get(service.id) || { waiting: 0, eta: null };
     const item = document.createElement("li");
     item.innerHTML = `<span class="name"></span><span class="other"></span>` +
@@ -271,6 +279,7 @@ function renderQueues() {
       ? phrase(lang, "display.eta", { low: queue.eta[0], high: queue.eta[1] }) : []));
     item.dataset.service = service.id;
     item.dataset.waiting = queue.waiting;
+    item.hidden = Math.floor(index / perPage) !== page;
     return item;
   }));
 }
