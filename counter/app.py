@@ -242,8 +242,8 @@ class CounterApp(App):
         partners, front = chosen
         reply = await self.send(p.Refer(id=0, partners=partners, front=front))
         if reply is not None and reply.ticket is not None:
-            names = ", ".join(label.rsplit(" (", 1)[0] for value, label in choices if value in partners)
-            self.say(words("referral.done", number=reply.ticket.number, partners=names))
+            self.say(words("referral.done", number=reply.ticket.number,
+                           partners=referral.names(board, words, partners)))
             await self.print_slip(reply.ticket, partners)
 
     async def print_slip(self, ticket: p.TicketView, partners: list[str]) -> None:

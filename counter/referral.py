@@ -14,15 +14,23 @@ from server import protocol as p
 from .board import Board, Words
 
 
+def name(partner: p.PartnerView, words: Words) -> str:
+    return partner.names.get(words.lang) or partner.names["de"]
+
+
 def choices(board: Board, words: Words) -> list[tuple[str, str]]:
     """(partner id, what the clerk reads): its name, and whether it is a desk here or a card."""
     listed = []
     for partner in board.site.partners if board.site else []:
-        name = partner.names.get(words.lang) or partner.names["de"]
         kind = (words("referral.desk", service=words.service(board, partner.service)) if partner.service
                 else words("referral.card"))
-        listed.append((partner.id, f"{name} ({kind})"))
+        listed.append((partner.id, f"{name(partner, words)} ({kind})"))
     return listed
+
+
+def names(board: Board, words: Words, chosen: list[str]) -> str:
+    """The chosen partners' names, for the clerk's confirmation."""
+    return ", ".join(name(partner, words) for partner in board.site.partners if partner.id in chosen)
 
 
 def slip(board: Board, welcome: p.Welcome | None, ticket: p.TicketView, chosen: list[str]) -> list:

@@ -49,7 +49,7 @@ GOOD = {  # one plausible message per type, for the counter at desk 5 (an admin 
     "noshow": {"counter": "5"}, "park": {"counter": "5"}, "unpark": {"counter": "5", "ticket": "F001"},
     "transfer": {"counter": "5", "service": "passport", "front": True}, "finish": {"counter": "5", "outcome": "done"},
     "pause": {"counter": "5", "reason": "Pause"}, "resume": {"counter": "5"}, "close": {"counter": "5"},
-    "close_at": {"counter": "5", "at": 1.9e9},
+    "close_at": {"counter": "5", "at": 1.9e9}, "refer": {"counter": "5", "partners": ["jobcenter", "mbe"], "front": True},
     "book": {"booking": "B-1", "service": "info", "lang": "ar", "due_at": 1.9e9},
     "unbook": {"booking": "B-1"},
 }

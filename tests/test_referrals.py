@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from PIL import Image
 
 from config import parse_site, strings
 from server import protocol as p
@@ -15,7 +16,7 @@ from server.client import ClientSession, ServerError
 
 from .browser import FIT_PROBLEMS, axe_violations, chromium
 from .conftest import ARTIFACTS, demo_data, http_get, token
-from .escpos_decoder import CODE_PAGES, Paper
+from .escpos_decoder import CODE_PAGES, Paper, QRCode
 from .printer_emulator import NetworkPrinter
 from .test_counter_app import counter_app, text, until
 from .test_display_fit import settled
@@ -74,7 +75,8 @@ async def test_a_clerk_refers_a_persian_visitor_to_the_job_centre(office, printe
         await until(pilot, lambda: "A001" in text(app, "#current"))
         await pilot.press("v")
         await pilot.pause()
-        labels = [str(o.prompt) for o in app.screen.query_one("#partners")._options]
+        listed = app.screen.query_one("#partners")
+        labels = [str(listed.get_option_at_index(i).prompt) for i in range(listed.option_count)]
         assert labels == ["1  Migration counselling for adult immigrants (desk here: Migration counselling (MBE))",
                           "2  Language and culture mediation (welfare association) (card for the visitor)",
                           "3  Job centre Musterstadt (card for the visitor)"]
@@ -89,10 +91,10 @@ async def test_a_clerk_refers_a_persian_visitor_to_the_job_centre(office, printe
     for line in ("Empfehlung für Nummer", "A001", "Jobcenter Musterstadt", "Adresse",
                  "Bahnhofstraße 20, 65185 Musterstadt", "+49 611 000300", "https://jobcenter.example.org"):
         assert line in german, (line, german)
-    images = [item for item in paper.items if hasattr(item, "size") and not isinstance(item, tuple)]
-    assert len(images) >= 5                     # the Persian half: drawn, never raw Arabic-script bytes
+    images = [item for item in paper.items if isinstance(item, Image.Image)]
+    assert len(images) >= 7                     # the Persian half: drawn, never raw Arabic-script bytes
     assert "مرکز".encode() not in bytes(printer.received)
-    assert [q.data for q in paper.items if type(q).__name__ == "QRCode"] == [office.site.partner("jobcenter").map]
+    assert [q.data for q in paper.items if isinstance(q, QRCode)] == [office.site.partner("jobcenter").map]
     assert paper.items[-1] == "cut"
 
     status, _, body = await http_get(f"http://127.0.0.1:{office.port}/t/{drawn.ticket.token}.json")
@@ -160,3 +162,42 @@ async def test_the_cards_fit_phones_and_pass_axe_in_every_language(server, termi
             names = await page.locator("#referrals h3").all_inner_texts()
             assert names == [server.site.partner(i).name(lang) for i in ("sprachmittlung", "jobcenter")]
             await fits_on_phones(page)
+
+
+async def test_the_clerk_sends_a_visitor_to_the_desk_at_the_front_with_two_keys(server, url, terminal):
+    kiosk = await terminal("kiosk-1")
+    for n, service in enumerate(("counselling", "residence")):
+        await kiosk.request(p.Draw(id=0, service=service, lang="uk", request=f"u-{n}"))
+    app = counter_app(url)   # counter 5 has no printer in the demo: no slip, no printer opened
+    async with app.run_test(size=(130, 40)) as pilot:
+        await until(pilot, lambda: app.board.desk is not None)
+        await pilot.press("o", "o")
+        await until(pilot, lambda: app.sub_title == "open")
+        await pilot.press("n")
+        await until(pilot, lambda: "A001" in text(app, "#current"))
+        await pilot.press("v", "1", "f", "v")
+        await until(pilot, lambda: "A001 referred to: Migration counselling for adult immigrants"
+                    in text(app, "#message"))
+        await until(pilot, lambda: app.board.current is None)
+        assert app.printer is None
+    ticket = server.office.tickets["A001"]
+    assert (ticket.service, ticket.front, ticket.referrals) == ("counselling", True, ["mbe"])
+    assert list(server.office.waiting["counselling"]) == ["M001", "A001"]   # routing puts A001 first
+
+
+async def test_a_printer_that_fails_is_said_and_the_card_is_still_on_the_phone(server, url, terminal, tmp_path):
+    kiosk = await terminal("kiosk-1")
+    drawn = await kiosk.request(p.Draw(id=0, service="info", lang="ar", request="ar-1"))
+    app = counter_app(url, terminal="counter-2")
+    app.printer_url = f"file://{tmp_path}/unplugged/lp0"   # a printer device that is not there
+    async with app.run_test(size=(130, 40)) as pilot:
+        await until(pilot, lambda: app.board.desk is not None)
+        await pilot.press("o", "o")
+        await until(pilot, lambda: app.sub_title == "open")
+        await pilot.press("n")
+        await until(pilot, lambda: "F001" in text(app, "#current"))
+        await pilot.press("v", "2", "v")
+        await until(pilot, lambda: "Slip not printed" in text(app, "#message"))
+        assert "The card is on the visitor's phone page." in text(app, "#message")
+    _, _, body = await http_get(f"http://127.0.0.1:{server.port}/t/{drawn.ticket.token}.json")
+    assert [c["id"] for c in json.loads(body)["referrals"]["cards"]] == ["sprachmittlung"]
