@@ -162,6 +162,8 @@ async def test_the_cards_fit_phones_and_pass_axe_in_every_language(server, termi
             names = await page.locator("#referrals h3").all_inner_texts()
             assert names == [server.site.partner(i).name(lang) for i in ("sprachmittlung", "jobcenter")]
             await fits_on_phones(page)
+            ARTIFACTS.mkdir(exist_ok=True)
+            await page.screenshot(path=str(ARTIFACTS / f"referral-{lang}-412.png"), full_page=True)
 
 
 async def test_the_clerk_sends_a_visitor_to_the_desk_at_the_front_with_two_keys(server, url, terminal):

@@ -44,7 +44,7 @@
     if (data.address) {
       const where = element("dd");
       where.append(element("span", { lang: "de", dir: "ltr", class: "address" }, data.address));
-      if (data.map) where.append(" ", link(data.map, labels.map));
+      if (data.map) where.append(element("br"), link(data.map, labels.map));
       row(list, labels.address, where);
     }
     if (data.hours) row(list, labels.hours, translated("dd", data.hours));
