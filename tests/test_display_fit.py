@@ -330,6 +330,9 @@ async def test_counts_and_ranges_stand_right_in_arabic_and_persian(bundled, tv):
     for lang in ("ar", "fa"):
         await hold({"tv": tv}, lang)
         residence = "#queues li[data-service=residence]"
+        # seven services turn in two pages (display.js QUEUES_PER_PAGE): show residence's
+        await tv.evaluate("s => { while (document.querySelector(s).hidden) willkommen.rotate(); }", residence)
+        await settled(tv)
         low, high = await tv.evaluate("""(selector) => {
             const run = document.querySelector(selector + ' .eta span[dir=ltr]');
             const text = run.firstChild, [low] = text.textContent.split('–'), range = document.createRange();
