@@ -4,7 +4,8 @@ Each kiosk terminal of the site draws tickets as visitors arrive (a Poisson stre
 in the first simulated hours, as Monday mornings do), in a mix of languages like a Hessian
 Ausländerbehörde's. Each counter terminal opens, calls the next visitor, waits for them to
 walk up (some never come: recall, then no-show), serves them for a time around the service's
-typical minutes, sometimes transfers them, and finishes with an outcome. `speed` compresses
+typical minutes, sometimes transfers them or refers them to a partner (a desk here or a card),
+and finishes with an outcome. `speed` compresses
 time: at 10, a 12-minute visit takes 72 seconds.
 
 It speaks only `server.protocol` through `ClientSession`, like any real terminal would, so the
@@ -172,4 +173,12 @@ async def serve_one(site: Site, session: ClientSession, rng: random.Random, spee
     if rng.random() < 0.03 and service.id != "info":  # sent on for general advice
         await session.request(p.Transfer(id=0, service="info") if site.service("info") else p.Start(id=0))
         return
-    await session.request(p.Finish(id=0, outcome=pick(rng, OUTCOMES, site.outcomes)))
+    desks = [x.id for x in site.partners if x.has_desk and x.service != service.id]
+    if desks and rng.random() < 0.03:  # to a partner's desk in the building: same number, its queue
+        await session.request(p.Refer(id=0, partners=[rng.choice(desks)]))
+        return
+    outcome = pick(rng, OUTCOMES, site.outcomes)
+    outside = [x.id for x in site.partners if not x.has_desk]
+    if outcome == "referred" and outside:  # a card on the visitor's phone (README "Referrals")
+        await session.request(p.Refer(id=0, partners=[rng.choice(outside)]))
+    await session.request(p.Finish(id=0, outcome=outcome))
