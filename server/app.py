@@ -272,7 +272,7 @@ class Server:
                          strings={lang: feedback.terminal_catalogue(self.site.words(lang))
                                   for lang in self.site.languages}
                          if session.role in ("kiosk", "display") or (terminal and terminal.printer) else {},
-                         site=views.site(self.site),
+                         site=views.site(self.site, partners=session.role in ("counter", "admin")),
                          snapshot=views.snapshot(self.office, self.clock(),
                                                  detail_for="*" if session.role == "admin" else session.counter))
 

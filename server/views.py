@@ -47,7 +47,9 @@ def queue(office: Office, service: str, now: float) -> p.QueueView:
                        eta=info.eta, interpreters=office.interpreters(service))
 
 
-def site(s: Site) -> p.SiteView:
+def site(s: Site, *, partners: bool = True) -> p.SiteView:
+    """The site as terminals see it; `partners` only for those that refer (counters, admins):
+    a display or kiosk never needs them, and every byte of a welcome is paid per screen."""
     return p.SiteView(
         name=s.name, timezone=s.timezone, languages=list(s.languages), outcomes={k: dict(v) for k, v in s.outcomes.items()},
         public_url=s.public_url,
@@ -56,7 +58,7 @@ def site(s: Site) -> p.SiteView:
                                 documents={k: list(d) for k, d in v.documents.items()}) for v in s.services],
         counters=[p.CounterInfo(id=c.id, name=c.name, zone=c.zone, direction=c.direction,
                                 services=list(c.services)) for c in s.counters],
-        partners=[partner(x) for x in s.partners])
+        partners=[partner(x) for x in s.partners] if partners else [])
 
 
 def partner(x: Partner) -> p.PartnerView:

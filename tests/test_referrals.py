@@ -203,3 +203,10 @@ async def test_a_printer_that_fails_is_said_and_the_card_is_still_on_the_phone(s
         assert "The card is on the visitor's phone page." in text(app, "#message")
     _, _, body = await http_get(f"http://127.0.0.1:{server.port}/t/{drawn.ticket.token}.json")
     assert [c["id"] for c in json.loads(body)["referrals"]["cards"]] == ["sprachmittlung"]
+
+
+async def test_only_counters_and_admins_are_told_the_partners(server, terminal):
+    welcomes = {name: (await terminal(name)).welcome for name in ("counter-5", "admin", "kiosk-1", "display-first")}
+    assert [x.id for x in welcomes["counter-5"].site.partners] == ["mbe", "sprachmittlung", "jobcenter"]
+    assert welcomes["admin"].site.partners == welcomes["counter-5"].site.partners
+    assert welcomes["kiosk-1"].site.partners == [] and welcomes["display-first"].site.partners == []
