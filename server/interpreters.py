@@ -8,7 +8,9 @@ desk, so the board lists, per language, how many wait, the longest wait and thei
 has their interpreter or does not, and a parked one is not in the queue.
 
     waiting(office, now) -> [{"lang": "ar", "name": "Arabisch", "waiting": 2, "longest_wait": 840,
-                              "numbers": ["A003", "B001"], "partners": [...]}, ...]
+                              "numbers": ["A003", "B001"],
+                              "partners": [{"id": "sprachmittlung", "name": "Sprach- und …",
+                                            "phone": "+49 …", "web": "https://…", "hours": "Mo–Fr …"}]}, ...]
 
 Longest wait first: the language whose visitor has waited longest is the one to call about.
 """
@@ -17,7 +19,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from config import languages
+from config import Site, languages
 
 from .core import Office, Ticket
 
@@ -33,5 +35,15 @@ def waiting(office: Office, now: float) -> list[dict[str, Any]]:
         tickets.sort(key=lambda t: (t.issued_at, t.number))
         rows.append({"lang": lang, "name": languages.name(lang, "de"), "waiting": len(tickets),
                      "longest_wait": round(max(0.0, now - tickets[0].issued_at)),
-                     "numbers": [t.number for t in tickets]})
+                     "numbers": [t.number for t in tickets], "partners": partners_for(office.site, lang)})
     return sorted(rows, key=lambda row: (-row["longest_wait"], row["name"]))
+
+
+def partners_for(site: Site, lang: str) -> list[dict[str, str]]:
+    """The site's partners that interpret `lang` (its tag, or one with the same language
+    subtag: a partner for "fa" serves "fa-AF"; Dari, "prs", is a language of its own), with
+    what a team leader needs to reach them, in German."""
+    base = lang.split("-")[0]
+    return [{"id": partner.id, "name": partner.names["de"], "phone": partner.phone, "web": partner.web,
+             "hours": partner.hours.get("de", "")}
+            for partner in site.partners if any(tag.split("-")[0] == base for tag in partner.interprets)]

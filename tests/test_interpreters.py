@@ -4,6 +4,7 @@ core, the store and the wire; an older kiosk that does not send it still draws."
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import json
 
@@ -13,9 +14,11 @@ from hypothesis import strategies as st
 from rich.cells import cell_len
 from websockets.asyncio.client import connect
 
+from config.site import Partner
 from kiosk.app import KioskApp, ServiceScreen, StartScreen, TicketScreen
 from kiosk.interpreter import InterpreterScreen, asks
 from kiosk.printers import open_printer
+from server import interpreters
 from server import protocol as p
 from server.app import Server
 from server.client import ClientSession
@@ -137,6 +140,27 @@ async def test_an_old_kiosk_without_the_field_still_draws(server):
     assert [t.interpreter for t in server.office.tickets.values()] == [False, True]
 
 
+def test_the_board_names_the_partners_that_interpret_a_language():
+    site = make_site()
+    site = dataclasses.replace(site, partners=(
+        Partner(id="mediation", names={"de": "Sprachmittlung"}, helps={"de": "Dolmetscher"},
+                hours={"de": "Mo–Fr 8–13 Uhr"}, interprets=("ar", "fa", "uk"), phone="+49 611 1", web="https://m.example"),
+        Partner(id="dari", names={"de": "Dari-Dienst"}, helps={"de": "Dari"}, interprets=("prs",)),
+        Partner(id="counselling", names={"de": "Beratung"}, helps={"de": "Beratung"}, service="residence")))
+    office = Office(site, always_open=True)
+    for i, (lang, needed, minute) in enumerate([("fa", True, 0), ("prs", True, 1), ("ti", True, 2),
+                                                 ("fa", True, 5), ("uk", False, 6)]):
+        office.draw(kiosk="kiosk-1", service="residence" if i % 2 else "info", lang=lang, request=f"r{i}",
+                    token=f"t{i}", now=T0 + minute * 60, interpreter=needed)
+    rows = interpreters.waiting(office, T0 + 10 * 60)
+    assert [(r["lang"], r["waiting"], r["longest_wait"], r["numbers"]) for r in rows] == [
+        ("fa", 2, 600, ["F001", "A002"]), ("prs", 1, 540, ["A001"]), ("ti", 1, 480, ["F002"])]  # across services
+    assert [[p["id"] for p in r["partners"]] for r in rows] == [["mediation"], ["dari"], []]
+    assert rows[0]["partners"][0] == {"id": "mediation", "name": "Sprachmittlung", "phone": "+49 611 1",
+                                      "web": "https://m.example", "hours": "Mo–Fr 8–13 Uhr"}
+    assert [p["id"] for p in interpreters.partners_for(site, "fa-AF")] == ["mediation"]  # same language subtag
+
+
 # ---- the kiosk asks, in every language -------------------------------------------------------
 
 @pytest.fixture
@@ -203,6 +227,13 @@ async def test_an_arabic_visitor_asks_a_ukrainian_skips_the_counter_and_board_kn
     await page.wait_for_selector(row)
     cells = await page.eval_on_selector(row, "r => [...r.children].map(c => c.textContent.trim())")
     assert cells[0] == "Arabisch" and cells[1] == "1" and cells[3] == "A001" and cells[2].endswith("min")
+    mediators = [partner for partner in server.site.partners if "ar" in partner.interprets]
+    assert mediators  # the demo office has a language mediation service for Arabic
+    for mediator in mediators:  # next to the language: who interprets it and how to reach them
+        shown = await page.inner_text(f"{row} [data-partner='{mediator.id}']")
+        assert mediator.names["de"] in shown and mediator.phone in shown
+        assert await page.get_attribute(f"{row} [data-partner='{mediator.id}'] a[href^='tel:']", "href") == \
+            "tel:" + mediator.phone.replace(" ", "")
     assert await page.locator("#interpreters tbody tr").count() == 1  # nobody else asked
     assert await axe_violations(page) == []
 

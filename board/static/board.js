@@ -114,8 +114,18 @@ function renderInterpreters(floor) {
   const rows = floor.interpreters || [];
   $("interpreters").querySelector("tbody").innerHTML = rows.length ? rows.map((i) =>
     `<tr data-lang="${esc(i.lang)}"><th scope="row">${esc(i.name)}</th><td class="num">${i.waiting}</td>`
-    + `<td>${since(floor.now - i.longest_wait)}</td><td>${i.numbers.map(esc).join(", ")}</td></tr>`).join("")
-    : "<tr><td colspan=\"4\">Nobody waiting needs an interpreter.</td></tr>";
+    + `<td>${since(floor.now - i.longest_wait)}</td><td>${i.numbers.map(esc).join(", ")}</td>`
+    + `<td class="partners">${i.partners.length ? i.partners.map(partner).join("")
+      : "none in the site config for this language"}</td></tr>`).join("")
+    : "<tr><td colspan=\"5\">Nobody waiting needs an interpreter.</td></tr>";
+}
+
+// an interpreting partner from the site config: how to reach them
+function partner(p) {
+  const phone = p.phone ? ` <a href="tel:${esc(p.phone.replace(/\s/g, ""))}">${esc(p.phone)}</a>` : "";
+  const web = /^https?:\/\//.test(p.web) ? ` <a href="${esc(p.web)}" rel="noopener">${esc(p.web.replace(/^https?:\/\//, ""))}</a>` : "";
+  const hours = p.hours ? ` <small>${esc(p.hours)}</small>` : "";
+  return `<div data-partner="${esc(p.id)}"><strong>${esc(p.name)}</strong>${phone}${web}${hours}</div>`;
 }
 
 function renderDevices(floor) {
