@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from server.core import Office
-from server.store import Store, StoreLocked
+from server.store import Store, StoreLocked, StoreUnavailable
 
 from .conftest import make_site
 from .test_core_office import T0
@@ -58,3 +58,14 @@ def test_a_second_store_on_the_same_file_is_refused_and_says_why(tmp_path):
         Store(path, timezone="Europe/Berlin")
     first.close()
     Store(path, timezone="Europe/Berlin").close()  # the lock left with the first
+
+
+def test_a_path_that_cannot_be_a_file_is_named_with_the_systems_reason(tmp_path):
+    with pytest.raises(StoreUnavailable, match=f"^database {tmp_path} cannot be opened \\(Is a directory\\)$"):
+        Store(tmp_path, timezone="Europe/Berlin")
+
+
+def test_by_default_a_commit_survives_a_killed_process_without_an_fsync_each(tmp_path):
+    store = Store(tmp_path / "o.sqlite3", timezone="Europe/Berlin")
+    assert store.db.execute("PRAGMA synchronous").fetchone()[0] == 1  # NORMAL: the WAL, no fsync per commit
+    store.close()

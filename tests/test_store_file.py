@@ -92,6 +92,7 @@ def page_never_used(path: Path) -> None:
 def other_application(path: Path) -> None:
     with sqlite3.connect(path) as conn:
         conn.execute("CREATE TABLE notes (id INTEGER PRIMARY KEY, text TEXT)")
+        conn.execute("CREATE TABLE termine (id INTEGER PRIMARY KEY, at TEXT)")
         conn.execute("INSERT INTO notes (text) VALUES ('Termin Dienstag')")
     conn.close()
 
@@ -110,7 +111,7 @@ DAMAGES = [
     (truncated, "is damaged"),
     (page_overwritten, "is damaged"),
     (page_never_used, "is damaged (quick_check: *** in database main *** Page "),  # on one line
-    (other_application, "is not a Willkommen database (its tables: notes)"),
+    (other_application, "is not a Willkommen database (its tables: notes, termine)"),
     (newer_schema, "was written by a newer Willkommen (schema m099_from_the_future)"),
 ]
 
