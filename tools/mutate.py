@@ -45,7 +45,7 @@ MODULES = {
     "server/core/forecast.py": [*_CORE, "tests/test_forecast.py"],
     "server/protocol.py": ["tests/test_protocol.py", "tests/test_protocol_edges.py", "tests/test_server_bad_input.py"],
     "server/writer.py": ["tests/test_group_commit.py", "tests/test_store.py", "tests/test_server_flow.py",
-                         "tests/test_server_timers.py"],
+                         "tests/test_server_timers.py", "tests/test_writer.py"],
     "server/store.py": ["tests/test_store.py", "tests/test_store_file.py", "tests/test_store_edges.py",
                         "tests/test_server_day.py",  # and the purge keeps statistics:
                         "tests/test_stats.py::test_scripted_days_give_the_figures_computed_by_hand_before_and_after_the_purge"],

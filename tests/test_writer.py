@@ -1,0 +1,49 @@
+"""The writer on its own, with a real office and a real SQLite file: commands that keep coming
+while a group gathers are all committed, and each is answered only once its ticket is on disk.
+(The server's tests reach the gathering rarely: their kiosks wait for each reply, so a group
+seldom grows while it waits.)"""
+
+from __future__ import annotations
+
+import asyncio
+
+from server.core import Office
+from server.store import Store
+from server.writer import Writer
+
+from .conftest import make_site
+
+
+async def test_commands_arriving_while_a_group_gathers_are_committed_before_they_are_answered(tmp_path):
+    office, store = Office(make_site(), always_open=True), Store(tmp_path / "o.sqlite3", timezone="Europe/Berlin")
+    committed: list[str] = []
+    writer = Writer(office, store, on_committed=lambda events: committed.extend(
+        e["number"] for e in events if e["kind"] == "ticket_drawn"), on_failure=lambda: None)
+    task = asyncio.create_task(writer.run())
+    on_disk_when_answered: list[bool] = []
+
+    async def draw(n: int) -> str:
+        ticket = await writer.submit(lambda now: office.draw(kiosk="kiosk-1", service="info", lang="de",
+                                                             request=f"r{n}", token=f"t{n}", now=now)[1])
+        on_disk_when_answered.append(store.ticket_row(token=f"t{n}") is not None)
+        return ticket.number
+
+    async def trickle() -> list[str]:
+        """A kiosk's command on each turn of the loop: the group that gathers grows every turn."""
+        started = []
+        for n in range(3, 15):
+            started.append(asyncio.create_task(draw(n)))
+            await asyncio.sleep(0)
+        return list(await asyncio.gather(*started))
+
+    try:
+        async with asyncio.timeout(20):
+            first = await asyncio.gather(draw(0), draw(1), draw(2))  # one commit for three: the next gathers
+            later = await trickle()
+    finally:
+        task.cancel()
+        store.close()
+    numbers = [f"F{i:03d}" for i in range(1, 16)]
+    assert first + later == numbers and sorted(committed) == numbers
+    assert on_disk_when_answered == [True] * 15
+    assert writer.commits < 15  # grouped
