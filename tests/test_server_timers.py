@@ -18,20 +18,22 @@ from server import protocol as p
 from server.client import ServerError
 
 from .conftest import ROOT, ServerProcess, always_open_config
-from .test_server_bad_input import closed_with, hello
+from .test_server_bad_input import answer, closed_with, hello
 
 
 async def test_a_connection_that_never_says_hello_is_closed_and_a_terminal_that_did_is_served(
         server, url, monkeypatch):
-    monkeypatch.setattr(app, "HELLO_TIMEOUT", 0.3)  # the setting is 10 s
-    async with connect(url) as terminal, connect(url) as silent:
+    async with connect(url) as terminal:
         assert (await hello(terminal, "kiosk-1"))["type"] == "welcome"
+        monkeypatch.setattr(app, "HELLO_TIMEOUT", 0.3)  # the setting is 10 s; read as a connection opens
+        silent = await connect(url)
         async with asyncio.timeout(10):  # without the timeout the silent socket stays forever
             assert await closed_with(silent) == (4408, "the first message must be hello (timed out)")
         # the kiosk has been quiet as long as the silent one, and is still served
-        await terminal.send(json.dumps({"type": "draw", "id": 7, "service": "info", "lang": "de", "request": "r"}))
-        replies = [json.loads(await terminal.recv()) for _ in range(1)]
-        assert replies[0]["type"] == "reply" and replies[0]["ticket"]["number"] == "F001"
+        reply = await answer(terminal, json.dumps({"type": "draw", "id": 7, "service": "info", "lang": "de",
+                                                   "request": "r"}))
+        assert reply["type"] == "reply" and reply["ticket"]["number"] == "F001"
+        await silent.close()
 
 
 async def latest_queues(kiosk, expected: dict[str, int]) -> tuple[dict[str, int], int]:
