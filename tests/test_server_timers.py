@@ -109,13 +109,17 @@ async def draw_until_refused(url: str) -> ServerError:
     raise AssertionError("every draw was saved: the file never grew past the limit")
 
 
-async def test_after_a_failed_commit_every_request_is_refused_with_a_sentence_until_the_restart(server, terminal):
+async def test_after_a_failed_commit_every_request_is_refused_with_a_sentence_until_the_restart(
+        server, terminal, caplog):
     kiosk, counter = await terminal("kiosk-1"), await terminal("counter-5")
     server.store.db.conn.close()  # the disk is gone from under the server
     with pytest.raises(ServerError) as failed:
         await kiosk.request(p.Draw(id=0, service="info", lang="de", request="lost"))
     assert (failed.value.code, failed.value.message) == ("storage_failed",
                                                          "the change could not be saved; the server restarts")
+    said = [(r.levelname, r.getMessage(), r.exc_info[0].__name__ if r.exc_info else None)
+            for r in caplog.records if r.name == "willkommen.writer"]  # what the operator reads, and why
+    assert said == [("CRITICAL", "commit failed; stopping so a restart rebuilds from the file", "ProgrammingError")]
     for ask in (counter.request(p.Open(id=0)), kiosk.request(p.Draw(id=0, service="info", lang="de", request="l2"))):
         with pytest.raises(ServerError) as refused:  # nothing more is taken on: memory is ahead of the file
             await ask
