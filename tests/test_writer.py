@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
+
 from server.core import Office
 from server.store import Store
 from server.writer import Writer
@@ -47,3 +49,40 @@ async def test_commands_arriving_while_a_group_gathers_are_committed_before_they
     assert first + later == numbers and sorted(committed) == numbers
     assert on_disk_when_answered == [True] * 15
     assert writer.commits < 15  # grouped
+
+
+def drawing(office: Office, n: int):
+    return lambda now: office.draw(kiosk="kiosk-1", service="info", lang="de", request=f"r{n}", token=f"t{n}",
+                                   now=now)[1]
+
+
+async def test_a_kiosk_that_leaves_mid_commit_does_not_hold_up_the_others_in_its_group(tmp_path):
+    office, store = Office(make_site(), always_open=True), Store(tmp_path / "o.sqlite3", timezone="Europe/Berlin")
+    writer = Writer(office, store, on_committed=lambda events: None, on_failure=lambda: None)
+    task = asyncio.create_task(writer.run())
+    try:
+        gone, *staying = [asyncio.create_task(writer.submit(drawing(office, n))) for n in range(3)]
+        await asyncio.sleep(0)  # each has run its command and waits for the commit
+        gone.cancel()  # its connection closed
+        async with asyncio.timeout(10):
+            answered = [ticket.number for ticket in await asyncio.gather(*staying)]
+    finally:
+        task.cancel()
+        store.close()
+    assert answered == ["F002", "F003"]
+
+
+async def test_a_command_that_fails_by_a_bug_is_logged_and_the_next_is_served(tmp_path, caplog):
+    office, store = Office(make_site(), always_open=True), Store(tmp_path / "o.sqlite3", timezone="Europe/Berlin")
+    writer = Writer(office, store, on_committed=lambda events: None, on_failure=lambda: None)
+    task = asyncio.create_task(writer.run())
+    try:
+        async with asyncio.timeout(10):
+            with pytest.raises(ZeroDivisionError):
+                await writer.submit(lambda now: 1 / 0)
+            assert (await writer.submit(drawing(office, 1))).number == "F001"
+    finally:
+        task.cancel()
+        store.close()
+    said = [(r.levelname, r.getMessage(), r.exc_info[0]) for r in caplog.records if r.name == "willkommen.writer"]
+    assert said == [("ERROR", "command failed", ZeroDivisionError)]
