@@ -12,11 +12,12 @@ the focus. A person does not type on a kiosk, so
 any characters followed by Enter are taken as a scan; a pause longer than `SCAN_GAP` starts a
 new code, so a half-read label never joins the next one.
 
-The server decides (`server/core/checkin.py`): early (the ticket says they will be called at
-their time), on time, late within the site's grace minutes, or late beyond them (a walk-in
+The server decides (`server/core/checkin.py`): early (the ticket says they may be called
+before their time, at the latest from it, to stay in the waiting room, and the people ahead and
+the estimate a walk-in gets: an early visitor waits as one until the time comes), on time, late within the site's grace minutes, or late beyond them (a walk-in
 ticket, or `too_late` where the site refuses late visitors). The ticket shows the appointment
-time on paper and on the screen. An unknown code is a message in the visitor's language and
-nothing is printed; a code scanned before anyone chose a language is answered in every site
+time on paper and on the screen. An unknown code, or one whose visit is over
+(`visit_finished`), is a message in the visitor's language and nothing is printed; a code scanned before anyone chose a language is answered in every site
 language, as "out of service" is.
 """
 
@@ -39,7 +40,8 @@ KEYS = "1234567890ABCDEFGHIJKLMNOPQRSTUVWXYZ-"
 MAX_TYPED = 32           # characters on the keypad: booking codes are short
 SCAN_GAP = 0.5           # seconds between a scanner's keystrokes at most (they come ~10 ms apart)
 ROTATE_SECONDS = 3.0
-ERROR_WORDS = {"unknown_booking": "appointment.unknown", "too_late": "appointment.too_late"}
+ERROR_WORDS = {"unknown_booking": "appointment.unknown", "too_late": "appointment.too_late",
+               "visit_finished": "appointment.finished"}
 
 
 class Scanner:
@@ -202,6 +204,11 @@ class AppointmentTicketScreen(ScanReader, Screen):
             else:
                 yield Static(word(self.lang, "appointment.time", time=time), id="appointment-time")
                 yield Static(word(self.lang, f"appointment.{reply.arrival}", time=time), id="when")
+            if reply.arrival != "on_time":  # early or late: waits among walk-ins, so told as they are
+                eta = reply.eta
+                yield Static(word(self.lang, "ticket.ahead", n=reply.ahead or 0), id="ahead")
+                yield Static(word(self.lang, "ticket.eta", low=eta[0], high=eta[1]) if eta
+                             else word(self.lang, "ticket.no_eta"), id="eta")
             yield Static(self.message, id="message")
 
 

@@ -53,7 +53,7 @@ def layout(site: p.SiteView, reply: p.Reply, *, lang: str, timezone: str | None 
         blocks.append(Text(service.names["de"], lang="de"))
     blocks.append(Text(issued.strftime("%d.%m.%Y  %H:%M")))
     blocks.extend(appointment(reply, lang=lang, tz=issued.tzinfo, words=words))
-    if reply.arrival in (None, "late"):  # who is called at their time has nobody "before" them
+    if reply.arrival != "on_time":  # early waits as a walk-in until its time; on time is called first
         blocks.append(Text(words["ticket.ahead"].format(n=reply.ahead or 0), lang=lang))
         blocks.append(Text(words["ticket.eta"].format(low=reply.eta[0], high=reply.eta[1]) if reply.eta
                            else words["ticket.no_eta"], lang=lang))
@@ -73,7 +73,8 @@ def layout(site: p.SiteView, reply: p.Reply, *, lang: str, timezone: str | None 
 
 def appointment(reply: p.Reply, *, lang: str, tz, words: Mapping[str, str]) -> list[Text]:
     """A checked-in visitor's appointment: its time large (again in German, as native text a
-    clerk reads), and when they will be called; a late walk-in is told their time has passed."""
+    clerk reads), and when they will be called (early: perhaps before their time, so they stay in the
+waiting room); a late walk-in is told their time has passed."""
     if reply.booking is None or reply.arrival is None:
         return []
     time = datetime.fromtimestamp(reply.booking.due_at, tz).strftime("%H:%M")

@@ -15,6 +15,7 @@
     ├── TooLate ............... too_late         past the appointment's grace minutes, and the
     │                                            site takes no late visitors (server/core/checkin.py)
     ├── UnknownPartner ........ unknown_partner  a referral to a partner the site does not have
+    ├── VisitFinished ......... visit_finished   the code's visit is over (done, no-show): no new ticket
     ├── ClosedForToday ........ closed_for_today outside opening hours
     ├── CounterNotOpen ........ counter_not_open the counter must `open` first
     ├── NothingWaiting ........ nothing_waiting  `next` with an empty queue
@@ -95,6 +96,10 @@ class TooLate(WillkommenError):
 
 class UnknownPartner(WillkommenError):
     code = "unknown_partner"
+
+
+class VisitFinished(WillkommenError):
+    code = "visit_finished"
 
 
 class ClosedForToday(WillkommenError):

@@ -39,7 +39,9 @@ Server to client (past tense or nouns)::
 in the service's queue without precedence, `appointment_at` empty). Its stable error codes:
 `unknown_booking` (no such code today: never booked, cancelled or another day; nothing is
 issued), `too_late` (past the grace minutes at a site that refuses late visitors; nothing is
-issued), `rate_limited` (the kiosk's draws per minute). The rule: `server/core/checkin.py`.
+issued), `visit_finished` (the code was checked in and that visit is over: done or no-show;
+nothing is issued; checking in again while its ticket is open returns that ticket),
+`rate_limited` (the kiosk's draws per minute). The rule: `server/core/checkin.py`.
 
 A connection that cannot go on is closed with a code: 4400 unsupported version, 4401 bad
 token, 4403 wrong role, 4408 no hello, 4429 too many wrong tokens from this address (wait and

@@ -96,6 +96,29 @@ def test_a_ticket_the_kiosk_cancelled_is_no_check_in():
         office.unbook(booking="EARLY", now=T0 + 4)
 
 
+# the counter's steps from a called visitor, and whether the visit is over after them
+VISITS = {"called": ([], False), "serving": (["start"], False), "parked": (["park"], False),
+          "done": (["start", "finish"], True), "no_show": (["noshow"], True)}
+
+
+@pytest.mark.parametrize("state", VISITS)
+def test_checking_in_again_returns_the_open_ticket_and_refuses_a_finished_visit(state):
+    steps, over = VISITS[state]
+    office = office_with("walk_in")
+    first = office.checkin(kiosk="k", booking="EDGE", token="t1", now=T0)[1]
+    office.next(counter="5", now=T0 + MIN)
+    for step in steps:
+        getattr(office, step)(counter="5", now=T0 + 2 * MIN, **({"outcome": "done"} if step == "finish" else {}))
+    assert first.state == state
+    if not over:
+        assert office.checkin(kiosk="k", booking="edge", token="t2", now=T0 + 3 * MIN)[1] is first
+        return
+    with pytest.raises(errors.VisitFinished, match=f"appointment EDGE: ticket A001 .*, the visit is over"):
+        office.checkin(kiosk="k", booking="edge", token="t2", now=T0 + 3 * MIN)
+    assert list(office.tickets) == ["A001"] and office.take_journal()[-1]["kind"] != "ticket_drawn"
+    assert errors.ERRORS["visit_finished"] is errors.VisitFinished
+
+
 def test_a_language_not_offered_is_refused_at_check_in():
     office = office_with("walk_in")
     with pytest.raises(errors.BadRequest, match="language 'xx' is not offered here"):

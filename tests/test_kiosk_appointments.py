@@ -246,3 +246,77 @@ async def test_late_beyond_the_grace_minutes_the_site_decides(tmp_path, late):
         assert (walk_in.booking, walk_in.appointment_at) == ("L-2", None)  # no precedence
         said = app.word("uk", "appointment.late_walk_in", time="09:44")
         assert said in " ".join(lines)  # Cyrillic prints as text, in lines broken at spaces
+
+
+async def test_an_early_visitor_is_told_they_may_be_called_before_their_time_and_the_wait(tmp_path):
+    """Early check-ins wait as walk-ins until their time: the screen and the paper say they may
+    be called sooner (so they stay), with the people ahead and the estimate a walk-in gets."""
+    server, clock = await office(tmp_path)
+    await book(server, "E-7", T0 + 40 * MIN, lang="de")
+    async with ClientSession(f"ws://127.0.0.1:{server.port}/", role="kiosk", terminal="kiosk-2",
+                             token=token("kiosk-2")) as other:
+        await other.ready()
+        await other.request(p.Draw(id=0, service="residence", lang="de", request="walk-in-1"))
+    printer = open_printer("dummy:")
+    app = kiosk(server, printer)
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            await keypad(pilot, "de")
+            await type_code(pilot, "E-7")
+            await until(pilot, lambda: ticket_shown(app))
+            eta = app.screen.reply.eta
+            said_eta = app.word("de", "ticket.eta", low=eta[0], high=eta[1]) if eta else app.word("de", "ticket.no_eta")
+            early = app.word("de", "appointment.early", time="10:40")
+            assert "vor 10:40 Uhr" in early and "Wartebereich" in early
+            assert shown(app, "#when") == early
+            assert shown(app, "#ahead") == "Personen vor Ihnen: 1"
+            assert shown(app, "#eta") == said_eta
+    finally:
+        await server.stop()
+    lines = paper(printer)
+    text = " ".join(lines)  # long lines are broken at spaces
+    assert "Personen vor Ihnen: 1" in lines and said_eta in text and early in text
+    assert "Sie werden zu Ihrem Termin um 10:40 Uhr aufgerufen." not in text
+
+
+@pytest.mark.parametrize("ending", ["finish", "noshow"])
+async def test_a_code_whose_visit_is_over_is_refused_and_nothing_prints(tmp_path, ending):
+    server, clock = await office(tmp_path)
+    await book(server, "F-1", T0 - 5 * MIN, lang="ar")
+    await book(server, "F-2", T0 + 20 * MIN, lang="ar")
+    printer = open_printer("dummy:")
+    app = kiosk(server, printer, key_clock=Keys())
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            for code, number in (("F-1", "A001"), ("F-2", "A002")):
+                await keypad(pilot, "ar")
+                await type_code(pilot, code)
+                await until(pilot, lambda: ticket_shown(app) and app.screen.reply.ticket.number == number)
+                app.switch_to_start()
+            async with ClientSession(f"ws://127.0.0.1:{server.port}/", role="counter", terminal="counter-5",
+                                     token=token("counter-5")) as clerk:
+                await clerk.ready()
+                await clerk.request(p.Open(id=0))
+                await clerk.request(p.Call(id=0, ticket="A001"))
+                await clerk.request(p.Finish(id=0, outcome="done") if ending == "finish" else p.NoShow(id=0))
+            printed = len(printer.output)
+            await keypad(pilot, "ar")
+            await type_code(pilot, "F-1")
+            await until(pilot, lambda: shown(app, "#problem") != "")
+            assert shown(app, "#problem") == app.word("ar", "appointment.finished")
+            app.switch_to_start()
+            await until(pilot, lambda: isinstance(app.screen, StartScreen) and laid_out(app, "#lang-ar"))
+            await pilot.press(*"F-1", "enter")  # scanned: said in every site language
+            await until(pilot, lambda: isinstance(app.screen, CheckinProblem) and laid_out(app, "#back"))
+            lines = [str(s.render()) for s in app.screen.query(".problem-line")]
+            assert lines == [app.word(lang, "appointment.finished") for lang in server.site.languages]
+            assert len(printer.output) == printed  # nothing printed for a finished visit
+            app.switch_to_start()
+            await keypad(pilot, "ar")  # a visitor still waiting gets their ticket again
+            await type_code(pilot, "F-2")
+            await until(pilot, lambda: ticket_shown(app) and app.screen.reply.ticket.number == "A002")
+            assert app.screen.query_one("#number").value == "A002"
+    finally:
+        await server.stop()
+    assert list(server.office.tickets) == ["A001", "A002"]
+    assert server.office.tickets["A001"].state == ("done" if ending == "finish" else "no_show")

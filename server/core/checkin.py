@@ -10,8 +10,11 @@ The rule, for an appointment due at 10:30 at a site with 15 grace minutes::
                                  precedence; "refuse" gives the error `too_late`, no ticket
 
 A code that is not booked for today (never booked, cancelled, another day) is `unknown_booking`.
-Checking in again returns the first ticket whatever the time: the answer is read off that
-ticket (`arrival_of`), so a kiosk that retries after a lost reply shows what it showed before.
+Checking in again returns the first ticket whatever the time while it is open (waiting, called,
+serving, parked): the answer is read off that ticket (`arrival_of`), so a kiosk that retries
+after a lost reply shows what it showed before. Once that visit is over (done, no-show) the code
+is `visit_finished`: no second ticket, nothing printed. A ticket the kiosk cancelled (its
+printer failed) does not count: checking in again gives a new one.
 """
 
 from __future__ import annotations

@@ -31,8 +31,8 @@ from .. import errors
 from . import feedback
 from .checkin import LATE, REFUSE, arrival
 from .forecast import Forecast
-from .model import (CALLED, CANCELLED, DONE, NO_SHOW, PARKED, SERVING, STATE_WORDS, WAITING, Announcement, Booking, Desk,
-                    Ticket, check_transition)
+from .model import (CALLED, CANCELLED, DONE, NO_SHOW, OPEN_STATES, PARKED, SERVING, STATE_WORDS, WAITING,
+                    Announcement, Booking, Desk, Ticket, check_transition)
 from .referrals import plan as referral_plan
 from .routing import choose_next, queue_key
 
@@ -170,8 +170,8 @@ class Office:
 
     def checkin(self, *, kiosk: str, booking: str, token: str, now: float,
                 lang: str | None = None) -> tuple[list[Event], Ticket]:
-        """A visitor with an appointment checks in; checking in twice returns the same ticket.
-        Early, on time or late: `checkin.arrival`; late beyond the grace minutes is a walk-in
+        """A visitor with an appointment checks in; checking in twice returns the same ticket while
+        it is open, and `VisitFinished` once its visit is over (done, no-show). Early, on time or late: `checkin.arrival`; late beyond the grace minutes is a walk-in
         ticket or `TooLate`, as the site says. `lang` is the language the visitor chose at the
         kiosk (the ticket carries it); without one, the booking's."""
         events = self._begin(now)
@@ -181,6 +181,9 @@ class Office:
         if found is None or found.day != self.day:
             raise errors.UnknownBooking(f"there is no appointment {booking} today")
         if (checked_in := self._checked_in(found)) is not None:
+            if checked_in.state not in OPEN_STATES:  # a second ticket would promise a visit again
+                raise errors.VisitFinished(f"appointment {found.code}: ticket {checked_in.number} "
+                                           f"{STATE_WORDS[checked_in.state]}, the visit is over")
             return events, checked_in
         rules = self.site.appointments
         late = arrival(found.due_at, now, grace_minutes=rules.grace_minutes) == LATE
