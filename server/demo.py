@@ -15,6 +15,13 @@ to a reconnect) sees them out first, one whose counter the night closed opens it
 each run's draws carry request keys of their own (a key of the last run would be answered
 with the last run's ticket).
 
+Visitors ask at the kiosk for an interpreter now and then, more often in the languages where
+few newcomers speak German yet (`INTERPRETER_SHARE`), so the floor board and the statistics
+have interpreters to show. Some visitors answer "How was your visit?" once their visit is
+finished, on their phone's status page: `Phones` keeps each drawn ticket's status token (the
+draw's reply carries it, as the printed QR code does) and sends the answer over the feedback
+socket as the page does (`server/feedback.py`), scored by how long the visitor waited.
+
 It also books a day of appointments through the site's admin terminal, at real times relative
 to the moment it starts (the server stamps check-ins with the wall clock, whatever `speed`):
 `TRY_CODES` are left for a person to check in at a kiosk (README, "Appointments"), the others
@@ -25,10 +32,15 @@ booked and cancelled again, so it checks in as unknown.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import random
 import secrets
 import time
+from urllib.parse import urlsplit, urlunsplit
+
+import websockets
+from websockets.asyncio.client import connect
 
 from config import Site
 
@@ -40,6 +52,11 @@ LANGUAGE_MIX = {"de": 18, "ar": 20, "uk": 15, "fa": 12, "tr": 10, "en": 10, "ru"
 SERVICE_MIX = {"residence": 20, "extension": 30, "settlement": 8, "passport": 12, "card-pickup": 20, "info": 10}
 OUTCOMES = {"done": 80, "documents-missing": 10, "appointment": 7, "referred": 3}
 ARRIVALS_PER_HOUR = 40.0
+# the share of a language's visitors who ask at the kiosk for help with German: most newcomers
+# from Eritrea and Afghanistan, few English or French speakers, German speakers never
+INTERPRETER_SHARE = {"de": 0.0, "ar": 0.4, "fa": 0.35, "prs": 0.45, "ps": 0.5, "ti": 0.6, "uk": 0.25, "ru": 0.2,
+                     "tr": 0.2, "en": 0.05, "fr": 0.05}
+FEEDBACK_SHARE = 0.4  # of the finished visits, how many answer on the phone
 # codes a person can try at a kiosk: minutes from the demo's start to the appointment, language
 TRY_CODES = {"T-101": (60, "ar", "residence"), "T-102": (0, "de", "extension"), "T-103": (-45, "uk", "passport")}
 CANCELLED = "T-104"
@@ -62,13 +79,16 @@ async def simulate(site: Site, url: str, *, speed: float = 10.0, seed: int = 7, 
     sessions = [ClientSession(url, role=t.role, terminal=t.id, token=t.token) for t in kiosks + counters]
     clock = asyncio.get_running_loop().time
     started = clock()
+    phones = Phones(site, url, speed)
     tasks = [visitor_stream(site, s, random.Random(rng.random()), speed, lambda: (clock() - started) * speed,
-                            len(kiosks), run) for s in sessions[:len(kiosks)]]
-    tasks += [clerk(site, s, random.Random(rng.random()), speed) for s in sessions[len(kiosks):]]
+                            len(kiosks), run, phones) for s in sessions[:len(kiosks)]]
+    tasks += [clerk(site, s, random.Random(rng.random()), speed, phones) for s in sessions[len(kiosks):]]
     admin = next((t for t in site.terminals if t.role == "admin"), None)
     if admin is not None and kiosks:
         sessions.append(ClientSession(url, role="admin", terminal=admin.id, token=admin.token))
         tasks.append(appointment_day(site, sessions[-1], sessions[0], random.Random(rng.random()), wall))
+    phones.rng = random.Random(rng.random())
+    tasks.append(phones.answer())
     for session in sessions:
         session.start()
     try:
@@ -109,7 +129,7 @@ async def _admin(admin: ClientSession, request: p.Book | p.Unbook) -> None:
 
 
 async def visitor_stream(site: Site, kiosk: ClientSession, rng: random.Random, speed: float,
-                         sim_seconds, kiosks: int, run: str = "") -> None:
+                         sim_seconds, kiosks: int, run: str = "", phones: "Phones | None" = None) -> None:
     services, languages = [s.id for s in site.services], site.languages
     await kiosk.ready()
     n = 0
@@ -118,17 +138,23 @@ async def visitor_stream(site: Site, kiosk: ClientSession, rng: random.Random, s
         rate = ARRIVALS_PER_HOUR * (1.6 if hour < 2 else 0.8) / kiosks
         await asyncio.sleep(rng.expovariate(rate / 3600) / speed)
         n += 1
-        draw = p.Draw(id=0, service=pick(rng, SERVICE_MIX, services), lang=pick(rng, LANGUAGE_MIX, languages),
-                      request=f"demo-{kiosk.hello.terminal}-{run}-{rng.getrandbits(48):x}-{n}")
+        lang = pick(rng, LANGUAGE_MIX, languages)
+        draw = p.Draw(id=0, service=pick(rng, SERVICE_MIX, services), lang=lang,
+                      request=f"demo-{kiosk.hello.terminal}-{run}-{rng.getrandbits(48):x}-{n}",
+                      interpreter=rng.random() < INTERPRETER_SHARE.get(lang, 0.2))
         try:
             reply = await kiosk.request(draw, retry=True)
             log.info("drawn", extra={"fields": {"ticket": reply.ticket.number, "lang": draw.lang,
-                                                "ahead": reply.ahead, "eta": reply.eta}})
+                                                "interpreter": draw.interpreter, "ahead": reply.ahead,
+                                                "eta": reply.eta}})
+            if phones is not None:
+                phones.drawn(reply.ticket)
         except ServerError as exc:
             log.info("draw refused", extra={"fields": {"code": exc.code}})
 
 
-async def clerk(site: Site, session: ClientSession, rng: random.Random, speed: float) -> None:
+async def clerk(site: Site, session: ClientSession, rng: random.Random, speed: float,
+                phones: "Phones | None" = None) -> None:
     welcome = await session.ready()
     await session.request(p.Open(id=0))
     desk = next((d for d in welcome.snapshot.desks if d.counter == welcome.counter), None)
@@ -136,7 +162,7 @@ async def clerk(site: Site, session: ClientSession, rng: random.Random, speed: f
         await recover(site, session, welcome.counter, "visitor_at_counter")
     while True:
         try:
-            await serve_one(site, session, rng, speed)
+            await serve_one(site, session, rng, speed, phones)
         except ServerError as exc:
             if exc.code != "nothing_waiting":
                 log.info("clerk", extra={"fields": {"counter": welcome.counter, "code": exc.code}})
@@ -158,7 +184,8 @@ async def recover(site: Site, session: ClientSession, counter: str | None, code:
         log.info("clerk", extra={"fields": {"counter": counter, "code": exc.code}})
 
 
-async def serve_one(site: Site, session: ClientSession, rng: random.Random, speed: float) -> None:
+async def serve_one(site: Site, session: ClientSession, rng: random.Random, speed: float,
+                    phones: "Phones | None" = None) -> None:
     """One visitor at one counter, from the call to the outcome."""
     reply = await session.request(p.Next(id=0))
     await asyncio.sleep(rng.uniform(20, 90) / speed)  # the visitor walks up
@@ -181,4 +208,58 @@ async def serve_one(site: Site, session: ClientSession, rng: random.Random, spee
     outside = [x.id for x in site.partners if not x.has_desk]
     if outcome == "referred" and outside:  # a card on the visitor's phone (README "Referrals")
         await session.request(p.Refer(id=0, partners=[rng.choice(outside)]))
-    await session.request(p.Finish(id=0, outcome=outcome))
+    done = await session.request(p.Finish(id=0, outcome=outcome))
+    if phones is not None and done.ticket is not None:
+        phones.finished(done.ticket)
+
+
+class Phones:
+    """The visitors' phones, each on its ticket's status page: once a visit is finished, some
+    answer "How was your visit?" a little later, over the feedback socket as the page does
+    (one `rate` frame on a connection of its own). A visitor who waited past the service's
+    max wait, or was sent home for documents, rates lower."""
+
+    def __init__(self, site: Site, url: str, speed: float, rng: random.Random | None = None):
+        scheme, netloc, *_ = urlsplit(url)
+        self.site, self.speed, self.rng = site, speed, rng or random.Random()
+        self.socket = urlunsplit((scheme, netloc, "/feedback/ws", "", ""))
+        self.tokens: dict[str, str] = {}   # ticket number -> its status page's token
+        self.finished_visits: asyncio.Queue[tuple[str, int, list[str]]] = asyncio.Queue()
+
+    def drawn(self, ticket: p.TicketView) -> None:
+        if ticket.token:
+            self.tokens[ticket.number] = ticket.token
+
+    def finished(self, ticket: p.TicketView) -> None:
+        token = self.tokens.pop(ticket.number, None)
+        if token and self.site.feedback.phone and self.rng.random() < FEEDBACK_SHARE:
+            self.finished_visits.put_nowait((token, *self.opinion(ticket)))
+
+    def opinion(self, ticket: p.TicketView) -> tuple[int, list[str]]:
+        """A score and reasons from the visit's wait (in simulated time) and outcome."""
+        service = self.site.service(ticket.service)
+        limit = (service.max_wait_minutes if service else 60) * 60
+        waited = ((ticket.called_at or ticket.issued_at) - ticket.issued_at) * self.speed
+        score, reasons = (5, ["quick", "friendly"]) if waited < limit / 2 else \
+            (4, ["friendly"]) if waited <= limit else (2, ["waited_too_long"])
+        if ticket.outcome == "documents-missing":
+            score, reasons = score - 1, [*reasons, "not_solved"]
+        if ticket.interpreter and self.rng.random() < 0.3:
+            score, reasons = score - 1, [*reasons, "did_not_understand"]
+        score = min(5, max(1, score + self.rng.choice((-1, 0, 0, 0, 1))))
+        return score, self.rng.sample(reasons, k=self.rng.randint(0, len(reasons)))
+
+    async def answer(self) -> None:
+        while True:
+            token, score, reasons = await self.finished_visits.get()
+            await asyncio.sleep(self.rng.uniform(10, 120) / self.speed)  # the visitor leaves, then answers
+            frame = {"type": "rate", "id": 1, "ticket": token, "score": score, "reasons": reasons}
+            try:
+                async with connect(self.socket, open_timeout=10) as ws:
+                    await ws.send(json.dumps(frame))
+                    answer = json.loads(await ws.recv())
+            except (OSError, asyncio.TimeoutError, websockets.WebSocketException) as exc:
+                log.info("feedback not sent", extra={"fields": {"error": str(exc)}})
+                continue
+            log.info("feedback", extra={"fields": {"score": score, "answer": answer.get("type"),
+                                                   "code": answer.get("code")}})
