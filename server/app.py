@@ -260,8 +260,15 @@ class Server:
             group.discard(ws)
             self.fanout.welcomed(ws)
             del self.sessions[ws]
+            self._forget_printer(session)
             self.manager.board.changed()
             log.info("disconnected", extra={"fields": {"role": session.role, "terminal": session.terminal}})
+
+    def _forget_printer(self, session: Session) -> None:
+        """A kiosk gone is a printer nobody watches: its last report says nothing any more
+        (the board shows it unknown) until the kiosk reports again on reconnecting."""
+        if session.role == "kiosk" and not any(s.terminal == session.terminal for s in self.sessions.values()):
+            self.printers.pop(session.terminal, None)
 
     def _welcome(self, session: Session) -> p.Welcome:
         terminal = self.site.terminal(session.terminal)

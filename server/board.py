@@ -193,8 +193,8 @@ class Board:
         connected = {s.terminal for s in self.server.sessions.values() if s.role == "kiosk"}
         kiosks = []
         for terminal in (t for t in self.server.site.terminals if t.role == "kiosk"):
-            report = self.server.printers.get(terminal.id)
-            state = report["state"] if report else "unknown"
+            report = self.server.printers.get(terminal.id) if terminal.id in connected else None
+            state = report["state"] if report else "unknown"  # nobody watches a gone kiosk's printer
             seen = self.printer_seen.get(terminal.id)
             if seen is None or seen[0] != state:
                 self.printer_seen[terminal.id] = seen = (state, report["at"] if report else now)

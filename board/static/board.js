@@ -130,8 +130,10 @@ function partner(p) {
 
 function renderDevices(floor) {
   $("kiosks").querySelector("tbody").innerHTML = floor.kiosks.map((k) =>
-    `<tr data-kiosk="${esc(k.id)}"><th scope="row">${esc(k.id)}</th><td>${k.connected ? "yes" : "no"}</td>`
-    + `<td class="${["ok", "unknown"].includes(k.printer) ? "" : "late"}">${esc(k.printer.replaceAll("_", " "))}</td>`
+    `<tr data-kiosk="${esc(k.id)}"><th scope="row">${esc(k.id)}</th><td>${k.connected ? "yes" : "no (offline)"}</td>`
+    + (k.connected
+      ? `<td class="${["ok", "unknown"].includes(k.printer) ? "" : "late"}">${esc(k.printer.replaceAll("_", " "))}</td>`
+      : "<td class=\"late\">unknown (kiosk offline)</td>")
     + `<td>${clock(k.connected ? k.since : k.offline_since)}</td></tr>`).join("");
   $("displays").querySelector("tbody").innerHTML = floor.displays.map((d) =>
     `<tr><th scope="row">${esc(d.zone)}</th><td class="num ${d.screens ? "" : "late"}">${d.screens}</td></tr>`).join("");
