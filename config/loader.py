@@ -352,7 +352,11 @@ def _token(node: Node, environ: Mapping[str, str], key: str = "token") -> str:
 
 def _person(node: Node) -> Person:
     person = Person(name=node.text("name", pattern=IDENT, expected="lower-case letters, digits, - or _"),
-                    role=node.text("role"), password_hash=node.text("password_hash"))
+                    role=node.text("role"), password_hash=node.text("password_hash"),
+                    lang=bcp47.canonical(node.text("lang", "en")))
+    if not bcp47.well_formed(person.lang) or not bcp47.known(person.lang):
+        raise node.fail("lang", f"{_q(node.data['lang'])} must be a BCP 47 language tag of the Unicode locale data "
+                                '(CLDR), such as "en" or "de"')
     if person.role not in PEOPLE_ROLES:
         raise node.fail("role", f"{_q(person.role)} must be one of {', '.join(PEOPLE_ROLES)}")
     if not PASSWORD_HASH.match(person.password_hash):

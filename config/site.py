@@ -68,12 +68,16 @@ class Person:
 
     `role` is "supervisor" (may act: open or close a counter, move a ticket, announce) or
     "reader" (looks). `password_hash` is a key-derivation hash made by
-    `python -m server.people hash` (scrypt), never the password itself.
+    `python -m server.people hash` (scrypt), never the password itself. `lang` is the
+    language the floor board names languages and services in for them (CLDR's names; service
+    names from the site file where it has that language, else German); the board's own words
+    are English.
     """
 
     name: str
     role: str
     password_hash: str
+    lang: str = "en"
 
 
 @dataclass(frozen=True)

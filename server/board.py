@@ -57,6 +57,7 @@ class Alert:
     text: str
     since: float
     cleared_at: float | None = None
+    service: str = ""  # the text's "{service}" is this service's name in the viewer's language
 
 
 class Alerts:
@@ -77,9 +78,13 @@ class Alerts:
             else:
                 self.active[key] = alert
 
-    def view(self) -> dict[str, list[dict[str, Any]]]:
+    def view(self, service_name=lambda service: service) -> dict[str, list[dict[str, Any]]]:
+        def named(alert: Alert) -> dict[str, Any]:
+            return {**vars(alert), "text": alert.text.replace("{service}", service_name(alert.service))} \
+                if alert.service else vars(alert)
+
         newest = sorted(self.active.values(), key=lambda a: a.since, reverse=True)
-        return {"alerts": [vars(a) for a in newest], "cleared": [vars(a) for a in self.cleared]}
+        return {"alerts": [named(a) for a in newest], "cleared": [named(a) for a in self.cleared]}
 
 
 class Board:
@@ -92,7 +97,7 @@ class Board:
         self.offline_since: dict[str, float] = {}  # kiosk -> since when it is not connected
         self._push: asyncio.TimerHandle | None = None
         self._ticker: asyncio.Task | None = None
-        self._last_frame = ""
+        self._last_frames: dict[str, str] = {}  # board language -> the frame last pushed in it
         self._pushed_at = -PUSH_DELAY  # loop time of the last push
 
     # ---- what changed ---------------------------------------------------------------------
@@ -121,11 +126,17 @@ class Board:
         log.info("statistics kept", extra={"fields": {"days": kept}})
 
     def push(self) -> None:
+        """One frame per board language among the viewers (each names languages and
+        services in its viewers' language)."""
         self._push, self._pushed_at = None, asyncio.get_running_loop().time()
-        frame = p.encode(p.Board(floor=self.floor(self.server.clock()))).decode()
-        if frame != self._last_frame:
-            self._last_frame = frame
-            self.server.fanout.push(list(self.viewers), frame)  # bounded: a viewer that stops reading is closed
+        now, by_lang = self.server.clock(), {}
+        for ws, who in self.viewers.items():
+            by_lang.setdefault(who.lang, []).append(ws)
+        for lang, viewers in by_lang.items():
+            frame = p.encode(p.Board(floor=self.floor(now, lang))).decode()
+            if frame != self._last_frames.get(lang):
+                self._last_frames[lang] = frame
+                self.server.fanout.push(viewers, frame)  # bounded: a viewer that stops reading is closed
 
     async def _tick(self) -> None:
         while self.viewers:
@@ -144,21 +155,24 @@ class Board:
 
     # ---- the floor ------------------------------------------------------------------------
 
-    def floor(self, now: float) -> dict[str, Any]:
+    def floor(self, now: float, lang: str = "en") -> dict[str, Any]:
+        """The floor as a viewer whose board language is `lang` reads it: languages by CLDR's
+        names in `lang` ("Arabic", not "ar"), services by the site file's names in `lang`
+        (German where the file has none)."""
         server, office = self.server, self.server.office
         kiosks, displays = self._kiosks(now), self._displays()
         self.alerts.update(self._conditions(now, kiosks, displays), now)
-        return {"now": now, "site": server.site.name, "day": office.day,
+        names = {s.id: s.name(lang) for s in server.site.services}
+        return {"now": now, "site": server.site.name, "day": office.day, "lang": lang,
                 "counters": [self._counter(c, now) for c in server.site.counters],
-                "queues": [self._queue(s, now) for s in server.site.services],
-                "kiosks": kiosks, "displays": displays, **self.alerts.view(),
-                "interpreters": interpreters.waiting(office, now),
+                "queues": [self._queue(s, now, lang) for s in server.site.services],
+                "kiosks": kiosks, "displays": displays, **self.alerts.view(lambda s: names.get(s, s)),
+                "interpreters": interpreters.waiting(office, now, lang),
                 "announcements": [dataclasses.asdict(a) for a in office.current_announcements(now)],
-                "services": [{"id": s.id, "name": s.name("de")} for s in server.site.services],
+                "services": [{"id": s.id, "name": names[s.id]} for s in server.site.services],
                 "languages": list(server.site.languages),
-                # CLDR's names as the clerk reads them ("Dari", not "prs"), and the site's time
-                # zone: the board shows the office's clock, not the manager's laptop's
-                "language_names": {tag: languages.name(tag, "de") for tag in server.site.languages},
+                # the site's time zone: the board shows the office's clock, not the manager's laptop's
+                "language_names": {tag: languages.name(tag, lang) for tag in server.site.languages},
                 "timezone": server.site.timezone}
 
     def _counter(self, counter, now: float) -> dict[str, Any]:
@@ -174,9 +188,9 @@ class Board:
                     "interpreter": current.interpreter, "state": current.state,
                     "since": current.started_at or current.called_at}}
 
-    def _queue(self, service, now: float) -> dict[str, Any]:
+    def _queue(self, service, now: float, lang: str) -> dict[str, Any]:
         info = self.server.office.queue_info(service.id, now)
-        return {"service": service.id, "name": service.name("de"), "waiting": info.waiting,
+        return {"service": service.id, "name": service.name(lang), "waiting": info.waiting,
                 "longest_wait": round(info.longest_wait), "max_wait": service.max_wait_minutes * 60,
                 "eta": info.eta, "trend": self._arrivals_by_hour(service.id)}
 
@@ -221,8 +235,8 @@ class Board:
     def _conditions(self, now: float, kiosks: list[dict], displays: list[dict]) -> dict[str, Alert]:
         site, office, found = self.server.site, self.server.office, {}
 
-        def add(key: str, kind: str, text: str, since: float) -> None:
-            found[key] = self.alerts.active.get(key) or Alert(key, kind, text, since)
+        def add(key: str, kind: str, text: str, since: float, service: str = "") -> None:
+            found[key] = self.alerts.active.get(key) or Alert(key, kind, text, since, service=service)
             found[key].text = text
 
         open_for = {s.id: 0 for s in site.services}
@@ -238,11 +252,12 @@ class Board:
         for service in site.services:
             info = office.queue_info(service.id, now)
             if info.waiting and info.longest_wait > service.max_wait_minutes * 60:
-                add(f"queue:{service.id}", "queue", f"{service.name('de')}: waiting past its max wait of "
-                    f"{service.max_wait_minutes} min", now - info.longest_wait + service.max_wait_minutes * 60)
+                add(f"queue:{service.id}", "queue", "{service}: waiting past its max wait of "
+                    f"{service.max_wait_minutes} min", now - info.longest_wait + service.max_wait_minutes * 60,
+                    service.id)
             if info.waiting and not open_for[service.id]:
                 add(f"uncovered:{service.id}", "uncovered",
-                    f"{service.name('de')}: {info.waiting} waiting and no counter open for it", now)
+                    f"{{service}}: {info.waiting} waiting and no counter open for it", now, service.id)
         for kiosk in kiosks:
             if not kiosk["connected"]:
                 add(f"kiosk:{kiosk['id']}", "kiosk", f"kiosk {kiosk['id']} is not connected", kiosk["offline_since"])
@@ -263,7 +278,7 @@ class Board:
             self._ticker = asyncio.create_task(self._tick(), name="willkommen-board")
         log.info("board viewer", extra={"fields": {"name": who.name, "role": who.role}})
         try:
-            first = p.encode(p.Board(floor=self.floor(self.server.clock()))).decode()
+            first = p.encode(p.Board(floor=self.floor(self.server.clock(), who.lang))).decode()
             self.server.fanout.adopt(ws, len(first))
             await ws.send(first)
             self.server.fanout.welcomed(ws)

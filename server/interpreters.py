@@ -24,7 +24,8 @@ from config import Site, languages
 from .core import Office, Ticket
 
 
-def waiting(office: Office, now: float) -> list[dict[str, Any]]:
+def waiting(office: Office, now: float, reader: str = "de") -> list[dict[str, Any]]:
+    """`reader`: the language the rows name the visitors' languages in (the board viewer's)."""
     by_lang: dict[str, list[Ticket]] = {}
     for queue in office.waiting.values():
         for ticket in queue.values():
@@ -33,17 +34,17 @@ def waiting(office: Office, now: float) -> list[dict[str, Any]]:
     rows = []
     for lang, tickets in by_lang.items():
         tickets.sort(key=lambda t: (t.issued_at, t.number))
-        rows.append({"lang": lang, "name": languages.name(lang, "de"), "waiting": len(tickets),
+        rows.append({"lang": lang, "name": languages.name(lang, reader), "waiting": len(tickets),
                      "longest_wait": round(max(0.0, now - tickets[0].issued_at)),
-                     "numbers": [t.number for t in tickets], "partners": partners_for(office.site, lang)})
+                     "numbers": [t.number for t in tickets], "partners": partners_for(office.site, lang, reader)})
     return sorted(rows, key=lambda row: (-row["longest_wait"], row["name"]))
 
 
-def partners_for(site: Site, lang: str) -> list[dict[str, str]]:
+def partners_for(site: Site, lang: str, reader: str = "de") -> list[dict[str, str]]:
     """The site's partners that interpret `lang` (its tag, or one with the same language
     subtag: a partner for "fa" serves "fa-AF"; Dari, "prs", is a language of its own), with
-    what a team leader needs to reach them, in German."""
+    what a team leader needs to reach them, in `reader` where the site file has it (else German)."""
     base = lang.split("-")[0]
-    return [{"id": partner.id, "name": partner.names["de"], "phone": partner.phone, "web": partner.web,
-             "hours": partner.hours.get("de", "")}
+    return [{"id": partner.id, "name": partner.names.get(reader) or partner.names["de"], "phone": partner.phone,
+             "web": partner.web, "hours": partner.hours.get(reader) or partner.hours.get("de", "")}
             for partner in site.partners if any(tag.split("-")[0] == base for tag in partner.interprets)]

@@ -72,6 +72,7 @@ class SignedIn:
     name: str
     role: str
     expires_at: float
+    lang: str = "en"  # the board names languages and services in it (`Person.lang`)
     id: str = field(default_factory=lambda: secrets.token_urlsafe(32))
 
     @property
@@ -132,7 +133,8 @@ class People:
             return None
         for key, _ in self._keys(name, address):
             self.failures.pop(key, None)
-        session = SignedIn(person.name, person.role, self.clock() + self.site.manager.session_minutes * 60)
+        session = SignedIn(person.name, person.role, self.clock() + self.site.manager.session_minutes * 60,
+                           lang=person.lang)
         self.sessions[session.id] = session
         return session
 

@@ -103,17 +103,19 @@ function renderQueues(floor) {
   $("queues").querySelector("tbody").innerHTML = floor.queues.map((q) => {
     const late = q.waiting && q.longest_wait > q.max_wait;
     const trend = Object.entries(q.trend).map(([hour, n]) => `${hour}h: ${n}`).join(", ");
-    return `<tr data-service="${esc(q.service)}"><th scope="row">${esc(q.name)}</th><td class="num">${q.waiting}</td>`
+    return `<tr data-service="${esc(q.service)}"><th scope="row" lang="${esc(floor.lang)}">${esc(q.name)}</th><td class="num">${q.waiting}</td>`
       + `<td class="${late ? "late" : ""}">${q.waiting ? minutes(q.longest_wait) : "–"} / ${minutes(q.max_wait)}</td>`
       + `<td>${q.eta ? `${q.eta[0]}–${q.eta[1]} min` : "–"}</td><td>${esc(trend) || "–"}</td></tr>`;
   }).join("");
 }
 
+// names of languages and services come in the viewer's board language (`floor.lang`, the
+// person's `lang` in the site file); the page's own words are English
 // who waits for an interpreter, per language, longest wait first (server/interpreters.py)
 function renderInterpreters(floor) {
   const rows = floor.interpreters || [];
   $("interpreters").querySelector("tbody").innerHTML = rows.length ? rows.map((i) =>
-    `<tr data-lang="${esc(i.lang)}"><th scope="row">${esc(i.name)}</th><td class="num">${i.waiting}</td>`
+    `<tr data-lang="${esc(i.lang)}"><th scope="row" lang="${esc(floor.lang)}">${esc(i.name)}</th><td class="num">${i.waiting}</td>`
     + `<td>${since(floor.now - i.longest_wait)}</td><td>${i.numbers.map(esc).join(", ")}</td>`
     + `<td class="partners">${i.partners.length ? i.partners.map(partner).join("")
       : "none in the site config for this language"}</td></tr>`).join("")

@@ -1,0 +1,84 @@
+"""The floor board names languages and services in the signed-in person's board language
+(`[[people]] lang`, English by default): CLDR's language names, the site file's service
+names where it has that language, German where it has not. Two viewers in two languages
+each get their own frames."""
+
+from __future__ import annotations
+
+import pytest
+
+from config import ConfigError, languages, parse_site
+from server import protocol as p
+from server.app import Server
+
+from .conftest import demo_data, token
+from .test_config import broken
+from .test_manager_board import signed_in_page
+
+READER_ROW = "#interpreters tr[data-lang='ar'] th"
+
+
+def site_with_reader_in(lang: str):
+    data = demo_data()
+    data["site"]["kiosk_draws_per_minute"] = 100_000
+    next(person for person in data["people"] if person["name"] == "reader")["lang"] = lang
+    return parse_site(data, file="default.toml")
+
+
+@pytest.fixture
+async def office(tmp_path):
+    server = Server(site_with_reader_in("it"), tmp_path / "office.sqlite3", always_open=True)
+    await server.start("127.0.0.1", 0)
+    yield server
+    await server.stop()
+
+
+async def test_each_viewer_reads_names_in_their_board_language(office, browser):
+    from server.client import ClientSession
+
+    async with ClientSession(f"ws://127.0.0.1:{office.port}/", role="kiosk", terminal="kiosk-1",
+                             token=token("kiosk-1")) as kiosk:
+        await kiosk.ready()
+        await kiosk.request(p.Draw(id=0, service="residence", lang="ar", request="n-1", interpreter=True))
+        manager = await signed_in_page(browser, office)                       # no lang: English
+        reader = await signed_in_page(browser, office, "reader", "demo-reader")  # lang = "it"
+        for page in (manager, reader):
+            await page.wait_for_selector(READER_ROW)
+        residence = office.site.service("residence")
+        assert "it" not in residence.names and residence.names["en"] != residence.names["de"]
+
+        assert await manager.inner_text(READER_ROW) == "Arabic"
+        assert await manager.inner_text("#queues tr[data-service='residence'] th") == residence.names["en"]
+        assert await manager.inner_text("label[for='text-prs']") == languages.name("prs", "en")
+        assert await reader.inner_text(READER_ROW) == languages.name("ar", "it") == "Arabo"
+        assert await reader.get_attribute(READER_ROW, "lang") == "it"
+        # no Italian name in the site file: the German one
+        assert await reader.inner_text("#queues tr[data-service='residence'] th") == residence.names["de"]
+
+        # a later change reaches each viewer in their own language
+        await kiosk.request(p.Draw(id=0, service="extension", lang="ti", request="n-2", interpreter=True))
+        ti = "#interpreters tr[data-lang='ti'] th"
+        for page in (manager, reader):
+            await page.wait_for_selector(ti)
+        assert await manager.inner_text(ti) == languages.name("ti", "en") == "Tigrinya"
+        assert await reader.inner_text(ti) == languages.name("ti", "it")
+
+
+def test_an_alert_names_its_service_in_the_viewers_language():
+    from server.board import Alert, Alerts
+
+    alerts = Alerts()
+    alerts.update({"uncovered:residence": Alert("uncovered:residence", "uncovered",
+                                                "{service}: 2 waiting and no counter open for it", 1.0,
+                                                service="residence")}, 1.0)
+    names = {"en": "Residence permit", "de": "Aufenthaltstitel"}
+    for lang, name in names.items():
+        assert alerts.view(lambda s: name)["alerts"][0]["text"] == f"{name}: 2 waiting and no counter open for it"
+
+
+def test_a_board_language_that_is_not_a_language_is_refused():
+    assert broken(lambda d: d["people"][0].update(lang="English")) == (
+        'default.toml: people[0].lang: "English" must be a BCP 47 language tag of the Unicode locale data (CLDR), '
+        'such as "en" or "de"')
+    with pytest.raises(ConfigError):
+        site_with_reader_in("xx")
