@@ -5,8 +5,8 @@ Two layers, so that figures outlive `retention_days`:
 1. **Per-day aggregates** (`stats_tickets`, `stats_times`, `stats_desks`, `stats_days`), one
    set of rows per office day, by local hour of the draw, weekday, service, the visitor's
    language, walk-in or appointment and counter. Waits, walk and service times are kept as
-   histograms of whole minutes (`stats_times`: measure, minute, count; minute 240 holds
-   everything longer), so medians and percentiles survive the purge of the tickets. A day is
+   histograms of whole minutes (`stats_times`: measure, minute, count; minute m holds the
+   values over m - 1 and up to m minutes, minute 240 everything longer), so medians and percentiles survive the purge of the tickets. A day is
    kept (`keep_days`) when the next day starts (`server.board`), or at the latest by the
    store just before its tickets are purged.
 2. **Queries** (`Statistics`) over those rows: for days already kept, the stored rows; for
@@ -19,9 +19,12 @@ Two layers, so that figures outlive `retention_days`:
 Definitions (what a figure means; the tests compute each by hand):
 
 - wait = draw -> (last) call; walk = call -> start; service = start -> finish, each in whole
-  minutes rounded down. The median is the smallest minute m with at least half of the values
-  <= m (`percentile(hist, 0.5)`), the 90th percentile likewise with 90 %.
-- within max wait: waits shorter than the service's `max_wait_minutes`.
+  minutes rounded up (49 s is 1 minute, 60 s is 1, 61 s is 2). The median is the smallest
+  minute m with at least half of the values <= m (`percentile(hist, 0.5)`), the 90th
+  percentile likewise with 90 %: rounding up is what makes a value "not exceed" its minute
+  (README, "Statistics"), as the printed estimate's range is read (`estimate_held`). Days
+  kept before this rule (Nov 2026) hold minutes rounded down.
+- within max wait: waits not longer than the service's `max_wait_minutes`.
 - the printed estimate held: the range of minutes a ticket showed when it was drawn (its draw
   event's `eta`) against its first call (a transfer's or a parked ticket's later calls were
   not promised): before the range, inside it (both ends included), after its top, by how many
@@ -234,8 +237,9 @@ def estimate_held(issued: float, first_called: float | None, low: int, high: int
 
 
 def _minutes(seconds: float) -> int:
-    """Whole minutes, rounded down, 0 to MAX_MINUTE (a histogram's bucket)."""
-    minutes = int(seconds // 60) if seconds > 0 else 0
+    """Whole minutes, rounded up, 0 to MAX_MINUTE (a histogram's bucket): the smallest minute
+    the value does not exceed."""
+    minutes = math.ceil(seconds / 60) if seconds > 0 else 0
     return minutes if minutes < MAX_MINUTE else MAX_MINUTE
 
 
@@ -500,7 +504,7 @@ class Statistics:
             hist[minute] = hist.get(minute, 0) + n
             if measure == "wait":
                 share = within.setdefault(key, [0, 0])
-                share[0] += n if minute < self.max_wait.get(service, MAX_MINUTE + 1) else 0
+                share[0] += n if minute <= self.max_wait.get(service, MAX_MINUTE) else 0
                 share[1] += n
         rows = []
         order = {s.id: i for i, s in enumerate(self.site.services)} if by == "service" else {}

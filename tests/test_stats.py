@@ -13,12 +13,12 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
-from hypothesis import given
+from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from server.app import Server
 from server.core import Office
-from server.stats import Period, Statistics, percentile
+from server.stats import MAX_MINUTE, Period, Statistics, _minutes, percentile
 from server.store import Store
 
 from .conftest import make_site
@@ -69,14 +69,16 @@ def scripted_days(path, site) -> None:
     store.close()
 
 
-# By hand, for November 2026 grouped by service (waits in whole minutes):
-# residence: Monday A001 (drawn 07:00, wait 65, walk 1, service 14, done), A002 (wait 21, no-show),
-# A003 (cancelled); Tuesday A001 (wait 50, walk 0, service 10, documents-missing).
+# By hand, for November 2026 grouped by service (times in whole minutes rounded up: the
+# smallest minute a value does not exceed):
+# residence: Monday A001 (drawn 07:00, wait 65, walk 90 s = 2, service 14, done), A002 (wait 21,
+# no-show), A003 (cancelled); Tuesday A001 (wait 50, walk 0, service 10, documents-missing).
 # waits [21, 50, 65]: median = 2nd of 3 = 50, 90th = 3rd = 65, within 60 min: 2 of 3 = 67 %.
-# info: A004 (wait 1, walk 0, never finished, transferred once, expired).
+# walks [0, 2]: median 0. info: A004 (wait 1, walk 30 s = 1 (not 0: 30 s exceed 0 minutes),
+# never finished, transferred once, expired).
 BY_SERVICE = [
     ["Aufenthaltserlaubnis (Erstantrag)", 4, 2, 1, 1, 0, 0, 50, 65, 67, 0, 10],
-    ["Allgemeine Auskunft", 1, 0, 0, 0, 1, 1, 1, 1, 100, 0, None],
+    ["Allgemeine Auskunft", 1, 0, 0, 0, 1, 1, 1, 1, 100, 1, None],
 ]
 OUTCOMES = [["documents-missing", 1], ["done", 1]]
 ARRIVALS = [["weekday", "07h", "08h", "09h", "13h"], ["Mon", 1, 1, 2, 0], ["Tue", 0, 0, 0, 1]]
@@ -103,6 +105,22 @@ def test_a_percentile_from_the_histogram_is_the_one_of_the_sorted_minutes(minute
     for m in minutes:
         hist[m] = hist.get(m, 0) + 1
     assert percentile(hist, share) == sorted(minutes)[math.ceil(share * len(minutes)) - 1]
+
+
+@given(st.lists(st.floats(0, 4 * 3600), min_size=1, max_size=40))
+def test_the_median_is_the_smallest_minute_half_of_the_values_do_not_exceed(seconds):
+    """README, "Statistics": what a median of whole minutes means, for times in seconds."""
+    hist = {}
+    for value in seconds:
+        hist[_minutes(value)] = hist.get(_minutes(value), 0) + 1
+    median, half = percentile(hist, 0.5), math.ceil(len(seconds) / 2)
+    assume(max(seconds) <= MAX_MINUTE * 60)  # the last bucket holds everything longer
+    assert sum(v <= median * 60 for v in seconds) >= half
+    assert median == 0 or sum(v <= (median - 1) * 60 for v in seconds) < half
+
+
+def test_49_seconds_is_1_minute_as_the_estimate_reads_it():
+    assert [_minutes(s) for s in (0, 0.5, 49, 60, 61, 119.9, 120)] == [0, 1, 1, 1, 2, 2, 2]
 
 
 def tables(path, site, now: float) -> dict:
@@ -232,6 +250,7 @@ async def test_the_csv_xlsx_and_pdf_hold_the_same_figures(stats_server):
     text = " ".join(" ".join(page.extract_text() for page in PdfReader(io.BytesIO(body)).pages).split())
     assert server.site.name in text and "2026-11-01 – 2026-11-30" in text
     assert "Aufenthaltserlaubnis (Erstantrag) 4 2 1 1 0 0 50 65 67 0 10" in text
+    assert "Allgemeine Auskunft 1 0 0 0 1 1 1 1 100 1" in text  # a 30 s walk is 1 minute, not 0
     assert "Mon 1 1 2 0" in text and "Tue 0 0 0 1" in text
     assert "5 tickets drawn, 2 visits served, 1 no-shows" in text
 
