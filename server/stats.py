@@ -240,6 +240,8 @@ def _minutes(seconds: float) -> int:
     """Whole minutes, rounded up, 0 to MAX_MINUTE (a histogram's bucket): the smallest minute
     the value does not exceed."""
     minutes = math.ceil(seconds / 60) if seconds > 0 else 0
+    if minutes * 60 < seconds:  # the division rounded down onto a whole minute (or to 0)
+        minutes += 1
     return minutes if minutes < MAX_MINUTE else MAX_MINUTE
 
 

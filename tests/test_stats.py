@@ -121,6 +121,7 @@ def test_the_median_is_the_smallest_minute_half_of_the_values_do_not_exceed(seco
 
 def test_49_seconds_is_1_minute_as_the_estimate_reads_it():
     assert [_minutes(s) for s in (0, 0.5, 49, 60, 61, 119.9, 120)] == [0, 1, 1, 1, 2, 2, 2]
+    assert [_minutes(s) for s in (5e-324, 60.00000000000001)] == [1, 2]  # divisions that round down
 
 
 def tables(path, site, now: float) -> dict:
