@@ -26,7 +26,9 @@ It also books a day of appointments through the site's admin terminal, at real t
 to the moment it starts (the server stamps check-ins with the wall clock, whatever `speed`):
 `TRY_CODES` are left for a person to check in at a kiosk (README, "Appointments"), the others
 are checked in by the simulated visitors a few minutes before their time, and `CANCELLED` was
-booked and cancelled again, so it checks in as unknown.
+booked and cancelled again, so it checks in as unknown. Each start books the try codes for its
+own start: a code a person checked in at an earlier run is a new appointment once that visit is
+over (a finished visit no longer holds its code, `Office.book`), so it can be tried again.
 """
 
 from __future__ import annotations
@@ -60,6 +62,7 @@ FEEDBACK_SHARE = 0.4  # of the finished visits, how many answer on the phone
 # codes a person can try at a kiosk: minutes from the demo's start to the appointment, language
 TRY_CODES = {"T-101": (60, "ar", "residence"), "T-102": (0, "de", "extension"), "T-103": (-45, "uk", "passport")}
 CANCELLED = "T-104"
+REBOOK_EVERY = 30.0  # seconds: a try code whose visit of the last run is still open is asked again
 BOOKED_DAY = [(minutes, f"D-{201 + i}") for i, minutes in enumerate(range(-30, 240, 20))]  # checked in by the demo
 
 
@@ -69,7 +72,7 @@ def pick(rng: random.Random, weights: dict[str, float], allowed) -> str:
 
 
 async def simulate(site: Site, url: str, *, speed: float = 10.0, seed: int = 7, humans: set[str] = frozenset(),
-                   wall=time.time) -> None:
+                   wall=time.time, rebook_every: float = REBOOK_EVERY) -> None:
     """Run every kiosk and counter of `site` (but the `humans`' terminals) against the server
     at `url` until cancelled."""
     rng = random.Random(seed)
@@ -86,7 +89,7 @@ async def simulate(site: Site, url: str, *, speed: float = 10.0, seed: int = 7, 
     admin = next((t for t in site.terminals if t.role == "admin"), None)
     if admin is not None and kiosks:
         sessions.append(ClientSession(url, role="admin", terminal=admin.id, token=admin.token))
-        tasks.append(appointment_day(site, sessions[-1], sessions[0], random.Random(rng.random()), wall))
+        tasks.append(appointment_day(site, sessions[-1], sessions[0], random.Random(rng.random()), wall, rebook_every))
     phones.rng = random.Random(rng.random())
     tasks.append(phones.answer())
     for session in sessions:
@@ -98,20 +101,37 @@ async def simulate(site: Site, url: str, *, speed: float = 10.0, seed: int = 7, 
 
 
 async def appointment_day(site: Site, admin: ClientSession, kiosk: ClientSession, rng: random.Random,
-                          wall) -> None:
+                          wall, rebook_every: float = REBOOK_EVERY) -> None:
     """Book the demo's appointments around now, cancel one, then check the booked day's
-    visitors in as their times come (a few minutes early, most of them)."""
+    visitors in as their times come (a few minutes early, most of them). `TRY_CODES` are booked
+    for this run's start whatever an earlier run did with them (`book_try_codes`)."""
     await admin.ready()
     start, services = wall(), [s.id for s in site.services]
-    day = [(code, start + minutes * 60, lang, service) for code, (minutes, lang, service) in TRY_CODES.items()
-           if site.service(service) and lang in site.languages]
-    day += [(code, start + minutes * 60, pick(rng, LANGUAGE_MIX, site.languages), pick(rng, SERVICE_MIX, services))
-            for minutes, code in BOOKED_DAY]
-    day.append((CANCELLED, start + 30 * 60, site.languages[0], services[0]))
-    for code, due_at, lang, service in day:
-        await _admin(admin, p.Book(id=0, booking=code, service=service, lang=lang, due_at=due_at))
+    tries = [(code, start + minutes * 60, lang, service) for code, (minutes, lang, service) in TRY_CODES.items()
+             if site.service(service) and lang in site.languages]
+    day = [(code, start + minutes * 60, pick(rng, LANGUAGE_MIX, site.languages), pick(rng, SERVICE_MIX, services))
+           for minutes, code in BOOKED_DAY]
+    pending = [booked for booked in tries if not await _admin(admin, _book(booked))]
+    for booked in [*day, (CANCELLED, start + 30 * 60, site.languages[0], services[0])]:
+        await _admin(admin, _book(booked))
     await _admin(admin, p.Unbook(id=0, booking=CANCELLED))
-    for code, due_at, _, _ in sorted(day[len(TRY_CODES):-1], key=lambda booked: booked[1]):
+    await asyncio.gather(book_try_codes(admin, pending, rebook_every), check_in_day(kiosk, day, rng, wall))
+
+
+async def book_try_codes(admin: ClientSession, pending: list[tuple], every: float) -> None:
+    """A try code checked in at an earlier run is booked anew once that visit is over (the
+    core refuses to move an appointment whose visitor is still waiting or at a desk; the demo's
+    clerks serve them soon): asked again every `every` seconds, for an hour at most."""
+    for _ in range(int(3600 / every)):
+        if not pending:
+            return
+        await asyncio.sleep(every)
+        pending = [booked for booked in pending if not await _admin(admin, _book(booked), quiet=True)]
+    log.info("appointment not booked", extra={"fields": {"bookings": [b[0] for b in pending]}})
+
+
+async def check_in_day(kiosk: ClientSession, day: list[tuple], rng: random.Random, wall) -> None:
+    for code, due_at, _, _ in sorted(day, key=lambda booked: booked[1]):
         await asyncio.sleep(max(0.0, due_at - rng.uniform(-5, 15) * 60 - wall()))
         try:
             reply = await kiosk.request(p.Checkin(id=0, booking=code), retry=True)
@@ -121,11 +141,21 @@ async def appointment_day(site: Site, admin: ClientSession, kiosk: ClientSession
             log.info("check-in refused", extra={"fields": {"booking": code, "code": exc.code}})
 
 
-async def _admin(admin: ClientSession, request: p.Book | p.Unbook) -> None:
+def _book(booked: tuple) -> p.Book:
+    code, due_at, lang, service = booked
+    return p.Book(id=0, booking=code, service=service, lang=lang, due_at=due_at)
+
+
+async def _admin(admin: ClientSession, request: p.Book | p.Unbook, *, quiet: bool = False) -> bool:
+    """Send a booking; False (logged) when refused: a restarted demo's code whose visitor is
+    still waiting from the last run, or a time in the past after midnight."""
     try:
         await admin.request(request, retry=True)
-    except ServerError as exc:  # a restarted demo: already checked in, or in the past after midnight
-        log.info("appointment not booked", extra={"fields": {"booking": request.booking, "code": exc.code}})
+        return True
+    except ServerError as exc:
+        if not quiet:
+            log.info("appointment not booked", extra={"fields": {"booking": request.booking, "code": exc.code}})
+        return False
 
 
 async def visitor_stream(site: Site, kiosk: ClientSession, rng: random.Random, speed: float,

@@ -119,6 +119,21 @@ def test_checking_in_again_returns_the_open_ticket_and_refuses_a_finished_visit(
     assert errors.ERRORS["visit_finished"] is errors.VisitFinished
 
 
+def test_a_finished_visit_no_longer_holds_its_code():
+    """Booked again after its visit is over, the code is a new appointment: it checks in anew.
+    While the ticket is open, moving or cancelling it stays refused."""
+    office = office_with("walk_in")
+    first = office.checkin(kiosk="k", booking="EARLY", token="t1", now=T0)[1]
+    with pytest.raises(errors.BadRequest, match="has checked in already"):
+        office.book(booking="EARLY", service="residence", lang="ar", due_at=T0 + 90 * MIN, now=T0)
+    office.next(counter="5", now=T0 + MIN)
+    office.finish(counter="5", outcome="done", now=T0 + 2 * MIN)
+    moved = office.book(booking="EARLY", service="residence", lang="ar", due_at=T0 + 90 * MIN, now=T0 + 3 * MIN)[1]
+    assert (moved.due_at, moved.ticket) == (T0 + 90 * MIN, None)
+    again = office.checkin(kiosk="k", booking="EARLY", token="t2", now=T0 + 4 * MIN)[1]
+    assert (again.number, again.appointment_at, first.state) == ("A002", T0 + 90 * MIN, "done")
+
+
 def test_a_language_not_offered_is_refused_at_check_in():
     office = office_with("walk_in")
     with pytest.raises(errors.BadRequest, match="language 'xx' is not offered here"):

@@ -200,7 +200,7 @@ class Office:
         """Register an appointment (from an admin or a booking system) for today or later.
         Booking the same code again with the same service, language and time changes nothing
         (a booking system's export is imported again and again); with other ones it moves the
-        appointment, unless the visitor has checked in already."""
+        appointment, unless the visitor has checked in and their ticket is still open."""
         events = self._begin(now)
         self._service(service)
         self._language(lang)
@@ -238,7 +238,11 @@ class Office:
         return ticket if ticket is not None and ticket.state != CANCELLED else None
 
     def _not_checked_in(self, found: Booking | None, action: str) -> None:
-        if self._checked_in(found) is not None:
+        """Refuse to move or cancel an appointment whose visitor has a ticket still open. A visit
+        that is over (done, no-show) holds its code no more: booked again, the code is a new
+        appointment and checks in anew (the demo's try codes after a restart, `server/demo.py`)."""
+        ticket = self._checked_in(found)
+        if ticket is not None and ticket.state in OPEN_STATES:
             raise errors.BadRequest(f"appointment {found.code} has checked in already (ticket {found.ticket}); "
                                     f"it cannot be {action}")
 
