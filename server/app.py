@@ -276,7 +276,7 @@ class Server:
                          zones=list(terminal.zones) if terminal else [],
                          languages=list(terminal.languages) if terminal else [],
                          printer=terminal.printer if terminal else None,
-                         strings={lang: feedback.terminal_catalogue(self.site.words(lang))
+                         strings={lang: feedback.terminal_catalogue(self.site.words(lang), role=session.role)
                                   for lang in self.site.languages}
                          if session.role in ("kiosk", "display") or (terminal and terminal.printer) else {},
                          site=views.site(self.site, partners=session.role in ("counter", "admin")),
