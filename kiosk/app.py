@@ -282,6 +282,11 @@ class KioskApp(App):
             for button in screen.query(".service"):
                 button.disabled = False
             return
+        await self.hand_over(TicketScreen, reply, lang)
+
+    async def hand_over(self, screen_class, reply: p.Reply, lang: str) -> None:
+        """Print the ticket and show it; a ticket that could not be printed is shown on the
+        screen or cancelled (the site's `on_print_failure`), never silently dropped."""
         printed = await self.print_ticket(reply, lang)
         if printed:
             message, failed = self.word(lang, "kiosk.take_ticket"), False
@@ -290,9 +295,9 @@ class KioskApp(App):
             message, failed = self.word(lang, "kiosk.print_failed_cancel"), True
         else:
             message, failed = self.word(lang, "kiosk.print_failed_show"), True
-        ticket = TicketScreen(lang, reply, message, failed=failed)
-        self.push_screen(ticket)
-        self.back_to_start_later(ticket)
+        screen = screen_class(lang, reply, message, failed=failed)
+        self.push_screen(screen)
+        self.back_to_start_later(screen)
 
     def back_to_start_later(self, screen: Screen) -> None:
         self.set_timer(self.idle_seconds, lambda: self.switch_to_start() if self.screen is screen else None)

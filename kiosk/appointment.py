@@ -247,17 +247,7 @@ async def _check_in(app, code: str, lang: str | None) -> None:
         refused(app, exc.code, lang)
         return
     lang = reply.ticket.lang  # the visitor's choice, or the booking's when they only scanned
-    printed = await app.print_ticket(reply, lang)
-    if printed:
-        message, failed = app.word(lang, "kiosk.take_ticket"), False
-    elif app.on_print_failure == "cancel":
-        await app.session.request(p.Cancel(id=0, ticket=reply.ticket.number, reason="printer_failed"))
-        message, failed = app.word(lang, "kiosk.print_failed_cancel"), True
-    else:
-        message, failed = app.word(lang, "kiosk.print_failed_show"), True
-    screen = AppointmentTicketScreen(lang, reply, message, failed=failed)
-    app.push_screen(screen)
-    app.back_to_start_later(screen)
+    await app.hand_over(AppointmentTicketScreen, reply, lang)
 
 
 def refused(app, code: str, lang: str | None) -> None:
