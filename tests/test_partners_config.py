@@ -4,17 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from config import ConfigError, load_site, parse_site
+from config import load_site, parse_site
 
 from .conftest import demo_data
-
-
-def broken(change) -> str:
-    data = demo_data()
-    change(data)
-    with pytest.raises(ConfigError) as info:
-        parse_site(data, file="default.toml", environ={})
-    return str(info.value)
+from .test_config import broken
 
 
 def test_the_demo_office_has_a_desk_a_mediation_and_a_job_centre():
