@@ -175,3 +175,12 @@ def visitors_site(**site_overrides):
     for outcome, texts in extra["outcomes"].items():
         data["outcomes"][outcome].update(texts)
     return parse_site(data, file="visitors.toml", folder=VISITORS)
+
+
+@pytest.fixture
+async def visitors_server(tmp_path):
+    """A real server for the office with every script's language (`visitors_site`)."""
+    server = Server(visitors_site(), tmp_path / "office.sqlite3", always_open=True)
+    await server.start("127.0.0.1", 0)
+    yield server
+    await server.stop()

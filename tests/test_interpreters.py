@@ -163,14 +163,6 @@ def test_the_board_names_the_partners_that_interpret_a_language():
 
 # ---- the kiosk asks, in every language -------------------------------------------------------
 
-@pytest.fixture
-async def visitors_server(tmp_path):
-    server = Server(visitors_site(), tmp_path / "office.sqlite3", always_open=True)
-    await server.start("127.0.0.1", 0)
-    yield server
-    await server.stop()
-
-
 async def test_the_question_stands_in_every_language_with_large_answers(visitors_server):
     site = visitors_server.site
     session = ClientSession(f"ws://127.0.0.1:{visitors_server.port}/", role="kiosk", terminal="kiosk-1",

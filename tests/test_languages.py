@@ -21,7 +21,6 @@ from config.languages import canonical, name, negotiate
 from counter.board import Words
 from kiosk.app import KioskApp, ServiceScreen, StartScreen, for_terminal
 from kiosk.printers import open_printer
-from server.app import Server
 from server.client import ClientSession
 
 from .conftest import EVERY_SCRIPT, VISITORS, demo_data, http_get, visitors_site
@@ -155,14 +154,6 @@ def test_the_clerk_reads_language_names_from_the_locale_data():
     assert [Words("de").language(lang) for lang in ("prs", "ps", "ti", "kmr", "so", "fa-AF")] == [
         "Dari", "Paschtu", "Tigrinya", "Kurdisch", "Somali", "Dari"]
     assert Words("en").language("ti") == "Tigrinya" and name("uk") == "Українська"
-
-
-@pytest.fixture
-async def visitors_server(tmp_path):
-    server = Server(visitors_site(), tmp_path / "office.sqlite3", always_open=True)
-    await server.start("127.0.0.1", 0)
-    yield server
-    await server.stop()
 
 
 async def test_the_welcome_carries_the_catalogues_a_terminal_needs(visitors_server):
