@@ -27,7 +27,10 @@ Answers are JSON: 200 `{"booked", "cancelled", "unchanged", "problems": []}`; 42
 when some appointments were bad, each in `problems` as `{"index", "problem"}` (the others are
 booked); 400 a body that is not such a JSON object; 401 no or a wrong token; 404 another path;
 405 another method; 411 no Content-Length; 413 a body over `MAX_BODY` or more than
-`MAX_APPOINTMENTS` appointments. One request per connection.
+`MAX_APPOINTMENTS` appointments; 429 with `Retry-After` while the address that sent too many
+wrong tokens waits out its back-off (the same per-address count and back-off as the terminals'
+hellos, `[limits] hello_*`: guessing the token here is no easier than at the websocket port).
+One request per connection.
 """
 
 from __future__ import annotations
@@ -35,6 +38,7 @@ from __future__ import annotations
 import asyncio
 import hmac
 import logging
+import math
 from datetime import date, datetime
 from functools import partial
 from http import HTTPStatus
@@ -69,6 +73,7 @@ class PushListener:
 
     def __init__(self, server, *, host: str, port: int, token: str):
         self.server, self.host, self.port, self.token = server, host, port, token
+        self.gate = server.gate  # wrong tokens are counted per address with the terminals' (server/limits.py)
         self.tcp: asyncio.Server | None = None
 
     async def start(self) -> int:
@@ -84,9 +89,10 @@ class PushListener:
 
     async def _client(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         connection = h11.Connection(h11.SERVER)
+        address = writer.get_extra_info("peername")
         try:
             async with asyncio.timeout(READ_SECONDS):
-                status, answer, headers = await self._answer(connection, reader)
+                status, answer, headers = await self._answer(connection, reader, str(address[0]) if address else "")
         except TimeoutError:
             status, answer, headers = 408, {"error": f"the request did not arrive within {READ_SECONDS:g} s"}, ()
         except h11.RemoteProtocolError as exc:
@@ -96,23 +102,28 @@ class PushListener:
             return
         await self._respond(connection, writer, status, answer, headers)
 
-    async def _answer(self, connection: h11.Connection, reader: asyncio.StreamReader):
+    async def _answer(self, connection: h11.Connection, reader: asyncio.StreamReader, peer: str):
         try:
             request = await _next(connection, reader, h11.Request)
-            self._check(request)
+            self._check(request, peer)
             body = await _body(connection, reader, request)
             return await self.book(body)
         except Refused as exc:
             return exc.status, {"error": exc.why}, exc.headers
 
-    def _check(self, request: h11.Request) -> None:
+    def _check(self, request: h11.Request, peer: str) -> None:
         """Path, method and token, before a byte of the body is read."""
         if request.target.split(b"?", 1)[0].decode("latin-1") != PATH:
             raise Refused(404, f"there is nothing here: appointments are posted to {PATH}")
         if request.method != b"POST":
             raise Refused(405, f"{PATH} takes POST", (("Allow", "POST"),))
+        if wait := self.gate.hello_wait(peer):
+            seconds = str(math.ceil(wait))
+            raise Refused(429, f"too many wrong tokens from this address: try again in {seconds} s",
+                          (("Retry-After", seconds),))
         given = dict(request.headers).get(b"authorization", b"")
         if not hmac.compare_digest(given, b"Bearer " + self.token.encode()):
+            self.gate.wrong_token(peer)
             raise Refused(401, "no or a wrong token: send Authorization: Bearer <push_token>",
                           (("WWW-Authenticate", 'Bearer realm="appointments"'),))
 

@@ -9,6 +9,7 @@ import http.client
 import json
 import socket
 import threading
+import time
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -16,6 +17,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from config.limits import Limits
 from config.site import Appointments
 from server import protocol as p
 from server.app import CannotListen, Server
@@ -32,8 +34,9 @@ RELAXED = settings(deadline=None, suppress_health_check=[HealthCheck.function_sc
 class Office:
     """The server on an event loop in a thread, so that sync hypothesis tests can post to it."""
 
-    def __init__(self, tmp_path):
-        site = dataclasses.replace(make_site(), appointments=Appointments(push_port=0, push_token=TOKEN))
+    def __init__(self, tmp_path, **limits):
+        site = dataclasses.replace(make_site(), appointments=Appointments(push_port=0, push_token=TOKEN),
+                                   limits=Limits(**limits))
         self.loop = asyncio.new_event_loop()
         self.server = Server(site, tmp_path / "office.sqlite3", always_open=True, clock=lambda: T0)
         self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
@@ -90,6 +93,20 @@ def test_without_or_with_a_wrong_token_nothing_is_booked(office):
         assert status == 401 and headers["WWW-Authenticate"].startswith("Bearer"), auth
         assert "token" in answer["error"]
     assert office.events() == before and not office.server.office.bookings
+
+
+def test_an_address_guessing_tokens_waits_even_with_the_right_one(tmp_path):
+    office = Office(tmp_path, hello_free_failures=2, hello_backoff=(0.5, 60.0))
+    try:
+        statuses = [office.post(DAY, auth=f"Bearer guess-{n}")[0] for n in range(3)]
+        status, headers, answer = office.post(DAY)
+        assert statuses == [401, 401, 401] and status == 429, (statuses, status)
+        assert headers["Retry-After"] == "1" and "wrong tokens" in answer["error"]
+        assert not office.server.office.bookings
+        time.sleep(0.6)                      # the back-off of the third wrong token is over
+        assert office.post(DAY)[0] == 200 and len(office.server.office.bookings) == 3
+    finally:
+        office.close()
 
 
 def test_good_json_books_and_a_repost_changes_nothing(office):
