@@ -264,7 +264,7 @@ class KioskApp(App):
         event.button.disabled = True  # a second touch must not draw a second ticket
         lang, service = self.screen.lang, event.button.id.removeprefix("service-")
         if asks(lang):  # "Do you need help with German?" (kiosk/interpreter.py), then the draw
-            self.push_screen(screen := InterpreterScreen(lang, service))
+            self.push_screen(screen := InterpreterScreen(lang, lambda needs: self.issue(lang, service, interpreter=needs)))
             self.back_to_start_later(screen)
         else:
             self.issue(lang, service)

@@ -1,7 +1,7 @@
 """Visitors with an appointment: they check in at the kiosk with their booking code.
 
-    start screen ── "I have an appointment" ──> their language ──> keypad ──> ticket
-         └──────── a scanned code (any of these screens) ─────────────────────┘
+    start screen ── "I have an appointment" ──> their language ──> keypad ──> interpreter? ──> ticket
+         └──────── a scanned code (any of these screens) ──────────────────────────────────┘
 
 The keypad has the characters booking codes are made of (the import keeps a code as the
 booking system writes it, in capitals): 0-9, A-Z and "-", large keys for fingers. A barcode
@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import time as clock
 from datetime import datetime
+from functools import partial
 from zoneinfo import ZoneInfo
 
 from textual import events, on
@@ -35,6 +36,8 @@ from textual.widgets import Button, Digits, Static
 
 from server import protocol as p
 from server.client import ServerError
+
+from .interpreter import InterpreterScreen, asks
 
 KEYS = "1234567890ABCDEFGHIJKLMNOPQRSTUVWXYZ-"
 MAX_TYPED = 32           # characters on the keypad: booking codes are short
@@ -233,16 +236,32 @@ def local_time(at: float, timezone: str) -> str:
 
 
 def check_in(app, code: str, lang: str | None) -> None:
-    """Check `code` in, in a worker of the app's; a second OK or scan while one is under way
-    is ignored (cancelling the first mid-print could print the ticket twice)."""
-    busy = any(w.group == "checkin" and not w.is_finished for w in app.workers)
-    if code.strip() and not busy:
-        app.run_worker(_check_in(app, code.strip(), lang), group="checkin")
+    """Check `code` in, in a worker of the app's, once the visitor who chose a language other
+    than German has said whether they need an interpreter (kiosk/interpreter.py); a second OK or
+    scan while one is under way is ignored (cancelling the first mid-print could print the
+    ticket twice)."""
+    if not code.strip() or _busy(app):
+        return
+    if lang is not None and asks(lang):
+        app.push_screen(screen := InterpreterScreen(lang, partial(_start, app, code.strip(), lang)))
+        app.back_to_start_later(screen)
+    else:
+        _start(app, code.strip(), lang, False)
 
 
-async def _check_in(app, code: str, lang: str | None) -> None:
+def _busy(app) -> bool:
+    return any(w.group == "checkin" and not w.is_finished for w in app.workers)
+
+
+def _start(app, code: str, lang: str | None, interpreter: bool) -> None:
+    if not _busy(app):
+        app.run_worker(_check_in(app, code, lang, interpreter), group="checkin")
+
+
+async def _check_in(app, code: str, lang: str | None, interpreter: bool) -> None:
     try:
-        reply = await app.session.request(p.Checkin(id=0, booking=code, lang=lang), retry=True)
+        reply = await app.session.request(p.Checkin(id=0, booking=code, lang=lang, interpreter=interpreter),
+                                          retry=True)
     except ServerError as exc:
         refused(app, exc.code, lang)
         return
@@ -253,6 +272,8 @@ async def _check_in(app, code: str, lang: str | None) -> None:
 def refused(app, code: str, lang: str | None) -> None:
     """Say why in the visitor's language (on the keypad), or in all (a scan before that)."""
     key = ERROR_WORDS.get(code) or (f"error.{code}" if f"error.{code}" in app.words("de") else "error.out_of_service")
+    if isinstance(app.screen, InterpreterScreen):
+        app.pop_screen()  # back to the keypad, with the code there to correct
     if lang is not None and isinstance(app.screen, KeypadScreen):
         app.screen.problem(app.word(lang, key))
         return

@@ -5,11 +5,17 @@ the ticket: nobody is made to answer). The answer travels with the draw (`Draw.i
 so the clerk sees "Dolmetscher: Arabisch" before the visitor reaches the desk and the floor
 board counts who is waiting for an interpreter. A visitor who chose German is not asked.
 
-The screen only asks; drawing stays the app's (`KioskApp.issue`), so a lost reply is retried
-with the same request and prints once, as for every draw.
+Visitors with an appointment are asked too, after their code, when they chose a language on
+the kiosk (`Checkin.interpreter`); one who scans before choosing is not (the kiosk knows their
+language only from the booking, after the ticket is out).
+
+The screen only asks; drawing or checking in stays the caller's (`answer`, e.g.
+`KioskApp.issue`), so a lost reply is retried with the same request and prints once.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 from textual import on
 from textual.app import ComposeResult
@@ -30,9 +36,9 @@ class InterpreterScreen(Screen):
 
     CSS_PATH = "interpreter.tcss"
 
-    def __init__(self, lang: str, service: str):
+    def __init__(self, lang: str, answer: Callable[[bool], object]):
         super().__init__()
-        self.lang, self.service = lang, service
+        self.lang, self.answer = lang, answer   # answer(True): the visitor needs an interpreter
 
     def compose(self) -> ComposeResult:
         word = self.app.word
@@ -56,7 +62,7 @@ class InterpreterScreen(Screen):
         event.stop()
         for button in self.query(Button):
             button.disabled = True  # one ticket per visitor, however often they tap
-        self.app.issue(self.lang, self.service, interpreter=event.button.id == "interpreter-yes")
+        self.answer(event.button.id == "interpreter-yes")
 
     @on(Button.Pressed, "#interpreter-back")
     def back(self, event: Button.Pressed) -> None:

@@ -84,7 +84,8 @@ def handle(office: Office, message: p.Book | p.Unbook, now: float) -> p.Reply:
 
 def check_in(office: Office, kiosk: str, message: p.Checkin, token: str, now: float) -> p.Reply:
     """A kiosk's `checkin`, run by the writer: the ticket, the booking and how they arrived."""
-    _, ticket = office.checkin(kiosk=kiosk, booking=message.booking, token=token, now=now, lang=message.lang)
+    _, ticket = office.checkin(kiosk=kiosk, booking=message.booking, token=token, now=now, lang=message.lang,
+                               interpreter=message.interpreter)
     booking = office.bookings[ticket.booking]
     arrival = arrival_of(due_at=booking.due_at, issued_at=ticket.issued_at, appointment_at=ticket.appointment_at,
                          grace_minutes=office.site.appointments.grace_minutes)

@@ -7,7 +7,7 @@ Client to server (imperative; every request but `hello` carries an `id` echoed a
     hello    {role, terminal, token, v, lang}          first frame of every connection
     draw     {id, service, lang, request, interpreter?} kiosk; idempotent by `request`; interpreter:
                                                         the visitor needs help with German (default false)
-    checkin  {id, booking, lang?}                      kiosk; a ticket for an appointment (idempotent);
+    checkin  {id, booking, lang?, interpreter?}        kiosk; a ticket for an appointment (idempotent);
                                                        lang: the visitor's choice (else the booking's)
     cancel   {id, ticket, reason}                      kiosk; withdraw a ticket it could not print
     printer  {id, state}                               kiosk; printer health
@@ -114,6 +114,7 @@ class Draw(Request, tag="draw"):
 class Checkin(Request, tag="checkin"):
     booking: Key
     lang: Key | None = None   # the language the visitor chose at the kiosk (None: the booking's)
+    interpreter: bool = False   # as in `draw`: asked on the kiosk once the visitor chose a language
 
 
 class Cancel(Request, tag="cancel"):

@@ -80,6 +80,16 @@ def test_the_need_is_in_the_event_the_ticket_and_the_waiting_count():
     assert office.tickets["A001"].interpreter  # the clerk still sees it
 
 
+def test_a_checked_in_visitor_can_ask_too_and_a_second_check_in_changes_nothing():
+    office = Office(make_site(), always_open=True)
+    office.book(booking="HD-1", service="residence", lang="de", due_at=T0 + 600, now=T0)
+    events, ticket = office.checkin(kiosk="kiosk-1", booking="HD-1", token="t1", now=T0, lang="ar", interpreter=True)
+    assert [e.get("interpreter") for e in events if e["kind"] == "ticket_drawn"] == [True]
+    assert ticket.interpreter and office.interpreters("residence") == {"ar": 1}
+    _, again = office.checkin(kiosk="kiosk-1", booking="HD-1", token="t2", now=T0 + 1, lang="ar")
+    assert again is ticket and again.interpreter
+
+
 def test_a_retried_draw_returns_the_first_ticket_whatever_the_second_says():
     office = Office(make_site(), always_open=True)
     _, first = office.draw(kiosk="kiosk-1", service="info", lang="fa", request="same", token="t1", now=T0,

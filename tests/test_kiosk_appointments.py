@@ -14,6 +14,7 @@ import pytest
 from config.site import Appointments
 from kiosk.app import KioskApp, StartScreen
 from kiosk.appointment import AppointmentTicketScreen, CheckinProblem, KeypadScreen, LanguageScreen
+from kiosk.interpreter import InterpreterScreen, asks
 from kiosk.printers import open_printer
 from server import protocol as p
 from server.app import Server
@@ -104,10 +105,22 @@ async def keypad(pilot, lang: str) -> None:
     await until(pilot, lambda: isinstance(app.screen, KeypadScreen) and laid_out(app, "#key-ok"))
 
 
-async def type_code(pilot, code: str) -> None:
+async def type_code(pilot, code: str, *, needs: bool = False) -> None:
+    """Type and OK a code; a visitor who chose a language other than German then answers the
+    interpreter question (`needs`)."""
+    lang = pilot.app.screen.lang
     for key in code:
         await pilot.click(f"#key-{key}")
     await pilot.click("#key-ok")
+    if asks(lang):
+        await answer(pilot, needs)
+
+
+async def answer(pilot, needs: bool) -> None:
+    app = pilot.app
+    await until(pilot, lambda: isinstance(app.screen, InterpreterScreen) and laid_out(app, "#interpreter-yes"))
+    assert shown(app, "#interpreter-question") == app.word(app.screen.lang, "interpreter.question")
+    await pilot.click("#interpreter-yes" if needs else "#interpreter-no")
 
 
 async def test_an_arabic_visitor_types_the_code_on_the_keypad_and_comes_early(tmp_path):
@@ -119,10 +132,11 @@ async def test_an_arabic_visitor_types_the_code_on_the_keypad_and_comes_early(tm
         async with app.run_test(size=SIZE) as pilot:
             await keypad(pilot, "ar")
             assert shown(app, "#question") == app.word("ar", "appointment.enter_code")
-            await type_code(pilot, "HD-4X")
+            await type_code(pilot, "HD-4X")   # unknown: after the question, back to the keypad
+            await until(pilot, lambda: isinstance(app.screen, KeypadScreen) and shown(app, "#problem") != "")
             await pilot.click("#key-delete")
             assert shown(app, "#code") == "HD-4"
-            await type_code(pilot, "2")
+            await type_code(pilot, "2", needs=True)
             await until(pilot, lambda: ticket_shown(app))
             assert app.screen.query_one("#number").value == "A001"
             assert shown(app, "#appointment-time") == app.word("ar", "appointment.time", time="10:30")
@@ -132,6 +146,7 @@ async def test_an_arabic_visitor_types_the_code_on_the_keypad_and_comes_early(tm
         await server.stop()
     ticket = server.office.tickets["A001"]
     assert (ticket.lang, ticket.booking, ticket.appointment_at) == ("ar", "HD-42", T0 + 30 * MIN)
+    assert ticket.interpreter  # the clerk and the floor board see "Dolmetscher: Arabisch"
     lines = paper(printer)
     assert "A001" in lines and "Ihr Termin: 10:30 Uhr" in lines  # the Arabic lines are images
     assert not any(line.startswith("Bitte") and "warten" in line for line in lines)
@@ -167,11 +182,13 @@ async def test_a_scanner_on_the_keypad_wins_over_what_was_touched(tmp_path):
             await keypad(pilot, "ar")
             await pilot.click("#key-9")
             await pilot.press(*"K7Q2", "enter")
+            await answer(pilot, needs=False)
             await until(pilot, lambda: ticket_shown(app))
             assert shown(app, "#when") == app.word("ar", "appointment.early", time="10:10")
     finally:
         await server.stop()
-    assert server.office.tickets["A001"].lang == "ar"  # the visitor's choice, not the booking's
+    ticket = server.office.tickets["A001"]
+    assert ticket.lang == "ar" and not ticket.interpreter  # the visitor's choice, not the booking's
 
 
 async def test_slow_keystrokes_are_no_scan(tmp_path):

@@ -169,11 +169,12 @@ class Office:
         return events, self._printed_estimate(events[-1], now)
 
     def checkin(self, *, kiosk: str, booking: str, token: str, now: float,
-                lang: str | None = None) -> tuple[list[Event], Ticket]:
+                lang: str | None = None, interpreter: bool = False) -> tuple[list[Event], Ticket]:
         """A visitor with an appointment checks in; checking in twice returns the same ticket while
         it is open, and `VisitFinished` once its visit is over (done, no-show). Early, on time or late: `checkin.arrival`; late beyond the grace minutes is a walk-in
         ticket or `TooLate`, as the site says. `lang` is the language the visitor chose at the
-        kiosk (the ticket carries it); without one, the booking's."""
+        kiosk (the ticket carries it); without one, the booking's. `interpreter` as for `draw`
+        (a second check-in returns the first ticket as it was)."""
         events = self._begin(now)
         if lang is not None:
             self._language(lang)
@@ -193,7 +194,7 @@ class Office:
         timing = {} if late else {"appointment_at": found.due_at}  # late: a walk-in, without precedence
         self._emit(events, now, "ticket_drawn", id=self.last_id + 1, number=self._number(found.service),
                    service=found.service, lang=lang or found.lang, kiosk=kiosk, request=f"booking:{found.code}",
-                   token=token, booking=found.code, **timing)
+                   token=token, booking=found.code, **timing, **({"interpreter": True} if interpreter else {}))
         return events, self._printed_estimate(events[-1], now)
 
     def book(self, *, booking: str, service: str, lang: str, due_at: float, now: float) -> tuple[list[Event], Booking]:
