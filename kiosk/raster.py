@@ -20,6 +20,7 @@ are mode "1", so thermal printers print them crisp.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import dataclass
 from functools import cache
@@ -131,18 +132,24 @@ def right_to_left(text: str) -> bool:
 
 
 MIRRORED = str.maketrans("()[]{}<>«»", ")(][}{><»«")
+RANGE = re.compile(r"\d+(?:\s*[–—-]\s*\d+)+")   # "130–320": a wait range, read left to right
+CONTROLS = str.maketrans("", "", "\u200e\u200f\u2066\u2067\u2068\u2069")  # none may reach a terminal
 
 
 def visual_order(text: str, *, shape: bool = True) -> str:
     """Right-to-left text shaped (joined letter forms; not with `shape=False`) and in display
     order, for renderers that do neither (terminals, Pillow without raqm). python-bidi 0.6 does
-    not mirror brackets, so they are mirrored here: in a right-to-left line "(" must show as ")"."""
+    not mirror brackets, so they are mirrored here: in a right-to-left line "(" must show as ")".
+    A range of numbers is isolated as a left-to-right run first: by the bidi algorithm alone
+    the dash between two numbers takes the line's direction, and "130–320" would show as
+    "320–130" (the isolate marks are dropped from what is shown)."""
     if not right_to_left(text):
         return text
     import arabic_reshaper
     from bidi import get_display
 
-    return get_display(arabic_reshaper.reshape(text) if shape else text).translate(MIRRORED)
+    text = RANGE.sub(lambda m: f"\u2066{m.group()}\u2069", text)
+    return get_display(arabic_reshaper.reshape(text) if shape else text).translate(MIRRORED).translate(CONTROLS)
 
 
 def visual(text: str) -> str:

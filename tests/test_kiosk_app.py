@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from config import strings
 from kiosk.app import KioskApp, OutOfService, StartScreen, TicketScreen, for_terminal
@@ -156,6 +158,15 @@ async def test_no_server_means_out_of_service_then_back_by_itself(tmp_path, site
 ])
 def test_right_to_left_text_is_shaped_for_the_terminal(logical, visual):
     assert for_terminal(logical) == visual
+
+
+@settings(max_examples=50)
+@given(low=st.integers(0, 999), high=st.integers(0, 9999), lang=st.sampled_from(["ar", "fa", "ps", "prs"]))
+def test_a_wait_range_in_a_right_to_left_line_reads_from_low_to_high(low, high, lang):
+    """The kiosk's Arabic screen once showed "320–130" where the ticket said 130–320."""
+    words = strings(lang)
+    shown = for_terminal(words["ticket.eta"].format(low=low, high=high))
+    assert f"{low}–{high}" in shown and not set(shown) & set("\u200e\u200f\u2066\u2067\u2068\u2069")
 
 
 def test_brackets_face_the_right_way_in_right_to_left_lines():
