@@ -147,18 +147,19 @@ async def serve(site, args: argparse.Namespace) -> int:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):  # before starting: a stop that comes while the
         loop.add_signal_handler(sig, stop.set)   # day is rebuilt is a clean stop right after
-    server = Server(site, args.db or default_db(demo=args.demo), always_open=args.demo)
+    if args.demo:
+        from .demo import paced, simulate
+    office = paced(site, args.speed) if args.demo else site  # the demo's minutes are shorter (server/demo.py)
+    server = Server(office, args.db or default_db(demo=args.demo), always_open=args.demo)
     try:
         await server.start(args.host, args.port)
     except (StoreUnavailable, CannotListen) as exc:
         print(f"willkommen-server: {exc}", file=sys.stderr)
         return 2
     if args.demo or args.config is None:  # the bundled office's public_url names no real host
-        server.site = replace(site, public_url=listening_url(site, args.host, server.port))
+        server.site = replace(office, public_url=listening_url(site, args.host, server.port))
     tasks = [asyncio.create_task(stop.wait()), asyncio.create_task(server.failed.wait())]
     if args.demo:
-        from .demo import simulate
-
         url = f"ws://127.0.0.1:{server.port}/"
         print(f"Willkommen demo: open http://127.0.0.1:{server.port}/display (the waiting room) and "
               f"http://127.0.0.1:{server.port}/healthz (the live state). Ctrl-C stops.", file=sys.stderr)

@@ -6,7 +6,11 @@ Ausländerbehörde's. Each counter terminal opens, calls the next visitor, waits
 walk up (some never come: recall, then no-show), serves them for a time around the service's
 typical minutes, sometimes transfers them or refers them to a partner (a desk here or a card),
 and finishes with an outcome. `speed` compresses
-time: at 10, a 12-minute visit takes 72 seconds.
+time: at 10, a 12-minute visit takes 72 seconds. The server is told (`paced`): it runs on the
+wall clock like any office, so it sees the services' typical and maximum minutes divided by the
+speed, and the waits it promises on the screen, the ticket and the phone are real minutes that
+hold (undivided, its first estimates were ten times too long and a range printed as "120–300
+min" was met by a call after five).
 
 It speaks only `server.protocol` through `ClientSession`, like any real terminal would, so the
 demo also exercises the whole stack. It can be stopped and started again on its database at
@@ -38,7 +42,9 @@ import json
 import logging
 import random
 import secrets
+import math
 import time
+from dataclasses import replace
 from urllib.parse import urlsplit, urlunsplit
 
 import websockets
@@ -69,6 +75,15 @@ BOOKED_DAY = [(minutes, f"D-{201 + i}") for i, minutes in enumerate(range(-30, 2
 def pick(rng: random.Random, weights: dict[str, float], allowed) -> str:
     choices = [k for k in weights if k in allowed] or list(allowed)
     return rng.choices(choices, [weights.get(k, 1) for k in choices])[0]
+
+
+def paced(site: Site, speed: float) -> Site:
+    """`site` as the server of a demo `speed` times faster than real time must see it: every
+    service's typical and maximum minutes divided by the speed (the maximum in whole minutes,
+    at least one), so its estimates and its max-wait promotion keep pace with the clerks."""
+    return replace(site, services=tuple(
+        replace(s, typical_minutes=s.typical_minutes / speed,
+                max_wait_minutes=max(1, math.ceil(s.max_wait_minutes / speed))) for s in site.services))
 
 
 async def simulate(site: Site, url: str, *, speed: float = 10.0, seed: int = 7, humans: set[str] = frozenset(),
