@@ -13,6 +13,7 @@ from kiosk.app import KioskApp, OutOfService, StartScreen, TicketScreen, for_ter
 from kiosk.interpreter import InterpreterScreen, asks
 from kiosk.printers import open_printer
 from server.app import Server
+from textual.widgets import Button
 from server.client import ClientSession
 
 from .conftest import token
@@ -172,3 +173,28 @@ def test_a_wait_range_in_a_right_to_left_line_reads_from_low_to_high(low, high, 
 def test_brackets_face_the_right_way_in_right_to_left_lines():
     shown = for_terminal("اجازه اقامت (درخواست اول)")
     assert shown.startswith("(") and shown.index("(") < shown.index(")")
+
+
+def focus_shown(button) -> bool:
+    """What a keyboard or switch user sees of the button that has the focus: reversed colours."""
+    return bool(button.styles.text_style.reverse)
+
+
+async def test_a_keyboard_user_sees_which_button_has_the_focus_on_every_screen(server, url):
+    """The kiosk's buttons are bold; a bold of their own once replaced the focus's reverse, so
+    a visitor answering by keyboard could not see whether "yes" or "no" was chosen."""
+    app = kiosk_app(url, printer=open_printer("dummy:"))
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: isinstance(app.screen, StartScreen) and laid_out(app, "#lang-ar"))
+        screens = []
+        for step in ("#lang-ar", "#service-info", None):
+            buttons = list(app.screen.query(Button))
+            for button in buttons:
+                button.focus()
+                await pilot.pause()
+                assert focus_shown(button) and not any(focus_shown(b) for b in buttons if b is not button), button
+            screens.append(type(app.screen).__name__)
+            if step:
+                await pilot.click(step)
+                await until(pilot, lambda: laid_out(app, "#service-info" if step == "#lang-ar" else "#interpreter-yes"))
+    assert screens == ["StartScreen", "ServiceScreen", "InterpreterScreen"]
