@@ -81,6 +81,8 @@ class ScanReader:
             if code or isinstance(self, KeypadScreen):
                 event.stop()  # not a press of the focused button
                 event.prevent_default()
+                if code and isinstance(self, KeypadScreen):
+                    self.show_code(code)  # what the scanner read stays there to be corrected
                 check_in(self.app, code or self.typed, self.scan_lang)
         elif event.character and event.is_printable:  # a space too: some codes have one
             scanner.key(event.character, now)
@@ -179,9 +181,12 @@ class KeypadScreen(ScanReader, Screen):
         if key == "ok":
             check_in(self.app, self.typed, self.lang)
             return
-        self.typed = self.typed[:-1] if key == "delete" else (self.typed + key)[:MAX_TYPED]
-        self.query_one("#code", Static).update(self.typed)
+        self.show_code(self.typed[:-1] if key == "delete" else self.typed + key)
         self.problem("")
+
+    def show_code(self, code: str) -> None:
+        self.typed = code[:MAX_TYPED]
+        self.query_one("#code", Static).update(self.typed)
 
     def problem(self, text: str) -> None:
         self.query_one("#problem", Static).update(text)

@@ -182,6 +182,8 @@ async def test_a_scanner_on_the_keypad_wins_over_what_was_touched(tmp_path):
             await keypad(pilot, "ar")
             await pilot.click("#key-9")
             await pilot.press(*"K7Q2", "enter")
+            pad = next(s for s in app.screen_stack if isinstance(s, KeypadScreen))
+            assert str(pad.query_one("#code").render()) == "K7Q2"  # what was scanned, not the 9 touched
             await answer(pilot, needs=False)
             await until(pilot, lambda: ticket_shown(app))
             assert shown(app, "#when") == app.word("ar", "appointment.early", time="10:10")
