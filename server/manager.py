@@ -177,7 +177,10 @@ class Manager:
         for a in self.server.office.current_announcements(now):
             audio = {lang: speech.url(key) for lang, text in a.texts.items()
                      if (key := speech.register(lang, text)) is not None}
-            shown.append({"id": a.id, "texts": a.texts, "until": a.until, "audio": audio})
+            # as with calls: a language the server has no voice for is shown, not handed to the
+            # browser's voice (which reads Pashto or Tigrinya as noise, if at all)
+            silent = [lang for lang in a.texts if lang not in audio] if speech.engine else []
+            shown.append({"id": a.id, "texts": a.texts, "until": a.until, "audio": audio, "silent": silent})
         return shown
 
 

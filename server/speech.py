@@ -120,11 +120,13 @@ class Speech:
         log.warning("speech failed", extra={"fields": {"lang": lang, "voice": voice, "error": self.failed[voice]}})
 
     def _speak(self, voice: str, text: str) -> bytes:
-        # -w writes a WAV with true sizes; --stdout streams one with placeholder sizes
+        # -w writes a WAV with true sizes (--stdout streams one with placeholder sizes); the
+        # text goes in on stdin, never as an argument: a supervisor's "-- closed at 12 --" was
+        # read as options, no file was written, and that failure silenced the whole language
         with tempfile.TemporaryDirectory() as folder:
             out = Path(folder) / "call.wav"
-            subprocess.run([self.engine, "-v", voice, "-s", "150", "-w", str(out), text],
-                           check=True, capture_output=True, timeout=20)
+            subprocess.run([self.engine, "-v", voice, "-s", "150", "-w", str(out), "--stdin"],
+                           input=text.encode("utf-8"), check=True, capture_output=True, timeout=20)
             return out.read_bytes()
 
     def status(self) -> dict:

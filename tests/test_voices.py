@@ -111,3 +111,34 @@ async def test_the_display_shows_a_tigrinya_call_and_speaks_only_german_and_engl
     await page.wait_for_function(f"{heard} === 'de en'", timeout=30_000)  # gong, German, English
     assert await page.evaluate("window.willkommen.heard.every(h => h.url)")  # the server's recordings
     await page.close()
+
+
+STUB_VOICES = """
+window.heardHere = [];
+window.speechSynthesis.speak = (u) => window.heardHere.push("browser:" + u.lang);
+HTMLMediaElement.prototype.play = function () { window.heardHere.push("server:" + this.src); return Promise.resolve(); };
+"""
+
+
+async def test_an_announcement_is_spoken_where_a_voice_is_and_only_shown_where_none_is(office, browser):
+    """A supervisor's banner follows the calls' rule: Tigrinya (no voice) is shown, never handed
+    to the browser's voice; a text that starts with dashes is spoken, not read as espeak-ng's
+    options (that failure had silenced German for the rest of the day)."""
+    texts = {"de": "-- Heute schließt das Amt um 12 Uhr --", "ti": "ሎሚ ቤት ጽሕፈት ሰዓት 12 ይዕጾ።",
+             "en": "-v The office closes at 12 today"}
+    await office.writer.submit(lambda now: office.office.announce(announcement="a1", texts=texts, until=now + 3600,
+                                                                  by="test", now=now))
+    base = f"http://127.0.0.1:{office.port}"
+    [shown] = json.loads((await http_get(f"{base}/display/announcements.json"))[2])
+    assert shown["silent"] == ["ti"] and set(shown["audio"]) == {"de", "en"}
+    for url in shown["audio"].values():
+        status, _, body = await http_get(f"{base}{url}")
+        assert status == 200 and body[:4] == b"RIFF"
+    assert office.speech.voice("de") == "de" and office.speech.failed == {}
+    page = await browser.new_page()
+    await page.add_init_script(STUB_VOICES)
+    await page.goto(f"{base}/display")
+    await page.wait_for_function("window.willkommenAnnouncements && window.willkommenAnnouncements.spoken.size === 1")
+    heard = await page.evaluate("window.heardHere")
+    assert sorted(heard) == sorted(f"server:{base}{url}" for url in shown["audio"].values())
+    await page.close()

@@ -27,6 +27,7 @@
   function speak(announcement) {
     spoken.add(announcement.id);
     for (const [lang, text] of Object.entries(announcement.texts)) {
+      if ((announcement.silent || []).includes(lang)) continue; // no voice for it: shown, not spoken
       const url = announcement.audio && announcement.audio[lang];
       if (url) {
         new Audio(url).play().catch(() => {});
