@@ -74,6 +74,11 @@ def _presented() -> frozenset[str]:
 PRESENTED = _presented()
 
 
+def offered(languages, catalogues) -> list[str]:
+    """`languages` that have a catalogue: a kiosk never shows one in another language's words."""
+    return [lang for lang in languages if lang in catalogues]
+
+
 def pages(items: list[str], size: int) -> list[list[str]]:
     return [items[i:i + size] for i in range(0, len(items), size)] or [[]]
 
@@ -192,8 +197,13 @@ class KioskApp(App):
         self.unjoined: set[str] = set()   # languages the terminal shows unjoined (see for_terminal)
         session.on_state = self._connection_changed
 
+    @property
+    def languages(self) -> list[str]:
+        """The site languages the kiosk offers: those whose catalogue came in the welcome."""
+        return offered(self.site.languages, self.catalogues) if self.site else ["de", "en"]
+
     def words(self, lang: str) -> dict[str, str]:
-        return self.catalogues.get(lang) or self.catalogues["de"]
+        return self.catalogues[lang] if lang in self.catalogues else self.catalogues["de"]
 
     def shown(self, lang: str, text: str) -> str:
         """`text` of language `lang` as the terminal can show it."""
@@ -226,13 +236,17 @@ class KioskApp(App):
             welcome = self.session.welcome
             self.site = welcome.site
             self.catalogues = welcome.strings or self.catalogues
+            if missing := [lang for lang in self.site.languages if lang not in self.catalogues]:
+                # a server that sent no catalogue for a language (an older one): not offered,
+                # rather than a second "Deutsch" button in German
+                self.log.error(f"no catalogue for {', '.join(missing)} in the server's welcome: not offered")
             self.unjoined = {lang for lang in welcome.site.languages if any(map(unshapeable, self._texts(lang)))}
             self.printer_url = self.printer_url or welcome.printer
             self.reported = None  # a (restarted) server knows nothing of our printer yet
             self.switch_to_start()
             self.check_printer()
         elif not isinstance(self.screen, OutOfService):
-            self.push_screen(OutOfService(self.site.languages if self.site else ["de", "en"]))
+            self.push_screen(OutOfService(self.languages))
 
     def _texts(self, lang: str) -> list[str]:
         """Everything the kiosk may show in `lang`."""
@@ -243,7 +257,7 @@ class KioskApp(App):
     def switch_to_start(self) -> None:
         while len(self.screen_stack) > 1:
             self.pop_screen()
-        self.push_screen(StartScreen(self.site.languages))
+        self.push_screen(StartScreen(self.languages))
         self.show_printer_warning()
 
     # ---- the visitor ---------------------------------------------------------------------
@@ -358,5 +372,5 @@ class KioskApp(App):
     def show_printer_warning(self) -> None:
         for warning in self.screen.query("#printer-warning"):  # only on the start screen
             failing = self.printer_state in FAILING and self.site is not None
-            warning.update(" · ".join(self.word(lang, "kiosk.no_printer") for lang in self.site.languages[:2])
+            warning.update(" · ".join(self.word(lang, "kiosk.no_printer") for lang in self.languages[:2])
                            if failing else "")

@@ -282,6 +282,6 @@ def refused(app, code: str, lang: str | None) -> None:
     if lang is not None and isinstance(app.screen, KeypadScreen):
         app.screen.problem(app.word(lang, key))
         return
-    screen = CheckinProblem(key, [lang] if lang else app.site.languages)
+    screen = CheckinProblem(key, [lang] if lang else app.languages)
     app.push_screen(screen)
     app.back_to_start_later(screen)

@@ -214,9 +214,9 @@ async def test_the_kiosk_shows_every_language_from_the_servers_catalogues(visito
             greeted.add(str(start.query_one("#welcome").render()))
             greeted.add(str(start.query_one("#tap").render()))
             start.rotate()
-        for lang in site.languages:
-            assert any(app.word(lang, "kiosk.welcome") in line for line in greeted), lang
-            assert any(app.word(lang, "kiosk.tap_language") in line for line in greeted), lang
+        for lang in site.languages:  # the server's words (kmr, so: no file on the kiosk's side)
+            assert any(app.shown(lang, site.words(lang)["kiosk.welcome"]) in line for line in greeted), lang
+            assert any(app.shown(lang, site.words(lang)["kiosk.tap_language"]) in line for line in greeted), lang
         for lang in EVERY_SCRIPT:
             await until(pilot, lambda: isinstance(app.screen, StartScreen) and app.screen.query(f"#lang-{lang}"))
             button = app.screen.query_one(f"#lang-{lang}")
@@ -230,6 +230,28 @@ async def test_the_kiosk_shows_every_language_from_the_servers_catalogues(visito
             await pilot.click("#back")
             await until(pilot, lambda: isinstance(app.screen, StartScreen))
         assert app.unjoined == {"ps"}  # Pashto has letters without presentation forms
+
+
+async def test_a_language_the_welcome_brings_no_catalogue_for_is_not_offered_in_german(visitors_server):
+    """A server that sends no catalogue for a site language (an older one): the kiosk leaves the
+    language out instead of showing a second "Deutsch" button with German words behind it."""
+    site = visitors_server.site
+    session = ClientSession(f"ws://127.0.0.1:{visitors_server.port}/", role="kiosk", terminal="kiosk-1",
+                            token=site.terminal("kiosk-1").token)
+    app = KioskApp(session, printer=open_printer("dummy:"), idle_seconds=60)
+    connected = session.on_state
+
+    def without_kurmanji(up: bool) -> None:
+        if up:
+            session.welcome.strings.pop("kmr", None)
+        connected(up)
+
+    session.on_state = without_kurmanji
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: isinstance(app.screen, StartScreen) and app.screen.query("#lang-so"))
+        buttons = {str(button.id): str(button.label) for button in app.screen.query(".language")}
+        assert "lang-kmr" not in buttons and len(buttons) == len(site.languages) - 1
+        assert list(buttons.values()).count("Deutsch") == 1
 
 
 def presentation_forms(text: str) -> int:
