@@ -281,7 +281,8 @@ def _per_language(node: Node, key: str, languages: tuple[str, ...], read: Callab
     if required:  # optional tables (hints) may leave a language out: it shows none
         missing = [lang for lang in languages if lang not in values]
         if missing:
-            raise node.fail(key, f"missing {', '.join(_q(m) for m in missing)} (site.languages lists it)")
+            them = "it" if len(missing) == 1 else "them"
+            raise node.fail(key, f"missing {', '.join(_q(m) for m in missing)} (site.languages lists {them})")
     return values
 
 

@@ -53,6 +53,8 @@ def test_every_string_catalogue_has_the_keys_of_german():
      'default.toml: services[1].prefix: "A" is already used by services[0]'),
     (lambda d: d["services"][0]["names"].pop("fa"),
      'default.toml: services[0].names: missing "fa" (site.languages lists it)'),
+    (lambda d: [d["documents"]["passport"].pop(lang) for lang in ("prs", "ti")],
+     'default.toml: documents.passport: missing "prs", "ti" (site.languages lists them)'),
     (lambda d: d["services"][0].update(max_wait_minutes="soon"),
      'default.toml: services[0].max_wait_minutes: "soon" is not a whole number'),
     (lambda d: d["services"][0].update(documents=["visa"]),
