@@ -10,6 +10,7 @@ come from the environment instead of the file: `token_env = "NAME"` reads `$NAME
 
 from __future__ import annotations
 
+import copy
 import json
 import os
 import re
@@ -128,11 +129,13 @@ class Node:
 def parse_site(data: Mapping[str, Any], *, file: str = "site.toml",
                environ: Mapping[str, str] = {}, folder: Path | None = None) -> Site:
     """`folder` is where the site file lies: `site.strings` is found from there."""
-    root = Node(data, file)
-    site = root.table("site")
+    site = Node(data, file).table("site")
     languages = _languages(site)
-    catalogues = strings.catalogues(languages, _strings_folder(site, folder), site_file=file,
-                                    key_path=site.at("languages"))
+    catalogue_folder = _strings_folder(site, folder)
+    catalogues = strings.catalogues(languages, catalogue_folder, site_file=file, key_path=site.at("languages"))
+    root = Node(with_office_texts(data, languages, catalogue_folder, file), file)
+    site = root.table("site")
+    site.read.update(("languages", "strings"))  # read above
     documents = _named_texts(root.table("documents", {}), languages)
     services = _unique(root, "services", [_service(n, languages, documents) for n in root.tables("services")],
                        ("id", "prefix"))
@@ -209,6 +212,49 @@ def _languages(site: Node) -> tuple[str, ...]:
     if "de" not in languages:
         raise site.fail("languages", 'must include "de": every call is also announced in German')
     return languages
+
+
+OFFICE_TEXTS = {"services": ("services", "names"), "hints": ("services", "hints"),
+                "documents": ("documents", None), "outcomes": ("outcomes", None)}
+
+
+def with_office_texts(data: Mapping[str, Any], languages: tuple[str, ...], folder: Path | None,
+                      file: str) -> Mapping[str, Any]:
+    """The site file's data with the office's texts each site catalogue beside it holds
+    (`office.services.residence = "..."`: a service's name; `office.hints.<service>`,
+    `office.documents.<document>`, `office.outcomes.<outcome>`) put in their tables, so a
+    language is added by its file and its tag alone. A text the site file has too, or for an id
+    it does not have, is refused naming the catalogue's file and key."""
+    texts = {lang: strings.office_texts(lang, folder) for lang in languages}
+    if not any(found for found, _ in texts.values()):
+        return data
+    data = copy.deepcopy(dict(data))
+    for lang, (found, shown) in texts.items():
+        for key, text in found.items():
+            _put_office_text(data, lang, key, text, shown, file)
+    return data
+
+
+def _put_office_text(data: dict, lang: str, key: str, text: str, shown: str, file: str) -> None:
+    parts = key.split(".")
+    if len(parts) != 3 or parts[1] not in OFFICE_TEXTS:
+        raise ConfigError(shown, key, "unknown key (office texts are office.services.<id>, office.hints.<id>, "
+                                      "office.documents.<id> and office.outcomes.<id>)")
+    _, kind, ident = parts
+    section, field = OFFICE_TEXTS[kind]
+    if field is None:
+        table = data.get(section, {}).get(ident) if isinstance(data.get(section), dict) else None
+        where = f"{section}.{ident}"
+    else:
+        items = data.get(section) if isinstance(data.get(section), list) else []
+        found = [i for i, item in enumerate(items) if isinstance(item, dict) and item.get("id") == ident]
+        table = items[found[0]].setdefault(field, {}) if found else None
+        where = f"{section}[{found[0]}].{field}" if found else ""
+    if not isinstance(table, dict):
+        raise ConfigError(shown, key, f'{file} has no {section[:-1]} "{ident}"')
+    if lang in table:
+        raise ConfigError(shown, key, f"{file} gives it too ({where}.{lang}): keep one of the two")
+    table[lang] = text
 
 
 def _strings_folder(site: Node, folder: Path | None) -> Path | None:

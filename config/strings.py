@@ -10,7 +10,9 @@ folder its site file names (`site.strings`, by default `strings/` beside the sit
 the bundled ones (a new language: every key of `de.toml`) or override single keys of them.
 `catalogues(...)` loads what a site's languages need and refuses, in one line naming the file
 and the key, a catalogue that misses a key, has a key German does not, or changes a text's
-`{fields}`. The server sends each terminal the site's catalogues in its welcome, so kiosks need
+`{fields}`. A site's own file may also hold the office's texts in its language (`[office.services]`,
+`[office.hints]`, `[office.documents]`, `[office.outcomes]`: `config.loader.with_office_texts`), so a
+language is added by one file and its tag. The server sends each terminal the site's catalogues in its welcome, so kiosks need
 no local files. `language_name` and `direction` come from the locale data (`config.languages`)
 unless a catalogue sets them.
 """
@@ -30,6 +32,7 @@ from .errors import ConfigError
 
 FOLDERS = {"visitor": ("strings",), "staff": ("strings", "staff")}
 FROM_LOCALE_DATA = ("language_name", "direction")   # optional in a catalogue file
+OFFICE = "office."   # a site catalogue's [office.*]: the office's own texts (config.loader.with_office_texts)
 
 
 def _folder(part: str):
@@ -110,13 +113,23 @@ def _catalogue(lang: str, folder: Path | None) -> tuple[dict[str, str] | None, s
         shown = f"config/strings/{name}.toml"
         if local and local.is_file():
             shown = f"{folder.name}/{name}.toml"
-            overrides = _read(local, shown)
+            overrides = {key: text for key, text in _read(local, shown).items() if not key.startswith(OFFICE)}
             for key in overrides:
                 if key not in table and key not in strings("de") and key not in FROM_LOCALE_DATA:
                     raise ConfigError(shown, key, "unknown key (the keys are those of de.toml)")
             table.update(overrides)
         return table, shown
     return None, ""
+
+
+def office_texts(lang: str, folder: Path | None) -> tuple[dict[str, str], str]:
+    """The `[office.*]` texts (`office.services.<id>` ...) of the site's own catalogue of `lang`,
+    and the file's name as errors show it; empty where the site has no file for it."""
+    local = folder / f"{lang}.toml" if folder else None
+    if local is None or not local.is_file():
+        return {}, ""
+    shown = f"{folder.name}/{lang}.toml"
+    return {key: text for key, text in _read(local, shown).items() if key.startswith(OFFICE)}, shown
 
 
 def _check(table: Mapping[str, str], german: Mapping[str, str], shown: str) -> None:

@@ -162,18 +162,12 @@ EVERY_SCRIPT = ("ti", "ps", "prs", "kmr", "so")   # beside the demo's eight: Eth
 
 
 def visitors_site(**site_overrides):
-    """The demo office with Kurmanji and Somali too: their catalogues in a `strings/` folder
-    beside the site (tests/sites/visitors), their texts from extra.toml there."""
+    """The demo office with Kurmanji and Somali too, added the way the README tells an office:
+    one file each in a `strings/` folder beside the site (tests/sites/visitors), with their
+    words and the office's texts, and the tags in site.languages."""
     data = demo_data()
-    extra = tomllib.loads((VISITORS / "extra.toml").read_text(encoding="utf-8"))
     data["site"]["languages"] += ["kmr", "so"]
     data["site"].update({"kiosk_draws_per_minute": 100_000, **site_overrides})
-    for doc, texts in extra["documents"].items():
-        data["documents"][doc].update(texts)
-    for service in data["services"]:
-        service["names"].update(extra["services"][service["id"]])
-    for outcome, texts in extra["outcomes"].items():
-        data["outcomes"][outcome].update(texts)
     return parse_site(data, file="visitors.toml", folder=VISITORS)
 
 

@@ -51,9 +51,6 @@ def site_with_catalogue(tmp_path, lang: str, edit) -> str:
     data = demo_data()
     data["site"]["languages"] += ["so"]
     data["site"]["strings"] = "strings"
-    for table in (*data["documents"].values(), *(s["names"] for s in data["services"]),
-                  *data["outcomes"].values()):
-        table["so"] = table["en"]
     with pytest.raises(ConfigError) as info:
         parse_site(data, file="office.toml", folder=tmp_path)
     return str(info.value)
@@ -286,3 +283,46 @@ async def test_an_announcement_in_pashto_stands_right_to_left_on_the_display(vis
     await page.wait_for_function(f"{banner}.lang === 'de'", timeout=20_000)
     assert await page.evaluate(f"getComputedStyle({banner}).direction") == "ltr"
     await page.close()
+
+
+def office_with(tmp_path, edit=lambda text: text, site_edit=lambda text: text):
+    """The README's one step on a copy of the demo's site file: Somali's and Kurmanji's files in
+    strings/ beside it (`edit` changes so.toml), the two tags added to site.languages."""
+    (tmp_path / "strings").mkdir()
+    for lang in ("so", "kmr"):
+        text = (VISITORS / "strings" / f"{lang}.toml").read_text(encoding="utf-8")
+        (tmp_path / "strings" / f"{lang}.toml").write_text(edit(text) if lang == "so" else text, encoding="utf-8")
+    site_file = (VISITORS.parent.parent.parent / "config" / "default.toml").read_text(encoding="utf-8")
+    listed = 'languages = ["de", "en", "ar", "fa", "tr", "uk", "ru", "fr", "prs", "ps", "ti"]'
+    assert listed in site_file
+    office = tmp_path / "office.toml"
+    office.write_text(site_edit(site_file.replace(listed, listed[:-1] + ', "so", "kmr"]')), encoding="utf-8")
+    return load_site(office)
+
+
+def test_a_language_is_added_by_its_file_and_its_tag_alone(tmp_path):
+    site = office_with(tmp_path)
+    assert site.languages[-2:] == ("so", "kmr")
+    assert site.service("residence").names["so"] == "Ruqsadda degganaanshaha (codsiga koowaad)"
+    assert site.service("residence").documents["kmr"][0] == "Pasaport"
+    assert site.outcomes["done"]["so"] == "La dhammeeyay" and site.words("so")["kiosk.welcome"] == "Soo dhowow"
+    assert "office.services.residence" not in site.words("so")  # the office's texts are not UI words
+
+
+@pytest.mark.parametrize("edit, site_edit, message", [
+    (lambda t: t.replace("[office.documents]\n", '[office.documents]\nvisa = "Fiiso"\n'), None,
+     'strings/so.toml: office.documents.visa: office.toml has no document "visa"'),
+    (lambda t: t.replace("[office.services]", '[office.counters]\nx = "y"\n[office.services]'), None,
+     "strings/so.toml: office.counters.x: unknown key (office texts are office.services.<id>, office.hints.<id>, "
+     "office.documents.<id> and office.outcomes.<id>)"),
+    (lambda t: t.replace('info = "Macluumaad guud"\n', ""), None,
+     'office.toml: services[5].names: missing "so" (site.languages lists it)'),
+    (lambda t: t, lambda t: t.replace('de = "Erledigt"\n', 'de = "Erledigt"\nso = "Dhammaaday"\n'),
+     'strings/so.toml: office.outcomes.done: office.toml gives it too (outcomes.done.so): keep one of the two'),
+    (lambda t: t, lambda t: t.replace('de = "Allgemeine Auskunft"\n', 'de = "Allgemeine Auskunft"\nso = "Macluumaad"\n'),
+     'strings/so.toml: office.services.info: office.toml gives it too (services[5].names.so): keep one of the two'),
+])
+def test_an_office_text_in_a_catalogue_that_does_not_fit_the_site_file_is_refused(tmp_path, edit, site_edit, message):
+    with pytest.raises(ConfigError) as info:
+        office_with(tmp_path, edit, site_edit or (lambda t: t))
+    assert str(info.value) == message
