@@ -35,11 +35,17 @@ the wait; `late_15` share called more than 15 min after the top of the range; `w
 range width; `width_rel` median width ÷ midpoint; `none` share shown no estimate;
 `appointments_inside` the same share for appointment tickets; `wait_median` the median wait
 (minutes) and `never_called` tickets still waiting when the counters stopped (not scored).
+
+`--profile` adds where the office's own range misses (`profile`: by when the visitor drew,
+half hour, predicted wait, scenario); `--told staffing|absent|timing|calm` measures what
+knowing more would be worth (`told`: the forecast is told the day's staffing; calm days have
+no breaks and no early closes). The README's "Wait estimates" section quotes both.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import heapq
 import json
 import math
@@ -55,6 +61,7 @@ from zoneinfo import ZoneInfo
 from config import Counter, Service, Site
 from server import errors
 from server.core import Office
+from server.core import forecast
 
 BERLIN = ZoneInfo("Europe/Berlin")
 FIRST_DAY = datetime(2026, 3, 2, tzinfo=BERLIN)  # a Monday
@@ -268,6 +275,9 @@ class Shown:
     drawn: float
     ranges: dict[str, Range]
     called: float | None = None
+    predicted: float | None = None  # s: the office's own point prediction behind its range
+    opening: bool = False           # drawn while counters expected today had not all opened
+    counters_open: int = 0
 
 
 class Day:
@@ -289,6 +299,7 @@ class Day:
         heapq.heappush(self.heap, (seconds, self.seq, kind, args))
 
     def run(self) -> list[Shown]:
+        _TOLD["day"] = {d.id: self.start + d.opens for d in self.plan.desks}  # only `told` reads it
         for t, service in self.plan.arrivals:
             self.at(t, "draw", service)
         for code, service, due, checkin in self.plan.bookings:
@@ -319,7 +330,10 @@ class Day:
 
     def _shown(self, ticket, now, *, appointment: bool) -> None:
         ranges = {name: f(self.office, ticket, now, self.history) for name, f in self.estimators.items()}
-        self.shown[ticket.number] = Shown(ticket.number, self.scenario, appointment, now, ranges)
+        seen = self.office.forecast.shown.get(ticket.number) if "willkommen" in self.estimators else None
+        self.shown[ticket.number] = Shown(ticket.number, self.scenario, appointment, now, ranges,
+                                          predicted=seen[1] if seen else None, opening=bool(seen and seen[2][1]),
+                                          counters_open=sum(d.state == "open" for d in self.office.desks.values()))
         self._wake(now)
 
     def _wake(self, now) -> None:
@@ -423,6 +437,45 @@ def simulate(scenario: str, days: int, seed: int, estimators: dict[str, Callable
     return shown
 
 
+# ---- what knowing more would be worth -------------------------------------------------------
+
+_TOLD: dict[str, dict[str, float]] = {"day": {}}  # the running day's counters: when each opens
+TOLD = ("staffing", "absent", "timing", "calm")
+
+
+@contextlib.contextmanager
+def told(what: tuple[str, ...] = ()):
+    """Measures what knowing more would be worth; not the product. With `staffing` the
+    office's forecast is told the day's staffing (which clerks come, when each opens), with
+    `absent` only who is off today, with `timing` only when those who come open; `calm` days
+    have no breaks and no early closes. A forecast told nothing is the product."""
+    original_opening, original_desk = forecast._opening, globals()["_desk"]
+
+    def opening(office_forecast, counter, now, place):
+        day = _TOLD["day"]
+        if counter in day and ("staffing" in what or "timing" in what):
+            return day[counter]
+        if counter not in day and ("staffing" in what or "absent" in what):
+            return None
+        if counter in day and office_forecast.staffed is not None and counter not in office_forecast.staffed:
+            return max(now, (office_forecast.first_opening or office_forecast.first_expected(now)) + 15 * MIN)
+        return original_opening(office_forecast, counter, now, place)
+
+    def calm_desk(*args):
+        desk = original_desk(*args)
+        desk.break_at, desk.closes, desk.announced_at = None, None, None
+        return desk
+
+    if {"staffing", "absent", "timing"} & set(what):
+        forecast._opening = opening
+    if "calm" in what:
+        globals()["_desk"] = calm_desk
+    try:
+        yield
+    finally:
+        forecast._opening, globals()["_desk"] = original_opening, original_desk
+
+
 # ---- scoring --------------------------------------------------------------------------------
 
 def score(shown: list[Shown], estimator: str) -> dict:
@@ -454,8 +507,59 @@ def score(shown: list[Shown], estimator: str) -> dict:
             "appointments_inside": round(sum(held) / len(appointments), 3) if appointments else None}
 
 
+WHEN = ("no counter open yet", "counters still opening", "all expected counters open")
+
+
+def _when(s: Shown) -> str:
+    if s.counters_open == 0:
+        return WHEN[0]
+    return WHEN[1] if s.opening else WHEN[2]
+
+
+def _predicted(s: Shown) -> str:
+    edges = (30, 60, 120, 180)
+    low = max((e for e in edges if s.predicted / MIN >= e), default=0)
+    return f"{low}+ min" if low == edges[-1] else f"{low}-{edges[edges.index(low) + 1] if low else edges[0]} min"
+
+
+PROFILE: dict[str, Callable[[Shown], str]] = {
+    "when": _when,
+    "hour": lambda s: datetime.fromtimestamp(s.drawn, BERLIN).strftime("%H:") + ("30" if datetime.fromtimestamp(s.drawn, BERLIN).minute >= 30 else "00"),
+    "predicted": _predicted,
+    "scenario": lambda s: s.scenario,
+}
+
+
+def profile(shown: list[Shown]) -> list[dict]:
+    """Where the office's own range misses: walk-ins grouped by when they drew (before any
+    counter opened, while counters were still opening, after), the half hour, the predicted
+    wait and the scenario. Besides the range's figures, the point prediction's own median
+    error (`prediction_err`, |predicted − wait| ÷ wait) and the spread of the errors the range
+    is made from (`ratio_p10/50/90` of (wait + SLACK) ÷ (predicted + SLACK)): a range holding
+    for 80 % can only be as narrow as that spread."""
+    scored = [s for s in shown if not s.appointment and s.called is not None and s.predicted is not None]
+    rows = []
+    for by, key in PROFILE.items():
+        groups: dict[str, list[Shown]] = {}
+        for s in scored:
+            groups.setdefault(key(s), []).append(s)
+        for group in sorted(groups, key=lambda g: WHEN.index(g) if g in WHEN else (len(g.split("-")[0]), g)):
+            members = groups[group]
+            waits = [s.called - s.drawn for s in members]
+            ratios = sorted((w + forecast.SLACK) / (s.predicted + forecast.SLACK) for s, w in zip(members, waits))
+            figures = score(members, "willkommen")
+            rows.append({"figure": "estimate_profile", "by": by, "group": group, "tickets": len(members),
+                         "share": round(len(members) / len(scored), 3),
+                         **{k: figures[k] for k in ("inside", "rel_err", "late_15", "width_rel", "wait_median")},
+                         "prediction_err": round(statistics.median(abs(s.predicted - w) / max(w, MIN)
+                                                                   for s, w in zip(members, waits)), 3),
+                         **{f"ratio_p{q}": round(ratios[int(q / 100 * (len(ratios) - 1))], 2) for q in (10, 50, 90)}})
+    return rows
+
+
 def run(days: int = 8, seed: int = REPORT_SEEDS, scenarios=SCENARIOS,
-        estimators: dict[str, Callable] = ESTIMATORS, days_per_office: int = DAYS_PER_OFFICE) -> list[dict]:
+        estimators: dict[str, Callable] = ESTIMATORS, days_per_office: int = DAYS_PER_OFFICE,
+        with_profile: bool = False) -> list[dict]:
     rows, everything = [], []
     for scenario in scenarios:
         started = time.perf_counter()
@@ -466,7 +570,7 @@ def run(days: int = 8, seed: int = REPORT_SEEDS, scenarios=SCENARIOS,
                          "seconds": round(time.perf_counter() - started, 2)})
     for name in estimators:
         rows.append({"figure": "estimates", "scenario": "overall", "estimator": name, **score(everything, name)})
-    return rows
+    return rows + (profile(everything) if with_profile else [])
 
 
 def main() -> None:
@@ -476,8 +580,14 @@ def main() -> None:
     parser.add_argument("--days-per-office", type=int, default=DAYS_PER_OFFICE,
                         help=f"days one office lives through, learning overnight (default {DAYS_PER_OFFICE}; 1: every day a new office)")
     parser.add_argument("--quick", action="store_true", help="one day per scenario (CI)")
+    parser.add_argument("--profile", action="store_true", help="also where the office's own range misses (see `profile`)")
+    parser.add_argument("--told", nargs="+", choices=TOLD, default=(),
+                        help="what if the office knew more (see `told`): not the product, a measurement")
     args = parser.parse_args()
-    for row in run(1 if args.quick else args.days, args.seed, days_per_office=args.days_per_office):
+    with told(tuple(args.told)):
+        rows = run(1 if args.quick else args.days, args.seed, days_per_office=args.days_per_office,
+                   with_profile=args.profile)
+    for row in rows:
         print(json.dumps(row), flush=True)
 
 
