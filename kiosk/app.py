@@ -161,6 +161,8 @@ class TicketScreen(Screen):
             yield Static(word(self.lang, "ticket.ahead", n=self.reply.ahead or 0), id="ahead")
             yield Static(word(self.lang, "ticket.eta", low=eta[0], high=eta[1]) if eta
                          else word(self.lang, "ticket.no_eta"), id="eta")
+            if self.reply.ticket.interpreter:
+                yield Static(word(self.lang, "interpreter.on_ticket"), id="interpreter-asked")
             yield Static(self.message, id="message")
 
 

@@ -133,6 +133,7 @@ def right_to_left(text: str) -> bool:
 
 MIRRORED = str.maketrans("()[]{}<>«»", ")(][}{><»«")
 RANGE = re.compile(r"\d+(?:\s*[–—-]\s*\d+)+")   # "130–320": a wait range, read left to right
+DASH = re.compile(r"\s*[–—-]\s*")
 CONTROLS = str.maketrans("", "", "\u200e\u200f\u2066\u2067\u2068\u2069")  # none may reach a terminal
 
 
@@ -140,16 +141,24 @@ def visual_order(text: str, *, shape: bool = True) -> str:
     """Right-to-left text shaped (joined letter forms; not with `shape=False`) and in display
     order, for renderers that do neither (terminals, Pillow without raqm). python-bidi 0.6 does
     not mirror brackets, so they are mirrored here: in a right-to-left line "(" must show as ")".
-    A range of numbers is isolated as a left-to-right run first: by the bidi algorithm alone
-    the dash between two numbers takes the line's direction, and "130–320" would show as
-    "320–130" (the isolate marks are dropped from what is shown)."""
+    A range of numbers stands left to right (`ranges_left_to_right`; the marks are dropped from
+    what is shown)."""
     if not right_to_left(text):
         return text
     import arabic_reshaper
     from bidi import get_display
 
-    text = RANGE.sub(lambda m: f"\u2066{m.group()}\u2069", text)
+    text = ranges_left_to_right(text)
     return get_display(arabic_reshaper.reshape(text) if shape else text).translate(MIRRORED).translate(CONTROLS)
+
+
+def ranges_left_to_right(text: str) -> str:
+    """A range of numbers ("130–320") as one left-to-right run, the way the phone page and the
+    waiting-room screen show it (their isolates, server/pages.py): by the bidi algorithm alone the
+    dash between two numbers takes a right-to-left line's direction and the range shows as
+    "320–130". A left-to-right mark on each side of the dash keeps it between its numbers (an
+    isolate would do the same, but the bundled fonts have no glyph for one; they have the mark)."""
+    return RANGE.sub(lambda m: DASH.sub(lambda d: f"\u200e{d.group()}\u200e", m.group()), text)
 
 
 def visual(text: str) -> str:
@@ -195,6 +204,7 @@ def render(text: str, width: int, *, size: int = 1, bold: bool = False, align: s
     image = Image.new("1", (width, height * len(lines)), 1)
     draw = ImageDraw.Draw(image)
     rtl = right_to_left(text)
+    lines = [ranges_left_to_right(line) for line in lines] if rtl else lines
     for i, line in enumerate(lines):
         wide = chain.getlength(line)
         x = (width - wide) / 2 if align == "center" else (width - wide - 4 if rtl else 4)

@@ -57,6 +57,8 @@ def layout(site: p.SiteView, reply: p.Reply, *, lang: str, timezone: str | None 
         blocks.append(Text(words["ticket.ahead"].format(n=reply.ahead or 0), lang=lang))
         blocks.append(Text(words["ticket.eta"].format(low=reply.eta[0], high=reply.eta[1]) if reply.eta
                            else words["ticket.no_eta"], lang=lang))
+    if ticket.interpreter:  # what they asked for, on paper: nobody is left wondering whether it was heard
+        blocks.append(Text(words["interpreter.on_ticket"], lang=lang))
     documents, documents_lang = service.documents.get(lang), lang
     if not documents:
         documents, documents_lang = service.documents.get("de") or [], "de"

@@ -18,7 +18,9 @@ from config.site import Partner
 from kiosk.app import KioskApp, ServiceScreen, StartScreen, TicketScreen
 from kiosk.interpreter import InterpreterScreen, asks
 from kiosk.printers import open_printer
+from kiosk.ticket import Text, layout
 from server import interpreters
+from server import views
 from server import protocol as p
 from server.app import Server
 from server.client import ClientSession
@@ -31,6 +33,7 @@ from .test_core_office import T0
 from .test_counter_app import counter_app, text
 from .test_counter_app import until as counter_until
 from .test_kiosk_app import SIZE, kiosk_app, laid_out, touch_ticket, until
+from .test_ticket_printing import reply
 from .test_manager_board import axe_violations, cookie_for, get_with, signed_in_page
 from .test_stats import at as stats_at
 from .test_stats import tables as stats_tables
@@ -209,6 +212,19 @@ async def test_the_question_stands_in_every_language_with_large_answers(visitors
     assert [(t.lang, t.interpreter) for t in visitors_server.office.tickets.values()] == [("de", False)]
 
 
+# ---- on the ticket ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize("lang", [lang for lang in visitors_site().languages if asks(lang)])
+def test_the_ticket_says_the_interpreter_was_asked_for_in_the_visitors_language(lang):
+    site, words = visitors_site(), visitors_site().words(lang)
+    asked, plain = reply(lang), reply(lang)
+    asked.ticket.interpreter = True
+    said = [b.text for b in layout(views.site(site), asked, lang=lang, words=words) if isinstance(b, Text)]
+    unsaid = [b.text for b in layout(views.site(site), plain, lang=lang, words=words) if isinstance(b, Text)]
+    assert said == unsaid[:unsaid.index(words["ticket.documents"])] + [words["interpreter.on_ticket"]] + \
+        unsaid[unsaid.index(words["ticket.documents"]):]  # after the wait, before the documents
+
+
 # ---- from the kiosk to the counter and the floor board ---------------------------------------
 
 async def test_an_arabic_visitor_asks_a_ukrainian_skips_the_counter_and_board_know(server, url, browser):
@@ -216,8 +232,10 @@ async def test_an_arabic_visitor_asks_a_ukrainian_skips_the_counter_and_board_kn
     async with kiosk.run_test(size=SIZE) as pilot:
         await touch_ticket(pilot, "ar", "residence", interpreter="yes")
         assert kiosk.screen.query_one("#number").value == "A001"
+        assert str(kiosk.screen.query_one("#interpreter-asked").render()) == kiosk.word("ar", "interpreter.on_ticket")
         kiosk.switch_to_start()
         await touch_ticket(pilot, "uk", "residence", interpreter="skip")
+        assert not kiosk.screen.query("#interpreter-asked")  # skipped: nothing promised
         kiosk.switch_to_start()
         await touch_ticket(pilot, "fa", "extension", interpreter="no")
     tickets = server.office.tickets

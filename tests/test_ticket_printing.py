@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from PIL import Image, ImageChops
 
-from config import load_site
+from config import load_site, strings
 from kiosk.printers import PrinterError, open_printer
 from kiosk.raster import render
 from kiosk.ticket import QR, Cut, Text, layout
@@ -110,3 +110,16 @@ def test_a_printer_url_that_cannot_work_is_named(url, message):
     with pytest.raises(PrinterError) as info:
         open_printer(url)
     assert str(info.value) == message
+
+
+@pytest.mark.parametrize("lang", ["ar", "fa", "ps"])
+def test_a_wait_range_prints_from_low_to_high_as_the_phone_page_shows_it(lang):
+    """Left to right as one run, as the phone page and the screen isolate it; the bidi
+    algorithm alone would print an Arabic "15–25" as 25–15 (the same line with right-to-left
+    marks round the dash)."""
+    line = strings(lang)["ticket.eta"].format(low=111, high=999)
+    printed = render(line, 576)
+    as_one_run = render(line.replace("–", "\u200e–\u200e"), 576)
+    by_line_direction = render(line.replace("–", "\u200f–\u200f"), 576)
+    assert ImageChops.difference(printed.convert("L"), as_one_run.convert("L")).getbbox() is None
+    assert ImageChops.difference(printed.convert("L"), by_line_direction.convert("L")).getbbox() is not None
