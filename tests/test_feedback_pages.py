@@ -246,3 +246,28 @@ async def test_taps_made_while_the_server_is_away_are_sent_when_it_is_back(brows
     finally:
         await page.close()
         await server.stop()
+
+
+FACE_SIDES = """() => [...document.querySelectorAll('.face')].map(face => {
+    const svg = face.querySelector('svg').getBoundingClientRect(), label = face.querySelector('.label').getBoundingClientRect();
+    return svg.left >= label.right ? 'right' : svg.right <= label.left ? 'left' : 'over';
+})"""
+
+
+@pytest.mark.parametrize("lang", ["ar", "de"])
+async def test_in_portrait_each_face_stands_where_its_words_start(browser, office, lang):
+    """Portrait puts each face beside its word: on the right in a right-to-left language, where
+    reading starts, on the left in a left-to-right one. The row of faces itself keeps its order."""
+    page = await browser.new_page(viewport=TERMINALS["portrait"])
+    await page.goto(office.url + TERMINAL)
+    for shown in (lang, "de" if lang == "ar" else "ar", lang):  # and after a turn of the language
+        await page.evaluate("lang => feedbackTerminal.hold(lang)", shown)
+        await settled(page)
+    side = "right" if strings(lang)["direction"] == "rtl" else "left"
+    assert await page.evaluate(FACE_SIDES) == [side] * 5
+    tops = await page.evaluate("[...document.querySelectorAll('.face')].map(f => f.getBoundingClientRect().top)")
+    assert tops == sorted(tops)  # very bad on top, very good at the bottom, in every language
+    await page.set_viewport_size(TERMINALS["720p"])
+    lefts = await page.evaluate("[...document.querySelectorAll('.face')].map(f => f.getBoundingClientRect().left)")
+    assert lefts == sorted(lefts)  # landscape: very bad on the left, in Arabic too
+    await page.close()

@@ -33,6 +33,9 @@ function show(lang) {
   say(document.getElementById("question"), lang, w.question);
   say(document.getElementById("tap"), lang, w.tap);
   for (const label of document.querySelectorAll(".face .label")) say(label, lang, w[label.dataset.word]);
+  // each face takes its words' direction, so in portrait (face beside word) the face stands where
+  // reading starts: on the right in Arabic; the row of faces (dir=ltr) keeps bad-to-good order
+  for (const face of document.querySelectorAll(".face")) face.dir = w.direction;
   if (body.dataset.state === "thanks") say(document.getElementById("thanks"), lang, w.thanks);
   terminal.shown = lang;
 }
