@@ -31,11 +31,12 @@ async def chromium(*, autoplay: bool = True):
 
 # Every visible element inside the viewport and inside its parent, no box whose content spills
 # out of it (text wider or taller than its block), no text node outside its element, no
-# ellipsis anywhere. Returns a list of readable problems.
+# ellipsis anywhere. Returns a list of readable problems. `page.evaluate(FIT_PROBLEMS, True)`:
+# a page that scrolls down (a phone's), where only the width is the screen's.
 FIT_PROBLEMS = r"""
-() => {
+(scrolls = false) => {
   const problems = [];
-  const W = innerWidth, H = innerHeight, T = 1;
+  const W = innerWidth, H = scrolls ? Infinity : innerHeight, T = 1;
   const name = (e) => e.id ? `#${e.id}` : `${e.tagName.toLowerCase()}.${e.className || ''}` +
         (e.textContent ? ` "${e.textContent.trim().slice(0, 30)}"` : '');
   const shown = (e) => e.getClientRects().length > 0 && getComputedStyle(e).visibility !== 'hidden';

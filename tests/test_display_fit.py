@@ -190,6 +190,38 @@ async def test_the_screen_fits_in_every_language_and_size(office, screens):
     assert not found, f"{office.kind}: {found}"
 
 
+QUEUE_SHARES = """
+() => {
+  const shares = [...document.querySelectorAll('#queues li:not([hidden]) *')]
+    .map(e => parseFloat(getComputedStyle(e).fontSize) / innerHeight);
+  return [[...document.querySelectorAll('#queues li:not([hidden])')].map(li => li.dataset.service), Math.min(...shares)];
+}
+"""
+
+
+async def test_long_names_turn_in_more_pages_never_in_smaller_rows(office, screens):
+    """Every page of queues, in every language, at 1080p: each row at 3.5 % of the height or
+    more, every service on some page, and the page fits; names twice as long as the bundled
+    ones take more pages, not smaller text."""
+    page = screens["1080p"]
+    await show({"1080p": page}, f"{office.url}/display")
+    small, unseen, found = {}, {}, {}
+    for lang in LANGS:
+        await hold({"1080p": page}, lang)
+        seen = set()
+        for _ in range(7):  # turns enough for seven services, one a page
+            services, share = await page.evaluate(QUEUE_SHARES)
+            seen |= set(services)
+            if share < FLOORS["queues"]:
+                small[f"{lang} {services}"] = round(share, 4)
+            found |= {f"{lang} {services}": p for p in await page.evaluate(FIT_PROBLEMS)}
+            await page.evaluate("willkommen.rotate()")
+            await settled(page)
+        if missing := {s.id for s in office.server.site.services} - seen:
+            unseen[lang] = missing
+    assert not small and not unseen and not found, f"{office.kind}: {small} {unseen} {found}"
+
+
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
 async def bundled(tmp_path_factory):
     office = await busy_office(make_site(kiosk_draws_per_minute=FAST), tmp_path_factory.mktemp("bundled"))

@@ -1,5 +1,6 @@
 """The visitor's phone page (/t/<token>) in headless Chromium on a real server: every language
-waiting, called, offline and expired passes axe-core (WCAG 2.1 A and AA), the call shows the
+waiting, called, offline and expired passes axe-core (WCAG 2.1 A and AA) and fits 360 x 640 and
+412 x 915, the call shows the
 counter's direction, "notify me" rings after one tap, and a server that cannot be reached is
 said, with the time the page last heard from it."""
 
@@ -15,6 +16,7 @@ from server.app import Server
 from .browser import FIT_PROBLEMS, PHONE, axe_violations, chromium
 from .conftest import make_site
 from .test_display_fit import FAST, LANGS, Office
+from .test_feedback_pages import PHONES
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -56,6 +58,15 @@ async def called(phone, office: Office, number: str) -> None:
     await phone.wait_for_selector("body.turn")
 
 
+async def fits_phones(phone, state: str) -> list[str]:
+    """What does not fit at the small phone sizes (and at the test's own); the page may scroll down."""
+    found = []
+    for size in (PHONES["360x640"], PHONES["412x915"], PHONE):
+        await phone.set_viewport_size(size)
+        found += [f"{state} {size['width']}x{size['height']}: {p}" for p in await phone.evaluate(FIT_PROBLEMS, True)]
+    return found
+
+
 @pytest.mark.parametrize("lang", LANGS)
 async def test_waiting_and_called_pass_axe_in_every_language(browser, office, lang):
     phone, number = await open_ticket(browser, office, lang)
@@ -65,13 +76,22 @@ async def test_waiting_and_called_pass_axe_in_every_language(browser, office, la
     assert await phone.is_hidden("#where")
     assert await phone.is_visible("#notify") and await phone.is_visible(".note")
     waiting = await axe_violations(phone)
+    cut = await fits_phones(phone, "waiting")
+
+    await phone.route("**/t/*.json", lambda route: route.abort())  # the server out of reach
+    await phone.evaluate("ticketPage.refresh()")
+    await phone.wait_for_selector("#offline:not([hidden])")
+    assert await phone.is_hidden("#updated")
+    offline = await axe_violations(phone)
+    cut += await fits_phones(phone, "offline")
+    await phone.unroute("**/t/*.json")
 
     await called(phone, office, number)
     assert await phone.inner_text("#where") == f"→ {words['call.counter'].format(counter='3')}"
     assert plain(await phone.inner_text("#headline")) == words["status.your_turn"].format(counter="3")
     assert await phone.is_hidden("#notify") and await phone.is_hidden(".note")  # the call has come
     turn = await axe_violations(phone)
-    assert await phone.evaluate(FIT_PROBLEMS) == []
+    cut += await fits_phones(phone, "called")
     await office.finish("3")
     await phone.evaluate("ticketPage.refresh()")
     await phone.wait_for_selector("body[data-state=done]")
@@ -79,7 +99,7 @@ async def test_waiting_and_called_pass_axe_in_every_language(browser, office, la
     await phone.reload()  # the server's own page for a called or done ticket: no button either
     assert await phone.is_hidden("#notify")
     await phone.close()
-    assert (waiting, turn) == ([], [])
+    assert (waiting, offline, turn, cut) == ([], [], [], [])
 
 
 @pytest.mark.parametrize("lang", ["ar", "fa"])

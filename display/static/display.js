@@ -19,7 +19,10 @@ const FIT_FLOOR = 0.3;
 // Queue boxes the footer holds at full size (three rows of two, text at 3.6 % of the height).
 // An office with more services shows them in pages that turn with the label language, split
 // evenly (7: 4 + 3), rather than shrink every box below what reads from five metres.
+// Names so long that a page does not fit at full size turn in more, smaller pages instead
+// (fewer boxes a page): queue rows never step below 3.5 % of the height (fit ≥ 3.5 / 3.6).
 const QUEUES_PER_PAGE = 6;
+const QUEUE_FIT_FLOOR = 3.5 / 3.6;
 const LEFT = ["no_show", "waiting", "parked", "cancelled", "expired"];  // states that leave the screen
 
 const state = {
@@ -30,6 +33,7 @@ const state = {
   rotation: 0,
   calls: [],          // newest first: {number, counter, name, zone, recall, lang, text}
   queues: new Map(),  // service id -> {waiting, eta}
+  queuesPerPage: QUEUES_PER_PAGE,  // lowered while the names of a page do not fit (fitQueues)
   announcements: Promise.resolve(),
   queued: [],         // calls waiting to be announced, in order
   shown: [],          // {number, at}: when each call reached the screen (bench/call_to_screen.py)
@@ -151,6 +155,7 @@ function setOffline(reason) {
 function welcome(message) {
   delay = 500;
   state.site = message.site;
+  state.queuesPerPage = QUEUES_PER_PAGE;  // the site's names may have changed: measure again
   if (!params.get("zone") && message.zones && message.zones.length) state.zones = message.zones;
   const wanted = (params.get("lang") || "").split(",").filter(Boolean);
   const configured = message.languages && message.languages.length ? message.languages : message.site.languages;
@@ -207,7 +212,7 @@ function ticketChanged(ticket) {
 function queuesChanged(queues) {
   for (const queue of queues) state.queues.set(queue.service, queue);
   renderQueues();
-  fit(document.getElementById("queues"));
+  fitQueues();
 }
 
 // ---- showing ----------------------------------------------------------------------------
@@ -262,9 +267,6 @@ function renderQueues() {
   const lang = labelLanguage();
   const list = document.getElementById("queues");
   const services = state.site.services;
-  const pages = Math.ceil(services.length / QUEUES_PER_PAGE) || 1;
-  const perPage = Math.ceil(services.length / pages);
-  const page = state.rotation % pages;
   list.replaceChildren(...services.map((service, index) => {
     const queue = state.queues.get(service.id) || { waiting: 0, eta: null };
     const item = document.createElement("li");
@@ -279,9 +281,43 @@ function renderQueues() {
       ? phrase(lang, "display.eta", { low: queue.eta[0], high: queue.eta[1] }) : []));
     item.dataset.service = service.id;
     item.dataset.waiting = queue.waiting;
-    item.hidden = Math.floor(index / perPage) !== page;
     return item;
   }));
+  showQueuePage(state.rotation);
+}
+
+// Pages of queue boxes, split evenly (7 services, at most 6 a page: 4 + 3).
+function queuePages() {
+  const count = state.site ? state.site.services.length : 0;
+  const pages = Math.ceil(count / state.queuesPerPage) || 1;
+  return { pages, perPage: Math.ceil(count / pages) };
+}
+
+function showQueuePage(turn) {
+  const { pages, perPage } = queuePages();
+  const page = turn % pages;
+  [...document.getElementById("queues").children].forEach((item, index) => {
+    item.hidden = Math.floor(index / perPage) !== page;
+  });
+}
+
+// Every page of queues must fit at a size that reads from five metres; where one does not,
+// the pages get fewer boxes (and more turns) until each does -- or one box a page, stepped down.
+function fitQueues() {
+  const list = document.getElementById("queues");
+  for (;;) {
+    const { pages } = queuePages();
+    let smallest = 1;
+    for (let page = 0; page < pages; page += 1) {
+      showQueuePage(page);
+      fit(list);
+      smallest = Math.min(smallest, parseFloat(list.style.getPropertyValue("--fit") || "1"));
+    }
+    if (smallest >= QUEUE_FIT_FLOOR || state.queuesPerPage === 1) break;
+    state.queuesPerPage -= 1;
+  }
+  showQueuePage(state.rotation);
+  fit(list);
 }
 
 function rotate() {
@@ -312,7 +348,8 @@ function fit(element) {
 }
 
 function fitAll() {
-  for (const element of document.querySelectorAll(".fit, #calls li, #queues")) fit(element);
+  for (const element of document.querySelectorAll(".fit, #calls li")) fit(element);
+  fitQueues();
 }
 
 addEventListener("resize", fitAll);
