@@ -54,6 +54,15 @@ FIT_PROBLEMS = r"""
     if (!inside(r, {left: 0, top: 0, right: W, bottom: H})) problems.push(`${name(e)} leaves the screen`);
     const parent = e.parentElement;
     if (parent !== document.body && !inside(r, parent.getBoundingClientRect(), style.display === 'inline' ? slack : T)) problems.push(`${name(e)} leaves ${name(parent)}`);
+    // an item of a grid or flex box that runs on into its padding (nothing scrolls, the text
+    // touches the edge): the content box is the limit across
+    const outer = getComputedStyle(parent);
+    if (parent !== document.body && /grid|flex/.test(outer.display) && style.position !== 'absolute' && style.position !== 'fixed') {
+      const p = parent.getBoundingClientRect();
+      const left = p.left + parseFloat(outer.borderLeftWidth) + parseFloat(outer.paddingLeft);
+      const right = p.right - parseFloat(outer.borderRightWidth) - parseFloat(outer.paddingRight);
+      if (r.left < left - T || r.right > right + T) problems.push(`${name(e)} runs into the padding of ${name(parent)}`);
+    }
     if (style.display !== 'inline' && e.clientWidth > 0 &&
         (e.scrollWidth > e.clientWidth + T || e.scrollHeight > e.clientHeight + slack))
       problems.push(`${name(e)} holds ${e.scrollWidth}x${e.scrollHeight} in ${e.clientWidth}x${e.clientHeight}`);

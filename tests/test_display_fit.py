@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import pytest_asyncio
 
-from config import parse_site
+from config import parse_site, strings
 from server import protocol as p
 from server.app import Server
 from server.client import ClientSession
@@ -321,6 +321,36 @@ async def test_in_german_the_line_under_a_service_is_the_next_language_not_empty
     assert {lang for _, lang in await tv.evaluate(SECOND_LINES)} == {LANGS[LANGS.index("de") + 1]}
 
 
+async def test_the_glow_overlaps_nothing(bundled, tv):
+    """The ring of a new call lies inside its own panel, in the panel's padding: it covers no text
+    of the call and nothing beside it."""
+    found = {}
+    for lang in LANGS:
+        await call_in(bundled, {"tv": tv}, lang)
+        await hold({"tv": tv}, lang)
+        await glowing(tv)
+        found[lang] = await tv.evaluate("""() => {
+            const now = document.getElementById('now'), ring = getComputedStyle(now, '::after');
+            const problems = [];
+            if (!ring.boxShadow.includes('inset')) problems.push(`the ring is drawn outside: ${ring.boxShadow}`);
+            const width = Math.max(...ring.boxShadow.match(/[\\d.]+px/g).map(parseFloat));
+            const box = now.getBoundingClientRect();
+            const inner = {left: box.left + width, right: box.right - width, top: box.top + width, bottom: box.bottom - width};
+            const walker = document.createTreeWalker(now, NodeFilter.SHOW_TEXT), range = document.createRange();
+            while (walker.nextNode()) {
+              if (!walker.currentNode.textContent.trim() || !walker.currentNode.parentElement.getClientRects().length) continue;
+              range.selectNodeContents(walker.currentNode);
+              const r = range.getBoundingClientRect(), e = walker.currentNode.parentElement;
+              const border = parseFloat(getComputedStyle(e).borderTopWidth) || 0;  // the recall badge's own frame
+              if (r.left < inner.left || r.right > inner.right || r.top < inner.top - border || r.bottom > inner.bottom)
+                problems.push(`${walker.currentNode.textContent.trim().slice(0, 20)} under the ring`);
+            }
+            return problems;
+        }""")
+        await bundled.finish("2")
+    assert not any(found.values()), found
+
+
 async def test_reduced_motion_stops_the_pulse(bundled, tv):
     running = "document.getAnimations().filter(a => a.playState === 'running').length"
     await tv.emulate_media(reduced_motion="reduce")
@@ -358,33 +388,34 @@ async def test_a_screen_reader_hears_each_call_once(bundled, tv):
     await bundled.finish("2")
 
 
+RTL = [lang for lang in LANGS if strings(lang)["direction"] == "rtl"]  # ar, fa, prs, ps
+
+
 async def test_counts_and_ranges_stand_right_in_arabic_and_persian(bundled, tv):
-    for lang in ("ar", "fa"):
+    assert {"ar", "fa"} <= set(RTL)
+    for lang in RTL:
         await hold({"tv": tv}, lang)
-        residence = "#queues li[data-service=residence]"
-        # seven services turn in two pages (display.js QUEUES_PER_PAGE): show residence's
-        await tv.evaluate("s => { while (document.querySelector(s).hidden) willkommen.rotate(); }", residence)
-        await settled(tv)
-        low, high = await tv.evaluate("""(selector) => {
+        # seven services turn in two pages (display.js QUEUES_PER_PAGE): show residence's and
+        # measure at once, in one turn of the page's loop (its own 6 s rotation cannot come between)
+        low, high, count, words = await tv.evaluate("""(selector) => {
+            while (document.querySelector(selector).hidden) willkommen.rotate();
             const run = document.querySelector(selector + ' .eta span[dir=ltr]');
             const text = run.firstChild, [low] = text.textContent.split('–'), range = document.createRange();
             const left = (start, end) => { range.setStart(text, start); range.setEnd(text, end); return range.getBoundingClientRect().left; };
-            return [left(0, low.length), left(low.length + 1, text.textContent.length)];
-        }""", residence)
-        assert low < high, f"{lang}: the range reads backwards"
-        count, words = await tv.evaluate("""(selector) => {
+            const reading = [left(0, low.length), left(low.length + 1, text.textContent.length)];
             const count = document.querySelector(selector + ' .count');
-            const run = count.querySelector('span[dir=ltr]'), range = document.createRange();
             range.selectNodeContents(count.lastChild);
-            return [run.getBoundingClientRect().left, range.getBoundingClientRect().left];
-        }""", residence)
+            return [...reading, count.querySelector('span[dir=ltr]').getBoundingClientRect().left, range.getBoundingClientRect().left];
+        }""", "#queues li[data-service=residence]")
+        assert low < high, f"{lang}: the range reads backwards"
         assert count > words, f"{lang}: the count stands at the start of the sentence, on the right"
 
 
-SCRIPTS = {"ar": "\u0600-\u06ff", "fa": "\u0600-\u06ff", "uk": "\u0400-\u04ff", "ru": "\u0400-\u04ff"}
+SCRIPTS = {"ar": "\u0600-\u06ff", "fa": "\u0600-\u06ff", "prs": "\u0600-\u06ff", "ps": "\u0600-\u06ff",
+           "uk": "\u0400-\u04ff", "ru": "\u0400-\u04ff", "ti": "\u1200-\u139f"}
 
 
-@pytest.mark.parametrize("lang", ["ar", "fa", "uk", "ru", "en", "tr", "fr"])
+@pytest.mark.parametrize("lang", [lang for lang in LANGS if lang != "de"])
 async def test_every_part_not_in_german_says_its_language(bundled, tv, lang):
     await call_in(bundled, {"tv": tv}, lang)
     await hold({"tv": tv}, lang)
@@ -404,7 +435,35 @@ async def test_every_part_not_in_german_says_its_language(bundled, tv, lang):
         return wrong;
     }""", [lang, SCRIPTS.get(lang)])
     assert not wrong
+    # where to go, in the caller's language as well as in German
+    direction = make_site().counter("2").direction
+    assert await tv.inner_text("#now-counter") == f"{direction} {strings('de')['call.counter'].format(counter='2')}"
+    own = await tv.inner_text("#now-counter-own")
+    assert own.replace("\u2066", "").replace("\u2069", "") == strings(lang)["call.counter"].format(counter="2")
     await bundled.finish("2")
+
+
+async def test_the_recent_calls_say_which_column_is_which(bundled, tv):
+    """The column heads stand over what they name, in every label language, right-to-left too."""
+    found = {}
+    for lang in LANGS:
+        await hold({"tv": tv}, lang)
+        heads = await tv.evaluate("""() => {
+            const [number, counter] = [...document.querySelectorAll('#last .columns span')];
+            const item = document.querySelector('#calls li');
+            const text = (e) => { const r = document.createRange(); r.selectNodeContents(e); return r.getBoundingClientRect(); };
+            const middle = (r) => (r.left + r.right) / 2;
+            // a head's words overlap its own column's cell and stand nearer to it than to the other's
+            const over = (head, own, other) => { const h = text(head), o = own.getBoundingClientRect();
+              return h.left < o.right && o.left < h.right &&
+                     Math.abs(middle(h) - middle(o)) < Math.abs(middle(h) - middle(other.getBoundingClientRect())); };
+            const [cellNumber, cellCounter] = [item.querySelector('.number'), item.querySelector('.counter')];
+            return [number.textContent, counter.textContent,
+                    over(number, cellNumber, cellCounter), over(counter, cellCounter, cellNumber)];
+        }""")
+        if heads != [strings(lang)["display.number"], strings(lang)["display.counter"], True, True]:
+            found[lang] = heads
+    assert not found
 
 
 async def test_the_clock_shows_the_sites_time_not_the_tvs(browser, bundled):
@@ -417,6 +476,19 @@ async def test_the_clock_shows_the_sites_time_not_the_tvs(browser, bundled):
     after = datetime.now(berlin).strftime("%H:%M")
     assert shown in {before, after}
     await context.close()
+
+
+async def test_the_offline_banner_fits_and_passes_axe_in_every_language(bundled, tv):
+    found = {}
+    for lang in LANGS:
+        await hold({"tv": tv}, lang)
+        await tv.evaluate("setOffline(null)")  # as a dropped connection does, in the label language
+        await settled(tv)
+        assert await tv.inner_text("#offline") == strings(lang)["display.offline"]
+        if problems := [*await tv.evaluate(FIT_PROBLEMS), *await axe_violations(tv)]:
+            found[lang] = problems
+    await tv.evaluate("document.getElementById('offline').hidden = true; document.body.dataset.state = 'online'")
+    assert not found
 
 
 async def test_after_a_reload_the_recent_calls_are_what_the_screen_shows(bundled, tv):
@@ -443,6 +515,7 @@ async def test_blocked_sound_shows_staff_a_notice_until_one_click(bundled):
         await notice.wait_for(state="visible")
         assert await notice.inner_text() == "Ton blockiert — einmal klicken"
         assert await page.evaluate(FIT_PROBLEMS) == []
+        assert await axe_violations(page) == []  # the notice's contrast too
         await notice.click()
         await notice.wait_for(state="hidden")
         assert await page.evaluate("willkommen.soundBlocked") is False

@@ -331,7 +331,16 @@ state.rotate = rotate;
 // ---- fitting: text steps down in size until its box holds it ------------------------------
 
 function overflows(element) {
-  return element.scrollWidth > element.clientWidth + 1 || element.scrollHeight > element.clientHeight + 1;
+  if (element.scrollWidth > element.clientWidth + 1 || element.scrollHeight > element.clientHeight + 1) return true;
+  // a grid's items can run on into its padding without any scrolling (a recent call with its
+  // recall mark): the content box is the limit, not the border
+  const box = element.getBoundingClientRect(), style = getComputedStyle(element);
+  const left = box.left + parseFloat(style.borderLeftWidth) + parseFloat(style.paddingLeft);
+  const right = box.right - parseFloat(style.borderRightWidth) - parseFloat(style.paddingRight);
+  return [...element.children].some((child) => {
+    const r = child.getBoundingClientRect();
+    return child.getClientRects().length > 0 && (r.left < left - 1 || r.right > right + 1);
+  });
 }
 
 function fit(element) {
