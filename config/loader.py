@@ -224,7 +224,9 @@ def with_office_texts(data: Mapping[str, Any], languages: tuple[str, ...], folde
     (`office.services.residence = "..."`: a service's name; `office.hints.<service>`,
     `office.documents.<document>`, `office.outcomes.<outcome>`) put in their tables, so a
     language is added by its file and its tag alone. A text the site file has too, or for an id
-    it does not have, is refused naming the catalogue's file and key."""
+    it does not have, is refused naming the catalogue's file and key; so is a catalogue with
+    office texts that leaves out a service, document or outcome the site file names nowhere
+    in its language."""
     texts = {lang: strings.office_texts(lang, folder) for lang in languages}
     if not any(found for found, _ in texts.values()):
         return data
@@ -232,7 +234,23 @@ def with_office_texts(data: Mapping[str, Any], languages: tuple[str, ...], folde
     for lang, (found, shown) in texts.items():
         for key, text in found.items():
             _put_office_text(data, lang, key, text, shown, file)
+        if found:
+            _office_texts_complete(data, lang, shown, file)
     return data
+
+
+def _office_texts_complete(data: dict, lang: str, shown: str, file: str) -> None:
+    """Every service, document and outcome has a text in `lang` now (the site file's own
+    tables say it in their error otherwise; this one points at the catalogue the admin writes)."""
+    services = data.get("services") if isinstance(data.get("services"), list) else []
+    named = [("services", item.get("id"), item.get("names")) for item in services if isinstance(item, dict)]
+    for section in ("documents", "outcomes"):
+        tables = data.get(section) if isinstance(data.get(section), dict) else {}
+        named += [(section, ident, table) for ident, table in tables.items()]
+    for section, ident, table in named:
+        if isinstance(ident, str) and isinstance(table, dict) and lang not in table:
+            raise ConfigError(shown, f"office.{section}.{ident}",
+                              f'missing: {file} has the {section[:-1]} "{ident}" and no text for it in "{lang}"')
 
 
 def _put_office_text(data: dict, lang: str, key: str, text: str, shown: str, file: str) -> None:

@@ -316,7 +316,9 @@ def test_a_language_is_added_by_its_file_and_its_tag_alone(tmp_path):
      "strings/so.toml: office.counters.x: unknown key (office texts are office.services.<id>, office.hints.<id>, "
      "office.documents.<id> and office.outcomes.<id>)"),
     (lambda t: t.replace('info = "Macluumaad guud"\n', ""), None,
-     'office.toml: services[5].names: missing "so" (site.languages lists it)'),
+     'strings/so.toml: office.services.info: missing: office.toml has the service "info" and no text for it in "so"'),
+    (lambda t: t.replace('photo = "Sawir biyoometrik ah"\n', ""), None,
+     'strings/so.toml: office.documents.photo: missing: office.toml has the document "photo" and no text for it in "so"'),
     (lambda t: t, lambda t: t.replace('de = "Erledigt"\n', 'de = "Erledigt"\nso = "Dhammaaday"\n'),
      'strings/so.toml: office.outcomes.done: office.toml gives it too (outcomes.done.so): keep one of the two'),
     (lambda t: t, lambda t: t.replace('de = "Allgemeine Auskunft"\n', 'de = "Allgemeine Auskunft"\nso = "Macluumaad"\n'),
