@@ -10,6 +10,7 @@ import re
 import subprocess
 import sys
 import threading
+import time
 import tomllib
 from pathlib import Path
 
@@ -171,10 +172,22 @@ def visitors_site(**site_overrides):
     return parse_site(data, file="visitors.toml", folder=VISITORS)
 
 
+def noon_clock(site):
+    """Today's noon in the site's time zone, running on from there: a server whose test needs
+    time left in its day (a banner until an hour from now) passes at 23:30 too."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    start = time.time()
+    noon = datetime.now(ZoneInfo(str(site.timezone))).replace(hour=12, minute=0, second=0, microsecond=0).timestamp()
+    return lambda: noon + (time.time() - start)
+
+
 @pytest.fixture
 async def visitors_server(tmp_path):
-    """A real server for the office with every script's language (`visitors_site`)."""
-    server = Server(visitors_site(), tmp_path / "office.sqlite3", always_open=True)
+    """A real server for the office with every script's language (`visitors_site`), at noon."""
+    site = visitors_site()
+    server = Server(site, tmp_path / "office.sqlite3", always_open=True, clock=noon_clock(site))
     await server.start("127.0.0.1", 0)
     yield server
     await server.stop()

@@ -13,7 +13,7 @@ from server.app import Server
 from server.client import ClientSession
 from server.speech import Speech
 
-from .conftest import http_get, visitors_site
+from .conftest import http_get, noon_clock, visitors_site
 
 pytestmark = pytest.mark.skipif(Speech().engine is None, reason="espeak-ng is not installed")
 
@@ -39,7 +39,7 @@ def test_a_voice_for_a_language_not_in_the_site_is_refused():
 @pytest.fixture
 async def office(tmp_path):
     site = visitors_site(voices={"prs": "fa", "ps": "", "ti": "", "so": "so-does-not-exist"})
-    server = Server(site, tmp_path / "office.sqlite3", always_open=True)
+    server = Server(site, tmp_path / "office.sqlite3", always_open=True, clock=noon_clock(site))
     await server.start("127.0.0.1", 0)
     yield server
     await server.stop()
