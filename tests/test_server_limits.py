@@ -46,11 +46,13 @@ async def hello(url: str, terminal: str, secret: str) -> tuple[int, str] | str:
 
 @pytest.fixture
 async def limited(tmp_path):
-    """A server whose limits a test sets: `await limited(Limits(...))` -> (server, url)."""
+    """A server whose limits a test sets: `await limited(Limits(...))` -> (server, url);
+    `monotonic=` holds the server's interval clock where a test reads a wait."""
     servers = []
 
-    async def start(limits: Limits) -> tuple[Server, str]:
-        server = Server(make_site(), tmp_path / f"office-{len(servers)}.sqlite3", always_open=True, limits=limits)
+    async def start(limits: Limits, **clocks) -> tuple[Server, str]:
+        server = Server(make_site(), tmp_path / f"office-{len(servers)}.sqlite3", always_open=True, limits=limits,
+                        **clocks)
         servers.append(server)
         return server, f"ws://127.0.0.1:{await server.start('127.0.0.1', 0)}/"
 
@@ -196,7 +198,10 @@ async def test_wrong_tokens_from_one_address_are_throttled_and_others_carry_on(l
     (4429) meanwhile: even the right token, so guessing learns nothing. Terminals already in
     are not touched."""
     caplog.set_level(logging.INFO, logger="willkommen")
-    server, url = await limited(Limits(hello_free_failures=3, hello_backoff=(30, 60), log_interval=3600))
+    # the throttle's clock stands still: its wait is said to the second, and on a loaded machine
+    # more than half a second passed between the fourth wrong token and the next hello ("29 s")
+    server, url = await limited(Limits(hello_free_failures=3, hello_backoff=(30, 60), log_interval=3600),
+                                monotonic=lambda: 1000.0)
     async with connect(url) as counter:
         await counter.send(json.dumps({"type": "hello", "role": "counter", "terminal": "counter-5",
                                        "token": token("counter-5")}))
