@@ -135,7 +135,8 @@ async def test_no_server_means_out_of_service_then_back_by_itself(tmp_path, site
     async with app.run_test(size=SIZE) as pilot:
         await until(pilot, lambda: isinstance(app.screen, StartScreen))
         await server.stop()
-        await until(pilot, lambda: isinstance(app.screen, OutOfService))
+        # composed: its lines are mounted after the screen is pushed
+        await until(pilot, lambda: isinstance(app.screen, OutOfService) and laid_out(app, "#out-of-service Static"))
         shown = [str(s.render()) for s in app.screen.query("Static")]
         assert strings("de")["error.out_of_service"] in shown and for_terminal(strings("ar")["error.out_of_service"]) in shown
         assert len(shown) == len(site.languages)

@@ -47,7 +47,8 @@ async def test_an_open_cover_is_noticed_between_visitors_and_its_closing_too(ser
     warning = lambda: str(app.screen.query_one("#printer-warning").render())  # noqa: E731
     try:
         async with app.run_test(size=SIZE) as pilot:
-            await until(pilot, lambda: state() == "ok" and isinstance(app.screen, StartScreen))
+            await until(pilot, lambda: state() == "ok" and isinstance(app.screen, StartScreen)
+                        and app.screen.query("#printer-warning"))  # composed: the screen is pushed first
             assert warning() == ""
             emulator.cover_open = True  # a clerk opens it to change the roll; nobody draws
             await until(pilot, lambda: state() == "cover_open")

@@ -24,6 +24,7 @@ from kiosk.printers import open_printer
 from server.client import ClientSession
 
 from .conftest import EVERY_SCRIPT, VISITORS, demo_data, http_get, visitors_site
+from .test_kiosk_app import laid_out
 
 SIZE = (140, 44)
 
@@ -215,11 +216,13 @@ async def test_the_kiosk_shows_every_language_from_the_servers_catalogues(visito
             assert any(app.shown(lang, site.words(lang)["kiosk.welcome"]) in line for line in greeted), lang
             assert any(app.shown(lang, site.words(lang)["kiosk.tap_language"]) in line for line in greeted), lang
         for lang in EVERY_SCRIPT:
-            await until(pilot, lambda: isinstance(app.screen, StartScreen) and app.screen.query(f"#lang-{lang}"))
+            await until(pilot, lambda: isinstance(app.screen, StartScreen) and laid_out(app, f"#lang-{lang}"))
             button = app.screen.query_one(f"#lang-{lang}")
             assert str(button.label) == app.shown(lang, site.words(lang)["language_name"])
             await pilot.click(f"#lang-{lang}")
-            await until(pilot, lambda: isinstance(app.screen, ServiceScreen))
+            # a pushed screen is not composed at once (its grid later still): wait for what is read
+            await until(pilot, lambda: isinstance(app.screen, ServiceScreen) and laid_out(app, "#question")
+                        and laid_out(app, "#service-info"))
             assert str(app.screen.query_one("#question").render()) == app.shown(
                 lang, site.words(lang)["kiosk.choose_service"])
             label = str(app.screen.query_one("#service-info").label)
