@@ -11,7 +11,7 @@ from server.client import ClientSession
 from .conftest import token
 
 
-async def until(pilot, condition, timeout: float = 5.0) -> None:
+async def until(pilot, condition, timeout: float = 30.0) -> None:  # generous: a loaded CI machine
     async with asyncio.timeout(timeout):
         while not condition():
             await pilot.pause(0.02)

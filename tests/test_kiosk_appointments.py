@@ -70,7 +70,7 @@ def kiosk(server: Server, printer, **options) -> KioskApp:
     return KioskApp(session, printer=printer, idle_seconds=60, **options)
 
 
-async def until(pilot, condition, timeout: float = 8.0) -> None:
+async def until(pilot, condition, timeout: float = 30.0) -> None:  # generous: a loaded CI machine
     async with asyncio.timeout(timeout):
         while not condition():
             await pilot.pause(0.02)

@@ -192,7 +192,7 @@ async def test_the_phones_404_page_speaks_the_phones_language(visitors_server, a
     assert page["headline"] == visitors_server.site.words(lang)["status.unknown"]
 
 
-async def until(pilot, condition, timeout: float = 8.0) -> None:
+async def until(pilot, condition, timeout: float = 30.0) -> None:  # generous: a loaded CI machine
     async with asyncio.timeout(timeout):
         while not condition():
             await pilot.pause(0.02)

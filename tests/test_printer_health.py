@@ -23,7 +23,7 @@ def blocks(lang: str = "de"):
     return layout(SITE, p.Reply(re=1, ticket=ticket, ahead=0, eta=(0, 5)), lang=lang)
 
 
-def wait_for(condition, timeout: float = 5.0) -> None:
+def wait_for(condition, timeout: float = 30.0) -> None:  # generous: a loaded CI machine
     end = time.monotonic() + timeout
     while not condition():
         assert time.monotonic() < end, "timed out"
