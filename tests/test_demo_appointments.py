@@ -25,10 +25,7 @@ async def test_the_demo_books_a_day_around_its_start_and_checks_its_visitors_in(
     url = f"ws://127.0.0.1:{server.port}/"
     demo = asyncio.create_task(simulate(site, url, speed=600, seed=1, wall=lambda: T0))
     try:
-        for _ in range(300):
-            await asyncio.sleep(0.05)
-            if {"D-201", "D-202"} <= {t.booking for t in server.office.tickets.values()}:
-                break
+        await until(lambda: {"D-201", "D-202"} <= {t.booking for t in server.office.tickets.values()})
         bookings = server.office.bookings
         assert {code: bookings[code].due_at - T0 for code in TRY_CODES} == {"T-101": 3600, "T-102": 0, "T-103": -2700}
         assert CANCELLED not in bookings and len(bookings) >= 15
@@ -51,7 +48,7 @@ async def test_the_demo_books_a_day_around_its_start_and_checks_its_visitors_in(
 OFFSETS = {code: minutes * 60 for code, (minutes, _, _) in TRY_CODES.items()}
 
 
-async def until(check, seconds: float = 15) -> None:
+async def until(check, seconds: float = 60) -> None:  # generous: the demo's visitors on a loaded machine
     async with asyncio.timeout(seconds):
         while not check():
             await asyncio.sleep(0.05)
@@ -71,7 +68,10 @@ async def test_after_a_restart_each_try_code_is_booked_for_the_new_start(tmp_pat
     server = Server(site, db, always_open=True, clock=lambda: T0)
     await server.start("127.0.0.1", 0)
     url = f"ws://127.0.0.1:{server.port}/"
-    demo = asyncio.create_task(simulate(site, url, speed=600, seed=1, wall=lambda: T0))
+    # counters 4 and 5 are this test's (humans): before the demo was cancelled its clerk at
+    # counter 4 had called a visitor on a loaded machine, and the test's call there was refused
+    demo = asyncio.create_task(simulate(site, url, speed=600, seed=1, wall=lambda: T0,
+                                        humans={"counter-4", "counter-5"}))
     try:
         await until(lambda: set(TRY_CODES) <= set(server.office.bookings))
         demo.cancel()  # its clerks would call the person's tickets before this test's clerks
