@@ -121,8 +121,9 @@ def static(name: str) -> Response:
 
 def display_strings(site) -> dict[str, dict[str, str]]:
     """The words a display needs, per site language; its notice for staff (sound blocked) from
-    the staff catalogue."""
-    wanted = ("language_name", "direction", "call.counter")
+    the staff catalogue. `call.announcement` lets a display that (re)loads during a call say it
+    in the caller's language as the live `called` push did (`server.views.called`)."""
+    wanted = ("language_name", "direction", "call.counter", "call.announcement")
     return {lang: {k: v for k, v in site.words(lang).items() if k in wanted or k.startswith("display.")}
             | {"display.sound_blocked": strings(lang, "staff")["display.sound_blocked"]}
             for lang in site.languages}

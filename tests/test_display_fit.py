@@ -523,3 +523,21 @@ async def test_blocked_sound_shows_staff_a_notice_until_one_click(bundled):
         await notice.click()
         await notice.wait_for(state="hidden")
         assert await page.evaluate("willkommen.soundBlocked") is False
+
+
+NOW = """() => [...document.querySelectorAll('#now-label, #now-repeat, #now-number, #now-counter, #now-counter-own, #now-text')]
+  .map(e => [e.id, e.hidden, e.lang, e.dir, e.textContent])"""
+
+
+@pytest.mark.parametrize("lang", ["ar", "uk"])
+async def test_a_reloaded_screen_shows_the_current_call_as_it_was_shown_live(bundled, tv, lang):
+    """The welcome's snapshot carries no texts: the line that speaks to the caller in their own
+    language must come back after a reload all the same, with its language and direction."""
+    await tv.evaluate("willkommen.languages = ['de']; willkommen.rotate()")
+    number = await call_in(bundled, {"tv": tv}, lang)
+    live = await tv.evaluate(NOW)
+    assert dict((e[0], e[4]) for e in live)["now-text"] == strings(lang)["call.announcement"].format(
+        number=number, counter="2")
+    await show({"tv": tv}, f"{bundled.url}/display?lang=de")
+    assert await tv.evaluate(NOW) == live
+    await bundled.finish("2")
