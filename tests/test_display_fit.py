@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import time
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -22,6 +23,7 @@ from server.client import ClientSession
 
 from .browser import FIT_PROBLEMS, SIZES, axe_violations, chromium
 from .conftest import ARTIFACTS, demo_data, make_site, token
+from .test_manager_board import act, board_socket, cookie_for
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -78,9 +80,9 @@ class Office:
             await session.close()
 
 
-async def busy_office(site, folder) -> Office:
+async def busy_office(site, folder, **server_options) -> Office:
     """99 waiting for a residence permit, none for general information, four recent calls."""
-    server = Server(site, folder / "office.sqlite3", always_open=True)
+    server = Server(site, folder / "office.sqlite3", always_open=True, **server_options)
     await server.start("127.0.0.1", 0)
     office = await Office(server).start()
     try:
@@ -541,3 +543,87 @@ async def test_a_reloaded_screen_shows_the_current_call_as_it_was_shown_live(bun
     await show({"tv": tv}, f"{bundled.url}/display?lang=de")
     assert await tv.evaluate(NOW) == live
     await bundled.finish("2")
+
+
+# ---- a supervisor's announcement (the floor board) takes its own band ----------------------
+
+LONG_ANNOUNCEMENT = {
+    "de": "Wegen einer Störung der Telefonanlage bitten wir alle Besucherinnen und Besucher mit einem Termin "
+          "für die Aufenthaltserlaubnis, sich heute ab 14 Uhr direkt am Schalter 3 im Erdgeschoss zu melden.",
+    "ar": "بسبب عطل في نظام الهاتف، نرجو من جميع الزوار الذين لديهم موعد لتصريح الإقامة التوجه اليوم "
+          "ابتداءً من الساعة الثانية ظهرًا مباشرة إلى الشباك رقم 3 في الطابق الأرضي، مع إحضار جواز السفر.",
+    "uk": "Через збій телефонної системи просимо всіх відвідувачів, які мають запис на дозвіл на проживання, "
+          "сьогодні з 14:00 звертатися безпосередньо до віконця 3 на першому поверсі.",
+}
+
+# Every two shown boxes of which neither holds the other meet by less than a pixel. Inline runs
+# are left to their blocks (FIT_PROBLEMS keeps them inside): a run's box is its font's content
+# area, taller than the tight line it stands on, so at 2160p it reaches into the next line.
+OVERLAPS = r"""
+() => {
+  const T = 1, problems = [];
+  const name = (e) => e.id ? `#${e.id}` : `${e.tagName.toLowerCase()}.${e.className || ''} "${e.textContent.trim().slice(0, 20)}"`;
+  const shown = [...document.body.querySelectorAll('*')].filter((e) => e.tagName !== 'SCRIPT' &&
+      e.getClientRects().length > 0 && getComputedStyle(e).visibility !== 'hidden' &&
+      getComputedStyle(e).display !== 'inline' && !e.closest('.visually-hidden'));
+  const boxes = shown.map((e) => [e, e.getBoundingClientRect()]);
+  for (let i = 0; i < boxes.length; i += 1)
+    for (let j = i + 1; j < boxes.length; j += 1) {
+      const [a, r] = boxes[i], [b, o] = boxes[j];
+      if (a.contains(b) || b.contains(a)) continue;
+      if (Math.min(r.right, o.right) - Math.max(r.left, o.left) > T && Math.min(r.bottom, o.bottom) - Math.max(r.top, o.top) > T)
+        problems.push(`${name(a)} overlaps ${name(b)}`);
+    }
+  return problems;
+}
+"""
+
+# Where everything stands: every shown element's box, in document order.
+GEOMETRY = """() => [...document.body.querySelectorAll(
+    'header, main, footer, #announcement, header *, #now, #now > *, #last, #last > *, #calls li, #queues')].filter((e) => e.getClientRects().length)
+  .map((e) => `${e.id || e.tagName} ${JSON.stringify(e.getBoundingClientRect())}`)"""
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def announcing(tmp_path_factory):
+    """An office whose supervisor has posted a long announcement in German, Arabic and Ukrainian.
+    Its clock stands at noon of the site's day, so an announcement "until later today" is one at
+    any hour the suite runs."""
+    site = make_site(kiosk_draws_per_minute=FAST)
+    berlin = datetime.now(ZoneInfo(site.timezone))
+    shift = berlin.timestamp() - berlin.replace(hour=12, minute=0, second=0, microsecond=0).timestamp()
+    office = await busy_office(site, tmp_path_factory.mktemp("announcing"), clock=lambda: time.time() - shift)
+    ws, _ = await board_socket(office.server, await cookie_for(office.server.port))
+    answer = await act(ws, type="announce", texts=LONG_ANNOUNCEMENT, until=office.server.clock() + 3600)
+    assert answer["type"] == "reply", answer
+    await ws.close()
+    yield office
+    await office.close()
+    await office.server.stop()
+
+
+async def test_an_announcement_takes_its_own_band_and_stands_still_as_its_languages_turn(announcing, screens):
+    """With a long announcement, in every label language and at every size, with the staff's
+    sound notice showing: nothing overlaps, nothing leaves the screen, nothing spills, and the
+    turn of the announcement's languages moves nothing."""
+    await show(screens, f"{announcing.url}/display")
+    await asyncio.gather(*(page.wait_for_selector("#announcement:not([hidden])") for page in screens.values()))
+    found, moved = {}, {}
+    for lang in LANGS:
+        await hold(screens, lang)
+        for size, page in screens.items():
+            await page.evaluate("soundBlocked(true)")  # the staff's notice stands in the header too
+            geometry = []
+            for _ in LONG_ANNOUNCEMENT:  # a full turn of the announcement's languages
+                await page.evaluate("willkommenAnnouncements.rotate()")
+                await settled(page)
+                geometry.append(await page.evaluate(GEOMETRY))
+                said = await page.evaluate("document.getElementById('announcement').lang")
+                if problems := [*await page.evaluate(FIT_PROBLEMS), *await page.evaluate(OVERLAPS)]:
+                    found[f"{size} {lang} announcing in {said}"] = problems
+                if SCREENSHOTS and lang in ("de", "ar"):
+                    ARTIFACTS.mkdir(exist_ok=True)
+                    await page.screenshot(path=str(ARTIFACTS / f"display-announcement-{lang}-{said}-{size}.png"))
+            if any(g != geometry[0] for g in geometry):
+                moved[f"{size} {lang}"] = [line for g in geometry for line in g if line not in geometry[0]][:4]
+    assert not found and not moved, f"{found} {moved}"

@@ -364,7 +364,15 @@ function fitAll() {
   fitQueues();
 }
 
-addEventListener("resize", fitAll);
+// The screen's size or its bands changed (an announcement came or went, announce.js): the
+// queue pages are measured again from full pages, as the room may have grown.
+function relayout() {
+  state.queuesPerPage = QUEUES_PER_PAGE;
+  fitAll();
+}
+
+addEventListener("resize", relayout);
+document.addEventListener("willkommen:layout", relayout);
 if (document.fonts) {
   document.fonts.ready.then(fitAll);
   // a script's web font (fonts.css, unicode-range) loads when its first letter shows: fit again
