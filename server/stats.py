@@ -56,6 +56,14 @@ DIMENSIONS = {"service": "service", "hour": "hour", "weekday": "weekday", "lang"
 # what a manager reads for each grouping (the menu, the first column, the table's title)
 DIMENSION_LABELS = {"service": "service", "hour": "hour of the day", "weekday": "weekday", "lang": "language",
                     "channel": "walk-in or appointment", "counter": "counter"}
+# what a manager may type for a grouping in the URL (`by=`) beside the names above: the words
+# of the menu, in English and German, in any case ("language", "Sprache", "walk-in")
+DIMENSION_ALIASES = {"services": "service", "dienstleistung": "service", "anliegen": "service",
+                     "hours": "hour", "hour of the day": "hour", "stunde": "hour", "uhrzeit": "hour",
+                     "weekdays": "weekday", "day": "weekday", "wochentag": "weekday",
+                     "language": "lang", "languages": "lang", "sprache": "lang",
+                     "walk-in or appointment": "channel", "walk-in": "channel", "appointment": "channel",
+                     "termin": "channel", "counters": "counter", "schalter": "counter"}
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 STATES = ("done", "no_show", "cancelled", "expired")
 
@@ -407,6 +415,21 @@ class Period:
         return self.first if self.first == self.last else f"{self.first} – {self.last}"
 
 
+def groupings(site: Site) -> list[str]:
+    """The dimensions a site may group by (per counter only with personal statistics on)."""
+    return [d for d in DIMENSIONS if d != "counter" or site.manager.personal_statistics]
+
+
+def grouping(by: str, site: Site) -> str:
+    """The dimension `by` names (a key of DIMENSIONS or DIMENSION_ALIASES, in any case), or a
+    ValueError that lists what the site accepts."""
+    key = " ".join(by.strip().lower().split())
+    found = key if key in DIMENSIONS else DIMENSION_ALIASES.get(key)
+    if found not in groupings(site):
+        raise ValueError(f"cannot group by {by!r}: use one of {', '.join(groupings(site))}")
+    return found
+
+
 @dataclass
 class Table:
     """One table of figures: what the page shows, the CSV and XLSX export and the PDF print."""
@@ -478,8 +501,7 @@ class Statistics:
 
     def tables(self, period: Period, by: str = "service") -> list[Table]:
         """Every table for the period, the first grouped `by` a dimension."""
-        if by not in DIMENSIONS or (by == "counter" and not self.site.manager.personal_statistics):
-            raise ValueError(f"cannot group by {by!r}")
+        by = grouping(by, self.site)
         self.prepare(period)
         tables = [self.figures(by), self.outcomes(), self.arrivals(), self.languages(), self.interpreters(),
                   *self.estimates(period, by), self.referrals(period)]
@@ -523,9 +545,13 @@ class Statistics:
                       "service median (min)"], rows)
 
     def outcomes(self) -> Table:
-        rows = [[outcome, n] for outcome, n in self.conn.execute(
-            "SELECT outcome, sum(tickets) FROM period_service_tickets WHERE state = 'done' GROUP BY outcome "
-            "ORDER BY outcome")]
+        """Visits served per outcome, named and ordered as in the site file (German names, like
+        the services'); an outcome no longer configured keeps its id, after the others."""
+        counts = dict(self.conn.execute(
+            "SELECT outcome, sum(tickets) FROM period_service_tickets WHERE state = 'done' GROUP BY outcome"))
+        order = {key: i for i, key in enumerate(self.site.outcomes)}
+        rows = [[self.site.outcomes[k].get("de", k) if k in order else k, counts[k]]
+                for k in sorted(counts, key=lambda k: (order.get(k, len(order)), k))]
         return Table("outcomes", "Outcomes of the visits served", ["outcome", "visits"], rows)
 
     def _by_hour(self, column: str) -> tuple[dict, list[int]]:

@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING
 from websockets.http11 import Response
 
 from .pages import respond
-from .stats import DIMENSION_LABELS, DIMENSIONS, Period, Statistics, Table
+from .stats import DIMENSION_LABELS, Period, Statistics, Table, grouping, groupings
 
 if TYPE_CHECKING:
     from .app import Server
@@ -46,7 +46,7 @@ async def answer(server: "Server", path: str, query: dict[str, list[str]]) -> Re
             period = Period.parse("month", arg.get("month", ""), today=today)
         else:
             period = Period.parse(arg.get("period", "month"), arg.get("value", ""), today=today)
-        by = arg.get("by", "service")
+        by = grouping(arg.get("by", "service"), server.site)  # "language" or "Sprache" mean lang
         tables = await asyncio.to_thread(figures, server, period, by, today)
     except ValueError as exc:  # a bad period or grouping: say what is wrong, keep the form
         if path == "/stats":
@@ -82,7 +82,10 @@ def figures(server: "Server", period: Period, by: str, today: str) -> list[Table
 # ---- exports -------------------------------------------------------------------------------
 
 def to_csv(table: Table) -> str:
+    """The table as CSV in UTF-8 with a byte order mark: Excel (a German one above all) reads
+    a file without one in the machine's code page and garbles every umlaut."""
     out = io.StringIO()
+    out.write("\ufeff")
     writer = csv.writer(out)
     writer.writerow(table.columns)
     writer.writerows([["" if v is None else v for v in row] for row in table.rows])
@@ -115,8 +118,9 @@ def to_pdf(document: str) -> bytes:
 
 # ---- charts --------------------------------------------------------------------------------
 
-def charts(tables: list[Table]) -> dict[str, tuple[str, str]]:
-    """Per table name: (SVG data URI, text alternative)."""
+def charts(tables: list[Table]) -> dict[str, list[tuple[str, str]]]:
+    """Per table name: its charts, each (SVG data URI, text alternative). A chart's axis holds
+    one unit (counts or minutes, never both) and every count axis starts at 0."""
     pygal = _pygal()
     from pygal.style import Style
 
@@ -124,25 +128,19 @@ def charts(tables: list[Table]) -> dict[str, tuple[str, str]]:
                   foreground_subtle="#4a5360", colors=("#0b4f9c", "#a4161a", "#1d6b35", "#8a5300", "#5b3c88"),
                   font_family="DejaVu Sans")
     options = dict(style=style, js=[], width=800, height=300, legend_at_bottom=True, print_values=False,
-                   disable_xml_declaration=False, x_label_rotation=20)
-    out = {}
+                   disable_xml_declaration=False, x_label_rotation=20, include_x_axis=True)
+    out: dict[str, list[tuple[str, str]]] = {}
     figures = next(t for t in tables if t.name == "tickets")
     if figures.rows:
-        chart = pygal.Bar(title=figures.title, **options)
-        chart.x_labels = [str(r[0]) for r in figures.rows]
-        chart.add("drawn", [r[1] for r in figures.rows])
-        chart.add("served", [r[2] for r in figures.rows])
-        chart.add("wait median (min)", [r[7] for r in figures.rows], secondary=False)
-        out["tickets"] = (_uri(chart), "Bar chart of tickets drawn, served and the median wait; "
-                                       "the table below holds the same numbers.")
+        out["tickets"] = [ticket_chart(pygal, figures, options), times_chart(pygal, figures, options)]
     arrivals = next(t for t in tables if t.name == "arrivals")
     if arrivals.rows:
-        chart = pygal.Line(title=arrivals.title, **options)
+        chart = pygal.Line(title=arrivals.title, y_title="tickets", **options)
         chart.x_labels = arrivals.columns[1:]
         for row in arrivals.rows:
             chart.add(row[0], row[1:])
-        out["arrivals"] = (_uri(chart), "Line chart of tickets drawn per hour, a line per weekday; "
-                                        "the table below holds the same numbers.")
+        out["arrivals"] = [(_uri(chart), "Line chart of tickets drawn per hour, a line per weekday, from 0; "
+                                         "the table below holds the same numbers.")]
     satisfaction = next((t for t in tables if t.name == "feedback_service"), None)
     if satisfaction is not None and satisfaction.rows:  # visitor feedback (server.feedback)
         faces = Style(background="white", plot_background="white", foreground="#1b1f24", foreground_strong="#1b1f24",
@@ -152,13 +150,33 @@ def charts(tables: list[Table]) -> dict[str, tuple[str, str]]:
         chart.x_labels = [str(r[0]) for r in satisfaction.rows]
         for i, face in enumerate(satisfaction.columns[4:9]):
             chart.add(face, [r[4 + i] for r in satisfaction.rows])
-        out["feedback_service"] = (_uri(chart), "Stacked bar chart of the answers per service, from very bad to "
-                                                "very good; the table below holds the same numbers.")
+        out["feedback_service"] = [(_uri(chart), "Stacked bar chart of the answers per service, from very bad to "
+                                                 "very good; the table below holds the same numbers.")]
     out.update(estimate_charts(tables, options))
     return out
 
 
-def estimate_charts(tables: list[Table], options: dict) -> dict[str, tuple[str, str]]:
+def ticket_chart(pygal, figures: Table, options: dict) -> tuple[str, str]:
+    """Tickets drawn, served and not served (no-show, cancelled, expired): counts only."""
+    chart = pygal.Bar(title=figures.title.replace("Tickets and times", "Tickets"), y_title="tickets", **options)
+    chart.x_labels = [str(r[0]) for r in figures.rows]
+    for column in (1, 2, 3):  # drawn, served, no-show
+        chart.add(figures.columns[column], [r[column] for r in figures.rows])
+    return _uri(chart), "Bar chart of tickets drawn, served and not shown up; the table below holds the same numbers."
+
+
+def times_chart(pygal, figures: Table, options: dict) -> tuple[str, str]:
+    """Wait (median and 90th percentile), walk and service medians: minutes only, on their own axis."""
+    chart = pygal.Bar(title=figures.title.replace("Tickets and times", "Times (minutes)"), y_title="minutes",
+                      **options)
+    chart.x_labels = [str(r[0]) for r in figures.rows]
+    for column in (7, 8, 10, 11):
+        chart.add(figures.columns[column].removesuffix(" (min)"), [r[column] for r in figures.rows])
+    return _uri(chart), ("Bar chart of the median and 90th percentile wait, the median walk and service time in "
+                         "minutes; the table below holds the same numbers.")
+
+
+def estimate_charts(tables: list[Table], options: dict) -> dict[str, list[tuple[str, str]]]:
     """How often the printed estimate held: a stacked bar per row (called before the range,
     inside it, after its top, as shares of the tickets called), for each estimate table."""
     import copy
@@ -177,9 +195,9 @@ def estimate_charts(tables: list[Table], options: dict) -> dict[str, tuple[str, 
         for column, label in ((3, "called before the range (%)"), (4, "inside the range (%)"),
                               (5, "after its top (%)")):
             chart.add(label, [r[column] for r in rows])
-        out[table.name] = (_uri(chart), f"Stacked bar chart of the share of visitors called before, inside and "
-                                        f"after the printed range, by {table.columns[0]}; the table below holds "
-                                        "the same numbers.")
+        out[table.name] = [(_uri(chart), f"Stacked bar chart of the share of visitors called before, inside and "
+                                         f"after the printed range, by {table.columns[0]}; the table below holds "
+                                         "the same numbers.")]
     return out
 
 
@@ -198,13 +216,13 @@ def _uri(chart) -> str:
 
 # ---- HTML ----------------------------------------------------------------------------------
 
-def table_html(table: Table, chart: tuple[str, str] | None) -> str:
+def table_html(table: Table, drawn: list[tuple[str, str]]) -> str:
     e = html.escape
     head = "".join(f'<th scope="col"{" class=num" if i else ""}>{e(str(c))}</th>' for i, c in enumerate(table.columns))
     body = "".join("<tr>" + "".join(
         (f'<th scope="row">{e(str(v))}</th>' if i == 0 else f'<td class="num">{"–" if v is None else e(str(v))}</td>')
         for i, v in enumerate(row)) + "</tr>" for row in table.rows)
-    figure = f'<figure><img src="{chart[0]}" alt="{e(chart[1])}"></figure>' if chart else ""
+    figure = "".join(f'<figure><img src="{uri}" alt="{e(alt)}"></figure>' for uri, alt in drawn)
     empty = "" if table.rows else "<p>No tickets in this period.</p>"
     return (f'<section aria-labelledby="t-{table.name}"><h2 id="t-{table.name}">{e(table.title)}</h2>{figure}'
             f'<table id="table-{table.name}"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>{empty}')
@@ -215,10 +233,10 @@ def page(server: "Server", period: Period | None, by: str, arg: dict[str, str], 
     """The statistics page; with `error` (and no period) the form alone, the error above it."""
     e = html.escape
     drawn = charts(tables) if tables else {}
-    dims = [d for d in DIMENSIONS if d != "counter" or server.site.manager.personal_statistics]
+    dims = groupings(server.site)
     query = f"period={e(arg.get('period', 'month'))}&amp;value={e(arg.get('value', ''))}&amp;by={e(by)}"
     sections = "".join(
-        table_html(t, drawn.get(t.name))
+        table_html(t, drawn.get(t.name, []))
         + f'<p><a href="/stats.csv?{query}&amp;table={t.name}" download>CSV of this table</a></p></section>'
         for t in tables)
     options = "".join(f'<option value="{p}"{" selected" if p == arg.get("period", "month") else ""}>{p}</option>'
@@ -250,17 +268,29 @@ empty: the current one)</label> <input id="value" name="value" value="{e(arg.get
 </main></body></html>"""
 
 
+# The report is printed on A4 landscape (tables of a dozen figures need its 267 mm) and every
+# table fits the page's width: headers wrap between words (and inside a word longer than its
+# column) and figures never wrap; tests/test_stats_report.py reads every cell
+# of the demo month's report back from the PDF, for every grouping.
+REPORT_CSS = """@page { size: A4 landscape; margin: 12mm 15mm; }
+body { font: 8.5pt "DejaVu Sans", sans-serif; }
+table { border-collapse: collapse; margin-bottom: 4mm; max-width: 100%; }
+th, td { border: 0.5pt solid #999; padding: 0.8mm 1.5mm; vertical-align: top; }
+thead th { overflow-wrap: break-word; font-size: 7.5pt; }
+td.num { text-align: right; white-space: nowrap; }
+figure { margin: 0; } img { width: 190mm; } h2 { font-size: 11pt; break-after: avoid; }
+section { break-inside: auto; } thead { display: table-header-group; }"""
+
+
 def report_html(server: "Server", period: Period, tables: list[Table]) -> str:
     e = html.escape
     drawn = charts(tables)
-    sections = "".join(table_html(t, drawn.get(t.name)) + "</section>" for t in tables)
+    sections = "".join(table_html(t, drawn.get(t.name, [])) + "</section>" for t in tables)
     rows = next(t for t in tables if t.name == "tickets").rows
     made = datetime.fromtimestamp(server.clock(), server.office.tz).strftime("%Y-%m-%d %H:%M")
     summary = (f"{sum(r[1] for r in rows)} tickets drawn, {sum(r[2] for r in rows)} visits served, "
                f"{sum(r[3] for r in rows)} no-shows. Made {made} by Willkommen.")
     return f"""<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Monthly report</title>
-<style>@page {{ size: A4; margin: 15mm; }} body {{ font: 9pt "DejaVu Sans", sans-serif; }}
-table {{ border-collapse: collapse; margin-bottom: 4mm; }} th, td {{ border: 0.5pt solid #999; padding: 1mm 2mm; }}
-figure {{ margin: 0; }} img {{ width: 170mm; }} h2 {{ font-size: 11pt; }}</style></head>
+<style>{REPORT_CSS}</style></head>
 <body><main><h1>{e(server.site.name)}</h1><p>Monthly report {e(str(period))}</p><p>{e(summary)}</p>{sections}
 </main></body></html>"""

@@ -16,7 +16,7 @@ from .test_manager_board import cookie_for, get_with
 
 
 def rows(body: bytes) -> list[list[str]]:
-    return list(csv.reader(io.StringIO(body.decode())))
+    return list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
 
 
 async def test_a_short_demo_run_fills_the_boards_interpreters_and_the_feedback_statistics(server, url, site):

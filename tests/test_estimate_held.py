@@ -63,7 +63,7 @@ def test_a_period_is_shown_by_day_up_to_a_month_then_by_week_then_by_month(lengt
 
 
 def rows_of(body: bytes) -> list[list[str]]:
-    return list(csv.reader(io.StringIO(body.decode())))
+    return list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
 
 
 async def test_visitors_called_early_inside_and_late_give_the_shares_on_every_export(tmp_path):

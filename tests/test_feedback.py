@@ -328,7 +328,7 @@ async def test_the_statistics_page_and_its_exports_show_the_feedback(tmp_path):
         query = "period=range&value=2026-11-01..2026-12-31"
         status, _, body = await get_with(f"{base}/stats.csv?{query}&table=feedback_week", cookie)
         assert status == 200
-        assert list(csv.reader(io.StringIO(body.decode()))) == [[str(v) for v in row] for row in BY_WEEK]
+        assert list(csv.reader(io.StringIO(body.decode("utf-8-sig")))) == [[str(v) for v in row] for row in BY_WEEK]
         status, _, body = await get_with(f"{base}/stats?{query}", cookie)
         page = body.decode()
         for title in ("Visitor feedback by service", "Visitor feedback by language", "Visitor feedback by week",

@@ -318,7 +318,7 @@ async def test_statistics_count_the_need_by_language_and_hour_kept_and_exported(
         cookie = await cookie_for(server.port)
         base = f"http://127.0.0.1:{server.port}"
         status, _, body = await get_with(f"{base}/stats.csv?period=month&value=2026-11&table=interpreters", cookie)
-        assert status == 200 and list(csv.reader(io.StringIO(body.decode()))) == [[str(v) for v in r] for r in NEED]
+        assert status == 200 and list(csv.reader(io.StringIO(body.decode("utf-8-sig")))) == [[str(v) for v in r] for r in NEED]
         _, _, body = await get_with(f"{base}/stats?period=month&value=2026-11", cookie)
         assert b"Interpreter needed by language and hour" in body
     finally:

@@ -68,4 +68,4 @@ async def test_the_referrals_export_as_csv(tmp_path):
     finally:
         await server.stop()
     assert status == 200
-    assert list(csv.reader(io.StringIO(body.decode()))) == [COLUMNS, *([str(v) for v in row] for row in BY_PARTNER)]
+    assert list(csv.reader(io.StringIO(body.decode("utf-8-sig")))) == [COLUMNS, *([str(v) for v in row] for row in BY_PARTNER)]

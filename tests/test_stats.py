@@ -4,6 +4,7 @@ tickets are purged."""
 
 from __future__ import annotations
 
+import codecs
 import csv
 import dataclasses
 import io
@@ -80,7 +81,8 @@ BY_SERVICE = [
     ["Aufenthaltserlaubnis (Erstantrag)", 4, 2, 1, 1, 0, 0, 50, 65, 67, 0, 10],
     ["Allgemeine Auskunft", 1, 0, 0, 0, 1, 1, 1, 1, 100, 1, None],
 ]
-OUTCOMES = [["documents-missing", 1], ["done", 1]]
+# named as in the site file (German, like the services), in its order: "done" before "documents-missing"
+OUTCOMES = [["Erledigt", 1], ["Unterlagen fehlen", 1]]
 ARRIVALS = [["weekday", "07h", "08h", "09h", "13h"], ["Mon", 1, 1, 2, 0], ["Tue", 0, 0, 0, 1]]
 # languages by their German names from CLDR (the clerk's), never the raw tags
 LANGUAGES_TOTAL = {"Deutsch": 1, "Arabisch": 1, "Ukrainisch": 1, "Englisch": 1, "Persisch": 1}
@@ -235,7 +237,8 @@ async def test_the_csv_xlsx_and_pdf_hold_the_same_figures(stats_server):
     base = f"http://127.0.0.1:{server.port}"
     status, headers, body = await get_with(f"{base}/stats.csv?period=month&value=2026-11&table=tickets", cookie)
     assert status == 200 and "attachment" in headers["Content-Disposition"]
-    rows = list(csv.reader(io.StringIO(body.decode())))
+    assert body.startswith(codecs.BOM_UTF8)  # German Excel reads UTF-8 (umlauts) only with it
+    rows = list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
     assert rows[1:] == [[str("" if v is None else v) for v in row] for row in BY_SERVICE]
 
     status, headers, body = await get_with(f"{base}/stats.xlsx?period=month&value=2026-11", cookie)
@@ -245,6 +248,7 @@ async def test_the_csv_xlsx_and_pdf_hold_the_same_figures(stats_server):
                                "feedback_week", "feedback_reasons"]
     assert [list(r) for r in book["tickets"].iter_rows(min_row=2, values_only=True)] == BY_SERVICE
     assert [list(r) for r in book["arrivals"].iter_rows(values_only=True)] == ARRIVALS
+    assert [list(r) for r in book["outcomes"].iter_rows(min_row=2, values_only=True)] == OUTCOMES
 
     status, headers, body = await get_with(f"{base}/report.pdf?month=2026-11", cookie)
     assert status == 200 and body.startswith(b"%PDF")
@@ -253,6 +257,7 @@ async def test_the_csv_xlsx_and_pdf_hold_the_same_figures(stats_server):
     assert "Aufenthaltserlaubnis (Erstantrag) 4 2 1 1 0 0 50 65 67 0 10" in text
     assert "Allgemeine Auskunft 1 0 0 0 1 1 1 1 100 1" in text  # a 30 s walk is 1 minute, not 0
     assert "Mon 1 1 2 0" in text and "Tue 0 0 0 1" in text
+    assert "Erledigt 1 Unterlagen fehlen 1" in text and "documents-missing" not in text
     assert "5 tickets drawn, 2 visits served, 1 no-shows" in text
 
     status, _, body = await get_with(f"{base}/stats?period=range&value=2026-11-30..2026-11-01", cookie)
@@ -282,12 +287,12 @@ async def test_the_statistics_page_in_chromium_and_its_export(stats_server, brow
     cells = await page.eval_on_selector_all("#table-tickets tbody tr",
                                             "rows => rows.map(r => [...r.children].map(c => c.textContent))")
     assert cells == [[str("–" if v is None else v) for v in row] for row in BY_SERVICE]
-    assert await page.locator("figure img").count() == 4  # tickets, arrivals, estimates by service and by day
+    assert await page.locator("figure img").count() == 5  # tickets, their times, arrivals, estimates by service, by day
     assert await axe_violations(page) == []
     async with page.expect_download() as download_info:
         await page.click("a[href*='table=arrivals']")
     download = await download_info.value
-    rows = list(csv.reader(io.StringIO((await download.path()).read_text(encoding="utf-8"))))
+    rows = list(csv.reader(io.StringIO((await download.path()).read_text(encoding="utf-8-sig"))))
     assert rows == [[str(v) for v in row] for row in ARRIVALS]
     await page.goto(f"http://127.0.0.1:{server.port}/report.html?month=2026-11")
     assert await axe_violations(page) == []
