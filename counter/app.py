@@ -21,6 +21,7 @@ from typing import Any, Callable
 
 from textual import work
 from textual.app import App, ComposeResult
+from textual.message import Message
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, DataTable, Footer, Header, Static
 
@@ -28,7 +29,7 @@ from server import protocol as p
 from server.client import ClientSession, ConnectionLost, ServerError
 
 from . import referral
-from .board import Board, Words, planned_end
+from .board import Board, Words, crop, planned_end, queue_widths
 from .dialogs import Ask, Choose, Confirm, PickServices, Refer, Transfer
 
 KEYS = [("n", "next"), ("r", "recall"), ("s", "start"), ("x", "noshow"), ("t", "transfer"), ("p", "park"),
@@ -46,6 +47,33 @@ def action_of(name: str) -> str:
 def label_of(name: str) -> str:
     """The staff catalogue key naming one of KEYS (referral words have their own section)."""
     return "referral.action" if name == "refer" else f"action.{name}"
+
+
+class QueueTable(DataTable):
+    """The counter's queues; the columns are sized to the table's width, again on a resize."""
+
+    class Resized(Message):
+        pass
+
+    def __init__(self, **kwargs):
+        super().__init__(cursor_type="none", zebra_stripes=True, **kwargs)
+        self.widths: list[int] = []
+
+    def on_resize(self) -> None:
+        self.post_message(self.Resized())
+
+    def show(self, headers: list[str], widths: list[int], rows: list[list[str]]) -> None:
+        """The rows in columns of `widths` (a column of width 0 is left out), cut to fit."""
+        shown = [i for i, width in enumerate(widths) if width]
+        if widths != self.widths:
+            self.clear(columns=True)
+            for i in shown:
+                self.add_column(crop(headers[i], widths[i]), width=widths[i])
+            self.widths = widths
+        else:
+            self.clear()
+        for row in rows:
+            self.add_row(*(crop(row[i], widths[i]) for i in shown))
 
 
 class CounterApp(App):
@@ -70,7 +98,7 @@ class CounterApp(App):
                 yield Static(id="current", classes="panel")
                 yield Static(id="parked", classes="panel")
             with Vertical(id="right"):
-                yield DataTable(id="queues", cursor_type="none", zebra_stripes=True)
+                yield QueueTable(id="queues")
                 yield Static(id="handled", classes="panel")
         yield Static(id="message")
         with Horizontal(id="actions"):
@@ -79,8 +107,6 @@ class CounterApp(App):
         yield Footer()
 
     def on_mount(self) -> None:
-        table = self.query_one("#queues", DataTable)
-        table.add_columns(*(self.words(f"panel.{c}") for c in ("service", "waiting", "longest", "estimate")))
         self.query_one("#current").border_title = self.words("panel.current")
         self.query_one("#parked").border_title = self.words("panel.parked")
         self.query_one("#queues").border_title = self.words("panel.queues")
@@ -253,13 +279,13 @@ class CounterApp(App):
         if not blocks:
             return
         try:
-            await asyncio.to_thread(self._print, url, blocks)
+            await asyncio.to_thread(self._print_slip, url, blocks)
         except Exception as exc:  # PrinterError and what opening a device raises: say it, go on
             self.say(self.words("referral.print_failed", message=exc), error=True)
             return
         self.say(self.words("referral.printed"))
 
-    def _print(self, url: str, blocks: list) -> None:
+    def _print_slip(self, url: str, blocks: list) -> None:
         """In a thread: open the printer once, print the slip."""
         from kiosk.printers import open_printer  # python-escpos loads only where slips are printed
 
@@ -271,6 +297,10 @@ class CounterApp(App):
         return await self.push_screen_wait(dialog)
 
     # ---- rendering -----------------------------------------------------------------------
+
+    def on_queue_table_resized(self) -> None:
+        if self.is_running:
+            self._render_queues()
 
     def say(self, text: str, *, error: bool = False) -> None:
         message = self.query_one("#message", Static)
@@ -316,10 +346,25 @@ class CounterApp(App):
         return "  ".join(f"{t.number} {self.words(f'state.{t.state}')}" for t in reversed(handled)) or "–"
 
     def _render_queues(self) -> None:
-        table = self.query_one("#queues", DataTable)
-        table.clear()
+        """The queues, every figure whole at any width (80×24 and up): the columns get their
+        widths from what they hold (`queue_widths`); the service name is shortened and the
+        interpreter note ("Arabisch 2, Dari 1", or "ar 2 · prs 1" where that does not fit)
+        gets what is left, never the figures' room."""
+        table = self.query_one("#queues", QueueTable)
+        words, rows = self.words, []
+        headers = [*(words(f"panel.{c}") for c in ("service", "waiting", "longest", "estimate")),
+                   words.interpreter_column()]
         for service in self.board.my_services:
             queue = self.board.queues.get(service)
-            table.add_row(self.words.service(self.board, service), self.words.waiting(queue),
-                          self.words("panel.minutes", minutes=round(queue.longest_wait / 60) if queue else 0),
-                          self.words.eta(queue))
+            rows.append([words.service(self.board, service), str(queue.waiting if queue else 0),
+                         words("panel.minutes", minutes=round(queue.longest_wait / 60) if queue else 0),
+                         words.eta(queue), words.interpreters(queue), words.interpreters(queue, short=True)])
+        room = table.scrollable_content_region.width or self.size.width
+        natural = [max(len(text) for text in [headers[i], *(row[i] for row in rows)]) for i in range(4)]
+        for note in (4, 5):  # the languages' names if they fit, else their tags
+            needs = max((len(row[note]) for row in rows), default=0)
+            widths = queue_widths([*natural, max(needs, len(headers[4])) if needs else 0], room,
+                                  padding=table.cell_padding)
+            if widths[4] >= needs:
+                break
+        table.show(headers, widths, [[*row[:4], row[note]] for row in rows])

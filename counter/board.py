@@ -68,6 +68,30 @@ class Board:
         return next((s for s in self.site.services if s.id == service), None) if self.site else None
 
 
+def queue_widths(natural: list[int], room: int, *, padding: int = 1, service_least: int = 12) -> list[int]:
+    """The widths of the queue table's columns (service, waiting, longest, estimate,
+    interpreters) in `room` cells, each column also taking `padding` on both sides. The
+    figures always get their whole width; the service name what they leave, shortened down to
+    `service_least` to make room for the interpreter note, which gets the rest (0: not shown).
+
+    >>> queue_widths([33, 7, 7, 10, 20], 41)   # 80 columns: the name cut, no room for the note
+    [9, 7, 7, 10, 0]
+    >>> queue_widths([33, 7, 7, 10, 20], 70)   # the name shortened so that the note fits
+    [16, 7, 7, 10, 20]
+    >>> queue_widths([33, 7, 7, 10, 20], 100)
+    [33, 7, 7, 10, 20]
+    """
+    service, *figures, note = natural
+    rest = max(0, room - sum(figures) - 2 * padding * (len(figures) + 1))
+    wide = min(service, max(service_least, rest - note - 2 * padding), rest)
+    return [wide, *figures, max(0, min(note, rest - wide - 2 * padding))]
+
+
+def crop(text: str, width: int) -> str:
+    """`text` in at most `width` cells, "…" where it is cut (service names are Latin or Cyrillic)."""
+    return text if len(text) <= width else text[:max(0, width - 1)] + "…"
+
+
 def planned_end(text: str, now: float, timezone: str) -> float | None:
     """The clerk's "HH:MM" as the next such moment in the site's time zone (a time already
     past today means tomorrow's); empty text means no planned end. ValueError if unreadable."""
@@ -103,15 +127,20 @@ class Words:
         """"Dolmetscher: Arabisch" for a visitor who asked at the kiosk for help with German."""
         return self("interpreter.needed", language=self.language(ticket.lang)) if ticket.interpreter else None
 
-    def waiting(self, queue: p.QueueView | None) -> str:
-        """How many wait, and of them who needs an interpreter: "3 · Dolmetscher: Arabisch 2, Dari 1"."""
-        if queue is None:
-            return "0"
-        if not queue.interpreters:
-            return str(queue.waiting)
-        needs = ", ".join(f"{self.language(lang)} {n}" for lang, n in sorted(
-            queue.interpreters.items(), key=lambda item: (-item[1], self.language(item[0]))))
-        return self("interpreter.waiting", waiting=queue.waiting, languages=needs)
+    def interpreters(self, queue: p.QueueView | None, *, short: bool = False) -> str:
+        """Who of those waiting needs an interpreter, most first: "Arabisch 2, Dari 1", or
+        `short` by language tag, "ar 2 · prs 1" (the queue table's column when room is scarce)."""
+        if queue is None or not queue.interpreters:
+            return ""
+        needs = sorted(queue.interpreters.items(), key=lambda item: (-item[1], self.language(item[0])))
+        if short:
+            return " · ".join(f"{lang} {n}" for lang, n in needs)
+        return ", ".join(f"{self.language(lang)} {n}" for lang, n in needs)
+
+    def interpreter_column(self) -> str:
+        """The interpreter column's header: "Dolmetscher" (the catalogue's "Dolmetscher: {language}"
+        without a language, so the header needs no word of its own)."""
+        return self("interpreter.needed", language="").rstrip(": ")
 
     def state(self, desk: p.DeskView | None, timezone: str = "Europe/Berlin") -> str:
         if desk is None:

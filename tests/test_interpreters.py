@@ -261,8 +261,9 @@ async def test_an_arabic_visitor_asks_a_ukrainian_skips_the_counter_and_board_kn
     async with counter.run_test(size=(130, 40)) as pilot:
         await counter_until(pilot, lambda: counter.board.desk is not None and counter.board.queues)
         queues = counter.query_one("#queues")
-        assert str(queues.get_row_at(0)[1]) == "2 · Dolmetscher: Arabisch 1"  # residence, before anyone is called
-        assert str(queues.get_row_at(1)[1]) == "1"  # extension: the Persian visitor said no
+        row = [str(cell) for cell in queues.get_row_at(0)]  # residence, before anyone is called
+        assert row[1] == "2" and row[4] == "Arabisch 1"  # the note in a column of its own
+        assert [str(cell) for cell in queues.get_row_at(1)][1::3] == ["1", ""]  # extension: the Persian said no
         await pilot.press("o", "o")
         await counter_until(pilot, lambda: counter.sub_title == "geöffnet")
         await pilot.press("n")
