@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from typing import Any, Callable
+from typing import Any, Awaitable, Callable
 
 from textual import work
 from textual.app import App, ComposeResult
@@ -42,6 +42,9 @@ SIMPLE = {"next": p.Next, "recall": p.Recall, "start": p.Start, "park": p.Park}
 def action_of(name: str) -> str:
     """The Textual action string for one of KEYS."""
     return f"simple('{name}')" if name in SIMPLE else name
+
+
+ACTIONS = {"simple", *(name for _, name in KEYS)}  # the action names the keys run
 
 
 def label_of(name: str) -> str:
@@ -88,8 +91,8 @@ class CounterApp(App):
         self.board = Board()
         self.sending = asyncio.Lock()
         session.on_state = self._connection_changed
-        for key, action in KEYS:
-            self.bind(key, action_of(action), description=self.words(label_of(action)))
+        for key, action in KEYS:  # priority: see `check_action`
+            self._bindings.bind(key, action_of(action), self.words(label_of(action)), priority=True)
 
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False)
@@ -159,6 +162,13 @@ class CounterApp(App):
     # ---- actions -------------------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """The action keys are priority bindings: the app acts on each as it arrives, before
+        it passes the next key on. Passed to the focused button first (a normal binding), C and
+        the A042 typed right after it were all queued at that button before the dialog opened,
+        and the number was lost. While a dialog is open they are off, so its keys (N for "no",
+        letters of a pause reason) reach it."""
+        if len(self.screen_stack) > 1 and action in ACTIONS:
+            return False
         action = str(parameters[0]) if action == "simple" and parameters else action
         if action in NEEDS_VISITOR and self.board.current is None:
             return None  # shown greyed out: nobody is at the desk
@@ -172,105 +182,115 @@ class CounterApp(App):
         """The actions that need no question: next, recall, start (arrived), park."""
         await self.send(SIMPLE[name](id=0))
 
-    @work(group="action")
-    async def action_noshow(self) -> None:
+    def action_noshow(self) -> None:
         number = self.board.current.number if self.board.current else "?"
-        if await self.ask(Confirm(self.words("dialog.confirm_noshow", number=number),
-                                  self.words("dialog.yes"), self.words("dialog.no"))):
-            await self.send(p.NoShow(id=0))
 
-    @work(group="action")
-    async def action_finish(self) -> None:
+        async def then(yes: bool | None) -> None:
+            if yes:
+                await self.send(p.NoShow(id=0))
+        self.ask(Confirm(self.words("dialog.confirm_noshow", number=number), self.words("dialog.yes"),
+                         self.words("dialog.no")), then)
+
+    def action_finish(self) -> None:
         number = self.board.current.number if self.board.current else "?"
         outcomes = [(key, names.get(self.words.lang) or names.get("de", key))
                     for key, names in self.board.site.outcomes.items()]
-        outcome = await self.ask(Choose(self.words("dialog.finish", number=number), outcomes))
-        if outcome:
-            await self.send(p.Finish(id=0, outcome=outcome))
 
-    @work(group="action")
-    async def action_transfer(self) -> None:
+        async def then(outcome: str | None) -> None:
+            if outcome:
+                await self.send(p.Finish(id=0, outcome=outcome))
+        self.ask(Choose(self.words("dialog.finish", number=number), outcomes), then)
+
+    def action_transfer(self) -> None:
         board, words = self.board, self.words
         choices = [(f"service:{s.id}", f"{words('dialog.to_service')}: {words.service(board, s.id)}")
                    for s in board.site.services]
         choices += [(f"counter:{c.id}", f"{words('dialog.to_counter')}: {c.name}")
                     for c in board.site.counters if c.id != board.counter]
         number = board.current.number if board.current else "?"
-        chosen = await self.ask(Transfer(words("dialog.transfer", number=number), choices, words("dialog.front")))
-        if chosen:
-            kind, target, front = chosen
-            await self.send(p.Transfer(id=0, service=target if kind == "service" else None,
-                                       to_counter=target if kind == "counter" else None, front=front))
 
-    @work(group="action")
-    async def action_takeback(self) -> None:
+        async def then(chosen: tuple[str, str, bool] | None) -> None:
+            if chosen:
+                kind, target, front = chosen
+                await self.send(p.Transfer(id=0, service=target if kind == "service" else None,
+                                           to_counter=target if kind == "counter" else None, front=front))
+        self.ask(Transfer(words("dialog.transfer", number=number), choices, words("dialog.front")), then)
+
+    def action_takeback(self) -> None:
         parked = [(t.number, f"{t.number}  {self.words.service(self.board, t.service)}")
                   for t in (self.board.desk.parked if self.board.desk else [])]
-        number = await self.ask(Choose(self.words("dialog.takeback"), parked)) if parked else None
+        if parked:
+            self.ask(Choose(self.words("dialog.takeback"), parked), self._call_number)
+
+    def action_call(self) -> None:
+        self.ask(Ask(self.words("dialog.call"), "A017"), self._call_number)
+
+    async def _call_number(self, number: str | None) -> None:
         if number:
             await self.send(p.Call(id=0, ticket=number))
 
-    @work(group="action")
-    async def action_call(self) -> None:
-        number = await self.ask(Ask(self.words("dialog.call"), "A017"))
-        if number:
-            await self.send(p.Call(id=0, ticket=number))
-
-    @work(group="action")
-    async def action_pause(self) -> None:
+    def action_pause(self) -> None:
         if self.board.desk and self.board.desk.state == "paused":
-            await self.send(p.Resume(id=0))
+            self.run_worker(self.send(p.Resume(id=0)), group="action")
             return
-        reason = await self.ask(Ask(self.words("dialog.pause")))
-        if reason is not None:
-            await self.send(p.Pause(id=0, reason=reason))
 
-    @work(group="action")
-    async def action_endshift(self) -> None:
-        answer = await self.ask(Ask(self.words("dialog.endshift"), "12:30"))
-        if answer is None:
-            return
-        try:
-            at = planned_end(answer, self.clock(), self.board.site.timezone if self.board.site else "Europe/Berlin")
-        except ValueError:
-            self.say(self.words("error.bad_time"), error=True)
-            return
-        await self.send(p.CloseAt(id=0, at=at))
+        async def then(reason: str | None) -> None:
+            if reason is not None:
+                await self.send(p.Pause(id=0, reason=reason))
+        self.ask(Ask(self.words("dialog.pause")), then)
 
-    @work(group="action")
-    async def action_open(self) -> None:
+    def action_endshift(self) -> None:
+        async def then(answer: str | None) -> None:
+            if answer is None:
+                return
+            try:
+                at = planned_end(answer, self.clock(),
+                                 self.board.site.timezone if self.board.site else "Europe/Berlin")
+            except ValueError:
+                self.say(self.words("error.bad_time"), error=True)
+                return
+            await self.send(p.CloseAt(id=0, at=at))
+        self.ask(Ask(self.words("dialog.endshift"), "12:30"), then)
+
+    def action_open(self) -> None:
         info = self.board.counter_info(self.board.counter)
         services = [(s, self.words.service(self.board, s)) for s in (info.services if info else [])]
-        chosen = await self.ask(PickServices(self.words("dialog.open"), services, self.board.my_services))
-        if chosen:
-            await self.send(p.Open(id=0, services=chosen))
 
-    @work(group="action")
-    async def action_close(self) -> None:
+        async def then(chosen: list[str] | None) -> None:
+            if chosen:
+                await self.send(p.Open(id=0, services=chosen))
+        self.ask(PickServices(self.words("dialog.open"), services, self.board.my_services), then)
+
+    def action_close(self) -> None:
         current = self.board.current
-        if current is not None and not await self.ask(Confirm(
-                self.words("dialog.confirm_close", number=current.number),
-                self.words("dialog.yes"), self.words("dialog.no"))):
-            return
-        await self.send(p.Close(id=0))
 
-    @work(group="action")
-    async def action_refer(self) -> None:
+        async def then(yes: bool | None) -> None:
+            if yes:
+                await self.send(p.Close(id=0))
+        if current is None:
+            self.run_worker(then(True), group="action")
+            return
+        self.ask(Confirm(self.words("dialog.confirm_close", number=current.number), self.words("dialog.yes"),
+                         self.words("dialog.no")), then)
+
+    def action_refer(self) -> None:
         board, words = self.board, self.words
         choices = referral.choices(board, words)
         if not choices:
             self.say(words("referral.none"), error=True)
             return
         number = board.current.number if board.current else "?"
-        chosen = await self.ask(Refer(words("referral.title", number=number), choices, words("dialog.front")))
-        if not chosen:
-            return
-        partners, front = chosen
-        reply = await self.send(p.Refer(id=0, partners=partners, front=front))
-        if reply is not None and reply.ticket is not None:
-            self.say(words("referral.done", number=reply.ticket.number,
-                           partners=referral.names(board, words, partners)))
-            await self.print_slip(reply.ticket, partners)
+
+        async def then(chosen: tuple[list[str], bool] | None) -> None:
+            if not chosen:
+                return
+            partners, front = chosen
+            reply = await self.send(p.Refer(id=0, partners=partners, front=front))
+            if reply is not None and reply.ticket is not None:
+                self.say(words("referral.done", number=reply.ticket.number,
+                               partners=referral.names(board, words, partners)))
+                await self.print_slip(reply.ticket, partners)
+        self.ask(Refer(words("referral.title", number=number), choices, words("dialog.front")), then)
 
     async def print_slip(self, ticket: p.TicketView, partners: list[str]) -> None:
         """The outside partners' cards on the counter's printer, if it has one."""
@@ -293,8 +313,12 @@ class CounterApp(App):
             self.printer = open_printer(url)
         self.printer.print(blocks)
 
-    async def ask(self, dialog) -> Any:
-        return await self.push_screen_wait(dialog)
+    def ask(self, dialog, then: Callable[[Any], Awaitable[None]]) -> None:
+        """Show `dialog` at once, in the key's own handler, and give its answer (None: Escape)
+        to `then` in a worker. Opened from a worker instead, the dialog came a moment late and
+        keys typed right after the action's (C A042, F 2) went to the main screen and were lost:
+        the server was asked for "042"."""
+        self.push_screen(dialog, callback=lambda answer: self.run_worker(then(answer), group="action"))
 
     # ---- rendering -----------------------------------------------------------------------
 
