@@ -1,12 +1,18 @@
 """The counter's dialogs: each a small modal screen that returns what the clerk chose
-(or None on Escape). Digits pick an entry of a list directly, so a practised clerk never
-needs the arrow keys: F 1 finishes with the first outcome."""
+(or None on Escape). Every entry of a list has a key of its own, shown before it: 1–9, then
+letters (a, b, c, … without the dialog's own keys, such as F for "to the front"), so a
+practised clerk never needs the arrow keys: F 1 finishes with the first outcome, T a sends
+the visitor to the tenth target. Arrow keys and Enter work too."""
 
 from __future__ import annotations
 
+import string
+
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
+from textual.markup import escape
 from textual.screen import ModalScreen
 from textual.widgets import Checkbox, Input, Label, OptionList, SelectionList
 from textual.widgets.option_list import Option
@@ -47,21 +53,44 @@ class Confirm(Dialog):
         self.dismiss(yes)
 
 
-class Choose(Dialog):
-    """One of a list; returns the chosen value. Digits 1–9 choose at once."""
+def entry_keys(count: int, reserved: str = "") -> list[str]:
+    """The keys of a list's entries: 1–9, then the letters the dialog does not use itself.
 
-    BINDINGS = [*Dialog.BINDINGS, *(Binding(str(n), f"pick({n - 1})", show=False) for n in range(1, 10))]
+    >>> entry_keys(12, reserved="f")
+    ['1', '2', '3', '4', '5', '6', '7', '8', '9', 'a', 'b', 'c']
+    >>> entry_keys(16, reserved="f")[-4:]
+    ['d', 'e', 'g', 'h']
+    """
+    keys = [*"123456789", *(c for c in string.ascii_lowercase if c not in reserved)]
+    return keys[:count]
+
+
+class Keyed:
+    """A dialog whose entries each have a key (`entry_keys`): the key runs `on_entry(index)`."""
+
+    RESERVED = ""  # the dialog's own letters
+
+    def on_key(self, event: events.Key) -> None:
+        if event.character in self.keys:
+            event.stop()
+            event.prevent_default()
+            self.on_entry(self.keys.index(event.character))
+
+
+class Choose(Keyed, Dialog):
+    """One of a list; returns the chosen value. Each entry's key chooses it at once."""
 
     def __init__(self, title: str, choices: list[tuple[str, str]]):
         super().__init__(title)
         self.values = [value for value, _ in choices]
         self.labels = [label for _, label in choices]
+        self.keys = entry_keys(len(choices), self.RESERVED)
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
             yield Label(self.title_text, classes="dialog-title")
-            yield OptionList(*(f"[b]{i}[/b]  {label}" if i < 10 else f"   {label}"
-                               for i, label in enumerate(self.labels, 1)), id="choices")
+            yield OptionList(*(f"[b]{key}[/b]  {label}" for key, label in zip(self.keys, self.labels)),
+                             id="choices")
             yield from self.extra()
 
     def extra(self) -> ComposeResult:
@@ -69,6 +98,9 @@ class Choose(Dialog):
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         self.action_pick(event.option_index)
+
+    def on_entry(self, index: int) -> None:
+        self.action_pick(index)
 
     def action_pick(self, index: int) -> None:
         if index < len(self.values):
@@ -82,6 +114,7 @@ class Transfer(Choose):
     """Where to send the visitor: a service or a counter; F puts them at the front."""
 
     BINDINGS = [*Choose.BINDINGS, Binding("f", "toggle_front", "Front")]
+    RESERVED = "f"
 
     def __init__(self, title: str, choices: list[tuple[str, str]], front_label: str):
         super().__init__(title, choices)
@@ -134,32 +167,45 @@ class PickServices(Dialog):
         self.dismiss([value for value, _ in self.services if value in chosen] or None)
 
 
-class Refer(Dialog):
-    """To which partners to refer the visitor: Space (or a digit) ticks, F puts them at the front
-    of a partner desk's queue, V (again) refers. Returns (partner ids, front)."""
+class Refer(Keyed, Dialog):
+    """To which partners to refer the visitor: Space or Enter (or the entry's key) ticks, F
+    puts them at the front of a partner desk's queue, V (again) refers. Returns (partner ids,
+    front). An OptionList with its own ticks, not a SelectionList: a SelectionList cuts each
+    name to one line, and a partner is told apart by the end of its name as often as by its start."""
 
-    BINDINGS = [*Dialog.BINDINGS, Binding("v", "confirm", "OK"), Binding("f", "toggle_front", "Front"),
-                *(Binding(str(n), f"tick({n - 1})", show=False) for n in range(1, 10))]
+    BINDINGS = [*Dialog.BINDINGS, Binding("v", "confirm", "OK"), Binding("f", "toggle_front", "Front")]
+    RESERVED = "fv"
 
     def __init__(self, title: str, partners: list[tuple[str, str]], front_label: str):
         super().__init__(title)
         self.partners, self.front_label = partners, front_label
+        self.keys = entry_keys(len(partners), self.RESERVED)
+        self.ticked: set[str] = set()
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
             yield Label(self.title_text, classes="dialog-title")
-            yield SelectionList(*((f"{i}  {label}" if i < 10 else label, value, False)
-                                  for i, (value, label) in enumerate(self.partners, 1)), id="partners")
+            yield OptionList(*(self.prompt(i) for i in range(len(self.partners))), id="partners")
             yield Checkbox(f"[b]F[/b]  {self.front_label}", id="front")
+
+    def prompt(self, index: int) -> str:
+        value, label = self.partners[index]
+        return f"{'☑' if value in self.ticked else '☐'} [b]{self.keys[index]}[/b]  {escape(label)}"
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        self.action_tick(event.option_index)
+
+    def on_entry(self, index: int) -> None:
+        self.action_tick(index)
 
     def action_tick(self, index: int) -> None:
         if index < len(self.partners):
-            self.query_one(SelectionList).toggle(self.partners[index][0])
+            self.ticked ^= {self.partners[index][0]}
+            self.query_one(OptionList).replace_option_prompt_at_index(index, self.prompt(index))
 
     def action_toggle_front(self) -> None:
         self.query_one("#front", Checkbox).toggle()
 
     def action_confirm(self) -> None:
-        chosen = self.query_one(SelectionList).selected
-        picked = [value for value, _ in self.partners if value in chosen]
+        picked = [value for value, _ in self.partners if value in self.ticked]
         self.dismiss((picked, self.query_one("#front", Checkbox).value) if picked else None)

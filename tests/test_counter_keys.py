@@ -24,7 +24,7 @@ async def open_counter(pilot) -> None:
     app = pilot.app
     await until(pilot, lambda: app.board.desk is not None)
     await pilot.press("o", "o")
-    await until(pilot, lambda: app.sub_title == "open")
+    await until(pilot, lambda: app.sub_title == app.words("state.open"))
 
 
 @pytest.mark.parametrize("typed", ["A003", "a003", " A003 "])

@@ -77,9 +77,9 @@ async def test_a_clerk_refers_a_persian_visitor_to_the_job_centre(office, printe
         await pilot.pause()
         listed = app.screen.query_one("#partners")
         labels = [str(listed.get_option_at_index(i).prompt) for i in range(listed.option_count)]
-        assert labels == ["1  Migration counselling for adult immigrants (desk here: Migration counselling (MBE))",
-                          "2  Language and culture mediation (welfare association) (card for the visitor)",
-                          "3  Job centre Musterstadt (card for the visitor)"]
+        assert labels == ["☐ [b]1[/b]  Migration counselling for adult immigrants (desk here: Migration counselling (MBE))",
+                          "☐ [b]2[/b]  Language and culture mediation (welfare association) (card for the visitor)",
+                          "☐ [b]3[/b]  Job centre Musterstadt (card for the visitor)"]
         await pilot.press("3", "v")
         await until(pilot, lambda: "Slip printed." in text(app, "#message"))
     assert office.office.tickets["A001"].referrals == ["jobcenter"]
