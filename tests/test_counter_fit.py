@@ -45,6 +45,5 @@ async def test_every_queue_figure_is_shown_whole(server, url, terminal, size):
             assert all(f" {figure} " in f" {row} " for figure in figures), (figures, lines)
             if size[0] >= 200:  # room for the interpreter note too, at least by language tag
                 assert app.words.interpreters(queue, short=True) in row, lines
-        app.save_screenshot(f"/tmp/office/counter-{size[0]}x{size[1]}.svg")
         table = app.query_one("#queues")
         assert table.virtual_size.width <= table.scrollable_content_region.width  # nothing beyond the edge
