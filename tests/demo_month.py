@@ -51,9 +51,10 @@ def demo_month(path, site) -> None:
                 except errors.NothingWaiting:  # nobody waiting for this counter's services
                     continue
                 run("start", day, minute + 2, counter=counter.id)
-                if (drawn + n) % 7 == 0:
+                turn = minute // 30 + n
+                if turn % 4 == 0:  # every counter refers now and then, to each partner in turn
                     run("refer", day, minute + 5, counter=counter.id,
-                        partners=[partners[(drawn + n) % len(partners)]], front=False)
+                        partners=[partners[turn // 4 % len(partners)]], front=False)
                 if office.desks[counter.id].current is not None:
                     run("finish", day, minute + 9, counter=counter.id, outcome=outcomes[(drawn + n) % len(outcomes)])
             commit()
