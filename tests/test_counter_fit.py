@@ -9,11 +9,19 @@ import pytest
 
 from server import protocol as p
 
+from .conftest import make_site
 from .test_counter_app import counter_app, until
 
 # 40 visitors for counter 5 (residence and extension); every third asked for an interpreter
 VISITORS = [(("residence", "extension")[n % 2], ("ar", "fa", "uk", "ti", "de", "prs", "tr")[n % 7], n % 3 == 0)
             for n in range(40)]
+
+
+@pytest.fixture
+def site():
+    """The demo office; its kiosk may draw the forty tickets at once (the `server` fixture's
+    100,000 a minute still allow a burst of only 10 when the machine is fast)."""
+    return make_site(kiosk_draws_per_minute=10**9)
 
 
 def table_lines(app) -> list[str]:
