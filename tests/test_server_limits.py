@@ -243,8 +243,9 @@ def test_each_wrong_token_past_the_free_ones_doubles_the_wait(gaps, free):
     limits = Limits(hello_free_failures=free, hello_backoff=(1.0, 60.0), hello_forget=600.0)
     throttle, now, failures = HelloThrottle(limits), 0.0, 0
     for gap in gaps:
-        now += gap
-        failures = 0 if gap > limits.hello_forget else failures  # quiet long enough: starts over
+        before, now = now, now + gap
+        quiet = now - before  # as the throttle measures it: 1024.26 - 424.26 is 600.0000000000001, not 600
+        failures = 0 if quiet > limits.hello_forget else failures  # quiet long enough: starts over
         failures += 1
         wait = throttle.failed("10.0.0.7", now)
         assert wait == (0.0 if failures <= free else min(60.0, 2.0 ** (failures - free - 1)))
