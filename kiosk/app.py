@@ -24,6 +24,7 @@ catalogue files; before the first welcome it can only say "out of service" in Ge
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
 import uuid
 from typing import Callable
@@ -192,6 +193,10 @@ class KioskApp(App):
         self.on_print_failure, self.idle_seconds, self.health_seconds = on_print_failure, idle_seconds, health_seconds
         self.new_request = new_request
         self.printer_state: str | None = None
+        # one conversation with the printer at a time: the health check and a ticket's own status
+        # question run in threads, and two DLE EOT questions at once read each other's answer
+        # (or none: "offline"), so a ticket went unprinted right after the cover was closed
+        self.printer_lock = threading.Lock()
         self.reported: str | None = None  # the printer state the server acknowledged
         self.site: p.SiteView | None = None
         # the site's catalogues arrive with the welcome; before it, only "out of service"
@@ -335,12 +340,17 @@ class KioskApp(App):
 
     def _print_now(self, blocks) -> str | None:
         """In a thread: open the printer if needed, ask its state; print, or say why not."""
-        printer = self._printer()
-        state = printer.status()
-        if state in FAILING:
-            return state
-        printer.print(blocks)
-        return None
+        with self.printer_lock:
+            printer = self._printer()
+            state = printer.status()
+            if state in FAILING:
+                return state
+            printer.print(blocks)
+            return None
+
+    def _printer_status(self) -> str:
+        with self.printer_lock:
+            return self._printer().status() or "ok"
 
     def _printer(self) -> Printer:
         if self.printer is None:
@@ -352,7 +362,7 @@ class KioskApp(App):
     @work(exclusive=True, group="health")
     async def check_printer(self) -> None:
         try:
-            state = await asyncio.to_thread(lambda: self._printer().status() or "ok")
+            state = await asyncio.to_thread(self._printer_status)
             detail = ""
         except PrinterError as exc:
             state, detail = "error", str(exc)
