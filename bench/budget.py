@@ -21,7 +21,7 @@ from pathlib import Path
 
 from config import load_site
 from server.core import Office
-from server.store import Store
+from server.store.sqlite import Store
 
 SERVICES = ("residence", "extension", "settlement", "passport", "card-pickup", "info")
 

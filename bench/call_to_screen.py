@@ -8,8 +8,8 @@ import asyncio
 import statistics
 import time
 
-from server import protocol as p
-from server.client import ClientSession
+from server.wire import protocol as p
+from server.wire.session import ClientSession
 
 from .common import emit, willkommen_server
 

@@ -59,7 +59,7 @@ from typing import Callable
 from zoneinfo import ZoneInfo
 
 from config import Counter, Service, Site
-from server import errors
+from server.wire import errors
 from server.core import Office
 from server.core import forecast
 

@@ -4,7 +4,7 @@ time from a counter sending `next` to each display receiving `called`: p50, p99,
 clients against `bench.broadcast` (a bare websockets broadcast server) are the baseline.
 
 Stuck rounds: the same, with S more displays that say hello and never read (frozen TVs). The
-server closes them (4413, server/fanout.py) once PUSH_BUFFER_KIB is left unread; the reading
+server closes them (4413, server/edge/fanout.py) once PUSH_BUFFER_KIB is left unread; the reading
 displays' p99 against the rounds without them (same run) is the figure: it must not move.
 The Willkommen server runs with that cap in both kinds of round, so they compare."""
 

@@ -12,11 +12,11 @@ import time
 from config import load_site
 from kiosk.app import KioskApp, StartScreen, TicketScreen
 from kiosk.interpreter import InterpreterScreen, asks
-from kiosk.printers import open_printer
+from printing.printers import open_printer
 from kiosk.ticket import layout
-from server import protocol as p
-from server import views
-from server.client import ClientSession
+from server.wire import protocol as p
+from server.edge import views
+from server.wire.session import ClientSession
 
 from .common import emit, willkommen_server
 

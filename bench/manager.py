@@ -2,7 +2,7 @@
 update latency while counters call.
 
 Statistics: the store the recovery bench makes (about a million events, 250 days), a month's
-every table (`server.stats.Statistics.tables`) computed live from the tickets, and again from
+every table (`server.manager.stats.Statistics.tables`) computed live from the tickets, and again from
 the kept per-day histograms after `keep_days`; a year from the histograms. Baseline in the
 same run: one plain SQL pass over the month's tickets (count and summed waits), the least any
 report must read. Each is the best wall-clock time and, apart (`cpu_*`), the best CPU time:
@@ -16,7 +16,7 @@ Board in Chromium: the board page signed in, in headless Debian chromium, and a 
 calling; per call the time from `next` sent to the page's counters table showing the visitor,
 beside the waiting-room display page's call-to-screen time for the same call in the same
 browser (the baseline: the display is pushed each call at once, the board at most every
-`server.board.PUSH_DELAY`). Both clocks are this machine's wall clock (Date.now, time.time).
+`server.manager.board.PUSH_DELAY`). Both clocks are this machine's wall clock (Date.now, time.time).
 """
 
 from __future__ import annotations
@@ -34,9 +34,9 @@ from zoneinfo import ZoneInfo
 from websockets.asyncio.client import connect
 
 from config import load_site
-from server import protocol as p
-from server.client import ClientSession
-from server.stats import Period, Statistics, keep_days
+from server.wire import protocol as p
+from server.wire.session import ClientSession
+from server.manager.stats import Period, Statistics, keep_days
 
 from .common import emit, willkommen_server
 from .recovery import a_year_of_events

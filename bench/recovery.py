@@ -15,8 +15,8 @@ from zoneinfo import ZoneInfo
 
 from config import load_site
 from server.core import Office
-from server.demo import LANGUAGE_MIX, OUTCOMES, SERVICE_MIX, pick
-from server.store import Store
+from server.demo.simulator import LANGUAGE_MIX, OUTCOMES, SERVICE_MIX, pick
+from server.store.sqlite import Store
 
 from .common import ROOT, bench_config, emit
 

@@ -4,10 +4,10 @@
 `strings(lang)` returns the UI string catalogue of a language (`strings/<lang>.toml`).
 """
 
-from .errors import ConfigError
-from .loader import default_path, load_site, parse_site
-from .site import Counter, Service, Site, Terminal
-from .strings import strings
+from config.errors import ConfigError
+from config.loader import default_path, load_site, parse_site
+from config.site import Counter, Service, Site, Terminal
+from config.strings import strings
 
 __all__ = ["ConfigError", "Counter", "Service", "Site", "Terminal", "default_path", "load_site",
            "parse_site", "strings"]

@@ -1,4 +1,4 @@
-"""The connection limits (`[limits]` in the site file): what `server.limits` applies against a
+"""The connection limits (`[limits]` in the site file): what `server.edge.limits` applies against a
 misbehaving network. Every key is optional; the defaults are the dataclass's. Read and checked
 here with the rest of the site file, so a wrong value stops the server at start with the file,
 the key and what is expected, never at the first flood."""
@@ -9,12 +9,12 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .loader import Node
+    from config.loader import Node
 
 
 @dataclass(frozen=True)
 class Limits:
-    lobby: int = 0                           # connections without hello; 0: `server.limits.default_lobby()`
+    lobby: int = 0                           # connections without hello; 0: `server.edge.limits.default_lobby()`
     hello_free_failures: int = 5             # wrong tokens per address before the back-off starts
     hello_backoff: tuple[float, float] = (1.0, 60.0)   # first and longest wait, seconds
     hello_forget: float = 600.0              # quiet seconds after which an address starts over

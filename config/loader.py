@@ -22,11 +22,11 @@ from typing import Any, Callable, Mapping
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from . import languages as bcp47
-from . import strings
-from .errors import ConfigError
-from .limits import parse_limits
-from .site import (PEOPLE_ROLES, ROLES, WEEKDAYS, Appointments, Counter, Feedback, Manager, Partner, Person,
+from config import languages as bcp47
+from config import strings
+from config.errors import ConfigError
+from config.limits import parse_limits
+from config.site import (PEOPLE_ROLES, ROLES, WEEKDAYS, Appointments, Counter, Feedback, Manager, Partner, Person,
                    Service, Site, Terminal)
 
 MISSING: Any = object()
@@ -425,7 +425,7 @@ def _person(node: Node) -> Person:
     if person.role not in PEOPLE_ROLES:
         raise node.fail("role", f"{_q(person.role)} must be one of {', '.join(PEOPLE_ROLES)}")
     if not PASSWORD_HASH.match(person.password_hash):
-        raise node.fail("password_hash", "must be a hash made by `python -m server.people hash`, "
+        raise node.fail("password_hash", "must be a hash made by `python -m server.manager.people hash`, "
                                          "never the password itself")
     node.done()
     return person

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import time
 from typing import Mapping
 
-from .limits import Limits
+from config.limits import Limits
 
 ROLES = ("kiosk", "counter", "display", "admin", "feedback")
 PEOPLE_ROLES = ("supervisor", "reader")
@@ -68,7 +68,7 @@ class Person:
 
     `role` is "supervisor" (may act: open or close a counter, move a ticket, announce) or
     "reader" (looks). `password_hash` is a key-derivation hash made by
-    `python -m server.people hash` (scrypt), never the password itself. `lang` is the
+    `python -m server.manager.people hash` (scrypt), never the password itself. `lang` is the
     language the floor board names languages and services in for them (CLDR's names; service
     names from the site file where it has that language, else German); the board's own words
     are English.
@@ -96,7 +96,7 @@ class Appointments:
 
     `late` is "walk_in" (they get a ticket in the service's queue, without the appointment's
     precedence) or "refuse" (the kiosk says the time has passed and prints nothing). The push
-    endpoint (`server/push.py`) listens only when `push_port` is set; `push_token` is the
+    endpoint (`server/booking/push.py`) listens only when `push_port` is set; `push_token` is the
     booking system's bearer token.
     """
 
@@ -182,7 +182,7 @@ class Site:
     # each site language's visitor catalogue (config.strings.catalogues): bundled + the site's own
     strings: Mapping[str, Mapping[str, str]] = field(default_factory=dict, compare=False)
     push_buffer_kib: int = 64     # a connection leaving more than this unread is closed (4413)
-    limits: Limits = Limits()     # connection limits, `[limits]` (config/limits.py, server/limits.py)
+    limits: Limits = Limits()     # connection limits, `[limits]` (config/limits.py, server/edge/limits.py)
     appointments: Appointments = Appointments()
     feedback: Feedback = Feedback()
     partners: tuple[Partner, ...] = ()   # [[partners]]: referrals and language mediation

@@ -27,8 +27,8 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Mapping
 
-from . import languages
-from .errors import ConfigError
+from config import languages
+from config.errors import ConfigError
 
 FOLDERS = {"visitor": ("strings",), "staff": ("strings", "staff")}
 FROM_LOCALE_DATA = ("language_name", "direction")   # optional in a catalogue file

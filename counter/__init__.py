@@ -1,2 +1,2 @@
 """The clerk's counter workstation (Textual). It arrives with the counter issue; it speaks
-`server.protocol` through `server.client.ClientSession`."""
+`server.wire.protocol` through `server.wire.session.ClientSession`."""

@@ -25,12 +25,12 @@ from textual.message import Message
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, DataTable, Footer, Header, Static
 
-from server import protocol as p
-from server.client import ClientSession, ConnectionLost, ServerError
+from server.wire import protocol as p
+from server.wire.session import ClientSession, ConnectionLost, ServerError
 
-from . import referral
-from .board import Board, Words, crop, planned_end, queue_widths
-from .dialogs import Ask, Choose, Confirm, PickServices, Refer, Transfer
+from counter import referral
+from counter.board import Board, Words, crop, planned_end, queue_widths
+from counter.dialogs import Ask, Choose, Confirm, PickServices, Refer, Transfer
 
 KEYS = [("n", "next"), ("r", "recall"), ("s", "start"), ("x", "noshow"), ("t", "transfer"), ("p", "park"),
         ("b", "takeback"), ("f", "finish"), ("c", "call"), ("w", "pause"), ("o", "open"), ("q", "close"),
@@ -307,7 +307,7 @@ class CounterApp(App):
 
     def _print_slip(self, url: str, blocks: list) -> None:
         """In a thread: open the printer once, print the slip."""
-        from kiosk.printers import open_printer  # python-escpos loads only where slips are printed
+        from printing.printers import open_printer  # python-escpos loads only where slips are printed
 
         if self.printer is None:
             self.printer = open_printer(url)

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 import msgspec
 
 from config import languages, strings
-from server import protocol as p
+from server.wire import protocol as p
 
 
 @dataclass

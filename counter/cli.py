@@ -12,7 +12,7 @@ import argparse
 import os
 import sys
 
-from server.client import ClientSession
+from server.wire.session import ClientSession
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -32,7 +32,7 @@ def main(argv: list[str] | None = None) -> int:
         print("willkommen-counter: --terminal and --token (or $WILLKOMMEN_TERMINAL, $WILLKOMMEN_TOKEN) "
               "are needed", file=sys.stderr)
         return 2
-    from .app import CounterApp  # Textual loads only when there is something to show
+    from counter.app import CounterApp  # Textual loads only when there is something to show
 
     session = ClientSession(args.url, role="counter", terminal=args.terminal, token=args.token)
     CounterApp(session, lang=args.lang, printer_url=args.printer).run()

@@ -3,15 +3,15 @@
 The rule (a partner's desk here is a transfer, an outside partner a card) is the server's; the
 counter shows the partners, sends `refer`, and where it has a printer (`--printer` or the
 terminal's `printer` in the site config: the kiosk's printer URLs) prints the cards of the
-outside partners as a slip in the visitor's language and in German (`kiosk.slip`).
+outside partners as a slip in the visitor's language and in German (`counter.slip`).
 """
 
 from __future__ import annotations
 
 from config import strings
-from server import protocol as p
+from server.wire import protocol as p
 
-from .board import Board, Words
+from counter.board import Board, Words
 
 
 def name(partner: p.PartnerView, words: Words) -> str:
@@ -35,7 +35,7 @@ def names(board: Board, words: Words, chosen: list[str]) -> str:
 
 def slip(board: Board, welcome: p.Welcome | None, ticket: p.TicketView, chosen: list[str]) -> list:
     """The slip's blocks for the outside partners among `chosen` (empty: nothing to print)."""
-    from kiosk.slip import layout  # the printing side loads only where a slip is printed
+    from counter.slip import layout  # the printing side loads only where a slip is printed
 
     partners = {partner.id: partner for partner in board.site.partners}
     referred = [partners[i] for i in chosen if i in partners]

@@ -10,9 +10,9 @@ from textual.widgets import DataTable, Digits, Header, Static
 from textual.renderables.digits import DIGITS
 
 from config import strings
-from server.client import ClientSession
+from server.wire.session import ClientSession
 
-from .board import DisplayBoard
+from display.board import DisplayBoard
 
 
 class DisplayApp(App):

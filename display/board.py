@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 import msgspec
 
-from server import protocol as p
+from server.wire import protocol as p
 
 LAST_CALLS = 8
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import argparse
 import os
 
-from server.client import ClientSession
+from server.wire.session import ClientSession
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -22,7 +22,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--token", default=os.environ.get("WILLKOMMEN_TOKEN", ""))
     parser.add_argument("--zone", action="append", default=[], help="show only this zone; repeatable")
     args = parser.parse_args(argv)
-    from .app import DisplayApp
+    from display.app import DisplayApp
 
     session = ClientSession(args.url, role="display", terminal=args.terminal, token=args.token)
     DisplayApp(session, zones=args.zone).run()

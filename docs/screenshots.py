@@ -51,14 +51,14 @@ class Counter3:
 
     def __init__(self, port: int, db: Path):
         from config import load_site
-        from server.client import ClientSession
+        from server.wire.session import ClientSession
 
         self.db = db
         self.session = ClientSession(f"ws://127.0.0.1:{port}/", role="counter", terminal=HUMAN,
                                      token=load_site().terminal(HUMAN).token)
 
     async def __aenter__(self) -> "Counter3":
-        from server import protocol as p
+        from server.wire import protocol as p
 
         self.session.start()
         await self.session.ready()
@@ -70,7 +70,7 @@ class Counter3:
 
     async def call(self, lang: str) -> str | None:
         """The token of a visitor of `lang` counter 3 has just called (None: nobody waits)."""
-        from server import protocol as p
+        from server.wire import protocol as p
 
         found = token_of(self.db, f"state = 'waiting' AND lang = '{lang}' AND service IN {HUMAN_SERVES}")
         if not found:
@@ -79,7 +79,7 @@ class Counter3:
         return found[1]
 
     async def finish(self) -> None:
-        from server import protocol as p
+        from server.wire import protocol as p
 
         await self.session.request(p.Finish(id=0, outcome="done"))
 
@@ -168,10 +168,10 @@ def tickets() -> None:
     from datetime import datetime
 
     from config import load_site
-    from kiosk.preview import draw
+    from printing.preview import draw
     from kiosk.ticket import layout
-    from server import protocol as p
-    from server import views
+    from server.wire import protocol as p
+    from server.edge import views
 
     site = views.site(load_site())
     issued = datetime(2026, 11, 24, 8, 41).timestamp()

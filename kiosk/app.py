@@ -36,14 +36,14 @@ from textual.screen import Screen
 from textual.widgets import Button, Digits, Static
 
 from config import strings
-from server import protocol as p
-from server.client import ClientSession, ConnectionLost, ServerError
+from server.wire import protocol as p
+from server.wire.session import ClientSession, ConnectionLost, ServerError
 
-from .appointment import AppointmentButton, ScanReader
-from .interpreter import InterpreterScreen, asks
-from .printers import Printer, PrinterError, open_printer
-from .raster import right_to_left, visual_order
-from .ticket import layout
+from kiosk.appointment import AppointmentButton, ScanReader
+from kiosk.interpreter import InterpreterScreen, asks
+from printing.printers import Printer, PrinterError, open_printer
+from printing.raster import right_to_left, visual_order
+from kiosk.ticket import layout
 
 FAILING = ("paper_out", "cover_open", "offline", "error")
 WELCOMES, TAPS = 4, 2          # greetings and "tap your language" lines shown at once

@@ -34,10 +34,10 @@ from textual.containers import Grid, Vertical
 from textual.screen import Screen
 from textual.widgets import Button, Digits, Static
 
-from server import protocol as p
-from server.client import ServerError
+from server.wire import protocol as p
+from server.wire.session import ServerError
 
-from .interpreter import InterpreterScreen, asks
+from kiosk.interpreter import InterpreterScreen, asks
 
 KEYS = "1234567890ABCDEFGHIJKLMNOPQRSTUVWXYZ-"
 MAX_TYPED = 32           # characters on the keypad: booking codes are short

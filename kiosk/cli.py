@@ -12,7 +12,7 @@ import argparse
 import os
 import sys
 
-from server.client import ClientSession
+from server.wire.session import ClientSession
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -31,14 +31,14 @@ def main(argv: list[str] | None = None) -> int:
               file=sys.stderr)
         return 2
     if args.printer:
-        from .printers import PrinterError, open_printer
+        from printing.printers import PrinterError, open_printer
 
         try:
             open_printer(args.printer).close()
         except PrinterError as exc:
             print(f"willkommen-kiosk: {exc}", file=sys.stderr)
             return 2
-    from .app import KioskApp
+    from kiosk.app import KioskApp
 
     session = ClientSession(args.url, role="kiosk", terminal=args.terminal, token=args.token)
     KioskApp(session, printer_url=args.printer, on_print_failure=args.on_print_failure,

@@ -1,42 +1,22 @@
 """The printed ticket as a list of blocks, in the visitor's language and in German.
 
 `layout(...)` is pure: it turns the server's reply and the site into blocks (text lines with a
-size, a QR code, a cut). `kiosk.printing` sends blocks to an ESC/POS printer through
-python-escpos; `kiosk.preview` draws the same blocks into a PNG. Where the printer's code pages
+size, a QR code, a cut). `printing.output` sends blocks to an ESC/POS printer through
+python-escpos; `printing.preview` draws the same blocks into a PNG. Where the printer's code pages
 cannot carry a script (Arabic, Persian, ...), a text block is printed as a raster image.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Mapping
 from zoneinfo import ZoneInfo
 
 from config import strings
-from server import protocol as p
+from printing.blocks import QR, Block, Cut, Text
+from server.wire import protocol as p
 
 
-@dataclass(frozen=True)
-class Text:
-    text: str
-    size: int = 1          # 1 normal, 2 double, 4 the ticket number
-    bold: bool = False
-    align: str = "center"  # center | left (RTL text aligns right by itself)
-    lang: str = ""         # its language, for hyphenating long words ("" : none)
-
-
-@dataclass(frozen=True)
-class QR:
-    data: str
-
-
-@dataclass(frozen=True)
-class Cut:
-    pass
-
-
-Block = Text | QR | Cut
 
 
 def layout(site: p.SiteView, reply: p.Reply, *, lang: str, timezone: str | None = None,

@@ -1,2 +1,2 @@
 """Willkommen's server side: the queue core (`server.core`), the store, the protocol and the
-asyncio websocket server. Importing this package imports nothing heavy; see `server.app`."""
+asyncio websocket server. Importing this package imports nothing heavy; see `server.edge.app`."""

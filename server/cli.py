@@ -4,9 +4,9 @@
     willkommen-server --demo --speed 20     ... with simulated visitors and clerks
     willkommen-server --config site.toml --host 0.0.0.0 --port 8765 --db /var/lib/willkommen/office.sqlite3
     willkommen-server backup DEST [--db FILE]      online copy, safe while the server runs
-    willkommen-server restore BACKUP [--db FILE]   with the server stopped (`server.backup`)
+    willkommen-server restore BACKUP [--db FILE]   with the server stopped (`server.store.backup`)
     willkommen-server appointments import FILE     the booking system's day, through the running
-                                                   server as its admin terminal (`server.appointments`)
+                                                   server as its admin terminal (`server.booking.appointments`)
 
 A configuration error is printed as one line naming file, key and expectation, and the exit
 status is 2, as for an option out of range (`--port 99999`, `--speed 0`); so is a database file that another server holds or that is damaged (named, with
@@ -28,7 +28,7 @@ import platformdirs
 
 from config import ConfigError, default_path, load_site
 
-from . import logs
+from server.edge import logs
 
 
 def default_db(demo: bool = False) -> Path:
@@ -97,8 +97,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def maintain(argv: list[str]) -> int:
     """`backup DEST` and `restore BACKUP`: status 0 when done, 2 with one line when not."""
-    from .backup import BackupFailed, backup, restore
-    from .store import StoreUnavailable
+    from server.store.backup import BackupFailed, backup, restore
+    from server.store.sqlite import StoreUnavailable
 
     parser = OneLineParser(prog=f"willkommen-server {argv[0]}")
     parser.add_argument("file", type=Path, metavar="DEST" if argv[0] == "backup" else "BACKUP",
@@ -126,7 +126,7 @@ def main(argv: list[str] | None = None) -> int:
     if argv[:1] in (["backup"], ["restore"]):
         return maintain(argv)
     if argv[:2] == ["appointments", "import"]:
-        from .appointments import command
+        from server.booking.appointments import command
 
         return command(argv[2:])
     args = parse_args(argv)
@@ -140,16 +140,16 @@ def main(argv: list[str] | None = None) -> int:
 
 
 async def serve(site, args: argparse.Namespace) -> int:
-    from .app import CannotListen, Server  # heavy imports after the config is known to be good
-    from .store import StoreUnavailable
+    from server.edge.app import CannotListen, Server  # heavy imports after the config is known to be good
+    from server.store.sqlite import StoreUnavailable
 
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):  # before starting: a stop that comes while the
         loop.add_signal_handler(sig, stop.set)   # day is rebuilt is a clean stop right after
     if args.demo:
-        from .demo import paced, simulate
-    office = paced(site, args.speed) if args.demo else site  # the demo's minutes are shorter (server/demo.py)
+        from server.demo.simulator import paced, simulate
+    office = paced(site, args.speed) if args.demo else site  # the demo's minutes are shorter (server/demo/simulator.py)
     server = Server(office, args.db or default_db(demo=args.demo), always_open=args.demo)
     try:
         await server.start(args.host, args.port)

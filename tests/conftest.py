@@ -18,8 +18,8 @@ import pytest
 from hypothesis import Phase, settings
 
 from config import default_path, parse_site
-from server.app import Server
-from server.client import ClientSession
+from server.edge.app import Server
+from server.wire.session import ClientSession
 
 ROOT = Path(__file__).resolve().parent.parent
 

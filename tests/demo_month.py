@@ -7,10 +7,10 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from server import errors
+from server.wire import errors
 from server.core import Office
 from server.core.feedback import REASONS
-from server.store import Store
+from server.store.sqlite import Store
 
 TZ = ZoneInfo("Europe/Berlin")
 DAYS = ("2026-11-02", "2026-11-10", "2026-11-18", "2026-11-26")  # Mon, Tue, Wed, Thu

@@ -10,8 +10,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from server import protocol as p
-from server.client import ClientSession, ServerError
+from server.wire import protocol as p
+from server.wire.session import ClientSession, ServerError
 
 from .conftest import ROOT, ServerProcess, always_open_config, token
 
@@ -128,7 +128,7 @@ async def test_bad_rows_are_reported_by_line_and_the_good_ones_booked(office, tm
 def test_an_unreadable_event_is_named_by_the_line_it_starts_on():
     from datetime import date
 
-    from server.appointments import read
+    from server.booking.appointments import read
 
     text = ICS.format(day="20261127", status="CONFIRMED").replace("20261127T111500", "20261127T11:15")
     rows, problems = read(text, tz=BERLIN, day=date(2026, 11, 27), default_lang="de")

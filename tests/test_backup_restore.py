@@ -9,8 +9,8 @@ import os
 import subprocess
 import sys
 
-from server import protocol as p
-from server.client import ClientSession, ServerError
+from server.wire import protocol as p
+from server.wire.session import ClientSession, ServerError
 
 from .conftest import ROOT, ServerProcess, always_open_config, http_get, token
 

@@ -10,9 +10,9 @@ import pytest
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
-from server import protocol as p
-from server.app import Server
-from server.client import ClientSession
+from server.wire import protocol as p
+from server.edge.app import Server
+from server.wire.session import ClientSession
 
 from .conftest import make_site, token
 from .test_manager_board import cookie_for, signed_in_page

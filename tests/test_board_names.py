@@ -8,8 +8,8 @@ from __future__ import annotations
 import pytest
 
 from config import ConfigError, languages, parse_site
-from server import protocol as p
-from server.app import Server
+from server.wire import protocol as p
+from server.edge.app import Server
 
 from .conftest import demo_data, token
 from .test_config import broken
@@ -34,7 +34,7 @@ async def office(tmp_path):
 
 
 async def test_each_viewer_reads_names_in_their_board_language(office, browser):
-    from server.client import ClientSession
+    from server.wire.session import ClientSession
 
     async with ClientSession(f"ws://127.0.0.1:{office.port}/", role="kiosk", terminal="kiosk-1",
                              token=token("kiosk-1")) as kiosk:
@@ -65,7 +65,7 @@ async def test_each_viewer_reads_names_in_their_board_language(office, browser):
 
 
 def test_an_alert_names_its_service_in_the_viewers_language():
-    from server.board import Alert, Alerts
+    from server.manager.board import Alert, Alerts
 
     alerts = Alerts()
     alerts.update({"uncovered:residence": Alert("uncovered:residence", "uncovered",

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from config import ConfigError, parse_site
 from config.site import Appointments
 from kiosk.appointment import SCAN_GAP, Scanner
-from server import errors
+from server.wire import errors
 from server.core import Office
 from server.core.checkin import EARLY, LATE, ON_TIME, arrival, arrival_of
 

@@ -6,8 +6,8 @@ import asyncio
 
 import pytest
 
-from server import protocol as p
-from server.client import ClientSession, ConnectionLost
+from server.wire import protocol as p
+from server.wire.session import ClientSession, ConnectionLost
 
 from .conftest import token
 from .proxy import LossyProxy
@@ -50,7 +50,7 @@ async def test_without_retry_a_lost_reply_is_reported(server, proxy):
 
 
 async def test_the_session_reconnects_after_a_server_restart(tmp_path, site):
-    from server.app import Server
+    from server.edge.app import Server
 
     server = Server(site, tmp_path / "o.sqlite3", always_open=True)
     port = await server.start("127.0.0.1", 0)

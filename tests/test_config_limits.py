@@ -1,4 +1,4 @@
-"""The connection limits (`server/limits.py`) are set from the site file's `[limits]`: read and
+"""The connection limits (`server/edge/limits.py`) are set from the site file's `[limits]`: read and
 checked when the file loads (a wrong value names the file, the key and what is right), and
 applied by a server started from that file."""
 
@@ -14,7 +14,7 @@ from websockets.exceptions import ConnectionClosed
 
 from config import ConfigError, parse_site
 from config.limits import Limits
-from server.app import Server
+from server.edge.app import Server
 
 from .conftest import ROOT, demo_data, token
 

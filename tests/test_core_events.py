@@ -95,7 +95,7 @@ def test_a_site_without_opening_hours_is_always_open():
 def test_booking_finishing_without_start_and_refusals_record_and_say_exactly_this():
     import pytest
 
-    from server import errors
+    from server.wire import errors
 
     office = Office(make_site(), always_open=True)
     office.open(counter="5", services=None, now=T0)

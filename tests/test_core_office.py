@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from server import errors
+from server.wire import errors
 from server.core import Office
 
 from .conftest import make_site

@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from server.core import Office
-from server.errors import WillkommenError
+from server.wire.errors import WillkommenError
 
 from .conftest import examples, make_site
 from .test_core_office import T0

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from server import errors
+from server.wire import errors
 from server.core import Office
 from server.core.model import DONE, SERVING, WAITING
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from server import errors
+from server.wire import errors
 from server.core import Office
 
 from .conftest import make_site

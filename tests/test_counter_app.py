@@ -6,8 +6,8 @@ import asyncio
 
 
 from counter.app import CounterApp
-from server import protocol as p
-from server.client import ClientSession
+from server.wire import protocol as p
+from server.wire.session import ClientSession
 
 from .conftest import token
 
@@ -134,7 +134,7 @@ async def test_two_counters_race_for_one_visitor(server, url, terminal):
 
 
 async def test_the_app_reconnects_after_a_server_restart(tmp_path, site):
-    from server.app import Server
+    from server.edge.app import Server
 
     server = Server(site, tmp_path / "o.sqlite3", always_open=True)
     port = await server.start("127.0.0.1", 0)

@@ -7,7 +7,7 @@ from __future__ import annotations
 from textual.app import App
 
 from counter.dialogs import Transfer, entry_keys
-from server import protocol as p
+from server.wire import protocol as p
 
 from .test_counter_app import counter_app, text, until
 from .test_counter_keys import open_counter

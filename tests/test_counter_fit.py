@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from server import protocol as p
+from server.wire import protocol as p
 
 from .conftest import make_site
 from .test_counter_app import counter_app, until

@@ -7,7 +7,7 @@ import pytest
 
 from textual import events
 
-from server import protocol as p
+from server.wire import protocol as p
 
 from .test_counter_app import counter_app, text, until
 

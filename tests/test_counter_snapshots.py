@@ -13,8 +13,8 @@ import pytest
 from websockets.sync.client import connect
 
 from counter.app import CounterApp
-from server.app import Server
-from server.client import ClientSession
+from server.edge.app import Server
+from server.wire.session import ClientSession
 
 from .conftest import make_site, token
 from .test_counter_app import until

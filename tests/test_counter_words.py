@@ -4,8 +4,8 @@ hand: the counter snapshots show only waits of 0 min, so they cannot catch wrong
 from __future__ import annotations
 
 from counter.board import Board, Words
-from server import protocol as p
-from server import views
+from server.wire import protocol as p
+from server.edge import views
 
 from .conftest import make_site
 

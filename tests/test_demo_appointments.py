@@ -9,10 +9,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from server import protocol as p
-from server.app import Server
-from server.client import ClientSession, ServerError
-from server.demo import CANCELLED, TRY_CODES, simulate
+from server.wire import protocol as p
+from server.edge.app import Server
+from server.wire.session import ClientSession, ServerError
+from server.demo.simulator import CANCELLED, TRY_CODES, simulate
 
 from .conftest import token
 

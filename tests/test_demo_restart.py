@@ -11,7 +11,7 @@ import sqlite3
 import subprocess
 import sys
 
-from server.client import ClientSession
+from server.wire.session import ClientSession
 
 from .conftest import ROOT, ServerProcess, http_get
 

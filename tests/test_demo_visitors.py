@@ -8,8 +8,8 @@ import csv
 import io
 import random
 
-from server import protocol as p
-from server.demo import INTERPRETER_SHARE, Phones, simulate
+from server.wire import protocol as p
+from server.demo.simulator import INTERPRETER_SHARE, Phones, simulate
 
 from .conftest import make_site
 from .test_manager_board import cookie_for, get_with
@@ -21,12 +21,12 @@ def rows(body: bytes) -> list[list[str]]:
 
 async def test_a_short_demo_run_fills_the_boards_interpreters_and_the_feedback_statistics(server, url, site):
     demo = asyncio.create_task(simulate(site, url, speed=600, seed=3))
-    board = server.manager.board
+    board = server.manager.pages.board
     try:
         for _ in range(600):
             await asyncio.sleep(0.05)
             asked = board.floor(server.clock())["interpreters"]
-            rated = server.store.db.execute("SELECT count(*) FROM events WHERE kind = 'feedback_given'").fetchone()[0]
+            rated = server.store.sqlite.db.execute("SELECT count(*) FROM events WHERE kind = 'feedback_given'").fetchone()[0]
             if asked and rated >= 3:
                 break
         assert asked and all(row["waiting"] >= 1 for row in asked)  # the board lists them by language

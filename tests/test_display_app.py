@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 
 from display.app import DisplayApp
-from server import protocol as p
-from server.client import ClientSession
+from server.wire import protocol as p
+from server.wire.session import ClientSession
 
 from .conftest import token
 

@@ -17,9 +17,9 @@ import pytest
 import pytest_asyncio
 
 from config import parse_site, strings
-from server import protocol as p
-from server.app import Server
-from server.client import ClientSession
+from server.wire import protocol as p
+from server.edge.app import Server
+from server.wire.session import ClientSession
 
 from .browser import FIT_PROBLEMS, SIZES, axe_violations, chromium
 from .conftest import ARTIFACTS, demo_data, make_site, token

@@ -8,8 +8,8 @@ import wave
 import pytest
 
 from config import strings
-from server import protocol as p
-from server.app import Server
+from server.wire import protocol as p
+from server.edge.app import Server
 
 from .conftest import ARTIFACTS, http_get
 
@@ -99,7 +99,7 @@ async def test_a_zone_display_shows_only_its_counters(server, terminal, browser)
 async def test_the_display_reconnects_after_a_server_restart_and_shows_the_same_state(tmp_path, site, browser):
     server = Server(site, tmp_path / "o.sqlite3", always_open=True)
     port = await server.start("127.0.0.1", 0)
-    from server.client import ClientSession
+    from server.wire.session import ClientSession
 
     from .conftest import token
 
@@ -134,8 +134,8 @@ async def test_the_display_reconnects_after_a_server_restart_and_shows_the_same_
 
 async def test_speech_is_a_real_recording_in_german_and_arabic(server):
     for lang, text in [("de", "Nummer A017, bitte zu Schalter 3."), ("ar", "الرقم A017، يرجى التوجه إلى الشباك 3.")]:
-        key = server.speech.register(lang, text)
-        status, headers, body = await http_get(f"http://127.0.0.1:{server.port}{server.speech.url(key)}")
+        key = server.visitors.speech.register(lang, text)
+        status, headers, body = await http_get(f"http://127.0.0.1:{server.port}{server.visitors.speech.url(key)}")
         assert status == 200 and headers["Content-Type"] == "audio/wav"
         with wave.open(io.BytesIO(body)) as recording:
             seconds = recording.getnframes() / recording.getframerate()
@@ -146,9 +146,9 @@ async def test_speech_is_a_real_recording_in_german_and_arabic(server):
 
 async def test_without_a_speech_engine_the_page_speaks_itself(tmp_path, site, browser):
     server = Server(site, tmp_path / "o.sqlite3", always_open=True)
-    server.speech.engine = None
+    server.visitors.speech.engine = None
     port = await server.start("127.0.0.1", 0)
-    from server.client import ClientSession
+    from server.wire.session import ClientSession
 
     from .conftest import token
 

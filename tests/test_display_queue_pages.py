@@ -25,7 +25,7 @@ def first_services(site, count: int):
 
 @pytest.mark.parametrize("count, pages", [(6, [6]), (7, [4, 3]), (3, [3])])
 async def test_queues_turn_in_even_pages_and_keep_their_size(tmp_path, count, pages, site):
-    from server.app import Server
+    from server.edge.app import Server
 
     site = first_services(site, count)
     server = Server(site, tmp_path / "office.sqlite3", always_open=True)

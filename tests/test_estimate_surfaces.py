@@ -11,12 +11,12 @@ import time
 import pytest
 
 from config import strings
-from server import protocol as p
-from server.app import Server
-from server.client import ServerError
+from server.wire import protocol as p
+from server.edge.app import Server
+from server.wire.session import ServerError
 
 from .conftest import http_get, make_site, token
-from server.client import ClientSession
+from server.wire.session import ClientSession
 
 NOW = time.time()
 
@@ -78,4 +78,4 @@ async def test_a_planned_end_of_shift_goes_over_the_wire_and_moves_the_estimates
     assert info.value.code == "bad_request" and server.office.desks["5"].closes_at == NOW + 20 * 60
     await counter.request(p.CloseAt(id=0, at=None))
     assert server.office.forecast.clerks["5"].closes_at is None
-    assert server.store.db["events"].count_where("kind = 'counter_close_planned'") == 2  # each is an event
+    assert server.store.sqlite.db["events"].count_where("kind = 'counter_close_planned'") == 2  # each is an event

@@ -17,13 +17,13 @@ from hypothesis import strategies as st
 from websockets.asyncio.client import connect
 from websockets.exceptions import InvalidStatus
 
-from server import errors
-from server import protocol as p
-from server.app import Server
+from server.wire import errors
+from server.wire import protocol as p
+from server.edge.app import Server
 from server.core import Office
 from server.core.feedback import REASONS
-from server.stats import Period, Statistics, keep_days
-from server.store import Store
+from server.manager.stats import Period, Statistics, keep_days
+from server.store.sqlite import Store
 
 from .conftest import examples, make_site
 from .test_manager_board import cookie_for, get_with

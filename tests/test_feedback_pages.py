@@ -22,7 +22,7 @@ from .browser import FIT_PROBLEMS, axe_violations, chromium
 from .conftest import ARTIFACTS, make_site
 from .test_display_fit import FAST, LANGS, Office, settled
 from .test_feedback import Clock
-from server.app import Server
+from server.edge.app import Server
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 

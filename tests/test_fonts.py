@@ -10,12 +10,12 @@ import pytest
 from fontTools.ttLib import TTFont
 from PIL import Image, ImageChops, ImageDraw
 
-from kiosk import raster
+from printing import raster
 from kiosk.ticket import Text, layout
-from server import protocol as p
-from server import views
-from server.app import Server
-from server.client import ClientSession
+from server.wire import protocol as p
+from server.edge import views
+from server.edge.app import Server
+from server.wire.session import ClientSession
 
 from .conftest import EVERY_SCRIPT, http_get, visitors_site
 

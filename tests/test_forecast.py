@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from server.core import Office
 from server.core.forecast import DEFAULT_BREAK, PRIOR_CALLS, SLACK, CallTime, Forecast, usual_staffing
 from server.core.routing import queue_key
-from server.errors import WillkommenError
+from server.wire.errors import WillkommenError
 
 from .conftest import make_site
 from .test_core_office import MIN, T0

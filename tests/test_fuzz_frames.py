@@ -21,8 +21,8 @@ from hypothesis import strategies as st
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
-from server import protocol as p
-from server.app import Server
+from server.wire import protocol as p
+from server.edge.app import Server
 
 from .conftest import make_site, token
 

@@ -7,9 +7,9 @@ import asyncio
 import signal
 import sqlite3
 
-from server import protocol as p
-from server.app import Server
-from server.client import ClientSession
+from server.wire import protocol as p
+from server.edge.app import Server
+from server.wire.session import ClientSession
 
 from .conftest import ServerProcess, always_open_config, make_site, token
 
@@ -35,7 +35,7 @@ async def test_concurrent_draws_share_commits_and_each_reply_follows_its_commit(
     finally:
         await server.stop()
     assert sorted(drawn) == [f"F{i:03d}" for i in range(1, 97)]  # 96 tickets, none twice, none lost
-    assert server.writer.commits < 96  # twelve kiosks shared commits, each with its fsync
+    assert server.store.writer.commits < 96  # twelve kiosks shared commits, each with its fsync
 
 
 async def test_no_reply_before_its_commit(tmp_path):

@@ -17,16 +17,16 @@ from websockets.asyncio.client import connect
 from config.site import Partner
 from kiosk.app import KioskApp, ServiceScreen, StartScreen, TicketScreen
 from kiosk.interpreter import InterpreterScreen, asks
-from kiosk.printers import open_printer
+from printing.printers import open_printer
 from kiosk.ticket import Text, layout
-from server import interpreters
-from server import views
-from server import protocol as p
-from server.app import Server
-from server.client import ClientSession
+from server.manager import interpreters
+from server.edge import views
+from server.wire import protocol as p
+from server.edge.app import Server
+from server.wire.session import ClientSession
 from server.core import Office
-from server.errors import BadRequest
-from server.store import Store
+from server.wire.errors import BadRequest
+from server.store.sqlite import Store
 
 from .conftest import EVERY_SCRIPT, examples, make_site, token, visitors_site
 from .test_core_office import T0

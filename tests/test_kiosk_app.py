@@ -11,10 +11,10 @@ from hypothesis import strategies as st
 from config import strings
 from kiosk.app import KioskApp, OutOfService, StartScreen, TicketScreen, for_terminal
 from kiosk.interpreter import InterpreterScreen, asks
-from kiosk.printers import open_printer
-from server.app import Server
+from printing.printers import open_printer
+from server.edge.app import Server
 from textual.widgets import Button
-from server.client import ClientSession
+from server.wire.session import ClientSession
 
 from .conftest import token
 from .printer_emulator import NetworkPrinter, SerialPrinter

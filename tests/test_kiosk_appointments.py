@@ -15,10 +15,10 @@ from config.site import Appointments
 from kiosk.app import KioskApp, StartScreen
 from kiosk.appointment import AppointmentTicketScreen, CheckinProblem, KeypadScreen, LanguageScreen
 from kiosk.interpreter import InterpreterScreen, asks
-from kiosk.printers import open_printer
-from server import protocol as p
-from server.app import Server
-from server.client import ClientSession
+from printing.printers import open_printer
+from server.wire import protocol as p
+from server.edge.app import Server
+from server.wire.session import ClientSession
 
 from .conftest import make_site, token
 from .escpos_decoder import CODE_PAGES, Paper

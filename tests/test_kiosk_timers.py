@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from config import strings
 from kiosk.app import KioskApp, ServiceScreen, StartScreen, TicketScreen
-from kiosk.printers import open_printer
-from server.client import ClientSession
+from printing.printers import open_printer
+from server.wire.session import ClientSession
 
 from .conftest import token
 from .printer_emulator import SerialPrinter

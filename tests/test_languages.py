@@ -20,8 +20,8 @@ from config import ConfigError, load_site, parse_site, strings
 from config.languages import canonical, name, negotiate
 from counter.board import Words
 from kiosk.app import KioskApp, ServiceScreen, StartScreen, for_terminal
-from kiosk.printers import open_printer
-from server.client import ClientSession
+from printing.printers import open_printer
+from server.wire.session import ClientSession
 
 from .conftest import EVERY_SCRIPT, VISITORS, demo_data, http_get, visitors_site
 from .test_kiosk_app import laid_out
@@ -276,7 +276,7 @@ async def test_an_announcement_in_pashto_stands_right_to_left_on_the_display(vis
     Arabic and Persian) stand right to left."""
     server = visitors_server
     texts = {"de": "Heute schließt das Amt um 12 Uhr.", "ps": "نن دفتر په ۱۲ بجو تړل کېږي."}
-    await server.writer.submit(lambda now: server.office.announce(announcement="a1", texts=texts,
+    await server.store.writer.submit(lambda now: server.office.announce(announcement="a1", texts=texts,
                                                                   until=now + 3600, by="test", now=now))
     page = await browser.new_page(viewport={"width": 1280, "height": 720})
     await page.goto(f"http://127.0.0.1:{server.port}/display")

@@ -16,8 +16,8 @@ from hypothesis import strategies as st
 from websockets.asyncio.client import connect
 
 from config import ConfigError, languages, parse_site
-from server import protocol as p
-from server.people import FREE_TRIES, LOCK_SECONDS, People, Throttled, check_password, hash_password
+from server.wire import protocol as p
+from server.manager.people import FREE_TRIES, LOCK_SECONDS, People, Throttled, check_password, hash_password
 
 from .conftest import demo_data, http_get, make_site, noon_clock
 
@@ -38,7 +38,7 @@ def test_a_password_is_stored_as_a_scrypt_hash_and_checked_against_it():
 async def server(tmp_path, site):
     """The real server at noon of today (conftest's `noon_clock`), so that "an hour from now" is
     still today whenever the suite runs: an announcement must end today (it was skipped after 23:00)."""
-    from server.app import Server
+    from server.edge.app import Server
 
     server = Server(site, tmp_path / "office.sqlite3", always_open=True, clock=noon_clock(site))
     await server.start("127.0.0.1", 0)
@@ -165,7 +165,7 @@ async def test_a_session_cookie_opens_the_board_and_signing_out_closes_it(server
 
 
 async def test_a_session_ends_on_the_monotonic_clock_not_the_wall_clock(tmp_path):
-    from server.app import Server
+    from server.edge.app import Server
 
     site = make_site()
     wall, steady = [1_790_000_000.0], [1000.0]
@@ -186,7 +186,7 @@ async def test_a_board_viewer_that_stops_reading_is_closed_not_buffered(tmp_path
     import dataclasses
     import socket
 
-    from server.app import Server
+    from server.edge.app import Server
 
     site = dataclasses.replace(make_site(), push_buffer_kib=16)
     wall = [1_790_000_000.0]
@@ -200,7 +200,7 @@ async def test_a_board_viewer_that_stops_reading_is_closed_not_buffered(tmp_path
         sock.sendall((f"GET /board/ws HTTP/1.1\r\nHost: 127.0.0.1:{server.port}\r\nUpgrade: websocket\r\n"
                       "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
                       f"Sec-WebSocket-Version: 13\r\nCookie: {cookie}\r\n\r\n").encode())
-        board = server.manager.board
+        board = server.manager.pages.board
         for _ in range(100):
             await asyncio.sleep(0.01)
             if board.viewers:
@@ -210,7 +210,7 @@ async def test_a_board_viewer_that_stops_reading_is_closed_not_buffered(tmp_path
             wall[0] += 1
             board.push()
             await asyncio.sleep(0)
-        assert server.fanout.closed == 1
+        assert server.edge.fanout.closed == 1
     finally:
         sock.close()
         await server.stop()
@@ -260,7 +260,7 @@ async def test_a_supervisors_actions_are_events_naming_them(server, terminal):
     assert (await act(ws, type="move", ticket="A404", front=True))["code"] == "unknown_ticket"
     assert (await act(ws, type="close_counter", counter="5"))["type"] == "reply"
     await ws.close()
-    events = server.store.events_of(server.office.day)
+    events = server.store.sqlite.events_of(server.office.day)
     acted = [(e["kind"], e.get("counter") or e.get("number")) for e in events if e.get("by") == "manager"]
     assert acted == [("counter_opened", "5"), ("ticket_transferred", "A002"), ("ticket_transferred", "A001"),
                      ("counter_closed", "5")]

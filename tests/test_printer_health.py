@@ -7,10 +7,10 @@ import time
 import pytest
 
 from config import load_site
-from kiosk.printers import open_printer
+from printing.printers import open_printer
 from kiosk.ticket import layout
-from server import protocol as p
-from server import views
+from server.wire import protocol as p
+from server.edge import views
 
 from .printer_emulator import NetworkPrinter, SerialPrinter
 
@@ -82,7 +82,7 @@ def test_kinds_that_cannot_tell_say_nothing(tmp_path):
 
 
 def test_a_preview_printer_that_cannot_write_says_so(tmp_path):
-    from kiosk.printers import PrinterError
+    from printing.printers import PrinterError
 
     printer = open_printer(f"preview://{tmp_path}")
     printer.folder = tmp_path / "gone" / "deeper"  # the folder vanished after start

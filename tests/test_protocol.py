@@ -7,14 +7,14 @@ import sys
 
 import pytest
 
-from server import protocol as p
-from server.errors import BadRequest
+from server.wire import protocol as p
+from server.wire.errors import BadRequest
 
 from .conftest import ROOT
 
 
 def test_importing_the_protocol_pulls_in_no_server_or_ui_library():
-    code = ("import sys, server.protocol; heavy = [m for m in sys.modules if m.split('.')[0] in "
+    code = ("import sys, server.wire.protocol; heavy = [m for m in sys.modules if m.split('.')[0] in "
             "('websockets', 'sqlite_utils', 'sqlite3', 'textual', 'escpos', 'serial')]; print(heavy)")
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"

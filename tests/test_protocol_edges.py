@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from server import protocol as p
-from server.errors import BadRequest
+from server.wire import protocol as p
+from server.wire.errors import BadRequest
 
 
 @pytest.mark.parametrize("request_id, echoed", [("7", "7"), (7, 7), ([7], None), (7.5, None), ({"n": 7}, None)])

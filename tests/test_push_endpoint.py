@@ -1,4 +1,4 @@
-"""The booking system's push endpoint (server/push.py): a real server in a thread of its own
+"""The booking system's push endpoint (server/booking/push.py): a real server in a thread of its own
 with its listener on 127.0.0.1, real HTTP requests (http.client), generated bodies and codes."""
 
 from __future__ import annotations
@@ -19,9 +19,9 @@ from hypothesis import strategies as st
 
 from config.limits import Limits
 from config.site import Appointments
-from server import protocol as p
-from server.app import CannotListen, Server
-from server.client import ClientSession
+from server.wire import protocol as p
+from server.edge.app import CannotListen, Server
+from server.wire.session import ClientSession
 
 from .conftest import examples, make_site, token
 
@@ -130,7 +130,7 @@ def test_good_json_books_and_a_repost_changes_nothing(office):
 
 
 async def _dump(server) -> str:
-    return "\n".join(str(row) for table in ("events", "tickets") for row in server.store.db[table].rows)
+    return "\n".join(str(row) for table in ("events", "tickets") for row in server.store.sqlite.db[table].rows)
 
 
 def test_a_pushed_appointment_checks_in_at_a_kiosk(office):

@@ -6,9 +6,9 @@ from __future__ import annotations
 import csv
 import io
 
-from server.app import Server
+from server.edge.app import Server
 from server.core import Office
-from server.store import Store
+from server.store.sqlite import Store
 
 from .conftest import make_site
 from .test_manager_board import cookie_for, get_with

@@ -10,9 +10,9 @@ import pytest
 from PIL import Image
 
 from config import parse_site, strings
-from server import protocol as p
-from server.app import Server
-from server.client import ClientSession, ServerError
+from server.wire import protocol as p
+from server.edge.app import Server
+from server.wire.session import ClientSession, ServerError
 
 from .browser import FIT_PROBLEMS, axe_violations, chromium
 from .conftest import ARTIFACTS, demo_data, http_get, token

@@ -12,11 +12,11 @@ from hypothesis import strategies as st
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
-from server import protocol as p
-from server.app import Server
+from server.wire import protocol as p
+from server.edge.app import Server
 from server.core import Office
-from server.errors import BadRequest
-from server.client import ClientSession, Refused
+from server.wire.errors import BadRequest
+from server.wire.session import ClientSession, Refused
 
 from .conftest import make_site, token
 

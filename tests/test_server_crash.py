@@ -9,8 +9,8 @@ import random
 import signal
 import sqlite3
 
-from server import protocol as p
-from server.client import ClientSession, ConnectionLost, ServerError
+from server.wire import protocol as p
+from server.wire.session import ClientSession, ConnectionLost, ServerError
 
 from .conftest import ServerProcess, always_open_config, token
 

@@ -11,9 +11,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from server import protocol as p
-from server.app import Server
-from server.client import ClientSession, ServerError
+from server.wire import protocol as p
+from server.edge.app import Server
+from server.wire.session import ClientSession, ServerError
 
 from .conftest import http_get, make_site, token
 

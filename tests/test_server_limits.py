@@ -1,5 +1,5 @@
 """What an office's network can throw at the server, and the limits that keep the day going
-(server/limits.py): silent connections by the hundred, wrong tokens by the thousand, printer
+(server/edge/limits.py): silent connections by the hundred, wrong tokens by the thousand, printer
 reports by the ten thousand, HTTP methods nobody should send, a port already taken."""
 
 from __future__ import annotations
@@ -19,10 +19,10 @@ from hypothesis import strategies as st
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
-from server import protocol as p
-from server.app import Server
-from server.client import ClientSession
-from server.limits import HelloThrottle, Limits, Lobby, Pressure
+from server.wire import protocol as p
+from server.edge.app import Server
+from server.wire.session import ClientSession
+from server.edge.limits import HelloThrottle, Limits, Lobby, Pressure
 
 from .conftest import ROOT, ServerProcess, always_open_config, http_get, make_site, token
 

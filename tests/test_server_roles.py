@@ -10,9 +10,9 @@ import msgspec
 import pytest
 from websockets.asyncio.client import connect
 
-from server import protocol as p
-from server.app import Server
-from server.client import ClientSession, Refused, ServerError
+from server.wire import protocol as p
+from server.edge.app import Server
+from server.wire.session import ClientSession, Refused, ServerError
 
 from .conftest import make_site, token
 

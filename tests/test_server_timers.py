@@ -1,6 +1,6 @@
 """What the server does with time and with a failing disk, over real connections: the hello it
 waits for, the queue pushes it groups, and the exit status its command gives when a commit
-fails. The waits are the server's own settings (`server.app.HELLO_TIMEOUT`,
+fails. The waits are the server's own settings (`server.edge.app.HELLO_TIMEOUT`,
 `QUEUE_PUSH_DELAY`), set for the test; nothing sleeps where a state can be awaited."""
 
 from __future__ import annotations
@@ -13,9 +13,9 @@ import sys
 import pytest
 from websockets.asyncio.client import connect
 
-from server import app
-from server import protocol as p
-from server.client import ServerError
+from server.edge import app
+from server.wire import protocol as p
+from server.wire.session import ServerError
 
 from .conftest import ROOT, ServerProcess, always_open_config
 from .test_server_bad_input import answer, closed_with, hello
@@ -95,7 +95,7 @@ def serving_port(proc: subprocess.Popen) -> int:
 
 
 async def draw_until_refused(url: str) -> ServerError:
-    from server.client import ClientSession
+    from server.wire.session import ClientSession
 
     from .conftest import token
 
@@ -112,7 +112,7 @@ async def draw_until_refused(url: str) -> ServerError:
 async def test_after_a_failed_commit_every_request_is_refused_with_a_sentence_until_the_restart(
         server, terminal, caplog):
     kiosk, counter = await terminal("kiosk-1"), await terminal("counter-5")
-    server.store.db.conn.close()  # the disk is gone from under the server
+    server.store.sqlite.db.conn.close()  # the disk is gone from under the server
     with pytest.raises(ServerError) as failed:
         await kiosk.request(p.Draw(id=0, service="info", lang="de", request="lost"))
     assert (failed.value.code, failed.value.message) == ("storage_failed",

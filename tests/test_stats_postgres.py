@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from server.stats import Period, Statistics, keep_days
+from server.manager.stats import Period, Statistics, keep_days
 
 from .conftest import make_site
 from .test_stats import BY_SERVICE, THURSDAY, TZ, at, scripted_days
@@ -28,7 +28,7 @@ TICKETS = ("id integer, day text, number text, service text, lang text, kiosk te
 
 
 class Postgres:
-    """What `server.stats` uses of a connection, over psycopg: `?` placeholders become `%s`."""
+    """What `server.manager.stats` uses of a connection, over psycopg: `?` placeholders become `%s`."""
 
     def __init__(self, conn):
         self.conn = conn

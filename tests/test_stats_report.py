@@ -13,9 +13,9 @@ from urllib.parse import quote
 import pdfplumber
 import pytest
 
-from server.app import Server
-from server.stats import DIMENSIONS, Period
-from server.stats_pages import figures
+from server.edge.app import Server
+from server.manager.stats import DIMENSIONS, Period
+from server.manager.stats_pages import figures
 
 from .conftest import make_site
 from .demo_month import at, demo_month

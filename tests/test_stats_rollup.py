@@ -1,4 +1,4 @@
-"""The smaller per-day roll-ups (`server.stats.ROLL_UPS`) answer exactly what the full per-day
+"""The smaller per-day roll-ups (`server.manager.stats.ROLL_UPS`) answer exactly what the full per-day
 tables answer, for every grouping, and a file whose days were kept before the roll-ups
 existed gets them when a store opens it."""
 
@@ -12,8 +12,8 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from server.stats import DIMENSIONS, ROLL_UPS, Period, Statistics, keep_days
-from server.store import Store
+from server.manager.stats import DIMENSIONS, ROLL_UPS, Period, Statistics, keep_days
+from server.store.sqlite import Store
 
 from .conftest import make_site
 from .test_stats import MONDAY, THURSDAY, TZ, at, scripted_days

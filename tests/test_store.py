@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 
 from server.core import Office
-from server.store import Store
+from server.store.sqlite import Store
 
 from .conftest import make_site
 from .test_core_office import MIN, T0
@@ -60,7 +60,7 @@ def test_schema_is_versioned_and_the_file_is_in_wal_mode(tmp_path):
 def test_a_file_of_the_first_schema_is_migrated(tmp_path):
     import sqlite_utils
 
-    from server.store import migrations
+    from server.store.sqlite import migrations
 
     db = sqlite_utils.Database(tmp_path / "old.sqlite3")
     migrations.apply(db, stop_before="m002_appointments")

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from server.core import Office
-from server.store import Store, StoreLocked, StoreUnavailable
+from server.store.sqlite import Store, StoreLocked, StoreUnavailable
 
 from .conftest import make_site
 from .test_core_office import T0

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from server import protocol as p
-from server.client import ClientSession
-from server.store import Store, StoreUnavailable
+from server.wire import protocol as p
+from server.wire.session import ClientSession
+from server.store.sqlite import Store, StoreUnavailable
 
 from .conftest import ROOT, ServerProcess, always_open_config, token
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 import pytest
 from PIL import Image
 
-from kiosk.printers import open_printer
+from printing.printers import open_printer
 from kiosk.ticket import Cut, Text, layout
-from server import protocol as p
+from server.wire import protocol as p
 
 from .escpos_decoder import CODE_PAGES, Line, Paper, QRCode
 from .test_ticket_paper import PROFILES

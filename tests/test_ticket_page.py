@@ -10,8 +10,8 @@ import pytest
 import pytest_asyncio
 
 from config import strings
-from server import protocol as p
-from server.app import Server
+from server.wire import protocol as p
+from server.edge.app import Server
 
 from .browser import FIT_PROBLEMS, PHONE, axe_violations, chromium
 from .conftest import make_site

@@ -15,9 +15,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
-from kiosk.printers import open_printer
-from kiosk.printing import native
-from kiosk.raster import fitted
+from printing.printers import open_printer
+from printing.output import native
+from printing.raster import fitted
 from kiosk.ticket import Text, layout
 
 from .escpos_decoder import CODE_PAGES, Line, Paper, QRCode

@@ -7,11 +7,11 @@ import pytest
 from PIL import Image, ImageChops
 
 from config import load_site, strings
-from kiosk.printers import PrinterError, open_printer
-from kiosk.raster import render
+from printing.printers import PrinterError, open_printer
+from printing.raster import render
 from kiosk.ticket import QR, Cut, Text, layout
-from server import protocol as p
-from server import views
+from server.wire import protocol as p
+from server.edge import views
 
 SITE = views.site(load_site())
 CUT = b"\x1dV"            # GS V: cut

@@ -8,10 +8,10 @@ import logging
 
 import pytest
 
-from server import protocol as p
-from server.app import Server
-from server.client import ClientSession
-from server.speech import Speech
+from server.wire import protocol as p
+from server.edge.app import Server
+from server.wire.session import ClientSession
+from server.visitors.speech import Speech
 
 from .conftest import http_get, noon_clock, visitors_site
 

@@ -10,8 +10,8 @@ import asyncio
 import pytest
 
 from server.core import Office
-from server.store import Store
-from server.writer import Writer
+from server.store.sqlite import Store
+from server.store.writer import Writer
 
 from .conftest import make_site
 

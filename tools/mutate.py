@@ -4,7 +4,7 @@ the default suite.)
     .venv/bin/pip install -e '.[test,mutation]'
     .venv/bin/python -m tools.mutate server/core/routing.py   # one module
     .venv/bin/python -m tools.mutate                          # every module below, in turn
-    .venv/bin/python -m tools.mutate server/app.py --functions _hello,_push   # some functions only
+    .venv/bin/python -m tools.mutate server/edge/app.py --functions _hello,_push   # some functions only
 
 On a shared machine: `MUTMUT_CHILDREN=1 nice -n 19 .venv/bin/python -m tools.mutate ...`.
 
@@ -43,14 +43,14 @@ MODULES = {
     "server/core/office.py": [*_CORE, "tests/test_manager_board.py"],  # announce, move: the manager side
     "server/core/model.py": _CORE,
     "server/core/forecast.py": [*_CORE, "tests/test_forecast.py"],
-    "server/protocol.py": ["tests/test_protocol.py", "tests/test_protocol_edges.py", "tests/test_server_bad_input.py"],
-    "server/writer.py": ["tests/test_group_commit.py", "tests/test_store.py", "tests/test_server_flow.py",
+    "server/wire/protocol.py": ["tests/test_protocol.py", "tests/test_protocol_edges.py", "tests/test_server_bad_input.py"],
+    "server/store/writer.py": ["tests/test_group_commit.py", "tests/test_store.py", "tests/test_server_flow.py",
                          "tests/test_server_timers.py", "tests/test_writer.py"],
-    "server/store.py": ["tests/test_store.py", "tests/test_store_file.py", "tests/test_store_edges.py",
+    "server/store/sqlite.py": ["tests/test_store.py", "tests/test_store_file.py", "tests/test_store_edges.py",
                         "tests/test_server_day.py",  # and the purge keeps statistics:
                         "tests/test_stats.py::test_scripted_days_give_the_figures_computed_by_hand_before_and_after_the_purge"],
-    "server/app.py": _SERVER,
-    "kiosk/printing.py": ["tests/test_ticket_printing.py", "tests/test_ticket_paper.py", "tests/test_printer_health.py",
+    "server/edge/app.py": _SERVER,
+    "printing/output.py": ["tests/test_ticket_printing.py", "tests/test_ticket_paper.py", "tests/test_printer_health.py",
                           "tests/test_ticket_on_paper.py"],
 }
 SOURCES = ["server", "config", "kiosk", "counter", "display"]

@@ -111,7 +111,7 @@ function renderQueues(floor) {
 
 // names of languages and services come in the viewer's board language (`floor.lang`, the
 // person's `lang` in the site file); the page's own words are English
-// who waits for an interpreter, per language, longest wait first (server/interpreters.py)
+// who waits for an interpreter, per language, longest wait first (server/manager/interpreters.py)
 function renderInterpreters(floor) {
   const rows = floor.interpreters || [];
   $("interpreters").querySelector("tbody").innerHTML = rows.length ? rows.map((i) =>

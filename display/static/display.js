@@ -182,7 +182,7 @@ function callFrom(ticket, counter, message) {
     number: ticket.number, counter: counter.id, name: counter.name, direction: counter.direction || "",
     zone: counter.zone, lang: ticket.lang, recall: message ? message.recall : ticket.recalls,
     // a call from the welcome's snapshot has no texts: the same sentence from the same words
-    // (server.views.called), so a reloaded screen shows the call as it was shown live
+    // (server.edge.views.called), so a reloaded screen shows the call as it was shown live
     text: message ? message.texts[ticket.lang] || ""
       : word(ticket.lang, "call.announcement", { number: ticket.number, counter: counter.name }),
   };

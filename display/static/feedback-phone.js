@@ -1,5 +1,5 @@
 // "How was your visit?" on the phone page (/t/<token>), once the visit is done: a face, any
-// of a few reasons, Send. The answer goes over the feedback websocket (server/feedback.py:
+// of a few reasons, Send. The answer goes over the feedback websocket (server/visitors/feedback.py:
 // websockets' HTTP side takes no POST bodies); the ticket's token entitles it, once.
 // The section is in the page from the start and shows when the visit is done
 // (feedback-phone.css), so a page left open since the waiting room asks without a reload.

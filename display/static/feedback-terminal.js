@@ -1,7 +1,7 @@
 // The exit terminal (/feedback?terminal=…&token=…): one tap on a face is one visitor's
 // answer. The words rotate through the site's languages every few seconds; the faces stand
 // still. After a tap the page says thank you and takes no tap for `thanks_seconds`; the
-// server also limits taps per terminal (server/feedback.py). Taps made while the server
+// server also limits taps per terminal (server/visitors/feedback.py). Taps made while the server
 // cannot be reached wait in order and are sent when it is back: none is lost, none is sent twice.
 "use strict";
 

@@ -1,7 +1,7 @@
 // Referral cards on the visitor's phone page (/t/<token>): the outside partners the clerk
 // referred the visitor to -- who, what for, address with a map link, hours, phone (a tel:
 // link), website -- in the visitor's language. The server sends them with the status
-// (server/partners.py): first in the page (data-referrals), then with every refresh
+// (server/wire/partners.py): first in the page (data-referrals), then with every refresh
 // (the "ticketstatus" event of ticket.js). Each text carries its own lang and dir: a name the
 // office has not translated is German and is marked so; addresses, numbers and addresses on
 // the web are left to right inside a right-to-left page.

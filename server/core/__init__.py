@@ -5,7 +5,7 @@ the next ticket; `forecast` runs the routing forward for wait estimates (`Office
 Nothing here reads a clock, a socket or a file.
 """
 
-from .model import Desk, Ticket
-from .office import Event, LocalDays, Office, QueueInfo, local_day
+from server.core.model import Desk, Ticket
+from server.core.office import Event, LocalDays, Office, QueueInfo, local_day
 
 __all__ = ["Desk", "Event", "LocalDays", "Office", "QueueInfo", "Ticket", "local_day"]

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from .. import errors
+from server.wire import errors
 
 SCORES = (1, 2, 3, 4, 5)
 # The reasons a visitor may tick, in the order the phone shows them; their words are

@@ -46,11 +46,11 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Iterable
 
-from .model import WAITING, Desk, Ticket
-from .routing import _rank
+from server.core.model import WAITING, Desk, Ticket
+from server.core.routing import _rank
 
 if TYPE_CHECKING:
-    from .office import Office
+    from server.core.office import Office
 
 PRIOR_CALLS = 4          # typical_minutes weighs as much as this many measured calls
 CARRIED_CALLS = 20       # what a service's measured calls weigh on the next day, at most

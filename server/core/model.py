@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ..errors import InvalidTransition
+from server.wire.errors import InvalidTransition
 
 WAITING, CALLED, SERVING, DONE = "waiting", "called", "serving", "done"
 NO_SHOW, PARKED, CANCELLED, EXPIRED = "no_show", "parked", "cancelled", "expired"
@@ -77,7 +77,7 @@ class Ticket:
     first_called_at: float | None = None  # its first call: what the printed estimate promised
     eta_low: int | None = None   # the range of minutes printed on the ticket (its draw's `eta`);
     eta_high: int | None = None  # None where no estimate was shown
-    rated: bool = False          # the visitor answered "How was your visit?" (server.feedback)
+    rated: bool = False          # the visitor answered "How was your visit?" (server.visitors.feedback)
     referrals: list[str] = field(default_factory=list)  # partner ids, in the order referred
 
 

@@ -27,14 +27,14 @@ from zoneinfo import ZoneInfo
 
 from config import Site
 
-from .. import errors
-from . import feedback
-from .checkin import LATE, REFUSE, arrival
-from .forecast import Forecast
-from .model import (CALLED, CANCELLED, DONE, NO_SHOW, OPEN_STATES, PARKED, SERVING, STATE_WORDS, WAITING,
+from server.wire import errors
+from server.core import feedback
+from server.core.checkin import LATE, REFUSE, arrival
+from server.core.forecast import Forecast
+from server.core.model import (CALLED, CANCELLED, DONE, NO_SHOW, OPEN_STATES, PARKED, SERVING, STATE_WORDS, WAITING,
                     Announcement, Booking, Desk, Ticket, check_transition)
-from .referrals import plan as referral_plan
-from .routing import choose_next, queue_key
+from server.core.referrals import plan as referral_plan
+from server.core.routing import choose_next, queue_key
 
 Event = dict[str, Any]
 LAST_CALLS = 10
@@ -241,7 +241,7 @@ class Office:
     def _not_checked_in(self, found: Booking | None, action: str) -> None:
         """Refuse to move or cancel an appointment whose visitor has a ticket still open. A visit
         that is over (done, no-show) holds its code no more: booked again, the code is a new
-        appointment and checks in anew (the demo's try codes after a restart, `server/demo.py`)."""
+        appointment and checks in anew (the demo's try codes after a restart, `server/demo/simulator.py`)."""
         ticket = self._checked_in(found)
         if ticket is not None and ticket.state in OPEN_STATES:
             raise errors.BadRequest(f"appointment {found.code} has checked in already (ticket {found.ticket}); "
@@ -384,7 +384,7 @@ class Office:
         self._emit(events, now, "counter_closed", counter=counter)
         return events, desk
 
-    # ---- supervisor (server.board) --------------------------------------------------------
+    # ---- supervisor (server.manager.board) --------------------------------------------------------
 
     def move(self, *, ticket: str, service: str | None, front: bool, now: float) -> tuple[list[Event], Ticket]:
         """Move a waiting ticket to another service's queue (at its place by issue time) and/or
@@ -424,7 +424,7 @@ class Office:
     def current_announcements(self, now: float) -> list[Announcement]:
         return [a for a in self.announcements.values() if a.until > now]
 
-    # ---- visitor feedback (server.feedback) -----------------------------------------------
+    # ---- visitor feedback (server.visitors.feedback) -----------------------------------------------
 
     def rate(self, *, token: str, score: int, reasons: Iterable[str], now: float) -> tuple[list[Event], Ticket]:
         """A visitor answers "How was your visit?" on the status page of a finished ticket,
@@ -667,7 +667,7 @@ class Office:
         self.tickets[e["number"]].rated = True
 
     def _on_feedback_given(self, e: Event) -> None:
-        pass  # an answer changes no queue: it is for the statistics (server.stats)
+        pass  # an answer changes no queue: it is for the statistics (server.manager.stats)
 
     def _enqueue(self, t: Ticket) -> None:
         self.waiting[t.service][t.number] = t

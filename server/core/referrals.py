@@ -22,7 +22,7 @@ from typing import Iterable
 from config import Site
 from config.site import Partner
 
-from .. import errors
+from server.wire import errors
 
 
 @dataclass(frozen=True)

@@ -37,7 +37,7 @@ from __future__ import annotations
 
 from typing import Iterable, Mapping
 
-from .model import Desk, Ticket
+from server.core.model import Desk, Ticket
 
 
 def queue_key(ticket: Ticket) -> tuple:

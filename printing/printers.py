@@ -1,0 +1,158 @@
+"""Printers by URL, as the site config or `--printer` names them:
+
+    serial:///dev/ttyUSB0?baudrate=19200      pyserial (also a pty, for tests)
+    usb://04b8:0202                           USB vendor:product (needs libusb-1.0-0)
+    tcp://10.0.0.5:9100                       a network printer
+    file:///dev/usb/lp0                       a device file
+    preview:///var/lib/willkommen/tickets     a PNG per ticket, no printer at all
+    dummy:                                    bytes kept in memory (tests, demos)
+
+`?paper=58` selects 58 mm paper (profile POS-5890, 384 dots); the default is 80 mm (TM-T20II,
+576 dots); `?profile=NAME` names any python-escpos profile.
+
+Health (`status()`): serial and TCP printers are asked with DLE EOT (real-time status) and
+must answer one byte within a second each: "ok", "paper_near_end", "paper_out", "cover_open",
+"offline" (no answer). Other kinds cannot tell (None). python-escpos' own `paper_status()`
+waits for 16 bytes and reads a silent printer as "ok" (LIBRARIES.md), so this asks itself.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import time
+from pathlib import Path
+from urllib.parse import parse_qs, unquote, urlsplit
+
+os.environ.setdefault("ESCPOS_CAPABILITIES_PICKLE_DIR",
+                      str(Path(tempfile.gettempdir()) / "willkommen-escpos"))
+Path(os.environ["ESCPOS_CAPABILITIES_PICKLE_DIR"]).mkdir(parents=True, exist_ok=True)
+
+from escpos import printer as escpos  # noqa: E402  (its import reads the directory above)
+
+from printing.preview import draw  # noqa: E402
+from printing.output import print_ticket  # noqa: E402
+from printing.blocks import Block, Text  # noqa: E402
+
+SCHEMES = ("serial", "usb", "tcp", "file", "preview", "dummy")
+PROFILES = {"80": "TM-T20II", "58": "POS-5890"}
+ASK_ONLINE, ASK_COVER, ASK_PAPER = b"\x10\x04\x01", b"\x10\x04\x02", b"\x10\x04\x04"
+
+
+class PrinterError(Exception):
+    """A printer that cannot be opened or used; `str()` says why in one line."""
+
+
+class Printer:
+    def __init__(self, url: str, device):
+        self.url, self.device = url, device
+
+    def print(self, blocks: list[Block]) -> None:
+        try:
+            print_ticket(self.device, blocks)
+            if hasattr(self.device, "flush"):
+                self.device.flush()
+        except PrinterError:
+            raise
+        except Exception as exc:
+            raise PrinterError(f"printing failed: {exc}") from exc
+
+    def status(self) -> str | None:
+        channel = getattr(self.device, "device", None)
+        if not isinstance(self.device, (escpos.Serial, escpos.Network)) or channel is None:
+            return None
+        online = ask(channel, ASK_ONLINE)
+        if online is None:
+            return "offline"
+        paper = ask(channel, ASK_PAPER)
+        if paper is not None and paper & 0x60:
+            return "paper_out"
+        if online & 0x08:
+            cover = ask(channel, ASK_COVER)
+            return "cover_open" if cover is not None and cover & 0x04 else "offline"
+        if paper is not None and paper & 0x0C:
+            return "paper_near_end"
+        return "ok"
+
+    @property
+    def output(self) -> bytes:
+        return self.device.output
+
+    def close(self) -> None:
+        try:
+            self.device.close()
+        except Exception:
+            pass
+
+
+class PreviewPrinter(Printer):
+    def __init__(self, url: str, folder: Path, width: int):
+        super().__init__(url, None)
+        self.folder, self.width = folder, width
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self.last: Path | None = None
+
+    def print(self, blocks: list[Block]) -> None:
+        number = next((b.text for b in blocks if isinstance(b, Text) and b.size == 4), "ticket")
+        self.last = self.folder / f"{time.strftime('%Y%m%d-%H%M%S')}-{number}.png"
+        try:
+            draw(blocks, self.width).save(self.last)
+        except OSError as exc:  # a full disk is a failing printer, not a crashed kiosk
+            raise PrinterError(f"cannot write {self.last}: {exc}") from exc
+
+    def status(self) -> str | None:
+        return "ok" if os.access(self.folder, os.W_OK) else "error"
+
+    def close(self) -> None:
+        pass
+
+
+def ask(channel, command: bytes, timeout: float = 1.0) -> int | None:
+    """Send a real-time status request and read its one-byte answer (None: no answer)."""
+    try:
+        if hasattr(channel, "reset_input_buffer"):  # pyserial
+            channel.reset_input_buffer()
+            channel.timeout = timeout
+            channel.write(command)
+            answer = channel.read(1)
+        else:  # a socket
+            channel.settimeout(timeout)
+            channel.sendall(command)
+            answer = channel.recv(1)
+    except (OSError, TimeoutError):
+        return None
+    return answer[0] if answer else None
+
+
+def open_printer(url: str) -> Printer:
+    parts = urlsplit(url)
+    options = {k: v[-1] for k, v in parse_qs(parts.query).items()}
+    profile = options.get("profile") or PROFILES.get(options.get("paper", "80"))
+    if profile is None:
+        raise PrinterError(f"paper must be 58 or 80 (mm), not {options.get('paper')!r}")
+    scheme = parts.scheme
+    if scheme not in SCHEMES:
+        raise PrinterError(f"unknown printer scheme {scheme!r} in {url!r} (expected {', '.join(SCHEMES)})")
+    path = unquote(parts.path)
+    try:
+        if scheme == "preview":
+            width = 384 if profile == "POS-5890" else 576
+            return PreviewPrinter(url, Path(path), width)
+        if scheme == "dummy":
+            return Printer(url, escpos.Dummy(profile=profile))
+        if scheme in ("serial", "file") and not Path(path).exists():
+            raise PrinterError(f"{scheme} device {path} does not exist")
+        if scheme == "serial":
+            return Printer(url, escpos.Serial(devfile=path, baudrate=int(options.get("baudrate", 19200)),
+                                              timeout=1, profile=profile))
+        if scheme == "file":
+            return Printer(url, escpos.File(devfile=path, profile=profile))
+        if scheme == "tcp":
+            return Printer(url, escpos.Network(parts.hostname, port=parts.port or 9100, timeout=5,
+                                               profile=profile))
+        vendor, product = (int(x, 16) for x in parts.netloc.split(":"))
+        return Printer(url, escpos.Usb(vendor, product, profile=profile))
+    except PrinterError:
+        raise
+    except Exception as exc:
+        raise PrinterError(f"cannot open {url}: {exc}") from exc

@@ -1,0 +1,293 @@
+"""Appointments from the office's booking system: its day's export, read and booked.
+
+    willkommen-server appointments import FILE [--config site.toml] [--url ws://127.0.0.1:8765/]
+
+FILE is CSV or iCalendar (by its content: `BEGIN:VCALENDAR` is iCalendar). The command is an
+admin terminal of the running server (the site's first `role = "admin"` terminal, its token from
+the same site file): the server owns the database file and holds an exclusive lock on it, so a
+second process never writes it. Each appointment is a `book` (or, cancelled, an `unbook`);
+booking a code again with the same service, language and time changes nothing, so importing the
+same file twice is harmless, and a moved time is an update.
+
+Only the booking code, the service, the language and the time are read: names, e-mail
+addresses, phone numbers and descriptions in the file are never looked at, never stored.
+
+CSV: a header row naming `code`, `time` and `service` (and optionally `lang` and `status`),
+separated by commas or semicolons. `time` is `HH:MM` (on `--day`, default today) or a date and
+time `2026-11-27 10:30` / `2026-11-27T10:30`, in the site's time zone. `status` `cancelled`
+(or `canceled`, `storniert`) cancels; empty, `booked` or `confirmed` books. `lang` defaults to
+the site's first language.
+
+iCalendar: one VEVENT an appointment; the code is `X-BOOKING-CODE` (else the `UID`), the
+service `X-SERVICE` (else the first of `CATEGORIES`), the language `X-LANG`, the time `DTSTART`
+(a floating time is the site's), `STATUS:CANCELLED` cancels.
+
+A row that cannot be read, or that the server refuses (an unknown service, a time in the past
+...), is reported with its line number and what is wrong; the other rows are still booked, and
+the exit status is 1.
+
+A booking system that pushes instead posts the same appointments as JSON to the server's push
+endpoint (`server/booking/push.py`), read by `row` as a CSV row is.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from zoneinfo import ZoneInfo
+
+from server.wire import protocol as p
+from server.edge import views
+from server.core import Office
+from server.core.checkin import arrival_of
+
+CANCELLED = {"cancelled", "canceled", "storniert", "abgesagt"}
+BOOKED = {"", "booked", "confirmed", "gebucht", "bestätigt"}
+
+
+@dataclass(frozen=True)
+class Row:
+    """One appointment as the file gives it, with the line it starts on."""
+
+    line: int
+    code: str
+    service: str
+    lang: str
+    due_at: float
+    cancelled: bool = False
+
+
+@dataclass(frozen=True)
+class Problem:
+    line: int
+    what: str
+
+    def __str__(self) -> str:
+        return f"line {self.line}: {self.what}"
+
+
+# ---- the server's side --------------------------------------------------------------------
+
+def handle(office: Office, message: p.Book | p.Unbook, now: float) -> p.Reply:
+    """An admin's `book` or `unbook`, run by the writer; `changed` says whether it did anything."""
+    if isinstance(message, p.Unbook):
+        events, booking = office.unbook(booking=message.booking, now=now)
+    else:
+        events, booking = office.book(booking=message.booking, service=message.service, lang=message.lang,
+                                      due_at=message.due_at, now=now)
+    changed = any(e["kind"] == "appointment_booked" for e in events)
+    return p.Reply(re=message.id, booking=views.booking(booking) if booking else None, changed=changed)
+
+
+def check_in(office: Office, kiosk: str, message: p.Checkin, token: str, now: float) -> p.Reply:
+    """A kiosk's `checkin`, run by the writer: the ticket, the booking and how they arrived."""
+    _, ticket = office.checkin(kiosk=kiosk, booking=message.booking, token=token, now=now, lang=message.lang,
+                               interpreter=message.interpreter)
+    booking = office.bookings[ticket.booking]
+    arrival = arrival_of(due_at=booking.due_at, issued_at=ticket.issued_at, appointment_at=ticket.appointment_at,
+                         grace_minutes=office.site.appointments.grace_minutes)
+    return p.Reply(re=message.id, ticket=views.ticket(ticket, with_token=True), booking=views.booking(booking),
+                   ahead=office.ahead(ticket), eta=office.estimate(ticket.number, now), arrival=arrival)
+
+
+# ---- reading a file -----------------------------------------------------------------------
+
+def read(text: str, *, tz: ZoneInfo, day: date, default_lang: str) -> tuple[list[Row], list[Problem]]:
+    """The appointments in an export (CSV or iCalendar) and the rows that could not be read."""
+    if text.lstrip("\ufeff \r\n\t").upper().startswith("BEGIN:VCALENDAR"):
+        return read_ics(text, tz=tz, default_lang=default_lang)
+    return read_csv(text, tz=tz, day=day, default_lang=default_lang)
+
+
+def read_csv(text: str, *, tz: ZoneInfo, day: date, default_lang: str) -> tuple[list[Row], list[Problem]]:
+    text = text.lstrip("\ufeff")  # Excel writes a byte-order mark
+    first = text.split("\n", 1)[0]
+    reader = csv.DictReader(io.StringIO(text), delimiter=";" if first.count(";") > first.count(",") else ",")
+    header = {(name or "").strip().lower() for name in reader.fieldnames or ()}
+    missing = [name for name in ("code", "time", "service") if name not in header]
+    if missing:
+        return [], [Problem(1, f"the header row names no {', '.join(missing)} column "
+                               f"(expected code, time, service and optionally lang, status)")]
+    rows, problems = [], []
+    for record in reader:
+        line = reader.line_num
+        fields = {(k or "").strip().lower(): (v or "").strip() for k, v in record.items() if k is not None}
+        if not any(fields.values()):
+            continue  # an empty line
+        try:
+            rows.append(_csv_row(line, fields, tz=tz, day=day, default_lang=default_lang))
+        except ValueError as exc:
+            problems.append(Problem(line, str(exc)))
+    return rows, problems
+
+
+def _csv_row(line: int, fields: dict[str, str], *, tz: ZoneInfo, day: date, default_lang: str) -> Row:
+    code, service = fields.get("code", ""), fields.get("service", "")
+    if not code:
+        raise ValueError("the code is empty")
+    if not service:
+        raise ValueError(f"appointment {code} names no service")
+    status = fields.get("status", "").lower()
+    if status not in CANCELLED | BOOKED:
+        raise ValueError(f"status {fields['status']!r} is neither booked nor cancelled")
+    return Row(line, code, service, fields.get("lang") or default_lang,
+               _when(fields.get("time", ""), tz=tz, day=day), status in CANCELLED)
+
+
+def row(index: int, item: object, *, tz: ZoneInfo, day: date, default_lang: str) -> Row:
+    """One appointment given as a JSON object (`server.booking.push`), read as a CSV row is; its
+    `line` is its index in the list. Fields other than the CSV's are never looked at."""
+    if not isinstance(item, dict):
+        raise ValueError(f"an appointment is a JSON object, not {_json_type(item)}")
+    fields = {}
+    for name in ("code", "time", "service", "lang", "status"):
+        value = item.get(name, "")
+        if not isinstance(value, str):
+            raise ValueError(f"{name} must be a string, not {_json_type(value)}")
+        fields[name] = value.strip()
+    return _csv_row(index, fields, tz=tz, day=day, default_lang=default_lang)
+
+
+def _json_type(value: object) -> str:
+    names = {dict: "an object", list: "a list", str: "a string", bool: "true or false", type(None): "null"}
+    return names.get(type(value), "a number")
+
+
+def _when(value: str, *, tz: ZoneInfo, day: date) -> float:
+    """`10:30` on `day`, or `2026-11-27 10:30` (ISO 8601, with or without an offset)."""
+    try:
+        if re.fullmatch(r"\d{1,2}:\d{2}", value):
+            moment = datetime.combine(day, time.fromisoformat(value.zfill(5)))
+        else:
+            moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise ValueError(f"time {value!r} is not HH:MM or YYYY-MM-DD HH:MM") from None
+    return (moment if moment.tzinfo else moment.replace(tzinfo=tz)).timestamp()
+
+
+def read_ics(text: str, *, tz: ZoneInfo, default_lang: str) -> tuple[list[Row], list[Problem]]:
+    import icalendar
+
+    try:
+        calendar = icalendar.Calendar.from_ical(text)
+    except ValueError as exc:
+        return [], [Problem(1, f"this is no iCalendar file icalendar can read ({exc})")]
+    # icalendar keeps no line numbers: the n-th VEVENT starts at the n-th BEGIN:VEVENT line
+    starts = [n for n, line in enumerate(text.splitlines(), 1) if line.strip().upper() == "BEGIN:VEVENT"]
+    rows, problems = [], []
+    for line, event in zip(starts, calendar.walk("VEVENT")):
+        try:
+            rows.append(_ics_row(line, event, tz=tz, default_lang=default_lang))
+        except ValueError as exc:
+            problems.append(Problem(line, str(exc)))
+    return rows, problems
+
+
+def _ics_row(line: int, event, *, tz: ZoneInfo, default_lang: str) -> Row:
+    code = str(event.get("X-BOOKING-CODE") or event.get("UID") or "").strip()
+    if not code:
+        raise ValueError("the event has neither X-BOOKING-CODE nor UID")
+    service = str(event.get("X-SERVICE") or "").strip()
+    if not service and event.get("CATEGORIES") is not None:
+        categories = event.get("CATEGORIES")
+        categories = categories[0] if isinstance(categories, list) else categories
+        service = str(categories.cats[0]) if categories.cats else ""
+    if not service:
+        raise ValueError(f"appointment {code} names no service (X-SERVICE or CATEGORIES)")
+    start = event.get("DTSTART")
+    if start is None or not isinstance(start.dt, datetime):
+        raise ValueError(f"appointment {code} has no DTSTART with a time of day")
+    moment = start.dt if start.dt.tzinfo else start.dt.replace(tzinfo=tz)
+    cancelled = str(event.get("STATUS") or "").strip().upper() == "CANCELLED"
+    return Row(line, code, service, str(event.get("X-LANG") or default_lang).strip(), moment.timestamp(), cancelled)
+
+
+# ---- the command --------------------------------------------------------------------------
+
+@dataclass
+class Outcome:
+    booked: int = 0
+    cancelled: int = 0
+    unchanged: int = 0
+
+    def __str__(self) -> str:
+        return f"{self.booked} booked or moved, {self.cancelled} cancelled, {self.unchanged} unchanged"
+
+    def count(self, row: Row, reply: p.Reply) -> None:
+        if not reply.changed:
+            self.unchanged += 1
+        elif row.cancelled:
+            self.cancelled += 1
+        else:
+            self.booked += 1
+
+
+async def send(session, rows: list[Row]) -> tuple[Outcome, list[Problem]]:
+    """Book each row through the server; a row it refuses is a problem at that row's line."""
+    from server.wire.session import ServerError
+
+    outcome, problems = Outcome(), []
+    for row in rows:
+        request = (p.Unbook(id=0, booking=row.code) if row.cancelled else
+                   p.Book(id=0, booking=row.code, service=row.service, lang=row.lang, due_at=row.due_at))
+        try:
+            reply = await session.request(request, retry=True)  # idempotent: booking again changes nothing
+        except ServerError as exc:
+            problems.append(Problem(row.line, f"appointment {row.code}: {exc.message}"))
+            continue
+        outcome.count(row, reply)
+    return outcome, problems
+
+
+def command(argv: list[str]) -> int:
+    """`appointments import FILE`: 0 when every row was booked, 1 when some were bad, 2 when
+    nothing could be done (no such file, no admin terminal, the server not reachable)."""
+    import argparse
+    import asyncio
+    import sys
+    from pathlib import Path
+
+    from config import ConfigError, load_site
+
+    parser = argparse.ArgumentParser(prog="willkommen-server appointments import",
+                                     description="book the booking system's export (CSV or iCalendar)")
+    parser.add_argument("file", type=Path, metavar="FILE")
+    parser.add_argument("--config", type=Path, default=None, help="the server's site TOML file (default: the demo office)")
+    parser.add_argument("--url", default="ws://127.0.0.1:8765/", help="the running server (default ws://127.0.0.1:8765/)")
+    parser.add_argument("--day", type=date.fromisoformat, default=None,
+                        help="the day of times given as HH:MM (default: today in the site's time zone)")
+    args = parser.parse_args(argv)
+    try:
+        site = load_site(args.config)
+        text = args.file.read_text(encoding="utf-8")
+    except (ConfigError, OSError, UnicodeDecodeError) as exc:
+        print(f"willkommen-server: {exc}", file=sys.stderr)
+        return 2
+    admin = next((t for t in site.terminals if t.role == "admin"), None)
+    if admin is None:
+        print(f"willkommen-server: {site.source or 'the site'} has no terminal with role = \"admin\"", file=sys.stderr)
+        return 2
+    tz = ZoneInfo(site.timezone)
+    rows, problems = read(text, tz=tz, day=args.day or datetime.now(tz).date(), default_lang=site.languages[0])
+    try:
+        outcome, refused = asyncio.run(_import(args.url, admin, rows))
+    except Exception as exc:  # refused token, no server listening: nothing was booked
+        print(f"willkommen-server: cannot reach the server at {args.url} as {admin.id}: {exc}", file=sys.stderr)
+        return 2
+    problems = sorted(problems + refused, key=lambda problem: problem.line)
+    for problem in problems:
+        print(f"{args.file}: {problem}", file=sys.stderr)
+    print(f"{args.file}: {outcome}; {len(problems)} bad", file=sys.stderr)
+    return 1 if problems else 0
+
+
+async def _import(url: str, admin, rows: list[Row]) -> tuple[Outcome, list[Problem]]:
+
+    from server.wire.session import ClientSession
+
+    async with ClientSession(url, role="admin", terminal=admin.id, token=admin.token, timeout=10.0) as session:
+        await session.ready()
+        return await send(session, rows)

@@ -1,0 +1,231 @@
+"""Appointments pushed by the office's booking system: `POST /appointments`, JSON, a token.
+
+The websocket port cannot take it: websockets' `process_request` sees a request's head only
+(it parses GET requests and never reads a body), so this is a listener of its own, a small
+HTTP/1.1 server over asyncio streams with h11 doing the protocol. It runs inside the server
+process and books through the same writer as every terminal. It listens only when the site
+sets `[appointments] push_port`, on `push_host` (default 127.0.0.1: put a TLS proxy in front
+if the booking system is on another machine), and wants `Authorization: Bearer <push_token>`.
+
+    POST /appointments HTTP/1.1
+    Authorization: Bearer <push_token>
+    Content-Type: application/json
+
+    {"day": "2026-11-27",
+     "appointments": [
+       {"code": "HD-1", "time": "09:30", "service": "residence", "lang": "ar"},
+       {"code": "HD-2", "time": "2026-11-27T10:30:00+01:00", "service": "passport"},
+       {"code": "HD-3", "time": "11:00", "service": "info", "status": "cancelled"}]}
+
+Each appointment is read as a row of the CSV import is (`server.booking.appointments`): `code`,
+`time` (`HH:MM` on `day`, default today in the site's time zone, or an ISO 8601 date and time),
+`service`, optional `lang` and `status`; other fields (a name, an e-mail address) are never
+looked at and never stored. Posting the same appointments again changes nothing; a moved
+time is an update; `"status": "cancelled"` withdraws one.
+
+Answers are JSON: 200 `{"booked", "cancelled", "unchanged", "problems": []}`; 422 the same
+when some appointments were bad, each in `problems` as `{"index", "problem"}` (the others are
+booked); 400 a body that is not such a JSON object; 401 no or a wrong token; 404 another path;
+405 another method; 411 no Content-Length; 413 a body over `MAX_BODY` or more than
+`MAX_APPOINTMENTS` appointments; 429 with `Retry-After` while the address that sent too many
+wrong tokens waits out its back-off (the same per-address count and back-off as the terminals'
+hellos, `[limits] hello_*`: guessing the token here is no easier than at the websocket port).
+One request per connection.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import logging
+import math
+from datetime import date, datetime
+from functools import partial
+from http import HTTPStatus
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import h11
+import msgspec
+
+from server.booking import appointments
+from server.wire import protocol as p
+from server.wire.errors import WillkommenError
+
+log = logging.getLogger("willkommen.push")
+PATH = "/appointments"
+MAX_BODY = 1024 * 1024          # bytes: a busy office's day is a few hundred appointments
+MAX_APPOINTMENTS = 5000
+READ_SECONDS = 10.0             # a client that sends its request slower is cut off
+FIELDS = ("code", "time", "service", "lang", "status")
+
+
+class Refused(Exception):
+    """The request cannot be answered with bookings: a status and why."""
+
+    def __init__(self, status: int, why: str, headers: tuple[tuple[str, str], ...] = ()):
+        super().__init__(why)
+        self.status, self.why, self.headers = status, why, headers
+
+
+class PushListener:
+    """`await PushListener(server).start()` -> the bound port; `await .stop()`."""
+
+    def __init__(self, server, *, host: str, port: int, token: str):
+        self.server, self.host, self.port, self.token = server, host, port, token
+        self.gate = server.gate  # wrong tokens are counted per address with the terminals' (server/edge/limits.py)
+        self.tcp: asyncio.Server | None = None
+
+    async def start(self) -> int:
+        self.tcp = await asyncio.start_server(self._client, self.host, self.port)
+        self.port = self.tcp.sockets[0].getsockname()[1]
+        log.info("listening", extra={"fields": {"host": self.host, "port": self.port, "path": PATH}})
+        return self.port
+
+    async def stop(self) -> None:
+        if self.tcp is not None:
+            self.tcp.close()
+            await self.tcp.wait_closed()
+
+    async def _client(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        connection = h11.Connection(h11.SERVER)
+        address = writer.get_extra_info("peername")
+        try:
+            async with asyncio.timeout(READ_SECONDS):
+                status, answer, headers = await self._answer(connection, reader, str(address[0]) if address else "")
+        except TimeoutError:
+            status, answer, headers = 408, {"error": f"the request did not arrive within {READ_SECONDS:g} s"}, ()
+        except h11.RemoteProtocolError as exc:
+            status, answer, headers = 400, {"error": f"not an HTTP/1.1 request: {exc}"}, ()
+        except ConnectionError:
+            writer.close()
+            return
+        await self._respond(connection, writer, status, answer, headers)
+
+    async def _answer(self, connection: h11.Connection, reader: asyncio.StreamReader, peer: str):
+        try:
+            request = await _next(connection, reader, h11.Request)
+            self._check(request, peer)
+            body = await _body(connection, reader, request)
+            return await self.book(body)
+        except Refused as exc:
+            return exc.status, {"error": exc.why}, exc.headers
+
+    def _check(self, request: h11.Request, peer: str) -> None:
+        """Path, method and token, before a byte of the body is read."""
+        if request.target.split(b"?", 1)[0].decode("latin-1") != PATH:
+            raise Refused(404, f"there is nothing here: appointments are posted to {PATH}")
+        if request.method != b"POST":
+            raise Refused(405, f"{PATH} takes POST", (("Allow", "POST"),))
+        if wait := self.gate.hello_wait(peer):
+            seconds = str(math.ceil(wait))
+            raise Refused(429, f"too many wrong tokens from this address: try again in {seconds} s",
+                          (("Retry-After", seconds),))
+        given = dict(request.headers).get(b"authorization", b"")
+        if not hmac.compare_digest(given, b"Bearer " + self.token.encode()):
+            self.gate.wrong_token(peer)
+            raise Refused(401, "no or a wrong token: send Authorization: Bearer <push_token>",
+                          (("WWW-Authenticate", 'Bearer realm="appointments"'),))
+
+    async def book(self, body: bytes) -> tuple[int, dict[str, Any], tuple]:
+        """Book every appointment of a JSON body; the ones that cannot be are reported by index."""
+        site = self.server.site
+        tz = ZoneInfo(site.timezone)
+        items, day = read(body, today=datetime.fromtimestamp(self.server.clock(), tz).date())
+        outcome, problems = appointments.Outcome(), []
+        for index, item in enumerate(items):
+            try:
+                row = appointments.row(index, item, tz=tz, day=day, default_lang=site.languages[0])
+                reply = await self.server.writer.submit(partial(appointments.handle, self.server.office,
+                                                                request_for(row)))
+            except (ValueError, WillkommenError) as exc:
+                problems.append({"index": index, "problem": getattr(exc, "message", None) or str(exc)})
+                continue
+            outcome.count(row, reply)
+        answer = {"booked": outcome.booked, "cancelled": outcome.cancelled, "unchanged": outcome.unchanged,
+                  "problems": problems}
+        return (422 if problems else 200), answer, ()
+
+    async def _respond(self, connection: h11.Connection, writer: asyncio.StreamWriter, status: int,
+                       answer: dict[str, Any], headers: tuple) -> None:
+        body = msgspec.json.encode(answer) + b"\n"
+        head = [("Content-Type", "application/json"), ("Content-Length", str(len(body))),
+                ("Connection", "close"), ("Server", "Willkommen"), *headers]
+        try:
+            if connection.our_state in (h11.IDLE, h11.SEND_RESPONSE):  # IDLE: a request h11 could not read
+                reason = HTTPStatus(status).phrase.encode()
+                writer.write(connection.send(h11.Response(status_code=status, headers=head, reason=reason)))
+                writer.write(connection.send(h11.Data(data=body)) + connection.send(h11.EndOfMessage()))
+            await writer.drain()
+        except (ConnectionError, h11.LocalProtocolError):
+            pass
+        finally:
+            writer.close()
+
+
+async def start(server) -> PushListener | None:
+    """The listener the site asks for (`[appointments] push_port`), started; None if none."""
+    rules = server.site.appointments
+    if rules.push_port is None:
+        return None
+    listener = PushListener(server, host=rules.push_host, port=rules.push_port, token=rules.push_token)
+    await listener.start()
+    return listener
+
+
+async def _next(connection: h11.Connection, reader: asyncio.StreamReader, kind: type):
+    while True:
+        event = connection.next_event()
+        if event is h11.NEED_DATA:
+            connection.receive_data(await reader.read(65536))
+            continue
+        if isinstance(event, h11.ConnectionClosed):
+            raise ConnectionError("the client went away")
+        if isinstance(event, kind) or kind is object:
+            return event
+
+
+async def _body(connection: h11.Connection, reader: asyncio.StreamReader, request: h11.Request) -> bytes:
+    length = dict(request.headers).get(b"content-length")
+    if length is None:
+        raise Refused(411, "send the body with a Content-Length")
+    if int(length) > MAX_BODY:
+        raise Refused(413, f"the body is over {MAX_BODY} bytes: send the day in parts")
+    chunks = []
+    while not isinstance(event := await _next(connection, reader, object), h11.EndOfMessage):
+        chunks.append(bytes(event.data))
+    return b"".join(chunks)
+
+
+def read(body: bytes, *, today: date) -> tuple[list[Any], date]:
+    """The appointments of a body and the day their `HH:MM` times are on; `Refused` (400, 413)
+    when the body is not `{"appointments": [...], "day"?: "YYYY-MM-DD"}`."""
+    try:
+        data = msgspec.json.decode(body)
+    except (msgspec.DecodeError, RecursionError) as exc:
+        raise Refused(400, f"the body is not JSON: {exc}") from None
+    if not isinstance(data, dict) or not isinstance(data.get("appointments"), list):
+        raise Refused(400, 'the body must be a JSON object with a list "appointments"')
+    unknown = sorted(set(data) - {"appointments", "day"})
+    if unknown:
+        raise Refused(400, f"unknown field {unknown[0]!r} (expected appointments and optionally day)")
+    if len(data["appointments"]) > MAX_APPOINTMENTS:
+        raise Refused(413, f"more than {MAX_APPOINTMENTS} appointments: send the day in parts")
+    day = data.get("day", today.isoformat())
+    try:
+        return data["appointments"], date.fromisoformat(day) if isinstance(day, str) else date.fromisoformat("")
+    except ValueError:
+        raise Refused(400, f'"day" {str(day)[:40]!r} is not a date YYYY-MM-DD') from None
+
+
+def request_for(row: appointments.Row) -> p.Book | p.Unbook:
+    """The admin request a row is, validated as a terminal's would be (lengths, time range)."""
+    if row.cancelled:
+        fields = {"type": "unbook", "id": 0, "booking": row.code}
+    else:
+        fields = {"type": "book", "id": 0, "booking": row.code, "service": row.service, "lang": row.lang,
+                  "due_at": row.due_at}
+    try:
+        return msgspec.convert(fields, p.Unbook if row.cancelled else p.Book)
+    except msgspec.ValidationError as exc:
+        raise ValueError(f"appointment {row.code[:40]}: {exc}") from None

@@ -1,0 +1,210 @@
+"""The HTTP side of the one port: small pages and files, answered in `process_request`.
+
+    GET /                     a short index
+    GET /healthz              live state as JSON
+    GET /display              the waiting-room page (display/static/), ?zone=…&terminal=…&token=…
+    GET /display/<file>       its script and style, the phone page's (ticket.js, ticket.css) and
+                              the fonts both share (fonts.css); /display/strings.json its words
+    GET /t/<token>            a visitor's ticket status page (the QR code on the ticket)
+    GET /t/<token>.json       the same, for the page to refresh itself
+    GET /display/fonts/<f>    the fonts fonts.css names (printing/fonts: Ethiopic, extended Arabic, ...)
+    GET /speech/<key>.wav     a call the server spoke (only texts it announced itself)
+
+Only GET and HEAD (the same answer without its body); any other method gets 405 with
+`Allow: GET, HEAD`.
+
+The status page shows nothing that identifies the visitor: number, place, estimate, and when
+called the counter and its direction. A token that is unknown or from an earlier day gets a
+friendly 404 page in the language the phone asks for (Accept-Language), which says so once
+and does not poll.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import html
+import http
+import json
+import re
+from importlib import resources
+from string import Template
+from typing import TYPE_CHECKING, Any
+
+from websockets.datastructures import Headers
+from websockets.http11 import Request, Response
+
+from config import strings
+from config.languages import negotiate as languages_negotiate
+
+from server.wire import partners
+from server.core.model import CALLED, WAITING
+
+if TYPE_CHECKING:
+    from server.edge.app import Server
+
+STATIC = {"display.js": "text/javascript; charset=utf-8", "display.css": "text/css; charset=utf-8",
+          "display.html": "text/html; charset=utf-8", "fonts.css": "text/css; charset=utf-8",
+          "ticket.js": "text/javascript; charset=utf-8", "ticket.css": "text/css; charset=utf-8",
+          "referral.js": "text/javascript; charset=utf-8", "referral.css": "text/css; charset=utf-8"}
+TICKET = re.compile(r"^/t/([A-Za-z0-9_-]{8,64})(\.json)?$")
+SPEECH = re.compile(r"^/speech/([0-9a-f]{20})\.wav$")
+FONT = re.compile(r"^/display/fonts/([A-Za-z0-9-]+\.ttf)$")
+STATUS_KEYS = {"called": "your_turn", "serving": "serving", "done": "done", "no_show": "missed", "parked": "parked"}
+
+
+async def answer(server: "Server", request: Request) -> Response:
+    path = request.path.split("?", 1)[0]
+    if path == "/healthz":
+        return respond(200, json.dumps(server.health(), ensure_ascii=False, indent=1), "application/json")
+    if path in ("/display", "/display/"):
+        return static("display.html")
+    if path == "/display/strings.json":
+        return respond(200, json.dumps(display_strings(server.site), ensure_ascii=False),
+                       "application/json; charset=utf-8")
+    if path.startswith("/display/") and path.removeprefix("/display/") in STATIC:
+        return static(path.removeprefix("/display/"))
+    if match := TICKET.match(path):
+        return ticket_page(server, match.group(1), as_json=bool(match.group(2)),
+                           accept=request.headers.get("Accept-Language", ""))
+    if match := FONT.match(path):
+        return font(match.group(1))
+    if match := SPEECH.match(path):
+        return await speech(server, match.group(1))
+    if path == "/favicon.ico":
+        return respond(204, b"")
+    if path == "/":
+        return respond(200, f"Willkommen — {server.site.name}\n\n/display   waiting-room screen\n"
+                            "/healthz   live state (JSON)\nws://<this host>/   terminals (see README)\n")
+    return respond(404, "not found\n")
+
+
+METHODS = ("GET", "HEAD")
+
+
+def method_not_allowed(request: Request) -> Response:
+    return respond(405, "method not allowed: only GET and HEAD\n", Allow=", ".join(METHODS))
+
+
+def without_body(response: Response) -> Response:
+    """The answer to HEAD: GET's status and headers (its Content-Length too), no body."""
+    return Response(response.status_code, response.reason_phrase, response.headers, b"")
+
+
+def respond(status: int, body: str | bytes, content_type: str = "text/plain; charset=utf-8",
+            **headers: str) -> Response:
+    """A complete response; built by hand because `respond()` fixes text/plain (LIBRARIES.md)."""
+    data = body.encode() if isinstance(body, str) else body
+    all_headers = Headers({"Content-Type": content_type, "Content-Length": str(len(data)),
+                           "Cache-Control": "no-store", **headers})
+    return Response(status, http.HTTPStatus(status).phrase, all_headers, data)
+
+
+@functools.cache
+def font_file(name: str) -> bytes | None:
+    """A font the kiosk prints with (printing/fonts), for the pages' fonts.css: one copy of each."""
+    path = resources.files("printing") / "fonts" / name
+    return path.read_bytes() if path.is_file() else None
+
+
+def font(name: str) -> Response:
+    data = font_file(name)
+    if data is None:
+        return respond(404, "no such font\n")
+    return respond(200, data, "font/ttf", **{"Cache-Control": "max-age=604800"})
+
+
+def static(name: str) -> Response:
+    data = (resources.files("display") / "static" / name).read_bytes()
+    return respond(200, data, STATIC[name])
+
+
+def display_strings(site) -> dict[str, dict[str, str]]:
+    """The words a display needs, per site language; its notice for staff (sound blocked) from
+    the staff catalogue. `call.announcement` lets a display that (re)loads during a call say it
+    in the caller's language as the live `called` push did (`server.edge.views.called`)."""
+    wanted = ("language_name", "direction", "call.counter", "call.announcement")
+    return {lang: {k: v for k, v in site.words(lang).items() if k in wanted or k.startswith("display.")}
+            | {"display.sound_blocked": strings(lang, "staff")["display.sound_blocked"]}
+            for lang in site.languages}
+
+
+def ticket_page(server: "Server", token: str, *, as_json: bool, accept: str) -> Response:
+    ticket = server.office.by_token.get(token)
+    lang = ticket.lang if ticket else preferred(accept, server.site.languages)
+    words = server.site.words(lang)
+    if ticket is None:
+        return gone_page(server, lang, words, as_json=as_json)
+    status = ticket_status(server, ticket, words) | {"lang": lang, "dir": words["direction"],
+                                                     "feedback": server.visitors.feedback.phone_state(ticket),
+                                                     "referrals": partners.for_ticket(server.site, ticket, words)}
+    if words["direction"] == "rtl":
+        status.update({key: isolate_numbers(status[key]) for key in ("headline", "detail")})
+    if as_json:
+        return respond(200, json.dumps(status, ensure_ascii=False), "application/json; charset=utf-8")
+    fields = {key: html.escape(str(value)) for key, value in status.items()}
+    fields["referrals"] = html.escape(json.dumps(status["referrals"], ensure_ascii=False))  # referral.js reads it
+    fields |= {key: html.escape(words[f"status.{key}"]) for key in ("offline", "notify", "notify_on",
+                                                                        "notify_note", "updated", "title")}
+    fields |= {"token": token, "office": html.escape(server.site.name), "turn": "turn" if status["turn"] else "",
+               "where_hidden": "" if status["where"] else "hidden",
+               "feedback": server.visitors.feedback.phone_section(ticket, words)}  # server/visitors/feedback.py
+    return respond(200, page("ticket.html").substitute(fields), "text/html; charset=utf-8")
+
+
+NUMBERS = re.compile(r"\d+(?:\s*[–-]\s*\d+)?")
+
+
+def isolate_numbers(text: str) -> str:
+    """Each count or range as a left-to-right run of its own (LRI ... PDI), so that inside an
+    Arabic or Persian sentence 15–25 does not read 25–15."""
+    return NUMBERS.sub(lambda match: f"\u2066{match.group(0)}\u2069", text)
+
+
+def gone_page(server: "Server", lang: str, words, *, as_json: bool) -> Response:
+    """An unknown or expired token: said once, in the phone's language; the page does not poll."""
+    if as_json:
+        status = {"state": "unknown", "turn": False, "headline": words["status.unknown"], "lang": lang,
+                  "dir": words["direction"]}
+        return respond(404, json.dumps(status, ensure_ascii=False), "application/json; charset=utf-8")
+    fields = {"lang": lang, "dir": words["direction"], "headline": html.escape(words["status.unknown"]),
+              "office": html.escape(server.site.name)}
+    return respond(404, page("ticket-gone.html").substitute(fields), "text/html; charset=utf-8")
+
+
+def page(name: str) -> Template:
+    return Template((resources.files("display") / "static" / name).read_text(encoding="utf-8"))
+
+
+def ticket_status(server: "Server", ticket, words) -> dict[str, Any]:
+    """What the visitor's phone says, in the visitor's language."""
+    office = server.office
+    status = {"state": ticket.state, "number": ticket.number, "turn": ticket.state == CALLED, "detail": "",
+              "service": server.site.service(ticket.service).name(ticket.lang), "where": "", "direction": ""}
+    if ticket.state == WAITING:
+        ahead = office.ahead(ticket)
+        eta = office.estimate(ticket.number, server.clock())
+        status["headline"] = words["status.ahead"].format(n=ahead)
+        status["detail"] = words["status.eta"].format(low=eta[0], high=eta[1]) if eta else words["status.no_eta"]
+    elif ticket.state in STATUS_KEYS:
+        counter = server.site.counter(ticket.counter) if ticket.counter else None
+        status["headline"] = words[f"status.{STATUS_KEYS[ticket.state]}"].format(
+            counter=counter.name if counter else "")
+        if ticket.state == CALLED and counter:  # where to go: the counter and its direction
+            status.update(where=words["call.counter"].format(counter=counter.name), direction=counter.direction)
+    else:
+        status["headline"] = words["status.unknown"]
+    return status
+
+
+def preferred(accept: str, languages: tuple[str, ...]) -> str:
+    """The site language that serves the phone's Accept-Language best (BCP 47 matching:
+    `fa-AF` finds `prs`, `kmr` finds `ku-Latn`); German if none does."""
+    return languages_negotiate(accept, languages) or "de"
+
+
+async def speech(server: "Server", key: str) -> Response:
+    sound = await asyncio.to_thread(server.visitors.speech.wav, key)
+    if sound is None:
+        return respond(404, "no such announcement\n")
+    return respond(200, sound, "audio/wav", **{"Cache-Control": "max-age=86400"})

@@ -1,0 +1,322 @@
+"""The floor board: the whole office live for managers, and what a supervisor may do on it.
+
+`Board.floor(now)` is the office as a manager sees it (counters, queues, kiosks and their
+printers, displays per zone, alerts, announcements) as plain JSON-able data; every signed-in
+viewer on ws://host/board/ws gets it whole in a `board` frame whenever it changed (the
+server calls `changed()` after each commit, printer report and terminal (dis)connection;
+pushes are at most `PUSH_DELAY` apart) and once a second a tick re-checks the alerts that
+time alone raises (a queue past its max wait, a pause too long). A floor is a few KB and a
+manager or two watch: sending it whole keeps the page simple and never out of step.
+
+Alerts are conditions, each with a key: `Alerts.update` adds the new ones with the time they
+began and moves those whose condition ended to `cleared` (the last `KEEP_CLEARED`).
+
+A supervisor's actions (`server.wire.protocol.SUPERVISOR_ACTIONS`) run on the writer like a
+terminal's commands; each event they cause carries `by`, the person's name.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import logging
+import secrets
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from functools import partial
+from typing import TYPE_CHECKING, Any
+
+import msgspec
+import websockets
+from websockets.asyncio.server import ServerConnection
+
+from config import languages
+
+from server.manager import interpreters
+from server.wire import protocol as p
+from server.core.model import DONE
+from server.wire.errors import BadRequest, NotAllowed, WillkommenError
+from server.manager.people import SignedIn, stamp
+from server.manager.stats import keep_days
+
+if TYPE_CHECKING:
+    from server.edge.app import Server
+
+log = logging.getLogger("willkommen.board")
+PUSH_DELAY = 0.05  # at most one board frame per this many seconds: a burst of changes is one frame
+TICK = 1.0
+KEEP_CLEARED = 10
+PRINTER_ALERTS = {"paper_near_end": "paper low", "paper_out": "paper out", "cover_open": "cover open",
+                  "offline": "printer offline", "error": "printer error"}
+
+
+@dataclass
+class Alert:
+    key: str
+    kind: str
+    text: str
+    since: float
+    cleared_at: float | None = None
+    service: str = ""  # the text's "{service}" is this service's name in the viewer's language
+
+
+class Alerts:
+    """Conditions that need a person, newest first, cleared when their condition ends."""
+
+    def __init__(self) -> None:
+        self.active: dict[str, Alert] = {}
+        self.cleared: list[Alert] = []
+
+    def update(self, found: dict[str, Alert], now: float) -> None:
+        for key in [k for k in self.active if k not in found]:
+            alert = self.active.pop(key)
+            alert.cleared_at = now
+            self.cleared = [alert, *self.cleared][:KEEP_CLEARED]
+        for key, alert in found.items():
+            if key in self.active:
+                self.active[key].text = alert.text
+            else:
+                self.active[key] = alert
+
+    def view(self, service_name=lambda service: service) -> dict[str, list[dict[str, Any]]]:
+        def named(alert: Alert) -> dict[str, Any]:
+            return {**vars(alert), "text": alert.text.replace("{service}", service_name(alert.service))} \
+                if alert.service else vars(alert)
+
+        newest = sorted(self.active.values(), key=lambda a: a.since, reverse=True)
+        return {"alerts": [named(a) for a in newest], "cleared": [named(a) for a in self.cleared]}
+
+
+class Board:
+    def __init__(self, server: "Server"):
+        self.server = server
+        self.viewers: dict[ServerConnection, SignedIn] = {}
+        self.alerts = Alerts()
+        self.desk_since: dict[str, float] = {}     # counter -> when it last opened, paused or closed
+        self.printer_seen: dict[str, tuple[str, float]] = {}  # kiosk -> (printer state, since)
+        self.offline_since: dict[str, float] = {}  # kiosk -> since when it is not connected
+        self._push: asyncio.TimerHandle | None = None
+        self._ticker: asyncio.Task | None = None
+        self._last_frames: dict[str, str] = {}  # board language -> the frame last pushed in it
+        self._pushed_at = -PUSH_DELAY  # loop time of the last push
+
+    # ---- what changed ---------------------------------------------------------------------
+
+    def changed(self, events: list[dict[str, Any]] = ()) -> None:
+        """Something the board shows may have changed: push at once if the last push is
+        PUSH_DELAY ago, else when it will be (a call alone reaches the board as fast as the
+        display; `python -m bench --only manager` measures both)."""
+        for event in events:
+            if event["kind"] in ("counter_opened", "counter_paused", "counter_resumed", "counter_closed"):
+                self.desk_since[event["counter"]] = event["at"]
+            elif event["kind"] == "day_started":
+                self.keep_last_week(event["day"])
+        if self.viewers and self._push is None:
+            loop = asyncio.get_running_loop()
+            self._push = loop.call_later(max(0.0, self._pushed_at + PUSH_DELAY - loop.time()), self.push)
+
+    def keep_last_week(self, today: str) -> None:
+        """A day is over: keep its statistics now (a few ms), so reports on past days read
+        histograms, not tickets. Older days not kept yet are kept when they are purged."""
+        store = self.server.store
+        since = (date.fromisoformat(today) - timedelta(days=7)).isoformat()
+        with store.db.atomic():
+            kept = keep_days(store.db.conn, before=today, since=since, tz=self.server.office.tz,
+                             personal=self.server.site.manager.personal_statistics)
+        log.info("statistics kept", extra={"fields": {"days": kept}})
+
+    def push(self) -> None:
+        """One frame per board language among the viewers (each names languages and
+        services in its viewers' language)."""
+        self._push, self._pushed_at = None, asyncio.get_running_loop().time()
+        now, by_lang = self.server.clock(), {}
+        for ws, who in self.viewers.items():
+            by_lang.setdefault(who.lang, []).append(ws)
+        for lang, viewers in by_lang.items():
+            frame = p.encode(p.Board(floor=self.floor(now, lang))).decode()
+            if frame != self._last_frames.get(lang):
+                self._last_frames[lang] = frame
+                self.server.fanout.push(viewers, frame)  # bounded: a viewer that stops reading is closed
+
+    async def _tick(self) -> None:
+        while self.viewers:
+            await asyncio.sleep(TICK)
+            now = self.server.monotonic()  # sessions end on People's clock, the monotonic one
+            for ws, who in list(self.viewers.items()):
+                if who.expires_at <= now:
+                    await ws.close(4401, "your sign-in has expired")
+            self.push()
+
+    def stop(self) -> None:
+        if self._push is not None:
+            self._push.cancel()
+        if self._ticker is not None:
+            self._ticker.cancel()
+
+    # ---- the floor ------------------------------------------------------------------------
+
+    def floor(self, now: float, lang: str = "en") -> dict[str, Any]:
+        """The floor as a viewer whose board language is `lang` reads it: languages by CLDR's
+        names in `lang` ("Arabic", not "ar"), services by the site file's names in `lang`
+        (German where the file has none)."""
+        server, office = self.server, self.server.office
+        kiosks, displays = self._kiosks(now), self._displays()
+        self.alerts.update(self._conditions(now, kiosks, displays), now)
+        names = {s.id: s.name(lang) for s in server.site.services}
+        return {"now": now, "site": server.site.name, "day": office.day, "lang": lang,
+                "counters": [self._counter(c, now) for c in server.site.counters],
+                "queues": [self._queue(s, now, lang) for s in server.site.services],
+                "kiosks": kiosks, "displays": displays, **self.alerts.view(lambda s: names.get(s, s)),
+                "interpreters": interpreters.waiting(office, now, lang),
+                "announcements": [dataclasses.asdict(a) for a in office.current_announcements(now)],
+                "services": [{"id": s.id, "name": names[s.id]} for s in server.site.services],
+                "languages": list(server.site.languages),
+                # the site's time zone: the board shows the office's clock, not the manager's laptop's
+                "language_names": {tag: languages.name(tag, lang) for tag in server.site.languages},
+                "timezone": server.site.timezone}
+
+    def _counter(self, counter, now: float) -> dict[str, Any]:
+        office = self.server.office
+        desk = office.desks[counter.id]
+        current = office.tickets[desk.current] if desk.current else None
+        served = sum(1 for n in desk.handled if office.tickets[n].state == DONE and office.tickets[n].counter == desk.id)
+        return {"id": counter.id, "name": counter.name, "zone": counter.zone, "state": desk.state,
+                "reason": desk.pause_reason, "since": self.desk_since.get(counter.id), "services": list(desk.services),
+                "served": served,
+                "visitor": None if current is None else {
+                    "number": current.number, "service": current.service, "lang": current.lang,
+                    "interpreter": current.interpreter, "state": current.state,
+                    "since": current.started_at or current.called_at}}
+
+    def _queue(self, service, now: float, lang: str) -> dict[str, Any]:
+        info = self.server.office.queue_info(service.id, now)
+        return {"service": service.id, "name": service.name(lang), "waiting": info.waiting,
+                "longest_wait": round(info.longest_wait), "max_wait": service.max_wait_minutes * 60,
+                "eta": info.eta, "trend": self._arrivals_by_hour(service.id)}
+
+    def _arrivals_by_hour(self, service: str) -> dict[str, int]:
+        """Today's tickets of a service drawn per local hour: the day's trend."""
+        tz, hours = self.server.office.tz, {}
+        for ticket in self.server.office.tickets.values():
+            if ticket.service == service:
+                hour = f"{datetime.fromtimestamp(ticket.issued_at, tz).hour:02d}"
+                hours[hour] = hours.get(hour, 0) + 1
+        return dict(sorted(hours.items()))
+
+    def _kiosks(self, now: float) -> list[dict[str, Any]]:
+        connected = {s.terminal for s in self.server.sessions.values() if s.role == "kiosk"}
+        kiosks = []
+        for terminal in (t for t in self.server.site.terminals if t.role == "kiosk"):
+            report = self.server.printers.get(terminal.id) if terminal.id in connected else None
+            state = report["state"] if report else "unknown"  # nobody watches a gone kiosk's printer
+            seen = self.printer_seen.get(terminal.id)
+            if seen is None or seen[0] != state:
+                self.printer_seen[terminal.id] = seen = (state, report["at"] if report else now)
+            if terminal.id in connected:
+                self.offline_since.pop(terminal.id, None)
+            else:
+                self.offline_since.setdefault(terminal.id, now)
+            kiosks.append({"id": terminal.id, "connected": terminal.id in connected, "printer": state,
+                           "since": seen[1], "offline_since": self.offline_since.get(terminal.id)})
+        return kiosks
+
+    def _displays(self) -> list[dict[str, Any]]:
+        """Screens connected per zone; a display without zones (or an anonymous one, whose
+        zone only its page knows) counts for every zone."""
+        zones = {c.zone: 0 for c in self.server.site.counters}
+        for session in self.server.sessions.values():
+            if session.role != "display":
+                continue
+            terminal = self.server.site.terminal(session.terminal)
+            for zone in (terminal.zones if terminal and terminal.zones else zones):
+                zones[zone] = zones.get(zone, 0) + 1
+        return [{"zone": zone, "screens": n} for zone, n in zones.items()]
+
+    def _conditions(self, now: float, kiosks: list[dict], displays: list[dict]) -> dict[str, Alert]:
+        site, office, found = self.server.site, self.server.office, {}
+
+        def add(key: str, kind: str, text: str, since: float, service: str = "") -> None:
+            found[key] = self.alerts.active.get(key) or Alert(key, kind, text, since, service=service)
+            found[key].text = text
+
+        open_for = {s.id: 0 for s in site.services}
+        for desk in office.desks.values():
+            for service in desk.services if desk.state == "open" else ():
+                open_for[service] += 1
+            limit = site.manager.pause_limit_minutes * 60
+            paused_at = self.desk_since.get(desk.id, self.server.started_at)
+            if desk.state == "paused" and now - paused_at > limit:
+                add(f"pause:{desk.id}", "pause", f"counter {desk.id} paused for over "
+                    f"{site.manager.pause_limit_minutes} min ({desk.pause_reason or 'no reason given'})",
+                    paused_at + limit)
+        for service in site.services:
+            info = office.queue_info(service.id, now)
+            if info.waiting and info.longest_wait > service.max_wait_minutes * 60:
+                add(f"queue:{service.id}", "queue", "{service}: waiting past its max wait of "
+                    f"{service.max_wait_minutes} min", now - info.longest_wait + service.max_wait_minutes * 60,
+                    service.id)
+            if info.waiting and not open_for[service.id]:
+                add(f"uncovered:{service.id}", "uncovered",
+                    f"{{service}}: {info.waiting} waiting and no counter open for it", now, service.id)
+        for kiosk in kiosks:
+            if not kiosk["connected"]:
+                add(f"kiosk:{kiosk['id']}", "kiosk", f"kiosk {kiosk['id']} is not connected", kiosk["offline_since"])
+            elif kiosk["printer"] in PRINTER_ALERTS:
+                add(f"printer:{kiosk['id']}", "printer",
+                    f"kiosk {kiosk['id']}: {PRINTER_ALERTS[kiosk['printer']]}", kiosk["since"])
+        for display in displays:
+            if not display["screens"]:
+                add(f"zone:{display['zone']}", "display", f"zone {display['zone']}: no display connected", now)
+        return found
+
+    # ---- viewers and actions --------------------------------------------------------------
+
+    async def serve(self, ws: ServerConnection, who: SignedIn) -> None:
+        """A signed-in viewer's connection: the floor now and on every change; actions in."""
+        self.viewers[ws] = who
+        if self._ticker is None or self._ticker.done():
+            self._ticker = asyncio.create_task(self._tick(), name="willkommen-board")
+        log.info("board viewer", extra={"fields": {"name": who.name, "role": who.role}})
+        try:
+            first = p.encode(p.Board(floor=self.floor(self.server.clock(), who.lang))).decode()
+            self.server.fanout.adopt(ws, len(first))
+            await ws.send(first)
+            self.server.fanout.welcomed(ws)
+            async for frame in ws:
+                await ws.send(p.encode(await self._answer(who, frame)).decode())
+        except websockets.ConnectionClosed:
+            pass
+        finally:
+            self.viewers.pop(ws, None)
+
+    async def _answer(self, who: SignedIn, frame: str | bytes) -> msgspec.Struct:
+        request_id = None
+        try:
+            message = p.decode_manager(frame)
+            request_id = message.id
+            if self.server.manager.people.session(who.id) is None:
+                raise NotAllowed("your sign-in has expired: sign in again")
+            if not isinstance(message, p.SUPERVISOR_ACTIONS) or not who.may_act:
+                raise NotAllowed(f"{who.name} is a {who.role}: only a supervisor may act")
+            await self.server.writer.submit(partial(self._act, who, message))
+            log.info("supervisor action", extra={"fields": {"by": who.name, "action": message.__struct_config__.tag}})
+            return p.Reply(re=message.id)
+        except WillkommenError as exc:
+            return p.Error(re=request_id, code=exc.code, message=exc.message)
+
+    def _act(self, who: SignedIn, message: msgspec.Struct, now: float) -> None:
+        office = self.server.office
+        if isinstance(message, p.OpenCounter):
+            events, _ = office.open(counter=message.counter, services=None, now=now)
+        elif isinstance(message, p.CloseCounter):
+            events, _ = office.close(counter=message.counter, now=now)
+        elif isinstance(message, p.Move):
+            if message.service is None and not message.front:
+                raise BadRequest("move needs a service or front")
+            events, _ = office.move(ticket=message.ticket, service=message.service, front=message.front, now=now)
+        elif isinstance(message, p.Announce):
+            events, _ = office.announce(announcement=secrets.token_hex(4), texts=message.texts, until=message.until,
+                                        by=who.name, now=now)
+        else:
+            events, _ = office.end_announcement(announcement=message.announcement, now=now)
+        stamp(events, who)

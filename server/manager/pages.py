@@ -1,0 +1,189 @@
+"""The manager's page family: sign-in, the floor board, statistics and the monthly report.
+
+    GET  /signin                 the sign-in form (board/static/signin.html)
+    WS   /signin/ws              `sign_in {name, password}` -> `signed_in {code}` (one-time, 30 s)
+    GET  /signin/done?code=…     trades the code for the session cookie, then to /board
+    GET  /signout                forgets the session
+    GET  /board                  the floor board (board/static/board.html); its files /board/<file>
+    WS   /board/ws               the live floor and a supervisor's actions (`server.manager.board`)
+    GET  /stats?…                statistics (`server.manager.stats_pages`), /stats.csv?table=…, /stats.xlsx
+    GET  /report.pdf?month=…     the monthly report (/report.html: the same as a page)
+    GET  /display/announcements.json, /display/announce.js   what the waiting room shows of
+                                 a supervisor's announcements (public, like the display)
+
+Everything but the sign-in form, its script and style and the display's announcements needs
+a signed-in session, over HTTP (else 303 to /signin, or 401 for data) and websocket (the
+upgrade is refused with 401; the Origin must be this host). The sign-in is over a websocket
+because websockets' HTTP side takes no request bodies; the session cookie is HttpOnly, so it
+is set by a plain GET trading a one-time code.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import secrets
+from importlib import resources
+from typing import TYPE_CHECKING
+from urllib.parse import parse_qs, urlsplit
+
+import websockets
+from websockets.asyncio.server import ServerConnection
+from websockets.http11 import Request, Response
+
+from server.wire import protocol as p
+from server.manager.board import Board
+from server.wire.errors import BadRequest
+from server.edge.pages import respond
+from server.manager.people import People, SignedIn, Throttled
+
+if TYPE_CHECKING:
+    from server.edge.app import Server
+
+log = logging.getLogger("willkommen.manager")
+CODE_SECONDS = 30.0
+FILES = {"signin.html": "text/html", "signin.js": "text/javascript", "board.html": "text/html",
+         "board.js": "text/javascript", "manager.css": "text/css"}
+PUBLIC_FILES = ("signin.js", "manager.css")
+WEBSOCKETS = ("/signin/ws", "/board/ws")
+STATISTICS = ("/stats", "/stats.csv", "/stats.xlsx", "/report.pdf", "/report.html")
+
+
+class Manager:
+    def __init__(self, server: "Server"):
+        self.server = server
+        self.people = People(server.site, clock=server.monotonic)  # intervals, not times of day
+        self.board = Board(server)
+        self.codes: dict[str, tuple[SignedIn, float]] = {}
+
+    def stop(self) -> None:
+        self.board.stop()
+
+    # ---- websockets -----------------------------------------------------------------------
+
+    def upgrade(self, request: Request) -> Response | None:
+        """None to let a websocket upgrade through; a refusal for the manager's sockets
+        without a session or from another origin."""
+        path = urlsplit(request.path).path
+        if path not in WEBSOCKETS:
+            return None
+        origin = urlsplit(request.headers.get("Origin", "")).netloc
+        if origin and origin != request.headers.get("Host"):
+            return respond(403, "this socket is for pages of this server\n")
+        if path == "/board/ws" and self.people.from_headers(request.headers) is None:
+            return respond(401, "sign in first\n")
+        return None
+
+    def owns(self, ws: ServerConnection) -> bool:
+        return urlsplit(ws.request.path).path in WEBSOCKETS
+
+    async def connection(self, ws: ServerConnection) -> None:
+        if urlsplit(ws.request.path).path == "/signin/ws":
+            return await self._sign_in(ws)
+        who = self.people.from_headers(ws.request.headers)
+        if who is None:  # expired between the upgrade and now
+            return await ws.close(4401, "sign in first")
+        await self.board.serve(ws, who)
+
+    async def _sign_in(self, ws: ServerConnection) -> None:
+        try:
+            async for frame in ws:
+                await ws.send(p.encode(await self._try(ws, frame)).decode())
+        except websockets.ConnectionClosed:
+            pass
+
+    async def _try(self, ws: ServerConnection, frame: str | bytes):
+        address = ws.remote_address[0] if ws.remote_address else ""
+        try:
+            message = p.decode_manager(frame)
+            if not isinstance(message, p.SignIn):
+                raise BadRequest("sign in first")
+            self.people.attempt(message.name, address=address)
+        except BadRequest as exc:
+            return p.Error(re=None, code=exc.code, message=exc.message)
+        except Throttled as exc:
+            log.warning("sign-in throttled", extra={"fields": {"name": message.name, "address": address}})
+            return p.Error(re=message.id, code="rate_limited", message=str(exc))
+        person = await asyncio.to_thread(self.people.verify, message.name, message.password)
+        session = self.people.signed_in(person, message.name, address=address)
+        log.info("sign-in", extra={"fields": {"name": message.name, "ok": session is not None, "address": address}})
+        if session is None:
+            return p.Error(re=message.id, code="not_allowed", message="wrong name or password")
+        code = secrets.token_urlsafe(24)
+        self.codes[code] = (session, self.server.clock() + CODE_SECONDS)
+        return p.SignedIn(re=message.id, code=code)
+
+    # ---- HTTP -----------------------------------------------------------------------------
+
+    async def answer(self, request: Request) -> Response | None:
+        """The manager's pages; None for paths that are not theirs."""
+        url = urlsplit(request.path)
+        path, query = url.path.rstrip("/") or "/", parse_qs(url.query)
+        if path == "/signin":
+            return file("signin.html")
+        if path == "/signin/done":
+            return self._signed_in(query.get("code", [""])[0])
+        if path == "/signout":
+            return self._signed_out(request)
+        if path.startswith("/board/") and path.removeprefix("/board/") in PUBLIC_FILES:
+            return file(path.removeprefix("/board/"))
+        if path == "/display/announcements.json":
+            return respond(200, json.dumps(self.announcements(), ensure_ascii=False), "application/json; charset=utf-8")
+        if path == "/display/announce.js":
+            return respond(200, (resources.files("display") / "static" / "announce.js").read_bytes(),
+                           "text/javascript; charset=utf-8")
+        if not (path in ("/board", *STATISTICS) or path.startswith("/board/")):
+            return None
+        who = self.people.from_headers(request.headers)
+        if who is None:
+            return respond(303, "sign in first\n", Location="/signin")
+        if path == "/board":
+            return file("board.html")
+        if path == "/board/me.json":
+            return respond(200, json.dumps({"name": who.name, "role": who.role}), "application/json")
+        if path.startswith("/board/") and path.removeprefix("/board/") in FILES:
+            return file(path.removeprefix("/board/"))
+        if path in STATISTICS:
+            from server.manager import stats_pages  # pygal, openpyxl and weasyprint load only when asked for
+
+            return await stats_pages.answer(self.server, path, query)
+        return respond(404, "not found\n")
+
+    def _signed_in(self, code: str) -> Response:
+        session, until = self.codes.pop(code, (None, 0.0))
+        now = self.server.clock()
+        self.codes = {c: v for c, v in self.codes.items() if v[1] > now}
+        if session is None or until <= now:
+            return respond(303, "sign in again\n", Location="/signin")
+        return respond(303, "signed in\n", Location="/board",
+                       **{"Set-Cookie": self.people.cookie(session, secure=self._secure())})
+
+    def _signed_out(self, request: Request) -> Response:
+        who = self.people.from_headers(request.headers)
+        if who is not None:
+            self.people.sign_out(who.id)
+            log.info("sign-out", extra={"fields": {"name": who.name}})
+        return respond(303, "signed out\n", Location="/signin",
+                       **{"Set-Cookie": self.people.cookie(None, secure=self._secure())})
+
+    def _secure(self) -> bool:
+        return self.server.site.tls_cert is not None
+
+    def announcements(self) -> list[dict]:
+        """What the waiting room shows now, with the server's recordings where it speaks."""
+        speech, now = self.server.speech, self.server.clock()
+        shown = []
+        for a in self.server.office.current_announcements(now):
+            audio = {lang: speech.url(key) for lang, text in a.texts.items()
+                     if (key := speech.register(lang, text)) is not None}
+            # as with calls: a language the server has no voice for is shown, not handed to the
+            # browser's voice (which reads Pashto or Tigrinya as noise, if at all)
+            silent = [lang for lang in a.texts if lang not in audio] if speech.engine else []
+            shown.append({"id": a.id, "texts": a.texts, "until": a.until, "audio": audio, "silent": silent})
+        return shown
+
+
+def file(name: str) -> Response:
+    data = (resources.files("board") / "static" / name).read_bytes()
+    return respond(200, data, f"{FILES[name]}; charset=utf-8")

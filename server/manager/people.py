@@ -1,0 +1,218 @@
+"""People who sign in: managers and team leaders, not terminals.
+
+Accounts live in the site config (`[[people]]`: name, role, password hash). A password is
+stored only as an scrypt hash (`python -m server.manager.people hash` asks for one and prints the
+line to paste); PBKDF2-SHA256 hashes are accepted too. Signing in gives a random session id
+in a cookie (HttpOnly, SameSite=Strict, Secure under TLS) that expires after the site's
+`manager.session_minutes`; signing out forgets it. Sessions live in the server's memory: a
+restart signs everyone out.
+
+Wrong passwords are throttled per account name and per address: after `FREE_TRIES` wrong
+ones for a name (`FREE_TRIES_PER_ADDRESS` from one address), the next try must wait
+`LOCK_SECONDS`, doubling with every further wrong one (to `MAX_LOCK_SECONDS`). An unknown
+name costs as much time as a known one.
+
+A `reader` looks; a `supervisor` may also act (`may_act`). Every action a supervisor takes
+is an event whose `by` names them (`stamp`).
+"""
+
+from __future__ import annotations
+
+import base64
+import getpass
+import hashlib
+import hmac
+import secrets
+import sys
+import time
+from dataclasses import dataclass, field
+from http.cookies import CookieError, SimpleCookie
+from typing import Any, Callable
+
+from config import Site
+from config.site import Person
+
+COOKIE = "willkommen_session"
+FREE_TRIES = 3
+FREE_TRIES_PER_ADDRESS = 10
+LOCK_SECONDS = 30.0
+MAX_LOCK_SECONDS = 900.0
+SCRYPT = {"n": 2**14, "r": 8, "p": 1}
+_DUMMY_HASH = ""  # made on first use: an unknown name is checked against it, costing the same time
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).decode()
+
+
+def hash_password(password: str, *, salt: bytes | None = None) -> str:
+    """`scrypt$n$r$p$salt$hash`: what `[[people]] password_hash` holds."""
+    salt = salt or secrets.token_bytes(16)
+    digest = hashlib.scrypt(password.encode(), salt=salt, dklen=32, maxmem=64 * 2**20, **SCRYPT)
+    return f"scrypt${SCRYPT['n']}${SCRYPT['r']}${SCRYPT['p']}${_b64(salt)}${_b64(digest)}"
+
+
+def check_password(password: str, stored: str) -> bool:
+    """True when `password` matches the stored scrypt or PBKDF2-SHA256 hash (constant time)."""
+    kind, *params, salt, expected = stored.split("$")
+    salt_bytes, expected_bytes = base64.urlsafe_b64decode(salt), base64.urlsafe_b64decode(expected)
+    if kind == "scrypt":
+        n, r, p = map(int, params)
+        digest = hashlib.scrypt(password.encode(), salt=salt_bytes, n=n, r=r, p=p, dklen=len(expected_bytes),
+                                maxmem=128 * n * r * 2 + 2**20)
+    else:  # pbkdf2_sha256
+        digest = hashlib.pbkdf2_hmac("sha256", password.encode(), salt_bytes, int(params[0]), len(expected_bytes))
+    return hmac.compare_digest(digest, expected_bytes)
+
+
+@dataclass
+class SignedIn:
+    """A person's session: who, their role, when it ends."""
+
+    name: str
+    role: str
+    expires_at: float
+    lang: str = "en"  # the board names languages and services in it (`Person.lang`)
+    id: str = field(default_factory=lambda: secrets.token_urlsafe(32))
+
+    @property
+    def may_act(self) -> bool:
+        return self.role == "supervisor"
+
+
+class Throttled(Exception):
+    def __init__(self, wait: float):
+        super().__init__(f"too many wrong passwords: try again in {int(wait) + 1} s")
+        self.wait = wait
+
+
+@dataclass
+class _Failures:
+    count: int = 0
+    last: float = 0.0
+
+    def locked_for(self, now: float, free: int) -> float:
+        if self.count < free:
+            return 0.0
+        lock = min(LOCK_SECONDS * 2 ** (self.count - free), MAX_LOCK_SECONDS)
+        return max(0.0, self.last + lock - now)
+
+
+class People:
+    """Sign-in, sessions and throttling for one site."""
+
+    def __init__(self, site: Site, *, clock: Callable[[], float] = time.monotonic):
+        # `clock` times intervals (locks, session lifetimes): a monotonic one, so a wall-clock
+        # step (NTP, a VM resumed) neither ends every session nor unlocks a throttled name
+        self.site, self.clock = site, clock
+        self.sessions: dict[str, SignedIn] = {}
+        self.failures: dict[str, _Failures] = {}
+
+    def attempt(self, name: str, *, address: str) -> None:
+        """Before a password is checked: raise `Throttled` while the name or the address is
+        locked, else count the try as wrong until `signed_in` proves it right (so tries sent
+        in parallel are all counted)."""
+        now = self.clock()
+        wait = max(self._failures(key).locked_for(now, free) for key, free in self._keys(name, address))
+        if wait > 0:
+            raise Throttled(wait)
+        for key, _ in self._keys(name, address):
+            failures = self._failures(key)
+            failures.count, failures.last = failures.count + 1, now
+
+    def verify(self, name: str, password: str) -> Person | None:
+        """The person if the password is theirs (slow on purpose: run it in a thread). An unknown
+        name is checked against a dummy hash so it takes as long as a known one."""
+        person = self.site.person(name.strip().lower())
+        right = check_password(password, person.password_hash if person else _dummy_hash())
+        return person if right and person is not None else None
+
+    def signed_in(self, person: Person | None, name: str, *, address: str) -> SignedIn | None:
+        """After `verify`: a new session for the right password (and the try forgiven)."""
+        if person is None:
+            return None
+        for key, _ in self._keys(name, address):
+            self.failures.pop(key, None)
+        session = SignedIn(person.name, person.role, self.clock() + self.site.manager.session_minutes * 60,
+                           lang=person.lang)
+        self.sessions[session.id] = session
+        return session
+
+    def sign_in(self, name: str, password: str, *, address: str) -> SignedIn | None:
+        """All three steps at once (for tests and tools; the server runs `verify` in a thread)."""
+        self.attempt(name, address=address)
+        return self.signed_in(self.verify(name, password), name, address=address)
+
+    def _keys(self, name: str, address: str) -> tuple[tuple[str, int], ...]:
+        # an address gets more tries than a name: offices sit behind one proxy address
+        return (f"name:{name.strip().lower()}", FREE_TRIES), (f"address:{address}", FREE_TRIES_PER_ADDRESS)
+
+    def _failures(self, key: str) -> "_Failures":
+        return self.failures.setdefault(key, _Failures())
+
+    def sign_out(self, session_id: str) -> None:
+        self.sessions.pop(session_id, None)
+
+    def session(self, session_id: str | None) -> SignedIn | None:
+        """The live session of that id, or None (unknown or expired: then it is forgotten)."""
+        session = self.sessions.get(session_id or "")
+        if session is not None and session.expires_at <= self.clock():
+            del self.sessions[session.id]
+            return None
+        return session
+
+    def from_headers(self, headers: Any) -> SignedIn | None:
+        """The session a request's Cookie header names (HTTP or the websocket upgrade)."""
+        return self.session(session_cookie(headers.get("Cookie", "")))
+
+    def cookie(self, session: SignedIn | None, *, secure: bool) -> str:
+        """The Set-Cookie value that holds (or, for None, clears) a session."""
+        value, age = (session.id, int(session.expires_at - self.clock())) if session else ("", 0)
+        return f"{COOKIE}={value}; Path=/; Max-Age={age}; HttpOnly; SameSite=Strict" + ("; Secure" if secure else "")
+
+
+def session_cookie(header: str) -> str | None:
+    cookies = SimpleCookie()
+    try:
+        cookies.load(header)
+    except CookieError:
+        return None
+    morsel = cookies.get(COOKIE)
+    return morsel.value if morsel else None
+
+
+def stamp(events: list[dict[str, Any]], who: SignedIn) -> list[dict[str, Any]]:
+    """Name the supervisor on the events their action caused. The events are the journal's
+    own dicts, not yet committed (the writer commits after the command returns), so the name
+    is stored with them; the queue core ignores the field."""
+    for event in events:
+        event["by"] = who.name
+    return events
+
+
+def _dummy_hash() -> str:
+    global _DUMMY_HASH
+    if not _DUMMY_HASH:
+        _DUMMY_HASH = hash_password(secrets.token_urlsafe(16))
+    return _DUMMY_HASH
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m server.manager.people hash`: ask for a password, print the line for the site file."""
+    args = sys.argv[1:] if argv is None else argv
+    if args != ["hash"]:
+        print("usage: python -m server.manager.people hash", file=sys.stderr)
+        return 2
+    password = getpass.getpass("password: ")
+    if password != getpass.getpass("again: "):
+        print("the two passwords differ", file=sys.stderr)
+        return 1
+    if len(password) < 10:
+        print("use at least 10 characters", file=sys.stderr)
+        return 1
+    print(f'password_hash = "{hash_password(password)}"')
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,325 @@
+"""The store: one SQLite file in WAL mode, written through sqlite-utils.
+
+The append-only `events` table is the truth. `tickets` is a projection of it (one row per
+ticket with its times, for status pages and statistics), written in the same transaction as
+the events that changed it. On start the server replays the current day's events through the
+queue core; older days need no replay because a day's queue starts empty. An event's day is
+its own `day` field where it has one (a new day; an appointment belongs to the day it is
+due, so booking ahead is replayed on that day) and else the local date of its time.
+
+A `Store`'s connection has one user at a time: the server opens and closes it on its store
+thread and commits on the event loop in between (`server.store.writer`). `synchronous` is the site's
+durability: "normal" survives a killed process, "full" also a power cut, at an fsync per
+commit (a group of commands: `server.store.writer`).
+
+Schema versions are sqlite-utils `Migrations`, recorded in `_sqlite_migrations`.
+
+One server per file: a `Store` holds an exclusive `flock` on the database file for as long as
+it is open (SQLite's own locks let two writers take turns, and two servers each replaying the
+day into memory then overwrite each other's tickets). Before anything is written the file is
+checked read-only (header, `quick_check`, that it is Willkommen's): a file that fails is named
+with what is wrong (`StoreUnavailable`) and left exactly as it was. The check reads the whole
+file: 2-3.6 s for 216 MB (800,000 events, about 90 days of a busy office) on 2 busy cores.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import operator
+import os
+import sqlite3
+from contextlib import closing
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Iterable, NamedTuple
+from zoneinfo import ZoneInfo
+
+import msgspec
+import sqlite_utils
+
+from server.manager import stats
+from server.core import Event, LocalDays, Ticket
+from server.core.model import EXPIRED, OPEN_STATES
+
+migrations = sqlite_utils.Migrations("willkommen")
+_encoder = msgspec.json.Encoder()
+
+
+def encode(event: Event) -> str:
+    return _encoder.encode(event).decode()
+
+
+@migrations()
+def m001_events_and_tickets(db: sqlite_utils.Database) -> None:
+    db["events"].create({"seq": int, "at": float, "day": str, "kind": str, "data": str}, pk="seq")
+    db["events"].create_index(["day"])
+    db["tickets"].create({
+        "id": int, "day": str, "number": str, "service": str, "lang": str, "kiosk": str, "token": str,
+        "state": str, "counter": str, "issued_at": float, "called_at": float, "started_at": float,
+        "finished_at": float, "outcome": str, "recalls": int, "transfers": int,
+    }, pk="id", not_null={"day", "number", "service", "token", "state", "issued_at"})
+    db["tickets"].create_index(["day", "number"], unique=True)
+    db["tickets"].create_index(["token"], unique=True)
+
+
+@migrations()
+def m002_appointments(db: sqlite_utils.Database) -> None:
+    db["tickets"].add_column("booking", str)
+    db["tickets"].add_column("appointment_at", float)
+
+
+@migrations()
+def m003_daily_stats(db: sqlite_utils.Database) -> None:
+    db["daily_stats"].create({
+        "day": str, "service": str, "tickets": int, "done": int, "no_shows": int, "cancelled": int,
+        "expired": int, "wait_s_sum": float, "waits": int, "service_s_sum": float, "services": int,
+    }, pk=("day", "service"))
+
+
+@migrations()
+def m004_lighter_ticket_indexes(db: sqlite_utils.Database) -> None:
+    """Every draw wrote a leaf page of the random `token` index and one of the (day, number)
+    index per service: a group commit of 7 draws cost 39 us a ticket, 15 us with one index on
+    `day` (appended to in order). Nothing looks a ticket up by token in the file (status pages
+    read the office in memory); the core keeps numbers unique within a day."""
+    db.execute("DROP INDEX IF EXISTS idx_tickets_day_number")
+    db.execute("DROP INDEX IF EXISTS idx_tickets_token")
+    db["tickets"].create_index(["day"], if_not_exists=True)
+
+
+@migrations()
+def m005_no_index_written_per_draw(db: sqlite_utils.Database) -> None:
+    """A commit wrote a page of `events`, of its `day` index, of `tickets` and of theirs: a
+    lone kiosk drew 3,360/s, 3,810/s without the two `day` indexes (`python -m bench --only
+    draws`). What needs a day now finds it otherwise: a day's events start at its
+    `day_started` event, and appointments booked ahead are found by their own small index;
+    both are partial, so a draw writes no index page. Expiring, summarising and purging old
+    tickets read the table once a day instead."""
+    db.execute("DROP INDEX IF EXISTS idx_events_day")
+    db.execute("DROP INDEX IF EXISTS idx_tickets_day")
+    db.execute("CREATE INDEX IF NOT EXISTS idx_events_day_started ON events (day) WHERE kind = 'day_started'")
+    db.execute("CREATE INDEX IF NOT EXISTS idx_events_booked ON events (day) WHERE kind = 'appointment_booked'")
+
+
+@migrations()
+def m006_interpreter(db: sqlite_utils.Database) -> None:
+    """Whether the visitor asked at the kiosk for an interpreter (issue 15); 0 for older tickets."""
+    db["tickets"].add_column("interpreter", int, not_null_default=0)
+
+
+@migrations()
+def m007_printed_estimates(db: sqlite_utils.Database) -> None:
+    """The range printed on a ticket (its draw event's `eta`) and its first call, so that
+    statistics tell how often the printed estimate held (`server.manager.stats`). Tickets drawn
+    before this have none: no range was recorded for them."""
+    db["tickets"].add_column("first_called_at", float)
+    db["tickets"].add_column("eta_low", int)
+    db["tickets"].add_column("eta_high", int)
+
+
+SUMMARY = """
+INSERT OR REPLACE INTO daily_stats
+SELECT day, service, count(*), sum(state = 'done'), sum(state = 'no_show'), sum(state = 'cancelled'),
+       sum(state = 'expired'), coalesce(sum(called_at - issued_at), 0), count(called_at),
+       coalesce(sum(finished_at - started_at), 0), count(finished_at - started_at)
+FROM tickets WHERE day < ? GROUP BY day, service
+"""
+
+TICKET_COLUMNS = ("id", "number", "service", "lang", "kiosk", "token", "state", "counter", "issued_at",
+                  "called_at", "started_at", "finished_at", "outcome", "recalls", "transfers", "booking",
+                  "appointment_at", "interpreter", "first_called_at", "eta_low", "eta_high")
+INSERT_EVENT = "INSERT INTO events (at, day, kind, data) VALUES (?, ?, ?, ?)"
+UPSERT_TICKET = (f"INSERT INTO tickets ({', '.join(TICKET_COLUMNS)}, day) "
+                 f"VALUES ({', '.join('?' for _ in TICKET_COLUMNS)}, ?) ON CONFLICT (id) DO UPDATE SET "
+                 + ", ".join(f"{c} = excluded.{c}" for c in TICKET_COLUMNS[1:]))
+
+
+_ticket_columns = operator.attrgetter(*TICKET_COLUMNS)
+
+
+class StoreUnavailable(Exception):
+    """The database file cannot be used; `str()` is one line naming the file and why."""
+
+
+class StoreLocked(StoreUnavailable):
+    pass
+
+
+class StoreCorrupt(StoreUnavailable):
+    pass
+
+
+SQLITE_HEADER = b"SQLite format 3\0"
+
+
+def lock(path: Path) -> int:
+    """Open `path` (creating it empty if missing) and take an exclusive lock on it; the lock
+    lives as long as the returned descriptor. `flock` locks are the open file's, apart from
+    SQLite's POSIX locks, so neither disturbs the other."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o640)
+    except OSError as exc:
+        raise StoreUnavailable(f"database {path} cannot be opened ({exc.strerror})") from None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        raise StoreLocked(f"database {path} is in use by another running Willkommen server "
+                          "(one server per file: stop the other or pass another --db)") from None
+    return fd
+
+
+def check(path: Path, fd: int) -> None:
+    """Refuse a file that is not a sound Willkommen database, reading only. An empty file is
+    a new database."""
+    header = os.pread(fd, len(SQLITE_HEADER), 0)
+    if not header:
+        return
+    if header != SQLITE_HEADER:
+        raise StoreCorrupt(f"database {path} is not an SQLite database (it starts with {header[:16]!r})")
+    try:
+        problem = _problem(sqlite3.connect(f"{path.absolute().as_uri()}?mode=ro", uri=True))
+    except sqlite3.DatabaseError as exc:
+        problem = f"is damaged ({exc})"
+    if problem:
+        raise StoreCorrupt(f"database {path} {problem}; the file was left as it is")
+
+
+def _problem(conn: sqlite3.Connection) -> str | None:
+    """What is wrong with an SQLite file that should be Willkommen's, or None."""
+    with closing(conn):
+        found = conn.execute("PRAGMA quick_check(1)").fetchone()[0]
+        if found != "ok":
+            return f"is damaged (quick_check: {' '.join(found.split())})"
+        tables = {name for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        if tables and "events" not in tables:
+            return f"is not a Willkommen database (its tables: {', '.join(sorted(tables))})"
+        applied = [m.name for m in migrations.applied(sqlite_utils.Database(conn))]
+        known = {m.name for m in migrations.pending(sqlite_utils.Database(memory=True))}
+        unknown = [name for name in applied if name not in known]
+        if unknown:
+            return f"was written by a newer Willkommen (schema {unknown[-1]})"
+    return None
+
+
+class Rows(NamedTuple):
+    events: list[tuple]
+    tickets: list[tuple]
+    new_days: list[str]  # a day started: tickets of earlier days still open are expired
+    referrals: list[tuple] = []  # stats_referrals rows (`stats.referral_row`)
+
+
+class Store:
+    def __init__(self, path: str | Path, *, timezone: str, synchronous: str = "normal"):
+        self.path = Path(path)
+        self.tz = ZoneInfo(timezone)
+        self.local_day = LocalDays(self.tz)
+        self.lock = lock(self.path)
+        try:
+            check(self.path, self.lock)
+        except StoreUnavailable:
+            os.close(self.lock)
+            raise
+        conn = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
+        self.db = sqlite_utils.Database(conn)
+        self.db.enable_wal()
+        self.db.execute(f"PRAGMA synchronous = {synchronous.upper()}")
+        migrations.apply(self.db)
+        stats.ensure_tables(self.db.conn)  # per-day statistics: plain SQL, also for PostgreSQL
+        stats.roll_up(self.db.conn)
+        self.day = self.db.execute("SELECT coalesce(max(day), '') FROM events INDEXED BY idx_events_day_started "
+                                   "WHERE kind = 'day_started'").fetchone()[0]  # the office's latest day
+
+    def close(self) -> None:
+        self.db.close()
+        os.close(self.lock)  # after SQLite's own descriptors: the next server may start now
+
+    def schema_version(self) -> list[str]:
+        return [m.name for m in migrations.applied(self.db)]
+
+    def append(self, events: list[Event], tickets: Iterable[Ticket]) -> None:
+        """Write events and the tickets they changed in one transaction (one commit)."""
+        self.write(self.rows(events, tickets))
+
+    def rows(self, events: list[Event], tickets: Iterable[Ticket]) -> Rows:
+        """The rows of a commit, as the events and tickets are now (the benchmarks time the
+        making of rows and their writing apart)."""
+        event_rows = []
+        for e in events:
+            if e["kind"] == "day_started":
+                self.day = e["day"]
+            # an event belongs to the office's day, not to its clock time's (`Office._begin`)
+            event_rows.append((e["at"], e.get("day") or max(self.day, self.local_day(e["at"])), e["kind"], encode(e)))
+        new_days = [e["day"] for e in events if e["kind"] == "day_started"]
+        referrals = [stats.referral_row(row[1], e) for e, row in zip(events, event_rows)
+                     if e["kind"] == "ticket_referred"]
+        return Rows(event_rows, [self._row(t) for t in tickets], new_days, referrals)
+
+    def write(self, rows: Rows) -> None:
+        """One transaction. The hot path uses `executemany` on sqlite-utils' connection:
+        `insert_all` and `upsert_all` read the table's columns on every call, which cost a third
+        of the server's time under load (py-spy, `python -m bench`)."""
+        with self.db.atomic():
+            self.db.conn.executemany(INSERT_EVENT, rows.events)
+            self.db.conn.executemany(UPSERT_TICKET, rows.tickets)
+            if rows.referrals:
+                self.db.conn.executemany(stats.INSERT_REFERRAL, rows.referrals)
+            for day in rows.new_days:  # after the tickets: one drawn before the new day began in
+                self._expire_before(day)  # this same commit is expired too
+
+    def _row(self, ticket: Ticket) -> tuple:
+        return (*_ticket_columns(ticket), ticket.day or self.local_day(ticket.issued_at))
+
+    def _expire_before(self, day: str) -> None:
+        marks = ", ".join("?" for _ in OPEN_STATES)
+        self.db.execute(f"UPDATE tickets SET state = ? WHERE day < ? AND state IN ({marks})",
+                        [EXPIRED, day, *OPEN_STATES])
+
+    def events_of(self, day: str) -> list[Event]:
+        """The events of one office day, in the order they happened (reads the whole table)."""
+        rows = self.db.execute("SELECT data FROM events WHERE day = ? ORDER BY seq", [day])
+        return [json.loads(data) for (data,) in rows]
+
+    def events_since(self, day: str) -> list[Event]:
+        """What a server starting on `day` replays: the events from the start of that day (its
+        `day_started`, the first event of every day) and appointments booked earlier for it
+        or later."""
+        start = self._first_seq_of(day)
+        rows = self.db.execute("SELECT seq, data FROM events INDEXED BY idx_events_booked "
+                               "WHERE kind = 'appointment_booked' AND day >= ? AND seq < ? "
+                               "UNION ALL SELECT seq, data FROM events WHERE seq >= ? ORDER BY seq",
+                               [day, start, start])
+        return [json.loads(data) for _, data in rows]
+
+    def _first_seq_of(self, day: str) -> int:
+        """The seq of the first event on or after `day`; past the last event if there is none."""
+        first = self.db.execute("SELECT min(seq) FROM events INDEXED BY idx_events_day_started "
+                                "WHERE kind = 'day_started' AND day >= ?", [day])
+        return first.fetchone()[0] or self.db.execute("SELECT coalesce(max(seq), 0) + 1 FROM events").fetchone()[0]
+
+    def purge(self, today: str, retention_days: int) -> int:
+        """Forget tickets and events older than the retention, keeping per-day statistics
+        (`daily_stats`: counts, summed waits and service times per service). Returns how many
+        tickets were removed."""
+        cutoff = (date.fromisoformat(today) - timedelta(days=retention_days)).isoformat()
+        with self.db.atomic():
+            stats.keep_days(self.db.conn, before=cutoff, tz=self.tz)  # histograms outlive the tickets
+            self.db.execute(SUMMARY, [cutoff])
+            removed = self.db.execute("DELETE FROM tickets WHERE day < ?", [cutoff]).rowcount
+            self.db.execute("DELETE FROM events WHERE seq < ? AND NOT (kind = 'appointment_booked' AND day >= ?)",
+                            [self._first_seq_of(cutoff), cutoff])
+        return removed
+
+    def last_ticket_id(self) -> int:
+        return self.db.execute("SELECT coalesce(max(id), 0) FROM tickets").fetchone()[0]
+
+    def ticket_row(self, **where: str) -> dict | None:
+        """One projected ticket, by `token=` or by `day=` and `number=`."""
+        clause = " AND ".join(f"{key} = ?" for key in where)
+        rows = list(self.db["tickets"].rows_where(clause, list(where.values()), limit=1))
+        return rows[0] if rows else None
+
+    def count_events(self) -> int:
+        return self.db["events"].count

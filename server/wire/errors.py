@@ -1,0 +1,137 @@
+"""Every error a client can be told about, one class per stable protocol code.
+
+::
+
+    WillkommenError (code)
+    ├── BadRequest ............ bad_request      malformed JSON, a missing or wrong field
+    │   └── UnknownType ....... unknown_type     a "type" this server does not know
+    ├── NotAllowed ............ not_allowed      the terminal's role may not do this
+    ├── RateLimited ........... rate_limited     a kiosk drawing faster than the site allows
+    ├── UnknownService ........ unknown_service
+    ├── UnknownCounter ........ unknown_counter
+    ├── UnknownTicket ......... unknown_ticket
+    ├── UnknownOutcome ........ unknown_outcome
+    ├── UnknownBooking ........ unknown_booking  no such appointment today
+    ├── TooLate ............... too_late         past the appointment's grace minutes, and the
+    │                                            site takes no late visitors (server/core/checkin.py)
+    ├── UnknownPartner ........ unknown_partner  a referral to a partner the site does not have
+    ├── VisitFinished ......... visit_finished   the code's visit is over (done, no-show): no new ticket
+    ├── ClosedForToday ........ closed_for_today outside opening hours
+    ├── CounterNotOpen ........ counter_not_open the counter must `open` first
+    ├── NothingWaiting ........ nothing_waiting  `next` with an empty queue
+    ├── NoCurrentTicket ....... no_current_ticket recall/start/... with no visitor at the desk
+    ├── VisitorAtCounter ...... visitor_at_counter next/close while a visitor is still open
+    ├── InvalidTransition ..... invalid_transition the ticket's state forbids the change
+    ├── NotFinished ........... not_finished     feedback on a visit that is not finished
+    └── AlreadyAnswered ....... already_answered a ticket's feedback was given already
+
+The `str()` of each is a sentence a clerk or an admin can read; clients translate by `code`.
+Connection-level failures (bad token, wrong role, unsupported version) close the websocket
+with the codes in `CLOSE_CODES` instead.
+"""
+
+from __future__ import annotations
+
+CLOSE_CODES = {
+    "unsupported_version": 4400,
+    "bad_token": 4401,
+    "wrong_role": 4403,
+    "hello_expected": 4408,
+    "throttled": 4429,        # too many wrong tokens from this address: wait (server/edge/limits.py)
+    "too_slow": 4413,         # it did not read what was pushed to it (server/edge/fanout.py)
+}
+
+
+class WillkommenError(Exception):
+    code = "error"
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+class BadRequest(WillkommenError):
+    code = "bad_request"
+
+    def __init__(self, message: str, *, re: str | int | None = None):
+        super().__init__(message)
+        self.re = re  # the request id, when the frame was readable enough to have one
+
+
+class UnknownType(BadRequest):
+    code = "unknown_type"
+
+
+class NotAllowed(WillkommenError):
+    code = "not_allowed"
+
+
+class RateLimited(WillkommenError):
+    code = "rate_limited"
+
+
+class UnknownService(WillkommenError):
+    code = "unknown_service"
+
+
+class UnknownCounter(WillkommenError):
+    code = "unknown_counter"
+
+
+class UnknownTicket(WillkommenError):
+    code = "unknown_ticket"
+
+
+class UnknownOutcome(WillkommenError):
+    code = "unknown_outcome"
+
+
+class UnknownBooking(WillkommenError):
+    code = "unknown_booking"
+
+
+class TooLate(WillkommenError):
+    code = "too_late"
+
+
+class UnknownPartner(WillkommenError):
+    code = "unknown_partner"
+
+
+class VisitFinished(WillkommenError):
+    code = "visit_finished"
+
+
+class ClosedForToday(WillkommenError):
+    code = "closed_for_today"
+
+
+class CounterNotOpen(WillkommenError):
+    code = "counter_not_open"
+
+
+class NothingWaiting(WillkommenError):
+    code = "nothing_waiting"
+
+
+class NoCurrentTicket(WillkommenError):
+    code = "no_current_ticket"
+
+
+class VisitorAtCounter(WillkommenError):
+    code = "visitor_at_counter"
+
+
+class InvalidTransition(WillkommenError):
+    code = "invalid_transition"
+
+
+class NotFinished(WillkommenError):
+    code = "not_finished"
+
+
+class AlreadyAnswered(WillkommenError):
+    code = "already_answered"
+
+
+ERRORS = {cls.code: cls for cls in (*WillkommenError.__subclasses__(), UnknownType)}

@@ -1,0 +1,552 @@
+"""The wire protocol: every message Willkommen's terminals and server exchange, typed.
+
+JSON text frames, one message each, told apart by `"type"`. Version 1.
+
+Client to server (imperative; every request but `hello` carries an `id` echoed as `re`)::
+
+    hello    {role, terminal, token, v, lang}          first frame of every connection
+    draw     {id, service, lang, request, interpreter?} kiosk; idempotent by `request`; interpreter:
+                                                        the visitor needs help with German (default false)
+    checkin  {id, booking, lang?, interpreter?}        kiosk; a ticket for an appointment (idempotent);
+                                                       lang: the visitor's choice (else the booking's)
+    cancel   {id, ticket, reason}                      kiosk; withdraw a ticket it could not print
+    printer  {id, state}                               kiosk; printer health
+    open     {id, services?}                           counter; serve these services (default: all)
+    next | recall | start | noshow | park | resume | close   {id}             counter
+    call     {id, ticket}    unpark {id, ticket}    finish {id, outcome}    pause {id, reason}
+    transfer {id, service?, counter?, front}           counter
+    refer    {id, partners, front}                     counter; to partners (a desk here: a transfer)
+    close_at {id, at}                                  counter; planned end of shift (null: none)
+    book     {id, booking, service, lang, due_at}      admin; an appointment for today or later (again: moved)
+    unbook   {id, booking}                             admin; an appointment cancelled
+    Counter commands take `counter` only from an admin; a counter terminal acts for its own.
+
+Server to client (past tense or nouns)::
+
+    welcome  {v, role, terminal, counter, site, snapshot}
+    reply    {re, ticket?, booking?, desk?, ahead?, eta?, arrival?}  the change is committed (eta:
+                                                        the drawn ticket's range, `Office.estimate`)
+    error    {re, code, message}                        nothing changed; `code` is stable
+    called   {ticket, counter, recall, texts}           a visitor is called (again: recall > 0)
+    ticket   {ticket}                                   any other change of a ticket (displays get
+                                                        only OFF_THE_SCREEN states)
+    queue    {service, waiting, longest_wait, eta}      per service after each change
+    desk     {desk}                                     a counter opened, paused, closed ...
+
+`checkin {booking}` answers a reply with the ticket, the `booking` (its `due_at`) and `arrival`:
+"early" (the ticket waits; it is called from its time on), "on_time" (due: called first) or
+"late" (past the site's grace minutes, and the site takes late visitors as walk-ins: a ticket
+in the service's queue without precedence, `appointment_at` empty). Its stable error codes:
+`unknown_booking` (no such code today: never booked, cancelled or another day; nothing is
+issued), `too_late` (past the grace minutes at a site that refuses late visitors; nothing is
+issued), `visit_finished` (the code was checked in and that visit is over: done or no-show;
+nothing is issued; checking in again while its ticket is open returns that ticket),
+`rate_limited` (the kiosk's draws per minute). The rule: `server/core/checkin.py`.
+
+A connection that cannot go on is closed with a code: 4400 unsupported version, 4401 bad
+token, 4403 wrong role, 4408 no hello, 4429 too many wrong tokens from this address (wait and
+retry); 1009 frame too large (the limit is `MAX_FRAME`). A close reason is cut to
+`MAX_CLOSE_REASON` bytes of UTF-8 (what a close frame holds), never mid-character.
+
+Every field has a range, so what passes `decode_client` is safe to store, compute with and
+show: request ids are strings of up to 64 characters or integers 0 ... 2**53 - 1 (what a
+browser's JSON numbers hold exactly), names and keys up to `MAX_KEY` characters, free text up
+to `MAX_TEXT`, `due_at` and `at` between 2000 and 2100 (POSIX seconds), at most `MAX_SERVICES` services.
+Whatever a terminal sends, `decode_client` returns a message or raises `BadRequest`: never
+anything else.
+
+This module imports only the standard library and msgspec (a test holds it to that), so
+every client can use it without pulling in the server.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal, Union
+
+import msgspec
+from msgspec import Meta
+
+from server.wire.errors import BadRequest, UnknownType
+
+VERSION = 1
+MAX_FRAME = 64 * 1024
+ROLES = ("kiosk", "counter", "display", "admin")
+OFF_THE_SCREEN = ("no_show", "waiting", "parked", "cancelled")  # ticket states displays are told of
+PRINTER_STATES = ("ok", "paper_near_end", "paper_out", "cover_open", "offline", "error")
+MAX_CLOSE_REASON = 123     # bytes: a close frame's payload is 125, two of them the code
+MAX_KEY = 256              # characters in a name: terminal, service, counter, ticket, booking ...
+MAX_TEXT = 1000            # characters of free text: a pause reason, a printer's detail
+MAX_SERVICES = 64
+SAFE_INT = 2**53 - 1       # the largest integer a browser's JSON parser holds exactly
+EARLIEST, LATEST = 946684800.0, 4102444800.0   # 2000-01-01 and 2100-01-01 UTC: appointment times
+
+RequestId = Union[Annotated[int, Meta(ge=0, le=SAFE_INT)], Annotated[str, Meta(max_length=64)]]
+Key = Annotated[str, Meta(max_length=MAX_KEY)]
+Text = Annotated[str, Meta(max_length=MAX_TEXT)]
+Timestamp = Annotated[float, Meta(ge=EARLIEST, le=LATEST)]
+
+
+class Message(msgspec.Struct, tag_field="type", forbid_unknown_fields=True, omit_defaults=True, kw_only=True):
+    pass
+
+
+# ---- client to server ----------------------------------------------------------------------
+
+class Hello(Message, tag="hello"):
+    role: Literal["kiosk", "counter", "display", "admin"]
+    terminal: Key = ""
+    token: Text = ""
+    v: Annotated[int, Meta(ge=0, le=SAFE_INT)] = VERSION
+    lang: Key = "de"
+
+
+class Request(Message):
+    id: RequestId
+
+
+class Draw(Request, tag="draw"):
+    service: Key
+    lang: Key
+    request: Key
+    interpreter: bool = False   # the visitor asked for help with German (in `lang`); older kiosks omit it
+
+
+class Checkin(Request, tag="checkin"):
+    booking: Key
+    lang: Key | None = None   # the language the visitor chose at the kiosk (None: the booking's)
+    interpreter: bool = False   # as in `draw`: asked on the kiosk once the visitor chose a language
+
+
+class Cancel(Request, tag="cancel"):
+    ticket: Key
+    reason: Key = "printer_failed"
+
+
+class Printer(Request, tag="printer"):
+    state: Literal["ok", "paper_near_end", "paper_out", "cover_open", "offline", "error"]
+    detail: str = ""   # any length the frame holds: the server keeps its start (a state is never refused)
+
+
+class CounterRequest(Request, kw_only=True):
+    counter: Key | None = None
+
+
+class Open(CounterRequest, tag="open"):
+    services: Annotated[list[Key], Meta(max_length=MAX_SERVICES)] | None = None
+
+
+class Next(CounterRequest, tag="next"):
+    pass
+
+
+class Call(CounterRequest, tag="call"):
+    ticket: Key
+
+
+class Recall(CounterRequest, tag="recall"):
+    pass
+
+
+class Start(CounterRequest, tag="start"):
+    pass
+
+
+class NoShow(CounterRequest, tag="noshow"):
+    pass
+
+
+class Park(CounterRequest, tag="park"):
+    pass
+
+
+class Unpark(CounterRequest, tag="unpark"):
+    ticket: Key
+
+
+class Transfer(CounterRequest, tag="transfer"):
+    service: Key | None = None
+    to_counter: Key | None = None
+    front: bool = False
+
+
+class Refer(CounterRequest, tag="refer"):
+    """Refer the visitor at the counter to partners of the site (`server.core.referrals`)."""
+
+    partners: Annotated[list[Key], Meta(min_length=1, max_length=MAX_SERVICES)]
+    front: bool = False     # for a partner with a desk here: to the front of its queue
+
+
+class Finish(CounterRequest, tag="finish"):
+    outcome: Key
+
+
+class Pause(CounterRequest, tag="pause"):
+    reason: Text = ""
+
+
+class Resume(CounterRequest, tag="resume"):
+    pass
+
+
+class Close(CounterRequest, tag="close"):
+    pass
+
+
+class CloseAt(CounterRequest, tag="close_at"):
+    """The clerk's planned end of shift (seconds since the epoch; None withdraws it)."""
+
+    at: Timestamp | None
+
+
+class Book(Request, tag="book"):
+    booking: Key
+    service: Key
+    lang: Key
+    due_at: Timestamp
+
+
+class Unbook(Request, tag="unbook"):
+    """The booking system cancelled the appointment (a code not booked is no error)."""
+
+    booking: Key
+
+
+KIOSK_REQUESTS = (Draw, Checkin, Cancel, Printer)
+ADMIN_REQUESTS = (Book, Unbook)
+COUNTER_REQUESTS = (Open, Next, Call, Recall, Start, NoShow, Park, Unpark, Transfer, Finish, Pause, Resume, Close,
+                    CloseAt, Refer)
+ClientMessage = Union[(Hello, *KIOSK_REQUESTS, *COUNTER_REQUESTS, *ADMIN_REQUESTS)]
+
+
+# ---- server to client ----------------------------------------------------------------------
+
+class TicketView(msgspec.Struct, omit_defaults=True):
+    number: str
+    service: str
+    lang: str
+    state: str
+    issued_at: float
+    called_at: float | None = None
+    counter: str | None = None
+    recalls: int = 0
+    reason: str = ""
+    outcome: str | None = None
+    appointment_at: float | None = None
+    interpreter: bool = False    # the visitor needs an interpreter for `lang`
+    token: str | None = None     # only in the reply to the kiosk that drew it
+
+
+class DeskView(msgspec.Struct, omit_defaults=True):
+    counter: str
+    state: str
+    services: list[str] = []
+    pause_reason: str = ""
+    closes_at: float | None = None     # the clerk's planned end of shift
+    current: TicketView | None = None
+    parked: list[TicketView] = []    # these two only for the counter itself (and admins)
+    handled: list[TicketView] = []
+
+
+class QueueView(msgspec.Struct, omit_defaults=True):
+    service: str
+    waiting: int
+    longest_wait: float
+    eta: tuple[int, int] | None
+    interpreters: dict[str, int] = {}   # of those waiting, how many need an interpreter, per language
+
+
+class ServiceView(msgspec.Struct):
+    id: str
+    prefix: str
+    max_wait_minutes: int
+    names: dict[str, str]
+    hints: dict[str, str]
+    documents: dict[str, list[str]]
+
+
+class CounterInfo(msgspec.Struct):
+    id: str
+    name: str
+    zone: str
+    direction: str
+    services: list[str]
+
+
+class PartnerView(msgspec.Struct, omit_defaults=True):
+    """A partner organisation (`config.site.Partner`): texts per language, German always."""
+
+    id: str
+    names: dict[str, str]
+    helps: dict[str, str]
+    hours: dict[str, str] = {}
+    service: str | None = None      # a desk in this building: that service's queue
+    interprets: list[str] = []
+    phone: str = ""
+    web: str = ""
+    address: str = ""
+    map: str = ""
+
+
+class SiteView(msgspec.Struct):
+    name: str
+    timezone: str
+    languages: list[str]
+    services: list[ServiceView]
+    counters: list[CounterInfo]
+    outcomes: dict[str, dict[str, str]]
+    public_url: str
+    partners: list[PartnerView] = []
+
+
+class Snapshot(msgspec.Struct):
+    day: str
+    queues: list[QueueView]
+    desks: list[DeskView]
+    calls: list[TicketView]
+
+
+class Welcome(Message, tag="welcome"):
+    v: int
+    role: str
+    terminal: str
+    site: SiteView
+    snapshot: Snapshot
+    counter: str | None = None
+    zones: list[str] = []              # a display's zones from the site config (empty: all)
+    languages: list[str] = []          # a display's label languages in order (empty: the site's)
+    printer: str | None = None         # a kiosk's (or a counter's, for referral slips) printer URL
+    strings: dict[str, dict[str, str]] = {}  # kiosks, displays, printing counters: each language's catalogue
+
+
+class BookingView(msgspec.Struct, omit_defaults=True):
+    booking: str
+    service: str
+    lang: str
+    due_at: float
+    ticket: str | None = None
+
+
+class Reply(Message, tag="reply"):
+    re: str | int
+    ticket: TicketView | None = None
+    booking: BookingView | None = None
+    changed: bool | None = None   # to book and unbook: whether the appointments changed
+    desk: DeskView | None = None
+    ahead: int | None = None
+    eta: tuple[int, int] | None = None
+    arrival: Literal["early", "on_time", "late"] | None = None   # to checkin (server/core/checkin.py)
+
+
+class Error(Message, tag="error"):
+    re: str | int | None
+    code: str
+    message: str
+
+
+class Called(Message, tag="called"):
+    ticket: TicketView
+    counter: str
+    counter_name: str
+    direction: str
+    zone: str
+    recall: int
+    texts: dict[str, str]          # the announcement per language: German, the visitor's, extras
+    audio: dict[str, str] = {}     # per language, the URL of the server's recording (if it speaks)
+    silent: list[str] = []         # languages with no voice: show their text, do not speak it
+
+
+class TicketChanged(Message, tag="ticket"):
+    ticket: TicketView
+
+
+class QueuesChanged(Message, tag="queues"):
+    queues: list[QueueView]  # every queue that changed since the last push, in one frame
+
+
+class DeskChanged(Message, tag="desk"):
+    desk: DeskView
+
+
+ServerMessage = Union[Welcome, Reply, Error, Called, TicketChanged, QueuesChanged, DeskChanged]
+
+# ---- encoding and decoding -----------------------------------------------------------------
+
+_client_decoder = msgspec.json.Decoder(ClientMessage)
+_json_decoder = msgspec.json.Decoder(float_hook=float)  # 1e400 reads as inf here, not as an error
+_server_decoder = msgspec.json.Decoder(ServerMessage)
+_encoder = msgspec.json.Encoder()
+CLIENT_TYPES = {cls.__struct_config__.tag for cls in ClientMessage.__args__}
+
+
+def encode(message: msgspec.Struct) -> bytes:
+    return _encoder.encode(message)
+
+
+def decode_server(data: str | bytes) -> ServerMessage:
+    return _server_decoder.decode(data)
+
+
+def decode_client(data: str | bytes) -> ClientMessage:
+    """Parse one frame from a terminal; raise `BadRequest` (with `.re` and `.code`) if it is
+    not a valid message. `code` is "bad_request" or "unknown_type". Nothing else is raised,
+    whatever the frame holds (a test feeds it generated garbage through a real server)."""
+    try:
+        return _client_decoder.decode(data)
+    except (msgspec.DecodeError, RecursionError) as exc:  # ValidationError is a DecodeError
+        raise _explain(data, exc) from None
+
+
+def _explain(data: str | bytes, exc: Exception, known: set[str] = CLIENT_TYPES) -> BadRequest:
+    """Say what is wrong, reading the frame as plain JSON: which request (`re`) it was, if that
+    much is readable, and whether its type is unknown or a field is wrong."""
+    try:
+        raw = _json_decoder.decode(data)
+    except msgspec.DecodeError as error:
+        return BadRequest(f"JSON is malformed: {str(error).removeprefix('JSON is malformed: ')}")
+    except RecursionError:
+        return BadRequest("JSON is nested too deeply")
+    if not isinstance(raw, dict):
+        return BadRequest('a message must be a JSON object with a "type"')
+    re, kind = _request_id(raw.get("id")), raw.get("type", "message")
+    if not isinstance(kind, str):
+        return BadRequest('"type" must be a string naming the message', re=re)
+    if kind not in known and "type" in raw:
+        return UnknownType(f"unknown message type {_shorten(kind)!r}", re=re)
+    if isinstance(exc, RecursionError):
+        return BadRequest(f"{kind}: JSON is nested too deeply", re=re)
+    return BadRequest(f"{kind}: {exc}", re=re)
+
+
+def _request_id(value: object) -> str | int | None:
+    """The frame's `id` if it is a valid one (an error may only echo what a client could send)."""
+    try:
+        return msgspec.convert(value, RequestId)
+    except msgspec.ValidationError:
+        return None
+
+
+def _shorten(text: str, limit: int = 40) -> str:
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+def close_reason(text: str) -> str:
+    """`text` cut to what a close frame holds: `MAX_CLOSE_REASON` bytes of UTF-8, whole
+    characters only (cutting by characters overflowed the frame with non-Latin names)."""
+    return text.encode()[:MAX_CLOSE_REASON].decode(errors="ignore")
+
+
+
+# ---- the manager's side (server.manager.board, server.manager.pages): people, not terminals --------------
+#
+# On ws://host/signin/ws a sign-in page sends `sign_in` and gets `signed_in {code}`: a
+# one-time code the page trades at GET /signin/done?code=… for the HttpOnly session cookie
+# (a script cannot set one; websockets' HTTP takes no POST bodies). On ws://host/board/ws,
+# opened with that cookie, the server pushes `board` (the whole floor, on every change) and a
+# supervisor sends actions; a reader's actions get `not_allowed`.
+#
+#   sign_in          {id, name, password}
+#   open_counter     {id, counter}                 close_counter {id, counter}
+#   move             {id, ticket, service?, front}  a waiting ticket to another queue or the front
+#   announce         {id, texts: {lang: text}, until}   end_announcement {id, announcement}
+
+class SignIn(Request, tag="sign_in"):
+    name: Key
+    password: Text
+
+
+class OpenCounter(Request, tag="open_counter"):
+    counter: Key
+
+
+class CloseCounter(Request, tag="close_counter"):
+    counter: Key
+
+
+class Move(Request, tag="move"):
+    ticket: Key
+    service: Key | None = None
+    front: bool = False
+
+
+class Announce(Request, tag="announce"):
+    texts: dict[Key, Text]
+    until: Timestamp
+
+
+class EndAnnouncement(Request, tag="end_announcement"):
+    announcement: Key
+
+
+SUPERVISOR_ACTIONS = (OpenCounter, CloseCounter, Move, Announce, EndAnnouncement)
+ManagerMessage = Union[(SignIn, *SUPERVISOR_ACTIONS)]
+
+
+class SignedIn(Message, tag="signed_in"):
+    re: str | int
+    code: str
+
+
+class Board(Message, tag="board"):
+    floor: dict  # the whole floor as `server.manager.board.Board.floor` builds it
+
+
+_manager_decoder = msgspec.json.Decoder(ManagerMessage)
+
+
+def decode_manager(data: str | bytes) -> ManagerMessage:
+    """Parse one frame from a sign-in page or the floor board; `BadRequest` if invalid."""
+    try:
+        return _manager_decoder.decode(data)
+    except (msgspec.ValidationError, msgspec.DecodeError) as exc:
+        raise BadRequest(f"not a valid manager message: {exc}") from None
+    except RecursionError:
+        raise BadRequest("not a valid manager message: JSON is nested too deeply") from None
+
+
+# ---- visitor feedback (server.visitors.feedback): ws://host/feedback/ws ------------------------------
+#
+# Public like the phone page, so every frame carries what entitles it, and nothing is kept
+# about the connection:
+#
+#   rate   {id, ticket, score, reasons}   a visitor's phone: `ticket` is the status page's
+#                                         token; once per finished ticket
+#   tap    {id, terminal, token, score}   the exit terminal: its id and token from the site
+#                                         config (a display-like token in the page's URL)
+#
+# The answer is `thanked {re}` once the answer is committed, or `error {re, code, message}`:
+# bad_request, unknown_type, unknown_ticket, not_finished, already_answered, not_allowed (a
+# wrong terminal or token), rate_limited (a terminal tapping faster than the site allows).
+
+MAX_REASONS = 16
+
+
+class Rate(Request, tag="rate"):
+    ticket: Key
+    score: Annotated[int, Meta(ge=1, le=5)]
+    reasons: Annotated[list[Key], Meta(max_length=MAX_REASONS)] = []
+
+
+class Tap(Request, tag="tap"):
+    terminal: Key
+    token: Text
+    score: Annotated[int, Meta(ge=1, le=5)]
+
+
+FeedbackMessage = Union[Rate, Tap]
+FEEDBACK_TYPES = {cls.__struct_config__.tag for cls in FeedbackMessage.__args__}
+
+
+class Thanked(Message, tag="thanked"):
+    re: str | int
+
+
+_feedback_decoder = msgspec.json.Decoder(FeedbackMessage)
+
+
+def decode_feedback(data: str | bytes) -> FeedbackMessage:
+    """Parse one frame from a phone page or a feedback terminal; `BadRequest` (with `.re`
+    where the frame has a readable id) if it is not a valid `rate` or `tap`."""
+    try:
+        return _feedback_decoder.decode(data)
+    except (msgspec.DecodeError, RecursionError) as exc:
+        raise _explain(data, exc, known=FEEDBACK_TYPES) from None
