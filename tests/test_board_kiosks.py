@@ -27,13 +27,13 @@ async def test_a_gone_kiosk_is_offline_and_its_printer_unknown_until_it_reports_
     second = await terminal("kiosk-1")  # a reconnect racing the old connection's close
     await second.request(p.Printer(id=0, state="paper_near_end"))
     await first.close()
-    assert kiosk(server.manager.pages.board.floor(server.clock()))["printer"] == "paper_near_end"  # still watched
+    assert kiosk(server.manager.board.floor(server.clock()))["printer"] == "paper_near_end"  # still watched
 
     await second.close()
     await page.wait_for_function(f"document.querySelector(\"{ROW}\").textContent.includes('offline')")
     cells = (await page.inner_text(ROW)).split("\t")
     assert cells[1] == "no (offline)" and cells[2] == "unknown (kiosk offline)"
-    assert kiosk(server.manager.pages.board.floor(server.clock()))["printer"] == "unknown"
+    assert kiosk(server.manager.board.floor(server.clock()))["printer"] == "unknown"
     _, _, body = await http_get(f"http://127.0.0.1:{server.port}/healthz")
     assert "kiosk-1" not in json.loads(body)["printers"]
     assert await page.locator("#alerts li[data-key='kiosk:kiosk-1']").count() == 1

@@ -27,7 +27,7 @@ async def test_the_simulator_draws_calls_and_finishes(server, url, site):
     assert states.count("done") >= 3
     assert {t.lang for t in server.office.tickets.values()} - {"de"}  # not only German speakers
     assert [d.id for d in server.office.desks.values() if d.state != "open"] == ["3"]  # left to a person
-    row = server.store.sqlite.ticket_row(state="done")
+    row = server.store.ticket_row(state="done")
     assert row["finished_at"] >= row["started_at"] >= row["called_at"] >= row["issued_at"]
 
 

@@ -21,12 +21,12 @@ def rows(body: bytes) -> list[list[str]]:
 
 async def test_a_short_demo_run_fills_the_boards_interpreters_and_the_feedback_statistics(server, url, site):
     demo = asyncio.create_task(simulate(site, url, speed=600, seed=3))
-    board = server.manager.pages.board
+    board = server.manager.board
     try:
         for _ in range(600):
             await asyncio.sleep(0.05)
             asked = board.floor(server.clock())["interpreters"]
-            rated = server.store.sqlite.db.execute("SELECT count(*) FROM events WHERE kind = 'feedback_given'").fetchone()[0]
+            rated = server.store.db.execute("SELECT count(*) FROM events WHERE kind = 'feedback_given'").fetchone()[0]
             if asked and rated >= 3:
                 break
         assert asked and all(row["waiting"] >= 1 for row in asked)  # the board lists them by language

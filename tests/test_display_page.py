@@ -134,7 +134,7 @@ async def test_the_display_reconnects_after_a_server_restart_and_shows_the_same_
 
 async def test_speech_is_a_real_recording_in_german_and_arabic(server):
     for lang, text in [("de", "Nummer A017, bitte zu Schalter 3."), ("ar", "الرقم A017، يرجى التوجه إلى الشباك 3.")]:
-        key = server.visitors.speech.register(lang, text)
+        key = server.speech.register(lang, text)
         status, headers, body = await http_get(f"http://127.0.0.1:{server.port}{server.visitors.speech.url(key)}")
         assert status == 200 and headers["Content-Type"] == "audio/wav"
         with wave.open(io.BytesIO(body)) as recording:
@@ -146,7 +146,7 @@ async def test_speech_is_a_real_recording_in_german_and_arabic(server):
 
 async def test_without_a_speech_engine_the_page_speaks_itself(tmp_path, site, browser):
     server = Server(site, tmp_path / "o.sqlite3", always_open=True)
-    server.visitors.speech.engine = None
+    server.speech.engine = None
     port = await server.start("127.0.0.1", 0)
     from server.wire.session import ClientSession
 

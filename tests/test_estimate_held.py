@@ -96,10 +96,10 @@ async def test_visitors_called_early_inside_and_late_give_the_shares_on_every_ex
             await desk.request(p.Call(id=0, ticket=number))
             await desk.request(p.Finish(id=0, outcome="done"))
 
-        events = [json.loads(d) for (d,) in server.store.sqlite.db.execute(
+        events = [json.loads(d) for (d,) in server.store.db.execute(
             "SELECT data FROM events WHERE kind = 'ticket_drawn' ORDER BY seq")]
         assert {e["number"]: tuple(e["eta"]) for e in events} == ranges  # the event holds what was printed
-        rows = dict((n, (lo, hi)) for n, lo, hi in server.store.sqlite.db.execute(
+        rows = dict((n, (lo, hi)) for n, lo, hi in server.store.db.execute(
             "SELECT number, eta_low, eta_high FROM tickets"))
         assert rows == ranges  # and so does the ticket's row
 

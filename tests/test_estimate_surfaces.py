@@ -78,4 +78,4 @@ async def test_a_planned_end_of_shift_goes_over_the_wire_and_moves_the_estimates
     assert info.value.code == "bad_request" and server.office.desks["5"].closes_at == NOW + 20 * 60
     await counter.request(p.CloseAt(id=0, at=None))
     assert server.office.forecast.clerks["5"].closes_at is None
-    assert server.store.sqlite.db["events"].count_where("kind = 'counter_close_planned'") == 2  # each is an event
+    assert server.store.db["events"].count_where("kind = 'counter_close_planned'") == 2  # each is an event

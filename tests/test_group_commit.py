@@ -35,7 +35,7 @@ async def test_concurrent_draws_share_commits_and_each_reply_follows_its_commit(
     finally:
         await server.stop()
     assert sorted(drawn) == [f"F{i:03d}" for i in range(1, 97)]  # 96 tickets, none twice, none lost
-    assert server.store.writer.commits < 96  # twelve kiosks shared commits, each with its fsync
+    assert server.writer.commits < 96  # twelve kiosks shared commits, each with its fsync
 
 
 async def test_no_reply_before_its_commit(tmp_path):

@@ -276,7 +276,7 @@ async def test_an_announcement_in_pashto_stands_right_to_left_on_the_display(vis
     Arabic and Persian) stand right to left."""
     server = visitors_server
     texts = {"de": "Heute schließt das Amt um 12 Uhr.", "ps": "نن دفتر په ۱۲ بجو تړل کېږي."}
-    await server.store.writer.submit(lambda now: server.office.announce(announcement="a1", texts=texts,
+    await server.writer.submit(lambda now: server.office.announce(announcement="a1", texts=texts,
                                                                   until=now + 3600, by="test", now=now))
     page = await browser.new_page(viewport={"width": 1280, "height": 720})
     await page.goto(f"http://127.0.0.1:{server.port}/display")

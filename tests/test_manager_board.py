@@ -200,7 +200,7 @@ async def test_a_board_viewer_that_stops_reading_is_closed_not_buffered(tmp_path
         sock.sendall((f"GET /board/ws HTTP/1.1\r\nHost: 127.0.0.1:{server.port}\r\nUpgrade: websocket\r\n"
                       "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
                       f"Sec-WebSocket-Version: 13\r\nCookie: {cookie}\r\n\r\n").encode())
-        board = server.manager.pages.board
+        board = server.manager.board
         for _ in range(100):
             await asyncio.sleep(0.01)
             if board.viewers:
@@ -210,7 +210,7 @@ async def test_a_board_viewer_that_stops_reading_is_closed_not_buffered(tmp_path
             wall[0] += 1
             board.push()
             await asyncio.sleep(0)
-        assert server.edge.fanout.closed == 1
+        assert server.fanout.closed == 1
     finally:
         sock.close()
         await server.stop()
@@ -260,7 +260,7 @@ async def test_a_supervisors_actions_are_events_naming_them(server, terminal):
     assert (await act(ws, type="move", ticket="A404", front=True))["code"] == "unknown_ticket"
     assert (await act(ws, type="close_counter", counter="5"))["type"] == "reply"
     await ws.close()
-    events = server.store.sqlite.events_of(server.office.day)
+    events = server.store.events_of(server.office.day)
     acted = [(e["kind"], e.get("counter") or e.get("number")) for e in events if e.get("by") == "manager"]
     assert acted == [("counter_opened", "5"), ("ticket_transferred", "A002"), ("ticket_transferred", "A001"),
                      ("counter_closed", "5")]

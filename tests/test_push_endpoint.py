@@ -130,7 +130,7 @@ def test_good_json_books_and_a_repost_changes_nothing(office):
 
 
 async def _dump(server) -> str:
-    return "\n".join(str(row) for table in ("events", "tickets") for row in server.store.sqlite.db[table].rows)
+    return "\n".join(str(row) for table in ("events", "tickets") for row in server.store.db[table].rows)
 
 
 def test_a_pushed_appointment_checks_in_at_a_kiosk(office):

@@ -72,7 +72,7 @@ async def test_clock_stepping_back_across_midnight_keeps_the_new_day_numbers_and
         tokens = {t.number: t.token for t in server.office.tickets.values()}
         assert tokens == {r.ticket.number: r.ticket.token for r in today}  # every confirmed ticket, no other
         await kiosk.close()
-        rows = server.store.sqlite.db.execute("SELECT day, number FROM tickets ORDER BY id").fetchall()
+        rows = server.store.db.execute("SELECT day, number FROM tickets ORDER BY id").fetchall()
         await server.stop()
     assert rows == [("2026-11-24", yesterday.ticket.number)] + [("2026-11-25", f"A00{n}") for n in range(1, 6)]
 
@@ -89,9 +89,9 @@ async def test_a_ticket_drawn_in_the_same_commit_as_the_new_day_is_stored_and_ex
         def first_of_the_day(now):
             return server.office.open(counter="1", services=None, now=MIDNIGHT + 1)
 
-        await asyncio.gather(server.store.writer.submit(last_draw), server.store.writer.submit(first_of_the_day))
-        assert server.store.writer.last_group == 2 and server.office.day == "2026-11-25"
-        row = server.store.sqlite.ticket_row(token="late-token")
+        await asyncio.gather(server.writer.submit(last_draw), server.writer.submit(first_of_the_day))
+        assert server.writer.last_group == 2 and server.office.day == "2026-11-25"
+        row = server.store.ticket_row(token="late-token")
     finally:
         await server.stop()
     assert row is not None and (row["day"], row["number"], row["state"]) == ("2026-11-24", "A001", "expired")

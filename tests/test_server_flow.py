@@ -45,7 +45,7 @@ async def test_draw_next_start_finish_and_the_display_sees_the_call(server, term
 
     states = [(await admin.next_event(p.TicketChanged)).ticket.state for _ in range(3)]
     assert states == ["waiting", "serving", "done"]  # staff see every change
-    row = server.store.sqlite.ticket_row(token=drawn.ticket.token)
+    row = server.store.ticket_row(token=drawn.ticket.token)
     assert (row["number"], row["state"], row["counter"], row["lang"]) == ("A001", "done", "5", "ar")
 
 
@@ -129,7 +129,7 @@ async def test_a_kiosk_cancels_a_ticket_it_could_not_print(server, terminal):
     assert (info.value.code, info.value.message) == ("not_allowed", "ticket F001 was drawn at another kiosk")
     cancelled = await kiosk.request(p.Cancel(id=0, ticket=drawn.ticket.number, reason="paper_out"))
     assert cancelled.ticket.state == "cancelled"
-    assert server.store.sqlite.ticket_row(token=drawn.ticket.token)["state"] == "cancelled"
+    assert server.store.ticket_row(token=drawn.ticket.token)["state"] == "cancelled"
     assert server.office.queue_info("info", server.clock()).waiting == 0
 
 
@@ -182,7 +182,7 @@ async def test_a_failed_commit_is_refused_and_stops_the_server_without_losing_an
     async with kiosk:
         await kiosk.ready()
         kept = await kiosk.request(p.Draw(id=0, service="info", lang="de", request="before"))
-        server.store.sqlite.db.conn.close()  # the disk is gone from under the server
+        server.store.db.conn.close()  # the disk is gone from under the server
         with pytest.raises(ServerError) as info:
             await kiosk.request(p.Draw(id=0, service="info", lang="de", request="lost"))
         assert info.value.code == "storage_failed"

@@ -112,7 +112,7 @@ async def draw_until_refused(url: str) -> ServerError:
 async def test_after_a_failed_commit_every_request_is_refused_with_a_sentence_until_the_restart(
         server, terminal, caplog):
     kiosk, counter = await terminal("kiosk-1"), await terminal("counter-5")
-    server.store.sqlite.db.conn.close()  # the disk is gone from under the server
+    server.store.db.conn.close()  # the disk is gone from under the server
     with pytest.raises(ServerError) as failed:
         await kiosk.request(p.Draw(id=0, service="info", lang="de", request="lost"))
     assert (failed.value.code, failed.value.message) == ("storage_failed",

@@ -228,18 +228,18 @@ async def test_a_display_that_stops_reading_on_a_quiet_day_is_closed_after_the_p
     (ws,) = server.displays
     _, high = ws.transport.get_write_buffer_limits()
     while ws.transport.get_write_buffer_size() <= high:  # the kernel's share fills first
-        server.edge.fanout.push(server.displays, json.dumps({"type": "note", "pad": "x" * 1000}))
+        server.fanout.push(server.displays, json.dumps({"type": "note", "pad": "x" * 1000}))
         await asyncio.sleep(0)
-    assert ws.transport.get_write_buffer_size() < server.edge.fanout.cap and server.edge.fanout.closed == 0
+    assert ws.transport.get_write_buffer_size() < server.fanout.cap and server.fanout.closed == 0
     now = [1000.0]
-    server.edge.fanout.clock = lambda: now[0]
-    server.edge.fanout.check(set(server.sessions))
+    server.fanout.clock = lambda: now[0]
+    server.fanout.check(set(server.sessions))
     now[0] += STUCK_AFTER - 1
-    server.edge.fanout.check(set(server.sessions))
-    assert server.edge.fanout.closed == 0, "closed before its ping timeout"
+    server.fanout.check(set(server.sessions))
+    assert server.fanout.closed == 0, "closed before its ping timeout"
     now[0] += 1
-    server.edge.fanout.check(set(server.sessions))
-    assert server.edge.fanout.closed == 1
+    server.fanout.check(set(server.sessions))
+    assert server.fanout.closed == 1
     assert await asyncio.to_thread(close_code, sock, 10) == TOO_SLOW
     sock.close()
     assert await until(lambda: not server.displays, 5)

@@ -311,18 +311,18 @@ async def test_a_new_day_keeps_the_last_days_statistics(tmp_path):
     server = Server(site, path, always_open=True, clock=lambda: at(THURSDAY, "10:00:00"))
     await server.start("127.0.0.1", 0)
     try:
-        assert server.store.sqlite.db.execute("SELECT count(*) FROM stats_days").fetchone()[0] == 0
+        assert server.store.db.execute("SELECT count(*) FROM stats_days").fetchone()[0] == 0
         kiosk = ClientSession(f"ws://127.0.0.1:{server.port}/", role="kiosk", terminal="kiosk-1",
                               token=token("kiosk-1"))
         kiosk.start()
         await kiosk.ready()
         await kiosk.request(p.Draw(id=0, service="info", lang="de", request="new-day"))  # Thursday starts
         await kiosk.close()
-        kept = [d for (d,) in server.store.sqlite.db.execute("SELECT day FROM stats_days ORDER BY day")]
+        kept = [d for (d,) in server.store.db.execute("SELECT day FROM stats_days ORDER BY day")]
         assert kept == [MONDAY, TUESDAY]
         # personal figures are off: what is kept names no counter
-        assert server.store.sqlite.db.execute("SELECT count(*) FROM stats_desks").fetchone()[0] == 0
-        assert {c for (c,) in server.store.sqlite.db.execute("SELECT DISTINCT counter FROM stats_tickets")} == {""}
+        assert server.store.db.execute("SELECT count(*) FROM stats_desks").fetchone()[0] == 0
+        assert {c for (c,) in server.store.db.execute("SELECT DISTINCT counter FROM stats_tickets")} == {""}
     finally:
         await server.stop()
     found = tables(path, site, at(THURSDAY, "10:00:00"))["tickets"][1:]

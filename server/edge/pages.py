@@ -136,7 +136,7 @@ def ticket_page(server: "Server", token: str, *, as_json: bool, accept: str) -> 
     if ticket is None:
         return gone_page(server, lang, words, as_json=as_json)
     status = ticket_status(server, ticket, words) | {"lang": lang, "dir": words["direction"],
-                                                     "feedback": server.visitors.feedback.phone_state(ticket),
+                                                     "feedback": server.feedback.phone_state(ticket),
                                                      "referrals": partners.for_ticket(server.site, ticket, words)}
     if words["direction"] == "rtl":
         status.update({key: isolate_numbers(status[key]) for key in ("headline", "detail")})
@@ -148,7 +148,7 @@ def ticket_page(server: "Server", token: str, *, as_json: bool, accept: str) -> 
                                                                         "notify_note", "updated", "title")}
     fields |= {"token": token, "office": html.escape(server.site.name), "turn": "turn" if status["turn"] else "",
                "where_hidden": "" if status["where"] else "hidden",
-               "feedback": server.visitors.feedback.phone_section(ticket, words)}  # server/visitors/feedback.py
+               "feedback": server.feedback.phone_section(ticket, words)}  # server/visitors/feedback.py
     return respond(200, page("ticket.html").substitute(fields), "text/html; charset=utf-8")
 
 
@@ -204,7 +204,7 @@ def preferred(accept: str, languages: tuple[str, ...]) -> str:
 
 
 async def speech(server: "Server", key: str) -> Response:
-    sound = await asyncio.to_thread(server.visitors.speech.wav, key)
+    sound = await asyncio.to_thread(server.speech.wav, key)
     if sound is None:
         return respond(404, "no such announcement\n")
     return respond(200, sound, "audio/wav", **{"Cache-Control": "max-age=86400"})
