@@ -16,10 +16,13 @@ from server.wire.session import ClientSession
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="willkommen-display", description=__doc__.split("\n")[0])
-    parser.add_argument("--url", default=os.environ.get("WILLKOMMEN_URL", "ws://127.0.0.1:8765/"))
+    parser.add_argument("--url", default=os.environ.get("WILLKOMMEN_URL", "ws://127.0.0.1:8765/"),
+                        help="the server (default ws://127.0.0.1:8765/ or $WILLKOMMEN_URL)")
     parser.add_argument("--terminal", default=os.environ.get("WILLKOMMEN_TERMINAL", ""),
-                        help="a display terminal of the site config (empty: anonymous, if the site allows)")
-    parser.add_argument("--token", default=os.environ.get("WILLKOMMEN_TOKEN", ""))
+                        help="a display terminal of the site config, e.g. display-ground (or $WILLKOMMEN_TERMINAL; "
+                             "empty: anonymous, if the site allows)")
+    parser.add_argument("--token", default=os.environ.get("WILLKOMMEN_TOKEN", ""),
+                        help="that terminal's token (better: $WILLKOMMEN_TOKEN, not visible in ps)")
     parser.add_argument("--zone", action="append", default=[], help="show only this zone; repeatable")
     args = parser.parse_args(argv)
     from display.app import DisplayApp

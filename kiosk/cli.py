@@ -17,11 +17,15 @@ from server.wire.session import ClientSession
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="willkommen-kiosk", description=__doc__.split("\n")[0])
-    parser.add_argument("--url", default=os.environ.get("WILLKOMMEN_URL", "ws://127.0.0.1:8765/"))
-    parser.add_argument("--terminal", default=os.environ.get("WILLKOMMEN_TERMINAL"))
-    parser.add_argument("--token", default=os.environ.get("WILLKOMMEN_TOKEN"))
+    parser.add_argument("--url", default=os.environ.get("WILLKOMMEN_URL", "ws://127.0.0.1:8765/"),
+                        help="the server (default ws://127.0.0.1:8765/ or $WILLKOMMEN_URL)")
+    parser.add_argument("--terminal", default=os.environ.get("WILLKOMMEN_TERMINAL"),
+                        help="this kiosk's id in the site config, e.g. kiosk-1 (or $WILLKOMMEN_TERMINAL)")
+    parser.add_argument("--token", default=os.environ.get("WILLKOMMEN_TOKEN"),
+                        help="this kiosk's token (better: $WILLKOMMEN_TOKEN, not visible in ps)")
     parser.add_argument("--printer", default=os.environ.get("WILLKOMMEN_PRINTER"),
-                        help="serial://…, usb://VID:PID, tcp://host:9100, file://…, preview:///dir, dummy:")
+                        help="serial://…, usb://VID:PID, tcp://host:9100, file://…, preview:///dir, dummy: "
+                             "(or $WILLKOMMEN_PRINTER; default: the terminal's printer in the site config)")
     parser.add_argument("--on-print-failure", choices=["show", "cancel"], default="show",
                         help="show the number on screen (default) or cancel the ticket on the server")
     parser.add_argument("--idle", type=float, default=30.0, help="seconds until the start screen returns")

@@ -77,8 +77,17 @@ def speed_factor(text: str) -> float:
     return speed
 
 
+COMMANDS = """commands (each has its own --help):
+  willkommen-server [options]                  serve the office (the options below)
+  willkommen-server backup DEST [--db FILE]    online copy, safe while the server runs
+  willkommen-server restore BACKUP [--db FILE] put a backup in place, with the server stopped
+  willkommen-server appointments import FILE   the booking system's day (CSV or iCalendar),
+                                               through the running server"""
+
+
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = OneLineParser(prog="willkommen-server", description=__doc__.split("\n")[0])
+    parser = OneLineParser(prog="willkommen-server", description=__doc__.split("\n\n")[0] + "\n\n" + COMMANDS,
+                           formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--config", type=Path, default=None,
                         help=f"site TOML file (default: the bundled demo office, {default_path()})")
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
@@ -91,7 +100,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         help="with --demo: how many times faster than real time the office runs (default 10)")
     parser.add_argument("--human", action="append", default=[], metavar="TERMINAL",
                         help="with --demo: leave this terminal (e.g. counter-3) to a person; repeatable")
-    parser.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
+    parser.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"],
+                        help="least important log line written (JSON lines on stderr; default info)")
     return parser.parse_args(argv)
 
 
@@ -129,6 +139,11 @@ def main(argv: list[str] | None = None) -> int:
         from server.booking.appointments import command
 
         return command(argv[2:])
+    if argv[:1] == ["appointments"]:  # the only appointments command so far is import
+        print("usage: willkommen-server appointments import FILE [--config FILE] [--url URL] [--day DAY]"
+              " (willkommen-server appointments import --help says more)",
+              file=sys.stdout if argv[1:] in (["--help"], ["-h"]) else sys.stderr)
+        return 0 if argv[1:] in (["--help"], ["-h"]) else 2
     args = parse_args(argv)
     logs.setup(args.log_level)
     try:

@@ -254,7 +254,7 @@ def command(argv: list[str]) -> int:
 
     parser = argparse.ArgumentParser(prog="willkommen-server appointments import",
                                      description="book the booking system's export (CSV or iCalendar)")
-    parser.add_argument("file", type=Path, metavar="FILE")
+    parser.add_argument("file", type=Path, metavar="FILE", help="the export: a .csv or .ics file")
     parser.add_argument("--config", type=Path, default=None, help="the server's site TOML file (default: the demo office)")
     parser.add_argument("--url", default="ws://127.0.0.1:8765/", help="the running server (default ws://127.0.0.1:8765/)")
     parser.add_argument("--day", type=date.fromisoformat, default=None,
