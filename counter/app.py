@@ -212,8 +212,13 @@ class CounterApp(App):
         async def then(chosen: tuple[str, str, bool] | None) -> None:
             if chosen:
                 kind, target, front = chosen
-                await self.send(p.Transfer(id=0, service=target if kind == "service" else None,
-                                           to_counter=target if kind == "counter" else None, front=front))
+                reply = await self.send(p.Transfer(id=0, service=target if kind == "service" else None,
+                                                   to_counter=target if kind == "counter" else None, front=front))
+                if reply is not None and reply.ticket is not None:
+                    board.transferred[reply.ticket.number] = (kind, target)
+                    self.say(words("transfer.done", number=reply.ticket.number,
+                                   target=words.transfer_target(board, kind, target)))
+                    self.render_board()
         self.ask(Transfer(words("dialog.transfer", number=number), choices, words("dialog.front")), then)
 
     def action_takeback(self) -> None:
@@ -299,19 +304,20 @@ class CounterApp(App):
         if not blocks:
             return
         try:
-            await asyncio.to_thread(self._print_slip, url, blocks)
+            await asyncio.to_thread(self._print_slip, url, blocks, f"{ticket.number}-slip")
         except Exception as exc:  # PrinterError and what opening a device raises: say it, go on
             self.say(self.words("referral.print_failed", message=exc), error=True)
             return
         self.say(self.words("referral.printed"))
 
-    def _print_slip(self, url: str, blocks: list) -> None:
-        """In a thread: open the printer once, print the slip."""
+    def _print_slip(self, url: str, blocks: list, name: str) -> None:
+        """In a thread: open the printer once, print the slip (a preview printer's file is
+        named `name`, "F001-slip", not after a ticket)."""
         from printing.printers import open_printer  # python-escpos loads only where slips are printed
 
         if self.printer is None:
             self.printer = open_printer(url)
-        self.printer.print(blocks)
+        self.printer.print(blocks, name=name)
 
     def ask(self, dialog, then: Callable[[Any], Awaitable[None]]) -> None:
         """Show `dialog` at once, in the key's own handler, and give its answer (None: Escape)
@@ -367,7 +373,7 @@ class CounterApp(App):
 
     def _handled_text(self) -> str:
         handled = self.board.desk.handled if self.board.desk else []
-        return "  ".join(f"{t.number} {self.words(f'state.{t.state}')}" for t in reversed(handled)) or "–"
+        return "  ".join(f"{t.number} {self.words.handled(self.board, t)}" for t in reversed(handled)) or "–"
 
     def _render_queues(self) -> None:
         """The queues, every figure whole at any width (80×24 and up): the columns get their

@@ -23,6 +23,7 @@ class Board:
     site: p.SiteView | None = None
     desk: p.DeskView | None = None
     queues: dict[str, p.QueueView] = field(default_factory=dict)
+    transferred: dict[str, tuple[str, str]] = field(default_factory=dict)  # number -> (service|counter, id)
 
     def welcome(self, welcome: p.Welcome) -> None:
         self.counter, self.site = welcome.counter or "", welcome.site
@@ -60,6 +61,14 @@ class Board:
             return self.desk.services
         info = self.counter_info(self.counter)
         return info.services if info else []
+
+    def left_by_transfer(self, ticket: p.TicketView) -> bool:
+        """Whether a handled ticket left this desk by a transfer: every other way out (finished,
+        no-show, parked, expired) leaves it in that state with this counter; a transferred one
+        waits in another queue or is already another counter's."""
+        if self.current is not None and self.current.number == ticket.number:
+            return False  # parked, then taken back: at this desk again
+        return ticket.counter != self.counter or ticket.state in ("waiting", "called", "serving")
 
     def counter_info(self, counter: str) -> p.CounterInfo | None:
         return next((c for c in self.site.counters if c.id == counter), None) if self.site else None
@@ -118,6 +127,22 @@ class Words:
     def service(self, board: Board, service: str) -> str:
         info = board.service(service)
         return info.names.get(self.lang) or info.names.get("de", service) if info else service
+
+    def transfer_target(self, board: Board, kind: str, target: str) -> str:
+        """Where a transfer sent the visitor: the service's name, or "Schalter 8"."""
+        if kind == "service":
+            return self.service(board, target)
+        info = board.counter_info(target)
+        return self("transfer.counter", counter=info.name if info else target)
+
+    def handled(self, board: Board, ticket: p.TicketView) -> str:
+        """A ticket under "Heute bearbeitet": how it left this desk. A transferred visitor is
+        "weitergeleitet an …" (where the clerk sent them; after a restart of the app, the
+        service they wait for now), not the "wartet" of their new queue."""
+        if not board.left_by_transfer(ticket):
+            return self(f"state.{ticket.state}")
+        kind, target = board.transferred.get(ticket.number, ("service", ticket.service))
+        return self("transfer.handled", target=self.transfer_target(board, kind, target))
 
     def language(self, lang: str) -> str:
         """The visitor's language named in the clerk's, from the locale data ("Dari", "Tigrinya")."""

@@ -47,7 +47,8 @@ class Printer:
     def __init__(self, url: str, device):
         self.url, self.device = url, device
 
-    def print(self, blocks: list[Block]) -> None:
+    def print(self, blocks: list[Block], *, name: str | None = None) -> None:
+        """Print `blocks`; `name` says what they are ("F001-slip"), for printers that keep files."""
         try:
             print_ticket(self.device, blocks)
             if hasattr(self.device, "flush"):
@@ -92,8 +93,8 @@ class PreviewPrinter(Printer):
         self.folder.mkdir(parents=True, exist_ok=True)
         self.last: Path | None = None
 
-    def print(self, blocks: list[Block]) -> None:
-        number = next((b.text for b in blocks if isinstance(b, Text) and b.size == 4), "ticket")
+    def print(self, blocks: list[Block], *, name: str | None = None) -> None:
+        number = name or next((b.text for b in blocks if isinstance(b, Text) and b.size == 4), "ticket")
         self.last = self.folder / f"{time.strftime('%Y%m%d-%H%M%S')}-{number}.png"
         try:
             draw(blocks, self.width).save(self.last)
