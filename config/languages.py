@@ -88,6 +88,41 @@ def _equivalents(tag: str) -> list[str]:
     return [canonical(t) for t in found]
 
 
+# ISO 639-3 macrolanguages whose members an office lists by their own tag: a phone asking
+# for the macrolanguage in a script (`ku-Arab`: Kurdish in Arabic letters) means the member
+# written in it (Sorani, `ckb`). CLDR has no such table (its aliases map kmr to ku only).
+MACROLANGUAGES = {"ku": ("ckb", "kmr", "sdh"), "fa": ("prs", "pes"), "ar": ("arb", "apc", "arz", "ary", "acm"),
+                  "ps": ("pbt", "pbu", "pst"), "zh": ("cmn", "yue")}
+
+
+def script(tag: str) -> str | None:
+    """The tag's script, written or likely (CLDR's likely subtags: `ckb` is Arab, `ku` Latn,
+    `fa-latn` Latn); None where CLDR does not say."""
+    parts = canonical(tag).split("-")
+    written = next((p for p in parts[1:] if len(p) == 4 and p.isalpha()), None)
+    if written:
+        return written
+    likely, aliases = get_global("likely_subtags"), get_global("language_aliases")
+    for key in (tag.replace("-", "_"), aliases.get(tag.replace("-", "_")), parts[0], aliases.get(parts[0])):
+        found = likely.get(key or "") or likely.get((key or "").split("_")[0])
+        if found and len(found.split("_")) > 1:
+            return found.split("_")[1]
+    return None
+
+
+def _same_script(tag: str, available: tuple[str, ...] | list[str]) -> str | None:
+    """For a tag with a script subtag (`ku-Arab`), the site language of that language, an alias
+    or a member of its macrolanguage that is written in that script (`ckb`)."""
+    parts = tag.split("-")
+    if not any(len(p) == 4 for p in parts[1:]):
+        return None
+    family = {parts[0], *(t.split("-")[0] for t in _equivalents(parts[0])), *MACROLANGUAGES.get(parts[0], ())}
+    for site_tag in available:
+        if site_tag.split("-")[0].lower() in family and script(canonical(site_tag)) == script(tag):
+            return site_tag
+    return None
+
+
 def accepted(header: str) -> list[str]:
     """Accept-Language's tags, best first (q=0 means "not this one")."""
     ranked = []
@@ -106,8 +141,9 @@ def negotiate(header: str, available: tuple[str, ...] | list[str]) -> str | None
     """The site language that best serves a browser's Accept-Language, or None.
 
     Each of the browser's tags in its order of preference: the same tag or an alias of it
-    (`fa-AF` finds a site's `prs`), else babel's match on the language alone (`de-AT` finds
-    `de`, `kmr` finds `ku-Latn`)."""
+    (`fa-AF` finds a site's `prs`), else babel's match, else a language of the tag's script
+    (`ku-Arab` finds Sorani, `ckb`), else the language alone (`de-AT` finds `de`, `kmr`
+    finds `ku-Latn`)."""
     lower = {tag.lower(): tag for tag in available}
     for tag in accepted(header):
         for candidate in (tag, *_equivalents(tag)):
@@ -116,6 +152,8 @@ def negotiate(header: str, available: tuple[str, ...] | list[str]) -> str | None
         match = negotiate_locale([tag], list(available), sep="-", aliases={})
         if match is not None:
             return lower.get(match.lower(), match)
+        if found := _same_script(tag, available):
+            return found
         language = tag.split("-")[0]
         for candidate in (language, *_equivalents(language)):
             for site_tag in available:

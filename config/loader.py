@@ -253,13 +253,18 @@ def _office_texts_complete(data: dict, lang: str, shown: str, file: str) -> None
                               f'missing: {file} has the {section[:-1]} "{ident}" and no text for it in "{lang}"')
 
 
+PARTNER_TEXTS = ("name", "helps", "hours")   # office.partners.<id>.<these>: a partner's card in the language
+
+
 def _put_office_text(data: dict, lang: str, key: str, text: str, shown: str, file: str) -> None:
     parts = key.split(".")
-    if len(parts) != 3 or parts[1] not in OFFICE_TEXTS:
+    partner = len(parts) == 4 and parts[1] == "partners" and parts[3] in PARTNER_TEXTS
+    if not partner and (len(parts) != 3 or parts[1] not in OFFICE_TEXTS):
         raise ConfigError(shown, key, "unknown key (office texts are office.services.<id>, office.hints.<id>, "
-                                      "office.documents.<id> and office.outcomes.<id>)")
-    _, kind, ident = parts
-    section, field = OFFICE_TEXTS[kind]
+                                      "office.documents.<id>, office.outcomes.<id> and "
+                                      "office.partners.<id>.name, .helps, .hours)")
+    _, kind, ident = parts[:3]
+    section, field = ("partners", parts[3]) if partner else OFFICE_TEXTS[kind]
     if field is None:
         table = data.get(section, {}).get(ident) if isinstance(data.get(section), dict) else None
         where = f"{section}.{ident}"

@@ -71,3 +71,15 @@ def test_a_long_wait_rates_lower_than_a_short_one():
     _, reasons = phones.opinion(p.TicketView(number="A001", service="residence", lang="ar", state="done",
                                              issued_at=0.0, called_at=limit * 2, outcome="done"))
     assert set(reasons) <= {"waited_too_long"}
+
+
+def test_the_demos_visitors_choose_every_site_language_an_added_one_too():
+    """An admin who adds Kurmanji and Somali and starts the demo sees visitors in them, as
+    often as in the demo's rarest languages (issue 23: they never came)."""
+    from server.demo.simulator import LANGUAGE_MIX, pick
+
+    from .conftest import visitors_site
+    site, rng = visitors_site(), random.Random(7)
+    chosen = [pick(rng, LANGUAGE_MIX, site.languages) for _ in range(3000)]
+    assert set(chosen) == set(site.languages)
+    assert min(chosen.count("kmr"), chosen.count("so")) > chosen.count("ar") / 10

@@ -128,6 +128,9 @@ def test_site_languages_are_bcp47_tags(written, problem):
     ("fa-AF,fa;q=0.9", ("de", "fa", "prs"), "prs"),     # Dari's two spellings are one language
     ("prs", ("de", "fa-AF"), "fa-AF"),
     ("kmr", ("de", "ku-Latn"), "ku-Latn"),
+    ("ku-Arab", ("de", "ckb"), "ckb"),                   # Kurdish in Arabic letters: Sorani
+    ("ku-Arab,de;q=0.5", ("de", "kmr", "ckb"), "ckb"),   # ... not Kurmanji, written in Latin
+    ("ku-Latn", ("de", "ckb", "kmr"), "kmr"),
     ("ku", ("de", "kmr"), "kmr"),
     ("de-AT,en;q=0.3", ("de", "en"), "de"),
     ("en;q=0, ar", ("de", "en", "ar"), "ar"),            # q=0: not English
@@ -317,7 +320,7 @@ def test_a_language_is_added_by_its_file_and_its_tag_alone(tmp_path):
      'strings/so.toml: office.documents.visa: office.toml has no document "visa"'),
     (lambda t: t.replace("[office.services]", '[office.counters]\nx = "y"\n[office.services]'), None,
      "strings/so.toml: office.counters.x: unknown key (office texts are office.services.<id>, office.hints.<id>, "
-     "office.documents.<id> and office.outcomes.<id>)"),
+     "office.documents.<id>, office.outcomes.<id> and office.partners.<id>.name, .helps, .hours)"),
     (lambda t: t.replace('info = "Macluumaad guud"\n', ""), None,
      'strings/so.toml: office.services.info: missing: office.toml has the service "info" and no text for it in "so"'),
     (lambda t: t.replace('photo = "Sawir biyoometrik ah"\n', ""), None,

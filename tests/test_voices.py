@@ -142,3 +142,15 @@ async def test_an_announcement_is_spoken_where_a_voice_is_and_only_shown_where_n
     heard = await page.evaluate("window.heardHere")
     assert sorted(heard) == sorted(f"server:{base}{url}" for url in shown["audio"].values())
     await page.close()
+
+
+def test_a_voice_that_reads_another_script_is_warned_at_start(caplog):
+    """Sorani (`ckb`) is written in Arabic letters; espeak-ng's `ku` reads Kurmanji's Latin
+    ones and spells Arabic letters out by name. An admin who gives Sorani that voice (as the
+    README's kmr example suggests) is told at start, in the log and in /healthz (issue 23)."""
+    caplog.set_level(logging.WARNING, logger="willkommen.speech")
+    speech = Speech(("de", "prs", "kmr", "ckb"), voices={"prs": "fa", "ckb": "ku"})
+    warned = [r for r in caplog.records if r.getMessage() == "voice reads another script"]
+    assert [(r.fields["lang"], r.fields["voice"], r.fields["script"], r.fields["voice_script"]) for r in warned] == [
+        ("ckb", "ku", "Arab", "Latn")]
+    assert speech.status()["wrong_script"] == {"ckb": "ku"}   # prs in fa and kmr in ku are right

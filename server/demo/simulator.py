@@ -73,8 +73,10 @@ BOOKED_DAY = [(minutes, f"D-{201 + i}") for i, minutes in enumerate(range(-30, 2
 
 
 def pick(rng: random.Random, weights: dict[str, float], allowed) -> str:
-    choices = [k for k in weights if k in allowed] or list(allowed)
-    return rng.choices(choices, [weights.get(k, 1) for k in choices])[0]
+    """One of `allowed`, by `weights`; one the mix does not name (a language or service an
+    office added to its site file) as often as the mix's rarest, never not at all."""
+    choices, rarest = list(allowed), min(weights.values(), default=1)
+    return rng.choices(choices, [weights.get(k, rarest) for k in choices])[0]
 
 
 def paced(site: Site, speed: float) -> Site:

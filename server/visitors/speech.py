@@ -32,6 +32,8 @@ from typing import Mapping
 
 from babel.core import get_global
 
+from config import languages as tags
+
 log = logging.getLogger("willkommen.speech")
 VOICES = {"en": "en-gb", "fr": "fr-fr"}  # espeak-ng names where they differ from the language code
 CACHE = 200
@@ -48,12 +50,29 @@ def installed_voices(engine: str | None) -> frozenset[str]:
     return frozenset(line.split()[1] for line in listing.splitlines()[1:] if len(line.split()) > 1)
 
 
+def reads_script_of(voice: str | None, lang: str) -> bool:
+    """Whether espeak-ng's `voice` reads the letters `lang` is written in. Sorani (`ckb`) is
+    written in Arabic letters; espeak-ng's `ku` reads Kurmanji's Latin ones and says the name
+    of each Arabic letter instead: a voice that does not read the script is worse than none.
+    True where the locale data does not know one of the two scripts."""
+    if voice is None:
+        return True
+    mine, its = tags.script(lang), tags.script(voice)
+    private = lambda script: script is None or script.startswith("Qa")  # Qaaa-Qabx: private use
+    return private(mine) or private(its) or mine == its
+
+
 class Speech:
     def __init__(self, languages: tuple[str, ...] = (), *, voices: Mapping[str, str] = {},
                  engine: str | None = "auto"):
         self.engine = shutil.which("espeak-ng") if engine == "auto" else engine
         self.installed = installed_voices(self.engine)
         self.voices = {lang: self._choose(lang, voices) for lang in languages}
+        self.wrong_script = {lang: voice for lang, voice in self.voices.items() if not reads_script_of(voice, lang)}
+        for lang, voice in self.wrong_script.items():
+            log.warning("voice reads another script", extra={"fields": {
+                "lang": lang, "voice": voice, "script": tags.script(lang), "voice_script": tags.script(voice),
+                "fix": f'[site.voices] {lang} = "" (shown, not spoken) or a voice for {tags.script(lang)} letters'}})
         self.failed: dict[str, str] = {}          # voice -> why it failed (logged once)
         self.texts: dict[str, tuple[str, str]] = {}
         self.sounds: OrderedDict[str, bytes] = OrderedDict()
@@ -133,4 +152,5 @@ class Speech:
         """For /healthz: which site languages are spoken, in which voice, and which are not."""
         spoken = {lang: self.voice(lang) for lang in self.voices if self.engine and self.voice(lang)}
         return {"spoken": spoken, "silent": [lang for lang in self.voices if lang not in spoken],
+                "wrong_script": dict(self.wrong_script),
                 "failed": dict(self.failed)}
