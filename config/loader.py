@@ -164,7 +164,8 @@ def parse_site(data: Mapping[str, Any], *, file: str = "site.toml",
         counters=tuple(counters),
         terminals=tuple(terminals),
         source=file,
-        people=tuple(_unique(root, "people", [_person(n) for n in root.tables("people", optional=True)], ("name",))),
+        people=tuple(_unique(root, "people", [_person(n, {c.id for c in counters})
+                                              for n in root.tables("people", optional=True)], ("name",))),
         manager=_manager(root.table("manager", {})),
         limits=parse_limits(root.table("limits", {})),
         appointments=_appointments(root.table("appointments", {}), environ),
@@ -420,10 +421,18 @@ def _token(node: Node, environ: Mapping[str, str], key: str = "token") -> str:
     return token
 
 
-def _person(node: Node) -> Person:
+def _person(node: Node, counter_ids: set[str]) -> Person:
     person = Person(name=node.text("name", pattern=IDENT, expected="lower-case letters, digits, - or _"),
                     role=node.text("role"), password_hash=node.text("password_hash"),
-                    lang=bcp47.canonical(node.text("lang", "en")))
+                    lang=bcp47.canonical(node.text("lang", "de")), counters=node.texts("counters", ()))
+    for i, counter in enumerate(person.counters):
+        if counter not in counter_ids:
+            raise ConfigError(node.file, f"{node.at('counters')}[{i}]",
+                              f"unknown counter {_q(counter)}: the counters a person may staff are counter ids "
+                              f"of this office, one of {', '.join(sorted(counter_ids))}")
+    if person.role == "clerk" and not person.counters:
+        raise node.fail("counters", "missing: a clerk names the counters they may staff, "
+                                    'such as counters = ["1", "2"]')
     if not bcp47.well_formed(person.lang) or not bcp47.known(person.lang):
         raise node.fail("lang", f"{_q(node.data['lang'])} must be a BCP 47 language tag of the Unicode locale data "
                                 '(CLDR), such as "en" or "de"')

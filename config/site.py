@@ -14,7 +14,7 @@ from typing import Mapping
 from config.limits import Limits
 
 ROLES = ("kiosk", "counter", "display", "admin", "feedback")
-PEOPLE_ROLES = ("supervisor", "reader")
+PEOPLE_ROLES = ("supervisor", "reader", "clerk")
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
@@ -64,20 +64,24 @@ class Terminal:
 
 @dataclass(frozen=True)
 class Person:
-    """A manager or team leader who signs in to the floor board and the statistics.
+    """Someone of the office who signs in: to the floor board and the statistics, or to the
+    counter page in the browser (`/counter`).
 
-    `role` is "supervisor" (may act: open or close a counter, move a ticket, announce) or
-    "reader" (looks). `password_hash` is a key-derivation hash made by
-    `python -m server.manager.people hash` (scrypt), never the password itself. `lang` is the
-    language the floor board names languages and services in for them (CLDR's names; service
-    names from the site file where it has that language, else German); the board's own words
-    are English.
+    `role` is "supervisor" (may act: open or close a counter, move a ticket, announce),
+    "reader" (looks) or "clerk" (works at a counter in the browser; no board). `counters` are the
+    counters this person may staff in the browser (any role; a clerk needs at least one).
+    `password_hash` is a key-derivation hash made by `python -m server.manager.people hash`
+    (scrypt), never the password itself. `lang` is the language of their pages: the staff
+    catalogue's words where there is one for it (German, English), else German; languages and
+    services are named in it (CLDR's names; service names from the site file where it has
+    that language, else German).
     """
 
     name: str
     role: str
     password_hash: str
-    lang: str = "en"
+    lang: str = "de"
+    counters: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

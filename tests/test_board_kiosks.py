@@ -21,8 +21,8 @@ async def test_a_gone_kiosk_is_offline_and_its_printer_unknown_until_it_reports_
     first = await terminal("kiosk-1")
     await first.request(p.Printer(id=0, state="ok"))
     page = await signed_in_page(browser, server)
-    await page.wait_for_function(f"document.querySelector(\"{ROW}\").textContent.includes('yes')")
-    assert (await page.inner_text(ROW)).split("\t")[1:3] == ["yes", "ok"]
+    await page.wait_for_function(f"document.querySelector(\"{ROW}\").textContent.includes('ja')")
+    assert (await page.inner_text(ROW)).split("\t")[1:3] == ["ja", "in Ordnung"]
 
     second = await terminal("kiosk-1")  # a reconnect racing the old connection's close
     await second.request(p.Printer(id=0, state="paper_near_end"))
@@ -32,7 +32,7 @@ async def test_a_gone_kiosk_is_offline_and_its_printer_unknown_until_it_reports_
     await second.close()
     await page.wait_for_function(f"document.querySelector(\"{ROW}\").textContent.includes('offline')")
     cells = (await page.inner_text(ROW)).split("\t")
-    assert cells[1] == "no (offline)" and cells[2] == "unknown (kiosk offline)"
+    assert cells[1] == "nein (offline)" and cells[2] == "unbekannt (Kiosk offline)"
     assert kiosk(server.manager.board.floor(server.clock()))["printer"] == "unknown"
     _, _, body = await http_get(f"http://127.0.0.1:{server.port}/healthz")
     assert "kiosk-1" not in json.loads(body)["printers"]
@@ -40,7 +40,7 @@ async def test_a_gone_kiosk_is_offline_and_its_printer_unknown_until_it_reports_
     assert await page.locator("#alerts li[data-key='printer:kiosk-1']").count() == 0
 
     back = await terminal("kiosk-1")
-    await page.wait_for_function(f"document.querySelector(\"{ROW}\").textContent.includes('yes')")
-    assert (await page.inner_text(ROW)).split("\t")[2] == "unknown"  # not the report from before
+    await page.wait_for_function(f"document.querySelector(\"{ROW}\").textContent.includes('ja')")
+    assert (await page.inner_text(ROW)).split("\t")[2] == "unbekannt"  # not the report from before
     await back.request(p.Printer(id=0, state="paper_out"))
-    await page.wait_for_function(f"document.querySelector(\"{ROW}\").textContent.includes('paper out')")
+    await page.wait_for_function(f"document.querySelector(\"{ROW}\").textContent.includes('Papier leer')")

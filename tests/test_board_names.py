@@ -1,5 +1,5 @@
 """The floor board names languages and services in the signed-in person's board language
-(`[[people]] lang`, English by default): CLDR's language names, the site file's service
+(`[[people]] lang`, German by default): CLDR's language names, the site file's service
 names where it has that language, German where it has not. Two viewers in two languages
 each get their own frames."""
 
@@ -22,6 +22,7 @@ def site_with_reader_in(lang: str):
     data = demo_data()
     data["site"]["kiosk_draws_per_minute"] = 100_000
     next(person for person in data["people"] if person["name"] == "reader")["lang"] = lang
+    next(person for person in data["people"] if person["name"] == "manager")["lang"] = "en"
     return parse_site(data, file="default.toml")
 
 
@@ -40,7 +41,7 @@ async def test_each_viewer_reads_names_in_their_board_language(office, browser):
                              token=token("kiosk-1")) as kiosk:
         await kiosk.ready()
         await kiosk.request(p.Draw(id=0, service="residence", lang="ar", request="n-1", interpreter=True))
-        manager = await signed_in_page(browser, office)                       # no lang: English
+        manager = await signed_in_page(browser, office)                       # lang = "en"
         reader = await signed_in_page(browser, office, "reader", "demo-reader")  # lang = "it"
         for page in (manager, reader):
             await page.wait_for_selector(READER_ROW)
@@ -67,13 +68,17 @@ async def test_each_viewer_reads_names_in_their_board_language(office, browser):
 def test_an_alert_names_its_service_in_the_viewers_language():
     from server.manager.board import Alert, Alerts
 
+    from server.manager.words import StaffWords
+
     alerts = Alerts()
-    alerts.update({"uncovered:residence": Alert("uncovered:residence", "uncovered",
-                                                "{service}: 2 waiting and no counter open for it", 1.0,
+    alerts.update({"uncovered:residence": Alert("uncovered:residence", "uncovered", {"waiting": 2}, 1.0,
                                                 service="residence")}, 1.0)
-    names = {"en": "Residence permit", "de": "Aufenthaltstitel"}
-    for lang, name in names.items():
-        assert alerts.view(lambda s: name)["alerts"][0]["text"] == f"{name}: 2 waiting and no counter open for it"
+    assert alerts.view(StaffWords("en"), lambda s: "Residence permit")["alerts"][0]["text"] == \
+        "Residence permit: 2 waiting and no counter open for it"
+    assert alerts.view(StaffWords("de"), lambda s: "Aufenthaltstitel")["alerts"][0]["text"] == \
+        "Aufenthaltstitel: 2 wartend, kein Schalter dafür geöffnet"
+    # an Italian board language: names in Italian, the words German (no staff catalogue in Italian)
+    assert alerts.view(StaffWords("it"), lambda s: "Permesso")["alerts"][0]["text"].startswith("Permesso: 2 wartend")
 
 
 def test_a_board_language_that_is_not_a_language_is_refused():

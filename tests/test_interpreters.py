@@ -246,12 +246,12 @@ async def test_an_arabic_visitor_asks_a_ukrainian_skips_the_counter_and_board_kn
     row = "#interpreters tr[data-lang='ar']"
     await page.wait_for_selector(row)
     cells = await page.eval_on_selector(row, "r => [...r.children].map(c => c.textContent.trim())")
-    assert cells[0] == "Arabic" and cells[1] == "1" and cells[3] == "A001" and cells[2].endswith("min")
+    assert cells[0] == "Arabisch" and cells[1] == "1" and cells[3] == "A001" and cells[2].endswith("min")  # German board
     mediators = [partner for partner in server.site.partners if "ar" in partner.interprets]
     assert mediators  # the demo office has a language mediation service for Arabic
     for mediator in mediators:  # next to the language: who interprets it and how to reach them
         shown = await page.inner_text(f"{row} [data-partner='{mediator.id}']")
-        assert mediator.names.get("en", mediator.names["de"]) in shown  # the board language and mediator.phone in shown
+        assert mediator.names["de"] in shown  # the board language and mediator.phone in shown
         assert await page.get_attribute(f"{row} [data-partner='{mediator.id}'] a[href^='tel:']", "href") == \
             "tel:" + mediator.phone.replace(" ", "")
     assert await page.locator("#interpreters tbody tr").count() == 1  # nobody else asked
@@ -270,9 +270,9 @@ async def test_an_arabic_visitor_asks_a_ukrainian_skips_the_counter_and_board_kn
         await counter_until(pilot, lambda: "A001" in text(counter, "#current"))
         assert "Dolmetscher: Arabisch" in text(counter, "#current")  # on the call, before the visitor arrives
         await page.wait_for_function("document.querySelectorAll('#interpreters tbody tr[data-lang]').length === 0")
-        assert "Nobody waiting needs an interpreter" in await page.inner_text("#interpreters")
+        assert "Niemand Wartendes braucht einen Dolmetscher" in await page.inner_text("#interpreters")
         at_desk = await page.inner_text("#counters tr[data-counter='5']")
-        assert "A001" in at_desk and "Arabic (needs an interpreter)" in at_desk  # where to send the interpreter
+        assert "A001" in at_desk and "Arabisch (braucht Dolmetscher)" in at_desk  # where to send the interpreter
         await pilot.press("f", "1")
         await counter_until(pilot, lambda: counter.board.current is None)
         await pilot.press("n")

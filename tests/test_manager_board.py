@@ -308,14 +308,15 @@ async def test_sign_in_in_chromium_wrong_password_refused_then_throttled(server,
         await page.click("button[type=submit]")
         await page.wait_for_function(f"document.getElementById('problem').textContent !== ''")
         problem = await page.inner_text("#problem")
-        assert problem == "Wrong name or password." if attempt < FREE_TRIES else problem.startswith("Too many")
+        # the sign-in speaks German before anyone is known (tests/test_staff_words.py: English on ?lang=en)
+        assert problem == "Name oder Passwort falsch." if attempt < FREE_TRIES else problem.startswith("Zu viele")
         await page.evaluate("document.getElementById('problem').textContent = ''")
     await page.fill("#password", "demo-manager")  # right, but locked
     await page.click("button[type=submit]")
-    await page.wait_for_function("document.getElementById('problem').textContent.startsWith('Too many')")
+    await page.wait_for_function("document.getElementById('problem').textContent.startsWith('Zu viele')")
     assert page.url.endswith("/signin")
     page = await signed_in_page(browser, server, "reader", "demo-reader")  # another name is not locked
-    assert await page.inner_text("#me") == "reader (reader)"
+    assert await page.inner_text("#me") == "reader (Lesezugriff)"
     assert await page.is_hidden("#announce")
 
 
@@ -329,19 +330,19 @@ async def test_the_board_follows_calls_printers_and_announcements_in_chromium(se
     page = await signed_in_page(browser, server, timezone_id=laptop_tz)
     assert await axe_violations(page) == []
     for lang in server.site.languages:  # the announcement form names languages, never tags
-        assert await page.inner_text(f"label[for='text-{lang}']") == languages.name(lang, "en")  # the board language
+        assert await page.inner_text(f"label[for='text-{lang}']") == languages.name(lang, "de")  # the board language
 
     await counter.request(p.Next(id=0))
     row = "#counters tr[data-counter='5']"
     await page.wait_for_function(f"document.querySelector(\"{row}\").textContent.includes('A001')")
-    assert "Arabic" in await page.inner_text(row) and ", ar," not in await page.inner_text(row)
+    assert "Arabisch" in await page.inner_text(row) and ", ar," not in await page.inner_text(row)
 
     before = datetime.fromtimestamp(server.clock(), site_tz).strftime("%H:%M")
     await kiosk.request(p.Printer(id=0, state="paper_out"))
     alert = "#alerts li[data-key='printer:kiosk-1']"
     await page.wait_for_selector(alert)
     after = datetime.fromtimestamp(server.clock(), site_tz).strftime("%H:%M")
-    assert "paper out" in await page.inner_text(alert)
+    assert "Papier leer" in await page.inner_text(alert)
     assert (await page.inner_text(alert)).split(" ")[0] in (before, after)
     await kiosk.request(p.Printer(id=0, state="ok"))
     await page.wait_for_selector(alert, state="detached")
@@ -356,7 +357,7 @@ async def test_the_board_follows_calls_printers_and_announcements_in_chromium(se
     await page.fill("#announce-until", until.strftime("%H:%M"))
     await page.click("#announce button[type=submit]")
     await page.wait_for_function("document.getElementById('announcements').textContent.includes('12 Uhr')")
-    assert f"until {until.strftime('%H:%M')}" in await page.inner_text("#announcements")
+    assert f"bis {until.strftime('%H:%M')}" in await page.inner_text("#announcements")
     await display.wait_for_selector("#announcement:not([hidden])")
     assert await display.inner_text("#announcement") in ("Heute schließt das Amt um 12 Uhr.",
                                                          "The office closes at noon today.")

@@ -9,14 +9,10 @@ const $ = (id) => document.getElementById(id);
 const esc = (text) => String(text ?? "").replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 const now = () => Date.now() / 1000 + state.offset;
 // times in the site's time zone (the server sends it), whatever the browser's own zone is
-const clock = (t) => new Date(t * 1000).toLocaleTimeString("de-DE",
-  {hour: "2-digit", minute: "2-digit", timeZone: state.floor.timezone});
+const clock = (seconds) => staffClock(seconds, state.floor.timezone);
 const languageName = (tag) => (state.floor.language_names || {})[tag] || tag;
 
-function minutes(seconds) {
-  const m = Math.max(0, Math.floor(seconds / 60));
-  return m < 60 ? `${m} min` : `${Math.floor(m / 60)} h ${m % 60} min`;
-}
+const minutes = staffMinutes;
 
 function since(t) {
   return t ? `<span data-since="${t}">${minutes(now() - t)}</span>` : "";
@@ -26,11 +22,11 @@ function connect() {
   const scheme = location.protocol === "https:" ? "wss" : "ws";
   const ws = new WebSocket(`${scheme}://${location.host}/board/ws`);
   state.ws = ws;
-  ws.onopen = () => setStatus("online", "live");
+  ws.onopen = () => setStatus("online", t("board.live"));
   ws.onmessage = (event) => receive(JSON.parse(event.data));
   ws.onclose = (event) => {
     if (event.code === 4401) { location.assign("/signin"); return; }
-    setStatus("offline", "connection lost — reconnecting");
+    setStatus("offline", t("board.lost"));
     setTimeout(connect, 2000);
   };
 }
@@ -46,9 +42,9 @@ function receive(message) {
     state.offset = message.floor.now - Date.now() / 1000;
     render();
   } else if (message.type === "reply") {
-    $("answer").textContent = "Done.";
+    $("answer").textContent = t("board.done");
   } else if (message.type === "error") {
-    $("answer").textContent = `Not done: ${message.message}`;
+    $("answer").textContent = t("board.not_done", {message: message.message});
   }
 }
 
@@ -59,7 +55,7 @@ function send(action) {
 
 function render() {
   const floor = state.floor;
-  $("office").textContent = `Floor board — ${floor.site}`;
+  $("office").textContent = t("board.heading", {site: floor.site});
   document.body.dataset.rendered = String(floor.now);
   renderAlerts(floor);
   renderCounters(floor);
@@ -73,7 +69,7 @@ function render() {
 function renderAlerts(floor) {
   $("alerts").innerHTML = floor.alerts.length
     ? floor.alerts.map((a) => `<li data-key="${esc(a.key)}">${clock(a.since)} — ${esc(a.text)}</li>`).join("")
-    : "<li class=\"cleared\">No alerts.</li>";
+    : `<li class="cleared">${esc(t("board.no_alerts"))}</li>`;
   $("cleared").innerHTML = floor.cleared.map((a) =>
     `<li class="cleared" data-key="${esc(a.key)}">${clock(a.since)}–${clock(a.cleared_at)} — ${esc(a.text)}</li>`).join("");
 }
@@ -86,31 +82,35 @@ function renderCounters(floor) {
   const act = state.me && state.me.role === "supervisor";
   $("counters").querySelector("tbody").innerHTML = floor.counters.map((c) => {
     const visitor = c.visitor ? `<strong>${esc(c.visitor.number)}</strong> ${esc(serviceName(c.visitor.service))}, `
-      + `${esc(languageName(c.visitor.lang))}${c.visitor.interpreter ? " <strong>(needs an interpreter)</strong>" : ""}, `
-      + `${esc(c.visitor.state)} ${since(c.visitor.since)}` : "";
-    const reason = c.state === "paused" && c.reason ? ` (${esc(c.reason)})` : "";
+      + `${esc(languageName(c.visitor.lang))}${c.visitor.interpreter ? ` <strong>${esc(t("board.needs_interpreter"))}</strong>` : ""}, `
+      + `${esc(t(`state.${c.visitor.state}`))} ${since(c.visitor.since)}` : "";
+    // a pause's reason and length and the served count come only where the site allows
+    // figures per counter (personal data: staff council)
+    const stateText = c.state === "paused" ? (c.reason ? t("state.paused", {reason: c.reason}) : t("board.paused"))
+      : t(`state.${c.state}`);
     const button = !act ? "" : c.state === "closed"
-      ? `<button data-action="open_counter" data-counter="${esc(c.id)}">Open ${esc(c.name)}</button>`
-      : `<button data-action="close_counter" data-counter="${esc(c.id)}">Close ${esc(c.name)}</button>`;
+      ? `<button data-action="open_counter" data-counter="${esc(c.id)}">${esc(t("board.open_counter", {counter: c.name}))}</button>`
+      : `<button data-action="close_counter" data-counter="${esc(c.id)}">${esc(t("board.close_counter", {counter: c.name}))}</button>`;
     return `<tr data-counter="${esc(c.id)}"><th scope="row">${esc(c.name)} <small>${esc(c.zone)}</small></th>`
-      + `<td class="state-${esc(c.state)}">${esc(c.state)}${reason} ${since(c.since)}</td><td>${visitor}</td>`
-      + `<td class="num">${c.served}</td><td>${button}</td></tr>`;
+      + `<td class="state-${esc(c.state)}">${esc(stateText)} ${since(c.since)}</td><td>${visitor}</td>`
+      + (floor.personal ? `<td class="num">${staffNumber(c.served)}</td>` : "") + `<td>${button}</td></tr>`;
   }).join("");
   document.querySelectorAll(".act").forEach((th) => { th.hidden = !act; });
+  document.querySelectorAll(".personal").forEach((th) => { th.hidden = !floor.personal; });
 }
 
 function renderQueues(floor) {
   $("queues").querySelector("tbody").innerHTML = floor.queues.map((q) => {
     const late = q.waiting && q.longest_wait > q.max_wait;
-    const trend = Object.entries(q.trend).map(([hour, n]) => `${hour}h: ${n}`).join(", ");
-    return `<tr data-service="${esc(q.service)}"><th scope="row" lang="${esc(floor.lang)}">${esc(q.name)}</th><td class="num">${q.waiting}</td>`
+    const trend = Object.entries(q.trend).map(([hour, n]) => t("board.hour", {hour, count: n})).join(", ");
+    return `<tr data-service="${esc(q.service)}"><th scope="row" lang="${esc(floor.lang)}">${esc(q.name)}</th><td class="num">${staffNumber(q.waiting)}</td>`
       + `<td class="${late ? "late" : ""}">${q.waiting ? minutes(q.longest_wait) : "–"} / ${minutes(q.max_wait)}</td>`
-      + `<td>${q.eta ? `${q.eta[0]}–${q.eta[1]} min` : "–"}</td><td>${esc(trend) || "–"}</td></tr>`;
+      + `<td>${q.eta ? esc(t("panel.range", {low: q.eta[0], high: q.eta[1]})) : "–"}</td><td>${esc(trend) || "–"}</td></tr>`;
   }).join("");
 }
 
 // names of languages and services come in the viewer's board language (`floor.lang`, the
-// person's `lang` in the site file); the page's own words are English
+// person's `lang` in the site file); the page's own words from the staff catalogue
 // who waits for an interpreter, per language, longest wait first (server/manager/interpreters.py)
 function renderInterpreters(floor) {
   const rows = floor.interpreters || [];
@@ -118,8 +118,8 @@ function renderInterpreters(floor) {
     `<tr data-lang="${esc(i.lang)}"><th scope="row" lang="${esc(floor.lang)}">${esc(i.name)}</th><td class="num">${i.waiting}</td>`
     + `<td>${since(floor.now - i.longest_wait)}</td><td>${i.numbers.map(esc).join(", ")}</td>`
     + `<td class="partners">${i.partners.length ? i.partners.map(partner).join("")
-      : "none in the site config for this language"}</td></tr>`).join("")
-    : "<tr><td colspan=\"5\">Nobody waiting needs an interpreter.</td></tr>";
+      : esc(t("board.no_partners"))}</td></tr>`).join("")
+    : `<tr><td colspan="5">${esc(t("board.nobody_interpreter"))}</td></tr>`;
 }
 
 // an interpreting partner from the site config: how to reach them
@@ -132,21 +132,22 @@ function partner(p) {
 
 function renderDevices(floor) {
   $("kiosks").querySelector("tbody").innerHTML = floor.kiosks.map((k) =>
-    `<tr data-kiosk="${esc(k.id)}"><th scope="row">${esc(k.id)}</th><td>${k.connected ? "yes" : "no (offline)"}</td>`
+    `<tr data-kiosk="${esc(k.id)}"><th scope="row">${esc(k.id)}</th><td>${esc(t(k.connected ? "board.yes" : "board.no_offline"))}</td>`
     + (k.connected
-      ? `<td class="${["ok", "unknown"].includes(k.printer) ? "" : "late"}">${esc(k.printer.replaceAll("_", " "))}</td>`
-      : "<td class=\"late\">unknown (kiosk offline)</td>")
+      ? `<td class="${["ok", "unknown"].includes(k.printer) ? "" : "late"}">${esc(t(`printer.${k.printer}`))}</td>`
+      : `<td class="late">${esc(t("board.printer_unknown_offline"))}</td>`)
     + `<td>${clock(k.connected ? k.since : k.offline_since)}</td></tr>`).join("");
   $("displays").querySelector("tbody").innerHTML = floor.displays.map((d) =>
-    `<tr><th scope="row">${esc(d.zone)}</th><td class="num ${d.screens ? "" : "late"}">${d.screens}</td></tr>`).join("");
+    `<tr><th scope="row">${esc(d.zone)}</th><td class="num ${d.screens ? "" : "late"}">${staffNumber(d.screens)}</td></tr>`).join("");
 }
 
 function renderAnnouncements(floor) {
   const act = state.me && state.me.role === "supervisor";
   $("announcements").innerHTML = floor.announcements.length ? floor.announcements.map((a) =>
-    `<li><span lang="de">${esc(a.texts.de)}</span> — until ${clock(a.until)}${a.by ? `, by ${esc(a.by)}` : ""} `
-    + (act ? `<button data-action="end_announcement" data-announcement="${esc(a.id)}">End</button>` : "")
-    + "</li>").join("") : "<li>None.</li>";
+    `<li><span lang="de">${esc(a.texts.de)}</span> — ${esc(t("board.until", {time: clock(a.until)}))}`
+    + `${a.by ? `, ${esc(t("board.by", {name: a.by}))}` : ""} `
+    + (act ? `<button data-action="end_announcement" data-announcement="${esc(a.id)}">${esc(t("board.end"))}</button>` : "")
+    + "</li>").join("") : `<li>${esc(t("board.no_announcements"))}</li>`;
 }
 
 function buildForms(floor) {
@@ -195,8 +196,9 @@ setInterval(() => {
 }, 1000);
 
 async function start() {
+  await loadWords();
   state.me = await (await fetch("/board/me.json")).json();
-  $("me").textContent = `${state.me.name} (${state.me.role})`;
+  $("me").textContent = t("board.me", {name: state.me.name, role: t(`role.${state.me.role}`)});
   document.querySelectorAll(".supervisor").forEach((el) => { el.hidden = state.me.role !== "supervisor"; });
   connect();
 }

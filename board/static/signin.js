@@ -1,10 +1,12 @@
 // Sign-in: the name and password go over this server's websocket (its HTTP side takes no
 // request bodies); a right password returns a one-time code that /signin/done trades for the
-// HttpOnly session cookie.
+// HttpOnly session cookie. The page speaks German, or English with ?lang=en (a link on it);
+// after the sign-in every page speaks the person's own `lang`.
 "use strict";
 
 const form = document.getElementById("signin");
 const problem = document.getElementById("problem");
+const query = new URLSearchParams(location.search);
 
 function signIn(name, password) {
   return new Promise((resolve, reject) => {
@@ -12,7 +14,7 @@ function signIn(name, password) {
     const ws = new WebSocket(`${scheme}://${location.host}/signin/ws`);
     ws.onopen = () => ws.send(JSON.stringify({type: "sign_in", id: 1, name, password}));
     ws.onmessage = (event) => { ws.close(); resolve(JSON.parse(event.data)); };
-    ws.onerror = () => reject(new Error("The server cannot be reached."));
+    ws.onerror = () => reject(new Error(t("signin.unreachable")));
   });
 }
 
@@ -21,22 +23,29 @@ form.addEventListener("submit", async (event) => {
   problem.textContent = "";
   const name = form.name.value.trim(), password = form.password.value;
   if (!name || !password) {
-    problem.textContent = "Enter your name and password.";
+    problem.textContent = t("signin.missing");
     return;
   }
   form.querySelector("button").disabled = true;
   try {
     const answer = await signIn(name, password);
     if (answer.type === "signed_in") {
-      location.assign(`/signin/done?code=${encodeURIComponent(answer.code)}`);
+      const to = query.get("to") === "counter" ? "&to=counter" : "";
+      location.assign(`/signin/done?code=${encodeURIComponent(answer.code)}${to}`);
       return;
     }
-    problem.textContent = answer.code === "rate_limited"
-      ? `Too many wrong passwords. ${answer.message.replace(/^.*: /, "")}.`.replace("try", "Try")
-      : "Wrong name or password.";
+    const seconds = (answer.message.match(/(\d+) s/) || [])[1];
+    problem.textContent = answer.code === "rate_limited" ? t("signin.throttled", {seconds}) : t("signin.wrong");
     form.password.value = "";
   } catch (error) {
     problem.textContent = error.message;
   }
   form.querySelector("button").disabled = false;
+});
+
+loadWords(query.get("lang") ? `?lang=${encodeURIComponent(query.get("lang"))}` : "").then(() => {
+  const other = new URLSearchParams(query);
+  other.set("lang", t("page.other_language_tag"));
+  document.getElementById("other-language").href = `?${other}`;
+  document.getElementById("other-language").lang = t("page.other_language_tag");
 });

@@ -38,6 +38,7 @@ from server.core.model import DONE
 from server.wire.errors import BadRequest, NotAllowed, WillkommenError
 from server.manager.people import SignedIn, stamp
 from server.manager.stats import keep_days
+from server.manager.words import StaffWords
 
 if TYPE_CHECKING:
     from server.edge.app import Server
@@ -46,18 +47,30 @@ log = logging.getLogger("willkommen.board")
 PUSH_DELAY = 0.05  # at most one board frame per this many seconds: a burst of changes is one frame
 TICK = 1.0
 KEEP_CLEARED = 10
-PRINTER_ALERTS = {"paper_near_end": "paper low", "paper_out": "paper out", "cover_open": "cover open",
-                  "offline": "printer offline", "error": "printer error"}
+PRINTER_ALERTS = ("paper_near_end", "paper_out", "cover_open", "offline", "error")  # staff catalogue [printer]
 
 
 @dataclass
 class Alert:
+    """A condition; its words are the staff catalogue's `alert.<kind>` with `fields`, put in the
+    viewer's language when shown (`Alerts.view`)."""
+
     key: str
     kind: str
-    text: str
+    fields: dict[str, Any]
     since: float
     cleared_at: float | None = None
     service: str = ""  # the text's "{service}" is this service's name in the viewer's language
+
+    def text(self, words: StaffWords, service_name=lambda service: service) -> str:
+        fields = dict(self.fields)
+        if self.kind == "printer":
+            fields["state"] = words(f"printer.{fields['state']}")
+        if self.kind == "pause" and not fields.get("reason"):
+            fields["reason"] = words("alert.pause_no_reason")
+        if self.service:
+            fields["service"] = service_name(self.service)
+        return words(f"alert.{self.kind}", **fields)
 
 
 class Alerts:
@@ -74,14 +87,14 @@ class Alerts:
             self.cleared = [alert, *self.cleared][:KEEP_CLEARED]
         for key, alert in found.items():
             if key in self.active:
-                self.active[key].text = alert.text
+                self.active[key].fields = alert.fields
             else:
                 self.active[key] = alert
 
-    def view(self, service_name=lambda service: service) -> dict[str, list[dict[str, Any]]]:
+    def view(self, words: StaffWords, service_name=lambda service: service) -> dict[str, list[dict[str, Any]]]:
         def named(alert: Alert) -> dict[str, Any]:
-            return {**vars(alert), "text": alert.text.replace("{service}", service_name(alert.service))} \
-                if alert.service else vars(alert)
+            return {"key": alert.key, "kind": alert.kind, "since": alert.since, "cleared_at": alert.cleared_at,
+                    "service": alert.service, "text": alert.text(words, service_name)}
 
         newest = sorted(self.active.values(), key=lambda a: a.since, reverse=True)
         return {"alerts": [named(a) for a in newest], "cleared": [named(a) for a in self.cleared]}
@@ -155,18 +168,21 @@ class Board:
 
     # ---- the floor ------------------------------------------------------------------------
 
-    def floor(self, now: float, lang: str = "en") -> dict[str, Any]:
+    def floor(self, now: float, lang: str = "de") -> dict[str, Any]:
         """The floor as a viewer whose board language is `lang` reads it: languages by CLDR's
         names in `lang` ("Arabic", not "ar"), services by the site file's names in `lang`
-        (German where the file has none)."""
+        (German where the file has none), alerts in the staff catalogue of `lang` (German where
+        there is none). Per counter figures (served today, a pause's reason and length) only
+        where the site file's `manager.personal_statistics` turns them on."""
         server, office = self.server, self.server.office
         kiosks, displays = self._kiosks(now), self._displays()
         self.alerts.update(self._conditions(now, kiosks, displays), now)
         names = {s.id: s.name(lang) for s in server.site.services}
-        return {"now": now, "site": server.site.name, "day": office.day, "lang": lang,
-                "counters": [self._counter(c, now) for c in server.site.counters],
+        personal = server.site.manager.personal_statistics
+        return {"now": now, "site": server.site.name, "day": office.day, "lang": lang, "personal": personal,
+                "counters": [self._counter(c, now, personal) for c in server.site.counters],
                 "queues": [self._queue(s, now, lang) for s in server.site.services],
-                "kiosks": kiosks, "displays": displays, **self.alerts.view(lambda s: names.get(s, s)),
+                "kiosks": kiosks, "displays": displays, **self.alerts.view(StaffWords(lang), lambda s: names.get(s, s)),
                 "interpreters": interpreters.waiting(office, now, lang),
                 "announcements": [dataclasses.asdict(a) for a in office.current_announcements(now)],
                 "services": [{"id": s.id, "name": names[s.id]} for s in server.site.services],
@@ -175,14 +191,17 @@ class Board:
                 "language_names": {tag: languages.name(tag, lang) for tag in server.site.languages},
                 "timezone": server.site.timezone}
 
-    def _counter(self, counter, now: float) -> dict[str, Any]:
+    def _counter(self, counter, now: float, personal: bool) -> dict[str, Any]:
         office = self.server.office
         desk = office.desks[counter.id]
         current = office.tickets[desk.current] if desk.current else None
         served = sum(1 for n in desk.handled if office.tickets[n].state == DONE and office.tickets[n].counter == desk.id)
+        # without personal figures a pause is only a state: no reason, no length (staff council)
+        paused_quietly = desk.state == "paused" and not personal
         return {"id": counter.id, "name": counter.name, "zone": counter.zone, "state": desk.state,
-                "reason": desk.pause_reason, "since": self.desk_since.get(counter.id), "services": list(desk.services),
-                "served": served,
+                "reason": desk.pause_reason if personal else "",
+                "since": None if paused_quietly else self.desk_since.get(counter.id), "services": list(desk.services),
+                "served": served if personal else None,
                 "visitor": None if current is None else {
                     "number": current.number, "service": current.service, "lang": current.lang,
                     "interpreter": current.interpreter, "state": current.state,
@@ -235,9 +254,9 @@ class Board:
     def _conditions(self, now: float, kiosks: list[dict], displays: list[dict]) -> dict[str, Alert]:
         site, office, found = self.server.site, self.server.office, {}
 
-        def add(key: str, kind: str, text: str, since: float, service: str = "") -> None:
-            found[key] = self.alerts.active.get(key) or Alert(key, kind, text, since, service=service)
-            found[key].text = text
+        def add(key: str, kind: str, fields: dict[str, Any], since: float, service: str = "") -> None:
+            found[key] = self.alerts.active.get(key) or Alert(key, kind, fields, since, service=service)
+            found[key].fields = fields
 
         open_for = {s.id: 0 for s in site.services}
         for desk in office.desks.values():
@@ -245,28 +264,26 @@ class Board:
                 open_for[service] += 1
             limit = site.manager.pause_limit_minutes * 60
             paused_at = self.desk_since.get(desk.id, self.server.started_at)
-            if desk.state == "paused" and now - paused_at > limit:
-                add(f"pause:{desk.id}", "pause", f"counter {desk.id} paused for over "
-                    f"{site.manager.pause_limit_minutes} min ({desk.pause_reason or 'no reason given'})",
-                    paused_at + limit)
+            # a pause's length is a figure about a person: an alert only where the site allows them
+            if desk.state == "paused" and now - paused_at > limit and site.manager.personal_statistics:
+                add(f"pause:{desk.id}", "pause", {"counter": desk.id, "limit": site.manager.pause_limit_minutes,
+                                                  "reason": desk.pause_reason}, paused_at + limit)
         for service in site.services:
             info = office.queue_info(service.id, now)
             if info.waiting and info.longest_wait > service.max_wait_minutes * 60:
-                add(f"queue:{service.id}", "queue", "{service}: waiting past its max wait of "
-                    f"{service.max_wait_minutes} min", now - info.longest_wait + service.max_wait_minutes * 60,
-                    service.id)
+                add(f"queue:{service.id}", "queue", {"limit": service.max_wait_minutes},
+                    now - info.longest_wait + service.max_wait_minutes * 60, service.id)
             if info.waiting and not open_for[service.id]:
-                add(f"uncovered:{service.id}", "uncovered",
-                    f"{{service}}: {info.waiting} waiting and no counter open for it", now, service.id)
+                add(f"uncovered:{service.id}", "uncovered", {"waiting": info.waiting}, now, service.id)
         for kiosk in kiosks:
             if not kiosk["connected"]:
-                add(f"kiosk:{kiosk['id']}", "kiosk", f"kiosk {kiosk['id']} is not connected", kiosk["offline_since"])
+                add(f"kiosk:{kiosk['id']}", "kiosk", {"kiosk": kiosk["id"]}, kiosk["offline_since"])
             elif kiosk["printer"] in PRINTER_ALERTS:
-                add(f"printer:{kiosk['id']}", "printer",
-                    f"kiosk {kiosk['id']}: {PRINTER_ALERTS[kiosk['printer']]}", kiosk["since"])
+                add(f"printer:{kiosk['id']}", "printer", {"kiosk": kiosk["id"], "state": kiosk["printer"]},
+                    kiosk["since"])
         for display in displays:
             if not display["screens"]:
-                add(f"zone:{display['zone']}", "display", f"zone {display['zone']}: no display connected", now)
+                add(f"zone:{display['zone']}", "display", {"zone": display["zone"]}, now)
         return found
 
     # ---- viewers and actions --------------------------------------------------------------

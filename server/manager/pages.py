@@ -5,6 +5,8 @@
     GET  /signin/done?code=…     trades the code for the session cookie, then to /board
     GET  /signout                forgets the session
     GET  /board                  the floor board (board/static/board.html); its files /board/<file>
+    GET  /staff/words.json       the staff catalogue in the signed-in person's language (German
+                                 before a sign-in; ?lang=en on the sign-in page) (server/manager/words.py)
     WS   /board/ws               the live floor and a supervisor's actions (`server.manager.board`)
     GET  /stats?…                statistics (`server.manager.stats_pages`), /stats.csv?table=…, /stats.xlsx
     GET  /report.pdf?month=…     the monthly report (/report.html: the same as a page)
@@ -37,6 +39,7 @@ from server.manager.board import Board
 from server.wire.errors import BadRequest
 from server.edge.pages import respond
 from server.manager.people import People, SignedIn, Throttled
+from server.manager.words import page_words, staff_lang
 
 if TYPE_CHECKING:
     from server.edge.app import Server
@@ -44,8 +47,8 @@ if TYPE_CHECKING:
 log = logging.getLogger("willkommen.manager")
 CODE_SECONDS = 30.0
 FILES = {"signin.html": "text/html", "signin.js": "text/javascript", "board.html": "text/html",
-         "board.js": "text/javascript", "manager.css": "text/css"}
-PUBLIC_FILES = ("signin.js", "manager.css")
+         "board.js": "text/javascript", "manager.css": "text/css", "staff.js": "text/javascript"}
+PUBLIC_FILES = ("signin.js", "manager.css", "staff.js")
 WEBSOCKETS = ("/signin/ws", "/board/ws")
 STATISTICS = ("/stats", "/stats.csv", "/stats.xlsx", "/report.pdf", "/report.html")
 
@@ -71,7 +74,8 @@ class Manager:
         origin = urlsplit(request.headers.get("Origin", "")).netloc
         if origin and origin != request.headers.get("Host"):
             return respond(403, "this socket is for pages of this server\n")
-        if path == "/board/ws" and self.people.from_headers(request.headers) is None:
+        who = self.people.from_headers(request.headers)
+        if path == "/board/ws" and (who is None or who.role == "clerk"):
             return respond(401, "sign in first\n")
         return None
 
@@ -123,7 +127,12 @@ class Manager:
         if path == "/signin":
             return file("signin.html")
         if path == "/signin/done":
-            return self._signed_in(query.get("code", [""])[0])
+            return self._signed_in(query.get("code", [""])[0], query.get("to", [""])[0])
+        if path == "/staff/words.json":
+            who = self.people.from_headers(request.headers)
+            lang = who.lang if who is not None else query.get("lang", ["de"])[0]
+            return respond(200, json.dumps(page_words(staff_lang(lang)), ensure_ascii=False),
+                           "application/json; charset=utf-8")
         if path == "/signout":
             return self._signed_out(request)
         if path.startswith("/board/") and path.removeprefix("/board/") in PUBLIC_FILES:
@@ -138,6 +147,8 @@ class Manager:
         who = self.people.from_headers(request.headers)
         if who is None:
             return respond(303, "sign in first\n", Location="/signin")
+        if who.role == "clerk" and path != "/board/me.json":  # a clerk's page is the counter
+            return respond(303, "a clerk works at /counter\n", Location="/counter")
         if path == "/board":
             return file("board.html")
         if path == "/board/me.json":
@@ -150,13 +161,15 @@ class Manager:
             return await stats_pages.answer(self.server, path, query)
         return respond(404, "not found\n")
 
-    def _signed_in(self, code: str) -> Response:
+    def _signed_in(self, code: str, to: str = "") -> Response:
         session, until = self.codes.pop(code, (None, 0.0))
         now = self.server.clock()
         self.codes = {c: v for c, v in self.codes.items() if v[1] > now}
         if session is None or until <= now:
             return respond(303, "sign in again\n", Location="/signin")
-        return respond(303, "signed in\n", Location="/board",
+        # a clerk (or anyone who came from the counter page) goes to the counter, others to the board
+        page = "/counter" if to == "counter" or session.role == "clerk" else "/board"
+        return respond(303, "signed in\n", Location=page,
                        **{"Set-Cookie": self.people.cookie(session, secure=self._secure())})
 
     def _signed_out(self, request: Request) -> Response:

@@ -72,7 +72,8 @@ class SignedIn:
     name: str
     role: str
     expires_at: float
-    lang: str = "en"  # the board names languages and services in it (`Person.lang`)
+    lang: str = "de"  # the staff pages' language; the board names languages and services in it (`Person.lang`)
+    counters: tuple[str, ...] = ()  # the counters they may staff in the browser (`Person.counters`)
     id: str = field(default_factory=lambda: secrets.token_urlsafe(32))
 
     @property
@@ -134,7 +135,7 @@ class People:
         for key, _ in self._keys(name, address):
             self.failures.pop(key, None)
         session = SignedIn(person.name, person.role, self.clock() + self.site.manager.session_minutes * 60,
-                           lang=person.lang)
+                           lang=person.lang, counters=person.counters)
         self.sessions[session.id] = session
         return session
 

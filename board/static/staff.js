@@ -1,0 +1,46 @@
+// The staff pages' words: every text comes from the staff catalogue (config/strings/staff/),
+// in the signed-in person's language (German unless their `lang` is English), fetched from
+// /staff/words.json. An element names its text by key: data-t="board.alerts" (its text),
+// data-t-label (its aria-label), data-t-placeholder; numbers and times follow the language
+// (Intl: 24 h, decimal comma in German).
+"use strict";
+
+const staff = {lang: "de", words: {}};
+
+function t(key, fields = {}) {
+  const text = staff.words[key];
+  if (text === undefined) { console.error(`no staff word ${key}`); return key; }
+  return text.replace(/\{(\w+)\}/g, (_, name) => String(fields[name] ?? ""));
+}
+
+function applyWords(root = document) {
+  root.querySelectorAll("[data-t]").forEach((el) => { el.textContent = t(el.dataset.t); });
+  root.querySelectorAll("[data-t-label]").forEach((el) => { el.setAttribute("aria-label", t(el.dataset.tLabel)); });
+  root.querySelectorAll("[data-t-placeholder]").forEach((el) => { el.placeholder = t(el.dataset.tPlaceholder); });
+  const title = document.querySelector("title[data-title]");
+  if (title) document.title = t(title.dataset.title);
+}
+
+// the time of day `seconds` in the office's time zone, 24 h
+function staffClock(seconds, timeZone) {
+  return new Date(seconds * 1000).toLocaleTimeString(staff.lang,
+    {hour: "2-digit", minute: "2-digit", hourCycle: "h23", timeZone});
+}
+
+function staffNumber(value) {
+  return new Intl.NumberFormat(staff.lang).format(value);
+}
+
+function staffMinutes(seconds) {
+  const m = Math.max(0, Math.floor(seconds / 60));
+  return m < 60 ? t("board.minutes", {minutes: m}) : t("board.hours", {hours: Math.floor(m / 60), minutes: m % 60});
+}
+
+async function loadWords(query = "") {
+  const answer = await (await fetch(`/staff/words.json${query}`)).json();
+  staff.lang = answer.lang;
+  staff.words = answer.words;
+  document.documentElement.lang = answer.lang;
+  applyWords();
+  return answer;
+}
