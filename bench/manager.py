@@ -99,10 +99,11 @@ def run_statistics(events: int = 1_000_000) -> list[dict]:
 
 async def board_latency(port: int, rounds: int, counters: int) -> tuple[list[float], list[float]]:
     url = f"ws://127.0.0.1:{port}"
-    async with connect(f"{url}/signin/ws") as ws:
+    browser = await asyncio.to_thread(signin_cookie, port)
+    async with connect(f"{url}/signin/ws", additional_headers={"Cookie": browser}) as ws:
         await ws.send(json.dumps({"type": "sign_in", "id": 1, "name": "manager", "password": "demo-manager"}))
         code = json.loads(await ws.recv())["code"]
-    cookie = await asyncio.to_thread(session_cookie, port, code)
+    cookie = await asyncio.to_thread(session_cookie, port, code, browser)
     desks = [ClientSession(f"{url}/", role="counter", terminal=f"counter-{i}", token=f"demo-counter-{i}")
              for i in range(1, counters + 1)]
     kiosk = ClientSession(f"{url}/", role="kiosk", terminal="kiosk-1", token="demo-kiosk-1")
@@ -151,11 +152,23 @@ async def board_latency(port: int, rounds: int, counters: int) -> tuple[list[flo
     return to_board, round_trip
 
 
-def session_cookie(port: int, code: str) -> str:
+def signin_cookie(port: int) -> str:
+    """The sign-in form's cookie: the one-time code is traded only in the browser that holds it."""
     import http.client
 
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-    conn.request("GET", f"/signin/done?code={code}")
+    conn.request("GET", "/signin")
+    response = conn.getresponse()
+    response.read()
+    conn.close()
+    return response.getheader("Set-Cookie").split(";")[0]
+
+
+def session_cookie(port: int, code: str, browser: str) -> str:
+    import http.client
+
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    conn.request("GET", f"/signin/done?code={code}", headers={"Cookie": browser})
     cookie = conn.getresponse().getheader("Set-Cookie").split(";")[0]
     conn.close()
     return cookie

@@ -21,6 +21,14 @@ class Limits:
     peers: int = 10_000                      # addresses remembered (the oldest are forgotten)
     log_interval: float = 10.0               # seconds between two lines about the same trouble
     printer_detail: int = 200                # characters of a printer's detail kept and shown
+    # sign-in throttle (server/manager/lockout.py; README "Security"): free wrong passwords ...
+    signin_free_pair: int = 5                # ... for one name from one address
+    signin_free_name: int = 10               # ... for one name from places its person never signed in from
+    signin_free_address: int = 20            # ... from one address, over every name but the person's own
+    signin_lock: tuple[float, float] = (30.0, 900.0)   # first and longest lock, seconds
+    signin_forgive: float = 300.0            # quiet seconds that forgive one wrong password
+    signin_places: int = 16                  # addresses remembered per person (where they signed in)
+    signin_remembered: int = 10_000          # names and addresses counted (the oldest are forgotten)
 
 
 MIN_LOBBY = 8            # fewer and a few slow handshakes would push terminals out of the lobby
@@ -38,11 +46,18 @@ def parse_limits(node: "Node") -> Limits:
     limits = Limits(
         lobby=lobby,
         hello_free_failures=_whole(node, "hello_free_failures", defaults.hello_free_failures, 0),
-        hello_backoff=_backoff(node, defaults.hello_backoff),
+        hello_backoff=_backoff(node, defaults.hello_backoff, "hello_backoff_seconds", example="[1, 60]"),
         hello_forget=_seconds(node, "hello_forget_seconds", defaults.hello_forget),
         peers=_whole(node, "peers", defaults.peers, 1),
         log_interval=_seconds(node, "log_interval_seconds", defaults.log_interval),
         printer_detail=_whole(node, "printer_detail", defaults.printer_detail, 0, most=1000),
+        signin_free_pair=_whole(node, "signin_free_pair", defaults.signin_free_pair, 1, most=1000),
+        signin_free_name=_whole(node, "signin_free_name", defaults.signin_free_name, 1, most=1000),
+        signin_free_address=_whole(node, "signin_free_address", defaults.signin_free_address, 1, most=10_000),
+        signin_lock=_backoff(node, defaults.signin_lock, "signin_lock_seconds", example="[30, 900]"),
+        signin_forgive=_seconds(node, "signin_forgive_seconds", defaults.signin_forgive),
+        signin_places=_whole(node, "signin_places", defaults.signin_places, 1, most=1000),
+        signin_remembered=_whole(node, "signin_remembered", defaults.signin_remembered, 10),
     )
     if limits.hello_forget < limits.hello_backoff[1]:
         raise node.fail("hello_forget_seconds", f"{limits.hello_forget:g} must be at least the longest back-off "
@@ -66,10 +81,10 @@ def _seconds(node: "Node", key: str, default: float) -> float:
     return float(value)
 
 
-def _backoff(node: "Node", default: tuple[float, float]) -> tuple[float, float]:
-    value: Any = node.get("hello_backoff_seconds", list, "a list [first, longest] of seconds", list(default))
+def _backoff(node: "Node", default: tuple[float, float], key: str, *, example: str) -> tuple[float, float]:
+    value: Any = node.get(key, list, "a list [first, longest] of seconds", list(default))
     if (len(value) != 2 or any(isinstance(v, bool) or not isinstance(v, (int, float)) for v in value)
             or not 0 < value[0] <= value[1] <= MAX_SECONDS):
-        raise node.fail("hello_backoff_seconds", f"{value!r} must be [first, longest]: two numbers of seconds with "
-                                                 f"0 < first <= longest <= {MAX_SECONDS:g}, e.g. [1, 60]")
+        raise node.fail(key, f"{value!r} must be [first, longest]: two numbers of seconds with "
+                             f"0 < first <= longest <= {MAX_SECONDS:g}, e.g. {example}")
     return (float(value[0]), float(value[1]))

@@ -25,6 +25,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from config import languages as bcp47
 from config import strings
 from config.errors import ConfigError
+from config import passwords
 from config.limits import parse_limits
 from config.site import (PEOPLE_ROLES, ROLES, WEEKDAYS, Appointments, Counter, Feedback, Manager, Partner, Person,
                    Service, Site, Terminal)
@@ -441,6 +442,9 @@ def _person(node: Node, counter_ids: set[str]) -> Person:
     if not PASSWORD_HASH.match(person.password_hash):
         raise node.fail("password_hash", "must be a hash made by `python -m server.manager.people hash`, "
                                          "never the password itself")
+    if (weak := passwords.problem(person.password_hash)) is not None:
+        raise node.fail("password_hash", f"{person.name}'s hash {weak}: make a new one with "
+                                         "`python -m server.manager.people hash`")
     node.done()
     return person
 

@@ -10,13 +10,17 @@
 
 A configuration error is printed as one line naming file, key and expectation, and the exit
 status is 2, as for an option out of range (`--port 99999`, `--speed 0`); so is a database file that another server holds or that is damaged (named, with
-what is wrong, and left untouched), and a port that is already in use. SIGINT and SIGTERM stop it cleanly (status 0); a failed commit stops it with 1.
+what is wrong, and left untouched), and a port that is already in use. SIGINT and SIGTERM stop it cleanly (status 0); a failed commit stops it with 1, and so does an
+error in the demo's simulated office (logged with its traceback). The demo office's public
+passwords are refused beyond this machine (`public_passwords_refusal`: status 2).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import ipaddress
+import logging
 import math
 import signal
 import socket
@@ -151,7 +155,29 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"willkommen-server: {exc}", file=sys.stderr)
         return 2
+    if (refusal := public_passwords_refusal(site, args.host)) is not None:
+        print(f"willkommen-server: {refusal}", file=sys.stderr)
+        return 2
     return asyncio.run(serve(site, args))
+
+
+def public_passwords_refusal(site, host: str) -> str | None:
+    """The demo office's passwords are printed in the README: anyone who can reach the server
+    could sign in with them. Served on this machine only (127.0.0.1, ::1); beyond it, refused."""
+    try:
+        if ipaddress.ip_address(host).is_loopback:
+            return None
+    except ValueError:
+        if host == "localhost":
+            return None
+    from server.manager.people import public_passwords
+
+    names = public_passwords(site)
+    if not names:
+        return None
+    return (f"refusing to listen on {host}: {', '.join(names)} still sign(s) in with the demo's public "
+            "password (README). Give every [[people]] entry a hash of its own "
+            "(python -m server.manager.people hash), or listen on 127.0.0.1")
 
 
 async def serve(site, args: argparse.Namespace) -> int:
@@ -180,8 +206,20 @@ async def serve(site, args: argparse.Namespace) -> int:
               f"http://127.0.0.1:{server.port}/healthz (the live state). Ctrl-C stops.", file=sys.stderr)
         tasks.append(asyncio.create_task(simulate(site, url, speed=args.speed, humans=set(args.human))))
     await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+    simulator_failed = simulator_error(tasks[2:])
     for task in tasks:
         task.cancel()
     await asyncio.gather(*tasks, return_exceptions=True)
     await server.stop()
-    return 1 if server.failed.is_set() else 0
+    return 1 if server.failed.is_set() or simulator_failed else 0
+
+
+def simulator_error(tasks: list[asyncio.Task]) -> bool:
+    """The demo's simulated office stopped with an error: logged with its traceback, and the
+    server stops with status 1 (a demo with no visitors is no demo)."""
+    for task in tasks:
+        if task.done() and not task.cancelled() and (exc := task.exception()) is not None:
+            logging.getLogger("willkommen.demo").error("the demo's simulated office failed: the server stops",
+                                                       exc_info=exc)
+            return True
+    return False

@@ -112,6 +112,7 @@ class Board:
         self._ticker: asyncio.Task | None = None
         self._last_frames: dict[str, str] = {}  # board language -> the frame last pushed in it
         self._pushed_at = -PUSH_DELAY  # loop time of the last push
+        self._closing: set[asyncio.Task] = set()  # boards being closed after a sign-out
 
     # ---- what changed ---------------------------------------------------------------------
 
@@ -159,6 +160,16 @@ class Board:
                 if who.expires_at <= now:
                     await ws.close(4401, "your sign-in has expired")
             self.push()
+
+    def signed_out(self, session_id: str) -> None:
+        """A session ended by signing out: its open boards get no further frame and are closed
+        now, not at its expiry (the closing handshake runs on its own: the sign-out's answer
+        does not wait for a board that does not answer)."""
+        for ws in [ws for ws, who in self.viewers.items() if who.id == session_id]:
+            self.viewers.pop(ws, None)
+            task = asyncio.create_task(ws.close(4401, "you have signed out"))
+            self._closing.add(task)
+            task.add_done_callback(self._closing.discard)
 
     def stop(self) -> None:
         if self._push is not None:

@@ -38,7 +38,8 @@ from server.wire import protocol as p
 from server.manager.board import Board
 from server.wire.errors import BadRequest
 from server.edge.pages import respond
-from server.manager.people import People, SignedIn, Throttled
+from server.manager.lockout import KEY_CHARS
+from server.manager.people import People, SignedIn, Throttled, cookie_value
 from server.manager.words import page_words, staff_lang
 
 if TYPE_CHECKING:
@@ -46,6 +47,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("willkommen.manager")
 CODE_SECONDS = 30.0
+BROWSER_COOKIE = "willkommen_signin"  # binds a one-time sign-in code to the browser that asked for it
+HSTS_SECONDS = 180 * 86_400
+VERIFYING = 2  # password checks at once
 FILES = {"signin.html": "text/html", "signin.js": "text/javascript", "board.html": "text/html",
          "board.js": "text/javascript", "manager.css": "text/css", "staff.js": "text/javascript"}
 PUBLIC_FILES = ("signin.js", "manager.css", "staff.js")
@@ -58,7 +62,9 @@ class Manager:
         self.server = server
         self.people = People(server.site, clock=server.monotonic)  # intervals, not times of day
         self.board = Board(server)
-        self.codes: dict[str, tuple[SignedIn, float]] = {}
+        self.codes: dict[str, tuple[SignedIn, float, str]] = {}  # code -> session, until, browser
+        # a password check takes ~0.3 s and 128 MiB (scrypt N=2^17): two at a time, the rest wait
+        self.verifying = asyncio.Semaphore(VERIFYING)
 
     def stop(self) -> None:
         self.board.stop()
@@ -107,34 +113,55 @@ class Manager:
         except BadRequest as exc:
             return p.Error(re=None, code=exc.code, message=exc.message)
         except Throttled as exc:
-            log.warning("sign-in throttled", extra={"fields": {"name": message.name, "address": address}})
+            self._log("sign-in throttled", "signin_throttled", message.name, address)
             return p.Error(re=message.id, code="rate_limited", message=str(exc))
-        person = await asyncio.to_thread(self.people.verify, message.name, message.password)
+        async with self.verifying:
+            person = await asyncio.to_thread(self.people.verify, message.name, message.password)
         session = self.people.signed_in(person, message.name, address=address)
-        log.info("sign-in", extra={"fields": {"name": message.name, "ok": session is not None, "address": address}})
         if session is None:
+            self._log("sign-in refused: wrong name or password", "signin_wrong", message.name, address)
             return p.Error(re=message.id, code="not_allowed", message="wrong name or password")
+        log.info("sign-in", extra={"fields": {"name": session.name, "ok": True, "address": address}})
         code = secrets.token_urlsafe(24)
-        self.codes[code] = (session, self.server.clock() + CODE_SECONDS)
+        self.codes[code] = (session, self.server.clock() + CODE_SECONDS, self._browser(ws.request))
         return p.SignedIn(re=message.id, code=code)
+
+    def _log(self, message: str, kind: str, name: str, address: str) -> None:
+        """Refused sign-ins: one line per kind and `[limits] log_interval_seconds`, counting
+        those left out, so a flood of guesses is no flood of log lines (a person's successful
+        sign-in is always logged)."""
+        left_out = self.server.gate.pressure.note(kind, self.server.monotonic())
+        if left_out is not None:
+            log.warning(message, extra={"fields": {"name": name[:KEY_CHARS], "address": address, "left_out": left_out}})
 
     # ---- HTTP -----------------------------------------------------------------------------
 
     async def answer(self, request: Request) -> Response | None:
-        """The manager's pages; None for paths that are not theirs."""
+        """The manager's pages, never in another site's frame (a same-site page framing the live
+        board could trick a click on its buttons), and under TLS with HSTS; None for paths that
+        are not theirs."""
+        response = await self._answer(request)
+        if response is not None:
+            response.headers["X-Frame-Options"] = "DENY"
+            response.headers["Content-Security-Policy"] = "frame-ancestors 'none'"
+            if self._secure():
+                response.headers["Strict-Transport-Security"] = f"max-age={HSTS_SECONDS}"
+        return response
+
+    async def _answer(self, request: Request) -> Response | None:
         url = urlsplit(request.path)
         path, query = url.path.rstrip("/") or "/", parse_qs(url.query)
         if path == "/signin":
-            return file("signin.html")
+            return self._signin_form(request)
         if path == "/signin/done":
-            return self._signed_in(query.get("code", [""])[0], query.get("to", [""])[0])
+            return self._signed_in(request, query.get("code", [""])[0], query.get("to", [""])[0])
         if path == "/staff/words.json":
             who = self.people.from_headers(request.headers)
             lang = who.lang if who is not None else query.get("lang", ["de"])[0]
             return respond(200, json.dumps(page_words(staff_lang(lang)), ensure_ascii=False),
                            "application/json; charset=utf-8")
         if path == "/signout":
-            return self._signed_out(request)
+            return await self._signed_out(request)
         if path.startswith("/board/") and path.removeprefix("/board/") in PUBLIC_FILES:
             return file(path.removeprefix("/board/"))
         if path == "/display/announcements.json":
@@ -161,24 +188,50 @@ class Manager:
             return await stats_pages.answer(self.server, path, query)
         return respond(404, "not found\n")
 
-    def _signed_in(self, code: str, to: str = "") -> Response:
-        session, until = self.codes.pop(code, (None, 0.0))
+    def _signin_form(self, request: Request) -> Response:
+        """The form, with a cookie of this browser's own (SameSite=Strict: a page of another
+        site cannot send it) that the one-time code is bound to."""
+        browser = self._browser(request) or secrets.token_urlsafe(24)
+        cookie = f"{BROWSER_COOKIE}={browser}; Path=/signin; HttpOnly; SameSite=Strict" + (
+            "; Secure" if self._secure() else "")
+        response = file("signin.html")
+        response.headers["Set-Cookie"] = cookie
+        return response
+
+    def _signed_in(self, request: Request, code: str, to: str = "") -> Response:
+        """Trade a one-time code for the session cookie, in the browser that signed in only:
+        login CSRF (another site sending the victim's browser here with the attacker's code,
+        to sign it in as the attacker) finds no browser cookie, or another one, and is refused."""
+        session, until, browser = self.codes.pop(code, (None, 0.0, ""))
         now = self.server.clock()
         self.codes = {c: v for c, v in self.codes.items() if v[1] > now}
         if session is None or until <= now:
             return respond(303, "sign in again\n", Location="/signin")
+        if not from_this_site(request) or not browser or self._browser(request) != browser:
+            log.warning("sign-in code refused: not from the browser that signed in",
+                        extra={"fields": {"name": session.name, "site": request.headers.get("Sec-Fetch-Site", "")}})
+            return respond(403, "this sign-in belongs to another browser: sign in here\n")
         # a clerk (or anyone who came from the counter page) goes to the counter, others to the board
         page = "/counter" if to == "counter" or session.role == "clerk" else "/board"
         return respond(303, "signed in\n", Location=page,
                        **{"Set-Cookie": self.people.cookie(session, secure=self._secure())})
 
-    def _signed_out(self, request: Request) -> Response:
+    async def _signed_out(self, request: Request) -> Response:
+        """Forget the session and close its board sockets at once; a request another site
+        started (logout CSRF) is refused and forgets nothing."""
+        if not from_this_site(request):
+            return respond(403, "sign out from this server's own pages\n")
         who = self.people.from_headers(request.headers)
         if who is not None:
             self.people.sign_out(who.id)
+            self.board.signed_out(who.id)
             log.info("sign-out", extra={"fields": {"name": who.name}})
         return respond(303, "signed out\n", Location="/signin",
                        **{"Set-Cookie": self.people.cookie(None, secure=self._secure())})
+
+    @staticmethod
+    def _browser(request: Request) -> str:
+        return cookie_value(request.headers.get("Cookie", ""), BROWSER_COOKIE) or ""
 
     def _secure(self) -> bool:
         return self.server.site.tls_cert is not None
@@ -195,6 +248,19 @@ class Manager:
             silent = [lang for lang in a.texts if lang not in audio] if speech.engine else []
             shown.append({"id": a.id, "texts": a.texts, "until": a.until, "audio": audio, "silent": silent})
         return shown
+
+
+def from_this_site(request: Request) -> bool:
+    """False for a request another site's page made the browser send: its Sec-Fetch-Site
+    (every current browser sends it) is `cross-site` or `same-site` (another host of the same
+    site); `same-origin` or `none` (typed, a bookmark) pass. Without it (an old browser, a
+    script), an Origin or Referer of another host refuses it."""
+    fetch_site = request.headers.get("Sec-Fetch-Site")
+    if fetch_site is not None:
+        return fetch_site in ("same-origin", "none")
+    host = request.headers.get("Host", "")
+    return all(urlsplit(value).netloc == host for header in ("Origin", "Referer")
+               if (value := request.headers.get(header)) and value != "null")
 
 
 def file(name: str) -> Response:

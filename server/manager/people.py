@@ -7,9 +7,9 @@ in a cookie (HttpOnly, SameSite=Strict, Secure under TLS) that expires after the
 `manager.session_minutes`; signing out forgets it. Sessions live in the server's memory: a
 restart signs everyone out.
 
-Wrong passwords are throttled per account name and per address: after `FREE_TRIES` wrong
-ones for a name (`FREE_TRIES_PER_ADDRESS` from one address), the next try must wait
-`LOCK_SECONDS`, doubling with every further wrong one (to `MAX_LOCK_SECONDS`). An unknown
+Wrong passwords are throttled by name and address, and forgiven over time; a person signing
+in from a place they used before is never locked out by a stranger elsewhere
+(`server.manager.lockout`, whose limits are the site file's `[limits] signin_*`). An unknown
 name costs as much time as a known one.
 
 A `reader` looks; a `supervisor` may also act (`may_act`). Every action a supervisor takes
@@ -19,6 +19,7 @@ is an event whose `by` names them (`stamp`).
 from __future__ import annotations
 
 import base64
+import functools
 import getpass
 import hashlib
 import hmac
@@ -32,13 +33,13 @@ from typing import Any, Callable
 from config import Site
 from config.site import Person
 
+from server.manager.lockout import Lockout, Throttled
+
+__all__ = ["People", "SignedIn", "Throttled", "check_password", "cookie_value", "hash_password"]
+
 COOKIE = "willkommen_session"
-FREE_TRIES = 3
-FREE_TRIES_PER_ADDRESS = 10
-LOCK_SECONDS = 30.0
-MAX_LOCK_SECONDS = 900.0
-SCRYPT = {"n": 2**14, "r": 8, "p": 1}
-_DUMMY_HASH = ""  # made on first use: an unknown name is checked against it, costing the same time
+DEMO_PASSWORDS = {"manager": "demo-manager", "reader": "demo-reader"}  # public: printed in the README
+SCRYPT = {"n": 2**17, "r": 8, "p": 1}  # OWASP's choice: 128 MiB and ~0.3 s a check (2^14 hashes still verify)
 
 
 def _b64(data: bytes) -> str:
@@ -48,7 +49,7 @@ def _b64(data: bytes) -> str:
 def hash_password(password: str, *, salt: bytes | None = None) -> str:
     """`scrypt$n$r$p$salt$hash`: what `[[people]] password_hash` holds."""
     salt = salt or secrets.token_bytes(16)
-    digest = hashlib.scrypt(password.encode(), salt=salt, dklen=32, maxmem=64 * 2**20, **SCRYPT)
+    digest = hashlib.scrypt(password.encode(), salt=salt, dklen=32, maxmem=_maxmem(SCRYPT["n"], SCRYPT["r"]), **SCRYPT)
     return f"scrypt${SCRYPT['n']}${SCRYPT['r']}${SCRYPT['p']}${_b64(salt)}${_b64(digest)}"
 
 
@@ -59,10 +60,14 @@ def check_password(password: str, stored: str) -> bool:
     if kind == "scrypt":
         n, r, p = map(int, params)
         digest = hashlib.scrypt(password.encode(), salt=salt_bytes, n=n, r=r, p=p, dklen=len(expected_bytes),
-                                maxmem=128 * n * r * 2 + 2**20)
+                                maxmem=_maxmem(n, r))
     else:  # pbkdf2_sha256
         digest = hashlib.pbkdf2_hmac("sha256", password.encode(), salt_bytes, int(params[0]), len(expected_bytes))
     return hmac.compare_digest(digest, expected_bytes)
+
+
+def _maxmem(n: int, r: int) -> int:
+    return 128 * n * r * 2 + 2**20
 
 
 @dataclass
@@ -81,24 +86,6 @@ class SignedIn:
         return self.role == "supervisor"
 
 
-class Throttled(Exception):
-    def __init__(self, wait: float):
-        super().__init__(f"too many wrong passwords: try again in {int(wait) + 1} s")
-        self.wait = wait
-
-
-@dataclass
-class _Failures:
-    count: int = 0
-    last: float = 0.0
-
-    def locked_for(self, now: float, free: int) -> float:
-        if self.count < free:
-            return 0.0
-        lock = min(LOCK_SECONDS * 2 ** (self.count - free), MAX_LOCK_SECONDS)
-        return max(0.0, self.last + lock - now)
-
-
 class People:
     """Sign-in, sessions and throttling for one site."""
 
@@ -107,33 +94,26 @@ class People:
         # step (NTP, a VM resumed) neither ends every session nor unlocks a throttled name
         self.site, self.clock = site, clock
         self.sessions: dict[str, SignedIn] = {}
-        self.failures: dict[str, _Failures] = {}
+        self.lockout = Lockout(site.limits, {person.name.lower() for person in site.people})
 
     def attempt(self, name: str, *, address: str) -> None:
-        """Before a password is checked: raise `Throttled` while the name or the address is
-        locked, else count the try as wrong until `signed_in` proves it right (so tries sent
-        in parallel are all counted)."""
-        now = self.clock()
-        wait = max(self._failures(key).locked_for(now, free) for key, free in self._keys(name, address))
-        if wait > 0:
-            raise Throttled(wait)
-        for key, _ in self._keys(name, address):
-            failures = self._failures(key)
-            failures.count, failures.last = failures.count + 1, now
+        """Before a password is checked: raise `Throttled` while a count that applies to this
+        name and address is locked, else count the try as wrong until `signed_in` proves it
+        right (so tries sent in parallel are all counted)."""
+        self.lockout.check(name, address, self.clock())
 
     def verify(self, name: str, password: str) -> Person | None:
         """The person if the password is theirs (slow on purpose: run it in a thread). An unknown
         name is checked against a dummy hash so it takes as long as a known one."""
         person = self.site.person(name.strip().lower())
-        right = check_password(password, person.password_hash if person else _dummy_hash())
+        right = check_password(password, person.password_hash if person else self._dummy())
         return person if right and person is not None else None
 
     def signed_in(self, person: Person | None, name: str, *, address: str) -> SignedIn | None:
         """After `verify`: a new session for the right password (and the try forgiven)."""
         if person is None:
             return None
-        for key, _ in self._keys(name, address):
-            self.failures.pop(key, None)
+        self.lockout.right(name, address, self.clock())
         session = SignedIn(person.name, person.role, self.clock() + self.site.manager.session_minutes * 60,
                            lang=person.lang, counters=person.counters)
         self.sessions[session.id] = session
@@ -144,12 +124,13 @@ class People:
         self.attempt(name, address=address)
         return self.signed_in(self.verify(name, password), name, address=address)
 
-    def _keys(self, name: str, address: str) -> tuple[tuple[str, int], ...]:
-        # an address gets more tries than a name: offices sit behind one proxy address
-        return (f"name:{name.strip().lower()}", FREE_TRIES), (f"address:{address}", FREE_TRIES_PER_ADDRESS)
-
-    def _failures(self, key: str) -> "_Failures":
-        return self.failures.setdefault(key, _Failures())
+    def _dummy(self) -> str:
+        """What an unknown name is checked against: a hash as costly as the site's first person's
+        (a 2^17 dummy beside 2^14 hashes would tell the names that exist by their speed)."""
+        first = next((person.password_hash for person in self.site.people
+                      if person.password_hash.startswith("scrypt$")), None)
+        params = tuple(map(int, first.split("$")[1:4])) if first else (SCRYPT["n"], SCRYPT["r"], SCRYPT["p"])
+        return _dummy_hash(params)
 
     def sign_out(self, session_id: str) -> None:
         self.sessions.pop(session_id, None)
@@ -173,12 +154,16 @@ class People:
 
 
 def session_cookie(header: str) -> str | None:
+    return cookie_value(header, COOKIE)
+
+
+def cookie_value(header: str, name: str) -> str | None:
     cookies = SimpleCookie()
     try:
         cookies.load(header)
     except CookieError:
         return None
-    morsel = cookies.get(COOKIE)
+    morsel = cookies.get(name)
     return morsel.value if morsel else None
 
 
@@ -191,11 +176,18 @@ def stamp(events: list[dict[str, Any]], who: SignedIn) -> list[dict[str, Any]]:
     return events
 
 
-def _dummy_hash() -> str:
-    global _DUMMY_HASH
-    if not _DUMMY_HASH:
-        _DUMMY_HASH = hash_password(secrets.token_urlsafe(16))
-    return _DUMMY_HASH
+def public_passwords(site: Site) -> list[str]:
+    """The people of `site` whose password is one the README prints for the demo office."""
+    return [person.name for person in site.people
+            if person.name in DEMO_PASSWORDS and check_password(DEMO_PASSWORDS[person.name], person.password_hash)]
+
+
+@functools.cache
+def _dummy_hash(params: tuple[int, int, int]) -> str:
+    n, r, p = params
+    salt, password = secrets.token_bytes(16), secrets.token_bytes(16)
+    digest = hashlib.scrypt(password, salt=salt, n=n, r=r, p=p, dklen=32, maxmem=_maxmem(n, r))
+    return f"scrypt${n}${r}${p}${_b64(salt)}${_b64(digest)}"
 
 
 def main(argv: list[str] | None = None) -> int:

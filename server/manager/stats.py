@@ -385,7 +385,14 @@ class Period:
         """`day 2026-11-27`, `week 2026-11-23` (any day of it), `month 2026-11`, `range
         2026-11-01..2026-11-15`; an empty value means the current one (for a range: the
         current month). Anything else is a ValueError whose text a manager can act on."""
-        value = value.strip()
+        try:
+            return cls._parse(kind, value.strip(), today=today)
+        except OverflowError:  # the week or month of 9999-12-31 ends after the calendar's last day
+            raise ValueError(f"{value.strip()!r}: its {kind} would end after 9999-12-31, the last day a "
+                             "calendar holds") from None
+
+    @classmethod
+    def _parse(cls, kind: str, value: str, *, today: str) -> "Period":
         if kind == "range":
             if not value:
                 return cls.parse("month", "", today=today)
