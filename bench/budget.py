@@ -21,6 +21,7 @@ from pathlib import Path
 
 from config import load_site
 from server.core import Office
+from server.core.events import TicketEvent
 from server.store.sqlite import Store
 
 SERVICES = ("residence", "extension", "settlement", "passport", "card-pickup", "info")
@@ -47,7 +48,7 @@ def floors(group: int, draws: int = 20_000) -> dict[str, float]:
                             now=time.time())
             events = office.take_journal()
             drawn = time.process_time()
-            rows = store.rows(events, [office.tickets[e["number"]] for e in events if "number" in e])
+            rows = store.rows(events, [office.tickets[e.number] for e in events if isinstance(e, TicketEvent)])
             store.write(rows)
             core, store_time = core + drawn - started, store_time + time.process_time() - drawn
         store.close()

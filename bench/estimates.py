@@ -61,7 +61,7 @@ from zoneinfo import ZoneInfo
 from config import Counter, Service, Site
 from server.wire import errors
 from server.core import Office
-from server.core import forecast
+from server.core import forecast, simulation
 
 BERLIN = ZoneInfo("Europe/Berlin")
 FIRST_DAY = datetime(2026, 3, 2, tzinfo=BERLIN)  # a Monday
@@ -449,7 +449,7 @@ def told(what: tuple[str, ...] = ()):
     office's forecast is told the day's staffing (which clerks come, when each opens), with
     `absent` only who is off today, with `timing` only when those who come open; `calm` days
     have no breaks and no early closes. A forecast told nothing is the product."""
-    original_opening, original_desk = forecast._opening, globals()["_desk"]
+    original_opening, original_desk = simulation._opening, globals()["_desk"]
 
     def opening(office_forecast, counter, now, place):
         day = _TOLD["day"]
@@ -467,13 +467,13 @@ def told(what: tuple[str, ...] = ()):
         return desk
 
     if {"staffing", "absent", "timing"} & set(what):
-        forecast._opening = opening
+        simulation._opening = opening
     if "calm" in what:
         globals()["_desk"] = calm_desk
     try:
         yield
     finally:
-        forecast._opening, globals()["_desk"] = original_opening, original_desk
+        simulation._opening, globals()["_desk"] = original_opening, original_desk
 
 
 # ---- scoring --------------------------------------------------------------------------------

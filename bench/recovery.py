@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 from config import load_site
 from server.core import Office
+from server.core.events import TicketDrawn, TicketEvent
 from server.demo.simulator import LANGUAGE_MIX, OUTCOMES, SERVICE_MIX, pick
 from server.store.sqlite import Store
 
@@ -65,15 +66,15 @@ def printed(office: Office, ticket) -> None:
     the office records its own: the office's forecast simulates the queue at each draw, which
     made a year of draws ten times slower to generate."""
     drawn = office.journal[-1]
-    if drawn.get("number") == ticket.number and drawn["kind"] == "ticket_drawn":
+    if isinstance(drawn, TicketDrawn) and drawn.number == ticket.number:
         low = 5 * office.ahead(ticket)
-        drawn["eta"] = [low, low + 15]
+        drawn.eta = [low, low + 15]
         ticket.eta_low, ticket.eta_high = low, low + 15
 
 
 def flush(office: Office, store: Store) -> int:
     events = office.take_journal()
-    numbers = {e["number"] for e in events if "number" in e}
+    numbers = {e.number for e in events if isinstance(e, TicketEvent)}
     store.append(events, [office.tickets[n] for n in numbers if n in office.tickets])
     return len(events)
 

@@ -78,7 +78,7 @@ def test_a_late_visitor_is_refused_where_the_site_says_so():
     office = office_with("refuse")
     with pytest.raises(errors.TooLate, match="appointment LATE was at 08:44: more than 15 minutes ago"):
         office.checkin(kiosk="k", booking="LATE", token="t", now=T0)
-    assert not office.tickets and office.take_journal()[-1]["kind"] != "ticket_drawn"
+    assert not office.tickets and office.take_journal()[-1].kind != "ticket_drawn"
     assert office.checkin(kiosk="k", booking="EDGE", token="t", now=T0)[1].number == "A001"
     assert office.checkin(kiosk="k", booking="EARLY", token="t", now=T0)[1].appointment_at == T0 + 30 * MIN
     assert errors.TooLate.code == "too_late" and errors.ERRORS["too_late"] is errors.TooLate
@@ -115,7 +115,7 @@ def test_checking_in_again_returns_the_open_ticket_and_refuses_a_finished_visit(
         return
     with pytest.raises(errors.VisitFinished, match=f"appointment EDGE: ticket A001 .*, the visit is over"):
         office.checkin(kiosk="k", booking="edge", token="t2", now=T0 + 3 * MIN)
-    assert list(office.tickets) == ["A001"] and office.take_journal()[-1]["kind"] != "ticket_drawn"
+    assert list(office.tickets) == ["A001"] and office.take_journal()[-1].kind != "ticket_drawn"
     assert errors.ERRORS["visit_finished"] is errors.VisitFinished
 
 

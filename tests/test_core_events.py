@@ -6,9 +6,15 @@ from __future__ import annotations
 from datetime import datetime
 
 from server.core import Office
+from server.core.events import as_dict
 
 from .conftest import make_site
 from .test_core_office import BERLIN, T0
+
+
+def recorded(office: Office) -> list[dict]:
+    """The events since the last look, as the store writes them (`events.encode`)."""
+    return [as_dict(e) for e in office.take_journal()]
 
 
 def test_each_command_records_what_happened_and_when():
@@ -20,7 +26,7 @@ def test_each_command_records_what_happened_and_when():
 
     def did(command, **args) -> list[dict]:
         getattr(office, command)(**args)
-        return office.take_journal()
+        return recorded(office)
 
     assert did("checkin", kiosk="kiosk-2", booking="b1", token="tb", now=T0 + 60) == [
         {"kind": "ticket_drawn", "at": T0 + 60, "id": 1, "number": "A001", "service": "residence", "lang": "fa",
@@ -102,7 +108,7 @@ def test_booking_finishing_without_start_and_refusals_record_and_say_exactly_thi
     office.take_journal()
     due = datetime(2026, 11, 25, 0, 30, tzinfo=BERLIN).timestamp()  # still Tuesday in UTC: the site's day counts
     office.book(booking="n1", service="info", lang="de", due_at=due, now=T0)
-    assert office.take_journal() == [{"kind": "appointment_booked", "at": T0, "booking": "N1", "service": "info",
+    assert recorded(office) == [{"kind": "appointment_booked", "at": T0, "booking": "N1", "service": "info",
                                       "lang": "de", "due_at": due, "day": "2026-11-25"}]
     office.draw(kiosk="k", service="residence", lang="de", request="r1", token="t1", now=T0)
     office.next(counter="5", now=T0 + 60)
@@ -115,7 +121,7 @@ def test_booking_finishing_without_start_and_refusals_record_and_say_exactly_thi
         office.transfer(counter="5", service=None, to_counter=None, front=False, now=T0 + 90)
     assert info.value.message == "transfer needs a service or a counter to send the visitor to"
     office.finish(counter="5", outcome="done", now=T0 + 120)  # the clerk never pressed start
-    assert office.take_journal() == [
+    assert recorded(office) == [
         {"kind": "ticket_started", "at": T0 + 120, "number": "A001", "since": T0 + 60},
         {"kind": "ticket_finished", "at": T0 + 120, "number": "A001", "outcome": "done"}]
     assert [t.number for t in office.last_calls()] == ["A001"]

@@ -10,6 +10,7 @@ import pytest
 
 from server.wire import errors
 from server.core import Office
+from server.core.events import DayStarted
 
 from .conftest import make_site
 
@@ -46,7 +47,7 @@ def test_a_new_day_restarts_numbers_and_expires_what_was_left(office):
     tomorrow = T0 + 24 * 3600
     events, ticket = office.draw(kiosk="kiosk-1", service="residence", lang="de", request="x", token="y",
                                  now=tomorrow)
-    assert events[0] == {"kind": "day_started", "at": tomorrow, "day": "2026-11-25"}
+    assert events[0] == DayStarted(at=tomorrow, day="2026-11-25")
     assert office.tickets == {"A001": ticket} and ticket is not left
     assert office.queue_info("residence", tomorrow).waiting == 1
 
@@ -153,7 +154,7 @@ def test_finish_without_start_counts_the_visitor_as_arrived(office):
     ticket = draw(office, "residence")
     office.next(counter="5", now=T0 + MIN)
     events, _ = office.finish(counter="5", outcome="done", now=T0 + 5 * MIN)
-    assert [e["kind"] for e in events] == ["ticket_started", "ticket_finished"]
+    assert [e.kind for e in events] == ["ticket_started", "ticket_finished"]
     assert ticket.started_at == ticket.called_at == T0 + MIN  # served from the call: 4 minutes
     office.close(counter="5", now=T0 + 6 * MIN)  # the estimates count the visit from the call
     call = office.forecast.calls["residence"]
@@ -244,7 +245,7 @@ def test_pause_resume_and_next_resumes_by_itself(office):
     office.pause(counter="5", reason="lunch", now=T0)
     assert office.desks["5"].state == "paused"
     events, ticket = office.next(counter="5", now=T0 + MIN)
-    assert [e["kind"] for e in events] == ["counter_resumed", "ticket_called"]
+    assert [e.kind for e in events] == ["counter_resumed", "ticket_called"]
     assert office.desks["5"].state == "open"
 
 
@@ -329,7 +330,7 @@ def test_bookings_are_checked(office):
 def test_a_booking_is_moved_or_cancelled_until_its_visitor_checks_in(office):
     office.book(booking="M1", service="info", lang="ar", due_at=T0 + 3600, now=T0)
     events, moved = office.book(booking="m1", service="info", lang="ar", due_at=T0 + 5400, now=T0)
-    assert [e["kind"] for e in events] == ["appointment_booked"] and moved.due_at == T0 + 5400
+    assert [e.kind for e in events] == ["appointment_booked"] and moved.due_at == T0 + 5400
     events, cancelled = office.unbook(booking="m1", now=T0)
     assert cancelled.code == "M1" and "M1" not in office.bookings
     assert office.unbook(booking="M1", now=T0) == ([], None)

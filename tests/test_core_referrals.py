@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 
 from server.wire import errors
 from server.core import Office
+from server.core.events import as_dict
 from server.core.model import DONE, SERVING, WAITING
 
 from .conftest import examples, make_site
@@ -31,8 +32,8 @@ def test_an_outside_partner_is_a_card_and_the_visit_goes_on(office):
     ticket = at_counter(office)
     events, same = office.refer(counter="5", partners=["jobcenter"], front=False, now=T0 + 2 * MIN)
     assert same is ticket and ticket.referrals == ["jobcenter"]
-    assert [e["kind"] for e in events] == ["ticket_referred"]
-    assert events[0] | {"at": 0} == {"kind": "ticket_referred", "at": 0, "number": "A001", "partner": "jobcenter",
+    assert [e.kind for e in events] == ["ticket_referred"]
+    assert as_dict(events[0]) | {"at": 0} == {"kind": "ticket_referred", "at": 0, "number": "A001", "partner": "jobcenter",
                                      "service": "residence", "lang": "fa", "desk": False, "counter": "5"}
     assert office.desks["5"].current == "A001"          # the clerk still finishes the visit
     office.finish(counter="5", outcome="referred", now=T0 + 3 * MIN)
@@ -43,7 +44,7 @@ def test_a_partner_desk_here_is_a_transfer_with_the_same_number(office):
     draw(office, "counselling")                          # someone already waits at the desk
     ticket = at_counter(office)
     events, _ = office.refer(counter="5", partners=["mbe"], front=False, now=T0 + 2 * MIN)
-    assert [e["kind"] for e in events] == ["ticket_referred", "ticket_transferred"]
+    assert [e.kind for e in events] == ["ticket_referred", "ticket_transferred"]
     assert ticket.number == "A001" and ticket.service == "counselling" and ticket.state == WAITING
     assert list(office.waiting["counselling"]) == ["M001", "A001"]   # its place by issue time
     assert office.desks["5"].current is None
@@ -61,7 +62,7 @@ def test_a_desk_and_cards_at_once_keep_the_clerks_order(office):
     ticket = at_counter(office)
     events, _ = office.refer(counter="5", partners=["jobcenter", "mbe", "jobcenter", "sprachmittlung"],
                              front=False, now=T0 + 2 * MIN)
-    assert [(e["kind"], e.get("partner")) for e in events] == [
+    assert [(e.kind, getattr(e, "partner", None)) for e in events] == [
         ("ticket_referred", "jobcenter"), ("ticket_referred", "mbe"), ("ticket_referred", "sprachmittlung"),
         ("ticket_transferred", None)]
     assert ticket.referrals == ["jobcenter", "mbe", "sprachmittlung"] and ticket.service == "counselling"
@@ -75,7 +76,7 @@ def test_what_cannot_be_referred_changes_nothing(office):
         office.refer(counter="5", partners=["jobcenter", "caritas"], front=False, now=T0 + 2 * MIN)
     with pytest.raises(errors.BadRequest, match="at least one partner"):
         office.refer(counter="5", partners=[], front=False, now=T0 + 2 * MIN)
-    assert ticket.referrals == [] and office.take_journal()[-1]["kind"] == "ticket_called"
+    assert ticket.referrals == [] and office.take_journal()[-1].kind == "ticket_called"
 
 
 def test_two_desks_at_once_are_refused():
@@ -106,7 +107,7 @@ def test_any_choice_refers_each_partner_once_and_moves_only_for_a_desk(chosen, f
     office = Office(make_site(), always_open=True)
     ticket = at_counter(office)
     events, _ = office.refer(counter="5", partners=chosen, front=front, now=T0 + 2 * MIN)
-    referred = [e["partner"] for e in events if e["kind"] == "ticket_referred"]
+    referred = [e.partner for e in events if e.kind == "ticket_referred"]
     assert referred == list(dict.fromkeys(chosen)) == ticket.referrals
     assert ticket.service == ("counselling" if "mbe" in chosen else "residence")
     assert (ticket.state == WAITING) == ("mbe" in chosen)

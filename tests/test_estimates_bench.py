@@ -8,7 +8,7 @@ from __future__ import annotations
 import statistics
 
 from bench import estimates
-from server.core import forecast
+from server.core import simulation
 
 CI_SEED = 7  # neither the tuning seeds nor the reported ones
 
@@ -50,11 +50,11 @@ def test_the_profile_places_every_scored_walk_in_once_per_grouping():
 def test_a_forecast_told_the_days_staffing_predicts_better_and_the_product_is_left_as_it_was():
     """`told` is a measurement of what knowing the staffing would be worth: inside it the
     forecast knows who comes and when; after it, the office is the product again."""
-    product = forecast._opening
+    product = simulation._opening
     plain = estimates.simulate("understaffed", 1, CI_SEED, {"willkommen": estimates.willkommen}, days_per_office=1)
     with estimates.told(("staffing",)):
         knowing = estimates.simulate("understaffed", 1, CI_SEED, {"willkommen": estimates.willkommen}, days_per_office=1)
-    assert forecast._opening is product and estimates._desk.__name__ == "_desk"
+    assert simulation._opening is product and estimates._desk.__name__ == "_desk"
     assert _prediction_error(knowing) < _prediction_error(plain)
     again = estimates.simulate("understaffed", 1, CI_SEED, {"willkommen": estimates.willkommen}, days_per_office=1)
     assert [(s.number, s.called, s.ranges) for s in again] == [(s.number, s.called, s.ranges) for s in plain]

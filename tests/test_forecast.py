@@ -92,7 +92,7 @@ def test_a_planned_end_of_shift_is_honoured(office):
     first, second, third = (draw(office, "residence", T0 + i) for i in range(3))
     assert office.estimate(third.number, T0 + 3) is not None
     events, _ = office.close_at(counter="5", at=T0 + 20 * MIN, now=T0 + 3)  # two visits of 15 minutes fit, not three
-    assert (events[-1]["kind"], events[-1]["at"], events[-1]["until"]) == ("counter_close_planned", T0 + 3, T0 + 20 * MIN)
+    assert (events[-1].kind, events[-1].at, events[-1].until) == ("counter_close_planned", T0 + 3, T0 + 20 * MIN)
     assert office.desks["5"].closes_at == T0 + 20 * MIN
     assert projected_minutes(office, second, T0 + 3) is not None
     assert office.estimate(third.number, T0 + 3) is None

@@ -74,8 +74,8 @@ def test_the_need_is_in_the_event_the_ticket_and_the_waiting_count():
     events, arabic = office.draw(kiosk="kiosk-1", service="residence", lang="ar", request="r1", token="t1",
                                  now=T0, interpreter=True)
     _, ukrainian = office.draw(kiosk="kiosk-1", service="residence", lang="uk", request="r2", token="t2", now=T0 + 1)
-    drawn = [e for e in events if e["kind"] == "ticket_drawn"]
-    assert drawn[0]["interpreter"] is True and (arabic.interpreter, ukrainian.interpreter) == (True, False)
+    drawn = [e for e in events if e.kind == "ticket_drawn"]
+    assert drawn[0].interpreter is True and (arabic.interpreter, ukrainian.interpreter) == (True, False)
     assert office.interpreters("residence") == {"ar": 1} and office.interpreters("info") == {}
     office.open(counter="5", services=None, now=T0 + 2)
     office.next(counter="5", now=T0 + 3)  # A001 is called: no longer waiting
@@ -87,7 +87,7 @@ def test_a_checked_in_visitor_can_ask_too_and_a_second_check_in_changes_nothing(
     office = Office(make_site(), always_open=True)
     office.book(booking="HD-1", service="residence", lang="de", due_at=T0 + 600, now=T0)
     events, ticket = office.checkin(kiosk="kiosk-1", booking="HD-1", token="t1", now=T0, lang="ar", interpreter=True)
-    assert [e.get("interpreter") for e in events if e["kind"] == "ticket_drawn"] == [True]
+    assert [e.interpreter for e in events if e.kind == "ticket_drawn"] == [True]
     assert ticket.interpreter and office.interpreters("residence") == {"ar": 1}
     _, again = office.checkin(kiosk="kiosk-1", booking="HD-1", token="t2", now=T0 + 1, lang="ar")
     assert again is ticket and again.interpreter

@@ -252,7 +252,7 @@ async def test_a_supervisors_actions_are_events_naming_them(server, terminal):
     assert (await act(ws, type="close_counter", counter="5"))["type"] == "reply"
     await ws.close()
     events = server.store.events_of(server.office.day)
-    acted = [(e["kind"], e.get("counter") or e.get("number")) for e in events if e.get("by") == "manager"]
+    acted = [(e.kind, getattr(e, "counter", None) or getattr(e, "number", None)) for e in events if e.by == "manager"]
     assert acted == [("counter_opened", "5"), ("ticket_transferred", "A002"), ("ticket_transferred", "A001"),
                      ("counter_closed", "5")]
     assert server.office.tickets["A001"].service == "info"

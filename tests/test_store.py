@@ -81,8 +81,8 @@ def test_appointments_booked_ahead_are_replayed_on_their_day(tmp_path):
     office.book(booking="abc-1", service="residence", lang="ar", due_at=tomorrow_10, now=T0)
     store = Store(tmp_path / "o.sqlite3", timezone="Europe/Berlin")
     store_all(store, office)
-    assert store.events_of("2026-11-24")[0]["kind"] == "day_started"
-    assert [e["kind"] for e in store.events_of("2026-11-25")] == ["appointment_booked"]
+    assert store.events_of("2026-11-24")[0].kind == "day_started"
+    assert [e.kind for e in store.events_of("2026-11-25")] == ["appointment_booked"]
     restarted = Office(make_site(), always_open=True)  # a restart on the day of the appointment
     for event in store.events_since("2026-11-25"):
         restarted.apply(event)
@@ -144,8 +144,8 @@ def test_a_day_is_replayed_from_its_start_and_bookings_ahead_outlive_the_purge(t
     store_all(store, office)
 
     replayed = store.events_since("2026-11-25")
-    assert [e["kind"] for e in replayed] == ["appointment_booked", "day_started", "ticket_drawn"]
-    assert replayed[2]["number"] == "F001" and store.events_since("2026-11-26") == replayed[:1]
+    assert [e.kind for e in replayed] == ["appointment_booked", "day_started", "ticket_drawn"]
+    assert replayed[2].number == "F001" and store.events_since("2026-11-26") == replayed[:1]
     store.purge("2026-12-30", retention_days=30)  # both days are past; the appointment is not
-    assert [e["kind"] for e in store.events_since("2027-01-03")] == ["appointment_booked"]
+    assert [e.kind for e in store.events_since("2027-01-03")] == ["appointment_booked"]
     assert store.count_events() == 1

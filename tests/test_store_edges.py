@@ -22,7 +22,7 @@ MIDNIGHT = datetime(2026, 11, 25, tzinfo=ZoneInfo("Europe/Berlin")).timestamp() 
 
 
 def drawn_on(store: Store, day: str) -> list[str]:
-    return [e["number"] for e in store.events_of(day) if e["kind"] == "ticket_drawn"]
+    return [e.number for e in store.events_of(day) if e.kind == "ticket_drawn"]
 
 
 def test_tickets_drawn_after_the_clock_stepped_back_across_midnight_keep_the_office_day(tmp_path):

@@ -14,6 +14,7 @@ import pytest
 
 from server.wire import protocol as p
 from server.wire.session import ClientSession
+from server.core.events import DayStarted
 from server.store.sqlite import Store, StoreUnavailable
 
 from .conftest import ROOT, ServerProcess, always_open_config, token
@@ -56,7 +57,7 @@ async def test_second_server_on_the_same_file_refuses_with_one_line_and_status_2
 def willkommen_file(path: Path) -> Path:
     """A real office file with a day of tickets, checkpointed into the main file."""
     store = Store(path, timezone="Europe/Berlin")
-    events = [{"kind": "day_started", "at": 1.7e9, "day": "2023-11-14"}]
+    events = [DayStarted(at=1.7e9, day="2023-11-14")]
     store.append(events, [])
     store.db.conn.executemany("INSERT INTO events (at, day, kind, data) VALUES (?, ?, ?, ?)",
                          [(1.7e9 + i, "2023-11-14", "filler", "x" * 200) for i in range(400)])

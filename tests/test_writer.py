@@ -20,7 +20,7 @@ async def test_commands_arriving_while_a_group_gathers_are_committed_before_they
     office, store = Office(make_site(), always_open=True), Store(tmp_path / "o.sqlite3", timezone="Europe/Berlin")
     committed: list[str] = []
     writer = Writer(office, store, on_committed=lambda events: committed.extend(
-        e["number"] for e in events if e["kind"] == "ticket_drawn"), on_failure=lambda: None)
+        e.number for e in events if e.kind == "ticket_drawn"), on_failure=lambda: None)
     task = asyncio.create_task(writer.run())
     on_disk_when_answered: list[bool] = []
 

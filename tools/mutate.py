@@ -40,9 +40,16 @@ _SERVER = ["tests/test_server_flow.py", "tests/test_server_bad_input.py", "tests
 # Each module with the tests that exercise it (a file that does not exist yet is skipped).
 MODULES = {
     "server/core/routing.py": _CORE,
-    "server/core/office.py": [*_CORE, "tests/test_manager_board.py"],  # announce, move: the manager side
+    "server/core/state.py": [*_CORE, "tests/test_stored_events.py"],
+    "server/core/commands.py": _CORE,
+    "server/core/kiosk.py": [*_CORE, "tests/test_checkin_rule.py"],
+    "server/core/counter.py": [*_CORE, "tests/test_core_referrals.py"],
+    "server/core/supervisor.py": [*_CORE, "tests/test_manager_board.py"],  # announce, move: the manager side
+    "server/core/events.py": [*_CORE, "tests/test_stored_events.py"],
     "server/core/model.py": _CORE,
     "server/core/forecast.py": [*_CORE, "tests/test_forecast.py"],
+    "server/core/learning.py": [*_CORE, "tests/test_forecast.py"],
+    "server/core/simulation.py": [*_CORE, "tests/test_forecast.py"],
     "server/wire/protocol.py": ["tests/test_protocol.py", "tests/test_protocol_edges.py", "tests/test_server_bad_input.py"],
     "server/store/writer.py": ["tests/test_group_commit.py", "tests/test_store.py", "tests/test_server_flow.py",
                          "tests/test_server_timers.py", "tests/test_writer.py"],

@@ -43,6 +43,7 @@ from server.wire import protocol as p
 from server.edge import views
 from server.core import Office
 from server.core.checkin import arrival_of
+from server.core.events import AppointmentBooked
 
 CANCELLED = {"cancelled", "canceled", "storniert", "abgesagt"}
 BOOKED = {"", "booked", "confirmed", "gebucht", "bestätigt"}
@@ -78,7 +79,7 @@ def handle(office: Office, message: p.Book | p.Unbook, now: float) -> p.Reply:
     else:
         events, booking = office.book(booking=message.booking, service=message.service, lang=message.lang,
                                       due_at=message.due_at, now=now)
-    changed = any(e["kind"] == "appointment_booked" for e in events)
+    changed = any(isinstance(e, AppointmentBooked) for e in events)
     return p.Reply(re=message.id, booking=views.booking(booking) if booking else None, changed=changed)
 
 

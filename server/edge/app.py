@@ -39,6 +39,7 @@ from server.booking import appointments, push
 from server.visitors import feedback
 from server.edge import pages, views
 from server.core import Event, Office, Ticket, local_day
+from server.core import events as ev
 from server.edge.limits import Gate, Limits
 from server.visitors.feedback import Feedback
 from server.manager.pages import Manager
@@ -374,28 +375,28 @@ class Server:
         """Tell everyone what the committed events changed: calls, tickets, desks, queues."""
         office = self.office
         for event in events:
-            if event["kind"] == "day_started":  # a new day: forget what is past the retention
-                self.store.purge(event["day"], self.site.retention_days)
+            if isinstance(event, ev.DayStarted):  # a new day: forget what is past the retention
+                self.store.purge(event.day, self.site.retention_days)
         everyone = self.staff | self.displays
         calls: list[msgspec.Struct] = []
         tickets: dict[str, Ticket] = {}
         desks: set[str] = set()
         services: set[str] = set()
         for event in events:
-            ticket = office.tickets.get(event.get("number", ""))
-            if ticket is not None and event["kind"] in ("ticket_called", "ticket_recalled"):
+            ticket = office.tickets.get(event.number) if isinstance(event, ev.TicketEvent) else None
+            if ticket is not None and isinstance(event, (ev.TicketCalled, ev.TicketRecalled)):
                 if everyone:
                     calls.append(self._spoken(views.called(office, ticket)))
             elif ticket is not None:
                 tickets[ticket.number] = ticket
-            if ticket is not None and event["kind"] != "ticket_transferred":
+            if ticket is not None and not isinstance(event, ev.TicketTransferred):
                 services.add(ticket.service)
             else:  # a new day, a counter's change, a transfer: any queue's estimate may move
                 services.update(office.waiting)
-            if event["kind"] == "day_started":  # every desk starts the day closed: tell each,
+            if isinstance(event, ev.DayStarted):  # every desk starts the day closed: tell each,
                 desks.update(office.desks)       # above all one whose visitor the night ended
-            if event.get("counter") in office.desks and event["kind"].startswith("counter_"):
-                desks.add(event["counter"])
+            if isinstance(event, ev.CounterEvent) and event.counter in office.desks:
+                desks.add(event.counter)
         for message in calls:
             self.fanout.push(everyone, p.encode(message).decode())
         # a message is built only for someone: before the first counter opens, draws cost no pushes

@@ -34,6 +34,7 @@ from config import languages
 
 from server.manager import interpreters
 from server.wire import protocol as p
+from server.core import events as ev
 from server.core.model import DONE
 from server.wire.errors import BadRequest, NotAllowed, WillkommenError
 from server.manager.people import SignedIn, stamp
@@ -121,10 +122,10 @@ class Board:
         PUSH_DELAY ago, else when it will be (a call alone reaches the board as fast as the
         display; `python -m bench --only manager` measures both)."""
         for event in events:
-            if event["kind"] in ("counter_opened", "counter_paused", "counter_resumed", "counter_closed"):
-                self.desk_since[event["counter"]] = event["at"]
-            elif event["kind"] == "day_started":
-                self.keep_last_week(event["day"])
+            if isinstance(event, (ev.CounterOpened, ev.CounterPaused, ev.CounterResumed, ev.CounterClosed)):
+                self.desk_since[event.counter] = event.at
+            elif isinstance(event, ev.DayStarted):
+                self.keep_last_week(event.day)
         if self.viewers and self._push is None:
             loop = asyncio.get_running_loop()
             self._push = loop.call_later(max(0.0, self._pushed_at + PUSH_DELAY - loop.time()), self.push)

@@ -33,6 +33,7 @@ from typing import Any, Callable
 from config import Site
 from config.site import Person
 
+from server.core.events import Event
 from server.manager.lockout import Lockout, Throttled
 
 __all__ = ["People", "SignedIn", "Throttled", "check_password", "cookie_value", "hash_password"]
@@ -167,12 +168,12 @@ def cookie_value(header: str, name: str) -> str | None:
     return morsel.value if morsel else None
 
 
-def stamp(events: list[dict[str, Any]], who: SignedIn) -> list[dict[str, Any]]:
+def stamp(events: list[Event], who: SignedIn) -> list[Event]:
     """Name the supervisor on the events their action caused. The events are the journal's
-    own dicts, not yet committed (the writer commits after the command returns), so the name
-    is stored with them; the queue core ignores the field."""
+    own, not yet committed (the writer commits after the command returns), so the name
+    is stored with them; the queue core ignores the field (but for announcements)."""
     for event in events:
-        event["by"] = who.name
+        event.by = who.name
     return events
 
 

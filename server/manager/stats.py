@@ -49,6 +49,8 @@ from zoneinfo import ZoneInfo
 
 from config import Site, languages
 
+from server.core.events import TicketReferred
+
 MAX_MINUTE = 240
 MEASURES = ("wait", "walk", "service")
 DIMENSIONS = {"service": "service", "hour": "hour", "weekday": "weekday", "lang": "lang", "channel": "channel",
@@ -157,10 +159,10 @@ def roll_up(conn) -> None:
         table.fill(conn, f"day IN (SELECT day FROM stats_days WHERE day NOT IN (SELECT day FROM {table.name}))", [])
 
 
-def referral_row(day: str, event: dict) -> tuple:
+def referral_row(day: str, event: TicketReferred) -> tuple:
     """A `ticket_referred` event as a row of `stats_referrals` (the store writes it in the
     event's own transaction)."""
-    return day, event["service"], event["partner"], int(event["desk"]), event["lang"]
+    return day, event.service, event.partner, int(event.desk), event.lang
 
 
 # ---- making a day's rows -------------------------------------------------------------------

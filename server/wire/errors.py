@@ -134,4 +134,5 @@ class AlreadyAnswered(WillkommenError):
     code = "already_answered"
 
 
-ERRORS = {cls.code: cls for cls in (*WillkommenError.__subclasses__(), UnknownType)}
+_CODED: list[type[WillkommenError]] = [*WillkommenError.__subclasses__(), UnknownType]
+ERRORS = {cls.code: cls for cls in _CODED}

@@ -55,8 +55,10 @@ to `MAX_TEXT`, `due_at` and `at` between 2000 and 2100 (POSIX seconds), at most 
 Whatever a terminal sends, `decode_client` returns a message or raises `BadRequest`: never
 anything else.
 
-This module imports only the standard library and msgspec (a test holds it to that), so
-every client can use it without pulling in the server.
+This module imports only the standard library, msgspec and its neighbours in `server.wire`
+(a test holds it to that), so every client can use it without pulling in the server. What
+every message is made of is in `fields`; the manager's messages (`manager`) and the
+visitors' feedback (`feedback`) are defined beside it and read here like all others.
 """
 
 from __future__ import annotations
@@ -66,42 +68,31 @@ from typing import Annotated, Literal, Union
 import msgspec
 from msgspec import Meta
 
-from server.wire.errors import BadRequest, UnknownType
+from server.wire.errors import BadRequest
+from server.wire.fields import (EARLIEST, LATEST, MAX_CLOSE_REASON, MAX_KEY, MAX_SERVICES, MAX_TEXT,  # noqa: F401
+                                SAFE_INT, Key, Message, Request, RequestId, Text, Timestamp, explain, tags)
+# the manager's and the visitors' messages, defined by job, read here as every message is
+from server.wire.feedback import (FEEDBACK_TYPES, MAX_REASONS, FeedbackMessage, Rate, Tap, Thanked,  # noqa: F401
+                                  decode_feedback)
+from server.wire.manager import (SUPERVISOR_ACTIONS, Announce, Board, CloseCounter, EndAnnouncement,  # noqa: F401
+                                 ManagerMessage, Move, OpenCounter, SignedIn, SignIn, decode_manager)
 
 VERSION = 1
 MAX_FRAME = 64 * 1024
 ROLES = ("kiosk", "counter", "display", "admin")
+Role = Literal["kiosk", "counter", "display", "admin"]
 OFF_THE_SCREEN = ("no_show", "waiting", "parked", "cancelled")  # ticket states displays are told of
 PRINTER_STATES = ("ok", "paper_near_end", "paper_out", "cover_open", "offline", "error")
-MAX_CLOSE_REASON = 123     # bytes: a close frame's payload is 125, two of them the code
-MAX_KEY = 256              # characters in a name: terminal, service, counter, ticket, booking ...
-MAX_TEXT = 1000            # characters of free text: a pause reason, a printer's detail
-MAX_SERVICES = 64
-SAFE_INT = 2**53 - 1       # the largest integer a browser's JSON parser holds exactly
-EARLIEST, LATEST = 946684800.0, 4102444800.0   # 2000-01-01 and 2100-01-01 UTC: appointment times
-
-RequestId = Union[Annotated[int, Meta(ge=0, le=SAFE_INT)], Annotated[str, Meta(max_length=64)]]
-Key = Annotated[str, Meta(max_length=MAX_KEY)]
-Text = Annotated[str, Meta(max_length=MAX_TEXT)]
-Timestamp = Annotated[float, Meta(ge=EARLIEST, le=LATEST)]
-
-
-class Message(msgspec.Struct, tag_field="type", forbid_unknown_fields=True, omit_defaults=True, kw_only=True):
-    pass
 
 
 # ---- client to server ----------------------------------------------------------------------
 
 class Hello(Message, tag="hello"):
-    role: Literal["kiosk", "counter", "display", "admin"]
+    role: Role
     terminal: Key = ""
     token: Text = ""
     v: Annotated[int, Meta(ge=0, le=SAFE_INT)] = VERSION
     lang: Key = "de"
-
-
-class Request(Message):
-    id: RequestId
 
 
 class Draw(Request, tag="draw"):
@@ -215,7 +206,8 @@ KIOSK_REQUESTS = (Draw, Checkin, Cancel, Printer)
 ADMIN_REQUESTS = (Book, Unbook)
 COUNTER_REQUESTS = (Open, Next, Call, Recall, Start, NoShow, Park, Unpark, Transfer, Finish, Pause, Resume, Close,
                     CloseAt, Refer)
-ClientMessage = Union[(Hello, *KIOSK_REQUESTS, *COUNTER_REQUESTS, *ADMIN_REQUESTS)]
+ClientMessage = Union[Hello, Draw, Checkin, Cancel, Printer, Open, Next, Call, Recall, Start, NoShow, Park, Unpark,
+                      Transfer, Finish, Pause, Resume, Close, CloseAt, Refer, Book, Unbook]
 
 
 # ---- server to client ----------------------------------------------------------------------
@@ -372,10 +364,9 @@ ServerMessage = Union[Welcome, Reply, Error, Called, TicketChanged, QueuesChange
 # ---- encoding and decoding -----------------------------------------------------------------
 
 _client_decoder = msgspec.json.Decoder(ClientMessage)
-_json_decoder = msgspec.json.Decoder(float_hook=float)  # 1e400 reads as inf here, not as an error
 _server_decoder = msgspec.json.Decoder(ServerMessage)
 _encoder = msgspec.json.Encoder()
-CLIENT_TYPES = {cls.__struct_config__.tag for cls in ClientMessage.__args__}
+CLIENT_TYPES = tags(Hello, *KIOSK_REQUESTS, *COUNTER_REQUESTS, *ADMIN_REQUESTS)
 
 
 def encode(message: msgspec.Struct) -> bytes:
@@ -393,160 +384,10 @@ def decode_client(data: str | bytes) -> ClientMessage:
     try:
         return _client_decoder.decode(data)
     except (msgspec.DecodeError, RecursionError) as exc:  # ValidationError is a DecodeError
-        raise _explain(data, exc) from None
-
-
-def _explain(data: str | bytes, exc: Exception, known: set[str] = CLIENT_TYPES) -> BadRequest:
-    """Say what is wrong, reading the frame as plain JSON: which request (`re`) it was, if that
-    much is readable, and whether its type is unknown or a field is wrong."""
-    try:
-        raw = _json_decoder.decode(data)
-    except msgspec.DecodeError as error:
-        return BadRequest(f"JSON is malformed: {str(error).removeprefix('JSON is malformed: ')}")
-    except RecursionError:
-        return BadRequest("JSON is nested too deeply")
-    if not isinstance(raw, dict):
-        return BadRequest('a message must be a JSON object with a "type"')
-    re, kind = _request_id(raw.get("id")), raw.get("type", "message")
-    if not isinstance(kind, str):
-        return BadRequest('"type" must be a string naming the message', re=re)
-    if kind not in known and "type" in raw:
-        return UnknownType(f"unknown message type {_shorten(kind)!r}", re=re)
-    if isinstance(exc, RecursionError):
-        return BadRequest(f"{kind}: JSON is nested too deeply", re=re)
-    return BadRequest(f"{kind}: {exc}", re=re)
-
-
-def _request_id(value: object) -> str | int | None:
-    """The frame's `id` if it is a valid one (an error may only echo what a client could send)."""
-    try:
-        return msgspec.convert(value, RequestId)
-    except msgspec.ValidationError:
-        return None
-
-
-def _shorten(text: str, limit: int = 40) -> str:
-    return text if len(text) <= limit else text[:limit] + "…"
+        raise explain(data, exc, known=CLIENT_TYPES) from None
 
 
 def close_reason(text: str) -> str:
     """`text` cut to what a close frame holds: `MAX_CLOSE_REASON` bytes of UTF-8, whole
     characters only (cutting by characters overflowed the frame with non-Latin names)."""
     return text.encode()[:MAX_CLOSE_REASON].decode(errors="ignore")
-
-
-
-# ---- the manager's side (server.manager.board, server.manager.pages): people, not terminals --------------
-#
-# On ws://host/signin/ws a sign-in page sends `sign_in` and gets `signed_in {code}`: a
-# one-time code the page trades at GET /signin/done?code=… for the HttpOnly session cookie
-# (a script cannot set one; websockets' HTTP takes no POST bodies). On ws://host/board/ws,
-# opened with that cookie, the server pushes `board` (the whole floor, on every change) and a
-# supervisor sends actions; a reader's actions get `not_allowed`.
-#
-#   sign_in          {id, name, password}
-#   open_counter     {id, counter}                 close_counter {id, counter}
-#   move             {id, ticket, service?, front}  a waiting ticket to another queue or the front
-#   announce         {id, texts: {lang: text}, until}   end_announcement {id, announcement}
-
-class SignIn(Request, tag="sign_in"):
-    name: Key
-    password: Text
-
-
-class OpenCounter(Request, tag="open_counter"):
-    counter: Key
-
-
-class CloseCounter(Request, tag="close_counter"):
-    counter: Key
-
-
-class Move(Request, tag="move"):
-    ticket: Key
-    service: Key | None = None
-    front: bool = False
-
-
-class Announce(Request, tag="announce"):
-    texts: dict[Key, Text]
-    until: Timestamp
-
-
-class EndAnnouncement(Request, tag="end_announcement"):
-    announcement: Key
-
-
-SUPERVISOR_ACTIONS = (OpenCounter, CloseCounter, Move, Announce, EndAnnouncement)
-ManagerMessage = Union[(SignIn, *SUPERVISOR_ACTIONS)]
-
-
-class SignedIn(Message, tag="signed_in"):
-    re: str | int
-    code: str
-
-
-class Board(Message, tag="board"):
-    floor: dict  # the whole floor as `server.manager.board.Board.floor` builds it
-
-
-_manager_decoder = msgspec.json.Decoder(ManagerMessage)
-
-
-def decode_manager(data: str | bytes) -> ManagerMessage:
-    """Parse one frame from a sign-in page or the floor board; `BadRequest` if invalid."""
-    try:
-        return _manager_decoder.decode(data)
-    except (msgspec.ValidationError, msgspec.DecodeError) as exc:
-        raise BadRequest(f"not a valid manager message: {exc}") from None
-    except RecursionError:
-        raise BadRequest("not a valid manager message: JSON is nested too deeply") from None
-
-
-# ---- visitor feedback (server.visitors.feedback): ws://host/feedback/ws ------------------------------
-#
-# Public like the phone page, so every frame carries what entitles it, and nothing is kept
-# about the connection:
-#
-#   rate   {id, ticket, score, reasons}   a visitor's phone: `ticket` is the status page's
-#                                         token; once per finished ticket
-#   tap    {id, terminal, token, score}   the exit terminal: its id and token from the site
-#                                         config (a display-like token in the page's URL)
-#
-# The answer is `thanked {re}` once the answer is committed, or `error {re, code, message}`:
-# bad_request, unknown_type, unknown_ticket, not_finished, already_answered, not_allowed (a
-# wrong terminal or token), rate_limited (a terminal tapping faster than the site allows).
-
-MAX_REASONS = 16
-
-
-class Rate(Request, tag="rate"):
-    ticket: Key
-    score: Annotated[int, Meta(ge=1, le=5)]
-    reasons: Annotated[list[Key], Meta(max_length=MAX_REASONS)] = []
-
-
-class Tap(Request, tag="tap"):
-    terminal: Key
-    token: Text
-    score: Annotated[int, Meta(ge=1, le=5)]
-
-
-FeedbackMessage = Union[Rate, Tap]
-FEEDBACK_TYPES = {cls.__struct_config__.tag for cls in FeedbackMessage.__args__}
-
-
-class Thanked(Message, tag="thanked"):
-    re: str | int
-
-
-_feedback_decoder = msgspec.json.Decoder(FeedbackMessage)
-
-
-def decode_feedback(data: str | bytes) -> FeedbackMessage:
-    """Parse one frame from a phone page or a feedback terminal; `BadRequest` (with `.re`
-    where the frame has a readable id) if it is not a valid `rate` or `tap`."""
-    try:
-        return _feedback_decoder.decode(data)
-    except (msgspec.DecodeError, RecursionError) as exc:
-        raise _explain(data, exc, known=FEEDBACK_TYPES) from None

@@ -22,7 +22,7 @@ import asyncio
 import itertools
 import logging
 import ssl as ssl_module
-from typing import AsyncIterator, Callable
+from typing import Any, AsyncIterator, Callable
 
 import msgspec
 import websockets
@@ -51,7 +51,7 @@ class Refused(Exception):
 
 
 class ClientSession:
-    def __init__(self, url: str, *, role: str, terminal: str = "", token: str = "", lang: str = "de",
+    def __init__(self, url: str, *, role: p.Role, terminal: str = "", token: str = "", lang: str = "de",
                  timeout: float = 10.0, backoff: tuple[float, float] = (0.1, 5.0),
                  on_state: Callable[[bool], None] | None = None, ssl: "ssl_module.SSLContext | None" = None):
         self.url, self.timeout, self.backoff, self.on_state = url, timeout, backoff, on_state
@@ -60,7 +60,7 @@ class ClientSession:
         self.welcome: p.Welcome | None = None
         self.refused: Refused | None = None
         self._ids = itertools.count(1)
-        self._pending: dict[int, asyncio.Future] = {}
+        self._pending: dict[int | str | None, asyncio.Future] = {}
         self._events: asyncio.Queue[msgspec.Struct] = asyncio.Queue()
         self._connected = asyncio.Event()
         self._welcomed = asyncio.Event()
@@ -71,7 +71,7 @@ class ClientSession:
         self.start()
         return self
 
-    async def __aexit__(self, *exc_info) -> None:
+    async def __aexit__(self, *exc_info: object) -> None:
         await self.close()
 
     def start(self) -> None:
@@ -99,13 +99,15 @@ class ClientSession:
             task.result()  # raises Refused
         if not self._connected.is_set():
             raise ConnectionLost(f"no connection to {self.url}")
+        if self.welcome is None:  # connected means welcomed (`_read`)
+            raise ConnectionLost(f"no welcome from {self.url}")
         return self.welcome
 
     async def events(self) -> AsyncIterator[msgspec.Struct]:
         while True:
             yield await self._events.get()
 
-    async def next_event(self, kind: type | tuple[type, ...] = msgspec.Struct, timeout: float | None = None):
+    async def next_event(self, kind: type | tuple[type, ...] = msgspec.Struct, timeout: float | None = None) -> Any:
         """The next pushed event of `kind`, skipping others (handy in tests and simulators)."""
         async with asyncio.timeout(timeout or self.timeout):
             while True:
@@ -146,7 +148,7 @@ class ClientSession:
         delay = self.backoff[0]
         while True:
             try:
-                tls = {"ssl": self.ssl} if self.ssl is not None else {}
+                tls: dict[str, Any] = {"ssl": self.ssl} if self.ssl is not None else {}
                 async with connect(self.url, max_size=None, open_timeout=self.timeout, **tls) as ws:
                     self._ws = ws
                     await ws.send(p.encode(self.hello), text=True)

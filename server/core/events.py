@@ -1,0 +1,226 @@
+"""Every change of an office's day as a typed event: the store's truth, the core's input.
+
+An event is a msgspec struct told apart by its `kind` tag; the tags are the kind strings the
+store has always written, so rows of older versions decode unchanged. Fields an older event
+may lack have defaults (an older draw has no `interpreter`, `eta` or `booking`), and defaults
+are left out when encoded, so a row reads as it always did::
+
+    {"kind":"ticket_drawn","at":1764576000.0,"id":1,"number":"A001","service":"residence",...}
+
+`decode(data)` reads one stored row and raises `UnknownEvent` naming what it does not know:
+a kind this version has never heard of, or a field it does not have (a newer version's file:
+`server.store.sqlite` refuses such a file at start and leaves it as it is).
+
+Every event may carry `by`, the supervisor whose action caused it (`server.manager.people`).
+
+The queue core applies events in `server.core.state` through an explicit table from event
+type to handler; a kind without a handler fails at import there.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar, Union
+
+import msgspec
+
+
+class BaseEvent(msgspec.Struct, tag_field="kind", forbid_unknown_fields=True, omit_defaults=True, kw_only=True):
+    """What every event has: when it happened and, for a supervisor's action, who did it."""
+
+    kind: ClassVar[str] = ""  # the tag, readable as `event.kind` (set below for every type)
+    at: float
+    by: str = ""
+
+
+class TicketEvent(BaseEvent, kw_only=True):
+    """An event about one ticket, named by its number."""
+
+    number: str
+
+
+class CounterEvent(BaseEvent, kw_only=True):
+    """An event about one counter."""
+
+    counter: str
+
+
+# ---- the day ----------------------------------------------------------------------------------
+
+class DayStarted(BaseEvent, tag="day_started", kw_only=True):
+    day: str
+
+
+# ---- kiosk and appointments -------------------------------------------------------------------
+
+class TicketDrawn(TicketEvent, tag="ticket_drawn", kw_only=True):
+    id: int
+    service: str
+    lang: str
+    kiosk: str
+    request: str
+    token: str
+    booking: str | None = None           # checked in for this appointment
+    appointment_at: float | None = None  # due then (none when late: a walk-in)
+    interpreter: bool = False            # the visitor asked for help with German
+    eta: list[int] | None = None         # minutes (low, high) printed on the ticket
+
+
+class AppointmentBooked(BaseEvent, tag="appointment_booked", kw_only=True):
+    booking: str
+    service: str
+    lang: str
+    due_at: float
+    day: str                 # the day it is due: replayed on that day
+    cancelled: bool = False  # the booking system took it back
+
+
+class TicketCancelled(TicketEvent, tag="ticket_cancelled", kw_only=True):
+    reason: str
+
+
+# ---- counters and their visitors ----------------------------------------------------------------
+
+class TicketCalled(TicketEvent, tag="ticket_called", kw_only=True):
+    counter: str
+    reason: str  # routing's reason code, shown to the clerk
+
+
+class TicketRecalled(TicketEvent, tag="ticket_recalled", kw_only=True):
+    pass
+
+
+class TicketStarted(TicketEvent, tag="ticket_started", kw_only=True):
+    since: float | None = None  # the clerk skipped "start": the visit counts from the call
+
+
+class TicketNoShow(TicketEvent, tag="ticket_no_show", kw_only=True):
+    pass
+
+
+class TicketParked(TicketEvent, tag="ticket_parked", kw_only=True):
+    pass
+
+
+class TicketUnparked(TicketEvent, tag="ticket_unparked", kw_only=True):
+    pass
+
+
+class TicketTransferred(TicketEvent, tag="ticket_transferred", kw_only=True):
+    service: str
+    target: str | None  # a counter it was sent to by name
+    front: bool
+
+
+class TicketReferred(TicketEvent, tag="ticket_referred", kw_only=True):
+    partner: str
+    service: str
+    lang: str
+    desk: bool  # the partner has a desk here (a transfer follows)
+    counter: str
+
+
+class TicketFinished(TicketEvent, tag="ticket_finished", kw_only=True):
+    outcome: str
+
+
+class CounterOpened(CounterEvent, tag="counter_opened", kw_only=True):
+    services: list[str]
+
+
+class CounterPaused(CounterEvent, tag="counter_paused", kw_only=True):
+    reason: str
+
+
+class CounterResumed(CounterEvent, tag="counter_resumed", kw_only=True):
+    pass
+
+
+class CounterClosed(CounterEvent, tag="counter_closed", kw_only=True):
+    pass
+
+
+class CounterClosePlanned(CounterEvent, tag="counter_close_planned", kw_only=True):
+    until: float | None  # None: the plan was dropped
+
+
+# ---- the waiting room and feedback ----------------------------------------------------------------
+
+class AnnouncementMade(BaseEvent, tag="announcement_made", kw_only=True):
+    announcement: str
+    texts: dict[str, str]
+    until: float
+
+
+class AnnouncementEnded(BaseEvent, tag="announcement_ended", kw_only=True):
+    announcement: str
+
+
+class TicketRated(TicketEvent, tag="ticket_rated", kw_only=True):
+    pass
+
+
+class FeedbackGiven(BaseEvent, tag="feedback_given", kw_only=True):
+    """An answer, with service and language but no ticket, counter or clerk."""
+
+    service: str
+    lang: str
+    score: int
+    reasons: list[str]
+    source: str  # "phone" or "terminal"
+
+
+Event = Union[DayStarted, TicketDrawn, AppointmentBooked, TicketCancelled, TicketCalled, TicketRecalled,
+              TicketStarted, TicketNoShow, TicketParked, TicketUnparked, TicketTransferred, TicketReferred,
+              TicketFinished, CounterOpened, CounterPaused, CounterResumed, CounterClosed, CounterClosePlanned,
+              AnnouncementMade, AnnouncementEnded, TicketRated, FeedbackGiven]
+EVENT_TYPES: tuple[type[BaseEvent], ...] = Event.__args__  # type: ignore[attr-defined]
+for _type in EVENT_TYPES:
+    _type.kind = str(_type.__struct_config__.tag)
+KINDS: dict[str, type[BaseEvent]] = {cls.kind: cls for cls in EVENT_TYPES}
+COUNTER_KINDS = frozenset(cls.kind for cls in EVENT_TYPES if issubclass(cls, CounterEvent))
+
+_decoder = msgspec.json.Decoder(Event)
+_encoder = msgspec.json.Encoder()
+
+
+class UnknownEvent(ValueError):
+    """A stored event this version cannot read; `str()` says which kind and what is wrong."""
+
+    def __init__(self, kind: str, problem: str):
+        super().__init__(f"{kind!r}: {problem}")
+        self.kind, self.problem = kind, problem
+
+
+def decode(data: str | bytes) -> Event:
+    """One stored event; `UnknownEvent` names a kind or a field this version does not know."""
+    try:
+        return _decoder.decode(data)
+    except msgspec.ValidationError as exc:
+        raise UnknownEvent(_kind_of(data), _problem(str(exc))) from None
+    except msgspec.DecodeError as exc:
+        raise UnknownEvent("?", f"not JSON ({exc})") from None
+
+
+def encode(event: BaseEvent) -> str:
+    return _encoder.encode(event).decode()
+
+
+def as_dict(event: BaseEvent) -> dict[str, object]:
+    """The event as its stored JSON object (kind first): for reports and tests."""
+    return msgspec.to_builtins(event)
+
+
+def _kind_of(data: str | bytes) -> str:
+    try:
+        found = msgspec.json.decode(data)
+    except msgspec.DecodeError:
+        return "?"
+    return str(found.get("kind", "?")) if isinstance(found, dict) else "?"
+
+
+def _problem(message: str) -> str:
+    if "`$.kind`" in message:
+        return "an event kind this version does not know (written by a newer Willkommen?)"
+    if "unknown field" in message:
+        return f"{message[0].lower()}{message[1:]} (written by a newer Willkommen?)"
+    return message

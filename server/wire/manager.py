@@ -1,0 +1,78 @@
+"""The manager's side of the wire protocol: the sign-in page and the floor board
+(`server.manager.board`, `server.manager.pages`): people, not terminals.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Union
+
+import msgspec
+
+from server.wire.errors import BadRequest
+from server.wire.fields import Key, Message, Request, Text, Timestamp
+
+# ---- the manager's side (server.manager.board, server.manager.pages): people, not terminals --------------
+#
+# On ws://host/signin/ws a sign-in page sends `sign_in` and gets `signed_in {code}`: a
+# one-time code the page trades at GET /signin/done?code=… for the HttpOnly session cookie
+# (a script cannot set one; websockets' HTTP takes no POST bodies). On ws://host/board/ws,
+# opened with that cookie, the server pushes `board` (the whole floor, on every change) and a
+# supervisor sends actions; a reader's actions get `not_allowed`.
+#
+#   sign_in          {id, name, password}
+#   open_counter     {id, counter}                 close_counter {id, counter}
+#   move             {id, ticket, service?, front}  a waiting ticket to another queue or the front
+#   announce         {id, texts: {lang: text}, until}   end_announcement {id, announcement}
+
+class SignIn(Request, tag="sign_in"):
+    name: Key
+    password: Text
+
+
+class OpenCounter(Request, tag="open_counter"):
+    counter: Key
+
+
+class CloseCounter(Request, tag="close_counter"):
+    counter: Key
+
+
+class Move(Request, tag="move"):
+    ticket: Key
+    service: Key | None = None
+    front: bool = False
+
+
+class Announce(Request, tag="announce"):
+    texts: dict[Key, Text]
+    until: Timestamp
+
+
+class EndAnnouncement(Request, tag="end_announcement"):
+    announcement: Key
+
+
+SUPERVISOR_ACTIONS = (OpenCounter, CloseCounter, Move, Announce, EndAnnouncement)
+ManagerMessage = Union[SignIn, OpenCounter, CloseCounter, Move, Announce, EndAnnouncement]
+
+
+class SignedIn(Message, tag="signed_in"):
+    re: str | int
+    code: str
+
+
+class Board(Message, tag="board"):
+    floor: dict[str, Any]  # the whole floor as `server.manager.board.Board.floor` builds it
+
+
+_manager_decoder = msgspec.json.Decoder(ManagerMessage)
+
+
+def decode_manager(data: str | bytes) -> ManagerMessage:
+    """Parse one frame from a sign-in page or the floor board; `BadRequest` if invalid."""
+    try:
+        return _manager_decoder.decode(data)
+    except (msgspec.ValidationError, msgspec.DecodeError) as exc:
+        raise BadRequest(f"not a valid manager message: {exc}") from None
+    except RecursionError:
+        raise BadRequest("not a valid manager message: JSON is nested too deeply") from None
