@@ -18,6 +18,7 @@ class Call:
     counter: str
     zone: str
     recall: int = 0
+    lang: str = "de"     # the visitor's: the counter is shown in it too
 
 
 @dataclass
@@ -31,7 +32,7 @@ class DisplayBoard:
         self.site = welcome.site
         self.zones = self.zones or welcome.zones
         counters = {c.id: c for c in welcome.site.counters}
-        calls = [Call(t.number, counters[t.counter].name, counters[t.counter].zone, t.recalls)
+        calls = [Call(t.number, counters[t.counter].name, counters[t.counter].zone, t.recalls, t.lang)
                  for t in welcome.snapshot.calls if t.state in ("called", "serving") and t.counter in counters]
         self.calls = [c for c in calls if self._shown(c.zone)]
         self.queues = {q.service: q for q in welcome.snapshot.queues}
@@ -39,7 +40,7 @@ class DisplayBoard:
     def event(self, event: msgspec.Struct) -> bool:
         """Fold in a pushed event; True when it is a new call to announce."""
         if isinstance(event, p.Called) and self._shown(event.zone):
-            call = Call(event.ticket.number, event.counter_name, event.zone, event.recall)
+            call = Call(event.ticket.number, event.counter_name, event.zone, event.recall, event.ticket.lang)
             self.calls = [call, *(c for c in self.calls if c.number != call.number)][:LAST_CALLS]
             return True
         if isinstance(event, p.TicketChanged) and event.ticket.state in p.OFF_THE_SCREEN:

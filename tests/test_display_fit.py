@@ -401,7 +401,7 @@ async def test_counts_and_ranges_stand_right_in_arabic_and_persian(bundled, tv):
     assert {"ar", "fa"} <= set(RTL)
     for lang in RTL:
         await hold({"tv": tv}, lang)
-        # seven services turn in two pages (display.js QUEUES_PER_PAGE): show residence's and
+        # seven services turn in two pages (display.js fitQueues): show residence's and
         # measure at once, in one turn of the page's loop (its own 6 s rotation cannot come between)
         low, high, count, words = await tv.evaluate("""(selector) => {
             while (document.querySelector(selector).hidden) willkommen.rotate();
@@ -415,6 +415,39 @@ async def test_counts_and_ranges_stand_right_in_arabic_and_persian(bundled, tv):
         }""", "#queues li[data-service=residence]")
         assert low < high, f"{lang}: the range reads backwards"
         assert count > words, f"{lang}: the count stands at the start of the sentence, on the right"
+
+
+# Each visible service box: where its German name, second name, count and estimate start,
+# measured from the box's start edge in the reading direction (right in Arabic), and whether
+# the estimate follows the count (after it on its line, or at the start of the next line).
+BOX_READING = """(rtl) => [...document.querySelectorAll('#queues li:not([hidden])')].map(li => {
+  const style = getComputedStyle(li), box = li.getBoundingClientRect();
+  const start = rtl ? box.right - parseFloat(style.paddingRight) - parseFloat(style.borderRightWidth)
+                    : box.left + parseFloat(style.paddingLeft) + parseFloat(style.borderLeftWidth);
+  const text = (e) => { const r = document.createRange(); r.selectNodeContents(e); return r.getBoundingClientRect(); };
+  const from = (e) => Math.round(rtl ? start - text(e).right : text(e).left - start);
+  const [count, eta] = [text(li.querySelector('.count')), text(li.querySelector('.eta'))];
+  const follows = !eta.width || (eta.top >= count.bottom - 1 ? Math.abs(from(li.querySelector('.eta'))) <= 2
+                                 : rtl ? eta.right <= count.left + 1 : eta.left >= count.right - 1);
+  return [li.dataset.service, from(li.querySelector('.name')), from(li.querySelector('.other')),
+          from(li.querySelector('.count')), follows];
+})"""
+
+
+@pytest.mark.parametrize("lang", [*RTL, "de", "uk"])
+async def test_each_service_box_reads_in_one_direction(bundled, tv, lang):
+    """Issue 23: in Arabic the German name stood at the left, the second name and the count
+    at the right and the estimate in between. Now every line of a box starts at the same edge,
+    the right one in a right-to-left label language, and the estimate follows the count."""
+    await hold({"tv": tv}, lang)
+    zigzag = []
+    for _ in range(2):  # both pages of queues
+        for service, name, other, count, follows in await tv.evaluate(BOX_READING, lang in RTL):
+            if max(abs(name), abs(other), abs(count)) > 2 or not follows:
+                zigzag.append((service, name, other, count, follows))
+        await tv.evaluate("willkommen.rotate()")
+        await settled(tv)
+    assert not zigzag, f"{lang}: lines that do not start at the box's start edge: {zigzag}"
 
 
 SCRIPTS = {"ar": "\u0600-\u06ff", "fa": "\u0600-\u06ff", "prs": "\u0600-\u06ff", "ps": "\u0600-\u06ff",

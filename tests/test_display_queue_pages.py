@@ -1,5 +1,6 @@
 """More services than the waiting-room screen holds at full size: the queues turn in pages
-with the label language, evenly split, instead of shrinking below what reads from 5 m."""
+with the label language instead of shrinking below what reads from 5 m, and every page is full
+down to the bottom of the screen (issue 23: 4 + 3 left the bottom fifth empty)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ import pytest
 
 from .browser import SIZES, chromium
 
-VISIBLE = "() => [...document.querySelectorAll('#queues li')].filter(e => !e.hidden).map(e => e.dataset.service)"
+VISIBLE = ("() => [...document.querySelectorAll('#queues li')].filter(e => !e.hidden)"
+           ".sort((a, b) => a.style.order - b.style.order).map(e => e.dataset.service)")
 SMALLEST = ("() => Math.min(...[...document.querySelectorAll('#queues li:not([hidden]) *')]"
             ".map(e => parseFloat(getComputedStyle(e).fontSize))) / innerHeight")
 
@@ -23,8 +25,8 @@ def first_services(site, count: int):
     return dataclasses.replace(site, services=kept, counters=counters)
 
 
-@pytest.mark.parametrize("count, pages", [(6, [6]), (7, [4, 3]), (3, [3])])
-async def test_queues_turn_in_even_pages_and_keep_their_size(tmp_path, count, pages, site):
+@pytest.mark.parametrize("count, pages", [(6, [6]), (7, [6, 6]), (3, [3])])
+async def test_queues_turn_in_full_pages_and_keep_their_size(tmp_path, count, pages, site):
     from server.edge.app import Server
 
     site = first_services(site, count)
@@ -41,7 +43,68 @@ async def test_queues_turn_in_even_pages_and_keep_their_size(tmp_path, count, pa
                 assert await page.evaluate(SMALLEST) >= 0.035   # queue rows read from five metres
                 await page.evaluate("willkommen.rotate()")
             assert [len(shown) for shown in seen] == pages
-            assert [s for shown in seen for s in shown] == [s.id for s in site.services]  # each once, in order
+            ids = [s.id for s in site.services]   # every one, in order, the last page filled from the first
+            assert [s for shown in seen for s in shown] == (ids + ids)[:sum(pages)]
             assert await page.evaluate(VISIBLE) == seen[0]     # and round again
     finally:
+        await server.stop()
+
+
+# Per page: the services shown, the lowest box's bottom and the smallest text, as shares of the height.
+PAGE = """() => {
+  const shown = [...document.querySelectorAll('#queues li:not([hidden])')];
+  return [shown.map(li => li.dataset.service),
+          Math.max(...shown.map(li => li.getBoundingClientRect().bottom)) / innerHeight,
+          Math.min(...[...document.querySelectorAll('#queues li:not([hidden]) *')]
+                   .map(e => parseFloat(getComputedStyle(e).fontSize))) / innerHeight];
+}"""
+
+
+async def test_the_queues_use_the_screen_down_to_its_bottom_fifth(tmp_path, site):
+    """The demo office's seven services with visitors waiting (estimates shown), at every size
+    and in every label language: each page of queues reaches into the bottom fifth of the
+    screen, every service is on a page, rows stay at 3.5 % of the height, nothing overflows."""
+    from server.edge.app import Server
+    from server.wire import protocol as p
+    from server.wire.session import ClientSession
+
+    from .browser import FIT_PROBLEMS
+    from .conftest import token
+    from .test_display_fit import settled
+
+    site = dataclasses.replace(site, kiosk_draws_per_minute=10**6)
+    server = Server(site, tmp_path / "office.sqlite3", always_open=True)
+    await server.start("127.0.0.1", 0)
+    kiosk = ClientSession(f"ws://127.0.0.1:{server.port}/", role="kiosk", terminal="kiosk-1", token=token("kiosk-1"))
+    try:
+        kiosk.start()
+        await kiosk.ready()
+        for n, service in enumerate(s.id for s in site.services for _ in range(3)):
+            await kiosk.request(p.Draw(id=0, service=service, lang="de", request=f"q-{n}"))
+        empty, small, unseen, found = {}, {}, {}, {}
+        async with chromium() as browser:
+            for size, viewport in SIZES.items():
+                page = await browser.new_page(viewport=viewport)
+                for lang in site.languages:
+                    await page.goto(f"http://127.0.0.1:{server.port}/display?lang={lang}")
+                    await page.wait_for_selector("#queues li")
+                    await settled(page)
+                    seen = set()
+                    for _ in range(2):
+                        services, bottom, text = await page.evaluate(PAGE)
+                        seen |= set(services)
+                        where = f"{size} {lang} {services}"
+                        if bottom < 0.8:
+                            empty[where] = round(bottom, 3)
+                        if text < 0.035:
+                            small[where] = round(text, 4)
+                        found |= {where: problem for problem in await page.evaluate(FIT_PROBLEMS)}
+                        await page.evaluate("willkommen.rotate()")
+                        await settled(page)
+                    if missing := {s.id for s in site.services} - seen:
+                        unseen[f"{size} {lang}"] = missing
+                await page.close()
+        assert not empty and not small and not unseen and not found, (empty, small, unseen, found)
+    finally:
+        await kiosk.close()
         await server.stop()

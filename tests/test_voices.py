@@ -116,7 +116,11 @@ async def test_the_display_shows_a_tigrinya_call_and_speaks_only_german_and_engl
 STUB_VOICES = """
 window.heardHere = [];
 window.speechSynthesis.speak = (u) => window.heardHere.push("browser:" + u.lang);
-HTMLMediaElement.prototype.play = function () { window.heardHere.push("server:" + this.src); return Promise.resolve(); };
+HTMLMediaElement.prototype.play = function () {
+  window.heardHere.push("server:" + this.src);
+  setTimeout(() => this.dispatchEvent(new Event("ended")));  // one language after the other
+  return Promise.resolve();
+};
 """
 
 
@@ -139,6 +143,7 @@ async def test_an_announcement_is_spoken_where_a_voice_is_and_only_shown_where_n
     await page.add_init_script(STUB_VOICES)
     await page.goto(f"{base}/display")
     await page.wait_for_function("window.willkommenAnnouncements && window.willkommenAnnouncements.spoken.size === 1")
+    await page.wait_for_function(f"window.heardHere.length >= {len(shown['audio'])}")
     heard = await page.evaluate("window.heardHere")
     assert sorted(heard) == sorted(f"server:{base}{url}" for url in shown["audio"].values())
     await page.close()

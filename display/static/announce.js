@@ -1,6 +1,6 @@
 // Announcements from the office's supervisors (the floor board): a band of its own at the top
 // of the display (body.announcing, display.css) with the text rotating through its languages,
-// spoken once when it first appears. Kept apart from display.js on purpose: it asks
+// spoken once when it first appears, in the same queue as the calls. Kept apart from display.js on purpose: it asks
 // /display/announcements.json every few seconds; it tells the page only that its bands changed
 // (the event "willkommen:layout") so the page fits its text again.
 "use strict";
@@ -65,19 +65,19 @@
     put(all[turn % all.length]);
   }
 
+  // Its languages one after the other, in the page's one queue of sounds (display.js
+  // `enqueue`): a call that comes meanwhile waits for the announcement to end, and the other way round.
   function speak(announcement) {
     spoken.add(announcement.id);
-    for (const [lang, text] of Object.entries(announcement.texts)) {
-      if ((announcement.silent || []).includes(lang)) continue; // no voice for it: shown, not spoken
-      const url = announcement.audio && announcement.audio[lang];
-      if (url) {
-        new Audio(url).play().catch(() => {});
-      } else if (window.speechSynthesis) {
-        const utterance = new SpeechSynthesisUtterance(text);
-        utterance.lang = lang;
-        speechSynthesis.speak(utterance);
+    const page = window.willkommen;
+    page.enqueue(async () => {
+      for (const [lang, text] of Object.entries(announcement.texts)) {
+        if ((announcement.silent || []).includes(lang)) continue; // no voice for it: shown, not spoken
+        const url = announcement.audio && announcement.audio[lang];
+        page.heard.push({ announcement: announcement.id, lang, url: url || null });
+        await (url ? page.play(url) : page.speak(lang, text));
       }
-    }
+    });
   }
 
   async function poll() {

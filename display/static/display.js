@@ -16,12 +16,11 @@ const FRESH_MS = 8000;
 const ROTATE_MS = 6000;
 const FIT_STEP = 0.05;
 const FIT_FLOOR = 0.3;
-// Queue boxes the footer holds at full size (three rows of two, text at 3.6 % of the height).
-// An office with more services shows them in pages that turn with the label language, split
-// evenly (7: 4 + 3), rather than shrink every box below what reads from five metres.
-// Names so long that a page does not fit at full size turn in more, smaller pages instead
-// (fewer boxes a page): queue rows never step below 3.5 % of the height (fit ≥ 3.5 / 3.6).
-const QUEUES_PER_PAGE = 6;
+// Every service on one page where they fit (the demo's seven: four rows of two boxes of two
+// lines, text at 3.6 % of the height, down to the bottom of the screen). Where they do not (an
+// announcement's band, names twice as long), the services turn in pages with the label
+// language, split evenly (7: 4 + 3), rather than shrink every box below what reads from five
+// metres: queue rows never step below 3.5 % of the height (fit ≥ 3.5 / 3.6).
 const QUEUE_FIT_FLOOR = 3.5 / 3.6;
 const LEFT = ["no_show", "waiting", "parked", "cancelled", "expired"];  // states that leave the screen
 
@@ -33,7 +32,7 @@ const state = {
   rotation: 0,
   calls: [],          // newest first: {number, counter, name, zone, recall, lang, text}
   queues: new Map(),  // service id -> {waiting, eta}
-  queuesPerPage: QUEUES_PER_PAGE,  // lowered while the names of a page do not fit (fitQueues)
+  queuesPerPage: Infinity,  // every service on one page, lowered while a page does not fit (fitQueues)
   announcements: Promise.resolve(),
   queued: [],         // calls waiting to be announced, in order
   shown: [],          // {number, at}: when each call reached the screen (bench/call_to_screen.py)
@@ -155,7 +154,7 @@ function setOffline(reason) {
 function welcome(message) {
   delay = 500;
   state.site = message.site;
-  state.queuesPerPage = QUEUES_PER_PAGE;  // the site's names may have changed: measure again
+  state.queuesPerPage = Infinity;  // the site's names may have changed: measure again
   if (!params.get("zone") && message.zones && message.zones.length) state.zones = message.zones;
   const wanted = (params.get("lang") || "").split(",").filter(Boolean);
   const configured = message.languages && message.languages.length ? message.languages : message.site.languages;
@@ -273,8 +272,12 @@ function renderQueues() {
   list.replaceChildren(...services.map((service, index) => {
     const queue = state.queues.get(service.id) || { waiting: 0, eta: null };
     const item = document.createElement("li");
-    item.innerHTML = `<span class="name"></span><span class="other"></span>` +
+    // The box reads in the label language's direction, every line of it: in Arabic the German
+    // name, the second name and the count stand at the right, the estimate left of the count
+    // (no zig-zag of a German name at the left and the rest at the right).
+    item.innerHTML = `<span class="name" dir="ltr"></span><span class="other"></span>` +
                      `<span class="numbers"><span class="count"></span><span class="eta"></span></span>`;
+    item.dir = isRtl(lang) ? "rtl" : "ltr";
     item.querySelector(".name").textContent = serviceName(service, "de");
     const other = secondLanguage();
     speakIn(item.querySelector(".other"), other).textContent = (other && service.names && service.names[other]) || "";
@@ -289,19 +292,23 @@ function renderQueues() {
   showQueuePage(state.rotation);
 }
 
-// Pages of queue boxes, split evenly (7 services, at most 6 a page: 4 + 3).
+// Pages of queue boxes: as many boxes a page as fit, every page full. Where the services do
+// not fill the last page it takes the first ones again (7 services, 6 a page: 1-6, then 7 and
+// 1-5), so no page leaves the bottom of the screen empty while a visitor waits for theirs.
 function queuePages() {
   const count = state.site ? state.site.services.length : 0;
-  const pages = Math.ceil(count / state.queuesPerPage) || 1;
-  return { pages, perPage: Math.ceil(count / pages) };
+  state.queuesPerPage = Math.min(state.queuesPerPage, Math.max(count, 1));
+  return { pages: Math.ceil(count / state.queuesPerPage) || 1, perPage: state.queuesPerPage, count };
 }
 
 function showQueuePage(turn) {
-  const { pages, perPage } = queuePages();
-  const page = turn % pages;
-  [...document.getElementById("queues").children].forEach((item, index) => {
-    item.hidden = Math.floor(index / perPage) !== page;
-  });
+  const { pages, perPage, count } = queuePages();
+  const first = (turn % pages) * perPage;
+  const shown = new Set(Array.from({ length: Math.min(perPage, count) }, (_, i) => (first + i) % count));
+  const items = [...document.getElementById("queues").children];
+  items.forEach((item, index) => { item.hidden = !shown.has(index); });
+  // the page's boxes in reading order from its first service on (7, then 1-5)
+  items.forEach((item, index) => { item.style.order = String((index - first + count) % count); });
 }
 
 // Every page of queues must fit at a size that reads from five metres; where one does not,
@@ -367,7 +374,7 @@ function fitAll() {
 // The screen's size or its bands changed (an announcement came or went, announce.js): the
 // queue pages are measured again from full pages, as the room may have grown.
 function relayout() {
-  state.queuesPerPage = QUEUES_PER_PAGE;
+  state.queuesPerPage = Infinity;
   fitAll();
 }
 
@@ -488,10 +495,17 @@ function speak(lang, text) {
   });
 }
 
+// One queue for everything the waiting room hears, calls and the supervisors' announcements
+// (announce.js) alike: each waits for the one before it to end, so two voices never speak at once.
+function enqueue(task) {
+  state.announcements = state.announcements.then(task).catch(() => {});
+  return state.announcements;
+}
+Object.assign(state, { enqueue, play, speak });
+
 function announce(message) {
-  // one announcement after the other, never two voices at once
   state.queued.push({ number: message.ticket.number, recall: message.recall });
-  state.announcements = state.announcements.then(async () => {
+  enqueue(async () => {
     await gong();
     for (const [lang, text] of Object.entries(message.texts)) {
       if ((message.silent || []).includes(lang)) continue; // no voice for it: shown, not spoken
