@@ -443,7 +443,7 @@ def _person(node: Node, counter_ids: set[str]) -> Person:
         raise node.fail("password_hash", "must be a hash made by `python -m server.manager.people hash`, "
                                          "never the password itself")
     if (weak := passwords.problem(person.password_hash)) is not None:
-        raise node.fail("password_hash", f"{person.name}'s hash {weak}: make a new one with "
+        raise node.fail("password_hash", f"{person.name}'s hash: {weak}; make a new one with "
                                          "`python -m server.manager.people hash`")
     node.done()
     return person

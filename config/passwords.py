@@ -46,7 +46,9 @@ def _pbkdf2(params: list[str]) -> str | None:
     if len(params) != 3 or not params[0].isdigit():
         return "must be pbkdf2_sha256$iterations$salt$hash"
     if int(params[0]) < PBKDF2_ITERATIONS:
-        return f"PBKDF2 with {int(params[0]):,} iterations is too weak: at least {PBKDF2_ITERATIONS:,}"
+        iterations = int(params[0])
+        return (f"PBKDF2 with {iterations:,} iteration{'s' if iterations != 1 else ''} is too weak: "
+                f"at least {PBKDF2_ITERATIONS:,}")
     return _salt_and_hash(params[1:])
 
 

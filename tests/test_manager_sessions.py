@@ -1,0 +1,219 @@
+"""Sessions and the manager's pages against a stranger on the network: a sign-out closes the
+open board at once; another site can neither sign a browser in as its own account (login
+CSRF) nor sign it out (logout CSRF), nor frame the board; HSTS under TLS; scrypt N=2^17; a
+weak or garbled hash stops the server at start naming the person; the demo's public passwords
+are not served beyond this machine. Real server, real sockets, Chromium where a browser acts;
+the "other site" is a small HTTP server of the test on 127.0.0.2 (another host: cross-site)
+or on 127.0.0.1 at another port (same-site)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import ssl
+import subprocess
+import sys
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+from websockets.asyncio.client import connect
+from websockets.exceptions import ConnectionClosed
+
+from config import ConfigError, default_path, parse_site
+from server.edge.app import Server
+from server.manager.people import SCRYPT, check_password, hash_password
+from server.wire import protocol as p
+from server.wire.session import ClientSession
+
+from .conftest import ROOT, demo_data, make_site, token
+from .test_manager_board import browser_cookie, cookie_for, get_with, sign_in, signed_in_page
+
+
+@pytest.fixture
+async def server(tmp_path):
+    server = Server(make_site(), tmp_path / "office.sqlite3", always_open=True)
+    await server.start("127.0.0.1", 0)
+    yield server
+    await server.stop()
+
+
+class OtherSite:
+    """A page of another site, served from `host` (the attacker's, or a same-site neighbour's)."""
+
+    def __init__(self, host: str, html: str):
+        page = html.encode()
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self):
+                self.send_response(200)
+                self.send_header("Content-Type", "text/html; charset=utf-8")
+                self.send_header("Content-Length", str(len(page)))
+                self.end_headers()
+                self.wfile.write(page)
+
+            def log_message(self, *args):
+                pass
+
+        self.httpd = ThreadingHTTPServer((host, 0), Handler)
+        self.url = f"http://{host}:{self.httpd.server_address[1]}/"
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+async def test_signing_out_closes_the_open_board_at_once(server):
+    cookie = await cookie_for(server.port)
+    kiosk = ClientSession(f"ws://127.0.0.1:{server.port}/", role="kiosk", terminal="kiosk-1", token=token("kiosk-1"))
+    async with kiosk, connect(f"ws://127.0.0.1:{server.port}/board/ws",
+                              additional_headers={"Cookie": cookie}) as board:
+        await kiosk.ready()
+        assert json.loads(await board.recv())["type"] == "board"
+        status, headers, _ = await get_with(f"http://127.0.0.1:{server.port}/signout", cookie)
+        assert status == 303 and "Max-Age=0" in headers["Set-Cookie"]
+        await kiosk.request(p.Draw(id=0, service="residence", lang="de", request="after-sign-out"))
+        with pytest.raises(ConnectionClosed) as closed:
+            while True:
+                frame = json.loads(await asyncio.wait_for(board.recv(), 30))
+                waiting = {q["service"]: q["waiting"] for q in frame["floor"]["queues"]}
+                assert waiting.get("residence", 0) == 0, "the signed-out board still sees the floor"
+        assert (closed.value.rcvd.code, closed.value.rcvd.reason) == (4401, "you have signed out")
+
+
+async def test_another_site_cannot_sign_a_browser_in_as_its_own_account(server, browser):
+    """Login CSRF: the attacker signs in as `reader` from a script, then sends the victim's
+    browser to /signin/done with that code. The victim stays signed out."""
+    attacker_browser = await browser_cookie(server.port)
+    code = (await sign_in(server.port, "reader", "demo-reader", attacker_browser))["code"]
+    done = f"http://127.0.0.1:{server.port}/signin/done?code={code}"
+    other = OtherSite("127.0.0.2", f'<a id="go" href="{done}">win a prize</a>')
+    victim = await browser.new_context()
+    try:
+        page = await victim.new_page()
+        await page.goto(f"http://127.0.0.1:{server.port}/signin")  # the victim has seen the form before
+        await page.goto(other.url)
+        async with page.expect_navigation():
+            await page.click("#go")
+        assert not [c for c in await victim.cookies() if c["name"] == "willkommen_session" and c["value"]]
+        await page.goto(f"http://127.0.0.1:{server.port}/board")
+        assert page.url.endswith("/signin")  # not signed in as the attacker
+    finally:
+        await victim.close()
+        other.close()
+    # the attacker's own browser, had it followed the link, would be signed in: the code was
+    # bound to it, not to whoever opens the link (the victim's try used it up: sign in again)
+    code = (await sign_in(server.port, "reader", "demo-reader", attacker_browser))["code"]
+    status, headers, _ = await get_with(f"{done.split('?')[0]}?code={code}", attacker_browser)
+    assert status == 303 and "willkommen_session=" in headers["Set-Cookie"]
+
+
+async def test_another_site_cannot_sign_a_browser_out(server, browser):
+    page = await signed_in_page(browser, server)
+    other = OtherSite("127.0.0.2", f'<img src="http://127.0.0.1:{server.port}/signout" alt="">'
+                                   f'<a id="go" href="http://127.0.0.1:{server.port}/signout">news</a>')
+    try:
+        await page.goto(other.url)
+        async with page.expect_navigation():
+            await page.click("#go")
+        await page.goto(f"http://127.0.0.1:{server.port}/board")
+        await page.wait_for_selector("#status[data-state=online]")
+        assert page.url.endswith("/board")  # still signed in
+        await page.click("a[href='/signout']")  # the board's own link signs out
+        await page.wait_for_url("**/signin")
+        await page.goto(f"http://127.0.0.1:{server.port}/board")
+        assert page.url.endswith("/signin")
+    finally:
+        await page.context.close()
+        other.close()
+
+
+async def test_no_page_of_the_manager_side_can_be_framed(server, browser):
+    cookie = await cookie_for(server.port)
+    base = f"http://127.0.0.1:{server.port}"
+    for path in ("/signin", "/board", "/board/board.js", "/board/me.json", "/stats", "/report.html", "/signout"):
+        _, headers, _ = await get_with(base + path, cookie)
+        assert headers["X-Frame-Options"] == "DENY", path
+        assert headers["Content-Security-Policy"] == "frame-ancestors 'none'", path
+        assert "Strict-Transport-Security" not in headers  # plain HTTP: no HSTS
+    page = await signed_in_page(browser, server)
+    neighbour = OtherSite("127.0.0.1", f'<iframe id="board" src="{base}/board" width="800" height="600"></iframe>')
+    try:
+        await page.goto(neighbour.url)  # same site (same host, another port): still not framed
+        await page.wait_for_timeout(1500)
+        framed = [frame for frame in page.frames if frame is not page.main_frame]
+        assert framed
+        for frame in framed:  # Chromium shows its error page in the frame, not the board
+            assert await frame.locator("#counters").count() == 0
+    finally:
+        await page.context.close()
+        neighbour.close()
+
+
+async def test_under_tls_the_manager_pages_say_hsts(tmp_path):
+    import trustme
+
+    authority = trustme.CA()
+    certificate = authority.issue_cert("127.0.0.1")
+    certificate.private_key_and_cert_chain_pem.write_to_path(str(tmp_path / "server.pem"))
+    certificate.private_key_pem.write_to_path(str(tmp_path / "server.key"))
+    server = Server(make_site(tls_cert=str(tmp_path / "server.pem"), tls_key=str(tmp_path / "server.key")),
+                    tmp_path / "o.sqlite3", always_open=True)
+    port = await server.start("127.0.0.1", 0)
+    trusted = ssl.create_default_context()
+    authority.configure_trust(trusted)
+
+    def get(path: str):
+        import http.client
+
+        conn = http.client.HTTPSConnection("127.0.0.1", port, context=trusted, timeout=30)
+        conn.request("GET", path)
+        response = conn.getresponse()
+        response.read()
+        conn.close()
+        return response
+
+    try:
+        response = await asyncio.to_thread(get, "/signin")
+        assert response.getheader("Strict-Transport-Security") == "max-age=15552000"
+        assert "Secure" in response.getheader("Set-Cookie")
+    finally:
+        await server.stop()
+
+
+def test_new_hashes_are_scrypt_2_17_and_old_2_14_hashes_still_verify():
+    stored = hash_password("a long passphrase")
+    assert stored.startswith("scrypt$131072$8$1$") and SCRYPT["n"] == 2**17
+    assert check_password("a long passphrase", stored)
+    demo = next(person for person in make_site().people if person.name == "manager")
+    assert demo.password_hash.startswith("scrypt$16384$") and check_password("demo-manager", demo.password_hash)
+
+
+@pytest.mark.parametrize("stored, says", [
+    # PBKDF2 with 1 iteration: loads and signs in today
+    ("pbkdf2_sha256$1$MDEyMzQ1Njc4OWFiY2RlZg==$" + "A" * 43 + "=", "PBKDF2 with 1 iteration is too weak"),
+    ("scrypt$16384$8$1$Ykt0WILq2IdsKoUIyDBiA$L_Ik9PhQ9qUzQMGav6woMUWWtDeUyNwMJgpdxvIDMlg=", "salt is not URL-safe base64"),
+    ("scrypt$1000$8$1$Ykt0WILq2IdsKoUIyDBiAA==$L_Ik9PhQ9qUzQMGav6woMUWWtDeUyNwMJgpdxvIDMlg=", "N=1000 must be a power of two"),
+    ("scrypt$16384$8$1$Ykt0WILq2IdsKoUIyDBiAA==$L_Ik9PhQ9qU=", "hash has 8 bytes, at least 32"),
+])
+def test_a_weak_or_garbled_hash_is_refused_at_start_naming_the_person_and_the_file(tmp_path, stored, says):
+    data = demo_data()
+    reader = data["people"][1]["password_hash"]
+    data["people"][1]["password_hash"] = stored
+    with pytest.raises(ConfigError, match="reader's hash"):
+        parse_site(data, file="office.toml")
+    site_file = tmp_path / "office.toml"  # the demo's file with the reader's hash replaced
+    site_file.write_text(default_path().read_text(encoding="utf-8").replace(reader, stored), encoding="utf-8")
+    run = subprocess.run([sys.executable, "-m", "server", "--config", str(site_file), "--db", str(tmp_path / "o.db"),
+                          "--port", "0"], capture_output=True, text=True, timeout=120, cwd=ROOT)
+    assert run.returncode == 2
+    assert "office.toml: people[1].password_hash: reader's hash: " in run.stderr and says in run.stderr
+
+
+def test_the_demo_passwords_are_not_served_beyond_this_machine(tmp_path):
+    run = subprocess.run([sys.executable, "-m", "server", "--host", "0.0.0.0", "--port", "0",
+                          "--db", str(tmp_path / "o.db")], capture_output=True, text=True, timeout=60, cwd=ROOT)
+    assert run.returncode == 2
+    assert "refusing to listen on 0.0.0.0: manager, reader still sign(s) in with the demo's public password" in run.stderr
+    assert not (tmp_path / "o.db").exists()  # refused before anything was opened
