@@ -296,7 +296,19 @@ class Board:
         for display in displays:
             if not display["screens"]:
                 add(f"zone:{display['zone']}", "display", {"zone": display["zone"]}, now)
+        for terminal, count in self._twice().items():
+            add(f"twice:{terminal}", "twice", {"terminal": terminal, "count": count}, now)
         return found
+
+    def _twice(self) -> dict[str, int]:
+        """Kiosks and counters connected more than once with one token: both are served (a
+        restarted terminal's new connection must not wait for the old one to time out), but a
+        second device holding a copied token is a person's matter, so the board says so."""
+        count: dict[str, int] = {}
+        for session in self.server.sessions.values():
+            if session.role in ("kiosk", "counter"):
+                count[session.terminal] = count.get(session.terminal, 0) + 1
+        return {terminal: n for terminal, n in count.items() if n > 1}
 
     # ---- viewers and actions --------------------------------------------------------------
 
