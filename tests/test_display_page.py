@@ -135,7 +135,7 @@ async def test_the_display_reconnects_after_a_server_restart_and_shows_the_same_
 async def test_speech_is_a_real_recording_in_german_and_arabic(server):
     for lang, text in [("de", "Nummer A017, bitte zu Schalter 3."), ("ar", "الرقم A017، يرجى التوجه إلى الشباك 3.")]:
         key = server.speech.register(lang, text)
-        status, headers, body = await http_get(f"http://127.0.0.1:{server.port}{server.visitors.speech.url(key)}")
+        status, headers, body = await http_get(f"http://127.0.0.1:{server.port}{server.speech.url(key)}")
         assert status == 200 and headers["Content-Type"] == "audio/wav"
         with wave.open(io.BytesIO(body)) as recording:
             seconds = recording.getnframes() / recording.getframerate()
