@@ -42,6 +42,7 @@ from server.core import Event, Office, Ticket, local_day
 from server.core import events as ev
 from server.edge.limits import Gate, Limits
 from server.visitors.feedback import Feedback
+from server.manager.counter_page import BROWSER, Refused
 from server.manager.pages import Manager
 from server.wire.errors import CLOSE_CODES, BadRequest, NotAllowed, RateLimited, WillkommenError
 from server.edge.fanout import Fanout
@@ -65,6 +66,7 @@ class Session:
     role: str
     terminal: str
     counter: str | None = None
+    person: str = ""  # a counter in the browser: the signed-in person's session (server/manager/counter_page.py)
 
 
 class Closing(Exception):
@@ -231,9 +233,17 @@ class Server:
                                                  f"this server speaks {p.VERSION}")
         if wait := self.gate.hello_wait(peer(ws)):
             raise Closing("throttled", f"too many wrong tokens from this address: try again in {wait:.0f} s")
-        return self._authenticate(hello)
+        return self._authenticate(hello, ws)
 
-    def _authenticate(self, hello: p.Hello) -> Session:
+    def _authenticate(self, hello: p.Hello, ws: ServerConnection | None = None) -> Session:
+        if ws is not None and self.manager.counter_page.owns(ws):  # a person's browser, by session cookie
+            if hello.role != "counter":
+                raise Closing("wrong_role", f"the counter page's socket is for a counter, not a {hello.role}")
+            try:
+                who = self.manager.counter_page.authorise(ws, hello.terminal, self.sessions.values())
+            except Refused as exc:
+                raise Closing("wrong_role", str(exc)) from None
+            return Session(role="counter", terminal=BROWSER + who.name, counter=hello.terminal, person=who.id)
         if hello.role == "display" and not hello.terminal and self.site.anonymous_displays:
             return Session(role="display", terminal="")
         terminal = self.site.terminal(hello.terminal)
@@ -306,6 +316,8 @@ class Server:
         if isinstance(message, p.Hello):
             raise BadRequest("hello was already received on this connection")
         role = ROLE_OF[type(message)]
+        if session.person and self.manager.people.session(session.person) is None:
+            raise NotAllowed("your sign-in has expired: sign in again")
         if session.role not in (role, "admin"):
             raise NotAllowed(f"a {session.role} terminal may not send {type(message).__name__.lower()}")
         if role == "kiosk":

@@ -8,6 +8,7 @@
     GET  /staff/words.json       the staff catalogue in the signed-in person's language (German
                                  before a sign-in; ?lang=en on the sign-in page) (server/manager/words.py)
     WS   /board/ws               the live floor and a supervisor's actions (`server.manager.board`)
+    GET  /counter …              the counter in the browser (`server.manager.counter_page`)
     GET  /stats?…                statistics (`server.manager.stats_pages`), /stats.csv?table=…, /stats.xlsx
     GET  /report.pdf?month=…     the monthly report (/report.html: the same as a page)
     GET  /display/announcements.json, /display/announce.js   what the waiting room shows of
@@ -39,6 +40,7 @@ from server.manager.board import Board
 from server.wire.errors import BadRequest
 from server.edge.pages import respond
 from server.manager.lockout import KEY_CHARS
+from server.manager.counter_page import CounterPage
 from server.manager.people import People, SignedIn, Throttled, cookie_value
 from server.manager.words import page_words, staff_lang
 
@@ -60,8 +62,9 @@ STATISTICS = ("/stats", "/stats.csv", "/stats.xlsx", "/report.pdf", "/report.htm
 class Manager:
     def __init__(self, server: "Server"):
         self.server = server
-        self.people = People(server.site, clock=server.monotonic)  # intervals, not times of day
+        self.people = People(server.site, clock=server.monotonic, wall=server.clock)  # intervals, not times of day
         self.board = Board(server)
+        self.counter_page = CounterPage(server, self.people)  # the counter in the browser (/counter)
         self.codes: dict[str, tuple[SignedIn, float, str]] = {}  # code -> session, until, browser
         # a password check takes ~0.3 s and 128 MiB (scrypt N=2^17): two at a time, the rest wait
         self.verifying = asyncio.Semaphore(VERIFYING)
@@ -75,11 +78,13 @@ class Manager:
         """None to let a websocket upgrade through; a refusal for the manager's sockets
         without a session or from another origin."""
         path = urlsplit(request.path).path
-        if path not in WEBSOCKETS:
+        if path not in (*WEBSOCKETS, "/counter/ws"):
             return None
         origin = urlsplit(request.headers.get("Origin", "")).netloc
         if origin and origin != request.headers.get("Host"):
             return respond(403, "this socket is for pages of this server\n")
+        if path == "/counter/ws":
+            return self.counter_page.upgrade(request)
         who = self.people.from_headers(request.headers)
         if path == "/board/ws" and (who is None or who.role == "clerk"):
             return respond(401, "sign in first\n")
@@ -162,6 +167,8 @@ class Manager:
                            "application/json; charset=utf-8")
         if path == "/signout":
             return await self._signed_out(request)
+        if (page := self.counter_page.answer(request, path)) is not None:
+            return page
         if path.startswith("/board/") and path.removeprefix("/board/") in PUBLIC_FILES:
             return file(path.removeprefix("/board/"))
         if path == "/display/announcements.json":

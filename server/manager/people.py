@@ -4,8 +4,12 @@ Accounts live in the site config (`[[people]]`: name, role, password hash). A pa
 stored only as an scrypt hash (`python -m server.manager.people hash` asks for one and prints the
 line to paste); PBKDF2-SHA256 hashes are accepted too. Signing in gives a random session id
 in a cookie (HttpOnly, SameSite=Strict, Secure under TLS) that expires after the site's
-`manager.session_minutes`; signing out forgets it. Sessions live in the server's memory: a
-restart signs everyone out.
+`manager.session_minutes`; signing out forgets it. Sessions live in the server's memory, and
+the cookie carries the name and end of its session signed with a key made from the site
+file's secrets (the people's password hashes and the terminals' tokens): after a restart a
+cookie whose signature holds is taken up again (a clerk's counter page reconnects without a new
+sign-in), and a changed password or token ends every session. A cookie signed out before a
+restart could be taken up again after it, until its end: the browser deleted it at sign-out.
 
 Wrong passwords are throttled by name and address, and forgiven over time; a person signing
 in from a place they used before is never locked out by a stranger elsewhere
@@ -23,6 +27,7 @@ import functools
 import getpass
 import hashlib
 import hmac
+from hashlib import sha256
 import secrets
 import sys
 import time
@@ -39,7 +44,7 @@ from server.manager.lockout import Lockout, Throttled
 __all__ = ["People", "SignedIn", "Throttled", "check_password", "cookie_value", "hash_password"]
 
 COOKIE = "willkommen_session"
-DEMO_PASSWORDS = {"manager": "demo-manager", "reader": "demo-reader"}  # public: printed in the README
+DEMO_PASSWORDS = {"manager": "demo-manager", "reader": "demo-reader", "anna": "demo-anna", "ben": "demo-ben"}  # public: printed in the README
 SCRYPT = {"n": 2**17, "r": 8, "p": 1}  # OWASP's choice: 128 MiB and ~0.3 s a check (2^14 hashes still verify)
 
 
@@ -90,11 +95,16 @@ class SignedIn:
 class People:
     """Sign-in, sessions and throttling for one site."""
 
-    def __init__(self, site: Site, *, clock: Callable[[], float] = time.monotonic):
+    def __init__(self, site: Site, *, clock: Callable[[], float] = time.monotonic,
+                 wall: Callable[[], float] = time.time):
         # `clock` times intervals (locks, session lifetimes): a monotonic one, so a wall-clock
-        # step (NTP, a VM resumed) neither ends every session nor unlocks a throttled name
-        self.site, self.clock = site, clock
+        # step (NTP, a VM resumed) neither ends every session nor unlocks a throttled name;
+        # `wall` only dates a cookie for a restart (the monotonic clock starts anew)
+        self.site, self.clock, self.wall = site, clock, wall
+        self.key = sha256("\0".join(["willkommen-session", *(p.password_hash for p in site.people),
+                                      *(t.token for t in site.terminals)]).encode()).digest()
         self.sessions: dict[str, SignedIn] = {}
+        self.ended: set[str] = set()  # signed out or expired in this run: never taken up again
         self.lockout = Lockout(site.limits, {person.name.lower() for person in site.people})
 
     def attempt(self, name: str, *, address: str) -> None:
@@ -115,8 +125,10 @@ class People:
         if person is None:
             return None
         self.lockout.right(name, address, self.clock())
-        session = SignedIn(person.name, person.role, self.clock() + self.site.manager.session_minutes * 60,
-                           lang=person.lang, counters=person.counters)
+        minutes = self.site.manager.session_minutes * 60
+        session = SignedIn(person.name, person.role, self.clock() + minutes, lang=person.lang,
+                           counters=person.counters)
+        session.id = self._signed(secrets.token_urlsafe(24), person.name, int(self.wall() + minutes))
         self.sessions[session.id] = session
         return session
 
@@ -135,13 +147,35 @@ class People:
 
     def sign_out(self, session_id: str) -> None:
         self.sessions.pop(session_id, None)
+        self.ended.add(session_id)
 
     def session(self, session_id: str | None) -> SignedIn | None:
         """The live session of that id, or None (unknown or expired: then it is forgotten)."""
-        session = self.sessions.get(session_id or "")
+        session = self.sessions.get(session_id or "") or self._taken_up(session_id or "")
         if session is not None and session.expires_at <= self.clock():
             del self.sessions[session.id]
+            self.ended.add(session.id)
             return None
+        return session
+
+    def _signed(self, nonce: str, name: str, until: int) -> str:
+        body = f"{nonce}~{name}~{until}"
+        return f"{body}~{_b64(hmac.new(self.key, body.encode(), sha256).digest()[:18])}"
+
+    def _taken_up(self, session_id: str) -> SignedIn | None:
+        """A session from before a restart, if its cookie's signature holds and it has not ended."""
+        parts = session_id.split("~")
+        if len(parts) != 4 or not parts[2].isdigit() or session_id in self.ended:
+            return None
+        nonce, name, until, _ = parts
+        if not hmac.compare_digest(self._signed(nonce, name, int(until)), session_id):
+            return None
+        person, left = self.site.person(name), int(until) - self.wall()
+        if person is None or left <= 0:
+            return None
+        session = SignedIn(person.name, person.role, self.clock() + left, lang=person.lang,
+                           counters=person.counters, id=session_id)
+        self.sessions[session_id] = session
         return session
 
     def from_headers(self, headers: Any) -> SignedIn | None:

@@ -1,0 +1,123 @@
+"""Make the pictures of the staff guides (docs/anleitung/) and the README from the demo office:
+the sign-in, the counter in the browser (picker, a called visitor, the finish and transfer
+dialogs, a pause), the floor board with an announcement form, all in German.
+`python docs/staff_screenshots.py` (needs Debian's chromium); counters 1-3 are left to the
+script (`--human`), the others are the demo's simulated clerks."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+from playwright.async_api import async_playwright
+
+DOCS = Path(__file__).resolve().parent
+PICTURES = DOCS / "anleitung" / "bilder"
+CHROMIUM = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+            "--disable-sync", "--no-first-run"]
+DESK = {"width": 1366, "height": 768}
+
+
+async def shot(page, name: str) -> None:
+    await page.wait_for_timeout(300)
+    await page.screenshot(path=str(PICTURES / f"{name}.png"))
+
+
+async def counter(browser, port: int) -> None:
+    page = await browser.new_page(viewport=DESK)
+    await page.goto(f"http://127.0.0.1:{port}/counter")
+    await page.wait_for_selector("#signin")
+    await page.fill("#name", "anna")
+    await page.fill("#password", "demo-anna")
+    await shot(page, "anmelden")
+    await page.press("#password", "Enter")
+    await page.wait_for_selector("#picker:not([hidden]) button")
+    await shot(page, "schalter-waehlen")
+    await page.keyboard.press("3")
+    await page.wait_for_selector("body[data-state=online]")
+    await page.keyboard.press("o")
+    await page.wait_for_selector("#dialog[open]")
+    await shot(page, "schalter-oeffnen")
+    await page.keyboard.press("o")
+    await page.wait_for_function("document.getElementById('desk-state').textContent.startsWith('geöffnet')")
+    await page.keyboard.press("n")
+    await page.wait_for_selector("#current .number", timeout=120_000)
+    await shot(page, "schalter-aufgerufen")
+    await page.keyboard.press("s")
+    await page.keyboard.press("f")
+    await page.wait_for_selector("#dialog[open]")
+    await shot(page, "schalter-abschliessen")
+    await page.keyboard.press("1")
+    await page.keyboard.press("n")
+    await page.wait_for_selector("#current .number", timeout=120_000)
+    await page.keyboard.press("t")
+    await page.wait_for_selector("#dialog[open]")
+    await shot(page, "schalter-weiterleiten")
+    await page.keyboard.press("Escape")
+    await page.keyboard.press("v")
+    await page.wait_for_selector("#dialog[open]")
+    await shot(page, "schalter-verweisen")
+    await page.keyboard.press("Escape")
+    await page.keyboard.press("f")
+    await page.keyboard.press("1")
+    await page.keyboard.press("w")
+    await page.wait_for_selector("#dialog-input")
+    await page.keyboard.type("Rückfrage Teamleitung")
+    await page.keyboard.press("Enter")
+    await page.wait_for_function("document.getElementById('desk-state').textContent.startsWith('Pause')")
+    await shot(page, "schalter-pause")
+    await page.keyboard.press("w")
+    await page.close()
+
+
+async def board(browser, port: int) -> None:
+    page = await browser.new_page(viewport={"width": 1600, "height": 1000})
+    await page.goto(f"http://127.0.0.1:{port}/signin")
+    await page.fill("#name", "manager")
+    await page.fill("#password", "demo-manager")
+    await page.click("button[type=submit]")
+    await page.wait_for_selector("#status[data-state=online]")
+    await page.wait_for_timeout(1500)
+    await shot(page, "saaluebersicht")
+    await page.fill("#text-de", "Heute schließt das Amt um 12 Uhr.")
+    await page.locator("#announce").scroll_into_view_if_needed()
+    await shot(page, "durchsage")
+    await page.goto(f"http://127.0.0.1:{port}/stats?period=day&by=hour")
+    await shot(page, "statistik")
+    await page.close()
+
+
+async def shoot(port: int) -> None:
+    PICTURES.mkdir(parents=True, exist_ok=True)
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM)
+        await counter(browser, port)
+        await board(browser, port)
+        await browser.close()
+
+
+def main() -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        db = Path(folder) / "demo.sqlite3"
+        humans = [arg for n in (1, 2, 3) for arg in ("--human", f"counter-{n}")]
+        server = subprocess.Popen([sys.executable, "-m", "server", "--demo", "--speed", "20", "--port", "0",
+                                   "--db", str(db), *humans], stderr=subprocess.PIPE, text=True)
+        try:
+            port = next(json.loads(line)["port"] for line in server.stderr
+                        if line.startswith("{") and json.loads(line).get("msg") == "serving")
+            threading.Thread(target=server.stderr.read, daemon=True).start()  # a full pipe would block it
+            time.sleep(20)  # let the morning fill the waiting room
+            asyncio.run(shoot(port))
+        finally:
+            server.terminate()
+            server.wait()
+
+
+if __name__ == "__main__":
+    main()
