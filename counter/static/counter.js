@@ -323,6 +323,9 @@ function plannedEnd(text) {
 function allowed(action) { return state.online && !(NEEDS_VISITOR.has(action) && !current()); }
 
 async function run(action) {
+  if (state.dialog) return;
+  // typed ahead ("N S"): an action for the visitor waits for the call before it to be answered
+  if (NEEDS_VISITOR.has(action) && !current()) await state.sending;
   if (state.dialog || !allowed(action)) return;
   if (action in SIMPLE) await ACTIONS.simple(action);
   else await ACTIONS[action]();
