@@ -43,11 +43,11 @@ async def test_a_short_demo_run_fills_the_boards_interpreters_and_the_feedback_s
     status, _, body = await get_with(f"{base}/stats.csv?{query}&table=interpreters", cookie)
     need = rows(body)
     assert status == 200 and len(need) > 1  # a row per language that asked
-    assert sum(int(row[need[0].index("total")]) for row in need[1:]) == sum(t.interpreter for t in tickets)
+    assert sum(int(row[need[0].index("gesamt")]) for row in need[1:]) == sum(t.interpreter for t in tickets)
     status, _, body = await get_with(f"{base}/stats.csv?{query}&table=feedback_service", cookie)
     by_service = rows(body)
     assert status == 200 and len(by_service) > 1
-    answers = by_service[0].index("answers")
+    answers = by_service[0].index("Antworten")
     assert sum(int(row[answers]) for row in by_service[1:]) == rated
 
 

@@ -264,20 +264,20 @@ def scripted_feedback(path, site) -> None:
     store.close()
 
 
-HEAD = ["answers", "average (1 very bad – 5 very good)", "satisfied (4–5) (%)", "very bad", "bad", "okay", "good",
-        "very good"]
-BY_SERVICE = [["service", *HEAD],
+HEAD = ["Antworten", "Durchschnitt (1 sehr schlecht – 5 sehr gut)", "zufrieden (4–5) (%)", "sehr schlecht", "schlecht",
+        "mittel", "gut", "sehr gut"]
+BY_SERVICE = [["Dienstleistung", *HEAD],
               ["Aufenthaltserlaubnis (Erstantrag)", 2, 3.0, 50, 1, 0, 0, 0, 1],  # 5 and 1
               ["Allgemeine Auskunft", 1, 2.0, 0, 0, 1, 0, 0, 0],
-              ["exit terminal (not known)", 1, 4.0, 100, 0, 0, 0, 1, 0]]
-BY_LANGUAGE = [["language", *HEAD],
+              ["Ausgangsterminal (unbekannt)", 1, 4.0, 100, 0, 0, 0, 1, 0]]
+BY_LANGUAGE = [["Sprache", *HEAD],
                ["Arabisch", 2, 1.5, 0, 1, 1, 0, 0, 0],  # 2 and 1
                ["Deutsch", 1, 5.0, 100, 0, 0, 0, 0, 1],
-               ["exit terminal (not known)", 1, 4.0, 100, 0, 0, 0, 1, 0]]
-BY_WEEK = [["week", *HEAD],
+               ["Ausgangsterminal (unbekannt)", 1, 4.0, 100, 0, 0, 0, 1, 0]]
+BY_WEEK = [["Kalenderwoche", *HEAD],
            ["2026-W48", 3, 3.67, 67, 0, 1, 0, 1, 1],  # 5, 2, 4: 11 / 3
            ["2026-W49", 1, 1.0, 0, 1, 0, 0, 0, 0]]
-REASONS_NAMED = [["reason", "named", "of answers on phones (%)", "their average"],  # 3 answers on phones
+REASONS_NAMED = [["Grund", "genannt", "Anteil der Antworten am Telefon (%)", "deren Durchschnitt"],  # 3 answers on phones
                  ["did not understand", 1, 33, 2.0], ["friendly", 1, 33, 5.0], ["not solved", 1, 33, 1.0],
                  ["waited too long", 1, 33, 2.0]]
 
@@ -331,8 +331,8 @@ async def test_the_statistics_page_and_its_exports_show_the_feedback(tmp_path):
         assert list(csv.reader(io.StringIO(body.decode("utf-8-sig")))) == [[str(v) for v in row] for row in BY_WEEK]
         status, _, body = await get_with(f"{base}/stats?{query}", cookie)
         page = body.decode()
-        for title in ("Visitor feedback by service", "Visitor feedback by language", "Visitor feedback by week",
-                      "Reasons visitors named"):
+        for title in ("Rückmeldungen der Besuchenden nach Dienstleistung", "Rückmeldungen der Besuchenden nach Sprache",
+                      "Rückmeldungen der Besuchenden nach Kalenderwoche", "Von Besuchenden genannte Gründe"):
             assert title in page
         assert "table=feedback_lang" in page  # each table has its CSV
         from openpyxl import load_workbook

@@ -288,7 +288,7 @@ async def test_an_arabic_visitor_asks_a_ukrainian_skips_the_counter_and_board_kn
 DAY = "2026-11-24"
 # by hand: Arabic asked at 08:10 and 08:40, not at 09:05; Persian asked at 09:30; Ukrainian not
 # (08:20); a German visitor is never asked. Arabic: 2 of 3 visitors = 67 %.
-NEED = [["language", "08h", "09h", "total", "of the language's visitors (%)"],
+NEED = [["Sprache", "08 Uhr", "09 Uhr", "gesamt", "Anteil an den Besuchenden der Sprache (%)"],
         ["Arabisch", 2, 0, 2, 67], ["Persisch", 0, 1, 1, 100]]
 
 
@@ -321,6 +321,6 @@ async def test_statistics_count_the_need_by_language_and_hour_kept_and_exported(
         status, _, body = await get_with(f"{base}/stats.csv?period=month&value=2026-11&table=interpreters", cookie)
         assert status == 200 and list(csv.reader(io.StringIO(body.decode("utf-8-sig")))) == [[str(v) for v in r] for r in NEED]
         _, _, body = await get_with(f"{base}/stats?period=month&value=2026-11", cookie)
-        assert b"Interpreter needed by language and hour" in body
+        assert "Dolmetschbedarf nach Sprache und Uhrzeit".encode() in body
     finally:
         await server.stop()

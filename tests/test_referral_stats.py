@@ -14,8 +14,8 @@ from .conftest import make_site
 from .test_manager_board import cookie_for, get_with
 from .test_stats import MONDAY, THURSDAY, at, tables
 
-COLUMNS = ["partner", "Aufenthaltserlaubnis (Erstantrag)", "Verlängerung des Aufenthaltstitels",
-           "Migrationsberatung (MBE)", "total"]
+COLUMNS = ["Partner", "Aufenthaltserlaubnis (Erstantrag)", "Verlängerung des Aufenthaltstitels",
+           "Migrationsberatung (MBE)", "gesamt"]
 BY_PARTNER = [["Migrationsberatung für erwachsene Zugewanderte", 1, 0, 0, 1],
               ["Sprach- und Kulturmittlung des Wohlfahrtsverbands", 0, 1, 0, 1],
               ["Jobcenter Musterstadt", 2, 0, 1, 3]]

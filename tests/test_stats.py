@@ -14,16 +14,17 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
-from hypothesis import assume, given
+from hypothesis import given
 from hypothesis import strategies as st
 
 from server.edge.app import Server
 from server.core import Office
-from server.manager.stats import MAX_MINUTE, Period, Statistics, _minutes, percentile
+from server.manager.stats import Period, Statistics, percentile
+from server.manager.stats_rows import minutes as _minutes
 from server.store.sqlite import Store
 
 from .conftest import make_site
-from .test_manager_board import AXE, axe_violations, cookie_for, get_with
+from .test_manager_board import axe_violations, cookie_for, get_with
 
 TZ = ZoneInfo("Europe/Berlin")
 MONDAY, TUESDAY, THURSDAY = "2026-11-23", "2026-11-24", "2026-11-26"
@@ -70,26 +71,31 @@ def scripted_days(path, site) -> None:
     store.close()
 
 
-# By hand, for November 2026 grouped by service (times in whole minutes rounded up: the
-# smallest minute a value does not exceed):
-# residence: Monday A001 (drawn 07:00, wait 65, walk 90 s = 2, service 14, done), A002 (wait 21,
-# no-show), A003 (cancelled); Tuesday A001 (wait 50, walk 0, service 10, documents-missing).
-# waits [21, 50, 65]: median = 2nd of 3 = 50, 90th = 3rd = 65, within 60 min: 2 of 3 = 67 %.
-# walks [0, 2]: median 0. info: A004 (wait 1, walk 30 s = 1 (not 0: 30 s exceed 0 minutes),
-# never finished, transferred once, expired).
+# By hand, for November 2026 grouped by service, per leg of a visit (README, "What each figure
+# means"; times in whole minutes rounded up: the smallest minute a value does not exceed):
+# residence: drawn 5 (Monday A001-A004, Tuesday A001); legs ended: Monday A001 served (wait 65,
+# walk 90 s = 2, service 14), A002 no-show (wait 21), A003 cancelled, A004 transferred out to
+# info (wait 1, walk 30 s = 1 (not 0: 30 s exceed 0 minutes)); Tuesday A001 served without
+# "start" (wait 50, walk 0, service 10, documents-missing).
+# waits [1, 21, 50, 65]: median = 2nd of 4 = 21, 90th = 4th = 65, within 60 min: 3 of 4 = 75 %;
+# walks [0, 1, 2]: median 1; services [10, 14]: median 10.
+# info: nobody drew there; A004 came in by the transfer at 09:17:30 and was never called there:
+# expired at the end of the day, no wait of its own.
 BY_SERVICE = [
-    ["Aufenthaltserlaubnis (Erstantrag)", 4, 2, 1, 1, 0, 0, 50, 65, 67, 0, 10],
-    ["Allgemeine Auskunft", 1, 0, 0, 0, 1, 1, 1, 1, 100, 1, None],
+    ["Aufenthaltserlaubnis (Erstantrag)", 5, 0, 2, 1, 1, 0, 1, 21, 65, 75, 1, 10],
+    ["Allgemeine Auskunft", 0, 1, 0, 0, 0, 1, 0, None, None, None, None, None],
 ]
 # named as in the site file (German, like the services), in its order: "done" before "documents-missing"
 OUTCOMES = [["Erledigt", 1], ["Unterlagen fehlen", 1]]
-ARRIVALS = [["weekday", "07h", "08h", "09h", "13h"], ["Mon", 1, 1, 2, 0], ["Tue", 0, 0, 0, 1]]
+# tickets drawn per office day: one Monday, one Tuesday in the month
+ARRIVALS = [["Wochentag", "Tage", "07 Uhr", "08 Uhr", "09 Uhr", "13 Uhr"], ["Montag", 1, 1.0, 1.0, 2.0, 0.0],
+            ["Dienstag", 1, 0.0, 0.0, 0.0, 1.0]]
 # languages by their German names from CLDR (the clerk's), never the raw tags
 LANGUAGES_TOTAL = {"Deutsch": 1, "Arabisch": 1, "Ukrainisch": 1, "Englisch": 1, "Persisch": 1}
 # A002 (Arabic, 08:00) asked for an interpreter: the only Arabic visitor
-INTERPRETERS = [["language", "08h", "total", "of the language's visitors (%)"], ["Arabisch", 1, 1, 100]]
+INTERPRETERS = [["Sprache", "08 Uhr", "gesamt", "Anteil an den Besuchenden der Sprache (%)"], ["Arabisch", 1, 1, 100]]
 # counter 5: open 120 + 30 min, serving 14 + 1 + 10 min, a 10-minute break
-COUNTERS = [["counter", "open", "serving", "paused: break"], ["5", 150, 25, 10]]
+COUNTERS = [["Schalter", "geöffnet", "bedienend", "Pause: break"], ["5", 150, 25, 10]]
 
 
 def service_names(site):
@@ -101,7 +107,7 @@ def test_the_service_names_in_the_expected_rows_are_the_configs(site):
     assert [BY_SERVICE[0][0], BY_SERVICE[1][0]] == [names["residence"], names["info"]]
 
 
-@given(st.lists(st.integers(0, 240), min_size=1, max_size=60), st.sampled_from([0.5, 0.9, 0.25, 1.0]))
+@given(st.lists(st.integers(0, 900), min_size=1, max_size=60), st.sampled_from([0.5, 0.9, 0.25, 1.0]))
 def test_a_percentile_from_the_histogram_is_the_one_of_the_sorted_minutes(minutes, share):
     hist = {}
     for m in minutes:
@@ -109,14 +115,13 @@ def test_a_percentile_from_the_histogram_is_the_one_of_the_sorted_minutes(minute
     assert percentile(hist, share) == sorted(minutes)[math.ceil(share * len(minutes)) - 1]
 
 
-@given(st.lists(st.floats(0, 4 * 3600), min_size=1, max_size=40))
+@given(st.lists(st.floats(0, 12 * 3600), min_size=1, max_size=40))
 def test_the_median_is_the_smallest_minute_half_of_the_values_do_not_exceed(seconds):
     """README, "Statistics": what a median of whole minutes means, for times in seconds."""
     hist = {}
     for value in seconds:
         hist[_minutes(value)] = hist.get(_minutes(value), 0) + 1
     median, half = percentile(hist, 0.5), math.ceil(len(seconds) / 2)
-    assume(max(seconds) <= MAX_MINUTE * 60)  # the last bucket holds everything longer
     assert sum(v <= median * 60 for v in seconds) >= half
     assert median == 0 or sum(v <= (median - 1) * 60 for v in seconds) < half
 
@@ -155,7 +160,7 @@ def test_scripted_days_give_the_figures_computed_by_hand_before_and_after_the_pu
     assert removed == 5 and store.db.execute("SELECT count(*) FROM tickets").fetchone()[0] == 0
     store.close()
     after = tables(path, site, now)
-    assert after["counters"] == [["counter", "open", "serving"]]  # kept at the purge: no counter figures
+    assert after["counters"] == [["Schalter", "geöffnet", "bedienend"]]  # kept at the purge: no counter figures
     assert {k: v for k, v in after.items() if k != "counters"} == {k: v for k, v in before.items() if k != "counters"}
 
 
@@ -182,7 +187,7 @@ def test_grouped_by_language_the_rows_are_named_as_the_clerk_reads_them(tmp_path
             Period("2026-11-01", "2026-11-30"), "lang")
     finally:
         conn.close()
-    assert found[0].columns[0] == "language" and found[0].title == "Tickets and times by language"
+    assert found[0].columns[0] == "Sprache" and found[0].title == "Besuche und Zeiten nach Sprache"
     assert sorted(row[0] for row in found[0].rows) == sorted(LANGUAGES_TOTAL)
 
 
@@ -254,11 +259,13 @@ async def test_the_csv_xlsx_and_pdf_hold_the_same_figures(stats_server):
     assert status == 200 and body.startswith(b"%PDF")
     text = " ".join(" ".join(page.extract_text() for page in PdfReader(io.BytesIO(body)).pages).split())
     assert server.site.name in text and "2026-11-01 – 2026-11-30" in text
-    assert "Aufenthaltserlaubnis (Erstantrag) 4 2 1 1 0 0 50 65 67 0 10" in text
-    assert "Allgemeine Auskunft 1 0 0 0 1 1 1 1 100 1" in text  # a 30 s walk is 1 minute, not 0
-    assert "Mon 1 1 2 0" in text and "Tue 0 0 0 1" in text
+    assert "Aufenthaltserlaubnis (Erstantrag) 5 0 2 1 1 0 1 21 65 75 1 10" in text
+    assert "Allgemeine Auskunft 0 1 0 0 0 1 0 – – – – –" in text  # transferred in, never called there
+    assert "Montag 1 1 1 2 0" in text and "Dienstag 1 0 0 0 1" in text
     assert "Erledigt 1 Unterlagen fehlen 1" in text and "documents-missing" not in text
-    assert "5 tickets drawn, 2 visits served, 1 no-shows" in text
+    # the summary: visitors drawn once each, legs served, no-shows, the wait over every queue's own legs
+    assert "Besuchende (gezogene Tickets) 5 bedient 2 nicht erschienen 1" in text
+    assert "Wartezeit, Median 21 min Wartezeit, 90. Perzentil 65 min" in text
 
     status, _, body = await get_with(f"{base}/stats?period=range&value=2026-11-30..2026-11-01", cookie)
     assert status == 400 and b"before it starts" in body
@@ -269,10 +276,10 @@ async def test_the_csv_xlsx_and_pdf_hold_the_same_figures(stats_server):
         assert b'<form method="get" action="/stats">' in body and f'value="{value}"'.encode() in body
         assert b"isoformat" not in body
     status, _, body = await get_with(f"{base}/stats?period=month&value=2026-11&by=lang", cookie)
-    assert b'<option value="lang" selected>language</option>' in body
-    assert b'<option value="channel">walk-in or appointment</option>' in body and b"<th scope=\"row\">Arabisch" in body
+    assert b'<option value="lang" selected>Sprache</option>' in body
+    assert b'<option value="channel">ohne oder mit Termin</option>' in body and b"<th scope=\"row\">Arabisch" in body
     status, _, body = await get_with(f"{base}/stats?period=range&value=&by=service", cookie)
-    assert status == 200 and b"Period: 2026-11-01 \xe2\x80\x93 2026-11-30." in body
+    assert status == 200 and "Zeitraum: 2026-11-01 – 2026-11-30.".encode() in body
     status, _, body = await get_with(f"{base}/report.pdf?month=garbage", cookie)
     assert status == 400 and body == b"Bad request: 'garbage' is not a month as YYYY-MM, e.g. 2026-11\n"
 

@@ -1,26 +1,32 @@
-"""The monthly report fits its pages: every table cell of the demo month's PDF, read back
-with pdfplumber, lies inside the page, for every grouping; and the charts keep counts and
-minutes apart, count axes starting at 0."""
+"""The monthly report for the ministry, read back from the PDF the server sends: German words
+(from the staff catalogue) and numbers (decimal comma), "Seite n von m" on every page, a
+one-page summary, the definitions page, every table cell inside the page for every grouping,
+PDF/A-3b as WeasyPrint writes it; and the charts: full labels, counts from 0, minutes apart."""
 
 from __future__ import annotations
 
 import base64
 import dataclasses
+import io
+import logging
 import re
 import xml.etree.ElementTree as ET
 from urllib.parse import quote
 
 import pdfplumber
 import pytest
+from pypdf import PdfReader
 
 from server.edge.app import Server
-from server.manager.stats import DIMENSIONS, Period
-from server.manager.stats_pages import figures
+from server.manager.stats import DIMENSIONS, Period, Statistics
+from server.manager.stats_words import Words
+from server.manager.stats_worker import Job, make
 
 from .conftest import make_site
 from .demo_month import at, demo_month
 from .test_manager_board import cookie_for, get_with
 SVG = "{http://www.w3.org/2000/svg}"
+NOW = at("2026-11-30", 300)
 
 
 def demo_site():
@@ -41,48 +47,111 @@ async def month_server(month_file, tmp_path):
     site = demo_site()
     path = tmp_path / "office.sqlite3"
     path.write_bytes(month_file.read_bytes())
-    server = Server(site, path, always_open=True, clock=lambda: at("2026-11-30", 300))
+    server = Server(site, path, always_open=True, clock=lambda: NOW)
     await server.start("127.0.0.1", 0)
     yield server
     await server.stop()
 
 
-def outside(pdf_bytes: bytes, tmp_path) -> tuple[int, list[str]]:
-    """(pages, the words drawn beyond a page's left or right edge)."""
+def figures(path, by: str):
+    import sqlite3
+
+    conn = sqlite3.connect(path)
+    try:
+        return Statistics(conn, demo_site(), today="2026-11-30", now=NOW).tables(
+            Period.parse("month", "2026-11", today="2026-11-30"), by)
+    finally:
+        conn.close()
+
+
+def pages_of(pdf_bytes: bytes, tmp_path) -> list[tuple[str, list[dict], float]]:
+    """Per page: its text, its words with their boxes, its width."""
     (tmp_path / "report.pdf").write_bytes(pdf_bytes)
     with pdfplumber.open(tmp_path / "report.pdf") as pdf:
-        cut = [f"p{n}: {w['text']}" for n, page in enumerate(pdf.pages, 1)
-               for w in page.extract_words() if w["x0"] < 0 or w["x1"] > page.width]
-        return len(pdf.pages), cut
+        return [(page.extract_text(), page.extract_words(), page.width) for page in pdf.pages]
+
+
+def summary_rows(path) -> list[str]:
+    """The rows of the tables on the first page, each as its cells' words."""
+    with pdfplumber.open(path) as pdf:
+        return [" ".join(" ".join(c.split()) for c in row if c) for table in pdf.pages[0].extract_tables()
+                for row in table]
+
+
+async def report(server, by: str = "service") -> bytes:
+    cookie = await cookie_for(server.port)
+    status, headers, body = await get_with(f"http://127.0.0.1:{server.port}/report.pdf?month=2026-11&by={by}", cookie)
+    assert status == 200 and body.startswith(b"%PDF") and "monatsbericht-2026-11.pdf" in headers["Content-Disposition"]
+    return body
 
 
 @pytest.mark.parametrize("by", list(DIMENSIONS))
 async def test_every_table_of_the_monthly_report_lies_inside_its_pages(month_server, tmp_path, by):
-    server = month_server
-    cookie = await cookie_for(server.port)
-    status, _, body = await get_with(f"http://127.0.0.1:{server.port}/report.pdf?month=2026-11&by={by}", cookie)
-    assert status == 200 and body.startswith(b"%PDF")
-    pages, cut = outside(body, tmp_path)
+    pages = pages_of(await report(month_server, by), tmp_path)
+    cut = [f"p{n}: {w['text']}" for n, (_, words, width) in enumerate(pages, 1) for w in words
+           if w["x0"] < 0 or w["x1"] > width]
     assert cut == []
-    (tmp_path / "report.pdf").write_bytes(body)
-    with pdfplumber.open(tmp_path / "report.pdf") as pdf:
-        shown = {w["text"] for page in pdf.pages for w in page.extract_words()}
-    tables = figures(server, Period.parse("month", "2026-11", today="2026-11-30"), by, "2026-11-30")
+    shown = {w["text"] for _, words, _ in pages for w in words}
+    tables = figures(month_server.db_path, by)
     assert len(tables) == 13  # the counters' table too: the widest report there is
-    for table in tables:  # every header word and every figure is drawn (on the page, as checked above)
+    german = Words("de")
+    for table in tables:  # every header word and every figure is drawn, as German writes it
         words = {w for column in table.columns for w in str(column).split()}
-        words |= {str(v) for row in table.rows for v in row[1:] if v is not None}
+        words |= {german.number(v) for row in table.rows for v in row[1:] if v is not None}
         assert words - shown == set(), table.name
 
 
-def chart_parts(uri: str) -> tuple[list[str], list[str], list[str]]:
-    """(the y axis's labels, the series in the legend, the titles) of a pygal chart's SVG."""
+async def test_the_report_is_german_numbered_and_summed_up_on_its_first_page(month_server, tmp_path):
+    pages = pages_of(await report(month_server), tmp_path)
+    texts = [" ".join(text.split()) for text, _, _ in pages]
+    count = len(texts)
+    for n, text in enumerate(texts, 1):  # the office and the month at the top, the page number at the foot
+        assert "Ausländerbehörde Musterstadt — Welcome Center · Monatsbericht November 2026" in text
+        assert text.endswith(f"Seite {n} von {count}")
+    first = texts[0]
+    assert "Monatsbericht November 2026" in first and "Zeitraum 1. November 2026 – 30. November 2026" in first
+    assert "Erstellt am 30.11.2026, 12:00 mit Willkommen" in first
+    # the one-page summary: every part of it on page 1, numbers as German writes them
+    rows = summary_rows(tmp_path / "report.pdf")
+    for row in ("Besuchende (gezogene Tickets) 560", "bedient 492", "nicht erschienen 0", "Wartezeit, Median 31 min",
+                "Wartezeit, 90. Perzentil 91 min", "Gedruckte Wartezeit eingehalten 89 % von 492 Aufgerufenen",
+                "Rückmeldungen 492 Antworten, Durchschnitt 2,95, 39 % zufrieden", "Arabisch 51", "Arabisch 17 33",
+                "Jobcenter Musterstadt 28"):
+        assert row in rows, row
+    for heading in ("Zusammenfassung", "Besuchende nach Sprache", "Dolmetschbedarf nach Sprache",
+                    "Verweise nach Partner"):
+        assert set(heading.split()) <= {w["text"] for w in pages[0][1]}, heading
+    assert "Tabellen und Diagramme" in texts[1]
+    assert "Begriffe: was jede Zahl zählt" in texts[-1]
+    for name, _ in Words("de").definitions():
+        assert name in texts[-1]
+    whole = " ".join(texts)
+    for english in ("Tickets and times", "Monthly report", "drawn", "served", "no-show", "percentile", "Page "):
+        assert english not in whole
+    assert re.search(r"(?<![\d.])\d+\.\d{1,2}(?![\d.])", whole) is None  # no decimal point: 2,95 not 2.95
+
+
+async def test_the_report_is_pdf_a_3b_and_weasyprint_reports_nothing_wrong(month_server, caplog):
+    body = await report(month_server)
+    root = PdfReader(io.BytesIO(body)).trailer["/Root"]
+    metadata = root["/Metadata"].get_object().get_data().decode()
+    assert 'pdfaid:part="3"' in metadata and 'pdfaid:conformance="B"' in metadata
+    assert root["/OutputIntents"][0]["/S"] == "/GTS_PDFA1" and root["/Lang"] == "de"
+    with caplog.at_level(logging.INFO, logger="weasyprint"):  # the same report, made here to hear WeasyPrint
+        made = make(Job("/report.pdf", str(month_server.db_path), demo_site(), "2026-11-01", "2026-11-30", "service",
+                        "2026-11-30", NOW))
+    assert made.body.startswith(b"%PDF")
+    assert [r.getMessage() for r in caplog.records if r.name.startswith("weasyprint") and r.levelno >= logging.WARNING] == []
+
+
+def chart_parts(uri: str) -> tuple[list[str], list[str], list[str], list[str]]:
+    """(the y axis's labels, the series in the legend, the titles, the x axis's labels) of a pygal chart."""
     root = ET.fromstring(base64.b64decode(uri.removeprefix("data:image/svg+xml;base64,")))
 
     def texts(kind: str) -> list[str]:
         return [t.text for g in root.iter(f"{SVG}g") if (g.get("class") or "").startswith(kind)
                 for t in g.iter(f"{SVG}text")]
-    return texts("axis y"), sorted(set(texts("legend"))), texts("titles")
+    return texts("axis y"), sorted(set(texts("legend"))), texts("titles"), texts("axis x")
 
 
 def sections(page: str) -> dict[str, list[str]]:
@@ -93,19 +162,24 @@ def sections(page: str) -> dict[str, list[str]]:
     return found
 
 
-async def test_count_axes_start_at_0_and_minutes_have_a_chart_of_their_own(month_server):
+async def test_count_axes_start_at_0_minutes_have_a_chart_of_their_own_and_labels_are_whole(month_server):
     server = month_server
     cookie = await cookie_for(server.port)
     status, _, body = await get_with(f"http://127.0.0.1:{server.port}/stats?period=month&value=2026-11", cookie)
     charts = sections(body.decode())
     (counts, times), (arrivals,) = charts["tickets"], charts["arrivals"]
-    for uri in (counts, arrivals):  # the demo's arrivals are the same every hour: no reason to start there
-        axis, series, titles = chart_parts(uri)
-        assert float(axis[0]) == 0 and "tickets" in titles
+    for uri in (counts, arrivals):
+        axis, series, titles, _ = chart_parts(uri)
+        assert float(axis[0]) == 0 and "Tickets" in titles
         assert not any("min" in name for name in series)
-    axis, series, titles = chart_parts(times)
-    assert float(axis[0]) == 0 and "minutes" in titles
-    assert series == ["service median", "wait 90th percentile", "wait median", "walk median"]
+    axis, series, titles, labels = chart_parts(times)
+    assert float(axis[0]) == 0 and "Minuten" in titles
+    assert series == ["Bearbeitungszeit Median", "Wartezeit 90. Perzentil", "Wartezeit Median", "Weg zum Schalter Median"]
+    services = [s.name("de") for s in server.site.services]
+    assert [label for label in labels if label in services] == services  # whole: never "Aufenthaltserlaubnis (Er…"
+    for uris in charts.values():
+        for uri in uris:
+            assert not any("…" in text for part in chart_parts(uri) for text in part if text)
 
 
 @pytest.mark.parametrize("by, meant", [("language", "lang"), ("Sprache", "lang"), ("lang", "lang"),

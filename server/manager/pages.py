@@ -42,6 +42,7 @@ from server.edge.pages import respond
 from server.manager.lockout import KEY_CHARS
 from server.manager.counter_page import CounterPage
 from server.manager.people import People, SignedIn, Throttled, cookie_value
+from server.manager.stats_worker import Reports
 from server.manager.words import page_words, staff_lang
 
 if TYPE_CHECKING:
@@ -68,9 +69,11 @@ class Manager:
         self.codes: dict[str, tuple[SignedIn, float, str]] = {}  # code -> session, until, browser
         # a password check takes ~0.3 s and 128 MiB (scrypt N=2^17): two at a time, the rest wait
         self.verifying = asyncio.Semaphore(VERIFYING)
+        self.reports = Reports()  # statistics and reports are made in a worker process
 
     def stop(self) -> None:
         self.board.stop()
+        self.reports.stop()
 
     # ---- websockets -----------------------------------------------------------------------
 

@@ -268,6 +268,7 @@ class Store:
         self.db.execute(f"PRAGMA synchronous = {synchronous.upper()}")
         migrations.apply(self.db)
         stats.ensure_tables(self.db.conn)  # per-day statistics: plain SQL, also for PostgreSQL
+        stats.upgrade(self.db.conn)  # days kept before statistics counted legs of visits
         stats.roll_up(self.db.conn)
         self.day = self.db.execute("SELECT coalesce(max(day), '') FROM events INDEXED BY idx_events_day_started "
                                    "WHERE kind = 'day_started'").fetchone()[0]  # the office's latest day

@@ -1,0 +1,65 @@
+"""Tables as CSV and XLSX that are safe to open in Excel and LibreOffice.
+
+A spreadsheet takes a cell whose text starts with `=`, `+`, `-` or `@` (or a tab or carriage
+return before one) for a formula: a partner or outcome named "=HYPERLINK(…)" in the site file
+would become a live link, and worse. So every text cell that could start a formula is written
+as text: in CSV with a leading apostrophe (what both programs read as "this is text", OWASP's
+advice), in XLSX as an explicit string cell with the quote-prefix style (never a formula
+cell). Numbers stay numbers.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+
+from server.manager.stats import Table
+from server.manager.stats_words import AtLeast
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
+
+
+def could_be_formula(value: Any) -> bool:
+    return isinstance(value, str) and value.lstrip(" ").startswith(FORMULA_STARTS)
+
+
+def csv_cell(value: Any) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, AtLeast):
+        return str(value)
+    return "'" + value if could_be_formula(value) else value
+
+
+def to_csv(table: Table) -> str:
+    """The table as CSV in UTF-8 with a byte order mark: Excel (a German one above all) reads
+    a file without one in the machine's code page and garbles every umlaut."""
+    out = io.StringIO()
+    out.write("\ufeff")
+    writer = csv.writer(out)
+    writer.writerow([csv_cell(c) for c in table.columns])
+    writer.writerows([[csv_cell(v) for v in row] for row in table.rows])
+    return out.getvalue()
+
+
+def to_xlsx(tables: list[Table]) -> bytes:
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    book = Workbook()
+    book.remove(book.active)
+    for table in tables:
+        sheet = book.create_sheet(table.name)
+        for r, row in enumerate([table.columns, *table.rows], start=1):
+            for c, value in enumerate(row, start=1):
+                cell = sheet.cell(r, c)
+                cell.value = str(value) if isinstance(value, AtLeast) else value
+                if isinstance(value, str):
+                    cell.data_type = "s"  # text, whatever it starts with: never a formula
+                    cell.quotePrefix = could_be_formula(value)
+                if r == 1:
+                    cell.font = Font(bold=True)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
