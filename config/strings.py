@@ -11,7 +11,7 @@ the bundled ones (a new language: every key of `de.toml`) or override single key
 `catalogues(...)` loads what a site's languages need and refuses, in one line naming the file
 and the key, a catalogue that misses a key, has a key German does not, or changes a text's
 `{fields}`. A site's own file may also hold the office's texts in its language (`[office.services]`,
-`[office.hints]`, `[office.documents]`, `[office.outcomes]`: `config.loader.with_office_texts`), so a
+`[office.hints]`, `[office.documents]`, `[office.outcomes]`: `config.office_texts`), so a
 language is added by one file and its tag. The server sends each terminal the site's catalogues in its welcome, so kiosks need
 no local files. `language_name` and `direction` come from the locale data (`config.languages`)
 unless a catalogue sets them.
@@ -32,7 +32,7 @@ from config.errors import ConfigError
 
 FOLDERS = {"visitor": ("strings",), "staff": ("strings", "staff")}
 FROM_LOCALE_DATA = ("language_name", "direction")   # optional in a catalogue file
-OFFICE = "office."   # a site catalogue's [office.*]: the office's own texts (config.loader.with_office_texts)
+OFFICE = "office."   # a site catalogue's [office.*]: the office's own texts (config.office_texts)
 
 
 def _folder(part: str):

@@ -43,7 +43,8 @@ from server.core.model import CALLED, WAITING
 if TYPE_CHECKING:
     from server.edge.app import Server
 
-STATIC = {"display.js": "text/javascript; charset=utf-8", "display.css": "text/css; charset=utf-8",
+STATIC = {"display.js": "text/javascript; charset=utf-8", "sound.js": "text/javascript; charset=utf-8",
+          "display.css": "text/css; charset=utf-8",
           "display.html": "text/html; charset=utf-8", "fonts.css": "text/css; charset=utf-8",
           "ticket.js": "text/javascript; charset=utf-8", "ticket.css": "text/css; charset=utf-8",
           "referral.js": "text/javascript; charset=utf-8", "referral.css": "text/css; charset=utf-8"}
