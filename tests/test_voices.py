@@ -159,3 +159,5 @@ def test_a_voice_that_reads_another_script_is_warned_at_start(caplog):
     assert [(r.fields["lang"], r.fields["voice"], r.fields["script"], r.fields["voice_script"]) for r in warned] == [
         ("ckb", "ku", "Arab", "Latn")]
     assert speech.status()["wrong_script"] == {"ckb": "ku"}   # prs in fa and kmr in ku are right
+    found = Speech(("de", "ku-Arab", "ku-Latn"))   # not configured: a voice of the right script or none
+    assert (found.voice("ku-Arab"), found.voice("ku-Latn"), found.wrong_script) == (None, "ku", {})

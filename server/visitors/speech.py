@@ -84,7 +84,8 @@ class Speech:
         language = lang.split("-")[0]
         alias = aliases.get(lang.replace("-", "_")) or aliases.get(language) or ""
         for candidate in (VOICES.get(lang), lang.lower(), VOICES.get(language), language, alias.split("_")[0]):
-            if candidate and candidate in self.installed:
+            # a voice found by the language alone must read its script: ku-Arab is not spoken by `ku`
+            if candidate and candidate in self.installed and reads_script_of(candidate, lang):
                 return candidate
         return None
 
