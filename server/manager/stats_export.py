@@ -45,6 +45,7 @@ def to_csv(table: Table) -> str:
 
 def to_xlsx(tables: list[Table]) -> bytes:
     from openpyxl import Workbook
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
     from openpyxl.styles import Font
 
     book = Workbook()
@@ -54,6 +55,8 @@ def to_xlsx(tables: list[Table]) -> bytes:
         for r, row in enumerate([table.columns, *table.rows], start=1):
             for c, value in enumerate(row, start=1):
                 cell = sheet.cell(r, c)
+                if isinstance(value, str):  # control characters XML cannot hold would fail the whole file
+                    value = ILLEGAL_CHARACTERS_RE.sub("\ufffd", value)
                 cell.value = str(value) if isinstance(value, AtLeast) else value
                 if isinstance(value, str):
                     cell.data_type = "s"  # text, whatever it starts with: never a formula
