@@ -23,7 +23,7 @@ SITE = make_site()
 SERVICES = ["residence", "extension", "settlement"]  # three services and three counters that
 COUNTERS = ["5", "6", "8"]                           # share them: commands meet, not miss
 
-draw = st.tuples(st.just("draw"), st.sampled_from(SERVICES), st.sampled_from(SITE.languages))
+draw = st.tuples(st.just("draw"), st.sampled_from(SERVICES), st.sampled_from(SITE.languages), st.booleans())
 call_next = st.tuples(st.just("next"), st.sampled_from(COUNTERS))
 finish = st.tuples(st.just("finish"), st.sampled_from(COUNTERS), st.sampled_from(list(SITE.outcomes)))
 step = st.one_of(
@@ -45,7 +45,8 @@ days = st.lists(st.tuples(step, st.floats(0, 600)), min_size=30, max_size=150).m
 def run(office: Office, op: tuple, now: float, n: int):
     kind, *args = op
     if kind == "draw":
-        return office.draw(kiosk="kiosk-1", service=args[0], lang=args[1], request=f"r{n}", token=f"t{n}", now=now)
+        return office.draw(kiosk="kiosk-1", service=args[0], lang=args[1], request=f"r{n}", token=f"t{n}", now=now,
+                           interpreter=args[2])
     if kind == "finish":
         return office.finish(counter=args[0], outcome=args[1], now=now)
     if kind == "transfer":
@@ -116,6 +117,10 @@ def check_invariants(office: Office) -> None:
         waiting = office.waiting[service.id].values()
         if waiting:  # the cached oldest issue time is the true one, whatever left the queue
             assert office.queue_info(service.id, T0).longest_wait == T0 - min(t.issued_at for t in waiting)
+        needed: dict[str, int] = {}  # the interpreters counted as tickets come and go: as many as wait
+        for t in waiting:
+            needed[t.lang] = needed.get(t.lang, 0) + t.interpreter
+        assert office.interpreters(service.id) == {lang: n for lang, n in needed.items() if n}
         numbers = sorted(int(t.number[1:]) for t in office.tickets.values() if t.number[0] == service.prefix)
         assert numbers == list(range(1, len(numbers) + 1))
 

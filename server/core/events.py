@@ -24,8 +24,11 @@ from typing import ClassVar, Union
 import msgspec
 
 
-class BaseEvent(msgspec.Struct, tag_field="kind", forbid_unknown_fields=True, omit_defaults=True, kw_only=True):
-    """What every event has: when it happened and, for a supervisor's action, who did it."""
+class BaseEvent(msgspec.Struct, tag_field="kind", forbid_unknown_fields=True, omit_defaults=True, kw_only=True,
+                gc=False):
+    """What every event has: when it happened and, for a supervisor's action, who did it.
+    `gc=False`: an event holds only text, numbers and lists or maps of them, so it can never be
+    in a reference cycle, and the garbage collector need not track one per draw."""
 
     kind: ClassVar[str] = ""  # the tag, readable as `event.kind` (set below for every type)
     at: float

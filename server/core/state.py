@@ -64,6 +64,7 @@ class OfficeState:
         self.waiting: dict[str, dict[str, Ticket]] = {s.id: {} for s in self.site.services}
         self.directed: dict[str, Ticket] = {}
         self._oldest: dict[str, float | None] = {}  # per service, the first issue time still waiting
+        self._interpreters: dict[str, dict[str, int]] = {s.id: {} for s in self.site.services}
         self.requests: dict[tuple[str, str], Ticket] = {}
         self.numbers = {s.id: 0 for s in self.site.services}
         self.desks = {c.id: Desk(c.id) for c in self.site.counters}
@@ -96,12 +97,10 @@ class OfficeState:
         return self._oldest[service] if waiting else None
 
     def interpreters(self, service: str) -> dict[str, int]:
-        """Of the tickets waiting for `service`, how many need an interpreter, per language."""
-        needed: dict[str, int] = {}
-        for t in self.waiting[service].values():
-            if t.interpreter:
-                needed[t.lang] = needed.get(t.lang, 0) + 1
-        return needed
+        """Of the tickets waiting for `service`, how many need an interpreter, per language.
+        Counted as tickets join and leave the queue: the queue push asks for every service
+        four times a second, and counting a long queue each time cost more than its draws."""
+        return dict(self._interpreters[service])
 
     def last_calls(self) -> list[Ticket]:
         return [self.tickets[n] for n in reversed(self.calls)]
@@ -225,6 +224,9 @@ class OfficeState:
 
     def _enqueue(self, t: Ticket) -> None:
         self.waiting[t.service][t.number] = t
+        if t.interpreter:
+            needed = self._interpreters[t.service]
+            needed[t.lang] = needed.get(t.lang, 0) + 1
         oldest = self._oldest.get(t.service, 0.0)
         if oldest is None or oldest > t.issued_at:
             self._oldest[t.service] = t.issued_at
@@ -232,9 +234,16 @@ class OfficeState:
             self.directed[t.number] = t
 
     def _dequeue(self, t: Ticket) -> None:
-        if self.waiting[t.service].pop(t.number, None) is not None and self._oldest.get(t.service) == t.issued_at:
-            del self._oldest[t.service]
         self.directed.pop(t.number, None)
+        if self.waiting[t.service].pop(t.number, None) is None:
+            return
+        if self._oldest.get(t.service) == t.issued_at:
+            del self._oldest[t.service]
+        if t.interpreter:
+            needed = self._interpreters[t.service]
+            needed[t.lang] -= 1
+            if not needed[t.lang]:
+                del needed[t.lang]
 
     def _leave_desk(self, t: Ticket) -> None:
         desk = self.desks[t.counter] if t.counter is not None else None
