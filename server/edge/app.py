@@ -168,8 +168,10 @@ class Server:
         today = local_day(self.clock(), self.office.tz)
         store.purge(today, self.site.retention_days)
         self.office.last_id = store.last_ticket_id()
-        for event in store.events_since(today):
+        events = store.events_since(today)
+        for event in events:
             self.office.apply(event)
+        self.manager.board.restore(events)  # since when counters are open or paused, from the log
 
     async def stop(self) -> None:
         """Close connections, let the writer finish what it holds, close the store."""

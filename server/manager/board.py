@@ -107,6 +107,9 @@ class Board:
         self.viewers: dict[ServerConnection, SignedIn] = {}
         self.alerts = Alerts()
         self.desk_since: dict[str, float] = {}     # counter -> when it last opened, paused or closed
+        self.calling: dict[str, tuple[str, ...]] = {}   # counter -> its services, while open and not paused
+        self.opened_for: dict[str, tuple[str, ...]] = {}  # counter -> the services it opened for
+        self.uncovered_since: dict[str, float] = {}  # service -> since when no counter is open for it
         self.printer_seen: dict[str, tuple[str, float]] = {}  # kiosk -> (printer state, since)
         self.offline_since: dict[str, float] = {}  # kiosk -> since when it is not connected
         self._push: asyncio.TimerHandle | None = None
@@ -122,13 +125,42 @@ class Board:
         PUSH_DELAY ago, else when it will be (a call alone reaches the board as fast as the
         display; `python -m bench --only manager` measures both)."""
         for event in events:
-            if isinstance(event, (ev.CounterOpened, ev.CounterPaused, ev.CounterResumed, ev.CounterClosed)):
-                self.desk_since[event.counter] = event.at
-            elif isinstance(event, ev.DayStarted):
+            self._note(event)
+            if isinstance(event, ev.DayStarted):
                 self.keep_last_week(event.day)
         if self.viewers and self._push is None:
             loop = asyncio.get_running_loop()
             self._push = loop.call_later(max(0.0, self._pushed_at + PUSH_DELAY - loop.time()), self.push)
+
+    def restore(self, events) -> None:
+        """After a restart, from the day's events (the store's log, as the server replays it):
+        since when each counter is open, paused or closed and since when a service has had no
+        counter open, so the board's times and its alerts (a pause past the limit, people
+        waiting with no counter) run on from before the restart instead of starting again
+        (a counter paused 19 min before a restart alerted 39 min after the pause)."""
+        for event in events:
+            self._note(event)
+
+    def _note(self, event) -> None:
+        if isinstance(event, ev.DayStarted):
+            self.uncovered_since = {s.id: event.at for s in self.server.site.services}
+            self.calling, self.opened_for = {}, {}
+            return
+        if not isinstance(event, (ev.CounterOpened, ev.CounterPaused, ev.CounterResumed, ev.CounterClosed)):
+            return
+        self.desk_since[event.counter] = event.at
+        if isinstance(event, ev.CounterOpened):
+            self.opened_for[event.counter] = tuple(event.services)
+        if isinstance(event, (ev.CounterOpened, ev.CounterResumed)):
+            self.calling[event.counter] = self.opened_for.get(event.counter, ())
+        else:
+            self.calling.pop(event.counter, None)
+        covered = {service for services in self.calling.values() for service in services}
+        for service in self.server.site.services:
+            if service.id in covered:
+                self.uncovered_since.pop(service.id, None)
+            else:
+                self.uncovered_since.setdefault(service.id, event.at)
 
     def keep_last_week(self, today: str) -> None:
         """A day is over: keep its statistics now (a few ms), so reports on past days read
@@ -285,8 +317,9 @@ class Board:
             if info.waiting and info.longest_wait > service.max_wait_minutes * 60:
                 add(f"queue:{service.id}", "queue", {"limit": service.max_wait_minutes},
                     now - info.longest_wait + service.max_wait_minutes * 60, service.id)
-            if info.waiting and not open_for[service.id]:
-                add(f"uncovered:{service.id}", "uncovered", {"waiting": info.waiting}, now, service.id)
+            if info.waiting and not open_for[service.id]:  # since the later of: its last counter went, someone came
+                since = max(self.uncovered_since.get(service.id, now), now - info.longest_wait)
+                add(f"uncovered:{service.id}", "uncovered", {"waiting": info.waiting}, since, service.id)
         for kiosk in kiosks:
             if not kiosk["connected"]:
                 add(f"kiosk:{kiosk['id']}", "kiosk", {"kiosk": kiosk["id"]}, kiosk["offline_since"])
