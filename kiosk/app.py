@@ -31,7 +31,7 @@ from typing import Callable
 
 from textual import on, work
 from textual.app import App, ComposeResult
-from textual.containers import Grid, Vertical
+from textual.containers import Grid, Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Button, Digits, Static
 
@@ -141,10 +141,29 @@ class ServiceScreen(Screen):
                     label = shown(self.lang, name) + (f"\n{shown(self.lang, hint)}" if hint else "")
                     yield Button(label, id=f"service-{service.id}", classes="service")
             yield Static("", id="problem")
-            yield Button(word(self.lang, "kiosk.back"), id="back")
+            with Horizontal(id="service-buttons"):
+                yield Button(word(self.lang, "kiosk.back"), id="back")
+                yield Button(word(self.lang, "privacy.link"), id="privacy")
 
     def problem(self, text: str) -> None:
         self.query_one("#problem", Static).update(text)
+
+
+class PrivacyScreen(Screen):
+    """What the office keeps about a visit (no name), in the visitor's language; Back returns."""
+
+    def __init__(self, lang: str, days: int):
+        super().__init__()
+        self.lang, self.days = lang, days
+
+    def compose(self) -> ComposeResult:
+        word, shown = self.app.word, self.app.shown
+        rtl = "rtl" if self.app.words(self.lang)["direction"] == "rtl" else ""
+        with Vertical(id="privacy-screen", classes=rtl):
+            yield Static(shown(self.lang, word(self.lang, "privacy.title")), id="privacy-title", markup=False)
+            yield Static(shown(self.lang, word(self.lang, "privacy.text", days=self.days)), id="privacy-text",
+                         markup=False)
+            yield Button(word(self.lang, "kiosk.back"), id="privacy-back")
 
 
 class TicketScreen(Screen):
@@ -279,6 +298,16 @@ class KioskApp(App):
     @on(Button.Pressed, "#back")
     def back(self) -> None:
         self.switch_to_start()
+
+    @on(Button.Pressed, "#privacy")
+    def privacy(self) -> None:
+        screen = PrivacyScreen(self.screen.lang, self.site.retention_days)
+        self.push_screen(screen)
+        self.back_to_start_later(screen)
+
+    @on(Button.Pressed, "#privacy-back")
+    def privacy_back(self) -> None:
+        self.pop_screen()
 
     @on(Button.Pressed, ".service")
     def service_chosen(self, event: Button.Pressed) -> None:

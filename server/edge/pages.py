@@ -6,6 +6,8 @@
     GET /display/<file>       its script and style, the phone page's (ticket.js, ticket.css) and
                               the fonts both share (fonts.css); /display/strings.json its words
     GET /t/<token>            a visitor's ticket status page (the QR code on the ticket)
+    GET /privacy?lang=…       the visitor's privacy notice in their language (the phone page and
+                              the kiosk link it; Accept-Language without ?lang)
     GET /t/<token>.json       the same, for the page to refresh itself
     GET /display/fonts/<f>    the fonts fonts.css names (printing/fonts: Ethiopic, extended Arabic, ...)
     GET /speech/<key>.wav     a call the server spoke (only texts it announced itself)
@@ -27,6 +29,7 @@ import html
 import http
 import json
 import re
+from urllib.parse import parse_qs, urlsplit
 from importlib import resources
 from string import Template
 from typing import TYPE_CHECKING, Any
@@ -68,6 +71,8 @@ async def answer(server: "Server", request: Request) -> Response:
     if match := TICKET.match(path):
         return ticket_page(server, match.group(1), as_json=bool(match.group(2)),
                            accept=request.headers.get("Accept-Language", ""))
+    if path == "/privacy":
+        return privacy_page(server, request)
     if match := FONT.match(path):
         return font(match.group(1))
     if match := SPEECH.match(path):
@@ -147,10 +152,26 @@ def ticket_page(server: "Server", token: str, *, as_json: bool, accept: str) -> 
     fields["referrals"] = html.escape(json.dumps(status["referrals"], ensure_ascii=False))  # referral.js reads it
     fields |= {key: html.escape(words[f"status.{key}"]) for key in ("offline", "notify", "notify_on",
                                                                         "notify_note", "updated", "title")}
+    fields |= {"privacy": html.escape(words["privacy.link"])}
     fields |= {"token": token, "office": html.escape(server.site.name), "turn": "turn" if status["turn"] else "",
                "where_hidden": "" if status["where"] else "hidden",
                "feedback": server.feedback.phone_section(ticket, words)}  # server/visitors/feedback.py
     return respond(200, page("ticket.html").substitute(fields), "text/html; charset=utf-8")
+
+
+def privacy_page(server: "Server", request: Request) -> Response:
+    """What the office keeps about a visit, in the visitor's language, with a link to each other
+    site language (named in its own script)."""
+    site, asked = server.site, parse_qs(urlsplit(request.path).query).get("lang", [""])[0]
+    lang = asked if asked in site.languages else preferred(request.headers.get("Accept-Language", ""), site.languages)
+    words = site.words(lang)
+    others = " ".join(f'<a href="/privacy?lang={other}" lang="{other}" dir="{site.words(other)["direction"]}">'
+                      f'{html.escape(site.words(other)["language_name"])}</a>'
+                      for other in site.languages if other != lang)
+    fields = {"lang": lang, "dir": words["direction"], "office": html.escape(site.name),
+              "title": html.escape(words["privacy.title"]), "link": html.escape(words["privacy.link"]),
+              "text": html.escape(words["privacy.text"].format(days=site.retention_days)), "languages": others}
+    return respond(200, page("privacy.html").substitute(fields), "text/html; charset=utf-8")
 
 
 NUMBERS = re.compile(r"\d+(?:\s*[–-]\s*\d+)?")

@@ -52,7 +52,7 @@ def site(s: Site, *, partners: bool = True) -> p.SiteView:
     a display or kiosk never needs them, and every byte of a welcome is paid per screen."""
     return p.SiteView(
         name=s.name, timezone=s.timezone, languages=list(s.languages), outcomes={k: dict(v) for k, v in s.outcomes.items()},
-        public_url=s.public_url,
+        public_url=s.public_url, retention_days=s.retention_days,
         services=[p.ServiceView(id=v.id, prefix=v.prefix, max_wait_minutes=v.max_wait_minutes, names=dict(v.names),
                                 hints=dict(v.hints),
                                 documents={k: list(d) for k, d in v.documents.items()}) for v in s.services],

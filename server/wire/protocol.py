@@ -288,6 +288,7 @@ class SiteView(msgspec.Struct):
     outcomes: dict[str, dict[str, str]]
     public_url: str
     partners: list[PartnerView] = []
+    retention_days: int = 90   # how long a visit's details are kept (the kiosk's privacy notice says it)
 
 
 class Snapshot(msgspec.Struct):
