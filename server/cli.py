@@ -5,6 +5,8 @@
     willkommen-server --config site.toml --host 0.0.0.0 --port 8765 --db /var/lib/willkommen/office.sqlite3
     willkommen-server backup DEST [--db FILE]      online copy, safe while the server runs
     willkommen-server restore BACKUP [--db FILE]   with the server stopped (`server.store.backup`)
+    willkommen-server demo-month [--month 2026-11] [--db FILE]   a realistic month of the demo office in a
+                                                   demo database of its own, to try the statistics (`server.demo.month`)
     willkommen-server appointments import FILE     the booking system's day, through the running
                                                    server as its admin terminal (`server.booking.appointments`)
 
@@ -86,7 +88,9 @@ COMMANDS = """commands (each has its own --help):
   willkommen-server backup DEST [--db FILE]    online copy, safe while the server runs
   willkommen-server restore BACKUP [--db FILE] put a backup in place, with the server stopped
   willkommen-server appointments import FILE   the booking system's day (CSV or iCalendar),
-                                               through the running server"""
+                                               through the running server
+  willkommen-server demo-month [--month M]     a realistic month of the demo office in a demo
+                                               database of its own, to try statistics and report"""
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -139,6 +143,10 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] in (["backup"], ["restore"]):
         return maintain(argv)
+    if argv[:1] == ["demo-month"]:
+        from server.demo.month import command as demo_month
+
+        return demo_month(argv[1:])
     if argv[:2] == ["appointments", "import"]:
         from server.booking.appointments import command
 

@@ -1,0 +1,260 @@
+"""`willkommen-server demo-month`: a realistic month of the demo office, driven through the real
+queue core into a demo database, so a manager can try the statistics and the monthly report.
+
+Every office day (Monday to Friday) of the month: visitors arrive from 08:00 to 15:30, most in
+the first hours and more on Mondays (about 240 a day, 5,000 a month), with the languages,
+services and interpreter needs of the live demo (`server.demo.simulator`); the site's counters
+open at 07:55, each takes a ten-minute break in the morning and half an hour at noon, calls the
+next visitor whenever free, and serves for a time around its service's typical minutes. Some
+visitors do not come when called (a recall, then a no-show), some are parked to fetch a paper
+and called back, about 6 % are sent on to another service, some are referred to a partner (to
+the counselling desk in the house: a transfer too), and some answer "How was your visit?".
+Counters close when the queue is empty after 16:00. Each day is kept as the server keeps it
+(`server.manager.stats.keep_days`), so the report reads what a running office's would.
+
+It writes only to a file of its own (by default `demo-month.sqlite3` beside the demo's), and
+refuses a file that already holds events: a real office's file never gets invented visitors.
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+import random
+import sqlite3
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from config import Site
+from server.core import Office
+from server.core.feedback import REASONS
+from server.demo.simulator import INTERPRETER_SHARE, LANGUAGE_MIX, OUTCOMES, SERVICE_MIX
+from server.wire import errors
+
+DAY_SHAPE = {8: 1.6, 9: 1.5, 10: 1.2, 11: 1.0, 12: 0.7, 13: 0.8, 14: 0.8, 15: 0.5}  # arrivals per hour, relative
+WEEKDAY_SHAPE = (1.3, 1.0, 1.05, 0.95, 0.75)  # Monday to Friday
+PER_DAY = 240
+NO_SHOW, PARK, TRANSFER, REFER, FEEDBACK = 0.04, 0.03, 0.06, 0.03, 0.35
+
+
+@dataclass
+class Filled:
+    days: int
+    tickets: int
+    events: int
+
+
+class Month:
+    """One month's office days through one `Office`, stored as the server stores them."""
+
+    def __init__(self, site: Site, path: Path, seed: int):
+        from server.store.sqlite import Store
+
+        self.site, self.rng = site, random.Random(seed)
+        self.tz = ZoneInfo(site.timezone)
+        self.office = Office(site, always_open=True)
+        self.store = Store(path, timezone=site.timezone, synchronous="off")  # a demo file: speed over durability
+        self.events, self.tickets = 0, 0
+        self.langs = {k: w for k, w in LANGUAGE_MIX.items() if k in site.languages} or {site.languages[0]: 1}
+        self.services = {k: w for k, w in SERVICE_MIX.items() if site.service(k)} or {site.services[0].id: 1}
+
+    def run(self, command: str, at: float, **kwargs):
+        found = getattr(self.office, command)(now=at, **kwargs)
+        return found
+
+    def commit(self) -> None:
+        journal, changed = self.office.take_changes()
+        self.events += len(journal)
+        self.store.append(journal, changed)
+
+    def day(self, day: date) -> None:
+        self.agenda: list[tuple[float, int, str, tuple]] = []
+        self.seq = 0
+        start = datetime.combine(day, datetime.min.time(), self.tz).timestamp()
+        self.close_after = start + 16 * 3600
+        for counter in self.site.counters:
+            self.later(start + 7 * 3600 + 55 * 60, "open", counter.id)
+            self.later(start + (9.5 + self.rng.random()) * 3600, "pause", counter.id, "Kaffeepause", 10)
+            self.later(start + (11.75 + self.rng.random()) * 3600, "pause", counter.id, "Mittagspause", 30)
+        scale = WEEKDAY_SHAPE[day.weekday()] * PER_DAY / sum(DAY_SHAPE.values())
+        for hour, weight in DAY_SHAPE.items():
+            at, end = start + hour * 3600, start + (hour + (0.5 if hour == 15 else 1)) * 3600
+            while (at := at + self.rng.expovariate(weight * scale / 3600)) < end:
+                self.later(at, "arrive")
+        last_flush = start
+        while self.agenda:
+            at, _, action, args = heapq.heappop(self.agenda)
+            getattr(self, f"_{action}")(at, *args)
+            if at - last_flush > 600:
+                self.commit()
+                last_flush = at
+        self.commit()
+
+    def later(self, at: float, action: str, *args) -> None:
+        self.seq += 1
+        heapq.heappush(self.agenda, (at, self.seq, action, args))
+
+    # ---- what happens -----------------------------------------------------------------------
+
+    def _arrive(self, at: float) -> None:
+        lang = self.pick(self.langs)
+        self.tickets += 1
+        token = f"m{self.tickets}"
+        self.run("draw", at, kiosk="kiosk-1", service=self.pick(self.services), lang=lang, request=token, token=token,
+                 interpreter=self.rng.random() < INTERPRETER_SHARE.get(lang, 0.2))
+
+    def _open(self, at: float, counter: str) -> None:
+        self.run("open", at, counter=counter, services=None)
+        self.later(at + 30, "free", counter)
+
+    def _pause(self, at: float, counter: str, reason: str, minutes: int) -> None:
+        desk = self.office.desks[counter]
+        if desk.state != "open" or desk.current is not None:  # a visitor at the counter: the break waits
+            self.later(at + 120, "pause", counter, reason, minutes)
+            return
+        self.run("pause", at, counter=counter, reason=reason)
+        self.later(at + minutes * 60 * self.rng.uniform(0.9, 1.3), "resume", counter)
+
+    def _resume(self, at: float, counter: str) -> None:
+        self.run("resume", at, counter=counter)
+        self.later(at + 5, "free", counter)
+
+    def _free(self, at: float, counter: str) -> None:
+        desk = self.office.desks[counter]
+        if desk.state != "open" or desk.current is not None:
+            return
+        parked = [t for t in self.office.tickets.values() if t.state == "parked" and t.counter == counter
+                  and t.called_at is not None and at - t.called_at > 8 * 60]
+        try:
+            if parked:  # the visitor is back with the paper
+                _, ticket = self.run("call", at, counter=counter, ticket=parked[0].number)
+            else:
+                _, ticket = self.run("next", at, counter=counter)
+        except errors.NothingWaiting:
+            if at > self.close_after and not any(t.state == "parked" and t.counter == counter
+                                                 for t in self.office.tickets.values()):
+                self.run("close", at, counter=counter)
+            else:
+                self.later(at + 60, "free", counter)
+            return
+        if self.rng.random() < NO_SHOW:
+            self.later(at + 90, "recall", counter)
+        else:
+            self.later(at + self.rng.uniform(20, 120), "start", counter, ticket.number)
+
+    def _recall(self, at: float, counter: str) -> None:
+        self.run("recall", at, counter=counter)
+        self.later(at + 120, "noshow", counter)
+
+    def _noshow(self, at: float, counter: str) -> None:
+        self.run("noshow", at, counter=counter)
+        self.later(at + 10, "free", counter)
+
+    def _start(self, at: float, counter: str, number: str) -> None:
+        self.run("start", at, counter=counter)
+        service = self.site.service(self.office.tickets[number].service)
+        minutes = max(1.0, self.rng.lognormvariate(math.log(service.typical_minutes), 0.45))
+        self.later(at + minutes * 60, "end", counter, number)
+
+    def _end(self, at: float, counter: str, number: str) -> None:
+        ticket, roll = self.office.tickets[number], self.rng.random()
+        others = [s.id for s in self.site.services if s.id != ticket.service and s.id in self.services]
+        if roll < PARK and ticket.state == "serving":
+            self.run("park", at, counter=counter)
+        elif roll < PARK + TRANSFER and others:
+            self.run("transfer", at, counter=counter, service=self.rng.choice(others), to_counter=None, front=False)
+        elif roll < PARK + TRANSFER + REFER and self.site.partners:
+            self.run("refer", at, counter=counter, partners=[self.rng.choice(self.site.partners).id], front=False)
+            if self.office.desks[counter].current == number:
+                self.finish(at + 60, counter, ticket, "referred" if "referred" in self.site.outcomes else None)
+        else:
+            self.finish(at, counter, ticket)
+        self.later(at + self.rng.uniform(30, 90), "free", counter)
+
+    def finish(self, at: float, counter: str, ticket, outcome: str | None = None) -> None:
+        outcomes = {k: w for k, w in OUTCOMES.items() if k in self.site.outcomes} or {next(iter(self.site.outcomes)): 1}
+        self.run("finish", at, counter=counter, outcome=outcome or self.pick(outcomes))
+        if self.rng.random() < FEEDBACK:
+            self.later(at + self.rng.uniform(60, 1800), "rate", ticket.token, ticket.issued_at, ticket.called_at or at)
+
+    def _rate(self, at: float, token: str, issued: float, called: float) -> None:
+        waited = (called - issued) / 60
+        score = 5 if waited < 20 else 4 if waited < 45 else 3 if waited < 75 else 2
+        score = min(5, max(1, score + self.rng.choice((-1, 0, 0, 1))))
+        reasons = self.rng.sample(list(REASONS), k=self.rng.randint(0, 2))
+        self.run("rate", at, token=token, score=score, reasons=reasons)
+
+    def pick(self, weights: dict[str, float]) -> str:
+        return self.rng.choices(list(weights), weights=list(weights.values()))[0]
+
+    def close(self) -> None:
+        from server.manager.stats import keep_days
+
+        after = self.office.day and (date.fromisoformat(self.office.day) + timedelta(days=1)).isoformat()
+        with self.store.db.atomic():
+            keep_days(self.store.db.conn, before=after or "9999-12-31", tz=self.tz,
+                      personal=self.site.manager.personal_statistics)
+        self.store.close()
+
+
+def office_days(month: str) -> list[date]:
+    first = date.fromisoformat(f"{month}-01")
+    days = [first + timedelta(days=i) for i in range(31)]
+    return [d for d in days if d.month == first.month and d.weekday() < 5]
+
+
+def fill(site: Site, path: Path, month: str, *, seed: int = 7) -> Filled:
+    """The month's office days into `path`, which must be new or hold no events."""
+    if path.exists() and _has_events(path):
+        raise FileExistsError(f"{path} already holds events: demo-month writes only to a new file of its own")
+    month_of = Month(site, path, seed)
+    days = office_days(month)
+    for day in days:
+        month_of.day(day)
+    month_of.close()
+    return Filled(len(days), month_of.tickets, month_of.events)
+
+
+def _has_events(path: Path) -> bool:
+    with sqlite3.connect(f"{path.absolute().as_uri()}?mode=ro", uri=True) as conn:
+        found = conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'events'").fetchone()
+        return bool(found and conn.execute("SELECT 1 FROM events LIMIT 1").fetchone())
+
+
+def command(argv: list[str]) -> int:
+    """`willkommen-server demo-month [--month YYYY-MM] [--db FILE] [--config FILE] [--seed N]`:
+    status 0 when filled, 2 with one line when not (a bad month, a file with events)."""
+    import argparse
+    import sys
+
+    from config import ConfigError, load_site
+    from server.cli import OneLineParser, default_db
+
+    last_month = (date.today().replace(day=1) - timedelta(days=1)).strftime("%Y-%m")
+    default = default_db(demo=True).with_name("demo-month.sqlite3")
+    parser = OneLineParser(prog="willkommen-server demo-month",
+                           description="fill a realistic month of the demo office into a demo database")
+    parser.add_argument("--month", default=last_month, help=f"the month as YYYY-MM (default last month, {last_month})")
+    parser.add_argument("--db", type=Path, default=default, help=f"a new SQLite file (default {default})")
+    parser.add_argument("--config", type=Path, default=None, help="site TOML file (default: the bundled demo office)")
+    parser.add_argument("--seed", type=int, default=7, help="the same seed gives the same month (default 7)")
+    args = parser.parse_args(argv)
+    try:
+        days = office_days(args.month)
+        site = load_site(args.config)
+        args.db.parent.mkdir(parents=True, exist_ok=True)
+        filled = fill(site, args.db, args.month, seed=args.seed)
+    except ValueError:
+        print(f"willkommen-server demo-month: --month {args.month!r} is not a month as YYYY-MM, e.g. 2026-11",
+              file=sys.stderr)
+        return 2
+    except (ConfigError, FileExistsError, argparse.ArgumentTypeError) as exc:
+        print(f"willkommen-server demo-month: {exc}", file=sys.stderr)
+        return 2
+    print(f"willkommen-server demo-month: {filled.tickets} tickets on {len(days)} office days of {args.month} "
+          f"in {args.db} ({filled.events} events). Try it: willkommen-server --db {args.db}, then sign in at "
+          f"http://127.0.0.1:8765/stats?period=month&value={args.month} or get /report.pdf?month={args.month}",
+          file=sys.stderr)
+    return 0

@@ -1,0 +1,58 @@
+"""`willkommen-server demo-month`: a month of the demo office through the real core into a
+demo database of its own, whose statistics a manager can try; it never writes into a file
+that holds events."""
+
+from __future__ import annotations
+
+import sqlite3
+import subprocess
+import sys
+
+from config import load_site
+from server.demo.month import command, office_days
+from server.manager.stats import Period, Statistics
+
+from .conftest import ROOT
+
+
+def test_a_month_is_filled_through_the_core_and_its_statistics_are_there(tmp_path, capsys):
+    db = tmp_path / "demo-month.sqlite3"
+    assert command(["--month", "2026-11", "--db", str(db)]) == 0
+    assert "tickets on 21 office days of 2026-11" in capsys.readouterr().err
+    conn = sqlite3.connect(db)
+    try:
+        kept = [d for (d,) in conn.execute("SELECT day FROM stats_days ORDER BY day")]
+        assert kept == [d.isoformat() for d in office_days("2026-11")] and len(kept) == 21  # kept as a server keeps them
+        tickets = conn.execute("SELECT count(*) FROM tickets").fetchone()[0]
+        kinds = {k for (k,) in conn.execute("SELECT DISTINCT kind FROM events")}
+        tables = {t.name: t for t in Statistics(conn, load_site(), today="2026-12-07", now=0).tables(
+            Period("2026-11-01", "2026-11-30"))}
+    finally:
+        conn.close()
+    assert 4000 <= tickets <= 6000  # about 240 visitors an office day
+    assert {"ticket_no_show", "ticket_parked", "ticket_transferred", "ticket_referred", "feedback_given",
+            "counter_paused", "ticket_recalled"} <= kinds
+    figures = tables["tickets"].rows
+    assert sum(row[1] for row in figures) == tickets  # each visit drawn once
+    assert sum(row[2] for row in figures) == sum(row[7] for row in figures) > 0  # every transfer out is one in
+    assert all(row[3] > 0 for row in figures)  # every service served someone
+    assert [row[1] for row in tables["arrivals"].rows] == [5, 4, 4, 4, 4]  # five Mondays in November 2026
+    assert len(tables["languages"].rows) == len(load_site().languages)
+    assert tables["referrals"].rows and tables["feedback_service"].rows and tables["interpreters"].rows
+
+
+def test_a_file_with_events_or_a_bad_month_is_refused_in_one_line(tmp_path):
+    db = tmp_path / "office.sqlite3"
+    conn = sqlite3.connect(db)
+    conn.execute("CREATE TABLE events (seq INTEGER PRIMARY KEY, at REAL, day TEXT, kind TEXT, data TEXT)")
+    conn.execute("INSERT INTO events VALUES (1, 0, '2026-11-02', 'day_started', '{}')")
+    conn.commit()
+    conn.close()
+    before = db.read_bytes()
+    run = subprocess.run([sys.executable, "-m", "server", "demo-month", "--month", "2026-11", "--db", str(db)],
+                         cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert run.returncode == 2 and run.stderr.count("\n") == 1 and "already holds events" in run.stderr
+    assert db.read_bytes() == before  # a real office's file is left as it was
+    run = subprocess.run([sys.executable, "-m", "server", "demo-month", "--month", "November"], cwd=ROOT,
+                         capture_output=True, text=True, timeout=120)
+    assert run.returncode == 2 and "'November' is not a month as YYYY-MM" in run.stderr
