@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from . import call_to_screen, draws, estimates, fanout, kiosk, manager, memory, recovery
+from . import call_to_screen, draws, estimates, fanout, imports, kiosk, manager, memory, recovery
 
 
 def main() -> None:
@@ -13,7 +13,7 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="small counts, a smoke run (CI)")
     parser.add_argument("--clients", type=int, nargs="+", default=None)
     parser.add_argument("--seconds", type=float, default=None)
-    parser.add_argument("--only", choices=["draws", "call_to_screen", "fanout", "kiosk", "memory", "recovery", "estimates", "manager"], default=None)
+    parser.add_argument("--only", choices=["draws", "call_to_screen", "fanout", "kiosk", "memory", "recovery", "estimates", "manager", "imports"], default=None)
     args = parser.parse_args()
     seconds = args.seconds or (0.5 if args.quick else 4.0)
     clients = args.clients or ([2] if args.quick else [1, 10, 50])
@@ -53,6 +53,10 @@ def main() -> None:
         print(f"board page in Chromium: next -> counter row shows the visitor, median {chromium['board_median']} ms, "
               f"max {chromium['board_max']} ms; the display page for the same calls: median "
               f"{chromium['display_median']} ms (x{chromium['ratio_median']})")
+    if args.only in (None, "imports"):
+        row = imports.run(500 if args.quick else 50_000)
+        print(f"\nappointments import: {row['events']} iCalendar events in {row['seconds']} s "
+              f"({row['per_second']}/s; reading the file alone {row['parse_seconds']} s)")
     if args.only in (None, "kiosk"):
         sizes, touch = kiosk.run(4 if args.quick else 16)
         print("\nticket bytes at 80 mm: " + ", ".join(f"{k} {v}" for k, v in sizes.items() if k != "figure"))

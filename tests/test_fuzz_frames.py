@@ -52,6 +52,8 @@ GOOD = {  # one plausible message per type, for the counter at desk 5 (an admin 
     "close_at": {"counter": "5", "at": 1.9e9}, "refer": {"counter": "5", "partners": ["jobcenter", "mbe"], "front": True},
     "book": {"booking": "B-1", "service": "info", "lang": "ar", "due_at": 1.9e9},
     "unbook": {"booking": "B-1"},
+    "book_many": {"appointments": [{"type": "book", "id": 1, "booking": "B-2", "service": "info", "lang": "de",
+                                    "due_at": 1.9e9}, {"type": "unbook", "id": 2, "booking": "B-1"}]},
 }
 FIELDS = sorted({field for fields in GOOD.values() for field in fields} | {"id", "type", "x", "to_counter", "v"})
 assert set(GOOD) == p.CLIENT_TYPES, "a new message type: add a plausible one to GOOD"

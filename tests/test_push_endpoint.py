@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 
 from config.limits import Limits
 from config.site import Appointments
+from server.booking.appointments import printable
 from server.wire import protocol as p
 from server.edge.app import CannotListen, Server
 from server.wire.session import ClientSession
@@ -253,7 +254,9 @@ def test_a_code_is_booked_as_the_kiosk_will_ask_for_it_or_reported(office, code)
     key = code.strip().upper()
     if status == 200:
         assert 0 < len(code.strip()) <= p.MAX_KEY and key in office.server.office.bookings
+        assert printable(code.strip()) == code.strip()  # no control characters
         assert office.post({"appointments": [item]})[2]["unchanged"] == 1  # idempotent
     else:
         assert status == 422 and [problem["index"] for problem in answer["problems"]] == [0]
-        assert not code.strip() or len(code.strip()) > p.MAX_KEY
+        # empty, too long, or holding control characters (an escape sequence is no code: README "Security")
+        assert not code.strip() or len(code.strip()) > p.MAX_KEY or printable(code.strip()) != code.strip()

@@ -32,9 +32,11 @@ endpoint (`server/booking/push.py`), read by `row` as a CSV row is.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
@@ -44,6 +46,7 @@ from server.edge import views
 from server.core import Office
 from server.core.checkin import arrival_of
 from server.core.events import AppointmentBooked
+from server.wire.errors import WillkommenError
 
 CANCELLED = {"cancelled", "canceled", "storniert", "abgesagt"}
 BOOKED = {"", "booked", "confirmed", "gebucht", "bestätigt"}
@@ -72,8 +75,11 @@ class Problem:
 
 # ---- the server's side --------------------------------------------------------------------
 
-def handle(office: Office, message: p.Book | p.Unbook, now: float) -> p.Reply:
-    """An admin's `book` or `unbook`, run by the writer; `changed` says whether it did anything."""
+def handle(office: Office, message: p.Book | p.Unbook | p.BookMany, now: float) -> p.Reply:
+    """An admin's `book` or `unbook`, run by the writer; `changed` says whether it did anything.
+    A `book_many` runs each of its appointments so, in one command (one commit)."""
+    if isinstance(message, p.BookMany):
+        return p.Reply(re=message.id, outcomes=[_outcome(office, item, now) for item in message.appointments])
     if isinstance(message, p.Unbook):
         events, booking = office.unbook(booking=message.booking, now=now)
     else:
@@ -81,6 +87,13 @@ def handle(office: Office, message: p.Book | p.Unbook, now: float) -> p.Reply:
                                       due_at=message.due_at, now=now)
     changed = any(isinstance(e, AppointmentBooked) for e in events)
     return p.Reply(re=message.id, booking=views.booking(booking) if booking else None, changed=changed)
+
+
+def _outcome(office: Office, item: p.Book | p.Unbook, now: float) -> p.BookOutcome:
+    try:
+        return p.BookOutcome(changed=bool(handle(office, item, now).changed))
+    except WillkommenError as exc:  # this one refused; the others of the batch go on
+        return p.BookOutcome(code=exc.code, message=exc.message)
 
 
 def check_in(office: Office, kiosk: str, message: p.Checkin, token: str, now: float) -> p.Reply:
@@ -96,6 +109,26 @@ def check_in(office: Office, kiosk: str, message: p.Checkin, token: str, now: fl
 
 # ---- reading a file -----------------------------------------------------------------------
 
+def decode(data: bytes) -> tuple[str, str]:
+    """An export's text and the encoding it was read in. Excel saves "CSV UTF-8" with a byte
+    order mark, "Unicode text" as UTF-16 with one, and plain "CSV" in the Windows code page
+    (cp1252 in Germany): a byte order mark decides, else UTF-8 if the bytes are UTF-8 (they
+    almost never are by chance), else cp1252 (Latin-1 for the five bytes cp1252 leaves out)."""
+    for bom, encoding in ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"),
+                          (codecs.BOM_UTF16_BE, "utf-16")):
+        if data.startswith(bom):
+            return data.decode(encoding), encoding
+    head = data[:200]
+    if len(head) >= 4 and head[1::2].count(0) > len(head) // 4:  # UTF-16 without a byte order mark
+        return data.decode("utf-16-le", errors="replace"), "utf-16-le"
+    for encoding in ("utf-8", "cp1252"):
+        try:
+            return data.decode(encoding), encoding
+        except UnicodeDecodeError:
+            continue
+    return data.decode("latin-1"), "latin-1"
+
+
 def read(text: str, *, tz: ZoneInfo, day: date, default_lang: str) -> tuple[list[Row], list[Problem]]:
     """The appointments in an export (CSV or iCalendar) and the rows that could not be read."""
     if text.lstrip("\ufeff \r\n\t").upper().startswith("BEGIN:VCALENDAR"):
@@ -106,7 +139,9 @@ def read(text: str, *, tz: ZoneInfo, day: date, default_lang: str) -> tuple[list
 def read_csv(text: str, *, tz: ZoneInfo, day: date, default_lang: str) -> tuple[list[Row], list[Problem]]:
     text = text.lstrip("\ufeff")  # Excel writes a byte-order mark
     first = text.split("\n", 1)[0]
-    reader = csv.DictReader(io.StringIO(text), delimiter=";" if first.count(";") > first.count(",") else ",")
+    # commas, semicolons (German Excel) or tabs (Excel's "Unicode text"): the header's most
+    delimiter = max((",", ";", "\t"), key=first.count)
+    reader = csv.DictReader(io.StringIO(text), delimiter=delimiter)
     header = {(name or "").strip().lower() for name in reader.fieldnames or ()}
     missing = [name for name in ("code", "time", "service") if name not in header]
     if missing:
@@ -129,6 +164,7 @@ def _csv_row(line: int, fields: dict[str, str], *, tz: ZoneInfo, day: date, defa
     code, service = fields.get("code", ""), fields.get("service", "")
     if not code:
         raise ValueError("the code is empty")
+    _plain(code)
     if not service:
         raise ValueError(f"appointment {code} names no service")
     status = fields.get("status", "").lower()
@@ -184,13 +220,27 @@ def read_ics(text: str, *, tz: ZoneInfo, default_lang: str) -> tuple[list[Row], 
             rows.append(_ics_row(line, event, tz=tz, default_lang=default_lang))
         except ValueError as exc:
             problems.append(Problem(line, str(exc)))
+        except (AttributeError, TypeError, IndexError, KeyError) as exc:  # a shape icalendar gives that no rule foresaw
+            problems.append(Problem(line, f"event {_uid(event)}: cannot be read ({type(exc).__name__}: {exc})"))
     return rows, problems
 
 
+SINGLE = ("UID", "X-BOOKING-CODE", "X-SERVICE", "X-LANG", "DTSTART", "STATUS")  # each at most once an event
+
+
+def _uid(event) -> str:
+    uid = event.get("UID")
+    return str(uid[0] if isinstance(uid, list) else uid or "(no UID)").strip()
+
+
 def _ics_row(line: int, event, *, tz: ZoneInfo, default_lang: str) -> Row:
+    for name in SINGLE:
+        if isinstance(event.get(name), list):  # icalendar gives a repeated property as a list
+            raise ValueError(f"event {_uid(event)} has {len(event.get(name))} {name} lines: which one is meant?")
     code = str(event.get("X-BOOKING-CODE") or event.get("UID") or "").strip()
     if not code:
         raise ValueError("the event has neither X-BOOKING-CODE nor UID")
+    _plain(code)
     service = str(event.get("X-SERVICE") or "").strip()
     if not service and event.get("CATEGORIES") is not None:
         categories = event.get("CATEGORIES")
@@ -206,6 +256,19 @@ def _ics_row(line: int, event, *, tz: ZoneInfo, default_lang: str) -> Row:
     return Row(line, code, service, str(event.get("X-LANG") or default_lang).strip(), moment.timestamp(), cancelled)
 
 
+def _plain(code: str) -> None:
+    """A booking code is printed on no screen raw: control characters (an escape sequence that
+    would move an admin's cursor or retitle their terminal) make the row a bad one."""
+    if any(unicodedata.category(c) in ("Cc", "Cf") for c in code):
+        raise ValueError(f"the code {printable(code)} holds control characters")
+
+
+def printable(text: str) -> str:
+    """`text` safe for a terminal: control and format characters as \\x1b, \\u202e ... escapes."""
+    return "".join(c if unicodedata.category(c) not in ("Cc", "Cf") else
+                   f"\\x{ord(c):02x}" if ord(c) < 0x100 else f"\\u{ord(c):04x}" for c in text)
+
+
 # ---- the command --------------------------------------------------------------------------
 
 @dataclass
@@ -217,7 +280,7 @@ class Outcome:
     def __str__(self) -> str:
         return f"{self.booked} booked or moved, {self.cancelled} cancelled, {self.unchanged} unchanged"
 
-    def count(self, row: Row, reply: p.Reply) -> None:
+    def count(self, row: Row, reply: p.Reply | p.BookOutcome) -> None:
         if not reply.changed:
             self.unchanged += 1
         elif row.cancelled:
@@ -226,20 +289,42 @@ class Outcome:
             self.booked += 1
 
 
-async def send(session, rows: list[Row]) -> tuple[Outcome, list[Problem]]:
-    """Book each row through the server; a row it refuses is a problem at that row's line."""
-    from server.wire.session import ServerError
+BATCH_BYTES = 48 * 1024  # a `book_many` frame stays well inside the protocol's 64 KiB
 
-    outcome, problems = Outcome(), []
+
+def batches(rows: list[Row]) -> list[list[Row]]:
+    """Rows in `book_many` batches: at most `p.MAX_BATCH` and `BATCH_BYTES` of JSON each."""
+    out, batch, size = [], [], 0
     for row in rows:
-        request = (p.Unbook(id=0, booking=row.code) if row.cancelled else
-                   p.Book(id=0, booking=row.code, service=row.service, lang=row.lang, due_at=row.due_at))
-        try:
-            reply = await session.request(request, retry=True)  # idempotent: booking again changes nothing
-        except ServerError as exc:
-            problems.append(Problem(row.line, f"appointment {row.code}: {exc.message}"))
-            continue
-        outcome.count(row, reply)
+        length = len(p.encode(request_for(row))) + 1
+        if batch and (len(batch) >= p.MAX_BATCH or size + length > BATCH_BYTES):
+            out.append(batch)
+            batch, size = [], 0
+        batch.append(row)
+        size += length
+    return out + [batch] if batch else out
+
+
+def request_for(row: Row) -> p.Book | p.Unbook:
+    return (p.Unbook(id=0, booking=row.code) if row.cancelled else
+            p.Book(id=0, booking=row.code, service=row.service, lang=row.lang, due_at=row.due_at))
+
+
+async def send(session, rows: list[Row], progress=lambda done, total: None) -> tuple[Outcome, list[Problem]]:
+    """Book the rows through the server, a batch a request (one commit each: 50,000 events in
+    ~100 requests, not 50,000); a row it refuses is a problem at that row's line. `progress`
+    hears how many rows are done after each batch."""
+    outcome, problems, done = Outcome(), [], 0
+    for batch in batches(rows):
+        request = p.BookMany(id=0, appointments=[request_for(row) for row in batch])
+        reply = await session.request(request, retry=True)  # idempotent: booking again changes nothing
+        for row, result in zip(batch, reply.outcomes or ()):
+            if result.code is not None:
+                problems.append(Problem(row.line, f"appointment {row.code}: {result.message}"))
+            else:
+                outcome.count(row, result)
+        done += len(batch)
+        progress(done, len(rows))
     return outcome, problems
 
 
@@ -263,8 +348,8 @@ def command(argv: list[str]) -> int:
     args = parser.parse_args(argv)
     try:
         site = load_site(args.config)
-        text = args.file.read_text(encoding="utf-8")
-    except (ConfigError, OSError, UnicodeDecodeError) as exc:
+        text, _ = decode(args.file.read_bytes())
+    except (ConfigError, OSError) as exc:
         print(f"willkommen-server: {exc}", file=sys.stderr)
         return 2
     admin = next((t for t in site.terminals if t.role == "admin"), None)
@@ -274,21 +359,43 @@ def command(argv: list[str]) -> int:
     tz = ZoneInfo(site.timezone)
     rows, problems = read(text, tz=tz, day=args.day or datetime.now(tz).date(), default_lang=site.languages[0])
     try:
-        outcome, refused = asyncio.run(_import(args.url, admin, rows))
+        outcome, refused = asyncio.run(_import(args.url, admin, rows, Progress(sys.stderr, args.file)))
     except Exception as exc:  # refused token, no server listening: nothing was booked
-        print(f"willkommen-server: cannot reach the server at {args.url} as {admin.id}: {exc}", file=sys.stderr)
+        print(f"willkommen-server: cannot reach the server at {args.url} as {admin.id}: {printable(str(exc))}",
+              file=sys.stderr)
         return 2
     problems = sorted(problems + refused, key=lambda problem: problem.line)
-    for problem in problems:
-        print(f"{args.file}: {problem}", file=sys.stderr)
+    for problem in problems:  # what the file or the server says is shown, never obeyed, by the terminal
+        print(f"{args.file}: {printable(str(problem))}", file=sys.stderr)
     print(f"{args.file}: {outcome}; {len(problems)} bad", file=sys.stderr)
     return 1 if problems else 0
 
 
-async def _import(url: str, admin, rows: list[Row]) -> tuple[Outcome, list[Problem]]:
+class Progress:
+    """`12,000 of 50,000 appointments sent`: on one line rewritten in a terminal, else a line
+    per tenth (a log file gets ten lines, not a thousand)."""
+
+    def __init__(self, stream, file):
+        self.stream, self.file, self.shown = stream, file, -1
+
+    def __call__(self, done: int, total: int) -> None:
+        tenth = done * 10 // max(total, 1)
+        if done == total == self.shown == -1 or total <= p.MAX_BATCH and not self.stream.isatty():
+            return  # one batch: done at once, nothing to follow
+        if self.stream.isatty():
+            self.stream.write(f"\r{self.file}: {done:,} of {total:,} appointments sent")
+            if done == total:
+                self.stream.write("\n")
+        elif tenth != self.shown:
+            self.stream.write(f"{self.file}: {done:,} of {total:,} appointments sent\n")
+        self.shown = tenth
+        self.stream.flush()
+
+
+async def _import(url: str, admin, rows: list[Row], progress) -> tuple[Outcome, list[Problem]]:
 
     from server.wire.session import ClientSession
 
     async with ClientSession(url, role="admin", terminal=admin.id, token=admin.token, timeout=10.0) as session:
         await session.ready()
-        return await send(session, rows)
+        return await send(session, rows, progress)

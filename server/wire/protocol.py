@@ -202,12 +202,22 @@ class Unbook(Request, tag="unbook"):
     booking: Key
 
 
+MAX_BATCH = 500  # appointments in one `book_many` (and the frame's 64 KiB bound it too)
+
+
+class BookMany(Request, tag="book_many"):
+    """Many appointments in one request and one commit (an export of a quarter imported):
+    each is answered in `Reply.outcomes`, in order; one refused does not stop the others."""
+
+    appointments: Annotated[list[Union[Book, Unbook]], Meta(min_length=1, max_length=MAX_BATCH)]
+
+
 KIOSK_REQUESTS = (Draw, Checkin, Cancel, Printer)
-ADMIN_REQUESTS = (Book, Unbook)
+ADMIN_REQUESTS = (Book, Unbook, BookMany)
 COUNTER_REQUESTS = (Open, Next, Call, Recall, Start, NoShow, Park, Unpark, Transfer, Finish, Pause, Resume, Close,
                     CloseAt, Refer)
 ClientMessage = Union[Hello, Draw, Checkin, Cancel, Printer, Open, Next, Call, Recall, Start, NoShow, Park, Unpark,
-                      Transfer, Finish, Pause, Resume, Close, CloseAt, Refer, Book, Unbook]
+                      Transfer, Finish, Pause, Resume, Close, CloseAt, Refer, Book, Unbook, BookMany]
 
 
 # ---- server to client ----------------------------------------------------------------------
@@ -319,6 +329,14 @@ class BookingView(msgspec.Struct, omit_defaults=True):
     ticket: str | None = None
 
 
+class BookOutcome(msgspec.Struct, omit_defaults=True):
+    """One appointment of a `book_many`: changed or not, or refused with an error's code and message."""
+
+    changed: bool = False
+    code: str | None = None
+    message: str | None = None
+
+
 class Reply(Message, tag="reply"):
     re: str | int
     ticket: TicketView | None = None
@@ -328,6 +346,7 @@ class Reply(Message, tag="reply"):
     ahead: int | None = None
     eta: tuple[int, int] | None = None
     arrival: Literal["early", "on_time", "late"] | None = None   # to checkin (server/core/checkin.py)
+    outcomes: list[BookOutcome] | None = None   # to book_many: one per appointment, in order
 
 
 class Error(Message, tag="error"):
