@@ -211,25 +211,31 @@ async def shoot(site, port: int, db: Path, args: argparse.Namespace) -> None:
         await browser.close()
 
 
-def tickets(site, languages: tuple[str, ...], out: Path, demo: bool) -> None:
-    """Tickets as the preview printer draws them (80 mm, 576 dots): for the README a German
-    and an Arabic one, for an office one per language asked for."""
+def ticket_blocks(site, lang: str, number: str, service: str) -> list:
+    """A ticket as the kiosk lays it out, in the site's catalogue of `lang` (the kiosk gets the
+    site's own words from the server, an added language's too)."""
     from datetime import datetime
 
-    from printing.preview import draw
     from kiosk.ticket import layout
     from server.wire import protocol as p
     from server.edge import views
 
-    view = views.site(site)
     issued = datetime(2026, 11, 24, 8, 41).timestamp()
+    ticket = p.TicketView(number=number, service=service, lang=lang, state="waiting", issued_at=issued,
+                          token="GzT0ken-for-the-README")
+    return layout(views.site(site), p.Reply(re=1, ticket=ticket, ahead=4, eta=(15, 25)), lang=lang,
+                  words=site.words(lang))
+
+
+def tickets(site, languages: tuple[str, ...], out: Path, demo: bool) -> None:
+    """Tickets as the preview printer draws them (80 mm, 576 dots): for the README a German
+    and an Arabic one, for an office one per language asked for."""
+    from printing.preview import draw
+
     shown = [("de", "B012", "extension"), ("ar", "A017", "residence")] if demo else [
         (lang, f"{site.services[0].prefix}017", site.services[0].id) for lang in languages]
     for lang, number, service in shown:
-        ticket = p.TicketView(number=number, service=service, lang=lang, state="waiting", issued_at=issued,
-                              token="GzT0ken-for-the-README")
-        blocks = layout(view, p.Reply(re=1, ticket=ticket, ahead=4, eta=(15, 25)), lang=lang)
-        draw(blocks, 576).save(out / f"ticket-{lang}.png")
+        draw(ticket_blocks(site, lang, number, service), 576).save(out / f"ticket-{lang}.png")
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -43,3 +43,21 @@ def test_an_office_pictures_its_own_site_file_with_an_added_language(tmp_path):
                                                      "ticket-ckb.png"]
     with Image.open(out / "display-ckb.png") as picture:
         assert picture.size == (1920, 1080)
+
+
+def test_an_added_languages_ticket_picture_is_in_its_own_words(tmp_path):
+    """The ticket picture of an added language is drawn from the site's catalogue, as the kiosk
+    prints it (it was German but for the service name: the bundled words, which have no ckb)."""
+    import importlib.util
+
+    from config import load_site
+    from printing.blocks import Text
+
+    spec = importlib.util.spec_from_file_location("screenshots", SCRIPT)
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    site = load_site(add_sorani(tmp_path))
+    texts = [b.text for b in script.ticket_blocks(site, "ckb", "A017", "residence") if isinstance(b, Text)]
+    words = site.words("ckb")
+    assert words["ticket.footer"] in texts and words["ticket.ahead"].format(n=4) in texts
+    assert site.words("de")["ticket.footer"] not in texts
