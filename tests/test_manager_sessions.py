@@ -215,5 +215,5 @@ def test_the_demo_passwords_are_not_served_beyond_this_machine(tmp_path):
     run = subprocess.run([sys.executable, "-m", "server", "--host", "0.0.0.0", "--port", "0",
                           "--db", str(tmp_path / "o.db")], capture_output=True, text=True, timeout=60, cwd=ROOT)
     assert run.returncode == 2
-    assert "refusing to listen on 0.0.0.0: manager, reader still sign(s) in with the demo's public password" in run.stderr
+    assert "refusing to listen on 0.0.0.0: manager, reader, anna, ben still sign(s) in with the demo's public password" in run.stderr
     assert not (tmp_path / "o.db").exists()  # refused before anything was opened
