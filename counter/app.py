@@ -19,8 +19,10 @@ import asyncio
 import time
 from typing import Any, Awaitable, Callable
 
+from rich.text import Text
 from textual import work
 from textual.app import App, ComposeResult
+from textual.markup import escape
 from textual.message import Message
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, DataTable, Footer, Header, Static
@@ -71,12 +73,12 @@ class QueueTable(DataTable):
         if widths != self.widths:
             self.clear(columns=True)
             for i in shown:
-                self.add_column(crop(headers[i], widths[i]), width=widths[i])
+                self.add_column(Text(crop(headers[i], widths[i])), width=widths[i])
             self.widths = widths
         else:
             self.clear()
-        for row in rows:
-            self.add_row(*(crop(row[i], widths[i]) for i in shown))
+        for row in rows:  # as text: a service's name from the site file is no markup
+            self.add_row(*(Text(crop(row[i], widths[i])) for i in shown))
 
 
 class CounterApp(App):
@@ -98,12 +100,13 @@ class CounterApp(App):
         yield Header(show_clock=False)
         with Horizontal(id="main"):
             with Vertical(id="left"):
-                yield Static(id="current", classes="panel")
-                yield Static(id="parked", classes="panel")
+                yield Static(id="current", classes="panel")  # its outside parts escaped: _current_text
+                yield Static(id="parked", classes="panel", markup=False)
             with Vertical(id="right"):
                 yield QueueTable(id="queues")
-                yield Static(id="handled", classes="panel")
-        yield Static(id="message")
+                yield Static(id="handled", classes="panel", markup=False)
+        # what the server said, a scanned number, a printer's complaint: shown as text, never markup
+        yield Static(id="message", markup=False)
         with Horizontal(id="actions"):
             for key, action in KEYS:
                 yield Button(f"{key.upper()} {self.words(label_of(action))}", id=f"do-{action}", compact=True)
@@ -358,17 +361,18 @@ class CounterApp(App):
     def _current_text(self) -> str:
         ticket, words = self.board.current, self.words
         if ticket is None:
-            return words("panel.nobody")
+            return escape(words("panel.nobody"))
         timezone = self.board.site.timezone if self.board.site else "Europe/Berlin"
         appointment = words.appointment(ticket, timezone)
-        lines = [f"[b]{ticket.number}[/b]   {words(f'state.{ticket.state}')}"
-                 + (f"   ({words('panel.recalls', count=ticket.recalls)})" if ticket.recalls else "")
-                 + (f"   [b]{appointment}[/b]" if appointment else ""),
-                 words.service(self.board, ticket.service),
-                 f"[b]{words('panel.language', language=words.language(ticket.lang))}[/b]"
-                 + (f"   [b reverse]{words.interpreter(ticket)}[/b reverse]" if ticket.interpreter else ""),
-                 words.waited(ticket, self.clock()),
-                 words("panel.why", reason=words.reason(self.board, ticket))]
+        # the bold is ours; every text from outside (number, names, reasons) is escaped
+        lines = [f"[b]{escape(ticket.number)}[/b]   {escape(words(f'state.{ticket.state}'))}"
+                 + (f"   ({escape(words('panel.recalls', count=ticket.recalls))})" if ticket.recalls else "")
+                 + (f"   [b]{escape(appointment)}[/b]" if appointment else ""),
+                 escape(words.service(self.board, ticket.service)),
+                 f"[b]{escape(words('panel.language', language=words.language(ticket.lang)))}[/b]"
+                 + (f"   [b reverse]{escape(words.interpreter(ticket))}[/b reverse]" if ticket.interpreter else ""),
+                 escape(words.waited(ticket, self.clock())),
+                 escape(words("panel.why", reason=words.reason(self.board, ticket)))]
         return "\n".join(lines)
 
     def _handled_text(self) -> str:

@@ -15,7 +15,8 @@ import sys
 from server.wire.session import ClientSession
 
 
-def main(argv: list[str] | None = None) -> int:
+def parser() -> argparse.ArgumentParser:
+    """The options (tests/test_deploy.py reads deploy/willkommen-counter.service's with it)."""
     parser = argparse.ArgumentParser(prog="willkommen-counter", description=__doc__.split("\n")[0])
     parser.add_argument("--url", default=os.environ.get("WILLKOMMEN_URL", "ws://127.0.0.1:8765/"),
                         help="the server (default ws://127.0.0.1:8765/ or $WILLKOMMEN_URL)")
@@ -27,7 +28,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--printer", default=None,
                         help="referral slips: a printer URL as the kiosk's (tcp://, serial://, usb://, file://, "
                              "preview://); default: the terminal's printer in the site config, else none")
-    args = parser.parse_args(argv)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
     if not args.terminal or not args.token:
         print("willkommen-counter: --terminal and --token (or $WILLKOMMEN_TERMINAL, $WILLKOMMEN_TOKEN) "
               "are needed", file=sys.stderr)

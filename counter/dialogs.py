@@ -12,6 +12,7 @@ from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
+from textual.content import Content
 from textual.markup import escape
 from textual.screen import ModalScreen
 from textual.widgets import Checkbox, Input, Label, OptionList, SelectionList
@@ -36,11 +37,11 @@ class Confirm(Dialog):
 
     def __init__(self, title: str, yes: str, no: str):
         super().__init__(title)
-        self.choices = [Option(f"[b]Y[/b]  {yes}", id="yes"), Option(f"[b]N[/b]  {no}", id="no")]
+        self.choices = [Option(f"[b]Y[/b]  {escape(yes)}", id="yes"), Option(f"[b]N[/b]  {escape(no)}", id="no")]
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Label(self.title_text, classes="dialog-title")
+            yield Label(self.title_text, classes="dialog-title", markup=False)
             yield OptionList(*self.choices, id="choices")
 
     def on_mount(self) -> None:
@@ -88,8 +89,8 @@ class Choose(Keyed, Dialog):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Label(self.title_text, classes="dialog-title")
-            yield OptionList(*(f"[b]{key}[/b]  {label}" for key, label in zip(self.keys, self.labels)),
+            yield Label(self.title_text, classes="dialog-title", markup=False)
+            yield OptionList(*(f"[b]{key}[/b]  {escape(label)}" for key, label in zip(self.keys, self.labels)),
                              id="choices")
             yield from self.extra()
 
@@ -121,7 +122,7 @@ class Transfer(Choose):
         self.front_label = front_label
 
     def extra(self) -> ComposeResult:
-        yield Checkbox(f"[b]F[/b]  {self.front_label}", id="front")
+        yield Checkbox(f"[b]F[/b]  {escape(self.front_label)}", id="front")
 
     def action_toggle_front(self) -> None:
         self.query_one("#front", Checkbox).toggle()
@@ -140,7 +141,7 @@ class Ask(Dialog):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Label(self.title_text, classes="dialog-title")
+            yield Label(self.title_text, classes="dialog-title", markup=False)
             yield Input(placeholder=self.placeholder, id="answer")
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
@@ -158,8 +159,8 @@ class PickServices(Dialog):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Label(self.title_text, classes="dialog-title")
-            yield SelectionList(*((label, value, value in self.chosen) for value, label in self.services),
+            yield Label(self.title_text, classes="dialog-title", markup=False)
+            yield SelectionList(*((Content(label), value, value in self.chosen) for value, label in self.services),
                                 id="services")
 
     def action_confirm(self) -> None:
@@ -184,9 +185,9 @@ class Refer(Keyed, Dialog):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Label(self.title_text, classes="dialog-title")
+            yield Label(self.title_text, classes="dialog-title", markup=False)
             yield OptionList(*(self.prompt(i) for i in range(len(self.partners))), id="partners")
-            yield Checkbox(f"[b]F[/b]  {self.front_label}", id="front")
+            yield Checkbox(f"[b]F[/b]  {escape(self.front_label)}", id="front")
 
     def prompt(self, index: int) -> str:
         value, label = self.partners[index]

@@ -14,7 +14,8 @@ import os
 from server.wire.session import ClientSession
 
 
-def main(argv: list[str] | None = None) -> int:
+def parser() -> argparse.ArgumentParser:
+    """The options (tests/test_deploy.py reads deploy/willkommen-display.service's with it)."""
     parser = argparse.ArgumentParser(prog="willkommen-display", description=__doc__.split("\n")[0])
     parser.add_argument("--url", default=os.environ.get("WILLKOMMEN_URL", "ws://127.0.0.1:8765/"),
                         help="the server (default ws://127.0.0.1:8765/ or $WILLKOMMEN_URL)")
@@ -24,7 +25,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--token", default=os.environ.get("WILLKOMMEN_TOKEN", ""),
                         help="that terminal's token (better: $WILLKOMMEN_TOKEN, not visible in ps)")
     parser.add_argument("--zone", action="append", default=[], help="show only this zone; repeatable")
-    args = parser.parse_args(argv)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
     from display.app import DisplayApp
 
     session = ClientSession(args.url, role="display", terminal=args.terminal, token=args.token)

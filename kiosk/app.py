@@ -27,17 +27,20 @@ import asyncio
 import threading
 import time
 import uuid
+import weakref
 from typing import Callable
 
-from textual import on, work
+from textual import events, on, work
 from textual.app import App, ComposeResult
 from textual.containers import Grid, Horizontal, Vertical
+from textual.content import Content
 from textual.screen import Screen
+from textual.timer import Timer
 from textual.widgets import Button, Digits, Static
 
 from config import strings
 from server.wire import protocol as p
-from server.wire.session import ClientSession, ConnectionLost, ServerError
+from server.wire.session import ClientSession, ConnectionLost, Refused, ServerError
 
 from kiosk.appointment import AppointmentButton, ScanReader
 from kiosk.interpreter import InterpreterScreen, asks
@@ -48,6 +51,8 @@ from kiosk.ticket import layout
 FAILING = ("paper_out", "cover_open", "offline", "error")
 WELCOMES, TAPS = 4, 2          # greetings and "tap your language" lines shown at once
 ROTATE_SECONDS = 3.0
+IDLE_CHECK_SECONDS = 0.25     # how often the idle limit is looked at
+SERVICE_COLUMNS = 2            # kiosk.tcss: #services grid-size
 
 
 def for_terminal(text: str, *, joined: bool = True) -> str:
@@ -84,6 +89,17 @@ def pages(items: list[str], size: int) -> list[list[str]]:
     return [items[i:i + size] for i in range(0, len(items), size)] or [[]]
 
 
+def mirrored(items: list, columns: int, blank=None) -> list:
+    """`items` in a grid of `columns` filled right to left, row by row (a right-to-left
+    reader's first item stands top right); a short last row is padded with `blank` at its left.
+
+    >>> mirrored([1, 2, 3, 4, 5], 2, blank=0)
+    [2, 1, 4, 3, 0, 5]
+    """
+    rows = [items[i:i + columns] for i in range(0, len(items), columns)]
+    return [item for row in rows for item in [blank] * (columns - len(row)) + row[::-1]]
+
+
 class StartScreen(ScanReader, Screen):
     """Welcome in every language, a few at a time, every one within a rotation; one button per
     language, named in its own script; "I have an appointment" and a scanner (kiosk.appointment)."""
@@ -94,13 +110,13 @@ class StartScreen(ScanReader, Screen):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="start"):
-            yield Static(id="welcome")
-            yield Static(id="tap")
+            yield Static(id="welcome", markup=False)
+            yield Static(id="tap", markup=False)
             with Grid(id="languages"):
                 for lang in self.languages:
-                    yield Button(self.app.word(lang, "language_name"), id=f"lang-{lang}", classes="language")
+                    yield Button(Content(self.app.word(lang, "language_name")), id=f"lang-{lang}", classes="language")
             yield AppointmentButton(self.languages)
-            yield Static("", id="printer-warning")
+            yield Static("", id="printer-warning", markup=False)
 
     def on_mount(self) -> None:
         self.show_greetings()
@@ -133,17 +149,27 @@ class ServiceScreen(Screen):
         word, shown = self.app.word, self.app.shown
         rtl = "rtl" if self.app.words(self.lang)["direction"] == "rtl" else ""
         with Vertical(id="services-screen", classes=rtl):
-            yield Static(word(self.lang, "kiosk.choose_service"), id="question")
+            yield Static(word(self.lang, "kiosk.choose_service"), id="question", markup=False)
+            buttons = []
+            for service in self.services:
+                name = service.names.get(self.lang) or service.names["de"]
+                hint = service.hints.get(self.lang, "")
+                label = shown(self.lang, name) + (f"\n{shown(self.lang, hint)}" if hint else "")
+                buttons.append(Button(Content(label), id=f"service-{service.id}", classes="service"))
+            # a right-to-left reader's first service stands top right; a short row's gap at the left
+            shown_order = mirrored(buttons, SERVICE_COLUMNS, blank=None) if rtl else buttons
             with Grid(id="services"):
-                for service in self.services:
-                    name = service.names.get(self.lang) or service.names["de"]
-                    hint = service.hints.get(self.lang, "")
-                    label = shown(self.lang, name) + (f"\n{shown(self.lang, hint)}" if hint else "")
-                    yield Button(label, id=f"service-{service.id}", classes="service")
-            yield Static("", id="problem")
+                for button in shown_order:
+                    yield button if button is not None else Static("", classes="gap")
+            yield Static("", id="problem", markup=False)
             with Horizontal(id="service-buttons"):
-                yield Button(word(self.lang, "kiosk.back"), id="back")
-                yield Button(word(self.lang, "privacy.link"), id="privacy")
+                yield Button(Content(word(self.lang, "kiosk.back")), id="back")
+                yield Button(Content(word(self.lang, "privacy.link")), id="privacy")
+
+    def on_mount(self) -> None:
+        """The focus on the first service in reading order, in either direction."""
+        if self.services:
+            self.query_one(f"#service-{self.services[0].id}").focus()
 
     def problem(self, text: str) -> None:
         self.query_one("#problem", Static).update(text)
@@ -163,7 +189,7 @@ class PrivacyScreen(Screen):
             yield Static(shown(self.lang, word(self.lang, "privacy.title")), id="privacy-title", markup=False)
             yield Static(shown(self.lang, word(self.lang, "privacy.text", days=self.days)), id="privacy-text",
                          markup=False)
-            yield Button(word(self.lang, "kiosk.back"), id="privacy-back")
+            yield Button(Content(word(self.lang, "kiosk.back")), id="privacy-back")
 
 
 class TicketScreen(Screen):
@@ -176,14 +202,14 @@ class TicketScreen(Screen):
     def compose(self) -> ComposeResult:
         word, eta = self.app.word, self.reply.eta
         with Vertical(id="ticket", classes="failed" if self.failed else ""):
-            yield Static(word(self.lang, "kiosk.your_number"), id="number-label")
+            yield Static(word(self.lang, "kiosk.your_number"), id="number-label", markup=False)
             yield Digits(self.reply.ticket.number, id="number")
-            yield Static(word(self.lang, "ticket.ahead", n=self.reply.ahead or 0), id="ahead")
+            yield Static(word(self.lang, "ticket.ahead", n=self.reply.ahead or 0), id="ahead", markup=False)
             yield Static(word(self.lang, "ticket.eta", low=eta[0], high=eta[1]) if eta
-                         else word(self.lang, "ticket.no_eta"), id="eta")
+                         else word(self.lang, "ticket.no_eta"), id="eta", markup=False)
             if self.reply.ticket.interpreter:
-                yield Static(word(self.lang, "interpreter.on_ticket"), id="interpreter-asked")
-            yield Static(self.message, id="message")
+                yield Static(word(self.lang, "interpreter.on_ticket"), id="interpreter-asked", markup=False)
+            yield Static(self.message, id="message", markup=False)
 
 
 class OutOfService(Screen):
@@ -194,20 +220,30 @@ class OutOfService(Screen):
     def compose(self) -> ComposeResult:
         with Vertical(id="out-of-service"):
             for lang in self.languages:
-                yield Static(self.app.word(lang, "error.out_of_service"), classes="rtl" if right_to_left(
+                yield Static(self.app.word(lang, "error.out_of_service"), markup=False, classes="rtl" if right_to_left(
                     self.app.words(lang)["error.out_of_service"]) else "")
 
 
-class KioskApp(App):
+class KioskApp(App, inherit_bindings=False):
+    """No key of Textual's own: Ctrl+Q (quit), Ctrl+C and the command palette (Ctrl+P, which
+    offers "Quit") would let a visitor at a keyboard end the kiosk. Staff stop it from outside:
+    `systemctl stop willkommen-kiosk` (deploy/), or SIGTERM to its process."""
+
     CSS_PATH = "kiosk.tcss"
     TITLE = "Willkommen"
+    ENABLE_COMMAND_PALETTE = False
+    BINDINGS = []
 
     def __init__(self, session: ClientSession, *, printer: Printer | None = None, printer_url: str | None = None,
                  on_print_failure: str = "show", idle_seconds: float = 30.0, health_seconds: float = 30.0,
                  new_request: Callable[[], str] = lambda: uuid.uuid4().hex,
-                 key_clock: Callable[[], float] = time.monotonic):
+                 key_clock: Callable[[], float] = time.monotonic, clock: Callable[[], float] = time.monotonic):
         super().__init__()
         self.key_clock = key_clock  # when a scanner's keystrokes came (kiosk.appointment.Scanner)
+        # the idle limit: read on `clock` (a test sets it), checked a few times a second
+        self.clock, self.attended_at = clock, clock()
+        self.visitor_screens: weakref.WeakSet[Screen] = weakref.WeakSet()  # what the idle limit takes away
+        self.idle_check: Timer | None = None
         self.session, self.printer, self.printer_url = session, printer, printer_url
         self.on_print_failure, self.idle_seconds, self.health_seconds = on_print_failure, idle_seconds, health_seconds
         self.new_request = new_request
@@ -242,6 +278,14 @@ class KioskApp(App):
         self.push_screen(OutOfService(["de", "en"]))
         self.follow_server()
         self.set_interval(self.health_seconds, self.check_printer)
+        self.idle_check = self.set_interval(min(IDLE_CHECK_SECONDS, self.idle_seconds / 4), self.check_idle)
+
+    async def on_event(self, event: events.Event) -> None:
+        """Every tap and key, whatever takes it, restarts the idle limit: a visitor typing a
+        code or reading the services is never sent back mid-way."""
+        if isinstance(event, (events.Key, events.MouseDown)):
+            self.attended_at = self.clock()
+        await super().on_event(event)
 
     async def on_unmount(self) -> None:
         self.session.on_state = None
@@ -285,6 +329,8 @@ class KioskApp(App):
             self.pop_screen()
         self.push_screen(StartScreen(self.languages))
         self.show_printer_warning()
+        if not self.session.connected:  # the server went away while a visitor held their number
+            self.push_screen(OutOfService(self.languages))
 
     # ---- the visitor ---------------------------------------------------------------------
 
@@ -326,8 +372,9 @@ class KioskApp(App):
             reply = await self.session.request(
                 p.Draw(id=0, service=service, lang=lang, request=self.new_request(), interpreter=interpreter),
                 retry=True)
-        except ServerError as exc:
-            key = f"error.{exc.code}" if f"error.{exc.code}" in self.words(lang) else "error.out_of_service"
+        except (ServerError, ConnectionLost, Refused) as exc:  # no server for a while: say so, never exit
+            code = getattr(exc, "code", None)
+            key = f"error.{code}" if f"error.{code}" in self.words(lang) else "error.out_of_service"
             screen.problem(self.word(lang, key))
             for button in screen.query(".service"):
                 button.disabled = False
@@ -340,17 +387,37 @@ class KioskApp(App):
         printed = await self.print_ticket(reply, lang)
         if printed:
             message, failed = self.word(lang, "kiosk.take_ticket"), False
-        elif self.on_print_failure == "cancel":
-            await self.session.request(p.Cancel(id=0, ticket=reply.ticket.number, reason="printer_failed"))
+        elif self.on_print_failure == "cancel" and await self.cancel(reply.ticket.number):
             message, failed = self.word(lang, "kiosk.print_failed_cancel"), True
-        else:
+        else:  # not cancelled (no server, or it refused): the number stays the visitor's, on screen
             message, failed = self.word(lang, "kiosk.print_failed_show"), True
         screen = screen_class(lang, reply, message, failed=failed)
         self.push_screen(screen)
         self.back_to_start_later(screen)
 
+    async def cancel(self, number: str) -> bool:
+        """Cancel a ticket that could not be printed; False when the server could not be
+        reached or refused (the ticket then stays valid and is shown: a fault on the network
+        never ends the kiosk)."""
+        if not self.session.connected:
+            return False  # the visitor is not kept waiting for a server that is away
+        try:
+            await self.session.request(p.Cancel(id=0, ticket=number, reason="printer_failed"))
+        except (ServerError, ConnectionLost, Refused) as exc:
+            self.log.warning(f"ticket {number} could not be cancelled: {exc!r}")
+            return False
+        return True
+
     def back_to_start_later(self, screen: Screen) -> None:
-        self.set_timer(self.idle_seconds, lambda: self.switch_to_start() if self.screen is screen else None)
+        """The start screen returns when nobody touched the kiosk for `idle_seconds` while it
+        shows `screen` (or another visitor's screen); a screen that is not a visitor's (out of
+        service while the server is away) is never taken away by it."""
+        self.visitor_screens.add(screen)
+        self.attended_at = self.clock()
+
+    def check_idle(self) -> None:
+        if self.screen_stack and self.screen in self.visitor_screens and self.clock() - self.attended_at >= self.idle_seconds:
+            self.switch_to_start()
 
     # ---- the printer ---------------------------------------------------------------------
 

@@ -8,9 +8,19 @@ booking system writes it, in capitals): 0-9, A-Z and "-", large keys for fingers
 or QR scanner set up as a keyboard ("HID keyboard wedge") types the code and Enter; on the
 start, language and keypad screens (and on the answers to a check-in, for the next visitor)
 those keystrokes are collected by `Scanner` and Enter checks the code in, whatever button has
-the focus. A person does not type on a kiosk, so
-any characters followed by Enter are taken as a scan; a pause longer than `SCAN_GAP` starts a
-new code, so a half-read label never joins the next one.
+the focus. Outside the keypad a person does not type, so any characters followed by Enter are
+taken as a scan; a pause longer than `SCAN_GAP` starts a new code, so a half-read label never
+joins the next one.
+
+On the keypad a physical keyboard types as the keys do, at any speed: each character appears
+in the code at once, Backspace deletes the last, Enter checks the code in (or, with nothing
+typed, says what to do). Keys that come at a scanner's speed (every one within
+`SCANNER_KEY_GAP` of the last, ~10 ms from a scanner, 100 ms at the very fastest from a
+person) and end with Enter are a scan: the scanned code replaces what was touched before it.
+
+A code is checked before the visitor is asked about an interpreter (`Checkin.check`): a
+cancelled or mistyped code is told at once, and the question comes once, for a code that
+will give a ticket.
 
 The server decides (`server/core/checkin.py`): early (the ticket says they may be called
 before their time, at the latest from it, to stay in the waiting room, and the people ahead and
@@ -31,17 +41,19 @@ from zoneinfo import ZoneInfo
 from textual import events, on
 from textual.app import ComposeResult
 from textual.containers import Grid, Vertical
+from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Button, Digits, Static
 
 from server.wire import protocol as p
-from server.wire.session import ServerError
+from server.wire.session import ConnectionLost, Refused, ServerError
 
 from kiosk.interpreter import InterpreterScreen, asks
 
 KEYS = "1234567890ABCDEFGHIJKLMNOPQRSTUVWXYZ-"
 MAX_TYPED = 32           # characters on the keypad: booking codes are short
 SCAN_GAP = 0.5           # seconds between a scanner's keystrokes at most (they come ~10 ms apart)
+SCANNER_KEY_GAP = 0.05   # keys closer than this, all of a code's, came from a scanner, not a hand
 ROTATE_SECONDS = 3.0
 ERROR_WORDS = {"unknown_booking": "appointment.unknown", "too_late": "appointment.too_late",
                "visit_finished": "appointment.finished"}
@@ -52,19 +64,27 @@ class Scanner:
     says when each key came (`at`, seconds on a monotonic clock)."""
 
     def __init__(self, gap: float = SCAN_GAP):
-        self.gap, self.chars, self.last = gap, [], None
+        self.gap, self.chars, self.last, self.slowest = gap, [], None, 0.0
 
     def key(self, char: str, at: float) -> None:
         if self.last is not None and at - self.last > self.gap:
             self.chars.clear()  # a stale beginning: the label was read only in part
+            self.slowest = 0.0
+        elif self.last is not None and self.chars:
+            self.slowest = max(self.slowest, at - self.last)
         if len(self.chars) < p.MAX_KEY:
             self.chars.append(char)
         self.last = at
 
+    def machine(self, at: float) -> bool:
+        """Whether the keys since the last pause, and an Enter `at`, came at a scanner's speed."""
+        return (len(self.chars) > 1 and self.last is not None
+                and max(self.slowest, at - self.last) <= SCANNER_KEY_GAP)
+
     def enter(self, at: float) -> str:
         """The code just scanned ("" when nothing came, or it came too long ago)."""
         fresh = self.last is not None and at - self.last <= self.gap
-        code, self.chars, self.last = "".join(self.chars).strip() if fresh else "", [], None
+        code, self.chars, self.last, self.slowest = "".join(self.chars).strip() if fresh else "", [], None, 0.0
         return code
 
 
@@ -78,12 +98,10 @@ class ScanReader:
         now = getattr(self.app, "key_clock", clock.monotonic)()
         if event.key == "enter":
             code = scanner.enter(now)
-            if code or isinstance(self, KeypadScreen):
+            if code:
                 event.stop()  # not a press of the focused button
                 event.prevent_default()
-                if code and isinstance(self, KeypadScreen):
-                    self.show_code(code)  # what the scanner read stays there to be corrected
-                check_in(self.app, code or self.typed, self.scan_lang)
+                check_in(self.app, code, self.scan_lang)
         elif event.character and event.is_printable:  # a space too: some codes have one
             scanner.key(event.character, now)
             event.stop()
@@ -115,7 +133,7 @@ class AppointmentButton(Button):
 
     def show(self) -> None:
         shown = self.languages[2 * self.turn:2 * self.turn + 2]
-        self.label = " · ".join(self.app.word(lang, "appointment.button") for lang in shown)
+        self.label = Content(" · ".join(self.app.word(lang, "appointment.button") for lang in shown))
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()
@@ -136,11 +154,12 @@ class LanguageScreen(ScanReader, Screen):
     def compose(self) -> ComposeResult:
         word = self.app.word
         with Vertical(id="appointment-languages"):
-            yield Static(" · ".join(word(lang, "appointment.button") for lang in self.languages[:4]), id="title")
+            yield Static(" · ".join(word(lang, "appointment.button") for lang in self.languages[:4]), id="title",
+                         markup=False)
             with Grid(id="keypad-languages"):
                 for lang in self.languages:
-                    yield Button(word(lang, "language_name"), id=f"code-lang-{lang}", classes="code-language")
-            yield Button(word(self.languages[0], "kiosk.back"), id="back")
+                    yield Button(Content(word(lang, "language_name")), id=f"code-lang-{lang}", classes="code-language")
+            yield Button(Content(word(self.languages[0], "kiosk.back")), id="back")
 
     @on(Button.Pressed, ".code-language")
     def chosen(self, event: Button.Pressed) -> None:
@@ -164,25 +183,53 @@ class KeypadScreen(ScanReader, Screen):
         word = self.app.word
         rtl = "rtl" if self.app.words(self.lang)["direction"] == "rtl" else ""
         with Vertical(id="keypad-screen", classes=rtl):
-            yield Static(word(self.lang, "appointment.enter_code"), id="question")
-            yield Static("", id="code")
+            yield Static(word(self.lang, "appointment.enter_code"), id="question", markup=False)
+            yield Static("", id="code", markup=False)  # a scanned code is text, whatever it holds
             with Grid(id="keypad"):
                 for key in KEYS:
-                    yield Button(key, id=f"key-{key}", classes="key")
-                yield Button("⌫", id="key-delete", classes="key")
-                yield Button(word(self.lang, "appointment.check_in"), id="key-ok", classes="key")
-            yield Static("", id="problem")
-            yield Button(word(self.lang, "kiosk.back"), id="back")
+                    yield Button(Content(key), id=f"key-{key}", classes="key")
+                yield Button(Content("⌫"), id="key-delete", classes="key")
+                yield Button(Content(word(self.lang, "appointment.check_in")), id="key-ok", classes="key")
+            yield Static("", id="problem", markup=False)
+            yield Button(Content(word(self.lang, "kiosk.back")), id="back")
 
     @on(Button.Pressed, ".key")
     def key(self, event: Button.Pressed) -> None:
         event.stop()
         key = event.button.id.removeprefix("key-")
         if key == "ok":
-            check_in(self.app, self.typed, self.lang)
+            self.submit()
             return
         self.show_code(self.typed[:-1] if key == "delete" else self.typed + key)
         self.problem("")
+
+    def on_key(self, event: events.Key) -> None:
+        """A keyboard types on the keypad as its keys do; a scan replaces what was there."""
+        scanner = self.__dict__.setdefault("_scanner", Scanner())
+        now = getattr(self.app, "key_clock", clock.monotonic)()
+        if event.key in ("enter", "backspace") or (event.character and event.is_printable):
+            event.stop()  # not a press of the focused button
+            event.prevent_default()
+        if event.key == "enter":
+            scanned = scanner.machine(now)
+            code = scanner.enter(now)
+            if scanned and code:
+                self.show_code(code)  # what the scanner read stays there to be corrected
+            self.submit()
+        elif event.key == "backspace":
+            self.show_code(self.typed[:-1])
+            self.problem("")
+        elif event.character and event.is_printable:
+            scanner.key(event.character, now)
+            self.show_code(self.typed + event.character)
+            self.problem("")
+
+    def submit(self) -> None:
+        """Check the code in, or say what to do when nothing was typed."""
+        if not self.typed.strip():
+            self.problem(self.app.word(self.lang, "appointment.enter_code"))
+            return
+        check_in(self.app, self.typed, self.lang)
 
     def show_code(self, code: str) -> None:
         self.typed = code[:MAX_TYPED]
@@ -205,19 +252,19 @@ class AppointmentTicketScreen(ScanReader, Screen):
         word, reply = self.app.word, self.reply
         time = local_time(reply.booking.due_at, self.app.site.timezone)
         with Vertical(id="ticket", classes="failed" if self.failed else ""):
-            yield Static(word(self.lang, "kiosk.your_number"), id="number-label")
+            yield Static(word(self.lang, "kiosk.your_number"), id="number-label", markup=False)
             yield Digits(reply.ticket.number, id="number")
             if reply.arrival == "late":
-                yield Static(word(self.lang, "appointment.late_walk_in", time=time), id="when")
+                yield Static(word(self.lang, "appointment.late_walk_in", time=time), id="when", markup=False)
             else:
-                yield Static(word(self.lang, "appointment.time", time=time), id="appointment-time")
-                yield Static(word(self.lang, f"appointment.{reply.arrival}", time=time), id="when")
+                yield Static(word(self.lang, "appointment.time", time=time), id="appointment-time", markup=False)
+                yield Static(word(self.lang, f"appointment.{reply.arrival}", time=time), id="when", markup=False)
             if reply.arrival != "on_time":  # early or late: waits among walk-ins, so told as they are
                 eta = reply.eta
-                yield Static(word(self.lang, "ticket.ahead", n=reply.ahead or 0), id="ahead")
+                yield Static(word(self.lang, "ticket.ahead", n=reply.ahead or 0), id="ahead", markup=False)
                 yield Static(word(self.lang, "ticket.eta", low=eta[0], high=eta[1]) if eta
-                             else word(self.lang, "ticket.no_eta"), id="eta")
-            yield Static(self.message, id="message")
+                             else word(self.lang, "ticket.no_eta"), id="eta", markup=False)
+            yield Static(self.message, id="message", markup=False)
 
 
 class CheckinProblem(ScanReader, Screen):
@@ -232,8 +279,8 @@ class CheckinProblem(ScanReader, Screen):
     def compose(self) -> ComposeResult:
         with Vertical(id="checkin-problem"):
             for lang in self.languages:
-                yield Static(self.app.word(lang, self.key), classes="problem-line")
-            yield Button(self.app.word(self.languages[0], "kiosk.back"), id="back")
+                yield Static(self.app.word(lang, self.key), classes="problem-line", markup=False)
+            yield Button(Content(self.app.word(self.languages[0], "kiosk.back")), id="back")
 
 
 def local_time(at: float, timezone: str) -> str:
@@ -241,15 +288,14 @@ def local_time(at: float, timezone: str) -> str:
 
 
 def check_in(app, code: str, lang: str | None) -> None:
-    """Check `code` in, in a worker of the app's, once the visitor who chose a language other
-    than German has said whether they need an interpreter (kiosk/interpreter.py); a second OK or
-    scan while one is under way is ignored (cancelling the first mid-print could print the
-    ticket twice)."""
+    """Check `code` in, in a worker of the app's; a visitor who chose a language other than
+    German is first asked whether they need an interpreter (kiosk/interpreter.py), once the
+    server said the code gives a ticket. A second OK or scan while one is under way is ignored
+    (cancelling the first mid-print could print the ticket twice)."""
     if not code.strip() or _busy(app):
         return
     if lang is not None and asks(lang):
-        app.push_screen(screen := InterpreterScreen(lang, partial(_start, app, code.strip(), lang)))
-        app.back_to_start_later(screen)
+        app.run_worker(_check_first(app, code.strip(), lang), group="checkin")
     else:
         _start(app, code.strip(), lang, False)
 
@@ -263,12 +309,27 @@ def _start(app, code: str, lang: str | None, interpreter: bool) -> None:
         app.run_worker(_check_in(app, code, lang, interpreter), group="checkin")
 
 
+async def _check_first(app, code: str, lang: str) -> None:
+    """Ask the server whether `code` gives a ticket; then the interpreter question (not for a
+    visitor whose ticket is already out: checking in again shows that ticket as it was)."""
+    try:
+        reply = await app.session.request(p.Checkin(id=0, booking=code, lang=lang, check=True), retry=True)
+    except (ServerError, ConnectionLost, Refused) as exc:  # no server: "out of service", never an exit
+        refused(app, getattr(exc, "code", "out_of_service"), lang)
+        return
+    if reply.ticket is not None:
+        await _check_in(app, code, lang, False)
+        return
+    app.push_screen(screen := InterpreterScreen(lang, partial(_start, app, code, lang)))
+    app.back_to_start_later(screen)
+
+
 async def _check_in(app, code: str, lang: str | None, interpreter: bool) -> None:
     try:
         reply = await app.session.request(p.Checkin(id=0, booking=code, lang=lang, interpreter=interpreter),
                                           retry=True)
-    except ServerError as exc:
-        refused(app, exc.code, lang)
+    except (ServerError, ConnectionLost, Refused) as exc:
+        refused(app, getattr(exc, "code", "out_of_service"), lang)
         return
     lang = reply.ticket.lang  # the visitor's choice, or the booking's when they only scanned
     await app.hand_over(AppointmentTicketScreen, reply, lang)

@@ -15,7 +15,8 @@ import sys
 from server.wire.session import ClientSession
 
 
-def main(argv: list[str] | None = None) -> int:
+def parser() -> argparse.ArgumentParser:
+    """The options (tests/test_deploy.py reads deploy/willkommen-kiosk.service's with it)."""
     parser = argparse.ArgumentParser(prog="willkommen-kiosk", description=__doc__.split("\n")[0])
     parser.add_argument("--url", default=os.environ.get("WILLKOMMEN_URL", "ws://127.0.0.1:8765/"),
                         help="the server (default ws://127.0.0.1:8765/ or $WILLKOMMEN_URL)")
@@ -29,7 +30,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--on-print-failure", choices=["show", "cancel"], default="show",
                         help="show the number on screen (default) or cancel the ticket on the server")
     parser.add_argument("--idle", type=float, default=30.0, help="seconds until the start screen returns")
-    args = parser.parse_args(argv)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
     if not args.terminal or not args.token:
         print("willkommen-kiosk: --terminal and --token (or $WILLKOMMEN_TERMINAL, $WILLKOMMEN_TOKEN) are needed",
               file=sys.stderr)

@@ -20,6 +20,7 @@ from collections.abc import Callable
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
+from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Button, Static
 
@@ -32,9 +33,14 @@ def asks(lang: str) -> bool:
 
 
 class InterpreterScreen(Screen):
-    """Yes and no as large buttons, a smaller skip, back to the services."""
+    """Yes and no as large buttons, a smaller skip, back to the services.
+
+    "Yes" has the focus in every language, so Enter gives the same answer whichever side it
+    stands on (left in English, right in Arabic): the visitor who presses Enter without reading
+    the question well is the one who needs the help most."""
 
     CSS_PATH = "interpreter.tcss"
+    AUTO_FOCUS = "#interpreter-yes"
 
     def __init__(self, lang: str, answer: Callable[[bool], object]):
         super().__init__()
@@ -44,17 +50,17 @@ class InterpreterScreen(Screen):
         word = self.app.word
         rtl = "rtl" if self.app.words(self.lang)["direction"] == "rtl" else ""
         with Vertical(id="interpreter-screen", classes=rtl):
-            yield Static(word(self.lang, "interpreter.question"), id="interpreter-question")
-            yield Static(word(self.lang, "interpreter.detail"), id="interpreter-detail")
-            answers = [Button(word(self.lang, "interpreter.yes"), id="interpreter-yes", classes="answer",
+            yield Static(word(self.lang, "interpreter.question"), id="interpreter-question", markup=False)
+            yield Static(word(self.lang, "interpreter.detail"), id="interpreter-detail", markup=False)
+            answers = [Button(Content(word(self.lang, "interpreter.yes")), id="interpreter-yes", classes="answer",
                               variant="success"),
-                       Button(word(self.lang, "interpreter.no"), id="interpreter-no", classes="answer",
+                       Button(Content(word(self.lang, "interpreter.no")), id="interpreter-no", classes="answer",
                               variant="primary")]
-            more = [Button(word(self.lang, "kiosk.back"), id="interpreter-back"),
-                    Button(word(self.lang, "interpreter.skip"), id="interpreter-skip")]
+            more = [Button(Content(word(self.lang, "kiosk.back")), id="interpreter-back"),
+                    Button(Content(word(self.lang, "interpreter.skip")), id="interpreter-skip")]
             order = reversed if rtl else list  # a right-to-left reader meets "yes" (and "back") first
             yield Horizontal(*order(answers), id="interpreter-answers")
-            yield Static("", id="problem")
+            yield Static("", id="problem", markup=False)
             yield Horizontal(*order(more), id="interpreter-more")
 
     @on(Button.Pressed, "#interpreter-yes, #interpreter-no, #interpreter-skip")

@@ -105,14 +105,15 @@ async def keypad(pilot, lang: str) -> None:
     await until(pilot, lambda: isinstance(app.screen, KeypadScreen) and laid_out(app, "#key-ok"))
 
 
-async def type_code(pilot, code: str, *, needs: bool = False) -> None:
+async def type_code(pilot, code: str, *, needs: bool = False, asked: bool = True) -> None:
     """Type and OK a code; a visitor who chose a language other than German then answers the
-    interpreter question (`needs`)."""
+    interpreter question (`needs`) when it is `asked` (not for a code the server refuses,
+    nor for one whose ticket is out already)."""
     lang = pilot.app.screen.lang
     for key in code:
         await pilot.click(f"#key-{key}")
     await pilot.click("#key-ok")
-    if asks(lang):
+    if asks(lang) and asked:
         await answer(pilot, needs)
 
 
@@ -130,10 +131,14 @@ async def test_an_arabic_visitor_types_the_code_on_the_keypad_and_comes_early(tm
     app = kiosk(server, printer)
     try:
         async with app.run_test(size=SIZE) as pilot:
+            screens: list[str] = []  # every screen, however briefly
+            app.screen_change_signal.subscribe(app, lambda screen: screens.append(type(screen).__name__))
             await keypad(pilot, "ar")
             assert shown(app, "#question") == app.word("ar", "appointment.enter_code")
-            await type_code(pilot, "HD-4X")   # unknown: after the question, back to the keypad
+            await type_code(pilot, "HD-4X", asked=False)   # mistyped: told at once, on the keypad
             await until(pilot, lambda: isinstance(app.screen, KeypadScreen) and shown(app, "#problem") != "")
+            assert shown(app, "#problem") == app.word("ar", "appointment.unknown")
+            assert "InterpreterScreen" not in screens  # not asked for a code that gives no ticket
             await pilot.click("#key-delete")
             assert shown(app, "#code") == "HD-4"
             await type_code(pilot, "2", needs=True)
@@ -215,7 +220,7 @@ async def test_an_unknown_code_is_said_in_the_visitors_language_and_nothing_prin
     try:
         async with app.run_test(size=SIZE) as pilot:
             await keypad(pilot, "ar")
-            await type_code(pilot, "NOPE1")
+            await type_code(pilot, "NOPE1", asked=False)
             await until(pilot, lambda: shown(app, "#problem") != "")
             assert shown(app, "#problem") == app.word("ar", "appointment.unknown")
             assert isinstance(app.screen, KeypadScreen) and shown(app, "#code") == "NOPE1"  # to correct it
@@ -245,7 +250,7 @@ async def test_late_beyond_the_grace_minutes_the_site_decides(tmp_path, late):
             assert shown(app, "#when") == app.word("uk", "appointment.on_time")
             app.switch_to_start()
             await keypad(pilot, "uk")
-            await type_code(pilot, "L-2")
+            await type_code(pilot, "L-2", asked=late != "refuse")
             if late == "refuse":
                 await until(pilot, lambda: isinstance(app.screen, KeypadScreen) and shown(app, "#problem") != "")
                 assert shown(app, "#problem") == app.word("uk", "appointment.too_late")
@@ -320,7 +325,7 @@ async def test_a_code_whose_visit_is_over_is_refused_and_nothing_prints(tmp_path
                 await clerk.request(p.Finish(id=0, outcome="done") if ending == "finish" else p.NoShow(id=0))
             printed = len(printer.output)
             await keypad(pilot, "ar")
-            await type_code(pilot, "F-1")
+            await type_code(pilot, "F-1", asked=False)
             await until(pilot, lambda: shown(app, "#problem") != "")
             assert shown(app, "#problem") == app.word("ar", "appointment.finished")
             app.switch_to_start()
@@ -331,8 +336,8 @@ async def test_a_code_whose_visit_is_over_is_refused_and_nothing_prints(tmp_path
             assert lines == [app.word(lang, "appointment.finished") for lang in server.site.languages]
             assert len(printer.output) == printed  # nothing printed for a finished visit
             app.switch_to_start()
-            await keypad(pilot, "ar")  # a visitor still waiting gets their ticket again
-            await type_code(pilot, "F-2")
+            await keypad(pilot, "ar")  # a visitor still waiting gets their ticket again, not asked again
+            await type_code(pilot, "F-2", asked=False)
             await until(pilot, lambda: ticket_shown(app) and app.screen.reply.ticket.number == "A002")
             assert app.screen.query_one("#number").value == "A002"
     finally:

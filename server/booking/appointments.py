@@ -97,9 +97,14 @@ def _outcome(office: Office, item: p.Book | p.Unbook, now: float) -> p.BookOutco
 
 
 def check_in(office: Office, kiosk: str, message: p.Checkin, token: str, now: float) -> p.Reply:
-    """A kiosk's `checkin`, run by the writer: the ticket, the booking and how they arrived."""
+    """A kiosk's `checkin`, run by the writer: the ticket, the booking and how they arrived.
+    With `check`: only whether the code gives a ticket (the booking, and the ticket if one is
+    open already); nothing is issued."""
     _, ticket = office.checkin(kiosk=kiosk, booking=message.booking, token=token, now=now, lang=message.lang,
-                               interpreter=message.interpreter)
+                               interpreter=message.interpreter, check=message.check)
+    if ticket is None:
+        booking = office.bookings[message.booking.strip().upper()]
+        return p.Reply(re=message.id, booking=views.booking(booking))
     booking = office.bookings[ticket.booking]
     arrival = arrival_of(due_at=booking.due_at, issued_at=ticket.issued_at, appointment_at=ticket.appointment_at,
                          grace_minutes=office.site.appointments.grace_minutes)

@@ -35,14 +35,16 @@ class KioskCommands(Commands):
         self._emit(events, drawn)
         return events, self._printed_estimate(drawn, now)
 
-    def checkin(self, *, kiosk: str, booking: str, token: str, now: float,
-                lang: str | None = None, interpreter: bool = False) -> tuple[list[ev.Event], Ticket]:
+    def checkin(self, *, kiosk: str, booking: str, token: str, now: float, lang: str | None = None,
+                interpreter: bool = False, check: bool = False) -> tuple[list[ev.Event], Ticket | None]:
         """A visitor with an appointment checks in; checking in twice returns the same ticket while
         it is open, and `VisitFinished` once its visit is over (done, no-show). Early, on time or
         late: `checkin.arrival`; late beyond the grace minutes is a walk-in ticket or `TooLate`,
         as the site says. `lang` is the language the visitor chose at the kiosk (the ticket
         carries it); without one, the booking's. `interpreter` as for `draw` (a second
-        check-in returns the first ticket as it was)."""
+        check-in returns the first ticket as it was). With `check` nothing is issued: the same
+        errors, the open ticket of a code checked in already, else None (the kiosk asks its
+        interpreter question only for a code that gives a ticket)."""
         events = self._begin(now)
         if lang is not None:
             self._language(lang)
@@ -59,6 +61,8 @@ class KioskCommands(Commands):
         if late and rules.late == REFUSE:
             due = datetime.fromtimestamp(found.due_at, self.tz).strftime("%H:%M")
             raise errors.TooLate(f"appointment {found.code} was at {due}: more than {rules.grace_minutes} minutes ago")
+        if check:
+            return events, None
         drawn = ev.TicketDrawn(at=now, id=self.last_id + 1, number=self._number(found.service), service=found.service,
                                lang=lang or found.lang, kiosk=kiosk, request=f"booking:{found.code}", token=token,
                                booking=found.code, interpreter=interpreter,

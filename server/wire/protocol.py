@@ -7,8 +7,9 @@ Client to server (imperative; every request but `hello` carries an `id` echoed a
     hello    {role, terminal, token, v, lang}          first frame of every connection
     draw     {id, service, lang, request, interpreter?} kiosk; idempotent by `request`; interpreter:
                                                         the visitor needs help with German (default false)
-    checkin  {id, booking, lang?, interpreter?}        kiosk; a ticket for an appointment (idempotent);
-                                                       lang: the visitor's choice (else the booking's)
+    checkin  {id, booking, lang?, interpreter?, check?} kiosk; a ticket for an appointment (idempotent);
+                                                       lang: the visitor's choice (else the booking's);
+                                                       check: only whether the code gives one
     cancel   {id, ticket, reason}                      kiosk; withdraw a ticket it could not print
     printer  {id, state}                               kiosk; printer health
     open     {id, services?}                           counter; serve these services (default: all)
@@ -106,6 +107,10 @@ class Checkin(Request, tag="checkin"):
     booking: Key
     lang: Key | None = None   # the language the visitor chose at the kiosk (None: the booking's)
     interpreter: bool = False   # as in `draw`: asked on the kiosk once the visitor chose a language
+    # only check: the same errors, a reply with the booking (and the ticket if one is open
+    # already), nothing issued. The kiosk asks about an interpreter only after it (an older
+    # server ignores the field and checks in: the interpreter answer is then lost, nothing else)
+    check: bool = False
 
 
 class Cancel(Request, tag="cancel"):
