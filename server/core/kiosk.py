@@ -8,12 +8,14 @@ from datetime import datetime
 from server.core import events as ev
 from server.core.checkin import LATE, REFUSE, arrival
 from server.core.commands import Commands
+from server.core.forecast import Forecast
 from server.core.model import CANCELLED, OPEN_STATES, STATE_WORDS, Booking, Ticket, check_transition
 from server.core.state import local_day
 from server.wire import errors
 
 
 class KioskCommands(Commands):
+    forecast: Forecast        # made by `Office`, which feeds it every event
     printed_estimates = True  # False: draws record no range (a simulation each): for synthetic
     # histories (`bench/recovery.py`), which print no ticket
 
@@ -139,12 +141,8 @@ class KioskCommands(Commands):
         ticket = self.tickets[drawn.number]
         if not self.printed_estimates:
             return ticket
-        eta = self._range(ticket, now)
+        eta = self.forecast.range(self, ticket, now)
         if eta is not None:
             drawn.eta = list(eta)
             ticket.eta_low, ticket.eta_high = eta
         return ticket
-
-    def _range(self, ticket: Ticket, now: float) -> tuple[int, int] | None:
-        """The range a visitor is shown for `ticket` (`Office` asks the forecast)."""
-        raise NotImplementedError

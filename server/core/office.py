@@ -30,7 +30,6 @@ from server.core.counter import CounterCommands
 from server.core.events import Event
 from server.core.forecast import Forecast
 from server.core.kiosk import KioskCommands
-from server.core.model import Ticket
 from server.core.state import LAST_CALLS, LocalDays, local_day  # noqa: F401  (the names callers know)
 from server.core.supervisor import SupervisorCommands
 
@@ -67,7 +66,7 @@ class Office(KioskCommands, CounterCommands, SupervisorCommands):
         shows it (the ticket, the kiosk, the phone page, the screens); None when it is not
         waiting or nobody is expected to call it. See `forecast` for how it is made."""
         ticket = self.tickets.get(number.strip().upper())
-        return self._range(ticket, now) if ticket is not None else None
+        return self.forecast.range(self, ticket, now) if ticket is not None else None
 
     def service_estimate(self, service: str, now: float) -> tuple[int, int] | None:
         """What `estimate` would say for a walk-in drawing a ticket for `service` now."""
@@ -76,6 +75,3 @@ class Office(KioskCommands, CounterCommands, SupervisorCommands):
             return None
         run = self.forecast.run
         return self.forecast.spread(max(0.0, at - now), (False, run is not None and run.opening))
-
-    def _range(self, ticket: Ticket, now: float) -> tuple[int, int] | None:
-        return self.forecast.range(self, ticket, now)
