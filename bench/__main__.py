@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from . import call_to_screen, draws, estimates, fanout, imports, kiosk, manager, memory, recovery
+from . import call_to_screen, draws, estimates, fanout, imports, kiosk, manager, memory, recovery, report
 
 
 def main() -> None:
@@ -13,7 +13,8 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="small counts, a smoke run (CI)")
     parser.add_argument("--clients", type=int, nargs="+", default=None)
     parser.add_argument("--seconds", type=float, default=None)
-    parser.add_argument("--only", choices=["draws", "call_to_screen", "fanout", "kiosk", "memory", "recovery", "estimates", "manager", "imports"], default=None)
+    parser.add_argument("--only", choices=["draws", "call_to_screen", "fanout", "kiosk", "memory", "recovery", "estimates",
+                                           "manager", "imports", "report"], default=None)
     args = parser.parse_args()
     seconds = args.seconds or (0.5 if args.quick else 4.0)
     clients = args.clients or ([2] if args.quick else [1, 10, 50])
@@ -57,6 +58,14 @@ def main() -> None:
         row = imports.run(500 if args.quick else 50_000)
         print(f"\nappointments import: {row['events']} iCalendar events in {row['seconds']} s "
               f"({row['per_second']}/s; reading the file alone {row['parse_seconds']} s)")
+    if args.only in (None, "report"):
+        (row,) = report.run(1 if args.quick else 3, 1.0 if args.quick else 6.0)
+        print(f"\nwhile a month's report renders ({row['tickets']} tickets, {row['reports_rendered']} reports, "
+              f"median {row['report_median_s']} s each, in the report worker): /healthz p99 {row['healthz_loaded_p99']} ms "
+              f"against {row['healthz_quiet_p99']} ms quiet (x{row['healthz_ratio_p99']}); a kiosk draw p99 "
+              f"{row['draw_loaded_p99']} ms against {row['draw_quiet_p99']} ms (x{row['draw_ratio_p99']}); "
+              f"medians {row['healthz_loaded_p50']}/{row['healthz_quiet_p50']} and "
+              f"{row['draw_loaded_p50']}/{row['draw_quiet_p50']} ms")
     if args.only in (None, "kiosk"):
         sizes, touch = kiosk.run(4 if args.quick else 16)
         print("\nticket bytes at 80 mm: " + ", ".join(f"{k} {v}" for k, v in sizes.items() if k != "figure"))

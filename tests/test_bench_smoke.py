@@ -19,6 +19,7 @@ from .conftest import ROOT
     ("call_to_screen", "call_to_screen_ms", "median", "counter_round_trip_median"),
     ("kiosk", "touch_to_printed_ms", "median", "max"),  # no baseline: the median is bounded by the max
     ("manager", "statistics_ms", "month_live", "baseline_month_scan"),
+    ("report", "report_while_live_ms", "healthz_loaded_p99", "healthz_quiet_p99"),
 ])
 def test_a_benchmark_runs_and_reports_beside_its_baseline(which, figure, own, baseline):
     result = subprocess.run([sys.executable, "-m", "bench", "--quick", "--only", which], cwd=ROOT,
