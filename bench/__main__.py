@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from . import call_to_screen, draws, estimates, fanout, imports, kiosk, manager, memory, recovery, report
+from . import call_to_screen, counter_page, draws, estimates, fanout, imports, kiosk, manager, memory, recovery, report
 
 
 def main() -> None:
@@ -14,7 +14,7 @@ def main() -> None:
     parser.add_argument("--clients", type=int, nargs="+", default=None)
     parser.add_argument("--seconds", type=float, default=None)
     parser.add_argument("--only", choices=["draws", "call_to_screen", "fanout", "kiosk", "memory", "recovery", "estimates",
-                                           "manager", "imports", "report"], default=None)
+                                           "manager", "imports", "report", "counter_page"], default=None)
     args = parser.parse_args()
     seconds = args.seconds or (0.5 if args.quick else 4.0)
     clients = args.clients or ([2] if args.quick else [1, 10, 50])
@@ -25,6 +25,11 @@ def main() -> None:
         (row,) = call_to_screen.run(3 if args.quick else 20)
         print(f"\ncall to screen: median {row['median']} ms, max {row['max']} ms over {row['calls']} calls "
               f"(the counter's own round trip: median {row['counter_round_trip_median']} ms)")
+    if args.only in (None, "counter_page"):
+        (row,) = counter_page.run(3 if args.quick else 20)
+        print(f"\ncounter page in Chromium: key N -> display shows the call, median {row['page_median']} ms "
+              f"(max {row['page_max']}); the same call from a websocket counter: median {row['client_median']} ms "
+              f"(x{row['ratio_median']})")
     if args.only in (None, "fanout"):
         (row,) = fanout.run(40, 2, 4, 3, repeats=1) if args.quick else fanout.run()
         print(f"\ncall to screen, {row['displays']} displays in {row['processes']} processes, {row['counters']} counters: "

@@ -17,6 +17,7 @@ from .conftest import ROOT
     ("memory", "rss_kb_per_idle_display", "willkommen", "server_rss_idle_kb"),
     ("recovery", "seconds_to_ready", "with_events", "empty_store"),
     ("call_to_screen", "call_to_screen_ms", "median", "counter_round_trip_median"),
+    ("counter_page", "counter_page_call_to_screen_ms", "page_median", "client_median"),
     ("kiosk", "touch_to_printed_ms", "median", "max"),  # no baseline: the median is bounded by the max
     ("manager", "statistics_ms", "month_live", "baseline_month_scan"),
     ("report", "report_while_live_ms", "healthz_loaded_p99", "healthz_quiet_p99"),
