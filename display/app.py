@@ -112,9 +112,9 @@ class DisplayApp(App):
         they are German the next one the rotation turns to (as the page does)."""
         if self.label_language != "de":
             return self.label_language
-        order = self.languages if len(self.languages) > 1 else (self.board.site.languages if self.board.site else [])
-        return next((lang for lang in [*order[order.index("de") + 1:], *order] if lang != "de"), None) \
-            if "de" in order else next((lang for lang in order if lang != "de"), None)
+        order = list(self.languages if len(self.languages) > 1 else (self.board.site.languages if self.board.site else []))
+        after = order.index("de") + 1 if "de" in order else 0
+        return next((lang for lang in order[after:] + order[:after] if lang != "de"), None)
 
     def rotate(self) -> None:
         self.rotation += 1
