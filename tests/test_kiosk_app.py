@@ -85,7 +85,7 @@ async def test_paper_out_on_a_serial_printer_tells_the_visitor_and_cancels(serve
             await touch_ticket(pilot, "uk", "extension")
             assert message(app) == strings("uk")["kiosk.print_failed_cancel"]
             assert server.office.tickets["B001"].state == "cancelled"
-            await until(pilot, lambda: server.printers.get("kiosk-1", {}).get("state") == "paper_out")
+            await until(pilot, lambda: server.terminals.printers.get("kiosk-1", {}).get("state") == "paper_out")
             app.switch_to_start()
             await pilot.pause()
             assert "Der Drucker ist gestört" in str(app.screen.query_one("#printer-warning").render())
@@ -107,7 +107,7 @@ async def test_an_offline_network_printer_leaves_the_number_on_screen(server, ur
             assert app.screen.query_one("#number").value == "F002"
             assert message(app) == for_terminal(strings("fa")["kiosk.print_failed_show"])
             assert server.office.tickets["F002"].state == "waiting"  # the visitor keeps their place
-            await until(pilot, lambda: server.printers.get("kiosk-1", {}).get("state") == "offline")
+            await until(pilot, lambda: server.terminals.printers.get("kiosk-1", {}).get("state") == "offline")
     finally:
         emulator.close()
 
@@ -119,7 +119,7 @@ async def test_a_lost_reply_prints_once(server):
     app = kiosk_app(f"ws://127.0.0.1:{port}/", printer=printer)
     try:
         async with app.run_test(size=SIZE) as pilot:
-            await until(pilot, lambda: isinstance(app.screen, StartScreen) and "kiosk-1" in server.printers)
+            await until(pilot, lambda: isinstance(app.screen, StartScreen) and "kiosk-1" in server.terminals.printers)
             proxy.drop_next_reply = True  # the reply to the draw (the printer report came before)
             await touch_ticket(pilot, "tr", "passport")
             assert proxy.cuts == 1 and app.screen.query_one("#number").value == "D001"
@@ -144,7 +144,7 @@ async def test_no_server_means_out_of_service_then_back_by_itself(tmp_path, site
         await server.start("127.0.0.1", port)
         try:
             await until(pilot, lambda: isinstance(app.screen, StartScreen), timeout=60)
-            await until(pilot, lambda: "kiosk-1" in server.printers)  # told the new server again
+            await until(pilot, lambda: "kiosk-1" in server.terminals.printers)  # told the new server again
             await touch_ticket(pilot, "ru", "settlement")
             assert app.screen.query_one("#number").value == "C001"
         finally:

@@ -43,7 +43,7 @@ async def test_a_visitor_who_walks_away_leaves_the_start_screen_for_the_next(ser
 async def test_an_open_cover_is_noticed_between_visitors_and_its_closing_too(server, url):
     emulator = SerialPrinter()
     app = kiosk(url, printer_url=f"serial://{emulator.path}?baudrate=115200", idle_seconds=60, health_seconds=0.2)
-    state = lambda: server.printers.get("kiosk-1", {}).get("state")  # noqa: E731
+    state = lambda: server.terminals.printers.get("kiosk-1", {}).get("state")  # noqa: E731
     warning = lambda: str(app.screen.query_one("#printer-warning").render())  # noqa: E731
     try:
         async with app.run_test(size=SIZE) as pilot:

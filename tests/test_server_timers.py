@@ -1,7 +1,7 @@
 """What the server does with time and with a failing disk, over real connections: the hello it
 waits for, the queue pushes it groups, and the exit status its command gives when a commit
 fails. The waits are the server's own settings (`server.edge.app.HELLO_TIMEOUT`,
-`QUEUE_PUSH_DELAY`), set for the test; nothing sleeps where a state can be awaited."""
+`Pushes.queue_delay`), set for the test; nothing sleeps where a state can be awaited."""
 
 from __future__ import annotations
 
@@ -49,7 +49,7 @@ async def latest_queues(kiosk, expected: dict[str, int]) -> tuple[dict[str, int]
 
 
 async def test_queue_lengths_reach_every_kiosk_grouped_into_few_frames(server, terminal, monkeypatch):
-    monkeypatch.setattr(app, "QUEUE_PUSH_DELAY", 1.0)  # 0.25 s: wider, so a loaded machine's draws share it
+    monkeypatch.setattr(server.pushes, "queue_delay", 1.0)  # 0.25 s: wider, so a loaded machine's draws share it
     drawing, watching = await terminal("kiosk-1"), await terminal("kiosk-2")
     draws = [("residence", "de"), ("info", "ar"), ("residence", "tr"), ("residence", "uk"), ("info", "fa")]
     for n, (service, lang) in enumerate(draws):

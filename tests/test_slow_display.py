@@ -224,25 +224,25 @@ async def test_a_display_that_stops_reading_on_a_quiet_day_is_closed_after_the_p
     """Too little is pushed to reach the cap, but the connection's buffer stays above the
     high-water mark, where websockets cannot even send it a ping: after STUCK_AFTER, closed."""
     sock = await asyncio.to_thread(stuck_display, server.port)
-    assert await until(lambda: len(server.displays) == 1, 5)
-    (ws,) = server.displays
+    assert await until(lambda: len(server.terminals.displays) == 1, 5)
+    (ws,) = server.terminals.displays
     _, high = ws.transport.get_write_buffer_limits()
     while ws.transport.get_write_buffer_size() <= high:  # the kernel's share fills first
-        server.fanout.push(server.displays, json.dumps({"type": "note", "pad": "x" * 1000}))
+        server.fanout.push(server.terminals.displays, json.dumps({"type": "note", "pad": "x" * 1000}))
         await asyncio.sleep(0)
     assert ws.transport.get_write_buffer_size() < server.fanout.cap and server.fanout.closed == 0
     now = [1000.0]
     server.fanout.clock = lambda: now[0]
-    server.fanout.check(set(server.sessions))
+    server.fanout.check(set(server.terminals.sessions))
     now[0] += STUCK_AFTER - 1
-    server.fanout.check(set(server.sessions))
+    server.fanout.check(set(server.terminals.sessions))
     assert server.fanout.closed == 0, "closed before its ping timeout"
     now[0] += 1
-    server.fanout.check(set(server.sessions))
+    server.fanout.check(set(server.terminals.sessions))
     assert server.fanout.closed == 1
     assert await asyncio.to_thread(close_code, sock, 10) == TOO_SLOW
     sock.close()
-    assert await until(lambda: not server.displays, 5)
+    assert await until(lambda: not server.terminals.displays, 5)
 
 
 def test_the_cap_comes_from_the_site_and_has_a_floor():

@@ -42,13 +42,18 @@ import math
 from datetime import date, datetime
 from functools import partial
 from http import HTTPStatus
-from typing import Any
+from typing import Any, Callable
 from zoneinfo import ZoneInfo
 
 import h11
 import msgspec
 
+from config import Site
+
 from server.booking import appointments
+from server.core import Office
+from server.edge.limits import Gate
+from server.store.writer import Writer
 from server.wire import protocol as p
 from server.wire.errors import WillkommenError
 
@@ -69,11 +74,13 @@ class Refused(Exception):
 
 
 class PushListener:
-    """`await PushListener(server).start()` -> the bound port; `await .stop()`."""
+    """`await PushListener(...).start()` -> the bound port; `await .stop()`. It books through
+    the writer; wrong tokens are counted per address with the terminals' (`gate`)."""
 
-    def __init__(self, server, *, host: str, port: int, token: str):
-        self.server, self.host, self.port, self.token = server, host, port, token
-        self.gate = server.gate  # wrong tokens are counted per address with the terminals' (server/edge/limits.py)
+    def __init__(self, site: Site, office: Office, writer: Writer, gate: Gate, *, clock: Callable[[], float],
+                 host: str, port: int, token: str):
+        self.site, self.office, self.writer, self.gate, self.clock = site, office, writer, gate, clock
+        self.host, self.port, self.token = host, port, token
         self.tcp: asyncio.Server | None = None
 
     async def start(self) -> int:
@@ -129,14 +136,14 @@ class PushListener:
 
     async def book(self, body: bytes) -> tuple[int, dict[str, Any], tuple]:
         """Book every appointment of a JSON body; the ones that cannot be are reported by index."""
-        site = self.server.site
+        site = self.site
         tz = ZoneInfo(site.timezone)
-        items, day = read(body, today=datetime.fromtimestamp(self.server.clock(), tz).date())
+        items, day = read(body, today=datetime.fromtimestamp(self.clock(), tz).date())
         outcome, problems = appointments.Outcome(), []
         for index, item in enumerate(items):
             try:
                 row = appointments.row(index, item, tz=tz, day=day, default_lang=site.languages[0])
-                reply = await self.server.writer.submit(partial(appointments.handle, self.server.office,
+                reply = await self.writer.submit(partial(appointments.handle, self.office,
                                                                 request_for(row)))
             except (ValueError, WillkommenError) as exc:
                 problems.append({"index": index, "problem": getattr(exc, "message", None) or str(exc)})
@@ -163,12 +170,14 @@ class PushListener:
             writer.close()
 
 
-async def start(server) -> PushListener | None:
+async def start(site: Site, office: Office, writer: Writer, gate: Gate, *,
+                clock: Callable[[], float]) -> PushListener | None:
     """The listener the site asks for (`[appointments] push_port`), started; None if none."""
-    rules = server.site.appointments
+    rules = site.appointments
     if rules.push_port is None:
         return None
-    listener = PushListener(server, host=rules.push_host, port=rules.push_port, token=rules.push_token)
+    listener = PushListener(site, office, writer, gate, clock=clock, host=rules.push_host, port=rules.push_port,
+                            token=rules.push_token)
     await listener.start()
     return listener
 

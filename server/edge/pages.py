@@ -32,19 +32,37 @@ import re
 from urllib.parse import parse_qs, urlsplit
 from importlib import resources
 from string import Template
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
+from typing import Any, Callable, Mapping, Protocol
 
 from websockets.datastructures import Headers
 from websockets.http11 import Request, Response
 
-from config import strings
+from config import Site, strings
 from config.languages import negotiate as languages_negotiate
 
-from server.wire import partners
+from server.core import Office, Ticket
 from server.core.model import CALLED, WAITING
+from server.visitors.speech import Speech
+from server.wire import partners
 
-if TYPE_CHECKING:
-    from server.edge.app import Server
+
+class PhoneFeedback(Protocol):
+    def phone_state(self, ticket: Ticket) -> dict[str, Any]: ...
+    def phone_section(self, ticket: Ticket, words: Mapping[str, str]) -> str: ...
+
+
+@dataclass(frozen=True)
+class Sources:
+    """What the public pages read: given by the edge, never the whole src."""
+
+    site: Site
+    office: Office
+    speech: Speech
+    feedback: PhoneFeedback
+    clock: Callable[[], float]
+    health: Callable[[], dict[str, Any]]
+
 
 STATIC = {"display.js": "text/javascript; charset=utf-8", "sound.js": "text/javascript; charset=utf-8",
           "display.css": "text/css; charset=utf-8",
@@ -54,33 +72,34 @@ STATIC = {"display.js": "text/javascript; charset=utf-8", "sound.js": "text/java
 TICKET = re.compile(r"^/t/([A-Za-z0-9_-]{8,64})(\.json)?$")
 SPEECH = re.compile(r"^/speech/([0-9a-f]{20})\.wav$")
 FONT = re.compile(r"^/display/fonts/([A-Za-z0-9-]+\.ttf)$")
+PATHS = ("/", "/healthz", "/favicon.ico", "/display", "/display/*", "/t/*", "/speech/*", "/privacy")  # in the route table
 STATUS_KEYS = {"called": "your_turn", "serving": "serving", "done": "done", "no_show": "missed", "parked": "parked"}
 
 
-async def answer(server: "Server", request: Request) -> Response:
+async def answer(src: Sources, request: Request) -> Response:
     path = request.path.split("?", 1)[0]
     if path == "/healthz":
-        return respond(200, json.dumps(server.health(), ensure_ascii=False, indent=1), "application/json")
+        return respond(200, json.dumps(src.health(), ensure_ascii=False, indent=1), "application/json")
     if path in ("/display", "/display/"):
         return static("display.html")
     if path == "/display/strings.json":
-        return respond(200, json.dumps(display_strings(server.site), ensure_ascii=False),
+        return respond(200, json.dumps(display_strings(src.site), ensure_ascii=False),
                        "application/json; charset=utf-8")
     if path.startswith("/display/") and path.removeprefix("/display/") in STATIC:
         return static(path.removeprefix("/display/"))
     if match := TICKET.match(path):
-        return ticket_page(server, match.group(1), as_json=bool(match.group(2)),
+        return ticket_page(src, match.group(1), as_json=bool(match.group(2)),
                            accept=request.headers.get("Accept-Language", ""))
     if path == "/privacy":
-        return privacy_page(server, request)
+        return privacy_page(src, request)
     if match := FONT.match(path):
         return font(match.group(1))
     if match := SPEECH.match(path):
-        return await speech(server, match.group(1))
+        return await speech(src, match.group(1))
     if path == "/favicon.ico":
         return respond(204, b"")
     if path == "/":
-        return respond(200, f"Willkommen — {server.site.name}\n\n/display   waiting-room screen\n"
+        return respond(200, f"Willkommen — {src.site.name}\n\n/display   waiting-room screen\n"
                             "/healthz   live state (JSON)\nws://<this host>/   terminals (see README)\n")
     return respond(404, "not found\n")
 
@@ -135,15 +154,15 @@ def display_strings(site) -> dict[str, dict[str, str]]:
             for lang in site.languages}
 
 
-def ticket_page(server: "Server", token: str, *, as_json: bool, accept: str) -> Response:
-    ticket = server.office.by_token.get(token)
-    lang = ticket.lang if ticket else preferred(accept, server.site.languages)
-    words = server.site.words(lang)
+def ticket_page(src: Sources, token: str, *, as_json: bool, accept: str) -> Response:
+    ticket = src.office.by_token.get(token)
+    lang = ticket.lang if ticket else preferred(accept, src.site.languages)
+    words = src.site.words(lang)
     if ticket is None:
-        return gone_page(server, lang, words, as_json=as_json)
-    status = ticket_status(server, ticket, words) | {"lang": lang, "dir": words["direction"],
-                                                     "feedback": server.feedback.phone_state(ticket),
-                                                     "referrals": partners.for_ticket(server.site, ticket, words)}
+        return gone_page(src, lang, words, as_json=as_json)
+    status = ticket_status(src, ticket, words) | {"lang": lang, "dir": words["direction"],
+                                                     "feedback": src.feedback.phone_state(ticket),
+                                                     "referrals": partners.for_ticket(src.site, ticket, words)}
     if words["direction"] == "rtl":
         status.update({key: isolate_numbers(status[key]) for key in ("headline", "detail")})
     if as_json:
@@ -153,16 +172,16 @@ def ticket_page(server: "Server", token: str, *, as_json: bool, accept: str) -> 
     fields |= {key: html.escape(words[f"status.{key}"]) for key in ("offline", "notify", "notify_on",
                                                                         "notify_note", "updated", "title")}
     fields |= {"privacy": html.escape(words["privacy.link"])}
-    fields |= {"token": token, "office": html.escape(server.site.name), "turn": "turn" if status["turn"] else "",
+    fields |= {"token": token, "office": html.escape(src.site.name), "turn": "turn" if status["turn"] else "",
                "where_hidden": "" if status["where"] else "hidden",
-               "feedback": server.feedback.phone_section(ticket, words)}  # server/visitors/feedback.py
+               "feedback": src.feedback.phone_section(ticket, words)}  # server/visitors/feedback.py
     return respond(200, page("ticket.html").substitute(fields), "text/html; charset=utf-8")
 
 
-def privacy_page(server: "Server", request: Request) -> Response:
+def privacy_page(src: Sources, request: Request) -> Response:
     """What the office keeps about a visit, in the visitor's language, with a link to each other
     site language (named in its own script)."""
-    site, asked = server.site, parse_qs(urlsplit(request.path).query).get("lang", [""])[0]
+    site, asked = src.site, parse_qs(urlsplit(request.path).query).get("lang", [""])[0]
     lang = asked if asked in site.languages else preferred(request.headers.get("Accept-Language", ""), site.languages)
     words = site.words(lang)
     others = " ".join(f'<a href="/privacy?lang={other}" lang="{other}" dir="{site.words(other)["direction"]}">'
@@ -183,14 +202,14 @@ def isolate_numbers(text: str) -> str:
     return NUMBERS.sub(lambda match: f"\u2066{match.group(0)}\u2069", text)
 
 
-def gone_page(server: "Server", lang: str, words, *, as_json: bool) -> Response:
+def gone_page(src: Sources, lang: str, words, *, as_json: bool) -> Response:
     """An unknown or expired token: said once, in the phone's language; the page does not poll."""
     if as_json:
         status = {"state": "unknown", "turn": False, "headline": words["status.unknown"], "lang": lang,
                   "dir": words["direction"]}
         return respond(404, json.dumps(status, ensure_ascii=False), "application/json; charset=utf-8")
     fields = {"lang": lang, "dir": words["direction"], "headline": html.escape(words["status.unknown"]),
-              "office": html.escape(server.site.name)}
+              "office": html.escape(src.site.name)}
     return respond(404, page("ticket-gone.html").substitute(fields), "text/html; charset=utf-8")
 
 
@@ -198,18 +217,18 @@ def page(name: str) -> Template:
     return Template((resources.files("display") / "static" / name).read_text(encoding="utf-8"))
 
 
-def ticket_status(server: "Server", ticket, words) -> dict[str, Any]:
+def ticket_status(src: Sources, ticket, words) -> dict[str, Any]:
     """What the visitor's phone says, in the visitor's language."""
-    office = server.office
+    office = src.office
     status = {"state": ticket.state, "number": ticket.number, "turn": ticket.state == CALLED, "detail": "",
-              "service": server.site.service(ticket.service).name(ticket.lang), "where": "", "direction": ""}
+              "service": src.site.service(ticket.service).name(ticket.lang), "where": "", "direction": ""}
     if ticket.state == WAITING:
         ahead = office.ahead(ticket)
-        eta = office.estimate(ticket.number, server.clock())
+        eta = office.estimate(ticket.number, src.clock())
         status["headline"] = words["status.ahead"].format(n=ahead)
         status["detail"] = words["status.eta"].format(low=eta[0], high=eta[1]) if eta else words["status.no_eta"]
     elif ticket.state in STATUS_KEYS:
-        counter = server.site.counter(ticket.counter) if ticket.counter else None
+        counter = src.site.counter(ticket.counter) if ticket.counter else None
         status["headline"] = words[f"status.{STATUS_KEYS[ticket.state]}"].format(
             counter=counter.name if counter else "")
         if ticket.state == CALLED and counter:  # where to go: the counter and its direction
@@ -225,8 +244,8 @@ def preferred(accept: str, languages: tuple[str, ...]) -> str:
     return languages_negotiate(accept, languages) or "de"
 
 
-async def speech(server: "Server", key: str) -> Response:
-    sound = await asyncio.to_thread(server.speech.wav, key)
+async def speech(src: Sources, key: str) -> Response:
+    sound = await asyncio.to_thread(src.speech.wav, key)
     if sound is None:
         return respond(404, "no such announcement\n")
     return respond(200, sound, "audio/wav", **{"Cache-Control": "max-age=86400"})

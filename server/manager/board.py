@@ -22,27 +22,28 @@ import dataclasses
 import logging
 import secrets
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime
 from functools import partial
-from typing import TYPE_CHECKING, Any
+from typing import Any, Callable
 
 import msgspec
 import websockets
 from websockets.asyncio.server import ServerConnection
 
-from config import languages
+from config import Site, languages
 
 from server.manager import interpreters
 from server.wire import protocol as p
 from server.core import events as ev
+from server.core import Office
 from server.core.model import DONE
-from server.wire.errors import BadRequest, NotAllowed, WillkommenError
-from server.manager.people import SignedIn, stamp
-from server.manager.stats import keep_days
+from server.edge.fanout import Fanout
+from server.edge.frames import serve_frames
+from server.edge.terminals import Terminals
+from server.store.writer import Writer
+from server.wire.errors import BadRequest, NotAllowed
+from server.manager.people import People, SignedIn, stamp
 from server.manager.words import StaffWords
-
-if TYPE_CHECKING:
-    from server.edge.app import Server
 
 log = logging.getLogger("willkommen.board")
 PUSH_DELAY = 0.05  # at most one board frame per this many seconds: a burst of changes is one frame
@@ -102,8 +103,13 @@ class Alerts:
 
 
 class Board:
-    def __init__(self, server: "Server"):
-        self.server = server
+    """The floor for its viewers. It reads the office, the site and who is connected; it acts
+    through the writer and pushes through the fan-out; it is given nothing else."""
+
+    def __init__(self, site: Site, office: Office, terminals: Terminals, fanout: Fanout, writer: Writer,
+                 people: People, *, clock: Callable[[], float], monotonic: Callable[[], float], started_at: float):
+        self.site, self.office, self.terminals, self.fanout, self.writer = site, office, terminals, fanout, writer
+        self.people, self.clock, self.monotonic, self.started_at = people, clock, monotonic, started_at
         self.viewers: dict[ServerConnection, SignedIn] = {}
         self.alerts = Alerts()
         self.desk_since: dict[str, float] = {}     # counter -> when it last opened, paused or closed
@@ -126,8 +132,6 @@ class Board:
         display; `python -m bench --only manager` measures both)."""
         for event in events:
             self._note(event)
-            if isinstance(event, ev.DayStarted):
-                self.keep_last_week(event.day)
         if self.viewers and self._push is None:
             loop = asyncio.get_running_loop()
             self._push = loop.call_later(max(0.0, self._pushed_at + PUSH_DELAY - loop.time()), self.push)
@@ -143,7 +147,7 @@ class Board:
 
     def _note(self, event) -> None:
         if isinstance(event, ev.DayStarted):
-            self.uncovered_since = {s.id: event.at for s in self.server.site.services}
+            self.uncovered_since = {s.id: event.at for s in self.site.services}
             self.calling, self.opened_for = {}, {}
             return
         if not isinstance(event, (ev.CounterOpened, ev.CounterPaused, ev.CounterResumed, ev.CounterClosed)):
@@ -156,39 +160,29 @@ class Board:
         else:
             self.calling.pop(event.counter, None)
         covered = {service for services in self.calling.values() for service in services}
-        for service in self.server.site.services:
+        for service in self.site.services:
             if service.id in covered:
                 self.uncovered_since.pop(service.id, None)
             else:
                 self.uncovered_since.setdefault(service.id, event.at)
 
-    def keep_last_week(self, today: str) -> None:
-        """A day is over: keep its statistics now (a few ms), so reports on past days read
-        histograms, not tickets. Older days not kept yet are kept when they are purged."""
-        store = self.server.store
-        since = (date.fromisoformat(today) - timedelta(days=7)).isoformat()
-        with store.db.atomic():
-            kept = keep_days(store.db.conn, before=today, since=since, tz=self.server.office.tz,
-                             personal=self.server.site.manager.personal_statistics)
-        log.info("statistics kept", extra={"fields": {"days": kept}})
-
     def push(self) -> None:
         """One frame per board language among the viewers (each names languages and
         services in its viewers' language)."""
         self._push, self._pushed_at = None, asyncio.get_running_loop().time()
-        now, by_lang = self.server.clock(), {}
+        now, by_lang = self.clock(), {}
         for ws, who in self.viewers.items():
             by_lang.setdefault(who.lang, []).append(ws)
         for lang, viewers in by_lang.items():
             frame = p.encode(p.Board(floor=self.floor(now, lang))).decode()
             if frame != self._last_frames.get(lang):
                 self._last_frames[lang] = frame
-                self.server.fanout.push(viewers, frame)  # bounded: a viewer that stops reading is closed
+                self.fanout.push(viewers, frame)  # bounded: a viewer that stops reading is closed
 
     async def _tick(self) -> None:
         while self.viewers:
             await asyncio.sleep(TICK)
-            now = self.server.monotonic()  # sessions end on People's clock, the monotonic one
+            now = self.monotonic()  # sessions end on People's clock, the monotonic one
             for ws, who in list(self.viewers.items()):
                 if who.expires_at <= now:
                     await ws.close(4401, "your sign-in has expired")
@@ -218,25 +212,25 @@ class Board:
         (German where the file has none), alerts in the staff catalogue of `lang` (German where
         there is none). Per counter figures (served today, a pause's reason and length) only
         where the site file's `manager.personal_statistics` turns them on."""
-        server, office = self.server, self.server.office
+        site, office = self.site, self.office
         kiosks, displays = self._kiosks(now), self._displays()
         self.alerts.update(self._conditions(now, kiosks, displays), now)
-        names = {s.id: s.name(lang) for s in server.site.services}
-        personal = server.site.manager.personal_statistics
-        return {"now": now, "site": server.site.name, "day": office.day, "lang": lang, "personal": personal,
-                "counters": [self._counter(c, now, personal) for c in server.site.counters],
-                "queues": [self._queue(s, now, lang) for s in server.site.services],
+        names = {s.id: s.name(lang) for s in site.services}
+        personal = site.manager.personal_statistics
+        return {"now": now, "site": site.name, "day": office.day, "lang": lang, "personal": personal,
+                "counters": [self._counter(c, now, personal) for c in site.counters],
+                "queues": [self._queue(s, now, lang) for s in site.services],
                 "kiosks": kiosks, "displays": displays, **self.alerts.view(StaffWords(lang), lambda s: names.get(s, s)),
                 "interpreters": interpreters.waiting(office, now, lang),
                 "announcements": [dataclasses.asdict(a) for a in office.current_announcements(now)],
-                "services": [{"id": s.id, "name": names[s.id]} for s in server.site.services],
-                "languages": list(server.site.languages),
+                "services": [{"id": s.id, "name": names[s.id]} for s in site.services],
+                "languages": list(site.languages),
                 # the site's time zone: the board shows the office's clock, not the manager's laptop's
-                "language_names": {tag: languages.name(tag, lang) for tag in server.site.languages},
-                "timezone": server.site.timezone}
+                "language_names": {tag: languages.name(tag, lang) for tag in site.languages},
+                "timezone": site.timezone}
 
     def _counter(self, counter, now: float, personal: bool) -> dict[str, Any]:
-        office = self.server.office
+        office = self.office
         desk = office.desks[counter.id]
         current = office.tickets[desk.current] if desk.current else None
         served = sum(1 for n in desk.handled if office.tickets[n].state == DONE and office.tickets[n].counter == desk.id)
@@ -252,25 +246,25 @@ class Board:
                     "since": current.started_at or current.called_at}}
 
     def _queue(self, service, now: float, lang: str) -> dict[str, Any]:
-        info = self.server.office.queue_info(service.id, now)
+        info = self.office.queue_info(service.id, now)
         return {"service": service.id, "name": service.name(lang), "waiting": info.waiting,
                 "longest_wait": round(info.longest_wait), "max_wait": service.max_wait_minutes * 60,
                 "eta": info.eta, "trend": self._arrivals_by_hour(service.id)}
 
     def _arrivals_by_hour(self, service: str) -> dict[str, int]:
         """Today's tickets of a service drawn per local hour: the day's trend."""
-        tz, hours = self.server.office.tz, {}
-        for ticket in self.server.office.tickets.values():
+        tz, hours = self.office.tz, {}
+        for ticket in self.office.tickets.values():
             if ticket.service == service:
                 hour = f"{datetime.fromtimestamp(ticket.issued_at, tz).hour:02d}"
                 hours[hour] = hours.get(hour, 0) + 1
         return dict(sorted(hours.items()))
 
     def _kiosks(self, now: float) -> list[dict[str, Any]]:
-        connected = {s.terminal for s in self.server.sessions.values() if s.role == "kiosk"}
+        connected = {s.terminal for s in self.terminals.sessions.values() if s.role == "kiosk"}
         kiosks = []
-        for terminal in (t for t in self.server.site.terminals if t.role == "kiosk"):
-            report = self.server.printers.get(terminal.id) if terminal.id in connected else None
+        for terminal in (t for t in self.site.terminals if t.role == "kiosk"):
+            report = self.terminals.printers.get(terminal.id) if terminal.id in connected else None
             state = report["state"] if report else "unknown"  # nobody watches a gone kiosk's printer
             seen = self.printer_seen.get(terminal.id)
             if seen is None or seen[0] != state:
@@ -286,17 +280,17 @@ class Board:
     def _displays(self) -> list[dict[str, Any]]:
         """Screens connected per zone; a display without zones (or an anonymous one, whose
         zone only its page knows) counts for every zone."""
-        zones = {c.zone: 0 for c in self.server.site.counters}
-        for session in self.server.sessions.values():
+        zones = {c.zone: 0 for c in self.site.counters}
+        for session in self.terminals.sessions.values():
             if session.role != "display":
                 continue
-            terminal = self.server.site.terminal(session.terminal)
+            terminal = self.site.terminal(session.terminal)
             for zone in (terminal.zones if terminal and terminal.zones else zones):
                 zones[zone] = zones.get(zone, 0) + 1
         return [{"zone": zone, "screens": n} for zone, n in zones.items()]
 
     def _conditions(self, now: float, kiosks: list[dict], displays: list[dict]) -> dict[str, Alert]:
-        site, office, found = self.server.site, self.server.office, {}
+        site, office, found = self.site, self.office, {}
 
         def add(key: str, kind: str, fields: dict[str, Any], since: float, service: str = "") -> None:
             found[key] = self.alerts.active.get(key) or Alert(key, kind, fields, since, service=service)
@@ -307,7 +301,7 @@ class Board:
             for service in desk.services if desk.state == "open" else ():
                 open_for[service] += 1
             limit = site.manager.pause_limit_minutes * 60
-            paused_at = self.desk_since.get(desk.id, self.server.started_at)
+            paused_at = self.desk_since.get(desk.id, self.started_at)
             # a pause's length is a figure about a person: an alert only where the site allows them
             if desk.state == "paused" and now - paused_at > limit and site.manager.personal_statistics:
                 add(f"pause:{desk.id}", "pause", {"counter": desk.id, "limit": site.manager.pause_limit_minutes,
@@ -338,7 +332,7 @@ class Board:
         restarted terminal's new connection must not wait for the old one to time out), but a
         second device holding a copied token is a person's matter, so the board says so."""
         count: dict[str, int] = {}
-        for session in self.server.sessions.values():
+        for session in self.terminals.sessions.values():
             if session.role in ("kiosk", "counter"):
                 count[session.terminal] = count.get(session.terminal, 0) + 1
         return {terminal: n for terminal, n in count.items() if n > 1}
@@ -352,34 +346,27 @@ class Board:
             self._ticker = asyncio.create_task(self._tick(), name="willkommen-board")
         log.info("board viewer", extra={"fields": {"name": who.name, "role": who.role}})
         try:
-            first = p.encode(p.Board(floor=self.floor(self.server.clock(), who.lang))).decode()
-            self.server.fanout.adopt(ws, len(first))
+            first = p.encode(p.Board(floor=self.floor(self.clock(), who.lang))).decode()
+            self.fanout.adopt(ws, len(first))
             await ws.send(first)
-            self.server.fanout.welcomed(ws)
-            async for frame in ws:
-                await ws.send(p.encode(await self._answer(who, frame)).decode())
+            self.fanout.welcomed(ws)
+            await serve_frames(ws, p.decode_manager, partial(self._answer, who))
         except websockets.ConnectionClosed:
             pass
         finally:
             self.viewers.pop(ws, None)
 
-    async def _answer(self, who: SignedIn, frame: str | bytes) -> msgspec.Struct:
-        request_id = None
-        try:
-            message = p.decode_manager(frame)
-            request_id = message.id
-            if self.server.manager.people.session(who.id) is None:
-                raise NotAllowed("your sign-in has expired: sign in again")
-            if not isinstance(message, p.SUPERVISOR_ACTIONS) or not who.may_act:
-                raise NotAllowed(f"{who.name} is a {who.role}: only a supervisor may act")
-            await self.server.writer.submit(partial(self._act, who, message))
-            log.info("supervisor action", extra={"fields": {"by": who.name, "action": message.__struct_config__.tag}})
-            return p.Reply(re=message.id)
-        except WillkommenError as exc:
-            return p.Error(re=request_id, code=exc.code, message=exc.message)
+    async def _answer(self, who: SignedIn, message: msgspec.Struct) -> msgspec.Struct:
+        if self.people.session(who.id) is None:
+            raise NotAllowed("your sign-in has expired: sign in again")
+        if not isinstance(message, p.SUPERVISOR_ACTIONS) or not who.may_act:
+            raise NotAllowed(f"{who.name} is a {who.role}: only a supervisor may act")
+        await self.writer.submit(partial(self._act, who, message))
+        log.info("supervisor action", extra={"fields": {"by": who.name, "action": message.__struct_config__.tag}})
+        return p.Reply(re=message.id)
 
     def _act(self, who: SignedIn, message: msgspec.Struct, now: float) -> None:
-        office = self.server.office
+        office = self.office
         if isinstance(message, p.OpenCounter):
             events, _ = office.open(counter=message.counter, services=None, now=now)
         elif isinstance(message, p.CloseCounter):

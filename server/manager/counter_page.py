@@ -20,19 +20,18 @@ from __future__ import annotations
 
 import json
 from importlib import resources
-from typing import TYPE_CHECKING, Iterable
+from typing import Iterable
 from urllib.parse import urlsplit
 
 from websockets.asyncio.server import ServerConnection
 from websockets.http11 import Request, Response
 
-from config import languages
-from server.edge.pages import respond
-from server.manager.words import staff_lang
-from server.manager.people import People, SignedIn
+from config import Site, languages
 
-if TYPE_CHECKING:
-    from server.edge.app import Server
+from server.edge.pages import respond
+from server.edge.terminals import Terminals
+from server.manager.people import People, SignedIn
+from server.manager.words import staff_lang
 
 SOCKET = "/counter/ws"
 FILES = {"counter.html": "text/html", "counter.js": "text/javascript", "counter.css": "text/css"}
@@ -44,8 +43,8 @@ class Refused(Exception):
 
 
 class CounterPage:
-    def __init__(self, server: "Server", people: People):
-        self.server, self.people = server, people
+    def __init__(self, site: Site, terminals: Terminals, people: People):
+        self.site, self.terminals, self.people = site, terminals, people
 
     # ---- the websocket ----------------------------------------------------------------------
 
@@ -88,9 +87,9 @@ class CounterPage:
         return respond(200, json.dumps(self.me(who), ensure_ascii=False), "application/json; charset=utf-8")
 
     def me(self, who: SignedIn) -> dict:
-        staffed = {s.counter: s.terminal.removeprefix(BROWSER) for s in self.server.sessions.values()
+        staffed = {s.counter: s.terminal.removeprefix(BROWSER) for s in self.terminals.sessions.values()
                    if s.terminal.startswith(BROWSER)}
-        names, site = {c.id: c.name for c in self.server.site.counters}, self.server.site
+        names, site = {c.id: c.name for c in self.site.counters}, self.site
         return {"name": who.name, "role": who.role, "lang": who.lang, "board": who.role != "clerk",
                 # the same CLDR names the Textual counter shows ("Dari", "Tigrinya"), in the person's language
                 "language_names": {tag: languages.name(tag, staff_lang(who.lang)) for tag in site.languages},

@@ -28,25 +28,31 @@ import json
 import logging
 import secrets
 from importlib import resources
-from typing import TYPE_CHECKING
+from functools import partial
+from pathlib import Path
+from typing import Callable
 from urllib.parse import parse_qs, urlsplit
 
-import websockets
+import msgspec
 from websockets.asyncio.server import ServerConnection
 from websockets.http11 import Request, Response
 
-from server.wire import protocol as p
-from server.manager.board import Board
-from server.wire.errors import BadRequest
+from config import Site
+
+from server.core import Office
+from server.edge.frames import serve_frames
+from server.edge.limits import Gate
 from server.edge.pages import respond
+from server.edge.terminals import Terminals
+from server.manager.board import Board
+from server.visitors.speech import Speech
+from server.wire import protocol as p
+from server.wire.errors import BadRequest, NotAllowed, RateLimited
 from server.manager.lockout import KEY_CHARS
 from server.manager.counter_page import CounterPage
 from server.manager.people import People, SignedIn, Throttled, cookie_value
 from server.manager.stats_worker import Reports
 from server.manager.words import page_words, staff_lang
-
-if TYPE_CHECKING:
-    from server.edge.app import Server
 
 log = logging.getLogger("willkommen.manager")
 CODE_SECONDS = 30.0
@@ -58,14 +64,22 @@ FILES = {"signin.html": "text/html", "signin.js": "text/javascript", "board.html
 PUBLIC_FILES = ("signin.js", "manager.css", "staff.js")
 WEBSOCKETS = ("/signin/ws", "/board/ws")
 STATISTICS = ("/stats", "/stats.csv", "/stats.xlsx", "/report.pdf", "/report.html")
+# the paths this room answers, in the edge's route table (`server.edge.routes`): a path added to
+# `Manager.answer` is reached only once it is here ("*": every path below)
+PATHS = ("/signin", "/signin/done", "/signout", "/staff/*", "/board", "/board/*", "/counter", "/counter/*",
+         *STATISTICS, "/display/announcements.json", "/display/announce.js")
 
 
 class Manager:
-    def __init__(self, server: "Server"):
-        self.server = server
-        self.people = People(server.site, clock=server.monotonic, wall=server.clock)  # intervals, not times of day
-        self.board = Board(server)
-        self.counter_page = CounterPage(server, self.people)  # the counter in the browser (/counter)
+    """The people's side of the port. The board is made by the edge (it needs the terminals);
+    the statistics read the file at `db_path` in a worker process (`server.manager.stats_worker`)."""
+
+    def __init__(self, site: Site, office: Office, people: People, board: Board, terminals: Terminals,
+                 speech: Speech, gate: Gate, *, db_path: Path, clock: Callable[[], float],
+                 monotonic: Callable[[], float]):
+        self.site, self.office, self.people, self.board, self.speech = site, office, people, board, speech
+        self.gate, self.db_path, self.clock, self.monotonic = gate, db_path, clock, monotonic
+        self.counter_page = CounterPage(site, terminals, people)  # the counter in the browser (/counter)
         self.codes: dict[str, tuple[SignedIn, float, str]] = {}  # code -> session, until, browser
         # a password check takes ~0.3 s and 128 MiB (scrypt N=2^17): two at a time, the rest wait
         self.verifying = asyncio.Semaphore(VERIFYING)
@@ -105,40 +119,33 @@ class Manager:
         await self.board.serve(ws, who)
 
     async def _sign_in(self, ws: ServerConnection) -> None:
-        try:
-            async for frame in ws:
-                await ws.send(p.encode(await self._try(ws, frame)).decode())
-        except websockets.ConnectionClosed:
-            pass
+        await serve_frames(ws, p.decode_manager, partial(self._try, ws))
 
-    async def _try(self, ws: ServerConnection, frame: str | bytes):
+    async def _try(self, ws: ServerConnection, message: msgspec.Struct) -> p.SignedIn:
         address = ws.remote_address[0] if ws.remote_address else ""
+        if not isinstance(message, p.SignIn):
+            raise BadRequest("sign in first")
         try:
-            message = p.decode_manager(frame)
-            if not isinstance(message, p.SignIn):
-                raise BadRequest("sign in first")
             self.people.attempt(message.name, address=address)
-        except BadRequest as exc:
-            return p.Error(re=None, code=exc.code, message=exc.message)
         except Throttled as exc:
             self._log("sign-in throttled", "signin_throttled", message.name, address)
-            return p.Error(re=message.id, code="rate_limited", message=str(exc))
+            raise RateLimited(str(exc)) from None
         async with self.verifying:
             person = await asyncio.to_thread(self.people.verify, message.name, message.password)
         session = self.people.signed_in(person, message.name, address=address)
         if session is None:
             self._log("sign-in refused: wrong name or password", "signin_wrong", message.name, address)
-            return p.Error(re=message.id, code="not_allowed", message="wrong name or password")
+            raise NotAllowed("wrong name or password")
         log.info("sign-in", extra={"fields": {"name": session.name, "ok": True, "address": address}})
         code = secrets.token_urlsafe(24)
-        self.codes[code] = (session, self.server.clock() + CODE_SECONDS, self._browser(ws.request))
+        self.codes[code] = (session, self.clock() + CODE_SECONDS, self._browser(ws.request))
         return p.SignedIn(re=message.id, code=code)
 
     def _log(self, message: str, kind: str, name: str, address: str) -> None:
         """Refused sign-ins: one line per kind and `[limits] log_interval_seconds`, counting
         those left out, so a flood of guesses is no flood of log lines (a person's successful
         sign-in is always logged)."""
-        left_out = self.server.gate.pressure.note(kind, self.server.monotonic())
+        left_out = self.gate.pressure.note(kind, self.monotonic())
         if left_out is not None:
             log.warning(message, extra={"fields": {"name": name[:KEY_CHARS], "address": address, "left_out": left_out}})
 
@@ -195,7 +202,7 @@ class Manager:
         if path in STATISTICS:
             from server.manager import stats_pages  # pygal, openpyxl and weasyprint load only when asked for
 
-            return await stats_pages.answer(self.server, path, query)
+            return await stats_pages.answer(self, path, query)
         return respond(404, "not found\n")
 
     def _signin_form(self, request: Request) -> Response:
@@ -213,7 +220,7 @@ class Manager:
         login CSRF (another site sending the victim's browser here with the attacker's code,
         to sign it in as the attacker) finds no browser cookie, or another one, and is refused."""
         session, until, browser = self.codes.pop(code, (None, 0.0, ""))
-        now = self.server.clock()
+        now = self.clock()
         self.codes = {c: v for c, v in self.codes.items() if v[1] > now}
         if session is None or until <= now:
             return respond(303, "sign in again\n", Location="/signin")
@@ -244,13 +251,13 @@ class Manager:
         return cookie_value(request.headers.get("Cookie", ""), BROWSER_COOKIE) or ""
 
     def _secure(self) -> bool:
-        return self.server.site.tls_cert is not None
+        return self.site.tls_cert is not None
 
     def announcements(self) -> list[dict]:
         """What the waiting room shows now, with the server's recordings where it speaks."""
-        speech, now = self.server.speech, self.server.clock()
+        speech, now = self.speech, self.clock()
         shown = []
-        for a in self.server.office.current_announcements(now):
+        for a in self.office.current_announcements(now):
             audio = {lang: speech.url(key) for lang, text in a.texts.items()
                      if (key := speech.register(lang, text)) is not None}
             # as with calls: a language the server has no voice for is shown, not handed to the

@@ -18,7 +18,8 @@ from __future__ import annotations
 
 import html
 from datetime import datetime
-from typing import TYPE_CHECKING
+from pathlib import Path
+from typing import TYPE_CHECKING, Callable, Protocol
 
 from websockets.http11 import Response
 
@@ -28,12 +29,24 @@ from server.manager.stats import Period, Table, grouping, groupings
 from server.manager.stats_words import Words
 
 if TYPE_CHECKING:
-    from server.edge.app import Server
+    from server.core import Office
+    from server.manager.stats_worker import Reports
+
+
+class Source(Protocol):
+    """What the statistics read: the site, today's office (its day and time zone), the file,
+    and the worker process that makes tables, exports and reports."""
+
+    site: Site
+    office: "Office"
+    db_path: Path
+    clock: Callable[[], float]
+    reports: "Reports"
 
 PERIODS = ("day", "week", "month", "range")
 
 
-async def answer(server: "Server", path: str, query: dict[str, list[str]]) -> Response:
+async def answer(server: Source, path: str, query: dict[str, list[str]]) -> Response:
     from server.manager.stats_worker import Job
 
     arg = {key: values[0] for key, values in query.items()}
@@ -49,7 +62,7 @@ async def answer(server: "Server", path: str, query: dict[str, list[str]]) -> Re
             return respond(400, page(server.site, None, arg.get("by", "service"), arg, [], error=str(exc)),
                            "text/html; charset=utf-8")
         return respond(400, f"Bad request: {exc}\n")
-    made = await server.manager.reports.make(Job(path, str(server.db_path), server.site, period.first, period.last,
+    made = await server.reports.make(Job(path, str(server.db_path), server.site, period.first, period.last,
                                                  by, today, server.clock(), arg))
     return respond(made.status, made.body, made.content_type, **made.headers)
 

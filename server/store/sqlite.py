@@ -28,6 +28,7 @@ file: 2-3.6 s for 216 MB (800,000 events, about 90 days of a busy office) on 2 b
 from __future__ import annotations
 
 import fcntl
+import logging
 import operator
 import os
 import sqlite3
@@ -44,6 +45,8 @@ from server.core import Event, LocalDays, Ticket
 from server.core import events as ev
 from server.core.events import encode
 from server.core.model import EXPIRED, OPEN_STATES
+
+log = logging.getLogger("willkommen.store")
 
 migrations = sqlite_utils.Migrations("willkommen")
 
@@ -355,6 +358,17 @@ class Store:
             self.db.execute("DELETE FROM events WHERE seq < ? AND NOT (kind = 'appointment_booked' AND day >= ?)",
                             [self._first_seq_of(cutoff), cutoff])
         return removed
+
+    def start_day(self, today: str, *, retention_days: int, personal: bool) -> None:
+        """A new day began (the writer calls this after committing `day_started`): keep the
+        last week's statistics now (a few ms), so reports on past days read histograms, not
+        tickets; then forget what is past the retention. Older days not kept yet are kept when
+        they are purged. Figures per counter only with `personal` (the site allows them)."""
+        since = (date.fromisoformat(today) - timedelta(days=7)).isoformat()
+        with self.db.atomic():
+            kept = stats.keep_days(self.db.conn, before=today, since=since, tz=self.tz, personal=personal)
+        log.info("statistics kept", extra={"fields": {"days": kept}})
+        self.purge(today, retention_days)
 
     def last_ticket_id(self) -> int:
         return self.db.execute("SELECT coalesce(max(id), 0) FROM tickets").fetchone()[0]

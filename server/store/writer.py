@@ -30,6 +30,7 @@ import time
 from typing import Any, Callable
 
 from server.core import Event, Office
+from server.core import events as ev
 from server.wire.errors import WillkommenError
 from server.store.sqlite import Store
 
@@ -45,8 +46,9 @@ class StorageFailed(WillkommenError):
 
 class Writer:
     def __init__(self, office: Office, store: Store, *, on_committed: Callable[[list[Event]], None],
-                 on_failure: Callable[[], None], clock: Callable[[], float] = time.time):
-        self.office, self.store = office, store
+                 on_failure: Callable[[], None], clock: Callable[[], float] = time.time,
+                 on_new_day: Callable[[str], None] | None = None):
+        self.office, self.store, self.on_new_day = office, store, on_new_day
         self.on_committed, self.on_failure, self.clock = on_committed, on_failure, clock
         self.loop = asyncio.get_running_loop()
         self.pending: list[asyncio.Future] = []    # commands whose events are still in the journal
@@ -111,7 +113,18 @@ class Writer:
             return
         self.commits += 1
         _settle(answered, None)
+        self._new_day(events)
         self.on_committed(events)
+
+    def _new_day(self, events: list[Event]) -> None:
+        """The store's day change (statistics kept, retention purge) runs here, on the writer,
+        right after the commit that started the day: no page or push writes to the file."""
+        for event in events:
+            if isinstance(event, ev.DayStarted) and self.on_new_day is not None:
+                try:
+                    self.on_new_day(event.day)
+                except Exception:  # housekeeping: the day's tickets are safe, tomorrow retries
+                    log.exception("day change housekeeping failed")
 
     def _run(self, command: Callable[[float], Any]) -> tuple[BaseException | None, Any]:
         try:

@@ -39,24 +39,24 @@ import logging
 from functools import partial
 from importlib import resources
 from string import Template
-from typing import TYPE_CHECKING, Mapping
+from typing import Callable, Mapping
 from urllib.parse import parse_qs, urlsplit
 
-import websockets
 from websockets.asyncio.server import ServerConnection
 from websockets.http11 import Request, Response
 
-from config import strings
+from config import Site, strings
 
-from server.wire import protocol as p
+from server.core import Office
 from server.core.feedback import REASONS, SCORES
 from server.core.model import DONE, Ticket
-from server.wire.errors import BadRequest, NotAllowed, RateLimited, WillkommenError
+from server.edge.frames import serve_frames
+from server.edge.limits import Gate
 from server.edge.pages import respond
 from server.edge.ratelimit import TokenBucket
-
-if TYPE_CHECKING:
-    from server.edge.app import Server
+from server.store.writer import Writer
+from server.wire import protocol as p
+from server.wire.errors import NotAllowed, RateLimited
 
 log = logging.getLogger("willkommen.feedback")
 SOCKET = "/feedback/ws"
@@ -67,8 +67,8 @@ TAP_BURST = 3
 
 
 class Feedback:
-    def __init__(self, server: "Server"):
-        self.server = server
+    def __init__(self, site: Site, office: Office, writer: Writer, gate: Gate, *, monotonic: Callable[[], float]):
+        self.site, self.office, self.writer, self.gate, self.monotonic = site, office, writer, gate, monotonic
         self.buckets: dict[str, TokenBucket] = {}
 
     # ---- the socket -----------------------------------------------------------------------
@@ -87,57 +87,42 @@ class Feedback:
 
     async def connection(self, ws: ServerConnection) -> None:
         peer = str(ws.remote_address[0]) if ws.remote_address else ""
-        try:
-            async for frame in ws:
-                await ws.send(p.encode(await self.answer_frame(frame, peer)).decode())
-        except websockets.ConnectionClosed:
-            pass
+        await serve_frames(ws, p.decode_feedback, partial(self.handle, peer))
 
-    async def answer_frame(self, frame: str | bytes, peer: str):
-        """`thanked` or `error` for one frame; a bad frame loses nothing and closes nothing."""
-        request_id = None
-        try:
-            message = p.decode_feedback(frame)
-            request_id = message.id
-            if isinstance(message, p.Rate):
-                await self.server.writer.submit(partial(self._rate, message))
-            else:
-                self._check_terminal(message, peer)
-                await self.server.writer.submit(partial(self._tap, message))
-        except BadRequest as exc:
-            return p.Error(re=exc.re if request_id is None else request_id, code=exc.code, message=exc.message)
-        except WillkommenError as exc:
-            return p.Error(re=request_id, code=exc.code, message=exc.message)
-        except Exception:
-            log.exception("feedback failed")
-            return p.Error(re=request_id, code="internal", message="the server could not do this; it is logged")
+    async def handle(self, peer: str, message: p.Rate | p.Tap) -> p.Thanked:
+        """`thanked`, once the answer is committed; a bad frame loses nothing and closes nothing."""
+        if isinstance(message, p.Rate):
+            await self.writer.submit(partial(self._rate, message))
+        else:
+            self._check_terminal(message, peer)
+            await self.writer.submit(partial(self._tap, message))
         return p.Thanked(re=message.id)
 
     def _rate(self, message: p.Rate, now: float) -> None:
-        if not self.server.site.feedback.phone:
+        if not self.site.feedback.phone:
             raise NotAllowed("this office does not ask for feedback on the phone page")
-        self.server.office.rate(token=message.ticket, score=message.score, reasons=message.reasons, now=now)
+        self.office.rate(token=message.ticket, score=message.score, reasons=message.reasons, now=now)
 
     def _tap(self, message: p.Tap, now: float) -> None:
-        self.server.office.tap(score=message.score, now=now)
+        self.office.tap(score=message.score, now=now)
 
     def _check_terminal(self, message: p.Tap, peer: str) -> None:
         """The tap's terminal and token against the site config (constant time), then the
         terminal's rate: a wrong token counts against the address as a wrong hello does."""
-        gate = self.server.gate
+        gate = self.gate
         if gate.hello_wait(peer):
             raise RateLimited("too many wrong tokens from this address: wait a little")
-        terminal = self.server.site.terminal(message.terminal)
+        terminal = self.site.terminal(message.terminal)
         expected = terminal.token if terminal is not None and terminal.role == "feedback" else "\0" * 32
         if not hmac.compare_digest(message.token.encode(), expected.encode()) or terminal is None \
                 or terminal.role != "feedback":
             gate.wrong_token(peer)
             raise NotAllowed(f"{message.terminal!r} is not a feedback terminal of this office, or its token is wrong")
-        per_minute = self.server.site.feedback.taps_per_minute
+        per_minute = self.site.feedback.taps_per_minute
         bucket = self.buckets.get(terminal.id)
         if bucket is None:
             bucket = self.buckets[terminal.id] = TokenBucket(rate=per_minute / 60, burst=min(per_minute, TAP_BURST))
-        if not bucket.take(self.server.monotonic()):
+        if not bucket.take(self.monotonic()):
             raise RateLimited(f"feedback terminal {terminal.id} sends more than {per_minute} taps a minute")
 
     # ---- HTTP -----------------------------------------------------------------------------
@@ -161,7 +146,7 @@ class Feedback:
         if not terminal_id or not token:
             return respond(400, "A feedback terminal opens /feedback?terminal=<id>&token=<token>, with a "
                                 "[[terminals]] entry of role \"feedback\" in the site file (see README).\n")
-        site = self.server.site
+        site = self.site
         terminal = site.terminal(terminal_id)
         languages = list(terminal.languages) if terminal is not None and terminal.languages else list(site.languages)
         first = languages[0]
@@ -179,7 +164,7 @@ class Feedback:
 
     def phone_state(self, ticket: Ticket) -> str:
         """"ask" for a finished visit that has not answered, "given" once it has, else ""."""
-        if not self.server.site.feedback.phone or ticket.state != DONE:
+        if not self.site.feedback.phone or ticket.state != DONE:
             return ""
         return "given" if ticket.rated else "ask"
 
@@ -187,7 +172,7 @@ class Feedback:
         """The question as part of the status page, in the visitor's language. It is there
         for every ticket until answered and shows once the visit is done (feedback-phone.css),
         so a page left open from the waiting room asks without a reload."""
-        if not self.server.site.feedback.phone:
+        if not self.site.feedback.phone:
             return ""
         e = html.escape
         faces = "".join(

@@ -1,0 +1,136 @@
+"""What a terminal's message does: explicit tables from message type to the office call that
+carries it out, and the role each type needs. A renamed `Office` method cannot change the
+protocol, and a message type without a line here fails at import, not at a clerk's key press.
+
+Everything here that changes the office runs on the writer (`Writer.submit`): the reply is
+built after the commit of the group the command was in.
+"""
+
+from __future__ import annotations
+
+import base64
+import secrets
+from functools import partial
+from typing import Any, Callable
+
+from config import Site
+
+from server.booking import appointments
+from server.core import Office, Ticket
+from server.edge import views
+from server.edge.ratelimit import TokenBucket
+from server.edge.terminals import Session
+from server.manager.people import People
+from server.store.writer import Writer
+from server.wire import protocol as p
+from server.wire.errors import BadRequest, NotAllowed, RateLimited
+
+CounterCall = Callable[[Office, str, Any, float], tuple[list, Any]]
+
+COUNTER: dict[type, CounterCall] = {
+    p.Open: lambda o, c, m, now: o.open(counter=c, services=m.services, now=now),
+    p.Next: lambda o, c, m, now: o.next(counter=c, now=now),
+    p.Call: lambda o, c, m, now: o.call(counter=c, ticket=m.ticket, now=now),
+    p.Recall: lambda o, c, m, now: o.recall(counter=c, now=now),
+    p.Start: lambda o, c, m, now: o.start(counter=c, now=now),
+    p.NoShow: lambda o, c, m, now: o.noshow(counter=c, now=now),
+    p.Park: lambda o, c, m, now: o.park(counter=c, now=now),
+    p.Unpark: lambda o, c, m, now: o.unpark(counter=c, ticket=m.ticket, now=now),
+    p.Transfer: lambda o, c, m, now: o.transfer(counter=c, service=m.service, to_counter=m.to_counter,
+                                                front=m.front, now=now),
+    p.Refer: lambda o, c, m, now: o.refer(counter=c, partners=m.partners, front=m.front, now=now),
+    p.Finish: lambda o, c, m, now: o.finish(counter=c, outcome=m.outcome, now=now),
+    p.Pause: lambda o, c, m, now: o.pause(counter=c, reason=m.reason, now=now),
+    p.Resume: lambda o, c, m, now: o.resume(counter=c, now=now),
+    p.Close: lambda o, c, m, now: o.close(counter=c, now=now),
+    p.CloseAt: lambda o, c, m, now: o.close_at(counter=c, at=m.at, now=now),
+}
+ROLE_OF = {**{cls: "kiosk" for cls in p.KIOSK_REQUESTS}, **{cls: "counter" for cls in p.COUNTER_REQUESTS},
+           **{cls: "admin" for cls in p.ADMIN_REQUESTS}}
+if set(COUNTER) != set(p.COUNTER_REQUESTS):  # a counter message the table forgot, or one it invents
+    raise ImportError(f"counter messages without a handler: {set(p.COUNTER_REQUESTS) ^ set(COUNTER)}")
+
+
+class Requests:
+    """A welcomed terminal's requests: role check, then the kiosk's, counter's or admin's call."""
+
+    def __init__(self, site: Site, office: Office, writer: Writer, people: People, *,
+                 printer_reported: Callable[[str, p.Printer], None], monotonic: Callable[[], float]):
+        self.site, self.office, self.writer, self.people, self.monotonic = site, office, writer, people, monotonic
+        self.printer_reported = printer_reported
+        self.buckets: dict[str, TokenBucket] = {}
+
+    async def handle(self, session: Session, message: Any) -> Any:
+        if isinstance(message, p.Hello):
+            raise BadRequest("hello was already received on this connection")
+        role = ROLE_OF[type(message)]
+        if session.person and self.people.session(session.person) is None:  # a browser counter's person
+            raise NotAllowed("your sign-in has expired: sign in again")
+        if session.role not in (role, "admin"):
+            raise NotAllowed(f"a {session.role} terminal may not send {type(message).__name__.lower()}")
+        if role == "kiosk":
+            return await self._kiosk(session, message)
+        if role == "admin":
+            return await self.writer.submit(partial(appointments.handle, self.office, message))
+        counter = self._counter_of(session, message)
+        return await self.writer.submit(partial(self._counter, message, counter))
+
+    def _counter(self, message: p.CounterRequest, counter: str, now: float) -> p.Reply:
+        _, subject = COUNTER[type(message)](self.office, counter, message, now)
+        desk = views.desk(self.office, self.office.desks[counter], detail=True)
+        ticket = views.ticket(subject) if isinstance(subject, Ticket) else None
+        return p.Reply(re=message.id, ticket=ticket, desk=desk)
+
+    def _counter_of(self, session: Session, message: p.CounterRequest) -> str:
+        if session.role == "admin":
+            if message.counter is None:
+                raise BadRequest("an admin names the counter it acts for (\"counter\")")
+            return message.counter
+        if message.counter not in (None, session.counter):
+            raise NotAllowed(f"terminal {session.terminal} stands at counter {session.counter}, "
+                             f"not {message.counter}")
+        assert session.counter is not None  # a counter terminal's entry names its counter (config)
+        return session.counter
+
+    async def _kiosk(self, session: Session, message: Any) -> p.Reply:
+        if isinstance(message, p.Printer):
+            self.printer_reported(session.terminal, message)
+            return p.Reply(re=message.id)
+        if isinstance(message, p.Cancel):
+            return await self.writer.submit(partial(self._cancelled, session.terminal, message))
+        self._take_token(session.terminal)
+        return await self.writer.submit(partial(self._drawn, session.terminal, message))
+
+    def _cancelled(self, kiosk: str, message: p.Cancel, now: float) -> p.Reply:
+        _, ticket = self.office.cancel(kiosk=kiosk, ticket=message.ticket, reason=message.reason, now=now)
+        return p.Reply(re=message.id, ticket=views.ticket(ticket))
+
+    def _drawn(self, kiosk: str, message: p.Draw | p.Checkin, now: float) -> p.Reply:
+        if isinstance(message, p.Checkin):
+            return appointments.check_in(self.office, kiosk, message, new_token(), now)
+        _, ticket = self.office.draw(kiosk=kiosk, service=message.service, lang=message.lang,
+                                     request=message.request, token=new_token(), now=now,
+                                     interpreter=message.interpreter)
+        return p.Reply(re=message.id, ticket=views.ticket(ticket, with_token=True), ahead=self.office.ahead(ticket),
+                       eta=views.printed_estimate(ticket))
+
+    def _take_token(self, kiosk: str) -> None:
+        per_minute = self.site.kiosk_draws_per_minute
+        bucket = self.buckets.get(kiosk)
+        if bucket is None:
+            bucket = self.buckets[kiosk] = TokenBucket(rate=per_minute / 60, burst=min(per_minute, 10))
+        if not bucket.take(self.monotonic()):
+            raise RateLimited(f"kiosk {kiosk} draws faster than {per_minute} tickets a minute")
+
+
+_random = bytearray()
+
+
+def new_token() -> str:
+    """The ticket's status-page token: unguessable, unlike its number. The system's random
+    source is read 4 KiB at a time (one call per draw cost 5 % of a busy server's time)."""
+    global _random
+    if len(_random) < 12:
+        _random = bytearray(secrets.token_bytes(4096))
+    chunk, _random[:12] = bytes(_random[:12]), b""
+    return base64.urlsafe_b64encode(chunk).decode()

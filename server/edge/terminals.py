@@ -1,0 +1,54 @@
+"""Who is connected: each terminal's session, the three audiences pushes go to, and the last
+printer report of each kiosk. The edge keeps it; the floor board and /healthz read it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from websockets.asyncio.server import ServerConnection
+
+
+@dataclass
+class Session:
+    """Who is on the other end of a connection, as the site config (not the client) says."""
+
+    role: str
+    terminal: str
+    counter: str | None = None
+    person: str = ""  # a counter in the browser: the signed-in person's session (server/manager/counter_page.py)
+
+
+@dataclass
+class Terminals:
+    sessions: dict[ServerConnection, Session] = field(default_factory=dict)
+    staff: set[ServerConnection] = field(default_factory=set)     # counters and admins: every change
+    displays: set[ServerConnection] = field(default_factory=set)  # calls, and tickets leaving the "now" spot
+    kiosks: set[ServerConnection] = field(default_factory=set)    # queue lengths only
+    printers: dict[str, dict[str, Any]] = field(default_factory=dict)  # kiosk -> its last report
+
+    def join(self, ws: ServerConnection, session: Session) -> None:
+        self.sessions[ws] = session
+        self._audience(session).add(ws)
+
+    def leave(self, ws: ServerConnection) -> Session:
+        session = self.sessions.pop(ws)
+        self._audience(session).discard(ws)
+        if session.role == "kiosk" and not self.connected(session.terminal):
+            # a kiosk gone is a printer nobody watches: its last report says nothing any more
+            # (the board shows it unknown) until the kiosk reports again on reconnecting
+            self.printers.pop(session.terminal, None)
+        return session
+
+    def connected(self, terminal: str) -> bool:
+        return any(s.terminal == terminal for s in self.sessions.values())
+
+    def of_role(self, role: str) -> list[Session]:
+        return [s for s in self.sessions.values() if s.role == role]
+
+    def everyone(self) -> set[ServerConnection]:
+        """Staff and displays: who hears of calls."""
+        return self.staff | self.displays
+
+    def _audience(self, session: Session) -> set[ServerConnection]:
+        return {"kiosk": self.kiosks, "display": self.displays}.get(session.role, self.staff)
