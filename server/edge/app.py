@@ -48,6 +48,7 @@ from server.edge.routes import Page, Routes, Socket
 from server.edge.terminals import Session, Terminals
 from server.manager.board import Board
 from server.manager import counter_page
+from server.manager import pages as manager_pages
 from server.manager.counter_page import BROWSER, Refused
 from server.manager.pages import Manager
 from server.manager.people import People
@@ -345,24 +346,20 @@ class Server:
         }
 
 
-def routes(manager: Manager, feedback: Feedback, public: pages.Sources) -> Routes:
+def routes(manager: Manager, answers: Feedback, public: pages.Sources) -> Routes:
     """The route table: every HTTP path and websocket endpoint of the port, and its room."""
     async def sync(answer: Callable[[Request], Response | None], request: Request) -> Response | None:
         return answer(request)
 
     public_page = partial(pages.answer, public)
-    manager_paths = ["/signin", "/signin/done", "/signout", "/board", "/board/*", "/stats", "/stats.csv",
-                     "/stats.xlsx", "/report.pdf", "/report.html", "/display/announcements.json",
-                     "/display/announce.js"]
-    public_paths = ["/", "/healthz", "/favicon.ico", "/display", "/display/*", "/t/*", "/speech/*"]
     return Routes(
-        [*(Page(path, "manager", manager.answer) for path in manager_paths),
-         *(Page(path, "visitors", partial(sync, feedback.answer)) for path in ("/feedback", "/feedback/*")),
-         *(Page(path, "edge", public_page) for path in public_paths)],
+        [*(Page(path, "manager", manager.answer) for path in manager_pages.PATHS),
+         *(Page(path, "visitors", partial(sync, answers.answer)) for path in feedback.PATHS),
+         *(Page(path, "edge", public_page) for path in pages.PATHS)],
         [Socket("/signin/ws", "manager", manager.upgrade, manager.connection),
          Socket("/board/ws", "manager", manager.upgrade, manager.connection),
          Socket(counter_page.SOCKET, "manager", manager.upgrade, None),  # a counter terminal in the browser
-         Socket("/feedback/ws", "visitors", feedback.upgrade, feedback.connection)])
+         Socket(feedback.SOCKET, "visitors", answers.upgrade, answers.connection)])
 
 
 def peer(ws: ServerConnection) -> str:

@@ -60,6 +60,7 @@ from server.wire.errors import NotAllowed, RateLimited
 
 log = logging.getLogger("willkommen.feedback")
 SOCKET = "/feedback/ws"
+PATHS = ("/feedback", "/feedback/*")  # in the edge's route table (`server.edge.routes`)
 FILES = {"feedback-phone.js": "text/javascript", "feedback-phone.css": "text/css",
          "feedback-terminal.js": "text/javascript", "feedback-terminal.css": "text/css"}
 FACE_WORDS = {1: "very_bad", 2: "bad", 3: "okay", 4: "good", 5: "very_good"}
