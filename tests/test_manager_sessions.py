@@ -217,3 +217,26 @@ def test_the_demo_passwords_are_not_served_beyond_this_machine(tmp_path):
     assert run.returncode == 2
     assert "refusing to listen on 0.0.0.0: manager, reader, anna, ben still sign(s) in with the demo's public password" in run.stderr
     assert not (tmp_path / "o.db").exists()  # refused before anything was opened
+
+
+async def test_a_session_lasts_its_minutes_to_the_second_not_hours(tmp_path):
+    """`[manager] session_minutes` are minutes: the cookie's Max-Age says so, the session is
+    alive one second before they are over and gone when they are (on the monotonic clock)."""
+    steady = [1000.0]
+    site = make_site()
+    server = Server(site, tmp_path / "office.sqlite3", always_open=True, monotonic=lambda: steady[0])
+    await server.start("127.0.0.1", 0)
+    base, seconds = f"http://127.0.0.1:{server.port}", site.manager.session_minutes * 60
+    try:
+        browser = await browser_cookie(server.port)
+        code = (await sign_in(server.port, "manager", "demo-manager", browser))["code"]
+        _, headers, _ = await get_with(f"{base}/signin/done?code={code}", browser)
+        assert f"Max-Age={seconds};" in headers["Set-Cookie"]
+        cookie = headers["Set-Cookie"].split(";")[0]
+        steady[0] += seconds - 1
+        assert (await get_with(f"{base}/board/me.json", cookie))[0] == 200
+        steady[0] += 1
+        status, headers, _ = await get_with(f"{base}/board/me.json", cookie)
+        assert (status, headers["Location"]) == (303, "/signin")
+    finally:
+        await server.stop()

@@ -251,3 +251,20 @@ def test_the_cap_comes_from_the_site_and_has_a_floor():
     data["site"]["push_buffer_kib"] = 8   # less than a welcome and a busy turn's pushes
     with pytest.raises(ConfigError, match=r"^default.toml: site.push_buffer_kib: 8 must be at least 16$"):
         parse_site(data, file="default.toml", environ={})
+
+
+async def test_a_display_that_does_not_even_read_the_close_frame_is_cut_off(server):
+    """Closed as too slow, it still reads nothing, not even the close frame: after the fanout's
+    close timeout its connection is aborted (its buffer freed), not left half-closed for ever."""
+    sock = await asyncio.to_thread(stuck_display, server.port)
+    try:
+        assert await until(lambda: len(server.displays) == 1, 5)
+        (ws,) = server.displays
+        server.fanout.close_timeout = 1.0  # the site's 5 s, shorter for the test
+        while server.fanout.closed == 0:  # past the cap: closed as too slow
+            server.fanout.push(server.displays, json.dumps({"type": "note", "pad": "x" * 1000}))
+            await asyncio.sleep(0)
+        assert await until(lambda: not server.displays, 15), "the display that reads nothing is still connected"
+        assert ws.transport.is_closing() and ws.transport.get_write_buffer_size() == 0
+    finally:
+        sock.close()

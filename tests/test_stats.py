@@ -334,3 +334,36 @@ async def test_a_new_day_keeps_the_last_days_statistics(tmp_path):
         await server.stop()
     found = tables(path, site, at(THURSDAY, "10:00:00"))["tickets"][1:]
     assert found[0] == BY_SERVICE[0] and found[1][1] == BY_SERVICE[1][1] + 1  # and Thursday's ticket, live
+
+
+async def test_called_at_exactly_the_maximum_wait_counts_as_within_it(tmp_path):
+    """residence's maximum wait is 60 min: A001 called after exactly 60:00 is within it, A002
+    called after 60:01 (61 minutes, rounded up) is not: "within" is 50 %, by the CSV."""
+    site = make_site()
+    assert site.service("residence").max_wait_minutes == 60
+    office, store = Office(site, always_open=True), Store(tmp_path / "office.sqlite3", timezone=site.timezone)
+
+    def run(command: str, clock: str, **kwargs) -> None:
+        getattr(office, command)(now=at(MONDAY, clock), **kwargs)
+        store.append(office.take_journal(), list(office.tickets.values()))
+
+    for n in ("1", "2"):
+        run("draw", "09:00:00", kiosk="kiosk-1", service="residence", lang="de", request=n, token=f"t{n}")
+    run("open", "09:30:00", counter="5", services=None)
+    run("next", "10:00:00", counter="5")  # A001: 60 min to the second
+    run("finish", "10:00:00.500000", counter="5", outcome="done")
+    run("next", "10:00:01", counter="5")  # A002: 60 min 1 s
+    run("finish", "10:05:00", counter="5", outcome="done")
+    run("close", "10:10:00", counter="5")
+    store.close()
+    server = Server(site, tmp_path / "office.sqlite3", always_open=True, clock=lambda: at(THURSDAY, "10:00:00"))
+    await server.start("127.0.0.1", 0)
+    try:
+        cookie = await cookie_for(server.port)
+        _, _, body = await get_with(f"http://127.0.0.1:{server.port}/stats.csv?period=day&value={MONDAY}"
+                                    "&table=tickets", cookie)
+        header, *rows = list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
+        residence = next(row for row in rows if row[0] == site.service("residence").name("de"))
+        assert residence[header.index("innerhalb der Höchstwartezeit (%)")] == "50"
+    finally:
+        await server.stop()
