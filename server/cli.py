@@ -9,6 +9,7 @@
                                                    demo database of its own, to try the statistics (`server.demo.month`)
     willkommen-server appointments import FILE     the booking system's day, through the running
                                                    server as its admin terminal (`server.booking.appointments`)
+    willkommen-server plan import FILE             the office's plan from a CSV, the same way (`server.manager.plan`)
 
 A configuration error is printed as one line naming file, key and expectation, and the exit
 status is 2, as for an option out of range (`--port 99999`, `--speed 0`); so is a database file that another server holds or that is damaged (named, with
@@ -89,6 +90,8 @@ COMMANDS = """commands (each has its own --help):
   willkommen-server restore BACKUP [--db FILE] put a backup in place, with the server stopped
   willkommen-server appointments import FILE   the booking system's day (CSV or iCalendar),
                                                through the running server
+  willkommen-server plan import FILE           the office's plan (weekly template, exceptions)
+                                               from a CSV, through the running server
   willkommen-server demo-month [--month M]     a realistic month of the demo office in a demo
                                                database of its own, to try statistics and report"""
 
@@ -151,6 +154,10 @@ def main(argv: list[str] | None = None) -> int:
         from server.booking.appointments import command
 
         return command(argv[2:])
+    if argv[:2] == ["plan", "import"]:
+        from server.manager.plan import command as plan_import
+
+        return plan_import(argv[2:])
     if argv[:1] == ["appointments"]:  # the only appointments command so far is import
         print("usage: willkommen-server appointments import FILE [--config FILE] [--url URL] [--day DAY]"
               " (willkommen-server appointments import --help says more)",

@@ -23,6 +23,8 @@ from typing import ClassVar, Union
 
 import msgspec
 
+from server.wire.plan import Closure, Shift
+
 
 class BaseEvent(msgspec.Struct, tag_field="kind", forbid_unknown_fields=True, omit_defaults=True, kw_only=True,
                 gc=False):
@@ -146,6 +148,16 @@ class CounterClosePlanned(CounterEvent, tag="counter_close_planned", kw_only=Tru
     until: float | None  # None: the plan was dropped
 
 
+# ---- the day's plan ------------------------------------------------------------------------------
+
+class PlanChanged(BaseEvent, tag="plan_changed", kw_only=True):
+    """The whole plan as a supervisor, an import or the booking system left it (`server.core.plan`):
+    the latest is replayed at every start, whatever its day (`server.store.sqlite`)."""
+
+    template: list[Shift] = []
+    exceptions: list[Closure] = []
+
+
 # ---- the waiting room and feedback ----------------------------------------------------------------
 
 class AnnouncementMade(BaseEvent, tag="announcement_made", kw_only=True):
@@ -175,7 +187,7 @@ class FeedbackGiven(BaseEvent, tag="feedback_given", kw_only=True):
 Event = Union[DayStarted, TicketDrawn, AppointmentBooked, TicketCancelled, TicketCalled, TicketRecalled,
               TicketStarted, TicketNoShow, TicketParked, TicketUnparked, TicketTransferred, TicketReferred,
               TicketFinished, CounterOpened, CounterPaused, CounterResumed, CounterClosed, CounterClosePlanned,
-              AnnouncementMade, AnnouncementEnded, TicketRated, FeedbackGiven]
+              AnnouncementMade, AnnouncementEnded, TicketRated, FeedbackGiven, PlanChanged]
 EVENT_TYPES: tuple[type[BaseEvent], ...] = Event.__args__  # type: ignore[attr-defined]
 for _type in EVENT_TYPES:
     _type.kind = str(_type.__struct_config__.tag)

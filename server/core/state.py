@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 from config import Site
 
 from server.core import events as ev
+from server.core.plan import Plan
 from server.core.model import CALLED, CANCELLED, DONE, NO_SHOW, PARKED, SERVING, WAITING, Announcement, Booking, Desk, Ticket
 from server.core.routing import queue_key
 from server.wire import errors
@@ -54,6 +55,7 @@ class OfficeState:
         self.day = ""
         self.last_id = 0
         self.bookings: dict[str, Booking] = {}  # today's and future appointments, by code
+        self.plan = Plan()  # who staffs which counter when (`server.core.plan`): kept across days
         self._start_day("")
 
     def _start_day(self, day: str) -> None:
@@ -219,6 +221,9 @@ class OfficeState:
     def _ticket_rated(self, e: ev.TicketRated) -> None:
         self.tickets[e.number].rated = True
 
+    def _plan_changed(self, e: ev.PlanChanged) -> None:
+        self.plan = Plan(e.template, e.exceptions)
+
     def _feedback_given(self, e: ev.FeedbackGiven) -> None:
         pass  # an answer changes no queue: it is for the statistics (server.manager.stats)
 
@@ -279,6 +284,7 @@ HANDLERS: dict[type[ev.BaseEvent], Handler] = {
     ev.AnnouncementEnded: OfficeState._announcement_ended,
     ev.TicketRated: OfficeState._ticket_rated,
     ev.FeedbackGiven: OfficeState._feedback_given,
+    ev.PlanChanged: OfficeState._plan_changed,
 }
 if _missing := [str(t.__struct_config__.tag) for t in ev.EVENT_TYPES if t not in HANDLERS]:
     raise TypeError(f"no handler in OfficeState for the event kinds {', '.join(_missing)}")

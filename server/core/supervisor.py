@@ -6,11 +6,12 @@ from __future__ import annotations
 from typing import Iterable
 
 from server.core import events as ev
-from server.core import feedback
+from server.core import feedback, plan
 from server.core.commands import Commands
 from server.core.model import DONE, STATE_WORDS, Announcement, Ticket, check_transition
 from server.core.state import local_day
 from server.wire import errors
+from server.wire.plan import Closure, Shift
 
 
 class SupervisorCommands(Commands):
@@ -48,6 +49,16 @@ class SupervisorCommands(Commands):
             raise errors.BadRequest(f"there is no announcement {announcement!r} today")
         self._emit(events, ev.AnnouncementEnded(at=now, announcement=announcement))
         return events, found
+
+    def set_plan(self, *, template: Iterable[Shift], closures: Iterable[Closure], by: str = "",
+                 now: float) -> list[ev.Event]:
+        """The whole plan, replacing the one before (`server.core.plan`): checked, then one
+        `plan_changed` event. The floor board, `willkommen-server plan import` and the booking
+        system's endpoint all come here; so does the estimates benchmark."""
+        events = self._begin(now)
+        shifts, kept = plan.check(self.site, template, closures, self.day)
+        self._emit(events, ev.PlanChanged(at=now, template=shifts, exceptions=kept, by=by))
+        return events
 
     def rate(self, *, token: str, score: int, reasons: Iterable[str], now: float) -> tuple[list[ev.Event], Ticket]:
         """A visitor answers "How was your visit?" on the status page of a finished ticket,

@@ -20,6 +20,7 @@ from server.core import Office, Ticket
 from server.edge import views
 from server.edge.ratelimit import TokenBucket
 from server.edge.terminals import Session
+from server.manager import plan
 from server.manager.people import People
 from server.store.writer import Writer
 from server.wire import protocol as p
@@ -70,6 +71,8 @@ class Requests:
             raise NotAllowed(f"a {session.role} terminal may not send {type(message).__name__.lower()}")
         if role == "kiosk":
             return await self._kiosk(session, message)
+        if isinstance(message, p.SetPlan):
+            return await self.writer.submit(partial(plan.handle, self.office, message, session.terminal))
         if role == "admin":
             return await self.writer.submit(partial(appointments.handle, self.office, message))
         counter = self._counter_of(session, message)

@@ -32,7 +32,7 @@ from websockets.asyncio.server import ServerConnection
 
 from config import Site, languages
 
-from server.manager import interpreters
+from server.manager import interpreters, plan
 from server.wire import protocol as p
 from server.core import events as ev
 from server.core import Office
@@ -375,6 +375,8 @@ class Board:
             if message.service is None and not message.front:
                 raise BadRequest("move needs a service or front")
             events, _ = office.move(ticket=message.ticket, service=message.service, front=message.front, now=now)
+        elif isinstance(message, p.SetPlan):
+            events = plan.set_plan(office, message, who.name, now)
         elif isinstance(message, p.Announce):
             events, _ = office.announce(announcement=secrets.token_hex(4), texts=message.texts, until=message.until,
                                         by=who.name, now=now)

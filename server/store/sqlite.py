@@ -226,8 +226,8 @@ def _unreadable_event(conn: sqlite3.Connection) -> str | None:
     latest = conn.execute("SELECT coalesce(max(day), '') FROM events WHERE kind = 'day_started'").fetchone()[0]
     start = conn.execute("SELECT coalesce(min(seq), 0) FROM events WHERE kind = 'day_started' AND day = ?",
                          [latest]).fetchone()[0]
-    rows = conn.execute("SELECT seq, data FROM events WHERE seq >= ? OR (kind = 'appointment_booked' AND day >= ?)",
-                        [start, latest])
+    rows = conn.execute("SELECT seq, data FROM events WHERE seq >= ? OR (kind = 'appointment_booked' AND day >= ?) "
+                        f"UNION {LATEST_PLAN}", [start, latest])
     try:
         for seq, data in rows:
             _decode(seq, data)
@@ -236,6 +236,8 @@ def _unreadable_event(conn: sqlite3.Connection) -> str | None:
     return None
 
 
+# the plan in force: the last `plan_changed`, whatever its day (kept by the purge, replayed at start)
+LATEST_PLAN = "SELECT seq, data FROM events WHERE seq = (SELECT max(seq) FROM events WHERE kind = 'plan_changed')"
 NEWER = "written by a newer Willkommen? Start that version, or restore a backup"
 
 
@@ -332,12 +334,13 @@ class Store:
     def events_since(self, day: str) -> list[Event]:
         """What a server starting on `day` replays: the events from the start of that day (its
         `day_started`, the first event of every day) and appointments booked earlier for it
-        or later."""
+        or later, and the latest plan (`plan_changed`: the plan holds until it is changed)."""
         start = self._first_seq_of(day)
         rows = self.db.execute("SELECT seq, data FROM events INDEXED BY idx_events_booked "
                                "WHERE kind = 'appointment_booked' AND day >= ? AND seq < ? "
+                               f"UNION ALL {LATEST_PLAN} AND seq < ? "
                                "UNION ALL SELECT seq, data FROM events WHERE seq >= ? ORDER BY seq",
-                               [day, start, start])
+                               [day, start, start, start])
         return [_decode(seq, data) for seq, data in rows]
 
     def _first_seq_of(self, day: str) -> int:
@@ -355,8 +358,8 @@ class Store:
             stats.keep_days(self.db.conn, before=cutoff, tz=self.tz)  # histograms outlive the tickets
             self.db.execute(SUMMARY, [cutoff])
             removed = self.db.execute("DELETE FROM tickets WHERE day < ?", [cutoff]).rowcount
-            self.db.execute("DELETE FROM events WHERE seq < ? AND NOT (kind = 'appointment_booked' AND day >= ?)",
-                            [self._first_seq_of(cutoff), cutoff])
+            self.db.execute("DELETE FROM events WHERE seq < ? AND NOT (kind = 'appointment_booked' AND day >= ?) "
+                            f"AND seq NOT IN (SELECT seq FROM ({LATEST_PLAN}))", [self._first_seq_of(cutoff), cutoff])
         return removed
 
     def start_day(self, today: str, *, retention_days: int, personal: bool) -> None:

@@ -10,6 +10,7 @@ import msgspec
 
 from server.wire.errors import BadRequest
 from server.wire.fields import Key, Message, Request, Text, Timestamp
+from server.wire.plan import SetPlan
 
 # ---- the manager's side (server.manager.board, server.manager.pages): people, not terminals --------------
 #
@@ -23,6 +24,7 @@ from server.wire.fields import Key, Message, Request, Text, Timestamp
 #   open_counter     {id, counter}                 close_counter {id, counter}
 #   move             {id, ticket, service?, front}  a waiting ticket to another queue or the front
 #   announce         {id, texts: {lang: text}, until}   end_announcement {id, announcement}
+#   set_plan         {id, template, exceptions}     the day's plan, whole (`server.wire.plan`)
 
 class SignIn(Request, tag="sign_in"):
     name: Key
@@ -52,8 +54,8 @@ class EndAnnouncement(Request, tag="end_announcement"):
     announcement: Key
 
 
-SUPERVISOR_ACTIONS = (OpenCounter, CloseCounter, Move, Announce, EndAnnouncement)
-ManagerMessage = Union[SignIn, OpenCounter, CloseCounter, Move, Announce, EndAnnouncement]
+SUPERVISOR_ACTIONS = (OpenCounter, CloseCounter, Move, Announce, EndAnnouncement, SetPlan)
+ManagerMessage = Union[SignIn, OpenCounter, CloseCounter, Move, Announce, EndAnnouncement, SetPlan]
 
 
 class SignedIn(Message, tag="signed_in"):

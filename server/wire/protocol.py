@@ -77,6 +77,7 @@ from server.wire.feedback import (FEEDBACK_TYPES, MAX_REASONS, FeedbackMessage, 
                                   decode_feedback)
 from server.wire.manager import (SUPERVISOR_ACTIONS, Announce, Board, CloseCounter, EndAnnouncement,  # noqa: F401
                                  ManagerMessage, Move, OpenCounter, SignedIn, SignIn, decode_manager)
+from server.wire.plan import Closure, SetPlan, Shift  # noqa: F401
 
 VERSION = 1
 MAX_FRAME = 64 * 1024
@@ -218,11 +219,11 @@ class BookMany(Request, tag="book_many"):
 
 
 KIOSK_REQUESTS = (Draw, Checkin, Cancel, Printer)
-ADMIN_REQUESTS = (Book, Unbook, BookMany)
+ADMIN_REQUESTS = (Book, Unbook, BookMany, SetPlan)
 COUNTER_REQUESTS = (Open, Next, Call, Recall, Start, NoShow, Park, Unpark, Transfer, Finish, Pause, Resume, Close,
                     CloseAt, Refer)
 ClientMessage = Union[Hello, Draw, Checkin, Cancel, Printer, Open, Next, Call, Recall, Start, NoShow, Park, Unpark,
-                      Transfer, Finish, Pause, Resume, Close, CloseAt, Refer, Book, Unbook, BookMany]
+                      Transfer, Finish, Pause, Resume, Close, CloseAt, Refer, Book, Unbook, BookMany, SetPlan]
 
 
 # ---- server to client ----------------------------------------------------------------------

@@ -1,0 +1,179 @@
+"""The day's plan on the office's side: the one place a `set_plan` is carried out, whoever
+sends it (a supervisor on the floor board, the admin terminal of `willkommen-server plan
+import`, the booking system's endpoint), and the plan's CSV.
+
+CSV, one row a shift or an exception (`;` or `,`, a header naming the columns)::
+
+    tag;schalter;von;bis;dienste;art
+    Mo;1;08:00;12:00;;
+    Mo;1;12:30;15:00;residence info;
+    2026-12-24;;;;;geschlossen
+    2026-12-09;2;;;;ab
+    2026-12-10;;13:00;16:00;;schulung
+
+`tag` (or `day`) is a weekday (Mo..So, Montag.., Mon.., 0..6 from Monday) for the weekly
+template or a date (YYYY-MM-DD) for an exception; `art` (`kind`) of an exception is
+`geschlossen`/`closed`, `ab`/`off` or `schulung`/`training`. Services are separated by spaces.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+
+import msgspec
+
+from server.core import Office
+from server.core import events as ev
+from server.wire import protocol as p
+from server.wire.errors import BadRequest
+from server.wire.session import ServerError
+from server.wire.plan import Closure, SetPlan, Shift
+
+WEEKDAY_WORDS = {**{w: i for i, w in enumerate(("mo", "di", "mi", "do", "fr", "sa", "so"))},
+                 **{w: i for i, w in enumerate(("montag", "dienstag", "mittwoch", "donnerstag", "freitag", "samstag",
+                                                "sonntag"))},
+                 **{w: i for i, w in enumerate(("mon", "tue", "wed", "thu", "fri", "sat", "sun"))},
+                 **{w: i for i, w in enumerate(("monday", "tuesday", "wednesday", "thursday", "friday", "saturday",
+                                                "sunday"))},
+                 **{str(i): i for i in range(7)}}
+KIND_WORDS = {"geschlossen": "closed", "closed": "closed", "ab": "off", "off": "off", "frei": "off",
+              "schulung": "training", "training": "training"}
+COLUMNS = {"tag": "day", "day": "day", "schalter": "counter", "counter": "counter", "von": "start", "start": "start",
+           "from": "start", "bis": "end", "end": "end", "to": "end", "dienste": "services", "services": "services",
+           "art": "kind", "kind": "kind"}
+
+
+def set_plan(office: Office, message: SetPlan, by: str, now: float) -> list[ev.Event]:
+    return office.set_plan(template=message.template, closures=message.exceptions, by=by, now=now)
+
+
+def handle(office: Office, message: SetPlan, by: str, now: float) -> p.Reply:
+    """An admin terminal's `set_plan`, run by the writer."""
+    set_plan(office, message, by, now)
+    return p.Reply(re=message.id)
+
+
+def view(office: Office) -> dict[str, Any]:
+    """The plan as the board edits it: the same shapes `set_plan` takes."""
+    return {"template": [_builtins(s) for s in office.plan.template],
+            "exceptions": [_builtins(c) for c in office.plan.closures]}
+
+
+def _builtins(row: Shift | Closure) -> dict[str, Any]:
+    return msgspec.to_builtins(row)
+
+
+def read_csv(text: str) -> tuple[list[Shift], list[Closure]]:
+    """The plan in a CSV (see the module docstring); `BadRequest` names the line and what is wrong."""
+    dialect = csv.Sniffer().sniff(text.split("\n", 1)[0], delimiters=";,\t") if text.strip() else csv.excel
+    rows = csv.reader(io.StringIO(text), dialect)
+    header = next(rows, None)
+    if header is None:
+        raise BadRequest("the plan file is empty")
+    names = [COLUMNS.get(h.strip().lower().lstrip("\ufeff"), "") for h in header]
+    if "day" not in names or "counter" not in names:
+        raise BadRequest("line 1: the header must name the columns tag (day) and schalter (counter) "
+                         "and may name von, bis, dienste, art")
+    template, closures = [], []
+    for line, fields in enumerate(rows, 2):
+        if not any(f.strip() for f in fields):
+            continue
+        row = {name: value.strip() for name, value in zip(names, fields) if name}
+        try:
+            if "-" in row["day"]:
+                closures.append(_closure(row))
+            else:
+                template.append(_shift(row))
+        except (BadRequest, ValueError, TypeError, msgspec.ValidationError) as exc:
+            raise BadRequest(f"line {line}: {exc}") from None
+    return template, closures
+
+
+def _shift(row: dict[str, str]) -> Shift:
+    weekday = WEEKDAY_WORDS.get(row["day"].lower().rstrip("."))
+    if weekday is None:
+        raise BadRequest(f"{row['day']!r} is neither a weekday (Mo..So) nor a date (YYYY-MM-DD)")
+    if not row.get("start") or not row.get("end"):
+        raise BadRequest("a shift needs von (start) and bis (end), as HH:MM")
+    return msgspec.convert({"counter": row["counter"], "weekday": weekday, "start": _clock(row["start"]),
+                            "end": _clock(row["end"]), "services": row.get("services", "").split()}, Shift)
+
+
+def _closure(row: dict[str, str]) -> Closure:
+    kind = KIND_WORDS.get(row.get("kind", "").lower())
+    if kind is None:
+        raise BadRequest(f"an exception's art (kind) is geschlossen, ab or schulung, not {row.get('kind', '')!r}")
+    found: dict[str, Any] = {"day": row["day"], "kind": kind, "counter": row["counter"]}
+    if row.get("start"):
+        found["start"] = _clock(row["start"])
+    if row.get("end"):
+        found["end"] = _clock(row["end"])
+    return msgspec.convert(found, Closure)
+
+
+def _clock(text: str) -> str:
+    """'8:00' and '08.00' as '08:00'."""
+    hours, _, minutes = text.replace(".", ":").partition(":")
+    try:
+        h, m = int(hours), int(minutes or 0)
+    except ValueError:
+        h = m = -1
+    if not (0 <= h < 24 and 0 <= m < 60 or (h, m) == (24, 0)):
+        raise BadRequest(f"{text!r} is not a time of day (HH:MM)")
+    return f"{h:02d}:{m:02d}"
+
+
+def command(argv: list[str]) -> int:
+    """`willkommen-server plan import FILE`: the plan in a CSV, through the running server as
+    its admin terminal (the same `set_plan` the board sends). 0 when the plan was taken, 1 when
+    the file or the server refused it (nothing changed), 2 when nothing could be tried."""
+    import argparse
+    import asyncio
+    import sys
+    from pathlib import Path
+
+    from config import ConfigError, load_site
+    from server.booking.appointments import decode, printable
+
+    parser = argparse.ArgumentParser(prog="willkommen-server plan import",
+                                     description="replace the office's plan (weekly template and exceptions) by a CSV")
+    parser.add_argument("file", type=Path, metavar="FILE", help="the plan: a .csv file (see server/manager/plan.py)")
+    parser.add_argument("--config", type=Path, default=None, help="the server's site TOML file (default: the demo office)")
+    parser.add_argument("--url", default="ws://127.0.0.1:8765/", help="the running server (default ws://127.0.0.1:8765/)")
+    args = parser.parse_args(argv)
+    try:
+        site = load_site(args.config)
+        text, _ = decode(args.file.read_bytes())
+    except (ConfigError, OSError) as exc:
+        print(f"willkommen-server: {exc}", file=sys.stderr)
+        return 2
+    admin = next((t for t in site.terminals if t.role == "admin"), None)
+    if admin is None:
+        print(f"willkommen-server: {site.source or 'the site'} has no terminal with role = \"admin\"", file=sys.stderr)
+        return 2
+    try:
+        template, exceptions = read_csv(text)
+    except BadRequest as exc:
+        print(f"{args.file}: {printable(str(exc))}; the plan was not changed", file=sys.stderr)
+        return 1
+    try:
+        asyncio.run(_send(args.url, admin, SetPlan(id=1, template=template, exceptions=exceptions)))
+    except ServerError as exc:  # the server's check: no such counter, shifts overlapping
+        print(f"{args.file}: {printable(str(exc))}; the plan was not changed", file=sys.stderr)
+        return 1
+    except Exception as exc:  # refused token, no server listening: nothing changed
+        print(f"willkommen-server: cannot reach the server at {args.url} as {admin.id}: {printable(str(exc))}",
+              file=sys.stderr)
+        return 2
+    print(f"{args.file}: plan taken ({len(template)} shifts, {len(exceptions)} exceptions)", file=sys.stderr)
+    return 0
+
+
+async def _send(url: str, admin, message: SetPlan) -> None:
+    from server.wire.session import ClientSession
+
+    async with ClientSession(url, role="admin", terminal=admin.id, token=admin.token, timeout=10.0) as session:
+        await session.ready()
+        await session.request(message)

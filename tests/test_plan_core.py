@@ -1,0 +1,100 @@
+"""The day's plan in the core (`server.core.plan`, `Office.set_plan`): what a day's plan is,
+what is refused, and that the plan is an event a replay rebuilds."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from server.core import Office
+from server.core import events as ev
+from server.core.plan import Plan, Window, seconds
+from server.wire.errors import BadRequest
+from server.wire.plan import Closure, Shift
+
+from .conftest import make_site
+from .test_core_office import MIN, T0
+
+TUESDAY = date(2026, 11, 24)  # T0's day
+
+
+def shift(counter="1", weekday=1, start="08:00", end="12:00", services=()):
+    return Shift(counter=counter, weekday=weekday, start=start, end=end, services=list(services))
+
+
+def test_a_weekday_plan_with_a_break_an_exception_and_another_weekday():
+    plan = Plan([shift(end="10:00"), shift(start="10:30", end="14:00", services=["info"]), shift("2", weekday=2)],
+                [Closure(day="2026-11-24", kind="training", start="12:00", end="13:00")])
+    assert plan.day(TUESDAY) == {"1": [Window(8 * 3600, 10 * 3600), Window(int(10.5 * 3600), 12 * 3600, ("info",)),
+                                       Window(13 * 3600, 14 * 3600, ("info",))]}
+    assert plan.day(date(2026, 11, 25)) == {"2": [Window(8 * 3600, 12 * 3600)]}
+    assert plan.day(date(2026, 11, 23)) == {}
+
+
+def test_a_closed_day_and_a_counter_off():
+    plan = Plan([shift("1"), shift("2")], [Closure(day="2026-11-24", kind="off", counter="2"),
+                                           Closure(day="2026-12-01", kind="closed")])
+    assert list(plan.day(TUESDAY)) == ["1"] and plan.planned_off(TUESDAY) == {"2"}
+    assert plan.day(date(2026, 12, 1)) == {}
+
+
+def test_set_plan_is_one_event_and_a_replay_rebuilds_it():
+    office = Office(make_site(), always_open=True)
+    events = office.set_plan(template=[shift()], closures=[Closure(day="2026-11-25", kind="closed")], by="anna", now=T0)
+    changed = [e for e in events if isinstance(e, ev.PlanChanged)]
+    assert len(changed) == 1 and changed[0].by == "anna"
+    again = Office(make_site(), always_open=True)
+    for e in events:
+        again.apply(ev.decode(ev.encode(e)))
+    assert again.plan.day(TUESDAY) == office.plan.day(TUESDAY) != {}
+    assert again.plan.day(date(2026, 11, 25)) == {}
+
+
+@pytest.mark.parametrize("template, closures, says", [
+    ([shift("99")], [], "no counter '99'"),
+    ([shift(start="12:00", end="08:00")], [], "end after it starts"),
+    ([shift(services=["nope"])], [], "no service 'nope'"),
+    ([shift(), shift(start="11:00", end="13:00")], [], "overlaps 08:00-12:00"),
+    ([], [Closure(day="2026-13-01", kind="closed")], "not a date"),
+    ([], [Closure(day="2026-12-01", kind="off", counter="99")], "no counter '99'"),
+])
+def test_what_cannot_be_a_plan_is_refused_and_changes_nothing(template, closures, says):
+    office = Office(make_site(), always_open=True)
+    office.set_plan(template=[shift("3")], closures=[], now=T0)
+    with pytest.raises(BadRequest, match=says):
+        office.set_plan(template=template, closures=closures, now=T0 + MIN)
+    assert list(office.plan.day(TUESDAY)) == ["3"]
+
+
+def test_exceptions_of_past_days_are_dropped():
+    office = Office(make_site(), always_open=True)
+    office.set_plan(template=[], closures=[Closure(day="2026-11-01", kind="closed"),
+                                           Closure(day="2026-11-24", kind="closed")], now=T0)
+    assert [c.day for c in office.plan.closures] == ["2026-11-24"]
+
+
+clock = st.integers(0, 24 * 4).map(lambda q: f"{q // 4:02d}:{q % 4 * 15:02d}")
+
+
+@given(st.lists(st.tuples(clock, clock), max_size=4), st.lists(st.tuples(clock, clock), max_size=3))
+def test_a_days_windows_are_the_shifts_minus_the_exceptions(shifts, cuts):
+    """Every planned second is in a shift and in no exception; windows never overlap."""
+    template, start_of = [], []
+    for a, b in shifts:
+        if seconds(a) < seconds(b) and all(seconds(a) >= e or seconds(b) <= s for s, e in start_of):
+            template.append(shift(start=a, end=b))
+            start_of.append((seconds(a), seconds(b)))
+    closures = [Closure(day="2026-11-24", kind="training", start=a, end=b) for a, b in cuts if seconds(a) < seconds(b)]
+    windows = Plan(template, closures).day(TUESDAY).get("1", [])
+    for w in windows:
+        assert w.start < w.end
+        assert any(s <= w.start and w.end <= e for s, e in start_of)
+        assert all(w.end <= seconds(c.start) or w.start >= seconds(c.end) for c in closures)
+    ordered = sorted(windows, key=lambda w: w.start)
+    assert all(a.end <= b.start for a, b in zip(ordered, ordered[1:]))
+    planned = sum(e - s for s, e in start_of)
+    cut = sum(max(0, min(e, seconds(c.end)) - max(s, seconds(c.start))) for s, e in start_of for c in closures)
+    assert sum(w.end - w.start for w in windows) >= planned - cut
