@@ -17,6 +17,19 @@ class Text:
 
 
 @dataclass(frozen=True)
+class Drawn(Text):
+    """Text always printed as an image, as the raster would draw it (the test page's reference
+    lines, which a code page's letters are compared with)."""
+
+
+@dataclass(frozen=True)
+class Native(Text):
+    """Text sent under one code page (`encoding`, a python-escpos name such as "CP1252"),
+    whatever the encoder would choose: the printer test page's samples. A preview draws it."""
+    encoding: str = "CP437"
+
+
+@dataclass(frozen=True)
 class QR:
     data: str
 

@@ -12,6 +12,12 @@ What a printer with a different model needs:
   line, fed up to the tear bar.
 - Lines break at spaces, long words at syllables with a hyphen (`printing.wrapping`); a word that
   has no break point that fits steps the type size down.
+- Code pages only under the numbers `printing.codepages` can trace to a source.
+- `raster_only` (`?text=raster`): every line an image as wide as the paper, aligned in the
+  image itself, the QR code padded to the full width, no `ESC t` and no `ESC a`: for printers
+  that print a code page wrong or ignore alignment for images (some POS-58 print every image
+  flush left, so a right-to-left line or a QR code cropped to its ink lands at the left edge).
+- `Native` blocks (the printer test page) print their text under a code page of their own.
 
 Every call blocks on the device: run `print_ticket` in a thread (the kiosk does).
 """
@@ -19,10 +25,10 @@ Every call blocks on the device: run `print_ticket` in a thread (the kiosk does)
 from __future__ import annotations
 
 from escpos.constants import QR_ECLEVEL_M
-from PIL import ImageChops
+from PIL import Image, ImageChops, ImageDraw
 
 from printing.raster import render, right_to_left
-from printing.blocks import QR, Block, Cut, Text
+from printing.blocks import QR, Block, Cut, Drawn, Native, Text
 from printing.wrapping import wrap
 
 FONT_A_DOTS = 12   # font A is 12 dots wide: 48 columns on 80 mm paper, 32 on 58 mm
@@ -46,47 +52,75 @@ def native(printer, text: str) -> bool:
         return False
 
 
-def print_ticket(printer, blocks: list[Block]) -> None:
+def print_ticket(printer, blocks: list[Block], *, raster_only: bool = False) -> None:
     width = paper_width(printer)
-    start_ticket(printer)
+    start_ticket(printer, raster_only=raster_only)
     for block in blocks:
-        if isinstance(block, Text):
-            print_text(printer, block, width)
+        if isinstance(block, Native):
+            print_native(printer, block)
+        elif isinstance(block, Text):
+            print_text(printer, block, width, raster_only=raster_only)
         elif isinstance(block, QR):
-            print_qr(printer, block, width)
+            print_qr(printer, block, width, raster_only=raster_only)
         elif isinstance(block, Cut):
-            end_ticket(printer, width)
+            end_ticket(printer, width, raster_only=raster_only)
 
 
-def start_ticket(printer) -> None:
+def start_ticket(printer, *, raster_only: bool = False) -> None:
     """Printer and encoder from a known state, whatever happened since the last ticket: ESC @,
     then ESC t for CP437 (page 0 on Epson and POS-5890 alike) with the encoder told so, so it
-    switches pages from there and never trusts a page the printer may have forgotten."""
+    switches pages from there and never trusts a page the printer may have forgotten. Raster
+    only: ESC @ alone (no page is ever used)."""
     printer.hw("INIT")
     printer.magic.encoding = None
-    printer.magic.write_with_encoding(START_PAGE, None)
+    if raster_only:  # only line feeds go out as text (python-escpos' qr() ends with one): no page for them
+        printer.magic.encoding = START_PAGE
+    else:
+        printer.magic.write_with_encoding(START_PAGE, None)
 
 
-def print_qr(printer, block: QR, width: int) -> None:
+def print_native(printer, block: Native) -> None:
+    """`block.text` under the page `block.encoding`, whatever the encoder would choose."""
+    printer.set(align="left")
+    printer.magic.write_with_encoding(block.encoding, block.text + "\n")
+    printer.set_with_default()
+
+
+def print_qr(printer, block: QR, width: int, *, raster_only: bool = False) -> None:
+    if raster_only:  # an image as wide as the paper, the code in its middle: no ESC a needed
+        printer.qr(block.data, native=False, ec=QR_ECLEVEL_M, size=6 if width > 400 else 5, center=True)
+        return
     printer.set(align="center")
     native = printer.profile.supports("qrCode")
     printer.qr(block.data, native=native, ec=QR_ECLEVEL_M, size=6 if width > 400 else 5)
     printer.set_with_default()
 
 
-def end_ticket(printer, width: int) -> None:
+def end_ticket(printer, width: int, *, raster_only: bool = False) -> None:
     if printer.profile.supports("paperFullCut") or printer.profile.supports("paperPartCut"):
         printer.cut()
         return
     # no cutter: the visitor tears the ticket off, along a line that is fed up to the bar
-    printer.set_with_default()
-    printer.textln("-" * (width // FONT_A_DOTS))
+    if raster_only:
+        printer.image(tear_line(width), center=False)
+    else:
+        printer.set_with_default()
+        printer.textln("-" * (width // FONT_A_DOTS))
     printer.print_and_feed(FEED_TO_TEAR_BAR)
 
 
-def print_text(printer, block: Text, width: int) -> None:
-    if not native(printer, block.text):
-        print_raster(printer, block, width)
+def tear_line(width: int) -> Image.Image:
+    """A dashed line across the paper, as an image."""
+    image = Image.new("1", (width, 8), 1)
+    draw = ImageDraw.Draw(image)
+    for x in range(0, width, 12):
+        draw.line((x, 4, x + 6, 4), fill=0, width=2)
+    return image
+
+
+def print_text(printer, block: Text, width: int, *, raster_only: bool = False) -> None:
+    if raster_only or isinstance(block, Drawn) or not native(printer, block.text):
+        print_raster(printer, block, width, full=raster_only)
         return
     size, lines = fitted(block, width)
     if size == 4:
@@ -110,8 +144,11 @@ def fitted(block: Text, width: int) -> tuple[int, list[str]]:
         size = SMALLER[size]
 
 
-def print_raster(printer, block: Text, width: int) -> None:
+def print_raster(printer, block: Text, width: int, *, full: bool = False) -> None:
     image = render(block.text, width, size=block.size, bold=block.bold, align=block.align, lang=block.lang)
+    if full:  # the whole width, aligned in the image: right where the printer ignores ESC a
+        printer.image(image, center=False)
+        return
     # only the inked columns go down the wire; the printer aligns the rest (a third of
     # the bytes, which matters at 19200 baud)
     left, _, right, _ = ImageChops.invert(image.convert("L")).getbbox() or (0, 0, width, 0)

@@ -8,7 +8,11 @@
     dummy:                                    bytes kept in memory (tests, demos)
 
 `?paper=58` selects 58 mm paper (profile POS-5890, 384 dots); the default is 80 mm (TM-T20II,
-576 dots); `?profile=NAME` names any python-escpos profile.
+576 dots); `?profile=NAME` names any python-escpos profile. Code pages are used only under the
+numbers `printing.codepages` can trace to a source. `?text=raster` prints every line as an
+image as wide as the paper, the QR code too, and sends no code page and no alignment: for
+printers that print some code page wrong or ignore `ESC a` for images (some POS-58 models print
+every image flush left). Bigger tickets, the same on every printer.
 
 Health (`status()`): serial and TCP printers are asked with DLE EOT (real-time status) and
 must answer one byte within a second each: "ok", "paper_near_end", "paper_out", "cover_open",
@@ -33,9 +37,11 @@ from escpos import printer as escpos  # noqa: E402  (its import reads the direct
 from printing.preview import draw  # noqa: E402
 from printing.output import print_ticket  # noqa: E402
 from printing.blocks import Block, Text  # noqa: E402
+from printing.codepages import encoder  # noqa: E402
 
 SCHEMES = ("serial", "usb", "tcp", "file", "preview", "dummy")
 PROFILES = {"80": "TM-T20II", "58": "POS-5890"}
+TEXT_MODES = ("native", "raster")   # ?text=: code pages where they carry the script, or images only
 ASK_ONLINE, ASK_COVER, ASK_PAPER = b"\x10\x04\x01", b"\x10\x04\x02", b"\x10\x04\x04"
 
 
@@ -44,13 +50,13 @@ class PrinterError(Exception):
 
 
 class Printer:
-    def __init__(self, url: str, device):
-        self.url, self.device = url, device
+    def __init__(self, url: str, device, *, raster_only: bool = False, profile: str = "TM-T20II"):
+        self.url, self.device, self.raster_only, self.profile = url, device, raster_only, profile
 
     def print(self, blocks: list[Block], *, name: str | None = None) -> None:
         """Print `blocks`; `name` says what they are ("F001-slip"), for printers that keep files."""
         try:
-            print_ticket(self.device, blocks)
+            print_ticket(self.device, blocks, raster_only=self.raster_only)
             if hasattr(self.device, "flush"):
                 self.device.flush()
         except PrinterError:
@@ -87,8 +93,8 @@ class Printer:
 
 
 class PreviewPrinter(Printer):
-    def __init__(self, url: str, folder: Path, width: int):
-        super().__init__(url, None)
+    def __init__(self, url: str, folder: Path, width: int, **options):
+        super().__init__(url, None, **options)
         self.folder, self.width = folder, width
         self.folder.mkdir(parents=True, exist_ok=True)
         self.last: Path | None = None
@@ -131,6 +137,14 @@ def open_printer(url: str) -> Printer:
     profile = options.get("profile") or PROFILES.get(options.get("paper", "80"))
     if profile is None:
         raise PrinterError(f"paper must be 58 or 80 (mm), not {options.get('paper')!r}")
+    text = options.get("text", "native")
+    if text not in TEXT_MODES:
+        raise PrinterError(f"text must be native or raster, not {text!r}")
+    raster_only = text == "raster"
+    try:
+        device_options = {"profile": profile, "magic_encode_args": {"encoder": encoder(profile)}}
+    except Exception as exc:  # python-escpos: an unknown profile name
+        raise PrinterError(f"unknown printer profile {profile!r}: {exc}") from exc
     scheme = parts.scheme
     if scheme not in SCHEMES:
         raise PrinterError(f"unknown printer scheme {scheme!r} in {url!r} (expected {', '.join(SCHEMES)})")
@@ -138,21 +152,22 @@ def open_printer(url: str) -> Printer:
     try:
         if scheme == "preview":
             width = 384 if profile == "POS-5890" else 576
-            return PreviewPrinter(url, Path(path), width)
+            return PreviewPrinter(url, Path(path), width, profile=profile, raster_only=raster_only)
         if scheme == "dummy":
-            return Printer(url, escpos.Dummy(profile=profile))
+            return Printer(url, escpos.Dummy(**device_options), raster_only=raster_only, profile=profile)
         if scheme in ("serial", "file") and not Path(path).exists():
             raise PrinterError(f"{scheme} device {path} does not exist")
         if scheme == "serial":
-            return Printer(url, escpos.Serial(devfile=path, baudrate=int(options.get("baudrate", 19200)),
-                                              timeout=1, profile=profile))
-        if scheme == "file":
-            return Printer(url, escpos.File(devfile=path, profile=profile))
-        if scheme == "tcp":
-            return Printer(url, escpos.Network(parts.hostname, port=parts.port or 9100, timeout=5,
-                                               profile=profile))
-        vendor, product = (int(x, 16) for x in parts.netloc.split(":"))
-        return Printer(url, escpos.Usb(vendor, product, profile=profile))
+            device = escpos.Serial(devfile=path, baudrate=int(options.get("baudrate", 19200)), timeout=1,
+                                   **device_options)
+        elif scheme == "file":
+            device = escpos.File(devfile=path, **device_options)
+        elif scheme == "tcp":
+            device = escpos.Network(parts.hostname, port=parts.port or 9100, timeout=5, **device_options)
+        else:
+            vendor, product = (int(x, 16) for x in parts.netloc.split(":"))
+            device = escpos.Usb(vendor, product, **device_options)
+        return Printer(url, device, raster_only=raster_only, profile=profile)
     except PrinterError:
         raise
     except Exception as exc:
