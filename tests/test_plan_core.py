@@ -3,6 +3,7 @@ what is refused, and that the plan is an event a replay rebuilds."""
 
 from __future__ import annotations
 
+import math
 from datetime import date
 
 import pytest
@@ -98,3 +99,31 @@ def test_a_days_windows_are_the_shifts_minus_the_exceptions(shifts, cuts):
     planned = sum(e - s for s, e in start_of)
     cut = sum(max(0, min(e, seconds(c.end)) - max(s, seconds(c.start))) for s, e in start_of for c in closures)
     assert sum(w.end - w.start for w in windows) >= planned - cut
+
+
+def test_capacity_is_the_planned_time_over_the_time_per_call():
+    office = Office(make_site(), always_open=True)
+    assert office.capacity(T0) == {}  # no plan: no capacity to tell
+    office.set_plan(template=[shift("mbe", start="08:00", end="10:00"), shift("mbe", start="10:30", end="11:30"),
+                              shift("1", start="08:00", end="12:00", services=["card-pickup"])],
+                    closures=[Closure(day="2026-11-24", kind="off", counter="1")], now=T0)
+    assert office.capacity(T0) == {**dict.fromkeys(office.waiting, 0), "counselling": 9}  # 180 min ÷ 20
+
+
+def test_capacity_follows_the_preference_order_and_the_measured_times():
+    office = Office(make_site(), always_open=True)
+    office.set_plan(template=[shift("1", start="08:00", end="09:00")], closures=[], now=T0 - 120 * MIN)
+    capacity = office.capacity(T0 - 120 * MIN)
+    assert capacity["card-pickup"] > capacity["info"] > 0  # its first service first, the other past max wait
+    assert 4 * capacity["card-pickup"] + 5 * capacity["info"] == pytest.approx(60, abs=5)
+    office.open(counter="1", services=["card-pickup"], now=T0 - 110 * MIN)
+    for i in range(3):  # card pickups take 12 minutes today, not 4
+        office.draw(kiosk="kiosk-1", service="card-pickup", lang="de", request=f"c{i}", token=f"c{i}", now=T0 - 110 * MIN)
+    for i in range(3):
+        office.next(counter="1", now=T0 - (110 - 12 * i) * MIN)
+        office.finish(counter="1", outcome="done", now=T0 - (98 - 12 * i) * MIN)
+    office.close(counter="1", now=T0 - 70 * MIN)
+    mean = office.forecast.calls["card-pickup"].mean() * office.forecast.clerks["1"].pace()  # this clerk's pace too
+    assert 5 * MIN < mean < 12 * MIN  # measured and prior together
+    # today only card pickups were asked for: the hour goes to them, at the measured time
+    assert office.capacity(T0) == {**dict.fromkeys(office.waiting, 0), "card-pickup": math.ceil(60 * MIN / mean)}

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 
 from config import Site
 
+from server.core import capacity
 from server.core.counter import CounterCommands
 from server.core.events import Event
 from server.core.forecast import Forecast
@@ -75,3 +76,8 @@ class Office(KioskCommands, CounterCommands, SupervisorCommands):
             return None
         run = self.forecast.run
         return self.forecast.spread(max(0.0, at - now), (False, run is not None and run.opening))
+
+    def capacity(self, now: float) -> dict[str, int]:
+        """Visits per service today's plan can serve (`server.core.capacity`); {} without a plan
+        for today. For the board, the kiosk and a daily contingent."""
+        return capacity.capacity(self.forecast, self, self.day or self.local_day(now))

@@ -17,7 +17,8 @@ plan forward for what it can serve.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 from typing import Iterable, Sequence
 
 from config import Site
@@ -25,6 +26,8 @@ from config import Site
 from server.wire.errors import BadRequest
 from server.wire.plan import Closure, Shift
 
+GRACE = 10 * 60.0   # s: a planned counter not open this long after its time is not expected (and alerted)
+EARLY = 15 * 60.0   # s: a counter opening this long before its planned time is still the planned one
 WEEKDAYS = ("Mo", "Di", "Mi", "Do", "Fr", "Sa", "So")
 
 
@@ -41,12 +44,44 @@ class Window:
     services: tuple[str, ...] = ()  # empty: the counter's own
 
 
+@dataclass(frozen=True, slots=True)
+class Shiftime:
+    """A window of one day as moments (seconds since the epoch)."""
+
+    start: float
+    end: float
+    services: tuple[str, ...] = ()
+
+
+def next_window(windows: Sequence[Shiftime], now: float) -> Shiftime | None:
+    """The window running at `now` or the next one today."""
+    return next((w for w in windows if w.end > now), None)
+
+
+def departures(windows: dict[str, list[Shiftime]], states: dict[str, str], now: float) -> dict[str, tuple[str, float]]:
+    """Where the day departs from its plan: counter -> ("late", since when) for a planned
+    counter not open `GRACE` after its window began, ("unplanned", since) for an open counter
+    no window covers (opened up to `EARLY` before its window counts as planned). `states` is
+    each counter's state now ("open", "paused", "closed")."""
+    found: dict[str, tuple[str, float]] = {}
+    for counter, state in states.items():
+        planned = windows.get(counter, [])
+        current = next((w for w in planned if w.start - EARLY <= now < w.end), None)
+        if state == "closed" and current is not None and now >= current.start + GRACE:
+            found[counter] = ("late", current.start + GRACE)
+        elif state == "open" and current is None and windows:
+            ended = max((w.end for w in planned if w.end <= now), default=None)
+            found[counter] = ("unplanned", ended if ended is not None else now)
+    return found
+
+
 class Plan:
     """A weekly template and exceptions per date; empty means no plan (the forecast guesses)."""
 
     def __init__(self, template: Sequence[Shift] = (), closures: Sequence[Closure] = ()):
         self.template, self.closures = list(template), list(closures)
         self._days: dict[date, dict[str, list[Window]]] = {}
+        self._times: dict[tuple[str, str], dict[str, list[Shiftime]]] = {}
 
     def __bool__(self) -> bool:
         return bool(self.template)
@@ -71,6 +106,20 @@ class Plan:
                     pieces = _minus(pieces, seconds(closure.start), seconds(closure.end))
             found.setdefault(shift.counter, []).extend(Window(a, b, tuple(shift.services)) for a, b in pieces)
         return {counter: windows for counter, windows in found.items() if windows}
+
+    def times(self, day: str, tz: ZoneInfo) -> dict[str, list[Shiftime]]:
+        """`day(day)` as moments (seconds since the epoch, wall clock in `tz`, so a day with a
+        clock change is right too); {} when there is no plan."""
+        key = (day, str(tz))
+        found = self._times.get(key)
+        if found is None:
+            when = date.fromisoformat(day)
+            midnight = datetime.combine(when, time(0), tz)
+            found = self._times[key] = {
+                counter: [Shiftime((midnight + timedelta(seconds=w.start)).timestamp(),
+                                   (midnight + timedelta(seconds=w.end)).timestamp(), w.services) for w in windows]
+                for counter, windows in self.day(when).items()}
+        return found
 
     def planned_off(self, day: date) -> set[str]:
         """Counters the template staffs on `day` that an exception takes off all day."""

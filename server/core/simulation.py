@@ -27,6 +27,8 @@ from operator import attrgetter
 from typing import Mapping, Sequence
 
 from server.core.learning import FIRST_OPENING, Clerk, Learning
+from server.core.plan import GRACE
+from server.core.state import local_day
 from server.core.model import Desk, Ticket
 from server.core.routing import _rank
 from server.core.view import OfficeView
@@ -60,6 +62,14 @@ class _Counter:
     until: float
     pace: float
     expected: bool = False  # not open yet
+    breaks: list[tuple[float, float]] = field(default_factory=list)  # planned: (from, to), in order
+
+    def after_break(self, t: float) -> float:
+        """`t`, or the end of the planned break `t` falls in."""
+        for start, end in self.breaks:
+            if start <= t < end:
+                return end
+        return t
 
 
 
@@ -79,6 +89,9 @@ def simulate(forecast: Learning, office: OfficeView, now: float) -> Run:
     while heap:
         t, i = heapq.heappop(heap)
         counter = counters[i]
+        if counter.breaks and (back := counter.after_break(t)) != t:
+            heapq.heappush(heap, (back, i))
+            continue
         if t >= counter.until or t >= end:
             continue
         ticket = lines.choose(counter.desk, t, office.max_wait)
@@ -115,7 +128,10 @@ def _tail(forecast: Learning, counters: list[_Counter], service: str, times: lis
 
 
 def _counters(forecast: Learning, office: OfficeView, now: float) -> list[_Counter]:
-    """Every counter expected to call today: open, paused, or not yet opened (see `_opening`)."""
+    """Every counter expected to call today: open, paused, or not yet opened (see `_opening`);
+    with a plan for today, as the plan says (`_planned`)."""
+    if office.plan:
+        return _planned(forecast, office, now)
     found = []
     unopened = [d.id for d in office.desks.values() if d.state == "closed" and not forecast.clerk_opened(d.id)]
     for desk in office.desks.values():
@@ -136,6 +152,45 @@ def _counters(forecast: Learning, office: OfficeView, now: float) -> list[_Count
                 configured = office.site.counter(desk.id)
                 services = configured.services if configured is not None else ()
                 found.append(_Counter(Desk(desk.id, "open", services), opens, until, 1.0, expected=True))
+    return found
+
+
+def _planned(forecast: Learning, office: OfficeView, now: float) -> list[_Counter]:
+    """The counters as today's plan has them: one not yet open is expected at its planned time
+    (and not at all once it is `plan.GRACE` late: the forecast follows the day, and the board
+    says so); one planned off, or not planned today, is not expected; a gap between two
+    windows is a break; a counter is expected to stop at its planned end. A counter that is
+    open where the plan has none is reality: it calls until it closes."""
+    windows = office.plan.times(office.day or local_day(now, office.tz), office.tz)
+    found = []
+    for desk in office.desks.values():
+        clerk = forecast.clerks.get(desk.id) or Clerk()
+        planned = [w for w in windows.get(desk.id, []) if w.end > now]
+        until = planned[-1].end if planned else math.inf
+        until = min(until, clerk.closes_at) if clerk.closes_at is not None else until
+        breaks = [(a.end, b.start) for a, b in zip(planned, planned[1:])]
+        if desk.state == "open":
+            free = now
+            if clerk.call is not None:
+                mean = forecast.calls[clerk.call_service].mean(now - clerk.call_at) * clerk.pace()
+                free = now + max(mean - (now - clerk.call_at), RESIDUAL * mean)
+            found.append(_Counter(desk, free, until, clerk.pace(), breaks=breaks))
+        elif desk.state == "paused":
+            back = next((w.start for w in planned if w.start > (clerk.paused_at or now)), None)
+            free = max(now, back if back is not None else (clerk.paused_at or now) + forecast.typical_break())
+            found.append(_Counter(desk, free, until, clerk.pace(), breaks=breaks))
+        elif planned:
+            first = planned[0]
+            if now >= first.start + GRACE:  # late: not expected in this window, maybe in the next
+                planned = planned[1:]
+                breaks = breaks[1:]
+                if not planned:
+                    continue
+                first = planned[0]
+            configured = office.site.counter(desk.id)
+            services = first.services or (configured.services if configured is not None else ())
+            found.append(_Counter(Desk(desk.id, "open", services), max(now, first.start), until, clerk.pace(),
+                                  expected=True, breaks=breaks))
     return found
 
 

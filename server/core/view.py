@@ -7,10 +7,12 @@ this interface and not on `Office` (which feeds it events and asks it for estima
 from __future__ import annotations
 
 from typing import Mapping, Protocol
+from zoneinfo import ZoneInfo
 
 from config import Site
 
 from server.core.model import Booking, Desk, Ticket
+from server.core.plan import Plan
 
 
 class OfficeView(Protocol):
@@ -37,3 +39,9 @@ class OfficeView(Protocol):
 
     @property
     def max_wait(self) -> Mapping[str, float]: ...
+
+    @property
+    def plan(self) -> Plan: ...
+
+    @property
+    def tz(self) -> ZoneInfo: ...

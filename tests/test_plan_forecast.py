@@ -1,0 +1,80 @@
+"""The forecast with a plan (`server.core.simulation._planned`): counters expected at their
+planned times, planned-off counters not expected, a gap as a break; where the day departs
+from the plan the forecast follows the day (`server.core.plan.departures` names it)."""
+
+from __future__ import annotations
+
+import pytest
+
+from server.core import Office
+from server.core.plan import departures
+from server.wire.plan import Closure, Shift
+
+from .conftest import make_site
+from .test_core_office import MIN, T0
+from .test_forecast import draw, projected_minutes
+
+TUESDAY = 1
+
+
+def plan(office: Office, *shifts: tuple[str, str, str], closures=()) -> None:
+    office.set_plan(template=[Shift(counter=c, weekday=TUESDAY, start=a, end=b) for c, a, b in shifts],
+                    closures=list(closures), now=T0 - 60 * MIN)
+
+
+@pytest.fixture
+def office() -> Office:
+    return Office(make_site(), always_open=True)
+
+
+def test_a_planned_counter_is_expected_at_its_time_and_others_not(office):
+    plan(office, ("6", "09:30", "12:00"))  # T0 is 9:00; 5, 7 and 8 also serve residence but are not planned
+    ticket = draw(office, "residence", T0)
+    assert projected_minutes(office, ticket, T0) == pytest.approx(30)
+    office.set_plan(template=[], closures=[], now=T0 + 1)  # no plan: the forecast guesses (all counters, spread)
+    assert projected_minutes(office, ticket, T0 + 1) != pytest.approx(30)
+
+
+def test_a_counter_planned_off_today_is_not_expected(office):
+    plan(office, ("6", "09:30", "12:00"), ("5", "09:00", "12:00"),
+         closures=[Closure(day="2026-11-24", kind="off", counter="5")])
+    ticket = draw(office, "residence", T0)
+    assert projected_minutes(office, ticket, T0) == pytest.approx(30)
+
+
+def test_a_gap_between_two_windows_is_a_break(office):
+    plan(office, ("6", "08:00", "09:00"), ("6", "09:40", "12:00"))
+    office.open(counter="6", services=["settlement"], now=T0 - 50 * MIN)
+    office.pause(counter="6", reason="", now=T0)
+    ticket = draw(office, "settlement", T0 + MIN)
+    assert projected_minutes(office, ticket, T0 + MIN) == pytest.approx(39)  # back at 9:40, not after a typical break
+
+
+def test_a_planned_counter_ten_minutes_late_is_no_longer_expected_and_named(office):
+    plan(office, ("6", "09:00", "12:00"), ("7", "10:00", "12:00"))
+    ticket = draw(office, "settlement", T0)
+    assert projected_minutes(office, ticket, T0 + 5 * MIN) == pytest.approx(0)  # 6 is expected now
+    assert projected_minutes(office, ticket, T0 + 11 * MIN) == pytest.approx(49)  # 6 is late: 7 at 10:00
+    windows = office.plan.times(office.day, office.tz)
+    states = {d.id: d.state for d in office.desks.values()}
+    assert departures(windows, states, T0 + 11 * MIN) == {"6": ("late", T0 + 10 * MIN)}
+    office.open(counter="6", services=None, now=T0 + 12 * MIN)
+    assert projected_minutes(office, ticket, T0 + 12 * MIN) == pytest.approx(0)  # the forecast follows the day
+
+
+def test_an_unplanned_counter_that_opens_is_used_and_named(office):
+    plan(office, ("6", "10:00", "12:00"))
+    ticket = draw(office, "settlement", T0)
+    assert projected_minutes(office, ticket, T0) == pytest.approx(60)
+    office.open(counter="8", services=None, now=T0 + MIN)
+    assert projected_minutes(office, ticket, T0 + MIN) == pytest.approx(0)
+    states = {d.id: d.state for d in office.desks.values()}
+    assert departures(office.plan.times(office.day, office.tz), states, T0 + MIN) == {"8": ("unplanned", T0 + MIN)}
+
+
+def test_a_counter_stops_at_its_planned_end(office):
+    plan(office, ("4", "08:00", "09:30"))
+    office.open(counter="4", services=["passport"], now=T0 - 60 * MIN)
+    tickets = [draw(office, "passport", T0) for _ in range(4)]  # 12 min each: the fourth would be at 9:36
+    assert projected_minutes(office, tickets[2], T0) == pytest.approx(24)
+    assert projected_minutes(office, tickets[3], T0 + 2) is None  # a run made after the draws
