@@ -23,12 +23,12 @@ import heapq
 import math
 from collections import deque
 from dataclasses import dataclass, field
+from datetime import datetime
 from operator import attrgetter
 from typing import Mapping, Sequence
 
 from server.core.learning import FIRST_OPENING, Clerk, Learning
 from server.core.plan import GRACE
-from server.core.state import local_day
 from server.core.model import Desk, Ticket
 from server.core.routing import _rank
 from server.core.view import OfficeView
@@ -161,7 +161,7 @@ def _planned(forecast: Learning, office: OfficeView, now: float) -> list[_Counte
     says so); one planned off, or not planned today, is not expected; a gap between two
     windows is a break; a counter is expected to stop at its planned end. A counter that is
     open where the plan has none is reality: it calls until it closes."""
-    windows = office.plan.times(office.day or local_day(now, office.tz), office.tz)
+    windows = office.plan.times(office.day or datetime.fromtimestamp(now, office.tz).date().isoformat(), office.tz)
     found = []
     for desk in office.desks.values():
         clerk = forecast.clerks.get(desk.id) or Clerk()
