@@ -140,6 +140,20 @@ class StartScreen(ScanReader, Screen):
                 widget.update(" · ".join(word(lang, key) for lang in shown))
 
 
+class ServiceButton(Button):
+    """A service's button; in a right-to-left screen Tab goes right to left along a row, as
+    the reader does (Textual orders focus by place: top to bottom, then left to right)."""
+
+    def __init__(self, label: Content, *, rtl: bool, **options):
+        super().__init__(label, classes="service", **options)
+        self.rtl = rtl
+
+    @property
+    def _focus_sort_key(self) -> tuple[int, int]:
+        y, x = super()._focus_sort_key
+        return (y, -x) if self.rtl else (y, x)
+
+
 class ServiceScreen(Screen):
     def __init__(self, lang: str, services: list[p.ServiceView]):
         super().__init__()
@@ -155,7 +169,7 @@ class ServiceScreen(Screen):
                 name = service.names.get(self.lang) or service.names["de"]
                 hint = service.hints.get(self.lang, "")
                 label = shown(self.lang, name) + (f"\n{shown(self.lang, hint)}" if hint else "")
-                buttons.append(Button(Content(label), id=f"service-{service.id}", classes="service"))
+                buttons.append(ServiceButton(Content(label), rtl=bool(rtl), id=f"service-{service.id}"))
             # a right-to-left reader's first service stands top right; a short row's gap at the left
             shown_order = mirrored(buttons, SERVICE_COLUMNS, blank=None) if rtl else buttons
             with Grid(id="services"):
@@ -473,7 +487,7 @@ class KioskApp(App, inherit_bindings=False):
             return
         try:
             await self.session.request(p.Printer(id=0, state=state, detail=detail[:200]))
-        except (ServerError, ConnectionLost):
+        except (ServerError, ConnectionLost, Refused):
             return
         self.reported = state
 

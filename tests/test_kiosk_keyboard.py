@@ -148,6 +148,9 @@ async def test_the_services_read_in_the_visitors_direction(server, url, lang):
             last, above = places[-1], places[-2]
             assert (last.x == min(p.x for p in places[:2])) != rtl and last.x in (above.x, places[-3].x)
         assert app.focused is app.screen.query_one(f"#service-{services[0]}")
+        for service in services[1:]:  # Tab goes in reading order, right to left in Arabic
+            await pilot.press("tab")
+            assert app.focused is app.screen.query_one(f"#service-{service}")
 
 
 @pytest.mark.parametrize("keys", [["ctrl+q"], ["ctrl+c"], ["ctrl+p"]])

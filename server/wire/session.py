@@ -59,6 +59,7 @@ class ClientSession:
         self.hello = p.Hello(role=role, terminal=terminal, token=token, lang=lang)
         self.welcome: p.Welcome | None = None
         self.refused: Refused | None = None
+        self.tries = 0   # connection attempts so far
         self._ids = itertools.count(1)
         self._pending: dict[int | str | None, asyncio.Future] = {}
         self._events: asyncio.Queue[msgspec.Struct] = asyncio.Queue()
@@ -147,6 +148,7 @@ class ClientSession:
     async def _run(self) -> None:
         delay = self.backoff[0]
         while True:
+            self.tries += 1
             try:
                 tls: dict[str, Any] = {"ssl": self.ssl} if self.ssl is not None else {}
                 async with connect(self.url, max_size=None, open_timeout=self.timeout, **tls) as ws:
@@ -158,6 +160,9 @@ class ClientSession:
                 self._check_refused(exc)
             except (OSError, TimeoutError, websockets.InvalidHandshake) as exc:
                 log.debug("connect failed: %s", exc)
+            except Exception as exc:  # what answers may speak garbage (a proxy, another service,
+                # a newer server's frame): a terminal tries again, it never ends on a network fault
+                log.warning("connection failed: %r", exc)
             finally:
                 self._disconnected()
             await asyncio.sleep(delay)
