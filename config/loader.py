@@ -320,7 +320,10 @@ def _counter(node: Node, service_ids: set[str]) -> Counter:
         raise node.fail("services", "must list at least one service")
     cid = node.text("id", pattern=IDENT, expected="lower-case letters, digits, - or _")
     counter = Counter(id=cid, name=node.text("name", cid), zone=node.text("zone", "main"),
-                      services=services, direction=node.text("direction", ""))
+                      services=services, direction=node.text("direction", ""), printer=node.text("printer", None))
+    if counter.printer is not None and not re.match(r"^(serial|usb|tcp|file|preview):|^dummy:$", counter.printer):
+        raise node.fail("printer", f"{_q(counter.printer)} must be a printer URL such as \"tcp://10.0.0.7:9100\" "
+                                   "(serial://, usb://, tcp://, file://, preview://, dummy:)")
     node.done()
     return counter
 

@@ -36,13 +36,16 @@ class Service:
 
 @dataclass(frozen=True)
 class Counter:
-    """A desk where a clerk calls visitors; `services` is its preference order."""
+    """A desk where a clerk calls visitors; `services` is its preference order. `printer` (a
+    printer URL such as `tcp://10.0.0.7:9100`) prints the referral slips of the counter in the
+    browser, through the server: a browser cannot reach a printer."""
 
     id: str
     name: str
     zone: str
     services: tuple[str, ...]
     direction: str = ""
+    printer: str | None = None
 
 
 @dataclass(frozen=True)

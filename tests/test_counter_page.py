@@ -298,3 +298,60 @@ async def test_the_counter_page_says_only_catalogue_words(office, kiosk, browser
     await key(page, "t")
     await page.wait_for_selector("#dialog[open]")
     assert stray(await page.evaluate(PAGE_TEXT), allowed) == []
+
+
+@pytest.fixture
+def printer():
+    from .printer_emulator import NetworkPrinter
+
+    emulator = NetworkPrinter()
+    yield emulator
+    emulator.close()
+
+
+@pytest.mark.parametrize("working", [True, False], ids=["printer", "printer-gone"])
+async def test_a_referral_slip_prints_on_the_counters_network_printer(tmp_path, browser, printer, working):
+    from config import parse_site
+
+    from .conftest import demo_data
+    from .escpos_decoder import CODE_PAGES, Paper
+
+    data = demo_data()
+    data["site"]["kiosk_draws_per_minute"] = 100_000
+    gone = NetworkPrinter_url_nobody_listens() if not working else printer.url
+    next(c for c in data["counters"] if c["id"] == "1")["printer"] = gone
+    server = Server(parse_site(data, file="default.toml"), tmp_path / "office.sqlite3", always_open=True)
+    await server.start("127.0.0.1", 0)
+    try:
+        async with ClientSession(f"ws://127.0.0.1:{server.port}/", role="kiosk", terminal="kiosk-1",
+                                 token=token("kiosk-1")) as kiosk:
+            await kiosk.ready()
+            number = await draw(kiosk, "info", "de")
+        page = await clerk_page(browser, server, counter_key="1")
+        await open_counter(page)
+        await key(page, "n")
+        await until_shown(page, CURRENT, number)
+        await key(page, "v")
+        await page.wait_for_selector("#dialog[open]")
+        partners = await page.eval_on_selector_all("#dialog-body li", "items => items.map(i => i.textContent.trim())")
+        jobcenter = next(i for i, text in enumerate(partners) if "Jobcenter" in text)
+        await key(page, str(jobcenter + 1), "v")
+        if working:
+            await until_shown(page, "#message", "Zettel gedruckt.")
+            paper = Paper(CODE_PAGES["TM-T20II"])
+            paper.feed(bytes(printer.received))
+            assert number in paper.text and "Jobcenter" in paper.text
+        else:
+            await until_shown(page, "#message", "Zettel nicht gedruckt")
+            assert "Telefonseite" in await page.inner_text("#message")   # the card is on the phone
+        assert server.office.tickets[number].referrals == ["jobcenter"]
+    finally:
+        await server.stop()
+
+
+def NetworkPrinter_url_nobody_listens() -> str:
+    import socket
+
+    with socket.socket() as s:   # a port that was free a moment ago: nothing answers there
+        s.bind(("127.0.0.1", 0))
+        return f"tcp://127.0.0.1:{s.getsockname()[1]}"

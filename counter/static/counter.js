@@ -300,8 +300,16 @@ const ACTIONS = {
     const reply = await request({type: "refer", partners: answer.chosen, front: answer.front});
     if (reply && reply.ticket) {
       const chosen = partners.filter((p) => answer.chosen.includes(p.id));
-      const card = chosen.some((p) => !p.service) ? ` ${t("counterpage.card_on_phone")}` : "";
-      say(t("referral.done", {number: reply.ticket.number, partners: chosen.map(name).join(", ")}) + card);
+      const done = t("referral.done", {number: reply.ticket.number, partners: chosen.map(name).join(", ")});
+      if (!chosen.some((p) => !p.service)) { say(done); return; }
+      const desk = state.me.counters.find((c) => c.id === state.counter);
+      if (!desk || !desk.printer) { say(`${done} ${t("counterpage.card_on_phone")}`); return; }
+      // the counter's printer is the server's to reach: it prints the slip of the outside partners
+      const printed = await fetch(`/counter/slip?counter=${encodeURIComponent(state.counter)}`
+        + `&ticket=${encodeURIComponent(reply.ticket.number)}`).catch(() => null);
+      const why = printed && !printed.ok ? (await printed.json().catch(() => ({}))).error || printed.status : "";
+      say(printed && printed.ok ? `${done} ${t("referral.printed")}`
+        : `${done} ${t("referral.print_failed", {message: why || t("error.connection")})}`, !(printed && printed.ok));
     }
   },
 };

@@ -5,6 +5,11 @@
     GET  /counter/<file>      its script and style (public: they hold no data)
     GET  /counter/me.json     who is signed in and the counters they may staff (`[[people]]
                               counters`), each with whether another person works there now
+                              and whether it has a printer (`[[counters]] printer`)
+    GET  /counter/slip?counter=…&ticket=…
+                              prints the referral slip of a visitor this counter referred
+                              today on the counter's printer (a browser reaches no printer):
+                              JSON {printed} or {error} (502); only for a person who may staff it
     WS   /counter/ws          the terminals' own protocol (server/wire/protocol.py): the page
                               says `hello {role: "counter", terminal: <counter id>}` and then
                               sends what the Textual counter sends (next, call, finish, ...)
@@ -18,21 +23,27 @@ estimate, why this visitor) the server computes once for both.
 
 from __future__ import annotations
 
+import asyncio
 import json
+import logging
 from importlib import resources
 from typing import Iterable
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 from websockets.asyncio.server import ServerConnection
 from websockets.http11 import Request, Response
 
 from config import Site, languages
 
+from counter import slip as slips  # the counter's slip layout: the browser counter's is printed here
+from server.core import Office
+from server.edge import views
 from server.edge.pages import respond
 from server.edge.terminals import Terminals
 from server.manager.people import People, SignedIn
 from server.manager.words import staff_lang
 
+log = logging.getLogger("willkommen.counter_page")
 SOCKET = "/counter/ws"
 FILES = {"counter.html": "text/html", "counter.js": "text/javascript", "counter.css": "text/css"}
 BROWSER = "person-"  # a browser counter's terminal name: "person-" and the person's name
@@ -43,8 +54,8 @@ class Refused(Exception):
 
 
 class CounterPage:
-    def __init__(self, site: Site, terminals: Terminals, people: People):
-        self.site, self.terminals, self.people = site, terminals, people
+    def __init__(self, site: Site, terminals: Terminals, people: People, office: Office):
+        self.site, self.terminals, self.people, self.office = site, terminals, people, office
 
     # ---- the websocket ----------------------------------------------------------------------
 
@@ -74,16 +85,19 @@ class CounterPage:
 
     # ---- HTTP -------------------------------------------------------------------------------
 
-    def answer(self, request: Request, path: str) -> Response | None:
+    async def answer(self, request: Request, path: str) -> Response | None:
         if path.startswith("/counter/") and path.removeprefix("/counter/") in ("counter.js", "counter.css"):
             return file(path.removeprefix("/counter/"))
-        if path not in ("/counter", "/counter/me.json"):
+        if path not in ("/counter", "/counter/me.json", "/counter/slip"):
             return None
         who = self.people.from_headers(request.headers)
         if who is None:
             return respond(303, "sign in first\n", Location="/signin?to=counter")
         if path == "/counter":
             return file("counter.html")
+        if path == "/counter/slip":
+            query = parse_qs(urlsplit(request.path).query)
+            return await self.slip(who, query.get("counter", [""])[0], query.get("ticket", [""])[0])
         return respond(200, json.dumps(self.me(who), ensure_ascii=False), "application/json; charset=utf-8")
 
     def me(self, who: SignedIn) -> dict:
@@ -93,8 +107,39 @@ class CounterPage:
         return {"name": who.name, "role": who.role, "lang": who.lang, "board": who.role != "clerk",
                 # the same CLDR names the Textual counter shows ("Dari", "Tigrinya"), in the person's language
                 "language_names": {tag: languages.name(tag, staff_lang(who.lang)) for tag in site.languages},
-                "counters": [{"id": c, "name": names[c], "taken": staffed.get(c, who.name) != who.name}
-                             for c in who.counters]}
+                "counters": [{"id": c, "name": names[c], "taken": staffed.get(c, who.name) != who.name,
+                              "printer": site.counter(c).printer is not None} for c in who.counters]}
+
+    async def slip(self, who: SignedIn, counter: str, number: str) -> Response:
+        """The referral slip of `number` on `counter`'s printer, in a thread (printing blocks)."""
+        site, ticket = self.site, self.office.tickets.get(number)
+        if counter not in who.counters or ticket is None or ticket.counter not in (counter, None) \
+                or not ticket.referrals:
+            return respond(403, json.dumps({"error": "not a visitor this counter referred today"}),
+                           "application/json; charset=utf-8")
+        url = site.counter(counter).printer
+        if url is None:
+            return respond(404, json.dumps({"error": "this counter has no printer"}), "application/json; charset=utf-8")
+        blocks = slips.layout(views.site(site), views.ticket(ticket),
+                              [views.partner(x) for x in site.partners if x.id in ticket.referrals],
+                              words={lang: site.words(lang) for lang in (ticket.lang, "de")})
+        try:
+            await asyncio.to_thread(_print, url, blocks, f"{ticket.number}-slip")
+        except Exception as exc:  # PrinterError and what opening a device raises: the page says it
+            log.warning("slip not printed", extra={"fields": {"counter": counter, "ticket": number, "error": str(exc)}})
+            return respond(502, json.dumps({"error": str(exc)}, ensure_ascii=False), "application/json; charset=utf-8")
+        return respond(200, json.dumps({"printed": bool(blocks)}), "application/json; charset=utf-8")
+
+
+def _print(url: str, blocks: list, name: str) -> None:
+    from printing.printers import open_printer  # python-escpos loads only where slips are printed
+
+    if blocks:
+        printer = open_printer(url)
+        try:
+            printer.print(blocks, name=name)
+        finally:
+            printer.close()
 
 
 def file(name: str) -> Response:

@@ -79,7 +79,7 @@ class Manager:
                  monotonic: Callable[[], float]):
         self.site, self.office, self.people, self.board, self.speech = site, office, people, board, speech
         self.gate, self.db_path, self.clock, self.monotonic = gate, db_path, clock, monotonic
-        self.counter_page = CounterPage(site, terminals, people)  # the counter in the browser (/counter)
+        self.counter_page = CounterPage(site, terminals, people, office)  # the counter in the browser (/counter)
         self.codes: dict[str, tuple[SignedIn, float, str]] = {}  # code -> session, until, browser
         # a password check takes ~0.3 s and 128 MiB (scrypt N=2^17): two at a time, the rest wait
         self.verifying = asyncio.Semaphore(VERIFYING)
@@ -177,7 +177,7 @@ class Manager:
                            "application/json; charset=utf-8")
         if path == "/signout":
             return await self._signed_out(request)
-        if (page := self.counter_page.answer(request, path)) is not None:
+        if (page := await self.counter_page.answer(request, path)) is not None:
             return page
         if path.startswith("/board/") and path.removeprefix("/board/") in PUBLIC_FILES:
             return file(path.removeprefix("/board/"))
