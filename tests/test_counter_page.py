@@ -355,3 +355,15 @@ def NetworkPrinter_url_nobody_listens() -> str:
     with socket.socket() as s:   # a port that was free a moment ago: nothing answers there
         s.bind(("127.0.0.1", 0))
         return f"tcp://127.0.0.1:{s.getsockname()[1]}"
+
+
+async def test_a_pcs_bookmark_names_its_counter_through_the_sign_in(office, browser):
+    page = await browser.new_page(viewport=SMALL)
+    await page.goto(f"http://127.0.0.1:{office.port}/counter?counter=3")
+    assert page.url.endswith("/signin?to=counter&counter=3")
+    await page.fill("#name", "anna")
+    await page.fill("#password", "demo-anna")
+    await page.press("#password", "Enter")
+    await page.wait_for_selector("body[data-state=online]")
+    assert page.url.endswith("/counter?counter=3")
+    assert await page.inner_text("#title") == "Schalter 3"

@@ -30,7 +30,8 @@ form.addEventListener("submit", async (event) => {
   try {
     const answer = await signIn(name, password);
     if (answer.type === "signed_in") {
-      const to = query.get("to") === "counter" ? "&to=counter" : "";
+      const to = query.get("to") === "counter"
+        ? `&to=counter${query.get("counter") ? `&counter=${encodeURIComponent(query.get("counter"))}` : ""}` : "";
       location.assign(`/signin/done?code=${encodeURIComponent(answer.code)}${to}`);
       return;
     }

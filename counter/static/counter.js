@@ -462,6 +462,7 @@ async function start() {
   $("to-board").hidden = !state.me.board;
   $("change").onclick = () => { if (state.ws) { state.ws.onclose = null; state.ws.close(); } state.online = false; showPicker(); };
   buildActions();
+  // a counter in the address (the PC's bookmark, /counter?counter=3), else this tab's last one
   const wanted = new URLSearchParams(location.search).get("counter") || sessionStorage.getItem(STORED);
   if (wanted && state.me.counters.some((c) => c.id === wanted)) choose(wanted);
   else if (new URLSearchParams(location.search).get("counter")) choose(wanted);  // the server says why not

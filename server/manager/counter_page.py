@@ -91,8 +91,10 @@ class CounterPage:
         if path not in ("/counter", "/counter/me.json", "/counter/slip"):
             return None
         who = self.people.from_headers(request.headers)
-        if who is None:
-            return respond(303, "sign in first\n", Location="/signin?to=counter")
+        if who is None:  # a PC's bookmark /counter?counter=3 comes back to counter 3
+            counter = parse_qs(urlsplit(request.path).query).get("counter", [""])[0]
+            wanted = f"&counter={counter}" if counter in {c.id for c in self.site.counters} else ""
+            return respond(303, "sign in first\n", Location=f"/signin?to=counter{wanted}")
         if path == "/counter":
             return file("counter.html")
         if path == "/counter/slip":

@@ -169,7 +169,8 @@ class Manager:
         if path == "/signin":
             return self._signin_form(request)
         if path == "/signin/done":
-            return self._signed_in(request, query.get("code", [""])[0], query.get("to", [""])[0])
+            return self._signed_in(request, query.get("code", [""])[0], query.get("to", [""])[0],
+                                   query.get("counter", [""])[0])
         if path == "/staff/words.json":
             who = self.people.from_headers(request.headers)
             lang = who.lang if who is not None else query.get("lang", ["de"])[0]
@@ -215,7 +216,7 @@ class Manager:
         response.headers["Set-Cookie"] = cookie
         return response
 
-    def _signed_in(self, request: Request, code: str, to: str = "") -> Response:
+    def _signed_in(self, request: Request, code: str, to: str = "", counter: str = "") -> Response:
         """Trade a one-time code for the session cookie, in the browser that signed in only:
         login CSRF (another site sending the victim's browser here with the attacker's code,
         to sign it in as the attacker) finds no browser cookie, or another one, and is refused."""
@@ -230,6 +231,8 @@ class Manager:
             return respond(403, "this sign-in belongs to another browser: sign in here\n")
         # a clerk (or anyone who came from the counter page) goes to the counter, others to the board
         page = "/counter" if to == "counter" or session.role == "clerk" else "/board"
+        if page == "/counter" and counter in session.counters:  # the PC's own counter (a bookmark)
+            page += f"?counter={counter}"
         return respond(303, "signed in\n", Location=page,
                        **{"Set-Cookie": self.people.cookie(session, secure=self._secure())})
 
