@@ -1,6 +1,7 @@
 """How big a ticket is on the wire, and how long a serial line takes to carry it.
 
     .venv/bin/python -m bench.ticket_size            # a table, then JSON lines
+    .venv/bin/python -m bench.ticket_size --lang ar --lang ps
 
 Every site language of the demo office, for the service with the longest document list
 (first residence permit, five documents), with and without the interpreter line (a visitor
@@ -13,6 +14,7 @@ slower to print: ~80 mm/s on a cheap printer).
 
 from __future__ import annotations
 
+import argparse
 import json
 import time
 
@@ -39,10 +41,10 @@ def size(site: p.SiteView, lang: str, paper: str, text: str, interpreter: bool) 
     return len(printer.output)
 
 
-def run() -> list[dict]:
+def run(languages: list[str] | None = None) -> list[dict]:
     site = views.site(load_site())
     rows = []
-    for lang in site.languages:
+    for lang in languages or site.languages:
         for paper in PAPERS:
             for text in ("native", "raster"):
                 for interpreter in ((False,) if lang == "de" else (False, True)):
@@ -53,7 +55,9 @@ def run() -> list[dict]:
 
 
 def main() -> None:
-    rows = run()
+    parser = argparse.ArgumentParser(prog="python -m bench.ticket_size", description=__doc__.split("\n")[0])
+    parser.add_argument("--lang", action="append", help="only this language (repeatable; default: every site language)")
+    rows = run(parser.parse_args().lang)
     print(f"{'lang':5} {'mm':>3} {'text':7} {'interp.':7} {'KB':>6} {'s@19200':>8} {'s@115200':>9}")
     for row in rows:
         print(f"{row['lang']:5} {row['paper_mm']:>3} {row['text']:7} {'yes' if row['interpreter'] else '':7} "

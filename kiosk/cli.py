@@ -19,7 +19,8 @@ from server.wire.session import ClientSession
 
 def parser() -> argparse.ArgumentParser:
     """The options (tests/test_deploy.py reads deploy/willkommen-kiosk.service's with it)."""
-    parser = argparse.ArgumentParser(prog="willkommen-kiosk", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(prog="willkommen-kiosk", description=__doc__.split("\n")[0],
+                                     epilog="willkommen-kiosk printer-test --help: the printer test page")
     parser.add_argument("--url", default=os.environ.get("WILLKOMMEN_URL", "ws://127.0.0.1:8765/"),
                         help="the server (default ws://127.0.0.1:8765/ or $WILLKOMMEN_URL)")
     parser.add_argument("--terminal", default=os.environ.get("WILLKOMMEN_TERMINAL"),

@@ -7,13 +7,16 @@ question in both reading directions, the Arabic service grid, and no key that en
 from __future__ import annotations
 
 import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
-from kiosk.app import OutOfService, ServiceScreen, StartScreen, TicketScreen
-from kiosk.appointment import AppointmentTicketScreen, KeypadScreen
+from kiosk.app import OutOfService, ServiceScreen, StartScreen, TicketScreen, mirrored
+from kiosk.appointment import SCANNER_KEY_GAP, AppointmentTicketScreen, KeypadScreen, Scanner
 from kiosk.interpreter import InterpreterScreen
 from printing.printers import open_printer
 from server.edge.app import Server
 
+from .conftest import examples
 from .test_kiosk_app import SIZE, kiosk_app, laid_out, until
 from .test_kiosk_appointments import MIN, T0, Clock, Keys, book, keypad, kiosk, office, shown
 
@@ -165,3 +168,26 @@ async def test_no_key_ends_the_kiosk(server, url, keys):
         assert app.is_running and app.return_code is None
         assert isinstance(app.screen, StartScreen) and len(app.screen_stack) == 2
         assert not app.screen.query("Toast")  # nor a hint how to quit
+
+
+@settings(max_examples=examples(200), deadline=None)
+@given(code=st.text(alphabet="ABCDEFGHJKLMNPQRSTUVWXYZ0123456789-[]/@=.", min_size=2, max_size=20),
+       gap=st.floats(0.0005, 10.0), start=st.floats(0, 1e6))
+def test_keys_are_a_scan_only_at_a_scanners_speed(code, gap, start):
+    """Each key `gap` seconds after the last, then Enter: a scan below SCANNER_KEY_GAP, typing above."""
+    assume(abs(gap - SCANNER_KEY_GAP) > 1e-6)  # sums of floats: the boundary itself is either
+    scanner, at = Scanner(), start
+    for char in code:
+        scanner.key(char, at)
+        at += gap
+    at -= gap
+    assert scanner.machine(at + gap) == (gap <= SCANNER_KEY_GAP)
+
+
+@settings(max_examples=examples(200), deadline=None)
+@given(items=st.lists(st.integers(1, 99), max_size=15, unique=True), columns=st.integers(1, 4))
+def test_a_mirrored_grid_reads_right_to_left_row_by_row(items, columns):
+    shown = mirrored(items, columns, blank=0)
+    rows = [shown[i:i + columns] for i in range(0, len(shown), columns)]
+    assert [x for row in rows for x in reversed(row) if x] == items  # read right to left, top down
+    assert all(len(row) == columns for row in rows) and shown.count(0) == -len(items) % columns

@@ -5,7 +5,9 @@ minute. The bytes are read back with tests/escpos_decoder (written from the ESC/
 
 from __future__ import annotations
 
-import re
+import json
+import subprocess
+import sys
 
 import pytest
 import zxingcpp
@@ -19,6 +21,7 @@ from printing.printers import PrinterError, open_printer
 from printing.raster import right_to_left
 from printing.testpage import QR_TEXT, SAMPLES, used_pages
 
+from .conftest import ROOT
 from .escpos_decoder import CODE_PAGES, Paper
 from .test_ticket_paper import SITE, reply
 
@@ -136,3 +139,19 @@ def test_the_printer_test_page_raster_only_and_as_a_picture(tmp_path, capsys):
     assert kiosk_main(["printer-test", "--printer", f"preview://{tmp_path}/pictures?paper=58"]) == 0
     picture = Image.open(next((tmp_path / "pictures").glob("*-printer-test.png")))
     assert picture.width == 384 and [c.text for c in zxingcpp.read_barcodes(picture)] == [QR_TEXT]
+
+
+def test_the_ticket_size_bench_measures_every_combination():
+    """`python -m bench.ticket_size` (the README's table): sizes only, no timing asserted."""
+    result = subprocess.run([sys.executable, "-m", "bench.ticket_size", "--lang", "de", "--lang", "ar"],
+                            cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr[-2000:]
+    rows = [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
+    size = {(r["lang"], r["paper_mm"], r["text"], r["interpreter"]): r["bytes"] for r in rows}
+    assert len(size) == 2 * 2 + 2 * 2 * 2  # German is never asked about an interpreter
+    for (lang, paper, text, interpreter), n in size.items():
+        if text == "native":
+            assert size[lang, paper, "raster", interpreter] > n
+        if interpreter:
+            assert size[lang, paper, text, False] < n
+    assert size["ar", 80, "native", False] > 5 * size["de", 80, "native", False]  # Arabic is raster
