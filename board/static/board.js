@@ -41,10 +41,11 @@ function receive(message) {
     state.floor = message.floor;
     state.offset = message.floor.now - Date.now() / 1000;
     render();
-  } else if (message.type === "reply") {
-    $("answer").textContent = t("board.done");
-  } else if (message.type === "error") {
-    $("answer").textContent = t("board.not_done", {message: message.message});
+  } else if (message.type === "reply" || message.type === "error") {
+    // the answer stands beside the form it answers: the plan's own, or the others'
+    const where = state.planPending ? $("plan-answer") : $("answer");
+    state.planPending = false;
+    where.textContent = message.type === "reply" ? t("board.done") : t("board.not_done", {message: message.message});
   }
 }
 
@@ -63,6 +64,7 @@ function render() {
   renderInterpreters(floor);
   renderDevices(floor);
   renderAnnouncements(floor);
+  renderPlan(floor);
   if (!state.formsBuilt) buildForms(floor);
 }
 
@@ -150,8 +152,50 @@ function renderAnnouncements(floor) {
     + "</li>").join("") : `<li>${esc(t("board.no_announcements"))}</li>`;
 }
 
+// the day's plan (server/manager/plan.py): today's capacity beside what is drawn, the weekly
+// plan and the exceptions; a supervisor's change sends the whole plan back (`set_plan`)
+const KINDS = ["closed", "off", "training"];
+const counterName = (id) => id ? (state.floor.counters.find((c) => c.id === id) || {name: id}).name : t("board.all_counters");
+
+function renderPlan(floor) {
+  const act = state.me && state.me.role === "supervisor";
+  $("no-plan").hidden = floor.capacity.length > 0;
+  $("capacity").hidden = floor.capacity.length === 0;
+  $("capacity").querySelector("tbody").innerHTML = floor.capacity.map((c) =>
+    `<tr data-service="${esc(c.service)}"><th scope="row" lang="${esc(floor.lang)}">${esc(c.name)}</th>`
+    + `<td class="num">${staffNumber(c.capacity)}</td><td class="num ${c.drawn > c.capacity ? "late" : ""}">${staffNumber(c.drawn)}</td></tr>`).join("");
+  const remove = (list, i) => act ? `<button data-remove="${list}" data-index="${i}">${esc(t("board.remove"))}</button>` : "";
+  const nothing = (n) => `<tr><td colspan="6">${esc(t("board.no_rows"))}</td></tr>`.repeat(n ? 0 : 1);
+  $("template").querySelector("tbody").innerHTML = floor.plan.template.map((s, i) =>
+    `<tr data-shift="${i}"><td>${esc(t(`stats.weekday.${s.weekday}`))}</td><td>${esc(counterName(s.counter))}</td>`
+    + `<td>${esc(s.start)}</td><td>${esc(s.end)}</td>`
+    + `<td>${(s.services || []).length ? s.services.map((x) => esc(serviceName(x))).join(", ") : esc(t("board.own_services"))}</td>`
+    + `<td>${remove("template", i)}</td></tr>`).join("") + nothing(floor.plan.template.length);
+  $("exceptions").querySelector("tbody").innerHTML = floor.plan.exceptions.map((x, i) =>
+    `<tr data-exception="${i}"><td>${esc(staffDate(x.day))}</td><td>${esc(counterName(x.counter || ""))}</td>`
+    + `<td>${esc(x.start || "00:00")}</td><td>${esc(x.end || "24:00")}</td><td>${esc(t(`plan.${x.kind}`))}</td>`
+    + `<td>${remove("exceptions", i)}</td></tr>`).join("") + nothing(floor.plan.exceptions.length);
+}
+
+function sendPlan(change) {
+  const plan = {template: [...state.floor.plan.template], exceptions: [...state.floor.plan.exceptions]};
+  change(plan);
+  $("plan-answer").textContent = "";
+  state.planPending = true;
+  send({type: "set_plan", ...plan});
+}
+
+function buildPlanForms(floor) {
+  $("shift-weekday").innerHTML = [0, 1, 2, 3, 4, 5, 6].map((d) => `<option value="${d}">${esc(t(`stats.weekday.${d}`))}</option>`).join("");
+  $("shift-counter").innerHTML = floor.counters.map((c) => `<option value="${esc(c.id)}">${esc(c.name)}</option>`).join("");
+  $("exception-counter").innerHTML = `<option value="">${esc(t("board.all_counters"))}</option>` + $("shift-counter").innerHTML;
+  $("shift-services").innerHTML = floor.services.map((s) => `<option value="${esc(s.id)}">${esc(s.name)}</option>`).join("");
+  $("exception-kind").innerHTML = KINDS.map((k) => `<option value="${k}">${esc(t(`plan.${k}`))}</option>`).join("");
+}
+
 function buildForms(floor) {
   state.formsBuilt = true;
+  buildPlanForms(floor);
   $("announce-texts").innerHTML += floor.languages.map((lang) =>
     `<label for="text-${lang}">${esc(languageName(lang))}</label>`
     + `<input id="text-${lang}" data-lang="${lang}" lang="${lang}" dir="auto" maxlength="300" size="50"`
@@ -161,6 +205,11 @@ function buildForms(floor) {
 }
 
 document.addEventListener("click", (event) => {
+  const removing = event.target.closest("button[data-remove]");
+  if (removing) {
+    sendPlan((plan) => plan[removing.dataset.remove].splice(Number(removing.dataset.index), 1));
+    return;
+  }
   const button = event.target.closest("button[data-action]");
   if (!button) return;
   const action = {type: button.dataset.action};
@@ -182,6 +231,22 @@ $("announce").addEventListener("submit", (event) => {
     .split(":").map(Number);
   const until = Math.floor(now()) - (hNow * 3600 + mNow * 60 + sNow) + h * 3600 + m * 60;
   send({type: "announce", texts, until});
+});
+
+$("add-shift").addEventListener("submit", (event) => {
+  event.preventDefault();
+  const shift = {counter: $("shift-counter").value, weekday: Number($("shift-weekday").value),
+    start: $("shift-start").value, end: $("shift-end").value,
+    services: [...$("shift-services").selectedOptions].map((o) => o.value)};
+  sendPlan((plan) => plan.template.push(shift));
+});
+
+$("add-exception").addEventListener("submit", (event) => {
+  event.preventDefault();
+  const exception = {day: $("exception-day").value, kind: $("exception-kind").value, counter: $("exception-counter").value};
+  if ($("exception-start").value) exception.start = $("exception-start").value;
+  if ($("exception-end").value) exception.end = $("exception-end").value;
+  sendPlan((plan) => plan.exceptions.push(exception));
 });
 
 $("move").addEventListener("submit", (event) => {

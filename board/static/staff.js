@@ -44,3 +44,10 @@ async function loadWords(query = "") {
   applyWords();
   return answer;
 }
+
+// a date of the office's calendar ("2026-12-24") as the language writes it
+function staffDate(day) {
+  const [y, m, d] = day.split("-").map(Number);
+  return new Intl.DateTimeFormat(staff.lang, {day: "numeric", month: "numeric", year: "numeric", timeZone: "UTC"})
+    .format(new Date(Date.UTC(y, m - 1, d)));
+}

@@ -123,6 +123,7 @@ class Board:
         self._last_frames: dict[str, str] = {}  # board language -> the frame last pushed in it
         self._pushed_at = -PUSH_DELAY  # loop time of the last push
         self._closing: set[asyncio.Task] = set()  # boards being closed after a sign-out
+        self._capacity = plan.Capacity(office)  # the day's capacity, made again at most once a minute
 
     # ---- what changed ---------------------------------------------------------------------
 
@@ -227,7 +228,7 @@ class Board:
                 "languages": list(site.languages),
                 # the site's time zone: the board shows the office's clock, not the manager's laptop's
                 "language_names": {tag: languages.name(tag, lang) for tag in site.languages},
-                "timezone": site.timezone}
+                "timezone": site.timezone, **plan.floor(office, now, names, self._capacity)}
 
     def _counter(self, counter, now: float, personal: bool) -> dict[str, Any]:
         office = self.office
@@ -323,6 +324,9 @@ class Board:
         for display in displays:
             if not display["screens"]:
                 add(f"zone:{display['zone']}", "display", {"zone": display["zone"]}, now)
+        for counter, (kind, since) in plan.departures(office, now).items():
+            time = StaffWords().time(since - (plan.GRACE if kind == "late" else 0), site.timezone)
+            add(f"plan_{kind}:{counter}", f"plan_{kind}", {"counter": counter, "time": time}, since)
         for terminal, count in self._twice().items():
             add(f"twice:{terminal}", "twice", {"terminal": terminal, "count": count}, now)
         return found

@@ -20,12 +20,15 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 from typing import Any
 
 import msgspec
 
 from server.core import Office
 from server.core import events as ev
+from server.core import plan as core_plan
+from server.core.plan import GRACE  # noqa: F401  (the board's alert names the planned time)
 from server.wire import protocol as p
 from server.wire.errors import BadRequest
 from server.wire.session import ServerError
@@ -55,14 +58,42 @@ def handle(office: Office, message: SetPlan, by: str, now: float) -> p.Reply:
     return p.Reply(re=message.id)
 
 
-def view(office: Office) -> dict[str, Any]:
-    """The plan as the board edits it: the same shapes `set_plan` takes."""
-    return {"template": [_builtins(s) for s in office.plan.template],
-            "exceptions": [_builtins(c) for c in office.plan.closures]}
+def floor(office: Office, now: float, names: dict[str, str], capacity: "Capacity") -> dict[str, Any]:
+    """What the floor board shows of the plan: the plan as it edits it (the shapes `set_plan`
+    takes) and today's capacity per service beside the tickets drawn so far (`capacity` is
+    empty when there is no plan for today)."""
+    drawn = {service: 0 for service in office.waiting}
+    for ticket in office.tickets.values():
+        drawn[ticket.service] = drawn.get(ticket.service, 0) + 1
+    served = capacity(now)
+    return {"plan": {"template": [msgspec.to_builtins(s) for s in office.plan.template],
+                     "exceptions": [msgspec.to_builtins(c) for c in office.plan.closures]},
+            "capacity": [{"service": s, "name": names.get(s, s), "capacity": n, "drawn": drawn.get(s, 0)}
+                         for s, n in served.items()]}
 
 
-def _builtins(row: Shift | Closure) -> dict[str, Any]:
-    return msgspec.to_builtins(row)
+class Capacity:
+    """`Office.capacity` for the board, which asks every second: made again when the plan
+    changed, and otherwise once a minute (measured times move slowly)."""
+
+    def __init__(self, office: Office):
+        self.office, self.made = office, (None, "", -math.inf)
+        self.value: dict[str, int] = {}
+
+    def __call__(self, now: float) -> dict[str, int]:
+        plan, day, at = self.made
+        if plan is not self.office.plan or day != self.office.day or now - at >= 60 or now < at:
+            self.value = self.office.capacity(now)
+            self.made = (self.office.plan, self.office.day, now)
+        return self.value
+
+
+def departures(office: Office, now: float) -> dict[str, tuple[str, float]]:
+    """Counters where today departs from the plan (`server.core.plan.departures`)."""
+    if not office.plan:
+        return {}
+    day = office.day or office.local_day(now)
+    return core_plan.departures(office.plan.times(day, office.tz), {d.id: d.state for d in office.desks.values()}, now)
 
 
 def read_csv(text: str) -> tuple[list[Shift], list[Closure]]:
