@@ -278,8 +278,8 @@ BY_WEEK = [["Kalenderwoche", *HEAD],
            ["2026-W48", 3, 3.67, 67, 0, 1, 0, 1, 1],  # 5, 2, 4: 11 / 3
            ["2026-W49", 1, 1.0, 0, 1, 0, 0, 0, 0]]
 REASONS_NAMED = [["Grund", "genannt", "Anteil der Antworten am Telefon (%)", "deren Durchschnitt"],  # 3 answers on phones
-                 ["did not understand", 1, 33, 2.0], ["friendly", 1, 33, 5.0], ["not solved", 1, 33, 1.0],
-                 ["waited too long", 1, 33, 2.0]]
+                 ["nicht verstanden", 1, 33, 2.0], ["freundlich", 1, 33, 5.0], ["Anliegen nicht gelöst", 1, 33, 1.0],
+                 ["zu lange gewartet", 1, 33, 2.0]]  # in the order of their ids
 
 
 def feedback_tables(path, site, today: str = "2026-12-02") -> dict:

@@ -205,3 +205,15 @@ def test_no_cell_of_any_export_becomes_a_formula(cells):
                                                                                 if isinstance(v, int)]  # numbers stay
     book = load_workbook(io.BytesIO(to_xlsx([table])))
     assert [c.data_type for c in book["t"][2] if c.value is not None and c.data_type == "f"] == []
+
+
+def test_the_readme_defines_every_figure_as_the_report_prints_it():
+    from server.manager.stats_words import Words
+
+    from .conftest import ROOT
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    table = readme.split("**What each figure means**", 1)[1].split("| figure | what is counted |", 1)[1]
+    rows = [line.strip("| ").split(" | ", 1) for line in table.strip().split("\n\n")[0].splitlines()[1:]]
+    assert [tuple(row) for row in rows] == Words("en").definitions()
+    assert len(Words("de").definitions()) == len(rows)  # and the report's German page has each

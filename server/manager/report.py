@@ -30,15 +30,16 @@ h1 { font-size: 18pt; margin: 0 0 2mm; } h2 { font-size: 12pt; break-after: avoi
 h3 { font-size: 10pt; margin: 0 0 1.5mm; }
 .office { font-size: 11pt; margin: 0; }
 dl.meta { margin: 0 0 3mm; } dl.meta dt { float: left; width: 28mm; color: #555; } dl.meta dd { margin: 0 0 0.5mm 30mm; }
-table { border-collapse: collapse; margin-bottom: 4mm; max-width: 100%; }
+table { border-collapse: collapse; margin-bottom: 4mm; max-width: 100%; break-inside: avoid; } tr { break-inside: avoid; }
 th, td { border: 0.5pt solid #999; padding: 0.8mm 1.5mm; vertical-align: top; text-align: left; }
 thead th { overflow-wrap: break-word; hyphens: auto; font-size: 7pt; background: #f2f2f2; }
 tbody th { font-weight: bold; }
 td.num { text-align: right; white-space: nowrap; }
 table.layout { width: 100%; } table.layout, table.layout > tbody > tr > td { border: none; padding: 0 5mm 0 0; }
-table.key th { width: 45mm; } table.key td.num { font-size: 11pt; font-weight: bold; }
+table.key th { width: 60mm; } table.key td.num { font-size: 11pt; font-weight: bold; }
 .summary h3 { font-size: 9.5pt; } .summary table table th, .summary table table td { padding: 0.5mm 1.2mm; }
-figure { margin: 0 0 3mm; break-inside: avoid; } img { width: 200mm; }
+div.charts { display: flex; gap: 4mm; } figure { width: 128mm; margin: 0 0 3mm; break-inside: avoid; }
+figure img { width: 128mm; }
 section.tables > section { break-inside: auto; } thead { display: table-header-group; }
 .summary, .definitions { break-after: page; } .definitions { break-before: page; }
 .definitions td:first-child { font-weight: bold; white-space: nowrap; }
@@ -68,6 +69,7 @@ def table_html(table: Table, words: Words, drawn: list[tuple[str, str]] = ()) ->
     head = "".join(f'<th scope="col">{e(str(c))}</th>' for c in table.columns)
     body = "".join("<tr>" + "".join(cell(v, words, i == 0) for i, v in enumerate(row)) + "</tr>" for row in table.rows)
     figure = "".join(f'<figure><img src="{uri}" alt="{e(alt)}"></figure>' for uri, alt in drawn)
+    figure = f'<div class="charts">{figure}</div>' if figure else ""
     empty = "" if table.rows else f"<p>{e(words('none'))}</p>"
     return (f'<section aria-labelledby="t-{table.name}"><h2 id="t-{table.name}">{e(table.title)}</h2>{figure}'
             f'<table id="table-{table.name}"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>{empty}'

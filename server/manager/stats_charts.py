@@ -34,7 +34,7 @@ def _options(colors: tuple[str, ...], **more) -> dict:
                   opacity_hover=".95", guide_stroke_color="#d9d9d9", major_guide_stroke_color="#bfbfbf",
                   title_font_size=15, label_font_size=11, major_label_font_size=11, legend_font_size=12,
                   value_font_size=10, transition="0s")
-    return {**dict(style=style, js=[], width=900, height=380, legend_at_bottom=True, legend_at_bottom_columns=3,
+    return {**dict(style=style, js=[], width=620, height=360, legend_at_bottom=True, legend_at_bottom_columns=2,
                    print_values=False, disable_xml_declaration=False, x_label_rotation=25, include_x_axis=True,
                    truncate_label=-1, truncate_legend=-1, show_minor_y_labels=False, rounded_bars=0,
                    stroke_style={"width": 2}), **more}

@@ -58,13 +58,19 @@ def reasons(stats: "Statistics") -> "Table":
     for reason, score, n in stats.conn.execute("SELECT reason, score, sum(n) FROM period_feedback "
                                                "WHERE reason <> '' GROUP BY reason, score"):
         named.setdefault(reason, {})[score] = n
-    rows = [[reason.replace("_", " "), sum(named[reason].values()),
+    rows = [[reason_name(stats, reason), sum(named[reason].values()),
              round(100 * sum(named[reason].values()) / answers) if answers else None,
              round(sum(s * n for s, n in named[reason].items()) / sum(named[reason].values()), 2)]
             for reason in sorted(named, key=lambda r: (-sum(named[r].values()), r))]
     w = stats.words
     return Table("feedback_reasons", w("title.feedback_reasons"),
                  [w("column.reason"), w("column.named"), w("column.of_phone_answers"), w("column.their_average")], rows)
+
+
+def reason_name(stats: "Statistics", reason: str) -> str:
+    """A reason as the staff language names it (`[stats.reason]`); one no longer known, by its id."""
+    key = f"stats.reason.{reason}"
+    return stats.words.table[key] if key in stats.words.table else reason.replace("_", " ")
 
 
 def feedback_label(stats: "Statistics", column: str, key: str) -> str:

@@ -5,8 +5,10 @@ A month's report is seconds of Python (the queries' loops, pygal, WeasyPrint's l
 thread of the server it holds the GIL, and `/healthz` went from 3 ms to 17 ms median and past
 800 ms at worst while one rendered (issue 25). `Reports` keeps one worker process (started
 on the first request with `spawn`: a fork of a process with threads may deadlock), at a lower
-CPU priority (nice 10), so terminals win the cores; `python -m bench --only report` measures
-`/healthz` and a kiosk draw while reports render. The worker reads the store's file through
+CPU priority (nice 10: terminals win the cores, and a loaded machine still makes the report
+within the 60 s an HTTP answer may take, `server.edge.app.OPEN_TIMEOUT`; at nice 19 a test
+machine with a load of 15 did not); `python -m bench --only report` measures `/healthz` and a
+kiosk draw while reports render. The worker reads the store's file through
 its own read-only connection (WAL: the writer never waits for it).
 """
 

@@ -1,0 +1,51 @@
+"""The monthly report's pages as pictures for the README: a month of the demo office
+(`willkommen-server demo-month`), its report as the server's report worker makes it, each page
+through poppler's `pdftoppm` (Debian's poppler-utils) into docs/report-page-N.png.
+
+    .venv/bin/python docs/report_pages.py [--month 2026-11] [--pages 1,2,11]
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from config import load_site  # noqa: E402
+from server.demo.month import fill  # noqa: E402
+from server.manager.stats import Period  # noqa: E402
+from server.manager.stats_worker import Job, make  # noqa: E402
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--month", default="2026-11")
+    parser.add_argument("--pages", default="", help="which pages to keep, e.g. 1,2,11 (default: all)")
+    args = parser.parse_args()
+    site = load_site()
+    with tempfile.TemporaryDirectory() as folder:
+        db = Path(folder) / "month.sqlite3"
+        fill(site, db, args.month)
+        month = Period.parse("month", args.month, today=f"{args.month}-01")
+        made = make(Job("/report.pdf", str(db), site, month.first, month.last, "service", "9999-12-31", time.time()))
+        pdf = Path(folder) / "report.pdf"
+        pdf.write_bytes(made.body)
+        subprocess.run(["pdftoppm", "-r", "60", "-png", str(pdf), str(Path(folder) / "page")], check=True)
+        pages = sorted(Path(folder).glob("page-*.png"))
+        keep = {int(n) for n in args.pages.split(",") if n} or set(range(1, len(pages) + 1))
+        for old in (ROOT / "docs").glob("report-page-*.png"):
+            old.unlink()
+        for n, page in enumerate(pages, 1):
+            if n in keep:
+                (ROOT / "docs" / f"report-page-{n}.png").write_bytes(page.read_bytes())
+    print(f"{len(pages)} pages; kept {sorted(keep)} in docs/report-page-N.png")
+
+
+if __name__ == "__main__":
+    main()
