@@ -30,7 +30,7 @@ async def shot(page, name: str) -> None:
 
 
 async def counter(browser, port: int) -> None:
-    page = await browser.new_page(viewport=DESK)
+    page = await browser.new_page(viewport=DESK, locale="de-DE")
     await page.goto(f"http://127.0.0.1:{port}/counter")
     await page.wait_for_selector("#signin")
     await page.fill("#name", "anna")
@@ -77,7 +77,7 @@ async def counter(browser, port: int) -> None:
 
 
 async def board(browser, port: int) -> None:
-    page = await browser.new_page(viewport={"width": 1600, "height": 1000})
+    page = await browser.new_page(viewport={"width": 1600, "height": 1000}, locale="de-DE")
     await page.goto(f"http://127.0.0.1:{port}/signin")
     await page.fill("#name", "manager")
     await page.fill("#password", "demo-manager")
@@ -86,6 +86,7 @@ async def board(browser, port: int) -> None:
     await page.wait_for_timeout(1500)
     await shot(page, "saaluebersicht")
     await page.fill("#text-de", "Heute schließt das Amt um 12 Uhr.")
+    await page.fill("#announce-until", "12:00")
     await page.locator("#announce").scroll_into_view_if_needed()
     await shot(page, "durchsage")
     await page.goto(f"http://127.0.0.1:{port}/stats?period=day&by=hour")
