@@ -217,3 +217,55 @@ def test_the_readme_defines_every_figure_as_the_report_prints_it():
     rows = [line.strip("| ").split(" | ", 1) for line in table.strip().split("\n\n")[0].splitlines()[1:]]
     assert [tuple(row) for row in rows] == Words("en").definitions()
     assert len(Words("de").definitions()) == len(rows)  # and the report's German page has each
+
+
+def test_a_long_wait_is_exact_not_capped_at_240_minutes(tmp_path):
+    """Two visitors wait 10 and 405 minutes: the 90th percentile is 405 (it was shown as 240)."""
+    site, path = make_site(), tmp_path / "office.sqlite3"
+    run = Script(path, site)
+    run.draw(WEDNESDAY, "07:00:00", "residence", 1)
+    run.draw(WEDNESDAY, "07:00:00", "residence", 2)
+    run("open", WEDNESDAY, "07:00:00", counter="5", services=None)
+    run("call", WEDNESDAY, "07:10:00", counter="5", ticket="A001")
+    run("finish", WEDNESDAY, "07:20:00", counter="5", outcome="done")
+    run("call", WEDNESDAY, "13:45:00", counter="5", ticket="A002")
+    run("finish", WEDNESDAY, "13:50:00", counter="5", outcome="done")
+    run.store.close()
+    row = tables(path, site, Period(WEDNESDAY, WEDNESDAY))["tickets"][1]
+    assert row[8:10] == [10, 405]
+    conn = sqlite3.connect(path)
+    keep_days(conn, before="2026-12-01", tz=TZ)
+    conn.commit()
+    conn.close()
+    assert tables(path, site, Period(WEDNESDAY, WEDNESDAY))["tickets"][1][8:10] == [10, 405]  # kept exactly too
+
+
+LEGACY = (  # the per-day tables as days were kept before legs (Nov 2026): no `drawn`, waits capped at 240
+    "CREATE TABLE stats_tickets (day TEXT NOT NULL, weekday INTEGER NOT NULL, hour INTEGER NOT NULL,"
+    " service TEXT NOT NULL, lang TEXT NOT NULL, channel TEXT NOT NULL, counter TEXT NOT NULL, state TEXT NOT NULL,"
+    " outcome TEXT NOT NULL, tickets INTEGER NOT NULL, transfers INTEGER NOT NULL)",
+    "CREATE TABLE stats_service_tickets (day TEXT NOT NULL, service TEXT NOT NULL, channel TEXT NOT NULL,"
+    " state TEXT NOT NULL, outcome TEXT NOT NULL, tickets INTEGER NOT NULL, transfers INTEGER NOT NULL)",
+    "CREATE TABLE stats_hour_tickets (day TEXT NOT NULL, weekday INTEGER NOT NULL, hour INTEGER NOT NULL,"
+    " lang TEXT NOT NULL, tickets INTEGER NOT NULL)")
+
+
+def test_a_day_kept_before_legs_reads_as_drawn_and_its_capped_waits_as_at_least_240(tmp_path):
+    site, path = make_site(), tmp_path / "office.sqlite3"
+    Store(path, timezone=site.timezone).close()
+    conn = sqlite3.connect(path)
+    conn.executescript("DROP TABLE stats_tickets; DROP TABLE stats_service_tickets; DROP TABLE stats_hour_tickets;"
+                       + ";".join(LEGACY))
+    # a Monday kept the old way: 3 tickets of residence, all served; waits 20, 30 and "240" (over 240)
+    conn.execute("INSERT INTO stats_days VALUES ('2026-11-02')")
+    conn.execute("INSERT INTO stats_tickets VALUES ('2026-11-02', 0, 8, 'residence', 'de', 'walk-in', '', 'done', "
+                 "'done', 3, 0)")
+    conn.executemany("INSERT INTO stats_times VALUES ('2026-11-02', 0, 8, 'residence', 'de', 'walk-in', '', "
+                     "'wait', ?, 1)", [[20], [30], [240]])
+    conn.commit()
+    conn.close()
+    Store(path, timezone=site.timezone).close()  # opening the file upgrades it (and rolls the day up)
+    found = tables(path, site, Period.parse("month", "2026-11", today="2026-12-01"))
+    assert found["tickets"][1][:4] == ["Aufenthaltserlaubnis (Erstantrag)", 3, 0, 3]  # drawn as they were counted
+    assert [str(v) for v in found["tickets"][1][8:10]] == ["30", "≥ 240"]
+    assert found["arrivals"][1][:3] == ["Montag", 1, 3.0]
