@@ -147,8 +147,6 @@ def main(argv: list[str] | None = None) -> int:
     if argv[:1] in (["backup"], ["restore"]):
         return maintain(argv)
     if argv[:1] == ["demo-month"]:
-        from server.demo.month import command as demo_month
-
         return demo_month(argv[1:])
     if argv[:2] == ["appointments", "import"]:
         from server.booking.appointments import command
@@ -238,3 +236,42 @@ def simulator_error(tasks: list[asyncio.Task]) -> bool:
                                                        exc_info=exc)
             return True
     return False
+
+
+def demo_month(argv: list[str]) -> int:
+    """`willkommen-server demo-month [--month YYYY-MM] [--db FILE] [--config FILE] [--seed N]`:
+    status 0 when filled, 2 with one line when not (a bad month, a file with events)."""
+    import argparse
+    import sys
+
+    from config import ConfigError, load_site
+    from datetime import date, timedelta
+
+    from server.demo.month import fill, office_days
+
+    last_month = (date.today().replace(day=1) - timedelta(days=1)).strftime("%Y-%m")
+    default = default_db(demo=True).with_name("demo-month.sqlite3")
+    parser = OneLineParser(prog="willkommen-server demo-month",
+                           description="fill a realistic month of the demo office into a demo database")
+    parser.add_argument("--month", default=last_month, help=f"the month as YYYY-MM (default last month, {last_month})")
+    parser.add_argument("--db", type=Path, default=default, help=f"a new SQLite file (default {default})")
+    parser.add_argument("--config", type=Path, default=None, help="site TOML file (default: the bundled demo office)")
+    parser.add_argument("--seed", type=int, default=7, help="the same seed gives the same month (default 7)")
+    args = parser.parse_args(argv)
+    try:
+        days = office_days(args.month)
+        site = load_site(args.config)
+        args.db.parent.mkdir(parents=True, exist_ok=True)
+        filled = fill(site, args.db, args.month, seed=args.seed)
+    except ValueError:
+        print(f"willkommen-server demo-month: --month {args.month!r} is not a month as YYYY-MM, e.g. 2026-11",
+              file=sys.stderr)
+        return 2
+    except (ConfigError, FileExistsError, argparse.ArgumentTypeError) as exc:
+        print(f"willkommen-server demo-month: {exc}", file=sys.stderr)
+        return 2
+    print(f"willkommen-server demo-month: {filled.tickets} tickets on {len(days)} office days of {args.month} "
+          f"in {args.db} ({filled.events} events). Try it: willkommen-server --db {args.db}, then sign in at "
+          f"http://127.0.0.1:8765/stats?period=month&value={args.month} or get /report.pdf?month={args.month}",
+          file=sys.stderr)
+    return 0

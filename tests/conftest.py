@@ -191,3 +191,15 @@ async def visitors_server(tmp_path):
     await server.start("127.0.0.1", 0)
     yield server
     await server.stop()
+
+
+# ---- the fast subset: `pytest -m fast` (the rules, the core, the store, the wire, the config) --
+FAST = ("test_core_", "test_protocol", "test_store", "test_stored_events", "test_forecast", "test_config",
+        "test_writer", "test_types", "test_import_rules", "test_code_style", "test_routing_reasons")
+
+
+def pytest_collection_modifyitems(config, items):
+    """Mark the tests of the fast modules `fast`: no browser, no server process, no Pilot."""
+    for item in items:
+        if item.module.__name__.rpartition(".")[2].startswith(FAST):
+            item.add_marker(pytest.mark.fast)

@@ -113,7 +113,7 @@ def test_checking_in_again_returns_the_open_ticket_and_refuses_a_finished_visit(
     if not over:
         assert office.checkin(kiosk="k", booking="edge", token="t2", now=T0 + 3 * MIN)[1] is first
         return
-    with pytest.raises(errors.VisitFinished, match=f"appointment EDGE: ticket A001 .*, the visit is over"):
+    with pytest.raises(errors.VisitFinished, match="appointment EDGE: ticket A001 .*, the visit is over"):
         office.checkin(kiosk="k", booking="edge", token="t2", now=T0 + 3 * MIN)
     assert list(office.tickets) == ["A001"] and office.take_journal()[-1].kind != "ticket_drawn"
     assert errors.ERRORS["visit_finished"] is errors.VisitFinished

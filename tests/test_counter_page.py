@@ -6,7 +6,6 @@ visitor still at the desk."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 
 import pytest

@@ -9,7 +9,8 @@ import subprocess
 import sys
 
 from config import load_site
-from server.demo.month import command, office_days
+from server.cli import demo_month as command
+from server.demo.month import office_days
 from server.manager.stats import Period, Statistics
 
 from .conftest import ROOT

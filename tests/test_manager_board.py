@@ -19,7 +19,7 @@ from config import ConfigError, languages, parse_site
 from server.wire import protocol as p
 from server.manager.people import People, check_password, hash_password
 
-from .conftest import demo_data, http_get, make_site, noon_clock
+from .conftest import demo_data, make_site, noon_clock
 
 AXE = Path(__import__("axe_playwright_python").__file__).parent / "axe.min.js"
 
@@ -298,7 +298,7 @@ async def test_sign_in_in_chromium_wrong_password_refused_then_throttled(server,
     for attempt in range(free + 1):
         await page.fill("#password", f"wrong-{attempt}")
         await page.click("button[type=submit]")
-        await page.wait_for_function(f"document.getElementById('problem').textContent !== ''")
+        await page.wait_for_function("document.getElementById('problem').textContent !== ''")
         problem = await page.inner_text("#problem")
         # the sign-in speaks German before anyone is known (tests/test_staff_words.py: English on ?lang=en)
         assert problem == "Name oder Passwort falsch." if attempt < free else problem.startswith("Zu viele")

@@ -19,7 +19,6 @@ from hypothesis import strategies as st
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
-from server.wire import protocol as p
 from server.edge.app import Server
 from server.wire.session import ClientSession
 from server.edge.limits import HelloThrottle, Limits, Lobby, Pressure

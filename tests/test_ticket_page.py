@@ -10,7 +10,6 @@ import pytest
 import pytest_asyncio
 
 from config import strings
-from server.wire import protocol as p
 from server.edge.app import Server
 
 from .browser import FIT_PROBLEMS, PHONE, axe_violations, chromium

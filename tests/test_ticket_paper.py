@@ -113,15 +113,15 @@ def test_a_line_never_ends_inside_a_word_without_a_hyphen(text, size, url, lang)
 
 def added_hyphens(lines: list[Line]):
     """(word, letters before the break, size of the line) for each hyphen a line ends with."""
-    text, breaks = "", []
+    text, breaks, previous_size = "", [], 0
     for line in lines:
         if text.endswith("-"):
             text = text[:-1]
-            breaks.append((len(text), previous.size[0]))
+            breaks.append((len(text), previous_size))
             text += line.text
         else:
             text = f"{text} {line.text}".strip()
-        previous = line
+        previous_size = line.size[0]
     for at, size in breaks:
         start, end = text.rfind(" ", 0, at) + 1, text.find(" ", at)
         word = text[start:end if end >= 0 else len(text)]

@@ -25,7 +25,7 @@ from collections import deque
 from dataclasses import dataclass, field
 from datetime import datetime
 from operator import attrgetter
-from typing import Mapping, Sequence
+from typing import Mapping
 
 from server.core.learning import FIRST_OPENING, Clerk, Learning
 from server.core.plan import GRACE

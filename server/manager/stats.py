@@ -30,15 +30,13 @@ from zoneinfo import ZoneInfo
 from config import Site, languages
 
 from server.manager.stats_rows import DayRows, estimate_held, keep_days, minutes, rows_between, week_of  # noqa: F401
-from server.manager.stats_schema import (DESK_COLUMNS, FEEDBACK_COLUMNS, INSERT_REFERRAL, INTERPRETER_COLUMNS,  # noqa: F401
+from server.manager.stats_schema import (DIMENSIONS, DESK_COLUMNS, FEEDBACK_COLUMNS, INSERT_REFERRAL, INTERPRETER_COLUMNS,  # noqa: F401
                                          ROLL_UPS, TICKET_COLUMNS, TIME_COLUMNS, ensure_tables, insert, referral_row,
-                                         roll_up, upgrade)
+                                         Table, roll_up, upgrade)
 from server.manager.stats_words import AtLeast, Words
 
 CAPPED_MINUTE = 240  # days kept before Dec 2026 hold every longer value in this minute
 MEASURES = ("wait", "walk", "service")
-DIMENSIONS = {"service": "service", "hour": "hour", "weekday": "weekday", "lang": "lang", "channel": "channel",
-              "counter": "counter"}
 # what a manager may type for a grouping in the URL (`by=`) beside the names above: the words
 # of the menu, in English and German, in any case ("language", "Sprache", "walk-in")
 DIMENSION_ALIASES = {"services": "service", "dienstleistung": "service", "anliegen": "service",
@@ -120,16 +118,6 @@ def grouping(by: str, site: Site) -> str:
     if found not in groupings(site):
         raise ValueError(f"cannot group by {by!r}: use one of {', '.join(groupings(site))}")
     return found
-
-
-@dataclass
-class Table:
-    """One table of figures: what the page shows, the CSV and XLSX export and the PDF print."""
-
-    name: str
-    title: str
-    columns: list[str]
-    rows: list[list[Any]]
 
 
 def percentile(hist: dict[int, int], share: float) -> int | None:

@@ -7,9 +7,10 @@ from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any, Callable
 
 from server.manager.stats_rows import ESTIMATE_MEASURES
+from server.manager.stats_schema import DIMENSIONS, Table
 
 if TYPE_CHECKING:
-    from server.manager.stats import Period, Statistics, Table
+    from server.manager.stats import Period, Statistics
 
 
 # ---- visitor feedback (server.visitors.feedback): by service, language and week, never by clerk ----
@@ -26,8 +27,6 @@ def feedback(stats: "Statistics") -> list["Table"]:
 
 
 def satisfaction(stats: "Statistics", column: str, order) -> "Table":
-    from server.manager.stats import Table
-
     scores: dict[str, dict[int, int]] = {}
     for key, score, n in stats.conn.execute(f"SELECT {column}, score, sum(n) FROM period_feedback "
                                             f"WHERE reason = '' GROUP BY {column}, score"):
@@ -50,8 +49,6 @@ def satisfaction(stats: "Statistics", column: str, order) -> "Table":
 def reasons(stats: "Statistics") -> "Table":
     """Each reason: how often it was named, in how many of the answers given on phones
     (only phones offer reasons) and the average score of the answers that named it."""
-    from server.manager.stats import Table
-
     phone = stats.conn.execute("SELECT sum(n) FROM period_feedback WHERE reason = '' AND source = 'phone'")
     answers = phone.fetchone()[0] or 0
     named: dict[str, dict[int, int]] = {}
@@ -85,7 +82,6 @@ def estimates(stats: "Statistics", period: "Period", by: str) -> list["Table"]:
     """Where first calls fell against the printed range: grouped `by` the page's dimension,
     and over time (per day, week or month, after the period's length). One query. A visit
     counts at the leg it was drawn in (the range was printed for that queue)."""
-    from server.manager.stats import DIMENSIONS, Table
 
     column, (span, bucket) = DIMENSIONS[by], spans(period)
     per_key: dict[Any, dict[str, dict[int, int]]] = {}

@@ -13,7 +13,22 @@ drew at the kiosk, `transfers` the legs that came in by a transfer, `state` how 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
+
+# the groupings of a table: the column each is read from
+DIMENSIONS = {"service": "service", "hour": "hour", "weekday": "weekday", "lang": "lang", "channel": "channel",
+              "counter": "counter"}
+
+
+@dataclass
+class Table:
+    """One table of figures: what the page shows, the CSV and XLSX export and the PDF print."""
+
+    name: str
+    title: str
+    columns: list[str]
+    rows: list[list[Any]]
+
 
 if TYPE_CHECKING:
     from server.core.events import TicketReferred

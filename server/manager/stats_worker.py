@@ -69,7 +69,7 @@ def make(job: Job) -> Made:
     from server.manager.report import report_html, to_pdf
     from server.manager.stats import Period, Statistics
     from server.manager.stats_export import to_csv, to_xlsx
-    from server.manager.stats_pages import page
+    from server.manager.stats_html import page
 
     period = Period(job.first, job.last)
     conn = sqlite3.connect(f"file:{job.db}?mode=ro", uri=True)

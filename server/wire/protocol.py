@@ -69,7 +69,6 @@ from typing import Annotated, Literal, Union
 import msgspec
 from msgspec import Meta
 
-from server.wire.errors import BadRequest
 from server.wire.fields import (EARLIEST, LATEST, MAX_CLOSE_REASON, MAX_KEY, MAX_SERVICES, MAX_TEXT,  # noqa: F401
                                 SAFE_INT, Key, Message, Request, RequestId, Text, Timestamp, explain, tags)
 # the manager's and the visitors' messages, defined by job, read here as every message is
