@@ -11,11 +11,12 @@ and PostgreSQL.
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
+
+import msgspec
 
 from server.manager.stats_legs import TICKET_EVENTS, Visit, visits
 from server.manager.stats_schema import (DESK_COLUMNS, FEEDBACK_COLUMNS, INTERPRETER_COLUMNS, ROLL_UPS,
@@ -69,7 +70,8 @@ def events_between(conn, first: str, last: str, kinds: tuple[str, ...], skip: st
     marks = ", ".join("?" for _ in kinds)
     rows = conn.execute(f"SELECT day, data FROM events WHERE seq >= ? AND day >= ? AND day <= ? "
                         f"AND kind IN ({marks}){skip} ORDER BY seq", [start, first, last, *kinds])
-    return [(day, json.loads(data)) for day, data in rows]
+    decode = msgspec.json.Decoder().decode  # plain dicts: only the fields the statistics read, ~3x json's speed
+    return [(day, decode(data)) for day, data in rows]
 
 
 class Counts:
