@@ -28,7 +28,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, DataTable, Footer, Header, Static
 
 from server.wire import protocol as p
-from server.wire.session import ClientSession, ConnectionLost, ServerError
+from server.wire.session import ClientSession, ConnectionLost, Refused, ServerError
 
 from counter import referral
 from counter.board import Board, Words, crop, planned_end, queue_widths
@@ -156,6 +156,9 @@ class CounterApp(App):
             return None
         except ConnectionLost:
             self.say(self.words("error.connection"), error=True)
+            return None
+        except Refused as exc:  # this terminal's token is refused: say so, never end the app
+            self.say(self.words("refused", reason=exc.reason), error=True)
             return None
         self.board.reply(reply)
         self.say("")

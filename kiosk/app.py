@@ -10,12 +10,7 @@ number stays on the screen (`on_print_failure="show"`) or the draw is cancelled 
 (`"cancel"`, an event, not a silent drop). The printer's health goes to the server (/healthz).
 Without a server the kiosk says "out of service" in every language and waits for it.
 
-Terminals neither shape nor reorder Arabic script: `for_terminal` does both before a widget
-shows right-to-left text. Shaping for a terminal means replacing letters by their Unicode
-presentation forms (joined shapes), and some letters have none: Pashto's ښ ړ ګ ڼ ۍ څ ټ ډ ږ ځ,
-among others. Mixed with joined neighbours such words fall apart, so a language with any such
-letter in its texts is shown unjoined throughout: every letter in its isolated form, in
-right-to-left order, which a reader of the script can still read (README, "Languages").
+Right-to-left text is shaped and ordered for the terminal by `kiosk.shaping`.
 
 The words come from the server's welcome (the site's catalogues), so a kiosk needs no local
 catalogue files; before the first welcome it can only say "out of service" in German and English.
@@ -45,7 +40,8 @@ from server.wire.session import ClientSession, ConnectionLost, Refused, ServerEr
 from kiosk.appointment import AppointmentButton, ScanReader
 from kiosk.interpreter import InterpreterScreen, asks
 from printing.printers import Printer, PrinterError, open_printer
-from printing.raster import right_to_left, visual_order
+from kiosk.shaping import PRESENTED, for_terminal, unshapeable  # noqa: F401 (tests and bench import them here)
+from printing.raster import right_to_left
 from kiosk.ticket import layout
 
 FAILING = ("paper_out", "cover_open", "offline", "error")
@@ -53,31 +49,6 @@ WELCOMES, TAPS = 4, 2          # greetings and "tap your language" lines shown a
 ROTATE_SECONDS = 3.0
 IDLE_CHECK_SECONDS = 0.25     # how often the idle limit is looked at
 SERVICE_COLUMNS = 2            # kiosk.tcss: #services grid-size
-
-
-def for_terminal(text: str, *, joined: bool = True) -> str:
-    """Right-to-left text shaped (unless `joined` is False) and ordered for a terminal."""
-    return visual_order(text) if joined else visual_order(text, shape=False)
-
-
-def unshapeable(text: str) -> bool:
-    """True when `text` has an Arabic-script letter without presentation forms (ښ, ۍ, ...):
-    a terminal could show it only unjoined next to joined neighbours."""
-    return any(ch not in PRESENTED and "\u0620" <= ch <= "\u08ff" and ch.isalpha() for ch in text)
-
-
-def _presented() -> frozenset[str]:
-    import unicodedata
-
-    letters = set()
-    for code in (*range(0xFB50, 0xFE00), *range(0xFE70, 0xFF00)):
-        parts = unicodedata.decomposition(chr(code)).split()
-        if len(parts) == 2 and parts[0] in ("<isolated>", "<final>", "<initial>", "<medial>"):
-            letters.add(chr(int(parts[1], 16)))
-    return frozenset(letters)
-
-
-PRESENTED = _presented()
 
 
 def offered(languages, catalogues) -> list[str]:

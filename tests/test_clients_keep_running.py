@@ -79,3 +79,17 @@ async def test_kiosk_counter_and_display_keep_trying_until_their_server_is_there
         impostor.close()
         if server is not None:
             await server.stop()
+
+
+async def test_a_counter_whose_token_is_refused_says_so_at_every_key_and_stays(server, url):
+    app = CounterApp(ClientSession(url, role="counter", terminal="counter-5", token="not-the-token",
+                                   backoff=(0.05, 0.2)), lang="en")
+    async with app.run_test(size=(130, 40)) as pilot:
+        await until(pilot, lambda: app.session.refused is not None)
+        refused = app.words("refused", reason=app.session.refused.reason)
+        for key in ("n", "c"):  # next, and a number to call
+            await pilot.press(key)
+            if key == "c":
+                await pilot.press(*"A001", "enter")
+            await until(pilot, lambda: str(app.query_one("#message").render()) == refused)
+            assert app.is_running
