@@ -150,3 +150,24 @@ def test_the_counters_a_person_may_staff_are_checked_when_the_file_loads():
         'counters = ["1", "2"]')
     assert broken(lambda d: d["people"][2].update(role="boss")) == (
         'default.toml: people[2].role: "boss" must be one of supervisor, reader, clerk')
+
+
+async def test_the_statistics_page_says_only_catalogue_words(office, browser):
+    """In German (server/manager/stats_pages.py is the statistics' own; English for lang = en
+    is not there yet)."""
+    from config import languages
+
+    name, password, lang = "manager", "demo-manager", "de"
+    sessions = await busy_floor(office)
+    try:
+        page = await signed_in_page(browser, office, name, password)
+        await page.goto(f"http://127.0.0.1:{office.port}/stats?period=day&by=service")
+        site = office.site
+        names = {n for s in site.services for n in s.names.values()} | {site.name, name}
+        names |= {n for o in site.outcomes.values() for n in o.values()}
+        names |= {languages.name(tag, lang) for tag in site.languages}
+        allowed = catalogue_words(lang) | data_words(sorted(names))
+        assert stray(await page.evaluate(PAGE_TEXT), allowed) == []
+    finally:
+        for session in sessions:
+            await session.close()
