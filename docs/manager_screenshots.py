@@ -1,6 +1,6 @@
-"""Make the README's pictures of the manager's side: the floor board, the statistics page and
-the monthly report, with the demo office running. `python docs/manager_screenshots.py`
-(needs Debian's chromium)."""
+"""Make the README's picture of the floor board, with the demo office running.
+`python docs/manager_screenshots.py` (needs Debian's chromium). The statistics page and the
+monthly report's pages come from a month of data: docs/report_pages.py."""
 
 from __future__ import annotations
 
@@ -31,11 +31,6 @@ async def shoot(port: int) -> None:
         await page.wait_for_selector("#status[data-state=online]")
         await page.wait_for_timeout(1500)
         await page.screenshot(path=str(DOCS / "board.png"))
-        await page.goto(f"http://127.0.0.1:{port}/stats?period=day&by=hour")
-        await page.screenshot(path=str(DOCS / "stats.png"))
-        await page.set_viewport_size({"width": 900, "height": 1200})
-        await page.goto(f"http://127.0.0.1:{port}/report.html")
-        await page.screenshot(path=str(DOCS / "report.png"))
         await browser.close()
 
 

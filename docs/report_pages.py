@@ -1,6 +1,8 @@
 """The monthly report's pages as pictures for the README: a month of the demo office
 (`willkommen-server demo-month`), its report as the server's report worker makes it, each page
-through poppler's `pdftoppm` (Debian's poppler-utils) into docs/report-page-N.png.
+through poppler's `pdftoppm` (Debian's poppler-utils) into docs/report-page-N.png; and the
+statistics page of that month (docs/stats.png), signed in to the real server in Debian's
+chromium.
 
     .venv/bin/python docs/report_pages.py [--month 2026-11] [--pages 1,2,11]
 """
@@ -44,7 +46,38 @@ def main() -> None:
         for n, page in enumerate(pages, 1):
             if n in keep:
                 (ROOT / "docs" / f"report-page-{n}.png").write_bytes(page.read_bytes())
-    print(f"{len(pages)} pages; kept {sorted(keep)} in docs/report-page-N.png")
+        stats_page(db, args.month)
+    print(f"{len(pages)} pages; kept {sorted(keep)} in docs/report-page-N.png; docs/stats.png")
+
+
+def stats_page(db: Path, month: str) -> None:
+    import asyncio
+    import json
+
+    from playwright.async_api import async_playwright
+
+    async def shoot(port: int) -> None:
+        async with async_playwright() as playwright:
+            browser = await playwright.chromium.launch(executable_path="/usr/bin/chromium", args=["--no-sandbox"])
+            page = await browser.new_page(viewport={"width": 1400, "height": 1100})
+            await page.goto(f"http://127.0.0.1:{port}/signin")
+            await page.fill("#name", "manager")
+            await page.fill("#password", "demo-manager")
+            await page.click("button[type=submit]")
+            await page.wait_for_url("**/board")
+            await page.goto(f"http://127.0.0.1:{port}/stats?period=month&value={month}&by=service")
+            await page.screenshot(path=str(ROOT / "docs" / "stats.png"))
+            await browser.close()
+
+    server = subprocess.Popen([sys.executable, "-m", "server", "--port", "0", "--db", str(db)], cwd=ROOT,
+                              stderr=subprocess.PIPE, text=True)
+    try:
+        port = next(json.loads(line)["port"] for line in server.stderr
+                    if line.startswith("{") and json.loads(line).get("msg") == "serving")
+        asyncio.run(shoot(port))
+    finally:
+        server.terminate()
+        server.wait(10)
 
 
 if __name__ == "__main__":

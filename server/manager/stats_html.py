@@ -25,6 +25,7 @@ def page(site: Site, period: Period | None, by: str, arg: dict[str, str], tables
          error: str = "", lang: str = "de") -> str:
     """The statistics page; with `error` (and no period) the form alone, the error above it."""
     e, w = html.escape, Words(lang)
+    nav = lambda key: w.table[f"page.{key}"]  # noqa: E731  the board's navigation words (the catalogue's [page])
     if tables:
         from server.manager.stats_charts import charts
 
@@ -48,8 +49,8 @@ def page(site: Site, period: Period | None, by: str, arg: dict[str, str], tables
 <html lang="{w.lang}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{e(w("page.title"))} — Willkommen</title><link rel="stylesheet" href="/board/manager.css"></head>
 <body><header class="top"><h1>{e(w("page.title"))} — {e(site.name)}</h1>
-<nav aria-label="{e(w("page.nav"))}"><a href="/board">{e(w("page.board"))}</a>
-<a href="/stats" aria-current="page">{e(w("page.title"))}</a> <a href="/signout">{e(w("page.signout"))}</a></nav></header>
+<nav aria-label="{e(nav("nav"))}"><a href="/board">{e(nav("board"))}</a>
+<a href="/stats" aria-current="page">{e(nav("stats"))}</a> <a href="/signout">{e(nav("signout"))}</a></nav></header>
 <main>
 <form method="get" action="/stats">
 <label for="period">{e(w("page.period"))}</label> <select id="period" name="period">{options}</select>
