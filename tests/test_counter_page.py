@@ -51,8 +51,9 @@ async def draw(kiosk, service="info", lang="ar", *, interpreter=False) -> str:
 
 async def clerk_page(browser, office, name="anna", password=None, *, viewport=SMALL, counter_key=None):
     """A clerk signed in on /counter (the sign-in sends them back there), at the counter whose
-    picker key is `counter_key` (None: wherever the page goes by itself)."""
-    page = await browser.new_page(viewport=viewport)
+    picker key is `counter_key` (None: wherever the page goes by itself); a browser context of
+    its own (page.context.new_page() is another tab of the same browser)."""
+    page = await (await browser.new_context(viewport=viewport)).new_page()
     await page.goto(f"http://127.0.0.1:{office.port}/counter")
     assert page.url.endswith("/signin?to=counter")
     await page.fill("#name", name)
@@ -366,3 +367,26 @@ async def test_a_pcs_bookmark_names_its_counter_through_the_sign_in(office, brow
     await page.wait_for_selector("body[data-state=online]")
     assert page.url.endswith("/counter?counter=3")
     assert await page.inner_text("#title") == "Schalter 3"
+
+
+async def test_signed_out_in_another_tab_the_next_key_leads_to_the_sign_in(office, kiosk, browser):
+    page = await clerk_page(browser, office, counter_key="1")
+    await open_counter(page)
+    other = await page.context.new_page()   # the same browser: the same session cookie
+    await other.goto(f"http://127.0.0.1:{office.port}/counter")
+    await other.click("a[href='/signout']")
+    await other.wait_for_url("**/signin")
+    await draw(kiosk)
+    await key(page, "n")
+    await page.wait_for_url("**/signin?to=counter&counter=1")
+    assert office.office.desks["1"].current is None   # nothing was done without a sign-in
+
+
+async def test_the_counter_socket_is_for_pages_of_this_server_only(office, browser):
+    page = await clerk_page(browser, office, counter_key="1")
+    cookie = "; ".join(f"{c['name']}={c['value']}" for c in await page.context.cookies())
+    with pytest.raises(websockets.InvalidStatus) as refused:
+        async with websockets.connect(f"ws://127.0.0.1:{office.port}/counter/ws", origin="http://evil.example",
+                                      additional_headers={"Cookie": cookie}):
+            pass
+    assert refused.value.response.status_code == 403

@@ -110,6 +110,16 @@ function receive(message) {
   render();
 }
 
+// the sign-in still holds, or off to the sign-in page (which comes back here after it)
+async function signedIn() {
+  const me = await fetch("/counter/me.json").catch(() => null);
+  if (me && me.redirected && new URL(me.url).pathname === "/signin") {
+    location.assign(`/signin?to=counter&counter=${encodeURIComponent(state.counter || "")}`);
+    return false;
+  }
+  return true;
+}
+
 async function closed(ws, event) {
   if (ws !== state.ws) return;
   state.online = false;
@@ -125,12 +135,7 @@ async function closed(ws, event) {
   setStatus("offline", t("offline"));
   render();
   setTimeout(async () => {
-    const me = await fetch("/counter/me.json").catch(() => null);
-    if (me && me.redirected && new URL(me.url).pathname === "/signin") {
-      location.assign("/signin?to=counter");  // the sign-in ended: come back here after the next one
-      return;
-    }
-    if (ws === state.ws) connect();
+    if (await signedIn() && ws === state.ws) connect();
   }, 1000);
 }
 
@@ -148,6 +153,7 @@ function request(message) {
     if (reply.type === "error") {
       const key = `error.${reply.code}` in staff.words ? `error.${reply.code}` : "error.other";
       say(t(key, {message: reply.message}), true);
+      if (reply.code === "not_allowed") signedIn();  // signed out in another tab, or the sign-in ran out
       return null;
     }
     if (reply.desk && reply.desk.counter === state.counter) state.desk = reply.desk;
