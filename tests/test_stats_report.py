@@ -64,11 +64,11 @@ def figures(path, by: str):
         conn.close()
 
 
-def pages_of(pdf_bytes: bytes, tmp_path) -> list[tuple[str, list[dict], float]]:
-    """Per page: its text, its words with their boxes, its width."""
+def pages_of(pdf_bytes: bytes, tmp_path) -> list[tuple[str, list[dict], float, float]]:
+    """Per page: its text, its words with their boxes, its width and height."""
     (tmp_path / "report.pdf").write_bytes(pdf_bytes)
     with pdfplumber.open(tmp_path / "report.pdf") as pdf:
-        return [(page.extract_text(), page.extract_words(), page.width) for page in pdf.pages]
+        return [(page.extract_text(), page.extract_words(), page.width, page.height) for page in pdf.pages]
 
 
 def summary_rows(path) -> list[str]:
@@ -88,10 +88,10 @@ async def report(server, by: str = "service") -> bytes:
 @pytest.mark.parametrize("by", list(DIMENSIONS))
 async def test_every_table_of_the_monthly_report_lies_inside_its_pages(month_server, tmp_path, by):
     pages = pages_of(await report(month_server, by), tmp_path)
-    cut = [f"p{n}: {w['text']}" for n, (_, words, width) in enumerate(pages, 1) for w in words
-           if w["x0"] < 0 or w["x1"] > width]
+    cut = [f"p{n}: {w['text']}" for n, (_, words, width, height) in enumerate(pages, 1) for w in words
+           if w["x0"] < 0 or w["x1"] > width or w["top"] < 0 or w["bottom"] > height]
     assert cut == []
-    shown = {w["text"] for _, words, _ in pages for w in words}
+    shown = {w["text"] for _, words, _, _ in pages for w in words}
     tables = figures(month_server.db_path, by)
     assert len(tables) == 13  # the counters' table too: the widest report there is
     german = Words("de")
@@ -103,7 +103,7 @@ async def test_every_table_of_the_monthly_report_lies_inside_its_pages(month_ser
 
 async def test_the_report_is_german_numbered_and_summed_up_on_its_first_page(month_server, tmp_path):
     pages = pages_of(await report(month_server), tmp_path)
-    texts = [" ".join(text.split()) for text, _, _ in pages]
+    texts = [" ".join(text.split()) for text, _, _, _ in pages]
     count = len(texts)
     for n, text in enumerate(texts, 1):  # the office and the month at the top, the page number at the foot
         assert "Ausländerbehörde Musterstadt — Welcome Center · Monatsbericht November 2026" in text
