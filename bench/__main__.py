@@ -70,7 +70,10 @@ def main() -> None:
               f"against {row['healthz_quiet_p99']} ms quiet (x{row['healthz_ratio_p99']}); a kiosk draw p99 "
               f"{row['draw_loaded_p99']} ms against {row['draw_quiet_p99']} ms (x{row['draw_ratio_p99']}); "
               f"medians {row['healthz_loaded_p50']}/{row['healthz_quiet_p50']} and "
-              f"{row['draw_loaded_p50']}/{row['draw_quiet_p50']} ms")
+              f"{row['draw_loaded_p50']}/{row['draw_quiet_p50']} ms. Before, in a thread of the server: /healthz p99 "
+              f"{row['before_healthz_loaded_p99']} against {row['before_healthz_quiet_p99']} ms "
+              f"(x{row['before_healthz_ratio_p99']}), the draw {row['before_draw_loaded_p99']} against "
+              f"{row['before_draw_quiet_p99']} ms (x{row['before_draw_ratio_p99']})")
     if args.only in (None, "kiosk"):
         sizes, touch = kiosk.run(4 if args.quick else 16)
         print("\nticket bytes at 80 mm: " + ", ".join(f"{k} {v}" for k, v in sizes.items() if k != "figure"))

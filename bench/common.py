@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import re
 import subprocess
 import sys
@@ -28,9 +29,11 @@ def bench_config(folder: Path, *, synchronous: str = "normal", retention_days: i
 
 
 @contextlib.contextmanager
-def process(args: list[str], ready: str):
-    """Run `python args...` until the block ends; yields the port from its JSON log line `ready`."""
-    proc = subprocess.Popen([sys.executable, *args], cwd=ROOT, stderr=subprocess.PIPE, text=True)
+def process(args: list[str], ready: str, env: dict[str, str] | None = None):
+    """Run `python args...` (with `env` added to the environment) until the block ends; yields
+    the port from its JSON log line `ready`."""
+    proc = subprocess.Popen([sys.executable, *args], cwd=ROOT, stderr=subprocess.PIPE, text=True,
+                            env={**os.environ, **env} if env else None)
     port = None
     for line in proc.stderr:
         entry = json.loads(line) if line.startswith("{") else {}

@@ -109,15 +109,25 @@ def ms(values: list[float], share: float) -> float:
 
 
 def run(rounds: int = 3, seconds: float = 6.0) -> list[dict]:
+    """The worker process as the server runs it, then (`before_*`) the report in a thread of
+    the server as before the worker (`WILLKOMMEN_REPORTS=thread`), on the same file."""
     month = (date.today().replace(day=1) - timedelta(days=1)).strftime("%Y-%m")  # inside the retention
     with tempfile.TemporaryDirectory() as folder:
         config = bench_config(Path(folder))
         db = Path(folder) / "month.sqlite3"
         filled = fill(load_site(config), db, month)
-        with process(["-m", "server", "--config", str(config), "--db", str(db), "--port", "0"], "serving") as (_, port):
+        server = ["-m", "server", "--config", str(config), "--db", str(db), "--port", "0"]
+        with process(server, "serving") as (_, port):
             found = asyncio.run(measure(port, month, rounds, seconds))
+        with process(server, "serving", env={"WILLKOMMEN_REPORTS": "thread"}) as (_, port):
+            before = asyncio.run(measure(port, month, rounds, seconds))
     row = {"month": month, "tickets": filled.tickets, "rounds": rounds, "seconds": seconds,
-           "reports_rendered": len(found["reports"]), "report_median_s": round(statistics.median(found["reports"]), 2),
+           **figures(found), **{f"before_{k}": v for k, v in figures(before).items()}}
+    return [emit("report_while_live_ms", **row)]
+
+
+def figures(found: dict) -> dict:
+    row = {"reports_rendered": len(found["reports"]), "report_median_s": round(statistics.median(found["reports"]), 2),
            "first_report_s": round(found["first_report"], 2)}
     for kind in ("healthz", "draw"):
         quiet, loaded = found["quiet"][kind], found["loaded"][kind]
@@ -126,4 +136,4 @@ def run(rounds: int = 3, seconds: float = 6.0) -> list[dict]:
                 f"{kind}_loaded_p99": ms(loaded, 0.99), f"{kind}_loaded_max": ms(loaded, 1.0),
                 f"{kind}_samples": len(quiet) + len(loaded),
                 f"{kind}_ratio_p99": round(ms(loaded, 0.99) / ms(quiet, 0.99), 2)}
-    return [emit("report_while_live_ms", **row)]
+    return row

@@ -20,7 +20,7 @@ import multiprocessing
 import os
 import sqlite3
 import types
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 
@@ -103,16 +103,21 @@ def _lower_priority() -> None:
     os.nice(10)
 
 
+# `WILLKOMMEN_REPORTS=thread` makes them in a thread of the server instead, as before the worker:
+# only for `python -m bench --only report`, which measures both in one run
+IN_A_THREAD = "thread"
+
+
 class Reports:
     """The worker process, started when first asked for and stopped with the server."""
 
     def __init__(self) -> None:
-        self._pool: ProcessPoolExecutor | None = None
+        self._pool: Executor | None = None
 
     async def make(self, job: Job) -> Made:
         if self._pool is None:
-            self._pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"),
-                                             initializer=_lower_priority)
+            self._pool = ThreadPoolExecutor(1) if os.environ.get("WILLKOMMEN_REPORTS") == IN_A_THREAD else \
+                ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"), initializer=_lower_priority)
         try:
             return await asyncio.get_running_loop().run_in_executor(self._pool, make, job)
         except BrokenProcessPool:  # the worker died (out of memory, killed): the next request starts another
