@@ -193,6 +193,7 @@ class Site:
     appointments: Appointments = Appointments()
     feedback: Feedback = Feedback()
     partners: tuple[Partner, ...] = ()   # [[partners]]: referrals and language mediation
+    database: str = ""  # [site] database: the SQLite file or a postgresql:// URL; --db wins
 
     def words(self, lang: str) -> Mapping[str, str]:
         """The visitor catalogue of a site language (German's for any other)."""

@@ -3,6 +3,7 @@
     willkommen-server                       bundled demo office on 127.0.0.1:8765
     willkommen-server --demo --speed 20     ... with simulated visitors and clerks
     willkommen-server --config site.toml --host 0.0.0.0 --port 8765 --db /var/lib/willkommen/office.sqlite3
+    willkommen-server --config site.toml --db postgresql://willkommen@db.example/office   on PostgreSQL
     willkommen-server backup DEST [--db FILE]      online copy, safe while the server runs
     willkommen-server restore BACKUP [--db FILE]   with the server stopped (`server.store.backup`)
     willkommen-server demo-month [--month 2026-11] [--db FILE]   a realistic month of the demo office in a
@@ -36,6 +37,7 @@ import platformdirs
 from config import ConfigError, default_path, load_site
 
 from server.edge import logs
+from server.store import database, is_url
 
 
 def default_db(demo: bool = False) -> Path:
@@ -103,8 +105,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         help=f"site TOML file (default: the bundled demo office, {default_path()})")
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     parser.add_argument("--port", type=port_number, default=8765, help="port for websockets and HTTP (default 8765)")
-    parser.add_argument("--db", type=Path, default=None,
-                        help=f"SQLite file (default {default_db()}; with --demo {default_db(demo=True)})")
+    parser.add_argument("--db", type=database, default=None,
+                        help=f"SQLite file or postgresql:// URL (default: the site file's `database`, else "
+                             f"{default_db()}; with --demo {default_db(demo=True)})")
     parser.add_argument("--demo", action="store_true",
                         help="simulate visitors and clerks through the protocol, day and night")
     parser.add_argument("--speed", type=speed_factor, default=10.0,
@@ -125,9 +128,13 @@ def maintain(argv: list[str]) -> int:
     parser.add_argument("file", type=Path, metavar="DEST" if argv[0] == "backup" else "BACKUP",
                         help="where the copy goes (a file or a folder)" if argv[0] == "backup"
                         else "the backup file to put in place of the database")
-    parser.add_argument("--db", type=Path, default=None, help=f"the office's SQLite file (default {default_db()})")
+    parser.add_argument("--db", type=database, default=None, help=f"the office's SQLite file (default {default_db()})")
     args = parser.parse_args(argv[1:])
     db = args.db or default_db()
+    if is_url(db):  # PostgreSQL has its own tools, made for a running database
+        print(f"willkommen-server: {argv[0]} copies SQLite files; for PostgreSQL use pg_dump and pg_restore "
+              "(README: Running on PostgreSQL)", file=sys.stderr)
+        return 2
     try:
         if argv[0] == "backup":
             backup(db, args.file)
@@ -193,6 +200,16 @@ def public_passwords_refusal(site, host: str) -> str | None:
             "(python -m server.manager.people hash), or listen on 127.0.0.1")
 
 
+def chosen_db(args: argparse.Namespace, site) -> Path | str:
+    """`--db`, else the site file's `database`, else the default file; the demo's simulated
+    visitors never go into the database an office's site file names."""
+    if args.db:
+        return args.db
+    if site.database and not args.demo:
+        return database(site.database)
+    return default_db(demo=args.demo)
+
+
 async def serve(site, args: argparse.Namespace) -> int:
     from server.edge.app import CannotListen, Server  # heavy imports after the config is known to be good
     from server.store.sqlite import StoreUnavailable
@@ -204,7 +221,7 @@ async def serve(site, args: argparse.Namespace) -> int:
     if args.demo:
         from server.demo.simulator import paced, simulate
     office = paced(site, args.speed) if args.demo else site  # the demo's minutes are shorter (server/demo/simulator.py)
-    server = Server(office, args.db or default_db(demo=args.demo), always_open=args.demo)
+    server = Server(office, chosen_db(args, site), always_open=args.demo)
     try:
         await server.start(args.host, args.port)
     except (StoreUnavailable, CannotListen) as exc:

@@ -21,6 +21,8 @@ from config import default_path, parse_site
 from server.edge.app import Server
 from server.wire.session import ClientSession
 
+from .postgres import Cluster
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -85,6 +87,26 @@ async def terminal(url):
     yield open_session
     for session in sessions:
         await session.close()
+
+
+@pytest.fixture(scope="session")
+def postgres_cluster():
+    """One throwaway PostgreSQL for the whole session (tests/postgres.py), started when a test
+    first asks for it and stopped at the end."""
+    cluster = Cluster()
+    try:
+        yield cluster.start()
+    finally:
+        cluster.stop()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_db(request, tmp_path):
+    """The office's database on each backend: an SQLite file, then a fresh PostgreSQL database
+    (its URL). `server.store.open_store` and `--db` take either."""
+    if request.param == "sqlite":
+        return tmp_path / "o.sqlite3"
+    return request.getfixturevalue("postgres_cluster").database()
 
 
 class ServerProcess:

@@ -1,11 +1,14 @@
-"""Group commit with synchronous=full (an fsync per commit): many kiosks at once share
-commits, and no reply confirms a ticket before it is committed."""
+"""Group commit with synchronous=full (an fsync per commit; on PostgreSQL its own
+synchronous_commit): many kiosks at once share commits, and no reply confirms a ticket before
+it is committed, on SQLite and on PostgreSQL."""
 
 from __future__ import annotations
 
 import asyncio
 import signal
 import sqlite3
+
+import psycopg
 
 from server.wire import protocol as p
 from server.edge.app import Server
@@ -14,9 +17,9 @@ from server.wire.session import ClientSession
 from .conftest import ServerProcess, always_open_config, make_site, token
 
 
-async def test_concurrent_draws_share_commits_and_each_reply_follows_its_commit(tmp_path):
+async def test_concurrent_draws_share_commits_and_each_reply_follows_its_commit(store_db):
     site = make_site(synchronous="full", kiosk_draws_per_minute=10**9)
-    server = Server(site, tmp_path / "o.sqlite3", always_open=True)
+    server = Server(site, store_db, always_open=True)
     port = await server.start("127.0.0.1", 0)
 
     async def kiosk(n: int) -> list[str]:
@@ -60,6 +63,34 @@ async def test_no_reply_before_its_commit(tmp_path):
             reply = await draw
             row = blocker.execute("SELECT token FROM tickets WHERE number = ?", [reply.ticket.number]).fetchone()
             blocker.close()
+        assert first.ticket.number == "F001" and reply.ticket.number == "F002"
+        assert row == (reply.ticket.token,)
+    finally:
+        if server.proc.poll() is None:
+            server.proc.send_signal(signal.SIGTERM)
+        assert server.wait() == 0
+
+
+async def test_no_reply_before_its_commit_on_postgresql(tmp_path, postgres_cluster):
+    """The same on PostgreSQL: the test holds a lock on `tickets` that the server's next commit
+    needs (SHARE: reads go on, writes wait), so the commit waits in the database."""
+    db = postgres_cluster.database()
+    server = ServerProcess(db, "--config", str(always_open_config(tmp_path)))
+    try:
+        session = ClientSession(f"ws://127.0.0.1:{server.port}/", role="kiosk", terminal="kiosk-1",
+                                token=token("kiosk-1"))
+        async with session:
+            await session.ready()
+            first = await session.request(p.Draw(id=0, service="info", lang="ar", request="before"))
+            with psycopg.connect(db, connect_timeout=10) as blocker:
+                blocker.execute("LOCK TABLE tickets IN SHARE MODE")  # until this transaction ends
+                draw = asyncio.ensure_future(session.request(p.Draw(id=0, service="info", lang="ar",
+                                                                    request="held")))
+                done, _ = await asyncio.wait([draw], timeout=2.0)
+                blocker.rollback()
+                assert not done, f"{draw.result().ticket.number} was confirmed while its commit could not be written"
+                reply = await asyncio.wait_for(draw, 10)
+                row = blocker.execute("SELECT token FROM tickets WHERE number = %s", [reply.ticket.number]).fetchone()
         assert first.ticket.number == "F001" and reply.ticket.number == "F002"
         assert row == (reply.ticket.token,)
     finally:

@@ -8,6 +8,7 @@ import io
 
 from server.edge.app import Server
 from server.core import Office
+from server.store import open_store
 from server.store.sqlite import Store
 
 from .conftest import make_site
@@ -25,7 +26,7 @@ def referral_day(path, site) -> None:
     """Monday at counter 5: A001 (residence) to the job centre; A002 (residence) to the migration
     counselling desk and the job centre; B001 (extension) to the language mediation. At the
     counselling desk (counter "mbe") A002 is sent to the job centre once more, now from counselling."""
-    office, store = Office(site, always_open=True), Store(path, timezone=site.timezone)
+    office, store = Office(site, always_open=True), open_store(path, timezone=site.timezone)
 
     def run(command: str, clock: str, **kwargs) -> None:
         getattr(office, command)(now=at(MONDAY, clock), **kwargs)
@@ -56,8 +57,9 @@ def test_referrals_per_partner_and_service_outlive_the_tickets(tmp_path):
     assert tables(path, site, now)["referrals"] == [COLUMNS, *BY_PARTNER]
 
 
-async def test_the_referrals_export_as_csv(tmp_path):
-    site, path = make_site(), tmp_path / "office.sqlite3"
+async def test_the_referrals_export_as_csv(store_db):
+    """Also with the office on PostgreSQL: the statistics worker reads it through its own session."""
+    site, path = make_site(), store_db
     referral_day(path, site)
     server = Server(site, path, always_open=True, clock=lambda: at(THURSDAY, "10:00:00"))
     await server.start("127.0.0.1", 0)

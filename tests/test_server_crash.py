@@ -1,5 +1,6 @@
-"""kill -9 during a stream of draws and calls, five times over on one file: whatever was
-confirmed is there after the restart, and numbering goes on without a duplicate."""
+"""kill -9 during a stream of draws and calls, five times over on one file (or one PostgreSQL
+database): whatever was confirmed is there after the restart, and numbering goes on without a
+duplicate."""
 
 from __future__ import annotations
 
@@ -7,8 +8,8 @@ import asyncio
 import os
 import random
 import signal
-import sqlite3
 
+from server.store import open_store
 from server.wire import protocol as p
 from server.wire.session import ClientSession, ConnectionLost, ServerError
 
@@ -98,8 +99,8 @@ def stop_for_good(server: ServerProcess) -> None:
         server.wait()
 
 
-async def test_confirmed_work_survives_kill_9_five_times(tmp_path):
-    config, db = always_open_config(tmp_path), tmp_path / "office.sqlite3"
+async def test_confirmed_work_survives_kill_9_five_times(tmp_path, store_db):
+    config, db = always_open_config(tmp_path), store_db
     # two draws a second per kiosk after a burst of ten: rounds past twenty draws meet the rate
     # limit on any machine (a draw would have to take half a second not to), and go on
     config.write_text(config.read_text(encoding="utf-8").replace("= 100000", f"= {DRAWS_PER_MINUTE}"), encoding="utf-8")
@@ -129,9 +130,9 @@ async def test_confirmed_work_survives_kill_9_five_times(tmp_path):
         assert server.stop() == 0  # SIGTERM: a clean stop
     finally:
         stop_for_good(server)
-    conn = sqlite3.connect(db)
-    rows = {number: (tok, state) for number, tok, state in conn.execute("SELECT number, token, state FROM tickets")}
-    conn.close()
+    store = open_store(db, timezone="Europe/Berlin")
+    rows = {number: (tok, state) for number, tok, state in store.query("SELECT number, token, state FROM tickets")}
+    store.close()
     assert len(confirmed) > ROUNDS * 5 and finished
     assert refused, "no draw met the kiosk's rate limit: the test no longer shows it is survived"
     for number, tok in confirmed.items():

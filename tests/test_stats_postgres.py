@@ -1,24 +1,22 @@
 """The statistics queries on PostgreSQL: the scripted days' tickets and events copied into a
 throwaway PostgreSQL 15 cluster (Debian's `postgresql`, on a Unix socket in a temporary
-folder: no network) give the same tables as on SQLite, computed live and from kept days."""
+folder: no network; the session's, tests/postgres.py) give the same tables as on SQLite,
+computed live and from kept days."""
 
 from __future__ import annotations
 
 import dataclasses
-import glob
-import os
-import shutil
 import sqlite3
-import subprocess
-import tempfile
-from pathlib import Path
 
 import pytest
 
 from server.manager.stats import Period, Statistics, keep_days
+from server.store.postgres import Sql
 
 from .conftest import make_site
 from .test_stats import BY_SERVICE, THURSDAY, TZ, at, scripted_days
+
+Postgres = Sql  # the name other tests import (test_feedback.py)
 
 TICKETS = ("id integer, day text, number text, service text, lang text, kiosk text, token text, state text, "
            "counter text, issued_at double precision, called_at double precision, started_at double precision, "
@@ -27,40 +25,12 @@ TICKETS = ("id integer, day text, number text, service text, lang text, kiosk te
            "eta_low integer, eta_high integer")
 
 
-class Postgres:
-    """What `server.manager.stats` uses of a connection, over psycopg: `?` placeholders become `%s`."""
-
-    def __init__(self, conn):
-        self.conn = conn
-
-    def execute(self, sql: str, params=()):
-        return self.conn.execute(sql.replace("?", "%s"), params)
-
-    def executemany(self, sql: str, rows) -> None:
-        with self.conn.cursor() as cursor:
-            cursor.executemany(sql.replace("?", "%s"), rows)
-
-
-@pytest.fixture(scope="module")
-def postgres():
+@pytest.fixture
+def postgres(postgres_cluster):
+    """A fresh database in the session's throwaway cluster (tests/postgres.py)."""
     import psycopg
-    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
-    assert found, "Debian's postgresql is not installed (the README's test command installs it)"
-    bin_dir = Path(found[-1]).parent
-    folder = Path(tempfile.mkdtemp(prefix="willkommen-pg-"))
-    as_postgres = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
-    if as_postgres:
-        shutil.chown(folder, "postgres")
-    run = lambda *args: subprocess.run([*as_postgres, *args], check=True, capture_output=True, timeout=60)  # noqa: E731
-    run(str(bin_dir / "initdb"), "-D", str(folder / "data"), "-A", "trust", "-U", "postgres")
-    run(str(bin_dir / "pg_ctl"), "-D", str(folder / "data"), "-l", str(folder / "log"), "-w", "start",
-        "-o", f"-c listen_addresses='' -k {folder} -p 54329")
-    try:
-        with psycopg.connect(f"host={folder} port=54329 user=postgres dbname=postgres", autocommit=True) as conn:
-            yield conn
-    finally:
-        run(str(bin_dir / "pg_ctl"), "-D", str(folder / "data"), "-m", "immediate", "stop")
-        shutil.rmtree(folder, ignore_errors=True)
+    with psycopg.connect(postgres_cluster.database(), autocommit=True, connect_timeout=10) as conn:
+        yield conn
 
 
 def copy_store(lite: sqlite3.Connection, pg) -> None:
@@ -90,8 +60,8 @@ def test_postgresql_runs_the_same_statistics_as_sqlite(postgres, tmp_path):
 
     live = tables(lite)
     assert live["tickets"][1:] == BY_SERVICE
-    assert tables(Postgres(postgres)) == live
-    keep_days(Postgres(postgres), before=THURSDAY, tz=TZ, personal=True)
+    assert tables(Sql(postgres)) == live
+    keep_days(Sql(postgres), before=THURSDAY, tz=TZ, personal=True)
     assert [d for (d,) in postgres.execute("SELECT day FROM stats_days ORDER BY day")] == ["2026-11-23", "2026-11-24"]
-    assert tables(Postgres(postgres)) == live
+    assert tables(Sql(postgres)) == live
     lite.close()

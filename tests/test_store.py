@@ -1,10 +1,15 @@
-"""The SQLite store: events are the truth, tickets a projection, migrations recorded."""
+"""The store, on SQLite and on PostgreSQL (`store_db`): events are the truth, tickets a projection,
+migrations recorded."""
 
 from __future__ import annotations
 
 import sqlite3
 
+import psycopg
+import pytest
+
 from server.core import Office
+from server.store import open_store
 from server.store.sqlite import Store
 
 from .conftest import make_site
@@ -24,14 +29,20 @@ def store_all(store: Store, office: Office) -> None:
     store.append(office.take_journal(), office.tickets.values())
 
 
-def test_events_and_tickets_rebuild_the_office(tmp_path):
+def daily_stats(store, day: str, service: str) -> dict:
+    columns = ("tickets", "done", "expired", "waits", "services", "service_s_sum", "wait_s_sum")
+    [row] = store.query(f"SELECT {', '.join(columns)} FROM daily_stats WHERE day = ? AND service = ?", [day, service])
+    return dict(zip(columns, row))
+
+
+def test_events_and_tickets_rebuild_the_office(store_db):
     office = Office(make_site(), always_open=True)
     day_of_work(office)
-    store = Store(tmp_path / "o.sqlite3", timezone="Europe/Berlin")
+    store = open_store(store_db, timezone="Europe/Berlin")
     store_all(store, office)
     store.close()
 
-    store = Store(tmp_path / "o.sqlite3", timezone="Europe/Berlin")
+    store = open_store(store_db, timezone="Europe/Berlin")
     rebuilt = Office(make_site(), always_open=True)
     for event in store.events_of("2026-11-24"):
         rebuilt.apply(event)
@@ -43,6 +54,7 @@ def test_events_and_tickets_rebuild_the_office(tmp_path):
     assert row["finished_at"] - row["called_at"] == 8 * MIN
     assert store.ticket_row(day="2026-11-24", number="A002")["state"] == "called"
     assert store.last_ticket_id() == 3
+    store.close()
 
 
 def test_schema_is_versioned_and_the_file_is_in_wal_mode(tmp_path):
@@ -75,11 +87,11 @@ def test_a_file_of_the_first_schema_is_migrated(tmp_path):
     assert {i.name for i in store.db["events"].indexes} == {"idx_events_day_started", "idx_events_booked"}
 
 
-def test_appointments_booked_ahead_are_replayed_on_their_day(tmp_path):
+def test_appointments_booked_ahead_are_replayed_on_their_day(store_db):
     office = Office(make_site(), always_open=True)
     tomorrow_10 = T0 + 86400 + 3600
     office.book(booking="abc-1", service="residence", lang="ar", due_at=tomorrow_10, now=T0)
-    store = Store(tmp_path / "o.sqlite3", timezone="Europe/Berlin")
+    store = open_store(store_db, timezone="Europe/Berlin")
     store_all(store, office)
     assert store.events_of("2026-11-24")[0].kind == "day_started"
     assert [e.kind for e in store.events_of("2026-11-25")] == ["appointment_booked"]
@@ -88,38 +100,39 @@ def test_appointments_booked_ahead_are_replayed_on_their_day(tmp_path):
         restarted.apply(event)
     ticket = restarted.checkin(kiosk="kiosk-1", booking="ABC-1", token="t", now=tomorrow_10 - 600)[1]
     assert (ticket.number, ticket.lang, ticket.appointment_at) == ("A001", "ar", tomorrow_10)
+    store.close()
 
 
-def test_a_new_day_expires_yesterdays_open_tickets(tmp_path):
+def test_a_new_day_expires_yesterdays_open_tickets(store_db):
     office = Office(make_site(), always_open=True)
     day_of_work(office)
-    store = Store(tmp_path / "o.sqlite3", timezone="Europe/Berlin")
+    store = open_store(store_db, timezone="Europe/Berlin")
     store_all(store, office)
     office.draw(kiosk="kiosk-1", service="info", lang="de", request="next-day", token="nd", now=T0 + 86400)
     store_all(store, office)
-    states = dict(store.db.execute("SELECT number, state FROM tickets WHERE day = '2026-11-24'").fetchall())
+    states = dict(store.query("SELECT number, state FROM tickets WHERE day = '2026-11-24'"))
     assert states == {"A001": "done", "A002": "expired", "A003": "expired"}
     assert store.ticket_row(token="nd")["day"] == "2026-11-25"
+    store.close()
 
 
-def test_a_failed_transaction_writes_nothing(tmp_path):
+def test_a_failed_transaction_writes_nothing(store_db):
     office = Office(make_site(), always_open=True)
     day_of_work(office)
-    store = Store(tmp_path / "o.sqlite3", timezone="Europe/Berlin")
+    store = open_store(store_db, timezone="Europe/Berlin")
     events = office.take_journal()
     broken = [*office.tickets.values()]
     broken[0].token = None  # NOT NULL: the projection fails, so must the events
-    try:
+    with pytest.raises((sqlite3.IntegrityError, psycopg.errors.NotNullViolation)):
         store.append(events, broken)
-    except sqlite3.IntegrityError:
-        pass
-    assert store.count_events() == 0 and store.db["tickets"].count == 0
+    assert store.count_events() == 0 and store.query("SELECT count(*) FROM tickets") == [(0,)]
+    store.close()
 
 
-def test_purge_forgets_old_tickets_and_events_but_keeps_statistics(tmp_path):
+def test_purge_forgets_old_tickets_and_events_but_keeps_statistics(store_db):
     office = Office(make_site(), always_open=True)
     day_of_work(office)  # 2026-11-24: A001 done after 1 min wait and 8 min service, A002 called
-    store = Store(tmp_path / "o.sqlite3", timezone="Europe/Berlin")
+    store = open_store(store_db, timezone="Europe/Berlin")
     store_all(store, office)
     office.draw(kiosk="kiosk-1", service="info", lang="de", request="later", token="later", now=T0 + 30 * 86400)
     store_all(store, office)
@@ -128,17 +141,19 @@ def test_purge_forgets_old_tickets_and_events_but_keeps_statistics(tmp_path):
     assert store.purge("2026-12-25", retention_days=30) == 3
     assert store.ticket_row(token="tok0") is None and store.events_of("2026-11-24") == []
     assert store.ticket_row(token="later")["number"] == "F001" and store.events_of("2026-12-24")
-    stats = store.db["daily_stats"].get(("2026-11-24", "residence"))
+    stats = daily_stats(store, "2026-11-24", "residence")
     assert (stats["tickets"], stats["done"], stats["expired"], stats["waits"], stats["services"]) == (3, 1, 2, 2, 1)
     assert stats["service_s_sum"] == 8 * MIN and stats["wait_s_sum"] == (MIN - 0) + (10 * MIN - 1)
     assert store.purge("2026-12-25", retention_days=30) == 0  # nothing twice, statistics stay
-    assert store.db["daily_stats"].get(("2026-11-24", "residence"))["tickets"] == 3
+    assert daily_stats(store, "2026-11-24", "residence")["tickets"] == 3
+    store.close()
 
-def test_a_day_is_replayed_from_its_start_and_bookings_ahead_outlive_the_purge(tmp_path):
+
+def test_a_day_is_replayed_from_its_start_and_bookings_ahead_outlive_the_purge(store_db):
     office = Office(make_site(), always_open=True)
     day_of_work(office)  # 2026-11-24
     office.book(booking="far-1", service="info", lang="fa", due_at=T0 + 40 * 86400, now=T0 + 11 * MIN)
-    store = Store(tmp_path / "o.sqlite3", timezone="Europe/Berlin")
+    store = open_store(store_db, timezone="Europe/Berlin")
     store_all(store, office)
     office.draw(kiosk="kiosk-1", service="info", lang="de", request="d2", token="d2", now=T0 + 86400)
     store_all(store, office)
@@ -149,3 +164,5 @@ def test_a_day_is_replayed_from_its_start_and_bookings_ahead_outlive_the_purge(t
     store.purge("2026-12-30", retention_days=30)  # both days are past; the appointment is not
     assert [e.kind for e in store.events_since("2027-01-03")] == ["appointment_booked"]
     assert store.count_events() == 1
+    store.close()
+

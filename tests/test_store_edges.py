@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from server.core import Office
+from server.store import open_store
 from server.store.sqlite import Store, StoreLocked, StoreUnavailable
 
 from .conftest import make_site
@@ -25,18 +26,18 @@ def drawn_on(store: Store, day: str) -> list[str]:
     return [e.number for e in store.events_of(day) if e.kind == "ticket_drawn"]
 
 
-def test_tickets_drawn_after_the_clock_stepped_back_across_midnight_keep_the_office_day(tmp_path):
+def test_tickets_drawn_after_the_clock_stepped_back_across_midnight_keep_the_office_day(store_db):
     office = Office(make_site(), always_open=True)
     office.draw(kiosk="kiosk-1", service="info", lang="de", request="a", token="after", now=MIDNIGHT + 60)
     office.draw(kiosk="kiosk-1", service="info", lang="de", request="b", token="back", now=MIDNIGHT - 30)
-    store = Store(tmp_path / "o.sqlite3", timezone="Europe/Berlin")
+    store = open_store(store_db, timezone="Europe/Berlin")
     store_all(store, office)
     assert T0 < MIDNIGHT - 30  # the step back lands on the evening of the 24th by the clock
     row = store.ticket_row(day="2026-11-25", number="F002")  # the office was on the 25th
     assert row is not None and row["token"] == "back"
     store.close()
 
-    store = Store(tmp_path / "o.sqlite3", timezone="Europe/Berlin")  # a restart, the clock still behind
+    store = open_store(store_db, timezone="Europe/Berlin")  # a restart, the clock still behind
     office.draw(kiosk="kiosk-1", service="info", lang="de", request="c", token="again", now=MIDNIGHT - 20)
     store_all(store, office)
     assert drawn_on(store, "2026-11-25") == ["F001", "F002", "F003"]  # a replay of the 25th has all three

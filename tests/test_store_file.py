@@ -36,8 +36,8 @@ async def draw(port: int, n: int, request: str = "r") -> list[str]:
         await kiosk.close()
 
 
-async def test_second_server_on_the_same_file_refuses_with_one_line_and_status_2(tmp_path):
-    db = tmp_path / "office.sqlite3"
+async def test_second_server_on_the_same_file_refuses_with_one_line_and_status_2(tmp_path, store_db):
+    db = store_db  # a file, or a PostgreSQL database (its advisory lock)
     first = ServerProcess(db, "--config", str(always_open_config(tmp_path)))
     try:
         before = await draw(first.port, 3)

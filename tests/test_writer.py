@@ -1,4 +1,4 @@
-"""The writer on its own, with a real office and a real SQLite file: commands that keep coming
+"""The writer on its own, with a real office and a real SQLite file or PostgreSQL database: commands that keep coming
 while a group gathers are all committed, and each is answered only once its ticket is on disk.
 (The server's tests reach the gathering rarely: their kiosks wait for each reply, so a group
 seldom grows while it waits.)"""
@@ -10,14 +10,14 @@ import asyncio
 import pytest
 
 from server.core import Office
-from server.store.sqlite import Store
+from server.store import open_store
 from server.store.writer import Writer
 
 from .conftest import make_site
 
 
-async def test_commands_arriving_while_a_group_gathers_are_committed_before_they_are_answered(tmp_path):
-    office, store = Office(make_site(), always_open=True), Store(tmp_path / "o.sqlite3", timezone="Europe/Berlin")
+async def test_commands_arriving_while_a_group_gathers_are_committed_before_they_are_answered(store_db):
+    office, store = Office(make_site(), always_open=True), open_store(store_db, timezone="Europe/Berlin")
     committed: list[str] = []
     writer = Writer(office, store, on_committed=lambda events: committed.extend(
         e.number for e in events if e.kind == "ticket_drawn"), on_failure=lambda: None)
@@ -44,6 +44,7 @@ async def test_commands_arriving_while_a_group_gathers_are_committed_before_they
             later = await trickle()
     finally:
         task.cancel()
+        await store.aclose()
         store.close()
     numbers = [f"F{i:03d}" for i in range(1, 16)]
     assert first + later == numbers and sorted(committed) == numbers
@@ -56,8 +57,8 @@ def drawing(office: Office, n: int):
                                    now=now)[1]
 
 
-async def test_a_kiosk_that_leaves_mid_commit_does_not_hold_up_the_others_in_its_group(tmp_path):
-    office, store = Office(make_site(), always_open=True), Store(tmp_path / "o.sqlite3", timezone="Europe/Berlin")
+async def test_a_kiosk_that_leaves_mid_commit_does_not_hold_up_the_others_in_its_group(store_db):
+    office, store = Office(make_site(), always_open=True), open_store(store_db, timezone="Europe/Berlin")
     writer = Writer(office, store, on_committed=lambda events: None, on_failure=lambda: None)
     task = asyncio.create_task(writer.run())
     try:
@@ -68,12 +69,13 @@ async def test_a_kiosk_that_leaves_mid_commit_does_not_hold_up_the_others_in_its
             answered = [ticket.number for ticket in await asyncio.gather(*staying)]
     finally:
         task.cancel()
+        await store.aclose()
         store.close()
     assert answered == ["F002", "F003"]
 
 
-async def test_a_command_that_fails_by_a_bug_is_logged_and_the_next_is_served(tmp_path, caplog):
-    office, store = Office(make_site(), always_open=True), Store(tmp_path / "o.sqlite3", timezone="Europe/Berlin")
+async def test_a_command_that_fails_by_a_bug_is_logged_and_the_next_is_served(store_db, caplog):
+    office, store = Office(make_site(), always_open=True), open_store(store_db, timezone="Europe/Berlin")
     writer = Writer(office, store, on_committed=lambda events: None, on_failure=lambda: None)
     task = asyncio.create_task(writer.run())
     try:
@@ -83,6 +85,7 @@ async def test_a_command_that_fails_by_a_bug_is_logged_and_the_next_is_served(tm
             assert (await writer.submit(drawing(office, 1))).number == "F001"
     finally:
         task.cancel()
+        await store.aclose()
         store.close()
     said = [(r.levelname, r.getMessage(), r.exc_info[0]) for r in caplog.records if r.name == "willkommen.writer"]
     assert said == [("ERROR", "command failed", ZeroDivisionError)]

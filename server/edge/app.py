@@ -52,7 +52,8 @@ from server.manager import pages as manager_pages
 from server.manager.counter_page import BROWSER, Refused
 from server.manager.pages import Manager
 from server.manager.people import People
-from server.store.sqlite import Store
+from server.store import is_url, open_store
+from server.store.projection import Projection
 from server.store.writer import Writer
 from server.visitors import feedback
 from server.visitors.feedback import Feedback
@@ -81,7 +82,9 @@ class Server:
                  limits: Limits | None = None):
         # `clock` stamps events (and may step, as NTP corrects it); intervals such as the kiosk
         # rate limit and the uptime run on `monotonic`, which never steps back
-        self.site, self.db_path, self.clock, self.monotonic = site, Path(db_path), clock, monotonic
+        # `db_path`: the office's SQLite file, or a postgresql:// URL (`server.store.open_store`)
+        self.site, self.clock, self.monotonic = site, clock, monotonic
+        self.db_path: str | Path = db_path if is_url(db_path) else Path(db_path)
         self.gate = Gate(limits or site.limits, clock=monotonic)  # before hello, wrong tokens, log floods (server/edge/limits.py)
         self.office = Office(site, always_open=always_open)
         self.executor = ThreadPoolExecutor(1, thread_name_prefix="willkommen-store")
@@ -132,7 +135,7 @@ class Server:
             rules = self.site.appointments
             raise CannotListen(listen_error(rules.push_host, rules.push_port, exc)) from None
         log.info("serving", extra={"fields": {"host": host, "port": self.port, "tls": self.site.tls_cert is not None,
-                                              "db": str(self.db_path),
+                                              "db": str(self.store.path),  # no password
                                               "day": self.office.day, "tickets": len(self.office.tickets)}})
         return self.port
 
@@ -162,8 +165,8 @@ class Server:
         context.load_cert_chain(self.site.tls_cert, self.site.tls_key)
         return context
 
-    def _open_store(self) -> Store:
-        store = Store(self.db_path, timezone=self.site.timezone, synchronous=self.site.synchronous)
+    def _open_store(self) -> Projection:
+        store = open_store(self.db_path, timezone=self.site.timezone, synchronous=self.site.synchronous)
         try:
             self._replay(store)
         except BaseException:
@@ -171,7 +174,7 @@ class Server:
             raise
         return store
 
-    def _replay(self, store: Store) -> None:
+    def _replay(self, store: Projection) -> None:
         today = local_day(self.clock(), self.office.tz)
         store.purge(today, self.site.retention_days)
         self.office.last_id = store.last_ticket_id()
@@ -202,6 +205,10 @@ class Server:
     async def _close_store(self) -> None:
         self.writer_task.cancel()
         await asyncio.gather(self.writer_task, return_exceptions=True)
+        try:
+            await self.store.aclose()  # PostgreSQL's writing connection, on the loop it lives on
+        except Exception:
+            log.exception("closing the store's connection failed")
         await asyncio.get_running_loop().run_in_executor(self.executor, self.store.close)
         self.executor.shutdown()
 

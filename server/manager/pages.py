@@ -75,7 +75,7 @@ class Manager:
     the statistics read the file at `db_path` in a worker process (`server.manager.stats_worker`)."""
 
     def __init__(self, site: Site, office: Office, people: People, board: Board, terminals: Terminals,
-                 speech: Speech, gate: Gate, *, db_path: Path, clock: Callable[[], float],
+                 speech: Speech, gate: Gate, *, db_path: Path | str, clock: Callable[[], float],
                  monotonic: Callable[[], float]):
         self.site, self.office, self.people, self.board, self.speech = site, office, people, board, speech
         self.gate, self.db_path, self.clock, self.monotonic = gate, db_path, clock, monotonic

@@ -38,7 +38,7 @@ class Source(Protocol):
 
     site: Site
     office: "Office"
-    db_path: Path
+    db_path: Path | str  # the SQLite file or a postgresql:// URL
     clock: Callable[[], float]
     reports: "Reports"
 

@@ -9,7 +9,8 @@ CPU priority (nice 10: terminals win the cores, and a loaded machine still makes
 within the 60 s an HTTP answer may take, `server.edge.app.OPEN_TIMEOUT`; at nice 19 a test
 machine with a load of 15 did not); `python -m bench --only report` measures `/healthz` and a
 kiosk draw while reports render. The worker reads the store's file through
-its own read-only connection (WAL: the writer never waits for it).
+its own read-only connection (WAL: the writer never waits for it), or PostgreSQL through a
+session of its own.
 """
 
 from __future__ import annotations
@@ -72,7 +73,7 @@ def make(job: Job) -> Made:
     from server.manager.stats_html import page
 
     period = Period(job.first, job.last)
-    conn = sqlite3.connect(f"file:{job.db}?mode=ro", uri=True)
+    conn = _read_only(job.db)
     try:
         stats = Statistics(conn, job.site, today=job.today, now=job.now, lang=job.lang)
         tables = stats.tables(period, job.by)
@@ -97,6 +98,19 @@ def make(job: Job) -> Made:
         return Made(200, to_pdf(document), "application/pdf",
                     {"Content-Disposition": f'attachment; filename="monatsbericht-{period.first[:7]}.pdf"'})
     return Made(200, page(job.site, period, job.by, job.arg, tables, lang=job.lang), "text/html; charset=utf-8")
+
+
+def _read_only(db: str):
+    """The store's database for the queries: the SQLite file read-only (WAL: the writer never
+    waits), or a session of its own on PostgreSQL (`server.store.postgres.Sql`: the same SQL)."""
+    from server.store import is_url
+    if is_url(db):
+        import psycopg
+
+        from server.store.postgres import CONNECT_TIMEOUT, Sql
+        return Sql(psycopg.connect(db, autocommit=True, connect_timeout=CONNECT_TIMEOUT,
+                                   application_name="willkommen statistics"))
+    return sqlite3.connect(f"file:{db}?mode=ro", uri=True)
 
 
 def _lower_priority() -> None:

@@ -29,22 +29,20 @@ from __future__ import annotations
 
 import fcntl
 import logging
-import operator
 import os
 import sqlite3
 from contextlib import closing
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Iterable, NamedTuple
-from zoneinfo import ZoneInfo
+from typing import Iterable
 
 import sqlite_utils
 
 from server.manager import stats
-from server.core import Event, LocalDays, Ticket
+from server.core import Event
 from server.core import events as ev
-from server.core.events import encode
 from server.core.model import EXPIRED, OPEN_STATES
+from server.store.projection import TICKET_COLUMNS, Projection, Rows  # noqa: F401  (imported from here too)
 
 log = logging.getLogger("willkommen.store")
 
@@ -127,16 +125,10 @@ SELECT day, service, count(*), sum(state = 'done'), sum(state = 'no_show'), sum(
 FROM tickets WHERE day < ? GROUP BY day, service
 """
 
-TICKET_COLUMNS = ("id", "number", "service", "lang", "kiosk", "token", "state", "counter", "issued_at",
-                  "called_at", "started_at", "finished_at", "outcome", "recalls", "transfers", "booking",
-                  "appointment_at", "interpreter", "first_called_at", "eta_low", "eta_high")
 INSERT_EVENT = "INSERT INTO events (at, day, kind, data) VALUES (?, ?, ?, ?)"
 UPSERT_TICKET = (f"INSERT INTO tickets ({', '.join(TICKET_COLUMNS)}, day) "
                  f"VALUES ({', '.join('?' for _ in TICKET_COLUMNS)}, ?) ON CONFLICT (id) DO UPDATE SET "
                  + ", ".join(f"{c} = excluded.{c}" for c in TICKET_COLUMNS[1:]))
-
-
-_ticket_columns = operator.attrgetter(*TICKET_COLUMNS)
 
 
 class StoreUnavailable(Exception):
@@ -249,18 +241,12 @@ def _decode(seq: int, data: str) -> Event:
                          f"{exc.problem.removesuffix(' (written by a newer Willkommen?)')} ({NEWER})") from None
 
 
-class Rows(NamedTuple):
-    events: list[tuple]
-    tickets: list[tuple]
-    new_days: list[str]  # a day started: tickets of earlier days still open are expired
-    referrals: list[tuple] = []  # stats_referrals rows (`stats.referral_row`)
+class Store(Projection):
+    """The office's SQLite file; `server.store.postgres.PostgresStore` is the same on PostgreSQL."""
 
-
-class Store:
     def __init__(self, path: str | Path, *, timezone: str, synchronous: str = "normal"):
+        super().__init__(timezone)
         self.path = Path(path)
-        self.tz = ZoneInfo(timezone)
-        self.local_day = LocalDays(self.tz)
         self.lock = lock(self.path)
         try:
             check(self.path, self.lock)
@@ -285,27 +271,6 @@ class Store:
     def schema_version(self) -> list[str]:
         return [m.name for m in migrations.applied(self.db)]
 
-    def append(self, events: list[Event], tickets: Iterable[Ticket]) -> None:
-        """Write events and the tickets they changed in one transaction (one commit)."""
-        self.write(self.rows(events, tickets))
-
-    def rows(self, events: list[Event], tickets: Iterable[Ticket]) -> Rows:
-        """The rows of a commit, as the events and tickets are now (the benchmarks time the
-        making of rows and their writing apart)."""
-        event_rows, new_days, referrals = [], [], []
-        for e in events:
-            if type(e) is ev.DayStarted:
-                self.day = e.day
-                new_days.append(e.day)
-            # an event belongs to the office's day, not to its clock time's (`Office._begin`);
-            # an appointment to the day it is due
-            day = e.day if type(e) is ev.DayStarted or type(e) is ev.AppointmentBooked else \
-                max(self.day, self.local_day(e.at))
-            event_rows.append((e.at, day, e.kind, encode(e)))
-            if type(e) is ev.TicketReferred:
-                referrals.append(stats.referral_row(day, e))
-        return Rows(event_rows, [self._row(t) for t in tickets], new_days, referrals)
-
     def write(self, rows: Rows) -> None:
         """One transaction. The hot path uses `executemany` on sqlite-utils' connection:
         `insert_all` and `upsert_all` read the table's columns on every call, which cost a third
@@ -317,9 +282,6 @@ class Store:
                 self.db.conn.executemany(stats.INSERT_REFERRAL, rows.referrals)
             for day in rows.new_days:  # after the tickets: one drawn before the new day began in
                 self._expire_before(day)  # this same commit is expired too
-
-    def _row(self, ticket: Ticket) -> tuple:
-        return (*_ticket_columns(ticket), ticket.day or self.local_day(ticket.issued_at))
 
     def _expire_before(self, day: str) -> None:
         marks = ", ".join("?" for _ in OPEN_STATES)
@@ -384,3 +346,7 @@ class Store:
 
     def count_events(self) -> int:
         return self.db["events"].count
+
+    def query(self, sql: str, params: Iterable = ()) -> list[tuple]:
+        """Rows of one read-only query with `?` placeholders (tests, tools; both stores)."""
+        return self.db.execute(sql, list(params)).fetchall()

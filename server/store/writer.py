@@ -8,13 +8,15 @@ to `on_committed` (the broadcaster). Many kiosks drawing at once therefore cost 
 not one each (group commit, gathered a little longer under load: `_gather`), and no reply
 ever confirms what is not on disk.
 
-Commits run on the event loop, with the site's `synchronous`: "normal" is a write to the WAL
-(tens of microseconds), "full" adds an fsync. Measured on 2 cores (`python -m bench --only
-draws`), the loop is the bottleneck either way, so overlapping the disk with it buys nothing:
+SQLite's commits run on the event loop (`store.commit` writes inline), with the site's
+`synchronous`: "normal" is a write to the WAL (tens of microseconds), "full" adds an fsync.
+Measured on 2 cores (`python -m bench --only draws`), the loop is the bottleneck either way, so overlapping the disk with it buys nothing:
 committing on the store's thread drew 1,632/s for 1 kiosk against 2,981/s inline (normal), and
 a thread of its own that fdatasynced the WAL once for every group written meanwhile drew, with
 "full", 1,638/s for 1 kiosk and 11,583/s for 50 against 2,026/s and 12,047/s inline. A disk
 whose fsync takes milliseconds (a spinning disk, an SD card) would favour that thread.
+PostgreSQL's commit (`server.store.postgres`) awaits its network round trips instead: the
+loop serves terminals meanwhile, and what they ask joins the next group.
 
 If a commit fails (disk full, file gone) the memory is ahead of the file: the writer fails
 every waiting command with `StorageFailed`, refuses all later ones, and calls `on_failure`;
@@ -32,7 +34,7 @@ from typing import Any, Callable
 from server.core import Event, Office
 from server.core import events as ev
 from server.wire.errors import WillkommenError
-from server.store.sqlite import Store
+from server.store.projection import Projection
 
 log = logging.getLogger("willkommen.writer")
 GATHER_TURNS = 4         # at most this many more turns of the event loop ...
@@ -45,7 +47,7 @@ class StorageFailed(WillkommenError):
 
 
 class Writer:
-    def __init__(self, office: Office, store: Store, *, on_committed: Callable[[list[Event]], None],
+    def __init__(self, office: Office, store: Projection, *, on_committed: Callable[[list[Event]], None],
                  on_failure: Callable[[], None], clock: Callable[[], float] = time.time,
                  on_new_day: Callable[[str], None] | None = None):
         self.office, self.store, self.on_new_day = office, store, on_new_day
@@ -56,10 +58,11 @@ class Writer:
         self.failed = False
         self.commits = 0
         self.last_group = 0  # commands the last commit answered
+        self.committing = False  # a commit is on its way (PostgreSQL's round trips)
 
     @property
     def busy(self) -> bool:
-        return bool(self.office.journal)
+        return bool(self.office.journal) or self.committing
 
     async def submit(self, command: Callable[[float], Any]) -> Any:
         """Run `command(now)` now; return its result (or raise its error) once everything it
@@ -84,7 +87,7 @@ class Writer:
                 continue
             if self.last_group > 1:
                 await self._gather()
-            self._commit_journal()
+            await self._commit_journal()
 
     async def _gather(self) -> None:
         """Under load (the last commit answered more than one command) let the commands of a
@@ -99,18 +102,23 @@ class Writer:
             if len(self.pending) == waiting or time.perf_counter() > until:
                 return
 
-    def _commit_journal(self) -> None:
+    async def _commit_journal(self) -> None:
         events, changed = self.office.take_changes()
         answered, self.pending = self.pending, []
         self.last_group = len(answered)
+        self.committing = True
         try:
-            self.store.write(self.store.rows(events, changed))
+            await self.store.commit(self.store.rows(events, changed))
         except Exception:
             log.critical("commit failed; stopping so a restart rebuilds from the file", exc_info=True)
             self.failed = True
+            # and those that ran while it was on its way (PostgreSQL): they saw what is lost
+            answered, self.pending = answered + self.pending, []
             _settle(answered, StorageFailed("the change could not be saved; the server restarts"))
             self.on_failure()
             return
+        finally:
+            self.committing = False
         self.commits += 1
         _settle(answered, None)
         self._new_day(events)

@@ -1,0 +1,331 @@
+"""The store on PostgreSQL: the same event log, projection, commits and checks as the SQLite
+file (`server.store.sqlite`), for an IT provider who runs the office's data on a database
+server (`--db postgresql://willkommen@db.example/office`, or `database = "postgresql://…"`
+in the site file).
+
+- **The same tables**: the append-only `events` (the truth) and the `tickets` projection,
+  written in one transaction per group of commands; `daily_stats` and the statistics tables
+  (`server.manager.stats_schema`, plain SQL that both databases run: `Sql` swaps SQLite's `?`
+  placeholders for psycopg's `%s`).
+- **Confirmed means committed**: the writer (`server.store.writer`) awaits `commit` on its
+  own asynchronous connection (psycopg 3's `AsyncConnection`), so the event loop serves
+  terminals during the round trips, and answers only after PostgreSQL said COMMIT. The
+  session keeps the database's `synchronous_commit` (an admin's `remote_apply` for a
+  standby stays), except `off`, which could lose a confirmed ticket: it is raised to `on`.
+- **Migrations** are numbered here (`MIGRATIONS`), recorded in `willkommen_migrations`, each
+  applied once in its own transaction; a database with a migration this version does not
+  know, or an event it cannot read, is refused as a newer version's (`StoreNewer`), untouched.
+- **One server per office**: a session-level `pg_try_advisory_lock` held by the store's
+  first connection for as long as it is open (the file lock's twin). A second server is
+  refused with a line naming the holder (its `application_name`: host and pid). PostgreSQL
+  lets the lock go when that connection ends, also when the server is killed.
+
+One office per database for now: the advisory lock and the tables are the database's.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import time
+from datetime import date, timedelta
+from typing import Iterable
+from urllib.parse import urlsplit, urlunsplit
+
+import psycopg
+from psycopg.rows import dict_row
+
+from server.core import Event
+from server.core import events as ev
+from server.core.model import EXPIRED, OPEN_STATES
+from server.manager import stats
+from server.store.projection import TICKET_COLUMNS, Projection, Rows
+from server.store.sqlite import NEWER, StoreCorrupt, StoreLocked, StoreNewer, StoreUnavailable, _decode
+
+log = logging.getLogger("willkommen.store")
+
+LOCK_KEY = int.from_bytes(b"Willkomm", "big")  # the advisory lock: one server per database
+CONNECT_TIMEOUT = 10  # seconds: a database that does not answer is said, not waited for
+LOCK_WAIT = 5.0  # seconds: a server killed a moment ago holds the lock until PostgreSQL sees its session end
+
+MIGRATIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    # the SQLite file's m001-m007 as they stand, in one step: PostgreSQL starts from here
+    ("p001_events_and_tickets", (
+        "CREATE TABLE events (seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, at double precision NOT NULL,"
+        " day text NOT NULL, kind text NOT NULL, data text NOT NULL)",
+        # partial indexes, as in SQLite (m005): a draw writes no index page but the primary key's
+        "CREATE INDEX idx_events_day_started ON events (day) WHERE kind = 'day_started'",
+        "CREATE INDEX idx_events_booked ON events (day) WHERE kind = 'appointment_booked'",
+        "CREATE TABLE tickets (id bigint PRIMARY KEY, day text NOT NULL, number text NOT NULL,"
+        " service text NOT NULL, lang text, kiosk text, token text NOT NULL, state text NOT NULL, counter text,"
+        " issued_at double precision NOT NULL, called_at double precision, started_at double precision,"
+        " finished_at double precision, outcome text, recalls integer, transfers integer, booking text,"
+        " appointment_at double precision, interpreter integer NOT NULL DEFAULT 0,"
+        " first_called_at double precision, eta_low integer, eta_high integer)",
+        "CREATE TABLE daily_stats (day text NOT NULL, service text NOT NULL, tickets integer, done integer,"
+        " no_shows integer, cancelled integer, expired integer, wait_s_sum double precision, waits integer,"
+        " service_s_sum double precision, services integer, PRIMARY KEY (day, service))",
+    )),
+)
+
+INSERT_EVENT = "INSERT INTO events (at, day, kind, data) VALUES (%s, %s, %s, %s)"
+UPSERT_TICKET = (f"INSERT INTO tickets ({', '.join(TICKET_COLUMNS)}, day) "
+                 f"VALUES ({', '.join('%s' for _ in TICKET_COLUMNS)}, %s) ON CONFLICT (id) DO UPDATE SET "
+                 + ", ".join(f"{c} = excluded.{c}" for c in TICKET_COLUMNS[1:]))
+INSERT_REFERRAL = stats.INSERT_REFERRAL.replace("?", "%s")
+EXPIRE = (f"UPDATE tickets SET state = %s WHERE day < %s AND state IN ({', '.join('%s' for _ in OPEN_STATES)})")
+SUMMARY = """
+INSERT INTO daily_stats
+SELECT day, service, count(*), sum((state = 'done')::int), sum((state = 'no_show')::int),
+       sum((state = 'cancelled')::int), sum((state = 'expired')::int), coalesce(sum(called_at - issued_at), 0),
+       count(called_at), coalesce(sum(finished_at - started_at), 0), count(finished_at - started_at)
+FROM tickets WHERE day < %s GROUP BY day, service
+ON CONFLICT (day, service) DO UPDATE SET tickets = excluded.tickets, done = excluded.done,
+    no_shows = excluded.no_shows, cancelled = excluded.cancelled, expired = excluded.expired,
+    wait_s_sum = excluded.wait_s_sum, waits = excluded.waits, service_s_sum = excluded.service_s_sum,
+    services = excluded.services
+"""
+
+
+def shown(url: str) -> str:
+    """The URL for logs and errors: without its password."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    host = parts.netloc.rsplit("@", 1)[-1]
+    return urlunsplit(parts._replace(netloc=f"{parts.username}:***@{host}"))
+
+
+def application_name() -> str:
+    """Who holds an office: shown to a second server that is refused, and in pg_stat_activity."""
+    return f"willkommen-server {socket.gethostname()} pid {os.getpid()}"[:63]
+
+
+class Sql:
+    """A psycopg connection as `server.manager.stats` uses one: `?` placeholders, `execute`
+    returning a cursor, `executemany`."""
+
+    def __init__(self, conn: psycopg.Connection):
+        self.conn = conn
+
+    def execute(self, sql: str, params: Iterable = ()) -> psycopg.Cursor:
+        return self.conn.execute(sql.replace("?", "%s"), list(params))
+
+    def executemany(self, sql: str, rows: Iterable) -> None:
+        with self.conn.cursor() as cursor:
+            cursor.executemany(sql.replace("?", "%s"), list(rows))
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+def _no_bools(row: tuple) -> tuple:
+    # a ticket's flags are integers in the table (as in SQLite); psycopg sends bools as boolean
+    return tuple(int(v) if type(v) is bool else v for v in row)
+
+
+class PostgresStore(Projection):
+    """One office's data in one PostgreSQL database; the methods are `Store`'s."""
+
+    def __init__(self, url: str, *, timezone: str, synchronous: str = "normal"):
+        super().__init__(timezone)
+        self.url, self.path = url, shown(url)  # `path`: what logs and errors call the database
+        self.aconn: psycopg.AsyncConnection | None = None
+        self.conn = self._connect()
+        try:
+            self._lock()
+            self._check()
+            self._migrate()
+            stats.ensure_tables(Sql(self.conn))  # per-day statistics, the same SQL as SQLite's
+            stats.upgrade(Sql(self.conn))
+            stats.roll_up(Sql(self.conn))
+            self.day = self.conn.execute("SELECT coalesce(max(day), '') FROM events "
+                                         "WHERE kind = 'day_started'").fetchone()[0]
+        except psycopg.Error as exc:
+            self.conn.close()
+            raise StoreUnavailable(f"database {self.path} cannot be used ({_first_line(exc)})") from None
+        except BaseException:
+            self.conn.close()
+            raise
+
+    # ---- opening ---------------------------------------------------------------------
+
+    def _connect(self) -> psycopg.Connection:
+        try:
+            conn = psycopg.connect(self.url, autocommit=True, connect_timeout=CONNECT_TIMEOUT,
+                                   application_name=application_name())
+        except psycopg.Error as exc:
+            raise StoreUnavailable(f"database {self.path} cannot be reached ({_first_line(exc)})") from None
+        _confirm_on_disk(conn)
+        return conn
+
+    def _lock(self) -> None:
+        until = time.monotonic() + LOCK_WAIT
+        while not self.conn.execute("SELECT pg_try_advisory_lock(%s)", [LOCK_KEY]).fetchone()[0]:
+            if time.monotonic() > until:
+                self._refuse()
+            time.sleep(0.1)
+
+    def _refuse(self) -> None:
+        holder = self.conn.execute(
+            "SELECT a.application_name, a.client_addr FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
+            "WHERE l.locktype = 'advisory' AND l.granted AND l.database = "
+            "(SELECT oid FROM pg_database WHERE datname = current_database()) "
+            "AND (l.classid::bigint << 32 | l.objid::bigint) = %s LIMIT 1", [LOCK_KEY]).fetchone()
+        who = f" ({holder[0] or 'no name'}{f' from {holder[1]}' if holder[1] else ''})" if holder else ""
+        self.conn.close()
+        raise StoreLocked(f"database {self.path} is in use by another running Willkommen server{who} "
+                          "(one server per office: stop the other or pass another --db)")
+
+    def _check(self) -> None:
+        """Refuse a database that is not Willkommen's or that a newer version wrote, reading only."""
+        tables = {name for (name,) in self.conn.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema()")}
+        if tables and not {"events", "willkommen_migrations"} <= tables:
+            raise StoreCorrupt(f"database {self.path} is not a Willkommen database (its tables: "
+                               f"{', '.join(sorted(tables)[:8])}); it was left as it is")
+        if not tables:
+            return
+        known = {name for name, _ in MIGRATIONS}
+        unknown = [name for (name,) in self.conn.execute("SELECT name FROM willkommen_migrations ORDER BY name")
+                   if name not in known]
+        if unknown:
+            raise StoreNewer(f"database {self.path} was written by a newer Willkommen (schema {unknown[-1]}); "
+                             "it was left as it is")
+        if (problem := self._unreadable_event()) is not None:
+            raise StoreNewer(f"database {self.path} {problem}; it was left as it is")
+
+    def _unreadable_event(self) -> str | None:
+        found = self.conn.execute("SELECT seq, kind FROM events WHERE NOT (kind = ANY(%s)) ORDER BY seq LIMIT 1",
+                                  [list(ev.KINDS)]).fetchone()
+        if found is not None:
+            return f"holds event {found[0]} of kind {found[1]!r}, which this version does not know ({NEWER})"
+        latest = self.conn.execute("SELECT coalesce(max(day), '') FROM events WHERE kind = 'day_started'").fetchone()[0]
+        start = self._first_seq_of(latest)
+        try:
+            for seq, data in self.conn.execute(self._REPLAYED, [latest, start, start]):
+                _decode(seq, data)
+        except StoreNewer as exc:
+            return str(exc)
+        return None
+
+    def _migrate(self) -> None:
+        self.conn.execute("CREATE TABLE IF NOT EXISTS willkommen_migrations (name text PRIMARY KEY, "
+                          "applied_at timestamptz NOT NULL DEFAULT now())")
+        applied = set(self.schema_version())
+        for name, statements in MIGRATIONS:
+            if name in applied:
+                continue
+            with self.conn.transaction():
+                for statement in statements:
+                    self.conn.execute(statement)
+                self.conn.execute("INSERT INTO willkommen_migrations (name) VALUES (%s)", [name])
+            log.info("migrated", extra={"fields": {"db": self.path, "migration": name}})
+
+    def schema_version(self) -> list[str]:
+        return [name for (name,) in self.conn.execute("SELECT name FROM willkommen_migrations ORDER BY name")]
+
+    # ---- writing ---------------------------------------------------------------------
+
+    def write(self, rows: Rows) -> None:
+        """One transaction on the store's connection (tools, tests, `append`)."""
+        with self.conn.transaction(), self.conn.cursor() as cursor:
+            cursor.executemany(INSERT_EVENT, rows.events)
+            cursor.executemany(UPSERT_TICKET, [_no_bools(t) for t in rows.tickets])
+            if rows.referrals:
+                cursor.executemany(INSERT_REFERRAL, rows.referrals)
+            for day in rows.new_days:  # after the tickets, as in SQLite
+                cursor.execute(EXPIRE, [EXPIRED, day, *OPEN_STATES])
+
+    async def commit(self, rows: Rows) -> None:
+        """The writer's commit: one transaction in one pipeline (one network round trip for
+        the statements, one for COMMIT) on the asynchronous connection, opened on first use
+        on the event loop. An error fails the writer, which stops the server (crash-only)."""
+        if self.aconn is None:
+            self.aconn = await psycopg.AsyncConnection.connect(
+                self.url, autocommit=True, connect_timeout=CONNECT_TIMEOUT, application_name=application_name())
+            await _confirm_on_disk_async(self.aconn)
+        async with self.aconn.pipeline(), self.aconn.transaction():
+            async with self.aconn.cursor() as cursor:
+                await cursor.executemany(INSERT_EVENT, rows.events)
+                await cursor.executemany(UPSERT_TICKET, [_no_bools(t) for t in rows.tickets])
+                if rows.referrals:
+                    await cursor.executemany(INSERT_REFERRAL, rows.referrals)
+                for day in rows.new_days:
+                    await cursor.execute(EXPIRE, [EXPIRED, day, *OPEN_STATES])
+
+    async def aclose(self) -> None:
+        if self.aconn is not None:
+            await self.aconn.close()
+            self.aconn = None
+
+    def close(self) -> None:
+        self.conn.close()  # ends the session: the advisory lock goes with it
+
+    # ---- reading and housekeeping ----------------------------------------------------------
+
+    _REPLAYED = ("SELECT seq, data FROM events WHERE kind = 'appointment_booked' AND day >= %s AND seq < %s "
+                 "UNION ALL SELECT seq, data FROM events WHERE seq >= %s ORDER BY seq")
+
+    def events_of(self, day: str) -> list[Event]:
+        rows = self.conn.execute("SELECT seq, data FROM events WHERE day = %s ORDER BY seq", [day])
+        return [_decode(seq, data) for seq, data in rows]
+
+    def events_since(self, day: str) -> list[Event]:
+        """What a server starting on `day` replays (as `Store.events_since`)."""
+        start = self._first_seq_of(day)
+        return [_decode(seq, data) for seq, data in self.conn.execute(self._REPLAYED, [day, start, start])]
+
+    def _first_seq_of(self, day: str) -> int:
+        first = self.conn.execute("SELECT min(seq) FROM events WHERE kind = 'day_started' AND day >= %s",
+                                  [day]).fetchone()[0]
+        return first or self.conn.execute("SELECT coalesce(max(seq), 0) + 1 FROM events").fetchone()[0]
+
+    def purge(self, today: str, retention_days: int) -> int:
+        """As `Store.purge`: statistics kept, older tickets and events forgotten."""
+        cutoff = (date.fromisoformat(today) - timedelta(days=retention_days)).isoformat()
+        with self.conn.transaction():
+            stats.keep_days(Sql(self.conn), before=cutoff, tz=self.tz)
+            self.conn.execute(SUMMARY, [cutoff])
+            removed = self.conn.execute("DELETE FROM tickets WHERE day < %s", [cutoff]).rowcount
+            self.conn.execute("DELETE FROM events WHERE seq < %s AND NOT (kind = 'appointment_booked' AND day >= %s)",
+                              [self._first_seq_of(cutoff), cutoff])
+        return removed
+
+    def start_day(self, today: str, *, retention_days: int, personal: bool) -> None:
+        """As `Store.start_day` (called by the writer after the day's first commit)."""
+        since = (date.fromisoformat(today) - timedelta(days=7)).isoformat()
+        with self.conn.transaction():
+            kept = stats.keep_days(Sql(self.conn), before=today, since=since, tz=self.tz, personal=personal)
+        log.info("statistics kept", extra={"fields": {"days": kept}})
+        self.purge(today, retention_days)
+
+    def last_ticket_id(self) -> int:
+        return self.conn.execute("SELECT coalesce(max(id), 0) FROM tickets").fetchone()[0]
+
+    def ticket_row(self, **where: str) -> dict | None:
+        clause = " AND ".join(f"{key} = %s" for key in where)
+        with self.conn.cursor(row_factory=dict_row) as cursor:
+            return cursor.execute(f"SELECT * FROM tickets WHERE {clause} LIMIT 1", list(where.values())).fetchone()
+
+    def count_events(self) -> int:
+        return self.conn.execute("SELECT count(*) FROM events").fetchone()[0]
+
+    def query(self, sql: str, params: Iterable = ()) -> list[tuple]:
+        """Rows of one read-only query with `?` placeholders (tests, tools; both stores)."""
+        return Sql(self.conn).execute(sql, params).fetchall()
+
+
+def _first_line(exc: BaseException) -> str:
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+
+
+def _confirm_on_disk(conn: psycopg.Connection) -> None:
+    if conn.execute("SHOW synchronous_commit").fetchone()[0] == "off":
+        conn.execute("SET synchronous_commit = on")  # a reply confirms only what is on disk
+
+
+async def _confirm_on_disk_async(conn: psycopg.AsyncConnection) -> None:
+    if (await (await conn.execute("SHOW synchronous_commit")).fetchone())[0] == "off":
+        await conn.execute("SET synchronous_commit = on")

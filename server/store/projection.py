@@ -1,0 +1,78 @@
+"""What the SQLite and the PostgreSQL store share: the rows one commit writes.
+
+Both stores (`server.store.sqlite.Store`, `server.store.postgres.PostgresStore`) offer the
+same methods to the writer, the server and the tools; `server.store.open_store` picks one by
+the `--db` given (a file, or a `postgresql://` URL). A commit is the events of a group of
+commands and the tickets they changed, as rows (`Rows`), written in one transaction: the
+events are the truth, `tickets` the projection written with them.
+"""
+
+from __future__ import annotations
+
+import operator
+from typing import Iterable, NamedTuple
+from zoneinfo import ZoneInfo
+
+from server.core import Event, LocalDays, Ticket
+from server.core import events as ev
+from server.core.events import encode
+from server.manager import stats
+
+TICKET_COLUMNS = ("id", "number", "service", "lang", "kiosk", "token", "state", "counter", "issued_at",
+                  "called_at", "started_at", "finished_at", "outcome", "recalls", "transfers", "booking",
+                  "appointment_at", "interpreter", "first_called_at", "eta_low", "eta_high")
+_ticket_columns = operator.attrgetter(*TICKET_COLUMNS)
+
+
+class Rows(NamedTuple):
+    events: list[tuple]
+    tickets: list[tuple]
+    new_days: list[str]  # a day started: tickets of earlier days still open are expired
+    referrals: list[tuple] = []  # stats_referrals rows (`stats.referral_row`)
+
+
+class Projection:
+    """The office's day and time zone, and the rows of a commit. `self.day` is the office's
+    latest day; the store sets it from its events when it opens."""
+
+    day: str
+
+    def __init__(self, timezone: str):
+        self.tz = ZoneInfo(timezone)
+        self.local_day = LocalDays(self.tz)
+
+    def write(self, rows: Rows) -> None:  # pragma: no cover - each store writes its own way
+        raise NotImplementedError
+
+    async def commit(self, rows: Rows) -> None:
+        """The writer's commit (`server.store.writer`): SQLite writes inline on the event loop
+        (tens of microseconds); PostgreSQL awaits its round trips instead."""
+        self.write(rows)
+
+    async def aclose(self) -> None:
+        """Close what lives on the event loop (PostgreSQL's writing connection); `close()`
+        follows on the store's thread."""
+
+    def append(self, events: list[Event], tickets: Iterable[Ticket]) -> None:
+        """Write events and the tickets they changed in one transaction (one commit)."""
+        self.write(self.rows(events, tickets))
+
+    def rows(self, events: list[Event], tickets: Iterable[Ticket]) -> Rows:
+        """The rows of a commit, as the events and tickets are now (the benchmarks time the
+        making of rows and their writing apart)."""
+        event_rows, new_days, referrals = [], [], []
+        for e in events:
+            if type(e) is ev.DayStarted:
+                self.day = e.day
+                new_days.append(e.day)
+            # an event belongs to the office's day, not to its clock time's (`Office._begin`);
+            # an appointment to the day it is due
+            day = e.day if type(e) is ev.DayStarted or type(e) is ev.AppointmentBooked else \
+                max(self.day, self.local_day(e.at))
+            event_rows.append((e.at, day, e.kind, encode(e)))
+            if type(e) is ev.TicketReferred:
+                referrals.append(stats.referral_row(day, e))
+        return Rows(event_rows, [self._row(t) for t in tickets], new_days, referrals)
+
+    def _row(self, ticket: Ticket) -> tuple:
+        return (*_ticket_columns(ticket), ticket.day or self.local_day(ticket.issued_at))
