@@ -401,7 +401,10 @@ class KioskApp(App, inherit_bindings=False):
         self.attended_at = self.clock()
 
     def check_idle(self) -> None:
-        if self.screen_stack and self.screen in self.visitor_screens and self.clock() - self.attended_at >= self.idle_seconds:
+        if any(w.group in ("issue", "checkin") and not w.is_finished for w in self.workers):
+            self.attended_at = self.clock()  # a ticket on its way (a slow serial line): the visitor waits for it
+        elif self.screen_stack and self.screen in self.visitor_screens \
+                and self.clock() - self.attended_at >= self.idle_seconds:
             self.switch_to_start()
 
     # ---- the printer ---------------------------------------------------------------------

@@ -9,7 +9,7 @@ import threading
 
 import pytest
 
-from kiosk.app import OutOfService, StartScreen, TicketScreen
+from kiosk.app import OutOfService, ServiceScreen, StartScreen, TicketScreen
 from printing.printers import Printer, PrinterError
 from server.edge.app import Server
 from server.wire import protocol as p
@@ -17,6 +17,8 @@ from server.wire.session import ClientSession
 
 from .conftest import token
 from .test_kiosk_app import SIZE, kiosk_app, laid_out, message, until
+from .test_kiosk_appointments import Clock
+from .test_kiosk_keyboard import idle_checks
 
 
 class JammingPrinter(Printer):
@@ -76,3 +78,34 @@ async def test_a_cancel_that_fails_leaves_the_number_on_screen_and_the_kiosk_run
     finally:
         printer.go_on.set()
         await server.stop()
+
+
+class SlowPrinter(JammingPrinter):
+    """A ticket that takes longer than the idle limit to go down a serial line, then prints."""
+
+    def print(self, blocks) -> None:
+        self.asked.set()
+        self.go_on.wait(30)
+
+
+async def test_a_ticket_slower_than_the_idle_limit_is_waited_for_then_shown_its_full_time(server, url):
+    clock, printer = Clock(0.0), SlowPrinter()
+    app = kiosk_app(url, printer=printer, clock=clock)
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            await until(pilot, lambda: isinstance(app.screen, StartScreen) and laid_out(app, "#lang-de"))
+            await pilot.click("#lang-de")
+            await until(pilot, lambda: laid_out(app, "#service-info"))
+            await pilot.click("#service-info")
+            await until(pilot, printer.asked.is_set)
+            clock.now += 3 * app.idle_seconds  # 38 s for a raster ticket at 19200 baud
+            await idle_checks(pilot)
+            assert isinstance(app.screen, ServiceScreen)  # not the start screen under a visitor still waiting
+            printer.go_on.set()
+            await until(pilot, lambda: isinstance(app.screen, TicketScreen))
+            await idle_checks(pilot)
+            assert isinstance(app.screen, TicketScreen)  # the number stays its full time
+            clock.now += app.idle_seconds
+            await until(pilot, lambda: isinstance(app.screen, StartScreen))
+    finally:
+        printer.go_on.set()
