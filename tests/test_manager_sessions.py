@@ -240,3 +240,17 @@ async def test_a_session_lasts_its_minutes_to_the_second_not_hours(tmp_path):
         assert (status, headers["Location"]) == (303, "/signin")
     finally:
         await server.stop()
+
+
+async def test_signing_out_ends_the_clerks_counter_in_the_browser_at_once(server, browser):
+    from .test_counter_page import clerk_page
+
+    page = await clerk_page(browser, server, counter_key="1")  # anna at counter 1, online
+    try:
+        session = next(c["value"] for c in await page.context.cookies() if c["name"] == "willkommen_session")
+        status, _, _ = await get_with(f"http://127.0.0.1:{server.port}/signout", f"willkommen_session={session}")
+        assert status == 303  # signed out (from another tab of hers, say)
+        await page.wait_for_url("**/signin?to=counter")  # her counter page did not stay at work
+        assert not [s for s in server.terminals.sessions.values() if s.terminal == "person-anna"]
+    finally:
+        await page.context.close()

@@ -337,7 +337,8 @@ class Board:
         second device holding a copied token is a person's matter, so the board says so."""
         count: dict[str, int] = {}
         for session in self.terminals.sessions.values():
-            if session.role in ("kiosk", "counter"):
+            # a browser counter ("person-<name>") holds no token: its person's session is checked
+            if session.role in ("kiosk", "counter") and not session.terminal.startswith("person-"):
                 count[session.terminal] = count.get(session.terminal, 0) + 1
         return {terminal: n for terminal, n in count.items() if n > 1}
 

@@ -40,7 +40,7 @@ from server.core import Office
 from server.edge import views
 from server.edge.pages import respond
 from server.edge.terminals import Terminals
-from server.manager.people import People, SignedIn
+from server.manager.people import People, SignedIn, session_cookie
 from server.manager.words import staff_lang
 
 log = logging.getLogger("willkommen.counter_page")
@@ -56,6 +56,7 @@ class Refused(Exception):
 class CounterPage:
     def __init__(self, site: Site, terminals: Terminals, people: People, office: Office):
         self.site, self.terminals, self.people, self.office = site, terminals, people, office
+        self._closing: set[asyncio.Task] = set()  # counters being closed after a sign-out
 
     # ---- the websocket ----------------------------------------------------------------------
 
@@ -82,6 +83,15 @@ class CounterPage:
         if other is not None:
             raise Refused(f"counter {counter} is staffed by {other} now")
         return who
+
+    def signed_out(self, session_id: str) -> None:
+        """A sign-out ends the browser counters its session opened, now: the clerk's page
+        goes to the sign-in, and nobody at that PC calls as them any more."""
+        for ws in [ws for ws in self.terminals.sessions if self.owns(ws)
+                   and session_cookie(ws.request.headers.get("Cookie", "")) == session_id]:
+            task = asyncio.get_running_loop().create_task(ws.close(4401, "you have signed out"))
+            self._closing.add(task)
+            task.add_done_callback(self._closing.discard)
 
     # ---- HTTP -------------------------------------------------------------------------------
 

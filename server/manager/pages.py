@@ -237,7 +237,7 @@ class Manager:
                        **{"Set-Cookie": self.people.cookie(session, secure=self._secure())})
 
     async def _signed_out(self, request: Request) -> Response:
-        """Forget the session and close its board sockets at once; a request another site
+        """Forget the session and close its boards and browser counters at once; a request another site
         started (logout CSRF) is refused and forgets nothing."""
         if not from_this_site(request):
             return respond(403, "sign out from this server's own pages\n")
@@ -245,6 +245,7 @@ class Manager:
         if who is not None:
             self.people.sign_out(who.id)
             self.board.signed_out(who.id)
+            self.counter_page.signed_out(who.id)
             log.info("sign-out", extra={"fields": {"name": who.name}})
         return respond(303, "signed out\n", Location="/signin",
                        **{"Set-Cookie": self.people.cookie(None, secure=self._secure())})
