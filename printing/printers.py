@@ -132,6 +132,14 @@ def ask(channel, command: bytes, timeout: float = 1.0) -> int | None:
     return answer[0] if answer else None
 
 
+def dots(profile: str) -> int:
+    """The paper's width in dots on `profile` (576, 80 mm, where the profile does not say)."""
+    from escpos.capabilities import get_profile
+
+    width = get_profile(profile).media.get("width", {}).get("pixels")
+    return int(width) if str(width).isdigit() else 576
+
+
 def open_printer(url: str) -> Printer:
     parts = urlsplit(url)
     options = {k: v[-1] for k, v in parse_qs(parts.query).items()}
@@ -152,8 +160,7 @@ def open_printer(url: str) -> Printer:
     path = unquote(parts.path)
     try:
         if scheme == "preview":
-            width = 384 if profile == "POS-5890" else 576
-            return PreviewPrinter(url, Path(path), width, profile=profile, raster_only=raster_only)
+            return PreviewPrinter(url, Path(path), dots(profile), profile=profile, raster_only=raster_only)
         if scheme == "dummy":
             return Printer(url, escpos.Dummy(**device_options), raster_only=raster_only, profile=profile)
         if scheme in ("serial", "file") and not Path(path).exists():
