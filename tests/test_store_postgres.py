@@ -127,3 +127,65 @@ def test_the_site_file_names_the_database_and_db_wins(tmp_path):
     assert chosen_db(parse_args(["--db", str(tmp_path / "o.sqlite3")]), on_pg) == tmp_path / "o.sqlite3"
     assert chosen_db(parse_args(["--demo"]), on_pg).name == "demo.sqlite3"  # the demo never writes to an office's
     assert chosen_db(parse_args([]), site).name == "willkommen.sqlite3"
+
+
+def office_in(url: str, schema: str) -> str:
+    return f"{url}&options=-csearch_path%3D{schema}"
+
+
+async def test_two_offices_on_one_database_each_in_its_own_schema_keep_apart(postgres_cluster):
+    """Two servers at once on one database, a schema each: both start (their locks are their
+    schemas'), each numbers its own day from F001, and neither sees the other's tickets."""
+    from server.edge.app import Server
+    from server.wire import protocol as p
+    from server.wire.session import ClientSession
+
+    from .conftest import token
+
+    url = postgres_cluster.database()
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("CREATE SCHEMA wetzlar")
+        conn.execute("CREATE SCHEMA giessen")
+    servers = {name: Server(make_site(), office_in(url, name), always_open=True) for name in ("wetzlar", "giessen")}
+    drawn: dict[str, list[str]] = {}
+    try:
+        for name, server in servers.items():
+            await server.start("127.0.0.1", 0)
+        for name, server in servers.items():
+            async with ClientSession(f"ws://127.0.0.1:{server.port}/", role="kiosk", terminal="kiosk-1",
+                                     token=token("kiosk-1")) as kiosk:
+                await kiosk.ready()
+                drawn[name] = [(await kiosk.request(p.Draw(id=0, service="info", lang="de",
+                                                           request=f"{name}-{i}"))).ticket.number
+                               for i in range(2 if name == "wetzlar" else 3)]
+    finally:
+        for server in servers.values():
+            if hasattr(server, "server"):
+                await server.stop()
+    assert drawn == {"wetzlar": ["F001", "F002"], "giessen": ["F001", "F002", "F003"]}
+    with psycopg.connect(url, autocommit=True) as conn:
+        counts = {name: conn.execute(f"SELECT count(*) FROM {name}.tickets").fetchone()[0] for name in servers}
+        assert conn.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema = 'public'"
+                            ).fetchone()[0] == 0  # nothing of either office outside its schema
+    assert counts == {"wetzlar": 2, "giessen": 3}
+
+
+def test_a_second_server_on_the_same_office_schema_is_refused_another_schema_is_not(postgres_cluster, monkeypatch):
+    monkeypatch.setattr("server.store.postgres.LOCK_WAIT", 0.3)
+    url = postgres_cluster.database()
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("CREATE SCHEMA wetzlar")
+        conn.execute("CREATE SCHEMA giessen")
+    first = open_store(office_in(url, "wetzlar"), timezone="Europe/Berlin")
+    try:
+        with pytest.raises(StoreLocked, match="in use by another running Willkommen server"):
+            open_store(office_in(url, "wetzlar"), timezone="Europe/Berlin")
+        open_store(office_in(url, "giessen"), timezone="Europe/Berlin").close()
+    finally:
+        first.close()
+
+
+def test_a_schema_that_does_not_exist_is_said_with_how_to_make_it(postgres_cluster):
+    url = postgres_cluster.database()
+    with pytest.raises(StoreUnavailable, match=r"has no schema marburg \(the admin makes it: CREATE SCHEMA marburg "):
+        open_store(office_in(url, "marburg"), timezone="Europe/Berlin")

@@ -20,7 +20,13 @@ in the site file).
   refused with a line naming the holder (its `application_name`: host and pid). PostgreSQL
   lets the lock go when that connection ends, also when the server is killed.
 
-One office per database for now: the advisory lock and the tables are the database's.
+**Several offices on one database**: a schema per office. The URL names it
+(`postgresql://willkommen@db.example/hessen?options=-csearch_path%3Dwetzlar`): every table,
+the migrations and the advisory lock (keyed by the schema's name) are that office's, and the
+queries name no schema, so one office's server never reads another's rows. Chosen over an
+office id in every row: nothing to forget in a WHERE, an office moves or leaves with
+`pg_dump -n`/`DROP SCHEMA`, and `GRANT`s can keep one office's login out of the others'.
+A schema the URL names must exist (the admin makes it, owned by the office's login).
 """
 
 from __future__ import annotations
@@ -45,7 +51,7 @@ from server.store.sqlite import NEWER, StoreCorrupt, StoreLocked, StoreNewer, St
 
 log = logging.getLogger("willkommen.store")
 
-LOCK_KEY = int.from_bytes(b"Willkomm", "big")  # the advisory lock: one server per database
+LOCK_KEY = int.from_bytes(b"Wilk", "big")  # the advisory lock (with the schema's hash): one server per office
 CONNECT_TIMEOUT = 10  # seconds: a database that does not answer is said, not waited for
 LOCK_WAIT = 5.0  # seconds: a server killed a moment ago holds the lock until PostgreSQL sees its session end
 
@@ -161,8 +167,14 @@ class PostgresStore(Projection):
         return conn
 
     def _lock(self) -> None:
+        if self.conn.execute("SELECT current_schema()").fetchone()[0] is None:
+            path = self.conn.execute("SHOW search_path").fetchone()[0]
+            self.conn.close()
+            raise StoreUnavailable(f"database {self.path} has no schema {path} (the admin makes it: "
+                                   f"CREATE SCHEMA {path} AUTHORIZATION <the office's login>)")
         until = time.monotonic() + LOCK_WAIT
-        while not self.conn.execute("SELECT pg_try_advisory_lock(%s)", [LOCK_KEY]).fetchone()[0]:
+        while not self.conn.execute("SELECT pg_try_advisory_lock(%s, hashtext(current_schema()))",
+                                    [LOCK_KEY]).fetchone()[0]:
             if time.monotonic() > until:
                 self._refuse()
             time.sleep(0.1)
@@ -172,7 +184,8 @@ class PostgresStore(Projection):
             "SELECT a.application_name, a.client_addr FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
             "WHERE l.locktype = 'advisory' AND l.granted AND l.database = "
             "(SELECT oid FROM pg_database WHERE datname = current_database()) "
-            "AND (l.classid::bigint << 32 | l.objid::bigint) = %s LIMIT 1", [LOCK_KEY]).fetchone()
+            "AND l.objsubid = 2 AND l.classid::bigint = %s "
+            "AND l.objid::bigint = (hashtext(current_schema())::bigint & 4294967295) LIMIT 1", [LOCK_KEY]).fetchone()
         who = f" ({holder[0] or 'no name'}{f' from {holder[1]}' if holder[1] else ''})" if holder else ""
         self.conn.close()
         raise StoreLocked(f"database {self.path} is in use by another running Willkommen server{who} "
