@@ -52,7 +52,7 @@ from config import Site
 
 from server.booking import appointments
 from server.core import Office
-from server.edge.limits import Gate
+from server.edge.limits import Gate, HelloThrottle
 from server.store.writer import Writer
 from server.wire import protocol as p
 from server.wire.errors import WillkommenError
@@ -61,7 +61,8 @@ log = logging.getLogger("willkommen.push")
 PATH = "/appointments"
 MAX_BODY = 1024 * 1024          # bytes: a busy office's day is a few hundred appointments
 MAX_APPOINTMENTS = 5000
-READ_SECONDS = 10.0             # a client that sends its request slower is cut off
+READ_SECONDS = 10.0             # a client that sends its request slower is cut off (booking is not timed)
+CONNECTIONS = 16                # at once on this port: a booking system needs one; more wait outside
 FIELDS = ("code", "time", "service", "lang", "status")
 
 
@@ -81,6 +82,11 @@ class PushListener:
                  host: str, port: int, token: str):
         self.site, self.office, self.writer, self.gate, self.clock = site, office, writer, gate, clock
         self.host, self.port, self.token = host, port, token
+        # wrong tokens here are counted apart from the terminals' hellos: a booking system's
+        # mistakes must not turn away the kiosks that share its address, nor theirs it
+        self.throttle = HelloThrottle(gate.limits)
+        self.open = 0                      # connections on this port now (at most CONNECTIONS)
+        self.booking = asyncio.Lock()      # one push books at a time, in batches the kiosks' draws fit between
         self.tcp: asyncio.Server | None = None
 
     async def start(self) -> int:
@@ -97,26 +103,40 @@ class PushListener:
     async def _client(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         connection = h11.Connection(h11.SERVER)
         address = writer.get_extra_info("peername")
-        try:
-            async with asyncio.timeout(READ_SECONDS):
-                status, answer, headers = await self._answer(connection, reader, str(address[0]) if address else "")
-        except TimeoutError:
-            status, answer, headers = 408, {"error": f"the request did not arrive within {READ_SECONDS:g} s"}, ()
-        except h11.RemoteProtocolError as exc:
-            status, answer, headers = 400, {"error": f"not an HTTP/1.1 request: {exc}"}, ()
-        except ConnectionError:
+        if self.open >= CONNECTIONS:  # a flood of slow connections holds no more files than this
+            self.gate.warn("push_full", "too many connections to the appointments port: new ones are turned away",
+                           connections=self.open)
             writer.close()
             return
-        await self._respond(connection, writer, status, answer, headers)
-
-    async def _answer(self, connection: h11.Connection, reader: asyncio.StreamReader, peer: str):
+        self.open += 1
         try:
-            request = await _next(connection, reader, h11.Request)
-            self._check(request, peer)
-            body = await _body(connection, reader, request)
+            status, answer, headers = await self._request(connection, reader, str(address[0]) if address else "")
+            await self._respond(connection, writer, status, answer, headers)
+        finally:
+            self.open -= 1
+
+    async def _request(self, connection: h11.Connection, reader: asyncio.StreamReader, peer: str):
+        """Read the request within READ_SECONDS, then book it however long that takes: a push
+        whose appointments were booked is never answered 408."""
+        try:
+            async with asyncio.timeout(READ_SECONDS):
+                body = await self._read(connection, reader, peer)
             return await self.book(body)
+        except TimeoutError:
+            return 408, {"error": f"the request did not arrive within {READ_SECONDS:g} s"}, ()
+        except h11.RemoteProtocolError as exc:
+            return 400, {"error": f"not an HTTP/1.1 request: {exc}"}, ()
         except Refused as exc:
             return exc.status, {"error": exc.why}, exc.headers
+        except ConnectionError:
+            return 400, {"error": "the connection broke"}, ()
+        except WillkommenError as exc:  # the store failed: nothing of this batch on is booked
+            return 503, {"error": exc.message}, (("Retry-After", "10"),)
+
+    async def _read(self, connection: h11.Connection, reader: asyncio.StreamReader, peer: str) -> bytes:
+        request = await _next(connection, reader, h11.Request)
+        self._check(request, peer)
+        return await _body(connection, reader, request)
 
     def _check(self, request: h11.Request, peer: str) -> None:
         """Path, method and token, before a byte of the body is read."""
@@ -124,31 +144,43 @@ class PushListener:
             raise Refused(404, f"there is nothing here: appointments are posted to {PATH}")
         if request.method != b"POST":
             raise Refused(405, f"{PATH} takes POST", (("Allow", "POST"),))
-        if wait := self.gate.hello_wait(peer):
+        if wait := self.throttle.wait(peer, self.gate.clock()):
             seconds = str(math.ceil(wait))
             raise Refused(429, f"too many wrong tokens from this address: try again in {seconds} s",
                           (("Retry-After", seconds),))
-        given = dict(request.headers).get(b"authorization", b"")
-        if not hmac.compare_digest(given, b"Bearer " + self.token.encode()):
-            self.gate.wrong_token(peer)
+        scheme, _, given = dict(request.headers).get(b"authorization", b"").strip().partition(b" ")
+        # the scheme is case-insensitive (RFC 9110 11.1): "bearer" is "Bearer"
+        if scheme.lower() != b"bearer" or not hmac.compare_digest(given.strip(), self.token.encode()):
+            self.throttle.failed(peer, self.gate.clock())
             raise Refused(401, "no or a wrong token: send Authorization: Bearer <push_token>",
                           (("WWW-Authenticate", 'Bearer realm="appointments"'),))
 
     async def book(self, body: bytes) -> tuple[int, dict[str, Any], tuple]:
-        """Book every appointment of a JSON body; the ones that cannot be are reported by index."""
+        """Book every appointment of a JSON body; the ones that cannot be are reported by index.
+        One push at a time, in `book_many` batches of at most `p.MAX_BATCH` (one commit each), so
+        the kiosks' draws go on between two batches."""
         site = self.site
         tz = ZoneInfo(site.timezone)
         items, day = read(body, today=datetime.fromtimestamp(self.clock(), tz).date())
-        outcome, problems = appointments.Outcome(), []
+        outcome, problems, rows = appointments.Outcome(), [], []
         for index, item in enumerate(items):
             try:
                 row = appointments.row(index, item, tz=tz, day=day, default_lang=site.languages[0])
-                reply = await self.writer.submit(partial(appointments.handle, self.office,
-                                                                request_for(row)))
-            except (ValueError, WillkommenError) as exc:
-                problems.append({"index": index, "problem": getattr(exc, "message", None) or str(exc)})
-                continue
-            outcome.count(row, reply)
+                rows.append((index, row, request_for(row)))
+            except ValueError as exc:
+                problems.append({"index": index, "problem": str(exc)})
+        async with self.booking:
+            for start in range(0, len(rows), p.MAX_BATCH):
+                batch = rows[start:start + p.MAX_BATCH]
+                request = p.BookMany(id=0, appointments=[booking for _, _, booking in batch])
+                reply = await self.writer.submit(partial(appointments.handle, self.office, request))
+                for (index, row, _), result in zip(batch, reply.outcomes or ()):
+                    if result.code is not None:
+                        problems.append({"index": index, "problem": result.message})
+                    else:
+                        outcome.count(row, result)
+                await asyncio.sleep(0)  # the draws that arrived meanwhile before the next batch
+        problems.sort(key=lambda problem: problem["index"])
         answer = {"booked": outcome.booked, "cancelled": outcome.cancelled, "unchanged": outcome.unchanged,
                   "problems": problems}
         return (422 if problems else 200), answer, ()
@@ -195,13 +227,22 @@ async def _next(connection: h11.Connection, reader: asyncio.StreamReader, kind: 
 
 
 async def _body(connection: h11.Connection, reader: asyncio.StreamReader, request: h11.Request) -> bytes:
-    length = dict(request.headers).get(b"content-length")
+    """The body, never more than MAX_BODY bytes however it is framed: a Content-Length beside a
+    Transfer-Encoding (a request smuggler's trick, RFC 9112 6.3) is refused, and the bytes are
+    counted as they arrive."""
+    headers = dict(request.headers)
+    length = headers.get(b"content-length")
     if length is None:
         raise Refused(411, "send the body with a Content-Length")
+    if b"transfer-encoding" in headers:
+        raise Refused(400, "send the body with a Content-Length and no Transfer-Encoding")
     if int(length) > MAX_BODY:
         raise Refused(413, f"the body is over {MAX_BODY} bytes: send the day in parts")
-    chunks = []
+    chunks, size = [], 0
     while not isinstance(event := await _next(connection, reader, object), h11.EndOfMessage):
+        size += len(event.data)
+        if size > MAX_BODY:
+            raise Refused(413, f"the body is over {MAX_BODY} bytes: send the day in parts")
         chunks.append(bytes(event.data))
     return b"".join(chunks)
 
