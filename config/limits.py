@@ -15,6 +15,9 @@ if TYPE_CHECKING:
 @dataclass(frozen=True)
 class Limits:
     lobby: int = 0                           # connections without hello; 0: `server.edge.limits.default_lobby()`
+    public: int = 0                          # sockets open to anyone (feedback, sign-in, anonymous displays); 0: from the files limit
+    feedback_per_second: float = 5.0         # feedback frames one address may send a second ...
+    feedback_burst: int = 20                 # ... after a burst of this many
     hello_free_failures: int = 5             # wrong tokens per address before the back-off starts
     hello_backoff: tuple[float, float] = (1.0, 60.0)   # first and longest wait, seconds
     hello_forget: float = 600.0              # quiet seconds after which an address starts over
@@ -43,8 +46,14 @@ def parse_limits(node: "Node") -> Limits:
     lobby = _whole(node, "lobby", defaults.lobby, 0)
     if 0 < lobby < MIN_LOBBY:
         raise node.fail("lobby", f"{lobby} must be 0 (from the open-files limit) or at least {MIN_LOBBY}")
+    public = _whole(node, "public", defaults.public, 0)
+    if 0 < public < MIN_LOBBY:
+        raise node.fail("public", f"{public} must be 0 (from the open-files limit) or at least {MIN_LOBBY}")
     limits = Limits(
         lobby=lobby,
+        public=public,
+        feedback_per_second=_rate(node, "feedback_per_second", defaults.feedback_per_second),
+        feedback_burst=_whole(node, "feedback_burst", defaults.feedback_burst, 1, most=10_000),
         hello_free_failures=_whole(node, "hello_free_failures", defaults.hello_free_failures, 0),
         hello_backoff=_backoff(node, defaults.hello_backoff, "hello_backoff_seconds", example="[1, 60]"),
         hello_forget=_seconds(node, "hello_forget_seconds", defaults.hello_forget),
@@ -72,6 +81,13 @@ def _whole(node: "Node", key: str, default: int, least: int, *, most: int = MAX_
     if value > most:
         raise node.fail(key, f"{value} must be at most {most}")
     return value
+
+
+def _rate(node: "Node", key: str, default: float) -> float:
+    value = node.get(key, (int, float), "a number per second", default)
+    if isinstance(value, bool) or not 0 < value <= 10_000:
+        raise node.fail(key, f"{value!r} must be more than 0 and at most 10000 a second")
+    return float(value)
 
 
 def _seconds(node: "Node", key: str, default: float) -> float:

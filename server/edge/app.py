@@ -218,7 +218,7 @@ class Server:
         socket = self.routes.socket(urlsplit(ws.request.path).path)
         if socket is not None and socket.serve is not None:
             self.gate.welcomed(ws)  # signed in by cookie at the upgrade, or entitled frame by frame
-            return await socket.serve(ws)
+            return await self._public(ws, socket.serve) if socket.public else await socket.serve(ws)
         try:
             session = await self._hello(ws)
         except Closing as exc:
@@ -226,7 +226,17 @@ class Server:
         except websockets.ConnectionClosed:
             return
         self.gate.welcomed(ws)
+        if session.role == "display" and not session.terminal:  # an anonymous display: no secret
+            return await self._public(ws, partial(self._serve, session=session))
         await self._serve(ws, session)
+
+    async def _public(self, ws: ServerConnection, serve: Callable[[ServerConnection], Any]) -> None:
+        """A socket anyone may open, while the gate's public pool holds it."""
+        self.gate.opened(ws, peer(ws))
+        try:
+            await serve(ws)
+        finally:
+            self.gate.closed(ws)
 
     async def _refuse(self, ws: ServerConnection, exc: Closing) -> None:
         if exc.reason == "bad_token":
@@ -363,10 +373,10 @@ def routes(manager: Manager, answers: Feedback, public: pages.Sources) -> Routes
         [*(Page(path, "manager", manager.answer) for path in manager_pages.PATHS),
          *(Page(path, "visitors", partial(sync, answers.answer)) for path in feedback.PATHS),
          *(Page(path, "edge", public_page) for path in pages.PATHS)],
-        [Socket("/signin/ws", "manager", manager.upgrade, manager.connection),
+        [Socket("/signin/ws", "manager", manager.upgrade, manager.connection, public=True),
          Socket("/board/ws", "manager", manager.upgrade, manager.connection),
          Socket(counter_page.SOCKET, "manager", manager.upgrade, None),  # a counter terminal in the browser
-         Socket(feedback.SOCKET, "visitors", answers.upgrade, answers.connection)])
+         Socket(feedback.SOCKET, "visitors", answers.upgrade, answers.connection, public=True)])
 
 
 def peer(ws: ServerConnection) -> str:

@@ -5,6 +5,10 @@
                    sockets can neither run the server out of file descriptors nor keep a terminal
                    from getting in (its client session retries); terminals past hello are never
                    counted.
+    Public         sockets anyone may open without a secret (visitor feedback, the sign-in page,
+                   anonymous displays): at most `Limits.public`. When full, a new one lets go the
+                   oldest socket of the address that holds the most, so one address (or a few)
+                   flooding the office cannot push out a waiting room's screen or a visitor's phone.
     HelloThrottle  wrong tokens per peer address: `hello_free_failures` are free, then each one
                    costs a wait that doubles (1 s, 2 s ... 60 s) during which that address's hellos
                    are refused unchecked with 4429; quiet for `hello_forget` seconds, it starts over.
@@ -18,6 +22,7 @@ that turns "Too many open files" on accept() into one line per interval, and the
 
 from __future__ import annotations
 
+import asyncio
 import errno
 import logging
 import resource
@@ -27,10 +32,11 @@ from functools import partial
 from typing import Any, Callable, Generic, Hashable, TypeVar
 
 from websockets.asyncio.server import ServerConnection
+from websockets.protocol import State
 
 from config.limits import Limits  # the site file's `[limits]`, checked when it loads
 
-__all__ = ["Gate", "HelloThrottle", "Limits", "Lobby", "Pressure", "default_lobby"]
+__all__ = ["Gate", "HelloThrottle", "Limits", "Lobby", "Pressure", "Public", "default_lobby", "default_public"]
 
 log = logging.getLogger("willkommen.limits")
 T = TypeVar("T", bound=Hashable)
@@ -45,6 +51,45 @@ def default_lobby() -> int:
     if soft == resource.RLIM_INFINITY:
         return 256
     return max(8, min(256, (soft - 250) // 2))
+
+
+def default_public() -> int:
+    """Half the lobby's share of the open-files limit: with 1,024 files 128, with 512 65."""
+    return max(8, default_lobby() // 2)
+
+
+class Public(Generic[T]):
+    """Sockets open to anyone, by the address they come from, oldest first."""
+
+    def __init__(self, cap: int):
+        self.cap = cap
+        self.by_address: dict[str, dict[T, None]] = {}
+        self.address: dict[T, str] = {}
+
+    def enter(self, connection: T, address: str) -> T | None:
+        """Admit `connection`; return the one to let go if the pool was full: the oldest of the
+        address holding the most (the newcomer's own address first among equals)."""
+        victim = None
+        if len(self.address) >= self.cap:
+            most = max(self.by_address.values(), key=len)
+            own = self.by_address.get(address)
+            held = own if own is not None and len(own) == len(most) else most
+            victim = next(iter(held))
+            self.leave(victim)
+        self.by_address.setdefault(address, {})[connection] = None
+        self.address[connection] = address
+        return victim
+
+    def leave(self, connection: T) -> None:
+        address = self.address.pop(connection, None)
+        if address is not None:
+            held = self.by_address[address]
+            held.pop(connection, None)
+            if not held:
+                del self.by_address[address]
+
+    def __len__(self) -> int:
+        return len(self.address)
 
 
 class Lobby(Generic[T]):
@@ -161,6 +206,7 @@ class Gate:
         self.limits = limits or Limits()
         self.clock = clock
         self.lobby: Lobby[ServerConnection] = Lobby(self.limits.lobby or default_lobby())
+        self.public: Public[ServerConnection] = Public(self.limits.public or default_public())
         self.throttle = HelloThrottle(self.limits)
         self.pressure = Pressure(self.limits.log_interval)
         self.connection_class = partial(LobbyConnection, gate=self)  # for serve(create_connection=...)
@@ -176,6 +222,24 @@ class Gate:
 
     def welcomed(self, connection: ServerConnection) -> None:
         self.lobby.leave(connection)
+
+    # ---- sockets open to anyone ------------------------------------------------------------
+
+    def opened(self, connection: ServerConnection, address: str) -> None:
+        """A socket that needs no secret: counted, and if the pool is full another let go
+        (closed 1013 "try again later": a phone page or a display reconnects by itself)."""
+        victim = self.public.enter(connection, address)
+        if victim is None:
+            return
+        if victim.protocol.state is State.OPEN:
+            asyncio.ensure_future(victim.close(1013, "too many open sockets: try again later"))
+        else:
+            victim.transport.abort()
+        self.warn("public_full", "too many sockets open to anyone: the oldest of the busiest address let go",
+                      public=self.public.cap)
+
+    def closed(self, connection: ServerConnection) -> None:
+        self.public.leave(connection)
 
     # ---- hellos ----------------------------------------------------------------------------
 

@@ -35,6 +35,7 @@ class Socket:
     room: str
     refuse: Refuse
     serve: Serve | None  # None: a terminal's socket (`hello` first), such as the browser counter's
+    public: bool = False  # open to anyone (no session, no token): counted in the gate's public pool
 
 
 class Routes:

@@ -51,12 +51,12 @@ from server.core import Office
 from server.core.feedback import REASONS, SCORES
 from server.core.model import DONE, Ticket
 from server.edge.frames import serve_frames
-from server.edge.limits import Gate
+from server.edge.limits import Gate, HelloThrottle
 from server.edge.pages import respond
 from server.edge.ratelimit import TokenBucket
 from server.store.writer import Writer
 from server.wire import protocol as p
-from server.wire.errors import NotAllowed, RateLimited
+from server.wire.errors import NotAllowed, RateLimited, UnknownTicket
 
 log = logging.getLogger("willkommen.feedback")
 SOCKET = "/feedback/ws"
@@ -70,7 +70,10 @@ TAP_BURST = 3
 class Feedback:
     def __init__(self, site: Site, office: Office, writer: Writer, gate: Gate, *, monotonic: Callable[[], float]):
         self.site, self.office, self.writer, self.gate, self.monotonic = site, office, writer, gate, monotonic
-        self.buckets: dict[str, TokenBucket] = {}
+        self.buckets: dict[str, TokenBucket] = {}      # exit terminal -> its taps
+        self.limits = gate.limits
+        self.frames: dict[str, TokenBucket] = {}       # address -> its frames (at most `limits.peers`)
+        self.unknown = HelloThrottle(gate.limits)      # addresses sending unknown ticket tokens
 
     # ---- the socket -----------------------------------------------------------------------
 
@@ -91,13 +94,34 @@ class Feedback:
         await serve_frames(ws, p.decode_feedback, partial(self.handle, peer))
 
     async def handle(self, peer: str, message: p.Rate | p.Tap) -> p.Thanked:
-        """`thanked`, once the answer is committed; a bad frame loses nothing and closes nothing."""
+        """`thanked`, once the answer is committed; a bad frame loses nothing and closes nothing.
+        A flood costs the writer nothing: frames past `[limits] feedback_per_second` from one
+        address, and any frame from an address that sent a few unknown ticket tokens (it waits,
+        as a wrong hello's address does, but on a count of its own), are refused before it."""
+        self._take_frame(peer)
         if isinstance(message, p.Rate):
+            self._check_ticket(message, peer)
             await self.writer.submit(partial(self._rate, message))
         else:
             self._check_terminal(message, peer)
             await self.writer.submit(partial(self._tap, message))
         return p.Thanked(re=message.id)
+
+    def _take_frame(self, peer: str) -> None:
+        bucket = self.frames.pop(peer, None) or TokenBucket(rate=self.limits.feedback_per_second,
+                                                             burst=self.limits.feedback_burst)
+        self.frames[peer] = bucket  # re-inserted: the dict's order is the order of last use
+        while len(self.frames) > self.limits.peers:
+            del self.frames[next(iter(self.frames))]
+        if not bucket.take(self.monotonic()):
+            raise RateLimited("too many answers from this address: wait a little")
+
+    def _check_ticket(self, message: p.Rate, peer: str) -> None:
+        if self.unknown.wait(peer, self.monotonic()):
+            raise RateLimited("too many unknown tickets from this address: wait a little")
+        if message.ticket not in self.office.by_token:
+            self.unknown.failed(peer, self.monotonic())
+            raise UnknownTicket("this ticket is not (or no longer) valid")
 
     def _rate(self, message: p.Rate, now: float) -> None:
         if not self.site.feedback.phone:
