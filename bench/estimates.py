@@ -63,6 +63,8 @@ from server.wire import errors
 from server.core import Office
 from server.core import forecast, simulation
 
+from bench import planned as planned_days
+
 BERLIN = ZoneInfo("Europe/Berlin")
 FIRST_DAY = datetime(2026, 3, 2, tzinfo=BERLIN)  # a Monday
 MIN = 60.0
@@ -92,6 +94,7 @@ class Desk:
     closed: bool = False
     idle: bool = False
     current: str | None = None
+    absent: bool = False               # planned but not there (`bench.planned`)
 
 
 @dataclass
@@ -103,6 +106,7 @@ class Plan:
     no_show: float
     sigma: float
     transfer: float
+    windows: dict[str, list[tuple[float, float]]] | None = None  # the manager's plan (`bench.planned`)
 
 
 @dataclass
@@ -140,7 +144,7 @@ def layout(scenario: str, rng: random.Random) -> Layout:
     return Layout(site, weights)
 
 
-def day_plan(scenario: str, rng: random.Random, office: Layout) -> Plan:
+def day_plan(scenario: str, rng: random.Random, office: Layout, planned: bool = False) -> Plan:
     """One day of `scenario` in `office`, every number drawn from `rng`."""
     absent = 0.35 if scenario == "understaffed" else 0.08  # each clerk's chance to be off today
     load = {"quiet": 0.5, "normal": 0.75, "monday_rush": 0.9, "understaffed": 1.0, "long_service": 0.8}[scenario]
@@ -150,7 +154,13 @@ def day_plan(scenario: str, rng: random.Random, office: Layout) -> Plan:
     for service in ids:  # someone stands in for a service nobody would serve
         if not any(service in c.services for c in chosen):
             chosen.append(rng.choice([c for c in office.site.counters if service in c.services and c not in chosen]))
-    desks = [_desk(c.id, c.services, rng, scenario) for c in chosen]
+    windows = None
+    if planned:
+        made = {c.id: planned_days.desk(Desk, c.id, c.services, rng, scenario, opening=OPENING, last_call=LAST_CALL)
+                for c in chosen}
+        desks, windows = [d for d, _ in made.values()], {c: w for c, (_, w) in made.items()}
+    else:
+        desks = [_desk(c.id, c.services, rng, scenario) for c in chosen]
     no_show = rng.uniform(0.10, 0.20)
     # as many visitors as the staffed counters can see in six hours at this day's load
     per_visit = sum(w * s.typical_minutes for w, s in zip(office.weights, office.site.services)) / sum(office.weights)
@@ -160,7 +170,7 @@ def day_plan(scenario: str, rng: random.Random, office: Layout) -> Plan:
     return Plan(site=office.site, desks=desks,
                 arrivals=_arrivals(rng, crowd, max(visitors - crowd, 10), ids, office.weights),
                 bookings=_bookings(rng, ids, len(desks)), no_show=no_show,
-                sigma=rng.uniform(0.4, 0.8), transfer=rng.uniform(0.02, 0.08))
+                sigma=rng.uniform(0.4, 0.8), transfer=rng.uniform(0.02, 0.08), windows=windows)
 
 
 def _desk(id: str, services: tuple[str, ...], rng: random.Random, scenario: str) -> Desk:
@@ -278,14 +288,16 @@ class Shown:
     predicted: float | None = None  # s: the office's own point prediction behind its range
     opening: bool = False           # drawn while counters expected today had not all opened
     counters_open: int = 0
+    first_hour: bool = False        # drawn in the first hour of a new office's first day
 
 
 class Day:
     """Runs one planned day on `office`: a heap of timed happenings, each an `Office` call."""
 
     def __init__(self, office: Office, plan: Plan, start: float, rng: random.Random, scenario: str,
-                 estimators: dict[str, Callable]):
+                 estimators: dict[str, Callable], *, new_office: bool = False, tell: bool = False):
         self.office, self.plan, self.start, self.rng, self.scenario = office, plan, start, rng, scenario
+        self.new_office, self.tell = new_office, tell
         self.estimators = estimators
         self.heap: list[tuple[float, int, str, tuple]] = []
         self.seq = 0
@@ -306,7 +318,13 @@ class Day:
             self.office.book(booking=code, service=service, lang="de", due_at=self.start + due, now=self.start + 6 * HOUR)
             if checkin is not None:
                 self.at(checkin, "checkin", code)
+        if self.tell and self.plan.windows is not None:  # the manager's plan, as the board sends it
+            weekday = datetime.fromtimestamp(self.start + OPENING, BERLIN).weekday()
+            self.office.set_plan(template=planned_days.shifts(self.plan.windows, weekday), closures=[],
+                                 by="manager", now=self.start + OPENING - 30 * MIN)
         for desk in self.plan.desks:
+            if desk.absent:
+                continue
             self.at(desk.opens, "open", desk.id)
             if desk.announced_at is not None:
                 self.at(desk.announced_at, "announce", desk.id)
@@ -333,7 +351,8 @@ class Day:
         seen = self.office.forecast.shown.get(ticket.number) if "willkommen" in self.estimators else None
         self.shown[ticket.number] = Shown(ticket.number, self.scenario, appointment, now, ranges,
                                           predicted=seen[1] if seen else None, opening=bool(seen and seen[2][1]),
-                                          counters_open=sum(d.state == "open" for d in self.office.desks.values()))
+                                          counters_open=sum(d.state == "open" for d in self.office.desks.values()),
+                                          first_hour=self.new_office and now - self.start < OPENING + HOUR)
         self._wake(now)
 
     def _wake(self, now) -> None:
@@ -423,7 +442,7 @@ class Day:
 
 
 def simulate(scenario: str, days: int, seed: int, estimators: dict[str, Callable] = ESTIMATORS,
-             days_per_office: int = DAYS_PER_OFFICE) -> list[Shown]:
+             days_per_office: int = DAYS_PER_OFFICE, plan: str = "") -> list[Shown]:
     """`days` consecutive days of `scenario`; the office changes every `DAYS_PER_OFFICE` days
     and keeps what it learned overnight in between, as a server does."""
     shown: list[Shown] = []
@@ -433,7 +452,8 @@ def simulate(scenario: str, days: int, seed: int, estimators: dict[str, Callable
             office = layout(scenario, rng)
             core = Office(office.site, always_open=True)
         start = (FIRST_DAY + timedelta(days=day + 7 * (seed % 500))).timestamp()
-        shown += Day(core, day_plan(scenario, rng, office), start, rng, scenario, estimators).run()
+        shown += Day(core, day_plan(scenario, rng, office, planned=bool(plan)), start, rng, scenario, estimators,
+                     new_office=day % days_per_office == 0, tell=plan == "given").run()
     return shown
 
 
@@ -559,17 +579,20 @@ def profile(shown: list[Shown]) -> list[dict]:
 
 def run(days: int = 8, seed: int = REPORT_SEEDS, scenarios=SCENARIOS,
         estimators: dict[str, Callable] = ESTIMATORS, days_per_office: int = DAYS_PER_OFFICE,
-        with_profile: bool = False) -> list[dict]:
+        with_profile: bool = False, plan: str = "") -> list[dict]:
     rows, everything = [], []
     for scenario in scenarios:
         started = time.perf_counter()
-        shown = simulate(scenario, days, seed, estimators, days_per_office)
+        shown = simulate(scenario, days, seed, estimators, days_per_office, plan)
         everything += shown
         for name in estimators:
             rows.append({"figure": "estimates", "scenario": scenario, "estimator": name, **score(shown, name),
                          "seconds": round(time.perf_counter() - started, 2)})
     for name in estimators:
         rows.append({"figure": "estimates", "scenario": "overall", "estimator": name, **score(everything, name)})
+    first = [s for s in everything if s.first_hour]
+    rows += [{"figure": "estimates", "scenario": "first_hour_new_office", "estimator": name, **score(first, name)}
+             for name in estimators if first]
     return rows + (profile(everything) if with_profile else [])
 
 
@@ -583,10 +606,13 @@ def main() -> None:
     parser.add_argument("--profile", action="store_true", help="also where the office's own range misses (see `profile`)")
     parser.add_argument("--told", nargs="+", choices=TOLD, default=(),
                         help="what if the office knew more (see `told`): not the product, a measurement")
+    parser.add_argument("--plan", choices=("given", "withheld"), default="",
+                        help="days made as a manager plans them (bench/planned.py); the plan given to the office "
+                             "through Office.set_plan, or withheld on the same days")
     args = parser.parse_args()
     with told(tuple(args.told)):
         rows = run(1 if args.quick else args.days, args.seed, days_per_office=args.days_per_office,
-                   with_profile=args.profile)
+                   with_profile=args.profile, plan=args.plan)
     for row in rows:
         print(json.dumps(row), flush=True)
 

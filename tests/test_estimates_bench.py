@@ -16,7 +16,8 @@ CI_SEED = 7  # neither the tuning seeds nor the reported ones
 def test_a_small_simulated_week_scores_every_estimator():
     rows = estimates.run(days=1, seed=CI_SEED)
     found = {(r["scenario"], r["estimator"]): r for r in rows}
-    assert set(found) == {(s, e) for s in (*estimates.SCENARIOS, "overall") for e in estimates.ESTIMATORS}
+    assert set(found) == {(s, e) for s in (*estimates.SCENARIOS, "overall", "first_hour_new_office")
+                          for e in estimates.ESTIMATORS}
     overall = {e: found[("overall", e)] for e in estimates.ESTIMATORS}
     assert overall["willkommen"]["tickets"] > 500 and overall["willkommen"]["appointments"] > 20
     new, old = overall["willkommen"], overall["before"]

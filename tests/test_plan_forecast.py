@@ -78,3 +78,17 @@ def test_a_counter_stops_at_its_planned_end(office):
     tickets = [draw(office, "passport", T0) for _ in range(4)]  # 12 min each: the fourth would be at 9:36
     assert projected_minutes(office, tickets[2], T0) == pytest.approx(24)
     assert projected_minutes(office, tickets[3], T0 + 2) is None  # a run made after the draws
+
+
+def test_an_appointment_due_hours_later_does_not_stretch_a_walk_ins_range(office):
+    """The demo's "150–375 Min." for the one visitor waiting for a 5-minute information: the
+    line's pace was taken from all its projected calls, an appointment due six hours later
+    among them, so the next walk-in was placed hours behind the last one."""
+    office.open(counter="2", services=None, now=T0 - 50 * MIN)
+    office.book(booking="late", service="info", lang="de", due_at=T0 + 6 * 60 * MIN, now=T0 - 60 * MIN)
+    ticket = draw(office, "info", T0)
+    assert projected_minutes(office, ticket, T0) == pytest.approx(0)
+    low, high = office.queue_info("info", T0 + 1).eta
+    assert high <= 20  # one in line for a 5-minute service, a counter open for it
+    later = draw(office, "info", T0 + 2)
+    assert office.estimate(later.number, T0 + 2)[1] <= 20

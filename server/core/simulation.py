@@ -83,7 +83,7 @@ def simulate(forecast: Learning, office: OfficeView, now: float) -> Run:
     run.size = lines.size
     heap = [(c.free, i) for i, c in enumerate(counters)]
     heapq.heapify(heap)
-    served: dict[str, list[float]] = {s: [] for s in office.waiting}  # all calls of a service
+    served: dict[str, list[float]] = {s: [] for s in office.waiting}  # calls of its waiting walk-ins
     last: dict[str, float] = {}  # the last call of a ticket really waiting
     end = now + HORIZON
     while heap:
@@ -103,7 +103,8 @@ def simulate(forecast: Learning, office: OfficeView, now: float) -> Run:
         lines.taken.add(id(ticket))
         if ticket.number:
             run.calls[ticket.number] = last[ticket.service] = t
-        served[ticket.service].append(t)
+        if ticket.number and ticket.appointment_at is None:  # the pace of the walk-in line: not an
+            served[ticket.service].append(t)  # appointment due hours later, not someone yet to come
         heapq.heappush(heap, (t + forecast.calls[ticket.service].mean() * counter.pace, i))
     for service, times in served.items():
         run.last[service], run.gap[service] = _tail(forecast, counters, service, times, last.get(service),
