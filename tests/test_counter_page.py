@@ -262,6 +262,13 @@ async def test_the_page_takes_up_its_counter_again_after_a_server_restart(tmp_pa
 async def test_the_desk_fits_and_passes_axe_with_a_long_day(office, kiosk, browser, viewport):
     page = await clerk_page(browser, office, viewport=viewport, counter_key="3")   # counter 3: three services
     await open_counter(page)
+    for _ in range(12):   # a morning's visitors under "Heute bearbeitet"
+        number = await draw(kiosk, "passport", "uk")
+        await key(page, "n")
+        await until_shown(page, CURRENT, number)
+        await key(page, "f", "1")
+        await until_shown(page, "#handled", number)
+    assert "und 4 weitere" in await page.inner_text("#handled")
     for n in range(6):
         await draw(kiosk, ["passport", "card-pickup", "extension"][n % 3], ["ti", "prs", "ar"][n % 3], interpreter=True)
     for _ in range(4):

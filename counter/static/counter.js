@@ -10,6 +10,7 @@ const KEYS = [["n", "next"], ["r", "recall"], ["s", "start"], ["x", "noshow"], [
 const NEEDS_VISITOR = new Set(["recall", "start", "noshow", "transfer", "park", "finish", "refer"]);
 const SIMPLE = {next: "next", recall: "recall", start: "start", park: "park"};
 const STORED = "willkommen-counter";
+const HANDLED_SHOWN = 8;
 
 const state = {me: null, counter: null, site: null, desk: null, queues: {}, transferred: {}, languageNames: {},
   ws: null, online: false, nextId: 1, pending: new Map(), sending: Promise.resolve(), dialog: null, refused: false};
@@ -381,8 +382,12 @@ function render() {
   renderQueues();
   const parked = state.desk?.parked || [], handled = state.desk?.handled || [];
   $("parked").innerHTML = parked.length ? parked.map((x) => `<li>${esc(x.number)}</li>`).join("") : "<li>–</li>";
-  $("handled").innerHTML = handled.length ? [...handled].reverse().map((x) =>
-    `<li><strong>${esc(x.number)}</strong> ${esc(handledText(x))}</li>`).join("") : "<li>–</li>";
+  // the latest first, as many as fit a 1366x768 screen; the rest as a count
+  const latest = [...handled].reverse().slice(0, HANDLED_SHOWN);
+  $("handled").innerHTML = handled.length ? latest.map((x) =>
+    `<li><strong>${esc(x.number)}</strong> ${esc(handledText(x))}</li>`).join("")
+    + (handled.length > latest.length ? `<li>${esc(t("counterpage.more", {count: handled.length - latest.length}))}</li>` : "")
+    : "<li>–</li>";
   document.querySelectorAll("#actions button").forEach((b) => { b.disabled = !allowed(b.dataset.action); });
   document.body.dataset.rendered = String(Date.now());
 }
