@@ -189,3 +189,20 @@ def test_a_schema_that_does_not_exist_is_said_with_how_to_make_it(postgres_clust
     url = postgres_cluster.database()
     with pytest.raises(StoreUnavailable, match=r"has no schema marburg \(the admin makes it: CREATE SCHEMA marburg "):
         open_store(office_in(url, "marburg"), timezone="Europe/Berlin")
+
+
+@pytest.mark.parametrize("value, ok", [("postgresql://willkommen@db.example/office?sslmode=verify-full", True),
+                                       ("/var/lib/willkommen/office.sqlite3", True),
+                                       ("mysql://willkommen@db.example/office", False),
+                                       ("office.sqlite3", False), ("postgresql://db example/x", False)])
+def test_the_site_files_database_is_a_postgresql_url_or_an_absolute_file(value, ok):
+    from config import ConfigError, parse_site
+
+    from .conftest import demo_data
+    data = demo_data()
+    data["site"]["database"] = value
+    if ok:
+        assert parse_site(data).database == value
+    else:
+        with pytest.raises(ConfigError, match=r"site\.database.*a postgresql:// URL or an absolute file path"):
+            parse_site(data)
