@@ -10,9 +10,10 @@
 `?paper=58` selects 58 mm paper (profile POS-5890, 384 dots); the default is 80 mm (TM-T20II,
 576 dots); `?profile=NAME` names any python-escpos profile. Code pages are used only under the
 numbers `printing.codepages` can trace to a source. `?text=raster` prints every line as an
-image as wide as the paper, the QR code too, and sends no code page and no alignment: for
-printers that print some code page wrong or ignore `ESC a` for images (some POS-58 models print
-every image flush left). Bigger tickets, the same on every printer.
+image placed from the paper's left edge, the QR code as wide as the paper, and sends no code
+page and no alignment: for printers that print some code page wrong or ignore `ESC a` for
+images (some POS-58 models print every image flush left). Bigger tickets, the same on every
+printer.
 
 Health (`status()`): serial and TCP printers are asked with DLE EOT (real-time status) and
 must answer one byte within a second each: "ok", "paper_near_end", "paper_out", "cover_open",

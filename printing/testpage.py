@@ -13,9 +13,9 @@ On it, top to bottom:
 - the QR code as tickets print it, which a phone must read as "WILLKOMMEN PRINTER TEST";
 - the cut (or, without a cutter, the tear line fed up to the bar).
 
-Raster only (`?text=raster`) there are no code pages: every line is an image as wide as the
-paper, so the page shows the samples once, as images, and the centred and right lines must
-stand where they say.
+Raster only (`?text=raster`) there are no code pages: every line is an image placed from the
+paper's left edge, so the page shows the samples once, as images, and the centred and right
+lines must stand where they say.
 """
 
 from __future__ import annotations

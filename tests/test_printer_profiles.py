@@ -86,7 +86,7 @@ def test_raster_only_sends_no_page_and_no_alignment_and_places_each_line_itself(
     paper, sent, aligned = read(ticket(url, lang), {})  # a printer without a code page: text would raise
     assert sent == [] and aligned == [] and not [line for line in paper.lines if line]
     images = [item for item in paper.items if isinstance(item, Image.Image)]
-    assert all(image.width == width for image in images)
+    assert all(image.width <= width for image in images)  # each from the paper's left edge
     blocks = [block for block in layout(SITE, reply(lang), lang=lang) if not isinstance(block, Cut)]
     for block, image in zip(blocks, images):  # one image a block, the QR code too
         left, right = ink_columns(image)
@@ -135,7 +135,7 @@ def test_the_printer_test_page_raster_only_and_as_a_picture(tmp_path, capsys):
     assert "no code page sent" in capsys.readouterr().out
     paper, sent, aligned = read(device.read_bytes(), {})
     assert sent == [] and aligned == []
-    assert all(image.width == 384 for image in paper.items if isinstance(image, Image.Image))
+    assert all(image.width <= 384 for image in paper.items if isinstance(image, Image.Image))
     assert kiosk_main(["printer-test", "--printer", f"preview://{tmp_path}/pictures?paper=58"]) == 0
     picture = Image.open(next((tmp_path / "pictures").glob("*-printer-test.png")))
     assert picture.width == 384 and [c.text for c in zxingcpp.read_barcodes(picture)] == [QR_TEXT]
