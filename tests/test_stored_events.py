@@ -4,8 +4,10 @@ the file left as it was."""
 
 from __future__ import annotations
 
+import ast
 import hashlib
 import json
+import re
 import sqlite3
 import subprocess
 import sys
@@ -192,3 +194,38 @@ def test_the_store_refuses_a_newer_event_before_writing_anything(tmp_path):
     with pytest.raises(StoreNewer, match=rf"event {seq} of kind '{kind}'"):
         Store(db, timezone="Europe/Berlin")
     assert digest(db) == before
+
+
+# ---- kind strings elsewhere -------------------------------------------------------------------
+
+SHAPE = re.compile(r"(ticket|counter|day|appointment|announcement|feedback)_[a-z_]+$")
+
+
+def _kind_strings(tree: ast.AST) -> list[tuple[int, str]]:
+    """String constants the code compares with an event's kind (`kind == "x"`, `e["kind"] in
+    (...)`) and the members of any literal collection of strings most of which are kinds."""
+    def is_kind(node: ast.AST) -> bool:
+        return (isinstance(node, ast.Name) and node.id == "kind") or (
+            isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Constant) and node.slice.value == "kind")
+
+    def strings(node: ast.AST) -> list[ast.Constant]:
+        return [n for n in ast.walk(node) if isinstance(n, ast.Constant) and isinstance(n.value, str)]
+
+    found: list[ast.Constant] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Compare) and is_kind(node.left):  # `kind` names other things too: a
+            found += [s for c in node.comparators for s in strings(c) if SHAPE.match(s.value)]  # period's
+        elif isinstance(node, (ast.Tuple, ast.List, ast.Set)) or isinstance(node, ast.Dict):
+            members = node.keys if isinstance(node, ast.Dict) else node.elts
+            texts = [m for m in members if isinstance(m, ast.Constant) and isinstance(m.value, str)]
+            if texts and len(texts) == len(members) and sum(t.value in ev.KINDS for t in texts) * 2 > len(texts):
+                found += texts
+    return [(s.lineno, s.value) for s in found]
+
+
+def test_every_kind_the_server_matches_on_by_name_is_a_kind_of_event():
+    """Statistics read stored events as JSON and match on their kind by name: a misspelt one
+    would count nothing, silently."""
+    wrong = [f"{path.relative_to(ROOT)}:{line} {text!r}" for path in sorted((ROOT / "server").rglob("*.py"))
+             for line, text in _kind_strings(ast.parse(path.read_text("utf-8"))) if text not in ev.KINDS]
+    assert wrong == []
