@@ -76,7 +76,8 @@ def version_1_rows() -> list[str]:
 
 def test_every_row_version_1_wrote_reads_as_the_same_event_and_is_written_the_same_again():
     rows = version_1_rows()
-    assert {json.loads(row)["kind"] for row in rows} == set(ev.KINDS)  # one of every kind at least
+    kinds = {json.loads(row)["kind"] for row in rows}
+    assert len(kinds) == 22 and kinds <= set(ev.KINDS)  # one of every kind version 1 had
     now = [ev.as_dict(e) for e in a_day_of_every_kind()]
     # version 1 wrote an announcement's empty `by`; this one leaves a field out at its default
     then = [{k: v for k, v in json.loads(row).items() if (k, v) != ("by", "")} for row in rows]
