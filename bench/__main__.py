@@ -5,7 +5,8 @@ from __future__ import annotations
 import argparse
 import json
 
-from . import call_to_screen, counter_page, draws, estimates, fanout, imports, kiosk, manager, memory, recovery, report
+from . import (call_to_screen, counter_page, draws, estimates, fanout, imports, kiosk, manager, memory, postgres, recovery,
+               report)
 
 
 def main() -> None:
@@ -14,13 +15,15 @@ def main() -> None:
     parser.add_argument("--clients", type=int, nargs="+", default=None)
     parser.add_argument("--seconds", type=float, default=None)
     parser.add_argument("--only", choices=["draws", "call_to_screen", "fanout", "kiosk", "memory", "recovery", "estimates",
-                                           "manager", "imports", "report", "counter_page"], default=None)
+                                           "manager", "imports", "report", "counter_page", "postgres"], default=None)
     args = parser.parse_args()
     seconds = args.seconds or (0.5 if args.quick else 4.0)
     clients = args.clients or ([2] if args.quick else [1, 10, 50])
     if args.only in (None, "draws"):
         rows = draws.run(clients, seconds, ["normal"] if args.quick else ["normal", "full"], 1 if args.quick else 3)
         draws.report(rows)
+    if args.only in (None, "postgres"):
+        postgres.report(postgres.run(clients, seconds, 1 if args.quick else 3))
     if args.only in (None, "call_to_screen"):
         (row,) = call_to_screen.run(3 if args.quick else 20)
         print(f"\ncall to screen: median {row['median']} ms, max {row['max']} ms over {row['calls']} calls "

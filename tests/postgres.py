@@ -2,7 +2,10 @@
 folder, `pg_ctl` start on a Unix socket there: no TCP, no system service). One cluster per
 test session (`postgres_cluster` in conftest.py), a fresh database per test (`database()`);
 `pg_ctl stop -m immediate` and the folder removed when the session ends. Every command has a
-timeout, so a cluster that does not come up fails the test instead of hanging it."""
+timeout, so a cluster that does not come up fails the test instead of hanging it; a watchdog
+(a shell loop in a session of its own) stops the cluster if the process that started it dies
+without stopping it (killed by a timeout, kill -9), so no PostgreSQL outlives its run.
+`python -m bench --only postgres` uses it too."""
 
 from __future__ import annotations
 
@@ -28,6 +31,7 @@ class Cluster:
             shutil.chown(self.folder, "postgres")
         self.names = itertools.count(1)
         self.started = False
+        self.watchdog: subprocess.Popen | None = None
 
     def run(self, *args: str) -> None:
         subprocess.run([*self.as_postgres, *args], check=True, capture_output=True, timeout=90)
@@ -39,9 +43,17 @@ class Cluster:
         self.run(str(self.bin / "pg_ctl"), "-D", str(data), "-l", str(self.folder / "log"), "-w", "-t", "60",
                  "start", "-o", f"-c listen_addresses='' -k {self.folder} -p {PORT} -c max_connections=200")
         self.started = True
+        self.watchdog = subprocess.Popen(
+            ["sh", "-c", f"while kill -0 {os.getpid()} 2>/dev/null; do sleep 1; done; "
+                         f"{' '.join(self.as_postgres)} {self.bin / 'pg_ctl'} -D {data} -m immediate stop; "
+                         f"rm -rf {self.folder}"],
+            start_new_session=True, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         return self
 
     def stop(self) -> None:
+        if self.watchdog is not None:
+            self.watchdog.kill()
+            self.watchdog.wait(10)
         try:
             if self.started:
                 self.run(str(self.bin / "pg_ctl"), "-D", str(self.folder / "data"), "-m", "immediate", "-w",

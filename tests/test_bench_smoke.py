@@ -14,6 +14,7 @@ from .conftest import ROOT
 
 @pytest.mark.parametrize("which, figure, own, baseline", [
     ("draws", "draws_per_s", "willkommen", "echo_baseline"),
+    ("postgres", "postgres_draws_per_s", "willkommen", "psycopg_insert_baseline"),
     ("memory", "rss_kb_per_idle_display", "willkommen", "server_rss_idle_kb"),
     ("recovery", "seconds_to_ready", "with_events", "empty_store"),
     ("call_to_screen", "call_to_screen_ms", "median", "counter_round_trip_median"),
