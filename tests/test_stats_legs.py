@@ -269,3 +269,11 @@ def test_a_day_kept_before_legs_reads_as_drawn_and_its_capped_waits_as_at_least_
     assert found["tickets"][1][:4] == ["Aufenthaltserlaubnis (Erstantrag)", 3, 0, 3]  # drawn as they were counted
     assert [str(v) for v in found["tickets"][1][8:10]] == ["30", "≥ 240"]
     assert found["arrivals"][1][:3] == ["Montag", 1, 3.0]
+    from server.manager.stats_worker import Job, make
+
+    report = make(Job("/report.html", str(path), site, "2026-11-01", "2026-11-30", "service", "2026-12-01",
+                      at("2026-12-01", "08:00:00"))).body
+    assert "≥ 240" in report and "„über 240“" in report  # the figure, and the note on the definitions page
+    csv_rows = make(Job("/stats.csv", str(path), site, "2026-11-01", "2026-11-30", "service", "2026-12-01",
+                        at("2026-12-01", "08:00:00"), {"table": "tickets"})).body
+    assert "≥ 240" in csv_rows
