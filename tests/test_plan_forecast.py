@@ -5,6 +5,8 @@ from the plan the forecast follows the day (`server.core.plan.departures` names 
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from server.core import Office
 from server.core.plan import departures
@@ -15,6 +17,7 @@ from .test_core_office import MIN, T0
 from .test_forecast import draw, projected_minutes
 
 TUESDAY = 1
+SERVICES = [s.id for s in make_site().services]
 
 
 def plan(office: Office, *shifts: tuple[str, str, str], closures=()) -> None:
@@ -92,3 +95,32 @@ def test_an_appointment_due_hours_later_does_not_stretch_a_walk_ins_range(office
     assert high <= 20  # one in line for a 5-minute service, a counter open for it
     later = draw(office, "info", T0 + 2)
     assert office.estimate(later.number, T0 + 2)[1] <= 20
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.sampled_from(SERVICES), st.integers(0, 3), st.lists(st.tuples(st.sampled_from(SERVICES), st.integers(1, 8)),
+                                                               max_size=4))
+def test_cold_start_one_waiting_gets_a_range_a_person_believes(service, ahead, bookings):
+    """Nothing learned yet, every counter open and idle, `ahead` people in line: the top of the
+    range for the next to draw stays within twice the service's typical time per person in
+    line, plus the starting slack, whatever appointments are booked later in the day."""
+    office = Office(make_site(), always_open=True)
+    for counter in office.desks:
+        office.open(counter=counter, services=None, now=T0 - 60 * MIN)
+    for i, (booked, hours) in enumerate(bookings):
+        office.book(booking=f"b{i}", service=booked, lang="de", due_at=T0 + hours * 60 * MIN, now=T0 - 60 * MIN)
+    for _ in range(ahead):
+        draw(office, service, T0)
+    typical = office.site.service(service).typical_minutes
+    low, high = office.queue_info(service, T0 + 2).eta
+    assert high <= 2 * typical * (ahead + 1) + 15, (low, high)
+
+
+def test_counters_that_open_late_are_expected_as_late_as_they_usually_are(office):
+    plan(office, ("5", "08:00", "12:00"), ("6", "08:00", "12:00"), ("7", "09:30", "12:00"))
+    office.open(counter="5", services=None, now=T0 - 54 * MIN)  # 6 and 4 minutes after 8:00
+    office.open(counter="6", services=None, now=T0 - 56 * MIN)
+    office.close(counter="5", now=T0 - MIN)
+    office.close(counter="6", now=T0 - MIN)
+    ticket = draw(office, "settlement", T0)  # 7 is planned at 9:30: expected the usual 5 minutes later
+    assert projected_minutes(office, ticket, T0) == pytest.approx(35)

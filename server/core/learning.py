@@ -9,6 +9,7 @@ Each from what the office has done:
   `CARRIED_CALLS` calls. Each counter's clerk has a pace (their times ÷ the services' means),
   shrunk towards 1 until they have a few calls behind them.
 - **Breaks**: the median of the breaks seen (`DEFAULT_BREAK` before there is one).
+- **Lateness**: with a plan, how long after its planned time a counter opens (the median).
 - **Staffing**: which counters a usual day opens and how long after the first (the last
   `STAFFING_DAYS` days), and how long after the first draw the first counter opens.
 - **Arrivals**: when walk-ins drew on the last day, to expect them again today.
@@ -29,6 +30,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Iterable
 
 from server.core import events as ev
+from server.core.plan import EARLY, GRACE
 from server.core.view import OfficeView
 
 PRIOR_CALLS = 4          # typical_minutes weighs as much as this many measured calls
@@ -92,6 +94,7 @@ class Learning:
         self.calls = {s.id: CallTime(s.typical_minutes * 60.0) for s in services}
         self.clerks: dict[str, Clerk] = {}
         self.breaks: deque[float] = deque(maxlen=50)
+        self.lateness: deque[float] = deque(maxlen=50)  # s a planned counter opened after its time
         self.first_opening: float | None = None
         self.staffed: dict[str, float] | None = None  # counters expected: opened how long after the first
         self.past_days: deque[dict[str, float]] = deque(maxlen=STAFFING_DAYS)
@@ -183,9 +186,22 @@ class Learning:
 
     def _counter_opened(self, e: ev.CounterOpened, office: OfficeView) -> None:
         now, clerk = e.at, self.clerk(e.counter)
+        if not clerk.opened and office.plan:
+            self._on_time(e.counter, now, office)
         clerk.opened_at = clerk.opened_at if clerk.opened else now
         clerk.opened, clerk.paused_at = True, None
         self.first_opening = now if self.first_opening is None else self.first_opening
+
+    def _on_time(self, counter: str, now: float, office: OfficeView) -> None:
+        """How late after its planned time a counter opened (`lateness`: the forecast expects
+        planned counters that much after their time; early is counted as on time)."""
+        windows = office.plan.times(office.day, office.tz).get(counter, [])
+        planned = next((w.start for w in windows if w.start - EARLY <= now < w.end), None)
+        if planned is not None and now <= planned + GRACE:
+            self.lateness.append(max(0.0, now - planned))
+
+    def expected_lateness(self) -> float:
+        return statistics.median(self.lateness) if self.lateness else 0.0
 
     def _counter_paused(self, e: ev.CounterPaused, office: OfficeView) -> None:
         self._settle(self.clerk(e.counter))

@@ -190,7 +190,8 @@ def _planned(forecast: Learning, office: OfficeView, now: float) -> list[_Counte
                 first = planned[0]
             configured = office.site.counter(desk.id)
             services = first.services or (configured.services if configured is not None else ())
-            found.append(_Counter(Desk(desk.id, "open", services), max(now, first.start), until, clerk.pace(),
+            opens = first.start + min(forecast.expected_lateness(), GRACE)
+            found.append(_Counter(Desk(desk.id, "open", services), max(now, opens), until, clerk.pace(),
                                   expected=True, breaks=breaks))
     return found
 
