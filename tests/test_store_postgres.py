@@ -206,3 +206,58 @@ def test_the_site_files_database_is_a_postgresql_url_or_an_absolute_file(value, 
     else:
         with pytest.raises(ConfigError, match=r"site\.database.*a postgresql:// URL or an absolute file path"):
             parse_site(data)
+
+
+async def test_a_lost_database_session_fails_the_draw_stops_the_server_and_loses_nothing_confirmed(
+        tmp_path, postgres_cluster):
+    """The database ends the server's sessions (a restart of PostgreSQL, an admin, a failover):
+    the next draw is answered `storage_failed`, never confirmed; the server stops with status 1
+    (systemd restarts it), and the restarted server has every confirmed ticket and numbers on."""
+    import signal
+
+    from server.wire import protocol as p
+    from server.wire.session import ClientSession, ConnectionLost, ServerError
+
+    from .conftest import ServerProcess, always_open_config, token
+
+    db, config = postgres_cluster.database(), str(always_open_config(tmp_path))
+    server = ServerProcess(db, "--config", config)
+    try:
+        kiosk = ClientSession(f"ws://127.0.0.1:{server.port}/", role="kiosk", terminal="kiosk-1",
+                              token=token("kiosk-1"), timeout=10)
+        async with kiosk:
+            await kiosk.ready()
+            confirmed = [(await kiosk.request(p.Draw(id=0, service="info", lang="de", request=f"r{i}"))).ticket
+                         for i in range(3)]
+            with psycopg.connect(db, autocommit=True) as admin:
+                ended = admin.execute("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE "
+                                      "datname = current_database() AND application_name LIKE 'willkommen-server%%'"
+                                      ).fetchone()[0]
+            assert ended == 2  # the store's session and the commits'
+            with pytest.raises((ServerError, ConnectionLost)) as failed:
+                await kiosk.request(p.Draw(id=0, service="info", lang="de", request="lost"))
+            if isinstance(failed.value, ServerError):
+                assert failed.value.code == "storage_failed"
+        assert server.wait(20) == 1
+    finally:
+        if server.proc.poll() is None:
+            server.proc.send_signal(signal.SIGKILL)
+            server.wait()
+    again = ServerProcess(db, "--config", config)
+    try:
+        async with ClientSession(f"ws://127.0.0.1:{again.port}/", role="kiosk", terminal="kiosk-1",
+                                 token=token("kiosk-1")) as kiosk:
+            await kiosk.ready()
+            after = (await kiosk.request(p.Draw(id=0, service="info", lang="de", request="after"))).ticket
+        assert again.stop() == 0
+    finally:
+        if again.proc.poll() is None:
+            again.proc.kill()
+            again.wait()
+    store = open_store(db, timezone="Europe/Berlin")
+    try:
+        for ticket in confirmed:
+            assert store.ticket_row(token=ticket.token)["number"] == ticket.number
+        assert [t.number for t in confirmed] == ["F001", "F002", "F003"] and after.number == "F004"
+    finally:
+        store.close()

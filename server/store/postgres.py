@@ -256,9 +256,7 @@ class PostgresStore(Projection):
         the statements, one for COMMIT) on the asynchronous connection, opened on first use
         on the event loop. An error fails the writer, which stops the server (crash-only)."""
         if self.aconn is None:
-            self.aconn = await psycopg.AsyncConnection.connect(
-                self.url, autocommit=True, connect_timeout=CONNECT_TIMEOUT, application_name=application_name())
-            await _confirm_on_disk_async(self.aconn)
+            self.aconn = await self._writing_connection()
         async with self.aconn.pipeline(), self.aconn.transaction():
             async with self.aconn.cursor() as cursor:
                 await cursor.executemany(INSERT_EVENT, rows.events)
@@ -267,6 +265,24 @@ class PostgresStore(Projection):
                     await cursor.executemany(INSERT_REFERRAL, rows.referrals)
                 for day in rows.new_days:
                     await cursor.execute(EXPIRE, [EXPIRED, day, *OPEN_STATES])
+
+    async def _writing_connection(self) -> psycopg.AsyncConnection:
+        """The commits' connection takes the office's lock over from the store's first one: a
+        writer whose session is lost can commit nothing more (the writer stops the server), so
+        no second server can ever write beside it. In the instant between, a starting server
+        may take the lock: then this one fails its first commit, having written nothing."""
+        conn = await psycopg.AsyncConnection.connect(self.url, autocommit=True, connect_timeout=CONNECT_TIMEOUT,
+                                                     application_name=application_name())
+        try:
+            await _confirm_on_disk_async(conn)
+            self.conn.execute("SELECT pg_advisory_unlock(%s, hashtext(current_schema()))", [LOCK_KEY])
+            taken = await conn.execute("SELECT pg_try_advisory_lock(%s, hashtext(current_schema()))", [LOCK_KEY])
+            if not (await taken.fetchone())[0]:
+                raise StoreLocked(f"database {self.path} was taken by another Willkommen server")
+        except BaseException:
+            await conn.close()
+            raise
+        return conn
 
     async def aclose(self) -> None:
         if self.aconn is not None:
