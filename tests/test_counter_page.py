@@ -77,11 +77,11 @@ async def until_shown(page, selector, text):
                                  arg=[selector, text])
 
 
-async def open_counter(page):
+async def open_counter(page, opened="geöffnet"):
     await key(page, "o")
     await page.wait_for_selector("#dialog[open]")
     await key(page, "o")
-    await until_shown(page, "#desk-state", "geöffnet")
+    await until_shown(page, "#desk-state", opened)
 
 
 async def test_a_whole_visit_with_the_keyboard_only(office, kiosk, browser):
@@ -202,10 +202,7 @@ async def test_two_clerks_at_once_and_a_counter_taken_or_not_allowed_is_refused(
     await ben.wait_for_selector("body[data-state=online]")
     assert await ben.inner_text("#title") == "Counter 6"                    # ben reads English
     await open_counter(anna)
-    await key(ben, "o")
-    await ben.wait_for_selector("#dialog[open]")
-    await key(ben, "o")
-    await until_shown(ben, "#desk-state", "open")
+    await open_counter(ben, "open")
     info, residence = await draw(kiosk, "info"), await draw(kiosk, "residence")
     await key(anna, "n")
     await key(ben, "n")
@@ -289,15 +286,15 @@ async def test_the_desk_fits_and_passes_axe_with_a_long_day(office, kiosk, brows
 @pytest.mark.parametrize("name, lang", [("anna", "de"), ("ben", "en")])
 async def test_the_counter_page_says_only_catalogue_words(office, kiosk, browser, name, lang):
     page = await clerk_page(browser, office, name, counter_key="1")
-    await open_counter(page) if lang == "de" else None
-    if lang == "en":
-        await key(page, "o")
-        await page.wait_for_selector("#dialog[open]")
-        await key(page, "o")
-    await page.wait_for_selector("body[data-state=online]")
+    await open_counter(page, "geöffnet" if lang == "de" else "open")
     await draw(kiosk, "passport" if name == "ben" else "info", "ti", interpreter=True)
     await key(page, "n")
-    await page.wait_for_selector(CURRENT)
+    try:
+        await page.wait_for_selector(CURRENT, timeout=8000)
+    except Exception:
+        raise AssertionError(await page.evaluate("[document.getElementById('message').textContent, "
+                                                 "JSON.stringify(window.willkommenCounter.desk), "
+                                                 "document.getElementById('dialog').open]"))
     counter = await page.evaluate("window.willkommenCounter")
     allowed = (catalogue_words(lang) | data_words(counter["site"]) | data_words(counter["languageNames"])
                | {name})

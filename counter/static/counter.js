@@ -229,7 +229,10 @@ function ask(kind, title, options = {}) {
         if (many) input.checked = !input.checked;
         else { input.checked = true; submit(); }
       } else done = false;
-      if (done) event.preventDefault();
+      if (done) {  // the dialog's key, not also the main screen's (N for "no" is not "next")
+        event.preventDefault();
+        event.stopPropagation();
+      }
     };
     dialog.showModal();
     (body.querySelector("[autofocus], input:checked, input") || $("dialog-ok")).focus();
