@@ -260,3 +260,22 @@ def test_a_code_is_booked_as_the_kiosk_will_ask_for_it_or_reported(office, code)
         assert status == 422 and [problem["index"] for problem in answer["problems"]] == [0]
         # empty, too long, or holding control characters (an escape sequence is no code: README "Security")
         assert not code.strip() or len(code.strip()) > p.MAX_KEY or printable(code.strip()) != code.strip()
+
+
+def test_the_booking_system_posts_the_plan_and_a_bad_one_changes_nothing(office):
+    plan = {"template": [{"counter": "5", "weekday": 1, "start": "08:00", "end": "12:00"},
+                         {"counter": "6", "weekday": 1, "start": "12:30", "end": "16:00", "services": ["residence"]}],
+            "exceptions": [{"day": "2026-12-24", "kind": "closed"}]}
+    status, _, answer = office.post(plan, path="/plan")
+    assert (status, answer) == (200, {"shifts": 2, "exceptions": 1})
+    assert [s.counter for s in office.server.office.plan.template] == ["5", "6"]
+    assert office.server.office.plan.template[1].services == ["residence"]
+    for body, code, says in [({"template": [{"counter": "99", "weekday": 1, "start": "08:00", "end": "12:00"}]}, 422,
+                              "no counter '99'"),
+                             ({"template": [{"counter": "5", "weekday": 9, "start": "08:00", "end": "12:00"}]}, 400,
+                              "weekday"),
+                             (b"[1, 2]", 400, "JSON object")]:
+        status, _, answer = office.post(body, path="/plan")
+        assert status == code and says in answer["error"], answer
+    assert len(office.server.office.plan.template) == 2  # unchanged
+    assert office.post(plan, path="/plan", auth="Bearer wrong")[0] == 401

@@ -23,6 +23,11 @@ Each appointment is read as a row of the CSV import is (`server.booking.appointm
 looked at and never stored. Posting the same appointments again changes nothing; a moved
 time is an update; `"status": "cancelled"` withdraws one.
 
+The office's plan (`server.wire.plan`: a weekly template and exceptions per date) is posted
+whole to `POST /plan` with the same token, `{"template": [...], "exceptions": [...]}`; it
+replaces the plan before, as the floor board's `set_plan` does (200 `{"shifts", "exceptions"}`,
+422 `{"error"}` naming what is wrong and changing nothing, 400 a body that is not such an object).
+
 Answers are JSON: 200 `{"booked", "cancelled", "unchanged", "problems": []}`; 422 the same
 when some appointments were bad, each in `problems` as `{"index", "problem"}` (the others are
 booked); 400 a body that is not such a JSON object; 401 no or a wrong token; 404 another path;
@@ -55,10 +60,12 @@ from server.core import Office
 from server.edge.limits import Gate, HelloThrottle
 from server.store.writer import Writer
 from server.wire import protocol as p
-from server.wire.errors import WillkommenError
+from server.wire.errors import BadRequest, WillkommenError
+from server.wire.plan import SetPlan
 
 log = logging.getLogger("willkommen.push")
 PATH = "/appointments"
+PLAN_PATH = "/plan"      # the office's plan, whole (`server.wire.plan`), as the board sends it
 MAX_BODY = 1024 * 1024          # bytes: a busy office's day is a few hundred appointments
 MAX_APPOINTMENTS = 5000
 READ_SECONDS = 10.0             # a client that sends its request slower is cut off (booking is not timed)
@@ -120,8 +127,8 @@ class PushListener:
         whose appointments were booked is never answered 408."""
         try:
             async with asyncio.timeout(READ_SECONDS):
-                body = await self._read(connection, reader, peer)
-            return await self.book(body)
+                path, body = await self._read(connection, reader, peer)
+            return await (self.plan(body) if path == PLAN_PATH else self.book(body))
         except TimeoutError:
             return 408, {"error": f"the request did not arrive within {READ_SECONDS:g} s"}, ()
         except h11.RemoteProtocolError as exc:
@@ -133,17 +140,18 @@ class PushListener:
         except WillkommenError as exc:  # the store failed: nothing of this batch on is booked
             return 503, {"error": exc.message}, (("Retry-After", "10"),)
 
-    async def _read(self, connection: h11.Connection, reader: asyncio.StreamReader, peer: str) -> bytes:
+    async def _read(self, connection: h11.Connection, reader: asyncio.StreamReader, peer: str) -> tuple[str, bytes]:
         request = await _next(connection, reader, h11.Request)
-        self._check(request, peer)
-        return await _body(connection, reader, request)
+        path = self._check(request, peer)
+        return path, await _body(connection, reader, request)
 
-    def _check(self, request: h11.Request, peer: str) -> None:
+    def _check(self, request: h11.Request, peer: str) -> str:
         """Path, method and token, before a byte of the body is read."""
-        if request.target.split(b"?", 1)[0].decode("latin-1") != PATH:
-            raise Refused(404, f"there is nothing here: appointments are posted to {PATH}")
+        path = request.target.split(b"?", 1)[0].decode("latin-1")
+        if path not in (PATH, PLAN_PATH):
+            raise Refused(404, f"there is nothing here: appointments are posted to {PATH}, the plan to {PLAN_PATH}")
         if request.method != b"POST":
-            raise Refused(405, f"{PATH} takes POST", (("Allow", "POST"),))
+            raise Refused(405, f"{path} takes POST", (("Allow", "POST"),))
         if wait := self.throttle.wait(peer, self.gate.clock()):
             seconds = str(math.ceil(wait))
             raise Refused(429, f"too many wrong tokens from this address: try again in {seconds} s",
@@ -154,6 +162,27 @@ class PushListener:
             self.throttle.failed(peer, self.gate.clock())
             raise Refused(401, "no or a wrong token: send Authorization: Bearer <push_token>",
                           (("WWW-Authenticate", 'Bearer realm="appointments"'),))
+        return path
+
+    async def plan(self, body: bytes) -> tuple[int, dict[str, Any], tuple]:
+        """The office's whole plan (`server.wire.plan`: `template` and `exceptions`), replacing
+        the one before, as the floor board's `set_plan` does; 422 naming what is wrong, and then
+        nothing changed."""
+        try:
+            fields = msgspec.json.decode(body)
+            if not isinstance(fields, dict):
+                raise Refused(400, "the body must be a JSON object with \"template\" and \"exceptions\"")
+            message = msgspec.convert({**fields, "type": "set_plan", "id": 0}, SetPlan)
+        except (msgspec.DecodeError, msgspec.ValidationError) as exc:
+            raise Refused(400, f"not a plan: {exc}") from None
+        try:
+            await self.writer.submit(partial(self._set_plan, message))
+        except BadRequest as exc:
+            return 422, {"error": exc.message}, ()
+        return 200, {"shifts": len(message.template), "exceptions": len(message.exceptions)}, ()
+
+    def _set_plan(self, message: SetPlan, now: float) -> None:
+        self.office.set_plan(template=message.template, closures=message.exceptions, by="booking system", now=now)
 
     async def book(self, body: bytes) -> tuple[int, dict[str, Any], tuple]:
         """Book every appointment of a JSON body; the ones that cannot be are reported by index.
