@@ -52,6 +52,8 @@ GOOD = {  # one plausible message per type, for the counter at desk 5 (an admin 
     "close_at": {"counter": "5", "at": 1.9e9}, "refer": {"counter": "5", "partners": ["jobcenter", "mbe"], "front": True},
     "book": {"booking": "B-1", "service": "info", "lang": "ar", "due_at": 1.9e9},
     "unbook": {"booking": "B-1"},
+    "set_plan": {"template": [{"counter": "5", "weekday": 0, "start": "08:00", "end": "12:00"}],
+                 "exceptions": [{"day": "2026-12-24", "kind": "closed"}]},
     "book_many": {"appointments": [{"type": "book", "id": 1, "booking": "B-2", "service": "info", "lang": "de",
                                     "due_at": 1.9e9}, {"type": "unbook", "id": 2, "booking": "B-1"}]},
 }
