@@ -5,6 +5,7 @@ CSV import through the running server (`willkommen-server plan import FILE`)."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from datetime import datetime
@@ -113,3 +114,30 @@ async def test_a_csv_plan_is_imported_through_the_running_server_and_a_bad_one_c
         assert len(floor["plan"]["template"]) == 3  # unchanged
     finally:
         server.stop()
+
+
+async def test_the_board_says_where_the_day_departs_from_the_plan(server):
+    from .test_manager_board import act
+
+    now = today(server)
+    ws, floor = await board_socket(server, await cookie_for(server.port))
+    try:
+        shifts = [{"counter": "5", "weekday": now.weekday(), "start": "11:00", "end": "16:00"}]
+        assert (await act(ws, type="set_plan", template=shifts))["type"] == "reply"
+        assert (await act(ws, type="open_counter", counter="7"))["type"] == "reply"
+        texts = set()
+        while not {"plan_late:5", "plan_unplanned:7"} <= {a["key"] for a in floor["alerts"]}:
+            message = json.loads(await ws.recv())
+            if message["type"] == "board":
+                floor = message["floor"]
+        texts = {a["key"]: a["text"] for a in floor["alerts"]}
+        assert texts["plan_late:5"] == "Schalter 5 ist laut Plan seit 11:00 besetzt, aber nicht geöffnet"
+        assert texts["plan_unplanned:7"] == "Schalter 7 ist geöffnet, steht aber nicht im Plan"
+        assert (await act(ws, type="open_counter", counter="5"))["type"] == "reply"
+        while "plan_late:5" in {a["key"] for a in floor["alerts"]}:
+            message = json.loads(await ws.recv())
+            if message["type"] == "board":
+                floor = message["floor"]
+        assert "plan_late:5" in {a["key"] for a in floor["cleared"]}
+    finally:
+        await ws.close()
