@@ -130,8 +130,18 @@ async def test_no_show_recall_park_take_back_call_pause_end_of_shift_and_close(o
     await until_shown(page, "#current", "1× erneut aufgerufen")
     await key(page, "x")
     await page.wait_for_selector("#dialog[open]")
+    sent = await page.evaluate("window.willkommenCounter.nextId")
+    await key(page, "n")   # no: nothing happens (N answers the dialog; it asks for no next visitor)
+    await page.wait_for_selector("#dialog:not([open])", state="attached")
+    await key(page, "r")
+    await until_shown(page, "#current", "2× erneut aufgerufen")
+    assert await page.evaluate("window.willkommenCounter.nextId") == sent + 1   # the recall alone
+    await key(page, "x")
+    await page.wait_for_selector("#dialog[open]")
+    assert office.office.tickets[first].state == "called" and office.office.tickets[second].state == "waiting"
     await key(page, "j")
     await until_shown(page, "#handled", f"{first} nicht erschienen")
+    assert office.office.tickets[second].state == "waiting"
     await key(page, "n")
     await until_shown(page, CURRENT, second)
     await key(page, "p")
