@@ -166,3 +166,29 @@ def test_a_day_is_replayed_from_its_start_and_bookings_ahead_outlive_the_purge(s
     assert store.count_events() == 1
     store.close()
 
+
+
+def test_the_plan_in_force_is_replayed_on_any_later_day_and_outlives_the_purge(store_db):
+    from server.wire.plan import Shift
+
+    office = Office(make_site(), always_open=True)
+    shift = Shift(counter="5", weekday=1, start="08:00", end="12:00")
+    office.set_plan(template=[Shift(counter="6", weekday=1, start="08:00", end="12:00")], closures=[], now=T0)
+    office.set_plan(template=[shift], closures=[], by="anna", now=T0 + MIN)  # the one in force
+    day_of_work(office)
+    store = open_store(store_db, timezone="Europe/Berlin")
+    store_all(store, office)
+    office.draw(kiosk="kiosk-1", service="info", lang="de", request="d2", token="d2", now=T0 + 86400)
+    store_all(store, office)
+
+    replayed = store.events_since("2026-11-25")
+    assert [e.kind for e in replayed] == ["plan_changed", "day_started", "ticket_drawn"]
+    assert replayed[0].template == [shift] and replayed[0].by == "anna"
+    store.purge("2026-12-30", retention_days=30)  # every day is past; the plan in force is not
+    [kept] = store.events_since("2027-01-03")
+    assert kept.kind == "plan_changed" and kept.template == [shift] and store.count_events() == 1
+    again = Office(make_site(), always_open=True)
+    for event in store.events_since("2027-01-03"):
+        again.apply(event)
+    assert again.plan.template == [shift]
+    store.close()

@@ -217,7 +217,7 @@ class PostgresStore(Projection):
         latest = self.conn.execute("SELECT coalesce(max(day), '') FROM events WHERE kind = 'day_started'").fetchone()[0]
         start = self._first_seq_of(latest)
         try:
-            for seq, data in self.conn.execute(self._REPLAYED, [latest, start, start]):
+            for seq, data in self.conn.execute(self._REPLAYED, [latest, start, start, start]):
                 _decode(seq, data)
         except StoreNewer as exc:
             return str(exc)
@@ -294,7 +294,11 @@ class PostgresStore(Projection):
 
     # ---- reading and housekeeping ----------------------------------------------------------
 
+    # appointments booked for the day or later, the plan in force (the last `plan_changed`,
+    # whatever its day), and the day's own events
+    _LATEST_PLAN = "SELECT seq, data FROM events WHERE seq = (SELECT max(seq) FROM events WHERE kind = 'plan_changed')"
     _REPLAYED = ("SELECT seq, data FROM events WHERE kind = 'appointment_booked' AND day >= %s AND seq < %s "
+                 f"UNION ALL {_LATEST_PLAN} AND seq < %s "
                  "UNION ALL SELECT seq, data FROM events WHERE seq >= %s ORDER BY seq")
 
     def events_of(self, day: str) -> list[Event]:
@@ -304,7 +308,7 @@ class PostgresStore(Projection):
     def events_since(self, day: str) -> list[Event]:
         """What a server starting on `day` replays (as `Store.events_since`)."""
         start = self._first_seq_of(day)
-        return [_decode(seq, data) for seq, data in self.conn.execute(self._REPLAYED, [day, start, start])]
+        return [_decode(seq, data) for seq, data in self.conn.execute(self._REPLAYED, [day, start, start, start])]
 
     def _first_seq_of(self, day: str) -> int:
         first = self.conn.execute("SELECT min(seq) FROM events WHERE kind = 'day_started' AND day >= %s",
@@ -318,7 +322,8 @@ class PostgresStore(Projection):
             stats.keep_days(Sql(self.conn), before=cutoff, tz=self.tz)
             self.conn.execute(SUMMARY, [cutoff])
             removed = self.conn.execute("DELETE FROM tickets WHERE day < %s", [cutoff]).rowcount
-            self.conn.execute("DELETE FROM events WHERE seq < %s AND NOT (kind = 'appointment_booked' AND day >= %s)",
+            self.conn.execute("DELETE FROM events WHERE seq < %s AND NOT (kind = 'appointment_booked' AND day >= %s) "
+                              f"AND seq NOT IN (SELECT seq FROM ({self._LATEST_PLAN}) AS plan)",
                               [self._first_seq_of(cutoff), cutoff])
         return removed
 
