@@ -163,6 +163,11 @@ def main(argv: list[str] | None = None) -> int:
         from server.manager.plan import command as plan_import
 
         return plan_import(argv[2:])
+    if argv[:1] == ["plan"]:  # the only plan command so far is import
+        print("usage: willkommen-server plan import FILE [--config FILE] [--url URL]"
+              " (willkommen-server plan import --help says more)",
+              file=sys.stdout if argv[1:] in (["--help"], ["-h"]) else sys.stderr)
+        return 0 if argv[1:] in (["--help"], ["-h"]) else 2
     if argv[:1] == ["appointments"]:  # the only appointments command so far is import
         print("usage: willkommen-server appointments import FILE [--config FILE] [--url URL] [--day DAY]"
               " (willkommen-server appointments import --help says more)",

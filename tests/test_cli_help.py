@@ -48,11 +48,11 @@ def test_every_option_has_help_text(command):
 
 def test_the_server_lists_its_subcommands():
     text = help_of("willkommen-server")
-    for sub in ("backup", "restore", "appointments import"):
+    for sub in ("backup", "restore", "appointments import", "plan import"):
         assert re.search(rf"willkommen-server {sub}\b", text), text
 
 
-@pytest.mark.parametrize("sub", [["backup"], ["restore"], ["appointments", "import"]])
+@pytest.mark.parametrize("sub", [["backup"], ["restore"], ["appointments", "import"], ["plan", "import"]])
 def test_each_subcommand_has_its_own_help(sub):
     text = help_of("willkommen-server", *sub)
     assert options_without_text(text) == [], text
