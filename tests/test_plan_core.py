@@ -127,3 +127,15 @@ def test_capacity_follows_the_preference_order_and_the_measured_times():
     assert 5 * MIN < mean < 12 * MIN  # measured and prior together
     # today only card pickups were asked for: the hour goes to them, at the measured time
     assert office.capacity(T0) == {**dict.fromkeys(office.waiting, 0), "card-pickup": math.ceil(60 * MIN / mean)}
+
+
+@given(st.text(st.sampled_from("tag;schalter;von;bis;dienste;art\nMoDi2026-12-01,:0813 x"), max_size=120))
+def test_any_csv_is_read_or_refused_with_a_line_named(text):
+    from server.manager.plan import read_csv
+
+    try:
+        template, closures = read_csv(text)
+    except BadRequest as exc:
+        assert str(exc)
+    else:
+        assert all(isinstance(s, Shift) for s in template) and all(isinstance(c, Closure) for c in closures)

@@ -279,3 +279,22 @@ def test_the_booking_system_posts_the_plan_and_a_bad_one_changes_nothing(office)
         assert status == code and says in answer["error"], answer
     assert len(office.server.office.plan.template) == 2  # unchanged
     assert office.post(plan, path="/plan", auth="Bearer wrong")[0] == 401
+
+
+shifts = st.fixed_dictionaries({"counter": st.sampled_from(["1", "5", "99", ""]), "weekday": st.integers(-1, 7),
+                                "start": st.sampled_from(["08:00", "12:00", "24:00", "7:00", "25:00"]),
+                                "end": st.sampled_from(["12:00", "08:00", "24:00", "x"])},
+                               optional={"services": st.lists(st.sampled_from(["info", "nope"]), max_size=2)})
+
+
+@settings(RELAXED, max_examples=examples(60))
+@given(body=st.binary(max_size=64) | json_values.map(lambda v: json.dumps(v).encode())
+       | st.lists(shifts, max_size=5).map(lambda xs: json.dumps({"template": xs}).encode()))
+def test_any_plan_gets_a_clear_answer_and_a_refused_one_changes_nothing(office, body):
+    before = list(office.server.office.plan.template)
+    status, _, answer = office.post(body, path="/plan")
+    assert status in (200, 400, 422), answer
+    if status == 200:
+        assert len(office.server.office.plan.template) == answer["shifts"]
+    else:
+        assert answer["error"] and office.server.office.plan.template == before

@@ -98,8 +98,16 @@ def departures(office: Office, now: float) -> dict[str, tuple[str, float]]:
 
 def read_csv(text: str) -> tuple[list[Shift], list[Closure]]:
     """The plan in a CSV (see the module docstring); `BadRequest` names the line and what is wrong."""
-    dialect = csv.Sniffer().sniff(text.split("\n", 1)[0], delimiters=";,\t") if text.strip() else csv.excel
-    rows = csv.reader(io.StringIO(text), dialect)
+    header_line = text.split("\n", 1)[0]
+    delimiter = max(";,\t", key=header_line.count)  # the header's own separator (Excel writes ";" in German)
+    try:
+        rows = list(csv.reader(io.StringIO(text), delimiter=delimiter))
+    except csv.Error as exc:
+        raise BadRequest(f"not a CSV file: {exc}") from None
+    return _rows(iter(rows))
+
+
+def _rows(rows) -> tuple[list[Shift], list[Closure]]:
     header = next(rows, None)
     if header is None:
         raise BadRequest("the plan file is empty")
@@ -111,7 +119,7 @@ def read_csv(text: str) -> tuple[list[Shift], list[Closure]]:
     for line, fields in enumerate(rows, 2):
         if not any(f.strip() for f in fields):
             continue
-        row = {name: value.strip() for name, value in zip(names, fields) if name}
+        row = {"day": "", "counter": "", **{name: value.strip() for name, value in zip(names, fields) if name}}
         try:
             if "-" in row["day"]:
                 closures.append(_closure(row))
