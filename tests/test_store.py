@@ -9,6 +9,7 @@ import psycopg
 import pytest
 
 from server.core import Office
+from server.core.events import decode
 from server.store import open_store
 from server.store.sqlite import Store
 
@@ -167,7 +168,6 @@ def test_a_day_is_replayed_from_its_start_and_bookings_ahead_outlive_the_purge(s
     store.close()
 
 
-
 def test_the_plan_in_force_is_replayed_on_any_later_day_and_outlives_the_purge(store_db):
     from server.wire.plan import Shift
 
@@ -192,3 +192,34 @@ def test_the_plan_in_force_is_replayed_on_any_later_day_and_outlives_the_purge(s
         again.apply(event)
     assert again.plan.template == [shift]
     store.close()
+
+
+def test_a_booking_code_of_any_text_is_stored_and_replayed_exactly(store_db):
+    """Booking codes come from outside (the booking system, a scanner): any text, NUL too,
+    which PostgreSQL's text cannot hold. The commit never fails on it (a failed commit stops the
+    server, and the replay would bring the code back); the events give it back exactly, and
+    the projection keeps it (PostgreSQL with U+FFFD for a NUL)."""
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    from .conftest import examples
+
+    store, site = open_store(store_db, timezone="Europe/Berlin"), make_site()
+
+    @settings(max_examples=examples(30), deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(code=st.text(min_size=1, max_size=40).filter(str.strip))
+    def booked_and_checked_in(code: str) -> None:
+        office = Office(site, always_open=True)
+        office.last_id = store.last_ticket_id()
+        office.book(booking=code, service="residence", lang="ar", due_at=T0 + 3600, now=T0)
+        token = f"t{office.last_id}"
+        ticket = office.checkin(kiosk="kiosk-1", booking=code, token=token, now=T0 + 600)[1]
+        store_all(store, office)
+        stored = store.query("SELECT seq, data FROM events ORDER BY seq DESC LIMIT 3")
+        assert [getattr(decode(data), "booking", None) for _, data in stored][:2] == [ticket.booking] * 2  # as the core keeps it
+        assert store.ticket_row(token=token)["booking"] in (ticket.booking, ticket.booking.replace("\0", "\ufffd"))
+
+    try:
+        booked_and_checked_in()
+    finally:
+        store.close()

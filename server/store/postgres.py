@@ -127,8 +127,13 @@ class Sql:
 
 
 def _no_bools(row: tuple) -> tuple:
-    # a ticket's flags are integers in the table (as in SQLite); psycopg sends bools as boolean
-    return tuple(int(v) if type(v) is bool else v for v in row)
+    """A ticket's row as PostgreSQL takes it: flags as integers (as in SQLite; psycopg sends
+    bools as boolean), and no NUL in a text, which PostgreSQL's `text` cannot hold: a booking
+    code from outside with one would fail every commit, and the replay would bring it back
+    (a server stopping again and again). In the projection it becomes U+FFFD; the event, the
+    truth, keeps it exactly (its JSON writes it as an escape)."""
+    return tuple(int(v) if type(v) is bool else v.replace("\0", "\ufffd") if type(v) is str and "\0" in v else v
+                 for v in row)
 
 
 class PostgresStore(Projection):
