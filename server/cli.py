@@ -276,10 +276,14 @@ def demo_month(argv: list[str]) -> int:
     parser = OneLineParser(prog="willkommen-server demo-month",
                            description="fill a realistic month of the demo office into a demo database")
     parser.add_argument("--month", default=last_month, help=f"the month as YYYY-MM (default last month, {last_month})")
-    parser.add_argument("--db", type=Path, default=default, help=f"a new SQLite file (default {default})")
+    parser.add_argument("--db", type=database, default=default, help=f"a new SQLite file (default {default})")
     parser.add_argument("--config", type=Path, default=None, help="site TOML file (default: the bundled demo office)")
     parser.add_argument("--seed", type=int, default=7, help="the same seed gives the same month (default 7)")
     args = parser.parse_args(argv)
+    if is_url(args.db):
+        print("willkommen-server demo-month: writes a new SQLite file only, not a PostgreSQL database "
+              "(--db FILE)", file=sys.stderr)
+        return 2
     try:
         days = office_days(args.month)
         site = load_site(args.config)

@@ -170,3 +170,12 @@ def test_the_site_files_database_is_a_postgresql_url_or_an_absolute_file(value, 
     else:
         with pytest.raises(ConfigError, match=r"site\.database.*a postgresql:// URL or an absolute file path"):
             parse_site(data)
+
+
+@pytest.mark.parametrize("command", [["backup", "/tmp/x.sqlite3"], ["restore", "/tmp/x.sqlite3"], ["demo-month"]])
+def test_the_sqlite_file_tools_refuse_a_postgresql_url_in_one_line(command, capsys):
+    from server.cli import main
+
+    assert main([*command, "--db", "postgresql://willkommen@db.example/office"]) == 2
+    said = capsys.readouterr().err.strip().splitlines()
+    assert len(said) == 1 and "PostgreSQL" in said[0], said
