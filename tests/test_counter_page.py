@@ -352,8 +352,12 @@ async def test_a_referral_slip_prints_on_the_counters_network_printer(tmp_path, 
         await key(page, str(jobcenter + 1), "v")
         if working:
             await until_shown(page, "#message", "Zettel gedruckt.")
-            paper = Paper(CODE_PAGES["TM-T20II"])
-            paper.feed(bytes(printer.received))
+            for _ in range(200):   # the emulator's thread reads what the server sent and closed
+                paper = Paper(CODE_PAGES["TM-T20II"])
+                paper.feed(bytes(printer.received))
+                if number in paper.text:
+                    break
+                await asyncio.sleep(0.05)
             assert number in paper.text and "Jobcenter" in paper.text
         else:
             await until_shown(page, "#message", "Zettel nicht gedruckt")
