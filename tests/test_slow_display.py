@@ -258,13 +258,13 @@ async def test_a_display_that_does_not_even_read_the_close_frame_is_cut_off(serv
     close timeout its connection is aborted (its buffer freed), not left half-closed for ever."""
     sock = await asyncio.to_thread(stuck_display, server.port)
     try:
-        assert await until(lambda: len(server.displays) == 1, 5)
-        (ws,) = server.displays
+        assert await until(lambda: len(server.terminals.displays) == 1, 5)
+        (ws,) = server.terminals.displays
         server.fanout.close_timeout = 1.0  # the site's 5 s, shorter for the test
         while server.fanout.closed == 0:  # past the cap: closed as too slow
-            server.fanout.push(server.displays, json.dumps({"type": "note", "pad": "x" * 1000}))
+            server.fanout.push(server.terminals.displays, json.dumps({"type": "note", "pad": "x" * 1000}))
             await asyncio.sleep(0)
-        assert await until(lambda: not server.displays, 15), "the display that reads nothing is still connected"
+        assert await until(lambda: not server.terminals.displays, 15), "the display that reads nothing is still connected"
         assert ws.transport.is_closing() and ws.transport.get_write_buffer_size() == 0
     finally:
         sock.close()
