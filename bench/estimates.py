@@ -21,7 +21,7 @@ simulated: `now` is passed to every `Office` call, so a day takes milliseconds, 
 `Office` lives through all days of a scenario, as a server does, so what it learned yesterday
 is there in the morning.
 
-Estimators scored on the same draws (the office's state at that moment):
+Estimators scored on the same draws (the office's state at that moment; `bench/estimators.py`):
 - `willkommen`: `Office.estimate(number, now)`, what the ticket, kiosk, phone and screens show;
 - `before`: the estimate as it was before issue 13 (queue ahead in the ticket's own service ×
   mean of the last 20 visits ÷ counters open now, a 1/n share per service; ±30 % rounded to 5);
@@ -29,7 +29,8 @@ Estimators scored on the same draws (the office's state at that moment):
   mean visit ÷ counters serving the service), `last_to_enter` (the wait of the last ticket of
   the service called), `head_of_line` (how long the first in line has waited so far).
 
-Figures (JSON lines, one per scenario and estimator, then `overall`): `inside` share of waits
+Figures (JSON lines, one per scenario and estimator, then `overall` and `first_hour_new_office`;
+`bench/estimate_figures.py`): `inside` share of waits
 inside the range; `mae_min` median |midpoint − wait| in minutes; `rel_err` median of that over
 the wait; `late_15` share called more than 15 min after the top of the range; `width_min` median
 range width; `width_rel` median width ÷ midpoint; `none` share shown no estimate;
@@ -50,10 +51,9 @@ import heapq
 import json
 import math
 import random
-import statistics
 import time
 from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Callable
 from zoneinfo import ZoneInfo
@@ -61,7 +61,7 @@ from zoneinfo import ZoneInfo
 from config import Counter, Service, Site
 from server.wire import errors
 from server.core import Office
-from server.core import forecast, simulation
+from server.core import simulation
 
 from bench import planned as planned_days
 
@@ -206,73 +206,9 @@ def _bookings(rng, ids: list[str], desks: int) -> list[tuple[str, str, float, fl
     return found
 
 
-# ---- the estimators scored ------------------------------------------------------------------
-
-Range = tuple[int, int] | None
-
-
-def rounded(minutes: float | None) -> Range:
-    """A point estimate shown as the old ±30 % range, rounded outwards to 5 minutes."""
-    if minutes is None:
-        return None
-    low = math.floor(max(minutes, 0) * 0.7 / 5) * 5
-    return low, max(low + 5, math.ceil(max(minutes, 0) * 1.3 / 5) * 5)
-
-
-@dataclass
-class History:
-    """What the textbook estimators and the old one remember of the day."""
-
-    visits: dict[str, deque] = field(default_factory=dict)  # service -> last 20 visit seconds
-    last_wait: dict[str, float] = field(default_factory=dict)  # service -> wait of its last call
-
-    def mean(self, office: Office, service: str) -> float:
-        recent = self.visits.get(service)
-        return sum(recent) / len(recent) if recent else office.site.service(service).typical_minutes * MIN
-
-
-def _ahead(office: Office, ticket) -> int:
-    return sum(1 for t in office.waiting[ticket.service].values()
-               if (t.front, t.issued_at, t.id) < (ticket.front, ticket.issued_at, ticket.id) or
-               (t.front and not ticket.front))
-
-
-def _capacity(office: Office, service: str, *, shares: bool) -> float:
-    return sum((1 / len(d.services) if shares else 1) for d in office.desks.values()
-               if d.state == "open" and service in d.services)
-
-
-def before(office, ticket, now, history) -> Range:
-    """The estimate before issue 13, as `server/core/estimate.py` (gone since) computed it."""
-    counters = _capacity(office, ticket.service, shares=True)
-    if counters <= 0:
-        return None
-    return rounded(_ahead(office, ticket) * history.mean(office, ticket.service) / MIN / counters)
-
-
-def queue_length(office, ticket, now, history) -> Range:
-    counters = _capacity(office, ticket.service, shares=False)
-    return rounded(_ahead(office, ticket) * history.mean(office, ticket.service) / MIN / counters) if counters else None
-
-
-def last_to_enter(office, ticket, now, history) -> Range:
-    wait = history.last_wait.get(ticket.service)
-    return rounded(wait / MIN) if wait is not None else None
-
-
-def head_of_line(office, ticket, now, history) -> Range:
-    return rounded(office.queue_info(ticket.service, now).longest_wait / MIN)
-
-
-def willkommen(office, ticket, now, history) -> Range:
-    estimate = getattr(office, "estimate", None)
-    if estimate is None:  # before issue 13 the office had only the per-service range
-        return before(office, ticket, now, history)
-    return estimate(ticket.number, now)
-
-
-ESTIMATORS: dict[str, Callable] = {"willkommen": willkommen, "before": before, "queue_length": queue_length,
-                                   "last_to_enter": last_to_enter, "head_of_line": head_of_line}
+from bench.estimate_figures import PROFILE, WHEN, profile, score  # noqa: E402,F401  (the names callers know)
+from bench.estimators import (ESTIMATORS, History, Range, before, head_of_line, last_to_enter,  # noqa: E402,F401
+                              queue_length, rounded, willkommen)
 
 
 # ---- one day through the real Office ------------------------------------------------------
@@ -494,87 +430,6 @@ def told(what: tuple[str, ...] = ()):
         yield
     finally:
         simulation._opening, globals()["_desk"] = original_opening, original_desk
-
-
-# ---- scoring --------------------------------------------------------------------------------
-
-def score(shown: list[Shown], estimator: str) -> dict:
-    walkins = [s for s in shown if not s.appointment and s.called is not None]
-    appointments = [s for s in shown if s.appointment and s.called is not None]
-    inside, errors_min, relative, late, width, width_rel, none = [], [], [], [], [], [], 0
-    for s in walkins:
-        wait, r = (s.called - s.drawn) / MIN, s.ranges[estimator]
-        if r is None:
-            none += 1
-            continue
-        mid = (r[0] + r[1]) / 2
-        inside.append(r[0] <= wait <= r[1])
-        errors_min.append(abs(mid - wait))
-        relative.append(abs(mid - wait) / max(wait, 1.0))
-        late.append(wait > r[1] + 15)
-        width.append(r[1] - r[0])
-        width_rel.append((r[1] - r[0]) / mid if mid > 0 else 2.0)
-    held = [r[0] <= (s.called - s.drawn) / MIN <= r[1] for s in appointments
-            if (r := s.ranges[estimator]) is not None]
-    share = lambda xs: round(sum(xs) / len(xs), 3) if xs else None  # noqa: E731
-    median = lambda xs: round(statistics.median(xs), 2) if xs else None  # noqa: E731
-    waits = [(s.called - s.drawn) / MIN for s in walkins]
-    return {"tickets": len(walkins), "wait_median": median(waits),
-            "never_called": sum(1 for s in shown if s.called is None), "inside": share(inside), "mae_min": median(errors_min),
-            "rel_err": median(relative), "late_15": share(late), "width_min": median(width),
-            "width_rel": median(width_rel), "none": round(none / len(walkins), 3) if walkins else None,
-            "appointments": len(appointments),
-            "appointments_inside": round(sum(held) / len(appointments), 3) if appointments else None}
-
-
-WHEN = ("no counter open yet", "counters still opening", "all expected counters open")
-
-
-def _when(s: Shown) -> str:
-    if s.counters_open == 0:
-        return WHEN[0]
-    return WHEN[1] if s.opening else WHEN[2]
-
-
-def _predicted(s: Shown) -> str:
-    edges = (30, 60, 120, 180)
-    low = max((e for e in edges if s.predicted / MIN >= e), default=0)
-    return f"{low}+ min" if low == edges[-1] else f"{low}-{edges[edges.index(low) + 1] if low else edges[0]} min"
-
-
-PROFILE: dict[str, Callable[[Shown], str]] = {
-    "when": _when,
-    "hour": lambda s: datetime.fromtimestamp(s.drawn, BERLIN).strftime("%H:") + ("30" if datetime.fromtimestamp(s.drawn, BERLIN).minute >= 30 else "00"),
-    "predicted": _predicted,
-    "scenario": lambda s: s.scenario,
-}
-
-
-def profile(shown: list[Shown]) -> list[dict]:
-    """Where the office's own range misses: walk-ins grouped by when they drew (before any
-    counter opened, while counters were still opening, after), the half hour, the predicted
-    wait and the scenario. Besides the range's figures, the point prediction's own median
-    error (`prediction_err`, |predicted − wait| ÷ wait) and the spread of the errors the range
-    is made from (`ratio_p10/50/90` of (wait + SLACK) ÷ (predicted + SLACK)): a range holding
-    for 80 % can only be as narrow as that spread."""
-    scored = [s for s in shown if not s.appointment and s.called is not None and s.predicted is not None]
-    rows = []
-    for by, key in PROFILE.items():
-        groups: dict[str, list[Shown]] = {}
-        for s in scored:
-            groups.setdefault(key(s), []).append(s)
-        for group in sorted(groups, key=lambda g: WHEN.index(g) if g in WHEN else (len(g.split("-")[0]), g)):
-            members = groups[group]
-            waits = [s.called - s.drawn for s in members]
-            ratios = sorted((w + forecast.SLACK) / (s.predicted + forecast.SLACK) for s, w in zip(members, waits))
-            figures = score(members, "willkommen")
-            rows.append({"figure": "estimate_profile", "by": by, "group": group, "tickets": len(members),
-                         "share": round(len(members) / len(scored), 3),
-                         **{k: figures[k] for k in ("inside", "rel_err", "late_15", "width_rel", "wait_median")},
-                         "prediction_err": round(statistics.median(abs(s.predicted - w) / max(w, MIN)
-                                                                   for s, w in zip(members, waits)), 3),
-                         **{f"ratio_p{q}": round(ratios[int(q / 100 * (len(ratios) - 1))], 2) for q in (10, 50, 90)}})
-    return rows
 
 
 def run(days: int = 8, seed: int = REPORT_SEEDS, scenarios=SCENARIOS,
