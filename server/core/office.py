@@ -80,4 +80,4 @@ class Office(KioskCommands, CounterCommands, SupervisorCommands):
     def capacity(self, now: float) -> dict[str, int]:
         """Visits per service today's plan can serve (`server.core.capacity`); {} without a plan
         for today. For the board, the kiosk and a daily contingent."""
-        return capacity.capacity(self.forecast, self, self.day or self.local_day(now))
+        return capacity.capacity(self.forecast, self, max(self.day, self.local_day(now)))

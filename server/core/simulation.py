@@ -162,7 +162,8 @@ def _planned(forecast: Learning, office: OfficeView, now: float) -> list[_Counte
     says so); one planned off, or not planned today, is not expected; a gap between two
     windows is a break; a counter is expected to stop at its planned end. A counter that is
     open where the plan has none is reality: it calls until it closes."""
-    windows = office.plan.times(office.day or datetime.fromtimestamp(now, office.tz).date().isoformat(), office.tz)
+    # today by the clock, unless the office's day is later (days only move forward: `server.core.office`)
+    windows = office.plan.times(max(office.day, datetime.fromtimestamp(now, office.tz).date().isoformat()), office.tz)
     found = []
     for desk in office.desks.values():
         clerk = forecast.clerks.get(desk.id) or Clerk()

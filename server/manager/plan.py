@@ -82,9 +82,10 @@ class Capacity:
 
     def __call__(self, now: float) -> dict[str, int]:
         plan, day, at = self.made
-        if plan is not self.office.plan or day != self.office.day or now - at >= 60 or now < at:
+        today = max(self.office.day, self.office.local_day(now))
+        if plan is not self.office.plan or day != today or now - at >= 60 or now < at:
             self.value = self.office.capacity(now)
-            self.made = (self.office.plan, self.office.day, now)
+            self.made = (self.office.plan, today, now)
         return self.value
 
 
@@ -92,7 +93,7 @@ def departures(office: Office, now: float) -> dict[str, tuple[str, float]]:
     """Counters where today departs from the plan (`server.core.plan.departures`)."""
     if not office.plan:
         return {}
-    day = office.day or office.local_day(now)
+    day = max(office.day, office.local_day(now))  # before today's first event too
     return core_plan.departures(office.plan.times(day, office.tz), {d.id: d.state for d in office.desks.values()}, now)
 
 
