@@ -9,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from server.core import Office
+from server.core.forecast import DEFAULT_BREAK
 from server.core.plan import departures
 from server.wire.plan import Closure, Shift
 
@@ -124,3 +125,11 @@ def test_counters_that_open_late_are_expected_as_late_as_they_usually_are(office
     office.close(counter="6", now=T0 - MIN)
     ticket = draw(office, "settlement", T0)  # 7 is planned at 9:30: expected the usual 5 minutes later
     assert projected_minutes(office, ticket, T0) == pytest.approx(35)
+
+
+def test_a_pause_in_the_middle_of_a_shift_is_a_usual_break_not_until_the_next_shift(office):
+    plan(office, ("6", "08:00", "12:00"), ("6", "14:00", "16:00"))
+    office.open(counter="6", services=["settlement"], now=T0 - 50 * MIN)
+    office.pause(counter="6", reason="", now=T0)  # 9:00, three hours before the shift ends
+    ticket = draw(office, "settlement", T0 + MIN)
+    assert projected_minutes(office, ticket, T0 + MIN) == pytest.approx(DEFAULT_BREAK / MIN - 1)

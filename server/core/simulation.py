@@ -28,7 +28,7 @@ from operator import attrgetter
 from typing import Mapping
 
 from server.core.learning import FIRST_OPENING, Clerk, Learning
-from server.core.plan import GRACE
+from server.core.plan import EARLY, GRACE
 from server.core.model import Desk, Ticket
 from server.core.routing import _rank
 from server.core.view import OfficeView
@@ -178,8 +178,12 @@ def _planned(forecast: Learning, office: OfficeView, now: float) -> list[_Counte
                 free = now + max(mean - (now - clerk.call_at), RESIDUAL * mean)
             found.append(_Counter(desk, free, until, clerk.pace(), breaks=breaks))
         elif desk.state == "paused":
-            back = next((w.start for w in planned if w.start > (clerk.paused_at or now)), None)
-            free = max(now, back if back is not None else (clerk.paused_at or now) + forecast.typical_break())
+            paused_at = clerk.paused_at or now
+            # a pause in the middle of a shift is a break of the usual length; one taken at (or
+            # near) the end of a shift lasts until the next shift begins: the planned break
+            within = any(w.start <= paused_at < w.end - EARLY for w in planned)
+            back = None if within else next((w.start for w in planned if w.start > paused_at), None)
+            free = max(now, back if back is not None else paused_at + forecast.typical_break())
             found.append(_Counter(desk, free, until, clerk.pace(), breaks=breaks))
         elif planned:
             first = planned[0]
