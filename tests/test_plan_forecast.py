@@ -133,3 +133,12 @@ def test_a_pause_in_the_middle_of_a_shift_is_a_usual_break_not_until_the_next_sh
     office.pause(counter="6", reason="", now=T0)  # 9:00, three hours before the shift ends
     ticket = draw(office, "settlement", T0 + MIN)
     assert projected_minutes(office, ticket, T0 + MIN) == pytest.approx(DEFAULT_BREAK / MIN - 1)
+
+
+def test_closing_a_few_minutes_before_a_planned_break_is_no_departure(office):
+    plan(office, ("6", "08:00", "09:10"), ("6", "09:30", "12:00"))
+    office.open(counter="6", services=None, now=T0 - 60 * MIN)
+    office.close(counter="6", now=T0)  # 9:00, ten minutes before the break
+    states = {d.id: d.state for d in office.desks.values()}
+    assert departures(office.plan.times(office.day, office.tz), states, T0 + MIN) == {}
+    assert departures(office.plan.times(office.day, office.tz), states, T0 + 41 * MIN) == {"6": ("late", T0 + 40 * MIN)}

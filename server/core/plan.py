@@ -60,14 +60,15 @@ def next_window(windows: Sequence[Shiftime], now: float) -> Shiftime | None:
 
 def departures(windows: dict[str, list[Shiftime]], states: dict[str, str], now: float) -> dict[str, tuple[str, float]]:
     """Where the day departs from its plan: counter -> ("late", since when) for a planned
-    counter not open `GRACE` after its window began, ("unplanned", since) for an open counter
+    counter not open `GRACE` after its window began (up to `EARLY` before it ends), ("unplanned", since) for an open counter
     no window covers (opened up to `EARLY` before its window counts as planned). `states` is
     each counter's state now ("open", "paused", "closed")."""
     found: dict[str, tuple[str, float]] = {}
     for counter, state in states.items():
         planned = windows.get(counter, [])
         current = next((w for w in planned if w.start - EARLY <= now < w.end), None)
-        if state == "closed" and current is not None and now >= current.start + GRACE:
+        # closing a little before the end of a shift (the break, the day's end) is no departure
+        if state == "closed" and current is not None and current.start + GRACE <= now < current.end - EARLY:
             found[counter] = ("late", current.start + GRACE)
         elif state == "open" and current is None and windows:
             ended = max((w.end for w in planned if w.end <= now), default=None)
