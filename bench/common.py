@@ -29,10 +29,11 @@ def bench_config(folder: Path, *, synchronous: str = "normal", retention_days: i
 
 
 @contextlib.contextmanager
-def process(args: list[str], ready: str, env: dict[str, str] | None = None):
-    """Run `python args...` (with `env` added to the environment) until the block ends; yields
-    the port from its JSON log line `ready`."""
-    proc = subprocess.Popen([sys.executable, *args], cwd=ROOT, stderr=subprocess.PIPE, text=True,
+def process(args: list[str], ready: str, env: dict[str, str] | None = None, *, open_files: int | None = None):
+    """Run `python args...` (with `env` added to the environment, at most `open_files` files)
+    until the block ends; yields the port from its JSON log line `ready`."""
+    limit = ["prlimit", f"--nofile={open_files}:{open_files}"] if open_files else []  # util-linux
+    proc = subprocess.Popen([*limit, sys.executable, *args], cwd=ROOT, stderr=subprocess.PIPE, text=True,
                             env={**os.environ, **env} if env else None)
     port = None
     for line in proc.stderr:

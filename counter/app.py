@@ -22,7 +22,6 @@ from typing import Any, Awaitable, Callable
 from rich.text import Text
 from textual import work
 from textual.app import App, ComposeResult
-from textual.markup import escape
 from textual.message import Message
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, DataTable, Footer, Header, Static
@@ -31,7 +30,8 @@ from server.wire import protocol as p
 from server.wire.session import ClientSession, ConnectionLost, Refused, ServerError
 
 from counter import referral
-from counter.board import Board, Words, crop, planned_end, queue_widths
+from counter.board import Board, Words, crop, current_text, handled_text, planned_end, queue_widths
+from counter.slip import print_slip
 from counter.dialogs import Ask, Choose, Confirm, PickServices, Refer, Transfer
 
 KEYS = [("n", "next"), ("r", "recall"), ("s", "start"), ("x", "noshow"), ("t", "transfer"), ("p", "park"),
@@ -100,7 +100,7 @@ class CounterApp(App):
         yield Header(show_clock=False)
         with Horizontal(id="main"):
             with Vertical(id="left"):
-                yield Static(id="current", classes="panel")  # its outside parts escaped: _current_text
+                yield Static(id="current", classes="panel")  # its outside parts escaped: board.current_text
                 yield Static(id="parked", classes="panel", markup=False)
             with Vertical(id="right"):
                 yield QueueTable(id="queues")
@@ -310,20 +310,11 @@ class CounterApp(App):
         if not blocks:
             return
         try:
-            await asyncio.to_thread(self._print_slip, url, blocks, f"{ticket.number}-slip")
+            self.printer = await asyncio.to_thread(print_slip, self.printer, url, blocks, f"{ticket.number}-slip")
         except Exception as exc:  # PrinterError and what opening a device raises: say it, go on
             self.say(self.words("referral.print_failed", message=exc), error=True)
             return
         self.say(self.words("referral.printed"))
-
-    def _print_slip(self, url: str, blocks: list, name: str) -> None:
-        """In a thread: open the printer once, print the slip (a preview printer's file is
-        named `name`, "F001-slip", not after a ticket)."""
-        from printing.printers import open_printer  # python-escpos loads only where slips are printed
-
-        if self.printer is None:
-            self.printer = open_printer(url)
-        self.printer.print(blocks, name=name)
 
     def ask(self, dialog, then: Callable[[Any], Awaitable[None]]) -> None:
         """Show `dialog` at once, in the key's own handler, and give its answer (None: Escape)
@@ -350,37 +341,16 @@ class CounterApp(App):
         self.title = words("title", counter=self._counter_name())
         timezone = board.site.timezone if board.site else "Europe/Berlin"
         self.sub_title = words.state(board.desk, timezone) if self.session.connected else words("offline")
-        self.query_one("#current", Static).update(self._current_text())
+        self.query_one("#current", Static).update(current_text(self.board, self.words, self.clock()))
         self.query_one("#parked", Static).update(
             "  ".join(t.number for t in board.desk.parked) if board.desk and board.desk.parked else "–")
-        self.query_one("#handled", Static).update(self._handled_text())
+        self.query_one("#handled", Static).update(handled_text(self.board, self.words))
         self._render_queues()
         self.refresh_bindings()
 
     def _counter_name(self) -> str:
         info = self.board.counter_info(self.board.counter)
         return info.name if info else self.board.counter or "?"
-
-    def _current_text(self) -> str:
-        ticket, words = self.board.current, self.words
-        if ticket is None:
-            return escape(words("panel.nobody"))
-        timezone = self.board.site.timezone if self.board.site else "Europe/Berlin"
-        appointment = words.appointment(ticket, timezone)
-        # the bold is ours; every text from outside (number, names, reasons) is escaped
-        lines = [f"[b]{escape(ticket.number)}[/b]   {escape(words(f'state.{ticket.state}'))}"
-                 + (f"   ({escape(words('panel.recalls', count=ticket.recalls))})" if ticket.recalls else "")
-                 + (f"   [b]{escape(appointment)}[/b]" if appointment else ""),
-                 escape(words.service(self.board, ticket.service)),
-                 f"[b]{escape(words('panel.language', language=words.language(ticket.lang)))}[/b]"
-                 + (f"   [b reverse]{escape(words.interpreter(ticket))}[/b reverse]" if ticket.interpreter else ""),
-                 escape(words.waited(ticket, self.clock())),
-                 escape(words("panel.why", reason=words.reason(self.board, ticket)))]
-        return "\n".join(lines)
-
-    def _handled_text(self) -> str:
-        handled = self.board.desk.handled if self.board.desk else []
-        return "  ".join(f"{t.number} {self.words.handled(self.board, t)}" for t in reversed(handled)) or "–"
 
     def _render_queues(self) -> None:
         """The queues, every figure whole at any width (80×24 and up): the columns get their

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import msgspec
+from textual.markup import escape
 
 from config import languages, strings
 from server.wire import protocol as p
@@ -201,3 +202,27 @@ class Words:
     def error(self, code: str, message: str) -> str:
         key = f"error.{code}" if f"error.{code}" in self.text else "error.other"
         return self(key, message=message)
+
+
+def current_text(board: Board, words: Words, now: float) -> str:
+    """The visitor at the desk as Textual markup: the bold is ours, every text from outside escaped."""
+    ticket = board.current
+    if ticket is None:
+        return escape(words("panel.nobody"))
+    timezone = board.site.timezone if board.site else "Europe/Berlin"
+    appointment = words.appointment(ticket, timezone)
+    # the bold is ours; every text from outside (number, names, reasons) is escaped
+    lines = [f"[b]{escape(ticket.number)}[/b]   {escape(words(f'state.{ticket.state}'))}"
+             + (f"   ({escape(words('panel.recalls', count=ticket.recalls))})" if ticket.recalls else "")
+             + (f"   [b]{escape(appointment)}[/b]" if appointment else ""),
+             escape(words.service(board, ticket.service)),
+             f"[b]{escape(words('panel.language', language=words.language(ticket.lang)))}[/b]"
+             + (f"   [b reverse]{escape(words.interpreter(ticket))}[/b reverse]" if ticket.interpreter else ""),
+             escape(words.waited(ticket, now)),
+             escape(words("panel.why", reason=words.reason(board, ticket)))]
+    return "\n".join(lines)
+
+
+def handled_text(board: Board, words: Words) -> str:
+    handled = board.desk.handled if board.desk else []
+    return "  ".join(f"{t.number} {words.handled(board, t)}" for t in reversed(handled)) or "–"

@@ -49,3 +49,14 @@ def card(data: dict, said: Mapping[str, str], lang: str, *, with_map: bool) -> l
     if data["map"] and with_map:
         blocks += [QR(data["map"]), Text(said["referral.map"], lang=lang)]
     return blocks
+
+
+def print_slip(printer, url: str, blocks: list, name: str):
+    """In a thread: print the slip on the counter's printer, opened once (a preview printer's
+    file is named `name`, "F001-slip", not after a ticket); returns the printer for the next."""
+    from printing.printers import open_printer  # python-escpos loads only where slips are printed
+
+    if printer is None:
+        printer = open_printer(url)
+    printer.print(blocks, name=name)
+    return printer

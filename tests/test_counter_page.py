@@ -6,6 +6,7 @@ visitor still at the desk."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 
 import pytest

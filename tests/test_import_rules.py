@@ -8,7 +8,8 @@ last test's subprocesses). Each failure names the file, the line and the rule it
 - clients (kiosk, counter, display) import only server.wire, config and printing;
 - printing imports only config and server.wire; config imports nothing of the project;
 - no import circle among the server's modules;
-- a kiosk or counter PC runs without the server's libraries (sqlite-utils, weasyprint, ...).
+- a kiosk or counter PC runs without the server's libraries (sqlite-utils, weasyprint, ...);
+- no module over 500 lines, no class over 300.
 """
 
 from __future__ import annotations
@@ -156,6 +157,20 @@ def test_rooms_are_given_what_they_need_never_the_server():
     def allowed(module, name):
         return not within(name, "server.edge.app") or module in ("server.edge.app", "server.cli")
     assert broken(("server",), allowed) == []
+
+
+def test_no_module_over_500_lines_no_class_over_300():
+    """Rooms stay rooms: a module past 500 lines or a class past 300 is two jobs in one."""
+    found = []
+    for package in PROJECT + ("bench",):
+        for path in files(package):
+            text = path.read_text(encoding="utf-8")
+            if (lines := text.count("\n")) > 500:
+                found.append(f"{path.relative_to(ROOT)}: {lines} lines")
+            found += [f"{path.relative_to(ROOT)}: class {node.name} {node.end_lineno - node.lineno + 1} lines"
+                      for node in ast.walk(ast.parse(text)) if isinstance(node, ast.ClassDef)
+                      and node.end_lineno - node.lineno + 1 > 300]
+    assert found == []
 
 
 def test_the_circle_finder_finds_a_circle():

@@ -21,10 +21,14 @@ Decode = Callable[[str | bytes], Any]
 Handle = Callable[[Any], Awaitable[msgspec.Struct]]
 
 
-async def serve_frames(ws: ServerConnection, decode: Decode, handle: Handle) -> None:
-    """Answer each frame in turn until the connection closes."""
+async def serve_frames(ws: ServerConnection, decode: Decode, handle: Handle,
+                       pace: Callable[[], Awaitable[None]] | None = None) -> None:
+    """Answer each frame in turn until the connection closes; with `pace`, each frame waits for
+    it first (`server.edge.ratelimit.Pacer`: a flood is held in the sender's socket)."""
     try:
         async for frame in ws:
+            if pace is not None:
+                await pace()
             await ws.send(p.encode(await answer(frame, decode, handle)).decode())
     except websockets.ConnectionClosed:
         pass

@@ -1,6 +1,16 @@
-"""A token bucket: `burst` draws at once, then `rate` per second. Pure, `now` passed in."""
+"""A token bucket: `burst` draws at once, then `rate` per second (pure, `now` passed in); and a
+pacer that makes a sender wait for its address's bucket instead of answering it.
+
+Why wait rather than refuse: a refusal is cheap, but a flood of frames is not (each is read,
+decoded and answered); a connection whose next frame is not read for a while fills the
+library's receive queue, websockets stops reading its socket, and the sender's kernel holds
+the rest. Twenty sockets flooding feedback from one address cost the server 5 frames a second.
+"""
 
 from __future__ import annotations
+
+import asyncio
+from typing import Callable
 
 
 class TokenBucket:
@@ -9,10 +19,31 @@ class TokenBucket:
         self.tokens, self.at = burst, None
 
     def take(self, now: float) -> bool:
-        if self.at is not None:
-            self.tokens = min(self.burst, self.tokens + (now - self.at) * self.rate)
-        self.at = now
-        if self.tokens < 1:
+        if self.wait(now) > 0:
             return False
         self.tokens -= 1
         return True
+
+    def wait(self, now: float) -> float:
+        """Seconds until a token is there (0: now); takes nothing."""
+        if self.at is not None:
+            self.tokens = min(self.burst, self.tokens + (now - self.at) * self.rate)
+        self.at = now
+        return 0.0 if self.tokens >= 1 else (1 - self.tokens) / self.rate
+
+
+class Pacer:
+    """One bucket per address (the last `peers` used are kept): `await pace(address)` returns
+    once the address may send its next frame."""
+
+    def __init__(self, *, rate: float, burst: float, peers: int, clock: Callable[[], float]):
+        self.rate, self.burst, self.peers, self.clock = rate, burst, peers, clock
+        self.buckets: dict[str, TokenBucket] = {}
+
+    async def pace(self, address: str) -> None:
+        bucket = self.buckets.pop(address, None) or TokenBucket(rate=self.rate, burst=self.burst)
+        self.buckets[address] = bucket  # re-inserted: the dict's order is the order of last use
+        while len(self.buckets) > self.peers:
+            del self.buckets[next(iter(self.buckets))]
+        while not bucket.take(self.clock()):
+            await asyncio.sleep(bucket.wait(self.clock()))

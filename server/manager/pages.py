@@ -43,6 +43,7 @@ from server.core import Office
 from server.edge.frames import serve_frames
 from server.edge.limits import Gate
 from server.edge.pages import respond
+from server.edge.ratelimit import Pacer
 from server.edge.terminals import Terminals
 from server.manager.board import Board
 from server.visitors.speech import Speech
@@ -79,6 +80,8 @@ class Manager:
                  monotonic: Callable[[], float]):
         self.site, self.office, self.people, self.board, self.speech = site, office, people, board, speech
         self.gate, self.db_path, self.clock, self.monotonic = gate, db_path, clock, monotonic
+        self.pacer = Pacer(rate=gate.limits.signin_per_second, burst=gate.limits.signin_burst,
+                           peers=gate.limits.peers, clock=monotonic)  # sign-in frames per address
         self.counter_page = CounterPage(site, terminals, people, office)  # the counter in the browser (/counter)
         self.codes: dict[str, tuple[SignedIn, float, str]] = {}  # code -> session, until, browser
         # a password check takes ~0.3 s and 128 MiB (scrypt N=2^17): two at a time, the rest wait
@@ -119,7 +122,10 @@ class Manager:
         await self.board.serve(ws, who)
 
     async def _sign_in(self, ws: ServerConnection) -> None:
-        await serve_frames(ws, p.decode_manager, partial(self._try, ws))
+        """Sign-in frames wait for their address's `[limits] signin_per_second` (each may cost a
+        password check: a flood must not take the server's cores from the kiosks)."""
+        address = ws.remote_address[0] if ws.remote_address else ""
+        await serve_frames(ws, p.decode_manager, partial(self._try, ws), pace=partial(self.pacer.pace, address))
 
     async def _try(self, ws: ServerConnection, message: msgspec.Struct) -> p.SignedIn:
         address = ws.remote_address[0] if ws.remote_address else ""

@@ -53,7 +53,7 @@ from server.core.model import DONE, Ticket
 from server.edge.frames import serve_frames
 from server.edge.limits import Gate, HelloThrottle
 from server.edge.pages import respond
-from server.edge.ratelimit import TokenBucket
+from server.edge.ratelimit import Pacer, TokenBucket
 from server.store.writer import Writer
 from server.wire import protocol as p
 from server.wire.errors import NotAllowed, RateLimited, UnknownTicket
@@ -71,8 +71,8 @@ class Feedback:
     def __init__(self, site: Site, office: Office, writer: Writer, gate: Gate, *, monotonic: Callable[[], float]):
         self.site, self.office, self.writer, self.gate, self.monotonic = site, office, writer, gate, monotonic
         self.buckets: dict[str, TokenBucket] = {}      # exit terminal -> its taps
-        self.limits = gate.limits
-        self.frames: dict[str, TokenBucket] = {}       # address -> its frames (at most `limits.peers`)
+        self.pacer = Pacer(rate=gate.limits.feedback_per_second, burst=gate.limits.feedback_burst,
+                           peers=gate.limits.peers, clock=monotonic)  # frames per address
         self.unknown = HelloThrottle(gate.limits)      # addresses sending unknown ticket tokens
 
     # ---- the socket -----------------------------------------------------------------------
@@ -91,14 +91,14 @@ class Feedback:
 
     async def connection(self, ws: ServerConnection) -> None:
         peer = str(ws.remote_address[0]) if ws.remote_address else ""
-        await serve_frames(ws, p.decode_feedback, partial(self.handle, peer))
+        await serve_frames(ws, p.decode_feedback, partial(self.handle, peer), pace=partial(self.pacer.pace, peer))
 
     async def handle(self, peer: str, message: p.Rate | p.Tap) -> p.Thanked:
         """`thanked`, once the answer is committed; a bad frame loses nothing and closes nothing.
-        A flood costs the writer nothing: frames past `[limits] feedback_per_second` from one
-        address, and any frame from an address that sent a few unknown ticket tokens (it waits,
-        as a wrong hello's address does, but on a count of its own), are refused before it."""
-        self._take_frame(peer)
+        A flood costs little: an address's frames wait for its `[limits] feedback_per_second`
+        (the connection loop's pacer), and a frame from an address that sent a few unknown
+        ticket tokens is refused before the writer (it waits, as a wrong hello's address does,
+        on a count of its own)."""
         if isinstance(message, p.Rate):
             self._check_ticket(message, peer)
             await self.writer.submit(partial(self._rate, message))
@@ -106,15 +106,6 @@ class Feedback:
             self._check_terminal(message, peer)
             await self.writer.submit(partial(self._tap, message))
         return p.Thanked(re=message.id)
-
-    def _take_frame(self, peer: str) -> None:
-        bucket = self.frames.pop(peer, None) or TokenBucket(rate=self.limits.feedback_per_second,
-                                                             burst=self.limits.feedback_burst)
-        self.frames[peer] = bucket  # re-inserted: the dict's order is the order of last use
-        while len(self.frames) > self.limits.peers:
-            del self.frames[next(iter(self.frames))]
-        if not bucket.take(self.monotonic()):
-            raise RateLimited("too many answers from this address: wait a little")
 
     def _check_ticket(self, message: p.Rate, peer: str) -> None:
         if self.unknown.wait(peer, self.monotonic()):

@@ -1,0 +1,262 @@
+"""A hostile office (issue 22): two kiosks drawing and two counters calling while, in turn, a
+stranger on the office network holds idle sockets on every endpoint, floods visitor feedback
+with made-up tickets, floods the sign-in page, sends slow pushes and oversized pushes to the
+booking endpoint. Each attack round follows a quiet round of the same length in the same run;
+the figures are the kiosks' draw p50/p99 in the attack round as a ratio of the quiet round's
+(goal: p99 at most 2x), draws refused or lost (goal 0), fresh kiosk connections that failed
+(goal 0) and the server's memory. The server runs in its own process with 1,024 files, as an
+office's server by default; the stranger in another process (spawned), over loopback.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import multiprocessing
+import os
+import resource
+import secrets
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+from websockets.asyncio.client import connect
+
+from .common import bench_config, emit, process
+
+ATTACKS = ("idle_sockets", "feedback_flood", "signin_flood", "slow_pushes", "oversized_pushes")
+PUSH_TOKEN = "bench-push-token"
+SERVICES = ("residence", "extension", "settlement", "passport", "card-pickup", "info")
+
+
+def hello(role: str, terminal: str) -> str:
+    return json.dumps({"type": "hello", "role": role, "terminal": terminal, "token": f"demo-{terminal}", "v": 1})
+
+
+# ---- the office at work -------------------------------------------------------------------
+
+async def kiosk(url: str, name: str, times: list[float], problems: dict, stop: asyncio.Event) -> None:
+    run = secrets.token_hex(4)
+    async with connect(url, compression=None) as ws:
+        await ws.send(hello("kiosk", name))
+        await ws.recv()
+        for i in range(10**9):
+            if stop.is_set():
+                return
+            started = time.perf_counter()
+            await ws.send(json.dumps({"type": "draw", "id": i, "service": SERVICES[i % 6], "lang": "ar",
+                                      "request": f"hostile-{run}-{i}"}))
+            try:
+                async with asyncio.timeout(10):
+                    while not (frame := await ws.recv()).startswith(('{"type":"reply"', '{"type":"error"')):
+                        pass
+            except TimeoutError:
+                problems["lost"] += 1
+                continue
+            if frame.startswith('{"type":"error"'):
+                problems["refused"] += 1
+            else:
+                times.append(time.perf_counter() - started)
+            await asyncio.sleep(0.02)  # a busy morning: a draw every 20 ms a kiosk
+
+
+async def counter(url: str, name: str, stop: asyncio.Event) -> None:
+    async with connect(url, compression=None) as ws:
+        await ws.send(hello("counter", name))
+        await ws.recv()
+        await ws.send(json.dumps({"type": "open", "id": 0}))
+        for i in range(1, 10**9):
+            if stop.is_set():
+                return
+            for kind in ("next", "finish"):
+                message = {"type": kind, "id": f"{kind}-{i}"} | ({"outcome": "done"} if kind == "finish" else {})
+                await ws.send(json.dumps(message))
+                while not (await ws.recv()).startswith(('{"type":"reply"', '{"type":"error"')):
+                    pass
+            await asyncio.sleep(0.05)
+
+
+async def fresh_connects(url: str, tries: list[int], stop: asyncio.Event) -> None:
+    """A kiosk coming back every half second: connect, hello, welcome."""
+    while not stop.is_set():
+        tries[0] += 1
+        try:
+            async with asyncio.timeout(10):
+                async with connect(url, compression=None) as ws:
+                    await ws.send(hello("kiosk", "kiosk-2"))
+                    assert (await ws.recv()).startswith('{"type":"welcome"')
+        except Exception:
+            tries[1] += 1
+        await asyncio.sleep(0.5)
+
+
+def rss_mb(pid: int) -> float:
+    with open(f"/proc/{pid}/status", encoding="ascii") as status:
+        return int(next(line for line in status if line.startswith("VmRSS:")).split()[1]) / 1024
+
+
+async def round_of(url: str, pid: int, seconds: float) -> dict:
+    stop, times, problems, tries = asyncio.Event(), [], {"refused": 0, "lost": 0}, [0, 0]
+    tasks = [asyncio.create_task(kiosk(url, "kiosk-1", times, problems, stop)),
+             asyncio.create_task(counter(url, "counter-1", stop)), asyncio.create_task(counter(url, "counter-2", stop)),
+             asyncio.create_task(fresh_connects(url, tries, stop))]
+    peak = 0.0
+    for _ in range(int(seconds * 10)):
+        await asyncio.sleep(0.1)
+        peak = max(peak, rss_mb(pid))
+    stop.set()
+    await asyncio.gather(*tasks, return_exceptions=True)
+    cut = sorted(times)
+    return {"draws": len(times), "p50_ms": round(1000 * statistics.median(cut), 2) if cut else None,
+            "p99_ms": round(1000 * cut[int(0.99 * (len(cut) - 1))], 2) if cut else None, **problems,
+            "connects": tries[0], "connects_failed": tries[1], "rss_mb": round(peak, 1)}
+
+
+# ---- the stranger (another process) -------------------------------------------------------
+
+def attack(kind: str, port: int, push_port: int, seconds: float) -> None:
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    asyncio.run(asyncio.wait_for(ATTACKERS[kind](port, push_port), seconds))
+
+
+async def idle_sockets(port: int, push_port: int) -> None:
+    held = []
+    for n in range(2400):  # silent sockets, then idle public sockets of every kind, and the push port's
+        try:
+            if n < 1200:
+                held.append(await asyncio.open_connection("127.0.0.1", port))
+            elif n < 2100:
+                path = ("/feedback/ws", "/signin/ws", "/")[n % 3]
+                ws = await connect(f"ws://127.0.0.1:{port}{path}", open_timeout=5)
+                if path == "/":
+                    await ws.send(json.dumps({"type": "hello", "role": "display", "terminal": "", "token": "", "v": 1}))
+                held.append(ws)
+            else:
+                held.append(await asyncio.open_connection("127.0.0.1", push_port))
+        except Exception:
+            await asyncio.sleep(0.01)
+    await asyncio.sleep(3600)
+
+
+async def flood(url: str, frame) -> None:
+    async with connect(url, compression=None) as ws:
+        async def read():
+            async for _ in ws:
+                pass
+        reader = asyncio.create_task(read())
+        for i in range(10**9):
+            await ws.send(json.dumps(frame(i)))
+            if i % 50 == 0:
+                await asyncio.sleep(0)
+        reader.cancel()
+
+
+async def feedback_flood(port: int, push_port: int) -> None:
+    frame = lambda i: {"type": "rate", "id": i, "ticket": secrets.token_urlsafe(12), "score": 5}  # noqa: E731
+    await asyncio.gather(*(flood(f"ws://127.0.0.1:{port}/feedback/ws", frame) for _ in range(20)),
+                         return_exceptions=True)
+
+
+async def signin_flood(port: int, push_port: int) -> None:
+    frame = lambda i: {"type": "sign_in", "id": i, "name": secrets.token_hex(4), "password": "x"}  # noqa: E731
+    await asyncio.gather(*(flood(f"ws://127.0.0.1:{port}/signin/ws", frame) for _ in range(20)),
+                         return_exceptions=True)
+
+
+async def slow_pushes(port: int, push_port: int) -> None:
+    async def slow() -> None:
+        reader, writer = await asyncio.open_connection("127.0.0.1", push_port)
+        for byte in b"POST /appointments HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\n" + b"{" * 100000:
+            writer.write(bytes([byte]))
+            await asyncio.sleep(0.5)
+    await asyncio.gather(*(slow() for _ in range(300)), return_exceptions=True)
+
+
+async def oversized_pushes(port: int, push_port: int) -> None:
+    body = b'{"appointments": [' + b'{"code": "X", "time": "12:00", "service": "info"},' * 50_000 + b"{}]}"
+    chunked = b"%x\r\n%s\r\n0\r\n\r\n" % (len(body), body)
+    heads = [f"POST /appointments HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {PUSH_TOKEN}\r\n"
+             f"Content-Length: {len(body)}\r\n\r\n".encode(),
+             f"POST /appointments HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {PUSH_TOKEN}\r\n"
+             "Content-Length: 20\r\nTransfer-Encoding: chunked\r\n\r\n".encode()]
+
+    async def push(n: int) -> None:
+        while True:
+            try:
+                reader, writer = await asyncio.open_connection("127.0.0.1", push_port)
+                writer.write(heads[n % 2] + (body if n % 2 == 0 else chunked))
+                await writer.drain()
+                await reader.read()
+                writer.close()
+            except OSError:
+                await asyncio.sleep(0.05)
+    await asyncio.gather(*(push(n) for n in range(8)), return_exceptions=True)
+
+
+ATTACKERS = {"idle_sockets": idle_sockets, "feedback_flood": feedback_flood, "signin_flood": signin_flood,
+             "slow_pushes": slow_pushes, "oversized_pushes": oversized_pushes}
+
+
+# ---- the run ------------------------------------------------------------------------------
+
+def hostile_config(folder: Path) -> Path:
+    path = bench_config(folder)
+    text = path.read_text(encoding="utf-8").replace(
+        "[appointments]", f'[appointments]\npush_port = 0\npush_token = "{PUSH_TOKEN}"', 1)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def push_port_of(pid: int, port: int) -> int:
+    """The push listener's port: the server's other listening TCP socket."""
+    inodes = {os.readlink(f"/proc/{pid}/fd/{fd}")[8:-1] for fd in os.listdir(f"/proc/{pid}/fd")
+              if os.readlink(f"/proc/{pid}/fd/{fd}").startswith("socket:")}
+    with open("/proc/net/tcp", encoding="ascii") as table:
+        rows = [row.split() for row in list(table)[1:]]
+    ports = {int(r[1].split(":")[1], 16) for r in rows if r[3] == "0A" and r[9] in inodes}
+    (push_port,) = ports - {port}
+    return push_port
+
+
+def run(seconds: float = 6.0, attacks: tuple[str, ...] = ATTACKS) -> list[dict]:
+    rows = []
+    with tempfile.TemporaryDirectory() as folder:
+        config = hostile_config(Path(folder))
+        args = ["-m", "server", "--config", str(config), "--db", str(Path(folder) / "hostile.sqlite3"), "--port", "0"]
+        with process(args, "serving", open_files=1024) as (proc, port):
+            push_port = push_port_of(proc.pid, port)
+            url = f"ws://127.0.0.1:{port}/"
+            for kind in attacks:
+                quiet = asyncio.run(round_of(url, proc.pid, seconds))
+                stranger = multiprocessing.get_context("spawn").Process(
+                    target=attack, args=(kind, port, push_port, seconds + 30), daemon=True)
+                stranger.start()
+                time.sleep(2.0)  # the attack under way before the round begins
+                loaded = asyncio.run(round_of(url, proc.pid, seconds))
+                stranger.terminate()
+                stranger.join(10)
+                time.sleep(2.0)  # its sockets closed and let go before the next quiet round
+                rows.append(emit("hostile_office", attack=kind, quiet=quiet, attacked=loaded,
+                                 ratio_p50=ratio(loaded["p50_ms"], quiet["p50_ms"]),
+                                 ratio_p99=ratio(loaded["p99_ms"], quiet["p99_ms"])))
+    return rows
+
+
+def ratio(loaded: float | None, quiet: float | None) -> float | None:
+    return round(loaded / quiet, 2) if loaded and quiet else None
+
+
+def report(rows: list[dict]) -> None:
+    print("\nhostile office: kiosk draws while a stranger attacks (ratio = attacked / quiet round, same run)")
+    for row in rows:
+        a, q = row["attacked"], row["quiet"]
+        print(f"  {row['attack']:17} p50 {a['p50_ms']} ms (x{row['ratio_p50']}), p99 {a['p99_ms']} ms "
+              f"(x{row['ratio_p99']}); {a['draws']} draws, refused {a['refused']}, lost {a['lost']}; "
+              f"fresh connects failed {a['connects_failed']}/{a['connects']}; server RSS {a['rss_mb']} MB "
+              f"(quiet {q['rss_mb']} MB)")
+
+
+if __name__ == "__main__":
+    report(run())
