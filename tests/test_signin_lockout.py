@@ -22,11 +22,17 @@ from .conftest import demo_data, make_site
 MANAGER, READER = ("manager", "demo-manager"), ("reader", "demo-reader")
 
 
+def unpaced(site):
+    """The site without the pace of sign-in frames (2 a second after 10, in real time): these
+    tests count wrong passwords, `tests/test_public_sockets.py` and `bench/hostile.py` the pace."""
+    return replace(site, limits=replace(site.limits, signin_per_second=10_000.0, signin_burst=10_000))
+
+
 @pytest.fixture
 async def office(tmp_path):
     """The demo office with a monotonic clock the test moves (locks and forgiveness run on it)."""
     steady = [1000.0]
-    server = Server(make_site(), tmp_path / "office.sqlite3", always_open=True, monotonic=lambda: steady[0])
+    server = Server(unpaced(make_site()), tmp_path / "office.sqlite3", always_open=True, monotonic=lambda: steady[0])
     await server.start("127.0.0.1", 0)
     server.steady = steady
     yield server
@@ -86,7 +92,7 @@ async def test_an_attackers_own_sign_in_does_not_reset_their_count_for_other_nam
 
 async def test_a_flood_of_new_names_is_neither_remembered_for_ever_nor_logged_line_by_line(tmp_path, caplog):
     site = make_site()
-    site = replace(site, limits=replace(site.limits, signin_remembered=10, signin_free_address=12))
+    site = replace(unpaced(site), limits=replace(unpaced(site).limits, signin_remembered=10, signin_free_address=12))
     server = Server(site, tmp_path / "office.sqlite3", always_open=True, monotonic=lambda: 1000.0)
     await server.start("127.0.0.1", 0)
     caplog.set_level(logging.INFO, logger="willkommen.manager")

@@ -10,6 +10,7 @@ the rest. Twenty sockets flooding feedback from one address cost the server 5 fr
 from __future__ import annotations
 
 import asyncio
+import time
 from typing import Callable
 
 
@@ -34,9 +35,11 @@ class TokenBucket:
 
 class Pacer:
     """One bucket per address (the last `peers` used are kept): `await pace(address)` returns
-    once the address may send its next frame."""
+    once the address may send its next frame. Its clock is the machine's own monotonic one, not
+    a server's injected clock: the pace is about real seconds of CPU, and a test's clock that
+    stands still would never let the next frame in."""
 
-    def __init__(self, *, rate: float, burst: float, peers: int, clock: Callable[[], float]):
+    def __init__(self, *, rate: float, burst: float, peers: int, clock: Callable[[], float] = time.monotonic):
         self.rate, self.burst, self.peers, self.clock = rate, burst, peers, clock
         self.buckets: dict[str, TokenBucket] = {}
 

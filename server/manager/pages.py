@@ -81,7 +81,7 @@ class Manager:
         self.site, self.office, self.people, self.board, self.speech = site, office, people, board, speech
         self.gate, self.db_path, self.clock, self.monotonic = gate, db_path, clock, monotonic
         self.pacer = Pacer(rate=gate.limits.signin_per_second, burst=gate.limits.signin_burst,
-                           peers=gate.limits.peers, clock=monotonic)  # sign-in frames per address
+                           peers=gate.limits.peers)  # sign-in frames per address
         self.counter_page = CounterPage(site, terminals, people, office)  # the counter in the browser (/counter)
         self.codes: dict[str, tuple[SignedIn, float, str]] = {}  # code -> session, until, browser
         # a password check takes ~0.3 s and 128 MiB (scrypt N=2^17): two at a time, the rest wait

@@ -72,7 +72,7 @@ class Feedback:
         self.site, self.office, self.writer, self.gate, self.monotonic = site, office, writer, gate, monotonic
         self.buckets: dict[str, TokenBucket] = {}      # exit terminal -> its taps
         self.pacer = Pacer(rate=gate.limits.feedback_per_second, burst=gate.limits.feedback_burst,
-                           peers=gate.limits.peers, clock=monotonic)  # frames per address
+                           peers=gate.limits.peers)  # frames per address
         self.unknown = HelloThrottle(gate.limits)      # addresses sending unknown ticket tokens
 
     # ---- the socket -----------------------------------------------------------------------
