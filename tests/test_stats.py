@@ -367,3 +367,22 @@ async def test_called_at_exactly_the_maximum_wait_counts_as_within_it(tmp_path):
         assert residence[header.index("innerhalb der Höchstwartezeit (%)")] == "50"
     finally:
         await server.stop()
+
+
+async def test_statistics_read_a_file_whose_folder_has_uri_characters_in_its_name(tmp_path):
+    """The statistics open the office's file read-only as a file URI: '#', '?' and '%' in a
+    folder's name are quoted (an unquoted path cut the name at '#' and opened another file)."""
+    folder = tmp_path / "Amt #2 ?100%"
+    folder.mkdir()
+    site = make_site()
+    scripted_days(folder / "office.sqlite3", site)
+    server = Server(site, folder / "office.sqlite3", always_open=True, clock=lambda: at(THURSDAY, "10:00:00"))
+    await server.start("127.0.0.1", 0)
+    try:
+        cookie = await cookie_for(server.port)
+        status, _, body = await get_with(
+            f"http://127.0.0.1:{server.port}/stats.csv?period=month&value=2026-11&table=tickets", cookie)
+        rows = list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
+        assert status == 200 and rows[1:] == [[str("" if v is None else v) for v in row] for row in BY_SERVICE]
+    finally:
+        await server.stop()

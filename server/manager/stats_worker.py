@@ -23,6 +23,7 @@ import sqlite3
 import types
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from pathlib import Path
 from dataclasses import dataclass, field
 
 from config import Site
@@ -110,7 +111,8 @@ def _read_only(db: str):
         from server.store.postgres import CONNECT_TIMEOUT, Sql
         return Sql(psycopg.connect(db, autocommit=True, connect_timeout=CONNECT_TIMEOUT,
                                    application_name="willkommen statistics"))
-    return sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    # as a file URI: a '#', '?' or '%' in the folder's name is quoted, not read as URI syntax
+    return sqlite3.connect(f"{Path(db).absolute().as_uri()}?mode=ro", uri=True)
 
 
 def _lower_priority() -> None:
