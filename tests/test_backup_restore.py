@@ -114,3 +114,22 @@ async def test_backup_of_a_missing_database_says_so_in_one_line(tmp_path):
     status, said = await command("backup", str(tmp_path / "b.sqlite3"), "--db", str(tmp_path / "none.sqlite3"))
     assert status == 2 and said.strip() == f"willkommen-server: database {tmp_path / 'none.sqlite3'} does not exist"
     assert not (tmp_path / "none.sqlite3").exists()
+
+
+def test_a_backup_and_a_restored_file_are_no_one_elses_to_read(tmp_path):
+    """The office's file is 0640; its backup and the file a restore puts in its place too (a
+    0644 copy in a shared backup folder gave every user of the machine the visitors' tickets)."""
+    from server.store.backup import backup, restore
+    from server.store.sqlite import Store
+
+    umask = os.umask(0o022)  # a machine's usual umask: what it would let through
+    try:
+        db = tmp_path / "office.sqlite3"
+        Store(db, timezone="Europe/Berlin").close()
+        saved = tmp_path / "saved.sqlite3"
+        backup(db, saved)
+        assert saved.stat().st_mode & 0o777 == 0o640
+        restore(saved, db)
+        assert db.stat().st_mode & 0o777 == 0o640
+    finally:
+        os.umask(umask)

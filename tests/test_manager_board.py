@@ -310,6 +310,8 @@ async def test_sign_in_in_chromium_wrong_password_refused_then_throttled(server,
     page = await signed_in_page(browser, server, "reader", "demo-reader")  # another name is not locked
     assert await page.inner_text("#me") == "reader (Lesezugriff)"
     assert await page.is_hidden("#announce")
+    for form in ("#add-shift", "#add-exception"):  # a reader looks at the plan: no form to change it
+        assert await page.is_hidden(form), form
 
 
 async def test_the_board_follows_calls_printers_and_announcements_in_chromium(server, terminal, browser):

@@ -41,6 +41,7 @@ def backup(db: Path, dest: Path) -> None:
     partial = dest.with_name(dest.name + ".partial")
     partial.unlink(missing_ok=True)
     try:
+        _private(partial)
         with closing(sqlite3.connect(f"{db.absolute().as_uri()}?mode=ro", uri=True)) as source, \
                 closing(sqlite3.connect(partial)) as copy:
             source.backup(copy)  # pages=-1: every page in one step, one consistent snapshot
@@ -65,6 +66,7 @@ def restore(source: Path, db: Path) -> Path | None:
         _checked(source)
         partial = db.with_name(db.name + ".partial")
         partial.unlink(missing_ok=True)
+        _private(partial)
         with closing(sqlite3.connect(f"{source.absolute().as_uri()}?mode=ro", uri=True)) as backup_file, \
                 closing(sqlite3.connect(partial)) as copy:
             backup_file.backup(copy)
@@ -77,6 +79,12 @@ def restore(source: Path, db: Path) -> Path | None:
         raise BackupFailed(f"restore of {source} to {db} failed: {exc}") from None
     finally:
         os.close(held)
+
+
+def _private(path: Path) -> None:
+    """Create `path` empty as the store creates its file (0640: the office's tickets are no
+    one else's to read); SQLite writes into it and gives its -wal the same permissions."""
+    os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o640))
 
 
 def _checked(path: Path) -> None:
