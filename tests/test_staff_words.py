@@ -152,12 +152,12 @@ def test_the_counters_a_person_may_staff_are_checked_when_the_file_loads():
         'default.toml: people[2].role: "boss" must be one of supervisor, reader, clerk')
 
 
-async def test_the_statistics_page_says_only_catalogue_words(office, browser):
-    """In German (server/manager/stats_pages.py is the statistics' own; English for lang = en
-    is not there yet)."""
+@pytest.mark.parametrize("name, password, lang", [("manager", "demo-manager", "de"), ("reader", "demo-reader", "en")])
+async def test_the_statistics_page_says_only_catalogue_words_in_the_persons_language(office, browser, name, password,
+                                                                                     lang):
+    """server/manager/stats_pages.py: the page in the signed-in person's `lang`, no word of the other."""
     from config import languages
 
-    name, password, lang = "manager", "demo-manager", "de"
     sessions = await busy_floor(office)
     try:
         page = await signed_in_page(browser, office, name, password)
@@ -167,7 +167,47 @@ async def test_the_statistics_page_says_only_catalogue_words(office, browser):
         names |= {n for o in site.outcomes.values() for n in o.values()}
         names |= {languages.name(tag, lang) for tag in site.languages}
         allowed = catalogue_words(lang) | data_words(sorted(names))
-        assert stray(await page.evaluate(PAGE_TEXT), allowed) == []
+        text = await page.evaluate(PAGE_TEXT)
+        assert stray(text, allowed) == []
+        assert await page.evaluate("document.documentElement.lang") == lang
+        assert await page.inner_text("h1") == f"{strings(lang, 'staff')['stats.page.title']} — {site.name}"
+        other = catalogue_words("en" if lang == "de" else "de") - catalogue_words(lang) - data_words(sorted(names))
+        assert {w.lower() for w in WORD.findall(text)} & other == set()  # no word of the other language
+        assert await axe_violations(page) == []
+    finally:
+        for session in sessions:
+            await session.close()
+
+
+@pytest.mark.parametrize("name, password, lang", [("manager", "demo-manager", "de"), ("reader", "demo-reader", "en")])
+async def test_the_exports_and_the_report_are_in_the_persons_language(office, name, password, lang):
+    """The CSV's and the XLSX's headings and the monthly report, made in the report worker, in
+    the `lang` of whoever asked (German for the manager, English for the reader)."""
+    import csv
+    import io
+
+    from openpyxl import load_workbook
+
+    from .test_manager_board import cookie_for, get_with
+
+    sessions = await busy_floor(office)
+    try:
+        words, other = strings(lang, "staff"), strings("en" if lang == "de" else "de", "staff")
+        heading = [words["stats.by.service"], *(words[f"stats.column.{n}"] for n in ("drawn", "served"))]
+        cookie = await cookie_for(office.port, name, password)
+        base = f"http://127.0.0.1:{office.port}"
+        status, _, body = await get_with(f"{base}/stats.csv?period=day&by=service&table=tickets", cookie)
+        assert status == 200
+        row = next(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
+        assert row[0] == heading[0] and set(heading) <= set(row)
+        assert other["stats.column.drawn"] not in row
+        status, _, body = await get_with(f"{base}/stats.xlsx?period=day&by=service", cookie)
+        sheet = load_workbook(io.BytesIO(body))["tickets"]
+        assert [c.value for c in next(sheet.iter_rows(max_row=1))] == row
+        status, _, body = await get_with(f"{base}/report.html", cookie)
+        report = body.decode()
+        assert status == 200 and f'<html lang="{lang}">' in report
+        assert words["stats.report.summary"] in report and other["stats.report.summary"] not in report
     finally:
         for session in sessions:
             await session.close()

@@ -209,7 +209,7 @@ class Manager:
         if path in STATISTICS:
             from server.manager import stats_pages  # pygal, openpyxl and weasyprint load only when asked for
 
-            return await stats_pages.answer(self, path, query)
+            return await stats_pages.answer(self, path, query, staff_lang(who.lang))
         return respond(404, "not found\n")
 
     def _signin_form(self, request: Request) -> Response:

@@ -1,9 +1,10 @@
-"""The monthly report for the ministry, in German: a one-page summary, the tables and charts,
-the definitions; printed to PDF/A-3b by WeasyPrint for archiving.
+"""The monthly report for the ministry: a one-page summary, the tables and charts, the
+definitions; printed to PDF/A-3b by WeasyPrint for archiving.
 
-Every word comes from the staff catalogue (`[stats.report]` and the rest of `[stats]` in
-`config/strings/staff/de.toml`), every number is written as German writes it (5.044; 3,67)
-by babel. Each page names the office and the month at its top and "Seite n von m" at its
+In the staff language of whoever asked (German; English for a person whose `lang` is `en`):
+every word comes from the staff catalogue (`[stats.report]` and the rest of `[stats]` in
+`config/strings/staff/<lang>.toml`), every number and date is written as that language writes
+it (German 5.044; 3,67; 30.11.2026 — the catalogue's `[format]`) by babel. Each page names the office and the month at its top and "Seite n von m" at its
 foot. Tables fit the width of A4 landscape: headers wrap between words, figures never wrap;
 tests/test_stats_report.py reads every word back from the PDF and checks nothing lies past
 a page's edge. Rendered only in the report worker (`server.manager.stats_worker`), never in
@@ -16,7 +17,7 @@ import html
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_date, format_datetime
+from babel.dates import format_date, format_time
 
 from server.manager.stats import Period, Table
 from server.manager.stats_charts import charts
@@ -121,7 +122,9 @@ def report_html(office: str, period: Period, tables: list[Table], summary: dict,
     title = f'{words("report.title")} {month}'
     span = (f'{format_date(date.fromisoformat(period.first), "long", locale=words.lang)} – '
             f'{format_date(date.fromisoformat(period.last), "long", locale=words.lang)}')
-    made_on = format_datetime(datetime.fromtimestamp(made, ZoneInfo(timezone)), "dd.MM.yyyy, HH:mm", locale=words.lang)
+    at = datetime.fromtimestamp(made, ZoneInfo(timezone))
+    made_on = (f'{format_date(at, words.table["format.date"], locale=words.lang)}, '
+               f'{format_time(at, words.table["format.time"], locale=words.lang)}')
     drawn = charts(tables, words, by)
     sections = "".join(table_html(t, words, drawn.get(t.name, [])) for t in tables)
     css = REPORT_CSS.replace("__TOP__", _css_string(f"{office} · {title}")[1:-1]).replace("__PAGE__",

@@ -11,7 +11,8 @@ The server only reads the request here and checks the period and grouping; the f
 charts (SVG drawn by pygal: no script, nothing from outside), the exports
 (`server.manager.stats_export`) and the report (`server.manager.report`) are made in the
 report worker process (`server.manager.stats_worker`), so live pages stay fast. Words are
-German, from the staff catalogue's `[stats]` section.
+the signed-in person's language (their `lang`: German, or English for `en`), from the staff
+catalogue's `[stats]` section; the `Job` carries the language to the worker.
 """
 
 from __future__ import annotations
@@ -43,8 +44,8 @@ class Source(Protocol):
     reports: "Reports"
 
 
-
-async def answer(server: Source, path: str, query: dict[str, list[str]]) -> Response:
+async def answer(server: Source, path: str, query: dict[str, list[str]], lang: str = "de") -> Response:
+    """The page, export or report asked for, in `lang` (the signed-in person's staff language)."""
     from server.manager.stats_worker import Job
 
     arg = {key: values[0] for key, values in query.items()}
@@ -57,9 +58,9 @@ async def answer(server: Source, path: str, query: dict[str, list[str]]) -> Resp
         by = grouping(arg.get("by", "service"), server.site)  # "language" or "Sprache" mean lang
     except ValueError as exc:  # a bad period or grouping: say what is wrong, keep the form
         if path == "/stats":
-            return respond(400, page(server.site, None, arg.get("by", "service"), arg, [], error=str(exc)),
+            return respond(400, page(server.site, None, arg.get("by", "service"), arg, [], error=str(exc), lang=lang),
                            "text/html; charset=utf-8")
         return respond(400, f"Bad request: {exc}\n")
     made = await server.reports.make(Job(path, str(server.db_path), server.site, period.first, period.last,
-                                                 by, today, server.clock(), arg))
+                                         by, today, server.clock(), arg, lang=lang))
     return respond(made.status, made.body, made.content_type, **made.headers)
