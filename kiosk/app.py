@@ -168,12 +168,12 @@ class PrivacyScreen(Screen):
         self.lang, self.days = lang, days
 
     def compose(self) -> ComposeResult:
-        word, shown = self.app.word, self.app.shown
+        word = self.app.word
         rtl = "rtl" if self.app.words(self.lang)["direction"] == "rtl" else ""
         with Vertical(id="privacy-screen", classes=rtl):
-            yield Static(shown(self.lang, word(self.lang, "privacy.title")), id="privacy-title", markup=False)
-            yield Static(shown(self.lang, word(self.lang, "privacy.text", days=self.days)), id="privacy-text",
-                         markup=False)
+            # `word` shows a text as the terminal can (shaped, in visual order): once, not twice
+            yield Static(word(self.lang, "privacy.title"), id="privacy-title", markup=False)
+            yield Static(word(self.lang, "privacy.text", days=self.days), id="privacy-text", markup=False)
             yield Button(Content(word(self.lang, "kiosk.back")), id="privacy-back")
 
 

@@ -264,6 +264,8 @@ class AppointmentTicketScreen(ScanReader, Screen):
                 yield Static(word(self.lang, "ticket.ahead", n=reply.ahead or 0), id="ahead", markup=False)
                 yield Static(word(self.lang, "ticket.eta", low=eta[0], high=eta[1]) if eta
                              else word(self.lang, "ticket.no_eta"), id="eta", markup=False)
+            if reply.ticket.interpreter:  # as on a walk-in's screen: what the visitor asked for is told
+                yield Static(word(self.lang, "interpreter.on_ticket"), id="interpreter-asked", markup=False)
             yield Static(self.message, id="message", markup=False)
 
 

@@ -97,6 +97,7 @@ async def test_a_code_typed_on_a_keyboard_at_a_persons_speed(tmp_path, lang):
             await pilot.press("enter")  # "yes" has the focus
             await until(pilot, lambda: isinstance(app.screen, AppointmentTicketScreen) and laid_out(app, "#message"))
             assert screens.count("InterpreterScreen") == 1
+            assert shown(app, "#interpreter-asked") == app.word(lang, "interpreter.on_ticket")  # told, as on paper
     finally:
         await server.stop()
     ticket = server.office.tickets["A001"]

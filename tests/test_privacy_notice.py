@@ -77,6 +77,7 @@ async def test_the_kiosk_shows_the_notice_in_the_chosen_language(office, lang):
         await pilot.click("#privacy")
         await until(pilot, lambda: isinstance(app.screen, PrivacyScreen) and laid_out(app, "#privacy-text"))
         shown = str(app.screen.query_one("#privacy-text").render())
-        assert shown.replace("\n", " ") == app.shown(lang, app.word(lang, "privacy.text", days=90)).replace("\n", " ")
+        # shaped and in visual order once (twice put Arabic back in logical order: backwards on a terminal)
+        assert shown.replace("\n", " ") == app.word(lang, "privacy.text", days=90).replace("\n", " ")
         await pilot.click("#privacy-back")
         await until(pilot, lambda: laid_out(app, "#service-residence"))
