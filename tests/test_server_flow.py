@@ -9,7 +9,7 @@ import pytest
 from server.wire import protocol as p
 from server.wire.session import ServerError
 
-from .conftest import http_get
+from .conftest import http_get, make_site
 
 
 async def test_draw_next_start_finish_and_the_display_sees_the_call(server, terminal):
@@ -141,7 +141,7 @@ async def test_tls_is_a_config_switch(tmp_path):
     from server.edge.app import Server
     from server.wire.session import ClientSession, ConnectionLost
 
-    from .conftest import make_site, token
+    from .conftest import token
 
     authority = trustme.CA()
     certificate = authority.issue_cert("127.0.0.1")
@@ -194,3 +194,14 @@ async def test_a_failed_commit_is_refused_and_stops_the_server_without_losing_an
         assert list(restarted.office.tickets) == [kept.ticket.number] == ["F001"]
     finally:
         await restarted.stop()
+
+
+async def test_a_missing_certificate_is_named_before_anything_is_opened(tmp_path):
+    from server.edge.app import CannotListen, Server
+
+    site = make_site(tls_cert=str(tmp_path / "nowhere.pem"), tls_key=str(tmp_path / "nowhere.key"))
+    server = Server(site, tmp_path / "office.sqlite3")
+    with pytest.raises(CannotListen) as refused:
+        await server.start("127.0.0.1", 0)
+    assert "site.tls_cert" in str(refused.value) and "nowhere.pem" in str(refused.value)
+    assert not (tmp_path / "office.sqlite3").exists()  # nothing opened, nothing created

@@ -100,6 +100,7 @@ class Server:
     async def start(self, host: str = "127.0.0.1", port: int = 8765) -> int:
         """Rebuild the day from the store, start serving, return the bound port."""
         loop = asyncio.get_running_loop()
+        tls = self._tls()  # a missing or wrong certificate is said before anything is opened
         try:
             self.store = await loop.run_in_executor(self.executor, self._open_store)
         except BaseException:  # a locked or damaged file (store.StoreUnavailable): nothing to stop
@@ -110,7 +111,7 @@ class Server:
         self.writer_task = asyncio.create_task(self.writer.run(), name="willkommen-writer")
         self._rooms()
         try:
-            self.server = await serve(self._connection, host, port, process_request=self._http, ssl=self._tls(),
+            self.server = await serve(self._connection, host, port, process_request=self._http, ssl=tls,
                                       max_size=p.MAX_FRAME, ping_interval=20, ping_timeout=20,
                                       # an HTTP answer is inside the opening handshake: websockets'
                                       # 10 s cut off a monthly PDF on a loaded machine (the lobby
@@ -162,7 +163,12 @@ class Server:
         if self.site.tls_cert is None:
             return None
         context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-        context.load_cert_chain(self.site.tls_cert, self.site.tls_key)
+        try:
+            context.load_cert_chain(self.site.tls_cert, self.site.tls_key)
+        except (OSError, ssl.SSLError) as exc:
+            self.executor.shutdown()
+            raise CannotListen(f"site.tls_cert {self.site.tls_cert!r} and site.tls_key {self.site.tls_key!r}: "
+                               f"{getattr(exc, 'strerror', None) or exc} (PEM files the server can read)") from None
         return context
 
     def _open_store(self) -> Projection:
