@@ -201,7 +201,9 @@ async def test_the_exports_and_the_report_are_in_the_persons_language(office, na
         row = next(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
         assert row[0] == heading[0] and set(heading) <= set(row)
         assert other["stats.column.drawn"] not in row
-        status, _, body = await get_with(f"{base}/stats.xlsx?period=day&by=service", cookie)
+        status, headers, body = await get_with(f"{base}/stats.xlsx?period=day&by=service", cookie)
+        day = office.office.day
+        assert f'filename="{ {"de": "statistik", "en": "statistics"}[lang]}-{day}.xlsx"' in headers["Content-Disposition"]
         sheet = load_workbook(io.BytesIO(body))["tickets"]
         assert [c.value for c in next(sheet.iter_rows(max_row=1))] == row
         status, _, body = await get_with(f"{base}/report.html", cookie)

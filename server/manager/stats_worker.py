@@ -72,8 +72,9 @@ def make(job: Job) -> Made:
     from server.manager.stats import Period, Statistics
     from server.manager.stats_export import to_csv, to_xlsx
     from server.manager.stats_html import page
+    from server.manager.stats_words import Words
 
-    period = Period(job.first, job.last)
+    period, words = Period(job.first, job.last), Words(job.lang)
     conn = _read_only(job.db)
     try:
         stats = Statistics(conn, job.site, today=job.today, now=job.now, lang=job.lang)
@@ -90,14 +91,14 @@ def make(job: Job) -> Made:
                     {"Content-Disposition": f'attachment; filename="{table.name}-{period.first}.csv"'})
     if job.path == "/stats.xlsx":
         return Made(200, to_xlsx(tables), XLSX,
-                    {"Content-Disposition": f'attachment; filename="statistik-{period.first}.xlsx"'})
+                    {"Content-Disposition": f'attachment; filename="{words("page.xlsx_file")}-{period.first}.xlsx"'})
     if job.path in ("/report.pdf", "/report.html"):
         document = report_html(job.site.name, period, tables, summary, by=job.by, made=job.now,
                                timezone=job.site.timezone, capped=stats.capped, lang=job.lang)
         if job.path == "/report.html":
             return Made(200, document, "text/html; charset=utf-8")
         return Made(200, to_pdf(document), "application/pdf",
-                    {"Content-Disposition": f'attachment; filename="monatsbericht-{period.first[:7]}.pdf"'})
+                    {"Content-Disposition": f'attachment; filename="{words("page.report_file")}-{period.first[:7]}.pdf"'})
     return Made(200, page(job.site, period, job.by, job.arg, tables, lang=job.lang), "text/html; charset=utf-8")
 
 
