@@ -105,7 +105,9 @@ async def draw_until_refused(url: str) -> ServerError:
             try:
                 await kiosk.request(p.Draw(id=0, service="info", lang="de", request=f"d-{n}" + "x" * 100))
             except ServerError as refused:
-                return refused
+                if refused.code != "rate_limited":  # a fast machine outdraws even the test's rate limit
+                    return refused
+                await asyncio.sleep(0.05)
     raise AssertionError("every draw was saved: the file never grew past the limit")
 
 
