@@ -199,3 +199,19 @@ async def test_a_grouping_not_known_is_refused_with_the_ones_that_are(month_serv
         f"http://127.0.0.1:{server.port}/stats.csv?period=month&value=2026-11&by=clerk", cookie)
     assert status == 400
     assert body == b"Bad request: cannot group by 'clerk': use one of service, hour, weekday, lang, channel, counter\n"
+
+
+def test_the_charts_axes_write_numbers_the_readers_way():
+    """A German chart's axis says 0,5 (the report and page promise the decimal comma)."""
+    import re
+
+    from server.manager.stats_charts import _options, _pygal
+    from server.manager.stats_words import Words
+
+    def labels(lang: str) -> set[str]:
+        chart = _pygal().Bar(title="Zeiten", y_title="min", **_options(("#333333",), Words(lang)))
+        chart.add("Median", [0.5, 0.8, 0.25])
+        return set(re.findall(r">([0-9][0-9.,]*)</text>", chart.render().decode()))
+
+    assert "0,5" in labels("de") and not any("." in label for label in labels("de"))
+    assert "0.5" in labels("en")

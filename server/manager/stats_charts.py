@@ -26,7 +26,8 @@ def _pygal():
     return pygal
 
 
-def _options(colors: tuple[str, ...], **more) -> dict:
+def _options(colors: tuple[str, ...], words: Words, **more) -> dict:
+    """The calm style, and the axes' numbers in the reader's way (`0,5` in German)."""
     from pygal.style import Style
 
     style = Style(background="white", plot_background="white", foreground="#333333", foreground_strong="#111111",
@@ -37,7 +38,7 @@ def _options(colors: tuple[str, ...], **more) -> dict:
     return {**dict(style=style, js=[], width=620, height=360, legend_at_bottom=True, legend_at_bottom_columns=2,
                    print_values=False, disable_xml_declaration=False, x_label_rotation=25, include_x_axis=True,
                    truncate_label=-1, truncate_legend=-1, show_minor_y_labels=False, rounded_bars=0,
-                   stroke_style={"width": 2}), **more}
+                   stroke_style={"width": 2}, value_formatter=words.number), **more}
 
 
 def _uri(chart) -> str:
@@ -53,14 +54,14 @@ def charts(tables: list[Table], words: Words, by: str) -> dict[str, list[tuple[s
         out["tickets"] = [ticket_chart(pygal, figures, words, by), times_chart(pygal, figures, words, by)]
     arrivals = found.get("arrivals")
     if arrivals is not None and arrivals.rows:
-        chart = pygal.Line(title=arrivals.title, y_title=words("tickets"), dots_size=2.5, **_options(CALM))
+        chart = pygal.Line(title=arrivals.title, y_title=words("tickets"), dots_size=2.5, **_options(CALM, words))
         chart.x_labels = arrivals.columns[2:]
         for row in arrivals.rows:
             chart.add(f"{row[0]} ({words('days')}: {row[1]})", row[2:])
         out["arrivals"] = [(_uri(chart), words("chart.arrivals_alt"))]
     satisfaction = found.get("feedback_service")
     if satisfaction is not None and satisfaction.rows:  # visitor feedback (server.visitors.feedback)
-        chart = pygal.StackedBar(title=satisfaction.title, y_title=words("column.answers"), **_options(FACES))
+        chart = pygal.StackedBar(title=satisfaction.title, y_title=words("column.answers"), **_options(FACES, words))
         chart.x_labels = [str(r[0]) for r in satisfaction.rows]
         for i, face in enumerate(satisfaction.columns[4:9]):
             chart.add(face, [r[4 + i] for r in satisfaction.rows])
@@ -69,7 +70,7 @@ def charts(tables: list[Table], words: Words, by: str) -> dict[str, list[tuple[s
         table = found.get(name)
         rows = [r for r in table.rows if r[2]] if table is not None else []
         if rows:
-            chart = pygal.StackedBar(title=table.title, range=(0, 100), y_title=words("share"), **_options(HELD))
+            chart = pygal.StackedBar(title=table.title, range=(0, 100), y_title=words("share"), **_options(HELD, words))
             chart.x_labels = [str(r[0]) for r in rows]
             for column in (3, 4, 5):
                 chart.add(table.columns[column], [r[column] for r in rows])
@@ -79,7 +80,7 @@ def charts(tables: list[Table], words: Words, by: str) -> dict[str, list[tuple[s
 
 def ticket_chart(pygal, figures: Table, words: Words, by: str) -> tuple[str, str]:
     """Tickets drawn and transferred in, served and not shown up: counts only."""
-    chart = pygal.Bar(title=words("chart.tickets", by=words(f"by.{by}")), y_title=words("tickets"), **_options(CALM))
+    chart = pygal.Bar(title=words("chart.tickets", by=words(f"by.{by}")), y_title=words("tickets"), **_options(CALM, words))
     chart.x_labels = [str(r[0]) for r in figures.rows]
     for column in (1, 2, 3, 4):  # drawn, transferred in, served, no-show
         chart.add(figures.columns[column], [r[column] for r in figures.rows])
@@ -88,7 +89,7 @@ def ticket_chart(pygal, figures: Table, words: Words, by: str) -> tuple[str, str
 
 def times_chart(pygal, figures: Table, words: Words, by: str) -> tuple[str, str]:
     """Wait (median and 90th percentile), walk and service medians: minutes only, on their own axis."""
-    chart = pygal.Bar(title=words("chart.times", by=words(f"by.{by}")), y_title=words("minutes"), **_options(CALM))
+    chart = pygal.Bar(title=words("chart.times", by=words(f"by.{by}")), y_title=words("minutes"), **_options(CALM, words))
     chart.x_labels = [str(r[0]) for r in figures.rows]
     for column in (8, 9, 11, 12):
         chart.add(figures.columns[column].removesuffix(" (min)"),
