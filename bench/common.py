@@ -49,7 +49,7 @@ def process(args: list[str], ready: str, env: dict[str, str] | None = None, *, o
         yield proc, port
     finally:
         proc.terminate()
-        proc.wait(10)
+        proc.wait(30)  # websockets gives a peer that does not answer its close 10 s: a hostile run has some
         drain.join(5)
         proc.stderr.close()
 
