@@ -5,14 +5,9 @@ monthly report's pages come from a month of data: docs/report_pages.py."""
 from __future__ import annotations
 
 import asyncio
-import json
-import subprocess
-import sys
-import tempfile
-import threading
-import time
 from pathlib import Path
 
+from demo_server import running_demo
 from playwright.async_api import async_playwright
 
 DOCS = Path(__file__).resolve().parent
@@ -35,19 +30,8 @@ async def shoot(port: int) -> None:
 
 
 def main() -> None:
-    with tempfile.TemporaryDirectory() as folder:
-        db = Path(folder) / "demo.sqlite3"
-        server = subprocess.Popen([sys.executable, "-m", "server", "--demo", "--speed", "40", "--port", "0",
-                                   "--db", str(db)], stderr=subprocess.PIPE, text=True)
-        try:
-            port = next(json.loads(line)["port"] for line in server.stderr
-                        if line.startswith("{") and json.loads(line).get("msg") == "serving")
-            threading.Thread(target=server.stderr.read, daemon=True).start()  # a full pipe would block it
-            time.sleep(30)  # let the morning fill the waiting room
-            asyncio.run(shoot(port))
-        finally:
-            server.terminate()
-            server.wait()
+    with running_demo(speed=40, settle=30) as port:
+        asyncio.run(shoot(port))
 
 
 if __name__ == "__main__":

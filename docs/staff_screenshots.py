@@ -7,14 +7,9 @@ script (`--human`), the others are the demo's simulated clerks."""
 from __future__ import annotations
 
 import asyncio
-import json
-import subprocess
-import sys
-import tempfile
-import threading
-import time
 from pathlib import Path
 
+from demo_server import running_demo
 from playwright.async_api import async_playwright
 
 DOCS = Path(__file__).resolve().parent
@@ -115,20 +110,9 @@ async def shoot(port: int) -> None:
 
 
 def main() -> None:
-    with tempfile.TemporaryDirectory() as folder:
-        db = Path(folder) / "demo.sqlite3"
-        humans = [arg for n in (1, 2, 3) for arg in ("--human", f"counter-{n}")]
-        server = subprocess.Popen([sys.executable, "-m", "server", "--demo", "--speed", "20", "--port", "0",
-                                   "--db", str(db), *humans], stderr=subprocess.PIPE, text=True)
-        try:
-            port = next(json.loads(line)["port"] for line in server.stderr
-                        if line.startswith("{") and json.loads(line).get("msg") == "serving")
-            threading.Thread(target=server.stderr.read, daemon=True).start()  # a full pipe would block it
-            time.sleep(20)  # let the morning fill the waiting room
-            asyncio.run(shoot(port))
-        finally:
-            server.terminate()
-            server.wait()
+    humans = [arg for n in (1, 2, 3) for arg in ("--human", f"counter-{n}")]
+    with running_demo(*humans, speed=20, settle=20) as port:
+        asyncio.run(shoot(port))
 
 
 if __name__ == "__main__":

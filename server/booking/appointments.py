@@ -41,6 +41,9 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
+from config import Site
+from config.site import Terminal
+
 from server.wire import protocol as p
 from server.edge import views
 from server.core import Office
@@ -336,31 +339,18 @@ async def send(session, rows: list[Row], progress=lambda done, total: None) -> t
 def command(argv: list[str]) -> int:
     """`appointments import FILE`: 0 when every row was booked, 1 when some were bad, 2 when
     nothing could be done (no such file, no admin terminal, the server not reachable)."""
-    import argparse
     import asyncio
     import sys
-    from pathlib import Path
 
-    from config import ConfigError, load_site
 
-    parser = argparse.ArgumentParser(prog="willkommen-server appointments import",
-                                     description="book the booking system's export (CSV or iCalendar)")
-    parser.add_argument("file", type=Path, metavar="FILE", help="the export: a .csv or .ics file")
-    parser.add_argument("--config", type=Path, default=None, help="the server's site TOML file (default: the demo office)")
-    parser.add_argument("--url", default="ws://127.0.0.1:8765/", help="the running server (default ws://127.0.0.1:8765/)")
+    parser = admin_parser("appointments import", "book the booking system's export (CSV or iCalendar)",
+                          "the export: a .csv or .ics file")
     parser.add_argument("--day", type=date.fromisoformat, default=None,
                         help="the day of times given as HH:MM (default: today in the site's time zone)")
     args = parser.parse_args(argv)
-    try:
-        site = load_site(args.config)
-        text, _ = decode(args.file.read_bytes())
-    except (ConfigError, OSError) as exc:
-        print(f"willkommen-server: {exc}", file=sys.stderr)
+    if (found := read_as_admin(args)) is None:
         return 2
-    admin = next((t for t in site.terminals if t.role == "admin"), None)
-    if admin is None:
-        print(f"willkommen-server: {site.source or 'the site'} has no terminal with role = \"admin\"", file=sys.stderr)
-        return 2
+    site, text, admin = found
     tz = ZoneInfo(site.timezone)
     rows, problems = read(text, tz=tz, day=args.day or datetime.now(tz).date(), default_lang=site.languages[0])
     try:
@@ -374,6 +364,39 @@ def command(argv: list[str]) -> int:
         print(f"{args.file}: {printable(str(problem))}", file=sys.stderr)
     print(f"{args.file}: {outcome}; {len(problems)} bad", file=sys.stderr)
     return 1 if problems else 0
+
+
+def admin_parser(command: str, description: str, file_help: str):
+    """The options every file an admin sends through the running server shares: the file, the
+    site file (for the admin terminal's token) and the server's address."""
+    import argparse
+    from pathlib import Path
+
+    parser = argparse.ArgumentParser(prog=f"willkommen-server {command}", description=description)
+    parser.add_argument("file", type=Path, metavar="FILE", help=file_help)
+    parser.add_argument("--config", type=Path, default=None, help="the server's site TOML file (default: the demo office)")
+    parser.add_argument("--url", default="ws://127.0.0.1:8765/", help="the running server (default ws://127.0.0.1:8765/)")
+    return parser
+
+
+def read_as_admin(args) -> tuple[Site, str, Terminal] | None:
+    """The site, the file's text (its encoding told apart) and the site's admin terminal; None
+    after one line on stderr saying why not (no such file, a bad site file, no admin)."""
+    import sys
+
+    from config import ConfigError, load_site
+
+    try:
+        site = load_site(args.config)
+        text, _ = decode(args.file.read_bytes())
+    except (ConfigError, OSError) as exc:
+        print(f"willkommen-server: {exc}", file=sys.stderr)
+        return None
+    admin = next((t for t in site.terminals if t.role == "admin"), None)
+    if admin is None:
+        print(f"willkommen-server: {site.source or 'the site'} has no terminal with role = \"admin\"", file=sys.stderr)
+        return None
+    return site, text, admin
 
 
 class Progress:

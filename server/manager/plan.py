@@ -169,30 +169,17 @@ def command(argv: list[str]) -> int:
     """`willkommen-server plan import FILE`: the plan in a CSV, through the running server as
     its admin terminal (the same `set_plan` the board sends). 0 when the plan was taken, 1 when
     the file or the server refused it (nothing changed), 2 when nothing could be tried."""
-    import argparse
     import asyncio
     import sys
-    from pathlib import Path
 
-    from config import ConfigError, load_site
-    from server.booking.appointments import decode, printable
+    from server.booking.appointments import admin_parser, printable, read_as_admin
 
-    parser = argparse.ArgumentParser(prog="willkommen-server plan import",
-                                     description="replace the office's plan (weekly template and exceptions) by a CSV")
-    parser.add_argument("file", type=Path, metavar="FILE", help="the plan: a .csv file (see server/manager/plan.py)")
-    parser.add_argument("--config", type=Path, default=None, help="the server's site TOML file (default: the demo office)")
-    parser.add_argument("--url", default="ws://127.0.0.1:8765/", help="the running server (default ws://127.0.0.1:8765/)")
+    parser = admin_parser("plan import", "replace the office's plan (weekly template and exceptions) by a CSV",
+                          "the plan: a .csv file (see server/manager/plan.py)")
     args = parser.parse_args(argv)
-    try:
-        site = load_site(args.config)
-        text, _ = decode(args.file.read_bytes())
-    except (ConfigError, OSError) as exc:
-        print(f"willkommen-server: {exc}", file=sys.stderr)
+    if (found := read_as_admin(args)) is None:
         return 2
-    admin = next((t for t in site.terminals if t.role == "admin"), None)
-    if admin is None:
-        print(f"willkommen-server: {site.source or 'the site'} has no terminal with role = \"admin\"", file=sys.stderr)
-        return 2
+    _, text, admin = found
     try:
         template, exceptions = read_csv(text)
     except BadRequest as exc:
