@@ -32,3 +32,12 @@ def running_demo(*extra: str, speed: int, settle: float) -> Iterator[int]:
         finally:
             server.terminate()
             server.wait()
+
+
+async def signed_in(page, port: int, name: str = "manager", password: str = "demo-manager") -> None:
+    """`page` signed in on the demo as `name` (a demo password: README, "For managers")."""
+    await page.goto(f"http://127.0.0.1:{port}/signin")
+    await page.fill("#name", name)
+    await page.fill("#password", password)
+    await page.click("button[type=submit]")
+    await page.wait_for_url(lambda url: "/signin" not in url)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from demo_server import running_demo
+from demo_server import running_demo, signed_in
 from playwright.async_api import async_playwright
 
 DOCS = Path(__file__).resolve().parent
@@ -19,10 +19,7 @@ async def shoot(port: int) -> None:
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM)
         page = await browser.new_page(viewport={"width": 1600, "height": 1000})
-        await page.goto(f"http://127.0.0.1:{port}/signin")
-        await page.fill("#name", "manager")
-        await page.fill("#password", "demo-manager")
-        await page.click("button[type=submit]")
+        await signed_in(page, port)
         await page.wait_for_selector("#status[data-state=online]")
         await page.wait_for_timeout(1500)
         await page.screenshot(path=str(DOCS / "board.png"))

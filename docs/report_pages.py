@@ -54,17 +54,14 @@ def stats_page(db: Path, month: str) -> None:
     import asyncio
     import json
 
+    from demo_server import signed_in
     from playwright.async_api import async_playwright
 
     async def shoot(port: int) -> None:
         async with async_playwright() as playwright:
             browser = await playwright.chromium.launch(executable_path="/usr/bin/chromium", args=["--no-sandbox"])
             page = await browser.new_page(viewport={"width": 1400, "height": 1100})
-            await page.goto(f"http://127.0.0.1:{port}/signin")
-            await page.fill("#name", "manager")
-            await page.fill("#password", "demo-manager")
-            await page.click("button[type=submit]")
-            await page.wait_for_url("**/board")
+            await signed_in(page, port)
             await page.goto(f"http://127.0.0.1:{port}/stats?period=month&value={month}&by=service")
             await page.screenshot(path=str(ROOT / "docs" / "stats.png"))
             await browser.close()
