@@ -1,6 +1,6 @@
 """Sessions and the manager's pages against a stranger on the network: a sign-out closes the
 open board at once; another site can neither sign a browser in as its own account (login
-CSRF) nor sign it out (logout CSRF), nor frame the board; HSTS under TLS; scrypt N=2^17; a
+CSRF) nor sign it out (logout CSRF), nor frame the board; HSTS on every answer under TLS; scrypt N=2^17; a
 weak or garbled hash stops the server at start naming the person; the demo's public passwords
 are not served beyond this machine. Real server, real sockets, Chromium where a browser acts;
 the "other site" is a small HTTP server of the test on 127.0.0.2 (another host: cross-site)
@@ -151,7 +151,11 @@ async def test_no_page_of_the_manager_side_can_be_framed(server, browser):
         neighbour.close()
 
 
-async def test_under_tls_the_manager_pages_say_hsts(tmp_path):
+async def test_under_tls_every_answer_of_the_port_says_hsts(tmp_path):
+    """Not only the manager's pages: the waiting-room page, a visitor's ticket page, files,
+    a 404, a 405, a refused upgrade and a terminal's accepted wss:// upgrade all say it, once."""
+    import http.client
+
     import trustme
 
     authority = trustme.CA()
@@ -164,20 +168,29 @@ async def test_under_tls_the_manager_pages_say_hsts(tmp_path):
     trusted = ssl.create_default_context()
     authority.configure_trust(trusted)
 
-    def get(path: str):
-        import http.client
-
+    def ask(method: str, path: str, **headers: str):
         conn = http.client.HTTPSConnection("127.0.0.1", port, context=trusted, timeout=30)
-        conn.request("GET", path)
+        conn.request(method, path, headers=headers)
         response = conn.getresponse()
         response.read()
         conn.close()
         return response
 
+    upgrade = {"Connection": "Upgrade", "Upgrade": "websocket", "Sec-WebSocket-Version": "13",
+               "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ==", "Origin": "https://elsewhere.example"}
+    asked = [("GET", "/signin", {}), ("GET", "/", {}), ("GET", "/healthz", {}), ("GET", "/display", {}),
+             ("GET", "/display/fonts.css", {}), ("GET", "/t/no-such-ticket", {}), ("GET", "/nothing-here", {}),
+             ("HEAD", "/display", {}), ("POST", "/display", {}), ("GET", "/feedback/ws", upgrade)]
     try:
-        response = await asyncio.to_thread(get, "/signin")
-        assert response.getheader("Strict-Transport-Security") == "max-age=15552000"
-        assert "Secure" in response.getheader("Set-Cookie")
+        answers = {(method, path): await asyncio.to_thread(ask, method, path, **headers)
+                   for method, path, headers in asked}
+        assert answers["GET", "/signin"].status == 200 and "Secure" in answers["GET", "/signin"].getheader("Set-Cookie")
+        assert answers["GET", "/nothing-here"].status == 404 and answers["POST", "/display"].status == 405
+        assert answers["GET", "/feedback/ws"].status == 403  # another site's page: refused upgrade
+        for (method, path), response in answers.items():
+            assert response.headers.get_all("Strict-Transport-Security") == ["max-age=15552000"], (method, path)
+        async with connect(f"wss://127.0.0.1:{port}/", ssl=trusted) as ws:
+            assert ws.response.headers.get_all("Strict-Transport-Security") == ["max-age=15552000"]
     finally:
         await server.stop()
 

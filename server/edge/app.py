@@ -118,7 +118,8 @@ class Server:
                                       # still caps connections that never say hello)
                                       open_timeout=OPEN_TIMEOUT,
                                       compression=None,  # small JSON frames: deflate costs ~30 KB a connection
-                                      server_header="Willkommen", create_connection=self.gate.connection_class)
+                                      server_header="Willkommen", create_connection=self.gate.connection_class,
+                                      process_response=pages.strict_transport if tls is not None else None)
         except OSError as exc:
             await self._close_store()
             raise CannotListen(listen_error(host, port, exc)) from None

@@ -105,6 +105,16 @@ async def answer(src: Sources, request: Request) -> Response:
 
 
 METHODS = ("GET", "HEAD")
+HSTS_SECONDS = 180 * 86_400
+
+
+def strict_transport(connection: Any, request: Request, response: Response) -> None:
+    """Under TLS, every answer of the port says HSTS (websockets' `process_response`: pages,
+    files, 404s, refused and accepted upgrades alike): a browser that once reached the office
+    over https:// never tries plain http:// on it again, where a stranger on the network could
+    answer in the server's place. One header: assigning to `Headers` would add a second."""
+    if "Strict-Transport-Security" not in response.headers:
+        response.headers["Strict-Transport-Security"] = f"max-age={HSTS_SECONDS}"
 
 
 def method_not_allowed(request: Request) -> Response:

@@ -58,7 +58,6 @@ from server.manager.words import page_words, staff_lang
 log = logging.getLogger("willkommen.manager")
 CODE_SECONDS = 30.0
 BROWSER_COOKIE = "willkommen_signin"  # binds a one-time sign-in code to the browser that asked for it
-HSTS_SECONDS = 180 * 86_400
 VERIFYING = 2  # password checks at once
 FILES = {"signin.html": "text/html", "signin.js": "text/javascript", "board.html": "text/html",
          "board.js": "text/javascript", "manager.css": "text/css", "staff.js": "text/javascript"}
@@ -159,14 +158,12 @@ class Manager:
 
     async def answer(self, request: Request) -> Response | None:
         """The manager's pages, never in another site's frame (a same-site page framing the live
-        board could trick a click on its buttons), and under TLS with HSTS; None for paths that
-        are not theirs."""
+        board could trick a click on its buttons); None for paths that are not theirs. (HSTS is
+        on every answer of the port under TLS: `server.edge.pages.strict_transport`.)"""
         response = await self._answer(request)
         if response is not None:
             response.headers["X-Frame-Options"] = "DENY"
             response.headers["Content-Security-Policy"] = "frame-ancestors 'none'"
-            if self._secure():
-                response.headers["Strict-Transport-Security"] = f"max-age={HSTS_SECONDS}"
         return response
 
     async def _answer(self, request: Request) -> Response | None:
