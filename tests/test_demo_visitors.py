@@ -4,19 +4,18 @@ floor board and the statistics have both to show after a short run (issue 15).""
 from __future__ import annotations
 
 import asyncio
-import csv
-import io
 import random
 
 from server.wire import protocol as p
 from server.demo.simulator import INTERPRETER_SHARE, Phones, simulate
 
+from .spreadsheet import read_csv
 from .conftest import make_site
 from .test_manager_board import cookie_for, get_with
 
 
 def rows(body: bytes) -> list[list[str]]:
-    return list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
+    return read_csv(body)
 
 
 async def test_a_short_demo_run_fills_the_boards_interpreters_and_the_feedback_statistics(server, url, site):

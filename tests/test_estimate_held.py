@@ -5,7 +5,6 @@ server, a real kiosk and a real counter whose clock the test moves."""
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 import math
@@ -23,6 +22,7 @@ from server.manager.stats_more import spans
 from server.store.sqlite import Store
 from server.core import Office
 
+from .spreadsheet import read_csv
 from .conftest import make_site, token
 from .test_manager_board import cookie_for, get_with
 
@@ -63,7 +63,7 @@ def test_a_period_is_shown_by_day_up_to_a_month_then_by_week_then_by_month(lengt
 
 
 def rows_of(body: bytes) -> list[list[str]]:
-    return list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
+    return read_csv(body)
 
 
 async def test_visitors_called_early_inside_and_late_give_the_shares_on_every_export(tmp_path):

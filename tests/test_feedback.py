@@ -6,7 +6,6 @@ and week (computed by hand here), live and after the days are kept."""
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 import sqlite3
@@ -25,6 +24,7 @@ from server.core.feedback import REASONS
 from server.manager.stats import Period, Statistics, keep_days
 from server.store.sqlite import Store
 
+from .spreadsheet import csv_row, read_csv
 from .conftest import examples, make_site
 from .test_manager_board import cookie_for, get_with
 from .test_display_fit import Office as Office_
@@ -328,7 +328,7 @@ async def test_the_statistics_page_and_its_exports_show_the_feedback(tmp_path):
         query = "period=range&value=2026-11-01..2026-12-31"
         status, _, body = await get_with(f"{base}/stats.csv?{query}&table=feedback_week", cookie)
         assert status == 200
-        assert list(csv.reader(io.StringIO(body.decode("utf-8-sig")))) == [[str(v) for v in row] for row in BY_WEEK]
+        assert read_csv(body) == [csv_row(row) for row in BY_WEEK]
         status, _, body = await get_with(f"{base}/stats?{query}", cookie)
         page = body.decode()
         for title in ("Rückmeldungen der Besuchenden nach Dienstleistung", "Rückmeldungen der Besuchenden nach Sprache",

@@ -3,9 +3,7 @@ core, the store and the wire; an older kiosk that does not send it still draws."
 
 from __future__ import annotations
 
-import csv
 import dataclasses
-import io
 import json
 
 import pytest
@@ -28,6 +26,7 @@ from server.core import Office
 from server.wire.errors import BadRequest
 from server.store.sqlite import Store
 
+from .spreadsheet import csv_row, read_csv
 from .conftest import EVERY_SCRIPT, examples, make_site, token, visitors_site
 from .test_core_office import T0
 from .test_counter_app import counter_app, text
@@ -319,7 +318,7 @@ async def test_statistics_count_the_need_by_language_and_hour_kept_and_exported(
         cookie = await cookie_for(server.port)
         base = f"http://127.0.0.1:{server.port}"
         status, _, body = await get_with(f"{base}/stats.csv?period=month&value=2026-11&table=interpreters", cookie)
-        assert status == 200 and list(csv.reader(io.StringIO(body.decode("utf-8-sig")))) == [[str(v) for v in r] for r in NEED]
+        assert status == 200 and read_csv(body) == [csv_row(r) for r in NEED]
         _, _, body = await get_with(f"{base}/stats?period=month&value=2026-11", cookie)
         assert "Dolmetschbedarf nach Sprache und Uhrzeit".encode() in body
     finally:

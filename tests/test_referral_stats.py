@@ -3,14 +3,13 @@ here, the same in the statistics tables, the CSV export, and after the tickets a
 
 from __future__ import annotations
 
-import csv
-import io
 
 from server.edge.app import Server
 from server.core import Office
 from server.store import open_store
 from server.store.sqlite import Store
 
+from .spreadsheet import csv_row, read_csv
 from .conftest import make_site
 from .test_manager_board import cookie_for, get_with
 from .test_stats import MONDAY, THURSDAY, at, tables
@@ -70,4 +69,4 @@ async def test_the_referrals_export_as_csv(store_db):
     finally:
         await server.stop()
     assert status == 200
-    assert list(csv.reader(io.StringIO(body.decode("utf-8-sig")))) == [COLUMNS, *([str(v) for v in row] for row in BY_PARTNER)]
+    assert read_csv(body) == [COLUMNS, *(csv_row(row) for row in BY_PARTNER)]

@@ -183,12 +183,12 @@ async def test_the_statistics_page_says_only_catalogue_words_in_the_persons_lang
 async def test_the_exports_and_the_report_are_in_the_persons_language(office, name, password, lang):
     """The CSV's and the XLSX's headings and the monthly report, made in the report worker, in
     the `lang` of whoever asked (German for the manager, English for the reader)."""
-    import csv
     import io
 
     from openpyxl import load_workbook
 
     from .test_manager_board import cookie_for, get_with
+    from .spreadsheet import read_csv
 
     sessions = await busy_floor(office)
     try:
@@ -198,7 +198,7 @@ async def test_the_exports_and_the_report_are_in_the_persons_language(office, na
         base = f"http://127.0.0.1:{office.port}"
         status, _, body = await get_with(f"{base}/stats.csv?period=day&by=service&table=tickets", cookie)
         assert status == 200
-        row = next(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
+        row = read_csv(body, lang)[0]  # German: ";" between cells, English: ","
         assert row[0] == heading[0] and set(heading) <= set(row)
         assert other["stats.column.drawn"] not in row
         status, headers, body = await get_with(f"{base}/stats.xlsx?period=day&by=service", cookie)

@@ -5,7 +5,6 @@ tickets are purged."""
 from __future__ import annotations
 
 import codecs
-import csv
 import dataclasses
 import io
 import math
@@ -23,6 +22,7 @@ from server.manager.stats import Period, Statistics, percentile
 from server.manager.stats_rows import minutes as _minutes
 from server.store.sqlite import Store
 
+from .spreadsheet import csv_row, read_csv
 from .conftest import make_site
 from .test_manager_board import axe_violations, cookie_for, get_with
 
@@ -243,8 +243,8 @@ async def test_the_csv_xlsx_and_pdf_hold_the_same_figures(stats_server):
     status, headers, body = await get_with(f"{base}/stats.csv?period=month&value=2026-11&table=tickets", cookie)
     assert status == 200 and "attachment" in headers["Content-Disposition"]
     assert body.startswith(codecs.BOM_UTF8)  # German Excel reads UTF-8 (umlauts) only with it
-    rows = list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
-    assert rows[1:] == [[str("" if v is None else v) for v in row] for row in BY_SERVICE]
+    rows = read_csv(body)  # as German Excel reads it: ";" between cells
+    assert rows[1:] == [csv_row(row) for row in BY_SERVICE]
 
     status, headers, body = await get_with(f"{base}/stats.xlsx?period=month&value=2026-11", cookie)
     book = load_workbook(io.BytesIO(body))
@@ -299,8 +299,8 @@ async def test_the_statistics_page_in_chromium_and_its_export(stats_server, brow
     async with page.expect_download() as download_info:
         await page.click("a[href*='table=arrivals']")
     download = await download_info.value
-    rows = list(csv.reader(io.StringIO((await download.path()).read_text(encoding="utf-8-sig"))))
-    assert rows == [[str(v) for v in row] for row in ARRIVALS]
+    rows = read_csv((await download.path()).read_text(encoding="utf-8-sig"))
+    assert rows == [csv_row(row) for row in ARRIVALS]
     await page.goto(f"http://127.0.0.1:{server.port}/report.html?month=2026-11")
     assert await axe_violations(page) == []
     await context.close()
@@ -362,7 +362,7 @@ async def test_called_at_exactly_the_maximum_wait_counts_as_within_it(tmp_path):
         cookie = await cookie_for(server.port)
         _, _, body = await get_with(f"http://127.0.0.1:{server.port}/stats.csv?period=day&value={MONDAY}"
                                     "&table=tickets", cookie)
-        header, *rows = list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
+        header, *rows = read_csv(body)
         residence = next(row for row in rows if row[0] == site.service("residence").name("de"))
         assert residence[header.index("innerhalb der Höchstwartezeit (%)")] == "50"
     finally:
@@ -382,7 +382,26 @@ async def test_statistics_read_a_file_whose_folder_has_uri_characters_in_its_nam
         cookie = await cookie_for(server.port)
         status, _, body = await get_with(
             f"http://127.0.0.1:{server.port}/stats.csv?period=month&value=2026-11&table=tickets", cookie)
-        rows = list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
-        assert status == 200 and rows[1:] == [[str("" if v is None else v) for v in row] for row in BY_SERVICE]
+        rows = read_csv(body)
+        assert status == 200 and rows[1:] == [csv_row(row) for row in BY_SERVICE]
     finally:
         await server.stop()
+
+
+@pytest.mark.parametrize("lang", ["de", "en"])
+def test_a_spreadsheet_in_the_readers_language_reads_the_csv_in_columns_and_numbers(tmp_path, lang):
+    """German Excel splits a line at ";" and reads "1,0" as a number: with "," it showed each
+    line in one column. English stays "," and "1.0"."""
+    from server.manager.stats_worker import Job, make
+
+    from .spreadsheet import number
+
+    site, path = make_site(), tmp_path / "office.sqlite3"
+    scripted_days(path, site)
+    body = make(Job("/stats.csv", str(path), site, "2026-11-01", "2026-11-30", "service", "2026-12-01",
+                    at("2026-12-01", "08:00:00"), {"table": "arrivals"}, lang=lang)).body
+    assert body.startswith("\ufeff")  # UTF-8 with a byte order mark: Excel reads the umlauts
+    header, *rows = read_csv(body, lang)
+    assert len(header) == len(ARRIVALS[0]) and [len(row) for row in rows] == [len(header)] * len(rows)
+    assert [[number(c, lang) for c in row[1:]] for row in rows] == [row[1:] for row in ARRIVALS[1:]]
+    assert rows[0][2] == {"de": "1,0", "en": "1.0"}[lang]

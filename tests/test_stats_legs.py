@@ -5,7 +5,6 @@ opened by openpyxl and read back as CSV."""
 
 from __future__ import annotations
 
-import csv
 import dataclasses
 import io
 import sqlite3
@@ -23,6 +22,7 @@ from server.manager.stats_export import could_be_formula, to_csv, to_xlsx
 from server.manager.stats import Table
 from server.store.sqlite import Store
 
+from .spreadsheet import read_csv
 from .conftest import make_site
 from .test_manager_board import cookie_for, get_with
 
@@ -180,7 +180,7 @@ async def test_text_that_could_start_a_formula_is_text_in_csv_and_xlsx(tmp_path)
     try:
         cookie, base = await cookie_for(server.port), f"http://127.0.0.1:{server.port}"
         _, _, body = await get_with(f"{base}/stats.csv?period=day&value={WEDNESDAY}&table=outcomes", cookie)
-        rows = list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
+        rows = read_csv(body)
         assert sorted(row[0] for row in rows[1:]) == sorted("'" + name for name in DANGEROUS.values())
         assert not [cell for row in rows for cell in row if could_be_formula(cell)]
         _, _, body = await get_with(f"{base}/stats.xlsx?period=day&value={WEDNESDAY}", cookie)
@@ -199,7 +199,7 @@ def test_no_cell_of_any_export_becomes_a_formula(cells):
     from openpyxl import load_workbook
 
     table = Table("t", "t", [f"c{i}" for i in range(len(cells))], [cells])
-    rows = list(csv.reader(io.StringIO(to_csv(table).removeprefix("\ufeff"))))
+    rows = read_csv(to_csv(table))
     assert not [c for c, given in zip(rows[1], cells) if isinstance(given, str) and could_be_formula(c)]
     assert [c for c, given in zip(rows[1], cells) if isinstance(given, int)] == [str(v) for v in cells
                                                                                 if isinstance(v, int)]  # numbers stay

@@ -32,15 +32,28 @@ def csv_cell(value: Any) -> Any:
     return "'" + value if could_be_formula(value) else value
 
 
-def to_csv(table: Table) -> str:
-    """The table as CSV in UTF-8 with a byte order mark: Excel (a German one above all) reads
-    a file without one in the machine's code page and garbles every umlaut."""
+# The list separator and decimal mark a spreadsheet in the reader's language expects: German
+# Excel splits a line at ";" and reads "2,5" as a number (with "," it put each line in one
+# column); English Excel splits at "," and reads "2.5".
+CSV_STYLE = {"de": (";", ","), "en": (",", ".")}
+
+
+def to_csv(table: Table, lang: str = "de") -> str:
+    """The table as CSV in UTF-8 with a byte order mark (Excel, a German one above all, reads a
+    file without one in the machine's code page and garbles every umlaut), with the separator
+    and decimal mark of the reader's language (`CSV_STYLE`: German `;` and `2,5`)."""
+    delimiter, decimal = CSV_STYLE.get(lang, CSV_STYLE["de"])
     out = io.StringIO()
     out.write("\ufeff")
-    writer = csv.writer(out)
+    writer = csv.writer(out, delimiter=delimiter)
     writer.writerow([csv_cell(c) for c in table.columns])
-    writer.writerows([[csv_cell(v) for v in row] for row in table.rows])
+    writer.writerows([[_number(csv_cell(v), decimal) for v in row] for row in table.rows])
     return out.getvalue()
+
+
+def _number(value: Any, decimal: str) -> Any:
+    """A fraction with the reader's decimal mark (`2,5`); whole numbers and text as they are."""
+    return str(value).replace(".", decimal) if isinstance(value, float) else value
 
 
 def to_xlsx(tables: list[Table]) -> bytes:

@@ -87,7 +87,7 @@ def make(job: Job) -> Made:
         if table is None:
             return Made(404, f"no table {job.arg.get('table')!r}: {', '.join(t.name for t in tables)}\n",
                         "text/plain; charset=utf-8")
-        return Made(200, to_csv(table), "text/csv; charset=utf-8",
+        return Made(200, to_csv(table, words.lang), "text/csv; charset=utf-8",
                     {"Content-Disposition": f'attachment; filename="{table.name}-{period.first}.csv"'})
     if job.path == "/stats.xlsx":
         return Made(200, to_xlsx(tables), XLSX,
