@@ -11,6 +11,7 @@
     willkommen-server appointments import FILE     the booking system's day, through the running
                                                    server as its admin terminal (`server.booking.appointments`)
     willkommen-server plan import FILE             the office's plan from a CSV, the same way (`server.manager.plan`)
+    willkommen-server network …                    the network of offices (`server.network.cli`)
 
 A configuration error is printed as one line naming file, key and expectation, and the exit
 status is 2, as for an option out of range (`--port 99999`, `--speed 0`); so is a database file that another server holds or that is damaged (named, with
@@ -95,7 +96,10 @@ COMMANDS = """commands (each has its own --help):
   willkommen-server plan import FILE           the office's plan (weekly template, exceptions)
                                                from a CSV, through the running server
   willkommen-server demo-month [--month M]     a realistic month of the demo office in a demo
-                                               database of its own, to try statistics and report"""
+                                               database of its own, to try statistics and report
+  willkommen-server network serve|send|publish|list|compare|adopt
+                                               the network of offices: its server, and an office's
+                                               figures and knowledge sent to it (`server.network`)"""
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -155,6 +159,10 @@ def main(argv: list[str] | None = None) -> int:
         return maintain(argv)
     if argv[:1] == ["demo-month"]:
         return demo_month(argv[1:])
+    if argv[:1] == ["network"]:
+        from server.network.cli import main as network
+
+        return network(argv[1:])
     if argv[:2] == ["appointments", "import"]:
         from server.booking.appointments import command
 

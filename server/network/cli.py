@@ -1,0 +1,85 @@
+"""`willkommen-server network …`: the network's server and an office's commands.
+
+    willkommen-server network serve --config network.toml [--host H] [--port 8770] [--db FILE|URL]
+    willkommen-server network send --to URL --office ID [--days 14]          (server.network.send)
+    willkommen-server network publish --to URL --office ID [--config site.toml] (server.network.share)
+    willkommen-server network list|compare OFFICE|adopt OFFICE --what … --to URL --office ID
+
+A configuration error is one line and status 2; a refusal by the network, status 1.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import sys
+from pathlib import Path
+
+USAGE = ("usage: willkommen-server network serve|send|publish|list|compare|adopt … "
+         "(willkommen-server network <command> --help says more)")
+
+
+def main(argv: list[str]) -> int:
+    if argv[:1] == ["serve"]:
+        return serve_command(argv[1:])
+    if argv[:1] == ["send"]:
+        from server.network.send import command
+        return command(argv[1:])
+    if argv[:1] in (["publish"], ["list"], ["compare"], ["adopt"]):
+        from server.network.share import command as share
+        return share(argv[0], argv[1:])
+    helping = argv[:1] in (["--help"], ["-h"])
+    print(USAGE, file=sys.stdout if helping else sys.stderr)
+    return 0 if helping else 2
+
+
+def serve_command(argv: list[str]) -> int:
+    from config import ConfigError
+
+    from server.network.options import OneLineParser, port_number
+    from server.edge import logs
+    from server.network.settings import load_network
+
+    parser = OneLineParser(prog="willkommen-server network serve",
+                           description="the network's endpoint for offices and the coordinator's page")
+    parser.add_argument("--config", type=Path, required=True, help="the network's file (network.toml)")
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    parser.add_argument("--port", type=port_number, default=8770, help="port (default 8770)")
+    parser.add_argument("--db", default=None, help="the network's SQLite file or postgresql:// URL "
+                                                   "(default: the file's [network] database)")
+    parser.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
+    args = parser.parse_args(argv)
+    logs.setup(args.log_level)
+    try:
+        network = load_network(args.config)
+    except ConfigError as exc:
+        print(f"willkommen-server network serve: {exc}", file=sys.stderr)
+        return 2
+    db = args.db or network.database
+    if not db:
+        print("willkommen-server network serve: no database: give --db or [network] database", file=sys.stderr)
+        return 2
+    return asyncio.run(_serve(network, db, args.host, args.port))
+
+
+async def _serve(network, db, host: str, port: int) -> int:
+    import logging
+
+    from server.network.listener import NetworkServer
+
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        server = NetworkServer(network, db)
+        bound = await server.start(host, port)
+    except OSError as exc:
+        print(f"willkommen-server network serve: cannot listen on {host}:{port}: {exc.strerror}", file=sys.stderr)
+        return 2
+    logging.getLogger("willkommen.network").info("serving", extra={"fields": {"host": host, "port": bound}})
+    collecting = asyncio.create_task(server.collect_every())
+    await stop.wait()
+    collecting.cancel()
+    await server.stop()
+    return 0

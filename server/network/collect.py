@@ -1,0 +1,48 @@
+"""Offices hosted on the shared PostgreSQL take part directly: the network reads their kept days.
+
+An office whose `[[offices]]` entry has `read = "postgresql://…?options=-csearch_path%3D<schema>"`
+is read by the network itself, with a login that may only SELECT the office schema's kept
+statistics (`stats_days`, `stats_service_tickets`, `stats_service_times`, `stats_hour_tickets`,
+`stats_interpreters`, `stats_referrals`, `stats_feedback`: README, "A network of offices"). The
+same reading as `network send` (`summary.from_office`), into the same table, so a hosted office's
+figures and a sending office's are made alike; the database's GRANTs keep tickets and events
+out of the network's reach. Read at the network server's start and every `EVERY` seconds, the
+last `DAYS` days each time (kept days only; a day kept again replaces itself).
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta, timezone
+
+from server.network.settings import Network
+from server.network.store import NetworkStore
+from server.network.summary import from_office
+
+log = logging.getLogger("willkommen.network")
+EVERY = 3600.0
+DAYS = 62
+
+
+def collect(network: Network, store: NetworkStore, *, now: float, days: int = DAYS) -> dict[str, int]:
+    """Read every hosted office's kept days into the network's store: office -> days read. An
+    office that cannot be read is logged and skipped (the others are still read)."""
+    from server.network.send import NotSent, open_read_only
+
+    today = datetime.fromtimestamp(now, timezone.utc).date()
+    first, last = (today - timedelta(days=days)).isoformat(), today.isoformat()
+    read: dict[str, int] = {}
+    for office in (o for o in network.offices if o.read):
+        try:
+            conn = open_read_only(office.read)
+            try:
+                found = from_office(conn, first, last)
+            finally:
+                conn.close()
+        except (OSError, NotSent, Exception) as exc:  # psycopg's errors, a missing table, a refused login
+            log.warning("a hosted office could not be read", extra={"fields": {"office": office.id,
+                                                                                "error": str(exc).splitlines()[0]}})
+            continue
+        store.put_days(office.id, found, received_at=datetime.fromtimestamp(now, timezone.utc).isoformat())
+        read[office.id] = len(found)
+    return read

@@ -1,0 +1,165 @@
+"""A small HTTP/1.1 server over asyncio streams, h11 doing the protocol: the network's port.
+
+One request per connection (`Connection: close`), the request read within `READ_SECONDS`, a body
+of at most `MAX_BODY` bytes however it is framed (a `Content-Length` beside a
+`Transfer-Encoding` is refused, bytes are counted as they arrive: the rules of the booking
+system's endpoint, `server.booking.push`), at most `CONNECTIONS` at once. The handler gets a
+`Request` and returns a `Reply`; everything else (timeouts, bad HTTP, oversize) is answered
+here with a clear JSON error.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass, field
+from http import HTTPStatus
+from typing import Awaitable, Callable
+from urllib.parse import parse_qs, urlsplit
+
+import h11
+import msgspec
+
+log = logging.getLogger("willkommen.network")
+MAX_BODY = 1024 * 1024      # a year of an office's days is ~150 KB
+READ_SECONDS = 10.0
+CONNECTIONS = 64
+
+
+@dataclass
+class Request:
+    method: str
+    path: str
+    query: dict[str, str]
+    headers: dict[str, str]
+    body: bytes
+    peer: str
+
+
+@dataclass
+class Reply:
+    status: int
+    body: bytes | str = b""
+    content_type: str = "application/json"
+    headers: list[tuple[str, str]] = field(default_factory=list)
+
+    @classmethod
+    def json(cls, status: int, answer: object, *headers: tuple[str, str]) -> "Reply":
+        return cls(status, msgspec.json.encode(answer) + b"\n", "application/json", list(headers))
+
+    @classmethod
+    def error(cls, status: int, why: str, *headers: tuple[str, str]) -> "Reply":
+        return cls.json(status, {"error": why}, *headers)
+
+
+class Refused(Exception):
+    def __init__(self, reply: Reply):
+        super().__init__(reply.body)
+        self.reply = reply
+
+
+Handler = Callable[[Request], Awaitable[Reply]]
+
+
+class Listener:
+    def __init__(self, handler: Handler, *, host: str, port: int):
+        self.handler, self.host, self.port = handler, host, port
+        self.open = 0
+        self.tcp: asyncio.Server | None = None
+
+    async def start(self) -> int:
+        self.tcp = await asyncio.start_server(self._client, self.host, self.port)
+        self.port = self.tcp.sockets[0].getsockname()[1]
+        return self.port
+
+    async def stop(self) -> None:
+        if self.tcp is not None:
+            self.tcp.close()
+            await self.tcp.wait_closed()
+
+    async def _client(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        if self.open >= CONNECTIONS:
+            writer.close()
+            return
+        self.open += 1
+        connection = h11.Connection(h11.SERVER)
+        address = writer.get_extra_info("peername")
+        try:
+            reply = await self._answer(connection, reader, str(address[0]) if address else "")
+            await _respond(connection, writer, reply)
+        finally:
+            self.open -= 1
+
+    async def _answer(self, connection: h11.Connection, reader: asyncio.StreamReader, peer: str) -> Reply:
+        try:
+            async with asyncio.timeout(READ_SECONDS):
+                request = await _read(connection, reader, peer)
+        except TimeoutError:
+            return Reply.error(408, f"the request did not arrive within {READ_SECONDS:g} s")
+        except h11.RemoteProtocolError as exc:
+            return Reply.error(400, f"not an HTTP/1.1 request: {exc}")
+        except Refused as exc:
+            return exc.reply
+        except ConnectionError:
+            return Reply.error(400, "the connection broke")
+        try:
+            return await self.handler(request)
+        except Refused as exc:
+            return exc.reply
+        except Exception:
+            log.exception("the network's answer failed", extra={"fields": {"path": request.path}})
+            return Reply.error(500, "the network could not answer this: its log says why")
+
+
+async def _read(connection: h11.Connection, reader: asyncio.StreamReader, peer: str) -> Request:
+    head = await _next(connection, reader, h11.Request)
+    parts = urlsplit(head.target.decode("latin-1"))
+    headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in head.headers}
+    query = {k: v[0] for k, v in parse_qs(parts.query).items()}
+    body = await _body(connection, reader, headers) if head.method == b"POST" else b""
+    return Request(head.method.decode("latin-1"), parts.path, query, headers, body, peer)
+
+
+async def _next(connection: h11.Connection, reader: asyncio.StreamReader, kind: type):
+    while True:
+        event = connection.next_event()
+        if event is h11.NEED_DATA:
+            connection.receive_data(await reader.read(65536))
+            continue
+        if isinstance(event, h11.ConnectionClosed):
+            raise ConnectionError("the client went away")
+        if isinstance(event, kind) or kind is object:
+            return event
+
+
+async def _body(connection: h11.Connection, reader: asyncio.StreamReader, headers: dict[str, str]) -> bytes:
+    length = headers.get("content-length")
+    if length is None:
+        raise Refused(Reply.error(411, "send the body with a Content-Length"))
+    if "transfer-encoding" in headers:
+        raise Refused(Reply.error(400, "send the body with a Content-Length and no Transfer-Encoding"))
+    if int(length) > MAX_BODY:
+        raise Refused(Reply.error(413, f"the body is over {MAX_BODY} bytes: send fewer days at once"))
+    chunks, size = [], 0
+    while not isinstance(event := await _next(connection, reader, object), h11.EndOfMessage):
+        size += len(event.data)
+        if size > MAX_BODY:
+            raise Refused(Reply.error(413, f"the body is over {MAX_BODY} bytes: send fewer days at once"))
+        chunks.append(bytes(event.data))
+    return b"".join(chunks)
+
+
+async def _respond(connection: h11.Connection, writer: asyncio.StreamWriter, reply: Reply) -> None:
+    body = reply.body.encode() if isinstance(reply.body, str) else reply.body
+    head = [("Content-Type", reply.content_type), ("Content-Length", str(len(body))), ("Connection", "close"),
+            ("Server", "Willkommen"), ("X-Content-Type-Options", "nosniff"), *reply.headers]
+    try:
+        if connection.our_state in (h11.IDLE, h11.SEND_RESPONSE):
+            reason = HTTPStatus(reply.status).phrase.encode()
+            writer.write(connection.send(h11.Response(status_code=reply.status, headers=head, reason=reason)))
+            writer.write(connection.send(h11.Data(data=body)) + connection.send(h11.EndOfMessage()))
+        await writer.drain()
+    except (ConnectionError, h11.LocalProtocolError):
+        pass
+    finally:
+        writer.close()

@@ -1,0 +1,157 @@
+"""An office's side of the network: `willkommen-server network send` (and the shared knowledge's
+commands, `server.network.share`).
+
+    willkommen-server network send --to https://network.example/ --office wetzlar \
+        [--config office.toml] [--db FILE|URL] [--days 14]
+
+reads the office's kept days of the last `--days` days (`server.network.summary.from_office`:
+summaries only, never a ticket or an event) from its store — the SQLite file read-only beside
+the running server, or its PostgreSQL database — and posts them to the network's
+`/summaries` with the office's token from `WILLKOMMEN_NETWORK_TOKEN` (or `--token-file`).
+Sending a day again replaces it there, so a nightly timer that sends the last two weeks
+catches up after a night the network was away. A network that cannot be reached, answers 5xx,
+408 or 429 is tried again (`--tries`, waiting 1, 2, 4 … s, or its `Retry-After`); a refusal
+(400, 401, 403, 413, 422) is printed as the network said it and the status is 1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sqlite3
+import sys
+import time
+import urllib.error
+import urllib.request
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Callable
+from zoneinfo import ZoneInfo
+
+import msgspec
+
+from server.network.summary import Day, Sent, from_office
+
+TOKEN_ENV = "WILLKOMMEN_NETWORK_TOKEN"
+BATCH = 100            # days per request: far under the network's 1 MiB and 400 days
+RETRY_STATUSES = (408, 429, 500, 502, 503, 504)
+
+
+class NotSent(Exception):
+    """The network refused, or could not be reached after every try: the line to print."""
+
+
+def office_options(parser: argparse.ArgumentParser) -> None:
+    """What every office command takes: where the network is and who this office is there."""
+    parser.add_argument("--to", required=True, metavar="URL", help="the network's address, e.g. https://network.example/")
+    parser.add_argument("--office", required=True, help="this office's id in the network's file, e.g. wetzlar")
+    parser.add_argument("--token-file", type=Path, default=None,
+                        help=f"a file holding the office's network token (default: the environment's {TOKEN_ENV})")
+    parser.add_argument("--tries", type=int, default=5, help="how often to try a network that does not answer (5)")
+
+
+def token_of(args: argparse.Namespace) -> str:
+    if args.token_file is not None:
+        try:
+            return args.token_file.read_text(encoding="utf-8").strip()
+        except OSError as exc:
+            raise NotSent(f"cannot read the token file {args.token_file}: {exc.strerror}") from None
+    token = os.environ.get(TOKEN_ENV, "").strip()
+    if not token:
+        raise NotSent(f"no token: set {TOKEN_ENV} (the office's token from the network's file) or give --token-file")
+    return token
+
+
+def call(url: str, token: str, *, body: bytes | None = None, tries: int = 5,
+         sleep: Callable[[float], None] = time.sleep) -> object:
+    """One request to the network, tried again while it is away or busy; its JSON answer."""
+    request = urllib.request.Request(url, data=body, method="POST" if body is not None else "GET", headers={
+        "Authorization": f"Bearer {token}", "Content-Type": "application/json", "User-Agent": "willkommen-network"})
+    why, wait = "", 0.0
+    for attempt in range(max(1, tries)):
+        if attempt:
+            sleep(wait)
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                return json.loads(response.read() or b"null")
+        except urllib.error.HTTPError as exc:
+            said = _said(exc)
+            if exc.code not in RETRY_STATUSES:
+                raise NotSent(f"the network refused ({exc.code}): {said}") from None
+            why = f"{exc.code}: {said}"
+            wait = min(60.0, float(exc.headers.get("Retry-After") or 2 ** attempt))
+        except (urllib.error.URLError, OSError) as exc:
+            why = str(getattr(exc, "reason", exc))
+            wait = 2.0 ** attempt
+    raise NotSent(f"the network at {url} did not take it after {tries} tries (last: {why})")
+
+
+def _said(exc: urllib.error.HTTPError) -> str:
+    try:
+        return str(json.loads(exc.read()).get("error", ""))[:2000]
+    except (ValueError, AttributeError, OSError):
+        return exc.reason
+
+
+def read_days(db, *, first: str, last: str) -> list[Day]:
+    conn = open_read_only(db)
+    try:
+        return from_office(conn, first, last)
+    finally:
+        conn.close()
+
+
+def open_read_only(db):
+    """The office's store for reading: the SQLite file read-only (the server goes on writing),
+    or a session of its own on PostgreSQL."""
+    from server.store import is_url
+    if is_url(db):
+        import psycopg
+
+        from server.store.postgres import CONNECT_TIMEOUT, Sql
+        return Sql(psycopg.connect(str(db), autocommit=True, connect_timeout=CONNECT_TIMEOUT,
+                                   application_name="willkommen network send"))
+    if not Path(db).exists():
+        raise NotSent(f"{db}: no such database file (--db names the office's file)")
+    return sqlite3.connect(f"{Path(db).absolute().as_uri()}?mode=ro", uri=True)
+
+
+def send(db, url: str, office: str, token: str, *, days: int, timezone: str, tries: int = 5,
+         now: float | None = None, sleep: Callable[[float], None] = time.sleep) -> list[Day]:
+    """Post the office's kept days of the last `days` days; the days sent."""
+    today = datetime.fromtimestamp(time.time() if now is None else now, ZoneInfo(timezone)).date()
+    found = read_days(db, first=(today - timedelta(days=days)).isoformat(),
+                      last=(today - timedelta(days=1)).isoformat())
+    target = url.rstrip("/") + "/summaries"
+    for start in range(0, len(found), BATCH):
+        body = msgspec.json.encode(Sent(office=office, days=found[start:start + BATCH]))
+        call(target, token, body=body, tries=tries, sleep=sleep)
+    return found
+
+
+def command(argv: list[str]) -> int:
+    from config import ConfigError, load_site
+
+    from server.network.options import OneLineParser, office_db
+    from server.store import database
+
+    parser = OneLineParser(prog="willkommen-server network send",
+                           description="send this office's daily summaries to the network")
+    office_options(parser)
+    parser.add_argument("--config", type=Path, default=None, help="the office's site file (its time zone, database)")
+    parser.add_argument("--db", type=database, default=None, help="the office's SQLite file or postgresql:// URL")
+    parser.add_argument("--days", type=int, default=14, help="send the kept days of the last N days (default 14)")
+    args = parser.parse_args(argv)
+    try:
+        site = load_site(args.config)
+        db = args.db or (database(site.database) if site.database else office_db())
+        sent = send(db, args.to, args.office, token_of(args), days=max(1, args.days), timezone=site.timezone,
+                    tries=args.tries)
+    except (ConfigError, NotSent) as exc:
+        print(f"willkommen-server network send: {exc}", file=sys.stderr)
+        return 2 if isinstance(exc, ConfigError) else 1
+    span = f" ({sent[0].day} – {sent[-1].day})" if sent else ""
+    print(f"willkommen-server network send: {len(sent)} day(s){span} sent to {args.to} as {args.office}",
+          file=sys.stderr)
+    return 0

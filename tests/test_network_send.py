@@ -1,0 +1,284 @@
+"""An office on its own SQLite takes part in the network by sending its daily summaries
+(`willkommen-server network send`) to the network's endpoint, over real HTTP on 127.0.0.1: the
+network stores counts per office and day (never a ticket or an event), the same day sent again
+changes nothing, and a bad, oversized or forged send is refused with a clear error and nothing
+of it is stored. An office hosted on the shared PostgreSQL is read by the network directly."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sqlite3
+import urllib.error
+import urllib.request
+from datetime import date
+from pathlib import Path
+
+import msgspec
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from server.demo.month import Month
+from server.network import send
+from server.network.listener import NetworkServer
+from server.network.settings import parse_network
+from server.network.store import NetworkStore
+from server.network.summary import from_office
+
+from .conftest import examples, make_site
+
+TOKENS = {"wetzlar": "wetzlar-token-0123456789", "giessen": "giessen-token-0123456789"}
+HASH = make_site().people[0].password_hash  # the demo's manager hash: a valid one to load
+NOVEMBER = (date(2026, 11, 2), date(2026, 11, 3), date(2026, 11, 4))
+
+
+def network_file(**office_read: str) -> dict:
+    return {"network": {"name": "Netzwerk Willkommensbehörden Hessen"},
+            "people": [{"name": "ministerium", "role": "network", "password_hash": HASH}],
+            "offices": [{"id": o, "name": f"Ausländerbehörde {o.title()}", "token": t,
+                         **({"read": office_read[o]} if o in office_read else {})} for o, t in TOKENS.items()]}
+
+
+def office_days(path: Path, days=NOVEMBER, seed: int = 3) -> Path:
+    """An office's SQLite file with some demo days, kept as a running server keeps them."""
+    month = Month(make_site(), path, seed)
+    for day in days:
+        month.day(day)
+    month.close()
+    return path
+
+
+@pytest.fixture
+async def network(tmp_path):
+    server = NetworkServer(parse_network(network_file()), tmp_path / "network.sqlite3")
+    await server.start("127.0.0.1", 0)
+    yield server
+    await server.stop()
+
+
+def post(url: str, body: bytes, token: str | None, **headers: str) -> tuple[int, dict]:
+    request = urllib.request.Request(url, data=body, method="POST", headers={
+        "Content-Type": "application/json", **({"Authorization": f"Bearer {token}"} if token else {}), **headers})
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as exc:
+        return exc.code, json.loads(exc.read())
+
+
+def stored(db: Path) -> list[tuple]:
+    with sqlite3.connect(db) as conn:
+        return (conn.execute("SELECT office, day, visitors, served, no_shows FROM network_days ORDER BY 1, 2").fetchall()
+                + conn.execute("SELECT office, day, kind, name, n FROM network_counts ORDER BY 1, 2, 3, 4").fetchall())
+
+
+async def run_send(network: NetworkServer, office_db: Path, tmp_path: Path, office: str = "wetzlar",
+                   token: str | None = None) -> int:
+    token_file = tmp_path / f"{office}.token"
+    token_file.write_text((token or TOKENS[office]) + "\n")
+    return await asyncio.to_thread(send.command, [
+        "--to", f"http://127.0.0.1:{network.port}/", "--office", office, "--token-file", str(token_file),
+        "--db", str(office_db), "--days", "60", "--tries", "1"])
+
+
+async def test_an_office_sends_its_days_and_the_network_keeps_counts_only(network, tmp_path):
+    office_db = office_days(tmp_path / "wetzlar.sqlite3")
+    assert await run_send(network, office_db, tmp_path) == 0
+    with sqlite3.connect(office_db) as office:
+        drawn = dict(office.execute("SELECT day, count(*) FROM tickets GROUP BY day"))
+        served = dict(office.execute("SELECT day, count(*) FROM tickets WHERE state = 'done' GROUP BY day"))
+    with sqlite3.connect(network.store.db) as conn:
+        days = {d: (v, s) for d, v, s in conn.execute("SELECT day, visitors, served FROM network_days "
+                                                       "WHERE office = 'wetzlar'")}
+        tables = {name for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        languages = dict(conn.execute("SELECT name, sum(n) FROM network_counts WHERE kind = 'language' GROUP BY name"))
+    assert sorted(days) == [d.isoformat() for d in NOVEMBER]
+    assert {d: v for d, (v, _) in days.items()} == drawn  # each visit once, where it began
+    assert all(days[d][1] >= served[d] for d in days)    # served legs: a transferred visit is served twice
+    assert sum(languages.values()) == sum(drawn.values())
+    assert tables == {"network_days", "network_counts", "network_knowledge"}  # no tickets, no events
+
+
+async def test_sending_the_same_days_again_changes_nothing(network, tmp_path):
+    office_db = office_days(tmp_path / "wetzlar.sqlite3")
+    assert await run_send(network, office_db, tmp_path) == 0
+    first = stored(network.store.db)
+    assert await run_send(network, office_db, tmp_path) == 0
+    assert stored(network.store.db) == first and first
+
+
+async def test_two_offices_are_kept_apart(network, tmp_path):
+    assert await run_send(network, office_days(tmp_path / "w.sqlite3"), tmp_path) == 0
+    assert await run_send(network, office_days(tmp_path / "g.sqlite3", seed=9), tmp_path, office="giessen") == 0
+    rows = stored(network.store.db)
+    assert {r[0] for r in rows} == {"wetzlar", "giessen"}
+    wetzlar = [r[1:] for r in rows if r[0] == "wetzlar"]
+    giessen = [r[1:] for r in rows if r[0] == "giessen"]
+    assert wetzlar != giessen
+
+
+def one_day(**fields) -> dict:
+    return {"day": "2026-11-02", "visitors": 6, "served": 5, "no_shows": 1, "waits": {"3": 4, "12": 2},
+            "held": {"inside": 5, "late": 1}, "languages": {"ar": 4, "de": 2}, "interpreters": {"ar": 3},
+            "referrals": {"jobcenter": 1}, "feedback": {"5": 2}, **fields}
+
+
+@pytest.mark.parametrize("token, body, status, said", [
+    (None, {"office": "wetzlar", "days": [one_day()]}, 401, "no or a wrong token"),
+    ("not-the-token-0123456789", {"office": "wetzlar", "days": [one_day()]}, 401, "no or a wrong token"),
+    (TOKENS["giessen"], {"office": "wetzlar", "days": [one_day()]}, 403, "this token is giessen's"),
+    (TOKENS["wetzlar"], {"office": "wetzlar", "days": [one_day(visitors=-3)]}, 400, "$.days[0].visitors"),
+    (TOKENS["wetzlar"], {"office": "wetzlar", "days": [one_day(tickets=[{"number": "A001"}])]}, 400,
+     "unknown field `tickets`"),
+    (TOKENS["wetzlar"], {"office": "wetzlar", "days": [one_day(day="2026-02-30")]}, 422, "not a date"),
+    (TOKENS["wetzlar"], {"office": "wetzlar", "days": [one_day(), one_day(day="2999-01-01")]}, 422,
+     "not over yet"),
+    (TOKENS["wetzlar"], {"office": "wetzlar", "days": [one_day(languages={"ar": 1})]}, 422,
+     "the languages add up to 1, not to the 6 visitors"),
+    (TOKENS["wetzlar"], {"office": "wetzlar", "days": [one_day(interpreters={"de": 3})]}, 422,
+     "3 asked for an interpreter in 'de'"),
+    (TOKENS["wetzlar"], {"office": "wetzlar", "days": [one_day(), one_day()]}, 422, "a day is there twice"),
+    (TOKENS["wetzlar"], {"office": "wetzlar", "days": [one_day(day=f"{y}-{m:02}-{d:02}") for y in (2024, 2025)
+                                                      for m in range(1, 13) for d in range(1, 29)]}, 413,
+     "length <= 400"),
+])
+async def test_a_bad_or_forged_send_is_refused_and_nothing_is_stored(network, token, body, status, said):
+    got, answer = await asyncio.to_thread(post, f"http://127.0.0.1:{network.port}/summaries",
+                                          json.dumps(body).encode(), token)
+    assert (got, said in answer["error"]) == (status, True), answer
+    assert stored(network.store.db) == []
+
+
+async def test_an_oversized_or_oddly_framed_body_is_refused_before_it_is_read(network):
+    url = f"http://127.0.0.1:{network.port}/summaries"
+    got, answer = await asyncio.to_thread(post, url, b"not json", TOKENS["wetzlar"])
+    assert got == 400 and "not JSON" in answer["error"]
+    for framing, status in ((b"Content-Length: 1048577", b" 413 "), (b"Transfer-Encoding: chunked\r\nContent-Length: 4",
+                                                                      b" 400 "), (b"Transfer-Encoding: chunked", b" 411 ")):
+        reader, writer = await asyncio.open_connection("127.0.0.1", network.port)
+        writer.write(b"POST /summaries HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + TOKENS["wetzlar"].encode()
+                     + b"\r\n" + framing + b"\r\n\r\n" + b"{" * 64)
+        await writer.drain()
+        assert status in (await reader.read())[:20], framing
+        writer.close()
+    assert stored(network.store.db) == []
+
+
+async def test_wrong_tokens_make_the_address_wait(network):
+    url = f"http://127.0.0.1:{network.port}/summaries"
+    body = json.dumps({"office": "wetzlar", "days": [one_day()]}).encode()
+    answers = [await asyncio.to_thread(post, url, body, f"guess-{i:020}") for i in range(7)]
+    assert [a[0] for a in answers][:5] == [401] * 5 and answers[-1][0] == 429
+    got, _ = await asyncio.to_thread(post, url, body, TOKENS["wetzlar"])  # even the right one waits
+    assert got == 429 and stored(network.store.db) == []
+
+
+days_fields = st.fixed_dictionaries({
+    "day": st.sampled_from(["2026-11-02", "2026-11-31", "2099-01-01", "02.11.2026", ""]),
+    "visitors": st.integers(-2, 2_000_000), "served": st.integers(-1, 10),
+    "waits": st.dictionaries(st.sampled_from(["0", "5", "-1", "x", "100001"]), st.integers(-1, 5), max_size=3),
+    "languages": st.dictionaries(st.sampled_from(["ar", "de", "a b", "<script>", ""]), st.integers(-1, 5), max_size=3),
+    "feedback": st.dictionaries(st.sampled_from(["1", "5", "0", "6"]), st.integers(0, 3), max_size=2),
+})
+
+
+@settings(max_examples=examples(150), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(days=st.lists(days_fields, min_size=1, max_size=3))
+def test_whatever_is_sent_is_either_stored_whole_or_not_at_all(tmp_path_factory, days):
+    """The endpoint's own check, without HTTP: a send is stored as sent (every day) or refused
+    (none of its days), never in part."""
+    server = NetworkServer(parse_network(network_file()), tmp_path_factory.mktemp("n") / "network.sqlite3")
+    try:
+        reply = server.summaries(server.network.office("wetzlar"),
+                                 json.dumps({"office": "wetzlar", "days": days}).encode())
+        with sqlite3.connect(server.store.db) as conn:
+            kept = conn.execute("SELECT day, visitors FROM network_days").fetchall()
+        if reply.status == 200:
+            assert sorted(kept) == sorted((d["day"], d["visitors"]) for d in days)
+        else:
+            assert reply.status in (400, 422) and kept == [] and json.loads(reply.body)["error"]
+    finally:
+        server.store.close()
+
+
+async def test_send_tries_again_until_the_network_answers(tmp_path):
+    """The network is down at the first try and up at the second: the days arrive once."""
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = NetworkServer(parse_network(network_file()), tmp_path / "network.sqlite3")
+    loop, waits = asyncio.get_running_loop(), []
+
+    def sleep(seconds: float) -> None:  # the pause between tries: the network comes up meanwhile
+        waits.append(seconds)
+        if len(waits) == 1:
+            asyncio.run_coroutine_threadsafe(server.start("127.0.0.1", port), loop).result(10)
+
+    office_db = office_days(tmp_path / "wetzlar.sqlite3")
+    try:
+        sent = await asyncio.to_thread(send.send, office_db, f"http://127.0.0.1:{port}", "wetzlar", TOKENS["wetzlar"],
+                                       days=60, timezone="Europe/Berlin", tries=3, sleep=sleep)
+        assert len(sent) == 3 and waits == [1.0]
+        assert len({r[1] for r in stored(server.store.db) if r[0] == "wetzlar"}) == 3
+    finally:
+        await server.stop()
+
+
+async def test_a_refusal_is_printed_and_the_status_is_one(network, tmp_path, capsys):
+    office_db = office_days(tmp_path / "wetzlar.sqlite3")
+    assert await run_send(network, office_db, tmp_path, token="wrong-token-0123456789") == 1
+    assert "the network refused (401): no or a wrong token" in capsys.readouterr().err
+
+
+def copy_kept_statistics(office_db: Path, url: str, schema: str) -> None:
+    """An office hosted on the shared PostgreSQL: its kept statistics in a schema of its own."""
+    import psycopg
+
+    from server.manager.stats_schema import ensure_tables
+    from server.store.postgres import Sql
+
+    with psycopg.connect(url, autocommit=True) as pg, sqlite3.connect(office_db) as lite:
+        pg.execute(f"CREATE SCHEMA {schema}")
+        pg.execute(f"SET search_path TO {schema}")
+        ensure_tables(Sql(pg))
+        for table in ("stats_days", "stats_service_tickets", "stats_service_times", "stats_hour_tickets",
+                      "stats_interpreters", "stats_referrals", "stats_feedback"):
+            cursor = lite.execute(f"SELECT * FROM {table}")
+            columns = [c[0] for c in cursor.description]
+            Sql(pg).executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
+                                cursor.fetchall())
+
+
+def test_a_hosted_office_is_read_directly_into_a_network_on_postgresql(postgres_cluster, tmp_path):
+    """Both on PostgreSQL: the office's schema read with its URL, the network's database another;
+    the same days as the office would send."""
+    from server.network.collect import collect
+
+    office_db = office_days(tmp_path / "giessen.sqlite3", seed=9)
+    hosts = postgres_cluster.database()
+    copy_kept_statistics(office_db, hosts, "giessen")
+    hosted = hosts + "&options=-csearch_path%3Dgiessen"
+    network = parse_network(network_file(giessen=hosted))
+    store = NetworkStore(postgres_cluster.database())
+    try:
+        read = collect(network, store, now=1_796_000_000)  # 2026-11-30
+        assert read == {"giessen": 3}
+        with sqlite3.connect(office_db) as lite:
+            expected = from_office(lite, "2026-11-01", "2026-11-30")
+        month = store.period("2026-11-01", "2026-11-30")["giessen"]
+        assert month.visitors == sum(d.visitors for d in expected) and month.days == 3
+        assert month.of("language") == {k: sum(d.languages.get(k, 0) for d in expected)
+                                        for k in {k for d in expected for k in d.languages}}
+        collect(network, store, now=1_796_000_000)  # read again: the same
+        assert store.period("2026-11-01", "2026-11-30")["giessen"] == month
+    finally:
+        store.close()
+
+
+def test_the_day_is_the_wire_format():
+    """What `from_office` makes is exactly what the endpoint decodes."""
+    day = msgspec.json.decode(json.dumps(one_day()), type=send.Day)
+    assert msgspec.json.decode(msgspec.json.encode(day), type=send.Day) == day
