@@ -40,6 +40,7 @@ from server.wire.session import ClientSession, ConnectionLost, Refused, ServerEr
 from kiosk.appointment import AppointmentButton, ScanReader
 from kiosk.interpreter import InterpreterScreen, asks
 from printing.printers import Printer, PrinterError, open_printer
+from kiosk.paragraph import Paragraph
 from kiosk.shaping import PRESENTED, for_terminal, unshapeable  # noqa: F401 (tests and bench import them here)
 from printing.raster import right_to_left
 from kiosk.ticket import layout
@@ -112,12 +113,16 @@ class StartScreen(ScanReader, Screen):
 
 
 class ServiceButton(Button):
-    """A service's button; in a right-to-left screen Tab goes right to left along a row, as
+    """A service's button: its name and hint broken into lines at the button's width in reading
+    order (`Paragraph`); in a right-to-left screen Tab goes right to left along a row, as
     the reader does (Textual orders focus by place: top to bottom, then left to right)."""
 
-    def __init__(self, label: Content, *, rtl: bool, **options):
-        super().__init__(label, classes="service", **options)
-        self.rtl = rtl
+    def __init__(self, label: Paragraph, *, rtl: bool, **options):
+        super().__init__(Content(str(label)), classes="service", **options)
+        self.paragraph, self.rtl = label, rtl
+
+    def render(self) -> Paragraph:
+        return self.paragraph
 
     @property
     def _focus_sort_key(self) -> tuple[int, int]:
@@ -131,16 +136,16 @@ class ServiceScreen(Screen):
         self.lang, self.services = lang, services
 
     def compose(self) -> ComposeResult:
-        word, shown = self.app.word, self.app.shown
+        word, paragraph = self.app.word, self.app.paragraph
         rtl = "rtl" if self.app.words(self.lang)["direction"] == "rtl" else ""
         with Vertical(id="services-screen", classes=rtl):
-            yield Static(word(self.lang, "kiosk.choose_service"), id="question", markup=False)
+            yield Static(self.app.said(self.lang, "kiosk.choose_service"), id="question", markup=False)
             buttons = []
             for service in self.services:
                 name = service.names.get(self.lang) or service.names["de"]
                 hint = service.hints.get(self.lang, "")
-                label = shown(self.lang, name) + (f"\n{shown(self.lang, hint)}" if hint else "")
-                buttons.append(ServiceButton(Content(label), rtl=bool(rtl), id=f"service-{service.id}"))
+                label = paragraph(self.lang, name + (f"\n{hint}" if hint else ""))
+                buttons.append(ServiceButton(label, rtl=bool(rtl), id=f"service-{service.id}"))
             # a right-to-left reader's first service stands top right; a short row's gap at the left
             shown_order = mirrored(buttons, SERVICE_COLUMNS, blank=None) if rtl else buttons
             with Grid(id="services"):
@@ -156,7 +161,7 @@ class ServiceScreen(Screen):
         if self.services:
             self.query_one(f"#service-{self.services[0].id}").focus()
 
-    def problem(self, text: str) -> None:
+    def problem(self, text: Paragraph) -> None:
         self.query_one("#problem", Static).update(text)
 
 
@@ -168,24 +173,24 @@ class PrivacyScreen(Screen):
         self.lang, self.days = lang, days
 
     def compose(self) -> ComposeResult:
-        word = self.app.word
+        said = self.app.said
         rtl = "rtl" if self.app.words(self.lang)["direction"] == "rtl" else ""
         with Vertical(id="privacy-screen", classes=rtl):
-            # `word` shows a text as the terminal can (shaped, in visual order): once, not twice
-            yield Static(word(self.lang, "privacy.title"), id="privacy-title", markup=False)
-            yield Static(word(self.lang, "privacy.text", days=self.days), id="privacy-text", markup=False)
-            yield Button(Content(word(self.lang, "kiosk.back")), id="privacy-back")
+            # `said` shows a text as the terminal can (shaped, in visual order): once, not twice
+            yield Static(said(self.lang, "privacy.title"), id="privacy-title", markup=False)
+            yield Static(said(self.lang, "privacy.text", days=self.days), id="privacy-text", markup=False)
+            yield Button(Content(self.app.word(self.lang, "kiosk.back")), id="privacy-back")
 
 
 class TicketScreen(Screen):
     """The number large, the wait, and what to do now."""
 
-    def __init__(self, lang: str, reply: p.Reply, message: str, *, failed: bool):
+    def __init__(self, lang: str, reply: p.Reply, message: Paragraph, *, failed: bool):
         super().__init__()
         self.lang, self.reply, self.message, self.failed = lang, reply, message, failed
 
     def compose(self) -> ComposeResult:
-        word, eta = self.app.word, self.reply.eta
+        word, eta = self.app.said, self.reply.eta
         with Vertical(id="ticket", classes="failed" if self.failed else ""):
             yield Static(word(self.lang, "kiosk.your_number"), id="number-label", markup=False)
             yield Digits(self.reply.ticket.number, id="number")
@@ -205,7 +210,7 @@ class OutOfService(Screen):
     def compose(self) -> ComposeResult:
         with Vertical(id="out-of-service"):
             for lang in self.languages:
-                yield Static(self.app.word(lang, "error.out_of_service"), markup=False, classes="rtl" if right_to_left(
+                yield Static(self.app.said(lang, "error.out_of_service"), markup=False, classes="rtl" if right_to_left(
                     self.app.words(lang)["error.out_of_service"]) else "")
 
 
@@ -258,6 +263,15 @@ class KioskApp(App, inherit_bindings=False):
 
     def word(self, lang: str, key: str, **fields) -> str:
         return self.shown(lang, self.words(lang)[key].format(**fields))
+
+    def paragraph(self, lang: str, text: str) -> Paragraph:
+        """`text` of language `lang` for a widget that may break it into lines: broken in
+        reading order at the widget's width, each line then ordered for the terminal."""
+        return Paragraph(text, joined=lang not in self.unjoined)
+
+    def said(self, lang: str, key: str, **fields) -> Paragraph:
+        """A sentence of the catalogue as a `paragraph`."""
+        return self.paragraph(lang, self.words(lang)[key].format(**fields))
 
     def on_mount(self) -> None:
         self.push_screen(OutOfService(["de", "en"]))
@@ -360,7 +374,7 @@ class KioskApp(App, inherit_bindings=False):
         except (ServerError, ConnectionLost, Refused) as exc:  # no server for a while: say so, never exit
             code = getattr(exc, "code", None)
             key = f"error.{code}" if f"error.{code}" in self.words(lang) else "error.out_of_service"
-            screen.problem(self.word(lang, key))
+            screen.problem(self.said(lang, key))
             for button in screen.query(".service"):
                 button.disabled = False
             return
@@ -371,11 +385,11 @@ class KioskApp(App, inherit_bindings=False):
         screen or cancelled (the site's `on_print_failure`), never silently dropped."""
         printed = await self.print_ticket(reply, lang)
         if printed:
-            message, failed = self.word(lang, "kiosk.take_ticket"), False
+            message, failed = self.said(lang, "kiosk.take_ticket"), False
         elif self.on_print_failure == "cancel" and await self.cancel(reply.ticket.number):
-            message, failed = self.word(lang, "kiosk.print_failed_cancel"), True
+            message, failed = self.said(lang, "kiosk.print_failed_cancel"), True
         else:  # not cancelled (no server, or it refused): the number stays the visitor's, on screen
-            message, failed = self.word(lang, "kiosk.print_failed_show"), True
+            message, failed = self.said(lang, "kiosk.print_failed_show"), True
         screen = screen_class(lang, reply, message, failed=failed)
         self.push_screen(screen)
         self.back_to_start_later(screen)

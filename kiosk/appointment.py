@@ -49,6 +49,7 @@ from server.wire import protocol as p
 from server.wire.session import ConnectionLost, Refused, ServerError
 
 from kiosk.interpreter import InterpreterScreen, asks
+from kiosk.paragraph import Paragraph
 
 KEYS = "1234567890ABCDEFGHIJKLMNOPQRSTUVWXYZ-"
 MAX_TYPED = 32           # characters on the keypad: booking codes are short
@@ -183,7 +184,7 @@ class KeypadScreen(ScanReader, Screen):
         word = self.app.word
         rtl = "rtl" if self.app.words(self.lang)["direction"] == "rtl" else ""
         with Vertical(id="keypad-screen", classes=rtl):
-            yield Static(word(self.lang, "appointment.enter_code"), id="question", markup=False)
+            yield Static(self.app.said(self.lang, "appointment.enter_code"), id="question", markup=False)
             yield Static("", id="code", markup=False)  # a scanned code is text, whatever it holds
             with Grid(id="keypad"):
                 for key in KEYS:
@@ -227,7 +228,7 @@ class KeypadScreen(ScanReader, Screen):
     def submit(self) -> None:
         """Check the code in, or say what to do when nothing was typed."""
         if not self.typed.strip():
-            self.problem(self.app.word(self.lang, "appointment.enter_code"))
+            self.problem(self.app.said(self.lang, "appointment.enter_code"))
             return
         check_in(self.app, self.typed, self.lang)
 
@@ -235,7 +236,7 @@ class KeypadScreen(ScanReader, Screen):
         self.typed = code[:MAX_TYPED]
         self.query_one("#code", Static).update(self.typed)
 
-    def problem(self, text: str) -> None:
+    def problem(self, text: Paragraph | str) -> None:
         self.query_one("#problem", Static).update(text)
 
 
@@ -244,12 +245,12 @@ class AppointmentTicketScreen(ScanReader, Screen):
 
     CSS_PATH = "appointment.tcss"
 
-    def __init__(self, lang: str, reply: p.Reply, message: str, *, failed: bool):
+    def __init__(self, lang: str, reply: p.Reply, message: Paragraph, *, failed: bool):
         super().__init__()
         self.lang, self.reply, self.message, self.failed = lang, reply, message, failed
 
     def compose(self) -> ComposeResult:
-        word, reply = self.app.word, self.reply
+        word, reply = self.app.said, self.reply
         time = local_time(reply.booking.due_at, self.app.site.timezone)
         with Vertical(id="ticket", classes="failed" if self.failed else ""):
             yield Static(word(self.lang, "kiosk.your_number"), id="number-label", markup=False)
@@ -281,7 +282,7 @@ class CheckinProblem(ScanReader, Screen):
     def compose(self) -> ComposeResult:
         with Vertical(id="checkin-problem"):
             for lang in self.languages:
-                yield Static(self.app.word(lang, self.key), classes="problem-line", markup=False)
+                yield Static(self.app.said(lang, self.key), classes="problem-line", markup=False)
             yield Button(Content(self.app.word(self.languages[0], "kiosk.back")), id="back")
 
 
@@ -343,7 +344,7 @@ def refused(app, code: str, lang: str | None) -> None:
     if isinstance(app.screen, InterpreterScreen):
         app.pop_screen()  # back to the keypad, with the code there to correct
     if lang is not None and isinstance(app.screen, KeypadScreen):
-        app.screen.problem(app.word(lang, key))
+        app.screen.problem(app.said(lang, key))
         return
     screen = CheckinProblem(key, [lang] if lang else app.languages)
     app.push_screen(screen)

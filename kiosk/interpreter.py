@@ -24,6 +24,8 @@ from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Button, Static
 
+from kiosk.paragraph import Paragraph
+
 NOT_ASKED = ("de",)  # languages whose visitors need no help with German
 
 
@@ -50,8 +52,8 @@ class InterpreterScreen(Screen):
         word = self.app.word
         rtl = "rtl" if self.app.words(self.lang)["direction"] == "rtl" else ""
         with Vertical(id="interpreter-screen", classes=rtl):
-            yield Static(word(self.lang, "interpreter.question"), id="interpreter-question", markup=False)
-            yield Static(word(self.lang, "interpreter.detail"), id="interpreter-detail", markup=False)
+            yield Static(self.app.said(self.lang, "interpreter.question"), id="interpreter-question", markup=False)
+            yield Static(self.app.said(self.lang, "interpreter.detail"), id="interpreter-detail", markup=False)
             answers = [Button(Content(word(self.lang, "interpreter.yes")), id="interpreter-yes", classes="answer",
                               variant="success"),
                        Button(Content(word(self.lang, "interpreter.no")), id="interpreter-no", classes="answer",
@@ -77,7 +79,7 @@ class InterpreterScreen(Screen):
         for button in self.app.screen.query(".service"):
             button.disabled = False  # the service tapped before may be chosen again, or another
 
-    def problem(self, text: str) -> None:
+    def problem(self, text: Paragraph) -> None:
         """The draw failed (closed, no server ...): say why and let the visitor try again."""
         self.query_one("#problem", Static).update(text)
         for button in self.query(Button):
