@@ -26,6 +26,7 @@ from config import strings
 from config.errors import ConfigError
 from config import passwords
 from config.limits import parse_limits
+from config.messages import parse_messages
 from config.office_texts import with_office_texts
 from config.site import (PEOPLE_ROLES, ROLES, WEEKDAYS, Appointments, Counter, Feedback, Manager, Partner, Person,
                    Service, Site, Terminal)
@@ -173,6 +174,7 @@ def parse_site(data: Mapping[str, Any], *, file: str = "site.toml",
         limits=parse_limits(root.table("limits", {})),
         appointments=_appointments(root.table("appointments", {}), environ),
         feedback=_feedback(root.table("feedback", {})),
+        messages=parse_messages(root.table("messages", {}), environ),
         strings=catalogues,
         voices=_per_language(site, "voices", languages, Node.text, required=False),
         partners=tuple(_unique(root, "partners", [_partner(n, languages, service_ids)

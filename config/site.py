@@ -12,6 +12,7 @@ from datetime import time
 from typing import Mapping
 
 from config.limits import Limits
+from config.messages import Messages
 
 ROLES = ("kiosk", "counter", "display", "admin", "feedback")
 PEOPLE_ROLES = ("supervisor", "reader", "clerk")
@@ -192,6 +193,7 @@ class Site:
     limits: Limits = Limits()     # connection limits, `[limits]` (config/limits.py, server/edge/limits.py)
     appointments: Appointments = Appointments()
     feedback: Feedback = Feedback()
+    messages: Messages = Messages()   # [messages]: SMS through Kannel, e-mail through SMTP (config/messages.py)
     partners: tuple[Partner, ...] = ()   # [[partners]]: referrals and language mediation
     database: str = ""  # [site] database: the SQLite file or a postgresql:// URL; --db wins
 

@@ -52,6 +52,8 @@ from server.manager import pages as manager_pages
 from server.manager.counter_page import BROWSER, Refused
 from server.manager.pages import Manager
 from server.manager.people import People
+from server import messages
+from server.messages import reports
 from server.store import is_url, open_store
 from server.store.projection import Projection
 from server.store.writer import Writer
@@ -109,6 +111,8 @@ class Server:
         self.writer = Writer(self.office, self.store, on_committed=self._committed, on_failure=self.failed.set,
                              clock=self.clock, on_new_day=self._new_day)
         self.writer_task = asyncio.create_task(self.writer.run(), name="willkommen-writer")
+        self.outbox = messages.build(self.site, self.db_path, port=lambda: self.port, clock=self.clock)
+        await self.outbox.start()  # SMS and e-mail to visitors (server/messages): today's waiting ones go out
         self._rooms()
         try:
             self.server = await serve(self._connection, host, port, process_request=self._http, ssl=tls,
@@ -157,7 +161,7 @@ class Server:
         self.pushes = Pushes(office, self.terminals, self.fanout, self.speech, clock=clock,
                              board_changed=self.board.changed)
         self.routes = routes(self.manager, self.feedback, pages.Sources(site, office, self.speech, self.feedback,
-                                                                        clock, self.health))
+                                                                        clock, self.health), self.outbox)
 
     def _tls(self) -> ssl.SSLContext | None:
         """TLS when the site names a certificate: wss:// and https:// on the same port."""
@@ -210,6 +214,7 @@ class Server:
         await self._close_store()
 
     async def _close_store(self) -> None:
+        await self.outbox.stop()  # what is unsaved is written before the store closes
         self.writer_task.cancel()
         await asyncio.gather(self.writer_task, return_exceptions=True)
         try:
@@ -370,7 +375,7 @@ class Server:
         }
 
 
-def routes(manager: Manager, answers: Feedback, public: pages.Sources) -> Routes:
+def routes(manager: Manager, answers: Feedback, public: pages.Sources, outbox: messages.Outbox) -> Routes:
     """The route table: every HTTP path and websocket endpoint of the port, and its room."""
     async def sync(answer: Callable[[Request], Response | None], request: Request) -> Response | None:
         return answer(request)
@@ -379,7 +384,8 @@ def routes(manager: Manager, answers: Feedback, public: pages.Sources) -> Routes
     return Routes(
         [*(Page(path, "manager", manager.answer) for path in manager_pages.PATHS),
          *(Page(path, "visitors", partial(sync, answers.answer)) for path in feedback.PATHS),
-         *(Page(path, "edge", public_page) for path in pages.PATHS)],
+         *(Page(path, "edge", public_page) for path in pages.PATHS),
+         *(Page(path, "messages", partial(sync, partial(reports.answer, outbox))) for path in messages.PATHS)],
         [Socket("/signin/ws", "manager", manager.upgrade, manager.connection, public=True),
          Socket("/board/ws", "manager", manager.upgrade, manager.connection),
          Socket(counter_page.SOCKET, "manager", manager.upgrade, None),  # a counter terminal in the browser

@@ -1,0 +1,202 @@
+"""Real gateways for the message tests: an SMTP server (aiosmtpd, in its own thread) and
+Kannel (Debian's bearerbox + smsbox, with kannel-extras' fakesmsc as the SMS centre), all on
+127.0.0.1 with free ports. Nothing here is a fake of Willkommen's own code: the outbox talks
+SMTP and HTTP to them as it would to an office's relay and Kannel."""
+
+from __future__ import annotations
+
+import asyncio
+import email
+import email.policy
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import unquote_to_bytes
+
+FAKESMSC = "/usr/lib/kannel/test/fakesmsc"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+async def until(check, timeout: float = 15.0, what: str = "") -> None:
+    """Wait until `check()` is true (the senders work on threads and timers)."""
+    deadline = time.monotonic() + timeout
+    while not check():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"not within {timeout} s: {what or check}")
+        await asyncio.sleep(0.02)
+
+
+# ---- SMTP --------------------------------------------------------------------------------
+
+class Mailbox:
+    """aiosmtpd's handler: keeps every message; refuses `nobody@…` for good (550) and
+    `full@…` for now (452) while `full` is set."""
+
+    def __init__(self) -> None:
+        self.mails: list[email.message.EmailMessage] = []
+        self.full = True
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address.startswith("nobody@"):
+            return "550 5.1.1 no such user here"
+        if address.startswith("full@") and self.full:
+            return "452 4.2.2 mailbox full, try later"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        self.mails.append(email.message_from_bytes(envelope.original_content, policy=email.policy.default))
+        return "250 Message accepted for delivery"
+
+
+class SmtpServer:
+    def __init__(self, port: int | None = None):
+        from aiosmtpd.controller import Controller
+        self.mailbox = Mailbox()
+        self.port = port or free_port()
+        self.controller = Controller(self.mailbox, hostname="127.0.0.1", port=self.port)
+
+    def start(self) -> "SmtpServer":
+        self.controller.start()
+        return self
+
+    def stop(self) -> None:
+        self.controller.stop()
+
+
+# ---- Kannel ------------------------------------------------------------------------------
+
+CONF = """
+group = core
+admin-port = {admin}
+admin-password = test-admin
+smsbox-port = {box}
+log-file = {folder}/bearerbox.log
+log-level = 1
+store-type = file
+store-location = {folder}/store
+dlr-storage = internal
+
+group = smsc
+smsc = fake
+smsc-id = fake
+port = {smsc}
+connect-allow-ip = 127.0.0.1
+
+group = smsbox
+bearerbox-host = 127.0.0.1
+bearerbox-port = {box}
+sendsms-port = {sendsms}
+log-file = {folder}/smsbox.log
+log-level = 1
+
+group = sendsms-user
+username = office
+password = kannel-secret
+max-messages = 10
+concatenation = true
+denied-prefix = +999
+"""
+GOT = re.compile(r"Got message \d+: <(\S+) (\S+) (\S+) (\S*)>")
+
+
+@dataclass
+class Sms:
+    sender: str
+    to: str
+    coding: str
+    text: str
+
+
+@dataclass
+class Kannel:
+    """bearerbox, smsbox and fakesmsc, each its own process; `stop_smsbox`/`start_smsbox`
+    take the sendsms interface away and bring it back (the gateway down)."""
+
+    folder: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="willkommen-kannel-")))
+    procs: dict = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.ports = {name: free_port() for name in ("admin", "box", "smsc", "sendsms")}
+        self.conf = self.folder / "kannel.conf"
+        self.conf.write_text(CONF.format(folder=self.folder, **self.ports))
+        self.smsc_log = self.folder / "fakesmsc.log"
+
+    @property
+    def sendsms_url(self) -> str:
+        return f"http://127.0.0.1:{self.ports['sendsms']}/cgi-bin/sendsms"
+
+    def _start(self, name: str, *argv: str, log: Path | None = None) -> None:
+        out = open(log or self.folder / f"{name}.out", "ab")
+        self.procs[name] = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                            start_new_session=True)
+        out.close()
+
+    def start(self) -> "Kannel":
+        assert shutil.which("bearerbox", path="/usr/sbin:/usr/bin"), "Debian's kannel is not installed (.ci/run)"
+        assert os.path.exists(FAKESMSC), "Debian's kannel-extras is not installed (.ci/run)"
+        self._start("bearerbox", "/usr/sbin/bearerbox", str(self.conf))
+        self._wait_port(self.ports["smsc"])
+        # fakesmsc: one made-up incoming message (-m 0 sends none) keeps it running; it logs each SMS it gets
+        self._start("fakesmsc", FAKESMSC, "-H", "127.0.0.1", "-r", str(self.ports["smsc"]), "-i", "0.1", "-m", "0",
+                    "100 200 text unused", log=self.smsc_log)
+        self.start_smsbox()
+        return self
+
+    def start_smsbox(self) -> None:
+        self._start("smsbox", "/usr/sbin/smsbox", str(self.conf))
+        self._wait_port(self.ports["sendsms"])
+
+    def stop_smsbox(self) -> None:
+        self._end("smsbox")
+
+    def _wait_port(self, port: int, timeout: float = 20.0) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+                return
+            except OSError:
+                time.sleep(0.05)
+        raise AssertionError(f"Kannel did not listen on {port} within {timeout} s: {self.logs()}")
+
+    def received(self) -> list[Sms]:
+        """What the SMS centre got, decoded: UCS-2 texts from their URL-encoded bytes."""
+        found = []
+        for sender, to, coding, data in GOT.findall(self.smsc_log.read_text(errors="replace")):
+            raw = unquote_to_bytes(data.replace("+", "%20"))  # form encoding: '+' is the byte 0x20
+            text = raw.decode("utf-16-be") if coding == "ucs-2" else raw.decode("latin-1")
+            found.append(Sms(unquote_to_bytes(sender).decode(), unquote_to_bytes(to).decode(), coding, text))
+        return found
+
+    def logs(self) -> str:
+        return "\n".join(f"--- {p.name}\n{p.read_text(errors='replace')[-2000:]}"
+                         for p in sorted(self.folder.glob("*.log")) + sorted(self.folder.glob("*.out")))
+
+    def _end(self, name: str) -> None:
+        proc = self.procs.pop(name, None)
+        if proc is None:
+            return
+        try:
+            os.killpg(proc.pid, signal.SIGTERM)
+            proc.wait(10)
+        except (ProcessLookupError, subprocess.TimeoutExpired):
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(5)
+
+    def stop(self) -> None:
+        for name in ("smsbox", "fakesmsc", "bearerbox"):
+            self._end(name)
+        shutil.rmtree(self.folder, ignore_errors=True)

@@ -1,0 +1,181 @@
+"""The outbox with a real SMTP server (aiosmtpd on 127.0.0.1): e-mail in the visitor's
+language arrives as written; a refused recipient fails; a server that is down or says "later"
+makes the message wait and try again, also across a restart; nothing is sent twice for one
+ref; a channel that is off records only; yesterday's addresses are gone. On SQLite and on
+PostgreSQL (`store_db`)."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import replace
+
+import pytest
+
+from config.messages import Messages
+from server.messages import Outbox
+from server.store import open_store
+
+from .conftest import http_get, make_site
+from .gateways import SmtpServer, free_port, until
+
+FAST = Messages(smtp_tls="none", mail_from="Ausländerbehörde <termine@amt.example>", retry_seconds=0.05,
+                retry_max_seconds=0.2)
+ARABIC = "مكانك اليوم: 10:30–11:00. الرمز K7M4Q2. أدخله في الجهاز عند وصولك."
+TIGRINYA_SUBJECT = "ቤት ጽሕፈት: ምብጻሕኩም"
+
+
+@pytest.fixture
+def smtp():
+    server = SmtpServer().start()
+    yield server
+    server.stop()
+
+
+def settings(port: int, **more) -> Messages:
+    return replace(FAST, smtp_host="127.0.0.1", smtp_port=port, **more)
+
+
+def prepared(db) -> None:
+    """The office's store made the database first (as the server does before the outbox)."""
+    open_store(db, timezone="Europe/Berlin").close()
+
+
+async def started(db, messages: Messages, **options) -> Outbox:
+    from server.messages.mail import Smtp
+    outbox = Outbox(messages, db, timezone="Europe/Berlin",
+                    gateways={"email": Smtp(messages)} if messages.email else {}, **options)
+    await outbox.start()
+    return outbox
+
+
+def rows(db) -> list[tuple]:
+    store = open_store(db, timezone="Europe/Berlin")
+    try:
+        return store.query("SELECT ref, state, address, tries FROM outbox ORDER BY posted_at")
+    finally:
+        store.close()
+
+
+async def test_an_arabic_email_arrives_as_written_and_is_recorded_sent(store_db, smtp):
+    prepared(store_db)
+    outbox = await started(store_db, settings(smtp.port))
+    outbox.post(to="amira@example.org", channel="email", lang="ar", text=ARABIC, subject=TIGRINYA_SUBJECT,
+                ref="won:e1")
+    await until(lambda: outbox.state("won:e1") == "sent")
+    await outbox.stop()
+    [mail] = smtp.mailbox.mails
+    assert mail["Subject"] == TIGRINYA_SUBJECT
+    assert mail.get_content().strip() == ARABIC
+    assert mail["To"] == "amira@example.org"
+    assert mail["From"].addresses[0].display_name == "Ausländerbehörde"
+    assert mail["Content-Language"] == "ar"
+    assert rows(store_db) == [("won:e1", "sent", "amira@example.org", 1)]
+
+
+async def test_a_refused_recipient_fails_with_what_the_server_said(tmp_path, smtp):
+    db = tmp_path / "o.sqlite3"
+    prepared(db)
+    outbox = await started(db, settings(smtp.port))
+    outbox.post(to="nobody@example.org", channel="email", lang="de", text="Heute kein Platz.", ref="r1")
+    await until(lambda: outbox.state("r1") == "failed")
+    assert "550" in outbox.message("r1").detail
+    assert smtp.mailbox.mails == []
+    await outbox.stop()
+
+
+async def test_a_server_saying_later_is_tried_again_until_it_takes_the_message(tmp_path, smtp):
+    db = tmp_path / "o.sqlite3"
+    prepared(db)
+    outbox = await started(db, settings(smtp.port))
+    outbox.post(to="full@example.org", channel="email", lang="en", text="A place is free: come now.", ref="r1")
+    await until(lambda: outbox.message("r1").tries >= 2)
+    assert outbox.state("r1") == "waiting" and "452" in outbox.message("r1").detail
+    smtp.mailbox.full = False
+    await until(lambda: outbox.state("r1") == "sent")
+    assert [m["To"] for m in smtp.mailbox.mails] == ["full@example.org"]
+    await outbox.stop()
+
+
+async def test_messages_wait_while_the_server_is_down_and_go_out_after_a_restart(store_db):
+    """Posted while nothing listens; the server (the outbox) restarts; the SMTP server comes
+    back: the message arrives, once."""
+    prepared(store_db)
+    port = free_port()
+    outbox = await started(store_db, settings(port))
+    outbox.post(to="visitor@example.org", channel="email", lang="uk", text="Ваше місце сьогодні: 10:30–11:00.",
+                subject="Ваш візит", ref="won:e2")
+    await until(lambda: outbox.message("won:e2").tries >= 2)
+    assert outbox.state("won:e2") == "waiting" and "not reached" in outbox.message("won:e2").detail
+    await outbox.stop()
+    assert rows(store_db)[0][:2] == ("won:e2", "waiting")
+
+    smtp = SmtpServer(port).start()
+    try:
+        again = await started(store_db, settings(port))
+        await until(lambda: again.state("won:e2") == "sent")
+        again.post(to="visitor@example.org", channel="email", lang="uk", text="again", ref="won:e2")  # known ref
+        await asyncio.sleep(0.3)
+        await again.stop()
+    finally:
+        smtp.stop()
+    assert [m["Subject"] for m in smtp.mailbox.mails] == ["Ваш візит"]
+    assert rows(store_db)[0][:2] == ("won:e2", "sent")
+
+
+async def test_a_message_not_out_in_time_is_given_up(tmp_path):
+    db = tmp_path / "o.sqlite3"
+    prepared(db)
+    now = [1_780_000_000.0]
+    outbox = await started(db, settings(free_port(), give_up_minutes=30), clock=lambda: now[0])
+    outbox.post(to="visitor@example.org", channel="email", lang="de", text="Bitte jetzt kommen.", ref="r1")
+    await until(lambda: outbox.message("r1").tries >= 1)
+    assert outbox.state("r1") == "waiting"
+    now[0] += 31 * 60
+    await until(lambda: outbox.state("r1") == "failed")
+    assert outbox.message("r1").detail.startswith("given up after")
+    await outbox.stop()
+
+
+async def test_an_address_that_is_none_fails_at_once_and_a_channel_that_is_off_records_only(tmp_path):
+    db = tmp_path / "o.sqlite3"
+    prepared(db)
+    outbox = await started(db, Messages())  # no [messages]: both channels off
+    outbox.post(to="not an address", channel="email", lang="de", text="x", ref="bad")
+    outbox.post(to="0151 2345 6789", channel="sms", lang="ar", text=ARABIC, ref="off")
+    assert outbox.state("bad") == "failed" and outbox.message("bad").detail == "not an e-mail address"
+    assert outbox.state("off") == "waiting" and outbox.message("off").address == "+4915123456789"
+    assert outbox.state("unknown") == ""
+    await outbox.stop()
+    assert sorted(rows(db)) == [("bad", "failed", "not an address", 0), ("off", "waiting", "+4915123456789", 0)]
+
+
+async def test_the_day_after_the_addresses_are_gone(tmp_path):
+    db = tmp_path / "o.sqlite3"
+    prepared(db)
+    now = [1_780_000_000.0]
+    outbox = await started(db, Messages(), clock=lambda: now[0])
+    outbox.post(to="visitor@example.org", channel="email", lang="de", text="x", ref="yesterday")
+    await outbox.stop()
+    now[0] += 86_400
+    again = await started(db, Messages(), clock=lambda: now[0])
+    assert again.state("yesterday") == ""
+    await again.stop()
+    assert rows(db) == []
+
+
+async def test_the_server_sends_through_its_site_file_and_answers_delivery_reports(tmp_path, smtp):
+    """The running server builds its outbox from `[messages]`; Kannel's delivery report for
+    a message nobody knows is a 404, never a change."""
+    from server.edge.app import Server
+    site = replace(make_site(), messages=settings(smtp.port))
+    server = Server(site, tmp_path / "office.sqlite3", always_open=True)
+    await server.start("127.0.0.1", 0)
+    try:
+        server.outbox.post(to="gast@example.org", channel="email", lang="fa", subject="مراجعهٔ شما",
+                           text="نوبت امروز شما: 10:30–11:00.", ref="won:e3")
+        await until(lambda: server.outbox.state("won:e3") == "sent")
+        status, _, body = await http_get(f"http://127.0.0.1:{server.port}/messages/dlr?m=made-up&t=1")
+        assert (status, body) == (404, b"no such message\n")
+    finally:
+        await server.stop()
+    assert smtp.mailbox.mails[0]["Subject"] == "مراجعهٔ شما"
