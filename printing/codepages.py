@@ -32,9 +32,9 @@ lines raster, like Arabic: a bigger ticket, never a wrong letter. Every page a p
 from __future__ import annotations
 
 from functools import cache
+from typing import Any
 
-from escpos.capabilities import get_profile
-from escpos.magicencode import Encoder
+from printing.library import escpos
 
 STANDARD = "default"   # escpos-printer-db's profile with Epson's ESC t numbers
 
@@ -42,7 +42,7 @@ STANDARD = "default"   # escpos-printer-db's profile with Epson's ESC t numbers
 @cache
 def _table(profile: str) -> dict[int, str]:
     """A profile's `ESC t` table as escpos-printer-db has it: number -> encoding."""
-    return {int(number): name for number, name in get_profile(profile).codePages.items() if name != "Unknown"}
+    return {int(number): name for number, name in escpos().get_profile(profile).codePages.items() if name != "Unknown"}
 
 
 def code_pages(profile: str) -> dict[str, int]:
@@ -55,6 +55,7 @@ def code_pages(profile: str) -> dict[str, int]:
     return pages
 
 
-def encoder(profile: str) -> Encoder:
-    """python-escpos' encoder over `code_pages(profile)` only (`magic_encode_args`)."""
-    return Encoder(code_pages(profile))
+def encoder(profile: str) -> Any:
+    """python-escpos' encoder (`escpos.magicencode.Encoder`) over `code_pages(profile)` only
+    (`magic_encode_args`)."""
+    return escpos().Encoder(code_pages(profile))

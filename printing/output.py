@@ -25,11 +25,11 @@ Every call blocks on the device: run `print_ticket` in a thread (the kiosk does)
 
 from __future__ import annotations
 
-from escpos.constants import QR_ECLEVEL_M
 from PIL import Image, ImageChops, ImageDraw
 
 from printing.raster import render, right_to_left
 from printing.blocks import QR, Block, Cut, Drawn, Native, Text
+from printing.library import escpos
 from printing.wrapping import wrap
 
 FONT_A_DOTS = 12   # font A is 12 dots wide: 48 columns on 80 mm paper, 32 on 58 mm
@@ -89,11 +89,11 @@ def print_native(printer, block: Native) -> None:
 
 def print_qr(printer, block: QR, width: int, *, raster_only: bool = False) -> None:
     if raster_only:  # an image as wide as the paper, the code in its middle: no ESC a needed
-        printer.qr(block.data, native=False, ec=QR_ECLEVEL_M, size=6 if width > 400 else 5, center=True)
+        printer.qr(block.data, native=False, ec=escpos().QR_ECLEVEL_M, size=6 if width > 400 else 5, center=True)
         return
     printer.set(align="center")
     native = printer.profile.supports("qrCode")
-    printer.qr(block.data, native=native, ec=QR_ECLEVEL_M, size=6 if width > 400 else 5)
+    printer.qr(block.data, native=native, ec=escpos().QR_ECLEVEL_M, size=6 if width > 400 else 5)
     printer.set_with_default()
 
 

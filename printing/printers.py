@@ -25,21 +25,15 @@ from __future__ import annotations
 
 import os
 import socket
-import tempfile
 import time
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
-os.environ.setdefault("ESCPOS_CAPABILITIES_PICKLE_DIR",
-                      str(Path(tempfile.gettempdir()) / "willkommen-escpos"))
-Path(os.environ["ESCPOS_CAPABILITIES_PICKLE_DIR"]).mkdir(parents=True, exist_ok=True)
-
-from escpos import printer as escpos  # noqa: E402  (its import reads the directory above)
-
-from printing.preview import draw  # noqa: E402
-from printing.output import print_ticket  # noqa: E402
-from printing.blocks import Block, Text  # noqa: E402
-from printing.codepages import encoder  # noqa: E402
+from printing.blocks import Block, Text
+from printing.codepages import encoder
+from printing.library import escpos  # python-escpos, imported when a printer is opened
+from printing.output import print_ticket
+from printing.preview import draw
 
 SCHEMES = ("serial", "usb", "tcp", "file", "preview", "dummy")
 PROFILES = {"80": "TM-T20II", "58": "POS-5890"}
@@ -68,7 +62,8 @@ class Printer:
 
     def status(self) -> str | None:
         channel = getattr(self.device, "device", None)
-        if not isinstance(self.device, (escpos.Serial, escpos.Network)) or channel is None:
+        devices = escpos().printer
+        if not isinstance(self.device, (devices.Serial, devices.Network)) or channel is None:
             return None
         online = ask(channel, ASK_ONLINE)
         if online is None:
@@ -135,9 +130,7 @@ def ask(channel, command: bytes, timeout: float = 1.0) -> int | None:
 
 def dots(profile: str) -> int:
     """The paper's width in dots on `profile` (576, 80 mm, where the profile does not say)."""
-    from escpos.capabilities import get_profile
-
-    width = get_profile(profile).media.get("width", {}).get("pixels")
+    width = escpos().get_profile(profile).media.get("width", {}).get("pixels")
     return int(width) if str(width).isdigit() else 576
 
 
@@ -159,26 +152,27 @@ def open_printer(url: str) -> Printer:
     if scheme not in SCHEMES:
         raise PrinterError(f"unknown printer scheme {scheme!r} in {url!r} (expected {', '.join(SCHEMES)})")
     path = unquote(parts.path)
+    devices = escpos().printer
     try:
         if scheme == "preview":
             return PreviewPrinter(url, Path(path), dots(profile), profile=profile, raster_only=raster_only)
         if scheme == "dummy":
-            return Printer(url, escpos.Dummy(**device_options), raster_only=raster_only, profile=profile)
+            return Printer(url, devices.Dummy(**device_options), raster_only=raster_only, profile=profile)
         if scheme in ("serial", "file") and not Path(path).exists():
             raise PrinterError(f"{scheme} device {path} does not exist")
         if scheme == "serial":
-            device = escpos.Serial(devfile=path, baudrate=int(options.get("baudrate", 19200)), timeout=1,
+            device = devices.Serial(devfile=path, baudrate=int(options.get("baudrate", 19200)), timeout=1,
                                    **device_options)
         elif scheme == "file":
-            device = escpos.File(devfile=path, **device_options)
+            device = devices.File(devfile=path, **device_options)
         elif scheme == "tcp":
             # python-escpos drops the socket of a failed connect unclosed (a ResourceWarning, an
             # error under the tests): ask once ourselves whether anyone answers there
             socket.create_connection((parts.hostname, parts.port or 9100), timeout=5).close()
-            device = escpos.Network(parts.hostname, port=parts.port or 9100, timeout=5, **device_options)
+            device = devices.Network(parts.hostname, port=parts.port or 9100, timeout=5, **device_options)
         else:
             vendor, product = (int(x, 16) for x in parts.netloc.split(":"))
-            device = escpos.Usb(vendor, product, **device_options)
+            device = devices.Usb(vendor, product, **device_options)
         return Printer(url, device, raster_only=raster_only, profile=profile)
     except PrinterError:
         raise

@@ -20,10 +20,9 @@ lines must stand where they say.
 
 from __future__ import annotations
 
-from escpos.magicencode import Encoder
-
 from printing.blocks import QR, Block, Cut, Drawn, Native, Text
 from printing.codepages import code_pages
+from printing.library import escpos
 from printing.raster import right_to_left
 
 QR_TEXT = "WILLKOMMEN PRINTER TEST"
@@ -48,7 +47,7 @@ def used_pages(profile: str) -> dict[str, list[str]]:
     for lang, text in SAMPLES.items():
         if right_to_left(text):
             continue
-        encoder = Encoder(code_pages(profile))
+        encoder = escpos().Encoder(code_pages(profile))
         for ch in text:
             page = None if ch.isascii() else encoder.find_suitable_encoding(ch)
             if page is not None and lang not in used.setdefault(page, []):
@@ -60,7 +59,7 @@ def without_page(profile: str) -> dict[str, str]:
     """Language -> its sample's letters that no page of `profile` carries ("" : the whole script)."""
     missing = {}
     for lang, text in SAMPLES.items():
-        encoder = Encoder(code_pages(profile))
+        encoder = escpos().Encoder(code_pages(profile))
         beyond = dict.fromkeys(ch for ch in text if not ch.isascii() and not ch.isspace())
         lacking = "" if right_to_left(text) else "".join(ch for ch in beyond if not encoder.find_suitable_encoding(ch))
         if right_to_left(text) or lacking:
@@ -107,4 +106,4 @@ def code_page_samples(profile: str):
 
 def characters(page: str) -> set[str]:
     """The letters beyond ASCII that `page` carries (python-escpos' table of the page)."""
-    return set(Encoder({page: 0})._get_codepage_char_map(page))
+    return set(escpos().Encoder({page: 0})._get_codepage_char_map(page))
