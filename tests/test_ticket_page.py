@@ -1,6 +1,6 @@
 """The visitor's phone page (/t/<token>) in headless Chromium on a real server: every language
 waiting, called, offline and expired passes axe-core (WCAG 2.1 A and AA) and fits 360 x 640 and
-412 x 915, the call shows the
+412 x 915 (at 360 x 640 whole, without scrolling, waiting, offline and called), the call shows the
 counter's direction, "notify me" rings after one tap, and a server that cannot be reached is
 said, with the time the page last heard from it."""
 
@@ -15,7 +15,8 @@ from server.edge.app import Server
 from .browser import FIT_PROBLEMS, PHONE, axe_violations, chromium
 from .conftest import make_site
 from .test_display_fit import FAST, LANGS, Office
-from .test_feedback_pages import PHONES
+from .conftest import ARTIFACTS
+from .test_feedback_pages import PHONES, SCREENSHOTS
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -170,3 +171,35 @@ async def test_an_unknown_ticket_is_said_once_in_the_phones_language(browser, of
     assert await phone.locator("#number, script").count() == 0  # no empty number, nothing polls
     assert await axe_violations(phone) == []
     await context.close()
+
+
+SMALL = PHONES["360x640"]
+
+
+async def whole_screen(phone, state: str, lang: str) -> list[str]:
+    """What does not fit a small phone's screen without scrolling (FIT_PROBLEMS, no scroll)."""
+    await phone.set_viewport_size(SMALL)
+    if SCREENSHOTS:
+        ARTIFACTS.mkdir(exist_ok=True)
+        await phone.screenshot(path=ARTIFACTS / f"status-{lang}-{state}-360x640.png")
+    return [f"{lang} {state}: {p}" for p in await phone.evaluate(FIT_PROBLEMS)]
+
+
+@pytest.mark.parametrize("lang", LANGS)
+async def test_a_small_phone_shows_the_whole_page_without_scrolling(browser, office, lang):
+    """360 x 640 (a small phone, the longest language is Ukrainian): the number, the place,
+    "notify me" and its note, the privacy link all on the screen, waiting, offline and called."""
+    phone, number = await open_ticket(browser, office, lang)
+    cut = await whole_screen(phone, "waiting", lang)
+    await phone.route("**/t/*.json", lambda route: route.abort())
+    await phone.evaluate("ticketPage.refresh()")
+    await phone.wait_for_selector("#offline:not([hidden])")
+    cut += await whole_screen(phone, "offline", lang)
+    offline = await axe_violations(phone)
+    await phone.unroute("**/t/*.json")
+    await called(phone, office, number)
+    cut += await whole_screen(phone, "called", lang)
+    turn = await axe_violations(phone)
+    await office.finish("3")
+    await phone.close()
+    assert (cut, offline, turn) == ([], [], [])
