@@ -28,14 +28,16 @@ from server.network.summary import from_office
 
 from .conftest import examples, make_site
 
-TOKENS = {"wetzlar": "wetzlar-token-0123456789", "giessen": "giessen-token-0123456789"}
+TOKENS = {"wetzlar": "wetzlar-token-0123456789", "giessen": "giessen-token-0123456789",
+          "marburg": "marburg-token-0123456789"}
 HASH = make_site().people[0].password_hash  # the demo's manager hash: a valid one to load
 NOVEMBER = (date(2026, 11, 2), date(2026, 11, 3), date(2026, 11, 4))
 
 
 def network_file(**office_read: str) -> dict:
     return {"network": {"name": "Netzwerk Willkommensbehörden Hessen"},
-            "people": [{"name": "ministerium", "role": "network", "password_hash": HASH}],
+            "people": [{"name": "ministerium", "role": "network", "password_hash": HASH},
+                       {"name": "referat", "role": "network", "password_hash": HASH, "lang": "en"}],
             "offices": [{"id": o, "name": f"Ausländerbehörde {o.title()}", "token": t,
                          **({"read": office_read[o]} if o in office_read else {})} for o, t in TOKENS.items()]}
 

@@ -1,0 +1,149 @@
+"""Offices compared month by month, with the network's rule: **no figure rests on fewer than
+five visits** (a figure that would is `HIDDEN`, shown as "–" with a footnote).
+
+What "rests on" means, per kind of figure (the property test, tests/test_network_page.py,
+checks each on made-up months):
+
+- a count (visitors, served, no-shows, referrals, answers): the visits it counts; under five
+  is hidden (a language's 3 visitors, a partner's 2 referrals);
+- a share (interpreter need, printed wait held, referred, satisfied, a language's share): the
+  visits it is a share of, and the visits it counts unless there are none (0 of 300 is said;
+  2 of 300 is not: it would point at two people);
+- a median or percentile of the waits, an average of the answers: the waits or answers it is
+  made from.
+
+A month of an office is what `store.NetworkStore.period` sums from its days.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from server.manager.stats import percentile
+from server.network.store import Month
+
+FEWEST = 5
+
+
+class Hidden:
+    """A figure that would rest on fewer than five visits."""
+
+    def __repr__(self) -> str:
+        return "HIDDEN"
+
+    __str__ = __repr__
+
+
+HIDDEN = Hidden()
+Figure = Any  # int | float | Hidden
+
+
+def count(n: int) -> Figure:
+    return n if n >= FEWEST else HIDDEN
+
+
+def share(part: int, whole: int) -> Figure:
+    """`part` of `whole` in whole per cent."""
+    if whole < FEWEST or 0 < part < FEWEST:
+        return HIDDEN
+    return round(100 * part / whole)
+
+
+def quantile(hist: dict[str, int], q: float) -> Figure:
+    minutes = {int(k): n for k, n in hist.items() if n}
+    if sum(minutes.values()) < FEWEST:
+        return HIDDEN
+    return percentile(minutes, q)
+
+
+def average(scores: dict[str, int]) -> Figure:
+    answers = sum(scores.values())
+    if answers < FEWEST:
+        return HIDDEN
+    return round(sum(int(s) * n for s, n in scores.items()) / answers, 2)
+
+
+OVERVIEW = ("days", "visitors", "served", "no_shows", "wait_median", "wait_p90", "held", "interpreters",
+            "referrals", "referred", "answers", "average", "satisfied")
+VISITS, HELP = OVERVIEW[:7], OVERVIEW[7:]  # the page's two tables
+
+
+def overview(m: Month) -> dict[str, Figure]:
+    """One office's (or the network's) month: every figure of the overview, by its name."""
+    held, scores = m.of("held"), m.of("feedback")
+    called = sum(held.get(k, 0) for k in ("early", "inside", "late"))
+    referred, answers = sum(m.of("referral").values()), sum(scores.values())
+    return {"days": m.days, "visitors": count(m.visitors), "served": count(m.served), "no_shows": count(m.no_shows),
+            "wait_median": quantile(m.of("wait"), 0.5), "wait_p90": quantile(m.of("wait"), 0.9),
+            "held": share(held.get("inside", 0), called),
+            "interpreters": share(sum(m.of("interpreter").values()), m.visitors),
+            "referrals": count(referred), "referred": share(referred, m.visitors),
+            "answers": count(answers), "average": average(scores),
+            "satisfied": share(scores.get("4", 0) + scores.get("5", 0), answers)}
+
+
+COUNTS = {"visitors": lambda m: m.visitors, "served": lambda m: m.served, "no_shows": lambda m: m.no_shows,
+          "referrals": lambda m: sum(m.of("referral").values()), "answers": lambda m: sum(m.of("feedback").values())}
+
+
+def protect(months: list[Month], rows: list[dict[str, Figure]]) -> None:
+    """The network's total under the offices' counts would give away an office's hidden count
+    (the total less the others): where exactly one office's count is hidden (and not 0), the
+    smallest count shown beside it is hidden too, so the difference is two offices' sum."""
+    for name, raw in COUNTS.items():
+        hidden = [i for i, row in enumerate(rows) if row[name] is HIDDEN and raw(months[i]) > 0]
+        shown = [i for i, row in enumerate(rows) if row[name] is not HIDDEN]
+        if len(hidden) == 1 and shown:
+            rows[min(shown, key=lambda i: raw(months[i]))][name] = HIDDEN
+
+
+def held_parts(m: Month) -> tuple[Figure, Figure, Figure]:
+    """Shares called before, inside and after the printed range (for the chart)."""
+    held = m.of("held")
+    called = sum(held.get(k, 0) for k in ("early", "inside", "late"))
+    return tuple(share(held.get(k, 0), called) for k in ("early", "inside", "late"))  # type: ignore[return-value]
+
+
+def total(months: list[Month]) -> Month:
+    """The network's month: every office's summed."""
+    whole = Month()
+    for m in months:
+        whole.days += m.days
+        whole.visitors += m.visitors
+        whole.served += m.served
+        whole.no_shows += m.no_shows
+        for kind, names in m.counts.items():
+            into = whole.counts.setdefault(kind, {})
+            for name, n in names.items():
+                into[name] = into.get(name, 0) + n
+    return whole
+
+
+def languages(months: list[Month], kind: str = "language", *, most: int = 12) -> list[str]:
+    """The languages to give a column: those with at least five visits in the network, most first."""
+    whole = total(months).of(kind)
+    return sorted((k for k, n in whole.items() if n >= FEWEST), key=lambda k: (-whole[k], k))[:most]
+
+
+def language_shares(m: Month, langs: list[str]) -> list[Figure]:
+    return [share(m.of("language").get(lang, 0), m.visitors) for lang in langs]
+
+
+def interpreter_shares(m: Month, langs: list[str]) -> list[Figure]:
+    return [share(m.of("interpreter").get(lang, 0), m.of("language").get(lang, 0)) for lang in langs]
+
+
+@dataclass
+class Comparison:
+    """A month of the network: the offices that sent days (in the network file's order), the
+    network's total, and the last months for the trend."""
+
+    month: str
+    offices: list[tuple[str, str]]                      # (id, name)
+    months: dict[str, Month]                            # office id -> its month
+    trend: dict[str, dict[str, Month]] = field(default_factory=dict)  # month -> office id -> its month
+
+    @property
+    def network(self) -> Month:
+        return total(list(self.months.values()))

@@ -1,0 +1,140 @@
+"""The network's comparison as an HTML page, in the signed-in person's staff language (German;
+English for `lang = "en"`): every word from the staff catalogue's `[network]`, numbers and
+months as that language writes them (babel), charts drawn on the server by pygal in the
+statistics' calm style (`server.manager.stats_charts`), each with the same figures in a table
+under it. A figure the five-visit rule hides (`figures.HIDDEN`) reads "–*", with the footnote."""
+
+from __future__ import annotations
+
+import html
+from datetime import date
+
+from babel.dates import format_date
+
+from config import languages as cldr
+from server.manager.stats_charts import CALM, HELD, _options, _pygal, _uri
+from server.manager.stats_words import Words
+from server.network import figures as f
+from server.network.figures import HIDDEN, Comparison
+
+e = html.escape
+
+
+class Page:
+    def __init__(self, lang: str):
+        self.stats = Words(lang)  # numbers the language's way (5.044; 3,67), and the chart's style
+        self.lang = self.stats.lang
+        self.text = self.stats.table
+
+    def __call__(self, key: str, **fields) -> str:
+        found = self.text[f"network.{key}"]
+        return found.format(**fields) if fields else found
+
+    def month(self, month: str) -> str:
+        return format_date(date.fromisoformat(month + "-01"), self("month_format"), locale=self.lang)
+
+    def cell(self, value, *, first: bool = False) -> str:
+        if first:
+            return f'<th scope="row">{e(str(value))}</th>'
+        if value is HIDDEN:
+            return '<td class="num hidden-figure">–<sup>*</sup></td>'
+        return f'<td class="num">{e(self.stats.number(value))}</td>'
+
+    def table(self, name: str, title: str, columns: list[str], rows: list[list], charts: str = "") -> str:
+        head = "".join(f'<th scope="col">{e(c)}</th>' for c in columns)
+        body = "".join("<tr>" + "".join(self.cell(v, first=i == 0) for i, v in enumerate(row)) + "</tr>"
+                       for row in rows)
+        return (f'<section tabindex="0" aria-labelledby="t-{name}"><h2 id="t-{name}">{e(title)}</h2>{charts}'
+                f'<table id="table-{name}"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></section>')
+
+
+def _value(v):
+    return None if v is HIDDEN else v
+
+
+def charts(*figures: str) -> str:
+    return f'<div class="charts">{"".join(figures)}</div>'
+
+
+def chart(kind: str, w: Page, title: str, labels: list[str], series: list[tuple[str, list]], alt: str, **more) -> str:
+    pygal = _pygal()
+    made = getattr(pygal, kind)(title=title, **_options(more.pop("colors", CALM), w.stats, **more))
+    made.x_labels = labels
+    for name, values in series:
+        made.add(name, [_value(v) for v in values])
+    return f'<figure><img src="{_uri(made)}" alt="{e(alt)}"></figure>'
+
+
+def overview(c: Comparison, w: Page, names: list[str]) -> str:
+    rows = [f.overview(c.months[o]) for o, _ in c.offices]
+    f.protect([c.months[o] for o, _ in c.offices], rows)
+    rows.append(f.overview(c.network))
+    waits = chart("Bar", w, w("chart_waits", month=w.month(c.month)), names,
+                  [(w("wait_median"), [r["wait_median"] for r in rows]), (w("wait_p90"), [r["wait_p90"] for r in rows])],
+                  w("chart_waits_alt"), y_title=w.stats("minutes"))
+    parts = [f.held_parts(c.months[o]) for o, _ in c.offices] + [f.held_parts(c.network)]
+    held = chart("StackedBar", w, w("chart_held", month=w.month(c.month)), names,
+                 [(w(f"held_{k}"), [p[i] for p in parts]) for i, k in enumerate(("early", "inside", "late"))],
+                 w("chart_held_alt"), colors=HELD, range=(0, 100), y_title=w("share"))
+    month = w.month(c.month)
+    return (w.table("overview", w("title_overview", month=month), [w("office"), *(w(k) for k in f.VISITS)],
+                    [[name, *(r[k] for k in f.VISITS)] for name, r in zip(names, rows)], charts(waits, held))
+            + w.table("help", w("title_help", month=month), [w("office"), *(w(k) for k in f.HELP)],
+                      [[name, *(r[k] for k in f.HELP)] for name, r in zip(names, rows)]))
+
+
+def by_language(c: Comparison, w: Page, names: list[str]) -> str:
+    months = [c.months[o] for o, _ in c.offices] + [c.network]
+    spoken, asked = f.languages(months), f.languages(months, "interpreter")
+    header = [cldr.name(lang, w.lang) for lang in spoken]
+    shares = w.table("languages", w("title_languages", month=w.month(c.month)), [w("office"), *header],
+                     [[n, *f.language_shares(m, spoken)] for n, m in zip(names, months)])
+    need = w.table("interpreters", w("title_interpreters", month=w.month(c.month)),
+                   [w("office"), *(cldr.name(lang, w.lang) for lang in asked)],
+                   [[n, *f.interpreter_shares(m, asked)] for n, m in zip(names, months)])
+    return shares + need
+
+
+def trend(c: Comparison, w: Page, names: list[str]) -> str:
+    months = sorted(c.trend)
+    labels = [w.month(m) for m in months]
+    ids = [o for o, _ in c.offices]
+
+    def grid(figure) -> list[list]:
+        return [[name, *(figure(c.trend[m][o]) if o in c.trend[m] else HIDDEN for m in months)]
+                for o, name in zip(ids, names)]
+
+    visitors = grid(lambda m: f.count(m.visitors))
+    lines = chart("Line", w, w("chart_months"), labels, [(row[0], row[1:]) for row in visitors],
+                  w("chart_months_alt"), y_title=w("visitors"), dots_size=2.5)
+    return (w.table("visitors_by_month", w("title_visitors_by_month"), [w("office"), *labels], visitors, charts(lines))
+            + w.table("waits_by_month", w("title_waits_by_month"), [w("office"), *labels],
+                      grid(lambda m: f.quantile(m.of("wait"), 0.5)))
+            + w.table("held_by_month", w("title_held_by_month"), [w("office"), *labels],
+                      grid(lambda m: f.overview(m)["held"])))
+
+
+def page(network_name: str, c: Comparison | None, months: list[str], lang: str) -> str:
+    w = Page(lang)
+    chosen = c.month if c else ""
+    options = "".join(f'<option value="{m}"{" selected" if m == chosen else ""}>{e(w.month(m))}</option>'
+                      for m in months)
+    if c is None or not c.offices:
+        body = f'<p id="shown">{e(w("none"))}</p>'
+    else:
+        names = [name for _, name in c.offices] + [w("network")]
+        body = (f'<p id="shown">{e(w("shown", month=w.month(c.month), offices=len(c.offices)))}</p>'
+                + overview(c, w, names) + by_language(c, w, names) + trend(c, w, names[:-1])
+                + f'<p id="fewer-than-five" class="footnote">{e(w("fewer"))}</p>')
+    nav = w.text
+    return f"""<!doctype html>
+<html lang="{w.lang}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{e(w("title"))} — {e(nav["page.product"])}</title><link rel="stylesheet" href="/network.css"></head>
+<body><header class="top"><h1>{e(w("title"))} — {e(network_name)}</h1>
+<nav aria-label="{e(w("nav"))}"><a href="/signout">{e(nav["page.signout"])}</a></nav></header>
+<main><p>{e(w("intro"))}</p>
+<form method="get" action="/network"><label for="month">{e(w("month"))}</label>
+<select id="month" name="month">{options}</select> <button type="submit">{e(w("show"))}</button></form>
+{body}
+</main></body></html>
+"""
