@@ -1,0 +1,150 @@
+"""An office's commands for shared knowledge (`server.network.knowledge`):
+
+    willkommen-server network publish --to URL --office ID [--config site.toml]
+        publish this office's texts (documents, services, partners, its languages' catalogues)
+    willkommen-server network list --to URL --office ID
+        who published, when, and how much
+    willkommen-server network compare OTHER --to URL --office ID [--config site.toml] [--what PREFIX …]
+        what differs between the other office's texts and this office's
+    willkommen-server network adopt OTHER --what PREFIX [--what …] --to URL --office ID [--config site.toml]
+                                          [--into FOLDER]
+        write what the other office published under each PREFIX (documents.passport, strings.ti,
+        partners.jobcenter, services.residence.hints) as files to review, beside the site file
+        (`adopted-OTHER-<time>/`), never over it; nothing of the office changes until its admin
+        copies them in
+
+Texts from the network are printed with control characters shown as `\\x1b`, never raw into
+the admin's terminal. Status 0 when done, 1 when the network refused or an item is not there,
+2 for a configuration error.
+"""
+
+from __future__ import annotations
+
+import sys
+from datetime import datetime
+from pathlib import Path
+
+import msgspec
+
+from server.network import knowledge
+from server.network.options import OneLineParser
+from server.network.send import NotSent, call, office_options, token_of
+
+SHOWN = 120  # characters of a text a comparison prints
+
+
+def command(name: str, argv: list[str]) -> int:
+    from config import ConfigError
+
+    parser = OneLineParser(prog=f"willkommen-server network {name}")
+    if name in ("compare", "adopt"):
+        parser.add_argument("other", metavar="OFFICE", help="the other office's id in the network")
+    office_options(parser)
+    parser.add_argument("--config", type=Path, default=None, help="this office's site file")
+    if name in ("compare", "adopt"):
+        parser.add_argument("--what", action="append", default=[], required=name == "adopt",
+                            metavar="PREFIX", help="an item or every item under it: documents.passport, strings.ti")
+    if name == "adopt":
+        parser.add_argument("--into", type=Path, default=None, help="where the files go (default: beside the site file)")
+    args = parser.parse_args(argv)
+    try:
+        return COMMANDS[name](args)
+    except ConfigError as exc:
+        print(f"willkommen-server network {name}: {exc}", file=sys.stderr)
+        return 2
+    except (NotSent, ValueError) as exc:
+        print(f"willkommen-server network {name}: {shown(str(exc), 2000)}", file=sys.stderr)
+        return 1
+
+
+def _url(args, path: str) -> str:
+    return args.to.rstrip("/") + path
+
+
+def publish(args) -> int:
+    mine = knowledge.of_site(args.config, args.office)
+    answer = call(_url(args, "/knowledge"), token_of(args), body=msgspec.json.encode(mine), tries=args.tries)
+    print(f"willkommen-server network publish: {answer['published']} texts of {args.office} published to {args.to}",
+          file=sys.stderr)
+    return 0
+
+
+def listing(args) -> int:
+    for entry in call(_url(args, "/knowledge"), token_of(args), tries=args.tries):
+        print(f"{shown(entry['office'], 40)}\t{shown(entry['name'], 80)}\t{shown(entry['published_at'], 40)}")
+    return 0
+
+
+def fetch(args) -> knowledge.Published:
+    found = call(_url(args, f"/knowledge/{args.other}"), token_of(args), tries=args.tries)
+    return msgspec.convert(found, knowledge.Published)
+
+
+def compare(args) -> int:
+    theirs, mine = fetch(args), knowledge.of_site(args.config, args.office)
+    found = knowledge.differences(mine, theirs, args.what)
+    for line in report(found, theirs.office, detailed=bool(args.what)):
+        print(line)
+    if not found:
+        print(f"no differences to {theirs.office}" + (f" under {', '.join(args.what)}" if args.what else ""))
+    return 0
+
+
+def report(found: list[knowledge.Difference], other: str, *, detailed: bool) -> list[str]:
+    """One line an item; a language's catalogue summed up in one line unless asked for by `--what`."""
+    lines, catalogues = [], {}
+    for d in found:
+        if d.key.startswith("strings.") and not detailed:
+            catalogues.setdefault(d.key.split(".")[1], []).append(d)
+            continue
+        lines.append(f"{d.key}\t{_said(d, other)}")
+    for lang, ds in sorted(catalogues.items()):
+        only = sum(d.kind == "only_theirs" for d in ds)
+        differ = sum(d.kind == "differs" for d in ds)
+        lines.append(f"strings.{lang}\t{differ} texts differ, {only} only {other}'s "
+                     f"(--what strings.{lang} lists them)")
+    return lines
+
+
+def _said(d: knowledge.Difference, other: str) -> str:
+    if d.kind == "only_theirs":
+        return f"only {other}'s: {shown(d.theirs)}"
+    if d.kind == "only_mine":
+        return f"only yours: {shown(d.mine)}"
+    return f"yours: {shown(d.mine)} | {other}'s: {shown(d.theirs)}"
+
+
+def adopt(args) -> int:
+    from config import default_path
+
+    theirs = fetch(args)
+    chosen = knowledge.select(theirs, args.what)
+    site_file = Path(args.config) if args.config else default_path()
+    base = args.into or site_file.resolve().parent
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    folder = base / f"adopted-{theirs.office}-{stamp}"
+    n = 1
+    while folder.exists():  # never over earlier files
+        n += 1
+        folder = base / f"adopted-{theirs.office}-{stamp}-{n}"
+    published = next((e["published_at"] for e in call(_url(args, "/knowledge"), token_of(args), tries=args.tries)
+                      if e["office"] == theirs.office), "")
+    command_line = "willkommen-server network adopt " + " ".join([args.other, *(f"--what {w}" for w in args.what)])
+    files = knowledge.fragment(chosen, theirs, published_at=published, command=command_line)
+    for name, text in files.items():
+        path = folder / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    print(f"willkommen-server network adopt: {len(chosen)} item(s) of {theirs.office} written to review in {folder}: "
+          + ", ".join(sorted(files)) + f". {site_file.name} is unchanged.", file=sys.stderr)
+    return 0
+
+
+COMMANDS = {"publish": publish, "list": listing, "compare": compare, "adopt": adopt}
+
+
+def shown(value, limit: int = SHOWN) -> str:
+    """A text from outside as the terminal may show it: control characters escaped, cut to `limit`."""
+    text = value if isinstance(value, str) else msgspec.json.encode(value).decode()
+    text = "".join(c if c.isprintable() or c == " " else repr(c)[1:-1] for c in text)
+    return text if len(text) <= limit else text[:limit - 1] + "…"
