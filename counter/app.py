@@ -151,8 +151,8 @@ class CounterApp(App):
         try:
             async with self.sending:
                 reply = await self.session.request(message)
-        except ServerError as exc:
-            self.say(self.words.error(exc.code, exc.message), error=True)
+        except ServerError as exc:  # the server's sentence in the clerk's words (an older server: by code)
+            self.say(exc.text or self.words.error(exc.code, exc.message), error=True)
             return None
         except ConnectionLost:
             self.say(self.words("error.connection"), error=True)

@@ -200,8 +200,13 @@ class Words:
         return self("panel.range", low=queue.eta[0], high=queue.eta[1])
 
     def error(self, code: str, message: str) -> str:
+        """An error from a server that does not explain its errors: by its code alone (the
+        texts that need the error's values fall back to the general one)."""
         key = f"error.{code}" if f"error.{code}" in self.text else "error.other"
-        return self(key, message=message)
+        try:
+            return self(key, message=message)
+        except KeyError:
+            return self("error.other", message=message)
 
 
 def current_text(board: Board, words: Words, now: float) -> str:

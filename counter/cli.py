@@ -39,6 +39,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     from counter.app import CounterApp  # Textual loads only when there is something to show
 
-    session = ClientSession(args.url, role="counter", terminal=args.terminal, token=args.token)
+    session = ClientSession(args.url, role="counter", terminal=args.terminal, token=args.token, lang=args.lang,
+                            explain=True)
     CounterApp(session, lang=args.lang, printer_url=args.printer).run()
     return 0

@@ -14,7 +14,7 @@ from .conftest import token
 
 def counter_app(url: str, terminal: str = "counter-5", lang: str = "en") -> CounterApp:
     return CounterApp(ClientSession(url, role="counter", terminal=terminal, token=token(terminal),
-                                    backoff=(0.05, 0.2)), lang=lang)
+                                    backoff=(0.05, 0.2), lang=lang, explain=True), lang=lang)  # as counter/cli.py
 
 
 async def until(pilot, condition, timeout: float = 30.0) -> None:
@@ -48,7 +48,7 @@ async def test_a_clerks_morning_every_action(server, url, terminal):
         await until(pilot, lambda: app.board.desk is not None)
         assert "Counter 5" in app.title and app.sub_title == "closed"
         await pilot.press("n")
-        await until(pilot, lambda: "closed. Press O" in text(app, "#message"))
+        await until(pilot, lambda: "Counter 5 is closed. Open it first" in text(app, "#message"))
 
         await pilot.press("o")  # choose services: all ticked
         await pilot.press("o")  # ... and open

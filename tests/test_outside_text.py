@@ -101,7 +101,7 @@ async def test_the_counter_shows_scanned_numbers_and_the_sites_names_as_text(tmp
     server = await odd_server(tmp_path)
     url = f"ws://127.0.0.1:{server.port}/"
     app = CounterApp(ClientSession(url, role="counter", terminal="counter-3", token=token("counter-3"),
-                                   backoff=(0.05, 0.2)), lang="en")
+                                   backoff=(0.05, 0.2), lang="en", explain=True), lang="en")
     try:
         async with ClientSession(url, role="kiosk", terminal="kiosk-2", token=token("kiosk-2")) as kiosk_session:
             await kiosk_session.ready()
@@ -112,7 +112,8 @@ async def test_the_counter_shows_scanned_numbers_and_the_sites_names_as_text(tmp
                 assert first.startswith("Pass [/]") and SERVICE.startswith(first.rstrip("…"))
                 for code in CODES:  # a visitor's QR code held under the counter's scanner after C
                     type_ahead(app, "c", *code, "enter")
-                    await counter_until(pilot, lambda: text(app, "#message") == app.words("error.unknown_ticket"))
+                    said = app.words("error.unknown_ticket", ticket=code.upper())  # the scanned text, as text
+                    await counter_until(pilot, lambda: text(app, "#message") == said)
                     app.say("")
                 type_ahead(app, "c", *"D001", "enter")
                 await counter_until(pilot, lambda: "D001" in text(app, "#current"))

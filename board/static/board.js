@@ -45,7 +45,7 @@ function receive(message) {
     // the answer stands beside the form it answers: the plan's own, or the others'
     const where = state.planPending ? $("plan-answer") : $("answer");
     state.planPending = false;
-    where.textContent = message.type === "reply" ? t("board.done") : t("board.not_done", {message: message.message});
+    where.textContent = message.type === "reply" ? t("board.done") : t("board.not_done", {message: message.text || message.message});
   }
 }
 

@@ -124,7 +124,7 @@ async function signedIn() {
 async function closed(ws, event) {
   if (ws !== state.ws) return;
   state.online = false;
-  state.pending.forEach((resolve) => resolve({type: "error", code: "connection", message: ""}));
+  state.pending.forEach((resolve) => resolve({type: "error", code: "connection", message: "", text: t("error.connection")}));
   state.pending.clear();
   if (event.code === 4403) {  // not this person's counter (or another person's now)
     state.refused = true;
@@ -143,7 +143,7 @@ async function closed(ws, event) {
 // one request at a time, in the order the keys were pressed (as the Textual counter does)
 function request(message) {
   const run = () => new Promise((resolve) => {
-    if (!state.online) { resolve({type: "error", code: "connection", message: ""}); return; }
+    if (!state.online) { resolve({type: "error", code: "connection", message: "", text: t("error.connection")}); return; }
     const id = state.nextId++;
     state.pending.set(id, resolve);
     state.ws.send(JSON.stringify({...message, id}));
@@ -152,8 +152,8 @@ function request(message) {
   state.sending = answer.catch(() => null);
   return answer.then((reply) => {
     if (reply.type === "error") {
-      const key = `error.${reply.code}` in staff.words ? `error.${reply.code}` : "error.other";
-      say(t(key, {message: reply.message}), true);
+      // the server's sentence in the clerk's words (server/manager/words.py error_text)
+      say(reply.text || t("error.other", {message: reply.message}), true);
       if (reply.code === "not_allowed") signedIn();  // signed out in another tab, or the sign-in ran out
       return null;
     }

@@ -68,7 +68,7 @@ class Commands(OfficeState):
     def _service(self, service: str) -> None:
         if service not in self.waiting:
             raise errors.UnknownService(f"unknown service {service!r} "
-                                        f"(expected one of {', '.join(self.waiting)})")
+                                        f"(expected one of {', '.join(self.waiting)})", service=service)
 
     def _language(self, lang: str) -> None:
         if lang not in self.site.languages:
@@ -78,13 +78,13 @@ class Commands(OfficeState):
     def _desk(self, counter: str) -> Desk:
         desk = self.desks.get(counter)
         if desk is None:
-            raise errors.UnknownCounter(f"unknown counter {counter!r}")
+            raise errors.UnknownCounter(f"unknown counter {counter!r}", counter=counter)
         return desk
 
     def _open_desk(self, counter: str) -> Desk:
         desk = self._desk(counter)
         if desk.state == "closed":
-            raise errors.CounterNotOpen(f"counter {counter} is closed: open it first")
+            raise errors.CounterNotOpen(f"counter {counter} is closed: open it first", counter=counter)
         return desk
 
     def _working_desk(self, counter: str) -> Desk:
@@ -92,13 +92,13 @@ class Commands(OfficeState):
         if desk.current is not None:
             raise errors.VisitorAtCounter(
                 f"ticket {desk.current} is still at counter {counter}: finish, transfer, park it "
-                "or mark it a no-show first")
+                "or mark it a no-show first", ticket=desk.current, counter=counter)
         return desk
 
     def _current(self, counter: str, now: float) -> tuple[list[ev.Event], Ticket]:
         events, desk = self._begin(now), self._open_desk(counter)
         if desk.current is None:
-            raise errors.NoCurrentTicket(f"no visitor is called at counter {counter}")
+            raise errors.NoCurrentTicket(f"no visitor is called at counter {counter}", counter=counter)
         return events, self.tickets[desk.current]
 
     def _act_on_current(self, counter: str, now: float, action: str,

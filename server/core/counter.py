@@ -24,7 +24,8 @@ class CounterCommands(Commands):
             self._service(service)
             if service not in configured:
                 raise errors.NotAllowed(f"counter {counter} does not serve {service!r} "
-                                        f"(it serves {', '.join(configured)})")
+                                        f"(it serves {', '.join(configured)})",
+                                        why="not_serving", counter=counter, service=service)
         self._emit(events, ev.CounterOpened(at=now, counter=counter, services=list(chosen)))
         return events, desk
 
@@ -33,7 +34,7 @@ class CounterCommands(Commands):
         pool = chain(*(self.waiting[s].values() for s in desk.services), self.directed.values())
         choice = choose_next(desk, pool, now=now, max_wait=self.max_wait)
         if choice is None:
-            raise errors.NothingWaiting(f"nobody is waiting for counter {counter}'s services")
+            raise errors.NothingWaiting(f"nobody is waiting for counter {counter}'s services", counter=counter)
         ticket, reason = choice
         self._resume_if_paused(events, desk, now)
         self._emit(events, ev.TicketCalled(at=now, number=ticket.number, counter=counter, reason=reason))
@@ -71,7 +72,7 @@ class CounterCommands(Commands):
     def finish(self, *, counter: str, outcome: str, now: float) -> tuple[list[ev.Event], Ticket]:
         if outcome not in self.site.outcomes:
             raise errors.UnknownOutcome(f"unknown outcome {outcome!r} "
-                                        f"(expected one of {', '.join(self.site.outcomes)})")
+                                        f"(expected one of {', '.join(self.site.outcomes)})", outcome=outcome)
         events, ticket = self._current(counter, now)
         check_transition(ticket, "finish")
         if ticket.state == CALLED:  # the clerk skipped "start": count the visit from the call, so
@@ -83,7 +84,8 @@ class CounterCommands(Commands):
     def transfer(self, *, counter: str, service: str | None, to_counter: str | None, front: bool,
                  now: float) -> tuple[list[ev.Event], Ticket]:
         if service is None and to_counter is None:
-            raise errors.BadRequest("transfer needs a service or a counter to send the visitor to")
+            raise errors.BadRequest("transfer needs a service or a counter to send the visitor to",
+                                    why="transfer_target")
         if service is not None:
             self._service(service)
         if to_counter is not None:
@@ -124,7 +126,7 @@ class CounterCommands(Commands):
         counting on the counter from then; the counter closes only when the clerk closes it."""
         events, desk = self._begin(now), self._desk(counter)
         if at is not None and not at > now:
-            raise errors.BadRequest("the planned end of shift must be later than now")
+            raise errors.BadRequest("the planned end of shift must be later than now", why="end_in_past")
         self._emit(events, ev.CounterClosePlanned(at=now, counter=counter, until=at))
         return events, desk
 

@@ -119,4 +119,5 @@ class Desk:
 def check_transition(ticket: Ticket, action: str) -> None:
     if ticket.state not in TRANSITIONS[action]:
         raise InvalidTransition(
-            f"ticket {ticket.number} {STATE_WORDS[ticket.state]}, it cannot be {ACTION_WORDS[action]}")
+            f"ticket {ticket.number} {STATE_WORDS[ticket.state]}, it cannot be {ACTION_WORDS[action]}",
+            ticket=ticket.number, state=ticket.state, action=action)

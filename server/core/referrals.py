@@ -45,12 +45,14 @@ def plan(site: Site, partner_ids: Iterable[str]) -> Plan:
         partner = site.partner(partner_id)
         if partner is None:
             known = ", ".join(p.id for p in site.partners) or "none configured"
-            raise errors.UnknownPartner(f"unknown partner {partner_id!r} (expected one of {known})")
+            raise errors.UnknownPartner(f"unknown partner {partner_id!r} (expected one of {known})",
+                                        partner=partner_id)
         chosen.append(partner)
     if not chosen:
-        raise errors.BadRequest("a referral names at least one partner")
+        raise errors.BadRequest("a referral names at least one partner", why="no_partner")
     desks = [p for p in chosen if p.has_desk]
     if len(desks) > 1:
         raise errors.BadRequest(f"a visitor can queue at one partner's desk at a time, not at "
-                                f"{' and '.join(p.id for p in desks)}: refer to one, then to the next")
+                                f"{' and '.join(p.id for p in desks)}: refer to one, then to the next",
+                                why="one_desk")
     return Plan(partners=tuple(chosen), desk=desks[0] if desks else None)

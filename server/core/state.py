@@ -79,7 +79,7 @@ class OfficeState:
     def ticket(self, number: str) -> Ticket:
         ticket = self.tickets.get(number.strip().upper())
         if ticket is None:
-            raise errors.UnknownTicket(f"there is no ticket {number} today")
+            raise errors.UnknownTicket(f"there is no ticket {number} today", ticket=number.strip().upper())
         return ticket
 
     def ahead(self, ticket: Ticket) -> int:

@@ -33,11 +33,12 @@ class SupervisorCommands(Commands):
         for lang in texts:
             self._language(lang)
         if not texts.get("de", "").strip():
-            raise errors.BadRequest("an announcement needs a German text (\"de\")")
+            raise errors.BadRequest("an announcement needs a German text (\"de\")", why="announce_german")
         if any(len(text) > 300 for text in texts.values()):
-            raise errors.BadRequest("an announcement is a short text: 300 characters at most per language")
+            raise errors.BadRequest("an announcement is a short text: 300 characters at most per language",
+                                    why="announce_long")
         if until <= now or local_day(until, self.tz) != self.day:
-            raise errors.BadRequest("an announcement ends later today")
+            raise errors.BadRequest("an announcement ends later today", why="announce_ends")
         self._emit(events, ev.AnnouncementMade(at=now, announcement=announcement, until=until, by=by,
                                                texts={k: v.strip() for k, v in texts.items() if v.strip()}))
         return events, self.announcements[announcement]
@@ -46,7 +47,7 @@ class SupervisorCommands(Commands):
         events = self._begin(now)
         found = self.announcements.get(announcement)
         if found is None:
-            raise errors.BadRequest(f"there is no announcement {announcement!r} today")
+            raise errors.BadRequest(f"there is no announcement {announcement!r} today", why="no_announcement")
         self._emit(events, ev.AnnouncementEnded(at=now, announcement=announcement))
         return events, found
 

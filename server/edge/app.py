@@ -54,6 +54,7 @@ from server.manager.pages import Manager
 from server.manager.people import People
 from server import messages
 from server.messages import reports
+from server.manager.words import StaffWords, error_text
 from server.store import is_url, open_store
 from server.store.projection import Projection
 from server.store.writer import Writer
@@ -282,7 +283,8 @@ class Server:
                 who = self.manager.counter_page.authorise(ws, hello.terminal, self.terminals.sessions.values())
             except Refused as exc:
                 raise Closing("wrong_role", str(exc)) from None
-            return Session(role="counter", terminal=BROWSER + who.name, counter=hello.terminal, person=who.id)
+            return Session(role="counter", terminal=BROWSER + who.name, counter=hello.terminal, person=who.id,
+                           lang=who.lang, explain=True)
         if hello.role == "display" and not hello.terminal and self.site.anonymous_displays:
             return Session(role="display", terminal="")
         terminal = self.site.terminal(hello.terminal)
@@ -291,7 +293,8 @@ class Server:
             raise Closing("bad_token", f"unknown terminal or wrong token for {hello.terminal!r}")
         if terminal.role != hello.role:
             raise Closing("wrong_role", f"terminal {terminal.id} is a {terminal.role}, not a {hello.role}")
-        return Session(role=terminal.role, terminal=terminal.id, counter=terminal.counter)
+        return Session(role=terminal.role, terminal=terminal.id, counter=terminal.counter, lang=hello.lang,
+                       explain=hello.explain)
 
     async def _serve(self, ws: ServerConnection, session: Session) -> None:
         self.terminals.join(ws, session)
@@ -302,7 +305,8 @@ class Server:
             self.fanout.adopt(ws, len(welcome))
             await ws.send(welcome, text=True)
             self.fanout.welcomed(ws)
-            await serve_frames(ws, p.decode_client, partial(self.requests.handle, session))
+            explain = partial(error_text, StaffWords(session.lang), self.site) if session.explain else None
+            await serve_frames(ws, p.decode_client, partial(self.requests.handle, session), explain=explain)
         except websockets.ConnectionClosed:
             pass
         finally:

@@ -66,9 +66,10 @@ class Requests:
             raise BadRequest("hello was already received on this connection")
         role = ROLE_OF[type(message)]
         if session.person and self.people.session(session.person) is None:  # a browser counter's person
-            raise NotAllowed("your sign-in has expired: sign in again")
+            raise NotAllowed("your sign-in has expired: sign in again", why="expired")
         if session.role not in (role, "admin"):
-            raise NotAllowed(f"a {session.role} terminal may not send {type(message).__name__.lower()}")
+            raise NotAllowed(f"a {session.role} terminal may not send {type(message).__name__.lower()}",
+                             why="role")
         if role == "kiosk":
             return await self._kiosk(session, message)
         if isinstance(message, p.SetPlan):
@@ -91,7 +92,7 @@ class Requests:
             return message.counter
         if message.counter not in (None, session.counter):
             raise NotAllowed(f"terminal {session.terminal} stands at counter {session.counter}, "
-                             f"not {message.counter}")
+                             f"not {message.counter}", why="other_counter", counter=session.counter)
         assert session.counter is not None  # a counter terminal's entry names its counter (config)
         return session.counter
 

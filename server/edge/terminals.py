@@ -17,6 +17,8 @@ class Session:
     terminal: str
     counter: str | None = None
     person: str = ""  # a counter in the browser: the signed-in person's session (server/manager/counter_page.py)
+    lang: str = "de"       # the staff language its errors are explained in
+    explain: bool = False  # errors with fields and the staff's sentence (hello `explain`; the browser's pages)
 
 
 @dataclass

@@ -43,7 +43,7 @@ from server.edge.terminals import Terminals
 from server.store.writer import Writer
 from server.wire.errors import BadRequest, NotAllowed
 from server.manager.people import People, SignedIn, stamp
-from server.manager.words import StaffWords
+from server.manager.words import StaffWords, error_text
 
 log = logging.getLogger("willkommen.board")
 PUSH_DELAY = 0.05  # at most one board frame per this many seconds: a burst of changes is one frame
@@ -355,7 +355,8 @@ class Board:
             self.fanout.adopt(ws, len(first))
             await ws.send(first)
             self.fanout.welcomed(ws)
-            await serve_frames(ws, p.decode_manager, partial(self._answer, who))
+            await serve_frames(ws, p.decode_manager, partial(self._answer, who),
+                               explain=partial(error_text, StaffWords(who.lang), self.site))
         except websockets.ConnectionClosed:
             pass
         finally:
@@ -363,9 +364,9 @@ class Board:
 
     async def _answer(self, who: SignedIn, message: msgspec.Struct) -> msgspec.Struct:
         if self.people.session(who.id) is None:
-            raise NotAllowed("your sign-in has expired: sign in again")
+            raise NotAllowed("your sign-in has expired: sign in again", why="expired")
         if not isinstance(message, p.SUPERVISOR_ACTIONS) or not who.may_act:
-            raise NotAllowed(f"{who.name} is a {who.role}: only a supervisor may act")
+            raise NotAllowed(f"{who.name} is a {who.role}: only a supervisor may act", why="supervisor_only")
         await self.writer.submit(partial(self._act, who, message))
         log.info("supervisor action", extra={"fields": {"by": who.name, "action": message.__struct_config__.tag}})
         return p.Reply(re=message.id)
@@ -378,7 +379,7 @@ class Board:
             events, _ = office.close(counter=message.counter, now=now)
         elif isinstance(message, p.Move):
             if message.service is None and not message.front:
-                raise BadRequest("move needs a service or front")
+                raise BadRequest("move needs a service or front", why="move_target")
             events, _ = office.move(ticket=message.ticket, service=message.service, front=message.front, now=now)
         elif isinstance(message, p.SetPlan):
             events = plan.set_plan(office, message, who.name, now)

@@ -17,13 +17,14 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from functools import cache
+from typing import Mapping
 from zoneinfo import ZoneInfo
 
 from babel import Locale
 from babel.dates import format_date, format_time
 from babel.numbers import format_decimal
 
-from config import strings
+from config import Site, strings
 from config.strings import available
 
 
@@ -54,6 +55,46 @@ class StaffWords:
     def minutes(self, seconds: float) -> str:
         m = max(0, int(seconds // 60))
         return self("board.minutes", minutes=m) if m < 60 else self("board.hours", hours=m // 60, minutes=m % 60)
+
+
+def error_text(words: StaffWords, site: Site, code: str, fields: Mapping[str, str], message: str) -> str:
+    """A server error as staff read it: the catalogue's `error.<why>` (or `error.<code>`, else
+    `error.other`) with the error's values in the reader's words — the ticket's state and the
+    refused action from `[state]` and `[acted]`, counters, services and partners by their names
+    in the site file, never the raw ids.
+
+    >>> from config import load_site
+    >>> error_text(StaffWords("de"), load_site(), "invalid_transition",
+    ...            {"ticket": "A005", "state": "called", "action": "call"}, "ticket A005 is called, ...")
+    'Nummer A005 (aufgerufen) kann jetzt nicht aufgerufen werden.'
+    """
+    text = words.text
+    key = next((k for k in (f"error.{fields.get('why')}", f"error.{code}") if k in text), "error.other")
+    values = {**fields, "message": message}
+    if "state" in fields:
+        values["state"] = text.get(f"state.{fields['state']}", fields["state"]).replace(": {reason}", "")
+    if "action" in fields:
+        values["action"] = text.get(f"acted.{fields['action']}", fields["action"])
+    counter = site.counter(fields["counter"]) if "counter" in fields else None
+    if counter is not None:
+        values["counter"] = counter.name
+    service = site.service(fields["service"]) if "service" in fields else None
+    if service is not None:
+        values["service"] = service.name(words.lang)
+    partner = site.partner(fields["partner"]) if "partner" in fields else None
+    if partner is not None:
+        values["partner"] = partner.name(words.lang)
+    try:
+        return text[key].format_map(_Blank(values))
+    except (ValueError, IndexError):  # a catalogue text with a stray brace: the English one is still true
+        return message
+
+
+class _Blank(dict):
+    """Format values where a value the error did not carry reads as nothing, not a KeyError."""
+
+    def __missing__(self, key: str) -> str:
+        return ""
 
 
 @cache

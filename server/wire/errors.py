@@ -25,7 +25,12 @@
     ├── NotFinished ........... not_finished     feedback on a visit that is not finished
     └── AlreadyAnswered ....... already_answered a ticket's feedback was given already
 
-The `str()` of each is a sentence a clerk or an admin can read; clients translate by `code`.
+The `str()` of each is a sentence an admin can read (English, for logs and older clients).
+Staff read it in their own language: each error carries its values as `fields` — `ticket`,
+`state`, `action`, `counter`, `service`, `partner`, and `why` where one code has several causes
+(`bad_request` with why `end_in_past`, `not_allowed` with why `not_serving`, ...) — which the
+protocol's `error` frame carries beside the English `message`, and the server renders from the
+staff catalogue (`server.manager.words.error_text`) for a connection that asks for it.
 Connection-level failures (bad token, wrong role, unsupported version) close the websocket
 with the codes in `CLOSE_CODES` instead.
 """
@@ -45,16 +50,17 @@ CLOSE_CODES = {
 class WillkommenError(Exception):
     code = "error"
 
-    def __init__(self, message: str):
+    def __init__(self, message: str, **fields: object):
         super().__init__(message)
         self.message = message
+        self.fields = {key: str(value) for key, value in fields.items()}
 
 
 class BadRequest(WillkommenError):
     code = "bad_request"
 
-    def __init__(self, message: str, *, re: str | int | None = None):
-        super().__init__(message)
+    def __init__(self, message: str, *, re: str | int | None = None, **fields: object):
+        super().__init__(message, **fields)
         self.re = re  # the request id, when the frame was readable enough to have one
 
 

@@ -4,7 +4,7 @@ JSON text frames, one message each, told apart by `"type"`. Version 1.
 
 Client to server (imperative; every request but `hello` carries an `id` echoed as `re`)::
 
-    hello    {role, terminal, token, v, lang}          first frame of every connection
+    hello    {role, terminal, token, v, lang, explain?} first frame of every connection
     draw     {id, service, lang, request, interpreter?} kiosk; idempotent by `request`; interpreter:
                                                         the visitor needs help with German (default false)
     checkin  {id, booking, lang?, interpreter?, check?} kiosk; a ticket for an appointment (idempotent);
@@ -27,7 +27,9 @@ Server to client (past tense or nouns)::
     welcome  {v, role, terminal, counter, site, snapshot}
     reply    {re, ticket?, booking?, desk?, ahead?, eta?, arrival?}  the change is committed (eta:
                                                         the drawn ticket's range, `Office.estimate`)
-    error    {re, code, message}                        nothing changed; `code` is stable
+    error    {re, code, message, fields?, text?}        nothing changed; `code` is stable; `fields`
+                                                        (its values) and `text` (the staff's sentence
+                                                        in `lang`) only after hello `explain: true`
     called   {ticket, counter, recall, texts}           a visitor is called (again: recall > 0)
     ticket   {ticket}                                   any other change of a ticket (displays get
                                                         only OFF_THE_SCREEN states)
@@ -94,6 +96,7 @@ class Hello(Message, tag="hello"):
     token: Text = ""
     v: Annotated[int, Meta(ge=0, le=SAFE_INT)] = VERSION
     lang: Key = "de"
+    explain: bool = False   # errors with `fields` and `text` in `lang`'s staff words (older clients: not)
 
 
 class Draw(Request, tag="draw"):
@@ -357,7 +360,11 @@ class Reply(Message, tag="reply"):
 class Error(Message, tag="error"):
     re: str | int | None
     code: str
-    message: str
+    message: str                   # English, for logs and clients that do not render `fields`
+    # only to a connection that asks (hello `explain`, the staff's pages): older clients decode
+    # no field they do not know, so they get the frame they always got
+    fields: dict[str, str] = {}    # the error's values: ticket, state, action, counter, why, ...
+    text: str = ""                 # the sentence from the staff catalogue in the connection's language
 
 
 class Called(Message, tag="called"):

@@ -35,9 +35,11 @@ FATAL_CLOSE = (4400, 4401, 4403)
 
 
 class ServerError(Exception):
-    def __init__(self, code: str, message: str):
+    def __init__(self, code: str, message: str, fields: dict[str, str] | None = None, text: str = ""):
         super().__init__(f"{code}: {message}")
         self.code, self.message = code, message
+        self.fields = fields or {}
+        self.text = text  # the staff's sentence, from a server asked to `explain` (else "")
 
 
 class ConnectionLost(Exception):
@@ -53,10 +55,13 @@ class Refused(Exception):
 class ClientSession:
     def __init__(self, url: str, *, role: p.Role, terminal: str = "", token: str = "", lang: str = "de",
                  timeout: float = 10.0, backoff: tuple[float, float] = (0.1, 5.0),
-                 on_state: Callable[[bool], None] | None = None, ssl: "ssl_module.SSLContext | None" = None):
+                 on_state: Callable[[bool], None] | None = None, ssl: "ssl_module.SSLContext | None" = None,
+                 explain: bool = False):
         self.url, self.timeout, self.backoff, self.on_state = url, timeout, backoff, on_state
         self.ssl = ssl  # for wss:// with a site's own certificate authority
-        self.hello = p.Hello(role=role, terminal=terminal, token=token, lang=lang)
+        # explain: errors come with their fields and the staff's sentence in `lang` (a server older
+        # than that refuses the hello: update the server before the terminals)
+        self.hello = p.Hello(role=role, terminal=terminal, token=token, lang=lang, explain=explain)
         self.welcome: p.Welcome | None = None
         self.refused: Refused | None = None
         self.tries = 0   # connection attempts so far
@@ -184,7 +189,7 @@ class ClientSession:
         if future is None or future.done():
             return
         if isinstance(message, p.Error):
-            future.set_exception(ServerError(message.code, message.message))
+            future.set_exception(ServerError(message.code, message.message, message.fields, message.text))
         else:
             future.set_result(message)
 
