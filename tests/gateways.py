@@ -34,7 +34,7 @@ async def until(check, timeout: float = 15.0, what: str = "") -> None:
     deadline = time.monotonic() + timeout
     while not check():
         if time.monotonic() > deadline:
-            raise AssertionError(f"not within {timeout} s: {what or check}")
+            raise AssertionError(f"not within {timeout} s: {(what() if callable(what) else what) or check}")
         await asyncio.sleep(0.02)
 
 
@@ -94,6 +94,7 @@ smsc = fake
 smsc-id = fake
 port = {smsc}
 connect-allow-ip = 127.0.0.1
+denied-prefix = +999
 
 group = smsbox
 bearerbox-host = 127.0.0.1
@@ -107,9 +108,12 @@ username = office
 password = kannel-secret
 max-messages = 10
 concatenation = true
-denied-prefix = +999
 """
-GOT = re.compile(r"Got message \d+: <(\S+) (\S+) (\S+) (\S*)>")
+GOT = re.compile(r"Got message \d+: <(\S+) (\S+) (\S+) (.*)>$", re.MULTILINE)
+
+
+def _bytes(data: str) -> bytes:
+    return unquote_to_bytes(data.replace("+", "%20"))  # form encoding: '+' is the byte 0x20
 
 
 @dataclass
@@ -173,12 +177,22 @@ class Kannel:
         raise AssertionError(f"Kannel did not listen on {port} within {timeout} s: {self.logs()}")
 
     def received(self) -> list[Sms]:
-        """What the SMS centre got, decoded: UCS-2 texts from their URL-encoded bytes."""
-        found = []
-        for sender, to, coding, data in GOT.findall(self.smsc_log.read_text(errors="replace")):
-            raw = unquote_to_bytes(data.replace("+", "%20"))  # form encoding: '+' is the byte 0x20
-            text = raw.decode("utf-16-be") if coding == "ucs-2" else raw.decode("latin-1")
-            found.append(Sms(unquote_to_bytes(sender).decode(), unquote_to_bytes(to).decode(), coding, text))
+        """What the SMS centre got, decoded: UCS-2 texts from their URL-encoded bytes, the parts
+        of a concatenated text (`udh`, sent as UCS-2 data) joined by their reference number."""
+        found: list[Sms] = []
+        parts: dict[tuple[str, int], dict[int, str]] = {}
+        for sender, to, coding, rest in GOT.findall(self.smsc_log.read_text(errors="replace")):
+            sender, to = unquote_to_bytes(sender).decode(), unquote_to_bytes(to).decode()
+            if coding == "udh":  # "<udh> data <payload>": 05 00 03 <reference> <parts> <this part>
+                udh, _, data = rest.split(" ", 2)
+                header = _bytes(udh)
+                pieces = parts.setdefault((to, header[3]), {})
+                pieces[header[5]] = _bytes(data).decode("utf-16-be")
+                if len(pieces) == header[4]:
+                    found.append(Sms(sender, to, "ucs-2", "".join(pieces[i] for i in sorted(pieces))))
+                continue
+            raw = _bytes(rest)
+            found.append(Sms(sender, to, coding, raw.decode("utf-16-be") if coding == "ucs-2" else raw.decode("latin-1")))
         return found
 
     def logs(self) -> str:

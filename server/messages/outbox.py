@@ -195,6 +195,8 @@ class Outbox:
     def _answered(self, message: Message, state: str, detail: str) -> None:
         now = self.clock()
         message.tries += 1
+        if message.state in FINAL:  # its delivery report came before the gateway's answer did
+            return self._changed(message)
         if state != RETRY:
             return self._settle(message, state, detail)
         if now - message.posted_at >= self.settings.give_up_minutes * 60:

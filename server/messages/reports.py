@@ -16,6 +16,14 @@ from server.messages.outbox import Outbox
 
 
 def answer(outbox: Outbox, request: Request) -> Response:
+    response = _answer(outbox, request)
+    # the port answers one HTTP request per connection; without this Kannel keeps the connection
+    # for its next report, which then goes nowhere (a test lost every few "delivered")
+    response.headers["Connection"] = "close"
+    return response
+
+
+def _answer(outbox: Outbox, request: Request) -> Response:
     query = parse_qs(urlsplit(request.path).query)
     token, kind, said = (query.get(key, [""])[0] for key in ("m", "t", "a"))
     if not kind.isdigit():

@@ -17,8 +17,8 @@ Delivery reports: each GET carries `dlr-mask` (1 delivered to the phone, 2 not d
 route table sends it to `Outbox.delivery_report`.
 
 What smsbox answers decides: 202 "0: Accepted for delivery" or "3: Queued for later
-delivery" → sent; 400 (a message Kannel cannot take) or a number its white/black lists deny
-→ failed; anything else (smsbox down, 503, a wrong password in the site file) → try again.
+delivery" → sent; 400 (a message Kannel cannot take), or 403 for a number no SMSC of Kannel's
+routes ("Not routable. Do not try again.") or its white/black lists deny → failed; anything else (smsbox down, 503, a wrong password in the site file) → try again.
 """
 
 from __future__ import annotations
@@ -35,6 +35,7 @@ from server.messages.table import FAILED, RETRY, SENT, Message
 DLR_PATH = "/messages/dlr"
 DLR_MASK = 1 | 2 | 8 | 16
 TIMEOUT = 15.0
+REFUSED = ("denied", "not routable")  # a 403 for this number, not for us (a wrong password)
 
 
 class Kannel:
@@ -70,6 +71,6 @@ class Kannel:
         text = " ".join(said.decode("utf-8", "replace").split())
         if status in (200, 202):
             return SENT, f"Kannel: {text}"
-        if status == 400 or (status == 403 and "denied" in text.lower()):
+        if status == 400 or (status == 403 and any(w in text.lower() for w in REFUSED)):
             return FAILED, f"Kannel refused: {status} {text}"
         return RETRY, f"Kannel answered {status} {text}"
