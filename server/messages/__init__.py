@@ -10,14 +10,18 @@ What others call (issue 27's contract, /work/notes/ACCESS.md):
 
     outbox.post(to="+4915112345678", channel="sms", lang="ar", text=..., subject="", ref="won:<entry>")
     outbox.state("won:<entry>")   # "waiting" | "sent" | "delivered" | "failed"
+    outbox.near_call.contact_of = lambda ticket: ("+4915112345678", "sms") or None
 """
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Callable
 
 from config import Site
+from server.core import Office
+from server.messages.near_call import NearCall
 from server.messages.outbox import CHANNELS, Gateway, Outbox
 from server.messages.table import DELIVERED, FAILED, SENT, WAITING, Message
 
@@ -26,11 +30,12 @@ __all__ = ["CHANNELS", "DELIVERED", "FAILED", "SENT", "WAITING", "Message", "Out
 PATHS = ("/messages/dlr",)  # Kannel's delivery reports, in the edge's route table
 
 
-def build(site: Site, db: str | Path, *, port: Callable[[], int], clock: Callable[[], float] | None = None
-          ) -> Outbox:
-    """The outbox for this site: a gateway per channel its `[messages]` turns on. `port`: the
-    server's, once it listens (Kannel's delivery reports come to it unless `dlr_url` says
-    otherwise)."""
+def build(site: Site, db: str | Path, *, port: Callable[[], int], office: Office,
+          clock: Callable[[], float] = time.time) -> Outbox:
+    """The outbox for this site: a gateway per channel its `[messages]` turns on, and the
+    near-call notice for `office`'s tickets (`outbox.near_call`: its `contact_of` is set by
+    whoever keeps the contacts). `port`: the server's, once it listens (Kannel's delivery
+    reports come to it unless `dlr_url` says otherwise)."""
     settings = site.messages
     gateways: dict[str, Gateway] = {}
     if settings.sms:
@@ -40,5 +45,7 @@ def build(site: Site, db: str | Path, *, port: Callable[[], int], clock: Callabl
     if settings.email:
         from server.messages.mail import Smtp
         gateways["email"] = Smtp(settings)
-    extra = {"clock": clock} if clock is not None else {}
-    return Outbox(settings, db, timezone=site.timezone, synchronous=site.synchronous, gateways=gateways, **extra)
+    outbox = Outbox(settings, db, timezone=site.timezone, synchronous=site.synchronous, gateways=gateways, clock=clock)
+    outbox.near_call = NearCall(site, office, outbox, clock=clock)
+    outbox.companions.append(outbox.near_call.run)
+    return outbox

@@ -32,12 +32,15 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from pathlib import Path
-from typing import Callable, Protocol
+from typing import TYPE_CHECKING, Awaitable, Callable, Protocol
 from zoneinfo import ZoneInfo
 
 from config.messages import Messages
 from server.messages import address
 from server.messages.table import DELIVERED, FAILED, FINAL, RETRY, SENT, WAITING, Message, Table
+
+if TYPE_CHECKING:
+    from server.messages.near_call import NearCall
 
 log = logging.getLogger("willkommen.messages")
 CHANNELS = ("sms", "email")
@@ -64,6 +67,8 @@ class Outbox:
         self.table_thread = ThreadPoolExecutor(1, thread_name_prefix="willkommen-outbox")
         self.gateway_threads = ThreadPoolExecutor(len(CHANNELS), thread_name_prefix="willkommen-gateway")
         self.tasks: list[asyncio.Task] = []
+        self.companions: list[Callable[[], Awaitable[None]]] = []  # run while the outbox runs
+        self.near_call: NearCall | None = None  # the "your call is near" notice (`server.messages.build`)
         self.started = False
 
     # ---- life cycle ----------------------------------------------------------------------
@@ -83,6 +88,7 @@ class Outbox:
         self.tasks = [asyncio.create_task(self._save_loop(), name="willkommen-outbox-table")]
         self.tasks += [asyncio.create_task(self._send_loop(channel, gateway), name=f"willkommen-outbox-{channel}")
                        for channel, gateway in self.gateways.items()]
+        self.tasks += [asyncio.create_task(run(), name="willkommen-outbox-companion") for run in self.companions]
         self.started = True
         waiting = sum(m.state == WAITING for m in self.messages.values())
         log.info("outbox", extra={"fields": {"sms": "sms" in self.gateways, "email": "email" in self.gateways,
