@@ -22,6 +22,7 @@ from typing import Any, Awaitable, Callable
 from rich.text import Text
 from textual import work
 from textual.app import App, ComposeResult
+from textual.binding import Binding
 from textual.message import Message
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, DataTable, Footer, Header, Static
@@ -30,7 +31,7 @@ from server.wire import protocol as p
 from server.wire.session import ClientSession, ConnectionLost, Refused, ServerError
 
 from counter import referral
-from counter.board import Board, Words, crop, current_text, handled_text, planned_end, queue_widths
+from counter.board import STAFF_LANGUAGES, Board, Words, crop, current_text, handled_text, planned_end, queue_widths
 from counter.slip import print_slip
 from counter.dialogs import Ask, Choose, Confirm, PickServices, Refer, Transfer
 
@@ -52,6 +53,16 @@ ACTIONS = {"simple", *(name for _, name in KEYS)}  # the action names the keys r
 def label_of(name: str) -> str:
     """The staff catalogue key naming one of KEYS (referral words have their own section)."""
     return "referral.action" if name == "refer" else f"action.{name}"
+
+
+def key_bindings() -> list[Binding]:
+    """Every action key once per staff language, labelled in that language. `check_action`
+    leaves on only those of the clerk's language (Textual's dynamic actions: a binding whose
+    check says False is neither shown nor run, and the key goes to the next binding), so the
+    footer speaks the clerk's language through class-level BINDINGS. Priority bindings: see
+    `CounterApp.check_action`."""
+    return [Binding(key, f"key('{action}', '{lang}')", Words(lang)(label_of(action)), priority=True)
+            for lang in STAFF_LANGUAGES for key, action in KEYS]
 
 
 class QueueTable(DataTable):
@@ -84,6 +95,7 @@ class QueueTable(DataTable):
 class CounterApp(App):
     CSS_PATH = "counter.tcss"
     TITLE = "Willkommen"
+    BINDINGS = key_bindings()
 
     def __init__(self, session: ClientSession, *, lang: str = "de", clock: Callable[[], float] = time.time,
                  printer_url: str | None = None):
@@ -93,8 +105,6 @@ class CounterApp(App):
         self.board = Board()
         self.sending = asyncio.Lock()
         session.on_state = self._connection_changed
-        for key, action in KEYS:  # priority: see `check_action`
-            self._bindings.bind(key, action_of(action), self.words(label_of(action)), priority=True)
 
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False)
@@ -173,12 +183,19 @@ class CounterApp(App):
         the A042 typed right after it were all queued at that button before the dialog opened,
         and the number was lost. While a dialog is open they are off, so its keys (N for "no",
         letters of a pause reason) reach it."""
+        if action == "key":  # each key is bound once per staff language (`key_bindings`): the clerk's is on
+            if parameters[1] != self.words.lang:
+                return False
+            action = str(parameters[0])
         if len(self.screen_stack) > 1 and action in ACTIONS:
             return False
         action = str(parameters[0]) if action == "simple" and parameters else action
         if action in NEEDS_VISITOR and self.board.current is None:
             return None  # shown greyed out: nobody is at the desk
         return True
+
+    async def action_key(self, name: str, lang: str) -> None:  # a key in the clerk's language
+        await self.run_action(action_of(name))
 
     async def on_button_pressed(self, event: Button.Pressed) -> None:
         await self.run_action(action_of(event.button.id.removeprefix("do-")))

@@ -115,11 +115,14 @@ def planned_end(text: str, now: float, timezone: str) -> float | None:
     return (end if end.timestamp() > now else end + timedelta(days=1)).timestamp()
 
 
+STAFF_LANGUAGES = ("de", "en")  # the staff catalogue's languages (config/strings/staff)
+
+
 class Words:
     """The clerk's language: catalogue lookups and the few sentences built from data."""
 
     def __init__(self, lang: str):
-        self.lang = lang if lang in ("de", "en") else "de"
+        self.lang = lang if lang in STAFF_LANGUAGES else "de"
         self.text = strings(self.lang, "staff")
 
     def __call__(self, key: str, **fields) -> str:
