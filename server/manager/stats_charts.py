@@ -8,6 +8,7 @@ from __future__ import annotations
 import base64
 import sys
 
+from server.manager import stats_fit
 from server.manager.stats import Table
 from server.manager.stats_words import Words
 
@@ -42,7 +43,10 @@ def _options(colors: tuple[str, ...], words: Words, **more) -> dict:
 
 
 def _uri(chart) -> str:
-    return "data:image/svg+xml;base64," + base64.b64encode(chart.render()).decode()
+    """The chart as a data URI, its legend and labels placed so that no two texts overlap."""
+    titles = [options["title"] for _, options in chart.raw_series]
+    svg = stats_fit.render(chart, titles, [str(label) for label in chart.x_labels or []])
+    return "data:image/svg+xml;base64," + base64.b64encode(svg).decode()
 
 
 def charts(tables: list[Table], words: Words, by: str) -> dict[str, list[tuple[str, str]]]:
