@@ -149,18 +149,23 @@ async def test_an_address_that_is_none_fails_at_once_and_a_channel_that_is_off_r
     assert sorted(rows(db)) == [("bad", "failed", "not an address", 0), ("off", "waiting", "+4915123456789", 0)]
 
 
-async def test_the_day_after_the_addresses_are_gone(tmp_path):
-    db = tmp_path / "o.sqlite3"
-    prepared(db)
+async def test_the_day_after_the_addresses_are_gone(store_db):
+    """Whether the server runs through midnight or starts the next day."""
+    prepared(store_db)
     now = [1_780_000_000.0]
-    outbox = await started(db, Messages(), clock=lambda: now[0])
-    outbox.post(to="visitor@example.org", channel="email", lang="de", text="x", ref="yesterday")
+    outbox = await started(store_db, Messages(), clock=lambda: now[0], day_check=0.05)
+    outbox.post(to="visitor@example.org", channel="email", lang="de", text="x", ref="today")
+    await outbox.saved()
+    assert [r[0] for r in rows(store_db)] == ["today"]
+    now[0] += 86_400
+    await until(lambda: outbox.state("today") == "" and rows(store_db) == [])
+    outbox.post(to="visitor@example.org", channel="email", lang="de", text="y", ref="tomorrow")
     await outbox.stop()
     now[0] += 86_400
-    again = await started(db, Messages(), clock=lambda: now[0])
-    assert again.state("yesterday") == ""
+    again = await started(store_db, Messages(), clock=lambda: now[0])
+    assert again.state("tomorrow") == ""
     await again.stop()
-    assert rows(db) == []
+    assert rows(store_db) == []
 
 
 async def test_the_server_sends_through_its_site_file_and_answers_delivery_reports(tmp_path, smtp):

@@ -56,8 +56,10 @@ class Gateway(Protocol):
 
 class Outbox:
     def __init__(self, settings: Messages, db: str | Path, *, timezone: str, synchronous: str = "normal",
-                 gateways: dict[str, Gateway] | None = None, clock: Callable[[], float] = time.time):
+                 gateways: dict[str, Gateway] | None = None, clock: Callable[[], float] = time.time,
+                 day_check: float = IDLE):
         self.settings, self.db, self.synchronous, self.clock = settings, db, synchronous, clock
+        self.day_check = day_check  # seconds between two looks at the date (a new day forgets the last)
         self.tz = ZoneInfo(timezone)
         self.gateways = gateways if gateways is not None else {}
         self.messages: dict[str, Message] = {}      # the day's, by ref
@@ -88,7 +90,8 @@ class Outbox:
         self.tasks = [asyncio.create_task(self._save_loop(), name="willkommen-outbox-table")]
         self.tasks += [asyncio.create_task(self._send_loop(channel, gateway), name=f"willkommen-outbox-{channel}")
                        for channel, gateway in self.gateways.items()]
-        self.tasks += [asyncio.create_task(run(), name="willkommen-outbox-companion") for run in self.companions]
+        self.tasks += [asyncio.create_task(run(), name="willkommen-outbox-companion")
+                       for run in (self._day_loop, *self.companions)]
         self.started = True
         waiting = sum(m.state == WAITING for m in self.messages.values())
         log.info("outbox", extra={"fields": {"sms": "sms" in self.gateways, "email": "email" in self.gateways,
@@ -254,6 +257,12 @@ class Outbox:
                 self.dirty.set()
             finally:
                 self.idle.set()
+
+    async def _day_loop(self) -> None:
+        """Forget the day before soon after midnight, also when nothing is posted or sent."""
+        while True:
+            await asyncio.sleep(self.day_check)
+            self._new_day(self.clock())
 
     def today(self, now: float | None = None) -> str:
         return datetime.fromtimestamp(self.clock() if now is None else now, self.tz).date().isoformat()
