@@ -37,7 +37,7 @@ from config import strings
 from server.wire import protocol as p
 from server.wire.session import ClientSession, ConnectionLost, Refused, ServerError
 
-from kiosk.appointment import AppointmentButton, ScanReader
+from kiosk.appointment import ERROR_WORDS, AppointmentButton, ScanReader
 from kiosk.interpreter import InterpreterScreen, asks
 from printing.printers import Printer, PrinterError, open_printer
 from kiosk.paragraph import Paragraph
@@ -373,7 +373,8 @@ class KioskApp(App, inherit_bindings=False):
                 retry=True)
         except (ServerError, ConnectionLost, Refused) as exc:  # no server for a while: say so, never exit
             code = getattr(exc, "code", None)
-            key = f"error.{code}" if f"error.{code}" in self.words(lang) else "error.out_of_service"
+            key = ERROR_WORDS.get(code) or (f"error.{code}" if f"error.{code}" in self.words(lang)
+                                            else "error.out_of_service")
             screen.problem(self.said(lang, key))
             for button in screen.query(".service"):
                 button.disabled = False

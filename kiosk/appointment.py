@@ -57,7 +57,10 @@ SCAN_GAP = 0.5           # seconds between a scanner's keystrokes at most (they 
 SCANNER_KEY_GAP = 0.05   # keys closer than this, all of a code's, came from a scanner, not a hand
 ROTATE_SECONDS = 3.0
 ERROR_WORDS = {"unknown_booking": "appointment.unknown", "too_late": "appointment.too_late",
-               "visit_finished": "appointment.finished"}
+               "visit_finished": "appointment.finished",
+               # the office's database is being reached again (a failover): the session retried for
+               # its timeout; "please wait a moment and try again" is what the visitor can do
+               "busy": "error.rate_limited"}
 
 
 class Scanner:

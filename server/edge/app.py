@@ -201,6 +201,8 @@ class Server:
 
     async def stop(self) -> None:
         """Close connections, let the writer finish what it holds, close the store."""
+        if self.writer.reconnecting:
+            self.writer.give_up()  # the database is away: what it holds is answered not done
         self.watch_task.cancel()
         await self.fanout.stop()
         self.server.close()
@@ -209,8 +211,8 @@ class Server:
         if self.push is not None:
             await self.push.stop()
         self.pushes.stop()
-        while self.writer.busy and not self.failed.is_set():
-            await asyncio.sleep(0.01)
+        while self.writer.busy and not self.failed.is_set() and not self.writer.reconnecting:
+            await asyncio.sleep(0.01)  # (a database that is away keeps what it holds: not done)
         asyncio.get_running_loop().set_exception_handler(self._loop_handler)
         await self._close_store()
 
@@ -361,7 +363,8 @@ class Server:
         for session in self.terminals.sessions.values():
             connected.setdefault(session.role, []).append(session.terminal or "(anonymous)")
         return {
-            "status": "failing" if self.failed.is_set() else "ok",
+            # "reconnecting": the database was lost (a failover); terminals are answered busy
+            "status": "failing" if self.failed.is_set() else "reconnecting" if self.writer.reconnecting else "ok",
             "site": self.site.name,
             "day": office.day,
             "uptime_s": round(self.monotonic() - self.started_monotonic, 1),

@@ -19,6 +19,15 @@ in the site file).
   first connection for as long as it is open (the file lock's twin). A second server is
   refused with a line naming the holder (its `application_name`: host and pid). PostgreSQL
   lets the lock go when that connection ends, also when the server is killed.
+- **A lost database is reached again** (a failover to the standby, a restart): a commit that
+  fails on a lost session (`lost`) makes the writer call `reconnect` until it succeeds: new
+  sessions on whichever of the URL's hosts is the primary now (`host=a,b` with
+  `target_session_attrs=read-write`), the office's lock taken again there (held by another
+  server: `StoreLocked`, the server stops; held by this process's own old session, which
+  the database thinks alive after a network broke: that session is ended), and the commit
+  mark read: every commit also
+  writes its own random mark into `willkommen_commit`, so the mark there says whether the
+  commit on its way when the session was lost was made (the standby had it) or not.
 
 **Several offices on one database**: a schema per office. The URL names it
 (`postgresql://willkommen@db.example/hessen?options=-csearch_path%3Dwetzlar`): every table,
@@ -31,8 +40,10 @@ A schema the URL names must exist (the admin makes it, owned by the office's log
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
+import secrets
 import socket
 import time
 from datetime import date, timedelta
@@ -73,6 +84,11 @@ MIGRATIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
         " no_shows integer, cancelled integer, expired integer, wait_s_sum double precision, waits integer,"
         " service_s_sum double precision, services integer, PRIMARY KEY (day, service))",
     )),
+    # one row: the mark of the latest commit (`reconnect` reads whether a lost commit was made)
+    ("p002_commit_mark", (
+        "CREATE TABLE willkommen_commit (mark text NOT NULL)",
+        "INSERT INTO willkommen_commit (mark) VALUES ('')",
+    )),
 )
 
 INSERT_EVENT = "INSERT INTO events (at, day, kind, data) VALUES (%s, %s, %s, %s)"
@@ -80,6 +96,15 @@ UPSERT_TICKET = (f"INSERT INTO tickets ({', '.join(TICKET_COLUMNS)}, day) "
                  f"VALUES ({', '.join('%s' for _ in TICKET_COLUMNS)}, %s) ON CONFLICT (id) DO UPDATE SET "
                  + ", ".join(f"{c} = excluded.{c}" for c in TICKET_COLUMNS[1:]))
 INSERT_REFERRAL = stats.INSERT_REFERRAL.replace("?", "%s")
+HELD = ("pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid WHERE l.locktype = 'advisory' AND l.granted "
+        "AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database()) "
+        "AND l.objsubid = 2 AND l.classid::bigint = %s "
+        "AND l.objid::bigint = (hashtext(current_schema())::bigint & 4294967295)")  # the office's lock
+HOLDER = f"SELECT a.application_name, a.client_addr FROM {HELD} LIMIT 1"
+# the lock's session if it is this process's own (same host and pid): one the database still
+# thinks alive after the network broke, until its TCP keepalive would end it
+END_OUR_OLD_SESSION = f"SELECT pg_terminate_backend(a.pid) FROM {HELD} AND a.application_name = %s"
+MARK = "UPDATE willkommen_commit SET mark = %s"
 EXPIRE = (f"UPDATE tickets SET state = %s WHERE day < %s AND state IN ({', '.join('%s' for _ in OPEN_STATES)})")
 SUMMARY = """
 INSERT INTO daily_stats
@@ -143,6 +168,7 @@ class PostgresStore(Projection):
         super().__init__(timezone)
         self.url, self.path = url, shown(url)  # `path`: what logs and errors call the database
         self.aconn: psycopg.AsyncConnection | None = None
+        self.mark = ""  # the mark of the latest commit sent (`commit`, `reconnect`)
         self.conn = self._connect()
         try:
             self._lock()
@@ -164,10 +190,13 @@ class PostgresStore(Projection):
 
     def _connect(self) -> psycopg.Connection:
         try:
-            conn = psycopg.connect(self.url, autocommit=True, connect_timeout=CONNECT_TIMEOUT,
-                                   application_name=application_name())
+            return self._session()
         except psycopg.Error as exc:
             raise StoreUnavailable(f"database {self.path} cannot be reached ({_first_line(exc)})") from None
+
+    def _session(self) -> psycopg.Connection:
+        conn = psycopg.connect(self.url, autocommit=True, connect_timeout=CONNECT_TIMEOUT,
+                               application_name=application_name())
         _confirm_on_disk(conn)
         return conn
 
@@ -185,12 +214,7 @@ class PostgresStore(Projection):
             time.sleep(0.1)
 
     def _refuse(self) -> None:
-        holder = self.conn.execute(
-            "SELECT a.application_name, a.client_addr FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
-            "WHERE l.locktype = 'advisory' AND l.granted AND l.database = "
-            "(SELECT oid FROM pg_database WHERE datname = current_database()) "
-            "AND l.objsubid = 2 AND l.classid::bigint = %s "
-            "AND l.objid::bigint = (hashtext(current_schema())::bigint & 4294967295) LIMIT 1", [LOCK_KEY]).fetchone()
+        holder = self.conn.execute(HOLDER, [LOCK_KEY]).fetchone()
         who = f" ({holder[0] or 'no name'}{f' from {holder[1]}' if holder[1] else ''})" if holder else ""
         self.conn.close()
         raise StoreLocked(f"database {self.path} is in use by another running Willkommen server{who} "
@@ -262,8 +286,10 @@ class PostgresStore(Projection):
         on the event loop. An error fails the writer, which stops the server (crash-only)."""
         if self.aconn is None:
             self.aconn = await self._writing_connection()
+        self.mark = secrets.token_hex(8)
         async with self.aconn.pipeline(), self.aconn.transaction():
             async with self.aconn.cursor() as cursor:
+                await cursor.execute(MARK, [self.mark])
                 await cursor.executemany(INSERT_EVENT, rows.events)
                 await cursor.executemany(UPSERT_TICKET, [_no_bools(t) for t in rows.tickets])
                 if rows.referrals:
@@ -271,28 +297,57 @@ class PostgresStore(Projection):
                 for day in rows.new_days:
                     await cursor.execute(EXPIRE, [EXPIRED, day, *OPEN_STATES])
 
-    async def _writing_connection(self) -> psycopg.AsyncConnection:
+    async def _writing_connection(self, *, handover: bool = True) -> psycopg.AsyncConnection:
         """The commits' connection takes the office's lock over from the store's first one: a
-        writer whose session is lost can commit nothing more (the writer stops the server), so
-        no second server can ever write beside it. In the instant between, a starting server
-        may take the lock: then this one fails its first commit, having written nothing."""
+        writer whose session is lost can commit nothing more until `reconnect` took the lock
+        again, so no second server can ever write beside it. In the instant between, a starting
+        server may take the lock: then this one fails its first commit, having written nothing.
+        After a lost session (`handover=False`) it waits for the lock as a starting server does:
+        on the same host a session of ours may take a moment to end."""
         conn = await psycopg.AsyncConnection.connect(self.url, autocommit=True, connect_timeout=CONNECT_TIMEOUT,
                                                      application_name=application_name())
         try:
             await _confirm_on_disk_async(conn)
-            self.conn.execute("SELECT pg_advisory_unlock(%s, hashtext(current_schema()))", [LOCK_KEY])
-            taken = await conn.execute("SELECT pg_try_advisory_lock(%s, hashtext(current_schema()))", [LOCK_KEY])
-            if not (await taken.fetchone())[0]:
-                raise StoreLocked(f"database {self.path} was taken by another Willkommen server")
+            if handover:
+                self.conn.execute("SELECT pg_advisory_unlock(%s, hashtext(current_schema()))", [LOCK_KEY])
+            until = time.monotonic() + (LOCK_WAIT if not handover else 0)
+            while not await _try_lock(conn):
+                if not handover:  # our own lost session, alive to the database (a network that broke)
+                    await conn.execute(END_OUR_OLD_SESSION, [LOCK_KEY, application_name()])
+                if time.monotonic() >= until:
+                    raise StoreLocked(f"database {self.path} was taken by another Willkommen server"
+                                      f"{await _holder(conn)} (one server per office: this one stops)")
+                await asyncio.sleep(0.1)
         except BaseException:
             await conn.close()
             raise
         return conn
 
-    async def aclose(self) -> None:
+    def lost(self, exc: BaseException) -> bool:
+        """A session ended or unreachable (`OperationalError`: a dead primary, a restart, an
+        admin's `pg_terminate_backend`), or one on a standby that cannot write (a URL without
+        `target_session_attrs=read-write`): the writer reaches the database again."""
+        return isinstance(exc, (psycopg.OperationalError, psycopg.errors.ReadOnlySqlTransaction))
+
+    async def reconnect(self) -> bool:
+        """New sessions after a lost one, on whichever host is the primary now; the office's
+        lock taken again there. True when the commit on its way when the session was lost had
+        been made (its mark is the database's), False when it was not (the writer makes it)."""
+        await self.aclose(quietly=True)
+        self.aconn = await self._writing_connection(handover=False)
+        mark = (await (await self.aconn.execute("SELECT mark FROM willkommen_commit")).fetchone())[0]
+        old, self.conn = self.conn, await asyncio.to_thread(self._session)  # housekeeping's and the tools' own
+        old.close()
+        return mark == self.mark
+
+    async def aclose(self, *, quietly: bool = False) -> None:
         if self.aconn is not None:
-            await self.aconn.close()
-            self.aconn = None
+            conn, self.aconn = self.aconn, None
+            try:
+                await conn.close()
+            except psycopg.Error:
+                if not quietly:
+                    raise
 
     def close(self) -> None:
         self.conn.close()  # ends the session: the advisory lock goes with it
@@ -363,6 +418,17 @@ def _first_line(exc: BaseException) -> str:
 def _confirm_on_disk(conn: psycopg.Connection) -> None:
     if conn.execute("SHOW synchronous_commit").fetchone()[0] == "off":
         conn.execute("SET synchronous_commit = on")  # a reply confirms only what is on disk
+
+
+async def _try_lock(conn: psycopg.AsyncConnection) -> bool:
+    taken = await conn.execute("SELECT pg_try_advisory_lock(%s, hashtext(current_schema()))", [LOCK_KEY])
+    return (await taken.fetchone())[0]
+
+
+async def _holder(conn: psycopg.AsyncConnection) -> str:
+    """Who holds the office's lock, as `_refuse` names it: ' (application name from address)'."""
+    found = await (await conn.execute(HOLDER, [LOCK_KEY])).fetchone()
+    return f" ({found[0] or 'no name'}{f' from {found[1]}' if found[1] else ''})" if found else ""
 
 
 async def _confirm_on_disk_async(conn: psycopg.AsyncConnection) -> None:

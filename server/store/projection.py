@@ -49,6 +49,16 @@ class Projection:
         (tens of microseconds); PostgreSQL awaits its round trips instead."""
         self.write(rows)
 
+    def lost(self, exc: BaseException) -> bool:
+        """Whether a failed commit lost the database on the way (PostgreSQL: a failover, a
+        restart) rather than failed in it: the writer then reaches it again (`reconnect`).
+        An SQLite file is never lost that way: its errors stop the server."""
+        return False
+
+    async def reconnect(self) -> bool:  # pragma: no cover - only a store that can be lost reconnects
+        """Reach the lost database again; whether the commit on its way when it was lost had been made."""
+        raise NotImplementedError
+
     async def aclose(self) -> None:
         """Close what lives on the event loop (PostgreSQL's writing connection); `close()`
         follows on the store's thread."""

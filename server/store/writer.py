@@ -22,6 +22,16 @@ If a commit fails (disk full, file gone) the memory is ahead of the file: the wr
 every waiting command with `StorageFailed`, refuses all later ones, and calls `on_failure`;
 the server stops so that a restart rebuilds the truth from the file. Crash-only is simpler
 than an undo.
+
+A database *lost* on the way (PostgreSQL: its primary died, a failover, a restart; the store's
+`lost(exc)` tells) is not a failure but a wait: the commands of the group stay unanswered
+(held), new ones are answered `Busy` without being run (the memory moves no further ahead),
+and the writer reaches the database again (`store.reconnect()`, trying on with a pause that
+grows to `RECONNECT_PAUSE`): there it learns whether the lost commit was made (then the held
+commands are answered) or not (then it is made now, and they are answered). So a reply never
+confirms what is not in the database the server writes to after the failover. Only a database
+that another server took meanwhile (`StoreLocked`) or an error that is not a lost connection
+ends it as a failure.
 """
 
 from __future__ import annotations
@@ -33,13 +43,14 @@ from typing import Any, Callable
 
 from server.core import Event, Office
 from server.core import events as ev
-from server.wire.errors import WillkommenError
-from server.store.projection import Projection
+from server.wire.errors import Busy, WillkommenError
+from server.store.projection import Projection, Rows
 
 log = logging.getLogger("willkommen.writer")
 GATHER_TURNS = 4         # at most this many more turns of the event loop ...
 GATHER_SECONDS = 0.001   # ... and no turn begun after this: a turn that broadcast a call to 500
                          # displays took milliseconds, and the calls behind it waited for each
+RECONNECT_PAUSE = (0.2, 2.0)  # seconds between tries to reach a lost database, doubling up to the second
 
 
 class StorageFailed(WillkommenError):
@@ -59,6 +70,8 @@ class Writer:
         self.commits = 0
         self.last_group = 0  # commands the last commit answered
         self.committing = False  # a commit is on its way (PostgreSQL's round trips)
+        self.reconnecting = False  # the database was lost: commands are answered Busy until it is back
+        self.inflight: list[asyncio.Future] = []  # the commands the commit on its way answers
 
     @property
     def busy(self) -> bool:
@@ -69,11 +82,17 @@ class Writer:
         saw and changed is committed."""
         if self.failed:
             raise StorageFailed("the server could not save its work and is restarting")
+        if self.reconnecting:  # not run: nothing changes in memory that the database may never see
+            raise Busy("the office's database is being reached again (a failover?); nothing was done, "
+                       "try again in a moment")
         error, value = self._run(command)
         if self.office.journal:  # its own events, or those of others it may have seen
             self.pending.append(committed := self.loop.create_future())
             if self.wakeup is not None and not self.wakeup.done():
                 self.wakeup.set_result(None)
+            await committed
+        elif self.committing and error is None:  # it may have read what the commit on its way
+            self.inflight.append(committed := self.loop.create_future())  # writes (a resent draw)
             await committed
         if error is not None:
             raise error
@@ -105,10 +124,10 @@ class Writer:
     async def _commit_journal(self) -> None:
         events, changed = self.office.take_changes()
         answered, self.pending = self.pending, []
-        self.last_group = len(answered)
+        self.inflight, self.last_group = answered, len(answered)
         self.committing = True
         try:
-            await self.store.commit(self.store.rows(events, changed))
+            await self._write(self.store.rows(events, changed))
         except Exception:
             log.critical("commit failed; stopping so a restart rebuilds from the file", exc_info=True)
             self.failed = True
@@ -118,11 +137,49 @@ class Writer:
             self.on_failure()
             return
         finally:
-            self.committing = False
+            self.committing = self.reconnecting = False
         self.commits += 1
         _settle(answered, None)
         self._new_day(events)
         self.on_committed(events)
+
+    async def _write(self, rows: Rows) -> None:
+        """Commit `rows` once, reaching the database again as often as it is lost on the way."""
+        while True:
+            try:
+                return await self.store.commit(rows)
+            except Exception as exc:
+                if not self.store.lost(exc):
+                    raise
+                log.warning("database lost; answering busy while reaching it again",
+                            extra={"fields": {"error": _first_line(exc), "held": len(self.inflight)}})
+            self.reconnecting, lost_at = True, time.monotonic()
+            made = await self._reach()
+            log.warning("database reached again", extra={"fields": {
+                "after_s": round(time.monotonic() - lost_at, 2),
+                "lost_commit": "had been made" if made else "is made now"}})
+            if made:
+                return
+
+    async def _reach(self) -> bool:
+        """Reach the lost database; whether the commit on its way had been made there."""
+        pause = RECONNECT_PAUSE[0]
+        while True:
+            try:
+                return await self.store.reconnect()
+            except Exception as exc:
+                if not self.store.lost(exc):
+                    raise  # another server holds the office there (StoreLocked): stop
+                log.info("database not reached yet", extra={"fields": {"error": _first_line(exc)}})
+            await asyncio.sleep(pause)
+            pause = min(pause * 2, RECONNECT_PAUSE[1])
+
+    def give_up(self) -> None:
+        """The server stops while its database is away: the held commands are answered as
+        not done, so their connections close now. (Their commit may yet be in the database:
+        a kiosk that sends its draw again gets that ticket from the next server.)"""
+        held, self.inflight, self.pending = self.inflight + self.pending, [], []
+        _settle(held, StorageFailed("the server stopped before its database was back; not confirmed"))
 
     def _new_day(self, events: list[Event]) -> None:
         """The store's day change (statistics kept, retention purge) runs here, on the writer,
@@ -142,6 +199,10 @@ class Writer:
         except Exception as exc:  # a bug: answer it, keep serving the others
             log.exception("command failed")
             return exc, None
+
+
+def _first_line(exc: BaseException) -> str:
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
 
 
 def _settle(futures: list[asyncio.Future], error: BaseException | None) -> None:

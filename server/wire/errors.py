@@ -7,6 +7,8 @@
     │   └── UnknownType ....... unknown_type     a "type" this server does not know
     ├── NotAllowed ............ not_allowed      the terminal's role may not do this
     ├── RateLimited ........... rate_limited     a kiosk drawing faster than the site allows
+    ├── Busy .................. busy             the office's database is being reached again (a
+    │                                            failover): nothing was done, try again in a moment
     ├── UnknownService ........ unknown_service
     ├── UnknownCounter ........ unknown_counter
     ├── UnknownTicket ......... unknown_ticket
@@ -74,6 +76,12 @@ class NotAllowed(WillkommenError):
 
 class RateLimited(WillkommenError):
     code = "rate_limited"
+
+
+class Busy(WillkommenError):
+    """Answered without running the request while the server reaches its database again
+    (`server.store.writer`); the client session retries it (`server.wire.session`)."""
+    code = "busy"
 
 
 class UnknownService(WillkommenError):

@@ -12,7 +12,9 @@ replies by id, pushed events, and reconnecting by itself with backoff.
 `request` raises `ServerError` (with the protocol's stable `code`) when the server refuses,
 `ConnectionLost` when the connection dropped before the reply came and `retry` is false.
 Only idempotent requests may set `retry=True`: a draw carries its own `request` key, so the
-server answers a resent draw with the same ticket. `Refused` ends the session for good (bad
+server answers a resent draw with the same ticket. With `retry=True` a `busy` answer (the
+server is reaching its database again after a failover; nothing was done) is sent again every
+`BUSY_PAUSE` seconds for up to `timeout`, then raised for the terminal to say. `Refused` ends the session for good (bad
 token, wrong role, unsupported version): retrying would not help.
 """
 
@@ -32,6 +34,8 @@ from server.wire import protocol as p
 
 log = logging.getLogger("willkommen.client")
 FATAL_CLOSE = (4400, 4401, 4403)
+RETRIED = ("busy",)  # answered without being done: `retry=True` sends it again for up to `timeout`
+BUSY_PAUSE = 0.5  # seconds between tries while the server answers busy
 
 
 class ServerError(Exception):
@@ -122,6 +126,7 @@ class ClientSession:
                     return event
 
     async def request(self, message: p.Request, *, retry: bool = False) -> p.Reply:
+        busy_until = None
         while True:
             await self.ready()
             try:
@@ -129,6 +134,12 @@ class ClientSession:
             except ConnectionLost:
                 if not retry:
                     raise
+            except ServerError as exc:  # `busy`: the server reaches its database again (a failover)
+                now = asyncio.get_running_loop().time()
+                busy_until = busy_until or now + self.timeout
+                if not retry or exc.code not in RETRIED or now >= busy_until:
+                    raise
+                await asyncio.sleep(BUSY_PAUSE)
 
     async def _request_once(self, message: p.Request) -> p.Reply:
         request_id = next(self._ids)
