@@ -201,8 +201,7 @@ class Server:
 
     async def stop(self) -> None:
         """Close connections, let the writer finish what it holds, close the store."""
-        if self.writer.reconnecting:
-            self.writer.give_up()  # the database is away: what it holds is answered not done
+        self.writer.give_up()  # a database that is away: what the writer holds is answered not done
         self.watch_task.cancel()
         await self.fanout.stop()
         self.server.close()
@@ -363,7 +362,6 @@ class Server:
         for session in self.terminals.sessions.values():
             connected.setdefault(session.role, []).append(session.terminal or "(anonymous)")
         return {
-            # "reconnecting": the database was lost (a failover); terminals are answered busy
             "status": "failing" if self.failed.is_set() else "reconnecting" if self.writer.reconnecting else "ok",
             "site": self.site.name,
             "day": office.day,

@@ -177,7 +177,10 @@ class Writer:
     def give_up(self) -> None:
         """The server stops while its database is away: the held commands are answered as
         not done, so their connections close now. (Their commit may yet be in the database:
-        a kiosk that sends its draw again gets that ticket from the next server.)"""
+        a kiosk that sends its draw again gets that ticket from the next server.) Nothing
+        when the database is there: the server waits for the commit on its way."""
+        if not self.reconnecting:
+            return
         held, self.inflight, self.pending = self.inflight + self.pending, [], []
         _settle(held, StorageFailed("the server stopped before its database was back; not confirmed"))
 
