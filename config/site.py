@@ -196,6 +196,8 @@ class Site:
     messages: Messages = Messages()   # [messages]: SMS through Kannel, e-mail through SMTP (config/messages.py)
     partners: tuple[Partner, ...] = ()   # [[partners]]: referrals and language mediation
     database: str = ""  # [site] database: the SQLite file or a postgresql:// URL; --db wins
+    # [zones.<id>]: a zone's name per language for the staff ("Erdgeschoss"); without one, its id
+    zones: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
 
     def words(self, lang: str) -> Mapping[str, str]:
         """The visitor catalogue of a site language (German's for any other)."""
@@ -206,6 +208,16 @@ class Site:
 
     def counter(self, counter_id: str) -> Counter | None:
         return next((c for c in self.counters if c.id == counter_id), None)
+
+    def counter_name(self, counter_id: str) -> str:
+        """The counter's name as the site file gives it (the "9" of counter "mbe"), else its id."""
+        found = self.counter(counter_id)
+        return found.name if found is not None else counter_id
+
+    def zone_name(self, zone: str, lang: str) -> str:
+        """A zone's name in `lang` (German where `[zones]` has none), else its id."""
+        names = self.zones.get(zone, {})
+        return names.get(lang) or names.get("de") or zone
 
     def terminal(self, terminal_id: str) -> Terminal | None:
         return next((t for t in self.terminals if t.id == terminal_id), None)

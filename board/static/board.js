@@ -93,7 +93,7 @@ function renderCounters(floor) {
     const button = !act ? "" : c.state === "closed"
       ? `<button data-action="open_counter" data-counter="${esc(c.id)}">${esc(t("board.open_counter", {counter: c.name}))}</button>`
       : `<button data-action="close_counter" data-counter="${esc(c.id)}">${esc(t("board.close_counter", {counter: c.name}))}</button>`;
-    return `<tr data-counter="${esc(c.id)}"><th scope="row">${esc(c.name)} <small>${esc(c.zone)}</small></th>`
+    return `<tr data-counter="${esc(c.id)}"><th scope="row">${esc(c.name)} <small>${esc(c.zone_name)}</small></th>`
       + `<td class="state-${esc(c.state)}">${esc(stateText)} ${since(c.since)}</td><td>${visitor}</td>`
       + (floor.personal ? `<td class="num">${staffNumber(c.served)}</td>` : "") + `<td>${button}</td></tr>`;
   }).join("");
@@ -140,7 +140,7 @@ function renderDevices(floor) {
       : `<td class="late">${esc(t("board.printer_unknown_offline"))}</td>`)
     + `<td>${clock(k.connected ? k.since : k.offline_since)}</td></tr>`).join("");
   $("displays").querySelector("tbody").innerHTML = floor.displays.map((d) =>
-    `<tr><th scope="row">${esc(d.zone)}</th><td class="num ${d.screens ? "" : "late"}">${staffNumber(d.screens)}</td></tr>`).join("");
+    `<tr><th scope="row">${esc(d.name)}</th><td class="num ${d.screens ? "" : "late"}">${staffNumber(d.screens)}</td></tr>`).join("");
 }
 
 function renderAnnouncements(floor) {

@@ -64,8 +64,15 @@ class Alert:
     cleared_at: float | None = None
     service: str = ""  # the text's "{service}" is this service's name in the viewer's language
 
-    def text(self, words: StaffWords, service_name=lambda service: service) -> str:
+    def text(self, words: StaffWords, service_name=lambda service: service, counter_name=lambda counter: counter,
+             zone_name=lambda zone: zone) -> str:
+        """The alert in the viewer's words: services, counters and zones by their names in the
+        site file, never their ids ("ground-floor", "mbe")."""
         fields = dict(self.fields)
+        if "counter" in fields:
+            fields["counter"] = counter_name(fields["counter"])
+        if "zone" in fields:
+            fields["zone"] = zone_name(fields["zone"])
         if self.kind == "printer":
             fields["state"] = words(f"printer.{fields['state']}")
         if self.kind == "pause" and not fields.get("reason"):
@@ -93,10 +100,11 @@ class Alerts:
             else:
                 self.active[key] = alert
 
-    def view(self, words: StaffWords, service_name=lambda service: service) -> dict[str, list[dict[str, Any]]]:
+    def view(self, words: StaffWords, service_name=lambda service: service, counter_name=lambda counter: counter,
+             zone_name=lambda zone: zone) -> dict[str, list[dict[str, Any]]]:
         def named(alert: Alert) -> dict[str, Any]:
             return {"key": alert.key, "kind": alert.kind, "since": alert.since, "cleared_at": alert.cleared_at,
-                    "service": alert.service, "text": alert.text(words, service_name)}
+                    "service": alert.service, "text": alert.text(words, service_name, counter_name, zone_name)}
 
         newest = sorted(self.active.values(), key=lambda a: a.since, reverse=True)
         return {"alerts": [named(a) for a in newest], "cleared": [named(a) for a in self.cleared]}
@@ -219,9 +227,12 @@ class Board:
         names = {s.id: s.name(lang) for s in site.services}
         personal = site.manager.personal_statistics
         return {"now": now, "site": site.name, "day": office.day, "lang": lang, "personal": personal,
-                "counters": [self._counter(c, now, personal) for c in site.counters],
+                "counters": [{**self._counter(c, now, personal), "zone_name": site.zone_name(c.zone, lang)}
+                             for c in site.counters],
                 "queues": [self._queue(s, now, lang) for s in site.services],
-                "kiosks": kiosks, "displays": displays, **self.alerts.view(StaffWords(lang), lambda s: names.get(s, s)),
+                "kiosks": kiosks, "displays": [{**d, "name": site.zone_name(d["zone"], lang)} for d in displays],
+                **self.alerts.view(StaffWords(lang), lambda s: names.get(s, s), site.counter_name,
+                                   lambda zone: site.zone_name(zone, lang)),
                 "interpreters": interpreters.waiting(office, now, lang),
                 "announcements": [dataclasses.asdict(a) for a in office.current_announcements(now)],
                 "services": [{"id": s.id, "name": names[s.id]} for s in site.services],
