@@ -284,3 +284,19 @@ def test_the_day_is_the_wire_format():
     """What `from_office` makes is exactly what the endpoint decodes."""
     day = msgspec.json.decode(json.dumps(one_day()), type=send.Day)
     assert msgspec.json.decode(msgspec.json.encode(day), type=send.Day) == day
+
+
+async def test_a_network_on_postgresql_keeps_what_one_on_sqlite_keeps(postgres_cluster, tmp_path):
+    office_db = office_days(tmp_path / "wetzlar.sqlite3")
+    kept = []
+    for db in (tmp_path / "network.sqlite3", postgres_cluster.database()):
+        server = NetworkServer(parse_network(network_file()), db)
+        await server.start("127.0.0.1", 0)
+        try:
+            assert await run_send(server, office_db, tmp_path) == 0
+            assert await run_send(server, office_db, tmp_path) == 0  # again: the same
+            kept.append((server.store.period("2026-11-01", "2026-11-30"), server.store.months(),
+                         server.store.day_count("wetzlar")))
+        finally:
+            await server.stop()
+    assert kept[0] == kept[1] and kept[0][2] == 3 and kept[0][1] == ["2026-11"]

@@ -47,6 +47,7 @@ class Pages:
         self.network, self.store, self.clock = network, store, clock
         self.people = People(network)  # type: ignore[arg-type]  (a Network offers what People reads)
         self.verifying = asyncio.Semaphore(2)  # scrypt: 128 MiB and ~0.3 s a check
+        self.secure = network.public_url.startswith("https://")  # reached through a TLS proxy
 
     async def answer(self, request: Request) -> Reply:
         path = request.path
@@ -63,7 +64,7 @@ class Pages:
             if who is not None:
                 self.people.sign_out(who.id)
             return Reply(303, b"", "text/plain", [("Location", "/signin"),
-                                                    ("Set-Cookie", self.people.cookie(None, secure=False))])
+                                                    ("Set-Cookie", self.people.cookie(None, secure=self.secure))])
         if path in ("/", "/network"):
             return await self.comparison(request)
         return Reply(404, "there is nothing here\n", "text/plain; charset=utf-8")
@@ -111,7 +112,7 @@ class Pages:
         if session is None or session.role != ROLE:
             return self.form(lang, w("signin.wrong"), 401)
         return Reply(303, b"", "text/plain", [("Location", "/network"),
-                                                ("Set-Cookie", self.people.cookie(session, secure=False))])
+                                                ("Set-Cookie", self.people.cookie(session, secure=self.secure))])
 
     async def comparison(self, request: Request) -> Reply:
         who = self.people.from_headers({"Cookie": request.headers.get("cookie", "")})

@@ -3,6 +3,7 @@
     [network]
     name = "Netzwerk Willkommensbehörden Hessen"
     database = "/var/lib/willkommen-network/network.sqlite3"   # or postgresql://…; --db wins
+    public_url = "https://netzwerk.example.de"  # behind a TLS proxy: the sign-in cookie is Secure
     session_minutes = 480                                    # how long a sign-in lasts
 
     [[people]]                      # the coordinator's staff: they see the comparison page
@@ -58,6 +59,7 @@ class Network:
     name: str
     database: str
     offices: tuple[Member, ...]
+    public_url: str = ""
     people: tuple[Person, ...] = ()
     manager: Manager = Manager()
     limits: Limits = Limits()
@@ -91,6 +93,9 @@ def parse_network(data: Mapping, *, file: str = "network.toml", environ: Mapping
     database = top.text("database", "")
     if database and "://" not in database and folder is not None and not Path(database).is_absolute():
         database = str(folder / database)  # beside the network file, wherever the command runs
+    public_url = top.text("public_url", "")
+    if public_url and not public_url.startswith(("https://", "http://")):
+        raise top.fail("public_url", f'"{public_url}" must start with https:// (or http:// on this machine)')
     manager = Manager(session_minutes=top.number("session_minutes", 480, minimum=5))
     top.done()
     offices = tuple(_office(n, environ or {}) for n in root.tables("offices"))
@@ -102,8 +107,8 @@ def parse_network(data: Mapping, *, file: str = "network.toml", environ: Mapping
     tokens = [o.token for o in offices]
     if len(set(tokens)) != len(tokens):
         raise ConfigError(file, "offices", "two offices have the same token: each office needs its own")
-    return Network(name=name, database=database, offices=offices, people=people, manager=manager, limits=limits,
-                   source=file)
+    return Network(name=name, database=database, offices=offices, public_url=public_url, people=people,
+                   manager=manager, limits=limits, source=file)
 
 
 def _office(node: Node, environ: Mapping[str, str]) -> Member:

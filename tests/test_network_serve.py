@@ -1,0 +1,115 @@
+"""The network's server and an office's send as the IT admin runs them: `willkommen-server
+network serve` and `network send` as processes, the example network file in deploy/ loading,
+a configuration error as one line and status 2, and the sign-in cookie Secure behind https."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import urllib.error
+import urllib.request
+
+import pytest
+
+from server.network.settings import load_network, parse_network
+
+from .conftest import ROOT
+from .test_network_send import HASH, TOKENS, network_file, office_days
+
+
+def write_network_file(tmp_path) -> str:
+    lines = ['[network]', 'name = "Netzwerk Willkommensbehörden Hessen"', f'database = "{tmp_path / "net.sqlite3"}"', '',
+             '[[people]]', 'name = "ministerium"', 'role = "network"', f'password_hash = "{HASH}"']
+    for office, token in TOKENS.items():
+        lines += ['', '[[offices]]', f'id = "{office}"', f'name = "Ausländerbehörde {office.title()}"',
+                  f'token = "{token}"']
+    path = tmp_path / "network.toml"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return str(path)
+
+
+def test_the_example_network_file_loads(tmp_path):
+    example = (ROOT / "deploy" / "network.example.toml").read_text(encoding="utf-8")
+    path = tmp_path / "network.toml"
+    path.write_text(example.replace("scrypt$131072$8$1$REPLACE-WITH-A-HASH$REPLACE-WITH-A-HASH", HASH), encoding="utf-8")
+    network = load_network(path, environ={"NETWORK_TOKEN_WETZLAR": "w" * 24, "NETWORK_TOKEN_GIESSEN": "g" * 24})
+    assert [o.id for o in network.offices] == ["wetzlar", "giessen"] and network.office("giessen").read
+
+
+@pytest.mark.parametrize("change, said", [
+    ({"offices": [{"id": "wetzlar", "name": "W", "token": "ten-chars!"}]}, "offices[0].token: must be at least 16"),
+    ({"people": [{"name": "x", "role": "supervisor", "password_hash": HASH}]}, 'people[0].role: "supervisor" must be'),
+    ({"network": {"name": "N", "colour": "blue"}}, "network.colour: unknown key"),
+])
+def test_a_wrong_network_file_is_one_line_and_status_two(tmp_path, change, said):
+    data = {**network_file(), **change}
+    path = tmp_path / "network.toml"
+    path.write_text(_toml(data), encoding="utf-8")
+    done = subprocess.run([sys.executable, "-m", "server", "network", "serve", "--config", str(path), "--port", "0"],
+                          cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2 and said in done.stderr and len(done.stderr.strip().splitlines()) == 1, done.stderr
+
+
+def _toml(data: dict) -> str:
+    out = []
+    for key, value in data.items():
+        if isinstance(value, dict):
+            out.append(f"[{key}]\n" + "".join(f"{k} = {json.dumps(v, ensure_ascii=False)}\n" for k, v in value.items()))
+        else:
+            for item in value:
+                out.append(f"[[{key}]]\n" + "".join(f"{k} = {json.dumps(v, ensure_ascii=False)}\n"
+                                                   for k, v in item.items()))
+    return "\n".join(out)
+
+
+def test_serve_and_send_as_processes(tmp_path):
+    office = office_days(tmp_path / "wetzlar.sqlite3")
+    server = subprocess.Popen([sys.executable, "-m", "server", "network", "serve", "--config", write_network_file(tmp_path),
+                               "--port", "0"], cwd=ROOT, stderr=subprocess.PIPE, text=True)
+    try:
+        port = None
+        for line in server.stderr:
+            entry = json.loads(line) if line.startswith("{") else {}
+            if entry.get("msg") == "serving":
+                port = entry["port"]
+                break
+        assert port, "the network server did not start"
+        sent = subprocess.run([sys.executable, "-m", "server", "network", "send", "--to", f"http://127.0.0.1:{port}/",
+                               "--office", "wetzlar", "--db", str(office), "--days", "60"], cwd=ROOT, capture_output=True,
+                              text=True, timeout=60, env={**os.environ, "WILLKOMMEN_NETWORK_TOKEN": TOKENS["wetzlar"]})
+        assert sent.returncode == 0 and "3 day(s) (2026-11-02 – 2026-11-04) sent" in sent.stderr, sent.stderr
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/knowledge", timeout=10)
+        assert refused.value.code == 401
+        refused.value.close()
+    finally:
+        server.send_signal(signal.SIGTERM)
+        assert server.wait(30) == 0
+        server.stderr.close()
+
+
+async def test_the_sign_in_cookie_is_secure_behind_https(tmp_path):
+    import asyncio
+
+    from server.network.listener import NetworkServer
+
+    data = network_file()
+    data["network"]["public_url"] = "https://netzwerk.example.de"
+    server = NetworkServer(parse_network(data), tmp_path / "n.sqlite3")
+    await server.start("127.0.0.1", 0)
+    try:
+        reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
+        body = b"name=ministerium&password=demo-manager"
+        writer.write(b"POST /signin HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+                     b"Content-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body)
+        answer = (await reader.read()).decode()
+        writer.close()
+        head = answer.split("\r\n\r\n")[0].lower()
+        assert head.startswith("http/1.1 303") and "location: /network" in head
+        cookie = next(line for line in head.splitlines() if line.startswith("set-cookie:"))
+        assert "; secure" in cookie and "httponly" in cookie and "samesite=strict" in cookie
+    finally:
+        await server.stop()
