@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from config import languages as bcp47
-from config import strings
+from config import strings, zones
 from config.errors import ConfigError
 from config import passwords
 from config.limits import parse_limits
@@ -179,7 +179,8 @@ def parse_site(data: Mapping[str, Any], *, file: str = "site.toml",
         voices=_per_language(site, "voices", languages, Node.text, required=False),
         partners=tuple(_unique(root, "partners", [_partner(n, languages, service_ids)
                                                  for n in root.tables("partners", optional=True)], ("id",))),
-        zones=_zones(root.table("zones", {}), languages, {c.zone for c in counters}),
+        zones=zones.parse(root.table("zones", {}), {c.zone for c in counters},
+                          lambda node, zone: _per_language(node, zone, languages, Node.text, required=False)),
     )
     if (result.tls_cert is None) != (result.tls_key is None):
         raise site.fail("tls_key" if result.tls_key is None else "tls_cert",
@@ -485,19 +486,6 @@ def _named_texts(node: Node, languages: tuple[str, ...]) -> dict[str, dict[str, 
         if not IDENT.match(key):
             raise node.fail(key, "must be lower-case letters, digits, - or _")
     return {key: _per_language(node, key, languages, Node.text) for key in list(node.data)}
-
-
-def _zones(node: Node, languages: tuple[str, ...], used: set[str]) -> dict[str, dict[str, str]]:
-    """[zones.<id>]: the staff's names of the counters' zones, German at least."""
-    zones = {}
-    for zone in list(node.data):
-        if zone not in used:
-            raise node.fail(zone, f"no counter stands in zone {_q(zone)} (zones: {', '.join(sorted(used))})")
-        names = _per_language(node, zone, languages, Node.text, required=False)
-        if "de" not in names:
-            raise node.fail(zone, 'missing "de": a zone needs at least its German name')
-        zones[zone] = names
-    return zones
 
 
 def _unique(root: Node, key: str, items: list, fields: tuple[str, ...]) -> list:
