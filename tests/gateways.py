@@ -62,11 +62,13 @@ class Mailbox:
 
 
 class SmtpServer:
-    def __init__(self, port: int | None = None):
+    """aiosmtpd on 127.0.0.1; `options` go to its `Controller`/`SMTP` (TLS, STARTTLS, AUTH)."""
+
+    def __init__(self, port: int | None = None, **options):
         from aiosmtpd.controller import Controller
         self.mailbox = Mailbox()
         self.port = port or free_port()
-        self.controller = Controller(self.mailbox, hostname="127.0.0.1", port=self.port)
+        self.controller = Controller(self.mailbox, hostname="127.0.0.1", port=self.port, **options)
 
     def start(self) -> "SmtpServer":
         self.controller.start()

@@ -184,3 +184,68 @@ async def test_the_server_sends_through_its_site_file_and_answers_delivery_repor
     finally:
         await server.stop()
     assert smtp.mailbox.mails[0]["Subject"] == "مراجعهٔ شما"
+
+
+@pytest.fixture(scope="module")
+def authority():
+    import trustme
+    return trustme.CA()
+
+
+def secure(authority, *, starttls: bool):
+    """An SMTP server with the certificate of a test authority: STARTTLS with a login (the
+    office's relay on 587), or TLS from the first byte (465); and a client context trusting it."""
+    import ssl
+
+    from aiosmtpd.smtp import AuthResult
+    server_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    authority.issue_cert("127.0.0.1").configure_cert(server_context)
+    client_context = ssl.create_default_context()
+    authority.configure_trust(client_context)
+
+    def login(server, session, envelope, mechanism, data):
+        return AuthResult(success=(data.login, data.password) == (b"termine", b"relay-secret"), handled=False)
+
+    options = ({"tls_context": server_context, "require_starttls": True, "authenticator": login, "auth_required": True}
+               if starttls else {"ssl_context": server_context})
+    return SmtpServer(**options).start(), client_context
+
+
+@pytest.mark.filterwarnings("ignore:Session.login_data is deprecated")  # aiosmtpd 1.4.6 warns on its own success
+@pytest.mark.parametrize("password, sent", [("relay-secret", True), ("wrong", False)])
+async def test_starttls_and_a_login_and_a_wrong_password_makes_messages_wait(tmp_path, authority, password, sent):
+    from server.messages.mail import Smtp
+    db = tmp_path / "o.sqlite3"
+    prepared(db)
+    smtp, context = secure(authority, starttls=True)
+    try:
+        messages = settings(smtp.port, smtp_tls="starttls", smtp_user="termine", smtp_password=password)
+        outbox = Outbox(messages, db, timezone="Europe/Berlin", gateways={"email": Smtp(messages, context=context)})
+        await outbox.start()
+        outbox.post(to="gast@example.org", channel="email", lang="ps", text="نن ستاسو ځای: 10:30–11:00.", ref="r1")
+        if sent:
+            await until(lambda: outbox.state("r1") == "sent", what=lambda: outbox.message("r1"))
+        else:  # the office's own setting: the visitor's message waits for it to be put right
+            await until(lambda: outbox.message("r1").tries >= 2)
+            assert outbox.state("r1") == "waiting" and outbox.message("r1").detail.startswith("SMTP login as termine refused: 535")
+        await outbox.stop()
+    finally:
+        smtp.stop()
+    assert len(smtp.mailbox.mails) == int(sent)
+
+
+async def test_smtps_from_the_first_byte(tmp_path, authority):
+    from server.messages.mail import Smtp
+    db = tmp_path / "o.sqlite3"
+    prepared(db)
+    smtp, context = secure(authority, starttls=False)
+    try:
+        messages = settings(smtp.port, smtp_tls="tls")
+        outbox = Outbox(messages, db, timezone="Europe/Berlin", gateways={"email": Smtp(messages, context=context)})
+        await outbox.start()
+        outbox.post(to="gast@example.org", channel="email", lang="ru", text="Ваше место сегодня.", ref="r1")
+        await until(lambda: outbox.state("r1") == "sent")
+        await outbox.stop()
+    finally:
+        smtp.stop()
+    assert smtp.mailbox.mails[0].get_content() == "Ваше место сегодня."

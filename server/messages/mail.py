@@ -51,6 +51,9 @@ class Smtp:
     def send(self, batch: list[Message]) -> list[tuple[str, str]]:
         try:
             session = self._connect()
+        except smtplib.SMTPAuthenticationError as exc:  # the office's setting: messages wait for it
+            return [(RETRY, f"SMTP login as {self.settings.smtp_user} refused: {exc.smtp_code} "
+                            f"{_text(exc.smtp_error)} (smtp_user, smtp_password_env)")] * len(batch)
         except (OSError, smtplib.SMTPException) as exc:
             return [(RETRY, f"SMTP server {self.settings.smtp_host} not reached: {_said(exc)}")] * len(batch)
         answers: list[tuple[str, str]] = []
