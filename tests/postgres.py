@@ -108,8 +108,9 @@ class Standby:
     def start(self) -> "Standby":
         self.primary.start()
         self.standby.run(str(self.primary.bin / "pg_basebackup"), "-D", str(self.standby.data), "-R",
-                         "--no-sync", "-h", str(self.primary.folder), "-p", str(PORT), "-U", "postgres")
-        self.standby.start("-c cluster_name=standby", init=False)  # its name to the primary
+                         "--no-sync", "-h", str(self.primary.folder), "-p", str(PORT), "-U", "postgres",
+                         "-d", "application_name=standby")  # its name to the primary, in primary_conninfo
+        self.standby.start(init=False)
         with self.primary.connect() as conn:
             conn.execute("ALTER SYSTEM SET synchronous_standby_names = 'standby'")
             conn.execute("SELECT pg_reload_conf()")

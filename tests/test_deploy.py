@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import configparser
 import importlib
+import re
 import shlex
+from pathlib import Path
 
 import pytest
 
@@ -71,3 +73,63 @@ def unit_section(name: str, section: str) -> configparser.SectionProxy:
 def test_readme_tells_how_staff_stop_a_kiosk():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     assert "deploy/willkommen-kiosk.service" in readme and "systemctl stop willkommen-kiosk" in readme
+
+
+def office_unit(office: str, port: int) -> tuple[configparser.SectionProxy, list[str]]:
+    """The template unit as systemd makes an instance of it: `%i` the office, `${PORT}` from its
+    server.env."""
+    parser = configparser.ConfigParser(strict=False, interpolation=None)
+    parser.optionxform = str
+    text = (ROOT / "deploy" / "willkommen-server@.service").read_text(encoding="utf-8")
+    parser.read_string(text.replace("%i", office))
+    service = parser["Service"]
+    return service, shlex.split(service["ExecStart"].replace("${PORT}", str(port)))
+
+
+def test_office_template_unit_runs_one_server_per_office_with_its_own_files_and_port():
+    service, (program, *argv) = office_unit("wetzlar", 8801)
+    assert program == "/opt/willkommen/.venv/bin/willkommen-server"
+    args = parse_args(argv)  # the options the unit passes are the server's own
+    assert (str(args.config), args.host, args.port, args.db) == ("/etc/willkommen/wetzlar/office.toml",
+                                                                 "127.0.0.1", 8801, None)  # db: the site file's
+    assert service["EnvironmentFile"] == "/etc/willkommen/wetzlar/server.env"
+    assert service["Environment"] == "PGPASSFILE=/etc/willkommen/wetzlar/pgpass"
+    assert service["Restart"] == "on-failure" and service["RestartPreventExitStatus"] == "2"
+    assert service["User"] == "willkommen" and int(service["LimitNOFILE"]) >= 16384
+    assert service["ReadWritePaths"] == "/var/lib/willkommen/wetzlar" and service["StateDirectory"] == "willkommen/wetzlar"
+    other, _ = office_unit("giessen", 8802)
+    assert other["EnvironmentFile"] != service["EnvironmentFile"]  # nothing shared between two offices
+
+
+def test_office_template_unit_is_one_systemd_accepts(tmp_path):
+    """`systemd-analyze verify` on an instance, with the program where this checkout has it:
+    a misspelt key or value is a warning naming the file, and fails the test."""
+    import shutil
+    import subprocess
+    import sys
+
+    if shutil.which("systemd-analyze") is None:
+        pytest.skip("systemd-analyze is not installed")
+    program = Path(sys.executable).parent / "willkommen-server"
+    text = (ROOT / "deploy" / "willkommen-server@.service").read_text(encoding="utf-8")
+    (tmp_path / "willkommen-server@.service").write_text(
+        text.replace("/opt/willkommen/.venv/bin/willkommen-server", str(program)), encoding="utf-8")
+    done = subprocess.run(["systemd-analyze", "verify", "--man=no",
+                           str(tmp_path / "willkommen-server@wetzlar.service")],
+                          capture_output=True, text=True, timeout=60)
+    complaints = [line for line in (done.stdout + done.stderr).splitlines() if "willkommen-server@" in line]
+    assert done.returncode == 0 and complaints == [], done.stdout + done.stderr
+
+
+def test_reverse_proxy_example_reaches_each_office_by_name_with_websockets_and_a_port_of_its_own():
+    conf = (ROOT / "deploy" / "nginx-offices.conf").read_text(encoding="utf-8")
+    ports = re.findall(r"^\s+(\w+)\.willkommen\.example\s+(\d+);\s+# /etc/willkommen/(\w+)/server\.env: PORT=(\d+)",
+                       conf, flags=re.M)
+    assert ports and all(office == env_office and port == env_port for office, port, env_office, env_port in ports)
+    assert len({port for _, port, _, _ in ports}) == len(ports)  # a port per office
+    for needed in ("proxy_pass http://127.0.0.1:$willkommen_port;", "proxy_http_version 1.1;",
+                   "proxy_set_header Upgrade $http_upgrade;", "proxy_set_header Connection $connection_upgrade;",
+                   "proxy_set_header Host $host;"):
+        assert needed in conf  # websockets pass, and the server sees the office's name
+    timeout = int(re.search(r"proxy_read_timeout (\d+)s;", conf)[1])
+    assert timeout > 20  # longer than the server's ping interval: a quiet terminal is not cut off
