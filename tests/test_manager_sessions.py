@@ -1,6 +1,7 @@
 """Sessions and the manager's pages against a stranger on the network: a sign-out closes the
 open board at once; another site can neither sign a browser in as its own account (login
-CSRF) nor sign it out (logout CSRF), nor frame the board; HSTS on every answer under TLS; scrypt N=2^17; a
+CSRF) nor sign it out (logout CSRF), nor frame the board; a sign-out holds across a restart
+of the server (SQLite and PostgreSQL); HSTS on every answer under TLS; scrypt N=2^17; a
 weak or garbled hash stops the server at start naming the person; the demo's public passwords
 are not served beyond this machine. Real server, real sockets, Chromium where a browser acts;
 the "other site" is a small HTTP server of the test on 127.0.0.2 (another host: cross-site)
@@ -26,7 +27,7 @@ from server.manager.people import SCRYPT, check_password, hash_password
 from server.wire import protocol as p
 from server.wire.session import ClientSession
 
-from .conftest import ROOT, demo_data, make_site, token
+from .conftest import ROOT, ServerProcess, always_open_config, demo_data, make_site, token
 from .test_manager_board import browser_cookie, cookie_for, get_with, sign_in, signed_in_page
 
 
@@ -36,6 +37,31 @@ async def server(tmp_path):
     await server.start("127.0.0.1", 0)
     yield server
     await server.stop()
+
+
+async def test_a_signed_out_cookie_stays_signed_out_after_a_restart(tmp_path, store_db):
+    """A copied cookie, or one a browser kept because it missed the sign-out's answer, is not
+    taken up again by the next server; a cookie that was not signed out still is."""
+    config = str(always_open_config(tmp_path))
+    server = ServerProcess(store_db, "--config", config)
+    try:
+        kept, ended = await cookie_for(server.port), await cookie_for(server.port)
+        status, headers, _ = await get_with(f"http://127.0.0.1:{server.port}/signout", ended)
+        assert status == 303 and "Max-Age=0" in headers["Set-Cookie"]
+        assert (await get_with(f"http://127.0.0.1:{server.port}/board", ended))[0] == 303
+    finally:
+        assert server.stop() == 0
+    again = ServerProcess(store_db, "--config", config)
+    try:
+        status, headers, _ = await get_with(f"http://127.0.0.1:{again.port}/board", ended)
+        assert status == 303 and headers["Location"] == "/signin"
+        assert (await get_with(f"http://127.0.0.1:{again.port}/board", kept))[0] == 200
+        async with connect(f"ws://127.0.0.1:{again.port}/board/ws", additional_headers={"Cookie": kept}) as board:
+            assert json.loads(await board.recv())["type"] == "board"
+        with pytest.raises(Exception, match="401"):
+            await connect(f"ws://127.0.0.1:{again.port}/board/ws", additional_headers={"Cookie": ended})
+    finally:
+        assert again.stop() == 0
 
 
 class OtherSite:

@@ -149,12 +149,12 @@ class Server:
     def _rooms(self) -> None:
         """Each room with what it needs, and the route table that leads to them."""
         site, office, clock = self.site, self.office, self.clock
-        people = People(site, clock=self.monotonic, wall=clock)  # intervals, not times of day
+        people = People(site, clock=self.monotonic, wall=clock, signed_out=self._signed_out)  # monotonic: intervals
         self.board = Board(site, office, self.terminals, self.fanout, self.writer, people, clock=clock,
                            monotonic=self.monotonic, started_at=self.started_at)
         self.board.restore(self._replayed)  # since when counters are open or paused, from the log
         self._replayed = []
-        self.manager = Manager(site, office, people, self.board, self.terminals, self.speech, self.gate,
+        self.manager = Manager(site, office, people, self.board, self.terminals, self.speech, self.gate, self.writer,
                                db_path=self.db_path, clock=clock, monotonic=self.monotonic)
         self.feedback = Feedback(site, office, self.writer, self.gate, monotonic=self.monotonic)
         self.requests = Requests(site, office, self.writer, people, printer_reported=self._printer_reported,
@@ -194,6 +194,7 @@ class Server:
         for event in events:
             self.office.apply(event)
         self._replayed = events  # the board reads them once it exists (`_rooms`)
+        self._signed_out = store.signed_out(self.clock())  # sign-outs before this start (`People`)
 
     def _new_day(self, day: str) -> None:
         self.store.start_day(day, retention_days=self.site.retention_days,

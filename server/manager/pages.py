@@ -54,6 +54,7 @@ from server.manager.counter_page import CounterPage
 from server.manager.people import People, SignedIn, Throttled, cookie_value
 from server.manager.stats_worker import Reports
 from server.manager.words import page_words, staff_lang
+from server.store.writer import Writer
 
 log = logging.getLogger("willkommen.manager")
 CODE_SECONDS = 30.0
@@ -75,9 +76,10 @@ class Manager:
     the statistics read the file at `db_path` in a worker process (`server.manager.stats_worker`)."""
 
     def __init__(self, site: Site, office: Office, people: People, board: Board, terminals: Terminals,
-                 speech: Speech, gate: Gate, *, db_path: Path | str, clock: Callable[[], float],
+                 speech: Speech, gate: Gate, writer: Writer, *, db_path: Path | str, clock: Callable[[], float],
                  monotonic: Callable[[], float]):
         self.site, self.office, self.people, self.board, self.speech = site, office, people, board, speech
+        self.writer = writer  # sign-outs are kept in the store (`_keep_sign_out`)
         self.gate, self.db_path, self.clock, self.monotonic = gate, db_path, clock, monotonic
         self.pacer = Pacer(rate=gate.limits.signin_per_second, burst=gate.limits.signin_burst,
                            peers=gate.limits.peers)  # sign-in frames per address
@@ -246,7 +248,7 @@ class Manager:
             return respond(403, "sign out from this server's own pages\n")
         who = self.people.from_headers(request.headers)
         if who is not None:
-            self.people.sign_out(who.id)
+            await self._keep_sign_out(self.people.sign_out(who.id))
             self.board.signed_out(who.id)
             self.counter_page.signed_out(who.id)
             log.info("sign-out", extra={"fields": {"name": who.name}})
@@ -256,6 +258,17 @@ class Manager:
     @staticmethod
     def _browser(request: Request) -> str:
         return cookie_value(request.headers.get("Cookie", ""), BROWSER_COOKIE) or ""
+
+    async def _keep_sign_out(self, kept: tuple[str, float] | None) -> None:
+        """Into the store, so a restart does not take the cookie up again (`People.sign_out`).
+        Failing, the sign-out still holds until the server stops, and is logged."""
+        if kept is None:
+            return
+        try:
+            session, until = kept
+            await self.writer.keep(lambda store: store.sign_out(session, until, self.clock()))
+        except Exception:
+            log.exception("a sign-out could not be kept in the store: it holds until the server stops")
 
     def _secure(self) -> bool:
         return self.site.tls_cert is not None

@@ -8,8 +8,10 @@ in a cookie (HttpOnly, SameSite=Strict, Secure under TLS) that expires after the
 the cookie carries the name and end of its session signed with a key made from the site
 file's secrets (the people's password hashes and the terminals' tokens): after a restart a
 cookie whose signature holds is taken up again (a clerk's counter page reconnects without a new
-sign-in), and a changed password or token ends every session. A cookie signed out before a
-restart could be taken up again after it, until its end: the browser deleted it at sign-out.
+sign-in), and a changed password or token ends every session. A sign-out is kept in the
+office's store until the cookie's end (a hash of the session id: `signed_out_key`, table
+`signed_out`), so a cookie signed out before a restart (copied, or kept by a browser that missed
+the sign-out) is refused after it too.
 
 Wrong passwords are throttled by name and address, and forgiven over time; a person signing
 in from a place they used before is never locked out by a stranger elsewhere
@@ -33,7 +35,7 @@ import sys
 import time
 from dataclasses import dataclass, field
 from http.cookies import CookieError, SimpleCookie
-from typing import Any, Callable
+from typing import Any, Callable, Iterable
 
 from config import Site
 from config.site import Person
@@ -96,7 +98,7 @@ class People:
     """Sign-in, sessions and throttling for one site."""
 
     def __init__(self, site: Site, *, clock: Callable[[], float] = time.monotonic,
-                 wall: Callable[[], float] = time.time):
+                 wall: Callable[[], float] = time.time, signed_out: Iterable[str] = ()):
         # `clock` times intervals (locks, session lifetimes): a monotonic one, so a wall-clock
         # step (NTP, a VM resumed) neither ends every session nor unlocks a throttled name;
         # `wall` only dates a cookie for a restart (the monotonic clock starts anew)
@@ -105,6 +107,7 @@ class People:
                                       *(t.token for t in site.terminals)]).encode()).digest()
         self.sessions: dict[str, SignedIn] = {}
         self.ended: set[str] = set()  # signed out or expired in this run: never taken up again
+        self.signed_out = set(signed_out)  # `signed_out_key`s of sign-outs before this start (the store's)
         self.lockout = Lockout(site.limits, {person.name.lower() for person in site.people})
 
     def attempt(self, name: str, *, address: str) -> None:
@@ -145,9 +148,14 @@ class People:
         params = tuple(map(int, first.split("$")[1:4])) if first else (SCRYPT["n"], SCRYPT["r"], SCRYPT["p"])
         return _dummy_hash(params)
 
-    def sign_out(self, session_id: str) -> None:
+    def sign_out(self, session_id: str) -> tuple[str, float] | None:
+        """End the session; return what the store keeps of it (`signed_out_key`, the cookie's
+        end in wall-clock seconds) so no restart takes it up again, None for an id that is not
+        a signed cookie's."""
         self.sessions.pop(session_id, None)
         self.ended.add(session_id)
+        until = session_id.split("~")[2] if session_id.count("~") == 3 else ""
+        return (signed_out_key(session_id), float(until)) if until.isdigit() else None
 
     def session(self, session_id: str | None) -> SignedIn | None:
         """The live session of that id, or None (unknown or expired: then it is forgotten)."""
@@ -165,7 +173,8 @@ class People:
     def _taken_up(self, session_id: str) -> SignedIn | None:
         """A session from before a restart, if its cookie's signature holds and it has not ended."""
         parts = session_id.split("~")
-        if len(parts) != 4 or not parts[2].isdigit() or session_id in self.ended:
+        if len(parts) != 4 or not parts[2].isdigit() or session_id in self.ended \
+                or signed_out_key(session_id) in self.signed_out:
             return None
         nonce, name, until, _ = parts
         if not hmac.compare_digest(self._signed(nonce, name, int(until)), session_id):
@@ -186,6 +195,11 @@ class People:
         """The Set-Cookie value that holds (or, for None, clears) a session."""
         value, age = (session.id, int(session.expires_at - self.clock())) if session else ("", 0)
         return f"{COOKIE}={value}; Path=/; Max-Age={age}; HttpOnly; SameSite=Strict" + ("; Secure" if secure else "")
+
+
+def signed_out_key(session_id: str) -> str:
+    """How the store names a signed-out session: a hash, worth nothing as a cookie."""
+    return sha256(session_id.encode()).hexdigest()
 
 
 def session_cookie(header: str) -> str | None:

@@ -57,7 +57,7 @@ from server.core import Event
 from server.core import events as ev
 from server.core.model import EXPIRED, OPEN_STATES
 from server.manager import stats
-from server.store.projection import TICKET_COLUMNS, Projection, Rows
+from server.store.projection import SIGNED_OUT, SIGNED_OUT_ENDED, SIGNED_OUT_TABLE, TICKET_COLUMNS, Projection, Rows
 from server.store.sqlite import NEWER, StoreCorrupt, StoreLocked, StoreNewer, StoreUnavailable, _decode
 
 log = logging.getLogger("willkommen.store")
@@ -89,6 +89,7 @@ MIGRATIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
         "CREATE TABLE willkommen_commit (mark text NOT NULL)",
         "INSERT INTO willkommen_commit (mark) VALUES ('')",
     )),
+    ("p003_signed_out", (SIGNED_OUT_TABLE,)),  # SQLite's m008
 )
 
 INSERT_EVENT = "INSERT INTO events (at, day, kind, data) VALUES (%s, %s, %s, %s)"
@@ -296,6 +297,18 @@ class PostgresStore(Projection):
                     await cursor.executemany(INSERT_REFERRAL, rows.referrals)
                 for day in rows.new_days:
                     await cursor.execute(EXPIRE, [EXPIRED, day, *OPEN_STATES])
+
+    async def sign_out(self, session: str, until: float, now: float) -> None:
+        if self.aconn is None:
+            self.aconn = await self._writing_connection()
+        async with self.aconn.transaction():
+            await self.aconn.execute(SIGNED_OUT.replace("?", "%s"), [session, until])
+            await self.aconn.execute(SIGNED_OUT_ENDED.replace("?", "%s"), [now])
+
+    def signed_out(self, now: float) -> set[str]:
+        with self.conn.transaction():
+            self.conn.execute(SIGNED_OUT_ENDED.replace("?", "%s"), [now])
+            return {session for (session,) in self.conn.execute("SELECT session FROM signed_out")}
 
     async def _writing_connection(self, *, handover: bool = True) -> psycopg.AsyncConnection:
         """The commits' connection takes the office's lock over from the store's first one: a

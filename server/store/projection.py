@@ -22,6 +22,11 @@ TICKET_COLUMNS = ("id", "number", "service", "lang", "kiosk", "token", "state", 
                   "called_at", "started_at", "finished_at", "outcome", "recalls", "transfers", "booking",
                   "appointment_at", "interpreter", "first_called_at", "eta_low", "eta_high")
 _ticket_columns = operator.attrgetter(*TICKET_COLUMNS)
+# A signed-out session, kept until its cookie would have ended (`server.manager.people`): by a
+# hash of its id (the id is what a browser shows to be signed in; the hash is worth nothing)
+SIGNED_OUT_TABLE = "CREATE TABLE signed_out (session text PRIMARY KEY, until double precision NOT NULL)"
+SIGNED_OUT = "INSERT INTO signed_out (session, until) VALUES (?, ?) ON CONFLICT (session) DO NOTHING"
+SIGNED_OUT_ENDED = "DELETE FROM signed_out WHERE until <= ?"
 
 
 class Rows(NamedTuple):
@@ -57,6 +62,15 @@ class Projection:
 
     async def reconnect(self) -> bool:  # pragma: no cover - only a store that can be lost reconnects
         """Reach the lost database again; whether the commit on its way when it was lost had been made."""
+        raise NotImplementedError
+
+    def signed_out(self, now: float) -> set[str]:  # pragma: no cover - each store reads its own way
+        """The hashes of sessions signed out whose end (wall-clock seconds) is after `now`; the
+        ended are forgotten."""
+        raise NotImplementedError
+
+    async def sign_out(self, session: str, until: float, now: float) -> None:  # pragma: no cover
+        """Keep a signed-out session's hash until `until` (through `Writer.keep`)."""
         raise NotImplementedError
 
     async def aclose(self) -> None:

@@ -42,7 +42,8 @@ from server.manager import stats
 from server.core import Event
 from server.core import events as ev
 from server.core.model import EXPIRED, OPEN_STATES
-from server.store.projection import TICKET_COLUMNS, Projection, Rows  # noqa: F401  (imported from here too)
+from server.store.projection import (SIGNED_OUT, SIGNED_OUT_ENDED, SIGNED_OUT_TABLE, TICKET_COLUMNS,  # noqa: F401
+                                     Projection, Rows)  # (TICKET_COLUMNS is imported from here too)
 
 log = logging.getLogger("willkommen.store")
 
@@ -115,6 +116,12 @@ def m007_printed_estimates(db: sqlite_utils.Database) -> None:
     db["tickets"].add_column("first_called_at", float)
     db["tickets"].add_column("eta_low", int)
     db["tickets"].add_column("eta_high", int)
+
+
+@migrations()
+def m008_signed_out(db: sqlite_utils.Database) -> None:
+    """Sessions signed out, until their end: a restart does not take their cookies up again."""
+    db.execute(SIGNED_OUT_TABLE)
 
 
 SUMMARY = """
@@ -282,6 +289,16 @@ class Store(Projection):
                 self.db.conn.executemany(stats.INSERT_REFERRAL, rows.referrals)
             for day in rows.new_days:  # after the tickets: one drawn before the new day began in
                 self._expire_before(day)  # this same commit is expired too
+
+    def signed_out(self, now: float) -> set[str]:
+        with self.db.atomic():
+            self.db.execute(SIGNED_OUT_ENDED, [now])
+            return {session for (session,) in self.db.execute("SELECT session FROM signed_out")}
+
+    async def sign_out(self, session: str, until: float, now: float) -> None:
+        with self.db.atomic():  # inline on the loop, as the writer's commits
+            self.db.execute(SIGNED_OUT, [session, until])
+            self.db.execute(SIGNED_OUT_ENDED, [now])
 
     def _expire_before(self, day: str) -> None:
         marks = ", ".join("?" for _ in OPEN_STATES)

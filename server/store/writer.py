@@ -18,6 +18,10 @@ whose fsync takes milliseconds (a spinning disk, an SD card) would favour that t
 PostgreSQL's commit (`server.store.postgres`) awaits its network round trips instead: the
 loop serves terminals meanwhile, and what they ask joins the next group.
 
+Besides the office's events, the store keeps a few facts of its own that are no event (a
+signed-out session, until its end): `keep` queues such a write, and the writer runs it between
+commits, so one connection writes at a time on either store.
+
 If a commit fails (disk full, file gone) the memory is ahead of the file: the writer fails
 every waiting command with `StorageFailed`, refuses all later ones, and calls `on_failure`;
 the server stops so that a restart rebuilds the truth from the file. Crash-only is simpler
@@ -39,7 +43,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from typing import Any, Callable
+from typing import Any, Awaitable, Callable
 
 from server.core import Event, Office
 from server.core import events as ev
@@ -72,10 +76,20 @@ class Writer:
         self.committing = False  # a commit is on its way (PostgreSQL's round trips)
         self.reconnecting = False  # the database was lost: commands are answered Busy until it is back
         self.inflight: list[asyncio.Future] = []  # the commands the commit on its way answers
+        self.steps: list[tuple[Callable[[Projection], Awaitable[None]], asyncio.Future]] = []  # `keep`
 
     @property
     def busy(self) -> bool:
-        return bool(self.office.journal) or self.committing
+        return bool(self.office.journal) or self.committing or bool(self.steps)
+
+    async def keep(self, step: Callable[[Projection], Awaitable[None]]) -> None:
+        """Have the writer run `step(store)` (a write of the store's own, no event) between
+        commits; return once it is written, or raise what it raised."""
+        if self.failed:
+            raise StorageFailed("the server could not save its work and is restarting")
+        self.steps.append((step, done := self.loop.create_future()))
+        self._wake()
+        await done
 
     async def submit(self, command: Callable[[float], Any]) -> Any:
         """Run `command(now)` now; return its result (or raise its error) once everything it
@@ -88,8 +102,7 @@ class Writer:
         error, value = self._run(command)
         if self.office.journal:  # its own events, or those of others it may have seen
             self.pending.append(committed := self.loop.create_future())
-            if self.wakeup is not None and not self.wakeup.done():
-                self.wakeup.set_result(None)
+            self._wake()
             await committed
         elif self.committing and error is None:  # it may have read what the commit on its way
             self.inflight.append(committed := self.loop.create_future())  # writes (a resent draw)
@@ -98,15 +111,36 @@ class Writer:
             raise error
         return value
 
+    def _wake(self) -> None:
+        if self.wakeup is not None and not self.wakeup.done():
+            self.wakeup.set_result(None)
+
     async def run(self) -> None:
         while not self.failed:
-            if not self.office.journal:
+            if not self.office.journal and not self.steps:
                 self.wakeup = self.loop.create_future()
                 await self.wakeup
                 continue
-            if self.last_group > 1:
-                await self._gather()
-            await self._commit_journal()
+            if self.office.journal:
+                if self.last_group > 1:
+                    await self._gather()
+                await self._commit_journal()
+            await self._keep_steps()
+
+    async def _keep_steps(self) -> None:
+        """The queued `keep` writes. One that fails is told to its caller; the office's events
+        are not touched by it, so the server goes on."""
+        steps, self.steps = self.steps, []
+        for step, done in steps:
+            try:
+                await step(self.store)
+            except Exception as exc:
+                log.exception("a write of the store's own failed")
+                if not done.done():
+                    done.set_exception(exc)
+            else:
+                if not done.done():
+                    done.set_result(None)
 
     async def _gather(self) -> None:
         """Under load (the last commit answered more than one command) let the commands of a
@@ -133,7 +167,9 @@ class Writer:
             self.failed = True
             # and those that ran while it was on its way (PostgreSQL): they saw what is lost
             answered, self.pending = answered + self.pending, []
-            _settle(answered, StorageFailed("the change could not be saved; the server restarts"))
+            _settle(answered + [done for _, done in self.steps], StorageFailed("the change could not be saved; "
+                                                                               "the server restarts"))
+            self.steps = []
             self.on_failure()
             return
         finally:
