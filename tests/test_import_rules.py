@@ -184,3 +184,32 @@ def test_a_terminal_pc_runs_without_the_servers_libraries(app):
             f"set({SERVER_ONLY_LIBS!r})))")
     loaded = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
     assert loaded.stdout.strip() == "[]", f"{app} loads {loaded.stdout.strip()}"
+
+
+def test_an_install_carries_every_room_and_its_files():
+    """A non-editable install (`pip install '.[server]'` on an office's server) holds what the
+    pyproject names: every folder of Python files must be a package setuptools finds, and every
+    other file in it (pages, styles, catalogues, fonts) must match a package-data pattern."""
+    import fnmatch
+    import tomllib
+
+    from setuptools import find_packages
+
+    tool = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]
+    found = set(find_packages(str(ROOT), include=tool["packages"]["find"]["include"]))
+    data = tool.get("package-data", {})
+    missing = []
+    for package in PROJECT:
+        for path in sorted((ROOT / package).rglob("*")):
+            if "__pycache__" in path.parts or not path.is_file():
+                continue
+            folder = module_name(path.parent / "__init__.py")
+            if path.suffix == ".py":
+                if folder not in found:
+                    missing.append(f"{path.relative_to(ROOT)}: its folder {folder} is not a package an install finds")
+                continue
+            owner = next((p for p in sorted(found, key=len, reverse=True) if folder == p or folder.startswith(p + ".")), None)
+            inner = path.relative_to(ROOT / owner.replace(".", "/")).as_posix() if owner else ""
+            if owner is None or not any(fnmatch.fnmatch(inner, pattern) for pattern in data.get(owner, ())):
+                missing.append(f"{path.relative_to(ROOT)}: no package-data pattern of {owner} carries it")
+    assert not missing, "\n".join(missing)
