@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 
+from . import messages as messages_bench
 from . import (call_to_screen, counter_page, draws, estimates, fanout, imports, kiosk, manager, memory, postgres, recovery,
                report)
 
@@ -15,7 +16,8 @@ def main() -> None:
     parser.add_argument("--clients", type=int, nargs="+", default=None)
     parser.add_argument("--seconds", type=float, default=None)
     parser.add_argument("--only", choices=["draws", "call_to_screen", "fanout", "kiosk", "memory", "recovery", "estimates",
-                                           "manager", "imports", "report", "counter_page", "postgres"], default=None)
+                                           "manager", "imports", "report", "counter_page", "postgres", "messages"],
+                        default=None)
     args = parser.parse_args()
     seconds = args.seconds or (0.5 if args.quick else 4.0)
     clients = args.clients or ([2] if args.quick else [1, 10, 50])
@@ -82,6 +84,13 @@ def main() -> None:
         print("\nticket bytes at 80 mm: " + ", ".join(f"{k} {v}" for k, v in sizes.items() if k != "figure"))
         print(f"touch to printed bytes: median {touch['median']} ms, max {touch['max']} ms "
               f"over {touch['touches']} touches")
+    if args.only in (None, "messages"):
+        (row,) = messages_bench.run(50 if args.quick else 10_000, 10 if args.quick else 1_000)
+        print(f"\nafter a draw, {row['emails']} e-mails and {row['sms']} SMS posted: {row['posts_ms']} ms of the event loop "
+              f"({row['post_us_each']} us each), all written {row['saved_ms']} ms after the first; e-mails taken by SMTP "
+              f"in {row['emails_s']} s ({row['emails_per_s']}/s), SMS delivered through Kannel in {row['sms_delivered_s']} s "
+              f"({row['sms_per_s']}/s); a 5 ms timer on the loop meanwhile late by p99 {row['loop_late_p99_ms']} ms "
+              f"(max {row['loop_late_max_ms']}), idle p99 {row['idle_loop_late_p99_ms']} ms")
 
 
 if __name__ == "__main__":

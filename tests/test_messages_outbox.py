@@ -122,6 +122,35 @@ async def test_messages_wait_while_the_server_is_down_and_go_out_after_a_restart
     assert rows(store_db)[0][:2] == ("won:e2", "sent")
 
 
+async def test_many_posted_at_once_are_all_written_and_sent_once(tmp_path, smtp):
+    """A draw's outcome to everyone: the loop is let go between groups, every message is
+    written and each goes out once."""
+    db = tmp_path / "o.sqlite3"
+    prepared(db)
+    outbox = await started(db, settings(smtp.port))
+    others = 0
+
+    async def terminal():  # another task of the server, waiting for its turn meanwhile
+        nonlocal others
+        while True:
+            others += 1
+            await asyncio.sleep(0)
+
+    task = asyncio.create_task(terminal())
+    await asyncio.sleep(0)
+    before = others
+    refs = await outbox.post_many({"to": f"v{i}@example.org", "channel": "email", "lang": "tr", "ref": f"not_drawn:{i}",
+                                   "text": "Bugün size yer çıkmadı."} for i in range(1200))
+    turns = others - before
+    await outbox.saved()
+    assert len(rows(db)) == 1200
+    await until(lambda: all(outbox.state(ref) == "sent" for ref in refs))
+    task.cancel()
+    await outbox.stop()
+    assert turns >= 2  # at 500 and 1000
+    assert sorted(m["To"] for m in smtp.mailbox.mails) == sorted(f"v{i}@example.org" for i in range(1200))
+
+
 async def test_a_message_not_out_in_time_is_given_up(tmp_path):
     db = tmp_path / "o.sqlite3"
     prepared(db)

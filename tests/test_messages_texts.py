@@ -81,7 +81,17 @@ def test_what_is_not_a_number_is_said(text):
     assert address.check("sms", text) == (text, "not a mobile phone number")
 
 
-@pytest.mark.parametrize("text", ["", "a@b", "a b@example.org", "x@example.org\r\nBcc: all@example.org",
+@settings(max_examples=examples(200), deadline=None)
+@given(st.emails())
+def test_every_plain_address_is_taken_as_it_is(written):
+    assert address.check("email", written) == (written, "")
+
+
+def test_a_domain_in_another_script_goes_in_its_ascii_form():
+    assert address.email(" gast@bücher.example ") == "gast@xn--bcher-kva.example"
+
+
+@pytest.mark.parametrize("text", ["", "a@b", "a b@example.org", "a..b@example.org", "a@-x.org", "a@x.org.", "x@example.org\r\nBcc: all@example.org",
                                   "<a@example.org>", "a@@example.org", "a@example.org, b@example.org"])
 def test_what_is_not_one_email_address_is_said(text):
     assert address.check("email", text) == (text, "not an e-mail address")

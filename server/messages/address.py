@@ -9,11 +9,12 @@ message at once with a clear reason (`check`), instead of bouncing around the ga
 from __future__ import annotations
 
 import re
-from email.errors import HeaderParseError
-from email.headerregistry import Address
 
 SEPARATORS = re.compile(r"[\s()/.-]")
 INTERNATIONAL = re.compile(r"^\+[1-9][0-9]{6,14}$")   # E.164: at most 15 digits
+ATOM = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
+LOCAL = re.compile(rf"^{ATOM}(\.{ATOM})*$")  # RFC 5322's dot-atom, no quoted local parts
+DOMAIN = re.compile(r"^(?=.{4,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z][A-Za-z0-9-]{0,62}$")
 
 
 def channel_of(contact: str) -> str:
@@ -33,15 +34,18 @@ def phone(text: str, country_code: str = "49") -> str | None:
 
 def email(text: str) -> str | None:
     """One plain address (local@domain), or None. No display name, no line breaks: the text
-    goes into a header."""
-    text = text.strip()
-    if not text or any(c in text for c in "\r\n<>,;\"") or text.count("@") != 1:
+    goes into a header. The local part in ASCII (what every relay takes), a domain in any
+    script as its ASCII form (IDNA: bücher.example -> xn--bcher-kva.example). A regular
+    expression, not `email.headerregistry` (64 us an address: 10,000 after a draw is 0.6 s)."""
+    local, at, domain = text.strip().rpartition("@")
+    if not at or not LOCAL.match(local):
         return None
-    try:
-        parsed = Address(addr_spec=text)
-    except (HeaderParseError, ValueError, IndexError):
-        return None
-    return parsed.addr_spec if parsed.domain and "." in parsed.domain and parsed.username else None
+    if not domain.isascii():
+        try:
+            domain = domain.encode("idna").decode("ascii")
+        except UnicodeError:
+            return None
+    return f"{local}@{domain}" if DOMAIN.match(domain) else None
 
 
 def check(channel: str, text: str, country_code: str = "49") -> tuple[str, str]:
