@@ -278,3 +278,22 @@ async def test_smtps_from_the_first_byte(tmp_path, authority):
     finally:
         smtp.stop()
     assert smtp.mailbox.mails[0].get_content() == "Ваше место сегодня."
+
+
+async def test_a_lost_database_session_is_opened_again_and_nothing_is_lost(postgres_cluster):
+    """PostgreSQL ends the outbox's session (a restart, a failover): the next group opens a
+    new one; the messages posted meanwhile are written."""
+    import psycopg
+    db = postgres_cluster.database()
+    prepared(db)
+    outbox = await started(db, Messages())
+    outbox.post(to="a@example.org", channel="email", lang="de", text="x", ref="before")
+    await outbox.saved()
+    with psycopg.connect(db, autocommit=True) as admin:
+        ended = admin.execute("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE "
+                              "datname = current_database() AND application_name LIKE 'willkommen outbox%%'"
+                              ).fetchone()[0]
+    assert ended == 1
+    outbox.post(to="b@example.org", channel="email", lang="de", text="y", ref="after")
+    await until(lambda: [r[0] for r in rows(db)] == ["before", "after"], timeout=20)
+    await outbox.stop()
