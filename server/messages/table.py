@@ -4,9 +4,10 @@ or the PostgreSQL schema the store uses), one row per message, written whole on 
 The outbox keeps the day's messages in memory and writes each change here on a thread of its
 own, with a connection of its own: a PostgreSQL round trip or an SQLite write never waits on
 the event loop, and the store's connection (the writer's, committing on the loop) is never
-shared between threads. The writes are ordered (one thread) and grouped: all changes waiting
-when the thread comes round go in one transaction (10,000 "not drawn" texts after a draw are
-one commit, not 10,000).
+shared between threads. The writes are ordered (one thread) and grouped: the changes waiting
+when the thread comes round go in transactions of up to 200 rows (`outbox.SAVE_GROUP`;
+10,000 "not drawn" texts after a draw are 50 commits, not 10,000, and none holds the file's
+write lock long enough to keep a kiosk's draw waiting more than a few ms).
 
 SQLite's two connections to one file take turns through its own locks (WAL; `timeout`); the
 store's exclusive `flock` is on a descriptor of its own and does not stop this one.
