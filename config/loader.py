@@ -22,9 +22,8 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from config import languages as bcp47
-from config import strings, zones
+from config import access, passwords, strings, zones
 from config.errors import ConfigError
-from config import passwords
 from config.limits import parse_limits
 from config.messages import parse_messages
 from config.office_texts import with_office_texts
@@ -175,6 +174,7 @@ def parse_site(data: Mapping[str, Any], *, file: str = "site.toml",
         appointments=_appointments(root.table("appointments", {}), environ),
         feedback=_feedback(root.table("feedback", {})),
         messages=parse_messages(root.table("messages", {}), environ),
+        access=access.parse_access(root.table("access", {}), service_ids, environ),
         strings=catalogues,
         voices=_per_language(site, "voices", languages, Node.text, required=False),
         partners=tuple(_unique(root, "partners", [_partner(n, languages, service_ids)

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import time
 from typing import Mapping
 
+from config.access import Access
 from config.limits import Limits
 from config.messages import Messages
 
@@ -198,6 +199,7 @@ class Site:
     database: str = ""  # [site] database: the SQLite file or a postgresql:// URL; --db wins
     # [zones.<id>]: a zone's name per language for the staff ("Erdgeschoss"); without one, its id
     zones: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    access: Access = Access()     # [access]: the day's places by lottery (config/access.py, server/access)
 
     def words(self, lang: str) -> Mapping[str, str]:
         """The visitor catalogue of a site language (German's for any other)."""

@@ -12,6 +12,7 @@
                                                    server as its admin terminal (`server.booking.appointments`)
     willkommen-server plan import FILE             the office's plan from a CSV, the same way (`server.manager.plan`)
     willkommen-server network …                    the network of offices (`server.network.cli`)
+    willkommen-server draw verify FILE             recompute a published lottery draw (`server.access.cli`)
 
 A configuration error is printed as one line naming file, key and expectation, and the exit
 status is 2, as for an option out of range (`--port 99999`, `--speed 0`); so is a database file that another server holds or that is damaged (named, with
@@ -99,7 +100,9 @@ COMMANDS = """commands (each has its own --help):
                                                database of its own, to try statistics and report
   willkommen-server network serve|send|publish|list|compare|adopt
                                                the network of offices: its server, and an office's
-                                               figures and knowledge sent to it (`server.network`)"""
+                                               figures and knowledge sent to it (`server.network`)
+  willkommen-server draw verify FILE           recompute a published lottery draw (GET /draw/DAY.json)
+                                               and say whether it matches ("stimmt")"""
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -163,6 +166,10 @@ def main(argv: list[str] | None = None) -> int:
         from server.network.cli import main as network
 
         return network(argv[1:])
+    if argv[:1] == ["draw"]:
+        from server.access.cli import main as draw
+
+        return draw(argv[1:])
     if argv[:2] == ["appointments", "import"]:
         from server.booking.appointments import command
 

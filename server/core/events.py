@@ -184,10 +184,80 @@ class FeedbackGiven(BaseEvent, tag="feedback_given", kw_only=True):
     source: str  # "phone" or "terminal"
 
 
+# ---- fair access: the day's places by lottery (server.core.access, server.access) -----------------
+
+class AccessOpened(BaseEvent, tag="access_opened", kw_only=True):
+    """The registration window for `day` opened; the seed's hash is published now, the seed
+    itself stays in the store's secret table until the draw."""
+
+    day: str
+    seed_hash: str
+    contingent: dict[str, int]   # fixed places per service from the site file ({}: from the plan)
+    closes_at: float
+    draw_at: float
+
+
+class EntryRegistered(BaseEvent, tag="entry_registered", kw_only=True):
+    """One person's entry for `day`'s lottery: no name, birth date or contact (those are in the
+    store's `access_people`, deleted at the day's end), only keyed hashes."""
+
+    day: str
+    entry: str        # the visitor's unguessable key to their outcome
+    identity: str     # keyed hash of the normalised name and birth date (`lottery.identity`)
+    service: str
+    lang: str
+    urgent: bool = False
+    contact: str = ""       # the channel: "", "sms" or "email"
+    contact_key: str = ""   # keyed hash of the contact: entries per contact are counted
+    via: str = "web"        # "web", "kiosk" or "desk"
+    weight: int = 1         # the lottery weight at registration: 1 + earlier days without a place
+
+
+class DrawnPlace(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True, kw_only=True, gc=False):
+    entry: str
+    service: str
+    code: str
+    window_start: float
+    window_end: float
+    urgent: bool = False
+
+
+class AccessDrawn(BaseEvent, tag="access_drawn", kw_only=True):
+    """The draw of `day`, whole: the places (booked as appointments in the same commit), the
+    waiting list in the order drawn, and what the draw was made from."""
+
+    day: str
+    seed: str
+    places: list[DrawnPlace]
+    rest: list[str]                  # entries without a place, in the order drawn
+    contingent: dict[str, int]       # the places per service the draw gave out
+    urgent_share: float = 0.0
+    unlucky: dict[str, int] = {}     # identity -> days without a place after this draw (0: won)
+
+
+class PlaceOffered(BaseEvent, tag="place_offered", kw_only=True):
+    """A no-show's place to the next drawn who can still come ("come now")."""
+
+    day: str
+    entry: str
+    code: str
+    window_start: float
+    window_end: float
+    instead_of: str = ""   # the entry that did not come
+
+
+class IdentityRefused(TicketEvent, tag="identity_refused", kw_only=True):
+    """"Not the registered person" at the counter: the visit ends, and it is counted."""
+
+    counter: str
+
+
 Event = Union[DayStarted, TicketDrawn, AppointmentBooked, TicketCancelled, TicketCalled, TicketRecalled,
               TicketStarted, TicketNoShow, TicketParked, TicketUnparked, TicketTransferred, TicketReferred,
               TicketFinished, CounterOpened, CounterPaused, CounterResumed, CounterClosed, CounterClosePlanned,
-              AnnouncementMade, AnnouncementEnded, TicketRated, FeedbackGiven, PlanChanged]
+              AnnouncementMade, AnnouncementEnded, TicketRated, FeedbackGiven, PlanChanged,
+              AccessOpened, EntryRegistered, AccessDrawn, PlaceOffered, IdentityRefused]
+ACCESS_KINDS = ("access_opened", "entry_registered", "access_drawn", "place_offered")  # stored under their `day`
 EVENT_TYPES: tuple[type[BaseEvent], ...] = Event.__args__  # type: ignore[attr-defined]
 for _type in EVENT_TYPES:
     _type.kind = str(_type.__struct_config__.tag)

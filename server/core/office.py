@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from config import Site
 
 from server.core import capacity
+from server.core.access import AccessCommands
 from server.core.counter import CounterCommands
 from server.core.events import Event
 from server.core.forecast import Forecast
@@ -43,7 +44,7 @@ class QueueInfo:
     eta: tuple[int, int] | None  # minutes for someone drawing now
 
 
-class Office(KioskCommands, CounterCommands, SupervisorCommands):
+class Office(KioskCommands, CounterCommands, SupervisorCommands, AccessCommands):
     def __init__(self, site: Site, *, always_open: bool = False, printed_estimates: bool = True):
         # printed_estimates=False: draws record no range (a simulation each): for synthetic
         # histories (`bench/recovery.py`), which print no ticket

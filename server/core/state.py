@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 
 from config import Site
 
+from server.core import access_days as access
 from server.core import events as ev
 from server.core.plan import Plan
 from server.core.model import CALLED, CANCELLED, DONE, NO_SHOW, PARKED, SERVING, WAITING, Announcement, Booking, Desk, Ticket
@@ -56,11 +57,13 @@ class OfficeState:
         self.last_id = 0
         self.bookings: dict[str, Booking] = {}  # today's and future appointments, by code
         self.plan = Plan()  # who staffs which counter when (`server.core.plan`): kept across days
+        self.access_days: dict[str, access.AccessDay] = {}  # lottery days by day (`server.core.access`)
         self._start_day("")
 
     def _start_day(self, day: str) -> None:
         self.day = day
         self.bookings = {code: b for code, b in self.bookings.items() if b.day >= day}
+        self.access_days = access.kept(self.access_days, day)
         self.tickets: dict[str, Ticket] = {}
         self.by_token: dict[str, Ticket] = {}
         self.waiting: dict[str, dict[str, Ticket]] = {s.id: {} for s in self.site.services}
@@ -227,6 +230,23 @@ class OfficeState:
     def _feedback_given(self, e: ev.FeedbackGiven) -> None:
         pass  # an answer changes no queue: it is for the statistics (server.manager.stats)
 
+    def _access_opened(self, e: ev.AccessOpened) -> None:
+        access.opened(self.access_days, e)
+
+    def _entry_registered(self, e: ev.EntryRegistered) -> None:
+        access.registered(self.access_days, e)
+
+    def _access_drawn(self, e: ev.AccessDrawn) -> None:
+        access.drawn(self.access_days, e)
+
+    def _place_offered(self, e: ev.PlaceOffered) -> None:
+        access.offered(self.access_days, e)
+
+    def _identity_refused(self, e: ev.IdentityRefused) -> None:
+        t = self.tickets[e.number]
+        t.state, t.finished_at, t.outcome = DONE, e.at, access.REFUSED_OUTCOME
+        self._leave_desk(t)
+
     def _enqueue(self, t: Ticket) -> None:
         self.waiting[t.service][t.number] = t
         if t.interpreter:
@@ -285,6 +305,11 @@ HANDLERS: dict[type[ev.BaseEvent], Handler] = {
     ev.TicketRated: OfficeState._ticket_rated,
     ev.FeedbackGiven: OfficeState._feedback_given,
     ev.PlanChanged: OfficeState._plan_changed,
+    ev.AccessOpened: OfficeState._access_opened,
+    ev.EntryRegistered: OfficeState._entry_registered,
+    ev.AccessDrawn: OfficeState._access_drawn,
+    ev.PlaceOffered: OfficeState._place_offered,
+    ev.IdentityRefused: OfficeState._identity_refused,
 }
 if _missing := [str(t.__struct_config__.tag) for t in ev.EVENT_TYPES if t not in HANDLERS]:
     raise TypeError(f"no handler in OfficeState for the event kinds {', '.join(_missing)}")

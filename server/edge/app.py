@@ -36,6 +36,8 @@ from websockets.http11 import Request, Response
 
 from config import Site
 
+from server.access import room as access_room
+from server.access.room import Access
 from server.booking import push
 from server.core import Event, Office, local_day
 from server.edge import pages, views
@@ -159,10 +161,11 @@ class Server:
         self.feedback = Feedback(site, office, self.writer, self.gate, monotonic=self.monotonic)
         self.requests = Requests(site, office, self.writer, people, printer_reported=self._printer_reported,
                                  monotonic=self.monotonic)
+        self.access = Access(office, self.writer, self.store, self.gate, self.outbox, clock, (self.board, self.requests))
         self.pushes = Pushes(office, self.terminals, self.fanout, self.speech, clock=clock,
                              board_changed=self.board.changed)
-        self.routes = routes(self.manager, self.feedback, pages.Sources(site, office, self.speech, self.feedback,
-                                                                        clock, self.health), self.outbox)
+        self.routes = routes(self.manager, self.feedback, self.access,
+                             pages.Sources(site, office, self.speech, self.feedback, clock, self.health), self.outbox)
 
     def _tls(self) -> ssl.SSLContext | None:
         """TLS when the site names a certificate: wss:// and https:// on the same port."""
@@ -217,7 +220,7 @@ class Server:
         await self._close_store()
 
     async def _close_store(self) -> None:
-        await self.outbox.stop()  # what is unsaved is written before the store closes
+        await asyncio.gather(self.access.stop(), self.outbox.stop())  # the lottery's schedule ends; unsaved messages saved
         self.writer_task.cancel()
         await asyncio.gather(self.writer_task, return_exceptions=True)
         try:
@@ -381,7 +384,8 @@ class Server:
         }
 
 
-def routes(manager: Manager, answers: Feedback, public: pages.Sources, outbox: messages.Outbox) -> Routes:
+def routes(manager: Manager, answers: Feedback, access: Access, public: pages.Sources,
+           outbox: messages.Outbox) -> Routes:
     """The route table: every HTTP path and websocket endpoint of the port, and its room."""
     async def sync(answer: Callable[[Request], Response | None], request: Request) -> Response | None:
         return answer(request)
@@ -390,12 +394,14 @@ def routes(manager: Manager, answers: Feedback, public: pages.Sources, outbox: m
     return Routes(
         [*(Page(path, "manager", manager.answer) for path in manager_pages.PATHS),
          *(Page(path, "visitors", partial(sync, answers.answer)) for path in feedback.PATHS),
+         *(Page(path, "access", access.answer) for path in access_room.PATHS),
          *(Page(path, "edge", public_page) for path in pages.PATHS),
          *(Page(path, "messages", partial(sync, partial(reports.answer, outbox))) for path in messages.PATHS)],
         [Socket("/signin/ws", "manager", manager.upgrade, manager.connection, public=True),
          Socket("/board/ws", "manager", manager.upgrade, manager.connection),
          Socket(counter_page.SOCKET, "manager", manager.upgrade, None),  # a counter terminal in the browser
-         Socket(feedback.SOCKET, "visitors", answers.upgrade, answers.connection, public=True)])
+         Socket(feedback.SOCKET, "visitors", answers.upgrade, answers.connection, public=True),
+         Socket(access_room.SOCKET, "access", access.upgrade, access.connection, public=True)])
 
 
 def peer(ws: ServerConnection) -> str:

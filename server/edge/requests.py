@@ -56,9 +56,11 @@ class Requests:
     """A welcomed terminal's requests: role check, then the kiosk's, counter's or admin's call."""
 
     def __init__(self, site: Site, office: Office, writer: Writer, people: People, *,
-                 printer_reported: Callable[[str, p.Printer], None], monotonic: Callable[[], float]):
+                 printer_reported: Callable[[str, p.Printer], None], monotonic: Callable[[], float],
+                 register: Callable[..., Any] | None = None):
         self.site, self.office, self.writer, self.people, self.monotonic = site, office, writer, people, monotonic
         self.printer_reported = printer_reported
+        self.register = register  # the lottery's registration (server.access): a kiosk's `register`
         self.buckets: dict[str, TokenBucket] = {}
 
     async def handle(self, session: Session, message: Any) -> Any:
@@ -96,7 +98,11 @@ class Requests:
         assert session.counter is not None  # a counter terminal's entry names its counter (config)
         return session.counter
 
-    async def _kiosk(self, session: Session, message: Any) -> p.Reply:
+    async def _kiosk(self, session: Session, message: Any) -> Any:
+        if isinstance(message, p.Register):
+            if self.register is None:
+                raise NotAllowed("this office gives no places by lottery")
+            return await self.register(message, via="kiosk", by=session.terminal)
         if isinstance(message, p.Printer):
             self.printer_reported(session.terminal, message)
             return p.Reply(re=message.id)

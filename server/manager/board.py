@@ -119,6 +119,7 @@ class Board:
         self.site, self.office, self.terminals, self.fanout, self.writer = site, office, terminals, fanout, writer
         self.people, self.clock, self.monotonic, self.started_at = people, clock, monotonic, started_at
         self.viewers: dict[ServerConnection, SignedIn] = {}
+        self.register: Any = None  # the lottery's registration (server.access), set by the server
         self.alerts = Alerts()
         self.desk_since: dict[str, float] = {}     # counter -> when it last opened, paused or closed
         self.calling: dict[str, tuple[str, ...]] = {}   # counter -> its services, while open and not paused
@@ -376,6 +377,8 @@ class Board:
     async def _answer(self, who: SignedIn, message: msgspec.Struct) -> msgspec.Struct:
         if self.people.session(who.id) is None:
             raise NotAllowed("your sign-in has expired: sign in again", why="expired")
+        if isinstance(message, p.Register) and self.register is not None:  # the info desk, for a caller
+            return await self.register(message, via="desk", by=who.name)
         if not isinstance(message, p.SUPERVISOR_ACTIONS) or not who.may_act:
             raise NotAllowed(f"{who.name} is a {who.role}: only a supervisor may act", why="supervisor_only")
         await self.writer.submit(partial(self._act, who, message))

@@ -57,6 +57,7 @@ from server.core import Event
 from server.core import events as ev
 from server.core.model import EXPIRED, OPEN_STATES
 from server.manager import stats
+from server.store import access
 from server.store.projection import SIGNED_OUT, SIGNED_OUT_ENDED, SIGNED_OUT_TABLE, TICKET_COLUMNS, Projection, Rows
 from server.store.sqlite import NEWER, StoreCorrupt, StoreLocked, StoreNewer, StoreUnavailable, _decode
 
@@ -90,6 +91,8 @@ MIGRATIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
         "INSERT INTO willkommen_commit (mark) VALUES ('')",
     )),
     ("p003_signed_out", (SIGNED_OUT_TABLE,)),  # SQLite's m008
+    # the SQLite file's m009: the lottery's side tables (`server.store.access`)
+    ("p004_fair_access", access.TABLES),
 )
 
 INSERT_EVENT = "INSERT INTO events (at, day, kind, data) VALUES (%s, %s, %s, %s)"
@@ -247,7 +250,7 @@ class PostgresStore(Projection):
         latest = self.conn.execute("SELECT coalesce(max(day), '') FROM events WHERE kind = 'day_started'").fetchone()[0]
         start = self._first_seq_of(latest)
         try:
-            for seq, data in self.conn.execute(self._REPLAYED, [latest, start, start, start]):
+            for seq, data in self.conn.execute(self._REPLAYED, [latest, start, start, latest, start, start]):
                 _decode(seq, data)
         except StoreNewer as exc:
             return str(exc)
@@ -278,6 +281,7 @@ class PostgresStore(Projection):
             cursor.executemany(UPSERT_TICKET, [_no_bools(t) for t in rows.tickets])
             if rows.referrals:
                 cursor.executemany(INSERT_REFERRAL, rows.referrals)
+            access.write(Sql(self.conn), rows.people, rows.weights)
             for day in rows.new_days:  # after the tickets, as in SQLite
                 cursor.execute(EXPIRE, [EXPIRED, day, *OPEN_STATES])
 
@@ -295,6 +299,13 @@ class PostgresStore(Projection):
                 await cursor.executemany(UPSERT_TICKET, [_no_bools(t) for t in rows.tickets])
                 if rows.referrals:
                     await cursor.executemany(INSERT_REFERRAL, rows.referrals)
+                if rows.people:
+                    await cursor.executemany(access.INSERT_PERSON.replace("?", "%s"), rows.people)
+                if rows.weights:
+                    await cursor.executemany(access.DELETE_WEIGHT.replace("?", "%s"),
+                                             [(i,) for i, unlucky, _ in rows.weights if unlucky == 0])
+                    await cursor.executemany(access.UPSERT_WEIGHT.replace("?", "%s"),
+                                             [w for w in rows.weights if w[1] > 0])
                 for day in rows.new_days:
                     await cursor.execute(EXPIRE, [EXPIRED, day, *OPEN_STATES])
 
@@ -372,6 +383,7 @@ class PostgresStore(Projection):
     _LATEST_PLAN = "SELECT seq, data FROM events WHERE seq = (SELECT max(seq) FROM events WHERE kind = 'plan_changed')"
     _REPLAYED = ("SELECT seq, data FROM events WHERE kind = 'appointment_booked' AND day >= %s AND seq < %s "
                  f"UNION ALL {_LATEST_PLAN} AND seq < %s "
+                 f"UNION ALL SELECT seq, data FROM events WHERE {access.KINDS_SQL} AND day >= %s AND seq < %s "
                  "UNION ALL SELECT seq, data FROM events WHERE seq >= %s ORDER BY seq")
 
     def events_of(self, day: str) -> list[Event]:
@@ -381,7 +393,8 @@ class PostgresStore(Projection):
     def events_since(self, day: str) -> list[Event]:
         """What a server starting on `day` replays (as `Store.events_since`)."""
         start = self._first_seq_of(day)
-        return [_decode(seq, data) for seq, data in self.conn.execute(self._REPLAYED, [day, start, start, start])]
+        return [_decode(seq, data) for seq, data in self.conn.execute(self._REPLAYED,
+                                                                      [day, start, start, day, start, start])]
 
     def _first_seq_of(self, day: str) -> int:
         first = self.conn.execute("SELECT min(seq) FROM events WHERE kind = 'day_started' AND day >= %s",
@@ -407,6 +420,27 @@ class PostgresStore(Projection):
             kept = stats.keep_days(Sql(self.conn), before=today, since=since, tz=self.tz, personal=personal)
         log.info("statistics kept", extra={"fields": {"days": kept}})
         self.purge(today, retention_days)
+        with self.conn.transaction():
+            access.forget_before(Sql(self.conn), today)
+
+    # ---- the lottery's side tables (`server.store.access`) ---------------------------------------
+
+    def keep_seed(self, day: str, seed: str) -> str:
+        with self.conn.transaction():
+            return access.keep_seed(Sql(self.conn), day, seed)
+
+    def access_seed(self, day: str) -> str | None:
+        return access.seed(Sql(self.conn), day)
+
+    def forget_seed(self, day: str) -> None:
+        with self.conn.transaction():
+            access.forget_seed(Sql(self.conn), day)
+
+    def unlucky(self, identity: str) -> int:
+        return access.unlucky(Sql(self.conn), identity)
+
+    def access_people(self, since: str) -> list[tuple]:
+        return access.people(Sql(self.conn), since)
 
     def last_ticket_id(self) -> int:
         return self.conn.execute("SELECT coalesce(max(id), 0) FROM tickets").fetchone()[0]

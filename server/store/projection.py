@@ -27,6 +27,8 @@ _ticket_columns = operator.attrgetter(*TICKET_COLUMNS)
 SIGNED_OUT_TABLE = "CREATE TABLE signed_out (session text PRIMARY KEY, until double precision NOT NULL)"
 SIGNED_OUT = "INSERT INTO signed_out (session, until) VALUES (?, ?) ON CONFLICT (session) DO NOTHING"
 SIGNED_OUT_ENDED = "DELETE FROM signed_out WHERE until <= ?"
+DAY_KINDS = (ev.DayStarted, ev.AppointmentBooked, ev.AccessOpened, ev.EntryRegistered, ev.AccessDrawn,
+             ev.PlaceOffered)  # stored under their own `day`, not the day of their clock time
 
 
 class Rows(NamedTuple):
@@ -34,6 +36,8 @@ class Rows(NamedTuple):
     tickets: list[tuple]
     new_days: list[str]  # a day started: tickets of earlier days still open are expired
     referrals: list[tuple] = []  # stats_referrals rows (`stats.referral_row`)
+    people: list[tuple] = []     # access_people rows: (entry, day, name, birth_date, contact)
+    weights: list[tuple] = []    # access_weights rows: (identity, unlucky, day) after a draw
 
 
 class Projection:
@@ -81,22 +85,25 @@ class Projection:
         """Write events and the tickets they changed in one transaction (one commit)."""
         self.write(self.rows(events, tickets))
 
-    def rows(self, events: list[Event], tickets: Iterable[Ticket]) -> Rows:
+    def rows(self, events: list[Event], tickets: Iterable[Ticket], people: list[tuple] | None = None) -> Rows:
         """The rows of a commit, as the events and tickets are now (the benchmarks time the
-        making of rows and their writing apart)."""
-        event_rows, new_days, referrals = [], [], []
+        making of rows and their writing apart). `people`: the personal data of the lottery's
+        entries registered in it (`Office.take_private`), for the side table only."""
+        event_rows, new_days, referrals, weights = [], [], [], []
         for e in events:
             if type(e) is ev.DayStarted:
                 self.day = e.day
                 new_days.append(e.day)
             # an event belongs to the office's day, not to its clock time's (`Office._begin`);
             # an appointment to the day it is due
-            day = e.day if type(e) is ev.DayStarted or type(e) is ev.AppointmentBooked else \
-                max(self.day, self.local_day(e.at))
+            # an appointment to the day it is due, a lottery's events to the day of its places
+            day = e.day if type(e) in DAY_KINDS else max(self.day, self.local_day(e.at))  # type: ignore[attr-defined]
             event_rows.append((e.at, day, e.kind, encode(e)))
             if type(e) is ev.TicketReferred:
                 referrals.append(stats.referral_row(day, e))
-        return Rows(event_rows, [self._row(t) for t in tickets], new_days, referrals)
+            elif type(e) is ev.AccessDrawn:
+                weights += [(identity, unlucky, e.day) for identity, unlucky in sorted(e.unlucky.items())]
+        return Rows(event_rows, [self._row(t) for t in tickets], new_days, referrals, people or [], weights)
 
     def _row(self, ticket: Ticket) -> tuple:
         return (*_ticket_columns(ticket), ticket.day or self.local_day(ticket.issued_at))

@@ -39,6 +39,7 @@ from typing import Iterable
 import sqlite_utils
 
 from server.manager import stats
+from server.store import access
 from server.core import Event
 from server.core import events as ev
 from server.core.model import EXPIRED, OPEN_STATES
@@ -122,6 +123,14 @@ def m007_printed_estimates(db: sqlite_utils.Database) -> None:
 def m008_signed_out(db: sqlite_utils.Database) -> None:
     """Sessions signed out, until their end: a restart does not take their cookies up again."""
     db.execute(SIGNED_OUT_TABLE)
+
+
+@migrations()
+def m009_fair_access(db: sqlite_utils.Database) -> None:
+    """The lottery's side tables (personal data for the day, weights, the seed until the draw)
+    and an index to replay a lottery day's events from the evening before (`server.store.access`)."""
+    for statement in access.TABLES:
+        db.execute(statement)
 
 
 SUMMARY = """
@@ -287,6 +296,7 @@ class Store(Projection):
             self.db.conn.executemany(UPSERT_TICKET, rows.tickets)
             if rows.referrals:
                 self.db.conn.executemany(stats.INSERT_REFERRAL, rows.referrals)
+            access.write(self.db.conn, rows.people, rows.weights)
             for day in rows.new_days:  # after the tickets: one drawn before the new day began in
                 self._expire_before(day)  # this same commit is expired too
 
@@ -313,13 +323,16 @@ class Store(Projection):
     def events_since(self, day: str) -> list[Event]:
         """What a server starting on `day` replays: the events from the start of that day (its
         `day_started`, the first event of every day) and appointments booked earlier for it
-        or later, and the latest plan (`plan_changed`: the plan holds until it is changed)."""
+        or later, and the latest plan (`plan_changed`: the plan holds until it is changed), and
+        the lottery days' events for that day or later (entries come in the evening before)."""
         start = self._first_seq_of(day)
         rows = self.db.execute("SELECT seq, data FROM events INDEXED BY idx_events_booked "
                                "WHERE kind = 'appointment_booked' AND day >= ? AND seq < ? "
                                f"UNION ALL {LATEST_PLAN} AND seq < ? "
+                               "UNION ALL SELECT seq, data FROM events INDEXED BY idx_events_access "
+                               f"WHERE {access.KINDS_SQL} AND day >= ? AND seq < ? "
                                "UNION ALL SELECT seq, data FROM events WHERE seq >= ? ORDER BY seq",
-                               [day, start, start, start])
+                               [day, start, start, day, start, start])
         return [_decode(seq, data) for seq, data in rows]
 
     def _first_seq_of(self, day: str) -> int:
@@ -351,6 +364,27 @@ class Store(Projection):
             kept = stats.keep_days(self.db.conn, before=today, since=since, tz=self.tz, personal=personal)
         log.info("statistics kept", extra={"fields": {"days": kept}})
         self.purge(today, retention_days)
+        with self.db.atomic():
+            access.forget_before(self.db.conn, today)
+
+    # ---- the lottery's side tables (`server.store.access`) ---------------------------------------
+
+    def keep_seed(self, day: str, seed: str) -> str:
+        with self.db.atomic():
+            return access.keep_seed(self.db.conn, day, seed)
+
+    def access_seed(self, day: str) -> str | None:
+        return access.seed(self.db.conn, day)
+
+    def forget_seed(self, day: str) -> None:
+        with self.db.atomic():
+            access.forget_seed(self.db.conn, day)
+
+    def unlucky(self, identity: str) -> int:
+        return access.unlucky(self.db.conn, identity)
+
+    def access_people(self, since: str) -> list[tuple]:
+        return access.people(self.db.conn, since)
 
     def last_ticket_id(self) -> int:
         return self.db.execute("SELECT coalesce(max(id), 0) FROM tickets").fetchone()[0]

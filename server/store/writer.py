@@ -161,7 +161,7 @@ class Writer:
         self.inflight, self.last_group = answered, len(answered)
         self.committing = True
         try:
-            await self._write(self.store.rows(events, changed))
+            await self._write(self.store.rows(events, changed, self.office.take_private()))
         except Exception:
             log.critical("commit failed; stopping so a restart rebuilds from the file", exc_info=True)
             self.failed = True

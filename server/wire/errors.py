@@ -25,7 +25,15 @@
     ├── VisitorAtCounter ...... visitor_at_counter next/close while a visitor is still open
     ├── InvalidTransition ..... invalid_transition the ticket's state forbids the change
     ├── NotFinished ........... not_finished     feedback on a visit that is not finished
-    └── AlreadyAnswered ....... already_answered a ticket's feedback was given already
+    ├── AlreadyAnswered ....... already_answered a ticket's feedback was given already
+    └── fair access (server/access, server/wire/access.py):
+        WindowClosed .......... window_closed    registration outside the day's window
+        AlreadyRegistered ..... already_registered this person has an entry for the day
+        ContactFull ........... contact_full     the contact holds as many entries as allowed
+        BadName ............... bad_name         no name (letters) to register
+        BadBirthDate .......... bad_birth_date   not a date YYYY-MM-DD in the past
+        TooMany ............... too_many         this address registered as many as allowed
+        UnknownEntry .......... unknown_entry    no such entry (or its day is long over)
 
 The `str()` of each is a sentence an admin can read (English, for logs and older clients).
 Staff read it in their own language: each error carries its values as `fields` — `ticket`,
@@ -146,6 +154,34 @@ class NotFinished(WillkommenError):
 
 class AlreadyAnswered(WillkommenError):
     code = "already_answered"
+
+
+class WindowClosed(WillkommenError):
+    code = "window_closed"
+
+
+class AlreadyRegistered(WillkommenError):
+    code = "already_registered"
+
+
+class ContactFull(WillkommenError):
+    code = "contact_full"
+
+
+class BadName(WillkommenError):
+    code = "bad_name"
+
+
+class BadBirthDate(WillkommenError):
+    code = "bad_birth_date"
+
+
+class TooMany(WillkommenError):
+    code = "too_many"
+
+
+class UnknownEntry(WillkommenError):
+    code = "unknown_entry"
 
 
 _CODED: list[type[WillkommenError]] = [*WillkommenError.__subclasses__(), UnknownType]

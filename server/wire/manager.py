@@ -10,6 +10,7 @@ import msgspec
 
 from server.wire.errors import BadRequest
 from server.wire.fields import Key, Message, Request, Text, Timestamp
+from server.wire.access import Register
 from server.wire.plan import SetPlan
 
 # ---- the manager's side (server.manager.board, server.manager.pages): people, not terminals --------------
@@ -25,6 +26,8 @@ from server.wire.plan import SetPlan
 #   move             {id, ticket, service?, front}  a waiting ticket to another queue or the front
 #   announce         {id, texts: {lang: text}, until}   end_announcement {id, announcement}
 #   set_plan         {id, template, exceptions}     the day's plan, whole (`server.wire.plan`)
+#   register         {id, service, lang, name, birth_date, ...}  the info desk registers a caller for
+#                    the day's lottery (`server.wire.access`; any signed-in viewer) -> registered
 
 class SignIn(Request, tag="sign_in"):
     name: Key
@@ -55,7 +58,7 @@ class EndAnnouncement(Request, tag="end_announcement"):
 
 
 SUPERVISOR_ACTIONS = (OpenCounter, CloseCounter, Move, Announce, EndAnnouncement, SetPlan)
-ManagerMessage = Union[SignIn, OpenCounter, CloseCounter, Move, Announce, EndAnnouncement, SetPlan]
+ManagerMessage = Union[SignIn, OpenCounter, CloseCounter, Move, Announce, EndAnnouncement, SetPlan, Register]
 
 
 class SignedIn(Message, tag="signed_in"):

@@ -20,6 +20,8 @@ Client to server (imperative; every request but `hello` carries an `id` echoed a
     close_at {id, at}                                  counter; planned end of shift (null: none)
     book     {id, booking, service, lang, due_at}      admin; an appointment for today or later (again: moved)
     unbook   {id, booking}                             admin; an appointment cancelled
+    register {id, service, lang, name, birth_date, ...} kiosk; an entry for the day's lottery
+                                                       (server.wire.access) -> registered
     Counter commands take `counter` only from an admin; a counter terminal acts for its own.
 
 Server to client (past tense or nouns)::
@@ -79,6 +81,7 @@ from server.wire.feedback import (FEEDBACK_TYPES, MAX_REASONS, FeedbackMessage, 
 from server.wire.manager import (SUPERVISOR_ACTIONS, Announce, Board, CloseCounter, EndAnnouncement,  # noqa: F401
                                  ManagerMessage, Move, OpenCounter, SignedIn, SignIn, decode_manager)
 from server.wire.plan import Closure, SetPlan, Shift  # noqa: F401
+from server.wire.access import Outcome, OutcomeView, Register, Registered, decode_access  # noqa: F401
 
 VERSION = 1
 MAX_FRAME = 64 * 1024
@@ -220,11 +223,11 @@ class BookMany(Request, tag="book_many"):
     appointments: Annotated[list[Union[Book, Unbook]], Meta(min_length=1, max_length=MAX_BATCH)]
 
 
-KIOSK_REQUESTS = (Draw, Checkin, Cancel, Printer)
+KIOSK_REQUESTS = (Draw, Checkin, Cancel, Printer, Register)  # register: fair access (server.wire.access)
 ADMIN_REQUESTS = (Book, Unbook, BookMany, SetPlan)
 COUNTER_REQUESTS = (Open, Next, Call, Recall, Start, NoShow, Park, Unpark, Transfer, Finish, Pause, Resume, Close,
                     CloseAt, Refer)
-ClientMessage = Union[Hello, Draw, Checkin, Cancel, Printer, Open, Next, Call, Recall, Start, NoShow, Park, Unpark,
+ClientMessage = Union[Hello, Draw, Checkin, Cancel, Printer, Register, Open, Next, Call, Recall, Start, NoShow, Park, Unpark,
                       Transfer, Finish, Pause, Resume, Close, CloseAt, Refer, Book, Unbook, BookMany, SetPlan]
 
 
@@ -391,7 +394,7 @@ class DeskChanged(Message, tag="desk"):
     desk: DeskView
 
 
-ServerMessage = Union[Welcome, Reply, Error, Called, TicketChanged, QueuesChanged, DeskChanged]
+ServerMessage = Union[Welcome, Reply, Error, Called, TicketChanged, QueuesChanged, DeskChanged, Registered]
 
 # ---- encoding and decoding -----------------------------------------------------------------
 

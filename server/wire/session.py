@@ -125,7 +125,7 @@ class ClientSession:
                 if isinstance(event, kind):
                     return event
 
-    async def request(self, message: p.Request, *, retry: bool = False) -> p.Reply:
+    async def request(self, message: p.Request, *, retry: bool = False) -> Any:
         busy_until = None
         while True:
             await self.ready()
@@ -141,7 +141,7 @@ class ClientSession:
                     raise
                 await asyncio.sleep(BUSY_PAUSE)
 
-    async def _request_once(self, message: p.Request) -> p.Reply:
+    async def _request_once(self, message: p.Request) -> Any:
         request_id = next(self._ids)
         message = msgspec.structs.replace(message, id=request_id)
         future = asyncio.get_running_loop().create_future()
@@ -190,12 +190,12 @@ class ClientSession:
             if isinstance(message, p.Welcome):
                 self.welcome = message
                 self._set_state(True)
-            elif isinstance(message, (p.Reply, p.Error)):
+            elif isinstance(message, (p.Reply, p.Error, p.Registered)):  # registered: a kiosk's `register`
                 self._answer(message)
             else:
                 self._events.put_nowait(message)
 
-    def _answer(self, message: p.Reply | p.Error) -> None:
+    def _answer(self, message: p.Reply | p.Error | p.Registered) -> None:
         future = self._pending.get(message.re)
         if future is None or future.done():
             return

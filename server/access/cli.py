@@ -1,0 +1,50 @@
+"""`willkommen-server draw verify FILE` and `willkommen-server draw export DAY`.
+
+    willkommen-server draw verify FILE          recompute a published draw (GET /draw/<day>.json):
+                                                "stimmt" and status 0, or what differs and status 1
+    willkommen-server draw export DAY [--url http://127.0.0.1:8765] [--out FILE]
+                                                fetch a day's proof from the running server
+
+Anyone can run `verify`: it needs the file only, not the office's secret or database.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+from server.access.proof import verify_file
+
+USAGE = ("usage: willkommen-server draw verify FILE | willkommen-server draw export DAY [--url URL] [--out FILE]")
+
+
+def main(argv: list[str]) -> int:
+    if argv[:1] == ["verify"]:
+        parser = argparse.ArgumentParser(prog="willkommen-server draw verify",
+                                         description="recompute a published draw and say whether it matches")
+        parser.add_argument("file", type=Path, help="the draw's file, as GET /draw/<day>.json gives it")
+        args = parser.parse_args(argv[1:])
+        matches, lines = verify_file(args.file)
+        print("\n".join(lines))
+        return 0 if matches else 1
+    if argv[:1] == ["export"]:
+        parser = argparse.ArgumentParser(prog="willkommen-server draw export",
+                                         description="fetch a day's draw file from the running server")
+        parser.add_argument("day", help="the lottery day, YYYY-MM-DD")
+        parser.add_argument("--url", default="http://127.0.0.1:8765", help="the server (default %(default)s)")
+        parser.add_argument("--out", type=Path, default=None, help="the file (default draw-DAY.json)")
+        args = parser.parse_args(argv[1:])
+        out = args.out or Path(f"draw-{args.day}.json")
+        try:
+            with urllib.request.urlopen(f"{args.url.rstrip('/')}/draw/{args.day}.json", timeout=30) as response:
+                out.write_bytes(response.read())
+        except (urllib.error.URLError, OSError) as exc:
+            print(f"willkommen-server draw export: {exc}", file=sys.stderr)
+            return 2
+        print(f"willkommen-server draw export: {out}", file=sys.stderr)
+        return 0
+    print(USAGE, file=sys.stdout if argv[:1] in (["--help"], ["-h"]) else sys.stderr)
+    return 0 if argv[:1] in (["--help"], ["-h"]) else 2

@@ -1,0 +1,68 @@
+"""The draw's public proof, `GET /draw/<day>.json`, and `willkommen-server draw verify FILE`.
+
+The file holds no name, birth date, contact, identity hash or code: each entry is named by
+SHA-256 of its secret entry key (`lottery.public_key`), which only its visitor knows::
+
+    {"day": "2026-12-08", "seed_hash": "…",            published when the window opens
+     "seed": "…", "urgent_share": 0.25,                 from the draw on
+     "contingent": {"residence": 30},
+     "entries": [{"entry": "…", "service": "residence", "urgent": false, "weight": 2}, …],
+     "places": [{"entry": "…", "service": "residence", "urgent": true,
+                 "window_start": "07:30", "window_end": "08:00"}, …],
+     "rest": ["…", …]}                                  the waiting list, in the order drawn
+
+`verify` recomputes the places from the seed, the entries and their weights, the contingent
+and the urgent share (`server.core.lottery.verify`) and says "stimmt" or what differs.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from server.core.access import AccessDay
+from server.core.lottery import verify as recompute
+
+
+def proof(day: AccessDay, tz: ZoneInfo) -> dict:
+    found: dict = {"day": day.day, "seed_hash": day.seed_hash, "draw_at": day.draw_at, "drawn": day.drawn is not None,
+                   "entries": len(day.entries)}
+    drawn = day.drawn
+    if drawn is None:
+        return found
+    public = {x.entry: x.public for x in day.entries.values()}
+    found.update({
+        "seed": drawn.seed, "urgent_share": drawn.urgent_share, "contingent": drawn.contingent,
+        "entries": sorted(({"entry": x.public, "service": x.service, "urgent": x.urgent, "weight": x.weight}
+                           for x in day.entries.values()), key=lambda e: e["entry"]),
+        "places": [{"entry": public[p.entry], "service": p.service, "urgent": p.urgent,
+                    "window_start": clock(p.window_start, tz), "window_end": clock(p.window_end, tz)}
+                   for p in drawn.places],
+        "rest": [public[entry] for entry in drawn.rest],
+    })
+    return found
+
+
+def clock(at: float, tz: ZoneInfo) -> str:
+    return datetime.fromtimestamp(at, tz).strftime("%H:%M")
+
+
+def verify_file(path: Path) -> tuple[bool, list[str]]:
+    """(matches, lines to print) for a downloaded proof file."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        return False, [f"{path}: cannot be read as JSON ({exc})"]
+    if not isinstance(data, dict) or "entries" not in data:
+        return False, [f"{path}: not a draw file of Willkommen (GET /draw/<day>.json)"]
+    try:
+        problems = recompute(data)
+    except (KeyError, TypeError, ValueError) as exc:
+        return False, [f"{path}: an entry or place is incomplete ({exc!r})"]
+    if problems:
+        return False, [f"stimmt nicht: the draw of {data.get('day', '?')} differs", *problems]
+    places = len(data.get("places", []))
+    return True, [f"stimmt: the draw of {data.get('day', '?')} gives the same {places} places from "
+                  f"{len(data.get('entries', []))} entries"]

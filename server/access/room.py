@@ -1,0 +1,342 @@
+"""Fair access, the server's side: registration, the outcome, the window and the draw.
+
+    WS   /register/ws        `register` -> `registered`, `outcome` -> `outcome_view` (server.wire.access)
+    GET  /draw/<day>.json    the draw's public proof (server.access.proof)
+
+The socket is public like the phone page: every frame carries what it needs, nothing is kept
+per connection, only pages of this server may open it (Origin), and an address's frames wait
+for its `[limits] register_per_second` (the connection loop's pacer). An address registers at
+most `[access] entries_per_address` entries a day on it (`too_many`); a kiosk (its own socket,
+`via` "kiosk") and the info desk (the board's socket, "desk") are not counted so.
+
+Registration checks, in this order, and each refusal is an error with a code that changes
+nothing: the window (`window_closed`), the service (`unknown_service`), the name and birth
+date (`bad_name`, `bad_birth_date`), the contact (`bad_request`), the address's count
+(`too_many`), then on the writer the person (`already_registered`: the identity hash) and the
+contact (`contact_full`). The entry's key (`entry`) is 128 random bits: the visitor's page
+keeps it to ask the outcome; asking with unknown keys counts against the address like a
+wrong token.
+
+The schedule (`tick`, once a second): the window of the next lottery day opens (a seed is made
+and kept in the store, its hash published), the draw is made at `draw_at` (from the kept seed:
+a crash before its commit draws again the same), outcomes are posted to the outbox, and a
+winner who has not checked in by the end of their window gives their place to the next on
+the waiting list ("come now").
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import secrets
+from datetime import date, timedelta
+from functools import partial
+from typing import Any, Callable
+from urllib.parse import urlsplit
+
+from websockets.asyncio.server import ServerConnection
+from websockets.http11 import Request, Response
+
+from config import Site
+
+from server.access import proof
+from server.access.calendar import Calendar
+from server.core import Office, lottery
+from server.core import access_days
+from server.core import events as ev
+from server.core.access import NOT_DRAWN, OFFERED, WAITING, WON, AccessDay, Entrant, Person
+from server.edge.frames import serve_frames
+from server.edge.limits import Gate, HelloThrottle
+from server.edge.pages import respond
+from server.edge.ratelimit import Pacer
+from server.messages import Outbox
+from server.messages.texts import compose
+from server.store.writer import Writer
+from server.wire import access as wire
+from server.wire.errors import (BadBirthDate, BadName, BadRequest, RateLimited, TooMany, UnknownEntry,
+                                UnknownService, WindowClosed)
+
+log = logging.getLogger("willkommen.access")
+SOCKET = "/register/ws"
+PATHS = ("/draw/*",)  # in the edge's route table (`server.edge.routes`)
+TICK = 1.0            # seconds between two looks at the schedule
+STORED = {ev.AccessOpened: access_days.opened, ev.EntryRegistered: access_days.registered,
+          ev.AccessDrawn: access_days.drawn, ev.PlaceOffered: access_days.offered}
+
+
+class Access:
+    def __init__(self, office: Office, writer: Writer, store: Any, gate: Gate, outbox: Outbox,
+                 clock: Callable[[], float], desks: tuple[Any, ...] = ()):
+        """`desks`: the kiosks' request table and the board, whose `register` becomes this room's
+        (None without a lottery). `clock` stamps and schedules; the gate's monotonic clock
+        paces. Made on the running loop: the schedule starts at once."""
+        self.site: Site = office.site
+        self.rules, self.office, self.writer, self.store = self.site.access, office, writer, store
+        self.gate, self.clock, self.monotonic, self.outbox = gate, clock, gate.clock, outbox
+        self.calendar = Calendar(self.site)
+        self.secret = self.rules.secret.encode()
+        self.pacer = Pacer(rate=gate.limits.register_per_second, burst=gate.limits.register_burst,
+                           peers=gate.limits.peers)
+        self.unknown = HelloThrottle(gate.limits)   # addresses asking with unknown entry keys
+        self.per_address: dict[tuple[str, str], int] = {}
+        self.task: asyncio.Task | None = None
+        self.restore()
+        for desk in desks:
+            desk.register = self.registrar
+        self.start()
+
+    @property
+    def registrar(self) -> Callable[..., Any] | None:
+        """`register` for the kiosk's and the board's sockets; None when the site has no lottery."""
+        return self.register if self.rules.enabled else None
+
+    # ---- life cycle ------------------------------------------------------------------------------
+
+    def restore(self) -> None:
+        """After the replay: the personal data of today's and tomorrow's entries, from the store."""
+        if not self.rules.enabled:
+            return
+        for entry, day, name, born, contact in self.store.access_people(self.office.day or "0000"):
+            found = self.office.access_days.get(day)
+            if found is not None:
+                found.people[entry] = Person(name, born, contact)
+
+    def start(self) -> None:
+        if self.rules.enabled:
+            self.task = asyncio.create_task(self._run(), name="willkommen-access")
+
+    async def stop(self) -> None:
+        if self.task is not None:
+            self.task.cancel()
+            await asyncio.gather(self.task, return_exceptions=True)
+
+    async def _run(self) -> None:
+        while True:
+            try:
+                await self.tick()
+            except Exception:  # the schedule goes on; the next tick tries again
+                log.exception("the lottery's schedule failed")
+            await asyncio.sleep(TICK)
+
+    # ---- the socket ------------------------------------------------------------------------------
+
+    def upgrade(self, request: Request) -> Response | None:
+        origin = urlsplit(request.headers.get("Origin", "")).netloc
+        if origin and origin != request.headers.get("Host"):
+            return respond(403, "this socket is for pages of this server\n")
+        return None
+
+    async def connection(self, ws: ServerConnection) -> None:
+        peer = str(ws.remote_address[0]) if ws.remote_address else ""
+        await serve_frames(ws, wire.decode_access, partial(self.handle, peer), pace=partial(self.pacer.pace, peer))
+
+    async def handle(self, peer: str, message: wire.Register | wire.Outcome) -> Any:
+        if isinstance(message, wire.Register):
+            return await self.register(message, via="web", peer=peer)
+        return self.outcome(message, peer)
+
+    # ---- registering -----------------------------------------------------------------------------
+
+    async def register(self, message: wire.Register, *, via: str, peer: str = "", by: str = "") -> wire.Registered:
+        """One entry, from the web page, a kiosk or the info desk (`via`, set by the server)."""
+        if not self.rules.enabled:
+            raise UnknownService("this office gives no places by lottery")
+        day = self.calendar.window_day(self.clock())
+        if day is None:
+            raise WindowClosed(f"registration is closed now; the next opens {self._next_opening()}")
+        if message.service not in self.rules.services:
+            raise UnknownService(f"no places by lottery for service {message.service!r} "
+                                 f"(offered: {', '.join(self.rules.services)})")
+        if not lottery.has_name(message.name):
+            raise BadName("the name as in the passport is needed (at least two letters)")
+        born = lottery.birth_date(message.birth_date, day)
+        if born is None:
+            raise BadBirthDate(f"{message.birth_date[:32]!r} is not a date of birth YYYY-MM-DD")
+        if message.contact.strip() and not lottery.channel(message.contact):
+            raise BadRequest("the contact is neither a mobile number nor an e-mail address")
+        urgent = self._urgent(message.urgent_until, day)
+        counted = (day, peer) if via == "web" else None
+        if counted is not None and self.per_address.get(counted, 0) >= self.rules.entries_per_address:
+            raise TooMany(f"this address registered {self.rules.entries_per_address} entries for {day}: no more")
+        identity = lottery.identity(self.secret, message.name, born)
+        weight = 1 + self.store.unlucky(identity)
+        entry = secrets.token_urlsafe(16)
+        person = Person(" ".join(message.name.split()), born, message.contact.strip())
+        contact_key = lottery.contact_key(self.secret, message.contact) if person.contact else ""
+        await self.writer.submit(partial(self._registered, day, entry, identity, message, urgent, person,
+                                         contact_key, via, weight, by))
+        if counted is not None:
+            self._count(counted)
+        return wire.Registered(re=message.id, entry=entry, day=day, draw_at=self.calendar.draw_at(day), weight=weight)
+
+    def _registered(self, day: str, entry: str, identity: str, message: wire.Register, urgent: bool, person: Person,
+                    contact_key: str, via: str, weight: int, by: str, now: float) -> None:
+        events, _ = self.office.register(day=day, entry=entry, identity=identity, service=message.service,
+                                         lang=message.lang, urgent=urgent, person=person, contact_key=contact_key,
+                                         via=via, weight=weight, services=self.rules.services,
+                                         per_contact=self.rules.entries_per_contact, now=now)
+        for event in events:
+            event.by = by
+
+    def _urgent(self, until: str, day: str) -> bool:
+        """A permit expiring within `urgent_days` of the day (or expired) is urgent."""
+        if not until.strip():
+            return False
+        try:
+            expires = date.fromisoformat(until.strip())
+        except ValueError:
+            raise BadRequest(f"urgent_until {until[:32]!r} is not a date YYYY-MM-DD") from None
+        return expires <= date.fromisoformat(day) + timedelta(days=self.rules.urgent_days)
+
+    def _count(self, key: tuple[str, str]) -> None:
+        self.per_address[key] = self.per_address.get(key, 0) + 1
+        if len(self.per_address) > self.gate.limits.peers:  # old days and addresses go first
+            for old in [k for k in self.per_address if k[0] < key[0]][:1000] or [next(iter(self.per_address))]:
+                del self.per_address[old]
+
+    def _next_opening(self) -> str:
+        day = self.calendar.next_window(self.clock())
+        return f"for {day} at {self.rules.opens:%H:%M} the day before"
+
+    # ---- the outcome -----------------------------------------------------------------------------
+
+    def outcome(self, message: wire.Outcome, peer: str = "") -> wire.OutcomeView:
+        if self.unknown.wait(peer, self.monotonic()):
+            raise RateLimited("too many unknown entries from this address: wait a little")
+        found = self.office.entrant(message.entry)
+        if found is None:
+            self.unknown.failed(peer, self.monotonic())
+            raise UnknownEntry("there is no such entry (or its day is long over)")
+        day, entrant = found
+        return self.view(day, entrant, re=message.id)
+
+    def view(self, day: AccessDay, entrant: Entrant, re: str | int | None = None) -> wire.OutcomeView:
+        state = self._state(day, entrant)
+        weight = entrant.weight + 1 if state == NOT_DRAWN else entrant.weight
+        window = entrant.window or (None, None)
+        shows_code = state in (WON, OFFERED, "checked_in")
+        return wire.OutcomeView(re=re, state=state, day=day.day, service=entrant.service, weight=weight,  # type: ignore[arg-type]
+                                draw_at=day.draw_at, seed_hash=day.seed_hash, code=entrant.code if shows_code else "",
+                                window_start=window[0] if shows_code else None,
+                                window_end=window[1] if shows_code else None)
+
+    def _state(self, day: AccessDay, entrant: Entrant) -> str:
+        if self.office.day and day.day < self.office.day:
+            return "gone"
+        if entrant.state in (WON, OFFERED):
+            booking = self.office.bookings.get(entrant.code)
+            if booking is not None and booking.ticket is not None:
+                return "checked_in"
+        return entrant.state if entrant.state in (WAITING, WON, NOT_DRAWN, OFFERED) else WAITING
+
+    # ---- the schedule ----------------------------------------------------------------------------
+
+    async def tick(self) -> None:
+        """Open the coming day's window, draw what is due, offer the places of no-shows."""
+        if not self.rules.enabled:
+            return
+        now = self.clock()
+        day = self.calendar.window_day(now)
+        if day is not None and day not in self.office.access_days:
+            await self._open(day)
+        for found in list(self.office.access_days.values()):
+            if found.drawn is None and found.draw_at and now >= found.draw_at:
+                await self._draw(found.day)
+        await self._offer_places(now)
+
+    async def _open(self, day: str) -> None:
+        seed = self.store.keep_seed(day, secrets.token_hex(32))
+        await self.writer.submit(lambda now: self.office.open_access(
+            day=day, seed_hash=lottery.seed_hash(seed), contingent=dict(self.rules.contingent),
+            closes_at=self.calendar.closes_at(day), draw_at=self.calendar.draw_at(day), now=now))
+        log.info("registration open", extra={"fields": {"day": day}})
+
+    async def _draw(self, day: str) -> None:
+        seed = self.store.access_seed(day)
+        if seed is None:
+            log.error("no seed kept for the draw", extra={"fields": {"day": day}})
+            return
+        contingent = self.contingent(day)
+        await self.writer.submit(lambda now: self.office.draw_access(
+            day=day, seed=seed, contingent=contingent, urgent_share=self.rules.urgent_share,
+            spans=self.calendar.spans(day), window_minutes=self.rules.window_minutes, codes_key=self.secret, now=now))
+        self.store.forget_seed(day)
+        found = self.office.access_days[day]
+        assert found.drawn is not None
+        log.info("drawn", extra={"fields": {"day": day, "entries": len(found.entries),
+                                            "places": len(found.drawn.places)}})
+        for entrant in found.entries.values():
+            self._tell(found, entrant, "won" if entrant.state == WON else "not_drawn")
+
+    def contingent(self, day: str) -> dict[str, int]:
+        """Places per service: the site file's, else the day's plan (capacity minus the
+        appointments booked for that day); 0 without either."""
+        planned = self.office.capacity(self.clock()) if day == self.office.day else {}
+        places = {}
+        for service in self.rules.services:
+            if service in self.rules.contingent:
+                places[service] = self.rules.contingent[service]
+            else:
+                booked = sum(1 for b in self.office.bookings.values() if b.day == day and b.service == service)
+                places[service] = max(0, planned.get(service, 0) - booked)
+        return places
+
+    async def _offer_places(self, now: float) -> None:
+        found = self.office.access_days.get(self.office.day)
+        if found is None or found.drawn is None:
+            return
+        closing = max((end for _, end in self.calendar.spans(found.day)), default=0.0)
+        length = self.rules.window_minutes * 60.0
+        for entrant in list(found.entries.values()):
+            if entrant.state not in (WON, OFFERED) or entrant.entry in found.replaced or entrant.window is None:
+                continue
+            booking = self.office.bookings.get(entrant.code)
+            if now < entrant.window[1] or (booking is not None and booking.ticket is not None):
+                continue
+            if now + length > closing:
+                return  # no time left today for anyone to come
+            _, offered = await self.writer.submit(lambda t, e=entrant: self.office.offer_place(
+                day=found.day, instead_of=e.entry, window=(t, t + length), codes_key=self.secret, now=t))
+            if offered is None:
+                found.replaced.add(entrant.entry)  # nobody left to offer it to: not asked again
+            else:
+                self._tell(found, offered, "offered")
+
+    def _tell(self, day: AccessDay, entrant: Entrant, outcome: str) -> None:
+        """The outcome to a person who left a contact, in their language (`server.messages`);
+        `ref` makes a second post after a restart a no-op."""
+        person = day.people.get(entrant.entry)
+        if person is None or not person.contact:
+            return
+        start, end = (proof.clock(t, self.calendar.tz) for t in entrant.window) if entrant.window else ("", "")
+        subject, body = compose(self.site.words(entrant.lang), outcome, office=self.site.name, code=entrant.code,
+                                start=start, end=end)
+        self.outbox.post(to=person.contact, channel=lottery.channel(person.contact), lang=entrant.lang, text=body,
+                         subject=subject, ref=f"{outcome}:{entrant.entry}")
+
+    # ---- the public proof ----------------------------------------------------------------------
+
+    def _stored_day(self, day: str) -> AccessDay | None:
+        """An earlier lottery day, from its stored events (kept as long as the site's retention)."""
+        try:
+            date.fromisoformat(day)
+        except ValueError:
+            return None
+        days: dict[str, AccessDay] = {}
+        for event in self.store.events_of(day):
+            apply = STORED.get(type(event))
+            if apply is not None:
+                apply(days, event)
+        return days.get(day)
+
+    async def answer(self, request: Request) -> Response | None:
+        path = urlsplit(request.path).path
+        if not path.startswith("/draw/") or not path.endswith(".json"):
+            return None
+        day = path.removeprefix("/draw/").removesuffix(".json")
+        found = self.office.access_days.get(day) or self._stored_day(day)
+        if found is None:
+            return respond(404, "no lottery for this day (GET /draw/YYYY-MM-DD.json)\n")
+        body = json.dumps(proof.proof(found, self.calendar.tz), ensure_ascii=False, indent=1)
+        return respond(200, body.encode(), "application/json; charset=utf-8")

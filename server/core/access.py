@@ -1,0 +1,153 @@
+"""Fair access in the office's day: the lottery's days as events make them, and the commands
+that make those events. Pure, explicit `now`; the draw itself is `server.core.lottery`.
+
+A lottery day D runs::
+
+    access_opened   (D-1, e.g. 14:00)  the window opens; the seed's hash is published
+    entry_registered ...                one per person (identity) and day; a contact holds a few
+    access_drawn    (D, e.g. 06:05)    one event: places with codes and time windows, the
+                                        waiting list; each place is booked as an appointment
+                                        (`appointment_booked`, booking = code) in the same commit,
+                                        so the kiosk's check-in and the counter work unchanged
+    place_offered   (D)                 a no-show's place to the next on the waiting list
+    identity_refused                    "not the registered person" at the counter
+
+An access day's events are stored under D (`server.store`), so a server restarted at 02:00
+replays the evening's entries. Names, birth dates and contacts are not in any event: the
+register command keeps them in `AccessDay.people` and hands them to the store's side table
+(`take_private`), which forgets them when the next day starts.
+"""
+
+from __future__ import annotations
+
+from typing import Mapping, Sequence
+
+from server.core import events as ev
+from server.core import lottery
+from server.core.access_days import (NOT_DRAWN, OFFERED, REFUSED_OUTCOME, WAITING, WON, AccessDay,  # noqa: F401
+                                     Entrant, Person)
+from server.core.commands import Commands
+from server.core.model import Ticket, check_transition
+from server.wire import errors
+
+# ---- the commands --------------------------------------------------------------------------------
+
+class AccessCommands(Commands):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.private: list[tuple] = []  # personal rows for the store's side table, with the journal
+
+    def take_private(self) -> list[tuple]:
+        """(entry, day, name, birth_date, contact) rows registered since the last call."""
+        rows, self.private = self.private, []
+        return rows
+
+    def open_access(self, *, day: str, seed_hash: str, contingent: Mapping[str, int], closes_at: float,
+                    draw_at: float, now: float) -> list[ev.Event]:
+        """The window for `day` opens (once: opening it again changes nothing)."""
+        events = self._begin(now)
+        if day not in self.access_days:
+            self._emit(events, ev.AccessOpened(at=now, day=day, seed_hash=seed_hash, contingent=dict(contingent),
+                                               closes_at=closes_at, draw_at=draw_at))
+        return events
+
+    def register(self, *, day: str, entry: str, identity: str, service: str, lang: str, urgent: bool,
+                 person: Person, contact_key: str, via: str, weight: int, services: Sequence[str],
+                 per_contact: int, now: float) -> tuple[list[ev.Event], Entrant]:
+        """One entry for `day`: refused after the window, for a service without a lottery, for
+        a person with an entry already, and for a contact holding `per_contact` entries."""
+        events = self._begin(now)
+        found = self.access_days.get(day)
+        if found is None or found.drawn is not None or now >= found.closes_at:
+            raise errors.WindowClosed(f"registration for {day} is not open now")
+        if service not in services:
+            raise errors.UnknownService(f"no places by lottery for service {service!r} "
+                                        f"(offered: {', '.join(services) or 'none'})")
+        self._language(lang)
+        if identity in found.identities:
+            raise errors.AlreadyRegistered(f"this person is registered for {day} already: one entry a day")
+        if contact_key and found.contacts.get(contact_key, 0) >= per_contact:
+            raise errors.ContactFull(f"this contact holds {per_contact} entries for {day} already")
+        self._emit(events, ev.EntryRegistered(at=now, day=day, entry=entry, identity=identity, service=service,
+                                              lang=lang, urgent=urgent, contact=lottery.channel(person.contact),
+                                              contact_key=contact_key, via=via, weight=weight))
+        found.people[entry] = person
+        self.private.append((entry, day, person.name, person.birth_date, person.contact))
+        return events, found.entries[entry]
+
+    def draw_access(self, *, day: str, seed: str, contingent: Mapping[str, int], urgent_share: float,
+                    spans: Sequence[tuple[float, float]], window_minutes: int, codes_key: bytes,
+                    now: float) -> list[ev.Event]:
+        """The draw of `day`, once: the same seed, entries and contingent give the same places,
+        codes and windows (a crash before the commit draws again the same)."""
+        events = self._begin(now)
+        found = self.access_days.get(day)
+        if found is None or found.drawn is not None:
+            return events
+        entrants = list(found.entries.values())
+        result = lottery.draw(seed, [lottery.Entry(x.public, x.service, x.urgent, x.weight) for x in entrants],
+                              contingent, urgent_share)
+        by_public = {x.public: x for x in entrants}
+        places: list[ev.DrawnPlace] = []
+        for service in sorted({p.service for p in result.places}):
+            chosen = [p for p in result.places if p.service == service]
+            times = lottery.windows(spans, window_minutes, len(chosen)) or \
+                [(now, now + window_minutes * 60.0)] * len(chosen)  # no opening hours that day: from now
+            for drawn, (start, end) in zip(chosen, times):
+                entry = by_public[drawn.key].entry
+                places.append(ev.DrawnPlace(entry=entry, service=service, code=lottery.code(codes_key, day, entry),
+                                            window_start=start, window_end=end, urgent=drawn.urgent))
+        won = {p.entry for p in places}
+        unlucky = {x.identity: 0 if x.entry in won else x.weight for x in entrants}
+        self._emit(events, ev.AccessDrawn(at=now, day=day, seed=seed, places=places,
+                                          rest=[by_public[k].entry for k in result.rest],
+                                          contingent=dict(contingent), urgent_share=urgent_share, unlucky=unlucky))
+        for place in places:
+            self._emit(events, ev.AppointmentBooked(at=now, booking=place.code, service=place.service,
+                                                    lang=found.entries[place.entry].lang, due_at=place.window_start,
+                                                    day=day))
+        return events
+
+    def offer_place(self, *, day: str, instead_of: str, window: tuple[float, float], codes_key: bytes,
+                    now: float) -> tuple[list[ev.Event], Entrant | None]:
+        """The place of `instead_of` (who did not check in) to the next on the waiting list of
+        its service who can be told (a contact, or the web page); None when nobody is left."""
+        events = self._begin(now)
+        found = self.access_days.get(day)
+        if found is None or instead_of in found.replaced or instead_of not in found.entries:
+            return events, None
+        service = found.entries[instead_of].service
+        nxt = next((found.entries[k] for k in found.waiting_list
+                    if found.entries[k].service == service and (found.entries[k].contact or found.entries[k].via == "web")),
+                   None)
+        if nxt is None:
+            return events, None
+        code = lottery.code(codes_key, day, nxt.entry)
+        self._emit(events, ev.PlaceOffered(at=now, day=day, entry=nxt.entry, code=code, window_start=window[0],
+                                           window_end=window[1], instead_of=instead_of))
+        self._emit(events, ev.AppointmentBooked(at=now, booking=code, service=service, lang=nxt.lang,
+                                                due_at=window[0], day=day))
+        return events, nxt
+
+    def refuse_identity(self, *, counter: str, now: float) -> tuple[list[ev.Event], Ticket]:
+        """"Not the registered person": the called visitor's visit ends (counted apart)."""
+        events, ticket = self._current(counter, now)
+        check_transition(ticket, "finish")
+        self._emit(events, ev.IdentityRefused(at=now, number=ticket.number, counter=counter))
+        return events, ticket
+
+    # ---- reading ---------------------------------------------------------------------------------
+
+    def entrant(self, entry: str) -> tuple[AccessDay, Entrant] | None:
+        for day in self.access_days.values():
+            if entry in day.entries:
+                return day, day.entries[entry]
+        return None
+
+    def registered_person(self, ticket: Ticket) -> Person | None:
+        """Who registered for the place a ticket was checked in with (the counter shows the
+        name beside the number); None for any other ticket."""
+        day = self.access_days.get(ticket.day)
+        if day is None or ticket.booking is None or ticket.booking not in day.codes:
+            return None
+        return day.people.get(day.codes[ticket.booking])

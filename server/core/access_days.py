@@ -1,0 +1,109 @@
+"""A lottery day as its events make it (`server.core.access` has the commands that make them):
+the entries, the draw, the offers of no-shows' places; applied by `server.core.state`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from server.core import events as ev
+from server.core import lottery
+
+WAITING, WON, NOT_DRAWN, OFFERED = "waiting", "won", "not_drawn", "offered"
+REFUSED_OUTCOME = "identity_refused"
+
+
+@dataclass(slots=True)
+class Entrant:
+    """One entry of a lottery day, as its events tell it."""
+
+    entry: str
+    identity: str
+    service: str
+    lang: str
+    urgent: bool
+    contact: str      # the channel: "", "sms", "email"
+    via: str
+    weight: int
+    public: str       # `lottery.public_key(entry)`: how the published file names it
+    state: str = WAITING
+    code: str = ""
+    window: tuple[float, float] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Person:
+    """What the counter compares and the messages need; never in an event (`take_private`)."""
+
+    name: str
+    birth_date: str
+    contact: str
+
+
+@dataclass(slots=True)
+class AccessDay:
+    day: str
+    seed_hash: str
+    contingent: dict[str, int]
+    closes_at: float
+    draw_at: float
+    entries: dict[str, Entrant] = field(default_factory=dict)
+    identities: dict[str, str] = field(default_factory=dict)     # identity -> entry
+    contacts: dict[str, int] = field(default_factory=dict)       # contact key -> entries
+    codes: dict[str, str] = field(default_factory=dict)          # code -> entry
+    drawn: ev.AccessDrawn | None = None
+    waiting_list: list[str] = field(default_factory=list)        # not drawn, in draw order, not yet offered
+    replaced: set[str] = field(default_factory=set)              # no-shows whose place was offered
+    people: dict[str, Person] = field(default_factory=dict)      # entry -> personal data (the day only)
+
+
+# ---- applying events (called from `server.core.state`) ------------------------------------------
+
+def opened(days: dict[str, AccessDay], e: ev.AccessOpened) -> None:
+    if e.day not in days:
+        days[e.day] = AccessDay(e.day, e.seed_hash, dict(e.contingent), e.closes_at, e.draw_at)
+
+
+def registered(days: dict[str, AccessDay], e: ev.EntryRegistered) -> None:
+    day = days.setdefault(e.day, AccessDay(e.day, "", {}, 0.0, 0.0))
+    day.entries[e.entry] = Entrant(e.entry, e.identity, e.service, e.lang, e.urgent, e.contact, e.via, e.weight,
+                                   lottery.public_key(e.entry))
+    day.identities[e.identity] = e.entry
+    if e.contact_key:
+        day.contacts[e.contact_key] = day.contacts.get(e.contact_key, 0) + 1
+
+
+def drawn(days: dict[str, AccessDay], e: ev.AccessDrawn) -> None:
+    day = days.setdefault(e.day, AccessDay(e.day, "", {}, 0.0, 0.0))
+    day.drawn = e
+    by_public = {x.public: x for x in day.entries.values()}
+    for place in e.places:
+        entrant = day.entries[place.entry]
+        entrant.state, entrant.code, entrant.window = WON, place.code, (place.window_start, place.window_end)
+        day.codes[place.code] = place.entry
+    for key in e.rest:
+        entrant = day.entries.get(key) or by_public[key]
+        entrant.state = NOT_DRAWN
+    day.waiting_list = [day.entries[k].entry if k in day.entries else by_public[k].entry for k in e.rest]
+
+
+def offered(days: dict[str, AccessDay], e: ev.PlaceOffered) -> None:
+    day = days[e.day]
+    entrant = day.entries[e.entry]
+    entrant.state, entrant.code, entrant.window = OFFERED, e.code, (e.window_start, e.window_end)
+    day.codes[e.code] = e.entry
+    day.replaced.add(e.instead_of)
+    if e.entry in day.waiting_list:
+        day.waiting_list.remove(e.entry)
+
+
+def kept(days: dict[str, AccessDay], today: str) -> dict[str, AccessDay]:
+    """At a new day: the days still ahead, and yesterday's without its personal data (its
+    outcome page says "gone")."""
+    if not today:
+        return days
+    yesterday = (date.fromisoformat(today) - timedelta(days=1)).isoformat()
+    for d, day in days.items():
+        if d < today:
+            day.people.clear()
+    return {d: day for d, day in days.items() if d >= yesterday}

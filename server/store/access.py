@@ -1,0 +1,92 @@
+"""The fair-access lottery's side tables, the same on SQLite and PostgreSQL (plain SQL with `?`
+placeholders; `server.store.postgres.Sql` swaps them):
+
+    access_people   entry -> name, birth date, contact of one entry: what the counter compares
+                    and the messages need. Written in the commit of the entry's registration,
+                    deleted when the next day starts (`forget_before`).
+    access_weights  identity hash -> days without a place so far, and the last day it entered.
+                    Written in the commit of each draw (a place resets it: the row goes); an
+                    identity without an entry for `WEIGHT_DAYS` days is deleted.
+    access_seeds    day -> the draw's secret seed, from the window's opening until the draw
+                    (then it is in the published `access_drawn` event and the row goes).
+
+No name, birth date or contact is in any event (`server.core.events`).
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any, Iterable, Protocol
+
+WEIGHT_DAYS = 60  # an identity's weight is forgotten after this many days without an entry
+
+TABLES = (
+    "CREATE TABLE IF NOT EXISTS access_people (entry text PRIMARY KEY, day text NOT NULL, name text NOT NULL,"
+    " birth_date text NOT NULL, contact text NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS access_weights (identity text PRIMARY KEY, unlucky integer NOT NULL,"
+    " last_day text NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS access_seeds (day text PRIMARY KEY, seed text NOT NULL)",
+    # a lottery day's events are stored under its day and replayed from the evening before
+    "CREATE INDEX IF NOT EXISTS idx_events_access ON events (day) WHERE kind IN "
+    "('access_opened', 'entry_registered', 'access_drawn', 'place_offered')",
+)
+KINDS_SQL = "kind IN ('access_opened', 'entry_registered', 'access_drawn', 'place_offered')"
+INSERT_PERSON = "INSERT INTO access_people (entry, day, name, birth_date, contact) VALUES (?, ?, ?, ?, ?)"
+# a place resets the weight (the row goes); no place adds a day; `last_day` is the draw's day
+DELETE_WEIGHT = "DELETE FROM access_weights WHERE identity = ?"
+UPSERT_WEIGHT = ("INSERT INTO access_weights (identity, unlucky, last_day) VALUES (?, ?, ?) "
+                 "ON CONFLICT (identity) DO UPDATE SET unlucky = excluded.unlucky, last_day = excluded.last_day")
+
+
+class Connection(Protocol):
+    def execute(self, sql: str, params: Iterable = ...) -> Any: ...
+    def executemany(self, sql: str, rows: Iterable) -> Any: ...
+
+
+def write(conn: Connection, people: list[tuple], weights: list[tuple]) -> None:
+    """Within the commit's transaction: the entries' personal rows and a draw's weights."""
+    if people:
+        conn.executemany(INSERT_PERSON, people)
+    if weights:
+        conn.executemany(DELETE_WEIGHT, [(identity,) for identity, unlucky, _ in weights if unlucky == 0])
+        conn.executemany(UPSERT_WEIGHT, [row for row in weights if row[1] > 0])
+
+
+def keep_seed(conn: Connection, day: str, seed: str) -> str:
+    """The seed of `day`: the one kept already (a restart between keeping it and opening the
+    window must not change it), else `seed`, kept now."""
+    found = conn.execute("SELECT seed FROM access_seeds WHERE day = ?", [day]).fetchone()
+    if found is not None:
+        return found[0]
+    conn.execute("INSERT INTO access_seeds (day, seed) VALUES (?, ?)", [day, seed])
+    return seed
+
+
+def seed(conn: Connection, day: str) -> str | None:
+    found = conn.execute("SELECT seed FROM access_seeds WHERE day = ?", [day]).fetchone()
+    return found[0] if found is not None else None
+
+
+def forget_seed(conn: Connection, day: str) -> None:
+    conn.execute("DELETE FROM access_seeds WHERE day = ?", [day])
+
+
+def unlucky(conn: Connection, identity: str) -> int:
+    """Days this identity registered and won nothing (0: none, or it won since)."""
+    found = conn.execute("SELECT unlucky FROM access_weights WHERE identity = ?", [identity]).fetchone()
+    return int(found[0]) if found is not None else 0
+
+
+def people(conn: Connection, since: str) -> list[tuple]:
+    """(entry, day, name, birth_date, contact) of the days from `since` on: a restart's memory."""
+    return list(conn.execute("SELECT entry, day, name, birth_date, contact FROM access_people WHERE day >= ?",
+                             [since]).fetchall())
+
+
+def forget_before(conn: Connection, today: str) -> None:
+    """The day changed: names, birth dates and contacts of earlier days go, as do seeds never
+    drawn, and the weights of identities without an entry for `WEIGHT_DAYS` days."""
+    conn.execute("DELETE FROM access_people WHERE day < ?", [today])
+    conn.execute("DELETE FROM access_seeds WHERE day < ?", [today])
+    cutoff = (date.fromisoformat(today) - timedelta(days=WEIGHT_DAYS)).isoformat()
+    conn.execute("DELETE FROM access_weights WHERE last_day < ?", [cutoff])

@@ -1,0 +1,81 @@
+"""What the fair-access tests share: the demo office (its `[access]`: residence, 30 places,
+window 14:00 the day before to 06:00, draw 06:05) on a clock the test moves, a real server on
+127.0.0.1, and a visitor's page as a real websocket client of /register/ws."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import websockets
+
+from server.edge.app import Server
+
+from .conftest import make_site
+
+TZ = ZoneInfo("Europe/Berlin")
+DAY = "2026-12-08"   # a Tuesday: its window opens Monday 14:00 and closes Tuesday 06:00
+
+
+def at(day: str, clock: str) -> float:
+    return datetime.fromisoformat(f"{day}T{clock}").replace(tzinfo=TZ).timestamp()
+
+
+class Clock:
+    """The server's wall clock, moved by the test."""
+
+    def __init__(self, t: float):
+        self.t = t
+
+    def __call__(self) -> float:
+        return self.t
+
+
+def access_site(**access):
+    """The demo office, with `[access]` keys overridden."""
+    site = make_site()
+    from dataclasses import replace
+    return replace(site, access=replace(site.access, **access)) if access else site
+
+
+async def start(db: Path | str, clock: Clock, site=None, **options) -> Server:
+    server = Server(site or access_site(), db, always_open=True, clock=clock, **options)
+    await server.start("127.0.0.1", 0)
+    return server
+
+
+class Page:
+    """A visitor's registration page: one websocket to /register/ws."""
+
+    def __init__(self, ws):
+        self.ws, self.next_id = ws, 0
+
+    async def ask(self, **message) -> dict:
+        self.next_id += 1
+        await self.ws.send(json.dumps({"id": self.next_id, **message}))
+        return json.loads(await self.ws.recv())
+
+    async def register(self, name: str, born: str = "1990-01-02", service: str = "residence", lang: str = "ar",
+                       **more) -> dict:
+        return await self.ask(type="register", service=service, lang=lang, name=name, birth_date=born, **more)
+
+    async def outcome(self, entry: str) -> dict:
+        return await self.ask(type="outcome", entry=entry)
+
+
+def page(server: Server):
+    return _Opened(server)
+
+
+class _Opened:
+    def __init__(self, server: Server):
+        self.server = server
+
+    async def __aenter__(self) -> Page:
+        self.ws = await websockets.connect(f"ws://127.0.0.1:{self.server.port}/register/ws")
+        return Page(self.ws)
+
+    async def __aexit__(self, *exc) -> None:
+        await self.ws.close()
