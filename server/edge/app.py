@@ -362,9 +362,6 @@ class Server:
 
     def health(self) -> dict[str, Any]:
         now, office = self.clock(), self.office
-        connected: dict[str, list[str]] = {}
-        for session in self.terminals.sessions.values():
-            connected.setdefault(session.role, []).append(session.terminal or "(anonymous)")
         return {
             "status": "failing" if self.failed.is_set() else "reconnecting" if self.writer.reconnecting else "ok",
             "site": self.site.name,
@@ -376,7 +373,7 @@ class Server:
             "queues": [msgspec.to_builtins(views.queue(office, s, now)) for s in office.waiting],
             "tickets_today": len(office.tickets),
             "commits": self.writer.commits,  # since the start; each holds a group of changes
-            "connected": {role: sorted(ids) for role, ids in connected.items()},
+            "connected": self.terminals.by_role(),
             "closed_too_slow": self.fanout.closed,  # connections that stopped reading (4413)
             "printers": self.terminals.printers,
             "speech": self.speech.engine or "browser (no espeak-ng on the server)",

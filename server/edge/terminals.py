@@ -48,6 +48,13 @@ class Terminals:
     def of_role(self, role: str) -> list[Session]:
         return [s for s in self.sessions.values() if s.role == role]
 
+    def by_role(self) -> dict[str, list[str]]:
+        """The terminals connected now, by role (for /healthz)."""
+        connected: dict[str, list[str]] = {}
+        for session in self.sessions.values():
+            connected.setdefault(session.role, []).append(session.terminal or "(anonymous)")
+        return {role: sorted(ids) for role, ids in connected.items()}
+
     def everyone(self) -> set[ServerConnection]:
         """Staff and displays: who hears of calls."""
         return self.staff | self.displays
