@@ -6,8 +6,8 @@ import argparse
 import json
 
 from . import messages as messages_bench
-from . import (call_to_screen, counter_page, draws, estimates, fanout, imports, kiosk, manager, memory, postgres, recovery,
-               report)
+from . import (call_to_screen, counter_page, draws, estimates, failover, fanout, imports, kiosk, manager, memory, offices,
+               postgres, recovery, report)
 
 
 def main() -> None:
@@ -16,8 +16,8 @@ def main() -> None:
     parser.add_argument("--clients", type=int, nargs="+", default=None)
     parser.add_argument("--seconds", type=float, default=None)
     parser.add_argument("--only", choices=["draws", "call_to_screen", "fanout", "kiosk", "memory", "recovery", "estimates",
-                                           "manager", "imports", "report", "counter_page", "postgres", "messages"],
-                        default=None)
+                                           "manager", "imports", "report", "counter_page", "postgres", "messages",
+                                           "failover", "offices"], default=None)
     args = parser.parse_args()
     seconds = args.seconds or (0.5 if args.quick else 4.0)
     clients = args.clients or ([2] if args.quick else [1, 10, 50])
@@ -26,6 +26,11 @@ def main() -> None:
         draws.report(rows)
     if args.only in (None, "postgres"):
         postgres.report(postgres.run(clients, seconds, 1 if args.quick else 3))
+    if args.only in (None, "failover"):
+        failover.report(failover.run(clients[-1] if args.clients else (2 if args.quick else 10),
+                                     1.0 if args.quick else 3.0, 0.5 if args.quick else 2.0, 1 if args.quick else 3))
+    if args.only in (None, "offices"):
+        offices.report(offices.run(3 if args.quick else 30, 2, 0.5, seconds if args.seconds else (2.0 if args.quick else 10.0)))
     if args.only in (None, "call_to_screen"):
         (row,) = call_to_screen.run(3 if args.quick else 20)
         print(f"\ncall to screen: median {row['median']} ms, max {row['max']} ms over {row['calls']} calls "

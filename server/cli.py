@@ -17,7 +17,8 @@
 A configuration error is printed as one line naming file, key and expectation, and the exit
 status is 2, as for an option out of range (`--port 99999`, `--speed 0`); so is a database file that another server holds or that is damaged (named, with
 what is wrong, and left untouched), and a port that is already in use. SIGINT and SIGTERM stop it cleanly (status 0); a failed commit stops it with 1, and so does an
-error in the demo's simulated office (logged with its traceback). The demo office's public
+error in the demo's simulated office (logged with its traceback), and a PostgreSQL that does not
+answer or has no primary yet at the start (a failover, a reboot: a supervisor's restart may find it). The demo office's public
 passwords are refused beyond this machine (`public_passwords_refusal`: status 2).
 """
 
@@ -232,7 +233,7 @@ def chosen_db(args: argparse.Namespace, site) -> Path | str:
 
 async def serve(site, args: argparse.Namespace) -> int:
     from server.edge.app import CannotListen, Server  # heavy imports after the config is known to be good
-    from server.store.sqlite import StoreUnavailable
+    from server.store.sqlite import StoreUnavailable, StoreUnreachable
 
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -246,7 +247,7 @@ async def serve(site, args: argparse.Namespace) -> int:
         await server.start(args.host, args.port)
     except (StoreUnavailable, CannotListen) as exc:
         print(f"willkommen-server: {exc}", file=sys.stderr)
-        return 2
+        return 1 if isinstance(exc, StoreUnreachable) else 2  # 1: a supervisor tries again
     if args.demo or args.config is None:  # the bundled office's public_url names no real host
         server.site = replace(office, public_url=listening_url(site, args.host, server.port))
     tasks = [asyncio.create_task(stop.wait()), asyncio.create_task(server.failed.wait())]

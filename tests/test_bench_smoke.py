@@ -15,6 +15,8 @@ from .conftest import ROOT
 @pytest.mark.parametrize("which, figure, own, baseline", [
     ("draws", "draws_per_s", "willkommen", "echo_baseline"),
     ("postgres", "postgres_draws_per_s", "willkommen", "psycopg_insert_baseline"),
+    ("failover", "failover", "seconds_to_draws_again", "baseline_seconds"),
+    ("offices", "offices_on_one_postgresql", "draw_p99_ms_all_offices", "draw_p99_ms_one_office_alone"),
     ("memory", "rss_kb_per_idle_display", "willkommen", "server_rss_idle_kb"),
     ("recovery", "seconds_to_ready", "with_events", "empty_store"),
     ("call_to_screen", "call_to_screen_ms", "median", "counter_round_trip_median"),

@@ -295,3 +295,20 @@ async def test_a_visitor_at_a_kiosk_is_asked_to_wait_a_moment_while_the_database
         admin.execute(f"ALTER DATABASE {name} ALLOW_CONNECTIONS true")
         admin.close()
         await server.stop()
+
+
+def test_a_database_that_is_away_at_the_start_exits_1_for_systemd_to_try_again(tmp_path):
+    """Nothing answers at the URL's hosts (the database server still booting, a failover under
+    way): status 1, which the unit restarts (deploy/willkommen-server@.service); not 2, which
+    it leaves for the admin (a wrong site file, another server holding the office)."""
+    import subprocess
+    import sys
+
+    from .conftest import ROOT
+
+    url = f"postgresql://willkommen@/office?host={tmp_path / 'no-server'},{tmp_path / 'none-either'}&port=5432,5432"
+    done = subprocess.run([sys.executable, "-m", "server", "--port", "0", "--db", url,
+                           "--config", str(always_open_config(tmp_path))],
+                          cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 1
+    assert done.stderr.startswith(f"willkommen-server: database {url} cannot be reached (")

@@ -59,7 +59,8 @@ from server.core.model import EXPIRED, OPEN_STATES
 from server.manager import stats
 from server.store import access
 from server.store.projection import SIGNED_OUT, SIGNED_OUT_ENDED, SIGNED_OUT_TABLE, TICKET_COLUMNS, Projection, Rows
-from server.store.sqlite import NEWER, StoreCorrupt, StoreLocked, StoreNewer, StoreUnavailable, _decode
+from server.store.sqlite import (NEWER, StoreCorrupt, StoreLocked, StoreNewer, StoreUnavailable, StoreUnreachable,
+                                 _decode)
 
 log = logging.getLogger("willkommen.store")
 
@@ -196,7 +197,9 @@ class PostgresStore(Projection):
         try:
             return self._session()
         except psycopg.Error as exc:
-            raise StoreUnavailable(f"database {self.path} cannot be reached ({_first_line(exc)})") from None
+            # libpq's connection errors carry no SQLSTATE to tell "not yet" (refused, timed out,
+            # only standbys, starting up) from "never" (a wrong password): all may pass
+            raise StoreUnreachable(f"database {self.path} cannot be reached ({_first_line(exc)})") from None
 
     def _session(self) -> psycopg.Connection:
         conn = psycopg.connect(self.url, autocommit=True, connect_timeout=CONNECT_TIMEOUT,

@@ -155,6 +155,12 @@ class StoreLocked(StoreUnavailable):
     pass
 
 
+class StoreUnreachable(StoreUnavailable):
+    """No session with the database server (PostgreSQL during a failover, not up yet after a
+    reboot, or refusing the login): trying again later may work (the CLI exits 1, which
+    systemd restarts; the others 2, which it does not)."""
+
+
 class StoreCorrupt(StoreUnavailable):
     pass
 
