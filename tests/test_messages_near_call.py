@@ -2,8 +2,9 @@
 real SMTP server (aiosmtpd): a visitor with a contact whose ticket was printed with a long
 wait gets one e-mail in their language when the forecast says about 20 minutes, or when at
 most 3 are ahead in a short queue; never a second one; a ticket printed with a short wait
-(its visitor stayed) and a ticket without a contact get none. The contacts come through
-`outbox.near_call.contact_of`, as the day's registrations give them (server/access)."""
+(its visitor stayed) and a ticket without a contact get none. Here the test gives walk-ins
+contacts through `outbox.near_call.contact_of`; in the office they are those left when
+registering for the day's places (tests/test_messages_visitor_day.py)."""
 
 from __future__ import annotations
 
@@ -99,10 +100,11 @@ async def test_one_notice_in_the_visitors_language_when_the_call_is_near(office)
 
 
 async def test_no_contact_no_notice(office):
+    """Walk-ins registered nowhere: nobody left a contact."""
     server, terminal, _, now = office
     counter, kiosk = await terminal("counter-5"), await terminal("kiosk-1")
     await counter.request(p.Open(id=0, services=["residence"]))
     for i in range(4):
         await kiosk.request(p.Draw(id=0, service="residence", lang="ti", request=f"r{i}"))
     now[0] += 3600
-    assert server.outbox.near_call.check(now[0]) == []  # contact_of not set: nobody has one
+    assert server.outbox.near_call.check(now[0]) == []

@@ -10,7 +10,6 @@ What others call (issue 27's contract, /work/notes/ACCESS.md):
 
     outbox.post(to="+4915112345678", channel="sms", lang="ar", text=..., subject="", ref="won:<entry>")
     outbox.state("won:<entry>")   # "waiting" | "sent" | "delivered" | "failed"
-    outbox.near_call.contact_of = lambda ticket: ("+4915112345678", "sms") or None
 """
 
 from __future__ import annotations
@@ -21,7 +20,7 @@ from typing import Callable
 
 from config import Site
 from server.core import Office
-from server.messages.near_call import NearCall
+from server.messages.near_call import NearCall, registered
 from server.messages.outbox import CHANNELS, Gateway, Outbox
 from server.messages.table import DELIVERED, FAILED, SENT, WAITING, Message
 
@@ -33,8 +32,8 @@ PATHS = ("/messages/dlr",)  # Kannel's delivery reports, in the edge's route tab
 def build(site: Site, db: str | Path, *, port: Callable[[], int], office: Office,
           clock: Callable[[], float] = time.time) -> Outbox:
     """The outbox for this site: a gateway per channel its `[messages]` turns on, and the
-    near-call notice for `office`'s tickets (`outbox.near_call`: its `contact_of` is set by
-    whoever keeps the contacts). `port`: the server's, once it listens (Kannel's delivery
+    near-call notice for `office`'s tickets (`outbox.near_call`), to the contacts left when
+    registering for a day's places. `port`: the server's, once it listens (Kannel's delivery
     reports come to it unless `dlr_url` says otherwise)."""
     settings = site.messages
     gateways: dict[str, Gateway] = {}
@@ -46,6 +45,6 @@ def build(site: Site, db: str | Path, *, port: Callable[[], int], office: Office
         from server.messages.mail import Smtp
         gateways["email"] = Smtp(settings)
     outbox = Outbox(settings, db, timezone=site.timezone, synchronous=site.synchronous, gateways=gateways, clock=clock)
-    outbox.near_call = NearCall(site, office, outbox, clock=clock)
+    outbox.near_call = NearCall(site, office, outbox, clock=clock, contact_of=registered(office))
     outbox.companions.append(outbox.near_call.run)
     return outbox

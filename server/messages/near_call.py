@@ -3,9 +3,10 @@ building, when the low end of their ticket's estimate is within `near_call_minut
 when at most `near_call_places` (3) people are before it and the high end is within twice the
 minutes (three ahead in a queue of 40-minute visits are not near); whichever comes first.
 
-Whose ticket has a contact is not this room's knowledge: the contact lives with the day's
-registrations (issue 27's side table, `server/access`), which gives it through `contact_of`
-(a ticket -> (address, channel), or None). Until it is set, nobody has one and nothing is sent.
+Whose ticket has a contact: the one left when registering for the place the ticket was
+checked in with (`registered`: `Office.registered_person`, the day's registrations kept beside
+the events, server/access). `contact_of` may be given another (a ticket -> (address, channel),
+or None).
 
 - **Once per ticket**: the message's ref is `near_call:<day>:<number>`; the outbox ignores a
   second post with it, also after a restart (its rows are the day's).
@@ -27,6 +28,7 @@ from typing import Callable
 
 from config import Site
 from server.core import Office, Ticket
+from server.messages.address import channel_of
 from server.messages.outbox import Outbox
 from server.messages.texts import compose
 
@@ -38,6 +40,16 @@ Contact = tuple[str, str]  # (address, channel: "sms" | "email")
 
 def nobody(ticket: Ticket) -> Contact | None:
     return None
+
+
+def registered(office: Office) -> Callable[[Ticket], Contact | None]:
+    """The contact of whoever registered for the place `ticket` was checked in with."""
+    def contact_of(ticket: Ticket) -> Contact | None:
+        person = office.registered_person(ticket)
+        if person is None or not person.contact:
+            return None
+        return person.contact, channel_of(person.contact)
+    return contact_of
 
 
 class NearCall:
