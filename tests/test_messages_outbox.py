@@ -7,6 +7,7 @@ PostgreSQL (`store_db`)."""
 from __future__ import annotations
 
 import asyncio
+import json
 from dataclasses import replace
 
 import pytest
@@ -208,6 +209,12 @@ async def test_the_server_sends_through_its_site_file_and_answers_delivery_repor
         await until(lambda: server.outbox.state("won:e3") == "sent")
         status, _, body = await http_get(f"http://127.0.0.1:{server.port}/messages/dlr?m=made-up&t=1")
         assert (status, body) == (404, b"no such message\n")
+        server.outbox.post(to="nobody@example.org", channel="email", lang="fa", text="x", ref="bounced")
+        server.outbox.post(to="0151 2345 6789", channel="sms", lang="fa", text="x", ref="no sms here")
+        await until(lambda: server.outbox.state("bounced") == "failed")
+        health = json.loads((await http_get(f"http://127.0.0.1:{server.port}/healthz"))[2])
+        assert health["messages"] == {"email": {"on": True, "waiting": 0, "sent": 1, "delivered": 0, "failed": 1},
+                                      "sms": {"on": False, "waiting": 1, "sent": 0, "delivered": 0, "failed": 0}}
     finally:
         await server.stop()
     assert smtp.mailbox.mails[0]["Subject"] == "مراجعهٔ شما"

@@ -378,6 +378,7 @@ class Server:
             "printers": self.terminals.printers,
             "speech": self.speech.engine or "browser (no espeak-ng on the server)",
             "voices": self.speech.status(),  # spoken languages and their voice, silent ones, failed voices
+            "messages": self.outbox.status(),  # SMS and e-mail to visitors: gateway on, today's by state
         }
 
 

@@ -165,6 +165,15 @@ class Outbox:
         message = self.messages.get(ref)
         return message.state if message is not None else ""
 
+    def status(self) -> dict[str, dict[str, int | bool]]:
+        """Per channel: whether its gateway is on, and today's messages by state (/healthz):
+        a gateway that is down shows as messages waiting."""
+        counts: dict[str, dict[str, int | bool]] = {
+            c: {"on": c in self.gateways, WAITING: 0, SENT: 0, DELIVERED: 0, FAILED: 0} for c in CHANNELS}
+        for message in self.messages.values():
+            counts[message.channel][message.state] += 1
+        return counts
+
     def message(self, ref: str) -> Message | None:
         return self.messages.get(ref)
 
