@@ -1,7 +1,7 @@
 """Sessions and the manager's pages against a stranger on the network: a sign-out closes the
 open board at once; another site can neither sign a browser in as its own account (login
 CSRF) nor sign it out (logout CSRF), nor frame the board; a sign-out holds across a restart
-of the server (SQLite and PostgreSQL); HSTS on every answer under TLS; scrypt N=2^17; a
+of the server (SQLite and PostgreSQL); password checks yield the cores; HSTS on every answer under TLS; scrypt N=2^17; a
 weak or garbled hash stops the server at start naming the person; the demo's public passwords
 are not served beyond this machine. Real server, real sockets, Chromium where a browser acts;
 the "other site" is a small HTTP server of the test on 127.0.0.2 (another host: cross-site)
@@ -62,6 +62,19 @@ async def test_a_signed_out_cookie_stays_signed_out_after_a_restart(tmp_path, st
             await connect(f"ws://127.0.0.1:{again.port}/board/ws", additional_headers={"Cookie": ended})
     finally:
         assert again.stop() == 0
+
+
+async def test_password_checks_run_at_the_lowest_cpu_priority(server):
+    """Each guess a stranger floods the sign-in page with may cost a password check (scrypt,
+    ~0.3 s of a core at N=2^17): those threads yield the cores to the event loop that answers
+    the kiosks' draws (nice 19; `bench.hostile` measures the draws)."""
+    await cookie_for(server.port)  # one check, right
+    await sign_in(server.port, "manager", "a wrong guess", await browser_cookie(server.port))
+    checking = [thread for thread in threading.enumerate() if thread.name.startswith("willkommen-password")]
+    assert checking
+    for thread in checking:
+        with open(f"/proc/self/task/{thread.native_id}/stat", encoding="ascii") as stat:
+            assert int(stat.read().rsplit(")", 1)[1].split()[16]) == 19  # the thread's nice value
 
 
 class OtherSite:
