@@ -5,6 +5,7 @@ the key and what is expected, never at the first flood."""
 
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -36,6 +37,10 @@ class Limits:
     signin_forgive: float = 300.0            # quiet seconds that forgive one wrong password
     signin_places: int = 16                  # addresses remembered per person (where they signed in)
     signin_remembered: int = 10_000          # names and addresses counted (the oldest are forgotten)
+    # reverse proxies in front of the server (docs/it-provider.md): from these addresses a
+    # connection's address is the last one in its X-Forwarded-For, so every per-address limit
+    # above counts the terminal or phone, not the proxy; from any other the header is ignored
+    proxies: tuple[str, ...] = ()
 
 
 MIN_LOBBY = 8            # fewer and a few slow handshakes would push terminals out of the lobby
@@ -75,6 +80,7 @@ def parse_limits(node: "Node") -> Limits:
         signin_forgive=_seconds(node, "signin_forgive_seconds", defaults.signin_forgive),
         signin_places=_whole(node, "signin_places", defaults.signin_places, 1, most=1000),
         signin_remembered=_whole(node, "signin_remembered", defaults.signin_remembered, 10),
+        proxies=_addresses(node, "proxies"),
     )
     if limits.hello_forget < limits.hello_backoff[1]:
         raise node.fail("hello_forget_seconds", f"{limits.hello_forget:g} must be at least the longest back-off "
@@ -82,6 +88,17 @@ def parse_limits(node: "Node") -> Limits:
                                                 "while it still waits")
     node.done()
     return limits
+
+
+def _addresses(node: "Node", key: str) -> tuple[str, ...]:
+    value: Any = node.get(key, list, 'a list of IP addresses, e.g. ["127.0.0.1"]', [])
+    try:
+        if not all(isinstance(v, str) for v in value):
+            raise ValueError
+        return tuple(str(ipaddress.ip_address(v)) for v in value)
+    except ValueError:
+        raise node.fail(key, f"{value!r} must be the IP addresses of reverse proxies (no names, no networks), "
+                             'e.g. ["127.0.0.1"]') from None
 
 
 def _whole(node: "Node", key: str, default: int, least: int, *, most: int = MAX_COUNT) -> int:

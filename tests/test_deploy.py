@@ -132,7 +132,7 @@ def test_reverse_proxy_example_reaches_each_office_by_name_with_websockets_and_a
     assert len({port for _, port, _, _ in ports}) == len(ports)  # a port per office
     for needed in ("proxy_pass http://127.0.0.1:$willkommen_port;", "proxy_http_version 1.1;",
                    "proxy_set_header Upgrade $http_upgrade;", "proxy_set_header Connection $connection_upgrade;",
-                   "proxy_set_header Host $host;"):
+                   "proxy_set_header Host $host;", "proxy_set_header X-Forwarded-For $remote_addr;"):
         assert needed in conf  # websockets pass, and the server sees the office's name
     timeout = int(re.search(r"proxy_read_timeout (\d+)s;", conf)[1])
     assert timeout > 20  # longer than the server's ping interval: a quiet terminal is not cut off

@@ -128,7 +128,7 @@ class Access:
         return None
 
     async def connection(self, ws: ServerConnection) -> None:
-        peer = str(ws.remote_address[0]) if ws.remote_address else ""
+        peer = self.gate.peer(ws)
         await serve_frames(ws, wire.decode_access, partial(self.handle, peer), pace=partial(self.pacer.pace, peer))
 
     async def handle(self, peer: str, message: wire.Register | wire.Outcome) -> Any:

@@ -250,7 +250,7 @@ class Server:
 
     async def _public(self, ws: ServerConnection, serve: Callable[[ServerConnection], Any]) -> None:
         """A socket anyone may open, while the gate's public pool holds it."""
-        self.gate.opened(ws, peer(ws))
+        self.gate.opened(ws, self.gate.peer(ws))
         try:
             await serve(ws)
         finally:
@@ -258,10 +258,10 @@ class Server:
 
     async def _refuse(self, ws: ServerConnection, exc: Closing) -> None:
         if exc.reason == "bad_token":
-            self.gate.wrong_token(peer(ws))
+            self.gate.wrong_token(self.gate.peer(ws))
         left_out = self.gate.pressure.note(("refused", exc.code), self.gate.clock())
         if left_out is not None:  # one line a code and interval: a flood of bad hellos is no flood of lines
-            log.info("refused", extra={"fields": {"code": exc.code, "why": exc.why, "peer": peer(ws),
+            log.info("refused", extra={"fields": {"code": exc.code, "why": exc.why, "peer": self.gate.peer(ws),
                                                   "left_out": left_out}})
         await ws.close(exc.code, p.close_reason(exc.why))
 
@@ -276,7 +276,7 @@ class Server:
         if hello.v != p.VERSION:
             raise Closing("unsupported_version", f"protocol version {hello.v} is not supported; "
                                                  f"this server speaks {p.VERSION}")
-        if wait := self.gate.hello_wait(peer(ws)):
+        if wait := self.gate.hello_wait(self.gate.peer(ws)):
             raise Closing("throttled", f"too many wrong tokens from this address: try again in {wait:.0f} s")
         return self._authenticate(hello, ws)
 
@@ -400,12 +400,6 @@ def routes(manager: Manager, answers: Feedback, access: Access, public: pages.So
          Socket(counter_page.SOCKET, "manager", manager.upgrade, None),  # a counter terminal in the browser
          Socket(feedback.SOCKET, "visitors", answers.upgrade, answers.connection, public=True),
          Socket(access_room.SOCKET, "access", access.upgrade, access.connection, public=True)])
-
-
-def peer(ws: ServerConnection) -> str:
-    """The address a connection comes from (wrong tokens are counted per address)."""
-    address = ws.remote_address
-    return str(address[0]) if address else ""
 
 
 def listen_error(host: str, port: int, exc: OSError) -> str:

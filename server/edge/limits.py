@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import asyncio
 import errno
+import ipaddress
 import logging
 import resource
 import time
@@ -210,6 +211,19 @@ class Gate:
         self.throttle = HelloThrottle(self.limits)
         self.pressure = Pressure(self.limits.log_interval)
         self.connection_class = partial(LobbyConnection, gate=self)  # for serve(create_connection=...)
+
+    def peer(self, connection: ServerConnection) -> str:
+        """The address a connection comes from, as every per-address limit counts it: from a
+        reverse proxy of `[limits] proxies`, the last address its X-Forwarded-For names (the
+        one that proxy saw; earlier ones are whatever the client wrote)."""
+        address = str(connection.remote_address[0]) if connection.remote_address else ""
+        if address not in self.limits.proxies or connection.request is None:
+            return address
+        forwarded = connection.request.headers.get("X-Forwarded-For", "").rsplit(",", 1)[-1].strip()
+        try:
+            return str(ipaddress.ip_address(forwarded))
+        except ValueError:  # no header, or not an address: the proxy's own
+            return address
 
     # ---- the lobby -------------------------------------------------------------------------
 

@@ -131,11 +131,11 @@ class Manager:
     async def _sign_in(self, ws: ServerConnection) -> None:
         """Sign-in frames wait for their address's `[limits] signin_per_second` (each may cost a
         password check: a flood must not take the server's cores from the kiosks)."""
-        address = ws.remote_address[0] if ws.remote_address else ""
+        address = self.gate.peer(ws)
         await serve_frames(ws, p.decode_manager, partial(self._try, ws), pace=partial(self.pacer.pace, address))
 
     async def _try(self, ws: ServerConnection, message: msgspec.Struct) -> p.SignedIn:
-        address = ws.remote_address[0] if ws.remote_address else ""
+        address = self.gate.peer(ws)
         if not isinstance(message, p.SignIn):
             raise BadRequest("sign in first")
         try:
@@ -278,7 +278,8 @@ class Manager:
             log.exception("a sign-out could not be kept in the store: it holds until the server stops")
 
     def _secure(self) -> bool:
-        return self.site.tls_cert is not None
+        """Cookies only over TLS: the server's own, or a proxy's in front (public_url https)."""
+        return self.site.tls_cert is not None or self.site.public_url.startswith("https://")
 
     def announcements(self) -> list[dict]:
         """What the waiting room shows now, with the server's recordings where it speaks."""

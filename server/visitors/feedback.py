@@ -90,7 +90,7 @@ class Feedback:
         return urlsplit(ws.request.path).path == SOCKET
 
     async def connection(self, ws: ServerConnection) -> None:
-        peer = str(ws.remote_address[0]) if ws.remote_address else ""
+        peer = self.gate.peer(ws)
         await serve_frames(ws, p.decode_feedback, partial(self.handle, peer), pace=partial(self.pacer.pace, peer))
 
     async def handle(self, peer: str, message: p.Rate | p.Tap) -> p.Thanked:
