@@ -160,8 +160,32 @@ async def test_a_message_not_out_in_time_is_given_up(tmp_path):
     assert outbox.state("r1") == "waiting"
     now[0] += 31 * 60
     await until(lambda: outbox.state("r1") == "failed")
-    assert outbox.message("r1").detail.startswith("given up after")
+    assert outbox.message("r1").detail.startswith("not sent in time (1 tries; the last: SMTP server 127.0.0.1 not reached")
     await outbox.stop()
+
+
+async def test_come_now_is_not_sent_once_its_time_has_passed(tmp_path, smtp):
+    """A place offered until 10:30 and the mail server down until after it: failed unsent, as
+    is a message posted too late to begin with; one in time goes out."""
+    db = tmp_path / "o.sqlite3"
+    prepared(db)
+    now = [1_780_000_000.0]
+    outbox = await started(db, settings(smtp.port), clock=lambda: now[0])
+    outbox.post(to="late@example.org", channel="email", lang="ar", text="تعال الآن", ref="offered:late",
+                valid_until=now[0] - 1)
+    outbox.post(to="soon@example.org", channel="email", lang="ar", text="تعال الآن", ref="offered:soon",
+                valid_until=now[0] + 600)
+    await until(lambda: outbox.state("offered:soon") == "sent")
+    assert outbox.state("offered:late") == "failed" and outbox.message("offered:late").detail == "not sent in time (0 tries)"
+    await outbox.stop()
+    assert [m["To"] for m in smtp.mailbox.mails] == ["soon@example.org"]
+
+    down = await started(db, settings(free_port()), clock=lambda: now[0])
+    down.post(to="v@example.org", channel="email", lang="ar", text="تعال الآن", ref="offered:down", valid_until=now[0] + 600)
+    await until(lambda: down.message("offered:down").tries >= 1)
+    now[0] += 601
+    await until(lambda: down.state("offered:down") == "failed")
+    await down.stop()
 
 
 async def test_an_address_that_is_none_fails_at_once_and_a_channel_that_is_off_records_only(tmp_path):
@@ -302,3 +326,24 @@ async def test_a_lost_database_session_is_opened_again_and_nothing_is_lost(postg
     outbox.post(to="b@example.org", channel="email", lang="de", text="y", ref="after")
     await until(lambda: [r[0] for r in rows(db)] == ["before", "after"], timeout=20)
     await outbox.stop()
+
+
+async def test_a_table_of_the_first_version_gets_the_new_column_and_its_rows_still_go_out(tmp_path, smtp):
+    import sqlite3
+    import time as clock
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+    db = tmp_path / "o.sqlite3"
+    prepared(db)
+    with sqlite3.connect(db) as conn:  # as the first version made it (no valid_until)
+        conn.execute("CREATE TABLE outbox (ref text PRIMARY KEY, day text NOT NULL, channel text NOT NULL, "
+                     "address text NOT NULL, lang text NOT NULL, subject text NOT NULL, text text NOT NULL, "
+                     "posted_at real NOT NULL, state text NOT NULL, tries integer NOT NULL, next_at real NOT NULL, "
+                     "done_at real NOT NULL, detail text NOT NULL, token text NOT NULL)")
+        now = clock.time()
+        conn.execute("INSERT INTO outbox VALUES ('old', ?, 'email', 'old@example.org', 'de', '', 'x', ?, 'waiting', "
+                     "0, ?, 0, '', '')", [datetime.fromtimestamp(now, ZoneInfo("Europe/Berlin")).date().isoformat(), now, now])
+    outbox = await started(db, settings(smtp.port))
+    await until(lambda: outbox.state("old") == "sent")
+    await outbox.stop()
+    assert [m["To"] for m in smtp.mailbox.mails] == ["old@example.org"]

@@ -102,4 +102,5 @@ class NearCall:
         address, channel = contact
         subject, text = compose(self.site.words(ticket.lang), "near_call", office=self.site.name,
                                 number=ticket.number, minutes=minutes, ahead=self.office.ahead(ticket))
-        return self.outbox.post(to=address, channel=channel, lang=ticket.lang, text=text, subject=subject, ref=ref)
+        return self.outbox.post(to=address, channel=channel, lang=ticket.lang, text=text, subject=subject, ref=ref,
+                                valid_until=self.clock() + minutes * 60)  # later it would be wrong

@@ -11,7 +11,7 @@ gateways' libraries block: urllib, smtplib), and records what came back:
 - refused for good (a recipient the SMTP server refuses, a number Kannel denies, an address
   that is none): `failed`, at once, with what the gateway said;
 - the gateway down or busy: it waits `retry_seconds`, doubling up to `retry_max_seconds`,
-  and tries again; after `give_up_minutes` it is `failed` ("given up").
+  and tries again; after `give_up_minutes`, or the caller's `valid_until`, it is `failed`.
 
 A restart loads the day's rows and sends what still waits: nothing is lost that was
 written. A message whose gateway took it just before the server died, before its `sent` was
@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import secrets
 import time
 from itertools import islice
@@ -127,10 +128,13 @@ class Outbox:
 
     # ---- the interface -------------------------------------------------------------------
 
-    def post(self, *, to: str, channel: str, lang: str, text: str, subject: str = "", ref: str = "") -> str:
+    def post(self, *, to: str, channel: str, lang: str, text: str, subject: str = "", ref: str = "",
+             valid_until: float | None = None) -> str:
         """Keep a message for `to` and return its ref at once; a ref already known is ignored.
         An address that is none ("not a phone number") fails the message at once, clearly:
-        the caller learns it from `state`, nothing raises on the caller's path."""
+        the caller learns it from `state`, nothing raises on the caller's path. Not sent by
+        `valid_until` (a place's window end: "come now" after it sends someone for nothing)
+        or by `give_up_minutes`, whichever is first, it is failed unsent."""
         if channel not in CHANNELS:
             raise ValueError(f"channel must be one of {CHANNELS}, not {channel!r}")
         ref = ref or secrets.token_hex(8)
@@ -140,7 +144,8 @@ class Outbox:
         self._new_day(now)
         normal, problem = address.check(channel, to, self.settings.country_code)
         message = Message(ref=ref, day=self.day, channel=channel, address=normal, lang=lang, subject=subject,
-                          text=text, posted_at=now, next_at=now, token=secrets.token_urlsafe(16) if channel == "sms" else "")
+                          text=text, posted_at=now, next_at=now, token=secrets.token_urlsafe(16) if channel == "sms" else "",
+                          valid_until=min(now + self.settings.give_up_minutes * 60, valid_until or math.inf))
         if problem:
             message.state, message.done_at, message.detail = FAILED, now, problem
         self._keep(message)
@@ -211,10 +216,16 @@ class Outbox:
             now = self.clock()
             self._new_day(now)
             waiting = self.waiting[channel]
-            due = list(islice((m for m in waiting.values() if m.next_at <= now), BATCH))
+            due = list(islice((m for m in waiting.values() if min(m.next_at, self._until(m)) <= now), BATCH))
+            late = [m for m in due if now >= self._until(m)]
+            for message in late:
+                self._too_late(message)
+            due = [m for m in due if m not in late]
+            if late and not due:
+                continue
             if not due:
                 wakeup.clear()
-                later = min((m.next_at for m in waiting.values()), default=now + IDLE)
+                later = min((min(m.next_at, self._until(m)) for m in waiting.values()), default=now + IDLE)
                 try:
                     await asyncio.wait_for(wakeup.wait(), max(0.0, min(later - now, IDLE)))
                 except TimeoutError:
@@ -235,14 +246,23 @@ class Outbox:
             return self._changed(message)
         if state != RETRY:
             return self._settle(message, state, detail)
-        if now - message.posted_at >= self.settings.give_up_minutes * 60:
-            return self._settle(message, FAILED, f"given up after {message.tries} tries: {detail}")
+        if now >= self._until(message):
+            message.detail = detail
+            return self._too_late(message)
         wait = min(self.settings.retry_seconds * 2 ** (message.tries - 1), self.settings.retry_max_seconds)
         message.next_at, message.detail = now + wait, detail
         self._changed(message)
         if message.tries == 1:  # one line per message that has to wait, not one per try
             log.warning("message waits", extra={"fields": {"ref": message.ref, "channel": message.channel,
                                                            "why": detail, "retry_s": round(wait, 1)}})
+
+    def _until(self, message: Message) -> float:
+        """When it is too late to send (rows of an earlier version have no `valid_until`)."""
+        return message.valid_until or message.posted_at + self.settings.give_up_minutes * 60
+
+    def _too_late(self, message: Message) -> None:
+        self._settle(message, FAILED, f"not sent in time ({message.tries} tries"
+                                      + (f"; the last: {message.detail})" if message.detail else ")"))
 
     def _settle(self, message: Message, state: str, detail: str) -> None:
         message.state, message.detail = state, detail

@@ -50,11 +50,12 @@ class Message:
     done_at: float = 0.0  # when it was sent, delivered or failed
     detail: str = ""      # what the gateway said last (a refusal, "given up", the delivery report)
     token: str = ""       # the secret in its delivery report's URL (SMS)
+    valid_until: float = 0.0  # not sent by then: failed ("come now" is no use once the place is gone)
 
 
 COLUMNS = tuple(f.name for f in fields(Message))
 TYPES = {"ref": "text PRIMARY KEY", "tries": "integer NOT NULL", "posted_at": "{real} NOT NULL",
-         "next_at": "{real} NOT NULL", "done_at": "{real} NOT NULL"}
+         "next_at": "{real} NOT NULL", "done_at": "{real} NOT NULL", "valid_until": "{real} NOT NULL DEFAULT 0"}
 CREATE = ("CREATE TABLE IF NOT EXISTS outbox ("
           + ", ".join(f"{c} {TYPES.get(c, 'text NOT NULL')}" for c in COLUMNS) + ")")
 UPSERT = (f"INSERT INTO outbox ({', '.join(COLUMNS)}) VALUES ({', '.join('?' for _ in COLUMNS)}) "
@@ -68,11 +69,24 @@ class Table:
         self.db, self.postgres = db, is_url(db)
         if self.postgres:
             self.conn: Any = self._connect()
-            self.conn.execute(CREATE.format(real="double precision"))
         else:
             self.conn = sqlite3.connect(db, isolation_level=None, timeout=10, check_same_thread=False)
             self.conn.execute(f"PRAGMA synchronous = {synchronous.upper()}")
-            self.conn.execute(CREATE.format(real="real"))
+        self._create()
+
+    def _create(self) -> None:
+        """The table, and the columns a later version added (a table of an earlier one gets them)."""
+        real = "double precision" if self.postgres else "real"
+        self.conn.execute(CREATE.format(real=real))
+        if self.postgres:
+            found = {name for (name,) in self.conn.execute(
+                "SELECT column_name FROM information_schema.columns WHERE table_schema = current_schema() "
+                "AND table_name = 'outbox'")}
+        else:
+            found = {row[1] for row in self.conn.execute("PRAGMA table_info(outbox)")}
+        for column in COLUMNS:
+            if column not in found:  # each column added since the first version has a default in TYPES
+                self.conn.execute(f"ALTER TABLE outbox ADD COLUMN {column} {TYPES[column].format(real=real)}")
 
     def _connect(self) -> Any:
         import psycopg  # only where PostgreSQL is used
