@@ -203,7 +203,7 @@ def _alive(conn: psycopg.Connection) -> bool:
     return True
 
 
-@pytest.mark.parametrize("made", [True, False], ids=["made-but-not-answered", "not-made"])
+@pytest.mark.parametrize("made", [True, False, None], ids=["made-but-not-answered", "not-made", "no-session-yet"])
 async def test_a_commit_whose_session_was_lost_is_made_exactly_once(postgres_cluster, made):
     """The primary may die before the commit reached the standby (not made) or after, before
     its answer came back (made): the writer cannot tell from the error, so the store reads its
@@ -220,6 +220,10 @@ async def test_a_commit_whose_session_was_lost_is_made_exactly_once(postgres_clu
         lose = True
 
         async def commit(self, rows):
+            if self.lose and made is None:  # the first commit's session cannot even be opened
+                self.lose = False
+                self.mark = ""  # as a new office's database has it
+                return await super().commit(rows)
             if self.lose and not made:
                 self.aconn, self.mark = await self._writing_connection(), "never sent"
             else:
@@ -228,6 +232,11 @@ async def test_a_commit_whose_session_was_lost_is_made_exactly_once(postgres_clu
                 self.lose = False
                 await self.aconn.close()
                 raise psycopg.OperationalError("server closed the connection unexpectedly")
+
+        async def _writing_connection(self, *, handover=True):
+            if made is None and not self.lose and self.aconn is None and handover:
+                raise psycopg.OperationalError("connection refused")  # the database away at the first commit
+            return await super()._writing_connection(handover=handover)
 
     url = postgres_cluster.database()
     office, store = Office(make_site(), always_open=True), LostOnce(url, timezone="Europe/Berlin")

@@ -292,9 +292,9 @@ class PostgresStore(Projection):
         """The writer's commit: one transaction in one pipeline (one network round trip for
         the statements, one for COMMIT) on the asynchronous connection, opened on first use
         on the event loop. An error fails the writer, which stops the server (crash-only)."""
+        self.mark = secrets.token_hex(8)  # first: a commit lost before it was sent is never taken as made
         if self.aconn is None:
             self.aconn = await self._writing_connection()
-        self.mark = secrets.token_hex(8)
         async with self.aconn.pipeline(), self.aconn.transaction():
             async with self.aconn.cursor() as cursor:
                 await cursor.execute(MARK, [self.mark])
