@@ -179,8 +179,7 @@ def parse_site(data: Mapping[str, Any], *, file: str = "site.toml",
         voices=_per_language(site, "voices", languages, Node.text, required=False),
         partners=tuple(_unique(root, "partners", [_partner(n, languages, service_ids)
                                                  for n in root.tables("partners", optional=True)], ("id",))),
-        zones=zones.parse(root.table("zones", {}), {c.zone for c in counters},
-                          lambda node, zone: _per_language(node, zone, languages, Node.text, required=False)),
+        zones=zones.parse(root.table("zones", {}), {c.zone for c in counters}),
     )
     if (result.tls_cert is None) != (result.tls_key is None):
         raise site.fail("tls_key" if result.tls_key is None else "tls_cert",

@@ -31,7 +31,8 @@ from server.wire import protocol as p
 from server.wire.session import ClientSession, ConnectionLost, Refused, ServerError
 
 from counter import referral
-from counter.board import STAFF_LANGUAGES, Board, Words, crop, current_text, handled_text, planned_end, queue_widths
+from counter.board import STAFF_LANGUAGES, Board, Words, crop, planned_end, queue_widths
+from counter import screen
 from counter.slip import print_slip
 from counter.dialogs import Ask, Choose, Confirm, PickServices, Refer, Transfer
 
@@ -202,8 +203,12 @@ class CounterApp(App):
 
     @work(group="action")
     async def action_simple(self, name: str) -> None:
-        """The actions that need no question: next, recall, start (arrived), park."""
-        await self.send(SIMPLE[name](id=0))
+        """The actions that need no question: next, recall, start (arrived), park. N during a
+        pause ends it (the server's rule): said, not silent."""
+        paused = name == "next" and self.board.desk is not None and self.board.desk.state == "paused"
+        reply = await self.send(SIMPLE[name](id=0))
+        if paused and reply is not None and reply.ticket is not None:
+            self.say(self.words("panel.pause_ended", number=reply.ticket.number))
 
     def action_noshow(self) -> None:
         number = self.board.current.number if self.board.current else "?"
@@ -211,13 +216,11 @@ class CounterApp(App):
         async def then(yes: bool | None) -> None:
             if yes:
                 await self.send(p.NoShow(id=0))
-        self.ask(Confirm(self.words("dialog.confirm_noshow", number=number), self.words("dialog.yes"),
-                         self.words("dialog.no")), then)
+        self.ask(self.confirm(self.words("dialog.confirm_noshow", number=number)), then)
 
     def action_finish(self) -> None:
         number = self.board.current.number if self.board.current else "?"
-        outcomes = [(key, names.get(self.words.lang) or names.get("de", key))
-                    for key, names in self.board.site.outcomes.items()]
+        outcomes = screen.outcome_choices(self.board, self.words)
 
         async def then(outcome: str | None) -> None:
             if outcome:
@@ -226,10 +229,7 @@ class CounterApp(App):
 
     def action_transfer(self) -> None:
         board, words = self.board, self.words
-        choices = [(f"service:{s.id}", f"{words('dialog.to_service')}: {words.service(board, s.id)}")
-                   for s in board.site.services]
-        choices += [(f"counter:{c.id}", f"{words('dialog.to_counter')}: {c.name}")
-                    for c in board.site.counters if c.id != board.counter]
+        choices = screen.transfer_choices(board, words)
         number = board.current.number if board.current else "?"
 
         async def then(chosen: tuple[str, str, bool] | None) -> None:
@@ -238,15 +238,13 @@ class CounterApp(App):
                 reply = await self.send(p.Transfer(id=0, service=target if kind == "service" else None,
                                                    to_counter=target if kind == "counter" else None, front=front))
                 if reply is not None and reply.ticket is not None:
-                    board.transferred[reply.ticket.number] = (kind, target)
                     self.say(words("transfer.done", number=reply.ticket.number,
-                                   target=words.transfer_target(board, kind, target)))
+                                   target=screen.targets(board, words)[f"{kind}:{target}"]))
                     self.render_board()
         self.ask(Transfer(words("dialog.transfer", number=number), choices, words("dialog.front")), then)
 
     def action_takeback(self) -> None:
-        parked = [(t.number, f"{t.number}  {self.words.service(self.board, t.service)}")
-                  for t in (self.board.desk.parked if self.board.desk else [])]
+        parked = screen.parked_choices(self.board, self.words)
         if parked:
             self.ask(Choose(self.words("dialog.takeback"), parked), self._call_number)
 
@@ -281,8 +279,7 @@ class CounterApp(App):
         self.ask(Ask(self.words("dialog.endshift"), "12:30"), then)
 
     def action_open(self) -> None:
-        info = self.board.counter_info(self.board.counter)
-        services = [(s, self.words.service(self.board, s)) for s in (info.services if info else [])]
+        services = screen.service_choices(self.board, self.words)
 
         async def then(chosen: list[str] | None) -> None:
             if chosen:
@@ -298,8 +295,7 @@ class CounterApp(App):
         if current is None:
             self.run_worker(then(True), group="action")
             return
-        self.ask(Confirm(self.words("dialog.confirm_close", number=current.number), self.words("dialog.yes"),
-                         self.words("dialog.no")), then)
+        self.ask(self.confirm(self.words("dialog.confirm_close", number=current.number)), then)
 
     def action_refer(self) -> None:
         board, words = self.board, self.words
@@ -333,6 +329,11 @@ class CounterApp(App):
             return
         self.say(self.words("referral.printed"))
 
+    def confirm(self, title: str) -> Confirm:
+        """A yes/no question with the keys of the clerk's language (J/N, Y/N)."""
+        w = self.words
+        return Confirm(title, w("dialog.yes"), w("dialog.no"), w("dialog.yes_key"), w("dialog.no_key"))
+
     def ask(self, dialog, then: Callable[[Any], Awaitable[None]]) -> None:
         """Show `dialog` at once, in the key's own handler, and give its answer (None: Escape)
         to `then` in a worker. Opened from a worker instead, the dialog came a moment late and
@@ -355,19 +356,15 @@ class CounterApp(App):
         if not self.is_running:
             return  # a late event while the app shuts down: its widgets are already gone
         board, words = self.board, self.words
-        self.title = words("title", counter=self._counter_name())
+        self.title = words("title", counter=screen.counter_name(board))
         timezone = board.site.timezone if board.site else "Europe/Berlin"
         self.sub_title = words.state(board.desk, timezone) if self.session.connected else words("offline")
-        self.query_one("#current", Static).update(current_text(self.board, self.words, self.clock()))
+        self.query_one("#current", Static).update(screen.current_text(self.board, self.words, self.clock()))
         self.query_one("#parked", Static).update(
             "  ".join(t.number for t in board.desk.parked) if board.desk and board.desk.parked else "–")
-        self.query_one("#handled", Static).update(handled_text(self.board, self.words))
+        self.query_one("#handled", Static).update(screen.handled_text(self.board, self.words))
         self._render_queues()
         self.refresh_bindings()
-
-    def _counter_name(self) -> str:
-        info = self.board.counter_info(self.board.counter)
-        return info.name if info else self.board.counter or "?"
 
     def _render_queues(self) -> None:
         """The queues, every figure whole at any width (80×24 and up): the columns get their
@@ -375,14 +372,7 @@ class CounterApp(App):
         interpreter note ("Arabisch 2, Dari 1", or "ar 2 · prs 1" where that does not fit)
         gets what is left, never the figures' room."""
         table = self.query_one("#queues", QueueTable)
-        words, rows = self.words, []
-        headers = [*(words(f"panel.{c}") for c in ("service", "waiting", "longest", "estimate")),
-                   words.interpreter_column()]
-        for service in self.board.my_services:
-            queue = self.board.queues.get(service)
-            rows.append([words.service(self.board, service), str(queue.waiting if queue else 0),
-                         words("panel.minutes", minutes=round(queue.longest_wait / 60) if queue else 0),
-                         words.eta(queue), words.interpreters(queue), words.interpreters(queue, short=True)])
+        headers, rows = screen.queue_headers(self.words), screen.queue_rows(self.board, self.words)
         room = table.scrollable_content_region.width or self.size.width
         natural = [max(len(text) for text in [headers[i], *(row[i] for row in rows)]) for i in range(4)]
         for note in (4, 5):  # the languages' names if they fit, else their tags

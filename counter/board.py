@@ -12,7 +12,6 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import msgspec
-from textual.markup import escape
 
 from config import languages, strings
 from server.wire import protocol as p
@@ -24,7 +23,6 @@ class Board:
     site: p.SiteView | None = None
     desk: p.DeskView | None = None
     queues: dict[str, p.QueueView] = field(default_factory=dict)
-    transferred: dict[str, tuple[str, str]] = field(default_factory=dict)  # number -> (service|counter, id)
 
     def welcome(self, welcome: p.Welcome) -> None:
         self.counter, self.site = welcome.counter or "", welcome.site
@@ -62,6 +60,19 @@ class Board:
             return self.desk.services
         info = self.counter_info(self.counter)
         return info.services if info else []
+
+    def waiting_for_me(self, service: str) -> int:
+        """Those of a service's queue this counter's N can call: not the ones transferred to
+        another counter (only that one calls them)."""
+        queue = self.queues.get(service)
+        if queue is None:
+            return 0
+        return queue.waiting - sum(n for counter, n in queue.sent.items() if counter != self.counter)
+
+    def sent_here(self) -> int:
+        """Visitors transferred to this counter from services it does not serve: N calls them too."""
+        mine = set(self.my_services)
+        return sum(q.sent.get(self.counter, 0) for s, q in self.queues.items() if s not in mine)
 
     def left_by_transfer(self, ticket: p.TicketView) -> bool:
         """Whether a handled ticket left this desk by a transfer: every other way out (finished,
@@ -139,13 +150,20 @@ class Words:
         info = board.counter_info(target)
         return self("transfer.counter", counter=info.name if info else target)
 
+    def partners(self, board: Board, chosen: list[str]) -> str:
+        """The partners' names in the clerk's language, as the site file gives them."""
+        found = {x.id: x for x in (board.site.partners if board.site else [])}
+        return ", ".join((found[i].names.get(self.lang) or found[i].names["de"]) if i in found else i for i in chosen)
+
     def handled(self, board: Board, ticket: p.TicketView) -> str:
-        """A ticket under "Heute bearbeitet": how it left this desk. A transferred visitor is
-        "weitergeleitet an …" (where the clerk sent them; after a restart of the app, the
-        service they wait for now), not the "wartet" of their new queue."""
+        """A ticket under "Heute bearbeitet": how it left this desk. A referred visitor is
+        "an MBE verwiesen", a transferred one "weitergeleitet an …" (the counter it was sent
+        to, or the service it waits for now), not the "wartet" of their new queue."""
         if not board.left_by_transfer(ticket):
             return self(f"state.{ticket.state}")
-        kind, target = board.transferred.get(ticket.number, ("service", ticket.service))
+        if ticket.referrals:
+            return self("referral.handled", partners=self.partners(board, ticket.referrals))
+        kind, target = ("counter", ticket.target) if ticket.target else ("service", ticket.service)
         return self("transfer.handled", target=self.transfer_target(board, kind, target))
 
     def language(self, lang: str) -> str:
@@ -210,27 +228,3 @@ class Words:
             return self(key, message=message)
         except KeyError:
             return self("error.other", message=message)
-
-
-def current_text(board: Board, words: Words, now: float) -> str:
-    """The visitor at the desk as Textual markup: the bold is ours, every text from outside escaped."""
-    ticket = board.current
-    if ticket is None:
-        return escape(words("panel.nobody"))
-    timezone = board.site.timezone if board.site else "Europe/Berlin"
-    appointment = words.appointment(ticket, timezone)
-    # the bold is ours; every text from outside (number, names, reasons) is escaped
-    lines = [f"[b]{escape(ticket.number)}[/b]   {escape(words(f'state.{ticket.state}'))}"
-             + (f"   ({escape(words('panel.recalls', count=ticket.recalls))})" if ticket.recalls else "")
-             + (f"   [b]{escape(appointment)}[/b]" if appointment else ""),
-             escape(words.service(board, ticket.service)),
-             f"[b]{escape(words('panel.language', language=words.language(ticket.lang)))}[/b]"
-             + (f"   [b reverse]{escape(words.interpreter(ticket))}[/b reverse]" if ticket.interpreter else ""),
-             escape(words.waited(ticket, now)),
-             escape(words("panel.why", reason=words.reason(board, ticket)))]
-    return "\n".join(lines)
-
-
-def handled_text(board: Board, words: Words) -> str:
-    handled = board.desk.handled if board.desk else []
-    return "  ".join(f"{t.number} {words.handled(board, t)}" for t in reversed(handled)) or "–"

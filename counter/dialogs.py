@@ -31,13 +31,17 @@ class Dialog(ModalScreen):
 
 
 class Confirm(Dialog):
-    """Yes or no for what cannot be undone; No is the default."""
+    """Yes or no for what cannot be undone; No is the default. The keys are the clerk's
+    language's (`yes_key`, `no_key` from the staff catalogue: J/N in German, Y/N in English),
+    shown before each answer; another language's yes key does nothing."""
 
-    BINDINGS = [*Dialog.BINDINGS, Binding("y,j", "answer(True)", "Yes"), Binding("n", "answer(False)", "No")]
+    BINDINGS = [*Dialog.BINDINGS, *(Binding(key, f"key('{key}')", show=False) for key in "jny")]
 
-    def __init__(self, title: str, yes: str, no: str):
+    def __init__(self, title: str, yes: str, no: str, yes_key: str = "J", no_key: str = "N"):
         super().__init__(title)
-        self.choices = [Option(f"[b]Y[/b]  {escape(yes)}", id="yes"), Option(f"[b]N[/b]  {escape(no)}", id="no")]
+        self.keys = {yes_key.lower(): True, no_key.lower(): False}
+        self.choices = [Option(f"[b]{escape(yes_key)}[/b]  {escape(yes)}", id="yes"),
+                        Option(f"[b]{escape(no_key)}[/b]  {escape(no)}", id="no")]
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
@@ -50,8 +54,9 @@ class Confirm(Dialog):
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         self.dismiss(event.option.id == "yes")
 
-    def action_answer(self, yes: bool) -> None:
-        self.dismiss(yes)
+    def action_key(self, key: str) -> None:
+        if key in self.keys:
+            self.dismiss(self.keys[key])
 
 
 def entry_keys(count: int, reserved: str = "") -> list[str]:

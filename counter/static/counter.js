@@ -1,7 +1,8 @@
 // The counter in the browser: the Textual counter's keys, dialogs and panels on the terminals'
-// own protocol (server/wire/protocol.py). No rule of the queue is here: the page shows what the
-// server sends (the welcome, replies, pushed tickets, desks and queues, whose figures the server
-// computes for both counters) and sends what the clerk did. Every word is the staff catalogue's.
+// own protocol (server/wire/protocol.py). No rule of the queue is here, and no sentence: the
+// server sends a `screen` after every change, made by the Textual counter's own code
+// (counter/screen.py, server/manager/counter_screens.py) in the clerk's language, and the page
+// shows it and sends what the clerk did. Fixed words are the staff catalogue's.
 "use strict";
 
 const KEYS = [["n", "next"], ["r", "recall"], ["s", "start"], ["x", "noshow"], ["t", "transfer"], ["p", "park"],
@@ -12,67 +13,15 @@ const SIMPLE = {next: "next", recall: "recall", start: "start", park: "park"};
 const STORED = "willkommen-counter";
 const HANDLED_SHOWN = 8;
 
-const state = {me: null, counter: null, site: null, desk: null, queues: {}, transferred: {}, languageNames: {},
+const state = {me: null, counter: null, site: null, screen: null,
   ws: null, online: false, nextId: 1, pending: new Map(), sending: Promise.resolve(), dialog: null, refused: false};
 window.willkommenCounter = state;
 
 const $ = (id) => document.getElementById(id);
 const esc = (text) => String(text ?? "").replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 const label = (action) => t(action === "refer" ? "referral.action" : `action.${action}`);
-const current = () => (state.desk ? state.desk.current || null : null);
-
-// ---- words built from data (as counter/board.py's Words does for the Textual counter) ----
-
-function serviceName(id) {
-  const service = (state.site?.services || []).find((s) => s.id === id);
-  return service ? service.names[staff.lang] || service.names.de || id : id;
-}
-function counterInfo(id) { return (state.site?.counters || []).find((c) => c.id === id) || null; }
-function languageName(tag) { return state.languageNames[tag] || tag; }
-function clock(seconds) { return staffClock(seconds, state.site.timezone); }
-
-function deskState(desk) {
-  if (!desk) return t("state.closed");
-  let text = t(`state.${desk.state}`, {reason: desk.pause_reason || "–"});
-  if (desk.closes_at && desk.state !== "closed") text += ` · ${t("state.closes_at", {time: clock(desk.closes_at)})}`;
-  return text;
-}
-
-function reason(ticket) {
-  const service = (state.site.services || []).find((s) => s.id === ticket.service);
-  const waited = Math.round(((ticket.called_at || ticket.issued_at) - ticket.issued_at) / 60);
-  const key = `reason.${ticket.reason}`;
-  return key in staff.words ? t(key, {waited, limit: service ? service.max_wait_minutes : 0}) : ticket.reason;
-}
-
-function waited(ticket) {
-  const end = ticket.state !== "waiting" && ticket.called_at ? ticket.called_at : Date.now() / 1000;
-  return t("panel.waited", {minutes: Math.round((end - ticket.issued_at) / 60)});
-}
-
-function transferTarget(kind, target) {
-  return kind === "service" ? serviceName(target) : t("transfer.counter", {counter: counterInfo(target)?.name || target});
-}
-
-function handledText(ticket) {
-  const cur = current();
-  const left = !(cur && cur.number === ticket.number)
-    && (ticket.counter !== state.counter || ["waiting", "called", "serving"].includes(ticket.state));
-  if (!left) return t(`state.${ticket.state}`);
-  const [kind, target] = state.transferred[ticket.number] || ["service", ticket.service];
-  return t("transfer.handled", {target: transferTarget(kind, target)});
-}
-
-function interpreters(queue) {
-  if (!queue || !queue.interpreters) return "";
-  return Object.entries(queue.interpreters).sort((a, b) => b[1] - a[1] || languageName(a[0]).localeCompare(languageName(b[0])))
-    .map(([lang, n]) => `${languageName(lang)} ${staffNumber(n)}`).join(", ");
-}
-
-function myServices() {
-  if (state.desk && state.desk.services && state.desk.services.length) return state.desk.services;
-  return counterInfo(state.counter)?.services || [];
-}
+const current = () => (state.screen ? state.screen.current : null);
+const choices = (name) => (state.screen ? state.screen.choices[name] : []);
 
 // ---- the server ----
 
@@ -89,24 +38,15 @@ function connect() {
 function receive(message) {
   if (message.type === "welcome") {
     state.site = message.site;
-    state.desk = message.snapshot.desks.find((d) => d.counter === message.counter) || null;
-    state.queues = Object.fromEntries(message.snapshot.queues.map((q) => [q.service, q]));
     state.online = true;
     setStatus("online", t("counterpage.online"));
     say("");
+  } else if (message.type === "screen") {  // what the counter shows, in the clerk's words
+    state.screen = message.screen;
   } else if (message.type === "reply" || message.type === "error") {
     const waiting = state.pending.get(message.re);
     state.pending.delete(message.re);
     if (waiting) waiting(message);
-  } else if (message.type === "queues") {
-    message.queues.forEach((q) => { state.queues[q.service] = q; });
-  } else if (message.type === "desk" && message.desk.counter === state.counter && state.desk) {
-    // a push carries no parked/handled lists: keep ours
-    state.desk = {...message.desk, parked: state.desk.parked || [], handled: state.desk.handled || []};
-  } else if ((message.type === "ticket" || message.type === "called") && state.desk) {
-    const put = (list) => (list || []).map((x) => (x.number === message.ticket.number ? message.ticket : x));
-    state.desk.handled = put(state.desk.handled);
-    state.desk.parked = put(state.desk.parked).filter((x) => x.state === "parked");
   }
   render();
 }
@@ -157,7 +97,6 @@ function request(message) {
       if (reply.code === "not_allowed") signedIn();  // signed out in another tab, or the sign-in ran out
       return null;
     }
-    if (reply.desk && reply.desk.counter === state.counter) state.desk = reply.desk;
     say("");
     render();
     return reply;
@@ -174,13 +113,15 @@ function ask(kind, title, options = {}) {
   const dialog = $("dialog"), body = $("dialog-body");
   $("dialog-title").textContent = title;
   const entries = options.entries || [];
-  const reserved = kind === "refer" ? "fv" : kind === "transfer" ? "f" : kind === "services" ? "o" : kind === "confirm" ? "jny" : "";
+  const yes = t("dialog.yes_key"), no = t("dialog.no_key");  // J/N in German, Y/N in English
+  const reserved = kind === "refer" ? "fv" : kind === "transfer" ? "f" : kind === "services" ? "o"
+    : kind === "confirm" ? (yes + no).toLowerCase() : "";
   const keys = entryKeys(entries.length, reserved);
   const many = kind === "services" || kind === "refer";
   let html = "";
   if (kind === "confirm") {
-    html = `<p class="dialog-buttons"><button type="button" data-answer="yes"><kbd>J</kbd> ${esc(t("dialog.yes"))}</button>`
-      + `<button type="button" data-answer="no" autofocus><kbd>N</kbd> ${esc(t("dialog.no"))}</button></p>`;
+    html = `<p class="dialog-buttons"><button type="button" data-answer="yes"><kbd>${esc(yes)}</kbd> ${esc(t("dialog.yes"))}</button>`
+      + `<button type="button" data-answer="no" autofocus><kbd>${esc(no)}</kbd> ${esc(t("dialog.no"))}</button></p>`;
   } else if (kind === "text") {
     html = `<label for="dialog-input">${esc(options.label)}</label>`
       + `<input type="text" id="dialog-input" autocomplete="off" spellcheck="false" placeholder="${esc(options.example || "")}">`;
@@ -220,8 +161,8 @@ function ask(kind, title, options = {}) {
       const key = event.key.toLowerCase();
       if (kind === "text") return;  // typing goes to the field; Enter submits, Escape cancels
       let done = true;
-      if (kind === "confirm" && (key === "j" || key === "y")) finish(true);
-      else if (kind === "confirm" && key === "n") finish(false);
+      if (kind === "confirm" && key === yes.toLowerCase()) finish(true);
+      else if (kind === "confirm" && key === no.toLowerCase()) finish(false);
       else if (options.front && key === "f") $("dialog-front").checked = !$("dialog-front").checked;
       else if (okKey && key === okKey.toLowerCase()) submit();
       else if (keys.includes(key)) {
@@ -242,32 +183,30 @@ function ask(kind, title, options = {}) {
 // ---- the actions ----
 
 const ACTIONS = {
-  async simple(name) { await request({type: SIMPLE[name]}); },
+  async simple(name) {
+    const paused = name === "next" && state.screen && state.screen.paused;
+    const reply = await request({type: SIMPLE[name]});
+    // N during a pause ends it (the server's rule): said, not silent
+    if (paused && reply && reply.ticket) say(t("panel.pause_ended", {number: reply.ticket.number}));
+  },
   async noshow() {
     if (await ask("confirm", t("dialog.confirm_noshow", {number: current().number}))) await request({type: "noshow"});
   },
   async finish() {
-    const outcomes = Object.entries(state.site.outcomes).map(([key, names]) => [key, names[staff.lang] || names.de || key]);
-    const answer = await ask("choose", t("dialog.finish", {number: current().number}), {entries: outcomes});
+    const answer = await ask("choose", t("dialog.finish", {number: current().number}), {entries: choices("finish")});
     if (answer) await request({type: "finish", outcome: answer.chosen});
   },
   async transfer() {
-    const entries = state.site.services.map((s) => [`service:${s.id}`, `${t("dialog.to_service")}: ${serviceName(s.id)}`])
-      .concat(state.site.counters.filter((c) => c.id !== state.counter)
-        .map((c) => [`counter:${c.id}`, `${t("dialog.to_counter")}: ${c.name}`]));
-    const answer = await ask("transfer", t("dialog.transfer", {number: current().number}), {entries, front: true});
+    const answer = await ask("transfer", t("dialog.transfer", {number: current().number}),
+      {entries: choices("transfer"), front: true});
     if (!answer) return;
     const [kind, target] = answer.chosen.split(/:(.*)/s);
     const reply = await request({type: "transfer", front: answer.front,
       ...(kind === "service" ? {service: target} : {to_counter: target})});
-    if (reply && reply.ticket) {
-      state.transferred[reply.ticket.number] = [kind, target];
-      say(t("transfer.done", {number: reply.ticket.number, target: transferTarget(kind, target)}));
-      render();
-    }
+    if (reply && reply.ticket) say(t("transfer.done", {number: reply.ticket.number, target: state.screen.targets[answer.chosen]}));
   },
   async takeback() {
-    const parked = (state.desk?.parked || []).map((x) => [x.number, `${x.number}  ${serviceName(x.service)}`]);
+    const parked = choices("takeback");
     if (!parked.length) return;
     const answer = await ask("choose", t("dialog.takeback"), {entries: parked});
     if (answer) await request({type: "call", ticket: answer.chosen});
@@ -277,7 +216,7 @@ const ACTIONS = {
     if (number && number.trim()) await request({type: "call", ticket: number.trim().toUpperCase()});
   },
   async pause() {
-    if (state.desk && state.desk.state === "paused") { await request({type: "resume"}); return; }
+    if (state.screen && state.screen.paused) { await request({type: "resume"}); return; }
     const why = await ask("text", t("dialog.pause"), {label: t("counterpage.reason_label")});
     if (why !== null) await request({type: "pause", reason: why.trim()});
   },
@@ -289,8 +228,8 @@ const ACTIONS = {
     else await request({type: "close_at", at});
   },
   async open() {
-    const mine = myServices();
-    const entries = (counterInfo(state.counter)?.services || []).map((s) => [s, serviceName(s), mine.includes(s)]);
+    const mine = state.screen.choices.open_now;
+    const entries = choices("open").map(([s, name]) => [s, name, mine.includes(s)]);
     const answer = await ask("services", t("dialog.open"), {entries});
     if (answer) await request({type: "open", services: answer.chosen});
   },
@@ -300,18 +239,15 @@ const ACTIONS = {
     await request({type: "close"});
   },
   async refer() {
-    const partners = state.site.partners || [];
-    if (!partners.length) { say(t("referral.none"), true); return; }
-    const name = (p) => p.names[staff.lang] || p.names.de;
-    const entries = partners.map((p) => [p.id, `${name(p)} (${p.service
-      ? t("referral.desk", {service: serviceName(p.service)}) : t("referral.card")})`]);
+    const entries = choices("refer");
+    if (!entries.length) { say(t("referral.none"), true); return; }
     const answer = await ask("refer", t("referral.title", {number: current().number}), {entries, front: true});
     if (!answer) return;
     const reply = await request({type: "refer", partners: answer.chosen, front: answer.front});
     if (reply && reply.ticket) {
-      const chosen = partners.filter((p) => answer.chosen.includes(p.id));
-      const done = t("referral.done", {number: reply.ticket.number, partners: chosen.map(name).join(", ")});
-      if (!chosen.some((p) => !p.service)) { say(done); return; }
+      const names = answer.chosen.map((id) => state.screen.partners[id]).join(", ");
+      const done = t("referral.done", {number: reply.ticket.number, partners: names});
+      if (!answer.chosen.some((id) => state.screen.outside.includes(id))) { say(done); return; }
       const desk = state.me.counters.find((c) => c.id === state.counter);
       if (!desk || !desk.printer) { say(`${done} ${t("counterpage.card_on_phone")}`); return; }
       // the counter's printer is the server's to reach: it prints the slip of the outside partners
@@ -377,19 +313,19 @@ function say(text, error = false) {
 }
 
 function render() {
-  if (!state.site) return;
-  const info = counterInfo(state.counter);
-  $("title").textContent = t("title", {counter: info ? info.name : state.counter});
-  $("desk-state").textContent = state.online ? deskState(state.desk) : "";
+  const screen = state.screen;
+  if (!screen) return;
+  $("title").textContent = screen.title;
+  $("desk-state").textContent = state.online ? screen.state : "";
   renderCurrent();
   renderQueues();
-  const parked = state.desk?.parked || [], handled = state.desk?.handled || [];
-  $("parked").innerHTML = parked.length ? parked.map((x) => `<li>${esc(x.number)}</li>`).join("") : "<li>–</li>";
+  $("parked").innerHTML = screen.parked.length ? screen.parked.map((n) => `<li>${esc(n)}</li>`).join("") : "<li>–</li>";
   // the latest first, as many as fit a 1366x768 screen; the rest as a count
-  const latest = [...handled].reverse().slice(0, HANDLED_SHOWN);
-  $("handled").innerHTML = handled.length ? latest.map((x) =>
-    `<li><strong>${esc(x.number)}</strong> ${esc(handledText(x))}</li>`).join("")
-    + (handled.length > latest.length ? `<li>${esc(t("counterpage.more", {count: handled.length - latest.length}))}</li>` : "")
+  const latest = screen.handled.slice(0, HANDLED_SHOWN);
+  $("handled").innerHTML = latest.length ? latest.map(([number, text]) =>
+    `<li><strong>${esc(number)}</strong> ${esc(text)}</li>`).join("")
+    + (screen.handled.length > latest.length
+      ? `<li>${esc(t("counterpage.more", {count: screen.handled.length - latest.length}))}</li>` : "")
     : "<li>–</li>";
   document.querySelectorAll("#actions button").forEach((b) => { b.disabled = !allowed(b.dataset.action); });
   document.body.dataset.rendered = String(Date.now());
@@ -398,38 +334,23 @@ function render() {
 // the current visitor: in a live region, so a screen reader hears each new call once
 function renderCurrent() {
   const ticket = current();
-  const shown = ticket ? `${ticket.number}|${ticket.state}|${ticket.recalls || 0}` : "";
-  if ($("current").dataset.shown === shown && shown) {
-    const line = $("current").querySelector(".waited");
-    if (line) line.textContent = waited(ticket);
-    return;
-  }
+  const shown = ticket ? JSON.stringify(ticket) : "";
+  if ($("current").dataset.shown === shown && shown) return;
   $("current").dataset.shown = shown;
-  if (!ticket) { $("current").innerHTML = `<p>${esc(t("panel.nobody"))}</p>`; return; }
-  const service = (state.site.services || []).find((s) => s.id === ticket.service);
-  const documents = service ? service.documents[staff.lang] || service.documents.de || [] : [];
-  const appointment = ticket.appointment_at ? t("panel.appointment", {time: clock(ticket.appointment_at)}) : "";
+  if (!ticket) { $("current").innerHTML = `<p>${esc(state.screen.nobody)}</p>`; return; }
+  const part = ([text, style]) => (style === "strong" ? `<strong>${esc(text)}</strong>`
+    : style === "need" ? `<span class="need">${esc(text)}</span>` : esc(text));
   $("current").innerHTML = `<p class="number">${esc(ticket.number)}</p>`
-    + `<p>${esc(t(`state.${ticket.state}`))}${ticket.recalls ? ` (${esc(t("panel.recalls", {count: ticket.recalls}))})` : ""}`
-    + `${appointment ? ` <span class="appointment">${esc(appointment)}</span>` : ""}</p>`
-    + `<p>${esc(serviceName(ticket.service))}</p>`
-    + `<p><strong>${esc(t("panel.language", {language: languageName(ticket.lang)}))}</strong>`
-    + `${ticket.interpreter ? ` <span class="need">${esc(t("interpreter.needed", {language: languageName(ticket.lang)}))}</span>` : ""}</p>`
-    + `<p class="waited">${esc(waited(ticket))}</p>`
-    + `<p>${esc(t("panel.why", {reason: reason(ticket)}))}</p>`
-    + (documents.length ? `<p>${esc(t("counterpage.documents", {documents: documents.join(", ")}))}</p>` : "");
+    + [ticket.head, ...ticket.lines].map((line) => `<p>${line.map(part).join(" ")}</p>`).join("")
+    + (ticket.documents ? `<p>${esc(ticket.documents)}</p>` : "");
 }
 
 function renderQueues() {
-  $("interpreter-column").textContent = t("interpreter.needed", {language: ""}).replace(/:\s*$/, "");
-  $("queues").querySelector("tbody").innerHTML = myServices().map((service) => {
-    const q = state.queues[service];
-    return `<tr data-service="${esc(service)}"><th scope="row">${esc(serviceName(service))}</th>`
-      + `<td class="num">${staffNumber(q ? q.waiting : 0)}</td>`
-      + `<td class="num">${esc(t("panel.minutes", {minutes: q ? Math.round(q.longest_wait / 60) : 0}))}</td>`
-      + `<td class="num">${esc(q && q.eta ? t("panel.range", {low: q.eta[0], high: q.eta[1]}) : t("panel.no_estimate"))}</td>`
-      + `<td>${esc(interpreters(q))}</td></tr>`;
-  }).join("");
+  const screen = state.screen;
+  $("interpreter-column").textContent = screen.headers[4];
+  $("queues").querySelector("tbody").innerHTML = screen.queues.map(([service, name, waiting, longest, estimate, needs]) =>
+    `<tr data-service="${esc(service)}"><th scope="row">${esc(name)}</th><td class="num">${esc(waiting)}</td><td class="num">${esc(longest)}</td>`
+    + `<td class="num">${esc(estimate)}</td><td>${esc(needs)}</td></tr>`).join("");
 }
 
 function buildActions() {
@@ -463,6 +384,7 @@ function choose(counter) {
   $("change").hidden = state.me.counters.length < 2;
   if (state.ws) { state.ws.onclose = null; state.ws.close(); }
   state.site = null;
+  state.screen = null;
   say("");
   setStatus("connecting", t("counterpage.connecting"));
   connect();
@@ -471,7 +393,6 @@ function choose(counter) {
 async function start() {
   await loadWords();
   state.me = await (await fetch("/counter/me.json")).json();
-  state.languageNames = state.me.language_names || {};
   $("me").textContent = t("counterpage.me", {name: state.me.name});
   $("to-board").hidden = !state.me.board;
   $("change").onclick = () => { if (state.ws) { state.ws.onclose = null; state.ws.close(); } state.online = false; showPicker(); };
@@ -484,5 +405,4 @@ async function start() {
   else showPicker();
 }
 
-setInterval(() => { if (current()) renderCurrent(); }, 15000);
 start();

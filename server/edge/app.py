@@ -56,7 +56,7 @@ from server.manager.pages import Manager
 from server.manager.people import People
 from server import messages
 from server.messages import reports
-from server.manager.words import StaffWords, error_text
+from server.manager.counter_screens import CounterScreens
 from server.store import is_url, open_store
 from server.store.projection import Projection
 from server.store.writer import Writer
@@ -162,8 +162,9 @@ class Server:
         self.requests = Requests(site, office, self.writer, people, printer_reported=self._printer_reported,
                                  monotonic=self.monotonic)
         self.access = Access(office, self.writer, self.store, self.gate, self.outbox, clock, (self.board, self.requests))
+        self.screens = CounterScreens(site, self.fanout, clock)  # the browser counters' sentences (counter.screen)
         self.pushes = Pushes(office, self.terminals, self.fanout, self.speech, clock=clock,
-                             board_changed=self.board.changed)
+                             board_changed=self.board.changed, staff_pushed=self.screens.pushed)
         self.routes = routes(self.manager, self.feedback, self.access,
                              pages.Sources(site, office, self.speech, self.feedback, clock, self.health), self.outbox)
 
@@ -288,8 +289,7 @@ class Server:
                 who = self.manager.counter_page.authorise(ws, hello.terminal, self.terminals.sessions.values())
             except Refused as exc:
                 raise Closing("wrong_role", str(exc)) from None
-            return Session(role="counter", terminal=BROWSER + who.name, counter=hello.terminal, person=who.id,
-                           lang=who.lang, explain=True)
+            return Session("counter", BROWSER + who.name, hello.terminal, person=who.id, lang=who.lang, explain=True)
         if hello.role == "display" and not hello.terminal and self.site.anonymous_displays:
             return Session(role="display", terminal="")
         terminal = self.site.terminal(hello.terminal)
@@ -298,24 +298,25 @@ class Server:
             raise Closing("bad_token", f"unknown terminal or wrong token for {hello.terminal!r}")
         if terminal.role != hello.role:
             raise Closing("wrong_role", f"terminal {terminal.id} is a {terminal.role}, not a {hello.role}")
-        return Session(role=terminal.role, terminal=terminal.id, counter=terminal.counter, lang=hello.lang,
-                       explain=hello.explain)
+        return Session(terminal.role, terminal.id, terminal.counter, lang=hello.lang, explain=hello.explain)
 
     async def _serve(self, ws: ServerConnection, session: Session) -> None:
         self.terminals.join(ws, session)
         self.board.changed()
         log.info("connected", extra={"fields": {"role": session.role, "terminal": session.terminal}})
         try:
-            welcome = p.encode(self._welcome(session))
+            welcome = p.encode(hello := self._welcome(session))
             self.fanout.adopt(ws, len(welcome))
             await ws.send(welcome, text=True)
             self.fanout.welcomed(ws)
-            explain = partial(error_text, StaffWords(session.lang), self.site) if session.explain else None
-            await serve_frames(ws, p.decode_client, partial(self.requests.handle, session), explain=explain)
+            # a counter in the browser gets its screen; errors in words for whoever asks
+            handle, explain = self.screens.serve(ws, session, hello, partial(self.requests.handle, session))
+            await serve_frames(ws, p.decode_client, handle, explain=explain)
         except websockets.ConnectionClosed:
             pass
         finally:
             self.fanout.welcomed(ws)
+            self.screens.leave(ws)
             self.terminals.leave(ws)
             self.board.changed()
             log.info("disconnected", extra={"fields": {"role": session.role, "terminal": session.terminal}})

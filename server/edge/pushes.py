@@ -27,9 +27,11 @@ CALLS = (ev.TicketCalled, ev.TicketRecalled)
 
 class Pushes:
     def __init__(self, office: Office, terminals: Terminals, fanout: Fanout, speech: Speech, *,
-                 clock: Callable[[], float], board_changed: Callable[[list[Event]], None]):
+                 clock: Callable[[], float], board_changed: Callable[[list[Event]], None],
+                 staff_pushed: Callable[[list[msgspec.Struct]], None] = lambda messages: None):
         self.office, self.terminals, self.fanout, self.speech = office, terminals, fanout, speech
         self.clock, self.board_changed = clock, board_changed
+        self.staff_pushed = staff_pushed  # what staff were sent (the browser counters' screens)
         self.queue_delay = QUEUE_PUSH_DELAY
         self._queues_to_push: set[str] = set()
         self._queue_push: asyncio.TimerHandle | None = None
@@ -46,14 +48,19 @@ class Pushes:
                     calls.append(self._spoken(views.called(office, ticket)))
             elif ticket is not None:
                 tickets[ticket.number] = ticket
+        sent: list[msgspec.Struct] = []
         for message in calls:
             self.fanout.push(everyone, p.encode(message).decode())
         for ticket in tickets.values():
             audience = everyone if ticket.state in p.OFF_THE_SCREEN else staff
             if audience:
-                self.fanout.push(audience, p.encode(p.TicketChanged(ticket=views.ticket(ticket))).decode())
+                sent.append(p.TicketChanged(ticket=views.ticket(ticket)))
+                self.fanout.push(audience, p.encode(sent[-1]).decode())
         for counter in changed_desks(office, events) if staff else ():
-            self.fanout.push(staff, p.encode(p.DeskChanged(desk=views.desk(office, office.desks[counter]))).decode())
+            sent.append(p.DeskChanged(desk=views.desk(office, office.desks[counter])))
+            self.fanout.push(staff, p.encode(sent[-1]).decode())
+        if staff:
+            self.staff_pushed([*calls, *sent])
         self.board_changed(events)
         self._queues_to_push |= changed_services(office, events)
         if self._queue_push is None:
@@ -85,6 +92,7 @@ class Pushes:
         frame = p.QueuesChanged(queues=[views.queue(self.office, service, now) for service in services])
         terminals = self.terminals
         self.fanout.push(terminals.staff | terminals.displays | terminals.kiosks, p.encode(frame).decode())
+        self.staff_pushed([frame])
 
 
 def changed_services(office: Office, events: Iterable[Event]) -> set[str]:

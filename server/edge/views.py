@@ -14,7 +14,8 @@ def ticket(t: Ticket, *, with_token: bool = False) -> p.TicketView:
     return p.TicketView(number=t.number, service=t.service, lang=t.lang, state=t.state,
                         issued_at=t.issued_at, called_at=t.called_at, counter=t.counter,
                         recalls=t.recalls, reason=t.reason, outcome=t.outcome, appointment_at=t.appointment_at,
-                        interpreter=t.interpreter, token=t.token if with_token else None)
+                        interpreter=t.interpreter, token=t.token if with_token else None, target=t.target,
+                        referrals=list(t.referrals))
 
 
 def printed_estimate(t: Ticket) -> tuple[int, int] | None:
@@ -43,8 +44,12 @@ def desk(office: Office, d: Desk, *, detail: bool = False) -> p.DeskView:
 
 def queue(office: Office, service: str, now: float) -> p.QueueView:
     info = office.queue_info(service, now)
+    sent: dict[str, int] = {}
+    for ticket in office.directed.values():  # few: the tickets transferred to one counter, waiting
+        if ticket.service == service and ticket.target is not None:
+            sent[ticket.target] = sent.get(ticket.target, 0) + 1
     return p.QueueView(service=service, waiting=info.waiting, longest_wait=round(info.longest_wait, 1),
-                       eta=info.eta, interpreters=office.interpreters(service))
+                       eta=info.eta, interpreters=office.interpreters(service), sent=sent)
 
 
 def site(s: Site, *, partners: bool = True) -> p.SiteView:

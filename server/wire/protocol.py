@@ -247,6 +247,8 @@ class TicketView(msgspec.Struct, omit_defaults=True):
     appointment_at: float | None = None
     interpreter: bool = False    # the visitor needs an interpreter for `lang`
     token: str | None = None     # only in the reply to the kiosk that drew it
+    target: str | None = None    # the counter it was transferred to (only that counter calls it)
+    referrals: list[str] = []    # the partners it was referred to (ids), in order
 
 
 class DeskView(msgspec.Struct, omit_defaults=True):
@@ -266,6 +268,7 @@ class QueueView(msgspec.Struct, omit_defaults=True):
     longest_wait: float
     eta: tuple[int, int] | None
     interpreters: dict[str, int] = {}   # of those waiting, how many need an interpreter, per language
+    sent: dict[str, int] = {}   # of those waiting, how many were sent to one counter (only it calls them), per counter
 
 
 class ServiceView(msgspec.Struct):
