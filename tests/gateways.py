@@ -50,7 +50,7 @@ class Mailbox:
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if address.startswith("nobody@"):
-            return "550 5.1.1 no such user here"
+            return f"550 5.1.1 <{address}>: no such user here"
         if address.startswith("full@") and self.full:
             return "452 4.2.2 mailbox full, try later"
         envelope.rcpt_tos.append(address)

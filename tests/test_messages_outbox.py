@@ -347,3 +347,18 @@ async def test_a_table_of_the_first_version_gets_the_new_column_and_its_rows_sti
     await until(lambda: outbox.state("old") == "sent")
     await outbox.stop()
     assert [m["To"] for m in smtp.mailbox.mails] == ["old@example.org"]
+
+
+async def test_the_log_names_no_address(tmp_path, smtp, caplog):
+    """The log outlives the day's contacts: what it says of a refused message names no one."""
+    import logging
+    db = tmp_path / "o.sqlite3"
+    prepared(db)
+    outbox = await started(db, settings(smtp.port))
+    with caplog.at_level(logging.INFO, logger="willkommen.messages"):
+        outbox.post(to="nobody@example.org", channel="email", lang="de", text="x", ref="r1")
+        await until(lambda: outbox.state("r1") == "failed")
+    await outbox.stop()
+    assert "nobody@example.org" in outbox.message("r1").detail  # the day's record says whom
+    said = [r.fields["why"] for r in caplog.records if r.getMessage() == "message failed"]
+    assert said and all("nobody@example.org" not in why and "<address>" in why for why in said)

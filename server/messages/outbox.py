@@ -254,7 +254,7 @@ class Outbox:
         self._changed(message)
         if message.tries == 1:  # one line per message that has to wait, not one per try
             log.warning("message waits", extra={"fields": {"ref": message.ref, "channel": message.channel,
-                                                           "why": detail, "retry_s": round(wait, 1)}})
+                                                           "why": _unnamed(detail, message), "retry_s": round(wait, 1)}})
 
     def _until(self, message: Message) -> float:
         """When it is too late to send (rows of an earlier version have no `valid_until`)."""
@@ -271,7 +271,7 @@ class Outbox:
         self._changed(message)
         if state == FAILED:
             log.info("message failed", extra={"fields": {"ref": message.ref, "channel": message.channel,
-                                                         "why": detail}})
+                                                         "why": _unnamed(detail, message)}})
 
     # ---- keeping -------------------------------------------------------------------------
 
@@ -344,3 +344,9 @@ class Outbox:
             forgotten = asyncio.get_running_loop().run_in_executor(self.table_thread, self.table.forget_before, day)
             forgotten.add_done_callback(lambda f: f.exception() and log.error("outbox: earlier days not deleted",
                                                                               exc_info=f.exception()))
+
+
+def _unnamed(detail: str, message: Message) -> str:
+    """What a gateway said, for the log: without the visitor's address (a mail server's "550
+    <amira@example.org>: no such user"): the log outlives the day's contacts."""
+    return detail.replace(message.address, "<address>") if message.address else detail
