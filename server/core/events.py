@@ -158,6 +158,22 @@ class PlanChanged(BaseEvent, tag="plan_changed", kw_only=True):
     exceptions: list[Closure] = []
 
 
+# ---- the kiosks -------------------------------------------------------------------------------------
+
+class KioskOffline(BaseEvent, tag="kiosk_offline", kw_only=True):
+    """A kiosk's last connection ended (not by the server stopping): from `at` no visitor
+    could draw a ticket there. In the log, so a restarted server's board still says since
+    when, and the statistics can count a kiosk's hours out of service."""
+
+    kiosk: str
+
+
+class KioskOnline(BaseEvent, tag="kiosk_online", kw_only=True):
+    """A kiosk recorded offline connected again."""
+
+    kiosk: str
+
+
 # ---- the waiting room and feedback ----------------------------------------------------------------
 
 class AnnouncementMade(BaseEvent, tag="announcement_made", kw_only=True):
@@ -256,7 +272,7 @@ Event = Union[DayStarted, TicketDrawn, AppointmentBooked, TicketCancelled, Ticke
               TicketStarted, TicketNoShow, TicketParked, TicketUnparked, TicketTransferred, TicketReferred,
               TicketFinished, CounterOpened, CounterPaused, CounterResumed, CounterClosed, CounterClosePlanned,
               AnnouncementMade, AnnouncementEnded, TicketRated, FeedbackGiven, PlanChanged,
-              AccessOpened, EntryRegistered, AccessDrawn, PlaceOffered, IdentityRefused]
+              AccessOpened, EntryRegistered, AccessDrawn, PlaceOffered, IdentityRefused, KioskOffline, KioskOnline]
 ACCESS_KINDS = ("access_opened", "entry_registered", "access_drawn", "place_offered")  # stored under their `day`
 EVENT_TYPES: tuple[type[BaseEvent], ...] = Event.__args__  # type: ignore[attr-defined]
 for _type in EVENT_TYPES:

@@ -1,5 +1,6 @@
 """The kiosk's commands: draw a ticket, check in for an appointment, withdraw an unprinted
-ticket; and the appointments a booking system or an admin registers for the check-in."""
+ticket, a kiosk gone offline and back; and the appointments a booking system or an admin
+registers for the check-in."""
 
 from __future__ import annotations
 
@@ -80,6 +81,22 @@ class KioskCommands(Commands):
         check_transition(found, "cancel")
         self._emit(events, ev.TicketCancelled(at=now, number=found.number, reason=reason))
         return events, found
+
+    def kiosk_offline(self, *, kiosk: str, now: float) -> list[ev.Event]:
+        """A kiosk's last connection ended: recorded once, until it is back."""
+        events = self._begin(now)
+        if kiosk not in self.kiosks_offline:
+            self._emit(events, ev.KioskOffline(at=now, kiosk=kiosk))
+        return events
+
+    def kiosk_online(self, *, kiosk: str, now: float) -> list[ev.Event]:
+        """A kiosk connected: back, if it was recorded offline (a kiosk that was connected when
+        the server stopped was never recorded offline: nothing to end, and no day started)."""
+        if kiosk not in self.kiosks_offline:
+            return []
+        events = self._begin(now)
+        self._emit(events, ev.KioskOnline(at=now, kiosk=kiosk))
+        return events
 
     def book(self, *, booking: str, service: str, lang: str, due_at: float,
              now: float) -> tuple[list[ev.Event], Booking]:

@@ -58,6 +58,7 @@ class OfficeState:
         self.bookings: dict[str, Booking] = {}  # today's and future appointments, by code
         self.plan = Plan()  # who staffs which counter when (`server.core.plan`): kept across days
         self.access_days: dict[str, access.AccessDay] = {}  # lottery days by day (`server.core.access`)
+        self.kiosks_offline: dict[str, float] = {}  # kiosk -> since when it is offline (kept across days)
         self._start_day("")
 
     def _start_day(self, day: str) -> None:
@@ -227,6 +228,12 @@ class OfficeState:
     def _plan_changed(self, e: ev.PlanChanged) -> None:
         self.plan = Plan(e.template, e.exceptions)
 
+    def _kiosk_offline(self, e: ev.KioskOffline) -> None:
+        self.kiosks_offline.setdefault(e.kiosk, e.at)
+
+    def _kiosk_online(self, e: ev.KioskOnline) -> None:
+        self.kiosks_offline.pop(e.kiosk, None)
+
     def _feedback_given(self, e: ev.FeedbackGiven) -> None:
         pass  # an answer changes no queue: it is for the statistics (server.manager.stats)
 
@@ -310,6 +317,8 @@ HANDLERS: dict[type[ev.BaseEvent], Handler] = {
     ev.AccessDrawn: OfficeState._access_drawn,
     ev.PlaceOffered: OfficeState._place_offered,
     ev.IdentityRefused: OfficeState._identity_refused,
+    ev.KioskOffline: OfficeState._kiosk_offline,
+    ev.KioskOnline: OfficeState._kiosk_online,
 }
 if _missing := [str(t.__struct_config__.tag) for t in ev.EVENT_TYPES if t not in HANDLERS]:
     raise TypeError(f"no handler in OfficeState for the event kinds {', '.join(_missing)}")

@@ -47,7 +47,7 @@ from server.edge.limits import Gate, Limits
 from server.edge.pushes import Pushes
 from server.edge.requests import Requests
 from server.edge.routes import Page, Routes, Socket
-from server.edge.terminals import Session, Terminals
+from server.edge.terminals import Presence, Session
 from server.manager.board import Board
 from server.manager import counter_page
 from server.manager import pages as manager_pages
@@ -93,7 +93,7 @@ class Server:
         self.gate = Gate(limits or site.limits, clock=monotonic)  # before hello, wrong tokens, log floods (server/edge/limits.py)
         self.office = Office(site, always_open=always_open)
         self.executor = ThreadPoolExecutor(1, thread_name_prefix="willkommen-store")
-        self.terminals = Terminals()
+        self.terminals = Presence(office=self.office, writer=lambda: self.writer, serving=lambda: self.server.is_serving())
         self.failed = asyncio.Event()
         self.speech = Speech(site.languages, voices=site.voices)
         self.fanout = Fanout(cap=site.push_buffer_kib * 1024)  # a connection that stops reading: 4413
@@ -301,7 +301,7 @@ class Server:
         return Session(terminal.role, terminal.id, terminal.counter, lang=hello.lang, explain=hello.explain)
 
     async def _serve(self, ws: ServerConnection, session: Session) -> None:
-        self.terminals.join(ws, session)
+        await self.terminals.arrive(ws, session)  # a kiosk back is recorded (server/edge/terminals.py)
         self.board.changed()
         log.info("connected", extra={"fields": {"role": session.role, "terminal": session.terminal}})
         try:
@@ -317,7 +317,7 @@ class Server:
         finally:
             self.fanout.welcomed(ws)
             self.screens.leave(ws)
-            self.terminals.leave(ws)
+            await self.terminals.depart(ws)  # and a kiosk gone
             self.board.changed()
             log.info("disconnected", extra={"fields": {"role": session.role, "terminal": session.terminal}})
 

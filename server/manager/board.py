@@ -284,8 +284,9 @@ class Board:
                 self.printer_seen[terminal.id] = seen = (state, report["at"] if report else now)
             if terminal.id in connected:
                 self.offline_since.pop(terminal.id, None)
-            else:
-                self.offline_since.setdefault(terminal.id, now)
+            else:  # since its `kiosk_offline` in the log (a restart keeps it); else since first seen gone
+                recorded = self.office.kiosks_offline.get(terminal.id)
+                self.offline_since[terminal.id] = recorded or self.offline_since.get(terminal.id, now)
             kiosks.append({"id": terminal.id, "connected": terminal.id in connected, "printer": state,
                            "since": seen[1], "offline_since": self.offline_since.get(terminal.id)})
         return kiosks
