@@ -35,7 +35,7 @@ def compose(message: Message, sender: str) -> MIMEText:
     name, mailbox = parseaddr(sender)
     mail["From"] = formataddr((name, mailbox), charset="utf-8")
     mail["To"] = message.address
-    mail["Subject"] = Header(" ".join(message.subject.split()), "utf-8")
+    mail["Subject"] = Header(" ".join(message.subject.split()), "utf-8")  # type: ignore[assignment]  # the classic API takes one
     mail["Date"] = formatdate(message.posted_at, localtime=True)
     mail["Message-ID"] = make_msgid(domain=mailbox.rpartition("@")[2] or None)
     mail["Content-Language"] = message.lang

@@ -34,7 +34,7 @@ from itertools import islice
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Awaitable, Callable, Iterable, Protocol
+from typing import TYPE_CHECKING, Any, Callable, Coroutine, Iterable, Protocol
 from zoneinfo import ZoneInfo
 
 from config.messages import Messages
@@ -77,7 +77,7 @@ class Outbox:
         self.table_thread = ThreadPoolExecutor(1, thread_name_prefix="willkommen-outbox")
         self.gateway_threads = ThreadPoolExecutor(len(CHANNELS), thread_name_prefix="willkommen-gateway")
         self.tasks: list[asyncio.Task] = []
-        self.companions: list[Callable[[], Awaitable[None]]] = []  # run while the outbox runs
+        self.companions: list[Callable[[], Coroutine[Any, Any, None]]] = []  # run while the outbox runs
         self.near_call: NearCall | None = None  # the "your call is near" notice (`server.messages.build`)
         self.started = False
 
@@ -154,7 +154,7 @@ class Outbox:
             self.wakeup[channel].set()
         return ref
 
-    async def post_many(self, messages: Iterable[dict[str, str]]) -> list[str]:
+    async def post_many(self, messages: Iterable[dict[str, Any]]) -> list[str]:
         """`post` each (its keyword arguments), letting the terminals in every `YIELD_EVERY`:
         a post costs the loop about 5-10 us, so a draw's 10,000 "not drawn" texts in one go
         would hold it for 50-130 ms."""
@@ -342,11 +342,15 @@ class Outbox:
             self.unsaved.pop(ref, None)
         if self.started:
             forgotten = asyncio.get_running_loop().run_in_executor(self.table_thread, self.table.forget_before, day)
-            forgotten.add_done_callback(lambda f: f.exception() and log.error("outbox: earlier days not deleted",
-                                                                              exc_info=f.exception()))
+            forgotten.add_done_callback(_said_if_failed)
 
 
 def _unnamed(detail: str, message: Message) -> str:
     """What a gateway said, for the log: without the visitor's address (a mail server's "550
     <amira@example.org>: no such user"): the log outlives the day's contacts."""
     return detail.replace(message.address, "<address>") if message.address else detail
+
+
+def _said_if_failed(deleted: "asyncio.Future[int]") -> None:
+    if not deleted.cancelled() and deleted.exception() is not None:
+        log.error("outbox: earlier days not deleted (tried again at the next start)", exc_info=deleted.exception())
