@@ -1,11 +1,11 @@
-"""A standby that loses nothing (README, "A standby that loses nothing"): the real server on a
-PostgreSQL primary with a synchronous streaming standby (tests/postgres.py `Standby`), its URL
-naming both hosts. The primary is killed (-9) while kiosks draw (some draws in flight) and a
-counter calls; the
+"""A standby that loses nothing (docs/it-provider.md): the real server on a PostgreSQL primary
+with a synchronous streaming standby (tests/postgres.py `Standby`), its URL naming both hosts.
+The primary is killed (-9) while kiosks draw (some draws in flight) and a counter calls; the
 standby is promoted; the same server process goes on: busy meanwhile, every confirmed ticket
-in the promoted database exactly once, its lock taken again there. One pair per module (a
-failover leaves it with one database): the test that needs no standby uses the session's
-cluster (tests/test_postgres_server.py has the others on the real server)."""
+in the promoted database exactly once, its lock taken again there. One pair for the module (a
+failover leaves it with one database); the tests that need no standby (a commit lost before
+or after it was made, another server or our own old session holding the lock, a kiosk's "wait
+a moment", a database away at the start) use the session's cluster."""
 
 from __future__ import annotations
 
