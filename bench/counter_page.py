@@ -53,19 +53,19 @@ async def measure(port: int, calls: int) -> tuple[list[float], list[float]]:
         await page.evaluate(PRESSED)
         for k in "oo":
             await page.keyboard.press(k)
-        await page.wait_for_function("window.willkommenCounter.desk?.state === 'open'")
+        await page.wait_for_function("window.willkommenCounter.screen?.desk === 'open'")
         await client.request(p.Open(id=0, services=["info"]))
         for i in range(2 * calls):
             await kiosk.request(p.Draw(id=0, service="info", lang="ar", request=f"cp-{i}"))
         by_page, by_client = [], []
         for _ in range(calls):
             await page.keyboard.press("n")
-            handle = await page.wait_for_function("window.willkommenCounter.desk?.current?.number")
+            handle = await page.wait_for_function("window.willkommenCounter.screen?.current?.number")
             number = await handle.json_value()
             by_page.append(await shown_at(display, number) - await page.evaluate("window.pressedAt"))
             await page.keyboard.press("f")
             await page.keyboard.press("1")
-            await page.wait_for_function("!window.willkommenCounter.desk?.current")
+            await page.wait_for_function("!window.willkommenCounter.screen?.current")
             await asyncio.sleep(0.2)  # calls minutes apart in life; here far enough not to queue
             sent = time.time() * 1000
             number = (await client.request(p.Next(id=0))).ticket.number

@@ -129,6 +129,7 @@ def screen(board: Board, words: Words, now: float) -> dict[str, Any]:
     return {
         "title": words("title", counter=counter_name(board)),
         "state": words.state(board.desk, timezone),
+        "desk": board.desk.state if board.desk else "closed",   # closed | open | paused (a code, for scripts)
         "paused": bool(board.desk and board.desk.state == "paused"),
         "current": None if ticket is None else {"number": ticket.number, "state": ticket.state,
                                                 "recalls": ticket.recalls,

@@ -26,7 +26,7 @@ async def shot(page, name: str) -> None:
 
 async def call_next(page) -> None:
     """N until someone is at the desk (the demo's queues may be empty for a moment)."""
-    await page.wait_for_function("!window.willkommenCounter.desk?.current")
+    await page.wait_for_function("!window.willkommenCounter.screen?.current")
     for _ in range(60):
         await page.keyboard.press("n")
         try:
