@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from config import ConfigError, parse_site
 from config.strings import available, strings
+from server.core import lottery
 from server.messages import address
 from server.messages.mail import compose as mail
 from server.messages.table import Message
@@ -33,6 +34,32 @@ def test_every_language_says_each_message_in_at_most_two_sms(lang):
         assert sms_parts(text) <= 2, f"{lang} {kind}: {len(text)} characters"
         for value in LONGEST[kind].values():
             assert str(value) in text
+
+
+real_values = {
+    "won": st.fixed_dictionaries({"code": st.builds(lambda key, entry: lottery.code(key, "2026-12-08", entry),
+                                                    st.binary(min_size=16, max_size=16), st.text(min_size=1)),
+                                  "start": st.times().map(lambda t: t.strftime("%H:%M")),
+                                  "end": st.times().map(lambda t: t.strftime("%H:%M"))}),
+    "not_drawn": st.just({}),
+    "offered": st.fixed_dictionaries({"code": st.builds(lambda key, entry: lottery.code(key, "2026-12-08", entry),
+                                                        st.binary(min_size=16, max_size=16), st.text(min_size=1)),
+                                      "end": st.times().map(lambda t: t.strftime("%H:%M"))}),
+    "near_call": st.fixed_dictionaries({"number": st.from_regex(r"[A-Z][0-9]{3,4}", fullmatch=True),
+                                        "minutes": st.integers(1, 24).map(lambda n: 5 * n),
+                                        "ahead": st.integers(0, 999)}),
+}
+
+
+@settings(max_examples=examples(300), deadline=None)
+@given(data=st.data(), lang=st.sampled_from(LANGUAGES), kind=st.sampled_from(KINDS))
+def test_any_real_code_window_number_and_wait_fits_two_sms_in_every_language(data, lang, kind):
+    """Codes as the lottery makes them, any time of day, numbers up to A9999, up to two hours
+    and 999 ahead: two SMS at most, the values whole in the text."""
+    values = data.draw(real_values[kind])
+    _, text = compose(strings(lang), kind, **values)
+    assert sms_parts(text) <= 2, (lang, kind, len(text))
+    assert all(str(v) in text for v in values.values())
 
 
 def test_the_texts_are_the_languages_own():
