@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 
+from . import access as access_bench
 from . import messages as messages_bench
 from . import (call_to_screen, counter_page, draws, estimates, failover, fanout, imports, kiosk, manager, memory, offices,
                postgres, recovery, report)
@@ -17,7 +18,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=None)
     parser.add_argument("--only", choices=["draws", "call_to_screen", "fanout", "kiosk", "memory", "recovery", "estimates",
                                            "manager", "imports", "report", "counter_page", "postgres", "messages",
-                                           "failover", "offices"], default=None)
+                                           "failover", "offices", "access"], default=None)
     args = parser.parse_args()
     seconds = args.seconds or (0.5 if args.quick else 4.0)
     clients = args.clients or ([2] if args.quick else [1, 10, 50])
@@ -96,6 +97,23 @@ def main() -> None:
               f"in {row['emails_s']} s ({row['emails_per_s']}/s), SMS delivered through Kannel in {row['sms_delivered_s']} s "
               f"({row['sms_per_s']}/s); a 5 ms timer on the loop meanwhile late by p99 {row['loop_late_p99_ms']} ms "
               f"(max {row['loop_late_max_ms']}), idle p99 {row['idle_loop_late_p99_ms']} ms")
+
+    if args.only in (None, "access"):
+        draw, *days, operator, load = access_bench.run(args.quick)
+        print(f"\nfair access: the draw of {draw['entries']} entries {draw['core']} ms (the office's whole draw "
+              f"{draw['office_draw']} ms; hashing and sorting them alone {draw['hash_and_sort_baseline']} ms)")
+        for row in days:
+            print(f"demand {row['demand']}x: days to win median/p95/worst {row['weighted_days_to_win_median']}/"
+                  f"{row['weighted_days_to_win_p95']}/{row['weighted_days_to_win_worst']} with the weight, "
+                  f"{row['unweighted_days_to_win_median']}/{row['unweighted_days_to_win_p95']}/"
+                  f"{row['unweighted_days_to_win_worst']} without; urgent in time {row['weighted_urgent_in_time']} "
+                  f"(without the lane {row['urgent_in_time_without_lane']}); 50 made-up identities held "
+                  f"{row['operator_50_places_per_day']} places a day")
+        print(f"an operator's {operator['made_up']} made-up identities won {operator['operator_places']} places; "
+              f"visits served to buyers: {operator['buyer_visits_served']} (refused at the counter "
+              f"{operator['refused_at_counter']})")
+        print(f"{load['entries']} registrations in {load['seconds']} s while a kiosk draws: its p99 "
+              f"{load['draw_loaded_p99']} ms against {load['draw_quiet_p99']} ms quiet (x{load['draw_ratio_p99']})")
 
 
 if __name__ == "__main__":

@@ -23,6 +23,8 @@ class Limits:
     signin_burst: int = 10                   # ... after a burst of this many
     register_per_second: float = 2.0         # lottery registration frames one address may send a second ...
     register_burst: int = 10                 # ... after a burst of this many (server/access)
+    register_total_per_second: float = 200.0  # registration frames all addresses together may send a second ...
+    register_total_burst: int = 200          # ... after a burst of this many
     hello_free_failures: int = 5             # wrong tokens per address before the back-off starts
     hello_backoff: tuple[float, float] = (1.0, 60.0)   # first and longest wait, seconds
     hello_forget: float = 600.0              # quiet seconds after which an address starts over
@@ -67,6 +69,8 @@ def parse_limits(node: "Node") -> Limits:
         signin_burst=_whole(node, "signin_burst", defaults.signin_burst, 1, most=10_000),
         register_per_second=_rate(node, "register_per_second", defaults.register_per_second),
         register_burst=_whole(node, "register_burst", defaults.register_burst, 1, most=10_000),
+        register_total_per_second=_rate(node, "register_total_per_second", defaults.register_total_per_second),
+        register_total_burst=_whole(node, "register_total_burst", defaults.register_total_burst, 1, most=100_000),
         hello_free_failures=_whole(node, "hello_free_failures", defaults.hello_free_failures, 0),
         hello_backoff=_backoff(node, defaults.hello_backoff, "hello_backoff_seconds", example="[1, 60]"),
         hello_forget=_seconds(node, "hello_forget_seconds", defaults.hello_forget),

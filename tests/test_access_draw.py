@@ -219,3 +219,40 @@ async def test_no_place_today_weighs_more_tomorrow_and_a_place_resets_it(tmp_pat
             assert again[name]["weight"] == (1 if seen[name]["state"] == "won" else 2), name
     finally:
         await server.stop()
+
+
+async def test_not_the_registered_person_ends_the_visit_at_the_counter_and_is_counted(tmp_path):
+    clock = Clock(at("2026-12-07", "16:00"))
+    server = await start(tmp_path / "o.sqlite3", clock, site=access_site(contingent={"residence": 1}))
+    kiosk = ClientSession(f"ws://127.0.0.1:{server.port}/", role="kiosk", terminal="kiosk-1", token=token("kiosk-1"))
+    counter = ClientSession(f"ws://127.0.0.1:{server.port}/", role="counter", terminal="counter-5",
+                            token=token("counter-5"))
+    try:
+        await server.access.tick()
+        registered = await register_all(server, NAMES[:3])
+        clock.t = at(DAY, "07:35")
+        await server.access.tick()
+        day = server.office.access_days[DAY]
+        place = day.drawn.places[0]
+        for session in (kiosk, counter):
+            session.start()
+            await session.ready()
+        ticket = (await kiosk.request(p.Checkin(id=0, booking=place.code))).ticket
+        name = next(n for n, r in registered.items() if r["entry"] == place.entry)
+        contact = server.outbox.near_call.contact_of(server.office.tickets[ticket.number])
+        assert contact == (f"+49 170 {1000 + NAMES.index(name)}", "sms")  # for "your call is near"
+        await counter.request(p.Open(id=0))
+        await counter.request(p.Call(id=0, ticket=ticket.number))
+        refused = await counter.request(p.RefuseIdentity(id=0))
+        assert refused.ticket.state == "done" and refused.ticket.outcome == "identity_refused"
+        assert server.office.desks["5"].current is None
+        assert server.store.query("SELECT count(*) FROM events WHERE kind = 'identity_refused'") == [(1,)]
+        try:
+            await counter.request(p.RefuseIdentity(id=0))  # nobody at the counter now
+            raise AssertionError("refused twice")
+        except ServerError as exc:
+            assert exc.code == "no_current_ticket"
+    finally:
+        await kiosk.close()
+        await counter.close()
+        await server.stop()

@@ -25,6 +25,7 @@ from .conftest import ROOT
     ("manager", "statistics_ms", "month_live", "baseline_month_scan"),
     ("report", "report_while_live_ms", "healthz_loaded_p99", "healthz_quiet_p99"),
     ("messages", "messages_after_a_draw", "posts_ms", "idle_loop_late_max_ms"),
+    ("access", "access_registration_load", "draw_loaded_p99", "draw_quiet_p99"),
 ])
 def test_a_benchmark_runs_and_reports_beside_its_baseline(which, figure, own, baseline):
     result = subprocess.run([sys.executable, "-m", "bench", "--quick", "--only", which], cwd=ROOT,

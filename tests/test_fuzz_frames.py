@@ -56,6 +56,7 @@ GOOD = {  # one plausible message per type, for the counter at desk 5 (an admin 
                  "exceptions": [{"day": "2026-12-24", "kind": "closed"}]},
     "book_many": {"appointments": [{"type": "book", "id": 1, "booking": "B-2", "service": "info", "lang": "de",
                                     "due_at": 1.9e9}, {"type": "unbook", "id": 2, "booking": "B-1"}]},
+    "refuse_identity": {"counter": "5"},
     "register": {"service": "residence", "lang": "ar", "name": "Ahmad Al-Hassan", "birth_date": "1990-01-02",
                  "contact": "+49 170 1234567", "urgent_until": "2026-12-10"},
 }

@@ -65,4 +65,4 @@ def test_bad_frames_are_named(frame, code, re, message):
 def test_every_client_type_is_known_and_tagged():
     assert p.CLIENT_TYPES == {"hello", "draw", "cancel", "printer", "open", "next", "call", "recall", "start",
                               "noshow", "park", "unpark", "transfer", "finish", "pause", "resume", "close", "close_at",
-                              "checkin", "book", "unbook", "book_many", "refer", "set_plan", "register"}
+                              "checkin", "book", "unbook", "book_many", "refer", "set_plan", "register", "refuse_identity"}

@@ -10,6 +10,7 @@ opens at `opens` on the day before, closes at `closes` on D and is drawn at `dra
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from config import Site
@@ -41,13 +42,17 @@ class Calendar:
         return bool(self.site.opening_hours.get(WEEKDAYS[date.fromisoformat(day).weekday()]))
 
     def window_day(self, now: float) -> str | None:
-        """The lottery day whose registration is open at `now`, or None."""
-        today = datetime.fromtimestamp(now, self.tz).date()
-        for candidate in (today, today + timedelta(days=1)):
-            day = candidate.isoformat()
-            if self.office_day(day) and self.opens_at(day) <= now < self.closes_at(day):
+        """The lottery day whose registration is open at `now`, or None. Asked for every
+        registration: the windows of today and tomorrow are worked out once a day."""
+        for day, opens, closes in self._candidates(datetime.fromtimestamp(now, self.tz).date()):
+            if opens <= now < closes:
                 return day
         return None
+
+    @lru_cache(maxsize=4)
+    def _candidates(self, today: date) -> list[tuple[str, float, float]]:
+        days = (today.isoformat(), (today + timedelta(days=1)).isoformat())
+        return [(day, self.opens_at(day), self.closes_at(day)) for day in days if self.office_day(day)]
 
     def next_window(self, now: float) -> str:
         """The next lottery day whose window has not closed yet (for a page to name)."""

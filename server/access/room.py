@@ -5,7 +5,8 @@
 
 The socket is public like the phone page: every frame carries what it needs, nothing is kept
 per connection, only pages of this server may open it (Origin), and an address's frames wait
-for its `[limits] register_per_second` (the connection loop's pacer). An address registers at
+for its `[limits] register_per_second`, all addresses' together for `register_total_per_second`
+(the connection loop's pacer: a flood waits in the senders' sockets, the kiosks go first). An address registers at
 most `[access] entries_per_address` entries a day on it (`too_many`); a kiosk (its own socket,
 `via` "kiosk") and the info desk (the board's socket, "desk") are not counted so.
 
@@ -42,7 +43,7 @@ from config import Site
 
 from server.access import proof
 from server.access.calendar import Calendar
-from server.core import Office, lottery
+from server.core import Office, Ticket, lottery
 from server.core import access_days
 from server.core import events as ev
 from server.core.access import NOT_DRAWN, OFFERED, WAITING, WON, AccessDay, Entrant, Person
@@ -78,12 +79,18 @@ class Access:
         self.secret = self.rules.secret.encode()
         self.pacer = Pacer(rate=gate.limits.register_per_second, burst=gate.limits.register_burst,
                            peers=gate.limits.peers)
+        # and all addresses together: 10,000 registrations in the window's last minutes leave
+        # the loop to the kiosks (`python -m bench --only access`)
+        self.everyone = Pacer(rate=gate.limits.register_total_per_second, burst=gate.limits.register_total_burst,
+                              peers=1)
         self.unknown = HelloThrottle(gate.limits)   # addresses asking with unknown entry keys
         self.per_address: dict[tuple[str, str], int] = {}
         self.task: asyncio.Task | None = None
         self.restore()
         for desk in desks:
             desk.register = self.registrar
+        if getattr(outbox, "near_call", None) is not None:  # "your call is near" to those who left a contact
+            outbox.near_call.contact_of = self.contact_of  # type: ignore[attr-defined]
         self.start()
 
     @property
@@ -129,7 +136,11 @@ class Access:
 
     async def connection(self, ws: ServerConnection) -> None:
         peer = self.gate.peer(ws)
-        await serve_frames(ws, wire.decode_access, partial(self.handle, peer), pace=partial(self.pacer.pace, peer))
+        await serve_frames(ws, wire.decode_access, partial(self.handle, peer), pace=partial(self._pace, peer))
+
+    async def _pace(self, peer: str) -> None:
+        await self.pacer.pace(peer)
+        await self.everyone.pace("")
 
     async def handle(self, peer: str, message: wire.Register | wire.Outcome) -> Any:
         if isinstance(message, wire.Register):
@@ -198,6 +209,14 @@ class Access:
     def _next_opening(self) -> str:
         day = self.calendar.next_window(self.clock())
         return f"for {day} at {self.rules.opens:%H:%M} the day before"
+
+    def contact_of(self, ticket: Ticket) -> tuple[str, str] | None:
+        """(address, channel) a ticket's visitor registered with, for the near-call notice;
+        None for a ticket not checked in with a won place, or without a contact."""
+        person = self.office.registered_person(ticket)
+        if person is None or not person.contact:
+            return None
+        return person.contact, lottery.channel(person.contact)
 
     # ---- the outcome -----------------------------------------------------------------------------
 

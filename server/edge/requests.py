@@ -45,6 +45,7 @@ COUNTER: dict[type, CounterCall] = {
     p.Resume: lambda o, c, m, now: o.resume(counter=c, now=now),
     p.Close: lambda o, c, m, now: o.close(counter=c, now=now),
     p.CloseAt: lambda o, c, m, now: o.close_at(counter=c, at=m.at, now=now),
+    p.RefuseIdentity: lambda o, c, m, now: o.refuse_identity(counter=c, now=now),
 }
 ROLE_OF = {**{cls: "kiosk" for cls in p.KIOSK_REQUESTS}, **{cls: "counter" for cls in p.COUNTER_REQUESTS},
            **{cls: "admin" for cls in p.ADMIN_REQUESTS}}

@@ -14,6 +14,7 @@ Client to server (imperative; every request but `hello` carries an `id` echoed a
     printer  {id, state}                               kiosk; printer health
     open     {id, services?}                           counter; serve these services (default: all)
     next | recall | start | noshow | park | resume | close   {id}             counter
+    refuse_identity {id}                               counter; "not the registered person" (fair access)
     call     {id, ticket}    unpark {id, ticket}    finish {id, outcome}    pause {id, reason}
     transfer {id, service?, counter?, front}           counter
     refer    {id, partners, front}                     counter; to partners (a desk here: a transfer)
@@ -200,6 +201,11 @@ class CloseAt(CounterRequest, tag="close_at"):
     at: Timestamp | None
 
 
+class RefuseIdentity(CounterRequest, tag="refuse_identity"):
+    """"Not the registered person": the called visitor's passport does not match the name a
+    won place was registered with; the visit ends, counted (fair access, `server.core.access`)."""
+
+
 class Book(Request, tag="book"):
     booking: Key
     service: Key
@@ -226,9 +232,10 @@ class BookMany(Request, tag="book_many"):
 KIOSK_REQUESTS = (Draw, Checkin, Cancel, Printer, Register)  # register: fair access (server.wire.access)
 ADMIN_REQUESTS = (Book, Unbook, BookMany, SetPlan)
 COUNTER_REQUESTS = (Open, Next, Call, Recall, Start, NoShow, Park, Unpark, Transfer, Finish, Pause, Resume, Close,
-                    CloseAt, Refer)
+                    CloseAt, Refer, RefuseIdentity)
 ClientMessage = Union[Hello, Draw, Checkin, Cancel, Printer, Register, Open, Next, Call, Recall, Start, NoShow, Park, Unpark,
-                      Transfer, Finish, Pause, Resume, Close, CloseAt, Refer, Book, Unbook, BookMany, SetPlan]
+                      Transfer, Finish, Pause, Resume, Close, CloseAt, Refer, RefuseIdentity, Book, Unbook, BookMany,
+                      SetPlan]
 
 
 # ---- server to client ----------------------------------------------------------------------
