@@ -143,3 +143,19 @@ async def test_the_board_says_the_refusal_in_german(server, browser):
     await page.wait_for_function("(document.querySelector('#answer')?.textContent || '').length > 0")
     said = await page.inner_text("#answer")
     assert said == f"Nicht erledigt: Nummer {number} (aufgerufen) kann jetzt nicht verschoben werden."
+
+
+async def test_the_boards_plan_says_an_overlapping_shift_in_german(server, browser):
+    """The plan's errors come from the core too: a shift overlapping another of the same
+    counter and day is refused in the team leader's words, the weekday and counter by name."""
+    page = await signed_in_page(browser, server)
+    for start, end in (("13:00", "16:00"), ("14:00", "15:00")):
+        await page.select_option("#shift-weekday", "0")
+        await page.select_option("#shift-counter", "6")
+        await page.fill("#shift-start", start)
+        await page.fill("#shift-end", end)
+        await page.click("#add-shift-submit")
+        await page.wait_for_function("(document.querySelector('#plan-answer')?.textContent || '').length > 0")
+    said = await page.inner_text("#plan-answer")
+    assert said == ("Nicht erledigt: Schicht 2 (Montag 14:00–15:00, Schalter 6) überschneidet sich mit "
+                    "13:00–16:00 am selben Schalter und Tag.")

@@ -146,27 +146,34 @@ def check(site: Site, template: Iterable[Shift], closures: Iterable[Closure], to
     template, kept = list(template), []
     for i, shift in enumerate(template, 1):
         where = f"shift {i} ({WEEKDAYS[shift.weekday]} {shift.start}-{shift.end}, counter {shift.counter})"
+        # the values staff read it by (server/manager/words.py error_text)
+        row = {"row": i, "weekday": shift.weekday, "start": shift.start, "end": shift.end, "counter": shift.counter}
         if shift.counter not in counters:
-            raise BadRequest(f"{where}: there is no counter {shift.counter!r} (counters: {', '.join(sorted(counters))})")
+            raise BadRequest(f"{where}: there is no counter {shift.counter!r} (counters: {', '.join(sorted(counters))})",
+                             why="plan_counter", **row)
         if seconds(shift.start) >= seconds(shift.end):
-            raise BadRequest(f"{where}: it must end after it starts")
+            raise BadRequest(f"{where}: it must end after it starts", why="shift_order", **row)
         unknown = [s for s in shift.services if s not in services]
         if unknown:
-            raise BadRequest(f"{where}: there is no service {unknown[0]!r}")
+            raise BadRequest(f"{where}: there is no service {unknown[0]!r}", why="plan_service", service=unknown[0],
+                             **row)
         for other in template[:i - 1]:
             if (other.counter, other.weekday) == (shift.counter, shift.weekday) and \
                     seconds(other.start) < seconds(shift.end) and seconds(shift.start) < seconds(other.end):
-                raise BadRequest(f"{where}: it overlaps {other.start}-{other.end} of the same counter and day")
+                raise BadRequest(f"{where}: it overlaps {other.start}-{other.end} of the same counter and day",
+                                 why="shift_overlap", other_start=other.start, other_end=other.end, **row)
     for i, closure in enumerate(closures, 1):
         where = f"exception {i} ({closure.day}, {closure.kind})"
+        row = {"row": i, "day": closure.day, "start": closure.start, "end": closure.end}
         try:
             date.fromisoformat(closure.day)
         except ValueError:
-            raise BadRequest(f"{where}: {closure.day!r} is not a date") from None
+            raise BadRequest(f"{where}: {closure.day!r} is not a date", why="not_a_date", **row) from None
         if closure.counter and closure.counter not in counters:
-            raise BadRequest(f"{where}: there is no counter {closure.counter!r}")
+            raise BadRequest(f"{where}: there is no counter {closure.counter!r}", why="plan_counter",
+                             counter=closure.counter, **row)
         if seconds(closure.start) >= seconds(closure.end):
-            raise BadRequest(f"{where}: it must end after it starts")
+            raise BadRequest(f"{where}: it must end after it starts", why="closure_order", **row)
         if closure.day >= today:
             kept.append(closure)
     return template, kept

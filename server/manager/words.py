@@ -75,6 +75,13 @@ def error_text(words: StaffWords, site: Site, code: str, fields: Mapping[str, st
         values["state"] = text.get(f"state.{fields['state']}", fields["state"]).replace(": {reason}", "")
     if "action" in fields:
         values["action"] = text.get(f"acted.{fields['action']}", fields["action"])
+    if "weekday" in fields:
+        values["weekday"] = text.get(f"stats.weekday.{fields['weekday']}", fields["weekday"])
+    if "day" in fields:
+        try:
+            values["day"] = words.date(date.fromisoformat(fields["day"]))
+        except ValueError:
+            pass  # not a date: shown as it was typed
     counter = site.counter(fields["counter"]) if "counter" in fields else None
     if counter is not None:
         values["counter"] = counter.name
