@@ -156,10 +156,17 @@ class Kannel:
         self._start("bearerbox", "/usr/sbin/bearerbox", str(self.conf))
         self._wait_port(self.ports["smsc"])
         # fakesmsc: one made-up incoming message (-m 0 sends none) keeps it running; it logs each SMS it gets
-        self._start("fakesmsc", FAKESMSC, "-H", "127.0.0.1", "-r", str(self.ports["smsc"]), "-i", "0.1", "-m", "0",
-                    "100 200 text unused", log=self.smsc_log)
+        self.start_smsc()
         self.start_smsbox()
         return self
+
+    def stop_smsc(self) -> None:
+        """The SMS centre (the provider) goes away; bearerbox keeps what it is given meanwhile."""
+        self._end("fakesmsc")
+
+    def start_smsc(self) -> None:
+        self._start("fakesmsc", FAKESMSC, "-H", "127.0.0.1", "-r", str(self.ports["smsc"]), "-i", "0.1", "-m", "0",
+                    "100 200 text unused", log=self.smsc_log)
 
     def start_smsbox(self) -> None:
         self._start("smsbox", "/usr/sbin/smsbox", str(self.conf))

@@ -4,10 +4,11 @@ what the SMS centre received is decoded and compared with what was written (Arab
 Tigrinya as UCS-2, a two-part text joined again); Kannel's delivery reports come back to the
 server's `/messages/dlr` and make the message `delivered`; a number no SMSC routes fails; while
 smsbox is down messages wait, are tried again, and arrive when it is back, also after the
-server restarted in between."""
+server restarted in between; while the SMS centre (the provider) is away Kannel keeps them."""
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import replace
 
 import pytest
@@ -108,3 +109,22 @@ async def test_an_sms_waiting_when_the_server_stops_goes_out_after_its_restart(k
     finally:
         await again.stop()
     assert received_by(kannel, "+4915130000001") == [TIGRINYA]
+
+
+async def test_while_the_provider_is_away_kannel_keeps_the_sms_and_the_report_comes_when_it_is_back(kannel, tmp_path):
+    """The SMS centre gone (the provider's outage): Kannel takes the message (sent), keeps it
+    in its queue, delivers it when the centre is back, and its report makes it delivered."""
+    server = await running(kannel, tmp_path / "o.sqlite3")
+    kannel.stop_smsc()
+    try:
+        server.outbox.post(to="0151 4000 0001", channel="sms", lang="ti", text=TIGRINYA, ref="won:ti")
+        await until(lambda: server.outbox.state("won:ti") == "sent")
+        await asyncio.sleep(0.5)
+        assert received_by(kannel, "+4915140000001") == [] and server.outbox.state("won:ti") == "sent"
+    finally:
+        kannel.start_smsc()
+    try:
+        await until(lambda: server.outbox.state("won:ti") == "delivered", timeout=30)
+    finally:
+        await server.stop()
+    assert received_by(kannel, "+4915140000001") == [TIGRINYA]
