@@ -173,3 +173,48 @@ async def test_entries_are_events_without_names_and_names_stay_in_the_side_table
             ("Ahmad Al-Hassan", "1990-01-02", "ahmad@example.org")]
     finally:
         await server.stop()
+
+
+async def test_the_info_desk_registers_a_caller_from_the_board_and_the_server_says_so(tmp_path):
+    from .test_manager_board import board_socket, cookie_for
+
+    server = await start(tmp_path / "o.sqlite3", Clock(at("2026-12-07", "15:00")))
+    try:
+        await server.access.tick()
+        ws, _ = await board_socket(server, await cookie_for(server.port, "manager", "demo-manager"))
+        await ws.send(json.dumps({"type": "register", "id": 9, "service": "residence", "lang": "ti",
+                                  "name": "Selam Tesfay", "birth_date": "1994-07-01", "contact": "+49 151 2345678",
+                                  "via": "web"}))
+        while (answer := json.loads(await ws.recv()))["type"] == "board":
+            pass
+        await ws.close()
+        assert answer["type"] == "registered" and answer["re"] == 9 and answer["day"] == DAY
+        stored = ev.decode(server.store.query("SELECT data FROM events WHERE kind = 'entry_registered'")[0][0])
+        assert stored.via == "desk" and stored.by == "manager" and stored.lang == "ti"
+        async with page(server) as visitor:  # the caller registered by the desk cannot register again online
+            assert (await visitor.register("selam tesfay", born="1994-07-01"))["code"] == "already_registered"
+    finally:
+        await server.stop()
+
+
+async def test_registration_and_the_draw_on_postgresql(postgres_cluster):
+    url = postgres_cluster.database()
+    clock = Clock(at("2026-12-07", "15:00"))
+    server = await start(url, clock, site=access_site(contingent={"residence": 2}))
+    try:
+        await server.access.tick()
+        async with page(server) as visitor:
+            entries = [(await visitor.register(name))["entry"] for name in ("Amina Haddad", "Omar Karimi", "Sara Tesfay")]
+    finally:
+        await server.stop()
+    clock.t = at(DAY, "06:05")
+    server = await start(url, clock, site=access_site(contingent={"residence": 2}))  # restarted before the draw
+    try:
+        assert len(server.office.access_days[DAY].people) == 3
+        await server.access.tick()
+        async with page(server) as visitor:
+            states = sorted([(await visitor.outcome(entry))["state"] for entry in entries])
+        assert states == ["not_drawn", "won", "won"]
+        assert server.store.query("SELECT count(*) FROM access_weights") == [(1,)]
+    finally:
+        await server.stop()

@@ -86,6 +86,7 @@ class Access:
         self.unknown = HelloThrottle(gate.limits)   # addresses asking with unknown entry keys
         self.per_address: dict[tuple[str, str], int] = {}
         self.task: asyncio.Task | None = None
+        self.ticking = asyncio.Lock()
         self.restore()
         for desk in desks:
             desk.register = self.registrar
@@ -252,10 +253,14 @@ class Access:
     # ---- the schedule ----------------------------------------------------------------------------
 
     async def tick(self) -> None:
-        """Open the coming day's window, draw what is due, offer the places of no-shows."""
+        """Open the coming day's window, draw what is due, offer the places of no-shows. One
+        look at a time: a second waits for the first's commits (PostgreSQL's take round trips)."""
         if not self.rules.enabled:
             return
-        now = self.clock()
+        async with self.ticking:
+            await self._tick(self.clock())
+
+    async def _tick(self, now: float) -> None:
         day = self.calendar.window_day(now)
         if day is not None and day not in self.office.access_days:
             await self._open(day)
