@@ -258,7 +258,15 @@ async def _register(url: str, first: int, count: int, refused: list[str]) -> Non
                 refused.append(answer.get("code", answer["type"]))
 
 
-async def _load(port: int, token: str, entries: int, sockets: int, quiet_s: float) -> dict:
+def _cpu(pid: int) -> float:
+    """The process's CPU seconds so far (user + system, from /proc)."""
+    import os
+
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+async def _load(port: int, pid: int, token: str, entries: int, sockets: int, quiet_s: float) -> dict:
     url = f"ws://127.0.0.1:{port}/"
     await asyncio.sleep(1.5)  # the server's schedule opens the window within a second
     quiet: list[float] = []
@@ -270,13 +278,13 @@ async def _load(port: int, token: str, entries: int, sockets: int, quiet_s: floa
     loaded: list[float] = []
     stop = asyncio.Event()
     drawing = asyncio.create_task(_kiosk_draws(url, token, stop, loaded))
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), _cpu(pid)
     each = entries // sockets
     registering = await asyncio.create_subprocess_exec(  # the load from another process, as visitors' phones
         sys.executable, "-c", f"from bench.access import registrations; registrations({port}, {each}, {sockets})",
         cwd=ROOT, stdout=asyncio.subprocess.PIPE)
     out, _ = await registering.communicate()
-    seconds = time.perf_counter() - start
+    seconds, cpu = time.perf_counter() - start, _cpu(pid) - cpu
     refused = json.loads(out.decode().strip().splitlines()[-1])
     stop.set()
     await drawing
@@ -284,6 +292,8 @@ async def _load(port: int, token: str, entries: int, sockets: int, quiet_s: floa
     quiet_p99, loaded_p99 = q(quiet, n=100)[98], q(loaded, n=100)[98]
     return emit("access_registration_load", entries=each * sockets, sockets=sockets, seconds=round(seconds, 2),
                 per_second=round(each * sockets / seconds), refused=len(refused),
+                server_cpu_share=round(cpu / seconds, 2),  # of one core, kiosk draws included
+                server_cpu_us_per_registration=round(cpu / (each * sockets) * 1e6),
                 draw_quiet_p99=round(quiet_p99, 2), draw_loaded_p99=round(loaded_p99, 2),
                 draw_ratio_p99=round(loaded_p99 / quiet_p99, 2), draw_quiet_p50=round(statistics.median(quiet), 2),
                 draw_loaded_p50=round(statistics.median(loaded), 2), kiosk_draws_loaded=len(loaded))
@@ -305,8 +315,8 @@ def load(entries: int, sockets: int = 20, quiet_s: float = 3.0) -> dict:
         config = _config(Path(folder))
         token = load_site(config).terminal("kiosk-1").token
         with process(["-m", "server", "--config", str(config), "--db", str(Path(folder) / "b.sqlite3"),
-                      "--port", "0"], "serving") as (_, port):
-            return asyncio.run(_load(port, token, entries, sockets, quiet_s))
+                      "--port", "0"], "serving") as (proc, port):
+            return asyncio.run(_load(port, proc.pid, token, entries, sockets, quiet_s))
 
 
 def run(quick: bool) -> list[dict]:

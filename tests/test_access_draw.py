@@ -198,6 +198,8 @@ async def test_a_no_shows_place_goes_to_the_next_drawn_with_a_come_now_message(t
         assert seen[offered]["code"] in message.text
         await server.access.tick()  # once: the place is not offered again
         assert sum(o["state"] == "offered" for o in (await outcomes(server, registered)).values()) == 1
+        figures = server.board.floor(clock.t)["access"][0]
+        assert (figures["no_shows"], figures["offered"], figures["won_after_unlucky_days"]) == (1, 1, {0: 2})
     finally:
         await server.stop()
 
@@ -247,6 +249,9 @@ async def test_not_the_registered_person_ends_the_visit_at_the_counter_and_is_co
         assert refused.ticket.state == "done" and refused.ticket.outcome == "identity_refused"
         assert server.office.desks["5"].current is None
         assert server.store.query("SELECT count(*) FROM events WHERE kind = 'identity_refused'") == [(1,)]
+        figures = server.board.floor(clock.t)["access"][0]  # the floor board's lottery figures
+        assert (figures["day"], figures["entries"], figures["places"], figures["came"]) == (DAY, 3, 1, 1)
+        assert figures["identity_refused"] == 1 and figures["via"] == {"web": 3} and figures["proof"].endswith(".json")
         try:
             await counter.request(p.RefuseIdentity(id=0))  # nobody at the counter now
             raise AssertionError("refused twice")

@@ -22,8 +22,8 @@ from __future__ import annotations
 
 from typing import Mapping, Sequence
 
+from server.core import access_days, lottery
 from server.core import events as ev
-from server.core import lottery
 from server.core.access_days import (NOT_DRAWN, OFFERED, REFUSED_OUTCOME, WAITING, WON, AccessDay,  # noqa: F401
                                      Entrant, Person)
 from server.core.commands import Commands
@@ -143,6 +143,13 @@ class AccessCommands(Commands):
             if entry in day.entries:
                 return day, day.entries[entry]
         return None
+
+    def access_summary(self, now: float) -> list[dict]:
+        """Today's and the coming lottery days in figures (`access_days.summary`), for the board."""
+        checked_in = {b.code for b in self.bookings.values() if b.ticket is not None}
+        refused = sum(1 for t in self.tickets.values() if t.outcome == REFUSED_OUTCOME)
+        return [access_days.summary(day, checked_in, refused if day.day == self.day else 0, now)
+                for d, day in sorted(self.access_days.items()) if d >= self.day]
 
     def registered_person(self, ticket: Ticket) -> Person | None:
         """Who registered for the place a ticket was checked in with (the counter shows the

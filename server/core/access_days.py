@@ -107,3 +107,28 @@ def kept(days: dict[str, AccessDay], today: str) -> dict[str, AccessDay]:
         if d < today:
             day.people.clear()
     return {d: day for d, day in days.items() if d >= yesterday}
+
+
+def summary(day: AccessDay, checked_in: set[str], refused: int, now: float) -> dict:
+    """A lottery day in figures, for the floor board: entries (urgent, by way in), the draw,
+    who came, no-shows, places offered, identity refusals, and after how many unlucky days the
+    winners won. `checked_in`: the codes whose ticket was issued; `refused`: the day's
+    "not the registered person"."""
+    entries = list(day.entries.values())
+    places = [x for x in entries if x.state in (WON, OFFERED)]
+    came = [x for x in places if x.code in checked_in]
+    missed = [x for x in places if x.code not in checked_in and x.window is not None and x.window[1] <= now]
+    after: dict[int, int] = {}
+    for x in entries:
+        if x.state == WON:
+            after[x.weight - 1] = after.get(x.weight - 1, 0) + 1
+    via: dict[str, int] = {}
+    for x in entries:
+        via[x.via] = via.get(x.via, 0) + 1
+    return {"day": day.day, "seed_hash": day.seed_hash, "draw_at": day.draw_at, "drawn": day.drawn is not None,
+            "entries": len(entries), "urgent": sum(x.urgent for x in entries), "via": via,
+            "places": len(day.drawn.places) if day.drawn is not None else 0,
+            "urgent_places": sum(p.urgent for p in day.drawn.places) if day.drawn is not None else 0,
+            "offered": sum(x.state == OFFERED for x in entries), "came": len(came), "no_shows": len(missed),
+            "identity_refused": refused, "won_after_unlucky_days": dict(sorted(after.items())),
+            "proof": f"/draw/{day.day}.json"}

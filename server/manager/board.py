@@ -240,7 +240,8 @@ class Board:
                 "languages": list(site.languages),
                 # the site's time zone: the board shows the office's clock, not the manager's laptop's
                 "language_names": {tag: languages.name(tag, lang) for tag in site.languages},
-                "timezone": site.timezone, **plan.floor(office, now, names, self._capacity)}
+                "timezone": site.timezone, **plan.floor(office, now, names, self._capacity),
+                "access": office.access_summary(now)}  # fair access: the lottery days in figures
 
     def _counter(self, counter, now: float, personal: bool) -> dict[str, Any]:
         office = self.office
