@@ -7,8 +7,8 @@ import json
 
 from . import access as access_bench
 from . import messages as messages_bench
-from . import (call_to_screen, counter_page, draws, estimates, failover, fanout, imports, kiosk, manager, memory, offices,
-               postgres, recovery, report)
+from . import (call_to_screen, counter_page, draws, estimates, failover, fanout, imports, kiosk, manager, memory, network,
+               offices, postgres, recovery, report)
 
 
 def main() -> None:
@@ -18,7 +18,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=None)
     parser.add_argument("--only", choices=["draws", "call_to_screen", "fanout", "kiosk", "memory", "recovery", "estimates",
                                            "manager", "imports", "report", "counter_page", "postgres", "messages",
-                                           "failover", "offices", "access"], default=None)
+                                           "failover", "offices", "access", "network"], default=None)
     args = parser.parse_args()
     seconds = args.seconds or (0.5 if args.quick else 4.0)
     clients = args.clients or ([2] if args.quick else [1, 10, 50])
@@ -85,6 +85,12 @@ def main() -> None:
               f"{row['before_healthz_loaded_p99']} against {row['before_healthz_quiet_p99']} ms "
               f"(x{row['before_healthz_ratio_p99']}), the draw {row['before_draw_loaded_p99']} against "
               f"{row['before_draw_quiet_p99']} ms (x{row['before_draw_ratio_p99']})")
+    if args.only in (None, "network"):
+        (row,) = network.run(3 if args.quick else 30, 2 if args.quick else 12)
+        print(f"\nthe network: {row['offices']} offices' {row['months']} months ({row['days']} office days) stored at "
+              f"{row['days_per_second']} days/s over HTTP, {row['kib_per_office_month']} KiB per office-month; the "
+              f"coordinator's page for a month in {row['page_seconds_median']} s ({row['page_kib']} KiB); "
+              f"a nightly send of 10 days {row['nightly_send_ms']} ms")
     if args.only in (None, "kiosk"):
         sizes, touch = kiosk.run(4 if args.quick else 16)
         print("\nticket bytes at 80 mm: " + ", ".join(f"{k} {v}" for k, v in sizes.items() if k != "figure"))

@@ -173,3 +173,25 @@ def test_no_figure_rests_on_fewer_than_five_visits(offices):
     for name, raw in figures.COUNTS.items():  # no hidden count is the total less the counts shown
         hidden = [m for m, row in zip(offices, rows) if row[name] is HIDDEN]
         assert len([m for m in hidden if raw(m)]) != 1 or len(hidden) == len(offices), name
+
+
+@pytest.mark.timeout(120)
+def test_thirty_offices_get_a_row_each_in_the_charts():
+    """Past eight offices the bars lie down, a named row per office (thirty slanted names under
+    upright bars were thinned to every other one), and the trend draws the network's total."""
+    import base64
+    import re
+
+    from server.network.figures import Comparison
+    from server.network.page import page
+
+    months = {f"o{i}": Month(days=20, visitors=5000 + i, served=4900, no_shows=50,
+                             counts={"wait": {"12": 4000, "40": 1000}, "held": {"early": 100, "inside": 4000, "late": 800},
+                                     "language": {"ar": 2000, "de": 3000 + i}}) for i in range(30)}
+    offices = [(o, f"Ausländerbehörde Nummer {i}") for i, o in enumerate(months)]
+    html = page("Netzwerk", Comparison("2026-11", offices, months, {"2026-10": months, "2026-11": months}), ["2026-11"], "de")
+    svgs = [base64.b64decode(u).decode() for u in re.findall(r'src="data:image/svg\+xml;base64,([^"]+)"', html)]
+    assert len(svgs) == 3
+    for svg in svgs[:2]:  # waits, printed wait held: every office named
+        assert all(f">{name}<" in svg for _, name in offices), "an office's row has no name"
+    assert "Besuchende im Netzwerk, Monat für Monat" in svgs[2] and "Nummer 7" not in svgs[2]

@@ -263,11 +263,12 @@ def test_a_hosted_office_is_read_directly_into_a_network_on_postgresql(postgres_
     hosts = postgres_cluster.database()
     copy_kept_statistics(office_db, hosts, "giessen")
     hosted = hosts + "&options=-csearch_path%3Dgiessen"
-    network = parse_network(network_file(giessen=hosted))
+    nowhere = hosts + "&options=-csearch_path%3Dwetzlar"  # a schema the provider has not made (yet)
+    network = parse_network(network_file(giessen=hosted, wetzlar=nowhere))
     store = NetworkStore(postgres_cluster.database())
     try:
         read = collect(network, store, now=1_796_000_000)  # 2026-11-30
-        assert read == {"giessen": 3}
+        assert read == {"giessen": 3}  # wetzlar's schema is not there: logged, and giessen is read all the same
         with sqlite3.connect(office_db) as lite:
             expected = from_office(lite, "2026-11-01", "2026-11-30")
         month = store.period("2026-11-01", "2026-11-30")["giessen"]

@@ -27,7 +27,7 @@ DAYS = 62
 def collect(network: Network, store: NetworkStore, *, now: float, days: int = DAYS) -> dict[str, int]:
     """Read every hosted office's kept days into the network's store: office -> days read. An
     office that cannot be read is logged and skipped (the others are still read)."""
-    from server.network.send import NotSent, open_read_only
+    from server.network.send import open_read_only
 
     today = datetime.fromtimestamp(now, timezone.utc).date()
     first, last = (today - timedelta(days=days)).isoformat(), today.isoformat()
@@ -39,9 +39,9 @@ def collect(network: Network, store: NetworkStore, *, now: float, days: int = DA
                 found = from_office(conn, first, last)
             finally:
                 conn.close()
-        except (OSError, NotSent, Exception) as exc:  # psycopg's errors, a missing table, a refused login
+        except Exception as exc:  # psycopg's errors, a missing table, a refused login: the next office still
             log.warning("a hosted office could not be read", extra={"fields": {"office": office.id,
-                                                                                "error": str(exc).splitlines()[0]}})
+                                                                                "error": (str(exc).splitlines() or [repr(exc)])[0]}})
             continue
         store.put_days(office.id, found, received_at=datetime.fromtimestamp(now, timezone.utc).isoformat())
         read[office.id] = len(found)

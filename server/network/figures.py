@@ -102,7 +102,10 @@ def held_parts(m: Month) -> tuple[Figure, Figure, Figure]:
     """Shares called before, inside and after the printed range (for the chart)."""
     held = m.of("held")
     called = sum(held.get(k, 0) for k in ("early", "inside", "late"))
-    return tuple(share(held.get(k, 0), called) for k in ("early", "inside", "late"))  # type: ignore[return-value]
+    early, inside, late = (share(held.get(k, 0), called) for k in ("early", "inside", "late"))
+    if HIDDEN not in (early, inside, late) and late:  # the three fill the bar: rounding takes from the last
+        late = max(0, 100 - early - inside)
+    return early, inside, late
 
 
 def total(months: list[Month]) -> Month:

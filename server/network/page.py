@@ -6,6 +6,7 @@ under it. A figure the five-visit rule hides (`figures.HIDDEN`) reads "–*", wi
 
 from __future__ import annotations
 
+import base64
 import html
 from datetime import date
 
@@ -18,6 +19,10 @@ from server.network import figures as f
 from server.network.figures import HIDDEN, Comparison
 
 e = html.escape
+# more offices than this: bars lie down (a row per office, the chart as tall as they need) and the
+# trend draws the network's total (thirty lines in one chart read as none, and pygal's layout
+# gives up: a bottom legend of thirty entries left its title no width, and it looped)
+MANY = 8
 
 
 class Page:
@@ -58,11 +63,20 @@ def charts(*figures: str) -> str:
 
 def chart(kind: str, w: Page, title: str, labels: list[str], series: list[tuple[str, list]], alt: str, **more) -> str:
     pygal = _pygal()
+    lying = len(labels) > MANY and kind in ("Bar", "StackedBar")
+    if lying:  # a row per office, the first on top (pygal draws the first at the bottom), each labelled
+        rows = len(labels) * (len(series) if kind == "Bar" else 1)
+        kind, more = "Horizontal" + kind, {**more, "height": 160 + 16 * rows, "x_label_rotation": 0,
+                                           "show_minor_y_labels": True}  # the offices are the y labels now
+        labels, series = labels[::-1], [(name, values[::-1]) for name, values in series]
+        more.pop("y_title", None)  # the values run across now; the chart's title names their unit
     made = getattr(pygal, kind)(title=title, **_options(more.pop("colors", CALM), w.stats, **more))
     made.x_labels = labels
     for name, values in series:
         made.add(name, [_value(v) for v in values])
-    return f'<figure><img src="{_uri(made)}" alt="{e(alt)}"></figure>'
+    # the statistics' fitting thins crowded labels (`_uri`): lying bars have a row each, all named
+    uri = "data:image/svg+xml;base64," + base64.b64encode(made.render()).decode() if lying else _uri(made)
+    return f'<figure><img src="{uri}" alt="{e(alt)}"></figure>'
 
 
 def overview(c: Comparison, w: Page, names: list[str]) -> str:
@@ -105,8 +119,13 @@ def trend(c: Comparison, w: Page, names: list[str]) -> str:
                 for o, name in zip(ids, names)]
 
     visitors = grid(lambda m: f.count(m.visitors))
-    lines = chart("Line", w, w("chart_months"), labels, [(row[0], row[1:]) for row in visitors],
-                  w("chart_months_alt"), y_title=w("visitors"), dots_size=2.5)
+    if len(ids) <= MANY:
+        lines = chart("Line", w, w("chart_months"), labels, [(row[0], row[1:]) for row in visitors],
+                      w("chart_months_alt"), y_title=w("visitors"), dots_size=2.5)
+    else:
+        whole = [f.count(f.total(list(c.trend[m].values())).visitors) for m in months]
+        lines = chart("Line", w, w("chart_months_network"), labels, [(w("network"), whole)],
+                      w("chart_months_network_alt"), y_title=w("visitors"), dots_size=2.5)
     return (w.table("visitors_by_month", w("title_visitors_by_month"), [w("office"), *labels], visitors, charts(lines))
             + w.table("waits_by_month", w("title_waits_by_month"), [w("office"), *labels],
                       grid(lambda m: f.quantile(m.of("wait"), 0.5)))

@@ -32,6 +32,7 @@ SCHEMA = (
     "CREATE TABLE IF NOT EXISTS network_counts (office TEXT NOT NULL, day TEXT NOT NULL, kind TEXT NOT NULL,"
     " name TEXT NOT NULL, n INTEGER NOT NULL)",
     "CREATE INDEX IF NOT EXISTS idx_network_counts ON network_counts (office, day)",
+    "CREATE INDEX IF NOT EXISTS idx_network_counts_day ON network_counts (day)",  # a month of every office
     "CREATE TABLE IF NOT EXISTS network_knowledge (office TEXT PRIMARY KEY, published_at TEXT NOT NULL,"
     " body TEXT NOT NULL)",
 )
