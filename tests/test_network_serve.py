@@ -113,3 +113,26 @@ async def test_the_sign_in_cookie_is_secure_behind_https(tmp_path):
         assert "; secure" in cookie and "httponly" in cookie and "samesite=strict" in cookie
     finally:
         await server.stop()
+
+
+@pytest.mark.parametrize("request_text, said", [
+    (b"POST /signin HTTP/1.1\r\nHost: x\r\nSec-Fetch-Site: cross-site\r\nContent-Length: 38\r\n\r\n"
+     b"name=ministerium&password=demo-manager", b"sign in on the network's own page"),
+    (b"GET /signout HTTP/1.1\r\nHost: x\r\nOrigin: https://elsewhere.example\r\n\r\n",
+     b"sign out on the network's own page"),
+])
+async def test_another_sites_page_cannot_sign_in_or_out(tmp_path, request_text, said):
+    import asyncio
+
+    from server.network.listener import NetworkServer
+
+    server = NetworkServer(parse_network(network_file()), tmp_path / "n.sqlite3")
+    await server.start("127.0.0.1", 0)
+    try:
+        reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
+        writer.write(request_text)
+        answer = await reader.read()
+        writer.close()
+        assert answer.startswith(b"HTTP/1.1 403") and said in answer and b"set-cookie" not in answer.lower()
+    finally:
+        await server.stop()

@@ -19,8 +19,9 @@ import html
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Callable
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs
 
+from server.manager.pages import from_this_site
 from server.manager.people import People, Throttled
 from server.network.figures import Comparison
 from server.network.httpd import Reply, Request
@@ -60,6 +61,8 @@ class Pages:
         if path == "/signin":
             return self.form(request.query.get("lang", "de"))
         if path == "/signout":
+            if not from_this_site(_Asked(request)):  # another site's page signing the coordinator out
+                return Reply(403, "sign out on the network's own page\n", "text/plain; charset=utf-8")
             who = self.people.from_headers({"Cookie": request.headers.get("cookie", "")})
             if who is not None:
                 self.people.sign_out(who.id)
@@ -95,8 +98,7 @@ class Pages:
 
         lang = request.query.get("lang", "de")
         w = StaffWords(lang)
-        origin = urlsplit(request.headers.get("origin", "")).netloc
-        if origin and origin != request.headers.get("host"):
+        if not from_this_site(_Asked(request)):  # login CSRF: another site's form signing a browser in
             return Reply(403, "sign in on the network's own page\n", "text/plain; charset=utf-8")
         fields = {k: v[0] for k, v in parse_qs(request.body.decode("utf-8", "replace")).items()}
         name, password = fields.get("name", "").strip().lower(), fields.get("password", "")
@@ -139,6 +141,18 @@ class Pages:
         now = trend.get(month, {})
         offices = [(o.id, o.name) for o in self.network.offices if o.id in now]
         return Comparison(month, offices, now, trend)
+
+
+class _Asked:
+    """A request as `from_this_site` reads one (headers by their names, in any case)."""
+
+    def __init__(self, request: Request):
+        self.headers = _AnyCase({k.lower(): v for k, v in request.headers.items()})
+
+
+class _AnyCase(dict):
+    def get(self, name: str, default=None):
+        return super().get(name.lower(), default)
 
 
 def _months_before(first: date, back: int) -> date:
