@@ -189,3 +189,10 @@ async def test_what_the_queues_show_is_what_n_calls_after_a_transfer_to_one_coun
         await pilot.press("n")
         await until(pilot, lambda: app.board.current is not None)
         assert app.board.current.number == number
+
+
+async def test_the_picker_says_nothing_is_connecting(office, browser):  # noqa: F811
+    """Before a counter is chosen nothing connects: the picker stood under "verbinde …"."""
+    page = await clerk_page(browser, office)   # anna: three counters, so the picker
+    await page.wait_for_selector("#picker:not([hidden]) button")
+    assert await page.inner_text("#status") == ""

@@ -361,6 +361,7 @@ function buildActions() {
 }
 
 function showPicker() {
+  setStatus("picking", "");  // no counter yet: nothing is connecting ("verbinde …" stood over the picker)
   $("desk").hidden = true;
   $("actions").hidden = true;
   $("change").hidden = true;
