@@ -405,3 +405,15 @@ def test_a_spreadsheet_in_the_readers_language_reads_the_csv_in_columns_and_numb
     assert len(header) == len(ARRIVALS[0]) and [len(row) for row in rows] == [len(header)] * len(rows)
     assert [[number(c, lang) for c in row[1:]] for row in rows] == [row[1:] for row in ARRIVALS[1:]]
     assert rows[0][2] == {"de": "1,0", "en": "1.0"}[lang]
+
+
+def test_counters_are_named_as_the_site_file_names_them(tmp_path):
+    """Per counter figures (where the site allows them) name the counter as the board does:
+    the migration counselling desk "mbe" is counter "9"."""
+    site = make_site()
+    conn = sqlite3.connect(tmp_path / "empty.sqlite3")
+    try:
+        stats = Statistics(conn, site, today=THURSDAY, now=0)
+        assert stats.label("counter", "mbe") == "9" and stats.label("counter", "5") == "5"
+    finally:
+        conn.close()

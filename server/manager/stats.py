@@ -342,7 +342,8 @@ class Statistics:
                 reasons.add(label)
             figures.setdefault(counter, {})[label] = seconds
         pauses = sorted(reasons)
-        rows = [[counter, *(round(figures[counter].get(k, 0) / 60) for k in ("open", "serving", *pauses))]
+        rows = [[self.label("counter", counter), *(round(figures[counter].get(k, 0) / 60)
+                                                   for k in ("open", "serving", *pauses))]
                 for counter in sorted(figures)]
         return Table("counters", w("title.counters"), [w("column.counter"), w("column.open"), w("column.serving"),
                                                         *pauses], rows)
@@ -359,4 +360,6 @@ class Statistics:
             return languages.name(key, self.words.lang)  # CLDR's name, as the clerk sees it: "Dari", not "prs"
         if by == "channel":
             return self.words(f"channel.{key}")
+        if by == "counter":
+            return self.site.counter_name(key)  # as the site file names it: "9", not "mbe"
         return key
