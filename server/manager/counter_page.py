@@ -12,7 +12,10 @@
                               JSON {printed} or {error} (502); only for a person who may staff it
     WS   /counter/ws          the terminals' own protocol (server/wire/protocol.py): the page
                               says `hello {role: "counter", terminal: <counter id>}` and then
-                              sends what the Textual counter sends (next, call, finish, ...)
+                              sends what the Textual counter sends (next, call, finish, ...);
+                              besides the terminals' frames it gets a `screen` after each change:
+                              every sentence it shows, made by the Textual counter's own code
+                              (server/manager/counter_screens.py), and errors with their `text`
 
 No token is on the page: the websocket's upgrade carries the person's session cookie, and the
 hello is accepted only for a counter that person may staff (`authorise`), and not while another
