@@ -32,6 +32,7 @@ import math
 import signal
 import socket
 import sys
+import time
 from dataclasses import replace
 from pathlib import Path
 
@@ -241,7 +242,9 @@ async def serve(site, args: argparse.Namespace) -> int:
         loop.add_signal_handler(sig, stop.set)   # day is rebuilt is a clean stop right after
     if args.demo:
         from server.demo.simulator import paced, simulate
-    office = paced(site, args.speed) if args.demo else site  # the demo's minutes are shorter (server/demo/simulator.py)
+        from server.access.demo import registrations, soon
+    office = soon(paced(site, args.speed), time.time()) if args.demo else site  # the demo's minutes are shorter
+    # (server/demo/simulator.py), its lottery's window open now (server/access/demo.py)
     server = Server(office, chosen_db(args, site), always_open=args.demo)
     try:
         await server.start(args.host, args.port)
@@ -256,6 +259,8 @@ async def serve(site, args: argparse.Namespace) -> int:
         print(f"Willkommen demo: open http://127.0.0.1:{server.port}/display (the waiting room) and "
               f"http://127.0.0.1:{server.port}/healthz (the live state). Ctrl-C stops.", file=sys.stderr)
         tasks.append(asyncio.create_task(simulate(site, url, speed=args.speed, humans=set(args.human))))
+        if office.access.enabled:
+            tasks.append(asyncio.create_task(registrations(office, url)))
     await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
     simulator_failed = simulator_error(tasks[2:])
     for task in tasks:

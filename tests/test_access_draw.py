@@ -261,3 +261,24 @@ async def test_not_the_registered_person_ends_the_visit_at_the_counter_and_is_co
         await kiosk.close()
         await counter.close()
         await server.stop()
+
+
+async def test_the_demo_moves_the_day_to_its_start_and_the_winners_windows_lie_ahead(tmp_path):
+    from server.access.demo import soon
+
+    start_at = at(DAY, "10:02")
+    site = soon(access_site(contingent={"residence": 4}), start_at)
+    assert (site.access.closes.isoformat(), site.access.draw_at.isoformat()) == ("10:13:00", "10:14:00")
+    assert soon(access_site(), at(DAY, "23:55")).access == access_site().access  # not across midnight
+    clock = Clock(start_at)
+    server = await start(tmp_path / "o.sqlite3", clock, site=site)
+    try:
+        await server.access.tick()  # today's window is open from the demo's start
+        registered = await register_all(server, NAMES[:8])
+        assert {r["day"] for r in registered.values()} == {DAY}
+        clock.t = at(DAY, "10:14")
+        await server.access.tick()
+        places = server.office.access_days[DAY].drawn.places
+        assert len(places) == 4 and all(p.window_start >= at(DAY, "10:15") for p in places)  # none in the past
+    finally:
+        await server.stop()

@@ -20,8 +20,10 @@ NO_HOURS = ((time(8, 0), time(16, 0)),)  # a site without opening hours: the win
 
 
 class Calendar:
-    def __init__(self, site: Site):
+    def __init__(self, site: Site, *, always_open: bool = False):
+        # always open (the demo): every day is a lottery day, one without hours fills 8 to 16
         self.site, self.rules, self.tz = site, site.access, ZoneInfo(site.timezone)
+        self.always_open = always_open
 
     def at(self, day: str, clock: time, days_before: int = 0) -> float:
         moment = date.fromisoformat(day) - timedelta(days=days_before)
@@ -37,7 +39,7 @@ class Calendar:
         return self.at(day, self.rules.draw_at)
 
     def office_day(self, day: str) -> bool:
-        if not self.site.opening_hours:
+        if not self.site.opening_hours or self.always_open:
             return True
         return bool(self.site.opening_hours.get(WEEKDAYS[date.fromisoformat(day).weekday()]))
 
@@ -65,6 +67,5 @@ class Calendar:
 
     def spans(self, day: str) -> list[tuple[float, float]]:
         """The office's opening hours on `day`, as times: what the winners' windows fill."""
-        hours = self.site.opening_hours.get(WEEKDAYS[date.fromisoformat(day).weekday()], ()) \
-            if self.site.opening_hours else NO_HOURS
+        hours = self.site.opening_hours.get(WEEKDAYS[date.fromisoformat(day).weekday()], ()) or NO_HOURS
         return [(self.at(day, start), self.at(day, end)) for start, end in hours]

@@ -30,6 +30,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import math
 import secrets
 from datetime import date, timedelta
 from functools import partial
@@ -75,7 +76,7 @@ class Access:
         self.site: Site = office.site
         self.rules, self.office, self.writer, self.store = self.site.access, office, writer, store
         self.gate, self.clock, self.monotonic, self.outbox = gate, clock, gate.clock, outbox
-        self.calendar = Calendar(self.site)
+        self.calendar = Calendar(self.site, always_open=office.always_open)
         self.secret = self.rules.secret.encode()
         self.pacer = Pacer(rate=gate.limits.register_per_second, burst=gate.limits.register_burst,
                            peers=gate.limits.peers)
@@ -284,7 +285,8 @@ class Access:
         contingent = self.contingent(day)
         await self.writer.submit(lambda now: self.office.draw_access(
             day=day, seed=seed, contingent=contingent, urgent_share=self.rules.urgent_share,
-            spans=self.calendar.spans(day), window_minutes=self.rules.window_minutes, codes_key=self.secret, now=now))
+            spans=ahead(self.calendar.spans(day), now), window_minutes=self.rules.window_minutes,
+            codes_key=self.secret, now=now))
         self.store.forget_seed(day)
         found = self.office.access_days[day]
         assert found.drawn is not None
@@ -364,3 +366,10 @@ class Access:
             return respond(404, "no lottery for this day (GET /draw/YYYY-MM-DD.json)\n")
         body = json.dumps(proof.proof(found, self.calendar.tz), ensure_ascii=False, indent=1)
         return respond(200, body.encode(), "application/json; charset=utf-8")
+
+
+def ahead(spans: list[tuple[float, float]], now: float) -> list[tuple[float, float]]:
+    """The opening hours still to come at `now`: a draw made late (the server was down at
+    `draw_at`, or the demo's draw at noon) gives no window that has passed."""
+    soon = math.ceil(now / 300) * 300  # from the next five minutes on: windows at 10:10, not 10:06:23
+    return [(max(start, soon), end) for start, end in spans if end > soon]
