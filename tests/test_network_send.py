@@ -246,39 +246,60 @@ def copy_kept_statistics(office_db: Path, url: str, schema: str) -> None:
         pg.execute(f"CREATE SCHEMA {schema}")
         pg.execute(f"SET search_path TO {schema}")
         ensure_tables(Sql(pg))
-        for table in ("stats_days", "stats_service_tickets", "stats_service_times", "stats_hour_tickets",
-                      "stats_interpreters", "stats_referrals", "stats_feedback"):
+        for table in KEPT:
             cursor = lite.execute(f"SELECT * FROM {table}")
             columns = [c[0] for c in cursor.description]
             Sql(pg).executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
                                 cursor.fetchall())
 
 
-def test_a_hosted_office_is_read_directly_into_a_network_on_postgresql(postgres_cluster, tmp_path):
-    """Both on PostgreSQL: the office's schema read with its URL, the network's database another;
-    the same days as the office would send."""
-    from server.network.collect import collect
+def test_hosted_offices_are_read_directly_with_the_readme_grants(postgres_cluster, tmp_path):
+    """Two offices hosted in one PostgreSQL database, a schema each, read by the network's login
+    with the README's GRANTs (the kept statistics only: their tickets are refused it), into a
+    network database on PostgreSQL too; the same days as they would send, and the page compares
+    them. A schema not made yet is logged and skipped."""
+    import psycopg
 
-    office_db = office_days(tmp_path / "giessen.sqlite3", seed=9)
+    from server.network.collect import collect
+    from server.network.pages import Pages
+    from server.network.page import page
+
     hosts = postgres_cluster.database()
-    copy_kept_statistics(office_db, hosts, "giessen")
-    hosted = hosts + "&options=-csearch_path%3Dgiessen"
-    nowhere = hosts + "&options=-csearch_path%3Dwetzlar"  # a schema the provider has not made (yet)
-    network = parse_network(network_file(giessen=hosted, wetzlar=nowhere))
+    files = {o: office_days(tmp_path / f"{o}.sqlite3", seed=seed) for o, seed in (("giessen", 9), ("marburg", 5))}
+    with psycopg.connect(hosts, autocommit=True) as admin:
+        admin.execute("DO $$ BEGIN CREATE ROLE willkommen_network LOGIN; EXCEPTION WHEN duplicate_object THEN END $$")
+        for office, path in files.items():
+            copy_kept_statistics(path, hosts, office)
+            admin.execute(f"CREATE TABLE {office}.tickets (id integer, number text)")
+            admin.execute(f"GRANT USAGE ON SCHEMA {office} TO willkommen_network")
+            admin.execute(f"GRANT SELECT ON {', '.join(f'{office}.{t}' for t in KEPT)} TO willkommen_network")
+    reader = hosts.replace("postgresql://postgres@", "postgresql://willkommen_network@")
+    with psycopg.connect(reader, autocommit=True) as conn, pytest.raises(psycopg.errors.InsufficientPrivilege):
+        conn.execute("SELECT * FROM giessen.tickets")
+    network = parse_network(network_file(giessen=reader + "&options=-csearch_path%3Dgiessen",
+                                         marburg=reader + "&options=-csearch_path%3Dmarburg",
+                                         wetzlar=reader + "&options=-csearch_path%3Dwetzlar"))
     store = NetworkStore(postgres_cluster.database())
     try:
-        read = collect(network, store, now=1_796_000_000)  # 2026-11-30
-        assert read == {"giessen": 3}  # wetzlar's schema is not there: logged, and giessen is read all the same
-        with sqlite3.connect(office_db) as lite:
-            expected = from_office(lite, "2026-11-01", "2026-11-30")
-        month = store.period("2026-11-01", "2026-11-30")["giessen"]
-        assert month.visitors == sum(d.visitors for d in expected) and month.days == 3
-        assert month.of("language") == {k: sum(d.languages.get(k, 0) for d in expected)
-                                        for k in {k for d in expected for k in d.languages}}
+        assert collect(network, store, now=1_796_000_000) == {"giessen": 3, "marburg": 3}  # 2026-11-30
+        month = store.period("2026-11-01", "2026-11-30")
+        for office, path in files.items():
+            with sqlite3.connect(path) as lite:
+                expected = from_office(lite, "2026-11-01", "2026-11-30")
+            assert month[office].visitors == sum(d.visitors for d in expected) and month[office].days == 3
+            assert month[office].of("language") == {k: sum(d.languages.get(k, 0) for d in expected)
+                                                    for k in {k for d in expected for k in d.languages}}
         collect(network, store, now=1_796_000_000)  # read again: the same
-        assert store.period("2026-11-01", "2026-11-30")["giessen"] == month
+        assert store.period("2026-11-01", "2026-11-30") == month
+        compared = Pages(network, store, clock=lambda: 1_796_000_000).compare("2026-11")
+        assert [name for _, name in compared.offices] == ["Ausländerbehörde Giessen", "Ausländerbehörde Marburg"]
+        assert "Zahlen aus 2 Ämtern" in page(network.name, compared, ["2026-11"], "de")
     finally:
         store.close()
+
+
+KEPT = ("stats_days", "stats_service_tickets", "stats_service_times", "stats_hour_tickets", "stats_interpreters",
+        "stats_referrals", "stats_feedback")
 
 
 def test_the_day_is_the_wire_format():
