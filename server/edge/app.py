@@ -60,8 +60,9 @@ from server.manager.counter_screens import CounterScreens
 from server.store import is_url, open_store
 from server.store.projection import Projection
 from server.store.writer import Writer
-from server.visitors import feedback
+from server.visitors import feedback, register
 from server.visitors.feedback import Feedback
+from server.visitors.register import RegisterPage
 from server.visitors.speech import Speech
 from server.wire import protocol as p
 from server.wire.errors import CLOSE_CODES, BadRequest
@@ -165,7 +166,7 @@ class Server:
         self.screens = CounterScreens(site, self.fanout, clock)  # the browser counters' sentences (counter.screen)
         self.pushes = Pushes(office, self.terminals, self.fanout, self.speech, clock=clock,
                              board_changed=self.board.changed, staff_pushed=self.screens.pushed)
-        self.routes = routes(self.manager, self.feedback, self.access,
+        self.routes = routes(self.manager, self.feedback, self.access, RegisterPage(site),
                              pages.Sources(site, office, self.speech, self.feedback, clock, self.health), self.outbox)
 
     def _tls(self) -> ssl.SSLContext | None:
@@ -383,7 +384,7 @@ class Server:
         }
 
 
-def routes(manager: Manager, answers: Feedback, access: Access, public: pages.Sources,
+def routes(manager: Manager, answers: Feedback, access: Access, registration: RegisterPage, public: pages.Sources,
            outbox: messages.Outbox) -> Routes:
     """The route table: every HTTP path and websocket endpoint of the port, and its room."""
     async def sync(answer: Callable[[Request], Response | None], request: Request) -> Response | None:
@@ -395,6 +396,7 @@ def routes(manager: Manager, answers: Feedback, access: Access, public: pages.So
          *(Page(path, "visitors", partial(sync, answers.answer)) for path in feedback.PATHS),
          *(Page(path, "access", access.answer) for path in access_room.PATHS),
          *(Page(path, "edge", public_page) for path in pages.PATHS),
+         *(Page(path, "visitors", partial(sync, registration.answer)) for path in register.PATHS),
          *(Page(path, "messages", partial(sync, partial(reports.answer, outbox))) for path in messages.PATHS)],
         [Socket("/signin/ws", "manager", manager.upgrade, manager.connection, public=True),
          Socket("/board/ws", "manager", manager.upgrade, manager.connection),

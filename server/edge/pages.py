@@ -199,7 +199,10 @@ def privacy_page(src: Sources, request: Request) -> Response:
                       for other in site.languages if other != lang)
     fields = {"lang": lang, "dir": words["direction"], "office": html.escape(site.name),
               "title": html.escape(words["privacy.title"]), "link": html.escape(words["privacy.link"]),
-              "text": html.escape(words["privacy.text"].format(days=site.retention_days)), "languages": others}
+              "text": html.escape(words["privacy.text"].format(days=site.retention_days)), "languages": others,
+              # an office that gives places by lot keeps a registrant's name for a day (server/visitors/register.py)
+              "register": f'<p class="privacy-text">{html.escape(words["register.privacy_text"])}</p>'
+              if site.access.enabled else ""}
     return respond(200, page("privacy.html").substitute(fields), "text/html; charset=utf-8")
 
 

@@ -215,9 +215,10 @@ class Feedback:
 def terminal_catalogue(words: Mapping[str, str], *, role: str = "kiosk") -> dict[str, str]:
     """A catalogue as kiosks and displays get it in their welcome: without the feedback words,
     which only the phone page and the exit terminal show (served with those pages), and for a
-    display without the appointment words too (only the kiosk's check-in shows them). A display
-    welcome is held in full by every display that stops reading: it stays small."""
-    left_out = ("feedback.", "appointment.") if role == "display" else ("feedback.",)
+    display without the appointment and registration words too (only the kiosk's check-in and
+    its registration show them). A display welcome is held in full by every display that stops
+    reading: it stays small."""
+    left_out = ("feedback.", "appointment.", "register.") if role == "display" else ("feedback.",)
     return {key: text for key, text in words.items() if not key.startswith(left_out)}
 
 
