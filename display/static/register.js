@@ -47,7 +47,7 @@
       return new Date(seconds * 1000).toLocaleString();
     }
   }
-  const HOUR = { hour: "2-digit", minute: "2-digit" };
+  const HOUR = { hour: "numeric", minute: "2-digit" };
   const DAY_HOUR = { weekday: "long", day: "numeric", month: "long", ...HOUR };
   const isolate = (text) => `\u2066${text}\u2069`;  // a time keeps its order inside Arabic text
 

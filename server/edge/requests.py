@@ -17,6 +17,7 @@ from config import Site
 
 from server.booking import appointments
 from server.core import Office, Ticket
+from server.core.access import REFUSED_OUTCOME
 from server.edge import views
 from server.edge.ratelimit import TokenBucket
 from server.edge.terminals import Session
@@ -27,6 +28,21 @@ from server.wire import protocol as p
 from server.wire.errors import BadRequest, NotAllowed, RateLimited
 
 CounterCall = Callable[[Office, str, Any, float], tuple[list, Any]]
+
+
+def finish(office: Office, counter: str, outcome: str, now: float) -> tuple[list, Ticket]:
+    """A visit ends with one of the site's outcomes, or -- for a place won by lot -- with
+    "not the registered person" (`identity_refused`, counted apart by the core), which only a
+    ticket checked in with such a place's code can end with."""
+    if outcome != REFUSED_OUTCOME:
+        return office.finish(counter=counter, outcome=outcome, now=now)
+    desk = office.desks.get(counter)
+    current = office.tickets.get(desk.current) if desk is not None and desk.current else None
+    if current is not None and office.registered_person(current) is None:
+        raise NotAllowed(f"ticket {current.number} was not checked in with a place won by lot: "
+                         "there is no registered person to compare")
+    return office.refuse_identity(counter=counter, now=now)
+
 
 COUNTER: dict[type, CounterCall] = {
     p.Open: lambda o, c, m, now: o.open(counter=c, services=m.services, now=now),
@@ -40,7 +56,7 @@ COUNTER: dict[type, CounterCall] = {
     p.Transfer: lambda o, c, m, now: o.transfer(counter=c, service=m.service, to_counter=m.to_counter,
                                                 front=m.front, now=now),
     p.Refer: lambda o, c, m, now: o.refer(counter=c, partners=m.partners, front=m.front, now=now),
-    p.Finish: lambda o, c, m, now: o.finish(counter=c, outcome=m.outcome, now=now),
+    p.Finish: lambda o, c, m, now: finish(o, c, m.outcome, now),
     p.Pause: lambda o, c, m, now: o.pause(counter=c, reason=m.reason, now=now),
     p.Resume: lambda o, c, m, now: o.resume(counter=c, now=now),
     p.Close: lambda o, c, m, now: o.close(counter=c, now=now),
@@ -80,11 +96,12 @@ class Requests:
         if role == "admin":
             return await self.writer.submit(partial(appointments.handle, self.office, message))
         counter = self._counter_of(session, message)
-        return await self.writer.submit(partial(self._counter, message, counter))
+        return await self.writer.submit(partial(self._counter, message, counter, session.role == "counter"))
 
-    def _counter(self, message: p.CounterRequest, counter: str, now: float) -> p.Reply:
+    def _counter(self, message: p.CounterRequest, counter: str, own: bool, now: float) -> p.Reply:
         _, subject = COUNTER[type(message)](self.office, counter, message, now)
-        desk = views.desk(self.office, self.office.desks[counter], detail=True)
+        # the registered name only to the counter's own clerk, never to an admin acting for it
+        desk = views.desk(self.office, self.office.desks[counter], detail=True, person=own)
         ticket = views.ticket(subject) if isinstance(subject, Ticket) else None
         return p.Reply(re=message.id, ticket=ticket, desk=desk)
 

@@ -30,15 +30,20 @@ def booking(b: Booking) -> p.BookingView:
     return p.BookingView(booking=b.code, service=b.service, lang=b.lang, due_at=b.due_at, ticket=b.ticket)
 
 
-def desk(office: Office, d: Desk, *, detail: bool = False) -> p.DeskView:
+def desk(office: Office, d: Desk, *, detail: bool = False, person: bool = False) -> p.DeskView:
     """A counter's state; `detail` adds its parked and handled tickets (for itself, not for
-    every screen in the building)."""
+    every screen in the building), `person` the name and birth date its current visitor
+    registered with for a place by lot (only ever for the counter itself: not for admins,
+    the board or displays)."""
     current = office.tickets[d.current] if d.current else None
     view = p.DeskView(counter=d.id, state=d.state, services=list(d.services), pause_reason=d.pause_reason,
                       closes_at=d.closes_at, current=ticket(current) if current else None)
     if detail:
         view.parked = [ticket(t) for t in office.tickets.values() if t.state == PARKED and t.counter == d.id]
         view.handled = [ticket(office.tickets[n]) for n in d.handled]
+    registered = office.registered_person(current) if person and current else None
+    if registered is not None:
+        view.person = p.PersonView(name=registered.name, birth_date=registered.birth_date)
     return view
 
 
@@ -71,11 +76,13 @@ def partner(x: Partner) -> p.PartnerView:
                          interprets=list(x.interprets), phone=x.phone, web=x.web, address=x.address, map=x.map)
 
 
-def snapshot(office: Office, now: float, *, detail_for: str | None = None) -> p.Snapshot:
-    """The whole office now; `detail_for` a counter id, or "*" for every counter (admins)."""
+def snapshot(office: Office, now: float, *, detail_for: str | None = None, person_for: str | None = None) -> p.Snapshot:
+    """The whole office now; `detail_for` a counter id, or "*" for every counter (admins);
+    `person_for` the one counter that sees its visitor's registered name (a counter's own)."""
     return p.Snapshot(day=office.day,
                       queues=[queue(office, s, now) for s in office.waiting],
-                      desks=[desk(office, d, detail=detail_for in (d.id, "*")) for d in office.desks.values()],
+                      desks=[desk(office, d, detail=detail_for in (d.id, "*"), person=d.id == person_for)
+                             for d in office.desks.values()],
                       calls=[ticket(t) for t in office.last_calls()])
 
 

@@ -258,6 +258,14 @@ class TicketView(msgspec.Struct, omit_defaults=True):
     referrals: list[str] = []    # the partners it was referred to (ids), in order
 
 
+class PersonView(msgspec.Struct):
+    """Who registered for the place a ticket came from (fair access): the clerk compares it
+    with the passport. Only ever sent to the counter that serves the ticket."""
+
+    name: str
+    birth_date: str   # YYYY-MM-DD
+
+
 class DeskView(msgspec.Struct, omit_defaults=True):
     counter: str
     state: str
@@ -267,6 +275,7 @@ class DeskView(msgspec.Struct, omit_defaults=True):
     current: TicketView | None = None
     parked: list[TicketView] = []    # these two only for the counter itself (and admins)
     handled: list[TicketView] = []
+    person: PersonView | None = None  # the current visitor's registration: only for the counter itself
 
 
 class QueueView(msgspec.Struct, omit_defaults=True):

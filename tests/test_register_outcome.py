@@ -1,0 +1,179 @@
+"""A visitor's registration and its outcome in headless Chromium, on a real server whose clock
+the test moves (the demo office's `[access]`: registration from 14:00 the day before until
+06:00, the draw at 06:05): a visitor registers on a phone in Arabic and sees "waiting" at the
+entry's own address, then the place with its code as text and as a QR code and the time window;
+a second registration of the same person, one after the window and one the server cannot be
+reached for are each said in the visitor's language; a no-show's place comes to the next as
+"come now"; and every outcome (waiting, won, not drawn) fits a 360 x 640 phone, 1280 x 720 and
+1920 x 1080 in every site language and passes axe-core.
+
+Set WILLKOMMEN_SCREENSHOTS=1 to keep PNGs in tests/artifacts/ (register-outcome-*.png)."""
+
+from __future__ import annotations
+
+import pytest
+
+from config import strings
+
+from .access_office import DAY, Clock, access_site, at, page, start
+from .browser import chromium
+from .test_display_fit import LANGS
+from .test_feedback_pages import PHONES
+from .test_register_page import SIZES, look
+
+pytestmark = pytest.mark.asyncio
+
+TWO = {"services": ("residence", "extension"), "contingent": {"residence": 30, "extension": 0}}
+
+
+def plain(text: str) -> str:
+    """Without the direction isolates the page puts around times inside a sentence."""
+    return text.replace("\u2066", "").replace("\u2069", "")
+
+
+async def fill_in(phone, *, name: str = "Amina Haddad", born=("7", "3", "1991"), contact: str = "") -> None:
+    await phone.check("input[value=residence]")
+    await phone.fill("#name", name)
+    for selector, text in zip(("#birth-day", "#birth-month", "#birth-year"), born):
+        await phone.fill(selector, text)
+    await phone.fill("#contact", contact)
+
+
+async def test_a_visitor_registers_in_arabic_and_sees_the_place_after_the_draw(tmp_path):
+    clock = Clock(at("2026-12-07", "16:00"))
+    server = await start(tmp_path / "o.sqlite3", clock, site=access_site())
+    words = strings("ar")
+    try:
+        await server.access.tick()  # the window for DAY opens
+        async with chromium() as browser:
+            phone = await browser.new_page(viewport=PHONES["360x640"])
+            url = f"http://127.0.0.1:{server.port}"
+            await phone.goto(f"{url}/register?lang=ar")
+            await fill_in(phone, contact="+49 170 1234567")
+            await phone.click("#send")
+            await phone.wait_for_url("**/register/*?lang=ar")
+            entry = phone.url.split("/register/")[1].split("?")[0]
+            assert server.office.entrant(entry)[1].lang == "ar"
+            await phone.wait_for_function("document.body.dataset.state === 'waiting'")
+            headline = plain(await phone.inner_text("#headline"))
+            assert headline.startswith(words["register.waiting"].split("{draw_at}")[0])
+            assert await phone.is_hidden("#place")
+            assert await look(phone, "register-outcome-ar-waiting") == []
+
+            await phone.goto(f"{url}/register?lang=ar")  # the phone remembers the way back
+            assert await phone.is_visible("#mine")
+            assert await phone.get_attribute("#mine-link", "href") == f"/register/{entry}?lang=ar"
+            await fill_in(phone, name="amina  HADDAD")  # the same person, written otherwise
+            await phone.click("#send")
+            await phone.wait_for_selector("#error:not([hidden])")
+            assert await phone.inner_text("#error") == words["register.error.already_registered"]
+            assert phone.url.endswith("/register?lang=ar")  # nothing else happened
+
+            clock.t = at(DAY, "06:05")
+            await server.access.tick()  # the draw
+            await phone.goto(f"{url}/register/{entry}?lang=ar")
+            await phone.wait_for_function("document.body.dataset.state === 'won'")
+            code = server.office.entrant(entry)[1].code
+            assert await phone.inner_text("#code") == code
+            assert await phone.inner_text("#headline") == words["register.won"]
+            assert await phone.get_attribute("#qr", "src") == f"/register/qr/{code}.svg"
+            await phone.wait_for_function("document.getElementById('qr').naturalWidth > 0")
+            window = plain(await phone.inner_text("#window"))
+            assert window.startswith(words["register.window"].split("{start}")[0])
+            assert await look(phone, "register-outcome-ar-won") == []
+    finally:
+        await server.stop()
+
+
+async def test_a_registration_outside_the_window_is_said_with_the_windows_times(tmp_path):
+    server = await start(tmp_path / "o.sqlite3", Clock(at(DAY, "10:00")), site=access_site())
+    try:
+        await server.access.tick()
+        async with chromium() as browser:
+            phone = await browser.new_page(viewport=PHONES["360x640"])
+            await phone.goto(f"http://127.0.0.1:{server.port}/register?lang=de")
+            await fill_in(phone)
+            await phone.click("#send")
+            await phone.wait_for_selector("#error:not([hidden])")
+            assert await phone.inner_text("#error") == strings("de")["register.error.window_closed"].format(
+                opens="14:00", closes="06:00")
+            assert await phone.evaluate("document.activeElement.id") == "error"  # a screen reader says it
+    finally:
+        await server.stop()
+
+
+async def test_a_server_out_of_reach_is_said_and_nothing_is_lost(tmp_path):
+    server = await start(tmp_path / "o.sqlite3", Clock(at("2026-12-07", "16:00")), site=access_site())
+    try:
+        await server.access.tick()
+        async with chromium() as browser:
+            phone = await browser.new_page(viewport=PHONES["360x640"])
+            await phone.goto(f"http://127.0.0.1:{server.port}/register?lang=uk")
+            await fill_in(phone, name="Olena Kovalenko")
+            await phone.route_web_socket("**/register/ws", lambda ws: ws.close())  # the line drops
+            await phone.click("#send")
+            await phone.wait_for_selector("#error:not([hidden])")
+            assert await phone.inner_text("#error") == strings("uk")["register.error.offline"]
+            assert await phone.input_value("#name") == "Olena Kovalenko"  # what was typed stays
+            assert server.office.access_days[DAY].entries == {}
+    finally:
+        await server.stop()
+
+
+async def test_a_no_shows_place_is_offered_to_the_next_as_come_now(tmp_path):
+    clock = Clock(at("2026-12-07", "16:00"))
+    server = await start(tmp_path / "o.sqlite3", clock, site=access_site(contingent={"residence": 1}))
+    try:
+        await server.access.tick()
+        async with page(server) as visitor:
+            entries = [(await visitor.register(name, lang="fa"))["entry"] for name in ("Reza Ahmadi", "Sima Rahimi")]
+        clock.t = at(DAY, "06:05")
+        await server.access.tick()
+        day = server.office.access_days[DAY]
+        winner = next(e for e in entries if day.entries[e].state == "won")
+        other = next(e for e in entries if e != winner)
+        clock.t = day.entries[winner].window[1] + 60  # the winner's window passed: nobody came
+        await server.access.tick()
+        async with chromium() as browser:
+            phone = await browser.new_page(viewport=PHONES["360x640"])
+            await phone.goto(f"http://127.0.0.1:{server.port}/register/{other}?lang=fa")
+            await phone.wait_for_function("document.body.dataset.state === 'offered'")
+            assert await phone.inner_text("#headline") == strings("fa")["register.offered"]
+            assert await phone.inner_text("#code") == day.entries[other].code
+            assert await look(phone, "register-outcome-fa-offered") == []
+            await phone.goto(f"http://127.0.0.1:{server.port}/register/{'x' * 20}?lang=fa")
+            await phone.wait_for_function("document.body.dataset.state === 'gone'")
+            assert await phone.inner_text("#headline") == strings("fa")["register.gone"]
+    finally:
+        await server.stop()
+
+
+async def test_every_outcome_fits_every_language_and_size_and_passes_axe(tmp_path):
+    clock = Clock(at("2026-12-07", "16:00"))
+    server = await start(tmp_path / "o.sqlite3", clock, site=access_site(**TWO))
+    found: dict[str, list[str]] = {}
+    try:
+        await server.access.tick()
+        async with page(server) as visitor:  # per language: one who wins, one who cannot (0 places)
+            entries = {lang: {service: (await visitor.register(f"{service} {lang} Haddad", lang=lang,
+                                                               service=service))["entry"]
+                              for service in ("residence", "extension")} for lang in LANGS}
+        async with chromium() as browser:
+            phone = await browser.new_page()
+            for state, service in (("waiting", "residence"), ("won", "residence"), ("not_drawn", "extension")):
+                if state == "won":
+                    clock.t = at(DAY, "06:05")
+                    await server.access.tick()
+                for lang in LANGS:
+                    await phone.goto(f"http://127.0.0.1:{server.port}/register/{entries[lang][service]}?lang={lang}")
+                    await phone.wait_for_function(f"document.body.dataset.state === '{state}'")
+                    if state == "won":
+                        await phone.wait_for_function("document.getElementById('qr').naturalWidth > 0")
+                    for size, viewport in SIZES.items():
+                        await phone.set_viewport_size(viewport)
+                        problems = await look(phone, f"register-outcome-{lang}-{state}-{size}")
+                        if problems:
+                            found[f"{lang} {state} {size}"] = problems
+    finally:
+        await server.stop()
+    assert not found, "\n".join(f"{k}: {v}" for k, v in found.items())
