@@ -109,3 +109,60 @@ async def test_not_the_registered_person_ends_the_visit_and_is_counted(office):
     assert ended.desk.current is None and ended.desk.person is None
     assert [e["number"] for e in events_of(office, "identity_refused")] == [ticket.number]
     assert office.office.tickets[ticket.number].outcome == "identity_refused"
+
+
+async def test_the_textual_counter_shows_the_name_and_ends_the_visit_as_not_the_registered_person(office):
+    from .test_counter_app import counter_app, text, until
+
+    code = await won_place(office, office.clock_)
+    kiosk = await office.opened("kiosk-1", "kiosk")
+    ticket = (await kiosk.request(p.Checkin(id=0, booking=code, lang="ar"))).ticket
+    walk_in = (await kiosk.request(p.Draw(id=0, service="residence", lang="de", request="w1"))).ticket
+    app = counter_app(f"ws://127.0.0.1:{office.port}/", "counter-5", lang="de")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await until(pilot, lambda: app.board.desk is not None)
+        await pilot.press("o", "o")
+        await until(pilot, lambda: app.sub_title == "geöffnet")
+        await pilot.press("n")
+        await until(pilot, lambda: ticket.number in text(app, "#current"))
+        assert "Angemeldet: Amina Haddad, geboren 7.3.1991" in text(app, "#current")
+        await pilot.press("f")
+        await pilot.pause()
+        assert app.screen.labels[-1] == "Nicht die angemeldete Person"
+        await pilot.press(app.screen.keys[-1])
+        await until(pilot, lambda: app.board.current is None)
+        assert office.office.tickets[ticket.number].outcome == "identity_refused"
+
+        await pilot.press("n")  # the walk-in: no name, no such outcome
+        await until(pilot, lambda: walk_in.number in text(app, "#current"))
+        assert "Angemeldet" not in text(app, "#current")
+        await pilot.press("f")
+        await pilot.pause()
+        assert "Nicht die angemeldete Person" not in app.screen.labels
+
+
+async def test_the_browser_counter_shows_the_name_and_ends_the_visit_as_not_the_registered_person(office, browser):
+    from .browser import axe_violations
+    from .test_counter_page import CURRENT, clerk_page, key, open_counter, until_shown
+
+    code = await won_place(office, office.clock_)
+    kiosk = await office.opened("kiosk-1", "kiosk")
+    ticket = (await kiosk.request(p.Checkin(id=0, booking=code, lang="ar"))).ticket
+    page = await clerk_page(browser, office, "ben", counter_key="2")   # ben: counters 2, 6, 7; in English
+    assert await page.inner_text("#title") == "Counter 6"
+    await open_counter(page, "open")
+    await key(page, "n")
+    await until_shown(page, CURRENT, ticket.number)
+    born = await page.evaluate("staffDate('1991-03-07')")
+    assert await page.inner_text("#current .registered") == f"Registered: Amina Haddad, born {born}"
+    assert await axe_violations(page) == []
+    await key(page, "s")   # a push of the desk (serving) keeps the name beside the same visitor
+    await until_shown(page, "#current", "serving")
+    assert await page.is_visible("#current .registered")
+    await key(page, "f")
+    await page.wait_for_selector("#dialog[open]")
+    assert (await page.inner_text("#dialog")).count("Not the registered person") == 1
+    await key(page, str(len(office.site.outcomes) + 1))
+    await until_shown(page, "#handled", ticket.number)
+    assert office.office.tickets[ticket.number].outcome == "identity_refused"
+    assert await page.locator("#current .registered").count() == 0

@@ -258,6 +258,9 @@ class TicketView(msgspec.Struct, omit_defaults=True):
     referrals: list[str] = []    # the partners it was referred to (ids), in order
 
 
+IDENTITY_REFUSED = "identity_refused"  # the finish outcome "not the registered person" (fair access)
+
+
 class PersonView(msgspec.Struct):
     """Who registered for the place a ticket came from (fair access): the clerk compares it
     with the passport. Only ever sent to the counter that serves the ticket."""
