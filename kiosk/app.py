@@ -39,6 +39,7 @@ from server.wire.session import ClientSession, ConnectionLost, Refused, ServerEr
 
 from kiosk.appointment import ERROR_WORDS, AppointmentButton, ScanReader
 from kiosk.interpreter import InterpreterScreen, asks
+from kiosk.register import RegisterButton
 from printing.printers import Printer, PrinterError, open_printer
 from kiosk.paragraph import Paragraph
 from kiosk.shaping import PRESENTED, for_terminal, unshapeable  # noqa: F401 (tests and bench import them here)
@@ -88,6 +89,7 @@ class StartScreen(ScanReader, Screen):
                 for lang in self.languages:
                     yield Button(Content(self.app.word(lang, "language_name")), id=f"lang-{lang}", classes="language")
             yield AppointmentButton(self.languages)
+            yield RegisterButton(self.languages)  # places by lot, while registration is open (kiosk/register.py)
             yield Static("", id="printer-warning", markup=False)
 
     def on_mount(self) -> None:

@@ -68,7 +68,15 @@ def site(s: Site, *, partners: bool = True) -> p.SiteView:
                                 documents={k: list(d) for k, d in v.documents.items()}) for v in s.services],
         counters=[p.CounterInfo(id=c.id, name=c.name, zone=c.zone, direction=c.direction,
                                 services=list(c.services)) for c in s.counters],
-        partners=[partner(x) for x in s.partners] if partners else [])
+        partners=[partner(x) for x in s.partners] if partners else [], access=access(s))
+
+
+def access(s: Site) -> p.AccessView | None:
+    rules = s.access
+    if not rules.enabled:
+        return None
+    return p.AccessView(services=list(rules.services), opens=f"{rules.opens:%H:%M}", closes=f"{rules.closes:%H:%M}",
+                        draw_at=f"{rules.draw_at:%H:%M}", urgent_days=rules.urgent_days)
 
 
 def partner(x: Partner) -> p.PartnerView:

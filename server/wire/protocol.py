@@ -322,6 +322,18 @@ class PartnerView(msgspec.Struct, omit_defaults=True):
     map: str = ""
 
 
+class AccessView(msgspec.Struct):
+    """The day's places by lot as a kiosk offers registration for them (`[access]`): which
+    services, and the window ("HH:MM", the site's time zone: from `opens` the day before until
+    `closes` on the day; the draw at `draw_at`)."""
+
+    services: list[str]
+    opens: str
+    closes: str
+    draw_at: str
+    urgent_days: int
+
+
 class SiteView(msgspec.Struct):
     name: str
     timezone: str
@@ -332,6 +344,7 @@ class SiteView(msgspec.Struct):
     public_url: str
     partners: list[PartnerView] = []
     retention_days: int = 90   # how long a visit's details are kept (the kiosk's privacy notice says it)
+    access: AccessView | None = None   # places by lot: registration at the kiosk (kiosk/register.py)
 
 
 class Snapshot(msgspec.Struct):

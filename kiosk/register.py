@@ -1,0 +1,283 @@
+"""Registering at the kiosk for the day's places by lot (issue #27), for visitors without a phone.
+
+    start screen ── "Register for a place" (only while the window is open) ──> their language
+        ──> the form: service (only those given by lot), name as in the passport, date of birth,
+            a mobile number or e-mail (optional) ──> "registered": the draw's time, a QR code of
+            the result page (/register/<entry>) on the screen and on a printed slip
+
+The kiosk sends the same `register` as the phone page (server/wire/access.py) through its own
+socket; the server marks it as from the kiosk and answers `registered` or an error, said in the
+visitor's language. The window comes with the welcome (`SiteView.access`): from `opens` the day
+before until `closes` on the day, in the site's time zone; outside it the button is not shown.
+
+Every field is a Textual `Input`: a keyboard types into it at any speed, a scanner's burst
+included (the start screen's scanner, which checks a place's code in, is not listening here);
+Enter goes to the next field and, from the last, registers. Everything the visitor typed stays
+when the server refuses it, to be corrected.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import time as clock
+from datetime import date, datetime, time
+from zoneinfo import ZoneInfo
+
+import segno
+from babel.dates import format_datetime
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import Grid, Horizontal, Vertical, VerticalScroll
+from textual.content import Content
+from textual.screen import Screen
+from textual.widgets import Button, Input, Label, RadioButton, RadioSet, Static
+
+from config import languages
+from printing.blocks import QR, Block, Cut, Text
+from printing.printers import PrinterError
+from server.wire import protocol as p
+from server.wire.access import MAX_NAME
+from server.wire.session import ConnectionLost, Refused, ServerError
+
+ROTATE_SECONDS = 3.0
+TIMES = ("opens", "closes", "draw_at")
+
+
+def window_open(access: p.AccessView | None, now: float, timezone: str) -> bool:
+    """Whether registration is open at `now`: from `opens` (for the next day) until `closes`."""
+    if access is None:
+        return False
+    at = datetime.fromtimestamp(now, ZoneInfo(timezone)).time()
+    return at >= time.fromisoformat(access.opens) or at < time.fromisoformat(access.closes)
+
+
+def birth_date(day: str, month: str, year: str) -> str:
+    """The date as the server takes it ("1991-03-07"), or "" for no such day (or a future one)."""
+    try:
+        born = date(int(year), int(month), int(day))
+    except ValueError:
+        return ""
+    return born.isoformat() if len(year) == 4 and born <= date.today() else ""
+
+
+def when(at: float, timezone: str, lang: str) -> str:
+    """The draw's weekday and time the way the visitor's language writes them ("Tuesday 06:05")."""
+    moment = datetime.fromtimestamp(at, ZoneInfo(timezone))
+    locale = languages.locale(lang)
+    return format_datetime(moment, "EEEE HH:mm", locale=locale) if locale else moment.strftime("%A %H:%M")
+
+
+def result_url(site: p.SiteView, entry: str, lang: str) -> str:
+    return f"{site.public_url.rstrip('/')}/register/{entry}?lang={lang}"
+
+
+def qr_text(url: str) -> str:
+    """The QR code in block characters: a phone reads it off the kiosk's screen."""
+    out = io.StringIO()
+    segno.make(url, error="l").terminal(out=out, compact=True, border=2)
+    return out.getvalue().rstrip("\n")
+
+
+def slip(site: p.SiteView, words: dict[str, str], lang: str, waiting: str, url: str) -> list[Block]:
+    """The printed slip: the office, "registered" and the draw's time, the QR of the result page."""
+    return [Text(site.name, bold=True, lang="de"), Text(words["register.title"], size=2, bold=True, lang=lang),
+            Text(waiting, lang=lang), QR(url), Text(words["register.scan"], lang=lang), Cut()]
+
+
+async def print_slip(app, blocks: list[Block]) -> bool:
+    """Print the slip on the kiosk's printer; the screen shows the same QR code, so a printer
+    that fails loses nothing (it is reported as a ticket's failure is)."""
+    try:
+        failing = await asyncio.to_thread(app._print_now, blocks)
+    except PrinterError as exc:
+        await app.report("error", str(exc))
+        return False
+    if failing:
+        await app.report(failing)
+    return not failing
+
+
+class RegisterButton(Button):
+    """On the start screen: "Register for a place" in two site languages at a time, shown only
+    while the window is open."""
+
+    DEFAULT_CSS = """
+    RegisterButton { width: 100%; height: 3; margin-top: 1; text-style: bold; }
+    """
+
+    def __init__(self, languages: list[str]):
+        super().__init__("", id="register")
+        self.languages, self.turn = languages, 0
+
+    def on_mount(self) -> None:
+        self.show()
+        self.set_interval(ROTATE_SECONDS, self.rotate)
+
+    def rotate(self) -> None:
+        self.turn = (self.turn + 1) % max(1, (len(self.languages) + 1) // 2)
+        self.show()
+
+    def show(self) -> None:
+        app = self.app
+        now = getattr(app, "wall_clock", clock.time)()  # a test sets the kiosk's wall clock
+        self.display = window_open(app.site.access if app.site else None, now,
+                                   app.site.timezone if app.site else "UTC")
+        shown = self.languages[2 * self.turn:2 * self.turn + 2]
+        self.label = Content(" · ".join(app.word(lang, "register.title") for lang in shown))
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        screen = RegisterLanguageScreen(self.languages)
+        self.app.push_screen(screen)
+        self.app.back_to_start_later(screen)
+
+
+class RegisterLanguageScreen(Screen):
+    """Which language the form speaks: every site language, named in its own script."""
+
+    CSS_PATH = "register.tcss"
+
+    def __init__(self, languages: list[str]):
+        super().__init__()
+        self.languages = languages
+
+    def compose(self) -> ComposeResult:
+        word = self.app.word
+        with Vertical(id="register-languages"):
+            yield Static(" · ".join(word(lang, "register.title") for lang in self.languages[:3]), id="title",
+                         markup=False)
+            with Grid(id="register-language-grid"):
+                for lang in self.languages:
+                    yield Button(Content(word(lang, "language_name")), id=f"register-lang-{lang}",
+                                 classes="register-language")
+            yield Button(Content(word(self.languages[0], "kiosk.back")), id="back")
+
+    @on(Button.Pressed, ".register-language")
+    def chosen(self, event: Button.Pressed) -> None:
+        event.stop()
+        screen = RegisterScreen(event.button.id.removeprefix("register-lang-"))
+        self.app.push_screen(screen)
+        self.app.back_to_start_later(screen)
+
+
+class RegisterScreen(Screen):
+    """The form, in the visitor's language."""
+
+    CSS_PATH = "register.tcss"
+
+    def __init__(self, lang: str):
+        super().__init__()
+        self.lang = lang
+
+    def times(self) -> dict[str, str]:
+        access = self.app.site.access
+        return {key: getattr(access, key) for key in TIMES} | {"days": str(access.urgent_days)}
+
+    def compose(self) -> ComposeResult:
+        app, lang = self.app, self.lang
+        said, word = app.said, app.word
+        rtl = "rtl" if app.words(lang)["direction"] == "rtl" else ""
+        services = [s for s in app.site.services if s.id in app.site.access.services]
+        with VerticalScroll(id="register-screen", classes=rtl):
+            yield Static(said(lang, "register.title"), id="question", markup=False)
+            for key in ("when", "speed", "bound"):
+                yield Static(said(lang, f"register.{key}", **self.times()), classes="explain", markup=False)
+            yield Label(Content(word(lang, "register.service_label")), classes="field-label")
+            with RadioSet(id="register-services"):
+                for service in services:
+                    name = service.names.get(lang) or service.names["de"]
+                    yield RadioButton(Content(app.shown(lang, name)), value=len(services) == 1,
+                                      id=f"register-service-{service.id}")
+            yield Label(Content(word(lang, "register.name_label")), classes="field-label")
+            yield Input(placeholder=word(lang, "register.name_hint"), id="register-name", max_length=MAX_NAME)
+            yield Label(Content(word(lang, "register.birth_label")), classes="field-label")
+            with Horizontal(id="register-birth"):
+                for key, width in (("day", 2), ("month", 2), ("year", 4)):
+                    yield Input(placeholder=word(lang, f"register.{key}"), id=f"register-{key}", max_length=width,
+                                restrict=r"[0-9]*", classes=f"date-{key}")
+            yield Label(Content(word(lang, "register.contact_label")), classes="field-label")
+            yield Input(placeholder=word(lang, "register.contact_hint"), id="register-contact", max_length=254)
+            yield Static("", id="problem", markup=False)
+            with Horizontal(id="register-buttons"):
+                yield Button(Content(word(lang, "register.send")), id="register-send", variant="primary")
+                yield Button(Content(word(lang, "kiosk.back")), id="back")
+            yield Static(said(lang, "register.privacy_note"), classes="explain", markup=False)
+
+    def on_mount(self) -> None:
+        """The name field takes the keys; the explanation above it stays in view."""
+        self.query_one("#register-name", Input).focus(scroll_visible=False)
+
+    @on(Input.Submitted)
+    def next_field(self, event: Input.Submitted) -> None:
+        """Enter: the next field; from the last, register."""
+        event.stop()
+        if event.input.id == "register-contact":
+            self.send()
+        else:
+            self.focus_next()
+
+    @on(Button.Pressed, "#register-send")
+    def pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.send()
+
+    def value(self, field: str) -> str:
+        return self.query_one(f"#register-{field}", Input).value.strip()
+
+    def frame(self) -> p.Register | None:
+        """The registration, or None after saying (in the visitor's language) what is missing."""
+        chosen = self.query_one("#register-services", RadioSet).pressed_button
+        born = birth_date(self.value("day"), self.value("month"), self.value("year"))
+        missing = ("register.error.no_service" if chosen is None else "register.error.no_name"
+                   if not self.value("name") else "register.error.bad_birth_date" if not born else None)
+        if missing:
+            self.problem(missing)
+            return None
+        return p.Register(id=0, service=chosen.id.removeprefix("register-service-"), lang=self.lang,
+                          name=self.value("name"), birth_date=born, contact=self.value("contact"))
+
+    def send(self) -> None:
+        frame = self.frame()
+        if frame is not None and not any(w.group == "register" and not w.is_finished for w in self.app.workers):
+            self.query_one("#register-send", Button).disabled = True
+            self.app.run_worker(self.register(frame), group="register")
+
+    async def register(self, frame: p.Register) -> None:
+        app = self.app
+        try:
+            registered = await app.session.request(frame, retry=False)
+        except (ServerError, ConnectionLost, Refused) as exc:
+            code = getattr(exc, "code", "offline")
+            known = f"register.error.{code}" in app.words(self.lang)
+            self.problem(f"register.error.{code}" if known else "register.error.other")
+            self.query_one("#register-send", Button).disabled = False
+            return
+        url = result_url(app.site, registered.entry, self.lang)
+        waiting = app.words(self.lang)["register.waiting"].format(draw_at=when(registered.draw_at, app.site.timezone,
+                                                                              self.lang))
+        await print_slip(app, slip(app.site, app.words(self.lang), self.lang, waiting, url))
+        screen = RegisteredScreen(self.lang, waiting, url)
+        app.push_screen(screen)
+        app.back_to_start_later(screen)
+
+    def problem(self, key: str) -> None:
+        self.query_one("#problem", Static).update(self.app.said(self.lang, key, **self.times()))
+
+
+class RegisteredScreen(Screen):
+    """Registered: the draw's time, and the result page as a QR code to take away on a phone."""
+
+    CSS_PATH = "register.tcss"
+
+    def __init__(self, lang: str, waiting: str, url: str):
+        super().__init__()
+        self.lang, self.waiting, self.url = lang, waiting, url
+
+    def compose(self) -> ComposeResult:
+        app = self.app
+        with Vertical(id="registered"):
+            yield Static(app.paragraph(self.lang, self.waiting), id="registered-waiting", markup=False)
+            yield Static(qr_text(self.url), id="registered-qr", markup=False)
+            yield Static(app.said(self.lang, "register.scan"), id="registered-scan", markup=False)
+            yield Button(Content(app.word(self.lang, "kiosk.back")), id="back")
