@@ -41,6 +41,8 @@ function receive(message) {
     state.floor = message.floor;
     state.offset = message.floor.now - Date.now() / 1000;
     render();
+  } else if (message.type === "registered" || (message.type === "error" && message.re === state.deskPending)) {
+    deskAnswered(message);
   } else if (message.type === "reply" || message.type === "error") {
     // the answer stands beside the form it answers: the plan's own, or the others'
     const where = state.planPending ? $("plan-answer") : $("answer");
@@ -193,8 +195,38 @@ function buildPlanForms(floor) {
   $("exception-kind").innerHTML = KINDS.map((k) => `<option value="${k}">${esc(t(`plan.${k}`))}</option>`).join("");
 }
 
+// the info desk registers a caller for the places by lot (`via` desk, set by the server)
+function buildDesk(floor) {
+  const lottery = floor.lottery || [];
+  $("desk").hidden = !lottery.length;
+  $("desk-service").innerHTML = lottery.map((id) => `<option value="${esc(id)}">${esc(serviceName(id))}</option>`).join("");
+  $("desk-lang").innerHTML = floor.languages.map((lang) => `<option value="${lang}">${esc(languageName(lang))}</option>`).join("");
+}
+
+function deskAnswered(message) {
+  state.deskPending = null;
+  if (message.type === "registered") {
+    const url = `${location.origin}/register/${message.entry}?lang=${$("desk-lang").value}`;
+    $("desk-answer").textContent = t("desk.done", {day: staffDate(message.day), draw_at: clock(message.draw_at), url});
+    $("desk-form").reset();
+    return;
+  }
+  const key = `desk.error.${message.code}`;
+  $("desk-answer").textContent = key in staff.words ? t(key) : t("desk.error.other", {message: message.message});
+}
+
+$("desk-form").addEventListener("submit", (event) => {
+  event.preventDefault();
+  state.deskPending = state.nextId;
+  $("desk-answer").textContent = "";
+  state.ws.send(JSON.stringify({type: "register", id: state.nextId++, service: $("desk-service").value,
+    lang: $("desk-lang").value, name: $("desk-name").value.trim(), birth_date: $("desk-birth").value,
+    contact: $("desk-contact").value.trim(), urgent_until: $("desk-urgent").value}));
+});
+
 function buildForms(floor) {
   state.formsBuilt = true;
+  buildDesk(floor);
   buildPlanForms(floor);
   $("announce-texts").innerHTML += floor.languages.map((lang) =>
     `<label for="text-${lang}">${esc(languageName(lang))}</label>`

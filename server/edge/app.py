@@ -332,9 +332,7 @@ class Server:
                                   for lang in self.site.languages}
                          if session.role in ("kiosk", "display") or (terminal and terminal.printer) else {},
                          site=views.site(self.site, partners=session.role in ("counter", "admin")),
-                         snapshot=views.snapshot(self.office, self.clock(),
-                                                 detail_for="*" if session.role == "admin" else session.counter,
-                                                 person_for=session.counter if session.role == "counter" else None))
+                         snapshot=views.snapshot_for(self.office, self.clock(), session.role, session.counter))
 
     def _printer_reported(self, kiosk: str, message: p.Printer) -> None:
         before = self.terminals.printers.get(kiosk, {}).get("state")

@@ -94,6 +94,13 @@ def snapshot(office: Office, now: float, *, detail_for: str | None = None, perso
                       calls=[ticket(t) for t in office.last_calls()])
 
 
+def snapshot_for(office: Office, now: float, role: str, counter: str | None) -> p.Snapshot:
+    """The snapshot in a terminal's welcome: an admin sees every counter's detail, a counter
+    its own, and its own visitor's registered name (fair access) -- no one else sees a name."""
+    return snapshot(office, now, detail_for="*" if role == "admin" else counter,
+                    person_for=counter if role == "counter" else None)
+
+
 def called(office: Office, t: Ticket) -> p.Called:
     """The call as displays show and speak it: in German and in the visitor's language."""
     counter = office.site.counter(t.counter)

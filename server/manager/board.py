@@ -237,6 +237,7 @@ class Board:
                 "interpreters": interpreters.waiting(office, now, lang),
                 "announcements": [dataclasses.asdict(a) for a in office.current_announcements(now)],
                 "services": [{"id": s.id, "name": names[s.id]} for s in site.services],
+                "lottery": list(site.access.services),  # the info desk's registration form (board.js)
                 "languages": list(site.languages),
                 # the site's time zone: the board shows the office's clock, not the manager's laptop's
                 "language_names": {tag: languages.name(tag, lang) for tag in site.languages},
