@@ -68,6 +68,17 @@ def when(at: float, timezone: str, lang: str) -> str:
     return format_datetime(moment, "EEEE HH:mm", locale=locale) if locale else moment.strftime("%A %H:%M")
 
 
+def contact_ok(text: str) -> bool:
+    """As the server reads a contact: none, a mobile number (6 to 15 digits) or an address."""
+    if not text:
+        return True
+    if "@" in text:
+        local, _, host = text.rpartition("@")
+        return bool(local) and "." in host and " " not in text
+    digits = sum(c.isdigit() for c in text)
+    return all(c.isdigit() or c in "+ -/()" for c in text) and 6 <= digits <= 15
+
+
 def result_url(site: p.SiteView, entry: str, lang: str) -> str:
     return f"{site.public_url.rstrip('/')}/register/{entry}?lang={lang}"
 
@@ -230,7 +241,8 @@ class RegisterScreen(Screen):
         chosen = self.query_one("#register-services", RadioSet).pressed_button
         born = birth_date(self.value("day"), self.value("month"), self.value("year"))
         missing = ("register.error.no_service" if chosen is None else "register.error.no_name"
-                   if not self.value("name") else "register.error.bad_birth_date" if not born else None)
+                   if not self.value("name") else "register.error.bad_birth_date" if not born
+                   else "register.error.bad_contact" if not contact_ok(self.value("contact")) else None)
         if missing:
             self.problem(missing)
             return None

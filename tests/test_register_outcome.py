@@ -177,3 +177,41 @@ async def test_every_outcome_fits_every_language_and_size_and_passes_axe(tmp_pat
     finally:
         await server.stop()
     assert not found, "\n".join(f"{k}: {v}" for k, v in found.items())
+
+
+async def test_each_refusal_is_said_at_its_field_in_the_visitors_language(tmp_path):
+    clock = Clock(at("2026-12-07", "16:00"))
+    server = await start(tmp_path / "o.sqlite3", clock,
+                         site=access_site(entries_per_contact=1, entries_per_address=2))
+    words = strings("tr")
+    try:
+        await server.access.tick()
+        async with page(server) as visitor:   # a family member gave this number already
+            assert (await visitor.register("Omar Karimi", contact="+49 170 5550101"))["type"] == "registered"
+        async with chromium() as browser:
+            phone = await browser.new_page(viewport=PHONES["360x640"])
+
+            async def said(**fields) -> str:
+                await phone.goto(f"http://127.0.0.1:{server.port}/register?lang=tr")
+                await fill_in(phone, **fields)
+                if fields.get("name") == "Ali Demir":   # a service the office gives no places for
+                    await phone.evaluate("""() => { const box = document.querySelector('input[value=residence]');
+                                                    box.value = 'info'; box.checked = true; }""")
+                await phone.click("#send")
+                await phone.wait_for_selector("#error:not([hidden]), .field-error:not([hidden])")
+                shown = phone.locator("#error:not([hidden]), .field-error:not([hidden])")
+                return await shown.first.inner_text()
+
+            assert await said(name="Ayşe Yılmaz", contact="not a number") == words["register.error.bad_contact"]
+            assert await said(name="12 34") == words["register.error.bad_name"]
+            assert await phone.inner_text("#name-error") == words["register.error.bad_name"]
+            assert await said(name="Ali Demir") == words["register.error.unknown_service"]
+            assert await said(name="Fatma Kaya", contact="+49 170 5550101") == words["register.error.contact_full"]
+            await phone.goto(f"http://127.0.0.1:{server.port}/register?lang=tr")
+            await fill_in(phone, name="Fatma Kaya")
+            await phone.click("#send")
+            await phone.wait_for_url("**/register/*?lang=tr")   # the second from this address
+            assert await said(name="Mehmet Kaya") == words["register.error.too_many"]
+    finally:
+        await server.stop()
+    assert len(server.office.access_days[DAY].entries) == 2

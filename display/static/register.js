@@ -75,20 +75,33 @@
     return iso;
   }
 
+  // as the server reads a contact (server/core/lottery.py `channel`): a number or an address
+  function contactOk(text) {
+    if (!text) return true;
+    if (text.includes("@")) {
+      const at = text.lastIndexOf("@");
+      return at > 0 && text.slice(at + 1).includes(".") && !text.includes(" ");
+    }
+    const digits = (text.match(/[0-9]/g) || []).length;
+    return /^[0-9+ ()\/-]+$/.test(text) && digits >= 6 && digits <= 15;
+  }
+
   function checked() {
     const service = form.querySelector("input[name=service]:checked");
     const name = document.getElementById("name").value.trim();
     const birth = birthDate();
     const urgent = document.getElementById("urgent").value;
+    const contact = document.getElementById("contact").value.trim();
     const ok = [
       fieldError("services", service ? "" : words["error.no_service"]),
       fieldError("name", name ? "" : words["error.no_name"]),
       fieldError("birth", birth ? "" : words["error.bad_birth_date"]),
+      fieldError("contact", contactOk(contact) ? "" : words["error.bad_contact"]),
       fieldError("urgent", !urgent || /^\d{4}-\d{2}-\d{2}$/.test(urgent) ? "" : words["error.bad_urgent"]),
     ];
     if (ok.includes(false)) return null;
     return { type: "register", id: 1, service: service.value, lang: document.documentElement.lang, name,
-             birth_date: birth, contact: document.getElementById("contact").value.trim(), urgent_until: urgent };
+             birth_date: birth, contact, urgent_until: urgent };
   }
 
   function said(code) {
