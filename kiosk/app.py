@@ -181,6 +181,8 @@ class PrivacyScreen(Screen):
             # `said` shows a text as the terminal can (shaped, in visual order): once, not twice
             yield Static(said(self.lang, "privacy.title"), id="privacy-title", markup=False)
             yield Static(said(self.lang, "privacy.text", days=self.days), id="privacy-text", markup=False)
+            if self.app.site.access:  # places by lot: a registrant's name is kept for a day (kiosk/register.py)
+                yield Static(said(self.lang, "register.privacy_text"), id="privacy-register", markup=False)
             yield Button(Content(self.app.word(self.lang, "kiosk.back")), id="privacy-back")
 
 

@@ -50,6 +50,8 @@ async def test_the_phone_page_links_the_notice_in_the_visitors_language(office, 
             await page.wait_for_selector("h1.privacy-title")
             assert await page.inner_text("h1") == words["privacy.title"]
             assert await page.inner_text("p.privacy-text") == words["privacy.text"].format(days=SITE.retention_days)
+            # the demo gives places by lot: what registering keeps is said too
+            assert await page.inner_text("p.privacy-register") == words["register.privacy_text"]
             assert await page.evaluate("[document.documentElement.lang, document.documentElement.dir]") == \
                 [lang, words["direction"]]
             assert await page.evaluate(FIT_PROBLEMS, True) == []
@@ -79,5 +81,7 @@ async def test_the_kiosk_shows_the_notice_in_the_chosen_language(office, lang):
         shown = str(app.screen.query_one("#privacy-text").render())
         # shaped and in visual order once (twice put Arabic back in logical order: backwards on a terminal)
         assert shown.replace("\n", " ") == app.word(lang, "privacy.text", days=90).replace("\n", " ")
+        registering = str(app.screen.query_one("#privacy-register").render())
+        assert registering.replace("\n", " ") == app.word(lang, "register.privacy_text").replace("\n", " ")
         await pilot.click("#privacy-back")
         await until(pilot, lambda: laid_out(app, "#service-residence"))

@@ -201,7 +201,7 @@ def privacy_page(src: Sources, request: Request) -> Response:
               "title": html.escape(words["privacy.title"]), "link": html.escape(words["privacy.link"]),
               "text": html.escape(words["privacy.text"].format(days=site.retention_days)), "languages": others,
               # an office that gives places by lot keeps a registrant's name for a day (server/visitors/register.py)
-              "register": f'<p class="privacy-text">{html.escape(words["register.privacy_text"])}</p>'
+              "register": f'<p class="privacy-register">{html.escape(words["register.privacy_text"])}</p>'
               if site.access.enabled else ""}
     return respond(200, page("privacy.html").substitute(fields), "text/html; charset=utf-8")
 
