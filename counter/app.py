@@ -223,8 +223,9 @@ class CounterApp(App):
         outcomes = screen.outcome_choices(self.board, self.words)
 
         async def then(outcome: str | None) -> None:
-            if outcome:
-                await self.send(p.Finish(id=0, outcome=outcome))
+            if outcome:  # "not the registered person" is a message of its own (fair access)
+                refused = outcome == p.IDENTITY_REFUSED
+                await self.send(p.RefuseIdentity(id=0) if refused else p.Finish(id=0, outcome=outcome))
         self.ask(Choose(self.words("dialog.finish", number=number), outcomes), then)
 
     def action_transfer(self) -> None:

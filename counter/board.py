@@ -8,10 +8,11 @@ the clerk's language from the staff catalogue. Both are plain Python, tested wit
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import msgspec
+from babel.dates import format_date
 
 from config import languages, strings
 from server.wire import protocol as p
@@ -37,8 +38,10 @@ class Board:
         if isinstance(event, p.QueuesChanged):
             self.queues.update((q.service, q) for q in event.queues)
         elif isinstance(event, p.DeskChanged) and event.desk.counter == self.counter and self.desk:
-            # a push carries no parked/handled lists: keep ours
-            self.desk = msgspec.structs.replace(event.desk, parked=self.desk.parked, handled=self.desk.handled)
+            # a push carries no parked/handled lists, nor the registered name (only our replies do): keep ours
+            same = event.desk.current and self.current and event.desk.current.number == self.current.number
+            self.desk = msgspec.structs.replace(event.desk, parked=self.desk.parked, handled=self.desk.handled,
+                                                person=self.desk.person if same else None)
         elif isinstance(event, (p.TicketChanged, p.Called)):
             self._ticket(event.ticket)
 
@@ -52,6 +55,11 @@ class Board:
     @property
     def current(self) -> p.TicketView | None:
         return self.desk.current if self.desk else None
+
+    @property
+    def person(self) -> p.PersonView | None:
+        """Who registered for the place the current visitor won by lot (None for any other)."""
+        return self.desk.person if self.desk and self.desk.current else None
 
     @property
     def my_services(self) -> list[str]:
@@ -210,6 +218,12 @@ class Words:
             return None
         return self("panel.appointment", time=datetime.fromtimestamp(ticket.appointment_at, ZoneInfo(timezone))
                     .strftime("%H:%M"))
+
+    def registered(self, person: p.PersonView) -> str:
+        """"Angemeldet: Amina Haddad, geboren 7.3.1991": what the clerk compares with the passport."""
+        born = format_date(date.fromisoformat(person.birth_date), self.text["format.date"],
+                           locale=languages.locale(self.lang))
+        return self("registered.panel", name=person.name, born=born)
 
     def waited(self, ticket: p.TicketView, now: float) -> str:
         end = ticket.called_at if ticket.state != "waiting" and ticket.called_at else now

@@ -19,7 +19,7 @@ from server.wire import protocol as p
 from counter import referral
 from counter.board import Board, Words
 
-Segment = tuple[str, str]   # (text, emphasis): "", "strong" or "need" (the interpreter note)
+Segment = tuple[str, str]   # (text, emphasis): "", "strong", "need" (the interpreter note) or "registered"
 
 
 def counter_name(board: Board) -> str:
@@ -42,11 +42,16 @@ def current_lines(board: Board, words: Words, now: float) -> list[list[Segment]]
     language: list[Segment] = [(words("panel.language", language=words.language(ticket.lang)), "strong")]
     if ticket.interpreter:
         language.append((words.interpreter(ticket) or "", "need"))
-    return [first, [(words.service(board, ticket.service), "")], language, [(words.waited(ticket, now), "")],
-            [(words("panel.why", reason=words.reason(board, ticket)), "")]]
+    registered: list[list[Segment]] = []
+    if board.person is not None:  # a place won by lot: the name it was registered with, to compare
+        registered = [[(words.registered(board.person), "registered")],
+                      [(words("registered.compare", refused=words("registered.refused")), "")]]
+    return [first, *registered, [(words.service(board, ticket.service), "")], language,
+            [(words.waited(ticket, now), "")], [(words("panel.why", reason=words.reason(board, ticket)), "")]]
 
 
-MARKUP = {"": "{}", "strong": "[b]{}[/b]", "need": "[b reverse]{}[/b reverse]"}
+MARKUP = {"": "{}", "strong": "[b]{}[/b]", "need": "[b reverse]{}[/b reverse]",
+          "registered": "[b reverse]{}[/b reverse]"}
 
 
 def current_text(board: Board, words: Words, now: float) -> str:
@@ -96,8 +101,11 @@ def transfer_choices(board: Board, words: Words) -> list[tuple[str, str]]:
 
 
 def outcome_choices(board: Board, words: Words) -> list[tuple[str, str]]:
+    """The ways a visit ends; for a place won by lot also "not the registered person" (sent as
+    `refuse_identity`, which the server counts apart)."""
     outcomes = board.site.outcomes if board.site else {}
-    return [(key, names.get(words.lang) or names.get("de", key)) for key, names in outcomes.items()]
+    found = [(key, names.get(words.lang) or names.get("de", key)) for key, names in outcomes.items()]
+    return found + ([(p.IDENTITY_REFUSED, words("registered.refused"))] if board.person is not None else [])
 
 
 def service_choices(board: Board, words: Words) -> list[tuple[str, str]]:

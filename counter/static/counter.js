@@ -194,7 +194,9 @@ const ACTIONS = {
   },
   async finish() {
     const answer = await ask("choose", t("dialog.finish", {number: current().number}), {entries: choices("finish")});
-    if (answer) await request({type: "finish", outcome: answer.chosen});
+    // "not the registered person" (a place won by lot) is a message of its own, counted apart
+    if (answer) await request(answer.chosen === "identity_refused" ? {type: "refuse_identity"}
+      : {type: "finish", outcome: answer.chosen});
   },
   async transfer() {
     const answer = await ask("transfer", t("dialog.transfer", {number: current().number}),
@@ -339,7 +341,8 @@ function renderCurrent() {
   $("current").dataset.shown = shown;
   if (!ticket) { $("current").innerHTML = `<p>${esc(state.screen.nobody)}</p>`; return; }
   const part = ([text, style]) => (style === "strong" ? `<strong>${esc(text)}</strong>`
-    : style === "need" ? `<span class="need">${esc(text)}</span>` : esc(text));
+    : style === "need" ? `<span class="need">${esc(text)}</span>`
+    : style === "registered" ? `<span class="registered">${esc(text)}</span>` : esc(text));
   $("current").innerHTML = `<p class="number">${esc(ticket.number)}</p>`
     + [ticket.head, ...ticket.lines].map((line) => `<p>${line.map(part).join(" ")}</p>`).join("")
     + (ticket.documents ? `<p>${esc(ticket.documents)}</p>` : "");

@@ -17,7 +17,6 @@ from config import Site
 
 from server.booking import appointments
 from server.core import Office, Ticket
-from server.core.access import REFUSED_OUTCOME
 from server.edge import views
 from server.edge.ratelimit import TokenBucket
 from server.edge.terminals import Session
@@ -30,12 +29,9 @@ from server.wire.errors import BadRequest, NotAllowed, RateLimited
 CounterCall = Callable[[Office, str, Any, float], tuple[list, Any]]
 
 
-def finish(office: Office, counter: str, outcome: str, now: float) -> tuple[list, Ticket]:
-    """A visit ends with one of the site's outcomes, or -- for a place won by lot -- with
-    "not the registered person" (`identity_refused`, counted apart by the core), which only a
-    ticket checked in with such a place's code can end with."""
-    if outcome != REFUSED_OUTCOME:
-        return office.finish(counter=counter, outcome=outcome, now=now)
+def refuse_identity(office: Office, counter: str, now: float) -> tuple[list, Ticket]:
+    """"Not the registered person" (counted apart by the core as `identity_refused`): only for a
+    ticket checked in with the code of a place won by lot, whose registration the clerk compared."""
     desk = office.desks.get(counter)
     current = office.tickets.get(desk.current) if desk is not None and desk.current else None
     if current is not None and office.registered_person(current) is None:
@@ -56,12 +52,12 @@ COUNTER: dict[type, CounterCall] = {
     p.Transfer: lambda o, c, m, now: o.transfer(counter=c, service=m.service, to_counter=m.to_counter,
                                                 front=m.front, now=now),
     p.Refer: lambda o, c, m, now: o.refer(counter=c, partners=m.partners, front=m.front, now=now),
-    p.Finish: lambda o, c, m, now: finish(o, c, m.outcome, now),
+    p.Finish: lambda o, c, m, now: o.finish(counter=c, outcome=m.outcome, now=now),
     p.Pause: lambda o, c, m, now: o.pause(counter=c, reason=m.reason, now=now),
     p.Resume: lambda o, c, m, now: o.resume(counter=c, now=now),
     p.Close: lambda o, c, m, now: o.close(counter=c, now=now),
     p.CloseAt: lambda o, c, m, now: o.close_at(counter=c, at=m.at, now=now),
-    p.RefuseIdentity: lambda o, c, m, now: o.refuse_identity(counter=c, now=now),
+    p.RefuseIdentity: lambda o, c, m, now: refuse_identity(o, c, now),
 }
 ROLE_OF = {**{cls: "kiosk" for cls in p.KIOSK_REQUESTS}, **{cls: "counter" for cls in p.COUNTER_REQUESTS},
            **{cls: "admin" for cls in p.ADMIN_REQUESTS}}

@@ -84,7 +84,8 @@ def partner(x: Partner) -> p.PartnerView:
                          interprets=list(x.interprets), phone=x.phone, web=x.web, address=x.address, map=x.map)
 
 
-def snapshot(office: Office, now: float, *, detail_for: str | None = None, person_for: str | None = None) -> p.Snapshot:
+def snapshot(office: Office, now: float, *, detail_for: str | None = None,
+             person_for: str | None = None) -> p.Snapshot:
     """The whole office now; `detail_for` a counter id, or "*" for every counter (admins);
     `person_for` the one counter that sees its visitor's registered name (a counter's own)."""
     return p.Snapshot(day=office.day,
