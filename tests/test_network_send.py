@@ -322,3 +322,21 @@ async def test_a_network_on_postgresql_keeps_what_one_on_sqlite_keeps(postgres_c
         finally:
             await server.stop()
     assert kept[0] == kept[1] and kept[0][2] == 3 and kept[0][1] == ["2026-11"]
+
+
+def test_a_network_on_postgresql_outlives_a_lost_session(postgres_cluster):
+    """The database ended the network's session (a restart, a failover): the next send is stored."""
+    import psycopg
+
+    url = postgres_cluster.database()
+    store = NetworkStore(url)
+    try:
+        store.put_days("wetzlar", [msgspec.json.decode(json.dumps(one_day()), type=send.Day)], received_at="t")
+        with psycopg.connect(url, autocommit=True) as admin:
+            ended = admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                                  "WHERE application_name = 'willkommen network'").fetchall()
+        assert ended == [(True,)]
+        store.put_days("giessen", [msgspec.json.decode(json.dumps(one_day()), type=send.Day)], received_at="t")
+        assert sorted(store.period("2026-11-01", "2026-11-30")) == ["giessen", "wetzlar"]
+    finally:
+        store.close()

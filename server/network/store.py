@@ -61,10 +61,7 @@ class NetworkStore:
         self.db, self.lock = db, threading.Lock()
         self.postgres = is_url(db)
         if self.postgres:
-            import psycopg
-
-            from server.store.postgres import CONNECT_TIMEOUT
-            self.conn = psycopg.connect(str(db), connect_timeout=CONNECT_TIMEOUT, application_name="willkommen network")
+            self.conn = self._connect()
         else:
             Path(db).parent.mkdir(parents=True, exist_ok=True)
             self.conn = sqlite3.connect(str(db), check_same_thread=False, isolation_level=None)
@@ -73,11 +70,30 @@ class NetworkStore:
             for statement in SCHEMA:
                 sql(statement)
 
+    def _connect(self):
+        import psycopg
+
+        from server.store.postgres import CONNECT_TIMEOUT
+        return psycopg.connect(str(self.db), connect_timeout=CONNECT_TIMEOUT, application_name="willkommen network")
+
+    def _alive(self) -> None:
+        """A PostgreSQL session that was lost (a restart, a failover, an admin ending it) is made
+        anew before a transaction starts, so the network's server never needs a restart for it."""
+        import psycopg
+
+        try:
+            self.conn.execute("SELECT 1")
+        except psycopg.OperationalError:
+            self.conn.close()
+            self.conn = self._connect()
+
     @contextmanager
     def transaction(self) -> Iterator:
         """`with store.transaction() as sql: sql("...", params)`: all or nothing."""
         with self.lock:
-            if not self.postgres:
+            if self.postgres:
+                self._alive()
+            else:
                 self.conn.execute("BEGIN IMMEDIATE")
             try:
                 yield self._sql
