@@ -340,3 +340,14 @@ def test_a_network_on_postgresql_outlives_a_lost_session(postgres_cluster):
         assert sorted(store.period("2026-11-01", "2026-11-30")) == ["giessen", "wetzlar"]
     finally:
         store.close()
+
+
+def test_show_prints_what_would_leave_the_office_and_sends_nothing(tmp_path, capsys):
+    office_db = office_days(tmp_path / "wetzlar.sqlite3")
+    assert send.command(["--to", "http://127.0.0.1:9/", "--office", "wetzlar", "--db", str(office_db),
+                         "--days", "60", "--show"]) == 0  # port 9: nothing listens, nothing is tried
+    shown = json.loads(capsys.readouterr().out)
+    assert shown["office"] == "wetzlar" and [d["day"] for d in shown["days"]] == [d.isoformat() for d in NOVEMBER]
+    assert set().union(*(d.keys() for d in shown["days"])) <= {"day", "visitors", "served", "no_shows", "waits",
+                                                               "held", "languages", "interpreters", "referrals",
+                                                               "feedback"}

@@ -2,7 +2,7 @@
 commands, `server.network.share`).
 
     willkommen-server network send --to https://network.example/ --office wetzlar \
-        [--config office.toml] [--db FILE|URL] [--days 14]
+        [--config office.toml] [--db FILE|URL] [--days 14] [--show]
 
 reads the office's kept days of the last `--days` days (`server.network.summary.from_office`:
 summaries only, never a ticket or an event) from its store — the SQLite file read-only beside
@@ -130,6 +130,14 @@ def send(db, url: str, office: str, token: str, *, days: int, timezone: str, tri
     return found
 
 
+def show(db, office: str, *, days: int, timezone: str) -> int:
+    """`--show`: the very body `send` would post, printed, nothing sent."""
+    today = datetime.now(ZoneInfo(timezone)).date()
+    found = read_days(db, first=(today - timedelta(days=days)).isoformat(), last=(today - timedelta(days=1)).isoformat())
+    print(msgspec.json.format(msgspec.json.encode(Sent(office=office, days=found)), indent=2).decode())
+    return 0
+
+
 def command(argv: list[str]) -> int:
     from config import ConfigError, load_site
 
@@ -142,10 +150,14 @@ def command(argv: list[str]) -> int:
     parser.add_argument("--config", type=Path, default=None, help="the office's site file (its time zone, database)")
     parser.add_argument("--db", type=database, default=None, help="the office's SQLite file or postgresql:// URL")
     parser.add_argument("--days", type=int, default=14, help="send the kept days of the last N days (default 14)")
+    parser.add_argument("--show", action="store_true",
+                        help="print what would be sent (JSON) and send nothing: for the data protection officer")
     args = parser.parse_args(argv)
     try:
         site = load_site(args.config)
         db = args.db or (database(site.database) if site.database else office_db())
+        if args.show:
+            return show(db, args.office, days=max(1, args.days), timezone=site.timezone)
         sent = send(db, args.to, args.office, token_of(args), days=max(1, args.days), timezone=site.timezone,
                     tries=args.tries)
     except (ConfigError, NotSent) as exc:
