@@ -282,3 +282,28 @@ async def test_the_demo_moves_the_day_to_its_start_and_the_winners_windows_lie_a
         assert len(places) == 4 and all(p.window_start >= at(DAY, "10:15") for p in places)  # none in the past
     finally:
         await server.stop()
+
+
+async def test_without_a_fixed_contingent_the_places_are_the_plans_capacity_less_the_appointments(tmp_path):
+    from server.wire.plan import Shift
+
+    clock = Clock(at("2026-12-07", "16:00"))
+    site = access_site(contingent={})
+    server = await start(tmp_path / "o.sqlite3", clock, site=site)
+    try:
+        await server.access.tick()
+        await server.writer.submit(lambda now: server.office.set_plan(  # Tuesday 8-12 at counter 5: 240 min ÷ 15
+            template=[Shift(counter="5", weekday=1, start="08:00", end="12:00", services=["residence"])],
+            closures=[], now=now))
+        await server.writer.submit(lambda now: server.office.book(booking="B-1", service="residence", lang="de",
+                                                                  due_at=at(DAY, "09:00"), now=now))
+        await register_all(server)
+        clock.t = at(DAY, "06:05")
+        assert server.access.schedule.contingent(DAY) == {"residence": 16 - 1}
+        await server.access.tick()
+        assert server.office.access_days[DAY].drawn.contingent == {"residence": 15}
+        places = server.office.access_days[DAY].drawn.places
+        assert len(places) == 15  # in windows while the plan staffs counter 5 for it, not the opening hours
+        assert all(at(DAY, "08:00") <= p.window_start < p.window_end <= at(DAY, "12:00") for p in places)
+    finally:
+        await server.stop()
