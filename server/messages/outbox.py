@@ -1,7 +1,10 @@
 """The outbox: messages to visitors, kept until a gateway took them.
 
 `post` returns at once: the message is kept in memory and its row written by the table's
-thread (`server.messages.table`) in the next group, before or while a sender sends it. A
+thread (`server.messages.table`) in the next group, before or while a sender sends it (a few
+ms; 10,000 after a draw: under a second). A caller that must know it is on disk awaits
+`saved()`; one that posts from events it replays (the draw's outcomes) may post again after a
+restart, as the refs make that a no-op. A
 sender task per channel that is on (`[messages]`: Kannel for SMS, SMTP for e-mail) takes the
 messages that are due, hands them in small batches to its gateway on a thread (the
 gateways' libraries block: urllib, smtplib), and records what came back:
