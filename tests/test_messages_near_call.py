@@ -108,3 +108,17 @@ async def test_no_contact_no_notice(office):
         await kiosk.request(p.Draw(id=0, service="residence", lang="ti", request=f"r{i}"))
     now[0] += 3600
     assert server.outbox.near_call.check(now[0]) == []
+
+
+async def test_one_tickets_bad_contact_keeps_no_other_tickets_notice_back(office, caplog):
+    server, terminal, smtp, now = office
+    counter, kiosk = await terminal("counter-5"), await terminal("kiosk-1")
+    await counter.request(p.Open(id=0, services=["residence"]))
+    drawn = [(await kiosk.request(p.Draw(id=0, service="residence", lang="uk", request=f"r{i}"))).ticket.number
+             for i in range(4)]
+    for number in drawn:
+        server.office.tickets[number].eta_low = 30  # all were printed a long wait
+    contacts = {drawn[0]: ("???", "fax"), drawn[1]: ("ok@example.org", "email")}
+    server.outbox.near_call.contact_of = lambda ticket: contacts.get(ticket.number)
+    assert server.outbox.near_call.check(now[0]) == [f"near_call:{server.office.day}:{drawn[1]}"]
+    assert "near-call notice failed" in caplog.text

@@ -79,9 +79,12 @@ class NearCall:
                 contact = self.contact_of(ticket)
                 if contact is None:
                     continue
-                minutes = self._near(ticket, now)
-                if minutes is not None:
-                    posted.append(self._post(ticket, contact, minutes, ref))
+                try:
+                    minutes = self._near(ticket, now)
+                    if minutes is not None:
+                        posted.append(self._post(ticket, contact, minutes, ref))
+                except Exception:  # one ticket's trouble (a contact of no channel) keeps no other's text back
+                    log.exception("near-call notice failed", extra={"fields": {"number": ticket.number}})
         return posted
 
     def _may_have_left(self, ticket: Ticket) -> bool:
