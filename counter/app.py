@@ -96,6 +96,7 @@ class QueueTable(DataTable):
 class CounterApp(App):
     CSS_PATH = "counter.tcss"
     TITLE = "Willkommen"
+    ENABLE_COMMAND_PALETTE = False  # its footer entry and its commands are English words
     BINDINGS = key_bindings()
 
     def __init__(self, session: ClientSession, *, lang: str = "de", clock: Callable[[], float] = time.time,

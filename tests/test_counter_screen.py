@@ -196,3 +196,21 @@ async def test_the_picker_says_nothing_is_connecting(office, browser):  # noqa: 
     page = await clerk_page(browser, office)   # anna: three counters, so the picker
     await page.wait_for_selector("#picker:not([hidden]) button")
     assert await page.inner_text("#status") == ""
+
+
+async def test_the_textual_counter_shows_no_english_word_of_textual_and_wraps_a_long_question(server, url, terminal):
+    """The footer had Textual's "^p palette"; the no-show question was cut at the dialog's edge."""
+    kiosk = await terminal("kiosk-1")
+    await draw(kiosk, "residence", "ar", "wrap-1")
+    app = counter_app(url, lang="de")
+    async with app.run_test(size=(120, 34)) as pilot:
+        await open_counter(pilot)
+        await pilot.press("n")
+        await until(pilot, lambda: app.board.current is not None)
+        await pilot.press("x")
+        await until(pilot, lambda: len(app.screen_stack) == 2)
+        await pilot.pause()
+        assert "palette" not in app.export_screenshot()
+        title = app.screen.query_one(".dialog-title")
+        dialog = app.screen.query_one(".dialog")
+        assert title.region.right <= dialog.content_region.right and title.size.height >= 2  # wrapped, whole

@@ -34,4 +34,4 @@ def test_a_called_visitors_wait_ends_at_the_call():
 def test_the_reason_names_the_wait_and_the_services_limit():
     board = Board(site=views.site(make_site()))
     overdue = ticket(state="called", called_after=61 * 60, reason="past_max_wait")
-    assert Words("de").reason(board, overdue) == "wartet 61 min, länger als 60"  # residence: 60 min in default.toml
+    assert Words("de").reason(board, overdue) == "wartet 61 min, länger als 60 min"  # residence: 60 min in default.toml
