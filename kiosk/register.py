@@ -58,7 +58,7 @@ def birth_date(day: str, month: str, year: str) -> str:
         born = date(int(year), int(month), int(day))
     except ValueError:
         return ""
-    return born.isoformat() if len(year) == 4 and born <= date.today() else ""
+    return born.isoformat() if len(year) == 4 and date(1900, 1, 1) <= born <= date.today() else ""
 
 
 def when(at: float, timezone: str, lang: str) -> str:

@@ -201,3 +201,15 @@ async def test_a_places_code_is_drawn_as_a_qr_code_of_the_code_alone(office):
     assert body.startswith(b"<svg") and b"<title>A7K-92QX</title>" in body
     status, _, _ = await http_get(f"{office.url}/register/qr/%3Cscript%3E.svg")
     assert status == 404
+
+
+async def test_an_office_without_places_by_lot_has_no_registration_page(tmp_path):
+    site = make_site()
+    server = Server(dataclasses.replace(site, access=Access()), tmp_path / "o.sqlite3", always_open=True)
+    await server.start("127.0.0.1", 0)
+    try:
+        for path in ("/register", "/register?lang=ar", "/register/register.js"):
+            status, _, _ = await http_get(f"http://127.0.0.1:{server.port}{path}")
+            assert status == 404, path
+    finally:
+        await server.stop()

@@ -64,9 +64,13 @@
     return !text;
   }
 
+  // Arabic-Indic and Persian digits, as an Arabic or Persian phone keyboard types them, read
+  // as the digits they are (the server and the SMS gateway take 0-9)
+  const latinDigits = (text) => text.replace(/[\u0660-\u0669\u06F0-\u06F9]/g, (c) => String(c.charCodeAt(0) & 0xF));
+
   function birthDate() {
     const [day, month, year] = ["birth-day", "birth-month", "birth-year"]
-      .map((id) => document.getElementById(id).value.trim());
+      .map((id) => latinDigits(document.getElementById(id).value.trim()));
     if (!/^\d{1,2}$/.test(day) || !/^\d{1,2}$/.test(month) || !/^\d{4}$/.test(year)) return "";
     const iso = `${year}-${month.padStart(2, "0")}-${day.padStart(2, "0")}`;
     const date = new Date(`${iso}T00:00:00Z`);
@@ -91,7 +95,7 @@
     const name = document.getElementById("name").value.trim();
     const birth = birthDate();
     const urgent = document.getElementById("urgent").value;
-    const contact = document.getElementById("contact").value.trim();
+    const contact = latinDigits(document.getElementById("contact").value.trim());
     const ok = [
       fieldError("services", service ? "" : words["error.no_service"]),
       fieldError("name", name ? "" : words["error.no_name"]),

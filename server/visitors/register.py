@@ -62,6 +62,8 @@ class RegisterPage:
     def answer(self, request: Request) -> Response | None:
         url = urlsplit(request.path)
         query = parse_qs(url.query)
+        if not self.site.access.enabled:
+            return None  # an office without places by lot: no such page (404)
         if url.path in ("/register", "/register/"):
             return self.page(self.language(request, query), entry="")
         name = url.path.removeprefix("/register/")
