@@ -65,9 +65,9 @@ def of_site(path: Path | None, office: str) -> Published:
 
     path = Path(path) if path is not None else default_path()
     site = load_site(path)  # checked as the server checks it: a broken file is one line, status 2
-    data = tomllib.loads(path.read_text(encoding="utf-8"))
-    folder = _strings_folder(data, path)
-    data = with_office_texts(data, site.languages, folder, path.name)
+    raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    folder = _strings_folder(raw, path)
+    data = with_office_texts(raw, site.languages, folder, path.name)
     items: dict[str, Any] = {}
     for doc, names in data.get("documents", {}).items():
         items.update({f"documents.{doc}.{lang}": text for lang, text in names.items()})
@@ -83,8 +83,8 @@ def of_site(path: Path | None, office: str) -> Published:
         items.update({f"{base}.{key}": partner[key] for key in PARTNER_FIELDS if partner.get(key)})
         if partner.get("interprets"):
             items[f"{base}.interprets"] = list(partner["interprets"])
-    for lang, table in site.strings.items():
-        items.update({f"strings.{lang}.{key}": text for key, text in table.items()})
+    for lang, catalogue in site.strings.items():
+        items.update({f"strings.{lang}.{key}": text for key, text in catalogue.items()})
     return Published(office=office, name=site.name, languages=list(site.languages), items=items)
 
 
@@ -107,7 +107,7 @@ class Difference:
         return "only_theirs" if self.mine is None else "only_mine" if self.theirs is None else "differs"
 
 
-def differences(mine: Published, theirs: Published, what: list[str] = ()) -> list[Difference]:
+def differences(mine: Published, theirs: Published, what: list[str] | tuple[str, ...] = ()) -> list[Difference]:
     """Every item where the two differ (under the prefixes `what`, if given), by key."""
     keys = sorted(set(mine.items) | set(theirs.items))
     return [Difference(k, mine.items.get(k), theirs.items.get(k)) for k in keys

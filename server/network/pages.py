@@ -46,7 +46,7 @@ TREND_MONTHS = 12
 class Pages:
     def __init__(self, network: Network, store: NetworkStore, *, clock: Callable[[], float]):
         self.network, self.store, self.clock = network, store, clock
-        self.people = People(network)  # type: ignore[arg-type]  (a Network offers what People reads)
+        self.people = People(network)  # type: ignore[arg-type]  # a Network offers what People reads of a Site
         self.verifying = asyncio.Semaphore(2)  # scrypt: 128 MiB and ~0.3 s a check
         self.secure = network.public_url.startswith("https://")  # reached through a TLS proxy
 
@@ -61,7 +61,7 @@ class Pages:
         if path == "/signin":
             return self.form(request.query.get("lang", "de"))
         if path == "/signout":
-            if not from_this_site(_Asked(request)):  # another site's page signing the coordinator out
+            if not from_this_site(_Asked(request)):  # type: ignore[arg-type]  # it reads .headers.get only  # another site's page signing the coordinator out
                 return Reply(403, "sign out on the network's own page\n", "text/plain; charset=utf-8")
             who = self.people.from_headers({"Cookie": request.headers.get("cookie", "")})
             if who is not None:
@@ -98,7 +98,7 @@ class Pages:
 
         lang = request.query.get("lang", "de")
         w = StaffWords(lang)
-        if not from_this_site(_Asked(request)):  # login CSRF: another site's form signing a browser in
+        if not from_this_site(_Asked(request)):  # type: ignore[arg-type]  # it reads .headers.get only  # login CSRF: another site's form signing a browser in
             return Reply(403, "sign in on the network's own page\n", "text/plain; charset=utf-8")
         fields = {k: v[0] for k, v in parse_qs(request.body.decode("utf-8", "replace")).items()}
         name, password = fields.get("name", "").strip().lower(), fields.get("password", "")
@@ -132,7 +132,7 @@ class Pages:
     def compare(self, month: str) -> Comparison:
         """The month's figures of every office that sent days, and the months before it."""
         first = date.fromisoformat(month + "-01")
-        trend = {}
+        trend: dict[str, dict] = {}
         for back in range(TREND_MONTHS - 1, -1, -1):
             start = _months_before(first, back)
             found = self.store.period(start.isoformat(), (_months_before(start, -1) - timedelta(days=1)).isoformat())

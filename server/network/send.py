@@ -26,7 +26,7 @@ import urllib.error
 import urllib.request
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 from zoneinfo import ZoneInfo
 
 import msgspec
@@ -64,7 +64,7 @@ def token_of(args: argparse.Namespace) -> str:
 
 
 def call(url: str, token: str, *, body: bytes | None = None, tries: int = 5,
-         sleep: Callable[[float], None] = time.sleep) -> object:
+         sleep: Callable[[float], None] = time.sleep) -> Any:
     """One request to the network, tried again while it is away or busy; its JSON answer."""
     request = urllib.request.Request(url, data=body, method="POST" if body is not None else "GET", headers={
         "Authorization": f"Bearer {token}", "Content-Type": "application/json", "User-Agent": "willkommen-network"})

@@ -92,7 +92,8 @@ def compare(args) -> int:
 
 def report(found: list[knowledge.Difference], other: str, *, detailed: bool) -> list[str]:
     """One line an item; a language's catalogue summed up in one line unless asked for by `--what`."""
-    lines, catalogues = [], {}
+    lines: list[str] = []
+    catalogues: dict[str, list[knowledge.Difference]] = {}
     for d in found:
         if d.key.startswith("strings.") and not detailed:
             catalogues.setdefault(d.key.split(".")[1], []).append(d)
