@@ -61,7 +61,7 @@ class Pages:
         if path == "/signin":
             return self.form(request.query.get("lang", "de"))
         if path == "/signout":
-            if not from_this_site(_Asked(request)):  # type: ignore[arg-type]  # it reads .headers.get only  # another site's page signing the coordinator out
+            if not from_this_site(_Asked(request)):  # type: ignore[arg-type]  # another site signing one out
                 return Reply(403, "sign out on the network's own page\n", "text/plain; charset=utf-8")
             who = self.people.from_headers({"Cookie": request.headers.get("cookie", "")})
             if who is not None:
@@ -98,7 +98,7 @@ class Pages:
 
         lang = request.query.get("lang", "de")
         w = StaffWords(lang)
-        if not from_this_site(_Asked(request)):  # type: ignore[arg-type]  # it reads .headers.get only  # login CSRF: another site's form signing a browser in
+        if not from_this_site(_Asked(request)):  # type: ignore[arg-type]  # login CSRF
             return Reply(403, "sign in on the network's own page\n", "text/plain; charset=utf-8")
         fields = {k: v[0] for k, v in parse_qs(request.body.decode("utf-8", "replace")).items()}
         name, password = fields.get("name", "").strip().lower(), fields.get("password", "")
