@@ -70,6 +70,7 @@ def allowed_words(network, lang: str) -> set[str]:
 async def test_the_coordinator_compares_offices_in_german(network, browser):
     page = await signed_in(browser, network)
     assert await page.evaluate("document.documentElement.lang") == "de"
+    assert await page.evaluate("getComputedStyle(document.body).backgroundColor") == "rgb(246, 247, 249)"  # its style
     assert await page.inner_text("#shown") == "Monat: November 2026. Zahlen aus 3 Ämtern."
     rows = await page.eval_on_selector_all("#table-overview tbody tr", "rs => rs.map(r => [...r.cells].map(c => c.innerText))")
     assert [r[0] for r in rows] == ["Ausländerbehörde Wetzlar", "Ausländerbehörde Giessen", "Ausländerbehörde Marburg",

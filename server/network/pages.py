@@ -17,7 +17,7 @@ from __future__ import annotations
 import asyncio
 import html
 from datetime import date, timedelta
-from pathlib import Path
+from importlib import resources
 from typing import Callable
 from urllib.parse import parse_qs
 
@@ -29,7 +29,6 @@ from server.network.page import page
 from server.network.settings import ROLE, Network
 from server.network.store import NetworkStore
 
-CSS = Path(__file__).resolve().parents[2] / "board" / "static" / "manager.css"
 OWN_CSS = """
 section { overflow-x: auto; }
 .charts { display: flex; flex-wrap: wrap; gap: 1rem; }
@@ -57,7 +56,8 @@ class Pages:
         if request.method != "GET":
             return Reply.error(405, f"{path} takes GET", ("Allow", "GET"))
         if path == "/network.css":
-            return Reply(200, CSS.read_text(encoding="utf-8") + OWN_CSS, "text/css; charset=utf-8")
+            manager_css = (resources.files("board") / "static" / "manager.css").read_text(encoding="utf-8")
+            return Reply(200, manager_css + OWN_CSS, "text/css; charset=utf-8")
         if path == "/signin":
             return self.form(request.query.get("lang", "de"))
         if path == "/signout":
