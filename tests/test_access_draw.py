@@ -219,6 +219,8 @@ async def test_no_place_today_weighs_more_tomorrow_and_a_place_resets_it(tmp_pat
         for name in NAMES[:5]:
             assert again[name]["day"] == "2026-12-09"
             assert again[name]["weight"] == (1 if seen[name]["state"] == "won" else 2), name
+        clock.t = at("2026-12-09", "09:00")  # Tuesday's day is over: its outcome page says so
+        assert {o["state"] for o in (await outcomes(server, registered)).values()} == {"gone"}
     finally:
         await server.stop()
 

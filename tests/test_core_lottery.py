@@ -215,3 +215,29 @@ def test_one_entry_per_identity_whatever_is_sent(attempts):
         if person.contact:
             per_contact[person.contact] = per_contact.get(person.contact, 0) + 1
     assert all(n <= 2 for n in per_contact.values())
+
+
+# ---- the registration socket's frames (server/wire/access.py) ------------------------------------
+
+json_values = st.recursive(st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=40),
+                           lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=12), inner,
+                                                                                        max_size=4), max_leaves=12)
+
+
+@settings(max_examples=examples(300), deadline=None)
+@given(st.fixed_dictionaries({"type": st.sampled_from(["register", "outcome", "x", 3])},
+                             optional={"id": json_values, "service": json_values, "lang": json_values,
+                                       "name": json_values, "birth_date": json_values, "entry": json_values,
+                                       "contact": json_values, "urgent_until": json_values, "via": json_values}))
+def test_whatever_a_page_sends_is_a_message_or_a_bad_request(frame):
+    import json
+
+    from server.wire.access import Outcome, Register, decode_access
+    from server.wire.errors import BadRequest
+
+    try:
+        message = decode_access(json.dumps(frame))
+    except BadRequest as exc:
+        assert exc.code in ("bad_request", "unknown_type") and exc.message
+        return
+    assert isinstance(message, (Register, Outcome)) and frame["type"] in ("register", "outcome")

@@ -242,8 +242,8 @@ class Access:
                                 window_end=window[1] if shows_code else None)
 
     def _state(self, day: AccessDay, entrant: Entrant) -> str:
-        if self.office.day and day.day < self.office.day:
-            return "gone"
+        if day.day < max(self.office.day, self.office.local_day(self.clock())):
+            return "gone"  # the day is over (its names and contacts are deleted as the next starts)
         if entrant.state in (WON, OFFERED):
             booking = self.office.bookings.get(entrant.code)
             if booking is not None and booking.ticket is not None:
