@@ -62,6 +62,12 @@ def test_any_real_code_window_number_and_wait_fits_two_sms_in_every_language(dat
     assert all(str(v) in text for v in values.values())
 
 
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_no_need_to_come_is_one_sms_in_every_language(lang):
+    """The one most sent (everyone not drawn, thousands a day): one SMS each, not two."""
+    assert sms_parts(compose(strings(lang), "not_drawn")[1]) == 1
+
+
 def test_the_texts_are_the_languages_own():
     """Not German or English copied into another catalogue."""
     for kind in KINDS:
