@@ -288,7 +288,7 @@ class RegisteredScreen(Screen):
 
     def compose(self) -> ComposeResult:
         app = self.app
-        with Vertical(id="registered"):
+        with VerticalScroll(id="registered"):  # a QR code of 19 rows: an 80 x 24 screen scrolls
             yield Static(app.paragraph(self.lang, self.waiting), id="registered-waiting", markup=False)
             yield Static(qr_text(self.url), id="registered-qr", markup=False)
             yield Static(app.said(self.lang, "register.scan"), id="registered-scan", markup=False)

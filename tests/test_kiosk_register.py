@@ -80,6 +80,10 @@ async def test_an_arabic_visitor_registers_at_the_kiosk_and_takes_the_result_pag
             await fill_in(pilot, "Amina Haddad", "7", "3", "1991", "+49 170 1234567")
             await until(pilot, lambda: isinstance(app.screen, RegisteredScreen) and laid_out(app, "#registered-qr"))
             url = app.screen.url
+            await pilot.resize_terminal(80, 24)   # the smallest kiosk screen: the QR code scrolls, whole
+            await pilot.pause()
+            qr = app.screen.query_one("#registered-qr")
+            assert qr.region.width == 37 and qr.virtual_region.height == 19
             assert "▀" in shown(app, "#registered-qr") and shown(app, "#registered-scan") == app.word("ar", "register.scan")
     finally:
         await server.stop()

@@ -79,6 +79,7 @@ async def test_the_calling_counter_sees_the_registered_name_and_no_one_else_does
     admin = await office.opened("admin", "admin")
     assert all(d.person is None for d in admin.welcome.snapshot.desks)  # the board's view: no names
     assert all(d.person is None for d in display.welcome.snapshot.desks)
+    assert not [k for k in display.welcome.strings["ar"] if k.startswith("register.")]  # a display's welcome stays small
     with_admin = await admin.request(p.Recall(id=0, counter="5"))
     assert with_admin.desk.person is None  # an admin acting for the counter is not its clerk
 

@@ -38,14 +38,18 @@
 
   // ---- times: the server sends seconds since 1970; the office's time zone, the visitor's words
 
+  // a language the browser has no dates for (Tigrinya in Chromium) gets figures only, never
+  // another language's weekday; Dari is CLDR's Persian of Afghanistan
+  const LOCALES = { prs: "fa-AF" };
+  const NUMERIC = { day: "numeric", month: "numeric", hour: "2-digit", minute: "2-digit", hourCycle: "h23" };
+
   function format(seconds, options) {
     if (typeof seconds !== "number") return "";
-    const locales = [document.documentElement.lang, "de"];
-    try {
-      return new Intl.DateTimeFormat(locales, { timeZone: config.timezone, ...options }).format(new Date(seconds * 1000));
-    } catch (error) {
-      return new Date(seconds * 1000).toLocaleString();
-    }
+    const lang = LOCALES[document.documentElement.lang] || document.documentElement.lang;
+    const known = Intl.DateTimeFormat.supportedLocalesOf([lang]).length > 0;
+    const shown = known ? options : (options.weekday ? NUMERIC : { hour: "2-digit", minute: "2-digit", hourCycle: "h23" });
+    return new Intl.DateTimeFormat(known ? lang : "en-GB", { timeZone: config.timezone, ...shown })
+      .format(new Date(seconds * 1000));
   }
   const HOUR = { hour: "numeric", minute: "2-digit" };
   const DAY_HOUR = { weekday: "long", day: "numeric", month: "long", ...HOUR };
