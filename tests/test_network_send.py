@@ -185,7 +185,7 @@ days_fields = st.fixed_dictionaries({
 })
 
 
-@settings(max_examples=examples(150), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=examples(60), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(days=st.lists(days_fields, min_size=1, max_size=3))
 def test_whatever_is_sent_is_either_stored_whole_or_not_at_all(tmp_path_factory, days):
     """The endpoint's own check, without HTTP: a send is stored as sent (every day) or refused
