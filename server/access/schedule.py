@@ -72,8 +72,9 @@ class Schedule:
         assert found.drawn is not None
         log.info("drawn", extra={"fields": {"day": day, "entries": len(found.entries),
                                             "places": len(found.drawn.places)}})
-        for entrant in found.entries.values():
-            self._tell(found, entrant, "won" if entrant.state == WON else "not_drawn")
+        # through post_many: 10,000 "not drawn" texts at once would hold the loop (server/messages)
+        await self.outbox.post_many(m for e in list(found.entries.values())
+                                    if (m := self._message(found, e, "won" if e.state == WON else "not_drawn")))
 
     def spans(self, day: str) -> list[tuple[float, float]]:
         """The times the winners' windows fill: when the day's plan staffs a counter for a
@@ -124,20 +125,25 @@ class Schedule:
                 day=found.day, instead_of=e.entry, window=(t, t + length), codes_key=self.secret, now=t))
             if offered is None:
                 found.replaced.add(entrant.entry)  # nobody left to offer it to: not asked again
-            else:
-                self._tell(found, offered, "offered")
+            elif (message := self._message(found, offered, "offered")) is not None:
+                self.outbox.post(**message)
 
-    def _tell(self, day: AccessDay, entrant: Entrant, outcome: str) -> None:
-        """The outcome to a person who left a contact, in their language (`server.messages`);
-        `ref` makes a second post after a restart a no-op."""
+    def _message(self, day: AccessDay, entrant: Entrant, outcome: str) -> dict[str, str] | None:
+        """The outcome to a person who left a contact, in their language (`server.messages`),
+        as `Outbox.post` takes it; `ref` makes a second post after a restart a no-op. None
+        without a contact (or words: logged, the others are still told)."""
         person = day.people.get(entrant.entry)
         if person is None or not person.contact:
-            return
+            return None
         start, end = (proof.clock(t, self.calendar.tz) for t in entrant.window) if entrant.window else ("", "")
-        subject, body = compose(self.site.words(entrant.lang), outcome, office=self.site.name, code=entrant.code,
-                                start=start, end=end)
-        self.outbox.post(to=person.contact, channel=lottery.channel(person.contact), lang=entrant.lang, text=body,
-                         subject=subject, ref=f"{outcome}:{entrant.entry}")
+        try:
+            subject, text = compose(self.site.words(entrant.lang), outcome, office=self.site.name,
+                                    code=entrant.code, start=start, end=end)
+        except (KeyError, ValueError, IndexError) as exc:  # a catalogue without the words: said, not fatal
+            log.error("no message text", extra={"fields": {"lang": entrant.lang, "kind": outcome, "error": repr(exc)}})
+            return None
+        return {"to": person.contact, "channel": lottery.channel(person.contact), "lang": entrant.lang,
+                "text": text, "subject": subject, "ref": f"{outcome}:{entrant.entry}"}
 
 def ahead(spans: list[tuple[float, float]], now: float) -> list[tuple[float, float]]:
     """The opening hours still to come at `now`: a draw made late (the server was down at
