@@ -17,8 +17,8 @@ from server.messages.outbox import Outbox
 
 def answer(outbox: Outbox, request: Request) -> Response:
     response = _answer(outbox, request)
-    # the port answers one HTTP request per connection; without this Kannel keeps the connection
-    # for its next report, which then goes nowhere (a test lost every few "delivered")
+    # the port answers one HTTP request per connection (websockets closes it after the answer):
+    # said, so that Kannel's HTTP client does not count on keeping it for its next report
     response.headers["Connection"] = "close"
     return response
 
