@@ -19,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
-from typing import Iterable, Sequence
+from typing import Any, Iterable, Sequence
 
 from config import Site
 
@@ -147,7 +147,7 @@ def check(site: Site, template: Iterable[Shift], closures: Iterable[Closure], to
     for i, shift in enumerate(template, 1):
         where = f"shift {i} ({WEEKDAYS[shift.weekday]} {shift.start}-{shift.end}, counter {shift.counter})"
         # the values staff read it by (server/manager/words.py error_text)
-        row = {"row": i, "weekday": shift.weekday, "start": shift.start, "end": shift.end, "counter": shift.counter}
+        row: dict[str, Any] = {"row": i, "weekday": shift.weekday, "start": shift.start, "end": shift.end, "counter": shift.counter}
         if shift.counter not in counters:
             raise BadRequest(f"{where}: there is no counter {shift.counter!r} (counters: {', '.join(sorted(counters))})",
                              why="plan_counter", **row)
@@ -164,7 +164,7 @@ def check(site: Site, template: Iterable[Shift], closures: Iterable[Closure], to
                                  why="shift_overlap", other_start=other.start, other_end=other.end, **row)
     for i, closure in enumerate(closures, 1):
         where = f"exception {i} ({closure.day}, {closure.kind})"
-        row = {"row": i, "day": closure.day, "start": closure.start, "end": closure.end}
+        row: dict[str, Any] = {"row": i, "day": closure.day, "start": closure.start, "end": closure.end}
         try:
             date.fromisoformat(closure.day)
         except ValueError:
