@@ -164,7 +164,7 @@ def check(site: Site, template: Iterable[Shift], closures: Iterable[Closure], to
                                  why="shift_overlap", other_start=other.start, other_end=other.end, **row)
     for i, closure in enumerate(closures, 1):
         where = f"exception {i} ({closure.day}, {closure.kind})"
-        row: dict[str, Any] = {"row": i, "day": closure.day, "start": closure.start, "end": closure.end}
+        row = {"row": i, "day": closure.day, "start": closure.start, "end": closure.end}
         try:
             date.fromisoformat(closure.day)
         except ValueError:
