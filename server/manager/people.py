@@ -32,6 +32,7 @@ import hmac
 from hashlib import sha256
 import secrets
 import sys
+import termios
 import time
 from dataclasses import dataclass, field
 from http.cookies import CookieError, SimpleCookie
@@ -240,21 +241,33 @@ def _dummy_hash(params: tuple[int, int, int]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """`python -m server.manager.people hash`: ask for a password, print the line for the site file."""
+    """`python -m server.manager.people hash`: ask for a password (or read one line piped in, for
+    scripts: `printf '%s\\n' "$PW" | … hash`), print the line for the site file."""
     args = sys.argv[1:] if argv is None else argv
     if args != ["hash"]:
         print("usage: python -m server.manager.people hash", file=sys.stderr)
         return 2
-    password = getpass.getpass("password: ")
-    if password != getpass.getpass("again: "):
-        print("the two passwords differ", file=sys.stderr)
-        return 1
-    if len(password) < 10:
-        print("use at least 10 characters", file=sys.stderr)
+    password, problem = _password()
+    if problem is None and len(password) < 10:
+        problem = "use at least 10 characters"
+    if problem is not None:
+        print(f"python -m server.manager.people hash: {problem}", file=sys.stderr)
         return 1
     print(f'password_hash = "{hash_password(password)}"')
     return 0
 
+
+def _password() -> tuple[str, str | None]:
+    """The password and, if there is none, why: typed twice at a terminal, else stdin's first line."""
+    if not sys.stdin.isatty():  # piped in: getpass would ask a terminal there is none of, or fail
+        line = sys.stdin.readline()
+        return (line.rstrip("\r\n"), None) if line.strip() else ("", "no password on stdin (pipe in one line)")
+    try:
+        password = getpass.getpass("password: ")
+        again = getpass.getpass("again: ")
+    except (EOFError, KeyboardInterrupt, OSError, termios.error):  # Ctrl-D, Ctrl-C, a terminal gone
+        return "", "no password given"
+    return (password, None) if password == again else ("", "the two passwords differ")
 
 if __name__ == "__main__":
     raise SystemExit(main())
