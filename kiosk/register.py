@@ -2,7 +2,8 @@
 
     start screen ── "Register for a place" (only while the window is open) ──> their language
         ──> the form: service (only those given by lot), name as in the passport, date of birth,
-            a mobile number or e-mail (optional) ──> "registered": the draw's time, a QR code of
+            a mobile number or e-mail and the day the permit expires (both optional)
+            ──> "registered": the draw's time, a QR code of
             the result page (/register/<entry>) on the screen and on a printed slip
 
 The kiosk sends the same `register` as the phone page (server/wire/access.py) through its own
@@ -66,6 +67,14 @@ def when(at: float, timezone: str, lang: str) -> str:
     moment = datetime.fromtimestamp(at, ZoneInfo(timezone))
     locale = languages.locale(lang)
     return format_datetime(moment, "EEEE HH:mm", locale=locale) if locale else moment.strftime("%A %H:%M")
+
+
+def expires_on(day: str, month: str, year: str) -> str | None:
+    """The day a permit expires ("2026-12-20"), or None for no such day."""
+    try:
+        return date(int(year), int(month), int(day)).isoformat() if len(year) == 4 else None
+    except ValueError:
+        return None
 
 
 def contact_ok(text: str) -> bool:
@@ -209,6 +218,11 @@ class RegisterScreen(Screen):
                                 restrict=r"[0-9]*", classes=f"date-{key}")
             yield Label(Content(word(lang, "register.contact_label")), classes="field-label")
             yield Input(placeholder=word(lang, "register.contact_hint"), id="register-contact", max_length=254)
+            yield Label(Content(word(lang, "register.urgent_label")), classes="field-label")
+            with Horizontal(id="register-urgent"):
+                for key, width in (("day", 2), ("month", 2), ("year", 4)):
+                    yield Input(placeholder=word(lang, f"register.{key}"), id=f"register-urgent-{key}",
+                                max_length=width, restrict=r"[0-9]*", classes=f"date-{key}")
             yield Static("", id="problem", markup=False)
             with Horizontal(id="register-buttons"):
                 yield Button(Content(word(lang, "register.send")), id="register-send", variant="primary")
@@ -223,7 +237,7 @@ class RegisterScreen(Screen):
     def next_field(self, event: Input.Submitted) -> None:
         """Enter: the next field; from the last, register."""
         event.stop()
-        if event.input.id == "register-contact":
+        if event.input.id == "register-urgent-year":
             self.send()
         else:
             self.focus_next()
@@ -240,14 +254,18 @@ class RegisterScreen(Screen):
         """The registration, or None after saying (in the visitor's language) what is missing."""
         chosen = self.query_one("#register-services", RadioSet).pressed_button
         born = birth_date(self.value("day"), self.value("month"), self.value("year"))
+        urgent = [self.value(f"urgent-{key}") for key in ("day", "month", "year")]
+        until = expires_on(*urgent) if any(urgent) else ""
         missing = ("register.error.no_service" if chosen is None else "register.error.no_name"
                    if not self.value("name") else "register.error.bad_birth_date" if not born
-                   else "register.error.bad_contact" if not contact_ok(self.value("contact")) else None)
+                   else "register.error.bad_contact" if not contact_ok(self.value("contact"))
+                   else "register.error.bad_urgent" if until is None else None)
         if missing:
             self.problem(missing)
             return None
         return p.Register(id=0, service=chosen.id.removeprefix("register-service-"), lang=self.lang,
-                          name=self.value("name"), birth_date=born, contact=self.value("contact"))
+                          name=self.value("name"), birth_date=born, contact=self.value("contact"),
+                          urgent_until=until or "")
 
     def send(self) -> None:
         frame = self.frame()

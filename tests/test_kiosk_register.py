@@ -43,9 +43,10 @@ async def form(pilot, lang: str) -> None:
     await until(pilot, lambda: isinstance(app.screen, RegisterScreen) and laid_out(app, "#register-send"))
 
 
-async def fill_in(pilot, name: str, day: str, month: str, year: str, contact: str = "") -> None:
+async def fill_in(pilot, name: str, day: str, month: str, year: str, contact: str = "",
+                  urgent: tuple[str, str, str] = ("", "", "")) -> None:
     """Typed as on a keyboard: each field, then Enter to the next; Enter on the last registers."""
-    for text in (name, day, month, year, contact):
+    for text in (name, day, month, year, contact, *urgent):
         await pilot.press(*text, "enter")
 
 
@@ -77,7 +78,7 @@ async def test_an_arabic_visitor_registers_at_the_kiosk_and_takes_the_result_pag
             await form(pilot, "ar")
             assert shown(app, "#question") == app.word("ar", "register.title")
             assert app.screen.query_one("#register-service-residence").value  # the only service: chosen
-            await fill_in(pilot, "Amina Haddad", "7", "3", "1991", "+49 170 1234567")
+            await fill_in(pilot, "Amina Haddad", "7", "3", "1991", "+49 170 1234567", ("14", "12", "2026"))
             await until(pilot, lambda: isinstance(app.screen, RegisteredScreen) and laid_out(app, "#registered-qr"))
             url = app.screen.url
             await pilot.resize_terminal(80, 24)   # the smallest kiosk screen: the QR code scrolls, whole
@@ -91,6 +92,7 @@ async def test_an_arabic_visitor_registers_at_the_kiosk_and_takes_the_result_pag
     assert url == f"{server.site.public_url}/register/{entry}?lang=ar"
     day, entrant = server.office.entrant(entry)
     assert (entrant.via, entrant.lang, entrant.service, entrant.contact) == ("kiosk", "ar", "residence", "sms")
+    assert entrant.urgent  # the permit expires within [access] urgent_days of the lottery's day
     assert (day.people[entry].name, day.people[entry].birth_date) == ("Amina Haddad", "1991-03-07")
     assert [q.data for q in paper(printer).items if isinstance(q, QRCode)] == [url]  # the slip
 
@@ -141,6 +143,10 @@ async def test_a_missing_field_is_said_before_anything_is_sent(tmp_path):
             await fill_in(pilot, "Ali [b]Karimi[/b]", "31", "2", "1990")   # no such day; markup is text
             await until(pilot, lambda: shown(app, "#problem") != "")
             assert shown(app, "#problem") == app.word("de", "register.error.bad_birth_date")
+            app.screen.query_one("#register-day").focus()
+            await pilot.press("end", "backspace", "backspace", "2", "8", "enter", "enter", "enter", "enter",
+                              "3", "1", "enter", "1", "3", "enter", "2", "0", "2", "6", "enter")   # the 31st of the 13th
+            await until(pilot, lambda: shown(app, "#problem") == app.word("de", "register.error.bad_urgent"))
             assert app.screen.query_one("#register-name").value == "Ali [b]Karimi[/b]"
     finally:
         await server.stop()
