@@ -55,11 +55,10 @@ def write(conn: Connection, people: list[tuple], weights: list[tuple]) -> None:
 def keep_seed(conn: Connection, day: str, seed: str) -> str:
     """The seed of `day`: the one kept already (a restart between keeping it and opening the
     window must not change it), else `seed`, kept now."""
-    found = conn.execute("SELECT seed FROM access_seeds WHERE day = ?", [day]).fetchone()
-    if found is not None:
-        return found[0]
-    conn.execute("INSERT INTO access_seeds (day, seed) VALUES (?, ?)", [day, seed])
-    return seed
+    # writing first: a transaction that read first and then wrote failed at once (SQLITE_BUSY)
+    # when the outbox's thread had committed to the same file in between
+    conn.execute("INSERT INTO access_seeds (day, seed) VALUES (?, ?) ON CONFLICT (day) DO NOTHING", [day, seed])
+    return conn.execute("SELECT seed FROM access_seeds WHERE day = ?", [day]).fetchone()[0]
 
 
 def seed(conn: Connection, day: str) -> str | None:
