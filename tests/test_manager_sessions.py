@@ -16,13 +16,17 @@ import subprocess
 import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import quote, urlsplit
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
 from config import ConfigError, default_path, parse_site
 from server.edge.app import Server
+from server.manager.pages import STATISTICS, returning_to
 from server.manager.people import SCRYPT, check_password, hash_password
 from server.wire import protocol as p
 from server.wire.session import ClientSession
@@ -306,3 +310,56 @@ async def test_signing_out_ends_the_clerks_counter_in_the_browser_at_once(server
         assert not [s for s in server.terminals.sessions.values() if s.terminal == "person-anna"]
     finally:
         await page.context.close()
+
+
+async def test_signing_in_after_opening_the_statistics_comes_back_to_them(server, browser):
+    """A manager opens a statistics link while signed out: after the sign-in the same page, with
+    its query, not the board."""
+    asked = "/stats?period=month&value=2026-11&by=service"
+    page = await browser.new_page()
+    try:
+        await page.goto(f"http://127.0.0.1:{server.port}{asked}")
+        assert page.url.endswith("/signin?to=%2Fstats%3Fperiod%3Dmonth%26value%3D2026-11%26by%3Dservice")
+        await page.fill("#name", "manager")
+        await page.fill("#password", "demo-manager")
+        await page.click("button[type=submit]")
+        await page.wait_for_url(f"**{asked}")
+        await page.wait_for_selector('nav a[href="/stats"][aria-current=page]')
+    finally:
+        await page.close()
+
+
+EVERYWHERE_ELSE = ("//evil.example/stats", "https://evil.example/stats", "http:/stats", "/\\evil.example",
+                   "/%2F%2Fevil.example", "/board/../../evil", "javascript:alert(1)", "/signout", "stats", "")
+
+
+async def test_the_page_returned_to_after_a_sign_in_is_only_a_statistics_page_of_this_server(server, browser):
+    """No open redirect: a sign-in link made by someone else (`/signin?to=//evil.example/…`)
+    ends on this server's board, for each of the tricks; `/stats` with its query is kept."""
+    base = f"http://127.0.0.1:{server.port}"
+    for to in (*EVERYWHERE_ELSE, "/stats?period=year&value=2026", "/report.pdf?month=2026-11"):
+        browser_id = await browser_cookie(server.port)
+        answer = await sign_in(server.port, "manager", "demo-manager", browser_id)
+        status, headers, _ = await get_with(f"{base}/signin/done?code={answer['code']}&to={quote(to, safe='')}",
+                                            browser_id)
+        expected = to if to.startswith(("/stats", "/report")) else "/board"
+        assert (status, headers["Location"]) == (303, expected), to
+    page = await browser.new_page()  # and the page itself takes the address along, not elsewhere
+    try:
+        await page.goto(f"{base}/signin?to={quote('//evil.example/stats', safe='')}")
+        await page.fill("#name", "manager")
+        await page.fill("#password", "demo-manager")
+        await page.click("button[type=submit]")
+        await page.wait_for_url(f"{base}/board")
+    finally:
+        await page.close()
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text() | st.sampled_from(EVERYWHERE_ELSE).map(lambda s: s + "?a=b\r\nSet-Cookie: x=1"))
+def test_whatever_to_says_the_sign_in_returns_only_to_a_path_of_this_server(to):
+    page = returning_to(to)
+    if page is not None:
+        url = urlsplit(page)
+        assert page.startswith("/") and not page.startswith("//") and not url.scheme and not url.netloc
+        assert url.path in STATISTICS and not any(c in page for c in "\r\n\\ ")

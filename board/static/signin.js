@@ -30,8 +30,11 @@ form.addEventListener("submit", async (event) => {
   try {
     const answer = await signIn(name, password);
     if (answer.type === "signed_in") {
+      // back to the page asked for: the counter (and its counter), or a statistics page (the
+      // server takes only its own paths there)
       const to = query.get("to") === "counter"
-        ? `&to=counter${query.get("counter") ? `&counter=${encodeURIComponent(query.get("counter"))}` : ""}` : "";
+        ? `&to=counter${query.get("counter") ? `&counter=${encodeURIComponent(query.get("counter"))}` : ""}`
+        : query.get("to") ? `&to=${encodeURIComponent(query.get("to"))}` : "";
       location.assign(`/signin/done?code=${encodeURIComponent(answer.code)}${to}`);
       return;
     }

@@ -2,7 +2,8 @@
 
     GET  /signin                 the sign-in form (board/static/signin.html)
     WS   /signin/ws              `sign_in {name, password}` -> `signed_in {code}` (one-time, 30 s)
-    GET  /signin/done?code=…     trades the code for the session cookie, then to /board
+    GET  /signin/done?code=…     trades the code for the session cookie, then to /board (or to=:
+                                 the counter, or the statistics page asked for: `returning_to`)
     GET  /signout                forgets the session
     GET  /board                  the floor board (board/static/board.html); its files /board/<file>
     GET  /staff/words.json       the staff catalogue in the signed-in person's language (German
@@ -35,7 +36,7 @@ from importlib import resources
 from functools import partial
 from pathlib import Path
 from typing import Callable
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
 import msgspec
 from websockets.asyncio.server import ServerConnection
@@ -73,6 +74,16 @@ STATISTICS = ("/stats", "/stats.csv", "/stats.xlsx", "/report.pdf", "/report.htm
 # `Manager.answer` is reached only once it is here ("*": every path below)
 PATHS = ("/signin", "/signin/done", "/signout", "/staff/*", "/board", "/board/*", "/counter", "/counter/*",
          *STATISTICS, "/display/announcements.json", "/display/announce.js")
+
+
+def returning_to(to: str) -> str | None:
+    """The statistics page a signed-out person asked for (`to`), to come back to after the
+    sign-in; None for anything else: only a path of this server's own, never another site's
+    address (`//evil.example`, `https://…`: no open redirect), its query written anew."""
+    url = urlsplit(to)
+    if url.scheme or url.netloc or url.path not in STATISTICS:
+        return None
+    return urlunsplit(("", "", url.path, urlencode(parse_qsl(url.query)), ""))
 
 
 class Manager:
@@ -202,8 +213,9 @@ class Manager:
         if not (path in ("/board", *STATISTICS) or path.startswith("/board/")):
             return None
         who = self.people.from_headers(request.headers)
-        if who is None:
-            return respond(303, "sign in first\n", Location="/signin")
+        if who is None:  # a statistics page asked for is where the sign-in comes back to
+            back = f"?to={quote(request.path, safe='')}" if path in STATISTICS else ""
+            return respond(303, "sign in first\n", Location=f"/signin{back}")
         if who.role == "clerk" and path != "/board/me.json":  # a clerk's page is the counter
             return respond(303, "a clerk works at /counter\n", Location="/counter")
         if path == "/board":
@@ -242,7 +254,7 @@ class Manager:
                         extra={"fields": {"name": session.name, "site": request.headers.get("Sec-Fetch-Site", "")}})
             return respond(403, "this sign-in belongs to another browser: sign in here\n")
         # a clerk (or anyone who came from the counter page) goes to the counter, others to the board
-        page = "/counter" if to == "counter" or session.role == "clerk" else "/board"
+        page = "/counter" if to == "counter" or session.role == "clerk" else (returning_to(to) or "/board")
         if page == "/counter" and counter in session.counters:  # the PC's own counter (a bookmark)
             page += f"?counter={counter}"
         return respond(303, "signed in\n", Location=page,
