@@ -4,8 +4,8 @@ five visits** (a figure that would is `HIDDEN`, shown as "–" with a footnote).
 What "rests on" means, per kind of figure (the property test, tests/test_network_page.py,
 checks each on made-up months):
 
-- a count (visitors, served, no-shows, referrals, answers): the visits it counts; under five
-  is hidden (a language's 3 visitors, a partner's 2 referrals);
+- a count (visitors, served, no-shows, referrals, answers): the visits it counts; one to four
+  is hidden (a language's 3 visitors, a partner's 2 referrals); 0 is said (it points at no one);
 - a share (interpreter need, printed wait held, referred, satisfied, a language's share): the
   visits it is a share of, and the visits it counts unless there are none (0 of 300 is said;
   2 of 300 is not: it would point at two people);
@@ -13,6 +13,10 @@ checks each on made-up months):
   made from.
 
 A month of an office is what `store.NetworkStore.period` sums from its days.
+
+A figure not shown is one of three `Hidden`s, each with its own mark and footnote on the page:
+`HIDDEN` (fewer than five visits), `SHIELDED` (shown it would let a hidden figure beside it be
+worked out: `protect`) and `NO_DATA` (the office sent nothing for that month).
 """
 
 from __future__ import annotations
@@ -27,20 +31,30 @@ FEWEST = 5
 
 
 class Hidden:
-    """A figure that would rest on fewer than five visits."""
+    """A figure not shown, and why (`reason`: few, shielded, no_data; the page's mark and footnote)."""
+
+    def __init__(self, reason: str):
+        self.reason = reason
 
     def __repr__(self) -> str:
-        return "HIDDEN"
+        return {"few": "HIDDEN"}.get(self.reason, self.reason.upper())
 
     __str__ = __repr__
 
 
-HIDDEN = Hidden()
+HIDDEN = Hidden("few")          # would rest on fewer than five visits
+SHIELDED = Hidden("shielded")   # hidden so that another hidden figure cannot be worked out
+NO_DATA = Hidden("no_data")     # the office sent nothing for that month
+
+
+def hidden(value: object) -> bool:
+    return isinstance(value, Hidden)
+
 Figure = Any  # int | float | Hidden
 
 
 def count(n: int) -> Figure:
-    return n if n >= FEWEST else HIDDEN
+    return HIDDEN if 0 < n < FEWEST else n
 
 
 def share(part: int, whole: int) -> Figure:
@@ -61,7 +75,7 @@ def average(scores: dict[str, int]) -> Figure:
     answers = sum(scores.values())
     if answers < FEWEST:
         return HIDDEN
-    return round(sum(int(s) * n for s, n in scores.items()) / answers, 2)
+    return round(sum(int(s) * n for s, n in scores.items()) / answers, 1)  # one decimal, always shown
 
 
 OVERVIEW = ("days", "visitors", "served", "no_shows", "wait_median", "wait_p90", "held", "interpreters",
@@ -90,12 +104,14 @@ COUNTS = {"visitors": lambda m: m.visitors, "served": lambda m: m.served, "no_sh
 def protect(months: list[Month], rows: list[dict[str, Figure]]) -> None:
     """The network's total under the offices' counts would give away an office's hidden count
     (the total less the others): where exactly one office's count is hidden (and not 0), the
-    smallest count shown beside it is hidden too, so the difference is two offices' sum."""
+    smallest count shown beside it is hidden too (`SHIELDED`), so the difference is two offices' sum."""
     for name, raw in COUNTS.items():
-        hidden = [i for i, row in enumerate(rows) if row[name] is HIDDEN and raw(months[i]) > 0]
-        shown = [i for i, row in enumerate(rows) if row[name] is not HIDDEN]
-        if len(hidden) == 1 and shown:
-            rows[min(shown, key=lambda i: raw(months[i]))][name] = HIDDEN
+        secret = [i for i, row in enumerate(rows) if hidden(row[name]) and raw(months[i]) > 0]
+        # a 0 shown hides nothing when shielded: the next smallest does (with only 0s beside it,
+        # the total is the hidden count itself, under five, and hidden by the rule)
+        shown = [i for i, row in enumerate(rows) if not hidden(row[name]) and raw(months[i]) > 0]
+        if len(secret) == 1 and shown:
+            rows[min(shown, key=lambda i: raw(months[i]))][name] = SHIELDED
 
 
 def held_parts(m: Month) -> tuple[Figure, Figure, Figure]:
@@ -103,7 +119,7 @@ def held_parts(m: Month) -> tuple[Figure, Figure, Figure]:
     held = m.of("held")
     called = sum(held.get(k, 0) for k in ("early", "inside", "late"))
     early, inside, late = (share(held.get(k, 0), called) for k in ("early", "inside", "late"))
-    if HIDDEN not in (early, inside, late) and late:  # the three fill the bar: rounding takes from the last
+    if not any(map(hidden, (early, inside, late))) and late:  # the three fill the bar: rounding takes from the last
         late = max(0, 100 - early - inside)
     return early, inside, late
 

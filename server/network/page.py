@@ -2,7 +2,9 @@
 English for `lang = "en"`): every word from the staff catalogue's `[network]`, numbers and
 months as that language writes them (babel), charts drawn on the server by pygal in the
 statistics' calm style (`server.manager.stats_charts`), each with the same figures in a table
-under it. A figure the five-visit rule hides (`figures.HIDDEN`) reads "–*", with the footnote."""
+under it. A figure not shown reads "–" with its reason's mark and footnote (`figures.Hidden`):
+"*" fewer than five visits, "†" hidden so that another cannot be worked out, "‡" no days sent
+for that month; a footnote is printed only when its mark is on the page."""
 
 from __future__ import annotations
 
@@ -11,12 +13,13 @@ import html
 from datetime import date
 
 from babel.dates import format_date
+from babel.numbers import format_decimal
 
 from config import languages as cldr
 from server.manager.stats_charts import CALM, HELD, _options, _pygal, _uri
 from server.manager.stats_words import Words
 from server.network import figures as f
-from server.network.figures import HIDDEN, Comparison
+from server.network.figures import Comparison, Hidden, hidden
 
 e = html.escape
 # more offices than this: bars lie down (a row per office, the chart as tall as they need) and the
@@ -30,6 +33,7 @@ class Page:
         self.stats = Words(lang)  # numbers the language's way (5.044; 3,67), and the chart's style
         self.lang = self.stats.lang
         self.text = self.stats.table
+        self.marked: set[str] = set()  # the reasons on the page: their footnotes are printed
 
     def __call__(self, key: str, **fields) -> str:
         found = self.text[f"network.{key}"]
@@ -41,9 +45,17 @@ class Page:
     def cell(self, value, *, first: bool = False) -> str:
         if first:
             return f'<th scope="row">{e(str(value))}</th>'
-        if value is HIDDEN:
-            return '<td class="num hidden-figure">–<sup>*</sup></td>'
+        if isinstance(value, Hidden):
+            self.marked.add(value.reason)
+            return f'<td class="num hidden-figure">–<sup>{e(self(f"mark_{value.reason}"))}</sup></td>'
+        if isinstance(value, float):  # the averages: always one decimal (4,0 beside 3,5)
+            return f'<td class="num">{e(format_decimal(value, "0.0", locale=self.lang))}</td>'
         return f'<td class="num">{e(self.stats.number(value))}</td>'
+
+    def footnotes(self) -> str:
+        notes = [f"–{self(f'mark_{reason}')} {self(f'note_{reason}')}" for reason in REASONS if reason in self.marked]
+        return "".join(f'<p id="note-{reason.replace("_", "-")}" class="footnote">{e(note)}</p>'
+                       for reason, note in zip([r for r in REASONS if r in self.marked], notes))
 
     def table(self, name: str, title: str, columns: list[str], rows: list[list], charts: str = "") -> str:
         head = "".join(f'<th scope="col">{e(c)}</th>' for c in columns)
@@ -53,15 +65,19 @@ class Page:
                 f'<table id="table-{name}"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></section>')
 
 
+REASONS = ("few", "shielded", "no_data")
+
+
 def _value(v):
-    return None if v is HIDDEN else v
+    return None if hidden(v) else v
 
 
 def charts(*figures: str) -> str:
     return f'<div class="charts">{"".join(figures)}</div>'
 
 
-def chart(kind: str, w: Page, title: str, labels: list[str], series: list[tuple[str, list]], alt: str, **more) -> str:
+def chart(kind: str, w: Page, title: str, labels: list[str], series: list[tuple[str, list]], alt: str,
+          note: str = "", **more) -> str:
     pygal = _pygal()
     lying = len(labels) > MANY and kind in ("Bar", "StackedBar")
     if lying:  # a row per office, the first on top (pygal draws the first at the bottom), each labelled
@@ -76,7 +92,8 @@ def chart(kind: str, w: Page, title: str, labels: list[str], series: list[tuple[
         made.add(name, [_value(v) for v in values])
     # the statistics' fitting thins crowded labels (`_uri`): lying bars have a row each, all named
     uri = "data:image/svg+xml;base64," + base64.b64encode(made.render()).decode() if lying else _uri(made)
-    return f'<figure><img src="{uri}" alt="{e(alt)}"></figure>'
+    caption = f'<figcaption class="footnote">{e(note)}</figcaption>' if note else ""
+    return f'<figure><img src="{uri}" alt="{e(alt)}">{caption}</figure>'
 
 
 def overview(c: Comparison, w: Page, names: list[str]) -> str:
@@ -87,9 +104,13 @@ def overview(c: Comparison, w: Page, names: list[str]) -> str:
                   [(w("wait_median"), [r["wait_median"] for r in rows]), (w("wait_p90"), [r["wait_p90"] for r in rows])],
                   w("chart_waits_alt"), y_title=w.stats("minutes"))
     parts = [f.held_parts(c.months[o]) for o, _ in c.offices] + [f.held_parts(c.network)]
+    # a bar with a hidden part would draw that part as nothing: such a bar is left out, and named
+    left_out = [name for name, p in zip(names, parts) if any(f.hidden(v) for v in p) and any(not f.hidden(v) for v in p)]
+    parts = [tuple(f.HIDDEN for _ in p) if any(f.hidden(v) for v in p) else p for p in parts]
     held = chart("StackedBar", w, w("chart_held", month=w.month(c.month)), names,
                  [(w(f"held_{k}"), [p[i] for p in parts]) for i, k in enumerate(("early", "inside", "late"))],
-                 w("chart_held_alt"), colors=HELD, range=(0, 100), y_title=w("share"))
+                 w("chart_held_alt"), note=w("held_left_out", offices=", ".join(left_out)) if left_out else "",
+                 colors=HELD, range=(0, 100), y_title=w("share"))
     month = w.month(c.month)
     return (w.table("overview", w("title_overview", month=month), [w("office"), *(w(k) for k in f.VISITS)],
                     [[name, *(r[k] for k in f.VISITS)] for name, r in zip(names, rows)], charts(waits, held))
@@ -109,23 +130,39 @@ def by_language(c: Comparison, w: Page, names: list[str]) -> str:
     return shares + need
 
 
+def steps(top: int) -> list[int]:
+    """The y labels from 0 past `top`: the finest of 1, 2 or 5 times a power of ten that needs at
+    most five steps (pygal's own were "0" and "5.000" alone: it names only its major labels)."""
+    top, power = max(top, 5), 1  # counts under five are hidden: no scale of fractions of a visitor
+    while True:
+        for step in (power, 2 * power, 5 * power):
+            if -(-top // step) <= 5:
+                return list(range(0, step * -(-top // step) + 1, step))
+        power *= 10
+
+
 def trend(c: Comparison, w: Page, names: list[str]) -> str:
     months = sorted(c.trend)
     labels = [w.month(m) for m in months]
     ids = [o for o, _ in c.offices]
 
     def grid(figure) -> list[list]:
-        return [[name, *(figure(c.trend[m][o]) if o in c.trend[m] else HIDDEN for m in months)]
+        return [[name, *(figure(c.trend[m][o]) if o in c.trend[m] else f.NO_DATA for m in months)]
                 for o, name in zip(ids, names)]
 
     visitors = grid(lambda m: f.count(m.visitors))
+    # a month or two: pygal's own major labels were "0" alone; every label of its scale is shown.
+    # One month is a bar per office (a line of one point is a dot, and dots at one height hide each other)
+    kind, scale = ("Bar", {}) if len(months) == 1 else ("Line", {"dots_size": 2.5})
+    whole = [f.count(f.total(list(c.trend[m].values())).visitors) for m in months]
+    shown = [v for row in (visitors if len(ids) <= MANY else [["", *whole]]) for v in row[1:] if not f.hidden(v)]
+    scale.update(y_title=w("visitors"), show_minor_y_labels=True, y_labels=steps(max(shown, default=0)))
     if len(ids) <= MANY:
-        lines = chart("Line", w, w("chart_months"), labels, [(row[0], row[1:]) for row in visitors],
-                      w("chart_months_alt"), y_title=w("visitors"), dots_size=2.5)
+        lines = chart(kind, w, w("chart_months"), labels, [(row[0], row[1:]) for row in visitors],
+                      w(f"chart_months_alt_{kind.lower()}"), **scale)
     else:
-        whole = [f.count(f.total(list(c.trend[m].values())).visitors) for m in months]
-        lines = chart("Line", w, w("chart_months_network"), labels, [(w("network"), whole)],
-                      w("chart_months_network_alt"), y_title=w("visitors"), dots_size=2.5)
+        lines = chart(kind, w, w("chart_months_network"), labels, [(w("network"), whole)],
+                      w(f"chart_months_network_alt_{kind.lower()}"), **scale)
     return (w.table("visitors_by_month", w("title_visitors_by_month"), [w("office"), *labels], visitors, charts(lines))
             + w.table("waits_by_month", w("title_waits_by_month"), [w("office"), *labels],
                       grid(lambda m: f.quantile(m.of("wait"), 0.5)))
@@ -133,18 +170,23 @@ def trend(c: Comparison, w: Page, names: list[str]) -> str:
                       grid(lambda m: f.overview(m)["held"])))
 
 
-def page(network_name: str, c: Comparison | None, months: list[str], lang: str) -> str:
+def page(network_name: str, c: Comparison | None, months: list[str], lang: str, waiting: list[str] = ()) -> str:
+    """`waiting`: the names of the offices of the network file with no day stored yet."""
     w = Page(lang)
     chosen = c.month if c else ""
+    if chosen and chosen not in months:  # the month asked for is the one selected, data or not
+        months = sorted([*months, chosen], reverse=True)
     options = "".join(f'<option value="{m}"{" selected" if m == chosen else ""}>{e(w.month(m))}</option>'
                       for m in months)
     if c is None or not c.offices:
-        body = f'<p id="shown">{e(w("none"))}</p>'
+        body = f'<p id="shown">{e(w("none_in", month=w.month(c.month)) if c else w("none"))}</p>'
     else:
         names = [name for _, name in c.offices] + [w("network")]
         body = (f'<p id="shown">{e(w("shown", month=w.month(c.month), offices=len(c.offices)))}</p>'
                 + overview(c, w, names) + by_language(c, w, names) + trend(c, w, names[:-1])
-                + f'<p id="fewer-than-five" class="footnote">{e(w("fewer"))}</p>')
+                + f'<p id="note-days" class="footnote">{e(w("days_note"))}</p>' + w.footnotes())
+    if waiting:
+        body += f'<p id="waiting">{e(w("waiting", offices=", ".join(waiting)))}</p>'
     nav = w.text
     return f"""<!doctype html>
 <html lang="{w.lang}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">

@@ -34,6 +34,7 @@ section { overflow-x: auto; }
 .charts { display: flex; flex-wrap: wrap; gap: 1rem; }
 .charts figure { flex: 1 1 24rem; max-width: 40rem; }
 td.hidden-figure { color: var(--muted); }
+td.hidden-figure sup { line-height: 0; }  /* a marked cell is as tall as the others */
 p.footnote { color: var(--muted); }
 """
 HEADERS = (("X-Frame-Options", "DENY"), ("Content-Security-Policy",
@@ -126,8 +127,12 @@ class Pages:
             chosen = await asyncio.to_thread(self.compare, month) if month else None
         except ValueError:
             return Reply(400, f"{month[:20]!r} is not a month as YYYY-MM, e.g. 2026-11\n", "text/plain; charset=utf-8")
-        body = await asyncio.to_thread(page, self.network.name, chosen, months, who.lang)
+        body = await asyncio.to_thread(page, self.network.name, chosen, months, who.lang, await asyncio.to_thread(self.waiting))
         return Reply(200, body, "text/html; charset=utf-8", list(HEADERS))
+
+    def waiting(self) -> list[str]:
+        """The offices of the network file that have no day stored yet (none sent, none read)."""
+        return [o.name for o in self.network.offices if not self.store.day_count(o.id)]
 
     def compare(self, month: str) -> Comparison:
         """The month's figures of every office that sent days, and the months before it."""
