@@ -58,6 +58,7 @@ from server.core import events as ev
 from server.core.model import EXPIRED, OPEN_STATES
 from server.manager import stats
 from server.store import access
+from server.store.reasons import one_line
 from server.store.projection import SIGNED_OUT, SIGNED_OUT_ENDED, SIGNED_OUT_TABLE, TICKET_COLUMNS, Projection, Rows
 from server.store.sqlite import (NEWER, StoreCorrupt, StoreLocked, StoreNewer, StoreUnavailable, StoreUnreachable,
                                  _decode)
@@ -186,7 +187,7 @@ class PostgresStore(Projection):
                                          "WHERE kind = 'day_started'").fetchone()[0]
         except psycopg.Error as exc:
             self.conn.close()
-            raise StoreUnavailable(f"database {self.path} cannot be used ({_first_line(exc)})") from None
+            raise StoreUnavailable(f"database {self.path} cannot be used ({one_line(exc)})") from None
         except BaseException:
             self.conn.close()
             raise
@@ -199,7 +200,7 @@ class PostgresStore(Projection):
         except psycopg.Error as exc:
             # libpq's connection errors carry no SQLSTATE to tell "not yet" (refused, timed out,
             # only standbys, starting up) from "never" (a wrong password): all may pass
-            raise StoreUnreachable(f"database {self.path} cannot be reached ({_first_line(exc)})") from None
+            raise StoreUnreachable(f"database {self.path} cannot be reached ({one_line(exc)})") from None
 
     def _session(self) -> psycopg.Connection:
         conn = psycopg.connect(self.url, autocommit=True, connect_timeout=CONNECT_TIMEOUT,
@@ -459,10 +460,6 @@ class PostgresStore(Projection):
     def query(self, sql: str, params: Iterable = ()) -> list[tuple]:
         """Rows of one read-only query with `?` placeholders (tests, tools; both stores)."""
         return Sql(self.conn).execute(sql, params).fetchall()
-
-
-def _first_line(exc: BaseException) -> str:
-    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
 
 
 def _confirm_on_disk(conn: psycopg.Connection) -> None:

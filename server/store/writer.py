@@ -49,6 +49,7 @@ from server.core import Event, Office
 from server.core import events as ev
 from server.wire.errors import Busy, WillkommenError
 from server.store.projection import Projection, Rows
+from server.store.reasons import one_line
 
 log = logging.getLogger("willkommen.writer")
 GATHER_TURNS = 4         # at most this many more turns of the event loop ...
@@ -188,7 +189,7 @@ class Writer:
                 if not self.store.lost(exc):
                     raise
                 log.warning("database lost; answering busy while reaching it again",
-                            extra={"fields": {"error": _first_line(exc), "held": len(self.inflight)}})
+                            extra={"fields": {"error": one_line(exc), "held": len(self.inflight)}})
             self.reconnecting, lost_at = True, time.monotonic()
             made = await self._reach()
             log.warning("database reached again", extra={"fields": {
@@ -206,7 +207,7 @@ class Writer:
             except Exception as exc:
                 if not self.store.lost(exc):
                     raise  # another server holds the office there (StoreLocked): stop
-                log.info("database not reached yet", extra={"fields": {"error": _first_line(exc)}})
+                log.info("database not reached yet", extra={"fields": {"error": one_line(exc)}})
             await asyncio.sleep(pause)
             pause = min(pause * 2, RECONNECT_PAUSE[1])
 
@@ -238,10 +239,6 @@ class Writer:
         except Exception as exc:  # a bug: answer it, keep serving the others
             log.exception("command failed")
             return exc, None
-
-
-def _first_line(exc: BaseException) -> str:
-    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
 
 
 def _settle(futures: list[asyncio.Future], error: BaseException | None) -> None:
