@@ -176,10 +176,15 @@ class Access:
         entry = secrets.token_urlsafe(16)
         person = Person(" ".join(message.name.split()), born, message.contact.strip())
         contact_key = lottery.contact_key(self.secret, message.contact) if person.contact else ""
-        await self.writer.submit(partial(self._registered, day, entry, identity, message, urgent, person,
-                                         contact_key, via, weight, by))
-        if counted is not None:
+        if counted is not None:  # counted before the commit: the address's other sockets see it at once
             self._count(counted)
+        try:
+            await self.writer.submit(partial(self._registered, day, entry, identity, message, urgent, person,
+                                             contact_key, via, weight, by))
+        except BaseException:
+            if counted is not None and counted in self.per_address:
+                self.per_address[counted] -= 1  # refused (already registered, contact full): not an entry
+            raise
         return wire.Registered(re=message.id, entry=entry, day=day, draw_at=self.calendar.draw_at(day), weight=weight)
 
     def _registered(self, day: str, entry: str, identity: str, message: wire.Register, urgent: bool, person: Person,
