@@ -31,6 +31,7 @@ from textual.containers import Grid, Horizontal, Vertical
 from textual.content import Content
 from textual.screen import Screen
 from textual.timer import Timer
+from textual.widget import Widget
 from textual.widgets import Button, Digits, Static
 
 from config import strings
@@ -116,20 +117,14 @@ class StartScreen(ScanReader, Screen):
 
 class ServiceButton(Button):
     """A service's button: its name and hint broken into lines at the button's width in reading
-    order (`Paragraph`); in a right-to-left screen Tab goes right to left along a row, as
-    the reader does (Textual orders focus by place: top to bottom, then left to right)."""
+    order (`Paragraph`)."""
 
-    def __init__(self, label: Paragraph, *, rtl: bool, **options):
+    def __init__(self, label: Paragraph, **options):
         super().__init__(Content(str(label)), classes="service", **options)
-        self.paragraph, self.rtl = label, rtl
+        self.paragraph = label
 
     def render(self) -> Paragraph:
         return self.paragraph
-
-    @property
-    def _focus_sort_key(self) -> tuple[int, int]:
-        y, x = super()._focus_sort_key
-        return (y, -x) if self.rtl else (y, x)
 
 
 class ServiceScreen(Screen):
@@ -147,7 +142,7 @@ class ServiceScreen(Screen):
                 name = service.names.get(self.lang) or service.names["de"]
                 hint = service.hints.get(self.lang, "")
                 label = paragraph(self.lang, name + (f"\n{hint}" if hint else ""))
-                buttons.append(ServiceButton(label, rtl=bool(rtl), id=f"service-{service.id}"))
+                buttons.append(ServiceButton(label, id=f"service-{service.id}"))
             # a right-to-left reader's first service stands top right; a short row's gap at the left
             shown_order = mirrored(buttons, SERVICE_COLUMNS, blank=None) if rtl else buttons
             with Grid(id="services"):
@@ -157,6 +152,16 @@ class ServiceScreen(Screen):
             with Horizontal(id="service-buttons"):
                 yield Button(Content(word(self.lang, "kiosk.back")), id="back")
                 yield Button(Content(word(self.lang, "privacy.link")), id="privacy")
+
+    @property
+    def focus_chain(self) -> list[Widget]:
+        """Tab goes through the services in reading order, right to left along a row in a
+        right-to-left screen, as the reader does: Textual orders focus by place (top to bottom,
+        then left to right), so the services take their places in its chain in the site's order."""
+        chain = super().focus_chain
+        order = {f"service-{service.id}": place for place, service in enumerate(self.services)}
+        services = iter(sorted((w for w in chain if w.id in order), key=lambda w: order[w.id or ""]))
+        return [next(services) if widget.id in order else widget for widget in chain]
 
     def on_mount(self) -> None:
         """The focus on the first service in reading order, in either direction."""
