@@ -9,7 +9,9 @@ import asyncio
 import json
 import shutil
 import tomllib
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -72,6 +74,10 @@ async def test_offices_publish_and_list_what_others_published(network, tmp_path,
     listed = [line.split("\t") for line in capsys.readouterr().out.splitlines()]
     assert [(o, n) for o, n, _ in listed] == [("giessen", "Ausländerbehörde Giessen"),
                                               ("wetzlar", "Ausländerbehörde Wetzlar")]
+    # when, as the office's clock reads it (the demo site's Europe/Berlin), not the network's UTC
+    published = dict(network.store.published())["giessen"]
+    berlin = datetime.fromisoformat(published).astimezone(ZoneInfo("Europe/Berlin"))
+    assert listed[0][2] == f"{berlin:%Y-%m-%d %H:%M} (Europe/Berlin)"
     stored = knowledge.read(network.store.knowledge("giessen").encode())
     assert stored.items["documents.passport.ar"] == BETTER_AR
     assert stored.items["strings.ti.display.now"] == TI_NOW
@@ -101,6 +107,8 @@ async def test_adopt_writes_files_to_review_and_changes_nothing_of_the_office(ne
     assert wetzlar.read_bytes() == before and not (wetzlar.parent / "strings").exists()
     [folder] = wetzlar.parent.glob("adopted-giessen-*")
     fragment = tomllib.loads((folder / "site-fragment.toml").read_text(encoding="utf-8"))
+    berlin = datetime.fromisoformat(dict(network.store.published())["giessen"]).astimezone(ZoneInfo("Europe/Berlin"))
+    assert f"published {berlin:%Y-%m-%d %H:%M} (Europe/Berlin)\n" in (folder / "site-fragment.toml").read_text()
     assert fragment["documents"]["passport"]["ar"] == BETTER_AR and fragment["documents"]["passport"]["de"] == "Reisepass"
     assert fragment["partners"][0]["id"] == "jobcenter" and fragment["partners"][0]["phone"] == "+49 611 000300"
     # the admin reviews the Tigrinya file and puts it in the office's strings folder: the office

@@ -2,8 +2,8 @@
 
     willkommen-server network publish --to URL --office ID [--config site.toml]
         publish this office's texts (documents, services, partners, its languages' catalogues)
-    willkommen-server network list --to URL --office ID
-        who published, when, and how much
+    willkommen-server network list --to URL --office ID [--config site.toml]
+        who published and when, in the office's time (the site file's `timezone`: Europe/Berlin)
     willkommen-server network compare OTHER --to URL --office ID [--config site.toml] [--what PREFIX …]
         what differs between the other office's texts and this office's
     willkommen-server network adopt OTHER --what PREFIX [--what …] --to URL --office ID [--config site.toml]
@@ -23,6 +23,7 @@ from __future__ import annotations
 import sys
 from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import msgspec
 
@@ -69,9 +70,21 @@ def publish(args) -> int:
     return 0
 
 
+def local(at: str, timezone: str) -> str:
+    """The network's UTC time as the office reads its clock: `2026-11-30 15:05 (Europe/Berlin)`."""
+    try:
+        when = datetime.fromisoformat(at)
+    except ValueError:  # not a time: shown as the network said it
+        return shown(at, 40)
+    return f"{when.astimezone(ZoneInfo(timezone)):%Y-%m-%d %H:%M} ({timezone})"
+
+
 def listing(args) -> int:
+    from config import load_site
+
+    timezone = load_site(args.config).timezone
     for entry in call(_url(args, "/knowledge"), token_of(args), tries=args.tries):
-        print(f"{shown(entry['office'], 40)}\t{shown(entry['name'], 80)}\t{shown(entry['published_at'], 40)}")
+        print(f"{shown(entry['office'], 40)}\t{shown(entry['name'], 80)}\t{local(str(entry['published_at']), timezone)}")
     return 0
 
 
@@ -116,13 +129,14 @@ def _said(d: knowledge.Difference, other: str) -> str:
 
 
 def adopt(args) -> int:
-    from config import default_path
+    from config import default_path, load_site
 
     theirs = fetch(args)
     chosen = knowledge.select(theirs, args.what)
     site_file = Path(args.config) if args.config else default_path()
     base = args.into or site_file.resolve().parent
-    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    timezone = load_site(site_file).timezone
+    stamp = datetime.now(ZoneInfo(timezone)).strftime("%Y%m%d-%H%M%S")
     folder = base / f"adopted-{theirs.office}-{stamp}"
     n = 1
     while folder.exists():  # never over earlier files
@@ -131,7 +145,8 @@ def adopt(args) -> int:
     published = next((e["published_at"] for e in call(_url(args, "/knowledge"), token_of(args), tries=args.tries)
                       if e["office"] == theirs.office), "")
     command_line = "willkommen-server network adopt " + " ".join([args.other, *(f"--what {w}" for w in args.what)])
-    files = knowledge.fragment(chosen, theirs, published_at=published, command=command_line)
+    files = knowledge.fragment(chosen, theirs, published_at=local(published, timezone) if published else "",
+                               command=command_line)
     for name, text in files.items():
         path = folder / name
         path.parent.mkdir(parents=True, exist_ok=True)
