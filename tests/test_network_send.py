@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import sqlite3
 import urllib.error
 import urllib.request
@@ -235,6 +236,28 @@ async def test_a_refusal_is_printed_and_the_status_is_one(network, tmp_path, cap
     assert "the network refused (401): no or a wrong token" in capsys.readouterr().err
 
 
+async def test_a_send_of_no_day_says_why(network, tmp_path, capsys):
+    """An office that has kept no day yet (a new one: today is not over) sends nothing, and is told why."""
+    assert await run_send(network, office_days(tmp_path / "wetzlar.sqlite3", days=()), tmp_path) == 0
+    said = capsys.readouterr().err
+    assert "0 day(s) sent" in said and "no kept day in the last 60 days" in said and "today is never sent" in said
+
+
+async def test_an_office_the_network_reads_cannot_also_send(tmp_path, capsys):
+    """One source per office: an office the network reads from its database (`read`) is refused
+    its sends (409), so the hourly read and a nightly send never overwrite each other's days."""
+    hosted = parse_network(network_file(wetzlar="postgresql://network@127.0.0.1:9/none?options=-csearch_path%3Dwetzlar"))
+    server = NetworkServer(hosted, tmp_path / "network.sqlite3")
+    await server.start("127.0.0.1", 0)
+    try:
+        assert await run_send(server, office_days(tmp_path / "wetzlar.sqlite3"), tmp_path) == 1
+        assert ("the network refused (409): wetzlar is read by the network from its database"
+                in capsys.readouterr().err)
+        assert server.store.day_count("wetzlar") == 0
+    finally:
+        await server.stop()
+
+
 def copy_kept_statistics(office_db: Path, url: str, schema: str) -> None:
     """An office hosted on the shared PostgreSQL: its kept statistics in a schema of its own."""
     import psycopg
@@ -253,7 +276,7 @@ def copy_kept_statistics(office_db: Path, url: str, schema: str) -> None:
                                 cursor.fetchall())
 
 
-def test_hosted_offices_are_read_directly_with_the_readme_grants(postgres_cluster, tmp_path):
+def test_hosted_offices_are_read_directly_with_the_readme_grants(postgres_cluster, tmp_path, caplog):
     """Two offices hosted in one PostgreSQL database, a schema each, read by the network's login
     with the README's GRANTs (the kept statistics only: their tickets are refused it), into a
     network database on PostgreSQL too; the same days as they would send, and the page compares
@@ -281,7 +304,11 @@ def test_hosted_offices_are_read_directly_with_the_readme_grants(postgres_cluste
                                          wetzlar=reader + "&options=-csearch_path%3Dwetzlar"))
     store = NetworkStore(postgres_cluster.database())
     try:
-        assert collect(network, store, now=1_796_000_000) == {"giessen": 3, "marburg": 3}  # 2026-11-30
+        with caplog.at_level(logging.INFO, logger="willkommen.network"):
+            assert collect(network, store, now=1_796_000_000) == {"giessen": 3, "marburg": 3}  # 2026-11-30
+        said = [(r.levelname, r.getMessage()) for r in caplog.records if r.name == "willkommen.network"]
+        assert ("INFO", "giessen: 3 kept days read") in said and ("INFO", "marburg: 3 kept days read") in said
+        assert ("WARNING", "a hosted office could not be read") in said  # wetzlar: no schema yet
         month = store.period("2026-11-01", "2026-11-30")
         for office, path in files.items():
             with sqlite3.connect(path) as lite:

@@ -9,7 +9,8 @@
 
 Answers to offices are JSON: 200 `{"office", "stored"}`; 400 a body that is not such JSON,
 naming the field (`Expected int >= 0, got -3 - at $.days[0].visitors`); 401 no or a wrong
-token; 403 a token of another office than the body names; 413 over 1 MiB or 400 days; 422 days
+token; 403 a token of another office than the body names; 409 an office the network reads
+itself (`read` in its entry: one source per office, `collect`); 413 over 1 MiB or 400 days; 422 days
 that cannot be (a day not over yet, languages that do not add up), each named — and then
 **nothing** of that send is stored; 429 with `Retry-After` while an address that sent too many
 wrong tokens waits (the terminals' back-off, `[limits] hello_*`).
@@ -121,6 +122,9 @@ class NetworkServer:
             return Reply.error(400, f"the body is not JSON: {exc}")
         if sent.office != sender.id:
             return Reply.error(403, f"this token is {sender.id}'s: it cannot send {sent.office}'s days")
+        if sender.read:  # one source per office: its database, read hourly, is the one (a send would be overwritten)
+            return Reply.error(409, f"{sender.id} is read by the network from its database (`read` in the network's "
+                                    "file): it sends no days; nothing was stored")
         # the network knows no office's time zone: a day up to its own UTC date may be over somewhere
         # (an office sends only kept days, which are over; this refuses days that cannot be)
         latest = datetime.fromtimestamp(self.clock(), timezone.utc).date()

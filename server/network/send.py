@@ -164,6 +164,11 @@ def command(argv: list[str]) -> int:
         print(f"willkommen-server network send: {exc}", file=sys.stderr)
         return 2 if isinstance(exc, ConfigError) else 1
     span = f" ({sent[0].day} – {sent[-1].day})" if sent else ""
-    print(f"willkommen-server network send: {len(sent)} day(s){span} sent to {args.to} as {args.office}",
-          file=sys.stderr)
+    print(f"willkommen-server network send: {len(sent)} day(s){span} sent to {args.to} as {args.office}"
+          + ("" if sent else NOTHING_KEPT.format(days=max(1, args.days))), file=sys.stderr)
     return 0
+
+
+# why a send can be empty: an office that opened today, or a server that has not kept a day yet
+NOTHING_KEPT = ("; no kept day in the last {days} days. Only kept days go: a day is kept when it is over "
+                "(at the office server's first command of the next day), and today is never sent")
