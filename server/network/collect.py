@@ -19,6 +19,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta, timezone
 
+from server.store.reasons import one_line
 from server.network.settings import Network
 from server.network.store import NetworkStore
 from server.network.summary import from_office
@@ -45,7 +46,7 @@ def collect(network: Network, store: NetworkStore, *, now: float, days: int = DA
                 conn.close()
         except Exception as exc:  # psycopg's errors, a missing table, a refused login: the next office still
             log.warning("a hosted office could not be read", extra={"fields": {"office": office.id,
-                                                                                "error": (str(exc).splitlines() or [repr(exc)])[0]}})
+                                                                                "error": one_line(exc)}})
             continue
         store.put_days(office.id, found, received_at=datetime.fromtimestamp(now, timezone.utc).isoformat())
         read[office.id] = len(found)
