@@ -177,6 +177,25 @@ async def test_wrong_tokens_make_the_address_wait(network):
     assert got == 429 and stored(network.store.db) == []
 
 
+async def test_behind_a_proxy_the_wrong_tokens_sender_waits_not_everyone(tmp_path):
+    """With `[limits] proxies` naming the TLS proxy, the address its X-Forwarded-For names is
+    throttled: a guesser waits, an office sending through the same proxy does not."""
+    settings = network_file()
+    settings["limits"] = {"proxies": ["127.0.0.1"]}
+    server = NetworkServer(parse_network(settings), tmp_path / "network.sqlite3")
+    await server.start("127.0.0.1", 0)
+    try:
+        url = f"http://127.0.0.1:{server.port}/summaries"
+        body = json.dumps({"office": "wetzlar", "days": [one_day()]}).encode()
+        guesses = [await asyncio.to_thread(post, url, body, f"guess-{i:020}", **{"X-Forwarded-For": "203.0.113.9"})
+                   for i in range(7)]
+        assert guesses[-1][0] == 429
+        got, _ = await asyncio.to_thread(post, url, body, TOKENS["wetzlar"], **{"X-Forwarded-For": "198.51.100.4"})
+        assert got == 200 and server.store.day_count("wetzlar") == 1
+    finally:
+        await server.stop()
+
+
 days_fields = st.fixed_dictionaries({
     "day": st.sampled_from(["2026-11-02", "2026-11-31", "2099-01-01", "02.11.2026", ""]),
     "visitors": st.integers(-2, 2_000_000), "served": st.integers(-1, 10),

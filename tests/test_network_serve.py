@@ -37,6 +37,11 @@ def test_the_example_network_file_loads(tmp_path):
     path.write_text(example.replace("scrypt$131072$8$1$REPLACE-WITH-A-HASH$REPLACE-WITH-A-HASH", HASH), encoding="utf-8")
     network = load_network(path, environ={"NETWORK_TOKEN_WETZLAR": "w" * 24, "NETWORK_TOKEN_GIESSEN": "g" * 24})
     assert [o.id for o in network.offices] == ["wetzlar", "giessen"] and network.office("giessen").read
+    # its proxy, as deploy/nginx-network.conf reaches the network's default port and says who sent
+    proxy = (ROOT / "deploy" / "nginx-network.conf").read_text(encoding="utf-8")
+    assert network.limits.proxies == ("127.0.0.1",) and "proxy_pass http://127.0.0.1:8770;" in proxy
+    assert "proxy_set_header X-Forwarded-For $remote_addr;" in proxy and "proxy_set_header Host $host;" in proxy
+    assert f'server_name {network.public_url.removeprefix("https://")};' in proxy
 
 
 @pytest.mark.parametrize("change, said", [

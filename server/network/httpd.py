@@ -11,6 +11,7 @@ here with a clear JSON error.
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import logging
 from dataclasses import dataclass, field
 from http import HTTPStatus
@@ -62,8 +63,9 @@ Handler = Callable[[Request], Awaitable[Reply]]
 
 
 class Listener:
-    def __init__(self, handler: Handler, *, host: str, port: int):
+    def __init__(self, handler: Handler, *, host: str, port: int, proxies: tuple[str, ...] = ()):
         self.handler, self.host, self.port = handler, host, port
+        self.proxies = proxies  # `[limits] proxies`: their X-Forwarded-For names the peer
         self.open = 0
         self.tcp: asyncio.Server | None = None
 
@@ -93,7 +95,7 @@ class Listener:
     async def _answer(self, connection: h11.Connection, reader: asyncio.StreamReader, peer: str) -> Reply:
         try:
             async with asyncio.timeout(READ_SECONDS):
-                request = await _read(connection, reader, peer)
+                request = await _read(connection, reader, peer, self.proxies)
         except TimeoutError:
             return Reply.error(408, f"the request did not arrive within {READ_SECONDS:g} s")
         except h11.RemoteProtocolError as exc:
@@ -111,10 +113,22 @@ class Listener:
             return Reply.error(500, "the network could not answer this: its log says why")
 
 
-async def _read(connection: h11.Connection, reader: asyncio.StreamReader, peer: str) -> Request:
+def _forwarded(header: str, proxy: str) -> str:
+    """The last address of a proxy's X-Forwarded-For (the one it saw; earlier ones are whatever
+    the client wrote), as `server.edge.limits` reads it; without one, the proxy's own."""
+    try:
+        return str(ipaddress.ip_address(header.rsplit(",", 1)[-1].strip()))
+    except ValueError:
+        return proxy
+
+
+async def _read(connection: h11.Connection, reader: asyncio.StreamReader, peer: str,
+                proxies: tuple[str, ...] = ()) -> Request:
     head = await _next(connection, reader, h11.Request)
     parts = urlsplit(head.target.decode("latin-1"))
     headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in head.headers}
+    if peer in proxies:  # behind a TLS proxy every request is the proxy's: the throttles count the sender
+        peer = _forwarded(headers.get("x-forwarded-for", ""), peer)
     query = {k: v[0] for k, v in parse_qs(parts.query).items()}
     body = await _body(connection, reader, headers) if head.method == b"POST" else b""
     return Request(head.method.decode("latin-1"), parts.path, query, headers, body, peer)

@@ -48,7 +48,7 @@ class NetworkServer:
         self.throttle = HelloThrottle(network.limits)
         self.monotonic = time.monotonic
         self.pages = Pages(network, self.store, clock=clock)
-        self.listener = Listener(self.answer, host="127.0.0.1", port=0)
+        self.listener = Listener(self.answer, host="127.0.0.1", port=0, proxies=tuple(network.limits.proxies))
 
     async def start(self, host: str = "127.0.0.1", port: int = 0) -> int:
         self.listener.host, self.listener.port = host, port
