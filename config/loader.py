@@ -344,7 +344,7 @@ def _terminal(node: Node, counter_ids: set[str], languages: tuple[str, ...],
     if counter is not None and counter not in counter_ids:
         raise node.fail("counter", f"unknown counter {_q(counter)}")
     terminal = Terminal(id=node.text("id", pattern=IDENT, expected="lower-case letters, digits, - or _"),
-                        role=role, token=_token(node, environ), counter=counter,
+                        role=role, token=_token(node, environ), name=node.text("name", ""), counter=counter,
                         printer=node.text("printer", None), zones=node.texts("zones", ()),
                         languages=_subset(node, "languages", languages))
     node.done()

@@ -55,12 +55,14 @@ class Terminal:
     """A device that connects: a kiosk, a counter workstation, a display or an admin.
 
     `counter` is set for counter terminals, `printer` for kiosks, `zones` and `languages` for
-    displays (empty: every zone, the site's languages).
+    displays (empty: every zone, the site's languages). `name` is the staff's name for the
+    device ("Eingang links"), shown on the floor board instead of its id (empty: the id).
     """
 
     id: str
     role: str
     token: str
+    name: str = ""
     counter: str | None = None
     printer: str | None = None
     zones: tuple[str, ...] = ()
@@ -215,6 +217,11 @@ class Site:
         """The counter's name as the site file gives it (the "9" of counter "mbe"), else its id."""
         found = self.counter(counter_id)
         return found.name if found is not None else counter_id
+
+    def terminal_name(self, terminal_id: str) -> str:
+        """A kiosk's or display's name as the site file gives it ("Eingang links"), else its id."""
+        found = self.terminal(terminal_id)
+        return found.name if found is not None and found.name else terminal_id
 
     def zone_name(self, zone: str, lang: str) -> str:
         """A zone's name in `lang` (German where `[zones]` has none), else its id."""

@@ -87,3 +87,25 @@ def test_a_board_language_that_is_not_a_language_is_refused():
         'such as "en" or "de"')
     with pytest.raises(ConfigError):
         site_with_reader_in("xx")
+
+
+async def test_the_board_names_kiosks_and_displays_as_the_site_file_does(server, terminal, browser):
+    """Issue 24: staff read "Kiosk Eingang links", not the terminal's id "kiosk-1", in the
+    alerts and the tables; a terminal without a name keeps its id."""
+    site = server.site
+    assert site.terminal("kiosk-1").name == "Eingang links" and site.terminal_name("counter-1") == "counter-1"
+    await terminal("display-ground")
+    kiosk = await terminal("kiosk-2")
+    await kiosk.request(p.Printer(id=0, state="paper_out"))
+    page = await signed_in_page(browser, server)  # the manager reads German
+    await page.wait_for_selector("#alerts li[data-key='printer:kiosk-2']")
+    alerts = await page.inner_text("#alerts")
+    assert "Kiosk Eingang links ist nicht verbunden" in alerts and "Kiosk Eingang rechts: Papier leer" in alerts
+    assert "kiosk-1" not in alerts and "kiosk-2" not in alerts
+    assert await page.inner_text("#kiosks tr[data-kiosk='kiosk-1'] th") == "Eingang links"
+    ground = (await page.inner_text("#displays tr[data-zone='ground-floor']")).split("\t")
+    assert ground == [site.zone_name("ground-floor", "de"), "1", "Wartezone Erdgeschoss"]
+
+
+def test_a_terminal_name_that_is_not_text_is_refused():
+    assert broken(lambda d: d["terminals"][0].update(name=7)) == "default.toml: terminals[0].name: 7 is not a string"

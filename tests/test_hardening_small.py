@@ -82,7 +82,7 @@ async def test_two_kiosks_on_one_token_are_both_served_and_the_board_says_so(tmp
             second.start()
             await second.ready()  # welcomed too
             shown = await alerts_until(lambda twice: bool(twice))
-            assert shown[0]["text"] == "kiosk-1: 2 Geräte sind mit demselben Zugang verbunden"
+            assert shown[0]["text"] == "Eingang links: 2 Geräte sind mit demselben Zugang verbunden"  # its name
             await second.close()
             await alerts_until(lambda twice: not twice)  # cleared when the second goes
     finally:

@@ -136,13 +136,14 @@ function partner(p) {
 
 function renderDevices(floor) {
   $("kiosks").querySelector("tbody").innerHTML = floor.kiosks.map((k) =>
-    `<tr data-kiosk="${esc(k.id)}"><th scope="row">${esc(k.id)}</th><td>${esc(t(k.connected ? "board.yes" : "board.no_offline"))}</td>`
+    `<tr data-kiosk="${esc(k.id)}"><th scope="row">${esc(k.name)}</th><td>${esc(t(k.connected ? "board.yes" : "board.no_offline"))}</td>`
     + (k.connected
       ? `<td class="${["ok", "unknown"].includes(k.printer) ? "" : "late"}">${esc(t(`printer.${k.printer}`))}</td>`
       : `<td class="late">${esc(t("board.printer_unknown_offline"))}</td>`)
     + `<td>${clock(k.connected ? k.since : k.offline_since)}</td></tr>`).join("");
   $("displays").querySelector("tbody").innerHTML = floor.displays.map((d) =>
-    `<tr><th scope="row">${esc(d.name)}</th><td class="num ${d.screens ? "" : "late"}">${staffNumber(d.screens)}</td></tr>`).join("");
+    `<tr data-zone="${esc(d.zone)}"><th scope="row">${esc(d.name)}</th>`
+    + `<td class="num ${d.screens ? "" : "late"}">${staffNumber(d.screens)}</td><td>${esc(d.terminals.join(", "))}</td></tr>`).join("");
 }
 
 function renderAnnouncements(floor) {

@@ -65,10 +65,13 @@ class Alert:
     service: str = ""  # the text's "{service}" is this service's name in the viewer's language
 
     def text(self, words: StaffWords, service_name=lambda service: service, counter_name=lambda counter: counter,
-             zone_name=lambda zone: zone) -> str:
-        """The alert in the viewer's words: services, counters and zones by their names in the
-        site file, never their ids ("ground-floor", "mbe")."""
+             zone_name=lambda zone: zone, terminal_name=lambda terminal: terminal) -> str:
+        """The alert in the viewer's words: services, counters, zones, kiosks and displays by
+        their names in the site file, never their ids ("ground-floor", "mbe", "kiosk-1")."""
         fields = dict(self.fields)
+        for device in ("kiosk", "terminal"):
+            if device in fields:
+                fields[device] = terminal_name(fields[device])
         if "counter" in fields:
             fields["counter"] = counter_name(fields["counter"])
         if "zone" in fields:
@@ -101,10 +104,11 @@ class Alerts:
                 self.active[key] = alert
 
     def view(self, words: StaffWords, service_name=lambda service: service, counter_name=lambda counter: counter,
-             zone_name=lambda zone: zone) -> dict[str, list[dict[str, Any]]]:
+             zone_name=lambda zone: zone, terminal_name=lambda terminal: terminal) -> dict[str, list[dict[str, Any]]]:
         def named(alert: Alert) -> dict[str, Any]:
+            text = alert.text(words, service_name, counter_name, zone_name, terminal_name)
             return {"key": alert.key, "kind": alert.kind, "since": alert.since, "cleared_at": alert.cleared_at,
-                    "service": alert.service, "text": alert.text(words, service_name, counter_name, zone_name)}
+                    "service": alert.service, "text": text}
 
         newest = sorted(self.active.values(), key=lambda a: a.since, reverse=True)
         return {"alerts": [named(a) for a in newest], "cleared": [named(a) for a in self.cleared]}
@@ -233,7 +237,7 @@ class Board:
                 "queues": [self._queue(s, now, lang) for s in site.services],
                 "kiosks": kiosks, "displays": [{**d, "name": site.zone_name(d["zone"], lang)} for d in displays],
                 **self.alerts.view(StaffWords(lang), lambda s: names.get(s, s), site.counter_name,
-                                   lambda zone: site.zone_name(zone, lang)),
+                                   lambda zone: site.zone_name(zone, lang), site.terminal_name),
                 "interpreters": interpreters.waiting(office, now, lang),
                 "announcements": [dataclasses.asdict(a) for a in office.current_announcements(now)],
                 "services": [{"id": s.id, "name": names[s.id]} for s in site.services],
@@ -289,21 +293,23 @@ class Board:
             else:  # since its `kiosk_offline` in the log (a restart keeps it); else since first seen gone
                 recorded = self.office.kiosks_offline.get(terminal.id)
                 self.offline_since[terminal.id] = recorded or self.offline_since.get(terminal.id, now)
-            kiosks.append({"id": terminal.id, "connected": terminal.id in connected, "printer": state,
+            kiosks.append({"id": terminal.id, "name": self.site.terminal_name(terminal.id),
+                           "connected": terminal.id in connected, "printer": state,
                            "since": seen[1], "offline_since": self.offline_since.get(terminal.id)})
         return kiosks
 
     def _displays(self) -> list[dict[str, Any]]:
-        """Screens connected per zone; a display without zones (or an anonymous one, whose
-        zone only its page knows) counts for every zone."""
-        zones = {c.zone: 0 for c in self.site.counters}
+        """Screens connected per zone and the names of those the site file knows; a display
+        without zones (or an anonymous one, whose zone only its page knows) counts for every zone."""
+        zones: dict[str, list[str]] = {c.zone: [] for c in self.site.counters}
         for session in self.terminals.sessions.values():
             if session.role != "display":
                 continue
             terminal = self.site.terminal(session.terminal)
             for zone in (terminal.zones if terminal and terminal.zones else zones):
-                zones[zone] = zones.get(zone, 0) + 1
-        return [{"zone": zone, "screens": n} for zone, n in zones.items()]
+                zones.setdefault(zone, []).append(self.site.terminal_name(terminal.id) if terminal else "")
+        return [{"zone": zone, "screens": len(shown), "terminals": sorted({n for n in shown if n})}
+                for zone, shown in zones.items()]
 
     def _conditions(self, now: float, kiosks: list[dict], displays: list[dict]) -> dict[str, Alert]:
         site, office, found = self.site, self.office, {}
