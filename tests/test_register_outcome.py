@@ -215,3 +215,41 @@ async def test_each_refusal_is_said_at_its_field_in_the_visitors_language(tmp_pa
     finally:
         await server.stop()
     assert len(server.office.access_days[DAY].entries) == 2
+
+
+async def test_the_tickets_phone_page_says_the_passport_will_be_compared(tmp_path):
+    """A place won by lot, checked in: its ticket's phone page (/t/<token>) says so, and still
+    fits a 360 x 640 phone without scrolling (Arabic, and the longest words)."""
+    from server.wire import protocol as p
+    from server.wire.session import ClientSession
+
+    from .browser import FIT_PROBLEMS
+    from .conftest import token
+
+    clock = Clock(at("2026-12-07", "16:00"))
+    server = await start(tmp_path / "o.sqlite3", clock, site=access_site())
+    langs = ("ar", "uk", "ti")
+    try:
+        await server.access.tick()
+        async with page(server) as visitor:
+            entries = {lang: (await visitor.register(f"Amina Haddad {lang}", lang=lang))["entry"] for lang in langs}
+        clock.t = at(DAY, "06:05")
+        await server.access.tick()
+        async with ClientSession(f"ws://127.0.0.1:{server.port}/", role="kiosk", terminal="kiosk-1",
+                                 token=token("kiosk-1")) as kiosk:
+            await kiosk.ready()
+            tickets = {lang: (await kiosk.request(p.Checkin(id=0, booking=server.office.entrant(e)[1].code,
+                                                            lang=lang))).ticket for lang, e in entries.items()}
+            walk_in = (await kiosk.request(p.Draw(id=0, service="residence", lang="ar", request="w"))).ticket
+        async with chromium() as browser:
+            phone = await browser.new_page(viewport=PHONES["360x640"])
+            found = {}
+            for lang, ticket in tickets.items():
+                await phone.goto(f"http://127.0.0.1:{server.port}/t/{ticket.token}")
+                assert await phone.inner_text("#registered") == strings(lang)["register.ticket_note"]
+                found[lang] = await phone.evaluate(FIT_PROBLEMS)
+            await phone.goto(f"http://127.0.0.1:{server.port}/t/{walk_in.token}")
+            assert await phone.locator("#registered").count() == 0
+    finally:
+        await server.stop()
+    assert found == {lang: [] for lang in langs}

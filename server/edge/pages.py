@@ -184,7 +184,10 @@ def ticket_page(src: Sources, token: str, *, as_json: bool, accept: str) -> Resp
     fields |= {"privacy": html.escape(words["privacy.link"])}
     fields |= {"token": token, "office": html.escape(src.site.name), "turn": "turn" if status["turn"] else "",
                "where_hidden": "" if status["where"] else "hidden",
-               "feedback": src.feedback.phone_section(ticket, words)}  # server/visitors/feedback.py
+               "feedback": src.feedback.phone_section(ticket, words),  # server/visitors/feedback.py
+               # a place won by lot: the passport will be compared (server/visitors/register.py)
+               "registered": f'<p class="registered" id="registered">{html.escape(words["register.ticket_note"])}</p>'
+               if src.office.registered_person(ticket) else ""}
     return respond(200, page("ticket.html").substitute(fields), "text/html; charset=utf-8")
 
 
