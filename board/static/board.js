@@ -67,6 +67,7 @@ function render() {
   renderDevices(floor);
   renderAnnouncements(floor);
   renderPlan(floor);
+  renderLottery(floor);
   if (!state.formsBuilt) buildForms(floor);
 }
 
@@ -178,6 +179,59 @@ function renderPlan(floor) {
     `<tr data-exception="${i}"><td>${esc(staffDate(x.day))}</td><td>${esc(counterName(x.counter || ""))}</td>`
     + `<td>${esc(x.start || "00:00")}</td><td>${esc(x.end || "24:00")}</td><td>${esc(t(`plan.${x.kind}`))}</td>`
     + `<td>${remove("exceptions", i)}</td></tr>`).join("") + nothing(floor.plan.exceptions.length);
+}
+
+// fair access (README "Fair access"): each lottery day the server sums up (`access`, from
+// server/core/access_days.summary) — entries per service, the draw, who came; hidden without one
+const percent = (part, whole) => new Intl.NumberFormat(staff.lang, {style: "percent", maximumFractionDigits: 0})
+  .format(whole ? part / whole : 0);
+
+function lotteryState(d) {
+  if (d.drawn) return t("lottery.drawn", {draw_at: clock(d.draw_at)});
+  return t(now() < d.closes_at ? "lottery.open" : "lottery.closed", {closes: clock(d.closes_at), draw_at: clock(d.draw_at)});
+}
+
+function wonAfter(after) {
+  const rows = Object.entries(after || {}).map(([days, count]) => {
+    const key = days === "0" ? "lottery.won_after_first" : days === "1" ? "lottery.won_after_one" : "lottery.won_after_days";
+    return t(key, {days: staffNumber(Number(days)), count: staffNumber(count)});
+  });
+  return rows.length ? rows.map(esc).join("<br>") : esc(t("lottery.won_after_none"));
+}
+
+function lotteryDay(d) {
+  const day = staffDate(d.day);
+  const row = (name, s) => `<tr data-service="${esc(name)}"><th scope="row">${esc(name ? serviceName(name) : t("lottery.total"))}</th>`
+    + `<td class="num">${staffNumber(s.entries)}</td>`
+    + `<td class="num">${esc(t("lottery.share", {count: staffNumber(s.urgent), share: percent(s.urgent, s.entries)}))}</td>`
+    + `<td class="num">${staffNumber(s.contingent)}</td><td class="num">${staffNumber(s.places)}</td></tr>`;
+  const services = Object.entries(d.services || {});
+  const total = {entries: d.entries, urgent: d.urgent, places: d.places,
+    contingent: services.reduce((n, [, s]) => n + s.contingent, 0)};
+  const figure = (key, value, attr = "") => `<tr${attr}><th scope="row">${esc(t(key))}</th><td>${value}</td></tr>`;
+  return `<div class="lottery-day" data-day="${esc(d.day)}"><h3>${esc(t("lottery.day", {day}))}</h3>`
+    + `<table class="lottery-services"><caption>${esc(t("lottery.caption", {day}))}</caption>`
+    + `<thead><tr><th scope="col">${esc(t("lottery.service"))}</th><th scope="col" class="num">${esc(t("lottery.entries"))}</th>`
+    + `<th scope="col" class="num">${esc(t("lottery.urgent"))}</th><th scope="col" class="num">${esc(t("lottery.contingent"))}</th>`
+    + `<th scope="col" class="num">${esc(t("lottery.places"))}</th></tr></thead>`
+    + `<tbody>${services.map(([name, s]) => row(name, s)).join("")}${services.length > 1 ? row("", total) : ""}</tbody></table>`
+    + `<table class="lottery-figures"><caption>${esc(t("lottery.figures", {day}))}</caption><tbody>`
+    + figure("lottery.state", esc(lotteryState(d)), ` data-drawn="${d.drawn}"`)
+    + figure("lottery.proof", `<a href="${esc(d.proof)}">${esc(t("lottery.proof_link"))}</a>`)
+    + figure("lottery.seed_hash", `<code class="hash">${esc(d.seed_hash)}</code>`)
+    + figure("lottery.given", staffNumber(d.places), ' data-figure="given"')
+    + figure("lottery.came", staffNumber(d.came), ' data-figure="came"')
+    + figure("lottery.no_shows", staffNumber(d.no_shows), ' data-figure="no_shows"')
+    + figure("lottery.offered", staffNumber(d.offered), ' data-figure="offered"')
+    + figure("lottery.refused", staffNumber(d.identity_refused), ' data-figure="refused"')
+    + figure("lottery.won_after", wonAfter(d.won_after_unlucky_days), ' data-figure="won_after"')
+    + "</tbody></table></div>";
+}
+
+function renderLottery(floor) {
+  const days = floor.access || [];
+  $("lottery").hidden = !days.length;
+  $("lottery-days").innerHTML = days.map(lotteryDay).join("");
 }
 
 function sendPlan(change) {

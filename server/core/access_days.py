@@ -125,10 +125,26 @@ def summary(day: AccessDay, checked_in: set[str], refused: int, now: float) -> d
     via: dict[str, int] = {}
     for x in entries:
         via[x.via] = via.get(x.via, 0) + 1
-    return {"day": day.day, "seed_hash": day.seed_hash, "draw_at": day.draw_at, "drawn": day.drawn is not None,
+    return {"day": day.day, "seed_hash": day.seed_hash, "closes_at": day.closes_at, "draw_at": day.draw_at,
+            "drawn": day.drawn is not None, "services": by_service(day, entries),
             "entries": len(entries), "urgent": sum(x.urgent for x in entries), "via": via,
             "places": len(day.drawn.places) if day.drawn is not None else 0,
             "urgent_places": sum(p.urgent for p in day.drawn.places) if day.drawn is not None else 0,
             "offered": sum(x.state == OFFERED for x in entries), "came": len(came), "no_shows": len(missed),
             "identity_refused": refused, "won_after_unlucky_days": dict(sorted(after.items())),
             "proof": f"/draw/{day.day}.json"}
+
+
+def by_service(day: AccessDay, entries: list[Entrant]) -> dict[str, dict[str, int]]:
+    """Per service given by lot: its entries, the urgent ones, its contingent and the places drawn
+    (the board's lottery panel shows one row each)."""
+    drawn = day.drawn.places if day.drawn is not None else ()
+    contingent = day.drawn.contingent if day.drawn is not None else day.contingent  # the draw's own, once drawn
+    rows = {service: {"entries": 0, "urgent": 0, "contingent": n, "places": 0} for service, n in contingent.items()}
+    for x in entries:
+        row = rows.setdefault(x.service, {"entries": 0, "urgent": 0, "contingent": 0, "places": 0})
+        row["entries"] += 1
+        row["urgent"] += x.urgent
+    for place in drawn:
+        rows.setdefault(place.service, {"entries": 0, "urgent": 0, "contingent": 0, "places": 0})["places"] += 1
+    return dict(sorted(rows.items()))
