@@ -82,9 +82,10 @@ async def test_a_supervisor_enters_the_plan_sees_the_capacity_and_the_plan_survi
         await again.stop()
 
 
-def run_import(config, port: int, path) -> subprocess.CompletedProcess:
+def run_import(config, port: int, path, *options: str) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "server", "plan", "import", str(path), "--config", str(config),
-                           "--url", f"ws://127.0.0.1:{port}/"], cwd=ROOT, capture_output=True, text=True, timeout=60)
+                           "--url", f"ws://127.0.0.1:{port}/", *options], cwd=ROOT, capture_output=True, text=True,
+                          timeout=60)
 
 
 async def test_a_csv_plan_is_imported_through_the_running_server_and_a_bad_one_changes_nothing(tmp_path):
@@ -96,19 +97,22 @@ async def test_a_csv_plan_is_imported_through_the_running_server_and_a_bad_one_c
                         "Di;6;8:00;16:00;;\n2030-12-24;;;;;geschlossen\n", encoding="utf-8")
         result = run_import(config, server.port, good)
         assert result.returncode == 0, result.stderr
-        assert "3 shifts, 1 exceptions" in result.stderr
+        assert "Plan übernommen (Schichten: 3, Ausnahmen: 1)" in result.stderr
         ws, floor = await board_socket(server, await cookie_for(server.port))
         await ws.close()
         assert [(s["counter"], s["weekday"], s["start"]) for s in floor["plan"]["template"]] == \
             [("1", 0, "08:00"), ("1", 0, "12:30"), ("6", 1, "08:00")]
         assert floor["plan"]["exceptions"] == [{"day": "2030-12-24", "kind": "closed"}]
-        for text, says in [("tag;schalter;von;bis\nMo;99;08:00;12:00\n", "no counter '99'"),
-                           ("tag;schalter;von;bis\nMo;1;8 Uhr;12:00\n", "line 2: '8 Uhr' is not a time of day"),
-                           ("tag;schalter;von;bis\nMo;1;08:00;12:00\nMo;1;11:00;13:00\n", "overlaps")]:
+        for text, says in [("tag;schalter;von;bis\nMo;99;08:00;12:00\n", "den Schalter „99“ gibt es nicht"),
+                           ("tag;schalter;von;bis\nMo;1;8 Uhr;12:00\n", "Zeile 2: „8 Uhr“ ist keine Uhrzeit"),
+                           ("tag;schalter;von;bis\nMo;1;08:00;12:00\nMo;1;11:00;13:00\n", "überschneidet sich")]:
             bad = tmp_path / "bad.csv"
             bad.write_text(text, encoding="utf-8")
             result = run_import(config, server.port, bad)
-            assert result.returncode == 1 and says in result.stderr and "not changed" in result.stderr, result.stderr
+            assert result.returncode == 1 and says in result.stderr, result.stderr
+            assert "Der Plan wurde nicht geändert." in result.stderr, result.stderr
+        result = run_import(config, server.port, bad, "--lang", "en")  # a person who reads English
+        assert result.returncode == 1 and "overlaps" in result.stderr and "The plan was not changed." in result.stderr
         ws, floor = await board_socket(server, await cookie_for(server.port))
         await ws.close()
         assert len(floor["plan"]["template"]) == 3  # unchanged

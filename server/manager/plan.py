@@ -104,18 +104,18 @@ def read_csv(text: str) -> tuple[list[Shift], list[Closure]]:
     try:
         rows = list(csv.reader(io.StringIO(text), delimiter=delimiter))
     except csv.Error as exc:
-        raise BadRequest(f"not a CSV file: {exc}") from None
+        raise BadRequest(f"not a CSV file: {exc}", why="plan_not_csv") from None
     return _rows(iter(rows))
 
 
 def _rows(rows) -> tuple[list[Shift], list[Closure]]:
     header = next(rows, None)
     if header is None:
-        raise BadRequest("the plan file is empty")
+        raise BadRequest("the plan file is empty", why="plan_empty")
     names = [COLUMNS.get(h.strip().lower().lstrip("\ufeff"), "") for h in header]
     if "day" not in names or "counter" not in names:
         raise BadRequest("line 1: the header must name the columns tag (day) and schalter (counter) "
-                         "and may name von, bis, dienste, art")
+                         "and may name von, bis, dienste, art", why="plan_header")
     template, closures = [], []
     for line, fields in enumerate(rows, 2):
         if not any(f.strip() for f in fields):
@@ -126,17 +126,20 @@ def _rows(rows) -> tuple[list[Shift], list[Closure]]:
                 closures.append(_closure(row))
             else:
                 template.append(_shift(row))
-        except (BadRequest, ValueError, TypeError, msgspec.ValidationError) as exc:
-            raise BadRequest(f"line {line}: {exc}") from None
+        except BadRequest as exc:
+            raise BadRequest(f"line {line}: {exc}", **{**exc.fields, "row": line}) from None
+        except (ValueError, TypeError, msgspec.ValidationError) as exc:  # a value the wire's shapes refuse
+            raise BadRequest(f"line {line}: {exc}", why="plan_value", row=line, column=_column(exc)) from None
     return template, closures
 
 
 def _shift(row: dict[str, str]) -> Shift:
     weekday = WEEKDAY_WORDS.get(row["day"].lower().rstrip("."))
     if weekday is None:
-        raise BadRequest(f"{row['day']!r} is neither a weekday (Mo..So) nor a date (YYYY-MM-DD)")
+        raise BadRequest(f"{row['day']!r} is neither a weekday (Mo..So) nor a date (YYYY-MM-DD)",
+                         why="plan_weekday", value=row["day"])
     if not row.get("start") or not row.get("end"):
-        raise BadRequest("a shift needs von (start) and bis (end), as HH:MM")
+        raise BadRequest("a shift needs von (start) and bis (end), as HH:MM", why="plan_shift_times")
     return msgspec.convert({"counter": row["counter"], "weekday": weekday, "start": _clock(row["start"]),
                             "end": _clock(row["end"]), "services": row.get("services", "").split()}, Shift)
 
@@ -144,13 +147,21 @@ def _shift(row: dict[str, str]) -> Shift:
 def _closure(row: dict[str, str]) -> Closure:
     kind = KIND_WORDS.get(row.get("kind", "").lower())
     if kind is None:
-        raise BadRequest(f"an exception's art (kind) is geschlossen, ab or schulung, not {row.get('kind', '')!r}")
+        raise BadRequest(f"an exception's art (kind) is geschlossen, ab or schulung, not {row.get('kind', '')!r}",
+                         why="plan_kind", value=row.get("kind", ""))
     found: dict[str, Any] = {"day": row["day"], "kind": kind, "counter": row["counter"]}
     if row.get("start"):
         found["start"] = _clock(row["start"])
     if row.get("end"):
         found["end"] = _clock(row["end"])
     return msgspec.convert(found, Closure)
+
+
+def _column(exc: Exception) -> str:
+    """The CSV column of the field msgspec names (`... - at `$.counter``), as the header says it."""
+    field = str(exc).rpartition("$.")[2].split("[")[0].rstrip("`")
+    return {"day": "tag", "counter": "schalter", "start": "von", "end": "bis", "services": "dienste",
+            "kind": "art"}.get(field, field)
 
 
 def _clock(text: str) -> str:
@@ -161,46 +172,56 @@ def _clock(text: str) -> str:
     except ValueError:
         h = m = -1
     if not (0 <= h < 24 and 0 <= m < 60 or (h, m) == (24, 0)):
-        raise BadRequest(f"{text!r} is not a time of day (HH:MM)")
+        raise BadRequest(f"{text!r} is not a time of day (HH:MM)", why="plan_time", value=text)
     return f"{h:02d}:{m:02d}"
 
 
 def command(argv: list[str]) -> int:
     """`willkommen-server plan import FILE`: the plan in a CSV, through the running server as
     its admin terminal (the same `set_plan` the board sends). 0 when the plan was taken, 1 when
-    the file or the server refused it (nothing changed), 2 when nothing could be tried."""
+    the file or the server refused it (nothing changed), 2 when nothing could be tried. It says
+    so in the staff catalogue's words (German, or `--lang en`), as the floor board does."""
     import asyncio
     import sys
 
+    from config.strings import available
     from server.booking.appointments import admin_parser, printable, read_as_admin
+    from server.manager.words import StaffWords, error_text
 
     parser = admin_parser("plan import", "replace the office's plan (weekly template and exceptions) by a CSV",
                           "the plan: a .csv file (see server/manager/plan.py)")
+    parser.add_argument("--lang", choices=sorted(available("staff")), default="de",
+                        help="the language of its messages, a staff catalogue's (default de, as on the floor board)")
     args = parser.parse_args(argv)
     if (found := read_as_admin(args)) is None:
         return 2
-    _, text, admin = found
+    site, text, admin = found
+    words = StaffWords(args.lang)
+
+    def say(key: str, **fields) -> None:
+        print(printable(words(f"planimport.{key}", file=str(args.file), **fields)), file=sys.stderr)
+
     try:
         template, exceptions = read_csv(text)
+        asyncio.run(_send(args.url, admin, SetPlan(id=1, template=template, exceptions=exceptions), words.lang))
     except BadRequest as exc:
-        print(f"{args.file}: {printable(str(exc))}; the plan was not changed", file=sys.stderr)
+        say("not_changed", error=error_text(words, site, exc.code, exc.fields, str(exc)))
         return 1
-    try:
-        asyncio.run(_send(args.url, admin, SetPlan(id=1, template=template, exceptions=exceptions)))
     except ServerError as exc:  # the server's check: no such counter, shifts overlapping
-        print(f"{args.file}: {printable(str(exc))}; the plan was not changed", file=sys.stderr)
+        say("not_changed", error=exc.text or error_text(words, site, exc.code, exc.fields, exc.message))
         return 1
     except Exception as exc:  # refused token, no server listening: nothing changed
-        print(f"willkommen-server: cannot reach the server at {args.url} as {admin.id}: {printable(str(exc))}",
-              file=sys.stderr)
+        say("no_server", url=args.url, terminal=admin.id, message=str(exc))
         return 2
-    print(f"{args.file}: plan taken ({len(template)} shifts, {len(exceptions)} exceptions)", file=sys.stderr)
+    say("taken", shifts=len(template), exceptions=len(exceptions))
     return 0
 
 
-async def _send(url: str, admin, message: SetPlan) -> None:
+async def _send(url: str, admin, message: SetPlan, lang: str) -> None:
     from server.wire.session import ClientSession
 
-    async with ClientSession(url, role="admin", terminal=admin.id, token=admin.token, timeout=10.0) as session:
+    # explain: a refusal comes with its values and the staff's sentence in `lang` (error.<why>)
+    async with ClientSession(url, role="admin", terminal=admin.id, token=admin.token, timeout=10.0, lang=lang,
+                             explain=True) as session:
         await session.ready()
         await session.request(message)
