@@ -221,3 +221,20 @@ async def test_registration_and_the_draw_on_postgresql(postgres_cluster):
         assert server.store.query("SELECT count(*) FROM access_weights") == [(1,)]
     finally:
         await server.stop()
+
+
+async def test_a_number_in_arabic_indic_digits_is_kept_in_digits_the_sms_gateway_knows(tmp_path):
+    """The page converts digits itself; a raw frame (or the info desk's form) may not: the
+    server keeps the number as 0-9, and the family cap counts it as the same phone."""
+    server = await start(tmp_path / "o.sqlite3", Clock(at("2026-12-07", "15:00")))
+    try:
+        await server.access.tick()
+        async with page(server) as visitor:
+            await visitor.register("Ahmad Al-Hassan", contact="+٤٩ ١٧٠ ١٢٣٤٥٦٧")
+            await visitor.register("Fatima Al-Hassan", contact="+49 170 1234567")
+        contacts = server.store.query("SELECT contact FROM access_people ORDER BY name")
+        assert contacts == [("+49 170 1234567",), ("+49 170 1234567",)]
+        keys = server.store.query("SELECT data FROM events WHERE kind = 'entry_registered'")
+        assert len({ev.decode(data).contact_key for (data,) in keys}) == 1
+    finally:
+        await server.stop()

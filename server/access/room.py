@@ -165,7 +165,8 @@ class Access:
         born = lottery.birth_date(message.birth_date, day)
         if born is None:
             raise BadBirthDate(f"{message.birth_date[:32]!r} is not a date of birth YYYY-MM-DD")
-        if message.contact.strip() and not lottery.channel(message.contact):
+        contact = lottery.plain_contact(message.contact)
+        if contact and not lottery.channel(contact):
             raise BadRequest("the contact is neither a mobile number nor an e-mail address")
         urgent = self._urgent(message.urgent_until, day)
         counted = (day, peer) if via == "web" else None
@@ -174,8 +175,8 @@ class Access:
         identity = lottery.identity(self.secret, message.name, born)
         weight = 1 + self.store.unlucky(identity)
         entry = secrets.token_urlsafe(16)
-        person = Person(" ".join(message.name.split()), born, message.contact.strip())
-        contact_key = lottery.contact_key(self.secret, message.contact) if person.contact else ""
+        person = Person(" ".join(message.name.split()), born, contact)
+        contact_key = lottery.contact_key(self.secret, contact) if contact else ""
         if counted is not None:  # counted before the commit: the address's other sockets see it at once
             self._count(counted)
         try:

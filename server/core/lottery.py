@@ -86,6 +86,18 @@ def normal_contact(contact: str) -> str:
     return ("+" if text.startswith("+") else "") + digits
 
 
+def plain_contact(contact: str) -> str:
+    """The contact stripped, with any script's digits as 0-9: a number typed in Arabic-Indic or
+    Persian digits (the info desk's form, a raw frame) reaches the SMS gateway as digits it
+    knows, and a family's phone counts once however its digits were typed."""
+    return "".join(_digit(c) for c in contact.strip())
+
+
+def _digit(c: str) -> str:
+    value = unicodedata.decimal(c, None)
+    return str(value) if value is not None else c
+
+
 def channel(contact: str) -> str:
     """"sms", "email" or "" (none, or not a number or an address)."""
     text = contact.strip()
