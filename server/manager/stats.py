@@ -185,7 +185,7 @@ class Statistics:
 
     def tables(self, period: Period, by: str = "service") -> list[Table]:
         """Every table for the period, the first grouped `by` a dimension."""
-        from server.manager import stats_more
+        from server.manager import stats_lottery, stats_more
 
         by = grouping(by, self.site)
         self.prepare(period)
@@ -193,7 +193,7 @@ class Statistics:
                   *stats_more.estimates(self, period, by), self.referrals(period)]
         if self.site.manager.personal_statistics:
             tables.append(self.counters())
-        return tables + stats_more.feedback(self)
+        return tables + stats_more.feedback(self) + stats_lottery.lottery(self, period)
 
     def percentile(self, hist: dict[int, int], share: float) -> int | None:
         """`percentile`, shown as "≥ 240" where it falls among a capped day's longest values."""
