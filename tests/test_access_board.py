@@ -63,6 +63,10 @@ async def test_the_panel_shows_the_servers_figures_before_and_after_the_draw(lot
     assert await board.inner_text(f"{PANEL} code.hash") == seed_hash
     assert await board.get_attribute(f"{PANEL} a", "href") == f"/draw/{DAY}.json"
 
+    clock.t = at(DAY, "06:02")  # the window is closed, the draw not yet made
+    await server.access.tick()
+    await board.wait_for_function(f"""() => document.querySelector('{PANEL} [data-drawn] td').textContent
+        === 'Anmeldung geschlossen, Verlosung um 06:05'""")
     clock.t = at(DAY, "07:35")
     await server.access.tick()  # the draw (late: the windows start from now)
     await board.wait_for_selector(f'{PANEL} [data-drawn="true"]')
@@ -108,5 +112,28 @@ async def test_no_panel_without_a_lottery(tmp_path, browser):
         await board.wait_for_selector("body[data-rendered]")
         assert await board.is_hidden("#lottery")
         assert "Verlosung" not in await board.inner_text("main")
+    finally:
+        await server.stop()
+
+
+async def test_a_person_whose_board_language_is_english_reads_the_panel_in_english(tmp_path, browser):
+    from .test_staff_words import site_with
+
+    clock = Clock(at("2026-12-07", "16:00"))
+    site = site_with()  # the demo office with its lottery; the reader's `lang` is "en"
+    server = await start(tmp_path / "o.sqlite3", clock, site=replace(site, access=replace(site.access,
+                                                                                         contingent={"residence": 2})))
+    try:
+        await server.access.tick()
+        async with page(server) as visitor:
+            assert (await visitor.register(NAMES[0], urgent_until="2026-12-12"))["type"] == "registered"
+        board = await signed_in_page(browser, server, "reader", "demo-reader")
+        await board.wait_for_selector(PANEL)
+        assert await board.inner_text(f"{PANEL} [data-drawn] td") == "Registration open until 06:00, draw at 06:05"
+        assert "1\t1 (100%)\t2\t0" in await board.inner_text(f"{PANEL} .lottery-services tbody")
+        floor = await board.evaluate("window.willkommenBoard.floor")
+        text = await board.evaluate(PAGE_TEXT)
+        assert stray(text, catalogue_words("en") | data_words(floor) | {"reader"}) == []
+        assert await axe_violations(board) == []
     finally:
         await server.stop()
