@@ -199,6 +199,13 @@ function wonAfter(after) {
   return rows.length ? rows.map(esc).join("<br>") : esc(t("lottery.won_after_none"));
 }
 
+// the ways in: the phone page, a kiosk, the information desk (an unknown one by its name)
+function byWay(via) {
+  const ways = Object.entries(via || {});
+  return ways.length ? ways.map(([way, count]) => esc(`lottery.via.${way}` in staff.words
+    ? t(`lottery.via.${way}`, {count: staffNumber(count)}) : `${way}: ${staffNumber(count)}`)).join("<br>") : "–";
+}
+
 function lotteryDay(d) {
   const day = staffDate(d.day);
   const row = (name, s) => `<tr data-service="${esc(name)}"><th scope="row">${esc(name ? serviceName(name) : t("lottery.total"))}</th>`
@@ -219,6 +226,7 @@ function lotteryDay(d) {
     + figure("lottery.state", esc(lotteryState(d)), ` data-drawn="${d.drawn}"`)
     + figure("lottery.proof", `<a href="${esc(d.proof)}">${esc(t("lottery.proof_link"))}</a>`)
     + figure("lottery.seed_hash", `<code class="hash">${esc(d.seed_hash)}</code>`)
+    + figure("lottery.via", byWay(d.via), ' data-figure="via"')
     + figure("lottery.given", staffNumber(d.places), ' data-figure="given"')
     + figure("lottery.came", staffNumber(d.came), ' data-figure="came"')
     + figure("lottery.no_shows", staffNumber(d.no_shows), ' data-figure="no_shows"')
