@@ -104,7 +104,7 @@ COMMANDS = """commands (each has its own --help):
                                                the network of offices: its server, and an office's
                                                figures and knowledge sent to it (`server.network`)
   willkommen-server draw verify FILE           recompute a published lottery draw (GET /draw/DAY.json)
-                                               and say whether it matches ("stimmt")"""
+                                               and say whether it matches ("matches")"""
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:

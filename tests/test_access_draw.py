@@ -88,13 +88,13 @@ async def test_the_published_draw_verifies_with_the_command_and_a_changed_one_do
     good.write_bytes(body)
     result = subprocess.run([sys.executable, "-m", "server", "draw", "verify", str(good)], cwd=ROOT,
                             capture_output=True, text=True, timeout=60)
-    assert result.returncode == 0 and result.stdout.startswith("stimmt"), result.stdout + result.stderr
+    assert result.returncode == 0 and result.stdout.startswith("matches: "), result.stdout + result.stderr
     proof["places"][0]["entry"], proof["rest"][0] = proof["rest"][0], proof["places"][0]["entry"]
     bad = tmp_path / "changed.json"
     bad.write_text(json.dumps(proof))
     result = subprocess.run([sys.executable, "-m", "server", "draw", "verify", str(bad)], cwd=ROOT,
                             capture_output=True, text=True, timeout=60)
-    assert result.returncode == 1 and "stimmt nicht" in result.stdout and "place 1" in result.stdout
+    assert result.returncode == 1 and "does not match" in result.stdout and "place 1" in result.stdout
 
 
 async def test_a_winner_checks_in_at_the_kiosk_with_the_code_and_a_forged_one_is_refused(tmp_path):

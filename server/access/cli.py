@@ -1,7 +1,8 @@
 """`willkommen-server draw verify FILE` and `willkommen-server draw export DAY`.
 
     willkommen-server draw verify FILE          recompute a published draw (GET /draw/<day>.json):
-                                                "stimmt" and status 0, or what differs and status 1
+                                                "matches" and status 0, what differs and status 1,
+                                                "not drawn yet" and status 3 before the draw
     willkommen-server draw export DAY [--url http://127.0.0.1:8765] [--out FILE]
                                                 fetch a day's proof from the running server
 
@@ -27,9 +28,9 @@ def main(argv: list[str]) -> int:
                                          description="recompute a published draw and say whether it matches")
         parser.add_argument("file", type=Path, help="the draw's file, as GET /draw/<day>.json gives it")
         args = parser.parse_args(argv[1:])
-        matches, lines = verify_file(args.file)
+        status, lines = verify_file(args.file)
         print("\n".join(lines))
-        return 0 if matches else 1
+        return status
     if argv[:1] == ["export"]:
         parser = argparse.ArgumentParser(prog="willkommen-server draw export",
                                          description="fetch a day's draw file from the running server")
@@ -41,6 +42,10 @@ def main(argv: list[str]) -> int:
         try:
             with urllib.request.urlopen(f"{args.url.rstrip('/')}/draw/{args.day}.json", timeout=30) as response:
                 out.write_bytes(response.read())
+        except urllib.error.HTTPError as exc:
+            said = "no lottery for that day" if exc.code == 404 else f"the server answered {exc.code} {exc.reason}"
+            print(f"willkommen-server draw export: {said} ({args.day} at {args.url})", file=sys.stderr)
+            return 2
         except (urllib.error.URLError, OSError) as exc:
             print(f"willkommen-server draw export: {exc}", file=sys.stderr)
             return 2

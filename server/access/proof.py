@@ -12,7 +12,7 @@ SHA-256 of its secret entry key (`lottery.public_key`), which only its visitor k
      "rest": ["…", …]}                                  the waiting list, in the order drawn
 
 `verify` recomputes the places from the seed, the entries and their weights, the contingent
-and the urgent share (`server.core.lottery.verify`) and says "stimmt" or what differs.
+and the urgent share (`server.core.lottery.verify`) and says "matches" or what differs.
 """
 
 from __future__ import annotations
@@ -49,20 +49,27 @@ def clock(at: float, tz: ZoneInfo) -> str:
     return datetime.fromtimestamp(at, tz).strftime("%H:%M")
 
 
-def verify_file(path: Path) -> tuple[bool, list[str]]:
-    """(matches, lines to print) for a downloaded proof file."""
+NOT_DRAWN = 3  # `draw verify`'s exit status for a file fetched before the draw (nothing to check yet)
+
+
+def verify_file(path: Path) -> tuple[int, list[str]]:
+    """(exit status, lines to print) for a downloaded proof file: 0 the draw matches, 1 it
+    differs or the file is not a draw file, `NOT_DRAWN` the file was fetched before the draw."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
-        return False, [f"{path}: cannot be read as JSON ({exc})"]
+        return 1, [f"{path}: cannot be read as JSON ({exc})"]
     if not isinstance(data, dict) or "entries" not in data:
-        return False, [f"{path}: not a draw file of Willkommen (GET /draw/<day>.json)"]
+        return 1, [f"{path}: not a draw file of Willkommen (GET /draw/<day>.json)"]
+    if data.get("drawn") is False or ("seed" not in data and not isinstance(data["entries"], list)):
+        return NOT_DRAWN, [f"not drawn yet: the draw of {data.get('day', '?')} has not been made "
+                           f"(seed hash {data.get('seed_hash', '?')}); fetch the file again after the draw"]
     try:
         problems = recompute(data)
     except (KeyError, TypeError, ValueError) as exc:
-        return False, [f"{path}: an entry or place is incomplete ({exc!r})"]
+        return 1, [f"{path}: an entry or place is incomplete ({exc!r})"]
     if problems:
-        return False, [f"stimmt nicht: the draw of {data.get('day', '?')} differs", *problems]
+        return 1, [f"does not match: the draw of {data.get('day', '?')} differs", *problems]
     places = len(data.get("places", []))
-    return True, [f"stimmt: the draw of {data.get('day', '?')} gives the same {places} places from "
-                  f"{len(data.get('entries', []))} entries"]
+    return 0, [f"matches: the draw of {data.get('day', '?')} gives the same {places} places from "
+               f"{len(data.get('entries', []))} entries"]

@@ -1,0 +1,48 @@
+"""`willkommen-server draw verify` on a file fetched before the draw, and `draw export` for a
+day without a lottery: a sentence a person understands and an exit status of its own. Real
+server on 127.0.0.1, the commands in their own processes."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+
+from .access_office import DAY, Clock, access_site, at, start
+from .conftest import ROOT, http_get
+
+
+async def command(*args: str) -> tuple[int, str, str]:
+    """Run `python -m server ARGS` without blocking the server's loop in this process."""
+    process = await asyncio.create_subprocess_exec(sys.executable, "-m", "server", *args, cwd=ROOT,
+                                                   stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+    out, err = await asyncio.wait_for(process.communicate(), timeout=60)
+    return process.returncode, out.decode(), err.decode()
+
+
+async def test_a_file_fetched_before_the_draw_is_not_drawn_yet_with_its_seed_hash(tmp_path):
+    clock = Clock(at("2026-12-07", "16:00"))
+    server = await start(tmp_path / "o.sqlite3", clock, site=access_site(contingent={"residence": 5}))
+    try:
+        await server.access.tick()
+        status, _, body = await http_get(f"http://127.0.0.1:{server.port}/draw/{DAY}.json")
+        early = tmp_path / "early.json"
+        early.write_bytes(body)
+        code, out, err = await command("draw", "verify", str(early))
+    finally:
+        await server.stop()
+    seed_hash = json.loads(body)["seed_hash"]
+    assert status == 200 and code == 3, out + err
+    assert out.startswith("not drawn yet") and seed_hash in out and "TypeError" not in out
+
+
+async def test_export_of_a_day_without_a_lottery_says_so(tmp_path):
+    clock = Clock(at("2026-12-07", "16:00"))
+    server = await start(tmp_path / "o.sqlite3", clock, site=access_site(contingent={"residence": 5}))
+    try:
+        code, out, err = await command("draw", "export", "2026-11-03", "--url", f"http://127.0.0.1:{server.port}",
+                                       "--out", str(tmp_path / "none.json"))
+    finally:
+        await server.stop()
+    assert code == 2 and "no lottery for that day" in err and "2026-11-03" in err, out + err
+    assert "HTTP Error" not in err and not (tmp_path / "none.json").exists()
