@@ -49,5 +49,8 @@ async def test_the_statistics_count_winners_by_their_unlucky_days_and_the_waitin
         status, _, body = await get_with(base.replace("/stats.csv", "/stats"), cookie)  # the page shows both tables
         assert status == 200 and "Gewinnerinnen und Gewinner nach erfolglosen Tagen" in body.decode()
         assert "Personen noch ohne Platz" in body.decode()
+        status, _, body = await get_with(base.replace("/stats.csv", "/report.html").replace("range", "month")
+                                         .replace(f"{DAY}..{NEXT}", "2026-12"), cookie)  # the monthly report too
+        assert status == 200 and "Gewinnerinnen und Gewinner nach erfolglosen Tagen" in body.decode()
     finally:
         await server.stop()
