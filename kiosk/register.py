@@ -38,7 +38,7 @@ from config import languages
 from printing.blocks import QR, Block, Cut, Text
 from printing.printers import PrinterError
 from server.wire import protocol as p
-from server.wire.access import MAX_NAME
+from server.wire.access import MAX_NAME, latin_letters
 from server.wire.session import ConnectionLost, Refused, ServerError
 
 ROTATE_SECONDS = 3.0
@@ -257,7 +257,8 @@ class RegisterScreen(Screen):
         urgent = [self.value(f"urgent-{key}") for key in ("day", "month", "year")]
         until = expires_on(*urgent) if any(urgent) else ""
         missing = ("register.error.no_service" if chosen is None else "register.error.no_name"
-                   if not self.value("name") else "register.error.bad_birth_date" if not born
+                   if not self.value("name") else "register.error.bad_name" if not latin_letters(self.value("name"))
+                   else "register.error.bad_birth_date" if not born
                    else "register.error.bad_contact" if not contact_ok(self.value("contact"))
                    else "register.error.bad_urgent" if until is None else None)
         if missing:

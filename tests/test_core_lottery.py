@@ -4,6 +4,7 @@ its properties, the time windows, the published file's check. Pure: no server.""
 from __future__ import annotations
 
 import random
+import unicodedata
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -51,11 +52,38 @@ def test_another_birth_date_another_name_or_another_secret_is_another_identity()
 
 def test_names_and_birth_dates_that_are_refused():
     assert not lottery.has_name("") and not lottery.has_name("  - , ") and not lottery.has_name("x")
-    assert lottery.has_name("Li") and lottery.has_name("ሰላም ተስፋይ")
+    assert lottery.has_name("Li") and lottery.has_name("Çelik Ömer") and lottery.has_name("Nguyễn Thị Ánh")
+    assert lottery.has_name("Łukasz Gößling-Øberg") and lottery.has_name("Nguye\u0302\u0303n")  # decomposed accents
     day = "2026-12-08"
     assert lottery.birth_date("1990-01-02", day) == "1990-01-02"
     for bad in ("1990-13-01", "02.01.1990", "1890-01-01", "2027-01-01", "", "1990-1-2", "19900102"):
         assert lottery.birth_date(bad, day) is None, bad
+
+
+# letters of scripts other than Latin: one person written in two scripts would be two identities
+SCRIPTS = {"Greek": (0x391, 0x3C9), "Cyrillic": (0x410, 0x4FF), "Armenian": (0x531, 0x586),
+           "Hebrew": (0x5D0, 0x5EA), "Arabic": (0x621, 0x64A), "Devanagari": (0x905, 0x939),
+           "Thai": (0xE01, 0xE2E), "Georgian": (0x10D0, 0x10FA), "Ethiopic": (0x1200, 0x135A),
+           "Han": (0x4E00, 0x9FFF), "Hangul": (0xAC00, 0xD7A3)}
+OTHER_SCRIPTS = st.sampled_from(sorted(SCRIPTS.values())).flatmap(
+    lambda span: st.characters(min_codepoint=span[0], max_codepoint=span[1], categories=["Lu", "Ll", "Lo"]))
+
+
+LATIN = st.characters(categories=["Ll", "Lu"], max_codepoint=0x24F).filter(  # not µ: it is Greek mu
+    lambda c: unicodedata.name(c).startswith("LATIN "))
+
+
+@given(st.text(alphabet=LATIN, min_size=2, max_size=12), OTHER_SCRIPTS)
+@settings(max_examples=examples(200))
+def test_a_name_with_any_letter_outside_the_latin_script_is_refused(latin, other):
+    assert lottery.has_name(latin)
+    assert not lottery.has_name(latin + other) and not lottery.has_name(f"{latin} {other}{other}")
+
+
+def test_the_same_person_in_cyrillic_or_arabic_is_refused_not_a_second_entry():
+    for name in ("Олена Коваленко", "أحمد الحسن", "ሰላም ተስፋይ", "Olena Коваленко", "李伟", "Ολγα"):
+        assert not lottery.has_name(name), name
+    assert lottery.has_name("Olena Kovalenko") and lottery.has_name("Ahmad Al-Hassan")
 
 
 def test_contacts_a_phone_and_an_address_and_their_key():

@@ -132,6 +132,27 @@ async def test_a_second_registration_is_refused_in_the_visitors_language_and_the
     assert len(server.office.access_days[DAY].entries) == 1
 
 
+async def test_a_name_in_cyrillic_is_refused_at_the_kiosk_as_in_the_passport(tmp_path):
+    """The same person in Cyrillic and in Latin letters would be two entries: the kiosk asks for the
+    passport's Latin letters before sending (the server refuses it too: `bad_name`)."""
+    clock = Clock(OPEN)
+    server = await start(tmp_path / "o.sqlite3", clock, site=access_site())
+    app = kiosk(server, open_printer("dummy:"), clock)
+    try:
+        await server.access.tick()
+        async with app.run_test(size=SIZE) as pilot:
+            await form(pilot, "uk")
+            app.screen.query_one("#register-name").value = "Олена Коваленко"   # a Cyrillic keyboard layout
+            app.screen.query_one("#register-day").focus()
+            await pilot.press("4", "enter", "3", "enter", "1", "9", "8", "5", "enter", "enter", "enter", "enter", "enter")
+            await until(pilot, lambda: shown(app, "#problem") != "")
+            assert shown(app, "#problem") == app.word("uk", "register.error.bad_name")
+            assert "латинськими" in shown(app, "#problem")
+    finally:
+        await server.stop()
+    assert server.office.access_days[DAY].entries == {}
+
+
 async def test_a_missing_field_is_said_before_anything_is_sent(tmp_path):
     clock = Clock(OPEN)
     server = await start(tmp_path / "o.sqlite3", clock, site=access_site())

@@ -205,6 +205,8 @@ async def test_each_refusal_is_said_at_its_field_in_the_visitors_language(tmp_pa
             assert await said(name="Ayşe Yılmaz", contact="not a number") == words["register.error.bad_contact"]
             assert await said(name="12 34") == words["register.error.bad_name"]
             assert await phone.inner_text("#name-error") == words["register.error.bad_name"]
+            assert await said(name="Олена Коваленко") == words["register.error.bad_name"]  # refused before sending
+            assert "Latin" in words["register.error.bad_name"]
             assert await said(name="Ali Demir") == words["register.error.unknown_service"]
             assert await said(name="Fatma Kaya", contact="+49 170 5550101") == words["register.error.contact_full"]
             await phone.goto(f"http://127.0.0.1:{server.port}/register?lang=tr")

@@ -102,7 +102,9 @@
     const contact = latinDigits(document.getElementById("contact").value.trim());
     const ok = [
       fieldError("services", service ? "" : words["error.no_service"]),
-      fieldError("name", name ? "" : words["error.no_name"]),
+      // as the server reads a name (server/wire/access.py `latin_letters`): Latin letters only
+      fieldError("name", !name ? words["error.no_name"] : /(?![\p{Script=Latin}\p{Lm}])\p{L}/u.test(name.normalize("NFKC"))
+        ? words["error.bad_name"] : ""),
       fieldError("birth", birth ? "" : words["error.bad_birth_date"]),
       fieldError("contact", contactOk(contact) ? "" : words["error.bad_contact"]),
       fieldError("urgent", !urgent || /^\d{4}-\d{2}-\d{2}$/.test(urgent) ? "" : words["error.bad_urgent"]),

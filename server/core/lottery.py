@@ -35,6 +35,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Iterable, Mapping, Sequence
 
+from server.wire.access import latin_letters
+
 CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford's base 32: no I, L, O, U to misread
 CODE_LENGTH = 8
 MIN_LETTERS = 2
@@ -52,8 +54,8 @@ def normalise_name(name: str) -> str:
 
 
 def has_name(name: str) -> bool:
-    """At least two letters once normalised: what `register` accepts as a name."""
-    return sum(c.isalpha() for c in normalise_name(name)) >= MIN_LETTERS
+    """At least two letters once normalised, and only Latin letters: what `register` accepts."""
+    return latin_letters(name) and sum(c.isalpha() for c in normalise_name(name)) >= MIN_LETTERS
 
 
 def birth_date(text: str, day: str) -> str | None:

@@ -30,12 +30,24 @@ from __future__ import annotations
 
 from typing import Annotated, Literal, Union
 
+import unicodedata
+
 import msgspec
 from msgspec import Meta
 
 from server.wire.fields import Key, Message, Request, explain, tags
 
 MAX_NAME = 200
+
+
+def latin_letters(name: str) -> bool:
+    """Every letter of `name` is a Latin letter, accents allowed ("Çelik", "Nguyễn"): the name as
+    in the passport's machine-readable zone. The same person in Cyrillic or Arabic would be a
+    second identity in the draw, so the server (`bad_name`), the page and the kiosk refuse it.
+    Modifier letters (category Lm: the apostrophes of "Oʻzbek", "ʼn") belong to no one script."""
+    text = unicodedata.normalize("NFKC", name)
+    return all(unicodedata.name(c, "").startswith("LATIN ") for c in text
+               if c.isalpha() and unicodedata.category(c) != "Lm")
 Day = Annotated[str, Meta(pattern=r"^\d{4}-\d{2}-\d{2}$")]
 VIA = ("web", "kiosk", "desk")
 STATES = ("waiting", "won", "not_drawn", "offered", "checked_in", "gone")
