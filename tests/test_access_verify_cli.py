@@ -8,7 +8,7 @@ import asyncio
 import json
 import sys
 
-from .access_office import DAY, Clock, access_site, at, start
+from .access_office import DAY, Clock, access_site, at, page, start
 from .conftest import ROOT, http_get
 
 
@@ -46,3 +46,34 @@ async def test_export_of_a_day_without_a_lottery_says_so(tmp_path):
         await server.stop()
     assert code == 2 and "no lottery for that day" in err and "2026-11-03" in err, out + err
     assert "HTTP Error" not in err and not (tmp_path / "none.json").exists()
+
+
+async def test_the_entry_list_committed_at_the_close_is_checked_against_the_drawn_file(tmp_path):
+    clock = Clock(at("2026-12-07", "16:00"))
+    server = await start(tmp_path / "o.sqlite3", clock, site=access_site(contingent={"residence": 2}))
+    try:
+        await server.access.tick()
+        async with page(server) as visitor:
+            for name in ("Amina Haddad", "Omar Karimi", "Sara Tesfay"):
+                assert (await visitor.register(name))["type"] == "registered"
+        _, _, open_body = await http_get(f"http://127.0.0.1:{server.port}/draw/{DAY}.json")
+        clock.t = at(DAY, "06:01")  # closed, not drawn
+        _, _, closed_body = await http_get(f"http://127.0.0.1:{server.port}/draw/{DAY}.json")
+        clock.t = at(DAY, "06:05")
+        await server.access.tick()
+        _, _, drawn_body = await http_get(f"http://127.0.0.1:{server.port}/draw/{DAY}.json")
+    finally:
+        await server.stop()
+    assert "entries_hash" not in json.loads(open_body)  # the list still grows while the window is open
+    early, drawn = tmp_path / "closed.json", tmp_path / "drawn.json"
+    early.write_bytes(closed_body)
+    drawn.write_bytes(drawn_body)
+    code, out, _ = await command("draw", "verify", str(early))
+    assert code == 3 and json.loads(closed_body)["entries_hash"] in out
+    code, out, err = await command("draw", "verify", str(drawn), "--closed", str(early))
+    assert code == 0 and out.startswith("matches: ") and "committed at the close" in out, out + err
+    committed = json.loads(closed_body)
+    committed["entries_hash"] = "0" * 64  # the office's list at the close was another one
+    early.write_text(json.dumps(committed))
+    code, out, _ = await command("draw", "verify", str(drawn), "--closed", str(early))
+    assert code == 1 and "entries differ from the list committed" in out

@@ -1,6 +1,7 @@
 """`willkommen-server draw verify FILE` and `willkommen-server draw export DAY`.
 
-    willkommen-server draw verify FILE          recompute a published draw (GET /draw/<day>.json):
+    willkommen-server draw verify FILE [--closed EARLY]
+                                                recompute a published draw (GET /draw/<day>.json):
                                                 "matches" and status 0, what differs and status 1,
                                                 "not drawn yet" and status 3 before the draw
     willkommen-server draw export DAY [--url http://127.0.0.1:8765] [--out FILE]
@@ -17,7 +18,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-from server.access.proof import verify_file
+from server.access.proof import against_close, verify_file
 
 USAGE = ("usage: willkommen-server draw verify FILE | willkommen-server draw export DAY [--url URL] [--out FILE]")
 
@@ -27,8 +28,16 @@ def main(argv: list[str]) -> int:
         parser = argparse.ArgumentParser(prog="willkommen-server draw verify",
                                          description="recompute a published draw and say whether it matches")
         parser.add_argument("file", type=Path, help="the draw's file, as GET /draw/<day>.json gives it")
+        parser.add_argument("--closed", type=Path, default=None, metavar="EARLY",
+                            help="the same day's file as fetched after the window closed, before the draw")
         args = parser.parse_args(argv[1:])
         status, lines = verify_file(args.file)
+        if args.closed is not None and status == 0:
+            problems = against_close(args.file, args.closed)
+            if problems:
+                status, lines = 1, [f"does not match the file fetched at the close ({args.closed})", *problems]
+            else:
+                lines.append(f"and the seed hash and the entries are those committed at the close ({args.closed})")
         print("\n".join(lines))
         return status
     if argv[:1] == ["export"]:

@@ -4,6 +4,8 @@ The file holds no name, birth date, contact, identity hash or code: each entry i
 SHA-256 of its secret entry key (`lottery.public_key`), which only its visitor knows::
 
     {"day": "2026-12-08", "seed_hash": "…",            published when the window opens
+     "entries_hash": "…",                               from the window's close: SHA-256 of the
+                                                        sorted entry hashes, one a line
      "seed": "…", "urgent_share": 0.25,                 from the draw on
      "contingent": {"residence": 30},
      "entries": [{"entry": "…", "service": "residence", "urgent": false, "weight": 2}, …],
@@ -13,6 +15,8 @@ SHA-256 of its secret entry key (`lottery.public_key`), which only its visitor k
 
 `verify` recomputes the places from the seed, the entries and their weights, the contingent
 and the urgent share (`server.core.lottery.verify`) and says "matches" or what differs.
+With `--closed EARLY` (the file as fetched between the window's close and the draw) it also
+checks that the seed hash and the entry list are the ones committed then.
 """
 
 from __future__ import annotations
@@ -23,13 +27,16 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from server.core.access import AccessDay
+from server.core.lottery import entries_hash
 from server.core.lottery import verify as recompute
 
 
-def proof(day: AccessDay, tz: ZoneInfo) -> dict:
+def proof(day: AccessDay, tz: ZoneInfo, now: float) -> dict:
     found: dict = {"day": day.day, "seed_hash": day.seed_hash, "draw_at": day.draw_at, "drawn": day.drawn is not None,
                    "entries": len(day.entries)}
     drawn = day.drawn
+    if drawn is not None or now >= day.closes_at:  # the list is final: commit to it before the draw
+        found["entries_hash"] = entries_hash(x.public for x in day.entries.values())
     if drawn is None:
         return found
     public = {x.entry: x.public for x in day.entries.values()}
@@ -63,7 +70,10 @@ def verify_file(path: Path) -> tuple[int, list[str]]:
         return 1, [f"{path}: not a draw file of Willkommen (GET /draw/<day>.json)"]
     if data.get("drawn") is False or ("seed" not in data and not isinstance(data["entries"], list)):
         return NOT_DRAWN, [f"not drawn yet: the draw of {data.get('day', '?')} has not been made "
-                           f"(seed hash {data.get('seed_hash', '?')}); fetch the file again after the draw"]
+                           f"(seed hash {data.get('seed_hash', '?')}"
+                           + (f", entries hash {data['entries_hash']}" if "entries_hash" in data else
+                              "; the window is still open")
+                           + "); keep this file and fetch it again after the draw"]
     try:
         problems = recompute(data)
     except (KeyError, TypeError, ValueError) as exc:
@@ -73,3 +83,23 @@ def verify_file(path: Path) -> tuple[int, list[str]]:
     places = len(data.get("places", []))
     return 0, [f"matches: the draw of {data.get('day', '?')} gives the same {places} places from "
                f"{len(data.get('entries', []))} entries"]
+
+
+def against_close(path: Path, early: Path) -> list[str]:
+    """What differs between a drawn file and the commitments of the same day's file fetched
+    between the window's close and the draw ([]: the draw used what was committed)."""
+    try:
+        before, after = (json.loads(p.read_text(encoding="utf-8")) for p in (early, path))
+    except (OSError, ValueError) as exc:
+        return [f"cannot read the two files as JSON ({exc})"]
+    if not isinstance(before, dict) or "entries_hash" not in before:
+        return [f"{early}: holds no entries_hash (fetched before the window closed?)"]
+    problems = []
+    if before.get("day") != after.get("day"):
+        problems.append(f"{early} is of {before.get('day')}, {path} of {after.get('day')}")
+    if before.get("seed_hash") != after.get("seed_hash"):
+        problems.append("the seed hash differs from the one published when the window opened")
+    listed = after.get("entries") if isinstance(after.get("entries"), list) else []
+    if entries_hash(str(e.get("entry")) for e in listed) != before["entries_hash"]:
+        problems.append("the entries differ from the list committed when the window closed")
+    return problems

@@ -285,7 +285,7 @@ class Access:
         found = self.office.access_days.get(day) or self._stored_day(day)
         if found is None:
             return respond(404, "no lottery for this day (GET /draw/YYYY-MM-DD.json)\n")
-        body = json.dumps(proof.proof(found, self.calendar.tz), ensure_ascii=False, indent=1)
+        body = json.dumps(proof.proof(found, self.calendar.tz, self.clock()), ensure_ascii=False, indent=1)
         return respond(200, body.encode(), "application/json; charset=utf-8")
 
 

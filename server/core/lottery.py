@@ -124,6 +124,12 @@ def seed_hash(seed: str) -> str:
     return hashlib.sha256(bytes.fromhex(seed)).hexdigest()
 
 
+def entries_hash(public_keys: Iterable[str]) -> str:
+    """What is published when the window closes: SHA-256 of the entries' public keys, sorted,
+    one a line. Kept by anyone who fetched it then, it shows an entry added after the close."""
+    return hashlib.sha256("\n".join(sorted(public_keys)).encode()).hexdigest()
+
+
 def code(key: bytes, day: str, entry: str) -> str:
     """A place's check-in code: keyed by the site's secret, so the same draw gives the same codes
     and nobody can make one up."""
@@ -238,6 +244,9 @@ def verify(proof: Mapping) -> list[str]:
         return ["the file holds no seed (the draw has not been made yet?)"]
     entries = [Entry(str(e["entry"]), str(e["service"]), bool(e["urgent"]), int(e["weight"]))
                for e in proof.get("entries", [])]
+    committed = proof.get("entries_hash")
+    if committed is not None and entries_hash(e.key for e in entries) != committed:
+        problems.append("the entries differ from the list committed when the window closed (entries_hash)")
     result = draw(seed, entries, {str(k): int(v) for k, v in proof.get("contingent", {}).items()},
                   float(proof.get("urgent_share", 0.0)))
     published = [(str(p["entry"]), str(p["service"]), bool(p["urgent"])) for p in proof.get("places", [])]
