@@ -77,3 +77,28 @@ async def test_the_entry_list_committed_at_the_close_is_checked_against_the_draw
     early.write_text(json.dumps(committed))
     code, out, _ = await command("draw", "verify", str(drawn), "--closed", str(early))
     assert code == 1 and "entries differ from the list committed" in out
+
+
+async def test_the_readme_commands_check_the_seed_hash_and_find_ones_own_entry(tmp_path):
+    clock = Clock(at("2026-12-07", "16:00"))
+    server = await start(tmp_path / "o.sqlite3", clock, site=access_site(contingent={"residence": 1}))
+    try:
+        await server.access.tick()
+        async with page(server) as visitor:
+            mine = await visitor.register("Amina Haddad")
+            assert (await visitor.register("Omar Karimi"))["type"] == "registered"
+        clock.t = at(DAY, "06:05")
+        await server.access.tick()
+        _, _, body = await http_get(f"http://127.0.0.1:{server.port}/draw/{DAY}.json")
+    finally:
+        await server.stop()
+    drawn = json.loads(body)
+
+    async def shell(line: str) -> str:
+        process = await asyncio.create_subprocess_shell(line, stdout=asyncio.subprocess.PIPE)
+        out, _ = await process.communicate()
+        return out.decode().split()[0]
+
+    assert await shell(f"printf %s {drawn['seed']} | xxd -r -p | sha256sum") == drawn["seed_hash"]
+    own = await shell(f"printf %s {mine['entry']} | sha256sum")
+    assert own in [e["entry"] for e in drawn["entries"]] and own in [p["entry"] for p in drawn["places"]] + drawn["rest"]
