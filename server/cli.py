@@ -103,8 +103,11 @@ COMMANDS = """commands (each has its own --help):
   willkommen-server network serve|send|publish|list|compare|adopt
                                                the network of offices: its server, and an office's
                                                figures and knowledge sent to it (`server.network`)
-  willkommen-server draw verify FILE           recompute a published lottery draw (GET /draw/DAY.json)
-                                               and say whether it matches ("matches")"""
+  willkommen-server draw verify FILE [--closed EARLY]
+                                               recompute a published lottery draw (GET /draw/DAY.json)
+                                               and say whether it matches ("matches"); with --closed
+                                               also against the file saved at the window's close
+  willkommen-server draw export DAY [--url URL] fetch a day's draw file from the running server"""
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
