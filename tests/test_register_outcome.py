@@ -255,3 +255,25 @@ async def test_the_tickets_phone_page_says_the_passport_will_be_compared(tmp_pat
     finally:
         await server.stop()
     assert found == {lang: [] for lang in langs}
+
+
+async def test_the_form_names_the_day_it_registers_for_and_the_next_one_when_closed(tmp_path):
+    """The day a registration is for, as a date in the visitor's language: in the window the
+    lottery day; after the window closed, the next lottery day and when its registration opens."""
+    clock = Clock(at("2026-12-07", "15:00"))
+    server = await start(tmp_path / "o.sqlite3", clock, site=access_site())
+    try:
+        async with chromium() as browser:
+            phone = await browser.new_page(viewport=PHONES["360x640"])
+            await phone.goto(f"http://127.0.0.1:{server.port}/register?lang=de")
+            said = await phone.inner_text("#day")
+            assert "Dienstag, 8. Dezember 2026" in said and "06:00" in said
+            await phone.goto(f"http://127.0.0.1:{server.port}/register?lang=uk")
+            assert "8 грудня 2026" in await phone.inner_text("#day")
+            clock.t = at("2026-12-08", "07:00")   # closed: the next is Wednesday's, opening Tuesday 14:00
+            await phone.goto(f"http://127.0.0.1:{server.port}/register?lang=de")
+            said = await phone.inner_text("#day")
+            assert "Mittwoch, 9. Dezember 2026" in said and "Dienstag, 8. Dezember 2026" in said and "14:00" in said
+            assert said.startswith("Die Anmeldung ist gerade geschlossen")
+    finally:
+        await server.stop()

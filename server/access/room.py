@@ -213,6 +213,13 @@ class Access:
             for old in [k for k in self.per_address if k[0] < key[0]][:1000] or [next(iter(self.per_address))]:
                 del self.per_address[old]
 
+    def registration_day(self) -> tuple[str, bool]:
+        """The lottery day a registration now is for, and whether its window is open now (if
+        not, the day whose window opens next): what the registration page names."""
+        now = self.clock()
+        day = self.calendar.window_day(now)
+        return (day, True) if day is not None else (self.calendar.next_window(now), False)
+
     def _next_opening(self) -> str:
         day = self.calendar.next_window(self.clock())
         return f"for {day} at {self.rules.opens:%H:%M} the day before"

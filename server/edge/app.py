@@ -166,7 +166,7 @@ class Server:
         self.screens = CounterScreens(site, self.fanout, clock)  # the browser counters' sentences (counter.screen)
         self.pushes = Pushes(office, self.terminals, self.fanout, self.speech, clock=clock,
                              board_changed=self.board.changed, staff_pushed=self.screens.pushed)
-        self.routes = routes(self.manager, self.feedback, self.access, RegisterPage(site),
+        self.routes = routes(self.manager, self.feedback, self.access, RegisterPage(site, self.access.registration_day),
                              pages.Sources(site, office, self.speech, self.feedback, clock, self.health), self.outbox)
 
     def _tls(self) -> ssl.SSLContext | None:

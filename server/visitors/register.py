@@ -33,14 +33,14 @@ import html
 import io
 import json
 import re
-from datetime import time
+from datetime import date, time, timedelta
 from importlib import resources
 from string import Template
-from typing import Mapping
+from typing import Callable, Mapping
 from urllib.parse import parse_qs, urlsplit
 
 import segno
-from babel.dates import format_time
+from babel.dates import format_date, format_time
 from websockets.http11 import Request, Response
 
 from config import Site, languages
@@ -56,8 +56,10 @@ QR = re.compile(r"^/register/qr/([A-Za-z0-9-]{3,32})\.svg$")
 class RegisterPage:
     """The registration page and its outcome view, in every site language."""
 
-    def __init__(self, site: Site):
-        self.site = site
+    def __init__(self, site: Site, day: Callable[[], tuple[str, bool]] | None = None):
+        # `day`: the lottery day a registration now is for and whether its window is open
+        # (`Access.registration_day`); without it the form names no day
+        self.site, self.day = site, day
 
     def answer(self, request: Request) -> Response | None:
         url = urlsplit(request.path)
@@ -92,13 +94,24 @@ class RegisterPage:
         fields |= {
             "lang": lang, "dir": words["direction"], "office": e(site.name), "entry": entry,
             "view": "outcome" if entry else "form", "state": "waiting" if entry else "",
-            "when": e(w["when"].format(**times)), "urgent_hint": e(w["urgent_hint"].format(days=rules.urgent_days)),
+            "when": e(w["when"].format(**times)), "day": e(self.day_said(w, times, lang)), "urgent_hint": e(w["urgent_hint"].format(days=rules.urgent_days)),
             "privacy_link": e(words["privacy.link"]), "services": self.services(lang),
             "languages": self.language_links(lang, entry), "languages_label": e(w["language"]),
             "words": script_json({"lang": lang, "timezone": site.timezone, "words": w,
                                   "times": times | {"days": rules.urgent_days}}),
         }
         return respond(200, template().substitute(fields), "text/html; charset=utf-8")
+
+    def day_said(self, w: Mapping[str, str], times: Mapping[str, str], lang: str) -> str:
+        """Which day the registration is for, as a date in the visitor's language; when the
+        window is closed, the day whose registration opens next and when it opens."""
+        if self.day is None:
+            return ""
+        day, open_now = self.day()
+        on = date.fromisoformat(day)
+        if open_now:
+            return w["day_open"].format(day=long_date(on, lang), **times)
+        return w["day_next"].format(day=long_date(on, lang), eve=long_date(on - timedelta(days=1), lang), **times)
 
     def services(self, lang: str) -> str:
         """One radio button a service given by lot, named in the visitor's language (chosen
@@ -125,6 +138,12 @@ def clock(value: str | time, lang: str) -> str:
     at = value if isinstance(value, time) else time.fromisoformat(value)
     locale = languages.locale(lang)
     return format_time(at, "short", locale=locale) if locale is not None else at.strftime("%H:%M")
+
+
+def long_date(day: date, lang: str) -> str:
+    """A date with its weekday ("Tuesday, 8 December 2026") as the visitor's language writes it."""
+    locale = languages.locale(lang)
+    return format_date(day, "full", locale=locale) if locale is not None else day.isoformat()
 
 
 def qr_code(code: str) -> Response:
