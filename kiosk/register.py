@@ -26,7 +26,7 @@ from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
 import segno
-from babel.dates import format_datetime
+from babel.dates import format_date
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Grid, Horizontal, Vertical, VerticalScroll
@@ -63,10 +63,16 @@ def birth_date(day: str, month: str, year: str) -> str:
 
 
 def when(at: float, timezone: str, lang: str) -> str:
-    """The draw's weekday and time the way the visitor's language writes them ("Tuesday 06:05")."""
+    """The draw's date and time the way the visitor's language writes them ("Tuesday, 8 December
+    2026, 06:05"): a slip kept overnight names the day, not only the weekday."""
     moment = datetime.fromtimestamp(at, ZoneInfo(timezone))
+    return f"{long_day(moment.date().isoformat(), lang)}, {moment:%H:%M}"
+
+
+def long_day(day: str, lang: str) -> str:
+    """A lottery day ("2026-12-08") as a date with its weekday in the visitor's language."""
     locale = languages.locale(lang)
-    return format_datetime(moment, "EEEE HH:mm", locale=locale) if locale else moment.strftime("%A %H:%M")
+    return format_date(date.fromisoformat(day), "full", locale=locale) if locale else day
 
 
 def expires_on(day: str, month: str, year: str) -> str | None:
@@ -99,10 +105,22 @@ def qr_text(url: str) -> str:
     return out.getvalue().rstrip("\n")
 
 
-def slip(site: p.SiteView, words: dict[str, str], lang: str, waiting: str, url: str) -> list[Block]:
-    """The printed slip: the office, "registered" and the draw's time, the QR of the result page."""
-    return [Text(site.name, bold=True, lang="de"), Text(words["register.title"], size=2, bold=True, lang=lang),
+def slip(site: p.SiteView, words: dict[str, str], lang: str, said: tuple[str, str], url: str) -> list[Block]:
+    """The printed slip: the office, "registered for <day>", the draw's time and how the result
+    comes, the QR of the result page."""
+    heading, waiting = said
+    return [Text(site.name, bold=True, lang="de"), Text(heading, size=2, bold=True, lang=lang),
             Text(waiting, lang=lang), QR(url), Text(words["register.scan"], lang=lang), Cut()]
+
+
+def registered_words(words: dict[str, str], lang: str, registered: p.Registered, timezone: str,
+                     contact: str) -> tuple[str, str]:
+    """The heading that confirms ("Registered for Tuesday, 8 December 2026") and what follows:
+    the draw's date and time, and how the result comes — by text or e-mail to a contact given,
+    else through the slip's QR code (the kiosk does not show results)."""
+    heading = words["register.kiosk_done"].format(day=long_day(registered.day, lang))
+    waiting = words["register.waiting"].format(draw_at=when(registered.draw_at, timezone, lang))
+    return heading, f"{waiting} {words['register.kiosk_contact' if contact else 'register.kiosk_no_contact']}"
 
 
 async def print_slip(app, blocks: list[Block]) -> bool:
@@ -285,10 +303,9 @@ class RegisterScreen(Screen):
             self.query_one("#register-send", Button).disabled = False
             return
         url = result_url(app.site, registered.entry, self.lang)
-        waiting = app.words(self.lang)["register.waiting"].format(draw_at=when(registered.draw_at, app.site.timezone,
-                                                                              self.lang))
-        await print_slip(app, slip(app.site, app.words(self.lang), self.lang, waiting, url))
-        screen = RegisteredScreen(self.lang, waiting, url)
+        said = registered_words(app.words(self.lang), self.lang, registered, app.site.timezone, frame.contact)
+        await print_slip(app, slip(app.site, app.words(self.lang), self.lang, said, url))
+        screen = RegisteredScreen(self.lang, said, url)
         app.push_screen(screen)
         app.back_to_start_later(screen)
 
@@ -301,13 +318,14 @@ class RegisteredScreen(Screen):
 
     CSS_PATH = "register.tcss"
 
-    def __init__(self, lang: str, waiting: str, url: str):
+    def __init__(self, lang: str, said: tuple[str, str], url: str):
         super().__init__()
-        self.lang, self.waiting, self.url = lang, waiting, url
+        self.lang, (self.heading, self.waiting), self.url = lang, said, url
 
     def compose(self) -> ComposeResult:
         app = self.app
         with VerticalScroll(id="registered"):  # a QR code of 19 rows: an 80 x 24 screen scrolls
+            yield Static(app.paragraph(self.lang, self.heading), id="registered-title", markup=False)
             yield Static(app.paragraph(self.lang, self.waiting), id="registered-waiting", markup=False)
             yield Static(qr_text(self.url), id="registered-qr", markup=False)
             yield Static(app.said(self.lang, "register.scan"), id="registered-scan", markup=False)

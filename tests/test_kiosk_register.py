@@ -86,6 +86,7 @@ async def test_an_arabic_visitor_registers_at_the_kiosk_and_takes_the_result_pag
             qr = app.screen.query_one("#registered-qr")
             assert qr.region.width == 37 and qr.virtual_region.height == 19
             assert "▀" in shown(app, "#registered-qr") and shown(app, "#registered-scan") == app.word("ar", "register.scan")
+            assert app.word("ar", "register.kiosk_contact") in shown(app, "#registered-waiting")  # by text
     finally:
         await server.stop()
     entry = url.split("/register/")[1].split("?")[0]
@@ -123,6 +124,11 @@ async def test_a_second_registration_is_refused_in_the_visitors_language_and_the
                 await fill_in(pilot, "Olena Kovalenko", "4", "3", "1985")
                 if attempt == 0:
                     await until(pilot, lambda: isinstance(app.screen, RegisteredScreen))
+                    # a heading that confirms, with the date; no phone number: the result comes through the slip
+                    assert "8 грудня 2026" in shown(app, "#registered-title")
+                    said = shown(app, "#registered-waiting")
+                    assert "8 грудня 2026" in said and "06:05" in said
+                    assert app.word("uk", "register.kiosk_no_contact") in said
                     await pilot.click("#back")
             await until(pilot, lambda: shown(app, "#problem") != "")
             assert shown(app, "#problem") == app.word("uk", "register.error.already_registered")
