@@ -189,7 +189,9 @@ class RegisterLanguageScreen(Screen):
                 for lang in self.languages:
                     yield Button(Content(word(lang, "language_name")), id=f"register-lang-{lang}",
                                  classes="register-language")
-            yield Button(Content(word(self.languages[0], "kiosk.back")), id="back")
+            # no language is chosen yet: "back" in the same languages as the title above
+            yield Button(Content(" · ".join(dict.fromkeys(word(lang, "kiosk.back") for lang in self.languages[:3]))),
+                         id="back")
 
     @on(Button.Pressed, ".register-language")
     def chosen(self, event: Button.Pressed) -> None:

@@ -8,6 +8,8 @@ kiosk, take their ticket, and the counter that calls it sees the name they regis
 
 from __future__ import annotations
 
+from rich.cells import cell_len
+
 from kiosk.app import KioskApp, StartScreen
 from kiosk.appointment import AppointmentTicketScreen
 from kiosk.register import RegisteredScreen, RegisterLanguageScreen, RegisterScreen, birth_date, window_open
@@ -75,6 +77,13 @@ async def test_an_arabic_visitor_registers_at_the_kiosk_and_takes_the_result_pag
     try:
         await server.access.tick()
         async with app.run_test(size=SIZE) as pilot:
+            await until(pilot, lambda: isinstance(app.screen, StartScreen) and laid_out(app, "#register"))
+            await pilot.click("#register")
+            await until(pilot, lambda: isinstance(app.screen, RegisterLanguageScreen) and laid_out(app, "#back"))
+            back = str(app.screen.query_one("#back").label)   # no language chosen yet: not German alone
+            assert all(app.word(lang, "kiosk.back") in back for lang in app.screen.languages[:3]) and "·" in back
+            assert app.screen.query_one("#back").content_region.width >= cell_len(back)   # whole, not cut
+            await pilot.click("#back")
             await form(pilot, "ar")
             assert shown(app, "#question") == app.word("ar", "register.title")
             assert app.screen.query_one("#register-service-residence").value  # the only service: chosen

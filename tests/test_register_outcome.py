@@ -67,6 +67,7 @@ async def test_a_visitor_registers_in_arabic_and_sees_the_place_after_the_draw(t
             await phone.click("#send")
             await phone.wait_for_selector("#error:not([hidden])")
             assert await phone.inner_text("#error") == words["register.error.already_registered"]
+            assert await phone.inner_text("#name-error") == words["register.error.already_registered"]  # at the name
             assert phone.url.endswith("/register?lang=ar")  # nothing else happened
 
             clock.t = at(DAY, "06:05")

@@ -191,6 +191,8 @@ async def test_the_privacy_notice_says_what_registering_keeps(browser, office):
     page = await browser.new_page(viewport=PHONES["360x640"])
     await page.goto(f"{office.url}/privacy?lang=ar")
     assert strings("ar")["register.privacy_text"] in await page.inner_text("main")
+    back = page.locator(".privacy-back a")   # the way back to the form, in the visitor's language
+    assert await back.get_attribute("href") == "/register?lang=ar" and await back.inner_text() == strings("ar")["register.title"]
     assert await look(page, "register-privacy-ar") == []
     await page.close()
 

@@ -119,7 +119,8 @@
     const error = document.getElementById("error");
     error.textContent = fill(text, config.times);
     error.hidden = false;
-    const field = { bad_name: "name", bad_birth_date: "birth", unknown_service: "services" }[code];
+    const field = { bad_name: "name", already_registered: "name", bad_birth_date: "birth",
+                    unknown_service: "services" }[code];
     if (field) fieldError(field, fill(text, config.times));
   }
 

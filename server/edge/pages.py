@@ -204,7 +204,9 @@ def privacy_page(src: Sources, request: Request) -> Response:
               "title": html.escape(words["privacy.title"]), "link": html.escape(words["privacy.link"]),
               "text": html.escape(words["privacy.text"].format(days=site.retention_days)), "languages": others,
               # an office that gives places by lot keeps a registrant's name for a day (server/visitors/register.py)
+              # and a way back to the registration form the notice was opened from
               "register": f'<p class="privacy-register">{html.escape(words["register.privacy_text"])}</p>'
+              f'<p class="privacy-back"><a href="/register?lang={lang}">{html.escape(words["register.title"])}</a></p>'
               if site.access.enabled else ""}
     return respond(200, page("privacy.html").substitute(fields), "text/html; charset=utf-8")
 
