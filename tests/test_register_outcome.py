@@ -278,3 +278,28 @@ async def test_the_form_names_the_day_it_registers_for_and_the_next_one_when_clo
             assert said.startswith("Die Anmeldung ist gerade geschlossen")
     finally:
         await server.stop()
+
+
+async def test_not_drawn_says_a_place_freed_by_a_no_show_may_still_come(tmp_path):
+    """A waiting entry from the web page is offered a no-show's place (`Office.offer_place`):
+    its "not drawn" page says that this may still happen today."""
+    clock = Clock(at("2026-12-07", "15:00"))
+    server = await start(tmp_path / "o.sqlite3", clock, site=access_site(contingent={"residence": 1}))
+    try:
+        await server.access.tick()
+        async with page(server) as visitor:
+            entries = [(await visitor.register(name, lang="de"))["entry"] for name in ("Amina Haddad", "Omar Karimi")]
+        clock.t = at(DAY, "06:05")
+        await server.access.tick()
+        words = strings("de")
+        async with chromium() as browser:
+            phone = await browser.new_page(viewport=PHONES["360x640"])
+            seen = {}
+            for entry in entries:
+                await phone.goto(f"http://127.0.0.1:{server.port}/register/{entry}?lang=de")
+                await phone.wait_for_function("['won', 'not_drawn'].includes(document.body.dataset.state)")
+                seen[await phone.evaluate("document.body.dataset.state")] = await phone.inner_text("#detail")
+            assert words["register.not_drawn_offer"] in seen["not_drawn"]
+            assert words["register.not_drawn_offer"] not in seen["won"]
+    finally:
+        await server.stop()

@@ -177,7 +177,8 @@
     const values = { draw_at: isolate(format(view.draw_at, DAY_HOUR)), weight: view.weight, ...window_ };
     const headline = words[view.state] || words.gone;
     document.getElementById("headline").textContent = fill(headline, values);
-    document.getElementById("detail").textContent = fill(words[`${view.state}_detail`] || "", values);
+    const offer = view.may_be_offered ? ` ${words.not_drawn_offer}` : "";   // a no-show's place may still come
+    document.getElementById("detail").textContent = fill(words[`${view.state}_detail`] || "", values) + offer;
     const place = view.code && (view.state === "won" || view.state === "offered");
     document.getElementById("place").hidden = !place;
     if (place) {

@@ -90,6 +90,9 @@ class OutcomeView(Message, tag="outcome_view", kw_only=True):
     code: str = ""
     window_start: float | None = None
     window_end: float | None = None
+    # not drawn, and a place a no-show frees may still be offered (to a waiting entry with a
+    # contact or from the web page: `Office.offer_place`): the page says so
+    may_be_offered: bool = False
 
 
 _decoder = msgspec.json.Decoder(AccessMessage)
