@@ -237,7 +237,7 @@ class RegisterScreen(Screen):
                     yield Input(placeholder=word(lang, f"register.{key}"), id=f"register-{key}", max_length=width,
                                 restrict=r"[0-9]*", classes=f"date-{key}")
             yield Label(Content(word(lang, "register.contact_label")), classes="field-label")
-            yield Input(placeholder=word(lang, "register.contact_hint"), id="register-contact", max_length=254)
+            yield Input(placeholder=word(lang, "register.kiosk_contact_hint"), id="register-contact", max_length=254)
             yield Label(Content(word(lang, "register.urgent_label")), classes="field-label")
             with Horizontal(id="register-urgent"):
                 for key, width in (("day", 2), ("month", 2), ("year", 4)):

@@ -87,6 +87,8 @@ async def test_an_arabic_visitor_registers_at_the_kiosk_and_takes_the_result_pag
             await form(pilot, "ar")
             assert shown(app, "#question") == app.word("ar", "register.title")
             assert app.screen.query_one("#register-service-residence").value  # the only service: chosen
+            # at the kiosk there is no "page" to open again: without a contact the slip's QR code tells
+            assert app.screen.query_one("#register-contact").placeholder == app.word("ar", "register.kiosk_contact_hint")
             await fill_in(pilot, "Amina Haddad", "7", "3", "1991", "+49 170 1234567", ("14", "12", "2026"))
             await until(pilot, lambda: isinstance(app.screen, RegisteredScreen) and laid_out(app, "#registered-qr"))
             url = app.screen.url
