@@ -269,6 +269,7 @@ async def test_the_form_names_the_day_it_registers_for_and_the_next_one_when_clo
             await phone.goto(f"http://127.0.0.1:{server.port}/register?lang=de")
             said = await phone.inner_text("#day")
             assert "Dienstag, 8. Dezember 2026" in said and "06:00" in said
+            assert await phone.inner_text("label[for=birth-day]") == strings("de")["register.day"]  # not the lottery day
             await phone.goto(f"http://127.0.0.1:{server.port}/register?lang=uk")
             assert "8 грудня 2026" in await phone.inner_text("#day")
             clock.t = at("2026-12-08", "07:00")   # closed: the next is Wednesday's, opening Tuesday 14:00

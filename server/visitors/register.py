@@ -94,7 +94,8 @@ class RegisterPage:
         fields |= {
             "lang": lang, "dir": words["direction"], "office": e(site.name), "entry": entry,
             "view": "outcome" if entry else "form", "state": "waiting" if entry else "",
-            "when": e(w["when"].format(**times)), "day": e(self.day_said(w, times, lang)), "urgent_hint": e(w["urgent_hint"].format(days=rules.urgent_days)),
+            "when": e(w["when"].format(**times)), "lottery_day": e(self.day_said(w, times, lang)),
+            "urgent_hint": e(w["urgent_hint"].format(days=rules.urgent_days)),
             "privacy_link": e(words["privacy.link"]), "services": self.services(lang),
             "languages": self.language_links(lang, entry), "languages_label": e(w["language"]),
             "words": script_json({"lang": lang, "timezone": site.timezone, "words": w,
