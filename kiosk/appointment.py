@@ -49,13 +49,13 @@ from server.wire import protocol as p
 from server.wire.session import ConnectionLost, Refused, ServerError
 
 from kiosk.interpreter import InterpreterScreen, asks
+from kiosk.start_button import StartButton
 from kiosk.paragraph import Paragraph
 
 KEYS = "1234567890ABCDEFGHIJKLMNOPQRSTUVWXYZ-"
 MAX_TYPED = 32           # characters on the keypad: booking codes are short
 SCAN_GAP = 0.5           # seconds between a scanner's keystrokes at most (they come ~10 ms apart)
 SCANNER_KEY_GAP = 0.05   # keys closer than this, all of a code's, came from a scanner, not a hand
-ROTATE_SECONDS = 3.0
 ERROR_WORDS = {"unknown_booking": "appointment.unknown", "too_late": "appointment.too_late",
                "visit_finished": "appointment.finished",
                # the office's database is being reached again (a failover): the session retried for
@@ -111,39 +111,16 @@ class ScanReader:
             event.stop()
 
 
-class AppointmentButton(Button):
+class AppointmentButton(StartButton):
     """On the start screen: "I have an appointment", in two site languages at a time."""
 
-    DEFAULT_CSS = """
-    AppointmentButton {
-        width: 100%;
-        height: 3;
-        margin-top: 1;
-        text-style: bold;
-    }
-    """
+    WORD = "appointment.button"
 
     def __init__(self, languages: list[str]):
-        super().__init__("", id="appointment")
-        self.languages, self.turn = languages, 0
+        super().__init__(languages, id="appointment")
 
-    def on_mount(self) -> None:
-        self.show()
-        self.set_interval(ROTATE_SECONDS, self.rotate)
-
-    def rotate(self) -> None:
-        self.turn = (self.turn + 1) % max(1, (len(self.languages) + 1) // 2)
-        self.show()
-
-    def show(self) -> None:
-        shown = self.languages[2 * self.turn:2 * self.turn + 2]
-        self.label = Content(" · ".join(self.app.word(lang, "appointment.button") for lang in shown))
-
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        event.stop()
-        screen = LanguageScreen(self.languages)
-        self.app.push_screen(screen)
-        self.app.back_to_start_later(screen)
+    def first_screen(self) -> Screen:
+        return LanguageScreen(self.languages)
 
 
 class LanguageScreen(ScanReader, Screen):

@@ -41,7 +41,8 @@ from server.wire import protocol as p
 from server.wire.access import MAX_NAME, latin_letters
 from server.wire.session import ConnectionLost, Refused, ServerError
 
-ROTATE_SECONDS = 3.0
+from kiosk.start_button import StartButton
+
 TIMES = ("opens", "closes", "draw_at")
 
 
@@ -136,39 +137,24 @@ async def print_slip(app, blocks: list[Block]) -> bool:
     return not failing
 
 
-class RegisterButton(Button):
+class RegisterButton(StartButton):
     """On the start screen: "Register for a place" in two site languages at a time, shown only
     while the window is open."""
 
-    DEFAULT_CSS = """
-    RegisterButton { width: 100%; height: 3; margin-top: 1; text-style: bold; }
-    """
+    WORD = "register.title"
 
     def __init__(self, languages: list[str]):
-        super().__init__("", id="register")
-        self.languages, self.turn = languages, 0
-
-    def on_mount(self) -> None:
-        self.show()
-        self.set_interval(ROTATE_SECONDS, self.rotate)
-
-    def rotate(self) -> None:
-        self.turn = (self.turn + 1) % max(1, (len(self.languages) + 1) // 2)
-        self.show()
+        super().__init__(languages, id="register")
 
     def show(self) -> None:
         app = self.app
         now = getattr(app, "wall_clock", clock.time)()  # a test sets the kiosk's wall clock
         self.display = window_open(app.site.access if app.site else None, now,
                                    app.site.timezone if app.site else "UTC")
-        shown = self.languages[2 * self.turn:2 * self.turn + 2]
-        self.label = Content(" · ".join(app.word(lang, "register.title") for lang in shown))
+        super().show()
 
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        event.stop()
-        screen = RegisterLanguageScreen(self.languages)
-        self.app.push_screen(screen)
-        self.app.back_to_start_later(screen)
+    def first_screen(self) -> Screen:
+        return RegisterLanguageScreen(self.languages)
 
 
 class RegisterLanguageScreen(Screen):
