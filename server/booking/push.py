@@ -57,6 +57,7 @@ from config import Site
 
 from server.booking import appointments
 from server.core import Office
+from server.edge.http11 import next_event, read_body
 from server.edge.limits import Gate, HelloThrottle
 from server.store.writer import Writer
 from server.wire import protocol as p
@@ -141,7 +142,7 @@ class PushListener:
             return 503, {"error": exc.message}, (("Retry-After", "10"),)
 
     async def _read(self, connection: h11.Connection, reader: asyncio.StreamReader, peer: str) -> tuple[str, bytes]:
-        request = await _next(connection, reader, h11.Request)
+        request = await next_event(connection, reader, h11.Request)
         path = self._check(request, peer)
         return path, await _body(connection, reader, request)
 
@@ -243,37 +244,12 @@ async def start(site: Site, office: Office, writer: Writer, gate: Gate, *,
     return listener
 
 
-async def _next(connection: h11.Connection, reader: asyncio.StreamReader, kind: type):
-    while True:
-        event = connection.next_event()
-        if event is h11.NEED_DATA:
-            connection.receive_data(await reader.read(65536))
-            continue
-        if isinstance(event, h11.ConnectionClosed):
-            raise ConnectionError("the client went away")
-        if isinstance(event, kind) or kind is object:
-            return event
-
-
 async def _body(connection: h11.Connection, reader: asyncio.StreamReader, request: h11.Request) -> bytes:
-    """The body, never more than MAX_BODY bytes however it is framed: a Content-Length beside a
-    Transfer-Encoding (a request smuggler's trick, RFC 9112 6.3) is refused, and the bytes are
-    counted as they arrive."""
     headers = dict(request.headers)
     length = headers.get(b"content-length")
-    if length is None:
-        raise Refused(411, "send the body with a Content-Length")
-    if b"transfer-encoding" in headers:
-        raise Refused(400, "send the body with a Content-Length and no Transfer-Encoding")
-    if int(length) > MAX_BODY:
-        raise Refused(413, f"the body is over {MAX_BODY} bytes: send the day in parts")
-    chunks, size = [], 0
-    while not isinstance(event := await _next(connection, reader, object), h11.EndOfMessage):
-        size += len(event.data)
-        if size > MAX_BODY:
-            raise Refused(413, f"the body is over {MAX_BODY} bytes: send the day in parts")
-        chunks.append(bytes(event.data))
-    return b"".join(chunks)
+    return await read_body(connection, reader, length=length.decode("latin-1") if length is not None else None,
+                           chunked=b"transfer-encoding" in headers, limit=MAX_BODY, too_big="send the day in parts",
+                           refuse=Refused)
 
 
 def read(body: bytes, *, today: date) -> tuple[list[Any], date]:

@@ -21,6 +21,8 @@ from urllib.parse import parse_qs, urlsplit
 import h11
 import msgspec
 
+from server.edge.http11 import next_event, read_body
+
 log = logging.getLogger("willkommen.network")
 MAX_BODY = 1024 * 1024      # a year of an office's days is ~150 KB
 READ_SECONDS = 10.0
@@ -124,7 +126,7 @@ def _forwarded(header: str, proxy: str) -> str:
 
 async def _read(connection: h11.Connection, reader: asyncio.StreamReader, peer: str,
                 proxies: tuple[str, ...] = ()) -> Request:
-    head = await _next(connection, reader, h11.Request)
+    head = await next_event(connection, reader, h11.Request)
     parts = urlsplit(head.target.decode("latin-1"))
     headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in head.headers}
     if peer in proxies:  # behind a TLS proxy every request is the proxy's: the throttles count the sender
@@ -134,33 +136,10 @@ async def _read(connection: h11.Connection, reader: asyncio.StreamReader, peer: 
     return Request(head.method.decode("latin-1"), parts.path, query, headers, body, peer)
 
 
-async def _next(connection: h11.Connection, reader: asyncio.StreamReader, kind: type):
-    while True:
-        event = connection.next_event()
-        if event is h11.NEED_DATA:
-            connection.receive_data(await reader.read(65536))
-            continue
-        if isinstance(event, h11.ConnectionClosed):
-            raise ConnectionError("the client went away")
-        if isinstance(event, kind) or kind is object:
-            return event
-
-
 async def _body(connection: h11.Connection, reader: asyncio.StreamReader, headers: dict[str, str]) -> bytes:
-    length = headers.get("content-length")
-    if length is None:
-        raise Refused(Reply.error(411, "send the body with a Content-Length"))
-    if "transfer-encoding" in headers:
-        raise Refused(Reply.error(400, "send the body with a Content-Length and no Transfer-Encoding"))
-    if int(length) > MAX_BODY:
-        raise Refused(Reply.error(413, f"the body is over {MAX_BODY} bytes: send fewer days at once"))
-    chunks, size = [], 0
-    while not isinstance(event := await _next(connection, reader, object), h11.EndOfMessage):
-        size += len(event.data)
-        if size > MAX_BODY:
-            raise Refused(Reply.error(413, f"the body is over {MAX_BODY} bytes: send fewer days at once"))
-        chunks.append(bytes(event.data))
-    return b"".join(chunks)
+    return await read_body(connection, reader, length=headers.get("content-length"),
+                           chunked="transfer-encoding" in headers, limit=MAX_BODY,
+                           too_big="send fewer days at once", refuse=lambda status, text: Refused(Reply.error(status, text)))
 
 
 async def _respond(connection: h11.Connection, writer: asyncio.StreamWriter, reply: Reply) -> None:
