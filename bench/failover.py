@@ -132,12 +132,12 @@ def run(clients: int, warmup: float, after: float, repeats: int) -> list[dict]:
     middle = {key: statistics.median(r[key] for r in rounds)
               for key in ("seconds_to_draws_again", "baseline_seconds", "promote_seconds")}
     return [emit("failover", clients=clients, rounds=repeats,
-                 seconds_to_draws_again=round(middle["seconds_to_draws_again"], 2),
-                 baseline_seconds=round(middle["baseline_seconds"], 2),
-                 ratio_to_baseline=round(middle["seconds_to_draws_again"] / middle["baseline_seconds"], 2),
-                 promote_seconds=round(middle["promote_seconds"], 2),
-                 slowest_seconds_to_draws_again=round(max(r["seconds_to_draws_again"] for r in rounds), 2),
-                 each_round=[{key: round(r[key], 2) for key in ("seconds_to_draws_again", "baseline_seconds",
+                 seconds_to_draws_again=round(middle["seconds_to_draws_again"], 4),
+                 baseline_seconds=round(middle["baseline_seconds"], 4),
+                 ratio_to_baseline=round(middle["seconds_to_draws_again"] / middle["baseline_seconds"], 4),
+                 promote_seconds=round(middle["promote_seconds"], 4),
+                 slowest_seconds_to_draws_again=round(max(r["seconds_to_draws_again"] for r in rounds), 4),
+                 each_round=[{key: round(r[key], 4) for key in ("seconds_to_draws_again", "baseline_seconds",
                                                                 "promote_seconds")} for r in rounds],
                  confirmed=sum(r["confirmed"] for r in rounds), lost=sum(r["lost"] for r in rounds),
                  twice=sum(r["twice"] for r in rounds),
