@@ -4,6 +4,7 @@ window 14:00 the day before to 06:00, draw 06:05) on a clock the test moves, a r
 
 from __future__ import annotations
 
+import contextlib
 import json
 from datetime import datetime
 from pathlib import Path
@@ -79,3 +80,16 @@ class _Opened:
 
     async def __aexit__(self, *exc) -> None:
         await self.ws.close()
+
+
+@contextlib.asynccontextmanager
+async def window_open(tmp_path: Path, *, places: int):
+    """A real server whose window for tomorrow (DAY) opened at 14:00 the day before, now 16:00,
+    with `places` places for residence: (server, clock); stopped after."""
+    clock = Clock(at("2026-12-07", "16:00"))
+    server = await start(tmp_path / "o.sqlite3", clock, site=access_site(contingent={"residence": places}))
+    try:
+        await server.access.tick()
+        yield server, clock
+    finally:
+        await server.stop()

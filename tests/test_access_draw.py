@@ -13,7 +13,7 @@ import sys
 from server.wire import protocol as p
 from server.wire.session import ClientSession, ServerError
 
-from .access_office import DAY, Clock, access_site, at, page, start
+from .access_office import DAY, Clock, access_site, at, page, start, window_open
 from .conftest import ROOT, http_get, token
 
 NAMES = [f"{first} {last}" for first in ("Amina", "Omar", "Sara", "Ali", "Hana", "Yusuf")
@@ -35,10 +35,7 @@ async def outcomes(server, registered) -> dict[str, dict]:
 
 
 async def test_the_draw_gives_the_contingent_places_with_codes_and_windows_and_tells_everyone(tmp_path):
-    clock = Clock(at("2026-12-07", "16:00"))
-    server = await start(tmp_path / "o.sqlite3", clock, site=access_site(contingent={"residence": 6}))
-    try:
-        await server.access.tick()
+    async with window_open(tmp_path, places=6) as (server, clock):
         registered = await register_all(server)
         clock.t = at(DAY, "06:04")
         await server.access.tick()
@@ -61,22 +58,15 @@ async def test_the_draw_gives_the_contingent_places_with_codes_and_windows_and_t
         for name in lost:
             assert told[str(1000 + NAMES.index(name))].ref.startswith("not_drawn:")
         assert server.store.query("SELECT count(*) FROM access_seeds") == [(0,)]  # published now, not kept
-    finally:
-        await server.stop()
 
 
 async def test_the_published_draw_verifies_with_the_command_and_a_changed_one_does_not(tmp_path):
-    clock = Clock(at("2026-12-07", "16:00"))
-    server = await start(tmp_path / "o.sqlite3", clock, site=access_site(contingent={"residence": 5}))
-    try:
-        await server.access.tick()
+    async with window_open(tmp_path, places=5) as (server, clock):
         registered = await register_all(server, urgent_until="2026-12-12")
         await register_all(server, [f"Late {n}" for n in NAMES[:6]])
         clock.t = at(DAY, "06:05")
         await server.access.tick()
         status, headers, body = await http_get(f"http://127.0.0.1:{server.port}/draw/{DAY}.json")
-    finally:
-        await server.stop()
     proof = json.loads(body)
     assert status == 200 and headers["Content-Type"].startswith("application/json")
     assert len(proof["entries"]) == 24 and len(proof["places"]) == 5 and len(proof["rest"]) == 19
@@ -179,10 +169,7 @@ async def test_a_restart_keeps_the_evenings_entries_and_a_crash_before_the_draw_
 
 
 async def test_a_no_shows_place_goes_to_the_next_drawn_with_a_come_now_message(tmp_path):
-    clock = Clock(at("2026-12-07", "16:00"))
-    server = await start(tmp_path / "o.sqlite3", clock, site=access_site(contingent={"residence": 2}))
-    try:
-        await server.access.tick()
+    async with window_open(tmp_path, places=2) as (server, clock):
         registered = await register_all(server, NAMES[:6])
         clock.t = at(DAY, "06:05")
         await server.access.tick()
@@ -200,15 +187,10 @@ async def test_a_no_shows_place_goes_to_the_next_drawn_with_a_come_now_message(t
         assert sum(o["state"] == "offered" for o in (await outcomes(server, registered)).values()) == 1
         figures = server.board.floor(clock.t)["access"][0]
         assert (figures["no_shows"], figures["offered"], figures["won_after_unlucky_days"]) == (1, 1, {0: 2})
-    finally:
-        await server.stop()
 
 
 async def test_no_place_today_weighs_more_tomorrow_and_a_place_resets_it(tmp_path):
-    clock = Clock(at("2026-12-07", "16:00"))
-    server = await start(tmp_path / "o.sqlite3", clock, site=access_site(contingent={"residence": 2}))
-    try:
-        await server.access.tick()
+    async with window_open(tmp_path, places=2) as (server, clock):
         registered = await register_all(server, NAMES[:5])
         clock.t = at(DAY, "06:05")
         await server.access.tick()
@@ -221,8 +203,6 @@ async def test_no_place_today_weighs_more_tomorrow_and_a_place_resets_it(tmp_pat
             assert again[name]["weight"] == (1 if seen[name]["state"] == "won" else 2), name
         clock.t = at("2026-12-09", "09:00")  # Tuesday's day is over: its outcome page says so
         assert {o["state"] for o in (await outcomes(server, registered)).values()} == {"gone"}
-    finally:
-        await server.stop()
 
 
 async def test_not_the_registered_person_ends_the_visit_at_the_counter_and_is_counted(tmp_path):

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from .access_office import DAY, Clock, access_site, at, start
+from .access_office import DAY, at, window_open
 from .spreadsheet import read_csv
 from .test_access_draw import NAMES, outcomes, register_all
 from .test_manager_board import cookie_for, get_with
@@ -16,10 +16,7 @@ NEXT = "2026-12-09"
 
 
 async def test_the_statistics_count_winners_by_their_unlucky_days_and_the_waiting_by_theirs(tmp_path):
-    clock = Clock(at("2026-12-07", "16:00"))
-    server = await start(tmp_path / "o.sqlite3", clock, site=access_site(contingent={"residence": 3}))
-    try:
-        await server.access.tick()
+    async with window_open(tmp_path, places=3) as (server, clock):
         first = await register_all(server, NAMES[:8])
         clock.t = at(DAY, "06:05")
         await server.access.tick()
@@ -52,5 +49,3 @@ async def test_the_statistics_count_winners_by_their_unlucky_days_and_the_waitin
         status, _, body = await get_with(base.replace("/stats.csv", "/report.html").replace("range", "month")
                                          .replace(f"{DAY}..{NEXT}", "2026-12"), cookie)  # the monthly report too
         assert status == 200 and "Gewinnerinnen und Gewinner nach erfolglosen Tagen" in body.decode()
-    finally:
-        await server.stop()

@@ -8,7 +8,7 @@ import asyncio
 import json
 import sys
 
-from .access_office import DAY, Clock, access_site, at, page, start
+from .access_office import DAY, Clock, access_site, at, page, start, window_open
 from .conftest import ROOT, http_get
 
 
@@ -21,16 +21,11 @@ async def command(*args: str) -> tuple[int, str, str]:
 
 
 async def test_a_file_fetched_before_the_draw_is_not_drawn_yet_with_its_seed_hash(tmp_path):
-    clock = Clock(at("2026-12-07", "16:00"))
-    server = await start(tmp_path / "o.sqlite3", clock, site=access_site(contingent={"residence": 5}))
-    try:
-        await server.access.tick()
+    async with window_open(tmp_path, places=5) as (server, clock):
         status, _, body = await http_get(f"http://127.0.0.1:{server.port}/draw/{DAY}.json")
         early = tmp_path / "early.json"
         early.write_bytes(body)
         code, out, err = await command("draw", "verify", str(early))
-    finally:
-        await server.stop()
     seed_hash = json.loads(body)["seed_hash"]
     assert status == 200 and code == 3, out + err
     assert out.startswith("not drawn yet") and seed_hash in out and "TypeError" not in out
@@ -49,10 +44,7 @@ async def test_export_of_a_day_without_a_lottery_says_so(tmp_path):
 
 
 async def test_the_entry_list_committed_at_the_close_is_checked_against_the_drawn_file(tmp_path):
-    clock = Clock(at("2026-12-07", "16:00"))
-    server = await start(tmp_path / "o.sqlite3", clock, site=access_site(contingent={"residence": 2}))
-    try:
-        await server.access.tick()
+    async with window_open(tmp_path, places=2) as (server, clock):
         async with page(server) as visitor:
             for name in ("Amina Haddad", "Omar Karimi", "Sara Tesfay"):
                 assert (await visitor.register(name))["type"] == "registered"
@@ -62,8 +54,6 @@ async def test_the_entry_list_committed_at_the_close_is_checked_against_the_draw
         clock.t = at(DAY, "06:05")
         await server.access.tick()
         _, _, drawn_body = await http_get(f"http://127.0.0.1:{server.port}/draw/{DAY}.json")
-    finally:
-        await server.stop()
     assert "entries_hash" not in json.loads(open_body)  # the list still grows while the window is open
     early, drawn = tmp_path / "closed.json", tmp_path / "drawn.json"
     early.write_bytes(closed_body)
@@ -80,18 +70,13 @@ async def test_the_entry_list_committed_at_the_close_is_checked_against_the_draw
 
 
 async def test_the_readme_commands_check_the_seed_hash_and_find_ones_own_entry(tmp_path):
-    clock = Clock(at("2026-12-07", "16:00"))
-    server = await start(tmp_path / "o.sqlite3", clock, site=access_site(contingent={"residence": 1}))
-    try:
-        await server.access.tick()
+    async with window_open(tmp_path, places=1) as (server, clock):
         async with page(server) as visitor:
             mine = await visitor.register("Amina Haddad")
             assert (await visitor.register("Omar Karimi"))["type"] == "registered"
         clock.t = at(DAY, "06:05")
         await server.access.tick()
         _, _, body = await http_get(f"http://127.0.0.1:{server.port}/draw/{DAY}.json")
-    finally:
-        await server.stop()
     drawn = json.loads(body)
 
     async def shell(line: str) -> str:

@@ -15,7 +15,7 @@ import pytest
 
 from config import strings
 
-from .access_office import DAY, Clock, access_site, at, page, start
+from .access_office import DAY, Clock, access_site, at, page, start, window_open
 from .browser import chromium
 from .test_display_fit import LANGS
 from .test_feedback_pages import PHONES
@@ -122,10 +122,7 @@ async def test_a_server_out_of_reach_is_said_and_nothing_is_lost(tmp_path):
 
 
 async def test_a_no_shows_place_is_offered_to_the_next_as_come_now(tmp_path):
-    clock = Clock(at("2026-12-07", "16:00"))
-    server = await start(tmp_path / "o.sqlite3", clock, site=access_site(contingent={"residence": 1}))
-    try:
-        await server.access.tick()
+    async with window_open(tmp_path, places=1) as (server, clock):
         async with page(server) as visitor:
             entries = [(await visitor.register(name, lang="fa"))["entry"] for name in ("Reza Ahmadi", "Sima Rahimi")]
         clock.t = at(DAY, "06:05")
@@ -145,8 +142,6 @@ async def test_a_no_shows_place_is_offered_to_the_next_as_come_now(tmp_path):
             await phone.goto(f"http://127.0.0.1:{server.port}/register/{'x' * 20}?lang=fa")
             await phone.wait_for_function("document.body.dataset.state === 'gone'")
             assert await phone.inner_text("#headline") == strings("fa")["register.gone"]
-    finally:
-        await server.stop()
 
 
 async def test_every_outcome_fits_every_language_and_size_and_passes_axe(tmp_path):
