@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import tomllib
 from datetime import time
 from importlib import resources
 from pathlib import Path
@@ -24,6 +23,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from config import languages as bcp47
 from config import access, passwords, strings, zones
 from config.errors import ConfigError
+from config.files import read_toml
 from config.limits import parse_limits
 from config.messages import parse_messages
 from config.office_texts import with_office_texts
@@ -50,13 +50,7 @@ def default_path() -> Path:
 
 def load_site(path: str | os.PathLike | None = None, *, environ: Mapping[str, str] | None = None) -> Site:
     path = Path(path) if path is not None else default_path()
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigError(str(path), "", "file not found") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(path.name, "", f"not valid TOML ({exc})") from None
-    return parse_site(data, file=path.name, environ=os.environ if environ is None else environ,
+    return parse_site(read_toml(path), file=path.name, environ=os.environ if environ is None else environ,
                       folder=path.resolve().parent)
 
 

@@ -28,7 +28,6 @@ site (people, limits, session length), so sign-in, sessions and throttling are t
 from __future__ import annotations
 
 import os
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Mapping
@@ -37,6 +36,7 @@ from config import passwords
 from config import languages as bcp47
 from config.errors import ConfigError
 from config.limits import Limits, parse_limits
+from config.files import read_toml
 from config.loader import IDENT, PASSWORD_HASH, Node, _token
 from config.site import Manager, Person
 
@@ -75,13 +75,7 @@ class Network:
 
 def load_network(path: str | os.PathLike, *, environ: Mapping[str, str] | None = None) -> Network:
     path = Path(path)
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigError(str(path), "", "file not found") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(path.name, "", f"not valid TOML ({exc})") from None
-    return parse_network(data, file=path.name, environ=os.environ if environ is None else environ,
+    return parse_network(read_toml(path), file=path.name, environ=os.environ if environ is None else environ,
                          folder=path.resolve().parent)
 
 
