@@ -26,9 +26,9 @@ async def test_a_week_past_the_calendars_last_day_is_answered_400_with_a_clear_m
         base = f"http://127.0.0.1:{server.port}"
         status, _, body = await get_with(f"{base}/stats?period=week&value=9999-12-31", cookie)
         assert status == 400
-        assert "its week would end after 9999-12-31, the last day a calendar holds" in body.decode()
+        assert "„9999-12-31“: dieser Zeitraum endete nach dem 31.12.9999, dem letzten Tag" in body.decode()
         status, _, body = await get_with(f"{base}/stats.csv?period=month&value=9999-12", cookie)
-        assert status == 400 and "its month would end after 9999-12-31" in body.decode()
+        assert status == 400 and "„9999-12“: dieser Zeitraum endete nach dem 31.12.9999" in body.decode()
         status, _, body = await get_with(f"{base}/stats?period=day&value=9999-12-31", cookie)
         assert status == 200  # the last day itself is a day like any other
     finally:

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 from server.edge.app import Server
 from server.core import Office
-from server.manager.stats import Period, Statistics, percentile
+from server.manager.stats import Period, Refused, Statistics, percentile
 from server.manager.stats_rows import minutes as _minutes
 from server.store.sqlite import Store
 
@@ -222,6 +222,21 @@ def test_a_bad_period_is_refused_in_words_a_manager_reads(kind, value):
     assert "isoformat" not in str(refused.value)
 
 
+@given(kind=st.sampled_from(["day", "week", "month", "range"]) | st.text(max_size=12),
+       value=st.text(max_size=30) | st.dates().map(str) | st.dates().map(lambda d: f"{d:%Y-%m}"))
+def test_whatever_is_typed_is_a_period_or_a_sentence_in_the_managers_language(kind, value):
+    """A URL's period is read or refused with a whole sentence, German or English, that quotes
+    what was typed: never Python's words, never a catalogue's {placeholder}."""
+    try:
+        Period.parse(kind, value, today="2026-11-27")
+    except Refused as refused:
+        for lang, quoted in (("de", "„{}“"), ("en", "'{}'")):
+            said = refused.say(lang)
+            assert "{" not in said.replace(value, "").replace(kind, "") and "isoformat" not in said
+            assert quoted.format(value.strip()) in said or quoted.format(kind) in said or refused.key == \
+                "ends_before_it_starts"
+
+
 @pytest.fixture
 async def stats_server(tmp_path):
     site = make_site()
@@ -268,11 +283,11 @@ async def test_the_csv_xlsx_and_pdf_hold_the_same_figures(stats_server):
     assert "Wartezeit, Median 21 min Wartezeit, 90. Perzentil 65 min" in text
 
     status, _, body = await get_with(f"{base}/stats?period=range&value=2026-11-30..2026-11-01", cookie)
-    assert status == 400 and b"before it starts" in body
+    assert status == 400 and "Der Zeitraum endet (2026-11-01) vor seinem Beginn (2026-11-30)" in body.decode()
     for value in ("garbage", "2026-13-45"):
         status, headers, body = await get_with(f"{base}/stats?period=range&value={value}&by=service", cookie)
         assert status == 400 and "text/html" in headers["Content-Type"]
-        assert b'id="stats-error"' in body and f"&#x27;{value}&#x27; is not a date".encode() in body
+        assert b'id="stats-error"' in body and f"„{value}“ ist kein Datum. Bitte so: JJJJ-MM-TT" in body.decode()
         assert b'<form method="get" action="/stats">' in body and f'value="{value}"'.encode() in body
         assert b"isoformat" not in body
     status, _, body = await get_with(f"{base}/stats?period=month&value=2026-11&by=lang", cookie)
@@ -281,7 +296,7 @@ async def test_the_csv_xlsx_and_pdf_hold_the_same_figures(stats_server):
     status, _, body = await get_with(f"{base}/stats?period=range&value=&by=service", cookie)
     assert status == 200 and "Zeitraum: 2026-11-01 – 2026-11-30.".encode() in body
     status, _, body = await get_with(f"{base}/report.pdf?month=garbage", cookie)
-    assert status == 400 and body == b"Bad request: 'garbage' is not a month as YYYY-MM, e.g. 2026-11\n"
+    assert status == 400 and body.decode() == "„garbage“ ist kein Monat. Bitte so: JJJJ-MM, z. B. 2026-11\n"
 
 
 async def test_the_statistics_page_in_chromium_and_its_export(stats_server, browser):

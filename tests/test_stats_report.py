@@ -198,7 +198,9 @@ async def test_a_grouping_not_known_is_refused_with_the_ones_that_are(month_serv
     status, _, body = await get_with(
         f"http://127.0.0.1:{server.port}/stats.csv?period=month&value=2026-11&by=clerk", cookie)
     assert status == 400
-    assert body == b"Bad request: cannot group by 'clerk': use one of service, hour, weekday, lang, channel, counter\n"
+    # in the menu's words, each of which the URL accepts too (`by=Wochentag`)
+    assert body.decode() == ("Nach „clerk“ lässt sich nicht gliedern. Möglich sind: Dienstleistung, Uhrzeit, "
+                             "Wochentag, Sprache, ohne oder mit Termin, Schalter\n")
 
 
 def test_the_charts_axes_write_numbers_the_readers_way():

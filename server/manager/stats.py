@@ -49,13 +49,29 @@ DIMENSION_ALIASES = {"services": "service", "dienstleistung": "service", "anlieg
 STATES = ("done", "no_show", "cancelled", "expired")
 
 
-def _day(text: str, given: str, wanted: str = "a date as YYYY-MM-DD, e.g. 2026-11-27") -> date:
-    """The date in `text`, or a ValueError naming what was given and what is wanted
+class Refused(ValueError):
+    """A period or grouping from the URL that cannot be read: `key` names its sentence in the
+    staff catalogue's `[stats.refused]`, so a manager reads what to type instead in their own
+    language; `choices` are groupings, named with the menu's words. `str()` is the English
+    sentence (for logs and tests that read no page)."""
+
+    def __init__(self, key: str, choices: tuple[str, ...] = (), **fields: str):
+        self.key, self.choices, self.fields = key, choices, fields
+        super().__init__(self.say("en"))
+
+    def say(self, lang: str) -> str:
+        words = Words(lang)
+        choices = ", ".join(words(f"by.{c}") for c in self.choices)
+        return words(f"refused.{self.key}", choices=choices, **self.fields)
+
+
+def _day(text: str, given: str, wanted: str = "not_a_date") -> date:
+    """The date in `text`, or Refused naming what was given and what is wanted
     (Python's own "Invalid isoformat string" means nothing to a manager)."""
     try:
         return date.fromisoformat(text.strip())
     except ValueError:
-        raise ValueError(f"{given!r} is not {wanted}") from None
+        raise Refused(wanted, given=given) from None
 
 
 @dataclass(frozen=True)
@@ -67,12 +83,11 @@ class Period:
     def parse(cls, kind: str, value: str, *, today: str) -> "Period":
         """`day 2026-11-27`, `week 2026-11-23` (any day of it), `month 2026-11`, `range
         2026-11-01..2026-11-15`; an empty value means the current one (for a range: the
-        current month). Anything else is a ValueError whose text a manager can act on."""
+        current month). Anything else is Refused, with a sentence a manager can act on."""
         try:
             return cls._parse(kind, value.strip(), today=today)
         except OverflowError:  # the week or month of 9999-12-31 ends after the calendar's last day
-            raise ValueError(f"{value.strip()!r}: its {kind} would end after 9999-12-31, the last day a "
-                             "calendar holds") from None
+            raise Refused("past_the_calendar", given=value.strip()) from None
 
     @classmethod
     def _parse(cls, kind: str, value: str, *, today: str) -> "Period":
@@ -82,7 +97,7 @@ class Period:
             first, _, last = value.partition("..")
             period = cls(_day(first, value).isoformat(), _day(last or first, value).isoformat())
         elif kind == "month":
-            start = _day((value or today[:7]) + "-01", value, "a month as YYYY-MM, e.g. 2026-11")
+            start = _day((value or today[:7]) + "-01", value, "not_a_month")
             end = (start.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
             period = cls(start.isoformat(), end.isoformat())
         elif kind == "week":
@@ -92,9 +107,9 @@ class Period:
         elif kind == "day":
             period = cls(_day(value or today, value).isoformat(), _day(value or today, value).isoformat())
         else:
-            raise ValueError(f"unknown period {kind!r}: day, week, month or range")
+            raise Refused("unknown_period", given=kind)
         if period.first > period.last:
-            raise ValueError(f"the period ends ({period.last}) before it starts ({period.first})")
+            raise Refused("ends_before_it_starts", first=period.first, last=period.last)
         return period
 
     def days(self) -> list[str]:
@@ -111,12 +126,12 @@ def groupings(site: Site) -> list[str]:
 
 
 def grouping(by: str, site: Site) -> str:
-    """The dimension `by` names (a key of DIMENSIONS or DIMENSION_ALIASES, in any case), or a
-    ValueError that lists what the site accepts."""
+    """The dimension `by` names (a key of DIMENSIONS or DIMENSION_ALIASES, in any case), or
+    Refused listing what the site accepts."""
     key = " ".join(by.strip().lower().split())
     found = key if key in DIMENSIONS else DIMENSION_ALIASES.get(key)
     if found not in groupings(site):
-        raise ValueError(f"cannot group by {by!r}: use one of {', '.join(groupings(site))}")
+        raise Refused("no_such_grouping", tuple(groupings(site)), given=by)
     return found
 
 

@@ -25,7 +25,7 @@ from websockets.http11 import Response
 
 from config import Site
 from server.edge.pages import respond
-from server.manager.stats import Period, grouping
+from server.manager.stats import Period, Refused, grouping
 from server.manager.stats_html import page
 
 if TYPE_CHECKING:
@@ -56,11 +56,12 @@ async def answer(server: Source, path: str, query: dict[str, list[str]], lang: s
         else:
             period = Period.parse(arg.get("period", "month"), arg.get("value", ""), today=today)
         by = grouping(arg.get("by", "service"), server.site)  # "language" or "Sprache" mean lang
-    except ValueError as exc:  # a bad period or grouping: say what is wrong, keep the form
+    except Refused as refused:  # a bad period or grouping: say what is wrong, keep the form
+        why = refused.say(lang)
         if path == "/stats":
-            return respond(400, page(server.site, None, arg.get("by", "service"), arg, [], error=str(exc), lang=lang),
+            return respond(400, page(server.site, None, arg.get("by", "service"), arg, [], error=why, lang=lang),
                            "text/html; charset=utf-8")
-        return respond(400, f"Bad request: {exc}\n")
+        return respond(400, why + "\n")
     made = await server.reports.make(Job(path, str(server.db_path), server.site, period.first, period.last,
                                          by, today, server.clock(), arg, lang=lang))
     return respond(made.status, made.body, made.content_type, **made.headers)
