@@ -5,6 +5,7 @@ has its code and changes nothing."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 
 import websockets
@@ -242,3 +243,32 @@ async def test_a_number_in_arabic_indic_digits_is_kept_in_digits_the_sms_gateway
         assert len({ev.decode(data).contact_key for (data,) in keys}) == 1
     finally:
         await server.stop()
+
+
+async def test_registrations_push_no_queue_to_the_kiosks(tmp_path):
+    """An entry moves no queue: the kiosks (and displays) are not sent every queue for it; the
+    first queue frame after three registrations is the one a draw causes, with its service."""
+    from server.wire import protocol as p
+    from server.wire.session import ClientSession
+
+    from .access_office import window_open
+    from .conftest import token
+
+    async with window_open(tmp_path, places=5) as (server, _):
+        kiosk = ClientSession(f"ws://127.0.0.1:{server.port}/", role="kiosk", terminal="kiosk-1",
+                              token=token("kiosk-1"))
+        kiosk.start()
+        try:
+            await kiosk.ready()
+            with contextlib.suppress(TimeoutError):  # what the window's opening and the kiosk's hello pushed
+                while True:
+                    await kiosk.next_event(p.QueuesChanged, timeout=0.6)
+            async with page(server) as visitor:
+                for name in ("Ahmad Al-Hassan", "Maria Popescu", "Li Wei"):
+                    assert (await visitor.register(name))["type"] == "registered"
+            await asyncio.sleep(0.4)  # longer than the queues' push delay: any frame for them is out
+            await kiosk.request(p.Draw(id=0, service="info", lang="de", request="after-the-entries"))
+            pushed = await kiosk.next_event(p.QueuesChanged)
+            assert [q.service for q in pushed.queues] == ["info"]
+        finally:
+            await kiosk.close()

@@ -159,6 +159,29 @@ def test_a_burst_of_draws_is_placed_behind_the_last_run_in_order(office):
     assert placed == pytest.approx([office.forecast.projected(office, t, T0 + 0.05) for t in office.tickets], abs=1)
 
 
+def test_lottery_registrations_leave_the_kiosks_forecast_as_it_is(office):
+    """10,000 registrations in the window's last minutes must not make every kiosk draw run the
+    forecast again: an entry changes no queue, counter or booking (the draw's places do)."""
+    from server.core.access import Person
+
+    alone(office, "5", ["residence"])
+    draw(office, "residence", T0)
+    office.forecast.projected(office, "A001", T0)  # the run the next draws are placed behind
+    run = office.forecast.run
+    office.open_access(day="2026-12-08", seed_hash="0" * 64, contingent={"residence": 30}, closes_at=T0 + 3600,
+                       draw_at=T0 + 3900, now=T0 + 0.1)
+    for i in range(3):
+        office.register(day="2026-12-08", entry=f"e{i}", identity=f"i{i}", service="residence", lang="ar",
+                        urgent=False, person=Person(f"Load Person {i}", "1990-01-02", ""), contact_key="", via="web",
+                        weight=1, services=("residence",), per_contact=4, now=T0 + 0.2)
+    ticket = draw(office, "residence", T0 + 0.3)
+    assert office.forecast.projected(office, ticket.number, T0 + 0.3) is not None
+    assert office.forecast.run is run  # placed behind the run, not a new one
+    office.cancel(kiosk="kiosk-1", ticket=ticket.number, reason="printer_failed", now=T0 + 0.4)
+    office.forecast.projected(office, "A001", T0 + 0.5)
+    assert office.forecast.run is not run  # a change to the queue still makes a new run
+
+
 def test_the_usual_staffing_is_learned_from_the_last_days():
     days = [{"1": 0.0, "2": 300.0, "3": 600.0}, {"1": 0.0, "2": 900.0}, {"1": 60.0, "2": 300.0, "4": 0.0}]
     assert usual_staffing(days) == {"1": 0.0, "2": 300.0, "3": 600.0}  # three a day, the most frequent

@@ -64,6 +64,8 @@ class Forecast(Learning):
                 self.since[service] = self.since.get(service, 0) + 1
                 self.run.drawn[event.number] = self.since[service]
                 return
+        if type(event) in ev.OFF_THE_QUEUE:  # 10,000 registrations made every kiosk draw run it again
+            return
         self.changed = True
         self.learn(event, office)
 

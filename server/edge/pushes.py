@@ -63,7 +63,7 @@ class Pushes:
             self.staff_pushed([*calls, *sent])
         self.board_changed(events)
         self._queues_to_push |= changed_services(office, events)
-        if self._queue_push is None:
+        if self._queue_push is None and self._queues_to_push:
             self._queue_push = asyncio.get_running_loop().call_later(self.queue_delay, self._push_queues)
 
     def stop(self) -> None:
@@ -97,9 +97,11 @@ class Pushes:
 
 def changed_services(office: Office, events: Iterable[Event]) -> set[str]:
     """Queues whose length or estimate the events may have moved: a ticket's own service; for a
-    new day, a counter's change or a transfer, any queue's."""
+    new day, a counter's change or a transfer, any queue's; for a lottery's entry, none."""
     services: set[str] = set()
     for event in events:
+        if type(event) in ev.OFF_THE_QUEUE:  # a lottery's entry: no queue moved
+            continue
         ticket = office.tickets.get(event.number) if isinstance(event, ev.TicketEvent) else None
         if ticket is not None and not isinstance(event, ev.TicketTransferred):
             services.add(ticket.service)
