@@ -90,3 +90,18 @@ def test_a_lottery_days_entries_are_replayed_from_the_evening_before(store_db):
         assert len(again.access_days[DAY].entries) == 4 and again.access_days[DAY].identities["id2"] == "e2"
     finally:
         store.close()
+
+
+def test_the_purge_keeps_a_lottery_days_entries_from_the_evening_before_while_its_day_is_kept(store_db):
+    """Entries for DAY come on the day before; a purge whose cutoff is DAY keeps them (the
+    day's proof and statistics need every entry), the next one takes them."""
+    store = open_store(store_db, timezone="Europe/Berlin")
+    try:
+        office_with_entries(store)
+        entries = "SELECT count(*) FROM events WHERE kind = 'entry_registered'"
+        store.purge("2026-12-09", retention_days=1)  # cutoff DAY: DAY is kept
+        assert store.query(entries) == [(3,)]
+        store.purge("2026-12-10", retention_days=1)
+        assert store.query(entries) == [(0,)]
+    finally:
+        store.close()

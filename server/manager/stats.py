@@ -208,7 +208,7 @@ class Statistics:
                   *stats_more.estimates(self, period, by), self.referrals(period)]
         if self.site.manager.personal_statistics:
             tables.append(self.counters())
-        return tables + stats_more.feedback(self) + stats_lottery.lottery(self, period)
+        return tables + stats_more.feedback(self) + stats_lottery.lottery(self, period, by)
 
     def percentile(self, hist: dict[int, int], share: float) -> int | None:
         """`percentile`, shown as "≥ 240" where it falls among a capped day's longest values."""

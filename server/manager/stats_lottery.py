@@ -1,63 +1,88 @@
-"""Fair access in the statistics (README "Fair access"): after how many unlucky days the
-period's winners won, read from the weight each entry was registered with (1 + the person's
-earlier days without a place, kept in its `entry_registered` event), and how many unlucky days
-the people still without a place carry now (the store's `access_weights`). No identity leaves
-this module: only counts per number of days."""
+"""Fair access in the statistics (README "Fair access"): per lottery day and over the period,
+the entries (urgent ones apart), the places, how many were drawn, offered again, checked in,
+no-shows and "not the registered person" (`server.manager.stats_lottery_rows`, kept per day
+before the purge); after how many unlucky days the period's winners won (the weight each entry
+was registered with, kept per day too); and how many unlucky days the people still without a
+place carry now (the store's `access_weights`). No identity leaves these modules: only counts."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 from typing import TYPE_CHECKING
 
-from server.core import events as ev
+from server.manager import stats_lottery_rows as made
 from server.manager.stats_schema import Table
 
 if TYPE_CHECKING:
     from server.manager.stats import Period, Statistics
 
+# the figures of a day's row as the tables show them (the catalogue's `[stats.column]` lottery_*)
+SHOWN = ("entries", "urgent", "places", "drawn", "offered", "checked_in", "no_shows", "refused")
+GROUPED = ("service", "weekday")  # the groupings the period's table follows; any other: by service
 
-def lottery(stats: "Statistics", period: "Period") -> list[Table]:
-    """The two tables, only where the site gives places by lot and the period holds a draw (a
-    month without one shows no empty tables)."""
+
+def lottery(stats: "Statistics", period: "Period", by: str = "service") -> list[Table]:
+    """The lottery's tables, only where the site gives places by lot and the period holds a
+    lottery day (a month without one shows no empty tables); the winners' and today's waiting
+    only once a draw was made."""
     if not stats.site.access.services:
         return []
-    after = winners(stats, period)
-    return [won_after(stats, after), still_waiting(stats)] if after is not None else []
+    rows = made.read(stats.conn, period.first, period.last, today=stats.today, now=stats.now)
+    if not rows.days:
+        return []
+    tables = [by_day(stats, rows.days), over_period(stats, rows.days, by)]
+    if any(row[-1] for row in rows.days):
+        tables += [won_after(stats, rows.won), still_waiting(stats)]
+    return tables
 
 
-def winners(stats: "Statistics", period: "Period") -> dict[int, list[int]] | None:
-    """Unlucky days before the win -> [winners, of them urgent], over the lottery days of the
-    period (the registrations of a day begin the day before); None without a draw."""
-    before = (date.fromisoformat(period.first) - timedelta(days=1)).isoformat()
-    weights: dict[str, int] = {}
-    drawn: list[ev.AccessDrawn] = []
-    for (data,) in stats.conn.execute("SELECT data FROM events WHERE kind IN ('entry_registered', 'access_drawn') "
-                                      "AND day >= ? AND day <= ? ORDER BY seq", [before, period.last]):
-        event = ev.decode(data)
-        if not period.first <= event.day <= period.last:
-            continue
-        if isinstance(event, ev.EntryRegistered):
-            weights[event.entry] = event.weight
-        elif isinstance(event, ev.AccessDrawn):
-            drawn.append(event)
-    if not drawn:
-        return None
+def _sum(rows: list[tuple]) -> list[int]:
+    return [sum(int(row[2 + i]) for row in rows) for i in range(len(SHOWN))]
+
+
+def _columns(stats: "Statistics", first: str) -> list[str]:
+    return [first, *(stats.words(f"column.lottery_{name}") for name in SHOWN)]
+
+
+def by_day(stats: "Statistics", rows: list[tuple]) -> Table:
+    """One row per lottery day (its services summed), and the period's total under them."""
+    days: dict[str, list[tuple]] = {}
+    for row in rows:
+        days.setdefault(row[0], []).append(row)
+    w = stats.words
+    table = [[day, *_sum(found)] for day, found in sorted(days.items())]
+    if len(table) > 1:
+        table.append([w("total"), *_sum(rows)])
+    return Table("lottery_days", w("title.lottery_days"), _columns(stats, w("span.day")), table)
+
+
+def over_period(stats: "Statistics", rows: list[tuple], by: str) -> Table:
+    """The period's figures per service given by lot (in the site's order), or per weekday of
+    the lottery day when the page groups by weekday."""
+    by = by if by in GROUPED else "service"
+    groups: dict[object, list[tuple]] = {}
+    for row in rows:
+        key = date.fromisoformat(row[0]).weekday() if by == "weekday" else row[1]
+        groups.setdefault(key, []).append(row)
+    order = stats._order(by)
+    w = stats.words
+    table = [[stats.label(by, key), *_sum(found)] for key, found in sorted(groups.items(), key=lambda kv: order(kv[0]))]
+    return Table("lottery_period", w("title.lottery_period", by=w(f"by.{by}")), _columns(stats, w(f"by.{by}")), table)
+
+
+def won_after(stats: "Statistics", rows: list[tuple]) -> Table:
+    """The period's winners by their unlucky days before the win, and the urgent ones."""
     after: dict[int, list[int]] = {}
-    for event in drawn:
-        for place in event.places:
-            row = after.setdefault(weights.get(place.entry, 1) - 1, [0, 0])
-            row[0] += 1
-            row[1] += place.urgent
-    return after
-
-
-def won_after(stats: "Statistics", after: dict[int, list[int]]) -> Table:
+    for _, _, unlucky, n, urgent in rows:
+        found = after.setdefault(int(unlucky), [0, 0])
+        found[0] += int(n)
+        found[1] += int(urgent)
     w = stats.words
     total = sum(n for n, _ in after.values())
-    rows = [[days, n, round(100 * n / total), urgent] for days, (n, urgent) in sorted(after.items())]
+    table = [[days, n, round(100 * n / total), urgent] for days, (n, urgent) in sorted(after.items())]
     return Table("lottery_won_after", w("title.lottery_won_after"),
                  [w("column.unlucky_days"), w("column.winners"), w("column.share_of_winners"), w("column.urgent_winners")],
-                 rows)
+                 table)
 
 
 def still_waiting(stats: "Statistics") -> Table:

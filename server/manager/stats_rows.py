@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 
 import msgspec
 
+from server.manager import stats_lottery_rows
 from server.manager.stats_legs import TICKET_EVENTS, Visit, visits
 from server.manager.stats_schema import (DESK_COLUMNS, FEEDBACK_COLUMNS, INTERPRETER_COLUMNS, ROLL_UPS,
                                          TICKET_COLUMNS, TIME_COLUMNS, ensure_tables, insert)
@@ -219,8 +220,10 @@ def keep_days(conn, *, before: str, tz: ZoneInfo, since: str = "", personal: boo
     still in the file and that is not kept yet. The store calls this just before purging;
     the floor board (`server.manager.board`) when a new day starts, for the last week.
     Figures per counter are kept only with `personal` (the site allows them): without the
-    staff council's agreement they are not even stored."""
+    staff council's agreement they are not even stored. The lottery's days are kept alongside
+    (`server.manager.stats_lottery_rows.keep`)."""
     ensure_tables(conn)
+    stats_lottery_rows.keep(conn, before=before, since=since)
     days = [d for (d,) in conn.execute("SELECT DISTINCT day FROM tickets WHERE day >= ? AND day < ? AND day NOT IN "
                                        "(SELECT day FROM stats_days) UNION SELECT DISTINCT day FROM events "
                                        "WHERE kind = 'feedback_given' AND day >= ? AND day < ? AND day NOT IN "

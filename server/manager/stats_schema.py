@@ -40,6 +40,10 @@ DESK_COLUMNS = ("day", "counter", "kind", "reason", "seconds")
 # visitors who asked at the kiosk for an interpreter (issue 15), by the hour and language of the draw
 INTERPRETER_COLUMNS = ("day", "weekday", "hour", "service", "lang", "tickets")
 FEEDBACK_COLUMNS = ("day", "week", "service", "lang", "source", "score", "reason", "n")
+# the lottery per day and service (fair access; `server.manager.stats_lottery_rows` makes them)
+LOTTERY_FIGURES = ("entries", "urgent", "places", "drawn", "offered", "checked_in", "no_shows", "refused")
+LOTTERY_COLUMNS = ("day", "service", *LOTTERY_FIGURES, "held")
+LOTTERY_WON_COLUMNS = ("day", "service", "unlucky", "winners", "urgent")
 REFERRAL_COLUMNS = ("day", "service", "partner", "desk", "lang")
 INSERT_REFERRAL = f"INSERT INTO stats_referrals ({', '.join(REFERRAL_COLUMNS)}) VALUES (?, ?, ?, ?, ?)"
 
@@ -79,6 +83,13 @@ SCHEMA = (
     "CREATE TABLE IF NOT EXISTS stats_referrals (day TEXT NOT NULL, service TEXT NOT NULL, partner TEXT NOT NULL,"
     " desk INTEGER NOT NULL, lang TEXT NOT NULL)",
     "CREATE INDEX IF NOT EXISTS idx_stats_referrals_day ON stats_referrals (day)",
+    "CREATE TABLE IF NOT EXISTS stats_lottery_days (day TEXT PRIMARY KEY)",
+    "CREATE TABLE IF NOT EXISTS stats_lottery (day TEXT NOT NULL, service TEXT NOT NULL, "
+    + ", ".join(f"{name} INTEGER NOT NULL" for name in (*LOTTERY_FIGURES, "held")) + ")",
+    "CREATE INDEX IF NOT EXISTS idx_stats_lottery_day ON stats_lottery (day)",
+    "CREATE TABLE IF NOT EXISTS stats_lottery_won (day TEXT NOT NULL, service TEXT NOT NULL, unlucky INTEGER NOT NULL,"
+    " winners INTEGER NOT NULL, urgent INTEGER NOT NULL)",
+    "CREATE INDEX IF NOT EXISTS idx_stats_lottery_won_day ON stats_lottery_won (day)",
 )
 
 

@@ -412,7 +412,9 @@ class PostgresStore(Projection):
             stats.keep_days(Sql(self.conn), before=cutoff, tz=self.tz)
             self.conn.execute(SUMMARY, [cutoff])
             removed = self.conn.execute("DELETE FROM tickets WHERE day < %s", [cutoff]).rowcount
-            self.conn.execute("DELETE FROM events WHERE seq < %s AND NOT (kind = 'appointment_booked' AND day >= %s) "
+            self.conn.execute("DELETE FROM events WHERE seq < %s "
+                              # a lottery day's events go by its day (its entries come the evening before)
+                              f"AND NOT ((kind = 'appointment_booked' OR {access.KINDS_SQL}) AND day >= %s) "
                               f"AND seq NOT IN (SELECT seq FROM ({self._LATEST_PLAN}) AS plan)",
                               [self._first_seq_of(cutoff), cutoff])
         return removed

@@ -356,7 +356,9 @@ class Store(Projection):
             stats.keep_days(self.db.conn, before=cutoff, tz=self.tz)  # histograms outlive the tickets
             self.db.execute(SUMMARY, [cutoff])
             removed = self.db.execute("DELETE FROM tickets WHERE day < ?", [cutoff]).rowcount
-            self.db.execute("DELETE FROM events WHERE seq < ? AND NOT (kind = 'appointment_booked' AND day >= ?) "
+            self.db.execute("DELETE FROM events WHERE seq < ? "
+                            # a lottery day's events go by its day (its entries come the evening before)
+                            f"AND NOT ((kind = 'appointment_booked' OR {access.KINDS_SQL}) AND day >= ?) "
                             f"AND seq NOT IN (SELECT seq FROM ({LATEST_PLAN}))", [self._first_seq_of(cutoff), cutoff])
         return removed
 
