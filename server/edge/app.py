@@ -48,6 +48,7 @@ from server.edge.pushes import Pushes
 from server.edge.requests import Requests
 from server.edge.routes import Page, Routes, Socket
 from server.edge.terminals import Presence, Session
+from server.edge.welcomes import Welcomes
 from server.manager.board import Board
 from server.manager import counter_page
 from server.manager import pages as manager_pages
@@ -100,6 +101,7 @@ class Server:
         self.fanout = Fanout(cap=site.push_buffer_kib * 1024)  # a connection that stops reading: 4413
         self.started_at, self.started_monotonic = clock(), monotonic()
         self.push: push.PushListener | None = None  # the booking system's endpoint (server/booking/push.py)
+        self.welcomes = Welcomes(lambda: self.site, self.office, clock)  # the site's part made once (welcomes.py)
 
     # ---- life cycle ----------------------------------------------------------------------
 
@@ -304,9 +306,10 @@ class Server:
     async def _serve(self, ws: ServerConnection, session: Session) -> None:
         await self.terminals.arrive(ws, session)  # a kiosk back is recorded (server/edge/terminals.py)
         self.board.changed()
-        log.info("connected", extra={"fields": {"role": session.role, "terminal": session.terminal}})
+        self._presence_logged("connected", session)
         try:
-            welcome = p.encode(hello := self._welcome(session))
+            hello = self.welcomes.welcome(session.role, session.terminal, session.counter)
+            welcome = self.welcomes.encode(hello)
             self.fanout.adopt(ws, len(welcome))
             await ws.send(welcome, text=True)
             self.fanout.welcomed(ws)
@@ -320,19 +323,18 @@ class Server:
             self.screens.leave(ws)
             await self.terminals.depart(ws)  # and a kiosk gone
             self.board.changed()
-            log.info("disconnected", extra={"fields": {"role": session.role, "terminal": session.terminal}})
+            self._presence_logged("disconnected", session)
 
-    def _welcome(self, session: Session) -> p.Welcome:
-        terminal = self.site.terminal(session.terminal)
-        return p.Welcome(v=p.VERSION, role=session.role, terminal=session.terminal, counter=session.counter,
-                         zones=list(terminal.zones) if terminal else [],
-                         languages=list(terminal.languages) if terminal else [],
-                         printer=terminal.printer if terminal else None,
-                         strings={lang: feedback.terminal_catalogue(self.site.words(lang), role=session.role)
-                                  for lang in self.site.languages}
-                         if session.role in ("kiosk", "display") or (terminal and terminal.printer) else {},
-                         site=views.site(self.site, partners=session.role in ("counter", "admin")),
-                         snapshot=views.snapshot_for(self.office, self.clock(), session.role, session.counter))
+    def _presence_logged(self, what: str, session: Session) -> None:
+        """A terminal's coming and going: a line each; anonymous displays' (anyone may open them,
+        by the hundred) a line an interval, with how many were left out since the one before."""
+        fields: dict[str, Any] = {"role": session.role, "terminal": session.terminal}
+        if not session.terminal:
+            left_out = self.gate.pressure.note((what, "anonymous"), self.gate.clock())
+            if left_out is None:
+                return
+            fields["left_out"] = left_out
+        log.info(what, extra={"fields": fields})
 
     def _printer_reported(self, kiosk: str, message: p.Printer) -> None:
         before = self.terminals.printers.get(kiosk, {}).get("state")

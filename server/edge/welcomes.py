@@ -1,0 +1,77 @@
+"""A terminal's welcome: the site as that kind of terminal sees it, and the office now.
+
+The site's part (its view, `views.site`, and each language's catalogue) is nearly all of a
+welcome, and it changes only with the site: a display's welcome in the demo office is 79 KB, 60 KB
+of them its 11 catalogues, 19 KB the site's view, under 1 KB the snapshot. So it is made and
+encoded once per site and kind of terminal and reused; a terminal that connects costs its
+snapshot. A stranger opening anonymous displays by the hundred (`python -m bench.hostile --only
+idle_sockets`) took 0.5-1 ms of the server's loop for each one's catalogues, filtered key by
+key, and for encoding them, in the same turn of the loop that kiosks' draws wait for.
+
+`encode` sends the kept encoding (`msgspec.Raw`); the `Welcome` itself carries the kept objects,
+which whoever reads it (a browser counter's screen) must not change.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import msgspec
+
+from config import Site
+
+from server.core import Office
+from server.edge import views
+from server.visitors import feedback
+from server.wire import protocol as p
+
+
+class Welcomes:
+    """`welcome(...)` for a terminal; `site()` is the server's site now (the demo's is replaced
+    once it knows its port: what was kept for the one before is made again)."""
+
+    def __init__(self, site: Callable[[], Site], office: Office, clock: Callable[[], float]):
+        self.site, self.office, self.clock = site, office, clock
+        self._made_for: Site | None = None
+        self._kept: dict[tuple[str, Any], Any] = {}             # (part, kind of terminal) -> its value
+        self._raw: dict[int, tuple[Any, msgspec.Raw]] = {}      # id(value) -> the value, its encoding
+
+    def welcome(self, role: str, terminal_id: str, counter: str | None) -> p.Welcome:
+        site = self.site()
+        terminal = site.terminal(terminal_id)
+        catalogues = role if role in ("kiosk", "display") or (terminal and terminal.printer) else ""
+        return p.Welcome(v=p.VERSION, role=role, terminal=terminal_id, counter=counter,
+                         zones=list(terminal.zones) if terminal else [],
+                         languages=list(terminal.languages) if terminal else [],
+                         printer=terminal.printer if terminal else None,
+                         strings=self._part("strings", catalogues),
+                         site=self._part("site", role in ("counter", "admin")),
+                         snapshot=views.snapshot_for(self.office, self.clock(), role, counter))
+
+    def encode(self, welcome: p.Welcome) -> bytes:
+        """The welcome's bytes, the site's part as encoded when it was kept."""
+        return p.encode(msgspec.structs.replace(welcome, strings=self._encoded(welcome.strings),
+                                                site=self._encoded(welcome.site)))
+
+    def _encoded(self, value: Any) -> Any:
+        kept = self._raw.get(id(value))
+        return kept[1] if kept is not None and kept[0] is value else value  # not a kept one: as it is
+
+    def _part(self, part: str, key: Any) -> Any:
+        site = self.site()
+        if site is not self._made_for:
+            self._made_for, self._kept, self._raw = site, {}, {}
+        value = self._kept.get((part, key))
+        if value is None:
+            value = self._kept[(part, key)] = self._catalogues(site, key) if part == "strings" else \
+                views.site(site, partners=key)
+            if value:  # an empty one is left out of the welcome (omit_defaults): no Raw for it
+                self._raw[id(value)] = (value, msgspec.Raw(msgspec.json.encode(value)))
+        return value
+
+    @staticmethod
+    def _catalogues(site: Site, role: str) -> dict[str, dict[str, str]]:
+        """Each site language's catalogue as a terminal of `role` gets it ("": none)."""
+        if not role:
+            return {}
+        return {lang: feedback.terminal_catalogue(site.words(lang), role=role) for lang in site.languages}
