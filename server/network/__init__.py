@@ -12,6 +12,8 @@ the network's coordinator (the ministry) runs and what an office does to take pa
 - `listener`  the network's HTTP port: the offices' endpoint (`POST /summaries`,
               `/knowledge`) and the signed-in page that compares offices month by month
 - `figures`   the comparison itself, with the rule that no figure rests on fewer than five visits
+- `shield`    the counts hidden beside those so that no hidden count can be worked out from the
+              sums a reader can add up (secondary suppression)
 - `page`      that comparison as a German page (the staff catalogue's `[network]`) with charts
 - `send`      `willkommen-server network send|publish|list|compare|adopt`: an office's side
 - `knowledge` what an office publishes (services' texts, documents, hints, partners,

@@ -16,7 +16,7 @@ A month of an office is what `store.NetworkStore.period` sums from its days.
 
 A figure not shown is one of three `Hidden`s, each with its own mark and footnote on the page:
 `HIDDEN` (fewer than five visits), `SHIELDED` (shown it would let a hidden figure beside it be
-worked out: `protect`) and `NO_DATA` (the office sent nothing for that month).
+worked out: `protected`, `shield`) and `NO_DATA` (the office sent nothing for that month).
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from server.manager.stats import percentile
+from server.network.shield import Cell, shield
 from server.network.store import Month
 
 FEWEST = 5
@@ -99,19 +100,49 @@ def overview(m: Month) -> dict[str, Figure]:
 
 COUNTS = {"visitors": lambda m: m.visitors, "served": lambda m: m.served, "no_shows": lambda m: m.no_shows,
           "referrals": lambda m: sum(m.of("referral").values()), "answers": lambda m: sum(m.of("feedback").values())}
+NETWORK = ""  # the network's row among the offices' (an office id is never empty)
 
 
-def protect(months: list[Month], rows: list[dict[str, Figure]]) -> None:
-    """The network's total under the offices' counts would give away an office's hidden count
-    (the total less the others): where exactly one office's count is hidden (and not 0), the
-    smallest count shown beside it is hidden too (`SHIELDED`), so the difference is two offices' sum."""
-    for name, raw in COUNTS.items():
-        secret = [i for i, row in enumerate(rows) if hidden(row[name]) and raw(months[i]) > 0]
-        # a 0 shown hides nothing when shielded: the next smallest does (with only 0s beside it,
-        # the total is the hidden count itself, under five, and hidden by the rule)
-        shown = [i for i, row in enumerate(rows) if not hidden(row[name]) and raw(months[i]) > 0]
-        if len(secret) == 1 and shown:
-            rows[min(shown, key=lambda i: raw(months[i]))][name] = SHIELDED
+def linked(months: dict[str, Month]) -> list[Cell]:
+    """Every sum a reader of the page can add up, as `shield` takes them: per office and for the
+    network, visitors = served + no-shows + the rest (visits neither: a transfer's second leg
+    counts served twice, a visit cancelled or left waiting none; not published: where it is 0 it is
+    granted to the reader, as "visitors = served + no-shows" then holds; else no reader can know
+    it and the sum tells nothing); each of visitors, served,
+    no-shows, referrals and answers: the network's = the sum of the offices'. (Days are no visits;
+    the shares are guarded by `protected`; no other count is published.)"""
+    cells = []
+    for o, m in sorted({**months, NETWORK: total(list(months.values()))}.items()):
+        row = f"row:{o}"
+        rest = m.visitors - m.served - m.no_shows
+        into, out = (row, "visitors") if o == NETWORK else ("visitors", row)
+        cells += [Cell((o, "visitors"), into, out, m.visitors),
+                  *(Cell((o, k), *((k, row) if o == NETWORK else (row, k)), v)
+                    for k, v in (("served", m.served), ("no_shows", m.no_shows))),
+                  Cell((o, "rest"), *(("rest", row) if o == NETWORK else (row, "rest")), rest, published=False,
+                       free=rest != 0)]
+        for k in ("referrals", "answers"):
+            ends = (f"{k}:network", f"{k}:offices")
+            cells.append(Cell((o, k), *(ends if o == NETWORK else ends[::-1]), COUNTS[k](m)))
+    return cells
+
+
+def protected(months: dict[str, Month]) -> tuple[dict[str, dict[str, Figure]], dict[str, Figure]]:
+    """Every office's overview of a month and the network's, with the counts `shield` finds
+    hidden too (`SHIELDED`) so that no hidden count can be worked out from those shown. A month's
+    figures depend on that month's days alone: its column in the trend reads as its own page."""
+    counted = {**months, NETWORK: total(list(months.values()))}
+    rows = {o: overview(m) for o, m in counted.items()}
+    few = {(o, k) for o, row in rows.items() for k in COUNTS if hidden(row[k])}
+    for o, k in shield(linked(months), few, fewest=FEWEST):
+        rows[o][k] = SHIELDED
+    for o, row in rows.items():
+        # referred = referrals / visitors: beside one of the two shown it gives the other back
+        guarded = hidden(row["visitors"]) or hidden(row["referrals"])
+        if guarded and not hidden(row["referred"]) and COUNTS["referrals"](counted[o]):
+            row["referred"] = SHIELDED
+    whole = rows.pop(NETWORK)
+    return rows, whole
 
 
 def held_parts(m: Month) -> tuple[Figure, Figure, Figure]:

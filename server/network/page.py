@@ -97,9 +97,8 @@ def chart(kind: str, w: Page, title: str, labels: list[str], series: list[tuple[
 
 
 def overview(c: Comparison, w: Page, names: list[str]) -> str:
-    rows = [f.overview(c.months[o]) for o, _ in c.offices]
-    f.protect([c.months[o] for o, _ in c.offices], rows)
-    rows.append(f.overview(c.network))
+    shown, whole = f.protected(c.months)
+    rows = [shown[o] for o, _ in c.offices] + [whole]
     waits = chart("Bar", w, w("chart_waits", month=w.month(c.month)), names,
                   [(w("wait_median"), [r["wait_median"] for r in rows]), (w("wait_p90"), [r["wait_p90"] for r in rows])],
                   w("chart_waits_alt"), y_title=w.stats("minutes"))
@@ -150,11 +149,15 @@ def trend(c: Comparison, w: Page, names: list[str]) -> str:
         return [[name, *(figure(c.trend[m][o]) if o in c.trend[m] else f.NO_DATA for m in months)]
                 for o, name in zip(ids, names)]
 
-    visitors = grid(lambda m: f.count(m.visitors))
+    # each month's counts hidden as on that month's own page (`protected`): a count shown here
+    # beside one shielded there would give a hidden one back
+    guarded = {m: f.protected(c.trend[m]) for m in months}
+    visitors = [[name, *(guarded[m][0][o]["visitors"] if o in c.trend[m] else f.NO_DATA for m in months)]
+                for o, name in zip(ids, names)]
     # a month or two: pygal's own major labels were "0" alone; every label of its scale is shown.
     # One month is a bar per office (a line of one point is a dot, and dots at one height hide each other)
     kind, scale = ("Bar", {}) if len(months) == 1 else ("Line", {"dots_size": 2.5})
-    whole = [f.count(f.total(list(c.trend[m].values())).visitors) for m in months]
+    whole = [guarded[m][1]["visitors"] for m in months]
     shown = [v for row in (visitors if len(ids) <= MANY else [["", *whole]]) for v in row[1:] if not f.hidden(v)]
     scale.update(y_title=w("visitors"), show_minor_y_labels=True, y_labels=steps(max(shown, default=0)))
     if len(ids) <= MANY:
