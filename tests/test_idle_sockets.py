@@ -16,12 +16,14 @@ import pytest
 from websockets.asyncio.client import connect
 
 from server.edge.app import Server
+from server.manager import board as board_module
 from server.edge.limits import Limits
 from server.wire import protocol as p
 
 from config import parse_site
 
 from .conftest import demo_data, token
+from .test_manager_board import cookie_for
 
 
 @pytest.fixture
@@ -80,3 +82,25 @@ async def test_every_kind_of_terminal_is_welcomed_with_the_site_as_it_is_now(off
     server.site = dataclasses.replace(server.site, public_url="https://wartebereich.example/")
     for role, terminal in (("display", ""), ("counter", "counter-1")):
         assert (await welcome(url, role, terminal))["site"]["public_url"] == "https://wartebereich.example/"
+
+
+async def test_anonymous_displays_reach_the_board_with_its_tick_not_a_frame_each(office, monkeypatch):
+    """Each display that came or went pushed the manager's board a frame (one per 50 ms while a
+    stranger opened them by the hundred). Anonymous ones now reach it with the board's tick; a
+    named terminal's coming still reaches it at once."""
+    monkeypatch.setattr(board_module, "TICK", 3600)  # no tick during the test: only pushes count
+    server, url = office
+    cookie = await cookie_for(server.port)
+    async with connect(f"{url}board/ws", additional_headers={"Cookie": cookie}) as board:
+        first = json.loads(await board.recv())
+        assert first["type"] == "board"
+        for _ in range(30):
+            assert (await welcome(url, "display"))["type"] == "welcome"
+        async with connect(url) as kiosk:
+            await kiosk.send(json.dumps({"type": "hello", "role": "kiosk", "terminal": "kiosk-1",
+                                         "token": token("kiosk-1"), "v": 1}))
+            await kiosk.recv()
+            frames = []
+            while not any(k["connected"] for k in (frames or [first])[-1]["floor"]["kiosks"] if k["id"] == "kiosk-1"):
+                frames.append(json.loads(await board.recv()))
+    assert len(frames) == 1, [f["floor"]["displays"] for f in frames]

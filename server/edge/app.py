@@ -305,8 +305,7 @@ class Server:
 
     async def _serve(self, ws: ServerConnection, session: Session) -> None:
         await self.terminals.arrive(ws, session)  # a kiosk back is recorded (server/edge/terminals.py)
-        self.board.changed()
-        self._presence_logged("connected", session)
+        self._presence("connected", session)
         try:
             hello = self.welcomes.welcome(session.role, session.terminal, session.counter)
             welcome = self.welcomes.encode(hello)
@@ -322,14 +321,15 @@ class Server:
             self.fanout.welcomed(ws)
             self.screens.leave(ws)
             await self.terminals.depart(ws)  # and a kiosk gone
-            self.board.changed()
-            self._presence_logged("disconnected", session)
+            self._presence("disconnected", session)
 
-    def _presence_logged(self, what: str, session: Session) -> None:
-        """A terminal's coming and going: a line each; anonymous displays' (anyone may open them,
-        by the hundred) a line an interval, with how many were left out since the one before."""
+    def _presence(self, what: str, session: Session) -> None:
+        """A terminal's coming and going, on the board at once and a log line; an anonymous display's
+        (anyone may open them, by the hundred) with the board's tick, a line an interval (left_out)."""
         fields: dict[str, Any] = {"role": session.role, "terminal": session.terminal}
-        if not session.terminal:
+        if session.terminal:
+            self.board.changed()
+        else:
             left_out = self.gate.pressure.note((what, "anonymous"), self.gate.clock())
             if left_out is None:
                 return
