@@ -135,15 +135,16 @@ async def round_of(url: str, pid: int, seconds: float) -> dict:
 
 # ---- the stranger (another process) -------------------------------------------------------
 
-def attack(kind: str, port: int, push_port: int, seconds: float, idle: bool = True) -> None:
+def attack(kind: str, port: int, push_port: int, seconds: float, idle: bool = True, opened=None) -> None:
+    """`opened`: shared [connections the stranger has opened so far, 1 once it opens no more]."""
     if idle:  # another device: only the CPU the office's own processes leave (module docstring)
         os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
-    asyncio.run(asyncio.wait_for(ATTACKERS[kind](port, push_port), seconds))
+    asyncio.run(asyncio.wait_for(ATTACKERS[kind](port, push_port, opened), seconds))
 
 
-async def idle_sockets(port: int, push_port: int) -> None:
+async def idle_sockets(port: int, push_port: int, opened) -> None:
     held = []
     for n in range(2400):  # silent sockets, then idle public sockets of every kind, and the push port's
         try:
@@ -157,8 +158,10 @@ async def idle_sockets(port: int, push_port: int) -> None:
                 held.append(ws)
             else:
                 held.append(await asyncio.open_connection("127.0.0.1", push_port))
+            opened[0] += 1
         except Exception:
             await asyncio.sleep(0.01)
+    opened[1] = 1
     await asyncio.sleep(3600)
 
 
@@ -175,19 +178,19 @@ async def flood(url: str, frame) -> None:
         reader.cancel()
 
 
-async def feedback_flood(port: int, push_port: int) -> None:
+async def feedback_flood(port: int, push_port: int, opened) -> None:
     frame = lambda i: {"type": "rate", "id": i, "ticket": secrets.token_urlsafe(12), "score": 5}  # noqa: E731
     await asyncio.gather(*(flood(f"ws://127.0.0.1:{port}/feedback/ws", frame) for _ in range(20)),
                          return_exceptions=True)
 
 
-async def signin_flood(port: int, push_port: int) -> None:
+async def signin_flood(port: int, push_port: int, opened) -> None:
     frame = lambda i: {"type": "sign_in", "id": i, "name": secrets.token_hex(4), "password": "x"}  # noqa: E731
     await asyncio.gather(*(flood(f"ws://127.0.0.1:{port}/signin/ws", frame) for _ in range(20)),
                          return_exceptions=True)
 
 
-async def slow_pushes(port: int, push_port: int) -> None:
+async def slow_pushes(port: int, push_port: int, opened) -> None:
     async def slow() -> None:
         reader, writer = await asyncio.open_connection("127.0.0.1", push_port)
         for byte in b"POST /appointments HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\n" + b"{" * 100000:
@@ -196,7 +199,7 @@ async def slow_pushes(port: int, push_port: int) -> None:
     await asyncio.gather(*(slow() for _ in range(300)), return_exceptions=True)
 
 
-async def oversized_pushes(port: int, push_port: int) -> None:
+async def oversized_pushes(port: int, push_port: int, opened) -> None:
     body = b'{"appointments": [' + b'{"code": "X", "time": "12:00", "service": "info"},' * 50_000 + b"{}]}"
     chunked = b"%x\r\n%s\r\n0\r\n\r\n" % (len(body), body)
     heads = [f"POST /appointments HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {PUSH_TOKEN}\r\n"
@@ -242,7 +245,10 @@ def push_port_of(pid: int, port: int) -> int:
     return push_port
 
 
-def run(seconds: float = 6.0, attacks: tuple[str, ...] = ATTACKS, *, stranger: str = "idle") -> list[dict]:
+def run(seconds: float = 6.0, attacks: tuple[str, ...] = ATTACKS, *, stranger: str = "idle",
+        hold: bool = False) -> list[dict]:
+    """`hold`: the idle sockets' round begins once the stranger has opened them all (holding
+    them, not opening them); else, as every attack's, 2 s after the stranger starts."""
     rows = []
     with tempfile.TemporaryDirectory() as folder:
         config = hostile_config(Path(folder))
@@ -252,17 +258,22 @@ def run(seconds: float = 6.0, attacks: tuple[str, ...] = ATTACKS, *, stranger: s
             url = f"ws://127.0.0.1:{port}/"
             for kind in attacks:
                 quiet = asyncio.run(round_of(url, proc.pid, seconds))
-                process_ = multiprocessing.get_context("spawn").Process(
-                    target=attack, args=(kind, port, push_port, seconds + 30, stranger == "idle"), daemon=True)
+                spawn = multiprocessing.get_context("spawn")
+                opened = spawn.Array("i", 2, lock=False)  # only the stranger writes it
+                process_ = spawn.Process(target=attack, args=(kind, port, push_port, seconds + 30, stranger == "idle",
+                                                              opened), daemon=True)
                 process_.start()
                 time.sleep(2.0)  # the attack under way before the round begins
-                spent = cpu_s(process_.pid)
+                while hold and kind == "idle_sockets" and not opened[1] and process_.is_alive():
+                    time.sleep(0.1)
+                spent, before = cpu_s(process_.pid), opened[0]
                 loaded = asyncio.run(round_of(url, proc.pid, seconds))
-                spent = cpu_s(process_.pid) - spent
+                spent, opened_in_round = cpu_s(process_.pid) - spent, opened[0] - before
                 process_.terminate()
                 process_.join(10)
                 time.sleep(2.0)  # its sockets closed and let go before the next quiet round
                 rows.append(emit("hostile_office", attack=kind, stranger=stranger, stranger_cpu_s=round(spent, 2),
+                                 hold=hold and kind == "idle_sockets", opened_before=before, opened_in_round=opened_in_round,
                                  quiet=quiet, attacked=loaded,
                                  ratio_p50=ratio(loaded["p50_ms"], quiet["p50_ms"]),
                                  ratio_p99=ratio(loaded["p99_ms"], quiet["p99_ms"])))
@@ -282,7 +293,9 @@ def report(rows: list[dict]) -> None:
               f"(x{row['ratio_p99']}); {a['draws']} draws, refused {a['refused']}, lost {a['lost']}; "
               f"fresh connects failed {a['connects_failed']}/{a['connects']}; server RSS {a['rss_mb']} MB "
               f"(quiet {q['rss_mb']} MB); CPU s server {a['server_cpu_s']} (quiet {q['server_cpu_s']}), "
-              f"stranger {row['stranger_cpu_s']}")
+              f"stranger {row['stranger_cpu_s']}"
+              + (f"; stranger's sockets {row['opened_before']} before the round, {row['opened_in_round']} in it"
+                 if row["attack"] == "idle_sockets" else ""))
 
 
 if __name__ == "__main__":
@@ -292,5 +305,7 @@ if __name__ == "__main__":
     parser.add_argument("--stranger", choices=("idle", "shared"), default="idle",
                         help="idle: the stranger gets only CPU nobody else wants (another device); "
                              "shared: it competes with the server and kiosks at normal priority")
+    parser.add_argument("--hold", action="store_true",
+                        help="idle sockets: begin the round once the stranger holds them all (not while it opens them)")
     options = parser.parse_args()
-    report(run(options.seconds, tuple(options.only), stranger=options.stranger))
+    report(run(options.seconds, tuple(options.only), stranger=options.stranger, hold=options.hold))
