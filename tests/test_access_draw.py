@@ -289,3 +289,30 @@ async def test_without_a_fixed_contingent_the_places_are_the_plans_capacity_less
         assert all(at(DAY, "08:00") <= p.window_start < p.window_end <= at(DAY, "12:00") for p in places)
     finally:
         await server.stop()
+
+
+async def test_not_drawn_says_a_freed_place_may_still_come_only_where_the_service_had_places(tmp_path):
+    """The "not drawn" text (SMS or e-mail, the visitor's language) tells those of a service
+    with places that a place given back may still be offered today; those of a service
+    without places only not to come."""
+    from config import strings
+
+    clock = Clock(at("2026-12-07", "16:00"))
+    server = await start(tmp_path / "o.sqlite3", clock,
+                         site=access_site(services=("residence", "extension"), contingent={"residence": 1, "extension": 0}))
+    try:
+        await server.access.tick()
+        residence = await register_all(server, NAMES[:3])  # Arabic, by SMS
+        async with page(server) as visitor:
+            extension = await visitor.register("Olena Kovalenko", service="extension", lang="uk",
+                                               contact="olena@example.org")
+        clock.t = at(DAY, "06:05")
+        await server.access.tick()
+        told = server.outbox.messages
+        lost = [r["entry"] for r in residence.values() if f"won:{r['entry']}" not in told]
+        assert len(lost) == 2
+        for entry in lost:
+            assert told[f"not_drawn:{entry}"].text == strings("ar")["messages.not_drawn_offer"]
+        assert told[f"not_drawn:{extension['entry']}"].text == strings("uk")["messages.not_drawn"]
+    finally:
+        await server.stop()

@@ -23,7 +23,7 @@ from server.messages.texts import KINDS, compose, one_line, sms_parts
 from .conftest import demo_data, examples
 
 LANGUAGES = available()
-LONGEST = {"won": {"start": "10:30", "end": "11:00", "code": "KX7M4Q2P"}, "not_drawn": {},
+LONGEST = {"won": {"start": "10:30", "end": "11:00", "code": "KX7M4Q2P"}, "not_drawn": {}, "not_drawn_offer": {},
            "offered": {"end": "15:45", "code": "KX7M4Q2P"}, "near_call": {"number": "A1017", "minutes": 25, "ahead": 12}}
 
 
@@ -42,6 +42,7 @@ real_values = {
                                   "start": st.times().map(lambda t: t.strftime("%H:%M")),
                                   "end": st.times().map(lambda t: t.strftime("%H:%M"))}),
     "not_drawn": st.just({}),
+    "not_drawn_offer": st.just({}),
     "offered": st.fixed_dictionaries({"code": st.builds(lambda key, entry: lottery.code(key, "2026-12-08", entry),
                                                         st.binary(min_size=16, max_size=16), st.text(min_size=1)),
                                       "end": st.times().map(lambda t: t.strftime("%H:%M"))}),
@@ -66,6 +67,7 @@ def test_any_real_code_window_number_and_wait_fits_two_sms_in_every_language(dat
 def test_no_need_to_come_is_one_sms_in_every_language(lang):
     """The one most sent (everyone not drawn, thousands a day): one SMS each, not two."""
     assert sms_parts(compose(strings(lang), "not_drawn")[1]) == 1
+    assert sms_parts(compose(strings(lang), "not_drawn_offer")[1]) == 1  # where a freed place may still come
 
 
 def test_the_texts_are_the_languages_own():

@@ -14,9 +14,12 @@ from __future__ import annotations
 import pytest
 
 from config import strings
+from server.wire import protocol as p
+from server.wire.session import ClientSession
 
 from .access_office import DAY, Clock, access_site, at, page, start, window_open
 from .browser import chromium
+from .conftest import token
 from .test_display_fit import LANGS
 from .test_feedback_pages import PHONES
 from .test_register_page import SIZES, look
@@ -299,3 +302,58 @@ async def test_not_drawn_says_a_place_freed_by_a_no_show_may_still_come(tmp_path
             assert words["register.not_drawn_offer"] not in seen["won"]
     finally:
         await server.stop()
+
+
+async def test_not_drawn_promises_a_freed_place_only_where_one_may_still_come(tmp_path):
+    """A service with no places has no place to give back: its "not drawn" never says one may
+    come (the socket's `may_be_offered` and the page). Where a place was drawn it says so until
+    that place can no longer come free: checked in, or too late today for another window."""
+    clock = Clock(at("2026-12-07", "15:00"))
+    server = await start(tmp_path / "o.sqlite3", clock,
+                         site=access_site(services=("residence", "extension"), contingent={"residence": 1, "extension": 0}))
+    kiosk = ClientSession(f"ws://127.0.0.1:{server.port}/", role="kiosk", terminal="kiosk-1", token=token("kiosk-1"))
+    try:
+        await server.access.tick()
+        async with page(server) as visitor:
+            nowhere = (await visitor.register("Sara Tesfay", service="extension", lang="de"))["entry"]
+            residence = [(await visitor.register(name, lang="de"))["entry"] for name in ("Amina Haddad", "Omar Karimi")]
+        clock.t = at(DAY, "06:05")
+        await server.access.tick()
+        async with page(server) as visitor:
+            seen = {entry: await visitor.outcome(entry) for entry in (nowhere, *residence)}
+        assert seen[nowhere]["state"] == "not_drawn" and seen[nowhere].get("may_be_offered", False) is False
+        lost = next(e for e in residence if seen[e]["state"] == "not_drawn")
+        won = next(e for e in residence if seen[e]["state"] == "won")
+        assert seen[lost]["may_be_offered"] is True
+        words = strings("de")
+        async with chromium() as browser:
+            phone = await browser.new_page(viewport=PHONES["360x640"])
+            await phone.goto(f"http://127.0.0.1:{server.port}/register/{nowhere}?lang=de")
+            await phone.wait_for_function("document.body.dataset.state === 'not_drawn'")
+            detail = await phone.inner_text("#detail")
+            assert words["register.not_drawn_detail"] in detail and words["register.not_drawn_offer"] not in detail
+
+        kiosk.start()
+        await kiosk.ready()
+        clock.t = seen[won]["window_start"]
+        await kiosk.request(p.Checkin(id=0, booking=seen[won]["code"]))  # the only place came: none to give back
+        async with page(server) as visitor:
+            assert (await visitor.outcome(lost)).get("may_be_offered", False) is False
+    finally:
+        await kiosk.close()
+        await server.stop()
+
+
+async def test_not_drawn_stops_promising_a_freed_place_when_no_window_fits_before_closing(tmp_path):
+    async with window_open(tmp_path, places=1) as (server, clock):
+        async with page(server) as visitor:
+            entries = [(await visitor.register(name, lang="de"))["entry"] for name in ("Amina Haddad", "Omar Karimi")]
+        clock.t = at(DAY, "06:05")
+        await server.access.tick()
+        async with page(server) as visitor:
+            seen = {entry: await visitor.outcome(entry) for entry in entries}
+            lost = next(e for e in entries if seen[e]["state"] == "not_drawn")
+            assert seen[lost]["may_be_offered"] is True
+            closing = max(end for _, end in server.access.calendar.spans(DAY))
+            clock.t = closing - server.site.access.window_minutes * 60 + 1  # no window fits any more today
+            assert (await visitor.outcome(lost)).get("may_be_offered", False) is False

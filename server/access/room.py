@@ -253,7 +253,8 @@ class Access:
                                 draw_at=day.draw_at, seed_hash=day.seed_hash, code=entrant.code if shows_code else "",
                                 window_start=window[0] if shows_code else None,
                                 window_end=window[1] if shows_code else None,
-                                may_be_offered=state == NOT_DRAWN and bool(entrant.contact or entrant.via == "web"))
+                                may_be_offered=state == NOT_DRAWN and bool(entrant.contact or entrant.via == "web")
+                                and self.schedule.may_offer(day, entrant.service, self.clock()))
 
     def _state(self, day: AccessDay, entrant: Entrant) -> str:
         if day.day < max(self.office.day, self.office.local_day(self.clock())):

@@ -16,7 +16,7 @@ from config import Site
 
 from server.access import proof
 from server.access.calendar import Calendar
-from server.core import Office, lottery
+from server.core import Office, access_days, lottery
 from server.core.access import OFFERED, WON, AccessDay, Entrant
 from server.messages import Outbox
 from server.messages.texts import compose
@@ -72,9 +72,14 @@ class Schedule:
         assert found.drawn is not None
         log.info("drawn", extra={"fields": {"day": day, "entries": len(found.entries),
                                             "places": len(found.drawn.places)}})
-        # through post_many: 10,000 "not drawn" texts at once would hold the loop (server/messages)
-        await self.outbox.post_many(m for e in list(found.entries.values())
-                                    if (m := self._message(found, e, "won" if e.state == WON else "not_drawn")))
+        # "not drawn" says a freed place may still come where one may (`may_offer`: not for a
+        # service without places); through post_many: 10,000 such texts at once would hold the loop
+        now = self.clock()
+        offers = {service: self.may_offer(found, service, now) for service in {e.service for e in found.entries.values()}}
+        await self.outbox.post_many(
+            m for e in list(found.entries.values())
+            if (m := self._message(found, e, "won" if e.state == WON else "not_drawn",
+                                   words="won" if e.state == WON else "not_drawn_offer" if offers[e.service] else "")))
 
     def spans(self, day: str) -> list[tuple[float, float]]:
         """The times the winners' windows fill: when the day's plan staffs a counter for a
@@ -107,12 +112,32 @@ class Schedule:
                 places[service] = max(0, planned.get(service, 0) - booked)
         return places
 
+    def _closing(self, found: AccessDay) -> tuple[float, float]:
+        """The day's last opening moment and a window's length: no offer whose window would
+        end after closing."""
+        return max((end for _, end in self.calendar.spans(found.day)), default=0.0), self.rules.window_minutes * 60.0
+
+    def may_offer(self, found: AccessDay, service: str, now: float) -> bool:
+        """Whether a place of `service` may still be offered today to someone not drawn (what
+        the "not drawn" page and message promise): only on the lottery day after its draw,
+        while a window may still fit before closing and a place of that service may still be
+        given back (`access_days.may_free`)."""
+        if found.drawn is None or found.day != self.office.day:
+            return False
+        closing, length = self._closing(found)
+        if now + length > closing:
+            return False
+        return access_days.may_free(found, service, self._checked_in, closing - length)
+
+    def _checked_in(self, code: str) -> bool:
+        booking = self.office.bookings.get(code)
+        return booking is not None and booking.ticket is not None
+
     async def _offer_places(self, now: float) -> None:
         found = self.office.access_days.get(self.office.day)
         if found is None or found.drawn is None:
             return
-        closing = max((end for _, end in self.calendar.spans(found.day)), default=0.0)
-        length = self.rules.window_minutes * 60.0
+        closing, length = self._closing(found)
         for entrant in list(found.entries.values()):
             if entrant.state not in (WON, OFFERED) or entrant.entry in found.replaced or entrant.window is None:
                 continue
@@ -128,19 +153,21 @@ class Schedule:
             elif (message := self._message(found, offered, "offered")) is not None:
                 self.outbox.post(**message)
 
-    def _message(self, day: AccessDay, entrant: Entrant, outcome: str) -> dict[str, str] | None:
+    def _message(self, day: AccessDay, entrant: Entrant, outcome: str, words: str = "") -> dict[str, str] | None:
         """The outcome to a person who left a contact, in their language (`server.messages`),
-        as `Outbox.post` takes it; `ref` makes a second post after a restart a no-op. None
-        without a contact (or words: logged, the others are still told)."""
+        as `Outbox.post` takes it, in the words of `words` (default: the outcome's own);
+        `ref` makes a second post after a restart a no-op. None without a contact (or words:
+        logged, the others are still told)."""
         person = day.people.get(entrant.entry)
         if person is None or not person.contact:
             return None
         start, end = (proof.clock(t, self.calendar.tz) for t in entrant.window) if entrant.window else ("", "")
         try:
-            subject, text = compose(self.site.words(entrant.lang), outcome, office=self.site.name,
+            subject, text = compose(self.site.words(entrant.lang), words or outcome, office=self.site.name,
                                     code=entrant.code, start=start, end=end)
         except (KeyError, ValueError, IndexError) as exc:  # a catalogue without the words: said, not fatal
-            log.error("no message text", extra={"fields": {"lang": entrant.lang, "kind": outcome, "error": repr(exc)}})
+            log.error("no message text",
+                      extra={"fields": {"lang": entrant.lang, "kind": words or outcome, "error": repr(exc)}})
             return None
         return {"to": person.contact, "channel": lottery.channel(person.contact), "lang": entrant.lang,
                 "text": text, "subject": subject, "ref": f"{outcome}:{entrant.entry}"}

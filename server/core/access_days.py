@@ -4,6 +4,7 @@ the entries, the draw, the offers of no-shows' places; applied by `server.core.s
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Callable
 from datetime import date, timedelta
 
 from server.core import events as ev
@@ -95,6 +96,20 @@ def offered(days: dict[str, AccessDay], e: ev.PlaceOffered) -> None:
     day.replaced.add(e.instead_of)
     if e.entry in day.waiting_list:
         day.waiting_list.remove(e.entry)
+
+
+def may_free(day: AccessDay, service: str, checked_in: Callable[[str], bool], latest_end: float) -> bool:
+    """Whether a place of `service` may still be given back and offered to the waiting list: a
+    place drawn or offered, not checked in, not replaced yet, whose window ends by `latest_end`
+    (the last moment a no-show leaves time for another's window). False for a service that had
+    no places: a visitor is never told a place may come that cannot exist. Reads the day's
+    places only (`codes`), not its entries: every outcome page asks this."""
+    for code, entry in day.codes.items():
+        x = day.entries[entry]
+        if (x.service == service and x.code == code and x.entry not in day.replaced and x.window is not None
+                and x.window[1] <= latest_end and not checked_in(code)):
+            return True
+    return False
 
 
 def kept(days: dict[str, AccessDay], today: str) -> dict[str, AccessDay]:

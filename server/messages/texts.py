@@ -1,8 +1,10 @@
 """The words of a message, in the visitor's language, from the catalogue's `[messages]`.
 
 Keys (every visitor catalogue has them; `config/strings/<lang>.toml`):
-`won` ({code}, {start}, {end}), `not_drawn`, `offered` ({code}, {end}), `near_call`
-({number}, {minutes}, {ahead}), and `subject` ({office}) for e-mail.
+`won` ({code}, {start}, {end}), `not_drawn`, `not_drawn_offer` (not drawn, and a place a
+no-show gives back may still be offered today: `server.access.schedule.Schedule.may_offer`),
+`offered` ({code}, {end}), `near_call` ({number}, {minutes}, {ahead}), and `subject`
+({office}) for e-mail.
 
 Values are put in as text, on one line (`one_line`): `str.format` never reads a value's own
 braces, and nothing here is markup (SMS and a text/plain e-mail). An SMS is counted in UCS-2 parts (`sms_parts`): the
@@ -15,7 +17,7 @@ import math
 import unicodedata
 from typing import Mapping
 
-KINDS = ("won", "not_drawn", "offered", "near_call")
+KINDS = ("won", "not_drawn", "not_drawn_offer", "offered", "near_call")
 PART, PART_OF_MANY = 70, 67   # UCS-2 characters in one SMS; in each part of a longer one
 
 
