@@ -12,9 +12,11 @@ import websockets
 
 from config.limits import Limits
 from server.core import events as ev
+from server.wire import protocol as p
+from server.wire.session import ClientSession
 
 from .access_office import DAY, Clock, access_site, at, page, start
-from .conftest import http_get
+from .conftest import http_get, token
 
 
 async def test_a_visitor_registers_and_is_told_to_wait_for_the_draw(tmp_path):
@@ -272,3 +274,47 @@ async def test_registrations_push_no_queue_to_the_kiosks(tmp_path):
             assert [q.service for q in pushed.queues] == ["info"]
         finally:
             await kiosk.close()
+
+
+async def test_a_restart_gives_an_address_no_more_entries_and_forgets_its_count_with_the_day(tmp_path):
+    """An address's web entries are counted on over a restart (from the store's side table, by
+    the address's keyed hash, never the address itself); a kiosk's entries are not counted; the
+    next day's window counts afresh, and the count goes with the day's personal data."""
+    site = access_site(entries_per_address=2)
+    clock = Clock(at("2026-12-07", "15:00"))
+    server = await start(tmp_path / "o.sqlite3", clock, site=site)
+    try:
+        await server.access.tick()
+        async with page(server) as visitor:
+            assert [(await visitor.register(n))["type"] for n in ("Amina Haddad", "Omar Karimi")] == ["registered"] * 2
+        kept = server.store.query("SELECT DISTINCT address FROM access_people")
+        assert len(kept) == 1 and "127.0.0.1" not in kept[0][0] and len(kept[0][0]) == 64
+    finally:
+        await server.stop()
+    server = await start(tmp_path / "o.sqlite3", clock, site=site)
+    kiosk = ClientSession(f"ws://127.0.0.1:{server.port}/", role="kiosk", terminal="kiosk-1", token=token("kiosk-1"))
+    try:
+        await server.access.tick()
+        async with page(server) as visitor:
+            third = await visitor.register("Sara Tesfay")
+        assert third.get("code") == "too_many", third  # before the fix: a restart counted from 0
+        kiosk.start()
+        await kiosk.ready()
+        at_kiosk = await kiosk.request(p.Register(id=0, service="residence", lang="ar", name="Sara Tesfay",
+                                                  birth_date="1990-01-02"))
+        assert isinstance(at_kiosk, p.Registered)  # the kiosk's own socket is not counted so
+        clock.t = at(DAY, "15:00")  # the next day's window: the address counts afresh
+        await server.access.tick()
+        async with page(server) as visitor:
+            assert (await visitor.register("Ali Karimi"))["type"] == "registered"
+    finally:
+        await kiosk.close()
+        await server.stop()
+    clock.t = at("2026-12-09", "15:00")  # DAY is over: its count went with its names
+    server = await start(tmp_path / "o.sqlite3", clock, site=site)
+    try:
+        await server.access.tick()
+        assert ("2026-12-08",) not in server.store.query("SELECT DISTINCT day FROM access_people")
+        assert all(day > DAY for day, _ in server.access.per_address)
+    finally:
+        await server.stop()

@@ -7,8 +7,10 @@ The socket is public like the phone page: every frame carries what it needs, not
 per connection, only pages of this server may open it (Origin), and an address's frames wait
 for its `[limits] register_per_second`, all addresses' together for `register_total_per_second`
 (the connection loop's pacer: a flood waits in the senders' sockets, the kiosks go first). An address registers at
-most `[access] entries_per_address` entries a day on it (`too_many`); a kiosk (its own socket,
-`via` "kiosk") and the info desk (the board's socket, "desk") are not counted so.
+most `[access] entries_per_address` entries a day on it (`too_many`), counted by the address's
+keyed hash, which is kept with the entry's personal data until the next day (a restart counts
+on from there); a kiosk (its own socket, `via` "kiosk") and the info desk (the board's
+socket, "desk") are not counted so.
 
 Registration checks, in this order, and each refusal is an error with a code that changes
 nothing: the window (`window_closed`), the service (`unknown_service`), the name and birth
@@ -105,10 +107,14 @@ class Access:
         """After the replay: the personal data of today's and tomorrow's entries, from the store."""
         if not self.rules.enabled:
             return
-        for entry, day, name, born, contact in self.store.access_people(self.office.day or "0000"):
+        since = self.office.day or "0000"
+        for entry, day, name, born, contact in self.store.access_people(since):
             found = self.office.access_days.get(day)
             if found is not None:
                 found.people[entry] = Person(name, born, contact)
+        today = self.office.local_day(self.clock())  # the windows open now are for today or later
+        for day, address, entries in self.store.access_addresses(today):  # a restart gives no one more entries
+            self.per_address[(day, address)] = entries
 
     def start(self) -> None:
         if self.rules.enabled:
@@ -169,7 +175,8 @@ class Access:
         if contact and not lottery.channel(contact):
             raise BadRequest("the contact is neither a mobile number nor an e-mail address")
         urgent = self._urgent(message.urgent_until, day)
-        counted = (day, peer) if via == "web" else None
+        address = lottery.address_key(self.secret, peer) if via == "web" else ""
+        counted = (day, address) if via == "web" else None
         if counted is not None and self.per_address.get(counted, 0) >= self.rules.entries_per_address:
             raise TooMany(f"this address registered {self.rules.entries_per_address} entries for {day}: no more")
         identity = lottery.identity(self.secret, message.name, born)
@@ -181,7 +188,7 @@ class Access:
             self._count(counted)
         try:
             await self.writer.submit(partial(self._registered, day, entry, identity, message, urgent, person,
-                                             contact_key, via, weight, by))
+                                             contact_key, via, weight, by, address))
         except BaseException:
             if counted is not None and counted in self.per_address:
                 self.per_address[counted] -= 1  # refused (already registered, contact full): not an entry
@@ -189,11 +196,11 @@ class Access:
         return wire.Registered(re=message.id, entry=entry, day=day, draw_at=self.calendar.draw_at(day), weight=weight)
 
     def _registered(self, day: str, entry: str, identity: str, message: wire.Register, urgent: bool, person: Person,
-                    contact_key: str, via: str, weight: int, by: str, now: float) -> None:
+                    contact_key: str, via: str, weight: int, by: str, address: str, now: float) -> None:
         events, _ = self.office.register(day=day, entry=entry, identity=identity, service=message.service,
                                          lang=message.lang, urgent=urgent, person=person, contact_key=contact_key,
                                          via=via, weight=weight, services=self.rules.services,
-                                         per_contact=self.rules.entries_per_contact, now=now)
+                                         per_contact=self.rules.entries_per_contact, now=now, address=address)
         for event in events:
             event.by = by
 

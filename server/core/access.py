@@ -38,7 +38,8 @@ class AccessCommands(Commands):
         self.private: list[tuple] = []  # personal rows for the store's side table, with the journal
 
     def take_private(self) -> list[tuple]:
-        """(entry, day, name, birth_date, contact) rows registered since the last call."""
+        """(entry, day, name, birth_date, contact, address) rows registered since the last call
+        (`address`: the keyed hash of the network address a web entry came from, else "")."""
         rows, self.private = self.private, []
         return rows
 
@@ -53,7 +54,7 @@ class AccessCommands(Commands):
 
     def register(self, *, day: str, entry: str, identity: str, service: str, lang: str, urgent: bool,
                  person: Person, contact_key: str, via: str, weight: int, services: Sequence[str],
-                 per_contact: int, now: float) -> tuple[list[ev.Event], Entrant]:
+                 per_contact: int, now: float, address: str = "") -> tuple[list[ev.Event], Entrant]:
         """One entry for `day`: refused after the window, for a service without a lottery, for
         a person with an entry already, and for a contact holding `per_contact` entries."""
         events = self._begin(now)
@@ -72,7 +73,7 @@ class AccessCommands(Commands):
                                               lang=lang, urgent=urgent, contact=lottery.channel(person.contact),
                                               contact_key=contact_key, via=via, weight=weight))
         found.people[entry] = person
-        self.private.append((entry, day, person.name, person.birth_date, person.contact))
+        self.private.append((entry, day, person.name, person.birth_date, person.contact, address))
         return events, found.entries[entry]
 
     def draw_access(self, *, day: str, seed: str, contingent: Mapping[str, int], urgent_share: float,

@@ -80,6 +80,12 @@ def contact_key(secret: bytes, contact: str) -> str:
     return hmac.new(secret, f"contact\n{normal_contact(contact)}".encode(), hashlib.sha256).hexdigest()
 
 
+def address_key(secret: bytes, address: str) -> str:
+    """The keyed hash of the network address a web entry came from: its entries a day are
+    counted (and kept over a restart, until the next day) without keeping the address."""
+    return hmac.new(secret, f"address\n{address}".encode(), hashlib.sha256).hexdigest()
+
+
 def normal_contact(contact: str) -> str:
     text = contact.strip()
     if "@" in text:

@@ -2,8 +2,10 @@
 placeholders; `server.store.postgres.Sql` swaps them):
 
     access_people   entry -> name, birth date, contact of one entry: what the counter compares
-                    and the messages need. Written in the commit of the entry's registration,
-                    deleted when the next day starts (`forget_before`).
+                    and the messages need; and `address`, the keyed hash of the network address
+                    a web entry came from (a restart counts `entries_per_address` on from it).
+                    Written in the commit of the entry's registration, deleted when the next
+                    day starts (`forget_before`).
     access_weights  identity hash -> days without a place so far, and the last day it entered.
                     Written in the commit of each draw (a place resets it: the row goes); an
                     identity without an entry for `WEIGHT_DAYS` days is deleted.
@@ -30,8 +32,11 @@ TABLES = (
     "CREATE INDEX IF NOT EXISTS idx_events_access ON events (day) WHERE kind IN "
     "('access_opened', 'entry_registered', 'access_drawn', 'place_offered')",
 )
+# added later (SQLite m010, PostgreSQL p005): web entries per address survive a restart
+ADDRESS = "ALTER TABLE access_people ADD COLUMN address text NOT NULL DEFAULT ''"
 KINDS_SQL = "kind IN ('access_opened', 'entry_registered', 'access_drawn', 'place_offered')"
-INSERT_PERSON = "INSERT INTO access_people (entry, day, name, birth_date, contact) VALUES (?, ?, ?, ?, ?)"
+INSERT_PERSON = ("INSERT INTO access_people (entry, day, name, birth_date, contact, address) "
+                 "VALUES (?, ?, ?, ?, ?, ?)")
 # a place resets the weight (the row goes); no place adds a day; `last_day` is the draw's day
 DELETE_WEIGHT = "DELETE FROM access_weights WHERE identity = ?"
 UPSERT_WEIGHT = ("INSERT INTO access_weights (identity, unlucky, last_day) VALUES (?, ?, ?) "
@@ -80,6 +85,12 @@ def people(conn: Connection, since: str) -> list[tuple]:
     """(entry, day, name, birth_date, contact) of the days from `since` on: a restart's memory."""
     return list(conn.execute("SELECT entry, day, name, birth_date, contact FROM access_people WHERE day >= ?",
                              [since]).fetchall())
+
+
+def addresses(conn: Connection, since: str) -> list[tuple]:
+    """(day, address, entries) of the web entries of the days from `since` on, per address."""
+    return list(conn.execute("SELECT day, address, count(*) FROM access_people WHERE day >= ? AND address != '' "
+                             "GROUP BY day, address", [since]).fetchall())
 
 
 def forget_before(conn: Connection, today: str) -> None:

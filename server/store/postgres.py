@@ -95,6 +95,7 @@ MIGRATIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("p003_signed_out", (SIGNED_OUT_TABLE,)),  # SQLite's m008
     # the SQLite file's m009: the lottery's side tables (`server.store.access`)
     ("p004_fair_access", access.TABLES),
+    ("p005_entries_per_address", (access.ADDRESS,)),  # SQLite's m010
 )
 
 INSERT_EVENT = "INSERT INTO events (at, day, kind, data) VALUES (%s, %s, %s, %s)"
@@ -447,6 +448,9 @@ class PostgresStore(Projection):
 
     def access_people(self, since: str) -> list[tuple]:
         return access.people(Sql(self.conn), since)
+
+    def access_addresses(self, since: str) -> list[tuple]:
+        return access.addresses(Sql(self.conn), since)
 
     def last_ticket_id(self) -> int:
         return self.conn.execute("SELECT coalesce(max(id), 0) FROM tickets").fetchone()[0]

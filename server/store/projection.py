@@ -36,7 +36,7 @@ class Rows(NamedTuple):
     tickets: list[tuple]
     new_days: list[str]  # a day started: tickets of earlier days still open are expired
     referrals: list[tuple] = []  # stats_referrals rows (`stats.referral_row`)
-    people: list[tuple] = []     # access_people rows: (entry, day, name, birth_date, contact)
+    people: list[tuple] = []     # access_people rows: (entry, day, name, birth_date, contact, address)
     weights: list[tuple] = []    # access_weights rows: (identity, unlucky, day) after a draw
 
 

@@ -133,6 +133,13 @@ def m009_fair_access(db: sqlite_utils.Database) -> None:
         db.execute(statement)
 
 
+@migrations()
+def m010_entries_per_address(db: sqlite_utils.Database) -> None:
+    """The network address (keyed hash) of a web entry beside its personal data, gone with it
+    when the next day starts: a restart counts `entries_per_address` on (`server.store.access`)."""
+    db.execute(access.ADDRESS)
+
+
 SUMMARY = """
 INSERT OR REPLACE INTO daily_stats
 SELECT day, service, count(*), sum(state = 'done'), sum(state = 'no_show'), sum(state = 'cancelled'),
@@ -393,6 +400,9 @@ class Store(Projection):
 
     def access_people(self, since: str) -> list[tuple]:
         return access.people(self.db.conn, since)
+
+    def access_addresses(self, since: str) -> list[tuple]:
+        return access.addresses(self.db.conn, since)
 
     def last_ticket_id(self) -> int:
         return self.db.execute("SELECT coalesce(max(id), 0) FROM tickets").fetchone()[0]
