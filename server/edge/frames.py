@@ -36,7 +36,8 @@ async def serve_frames(ws: ServerConnection, decode: Decode, handle: Handle,
         async for frame in ws:
             if pace is not None:
                 await pace()
-            await ws.send(p.encode(await answer(frame, decode, handle, explain)).decode())
+            # msgspec's UTF-8 bytes go out as the text frame they are: no str made and encoded again
+            await ws.send(p.encode(await answer(frame, decode, handle, explain)), text=True)
     except websockets.ConnectionClosed:
         pass
 

@@ -58,6 +58,11 @@ class Projection:
         (tens of microseconds); PostgreSQL awaits its round trips instead."""
         self.write(rows)
 
+    def commits_inline(self, events: int) -> bool:
+        """Whether `commit` of a group of that many events finishes without suspending (then a
+        lone command may commit itself, `Writer._alone`). PostgreSQL awaits its round trips."""
+        return False
+
     def lost(self, exc: BaseException) -> bool:
         """Whether a failed commit lost the database on the way (PostgreSQL: a failover, a
         restart) rather than failed in it: the writer then reaches it again (`reconnect`).

@@ -10,7 +10,8 @@ due, so booking ahead is replayed on that day) and else the local date of its ti
 A `Store`'s connection has one user at a time: the server opens and closes it on its store
 thread and commits on the event loop in between (`server.store.writer`). `synchronous` is the site's
 durability: "normal" survives a killed process, "full" also a power cut, at an fsync per
-commit (a group of commands: `server.store.writer`).
+commit (a group of commands: `server.store.writer`); with "full" a group of several commands
+commits on a thread and connection of its own, `server.store.beside`, while the loop goes on.
 
 Schema versions are sqlite-utils `Migrations`, recorded in `_sqlite_migrations`.
 
@@ -32,6 +33,7 @@ import logging
 import os
 import sqlite3
 from contextlib import closing
+from functools import partial
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Iterable
@@ -40,6 +42,7 @@ import sqlite_utils
 
 from server.manager import stats
 from server.store import access
+from server.store.beside import Beside
 from server.core import Event
 from server.core import events as ev
 from server.core.model import EXPIRED, OPEN_STATES
@@ -152,6 +155,19 @@ INSERT_EVENT = "INSERT INTO events (at, day, kind, data) VALUES (?, ?, ?, ?)"
 UPSERT_TICKET = (f"INSERT INTO tickets ({', '.join(TICKET_COLUMNS)}, day) "
                  f"VALUES ({', '.join('?' for _ in TICKET_COLUMNS)}, ?) ON CONFLICT (id) DO UPDATE SET "
                  + ", ".join(f"{c} = excluded.{c}" for c in TICKET_COLUMNS[1:]))
+
+
+def _write(conn: sqlite3.Connection, rows: Rows) -> None:
+    """A commit's rows, inside the caller's transaction on `conn`."""
+    conn.executemany(INSERT_EVENT, rows.events)
+    conn.executemany(UPSERT_TICKET, rows.tickets)
+    if rows.referrals:
+        conn.executemany(stats.INSERT_REFERRAL, rows.referrals)
+    access.write(conn, rows.people, rows.weights)
+    marks = ", ".join("?" for _ in OPEN_STATES)
+    for day in rows.new_days:  # after the tickets: one drawn before the new day began in this same commit
+        # is expired too
+        conn.execute(f"UPDATE tickets SET state = ? WHERE day < ? AND state IN ({marks})", [EXPIRED, day, *OPEN_STATES])
 
 
 class StoreUnavailable(Exception):
@@ -282,6 +298,8 @@ class Store(Projection):
         except StoreUnavailable:
             os.close(self.lock)
             raise
+        self.synchronous = synchronous
+        self.beside = Beside(self.path, synchronous=synchronous)  # "full": groups commit on a thread
         conn = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
         self.db = sqlite_utils.Database(conn)
         self.db.enable_wal()
@@ -294,6 +312,7 @@ class Store(Projection):
                                    "WHERE kind = 'day_started'").fetchone()[0]  # the office's latest day
 
     def close(self) -> None:
+        self.beside.close()
         self.db.close()
         os.close(self.lock)  # after SQLite's own descriptors: the next server may start now
 
@@ -305,13 +324,19 @@ class Store(Projection):
         `insert_all` and `upsert_all` read the table's columns on every call, which cost a third
         of the server's time under load (py-spy, `python -m bench`)."""
         with self.db.atomic():
-            self.db.conn.executemany(INSERT_EVENT, rows.events)
-            self.db.conn.executemany(UPSERT_TICKET, rows.tickets)
-            if rows.referrals:
-                self.db.conn.executemany(stats.INSERT_REFERRAL, rows.referrals)
-            access.write(self.db.conn, rows.people, rows.weights)
-            for day in rows.new_days:  # after the tickets: one drawn before the new day began in
-                self._expire_before(day)  # this same commit is expired too
+            _write(self.db.conn, rows)
+
+    async def commit(self, rows: Rows) -> None:
+        """The writer's commit: inline on the event loop; with synchronous "full", a group of
+        several events on the commit thread (`server.store.beside`), so the loop goes on
+        drawing while the disk syncs."""
+        if self.commits_inline(len(rows.events)):
+            self.write(rows)
+        else:
+            await self.beside.commit(partial(_write, rows=rows))
+
+    def commits_inline(self, events: int) -> bool:
+        return self.synchronous != "full" or events <= 1
 
     def signed_out(self, now: float) -> set[str]:
         with self.db.atomic():
@@ -322,11 +347,6 @@ class Store(Projection):
         with self.db.atomic():  # inline on the loop, as the writer's commits
             self.db.execute(SIGNED_OUT, [session, until])
             self.db.execute(SIGNED_OUT_ENDED, [now])
-
-    def _expire_before(self, day: str) -> None:
-        marks = ", ".join("?" for _ in OPEN_STATES)
-        self.db.execute(f"UPDATE tickets SET state = ? WHERE day < ? AND state IN ({marks})",
-                        [EXPIRED, day, *OPEN_STATES])
 
     def events_of(self, day: str) -> list[Event]:
         """The events of one office day, in the order they happened (reads the whole table)."""

@@ -10,11 +10,12 @@ ever confirms what is not on disk.
 
 SQLite's commits run on the event loop (`store.commit` writes inline), with the site's
 `synchronous`: "normal" is a write to the WAL (tens of microseconds), "full" adds an fsync.
-Measured on 2 cores (`python -m bench --only draws`), the loop is the bottleneck either way, so overlapping the disk with it buys nothing:
-committing on the store's thread drew 1,632/s for 1 kiosk against 2,981/s inline (normal), and
-a thread of its own that fdatasynced the WAL once for every group written meanwhile drew, with
-"full", 1,638/s for 1 kiosk and 11,583/s for 50 against 2,026/s and 12,047/s inline. A disk
-whose fsync takes milliseconds (a spinning disk, an SD card) would favour that thread.
+Committing on the store's thread drew 1,632/s for 1 kiosk against 2,981/s inline (normal,
+`python -m bench --only draws`): a lone kiosk's commit stays inline. With "full", a group of
+several commands commits on a thread of its own (`server.store.beside`): an inline fsync held
+the loop for 47 % of its time at 50 kiosks on this machine's shared disk (py-spy), and while
+the thread waits for the disk the loop draws the next group; that group waits here, as it
+does behind PostgreSQL's round trips.
 PostgreSQL's commit (`server.store.postgres`) awaits its network round trips instead: the
 loop serves terminals meanwhile, and what they ask joins the next group.
 
@@ -75,6 +76,7 @@ class Writer:
         self.commits = 0
         self.last_group = 0  # commands the last commit answered
         self.committing = False  # a commit is on its way (PostgreSQL's round trips)
+        self.leading = False  # a lone command is about to commit itself (`_alone`)
         self.reconnecting = False  # the database was lost: commands are answered Busy until it is back
         self.inflight: list[asyncio.Future] = []  # the commands the commit on its way answers
         self.steps: list[tuple[Callable[[Projection], Awaitable[None]], asyncio.Future]] = []  # `keep`
@@ -101,7 +103,7 @@ class Writer:
             raise Busy("the office's database is being reached again (a failover?); nothing was done, "
                        "try again in a moment")
         error, value = self._run(command)
-        if self.office.journal:  # its own events, or those of others it may have seen
+        if self.office.journal and not await self._alone():  # its own events, or those of others it saw
             self.pending.append(committed := self.loop.create_future())
             self._wake()
             await committed
@@ -111,6 +113,36 @@ class Writer:
         if error is not None:
             raise error
         return value
+
+    async def _alone(self) -> bool:
+        """A lone kiosk's command commits itself: True once it did. While the last commit
+        answered one command and the writer waits for work, the command lets the rest of this
+        turn of the event loop run (what they submit joins it, as it would join the writer's
+        group) and, if nothing joined and the store commits this group inline, commits it
+        here, in its own turn: no wake-up of the writer's task and no further turn before the
+        reply (the turns a lone draw took, `bench --only draws`). Otherwise the writer
+        commits it with the others, as every command under load."""
+        if self.leading or self.last_group > 1 or self.pending or self.committing or self.steps or not self._idle():
+            return False
+        self.leading, journaled = True, len(self.office.journal)
+        try:
+            await asyncio.sleep(0)
+        except BaseException:  # its connection went: its events are still to be committed
+            self._wake()
+            raise
+        finally:
+            self.leading = False
+        if (len(self.office.journal) != journaled or self.pending or self.committing or self.steps
+                or not self._idle() or self.failed or not self.store.commits_inline(journaled)):
+            return False
+        await self._commit_journal()  # inline: it never suspends, so nothing runs in between
+        if self.failed:
+            raise StorageFailed("the change could not be saved; the server restarts")
+        return True
+
+    def _idle(self) -> bool:
+        """The writer's task waits for work (not woken, not committing)."""
+        return self.wakeup is not None and not self.wakeup.done()
 
     def _wake(self) -> None:
         if self.wakeup is not None and not self.wakeup.done():
