@@ -104,26 +104,24 @@ NETWORK = ""  # the network's row among the offices' (an office id is never empt
 
 
 def linked(months: dict[str, Month]) -> list[Cell]:
-    """Every sum a reader of the page can add up, as `shield` takes them: per office and for the
-    network, visitors = served + no-shows + the rest (visits neither: a transfer's second leg
-    counts served twice, a visit cancelled or left waiting none; not published: where it is 0 it is
-    granted to the reader, as "visitors = served + no-shows" then holds; else no reader can know
-    it and the sum tells nothing); each of visitors, served,
-    no-shows, referrals and answers: the network's = the sum of the offices'. (Days are no visits;
-    the shares are guarded by `protected`; no other count is published.)"""
+    """Every sum a reader of the page can add up, as `shield` takes them (each sum a node, each
+    count an edge): per office and for the network, visitors = served + no-shows + the rest
+    (visits neither: a transfer's second leg is served twice, a visit cancelled or left waiting
+    is neither); the rest is not published: where it is 0 it is granted to the reader, as
+    "visitors = served + no-shows" then holds, else no reader can know it (`free`). And each of
+    visitors, served, no-shows, referrals, answers: the network's = the offices' summed. (Days
+    are no visits; the shares are guarded by `protected`; no other count is published.)"""
     cells = []
     for o, m in sorted({**months, NETWORK: total(list(months.values()))}.items()):
-        row = f"row:{o}"
-        rest = m.visitors - m.served - m.no_shows
-        into, out = (row, "visitors") if o == NETWORK else ("visitors", row)
-        cells += [Cell((o, "visitors"), into, out, m.visitors),
-                  *(Cell((o, k), *((k, row) if o == NETWORK else (row, k)), v)
-                    for k, v in (("served", m.served), ("no_shows", m.no_shows))),
-                  Cell((o, "rest"), *(("rest", row) if o == NETWORK else (row, "rest")), rest, published=False,
-                       free=rest != 0)]
-        for k in ("referrals", "answers"):
-            ends = (f"{k}:network", f"{k}:offices")
-            cells.append(Cell((o, k), *(ends if o == NETWORK else ends[::-1]), COUNTS[k](m)))
+        row, rest = f"row:{o}", m.visitors - m.served - m.no_shows
+        ends = {"visitors": ("visitors", row), "served": (row, "served"), "no_shows": (row, "no_shows"),
+                "rest": (row, "rest"), "referrals": ("referrals", "referrals:network"),
+                "answers": ("answers", "answers:network")}
+        for k, (tail, head) in ends.items():
+            if o == NETWORK:  # the network's count is the offices' summed: it flows back, closing each sum
+                tail, head = head, tail
+            cells.append(Cell((o, k), tail, head, rest, published=False, free=rest != 0) if k == "rest"
+                         else Cell((o, k), tail, head, COUNTS[k](m)))
     return cells
 
 

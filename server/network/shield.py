@@ -48,10 +48,11 @@ class Cell:
 
 
 def shield(cells: list[Cell], few: set[Hashable], *, fewest: int = 5) -> set[Hashable]:
-    """The keys to mark "–†": hidden beside `few` (the counts under `fewest`, already hidden, "–*"),
-    or of `few` but lifted (see below), so that no hidden count is pinned: while one is, the shown counts of the cheapest cycle that would free it are
-    hidden (cheapest: the smallest counts summed, so small counts go and the big figures stay
-    readable; the shortest-path heuristic of the statistical offices' tools)."""
+    """The keys to mark "–†" so that no hidden count is pinned: counts hidden beside `few` (those
+    under `fewest`, hidden already: "–*"), and any of `few` lifted (below). While a count is
+    pinned, the shown counts of the cheapest cycle that would free it are hidden (cheapest: the
+    smallest counts summed, so small counts go and the big figures stay readable; the
+    shortest-path heuristic of the statistical offices' tools)."""
     order = {c.key: i for i, c in enumerate(cells)}
     by_key = {c.key: c for c in cells}
     hidden: dict[Hashable, Bounds] = {k: (1, fewest - 1) for k in sorted(few, key=order.__getitem__)}
@@ -65,12 +66,6 @@ def shield(cells: list[Cell], few: set[Hashable], *, fewest: int = 5) -> set[Has
             break
         hidden.update((k, (1, None) if k in hidden else (fewest, None)) for k in freeing)
     return {k for k, b in hidden.items() if b != few_bounds}
-
-
-def pinned(cells: list[Cell], hidden: dict[Hashable, Bounds]) -> list[Hashable]:
-    """The hidden counts a reader can work out (none, after `shield`)."""
-    by_key = {c.key: c for c in cells}
-    return [k for k in hidden if not movable(cells, hidden, by_key[k])]
 
 
 def cheapest_cycle(cells: list[Cell], hidden: dict[Hashable, Bounds], stuck: Cell, fewest: int, *,
