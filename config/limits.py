@@ -39,6 +39,9 @@ class Limits:
     signin_forgive: float = 300.0            # quiet seconds that forgive one wrong password
     signin_places: int = 16                  # addresses remembered per person (where they signed in)
     signin_remembered: int = 10_000          # names and addresses counted (the oldest are forgotten)
+    # seconds a commit may wait for the database (PostgreSQL: a synchronous standby that is gone
+    # keeps it waiting for ever) before terminals are answered busy and /healthz and the board say so
+    commit_wait_seconds: float = 5.0
     # reverse proxies in front of the server (docs/it-provider.md): from these addresses a
     # connection's address is the last one in its X-Forwarded-For, so every per-address limit
     # above counts the terminal or phone, not the proxy; from any other the header is ignored
@@ -84,6 +87,7 @@ def parse_limits(node: "Node") -> Limits:
         signin_forgive=_seconds(node, "signin_forgive_seconds", defaults.signin_forgive),
         signin_places=_whole(node, "signin_places", defaults.signin_places, 1, most=1000),
         signin_remembered=_whole(node, "signin_remembered", defaults.signin_remembered, 10),
+        commit_wait_seconds=_seconds(node, "commit_wait_seconds", defaults.commit_wait_seconds),
         proxies=_addresses(node, "proxies"),
     )
     if limits.hello_forget < limits.hello_backoff[1]:

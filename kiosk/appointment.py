@@ -60,7 +60,9 @@ ERROR_WORDS = {"unknown_booking": "appointment.unknown", "too_late": "appointmen
                "visit_finished": "appointment.finished",
                # the office's database is being reached again (a failover): the session retried for
                # its timeout; "please wait a moment and try again" is what the visitor can do
-               "busy": "error.rate_limited"}
+               "busy": "error.rate_limited",
+               # done, but the database has not confirmed it (its standby away): the same, for the visitor
+               "unconfirmed": "error.rate_limited"}
 
 
 class Scanner:

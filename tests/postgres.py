@@ -68,6 +68,13 @@ class Cluster:
                 pass
         self.started = False
 
+    def restart(self) -> None:
+        """Start a killed cluster again on its own data folder (a standby catches up and streams)."""
+        if self.watchdog is not None:
+            self.watchdog.kill()
+            self.watchdog.wait(10)
+        self.start(init=False)
+
     def stop(self) -> None:
         if self.watchdog is not None:
             self.watchdog.kill()

@@ -115,7 +115,7 @@ class Server:
             self.executor.shutdown()
             raise
         self.writer = Writer(self.office, self.store, on_committed=self._committed, on_failure=self.failed.set,
-                             clock=self.clock, on_new_day=self._new_day)
+                             clock=self.clock, on_new_day=self._new_day, commit_wait=self.gate.limits.commit_wait_seconds)
         self.writer_task = asyncio.create_task(self.writer.run(), name="willkommen-writer")
         self.outbox = messages.build(self.site, self.db_path, port=lambda: self.port, office=self.office, clock=self.clock)
         await self.outbox.start()  # SMS and e-mail to visitors (server/messages): today's waiting ones go out
@@ -218,7 +218,7 @@ class Server:
         if self.push is not None:
             await self.push.stop()
         self.pushes.stop()
-        while self.writer.busy and not self.failed.is_set() and not self.writer.reconnecting:
+        while self.writer.busy and not self.failed.is_set() and not self.writer.away:
             await asyncio.sleep(0.01)  # (a database that is away keeps what it holds: not done)
         asyncio.get_running_loop().set_exception_handler(self._loop_handler)
         await self._close_store()
@@ -366,7 +366,8 @@ class Server:
     def health(self) -> dict[str, Any]:
         now, office = self.clock(), self.office
         return {
-            "status": "failing" if self.failed.is_set() else "reconnecting" if self.writer.reconnecting else "ok",
+            "status": "failing" if self.failed.is_set() else self.writer.state,  # ok, reconnecting, stalled
+            "database": self.writer.health(),  # a commit not confirmed for commit_wait_seconds: why, what to do
             "site": self.site.name,
             "day": office.day,
             "uptime_s": round(self.monotonic() - self.started_monotonic, 1),

@@ -78,6 +78,8 @@ class Alert:
             fields["zone"] = zone_name(fields["zone"])
         if self.kind == "printer":
             fields["state"] = words(f"printer.{fields['state']}")
+        if self.kind == "database":  # why it confirms nothing, in the viewer's words (server/store/waiting.py)
+            fields["why"] = words(f"database.{fields['why']}")
         if self.kind == "pause" and not fields.get("reason"):
             fields["reason"] = words("alert.pause_no_reason")
         if self.service:
@@ -112,6 +114,16 @@ class Alerts:
 
         newest = sorted(self.active.values(), key=lambda a: a.since, reverse=True)
         return {"alerts": [named(a) for a in newest], "cleared": [named(a) for a in self.cleared]}
+
+
+def database_alert(writer: Writer, add: Callable[..., None], now: float) -> None:
+    """A database that confirms nothing (a synchronous standby gone) or is being reached again:
+    nothing moves at the kiosks and counters, and the team leader should call IT."""
+    if writer.stalled_since is not None:
+        add("database:stalled", "database", {"why": writer.waiting.why if writer.waiting else "unknown"},
+            writer.stalled_since)
+    elif writer.reconnecting:
+        add("database:away", "database_away", {}, now)
 
 
 class Board:
@@ -350,6 +362,7 @@ class Board:
             add(f"plan_{kind}:{counter}", f"plan_{kind}", {"counter": counter, "time": time}, since)
         for terminal, count in self._twice().items():
             add(f"twice:{terminal}", "twice", {"terminal": terminal, "count": count}, now)
+        database_alert(self.writer, add, now)
         return found
 
     def _twice(self) -> dict[str, int]:

@@ -57,7 +57,7 @@ from server.core import Event
 from server.core import events as ev
 from server.core.model import EXPIRED, OPEN_STATES
 from server.manager import stats
-from server.store import access
+from server.store import access, waiting
 from server.store.reasons import one_line
 from server.store.projection import SIGNED_OUT, SIGNED_OUT_ENDED, SIGNED_OUT_TABLE, TICKET_COLUMNS, Projection, Rows
 from server.store.sqlite import (NEWER, StoreCorrupt, StoreLocked, StoreNewer, StoreUnavailable, StoreUnreachable,
@@ -368,6 +368,11 @@ class PostgresStore(Projection):
         old, self.conn = self.conn, await asyncio.to_thread(self._session)  # housekeeping's and the tools' own
         old.close()
         return mark == self.mark
+
+    async def waiting_for(self) -> waiting.Waiting:
+        """Why the commit on its way waits, asked on a session of its own (`server.store.waiting`)."""
+        pid = self.aconn.info.backend_pid if self.aconn is not None else None
+        return await waiting.ask(self.url, pid, application_name=f"{application_name()} watch"[:63])
 
     async def aclose(self, *, quietly: bool = False) -> None:
         if self.aconn is not None:

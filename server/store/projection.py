@@ -17,6 +17,7 @@ from server.core import Event, LocalDays, Ticket
 from server.core import events as ev
 from server.core.events import encode
 from server.manager import stats
+from server.store.waiting import Waiting
 
 TICKET_COLUMNS = ("id", "number", "service", "lang", "kiosk", "token", "state", "counter", "issued_at",
                   "called_at", "started_at", "finished_at", "outcome", "recalls", "transfers", "booking",
@@ -72,6 +73,11 @@ class Projection:
     async def reconnect(self) -> bool:  # pragma: no cover - only a store that can be lost reconnects
         """Reach the lost database again; whether the commit on its way when it was lost had been made."""
         raise NotImplementedError
+
+    async def waiting_for(self) -> Waiting:
+        """Why the commit on its way has not come back (the writer asks after
+        `commit_wait_seconds`). SQLite commits inline on the event loop: nothing to ask."""
+        return Waiting("unknown", "the commit has not come back")
 
     def signed_out(self, now: float) -> set[str]:  # pragma: no cover - each store reads its own way
         """The hashes of sessions signed out whose end (wall-clock seconds) is after `now`; the

@@ -37,26 +37,40 @@ commands are answered) or not (then it is made now, and they are answered). So a
 confirms what is not in the database the server writes to after the failover. Only a database
 that another server took meanwhile (`StoreLocked`) or an error that is not a lost connection
 ends it as a failure.
+
+A database that is there but does not confirm (PostgreSQL with a synchronous standby that is
+gone keeps every COMMIT waiting, with no error and no end) is said after `commit_wait`
+seconds (the site's `[limits] commit_wait_seconds`): the writer is *stalled*. New commands are
+answered `Busy` as while reaching it again (a kiosk then asks its visitor to wait a moment
+instead of waiting for ever), the held ones are answered `Unconfirmed` (done, not confirmed:
+"not done" would be untrue, their commit is still on its way and counts once it comes back; a
+kiosk's draw sent again with its key gets that very ticket then), the store is asked why
+(`server.store.waiting`: the standby, a lock, the disk), and `/healthz` and the floor board say
+so with what to do (`stalled`). Once the commit comes back, all goes on.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from typing import Any, Awaitable, Callable
 
 from server.core import Event, Office
 from server.core import events as ev
-from server.wire.errors import Busy, WillkommenError
+from server.wire.errors import Busy, Unconfirmed, WillkommenError
 from server.store.projection import Projection, Rows
 from server.store.reasons import one_line
+from server.store.waiting import Waiting
 
 log = logging.getLogger("willkommen.writer")
 GATHER_TURNS = 4         # at most this many more turns of the event loop ...
 GATHER_SECONDS = 0.001   # ... and no turn begun after this: a turn that broadcast a call to 500
                          # displays took milliseconds, and the calls behind it waited for each
 RECONNECT_PAUSE = (0.2, 2.0)  # seconds between tries to reach a lost database, doubling up to the second
+COMMIT_WAIT = 5.0  # seconds a commit may wait before the writer is stalled ([limits] commit_wait_seconds)
+ASK_EVERY = 5.0    # seconds between two questions to a stalled database: why does the commit wait?
 
 
 class StorageFailed(WillkommenError):
@@ -66,7 +80,7 @@ class StorageFailed(WillkommenError):
 class Writer:
     def __init__(self, office: Office, store: Projection, *, on_committed: Callable[[list[Event]], None],
                  on_failure: Callable[[], None], clock: Callable[[], float] = time.time,
-                 on_new_day: Callable[[str], None] | None = None):
+                 on_new_day: Callable[[str], None] | None = None, commit_wait: float = COMMIT_WAIT):
         self.office, self.store, self.on_new_day = office, store, on_new_day
         self.on_committed, self.on_failure, self.clock = on_committed, on_failure, clock
         self.loop = asyncio.get_running_loop()
@@ -80,6 +94,19 @@ class Writer:
         self.reconnecting = False  # the database was lost: commands are answered Busy until it is back
         self.inflight: list[asyncio.Future] = []  # the commands the commit on its way answers
         self.steps: list[tuple[Callable[[Projection], Awaitable[None]], asyncio.Future]] = []  # `keep`
+        self.commit_wait = commit_wait
+        self.stalled_since: float | None = None  # (wall clock) when the commit that does not come back began
+        self.waiting: Waiting | None = None  # why it waits, once the store said
+        self._asking: asyncio.Task | None = None
+
+    @property
+    def state(self) -> str:
+        return "reconnecting" if self.reconnecting else "stalled" if self.stalled_since is not None else "ok"
+
+    @property
+    def away(self) -> bool:
+        """Commands are answered busy: the database is being reached again, or does not confirm."""
+        return self.reconnecting or self.stalled_since is not None
 
     @property
     def busy(self) -> bool:
@@ -102,6 +129,10 @@ class Writer:
         if self.reconnecting:  # not run: nothing changes in memory that the database may never see
             raise Busy("the office's database is being reached again (a failover?); nothing was done, "
                        "try again in a moment")
+        if self.stalled_since is not None:  # held commands wait on; new ones would only pile up behind them
+            raise Busy(f"the office's database has not confirmed a commit for {self.clock() - self.stalled_since:.0f} s"
+                       " (its synchronous standby is away?); nothing was done, try again in a moment",
+                       why="commit_waiting")
         error, value = self._run(command)
         if self.office.journal and not await self._alone():  # its own events, or those of others it saw
             self.pending.append(committed := self.loop.create_future())
@@ -216,7 +247,8 @@ class Writer:
         """Commit `rows` once, reaching the database again as often as it is lost on the way."""
         while True:
             try:
-                return await self.store.commit(rows)
+                with self._watched():
+                    return await self.store.commit(rows)
             except Exception as exc:
                 if not self.store.lost(exc):
                     raise
@@ -229,6 +261,53 @@ class Writer:
                 "lost_commit": "had been made" if made else "is made now"}})
             if made:
                 return
+
+    @contextlib.contextmanager
+    def _watched(self):
+        """A commit that has not come back after `commit_wait` seconds stalls the writer until it does."""
+        watch = self.loop.call_later(self.commit_wait, self._stalled, self.clock())
+        try:
+            yield
+        finally:
+            watch.cancel()
+            if self.stalled_since is not None:
+                log.warning("commits confirmed again", extra={"fields": {
+                    "after_s": round(self.clock() - self.stalled_since, 1)}})
+                self.stalled_since, self.waiting = None, None
+                if self._asking is not None:
+                    self._asking.cancel()
+
+    def _stalled(self, began: float) -> None:
+        self.stalled_since = began
+        # a connection's requests are answered in turn: a held one would keep its terminal from
+        # hearing anything at all, also the busy of what it sends again
+        held, self.inflight, self.pending = self.inflight + self.pending, [], []
+        log.warning("commits wait for the database; answering busy", extra={"fields": {
+            "waited_s": round(self.clock() - began, 1), "held": len(held)}})
+        _settle(held, Unconfirmed(f"done, but the office's database has not confirmed it for {self.commit_wait:g} s "
+                                  "(its synchronous standby is away?); it counts once confirmed"))
+        self._asking = self.loop.create_task(self._ask(), name="willkommen-commit-wait")
+
+    async def _ask(self) -> None:
+        """Ask the store why the commit waits, now and every ASK_EVERY seconds; log each new answer."""
+        while self.stalled_since is not None:
+            try:
+                found = await self.store.waiting_for()
+            except Exception as exc:  # a question about the trouble must not become one
+                found = Waiting("unknown", one_line(exc))
+            if found != self.waiting:
+                self.waiting = found
+                log.warning("why commits wait", extra={"fields": {"why": found.why, "detail": found.detail,
+                                                                  "hint": found.hint}})
+            await asyncio.sleep(ASK_EVERY)
+
+    def health(self) -> dict[str, Any]:
+        """For /healthz: how long the commit on its way has waited, why, and what to do."""
+        if self.stalled_since is None:
+            return {"commit_waiting_s": 0.0}
+        waiting = self.waiting or Waiting("unknown", "not known yet: the database is being asked")
+        return {"commit_waiting_s": round(self.clock() - self.stalled_since, 1), "why": waiting.why,
+                "detail": waiting.detail, "hint": waiting.hint}
 
     async def _reach(self) -> bool:
         """Reach the lost database; whether the commit on its way had been made there."""
@@ -247,8 +326,8 @@ class Writer:
         """The server stops while its database is away: the held commands are answered as
         not done, so their connections close now. (Their commit may yet be in the database:
         a kiosk that sends its draw again gets that ticket from the next server.) Nothing
-        when the database is there: the server waits for the commit on its way."""
-        if not self.reconnecting:
+        when the database is there and confirms: the server waits for the commit on its way."""
+        if not self.away:
             return
         held, self.inflight, self.pending = self.inflight + self.pending, [], []
         _settle(held, StorageFailed("the server stopped before its database was back; not confirmed"))

@@ -9,6 +9,8 @@
     ├── RateLimited ........... rate_limited     a kiosk drawing faster than the site allows
     ├── Busy .................. busy             the office's database is being reached again (a
     │                                            failover): nothing was done, try again in a moment
+    ├── Unconfirmed ........... unconfirmed      done, but the database has not confirmed it for a while
+    │                                            (a synchronous standby gone): it counts once confirmed
     ├── UnknownService ........ unknown_service
     ├── UnknownCounter ........ unknown_counter
     ├── UnknownTicket ......... unknown_ticket
@@ -90,6 +92,14 @@ class Busy(WillkommenError):
     """Answered without running the request while the server reaches its database again
     (`server.store.writer`); the client session retries it (`server.wire.session`)."""
     code = "busy"
+
+
+class Unconfirmed(WillkommenError):
+    """A request that ran, whose commit the database has not confirmed for `[limits]
+    commit_wait_seconds` (`server.store.writer`): answered so its terminal is not kept waiting
+    for ever. It stands once the database confirms; the client session sends an idempotent one
+    (a draw, same key) again like `busy`, and gets its one result once the database is back."""
+    code = "unconfirmed"
 
 
 class UnknownService(WillkommenError):

@@ -34,7 +34,9 @@ from server.wire import protocol as p
 
 log = logging.getLogger("willkommen.client")
 FATAL_CLOSE = (4400, 4401, 4403)
-RETRIED = ("busy",)  # answered without being done: `retry=True` sends it again for up to `timeout`
+# answered without being done (busy), or done but not yet confirmed by the database (unconfirmed: a
+# draw sent again with its key gets that ticket): `retry=True` sends it again for up to `timeout`
+RETRIED = ("busy", "unconfirmed")
 BUSY_PAUSE = 0.5  # seconds between tries while the server answers busy
 
 

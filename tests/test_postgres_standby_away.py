@@ -1,0 +1,125 @@
+"""A synchronous standby that dies (docs/it-provider.md, "What to watch"): PostgreSQL keeps
+every COMMIT waiting for it, with no error and no end, while the primary answers everything
+else. The real server on a primary with a synchronous streaming standby (tests/postgres.py
+`Standby`); the standby is killed (-9) while kiosks draw. What people notice:
+
+- the IT admin: `/healthz` says `"stalled"`, how long the commit waits, that the primary waits
+  for its synchronous standby, and what to do (bring it back, or go on with one copy);
+- the team leader: the floor board's alert, in German;
+- a kiosk: a draw is answered `busy` (nothing done), so its visitor is asked to wait a moment
+  (`tests/test_postgres_failover.py` has that screen under Pilot) instead of waiting for ever;
+- once the standby is back: the held draw is confirmed, once, and everything goes on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+import psycopg
+import pytest
+
+from server.wire import protocol as p
+from server.wire.session import ClientSession, ServerError
+
+from .conftest import ServerProcess, always_open_config, http_get, token
+from .postgres import Standby
+from .test_kiosk_offline import board_until
+from .test_manager_board import board_socket, cookie_for
+
+COMMIT_WAIT = 1  # [limits] commit_wait_seconds for these tests (the default is 5)
+
+
+@pytest.fixture(scope="module")
+def standby():
+    pair = Standby()
+    try:
+        yield pair.start()
+    finally:
+        pair.stop()
+
+
+def config(tmp_path) -> str:
+    path = always_open_config(tmp_path)
+    path.write_text(path.read_text(encoding="utf-8") + f"\n[limits]\ncommit_wait_seconds = {COMMIT_WAIT}\n",
+                    encoding="utf-8")
+    return str(path)
+
+
+async def health(server: ServerProcess) -> dict:
+    return json.loads((await http_get(f"http://127.0.0.1:{server.port}/healthz"))[2])
+
+
+async def health_until(server: ServerProcess, condition, timeout: float = 30.0) -> dict:
+    async with asyncio.timeout(timeout):
+        while not condition(found := await health(server)):
+            await asyncio.sleep(0.1)
+    return found
+
+
+def kiosk(server: ServerProcess, name: str, timeout: float) -> ClientSession:
+    return ClientSession(f"ws://127.0.0.1:{server.port}/", role="kiosk", terminal=name, token=token(name),
+                         timeout=timeout)
+
+
+def draw(request: str) -> p.Draw:
+    return p.Draw(id=0, service="info", lang="ar", request=request)
+
+
+def tickets_of(url: str, request: str) -> list[str]:
+    with psycopg.connect(url, autocommit=True, connect_timeout=10) as conn:
+        return [number for (number,) in conn.execute(
+            "SELECT t.number FROM events e JOIN tickets t ON t.id = (e.data::json ->> 'id')::bigint "
+            "WHERE e.kind = 'ticket_drawn' AND e.data::json ->> 'request' = %s", [request])]
+
+
+async def test_a_dead_standby_is_said_to_the_admin_and_the_team_leader_and_kiosks_are_answered(tmp_path, standby):
+    db = standby.database()
+    server = ServerProcess(db, "--config", config(tmp_path))
+    held_kiosk, other_kiosk = kiosk(server, "kiosk-1", timeout=3), kiosk(server, "kiosk-2", timeout=3)
+    try:
+        for session in (held_kiosk, other_kiosk):
+            session.start()
+            await session.ready()
+        board, floor = await board_socket(server, await cookie_for(server.port))
+        assert (await held_kiosk.request(draw("before"), retry=True)).ticket.number == "F001"
+        assert (await health(server))["status"] == "ok"
+
+        standby.standby.kill()
+        held = asyncio.ensure_future(held_kiosk.request(draw("held")))  # its COMMIT waits
+        stalled = await health_until(server, lambda h: h["database"].get("why") == "standby")
+        database = stalled["database"]
+        assert stalled["status"] == "stalled" and database["commit_waiting_s"] >= COMMIT_WAIT
+        assert "synchronous standby" in database["detail"] and "standbys streaming: 0" in database["detail"]
+        assert "ALTER SYSTEM SET synchronous_standby_names = ''" in database["hint"]
+
+        floor = await board_until(board, floor, lambda f: any(a["kind"] == "database" for a in f["alerts"]))
+        alert = next(a for a in floor["alerts"] if a["kind"] == "database")
+        assert alert["text"] == ("Die Datenbank bestätigt nichts mehr: Kiosks und Schalter warten, es werden keine "
+                                 "Nummern vergeben. Der Standby-Server der Datenbank antwortet nicht. "
+                                 "Bitte die IT benachrichtigen.")
+
+        # a visitor drawing now: busy, sent again for the kiosk's timeout, then said (not for ever)
+        with pytest.raises(ServerError) as answered:
+            await other_kiosk.request(draw("during"), retry=True)
+        assert answered.value.code == "busy" and "has not confirmed a commit" in answered.value.message
+        # the visitor whose draw was on its way: told it is not confirmed, not left waiting for ever
+        with pytest.raises(ServerError) as told:
+            await held
+        assert told.value.code == "unconfirmed"
+
+        await asyncio.to_thread(standby.standby.restart)  # it catches up, and the waiting COMMIT is confirmed
+        await health_until(server, lambda h: h["status"] == "ok" and h["database"] == {"commit_waiting_s": 0.0})
+        floor = await board_until(board, floor, lambda f: not any(a["kind"] == "database" for a in f["alerts"]))
+        assert any(a["kind"] == "database" for a in floor["cleared"])
+        # the held draw sent again with its key: the ticket drawn before the standby died, not a second one
+        assert (await held_kiosk.request(draw("held"), retry=True)).ticket.number == "F002"
+        assert (await other_kiosk.request(draw("after"), retry=True)).ticket.number == "F003"
+        assert tickets_of(db, "held") == ["F002"] and tickets_of(db, "during") == []
+        assert server.proc.poll() is None  # the same process all through
+        await board.close()
+    finally:
+        await asyncio.gather(held_kiosk.close(), other_kiosk.close())
+        assert server.stop() == 0
+    logged = [json.loads(line).get("msg") for line in server.log if line.startswith("{")]
+    assert {"commits wait for the database; answering busy", "why commits wait", "commits confirmed again"} <= set(logged)
