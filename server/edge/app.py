@@ -366,8 +366,7 @@ class Server:
     def health(self) -> dict[str, Any]:
         now, office = self.clock(), self.office
         return {
-            "status": "failing" if self.failed.is_set() else self.writer.state,  # ok, reconnecting, stalled
-            "database": self.writer.health(),  # a commit not confirmed for commit_wait_seconds: why, what to do
+            "status": "failing" if self.failed.is_set() else self.writer.state, "database": self.writer.health(),
             "site": self.site.name,
             "day": office.day,
             "uptime_s": round(self.monotonic() - self.started_monotonic, 1),

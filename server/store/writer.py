@@ -101,6 +101,8 @@ class Writer:
 
     @property
     def state(self) -> str:
+        """/healthz's status: ok, reconnecting, or stalled (a commit not confirmed for `commit_wait`:
+        `health()` says why and what to do)."""
         return "reconnecting" if self.reconnecting else "stalled" if self.stalled_since is not None else "ok"
 
     @property
