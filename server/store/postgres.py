@@ -168,7 +168,7 @@ def _no_bools(row: tuple) -> tuple:
                  for v in row)
 
 
-class PostgresStore(Projection):
+class PostgresStore(waiting.Asked, Projection):
     """One office's data in one PostgreSQL database; the methods are `Store`'s."""
 
     def __init__(self, url: str, *, timezone: str, synchronous: str = "normal"):
@@ -368,11 +368,6 @@ class PostgresStore(Projection):
         old, self.conn = self.conn, await asyncio.to_thread(self._session)  # housekeeping's and the tools' own
         old.close()
         return mark == self.mark
-
-    async def waiting_for(self) -> waiting.Waiting:
-        """Why the commit on its way waits, asked on a session of its own (`server.store.waiting`)."""
-        pid = self.aconn.info.backend_pid if self.aconn is not None else None
-        return await waiting.ask(self.url, pid, application_name=f"{application_name()} watch"[:63])
 
     async def aclose(self, *, quietly: bool = False) -> None:
         if self.aconn is not None:

@@ -21,7 +21,10 @@ its rows are visible to every login, their details only to `pg_read_all_stats`).
 from __future__ import annotations
 
 import asyncio
+import os
+import socket
 from dataclasses import dataclass
+from typing import Any
 
 from server.store.reasons import one_line
 
@@ -52,6 +55,19 @@ class Waiting:
     @property
     def hint(self) -> str:
         return HINTS[self.why]
+
+
+class Asked:
+    """What `PostgresStore` answers the writer when its commit does not come back."""
+    url: str
+    aconn: Any
+
+    async def waiting_for(self) -> Waiting:
+        """Why the commit on its way waits, asked on a session of its own."""
+        pid = self.aconn.info.backend_pid if self.aconn is not None else None
+        # not the store's own name (`postgres.application_name`): that one marks the office's lock holder
+        name = f"willkommen-server {socket.gethostname()} pid {os.getpid()} watch"[:63]
+        return await ask(self.url, pid, application_name=name)
 
 
 async def ask(url: str, backend_pid: int | None, *, application_name: str) -> Waiting:
