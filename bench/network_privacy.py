@@ -6,7 +6,7 @@ with counts around five (as the property test's, tests/test_network_privacy.py, 
 `figures.protected` hides what it hides; then, for every hidden count, scipy's MILP solver (HiGHS)
 finds its least and greatest whole value under every sum a reader adds up (the network's total
 of each count, visitors = served + no-shows where the rest is 0) and what the marks say ("–*"
-1 to 4, "–†" 5 or more, or 1 or more where `shield` lifted a "–*"). A count whose least and
+1 to 4, "–†" 5 or more, or 1 or more where `shield` lifted it: `figures.UNSIZED`). A count whose least and
 greatest are one value is a leak. Complete where the test's attacker (elimination and range
 narrowing) need not be. `--off` switches the shield off: what the page gave away before.
 Also the time `protected` takes for thirty offices' year.
@@ -44,10 +44,10 @@ def pinned(months: dict[str, Month]) -> tuple[list, int]:
     at = {key: i for i, key in enumerate(keys)}
     low, high, hidden = np.zeros(len(keys)), np.full(len(keys), 10.0 ** 7), []
     for (o, k), i in at.items():
-        shown, true = table[o][k], f.COUNTS[k](raw[o])
+        shown = table[o][k]
         if f.hidden(shown):
             hidden.append(i)
-            low[i], high[i] = (1, 4) if shown is f.HIDDEN else (5 if true >= 5 else 1, 10.0 ** 7)
+            low[i], high[i] = (1, 4) if shown is f.HIDDEN else (1 if shown is f.UNSIZED else 5, 10.0 ** 7)
         else:
             low[i] = high[i] = shown
     sums = []
@@ -78,7 +78,7 @@ def run(months: int, seed: int, off: bool = False) -> dict:
     rng = random.Random(seed)
     shield = f.shield
     if off:
-        f.shield = lambda cells, few, **_: set()
+        f.shield = lambda cells, few, **_: {}
     try:
         leaking = hidden = 0
         for _ in range(months):

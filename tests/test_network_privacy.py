@@ -21,6 +21,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from config import languages as cldr
 from server.network import figures
 from server.network.figures import COUNTS as COUNTED
 from server.network.figures import Comparison, total
@@ -131,7 +132,7 @@ def sums(known: dict, rests: dict[tuple[str, str], int]) -> list[tuple[dict, int
 def attack(known: dict, rests: dict, lifted: set = frozenset()) -> dict:
     """Every hidden count the reader can work out: key -> its one value."""
     bounds = {k: list(FEW if v == "*" else SHIELDED) for k, v in known.items() if v in ("*", "†")}
-    for k in lifted:  # a "–†" that is under five (`shield`'s last resort): the attacker is told so
+    for k in lifted:  # a "–†" that says no size (`shield`'s last resort): the attacker is told which
         bounds[k] = [1, math.inf]
     equations = []
     for coefficients, constant in sums(known, rests):  # shown counts moved to the constant side
@@ -213,7 +214,13 @@ def leaks(trend: dict[str, dict[str, Month]], names: dict[str, str]) -> dict:
             rests[(month, name)] = m.visitors - m.served - m.no_shows
             truth.update({(month, name, k): COUNTED[k](m) for k in COUNTS})
     known = combine(pages)
-    return attack(known, rests, {k for k, v in known.items() if v == "†" and truth[k] < 5})
+    lifted = set()  # the "–†" that say no size (`shield`): the attacker is told which
+    for month, by_office in trend.items():
+        rows, whole = figures.protected(by_office)
+        for name, row in [*((names[o], r) for o, r in rows.items()), (NETWORK, whole)]:
+            lifted |= {(month, name, k) for k in COUNTS if row[k] is figures.UNSIZED}
+    assert all(truth[k] >= 5 for k, v in known.items() if v == "†" and k not in lifted)
+    return attack(known, rests, lifted)
 
 
 SMALL = st.one_of(st.integers(0, 9), st.integers(0, 9), st.integers(10, 400))  # mostly around five
@@ -246,14 +253,14 @@ def test_where_the_marks_alone_would_tell_a_total_under_five_says_no_size():
     every count 1: the network's visitors read "–†" instead, which says no size."""
     november = {"wetzlar": office_month(1, 1, 0, 1, 0), "giessen": office_month(1, 1, 0, 1, 0)}
     rows, whole = figures.protected(november)
-    assert [whole[k] for k in COUNTS] == [figures.SHIELDED, figures.HIDDEN, figures.HIDDEN, figures.HIDDEN, 0]
+    assert [whole[k] for k in COUNTS] == [figures.UNSIZED, figures.HIDDEN, figures.HIDDEN, figures.HIDDEN, 0]
     assert all(rows[o][k] is figures.HIDDEN for o in november for k in COUNTS[:4])
     assert leaks({"2026-11": november}, {o: f"Ausländerbehörde {o.title()}" for o in november}) == {}
 
 
 def test_the_attacker_finds_what_a_lone_hidden_count_gives_away(monkeypatch):
     """The attacker is not blind: with the shield switched off it works out the reviewer's 3."""
-    monkeypatch.setattr(figures, "shield", lambda cells, few, **_: set())
+    monkeypatch.setattr(figures, "shield", lambda cells, few, **_: {})
     november = {"wetzlar": office_month(297, 3, 0, 40, 20), "marburg": office_month(190, 10, 0, 12, 8)}
     names = {o: f"Ausländerbehörde {o.title()}" for o in november}
     found = leaks({"2026-11": november}, names)
@@ -297,3 +304,84 @@ async def test_the_served_page_shields_a_rectangle_around_the_three_no_shows(rev
 
 def test_the_attacker_reads_numbers_and_marks_as_the_page_writes_them():
     assert [reading(t) for t in ("1.578", "0", "–*", "–†")] == [1578, 0, "*", "†"]
+
+
+def language_counts(html: str) -> tuple[dict, list[str]]:
+    """What the page says of each row's visitors per language: key (row, language) -> a range of
+    whole counts (a share of shown visitors is one within rounding) or the share's mark; and the
+    languages in the table's order."""
+    tables = Tables(html).tables
+    visitors = {row[0]: reading(row[2]) for row in tables["overview"][1:]}
+    head, *rows = tables["languages"]
+    seen: dict = {}
+    for row in rows:
+        v = visitors[row[0]]
+        for lang, text in zip(head[1:], row[1:]):
+            shown = reading(text)
+            if isinstance(shown, int) and isinstance(v, int):  # round(100·n/v) = shown
+                seen[(row[0], lang)] = [math.ceil(Fraction(2 * shown - 1, 200) * v), math.floor(Fraction(2 * shown + 1, 200) * v)]
+            else:
+                seen[(row[0], lang)] = shown if isinstance(v, int) and v >= 5 else "?"
+    return seen, head[1:], visitors
+
+
+def language_leaks(november: dict[str, Month], names: dict[str, str]) -> dict:
+    """Render the month's page; attack its language table with every count's range and sums."""
+    offices = [(o, names[o]) for o in sorted(november)]
+    html = render("Netzwerk", Comparison("2026-11", offices, november, {"2026-11": november}), ["2026-11"], "de")
+    seen, langs, visitors = language_counts(html)
+    rows = {**{names[o]: m for o, m in november.items()}, NETWORK: total(list(november.values()))}
+    codes = {lang: next(c for c in ("ar", "de", "ti", "fa", "ru") if cldr.name(c, "de") == lang) for lang in langs}
+    shown, whole = figures.protected(november)  # which "–†" say no size: the attacker is told
+    guarded = figures.protected_language_shares(november, [codes[lang] for lang in langs], {
+        **{o: r["visitors"] for o, r in shown.items()}, figures.NETWORK: whole["visitors"]})
+    unsized = {(names.get(o, NETWORK), lang) for o, row in guarded.items() for lang, v in zip(langs, row)
+               if v is figures.UNSIZED}
+    bounds = {}
+    for key, what in seen.items():
+        true = rows[key[0]].of("language").get(codes[key[1]], 0)
+        if isinstance(what, list):
+            bounds[key] = what
+        else:  # "–*" 1 to 4; "–†" five or more (or one or more, lifted); a row of hidden visitors: any
+            bounds[key] = ([1, 4] if what == "*" else [1 if key in unsized else 5, math.inf] if what == "†"
+                           else [0, math.inf])
+        assert bounds[key][0] <= true <= bounds[key][1], (key, what, true)
+    equations = []
+    for lang in langs:  # the network's = the offices'
+        equations.append(({(NETWORK, lang): Fraction(1), **{(names[o], lang): Fraction(-1) for o in november}}, Fraction(0)))
+    for name, m in rows.items():  # shown visitors = the languages' (granted where no other language was there)
+        others = m.visitors - sum(m.of("language").get(codes[lang], 0) for lang in langs)
+        if langs and others == 0 and isinstance(visitors[name], int):
+            equations.append(({(name, lang): Fraction(1) for lang in langs}, Fraction(visitors[name])))
+    equations += eliminated(equations, list(bounds))
+    while narrow(equations, bounds):
+        pass
+    return {k: b[0] for k, b in bounds.items() if seen[k] in ("*", "†") and b[0] == b[1]}
+
+
+def spoken(ar: int, de: int, ti: int, fa: int) -> Month:
+    langs = {k: n for k, n in (("ar", ar), ("de", de), ("ti", ti), ("fa", fa)) if n}
+    return Month(days=20, visitors=sum(langs.values()), served=sum(langs.values()), counts={"language": langs})
+
+
+LANGUAGE = st.one_of(st.integers(0, 6), st.integers(0, 6), st.integers(20, 120))
+SPEAKERS = st.builds(spoken, LANGUAGE, LANGUAGE, LANGUAGE, LANGUAGE)
+
+
+@settings(max_examples=examples(100), deadline=None)
+@given(november=st.dictionaries(st.sampled_from(["wetzlar", "giessen", "marburg"]), SPEAKERS, min_size=1, max_size=3))
+def test_no_hidden_language_count_can_be_worked_out_from_the_shares(november):
+    """A share beside shown visitors is a count within rounding: the attacker takes each as its
+    range and adds them up (each language's network total, each row's visitors)."""
+    assert language_leaks(november, {o: f"Ausländerbehörde {o.title()}" for o in november}) == {}
+
+
+def test_three_tigrinya_speakers_are_not_the_visitors_less_the_other_languages():
+    november = {"wetzlar": spoken(50, 47, 3, 0), "giessen": spoken(60, 40, 0, 0), "marburg": spoken(30, 50, 0, 0)}
+    names = {o: f"Ausländerbehörde {o.title()}" for o in november}
+    assert language_leaks(november, names) == {}
+    # 100 visitors, 50 % Arabic, 47 % German: Tigrinya's "–*" would be 100 − 50 − 47 = 3
+    rows, whole = figures.protected(november)
+    visitors = {**{o: r["visitors"] for o, r in rows.items()}, figures.NETWORK: whole["visitors"]}
+    assert figures.protected_language_shares(november, ["ar", "de", "ti"], visitors)["wetzlar"] == [
+        50, figures.SHIELDED, figures.HIDDEN]

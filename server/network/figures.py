@@ -45,6 +45,7 @@ class Hidden:
 
 HIDDEN = Hidden("few")          # would rest on fewer than five visits
 SHIELDED = Hidden("shielded")   # hidden so that another hidden figure cannot be worked out
+UNSIZED = Hidden("shielded")    # the same "–†", lifted (`shield`): a count of any size, even under five
 NO_DATA = Hidden("no_data")     # the office sent nothing for that month
 
 
@@ -132,8 +133,8 @@ def protected(months: dict[str, Month]) -> tuple[dict[str, dict[str, Figure]], d
     counted = {**months, NETWORK: total(list(months.values()))}
     rows = {o: overview(m) for o, m in counted.items()}
     few = {(o, k) for o, row in rows.items() for k in COUNTS if hidden(row[k])}
-    for o, k in shield(linked(months), few, fewest=FEWEST):
-        rows[o][k] = SHIELDED
+    for (o, k), lifted in shield(linked(months), few, fewest=FEWEST).items():
+        rows[o][k] = UNSIZED if lifted else SHIELDED
     for o, row in rows.items():
         # referred = referrals / visitors: beside one of the two shown it gives the other back
         guarded = hidden(row["visitors"]) or hidden(row["referrals"])
@@ -176,6 +177,36 @@ def languages(months: list[Month], kind: str = "language", *, most: int = 12) ->
 
 def language_shares(m: Month, langs: list[str]) -> list[Figure]:
     return [share(m.of("language").get(lang, 0), m.visitors) for lang in langs]
+
+
+def protected_language_shares(months: dict[str, Month], spoken: list[str],
+                              visitors: dict[str, Figure]) -> dict[str, list[Figure]]:
+    """Each row's (the offices' and the network's, `NETWORK`) share of its visitors per language
+    of `spoken`, with the shares hidden too (`SHIELDED`) that would give a hidden one back. A
+    share beside its row's visitors shown is, within rounding, a count: the language's visitors.
+    Those counts add up like the overview's (the network's = the offices'; a row's visitors = its
+    languages' + the languages without a column, granted where those are 0), so `shield` closes
+    them alike. A row whose visitors are hidden (`visitors`: the overview's figures) tells no
+    count: its cells are `free`. The visitors themselves are fixed here (never hidden for a share)."""
+    counted = {**months, NETWORK: total(list(months.values()))}
+    rows = {o: language_shares(m, spoken) for o, m in counted.items()}
+    cells, few = [], set()
+    for o, m in sorted(counted.items()):
+        known = not hidden(visitors[o]) and m.visitors >= FEWEST  # (0 visitors: every count 0, said)
+        free = hidden(visitors[o])
+        row, said = f"lang-row:{o}", m.of("language")
+        others = m.visitors - sum(said.get(lang, 0) for lang in spoken)
+        parts = [("visitors", ("lang-visitors", row), m.visitors, False, free),
+                 ("other", (row, "lang-other"), others, False, free or others != 0),
+                 *((lang, (row, f"lang:{lang}"), said.get(lang, 0), known, free) for lang in spoken)]
+        for name, (tail, head), n, published, unknown in parts:
+            if o == NETWORK:  # the network's count is the offices' summed: it flows back
+                tail, head = head, tail
+            cells.append(Cell((o, name), tail, head, n, published=published, free=unknown))
+        few |= {(o, lang) for lang, figure in zip(spoken, rows[o]) if known and hidden(figure)}
+    for (o, name), lifted in shield(cells, few, fewest=FEWEST).items():
+        rows[o][spoken.index(name)] = UNSIZED if lifted else SHIELDED
+    return rows
 
 
 def interpreter_shares(m: Month, langs: list[str]) -> list[Figure]:

@@ -121,8 +121,12 @@ def by_language(c: Comparison, w: Page, names: list[str]) -> str:
     months = [c.months[o] for o, _ in c.offices] + [c.network]
     spoken, asked = f.languages(months), f.languages(months, "interpreter")
     header = [cldr.name(lang, w.lang) for lang in spoken]
+    shown, whole = f.protected(c.months)
+    visitors = {**{o: row["visitors"] for o, row in shown.items()}, f.NETWORK: whole["visitors"]}
+    guarded = f.protected_language_shares(c.months, spoken, visitors)
+    ids = [o for o, _ in c.offices] + [f.NETWORK]
     shares = w.table("languages", w("title_languages", month=w.month(c.month)), [w("office"), *header],
-                     [[n, *f.language_shares(m, spoken)] for n, m in zip(names, months)])
+                     [[n, *guarded[o]] for n, o in zip(names, ids)])
     need = w.table("interpreters", w("title_interpreters", month=w.month(c.month)),
                    [w("office"), *(cldr.name(lang, w.lang) for lang in asked)],
                    [[n, *f.interpreter_shares(m, asked)] for n, m in zip(names, months)])

@@ -47,59 +47,72 @@ class Cell:
     free: bool = False      # not on the page and no reader can know it: any value fits (never hidden)
 
 
-def shield(cells: list[Cell], few: set[Hashable], *, fewest: int = 5) -> set[Hashable]:
-    """The keys to mark "–†" so that no hidden count is pinned: counts hidden beside `few` (those
-    under `fewest`, hidden already: "–*"), and any of `few` lifted (below). While a count is
-    pinned, the shown counts of the cheapest cycle that would free it are hidden (cheapest: the
-    smallest counts summed, so small counts go and the big figures stay readable; the
-    shortest-path heuristic of the statistical offices' tools)."""
+def shield(cells: list[Cell], few: set[Hashable], *, fewest: int = 5) -> dict[Hashable, bool]:
+    """The keys to mark "–†" so that no hidden count is pinned, each with whether it is lifted
+    (below): counts hidden beside `few` (those under `fewest`, hidden already: "–*"), and any of
+    `few` lifted. While a count is pinned, the shown counts of the cheapest cycle that would free
+    it are hidden (cheapest: the smallest counts summed, so small counts go and the big figures
+    stay readable; the shortest-path heuristic of the statistical offices' tools).
+
+    Where no shown count can free it (all hidden already, 0 or not published), what the marks say
+    pins it: the network's 2 no-shows "–*" over two offices' "–*" (one each), or a row of 6
+    visitors whose only two counts are a "–*" and a "–†" (1 and 5). Then counts on its cycle are
+    **lifted**: marked "–†" with no size said (a "–*" may be five or more, a "–†" under five) —
+    the page's "–†" says "hidden for another's sake", never how big."""
     order = {c.key: i for i, c in enumerate(cells)}
     by_key = {c.key: c for c in cells}
     hidden: dict[Hashable, Bounds] = {k: (1, fewest - 1) for k in sorted(few, key=order.__getitem__)}
-    few_bounds = (1, fewest - 1)
     while (stuck := next((by_key[k] for k in hidden if not movable(cells, hidden, by_key[k])), None)) is not None:
-        # every count that could free it hidden already, 0 or not published: the marks pin it
-        # (the network's 2 no-shows "–*", two offices' "–*" under them: one each); a "–*" on its
-        # cycle is marked "–†" instead, which says no "under five" (lifted)
         freeing = cheapest_cycle(cells, hidden, stuck, fewest) or cheapest_cycle(cells, hidden, stuck, fewest, lift=True)
         if not freeing:
             break
-        hidden.update((k, (1, None) if k in hidden else (fewest, None)) for k in freeing)
-    return {k for k, b in hidden.items() if b != few_bounds}
+        hidden.update((k, LIFTED if k in hidden else (fewest, None)) for k in freeing)
+    return {k: b == LIFTED for k, b in hidden.items() if b != (1, fewest - 1)}
+
+
+LIFTED: Bounds = (1, None)  # hidden, and a reader knows no more than that it is not 0
+
+
+def arcs_of(c: Cell, bounds: Bounds, cost: int, lift: bool) -> list[tuple[str, str, int, bool]]:
+    """The ways `c` can move by one, as (from, to, cost, lifted): up from tail to head, down from
+    head to tail; past what its mark says only when lifting (cost 1 more: lifted as few as can be)."""
+    low, high = bounds
+    ways = []
+    if high is None or c.value < high:
+        ways.append((c.tail, c.head, cost, False))
+    elif lift:
+        ways.append((c.tail, c.head, cost + 1, True))
+    if c.value > low:
+        ways.append((c.head, c.tail, cost, False))
+    elif lift and c.value > 1:  # a "–†" of five may be less once it says no size
+        ways.append((c.head, c.tail, cost + 1, True))
+    return ways
 
 
 def cheapest_cycle(cells: list[Cell], hidden: dict[Hashable, Bounds], stuck: Cell, fewest: int, *,
                    lift: bool = False) -> list[Hashable]:
-    """The counts to hide so that `stuck` can move: the cheapest path closing a cycle through it,
-    over hidden counts (free, each the way it can move) and shown counts over 0 (costing their
-    value: hidden, "–†" says five or more, so one of five can only grow). `lift`: a "–*" at four
-    may grow too, costing 1 (it is then returned, to be marked "–†": no longer "under five")."""
+    """The counts to hide (or lift) so that `stuck` can move: the cheapest path closing a cycle
+    through it, over hidden counts (free, each the way its mark lets it move), counts no reader
+    knows (free) and shown counts over 0 (costing their value; hidden, "–†" says five or more, so
+    one of five can only grow)."""
     arcs: dict[str, list[tuple[str, int, Hashable, bool]]] = {}
-    free = {c.key for c in cells if c.free}
     for c in cells:
         if c.free:
-            arcs.setdefault(c.tail, []).append((c.head, 0, c.key, False))
-            arcs.setdefault(c.head, []).append((c.tail, 0, c.key, False))
-        if c.key == stuck.key or not (c.key in hidden or (c.published and c.value > 0)):
+            ways = [(c.tail, c.head, 0, False), (c.head, c.tail, 0, False)]
+        elif c.key == stuck.key or not (c.key in hidden or (c.published and c.value > 0)):
             continue
-        low, high = hidden.get(c.key, (fewest, None))
-        cost = 0 if c.key in hidden else c.value
-        if high is None or c.value < high:
-            arcs.setdefault(c.tail, []).append((c.head, cost, c.key, False))
-        elif lift:
-            arcs.setdefault(c.tail, []).append((c.head, 1, c.key, True))
-        if c.value > low:
-            arcs.setdefault(c.head, []).append((c.tail, cost, c.key, False))
-    low, high = hidden[stuck.key]
-    at_top = high is not None and stuck.value >= high
-    ways = []
-    if not at_top or lift:  # up: a way back from its head to its tail
-        if (up := cheapest_path(arcs, stuck.head, stuck.tail)) is not None:
-            ways.append((up[0] + at_top, [(stuck.key, True)] * at_top + up[1]))
-    if stuck.value > low and (down := cheapest_path(arcs, stuck.tail, stuck.head)) is not None:
-        ways.append(down)
-    best = min(ways, key=lambda way: way[0], default=(0, []))
-    return [k for k, up in best[1] if (k not in hidden or up) and k not in free]
+        else:
+            ways = arcs_of(c, hidden.get(c.key, (fewest, None)), 0 if c.key in hidden else c.value, lift)
+        for start, end, cost, lifted in ways:
+            arcs.setdefault(start, []).append((end, cost, c.key, lifted))
+    found = []
+    for start, end, cost, lifted in arcs_of(stuck, hidden[stuck.key], 0, lift):
+        # moving it from `start` to `end`, the rest of the cycle leads back from `end` to `start`
+        if (back := cheapest_path(arcs, end, start)) is not None:
+            found.append((back[0] + cost, [(stuck.key, lifted)] + back[1]))
+    best = min(found, key=lambda way: way[0], default=(0, []))
+    free = {c.key for c in cells if c.free}
+    return [k for k, lifted in best[1] if (k not in hidden or lifted) and k not in free]
 
 
 def cheapest_path(arcs: dict[str, list[tuple[str, int, Hashable, bool]]], start: str,
