@@ -38,6 +38,7 @@ from config import strings
 from server.wire import protocol as p
 from server.wire.session import ClientSession, ConnectionLost, Refused, ServerError
 
+from kiosk.draw_keys import DrawKeys
 from kiosk.appointment import ERROR_WORDS, AppointmentButton, ScanReader
 from kiosk.interpreter import InterpreterScreen, asks
 from kiosk.register import RegisterButton
@@ -245,7 +246,7 @@ class KioskApp(App, inherit_bindings=False):
         self.idle_check: Timer | None = None
         self.session, self.printer, self.printer_url = session, printer, printer_url
         self.on_print_failure, self.idle_seconds, self.health_seconds = on_print_failure, idle_seconds, health_seconds
-        self.new_request = new_request
+        self.draw_keys = DrawKeys(new_request)  # a draw the database did not confirm is sent again with its key
         self.printer_state: str | None = None
         # one conversation with the printer at a time: the health check and a ticket's own status
         # question run in threads, and two DLE EOT questions at once read each other's answer
@@ -378,16 +379,17 @@ class KioskApp(App, inherit_bindings=False):
         screen = self.screen
         try:
             reply = await self.session.request(
-                p.Draw(id=0, service=service, lang=lang, request=self.new_request(), interpreter=interpreter),
-                retry=True)
+                p.Draw(id=0, service=service, lang=lang, request=self.draw_keys.key(service, lang, interpreter),
+                       interpreter=interpreter), retry=True)
         except (ServerError, ConnectionLost, Refused) as exc:  # no server for a while: say so, never exit
-            code = getattr(exc, "code", None)
+            self.draw_keys.answered(code := getattr(exc, "code", None))
             key = ERROR_WORDS.get(code) or (f"error.{code}" if f"error.{code}" in self.words(lang)
                                             else "error.out_of_service")
             screen.problem(self.said(lang, key))
             for button in screen.query(".service"):
                 button.disabled = False
             return
+        self.draw_keys.answered()
         await self.hand_over(TicketScreen, reply, lang)
 
     async def hand_over(self, screen_class, reply: p.Reply, lang: str) -> None:

@@ -123,3 +123,47 @@ async def test_a_dead_standby_is_said_to_the_admin_and_the_team_leader_and_kiosk
         assert server.stop() == 0
     logged = [json.loads(line).get("msg") for line in server.log if line.startswith("{")]
     assert {"commits wait for the database; answering busy", "why commits wait", "commits confirmed again"} <= set(logged)
+
+
+async def test_a_visitor_asked_to_wait_gets_the_ticket_that_waited_once_the_standby_is_back(standby):
+    """The kiosk under Pilot: the standby dies, the visitor's touch is asked to wait a moment
+    (in Ukrainian) rather than left with a screen that never answers; once the standby is back,
+    the visitor's next touch of the same service gets the ticket that waited (the kiosk sent
+    its key again), and the database holds one ticket, not two."""
+    from config import strings
+    from config.limits import Limits
+    from kiosk.app import KioskApp, TicketScreen, for_terminal
+    from kiosk.interpreter import InterpreterScreen
+    from printing.printers import open_printer
+    from server.edge.app import Server
+
+    from .conftest import make_site
+    from .test_kiosk_app import SIZE, laid_out, until
+
+    db = standby.database()
+    server = Server(make_site(), db, always_open=True, limits=Limits(commit_wait_seconds=COMMIT_WAIT))
+    port = await server.start("127.0.0.1", 0)
+    app = KioskApp(ClientSession(f"ws://127.0.0.1:{port}/", role="kiosk", terminal="kiosk-1", token=token("kiosk-1"),
+                                 timeout=2, backoff=(0.05, 0.2)), printer=open_printer("dummy:"), idle_seconds=60)
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            await until(pilot, lambda: laid_out(app, "#lang-uk"))
+            await asyncio.to_thread(standby.standby.kill)
+            await pilot.click("#lang-uk")
+            await until(pilot, lambda: laid_out(app, "#service-info"))
+            await pilot.click("#service-info")
+            await until(pilot, lambda: isinstance(app.screen, InterpreterScreen) and laid_out(app, "#interpreter-no"))
+            await pilot.click("#interpreter-no")
+            wait_a_moment = for_terminal(strings("uk")["error.rate_limited"])
+            await until(pilot, lambda: str(app.screen.query_one("#problem").render()) == wait_a_moment)
+            assert server.health()["status"] == "stalled"
+
+            await asyncio.to_thread(standby.standby.restart)
+            await until(pilot, lambda: server.health()["status"] == "ok")
+            await pilot.click("#interpreter-no")  # the visitor tries again
+            await until(pilot, lambda: isinstance(app.screen, TicketScreen) and laid_out(app, "#number"))
+            assert app.screen.query_one("#number").value == "F001"  # the one that waited
+    finally:
+        await server.stop()
+    with psycopg.connect(db, autocommit=True, connect_timeout=10) as conn:
+        assert conn.execute("SELECT number FROM tickets").fetchall() == [("F001",)]
