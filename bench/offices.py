@@ -9,6 +9,9 @@ times over), the time from sending a draw to its reply measured. Rounds: office 
 PostgreSQL (its server the only one), then the other offices' servers started and every office
 drawing at once, then one office on an SQLite file alone. Between, the CPU an idle server uses
 (its timers: what each more process costs with nobody drawing).
+Where the time goes: the CPU the thirty servers and the cluster's processes used in that round,
+per draw, beside the load average (a figure far below the machine's cores with a draw p99 of
+seconds says the draws waited for a turn on a core, not for work of their own).
 Also what a ticket adds to the database (office 1's schema, all its tables and indexes,
 after a CHECKPOINT; in whole 8 KB pages, so rough with few tickets).
 """
@@ -85,6 +88,20 @@ def start_office(stack: contextlib.ExitStack, url: str, config: Path, n: int) ->
     return proc.pid, port
 
 
+def cluster_pids(cluster: Cluster) -> list[int]:
+    """The postmaster and every process it started (backends, WAL writer, checkpointer)."""
+    pid = int((cluster.data / "postmaster.pid").read_text().split()[0])
+    return [pid, *map(int, Path(f"/proc/{pid}/task/{pid}/children").read_text().split())]
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    total = 0.0
+    for pid in pids:
+        with contextlib.suppress(FileNotFoundError):  # a backend that ended meanwhile
+            total += server_cpu(pid)
+    return total
+
+
 def idle_cpu(pids: list[int], seconds: float = 5.0) -> float:
     """Percent of one core each server uses with nobody drawing (its timers), on average."""
     before = [server_cpu(pid) for pid in pids]
@@ -119,9 +136,12 @@ def run(offices: int, kiosks: int, interval: float, seconds: float) -> list[dict
             started += [start_office(stack, url, config, n) for n in range(2, offices + 1)]
             time.sleep(3)
             idle = idle_cpu([pid for pid, _ in started])
+            servers, database = [pid for pid, _ in started], cluster_pids(cluster)
+            cpu_before = cpu_seconds(servers), cpu_seconds(database)
             begun = time.perf_counter()
             everyone = asyncio.run(draw_in([port for _, port in started], kiosks, interval, seconds))
             elapsed = time.perf_counter() - begun
+            used = cpu_seconds(servers) - cpu_before[0], cpu_seconds(cluster_pids(cluster)) - cpu_before[1]
         drawn = office_size(url)
         per_ticket = (drawn[0] - empty[0]) / (drawn[1] - empty[1])  # what a ticket adds (8 KB pages: rough)
     finally:
@@ -138,7 +158,10 @@ def run(offices: int, kiosks: int, interval: float, seconds: float) -> list[dict
                  draw_p50_ms_one_office_on_sqlite=ms(statistics.median(sqlite)),
                  ratio_to_alone=round(p99(every) / p99(alone), 2), ratio_to_sqlite=round(p99(every) / p99(sqlite), 2),
                  idle_server_cpu_percent=round(idle, 2), bytes_per_ticket=round(per_ticket),
-                 load_average_before=round(load, 1))]
+                 servers_cpu_us_per_draw=round(used[0] / len(every) * 1e6),
+                 postgres_cpu_us_per_draw=round(used[1] / len(every) * 1e6),
+                 cores_used=round((used[0] + used[1]) / elapsed, 2),
+                 load_average_before=round(load, 1), load_average_after=round(os.getloadavg()[0], 1))]
 
 
 def ms(seconds: float) -> float:
@@ -152,4 +175,6 @@ def report(rows: list[dict]) -> None:
               f"(p50 {r['draw_p50_ms_all_offices']}); one office alone: p99 {r['draw_p99_ms_one_office_alone']} ms "
               f"(x{r['ratio_to_alone']}), on SQLite {r['draw_p99_ms_one_office_on_sqlite']} ms (x{r['ratio_to_sqlite']}); "
               f"an idle server uses {r['idle_server_cpu_percent']} % of a core; {r['bytes_per_ticket']} bytes of database "
-              f"per ticket (load average {r['load_average_before']} before the run)")
+              f"per ticket; in the round of all offices the servers used {r['servers_cpu_us_per_draw']} µs of CPU "
+              f"a draw and PostgreSQL {r['postgres_cpu_us_per_draw']} µs, {r['cores_used']} cores in all "
+              f"(load average {r['load_average_before']} before the run, {r['load_average_after']} after)")

@@ -46,6 +46,7 @@ class Projection:
     latest day; the store sets it from its events when it opens."""
 
     day: str
+    day_change_aside = False  # `start_day` may run on a thread beside the commits (PostgreSQL: its own session)
 
     def __init__(self, timezone: str):
         self.tz = ZoneInfo(timezone)
