@@ -267,10 +267,11 @@ def test_the_attacker_finds_what_a_lone_hidden_count_gives_away(monkeypatch):
     assert found == {("2026-11", "Ausländerbehörde Wetzlar", "no_shows"): 3}
 
 
-REVIEWED = {"wetzlar": Day(day="2026-11-05", visitors=300, served=297, no_shows=3, waits={10: 297}, languages={"ar": 300}),
+REVIEWED = {"wetzlar": Day(day="2026-11-05", visitors=300, served=297, no_shows=3, waits={10: 297},
+                          languages={"ar": 150, "de": 147, "ti": 3}),
             "giessen": Day(day="2026-11-05", visitors=156, served=150, no_shows=6, waits={5: 150}, languages={"ar": 156}),
             "marburg": Day(day="2026-11-05", visitors=200, served=190, no_shows=10, waits={20: 190},
-                           languages={"ar": 200})}
+                           languages={"ar": 120, "de": 80})}
 
 
 @pytest.fixture
@@ -293,6 +294,10 @@ async def test_the_served_page_shields_a_rectangle_around_the_three_no_shows(rev
     assert rows["gesamt"] == ["656", "637", "19"]    # the network's total stays readable
     months = {row[0].split()[-1]: row[1:] for row in await page.evaluate(cells("visitors_by_month"))}
     assert months["Wetzlar"] == ["300"]
+    # Arabic, German, Tigrinya: 300 − 50 % − 49 % would leave Tigrinya's 3 within rounding
+    languages = {row[0].split()[-1]: row[1:] for row in await page.evaluate(cells("languages"))}
+    assert languages["Wetzlar"] == ["50", "–†", "–*"] and languages["gesamt"] == ["65", "–†", "–*"]
+    assert languages["Marburg"] == ["60", "40", "0"]
     assert "verdeckt" in await page.inner_text("#note-shielded")
     html = await page.content()
     found = attack(published(html, "2026-11", ["2026-11"]),
