@@ -119,7 +119,8 @@ def main() -> None:
               f"visits served to buyers: {operator['buyer_visits_served']} (refused at the counter "
               f"{operator['refused_at_counter']})")
         print(f"{load['entries']} registrations in {load['seconds']} s while a kiosk draws: its p99 "
-              f"{load['draw_loaded_p99']} ms against {load['draw_quiet_p99']} ms quiet (x{load['draw_ratio_p99']})")
+              f"{load['draw_loaded_p99']} ms against {load['draw_quiet_p99']} ms quiet (x{load['draw_ratio_p99']}); "
+              f"one registration alone {load['server_cpu_us_per_registration_alone']} us of the server's CPU")
 
 
 if __name__ == "__main__":

@@ -16,7 +16,11 @@ of made-up identities gains, and registration under load.
   with the registered name (`Office.registered_person`): `refuse_identity`. Figures: places the
   operator held, visits a buyer got (the goal: none), identity refusals counted.
 - **load**: the real server in its own process; 10,000 registrations from 20 sockets at once
-  while a kiosk draws tickets: the kiosk's draw p99 against the same kiosk on the quiet server.
+  while a kiosk draws tickets: the kiosk's draw p99 against the same kiosk on the quiet server;
+  the same load sent to a bare paced echo server in a third process (what the machine alone
+  costs the kiosk: the phones' process and sockets, none of it on the server's loop); then a
+  fifth as many registrations with no kiosk drawing: the server's CPU for one (less what it
+  spends idle, measured just before).
 """
 
 from __future__ import annotations
@@ -32,12 +36,13 @@ import time
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from config import load_site
 from config.limits import Limits
 
-from .common import ROOT, bench_config, emit, process
+from .common import ROOT, bench_config, emit, process, serve_baseline
 
 PLACES = 30
 DAY = "2026-12-08"  # a Tuesday: its window opens Monday 14:00 (the demo's [access])
@@ -266,45 +271,95 @@ def _cpu(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-async def _load(port: int, pid: int, token: str, entries: int, sockets: int, quiet_s: float) -> dict:
+async def _drawing_while(url: str, token: str, work) -> tuple[list[float], Any]:
+    """The kiosk's draw latencies (ms) while `work` (a coroutine) runs, and its result."""
+    latencies: list[float] = []
+    stop = asyncio.Event()
+    drawing = asyncio.create_task(_kiosk_draws(url, token, stop, latencies))
+    try:
+        return latencies, await work
+    finally:
+        stop.set()
+        await drawing
+
+
+async def _load(port: int, pid: int, token: str, entries: int, sockets: int, quiet_s: float, echo: int) -> dict:
     url = f"ws://127.0.0.1:{port}/"
     await asyncio.sleep(1.5)  # the server's schedule opens the window within a second
-    quiet: list[float] = []
-    stop = asyncio.Event()
-    drawing = asyncio.create_task(_kiosk_draws(url, token, stop, quiet))
-    await asyncio.sleep(quiet_s)
-    stop.set()
-    await drawing
-    loaded: list[float] = []
-    stop = asyncio.Event()
-    drawing = asyncio.create_task(_kiosk_draws(url, token, stop, loaded))
+    quiet, _ = await _drawing_while(url, token, asyncio.sleep(quiet_s))
     start, cpu = time.perf_counter(), _cpu(pid)
     each = entries // sockets
-    registering = await asyncio.create_subprocess_exec(  # the load from another process, as visitors' phones
-        sys.executable, "-c", f"from bench.access import registrations; registrations({port}, {each}, {sockets})",
-        cwd=ROOT, stdout=asyncio.subprocess.PIPE)
-    out, _ = await registering.communicate()
+    loaded, refused = await _drawing_while(url, token, _registering(port, 0, each, sockets))
     seconds, cpu = time.perf_counter() - start, _cpu(pid) - cpu
-    refused = json.loads(out.decode().strip().splitlines()[-1])
-    stop.set()
-    await drawing
+    # the same load to a bare paced echo server in a third process: what the machine alone
+    # (the phones' process, their sockets) costs the kiosk, none of it on the server's loop
+    elsewhere, _ = await _drawing_while(url, token, _registering(echo, 0, each, sockets))
+    idle_cpu, idle_start = _cpu(pid), time.perf_counter()  # what the server spends with nobody asking
+    await asyncio.sleep(quiet_s)
+    idle_share = (_cpu(pid) - idle_cpu) / (time.perf_counter() - idle_start)
+    alone_each = max(1, each // 5)  # registrations alone, no kiosk drawing: what one costs the server
+    alone_cpu, alone_start = _cpu(pid), time.perf_counter()
+    refused += await _registering(port, each * sockets, alone_each, sockets)
+    alone_cpu = _cpu(pid) - alone_cpu - idle_share * (time.perf_counter() - alone_start)
     q = statistics.quantiles
-    quiet_p99, loaded_p99 = q(quiet, n=100)[98], q(loaded, n=100)[98]
+    quiet_p99, loaded_p99, elsewhere_p99 = q(quiet, n=100)[98], q(loaded, n=100)[98], q(elsewhere, n=100)[98]
     return emit("access_registration_load", entries=each * sockets, sockets=sockets, seconds=round(seconds, 2),
                 per_second=round(each * sockets / seconds), refused=len(refused),
                 server_cpu_share=round(cpu / seconds, 2),  # of one core, kiosk draws included
                 server_cpu_us_per_registration=round(cpu / (each * sockets) * 1e6),
+                server_cpu_us_per_registration_alone=round(alone_cpu / (alone_each * sockets) * 1e6),
+                server_cpu_share_idle=round(idle_share, 3),
                 draw_quiet_p99=round(quiet_p99, 2), draw_loaded_p99=round(loaded_p99, 2),
                 draw_ratio_p99=round(loaded_p99 / quiet_p99, 2), draw_quiet_p50=round(statistics.median(quiet), 2),
-                draw_loaded_p50=round(statistics.median(loaded), 2), kiosk_draws_loaded=len(loaded))
+                draw_loaded_p50=round(statistics.median(loaded), 2), kiosk_draws_loaded=len(loaded),
+                draw_elsewhere_p99=round(elsewhere_p99, 2), draw_elsewhere_ratio_p99=round(elsewhere_p99 / quiet_p99, 2),
+                draw_elsewhere_p50=round(statistics.median(elsewhere), 2))
 
 
-def registrations(port: int, each: int, sockets: int) -> None:
-    """`each` registrations on each of `sockets` sockets at once; prints the refusals' codes."""
+async def _paced_answer(ws) -> None:
+    """The paced echo's handler: each frame waits its turn for the pace of all addresses
+    together (`[limits] register_total_per_second` and its burst, as the server's), then a
+    fixed answer."""
+    async for frame in ws:
+        bucket, turn = _ECHO_PACE
+        async with turn:
+            while not bucket.take(time.monotonic()):
+                await asyncio.sleep(bucket.wait(time.monotonic()))
+        await ws.send(json.dumps({"type": "registered", "re": json.loads(frame)["id"]}))
+
+
+def paced_echo() -> None:
+    """`python -c "from bench.access import paced_echo; paced_echo()"`: the registration load's
+    baseline server (announces its port as the real server does)."""
+    global _ECHO_PACE
+    from server.edge.ratelimit import TokenBucket
+
+    limits = Limits()
+    _ECHO_PACE = (TokenBucket(rate=limits.register_total_per_second, burst=limits.register_total_burst), asyncio.Lock())
+    asyncio.run(serve_baseline(_paced_answer, 0))
+
+
+_ECHO_PACE: Any = None
+
+
+async def _registering(port: int, first: int, each: int, sockets: int) -> list[str]:
+    """The load from another process, as visitors' phones: `each` registrations on each of
+    `sockets` sockets, people numbered from `first`; the refusals' codes."""
+    registering = await asyncio.create_subprocess_exec(
+        sys.executable, "-c", f"from bench.access import registrations; registrations({port}, {each}, {sockets}, {first})",
+        cwd=ROOT, stdout=asyncio.subprocess.PIPE)
+    out, _ = await registering.communicate()
+    return json.loads(out.decode().strip().splitlines()[-1])
+
+
+def registrations(port: int, each: int, sockets: int, first: int = 0) -> None:
+    """`each` registrations on each of `sockets` sockets at once (people numbered from
+    `first`); prints the refusals' codes."""
     refused: list[str] = []
 
     async def all_sockets() -> None:
-        await asyncio.gather(*(_register(f"ws://127.0.0.1:{port}/", k * each, each, refused) for k in range(sockets)))
+        await asyncio.gather(*(_register(f"ws://127.0.0.1:{port}/", first + k * each, each, refused)
+                               for k in range(sockets)))
 
     asyncio.run(all_sockets())
     print(json.dumps(refused))
@@ -315,8 +370,9 @@ def load(entries: int, sockets: int = 20, quiet_s: float = 3.0) -> dict:
         config = _config(Path(folder))
         token = load_site(config).terminal("kiosk-1").token
         with process(["-m", "server", "--config", str(config), "--db", str(Path(folder) / "b.sqlite3"),
-                      "--port", "0"], "serving") as (proc, port):
-            return asyncio.run(_load(port, proc.pid, token, entries, sockets, quiet_s))
+                      "--port", "0"], "serving") as (proc, port), \
+                process(["-c", "from bench.access import paced_echo; paced_echo()"], "serving") as (_, echo):
+            return asyncio.run(_load(port, proc.pid, token, entries, sockets, quiet_s, echo))
 
 
 def run(quick: bool) -> list[dict]:

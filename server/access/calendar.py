@@ -25,6 +25,7 @@ class Calendar:
         self.site, self.rules, self.tz = site, site.access, ZoneInfo(site.timezone)
         self.always_open = always_open
 
+    @lru_cache(maxsize=64)  # asked for every registration (its draw time): a few days' times kept
     def at(self, day: str, clock: time, days_before: int = 0) -> float:
         moment = date.fromisoformat(day) - timedelta(days=days_before)
         return datetime.combine(moment, clock, self.tz).timestamp()
