@@ -5,6 +5,12 @@ lottery day's entries replayed from the evening before."""
 
 from __future__ import annotations
 
+import tempfile
+from pathlib import Path
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from config import load_site
 from server.core import Office
 from server.core import events as ev
@@ -12,6 +18,7 @@ from server.core.access import Person
 from server.store import open_store
 
 from .access_office import DAY, at
+from .conftest import examples
 
 SECRET = b"store-test-secret-000"
 
@@ -125,3 +132,52 @@ def test_a_lottery_days_figures_are_kept_at_the_next_day_on_both_backends(store_
         assert store.query("SELECT count(*) FROM stats_lottery") == [(1,)]
     finally:
         store.close()
+
+
+@settings(max_examples=examples(25), deadline=None)
+@given(entries=st.integers(1, 10), places=st.integers(0, 4), urgent=st.lists(st.booleans(), min_size=10, max_size=10),
+       came=st.lists(st.sampled_from(["came", "refused", "away", "away_offered"]), min_size=6, max_size=6))
+def test_the_statistics_count_a_lottery_day_as_the_floor_board_does(entries, places, urgent, came):
+    """Whatever the entries, places, check-ins, refusals and offers of no-shows' places: the
+    day's statistics row (made live, and kept at the next day) holds the floor board's figures
+    (`access_days.summary`, computed apart from the office in memory)."""
+    from server.manager import stats_lottery_rows
+
+    with tempfile.TemporaryDirectory() as folder:
+        store = open_store(Path(folder) / "o.sqlite3", timezone="Europe/Berlin")
+        try:
+            office = Office(load_site(), always_open=True)
+            office.open_access(day=DAY, seed_hash="h", contingent={"residence": places}, closes_at=at(DAY, "06:00"),
+                               draw_at=at(DAY, "06:05"), now=at("2026-12-07", "14:00"))
+            for i in range(entries):
+                office.register(day=DAY, entry=f"e{i}", identity=f"id{i}", service="residence", lang="ar",
+                                urgent=urgent[i], person=Person(f"Name {i}", "1990-01-02", f"+49170{i:04d}"),
+                                contact_key=f"c{i}", via="web", weight=1 + i % 3, services=("residence",),
+                                per_contact=4, now=at("2026-12-07", "20:00"))
+            office.draw_access(day=DAY, seed="00" * 32, contingent={"residence": places}, urgent_share=0.25,
+                               spans=[(at(DAY, "08:00"), at(DAY, "18:00"))], window_minutes=30, codes_key=SECRET,
+                               now=at(DAY, "06:05"))
+            office.open(counter="5", services=None, now=at(DAY, "07:55"))
+            for place, what in zip(office.access_days[DAY].drawn.places, came):
+                if what in ("came", "refused"):
+                    _, ticket = office.checkin(kiosk="kiosk-1", booking=place.code, token=f"t{place.code}",
+                                               now=place.window_start + 60)
+                    if what == "refused":
+                        office.call(counter="5", ticket=ticket.number, now=place.window_start + 120)
+                        office.refuse_identity(counter="5", now=place.window_start + 180)
+                elif what == "away_offered":
+                    office.offer_place(day=DAY, instead_of=place.entry, window=(place.window_end, place.window_end + 1800),
+                                       codes_key=SECRET, now=place.window_end + 1)
+            store.write(store.rows(*office.take_changes(), office.take_private()))
+            now = at(DAY, "19:00")
+            board = office.access_summary(now)[0]
+            expected = (entries, board["urgent"], places, board["places"], board["offered"], board["came"],
+                        board["no_shows"], board["identity_refused"])
+            conn = store.db.conn
+            made = stats_lottery_rows.rows_between(conn, DAY, DAY, now=now)
+            assert [row[2:10] for row in made.days] == [expected]
+            store.start_day("2026-12-09", retention_days=1, personal=False)
+            assert store.query("SELECT entries, urgent, places, drawn, offered, checked_in, no_shows, refused "
+                               "FROM stats_lottery") == [expected]
+        finally:
+            store.close()
