@@ -197,6 +197,13 @@ class LobbyConnection(ServerConnection):
     def connection_lost(self, exc: Exception | None) -> None:
         self.gate.lobby.leave(self)
         super().connection_lost(exc)
+        # websockets keeps its parser (a generator whose frame holds the protocol) and the errors
+        # that ended it (whose tracebacks hold the frames): cycles, ~25 objects a connection, that
+        # only a full collection frees, and a stranger's thousands made collections that stopped
+        # the loop for tens of ms. The connection is closed (its EOF received): nothing reads them.
+        protocol = self.protocol
+        protocol.parser.close()
+        protocol.parser_exc = protocol.handshake_exc = None
 
 
 class Gate:
