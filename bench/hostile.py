@@ -274,6 +274,9 @@ def run(seconds: float = 6.0, attacks: tuple[str, ...] = ATTACKS, *, stranger: s
                 time.sleep(2.0)  # its sockets closed and let go before the next quiet round
                 rows.append(emit("hostile_office", attack=kind, stranger=stranger, stranger_cpu_s=round(spent, 2),
                                  hold=hold and kind == "idle_sockets", opened_before=before, opened_in_round=opened_in_round,
+                                 # the server's extra CPU for each socket the stranger opened in the round
+                                 server_ms_a_socket=round(1000 * (loaded["server_cpu_s"] - quiet["server_cpu_s"])
+                                                          / opened_in_round, 2) if opened_in_round else None,
                                  quiet=quiet, attacked=loaded,
                                  ratio_p50=ratio(loaded["p50_ms"], quiet["p50_ms"]),
                                  ratio_p99=ratio(loaded["p99_ms"], quiet["p99_ms"])))
@@ -294,8 +297,8 @@ def report(rows: list[dict]) -> None:
               f"fresh connects failed {a['connects_failed']}/{a['connects']}; server RSS {a['rss_mb']} MB "
               f"(quiet {q['rss_mb']} MB); CPU s server {a['server_cpu_s']} (quiet {q['server_cpu_s']}), "
               f"stranger {row['stranger_cpu_s']}"
-              + (f"; stranger's sockets {row['opened_before']} before the round, {row['opened_in_round']} in it"
-                 if row["attack"] == "idle_sockets" else ""))
+              + (f"; stranger's sockets {row['opened_before']} before the round, {row['opened_in_round']} in it "
+                 f"(server {row['server_ms_a_socket']} ms a socket)" if row["attack"] == "idle_sockets" else ""))
 
 
 if __name__ == "__main__":
