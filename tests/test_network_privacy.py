@@ -390,3 +390,98 @@ def test_three_tigrinya_speakers_are_not_the_visitors_less_the_other_languages()
     visitors = {**{o: r["visitors"] for o, r in rows.items()}, figures.NETWORK: whole["visitors"]}
     assert figures.protected_language_shares(november, ["ar", "de", "ti"], visitors)["wetzlar"] == [
         50, figures.SHIELDED, figures.HIDDEN]
+
+
+def rounded(share: int, whole: list) -> list:
+    """The whole counts n with round(100·n / w) = share for some w in the range `whole`."""
+    return [math.ceil(Fraction(2 * share - 1, 200) * whole[0]), math.floor(Fraction(2 * share + 1, 200) * whole[1])]
+
+
+def need_leaks(november: dict[str, Month], names: dict[str, str]) -> dict:
+    """Render the month's page; attack its interpreter need: each row's interpreters per language
+    (their share of the language's visitors, told within rounding by the language table and the
+    visitors) and in all (the overview's need times the visitors), added up by row and column."""
+    offices = [(o, names[o]) for o in sorted(november)]
+    html = render("Netzwerk", Comparison("2026-11", offices, november, {"2026-11": november}), ["2026-11"], "de")
+    tables = Tables(html).tables
+    spoken_seen, _, visitors = language_counts(html)
+    head, *rows = tables["interpreters"]
+    need = {(row[0], lang): reading(text) for row in rows for lang, text in zip(head[1:], row[1:])}
+    overall = {row[0]: reading(row[1]) for row in tables["help"][1:]}
+    shown, whole = figures.protected(november)  # which "–†" say no size: the attacker is told
+    unsized = {names.get(o, NETWORK) for o, r in {**shown, NETWORK: whole}.items() if r["interpreters"] is figures.UNSIZED}
+    bounds: dict = {}
+
+    def take(key, what, whole_range):
+        if isinstance(what, int):
+            bounds[key] = rounded(what, whole_range) if whole_range else [0, math.inf]
+        elif what == "*":
+            bounds[key] = [0 if whole_range is None or whole_range[0] < 5 else 1, 4]
+        else:
+            bounds[key] = [1 if what == "†" and key in unsized else 5 if what == "†" else 0, math.inf]
+
+    for name, v in visitors.items():
+        told = [v, v] if isinstance(v, int) else None
+        take((name, "all"), overall[name], told)
+        unsized_row = name in unsized
+        unsized.discard(name)
+        for (row, lang), what in need.items():
+            if row == name:
+                said = spoken_seen.get((row, lang))
+                take((row, lang), what, said if isinstance(said, list) else None)
+        if unsized_row:
+            bounds[(name, "all")][0] = min(bounds[(name, "all")][0], 1)
+    equations = []
+    langs = head[1:]
+    for lang in langs:
+        equations.append(({(NETWORK, lang): Fraction(1), **{(names[o], lang): Fraction(-1) for o in november}}, Fraction(0)))
+    equations.append(({(NETWORK, "all"): Fraction(1), **{(names[o], "all"): Fraction(-1) for o in november}}, Fraction(0)))
+    months = {**{names[o]: m for o, m in november.items()}, NETWORK: total(list(november.values()))}
+    codes = {cldr.name(c, "de"): c for c in ("ar", "de", "ti", "fa")}
+    for name, m in months.items():  # all = the languages' (granted where no other language asked, visitors shown)
+        if isinstance(visitors[name], int) and visitors[name] >= 5 and \
+                sum(m.of("interpreter").values()) == sum(m.of("interpreter").get(codes[lang], 0) for lang in langs):
+            equations.append(({(name, "all"): Fraction(1), **{(name, lang): Fraction(-1) for lang in langs}}, Fraction(0)))
+    for key, (lo, hi) in bounds.items():  # the attacker's ranges hold the truth
+        m = months[key[0]]
+        true = sum(m.of("interpreter").values()) if key[1] == "all" else m.of("interpreter").get(codes[key[1]], 0)
+        assert lo <= true <= hi, (key, lo, true, hi)
+    equations += eliminated(equations, list(bounds))
+    while narrow(equations, bounds):
+        pass
+    # a share of a whole the page says is 0 hides nothing (0 visitors: 0 asked)
+    nothing = {k for k in need if spoken_seen.get(k) == [0, 0] or visitors[k[0]] == 0} | {
+        (n, "all") for n, v in visitors.items() if v == 0}
+    hidden = {k for k, v in need.items() if v in ("*", "†")} | {(n, "all") for n, v in overall.items() if v in ("*", "†")}
+    hidden -= nothing
+    # a 0 points at no one: 0 % of 74 visitors asked, so none of its 4 Arabic speakers did either
+    return {k: b[0] for k, b in bounds.items() if k in hidden and b[0] == b[1] and b[0]}
+
+
+def asking(ar: int, ti: int, ar_asked: int, ti_asked: int) -> Month:
+    langs = {k: n for k, n in (("ar", ar), ("ti", ti)) if n}
+    asked = {k: min(n, langs.get(k, 0)) for k, n in (("ar", ar_asked), ("ti", ti_asked)) if min(n, langs.get(k, 0))}
+    return Month(days=20, visitors=sum(langs.values()), served=sum(langs.values()),
+                 counts={"language": langs, "interpreter": asked})
+
+
+ASKING = st.builds(asking, LANGUAGE, LANGUAGE, LANGUAGE, LANGUAGE)
+
+
+@settings(max_examples=examples(100), deadline=None)
+@given(november=st.dictionaries(st.sampled_from(["wetzlar", "giessen", "marburg"]), ASKING, min_size=1, max_size=3))
+def test_no_hidden_interpreter_need_can_be_worked_out(november):
+    assert need_leaks(november, {o: f"Ausländerbehörde {o.title()}" for o in november}) == {}
+
+
+def test_three_asking_for_tigrinya_are_not_the_need_less_arabic():
+    """Wetzlar: 20 Arabic and 10 Tigrinya speakers, 10 and 3 asked for an interpreter. 43 % of 30
+    is 13 in all, 50 % of Arabic's 20 (67 % of 30) is 10, so Tigrinya's "–*" would be 3: Arabic's
+    need reads "–†", and Giessen's two beside them (the rectangle through the network's sums)."""
+    november = {"wetzlar": asking(20, 10, 10, 3), "giessen": asking(60, 30, 10, 12), "marburg": asking(80, 50, 30, 25)}
+    names = {o: f"Ausländerbehörde {o.title()}" for o in november}
+    assert need_leaks(november, names) == {}
+    html = render("Netzwerk", Comparison("2026-11", sorted(names.items()), november, {"2026-11": november}),
+                  ["2026-11"], "de")
+    rows = {row[0].split()[-1]: row[1:] for row in Tables(html).tables["interpreters"][1:]}
+    assert rows["Wetzlar"] == ["–†", "–*"] and rows["Giessen"] == ["–†", "–†"] and rows["Marburg"] == ["38", "50"]

@@ -121,7 +121,7 @@ def linked(months: dict[str, Month]) -> list[Cell]:
         for k, (tail, head) in ends.items():
             if o == NETWORK:  # the network's count is the offices' summed: it flows back, closing each sum
                 tail, head = head, tail
-            cells.append(Cell((o, k), tail, head, rest, published=False, free=rest != 0) if k == "rest"
+            cells.append(Cell((o, k), tail, head, rest, published=False, free=rest != 0, signed=True) if k == "rest"
                          else Cell((o, k), tail, head, COUNTS[k](m)))
     return cells
 
@@ -207,6 +207,50 @@ def protected_language_shares(months: dict[str, Month], spoken: list[str],
     for (o, name), lifted in shield(cells, few, fewest=FEWEST).items():
         rows[o][spoken.index(name)] = UNSIZED if lifted else SHIELDED
     return rows
+
+
+def protected_interpreter_shares(months: dict[str, Month], asked: list[str], rows: dict[str, dict[str, Figure]],
+                                 spoken: list[str], languages: dict[str, list[Figure]]) -> dict[str, list[Figure]]:
+    """Each row's interpreter need per language of `asked` (of that language's visitors), with
+    the shares hidden too (`SHIELDED`) that would give a hidden one back; `rows` (the overview's,
+    `NETWORK` the network's) have their interpreter need hidden too where it would. A share of a
+    language count the page tells (`languages`: its share beside shown visitors) is a count
+    within rounding, and those add up: a row's interpreters (the overview's need times its
+    visitors) = its languages' (where no language without a column asked), the network's = the
+    offices'. A share whose part cannot be told (its visitors or its language hidden) is `free`."""
+    counted = {**months, NETWORK: total(list(months.values()))}
+    need = {o: interpreter_shares(m, asked) for o, m in counted.items()}
+    cells, few, zero = [], set(), set()
+    for o, m in sorted(counted.items()):
+        told = not hidden(rows[o]["visitors"]) and m.visitors >= FEWEST
+        row, spoke, wanted = f"need-row:{o}", m.of("language"), m.of("interpreter")
+        everyone = sum(wanted.values())
+        others = everyone - sum(wanted.get(lang, 0) for lang in asked)
+        # (name, ends, count, its share, its whole, whether the page tells the count)
+        parts = [("interpreters", ("need-total", row), everyone, rows[o]["interpreters"], m.visitors, told)]
+        for lang, figure in zip(asked, need[o]):
+            counted_too = lang in spoken and not hidden(languages[o][spoken.index(lang)])
+            parts.append((lang, (row, f"need:{lang}"), wanted.get(lang, 0), figure, spoke.get(lang, 0),
+                          told and counted_too))
+        for name, (tail, head), n, figure, whole, tells in parts:
+            if o == NETWORK:  # the network's count is the offices' summed: it flows back
+                tail, head = head, tail
+            if hidden(figure) and whole:  # "–*": 1 to 4 asked, or under five to ask (0 to 4)
+                few.add((o, name))
+                zero |= {(o, name)} if whole < FEWEST else set()
+            # a share shown of a whole the page does not tell is no count (a whole of 0: 0, said)
+            cells.append(Cell((o, name), tail, head, n, published=tells and not hidden(figure),
+                              free=not hidden(figure) and not tells and whole > 0))
+        # the languages without a column that asked: 0 granted where the page tells the row
+        tail, head = (row, "need-other") if o != NETWORK else ("need-other", row)
+        cells.append(Cell((o, "other"), tail, head, others, published=False, free=not (told and others == 0)))
+    for (o, name), lifted in shield(cells, few, fewest=FEWEST, zero=zero).items():
+        mark = UNSIZED if lifted else SHIELDED
+        if name == "interpreters":
+            rows[o]["interpreters"] = mark
+        else:
+            need[o][asked.index(name)] = mark
+    return need
 
 
 def interpreter_shares(m: Month, langs: list[str]) -> list[Figure]:

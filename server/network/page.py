@@ -96,9 +96,8 @@ def chart(kind: str, w: Page, title: str, labels: list[str], series: list[tuple[
     return f'<figure><img src="{uri}" alt="{e(alt)}">{caption}</figure>'
 
 
-def overview(c: Comparison, w: Page, names: list[str]) -> str:
-    shown, whole = f.protected(c.months)
-    rows = [shown[o] for o, _ in c.offices] + [whole]
+def overview(c: Comparison, w: Page, names: list[str], guarded: dict[str, dict]) -> str:
+    rows = [guarded[o] for o, _ in c.offices] + [guarded[f.NETWORK]]
     waits = chart("Bar", w, w("chart_waits", month=w.month(c.month)), names,
                   [(w("wait_median"), [r["wait_median"] for r in rows]), (w("wait_p90"), [r["wait_p90"] for r in rows])],
                   w("chart_waits_alt"), y_title=w.stats("minutes"))
@@ -117,20 +116,21 @@ def overview(c: Comparison, w: Page, names: list[str]) -> str:
                       [[name, *(r[k] for k in f.HELP)] for name, r in zip(names, rows)]))
 
 
-def by_language(c: Comparison, w: Page, names: list[str]) -> str:
+def by_language(c: Comparison, w: Page, names: list[str], guarded: dict[str, dict]) -> str:
+    """The language tables; the overview's interpreter need (`guarded`, its rows) is hidden too
+    where the interpreter shares would give a hidden one back: made before the overview."""
     months = [c.months[o] for o, _ in c.offices] + [c.network]
     spoken, asked = f.languages(months), f.languages(months, "interpreter")
-    header = [cldr.name(lang, w.lang) for lang in spoken]
-    shown, whole = f.protected(c.months)
-    visitors = {**{o: row["visitors"] for o, row in shown.items()}, f.NETWORK: whole["visitors"]}
-    guarded = f.protected_language_shares(c.months, spoken, visitors)
+    said = f.protected_language_shares(c.months, spoken, {o: row["visitors"] for o, row in guarded.items()})
+    need = f.protected_interpreter_shares(c.months, asked, guarded, spoken, said)
     ids = [o for o, _ in c.offices] + [f.NETWORK]
+    header = [cldr.name(lang, w.lang) for lang in spoken]
     shares = w.table("languages", w("title_languages", month=w.month(c.month)), [w("office"), *header],
-                     [[n, *guarded[o]] for n, o in zip(names, ids)])
-    need = w.table("interpreters", w("title_interpreters", month=w.month(c.month)),
-                   [w("office"), *(cldr.name(lang, w.lang) for lang in asked)],
-                   [[n, *f.interpreter_shares(m, asked)] for n, m in zip(names, months)])
-    return shares + need
+                     [[n, *said[o]] for n, o in zip(names, ids)])
+    needs = w.table("interpreters", w("title_interpreters", month=w.month(c.month)),
+                    [w("office"), *(cldr.name(lang, w.lang) for lang in asked)],
+                    [[n, *need[o]] for n, o in zip(names, ids)])
+    return shares + needs
 
 
 def steps(top: int) -> list[int]:
@@ -189,8 +189,11 @@ def page(network_name: str, c: Comparison | None, months: list[str], lang: str, 
         body = f'<p id="shown">{e(w("none_in", month=w.month(c.month)) if c else w("none"))}</p>'
     else:
         names = [name for _, name in c.offices] + [w("network")]
+        shown, whole = f.protected(c.months)
+        guarded = {**shown, f.NETWORK: whole}
+        languages = by_language(c, w, names, guarded)  # first: it may hide an interpreter need
         body = (f'<p id="shown">{e(w("shown", month=w.month(c.month), offices=len(c.offices)))}</p>'
-                + overview(c, w, names) + by_language(c, w, names) + trend(c, w, names[:-1])
+                + overview(c, w, names, guarded) + languages + trend(c, w, names[:-1])
                 + f'<p id="note-days" class="footnote">{e(w("days_note"))}</p>' + w.footnotes())
     if waiting:
         body += f'<p id="waiting">{e(w("waiting", offices=", ".join(waiting)))}</p>'

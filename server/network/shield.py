@@ -44,10 +44,12 @@ class Cell:
     head: str        # the relation it enters
     value: int
     published: bool = True  # False: not on the page, yet granted to the reader; never hidden
-    free: bool = False      # not on the page and no reader can know it: any value fits (never hidden)
+    free: bool = False      # no reader can know it: any value 0 or more fits (never hidden)
+    signed: bool = False    # free below 0 too (visits neither served nor no-show: a transfer's leg is -1)
 
 
-def shield(cells: list[Cell], few: set[Hashable], *, fewest: int = 5) -> dict[Hashable, bool]:
+def shield(cells: list[Cell], few: set[Hashable], *, fewest: int = 5,
+           zero: set[Hashable] = frozenset()) -> dict[Hashable, bool]:
     """The keys to mark "–†" so that no hidden count is pinned, each with whether it is lifted
     (below): counts hidden beside `few` (those under `fewest`, hidden already: "–*"), and any of
     `few` lifted. While a count is pinned, the shown counts of the cheapest cycle that would free
@@ -58,16 +60,20 @@ def shield(cells: list[Cell], few: set[Hashable], *, fewest: int = 5) -> dict[Ha
     pins it: the network's 2 no-shows "–*" over two offices' "–*" (one each), or a row of 6
     visitors whose only two counts are a "–*" and a "–†" (1 and 5). Then counts on its cycle are
     **lifted**: marked "–†" with no size said (a "–*" may be five or more, a "–†" under five) —
-    the page's "–†" says "hidden for another's sake", never how big."""
+    the page's "–†" says "hidden for another's sake", never how big. `zero`: those of `few` a
+    reader knows only to be under `fewest`, 0 too (a share of a whole under five hides its part)."""
     order = {c.key: i for i, c in enumerate(cells)}
     by_key = {c.key: c for c in cells}
-    hidden: dict[Hashable, Bounds] = {k: (1, fewest - 1) for k in sorted(few, key=order.__getitem__)}
-    while (stuck := next((by_key[k] for k in hidden if not movable(cells, hidden, by_key[k])), None)) is not None:
+    hidden: dict[Hashable, Bounds] = {k: (0 if k in zero else 1, fewest - 1) for k in sorted(few, key=order.__getitem__)}
+    left: set[Hashable] = set()  # pinned with nothing to free them: a 0 the page tells (0 % of 74 asked)
+    while (stuck := next((by_key[k] for k in hidden if k not in left and not movable(cells, hidden, by_key[k])),
+                         None)) is not None:
         freeing = cheapest_cycle(cells, hidden, stuck, fewest) or cheapest_cycle(cells, hidden, stuck, fewest, lift=True)
         if not freeing:
-            break
+            left.add(stuck.key)
+            continue
         hidden.update((k, LIFTED if k in hidden else (fewest, None)) for k in freeing)
-    return {k: b == LIFTED for k, b in hidden.items() if b != (1, fewest - 1)}
+    return {k: b == LIFTED for k, b in hidden.items() if b[1] is None}  # `few` stay "–*" unless lifted
 
 
 LIFTED: Bounds = (1, None)  # hidden, and a reader knows no more than that it is not 0
@@ -98,7 +104,7 @@ def cheapest_cycle(cells: list[Cell], hidden: dict[Hashable, Bounds], stuck: Cel
     arcs: dict[str, list[tuple[str, int, Hashable, bool]]] = {}
     for c in cells:
         if c.free:
-            ways = [(c.tail, c.head, 0, False), (c.head, c.tail, 0, False)]
+            ways = [(c.tail, c.head, 0, False)] + ([(c.head, c.tail, 0, False)] if c.signed or c.value > 0 else [])
         elif c.key == stuck.key or not (c.key in hidden or (c.published and c.value > 0)):
             continue
         else:
@@ -152,7 +158,8 @@ def residual(cells: list[Cell], hidden: dict[Hashable, Bounds], *, without: Hash
     for c in cells:
         if c.free:
             arcs.setdefault(c.tail, []).append(c.head)
-            arcs.setdefault(c.head, []).append(c.tail)
+            if c.signed or c.value > 0:
+                arcs.setdefault(c.head, []).append(c.tail)
         if c.key not in hidden or c.key == without:
             continue
         low, high = hidden[c.key]
