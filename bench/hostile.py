@@ -260,7 +260,7 @@ def run(seconds: float = 6.0, attacks: tuple[str, ...] = ATTACKS, *, stranger: s
                 quiet = asyncio.run(round_of(url, proc.pid, seconds))
                 spawn = multiprocessing.get_context("spawn")
                 opened = spawn.Array("i", 2, lock=False)  # only the stranger writes it
-                process_ = spawn.Process(target=attack, args=(kind, port, push_port, seconds + 30, stranger == "idle",
+                process_ = spawn.Process(target=attack, args=(kind, port, push_port, seconds + (150 if hold else 30), stranger == "idle",
                                                               opened), daemon=True)
                 process_.start()
                 time.sleep(2.0)  # the attack under way before the round begins
