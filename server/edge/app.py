@@ -116,7 +116,7 @@ class Server:
             raise
         self.writer = Writer(self.office, self.store, on_committed=self._committed, on_failure=self.failed.set,
                              clock=self.clock, on_new_day=self._new_day, commit_wait=self.gate.limits.commit_wait_seconds)
-        self.writer_task = asyncio.create_task(self.writer.run(), name="willkommen-writer")
+        self.writer_task = asyncio.create_task(self.writer.run(warm=True), name="willkommen-writer")
         self.outbox = messages.build(self.site, self.db_path, port=lambda: self.port, office=self.office, clock=self.clock)
         await self.outbox.start()  # SMS and e-mail to visitors (server/messages): today's waiting ones go out
         self._rooms()

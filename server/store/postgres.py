@@ -302,6 +302,10 @@ class PostgresStore(waiting.Asked, Projection):
         cursor = psycopg.AsyncClientCursor(self.aconn)
         await cursor.execute(_transaction(cursor, rows, self.mark))
 
+    async def open_writing(self) -> None:
+        if self.aconn is None:
+            self.aconn = await self._writing_connection()
+
     async def sign_out(self, session: str, until: float, now: float) -> None:
         if self.aconn is None:
             self.aconn = await self._writing_connection()
@@ -459,11 +463,9 @@ class PostgresStore(waiting.Asked, Projection):
 def _transaction(cursor: psycopg.AsyncClientCursor, rows: Rows, mark: str) -> str:
     """A commit's statements as one simple query: PostgreSQL runs the statements of one query
     message as one transaction (all or none; COMMIT, with its fsync and synchronous standby, at
-    its end). The values are bound on the client (`mogrify`: libpq's quoting for this
-    connection). Measured: 160-175 µs of the server's CPU a one-draw commit, against 350-540 µs
-    for the same statements in a pipeline (BEGIN, a message each, COMMIT: psycopg's machinery
-    per statement and a second round trip), which made a draw on PostgreSQL cost 2.5 times
-    the server's CPU of one on SQLite (`python -m bench --only offices`)."""
+    its end), the values bound on the client (`mogrify`: libpq's quoting for this connection).
+    160-175 µs of the server's CPU a one-draw commit, against 350-540 µs in a pipeline (a
+    message each, psycopg's machinery per statement, a second round trip for COMMIT)."""
     def each(sql: str, values: Iterable) -> list[str]:
         return [cursor.mogrify(sql, v) for v in values]
 

@@ -65,6 +65,9 @@ class Projection:
         lone command may commit itself, `Writer._alone`). PostgreSQL awaits its round trips."""
         return False
 
+    async def open_writing(self) -> None:
+        """Open what the commits write through (PostgreSQL's session; SQLite's file is open)."""
+
     def lost(self, exc: BaseException) -> bool:
         """Whether a failed commit lost the database on the way (PostgreSQL: a failover, a
         restart) rather than failed in it: the writer then reaches it again (`reconnect`).

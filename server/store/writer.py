@@ -181,7 +181,13 @@ class Writer:
         if self.wakeup is not None and not self.wakeup.done():
             self.wakeup.set_result(None)
 
-    async def run(self) -> None:
+    async def run(self, *, warm: bool = False) -> None:
+        if warm:  # the commits' session now (PostgreSQL), not at the first draw, which waited for its login
+            try:
+                await self.store.open_writing()
+            except Exception as exc:  # the first commit opens it (and reaches a lost database again)
+                log.warning("the commits' session is opened at the first commit", extra={"fields": {
+                    "error": one_line(exc)}})
         while not self.failed:
             if not self.office.journal and not self.steps:
                 self.wakeup = self.loop.create_future()
