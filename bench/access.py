@@ -20,7 +20,8 @@ of made-up identities gains, and registration under load.
   the same load sent to a bare paced echo server in a third process (what the machine alone
   costs the kiosk: the phones' process and sockets, none of it on the server's loop); then a
   fifth as many registrations with no kiosk drawing: the server's CPU for one (less what it
-  spends idle, measured just before).
+  spends idle, measured just before). The entries answered are checked against the day's
+  public proof (`entries_in_the_proof`): none lost, none counted twice.
 """
 
 from __future__ import annotations
@@ -251,7 +252,7 @@ async def _kiosk_draws(url: str, token: str, stop: asyncio.Event, latencies: lis
             await asyncio.sleep(0.005)
 
 
-async def _register(url: str, first: int, count: int, refused: list[str]) -> None:
+async def _register(url: str, first: int, count: int, refused: list[str], days: dict[str, int]) -> None:
     import websockets
 
     async with websockets.connect(url + "register/ws") as ws:
@@ -261,6 +262,8 @@ async def _register(url: str, first: int, count: int, refused: list[str]) -> Non
             answer = json.loads(await ws.recv())
             if answer["type"] != "registered":
                 refused.append(answer.get("code", answer["type"]))
+            else:
+                days[answer.get("day", "")] = days.get(answer.get("day", ""), 0) + 1
 
 
 def _cpu(pid: int) -> float:
@@ -289,7 +292,7 @@ async def _load(port: int, pid: int, token: str, entries: int, sockets: int, qui
     quiet, _ = await _drawing_while(url, token, asyncio.sleep(quiet_s))
     start, cpu = time.perf_counter(), _cpu(pid)
     each = entries // sockets
-    loaded, refused = await _drawing_while(url, token, _registering(port, 0, each, sockets))
+    loaded, (refused, days) = await _drawing_while(url, token, _registering(port, 0, each, sockets))
     seconds, cpu = time.perf_counter() - start, _cpu(pid) - cpu
     # the same load to a bare paced echo server in a third process: what the machine alone
     # (the phones' process, their sockets) costs the kiosk, none of it on the server's loop
@@ -299,12 +302,17 @@ async def _load(port: int, pid: int, token: str, entries: int, sockets: int, qui
     idle_share = (_cpu(pid) - idle_cpu) / (time.perf_counter() - idle_start)
     alone_each = max(1, each // 5)  # registrations alone, no kiosk drawing: what one costs the server
     alone_cpu, alone_start = _cpu(pid), time.perf_counter()
-    refused += await _registering(port, each * sockets, alone_each, sockets)
+    more, more_days = await _registering(port, each * sockets, alone_each, sockets)
+    refused += more
+    for day, count in more_days.items():
+        days[day] = days.get(day, 0) + count
     alone_cpu = _cpu(pid) - alone_cpu - idle_share * (time.perf_counter() - alone_start)
+    kept = sum([await asyncio.to_thread(_entries_published, port, day) for day in days])  # none lost or twice
     q = statistics.quantiles
     quiet_p99, loaded_p99, elsewhere_p99 = q(quiet, n=100)[98], q(loaded, n=100)[98], q(elsewhere, n=100)[98]
     return emit("access_registration_load", entries=each * sockets, sockets=sockets, seconds=round(seconds, 2),
                 per_second=round(each * sockets / seconds), refused=len(refused),
+                entries_answered=sum(days.values()), entries_in_the_proof=kept,
                 server_cpu_share=round(cpu / seconds, 2),  # of one core, kiosk draws included
                 server_cpu_us_per_registration=round(cpu / (each * sockets) * 1e6),
                 server_cpu_us_per_registration_alone=round(alone_cpu / (alone_each * sockets) * 1e6),
@@ -314,6 +322,14 @@ async def _load(port: int, pid: int, token: str, entries: int, sockets: int, qui
                 draw_loaded_p50=round(statistics.median(loaded), 2), kiosk_draws_loaded=len(loaded),
                 draw_elsewhere_p99=round(elsewhere_p99, 2), draw_elsewhere_ratio_p99=round(elsewhere_p99 / quiet_p99, 2),
                 draw_elsewhere_p50=round(statistics.median(elsewhere), 2))
+
+
+def _entries_published(port: int, day: str) -> int:
+    """The entries of `day` as its public proof counts them (`GET /draw/<day>.json`)."""
+    import urllib.request
+
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/draw/{day}.json", timeout=10) as response:
+        return json.loads(response.read())["entries"]
 
 
 async def _paced_answer(ws) -> None:
@@ -342,27 +358,30 @@ def paced_echo() -> None:
 _ECHO_PACE: Any = None
 
 
-async def _registering(port: int, first: int, each: int, sockets: int) -> list[str]:
+async def _registering(port: int, first: int, each: int, sockets: int) -> tuple[list[str], dict[str, int]]:
     """The load from another process, as visitors' phones: `each` registrations on each of
-    `sockets` sockets, people numbered from `first`; the refusals' codes."""
+    `sockets` sockets, people numbered from `first`; the refusals' codes and the entries
+    answered per lottery day."""
     registering = await asyncio.create_subprocess_exec(
         sys.executable, "-c", f"from bench.access import registrations; registrations({port}, {each}, {sockets}, {first})",
         cwd=ROOT, stdout=asyncio.subprocess.PIPE)
     out, _ = await registering.communicate()
-    return json.loads(out.decode().strip().splitlines()[-1])
+    answered = json.loads(out.decode().strip().splitlines()[-1])
+    return answered["refused"], answered["days"]
 
 
 def registrations(port: int, each: int, sockets: int, first: int = 0) -> None:
     """`each` registrations on each of `sockets` sockets at once (people numbered from
-    `first`); prints the refusals' codes."""
+    `first`); prints the refusals' codes and the entries answered per day."""
     refused: list[str] = []
+    days: dict[str, int] = {}
 
     async def all_sockets() -> None:
-        await asyncio.gather(*(_register(f"ws://127.0.0.1:{port}/", first + k * each, each, refused)
+        await asyncio.gather(*(_register(f"ws://127.0.0.1:{port}/", first + k * each, each, refused, days)
                                for k in range(sockets)))
 
     asyncio.run(all_sockets())
-    print(json.dumps(refused))
+    print(json.dumps({"refused": refused, "days": days}))
 
 
 def load(entries: int, sockets: int = 20, quiet_s: float = 3.0) -> dict:
