@@ -300,6 +300,7 @@ class Store(Projection):
             raise
         self.synchronous = synchronous
         self.beside = Beside(self.path, synchronous=synchronous)  # "full": groups commit on a thread
+        self.last_events = 0  # events of the last commit (`commits_inline`)
         conn = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
         self.db = sqlite_utils.Database(conn)
         self.db.enable_wal()
@@ -330,13 +331,17 @@ class Store(Projection):
         """The writer's commit: inline on the event loop; with synchronous "full", a group of
         several events on the commit thread (`server.store.beside`), so the loop goes on
         drawing while the disk syncs."""
-        if self.commits_inline(len(rows.events)):
+        inline, self.last_events = self.commits_inline(len(rows.events)), len(rows.events)
+        if inline:
             self.write(rows)
         else:
             await self.beside.commit(partial(_write, rows=rows))
 
     def commits_inline(self, events: int) -> bool:
-        return self.synchronous != "full" or events <= 1
+        """With "full", only a lone kiosk's commit (one event after a commit of one) stays on the
+        loop: a group that happens to hold one event between larger ones goes beside too, or its
+        fsync would hold the loop that the other kiosks' draws wait on."""
+        return self.synchronous != "full" or (events <= 1 and self.last_events <= 1)
 
     def signed_out(self, now: float) -> set[str]:
         with self.db.atomic():
