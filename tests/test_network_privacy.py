@@ -323,10 +323,14 @@ def language_counts(html: str) -> tuple[dict, list[str]]:
         v = visitors[row[0]]
         for lang, text in zip(head[1:], row[1:]):
             shown = reading(text)
-            if isinstance(shown, int) and isinstance(v, int):  # round(100·n/v) = shown
+            if v == 0:
+                seen[(row[0], lang)] = [0, 0]
+            elif isinstance(shown, int) and isinstance(v, int):  # round(100·n/v) = shown
                 seen[(row[0], lang)] = [math.ceil(Fraction(2 * shown - 1, 200) * v), math.floor(Fraction(2 * shown + 1, 200) * v)]
-            else:
-                seen[(row[0], lang)] = shown if isinstance(v, int) and v >= 5 else "?"
+            elif isinstance(shown, int):  # a share of hidden visitors: no count
+                seen[(row[0], lang)] = "?"
+            else:  # "–*" of visitors under five: 0 to 4 ("*0"); else 1 to 4; "–†"
+                seen[(row[0], lang)] = "*0" if v == "*" else shown
     return seen, head[1:], visitors
 
 
@@ -347,9 +351,9 @@ def language_leaks(november: dict[str, Month], names: dict[str, str]) -> dict:
         true = rows[key[0]].of("language").get(codes[key[1]], 0)
         if isinstance(what, list):
             bounds[key] = what
-        else:  # "–*" 1 to 4; "–†" five or more (or one or more, lifted); a row of hidden visitors: any
-            bounds[key] = ([1, 4] if what == "*" else [1 if key in unsized else 5, math.inf] if what == "†"
-                           else [0, math.inf])
+        else:  # "–*" 1 to 4 (0 to 4 of visitors under five); "–†" five or more (one or more, lifted); "?" any
+            bounds[key] = ([1, 4] if what == "*" else [0, 4] if what == "*0" else
+                           [1 if key in unsized else 5, math.inf] if what == "†" else [0, math.inf])
         assert bounds[key][0] <= true <= bounds[key][1], (key, what, true)
     equations = []
     for lang in langs:  # the network's = the offices'
@@ -361,7 +365,8 @@ def language_leaks(november: dict[str, Month], names: dict[str, str]) -> dict:
     equations += eliminated(equations, list(bounds))
     while narrow(equations, bounds):
         pass
-    return {k: b[0] for k, b in bounds.items() if seen[k] in ("*", "†") and b[0] == b[1]}
+    # a 0 points at no one (as on the page)
+    return {k: b[0] for k, b in bounds.items() if seen[k] in ("*", "*0", "†") and b[0] == b[1] and b[0]}
 
 
 def spoken(ar: int, de: int, ti: int, fa: int) -> Month:

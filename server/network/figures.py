@@ -190,21 +190,27 @@ def protected_language_shares(months: dict[str, Month], spoken: list[str],
     count: its cells are `free`. The visitors themselves are fixed here (never hidden for a share)."""
     counted = {**months, NETWORK: total(list(months.values()))}
     rows = {o: language_shares(m, spoken) for o, m in counted.items()}
-    cells, few = [], set()
+    cells, few, zero = [], set(), set()
     for o, m in sorted(counted.items()):
         known = not hidden(visitors[o]) and m.visitors >= FEWEST  # (0 visitors: every count 0, said)
         free = hidden(visitors[o])
         row, said = f"lang-row:{o}", m.of("language")
         others = m.visitors - sum(said.get(lang, 0) for lang in spoken)
-        parts = [("visitors", ("lang-visitors", row), m.visitors, False, free),
-                 ("other", (row, "lang-other"), others, False, free or others != 0),
-                 *((lang, (row, f"lang:{lang}"), said.get(lang, 0), known, free) for lang in spoken)]
-        for name, (tail, head), n, published, unknown in parts:
-            if o == NETWORK:  # the network's count is the offices' summed: it flows back
-                tail, head = head, tail
-            cells.append(Cell((o, name), tail, head, n, published=published, free=unknown))
-        few |= {(o, lang) for lang, figure in zip(spoken, rows[o]) if known and hidden(figure)}
-    for (o, name), lifted in shield(cells, few, fewest=FEWEST).items():
+        def add(key: str, tail: str, head: str, n: int, *, published: bool = False, unknown: bool = False) -> None:
+            # the network's count is the offices' summed: it flows back
+            ends = (head, tail) if o == NETWORK else (tail, head)
+            cells.append(Cell((o, key), *ends, n, published=published, free=unknown))
+
+        add("visitors", "lang-visitors", row, m.visitors, unknown=free)
+        add("other", row, "lang-other", others, unknown=free or others != 0)
+        for lang, figure in zip(spoken, rows[o]):
+            # a share of hidden visitors tells no count
+            add(lang, row, f"lang:{lang}", said.get(lang, 0), published=known and not hidden(figure),
+                unknown=free and not hidden(figure))
+            if hidden(figure) and m.visitors:  # "–*": 1 to 4 speak it, or under five came (0 to 4)
+                few.add((o, lang))
+                zero |= {(o, lang)} if m.visitors < FEWEST else set()
+    for (o, name), lifted in shield(cells, few, fewest=FEWEST, zero=zero).items():
         rows[o][spoken.index(name)] = UNSIZED if lifted else SHIELDED
     return rows
 
