@@ -15,6 +15,7 @@ import tomllib
 from pathlib import Path
 
 import pytest
+import pytest_asyncio
 from hypothesis import Phase, settings
 
 from config import default_path, parse_site
@@ -169,15 +170,28 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 ARTIFACTS = ROOT / "tests" / "artifacts"
 
 
-@pytest.fixture
-async def browser():
-    """Debian's headless Chromium driven by Playwright (never a downloaded browser)."""
+@pytest_asyncio.fixture(scope="module")
+async def module_chromium():
+    """Debian's headless Chromium driven by Playwright (never a downloaded browser), one per test
+    module: starting Playwright's driver and Chromium takes a second or more of a loaded 2-core
+    machine, and the page tests would pay it each (the loop is the module's, pyproject.toml)."""
     from playwright.async_api import async_playwright
 
     async with async_playwright() as playwright:
         chromium = await playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
         yield chromium
         await chromium.close()
+
+
+@pytest.fixture
+async def browser(module_chromium):
+    """The module's Chromium for one test: every context and page the test opened is closed after
+    it, so the next test starts as in a fresh browser (no cookie, no page, no socket left)."""
+    before = set(module_chromium.contexts)
+    yield module_chromium
+    for context in module_chromium.contexts:
+        if context not in before:
+            await context.close()
 
 
 VISITORS = ROOT / "tests" / "sites" / "visitors"
