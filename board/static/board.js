@@ -43,6 +43,10 @@ function receive(message) {
     render();
   } else if (message.type === "registered" || (message.type === "error" && message.re === state.deskPending)) {
     deskAnswered(message);
+  } else if ((message.type === "reply" || message.type === "error") && message.re === state.witnessPending) {
+    state.witnessPending = null;
+    $("witness-answer").textContent = message.type === "reply" ? t("board.done") : t("board.not_done", {message: message.text || message.message});
+    if (message.type === "reply") $("witness-form").reset();
   } else if (message.type === "reply" || message.type === "error") {
     // the answer stands beside the form it answers: the plan's own, or the others'
     const where = state.planPending ? $("plan-answer") : $("answer");
@@ -226,6 +230,7 @@ function lotteryDay(d) {
     + figure("lottery.state", esc(lotteryState(d)), ` data-drawn="${d.drawn}"`)
     + figure("lottery.proof", `<a href="${esc(d.proof)}">${esc(t("lottery.proof_link"))}</a>`)
     + figure("lottery.seed_hash", `<code class="hash">${esc(d.seed_hash)}</code>`)
+    + figure("lottery.witness", witnessOf(d), ' data-figure="witness"')
     + figure("lottery.via", byWay(d.via), ' data-figure="via"')
     + figure("lottery.given", staffNumber(d.places), ' data-figure="given"')
     + figure("lottery.came", staffNumber(d.came), ' data-figure="came"')
@@ -236,11 +241,29 @@ function lotteryDay(d) {
     + "</tbody></table></div>";
 }
 
+// a witness's words (server/core/lottery.draw_seed): taken between the window's close and the draw
+function witnessOf(d) {
+  if (d.witness) return esc(t("lottery.witness_given", {words: d.witness.words, by: d.witness.by, time: clock(d.witness.at)}));
+  return d.drawn ? esc(t("lottery.witness_none")) : "–";
+}
+
 function renderLottery(floor) {
   const days = floor.access || [];
   $("lottery").hidden = !days.length;
   $("lottery-days").innerHTML = days.map(lotteryDay).join("");
+  const due = days.find((d) => !d.drawn && !d.witness && now() >= d.closes_at);
+  $("witness-form").hidden = !due;
+  if (!due) return;
+  state.witnessDay = due.day;
+  $("witness-help").textContent = t("lottery.witness_help", {day: staffDate(due.day), draw_at: clock(due.draw_at)});
 }
+
+$("witness-form").addEventListener("submit", (event) => {
+  event.preventDefault();
+  state.witnessPending = state.nextId;
+  $("witness-answer").textContent = "";
+  state.ws.send(JSON.stringify({type: "witness", id: state.nextId++, day: state.witnessDay, words: $("witness-words").value}));
+});
 
 function sendPlan(change) {
   const plan = {template: [...state.floor.plan.template], exceptions: [...state.floor.plan.exceptions]};

@@ -6,6 +6,9 @@ SHA-256 of its secret entry key (`lottery.public_key`), which only its visitor k
     {"day": "2026-12-08", "seed_hash": "…",            published when the window opens
      "entries_hash": "…",                               from the window's close: SHA-256 of the
                                                         sorted entry hashes, one a line
+     "witness": "4 2 6 1",                              a witness's words, given after the close
+                                                        on the floor board (null: none); the
+                                                        draw ranks by `lottery.draw_seed`
      "seed": "…", "urgent_share": 0.25,                 from the draw on
      "contingent": {"residence": 30},
      "entries": [{"entry": "…", "service": "residence", "urgent": false, "weight": 2}, …],
@@ -37,6 +40,7 @@ def proof(day: AccessDay, tz: ZoneInfo, now: float) -> dict:
     drawn = day.drawn
     if drawn is not None or now >= day.closes_at:  # the list is final: commit to it before the draw
         found["entries_hash"] = entries_hash(x.public for x in day.entries.values())
+        found["witness"] = drawn.witness if drawn is not None else day.witness and day.witness.words
     if drawn is None:
         return found
     public = {x.entry: x.public for x in day.entries.values()}
@@ -81,8 +85,14 @@ def verify_file(path: Path) -> tuple[int, list[str]]:
     if problems:
         return 1, [f"does not match: the draw of {data.get('day', '?')} differs", *problems]
     places = len(data.get("places", []))
-    return 0, [f"matches: the draw of {data.get('day', '?')} gives the same {places} places from "
-               f"{len(data.get('entries', []))} entries"]
+    said = [f"matches: the draw of {data.get('day', '?')} gives the same {places} places from "
+            f"{len(data.get('entries', []))} entries"]
+    if data.get("witness") is None:
+        said.append("no witness's words were given after the close: the office, which held the seed, could "
+                    "have known the outcome before the close")
+    else:
+        said.append(f"with the witness's words {data['witness']!r} (ask the witness whether they gave them)")
+    return 0, said
 
 
 def against_close(path: Path, early: Path) -> list[str]:

@@ -5,6 +5,7 @@ A lottery day D runs::
 
     access_opened   (D-1, e.g. 14:00)  the window opens; the seed's hash is published
     entry_registered ...                one per person (identity) and day; a contact holds a few
+    draw_witnessed  (D, 06:00-06:05)    a witness's words, once, after the close (`lottery.draw_seed`)
     access_drawn    (D, e.g. 06:05)    one event: places with codes and time windows, the
                                         waiting list; each place is booked as an appointment
                                         (`appointment_booked`, booking = code) in the same commit,
@@ -86,7 +87,9 @@ class AccessCommands(Commands):
         if found is None or found.drawn is not None:
             return events
         entrants = list(found.entries.values())
-        result = lottery.draw(seed, [lottery.Entry(x.public, x.service, x.urgent, x.weight) for x in entrants],
+        witness = found.witness.words if found.witness is not None else None
+        mixed = lottery.draw_seed(seed, lottery.entries_hash(x.public for x in entrants), witness)
+        result = lottery.draw(mixed, [lottery.Entry(x.public, x.service, x.urgent, x.weight) for x in entrants],
                               contingent, urgent_share)
         by_public = {x.public: x for x in entrants}
         places: list[ev.DrawnPlace] = []
@@ -102,11 +105,32 @@ class AccessCommands(Commands):
         unlucky = {x.identity: 0 if x.entry in won else x.weight for x in entrants}
         self._emit(events, ev.AccessDrawn(at=now, day=day, seed=seed, places=places,
                                           rest=[by_public[k].entry for k in result.rest],
-                                          contingent=dict(contingent), urgent_share=urgent_share, unlucky=unlucky))
+                                          contingent=dict(contingent), urgent_share=urgent_share, unlucky=unlucky,
+                                          witness=witness))
         for place in places:
             self._emit(events, ev.AppointmentBooked(at=now, booking=place.code, service=place.service,
                                                     lang=found.entries[place.entry].lang, due_at=place.window_start,
                                                     day=day))
+        return events
+
+    def witness_draw(self, *, day: str, words: str, now: float) -> list[ev.Event]:
+        """A witness's words for `day`'s draw: taken once, between the window's close (earlier,
+        someone could compute the outcome with them) and the draw."""
+        events = self._begin(now)
+        found = self.access_days.get(day)
+        given = lottery.witness_words(words)
+        if found is None:
+            raise errors.BadRequest(f"no lottery for {day}", why="witness_no_day")
+        if found.drawn is not None:
+            raise errors.BadRequest(f"the draw of {day} is made already", why="witness_too_late")
+        if now < found.closes_at:
+            raise errors.BadRequest(f"registration for {day} is still open", why="witness_too_early")
+        if found.witness is not None:
+            raise errors.BadRequest(f"a witness gave {found.witness.words!r} for {day} already", why="witness_given")
+        if given is None:
+            raise errors.BadRequest(f"a witness's words are 1 to {lottery.MAX_WITNESS} printable characters",
+                                    why="witness_words")
+        self._emit(events, ev.DrawWitnessed(at=now, day=day, words=given))
         return events
 
     def offer_place(self, *, day: str, instead_of: str, window: tuple[float, float], codes_key: bytes,

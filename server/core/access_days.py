@@ -56,6 +56,7 @@ class AccessDay:
     waiting_list: list[str] = field(default_factory=list)        # not drawn, in draw order, not yet offered
     replaced: set[str] = field(default_factory=set)              # no-shows whose place was offered
     people: dict[str, Person] = field(default_factory=dict)      # entry -> personal data (the day only)
+    witness: ev.DrawWitnessed | None = None                      # a witness's words, mixed into the seed
 
 
 # ---- applying events (called from `server.core.state`) ------------------------------------------
@@ -72,6 +73,12 @@ def registered(days: dict[str, AccessDay], e: ev.EntryRegistered) -> None:
     day.identities[e.identity] = e.entry
     if e.contact_key:
         day.contacts[e.contact_key] = day.contacts.get(e.contact_key, 0) + 1
+
+
+def witnessed(days: dict[str, AccessDay], e: ev.DrawWitnessed) -> None:
+    day = days.setdefault(e.day, AccessDay(e.day, "", {}, 0.0, 0.0))
+    if day.witness is None:
+        day.witness = e
 
 
 def drawn(days: dict[str, AccessDay], e: ev.AccessDrawn) -> None:
@@ -147,6 +154,8 @@ def summary(day: AccessDay, checked_in: set[str], refused: int, now: float) -> d
             "urgent_places": sum(p.urgent for p in day.drawn.places) if day.drawn is not None else 0,
             "offered": sum(x.state == OFFERED for x in entries), "came": len(came), "no_shows": len(missed),
             "identity_refused": refused, "won_after_unlucky_days": dict(sorted(after.items())),
+            "witness": None if day.witness is None else {"words": day.witness.words, "by": day.witness.by,
+                                                         "at": day.witness.at},
             "proof": f"/draw/{day.day}.json"}
 
 

@@ -238,6 +238,15 @@ class DrawnPlace(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True,
     urgent: bool = False
 
 
+class DrawWitnessed(BaseEvent, tag="draw_witnessed", kw_only=True):
+    """A witness's words for `day`'s draw (a number from dice, say), given on the floor board
+    after the window closed and before the draw; the draw mixes them into its seed
+    (`lottery.draw_seed`). `by` is who typed them in."""
+
+    day: str
+    words: str
+
+
 class AccessDrawn(BaseEvent, tag="access_drawn", kw_only=True):
     """The draw of `day`, whole: the places (booked as appointments in the same commit), the
     waiting list in the order drawn, and what the draw was made from."""
@@ -249,6 +258,7 @@ class AccessDrawn(BaseEvent, tag="access_drawn", kw_only=True):
     contingent: dict[str, int]       # the places per service the draw gave out
     urgent_share: float = 0.0
     unlucky: dict[str, int] = {}     # identity -> days without a place after this draw (0: won)
+    witness: str | None = None       # the witness's words the seed was mixed with (None: none given)
 
 
 class PlaceOffered(BaseEvent, tag="place_offered", kw_only=True):
@@ -272,13 +282,13 @@ Event = Union[DayStarted, TicketDrawn, AppointmentBooked, TicketCancelled, Ticke
               TicketStarted, TicketNoShow, TicketParked, TicketUnparked, TicketTransferred, TicketReferred,
               TicketFinished, CounterOpened, CounterPaused, CounterResumed, CounterClosed, CounterClosePlanned,
               AnnouncementMade, AnnouncementEnded, TicketRated, FeedbackGiven, PlanChanged,
-              AccessOpened, EntryRegistered, AccessDrawn, PlaceOffered, IdentityRefused, KioskOffline, KioskOnline]
+              AccessOpened, EntryRegistered, DrawWitnessed, AccessDrawn, PlaceOffered, IdentityRefused, KioskOffline, KioskOnline]
 # A lottery's window and its entries change no queue, counter, booking or estimate (the draw's
 # places are bookings and do): the forecast keeps its run and no queue is pushed for them, so
 # 10,000 registrations in the window's last minutes leave the kiosks' draws alone
 # (`python -m bench --only access`).
-OFF_THE_QUEUE = (AccessOpened, EntryRegistered)
-ACCESS_KINDS = ("access_opened", "entry_registered", "access_drawn", "place_offered")  # stored under their `day`
+OFF_THE_QUEUE = (AccessOpened, EntryRegistered, DrawWitnessed)
+ACCESS_KINDS = ("access_opened", "entry_registered", "draw_witnessed", "access_drawn", "place_offered")  # stored under their `day`
 EVENT_TYPES: tuple[type[BaseEvent], ...] = Event.__args__  # type: ignore[attr-defined]
 for _type in EVENT_TYPES:
     _type.kind = str(_type.__struct_config__.tag)

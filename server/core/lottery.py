@@ -136,6 +136,28 @@ def entries_hash(public_keys: Iterable[str]) -> str:
     return hashlib.sha256("\n".join(sorted(public_keys)).encode()).hexdigest()
 
 
+MAX_WITNESS = 40  # characters a witness's words may have
+
+
+def witness_words(text: str) -> str | None:
+    """A witness's words as the draw mixes them in: stripped, inner spaces as one, 1 to
+    `MAX_WITNESS` printable characters; None for anything else."""
+    words = " ".join(text.split())
+    if not 0 < len(words) <= MAX_WITNESS or not words.isprintable():
+        return None
+    return words
+
+
+def draw_seed(seed: str, entries: str, witness: str | None) -> str:
+    """The seed the draw ranks by. Without a witness, the seed kept since the window opened.
+    With one, HMAC-SHA256(seed, "witness\n" + entries hash + "\n" + the words): the office
+    holds the seed from the opening, but the witness's words come only after the close, so
+    nobody can know before the close who will win, unless office and witness act together."""
+    if witness is None:
+        return seed
+    return hmac.new(bytes.fromhex(seed), f"witness\n{entries}\n{witness}".encode(), hashlib.sha256).hexdigest()
+
+
 def code(key: bytes, day: str, entry: str) -> str:
     """A place's check-in code: keyed by the site's secret, so the same draw gives the same codes
     and nobody can make one up."""
@@ -250,10 +272,12 @@ def verify(proof: Mapping) -> list[str]:
         return ["the file holds no seed (the draw has not been made yet?)"]
     entries = [Entry(str(e["entry"]), str(e["service"]), bool(e["urgent"]), int(e["weight"]))
                for e in proof.get("entries", [])]
+    listed = entries_hash(e.key for e in entries)
     committed = proof.get("entries_hash")
-    if committed is not None and entries_hash(e.key for e in entries) != committed:
+    if committed is not None and listed != committed:
         problems.append("the entries differ from the list committed when the window closed (entries_hash)")
-    result = draw(seed, entries, {str(k): int(v) for k, v in proof.get("contingent", {}).items()},
+    witness = proof.get("witness")
+    result = draw(draw_seed(seed, listed, None if witness is None else str(witness)), entries, {str(k): int(v) for k, v in proof.get("contingent", {}).items()},
                   float(proof.get("urgent_share", 0.0)))
     published = [(str(p["entry"]), str(p["service"]), bool(p["urgent"])) for p in proof.get("places", [])]
     drawn = [(p.key, p.service, p.urgent) for p in result.places]

@@ -243,6 +243,9 @@ class OfficeState:
     def _entry_registered(self, e: ev.EntryRegistered) -> None:
         access.registered(self.access_days, e)
 
+    def _draw_witnessed(self, e: ev.DrawWitnessed) -> None:
+        access.witnessed(self.access_days, e)
+
     def _access_drawn(self, e: ev.AccessDrawn) -> None:
         access.drawn(self.access_days, e)
 
@@ -314,6 +317,7 @@ HANDLERS: dict[type[ev.BaseEvent], Handler] = {
     ev.PlanChanged: OfficeState._plan_changed,
     ev.AccessOpened: OfficeState._access_opened,
     ev.EntryRegistered: OfficeState._entry_registered,
+    ev.DrawWitnessed: OfficeState._draw_witnessed,
     ev.AccessDrawn: OfficeState._access_drawn,
     ev.PlaceOffered: OfficeState._place_offered,
     ev.IdentityRefused: OfficeState._identity_refused,

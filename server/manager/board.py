@@ -399,8 +399,8 @@ class Board:
     async def _answer(self, who: SignedIn, message: msgspec.Struct) -> msgspec.Struct:
         if self.people.session(who.id) is None:
             raise NotAllowed("your sign-in has expired: sign in again", why="expired")
-        if isinstance(message, p.Register) and self.register is not None:  # the info desk, for a caller
-            return await self.register(message, via="desk", by=who.name)
+        if (answer := await any_viewer_may(self, who, message)) is not None:
+            return answer
         if not isinstance(message, p.SUPERVISOR_ACTIONS) or not who.may_act:
             raise NotAllowed(f"{who.name} is a {who.role}: only a supervisor may act", why="supervisor_only")
         await self.writer.submit(partial(self._act, who, message))
@@ -425,3 +425,17 @@ class Board:
         else:
             events, _ = office.end_announcement(announcement=message.announcement, now=now)
         stamp(events, who)
+
+
+async def any_viewer_may(board: Board, who: SignedIn, message: msgspec.Struct) -> msgspec.Struct | None:
+    """What anyone signed in may do on the board, not only a supervisor (None: not one of these):
+    the information desk registers a caller for the lottery; a witness, who need not be one who
+    acts, gives words for a day's draw (README "Fair access")."""
+    if isinstance(message, p.Register) and board.register is not None:
+        return await board.register(message, via="desk", by=who.name)
+    if isinstance(message, p.Witness):
+        events = partial(board.office.witness_draw, day=message.day, words=message.words)
+        await board.writer.submit(lambda now: stamp(events(now=now), who))
+        log.info("draw witnessed", extra={"fields": {"by": who.name, "day": message.day}})
+        return p.Reply(re=message.id)
+    return None

@@ -22,19 +22,22 @@ from typing import Any, Iterable, Protocol
 
 WEIGHT_DAYS = 60  # an identity's weight is forgotten after this many days without an entry
 
+# a lottery day's events, stored under its day and replayed from the evening before
+# (`draw_witnessed` since m011/p006: a witness may give words the evening before the draw)
+KINDS_SQL = "kind IN ('access_opened', 'entry_registered', 'draw_witnessed', 'access_drawn', 'place_offered')"
+INDEX = f"CREATE INDEX IF NOT EXISTS idx_events_access ON events (day) WHERE {KINDS_SQL}"
 TABLES = (
     "CREATE TABLE IF NOT EXISTS access_people (entry text PRIMARY KEY, day text NOT NULL, name text NOT NULL,"
     " birth_date text NOT NULL, contact text NOT NULL)",
     "CREATE TABLE IF NOT EXISTS access_weights (identity text PRIMARY KEY, unlucky integer NOT NULL,"
     " last_day text NOT NULL)",
     "CREATE TABLE IF NOT EXISTS access_seeds (day text PRIMARY KEY, seed text NOT NULL)",
-    # a lottery day's events are stored under its day and replayed from the evening before
-    "CREATE INDEX IF NOT EXISTS idx_events_access ON events (day) WHERE kind IN "
-    "('access_opened', 'entry_registered', 'access_drawn', 'place_offered')",
+    INDEX,
 )
+# the index again, with the witness's words among a lottery day's events (SQLite m011, PostgreSQL p006)
+WITNESS_INDEX = ("DROP INDEX IF EXISTS idx_events_access", INDEX)
 # added later (SQLite m010, PostgreSQL p005): web entries per address survive a restart
 ADDRESS = "ALTER TABLE access_people ADD COLUMN address text NOT NULL DEFAULT ''"
-KINDS_SQL = "kind IN ('access_opened', 'entry_registered', 'access_drawn', 'place_offered')"
 INSERT_PERSON = ("INSERT INTO access_people (entry, day, name, birth_date, contact, address) "
                  "VALUES (?, ?, ?, ?, ?, ?)")
 # a place resets the weight (the row goes); no place adds a day; `last_day` is the draw's day

@@ -96,6 +96,7 @@ MIGRATIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
     # the SQLite file's m009: the lottery's side tables (`server.store.access`)
     ("p004_fair_access", access.TABLES),
     ("p005_entries_per_address", (access.ADDRESS,)),  # SQLite's m010
+    ("p006_draw_witnessed", access.WITNESS_INDEX),  # SQLite's m011
 )
 
 INSERT_EVENT = "INSERT INTO events (at, day, kind, data) VALUES (%s, %s, %s, %s)"

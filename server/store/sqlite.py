@@ -143,6 +143,13 @@ def m010_entries_per_address(db: sqlite_utils.Database) -> None:
     db.execute(access.ADDRESS)
 
 
+@migrations()
+def m011_draw_witnessed(db: sqlite_utils.Database) -> None:
+    """A witness's words are a lottery day's event: replayed and kept with its day."""
+    for statement in access.WITNESS_INDEX:
+        db.execute(statement)
+
+
 SUMMARY = """
 INSERT OR REPLACE INTO daily_stats
 SELECT day, service, count(*), sum(state = 'done'), sum(state = 'no_show'), sum(state = 'cancelled'),

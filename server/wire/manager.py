@@ -28,6 +28,9 @@ from server.wire.plan import SetPlan
 #   set_plan         {id, template, exceptions}     the day's plan, whole (`server.wire.plan`)
 #   register         {id, service, lang, name, birth_date, ...}  the info desk registers a caller for
 #                    the day's lottery (`server.wire.access`; any signed-in viewer) -> registered
+#   witness          {id, day, words}             a witness's words for the day's draw, between the
+#                    window's close and the draw (any signed-in viewer: a reader from the staff
+#                    council, say) -> reply
 
 class SignIn(Request, tag="sign_in"):
     name: Key
@@ -57,8 +60,15 @@ class EndAnnouncement(Request, tag="end_announcement"):
     announcement: Key
 
 
+class Witness(Request, tag="witness"):
+    """A witness's words for a day's draw (`server.core.lottery.draw_seed`)."""
+
+    day: Key
+    words: Text
+
+
 SUPERVISOR_ACTIONS = (OpenCounter, CloseCounter, Move, Announce, EndAnnouncement, SetPlan)
-ManagerMessage = Union[SignIn, OpenCounter, CloseCounter, Move, Announce, EndAnnouncement, SetPlan, Register]
+ManagerMessage = Union[SignIn, OpenCounter, CloseCounter, Move, Announce, EndAnnouncement, SetPlan, Register, Witness]
 
 
 class SignedIn(Message, tag="signed_in"):

@@ -80,7 +80,7 @@ from server.wire.fields import (EARLIEST, LATEST, MAX_CLOSE_REASON, MAX_KEY, MAX
 from server.wire.feedback import (FEEDBACK_TYPES, MAX_REASONS, FeedbackMessage, Rate, Tap, Thanked,  # noqa: F401
                                   decode_feedback)
 from server.wire.manager import (SUPERVISOR_ACTIONS, Announce, Board, CloseCounter, EndAnnouncement,  # noqa: F401
-                                 ManagerMessage, Move, OpenCounter, SignedIn, SignIn, decode_manager)
+                                 ManagerMessage, Move, OpenCounter, SignedIn, SignIn, Witness, decode_manager)
 from server.wire.plan import Closure, SetPlan, Shift  # noqa: F401
 from server.wire.access import Outcome, OutcomeView, Register, Registered, decode_access  # noqa: F401
 
