@@ -67,6 +67,10 @@ class Cluster:
             except ProcessLookupError:
                 pass
         self.started = False
+        until = time.monotonic() + 30  # gone, not only killed: a start meanwhile finds its pid file alive
+        while Path(f"/proc/{pid}").exists():
+            assert time.monotonic() < until, f"postmaster {pid} did not end within 30 s of kill -9"
+            time.sleep(0.05)
 
     def restart(self) -> None:
         """Start a killed cluster again on its own data folder (a standby catches up and streams)."""

@@ -167,3 +167,32 @@ async def test_a_visitor_asked_to_wait_gets_the_ticket_that_waited_once_the_stan
         await server.stop()
     with psycopg.connect(db, autocommit=True, connect_timeout=10) as conn:
         assert conn.execute("SELECT number FROM tickets").fetchall() == [("F001",)]
+
+
+async def test_the_hint_to_go_on_with_one_copy_releases_the_waiting_commit(tmp_path, standby):
+    """The admin follows /healthz's hint while the standby is still away (on the primary:
+    synchronous_standby_names = ''): the waiting draw is confirmed at once and the office draws
+    on, with one copy. (Last in the module: the pair is made synchronous again after.)"""
+    db = standby.database()
+    server = ServerProcess(db, "--config", config(tmp_path))
+    session = kiosk(server, "kiosk-1", timeout=60)
+    try:
+        session.start()
+        await session.ready()
+        await asyncio.to_thread(standby.standby.kill)
+        held = asyncio.ensure_future(session.request(draw("held"), retry=True))  # unconfirmed, then busy: sent again
+        hint = (await health_until(server, lambda h: h["database"].get("why") == "standby"))["database"]["hint"]
+        with standby.primary.connect() as admin:
+            for statement in hint.split("primary: ")[1].split(" (docs/")[0].split("; "):
+                admin.execute(statement.rstrip(";"))  # ALTER SYSTEM SET synchronous_standby_names = ''; pg_reload_conf()
+        assert (await held).ticket.number == "F001"
+        await health_until(server, lambda h: h["status"] == "ok")
+        assert (await session.request(draw("after"), retry=True)).ticket.number == "F002"
+    finally:
+        await session.close()
+        assert server.stop() == 0
+        await asyncio.to_thread(standby.standby.restart)
+        with standby.primary.connect() as admin:
+            admin.execute("ALTER SYSTEM SET synchronous_standby_names = 'standby'")
+            admin.execute("SELECT pg_reload_conf()")
+    assert tickets_of(db, "held") == ["F001"]
