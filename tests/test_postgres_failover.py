@@ -303,6 +303,10 @@ async def test_a_visitor_at_a_kiosk_is_asked_to_wait_a_moment_while_the_database
             admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", [name])
             held = asyncio.ensure_future(other.request(p.Draw(id=0, service="info", lang="de", request="held")))
             await until(pilot, lambda: server.health()["status"] == "reconnecting")
+            alerts = server.board.floor(server.clock())["alerts"]  # the team leader is told, in German
+            assert [a["text"] for a in alerts if a["kind"] == "database_away"] == [
+                "Die Datenbank ist nicht erreichbar (Neustart oder Umschaltung): Kiosks und Schalter warten. "
+                "Dauert es länger, bitte die IT benachrichtigen."]
             await pilot.click("#lang-uk")
             await until(pilot, lambda: laid_out(app, "#service-info"))
             await pilot.click("#service-info")
