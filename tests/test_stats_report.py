@@ -42,10 +42,12 @@ def month_file(tmp_path_factory):
     return path
 
 
-@pytest.fixture
-async def month_server(month_file, tmp_path):
+@pytest.fixture(scope="module")
+async def month_server(month_file, tmp_path_factory):
+    """One server over the month for the module: its tests only read (pages, exports, the
+    report), and its report worker, started on the first report, serves the next ones too."""
     site = demo_site()
-    path = tmp_path / "office.sqlite3"
+    path = tmp_path_factory.mktemp("served") / "office.sqlite3"
     path.write_bytes(month_file.read_bytes())
     server = Server(site, path, always_open=True, clock=lambda: NOW)
     await server.start("127.0.0.1", 0)
