@@ -14,7 +14,7 @@ from server.wire import protocol as p
 from server.edge.app import Server
 from server.wire.session import ClientSession, ServerError
 
-from .browser import FIT_PROBLEMS, axe_violations, chromium
+from .browser import FIT_PROBLEMS, axe_violations
 from .conftest import ARTIFACTS, demo_data, http_get, token
 from .escpos_decoder import CODE_PAGES, Paper, QRCode
 from .printer_emulator import NetworkPrinter
@@ -69,7 +69,7 @@ async def fits_on_phones(page) -> None:
     assert await axe_violations(page) == []
 
 
-async def test_a_clerk_refers_a_persian_visitor_to_the_job_centre(office, printer):
+async def test_a_clerk_refers_a_persian_visitor_to_the_job_centre(office, printer, browser):
     url = f"ws://127.0.0.1:{office.port}/"
     kiosk = ClientSession(url, role="kiosk", terminal="kiosk-1", token=token("kiosk-1"))
     kiosk.start()
@@ -111,24 +111,23 @@ async def test_a_clerk_refers_a_persian_visitor_to_the_job_centre(office, printe
     card = json.loads(body)["referrals"]["cards"][0]
     assert card["name"] == {"text": JOBCENTRE_FA, "lang": "fa", "dir": "rtl"} and card["tel"] == "tel:+49611000300"
 
-    async with chromium() as browser:
-        page = await browser.new_page(viewport=PHONES[0])
-        await page.goto(f"http://127.0.0.1:{office.port}/t/{drawn.ticket.token}")
-        words = strings("fa")
-        await page.wait_for_selector("#referrals .card")
-        assert await page.inner_text("#referrals h2") == words["referral.title"]
-        assert await page.inner_text("#referrals h3") == JOBCENTRE_FA
-        assert await page.get_attribute("#referrals h3", "dir") == "rtl"
-        assert await page.get_attribute("a[href^='tel:']", "href") == "tel:+49611000300"
-        assert await page.get_attribute("a[href^='tel:']", "dir") == "ltr"
-        assert await page.inner_text(f"a[href='{card['map']}']") == words["referral.map"]
-        dts = await page.locator("#referrals dt").all_inner_texts()
-        assert dts == [words[f"referral.{k}"] for k in ("helps", "address", "hours", "phone", "web")]
-        await fits_on_phones(page)
-        ARTIFACTS.mkdir(exist_ok=True)  # to look at before a change to the page is called done
-        await page.set_viewport_size(PHONES[0])
-        await page.screenshot(path=str(ARTIFACTS / "referral-fa-360.png"), full_page=True)
-        await page.close()
+    page = await browser.new_page(viewport=PHONES[0])
+    await page.goto(f"http://127.0.0.1:{office.port}/t/{drawn.ticket.token}")
+    words = strings("fa")
+    await page.wait_for_selector("#referrals .card")
+    assert await page.inner_text("#referrals h2") == words["referral.title"]
+    assert await page.inner_text("#referrals h3") == JOBCENTRE_FA
+    assert await page.get_attribute("#referrals h3", "dir") == "rtl"
+    assert await page.get_attribute("a[href^='tel:']", "href") == "tel:+49611000300"
+    assert await page.get_attribute("a[href^='tel:']", "dir") == "ltr"
+    assert await page.inner_text(f"a[href='{card['map']}']") == words["referral.map"]
+    dts = await page.locator("#referrals dt").all_inner_texts()
+    assert dts == [words[f"referral.{k}"] for k in ("helps", "address", "hours", "phone", "web")]
+    await fits_on_phones(page)
+    ARTIFACTS.mkdir(exist_ok=True)  # to look at before a change to the page is called done
+    await page.set_viewport_size(PHONES[0])
+    await page.screenshot(path=str(ARTIFACTS / "referral-fa-360.png"), full_page=True)
+    await page.close()
 
 
 async def test_a_partner_desk_here_is_the_same_number_in_its_queue(server, terminal):
@@ -154,7 +153,7 @@ async def test_a_partner_desk_here_is_the_same_number_in_its_queue(server, termi
     assert refused.value.code == "not_allowed"
 
 
-async def test_the_cards_fit_phones_and_pass_axe_in_every_language(server, terminal):
+async def test_the_cards_fit_phones_and_pass_axe_in_every_language(server, terminal, browser):
     kiosk, clerk = await terminal("kiosk-1"), await terminal("counter-5")
     await clerk.request(p.Open(id=0))
     tokens = {}
@@ -163,17 +162,16 @@ async def test_the_cards_fit_phones_and_pass_axe_in_every_language(server, termi
         await clerk.request(p.Next(id=0))
         await clerk.request(p.Refer(id=0, partners=["sprachmittlung", "jobcenter"]))
         await clerk.request(p.Finish(id=0, outcome="referred"))   # the card stays after the visit
-    async with chromium() as browser:
-        page = await browser.new_page(viewport=PHONES[0])
-        for lang, ticket_token in tokens.items():
-            await page.goto(f"http://127.0.0.1:{server.port}/t/{ticket_token}")
-            await page.wait_for_selector("#referrals .card >> nth=1")
-            assert await page.inner_text("#referrals h2") == server.site.words(lang)["referral.title"]
-            names = await page.locator("#referrals h3").all_inner_texts()
-            assert names == [server.site.partner(i).name(lang) for i in ("sprachmittlung", "jobcenter")]
-            await fits_on_phones(page)
-            ARTIFACTS.mkdir(exist_ok=True)
-            await page.screenshot(path=str(ARTIFACTS / f"referral-{lang}-412.png"), full_page=True)
+    page = await browser.new_page(viewport=PHONES[0])
+    for lang, ticket_token in tokens.items():
+        await page.goto(f"http://127.0.0.1:{server.port}/t/{ticket_token}")
+        await page.wait_for_selector("#referrals .card >> nth=1")
+        assert await page.inner_text("#referrals h2") == server.site.words(lang)["referral.title"]
+        names = await page.locator("#referrals h3").all_inner_texts()
+        assert names == [server.site.partner(i).name(lang) for i in ("sprachmittlung", "jobcenter")]
+        await fits_on_phones(page)
+        ARTIFACTS.mkdir(exist_ok=True)
+        await page.screenshot(path=str(ARTIFACTS / f"referral-{lang}-412.png"), full_page=True)
 
 
 async def test_the_clerk_sends_a_visitor_to_the_desk_at_the_front_with_two_keys(server, url, terminal):

@@ -14,7 +14,6 @@ from hypothesis import given, strategies as st
 from kiosk.register import birth_date, contact_ok
 from server.core import lottery
 
-from .browser import chromium
 from .conftest import examples
 from .access_office import Clock, access_site, at, start
 
@@ -49,40 +48,38 @@ def test_the_kiosks_contact_check_is_the_servers(contact):
 
 
 @pytest.mark.asyncio
-async def test_the_pages_contact_check_is_the_servers(tmp_path):
+async def test_the_pages_contact_check_is_the_servers(tmp_path, browser):
     assert examples(100) >= 10
     server = await start(tmp_path / "o.sqlite3", Clock(at("2026-12-07", "16:00")), site=access_site())
     try:
-        async with chromium() as browser:
-            page = await browser.new_page()
-            await page.goto(f"http://127.0.0.1:{server.port}/register?lang=en")
-            shown = []
-            for contact in TRICKY:   # the page's own check, as a visitor's typing meets it
-                await page.fill("#contact", contact)
-                await page.click("#send")
-                await page.wait_for_selector("#name-error:not([hidden])")
-                shown.append(await page.is_visible("#contact-error"))
+        page = await browser.new_page()
+        await page.goto(f"http://127.0.0.1:{server.port}/register?lang=en")
+        shown = []
+        for contact in TRICKY:   # the page's own check, as a visitor's typing meets it
+            await page.fill("#contact", contact)
+            await page.click("#send")
+            await page.wait_for_selector("#name-error:not([hidden])")
+            shown.append(await page.is_visible("#contact-error"))
     finally:
         await server.stop()
     assert shown == [bool(c.strip()) and not lottery.channel(c) for c in TRICKY]
 
 
 @pytest.mark.asyncio
-async def test_arabic_and_persian_digits_are_read_as_digits(tmp_path):
+async def test_arabic_and_persian_digits_are_read_as_digits(tmp_path, browser):
     """An Arabic or Persian phone keyboard types ٧ and ۷: the birth date and the number arrive as 7."""
     server = await start(tmp_path / "o.sqlite3", Clock(at("2026-12-07", "16:00")), site=access_site())
     try:
         await server.access.tick()
-        async with chromium() as browser:
-            page = await browser.new_page()
-            await page.goto(f"http://127.0.0.1:{server.port}/register?lang=fa")
-            await page.fill("#name", "Reza Ahmadi")
-            for selector, text in zip(("#birth-day", "#birth-month", "#birth-year", "#contact"),
-                                      ("۷", "٣", "۱۹۹۱", "+۴۹ ۱۷۰ ۱۲۳۴۵۶۷")):
-                await page.fill(selector, text)
-            await page.click("#send")
-            await page.wait_for_url("**/register/*?lang=fa")
-            entry = page.url.split("/register/")[1].split("?")[0]
+        page = await browser.new_page()
+        await page.goto(f"http://127.0.0.1:{server.port}/register?lang=fa")
+        await page.fill("#name", "Reza Ahmadi")
+        for selector, text in zip(("#birth-day", "#birth-month", "#birth-year", "#contact"),
+                                  ("۷", "٣", "۱۹۹۱", "+۴۹ ۱۷۰ ۱۲۳۴۵۶۷")):
+            await page.fill(selector, text)
+        await page.click("#send")
+        await page.wait_for_url("**/register/*?lang=fa")
+        entry = page.url.split("/register/")[1].split("?")[0]
     finally:
         await server.stop()
     day, entrant = server.office.entrant(entry)
