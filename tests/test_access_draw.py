@@ -250,7 +250,7 @@ async def test_the_demo_moves_the_day_to_its_start_and_the_winners_windows_lie_a
 
     start_at = at(DAY, "10:02")
     site = soon(access_site(contingent={"residence": 4}), start_at)
-    assert (site.access.closes.isoformat(), site.access.draw_at.isoformat()) == ("10:13:00", "10:14:00")
+    assert (site.access.closes.isoformat(), site.access.draw_at.isoformat()) == ("10:13:00", "10:16:00")
     assert soon(access_site(), at(DAY, "23:55")).access == access_site().access  # not across midnight
     clock = Clock(start_at)
     server = await start(tmp_path / "o.sqlite3", clock, site=site)
@@ -258,10 +258,10 @@ async def test_the_demo_moves_the_day_to_its_start_and_the_winners_windows_lie_a
         await server.access.tick()  # today's window is open from the demo's start
         registered = await register_all(server, NAMES[:8])
         assert {r["day"] for r in registered.values()} == {DAY}
-        clock.t = at(DAY, "10:14")
+        clock.t = at(DAY, "10:16")  # three minutes after the close: time for a witness's words
         await server.access.tick()
         places = server.office.access_days[DAY].drawn.places
-        assert len(places) == 4 and all(p.window_start >= at(DAY, "10:15") for p in places)  # none in the past
+        assert len(places) == 4 and all(p.window_start >= at(DAY, "10:17") for p in places)  # none in the past
     finally:
         await server.stop()
 

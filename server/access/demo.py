@@ -3,7 +3,8 @@
 The bundled site file's `[access]` opens registration at 14:00 the day before and draws at
 6:05, which a newcomer trying the demo at 10:00 would never see. With `--demo` the day is
 moved to the demo's start (`soon`): today's window is open from the start, closes
-`CLOSES_AFTER` minutes later, and the draw follows a minute after; the winners' windows fill
+`CLOSES_AFTER` minutes later, and the draw follows `WITNESS_MINUTES` after (time to give a
+witness's words on the floor board); the winners' windows fill
 the rest of today. Meanwhile simulated visitors register through `/register/ws` as a phone
 would (`registrations`), about twice as many as there are places, a few of them urgent, so
 the draw, its proof (`/draw/<today>.json`) and `willkommen-server draw verify` have something to
@@ -26,6 +27,7 @@ from config import Site
 
 log = logging.getLogger("willkommen.demo")
 CLOSES_AFTER = 10  # minutes from the demo's start to the end of registration
+WITNESS_MINUTES = 3  # from the close to the draw: time for a witness's words on the board
 FIRST = ("Amina", "Omar", "Sara", "Ali", "Hana", "Yusuf", "Olena", "Dmytro", "Mariam", "Reza", "Selam", "Tesfay",
          "Fatima", "Ahmad", "Zahra", "Mehmet", "Ayşe", "Iryna", "Farid", "Leila")
 LAST = ("Haddad", "Karimi", "Tesfay", "Kovalenko", "Yılmaz", "Rahimi", "Hosseini", "Bondarenko", "Mohammadi",
@@ -34,12 +36,12 @@ LAST = ("Haddad", "Karimi", "Tesfay", "Kovalenko", "Yılmaz", "Rahimi", "Hossein
 
 def soon(site: Site, now: float) -> Site:
     """`site` with today's lottery window open from `now` for `CLOSES_AFTER` minutes and its
-    draw a minute later; unchanged without `[access]` or when that would cross midnight."""
+    draw `WITNESS_MINUTES` later; unchanged without `[access]` or when that would cross midnight."""
     if not site.access.enabled:
         return site
     local = datetime.fromtimestamp(now, ZoneInfo(site.timezone))
     closes = (local + timedelta(minutes=CLOSES_AFTER + 1)).replace(second=0, microsecond=0)
-    draw = closes + timedelta(minutes=1)
+    draw = closes + timedelta(minutes=WITNESS_MINUTES)
     if draw.date() != local.date():
         return site
     return replace(site, access=replace(site.access, opens=local.replace(hour=0, minute=0).time(),
