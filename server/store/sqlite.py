@@ -11,7 +11,8 @@ A `Store`'s connection has one user at a time: the server opens and closes it on
 thread and commits on the event loop in between (`server.store.writer`). `synchronous` is the site's
 durability: "normal" survives a killed process, "full" also a power cut, at an fsync per
 commit (a group of commands: `server.store.writer`); with "full" a group of several commands
-commits on a thread and connection of its own, `server.store.beside`, while the loop goes on.
+is written over a connection of its own and its COMMIT runs on a thread (`server.store.beside`)
+while the loop goes on.
 
 Schema versions are sqlite-utils `Migrations`, recorded in `_sqlite_migrations`.
 

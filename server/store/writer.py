@@ -12,10 +12,10 @@ SQLite's commits run on the event loop (`store.commit` writes inline), with the 
 `synchronous`: "normal" is a write to the WAL (tens of microseconds), "full" adds an fsync.
 Committing on the store's thread drew 1,632/s for 1 kiosk against 2,981/s inline (normal,
 `python -m bench --only draws`): a lone kiosk's commit stays inline. With "full", a group of
-several commands commits on a thread of its own (`server.store.beside`): an inline fsync held
-the loop for 47 % of its time at 50 kiosks on this machine's shared disk (py-spy), and while
-the thread waits for the disk the loop draws the next group; that group waits here, as it
-does behind PostgreSQL's round trips.
+several commands runs its COMMIT (the WAL write and fsync) on a thread of its own
+(`server.store.beside`): an inline fsync held the loop for 49 % of its time at 50 kiosks on
+this machine's shared disk (py-spy), and while the thread waits for the disk the loop draws
+the next group; that group waits here, as it does behind PostgreSQL's round trips.
 PostgreSQL's commit (`server.store.postgres`) awaits its network round trips instead: the
 loop serves terminals meanwhile, and what they ask joins the next group.
 
