@@ -169,19 +169,28 @@ class Kannel:
                     "100 200 text unused", log=self.smsc_log)
 
     def start_smsbox(self) -> None:
-        self._start("smsbox", "/usr/sbin/smsbox", str(self.conf))
-        self._wait_port(self.ports["sendsms"])
+        # smsbox ends at once ("Couldn't connect to the bearerbox") if bearerbox has not opened its
+        # box port yet; on a loaded machine it opened the SMS centre's port first: start it again
+        for _ in range(10):
+            self._start("smsbox", "/usr/sbin/smsbox", str(self.conf))
+            if self._wait_port(self.ports["sendsms"], self.procs["smsbox"]):
+                return
+            time.sleep(0.2)
+        raise AssertionError(f"smsbox did not start: {self.logs()}")
 
     def stop_smsbox(self) -> None:
         self._end("smsbox")
 
-    def _wait_port(self, port: int, timeout: float = 20.0) -> None:
+    def _wait_port(self, port: int, proc: subprocess.Popen | None = None, timeout: float = 20.0) -> bool:
+        """True once `port` takes a connection; False if `proc` (the one to open it) ended first."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             try:
                 socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-                return
+                return True
             except OSError:
+                if proc is not None and proc.poll() is not None:
+                    return False
                 time.sleep(0.05)
         raise AssertionError(f"Kannel did not listen on {port} within {timeout} s: {self.logs()}")
 
