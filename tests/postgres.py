@@ -19,6 +19,8 @@ import tempfile
 import time
 from pathlib import Path
 
+import pytest
+
 PORT = 54329  # only names the socket file in the cluster's own folder (no TCP)
 
 
@@ -155,3 +157,13 @@ class Standby:
 
     def promote(self) -> None:
         self.standby.run(str(self.standby.bin / "pg_ctl"), "-D", str(self.standby.data), "-w", "-t", "60", "promote")
+
+
+@pytest.fixture(scope="module")
+def standby():
+    """A primary and its streaming standby, one pair for a test module."""
+    pair = Standby()
+    try:
+        yield pair.start()
+    finally:
+        pair.stop()

@@ -8,6 +8,7 @@ kiosk, take their ticket, and the counter that calls it sees the name they regis
 
 from __future__ import annotations
 
+import pytest
 from rich.cells import cell_len
 
 from kiosk.app import KioskApp, StartScreen
@@ -149,45 +150,43 @@ async def test_a_second_registration_is_refused_in_the_visitors_language_and_the
     assert len(server.office.access_days[DAY].entries) == 1
 
 
-async def test_a_name_in_cyrillic_is_refused_at_the_kiosk_as_in_the_passport(tmp_path):
-    """The same person in Cyrillic and in Latin letters would be two entries: the kiosk asks for the
-    passport's Latin letters before sending (the server refuses it too: `bad_name`)."""
+@pytest.fixture
+async def window_open_at_the_kiosk(tmp_path):
+    """The demo office with registration open, and a kiosk (dummy printer) on the same clock."""
     clock = Clock(OPEN)
     server = await start(tmp_path / "o.sqlite3", clock, site=access_site())
-    app = kiosk(server, open_printer("dummy:"), clock)
-    try:
-        await server.access.tick()
-        async with app.run_test(size=SIZE) as pilot:
-            await form(pilot, "uk")
-            app.screen.query_one("#register-name").value = "Олена Коваленко"   # a Cyrillic keyboard layout
-            app.screen.query_one("#register-day").focus()
-            await pilot.press("4", "enter", "3", "enter", "1", "9", "8", "5", "enter", "enter", "enter", "enter", "enter")
-            await until(pilot, lambda: shown(app, "#problem") != "")
-            assert shown(app, "#problem") == app.word("uk", "register.error.bad_name")
-            assert "латинськими" in shown(app, "#problem")
-    finally:
-        await server.stop()
+    await server.access.tick()
+    yield server, kiosk(server, open_printer("dummy:"), clock)
+    await server.stop()
+
+
+async def test_a_name_in_cyrillic_is_refused_at_the_kiosk_as_in_the_passport(window_open_at_the_kiosk):
+    """The same person in Cyrillic and in Latin letters would be two entries: the kiosk asks for the
+    passport's Latin letters before sending (the server refuses it too: `bad_name`)."""
+    server, app = window_open_at_the_kiosk
+    async with app.run_test(size=SIZE) as pilot:
+        await form(pilot, "uk")
+        app.screen.query_one("#register-name").value = "Олена Коваленко"   # a Cyrillic keyboard layout
+        app.screen.query_one("#register-day").focus()
+        await pilot.press("4", "enter", "3", "enter", "1", "9", "8", "5", "enter", "enter", "enter", "enter", "enter")
+        await until(pilot, lambda: shown(app, "#problem") != "")
+        assert shown(app, "#problem") == app.word("uk", "register.error.bad_name")
+        assert "латинськими" in shown(app, "#problem")
     assert server.office.access_days[DAY].entries == {}
 
 
-async def test_a_missing_field_is_said_before_anything_is_sent(tmp_path):
-    clock = Clock(OPEN)
-    server = await start(tmp_path / "o.sqlite3", clock, site=access_site())
-    app = kiosk(server, open_printer("dummy:"), clock)
-    try:
-        await server.access.tick()
-        async with app.run_test(size=SIZE) as pilot:
-            await form(pilot, "de")
-            await fill_in(pilot, "Ali [b]Karimi[/b]", "31", "2", "1990")   # no such day; markup is text
-            await until(pilot, lambda: shown(app, "#problem") != "")
-            assert shown(app, "#problem") == app.word("de", "register.error.bad_birth_date")
-            app.screen.query_one("#register-day").focus()
-            await pilot.press("end", "backspace", "backspace", "2", "8", "enter", "enter", "enter", "enter",
-                              "3", "1", "enter", "1", "3", "enter", "2", "0", "2", "6", "enter")   # the 31st of the 13th
-            await until(pilot, lambda: shown(app, "#problem") == app.word("de", "register.error.bad_urgent"))
-            assert app.screen.query_one("#register-name").value == "Ali [b]Karimi[/b]"
-    finally:
-        await server.stop()
+async def test_a_missing_field_is_said_before_anything_is_sent(window_open_at_the_kiosk):
+    server, app = window_open_at_the_kiosk
+    async with app.run_test(size=SIZE) as pilot:
+        await form(pilot, "de")
+        await fill_in(pilot, "Ali [b]Karimi[/b]", "31", "2", "1990")   # no such day; markup is text
+        await until(pilot, lambda: shown(app, "#problem") != "")
+        assert shown(app, "#problem") == app.word("de", "register.error.bad_birth_date")
+        app.screen.query_one("#register-day").focus()
+        await pilot.press("end", "backspace", "backspace", "2", "8", "enter", "enter", "enter", "enter",
+                          "3", "1", "enter", "1", "3", "enter", "2", "0", "2", "6", "enter")   # the 31st of the 13th
+        await until(pilot, lambda: shown(app, "#problem") == app.word("de", "register.error.bad_urgent"))
+        assert app.screen.query_one("#register-name").value == "Ali [b]Karimi[/b]"
     assert server.office.access_days[DAY].entries == {}
 
 

@@ -22,16 +22,8 @@ from server.wire import protocol as p
 from server.wire.session import ClientSession, ConnectionLost, ServerError
 
 from .conftest import ServerProcess, always_open_config, http_get, token
-from .postgres import Standby
+from .postgres import Standby, standby  # noqa: F401 (standby: a primary and its streaming standby, one a module)
 
-
-@pytest.fixture(scope="module")
-def standby():
-    pair = Standby()
-    try:
-        yield pair.start()
-    finally:
-        pair.stop()
 
 
 async def status(server: ServerProcess) -> str:

@@ -23,20 +23,12 @@ from server.wire import protocol as p
 from server.wire.session import ClientSession, ServerError
 
 from .conftest import ServerProcess, always_open_config, http_get, token
-from .postgres import Standby
+from .postgres import standby  # noqa: F401 (a fixture: a primary and its streaming standby, one a module)
 from .test_kiosk_offline import board_until
 from .test_manager_board import board_socket, cookie_for
 
 COMMIT_WAIT = 1  # [limits] commit_wait_seconds for these tests (the default is 5)
 
-
-@pytest.fixture(scope="module")
-def standby():
-    pair = Standby()
-    try:
-        yield pair.start()
-    finally:
-        pair.stop()
 
 
 def config(tmp_path) -> str:

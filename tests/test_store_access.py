@@ -23,6 +23,15 @@ from .conftest import examples
 SECRET = b"store-test-secret-000"
 
 
+def drawn_with_one_place(store) -> Office:
+    """Three entries for one place of residence, drawn at 06:05 (not yet written)."""
+    office = office_with_entries(store)
+    office.draw_access(day=DAY, seed="00" * 32, contingent={"residence": 1}, urgent_share=0.0,
+                       spans=[(at(DAY, "08:00"), at(DAY, "12:00"))], window_minutes=30, codes_key=SECRET,
+                       now=at(DAY, "06:05"))
+    return office
+
+
 def office_with_entries(store, n: int = 3) -> Office:
     office = Office(load_site(), always_open=True)
     office.open_access(day=DAY, seed_hash="h", contingent={"residence": 1}, closes_at=at(DAY, "06:00"),
@@ -52,10 +61,7 @@ def test_names_are_kept_for_the_day_and_forgotten_when_the_next_starts(store_db)
 def test_the_draw_writes_weights_a_place_resets_them_and_sixty_quiet_days_forget_them(store_db):
     store = open_store(store_db, timezone="Europe/Berlin")
     try:
-        office = office_with_entries(store)
-        office.draw_access(day=DAY, seed="00" * 32, contingent={"residence": 1}, urgent_share=0.0,
-                           spans=[(at(DAY, "08:00"), at(DAY, "12:00"))], window_minutes=30, codes_key=SECRET,
-                           now=at(DAY, "06:05"))
+        office = drawn_with_one_place(store)
         events, tickets = office.take_changes()
         store.write(store.rows(events, tickets, office.take_private()))
         drawn = next(e for e in events if isinstance(e, ev.AccessDrawn))
@@ -119,10 +125,7 @@ def test_a_lottery_days_figures_are_kept_at_the_next_day_on_both_backends(store_
     when the next day starts, as the visits' are: 3 entries, 1 place drawn, nobody came."""
     store = open_store(store_db, timezone="Europe/Berlin")
     try:
-        office = office_with_entries(store)
-        office.draw_access(day=DAY, seed="00" * 32, contingent={"residence": 1}, urgent_share=0.0,
-                           spans=[(at(DAY, "08:00"), at(DAY, "12:00"))], window_minutes=30, codes_key=SECRET,
-                           now=at(DAY, "06:05"))
+        office = drawn_with_one_place(store)
         store.write(store.rows(*office.take_changes(), office.take_private()))
         store.start_day("2026-12-09", retention_days=1, personal=False)
         assert store.query("SELECT day, service, entries, urgent, places, drawn, offered, checked_in, no_shows, "
