@@ -13,7 +13,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from server.edge.app import Server
@@ -224,6 +224,7 @@ def test_a_bad_period_is_refused_in_words_a_manager_reads(kind, value):
 
 @given(kind=st.sampled_from(["day", "week", "month", "range"]) | st.text(max_size=12),
        value=st.text(max_size=30) | st.dates().map(str) | st.dates().map(lambda d: f"{d:%Y-%m}"))
+@example(kind="day", value=" {")  # a CI run found it: the quote is of the stripped text
 def test_whatever_is_typed_is_a_period_or_a_sentence_in_the_managers_language(kind, value):
     """A URL's period is read or refused with a whole sentence, German or English, that quotes
     what was typed: never Python's words, never a catalogue's {placeholder}."""
@@ -232,7 +233,9 @@ def test_whatever_is_typed_is_a_period_or_a_sentence_in_the_managers_language(ki
     except Refused as refused:
         for lang, quoted in (("de", "„{}“"), ("en", "'{}'")):
             said = refused.say(lang)
-            assert "{" not in said.replace(value, "").replace(kind, "") and "isoformat" not in said
+            # the sentence quotes what was typed, stripped: its braces are the visitor's, not a placeholder
+            unquoted = said.replace(value, "").replace(value.strip(), "").replace(kind, "")
+            assert "{" not in unquoted and "isoformat" not in said
             assert quoted.format(value.strip()) in said or quoted.format(kind) in said or refused.key == \
                 "ends_before_it_starts"
 
