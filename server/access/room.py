@@ -63,6 +63,7 @@ from server.wire.errors import (BadBirthDate, BadName, BadRequest, RateLimited, 
 log = logging.getLogger("willkommen.access")
 SOCKET = "/register/ws"
 PATHS = ("/draw/*",)  # in the edge's route table (`server.edge.routes`)
+PUBLISHED_KEPT = 8  # earlier days' proofs kept made (`Access.published`)
 TICK = 1.0            # seconds between two looks at the schedule
 STORED = {ev.AccessOpened: access_days.opened, ev.EntryRegistered: access_days.registered,
           ev.AccessDrawn: access_days.drawn, ev.PlaceOffered: access_days.offered}
@@ -87,6 +88,7 @@ class Access:
                               peers=1)
         self.unknown = HelloThrottle(gate.limits)   # addresses asking with unknown entry keys
         self.per_address: dict[tuple[str, str], int] = {}
+        self.published: dict[str, bytes] = {}  # earlier days' proofs (final): asked for by anyone, made once
         self.task: asyncio.Task | None = None
         self.schedule = Schedule(office, writer, store, outbox, self.calendar, self.secret, clock)
         self.restore()
@@ -281,13 +283,15 @@ class Access:
     # ---- the public proof ----------------------------------------------------------------------
 
     def _stored_day(self, day: str) -> AccessDay | None:
-        """An earlier lottery day, from its stored events (kept as long as the site's retention)."""
+        """An earlier lottery day, from its stored events (kept as long as the site's retention):
+        only the lottery's own, through their index (a request must not cost the loop a read of
+        every event the store holds)."""
         try:
             date.fromisoformat(day)
         except ValueError:
             return None
         days: dict[str, AccessDay] = {}
-        for event in self.store.events_of(day):
+        for event in self.store.lottery_events_of(day):
             apply = STORED.get(type(event))
             if apply is not None:
                 apply(days, event)
@@ -298,10 +302,15 @@ class Access:
         if not path.startswith("/draw/") or not path.endswith(".json"):
             return None
         day = path.removeprefix("/draw/").removesuffix(".json")
-        found = self.office.access_days.get(day) or self._stored_day(day)
-        if found is None:
-            return respond(404, "no lottery for this day (GET /draw/YYYY-MM-DD.json)\n")
-        body = json.dumps(proof.proof(found, self.calendar.tz, self.clock()), ensure_ascii=False, indent=1)
-        return respond(200, body.encode(), "application/json; charset=utf-8")
+        if (body := self.published.get(day)) is None:
+            found = self.office.access_days.get(day)
+            stored = None if found is not None else self._stored_day(day)
+            if found is None and stored is None:
+                return respond(404, "no lottery for this day (GET /draw/YYYY-MM-DD.json)\n")
+            body = json.dumps(proof.proof(found or stored, self.calendar.tz, self.clock()), ensure_ascii=False,
+                              indent=1).encode()
+            if stored is not None:  # an earlier day's draw no longer changes: made once, the last few kept
+                self.published = dict(list(self.published.items())[-(PUBLISHED_KEPT - 1):]) | {day: body}
+        return respond(200, body, "application/json; charset=utf-8")
 
 

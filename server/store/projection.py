@@ -17,6 +17,7 @@ from server.core import Event, LocalDays, Ticket
 from server.core import events as ev
 from server.core.events import encode
 from server.manager import stats
+from server.store import access
 from server.store.waiting import Waiting
 
 TICKET_COLUMNS = ("id", "number", "service", "lang", "kiosk", "token", "state", "counter", "issued_at",
@@ -30,6 +31,8 @@ SIGNED_OUT = "INSERT INTO signed_out (session, until) VALUES (?, ?) ON CONFLICT 
 SIGNED_OUT_ENDED = "DELETE FROM signed_out WHERE until <= ?"
 DAY_KINDS = (ev.DayStarted, ev.AppointmentBooked, ev.AccessOpened, ev.EntryRegistered, ev.DrawWitnessed, ev.AccessDrawn,
              ev.PlaceOffered)  # stored under their own `day`, not the day of their clock time
+
+LOTTERY_DAY = f"SELECT seq, data FROM events WHERE {access.KINDS_SQL} AND day = ? ORDER BY seq"  # idx_events_access
 
 
 class Rows(NamedTuple):
@@ -91,6 +94,16 @@ class Projection:
     async def sign_out(self, session: str, until: float, now: float) -> None:  # pragma: no cover
         """Keep a signed-out session's hash until `until` (through `Writer.keep`)."""
         raise NotImplementedError
+
+    def query(self, sql: str, params: Iterable = ()) -> list[tuple]:  # pragma: no cover - each store reads its own way
+        raise NotImplementedError
+
+    def lottery_events_of(self, day: str) -> list[Event]:
+        """A lottery day's own events (`access.KINDS_SQL`), through their index on either store:
+        anyone may ask for a day's published draw (`/draw/<day>.json`), so this never reads the
+        whole table as `events_of` does (50 ms of the event loop a request at 400,000 events,
+        while every kiosk waited)."""
+        return [ev.decode(data) for _, data in self.query(LOTTERY_DAY, [day])]
 
     async def aclose(self) -> None:
         """Close what lives on the event loop (PostgreSQL's writing connection); `close()`
