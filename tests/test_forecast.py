@@ -182,6 +182,25 @@ def test_lottery_registrations_leave_the_kiosks_forecast_as_it_is(office):
     assert office.forecast.run is not run  # a change to the queue still makes a new run
 
 
+def test_a_kiosk_going_and_coming_back_leaves_the_forecast_as_it_is(office):
+    """A kiosk offline and back, or an announcement, changes no queue, counter or booking: the
+    tickets drawn after it are placed behind the last run, as a whole new run would place them
+    (the draws benchmark connects its kiosks anew each round: each made a run of every waiting ticket)."""
+    alone(office, "5", ["residence"])
+    draw(office, "residence", T0)
+    office.forecast.projected(office, "A001", T0)
+    run = office.forecast.run
+    office.kiosk_offline(kiosk="kiosk-1", now=T0 + 0.1)
+    office.kiosk_online(kiosk="kiosk-1", now=T0 + 0.2)
+    office.announce(announcement="a1", texts={"de": "Heute bis 12 Uhr"}, until=T0 + 3600, now=T0 + 0.25)
+    tickets = [draw(office, "residence", T0 + 0.3 + i * 0.01) for i in range(3)]
+    placed = [office.forecast.projected(office, t.number, T0 + 0.35) for t in tickets]
+    assert office.forecast.run is run and None not in placed  # placed behind the run, not a new one
+    office.forecast.changed = True  # a whole run now
+    assert placed == pytest.approx([office.forecast.projected(office, t.number, T0 + 0.35) for t in tickets], abs=1)
+    assert office.forecast.run is not run
+
+
 def test_the_usual_staffing_is_learned_from_the_last_days():
     days = [{"1": 0.0, "2": 300.0, "3": 600.0}, {"1": 0.0, "2": 900.0}, {"1": 60.0, "2": 300.0, "4": 0.0}]
     assert usual_staffing(days) == {"1": 0.0, "2": 300.0, "3": 600.0}  # three a day, the most frequent
