@@ -5,6 +5,10 @@ Real server on 127.0.0.1, real sockets; the server's clock moved by the test.
 - A published draw (`/draw/<day>.json`, anyone may ask) of an earlier day read every event the
   store holds, on the event loop: at 400,000 events 50 ms a request, and four strangers asking
   in a loop took the kiosks' answers from 2 ms to 200-540 ms.
+- A registration name was checked for its letters only: a right-to-left override registered
+  one person twice under names the clerk reads alike, and ESC bytes were kept for the counter's
+  terminal and slip printer; a contact "omar\n@example.org" was taken as an e-mail address.
+- A person's sockets (board, browser counter) let `Origin: null` (a sandboxed frame) through.
 """
 
 from __future__ import annotations
@@ -12,10 +16,16 @@ from __future__ import annotations
 import json
 import sqlite3
 
+import pytest
+from websockets.asyncio.client import connect
+from websockets.exceptions import InvalidStatus
+
 from server.core import events as ev
+from server.messages import address
 
 from .access_office import DAY, Clock, access_site, at, page, start, window_open
 from .conftest import http_get
+from .test_manager_board import cookie_for
 
 OTHER_EVENTS = 20_000  # a busy office's few days of tickets, beside the lottery's own events
 
@@ -63,3 +73,44 @@ async def test_an_earlier_days_published_draw_costs_the_same_however_full_the_st
         assert (await http_get(f"http://127.0.0.1:{server.port}/draw/2026-12-05.json"))[0] == 404
     finally:
         await server.stop()
+
+
+async def test_a_name_with_a_hidden_reversal_or_control_bytes_is_refused_not_a_second_entry(tmp_path):
+    """A right-to-left override shows the clerk comparing the passport "Anna Schmidt" for the
+    letters "tdimhcS annA": a second identity in the draw for the same person, who would double
+    her odds. Control bytes (ESC, the printer's cut and drawer commands) would reach the clerk's
+    terminal and the slip printer. Both are refused as `bad_name`; so is a contact with a line
+    break (it would go into an e-mail's header)."""
+    async with window_open(tmp_path, places=2) as (server, _):
+        async with page(server) as visitor:
+            assert (await visitor.register("Anna Schmidt"))["type"] == "registered"
+            for name in ("\u202etdimhcS annA", "Anna \u2067tdimhcS\u2069", "Anna\x1b@Schmidt",
+                         "Anna Schmidt\x1dV\x00", "Anna\u200bSchmidt", "Anna Schmidt\x00"):
+                answer = await visitor.register(name)
+                assert answer["type"] == "error" and answer["code"] == "bad_name", (name, answer)
+            answer = await visitor.register("Omar Karimi", contact="omar\n@example.org")
+            assert answer["type"] == "error" and answer["code"] == "bad_request", answer
+        assert len(server.office.access_days[DAY].entries) == 1
+
+
+def test_an_address_with_a_line_break_before_its_at_is_no_e_mail_address():
+    """`$` in a regular expression also matches before a final line break: "omar\\n@example.org"
+    passed as an address, and its line break went into the e-mail's To header. Whatever made
+    the contact (a registration, a booking system), the outbox refuses it with its reason."""
+    assert address.check("email", "omar\n@example.org") == ("omar\n@example.org", "not an e-mail address")
+    assert address.check("email", " omar@example.org\n") == ("omar@example.org", "")
+
+
+@pytest.mark.parametrize("origin", ["null", "file://", "http://127.0.0.1:1", "http://elsewhere.example"])
+async def test_a_persons_socket_opens_only_for_a_page_of_this_server_not_a_sandboxed_frame(server, origin):
+    """A board or browser counter socket carries a person's session: a page of another origin
+    may not open it with the person's cookie. A sandboxed frame (or a file) says `Origin: null`,
+    which has no host to compare, and was let through; now it is refused as another site is."""
+    cookie = await cookie_for(server.port)
+    for path in ("/board/ws", "/counter/ws"):
+        with pytest.raises(InvalidStatus) as refused:
+            await connect(f"ws://127.0.0.1:{server.port}{path}", additional_headers={"Cookie": cookie, "Origin": origin})
+        assert refused.value.response.status_code == 403
+    own = {"Cookie": cookie, "Origin": f"http://127.0.0.1:{server.port}"}
+    async with connect(f"ws://127.0.0.1:{server.port}/board/ws", additional_headers=own) as board:
+        assert json.loads(await board.recv())["type"] == "board"

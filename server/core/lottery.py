@@ -35,7 +35,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Iterable, Mapping, Sequence
 
-from server.wire.access import latin_letters
+from server.wire.access import latin_letters, shown_as_is
 
 CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford's base 32: no I, L, O, U to misread
 CODE_LENGTH = 8
@@ -107,9 +107,10 @@ def _digit(c: str) -> str:
 
 
 def channel(contact: str) -> str:
-    """"sms", "email" or "" (none, or not a number or an address)."""
+    """"sms", "email" or "" (none, or not a number or an address: one with a control character,
+    such as a line break that would go into an e-mail's header, is neither)."""
     text = contact.strip()
-    if not text:
+    if not text or not shown_as_is(text):
         return ""
     if "@" in text:
         local, _, host = text.rpartition("@")

@@ -118,8 +118,10 @@ class Manager:
         path = urlsplit(request.path).path
         if path not in (*WEBSOCKETS, "/counter/ws"):
             return None
-        origin = urlsplit(request.headers.get("Origin", "")).netloc
-        if origin and origin != request.headers.get("Host"):
+        # a browser always says its page's origin; a sandboxed frame or a file says "null" (no
+        # host): only a page of this server may open a person's socket (no Origin: not a browser)
+        origin = request.headers.get("Origin")
+        if origin is not None and urlsplit(origin).netloc != request.headers.get("Host"):
             return respond(403, "this socket is for pages of this server\n")
         if path == "/counter/ws":
             return self.counter_page.upgrade(request)

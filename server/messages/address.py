@@ -38,14 +38,14 @@ def email(text: str) -> str | None:
     script as its ASCII form (IDNA: bücher.example -> xn--bcher-kva.example). A regular
     expression, not `email.headerregistry` (64 us an address: 10,000 after a draw is 0.6 s)."""
     local, at, domain = text.strip().rpartition("@")
-    if not at or not LOCAL.match(local):
+    if not at or not LOCAL.fullmatch(local):
         return None
     if not domain.isascii():
         try:
             domain = domain.encode("idna").decode("ascii")
         except UnicodeError:
             return None
-    return f"{local}@{domain}" if DOMAIN.match(domain) else None
+    return f"{local}@{domain}" if DOMAIN.fullmatch(domain) else None
 
 
 def check(channel: str, text: str, country_code: str = "49") -> tuple[str, str]:

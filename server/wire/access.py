@@ -44,10 +44,22 @@ def latin_letters(name: str) -> bool:
     """Every letter of `name` is a Latin letter, accents allowed ("Çelik", "Nguyễn"): the name as
     in the passport's machine-readable zone. The same person in Cyrillic or Arabic would be a
     second identity in the draw, so the server (`bad_name`), the page and the kiosk refuse it.
-    Modifier letters (category Lm: the apostrophes of "Oʻzbek", "ʼn") belong to no one script."""
+    Modifier letters (category Lm: the apostrophes of "Oʻzbek", "ʼn") belong to no one script.
+    Nothing that is not shown as itself either (`shown_as_is`)."""
     text = unicodedata.normalize("NFKC", name)
-    return all(unicodedata.name(c, "").startswith("LATIN ") for c in text
-               if c.isalpha() and unicodedata.category(c) != "Lm")
+    latin = all(unicodedata.name(c, "").startswith("LATIN ") for c in text if c.isalpha() and unicodedata.category(c) != "Lm")
+    return latin and shown_as_is(" ".join(text.split()))
+
+
+def shown_as_is(text: str) -> bool:
+    """No control, format, private or unassigned character (Unicode category C*) in `text`: a
+    right-to-left override would show the clerk comparing the passport "Anna Schmidt" for the
+    letters "tdimhcS annA" (a second identity in the draw for one person), and an ESC or GS byte
+    would reach the clerk's terminal and the slip printer as a command. (A name's runs of white
+    space are one space when it is kept: `latin_letters` reads it so.)"""
+    return not any(unicodedata.category(c).startswith("C") for c in text)
+
+
 Day = Annotated[str, Meta(pattern=r"^\d{4}-\d{2}-\d{2}$")]
 VIA = ("web", "kiosk", "desk")
 STATES = ("waiting", "won", "not_drawn", "offered", "checked_in", "gone")
