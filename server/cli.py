@@ -73,6 +73,8 @@ def speed_factor(text: str) -> float:
     return speed
 
 
+FULL_AFTER = 100  # younger collections before a full one (Python: 10); see `serve`
+
 COMMANDS = """commands (each has its own --help):
   willkommen-server [options]                  serve the office (the options below)
   willkommen-server backup DEST [--db FILE]    online copy, safe while the server runs
@@ -244,6 +246,12 @@ async def serve(site, args: argparse.Namespace) -> int:
     # kiosks' draws wait for) looks only at what came later. A stranger's 2,400 connections took
     # full collections of 45-60 ms CPU, 15-30 ms less with this (bench/hostile.py, README)
     gc.freeze()
+    # The day's tickets live until the day ends, so every full collection walks all of them
+    # again while the loop stops (6 a run of 200,000 draws, up to 70 ms each and more as the day
+    # grows: `python -m bench --only draws`). A full collection waits for 100 younger ones
+    # instead of 10 (and, as always, for a quarter more long-lived objects): young cycles are
+    # found as soon as before, old ones a little later.
+    gc.set_threshold(*gc.get_threshold()[:2], FULL_AFTER)
     tasks = [asyncio.create_task(stop.wait()), asyncio.create_task(server.failed.wait())]
     if args.demo:
         url = f"ws://127.0.0.1:{server.port}/"
