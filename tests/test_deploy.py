@@ -136,3 +136,39 @@ def test_reverse_proxy_example_reaches_each_office_by_name_with_websockets_and_a
         assert needed in conf  # websockets pass, and the server sees the office's name
     timeout = int(re.search(r"proxy_read_timeout (\d+)s;", conf)[1])
     assert timeout > 20  # longer than the server's ping interval: a quiet terminal is not cut off
+
+
+SCREEN = """
+from textual.app import App
+from textual.widgets import Label
+
+class Screen(App):
+    def compose(self):
+        yield Label("Willkommen")
+
+    def on_mount(self):
+        self.set_timer(0.5, self.exit)
+
+Screen().run()
+"""
+
+
+@pytest.mark.parametrize("client", ["kiosk", "counter", "display"])
+def test_client_units_put_the_stream_textual_draws_on_onto_the_console(client):
+    """Textual's Linux driver draws the whole screen on stderr, not stdout: a unit that sends
+    stderr to the journal leaves the console blank and fills the journal with escape codes."""
+    import os
+    import pty
+    import subprocess
+    import sys
+
+    leader, follower = pty.openpty()
+    try:
+        done = subprocess.run([sys.executable, "-c", SCREEN], stdin=follower, stdout=follower,
+                              stderr=subprocess.PIPE, env={**os.environ, "TERM": "linux"}, timeout=60)
+    finally:
+        os.close(follower)
+        os.close(leader)
+    assert done.returncode == 0 and b"Willkommen" in done.stderr  # the screen went to stderr
+    service = unit(f"willkommen-{client}.service")
+    assert service["StandardOutput"] == "tty" and service["StandardError"] == "tty"
