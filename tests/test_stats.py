@@ -161,7 +161,9 @@ def test_scripted_days_give_the_figures_computed_by_hand_before_and_after_the_pu
     store.close()
     after = tables(path, site, now)
     assert after["counters"] == [["Schalter", "geöffnet", "bedienend"]]  # kept at the purge: no counter figures
-    assert {k: v for k, v in after.items() if k != "counters"} == {k: v for k, v in before.items() if k != "counters"}
+    personal = ("counters", "plan_counters")  # kept at the purge without `personal`: the counters summed
+    assert {k: v for k, v in after.items() if k not in personal} == {k: v for k, v in before.items() if k not in personal}
+    assert [row[1:] for row in after["plan_counters"][1:]] == [row[1:] for row in before["plan_counters"][1:]]
 
 
 def test_personal_figures_per_counter_are_off_by_default(tmp_path):
@@ -267,7 +269,8 @@ async def test_the_csv_xlsx_and_pdf_hold_the_same_figures(stats_server):
     status, headers, body = await get_with(f"{base}/stats.xlsx?period=month&value=2026-11", cookie)
     book = load_workbook(io.BytesIO(body))
     assert book.sheetnames == ["tickets", "outcomes", "arrivals", "languages", "interpreters", "estimates",
-                               "estimates_over_time", "referrals", "feedback_service", "feedback_lang",
+                               "estimates_over_time", "referrals", "plan_days", "kiosks", "kiosk_days",
+                               "feedback_service", "feedback_lang",
                                "feedback_week", "feedback_reasons"]
     assert [list(r) for r in book["tickets"].iter_rows(min_row=2, values_only=True)] == BY_SERVICE
     assert [list(r) for r in book["arrivals"].iter_rows(values_only=True)] == ARRIVALS
@@ -312,7 +315,8 @@ async def test_the_statistics_page_in_chromium_and_its_export(stats_server, brow
     cells = await page.eval_on_selector_all("#table-tickets tbody tr",
                                             "rows => rows.map(r => [...r.children].map(c => c.textContent))")
     assert cells == [[str("–" if v is None else v) for v in row] for row in BY_SERVICE]
-    assert await page.locator("figure img").count() == 5  # tickets, their times, arrivals, estimates by service, by day
+    # tickets, their times, arrivals, estimates by service, by day, the counters' open hours (no kiosk was out)
+    assert await page.locator("figure img").count() == 6
     assert await axe_violations(page) == []
     async with page.expect_download() as download_info:
         await page.click("a[href*='table=arrivals']")

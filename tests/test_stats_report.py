@@ -95,7 +95,7 @@ async def test_every_table_of_the_monthly_report_lies_inside_its_pages(month_ser
     assert cut == []
     shown = {w["text"] for _, words, _, _ in pages for w in words}
     tables = figures(month_server.db_path, by)
-    assert len(tables) == 13  # the counters' table too: the widest report there is
+    assert len(tables) == 17  # the counters' table too (the widest report there is), the plan's and the kiosks'
     german = Words("de")
     for table in tables:  # every header word and every figure is drawn, as German writes it
         words = {w for column in table.columns for w in str(column).split()}

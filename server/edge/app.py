@@ -195,7 +195,7 @@ class Server:
 
     def _replay(self, store: Projection) -> None:
         today = local_day(self.clock(), self.office.tz)
-        store.purge(today, self.site.retention_days)
+        store.purge(today, self.site.retention_days, personal=self.site.manager.personal_statistics)
         self.office.last_id = store.last_ticket_id()
         events = store.events_since(today)
         for event in events:

@@ -71,10 +71,11 @@ def table_html(table: Table, words: Words, drawn: list[tuple[str, str]] = ()) ->
     body = "".join("<tr>" + "".join(cell(v, words, i == 0) for i, v in enumerate(row)) + "</tr>" for row in table.rows)
     figure = "".join(f'<figure><img src="{uri}" alt="{e(alt)}"></figure>' for uri, alt in drawn)
     figure = f'<div class="charts">{figure}</div>' if figure else ""
-    empty = "" if table.rows else f"<p>{e(words('none'))}</p>"
+    empty = "" if table.rows else f"<p>{e(table.empty or words('none'))}</p>"
+    note = f'<p class="note" id="note-{table.name}">{e(table.note)}</p>' if table.note else ""
     return (f'<section aria-labelledby="t-{table.name}"><h2 id="t-{table.name}">{e(table.title)}</h2>{figure}'
             f'<table id="table-{table.name}"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>{empty}'
-            "</section>")
+            f"{note}</section>")
 
 
 def _small(name: str, title: str, rows: list[list], columns: list[str], words: Words) -> str:

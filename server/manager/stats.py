@@ -29,7 +29,8 @@ from zoneinfo import ZoneInfo
 
 from config import Site, languages
 
-from server.manager.stats_rows import DayRows, estimate_held, keep_days, minutes, rows_between, week_of  # noqa: F401
+from server.manager import stats_floor_rows, stats_rows
+from server.manager.stats_rows import DayRows, estimate_held, minutes, rows_between, week_of  # noqa: F401
 from server.manager.stats_schema import (DIMENSIONS, DESK_COLUMNS, FEEDBACK_COLUMNS, INSERT_REFERRAL, INTERPRETER_COLUMNS,  # noqa: F401
                                          ROLL_UPS, TICKET_COLUMNS, TIME_COLUMNS, ensure_tables, insert, referral_row,
                                          Table, roll_up, upgrade)
@@ -120,6 +121,15 @@ class Period:
         return self.first if self.first == self.last else f"{self.first} – {self.last}"
 
 
+def keep_days(conn, *, before: str, tz: ZoneInfo, since: str = "", personal: bool = False) -> list[str]:
+    """Keep the days before `before` past the purge: the visits and the lottery
+    (`stats_rows.keep_days`, from `since`) and the floor, plan and kiosks (`stats_floor_rows.keep`,
+    every calendar day from the last kept). The stores call this at a new day and before a purge."""
+    kept = stats_rows.keep_days(conn, before=before, tz=tz, since=since, personal=personal)
+    stats_floor_rows.keep(conn, before=before, tz=tz, personal=personal)
+    return kept
+
+
 def groupings(site: Site) -> list[str]:
     """The dimensions a site may group by (per counter only with personal statistics on)."""
     return [d for d in DIMENSIONS if d != "counter" or site.manager.personal_statistics]
@@ -200,7 +210,7 @@ class Statistics:
 
     def tables(self, period: Period, by: str = "service") -> list[Table]:
         """Every table for the period, the first grouped `by` a dimension."""
-        from server.manager import stats_lottery, stats_more
+        from server.manager import stats_floor, stats_lottery, stats_more
 
         by = grouping(by, self.site)
         self.prepare(period)
@@ -208,6 +218,7 @@ class Statistics:
                   *stats_more.estimates(self, period, by), self.referrals(period)]
         if self.site.manager.personal_statistics:
             tables.append(self.counters())
+        tables += stats_floor.floor(self, period)  # planned beside open hours, kiosks out of service
         return tables + stats_more.feedback(self) + stats_lottery.lottery(self, period, by)
 
     def percentile(self, hist: dict[int, int], share: float) -> int | None:

@@ -79,6 +79,31 @@ def charts(tables: list[Table], words: Words, by: str) -> dict[str, list[tuple[s
             for column in (3, 4, 5):
                 chart.add(table.columns[column], [r[column] for r in rows])
             out[name] = [(_uri(chart), words("chart.estimates_alt"))]
+    out |= floor_charts(pygal, found, words)
+    return out
+
+
+def floor_charts(pygal, found: dict[str, Table], words: Words) -> dict[str, list[tuple[str, str]]]:
+    """Planned beside open hours per day (hours on their own axis), and each kiosk's minutes
+    out of service in opening hours per day, stacked (`server.manager.stats_floor`)."""
+    out = {}
+    plan = found.get("plan_days")
+    rows = [r for r in plan.rows if r[0] != words("total")] if plan is not None else []
+    if rows:
+        chart = pygal.Bar(title=words("chart.plan"), y_title=words("hours"), **_options(CALM, words))
+        chart.x_labels = [str(r[0]) for r in rows]
+        for column in (1, 2):  # planned, open
+            chart.add(plan.columns[column], [r[column] for r in rows])
+        out["plan_days"] = [(_uri(chart), words("chart.plan_alt"))]
+    days, kiosks = found.get("kiosk_days"), found.get("kiosks")
+    if days is not None and kiosks is not None and any(r[2] for r in days.rows):
+        chart = pygal.StackedBar(title=words("chart.kiosks"), y_title=words("minutes"), **_options(CALM, words))
+        labels = sorted({r[0] for r in days.rows})
+        chart.x_labels = labels
+        minutes = {(r[0], r[1]): r[2] for r in days.rows}
+        for kiosk in [r[0] for r in kiosks.rows if r[1]]:
+            chart.add(kiosk, [minutes.get((day, kiosk), 0) for day in labels])
+        out["kiosk_days"] = [(_uri(chart), words("chart.kiosks_alt"))]
     return out
 
 

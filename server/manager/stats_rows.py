@@ -221,7 +221,7 @@ def keep_days(conn, *, before: str, tz: ZoneInfo, since: str = "", personal: boo
     the floor board (`server.manager.board`) when a new day starts, for the last week.
     Figures per counter are kept only with `personal` (the site allows them): without the
     staff council's agreement they are not even stored. The lottery's days are kept alongside
-    (`server.manager.stats_lottery_rows.keep`)."""
+    (`server.manager.stats_lottery_rows.keep`); the floor's by `server.manager.stats.keep_days`."""
     ensure_tables(conn)
     stats_lottery_rows.keep(conn, before=before, since=since)
     days = [d for (d,) in conn.execute("SELECT DISTINCT day FROM tickets WHERE day >= ? AND day < ? AND day NOT IN "

@@ -28,6 +28,8 @@ class Table:
     title: str
     columns: list[str]
     rows: list[list[Any]]
+    note: str = ""  # what the figures count, where the title cannot say it (shown under the table)
+    empty: str = ""  # said for a table without rows (else the catalogue's `none`: no tickets)
 
 
 if TYPE_CHECKING:
@@ -44,6 +46,10 @@ FEEDBACK_COLUMNS = ("day", "week", "service", "lang", "source", "score", "reason
 LOTTERY_FIGURES = ("entries", "urgent", "places", "drawn", "offered", "checked_in", "no_shows", "refused")
 LOTTERY_COLUMNS = ("day", "service", *LOTTERY_FIGURES, "held")
 LOTTERY_WON_COLUMNS = ("day", "service", "unlucky", "winners", "urgent")
+# the floor's days (`server.manager.stats_floor_rows` makes them): seconds, moments since the epoch
+FLOOR_DAY_COLUMNS = ("day", "plan", "changes")
+PLAN_COLUMNS = ("day", "counter", "planned", "opened", "in_plan")
+KIOSK_OUT_COLUMNS = ("day", "kiosk", "since", "start_at", "end_at")
 REFERRAL_COLUMNS = ("day", "service", "partner", "desk", "lang")
 INSERT_REFERRAL = f"INSERT INTO stats_referrals ({', '.join(REFERRAL_COLUMNS)}) VALUES (?, ?, ?, ?, ?)"
 
@@ -90,6 +96,13 @@ SCHEMA = (
     "CREATE TABLE IF NOT EXISTS stats_lottery_won (day TEXT NOT NULL, service TEXT NOT NULL, unlucky INTEGER NOT NULL,"
     " winners INTEGER NOT NULL, urgent INTEGER NOT NULL)",
     "CREATE INDEX IF NOT EXISTS idx_stats_lottery_won_day ON stats_lottery_won (day)",
+    "CREATE TABLE IF NOT EXISTS stats_floor_days (day TEXT PRIMARY KEY, plan INTEGER NOT NULL, changes INTEGER NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS stats_plan (day TEXT NOT NULL, counter TEXT NOT NULL,"
+    " planned DOUBLE PRECISION NOT NULL, opened DOUBLE PRECISION NOT NULL, in_plan DOUBLE PRECISION NOT NULL)",
+    "CREATE INDEX IF NOT EXISTS idx_stats_plan_day ON stats_plan (day)",
+    "CREATE TABLE IF NOT EXISTS stats_kiosk_out (day TEXT NOT NULL, kiosk TEXT NOT NULL,"
+    " since DOUBLE PRECISION NOT NULL, start_at DOUBLE PRECISION NOT NULL, end_at DOUBLE PRECISION NOT NULL)",
+    "CREATE INDEX IF NOT EXISTS idx_stats_kiosk_out_day ON stats_kiosk_out (day)",
 )
 
 

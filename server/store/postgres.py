@@ -57,11 +57,12 @@ from server.core import Event
 from server.core import events as ev
 from server.core.model import EXPIRED, OPEN_STATES
 from server.manager import stats
+from server.manager.stats_floor_rows import FLOOR_INDEXES
 from server.store import access, waiting
 from server.store.reasons import one_line
 from server.store.projection import SIGNED_OUT, SIGNED_OUT_ENDED, SIGNED_OUT_TABLE, TICKET_COLUMNS, Projection, Rows
 from server.store.sqlite import (NEWER, StoreCorrupt, StoreLocked, StoreNewer, StoreUnavailable, StoreUnreachable,
-                                 _decode)
+                                 _decode, forget_events)
 
 log = logging.getLogger("willkommen.store")
 
@@ -97,6 +98,7 @@ MIGRATIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("p004_fair_access", access.TABLES),
     ("p005_entries_per_address", (access.ADDRESS,)),  # SQLite's m010
     ("p006_draw_witnessed", access.WITNESS_INDEX),  # SQLite's m011
+    ("p007_floor_events", FLOOR_INDEXES),  # SQLite's m012
 )
 
 INSERT_EVENT = "INSERT INTO events (at, day, kind, data) VALUES (%s, %s, %s, %s)"
@@ -399,18 +401,14 @@ class PostgresStore(waiting.Asked, Projection):
                                   [day]).fetchone()[0]
         return first or self.conn.execute("SELECT coalesce(max(seq), 0) + 1 FROM events").fetchone()[0]
 
-    def purge(self, today: str, retention_days: int) -> int:
+    def purge(self, today: str, retention_days: int, *, personal: bool = False) -> int:
         """As `Store.purge`: statistics kept, older tickets and events forgotten."""
         cutoff = (date.fromisoformat(today) - timedelta(days=retention_days)).isoformat()
         with self.conn.transaction():
-            stats.keep_days(Sql(self.conn), before=cutoff, tz=self.tz)
+            stats.keep_days(Sql(self.conn), before=cutoff, tz=self.tz, personal=personal)
             self.conn.execute(SUMMARY, [cutoff])
             removed = self.conn.execute("DELETE FROM tickets WHERE day < %s", [cutoff]).rowcount
-            self.conn.execute("DELETE FROM events WHERE seq < %s "
-                              # a lottery day's events go by its day (its entries come the evening before)
-                              f"AND NOT ((kind = 'appointment_booked' OR {access.KINDS_SQL}) AND day >= %s) "
-                              f"AND seq NOT IN (SELECT seq FROM ({self._LATEST_PLAN}) AS plan)",
-                              [self._first_seq_of(cutoff), cutoff])
+            forget_events(Sql(self.conn), self._first_seq_of(cutoff), cutoff)
         return removed
 
     def start_day(self, today: str, *, retention_days: int, personal: bool) -> None:
@@ -419,7 +417,7 @@ class PostgresStore(waiting.Asked, Projection):
         with self.conn.transaction():
             kept = stats.keep_days(Sql(self.conn), before=today, since=since, tz=self.tz, personal=personal)
         log.info("statistics kept", extra={"fields": {"days": kept}})
-        self.purge(today, retention_days)
+        self.purge(today, retention_days, personal=personal)
         with self.conn.transaction():
             access.forget_before(Sql(self.conn), today)
 

@@ -42,6 +42,7 @@ from typing import Iterable
 import sqlite_utils
 
 from server.manager import stats
+from server.manager.stats_floor_rows import FLOOR_INDEXES, kept_events
 from server.store import access
 from server.store.beside import Beside
 from server.core import Event
@@ -148,6 +149,14 @@ def m010_entries_per_address(db: sqlite_utils.Database) -> None:
 def m011_draw_witnessed(db: sqlite_utils.Database) -> None:
     """A witness's words are a lottery day's event: replayed and kept with its day."""
     for statement in access.WITNESS_INDEX:
+        db.execute(statement)
+
+
+@migrations()
+def m012_floor_events(db: sqlite_utils.Database) -> None:
+    """The statistics read every kiosk's going and coming back and the plan's changes
+    (`server.manager.stats_floor_rows`): partial indexes, so a draw writes no page of them."""
+    for statement in FLOOR_INDEXES:
         db.execute(statement)
 
 
@@ -286,6 +295,18 @@ LATEST_PLAN = "SELECT seq, data FROM events WHERE seq = (SELECT max(seq) FROM ev
 NEWER = "written by a newer Willkommen? Start that version, or restore a backup"
 
 
+def forget_events(conn, first: int, cutoff: str) -> None:
+    """Delete the events before seq `first` (the cutoff day's first), in either store (`?`
+    placeholders; PostgreSQL's through its `Sql`), but for those still needed: a lottery day's
+    events and appointments go by their day (entries come the evening before), the plan in
+    force is replayed at every start, and the statistics' days after the cutoff need the plan
+    in force at it and each kiosk still out then (`stats_floor_rows.kept_events`)."""
+    floor = ", ".join(str(seq) for seq in kept_events(conn, first)) or "0"
+    conn.execute("DELETE FROM events WHERE seq < ? "
+                 f"AND NOT ((kind = 'appointment_booked' OR {access.KINDS_SQL}) AND day >= ?) "
+                 f"AND seq NOT IN ({floor}) AND seq NOT IN (SELECT seq FROM ({LATEST_PLAN}) AS plan)", [first, cutoff])
+
+
 def _decode(seq: int, data: str) -> Event:
     try:
         return ev.decode(data)
@@ -387,19 +408,16 @@ class Store(Projection):
                                 "WHERE kind = 'day_started' AND day >= ?", [day])
         return first.fetchone()[0] or self.db.execute("SELECT coalesce(max(seq), 0) + 1 FROM events").fetchone()[0]
 
-    def purge(self, today: str, retention_days: int) -> int:
+    def purge(self, today: str, retention_days: int, *, personal: bool = False) -> int:
         """Forget tickets and events older than the retention, keeping per-day statistics
-        (`daily_stats`: counts, summed waits and service times per service). Returns how many
-        tickets were removed."""
+        (`daily_stats`: counts, summed waits and service times per service; per counter only with
+        `personal`, the site's `personal_statistics`). Returns how many tickets were removed."""
         cutoff = (date.fromisoformat(today) - timedelta(days=retention_days)).isoformat()
         with self.db.atomic():
-            stats.keep_days(self.db.conn, before=cutoff, tz=self.tz)  # histograms outlive the tickets
+            stats.keep_days(self.db.conn, before=cutoff, tz=self.tz, personal=personal)  # figures outlive tickets
             self.db.execute(SUMMARY, [cutoff])
             removed = self.db.execute("DELETE FROM tickets WHERE day < ?", [cutoff]).rowcount
-            self.db.execute("DELETE FROM events WHERE seq < ? "
-                            # a lottery day's events go by its day (its entries come the evening before)
-                            f"AND NOT ((kind = 'appointment_booked' OR {access.KINDS_SQL}) AND day >= ?) "
-                            f"AND seq NOT IN (SELECT seq FROM ({LATEST_PLAN}))", [self._first_seq_of(cutoff), cutoff])
+            forget_events(self.db.conn, self._first_seq_of(cutoff), cutoff)
         return removed
 
     def start_day(self, today: str, *, retention_days: int, personal: bool) -> None:
@@ -411,7 +429,7 @@ class Store(Projection):
         with self.db.atomic():
             kept = stats.keep_days(self.db.conn, before=today, since=since, tz=self.tz, personal=personal)
         log.info("statistics kept", extra={"fields": {"days": kept}})
-        self.purge(today, retention_days)
+        self.purge(today, retention_days, personal=personal)
         with self.db.atomic():
             access.forget_before(self.db.conn, today)
 
