@@ -26,6 +26,7 @@ from config.errors import ConfigError
 from config.files import read_toml
 from config.limits import parse_limits
 from config.messages import parse_messages
+from config.network import parse_network
 from config.office_texts import with_office_texts
 from config.site import (PEOPLE_ROLES, ROLES, WEEKDAYS, Appointments, Counter, Feedback, Manager, Partner, Person,
                    Service, Site, Terminal)
@@ -174,6 +175,7 @@ def parse_site(data: Mapping[str, Any], *, file: str = "site.toml",
         partners=tuple(_unique(root, "partners", [_partner(n, languages, service_ids)
                                                  for n in root.tables("partners", optional=True)], ("id",))),
         zones=zones.parse(root.table("zones", {}), {c.zone for c in counters}),
+        network=parse_network(root.table("network", {}), folder, file),
     )
     if (result.tls_cert is None) != (result.tls_key is None):
         raise site.fail("tls_key" if result.tls_key is None else "tls_cert",

@@ -14,6 +14,7 @@ from typing import Mapping
 from config.access import Access
 from config.limits import Limits
 from config.messages import Messages
+from config.network import Network
 
 ROLES = ("kiosk", "counter", "display", "admin", "feedback")
 PEOPLE_ROLES = ("supervisor", "reader", "clerk")
@@ -202,6 +203,7 @@ class Site:
     # [zones.<id>]: a zone's name per language for the staff ("Erdgeschoss"); without one, its id
     zones: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     access: Access = Access()     # [access]: the day's places by lottery (config/access.py, server/access)
+    network: Network | None = None  # [network]: the network of offices the board adopts from (config/network.py)
 
     def words(self, lang: str) -> Mapping[str, str]:
         """The visitor catalogue of a site language (German's for any other)."""

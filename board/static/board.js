@@ -37,6 +37,7 @@ function setStatus(name, text) {
 }
 
 function receive(message) {
+  if (knowledgeReceive(message)) return;  // the network's panel (network.js)
   if (message.type === "board") {
     state.floor = message.floor;
     state.offset = message.floor.now - Date.now() / 1000;
@@ -72,6 +73,7 @@ function render() {
   renderAnnouncements(floor);
   renderPlan(floor);
   renderLottery(floor);
+  renderKnowledge(floor);
   if (!state.formsBuilt) buildForms(floor);
 }
 

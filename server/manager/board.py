@@ -32,7 +32,7 @@ from websockets.asyncio.server import ServerConnection
 
 from config import Site, languages
 
-from server.manager import interpreters, plan
+from server.manager import adopting, interpreters, plan
 from server.wire import protocol as p
 from server.core import events as ev
 from server.core import Office
@@ -126,6 +126,18 @@ def database_alert(writer: Writer, add: Callable[..., None], now: float) -> None
         add("database:away", "database_away", {}, now)
 
 
+def twice(terminals: Terminals) -> dict[str, int]:
+    """Kiosks and counters connected more than once with one token: both are served (a
+    restarted terminal's new connection must not wait for the old one to time out), but a
+    second device holding a copied token is a person's matter, so the board says so."""
+    count: dict[str, int] = {}
+    for session in terminals.sessions.values():
+        # a browser counter ("person-<name>") holds no token: its person's session is checked
+        if session.role in ("kiosk", "counter") and not session.terminal.startswith("person-"):
+            count[session.terminal] = count.get(session.terminal, 0) + 1
+    return {terminal: n for terminal, n in count.items() if n > 1}
+
+
 class Board:
     """The floor for its viewers. It reads the office, the site and who is connected; it acts
     through the writer and pushes through the fan-out; it is given nothing else."""
@@ -136,6 +148,7 @@ class Board:
         self.people, self.clock, self.monotonic, self.started_at = people, clock, monotonic, started_at
         self.viewers: dict[ServerConnection, SignedIn] = {}
         self.register: Any = None  # the lottery's registration (server.access), set by the server
+        self.adoptions = adopting.for_site(site)  # the network's shared knowledge, with [network]
         self.alerts = Alerts()
         self.desk_since: dict[str, float] = {}     # counter -> when it last opened, paused or closed
         self.calling: dict[str, tuple[str, ...]] = {}   # counter -> its services, while open and not paused
@@ -253,7 +266,7 @@ class Board:
                 "interpreters": interpreters.waiting(office, now, lang),
                 "announcements": [dataclasses.asdict(a) for a in office.current_announcements(now)],
                 "services": [{"id": s.id, "name": names[s.id]} for s in site.services],
-                "lottery": list(site.access.services),  # the info desk's registration form (board.js)
+                "lottery": list(site.access.services), "network": self.adoptions is not None,  # board.js, network.js
                 "languages": list(site.languages),
                 # the site's time zone: the board shows the office's clock, not the manager's laptop's
                 "language_names": {tag: languages.name(tag, lang) for tag in site.languages},
@@ -360,21 +373,10 @@ class Board:
         for counter, (kind, since) in plan.departures(office, now).items():
             time = StaffWords().time(since - (plan.GRACE if kind == "late" else 0), site.timezone)
             add(f"plan_{kind}:{counter}", f"plan_{kind}", {"counter": counter, "time": time}, since)
-        for terminal, count in self._twice().items():
+        for terminal, count in twice(self.terminals).items():
             add(f"twice:{terminal}", "twice", {"terminal": terminal, "count": count}, now)
         database_alert(self.writer, add, now)
         return found
-
-    def _twice(self) -> dict[str, int]:
-        """Kiosks and counters connected more than once with one token: both are served (a
-        restarted terminal's new connection must not wait for the old one to time out), but a
-        second device holding a copied token is a person's matter, so the board says so."""
-        count: dict[str, int] = {}
-        for session in self.terminals.sessions.values():
-            # a browser counter ("person-<name>") holds no token: its person's session is checked
-            if session.role in ("kiosk", "counter") and not session.terminal.startswith("person-"):
-                count[session.terminal] = count.get(session.terminal, 0) + 1
-        return {terminal: n for terminal, n in count.items() if n > 1}
 
     # ---- viewers and actions --------------------------------------------------------------
 
@@ -401,6 +403,8 @@ class Board:
             raise NotAllowed("your sign-in has expired: sign in again", why="expired")
         if (answer := await any_viewer_may(self, who, message)) is not None:
             return answer
+        if isinstance(message, p.NETWORK_ASKS):
+            return await adopting.answer(self.adoptions, who, message)
         if not isinstance(message, p.SUPERVISOR_ACTIONS) or not who.may_act:
             raise NotAllowed(f"{who.name} is a {who.role}: only a supervisor may act", why="supervisor_only")
         await self.writer.submit(partial(self._act, who, message))

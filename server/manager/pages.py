@@ -66,7 +66,7 @@ CODE_SECONDS = 30.0
 BROWSER_COOKIE = "willkommen_signin"  # binds a one-time sign-in code to the browser that asked for it
 VERIFYING = 2  # password checks at once
 FILES = {"signin.html": "text/html", "signin.js": "text/javascript", "board.html": "text/html",
-         "board.js": "text/javascript", "manager.css": "text/css", "staff.js": "text/javascript"}
+         "board.js": "text/javascript", "network.js": "text/javascript", "manager.css": "text/css", "staff.js": "text/javascript"}
 PUBLIC_FILES = ("signin.js", "manager.css", "staff.js")
 WEBSOCKETS = ("/signin/ws", "/board/ws")
 STATISTICS = ("/stats", "/stats.csv", "/stats.xlsx", "/report.pdf", "/report.html")

@@ -17,6 +17,7 @@ catches up after a night the network was away. A network that cannot be reached,
 from __future__ import annotations
 
 import argparse
+import http.client
 import json
 import os
 import sqlite3
@@ -36,10 +37,27 @@ from server.network.summary import Day, Sent, from_office
 TOKEN_ENV = "WILLKOMMEN_NETWORK_TOKEN"
 BATCH = 100            # days per request: far under the network's 1 MiB and 400 days
 RETRY_STATUSES = (408, 429, 500, 502, 503, 504)
+ANSWER_LIMIT = 8 * 2**20  # an answer past this is no network's (a publication is at most 1 MiB)
 
 
 class NotSent(Exception):
     """The network refused, or could not be reached after every try: the line to print."""
+
+
+class NetworkAway(NotSent):
+    """Not reached, or busy (5xx, 408, 429), after every try."""
+
+
+class NetworkRefused(NotSent):
+    """It answered no (400, 401, 403, 404, 409, 413, 422): `status` and what it said."""
+
+    def __init__(self, text: str, status: int, said: str):
+        super().__init__(text)
+        self.status, self.said = status, said
+
+
+class NetworkGarbage(NotSent):
+    """It answered, but not what a network answers (not JSON, or not the shape asked for)."""
 
 
 def office_options(parser: argparse.ArgumentParser) -> None:
@@ -64,7 +82,7 @@ def token_of(args: argparse.Namespace) -> str:
 
 
 def call(url: str, token: str, *, body: bytes | None = None, tries: int = 5,
-         sleep: Callable[[float], None] = time.sleep) -> Any:
+         sleep: Callable[[float], None] = time.sleep, timeout: float = 30) -> Any:
     """One request to the network, tried again while it is away or busy; its JSON answer."""
     request = urllib.request.Request(url, data=body, method="POST" if body is not None else "GET", headers={
         "Authorization": f"Bearer {token}", "Content-Type": "application/json", "User-Agent": "willkommen-network"})
@@ -73,18 +91,31 @@ def call(url: str, token: str, *, body: bytes | None = None, tries: int = 5,
         if attempt:
             sleep(wait)
         try:
-            with urllib.request.urlopen(request, timeout=30) as response:
-                return json.loads(response.read() or b"null")
+            with urllib.request.urlopen(request, timeout=timeout) as response:
+                body_read = response.read(ANSWER_LIMIT + 1)
         except urllib.error.HTTPError as exc:
             said = _said(exc)
             if exc.code not in RETRY_STATUSES:
-                raise NotSent(f"the network refused ({exc.code}): {said}") from None
+                raise NetworkRefused(f"the network refused ({exc.code}): {said}", exc.code, said) from None
             why = f"{exc.code}: {said}"
             wait = min(60.0, float(exc.headers.get("Retry-After") or 2 ** attempt))
         except (urllib.error.URLError, OSError) as exc:
             why = str(getattr(exc, "reason", exc))
             wait = 2.0 ** attempt
-    raise NotSent(f"the network at {url} did not take it after {tries} tries (last: {why})")
+        except http.client.HTTPException as exc:  # not HTTP at all on that port
+            raise NetworkGarbage(f"the network at {url} does not answer in HTTP ({type(exc).__name__})") from None
+        else:
+            return _json(body_read, url)
+    raise NetworkAway(f"the network at {url} did not take it after {tries} tries (last: {why})")
+
+
+def _json(body: bytes, url: str) -> Any:
+    if len(body) > ANSWER_LIMIT:
+        raise NetworkGarbage(f"the network at {url} answered more than {ANSWER_LIMIT // 2**20} MiB")
+    try:
+        return json.loads(body or b"null")
+    except (ValueError, RecursionError):
+        raise NetworkGarbage(f"the network at {url} answered something that is not JSON: {body[:80]!r}") from None
 
 
 def _said(exc: urllib.error.HTTPError) -> str:

@@ -21,13 +21,12 @@ the admin's terminal. Status 0 when done, 1 when the network refused or an item 
 from __future__ import annotations
 
 import sys
-from datetime import datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import msgspec
 
 from server.network import knowledge
+from server.network.adoption import local, write_review
 from server.network.options import OneLineParser
 from server.network.send import NotSent, call, office_options, token_of
 
@@ -68,15 +67,6 @@ def publish(args) -> int:
     print(f"willkommen-server network publish: {answer['published']} texts of {args.office} published to {args.to}",
           file=sys.stderr)
     return 0
-
-
-def local(at: str, timezone: str) -> str:
-    """The network's UTC time as the office reads its clock: `2026-11-30 15:05 (Europe/Berlin)`."""
-    try:
-        when = datetime.fromisoformat(at)
-    except ValueError:  # not a time: shown as the network said it
-        return shown(at, 40)
-    return f"{when.astimezone(ZoneInfo(timezone)):%Y-%m-%d %H:%M} ({timezone})"
 
 
 def listing(args) -> int:
@@ -136,21 +126,12 @@ def adopt(args) -> int:
     site_file = Path(args.config) if args.config else default_path()
     base = args.into or site_file.resolve().parent
     timezone = load_site(site_file).timezone
-    stamp = datetime.now(ZoneInfo(timezone)).strftime("%Y%m%d-%H%M%S")
-    folder = base / f"adopted-{theirs.office}-{stamp}"
-    n = 1
-    while folder.exists():  # never over earlier files
-        n += 1
-        folder = base / f"adopted-{theirs.office}-{stamp}-{n}"
     published = next((e["published_at"] for e in call(_url(args, "/knowledge"), token_of(args), tries=args.tries)
                       if e["office"] == theirs.office), "")
     command_line = "willkommen-server network adopt " + " ".join([args.other, *(f"--what {w}" for w in args.what)])
     files = knowledge.fragment(chosen, theirs, published_at=local(published, timezone) if published else "",
                                command=command_line)
-    for name, text in files.items():
-        path = folder / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
+    folder = write_review(base, theirs.office, timezone, files)  # whole or not at all
     print(f"willkommen-server network adopt: {len(chosen)} item(s) of {theirs.office} written to review in {folder}: "
           + ", ".join(sorted(files)) + f". {site_file.name} is unchanged.", file=sys.stderr)
     return 0

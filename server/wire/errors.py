@@ -36,6 +36,9 @@
         BadBirthDate .......... bad_birth_date   not a date YYYY-MM-DD in the past
         TooMany ............... too_many         this address registered as many as allowed
         UnknownEntry .......... unknown_entry    no such entry (or its day is long over)
+    NetworkTrouble ............ network          the network of offices is not set up, not reached,
+                                                 refused or answered garbage (why: none, away,
+                                                 refused, garbage, nothing): nothing was adopted
 
 The `str()` of each is a sentence an admin can read (English, for logs and older clients).
 Staff read it in their own language: each error carries its values as `fields` — `ticket`,
@@ -192,6 +195,10 @@ class TooMany(WillkommenError):
 
 class UnknownEntry(WillkommenError):
     code = "unknown_entry"
+
+
+class NetworkTrouble(WillkommenError):
+    code = "network"
 
 
 _CODED: list[type[WillkommenError]] = [*WillkommenError.__subclasses__(), UnknownType]

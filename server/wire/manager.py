@@ -4,9 +4,10 @@
 
 from __future__ import annotations
 
-from typing import Any, Union
+from typing import Annotated, Any, Union
 
 import msgspec
+from msgspec import Meta
 
 from server.wire.errors import BadRequest
 from server.wire.fields import Key, Message, Request, Text, Timestamp
@@ -31,6 +32,11 @@ from server.wire.plan import SetPlan
 #   witness          {id, day, words}             a witness's words for the day's draw, between the
 #                    window's close and the draw (any signed-in viewer: a reader from the staff
 #                    council, say) -> reply
+#   network_knowledge {id}                        what the other offices of the network published and
+#                    how it differs from this office's texts (a supervisor; the site file's
+#                    [network]) -> network {offices}
+#   adopt            {id, office, what: [prefix]}  another office's texts under each prefix, written
+#                    as files to review, as `network adopt` writes them -> adopted {folder, files}
 
 class SignIn(Request, tag="sign_in"):
     name: Key
@@ -67,8 +73,21 @@ class Witness(Request, tag="witness"):
     words: Text
 
 
+class AskNetwork(Request, tag="network_knowledge"):
+    """What the network's other offices published, compared with this office's own."""
+
+
+class Adopt(Request, tag="adopt"):
+    """Another office's texts under each prefix (`strings.ti`, `services.residence`)."""
+
+    office: Annotated[str, Meta(pattern=r"^[A-Za-z0-9_-]{1,40}$")]
+    what: Annotated[list[Annotated[str, Meta(pattern=r"^[A-Za-z0-9_.-]{1,200}$")]], Meta(min_length=1, max_length=20)]
+
+
+NETWORK_ASKS = (AskNetwork, Adopt)
 SUPERVISOR_ACTIONS = (OpenCounter, CloseCounter, Move, Announce, EndAnnouncement, SetPlan)
-ManagerMessage = Union[SignIn, OpenCounter, CloseCounter, Move, Announce, EndAnnouncement, SetPlan, Register, Witness]
+ManagerMessage = Union[SignIn, OpenCounter, CloseCounter, Move, Announce, EndAnnouncement, SetPlan, Register, Witness,
+                       AskNetwork, Adopt]
 
 
 class SignedIn(Message, tag="signed_in"):
@@ -78,6 +97,18 @@ class SignedIn(Message, tag="signed_in"):
 
 class Board(Message, tag="board"):
     floor: dict[str, Any]  # the whole floor as `server.manager.board.Board.floor` builds it
+
+
+class NetworkKnowledge(Message, tag="network"):
+    re: str | int
+    offices: list[dict[str, Any]]  # `server.network.adoption.Adoptions.overview`
+
+
+class Adopted(Message, tag="adopted"):
+    re: str | int
+    folder: str       # the new folder of files to review
+    files: list[str]  # in it: site-fragment.toml, strings/<lang>.toml
+    items: int
 
 
 _manager_decoder = msgspec.json.Decoder(ManagerMessage)

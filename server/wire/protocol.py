@@ -79,8 +79,9 @@ from server.wire.fields import (EARLIEST, LATEST, MAX_CLOSE_REASON, MAX_KEY, MAX
 # the manager's and the visitors' messages, defined by job, read here as every message is
 from server.wire.feedback import (FEEDBACK_TYPES, MAX_REASONS, FeedbackMessage, Rate, Tap, Thanked,  # noqa: F401
                                   decode_feedback)
-from server.wire.manager import (SUPERVISOR_ACTIONS, Announce, Board, CloseCounter, EndAnnouncement,  # noqa: F401
-                                 ManagerMessage, Move, OpenCounter, SignedIn, SignIn, Witness, decode_manager)
+from server.wire.manager import (NETWORK_ASKS, SUPERVISOR_ACTIONS, Adopt, Adopted, Announce, AskNetwork,  # noqa: F401
+                                 Board, CloseCounter, EndAnnouncement, ManagerMessage, Move, NetworkKnowledge,
+                                 OpenCounter, SignedIn, SignIn, Witness, decode_manager)
 from server.wire.plan import Closure, SetPlan, Shift  # noqa: F401
 from server.wire.access import Outcome, OutcomeView, Register, Registered, decode_access  # noqa: F401
 

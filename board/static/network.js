@@ -1,0 +1,109 @@
+// The floor board's panel of the network's shared knowledge (server/manager/adopting.py), for a
+// supervisor when the site file has [network]: what other offices published, what differs from
+// this office's texts, and "Übernehmen" per group (a language file, a service, a document, a
+// partner template). Everything another office wrote is put in as text nodes, never as markup:
+// an office could publish a script. Loaded after board.js, whose `state`, `$` and `t` it uses.
+"use strict";
+
+const knowledge = {asked: false, pending: null, adopting: new Map()};
+
+// an element with attributes (undefined or "" left out) and children; a string child is a text node
+function el(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [name, value] of Object.entries(attrs)) {
+    if (value !== undefined && value !== "") node.setAttribute(name, value);
+  }
+  node.append(...children);
+  return node;
+}
+
+function renderKnowledge(floor) {
+  const shown = Boolean(floor.network && state.me && state.me.role === "supervisor");
+  $("knowledge").hidden = !shown;
+  if (shown && !knowledge.asked) askNetwork();
+}
+
+function askNetwork() {
+  knowledge.asked = true;
+  knowledge.pending = state.nextId++;
+  $("knowledge-answer").textContent = t("knowledge.asking");
+  $("knowledge-ask").disabled = true;
+  state.ws.send(JSON.stringify({type: "network_knowledge", id: knowledge.pending}));
+}
+
+// true when the message answered this panel (board.js then leaves it alone)
+function knowledgeReceive(message) {
+  if (message.re === undefined || message.re === null) return false;
+  if (message.re === knowledge.pending) {
+    knowledge.pending = null;
+    $("knowledge-ask").disabled = false;
+    $("knowledge-answer").textContent = message.type === "network" ? "" : (message.text || message.message);
+    if (message.type === "network") showOffices(message.offices);
+    return true;
+  }
+  const adopting = knowledge.adopting.get(message.re);
+  if (!adopting) return false;
+  knowledge.adopting.delete(message.re);
+  adopting.button.disabled = false;
+  adopting.said.textContent = message.type === "adopted"
+    ? t("knowledge.adopted", {items: message.items, office: adopting.office, folder: message.folder,
+                              files: message.files.join(", ")})
+    : (message.text || message.message);
+  return true;
+}
+
+function showOffices(offices) {
+  const root = $("knowledge-offices");
+  root.replaceChildren();
+  const bringing = offices.filter((office) => office.groups.length);
+  if (!bringing.length) { root.append(el("p", {}, t("knowledge.nobody"))); return; }
+  for (const office of bringing) {
+    root.append(el("h3", {"data-office": office.office},
+      t("knowledge.office", {name: office.name, office: office.office, published: office.published})));
+    for (const group of office.groups) root.append(groupBlock(office, group));
+  }
+}
+
+function groupBlock(office, group) {
+  const count = (kind) => group.items.filter((item) => item.kind === kind).length;
+  const title = t(`knowledge.${group.kind}`, {name: group.name});
+  const details = el("details", {},
+    el("summary", {}, el("strong", {}, title), " – ",
+       t("knowledge.counts", {differs: count("differs"), only_theirs: count("only_theirs"), only_mine: count("only_mine")})),
+    diffTable(office, group));
+  const button = el("button", {type: "button", class: "adopt",
+                               "aria-label": t("knowledge.adopt_label", {what: title, office: office.name})},
+                    t("knowledge.adopt"));
+  const said = el("p", {role: "status", class: "adopt-answer"});
+  button.addEventListener("click", () => adopt(office, group, button, said));
+  return el("div", {class: "knowledge-group", "data-office": office.office, "data-what": group.what},
+            details, button, said);
+}
+
+function diffTable(office, group) {
+  const head = el("tr", {}, el("th", {scope: "col"}, t("knowledge.item")), el("th", {scope: "col"}, t("knowledge.yours")),
+                  el("th", {scope: "col"}, t("knowledge.theirs", {office: office.name})));
+  const rows = group.items.map((item) => el("tr", {"data-key": item.key, "data-kind": item.kind},
+    el("th", {scope: "row"}, el("code", {}, item.key)), cell(item.mine, item.lang), cell(item.theirs, item.lang)));
+  return el("table", {class: "knowledge-diff"}, el("thead", {}, head), el("tbody", {}, ...rows));
+}
+
+// a text as runs of words; the runs that differ from the other office's text are marked
+function cell(runs, lang) {
+  const td = el("td", {lang, dir: "auto"});
+  if (!runs.length) td.append(el("span", {class: "missing", lang: staff.lang}, t("knowledge.missing")));
+  for (const [text, changed] of runs) {
+    td.append(changed ? el("mark", {title: t("knowledge.changed")}, text) : text);
+  }
+  return td;
+}
+
+function adopt(office, group, button, said) {
+  const id = state.nextId++;
+  knowledge.adopting.set(id, {button, said, office: office.name});
+  button.disabled = true;
+  said.textContent = t("knowledge.adopting");
+  state.ws.send(JSON.stringify({type: "adopt", id, office: office.office, what: [group.what]}));
+}
+
+$("knowledge-ask").addEventListener("click", askNetwork);

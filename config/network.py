@@ -1,0 +1,126 @@
+"""The network of offices as this office's server reaches it (`[network]` in the site file): where
+the network's endpoint is, who this office is there, where its token lies, and where the floor
+board puts what a manager adopts (README "A network of offices").
+
+    [network]
+    url = "https://netzwerk.example.de/"            # the network's address (its coordinator gives it)
+    office = "wetzlar"                              # this office's id in the network's file
+    token_file = "/etc/willkommen/network-token"    # the office's token, alone in a file (chmod 600)
+    into = "/var/lib/willkommen/adopted"            # adopted texts to review (default: beside the site file)
+
+The token is never in the site file: site files are copied, mailed and kept in version control,
+and the token lets anyone publish in this office's name. It lies in a file of its own that others
+may not read (mode 600, or 640 for root:willkommen) — the file `network send` reads too
+(`--token-file`). Everything is checked at start; the problems are said in German (the office's
+IT reads them), each naming the file and the key as every site file error does.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import stat
+from dataclasses import dataclass, field
+from ipaddress import ip_address
+from pathlib import Path
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
+
+if TYPE_CHECKING:
+    from config.loader import Node
+
+OFFICE = re.compile(r"^[A-Za-z0-9_-]{1,40}$")   # the network's office ids (server.network.knowledge.Key)
+TOKEN = re.compile(r"^\S{16,512}$")
+KEYS = ("url", "office", "token_file", "into")
+
+
+@dataclass(frozen=True)
+class Network:
+    url: str                     # the network's address, e.g. https://netzwerk.example.de/
+    office: str                  # this office's id in the network's file
+    token: str = field(default="", repr=False)  # read from `token_file` at start; never in a log
+    token_file: Path = Path()
+    into: Path = Path()          # where the board writes adopted texts (a new folder each time)
+    site_file: Path | None = None  # the site file the board compares with what others published
+
+    def endpoint(self, path: str) -> str:
+        return self.url.rstrip("/") + path
+
+
+def parse_network(node: "Node", folder: Path | None, file: str) -> Network | None:
+    """`[network]`, or None when the site file has none (the office takes no part on the board)."""
+    if not node.data:
+        return None
+    if "token" in node.data or "token_env" in node.data:
+        key = "token" if "token" in node.data else "token_env"
+        raise node.fail(key, "der Token gehört nicht in die Standortdatei (sie wird kopiert und verschickt): "
+                             "ihn allein in eine Datei schreiben, die nur der Dienst lesen kann (chmod 600), "
+                             'und hier token_file = "/etc/willkommen/network-token" angeben')
+    for key in sorted(set(node.data) - set(KEYS)):
+        raise node.fail(key, f"unbekannter Schlüssel (bekannt sind: {', '.join(KEYS)})")
+    for key in KEYS[:3]:
+        if key not in node.data:
+            raise node.fail(key, "fehlt: [network] braucht url, office und token_file")
+    for key, value in node.data.items():
+        if not isinstance(value, str):
+            raise node.fail(key, f"{value!r} ist kein Text in Anführungszeichen")
+    base = folder if folder is not None else Path.cwd()
+    url = _url(node)
+    office = node.text("office", pattern=OFFICE, expected="die Kennung dieses Amts in der Netzwerkdatei "
+                                                          '(Buchstaben, Ziffern, - und _), z. B. "wetzlar"')
+    token_file = base / node.text("token_file", expected="der Pfad der Datei mit dem Token des Amts")
+    into = base / node.text("into", str(base))
+    network = Network(url=url, office=office, token=_token(node, token_file), token_file=token_file,
+                      into=_writable(node, into), site_file=folder / file if folder is not None else None)
+    node.done()
+    return network
+
+
+def _url(node: "Node") -> str:
+    url = node.text("url", expected='die Adresse des Netzwerks, z. B. "https://netzwerk.example.de/"')
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
+        raise node.fail("url", f"„{url}“ ist keine Adresse wie https://netzwerk.example.de/ (http oder https, "
+                               "ein Rechnername, ohne ?… und #…)")
+    if parts.scheme == "http" and not _loopback(parts.hostname):
+        raise node.fail("url", f"„{url}“: der Token ginge unverschlüsselt durchs Netz – https:// verwenden "
+                               "(http:// nur zu 127.0.0.1 oder localhost)")
+    return url
+
+
+def _loopback(host: str) -> bool:
+    try:
+        return ip_address(host).is_loopback
+    except ValueError:
+        return host == "localhost"
+
+
+def _token(node: "Node", path: Path) -> str:
+    try:
+        mode = path.stat().st_mode
+        text = path.read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        raise node.fail("token_file", f"die Datei {path} gibt es nicht (den Token des Amts vom Netzwerk "
+                                      "hineinschreiben, chmod 600)") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        why = exc.strerror if isinstance(exc, OSError) and exc.strerror else "kein lesbarer Text"
+        raise node.fail("token_file", f"die Datei {path} lässt sich nicht lesen ({why})") from None
+    if not stat.S_ISREG(mode):
+        raise node.fail("token_file", f"{path} ist keine Datei")
+    if mode & (stat.S_IRWXO | stat.S_IWGRP):
+        raise node.fail("token_file", f"{path} dürfen andere lesen oder ändern (Modus {stat.S_IMODE(mode):o}): "
+                                      f"chmod 600 {path} (oder 640, Gruppe des Dienstes)")
+    if not TOKEN.match(text):
+        raise node.fail("token_file", f"in {path} steht kein Token (eine Zeile, 16 bis 512 Zeichen, ohne Leerzeichen)")
+    return text
+
+
+def _writable(node: "Node", folder: Path) -> Path:
+    """The folder must take new folders now: a manager learns of a read-only one at start, from IT,
+    not from a button that fails (the systemd unit's ProtectSystem makes /etc read-only)."""
+    if not folder.is_dir():
+        raise node.fail("into", f"den Ordner {folder} gibt es nicht (für übernommene Texte zum Prüfen)")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise node.fail("into", f"in den Ordner {folder} darf der Dienst nicht schreiben: into = einen "
+                                'beschreibbaren Ordner setzen, z. B. "/var/lib/willkommen/adopted"')
+    return folder

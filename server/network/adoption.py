@@ -1,0 +1,202 @@
+"""Adopting another office's texts: the files to review that `network adopt` and the floor board
+both write (`write_review`), and the office server's view of the network for its board
+(`Adoptions`: what the other offices published, what differs from this office's own, adopt).
+
+The files go into a new folder `adopted-<office>-<time>/` under the folder given (the command's
+`--into`, the site file's `[network] into`), never over anything, and whole or not at all: they
+are written into a hidden folder beside it, flushed to the disk, and the folder is then renamed
+to its name in one step — a crash or a full disk leaves no half-written fragment to copy in.
+
+What the board is shown is grouped into what one "Übernehmen" takes (`UNITS`): a language's
+catalogue (`strings.ti`), a service's texts (`services.residence`), a document to bring
+(`documents.passport`), a partner's card (`partners.jobcenter`). Only groups where the other
+office has something this one has not, or has it otherwise, are shown; each item with both
+texts cut into words, the changed words marked (`marked`), as data: the page shows it as text.
+"""
+
+from __future__ import annotations
+
+import difflib
+import logging
+import os
+import re
+import secrets
+import shutil
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import msgspec
+
+from config import languages
+from config.network import Network
+from server.network import knowledge
+from server.network.send import NetworkGarbage, call
+
+log = logging.getLogger("willkommen.network")
+UNITS = ("strings", "services", "documents", "partners")
+WORDS = re.compile(r"\s+|\w+|[^\w\s]")
+TIMEOUT = 10.0  # seconds the board waits for the network before it says it is not reached
+
+
+class Listed(msgspec.Struct):
+    office: str
+    name: str
+    published_at: str
+
+
+def write_review(base: Path, other: str, timezone: str, files: dict[str, str]) -> Path:
+    """`files` (name -> text) in a new folder `adopted-<other>-<time>` under `base`, all or none."""
+    stamp = datetime.now(ZoneInfo(timezone)).strftime("%Y%m%d-%H%M%S")
+    hidden = base / f".adopting-{other}-{secrets.token_hex(4)}"
+    try:
+        for name, text in files.items():
+            path = hidden / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with open(path, "w", encoding="utf-8") as out:
+                out.write(text)
+                out.flush()
+                os.fsync(out.fileno())
+        folder, n = base / f"adopted-{other}-{stamp}", 1
+        while folder.exists():  # never over earlier files
+            n += 1
+            folder = base / f"adopted-{other}-{stamp}-{n}"
+        os.rename(hidden, folder)
+        _sync(base)
+        return folder
+    except BaseException:
+        shutil.rmtree(hidden, ignore_errors=True)
+        raise
+
+
+def _sync(folder: Path) -> None:
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def local(at: str, timezone: str) -> str:
+    """The network's UTC time as the office reads its clock: `2026-11-30 15:05 (Europe/Berlin)`."""
+    try:
+        when = datetime.fromisoformat(at)
+    except ValueError:  # not a time: shown as the network said it, cut and without control characters
+        return re.sub(r"[\x00-\x1f\x7f]", " ", at)[:40]
+    return f"{when.astimezone(ZoneInfo(timezone)):%Y-%m-%d %H:%M} ({timezone})"
+
+
+def group(key: str) -> str:
+    """The unit an item belongs to: `strings.ti.display.now` -> `strings.ti`."""
+    return ".".join(key.split(".")[:2])
+
+
+def marked(mine: Any, theirs: Any) -> tuple[list[tuple[str, bool]], list[tuple[str, bool]]]:
+    """Both texts as runs of words, each run marked True where it differs from the other text."""
+    a, b = WORDS.findall(_plain(mine)), WORDS.findall(_plain(theirs))
+    left: list[tuple[str, bool]] = []
+    right: list[tuple[str, bool]] = []
+    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
+        if i2 > i1:
+            left.append(("".join(a[i1:i2]), op != "equal"))
+        if j2 > j1:
+            right.append(("".join(b[j1:j2]), op != "equal"))
+    return left, right
+
+
+def _plain(value: Any) -> str:
+    if value is None:
+        return ""
+    return ", ".join(value) if isinstance(value, list) else str(value)
+
+
+class Adoptions:
+    """This office's view of the network's shared knowledge, for its floor board. Its calls
+    block (HTTP to the network, the site file read): the board runs them on a thread."""
+
+    def __init__(self, network: Network, timezone: str, *, timeout: float = TIMEOUT):
+        self.network, self.timezone, self.timeout = network, timezone, timeout
+
+    def _get(self, path: str) -> Any:
+        return call(self.network.endpoint(path), self.network.token, tries=1, timeout=self.timeout)
+
+    def listing(self) -> list[Listed]:
+        try:
+            return msgspec.convert(self._get("/knowledge"), list[Listed])
+        except msgspec.ValidationError as exc:
+            raise NetworkGarbage(f"the network's list of publications is not one: {exc}") from None
+
+    def theirs(self, office: str) -> knowledge.Published:
+        found = self._get(f"/knowledge/{office}")
+        try:
+            return msgspec.convert(found, knowledge.Published)
+        except msgspec.ValidationError as exc:
+            raise NetworkGarbage(f"what the network gave as {office}'s knowledge is not an office's: {exc}") from None
+
+    def mine(self) -> knowledge.Published:
+        return knowledge.of_site(self.network.site_file, self.network.office)
+
+    def overview(self, lang: str = "de") -> list[dict[str, Any]]:
+        """Each other office that published: its name, when (the office's clock), and the groups
+        where it has something this office has not or has otherwise, with their items."""
+        mine, offices = self.mine(), []
+        for entry in self.listing():
+            if entry.office == self.network.office:
+                continue
+            theirs = self.theirs(entry.office)
+            offices.append({"office": entry.office, "name": entry.name,
+                            "published": local(entry.published_at, self.timezone),
+                            "groups": groups(mine, theirs, lang)})
+        return offices
+
+    def adopt(self, other: str, what: list[str], by: str) -> tuple[Path, list[str], int]:
+        """What `network adopt OTHER --what …` writes, with who did it on the board in its head."""
+        theirs = self.theirs(other)
+        chosen = knowledge.select(theirs, what)
+        published = next((e.published_at for e in self.listing() if e.office == other), "")
+        command = ("willkommen-server network adopt " + " ".join([other, *(f"--what {w}" for w in what)])
+                   + f" (on the floor board, by {by})")
+        files = knowledge.fragment(chosen, theirs, published_at=local(published, self.timezone) if published else "",
+                                   command=command)
+        folder = write_review(self.network.into, theirs.office, self.timezone, files)
+        site_file = self.network.site_file.name if self.network.site_file else "the site file"
+        log.info(f"network adopt: {len(chosen)} item(s) of {theirs.office} written to review in {folder}: "
+                 + ", ".join(sorted(files)) + f". {site_file} is unchanged.",
+                 extra={"fields": {"by": by, "office": theirs.office, "what": what, "folder": str(folder)}})
+        return folder, sorted(files), len(chosen)
+
+
+def groups(mine: knowledge.Published, theirs: knowledge.Published, lang: str) -> list[dict[str, Any]]:
+    """The groups where the other office brings something, each with every item that differs."""
+    found: dict[str, list[knowledge.Difference]] = {}
+    for d in knowledge.differences(mine, theirs):
+        if d.key.split(".")[0] in UNITS:
+            found.setdefault(group(d.key), []).append(d)
+    tags = set(mine.languages) | set(theirs.languages)
+    shown = []
+    for what, ds in found.items():
+        if all(d.kind == "only_mine" for d in ds):
+            continue  # nothing of theirs to take
+        kind, ident = what.split(".", 1)
+        shown.append({"what": what, "kind": kind, "id": ident, "name": _name(kind, ident, mine, theirs, lang),
+                      "items": [_item(d, what, tags) for d in ds]})
+    return sorted(shown, key=lambda g: (UNITS.index(g["kind"]), g["id"]))
+
+
+def _item(d: knowledge.Difference, what: str, tags: set[str]) -> dict[str, Any]:
+    rest = d.key[len(what) + 1:]
+    last = rest.rsplit(".", 1)[-1]
+    lang = what.split(".")[1] if what.startswith("strings.") else last if last in tags else ""
+    left, right = marked(d.mine, d.theirs)
+    return {"key": rest or what, "lang": lang, "kind": d.kind, "mine": left, "theirs": right}
+
+
+def _name(kind: str, ident: str, mine: knowledge.Published, theirs: knowledge.Published, lang: str) -> str:
+    """A group's name for the staff: a language's name, else the German name either office gives."""
+    if kind == "strings":
+        return languages.name(ident, lang)
+    key = {"services": f"services.{ident}.names.de", "documents": f"documents.{ident}.de",
+           "partners": f"partners.{ident}.name.de"}[kind]
+    name = mine.items.get(key) or theirs.items.get(key) or ident
+    return name if isinstance(name, str) else ident

@@ -1,0 +1,301 @@
+"""Adopting another office's texts on the floor board: a real network endpoint and two real office
+servers on 127.0.0.1, each with `[network]` in its site file. Giessen publishes its Tigrinya;
+Wetzlar's manager sees on the board, in Chromium, what differs from Wetzlar's own and adopts it
+with "Übernehmen" — the same files to review that `network adopt` writes, logged as it is —
+and once the admin puts the file in the strings folder, Wetzlar's kiosk speaks Giessen's
+Tigrinya. A reader cannot adopt; a network that is down or answers garbage is said in German
+and nothing is written; a hostile office's texts are shown as text."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from config import default_path, load_site
+from kiosk.app import for_terminal
+from server.edge.app import Server
+from server.network import knowledge
+from server.network.adoption import marked, write_review
+from server.network.listener import NetworkServer
+from server.network.settings import parse_network
+from server.network.share import command
+
+from .browser import axe_script
+from .conftest import ARTIFACTS
+from .test_kiosk_app import SIZE, kiosk_app, message, touch_ticket
+from .test_manager_board import act, board_socket, cookie_for
+from .test_network_send import TOKENS, network_file, post
+
+TI_TAKE = "በጃኹም ቲኬትኩም ካብዚ ውሰዱ።"   # giessen's reviewed "take your ticket" (the bundled: በጃኹም ቲኬትኩም ውሰዱ።)
+TI_NOW = "ሕጂ ዝተጸውዐ"
+HOSTILE = '<img src=x onerror="window.pwned=1"><script>window.pwned=2</script>'
+
+
+def office_file(tmp_path: Path, office: str, network_port: int, *, tigrinya: bool = False) -> Path:
+    """The demo office in a folder of its own, with `[network]` and its token in a file (600)."""
+    folder = tmp_path / office
+    folder.mkdir()
+    (folder / "network-token").write_text(TOKENS[office] + "\n", encoding="utf-8")
+    (folder / "network-token").chmod(0o600)
+    text = default_path().read_text(encoding="utf-8") + (
+        f'\n[network]\nurl = "http://127.0.0.1:{network_port}/"\noffice = "{office}"\ntoken_file = "network-token"\n')
+    (folder / "office.toml").write_text(text, encoding="utf-8")
+    if tigrinya:
+        (folder / "strings").mkdir()
+        (folder / "strings" / "ti.toml").write_text(f'[kiosk]\ntake_ticket = "{TI_TAKE}"\n\n[display]\nnow = "{TI_NOW}"\n',
+                                                    encoding="utf-8")
+    return folder / "office.toml"
+
+
+async def office_server(path: Path) -> Server:
+    server = Server(load_site(path), path.parent / "office.sqlite3", always_open=True)
+    await server.start("127.0.0.1", 0)
+    return server
+
+
+@pytest.fixture
+async def offices(tmp_path):
+    """The network, Wetzlar's server and Giessen's; Giessen has published (with the command)."""
+    network = NetworkServer(parse_network(network_file()), tmp_path / "network.sqlite3")
+    await network.start("127.0.0.1", 0)
+    wetzlar = await office_server(office_file(tmp_path, "wetzlar", network.port))
+    giessen = await office_server(office_file(tmp_path, "giessen", network.port, tigrinya=True))
+    assert await share(network, "publish", "giessen", "--config", str(giessen.site.network.site_file)) == 0
+    servers = [wetzlar, giessen]
+    yield network, servers
+    for server in servers:
+        await server.stop()
+    await network.stop()
+
+
+async def share(network, name: str, office: str, *args: str) -> int:
+    """`willkommen-server network NAME …` as the office's admin runs it, with the office's token file."""
+    token_file = load_site(args[args.index("--config") + 1]).network.token_file
+    return await asyncio.to_thread(command, name, [*args, "--to", f"http://127.0.0.1:{network.port}", "--office",
+                                                   office, "--token-file", str(token_file), "--tries", "1"])
+
+
+async def board_page(browser, server, *, size=(1280, 720), name="manager", password="demo-manager"):
+    page = await browser.new_page(viewport={"width": size[0], "height": size[1]})
+    await page.goto(f"http://127.0.0.1:{server.port}/board")
+    await page.fill("#name", name)
+    await page.fill("#password", password)
+    await page.click("button[type=submit]")
+    await page.wait_for_url("**/board")
+    await page.wait_for_selector("#status[data-state=online]")
+    return page
+
+
+async def axe_violations_in(page, selector: str) -> list[str]:
+    """axe-core's WCAG 2.1 A and AA rules over the panel (the rest of the board is other tests')."""
+    await page.add_script_tag(path=str(axe_script()))
+    result = await page.evaluate("(s) => axe.run(document.querySelector(s), {runOnly: {type: 'tag', values: "
+                                 "['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}})", selector)
+    return [f"{v['id']}: {[n['target'] for n in v['nodes']][:4]}" for v in result["violations"]]
+
+
+def adopted(folder: Path) -> list[Path]:
+    return sorted(folder.glob("adopted-*"))
+
+
+async def test_a_manager_adopts_giessens_tigrinya_on_the_board_and_the_kiosk_then_speaks_it(
+        offices, browser, tmp_path, caplog):
+    network, servers = offices
+    wetzlar = servers[0]
+    site_file = wetzlar.site.network.site_file
+    before = site_file.read_bytes()
+    page = await board_page(browser, wetzlar)
+    group = page.locator("#knowledge .knowledge-group[data-office=giessen][data-what='strings.ti']")
+    await group.wait_for()
+    heading = await page.inner_text("#knowledge h3[data-office=giessen]")
+    assert heading.startswith("Ausländerbehörde Giessen (giessen), veröffentlicht 20") and heading.endswith(
+        " (Europe/Berlin)")  # when, on the office's clock
+    assert (await group.locator("summary").inner_text()).startswith("Sprachdatei Tigrinya – 2 anders, 0 nur dort")
+    await group.locator("summary").click()
+    row = group.locator("tr[data-key='kiosk.take_ticket']")
+    assert (await row.inner_text()).split("\t") == ["kiosk.take_ticket", "በጃኹም ቲኬትኩም ውሰዱ።", TI_TAKE]
+    assert "".join(await row.locator("td").nth(1).locator("mark").all_inner_texts()).strip() == "ካብዚ"
+    assert await row.locator("td").nth(0).locator("mark").count() == 0  # nothing of Wetzlar's is gone
+    assert await row.locator("td").nth(1).get_attribute("lang") == "ti"
+    assert await axe_violations_in(page, "#knowledge") == []
+    ARTIFACTS.mkdir(exist_ok=True)
+    await page.locator("#knowledge").screenshot(path=str(ARTIFACTS / "network-board-720p.png"))
+
+    with caplog.at_level(logging.INFO, logger="willkommen.network"):
+        await group.locator("button.adopt").click()
+        await page.wait_for_function("document.querySelector(\"[data-what='strings.ti'] .adopt-answer\")"
+                                     ".textContent.includes('abgelegt')")
+    said = await group.locator(".adopt-answer").inner_text()
+    [folder] = adopted(site_file.parent)
+    assert said == (f"{len([k for k in knowledge.of_site(servers[1].site.network.site_file, 'giessen').items if k.startswith('strings.ti.')])}"
+                    f" Einträge von Ausländerbehörde Giessen zum Prüfen abgelegt in {folder} (strings/ti.toml). Die "
+                    "Standortdatei ist unverändert: Die IT prüft die Dateien und kopiert sie hinein.")
+    assert site_file.read_bytes() == before and not (site_file.parent / "strings").exists()
+    [record] = [r for r in caplog.records if r.getMessage().startswith("network adopt: ")]
+    assert record.getMessage().startswith("network adopt: ") and f"of giessen written to review in {folder}" in \
+        record.getMessage() and record.fields["by"] == "manager" and record.fields["what"] == ["strings.ti"]
+
+    # what the command writes for the same choice, but for the line that says who adopted it
+    into = tmp_path / "by-command"
+    into.mkdir()
+    assert await share(network, "adopt", "wetzlar", "giessen", "--what", "strings.ti", "--config", str(site_file),
+                       "--into", str(into)) == 0
+    [by_command] = adopted(into)
+    board_text = (folder / "strings" / "ti.toml").read_text(encoding="utf-8").splitlines()
+    command_text = (by_command / "strings" / "ti.toml").read_text(encoding="utf-8").splitlines()
+    assert board_text[1] == "# by: willkommen-server network adopt giessen --what strings.ti (on the floor board, by manager)"
+    assert board_text[:1] + board_text[2:] == command_text[:1] + command_text[2:]
+    assert not list(site_file.parent.glob(".adopting-*"))  # nothing half-written left behind
+
+    page2 = await board_page(browser, wetzlar, size=(1920, 1080))
+    await page2.locator("#knowledge .knowledge-group summary").first.click()
+    await page2.locator("#knowledge").screenshot(path=str(ARTIFACTS / "network-board-1080p.png"))
+
+    # the admin reviews the file and puts it in the office's strings folder; after a restart
+    # Wetzlar's kiosk speaks Giessen's Tigrinya
+    (site_file.parent / "strings").mkdir()
+    shutil.copy(folder / "strings" / "ti.toml", site_file.parent / "strings" / "ti.toml")
+    await wetzlar.stop()
+    servers[0] = wetzlar = await office_server(site_file)
+    app = kiosk_app(f"ws://127.0.0.1:{wetzlar.port}/")
+    async with app.run_test(size=SIZE) as pilot:
+        await touch_ticket(pilot, "ti", "residence")
+        assert message(app) == for_terminal(TI_TAKE)
+
+
+async def test_a_reader_sees_no_network_and_may_not_adopt(offices, browser):
+    _, servers = offices
+    wetzlar = servers[0]
+    page = await board_page(browser, wetzlar, name="reader", password="demo-reader")
+    await page.wait_for_function("document.body.dataset.rendered")
+    assert await page.is_hidden("#knowledge")
+    ws, floor = await board_socket(wetzlar, await cookie_for(wetzlar.port, "reader", "demo-reader"))
+    assert floor["network"] is True
+    for ask in ({"type": "network_knowledge"}, {"type": "adopt", "office": "giessen", "what": ["strings.ti"]}):
+        answer = await act(ws, **ask)
+        assert answer["code"] == "not_allowed" and answer["fields"]["why"] == "supervisor_only"
+        assert answer["text"] == "Nur die Teamleitung darf hier etwas ändern."
+    await ws.close()
+    assert adopted(wetzlar.site.network.site_file.parent) == []
+
+
+async def test_a_network_that_went_away_is_said_in_german_and_nothing_is_written(offices, browser):
+    network, servers = offices
+    wetzlar = servers[0]
+    page = await board_page(browser, wetzlar)
+    button = page.locator("[data-what='strings.ti'] button.adopt")
+    await button.wait_for()
+    await network.listener.stop()  # the network's port closes (the fixture closes its store)
+    await button.click()
+    answer = page.locator("[data-what='strings.ti'] .adopt-answer")
+    await page.wait_for_function("document.querySelector(\"[data-what='strings.ti'] .adopt-answer\")"
+                                 ".textContent.includes('Netzwerk')")
+    assert await answer.inner_text() == (f"Das Netzwerk (http://127.0.0.1:{network.port}/) ist nicht erreichbar. "
+                                         "Nichts wurde übernommen – bitte später noch einmal versuchen.")
+    await page.click("#knowledge-ask")
+    await page.wait_for_function("document.getElementById('knowledge-answer').textContent.includes('erreichbar')")
+    assert adopted(wetzlar.site.network.site_file.parent) == []
+
+
+class Garbage:
+    """Something on the network's port that is not a network: it answers `self.answer` (bytes)."""
+
+    def __init__(self) -> None:
+        self.answer = b""
+
+    async def start(self) -> int:
+        self.server = await asyncio.start_server(self.reply, "127.0.0.1", 0)
+        return self.server.sockets[0].getsockname()[1]
+
+    async def reply(self, reader, writer) -> None:
+        await reader.readuntil(b"\r\n\r\n")
+        writer.write(self.answer)
+        await writer.drain()
+        writer.close()
+
+
+def http(body: bytes) -> bytes:
+    return b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s" % (len(body), body)
+
+
+async def test_a_network_answering_garbage_is_said_in_german_and_nothing_is_written(tmp_path):
+    garbage = Garbage()
+    port = await garbage.start()
+    wetzlar = await office_server(office_file(tmp_path, "wetzlar", port))
+    try:
+        ws, _ = await board_socket(wetzlar, await cookie_for(wetzlar.port))
+        for answer in (http(b"<html>not json</html>"), http(b'{"offices": 1}'), http(b'[{"office": 7}]'),
+                       b"SSH-2.0-OpenSSH_9.2\r\n"):
+            garbage.answer = answer
+            for ask in ({"type": "network_knowledge"}, {"type": "adopt", "office": "giessen", "what": ["strings.ti"]}):
+                said = await act(ws, **ask)
+                assert said["code"] == "network" and said["fields"]["why"] == "network_garbage", (answer, said)
+                assert said["text"] == (f"Das Netzwerk (http://127.0.0.1:{port}/) hat unverständlich geantwortet. "
+                                        "Nichts wurde übernommen; der Fehler ist protokolliert.")
+        # a listing that is fine and a publication that is not an office's
+        garbage.answer = http(json.dumps({"office": "giessen", "name": "G", "languages": ["de"],
+                                          "items": {"strings.ti.x": {"not": "a text"}}}).encode())
+        said = await act(ws, type="adopt", office="giessen", what=["strings.ti"])
+        assert said["fields"]["why"] == "network_garbage"
+        await ws.close()
+        assert adopted(tmp_path / "wetzlar") == [] and not list((tmp_path / "wetzlar").glob(".adopting-*"))
+    finally:
+        await wetzlar.stop()
+        garbage.server.close()
+
+
+async def test_a_hostile_offices_texts_are_shown_as_text(offices, browser):
+    network, servers = offices
+    giessen = knowledge.of_site(servers[1].site.network.site_file, "giessen")
+    items = {**giessen.items, "documents.passport.ar": HOSTILE, "strings.ti.kiosk.back": "</td></tr><b>fett</b>",
+             "partners.jobcenter.name.de": "x" * 3000}
+    body = json.dumps({"office": "giessen", "name": HOSTILE, "languages": giessen.languages, "items": items})
+    got, _ = await asyncio.to_thread(post, f"http://127.0.0.1:{network.port}/knowledge", body.encode(), TOKENS["giessen"])
+    assert got == 200
+    page = await board_page(browser, servers[0])
+    passport = page.locator("[data-what='documents.passport']")
+    await passport.wait_for()
+    await passport.locator("summary").click()
+    await page.locator("[data-what='strings.ti'] summary").click()
+    await page.locator("[data-what='partners.jobcenter'] summary").click()
+    assert await passport.locator("tr[data-key='ar'] td").nth(1).inner_text() == HOSTILE
+    assert "</td></tr><b>fett</b>" in await page.locator("[data-what='strings.ti'] tr[data-key='kiosk.back']").inner_text()
+    assert await page.evaluate("window.pwned") is None
+    assert await page.locator("#knowledge-offices img, #knowledge-offices script, #knowledge-offices b").count() == 0
+    # a 3,000-letter word wraps in its cell: the page does not grow sideways
+    assert await page.evaluate("document.scrollingElement.scrollWidth <= innerWidth")
+    await page.locator("#knowledge").screenshot(path=str(ARTIFACTS / "network-board-hostile.png"))
+
+
+def test_a_review_folder_is_written_whole_or_not_at_all(tmp_path):
+    files = {"site-fragment.toml": "[documents.passport]\nar = \"x\"\n", "strings/ti.toml": "a = \"b\"\n"}
+    folder = write_review(tmp_path, "giessen", "Europe/Berlin", files)
+    assert sorted(str(p.relative_to(folder)) for p in folder.rglob("*.toml")) == sorted(files)
+    with pytest.raises(ValueError):  # the second file cannot be made: the first must not stay
+        write_review(tmp_path, "giessen", "Europe/Berlin", {"a.toml": "x", "b\0.toml": "y"})
+    assert [p.name for p in tmp_path.iterdir()] == [folder.name]
+    again = write_review(tmp_path, "giessen", "Europe/Berlin", files)  # the same second: never over the first
+    assert again != folder and (folder / "strings" / "ti.toml").read_text() == files["strings/ti.toml"]
+    assert oct((again / "strings" / "ti.toml").stat().st_mode & 0o777) == oct(0o666 & ~_umask())
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+@given(st.text(max_size=60), st.text(max_size=60))
+def test_the_marked_runs_are_both_texts_whole(mine, theirs):
+    left, right = marked(mine, theirs)
+    assert "".join(t for t, _ in left) == mine and "".join(t for t, _ in right) == theirs
+    if mine == theirs:
+        assert not any(changed for _, changed in left + right)
