@@ -135,23 +135,27 @@ async def test_a_manager_adopts_giessens_tigrinya_on_the_board_and_the_kiosk_the
                                      ".textContent.includes('abgelegt')")
     said = await group.locator(".adopt-answer").inner_text()
     [folder] = adopted(site_file.parent)
-    assert said == (f"{len([k for k in knowledge.of_site(servers[1].site.network.site_file, 'giessen').items if k.startswith('strings.ti.')])}"
-                    f" Einträge von Ausländerbehörde Giessen zum Prüfen abgelegt in {folder} (strings/ti.toml). Die "
+    assert said == (f"2 Einträge von Ausländerbehörde Giessen zum Prüfen abgelegt in {folder} (strings/ti.toml). Die "
                     "Standortdatei ist unverändert: Die IT prüft die Dateien und kopiert sie hinein.")
     assert site_file.read_bytes() == before and not (site_file.parent / "strings").exists()
     [record] = [r for r in caplog.records if r.getMessage().startswith("network adopt: ")]
-    assert record.getMessage().startswith("network adopt: ") and f"of giessen written to review in {folder}" in \
-        record.getMessage() and record.fields["by"] == "manager" and record.fields["what"] == ["strings.ti"]
+    assert record.getMessage().startswith(f"network adopt: 2 item(s) of giessen written to review in {folder}: "
+                                          "strings/ti.toml. office.toml is unchanged.")
+    assert record.fields["by"] == "manager" and record.fields["what"] == ["strings.ti"]
 
     # what the command writes for the same choice, but for the line that says who adopted it
     into = tmp_path / "by-command"
     into.mkdir()
-    assert await share(network, "adopt", "wetzlar", "giessen", "--what", "strings.ti", "--config", str(site_file),
+    differing = ["--what", "strings.ti.display.now", "--what", "strings.ti.kiosk.take_ticket"]
+    assert await share(network, "adopt", "wetzlar", "giessen", *differing, "--config", str(site_file),
                        "--into", str(into)) == 0
     [by_command] = adopted(into)
     board_text = (folder / "strings" / "ti.toml").read_text(encoding="utf-8").splitlines()
     command_text = (by_command / "strings" / "ti.toml").read_text(encoding="utf-8").splitlines()
-    assert board_text[1] == "# by: willkommen-server network adopt giessen --what strings.ti (on the floor board, by manager)"
+    assert board_text[1] == ("# by: willkommen-server network adopt giessen --what strings.ti.display.now --what "
+                             "strings.ti.kiosk.take_ticket (on the floor board, by manager)")
+    # only the texts that differ: the rest of the bundled Tigrinya stays the bundled one's (and its later fixes)
+    assert [line.split(" = ")[0] for line in board_text if " = " in line] == ["display.now", "kiosk.take_ticket"]
     assert board_text[:1] + board_text[2:] == command_text[:1] + command_text[2:]
     assert not list(site_file.parent.glob(".adopting-*"))  # nothing half-written left behind
 
@@ -183,6 +187,22 @@ async def test_a_reader_sees_no_network_and_may_not_adopt(offices, browser):
         answer = await act(ws, **ask)
         assert answer["code"] == "not_allowed" and answer["fields"]["why"] == "supervisor_only"
         assert answer["text"] == "Nur die Teamleitung darf hier etwas ändern."
+    await ws.close()
+    assert adopted(wetzlar.site.network.site_file.parent) == []
+
+
+async def test_adopting_what_does_not_differ_or_was_not_published_writes_nothing(offices):
+    _, servers = offices
+    wetzlar = servers[0]
+    ws, _ = await board_socket(wetzlar, await cookie_for(wetzlar.port))
+    for what in ("documents.photo", "documents.visa"):  # the same in both offices; published by neither
+        answer = await act(ws, type="adopt", office="giessen", what=[what])
+        assert answer["code"] == "network" and answer["fields"]["why"] == "network_nothing"
+        assert answer["text"] == ("giessen hat dazu nichts (mehr) veröffentlicht, was von Ihren Texten abweicht. "
+                                  "Nichts wurde übernommen – bitte neu abfragen.")
+    answer = await act(ws, type="adopt", office="marburg", what=["strings.ti"])  # an office that never published
+    assert answer["fields"] == {"why": "network_refused", "url": wetzlar.site.network.url, "status": "404",
+                                "said": "office 'marburg' has published nothing"}
     await ws.close()
     assert adopted(wetzlar.site.network.site_file.parent) == []
 

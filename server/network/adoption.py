@@ -37,6 +37,7 @@ from server.network.send import NetworkGarbage, call
 log = logging.getLogger("willkommen.network")
 UNITS = ("strings", "services", "documents", "partners")
 WORDS = re.compile(r"\s+|\w+|[^\w\s]")
+SPELT = 6  # keys a fragment's head names one by one (more: the group and how many)
 TIMEOUT = 10.0  # seconds the board waits for the network before it says it is not reached
 
 
@@ -151,12 +152,18 @@ class Adoptions:
         return offices
 
     def adopt(self, other: str, what: list[str], by: str) -> tuple[Path, list[str], int]:
-        """What `network adopt OTHER --what …` writes, with who did it on the board in its head."""
+        """What `network adopt OTHER --what KEY …` writes for each of the other office's texts under
+        `what` that this office has not or has otherwise — what the board showed, not the rest of a
+        catalogue, which would stand over the bundled one's later fixes — with who did it in its head."""
         theirs = self.theirs(other)
-        chosen = knowledge.select(theirs, what)
+        keys = [d.key for d in knowledge.differences(self.mine(), theirs, what) if d.kind != "only_mine"]
+        if not keys:
+            raise ValueError(f"{other} has nothing under {', '.join(what)} that differs from this office's texts")
+        chosen = knowledge.select(theirs, keys)
         published = next((e.published_at for e in self.listing() if e.office == other), "")
-        command = ("willkommen-server network adopt " + " ".join([other, *(f"--what {w}" for w in what)])
-                   + f" (on the floor board, by {by})")
+        named = " ".join(f"--what {k}" for k in keys) if len(keys) <= SPELT else (
+            " ".join(f"--what {w}" for w in what) + f" (the {len(keys)} texts that differ)")
+        command = f"willkommen-server network adopt {other} {named} (on the floor board, by {by})"
         files = knowledge.fragment(chosen, theirs, published_at=local(published, self.timezone) if published else "",
                                    command=command)
         folder = write_review(self.network.into, theirs.office, self.timezone, files)
