@@ -38,14 +38,23 @@ class Pushes:
 
     def committed(self, events: list[Event]) -> None:
         """Tell everyone what the committed events changed."""
-        office, staff, everyone = self.office, self.terminals.staff, self.terminals.everyone()
+        everyone = self.terminals.everyone()
+        if everyone:  # calls, tickets and desks go to staff and displays: with none, no look at them
+            self._tell(events, self.terminals.staff, everyone)
+        self.board_changed(events)
+        self._queues_to_push |= changed_services(self.office, events)
+        if self._queue_push is None and self._queues_to_push:
+            self._queue_push = asyncio.get_running_loop().call_later(self.queue_delay, self._push_queues)
+
+    def _tell(self, events: list[Event], staff: set, everyone: set) -> None:
+        """The calls, the tickets' and the desks' changes, to those who hear of each."""
+        office = self.office
         calls: list[msgspec.Struct] = []
         tickets: dict[str, Ticket] = {}
         for event in events:
             ticket = office.tickets.get(event.number) if isinstance(event, ev.TicketEvent) else None
             if ticket is not None and isinstance(event, CALLS):
-                if everyone:
-                    calls.append(self._spoken(views.called(office, ticket)))
+                calls.append(self._spoken(views.called(office, ticket)))
             elif ticket is not None:
                 tickets[ticket.number] = ticket
         sent: list[msgspec.Struct] = []
@@ -61,10 +70,6 @@ class Pushes:
             self.fanout.push(staff, p.encode(sent[-1]).decode())
         if staff:
             self.staff_pushed([*calls, *sent])
-        self.board_changed(events)
-        self._queues_to_push |= changed_services(office, events)
-        if self._queue_push is None and self._queues_to_push:
-            self._queue_push = asyncio.get_running_loop().call_later(self.queue_delay, self._push_queues)
 
     def stop(self) -> None:
         if self._queue_push is not None:
@@ -100,6 +105,8 @@ def changed_services(office: Office, events: Iterable[Event]) -> set[str]:
     new day, a counter's change or a transfer, any queue's; for a lottery's entry, none."""
     services: set[str] = set()
     for event in events:
+        if len(services) == len(office.waiting):  # every queue already: a group of 40 draws names all six
+            break
         if type(event) in ev.OFF_THE_QUEUE:  # a lottery's entry: no queue moved
             continue
         ticket = office.tickets.get(event.number) if isinstance(event, ev.TicketEvent) else None

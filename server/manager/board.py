@@ -48,6 +48,9 @@ from server.manager.words import StaffWords, error_text
 log = logging.getLogger("willkommen.board")
 PUSH_DELAY = 0.05  # at most one board frame per this many seconds: a burst of changes is one frame
 TICK = 1.0
+# the events the board's times and alerts follow (`Board._note`): a new day and counters' opening,
+# pausing, resuming and closing
+NOTED = frozenset((ev.DayStarted, ev.CounterOpened, ev.CounterPaused, ev.CounterResumed, ev.CounterClosed))
 KEEP_CLEARED = 10
 PRINTER_ALERTS = ("paper_near_end", "paper_out", "cover_open", "offline", "error")  # staff catalogue [printer]
 
@@ -170,7 +173,8 @@ class Board:
         PUSH_DELAY ago, else when it will be (a call alone reaches the board as fast as the
         display; `python -m bench --only manager` measures both)."""
         for event in events:
-            self._note(event)
+            if type(event) in NOTED:  # a commit of 40 draws holds none: no call a draw
+                self._note(event)
         if self.viewers and self._push is None:
             loop = asyncio.get_running_loop()
             self._push = loop.call_later(max(0.0, self._pushed_at + PUSH_DELAY - loop.time()), self.push)
@@ -182,7 +186,8 @@ class Board:
         waiting with no counter) run on from before the restart instead of starting again
         (a counter paused 19 min before a restart alerted 39 min after the pause)."""
         for event in events:
-            self._note(event)
+            if type(event) in NOTED:
+                self._note(event)
 
     def _note(self, event) -> None:
         if isinstance(event, ev.DayStarted):

@@ -29,8 +29,8 @@ _ticket_columns = operator.attrgetter(*TICKET_COLUMNS)
 SIGNED_OUT_TABLE = "CREATE TABLE signed_out (session text PRIMARY KEY, until double precision NOT NULL)"
 SIGNED_OUT = "INSERT INTO signed_out (session, until) VALUES (?, ?) ON CONFLICT (session) DO NOTHING"
 SIGNED_OUT_ENDED = "DELETE FROM signed_out WHERE until <= ?"
-DAY_KINDS = (ev.DayStarted, ev.AppointmentBooked, ev.AccessOpened, ev.EntryRegistered, ev.DrawWitnessed, ev.AccessDrawn,
-             ev.PlaceOffered)  # stored under their own `day`, not the day of their clock time
+DAY_KINDS = frozenset((ev.DayStarted, ev.AppointmentBooked, ev.AccessOpened, ev.EntryRegistered, ev.DrawWitnessed,
+                       ev.AccessDrawn, ev.PlaceOffered))  # stored under their own `day`, not the day of their clock time
 
 LOTTERY_DAY = f"SELECT seq, data FROM events WHERE {access.KINDS_SQL} AND day = ? ORDER BY seq"  # idx_events_access
 
