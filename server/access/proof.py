@@ -29,9 +29,25 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import msgspec
+
 from server.core.access import AccessDay
 from server.core.lottery import entries_hash
 from server.core.lottery import verify as recompute
+
+
+def version(day: AccessDay, now: float) -> tuple:
+    """What `proof` reads that can still change: entries are only added (each fixed when it
+    came), the window closes once, a witness speaks once, the draw is made once. Two equal
+    versions make the same file (`Access.published` keeps it made: after a draw of 10,000
+    entries the file is 2 MB and took the event loop 0.3-0.7 s a request)."""
+    return len(day.entries), day.drawn is not None, day.witness is not None, now >= day.closes_at
+
+
+def encoded(day: AccessDay, tz: ZoneInfo, now: float) -> bytes:
+    """The file as served: msgspec's encoder, not `json.dumps(indent=…)`, whose indenting runs in
+    Python (a draw of 10,000 entries: 80 ms instead of 350 ms)."""
+    return msgspec.json.format(msgspec.json.encode(proof(day, tz, now)), indent=1)
 
 
 def proof(day: AccessDay, tz: ZoneInfo, now: float) -> dict:

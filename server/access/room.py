@@ -30,7 +30,6 @@ the waiting list ("come now").
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import secrets
 from datetime import date, timedelta
@@ -52,7 +51,7 @@ from server.core import events as ev
 from server.core.access import NOT_DRAWN, OFFERED, WAITING, WON, AccessDay, Entrant, Person
 from server.edge.frames import serve_frames
 from server.edge.limits import Gate, HelloThrottle
-from server.edge.pages import respond
+from server.edge.pages import other_origin, respond
 from server.edge.ratelimit import Pacer
 from server.messages import Outbox
 from server.store.writer import Writer
@@ -89,6 +88,7 @@ class Access:
         self.unknown = HelloThrottle(gate.limits)   # addresses asking with unknown entry keys
         self.per_address: dict[tuple[str, str], int] = {}
         self.published: dict[str, bytes] = {}  # earlier days' proofs (final): asked for by anyone, made once
+        self.live: dict[str, tuple[tuple, bytes]] = {}  # today's and tomorrow's, with their `proof.version`
         self.task: asyncio.Task | None = None
         self.schedule = Schedule(office, writer, store, outbox, self.calendar, self.secret, clock)
         self.restore()
@@ -138,10 +138,7 @@ class Access:
     # ---- the socket ------------------------------------------------------------------------------
 
     def upgrade(self, request: Request) -> Response | None:
-        origin = urlsplit(request.headers.get("Origin", "")).netloc
-        if origin and origin != request.headers.get("Host"):
-            return respond(403, "this socket is for pages of this server\n")
-        return None
+        return other_origin(request)
 
     async def connection(self, ws: ServerConnection) -> None:
         peer = self.gate.peer(ws)
@@ -301,16 +298,25 @@ class Access:
         path = urlsplit(request.path).path
         if not path.startswith("/draw/") or not path.endswith(".json"):
             return None
-        day = path.removeprefix("/draw/").removesuffix(".json")
-        if (body := self.published.get(day)) is None:
-            found = self.office.access_days.get(day)
-            stored = None if found is not None else self._stored_day(day)
-            if found is None and stored is None:
-                return respond(404, "no lottery for this day (GET /draw/YYYY-MM-DD.json)\n")
-            body = json.dumps(proof.proof(found or stored, self.calendar.tz, self.clock()), ensure_ascii=False,
-                              indent=1).encode()
-            if stored is not None:  # an earlier day's draw no longer changes: made once, the last few kept
-                self.published = dict(list(self.published.items())[-(PUBLISHED_KEPT - 1):]) | {day: body}
+        body = self._published(path.removeprefix("/draw/").removesuffix(".json"))
+        if body is None:
+            return respond(404, "no lottery for this day (GET /draw/YYYY-MM-DD.json)\n")
         return respond(200, body, "application/json; charset=utf-8")
+
+    def _published(self, day: str) -> bytes | None:
+        """A day's proof, made again only when what it says has changed (`proof.version`): anyone
+        may ask for it, and on a draw's morning everyone does. An earlier day's no longer
+        changes: made once, the last `PUBLISHED_KEPT` kept."""
+        now, live = self.clock(), self.office.access_days.get(day)
+        if live is not None:
+            made = self.live.get(day)
+            if made is None or made[0] != proof.version(live, now):
+                made = self.live[day] = (proof.version(live, now), proof.encoded(live, self.calendar.tz, now))
+                self.live = {d: m for d, m in self.live.items() if d in self.office.access_days}
+            return made[1]
+        if (body := self.published.get(day)) is None and (stored := self._stored_day(day)) is not None:
+            body = proof.encoded(stored, self.calendar.tz, now)
+            self.published = dict(list(self.published.items())[-(PUBLISHED_KEPT - 1):]) | {day: body}
+        return body
 
 

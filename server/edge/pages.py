@@ -117,6 +117,18 @@ def strict_transport(connection: Any, request: Request, response: Response) -> N
         response.headers["Strict-Transport-Security"] = f"max-age={HSTS_SECONDS}"
 
 
+def other_origin(request: Request) -> Response | None:
+    """A refusal (403) for a websocket upgrade a page of another origin asked for; None for this
+    server's own pages and for clients that are no browser (they say no Origin, and carry no
+    visitor's address or person's cookie for another site). A sandboxed frame or a file says
+    `Origin: null`, which names no host: refused too (it let any site's page register its
+    visitors' browsers for the lottery, each counted on their own address)."""
+    origin = request.headers.get("Origin")
+    if origin is None or urlsplit(origin).netloc == request.headers.get("Host"):
+        return None
+    return respond(403, "this socket is for pages of this server\n")
+
+
 def method_not_allowed(request: Request) -> Response:
     return respond(405, "method not allowed: only GET and HEAD\n", Allow=", ".join(METHODS))
 

@@ -47,7 +47,7 @@ from config import Site
 from server.core import Office
 from server.edge.frames import serve_frames
 from server.edge.limits import Gate
-from server.edge.pages import respond
+from server.edge.pages import other_origin, respond
 from server.edge.ratelimit import Pacer
 from server.edge.terminals import Terminals
 from server.manager.board import Board
@@ -118,11 +118,8 @@ class Manager:
         path = urlsplit(request.path).path
         if path not in (*WEBSOCKETS, "/counter/ws"):
             return None
-        # a browser always says its page's origin; a sandboxed frame or a file says "null" (no
-        # host): only a page of this server may open a person's socket (no Origin: not a browser)
-        origin = request.headers.get("Origin")
-        if origin is not None and urlsplit(origin).netloc != request.headers.get("Host"):
-            return respond(403, "this socket is for pages of this server\n")
+        if (refused := other_origin(request)) is not None:
+            return refused
         if path == "/counter/ws":
             return self.counter_page.upgrade(request)
         who = self.people.from_headers(request.headers)

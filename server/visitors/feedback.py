@@ -52,7 +52,7 @@ from server.core.feedback import REASONS, SCORES
 from server.core.model import DONE, Ticket
 from server.edge.frames import serve_frames
 from server.edge.limits import Gate, HelloThrottle
-from server.edge.pages import respond
+from server.edge.pages import other_origin, respond
 from server.edge.ratelimit import Pacer, TokenBucket
 from server.store.writer import Writer
 from server.wire import protocol as p
@@ -81,10 +81,7 @@ class Feedback:
         """A refusal for the feedback socket opened from another site's page; else None."""
         if urlsplit(request.path).path != SOCKET:
             return None
-        origin = urlsplit(request.headers.get("Origin", "")).netloc
-        if origin and origin != request.headers.get("Host"):
-            return respond(403, "this socket is for pages of this server\n")
-        return None
+        return other_origin(request)
 
     def owns(self, ws: ServerConnection) -> bool:
         return urlsplit(ws.request.path).path == SOCKET
