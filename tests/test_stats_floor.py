@@ -13,16 +13,18 @@ from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
 import openpyxl
+from pypdf import PdfReader
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from server.manager import stats_floor_rows as made
+from server.manager.stats_words import Words
 from server.wire.session import ClientSession
 
 from .access_office import Clock, at, start
 from .browser import axe_violations
 from .conftest import ARTIFACTS, make_site, token
-from .spreadsheet import read_csv
+from .spreadsheet import number, read_csv
 from .test_manager_board import act, board_socket, cookie_for, get_with
 
 TZ = ZoneInfo("Europe/Berlin")
@@ -35,12 +37,16 @@ PLAN = [{"counter": "5", "weekday": 1, "start": "08:00", "end": "12:00"},
 CHANGES = [PLAN[:2] + PLAN[3:],
            PLAN[:2] + [{"counter": "5", "weekday": 2, "start": "08:00", "end": "10:00"}],
            PLAN[:3] + [{"counter": "5", "weekday": 2, "start": "08:00", "end": "12:00"},
-                       {"counter": "7", "weekday": 2, "start": "12:00", "end": "14:00"}]]
+                       {"counter": "7", "weekday": 2, "start": "12:00", "end": "14:00"},
+                       {"counter": "5", "weekday": 4, "start": "08:00", "end": "12:00"}],
+           [{"counter": "5", "weekday": 4, "start": "08:00", "end": "10:00"}]]  # Friday morning, at 07:00
 
 
 def personal_site(**site):
+    """The demo office under a staff-council agreement (figures per counter), its reader reading English."""
     found = make_site(**site)
-    return replace(found, manager=replace(found.manager, personal_statistics=True))
+    return replace(found, manager=replace(found.manager, personal_statistics=True),
+                   people=tuple(replace(p, lang="en") if p.name == "reader" else p for p in found.people))
 
 
 class Floor:
@@ -143,6 +149,15 @@ def kiosks(site) -> list[list[str]]:
             [one, "180", "2", "1320", "3", "79,3"], [two, "90", "1", "780", "1", "89,7"]]
 
 
+def as_shown(cell: str) -> str:
+    """A CSV cell as the page and the report write it: 10 (not 10,0), 1.320."""
+    try:
+        value = number(cell)
+    except ValueError:
+        return cell
+    return Words("de").number(int(value) if value == int(value) else value)
+
+
 async def csv(server, table: str, value: str = f"{TUE}..{WED}") -> list[list[str]]:
     status, _, body = await get_with(f"http://127.0.0.1:{server.port}/stats.csv?period=range&value={value}"
                                      f"&table={table}", await cookie_for(server.port))
@@ -160,8 +175,14 @@ async def test_planned_beside_open_hours_and_kiosks_out_of_service_kept_past_the
         found = {t: await csv(server, t) for t in ("plan_days", "plan_counters", "kiosk_days", "kiosks")}
         status, _, xlsx = await get_with(f"http://127.0.0.1:{server.port}/stats.xlsx?period=range&value={TUE}..{WED}",
                                          await cookie_for(server.port))
-        status_report, _, report = await get_with(f"http://127.0.0.1:{server.port}/report.html?month=2026-12",
+        status_report, _, report = await get_with(f"http://127.0.0.1:{server.port}/report.pdf?month=2026-12",
                                                   await cookie_for(server.port))
+        english = await get_with(f"http://127.0.0.1:{server.port}/stats.csv?period=range&value={TUE}..{WED}&table=kiosks",
+                                 await cookie_for(server.port, "reader", "demo-reader"))
+        ws, _ = await board_socket(server, await cookie_for(server.port))
+        await Floor(server, clock, ws).board("2026-12-11", "07:00", type="set_plan", template=CHANGES[3])
+        await ws.close()
+        friday = {t: await csv(server, t, "2026-12-11..2026-12-11") for t in ("plan_days", "kiosk_days")}
     finally:
         await server.stop()
     assert found["plan_days"] == PLAN_DAYS
@@ -171,9 +192,18 @@ async def test_planned_beside_open_hours_and_kiosks_out_of_service_kept_past_the
     book = openpyxl.load_workbook(io.BytesIO(xlsx), read_only=True)
     assert [[str(c) for c in r] for r in book["kiosks"].iter_rows(values_only=True)][1:] == [
         [r[0], *(v.replace(",", ".") for v in r[1:])] for r in kiosks(site)[1:]]
-    text = report.decode()
-    assert status == status_report == 200 and "Kioske außer Betrieb je Tag" in text
-    assert "wie er zu Beginn des Tages galt" in text  # the page says which plan counts
+    assert status == status_report == 200
+    text = " ".join(" ".join(page.extract_text() for page in PdfReader(io.BytesIO(report)).pages).split())
+    # the monthly report prints each row (a kiosk's share in service: of the month's opening hours so far)
+    for table in (PLAN_DAYS[:-1], PLAN_COUNTERS, kiosk_days(site), [r[:-1] for r in kiosks(site)]):
+        for row in table[1:]:
+            assert " ".join(as_shown(v) for v in row) in text, row
+    # the month also holds Monday, when the plan was first entered: no plan yet that day, one change
+    assert "2026-12-07 0 0 0 – 1" in text and "gesamt 16 14,3 11,3 71 4" in text
+    assert "wie er zu Beginn des Tages galt" in text  # the report says which plan counts
+    assert read_csv(english[2], "en")[0] == ["kiosk", "out of service in opening hours (min)", "outages in opening hours",
+                                             "out of service in all (min)", "outages in all",
+                                             "in service in opening hours (%)"]
 
     clock.t = at("2026-12-12", "10:00")  # a restart: the purge (one day kept) takes Tuesday's and Wednesday's events
     server = await start(tmp_path / "o.sqlite3", clock, site=site)
@@ -182,9 +212,20 @@ async def test_planned_beside_open_hours_and_kiosks_out_of_service_kept_past_the
                                   " AND day <= ?", [WED]) == [(0,)]
         after = {t: await csv(server, t) for t in found}
         thursday = await csv(server, "kiosk_days", "2026-12-10..2026-12-10")
+        after_friday = {t: await csv(server, t, "2026-12-11..2026-12-11") for t in friday}
+        indexes = {n for (n,) in server.store.query("SELECT name FROM sqlite_master WHERE type = 'index'")}
     finally:
         await server.stop()
+    assert {"idx_events_kiosks", "idx_events_plans"} <= indexes  # the store's migration m012
     assert after == found
+    # Friday at 07:00, under way: both kiosks out since Wednesday, up to now (420 min, none in opening hours yet)
+    assert friday["kiosk_days"][1:] == [["2026-12-11", site.terminal(k).name or k, "0", "0", "420", "1"]
+                                        for k in ("kiosk-1", "kiosk-2")]
+    # Friday after the purge: the plan it began with (kept though a later change came), the kiosks out all day
+    assert after_friday["plan_days"] == friday["plan_days"]
+    assert friday["plan_days"][1:] == [["2026-12-11", "4,0", "0,0", "0,0", "0", "1"]]
+    assert after_friday["kiosk_days"][1:] == [["2026-12-11", site.terminal(k).name or k, "270", "1", "1440", "1"]
+                                              for k in ("kiosk-1", "kiosk-2")]
     # neither came back: out all Thursday (1,440 min; 570 of them in opening hours), one outage each
     assert thursday[1:] == [["2026-12-10", site.terminal(k).name or k, "570", "1", "1440", "1"]
                             for k in ("kiosk-1", "kiosk-2")]
@@ -206,7 +247,7 @@ async def test_the_page_shows_the_floor_at_both_sizes_axe_clean(tmp_path, browse
             assert await axe_violations(page) == []
             rows = await page.eval_on_selector_all("#table-plan_days tbody tr",
                                                    "rows => rows.map(r => [...r.children].map(c => c.textContent))")
-            assert rows == [[v.removesuffix(",0") for v in r] for r in PLAN_DAYS[1:]]  # the page writes 10, not 10,0
+            assert rows == [[as_shown(v) for v in r] for r in PLAN_DAYS[1:]]
             assert "wie er zu Beginn des Tages galt" in await page.inner_text("#note-plan_days")
             charts = page.locator("#t-plan_days ~ div.charts img, #t-kiosk_days ~ div.charts img")
             assert await charts.count() == 2
