@@ -34,6 +34,7 @@ import time
 from pathlib import Path
 
 from websockets.asyncio.client import connect
+from websockets.exceptions import ConnectionClosed, InvalidStatus
 
 from .common import bench_config, emit, process
 
@@ -89,17 +90,21 @@ async def counter(url: str, name: str, stop: asyncio.Event) -> None:
             await asyncio.sleep(0.05)
 
 
-async def fresh_connects(url: str, tries: list[int], stop: asyncio.Event) -> None:
-    """A kiosk coming back every half second: connect, hello, welcome."""
+async def fresh_connects(url: str, tries: list, stop: asyncio.Event) -> None:
+    """A kiosk coming back every half second: connect, hello, welcome (`tries`: [connects,
+    failed, what each failure was])."""
     while not stop.is_set():
         tries[0] += 1
+        step = "connect"
         try:
             async with asyncio.timeout(10):
                 async with connect(url, compression=None) as ws:
+                    step = "hello"
                     await ws.send(hello("kiosk", "kiosk-2"))
-                    assert (await ws.recv()).startswith('{"type":"welcome"')
-        except Exception:
+                    assert (frame := await ws.recv()).startswith('{"type":"welcome"'), frame[:80]
+        except Exception as exc:
             tries[1] += 1
+            tries[2].append(f"{step}: {type(exc).__name__}: {str(exc)[:100]}")
         await asyncio.sleep(0.5)
 
 
@@ -116,7 +121,7 @@ def rss_mb(pid: int) -> float:
 
 
 async def round_of(url: str, pid: int, seconds: float) -> dict:
-    stop, times, problems, tries = asyncio.Event(), [], {"refused": 0, "lost": 0}, [0, 0]
+    stop, times, problems, tries = asyncio.Event(), [], {"refused": 0, "lost": 0}, [0, 0, []]
     tasks = [asyncio.create_task(kiosk(url, "kiosk-1", times, problems, stop)),
              asyncio.create_task(counter(url, "counter-1", stop)), asyncio.create_task(counter(url, "counter-2", stop)),
              asyncio.create_task(fresh_connects(url, tries, stop))]
@@ -129,14 +134,15 @@ async def round_of(url: str, pid: int, seconds: float) -> dict:
     cut = sorted(times)
     return {"draws": len(times), "p50_ms": round(1000 * statistics.median(cut), 2) if cut else None,
             "p99_ms": round(1000 * cut[int(0.99 * (len(cut) - 1))], 2) if cut else None, **problems,
-            "connects": tries[0], "connects_failed": tries[1], "rss_mb": round(peak, 1),
+            "connects": tries[0], "connects_failed": tries[1], "connect_errors": tries[2], "rss_mb": round(peak, 1),
             "server_cpu_s": round(cpu_s(pid) - cpu_before, 2)}
 
 
 # ---- the stranger (another process) -------------------------------------------------------
 
 def attack(kind: str, port: int, push_port: int, seconds: float, idle: bool = True, opened=None) -> None:
-    """`opened`: shared [connections the stranger has opened so far, 1 once it opens no more]."""
+    """`opened`: shared [connections the stranger has opened so far (refused ones too), 1 once it
+    opens no more, how many of them the server refused at the upgrade or the hello]."""
     if idle:  # another device: only the CPU the office's own processes leave (module docstring)
         os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
@@ -159,6 +165,9 @@ async def idle_sockets(port: int, push_port: int, opened) -> None:
             else:
                 held.append(await asyncio.open_connection("127.0.0.1", push_port))
             opened[0] += 1
+        except (InvalidStatus, ConnectionClosed):  # opened, then refused (its address's share): counted too
+            opened[0] += 1
+            opened[2] += 1
         except Exception:
             await asyncio.sleep(0.01)
     opened[1] = 1
@@ -259,7 +268,7 @@ def run(seconds: float = 6.0, attacks: tuple[str, ...] = ATTACKS, *, stranger: s
             for kind in attacks:
                 quiet = asyncio.run(round_of(url, proc.pid, seconds))
                 spawn = multiprocessing.get_context("spawn")
-                opened = spawn.Array("i", 2, lock=False)  # only the stranger writes it
+                opened = spawn.Array("i", 3, lock=False)  # only the stranger writes it
                 process_ = spawn.Process(target=attack, args=(kind, port, push_port, seconds + (150 if hold else 30), stranger == "idle",
                                                               opened), daemon=True)
                 process_.start()
@@ -274,6 +283,7 @@ def run(seconds: float = 6.0, attacks: tuple[str, ...] = ATTACKS, *, stranger: s
                 time.sleep(2.0)  # its sockets closed and let go before the next quiet round
                 rows.append(emit("hostile_office", attack=kind, stranger=stranger, stranger_cpu_s=round(spent, 2),
                                  hold=hold and kind == "idle_sockets", opened_before=before, opened_in_round=opened_in_round,
+                                 stranger_refused=opened[2],
                                  # the server's extra CPU for each socket the stranger opened in the round
                                  server_ms_a_socket=round(1000 * (loaded["server_cpu_s"] - quiet["server_cpu_s"])
                                                           / opened_in_round, 2) if opened_in_round else None,

@@ -17,6 +17,8 @@ if TYPE_CHECKING:
 class Limits:
     lobby: int = 0                           # connections without hello; 0: `server.edge.limits.default_lobby()`
     public: int = 0                          # sockets open to anyone (feedback, sign-in, anonymous displays); 0: from the files limit
+    public_per_address: int = 0              # of those, one address may hold; more refused before the handshake; 0: half `public`
+    first_bytes_seconds: float = 10.0        # a socket that sends nothing this long is let go (server/edge/doorway.py)
     feedback_per_second: float = 5.0         # feedback frames one address may send a second ...
     feedback_burst: int = 20                 # ... after a burst of this many
     signin_per_second: float = 2.0           # sign-in frames one address may send a second ...
@@ -50,6 +52,7 @@ class Limits:
 
 MIN_LOBBY = 8            # fewer and a few slow handshakes would push terminals out of the lobby
 MAX_COUNT = 1_000_000
+MIN_FIRST_BYTES, MAX_FIRST_BYTES = 1.0, 60.0  # a request comes within a round trip; 60: websockets' opening timeout
 MAX_SECONDS = 86_400.0   # a day
 
 
@@ -63,9 +66,19 @@ def parse_limits(node: "Node") -> Limits:
     public = _whole(node, "public", defaults.public, 0)
     if 0 < public < MIN_LOBBY:
         raise node.fail("public", f"{public} must be 0 (from the open-files limit) or at least {MIN_LOBBY}")
+    per_address = _whole(node, "public_per_address", defaults.public_per_address, 0)
+    if public and per_address > public:
+        raise node.fail("public_per_address", f"{per_address} must be at most limits.public ({public}), or 0 "
+                                              "(half of it)")
+    first_bytes = _seconds(node, "first_bytes_seconds", defaults.first_bytes_seconds)
+    if not MIN_FIRST_BYTES <= first_bytes <= MAX_FIRST_BYTES:
+        raise node.fail("first_bytes_seconds", f"{first_bytes:g} must be between {MIN_FIRST_BYTES:g} (a phone on a "
+                                               f"slow network) and {MAX_FIRST_BYTES:g} seconds")
     limits = Limits(
         lobby=lobby,
         public=public,
+        public_per_address=per_address,
+        first_bytes_seconds=first_bytes,
         feedback_per_second=_rate(node, "feedback_per_second", defaults.feedback_per_second),
         feedback_burst=_whole(node, "feedback_burst", defaults.feedback_burst, 1, most=10_000),
         signin_per_second=_rate(node, "signin_per_second", defaults.signin_per_second),

@@ -35,9 +35,11 @@ def test_no_limits_section_means_the_defaults():
 def test_every_limit_is_read_from_the_site_file():
     limits = site_with({"lobby": 40, "hello_free_failures": 2, "hello_backoff_seconds": [0.5, 30],
                         "hello_forget_seconds": 120, "peers": 500, "log_interval_seconds": 2.5,
-                        "printer_detail": 80}).limits
+                        "printer_detail": 80, "public": 20, "public_per_address": 5,
+                        "first_bytes_seconds": 3}).limits
     assert limits == Limits(lobby=40, hello_free_failures=2, hello_backoff=(0.5, 30.0), hello_forget=120.0,
-                            peers=500, log_interval=2.5, printer_detail=80)
+                            peers=500, log_interval=2.5, printer_detail=80, public=20, public_per_address=5,
+                            first_bytes_seconds=3.0)
 
 
 @pytest.mark.parametrize("limits, key, says", [
@@ -61,6 +63,11 @@ def test_every_limit_is_read_from_the_site_file():
     ({"log_interval_seconds": -1}, "limits.log_interval_seconds", "must be more than 0"),
     ({"printer_detail": 5000}, "limits.printer_detail", "must be at most 1000"),
     ({"lobbby": 10}, "limits.lobbby", "unknown key"),
+    ({"public": 20, "public_per_address": 21}, "limits.public_per_address", "21 must be at most limits.public (20)"),
+    ({"public_per_address": -1}, "limits.public_per_address", "must be at least 0"),
+    ({"first_bytes_seconds": 0.5}, "limits.first_bytes_seconds", "0.5 must be between 1 (a phone on a slow network)"),
+    ({"first_bytes_seconds": 61}, "limits.first_bytes_seconds", "and 60 seconds"),
+    ({"first_bytes_seconds": "soon"}, "limits.first_bytes_seconds", "is not a number of seconds"),
 ])
 def test_a_wrong_limit_is_refused_naming_the_file_the_key_and_what_is_right(limits, key, says):
     with pytest.raises(ConfigError) as refused:

@@ -14,12 +14,14 @@ import logging
 
 import msgspec
 import pytest
+from hypothesis import given, strategies as st
 from websockets.asyncio.client import connect
+from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.server import ServerProtocol
 
 from server.edge.app import Server
 from server.manager import board as board_module
-from server.edge.limits import Limits
+from server.edge.limits import Limits, Lobby
 from server.wire import protocol as p
 
 from config import parse_site
@@ -134,3 +136,111 @@ async def test_a_closed_connection_is_freed_at_once_not_left_to_the_collector(of
         gc.garbage.clear()
         gc.enable()
     assert left == []
+
+
+# ---- the door: what a socket costs before it says anything (server/edge/doorway.py) ----------
+
+@pytest.fixture
+async def guarded(tmp_path):
+    """The demo office with a short first-bytes limit and a small public pool (4 an address)."""
+    site = parse_site(demo_data(), file="default.toml")
+    limits = Limits(log_interval=3600, first_bytes_seconds=1, public=16, public_per_address=4)
+    server = Server(site, tmp_path / "office.sqlite3", always_open=True, limits=limits)
+    port = await server.start("127.0.0.1", 0)
+    yield server, port
+    await server.stop()
+
+
+async def kiosk_draws(port: int, request: str) -> str:
+    """A kiosk connecting (once: no retry) and drawing; the reply's type."""
+    async with connect(f"ws://127.0.0.1:{port}/", open_timeout=10) as kiosk:
+        await kiosk.send(p.encode(p.Hello(role="kiosk", terminal="kiosk-1", token=token("kiosk-1"), v=p.VERSION)))
+        assert p.decode_server(await kiosk.recv()).__struct_config__.tag == "welcome"
+        await kiosk.send(p.encode(p.Draw(id=1, service="info", lang="de", request=request)))
+        return p.decode_server(await kiosk.recv()).__struct_config__.tag
+
+
+async def closed_by_server(reader: asyncio.StreamReader) -> bool:
+    try:
+        return await reader.read() == b""
+    except ConnectionResetError:
+        return True
+
+
+async def test_a_strangers_silent_sockets_never_reach_websockets_and_are_let_go(guarded):
+    """Each silent socket was a websockets connection with a handler task, a reader, a logger
+    and the opening handshake's timer, held for 60 s: a stranger opening them by the thousand
+    kept the loop building and tearing those down. Now a socket is websockets' only once its
+    first bytes arrive; one that says nothing for `first_bytes_seconds` is closed. Meanwhile a
+    kiosk connects at its first try and draws, and a page is served (its request split in two
+    writes, the second after a pause, still reaches websockets whole)."""
+    server, port = guarded
+    silent = [await asyncio.open_connection("127.0.0.1", port) for _ in range(60)]
+    while len(server.gate.lobby.silent) < 60:
+        await asyncio.sleep(0.01)
+    assert server.server.handler_tasks == set()
+    assert await kiosk_draws(port, "past-the-silent-ones") == "reply"
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    writer.write(b"GET /healthz HTTP/1.1\r\n")
+    await asyncio.sleep(0.3)
+    writer.write(b"Host: 127.0.0.1\r\n\r\n")
+    assert (await reader.readline()).startswith(b"HTTP/1.1 200")
+    writer.close()
+    try:
+        async with asyncio.timeout(20):  # the server closes them (websockets' own timeout: 60 s)
+            assert all([await closed_by_server(r) for r, _ in silent])
+    finally:
+        for _, stranger in silent:
+            stranger.close()
+    while server.gate.lobby.waiting:
+        await asyncio.sleep(0.01)
+
+
+async def test_an_address_holding_its_share_of_public_sockets_is_refused_before_the_handshake(guarded):
+    """Past `public_per_address`, a socket anyone may open was accepted, handshaken, welcomed
+    (a display's welcome is ~80 KB) and then pushed out another of the same address with a
+    closing handshake. Now it is answered 503 before the handshake (an anonymous display 1013
+    before its welcome); the address's held sockets stay served, another address's phone and a
+    kiosk from the same address get in."""
+    server, port = guarded
+    url = f"ws://127.0.0.1:{port}"
+    held = [await connect(f"{url}/feedback/ws") for _ in range(4)]
+    try:
+        with pytest.raises(InvalidStatus) as refused:
+            await connect(f"{url}/signin/ws")
+        assert refused.value.response.status_code == 503
+        assert refused.value.response.headers["Retry-After"] == "10"
+        async with connect(f"{url}/") as display:
+            await display.send(p.encode(p.Hello(role="display", terminal="", token="", v=p.VERSION)))
+            with pytest.raises(ConnectionClosed) as closed:
+                await display.recv()
+            assert closed.value.rcvd.code == 1013
+        async with connect(f"{url}/feedback/ws", local_addr=("127.0.0.2", 0)) as phone:
+            await phone.ping()
+        assert await kiosk_draws(port, "beside-the-public-ones") == "reply"
+        await asyncio.gather(*(ws.ping() for ws in held))
+        assert len(server.gate.public) == 4
+    finally:
+        await asyncio.gather(*(ws.close() for ws in held))
+
+
+@given(st.lists(st.tuples(st.sampled_from(("enter", "spoke", "leave")), st.integers(0, 9)), max_size=60),
+       st.integers(0, 60))
+def test_the_lobby_takes_out_exactly_the_sockets_silent_since_before_a_time(steps, cut):
+    """`silent_since` (the first-bytes sweep) returns those still silent that came before the
+    cut, oldest first, and leaves the rest as they were."""
+    lobby: Lobby[int] = Lobby(1000)
+    came: dict[int, float] = {}
+    for now, (step, who) in enumerate(steps):
+        if step == "enter" and who not in came:
+            lobby.enter(who, float(now))
+            came[who] = now
+        elif step == "spoke":
+            lobby.spoke(who)
+            came.pop(who, None)
+        elif step == "leave":
+            lobby.leave(who)
+            came.pop(who, None)
+    expected = sorted((c, w) for w, c in came.items() if c < cut)
+    assert lobby.silent_since(float(cut)) == [w for _, w in expected]
+    assert set(lobby.silent) == {w for w, c in came.items() if c >= cut}

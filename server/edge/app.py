@@ -40,7 +40,7 @@ from server.access import room as access_room
 from server.access.room import Access
 from server.booking import push
 from server.core import Event, Office, local_day
-from server.edge import pages, views
+from server.edge import doorway, pages, views
 from server.edge.fanout import Fanout
 from server.edge.frames import serve_frames
 from server.edge.limits import Gate, Limits
@@ -108,7 +108,11 @@ class Server:
     async def start(self, host: str = "127.0.0.1", port: int = 8765) -> int:
         """Rebuild the day from the store, start serving, return the bound port."""
         loop = asyncio.get_running_loop()
-        tls = self._tls()  # a missing or wrong certificate is said before anything is opened
+        try:
+            tls = tls_context(self.site)  # a missing or wrong certificate is said before anything is opened
+        except CannotListen:
+            self.executor.shutdown()
+            raise
         try:
             self.store = await loop.run_in_executor(self.executor, self._open_store)
         except BaseException:  # a locked or damaged file (store.StoreUnavailable): nothing to stop
@@ -129,10 +133,13 @@ class Server:
                                       open_timeout=OPEN_TIMEOUT,
                                       compression=None,  # small JSON frames: deflate costs ~30 KB a connection
                                       server_header="Willkommen", create_connection=self.gate.connection_class,
+                                      backlog=doorway.ACCEPTS_A_TURN,  # and deeper, `doorway.listen_deep`
                                       process_response=pages.strict_transport if tls is not None else None)
         except OSError as exc:
             await self._close_store()
             raise CannotListen(listen_error(host, port, exc)) from None
+        doorway.listen_deep(self.server.sockets)
+        self.gate.start()  # sockets that say nothing are let go (server/edge/doorway.py)
         self._loop_handler = loop.get_exception_handler()
         loop.set_exception_handler(self.gate.loop_exception(partial(loop.default_exception_handler)
                                                             if self._loop_handler is None else
@@ -170,19 +177,7 @@ class Server:
                              board_changed=self.board.changed, staff_pushed=self.screens.pushed)
         self.routes = routes(self.manager, self.feedback, self.access, RegisterPage(site, self.access.registration_day),
                              pages.Sources(site, office, self.speech, self.feedback, clock, self.health), self.outbox)
-
-    def _tls(self) -> ssl.SSLContext | None:
-        """TLS when the site names a certificate: wss:// and https:// on the same port."""
-        if self.site.tls_cert is None:
-            return None
-        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-        try:
-            context.load_cert_chain(self.site.tls_cert, self.site.tls_key)
-        except (OSError, ssl.SSLError) as exc:
-            self.executor.shutdown()
-            raise CannotListen(f"site.tls_cert {self.site.tls_cert!r} and site.tls_key {self.site.tls_key!r}: "
-                               f"{getattr(exc, 'strerror', None) or exc} (PEM files the server can read)") from None
-        return context
+        self.gate.turn_away(self.routes.public(), pages.busy().serialize())  # past an address's share, at the door
 
     def _open_store(self) -> Projection:
         store = open_store(self.db_path, timezone=self.site.timezone, synchronous=self.site.synchronous)
@@ -213,6 +208,7 @@ class Server:
         self.watch_task.cancel()
         await self.fanout.stop()
         self.server.close()
+        self.gate.stop()
         await self.fanout.closed_within(self.server.wait_closed(), self.terminals.sessions)
         self.manager.stop()
         if self.push is not None:
@@ -249,6 +245,8 @@ class Server:
             return
         self.gate.welcomed(ws)
         if session.role == "display" and not session.terminal:  # an anonymous display: no secret
+            if self.gate.public_full(self.gate.peer(ws)):  # refused before its welcome is made and sent
+                return await ws.close(1013, "too many open sockets from this address: try again later")
             return await self._public(ws, partial(self._serve, session=session))
         await self._serve(ws, session)
 
@@ -354,6 +352,8 @@ class Server:
         path = urlsplit(request.path).path
         if request.headers.get("Upgrade", "").lower() == "websocket":
             socket = self.routes.socket(path)
+            if socket is not None and socket.public and self.gate.public_full(self.gate.peer(connection)):
+                return pages.busy()  # before the handshake: no 101, no connection to close later
             return socket.refuse(request) if socket is not None else None
         if request.method not in pages.METHODS:
             return pages.method_not_allowed(request)
@@ -404,6 +404,19 @@ def routes(manager: Manager, answers: Feedback, access: Access, registration: Re
          Socket(counter_page.SOCKET, "manager", manager.upgrade, None),  # a counter terminal in the browser
          Socket(feedback.SOCKET, "visitors", answers.upgrade, answers.connection, public=True),
          Socket(access_room.SOCKET, "access", access.upgrade, access.connection, public=True)])
+
+
+def tls_context(site: Site) -> ssl.SSLContext | None:
+    """TLS when the site names a certificate: wss:// and https:// on the same port."""
+    if site.tls_cert is None:
+        return None
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    try:
+        context.load_cert_chain(site.tls_cert, site.tls_key)
+    except (OSError, ssl.SSLError) as exc:
+        raise CannotListen(f"site.tls_cert {site.tls_cert!r} and site.tls_key {site.tls_key!r}: "
+                           f"{getattr(exc, 'strerror', None) or exc} (PEM files the server can read)") from None
+    return context
 
 
 def listen_error(host: str, port: int, exc: OSError) -> str:

@@ -4,11 +4,16 @@
                    lets the oldest go (one that has sent nothing yet first), so a flood of silent
                    sockets can neither run the server out of file descriptors nor keep a terminal
                    from getting in (its client session retries); terminals past hello are never
-                   counted.
+                   counted. One that has sent nothing is still a `Doorway` (server/edge/doorway.py),
+                   no websockets connection, and is let go after `first_bytes_seconds`.
     Public         sockets anyone may open without a secret (visitor feedback, the sign-in page,
                    anonymous displays): at most `Limits.public`. When full, a new one lets go the
                    oldest socket of the address that holds the most, so one address (or a few)
                    flooding the office cannot push out a waiting room's screen or a visitor's phone.
+                   One address holding `public_per_address` of them is refused more before the
+                   opening handshake (503; an anonymous display at its hello, 1013, before its
+                   welcome): a flood from one address costs a short answer per socket, not a
+                   handshake, a welcome and a closing handshake.
     HelloThrottle  wrong tokens per peer address: `hello_free_failures` are free, then each one
                    costs a wait that doubles (1 s, 2 s ... 60 s) during which that address's hellos
                    are refused unchecked with 4429; quiet for `hello_forget` seconds, it starts over.
@@ -36,6 +41,7 @@ from websockets.asyncio.server import ServerConnection
 from websockets.protocol import State
 
 from config.limits import Limits  # the site file's `[limits]`, checked when it loads
+from server.edge.doorway import door
 
 __all__ = ["Gate", "HelloThrottle", "Limits", "Lobby", "Pressure", "Public", "default_lobby", "default_public"]
 
@@ -99,26 +105,37 @@ class Lobby(Generic[T]):
 
     def __init__(self, cap: int):
         self.cap = cap
-        self.silent: dict[T, None] = {}    # insertion-ordered: the first is the oldest
+        self.silent: dict[T, float] = {}   # insertion-ordered: the first is the oldest; when it came
         self.spoken: dict[T, None] = {}
 
     @property
     def waiting(self) -> list[T]:
         return [*self.silent, *self.spoken]
 
-    def enter(self, connection: T) -> T | None:
+    def enter(self, connection: T, now: float = 0.0) -> T | None:
         """Admit `connection`; return the one to let go if the lobby was full."""
         oldest = None
         if len(self.silent) + len(self.spoken) >= self.cap:
-            queue = self.silent or self.spoken
+            queue: dict[T, Any] = self.silent or self.spoken
             oldest = next(iter(queue))
             del queue[oldest]
-        self.silent[connection] = None
+        self.silent[connection] = now
         return oldest
 
     def spoke(self, connection: T) -> None:
-        if self.silent.pop(connection, 0) is None:
+        if self.silent.pop(connection, None) is not None:
             self.spoken[connection] = None
+
+    def silent_since(self, before: float) -> list[T]:
+        """Take out and return those silent since before `before` (the oldest are first)."""
+        late = []
+        for connection, came in self.silent.items():
+            if came >= before:
+                break
+            late.append(connection)
+        for connection in late:
+            del self.silent[connection]
+        return late
 
     def leave(self, connection: T) -> None:
         self.silent.pop(connection, None)
@@ -179,23 +196,15 @@ class Pressure:
 
 
 class LobbyConnection(ServerConnection):
-    """A websockets connection that enters the gate's lobby when the socket is accepted (not
-    when its request arrives: a silent socket holds a file descriptor too)."""
+    """A websockets connection, made once its socket's first bytes came through the door
+    (`server.edge.doorway`); in the gate's lobby, by its transport, until hello."""
 
     def __init__(self, *args: Any, gate: "Gate", **kwargs: Any):
         super().__init__(*args, **kwargs)
         self.gate = gate
 
-    def connection_made(self, transport: Any) -> None:
-        super().connection_made(transport)
-        self.gate.arrived(self)
-
-    def data_received(self, data: bytes) -> None:
-        self.gate.lobby.spoke(self)
-        super().data_received(data)
-
     def connection_lost(self, exc: Exception | None) -> None:
-        self.gate.lobby.leave(self)
+        self.gate.left(self.transport)
         super().connection_lost(exc)
         # websockets keeps its parser (a generator whose frame holds the protocol) and the errors
         # that ended it (whose tracebacks hold the frames): cycles, ~25 objects a connection, that
@@ -213,11 +222,15 @@ class Gate:
     def __init__(self, limits: Limits | None = None, *, clock: Callable[[], float] = time.monotonic):
         self.limits = limits or Limits()
         self.clock = clock
-        self.lobby: Lobby[ServerConnection] = Lobby(self.limits.lobby or default_lobby())
+        self.lobby: Lobby[Any] = Lobby(self.limits.lobby or default_lobby())  # by transport
         self.public: Public[ServerConnection] = Public(self.limits.public or default_public())
+        self.per_address = self.limits.public_per_address or max(1, self.public.cap // 2)
         self.throttle = HelloThrottle(self.limits)
         self.pressure = Pressure(self.limits.log_interval)
-        self.connection_class = partial(LobbyConnection, gate=self)  # for serve(create_connection=...)
+        self.connection_class = door(self, partial(LobbyConnection, gate=self))  # serve(create_connection=...)
+        self._sweeping: asyncio.Task | None = None
+        self.public_paths: frozenset[str] = frozenset()  # `turn_away`
+        self.busy = b""
 
     def peer(self, connection: ServerConnection) -> str:
         """The address a connection comes from, as every per-address limit counts it: from a
@@ -234,15 +247,44 @@ class Gate:
 
     # ---- the lobby -------------------------------------------------------------------------
 
-    def arrived(self, connection: ServerConnection) -> None:
-        oldest = self.lobby.enter(connection)
+    def arrived(self, transport: Any) -> None:
+        """A socket accepted (still a doorway): into the lobby, the oldest let go if it is full."""
+        oldest = self.lobby.enter(transport, self.clock())
         if oldest is not None:
-            oldest.transport.abort()
+            oldest.abort()
             self.warn("lobby_full", "too many connections without hello: the oldest are let go",
                       lobby=self.lobby.cap)
 
+    def spoke(self, transport: Any) -> None:
+        self.lobby.spoke(transport)
+
+    def left(self, transport: Any) -> None:
+        self.lobby.leave(transport)
+
     def welcomed(self, connection: ServerConnection) -> None:
-        self.lobby.leave(connection)
+        self.lobby.leave(connection.transport)
+
+    def start(self) -> None:
+        """Let go, about once a second, the sockets that said nothing for `first_bytes_seconds`."""
+        self._sweeping = asyncio.create_task(self._sweep(), name="willkommen-doorways")
+
+    async def _sweep(self) -> None:
+        limit = self.limits.first_bytes_seconds
+        while True:
+            await asyncio.sleep(min(1.0, limit / 2))
+            late = self.lobby.silent_since(self.clock() - limit)
+            for transport in late:
+                transport.abort()
+            if late:
+                self.warn("silent", "sockets that sent nothing were let go", first_bytes_seconds=limit,
+                          count=len(late))
+
+    def stop(self) -> None:
+        """The port closes: the doorways (websockets knows nothing of them) are let go."""
+        if self._sweeping is not None:
+            self._sweeping.cancel()
+        for transport in list(self.lobby.silent):
+            transport.abort()
 
     # ---- sockets open to anyone ------------------------------------------------------------
 
@@ -261,6 +303,39 @@ class Gate:
 
     def closed(self, connection: ServerConnection) -> None:
         self.public.leave(connection)
+
+    def turn_away(self, paths: frozenset[str], answer: bytes) -> None:
+        """At the door, an upgrade to one of `paths` from an address holding its share of public
+        sockets gets `answer` (a 503) before websockets makes a connection for it."""
+        self.public_paths, self.busy = paths, answer
+
+    def turned_away(self, transport: Any, first: bytes) -> bool:
+        """Whether the socket's first bytes ask for a public socket its address may not have now;
+        if so it is answered and closed. Only the request line is read (`GET <path> HTTP/1.1`):
+        anything else, a reverse proxy's connection (the address is in its X-Forwarded-For) and
+        TLS (the answer would want HSTS) go on to websockets, whose upgrade check is the same."""
+        peer = transport.get_extra_info("peername")
+        address = str(peer[0]) if peer else ""
+        if (len(self.public.by_address.get(address, ())) < self.per_address or address in self.limits.proxies
+                or transport.get_extra_info("sslcontext") is not None):
+            return False
+        line = first.split(b"\r\n", 1)[0].split(b" ")
+        if len(line) != 3 or line[0] != b"GET" or line[1].split(b"?", 1)[0].decode("latin-1") not in self.public_paths:
+            return False
+        self.public_full(address)  # the log line
+        self.lobby.leave(transport)
+        transport.write(self.busy)
+        transport.close()
+        return True
+
+    def public_full(self, address: str) -> bool:
+        """Whether `address` holds its share of the public pool (`public_per_address`): its next
+        public socket is refused before the handshake, warned once an interval."""
+        if len(self.public.by_address.get(address, ())) < self.per_address:
+            return False
+        self.warn("public_per_address", "an address holds its share of the sockets open to anyone: more refused",
+                  peer=address, public_per_address=self.per_address)
+        return True
 
     # ---- hellos ----------------------------------------------------------------------------
 

@@ -133,6 +133,13 @@ def method_not_allowed(request: Request) -> Response:
     return respond(405, "method not allowed: only GET and HEAD\n", Allow=", ".join(METHODS))
 
 
+def busy() -> Response:
+    """An upgrade to a socket anyone may open, from an address that holds its share of them
+    (`[limits] public_per_address`): refused before the handshake. A page's socket fails as on
+    a network fault and its script tries again."""
+    return respond(503, "too many open sockets from this address: try again later\n", **{"Retry-After": "10"})
+
+
 def without_body(response: Response) -> Response:
     """The answer to HEAD: GET's status and headers (its Content-Length too), no body."""
     return Response(response.status_code, response.reason_phrase, response.headers, b"")

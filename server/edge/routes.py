@@ -55,6 +55,10 @@ class Routes:
     def socket(self, path: str) -> Socket | None:
         return self.sockets.get(path)
 
+    def public(self) -> frozenset[str]:
+        """The paths of the sockets anyone may open (the gate turns a flood of them away at the door)."""
+        return frozenset(s.path for s in self.sockets.values() if s.public)
+
     def table(self) -> list[dict[str, Any]]:
         """The routes as rows: what `python -m server routes` prints."""
         rows = [{"kind": "GET", "path": p.path, "room": p.room} for p in self.pages]
