@@ -31,7 +31,7 @@ from server.network.share import command
 from .browser import axe_script
 from .conftest import ARTIFACTS
 from .test_kiosk_app import SIZE, kiosk_app, message, touch_ticket
-from .test_manager_board import act, board_socket, cookie_for
+from .test_manager_board import board_socket, cookie_for
 from .test_network_send import TOKENS, network_file, post
 
 TI_TAKE = "በጃኹም ቲኬትኩም ካብዚ ውሰዱ።"   # giessen's reviewed "take your ticket" (the bundled: በጃኹም ቲኬትኩም ውሰዱ።)
@@ -100,6 +100,16 @@ async def axe_violations_in(page, selector: str) -> list[str]:
     result = await page.evaluate("(s) => axe.run(document.querySelector(s), {runOnly: {type: 'tag', values: "
                                  "['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}})", selector)
     return [f"{v['id']}: {[n['target'] for n in v['nodes']][:4]}" for v in result["violations"]]
+
+
+async def asked(ws, **action) -> dict:
+    """A panel's request over the board's socket: its answer (`network`, `adopted` or an error),
+    which follows the `reply` that says the network is being asked."""
+    await ws.send(json.dumps({"id": 7, **action}))
+    while True:
+        message = json.loads(await ws.recv())
+        if message.get("re") == 7 and message["type"] in ("network", "adopted", "error"):
+            return message
 
 
 def adopted(folder: Path) -> list[Path]:
@@ -184,7 +194,7 @@ async def test_a_reader_sees_no_network_and_may_not_adopt(offices, browser):
     ws, floor = await board_socket(wetzlar, await cookie_for(wetzlar.port, "reader", "demo-reader"))
     assert floor["network"] is True
     for ask in ({"type": "network_knowledge"}, {"type": "adopt", "office": "giessen", "what": ["strings.ti"]}):
-        answer = await act(ws, **ask)
+        answer = await asked(ws, **ask)
         assert answer["code"] == "not_allowed" and answer["fields"]["why"] == "supervisor_only"
         assert answer["text"] == "Nur die Teamleitung darf hier etwas ändern."
     await ws.close()
@@ -196,11 +206,11 @@ async def test_adopting_what_does_not_differ_or_was_not_published_writes_nothing
     wetzlar = servers[0]
     ws, _ = await board_socket(wetzlar, await cookie_for(wetzlar.port))
     for what in ("documents.photo", "documents.visa"):  # the same in both offices; published by neither
-        answer = await act(ws, type="adopt", office="giessen", what=[what])
+        answer = await asked(ws, type="adopt", office="giessen", what=[what])
         assert answer["code"] == "network" and answer["fields"]["why"] == "network_nothing"
         assert answer["text"] == ("giessen hat dazu nichts (mehr) veröffentlicht, was von Ihren Texten abweicht. "
                                   "Nichts wurde übernommen – bitte neu abfragen.")
-    answer = await act(ws, type="adopt", office="marburg", what=["strings.ti"])  # an office that never published
+    answer = await asked(ws, type="adopt", office="marburg", what=["strings.ti"])  # an office that never published
     assert answer["fields"] == {"why": "network_refused", "url": wetzlar.site.network.url, "status": "404",
                                 "said": "office 'marburg' has published nothing"}
     await ws.close()
@@ -230,6 +240,8 @@ class Garbage:
 
     def __init__(self) -> None:
         self.answer = b""
+        self.speak = asyncio.Event()  # cleared: it reads the request and says nothing until set
+        self.speak.set()
 
     async def start(self) -> int:
         self.server = await asyncio.start_server(self.reply, "127.0.0.1", 0)
@@ -237,6 +249,7 @@ class Garbage:
 
     async def reply(self, reader, writer) -> None:
         await reader.readuntil(b"\r\n\r\n")
+        await self.speak.wait()
         writer.write(self.answer)
         await writer.drain()
         writer.close()
@@ -256,20 +269,45 @@ async def test_a_network_answering_garbage_is_said_in_german_and_nothing_is_writ
                        b"SSH-2.0-OpenSSH_9.2\r\n"):
             garbage.answer = answer
             for ask in ({"type": "network_knowledge"}, {"type": "adopt", "office": "giessen", "what": ["strings.ti"]}):
-                said = await act(ws, **ask)
+                said = await asked(ws, **ask)
                 assert said["code"] == "network" and said["fields"]["why"] == "network_garbage", (answer, said)
                 assert said["text"] == (f"Das Netzwerk (http://127.0.0.1:{port}/) hat unverständlich geantwortet. "
                                         "Nichts wurde übernommen; der Fehler ist protokolliert.")
         # a listing that is fine and a publication that is not an office's
         garbage.answer = http(json.dumps({"office": "giessen", "name": "G", "languages": ["de"],
                                           "items": {"strings.ti.x": {"not": "a text"}}}).encode())
-        said = await act(ws, type="adopt", office="giessen", what=["strings.ti"])
+        said = await asked(ws, type="adopt", office="giessen", what=["strings.ti"])
         assert said["fields"]["why"] == "network_garbage"
         await ws.close()
         assert adopted(tmp_path / "wetzlar") == [] and not list((tmp_path / "wetzlar").glob(".adopting-*"))
     finally:
         await wetzlar.stop()
         garbage.server.close()
+
+
+async def test_a_network_slow_to_answer_holds_none_of_the_supervisors_other_actions(tmp_path):
+    silent = Garbage()
+    silent.speak.clear()
+    port = await silent.start()
+    wetzlar = await office_server(office_file(tmp_path, "wetzlar", port))
+    try:
+        ws, _ = await board_socket(wetzlar, await cookie_for(wetzlar.port))
+        await ws.send(json.dumps({"id": 7, "type": "network_knowledge"}))
+        await ws.send(json.dumps({"id": 8, "type": "open_counter", "counter": "5"}))
+        frames = []
+        while not any(f.get("re") == 8 for f in frames):
+            frames.append(json.loads(await ws.recv()))
+        assert [f["type"] for f in frames if f.get("re") in (7, 8)] == ["reply", "reply"]  # 7: being asked
+        assert wetzlar.office.desks["5"].state == "open"
+        silent.speak.set()  # the network hangs up without a word: the ask's answer follows
+        while (answer := json.loads(await ws.recv())).get("re") != 7:
+            pass
+        assert answer["type"] == "error" and answer["fields"]["why"] == "network_away"
+        assert answer["text"].startswith(f"Das Netzwerk (http://127.0.0.1:{port}/) ist nicht erreichbar.")
+        await ws.close()
+    finally:
+        await wetzlar.stop()
+        silent.server.close()
 
 
 async def test_a_hostile_offices_texts_are_shown_as_text(offices, browser):

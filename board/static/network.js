@@ -31,9 +31,12 @@ function askNetwork() {
   state.ws.send(JSON.stringify({type: "network_knowledge", id: knowledge.pending}));
 }
 
-// true when the message answered this panel (board.js then leaves it alone)
+// true when the message answered this panel (board.js then leaves it alone); a `reply` says the
+// server is asking the network, and the answer follows with the same `re`
 function knowledgeReceive(message) {
   if (message.re === undefined || message.re === null) return false;
+  const ours = message.re === knowledge.pending || knowledge.adopting.has(message.re);
+  if (ours && message.type === "reply") return true;
   if (message.re === knowledge.pending) {
     knowledge.pending = null;
     $("knowledge-ask").disabled = false;

@@ -4,9 +4,11 @@ a supervisor asks what the other offices published and how it differs from this 
 command `willkommen-server network adopt` writes them (`server.network.adoption`).
 
 Only a supervisor: a reader sees the floor, not the network. The network is asked on a thread
-(HTTP, and the site file read for the comparison), so the board's pushes go on meanwhile. Every
-way it can fail is a `network` error whose `why` names the staff catalogue's sentence (German),
-and nothing is written then.
+(HTTP, and the site file read for the comparison) in a task beside the board's socket: the
+request is answered `reply` at once, its answer follows as a frame with the same `re`, and the
+supervisor's other actions and the board's pushes go on meanwhile. Every way it can fail is a
+`network` error whose `why` names the staff catalogue's sentence (German), and nothing is
+written then.
 """
 
 from __future__ import annotations
@@ -15,15 +17,19 @@ import asyncio
 import logging
 
 import msgspec
+import websockets
+from websockets.asyncio.server import ServerConnection
 
-from config import ConfigError
+from config import ConfigError, Site
 from server.network.adoption import Adoptions
 from server.network.send import NetworkAway, NetworkGarbage, NetworkRefused
 from server.wire import protocol as p
 from server.wire.errors import NetworkTrouble, NotAllowed
 from server.manager.people import SignedIn
+from server.manager.words import StaffWords, error_text
 
 log = logging.getLogger("willkommen.board")
+ASKING: set[asyncio.Task] = set()  # asks running beside the boards' sockets (a task needs a reference)
 
 
 def for_site(site) -> Adoptions | None:
@@ -31,11 +37,40 @@ def for_site(site) -> Adoptions | None:
     return Adoptions(site.network, site.timezone) if site.network is not None else None
 
 
-async def answer(adoptions: Adoptions | None, who: SignedIn, message: msgspec.Struct) -> msgspec.Struct:
+def ask(adoptions: Adoptions | None, who: SignedIn, message: msgspec.Struct, ws: ServerConnection,
+        site: Site) -> p.Reply:
+    """Start asking the network beside the board's socket, whose frames are answered in turn: a
+    network that is slow to answer (up to `adoption.TIMEOUT`) holds none of the supervisor's
+    other actions. `reply` now; the answer (`network`, `adopted` or an `error`, same `re`) follows."""
     if not who.may_act:
         raise NotAllowed(f"{who.name} is a {who.role}: only a supervisor adopts from the network", why="supervisor_only")
     if adoptions is None:
         raise NetworkTrouble("this office's site file has no [network]", why="network_none")
+    task = asyncio.create_task(_answer_later(adoptions, who, message, ws, site), name="willkommen-network-ask")
+    ASKING.add(task)
+    task.add_done_callback(ASKING.discard)
+    return p.Reply(re=message.id)
+
+
+async def _answer_later(adoptions: Adoptions, who: SignedIn, message: msgspec.Struct, ws: ServerConnection,
+                        site: Site) -> None:
+    try:
+        answer = await _answer(adoptions, who, message)
+    except NetworkTrouble as exc:
+        words = StaffWords(who.lang)
+        answer = p.Error(re=message.id, code=exc.code, message=exc.message, fields=exc.fields,
+                         text=error_text(words, site, exc.code, exc.fields, exc.message))
+    except Exception:
+        log.exception("network ask failed", extra={"fields": {"by": who.name}})
+        answer = p.Error(re=message.id, code="internal", message="the server could not do this; it is logged",
+                         text=StaffWords(who.lang)("error.internal"))
+    try:
+        await ws.send(p.encode(answer), text=True)
+    except websockets.ConnectionClosed:
+        pass  # the board was closed meanwhile; what was adopted is in its folder and the log
+
+
+async def _answer(adoptions: Adoptions, who: SignedIn, message: msgspec.Struct) -> msgspec.Struct:
     try:
         if isinstance(message, p.AskNetwork):
             offices = await asyncio.to_thread(adoptions.overview, who.lang)

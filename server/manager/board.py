@@ -396,20 +396,20 @@ class Board:
             self.fanout.adopt(ws, len(first))
             await ws.send(first)
             self.fanout.welcomed(ws)
-            await serve_frames(ws, p.decode_manager, partial(self._answer, who),
+            await serve_frames(ws, p.decode_manager, partial(self._answer, who, ws),
                                explain=partial(error_text, StaffWords(who.lang), self.site))
         except websockets.ConnectionClosed:
             pass
         finally:
             self.viewers.pop(ws, None)
 
-    async def _answer(self, who: SignedIn, message: msgspec.Struct) -> msgspec.Struct:
+    async def _answer(self, who: SignedIn, ws: ServerConnection, message: msgspec.Struct) -> msgspec.Struct:
         if self.people.session(who.id) is None:
             raise NotAllowed("your sign-in has expired: sign in again", why="expired")
         if (answer := await any_viewer_may(self, who, message)) is not None:
             return answer
         if isinstance(message, p.NETWORK_ASKS):
-            return await adopting.answer(self.adoptions, who, message)
+            return adopting.ask(self.adoptions, who, message, ws, self.site)
         if not isinstance(message, p.SUPERVISOR_ACTIONS) or not who.may_act:
             raise NotAllowed(f"{who.name} is a {who.role}: only a supervisor may act", why="supervisor_only")
         await self.writer.submit(partial(self._act, who, message))

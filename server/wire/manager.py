@@ -34,9 +34,11 @@ from server.wire.plan import SetPlan
 #                    council, say) -> reply
 #   network_knowledge {id}                        what the other offices of the network published and
 #                    how it differs from this office's texts (a supervisor; the site file's
-#                    [network]) -> network {offices}
-#   adopt            {id, office, what: [prefix]}  another office's texts under each prefix, written
-#                    as files to review, as `network adopt` writes them -> adopted {folder, files}
+#                    [network]) -> reply at once (being asked), then network {offices}
+#   adopt            {id, office, what: [prefix]}  another office's texts under each prefix that
+#                    differ from this office's, written as files to review, as `network adopt`
+#                    writes them -> reply at once, then adopted {folder, files, items}
+#                    (either's failure: error {code: network, fields.why}, same re)
 
 class SignIn(Request, tag="sign_in"):
     name: Key
