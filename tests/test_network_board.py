@@ -16,6 +16,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+import websockets
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -27,6 +28,7 @@ from server.network.adoption import marked, write_review
 from server.network.listener import NetworkServer
 from server.network.settings import parse_network
 from server.network.share import command
+from websockets.asyncio.client import connect
 
 from .browser import axe_script
 from .conftest import ARTIFACTS
@@ -94,6 +96,25 @@ async def board_page(browser, server, *, size=(1280, 720), name="manager", passw
     return page
 
 
+PANEL_PROBLEMS = """() => {
+  const problems = [], panel = document.getElementById('knowledge'), outer = panel.getBoundingClientRect();
+  if (outer.left < 0 || outer.right > innerWidth + 1) problems.push('the panel leaves the screen');
+  for (const e of panel.querySelectorAll('*')) {
+    if (!e.getClientRects().length) continue;  // in a closed group
+    const r = e.getBoundingClientRect(), name = `${e.tagName} "${e.textContent.slice(0, 30)}"`;
+    if (r.left < outer.left - 1 || r.right > outer.right + 1) problems.push(`${name} leaves the panel`);
+    if (getComputedStyle(e).display !== 'inline' && e.clientWidth > 0 && e.scrollWidth > e.clientWidth + 1)
+      problems.push(`${name} holds ${e.scrollWidth} in ${e.clientWidth}`);
+  }
+  return problems;
+}"""
+
+
+async def panel_problems(page) -> list[str]:
+    """What of the panel does not fit: nothing wider than its box, nothing out of the panel or the screen."""
+    return await page.evaluate(PANEL_PROBLEMS)
+
+
 async def axe_violations_in(page, selector: str) -> list[str]:
     """axe-core's WCAG 2.1 A and AA rules over the panel (the rest of the board is other tests')."""
     await page.add_script_tag(path=str(axe_script()))
@@ -136,6 +157,7 @@ async def test_a_manager_adopts_giessens_tigrinya_on_the_board_and_the_kiosk_the
     assert await row.locator("td").nth(0).locator("mark").count() == 0  # nothing of Wetzlar's is gone
     assert await row.locator("td").nth(1).get_attribute("lang") == "ti"
     assert await axe_violations_in(page, "#knowledge") == []
+    assert await panel_problems(page) == []
     ARTIFACTS.mkdir(exist_ok=True)
     await page.locator("#knowledge").screenshot(path=str(ARTIFACTS / "network-board-720p.png"))
 
@@ -171,6 +193,7 @@ async def test_a_manager_adopts_giessens_tigrinya_on_the_board_and_the_kiosk_the
 
     page2 = await board_page(browser, wetzlar, size=(1920, 1080))
     await page2.locator("#knowledge .knowledge-group summary").first.click()
+    assert await panel_problems(page2) == []
     await page2.locator("#knowledge").screenshot(path=str(ARTIFACTS / "network-board-1080p.png"))
 
     # the admin reviews the file and puts it in the office's strings folder; after a restart
@@ -198,6 +221,12 @@ async def test_a_reader_sees_no_network_and_may_not_adopt(offices, browser):
         assert answer["code"] == "not_allowed" and answer["fields"]["why"] == "supervisor_only"
         assert answer["text"] == "Nur die Teamleitung darf hier etwas ändern."
     await ws.close()
+    # another site's page cannot adopt in the manager's name: its socket is refused (CSRF)
+    with pytest.raises(websockets.InvalidStatus) as refused:
+        async with connect(f"ws://127.0.0.1:{wetzlar.port}/board/ws", origin="http://evil.example",
+                           additional_headers={"Cookie": await cookie_for(wetzlar.port)}):
+            pass
+    assert refused.value.response.status_code == 403
     assert adopted(wetzlar.site.network.site_file.parent) == []
 
 
@@ -328,8 +357,9 @@ async def test_a_hostile_offices_texts_are_shown_as_text(offices, browser):
     assert "</td></tr><b>fett</b>" in await page.locator("[data-what='strings.ti'] tr[data-key='kiosk.back']").inner_text()
     assert await page.evaluate("window.pwned") is None
     assert await page.locator("#knowledge-offices img, #knowledge-offices script, #knowledge-offices b").count() == 0
-    # a 3,000-letter word wraps in its cell: the page does not grow sideways
+    # a 3,000-letter word wraps in its cell: the page does not grow sideways, nothing spills
     assert await page.evaluate("document.scrollingElement.scrollWidth <= innerWidth")
+    assert await panel_problems(page) == []
     await page.locator("#knowledge").screenshot(path=str(ARTIFACTS / "network-board-hostile.png"))
 
 
