@@ -1,72 +1,47 @@
 """Thirty offices on one PostgreSQL, a server process each (docs/it-provider.md, "Many offices
-on one machine"): draws per second and the draw's p99 with every office busy at once, against
-one office alone on the same cluster and one office on an SQLite file, in the same run.
+on one machine"): draws and calls per second, call to screen and the draw's time (p50, p99)
+with every office busy at once, against one office alone on the same cluster and one office
+on an SQLite file (`synchronous` "normal", the default, and "full") in the same run.
 
 One throwaway cluster (tests/postgres.py), one database, a schema per office, and per office
 the real server (its CLI, `--db …?options=-csearch_path=oN`). Each office has `kiosks`
 kiosks drawing at a steady pace (one draw every `interval` seconds each: a busy morning many
-times over), the time from sending a draw to its reply measured. Rounds: office 1 alone on
-PostgreSQL (its server the only one), then the other offices' servers started and every office
-drawing at once, then one office on an SQLite file alone. Between, the CPU an idle server uses
-(its timers: what each more process costs with nobody drawing).
-Where the time goes: the CPU the thirty servers and the cluster's processes used in that round,
-per draw, beside the load average (a figure far below the machine's cores with a draw p99 of
-seconds says the draws waited for a turn on a core, not for work of their own).
+times over), a counter calling the next visitor every `call_interval` seconds and a display
+(`bench.office_clients`). Rounds: office 1 alone on PostgreSQL (its server the only one), then
+the other offices' servers started and every office at once, then one office on an SQLite
+file alone, "normal" and "full" (a commit on disk before its reply, as PostgreSQL's).
+Between, the CPU an idle server uses (its timers: what each more process costs with nobody
+drawing).
+Where the time goes: the CPU the servers, the cluster's processes and this load generator
+used in each round, per draw (the scheduler's nanoseconds, `bench.budget.exact_cpu`), how
+late the load generator woke for its sends, and the load average (a figure far below the
+machine's cores with a p99 of seconds says the requests waited for a turn on a core, not for
+work of their own).
 Also what a ticket adds to the database (office 1's schema, all its tables and indexes,
 after a CHECKPOINT; in whole 8 KB pages, so rough with few tickets).
 """
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import json
 import os
-import random
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
-import uuid
+from dataclasses import dataclass
 from pathlib import Path
-
-from websockets.asyncio.client import connect
 
 from tests.postgres import Cluster
 
-from .budget import server_cpu
-from .common import bench_config, emit, process, willkommen_server
+from . import office_clients
+from .budget import exact_cpu
+from .common import ROOT, bench_config, emit, process, willkommen_server
+from .office_clients import Measured
 
-SERVICES = ("residence", "extension", "settlement", "passport", "card-pickup", "info")
-
-
-async def paced_kiosk(port: int, n: int, interval: float, seconds: float, latencies: list[float]) -> None:
-    run = uuid.uuid4().hex[:8]
-    terminal = f"kiosk-{n % 2 + 1}"
-    async with connect(f"ws://127.0.0.1:{port}/", compression=None, max_size=None) as ws:
-        await ws.send(json.dumps({"type": "hello", "role": "kiosk", "terminal": terminal, "token": f"demo-{terminal}"}))
-        await ws.recv()  # welcome
-        start = time.perf_counter()
-        next_at = start + random.uniform(0, interval)  # the kiosks of thirty offices do not draw in step
-        for i in range(10**9):
-            if next_at >= start + seconds:
-                return
-            await asyncio.sleep(max(0.0, next_at - time.perf_counter()))
-            sent = time.perf_counter()
-            await ws.send(json.dumps({"type": "draw", "id": i, "service": SERVICES[i % 6], "lang": "ar",
-                                      "request": f"bench-{run}-{n}-{i}"}))
-            while not (frame := await ws.recv()).startswith(('{"type":"reply"', '{"type": "reply"')):
-                if frame.startswith('{"type":"error"'):
-                    raise RuntimeError(frame)
-            latencies.append(time.perf_counter() - sent)
-            next_at += interval
-
-
-async def draw_in(ports: list[int], kiosks: int, interval: float, seconds: float) -> list[list[float]]:
-    """Every office's kiosks at once; each office's draw times."""
-    measured: list[list[float]] = [[] for _ in ports]
-    await asyncio.gather(*(paced_kiosk(port, n, interval, seconds, measured[o])
-                           for o, port in enumerate(ports) for n in range(kiosks)))
-    return measured
+WARM = 2.0  # seconds of a round not measured before each measured one
 
 
 def p99(values: list[float]) -> float:
@@ -98,15 +73,15 @@ def cpu_seconds(pids: list[int]) -> float:
     total = 0.0
     for pid in pids:
         with contextlib.suppress(FileNotFoundError):  # a backend that ended meanwhile
-            total += server_cpu(pid)
+            total += exact_cpu(pid)
     return total
 
 
 def idle_cpu(pids: list[int], seconds: float = 5.0) -> float:
     """Percent of one core each server uses with nobody drawing (its timers), on average."""
-    before = [server_cpu(pid) for pid in pids]
+    before = [exact_cpu(pid) for pid in pids]
     time.sleep(seconds)
-    return statistics.mean(server_cpu(pid) - b for pid, b in zip(pids, before)) / seconds * 100
+    return statistics.mean(exact_cpu(pid) - b for pid, b in zip(pids, before)) / seconds * 100
 
 
 def office_size(url: str) -> tuple[int, int]:
@@ -120,9 +95,81 @@ def office_size(url: str) -> tuple[int, int]:
         return int(size), conn.execute("SELECT count(*) FROM o1.tickets").fetchone()[0]
 
 
-def run(offices: int, kiosks: int, interval: float, seconds: float) -> list[dict]:
+@dataclass
+class Round:
+    """One round's figures: what every office's terminals measured, and the CPU the servers
+    (and PostgreSQL's processes) and the load generators used meanwhile."""
+    measured: list[Measured]
+    elapsed: float
+    servers_cpu: float
+    database_cpu: float = 0.0
+
+    def draws(self) -> list[float]:
+        return [t for office in self.measured for t in office.draws]
+
+    def calls(self) -> list[float]:
+        return [t for office in self.measured for t in office.calls]
+
+    def late(self) -> list[float]:
+        return [t for office in self.measured for t in office.late]
+
+    @property
+    def client_cpu(self) -> float:
+        return sum(office.cpu for office in self.measured)
+
+
+@contextlib.contextmanager
+def terminals(ports: list[int], *, kiosks: int, interval: float, call_interval: float):
+    """Each office's terminals in a process of their own (`bench.office_clients`); yields a
+    function that runs a round of `seconds` in all of them at once."""
+    args = ["--kiosks", str(kiosks), "--interval", str(interval), "--call-interval", str(call_interval)]
+    procs = [subprocess.Popen([sys.executable, "-m", "bench.office_clients", "--port", str(port), *args], cwd=ROOT,
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True) for port in ports]
+    try:
+        for proc in procs:
+            json.loads(proc.stdout.readline())  # {"ready": true}: its imports done
+
+        def round_(seconds: float) -> list[Measured]:
+            for proc in procs:
+                proc.stdin.write(json.dumps({"seconds": seconds}) + "\n")
+                proc.stdin.flush()
+            lines = [proc.stdout.readline() for proc in procs]
+            if not all(lines):
+                raise RuntimeError(f"a load generator ended (exit {[proc.poll() for proc in procs]})")
+            return [Measured(**json.loads(line)) for line in lines]
+        yield round_
+    finally:
+        for proc in procs:
+            proc.stdin.close()
+        for proc in procs:
+            proc.wait(30)
+
+
+def load(round_, seconds: float, servers: list[int], database=lambda: []) -> Round:
+    """One round in every office at once, with the CPU each side used meanwhile."""
+    before = cpu_seconds(servers), cpu_seconds(database())
+    begun = time.perf_counter()
+    measured = round_(seconds)
+    elapsed = time.perf_counter() - begun
+    return Round(measured, elapsed, cpu_seconds(servers) - before[0], cpu_seconds(database()) - before[1])
+
+
+def on_sqlite(synchronous: str, seconds: float, warm: float, pace: dict) -> Round:
+    with willkommen_server(synchronous=synchronous) as (server, port), terminals([port], **pace) as round_:
+        round_(warm)
+        return load(round_, seconds, [server.pid])
+
+
+def run(offices: int, kiosks: int, interval: float, seconds: float, call_interval: float = 2.0,
+        alone_seconds: float | None = None) -> list[dict]:
+    """`seconds` for the round of all offices; the rounds of one office `alone_seconds`, by
+    default four times as long (their p99 from more draws and calls), each after a round of `WARM`
+    seconds not measured (the day started, sessions and code paths warm: a peak is not a
+    server's first minute; that round's p99 in all offices is said beside)."""
+    pace = {"kiosks": kiosks, "interval": interval, "call_interval": call_interval}
+    alone_seconds, warm = alone_seconds or seconds * 4, min(WARM, seconds)
     cluster = Cluster()
-    load = os.getloadavg()[0]  # the machine is shared: how busy it was before the run
+    load_before = os.getloadavg()[0]  # the machine is shared: how busy it was before the run
     try:
         cluster.start()
         url = cluster.database()
@@ -132,36 +179,59 @@ def run(offices: int, kiosks: int, interval: float, seconds: float) -> list[dict
             started = [start_office(stack, url, config, 1)]
             time.sleep(2)  # its start's housekeeping done
             empty = office_size(url)  # its tables made, no ticket yet
-            (alone,) = asyncio.run(draw_in([started[0][1]], kiosks, interval, seconds))
+            with terminals([started[0][1]], **pace) as round_:
+                round_(warm)
+                alone = load(round_, alone_seconds, [started[0][0]], lambda: cluster_pids(cluster))
             started += [start_office(stack, url, config, n) for n in range(2, offices + 1)]
             time.sleep(3)
             idle = idle_cpu([pid for pid, _ in started])
-            servers, database = [pid for pid, _ in started], cluster_pids(cluster)
-            cpu_before = cpu_seconds(servers), cpu_seconds(database)
-            begun = time.perf_counter()
-            everyone = asyncio.run(draw_in([port for _, port in started], kiosks, interval, seconds))
-            elapsed = time.perf_counter() - begun
-            used = cpu_seconds(servers) - cpu_before[0], cpu_seconds(cluster_pids(cluster)) - cpu_before[1]
+            servers = [pid for pid, _ in started]
+            with terminals([port for _, port in started], **pace) as round_:
+                first = Round(round_(warm), warm, 0.0)
+                everyone = load(round_, seconds, servers, lambda: cluster_pids(cluster))
         drawn = office_size(url)
         per_ticket = (drawn[0] - empty[0]) / (drawn[1] - empty[1])  # what a ticket adds (8 KB pages: rough)
     finally:
         cluster.stop()
-    with willkommen_server() as (_, port):
-        (sqlite,) = asyncio.run(draw_in([port], kiosks, interval, seconds))
-    every = [t for office in everyone for t in office]
+    sqlite, sqlite_full = (on_sqlite(synchronous, alone_seconds, warm, pace) for synchronous in ("normal", "full"))
     return [emit("offices_on_one_postgresql", offices=offices, kiosks_per_office=kiosks,
                  draws_per_kiosk_per_s=round(1 / interval, 2), offered_draws_per_s=round(offices * kiosks / interval),
-                 draws_per_s=round(len(every) / elapsed),
-                 draw_p99_ms_all_offices=round(p99(every), 1), draw_p50_ms_all_offices=ms(statistics.median(every)),
-                 draw_p99_ms_one_office_alone=round(p99(alone), 1), draw_p50_ms_one_office_alone=ms(statistics.median(alone)),
-                 draw_p99_ms_one_office_on_sqlite=round(p99(sqlite), 1),
-                 draw_p50_ms_one_office_on_sqlite=ms(statistics.median(sqlite)),
-                 ratio_to_alone=round(p99(every) / p99(alone), 2), ratio_to_sqlite=round(p99(every) / p99(sqlite), 2),
+                 counters_per_office=len(office_clients.COUNTERS), calls_per_counter_per_s=round(1 / call_interval, 2),
+                 draws_per_s=round(len(everyone.draws()) / everyone.elapsed),
+                 calls_per_s=round(len(everyone.calls()) / everyone.elapsed, 1),
+                 **figures("all_offices", everyone), **figures("one_office_alone", alone),
+                 **figures("one_office_on_sqlite", sqlite), **figures("one_office_on_sqlite_full", sqlite_full),
+                 draw_p99_ms_first_round_all_offices=round(p99(first.draws()), 1),
+                 call_to_screen_p99_ms_first_round_all_offices=round(p99(first.calls()), 1),
+                 ratio_to_alone=ratio(everyone.draws(), alone.draws()),
+                 ratio_to_sqlite=ratio(everyone.draws(), sqlite.draws()),
+                 call_ratio_to_alone=ratio(everyone.calls(), alone.calls()),
+                 call_ratio_to_sqlite=ratio(everyone.calls(), sqlite.calls()),
+                 call_ratio_to_sqlite_full=ratio(everyone.calls(), sqlite_full.calls()),
                  idle_server_cpu_percent=round(idle, 2), bytes_per_ticket=round(per_ticket),
-                 servers_cpu_us_per_draw=round(used[0] / len(every) * 1e6),
-                 postgres_cpu_us_per_draw=round(used[1] / len(every) * 1e6),
-                 cores_used=round((used[0] + used[1]) / elapsed, 2),
-                 load_average_before=round(load, 1), load_average_after=round(os.getloadavg()[0], 1))]
+                 postgres_cpu_us_per_draw=round(everyone.database_cpu / len(everyone.draws()) * 1e6),
+                 postgres_cpu_us_per_draw_one_office_alone=round(alone.database_cpu / len(alone.draws()) * 1e6),
+                 cores_used=round((everyone.servers_cpu + everyone.database_cpu + everyone.client_cpu)
+                                  / everyone.elapsed, 2),
+                 load_average_before=round(load_before, 1), load_average_after=round(os.getloadavg()[0], 1))]
+
+
+def figures(name: str, measured: Round) -> dict:
+    """A round's p50 and p99 of draws and of call to screen, in ms; the servers' and the load
+    generator's CPU per draw (the calls' share included: each round has the same mix); how
+    late the load generator woke for its sends (p99)."""
+    draws, calls = measured.draws(), measured.calls()
+    return {f"draw_p99_ms_{name}": round(p99(draws), 1), f"draw_p50_ms_{name}": ms(statistics.median(draws)),
+            f"call_to_screen_p99_ms_{name}": round(p99(calls), 1),
+            f"call_to_screen_p50_ms_{name}": ms(statistics.median(calls)),
+            f"servers_cpu_us_per_draw{'' if name == 'all_offices' else '_' + name}":
+                round(measured.servers_cpu / len(draws) * 1e6),
+            f"client_cpu_us_per_draw_{name}": round(measured.client_cpu / len(draws) * 1e6),
+            f"client_late_p99_ms_{name}": round(p99(measured.late()), 1)}
+
+
+def ratio(these: list[float], baseline: list[float]) -> float:
+    return round(p99(these) / p99(baseline), 2)
 
 
 def ms(seconds: float) -> float:
@@ -171,10 +241,20 @@ def ms(seconds: float) -> float:
 def report(rows: list[dict]) -> None:
     for r in rows:
         print(f"\n{r['offices']} offices on one PostgreSQL, {r['kiosks_per_office']} kiosks each drawing "
-              f"{r['draws_per_kiosk_per_s']}/s: {r['draws_per_s']} draws/s, draw p99 {r['draw_p99_ms_all_offices']} ms "
-              f"(p50 {r['draw_p50_ms_all_offices']}); one office alone: p99 {r['draw_p99_ms_one_office_alone']} ms "
-              f"(x{r['ratio_to_alone']}), on SQLite {r['draw_p99_ms_one_office_on_sqlite']} ms (x{r['ratio_to_sqlite']}); "
-              f"an idle server uses {r['idle_server_cpu_percent']} % of a core; {r['bytes_per_ticket']} bytes of database "
-              f"per ticket; in the round of all offices the servers used {r['servers_cpu_us_per_draw']} µs of CPU "
-              f"a draw and PostgreSQL {r['postgres_cpu_us_per_draw']} µs, {r['cores_used']} cores in all "
+              f"{r['draws_per_kiosk_per_s']}/s and a counter calling {r['calls_per_counter_per_s']}/s: "
+              f"{r['draws_per_s']} draws/s and {r['calls_per_s']} calls/s")
+        for name, label in (("all_offices", "all offices"), ("one_office_alone", "one office alone"),
+                            ("one_office_on_sqlite", "one office on SQLite"),
+                            ("one_office_on_sqlite_full", "the same, synchronous = full")):
+            cpu = r[f"servers_cpu_us_per_draw{'' if name == 'all_offices' else '_' + name}"]
+            print(f"  {label:<30} call to screen p99 {r[f'call_to_screen_p99_ms_{name}']:>6} ms "
+                  f"(p50 {r[f'call_to_screen_p50_ms_{name}']}), draw p99 {r[f'draw_p99_ms_{name}']:>6} ms "
+                  f"(p50 {r[f'draw_p50_ms_{name}']}); server CPU {cpu} µs a draw, the load generator's "
+                  f"{r[f'client_cpu_us_per_draw_{name}']} µs, late p99 {r[f'client_late_p99_ms_{name}']} ms")
+        print(f"  call to screen p99: x{r['call_ratio_to_sqlite']} one office on SQLite (goal <= 1.25), "
+              f"x{r['call_ratio_to_sqlite_full']} on SQLite with full, x{r['call_ratio_to_alone']} one office alone; "
+              f"draw p99 x{r['ratio_to_sqlite']} SQLite, x{r['ratio_to_alone']} alone")
+        print(f"  PostgreSQL {r['postgres_cpu_us_per_draw']} µs of CPU a draw ({r['postgres_cpu_us_per_draw_one_office_alone']}"
+              f" µs for one office alone), {r['cores_used']} cores in all; an idle server uses "
+              f"{r['idle_server_cpu_percent']} % of a core; {r['bytes_per_ticket']} bytes of database per ticket "
               f"(load average {r['load_average_before']} before the run, {r['load_average_after']} after)")

@@ -1,0 +1,151 @@
+"""One office's terminals for `bench.offices`, in a process of their own (`python -m
+bench.office_clients --port P ...`), each at a steady pace: `kiosks` kiosks drawing (one draw
+every `interval` seconds each), counters calling (`next`, then `finish`, every
+`call_interval` seconds each) and a display recording when each call reaches it. Measured:
+the time from a draw sent to its reply, and call to screen, from a counter sending `next`
+until the display has the `called` frame (the same process's clock for both). Also how late
+this load generator woke for its sends and the CPU it used (a busy client loop adds its own
+delay to every figure).
+
+A process per office, as the terminals of thirty offices are thirty offices' machines: one
+process driving all thirty spent 1.2-1.8 ms of CPU a draw on the frames of 150 connections,
+and every office's replies waited behind the others'. It runs a round for each line
+`{"seconds": s}` read from stdin and prints its figures as one JSON line, until stdin closes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import random
+import sys
+import time
+import uuid
+from dataclasses import asdict, dataclass, field
+
+from websockets.asyncio.client import connect
+
+SERVICES = ("residence", "extension", "settlement", "passport", "card-pickup", "info")
+COUNTERS = ("1", "2")  # the demo's counters 1 and 2 call info, card-pickup and passport: half of what is drawn
+
+
+@dataclass
+class Measured:
+    draws: list[float] = field(default_factory=list)  # seconds, draw sent to its reply
+    calls: list[float] = field(default_factory=list)  # seconds, `next` sent to the display's `called`
+    late: list[float] = field(default_factory=list)   # seconds the client woke after a send was due
+    cpu: float = 0.0  # seconds of CPU this process used in the round
+
+
+async def hello(ws, role: str, terminal: str, token: str) -> None:
+    await ws.send(json.dumps({"type": "hello", "role": role, "terminal": terminal, "token": token}))
+    await ws.recv()  # welcome
+
+
+async def answer(ws) -> dict:
+    """The reply (or error) to the request just sent, skipping pushes meanwhile."""
+    while True:
+        frame = await ws.recv()
+        if frame.startswith(('{"type":"reply"', '{"type": "reply"', '{"type":"error"', '{"type": "error"')):
+            return json.loads(frame)
+
+
+async def paced(interval: float, seconds: float, late: list[float], after: float = 0.0):
+    """Yield each step's number at a steady pace from a random phase (thirty offices' terminals
+    do not act in step) `after` seconds on, until `seconds` are over."""
+    start = time.perf_counter()
+    due = start + after + random.uniform(0, interval)
+    step = 0
+    while due < start + seconds:
+        await asyncio.sleep(max(0.0, due - time.perf_counter()))
+        late.append(max(0.0, time.perf_counter() - due))
+        yield step
+        step, due = step + 1, due + interval
+
+
+async def kiosk(url: str, n: int, interval: float, seconds: float, measured: Measured) -> None:
+    run, terminal = uuid.uuid4().hex[:8], f"kiosk-{n % 2 + 1}"
+    async with connect(url, compression=None, max_size=None) as ws:
+        await hello(ws, "kiosk", terminal, f"demo-{terminal}")
+        async for i in paced(interval, seconds, measured.late):
+            sent = time.perf_counter()
+            await ws.send(json.dumps({"type": "draw", "id": i, "service": SERVICES[(i + 3 * n) % 6], "lang": "ar",
+                                      "request": f"bench-{run}-{n}-{i}"}))
+            if (reply := await answer(ws))["type"] == "error":
+                raise RuntimeError(reply)
+            measured.draws.append(time.perf_counter() - sent)
+
+
+async def counter(url: str, desk: str, interval: float, seconds: float, sent: dict[str, float],
+                  late: list[float], *, after: float) -> None:
+    """Call the next visitor every `interval` seconds from `after` seconds on (the kiosks' first
+    draws in) and finish them at once; `sent` gets when each call's `next` went out. Nobody
+    waiting (an error) is a call not made."""
+    async with connect(url, compression=None, max_size=None) as ws:
+        await hello(ws, "counter", f"counter-{desk}", f"demo-counter-{desk}")
+        await ws.send(json.dumps({"type": "open", "id": 0}))
+        await answer(ws)
+        async for i in paced(interval, seconds, late, after):
+            at = time.perf_counter()
+            await ws.send(json.dumps({"type": "next", "id": i}))
+            if (reply := await answer(ws))["type"] == "reply":
+                sent[reply["ticket"]["number"]] = at
+                await ws.send(json.dumps({"type": "finish", "id": i, "outcome": "done"}))
+                await answer(ws)
+
+
+async def display(url: str, shown: dict[str, float], ready: asyncio.Event) -> None:
+    """The waiting room's screen: when each call arrived."""
+    async with connect(url, compression=None, max_size=None) as ws:
+        await ws.send('{"type": "hello", "role": "display"}')
+        await ws.recv()
+        ready.set()
+        async for frame in ws:
+            if frame.startswith(('{"type":"called"', '{"type": "called"')):
+                shown.setdefault(json.loads(frame)["ticket"]["number"], time.perf_counter())
+
+
+async def office(port: int, kiosks: int, interval: float, call_interval: float, seconds: float) -> Measured:
+    url, measured, cpu = f"ws://127.0.0.1:{port}/", Measured(), time.process_time()
+    sent: dict[str, float] = {}
+    shown: dict[str, float] = {}
+    ready = asyncio.Event()
+    screen = asyncio.create_task(display(url, shown, ready))
+    try:
+        await asyncio.wait_for(ready.wait(), 30)
+        await asyncio.gather(*(counter(url, desk, call_interval, seconds, sent, measured.late, after=interval)
+                               for desk in COUNTERS),
+                             *(kiosk(url, n, interval, seconds, measured) for n in range(kiosks)))
+        until = time.perf_counter() + 5  # the last call's frame on its way
+        while set(sent) - set(shown) and time.perf_counter() < until:
+            await asyncio.sleep(0.01)
+    finally:
+        screen.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await screen
+    missing = set(sent) - set(shown)
+    if missing:
+        raise RuntimeError(f"calls never shown on the display: {sorted(missing)[:5]}")
+    measured.calls = [shown[number] - at for number, at in sent.items()]
+    measured.cpu = time.process_time() - cpu
+    return measured
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench.office_clients")
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--kiosks", type=int, default=2)
+    parser.add_argument("--interval", type=float, default=0.5)
+    parser.add_argument("--call-interval", type=float, default=2.0)
+    args = parser.parse_args()
+    print(json.dumps({"ready": True}), flush=True)
+    for line in sys.stdin:
+        seconds = json.loads(line)["seconds"]
+        measured = asyncio.run(office(args.port, args.kiosks, args.interval, args.call_interval, seconds))
+        print(json.dumps(asdict(measured)), flush=True)
+
+
+if __name__ == "__main__":
+    main()
