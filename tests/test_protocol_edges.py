@@ -25,3 +25,15 @@ def test_manager_frames_decode_and_a_bad_one_is_named():
     with pytest.raises(BadRequest) as info:
         p.decode_manager('{"type": "open_counter", "id": 3}')
     assert info.value.message == "not a valid manager message: Object missing required field `counter`"
+
+
+def test_ticket_tokens_are_never_repeated_across_blocks_of_random_bytes():
+    """A ticket's token opens its status page: each is 16 URL-safe characters and none comes
+    twice, also across the 4 KiB blocks the system's random bytes are read in (341 tokens each)."""
+    import re
+
+    from server.edge.requests import new_token
+
+    tokens = [new_token() for _ in range(1_000)]
+    assert len(set(tokens)) == len(tokens)
+    assert all(re.fullmatch(r"[A-Za-z0-9_-]{16}", token) for token in tokens)

@@ -147,14 +147,16 @@ class Requests:
             raise RateLimited(f"kiosk {kiosk} draws faster than {per_minute} tickets a minute")
 
 
-_random = bytearray()
+_random, _taken = b"", 0
 
 
 def new_token() -> str:
     """The ticket's status-page token: unguessable, unlike its number. The system's random
-    source is read 4 KiB at a time (one call per draw cost 5 % of a busy server's time)."""
-    global _random
-    if len(_random) < 12:
-        _random = bytearray(secrets.token_bytes(4096))
-    chunk, _random[:12] = bytes(_random[:12]), b""
-    return base64.urlsafe_b64encode(chunk).decode()
+    source is read 4 KiB at a time (one call per draw cost 5 % of a busy server's time), and
+    each token takes the next 12 bytes of it, each byte once (cutting them off the front of
+    the block cost 2.3 us a draw, reading them where they are 0.4)."""
+    global _random, _taken
+    if _taken + 12 > len(_random):
+        _random, _taken = secrets.token_bytes(4092), 0
+    _taken += 12
+    return base64.urlsafe_b64encode(_random[_taken - 12:_taken]).decode()
