@@ -10,40 +10,36 @@ The printer comes from `--printer` or from the terminal's `printer` in the site 
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
 
+from config.command import StaffParser, command_lang
 from server.wire.session import ClientSession
 
 
-def parser() -> argparse.ArgumentParser:
-    """The options (tests/test_deploy.py reads deploy/willkommen-kiosk.service's with it)."""
-    parser = argparse.ArgumentParser(prog="willkommen-kiosk", description=__doc__.split("\n")[0],
-                                     epilog="willkommen-kiosk printer-test --help: the printer test page")
-    parser.add_argument("--url", default=os.environ.get("WILLKOMMEN_URL", "ws://127.0.0.1:8765/"),
-                        help="the server (default ws://127.0.0.1:8765/ or $WILLKOMMEN_URL)")
-    parser.add_argument("--terminal", default=os.environ.get("WILLKOMMEN_TERMINAL"),
-                        help="this kiosk's id in the site config, e.g. kiosk-1 (or $WILLKOMMEN_TERMINAL)")
-    parser.add_argument("--token", default=os.environ.get("WILLKOMMEN_TOKEN"),
-                        help="this kiosk's token (better: $WILLKOMMEN_TOKEN, not visible in ps)")
-    parser.add_argument("--printer", default=os.environ.get("WILLKOMMEN_PRINTER"),
-                        help="serial://…, usb://VID:PID, tcp://host:9100, file://…, preview:///dir, dummy: "
-                             "(or $WILLKOMMEN_PRINTER; default: the terminal's printer in the site config)")
+def parser(lang: str = "de") -> StaffParser:
+    """The options (tests/test_deploy.py reads deploy/willkommen-kiosk.service's with it), in the
+    staff's words (`--lang en`: English; the visitors choose their own language on the screen)."""
+    parser = StaffParser(prog="willkommen-kiosk", lang=lang)
+    w = parser.words
+    parser.description, parser.epilog = w("client.kiosk"), w("client.kiosk_epilog")
+    parser.add_argument("--url", default=os.environ.get("WILLKOMMEN_URL", "ws://127.0.0.1:8765/"), help=w("client.url"))
+    parser.add_argument("--terminal", default=os.environ.get("WILLKOMMEN_TERMINAL"), help=w("client.kiosk_terminal"))
+    parser.add_argument("--token", default=os.environ.get("WILLKOMMEN_TOKEN"), help=w("client.kiosk_token"))
+    parser.add_argument("--printer", default=os.environ.get("WILLKOMMEN_PRINTER"), help=w("client.printer"))
     parser.add_argument("--on-print-failure", choices=["show", "cancel"], default="show",
-                        help="show the number on screen (default) or cancel the ticket on the server")
-    parser.add_argument("--idle", type=float, default=30.0, help="seconds until the start screen returns")
+                        help=w("client.on_print_failure"))
+    parser.add_argument("--idle", type=float, default=30.0, help=w("client.idle"))
     return parser
 
 
-def printer_test_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="willkommen-kiosk printer-test",
-                                     description="Print the printer test page: code pages, alignment, QR code, cut.")
-    parser.add_argument("--printer", default=os.environ.get("WILLKOMMEN_PRINTER"),
-                        help="the printer's URL, as for the kiosk (or $WILLKOMMEN_PRINTER)")
-    parser.add_argument("--profile", help="a python-escpos profile (e.g. POS-5890, TM-T20II); default: the URL's")
-    parser.add_argument("--raster", action="store_true",
-                        help="every line as an image, no code pages, no alignment command (the URL's ?text=raster)")
+def printer_test_parser(lang: str = "de") -> StaffParser:
+    parser = StaffParser(prog="willkommen-kiosk printer-test", lang=lang)
+    w = parser.words
+    parser.description = w("client.printer_test")
+    parser.add_argument("--printer", default=os.environ.get("WILLKOMMEN_PRINTER"), help=w("client.test_printer"))
+    parser.add_argument("--profile", help=w("client.profile"))
+    parser.add_argument("--raster", action="store_true", help=w("client.raster"))
     return parser
 
 
@@ -57,10 +53,10 @@ def with_options(url: str, **options: str) -> str:
 
 
 def printer_test(argv: list[str]) -> int:
-    args = printer_test_parser().parse_args(argv)
+    command = printer_test_parser(command_lang(argv))
+    args = command.parse_args(argv)
     if not args.printer:
-        print("willkommen-kiosk printer-test: --printer (or $WILLKOMMEN_PRINTER) is needed", file=sys.stderr)
-        return 2
+        return command.refuse("usage.printer")
     from printing.printers import PrinterError, open_printer
     from printing.testpage import test_page, used_pages
 
@@ -90,11 +86,10 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["printer-test"]:
         return printer_test(argv[1:])
-    args = parser().parse_args(argv)
+    command = parser(command_lang(argv))
+    args = command.parse_args(argv)
     if not args.terminal or not args.token:
-        print("willkommen-kiosk: --terminal and --token (or $WILLKOMMEN_TERMINAL, $WILLKOMMEN_TOKEN) are needed",
-              file=sys.stderr)
-        return 2
+        return command.refuse("usage.terminal_token")
     if args.printer:
         from printing.printers import PrinterError, open_printer
 

@@ -40,6 +40,8 @@ from pathlib import Path
 import platformdirs
 
 from config import ConfigError, default_path, load_site
+from config.command import Words, command_lang, said, say_file_problem
+from config.files import readable
 
 from server.edge import logs
 from server.options import OneLineParser, port_number
@@ -69,50 +71,30 @@ def speed_factor(text: str) -> float:
     except ValueError:
         speed = 0.0
     if not 0 < speed < math.inf:
-        raise argparse.ArgumentTypeError(f"must be a number above 0 (10 is ten times real time), not {text!r}")
+        raise argparse.ArgumentTypeError(said("speed", value=repr(text)))
     return speed
 
 
 FULL_AFTER = 100  # younger collections before a full one (Python: 10); see `serve`
 
-COMMANDS = """commands (each has its own --help):
-  willkommen-server [options]                  serve the office (the options below)
-  willkommen-server backup DEST [--db FILE]    online copy, safe while the server runs
-  willkommen-server restore BACKUP [--db FILE] put a backup in place, with the server stopped
-  willkommen-server appointments import FILE   the booking system's day (CSV or iCalendar),
-                                               through the running server
-  willkommen-server plan import FILE           the office's plan (weekly template, exceptions)
-                                               from a CSV, through the running server
-  willkommen-server demo-month [--month M]     a realistic month of the demo office in a demo
-                                               database of its own, to try statistics and report
-  willkommen-server network serve|send|publish|list|compare|adopt
-                                               the network of offices: its server, and an office's
-                                               figures and knowledge sent to it (`server.network`)
-  willkommen-server draw verify FILE [--closed EARLY]
-                                               recompute a published lottery draw (GET /draw/DAY.json)
-                                               and say whether it matches ("matches"); with --closed
-                                               also against the file saved at the window's close
-  willkommen-server draw export DAY [--url URL] fetch a day's draw file from the running server"""
 
-
-def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = OneLineParser(prog="willkommen-server", description=__doc__.split("\n\n")[0] + "\n\n" + COMMANDS,
-                           formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--config", type=Path, default=None,
-                        help=f"site TOML file (default: the bundled demo office, {default_path()})")
-    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
-    parser.add_argument("--port", type=port_number, default=8765, help="port for websockets and HTTP (default 8765)")
+def parse_args(argv: list[str] | None, lang: str | None = None) -> argparse.Namespace:
+    """The serving server's options; `--help` and a refusal in the staff's words (`config.command`)."""
+    parser = OneLineParser(prog="willkommen-server", lang=lang)
+    w = parser.words
+    parser.description = w("server.description") + "\n\n" + w("server.commands")
+    parser.add_argument("--config", type=Path, default=None, metavar=w("server.file_metavar"),
+                        help=w("server.config", default=default_path()))
+    parser.add_argument("--host", default="127.0.0.1", help=w("server.host"))
+    parser.add_argument("--port", type=port_number, default=8765, help=w("server.port"))
     parser.add_argument("--db", type=database, default=None,
-                        help=f"SQLite file or postgresql:// URL (default: the site file's `database`, else "
-                             f"{default_db()}; with --demo {default_db(demo=True)})")
-    parser.add_argument("--demo", action="store_true",
-                        help="simulate visitors and clerks through the protocol, day and night")
-    parser.add_argument("--speed", type=speed_factor, default=10.0,
-                        help="with --demo: how many times faster than real time the office runs (default 10)")
-    parser.add_argument("--human", action="append", default=[], metavar="TERMINAL",
-                        help="with --demo: leave this terminal (e.g. counter-3) to a person; repeatable")
+                        help=w("server.db", default=default_db(), demo=default_db(demo=True)))
+    parser.add_argument("--demo", action="store_true", help=w("server.demo"))
+    parser.add_argument("--speed", type=speed_factor, default=10.0, help=w("server.speed"))
+    parser.add_argument("--human", action="append", default=[], metavar=w("server.human_metavar"),
+                        help=w("server.human"))
     parser.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"],
-                        help="least important log line written (JSON lines on stderr; default info)")
+                        help=w("server.log_level"))
     return parser.parse_args(argv)
 
 
@@ -121,17 +103,19 @@ def maintain(argv: list[str]) -> int:
     from server.store.backup import BackupFailed, backup, restore
     from server.store.sqlite import StoreUnavailable
 
-    parser = OneLineParser(prog=f"willkommen-server {argv[0]}")
-    parser.add_argument("file", type=Path, metavar="DEST" if argv[0] == "backup" else "BACKUP",
-                        help="where the copy goes (a file or a folder)" if argv[0] == "backup"
-                        else "the backup file to put in place of the database")
-    parser.add_argument("--db", type=database, default=None, help=f"the office's SQLite file (default {default_db()})")
+    parser = OneLineParser(prog=f"willkommen-server {argv[0]}", lang=command_lang(argv))
+    w, which = parser.words, "backup" if argv[0] == "backup" else "restore"
+    parser.add_argument("file", type=Path, metavar=w(f"server.{which}_metavar"), help=w(f"server.{which}_file"))
+    parser.add_argument("--db", type=database, default=None, metavar=w("server.file_metavar"),
+                        help=w("server.maintain_db", default=default_db()))
     args = parser.parse_args(argv[1:])
     db = args.db or default_db()
     if is_url(db):  # PostgreSQL has its own tools, made for a running database
-        print(f"willkommen-server: {argv[0]} copies SQLite files; for PostgreSQL use pg_dump and pg_restore "
-              "(README: Running on PostgreSQL)", file=sys.stderr)
-        return 2
+        return parser.refuse("usage.sqlite_only", command=argv[0])
+    try:  # the file read first: not there, not allowed, a folder is said in the staff's words
+        readable(db if argv[0] == "backup" else args.file)
+    except ConfigError as exc:
+        return say_file_problem(parser.prog, exc, w)
     try:
         if argv[0] == "backup":
             backup(db, args.file)
@@ -169,26 +153,27 @@ def main(argv: list[str] | None = None) -> int:
 
         return plan_import(argv[2:])
     if argv[:1] == ["plan"]:  # the only plan command so far is import
-        print("usage: willkommen-server plan import FILE [--config FILE] [--url URL]"
-              " (willkommen-server plan import --help says more)",
-              file=sys.stdout if argv[1:] in (["--help"], ["-h"]) else sys.stderr)
-        return 0 if argv[1:] in (["--help"], ["-h"]) else 2
+        return usage("plan", argv[1:])
     if argv[:1] == ["appointments"]:  # the only appointments command so far is import
-        print("usage: willkommen-server appointments import FILE [--config FILE] [--url URL] [--day DAY]"
-              " (willkommen-server appointments import --help says more)",
-              file=sys.stdout if argv[1:] in (["--help"], ["-h"]) else sys.stderr)
-        return 0 if argv[1:] in (["--help"], ["-h"]) else 2
-    args = parse_args(argv)
+        return usage("appointments", argv[1:])
+    args = parse_args(argv, lang=command_lang(argv))
     logs.setup(args.log_level)
     try:
         site = load_site(args.config)
     except ConfigError as exc:
-        print(f"willkommen-server: {exc}", file=sys.stderr)
-        return 2
+        return say_file_problem("willkommen-server", exc, Words(args.lang))
     if (refusal := public_passwords_refusal(site, args.host)) is not None:
         print(f"willkommen-server: {refusal}", file=sys.stderr)
         return 2
     return asyncio.run(serve(site, args))
+
+
+def usage(command: str, argv: list[str]) -> int:
+    """`willkommen-server plan` (or `appointments`) without `import`: its usage line in the staff's
+    words, on stdout with status 0 when asked for (`--help`), else on stderr with status 2."""
+    helping = bool(argv) and argv[0] in ("--help", "-h")
+    print(Words(command_lang(argv))(f"usage.{command}"), file=sys.stdout if helping else sys.stderr)
+    return 0 if helping else 2
 
 
 def public_passwords_refusal(site, host: str) -> str | None:
@@ -286,34 +271,35 @@ def demo_month(argv: list[str]) -> int:
     import argparse
     import sys
 
-    from config import ConfigError, load_site
     from datetime import date, timedelta
 
     from server.demo.month import fill, office_days
 
     last_month = (date.today().replace(day=1) - timedelta(days=1)).strftime("%Y-%m")
     default = default_db(demo=True).with_name("demo-month.sqlite3")
-    parser = OneLineParser(prog="willkommen-server demo-month",
-                           description="fill a realistic month of the demo office into a demo database")
-    parser.add_argument("--month", default=last_month, help=f"the month as YYYY-MM (default last month, {last_month})")
-    parser.add_argument("--db", type=database, default=default, help=f"a new SQLite file (default {default})")
-    parser.add_argument("--config", type=Path, default=None, help="site TOML file (default: the bundled demo office)")
-    parser.add_argument("--seed", type=int, default=7, help="the same seed gives the same month (default 7)")
+    parser = OneLineParser(prog="willkommen-server demo-month", lang=command_lang(argv))
+    w = parser.words
+    parser.description = w("server.demo_month")
+    parser.add_argument("--month", default=last_month, help=w("server.month", default=last_month))
+    parser.add_argument("--db", type=database, default=default, metavar=w("server.file_metavar"),
+                        help=w("server.month_db", default=default))
+    parser.add_argument("--config", type=Path, default=None, metavar=w("server.file_metavar"),
+                        help=w("server.month_config"))
+    parser.add_argument("--seed", type=int, default=7, help=w("server.seed"))
     args = parser.parse_args(argv)
     if is_url(args.db):
-        print("willkommen-server demo-month: writes a new SQLite file only, not a PostgreSQL database "
-              "(--db FILE)", file=sys.stderr)
-        return 2
+        return parser.refuse("usage.demo_month_sqlite")
+    try:
+        site = load_site(args.config)
+    except ConfigError as exc:
+        return say_file_problem(parser.prog, exc, w)
     try:
         days = office_days(args.month)
-        site = load_site(args.config)
         args.db.parent.mkdir(parents=True, exist_ok=True)
         filled = fill(site, args.db, args.month, seed=args.seed)
     except ValueError:
-        print(f"willkommen-server demo-month: --month {args.month!r} is not a month as YYYY-MM, e.g. 2026-11",
-              file=sys.stderr)
-        return 2
-    except (ConfigError, FileExistsError, argparse.ArgumentTypeError) as exc:
+        return parser.refuse("usage.month", value=repr(args.month))
+    except (FileExistsError, argparse.ArgumentTypeError) as exc:
         print(f"willkommen-server demo-month: {exc}", file=sys.stderr)
         return 2
     print(f"willkommen-server demo-month: {filled.tickets} tickets on {len(days)} office days of {args.month} "

@@ -1,17 +1,21 @@
 """What every willkommen-server command's options share (`server.cli`, `server.network`): a
-wrong option said in one line, and a port number checked before bind()."""
+wrong option said in one line in the staff's words, and a port number checked before bind()."""
 
 from __future__ import annotations
 
 import argparse
+import sys
+
+from config.command import StaffParser, command_lang, said
 
 
-class OneLineParser(argparse.ArgumentParser):
+class OneLineParser(StaffParser):
     """A wrong option is a configuration error like any other: one line and status 2, where
-    argparse would print its usage first (a service manager's log shows only the last line)."""
+    argparse would print its usage first (a service manager's log shows only the last line);
+    in German, or in English with `--lang en` (`config.command`)."""
 
-    def error(self, message: str):
-        self.exit(2, f"{self.prog}: {message} (--help lists the options)\n")
+    def __init__(self, *args, lang: str | None = None, **kwargs):
+        super().__init__(*args, lang=command_lang(sys.argv[1:]) if lang is None else lang, **kwargs)
 
 
 def port_number(text: str) -> int:
@@ -21,5 +25,5 @@ def port_number(text: str) -> int:
     except ValueError:
         port = -1
     if not 0 <= port <= 65535:
-        raise argparse.ArgumentTypeError(f"must be a whole number from 0 to 65535, not {text!r}")
+        raise argparse.ArgumentTypeError(said("port", value=repr(text)))
     return port

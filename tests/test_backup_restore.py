@@ -112,7 +112,8 @@ async def test_restore_refuses_while_a_server_runs_on_the_file_and_changes_nothi
 
 async def test_backup_of_a_missing_database_says_so_in_one_line(tmp_path):
     status, said = await command("backup", str(tmp_path / "b.sqlite3"), "--db", str(tmp_path / "none.sqlite3"))
-    assert status == 2 and said.strip() == f"willkommen-server: database {tmp_path / 'none.sqlite3'} does not exist"
+    assert status == 2 and said.strip() == (f"willkommen-server backup: Die Datei {tmp_path / 'none.sqlite3'} gibt es "
+                                            "nicht: bitte den Pfad prüfen (Tippfehler, anderer Ordner?).")
     assert not (tmp_path / "none.sqlite3").exists()
 
 

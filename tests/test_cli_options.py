@@ -25,7 +25,7 @@ def test_an_option_out_of_range_is_one_line_and_status_2(tmp_path, option, value
     assert result.returncode == 2, result.stderr
     lines = result.stderr.splitlines()
     assert len(lines) == 1, result.stderr
-    assert lines[0].startswith(f"willkommen-server: argument {option}: ") and repr(value) in lines[0]
+    assert lines[0].startswith(f"willkommen-server: Angabe {option}: ") and repr(value) in lines[0]
     assert not db.exists()
 
 

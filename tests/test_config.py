@@ -131,5 +131,6 @@ def test_server_refuses_to_start_on_a_bad_config(tmp_path):
     result = subprocess.run([sys.executable, "-m", "server", "--config", str(bad), "--db", str(tmp_path / "x.db")],
                             cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert result.returncode == 2
-    assert result.stderr.strip() == 'willkommen-server: office.toml: services[2].prefix: "CC" must be one capital letter'
+    assert result.stderr.strip() == ('willkommen-server: Die Datei office.toml ist so nicht verwendbar (services[2].prefix: '
+                                     '"CC" must be one capital letter): bitte die Datei an dieser Stelle korrigieren.')
     assert not (tmp_path / "x.db").exists()

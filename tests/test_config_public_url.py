@@ -35,5 +35,6 @@ def test_server_refuses_a_public_url_without_scheme_in_one_line(tmp_path):
                             cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert result.returncode == 2
     assert result.stderr.strip().splitlines() == [
-        'willkommen-server: office.toml: site.public_url: "termine.example.de" must be an http:// or https:// '
-        'address with a host and no ?query or #fragment, such as "https://termine.example.de"']
+        'willkommen-server: Die Datei office.toml ist so nicht verwendbar (site.public_url: "termine.example.de" must '
+        'be an http:// or https:// address with a host and no ?query or #fragment, such as '
+        '"https://termine.example.de"): bitte die Datei an dieser Stelle korrigieren.']

@@ -56,4 +56,4 @@ def test_a_file_with_events_or_a_bad_month_is_refused_in_one_line(tmp_path):
     assert db.read_bytes() == before  # a real office's file is left as it was
     run = subprocess.run([sys.executable, "-m", "server", "demo-month", "--month", "November"], cwd=ROOT,
                          capture_output=True, text=True, timeout=120)
-    assert run.returncode == 2 and "'November' is not a month as YYYY-MM" in run.stderr
+    assert run.returncode == 2 and "--month 'November' ist kein Monat als JJJJ-MM" in run.stderr

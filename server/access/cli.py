@@ -12,25 +12,34 @@ Anyone can run `verify`: it needs the file only, not the office's secret or data
 
 from __future__ import annotations
 
-import argparse
 import sys
 import urllib.error
 import urllib.request
 from pathlib import Path
 
+from config import ConfigError
+from config.command import Words, command_lang, say_file_problem
+from config.files import readable
 from server.access.proof import against_close, verify_file
-
-USAGE = ("usage: willkommen-server draw verify FILE | willkommen-server draw export DAY [--url URL] [--out FILE]")
+from server.options import OneLineParser
 
 
 def main(argv: list[str]) -> int:
+    lang = command_lang(argv)
     if argv[:1] == ["verify"]:
-        parser = argparse.ArgumentParser(prog="willkommen-server draw verify",
-                                         description="recompute a published draw and say whether it matches")
-        parser.add_argument("file", type=Path, help="the draw's file, as GET /draw/<day>.json gives it")
-        parser.add_argument("--closed", type=Path, default=None, metavar="EARLY",
-                            help="the same day's file as fetched after the window closed, before the draw")
+        parser = OneLineParser(prog="willkommen-server draw verify", lang=lang)
+        w = parser.words
+        parser.description = w("draw.verify")
+        parser.add_argument("file", type=Path, metavar=w("server.file_metavar"), help=w("draw.verify_file"))
+        parser.add_argument("--closed", type=Path, default=None, metavar=w("draw.closed_metavar"),
+                            help=w("draw.closed"))
         args = parser.parse_args(argv[1:])
+        try:  # a file not there or not allowed is the admin's to fix (2), not a draw that differs (1)
+            for path in (args.file, args.closed):
+                if path is not None:
+                    readable(path)
+        except ConfigError as exc:
+            return say_file_problem(parser.prog, exc, w)
         status, lines = verify_file(args.file)
         if args.closed is not None and status == 0:
             problems = against_close(args.file, args.closed)
@@ -41,11 +50,12 @@ def main(argv: list[str]) -> int:
         print("\n".join(lines))
         return status
     if argv[:1] == ["export"]:
-        parser = argparse.ArgumentParser(prog="willkommen-server draw export",
-                                         description="fetch a day's draw file from the running server")
-        parser.add_argument("day", help="the lottery day, YYYY-MM-DD")
-        parser.add_argument("--url", default="http://127.0.0.1:8765", help="the server (default %(default)s)")
-        parser.add_argument("--out", type=Path, default=None, help="the file (default draw-DAY.json)")
+        parser = OneLineParser(prog="willkommen-server draw export", lang=lang)
+        w = parser.words
+        parser.description = w("draw.export")
+        parser.add_argument("day", metavar=w("draw.day_metavar"), help=w("draw.day"))
+        parser.add_argument("--url", default="http://127.0.0.1:8765", help=w("draw.url", default="http://127.0.0.1:8765"))
+        parser.add_argument("--out", type=Path, default=None, metavar=w("server.file_metavar"), help=w("draw.out"))
         args = parser.parse_args(argv[1:])
         out = args.out or Path(f"draw-{args.day}.json")
         try:
@@ -60,5 +70,5 @@ def main(argv: list[str]) -> int:
             return 2
         print(f"willkommen-server draw export: {out}", file=sys.stderr)
         return 0
-    print(USAGE, file=sys.stdout if argv[:1] in (["--help"], ["-h"]) else sys.stderr)
+    print(Words(lang)("usage.draw"), file=sys.stdout if argv[:1] in (["--help"], ["-h"]) else sys.stderr)
     return 0 if argv[:1] in (["--help"], ["-h"]) else 2

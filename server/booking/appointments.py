@@ -150,13 +150,13 @@ def read_csv(text: str, *, tz: ZoneInfo, day: date, default_lang: str) -> tuple[
     # commas, semicolons (German Excel) or tabs (Excel's "Unicode text"): the header's most
     delimiter = max((",", ";", "\t"), key=first.count)
     reader = csv.DictReader(io.StringIO(text), delimiter=delimiter)
-    header = {(name or "").strip().lower() for name in reader.fieldnames or ()}
+    header = {(name or "").strip().lower() for name in _header(reader)}
     missing = [name for name in ("code", "time", "service") if name not in header]
     if missing:
         return [], [Problem(1, f"the header row names no {', '.join(missing)} column "
                                f"(expected code, time, service and optionally lang, status)")]
     rows, problems = [], []
-    for record in reader:
+    for record in _records(reader):
         line = reader.line_num
         fields = {(k or "").strip().lower(): (v or "").strip() for k, v in record.items() if k is not None}
         if not any(fields.values()):
@@ -166,6 +166,28 @@ def read_csv(text: str, *, tz: ZoneInfo, day: date, default_lang: str) -> tuple[
         except ValueError as exc:
             problems.append(Problem(line, str(exc)))
     return rows, problems
+
+
+class NotCsv(ValueError):
+    """The csv module could not read on at `line` (a field past its limit: often a binary file)."""
+
+    def __init__(self, line: int):
+        super().__init__(f"line {line}: not a readable CSV file")
+        self.line = line
+
+
+def _header(reader: csv.DictReader) -> list[str]:
+    try:
+        return list(reader.fieldnames or ())
+    except csv.Error:
+        raise NotCsv(reader.reader.line_num) from None
+
+
+def _records(reader: csv.DictReader):
+    try:
+        yield from reader
+    except csv.Error:  # the DictReader's own line_num is set after a row is read: its reader's is where it stopped
+        raise NotCsv(reader.reader.line_num) from None
 
 
 def _csv_row(line: int, fields: dict[str, str], *, tz: ZoneInfo, day: date, default_lang: str) -> Row:
@@ -343,18 +365,24 @@ def command(argv: list[str]) -> int:
     import sys
 
 
-    parser = admin_parser("appointments import", "book the booking system's export (CSV or iCalendar)",
-                          "the export: a .csv or .ics file")
-    parser.add_argument("--day", type=date.fromisoformat, default=None,
-                        help="the day of times given as HH:MM (default: today in the site's time zone)")
+    from config.command import say_file_problem
+    from config.files import not_csv
+
+    parser = admin_parser("appointments import", argv, "import.appointments", "import.appointments_file")
+    parser.add_argument("--day", type=_day, default=None, metavar=parser.words("import.day_metavar"),
+                        help=parser.words("import.day"))
     args = parser.parse_args(argv)
-    if (found := read_as_admin(args)) is None:
+    if (found := read_as_admin(args, parser)) is None:
         return 2
     site, text, admin = found
     tz = ZoneInfo(site.timezone)
-    rows, problems = read(text, tz=tz, day=args.day or datetime.now(tz).date(), default_lang=site.languages[0])
     try:
-        outcome, refused = asyncio.run(_import(args.url, admin, rows, Progress(sys.stderr, args.file)))
+        rows, problems = read(text, tz=tz, day=args.day or datetime.now(tz).date(), default_lang=site.languages[0])
+    except NotCsv as exc:  # nothing is sent from a file that is not all readable
+        return say_file_problem(parser.prog, not_csv(args.file, exc.line), parser.words)
+    try:  # a file with no appointment to book asks no server (it would only wait for one that is down)
+        outcome, refused = asyncio.run(_import(args.url, admin, rows, Progress(sys.stderr, args.file))) if rows \
+            else (Outcome(), [])
     except Exception as exc:  # refused token, no server listening: nothing was booked
         print(f"willkommen-server: cannot reach the server at {args.url} as {admin.id}: {printable(str(exc))}",
               file=sys.stderr)
@@ -366,37 +394,56 @@ def command(argv: list[str]) -> int:
     return 1 if problems else 0
 
 
-def admin_parser(command: str, description: str, file_help: str):
-    """The options every file an admin sends through the running server shares: the file, the
-    site file (for the admin terminal's token) and the server's address."""
+def _day(text: str) -> date:
     import argparse
+
+    from config.command import said
+
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(said("day", value=repr(text))) from None
+
+
+def admin_parser(command: str, argv: list[str], description: str, file_help: str):
+    """The options every file an admin sends through the running server shares: the file, the
+    site file (for the admin terminal's token) and the server's address; `description` and
+    `file_help` name the staff catalogue's `[cli]` words, in the language `argv` asks for."""
     from pathlib import Path
 
-    parser = argparse.ArgumentParser(prog=f"willkommen-server {command}", description=description)
-    parser.add_argument("file", type=Path, metavar="FILE", help=file_help)
-    parser.add_argument("--config", type=Path, default=None, help="the server's site TOML file (default: the demo office)")
-    parser.add_argument("--url", default="ws://127.0.0.1:8765/", help="the running server (default ws://127.0.0.1:8765/)")
+    from config.command import command_lang
+    from server.options import OneLineParser
+
+    parser = OneLineParser(prog=f"willkommen-server {command}", lang=command_lang(argv))
+    w = parser.words
+    parser.description = w(description)
+    parser.add_argument("file", type=Path, metavar=w("server.file_metavar"), help=w(file_help))
+    parser.add_argument("--config", type=Path, default=None, metavar=w("server.file_metavar"), help=w("import.config"))
+    parser.add_argument("--url", default="ws://127.0.0.1:8765/", help=w("import.url"))
     return parser
 
 
-def read_as_admin(args) -> tuple[Site, str, Terminal] | None:
+def read_as_admin(args, parser) -> tuple[Site, str, Terminal] | None:
     """The site, the file's text (its encoding told apart) and the site's admin terminal; None
-    after one line on stderr saying why not (no such file, a bad site file, no admin)."""
-    import sys
-
+    after one sentence on stderr in the staff's words saying why not (no such file, not allowed,
+    a spreadsheet for a CSV, a bad site file, no admin)."""
     from config import ConfigError, load_site
+    from config.command import say_file_problem
+    from config.files import binary, read_bytes
 
     try:
         site = load_site(args.config)
-        text, _ = decode(args.file.read_bytes())
-    except (ConfigError, OSError) as exc:
-        print(f"willkommen-server: {exc}", file=sys.stderr)
+        data = read_bytes(args.file)
+        binary(args.file, data)
+    except ConfigError as exc:
+        say_file_problem(parser.prog, exc, parser.words)
         return None
     admin = next((t for t in site.terminals if t.role == "admin"), None)
     if admin is None:
-        print(f"willkommen-server: {site.source or 'the site'} has no terminal with role = \"admin\"", file=sys.stderr)
+        shown = str(args.config) if args.config else (site.source or "default.toml")
+        say_file_problem(parser.prog, ConfigError(shown, "", "no admin terminal", why="no_admin"), parser.words)
         return None
-    return site, text, admin
+    return site, decode(data)[0], admin
 
 
 class Progress:

@@ -101,10 +101,12 @@ def read_csv(text: str) -> tuple[list[Shift], list[Closure]]:
     """The plan in a CSV (see the module docstring); `BadRequest` names the line and what is wrong."""
     header_line = text.split("\n", 1)[0]
     delimiter = max(";,\t", key=header_line.count)  # the header's own separator (Excel writes ";" in German)
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
     try:
-        rows = list(csv.reader(io.StringIO(text), delimiter=delimiter))
+        rows = list(reader)
     except csv.Error as exc:
-        raise BadRequest(f"not a CSV file: {exc}", why="plan_not_csv") from None
+        raise BadRequest(f"line {reader.line_num}: not a CSV file: {exc}", why="plan_not_csv",
+                         row=reader.line_num) from None
     return _rows(iter(rows))
 
 
@@ -184,16 +186,14 @@ def command(argv: list[str]) -> int:
     import asyncio
     import sys
 
-    from config.strings import available
+    from config.command import say_file_problem
+    from config.files import not_csv
     from server.booking.appointments import admin_parser, printable, read_as_admin
     from server.manager.words import StaffWords, error_text
 
-    parser = admin_parser("plan import", "replace the office's plan (weekly template and exceptions) by a CSV",
-                          "the plan: a .csv file (see server/manager/plan.py)")
-    parser.add_argument("--lang", choices=sorted(available("staff")), default="de",
-                        help="the language of its messages, a staff catalogue's (default de, as on the floor board)")
+    parser = admin_parser("plan import", argv, "import.plan", "import.plan_file")
     args = parser.parse_args(argv)
-    if (found := read_as_admin(args)) is None:
+    if (found := read_as_admin(args, parser)) is None:
         return 2
     site, text, admin = found
     words = StaffWords(args.lang)
@@ -203,6 +203,12 @@ def command(argv: list[str]) -> int:
 
     try:
         template, exceptions = read_csv(text)
+    except BadRequest as exc:
+        if exc.code == "bad_request" and exc.fields.get("why") == "plan_not_csv":  # nothing is sent
+            return say_file_problem(parser.prog, not_csv(args.file, int(exc.fields.get("row", 1))), parser.words)
+        say("not_changed", error=error_text(words, site, exc.code, exc.fields, str(exc)))
+        return 1
+    try:
         asyncio.run(_send(args.url, admin, SetPlan(id=1, template=template, exceptions=exceptions), words.lang))
     except BadRequest as exc:
         say("not_changed", error=error_text(words, site, exc.code, exc.fields, str(exc)))

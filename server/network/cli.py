@@ -15,10 +15,6 @@ import signal
 import sys
 from pathlib import Path
 
-USAGE = ("usage: willkommen-server network serve|send|publish|list|compare|adopt … "
-         "(willkommen-server network <command> --help says more)")
-
-
 def main(argv: list[str]) -> int:
     if argv[:1] == ["serve"]:
         return serve_command(argv[1:])
@@ -28,8 +24,10 @@ def main(argv: list[str]) -> int:
     if argv[:1] in (["publish"], ["list"], ["compare"], ["adopt"]):
         from server.network.share import command as share
         return share(argv[0], argv[1:])
+    from config.command import Words, command_lang
+
     helping = argv[:1] in (["--help"], ["-h"])
-    print(USAGE, file=sys.stdout if helping else sys.stderr)
+    print(Words(command_lang(argv))("usage.network"), file=sys.stdout if helping else sys.stderr)
     return 0 if helping else 2
 
 
@@ -53,8 +51,8 @@ def serve_command(argv: list[str]) -> int:
     try:
         network = load_network(args.config)
     except ConfigError as exc:
-        print(f"willkommen-server network serve: {exc}", file=sys.stderr)
-        return 2
+        from config.command import say_file_problem
+        return say_file_problem(parser.prog, exc, parser.words)
     db = args.db or network.database
     if not db:
         print("willkommen-server network serve: no database: give --db or [network] database", file=sys.stderr)
