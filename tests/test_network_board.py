@@ -363,6 +363,22 @@ async def test_a_hostile_offices_texts_are_shown_as_text(offices, browser):
     await page.locator("#knowledge").screenshot(path=str(ARTIFACTS / "network-board-hostile.png"))
 
 
+async def test_the_commands_take_the_network_from_the_site_file(offices, capsys):
+    """`[network]` serves the commands too: the site file is the whole of what they need."""
+    _, servers = offices
+    site_file = servers[0].site.network.site_file
+    capsys.readouterr()
+    assert await asyncio.to_thread(command, "list", ["--config", str(site_file)]) == 0
+    assert capsys.readouterr().out.startswith("giessen\tAusländerbehörde Giessen\t")
+    assert await asyncio.to_thread(command, "compare", ["giessen", "--config", str(site_file), "--what",
+                                                        "strings.ti.kiosk"]) == 0
+    assert f"strings.ti.kiosk.take_ticket\tyours: በጃኹም ቲኬትኩም ውሰዱ። | giessen's: {TI_TAKE}" in capsys.readouterr().out
+    with pytest.raises(SystemExit) as stopped:  # the demo office's file has no [network]
+        command("list", [])
+    assert stopped.value.code == 2
+    assert "--to is needed, or [network] url in the site file (--config)" in capsys.readouterr().err
+
+
 def test_a_review_folder_is_written_whole_or_not_at_all(tmp_path):
     files = {"site-fragment.toml": "[documents.passport]\nar = \"x\"\n", "strings/ti.toml": "a = \"b\"\n"}
     folder = write_review(tmp_path, "giessen", "Europe/Berlin", files)

@@ -61,12 +61,30 @@ class NetworkGarbage(NotSent):
 
 
 def office_options(parser: argparse.ArgumentParser) -> None:
-    """What every office command takes: where the network is and who this office is there."""
-    parser.add_argument("--to", required=True, metavar="URL", help="the network's address, e.g. https://network.example/")
-    parser.add_argument("--office", required=True, help="this office's id in the network's file, e.g. wetzlar")
+    """What every office command takes: where the network is and who this office is there (each
+    by default from the site file's `[network]`, `from_site`)."""
+    parser.add_argument("--to", default=None, metavar="URL",
+                        help="the network's address, e.g. https://network.example/ (default: [network] url)")
+    parser.add_argument("--office", default=None,
+                        help="this office's id in the network's file, e.g. wetzlar (default: [network] office)")
     parser.add_argument("--token-file", type=Path, default=None,
-                        help=f"a file holding the office's network token (default: the environment's {TOKEN_ENV})")
+                        help=f"a file holding the office's network token (default: the environment's {TOKEN_ENV}, "
+                             "else [network] token_file)")
     parser.add_argument("--tries", type=int, default=5, help="how often to try a network that does not answer (5)")
+
+
+def from_site(parser: argparse.ArgumentParser, args: argparse.Namespace, site) -> None:
+    """What the command line leaves out, from the site file's `[network]` (the one the floor board
+    uses): so `network adopt giessen --what strings.ti --config office.toml` is the whole command."""
+    network = site.network
+    if network is not None:
+        args.to = args.to or network.url
+        args.office = args.office or network.office
+        if args.token_file is None and not os.environ.get(TOKEN_ENV, "").strip():
+            args.token_file = network.token_file
+    for option, key in (("to", "url"), ("office", "office")):
+        if getattr(args, option) is None:
+            parser.error(f"--{option} is needed, or [network] {key} in the site file (--config)")
 
 
 def token_of(args: argparse.Namespace) -> str:
@@ -186,6 +204,7 @@ def command(argv: list[str]) -> int:
     args = parser.parse_args(argv)
     try:
         site = load_site(args.config)
+        from_site(parser, args, site)
         db = args.db or (database(site.database) if site.database else office_db())
         if args.show:
             return show(db, args.office, days=max(1, args.days), timezone=site.timezone)

@@ -1,5 +1,6 @@
 """An office's commands for shared knowledge (`server.network.knowledge`):
 
+    (--to, --office and the token file by default from the site file's [network], as the board has them)
     willkommen-server network publish --to URL --office ID [--config site.toml]
         publish this office's texts (documents, services, partners, its languages' catalogues)
     willkommen-server network list --to URL --office ID [--config site.toml]
@@ -28,13 +29,13 @@ import msgspec
 from server.network import knowledge
 from server.network.adoption import local, write_review
 from server.network.options import OneLineParser
-from server.network.send import NotSent, call, office_options, token_of
+from server.network.send import NotSent, call, from_site, office_options, token_of
 
 SHOWN = 120  # characters of a text a comparison prints
 
 
 def command(name: str, argv: list[str]) -> int:
-    from config import ConfigError
+    from config import ConfigError, load_site
 
     parser = OneLineParser(prog=f"willkommen-server network {name}")
     if name in ("compare", "adopt"):
@@ -48,6 +49,7 @@ def command(name: str, argv: list[str]) -> int:
         parser.add_argument("--into", type=Path, default=None, help="where the files go (default: beside the site file)")
     args = parser.parse_args(argv)
     try:
+        from_site(parser, args, load_site(args.config))
         return COMMANDS[name](args)
     except ConfigError as exc:
         print(f"willkommen-server network {name}: {exc}", file=sys.stderr)
