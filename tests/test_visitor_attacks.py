@@ -11,13 +11,18 @@ Real server on 127.0.0.1, real sockets; the server's clock moved by the test.
   terminal and slip printer; a contact "omar\n@example.org" was taken as an e-mail address.
 - Sockets that refuse other sites' pages (the board, the browser counter, the lottery's
   registration, feedback) let `Origin: null` through: a sandboxed frame on any site says it.
+- A peer sending pings and never reading the pongs grew the server ~100 MB in 20 s (one socket).
 """
 
 from __future__ import annotations
 
+import asyncio
+import base64
 import cProfile
 import json
+import os
 import pstats
+import socket
 import sqlite3
 
 import pytest
@@ -173,3 +178,48 @@ async def test_a_draws_published_file_is_made_once_not_once_a_request_and_follow
             if file.endswith("access/proof.py") and function == "proof"]
     assert first == again and len(json.loads(first)["places"]) == 2 and len(json.loads(first)["entries"]) == 3
     assert made == [1], made
+
+
+PINGS_SENT = 16 * 2**20  # bytes of pings a stranger sends without reading one pong
+
+
+def ping_without_reading(port: int, path: str) -> tuple[socket.socket, int]:
+    """A raw websocket client that opens `path`, then sends pings (125 bytes each) and never reads:
+    the socket (still open) and the bytes it got to send before it would block for seconds."""
+    raw = socket.socket()
+    raw.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)  # before connecting: a small window
+    raw.connect(("127.0.0.1", port))
+    raw.sendall(f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                f"Sec-WebSocket-Key: {base64.b64encode(os.urandom(16)).decode()}\r\n"
+                "Sec-WebSocket-Version: 13\r\n\r\n".encode())
+    assert raw.recv(12) == b"HTTP/1.1 101"
+    pings, sent = (bytes([0x89, 0x80 | 125]) + bytes(4) + b"p" * 125) * 512, 0
+    raw.settimeout(3)
+    try:
+        while sent < PINGS_SENT:
+            raw.sendall(pings)
+            sent += len(pings)
+    except TimeoutError:
+        pass  # the server stopped reading: its pongs were not read
+    return raw, sent
+
+
+def held_for_peers(server) -> int:
+    """The bytes the server holds to send, over all its connections."""
+    return sum(c.transport.get_write_buffer_size() for c in server.server.connections if c.transport)
+
+
+@pytest.mark.parametrize("path", ["/feedback/ws", "/"])  # a phone page's socket; a socket before hello
+async def test_pings_from_a_peer_that_never_reads_its_pongs_do_not_pile_up_in_the_server(server, path):
+    """websockets answers every ping, and wrote each pong whether or not the peer read: one
+    stranger's socket grew the server ~100 MB in 20 s. The server now stops reading a peer
+    while what it sent that peer is not read: its pongs stay within a few write limits."""
+    raw, sent = await asyncio.to_thread(ping_without_reading, server.port, path)
+    try:
+        held, before = held_for_peers(server), -1
+        while held != before and held < 2**20:  # until the server has read what it will read
+            await asyncio.sleep(0.2)
+            held, before = held_for_peers(server), held
+        assert held < 2**20, f"{held} bytes of pongs held for a peer that sent {sent} bytes of pings"
+    finally:
+        raw.close()

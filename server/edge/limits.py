@@ -41,6 +41,7 @@ from websockets.asyncio.server import ServerConnection
 from websockets.protocol import State
 
 from config.limits import Limits  # the site file's `[limits]`, checked when it loads
+from server.edge.backpressure import BackPressure
 from server.edge.doorway import door
 
 __all__ = ["Gate", "HelloThrottle", "Limits", "Lobby", "Pressure", "Public", "default_lobby", "default_public"]
@@ -195,7 +196,7 @@ class Pressure:
         return self.left_out.pop(key, 0)
 
 
-class LobbyConnection(ServerConnection):
+class LobbyConnection(BackPressure):  # stops reading a peer that does not read (server/edge/backpressure.py)
     """A websockets connection, made once its socket's first bytes came through the door
     (`server.edge.doorway`); in the gate's lobby, by its transport, until hello."""
 
