@@ -244,3 +244,38 @@ def test_the_lobby_takes_out_exactly_the_sockets_silent_since_before_a_time(step
     expected = sorted((c, w) for w, c in came.items() if c < cut)
     assert lobby.silent_since(float(cut)) == [w for _, w in expected]
     assert set(lobby.silent) == {w for w, c in came.items() if c >= cut}
+
+
+async def test_under_tls_a_silent_socket_is_let_go_after_the_first_bytes_time_too(tmp_path):
+    """Under TLS asyncio hands a socket on only once its TLS handshake is done, and waited a
+    minute for a ClientHello that never comes. The first-bytes time now limits that wait too; a
+    kiosk over TLS meanwhile connects and draws."""
+    import ssl
+
+    import trustme
+
+    from server.wire.session import ClientSession
+
+    authority = trustme.CA()
+    certificate = authority.issue_cert("127.0.0.1")
+    certificate.private_key_and_cert_chain_pem.write_to_path(str(tmp_path / "server.pem"))
+    certificate.private_key_pem.write_to_path(str(tmp_path / "server.key"))
+    data = demo_data()
+    data["site"] |= {"tls_cert": str(tmp_path / "server.pem"), "tls_key": str(tmp_path / "server.key")}
+    server = Server(parse_site(data, file="default.toml"), tmp_path / "office.sqlite3", always_open=True,
+                    limits=Limits(log_interval=3600, first_bytes_seconds=1))
+    port = await server.start("127.0.0.1", 0)
+    trusted = ssl.create_default_context()
+    authority.configure_trust(trusted)
+    silent = [await asyncio.open_connection("127.0.0.1", port) for _ in range(5)]
+    try:
+        async with ClientSession(f"wss://127.0.0.1:{port}/", role="kiosk", terminal="kiosk-1",
+                                 token=token("kiosk-1"), ssl=trusted) as kiosk:
+            await kiosk.ready()
+            assert (await kiosk.request(p.Draw(id=0, service="info", lang="de", request="tls-silent"))).ticket
+        async with asyncio.timeout(20):  # asyncio's own TLS handshake timeout: 60 s
+            assert all([await closed_by_server(r) for r, _ in silent])
+    finally:
+        for _, stranger in silent:
+            stranger.close()
+        await server.stop()

@@ -132,8 +132,7 @@ class Server:
                                       # still caps connections that never say hello)
                                       open_timeout=OPEN_TIMEOUT,
                                       compression=None,  # small JSON frames: deflate costs ~30 KB a connection
-                                      server_header="Willkommen", create_connection=self.gate.connection_class,
-                                      backlog=doorway.ACCEPTS_A_TURN,  # and deeper, `doorway.listen_deep`
+                                      server_header="Willkommen", **doorway.options(self.gate, tls),
                                       process_response=pages.strict_transport if tls is not None else None)
         except OSError as exc:
             await self._close_store()

@@ -27,7 +27,7 @@ from websockets.server import ServerProtocol
 if TYPE_CHECKING:
     from server.edge.limits import Gate
 
-__all__ = ["ACCEPTS_A_TURN", "Doorway", "door", "listen_deep"]
+__all__ = ["ACCEPTS_A_TURN", "Doorway", "door", "listen_deep", "options"]
 
 ACCEPTS_A_TURN = 8       # sockets asyncio accepts in one turn of the loop (its `backlog`, see `listen_deep`)
 LISTEN_BACKLOG = 1024    # connections the kernel holds for the server to accept (Linux caps it at somaxconn)
@@ -77,6 +77,16 @@ def door(gate: "Gate", connection_class: Callable[..., ServerConnection]) -> Cal
     def create(protocol: ServerProtocol, server: Any, **options: Any) -> Doorway:
         return Doorway(gate, protocol, lambda p: connection_class(p, server, **options))
     return create
+
+
+def options(gate: "Gate", tls: Any) -> dict[str, Any]:
+    """websockets' `serve` options for the door: the doorway for each accepted socket, a few
+    accepts a turn (`listen_deep`) and, under TLS, the first-bytes time for the TLS handshake
+    (asyncio's own default is a minute; the doorway only sees the socket once it is done)."""
+    door_options: dict[str, Any] = {"create_connection": gate.connection_class, "backlog": ACCEPTS_A_TURN}
+    if tls is not None:
+        door_options["ssl_handshake_timeout"] = gate.limits.first_bytes_seconds
+    return door_options
 
 
 def listen_deep(sockets: Any) -> None:
