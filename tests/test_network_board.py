@@ -376,7 +376,8 @@ async def test_the_commands_take_the_network_from_the_site_file(offices, capsys)
     with pytest.raises(SystemExit) as stopped:  # the demo office's file has no [network]
         command("list", [])
     assert stopped.value.code == 2
-    assert "--to is needed, or [network] url in the site file (--config)" in capsys.readouterr().err
+    assert capsys.readouterr().err == ("willkommen-server network list: --to ist nötig, oder [network] url in der "
+                                       "Standortdatei (--config) (--help zeigt alle Optionen)\n")
 
 
 def test_a_review_folder_is_written_whole_or_not_at_all(tmp_path):

@@ -84,7 +84,7 @@ def from_site(parser: argparse.ArgumentParser, args: argparse.Namespace, site) -
             args.token_file = network.token_file
     for option, key in (("to", "url"), ("office", "office")):
         if getattr(args, option) is None:
-            parser.error(f"--{option} is needed, or [network] {key} in the site file (--config)")
+            raise SystemExit(parser.refuse("usage.network_needs", option=option, name=key))
 
 
 def token_of(args: argparse.Namespace) -> str:
