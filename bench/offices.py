@@ -241,7 +241,8 @@ def ms(seconds: float) -> float:
 def report(rows: list[dict]) -> None:
     for r in rows:
         print(f"\n{r['offices']} offices on one PostgreSQL, {r['kiosks_per_office']} kiosks each drawing "
-              f"{r['draws_per_kiosk_per_s']}/s and a counter calling {r['calls_per_counter_per_s']}/s: "
+              f"{r['draws_per_kiosk_per_s']}/s and {r['counters_per_office']} counters each calling "
+              f"{r['calls_per_counter_per_s']}/s: "
               f"{r['draws_per_s']} draws/s and {r['calls_per_s']} calls/s")
         for name, label in (("all_offices", "all offices"), ("one_office_alone", "one office alone"),
                             ("one_office_on_sqlite", "one office on SQLite"),
