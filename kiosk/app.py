@@ -39,7 +39,8 @@ from server.wire import protocol as p
 from server.wire.session import ClientSession, ConnectionLost, Refused, ServerError
 
 from kiosk.draw_keys import DrawKeys
-from kiosk.appointment import ERROR_WORDS, AppointmentButton, ScanReader
+from kiosk.drawing import Drawing
+from kiosk.appointment import AppointmentButton, ScanReader
 from kiosk.interpreter import InterpreterScreen, asks
 from kiosk.register import RegisterButton
 from printing.printers import Printer, PrinterError, open_printer
@@ -138,6 +139,9 @@ class ServiceScreen(Screen):
         rtl = "rtl" if self.app.words(self.lang)["direction"] == "rtl" else ""
         with Vertical(id="services-screen", classes=rtl):
             yield Static(self.app.said(self.lang, "kiosk.choose_service"), id="question", markup=False)
+            # right under the question, where the visitor reads on: at 80x24 the services fill the
+            # screen below it, and a sign under them ("your ticket is being made") went unseen
+            yield Static("", id="problem", markup=False)
             buttons = []
             for service in self.services:
                 name = service.names.get(self.lang) or service.names["de"]
@@ -149,7 +153,6 @@ class ServiceScreen(Screen):
             with Grid(id="services"):
                 for button in shown_order:
                     yield button if button is not None else Static("", classes="gap")
-            yield Static("", id="problem", markup=False)
             with Horizontal(id="service-buttons"):
                 yield Button(Content(word(self.lang, "kiosk.back")), id="back")
                 yield Button(Content(word(self.lang, "privacy.link")), id="privacy")
@@ -169,8 +172,20 @@ class ServiceScreen(Screen):
         if self.services:
             self.query_one(f"#service-{self.services[0].id}").focus()
 
+    def drawing(self) -> None:
+        """A draw is on its way: no button takes a tap until it is answered (`problem`, or the ticket)."""
+        for button in self.query(Button):
+            button.disabled = True
+
+    def held(self, text: Paragraph) -> None:
+        """The draw is held (the database briefly away): "one moment, your ticket is being made"."""
+        self.query_one("#problem", Static).set_class(True, "held").update(text)
+
     def problem(self, text: Paragraph) -> None:
-        self.query_one("#problem", Static).update(text)
+        """The draw failed (closed, no server ...): say why and let the visitor try again."""
+        self.query_one("#problem", Static).set_class(False, "held").update(text)
+        for button in self.query(Button):
+            button.disabled = False
 
 
 class PrivacyScreen(Screen):
@@ -224,7 +239,7 @@ class OutOfService(Screen):
                     self.app.words(lang)["error.out_of_service"]) else "")
 
 
-class KioskApp(App, inherit_bindings=False):
+class KioskApp(Drawing, App, inherit_bindings=False):
     """No key of Textual's own: Ctrl+Q (quit), Ctrl+C and the command palette (Ctrl+P, which
     offers "Quit") would let a visitor at a keyboard end the kiosk. Staff stop it from outside:
     `systemctl stop willkommen-kiosk` (deploy/), or SIGTERM to its process."""
@@ -233,6 +248,7 @@ class KioskApp(App, inherit_bindings=False):
     TITLE = "Willkommen"
     ENABLE_COMMAND_PALETTE = False
     BINDINGS = []
+    ticket_screen = TicketScreen  # what a draw's answer shows (kiosk/drawing.py)
 
     def __init__(self, session: ClientSession, *, printer: Printer | None = None, printer_url: str | None = None,
                  on_print_failure: str = "show", idle_seconds: float = 30.0, health_seconds: float = 30.0,
@@ -368,56 +384,11 @@ class KioskApp(App, inherit_bindings=False):
     def service_chosen(self, event: Button.Pressed) -> None:
         event.button.disabled = True  # a second touch must not draw a second ticket
         lang, service = self.screen.lang, event.button.id.removeprefix("service-")
-        if asks(lang):  # "Do you need help with German?" (kiosk/interpreter.py), then the draw
+        if asks(lang):  # "Do you need help with German?" (kiosk/interpreter.py), then the draw (kiosk/drawing.py)
             self.push_screen(screen := InterpreterScreen(lang, lambda needs: self.issue(lang, service, interpreter=needs)))
             self.back_to_start_later(screen)
         else:
             self.issue(lang, service)
-
-    @work(exclusive=True, group="issue")
-    async def issue(self, lang: str, service: str, *, interpreter: bool = False) -> None:
-        screen = self.screen
-        try:
-            reply = await self.session.request(
-                p.Draw(id=0, service=service, lang=lang, request=self.draw_keys.key(service, lang, interpreter),
-                       interpreter=interpreter), retry=True)
-        except (ServerError, ConnectionLost, Refused) as exc:  # no server for a while: say so, never exit
-            self.draw_keys.answered(code := getattr(exc, "code", None))
-            key = ERROR_WORDS.get(code) or (f"error.{code}" if f"error.{code}" in self.words(lang)
-                                            else "error.out_of_service")
-            screen.problem(self.said(lang, key))
-            for button in screen.query(".service"):
-                button.disabled = False
-            return
-        self.draw_keys.answered()
-        await self.hand_over(TicketScreen, reply, lang)
-
-    async def hand_over(self, screen_class, reply: p.Reply, lang: str) -> None:
-        """Print the ticket and show it; a ticket that could not be printed is shown on the
-        screen or cancelled (the site's `on_print_failure`), never silently dropped."""
-        printed = await self.print_ticket(reply, lang)
-        if printed:
-            message, failed = self.said(lang, "kiosk.take_ticket"), False
-        elif self.on_print_failure == "cancel" and await self.cancel(reply.ticket.number):
-            message, failed = self.said(lang, "kiosk.print_failed_cancel"), True
-        else:  # not cancelled (no server, or it refused): the number stays the visitor's, on screen
-            message, failed = self.said(lang, "kiosk.print_failed_show"), True
-        screen = screen_class(lang, reply, message, failed=failed)
-        self.push_screen(screen)
-        self.back_to_start_later(screen)
-
-    async def cancel(self, number: str) -> bool:
-        """Cancel a ticket that could not be printed; False when the server could not be
-        reached or refused (the ticket then stays valid and is shown: a fault on the network
-        never ends the kiosk)."""
-        if not self.session.connected:
-            return False  # the visitor is not kept waiting for a server that is away
-        try:
-            await self.session.request(p.Cancel(id=0, ticket=number, reason="printer_failed"))
-        except (ServerError, ConnectionLost, Refused) as exc:
-            self.log.warning(f"ticket {number} could not be cancelled: {exc!r}")
-            return False
-        return True
 
     def back_to_start_later(self, screen: Screen) -> None:
         """The start screen returns when nobody touched the kiosk for `idle_seconds` while it

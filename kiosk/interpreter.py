@@ -79,8 +79,17 @@ class InterpreterScreen(Screen):
         for button in self.app.screen.query(".service"):
             button.disabled = False  # the service tapped before may be chosen again, or another
 
+    def drawing(self) -> None:
+        """The draw is on its way (kiosk/drawing.py): no button takes a tap until it is answered."""
+        for button in self.query(Button):
+            button.disabled = True
+
+    def held(self, text: Paragraph) -> None:
+        """The draw is held (the database briefly away): "one moment, your ticket is being made"."""
+        self.query_one("#problem", Static).set_class(True, "held").update(text)
+
     def problem(self, text: Paragraph) -> None:
         """The draw failed (closed, no server ...): say why and let the visitor try again."""
-        self.query_one("#problem", Static).update(text)
+        self.query_one("#problem", Static).set_class(False, "held").update(text)
         for button in self.query(Button):
             button.disabled = False

@@ -25,6 +25,10 @@ class TokenBucket:
         self.tokens -= 1
         return True
 
+    def give_back(self) -> None:
+        """A token taken for something that was not done (a draw answered `busy`)."""
+        self.tokens = min(self.burst, self.tokens + 1)
+
     def wait(self, now: float) -> float:
         """Seconds until a token is there (0: now); takes nothing."""
         if self.at is not None:

@@ -24,7 +24,7 @@ from server.manager import plan
 from server.manager.people import People
 from server.store.writer import Writer
 from server.wire import protocol as p
-from server.wire.errors import BadRequest, NotAllowed, RateLimited
+from server.wire.errors import BadRequest, Busy, NotAllowed, RateLimited
 
 CounterCall = Callable[[Office, str, Any, float], tuple[list, Any]]
 
@@ -122,8 +122,13 @@ class Requests:
             return p.Reply(re=message.id)
         if isinstance(message, p.Cancel):
             return await self.writer.submit(partial(self._cancelled, session.terminal, message))
-        self._take_token(session.terminal)
-        return await self.writer.submit(partial(self._drawn, session.terminal, message))
+        bucket = self._take_token(session.terminal, message)
+        try:
+            return await self.writer.submit(partial(self._drawn, session.terminal, message))
+        except Busy:  # nothing was done (the database away): the kiosk's allowance is not spent
+            if bucket is not None:
+                bucket.give_back()
+            raise
 
     def _cancelled(self, kiosk: str, message: p.Cancel, now: float) -> p.Reply:
         _, ticket = self.office.cancel(kiosk=kiosk, ticket=message.ticket, reason=message.reason, now=now)
@@ -138,13 +143,20 @@ class Requests:
         return p.Reply(re=message.id, ticket=views.ticket(ticket, with_token=True), ahead=self.office.ahead(ticket),
                        eta=views.printed_estimate(ticket))
 
-    def _take_token(self, kiosk: str) -> None:
+    def _take_token(self, kiosk: str, message: p.Draw | p.Checkin) -> TokenBucket | None:
+        """A draw spends one of the kiosk's `kiosk_draws_per_minute`; one sent again with a key
+        whose ticket stands (a lost or unconfirmed reply) gets that ticket and spends none. A
+        kiosk retries while its database is away (`busy`: ~20 sends in 10 s), so when the
+        retries spent the allowance the first visitors after the outage were refused."""
+        if isinstance(message, p.Draw) and (kiosk, message.request) in self.office.requests:
+            return None
         per_minute = self.site.kiosk_draws_per_minute
         bucket = self.buckets.get(kiosk)
         if bucket is None:
             bucket = self.buckets[kiosk] = TokenBucket(rate=per_minute / 60, burst=min(per_minute, 10))
         if not bucket.take(self.monotonic()):
             raise RateLimited(f"kiosk {kiosk} draws faster than {per_minute} tickets a minute")
+        return bucket
 
 
 _random, _taken = b"", 0
