@@ -9,7 +9,7 @@
     willkommen-server demo-month [--month 2026-11] [--db FILE]   a realistic month of the demo office in a
                                                    demo database of its own, to try the statistics (`server.demo.month`)
     willkommen-server appointments import FILE     the booking system's day, through the running
-                                                   server as its admin terminal (`server.booking.appointments`)
+                                                   server as its admin terminal (`server.booking.importing`)
     willkommen-server plan import FILE             the office's plan from a CSV, the same way (`server.manager.plan`)
     willkommen-server network …                    the network of offices (`server.network.cli`)
     willkommen-server draw verify FILE             recompute a published lottery draw (`server.access.cli`)
@@ -145,7 +145,7 @@ def main(argv: list[str] | None = None) -> int:
 
         return draw(argv[1:])
     if argv[:2] == ["appointments", "import"]:
-        from server.booking.appointments import command
+        from server.booking.importing import command
 
         return command(argv[2:])
     if argv[:2] == ["plan", "import"]:

@@ -20,9 +20,9 @@ async def test_an_event_with_two_dtstart_lines_is_a_bad_row_and_the_others_are_b
     result = run_import(office, export)
     assert result.returncode == 1 and "Traceback" not in result.stderr
     line = next(n for n, row in enumerate(text.splitlines(), 1) if row == "UID:a2@booking.example") - 1
-    assert result.stderr.splitlines()[0] == (f"{export}: line {line}: event a2@booking.example has 2 DTSTART "
-                                             "lines: which one is meant?")
-    assert result.stderr.splitlines()[-1] == f"{export}: 1 booked or moved, 0 cancelled, 0 unchanged; 1 bad"
+    assert result.stderr.splitlines()[0] == (f"{export}: Zeile {line}: Termin a2@booking.example hat 2 Zeilen "
+                                             "DTSTART: welche ist gemeint?")
+    assert result.stderr.splitlines()[-1] == f"{export}: 1 gebucht oder verschoben, 0 storniert, 0 unverändert; 1 fehlerhaft"
     assert (await checkin(office, "K7Q2")).ticket.service == "settlement"
 
 
@@ -30,14 +30,14 @@ async def test_csv_from_german_excel_and_excels_unicode_text_are_read(office, tm
     german = tmp_path / "termine.csv"  # Excel "CSV (Trennzeichen-getrennt)": cp1252, semicolons
     german.write_bytes("Code;Time;Service;Lang;Name\r\nHD-ÄÖ1;09:30;residence;ar;Jürgen Müßig\r\n".encode("cp1252"))
     result = run_import(office, german)
-    assert (result.returncode, result.stderr.splitlines()[-1]) == (0, f"{german}: 1 booked or moved, 0 cancelled, "
-                                                                      "0 unchanged; 0 bad")
+    assert (result.returncode, result.stderr.splitlines()[-1]) == (0, f"{german}: 1 gebucht oder verschoben, 0 storniert, "
+                                                                      "0 unverändert; 0 fehlerhaft")
     assert (await checkin(office, "HD-ÄÖ1")).ticket.lang == "ar"
     unicode_text = tmp_path / "termine.txt"  # Excel "Unicode-Text": UTF-16 LE with a byte order mark, tabs
     unicode_text.write_bytes("code\ttime\tservice\tlang\r\nHD-Ü2\t10:30\tpassport\tuk\r\n".encode("utf-16"))
     result = run_import(office, unicode_text)
-    assert (result.returncode, result.stderr.splitlines()[-1]) == (0, f"{unicode_text}: 1 booked or moved, "
-                                                                      "0 cancelled, 0 unchanged; 0 bad")
+    assert (result.returncode, result.stderr.splitlines()[-1]) == (0, f"{unicode_text}: 1 gebucht oder verschoben, "
+                                                                      "0 storniert, 0 unverändert; 0 fehlerhaft")
     assert (await checkin(office, "HD-Ü2")).ticket.service == "passport"
 
 
@@ -49,8 +49,8 @@ def test_escape_sequences_in_a_file_never_reach_the_admins_terminal_raw(office, 
     result = run_import(office, export)
     assert result.returncode == 1
     assert not any(ord(c) < 32 and c != "\n" or c in "\x7f\u202e" for c in result.stderr), repr(result.stderr)
-    assert f"{export}: line 2: the code HD-\\x1b]0;owned\\x07\\x1b[2J holds control characters" in result.stderr
-    assert "unknown service '\\x1b[31mbakery\\u202e'" in result.stderr  # the server's answer, shown as text
+    assert f"{export}: Zeile 2: Der Code HD-\\x1b]0;owned\\x07\\x1b[2J enthält Steuerzeichen." in result.stderr
+    assert "(Dienstleistung „\\x1b[31mbakery\\u202e“)" in result.stderr  # the server's answer, shown as text
 
 
 def test_a_large_export_is_booked_in_batches_with_progress(office, tmp_path):
@@ -68,7 +68,7 @@ def test_a_large_export_is_booked_in_batches_with_progress(office, tmp_path):
 
     before = commits()
     result = run_import(office, export)
-    assert result.stderr.splitlines()[-1] == f"{export}: 1200 booked or moved, 0 cancelled, 0 unchanged; 0 bad"
-    progress = [line for line in result.stderr.splitlines() if "appointments sent" in line]
-    assert progress[-1] == f"{export}: 1,200 of 1,200 appointments sent" and len(progress) >= 3
+    assert result.stderr.splitlines()[-1] == f"{export}: 1200 gebucht oder verschoben, 0 storniert, 0 unverändert; 0 fehlerhaft"
+    progress = [line for line in result.stderr.splitlines() if "Terminen gesendet" in line]
+    assert progress[-1] == f"{export}: 1.200 von 1.200 Terminen gesendet" and len(progress) >= 3
     assert commits() - before <= 10  # in batches: a handful of commits, not 1,200

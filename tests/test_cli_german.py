@@ -336,3 +336,13 @@ def test_any_csv_is_refused_or_tried_never_a_traceback(tmp_path, command, data, 
     status, said = main_of([command, "import", str(path), "--url", "ws://127.0.0.1:9/"])
     assert status in (1, 2), said  # no server on port 9: nothing is ever taken
     assert said.strip() and "Traceback" not in said
+
+
+def test_a_site_file_without_an_admin_terminal_says_what_to_add(tmp_path):
+    site = tmp_path / "given-site.toml"
+    site.write_text(default_path().read_text(encoding="utf-8").replace(
+        '[[terminals]]\nid = "admin"\nrole = "admin"\ntoken = "demo-admin-token"\n', ""), encoding="utf-8")
+    export = tmp_path / "given.csv"
+    export.write_text("code,time,service\nA-1,10:00,info\n", encoding="utf-8")
+    result = run("willkommen-server", "appointments", "import", str(export), "--config", str(site))
+    assert_one_sentence(result, site, 'hat kein Terminal mit role = "admin": bitte eines eintragen', tmp_path)

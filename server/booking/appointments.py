@@ -41,8 +41,6 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
-from config import Site
-from config.site import Terminal
 
 from server.wire import protocol as p
 from server.edge import views
@@ -69,11 +67,28 @@ class Row:
 
 @dataclass(frozen=True)
 class Problem:
+    """A row not booked: `what` in English (the push endpoint's answer), `why` and `fields` for
+    the staff's sentence on the command line (`[cli.rows]`, `server.booking.importing`)."""
+
     line: int
     what: str
+    why: str = ""
+    fields: tuple[tuple[str, str], ...] = ()
 
     def __str__(self) -> str:
         return f"line {self.line}: {self.what}"
+
+    @classmethod
+    def of(cls, line: int, exc: ValueError) -> "Problem":
+        return cls(line, str(exc), getattr(exc, "why", ""), tuple(getattr(exc, "fields", {}).items()))
+
+
+class RowProblem(ValueError):
+    """A row that cannot be read: `str()` in English, `why` names its `[cli.rows]` sentence."""
+
+    def __init__(self, why: str, text: str, **fields: object):
+        super().__init__(text)
+        self.why, self.fields = why, {key: str(value) for key, value in fields.items()}
 
 
 # ---- the server's side --------------------------------------------------------------------
@@ -154,7 +169,8 @@ def read_csv(text: str, *, tz: ZoneInfo, day: date, default_lang: str) -> tuple[
     missing = [name for name in ("code", "time", "service") if name not in header]
     if missing:
         return [], [Problem(1, f"the header row names no {', '.join(missing)} column "
-                               f"(expected code, time, service and optionally lang, status)")]
+                               f"(expected code, time, service and optionally lang, status)", "header",
+                            (("missing", ", ".join(missing)),))]
     rows, problems = [], []
     for record in _records(reader):
         line = reader.line_num
@@ -164,7 +180,7 @@ def read_csv(text: str, *, tz: ZoneInfo, day: date, default_lang: str) -> tuple[
         try:
             rows.append(_csv_row(line, fields, tz=tz, day=day, default_lang=default_lang))
         except ValueError as exc:
-            problems.append(Problem(line, str(exc)))
+            problems.append(Problem.of(line, exc))
     return rows, problems
 
 
@@ -193,13 +209,14 @@ def _records(reader: csv.DictReader):
 def _csv_row(line: int, fields: dict[str, str], *, tz: ZoneInfo, day: date, default_lang: str) -> Row:
     code, service = fields.get("code", ""), fields.get("service", "")
     if not code:
-        raise ValueError("the code is empty")
+        raise RowProblem("empty_code", "the code is empty")
     _plain(code)
     if not service:
-        raise ValueError(f"appointment {code} names no service")
+        raise RowProblem("no_service", f"appointment {code} names no service", code=code)
     status = fields.get("status", "").lower()
     if status not in CANCELLED | BOOKED:
-        raise ValueError(f"status {fields['status']!r} is neither booked nor cancelled")
+        raise RowProblem("status", f"status {fields['status']!r} is neither booked nor cancelled",
+                         status=fields["status"])
     return Row(line, code, service, fields.get("lang") or default_lang,
                _when(fields.get("time", ""), tz=tz, day=day), status in CANCELLED)
 
@@ -231,7 +248,7 @@ def _when(value: str, *, tz: ZoneInfo, day: date) -> float:
         else:
             moment = datetime.fromisoformat(value)
     except ValueError:
-        raise ValueError(f"time {value!r} is not HH:MM or YYYY-MM-DD HH:MM") from None
+        raise RowProblem("time", f"time {value!r} is not HH:MM or YYYY-MM-DD HH:MM", value=value) from None
     return (moment if moment.tzinfo else moment.replace(tzinfo=tz)).timestamp()
 
 
@@ -241,7 +258,7 @@ def read_ics(text: str, *, tz: ZoneInfo, default_lang: str) -> tuple[list[Row], 
     try:
         calendar = icalendar.Calendar.from_ical(text)
     except ValueError as exc:
-        return [], [Problem(1, f"this is no iCalendar file icalendar can read ({exc})")]
+        return [], [Problem(1, f"this is no iCalendar file icalendar can read ({exc})", "ics")]
     # icalendar keeps no line numbers: the n-th VEVENT starts at the n-th BEGIN:VEVENT line
     starts = [n for n, line in enumerate(text.splitlines(), 1) if line.strip().upper() == "BEGIN:VEVENT"]
     rows, problems = [], []
@@ -249,9 +266,10 @@ def read_ics(text: str, *, tz: ZoneInfo, default_lang: str) -> tuple[list[Row], 
         try:
             rows.append(_ics_row(line, event, tz=tz, default_lang=default_lang))
         except ValueError as exc:
-            problems.append(Problem(line, str(exc)))
+            problems.append(Problem.of(line, exc))
         except (AttributeError, TypeError, IndexError, KeyError) as exc:  # a shape icalendar gives that no rule foresaw
-            problems.append(Problem(line, f"event {_uid(event)}: cannot be read ({type(exc).__name__}: {exc})"))
+            problems.append(Problem(line, f"event {_uid(event)}: cannot be read ({type(exc).__name__}: {exc})",
+                                    "ics_unreadable", (("uid", _uid(event)),)))
     return rows, problems
 
 
@@ -266,10 +284,11 @@ def _uid(event) -> str:
 def _ics_row(line: int, event, *, tz: ZoneInfo, default_lang: str) -> Row:
     for name in SINGLE:
         if isinstance(event.get(name), list):  # icalendar gives a repeated property as a list
-            raise ValueError(f"event {_uid(event)} has {len(event.get(name))} {name} lines: which one is meant?")
+            raise RowProblem("ics_twice", f"event {_uid(event)} has {len(event.get(name))} {name} lines: which one "
+                             "is meant?", uid=_uid(event), count=len(event.get(name)), name=name)
     code = str(event.get("X-BOOKING-CODE") or event.get("UID") or "").strip()
     if not code:
-        raise ValueError("the event has neither X-BOOKING-CODE nor UID")
+        raise RowProblem("ics_no_code", "the event has neither X-BOOKING-CODE nor UID")
     _plain(code)
     service = str(event.get("X-SERVICE") or "").strip()
     if not service and event.get("CATEGORIES") is not None:
@@ -277,10 +296,10 @@ def _ics_row(line: int, event, *, tz: ZoneInfo, default_lang: str) -> Row:
         categories = categories[0] if isinstance(categories, list) else categories
         service = str(categories.cats[0]) if categories.cats else ""
     if not service:
-        raise ValueError(f"appointment {code} names no service (X-SERVICE or CATEGORIES)")
+        raise RowProblem("ics_no_service", f"appointment {code} names no service (X-SERVICE or CATEGORIES)", code=code)
     start = event.get("DTSTART")
     if start is None or not isinstance(start.dt, datetime):
-        raise ValueError(f"appointment {code} has no DTSTART with a time of day")
+        raise RowProblem("ics_no_start", f"appointment {code} has no DTSTART with a time of day", code=code)
     moment = start.dt if start.dt.tzinfo else start.dt.replace(tzinfo=tz)
     cancelled = str(event.get("STATUS") or "").strip().upper() == "CANCELLED"
     return Row(line, code, service, str(event.get("X-LANG") or default_lang).strip(), moment.timestamp(), cancelled)
@@ -290,7 +309,7 @@ def _plain(code: str) -> None:
     """A booking code is printed on no screen raw: control characters (an escape sequence that
     would move an admin's cursor or retitle their terminal) make the row a bad one."""
     if any(unicodedata.category(c) in ("Cc", "Cf") for c in code):
-        raise ValueError(f"the code {printable(code)} holds control characters")
+        raise RowProblem("control", f"the code {printable(code)} holds control characters", code=printable(code))
 
 
 def printable(text: str) -> str:
@@ -350,127 +369,11 @@ async def send(session, rows: list[Row], progress=lambda done, total: None) -> t
         reply = await session.request(request, retry=True)  # idempotent: booking again changes nothing
         for row, result in zip(batch, reply.outcomes or ()):
             if result.code is not None:
-                problems.append(Problem(row.line, f"appointment {row.code}: {result.message}"))
+                problems.append(Problem(row.line, f"appointment {row.code}: {result.message}", "refused",
+                                        (("code", row.code), ("service", row.service), ("error", result.code or ""),
+                                         ("message", result.message or ""))))
             else:
                 outcome.count(row, result)
         done += len(batch)
         progress(done, len(rows))
     return outcome, problems
-
-
-def command(argv: list[str]) -> int:
-    """`appointments import FILE`: 0 when every row was booked, 1 when some were bad, 2 when
-    nothing could be done (no such file, no admin terminal, the server not reachable)."""
-    import asyncio
-    import sys
-
-
-    from config.command import say_file_problem
-    from config.files import not_csv
-
-    parser = admin_parser("appointments import", argv, "import.appointments", "import.appointments_file")
-    parser.add_argument("--day", type=_day, default=None, metavar=parser.words("import.day_metavar"),
-                        help=parser.words("import.day"))
-    args = parser.parse_args(argv)
-    if (found := read_as_admin(args, parser)) is None:
-        return 2
-    site, text, admin = found
-    tz = ZoneInfo(site.timezone)
-    try:
-        rows, problems = read(text, tz=tz, day=args.day or datetime.now(tz).date(), default_lang=site.languages[0])
-    except NotCsv as exc:  # nothing is sent from a file that is not all readable
-        return say_file_problem(parser.prog, not_csv(args.file, exc.line), parser.words)
-    try:  # a file with no appointment to book asks no server (it would only wait for one that is down)
-        outcome, refused = asyncio.run(_import(args.url, admin, rows, Progress(sys.stderr, args.file))) if rows \
-            else (Outcome(), [])
-    except Exception as exc:  # refused token, no server listening: nothing was booked
-        print(f"willkommen-server: cannot reach the server at {args.url} as {admin.id}: {printable(str(exc))}",
-              file=sys.stderr)
-        return 2
-    problems = sorted(problems + refused, key=lambda problem: problem.line)
-    for problem in problems:  # what the file or the server says is shown, never obeyed, by the terminal
-        print(f"{args.file}: {printable(str(problem))}", file=sys.stderr)
-    print(f"{args.file}: {outcome}; {len(problems)} bad", file=sys.stderr)
-    return 1 if problems else 0
-
-
-def _day(text: str) -> date:
-    import argparse
-
-    from config.command import said
-
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(said("day", value=repr(text))) from None
-
-
-def admin_parser(command: str, argv: list[str], description: str, file_help: str):
-    """The options every file an admin sends through the running server shares: the file, the
-    site file (for the admin terminal's token) and the server's address; `description` and
-    `file_help` name the staff catalogue's `[cli]` words, in the language `argv` asks for."""
-    from pathlib import Path
-
-    from config.command import command_lang
-    from server.options import OneLineParser
-
-    parser = OneLineParser(prog=f"willkommen-server {command}", lang=command_lang(argv))
-    w = parser.words
-    parser.description = w(description)
-    parser.add_argument("file", type=Path, metavar=w("server.file_metavar"), help=w(file_help))
-    parser.add_argument("--config", type=Path, default=None, metavar=w("server.file_metavar"), help=w("import.config"))
-    parser.add_argument("--url", default="ws://127.0.0.1:8765/", help=w("import.url"))
-    return parser
-
-
-def read_as_admin(args, parser) -> tuple[Site, str, Terminal] | None:
-    """The site, the file's text (its encoding told apart) and the site's admin terminal; None
-    after one sentence on stderr in the staff's words saying why not (no such file, not allowed,
-    a spreadsheet for a CSV, a bad site file, no admin)."""
-    from config import ConfigError, load_site
-    from config.command import say_file_problem
-    from config.files import binary, read_bytes
-
-    try:
-        site = load_site(args.config)
-        data = read_bytes(args.file)
-        binary(args.file, data)
-    except ConfigError as exc:
-        say_file_problem(parser.prog, exc, parser.words)
-        return None
-    admin = next((t for t in site.terminals if t.role == "admin"), None)
-    if admin is None:
-        shown = str(args.config) if args.config else (site.source or "default.toml")
-        say_file_problem(parser.prog, ConfigError(shown, "", "no admin terminal", why="no_admin"), parser.words)
-        return None
-    return site, decode(data)[0], admin
-
-
-class Progress:
-    """`12,000 of 50,000 appointments sent`: on one line rewritten in a terminal, else a line
-    per tenth (a log file gets ten lines, not a thousand)."""
-
-    def __init__(self, stream, file):
-        self.stream, self.file, self.shown = stream, file, -1
-
-    def __call__(self, done: int, total: int) -> None:
-        tenth = done * 10 // max(total, 1)
-        if done == total == self.shown == -1 or total <= p.MAX_BATCH and not self.stream.isatty():
-            return  # one batch: done at once, nothing to follow
-        if self.stream.isatty():
-            self.stream.write(f"\r{self.file}: {done:,} of {total:,} appointments sent")
-            if done == total:
-                self.stream.write("\n")
-        elif tenth != self.shown:
-            self.stream.write(f"{self.file}: {done:,} of {total:,} appointments sent\n")
-        self.shown = tenth
-        self.stream.flush()
-
-
-async def _import(url: str, admin, rows: list[Row], progress) -> tuple[Outcome, list[Problem]]:
-
-    from server.wire.session import ClientSession
-
-    async with ClientSession(url, role="admin", terminal=admin.id, token=admin.token, timeout=10.0) as session:
-        await session.ready()
-        return await send(session, rows, progress)

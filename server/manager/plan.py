@@ -188,7 +188,8 @@ def command(argv: list[str]) -> int:
 
     from config.command import say_file_problem
     from config.files import not_csv
-    from server.booking.appointments import admin_parser, printable, read_as_admin
+    from server.booking.appointments import printable
+    from server.booking.importing import admin_parser, read_as_admin
     from server.manager.words import StaffWords, error_text
 
     parser = admin_parser("plan import", argv, "import.plan", "import.plan_file")
