@@ -17,6 +17,8 @@ used in each round, per draw (the scheduler's nanoseconds, `bench.budget.exact_c
 late the load generator woke for its sends, and the load average (a figure far below the
 machine's cores with a p99 of seconds says the requests waited for a turn on a core, not for
 work of their own).
+On PostgreSQL, a bare psycopg commit every 50 ms in the same cluster during each round
+(`bare_commits`): a commit's own time there, beside which the offices' figures are read.
 Also what a ticket adds to the database (office 1's schema, all its tables and indexes,
 after a CHECKPOINT; in whole 8 KB pages, so rough with few tickets).
 """
@@ -30,8 +32,9 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from tests.postgres import Cluster
@@ -103,6 +106,7 @@ class Round:
     elapsed: float
     servers_cpu: float
     database_cpu: float = 0.0
+    bare_commits: list[float] = field(default_factory=list)  # seconds, the bare psycopg commits meanwhile
 
     def draws(self) -> list[float]:
         return [t for office in self.measured for t in office.draws]
@@ -145,13 +149,37 @@ def terminals(ports: list[int], *, kiosks: int, interval: float, call_interval: 
             proc.wait(30)
 
 
-def load(round_, seconds: float, servers: list[int], database=lambda: []) -> Round:
-    """One round in every office at once, with the CPU each side used meanwhile."""
+def load(round_, seconds: float, servers: list[int], database=lambda: [], url: str | None = None) -> Round:
+    """One round in every office at once, with the CPU each side used meanwhile and, on
+    PostgreSQL (`url`), a bare commit's time in the same cluster meanwhile (`bare_commits`)."""
+    stop, bare = threading.Event(), []
+    probe = threading.Thread(target=bare_commits, args=(url, stop, bare), daemon=True) if url else None
     before = cpu_seconds(servers), cpu_seconds(database())
     begun = time.perf_counter()
-    measured = round_(seconds)
+    if probe:
+        probe.start()
+    try:
+        measured = round_(seconds)
+    finally:
+        stop.set()
+        if probe:
+            probe.join(30)
     elapsed = time.perf_counter() - begun
-    return Round(measured, elapsed, cpu_seconds(servers) - before[0], cpu_seconds(database()) - before[1])
+    return Round(measured, elapsed, cpu_seconds(servers) - before[0], cpu_seconds(database()) - before[1], bare)
+
+
+def bare_commits(url: str, stop: threading.Event, times: list[float], every: float = 0.05) -> None:
+    """A bare psycopg connection's INSERT + COMMIT of one row every `every` seconds: what a
+    commit takes in that cluster at that moment, fsync and the machine's wait for a core
+    included, with no Willkommen in it (its p99 beside the offices' says whose time it is)."""
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("CREATE TABLE IF NOT EXISTS public.bare_commits (at double precision)")
+        while not stop.wait(every):
+            sent = time.perf_counter()
+            conn.execute("INSERT INTO public.bare_commits (at) VALUES (%s)", [sent])
+            times.append(time.perf_counter() - sent)
 
 
 def on_sqlite(synchronous: str, seconds: float, warm: float, pace: dict) -> Round:
@@ -181,14 +209,14 @@ def run(offices: int, kiosks: int, interval: float, seconds: float, call_interva
             empty = office_size(url)  # its tables made, no ticket yet
             with terminals([started[0][1]], **pace) as round_:
                 round_(warm)
-                alone = load(round_, alone_seconds, [started[0][0]], lambda: cluster_pids(cluster))
+                alone = load(round_, alone_seconds, [started[0][0]], lambda: cluster_pids(cluster), url)
             started += [start_office(stack, url, config, n) for n in range(2, offices + 1)]
             time.sleep(3)
             idle = idle_cpu([pid for pid, _ in started])
             servers = [pid for pid, _ in started]
             with terminals([port for _, port in started], **pace) as round_:
                 first = Round(round_(warm), warm, 0.0)
-                everyone = load(round_, seconds, servers, lambda: cluster_pids(cluster))
+                everyone = load(round_, seconds, servers, lambda: cluster_pids(cluster), url)
         drawn = office_size(url)
         per_ticket = (drawn[0] - empty[0]) / (drawn[1] - empty[1])  # what a ticket adds (8 KB pages: rough)
     finally:
@@ -209,6 +237,10 @@ def run(offices: int, kiosks: int, interval: float, seconds: float, call_interva
                  call_ratio_to_sqlite=ratio(everyone.calls(), sqlite.calls()),
                  call_ratio_to_sqlite_full=ratio(everyone.calls(), sqlite_full.calls()),
                  idle_server_cpu_percent=round(idle, 2), bytes_per_ticket=round(per_ticket),
+                 bare_commit_p99_ms_all_offices=round(p99(everyone.bare_commits), 1),
+                 bare_commit_p50_ms_all_offices=ms(statistics.median(everyone.bare_commits)),
+                 bare_commit_p99_ms_one_office_alone=round(p99(alone.bare_commits), 1),
+                 bare_commit_p50_ms_one_office_alone=ms(statistics.median(alone.bare_commits)),
                  postgres_cpu_us_per_draw=round(everyone.database_cpu / len(everyone.draws()) * 1e6),
                  postgres_cpu_us_per_draw_one_office_alone=round(alone.database_cpu / len(alone.draws()) * 1e6),
                  cores_used=round((everyone.servers_cpu + everyone.database_cpu + everyone.client_cpu)
@@ -255,6 +287,10 @@ def report(rows: list[dict]) -> None:
         print(f"  call to screen p99: x{r['call_ratio_to_sqlite']} one office on SQLite (goal <= 1.25), "
               f"x{r['call_ratio_to_sqlite_full']} on SQLite with full, x{r['call_ratio_to_alone']} one office alone; "
               f"draw p99 x{r['ratio_to_sqlite']} SQLite, x{r['ratio_to_alone']} alone")
+        print(f"  a bare psycopg commit in the same cluster meanwhile: p99 {r['bare_commit_p99_ms_all_offices']} ms "
+              f"(p50 {r['bare_commit_p50_ms_all_offices']}) in the round of all offices, "
+              f"{r['bare_commit_p99_ms_one_office_alone']} ms (p50 {r['bare_commit_p50_ms_one_office_alone']}) "
+              f"beside one office alone")
         print(f"  PostgreSQL {r['postgres_cpu_us_per_draw']} µs of CPU a draw ({r['postgres_cpu_us_per_draw_one_office_alone']}"
               f" µs for one office alone), {r['cores_used']} cores in all; an idle server uses "
               f"{r['idle_server_cpu_percent']} % of a core; {r['bytes_per_ticket']} bytes of database per ticket "
