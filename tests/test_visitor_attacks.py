@@ -12,6 +12,7 @@ Real server on 127.0.0.1, real sockets; the server's clock moved by the test.
 - Sockets that refuse other sites' pages (the board, the browser counter, the lottery's
   registration, feedback) let `Origin: null` through: a sandboxed frame on any site says it.
 - A peer sending pings and never reading the pongs grew the server ~100 MB in 20 s (one socket).
+- /speech made any call of the day's sound again once 200 newer ones were kept, six at a time.
 """
 
 from __future__ import annotations
@@ -30,10 +31,11 @@ from websockets.asyncio.client import connect
 from websockets.exceptions import InvalidStatus
 
 from server.core import events as ev
+from server.edge.app import Server
 from server.messages import address
 
 from .access_office import DAY, Clock, access_site, at, page, start, window_open
-from .conftest import http_get
+from .conftest import http_get, make_site
 from .test_manager_board import cookie_for
 from .test_manager_sessions import OtherSite
 
@@ -223,3 +225,40 @@ async def test_pings_from_a_peer_that_never_reads_its_pongs_do_not_pile_up_in_th
         assert held < 2**20, f"{held} bytes of pongs held for a peer that sent {sent} bytes of pings"
     finally:
         raw.close()
+
+
+ESPEAK = """#!/bin/sh
+# espeak-ng as the server finds it on its PATH: each sound it makes counted, and whether another
+# one was being made at the same time
+case " $* " in *" -w "*) ;; *) exec /usr/bin/espeak-ng "$@" ;; esac
+exec 9>>"{log}.lock"
+if flock -n 9; then echo made >> "{log}"; else echo "made beside another" >> "{log}"; flock 9; fi
+/usr/bin/espeak-ng "$@"
+"""
+
+
+@pytest.mark.skipif(not os.path.exists("/usr/bin/espeak-ng"), reason="espeak-ng speaks the calls")
+async def test_a_stranger_asking_for_the_days_calls_sounds_gets_each_made_once_one_at_a_time(tmp_path, monkeypatch):
+    """/speech needs no secret (a display is anonymous), and every call's text stayed speakable
+    all day while only 200 sounds were kept: asking for the day's calls in a loop made them
+    again and again, six espeak-ng at a time, and held up the kiosks. Now the last 200 calls'
+    texts can be heard (an older call is over), each sound is made once, one at a time."""
+    (tmp_path / "bin").mkdir()
+    wrapper = tmp_path / "bin" / "espeak-ng"
+    wrapper.write_text(ESPEAK.format(log=tmp_path / "espeak.log"))
+    wrapper.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{tmp_path / 'bin'}:{os.environ['PATH']}")
+    server = Server(make_site(), tmp_path / "office.sqlite3", always_open=True)
+    await server.start("127.0.0.1", 0)
+    try:
+        # what each call does for every language it is announced in (`server.edge.pushes`)
+        keys = [server.speech.register("de", f"Nummer A{i:03d}, bitte zu Schalter {i % 9 + 1}") for i in range(260)]
+        async def fetch(start: int) -> list[int]:
+            return [(await http_get(f"http://127.0.0.1:{server.port}/speech/{key}.wav"))[0] for key in keys[start::3]]
+        for _ in range(2):  # the day's calls twice over, three at a time
+            answers = sorted(sum(await asyncio.gather(*(fetch(i) for i in range(3))), []))
+        made = (tmp_path / "espeak.log").read_text().splitlines()
+    finally:
+        await server.stop()
+    assert answers == [200] * 200 + [404] * 60  # the 60 oldest calls are over
+    assert made == ["made"] * 200, f"{len(made)} sounds made, {made.count('made beside another')} beside another"

@@ -23,7 +23,6 @@ and does not poll.
 
 from __future__ import annotations
 
-import asyncio
 import functools
 import html
 import http
@@ -282,7 +281,7 @@ def preferred(accept: str, languages: tuple[str, ...]) -> str:
 
 
 async def speech(src: Sources, key: str) -> Response:
-    sound = await asyncio.to_thread(src.speech.wav, key)
+    sound = await src.speech.sound(key)
     if sound is None:
         return respond(404, "no such announcement\n")
     return respond(200, sound, "audio/wav", **{"Cache-Control": "max-age=86400"})
