@@ -166,6 +166,8 @@ async def test_a_manager_adopts_giessens_tigrinya_on_the_board_and_the_kiosk_the
         await page.wait_for_function("document.querySelector(\"[data-what='strings.ti'] .adopt-answer\")"
                                      ".textContent.includes('abgelegt')")
     said = await group.locator(".adopt-answer").inner_text()
+    assert await panel_problems(page) == []  # the folder's path wraps in the answer
+    await page.locator("#knowledge").screenshot(path=str(ARTIFACTS / "network-board-adopted-720p.png"))
     [folder] = adopted(site_file.parent)
     assert said == (f"2 Einträge von Ausländerbehörde Giessen zum Prüfen abgelegt in {folder} (strings/ti.toml). Die "
                     "Standortdatei ist unverändert: Die IT prüft die Dateien und kopiert sie hinein.")
