@@ -12,6 +12,7 @@ class LossyProxy:
         self.upstream_port = upstream_port
         self.drop_next_reply = False
         self.cuts = 0
+        self.busy = 0  # `busy` answers passed to the client (how often it asked while the database was away)
 
     async def start(self) -> int:
         self.server = await asyncio.start_server(self._client, "127.0.0.1", 0)
@@ -30,6 +31,7 @@ class LossyProxy:
 
     async def _pipe(self, reader, writer, *, watch: bool) -> None:
         while data := await reader.read(65536):
+            self.busy += data.count(b'"code":"busy"') if watch else 0
             if watch and self.drop_next_reply and b'"type":"reply"' in data:
                 self.drop_next_reply, self.cuts = False, self.cuts + 1
                 writer.transport.abort()

@@ -30,6 +30,7 @@ from server.wire.session import ClientSession, ServerError
 
 from .conftest import make_site, token, visitors_site
 from .printer_emulator import NetworkPrinter
+from .proxy import LossyProxy
 from .test_kiosk_app import laid_out, until
 from .test_kiosk_wrapping import lines_on_screen
 from .test_language_added import add_sorani
@@ -151,14 +152,16 @@ async def test_a_kiosk_waiting_for_its_database_spends_none_of_its_draws(postgre
     for the kiosk's timeout while the database is away is told `busy` (not `rate_limited`), and
     once the database is back the visitor who waited and the next three get their tickets, one
     each, none twice; the first's draw sent again (its reply lost) gets its ticket and spends
-    nothing either. (Another kiosk's draw, the first commit after the loss, is held and
+    nothing either. While it waits, the kiosk backs off: a handful of tries in 8 s, not 16. (Another kiosk's draw, the first commit after the loss, is held and
     confirmed then: the server learns of the loss from a commit.)"""
     url = postgres_cluster.database()
     name = urlsplit(url).path.lstrip("/")
     server = Server(make_site(kiosk_draws_per_minute=6), url, always_open=True)
     port = await server.start("127.0.0.1", 0)
-    kiosk, other = (ClientSession(f"ws://127.0.0.1:{port}/", role="kiosk", terminal=terminal, token=token(terminal),
-                                  timeout=timeout) for terminal, timeout in (("kiosk-1", 8), ("kiosk-2", 60)))
+    proxy = LossyProxy(port)  # counts the busy answers kiosk-1 gets
+    kiosk, other = (ClientSession(f"ws://127.0.0.1:{via}/", role="kiosk", terminal=terminal, token=token(terminal),
+                                  timeout=timeout) for terminal, via, timeout in (("kiosk-1", await proxy.start(), 8),
+                                                                                  ("kiosk-2", port, 60)))
     admin = postgres_cluster.connect()
     try:
         async with kiosk, other:
@@ -173,6 +176,7 @@ async def test_a_kiosk_waiting_for_its_database_spends_none_of_its_draws(postgre
             with pytest.raises(ServerError) as told:  # sent again and again for 8 s
                 await kiosk.request(p.Draw(id=0, service="info", lang="uk", request="waited"), retry=True)
             assert told.value.code == "busy"
+            assert 3 <= proxy.busy <= 9  # it backed off (0.5, 1, then 2 s: 7 tries), not 16 tries at 0.5 s
             admin.execute(f"ALTER DATABASE {name} ALLOW_CONNECTIONS true")
             assert (await held).ticket.number == "F001"
             drawn = [(await kiosk.request(p.Draw(id=0, service="info", lang="uk", request=key), retry=True)
@@ -180,6 +184,7 @@ async def test_a_kiosk_waiting_for_its_database_spends_none_of_its_draws(postgre
     finally:
         admin.execute(f"ALTER DATABASE {name} ALLOW_CONNECTIONS true")
         admin.close()
+        await proxy.stop()
         await server.stop()
     # the last three: the first's reply lost, sent again (7 draws, one more than the burst)
     assert drawn == ["F002", "F003", "F004", "F005", "F002", "F002", "F002"]
