@@ -13,6 +13,7 @@ Real server on 127.0.0.1, real sockets; the server's clock moved by the test.
   registration, feedback) let `Origin: null` through: a sandboxed frame on any site says it.
 - A peer sending pings and never reading the pongs grew the server ~100 MB in 20 s (one socket).
 - /speech made any call of the day's sound again once 200 newer ones were kept, six at a time.
+- A header given twice (two Host lines) was a 500 and a traceback in the log for each request.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import asyncio
 import base64
 import cProfile
 import json
+import logging
 import os
 import pstats
 import socket
@@ -262,3 +264,24 @@ async def test_a_stranger_asking_for_the_days_calls_sounds_gets_each_made_once_o
         await server.stop()
     assert answers == [200] * 200 + [404] * 60  # the 60 oldest calls are over
     assert made == ["made"] * 200, f"{len(made)} sounds made, {made.count('made beside another')} beside another"
+
+
+def ask_twice_named(port: int, path: str, upgrade: bool) -> bytes:
+    """A request whose Host (and Origin) header is given twice, as nobody's browser sends one."""
+    ws = ("Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+          "Sec-WebSocket-Version: 13\r\n") if upgrade else ""
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as raw:
+        raw.sendall(f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nHost: elsewhere.example\r\n"
+                    f"Origin: http://127.0.0.1:{port}\r\nOrigin: null\r\n{ws}\r\n".encode())
+        return raw.recv(200)
+
+
+async def test_a_header_given_twice_is_the_senders_error_not_a_traceback_in_the_log(server, caplog):
+    """Two Host lines made websockets' headers raise in every check that reads one (the origin,
+    the sign-out's site): a 500 and a 20-line traceback in the log for each such request, from
+    anyone, as fast as they could send them. Now a 400, and the log stays quiet."""
+    for path, upgrade in (("/board/ws", True), ("/register/ws", True), ("/feedback/ws", True),
+                          ("/signin/ws", True), ("/signout", False)):
+        answer = await asyncio.to_thread(ask_twice_named, server.port, path, upgrade)
+        assert answer.startswith(b"HTTP/1.1 400"), (path, answer)
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR], caplog.text[:500]

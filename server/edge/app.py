@@ -125,7 +125,7 @@ class Server:
         await self.outbox.start()  # SMS and e-mail to visitors (server/messages): today's waiting ones go out
         self._rooms()
         try:
-            self.server = await serve(self._connection, host, port, process_request=self._http, ssl=tls,
+            self.server = await serve(self._connection, host, port, process_request=pages.once_each(self._http), ssl=tls,
                                       max_size=p.MAX_FRAME, ping_interval=20, ping_timeout=20,
                                       # an HTTP answer is inside the opening handshake: websockets'
                                       # 10 s cut off a monthly PDF on a loaded machine (the lobby

@@ -32,9 +32,9 @@ from urllib.parse import parse_qs, urlsplit
 from importlib import resources
 from string import Template
 from dataclasses import dataclass
-from typing import Any, Callable, Mapping, Protocol
+from typing import Any, Awaitable, Callable, Mapping, Protocol
 
-from websockets.datastructures import Headers
+from websockets.datastructures import Headers, MultipleValuesError
 from websockets.http11 import Request, Response
 
 from config import Site, strings
@@ -126,6 +126,19 @@ def other_origin(request: Request) -> Response | None:
     if origin is None or urlsplit(origin).netloc == request.headers.get("Host"):
         return None
     return respond(403, "this socket is for pages of this server\n")
+
+
+def once_each(answer: Callable[[Any, Request], Awaitable[Response | None]]) -> Callable[..., Awaitable[Response | None]]:
+    """`answer` (the port's `process_request`), with a header that may be given once and came
+    twice (two Host lines, say: websockets' `Headers.get` raises) answered 400 as the sender's
+    error, without a log line: it was a 500 and a 20-line traceback in the log for each such
+    request, from anyone."""
+    async def answering(connection: Any, request: Request) -> Response | None:
+        try:
+            return await answer(connection, request)
+        except MultipleValuesError as exc:
+            return respond(400, f"the header {exc} is given more than once\n")
+    return answering
 
 
 def method_not_allowed(request: Request) -> Response:
