@@ -66,8 +66,10 @@ def parse_network(node: "Node", folder: Path | None, file: str) -> Network | Non
             raise node.fail(key, f"{value!r} ist kein Text in Anführungszeichen")
     base = folder if folder is not None else Path.cwd()
     url = _url(node)
-    office = node.text("office", pattern=OFFICE, expected="die Kennung dieses Amts in der Netzwerkdatei "
-                                                          '(Buchstaben, Ziffern, - und _), z. B. "wetzlar"')
+    office = node.text("office")
+    if not OFFICE.match(office):
+        raise node.fail("office", f"„{_shown(office)}“ ist nicht die Kennung eines Amts in der Netzwerkdatei "
+                                  '(Buchstaben, Ziffern, - und _), z. B. "wetzlar"')
     token_file = base / node.text("token_file", expected="der Pfad der Datei mit dem Token des Amts")
     into = base / node.text("into", str(base))
     network = Network(url=url, office=office, token=_token(node, token_file), token_file=token_file,
@@ -78,14 +80,24 @@ def parse_network(node: "Node", folder: Path | None, file: str) -> Network | Non
 
 def _url(node: "Node") -> str:
     url = node.text("url", expected='die Adresse des Netzwerks, z. B. "https://netzwerk.example.de/"')
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
-        raise node.fail("url", f"„{url}“ ist keine Adresse wie https://netzwerk.example.de/ (http oder https, "
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+    except ValueError:  # "http://[" : no address at all
+        parts, host = urlsplit(""), None
+    if parts.scheme not in ("http", "https") or not host or parts.query or parts.fragment:
+        raise node.fail("url", f"„{_shown(url)}“ ist keine Adresse wie https://netzwerk.example.de/ (http oder https, "
                                "ein Rechnername, ohne ?… und #…)")
-    if parts.scheme == "http" and not _loopback(parts.hostname):
-        raise node.fail("url", f"„{url}“: der Token ginge unverschlüsselt durchs Netz – https:// verwenden "
+    if parts.scheme == "http" and not _loopback(host):
+        raise node.fail("url", f"„{_shown(url)}“: der Token ginge unverschlüsselt durchs Netz – https:// verwenden "
                                "(http:// nur zu 127.0.0.1 oder localhost)")
     return url
+
+
+def _shown(value: object) -> str:
+    """A value in the one line of an error: control characters escaped (`\\n`), never a second line."""
+    return re.sub(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]", lambda m: m.group().encode("unicode_escape").decode(),
+                  str(value))
 
 
 def _loopback(host: str) -> bool:
@@ -99,28 +111,28 @@ def _token(node: "Node", path: Path) -> str:
     try:
         mode = path.stat().st_mode
         text = path.read_text(encoding="utf-8").strip()
-    except FileNotFoundError:
-        raise node.fail("token_file", f"die Datei {path} gibt es nicht (den Token des Amts vom Netzwerk "
+    except (FileNotFoundError, ValueError):  # ValueError: a NUL in the path, which no file has
+        raise node.fail("token_file", f"die Datei {_shown(path)} gibt es nicht (den Token des Amts vom Netzwerk "
                                       "hineinschreiben, chmod 600)") from None
     except (OSError, UnicodeDecodeError) as exc:
         why = exc.strerror if isinstance(exc, OSError) and exc.strerror else "kein lesbarer Text"
-        raise node.fail("token_file", f"die Datei {path} lässt sich nicht lesen ({why})") from None
+        raise node.fail("token_file", f"die Datei {_shown(path)} lässt sich nicht lesen ({why})") from None
     if not stat.S_ISREG(mode):
-        raise node.fail("token_file", f"{path} ist keine Datei")
+        raise node.fail("token_file", f"{_shown(path)} ist keine Datei")
     if mode & (stat.S_IRWXO | stat.S_IWGRP):
-        raise node.fail("token_file", f"{path} dürfen andere lesen oder ändern (Modus {stat.S_IMODE(mode):o}): "
-                                      f"chmod 600 {path} (oder 640, Gruppe des Dienstes)")
+        raise node.fail("token_file", f"{_shown(path)} dürfen andere lesen oder ändern (Modus {stat.S_IMODE(mode):o}): "
+                                      f"chmod 600 {_shown(path)} (oder 640, Gruppe des Dienstes)")
     if not TOKEN.match(text):
-        raise node.fail("token_file", f"in {path} steht kein Token (eine Zeile, 16 bis 512 Zeichen, ohne Leerzeichen)")
+        raise node.fail("token_file", f"in {_shown(path)} steht kein Token (eine Zeile, 16 bis 512 Zeichen, ohne Leerzeichen)")
     return text
 
 
 def _writable(node: "Node", folder: Path) -> Path:
     """The folder must take new folders now: a manager learns of a read-only one at start, from IT,
     not from a button that fails (the systemd unit's ProtectSystem makes /etc read-only)."""
-    if not folder.is_dir():
-        raise node.fail("into", f"den Ordner {folder} gibt es nicht (für übernommene Texte zum Prüfen)")
+    if "\0" in str(folder) or not folder.is_dir():
+        raise node.fail("into", f"den Ordner {_shown(folder)} gibt es nicht (für übernommene Texte zum Prüfen)")
     if not os.access(folder, os.W_OK | os.X_OK):
-        raise node.fail("into", f"in den Ordner {folder} darf der Dienst nicht schreiben: into = einen "
+        raise node.fail("into", f"in den Ordner {_shown(folder)} darf der Dienst nicht schreiben: into = einen "
                                 'beschreibbaren Ordner setzen, z. B. "/var/lib/willkommen/adopted"')
     return folder

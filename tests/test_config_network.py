@@ -9,12 +9,15 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from config import ConfigError, default_path, load_site
 
-from .conftest import ROOT
+from .conftest import ROOT, examples
 
 TOKEN = "wetzlar-token-0123456789"
 
@@ -25,10 +28,15 @@ def office(tmp_path: Path, network: dict | None, *, token: str = TOKEN, mode: in
     (tmp_path / "network-token").chmod(mode)
     text = default_path().read_text(encoding="utf-8")
     if network is not None:
-        text += "\n[network]\n" + "".join(f"{key} = {json.dumps(value)}\n" for key, value in network.items())
+        text += "\n[network]\n" + "".join(f"{key} = {toml_value(value)}\n" for key, value in network.items())
     path = tmp_path / "office.toml"
     path.write_text(text, encoding="utf-8")
     return path
+
+
+def toml_value(value) -> str:
+    """JSON's string escapes are TOML's basic string's (a raw DEL is not, nor a surrogate pair)."""
+    return json.dumps(value, ensure_ascii=False).replace("\x7f", "\\u007f")
 
 
 GOOD = {"url": "https://netzwerk.example.de/", "office": "wetzlar", "token_file": "network-token"}
@@ -55,7 +63,7 @@ def test_a_site_without_network_takes_no_part_and_one_with_it_has_its_token_from
     ({"url": "http://netzwerk.example.de/"}, "network.url", "unverschlüsselt"),
     ({"url": "netzwerk.example.de"}, "network.url", "ist keine Adresse"),
     ({"url": "https://netzwerk.example.de/?x=1"}, "network.url", "ist keine Adresse"),
-    ({"office": "wetz lar"}, "network.office", "die Kennung dieses Amts"),
+    ({"office": "wetz lar"}, "network.office", "ist nicht die Kennung eines Amts"),
     ({"office": 7}, "network.office", "ist kein Text"),
     ({"token_file": "nowhere"}, "network.token_file", "gibt es nicht"),
     ({"into": "nowhere"}, "network.into", "den Ordner"),
@@ -104,3 +112,19 @@ def test_the_server_refuses_to_start_in_one_line_with_status_2(tmp_path):
     assert line.startswith("willkommen-server: Die Datei office.toml ist so nicht verwendbar (network.token_file: "
                            f"{token_file} dürfen andere lesen oder ändern (Modus 604): chmod 600 {token_file} "
                            "(oder 640, Gruppe des Dienstes))"), line
+
+
+@settings(max_examples=examples(60), deadline=None)
+@given(key=st.sampled_from(["url", "office", "into", "token_file"]), value=st.text(max_size=80))
+def test_any_text_for_a_key_loads_or_is_one_line_naming_that_key(key, value):
+    """Whatever an admin types (hypothesis): the site loads with it, or one German line names the key."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = office(Path(folder), {**GOOD, key: value})
+        try:
+            network = load_site(path).network
+        except ConfigError as error:
+            assert error.path == f"network.{key}" and "\n" not in str(error), str(error)
+        else:
+            assert {"url": network.url, "office": network.office, "into": str(network.into),
+                    "token_file": str(network.token_file)}[key] in (
+                value, str(Path(folder) / value))
