@@ -131,15 +131,20 @@ class StaffParser(argparse.ArgumentParser):
         return 2
 
 
-def file_sentence(exc: ConfigError, words: Words) -> str:
+def file_sentence(exc: Exception, words: Words) -> str:
     """A file that cannot be read, as one sentence naming it, what is wrong and what to do; a
-    site file whose key is wrong, with the loader's words for the key (`config.loader`)."""
-    if exc.why:
-        return words(f"file.{exc.why}", **exc.fields)
-    return words("file.invalid", file=exc.file, problem=f"{exc.path}: {exc.problem}" if exc.path else exc.problem)
+    site file whose key is wrong, with the loader's words for the key (`config.loader`). Any
+    error with a `why` the catalogue's `[cli.file]` knows and its `fields` is said so (the
+    store's `StoreUnavailable`: a database file in use, damaged, a folder); another as it is."""
+    why, fields = getattr(exc, "why", ""), getattr(exc, "fields", {})
+    if why and f"cli.file.{why}" in words.text:
+        return words(f"file.{why}", **fields)
+    if isinstance(exc, ConfigError):
+        return words("file.invalid", file=exc.file, problem=f"{exc.path}: {exc.problem}" if exc.path else exc.problem)
+    return str(exc)
 
 
-def say_file_problem(prog: str, exc: ConfigError, words: Words) -> int:
+def say_file_problem(prog: str, exc: Exception, words: Words) -> int:
     """`prog: <the sentence>` on stderr; the status a command ends with, 2."""
     import sys
 

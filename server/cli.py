@@ -125,8 +125,7 @@ def maintain(argv: list[str]) -> int:
             kept = f"; the replaced file is kept as {aside}" if aside else ""
             print(f"willkommen-server: restored {db} from {args.file}{kept}", file=sys.stderr)
     except (BackupFailed, StoreUnavailable) as exc:
-        print(f"willkommen-server: {exc}", file=sys.stderr)
-        return 2
+        return say_file_problem(parser.prog, exc, w)
     return 0
 
 
@@ -222,7 +221,7 @@ async def serve(site, args: argparse.Namespace) -> int:
     try:
         await server.start(args.host, args.port)
     except (StoreUnavailable, CannotListen) as exc:
-        print(f"willkommen-server: {exc}", file=sys.stderr)
+        say_file_problem("willkommen-server", exc, Words(args.lang))  # a database file's problem in the staff's words
         return 1 if isinstance(exc, StoreUnreachable) else 2  # 1: a supervisor tries again
     if args.demo or args.config is None:  # the bundled office's public_url names no real host
         server.site = replace(office, public_url=listening_url(site, args.host, server.port))

@@ -103,7 +103,7 @@ async def test_restore_refuses_while_a_server_runs_on_the_file_and_changes_nothi
         status, said = await command("backup", str(saved), "--db", str(db))
         assert status == 0, said
         status, said = await command("restore", str(saved), "--db", str(db))
-        assert status == 2 and "in use by another running Willkommen server" in said, said
+        assert status == 2 and "benutzt schon ein anderer laufender Willkommen-Server" in said, said
         assert said.strip().count("\n") == 0
     finally:
         assert server.stop() == 0

@@ -346,3 +346,20 @@ def test_a_site_file_without_an_admin_terminal_says_what_to_add(tmp_path):
     export.write_text("code,time,service\nA-1,10:00,info\n", encoding="utf-8")
     result = run("willkommen-server", "appointments", "import", str(export), "--config", str(site))
     assert_one_sentence(result, site, 'hat kein Terminal mit role = "admin": bitte eines eintragen', tmp_path)
+
+
+@pytest.mark.parametrize("case", ["folder", "not sqlite", "restore not sqlite"])
+def test_a_wrong_database_file_is_one_german_sentence_and_left_as_it_was(tmp_path, case):
+    given = tmp_path / "given-office.sqlite3"
+    if case == "folder":
+        given.mkdir()
+    else:
+        given.write_bytes(b"Termine 2026\n" * 20)  # a text file named like a database
+    before = None if case == "folder" else given.read_bytes()
+    if case == "restore not sqlite":
+        result = run("willkommen-server", "restore", str(given), "--db", str(tmp_path / "office.sqlite3"))
+    else:
+        result = run("willkommen-server", "--db", str(given), "--port", "0", "--config", str(default_path()))
+    says = "ist ein Ordner, keine Datenbankdatei" if case == "folder" else "ist keine SQLite-Datenbank und bleibt"
+    assert_one_sentence(result, given, says, tmp_path)  # and no office.sqlite3 made for a refused restore
+    assert before is None or given.read_bytes() == before

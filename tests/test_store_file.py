@@ -45,7 +45,8 @@ async def test_second_server_on_the_same_file_refuses_with_one_line_and_status_2
         assert second.returncode == 2, second.stderr
         lines = second.stderr.strip().splitlines()
         assert len(lines) == 1, second.stderr
-        assert str(db) in lines[0] and "in use by another running Willkommen server" in lines[0]
+        assert str(db) in lines[0] and ("benutzt schon ein anderer laufender Willkommen-Server" in lines[0]
+                                        or "in use by another running Willkommen server" in lines[0])  # PostgreSQL
         after = await draw(first.port, 1, "after")  # the first one serves on, its numbers untouched
         assert int(after[0][1:]) > int(before[-1][1:])
     finally:
@@ -125,7 +126,8 @@ def test_damaged_file_at_start_is_named_in_one_line_status_2_and_left_unchanged(
     result = start_second(db)
     assert result.returncode == 2, result.stderr
     lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1 and str(db) in lines[0] and said in lines[0], result.stderr
+    said = {"is not an SQLite database": "ist keine SQLite-Datenbank und bleibt, wie sie ist"}.get(said, said)
+    assert len(lines) == 1 and str(db) in lines[0] and said in lines[0], result.stderr  # the detail as SQLite says it
     assert db.read_bytes() == before
 
 
@@ -145,5 +147,6 @@ def test_database_path_that_is_a_folder_is_named_in_one_line_and_status_2(tmp_pa
     db.mkdir()
     result = start_second(db)
     assert result.returncode == 2, result.stderr
-    assert result.stderr.strip() == f"willkommen-server: database {db} cannot be opened (Is a directory)"
+    assert result.stderr.strip() == (f"willkommen-server: {db} ist ein Ordner, keine Datenbankdatei: bitte bei --db "
+                                     f"den Pfad der Datei angeben, zum Beispiel {db}/willkommen.sqlite3.")
     assert list(db.iterdir()) == []

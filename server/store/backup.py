@@ -62,9 +62,9 @@ def restore(source: Path, db: Path) -> Path | None:
     db.parent.mkdir(parents=True, exist_ok=True)
     existed = db.exists()
     held = lock(db)  # raises StoreLocked while a server runs on it
+    partial, done = db.with_name(db.name + ".partial"), False
     try:
         _checked(source)
-        partial = db.with_name(db.name + ".partial")
         partial.unlink(missing_ok=True)
         _private(partial)
         with closing(sqlite3.connect(f"{source.absolute().as_uri()}?mode=ro", uri=True)) as backup_file, \
@@ -74,10 +74,15 @@ def restore(source: Path, db: Path) -> Path | None:
         aside = _move_aside(db) if existed else None
         os.replace(partial, db)
         _synced(db.parent)
+        done = True
         return aside
     except (sqlite3.Error, OSError) as exc:
         raise BackupFailed(f"restore of {source} to {db} failed: {exc}") from None
     finally:
+        if not done:  # a refused backup leaves nothing behind: no half copy, no empty file lock() made
+            partial.unlink(missing_ok=True)
+            if not existed:
+                db.unlink(missing_ok=True)
         os.close(held)
 
 

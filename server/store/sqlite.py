@@ -29,6 +29,7 @@ file: 2-3.6 s for 216 MB (800,000 events, about 90 days of a busy office) on 2 b
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import logging
 import os
@@ -188,7 +189,13 @@ def _write(conn: sqlite3.Connection, rows: Rows) -> None:
 
 
 class StoreUnavailable(Exception):
-    """The database file cannot be used; `str()` is one line naming the file and why."""
+    """The database file cannot be used; `str()` is one line naming the file and why. `why` (if
+    set) names the staff catalogue's `[cli.file]` sentence the command line says instead, with
+    `fields` (`config.command.file_sentence`)."""
+
+    def __init__(self, message: str, *, why: str = "", **fields: object):
+        super().__init__(message)
+        self.why, self.fields = why, {key: str(value) for key, value in fields.items()}
 
 
 class StoreLocked(StoreUnavailable):
@@ -220,13 +227,17 @@ def lock(path: Path) -> int:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o640)
     except OSError as exc:
-        raise StoreUnavailable(f"database {path} cannot be opened ({exc.strerror})") from None
+        why = "db_directory" if isinstance(exc, IsADirectoryError) else "db_denied" \
+            if isinstance(exc, PermissionError) else "db_open"
+        raise StoreUnavailable(f"database {path} cannot be opened ({exc.strerror})", why=why, file=path,
+                               error=errno.errorcode.get(exc.errno or 0, exc.errno)) from None
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
         os.close(fd)
         raise StoreLocked(f"database {path} is in use by another running Willkommen server "
-                          "(one server per file: stop the other or pass another --db)") from None
+                          "(one server per file: stop the other or pass another --db)", why="db_locked",
+                          file=path) from None
     return fd
 
 
@@ -237,16 +248,19 @@ def check(path: Path, fd: int) -> None:
     if not header:
         return
     if header != SQLITE_HEADER:
-        raise StoreCorrupt(f"database {path} is not an SQLite database (it starts with {header[:16]!r})")
+        raise StoreCorrupt(f"database {path} is not an SQLite database (it starts with {header[:16]!r})",
+                           why="db_not_sqlite", file=path)
     try:
         problem = _problem(sqlite3.connect(f"{path.absolute().as_uri()}?mode=ro", uri=True))
     except sqlite3.DatabaseError as exc:
         problem = f"is damaged ({exc})"
     if problem:
-        raise StoreCorrupt(f"database {path} {problem}; the file was left as it is")
+        raise StoreCorrupt(f"database {path} {problem}; the file was left as it is",
+                           why="db_newer" if "newer" in problem else "db_damaged", file=path, detail=problem)
     with closing(sqlite3.connect(f"{path.absolute().as_uri()}?mode=ro", uri=True)) as conn:
         if (problem := _unreadable_event(conn)) is not None:
-            raise StoreNewer(f"database {path} {problem}; the file was left as it is")
+            raise StoreNewer(f"database {path} {problem}; the file was left as it is", why="db_newer", file=path,
+                             detail=problem)
 
 
 def _problem(conn: sqlite3.Connection) -> str | None:
