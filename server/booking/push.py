@@ -57,6 +57,7 @@ from config import Site
 
 from server.booking import appointments
 from server.core import Office
+from server.edge import doorway
 from server.edge.http11 import next_event, read_body
 from server.edge.limits import Gate, HelloThrottle
 from server.store.writer import Writer
@@ -98,7 +99,10 @@ class PushListener:
         self.tcp: asyncio.Server | None = None
 
     async def start(self) -> int:
-        self.tcp = await asyncio.start_server(self._client, self.host, self.port)
+        # a few accepts a turn of the loop from a deep queue, as on the terminals' port: a flood of
+        # connections here is not a hundred made at once while a kiosk's draw waits
+        self.tcp = await asyncio.start_server(self._client, self.host, self.port, backlog=doorway.ACCEPTS_A_TURN)
+        doorway.listen_deep(self.tcp.sockets)
         self.port = self.tcp.sockets[0].getsockname()[1]
         log.info("listening", extra={"fields": {"host": self.host, "port": self.port, "path": PATH}})
         return self.port
