@@ -119,11 +119,12 @@ def maintain(argv: list[str]) -> int:
     try:
         if argv[0] == "backup":
             backup(db, args.file)
-            print(f"willkommen-server: backed up {db} to {args.file}", file=sys.stderr)
+            print(f"{parser.prog}: {w('done.backup', db=db, dest=args.file)}", file=sys.stderr)
         else:
             aside = restore(args.file, db)
-            kept = f"; the replaced file is kept as {aside}" if aside else ""
-            print(f"willkommen-server: restored {db} from {args.file}{kept}", file=sys.stderr)
+            said = w("done.restore_kept", db=db, backup=args.file, aside=aside) if aside else \
+                w("done.restore", db=db, backup=args.file)
+            print(f"{parser.prog}: {said}", file=sys.stderr)
     except (BackupFailed, StoreUnavailable) as exc:
         return say_file_problem(parser.prog, exc, w)
     return 0
@@ -161,7 +162,7 @@ def main(argv: list[str] | None = None) -> int:
         site = load_site(args.config)
     except ConfigError as exc:
         return say_file_problem("willkommen-server", exc, Words(args.lang))
-    if (refusal := public_passwords_refusal(site, args.host)) is not None:
+    if (refusal := public_passwords_refusal(site, args.host, Words(args.lang))) is not None:
         print(f"willkommen-server: {refusal}", file=sys.stderr)
         return 2
     return asyncio.run(serve(site, args))
@@ -175,7 +176,7 @@ def usage(command: str, argv: list[str]) -> int:
     return 0 if helping else 2
 
 
-def public_passwords_refusal(site, host: str) -> str | None:
+def public_passwords_refusal(site, host: str, words: Words | None = None) -> str | None:
     """The demo office's passwords are printed in the README: anyone who can reach the server
     could sign in with them. Served on this machine only (127.0.0.1, ::1); beyond it, refused."""
     try:
@@ -189,9 +190,7 @@ def public_passwords_refusal(site, host: str) -> str | None:
     names = public_passwords(site)
     if not names:
         return None
-    return (f"refusing to listen on {host}: {', '.join(names)} still sign(s) in with the demo's public "
-            "password (README). Give every [[people]] entry a hash of its own "
-            "(python -m server.manager.people hash), or listen on 127.0.0.1")
+    return (words or Words("en"))("usage.public_passwords", host=host, names=", ".join(names))
 
 
 def chosen_db(args: argparse.Namespace, site) -> Path | str:
@@ -301,8 +300,6 @@ def demo_month(argv: list[str]) -> int:
     except (FileExistsError, argparse.ArgumentTypeError) as exc:
         print(f"willkommen-server demo-month: {exc}", file=sys.stderr)
         return 2
-    print(f"willkommen-server demo-month: {filled.tickets} tickets on {len(days)} office days of {args.month} "
-          f"in {args.db} ({filled.events} events). Try it: willkommen-server --db {args.db}, then sign in at "
-          f"http://127.0.0.1:8765/stats?period=month&value={args.month} or get /report.pdf?month={args.month}",
-          file=sys.stderr)
+    print(f"{parser.prog}: " + w("done.demo_month", tickets=filled.tickets, days=len(days), month=args.month,
+                                 db=args.db, events=filled.events), file=sys.stderr)
     return 0

@@ -264,14 +264,15 @@ def test_a_weak_or_garbled_hash_is_refused_at_start_naming_the_person_and_the_fi
     run = subprocess.run([sys.executable, "-m", "server", "--config", str(site_file), "--db", str(tmp_path / "o.db"),
                           "--port", "0"], capture_output=True, text=True, timeout=120, cwd=ROOT)
     assert run.returncode == 2
-    assert "office.toml: people[1].password_hash: reader's hash: " in run.stderr and says in run.stderr
+    assert "Die Datei office.toml ist so nicht verwendbar (people[1].password_hash: reader's hash: " in run.stderr \
+        and says in run.stderr
 
 
 def test_the_demo_passwords_are_not_served_beyond_this_machine(tmp_path):
     run = subprocess.run([sys.executable, "-m", "server", "--host", "0.0.0.0", "--port", "0",
                           "--db", str(tmp_path / "o.db")], capture_output=True, text=True, timeout=60, cwd=ROOT)
     assert run.returncode == 2
-    assert "refusing to listen on 0.0.0.0: manager, reader, anna, ben still sign(s) in with the demo's public password" in run.stderr
+    assert "lauscht nicht auf 0.0.0.0: manager, reader, anna, ben melden sich noch mit dem öffentlichen Passwort" in run.stderr
     assert not (tmp_path / "o.db").exists()  # refused before anything was opened
 
 
