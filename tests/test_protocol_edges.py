@@ -37,3 +37,20 @@ def test_ticket_tokens_are_never_repeated_across_blocks_of_random_bytes():
     tokens = [new_token() for _ in range(1_000)]
     assert len(set(tokens)) == len(tokens)
     assert all(re.fullmatch(r"[A-Za-z0-9_-]{16}", token) for token in tokens)
+
+
+async def test_the_gate_tells_whether_one_connection_alone_received_bytes_in_the_last_turn():
+    """`Gate.others_woke` (without them a lone kiosk's draw commits without waiting a turn):
+    counted per turn of the event loop, before the requests the bytes woke run."""
+    import asyncio
+
+    from server.edge.limits import Gate
+
+    gate = Gate()
+    gate.heard()
+    gate.heard()  # two kiosks' frames in one turn
+    await asyncio.sleep(0)
+    assert gate.others_woke()
+    gate.heard()  # one kiosk's frame
+    await asyncio.sleep(0)
+    assert not gate.others_woke()

@@ -89,3 +89,33 @@ async def test_a_command_that_fails_by_a_bug_is_logged_and_the_next_is_served(st
         store.close()
     said = [(r.levelname, r.getMessage(), r.exc_info[0]) for r in caplog.records if r.name == "willkommen.writer"]
     assert said == [("ERROR", "command failed", ZeroDivisionError)]
+
+
+async def test_a_lone_draw_that_woke_alone_is_committed_and_answered_without_another_turn(tmp_path):
+    """A lone kiosk's draw waits a turn of the event loop for requests that woke with it to join
+    its commit; when the edge says none did (`others_may_join`), it is committed and answered
+    in its own turn, with its ticket in the file. Two draws that woke together still share one
+    commit. (SQLite: its commit is inline; PostgreSQL's awaits its round trips.)"""
+    office = Office(make_site(), always_open=True)
+    store = open_store(tmp_path / "o.sqlite3", timezone="Europe/Berlin")
+    others = [False]
+    writer = Writer(office, store, on_committed=lambda events: None, on_failure=lambda: None,
+                    others_may_join=lambda: others[0])
+    task = asyncio.create_task(writer.run())
+    try:
+        async with asyncio.timeout(10):
+            await asyncio.sleep(0)  # the writer waits for work
+            turned = asyncio.Event()
+            asyncio.get_running_loop().call_soon(turned.set)  # runs at the loop's next turn
+            ticket = await writer.submit(drawing(office, 0))
+            answered_in_its_turn = not turned.is_set()
+            on_disk = store.ticket_row(token="t0") is not None
+            commits = writer.commits
+            others[0] = True  # two woke together: the first waits a turn for the second
+            together = await asyncio.gather(writer.submit(drawing(office, 1)), writer.submit(drawing(office, 2)))
+    finally:
+        task.cancel()
+        await store.aclose()
+        store.close()
+    assert ticket.number == "F001" and answered_in_its_turn and on_disk
+    assert [t.number for t in together] == ["F002", "F003"] and writer.commits == commits + 1

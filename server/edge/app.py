@@ -39,7 +39,7 @@ from config import Site
 from server.access import room as access_room
 from server.access.room import Access
 from server.booking import push
-from server.core import Event, Office, local_day
+from server.core import Office, local_day
 from server.edge import doorway, pages, views
 from server.edge.fanout import Fanout
 from server.edge.frames import serve_frames
@@ -118,8 +118,9 @@ class Server:
         except BaseException:  # a locked or damaged file (store.StoreUnavailable): nothing to stop
             self.executor.shutdown()
             raise
-        self.writer = Writer(self.office, self.store, on_committed=self._committed, on_failure=self.failed.set,
-                             clock=self.clock, on_new_day=self._new_day, commit_wait=self.gate.limits.commit_wait_seconds)
+        self.writer = Writer(self.office, self.store, on_committed=lambda events: self.pushes.committed(events),
+                             on_failure=self.failed.set, clock=self.clock, on_new_day=self._new_day,
+                             commit_wait=self.gate.limits.commit_wait_seconds, others_may_join=self.gate.others_woke)
         self.writer_task = asyncio.create_task(self.writer.run(warm=True), name="willkommen-writer")
         self.outbox = messages.build(self.site, self.db_path, port=lambda: self.port, office=self.office, clock=self.clock)
         await self.outbox.start()  # SMS and e-mail to visitors (server/messages): today's waiting ones go out
@@ -341,9 +342,6 @@ class Server:
             log.info("printer", extra={"fields": {"kiosk": kiosk, "state": message.state,
                                                   "changes_left_out": left_out}})
         self.board.changed()
-
-    def _committed(self, events: list[Event]) -> None:
-        self.pushes.committed(events)
 
     # ---- HTTP ----------------------------------------------------------------------------
 

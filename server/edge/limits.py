@@ -204,6 +204,10 @@ class LobbyConnection(BackPressure):  # stops reading a peer that does not read 
         super().__init__(*args, **kwargs)
         self.gate = gate
 
+    def data_received(self, data: bytes) -> None:
+        self.gate.heard()  # counted before websockets parses it and wakes the connection's task
+        super().data_received(data)
+
     def connection_lost(self, exc: Exception | None) -> None:
         self.gate.left(self.transport)
         super().connection_lost(exc)
@@ -232,6 +236,24 @@ class Gate:
         self._sweeping: asyncio.Task | None = None
         self.public_paths: frozenset[str] = frozenset()  # `turn_away`
         self.busy = b""
+        self._heard = 0       # connections' bytes received in this turn of the event loop (`alone`)
+        self._turn_heard = 0  # ... in the last turn that received any: the requests it woke run now
+
+    def heard(self) -> None:
+        """A connection received bytes. The first in a turn of the event loop has that turn's
+        count taken at the start of the next, before the requests the bytes woke run."""
+        if not self._heard:
+            asyncio.get_running_loop().call_soon(self._turn_over)
+        self._heard += 1
+
+    def _turn_over(self) -> None:
+        self._turn_heard, self._heard = self._heard, 0
+
+    def others_woke(self) -> bool:
+        """More than one connection received bytes in the turn whose requests run now: another
+        request may have woken with this one to join its commit. If not, a lone kiosk's draw
+        commits at once instead of waiting a turn for them (`Writer._alone`)."""
+        return self._turn_heard > 1
 
     def peer(self, connection: ServerConnection) -> str:
         """The address a connection comes from, as every per-address limit counts it: from a
