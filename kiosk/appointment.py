@@ -219,7 +219,11 @@ class KeypadScreen(ScanReader, Screen):
         self.query_one("#code", Static).update(self.typed)
 
     def problem(self, text: Paragraph | str) -> None:
-        self.query_one("#problem", Static).update(text)
+        self.query_one("#problem", Static).set_class(False, "held").update(text)
+
+    def held(self, text: Paragraph) -> None:
+        """The check-in is held (the database briefly away): "one moment, your ticket is being made"."""
+        self.query_one("#problem", Static).set_class(True, "held").update(text)
 
 
 class AppointmentTicketScreen(ScanReader, Screen):
@@ -297,11 +301,14 @@ def _start(app, code: str, lang: str | None, interpreter: bool) -> None:
 async def _check_first(app, code: str, lang: str) -> None:
     """Ask the server whether `code` gives a ticket; then the interpreter question (not for a
     visitor whose ticket is already out: checking in again shows that ticket as it was)."""
+    sign = app.held_sign(app.screen, lang)  # the database briefly away: "your ticket is being made"
     try:
         reply = await app.session.request(p.Checkin(id=0, booking=code, lang=lang, check=True), retry=True)
     except (ServerError, ConnectionLost, Refused) as exc:  # no server: "out of service", never an exit
         refused(app, getattr(exc, "code", "out_of_service"), lang)
         return
+    finally:
+        sign.stop()
     if reply.ticket is not None:
         await _check_in(app, code, lang, False)
         return
@@ -310,12 +317,17 @@ async def _check_first(app, code: str, lang: str) -> None:
 
 
 async def _check_in(app, code: str, lang: str | None, interpreter: bool) -> None:
+    # a scan on the start screen (no language yet) has no language to say it in
+    sign = app.held_sign(app.screen, lang) if lang is not None else None
     try:
         reply = await app.session.request(p.Checkin(id=0, booking=code, lang=lang, interpreter=interpreter),
                                           retry=True)
     except (ServerError, ConnectionLost, Refused) as exc:
         refused(app, getattr(exc, "code", "out_of_service"), lang)
         return
+    finally:
+        if sign is not None:
+            sign.stop()
     lang = reply.ticket.lang  # the visitor's choice, or the booking's when they only scanned
     await app.hand_over(AppointmentTicketScreen, reply, lang)
 

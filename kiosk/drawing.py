@@ -9,6 +9,8 @@ language, that the ticket is being made (`kiosk.ticket_coming`), and every butto
 is off until the answer: a second tap, on this service or another, is no second ticket (the
 draw in flight keeps its key, `kiosk.draw_keys`). The ticket that comes then prints once; a draw
 that is not answered in the end is said as before ("please wait a moment and try again").
+A check-in with an appointment's code (kiosk/appointment.py) says the same on its keypad or
+interpreter question.
 
 `HELD_SECONDS`: a draw answered at once shows no flicker of a sign; a second is about when a
 visitor starts to wonder whether the tap took.
@@ -18,6 +20,7 @@ from __future__ import annotations
 
 from textual import work
 from textual.screen import Screen
+from textual.timer import Timer
 
 from kiosk.appointment import ERROR_WORDS
 from server.wire import protocol as p
@@ -39,7 +42,7 @@ class Drawing:
     @work(exclusive=True, group="issue")
     async def _issue(self, lang: str, service: str, interpreter: bool) -> None:
         screen = self.screen
-        sign = self.set_timer(HELD_SECONDS, lambda: self.show_held(screen, lang))
+        sign = self.held_sign(screen, lang)
         try:
             reply = await self.session.request(
                 p.Draw(id=0, service=service, lang=lang, request=self.draw_keys.key(service, lang, interpreter),
@@ -55,9 +58,13 @@ class Drawing:
         self.draw_keys.answered()
         await self.hand_over(self.ticket_screen, reply, lang)
 
-    def show_held(self, screen: Screen, lang: str) -> None:
-        """The draw is not answered yet: say that the ticket is coming, on the screen it came from."""
-        if screen.is_attached:
+    def held_sign(self, screen: Screen, lang: str) -> Timer:
+        """Say on `screen` that the ticket is coming once a draw (or a check-in, kiosk/appointment.py)
+        is not answered for `HELD_SECONDS`; `stop()` the timer when the answer came."""
+        return self.set_timer(HELD_SECONDS, lambda: self._show_held(screen, lang))
+
+    def _show_held(self, screen: Screen, lang: str) -> None:
+        if screen.is_attached and hasattr(screen, "held"):  # still there (not taken down meanwhile)
             screen.held(self.said(lang, "kiosk.ticket_coming"))
 
     async def hand_over(self, screen_class, reply: p.Reply, lang: str) -> None:

@@ -23,6 +23,7 @@ import pytest
 from config import load_site, strings
 from config.limits import Limits
 from kiosk.app import KioskApp, ServiceScreen, StartScreen, TicketScreen, for_terminal
+from kiosk.appointment import KeypadScreen
 from kiosk.interpreter import InterpreterScreen, asks
 from server.edge.app import Server
 from server.wire import protocol as p
@@ -113,6 +114,36 @@ async def test_a_held_draw_says_the_ticket_is_coming_and_prints_it_once(office, 
         printer.close()
     assert printer.received.count(b"\x1dV") == 1  # one ticket cut
     assert tickets(office) == [("F001", lang)]
+
+
+async def test_a_held_check_in_says_the_ticket_is_coming_on_the_keypad_and_prints_it_once(postgres_cluster):
+    """A visitor with an appointment types the code (in German: no interpreter question): the
+    sign on the keypad while the commit waits, a second OK checks in nothing more, and the
+    ticket that comes is printed once."""
+    from .test_kiosk_appointments import MIN, T0, Clock, book, keypad, ticket_shown, type_code
+
+    server = Server(make_site(), postgres_cluster.database(), always_open=True, clock=Clock(T0))
+    await server.start("127.0.0.1", 0)
+    await book(server, "HD-42", T0 + 10 * MIN)
+    printer = NetworkPrinter()
+    app = kiosk_app(server, printer)
+    try:
+        async with app.run_test(size=SIZES[-1]) as pilot:
+            await keypad(pilot, "de")
+            blocker = held_commits(server)
+            await type_code(pilot, "HD-42")
+            await until(pilot, lambda: isinstance(app.screen, KeypadScreen) and said(app) == sign("de"))
+            await pilot.click("#key-ok")  # again
+            blocker.rollback()
+            blocker.close()
+            await until(pilot, lambda: ticket_shown(app))
+            assert app.screen.query_one("#number").value == "A001"
+            await pilot.pause(0.3)
+    finally:
+        printer.close()
+        await server.stop()
+    assert printer.received.count(b"\x1dV") == 1
+    assert tickets(server) == [("A001", "de")]
 
 
 async def test_a_draw_that_does_not_come_asks_to_try_again_and_the_next_tap_gets_it(postgres_cluster):
@@ -210,7 +241,7 @@ def on_screen(screen) -> set[str]:
 @pytest.mark.parametrize("size", SIZES)
 async def test_the_sign_fits_every_language_at_every_kiosk_size(every_language, size):
     """The sign where the visitor waits for it (the services in German, the interpreter
-    question in every other language), whole, in reading order and on the screen, pushing no
+    question in every other language, the keypad of a check-in), whole, in reading order and on the screen, pushing no
     button off it, left to right and right to left."""
     session = ClientSession(f"ws://127.0.0.1:{every_language.port}/", role="kiosk", terminal="kiosk-1",
                             token=token("kiosk-1"), backoff=(0.05, 0.2))
@@ -218,9 +249,9 @@ async def test_the_sign_fits_every_language_at_every_kiosk_size(every_language, 
     languages = every_language.site.languages if every_language.site.languages[-1] != "ckb" else ["ckb"]
     async with app.run_test(size=size) as pilot:
         await until(pilot, lambda: isinstance(app.screen, StartScreen) and laid_out(app, "#lang-de"))
-        for lang in languages:
-            screen = InterpreterScreen(lang, lambda needs: None) if asks(lang) else ServiceScreen(
-                lang, app.site.services)
+        for lang, screen in [(lang, screen) for lang in languages for screen in (
+                InterpreterScreen(lang, lambda needs: None) if asks(lang) else ServiceScreen(lang, app.site.services),
+                KeypadScreen(lang))]:  # a draw's screen, and a check-in's keypad
             app.push_screen(screen)
             await until(pilot, lambda: app.screen is screen and laid_out(app, "Button"))
             seen = on_screen(screen)
