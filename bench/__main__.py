@@ -16,6 +16,8 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="small counts, a smoke run (CI)")
     parser.add_argument("--clients", type=int, nargs="+", default=None)
     parser.add_argument("--seconds", type=float, default=None)
+    parser.add_argument("--standby", action="store_true",
+                        help="offices: PostgreSQL with a synchronous streaming standby, as an IT provider runs it")
     parser.add_argument("--only", choices=["draws", "call_to_screen", "fanout", "kiosk", "memory", "recovery", "estimates",
                                            "manager", "imports", "report", "counter_page", "postgres", "messages",
                                            "failover", "offices", "access", "network"], default=None)
@@ -32,7 +34,7 @@ def main() -> None:
                                      1.0 if args.quick else 3.0, 0.5 if args.quick else 2.0, 1 if args.quick else 3))
     if args.only in (None, "offices"):
         offices.report(offices.run(3 if args.quick else 30, 2, 0.5, seconds if args.seconds else (3.0 if args.quick else 10.0),
-                                   alone_seconds=3.0 if args.quick else None))
+                                   alone_seconds=3.0 if args.quick else None, standby=args.standby))
     if args.only in (None, "call_to_screen"):
         (row,) = call_to_screen.run(3 if args.quick else 20)
         print(f"\ncall to screen: median {row['median']} ms, max {row['max']} ms over {row['calls']} calls "

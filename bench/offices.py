@@ -17,7 +17,7 @@ used in each round, per draw (the scheduler's nanoseconds, `bench.budget.exact_c
 late the load generator woke for its sends, and the load average (a figure far below the
 machine's cores with a p99 of seconds says the requests waited for a turn on a core, not for
 work of their own).
-On PostgreSQL, a bare psycopg commit every 50 ms in the same cluster during each round
+On PostgreSQL, a bare psycopg commit every 100 ms in the same cluster during each round
 (`bare_commits`): a commit's own time there, beside which the offices' figures are read.
 Also what a ticket adds to the database (office 1's schema, all its tables and indexes,
 after a CHECKPOINT; in whole 8 KB pages, so rough with few tickets).
@@ -37,7 +37,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tests.postgres import Cluster
+from tests.postgres import Cluster, Standby
 
 from . import office_clients
 from .budget import exact_cpu
@@ -66,10 +66,14 @@ def start_office(stack: contextlib.ExitStack, url: str, config: Path, n: int) ->
     return proc.pid, port
 
 
-def cluster_pids(cluster: Cluster) -> list[int]:
-    """The postmaster and every process it started (backends, WAL writer, checkpointer)."""
-    pid = int((cluster.data / "postmaster.pid").read_text().split()[0])
-    return [pid, *map(int, Path(f"/proc/{pid}/task/{pid}/children").read_text().split())]
+def cluster_pids(cluster: Cluster | Standby) -> list[int]:
+    """The postmaster and every process it started (backends, WAL writer, checkpointer), of the
+    primary and its standby when there is one."""
+    pids = []
+    for one in (cluster.primary, cluster.standby) if isinstance(cluster, Standby) else (cluster,):
+        pid = int((one.data / "postmaster.pid").read_text().split()[0])
+        pids += [pid, *map(int, Path(f"/proc/{pid}/task/{pid}/children").read_text().split())]
+    return pids
 
 
 def cpu_seconds(pids: list[int]) -> float:
@@ -152,8 +156,8 @@ def terminals(ports: list[int], *, kiosks: int, interval: float, call_interval: 
 def load(round_, seconds: float, servers: list[int], database=lambda: [], url: str | None = None) -> Round:
     """One round in every office at once, with the CPU each side used meanwhile and, on
     PostgreSQL (`url`), a bare commit's time in the same cluster meanwhile (`bare_commits`)."""
-    stop, bare = threading.Event(), []
-    probe = threading.Thread(target=bare_commits, args=(url, stop, bare), daemon=True) if url else None
+    stop, bare, prober = threading.Event(), [], []
+    probe = threading.Thread(target=bare_commits, args=(url, stop, bare, prober), daemon=True) if url else None
     before = cpu_seconds(servers), cpu_seconds(database())
     begun = time.perf_counter()
     if probe:
@@ -165,16 +169,18 @@ def load(round_, seconds: float, servers: list[int], database=lambda: [], url: s
         if probe:
             probe.join(30)
     elapsed = time.perf_counter() - begun
-    return Round(measured, elapsed, cpu_seconds(servers) - before[0], cpu_seconds(database()) - before[1], bare)
+    others = [pid for pid in database() if pid not in prober]  # the probe's backend is no office's
+    return Round(measured, elapsed, cpu_seconds(servers) - before[0], cpu_seconds(others) - before[1], bare)
 
 
-def bare_commits(url: str, stop: threading.Event, times: list[float], every: float = 0.05) -> None:
+def bare_commits(url: str, stop: threading.Event, times: list[float], backend: list[int], every: float = 0.1) -> None:
     """A bare psycopg connection's INSERT + COMMIT of one row every `every` seconds: what a
     commit takes in that cluster at that moment, fsync and the machine's wait for a core
     included, with no Willkommen in it (its p99 beside the offices' says whose time it is)."""
     import psycopg
 
     with psycopg.connect(url, autocommit=True) as conn:
+        backend.append(conn.info.backend_pid)
         conn.execute("CREATE TABLE IF NOT EXISTS public.bare_commits (at double precision)")
         while not stop.wait(every):
             sent = time.perf_counter()
@@ -189,14 +195,14 @@ def on_sqlite(synchronous: str, seconds: float, warm: float, pace: dict) -> Roun
 
 
 def run(offices: int, kiosks: int, interval: float, seconds: float, call_interval: float = 2.0,
-        alone_seconds: float | None = None) -> list[dict]:
+        alone_seconds: float | None = None, standby: bool = False) -> list[dict]:
     """`seconds` for the round of all offices; the rounds of one office `alone_seconds`, by
     default four times as long (their p99 from more draws and calls), each after a round of `WARM`
     seconds not measured (the day started, sessions and code paths warm: a peak is not a
     server's first minute; that round's p99 in all offices is said beside)."""
     pace = {"kiosks": kiosks, "interval": interval, "call_interval": call_interval}
     alone_seconds, warm = alone_seconds or seconds * 4, min(WARM, seconds)
-    cluster = Cluster()
+    cluster = Standby() if standby else Cluster()  # a standby: every commit waits for its flush too
     load_before = os.getloadavg()[0]  # the machine is shared: how busy it was before the run
     try:
         cluster.start()
@@ -222,7 +228,7 @@ def run(offices: int, kiosks: int, interval: float, seconds: float, call_interva
     finally:
         cluster.stop()
     sqlite, sqlite_full = (on_sqlite(synchronous, alone_seconds, warm, pace) for synchronous in ("normal", "full"))
-    return [emit("offices_on_one_postgresql", offices=offices, kiosks_per_office=kiosks,
+    return [emit("offices_on_one_postgresql", offices=offices, synchronous_standby=standby, kiosks_per_office=kiosks,
                  draws_per_kiosk_per_s=round(1 / interval, 2), offered_draws_per_s=round(offices * kiosks / interval),
                  counters_per_office=len(office_clients.COUNTERS), calls_per_counter_per_s=round(1 / call_interval, 2),
                  draws_per_s=round(len(everyone.draws()) / everyone.elapsed),
@@ -272,7 +278,8 @@ def ms(seconds: float) -> float:
 
 def report(rows: list[dict]) -> None:
     for r in rows:
-        print(f"\n{r['offices']} offices on one PostgreSQL, {r['kiosks_per_office']} kiosks each drawing "
+        print(f"\n{r['offices']} offices on one PostgreSQL{' with a synchronous standby' * r['synchronous_standby']}, "
+              f"{r['kiosks_per_office']} kiosks each drawing "
               f"{r['draws_per_kiosk_per_s']}/s and {r['counters_per_office']} counters each calling "
               f"{r['calls_per_counter_per_s']}/s: "
               f"{r['draws_per_s']} draws/s and {r['calls_per_s']} calls/s")
