@@ -15,6 +15,7 @@ Real server on 127.0.0.1, real sockets; the server's clock moved by the test.
 - /speech made any call of the day's sound again once 200 newer ones were kept, six at a time.
 - A header given twice (two Host lines) was a 500 and a traceback in the log for each request.
 - An Accept-Language of 700 made-up tags took 150 ms of the loop for each phone page.
+- A forged session cookie with a 5,000-digit end was a 500 and a traceback for each request.
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ from server.messages import address
 
 from .access_office import DAY, Clock, access_site, at, page, start, window_open
 from .conftest import http_get, make_site
-from .test_manager_board import cookie_for
+from .test_manager_board import cookie_for, get_with
 from .test_manager_sessions import OtherSite
 
 OTHER_EVENTS = 20_000  # a busy office's few days of tickets, beside the lottery's own events
@@ -299,3 +300,19 @@ async def test_a_phone_page_reads_only_the_first_sixteen_languages_its_browser_a
                                          headers={"Accept-Language": ",".join([*listed, "ar"])[-8000:]})
         with await asyncio.to_thread(urllib.request.urlopen, request, timeout=10) as answer:
             assert f'<html lang="{lang}"' in answer.read().decode(), len(listed)
+
+
+async def test_a_forged_session_cookie_with_an_endless_end_is_signed_out_not_a_server_error(server, caplog):
+    """A session cookie names its end in seconds; a forged one whose end has 5,000 digits made
+    `int()` raise before its signature was even checked: a 500 and a traceback in the log for
+    every page of the manager's side and the board's socket, from anyone. Now it is a cookie
+    that does not hold: the sign-in, as for any other."""
+    cookie = f"willkommen_session=a~manager~{'9' * 5000}~x"
+    status, headers, _ = await get_with(f"http://127.0.0.1:{server.port}/board", cookie)
+    assert status == 303 and headers["Location"] == "/signin"
+    with pytest.raises(InvalidStatus) as refused:
+        await connect(f"ws://127.0.0.1:{server.port}/board/ws", additional_headers={"Cookie": cookie})
+    assert refused.value.response.status_code == 401
+    # and a delivery report's type (Kannel's number, 1 to 16) of as many digits
+    assert (await http_get(f"http://127.0.0.1:{server.port}/messages/dlr?m=x&t={'9' * 5000}"))[0] == 400
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR], caplog.text[:500]
