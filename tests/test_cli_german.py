@@ -363,3 +363,22 @@ def test_a_wrong_database_file_is_one_german_sentence_and_left_as_it_was(tmp_pat
     says = "ist ein Ordner, keine Datenbankdatei" if case == "folder" else "ist keine SQLite-Datenbank und bleibt"
     assert_one_sentence(result, given, says, tmp_path)  # and no office.sqlite3 made for a refused restore
     assert before is None or given.read_bytes() == before
+
+
+@settings(max_examples=examples(12), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=damaged_site())
+def test_the_installed_command_takes_or_refuses_any_site_file_in_one_sentence(tmp_path, data):
+    """The same property through the installed script (a few examples: a process each): a site
+    file it can use books nothing from a file of no rows (status 0, no server asked), one it
+    cannot is one German sentence and status 2, never a traceback."""
+    site, export = tmp_path / "site.toml", tmp_path / "none.csv"
+    site.write_bytes(data)
+    export.write_text("code,time,service\n", encoding="utf-8")
+    result = run("willkommen-server", "appointments", "import", str(export), "--config", str(site),
+                 "--url", "ws://127.0.0.1:9/")
+    assert "Traceback" not in result.stderr
+    if result.returncode == 2:
+        assert len(result.stderr.splitlines()) == 1 and result.stderr.startswith(
+            "willkommen-server appointments import: Die "), result.stderr
+    else:
+        assert result.returncode == 0 and result.stderr.endswith("; 0 fehlerhaft\n"), result.stderr
