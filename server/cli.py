@@ -14,7 +14,10 @@
     willkommen-server network …                    the network of offices (`server.network.cli`)
     willkommen-server draw verify FILE             recompute a published lottery draw (`server.access.cli`)
 
-A configuration error is printed as one line naming file, key and expectation, and the exit
+Everything these commands say to the admin (`--help`, a wrong option, a file that cannot be read,
+what was done) is in the staff's words, German, English with `--lang en` after the command
+(`config.command`, the staff catalogues' `[cli]`). A configuration error is printed as one line
+naming file, key and expectation, and the exit
 status is 2, as for an option out of range (`--port 99999`, `--speed 0`); so is a database file that another server holds or that is damaged (named, with
 what is wrong, and left untouched), and a port that is already in use. SIGINT and SIGTERM stop it cleanly (status 0); a failed commit stops it with 1, and so does an
 error in the demo's simulated office (logged with its traceback), and a PostgreSQL that does not
