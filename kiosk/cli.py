@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 import sys
 
-from config.command import StaffParser, command_lang
+from config.command import StaffParser, command_lang, say_file_problem
 from server.wire.session import ClientSession
 
 
@@ -65,9 +65,8 @@ def printer_test(argv: list[str]) -> int:
         printer = open_printer(url)
         width = getattr(printer, "width", None) or int(printer.device.profile.media["width"]["pixels"])
         printer.print(test_page(printer.profile, width, raster_only=printer.raster_only), name="printer-test")
-    except PrinterError as exc:
-        print(f"willkommen-kiosk printer-test: {exc}", file=sys.stderr)
-        return 2
+    except PrinterError as exc:  # a printer URL that names no device, or a wrong option: in the staff's words
+        return say_file_problem(command.prog, exc, command.words)
     from printing.codepages import code_pages
 
     numbers = code_pages(printer.profile)
@@ -96,8 +95,7 @@ def main(argv: list[str] | None = None) -> int:
         try:
             open_printer(args.printer).close()
         except PrinterError as exc:
-            print(f"willkommen-kiosk: {exc}", file=sys.stderr)
-            return 2
+            return say_file_problem(command.prog, exc, command.words)
     from kiosk.app import KioskApp
 
     session = ClientSession(args.url, role="kiosk", terminal=args.terminal, token=args.token)

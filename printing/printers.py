@@ -42,7 +42,13 @@ ASK_ONLINE, ASK_COVER, ASK_PAPER = b"\x10\x04\x01", b"\x10\x04\x02", b"\x10\x04\
 
 
 class PrinterError(Exception):
-    """A printer that cannot be opened or used; `str()` says why in one line."""
+    """A printer that cannot be opened or used; `str()` says why in one line. `why` (if set)
+    names the staff catalogue's `[cli.file]` sentence a command says instead (`config.command`),
+    with `fields`: a printer URL the admin typed that names no device, or a wrong option."""
+
+    def __init__(self, message: str, *, why: str = "", **fields: object):
+        super().__init__(message)
+        self.why, self.fields = why, {key: str(value) for key, value in fields.items()}
 
 
 class Printer:
@@ -139,18 +145,22 @@ def open_printer(url: str) -> Printer:
     options = {k: v[-1] for k, v in parse_qs(parts.query).items()}
     profile = options.get("profile") or PROFILES.get(options.get("paper", "80"))
     if profile is None:
-        raise PrinterError(f"paper must be 58 or 80 (mm), not {options.get('paper')!r}")
+        raise PrinterError(f"paper must be 58 or 80 (mm), not {options.get('paper')!r}", why="printer_paper",
+                           url=url, value=repr(options.get("paper")))
     text = options.get("text", "native")
     if text not in TEXT_MODES:
-        raise PrinterError(f"text must be native or raster, not {text!r}")
+        raise PrinterError(f"text must be native or raster, not {text!r}", why="printer_text", url=url,
+                           value=repr(text))
     raster_only = text == "raster"
     try:
         device_options = {"profile": profile, "magic_encode_args": {"encoder": encoder(profile)}}
     except Exception as exc:  # python-escpos: an unknown profile name
-        raise PrinterError(f"unknown printer profile {profile!r}: {exc}") from exc
+        raise PrinterError(f"unknown printer profile {profile!r}: {exc}", why="printer_profile",
+                           value=repr(profile)) from exc
     scheme = parts.scheme
     if scheme not in SCHEMES:
-        raise PrinterError(f"unknown printer scheme {scheme!r} in {url!r} (expected {', '.join(SCHEMES)})")
+        raise PrinterError(f"unknown printer scheme {scheme!r} in {url!r} (expected {', '.join(SCHEMES)})",
+                           why="printer_scheme", url=url)
     path = unquote(parts.path)
     devices = escpos().printer
     try:
@@ -159,7 +169,7 @@ def open_printer(url: str) -> Printer:
         if scheme == "dummy":
             return Printer(url, devices.Dummy(**device_options), raster_only=raster_only, profile=profile)
         if scheme in ("serial", "file") and not Path(path).exists():
-            raise PrinterError(f"{scheme} device {path} does not exist")
+            raise PrinterError(f"{scheme} device {path} does not exist", why="printer_missing", path=path)
         if scheme == "serial":
             device = devices.Serial(devfile=path, baudrate=int(options.get("baudrate", 19200)), timeout=1,
                                    **device_options)
@@ -177,4 +187,4 @@ def open_printer(url: str) -> Printer:
     except PrinterError:
         raise
     except Exception as exc:
-        raise PrinterError(f"cannot open {url}: {exc}") from exc
+        raise PrinterError(f"cannot open {url}: {exc}", why="printer_open", url=url, detail=exc) from exc

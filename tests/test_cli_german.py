@@ -382,3 +382,17 @@ def test_the_installed_command_takes_or_refuses_any_site_file_in_one_sentence(tm
             "willkommen-server appointments import: Die "), result.stderr
     else:
         assert result.returncode == 0 and result.stderr.endswith("; 0 fehlerhaft\n"), result.stderr
+
+
+@pytest.mark.parametrize(("command", "says"), [
+    (("willkommen-kiosk", "--terminal", "kiosk-1", "--token", "t", "--printer", "serial:///dev/ttyWILLKOMMEN9"),
+     "Das Druckergerät /dev/ttyWILLKOMMEN9 gibt es nicht: bitte den Pfad in --printer prüfen"),
+    (("willkommen-kiosk", "printer-test", "--printer", "file:///nowhere/lp0"), "Das Druckergerät /nowhere/lp0 gibt es nicht"),
+    (("willkommen-kiosk", "printer-test", "--printer", "dummy:?paper=57"), "muss paper 58 oder 80 (mm) sein, nicht '57'"),
+    (("willkommen-kiosk", "printer-test", "--printer", "lpt://printer"), "beginnt mit keinem bekannten Schema"),
+])
+def test_a_printer_url_naming_no_device_is_one_german_sentence(command, says):
+    result = run(*command)
+    assert result.returncode == 2 and len(result.stderr.splitlines()) == 1, result.stderr
+    assert says in result.stderr and result.stderr.rstrip().endswith("."), result.stderr
+    assert_german(result.stderr)
