@@ -26,6 +26,7 @@ from .browser import axe_violations
 from .conftest import ARTIFACTS, make_site, token
 from .spreadsheet import number, read_csv
 from .test_manager_board import act, board_socket, cookie_for, get_with
+from .test_stats_postgres import postgres  # noqa: F401  (a fixture: a fresh database in the throwaway cluster)
 
 TZ = ZoneInfo("Europe/Berlin")
 TUE, WED = "2026-12-08", "2026-12-09"  # opening hours (the demo's): Tue 07:30-12:30, 13:30-18:00; Wed 07:30-12:30
@@ -229,6 +230,52 @@ async def test_planned_beside_open_hours_and_kiosks_out_of_service_kept_past_the
     # neither came back: out all Thursday (1,440 min; 570 of them in opening hours), one outage each
     assert thursday[1:] == [["2026-12-10", site.terminal(k).name or k, "570", "1", "1440", "1"]
                             for k in ("kiosk-1", "kiosk-2")]
+
+
+async def test_postgresql_gives_the_same_floor_live_and_kept(tmp_path, postgres):
+    """The two days' events copied into a throwaway PostgreSQL database (tests/postgres.py): the
+    same tables from the events and from the kept days; its purge keeps the same events."""
+    import sqlite3
+
+    from server.manager.stats import Period, Statistics, keep_days
+    from server.store.postgres import Sql
+    from server.store.sqlite import forget_events
+
+    from .test_stats_postgres import copy_store
+
+    site, clock = personal_site(), Clock(at("2026-12-07", "16:00"))
+    server = await start(tmp_path / "o.sqlite3", clock, site=site)
+    try:
+        await two_days(server, clock)
+    finally:
+        await server.stop()
+    lite = sqlite3.connect(tmp_path / "o.sqlite3")
+    lite.execute("DELETE FROM stats_floor_days")  # made live, as PostgreSQL's, before both keep them
+    lite.execute("DELETE FROM stats_plan")
+    lite.execute("DELETE FROM stats_kiosk_out")
+    copy_store(lite, postgres)
+    now, period = at("2026-12-10", "10:00"), Period(TUE, "2026-12-10")
+
+    def tables(conn) -> dict:
+        return {t.name: [t.columns, *t.rows] for t in Statistics(conn, site, today="2026-12-10", now=now).tables(period)
+                if t.name in ("plan_days", "plan_counters", "kiosks", "kiosk_days")}
+
+    live = tables(lite)
+    assert live["plan_counters"] and live["kiosk_days"][1:4] == [
+        [TUE, "Eingang links", 90, 2, 450, 2], [WED, "Eingang links", 90, 1, 870, 2], [WED, "Eingang rechts", 90, 1, 780, 1]]
+    assert tables(Sql(postgres)) == live
+    for conn in (lite, Sql(postgres)):
+        keep_days(conn, before="2026-12-10", tz=TZ, personal=True)
+    assert [d for (d,) in postgres.execute("SELECT day FROM stats_floor_days WHERE day >= %s ORDER BY day", [TUE])] == [
+        TUE, WED]
+    assert tables(Sql(postgres)) == tables(lite) == live
+    first = lite.execute("SELECT min(seq) FROM events WHERE day >= '2026-12-10'").fetchone()[0] or 10**9
+    for conn in (lite, Sql(postgres)):
+        forget_events(conn, first, "2026-12-10")
+    kept = "SELECT kind FROM events ORDER BY seq"
+    assert [k for (k,) in lite.execute(kept)] == [k for (k,) in postgres.execute(kept)] == [
+        "plan_changed", "kiosk_offline", "kiosk_offline"]  # the plan in force, both kiosks still out
+    lite.close()
 
 
 async def test_the_page_shows_the_floor_at_both_sizes_axe_clean(tmp_path, browser):

@@ -63,12 +63,12 @@ def test_schema_is_versioned_and_the_file_is_in_wal_mode(tmp_path):
     assert store.schema_version() == ["m001_events_and_tickets", "m002_appointments", "m003_daily_stats",
                                      "m004_lighter_ticket_indexes", "m005_no_index_written_per_draw", "m006_interpreter",
                                      "m007_printed_estimates", "m008_signed_out", "m009_fair_access",
-                                     "m010_entries_per_address", "m011_draw_witnessed"]
+                                     "m010_entries_per_address", "m011_draw_witnessed", "m012_floor_events"]
     assert store.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert store.db.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
     store.close()
     again = Store(tmp_path / "o.sqlite3", timezone="Europe/Berlin")
-    assert len(again.schema_version()) == 11  # each applied once, not twice
+    assert len(again.schema_version()) == 12  # each applied once, not twice
 
 
 def test_a_file_of_the_first_schema_is_migrated(tmp_path):
@@ -82,12 +82,13 @@ def test_a_file_of_the_first_schema_is_migrated(tmp_path):
                           "state": "done", "issued_at": 1.0})
     db.close()
     store = Store(tmp_path / "old.sqlite3", timezone="Europe/Berlin")
-    assert store.schema_version()[-2:] == ["m010_entries_per_address", "m011_draw_witnessed"]
+    assert store.schema_version()[-2:] == ["m011_draw_witnessed", "m012_floor_events"]
     assert store.signed_out(now=0.0) == set()
     assert store.ticket_row(token="t")["booking"] is None and store.ticket_row(token="t")["interpreter"] == 0 and store.last_ticket_id() == 1
     assert store.ticket_row(token="t")["eta_high"] is None  # no range was recorded before m007
     assert store.db["tickets"].indexes == []  # a draw writes no index page
-    assert {i.name for i in store.db["events"].indexes} == {"idx_events_day_started", "idx_events_booked", "idx_events_access"}
+    assert {i.name for i in store.db["events"].indexes} == {"idx_events_day_started", "idx_events_booked", "idx_events_access",
+                                                            "idx_events_kiosks", "idx_events_plans"}  # partial: no draw
 
 
 def test_appointments_booked_ahead_are_replayed_on_their_day(store_db):

@@ -40,13 +40,13 @@ def test_the_schema_is_versioned_and_each_migration_applied_once(postgres_cluste
     assert isinstance(store, PostgresStore)
     assert store.schema_version() == [name for name, _ in MIGRATIONS] == [
         "p001_events_and_tickets", "p002_commit_mark", "p003_signed_out", "p004_fair_access", "p005_entries_per_address",
-        "p006_draw_witnessed"]
+        "p006_draw_witnessed", "p007_floor_events"]
     store.append(a_day_of_every_kind(), [])
     store.close()
     again = open_store(url, timezone="Europe/Berlin")
     try:
         assert again.schema_version() == ["p001_events_and_tickets", "p002_commit_mark", "p003_signed_out", "p004_fair_access",
-                                          "p005_entries_per_address", "p006_draw_witnessed"]
+                                          "p005_entries_per_address", "p006_draw_witnessed", "p007_floor_events"]
         assert again.count_events() == len(a_day_of_every_kind())
     finally:
         again.close()
