@@ -342,6 +342,23 @@ def test_out_of_service_is_never_negative_never_counted_twice_never_beyond_the_p
     assert sum(e - s for _, _, s, e in found) <= max(0.0, until - first)
 
 
+COUNTER_EVENTS = st.lists(st.tuples(st.sampled_from(("counter_opened", "counter_closed")), st.sampled_from("57"),
+                                    st.floats(-2 * 3600, 26 * 3600)), max_size=12)
+
+
+@settings(max_examples=300, deadline=None)
+@given(events=COUNTER_EVENTS, last=st.floats(-2 * 3600, 26 * 3600))
+def test_a_counters_open_time_is_never_negative_never_beyond_its_day(events, last):
+    """Openings and closings in any order, a closing stamped before its opening, one never
+    closed: each counter's open time lies inside the day and is never counted twice."""
+    low, high = made.day_bounds(WED, TZ)
+    found = made.day_open([{"kind": k, "counter": c, "at": low + t} for k, c, t in events], low + last, (low, high))
+    for spans in found.values():
+        assert all(low <= a < b <= high for a, b in spans)
+        assert 0 <= sum(b - a for a, b in spans) <= high - low
+        assert all(a[1] < b[0] for a, b in zip(spans, spans[1:]))  # merged: no second twice
+
+
 @settings(max_examples=300, deadline=None)
 @given(steps=st.lists(st.tuples(st.sampled_from(made.KIOSK_KINDS), st.floats(1, 20000)), max_size=12))
 def test_with_a_clock_that_only_runs_forward_the_time_out_is_what_happened(steps):

@@ -62,6 +62,8 @@ def cell(value, words: Words, head: bool = False) -> str:
     e = html.escape
     if head:
         return f'<th scope="row">{e(str(value))}</th>'
+    if isinstance(value, str):  # a name beside the row's head (a kiosk in a day's row): read from the left
+        return f"<td>{e(value)}</td>"
     return f'<td class="num">{e(words.number(value))}</td>'
 
 

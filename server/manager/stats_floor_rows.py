@@ -168,6 +168,12 @@ def open_spans(events: list[dict], end: float) -> dict[str, list[tuple[float, fl
     return {counter: union(found) for counter, found in spans.items()}
 
 
+def day_open(events: list[dict], end: float, bounds: tuple[float, float]) -> dict[str, list[tuple[float, float]]]:
+    """`open_spans` within the day's bounds (a counter open across midnight counts in each day)."""
+    return {counter: union((max(a, bounds[0]), min(b, bounds[1])) for a, b in spans)
+            for counter, spans in open_spans(events, end).items()}
+
+
 def _plan_rows(conn, days: list[str], tz: ZoneInfo, *, today: str, now: float | None,
                personal: bool) -> tuple[list[tuple], list[tuple]]:
     """The plan's rows and the days' rows (FLOOR_DAY_COLUMNS)."""
@@ -183,8 +189,7 @@ def _plan_rows(conn, days: list[str], tz: ZoneInfo, *, today: str, now: float | 
         going_on = day >= today and now is not None and now < bounds[1]  # over at midnight, a command or not
         end = now if going_on else (events[-1]["at"] if events else bounds[0])
         windows = _as_plan(plan).times(day, tz) if plan is not None else {}
-        opened = {counter: union((max(a, bounds[0]), min(b, bounds[1])) for a, b in spans)
-                  for counter, spans in open_spans(events, end).items()}
+        opened = day_open(events, end, bounds)
         counted: dict[str, list[float]] = {}
         for counter in sorted(set(windows) | set(opened)):
             planned = [(w.start, w.end) for w in windows.get(counter, [])]
