@@ -320,14 +320,19 @@ async def _check_in(app, code: str, lang: str | None, interpreter: bool) -> None
     # a scan on the start screen (no language yet) has no language to say it in
     sign = app.held_sign(app.screen, lang) if lang is not None else None
     try:
+        await _checked_in(app, code, lang, interpreter)
+    finally:  # the ticket is shown (printed: seconds on a slow serial line), or the problem said
+        if sign is not None:
+            sign.stop()
+
+
+async def _checked_in(app, code: str, lang: str | None, interpreter: bool) -> None:
+    try:
         reply = await app.session.request(p.Checkin(id=0, booking=code, lang=lang, interpreter=interpreter),
                                           retry=True)
     except (ServerError, ConnectionLost, Refused) as exc:
         refused(app, getattr(exc, "code", "out_of_service"), lang)
         return
-    finally:
-        if sign is not None:
-            sign.stop()
     lang = reply.ticket.lang  # the visitor's choice, or the booking's when they only scanned
     await app.hand_over(AppointmentTicketScreen, reply, lang)
 

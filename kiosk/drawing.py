@@ -4,7 +4,8 @@ Usually the answer comes in milliseconds. When the office's database is briefly 
 failover, a synchronous standby that stalls) the server holds the draw, or answers `busy` and
 the client session sends it again with the same key, for up to its timeout and beyond (a held
 draw: ~13 s in a failover an admin timed). A visitor who sees nothing happen taps again or
-walks away; so after `HELD_SECONDS` without an answer the screen says, in the visitor's
+walks away; so after `HELD_SECONDS` without an answer (or with the ticket still printing: a
+raster ticket takes seconds on a slow serial line) the screen says, in the visitor's
 language, that the ticket is being made (`kiosk.ticket_coming`), and every button of the screen
 is off until the answer: a second tap, on this service or another, is no second ticket (the
 draw in flight keeps its key, `kiosk.draw_keys`). The ticket that comes then prints once; a draw
@@ -44,23 +45,28 @@ class Drawing:
         screen = self.screen
         sign = self.held_sign(screen, lang)
         try:
+            await self._draw(screen, lang, service, interpreter)
+        finally:  # the ticket is shown (printed: seconds on a slow serial line), or the problem said
+            sign.stop()
+
+    async def _draw(self, screen: Screen, lang: str, service: str, interpreter: bool) -> None:
+        try:
             reply = await self.session.request(
                 p.Draw(id=0, service=service, lang=lang, request=self.draw_keys.key(service, lang, interpreter),
                        interpreter=interpreter), retry=True)
         except (ServerError, ConnectionLost, Refused) as exc:  # no server for a while: say so, never exit
-            sign.stop()
             self.draw_keys.answered(code := getattr(exc, "code", None))
             key = ERROR_WORDS.get(code) or (f"error.{code}" if f"error.{code}" in self.words(lang)
                                             else "error.out_of_service")
             screen.problem(self.said(lang, key))  # and its buttons are on again: the visitor may try again
             return
-        sign.stop()
         self.draw_keys.answered()
         await self.hand_over(self.ticket_screen, reply, lang)
 
     def held_sign(self, screen: Screen, lang: str) -> Timer:
         """Say on `screen` that the ticket is coming once a draw (or a check-in, kiosk/appointment.py)
-        is not answered for `HELD_SECONDS`; `stop()` the timer when the answer came."""
+        is not answered, or its ticket not printed, for `HELD_SECONDS`; `stop()` the timer when the
+        ticket is shown or the problem said."""
         return self.set_timer(HELD_SECONDS, lambda: self._show_held(screen, lang))
 
     def _show_held(self, screen: Screen, lang: str) -> None:

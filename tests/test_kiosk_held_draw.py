@@ -15,6 +15,7 @@ the database is away while it refuses connections (as in a failover, tests/test_
 from __future__ import annotations
 
 import asyncio
+import time
 from urllib.parse import urlsplit
 
 import psycopg
@@ -144,6 +145,41 @@ async def test_a_held_check_in_says_the_ticket_is_coming_on_the_keypad_and_print
         await server.stop()
     assert printer.received.count(b"\x1dV") == 1
     assert tickets(server) == [("A001", "de")]
+
+
+async def test_a_ticket_printing_slowly_says_it_is_coming_too(tmp_path):
+    """A raster ticket on a slow serial line takes seconds: the Persian visitor reads that the
+    ticket is being made while it prints, then their number; one ticket printed. (The printer
+    is the hardware edge: python-escpos's Dummy, two seconds a ticket.)"""
+    from printing.printers import open_printer
+
+    class SlowLine:
+        def __init__(self):
+            self.printer, self.printed = open_printer("dummy:"), 0
+
+        def print(self, blocks, **options):
+            time.sleep(2.0)  # in the kiosk's printing thread, as a serial write blocks
+            self.printer.print(blocks, **options)
+            self.printed += 1
+
+        def __getattr__(self, name):
+            return getattr(self.printer, name)
+
+    server = Server(make_site(), tmp_path / "office.sqlite3", always_open=True)
+    await server.start("127.0.0.1", 0)
+    printer = SlowLine()
+    app = KioskApp(ClientSession(f"ws://127.0.0.1:{server.port}/", role="kiosk", terminal="kiosk-1",
+                                 token=token("kiosk-1"), backoff=(0.05, 0.2)), printer=printer, idle_seconds=60)
+    try:
+        async with app.run_test(size=SIZES[0]) as pilot:
+            await choose(pilot, "fa", "info")
+            await until(pilot, lambda: said(app) == sign("fa"))
+            assert printer.printed == 0
+            await until(pilot, lambda: isinstance(app.screen, TicketScreen) and laid_out(app, "#number"))
+            assert app.screen.query_one("#number").value == "F001" and printer.printed == 1
+    finally:
+        await server.stop()
+    assert printer.output.count(b"\x1dV") == 1
 
 
 async def test_a_draw_that_does_not_come_asks_to_try_again_and_the_next_tap_gets_it(postgres_cluster):
