@@ -232,6 +232,29 @@ async def test_planned_beside_open_hours_and_kiosks_out_of_service_kept_past_the
                             for k in ("kiosk-1", "kiosk-2")]
 
 
+async def test_a_kiosk_back_on_a_clock_stepped_back_counts_nothing_negative(tmp_path):
+    """The server's clock steps back two minutes while kiosk-1 is away (a time server corrects
+    it): its coming back is stamped before its going, and the time out is 0, never negative;
+    its next outage counts as usual."""
+    clock = Clock(at(TUE, "07:00"))
+    server = await start(tmp_path / "o.sqlite3", clock, site=personal_site())
+    ws, _ = await board_socket(server, await cookie_for(server.port))
+    floor = Floor(server, clock, ws)
+    try:
+        await floor.kiosk_on("kiosk-1", TUE, "08:00")
+        await floor.kiosk_off("kiosk-1", TUE, "10:00")
+        await floor.kiosk_on("kiosk-1", TUE, "09:58")  # the clock stepped back
+        await floor.kiosk_off("kiosk-1", TUE, "11:00")
+        await floor.kiosk_on("kiosk-1", TUE, "11:05")
+        clock.t = at(TUE, "12:00")
+        found = await csv(server, "kiosks", f"{TUE}..{TUE}")
+    finally:
+        await floor.close()
+        await server.stop()
+    name = server.site.terminal("kiosk-1").name or "kiosk-1"
+    assert found[1][:5] == [name, "5", "1", "5", "1"]  # only 11:00-11:05
+
+
 async def test_postgresql_gives_the_same_floor_live_and_kept(tmp_path, postgres):
     """The two days' events copied into a throwaway PostgreSQL database (tests/postgres.py): the
     same tables from the events and from the kept days; its purge keeps the same events."""
