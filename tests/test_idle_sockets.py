@@ -22,7 +22,7 @@ from websockets.server import ServerProtocol
 
 from server.edge.app import Server
 from server.manager import board as board_module
-from server.edge.limits import Limits, Lobby
+from server.edge.limits import Limits, Lobby, requested_path
 from server.wire import protocol as p
 
 from config import parse_site
@@ -283,3 +283,22 @@ async def test_under_tls_a_silent_socket_is_let_go_after_the_first_bytes_time_to
         for _, stranger in silent:
             stranger.close()
         await server.stop()
+
+
+@given(st.binary(max_size=200))
+def test_any_first_bytes_are_a_get_path_or_left_to_websockets(first):
+    """The door reads only a GET's request line: any bytes at all give a path or None, never an
+    error, and a path only from a whole `GET <target> HTTP/...` line."""
+    path = requested_path(first)
+    if path is not None:
+        line = first.split(b"\r\n", 1)[0]
+        assert line.startswith(b"GET ") and line.count(b" ") == 2 and b"HTTP/" in line
+        assert "?" not in path
+
+
+@given(st.sampled_from(["/feedback/ws", "/signin/ws", "/register/ws", "/"]),
+       st.text(alphabet="abc=&%0123456789", max_size=20), st.binary(max_size=100))
+def test_a_get_request_lines_path_is_read_without_its_query(path, query, rest):
+    first = f"GET {path}?{query} HTTP/1.1\r\n".encode() + rest
+    assert requested_path(first) == path
+    assert requested_path(first[:len(path) + 5]) is None  # the line not whole yet: websockets judges it

@@ -44,7 +44,8 @@ from config.limits import Limits  # the site file's `[limits]`, checked when it 
 from server.edge.backpressure import BackPressure
 from server.edge.doorway import door
 
-__all__ = ["Gate", "HelloThrottle", "Limits", "Lobby", "Pressure", "Public", "default_lobby", "default_public"]
+__all__ = ["Gate", "HelloThrottle", "Limits", "Lobby", "Pressure", "Public", "default_lobby", "default_public",
+           "requested_path"]
 
 log = logging.getLogger("willkommen.limits")
 T = TypeVar("T", bound=Hashable)
@@ -64,6 +65,17 @@ def default_lobby() -> int:
 def default_public() -> int:
     """Half the lobby's share of the open-files limit: with 1,024 files 128, with 512 65."""
     return max(8, default_lobby() // 2)
+
+
+def requested_path(first: bytes) -> str | None:
+    """The path (without its query) a request's first bytes ask for with GET, from the request
+    line alone; None when they are not a whole `GET <target> HTTP/…` line (anything else is for
+    websockets' parser to judge)."""
+    line, ended, _ = first.partition(b"\r\n")
+    words = line.split(b" ")
+    if not ended or len(words) != 3 or words[0] != b"GET" or not words[2].startswith(b"HTTP/"):
+        return None
+    return words[1].split(b"?", 1)[0].decode("latin-1")
 
 
 class Public(Generic[T]):
@@ -342,8 +354,7 @@ class Gate:
         if (len(self.public.by_address.get(address, ())) < self.per_address or address in self.limits.proxies
                 or transport.get_extra_info("sslcontext") is not None):
             return False
-        line = first.split(b"\r\n", 1)[0].split(b" ")
-        if len(line) != 3 or line[0] != b"GET" or line[1].split(b"?", 1)[0].decode("latin-1") not in self.public_paths:
+        if requested_path(first) not in self.public_paths:
             return False
         self.public_full(address)  # the log line
         self.lobby.leave(transport)
