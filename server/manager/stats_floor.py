@@ -76,7 +76,8 @@ def plan_counters(stats: "Statistics", rows: made.FloorRows) -> Table:
     for row in rows.plan:
         by_counter.setdefault(row[1], []).append(row)
     order = {c.id: i for i, c in enumerate(stats.site.counters)}
-    table = [[stats.label("counter", counter), *_plan_figures(found)]
+    # "": days kept while personal statistics were off, their counters summed
+    table = [[stats.label("counter", counter) if counter else stats.words("column.all_counters"), *_plan_figures(found)]
              for counter, found in sorted(by_counter.items(), key=lambda kv: (order.get(kv[0], len(order)), kv[0]))]
     w = stats.words
     return Table("plan_counters", w("title.plan_counters"), _plan_columns(stats, w("column.counter")), table,
