@@ -127,12 +127,14 @@ class Round:
 
 
 @contextlib.contextmanager
-def terminals(ports: list[int], *, kiosks: int, interval: float, call_interval: float):
-    """Each office's terminals in a process of their own (`bench.office_clients`); yields a
-    function that runs a round of `seconds` in all of them at once."""
+def terminals(ports: list[int], *, kiosks: int, interval: float, call_interval: float, per_process: int = 1):
+    """Each office's terminals in a process of their own (`bench.office_clients`; or
+    `per_process` offices' in one); yields a function that runs a round of `seconds` in all of
+    them at once."""
     args = ["--kiosks", str(kiosks), "--interval", str(interval), "--call-interval", str(call_interval)]
-    procs = [subprocess.Popen([sys.executable, "-m", "bench.office_clients", "--port", str(port), *args], cwd=ROOT,
-                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True) for port in ports]
+    groups = [ports[i:i + per_process] for i in range(0, len(ports), per_process)]
+    procs = [subprocess.Popen([sys.executable, "-m", "bench.office_clients", "--port", *map(str, group), *args],
+                              cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True) for group in groups]
     try:
         for proc in procs:
             json.loads(proc.stdout.readline())  # {"ready": true}: its imports done
@@ -144,7 +146,7 @@ def terminals(ports: list[int], *, kiosks: int, interval: float, call_interval: 
             lines = [proc.stdout.readline() for proc in procs]
             if not all(lines):
                 raise RuntimeError(f"a load generator ended (exit {[proc.poll() for proc in procs]})")
-            return [Measured(**json.loads(line)) for line in lines]
+            return [Measured(**each) for line in lines for each in json.loads(line)]
         yield round_
     finally:
         for proc in procs:
@@ -195,7 +197,7 @@ def on_sqlite(synchronous: str, seconds: float, warm: float, pace: dict) -> Roun
 
 
 def run(offices: int, kiosks: int, interval: float, seconds: float, call_interval: float = 2.0,
-        alone_seconds: float | None = None, standby: bool = False) -> list[dict]:
+        alone_seconds: float | None = None, standby: bool = False, per_process: int = 1) -> list[dict]:
     """`seconds` for the round of all offices; the rounds of one office `alone_seconds`, by
     default four times as long (their p99 from more draws and calls), each after a round of `WARM`
     seconds not measured (the day started, sessions and code paths warm: a peak is not a
@@ -220,7 +222,7 @@ def run(offices: int, kiosks: int, interval: float, seconds: float, call_interva
             time.sleep(3)
             idle = idle_cpu([pid for pid, _ in started])
             servers = [pid for pid, _ in started]
-            with terminals([port for _, port in started], **pace) as round_:
+            with terminals([port for _, port in started], **pace, per_process=per_process) as round_:
                 first = Round(round_(warm), warm, 0.0)
                 everyone = load(round_, seconds, servers, lambda: cluster_pids(cluster), url)
         drawn = office_size(url)
