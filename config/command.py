@@ -56,8 +56,8 @@ class Words:
         self.lang = lang if lang in available("staff") else "de"
         self.text = strings(self.lang, "staff")
 
-    def __call__(self, key: str, **fields) -> str:
-        return self.text[f"cli.{key}"].format(**fields)
+    def __call__(self, name: str, /, **fields) -> str:
+        return self.text[f"cli.{name}"].format(**fields)
 
     def translate(self, message: str) -> str:
         """`message` as argparse (or an option's check) said it in English, in this language."""
@@ -136,8 +136,10 @@ def file_sentence(exc: Exception, words: Words) -> str:
     site file whose key is wrong, with the loader's words for the key (`config.loader`). Any
     error with a `why` the catalogue's `[cli.file]` knows and its `fields` is said so (the
     store's `StoreUnavailable`: a database file in use, damaged, a folder); another as it is."""
-    why, fields = getattr(exc, "why", ""), getattr(exc, "fields", {})
+    why, fields = getattr(exc, "why", ""), dict(getattr(exc, "fields", {}))
     if why and f"cli.file.{why}" in words.text:
+        if "expected" in fields:  # the loader's words for a value: the common ones said again
+            fields["expected"] = words.text.get(f"cli.expected.{fields['expected']}", fields["expected"])
         return words(f"file.{why}", **fields)
     if isinstance(exc, ConfigError):
         return words("file.invalid", file=exc.file, problem=f"{exc.path}: {exc.problem}" if exc.path else exc.problem)

@@ -17,11 +17,10 @@ from datetime import time
 from importlib import resources
 from pathlib import Path
 from typing import Any, Callable, Mapping
-from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from config import languages as bcp47
-from config import access, passwords, strings, zones
+from config import access, passwords, strings, urls, zones
 from config.errors import ConfigError
 from config.files import read_toml
 from config.limits import parse_limits
@@ -67,18 +66,20 @@ class Node:
             return f"{self.path}[{key}]"
         return f"{self.path}.{key}" if self.path else key
 
-    def fail(self, key: str | int | None, problem: str) -> ConfigError:
-        return ConfigError(self.file, self.path if key is None else self.at(key), problem)
+    def fail(self, key: str | int | None, problem: str, why: str = "", **fields: Any) -> ConfigError:
+        """`why` names a `[cli.file]` sentence the command line says in the staff's words."""
+        path = self.path if key is None else self.at(key)
+        return ConfigError(self.file, path, problem, why=why, fields={"key": path, **fields})
 
     def get(self, key: str, kind: type | tuple, expected: str, default: Any = MISSING) -> Any:
         self.read.add(key)
         if key not in self.data:
             if default is MISSING:
-                raise self.fail(key, f"missing, expected {expected}")
+                raise self.fail(key, f"missing, expected {expected}", "key_missing", expected=expected)
             return default
         value = self.data[key]
         if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
-            raise self.fail(key, f"{_q(value)} is not {expected}")
+            raise self.fail(key, f"{_q(value)} is not {expected}", "key_type", value=_q(value), expected=expected)
         return value
 
     def text(self, key: str, default: Any = MISSING, *, pattern: re.Pattern | None = None,
@@ -92,7 +93,7 @@ class Node:
         expected = "a whole number" if kind is int else "a number"
         value = self.get(key, kind, expected, default)
         if value < minimum:
-            raise self.fail(key, f"{value} must be at least {minimum}")
+            raise self.fail(key, f"{value} must be at least {minimum}", "key_minimum", value=value, minimum=minimum)
         return value
 
     def texts(self, key: str, default: Any = MISSING) -> tuple[str, ...]:
@@ -119,7 +120,7 @@ class Node:
         """Reject keys nobody read: a misspelt key must not pass silently."""
         unknown = sorted(set(self.data) - self.read)
         if unknown:
-            raise self.fail(unknown[0], "unknown key")
+            raise self.fail(unknown[0], "unknown key", "key_unknown")
 
 
 def parse_site(data: Mapping[str, Any], *, file: str = "site.toml",
@@ -148,7 +149,7 @@ def parse_site(data: Mapping[str, Any], *, file: str = "site.toml",
         retention_days=site.number("retention_days", 90, minimum=1),
         synchronous=site.text("synchronous", "normal", pattern=re.compile("^(normal|full)$"),
                               expected='"normal" or "full"'),
-        public_url=_public_url(site),
+        public_url=urls.public_url(site),
         anonymous_displays=site.get("anonymous_displays", bool, "true or false", True),
         kiosk_draws_per_minute=site.number("kiosk_draws_per_minute", 30, minimum=1),
         push_buffer_kib=site.number("push_buffer_kib", 64, minimum=16),
@@ -183,21 +184,6 @@ def parse_site(data: Mapping[str, Any], *, file: str = "site.toml",
     site.done()
     root.done()
     return result
-
-
-def _public_url(site: Node) -> str:
-    """The base of the ticket's QR code: a phone opens it, so it needs a scheme and a host
-    ("termine.example.de" alone would be read as a path on the phone's own browser)."""
-    url = site.text("public_url", "http://127.0.0.1:8765")
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
-        raise site.fail("public_url", f"{_q(url)} must be an http:// or https:// address with a host and "
-                                      'no ?query or #fragment, such as "https://termine.example.de"')
-    try:
-        parts.port
-    except ValueError:
-        raise site.fail("public_url", f"{_q(url)} has a port that is not a number from 0 to 65535") from None
-    return url
 
 
 def _languages(site: Node) -> tuple[str, ...]:
@@ -401,9 +387,9 @@ def _partner(node: Node, languages: tuple[str, ...], service_ids: set[str]) -> P
         service=service,
         interprets=_interprets(node),
         phone=node.text("phone", "", pattern=PHONE, expected='a phone number such as "+49 611 123456"'),
-        web=_web(node, "web"),
+        web=urls.web(node, "web"),
         address=node.text("address", ""),
-        map=_web(node, "map"),
+        map=urls.web(node, "map"),
     )
     if not partner.has_desk and not partner.address.strip():
         raise node.fail("address", "missing: a partner without a desk here (no service) needs an address "
@@ -431,15 +417,6 @@ def _interprets(node: Node) -> tuple[str, ...]:
             raise ConfigError(node.file, f"{node.at('interprets')}[{i}]",
                               f"{_q(lang)} is not a language of the Unicode locale data (CLDR), such as \"ar\"")
     return tags
-
-
-def _web(node: Node, key: str) -> str:
-    """An http(s) address with a host, or "" when not given (a phone opens it as a link)."""
-    url = node.text(key, "")
-    parts = urlsplit(url)
-    if url and (parts.scheme not in ("http", "https") or not parts.hostname):
-        raise node.fail(key, f"{_q(url)} must be an http:// or https:// address such as \"https://example.org\"")
-    return url
 
 
 def _manager(node: Node) -> Manager:

@@ -255,6 +255,23 @@ def test_a_site_file_not_in_utf8_names_the_place(tmp_path):
                                         "Spalte 13)", tmp_path)
 
 
+@pytest.mark.parametrize(("change", "says"), [
+    (lambda t: t.replace('timezone = "Europe/Berlin"', 'timezone = "Europe/Berlin"\ncolour = "blau"'),
+     "In der Datei given-site.toml gibt es den Schlüssel site.colour nicht: bitte den Namen prüfen (Tippfehler?)"),
+    (lambda t: t.replace('name = "Ausländerbehörde Musterstadt — Welcome Center"\n', ""),
+     "In der Datei given-site.toml fehlt site.name (ein Text in Anführungszeichen): bitte ergänzen."),
+    (lambda t: t.replace("max_wait_minutes = 60", 'max_wait_minutes = "eine Stunde"', 1),
+     'ist services[0].max_wait_minutes = "eine Stunde" nicht richtig (eine ganze Zahl erwartet)'),
+    (lambda t: t.replace("retention_days = 90", "retention_days = -1"),
+     "ist site.retention_days = -1 zu klein (mindestens 1)"),
+])
+def test_a_common_mistake_in_a_site_file_is_said_in_german(tmp_path, change, says):
+    site = tmp_path / "given-site.toml"
+    site.write_text(change(default_path().read_text(encoding="utf-8")), encoding="utf-8")
+    result = run(*FILE_COMMANDS["config"](site, tmp_path))
+    assert_one_sentence(result, site.name, says, tmp_path)
+
+
 def test_a_bad_key_of_a_site_file_is_named_in_a_german_sentence(tmp_path):
     bad = tmp_path / "given-site.toml"
     bad.write_text(default_path().read_text(encoding="utf-8").replace('prefix = "C"', 'prefix = "CC"'), encoding="utf-8")
@@ -379,7 +396,7 @@ def test_the_installed_command_takes_or_refuses_any_site_file_in_one_sentence(tm
     assert "Traceback" not in result.stderr
     if result.returncode == 2:
         assert len(result.stderr.splitlines()) == 1 and result.stderr.startswith(
-            "willkommen-server appointments import: Die "), result.stderr
+            "willkommen-server appointments import: ") and "Datei" in result.stderr, result.stderr
     else:
         assert result.returncode == 0 and result.stderr.endswith("; 0 fehlerhaft\n"), result.stderr
 

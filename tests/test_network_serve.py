@@ -47,7 +47,7 @@ def test_the_example_network_file_loads(tmp_path):
 @pytest.mark.parametrize("change, said", [
     ({"offices": [{"id": "wetzlar", "name": "W", "token": "ten-chars!"}]}, "offices[0].token: must be at least 16"),
     ({"people": [{"name": "x", "role": "supervisor", "password_hash": HASH}]}, 'people[0].role: "supervisor" must be'),
-    ({"network": {"name": "N", "colour": "blue"}}, "network.colour: unknown key"),
+    ({"network": {"name": "N", "colour": "blue"}}, "den Schlüssel network.colour nicht"),
 ])
 def test_a_wrong_network_file_is_one_line_and_status_two(tmp_path, change, said):
     data = {**network_file(), **change}
