@@ -46,6 +46,7 @@ from server.manager import stats
 from server.manager.stats_floor_rows import FLOOR_INDEXES, kept_events
 from server.store import access
 from server.store.beside import Beside
+from server.store.checkpoint import Checkpoints
 from server.core import Event
 from server.core import events as ev
 from server.core.model import EXPIRED, OPEN_STATES
@@ -348,6 +349,9 @@ class Store(Projection):
         self.db = sqlite_utils.Database(conn)
         self.db.enable_wal()
         self.db.execute(f"PRAGMA synchronous = {synchronous.upper()}")
+        self.checkpoints = Checkpoints(self.path, synchronous=synchronous) if synchronous != "full" else None
+        if self.checkpoints is not None:  # copied on a thread of its own (`server.store.checkpoint`)
+            self.db.execute("PRAGMA wal_autocheckpoint = 0")
         migrations.apply(self.db)
         stats.ensure_tables(self.db.conn)  # per-day statistics: plain SQL, also for PostgreSQL
         stats.upgrade(self.db.conn)  # days kept before statistics counted legs of visits
@@ -356,6 +360,8 @@ class Store(Projection):
                                    "WHERE kind = 'day_started'").fetchone()[0]  # the office's latest day
 
     def close(self) -> None:
+        if self.checkpoints is not None:
+            self.checkpoints.close()
         self.beside.close()
         self.db.close()
         os.close(self.lock)  # after SQLite's own descriptors: the next server may start now
@@ -369,6 +375,8 @@ class Store(Projection):
         of the server's time under load (py-spy, `python -m bench`)."""
         with self.db.atomic():
             _write(self.db.conn, rows)
+        if self.checkpoints is not None:
+            self.checkpoints.committed()
 
     async def commit(self, rows: Rows) -> None:
         """The writer's commit: inline on the event loop; with synchronous "full", a group of
