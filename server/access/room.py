@@ -179,7 +179,7 @@ class Access:
         if counted is not None and self.per_address.get(counted, 0) >= self.rules.entries_per_address:
             raise TooMany(f"this address registered {self.rules.entries_per_address} entries for {day}: no more")
         identity = lottery.identity(self.secret, message.name, born)
-        weight = 1 + self.store.unlucky(identity)
+        weight = 1 + await self.store.aside(self.store.unlucky, identity)
         entry = secrets.token_urlsafe(16)
         person = Person(" ".join(message.name.split()), born, contact)
         contact_key = lottery.contact_key(self.secret, contact) if contact else ""
@@ -279,7 +279,7 @@ class Access:
 
     # ---- the public proof ----------------------------------------------------------------------
 
-    def _stored_day(self, day: str) -> AccessDay | None:
+    async def _stored_day(self, day: str) -> AccessDay | None:
         """An earlier lottery day, from its stored events (kept as long as the site's retention):
         only the lottery's own, through their index (a request must not cost the loop a read of
         every event the store holds)."""
@@ -288,7 +288,7 @@ class Access:
         except ValueError:
             return None
         days: dict[str, AccessDay] = {}
-        for event in self.store.lottery_events_of(day):
+        for event in await self.store.aside(self.store.lottery_events_of, day):
             apply = STORED.get(type(event))
             if apply is not None:
                 apply(days, event)
@@ -298,12 +298,12 @@ class Access:
         path = urlsplit(request.path).path
         if not path.startswith("/draw/") or not path.endswith(".json"):
             return None
-        body = self._published(path.removeprefix("/draw/").removesuffix(".json"))
+        body = await self._published(path.removeprefix("/draw/").removesuffix(".json"))
         if body is None:
             return respond(404, "no lottery for this day (GET /draw/YYYY-MM-DD.json)\n")
         return respond(200, body, "application/json; charset=utf-8")
 
-    def _published(self, day: str) -> bytes | None:
+    async def _published(self, day: str) -> bytes | None:
         """A day's proof, made again only when what it says has changed (`proof.version`): anyone
         may ask for it, and on a draw's morning everyone does. An earlier day's no longer
         changes: made once, the last `PUBLISHED_KEPT` kept."""
@@ -314,7 +314,7 @@ class Access:
                 made = self.live[day] = (proof.version(live, now), proof.encoded(live, self.calendar.tz, now))
                 self.live = {d: m for d, m in self.live.items() if d in self.office.access_days}
             return made[1]
-        if (body := self.published.get(day)) is None and (stored := self._stored_day(day)) is not None:
+        if (body := self.published.get(day)) is None and (stored := await self._stored_day(day)) is not None:
             body = proof.encoded(stored, self.calendar.tz, now)
             self.published = dict(list(self.published.items())[-(PUBLISHED_KEPT - 1):]) | {day: body}
         return body

@@ -51,14 +51,14 @@ class Schedule:
         await self._offer_places(now)
 
     async def _open(self, day: str) -> None:
-        seed = self.store.keep_seed(day, secrets.token_hex(32))
+        seed = await self.store.aside(self.store.keep_seed, day, secrets.token_hex(32))
         await self.writer.submit(lambda now: self.office.open_access(
             day=day, seed_hash=lottery.seed_hash(seed), contingent=dict(self.rules.contingent),
             closes_at=self.calendar.closes_at(day), draw_at=self.calendar.draw_at(day), now=now))
         log.info("registration open", extra={"fields": {"day": day}})
 
     async def _draw(self, day: str) -> None:
-        seed = self.store.access_seed(day)
+        seed = await self.store.aside(self.store.access_seed, day)
         if seed is None:
             log.error("no seed kept for the draw", extra={"fields": {"day": day}})
             return
@@ -67,7 +67,7 @@ class Schedule:
             day=day, seed=seed, contingent=contingent, urgent_share=self.rules.urgent_share,
             spans=ahead(self.spans(day), now), window_minutes=self.rules.window_minutes,
             codes_key=self.secret, now=now))
-        self.store.forget_seed(day)
+        await self.store.aside(self.store.forget_seed, day)
         found = self.office.access_days[day]
         assert found.drawn is not None
         log.info("drawn", extra={"fields": {"day": day, "entries": len(found.entries),

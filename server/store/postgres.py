@@ -46,8 +46,9 @@ import os
 import secrets
 import socket
 import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date, timedelta
-from typing import Iterable
+from typing import Any, Callable, Iterable
 from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
@@ -59,14 +60,15 @@ from server.core.model import EXPIRED, OPEN_STATES
 from server.manager import stats
 from server.manager.stats_floor_rows import FLOOR_INDEXES
 from server.store import access, waiting
+from server.store.pg_lock import (END_OUR_OLD_SESSION, HOLDER, LOCK_KEY, UNLOCK, confirm_on_disk, confirm_on_disk_async,
+                                   holder, try_lock)
 from server.store.reasons import one_line
-from server.store.projection import SIGNED_OUT, SIGNED_OUT_ENDED, SIGNED_OUT_TABLE, TICKET_COLUMNS, Projection, Rows
+from server.store.projection import SIGNED_OUT, SIGNED_OUT_ENDED, SIGNED_OUT_TABLE, TICKET_COLUMNS, Projection, Rows, T
 from server.store.sqlite import (NEWER, StoreCorrupt, StoreLocked, StoreNewer, StoreUnavailable, StoreUnreachable,
                                  _decode, forget_events)
 
 log = logging.getLogger("willkommen.store")
 
-LOCK_KEY = int.from_bytes(b"Wilk", "big")  # the advisory lock (with the schema's hash): one server per office
 CONNECT_TIMEOUT = 10  # seconds: a database that does not answer is said, not waited for
 LOCK_WAIT = 5.0  # seconds: a server killed a moment ago holds the lock until PostgreSQL sees its session end
 
@@ -106,14 +108,6 @@ UPSERT_TICKET = (f"INSERT INTO tickets ({', '.join(TICKET_COLUMNS)}, day) "
                  f"VALUES ({', '.join('%s' for _ in TICKET_COLUMNS)}, %s) ON CONFLICT (id) DO UPDATE SET "
                  + ", ".join(f"{c} = excluded.{c}" for c in TICKET_COLUMNS[1:]))
 INSERT_REFERRAL = stats.INSERT_REFERRAL.replace("?", "%s")
-HELD = ("pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid WHERE l.locktype = 'advisory' AND l.granted "
-        "AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database()) "
-        "AND l.objsubid = 2 AND l.classid::bigint = %s "
-        "AND l.objid::bigint = (hashtext(current_schema())::bigint & 4294967295)")  # the office's lock
-HOLDER = f"SELECT a.application_name, a.client_addr FROM {HELD} LIMIT 1"
-# the lock's session if it is this process's own (same host and pid): one the database still
-# thinks alive after the network broke, until its TCP keepalive would end it
-END_OUR_OLD_SESSION = f"SELECT pg_terminate_backend(a.pid) FROM {HELD} AND a.application_name = %s"
 MARK = "UPDATE willkommen_commit SET mark = %s"
 EXPIRE = (f"UPDATE tickets SET state = %s WHERE day < %s AND state IN ({', '.join('%s' for _ in OPEN_STATES)})")
 SUMMARY = """
@@ -174,13 +168,14 @@ def _no_bools(row: tuple) -> tuple:
 class PostgresStore(waiting.Asked, Projection):
     """One office's data in one PostgreSQL database; the methods are `Store`'s."""
 
-    day_change_aside = True  # `start_day` on `self.conn`, never the commits' connection: MVCC keeps them apart
+    day_change_aside = True  # `start_day` on `self.conn` through `aside`, never the commits' connection: MVCC
 
     def __init__(self, url: str, *, timezone: str, synchronous: str = "normal"):
         super().__init__(timezone)
         self.url, self.path = url, shown(url)  # `path`: what logs and errors call the database
         self.aconn: psycopg.AsyncConnection | None = None
         self.mark = ""  # the mark of the latest commit sent (`commit`, `reconnect`)
+        self.session_thread = ThreadPoolExecutor(1, thread_name_prefix="willkommen-session")  # see `aside`
         self.conn = self._connect()
         try:
             self._lock()
@@ -211,7 +206,7 @@ class PostgresStore(waiting.Asked, Projection):
     def _session(self) -> psycopg.Connection:
         conn = psycopg.connect(self.url, autocommit=True, connect_timeout=CONNECT_TIMEOUT,
                                application_name=application_name())
-        _confirm_on_disk(conn)
+        confirm_on_disk(conn)
         return conn
 
     def _lock(self) -> None:
@@ -228,8 +223,8 @@ class PostgresStore(waiting.Asked, Projection):
             time.sleep(0.1)
 
     def _refuse(self) -> None:
-        holder = self.conn.execute(HOLDER, [LOCK_KEY]).fetchone()
-        who = f" ({holder[0] or 'no name'}{f' from {holder[1]}' if holder[1] else ''})" if holder else ""
+        found = self.conn.execute(HOLDER, [LOCK_KEY]).fetchone()
+        who = f" ({found[0] or 'no name'}{f' from {found[1]}' if found[1] else ''})" if found else ""
         self.conn.close()
         raise StoreLocked(f"database {self.path} is in use by another running Willkommen server{who} "
                           "(one server per office: stop the other or pass another --db)")
@@ -331,16 +326,16 @@ class PostgresStore(waiting.Asked, Projection):
         conn = await psycopg.AsyncConnection.connect(self.url, autocommit=True, connect_timeout=CONNECT_TIMEOUT,
                                                      application_name=application_name())
         try:
-            await _confirm_on_disk_async(conn)
+            await confirm_on_disk_async(conn)
             if handover:
-                self.conn.execute("SELECT pg_advisory_unlock(%s, hashtext(current_schema()))", [LOCK_KEY])
+                await self.aside(self.conn.execute, UNLOCK, [LOCK_KEY])
             until = time.monotonic() + (LOCK_WAIT if not handover else 0)
-            while not await _try_lock(conn):
+            while not await try_lock(conn):
                 if not handover:  # our own lost session, alive to the database (a network that broke)
                     await conn.execute(END_OUR_OLD_SESSION, [LOCK_KEY, application_name()])
                 if time.monotonic() >= until:
                     raise StoreLocked(f"database {self.path} was taken by another Willkommen server"
-                                      f"{await _holder(conn)} (one server per office: this one stops)")
+                                      f"{await holder(conn)} (one server per office: this one stops)")
                 await asyncio.sleep(0.1)
         except BaseException:
             await conn.close()
@@ -360,9 +355,17 @@ class PostgresStore(waiting.Asked, Projection):
         await self.aclose(quietly=True)
         self.aconn = await self._writing_connection(handover=False)
         mark = (await (await self.aconn.execute("SELECT mark FROM willkommen_commit")).fetchone())[0]
-        old, self.conn = self.conn, await asyncio.to_thread(self._session)  # housekeeping's and the tools' own
-        old.close()
+        await self.aside(self._new_session)  # housekeeping's and the tools' own
         return mark == self.mark
+
+    def _new_session(self) -> None:
+        old, self.conn = self.conn, self._session()
+        old.close()
+
+    def aside(self, work: Callable[..., T], *args: Any) -> asyncio.Future[T]:
+        """As `Projection.aside`: on the session's one thread (one psycopg transaction at a time:
+        two day changes at once failed, OutOfOrderTransactionNesting), after what came before."""
+        return asyncio.get_running_loop().run_in_executor(self.session_thread, work, *args)
 
     async def aclose(self, *, quietly: bool = False) -> None:
         if self.aconn is not None:
@@ -373,8 +376,9 @@ class PostgresStore(waiting.Asked, Projection):
                 if not quietly:
                     raise
 
-    def close(self) -> None:
-        self.conn.close()  # ends the session: the advisory lock goes with it
+    def close(self) -> None:  # ends the session (the lock goes with it), after what runs on its thread
+        self.session_thread.submit(lambda: self.conn.close()).result()
+        self.session_thread.shutdown()
 
     # ---- reading and housekeeping ----------------------------------------------------------
 
@@ -475,24 +479,3 @@ def _transaction(cursor: psycopg.AsyncClientCursor, rows: Rows, mark: str) -> st
                   *each(access.UPSERT_WEIGHT.replace("?", "%s"), [w for w in rows.weights if w[1] > 0]),
                   *each(EXPIRE, [[EXPIRED, day, *OPEN_STATES] for day in rows.new_days])]
     return ";\n".join(statements)
-
-
-def _confirm_on_disk(conn: psycopg.Connection) -> None:
-    if conn.execute("SHOW synchronous_commit").fetchone()[0] == "off":
-        conn.execute("SET synchronous_commit = on")  # a reply confirms only what is on disk
-
-
-async def _try_lock(conn: psycopg.AsyncConnection) -> bool:
-    taken = await conn.execute("SELECT pg_try_advisory_lock(%s, hashtext(current_schema()))", [LOCK_KEY])
-    return (await taken.fetchone())[0]
-
-
-async def _holder(conn: psycopg.AsyncConnection) -> str:
-    """Who holds the office's lock, as `_refuse` names it: ' (application name from address)'."""
-    found = await (await conn.execute(HOLDER, [LOCK_KEY])).fetchone()
-    return f" ({found[0] or 'no name'}{f' from {found[1]}' if found[1] else ''})" if found else ""
-
-
-async def _confirm_on_disk_async(conn: psycopg.AsyncConnection) -> None:
-    if (await (await conn.execute("SHOW synchronous_commit")).fetchone())[0] == "off":
-        await conn.execute("SET synchronous_commit = on")

@@ -9,8 +9,9 @@ events are the truth, `tickets` the projection written with them.
 
 from __future__ import annotations
 
+import asyncio
 import operator
-from typing import Iterable, NamedTuple
+from typing import Any, Callable, Iterable, NamedTuple, TypeVar
 from zoneinfo import ZoneInfo
 
 from server.core import Event, LocalDays, Ticket
@@ -31,6 +32,8 @@ SIGNED_OUT = "INSERT INTO signed_out (session, until) VALUES (?, ?) ON CONFLICT 
 SIGNED_OUT_ENDED = "DELETE FROM signed_out WHERE until <= ?"
 DAY_KINDS = frozenset((ev.DayStarted, ev.AppointmentBooked, ev.AccessOpened, ev.EntryRegistered, ev.DrawWitnessed,
                        ev.AccessDrawn, ev.PlaceOffered))  # stored under their own `day`, not the day of their clock time
+
+T = TypeVar("T")
 
 LOTTERY_DAY = f"SELECT seq, data FROM events WHERE {access.KINDS_SQL} AND day = ? ORDER BY seq"  # idx_events_access
 
@@ -94,6 +97,18 @@ class Projection:
     async def sign_out(self, session: str, until: float, now: float) -> None:  # pragma: no cover
         """Keep a signed-out session's hash until `until` (through `Writer.keep`)."""
         raise NotImplementedError
+
+    def aside(self, work: Callable[..., T], *args: Any) -> asyncio.Future[T]:
+        """`work(*args)` on the store's own session, one at a time with everything else the server
+        runs on it while serving (the day change's housekeeping, the lottery's seeds and weights,
+        an earlier day's published draw). Here at once: SQLite's one connection lives on the
+        event loop. PostgreSQL runs it on the session's one thread (`PostgresStore.aside`)."""
+        done = asyncio.get_running_loop().create_future()
+        try:
+            done.set_result(work(*args))
+        except Exception as exc:
+            done.set_exception(exc)
+        return done
 
     def query(self, sql: str, params: Iterable = ()) -> list[tuple]:  # pragma: no cover - each store reads its own way
         raise NotImplementedError

@@ -354,11 +354,14 @@ class Writer:
         PostgreSQL (`store.day_change_aside`) it runs on a thread, on the store's own session
         beside the commits' (it touches no row of the new day): its round trips took 17-46 ms,
         and on the loop the day's first draws waited for them, in each of thirty offices
-        opening at once (`python -m bench --only offices`)."""
+        opening at once (`python -m bench --only offices`). It is the session's one thread
+        (`store.aside`): on the default pool two day changes moments apart ran at once on the
+        one psycopg session and failed (OutOfOrderTransactionNesting), as did the lottery's seeds
+        beside them; now each waits for the one before, the loop for none."""
         for event in events:
             if isinstance(event, ev.DayStarted) and self.on_new_day is not None:
                 if self.store.day_change_aside:
-                    self.loop.run_in_executor(None, self.on_new_day, event.day).add_done_callback(_housekept)
+                    self.store.aside(self.on_new_day, event.day).add_done_callback(_housekept)
                     continue
                 try:
                     self.on_new_day(event.day)
