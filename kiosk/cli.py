@@ -16,6 +16,8 @@ import sys
 from config.command import StaffParser, command_lang, say_file_problem
 from server.wire.session import ClientSession
 
+IDLE_SECONDS = 30.0  # until the start screen returns: a visitor who walked away leaves no choices behind
+
 
 def parser(lang: str = "de") -> StaffParser:
     """The options (tests/test_deploy.py reads deploy/willkommen-kiosk.service's with it), in the
@@ -29,7 +31,8 @@ def parser(lang: str = "de") -> StaffParser:
     parser.add_argument("--printer", default=os.environ.get("WILLKOMMEN_PRINTER"), help=w("client.printer"))
     parser.add_argument("--on-print-failure", choices=["show", "cancel"], default="show",
                         help=w("client.on_print_failure"))
-    parser.add_argument("--idle", type=float, default=30.0, help=w("client.idle"))
+    parser.add_argument("--idle", type=float, default=IDLE_SECONDS, metavar=w("client.idle_metavar"),
+                        help=w("client.idle", default=f"{IDLE_SECONDS:g}"))
     return parser
 
 

@@ -70,6 +70,57 @@ def test_a_command_group_says_its_usage_in_german(command):
     assert run(*command, "--help", "--lang", "en").stdout.startswith(f"usage: {' '.join(command)} ")
 
 
+
+NETWORK = ("serve", "send", "publish", "list", "compare", "adopt")
+
+
+def unexplained(help_text: str) -> list[str]:
+    """The options and arguments `--help` lists without a line saying what they are for."""
+    lines = help_text.splitlines()
+    entries = [i for i, line in enumerate(lines) if line.startswith("  ") and not line.startswith("   ")]
+    return [lines[i].split()[0] for i in entries if len(lines[i].strip().split("  ")) < 2
+            and not (i + 1 < len(lines) and lines[i + 1].startswith("      "))]
+
+
+@pytest.mark.parametrize("name", NETWORK)
+def test_each_network_commands_help_is_german_with_a_description_and_every_option_explained(name):
+    command = ("willkommen-server", "network", name)
+    german, english = run(*command, "--help"), run(*command, "--help", "--lang", "en")
+    assert german.returncode == 0 and english.returncode == 0, german.stderr + english.stderr
+    said = {lang: " ".join(run_.stdout.split()) for lang, run_ in (("de", german), ("en", english))}
+    for lang in ("de", "en"):
+        description = " ".join(Words(lang)(f"network.{name}").split())
+        assert description in said[lang] and description.startswith(f"willkommen-server network {name}: ")
+    assert german.stdout.startswith(f"Aufruf: {' '.join(command)} ") and "\nOptionen:\n" in german.stdout
+    assert english.stdout.startswith(f"usage: {' '.join(command)} ") and "\noptions:\n" in english.stdout
+    assert_german(german.stdout)
+    assert not unexplained(german.stdout) and not unexplained(english.stdout), german.stdout
+    # no help sentence of the English catalogue left in the German help
+    sentences = [" ".join(text.split()) for key, text in Words("en").text.items()
+                 if key.startswith("cli.network.") and not key.endswith(("metavar", "commands", "description"))]
+    assert not [s for s in sentences if s in said["de"]], german.stdout
+    assert "(Standard" in german.stdout and "(default" in english.stdout
+
+
+def test_network_help_lists_each_command_in_one_german_line():
+    result = run("willkommen-server", "network", "--help")
+    assert result.returncode == 0 and result.stderr == "", result.stderr
+    listed = {line.split()[0]: line for line in result.stdout.splitlines() if line.startswith("  ") and
+              line.split()[0] in NETWORK}
+    assert sorted(listed) == sorted(NETWORK), result.stdout
+    assert_german(result.stdout)
+    english = run("willkommen-server", "network", "--help", "--lang", "en").stdout
+    assert "send this office's daily summaries to the network" in english, english
+    assert listed["send"].split(None, 1)[1] in Words("de")("network.commands")
+
+
+def test_kiosk_help_says_how_long_until_the_start_screen_returns():
+    german = " ".join(run("willkommen-kiosk", "--help").stdout.split())
+    english = " ".join(run("willkommen-kiosk", "--help", "--lang", "en").stdout.split())
+    assert "--idle SEKUNDEN Sekunden ohne Berührung, bis der Startbildschirm zurückkommt (Standard 30 Sekunden)" \
+        in german, german
+    assert "--idle SECONDS seconds without a touch until the start screen returns (default 30 seconds)" in english
+
 USAGE_ERRORS = [  # what the admin typed, what a German reader is told
     (("willkommen-server", "backup"), "Diese Angaben fehlen: ZIEL"),
     (("willkommen-server", "restore"), "Diese Angaben fehlen: SICHERUNG"),

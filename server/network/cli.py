@@ -24,11 +24,23 @@ def main(argv: list[str]) -> int:
     if argv[:1] in (["publish"], ["list"], ["compare"], ["adopt"]):
         from server.network.share import command as share
         return share(argv[0], argv[1:])
-    from config.command import Words, command_lang
+    return usage(argv)
 
-    helping = argv[:1] in (["--help"], ["-h"])
-    print(Words(command_lang(argv))("usage.network"), file=sys.stdout if helping else sys.stderr)
-    return 0 if helping else 2
+
+def usage(argv: list[str]) -> int:
+    """`network --help`: the usage line, then each command in one line (on stdout, status 0); no
+    or an unknown command: the usage line alone on stderr, status 2."""
+    from config.command import StaffParser, command_lang
+
+    parser = StaffParser(prog="willkommen-server network", lang=command_lang(argv))
+    w = parser.words
+    parser.usage = "%(prog)s serve|send|publish|list|compare|adopt …"
+    parser.description = w("network.description") + "\n\n" + w("network.commands")
+    if argv[:1] in (["--help"], ["-h"]):
+        parser.print_help()
+        return 0
+    print(w("usage.network"), file=sys.stderr)
+    return 2
 
 
 def serve_command(argv: list[str]) -> int:
@@ -38,14 +50,16 @@ def serve_command(argv: list[str]) -> int:
     from server.edge import logs
     from server.network.settings import load_network
 
-    parser = OneLineParser(prog="willkommen-server network serve",
-                           description="the network's endpoint for offices and the coordinator's page")
-    parser.add_argument("--config", type=Path, required=True, help="the network's file (network.toml)")
-    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
-    parser.add_argument("--port", type=port_number, default=8770, help="port (default 8770)")
-    parser.add_argument("--db", default=None, help="the network's SQLite file or postgresql:// URL "
-                                                   "(default: the file's [network] database)")
-    parser.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
+    parser = OneLineParser(prog="willkommen-server network serve")
+    w = parser.words
+    parser.description = w("network.serve")
+    parser.add_argument("--config", type=Path, required=True, metavar=w("server.file_metavar"),
+                        help=w("network.network_file"))
+    parser.add_argument("--host", default="127.0.0.1", help=w("network.host"))
+    parser.add_argument("--port", type=port_number, default=8770, help=w("network.port", default=8770))
+    parser.add_argument("--db", default=None, metavar=w("server.file_metavar"), help=w("network.network_db"))
+    parser.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"],
+                        help=w("server.log_level"))
     args = parser.parse_args(argv)
     logs.setup(args.log_level)
     try:

@@ -60,17 +60,17 @@ class NetworkGarbage(NotSent):
     """It answered, but not what a network answers (not JSON, or not the shape asked for)."""
 
 
-def office_options(parser: argparse.ArgumentParser) -> None:
-    """What every office command takes: where the network is and who this office is there (each
-    by default from the site file's `[network]`, `from_site`)."""
-    parser.add_argument("--to", default=None, metavar="URL",
-                        help="the network's address, e.g. https://network.example/ (default: [network] url)")
-    parser.add_argument("--office", default=None,
-                        help="this office's id in the network's file, e.g. wetzlar (default: [network] office)")
-    parser.add_argument("--token-file", type=Path, default=None,
-                        help=f"a file holding the office's network token (default: the environment's {TOKEN_ENV}, "
-                             "else [network] token_file)")
-    parser.add_argument("--tries", type=int, default=5, help="how often to try a network that does not answer (5)")
+def office_options(parser) -> None:
+    """What every office command takes (a `StaffParser`: its help in the staff's words): where
+    the network is and who this office is there (each by default from the site file's
+    `[network]`, `from_site`)."""
+    w = parser.words
+    parser.add_argument("--to", default=None, metavar="URL", help=w("network.to"))
+    parser.add_argument("--office", default=None, metavar=w("network.other_metavar"), help=w("network.office"))
+    parser.add_argument("--token-file", type=Path, default=None, metavar=w("server.file_metavar"),
+                        help=w("network.token_file", env=TOKEN_ENV))
+    parser.add_argument("--tries", type=int, default=5, metavar=w("network.count_metavar"),
+                        help=w("network.tries", default=5))
 
 
 def from_site(parser: argparse.ArgumentParser, args: argparse.Namespace, site) -> None:
@@ -193,14 +193,15 @@ def command(argv: list[str]) -> int:
     from server.network.options import OneLineParser, office_db
     from server.store import database
 
-    parser = OneLineParser(prog="willkommen-server network send",
-                           description="send this office's daily summaries to the network")
+    parser = OneLineParser(prog="willkommen-server network send")
+    w = parser.words
+    parser.description = w("network.send")
     office_options(parser)
-    parser.add_argument("--config", type=Path, default=None, help="the office's site file (its time zone, database)")
-    parser.add_argument("--db", type=database, default=None, help="the office's SQLite file or postgresql:// URL")
-    parser.add_argument("--days", type=int, default=14, help="send the kept days of the last N days (default 14)")
-    parser.add_argument("--show", action="store_true",
-                        help="print what would be sent (JSON) and send nothing: for the data protection officer")
+    parser.add_argument("--config", type=Path, default=None, metavar=w("server.file_metavar"), help=w("network.config"))
+    parser.add_argument("--db", type=database, default=None, metavar=w("server.file_metavar"), help=w("network.db"))
+    parser.add_argument("--days", type=int, default=14, metavar=w("network.count_metavar"),
+                        help=w("network.days", default=14))
+    parser.add_argument("--show", action="store_true", help=w("network.show"))
     args = parser.parse_args(argv)
     try:
         site = load_site(args.config)

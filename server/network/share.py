@@ -38,15 +38,18 @@ def command(name: str, argv: list[str]) -> int:
     from config import ConfigError, load_site
 
     parser = OneLineParser(prog=f"willkommen-server network {name}")
+    w = parser.words
+    parser.description = w(f"network.{name}")
     if name in ("compare", "adopt"):
-        parser.add_argument("other", metavar="OFFICE", help="the other office's id in the network")
+        parser.add_argument("other", metavar=w("network.other_metavar"), help=w("network.other"))
     office_options(parser)
-    parser.add_argument("--config", type=Path, default=None, help="this office's site file")
+    parser.add_argument("--config", type=Path, default=None, metavar=w("server.file_metavar"), help=w("network.config"))
     if name in ("compare", "adopt"):
         parser.add_argument("--what", action="append", default=[], required=name == "adopt",
-                            metavar="PREFIX", help="an item or every item under it: documents.passport, strings.ti")
+                            metavar=w("network.what_metavar"), help=w("network.what"))
     if name == "adopt":
-        parser.add_argument("--into", type=Path, default=None, help="where the files go (default: beside the site file)")
+        parser.add_argument("--into", type=Path, default=None, metavar=w("network.folder_metavar"),
+                            help=w("network.into"))
     args = parser.parse_args(argv)
     try:
         from_site(parser, args, load_site(args.config))
