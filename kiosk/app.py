@@ -27,7 +27,7 @@ from typing import Callable
 
 from textual import events, on, work
 from textual.app import App, ComposeResult
-from textual.containers import Grid, Horizontal, Vertical
+from textual.containers import Grid, Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.screen import Screen
 from textual.timer import Timer
@@ -150,9 +150,12 @@ class ServiceScreen(Screen):
                 buttons.append(ServiceButton(label, id=f"service-{service.id}"))
             # a right-to-left reader's first service stands top right; a short row's gap at the left
             shown_order = mirrored(buttons, SERVICE_COLUMNS, blank=None) if rtl else buttons
-            with Grid(id="services"):
-                for button in shown_order:
-                    yield button if button is not None else Static("", classes="gap")
+            # the services scroll between the question and Back: at 80x24 seven of them filled
+            # the screen and pushed Back below it, so a visitor could not see how to go back
+            with VerticalScroll(id="services-scroll", can_focus=False):
+                with Grid(id="services"):
+                    for button in shown_order:
+                        yield button if button is not None else Static("", classes="gap")
             with Horizontal(id="service-buttons"):
                 yield Button(Content(word(self.lang, "kiosk.back")), id="back")
                 yield Button(Content(word(self.lang, "privacy.link")), id="privacy")
