@@ -8,15 +8,18 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from dataclasses import replace
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from server.edge.app import Server
 
 from .browser import axe_violations
-from .conftest import ROOT, ServerProcess, always_open_config, noon_clock
+from .conftest import ROOT, ServerProcess, always_open_config, make_site, noon_clock
 from .test_manager_board import board_socket, cookie_for, signed_in_page
 
 
@@ -145,3 +148,118 @@ async def test_the_board_says_where_the_day_departs_from_the_plan(server):
         assert "plan_late:5" in {a["key"] for a in floor["cleared"]}
     finally:
         await ws.close()
+
+
+# ---- two supervisors editing the plan at once -----------------------------------------------------
+
+def two_supervisors_site():
+    """The demo office with a second team leader, "bea" (the demo reader's password)."""
+    found = make_site()
+    return replace(found, people=tuple(replace(p, name="bea", role="supervisor") if p.name == "reader" else p
+                                       for p in found.people))
+
+
+def at_clock(server) -> str:
+    return datetime.fromtimestamp(server.office.plan.at, ZoneInfo(server.site.timezone)).strftime("%H:%M")
+
+
+async def add_shift(page, weekday: int, counter: str, start: str, end: str, save: bool = True) -> None:
+    await page.select_option("#shift-weekday", str(weekday))
+    await page.select_option("#shift-counter", counter)
+    await page.fill("#shift-start", start)
+    await page.fill("#shift-end", end)
+    if save:
+        await page.click("#add-shift-submit")
+
+
+async def test_two_supervisors_edit_the_plan_at_once_the_second_is_refused_and_sees_the_first_ones_plan(
+        browser, tmp_path):
+    site = two_supervisors_site()
+    server = Server(site, tmp_path / "office.sqlite3", always_open=True, clock=noon_clock(site))
+    await server.start("127.0.0.1", 0)
+    try:
+        weekday = today(server).weekday()
+        first = await signed_in_page(browser, server)
+        second = await signed_in_page(browser, server, "bea", "demo-reader")
+        await add_shift(second, weekday, "6", "13:00", "16:00", save=False)  # bea starts her edit
+        await add_shift(first, weekday, "5", "08:00", "11:00")  # the manager saves his first
+        await first.wait_for_selector("#template tr[data-shift='0']")
+        assert await first.inner_text("#plan-answer") == "Erledigt."
+        await second.click("#add-shift-submit")  # bea's edit of the plan before it
+        await second.wait_for_function("document.getElementById('plan-answer').textContent !== ''")
+        said = await second.inner_text("#plan-answer")
+        assert said == (f"Nicht erledigt: manager hat den Plan inzwischen geändert (um {at_clock(server)} Uhr). "
+                        "Ihre Änderung ist nicht übernommen: Oben steht jetzt der aktuelle Plan – bitte Ihre "
+                        "Änderung darin noch einmal eingeben."), said
+        assert [(s.counter, s.start) for s in server.office.plan.template] == [("5", "08:00")]  # nothing overwritten
+        await second.wait_for_selector("#template tr[data-shift='0']")  # she sees his plan
+        assert (await second.inner_text("#template tr[data-shift='0']")).split("\t")[1:4] == ["5", "08:00", "11:00"]
+        assert await second.locator("#template tr[data-shift='1']").count() == 0
+        assert await second.input_value("#shift-start") == "13:00"  # her edit is still in the form
+        assert await axe_violations(second) == []
+        await second.screenshot(path=str(tmp_path / "plan-refused.png"), full_page=True)
+
+        await second.reload()
+        await second.wait_for_selector("#status[data-state=online]")
+        await add_shift(second, weekday, "6", "13:00", "16:00")  # a third save, from the plan as it is
+        await second.wait_for_selector("#template tr[data-shift='1']")
+        assert await second.inner_text("#plan-answer") == "Erledigt."
+        assert sorted((s.counter, s.start) for s in server.office.plan.template) == [("5", "08:00"), ("6", "13:00")]
+        assert server.office.plan.by == "bea"
+        await first.wait_for_selector("#template tr[data-shift='1']")  # the manager sees both
+        await first.close()
+        await second.close()
+    finally:
+        await server.stop()
+
+
+async def test_a_set_plan_from_a_stale_version_is_refused_on_the_wire_and_changes_nothing(server):
+    from .test_manager_board import act
+
+    weekday = today(server).weekday()
+    mine = [{"counter": "5", "weekday": weekday, "start": "08:00", "end": "11:00"}]
+    theirs = [{"counter": "6", "weekday": weekday, "start": "13:00", "end": "16:00"}]
+    ws, floor = await board_socket(server, await cookie_for(server.port))
+    try:
+        started = floor["plan"]["version"]
+        assert (await act(ws, type="set_plan", template=mine, since=started))["type"] == "reply"
+        refused = await act(ws, type="set_plan", template=theirs, since=started)  # the version before it
+        assert refused["type"] == "error" and refused["fields"]["why"] == "plan_changed_meanwhile", refused
+        assert refused["text"].startswith(f"manager hat den Plan inzwischen geändert (um {at_clock(server)} Uhr)")
+        assert [s.counter for s in server.office.plan.template] == ["5"]
+        while floor["plan"]["version"] == started:  # the board's next push carries the plan as it is
+            message = json.loads(await ws.recv())
+            if message["type"] == "board":
+                floor = message["floor"]
+        assert floor["plan"]["template"] == mine
+        assert (await act(ws, type="set_plan", template=mine + theirs, since=floor["plan"]["version"]))["type"] == "reply"
+        assert [s.counter for s in server.office.plan.template] == ["5", "6"]
+    finally:
+        await ws.close()
+
+
+@settings(max_examples=25, deadline=None)  # an Office each example: a site to load
+@given(since=st.none() | st.just("the current one") | st.text(max_size=64))
+def test_only_the_current_version_of_the_plan_is_changed_or_any_without_since(since):
+    from server.core import Office
+    from server.manager import plan
+    from server.wire.errors import BadRequest
+    from server.wire.plan import SetPlan, Shift
+
+    from .test_core_office import T0
+
+    office = Office(make_site(), always_open=True)
+    plan.set_plan(office, SetPlan(id=1, template=[Shift(counter="5", weekday=0, start="08:00", end="11:00")]),
+                  "manager", T0)
+    current = plan.version(office.plan)
+    since = current if since == "the current one" else since
+    change = SetPlan(id=2, template=[], since=since)
+    if since in (None, current):  # no `since`: the import and the booking system replace the plan
+        plan.set_plan(office, change, "bea", T0 + 60)
+        assert office.plan.template == []
+    else:
+        with pytest.raises(BadRequest) as refused:
+            plan.set_plan(office, change, "bea", T0 + 60)
+        assert refused.value.fields == {"why": "plan_changed_meanwhile", "name": "manager", "time":
+                                        datetime.fromtimestamp(T0, office.tz).strftime("%H:%M")}
+        assert [s.counter for s in office.plan.template] == ["5"]

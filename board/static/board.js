@@ -2,7 +2,7 @@
 // supervisor's buttons and forms send actions on the same socket. Durations tick locally.
 "use strict";
 
-const state = {floor: null, offset: 0, me: null, ws: null, nextId: 1, formsBuilt: false};
+const state = {floor: null, offset: 0, me: null, ws: null, nextId: 1, formsBuilt: false, planBase: null};
 window.willkommenBoard = state;
 
 const $ = (id) => document.getElementById(id);
@@ -163,7 +163,9 @@ function renderAnnouncements(floor) {
 }
 
 // the day's plan (server/manager/plan.py): today's capacity beside what is drawn, the weekly
-// plan and the exceptions; a supervisor's change sends the whole plan back (`set_plan`)
+// plan and the exceptions; a supervisor's change sends the whole plan back (`set_plan`) with the
+// version of the plan the edit started from (`since`): when someone else changed the plan in
+// between, the server refuses it (saying who and when) and the tables show the plan as it is now
 const KINDS = ["closed", "off", "training"];
 const counterName = (id) => id ? (state.floor.counters.find((c) => c.id === id) || {name: id}).name : t("board.all_counters");
 
@@ -267,12 +269,20 @@ $("witness-form").addEventListener("submit", (event) => {
   state.ws.send(JSON.stringify({type: "witness", id: state.nextId++, day: state.witnessDay, words: $("witness-words").value}));
 });
 
-function sendPlan(change) {
-  const plan = {template: [...state.floor.plan.template], exceptions: [...state.floor.plan.exceptions]};
+// an edit starts when a plan form is first touched: the plan then is the one it changes
+function startPlanEdit() {
+  if (!state.planBase && state.floor) state.planBase = state.floor.plan;
+}
+["add-shift", "add-exception"].forEach((id) => ["focusin", "input"].forEach((kind) =>
+  $(id).addEventListener(kind, startPlanEdit)));
+
+function sendPlan(change, base = state.planBase || state.floor.plan) {
+  const plan = {template: [...base.template], exceptions: [...base.exceptions]};
   change(plan);
+  state.planBase = null;
   $("plan-answer").textContent = "";
   state.planPending = true;
-  send({type: "set_plan", ...plan});
+  send({type: "set_plan", ...plan, since: base.version});
 }
 
 function buildPlanForms(floor) {
@@ -327,7 +337,8 @@ function buildForms(floor) {
 document.addEventListener("click", (event) => {
   const removing = event.target.closest("button[data-remove]");
   if (removing) {
-    sendPlan((plan) => plan[removing.dataset.remove].splice(Number(removing.dataset.index), 1));
+    // the row as the table shows it now
+    sendPlan((plan) => plan[removing.dataset.remove].splice(Number(removing.dataset.index), 1), state.floor.plan);
     return;
   }
   const button = event.target.closest("button[data-action]");

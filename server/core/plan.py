@@ -79,8 +79,10 @@ def departures(windows: dict[str, list[Shiftime]], states: dict[str, str], now: 
 class Plan:
     """A weekly template and exceptions per date; empty means no plan (the forecast guesses)."""
 
-    def __init__(self, template: Sequence[Shift] = (), closures: Sequence[Closure] = ()):
+    def __init__(self, template: Sequence[Shift] = (), closures: Sequence[Closure] = (), *, by: str = "",
+                 at: float = 0.0):
         self.template, self.closures = list(template), list(closures)
+        self.by, self.at = by, at  # who changed it last and when (the board names them to the next editor)
         self._days: dict[date, dict[str, list[Window]]] = {}
         self._times: dict[tuple[str, str], dict[str, list[Shiftime]]] = {}
 

@@ -226,7 +226,7 @@ class OfficeState:
         self.tickets[e.number].rated = True
 
     def _plan_changed(self, e: ev.PlanChanged) -> None:
-        self.plan = Plan(e.template, e.exceptions)
+        self.plan = Plan(e.template, e.exceptions, by=e.by, at=e.at)
 
     def _kiosk_offline(self, e: ev.KioskOffline) -> None:
         self.kiosks_offline.setdefault(e.kiosk, e.at)

@@ -19,8 +19,10 @@ template or a date (YYYY-MM-DD) for an exception; `art` (`kind`) of an exception
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import math
+from datetime import datetime
 from typing import Any
 
 import msgspec
@@ -49,7 +51,21 @@ COLUMNS = {"tag": "day", "day": "day", "schalter": "counter", "counter": "counte
 
 
 def set_plan(office: Office, message: SetPlan, by: str, now: float) -> list[ev.Event]:
+    """The plan of `message`; with `since`, only if the plan is still the one the editor
+    started from (a second supervisor's edit must not put back what the first one changed)."""
+    if message.since is not None and message.since != version(office.plan):
+        at = datetime.fromtimestamp(office.plan.at, office.tz)
+        raise BadRequest(f"{office.plan.by or 'someone'} changed the plan at {at:%H:%M} meanwhile: "
+                         "the board shows it now, make the change again", why="plan_changed_meanwhile",
+                         name=office.plan.by or "?", time=f"{at:%H:%M}")
     return office.set_plan(template=message.template, closures=message.exceptions, by=by, now=now)
+
+
+def version(plan: core_plan.Plan) -> str:
+    """The plan's version as the board sends it back in `since`: a digest of what it holds, so
+    it is the same after a restart and for the same plan set again."""
+    text = msgspec.json.encode([plan.template, plan.closures])
+    return hashlib.sha256(text).hexdigest()[:16]
 
 
 def handle(office: Office, message: SetPlan, by: str, now: float) -> p.Reply:
@@ -60,14 +76,15 @@ def handle(office: Office, message: SetPlan, by: str, now: float) -> p.Reply:
 
 def floor(office: Office, now: float, names: dict[str, str], capacity: "Capacity") -> dict[str, Any]:
     """What the floor board shows of the plan: the plan as it edits it (the shapes `set_plan`
-    takes) and today's capacity per service beside the tickets drawn so far (`capacity` is
+    takes, and the `version` it sends back as `since`) and today's capacity per service beside the tickets drawn so far (`capacity` is
     empty when there is no plan for today)."""
     drawn = {service: 0 for service in office.waiting}
     for ticket in office.tickets.values():
         drawn[ticket.service] = drawn.get(ticket.service, 0) + 1
     served = capacity(now)
     return {"plan": {"template": [msgspec.to_builtins(s) for s in office.plan.template],
-                     "exceptions": [msgspec.to_builtins(c) for c in office.plan.closures]},
+                     "exceptions": [msgspec.to_builtins(c) for c in office.plan.closures],
+                     "version": version(office.plan)},
             "capacity": [{"service": s, "name": names.get(s, s), "capacity": n, "drawn": drawn.get(s, 0)}
                          for s, n in served.items()]}
 

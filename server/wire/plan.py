@@ -10,12 +10,18 @@ admin terminal of `willkommen-server plan import FILE` and the booking system's 
                   {"counter": "1", "weekday": 0, "start": "12:30", "end": "15:00", "services": ["info"]}],
      "exceptions": [{"day": "2026-12-24", "kind": "closed"},
                     {"day": "2026-12-09", "counter": "2", "kind": "off"},
-                    {"day": "2026-12-10", "start": "13:00", "end": "16:00", "kind": "training"}]}
+                    {"day": "2026-12-10", "start": "13:00", "end": "16:00", "kind": "training"}],
+     "since": "3f2a9c0d51e7b846"}
 
 Weekdays count from Monday (0) to Sunday (6); times are the site's local `HH:MM` (`24:00` ends a
 day). A gap between two shifts of one counter on one day is a planned break. An exception
 takes counters off on its date: all of them (`counter` empty) or one, all day or from `start`
 to `end`; its `kind` says why (`closed`: the office, `off`: fewer counters, `training`).
+
+`since` (the floor board sends it) is the `version` of the plan the editor started from, as the
+board's `plan` gave it: two supervisors editing at once, the first one's change is taken and the
+second is refused (`plan_changed_meanwhile`, naming who changed it and when) rather than putting
+back the plan the first one changed. Without `since` the plan replaces whatever is there.
 """
 
 from __future__ import annotations
@@ -54,3 +60,7 @@ class SetPlan(Request, tag="set_plan"):
 
     template: Annotated[list[Shift], Meta(max_length=MAX_ROWS)] = []
     exceptions: Annotated[list[Closure], Meta(max_length=MAX_ROWS)] = []
+    # the plan's `version` (from the board's `plan`) the editor started from: taken only if the
+    # plan is still that one, else refused (`plan_changed_meanwhile`); None: replaces whatever is
+    # there (the CSV import, the booking system)
+    since: Annotated[str, Meta(max_length=64)] | None = None
