@@ -22,7 +22,6 @@ import dataclasses
 import logging
 import secrets
 from dataclasses import dataclass
-from datetime import datetime
 from functools import partial
 from typing import Any, Callable
 
@@ -298,16 +297,7 @@ class Board:
         info = self.office.queue_info(service.id, now)
         return {"service": service.id, "name": service.name(lang), "waiting": info.waiting,
                 "longest_wait": round(info.longest_wait), "max_wait": service.max_wait_minutes * 60,
-                "eta": info.eta, "trend": self._arrivals_by_hour(service.id)}
-
-    def _arrivals_by_hour(self, service: str) -> dict[str, int]:
-        """Today's tickets of a service drawn per local hour: the day's trend."""
-        tz, hours = self.office.tz, {}
-        for ticket in self.office.tickets.values():
-            if ticket.service == service:
-                hour = f"{datetime.fromtimestamp(ticket.issued_at, tz).hour:02d}"
-                hours[hour] = hours.get(hour, 0) + 1
-        return dict(sorted(hours.items()))
+                "eta": info.eta, "trend": self.office.arrivals_by_hour(service.id)}
 
     def _kiosks(self, now: float) -> list[dict[str, Any]]:
         connected = {s.terminal for s in self.terminals.sessions.values() if s.role == "kiosk"}
