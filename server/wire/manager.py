@@ -26,7 +26,8 @@ from server.wire.plan import SetPlan
 #   open_counter     {id, counter}                 close_counter {id, counter}
 #   move             {id, ticket, service?, front}  a waiting ticket to another queue or the front
 #   announce         {id, texts: {lang: text}, until}   end_announcement {id, announcement}
-#   set_plan         {id, template, exceptions}     the day's plan, whole (`server.wire.plan`)
+#   set_plan         {id, template, exceptions, since?}  the day's plan, whole; `since`: the plan's
+#                    `version` the edit began from, refused if changed meanwhile (`server.wire.plan`)
 #   register         {id, service, lang, name, birth_date, ...}  the info desk registers a caller for
 #                    the day's lottery (`server.wire.access`; any signed-in viewer) -> registered
 #   witness          {id, day, words}             a witness's words for the day's draw, between the
