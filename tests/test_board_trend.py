@@ -5,7 +5,8 @@ the board used to walk every ticket of the day on each push. Under random days o
 (draws, calls, transfers and supervisor moves to other services, cancels, nights and day changes,
 across the hours a DST change doubles or skips, in a zone whose DST moves by half an hour)
 the counts are at every step exactly what that walk gives, and replaying the events (a
-restart) counts the same.
+restart) counts the same. The plan's "drawn" beside the capacity is the sum of these hours
+(`server.manager.plan.floor`), so it is held here too.
 """
 
 from __future__ import annotations
