@@ -88,9 +88,13 @@ class StartScreen(ScanReader, Screen):
         with Vertical(id="start"):
             yield Static(id="welcome", markup=False)
             yield Static(id="tap", markup=False)
-            with Grid(id="languages"):
-                for lang in self.languages:
-                    yield Button(Content(self.app.word(lang, "language_name")), id=f"lang-{lang}", classes="language")
+            # the languages scroll between the greeting and the appointment/registration buttons:
+            # at 80x24 thirteen of them pushed those two below the screen, where no visitor saw them
+            with VerticalScroll(id="languages-scroll", can_focus=False):
+                with Grid(id="languages"):
+                    for lang in self.languages:
+                        yield Button(Content(self.app.word(lang, "language_name")), id=f"lang-{lang}",
+                                     classes="language")
             yield AppointmentButton(self.languages)
             yield RegisterButton(self.languages)  # places by lot, while registration is open (kiosk/register.py)
             yield Static("", id="printer-warning", markup=False)
