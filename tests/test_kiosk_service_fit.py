@@ -1,6 +1,6 @@
 """The service screen at every kiosk size the README names (80x24, 100x30, 120x40), in every
-language of the demo and the test sites, left to right and right to left: Back is always on
-the screen (the services scroll between the question and Back), it takes the visitor back to
+language of the demo and the test sites at 80x24 (above it the longest and Arabic), left to
+right and right to left: Back is always on the screen (the services scroll between the question and Back), it takes the visitor back to
 the languages, and every service comes into view when the visitor's focus reaches it. At 80x24
 the demo's seven services once pushed Back below the screen's edge."""
 
@@ -41,6 +41,9 @@ async def test_back_and_every_service_are_on_the_screen_in_every_language(office
     app = KioskApp(session, idle_seconds=60)
     # the Sorani office is the demo's languages and Sorani: the others are the visitors' office's
     languages = office.site.languages if office.site.languages[-1] != "ckb" else ["ckb"]
+    if size != SIZES[0]:  # every language at 80x24, the tightest; above it the longest and Arabic (RTL)
+        longest = max(languages, key=lambda lang: sum(len(s.names.get(lang, "")) for s in office.site.services))
+        languages = [lang for lang in languages if lang in (longest, "ar", "ckb")]
     services = [s.id for s in office.site.services]
     assert len(services) == 7
     async with app.run_test(size=size) as pilot:

@@ -18,9 +18,8 @@ from .access_office import Clock, access_site, start
 from .conftest import visitors_site
 from .test_kiosk_app import laid_out, until
 from .test_kiosk_register import OPEN, kiosk
+from .test_kiosk_service_fit import SIZES, wholly_inside
 from .test_language_added import add_sorani
-
-SIZES = [(80, 24), (100, 30), (120, 40)]
 
 
 @pytest.fixture(params=["demo", "visitors", "sorani"])
@@ -32,10 +31,6 @@ async def office(request, tmp_path):
     server = await start(tmp_path / "office.sqlite3", Clock(OPEN), site=site)
     yield server
     await server.stop()
-
-
-def wholly_inside(outer, widget) -> bool:
-    return outer.contains_region(widget.region)
 
 
 @pytest.mark.parametrize("size", SIZES)
