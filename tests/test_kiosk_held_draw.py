@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 import psycopg
 import pytest
 
-from config import load_site, strings
+from config import strings
 from config.limits import Limits
 from kiosk.app import KioskApp, ServiceScreen, StartScreen, TicketScreen, for_terminal
 from kiosk.appointment import KeypadScreen
@@ -30,12 +30,12 @@ from server.edge.app import Server
 from server.wire import protocol as p
 from server.wire.session import ClientSession, ServerError
 
-from .conftest import make_site, token, visitors_site
+from .conftest import make_site, token
 from .printer_emulator import NetworkPrinter
 from .proxy import LossyProxy
 from .test_kiosk_app import laid_out, until
+from .test_kiosk_service_fit import every_language_office
 from .test_kiosk_wrapping import lines_on_screen
-from .test_language_added import add_sorani
 
 SIZES = [(80, 24), (100, 30), (120, 40)]  # the kiosk sizes the README's fit tests hold
 
@@ -262,12 +262,8 @@ async def test_a_kiosk_waiting_for_its_database_spends_none_of_its_draws(postgre
 
 @pytest.fixture(params=["visitors", "sorani"])
 async def every_language(request, tmp_path):
-    """The demo's languages with Kurmanji and Somali, and an office that added Sorani."""
-    site = visitors_site() if request.param == "visitors" else load_site(add_sorani(tmp_path))
-    server = Server(site, tmp_path / "office.sqlite3", always_open=True)
-    await server.start("127.0.0.1", 0)
-    yield server
-    await server.stop()
+    async with every_language_office(request.param, tmp_path) as server:
+        yield server
 
 
 def on_screen(screen) -> set[str]:

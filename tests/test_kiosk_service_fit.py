@@ -6,6 +6,8 @@ the demo's seven services once pushed Back below the screen's edge."""
 
 from __future__ import annotations
 
+import contextlib
+
 import pytest
 
 from config import load_site
@@ -20,14 +22,23 @@ from .test_language_added import add_sorani
 SIZES = [(80, 24), (100, 30), (120, 40)]
 
 
-@pytest.fixture(params=["visitors", "sorani"])
-async def office(request, tmp_path):
-    """The demo's seven services in its languages with Kurmanji and Somali, and in Sorani."""
-    site = visitors_site() if request.param == "visitors" else load_site(add_sorani(tmp_path))
+@contextlib.asynccontextmanager
+async def every_language_office(which: str, tmp_path):
+    """The demo's seven services in its languages with Kurmanji and Somali ("visitors"), or an
+    office that added Sorani ("sorani"), served on 127.0.0.1."""
+    site = visitors_site() if which == "visitors" else load_site(add_sorani(tmp_path))
     server = Server(site, tmp_path / "office.sqlite3", always_open=True)
     await server.start("127.0.0.1", 0)
-    yield server
-    await server.stop()
+    try:
+        yield server
+    finally:
+        await server.stop()
+
+
+@pytest.fixture(params=["visitors", "sorani"])
+async def office(request, tmp_path):
+    async with every_language_office(request.param, tmp_path) as server:
+        yield server
 
 
 def wholly_inside(outer, widget) -> bool:

@@ -278,8 +278,8 @@ async def axe_violations(page) -> list:
     return [(v["id"], [n["target"] for n in v["nodes"]]) for v in result["violations"]]
 
 
-async def signed_in_page(browser, server, name="manager", password="demo-manager", **options):
-    page = await browser.new_page(viewport={"width": 1600, "height": 1000}, **options)
+async def signed_in_page(browser, server, name="manager", password="demo-manager", *, size=(1600, 1000), **options):
+    page = await browser.new_page(viewport={"width": size[0], "height": size[1]}, **options)
     await page.goto(f"http://127.0.0.1:{server.port}/board")
     assert page.url.endswith("/signin")
     await page.fill("#name", name)

@@ -33,7 +33,7 @@ from websockets.asyncio.client import connect
 from .browser import axe_script
 from .conftest import ARTIFACTS
 from .test_kiosk_app import SIZE, kiosk_app, message, touch_ticket
-from .test_manager_board import board_socket, cookie_for
+from .test_manager_board import board_socket, cookie_for, signed_in_page
 from .test_network_send import TOKENS, network_file, post
 
 TI_TAKE = "በጃኹም ቲኬትኩም ካብዚ ውሰዱ።"   # giessen's reviewed "take your ticket" (the bundled: በጃኹም ቲኬትኩም ውሰዱ።)
@@ -86,14 +86,7 @@ async def share(network, name: str, office: str, *args: str) -> int:
 
 
 async def board_page(browser, server, *, size=(1280, 720), name="manager", password="demo-manager"):
-    page = await browser.new_page(viewport={"width": size[0], "height": size[1]})
-    await page.goto(f"http://127.0.0.1:{server.port}/board")
-    await page.fill("#name", name)
-    await page.fill("#password", password)
-    await page.click("button[type=submit]")
-    await page.wait_for_url("**/board")
-    await page.wait_for_selector("#status[data-state=online]")
-    return page
+    return await signed_in_page(browser, server, name, password, size=size)
 
 
 PANEL_PROBLEMS = """() => {
