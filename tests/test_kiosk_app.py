@@ -46,7 +46,15 @@ def laid_out(app: KioskApp, selector: str) -> bool:
 
 async def touch_ticket(pilot, lang: str, service: str, interpreter: str = "skip") -> None:
     """Language, service and (for a visitor not in German) the interpreter question:
-    `interpreter` is the answer tapped, "yes", "no" or "skip"."""
+    `interpreter` is the answer tapped, "yes", "no" or "skip"; then the ticket's screen."""
+    app = pilot.app
+    await choose(pilot, lang, service, interpreter)
+    # pushed is not yet composed: under load a query right after the push found no #message
+    await until(pilot, lambda: isinstance(app.screen, TicketScreen) and laid_out(app, "#message"))
+
+
+async def choose(pilot, lang: str, service: str, interpreter: str = "skip") -> None:
+    """The visitor's taps up to the draw (its answer not awaited)."""
     app = pilot.app
     await until(pilot, lambda: isinstance(app.screen, StartScreen) and laid_out(app, f"#lang-{lang}"))
     await pilot.click(f"#lang-{lang}")
@@ -56,8 +64,6 @@ async def touch_ticket(pilot, lang: str, service: str, interpreter: str = "skip"
         await until(pilot, lambda: isinstance(app.screen, InterpreterScreen)
                     and laid_out(app, f"#interpreter-{interpreter}"))
         await pilot.click(f"#interpreter-{interpreter}")
-    # pushed is not yet composed: under load a query right after the push found no #message
-    await until(pilot, lambda: isinstance(app.screen, TicketScreen) and laid_out(app, "#message"))
 
 
 async def test_an_arabic_visitor_gets_a_printed_ticket_in_two_touches(server, url):

@@ -33,6 +33,7 @@ from server.wire.session import ClientSession, ServerError
 from .conftest import make_site, token
 from .printer_emulator import NetworkPrinter
 from .proxy import LossyProxy
+from .test_kiosk_app import choose as choose_service
 from .test_kiosk_app import laid_out, until
 from .test_kiosk_service_fit import every_language_office
 from .test_kiosk_wrapping import lines_on_screen
@@ -77,14 +78,7 @@ def tickets(server: Server) -> list[tuple[str, str]]:
 
 async def choose(pilot, lang: str, service: str) -> None:
     """Language, service and (a visitor not in German) "no" to the interpreter question: the draw."""
-    app = pilot.app
-    await until(pilot, lambda: isinstance(app.screen, StartScreen) and laid_out(app, f"#lang-{lang}"))
-    await pilot.click(f"#lang-{lang}")
-    await until(pilot, lambda: laid_out(app, f"#service-{service}"))
-    await pilot.click(f"#service-{service}")
-    if asks(lang):
-        await until(pilot, lambda: isinstance(app.screen, InterpreterScreen) and laid_out(app, "#interpreter-no"))
-        await pilot.click("#interpreter-no")
+    await choose_service(pilot, lang, service, "no")
 
 
 @pytest.mark.parametrize("lang, again", [("ar", ["#interpreter-no", "#interpreter-yes", "#interpreter-back"]),
