@@ -48,6 +48,8 @@ WARM = 2.0  # seconds of a round not measured before each measured one
 
 
 def p99(values: list[float]) -> float:
+    if not values:
+        raise RuntimeError("a round measured nothing: make it longer or its pace faster")
     return statistics.quantiles(values, n=100)[98] * 1000 if len(values) > 1 else values[0] * 1000
 
 
