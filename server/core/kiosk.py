@@ -135,6 +135,13 @@ class KioskCommands(Commands):
                                                 due_at=found.due_at, day=found.day, cancelled=True))
         return events, found
 
+    def open_checkin(self, booking: str) -> Ticket | None:
+        """The open ticket an appointment's code was checked in for today, or None: checking in
+        with it again returns that ticket and makes nothing (the kiosk spends none of its draws)."""
+        found = self.bookings.get(booking.strip().upper())
+        ticket = self._checked_in(found) if found is not None and found.day == self.day else None
+        return ticket if ticket is not None and ticket.state in OPEN_STATES else None
+
     def _checked_in(self, found: Booking | None) -> Ticket | None:
         """The ticket a booking was checked in for, unless the kiosk cancelled it (its printer
         failed): then checking in again gives a new one, and the booking may change."""

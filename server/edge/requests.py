@@ -75,6 +75,7 @@ class Requests:
         self.printer_reported = printer_reported
         self.register = register  # the lottery's registration (server.access): a kiosk's `register`
         self.buckets: dict[str, TokenBucket] = {}
+        self.checked: dict[str, str] = {}  # kiosk -> the code its last `checkin {check}` found (it spent the draw)
 
     async def handle(self, session: Session, message: Any) -> Any:
         if isinstance(message, p.Hello):
@@ -124,11 +125,14 @@ class Requests:
             return await self.writer.submit(partial(self._cancelled, session.terminal, message))
         bucket = self._take_token(session.terminal, message)
         try:
-            return await self.writer.submit(partial(self._drawn, session.terminal, message))
+            reply = await self.writer.submit(partial(self._drawn, session.terminal, message))
         except Busy:  # nothing was done (the database away): the kiosk's allowance is not spent
             if bucket is not None:
                 bucket.give_back()
             raise
+        if isinstance(message, p.Checkin) and message.check:
+            self.checked[session.terminal] = message.booking.strip().upper()
+        return reply
 
     def _cancelled(self, kiosk: str, message: p.Cancel, now: float) -> p.Reply:
         _, ticket = self.office.cancel(kiosk=kiosk, ticket=message.ticket, reason=message.reason, now=now)
@@ -147,8 +151,11 @@ class Requests:
         """A draw spends one of the kiosk's `kiosk_draws_per_minute`; one sent again with a key
         whose ticket stands (a lost or unconfirmed reply) gets that ticket and spends none. A
         kiosk retries while its database is away (`busy`: ~20 sends in 10 s), so when the
-        retries spent the allowance the first visitors after the outage were refused."""
-        if isinstance(message, p.Draw) and (kiosk, message.request) in self.office.requests:
+        retries spent the allowance the first visitors after the outage were refused.
+        A check-in spends one per code as well: the check that found the code (or the check-in
+        sent without one); the check-in after it, and one sent again while its ticket is open,
+        spend none. Each code tried still costs one, so guessing codes stays as slow."""
+        if self._spent_already(kiosk, message):
             return None
         per_minute = self.site.kiosk_draws_per_minute
         bucket = self.buckets.get(kiosk)
@@ -157,6 +164,12 @@ class Requests:
         if not bucket.take(self.monotonic()):
             raise RateLimited(f"kiosk {kiosk} draws faster than {per_minute} tickets a minute")
         return bucket
+
+    def _spent_already(self, kiosk: str, message: p.Draw | p.Checkin) -> bool:
+        if isinstance(message, p.Draw):
+            return (kiosk, message.request) in self.office.requests
+        code = message.booking.strip().upper()
+        return self.checked.get(kiosk) == code or self.office.open_checkin(code) is not None
 
 
 _random, _taken = b"", 0
