@@ -37,12 +37,13 @@ HELPS = [("willkommen-server",), ("willkommen-server", "backup"), ("willkommen-s
          ("willkommen-counter",), ("willkommen-display",)]
 
 
-def run(*command: str, user: str | None = None) -> subprocess.CompletedProcess:
+def run(*command: str, user: str | None = None, **env: str) -> subprocess.CompletedProcess:
     """An installed command as the admin types it (as `user`, via setpriv, where a test is root)."""
     prefix = ["setpriv", f"--reuid={user}", f"--regid={user}", "--clear-groups"] if user else []
     return subprocess.run([*prefix, str(BIN / command[0]), *command[1:]], capture_output=True, text=True,
                           timeout=60, env={**os.environ, "COLUMNS": "100", "WILLKOMMEN_TERMINAL": "",
-                                           "WILLKOMMEN_TOKEN": "", "WILLKOMMEN_PRINTER": ""})
+                                           "WILLKOMMEN_TOKEN": "", "WILLKOMMEN_PRINTER": "",
+                                           "WILLKOMMEN_NETWORK_TOKEN": "", **env})
 
 
 def assert_german(text: str) -> None:

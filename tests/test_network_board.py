@@ -367,7 +367,7 @@ async def test_the_commands_take_the_network_from_the_site_file(offices, capsys)
     assert capsys.readouterr().out.startswith("giessen\tAusländerbehörde Giessen\t")
     assert await asyncio.to_thread(command, "compare", ["giessen", "--config", str(site_file), "--what",
                                                         "strings.ti.kiosk"]) == 0
-    assert f"strings.ti.kiosk.take_ticket\tyours: በጃኹም ቲኬትኩም ውሰዱ። | giessen's: {TI_TAKE}" in capsys.readouterr().out
+    assert f"strings.ti.kiosk.take_ticket\tbei Ihnen: በጃኹም ቲኬትኩም ውሰዱ። | bei giessen: {TI_TAKE}" in capsys.readouterr().out
     with pytest.raises(SystemExit) as stopped:  # the demo office's file has no [network]
         command("list", [])
     assert stopped.value.code == 2

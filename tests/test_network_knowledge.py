@@ -90,12 +90,12 @@ async def test_compare_shows_what_differs_and_escapes_what_a_terminal_would_run(
     capsys.readouterr()
     assert await run(network, tmp_path, "compare", "wetzlar", "giessen", "--config", str(wetzlar)) == 0
     out = capsys.readouterr().out
-    assert f"documents.passport.ar\tyours: {PASSPORT_AR} | giessen's: {BETTER_AR}" in out.splitlines()
-    assert "strings.ti\t2 texts differ, 0 only giessen's (--what strings.ti lists them)" in out.splitlines()
+    assert f"documents.passport.ar\tbei Ihnen: {PASSPORT_AR} | bei giessen: {BETTER_AR}" in out.splitlines()
+    assert "strings.ti\t2 Texte anders, 0 nur bei giessen (--what strings.ti listet sie)" in out.splitlines()
     assert "\x1b" not in out and "Erster Titel \\x1b[31mnach der Einreise" in out
     assert "strings.de" not in out  # the same catalogue: nothing to say
     assert await run(network, tmp_path, "compare", "wetzlar", "giessen", "--config", str(wetzlar),
-                     "--what", "strings.ti") == 0
+                     "--what", "strings.ti", "--lang", "en") == 0  # in English on asking
     assert f"strings.ti.display.now\tyours: ዝተጸውዐ | giessen's: {TI_NOW}" in capsys.readouterr().out.splitlines()
 
 
@@ -129,7 +129,8 @@ async def test_adopting_what_was_not_published_says_what_there_is(network, tmp_p
     assert await run(network, tmp_path, "adopt", "wetzlar", "giessen", "--config", str(wetzlar),
                      "--what", "documents.visa") == 1
     said = capsys.readouterr().err
-    assert "giessen published nothing under 'documents.visa'; there is: documents.german-b1, documents.income" in said
+    assert ("giessen hat unter „documents.visa“ nichts veröffentlicht; vorhanden ist: documents.german-b1, "
+            "documents.income") in said
     assert not list(wetzlar.parent.glob("adopted-*"))
 
 

@@ -252,14 +252,17 @@ async def test_send_tries_again_until_the_network_answers(tmp_path):
 async def test_a_refusal_is_printed_and_the_status_is_one(network, tmp_path, capsys):
     office_db = office_days(tmp_path / "wetzlar.sqlite3")
     assert await run_send(network, office_db, tmp_path, token="wrong-token-0123456789") == 1
-    assert "the network refused (401): no or a wrong token" in capsys.readouterr().err
+    assert capsys.readouterr().err.startswith(
+        "willkommen-server network send: Das Netzwerk kennt dieses Token nicht (401): bitte das Token des Amts prüfen "
+        "(--token-file, token_file unter [network] oder $WILLKOMMEN_NETWORK_TOKEN). Es sagt: no or a wrong token")
 
 
 async def test_a_send_of_no_day_says_why(network, tmp_path, capsys):
     """An office that has kept no day yet (a new one: today is not over) sends nothing, and is told why."""
     assert await run_send(network, office_days(tmp_path / "wetzlar.sqlite3", days=()), tmp_path) == 0
     said = capsys.readouterr().err
-    assert "0 day(s) sent" in said and "no kept day in the last 60 days" in said and "today is never sent" in said
+    assert "0 Tage als wetzlar an" in said and "In den letzten 60 Tagen ist kein Tag abgeschlossen" in said
+    assert "der heutige Tag wird nie geschickt" in said
 
 
 async def test_an_office_the_network_reads_cannot_also_send(tmp_path, capsys):
@@ -270,8 +273,8 @@ async def test_an_office_the_network_reads_cannot_also_send(tmp_path, capsys):
     await server.start("127.0.0.1", 0)
     try:
         assert await run_send(server, office_days(tmp_path / "wetzlar.sqlite3"), tmp_path) == 1
-        assert ("the network refused (409): wetzlar is read by the network from its database"
-                in capsys.readouterr().err)
+        assert ("Das Netzwerk liest dieses Amt selbst aus seiner Datenbank (409): Tageszahlen zu schicken ist nicht "
+                "nötig. Es sagt: wetzlar is read by the network from its database" in capsys.readouterr().err)
         assert server.store.day_count("wetzlar") == 0
     finally:
         await server.stop()

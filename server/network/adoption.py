@@ -126,14 +126,16 @@ class Adoptions:
         try:
             return msgspec.convert(self._get("/knowledge"), list[Listed])
         except msgspec.ValidationError as exc:
-            raise NetworkGarbage(f"the network's list of publications is not one: {exc}") from None
+            raise NetworkGarbage(f"the network's list of publications is not one: {exc}", "not_a_list",
+                                 url=self.network.url) from None
 
     def theirs(self, office: str) -> knowledge.Published:
         found = self._get(f"/knowledge/{office}")
         try:
             return msgspec.convert(found, knowledge.Published)
         except msgspec.ValidationError as exc:
-            raise NetworkGarbage(f"what the network gave as {office}'s knowledge is not an office's: {exc}") from None
+            raise NetworkGarbage(f"what the network gave as {office}'s knowledge is not an office's: {exc}",
+                                 "not_knowledge", url=self.network.url, office=office) from None
 
     def mine(self) -> knowledge.Published:
         return knowledge.of_site(self.network.site_file, self.network.office)

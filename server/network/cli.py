@@ -50,7 +50,9 @@ def serve_command(argv: list[str]) -> int:
     from server.edge import logs
     from server.network.settings import load_network
 
-    parser = OneLineParser(prog="willkommen-server network serve")
+    from config.command import command_lang
+
+    parser = OneLineParser(prog="willkommen-server network serve", lang=command_lang(argv))
     w = parser.words
     parser.description = w("network.serve")
     parser.add_argument("--config", type=Path, required=True, metavar=w("server.file_metavar"),
@@ -69,12 +71,12 @@ def serve_command(argv: list[str]) -> int:
         return say_file_problem(parser.prog, exc, parser.words)
     db = args.db or network.database
     if not db:
-        print("willkommen-server network serve: no database: give --db or [network] database", file=sys.stderr)
+        print(f"{parser.prog}: {w('network.said.no_network_db')}", file=sys.stderr)
         return 2
-    return asyncio.run(_serve(network, db, args.host, args.port))
+    return asyncio.run(_serve(network, db, args.host, args.port, w))
 
 
-async def _serve(network, db, host: str, port: int) -> int:
+async def _serve(network, db, host: str, port: int, w) -> int:
     import logging
 
     from server.network.listener import NetworkServer
@@ -87,7 +89,8 @@ async def _serve(network, db, host: str, port: int) -> int:
         server = NetworkServer(network, db)
         bound = await server.start(host, port)
     except OSError as exc:
-        print(f"willkommen-server network serve: cannot listen on {host}:{port}: {exc.strerror}", file=sys.stderr)
+        print(f"willkommen-server network serve: {w('network.said.cannot_listen', host=host, port=port, problem=_problem(exc, w))}",
+              file=sys.stderr)
         return 2
     logging.getLogger("willkommen.network").info("serving", extra={"fields": {"host": host, "port": bound}})
     collecting = asyncio.create_task(server.collect_every())
@@ -95,3 +98,11 @@ async def _serve(network, db, host: str, port: int) -> int:
     collecting.cancel()
     await server.stop()
     return 0
+
+
+def _problem(exc: OSError, w) -> str:
+    """Why a port cannot be listened on, in the staff's words where it is a common reason."""
+    import errno
+
+    key = {errno.EADDRINUSE: "port_taken", errno.EACCES: "port_denied", errno.EADDRNOTAVAIL: "not_here"}.get(exc.errno)
+    return w(f"network.said.{key}") if key else (exc.strerror or str(exc))

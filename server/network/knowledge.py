@@ -118,6 +118,14 @@ def under(key: str, prefix: str) -> bool:
     return key == prefix or key.startswith(prefix.rstrip(".") + ".")
 
 
+class NothingUnder(ValueError):
+    """`--what` names nothing the other office published: `fields` say which and what there is."""
+
+    def __init__(self, text: str, **fields):
+        super().__init__(text)
+        self.why, self.fields = "nothing_under", fields
+
+
 def select(theirs: Published, what: list[str]) -> dict[str, Any]:
     """The other office's items under each prefix of `what`; a ValueError naming a prefix that
     selects nothing (with what there is)."""
@@ -128,8 +136,9 @@ def select(theirs: Published, what: list[str]) -> dict[str, Any]:
             tops = sorted({".".join(k.split(".")[:2]) for k in theirs.items})
             section = [t for t in tops if t.split(".")[0] == prefix.split(".")[0]]
             tops = section or sorted({k.split(".")[0] for k in theirs.items})  # its section's items, else the sections
-            raise ValueError(f"{theirs.office} published nothing under {prefix!r}; there is: "
-                             + ", ".join(tops[:40]) + (" …" if len(tops) > 40 else ""))
+            there = ", ".join(tops[:40]) + (" …" if len(tops) > 40 else "")
+            raise NothingUnder(f"{theirs.office} published nothing under {prefix!r}; there is: {there}",
+                               office=theirs.office, prefix=prefix, there=there)
         chosen.update(found)
     return chosen
 

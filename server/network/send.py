@@ -41,7 +41,13 @@ ANSWER_LIMIT = 8 * 2**20  # an answer past this is no network's (a publication i
 
 
 class NotSent(Exception):
-    """The network refused, or could not be reached after every try: the line to print."""
+    """The network refused, or could not be reached after every try. Its text (English) goes to
+    the log; `why` names the staff catalogue's sentence (`[cli.network.said]`) the commands print,
+    with `fields`, in German or English (`server.network.options.sentence`)."""
+
+    def __init__(self, text: str, why: str = "", **fields):
+        super().__init__(text)
+        self.why, self.fields = why, fields
 
 
 class NetworkAway(NotSent):
@@ -52,7 +58,7 @@ class NetworkRefused(NotSent):
     """It answered no (400, 401, 403, 404, 409, 413, 422): `status` and what it said."""
 
     def __init__(self, text: str, status: int, said: str):
-        super().__init__(text)
+        super().__init__(text, "refused", status=status, said=said)
         self.status, self.said = status, said
 
 
@@ -92,10 +98,12 @@ def token_of(args: argparse.Namespace) -> str:
         try:
             return args.token_file.read_text(encoding="utf-8").strip()
         except OSError as exc:
-            raise NotSent(f"cannot read the token file {args.token_file}: {exc.strerror}") from None
+            raise NotSent(f"cannot read the token file {args.token_file}: {exc.strerror}", "token_file",
+                          file=args.token_file, problem=exc.strerror) from None
     token = os.environ.get(TOKEN_ENV, "").strip()
     if not token:
-        raise NotSent(f"no token: set {TOKEN_ENV} (the office's token from the network's file) or give --token-file")
+        raise NotSent(f"no token: set {TOKEN_ENV} (the office's token from the network's file) or give --token-file",
+                      "no_token", env=TOKEN_ENV)
     return token
 
 
@@ -104,7 +112,7 @@ def call(url: str, token: str, *, body: bytes | None = None, tries: int = 5,
     """One request to the network, tried again while it is away or busy; its JSON answer."""
     request = urllib.request.Request(url, data=body, method="POST" if body is not None else "GET", headers={
         "Authorization": f"Bearer {token}", "Content-Type": "application/json", "User-Agent": "willkommen-network"})
-    why, wait = "", 0.0
+    why, kind, wait = "", "", 0.0
     for attempt in range(max(1, tries)):
         if attempt:
             sleep(wait)
@@ -115,25 +123,41 @@ def call(url: str, token: str, *, body: bytes | None = None, tries: int = 5,
             said = _said(exc)
             if exc.code not in RETRY_STATUSES:
                 raise NetworkRefused(f"the network refused ({exc.code}): {said}", exc.code, said) from None
-            why = f"{exc.code}: {said}"
+            why, kind = f"{exc.code}: {said}", ""
             wait = min(60.0, float(exc.headers.get("Retry-After") or 2 ** attempt))
         except (urllib.error.URLError, OSError) as exc:
-            why = str(getattr(exc, "reason", exc))
+            why, kind = str(getattr(exc, "reason", exc)), _kind(getattr(exc, "reason", exc))
             wait = 2.0 ** attempt
         except http.client.HTTPException as exc:  # not HTTP at all on that port
-            raise NetworkGarbage(f"the network at {url} does not answer in HTTP ({type(exc).__name__})") from None
+            raise NetworkGarbage(f"the network at {url} does not answer in HTTP ({type(exc).__name__})", "not_http",
+                                 url=url) from None
         else:
             return _json(body_read, url)
-    raise NetworkAway(f"the network at {url} did not take it after {tries} tries (last: {why})")
+    raise NetworkAway(f"the network at {url} did not take it after {tries} tries (last: {why})", "away",
+                      url=url, tries=tries, last=why, last_kind=kind)
+
+
+def _kind(reason) -> str:
+    """Why a network was not reached, as the staff catalogue's `last_<kind>` says it."""
+    import socket
+    import ssl
+
+    for kind, types in (("refused", ConnectionRefusedError), ("unknown_host", socket.gaierror),
+                        ("tls", ssl.SSLError), ("timeout", TimeoutError)):
+        if isinstance(reason, types):
+            return kind
+    return "other"
 
 
 def _json(body: bytes, url: str) -> Any:
     if len(body) > ANSWER_LIMIT:
-        raise NetworkGarbage(f"the network at {url} answered more than {ANSWER_LIMIT // 2**20} MiB")
+        raise NetworkGarbage(f"the network at {url} answered more than {ANSWER_LIMIT // 2**20} MiB", "too_big",
+                             url=url, mib=ANSWER_LIMIT // 2**20)
     try:
         return json.loads(body or b"null")
     except (ValueError, RecursionError):
-        raise NetworkGarbage(f"the network at {url} answered something that is not JSON: {body[:80]!r}") from None
+        raise NetworkGarbage(f"the network at {url} answered something that is not JSON: {body[:80]!r}", "not_json",
+                             url=url) from None
 
 
 def _said(exc: urllib.error.HTTPError) -> str:
@@ -162,7 +186,7 @@ def open_read_only(db):
         return Sql(psycopg.connect(str(db), autocommit=True, connect_timeout=CONNECT_TIMEOUT,
                                    application_name="willkommen network send"))
     if not Path(db).exists():
-        raise NotSent(f"{db}: no such database file (--db names the office's file)")
+        raise NotSent(f"{db}: no such database file (--db names the office's file)", "no_db", db=db)
     return sqlite3.connect(f"{Path(db).absolute().as_uri()}?mode=ro", uri=True)
 
 
@@ -190,10 +214,12 @@ def show(db, office: str, *, days: int, timezone: str) -> int:
 def command(argv: list[str]) -> int:
     from config import ConfigError, load_site
 
-    from server.network.options import OneLineParser, office_db
+    from server.network.options import OneLineParser, office_db, sentence
     from server.store import database
 
-    parser = OneLineParser(prog="willkommen-server network send")
+    from config.command import command_lang
+
+    parser = OneLineParser(prog="willkommen-server network send", lang=command_lang(argv))
     w = parser.words
     parser.description = w("network.send")
     office_options(parser)
@@ -212,14 +238,12 @@ def command(argv: list[str]) -> int:
         sent = send(db, args.to, args.office, token_of(args), days=max(1, args.days), timezone=site.timezone,
                     tries=args.tries)
     except (ConfigError, NotSent) as exc:
-        print(f"willkommen-server network send: {exc}", file=sys.stderr)
+        print(f"{parser.prog}: {sentence(exc, w)}", file=sys.stderr)
         return 2 if isinstance(exc, ConfigError) else 1
-    span = f" ({sent[0].day} – {sent[-1].day})" if sent else ""
-    print(f"willkommen-server network send: {len(sent)} day(s){span} sent to {args.to} as {args.office}"
-          + ("" if sent else NOTHING_KEPT.format(days=max(1, args.days))), file=sys.stderr)
+    if sent:
+        said = w("network.said.sent", count=len(sent), first=sent[0].day, last=sent[-1].day, url=args.to,
+                 office=args.office)
+    else:  # an office that opened today, or a server that has not kept a day yet
+        said = w("network.said.nothing_kept", url=args.to, office=args.office, days=max(1, args.days))
+    print(f"{parser.prog}: {said}", file=sys.stderr)
     return 0
-
-
-# why a send can be empty: an office that opened today, or a server that has not kept a day yet
-NOTHING_KEPT = ("; no kept day in the last {days} days. Only kept days go: a day is kept when it is over "
-                "(at the office server's first command of the next day), and today is never sent")

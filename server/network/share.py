@@ -15,7 +15,9 @@
         copies them in
 
 Texts from the network are printed with control characters shown as `\\x1b`, never raw into
-the admin's terminal. Status 0 when done, 1 when the network refused or an item is not there,
+the admin's terminal. What the commands say around them (a refusal, what was done, a comparison's
+words) is in the staff catalogue's language (`[cli.network.said]`): German, `--lang en` English.
+Status 0 when done, 1 when the network refused or an item is not there,
 2 for a configuration error.
 """
 
@@ -27,9 +29,9 @@ from pathlib import Path
 import msgspec
 
 from server.network import knowledge
-from server.network.adoption import local, write_review
-from server.network.options import OneLineParser
-from server.network.send import NotSent, call, from_site, office_options, token_of
+from server.network.adoption import Listed, local, write_review
+from server.network.options import OneLineParser, sentence
+from server.network.send import NetworkGarbage, NotSent, call, from_site, office_options, token_of
 
 SHOWN = 120  # characters of a text a comparison prints
 
@@ -37,7 +39,9 @@ SHOWN = 120  # characters of a text a comparison prints
 def command(name: str, argv: list[str]) -> int:
     from config import ConfigError, load_site
 
-    parser = OneLineParser(prog=f"willkommen-server network {name}")
+    from config.command import command_lang
+
+    parser = OneLineParser(prog=f"willkommen-server network {name}", lang=command_lang(argv))
     w = parser.words
     parser.description = w(f"network.{name}")
     if name in ("compare", "adopt"):
@@ -53,12 +57,13 @@ def command(name: str, argv: list[str]) -> int:
     args = parser.parse_args(argv)
     try:
         from_site(parser, args, load_site(args.config))
+        args.words = w
         return COMMANDS[name](args)
     except ConfigError as exc:
-        print(f"willkommen-server network {name}: {exc}", file=sys.stderr)
+        print(f"{parser.prog}: {sentence(exc, w)}", file=sys.stderr)
         return 2
     except (NotSent, ValueError) as exc:
-        print(f"willkommen-server network {name}: {shown(str(exc), 2000)}", file=sys.stderr)
+        print(f"{parser.prog}: {shown(sentence(exc, w), 2000)}", file=sys.stderr)
         return 1
 
 
@@ -69,8 +74,11 @@ def _url(args, path: str) -> str:
 def publish(args) -> int:
     mine = knowledge.of_site(args.config, args.office)
     answer = call(_url(args, "/knowledge"), token_of(args), body=msgspec.json.encode(mine), tries=args.tries)
-    print(f"willkommen-server network publish: {answer['published']} texts of {args.office} published to {args.to}",
-          file=sys.stderr)
+    count = answer.get("published") if isinstance(answer, dict) else None
+    if not isinstance(count, int):
+        raise NetworkGarbage(f"the network answered a publication with {shown(answer, 80)}", "garbage", url=args.to)
+    said = args.words("network.said.published", count=count, office=args.office, url=args.to)
+    print(f"willkommen-server network publish: {said}", file=sys.stderr)
     return 0
 
 
@@ -78,27 +86,41 @@ def listing(args) -> int:
     from config import load_site
 
     timezone = load_site(args.config).timezone
-    for entry in call(_url(args, "/knowledge"), token_of(args), tries=args.tries):
-        print(f"{shown(entry['office'], 40)}\t{shown(entry['name'], 80)}\t{local(str(entry['published_at']), timezone)}")
+    for entry in listed(args):
+        print(f"{shown(entry.office, 40)}\t{shown(entry.name, 80)}\t{local(entry.published_at, timezone)}")
     return 0
+
+
+def listed(args) -> list[Listed]:
+    """Who published and when, as the network lists it (anything else: `NetworkGarbage`)."""
+    try:
+        return msgspec.convert(call(_url(args, "/knowledge"), token_of(args), tries=args.tries), list[Listed])
+    except msgspec.ValidationError as exc:
+        raise NetworkGarbage(f"the network's list of publications is not one: {exc}", "not_a_list",
+                             url=args.to) from None
 
 
 def fetch(args) -> knowledge.Published:
     found = call(_url(args, f"/knowledge/{args.other}"), token_of(args), tries=args.tries)
-    return msgspec.convert(found, knowledge.Published)
+    try:
+        return msgspec.convert(found, knowledge.Published)
+    except msgspec.ValidationError as exc:
+        raise NetworkGarbage(f"what the network gave as {args.other}'s knowledge is not an office's: {exc}",
+                             "not_knowledge", url=args.to, office=args.other) from None
 
 
 def compare(args) -> int:
     theirs, mine = fetch(args), knowledge.of_site(args.config, args.office)
     found = knowledge.differences(mine, theirs, args.what)
-    for line in report(found, theirs.office, detailed=bool(args.what)):
+    for line in report(found, theirs.office, args.words, detailed=bool(args.what)):
         print(line)
     if not found:
-        print(f"no differences to {theirs.office}" + (f" under {', '.join(args.what)}" if args.what else ""))
+        print(args.words("network.said.same_under", other=theirs.office, what=", ".join(args.what)) if args.what
+              else args.words("network.said.same", other=theirs.office))
     return 0
 
 
-def report(found: list[knowledge.Difference], other: str, *, detailed: bool) -> list[str]:
+def report(found: list[knowledge.Difference], other: str, w, *, detailed: bool) -> list[str]:
     """One line an item; a language's catalogue summed up in one line unless asked for by `--what`."""
     lines: list[str] = []
     catalogues: dict[str, list[knowledge.Difference]] = {}
@@ -106,21 +128,21 @@ def report(found: list[knowledge.Difference], other: str, *, detailed: bool) -> 
         if d.key.startswith("strings.") and not detailed:
             catalogues.setdefault(d.key.split(".")[1], []).append(d)
             continue
-        lines.append(f"{d.key}\t{_said(d, other)}")
+        lines.append(f"{d.key}\t{_said(d, other, w)}")
     for lang, ds in sorted(catalogues.items()):
         only = sum(d.kind == "only_theirs" for d in ds)
         differ = sum(d.kind == "differs" for d in ds)
-        lines.append(f"strings.{lang}\t{differ} texts differ, {only} only {other}'s "
-                     f"(--what strings.{lang} lists them)")
+        lines.append(f"strings.{lang}\t" + w("network.said.catalogue", differ=differ, only=only, other=other,
+                                                lang=lang))
     return lines
 
 
-def _said(d: knowledge.Difference, other: str) -> str:
+def _said(d: knowledge.Difference, other: str, w) -> str:
     if d.kind == "only_theirs":
-        return f"only {other}'s: {shown(d.theirs)}"
+        return w("network.said.only_theirs", other=other, theirs=shown(d.theirs))
     if d.kind == "only_mine":
-        return f"only yours: {shown(d.mine)}"
-    return f"yours: {shown(d.mine)} | {other}'s: {shown(d.theirs)}"
+        return w("network.said.only_mine", mine=shown(d.mine))
+    return w("network.said.differs", other=other, mine=shown(d.mine), theirs=shown(d.theirs))
 
 
 def adopt(args) -> int:
@@ -131,14 +153,14 @@ def adopt(args) -> int:
     site_file = Path(args.config) if args.config else default_path()
     base = args.into or site_file.resolve().parent
     timezone = load_site(site_file).timezone
-    published = next((e["published_at"] for e in call(_url(args, "/knowledge"), token_of(args), tries=args.tries)
-                      if e["office"] == theirs.office), "")
+    published = next((e.published_at for e in listed(args) if e.office == theirs.office), "")
     command_line = "willkommen-server network adopt " + " ".join([args.other, *(f"--what {w}" for w in args.what)])
     files = knowledge.fragment(chosen, theirs, published_at=local(published, timezone) if published else "",
                                command=command_line)
     folder = write_review(base, theirs.office, timezone, files)  # whole or not at all
-    print(f"willkommen-server network adopt: {len(chosen)} item(s) of {theirs.office} written to review in {folder}: "
-          + ", ".join(sorted(files)) + f". {site_file.name} is unchanged.", file=sys.stderr)
+    said = args.words("network.said.adopted", count=len(chosen), office=theirs.office, folder=folder,
+                      files=", ".join(sorted(files)), site=site_file.name)
+    print(f"willkommen-server network adopt: {said}", file=sys.stderr)
     return 0
 
 
