@@ -171,8 +171,11 @@ class AccessCommands(Commands):
 
     def access_summary(self, now: float) -> list[dict]:
         """Today's and the coming lottery days in figures (`access_days.summary`), for the board."""
-        checked_in = {b.code for b in self.bookings.values() if b.ticket is not None}
-        refused = sum(1 for t in self.tickets.values() if t.outcome == REFUSED_OUTCOME)
+        def checked_in(code: str) -> bool:  # the code's ticket was issued (asked for the day's places only)
+            booking = self.bookings.get(code)
+            return booking is not None and booking.ticket is not None
+
+        refused = self.identity_refusals  # counted as refused (`OfficeState`), not walked over the day's tickets
         return [access_days.summary(day, checked_in, refused if day.day == self.day else 0, now)
                 for d, day in sorted(self.access_days.items()) if d >= self.day]
 

@@ -57,6 +57,12 @@ class AccessDay:
     replaced: set[str] = field(default_factory=set)              # no-shows whose place was offered
     people: dict[str, Person] = field(default_factory=dict)      # entry -> personal data (the day only)
     witness: ev.DrawWitnessed | None = None                      # a witness's words, mixed into the seed
+    # the board's figures, counted as entries come and their states change (`count`, `set_state`):
+    # the board pushes them with every change, and walking 10,000 entries each time was most of a push
+    via: dict[str, int] = field(default_factory=dict)                # way in -> entries
+    per_service: dict[str, list[int]] = field(default_factory=dict)  # service -> [entries, urgent]
+    offered: int = 0                                                 # entries offered a no-show's place
+    won_after: dict[int, int] = field(default_factory=dict)          # unlucky days before -> winners
 
 
 # ---- applying events (called from `server.core.state`) ------------------------------------------
@@ -68,8 +74,11 @@ def opened(days: dict[str, AccessDay], e: ev.AccessOpened) -> None:
 
 def registered(days: dict[str, AccessDay], e: ev.EntryRegistered) -> None:
     day = days.setdefault(e.day, AccessDay(e.day, "", {}, 0.0, 0.0))
-    day.entries[e.entry] = Entrant(e.entry, e.identity, e.service, e.lang, e.urgent, e.contact, e.via, e.weight,
-                                   lottery.public_key(e.entry))
+    if (before := day.entries.get(e.entry)) is not None:  # an entry key again (never made so): counted once
+        count(day, before, -1)
+    day.entries[e.entry] = entrant = Entrant(e.entry, e.identity, e.service, e.lang, e.urgent, e.contact, e.via,
+                                             e.weight, lottery.public_key(e.entry))
+    count(day, entrant, 1)
     day.identities[e.identity] = e.entry
     if e.contact_key:
         day.contacts[e.contact_key] = day.contacts.get(e.contact_key, 0) + 1
@@ -87,22 +96,63 @@ def drawn(days: dict[str, AccessDay], e: ev.AccessDrawn) -> None:
     by_public = {x.public: x for x in day.entries.values()}
     for place in e.places:
         entrant = day.entries[place.entry]
-        entrant.state, entrant.code, entrant.window = WON, place.code, (place.window_start, place.window_end)
+        set_state(day, entrant, WON)
+        entrant.code, entrant.window = place.code, (place.window_start, place.window_end)
         day.codes[place.code] = place.entry
     for key in e.rest:
-        entrant = day.entries.get(key) or by_public[key]
-        entrant.state = NOT_DRAWN
+        set_state(day, day.entries.get(key) or by_public[key], NOT_DRAWN)
     day.waiting_list = [day.entries[k].entry if k in day.entries else by_public[k].entry for k in e.rest]
 
 
 def offered(days: dict[str, AccessDay], e: ev.PlaceOffered) -> None:
     day = days[e.day]
     entrant = day.entries[e.entry]
-    entrant.state, entrant.code, entrant.window = OFFERED, e.code, (e.window_start, e.window_end)
+    set_state(day, entrant, OFFERED)
+    entrant.code, entrant.window = e.code, (e.window_start, e.window_end)
     day.codes[e.code] = e.entry
     day.replaced.add(e.instead_of)
     if e.entry in day.waiting_list:
         day.waiting_list.remove(e.entry)
+
+
+def count(day: AccessDay, x: Entrant, change: int) -> None:
+    """An entry into (1) or out of (-1) the day's figures: its way in, service, urgency, state."""
+    via = day.via[x.via] = day.via.get(x.via, 0) + change
+    if not via:
+        del day.via[x.via]
+    row = day.per_service.setdefault(x.service, [0, 0])
+    row[0] += change
+    row[1] += change * x.urgent
+    if not row[0]:
+        del day.per_service[x.service]
+    _count_state(day, x, change)
+
+
+def set_state(day: AccessDay, x: Entrant, state: str) -> None:
+    """Change an entry's state, and the figures that count states (offered, winners)."""
+    _count_state(day, x, -1)
+    x.state = state
+    _count_state(day, x, 1)
+
+
+def _count_state(day: AccessDay, x: Entrant, change: int) -> None:
+    if x.state == OFFERED:
+        day.offered += change
+    elif x.state == WON:
+        after = day.won_after[x.weight - 1] = day.won_after.get(x.weight - 1, 0) + change
+        if not after:
+            del day.won_after[x.weight - 1]
+
+
+def places(day: AccessDay) -> list[Entrant]:
+    """The day's places: each entry drawn or offered one, through its code (`codes`), not by
+    walking the entries; an entry's latest code only (one whose place was given on keeps it)."""
+    found = []
+    for code, entry in day.codes.items():
+        x = day.entries[entry]
+        if x.code == code and x.state in (WON, OFFERED):
+            found.append(x)
+    return found
 
 
 def may_free(day: AccessDay, service: str, checked_in: Callable[[str], bool], latest_end: float) -> bool:
@@ -131,44 +181,36 @@ def kept(days: dict[str, AccessDay], today: str) -> dict[str, AccessDay]:
     return {d: day for d, day in days.items() if d >= yesterday}
 
 
-def summary(day: AccessDay, checked_in: set[str], refused: int, now: float) -> dict:
+def summary(day: AccessDay, checked_in: Callable[[str], bool], refused: int, now: float) -> dict:
     """A lottery day in figures, for the floor board: entries (urgent, by way in), the draw,
     who came, no-shows, places offered, identity refusals, and after how many unlucky days the
-    winners won. `checked_in`: the codes whose ticket was issued; `refused`: the day's
-    "not the registered person"."""
-    entries = list(day.entries.values())
-    places = [x for x in entries if x.state in (WON, OFFERED)]
-    came = [x for x in places if x.code in checked_in]
-    missed = [x for x in places if x.code not in checked_in and x.window is not None and x.window[1] <= now]
-    after: dict[int, int] = {}
-    for x in entries:
-        if x.state == WON:
-            after[x.weight - 1] = after.get(x.weight - 1, 0) + 1
-    via: dict[str, int] = {}
-    for x in entries:
-        via[x.via] = via.get(x.via, 0) + 1
+    winners won. `checked_in(code)`: whether the code's ticket was issued; `refused`: the day's
+    "not the registered person". Reads the counted figures and the places, never every entry."""
+    held = places(day)
+    came = [x for x in held if checked_in(x.code)]
+    missed = [x for x in held if not checked_in(x.code) and x.window is not None and x.window[1] <= now]
     return {"day": day.day, "seed_hash": day.seed_hash, "closes_at": day.closes_at, "draw_at": day.draw_at,
-            "drawn": day.drawn is not None, "services": by_service(day, entries),
-            "entries": len(entries), "urgent": sum(x.urgent for x in entries), "via": via,
+            "drawn": day.drawn is not None, "services": by_service(day),
+            "entries": len(day.entries), "urgent": sum(row[1] for row in day.per_service.values()),
+            "via": dict(day.via),
             "places": len(day.drawn.places) if day.drawn is not None else 0,
             "urgent_places": sum(p.urgent for p in day.drawn.places) if day.drawn is not None else 0,
-            "offered": sum(x.state == OFFERED for x in entries), "came": len(came), "no_shows": len(missed),
-            "identity_refused": refused, "won_after_unlucky_days": dict(sorted(after.items())),
+            "offered": day.offered, "came": len(came), "no_shows": len(missed),
+            "identity_refused": refused, "won_after_unlucky_days": dict(sorted(day.won_after.items())),
             "witness": None if day.witness is None else {"words": day.witness.words, "by": day.witness.by,
                                                          "at": day.witness.at},
             "proof": f"/draw/{day.day}.json"}
 
 
-def by_service(day: AccessDay, entries: list[Entrant]) -> dict[str, dict[str, int]]:
+def by_service(day: AccessDay) -> dict[str, dict[str, int]]:
     """Per service given by lot: its entries, the urgent ones, its contingent and the places drawn
     (the board's lottery panel shows one row each)."""
     drawn = day.drawn.places if day.drawn is not None else ()
     contingent = day.drawn.contingent if day.drawn is not None else day.contingent  # the draw's own, once drawn
     rows = {service: {"entries": 0, "urgent": 0, "contingent": n, "places": 0} for service, n in contingent.items()}
-    for x in entries:
-        row = rows.setdefault(x.service, {"entries": 0, "urgent": 0, "contingent": 0, "places": 0})
-        row["entries"] += 1
-        row["urgent"] += x.urgent
+    for service, (entries, urgent) in day.per_service.items():
+        row = rows.setdefault(service, {"entries": 0, "urgent": 0, "contingent": 0, "places": 0})
+        row["entries"], row["urgent"] = entries, urgent
     for place in drawn:
         rows.setdefault(place.service, {"entries": 0, "urgent": 0, "contingent": 0, "places": 0})["places"] += 1
     return dict(sorted(rows.items()))

@@ -78,6 +78,7 @@ class OfficeState:
         self.calls: deque[str] = deque(maxlen=LAST_CALLS)
         self.latest_issue = 0.0
         self.announcements: dict[str, Announcement] = {}
+        self.identity_refusals = 0  # today's tickets ended "not the registered person" (the board's lottery panel)
 
     # ---- reading -------------------------------------------------------------------------
 
@@ -200,7 +201,8 @@ class OfficeState:
 
     def _ticket_finished(self, e: ev.TicketFinished) -> None:
         t = self.tickets[e.number]
-        t.state, t.finished_at, t.outcome = DONE, e.at, e.outcome
+        t.state, t.finished_at = DONE, e.at
+        self._set_outcome(t, e.outcome)
         self._leave_desk(t)
 
     def _ticket_cancelled(self, e: ev.TicketCancelled) -> None:
@@ -265,8 +267,13 @@ class OfficeState:
 
     def _identity_refused(self, e: ev.IdentityRefused) -> None:
         t = self.tickets[e.number]
-        t.state, t.finished_at, t.outcome = DONE, e.at, access.REFUSED_OUTCOME
+        t.state, t.finished_at = DONE, e.at
+        self._set_outcome(t, access.REFUSED_OUTCOME)
         self._leave_desk(t)
+
+    def _set_outcome(self, t: Ticket, outcome: str | None) -> None:
+        self.identity_refusals += (outcome == access.REFUSED_OUTCOME) - (t.outcome == access.REFUSED_OUTCOME)
+        t.outcome = outcome
 
     def _enqueue(self, t: Ticket) -> None:
         self.waiting[t.service][t.number] = t
