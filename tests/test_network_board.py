@@ -30,7 +30,7 @@ from server.network.settings import parse_network
 from server.network.share import command
 from websockets.asyncio.client import connect
 
-from .browser import axe_script
+from .browser import AXE_OPTIONS, axe_script
 from .conftest import ARTIFACTS
 from .test_kiosk_app import SIZE, kiosk_app, message, touch_ticket
 from .test_manager_board import board_socket, cookie_for, signed_in_page
@@ -111,8 +111,7 @@ async def panel_problems(page) -> list[str]:
 async def axe_violations_in(page, selector: str) -> list[str]:
     """axe-core's WCAG 2.1 A and AA rules over the panel (the rest of the board is other tests')."""
     await page.add_script_tag(path=str(axe_script()))
-    result = await page.evaluate("(s) => axe.run(document.querySelector(s), {runOnly: {type: 'tag', values: "
-                                 "['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}})", selector)
+    result = await page.evaluate(f"(s) => axe.run(document.querySelector(s), {AXE_OPTIONS})", selector)
     return [f"{v['id']}: {[n['target'] for n in v['nodes']][:4]}" for v in result["violations"]]
 
 
