@@ -408,8 +408,12 @@ class KioskApp(Drawing, App, inherit_bindings=False):
         if any(w.group in ("issue", "checkin") and not w.is_finished for w in self.workers):
             self.attended_at = self.clock()  # a ticket on its way (a slow serial line): the visitor waits for it
         elif self.screen_stack and self.screen in self.visitor_screens \
-                and self.clock() - self.attended_at >= self.idle_seconds:
+                and self.clock() - self.attended_at >= self.idle_limit():
             self.switch_to_start()
+
+    def idle_limit(self) -> float:
+        """The idle limit, or a screen's shorter own (a registration's QR code whose slip printed)."""
+        return min(self.idle_seconds, getattr(self.screen, "idle_limit", None) or self.idle_seconds)
 
     # ---- the printer ---------------------------------------------------------------------
 

@@ -44,6 +44,7 @@ from server.wire.session import ConnectionLost, Refused, ServerError
 from kiosk.start_button import StartButton
 
 TIMES = ("opens", "closes", "draw_at")
+TAKE_SLIP_SECONDS = 15.0  # the QR code on the screen after the slip printed, if nobody touches the kiosk
 
 
 def window_open(access: p.AccessView | None, now: float, timezone: str) -> bool:
@@ -292,8 +293,8 @@ class RegisterScreen(Screen):
             return
         url = result_url(app.site, registered.entry, self.lang)
         said = registered_words(app.words(self.lang), self.lang, registered, app.site.timezone, frame.contact)
-        await print_slip(app, slip(app.site, app.words(self.lang), self.lang, said, url))
-        screen = RegisteredScreen(self.lang, said, url)
+        printed = await print_slip(app, slip(app.site, app.words(self.lang), self.lang, said, url))
+        screen = RegisteredScreen(self.lang, said, url, printed=printed)
         app.push_screen(screen)
         app.back_to_start_later(screen)
 
@@ -302,13 +303,21 @@ class RegisterScreen(Screen):
 
 
 class RegisteredScreen(Screen):
-    """Registered: the draw's time, and the result page as a QR code to take away on a phone."""
+    """Registered: the draw's time, and the result page as a QR code to take away on a phone.
+
+    The QR code is the visitor's key to their outcome (after the draw: their code), so it must
+    not wait for the next person. The visitor is done, and the start screen comes back, when
+    they tap Back, or — the slip printed, with the same QR code on it — when they leave the
+    kiosk alone for `TAKE_SLIP_SECONDS` (time to scan it off the screen instead); without a
+    slip (the printer failed) the screen is their only copy and stays for the kiosk's idle limit.
+    """
 
     CSS_PATH = "register.tcss"
 
-    def __init__(self, lang: str, said: tuple[str, str], url: str):
+    def __init__(self, lang: str, said: tuple[str, str], url: str, *, printed: bool = False):
         super().__init__()
         self.lang, (self.heading, self.waiting), self.url = lang, said, url
+        self.idle_limit = TAKE_SLIP_SECONDS if printed else None  # read by `KioskApp.check_idle`
 
     def compose(self) -> ComposeResult:
         app = self.app
