@@ -4,7 +4,8 @@ A terminal's first frame must be `hello`; its token is compared in constant time
 role comes from the site config, never from the client. Each later frame goes through the one
 frame loop (`server.edge.frames`) to the request table (`server.edge.requests`), whose office
 calls run on the `Writer`; the reply goes out after the commit, and committed events are
-pushed (`server.edge.pushes`).
+pushed to staff (`server.edge.pushes`); the waiting rooms' displays are shown a call as soon
+as it is made, before its commit (they confirm nothing to anyone: `server.store.writer`).
 
 Everything else on the port is in one route table (`server.edge.routes`): the manager's
 pages and sockets (`server.manager`), visitor feedback (`server.visitors`), the public pages
@@ -119,6 +120,7 @@ class Server:
             self.executor.shutdown()
             raise
         self.writer = Writer(self.office, self.store, on_committed=lambda events: self.pushes.committed(events),
+                             on_applied=lambda events: self.pushes.applied(events),
                              on_failure=self.failed.set, clock=self.clock, on_new_day=self._new_day,
                              commit_wait=self.gate.limits.commit_wait_seconds, others_may_join=self.gate.others_woke)
         self.writer_task = asyncio.create_task(self.writer.run(warm=True), name="willkommen-writer")

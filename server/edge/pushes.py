@@ -1,9 +1,14 @@
-"""What committed events tell the connected terminals: calls, tickets, desks, queues.
+"""What events tell the connected terminals: calls, tickets, desks, queues.
 
-Calls go to staff and displays at once; a ticket's change to staff (and to displays when it
-leaves the "now" spot); a desk's change to staff; queue lengths and estimates to everyone, at
-most every QUEUE_PUSH_DELAY and all in one frame. A message is built only for someone: before
-the first counter opens, draws cost no pushes.
+The waiting room's screens hear of a change as soon as it is made (`applied`, before its
+commit: the writer's `on_applied`): the calls, and a ticket that leaves the "now" spot, in the
+order they happened, so a recall, a no-show or a park never overtakes its call. A display
+confirms nothing (it only listens); the commit's fsync on PostgreSQL (2.7-4.4 ms here) stood
+between a counter's `next` and the screen (`python -m bench --only offices`). Staff hear of
+calls, tickets and desks once committed (`committed`): a counter's screen, as its reply, says
+only what is stored. Queue lengths and estimates go to everyone at most every
+QUEUE_PUSH_DELAY, all in one frame, read from the office then. A message is built only for
+someone: before the first counter opens, draws cost no pushes.
 """
 
 from __future__ import annotations
@@ -35,41 +40,71 @@ class Pushes:
         self.queue_delay = QUEUE_PUSH_DELAY
         self._queues_to_push: set[str] = set()
         self._queue_push: asyncio.TimerHandle | None = None
+        self._kept: dict[int, tuple[p.Called, str]] = {}  # id(event) -> its call shown on the displays, for staff
+
+    def applied(self, events: list[Event]) -> None:
+        """Show the displays what the events just made changed (not committed yet): the calls,
+        then the tickets that left the "now" spot."""
+        displays = self.terminals.displays
+        if not displays:  # with none, no look at the events
+            return
+        calls, tickets = self._changes(events, keep=True)
+        for _, frame in calls:
+            self.fanout.push(displays, frame)
+        for ticket in tickets.values():
+            if ticket.state in p.OFF_THE_SCREEN:
+                self.fanout.push(displays, p.encode(p.TicketChanged(ticket=views.ticket(ticket))).decode())
 
     def committed(self, events: list[Event]) -> None:
-        """Tell everyone what the committed events changed."""
-        everyone = self.terminals.everyone()
-        if everyone:  # calls, tickets and desks go to staff and displays: with none, no look at them
-            self._tell(events, self.terminals.staff, everyone)
+        """Tell staff what the committed events changed; the board; the queues soon after."""
+        staff = self.terminals.staff
+        if staff:  # calls, tickets and desks: with no staff, no look at them
+            self._tell(events, staff)
+        elif self._kept:
+            for event in events:
+                self._kept.pop(id(event), None)
         self.board_changed(events)
         self._queues_to_push |= changed_services(self.office, events)
         if self._queue_push is None and self._queues_to_push:
             self._queue_push = asyncio.get_running_loop().call_later(self.queue_delay, self._push_queues)
 
-    def _tell(self, events: list[Event], staff: set, everyone: set) -> None:
-        """The calls, the tickets' and the desks' changes, to those who hear of each."""
+    def _tell(self, events: list[Event], staff: set) -> None:
+        """The calls, the tickets' and the desks' changes, to staff."""
         office = self.office
-        calls: list[msgspec.Struct] = []
-        tickets: dict[str, Ticket] = {}
-        for event in events:
-            ticket = office.tickets.get(event.number) if isinstance(event, ev.TicketEvent) else None
-            if ticket is not None and isinstance(event, CALLS):
-                calls.append(self._spoken(views.called(office, ticket)))
-            elif ticket is not None:
-                tickets[ticket.number] = ticket
+        calls, tickets = self._changes(events, keep=False)
         sent: list[msgspec.Struct] = []
-        for message in calls:
-            self.fanout.push(everyone, p.encode(message).decode())
+        for _, frame in calls:
+            self.fanout.push(staff, frame)
         for ticket in tickets.values():
-            audience = everyone if ticket.state in p.OFF_THE_SCREEN else staff
-            if audience:
-                sent.append(p.TicketChanged(ticket=views.ticket(ticket)))
-                self.fanout.push(audience, p.encode(sent[-1]).decode())
-        for counter in changed_desks(office, events) if staff else ():
+            sent.append(p.TicketChanged(ticket=views.ticket(ticket)))
+            self.fanout.push(staff, p.encode(sent[-1]).decode())
+        for counter in changed_desks(office, events):
             sent.append(p.DeskChanged(desk=views.desk(office, office.desks[counter])))
             self.fanout.push(staff, p.encode(sent[-1]).decode())
-        if staff:
-            self.staff_pushed([*calls, *sent])
+        self.staff_pushed([*(call for call, _ in calls), *sent])
+
+    def _changes(self, events: list[Event], *, keep: bool) -> tuple[list[tuple[p.Called, str]], dict[str, Ticket]]:
+        """The calls the events made (each message and its frame) and the other tickets they changed."""
+        calls: list[tuple[p.Called, str]] = []
+        tickets: dict[str, Ticket] = {}
+        for event in events:
+            ticket = self.office.tickets.get(event.number) if isinstance(event, ev.TicketEvent) else None
+            if ticket is not None and isinstance(event, CALLS):
+                calls.append(self._call(event, ticket, keep=keep))
+            elif ticket is not None:
+                tickets[ticket.number] = ticket
+        return calls, tickets
+
+    def _call(self, event: Event, ticket: Ticket, *, keep: bool) -> tuple[p.Called, str]:
+        """`event`'s call and its frame: made once, when the displays are shown it, and kept
+        (`keep`) until staff are told it at the commit."""
+        made = self._kept.pop(id(event), None)
+        if made is None:
+            call = self._spoken(views.called(self.office, ticket))
+            made = (call, p.encode(call).decode())
+        if keep:
+            self._kept[id(event)] = made
+        return made
 
     def stop(self) -> None:
         if self._queue_push is not None:

@@ -8,6 +8,16 @@ to `on_committed` (the broadcaster). Many kiosks drawing at once therefore cost 
 not one each (group commit, gathered a little longer under load: `_gather`), and no reply
 ever confirms what is not on disk.
 
+What the waiting room's screens show goes out before that: each command's events are handed
+to `on_applied` as soon as it ran (`_applied`), in the order they happened, before any commit.
+A display confirms nothing to anyone (it only listens), and its welcome's snapshot is read
+from the same memory anyway; waiting for the commit put a PostgreSQL fsync (2.7-4.4 ms on
+this machine's disk) between a counter's `next` and the screen, which SQLite's default
+"normal" does not have (`python -m bench --only offices`). A commit that then fails stops the
+server (below); the displays reconnect to the restarted one and get the truth from its
+snapshot, so at worst a screen showed a call its counter was never confirmed (as a call
+committed with "normal" is lost with the power). The replies and the staff's pushes wait.
+
 SQLite's commits run on the event loop (`store.commit` writes inline), with the site's
 `synchronous`: "normal" is a write to the WAL (tens of microseconds), "full" adds an fsync.
 Committing on the store's thread drew 1,632/s for 1 kiosk against 2,981/s inline (normal,
@@ -80,11 +90,14 @@ class StorageFailed(WillkommenError):
 class Writer:
     def __init__(self, office: Office, store: Projection, *, on_committed: Callable[[list[Event]], None],
                  on_failure: Callable[[], None], clock: Callable[[], float] = time.time,
+                 on_applied: Callable[[list[Event]], None] = lambda events: None,
                  on_new_day: Callable[[str], None] | None = None, commit_wait: float = COMMIT_WAIT,
                  others_may_join: Callable[[], bool] = lambda: True):
         self.office, self.store, self.on_new_day = office, store, on_new_day
         self.others_may_join = others_may_join  # other requests woke with this one (`_alone`)
         self.on_committed, self.on_failure, self.clock = on_committed, on_failure, clock
+        self.on_applied = on_applied  # each command's events once it ran, before their commit (`_applied`)
+        self.told = 0  # events at the journal's head already handed to `on_applied`
         self.loop = asyncio.get_running_loop()
         self.pending: list[asyncio.Future] = []    # commands whose events are still in the journal
         self.wakeup: asyncio.Future | None = None  # the writer task waits here for work
@@ -138,6 +151,7 @@ class Writer:
                        " (its synchronous standby is away?); nothing was done, try again in a moment",
                        why="commit_waiting")
         error, value = self._run(command)
+        self._applied()
         if self.office.journal and not await self._alone():  # its own events, or those of others it saw
             self.pending.append(committed := self.loop.create_future())
             self._wake()
@@ -233,7 +247,21 @@ class Writer:
             if len(self.pending) == waiting or time.perf_counter() > until:
                 return
 
+    def _applied(self) -> None:
+        """The events journaled since the last look to `on_applied`, in order (the displays'
+        pushes, before the commit); its failure is logged, not the command's."""
+        journal = self.office.journal
+        if len(journal) <= self.told:
+            return
+        fresh, self.told = journal[self.told:], len(journal)
+        try:
+            self.on_applied(fresh)
+        except Exception:
+            log.exception("telling the displays of a change failed")
+
     async def _commit_journal(self) -> None:
+        self._applied()  # events journaled outside `submit`, if any, are told before they are taken
+        self.told = 0
         events, changed = self.office.take_changes()
         answered, self.pending = self.pending, []
         self.inflight, self.last_group = answered, len(answered)
@@ -254,7 +282,8 @@ class Writer:
             self.committing = self.reconnecting = False
         self.commits += 1
         _settle(answered, None)
-        self._new_day(events)
+        if self.on_new_day is not None:  # the store's day change
+            _start_days(events, self.store, self.on_new_day)
         self.on_committed(events)
 
     async def _write(self, rows: Rows) -> None:
@@ -348,26 +377,6 @@ class Writer:
         held, self.inflight, self.pending = self.inflight + self.pending, [], []
         _settle(held, StorageFailed("the server stopped before its database was back; not confirmed"))
 
-    def _new_day(self, events: list[Event]) -> None:
-        """The store's day change (statistics kept, retention purge) runs here, on the writer,
-        right after the commit that started the day: no page or push writes to the file. On
-        PostgreSQL (`store.day_change_aside`) it runs on a thread, on the store's own session
-        beside the commits' (it touches no row of the new day): its round trips took 17-46 ms,
-        and on the loop the day's first draws waited for them, in each of thirty offices
-        opening at once (`python -m bench --only offices`). It is the session's one thread
-        (`store.aside`): on the default pool two day changes moments apart ran at once on the
-        one psycopg session and failed (OutOfOrderTransactionNesting), as did the lottery's seeds
-        beside them; now each waits for the one before, the loop for none."""
-        for event in events:
-            if isinstance(event, ev.DayStarted) and self.on_new_day is not None:
-                if self.store.day_change_aside:
-                    self.store.aside(self.on_new_day, event.day).add_done_callback(_housekept)
-                    continue
-                try:
-                    self.on_new_day(event.day)
-                except Exception:  # housekeeping: the day's tickets are safe, tomorrow retries
-                    log.exception("day change housekeeping failed")
-
     def _run(self, command: Callable[[float], Any]) -> tuple[BaseException | None, Any]:
         try:
             return None, command(self.clock())
@@ -376,6 +385,27 @@ class Writer:
         except Exception as exc:  # a bug: answer it, keep serving the others
             log.exception("command failed")
             return exc, None
+
+
+def _start_days(events: list[Event], store: Projection, on_new_day: Callable[[str], None]) -> None:
+    """The store's day change (statistics kept, retention purge) runs on the writer,
+    right after the commit that started the day: no page or push writes to the file. On
+    PostgreSQL (`store.day_change_aside`) it runs on a thread, on the store's own session
+    beside the commits' (it touches no row of the new day): its round trips took 17-46 ms,
+    and on the loop the day's first draws waited for them, in each of thirty offices
+    opening at once (`python -m bench --only offices`). It is the session's one thread
+    (`store.aside`): on the default pool two day changes moments apart ran at once on the
+    one psycopg session and failed (OutOfOrderTransactionNesting), as did the lottery's seeds
+    beside them; now each waits for the one before, the loop for none."""
+    for event in events:
+        if isinstance(event, ev.DayStarted):
+            if store.day_change_aside:
+                store.aside(on_new_day, event.day).add_done_callback(_housekept)
+                continue
+            try:
+                on_new_day(event.day)
+            except Exception:  # housekeeping: the day's tickets are safe, tomorrow retries
+                log.exception("day change housekeeping failed")
 
 
 def _housekept(done: asyncio.Future) -> None:
