@@ -149,7 +149,8 @@ async def test_the_screen_hears_of_changes_in_the_order_they_happened_while_thei
     """Counter 1 sends its visitor to counter 2 and counter 2 calls them, both while their
     commits wait: the screen removes the call from counter 1, then shows it at counter 2, as
     it happened; the visitor is not taken off the screen once the commits are made (a screen
-    told of the transfer only at its commit would). Then the next call, F002, is shown above."""
+    told of the transfer only at its commit would). Staff hear of the call at its commit. Then
+    the next call, F002, is shown above."""
     from config.limits import Limits
     from server.edge.app import Server
 
@@ -171,6 +172,7 @@ async def test_the_screen_hears_of_changes_in_the_order_they_happened_while_thei
                 await counter.request(p.Open(id=0))
             assert (await one.request(p.Next(id=0))).ticket.number == "F001"
             assert await shown_call(display, board) == "F001"
+            assert (await two.next_event(p.Called)).counter == "1"  # staff heard of it at its commit
             held = Held(server.db_path)
             try:
                 sent_on = asyncio.ensure_future(one.request(p.Transfer(id=0, to_counter="2")))
@@ -179,10 +181,13 @@ async def test_the_screen_hears_of_changes_in_the_order_they_happened_while_thei
                 called = asyncio.ensure_future(two.request(p.Next(id=0)))
                 assert await shown_call(display, board) == "F001"  # ... and on it at counter 2
                 assert not sent_on.done() and not called.done() and held.state("F001") == "called"
+                with pytest.raises(TimeoutError):  # staff (counter 2's own screen) hear of it at the commit
+                    await two.next_event(p.Called, timeout=0.5)
             finally:
                 held.release()
             await sent_on
             assert (await called).ticket.number == "F001"
+            assert (await two.next_event(p.Called)).counter == "2"
             assert (await one.request(p.Next(id=0))).ticket.number == "F002"
             assert await shown_call(display, board) == "F002"  # every frame before it has come
             assert [(c.number, c.counter) for c in board.calls] == [("F002", "1"), ("F001", "2")]

@@ -60,7 +60,7 @@ class Pushes:
         staff = self.terminals.staff
         if staff:  # calls, tickets and desks: with no staff, no look at them
             self._tell(events, staff)
-        elif self._kept:
+        if self._kept:  # calls kept for staff that none heard (none here, or the ticket gone with a new day)
             for event in events:
                 self._kept.pop(id(event), None)
         self.board_changed(events)

@@ -32,7 +32,7 @@ class Session:
 class Terminals:
     sessions: dict[ServerConnection, Session] = field(default_factory=dict)
     staff: set[ServerConnection] = field(default_factory=set)     # counters and admins: every change
-    displays: set[ServerConnection] = field(default_factory=set)  # calls, and tickets leaving the "now" spot
+    displays: set[ServerConnection] = field(default_factory=set)  # calls, and tickets leaving the "now" spot (before the commit)
     kiosks: set[ServerConnection] = field(default_factory=set)    # queue lengths only
     printers: dict[str, dict[str, Any]] = field(default_factory=dict)  # kiosk -> its last report
 
@@ -65,10 +65,6 @@ class Terminals:
         for session in self.sessions.values():
             connected.setdefault(session.role, []).append(session.terminal or "(anonymous)")
         return {role: sorted(ids) for role, ids in connected.items()}
-
-    def everyone(self) -> set[ServerConnection]:
-        """Staff and displays: who hears of calls."""
-        return self.staff | self.displays
 
     def _audience(self, session: Session) -> set[ServerConnection]:
         return {"kiosk": self.kiosks, "display": self.displays}.get(session.role, self.staff)
