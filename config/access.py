@@ -6,6 +6,7 @@ when registration opens and closes, when the draw is made, and the few rules aro
     services = ["residence"]        # [] or no section: no lottery
     opens = "14:00"                 # the day before
     closes = "06:00"                # on the day
+    same_day = false                # true: `opens` is on the lottery day itself (before `closes`)
     draw_at = "06:05"               # on the day, not before `closes`
     contingent = { residence = 30 } # fixed places; a service not named: from the day's plan
     urgent_share = 0.25             # at most this share of a service's places for urgent claims
@@ -27,6 +28,7 @@ if TYPE_CHECKING:
     from config.loader import Node
 
 CLOCK = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+SAID_WITH_THE_DAY_BEFORE = ("register.when", "register.error.window_closed")  # each has a `_same_day` twin
 MIN_SECRET = 16
 
 
@@ -43,6 +45,17 @@ class Access:
     entries_per_address: int = 50
     secret: str = field(default="", repr=False)
     window_minutes: int = 30
+    same_day: bool = False  # registration opens at `opens` on the lottery day, not the day before
+
+    @property
+    def days_before(self) -> int:
+        """On which day before the lottery day registration opens: 1 (the day before) or 0."""
+        return 0 if self.same_day else 1
+
+    def words(self, key: str) -> str:
+        """The catalogue key that says the window (`register.when`, `register.error.window_closed`)
+        as this window is: from `opens` the day before, or on the day itself."""
+        return f"{key}_same_day" if self.same_day and key in SAID_WITH_THE_DAY_BEFORE else key
 
     @property
     def enabled(self) -> bool:
@@ -71,7 +84,11 @@ def parse_access(node: "Node", service_ids: set[str], environ: Mapping[str, str]
         entries_per_contact=node.number("entries_per_contact", 4, minimum=1),
         entries_per_address=node.number("entries_per_address", 50, minimum=1),
         secret=_secret(node, environ) if services else "",
-        window_minutes=node.number("window_minutes", 30, minimum=5))
+        window_minutes=node.number("window_minutes", 30, minimum=5),
+        same_day=node.get("same_day", bool, "true or false", False))
+    if access.same_day and access.opens >= access.closes:
+        raise node.fail("same_day", f"registration on the day itself opens before it closes: opens "
+                                    f"{access.opens:%H:%M} is not before closes {access.closes:%H:%M}")
     if access.draw_at < access.closes:
         raise node.fail("draw_at", f"{access.draw_at:%H:%M} must not be before closes ({access.closes:%H:%M}): "
                                    "the draw is made once registration has closed")

@@ -35,6 +35,7 @@ from textual.screen import Screen
 from textual.widgets import Button, Input, Label, RadioButton, RadioSet, Static
 
 from config import languages
+from config.access import SAID_WITH_THE_DAY_BEFORE
 from printing.blocks import QR, Block, Cut, Text
 from printing.printers import PrinterError
 from server.wire import protocol as p
@@ -48,11 +49,19 @@ TAKE_SLIP_SECONDS = 15.0  # the QR code on the screen after the slip printed, if
 
 
 def window_open(access: p.AccessView | None, now: float, timezone: str) -> bool:
-    """Whether registration is open at `now`: from `opens` (for the next day) until `closes`."""
+    """Whether registration is open at `now`: from `opens` (for the next day) until `closes`,
+    or with `same_day` from `opens` until `closes` of the same day."""
     if access is None:
         return False
     at = datetime.fromtimestamp(now, ZoneInfo(timezone)).time()
-    return at >= time.fromisoformat(access.opens) or at < time.fromisoformat(access.closes)
+    opens, closes = time.fromisoformat(access.opens), time.fromisoformat(access.closes)
+    return opens <= at < closes if access.same_day else at >= opens or at < closes
+
+
+def window_key(access: p.AccessView, key: str) -> str:
+    """The catalogue key saying the window as it is (`config.access.Access.words`): "from 14:00
+    the day before until 06:00 on the day", or on the day itself (`same_day`, the demo's)."""
+    return f"{key}_same_day" if access.same_day and key in SAID_WITH_THE_DAY_BEFORE else key
 
 
 def birth_date(day: str, month: str, year: str) -> str:
@@ -209,7 +218,8 @@ class RegisterScreen(Screen):
         with VerticalScroll(id="register-screen", classes=rtl):
             yield Static(said(lang, "register.title"), id="question", markup=False)
             for key in ("when", "speed", "bound"):
-                yield Static(said(lang, f"register.{key}", **self.times()), classes="explain", markup=False)
+                yield Static(said(lang, window_key(app.site.access, f"register.{key}"), **self.times()),
+                             classes="explain", markup=False)
             yield Label(Content(word(lang, "register.service_label")), classes="field-label")
             with RadioSet(id="register-services"):
                 for service in services:
@@ -299,6 +309,7 @@ class RegisterScreen(Screen):
         app.back_to_start_later(screen)
 
     def problem(self, key: str) -> None:
+        key = window_key(self.app.site.access, key)
         self.query_one("#problem", Static).update(self.app.said(self.lang, key, **self.times()))
 
 

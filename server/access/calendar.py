@@ -5,6 +5,8 @@ A lottery day D (an office day: one with opening hours, or any day when the site
 opens at `opens` on the day before, closes at `closes` on D and is drawn at `draw_at` on D::
 
     opens 14:00 (D-1) ──── registration ──── closes 06:00 (D) ── draw 06:05 (D) ── office hours
+
+With `same_day` (the demo's, `server.access.demo`) it opens at `opens` on D itself.
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ class Calendar:
         return datetime.combine(moment, clock, self.tz).timestamp()
 
     def opens_at(self, day: str) -> float:
-        return self.at(day, self.rules.opens, days_before=1)
+        return self.at(day, self.rules.opens, days_before=self.rules.days_before)
 
     def closes_at(self, day: str) -> float:
         return self.at(day, self.rules.closes)

@@ -2,7 +2,8 @@
 
 The bundled site file's `[access]` opens registration at 14:00 the day before and draws at
 6:05, which a newcomer trying the demo at 10:00 would never see. With `--demo` the day is
-moved to the demo's start (`soon`): today's window is open from the start, closes
+moved to the demo's start (`soon`): today's window is open from the start (`same_day`: it
+opens on the day itself, at the demo's minute, and the pages say so), closes
 `CLOSES_AFTER` minutes later, and the draw follows `WITNESS_MINUTES` after (time to give a
 witness's words on the floor board); the winners' windows fill
 the rest of today. Meanwhile simulated visitors register through `/register/ws` as a phone
@@ -44,8 +45,11 @@ def soon(site: Site, now: float) -> Site:
     draw = closes + timedelta(minutes=WITNESS_MINUTES)
     if draw.date() != local.date():
         return site
-    return replace(site, access=replace(site.access, opens=local.replace(hour=0, minute=0).time(),
-                                        closes=closes.time(), draw_at=draw.time()))
+    # open from the demo's minute on the day itself: the pages say so ("today from 18:40 until
+    # 18:51"), not "from 00:00 the day before", which was never true of a demo just started
+    opens = local.replace(second=0, microsecond=0).time()
+    return replace(site, access=replace(site.access, opens=opens, closes=closes.time(), draw_at=draw.time(),
+                                        same_day=True))
 
 
 async def registrations(site: Site, url: str, *, seed: int = 7, seconds: float = CLOSES_AFTER * 60 / 2) -> None:

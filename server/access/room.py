@@ -228,7 +228,8 @@ class Access:
 
     def _next_opening(self) -> str:
         day = self.calendar.next_window(self.clock())
-        return f"for {day} at {self.rules.opens:%H:%M} the day before"
+        eve = " the day before" if self.rules.days_before else ""
+        return f"for {day} at {self.rules.opens:%H:%M}{eve}"
 
     def contact_of(self, ticket: Ticket) -> tuple[str, str] | None:
         """(address, channel) a ticket's visitor registered with, for the near-call notice;

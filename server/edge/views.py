@@ -76,7 +76,7 @@ def access(s: Site) -> p.AccessView | None:
     if not rules.enabled:
         return None
     return p.AccessView(services=list(rules.services), opens=f"{rules.opens:%H:%M}", closes=f"{rules.closes:%H:%M}",
-                        draw_at=f"{rules.draw_at:%H:%M}", urgent_days=rules.urgent_days)
+                        draw_at=f"{rules.draw_at:%H:%M}", urgent_days=rules.urgent_days, same_day=rules.same_day)
 
 
 def partner(x: Partner) -> p.PartnerView:

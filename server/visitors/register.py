@@ -87,7 +87,8 @@ class RegisterPage:
         site, e = self.site, html.escape
         words = site.words(lang)
         rules = site.access
-        w = {key.removeprefix("register."): text for key, text in words.items() if key.startswith("register.")}
+        # the window as it is: from `opens` the day before, or on the day itself (`same_day`)
+        w = {key.removeprefix("register."): words[rules.words(key)] for key in words if key.startswith("register.")}
         times = {"opens": clock(rules.opens, lang), "closes": clock(rules.closes, lang),
                  "draw_at": clock(rules.draw_at, lang)}
         fields = {key: e(text) for key, text in w.items()}
@@ -112,7 +113,8 @@ class RegisterPage:
         on = date.fromisoformat(day)
         if open_now:
             return w["day_open"].format(day=long_date(on, lang), **times)
-        return w["day_next"].format(day=long_date(on, lang), eve=long_date(on - timedelta(days=1), lang), **times)
+        eve = on - timedelta(days=self.site.access.days_before)  # the day its registration opens
+        return w["day_next"].format(day=long_date(on, lang), eve=long_date(eve, lang), **times)
 
     def services(self, lang: str) -> str:
         """One radio button a service given by lot, named in the visitor's language (chosen

@@ -333,6 +333,7 @@ class AccessView(msgspec.Struct):
     closes: str
     draw_at: str
     urgent_days: int
+    same_day: bool = False  # `opens` is on the lottery day itself, not the day before (the demo's)
 
 
 class SiteView(msgspec.Struct):
