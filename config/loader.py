@@ -139,6 +139,9 @@ def parse_site(data: Mapping[str, Any], *, file: str = "site.toml",
     service_ids = {s.id for s in services}
     counters = _unique(root, "counters", [_counter(n, service_ids) for n in root.tables("counters")], ("id",))
     counter_ids = {c.id for c in counters}
+    network = parse_network(root.table("network", {}), folder, file)
+    if network is not None and network.in_force.is_dir():  # the language files adopted on the board
+        catalogues = site_catalogues(languages, catalogue_folder, network, file)
     terminals = _unique(root, "terminals",
                         [_terminal(n, counter_ids, languages, environ) for n in root.tables("terminals")], ("id",))
     result = Site(
@@ -176,7 +179,8 @@ def parse_site(data: Mapping[str, Any], *, file: str = "site.toml",
         partners=tuple(_unique(root, "partners", [_partner(n, languages, service_ids)
                                                  for n in root.tables("partners", optional=True)], ("id",))),
         zones=zones.parse(root.table("zones", {}), {c.zone for c in counters}),
-        network=parse_network(root.table("network", {}), folder, file),
+        network=network,
+        strings_folder=catalogue_folder,
     )
     if (result.tls_cert is None) != (result.tls_key is None):
         raise site.fail("tls_key" if result.tls_key is None else "tls_cert",
@@ -184,6 +188,13 @@ def parse_site(data: Mapping[str, Any], *, file: str = "site.toml",
     site.done()
     root.done()
     return result
+
+
+def site_catalogues(languages: tuple[str, ...], folder: Path | None, network, file: str) -> dict:
+    """The site's catalogues as they are on disk now: bundled, the site's own folder, then what
+    was adopted on the board (`Server.reload_catalogues` reads them again after an adoption)."""
+    return strings.catalogues(languages, folder, site_file=file, key_path="site.languages",
+                              adopted=network.in_force if network is not None else None)
 
 
 def _languages(site: Node) -> tuple[str, ...]:

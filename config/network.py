@@ -46,6 +46,12 @@ class Network:
     def endpoint(self, path: str) -> str:
         return self.url.rstrip("/") + path
 
+    @property
+    def in_force(self) -> Path:
+        """The language files adopted on the board, laid over the site's own catalogues
+        (`config.strings.catalogues`' `adopted`; written by `server.network.in_force`)."""
+        return self.into / "strings"
+
 
 def parse_network(node: "Node", folder: Path | None, file: str) -> Network | None:
     """`[network]`, or None when the site file has none (the office takes no part on the board)."""

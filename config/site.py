@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import time
+from pathlib import Path
 from typing import Mapping
 
 from config.access import Access
@@ -204,6 +205,7 @@ class Site:
     zones: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     access: Access = Access()     # [access]: the day's places by lottery (config/access.py, server/access)
     network: Network | None = None  # [network]: the network of offices the board adopts from (config/network.py)
+    strings_folder: Path | None = field(default=None, compare=False)  # the site's own catalogues (site.strings)
 
     def words(self, lang: str) -> Mapping[str, str]:
         """The visitor catalogue of a site language (German's for any other)."""

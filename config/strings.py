@@ -59,6 +59,11 @@ def _from_locale_data(lang: str) -> dict[str, str]:
     return {"language_name": languages.name(lang), "direction": languages.direction(lang)}
 
 
+def read_catalogue_file(path: Path) -> dict[str, str]:
+    """A catalogue file's texts by their flat keys (`kiosk.take_ticket`), as the loader reads them."""
+    return _read(path, f"{path.parent.name}/{path.name}")
+
+
 def _read(path: Path, shown: str) -> dict[str, str]:
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
@@ -85,12 +90,15 @@ def _fields(text: str) -> set[str]:
 
 
 def catalogues(site_languages: tuple[str, ...], folder: Path | None, *, site_file: str,
-               key_path: str) -> dict[str, Mapping[str, str]]:
-    """Each site language's visitor catalogue: bundled, extended or overridden by `folder`."""
+               key_path: str, adopted: Path | None = None) -> dict[str, Mapping[str, str]]:
+    """Each site language's visitor catalogue: bundled, extended or overridden by `folder`, and
+    then by `adopted` (the texts adopted from other offices on the floor board, `[network] into`'s
+    `strings/`: `server.network.in_force`), each checked as a whole."""
     german = strings("de")
     found = {}
+    layers = tuple(dict.fromkeys(f for f in (folder, adopted) if f is not None and f.is_dir()))
     for i, lang in enumerate(site_languages):
-        table, shown = _catalogue(lang, folder)
+        table, shown = _catalogue(lang, layers)
         if table is None:
             where = f"{folder.name}/{lang}.toml" if folder else f"a folder named by site.strings with {lang}.toml"
             raise ConfigError(site_file, f"{key_path}[{i}]",
@@ -100,19 +108,19 @@ def catalogues(site_languages: tuple[str, ...], folder: Path | None, *, site_fil
     return found
 
 
-def _catalogue(lang: str, folder: Path | None) -> tuple[dict[str, str] | None, str]:
-    """The bundled file of `lang` (or of its language subtag: fa-AF takes fa) with the site's
-    file of the same name laid over it."""
+def _catalogue(lang: str, folders: tuple[Path, ...]) -> tuple[dict[str, str] | None, str]:
+    """The bundled file of `lang` (or of its language subtag: fa-AF takes fa) with each folder's
+    file of the same name laid over it, in turn."""
     names = dict.fromkeys((lang, lang.split("-")[0]))
     for name in names:
         bundled = Path(str(_folder("visitor") / f"{name}.toml"))
-        local = folder / f"{name}.toml" if folder else None
-        if not bundled.is_file() and not (local and local.is_file()):
+        locals_ = [folder / f"{name}.toml" for folder in folders if (folder / f"{name}.toml").is_file()]
+        if not bundled.is_file() and not locals_:
             continue
         table = _read(bundled, f"config/strings/{name}.toml") if bundled.is_file() else {}
         shown = f"config/strings/{name}.toml"
-        if local and local.is_file():
-            shown = f"{folder.name}/{name}.toml"
+        for local in locals_:
+            shown = f"{local.parent.name}/{name}.toml"
             overrides = {key: text for key, text in _read(local, shown).items() if not key.startswith(OFFICE)}
             for key in overrides:
                 if key not in table and key not in strings("de") and key not in FROM_LOCALE_DATA:

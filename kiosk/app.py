@@ -330,8 +330,17 @@ class KioskApp(Drawing, App, inherit_bindings=False):
     @work(exclusive=True, group="session")
     async def follow_server(self) -> None:
         self.session.start()
-        async for _ in self.session.events():
-            pass  # queue updates: nothing on a kiosk depends on them yet
+        async for event in self.session.events():
+            if isinstance(event, p.StringsChanged):  # queue updates: nothing on a kiosk depends on them yet
+                self.catalogues_changed(event.strings)
+
+    def catalogues_changed(self, catalogues: dict[str, dict[str, str]]) -> None:
+        """The office adopted a language file (`server.network.in_force`): the new words from the
+        next screen on; the start screen, where no visitor is mid-way, is shown again at once."""
+        self.catalogues = catalogues or self.catalogues
+        self.unjoined = {lang for lang in self.site.languages if any(map(unshapeable, self._texts(lang)))}
+        if isinstance(self.screen, StartScreen):
+            self.switch_to_start()
 
     def _connection_changed(self, connected: bool) -> None:
         if connected:

@@ -1,9 +1,9 @@
 """Adopting another office's texts on the floor board: a real network endpoint and two real office
 servers on 127.0.0.1, each with `[network]` in its site file. Giessen publishes its Tigrinya;
 Wetzlar's manager sees on the board, in Chromium, what differs from Wetzlar's own and adopts it
-with "Übernehmen" — the same files to review that `network adopt` writes, logged as it is —
-and once the admin puts the file in the strings folder, Wetzlar's kiosk speaks Giessen's
-Tigrinya. A reader cannot adopt; a network that is down or answers garbage is said in German
+with "Übernehmen" — the same files to review that `network adopt` writes, logged as it is, and
+the language file in force at once: Wetzlar's running kiosk speaks Giessen's Tigrinya to its next
+visitor, without a restart or a reconnect. A reader cannot adopt; a network that is down or answers garbage is said in German
 and nothing is written; a hostile office's texts are shown as text."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import asyncio
 import json
 import logging
 import os
-import shutil
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -32,11 +32,12 @@ from websockets.asyncio.client import connect
 
 from .browser import AXE_OPTIONS, axe_script
 from .conftest import ARTIFACTS
-from .test_kiosk_app import SIZE, kiosk_app, message, touch_ticket
+from .test_kiosk_app import SIZE, kiosk_app, message, touch_ticket, until
 from .test_manager_board import board_socket, cookie_for, signed_in_page
 from .test_network_send import TOKENS, network_file, post
 
-TI_TAKE = "በጃኹም ቲኬትኩም ካብዚ ውሰዱ።"   # giessen's reviewed "take your ticket" (the bundled: በጃኹም ቲኬትኩም ውሰዱ።)
+TI_TAKE = "በጃኹም ቲኬትኩም ካብዚ ውሰዱ።"   # giessen's reviewed "take your ticket"
+TI_BUNDLED = "በጃኹም ቲኬትኩም ውሰዱ።"     # the bundled one's
 TI_NOW = "ሕጂ ዝተጸውዐ"
 HOSTILE = '<img src=x onerror="window.pwned=1"><script>window.pwned=2</script>'
 
@@ -129,45 +130,34 @@ def adopted(folder: Path) -> list[Path]:
     return sorted(folder.glob("adopted-*"))
 
 
-async def test_a_manager_adopts_giessens_tigrinya_on_the_board_and_the_kiosk_then_speaks_it(
+async def test_a_manager_adopts_giessens_tigrinya_on_the_board_and_the_kiosk_speaks_it_at_once(
         offices, browser, tmp_path, caplog):
     network, servers = offices
     wetzlar = servers[0]
     site_file = wetzlar.site.network.site_file
     before = site_file.read_bytes()
-    page = await board_page(browser, wetzlar)
-    group = page.locator("#knowledge .knowledge-group[data-office=giessen][data-what='strings.ti']")
-    await group.wait_for()
-    heading = await page.inner_text("#knowledge h3[data-office=giessen]")
-    assert heading.startswith("Ausländerbehörde Giessen (giessen), veröffentlicht 20") and heading.endswith(
-        " (Europe/Berlin)")  # when, on the office's clock
-    assert (await group.locator("summary").inner_text()).startswith("Sprachdatei Tigrinya – 2 anders, 0 nur dort")
-    await group.locator("summary").click()
-    row = group.locator("tr[data-key='kiosk.take_ticket']")
-    assert (await row.inner_text()).split("\t") == ["kiosk.take_ticket", "በጃኹም ቲኬትኩም ውሰዱ።", TI_TAKE]
-    assert "".join(await row.locator("td").nth(1).locator("mark").all_inner_texts()).strip() == "ካብዚ"
-    assert await row.locator("td").nth(0).locator("mark").count() == 0  # nothing of Wetzlar's is gone
-    assert await row.locator("td").nth(1).get_attribute("lang") == "ti"
-    assert await axe_violations_in(page, "#knowledge") == []
-    assert await panel_problems(page) == []
-    ARTIFACTS.mkdir(exist_ok=True)
-    await page.locator("#knowledge").screenshot(path=str(ARTIFACTS / "network-board-720p.png"))
+    app = kiosk_app(f"ws://127.0.0.1:{wetzlar.port}/")
+    async with app.run_test(size=SIZE) as pilot:
+        await touch_ticket(pilot, "ti", "residence")  # a visitor before the adoption: the bundled Tigrinya
+        assert message(app) == for_terminal(TI_BUNDLED)
+        app.switch_to_start()  # as when the ticket's screen times out
+        connected = app.session.tries
+        folder = await adopt_on_the_board(page := await board_page(browser, wetzlar), site_file, caplog)
 
-    with caplog.at_level(logging.INFO, logger="willkommen.network"):
-        await group.locator("button.adopt").click()
-        await page.wait_for_function("document.querySelector(\"[data-what='strings.ti'] .adopt-answer\")"
-                                     ".textContent.includes('abgelegt')")
-    said = await group.locator(".adopt-answer").inner_text()
-    assert await panel_problems(page) == []  # the folder's path wraps in the answer
-    await page.locator("#knowledge").screenshot(path=str(ARTIFACTS / "network-board-adopted-720p.png"))
-    [folder] = adopted(site_file.parent)
-    assert said == (f"2 Einträge von Ausländerbehörde Giessen zum Prüfen abgelegt in {folder} (strings/ti.toml). Die "
-                    "Standortdatei ist unverändert: Die IT prüft die Dateien und kopiert sie hinein.")
-    assert site_file.read_bytes() == before and not (site_file.parent / "strings").exists()
-    [record] = [r for r in caplog.records if r.getMessage().startswith("network adopt: ")]
-    assert record.getMessage().startswith(f"network adopt: 2 item(s) of giessen written to review in {folder}: "
-                                          "strings/ti.toml. office.toml is unchanged.")
-    assert record.fields["by"] == "manager" and record.fields["what"] == ["strings.ti"]
+        # the kiosk got the new words on its connection: the next visitor reads Giessen's Tigrinya,
+        # with no restart of the server or the kiosk and no reconnect
+        await until(pilot, lambda: app.words("ti")["kiosk.take_ticket"] == TI_TAKE)
+        await touch_ticket(pilot, "ti", "residence")
+        assert message(app) == for_terminal(TI_TAKE)
+        assert app.session.tries == connected
+    # the display's page reads its words at its next request; the site file is untouched, the
+    # adopted file lies apart from it, whole, and nothing half-written is left
+    display = await asyncio.to_thread(get_json, f"http://127.0.0.1:{wetzlar.port}/display/strings.json")
+    assert display["ti"]["display.now"] == TI_NOW
+    assert site_file.read_bytes() == before
+    in_force = wetzlar.site.network.in_force / "ti.toml"
+    assert in_force.read_text(encoding="utf-8").startswith("# Texts adopted on the floor board, in force")
+    assert not list(site_file.parent.rglob(".*.toml.*")) and not list(site_file.parent.rglob(".checking-*"))
 
     # what the command writes for the same choice, but for the line that says who adopted it
     into = tmp_path / "by-command"
@@ -186,20 +176,59 @@ async def test_a_manager_adopts_giessens_tigrinya_on_the_board_and_the_kiosk_the
     assert not list(site_file.parent.glob(".adopting-*"))  # nothing half-written left behind
 
     page2 = await board_page(browser, wetzlar, size=(1920, 1080))
-    await page2.locator("#knowledge .knowledge-group summary").first.click()
+    await page2.wait_for_function("document.getElementById('knowledge-offices').textContent.length > 0")
+    assert await page2.locator("#knowledge [data-what='strings.ti']").count() == 0  # nothing differs any more
     assert await panel_problems(page2) == []
     await page2.locator("#knowledge").screenshot(path=str(ARTIFACTS / "network-board-1080p.png"))
+    await page.close()
 
-    # the admin reviews the file and puts it in the office's strings folder; after a restart
-    # Wetzlar's kiosk speaks Giessen's Tigrinya
-    (site_file.parent / "strings").mkdir()
-    shutil.copy(folder / "strings" / "ti.toml", site_file.parent / "strings" / "ti.toml")
+    # a restart keeps it: the adopted file is read with the site's catalogues at start
     await wetzlar.stop()
     servers[0] = wetzlar = await office_server(site_file)
-    app = kiosk_app(f"ws://127.0.0.1:{wetzlar.port}/")
-    async with app.run_test(size=SIZE) as pilot:
-        await touch_ticket(pilot, "ti", "residence")
-        assert message(app) == for_terminal(TI_TAKE)
+    assert wetzlar.site.words("ti")["kiosk.take_ticket"] == TI_TAKE
+
+
+async def adopt_on_the_board(page, site_file: Path, caplog) -> Path:
+    """The manager opens Giessen's Tigrinya on the board, sees what differs, and adopts it."""
+    group = page.locator("#knowledge .knowledge-group[data-office=giessen][data-what='strings.ti']")
+    await group.wait_for()
+    heading = await page.inner_text("#knowledge h3[data-office=giessen]")
+    assert heading.startswith("Ausländerbehörde Giessen (giessen), veröffentlicht 20") and heading.endswith(
+        " (Europe/Berlin)")  # when, on the office's clock
+    assert (await group.locator("summary").inner_text()).startswith("Sprachdatei Tigrinya – 2 anders, 0 nur dort")
+    await group.locator("summary").click()
+    row = group.locator("tr[data-key='kiosk.take_ticket']")
+    assert (await row.inner_text()).split("\t") == ["kiosk.take_ticket", TI_BUNDLED, TI_TAKE]
+    assert "".join(await row.locator("td").nth(1).locator("mark").all_inner_texts()).strip() == "ካብዚ"
+    assert await row.locator("td").nth(0).locator("mark").count() == 0  # nothing of Wetzlar's is gone
+    assert await row.locator("td").nth(1).get_attribute("lang") == "ti"
+    assert await axe_violations_in(page, "#knowledge") == []
+    assert await panel_problems(page) == []
+    ARTIFACTS.mkdir(exist_ok=True)
+    await page.locator("#knowledge").screenshot(path=str(ARTIFACTS / "network-board-720p.png"))
+
+    with caplog.at_level(logging.INFO, logger="willkommen.network"):
+        await group.locator("button.adopt").click()
+        await page.wait_for_function("document.querySelector(\"[data-what='strings.ti'] .adopt-answer\")"
+                                     ".textContent.includes('ab sofort')")
+    said = await group.locator(".adopt-answer").inner_text()
+    assert await panel_problems(page) == []  # the folder's path wraps in the answer
+    await page.locator("#knowledge").screenshot(path=str(ARTIFACTS / "network-board-adopted-720p.png"))
+    [folder] = adopted(site_file.parent)
+    assert said == ("Sprachdatei Tigrinya: 2 Einträge von Ausländerbehörde Giessen übernommen – Kiosk, Anzeige und "
+                    "Telefon zeigen sie ab sofort. Die vorige Fassung und eine Kopie zum Prüfen liegen in "
+                    f"{folder} (strings/ti.toml).")
+    [record] = [r for r in caplog.records if r.getMessage().startswith("network adopt: ")]
+    assert record.getMessage().startswith(f"network adopt: 2 item(s) of giessen written to review in {folder}: "
+                                          "strings/ti.toml. office.toml is unchanged. In force: ti (")
+    assert record.fields["by"] == "manager" and record.fields["what"] == ["strings.ti"]
+    assert record.fields["in_force"] == ["ti"]
+    return folder
+
+
+def get_json(url: str):
+    with urllib.request.urlopen(url, timeout=30) as answer:
+        return json.loads(answer.read())
 
 
 async def test_a_reader_sees_no_network_and_may_not_adopt(offices, browser):
@@ -355,6 +384,26 @@ async def test_a_hostile_offices_texts_are_shown_as_text(offices, browser):
     assert await page.evaluate("document.scrollingElement.scrollWidth <= innerWidth")
     assert await panel_problems(page) == []
     await page.locator("#knowledge").screenshot(path=str(ARTIFACTS / "network-board-hostile.png"))
+
+
+async def test_texts_that_would_break_the_offices_catalogue_are_refused_and_nothing_is_written(offices):
+    """A text with a `{field}` German has not would fail every Tigrinya ticket: refused in German,
+    before anything is written; the kiosks keep their words."""
+    network, servers = offices
+    wetzlar = servers[0]
+    giessen = knowledge.of_site(servers[1].site.network.site_file, "giessen")
+    items = {**giessen.items, "strings.ti.kiosk.take_ticket": "{secret.__class__} ውሰዱ።"}
+    body = json.dumps({"office": "giessen", "name": "G", "languages": giessen.languages, "items": items})
+    got, _ = await asyncio.to_thread(post, f"http://127.0.0.1:{network.port}/knowledge", body.encode(), TOKENS["giessen"])
+    assert got == 200
+    ws, _ = await board_socket(wetzlar, await cookie_for(wetzlar.port))
+    answer = await asked(ws, type="adopt", office="giessen", what=["strings.ti"])
+    await ws.close()
+    assert answer["code"] == "network" and answer["fields"]["why"] == "network_unfit", answer
+    assert answer["text"].startswith("Die Texte von giessen passen nicht zu den Sprachdateien dieses Amts (kiosk.take_ticket")
+    assert answer["text"].endswith("Nichts wurde übernommen.")
+    assert adopted(wetzlar.site.network.site_file.parent) == [] and not wetzlar.site.network.in_force.exists()
+    assert wetzlar.site.words("ti")["kiosk.take_ticket"] == TI_BUNDLED
 
 
 async def test_the_commands_take_the_network_from_the_site_file(offices, capsys):

@@ -48,10 +48,14 @@ function knowledgeReceive(message) {
   if (!adopting) return false;
   knowledge.adopting.delete(message.re);
   adopting.button.disabled = false;
-  adopting.said.textContent = message.type === "adopted"
-    ? t("knowledge.adopted", {items: message.items, office: adopting.office, folder: message.folder,
-                              files: message.files.join(", ")})
-    : (message.text || message.message);
+  // a language file is in force at once (server/network/in_force.py); the rest is files to review
+  if (message.type !== "adopted") {
+    adopting.said.textContent = message.text || message.message;
+    return true;
+  }
+  const fields = {items: message.items, office: adopting.office, folder: message.folder,
+                  files: message.files.join(", "), what: adopting.title};
+  adopting.said.textContent = t((message.in_force || []).length ? "knowledge.in_force" : "knowledge.adopted", fields);
   return true;
 }
 
@@ -78,7 +82,7 @@ function groupBlock(office, group) {
                                "aria-label": t("knowledge.adopt_label", {what: title, office: office.name})},
                     t("knowledge.adopt"));
   const said = el("p", {role: "status", class: "adopt-answer"});
-  button.addEventListener("click", () => adopt(office, group, button, said));
+  button.addEventListener("click", () => adopt(office, group, button, said, title));
   return el("div", {class: "knowledge-group", "data-office": office.office, "data-what": group.what},
             details, button, said);
 }
@@ -101,9 +105,9 @@ function cell(runs, lang) {
   return td;
 }
 
-function adopt(office, group, button, said) {
+function adopt(office, group, button, said, title) {
   const id = state.nextId++;
-  knowledge.adopting.set(id, {button, said, office: office.name});
+  knowledge.adopting.set(id, {button, said, office: office.name, title});
   button.disabled = true;
   said.textContent = t("knowledge.adopting");
   state.ws.send(JSON.stringify({type: "adopt", id, office: office.office, what: [group.what]}));

@@ -137,7 +137,15 @@ function receive(message) {
     case "called": return called(message);
     case "ticket": return ticketChanged(message.ticket);
     case "queues": return queuesChanged(message.queues);
+    case "strings": return wordsChanged();  // a language file adopted on the floor board
   }
+}
+
+async function wordsChanged() {
+  try {
+    state.words = await (await fetch("/display/strings.json", {cache: "no-store"})).json();
+  } catch (error) { return; }  // the words before stay; a reload brings the new ones
+  render();
 }
 
 function setOffline(reason) {

@@ -49,7 +49,7 @@ from server.edge.pushes import Pushes
 from server.edge.requests import Requests
 from server.edge.routes import Page, Routes, Socket
 from server.edge.terminals import Presence, Session
-from server.edge.welcomes import Welcomes
+from server.edge.welcomes import Welcomes, reload_catalogues
 from server.manager.board import Board
 from server.manager import counter_page
 from server.manager import pages as manager_pages
@@ -167,6 +167,8 @@ class Server:
         self.board = Board(site, office, self.terminals, self.fanout, self.writer, people, clock=clock,
                            monotonic=self.monotonic, started_at=self.started_at)
         self.board.restore(self._replayed)  # since when counters are open or paused, from the log
+        # a language file adopted on the board: the catalogues read again, the terminals sent them
+        self.board.catalogues_changed = lambda: reload_catalogues(self.site, self.welcomes, self.terminals, self.fanout)
         self._replayed = []
         self.manager = Manager(site, office, people, self.board, self.terminals, self.speech, self.gate, self.writer,
                                db_path=self.db_path, clock=clock, monotonic=self.monotonic)

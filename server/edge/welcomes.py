@@ -14,11 +14,14 @@ which whoever reads it (a browser counter's screen) must not change.
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from typing import Any, Callable
 
 import msgspec
 
 from config import Site
+from config.loader import site_catalogues
 
 from server.core import Office
 from server.edge import views
@@ -39,7 +42,7 @@ class Welcomes:
     def welcome(self, role: str, terminal_id: str, counter: str | None) -> p.Welcome:
         site = self.site()
         terminal = site.terminal(terminal_id)
-        catalogues = role if role in ("kiosk", "display") or (terminal and terminal.printer) else ""
+        catalogues = self._catalogue_key(role, terminal_id)
         return p.Welcome(v=p.VERSION, role=role, terminal=terminal_id, counter=counter,
                          zones=list(terminal.zones) if terminal else [],
                          languages=list(terminal.languages) if terminal else [],
@@ -47,6 +50,22 @@ class Welcomes:
                          strings=self._part("strings", catalogues),
                          site=self._part("site", role in ("counter", "admin")),
                          snapshot=views.snapshot_for(self.office, self.clock(), role, counter))
+
+    def catalogues_changed(self, sessions) -> list[tuple[Any, bytes]]:
+        """The site's catalogues were read again (`Server.reload_catalogues`): forget what was
+        kept; each connection that got catalogues in its welcome, with its `strings` frame."""
+        self._made_for, self._kept, self._raw = None, {}, {}
+        frames = []
+        for ws, session in sessions.items():
+            key = self._catalogue_key(session.role, session.terminal)
+            if key:
+                frames.append((ws, p.encode(p.StringsChanged(strings=self._part("strings", key)))))
+        return frames
+
+    def _catalogue_key(self, role: str, terminal_id: str) -> str:
+        """Which catalogues a terminal gets: a kiosk's, a display's, a printing counter's, or none."""
+        terminal = self.site().terminal(terminal_id)
+        return role if role in ("kiosk", "display") or (terminal and terminal.printer) else ""
 
     def encode(self, welcome: p.Welcome) -> bytes:
         """The welcome's bytes, the site's part as encoded when it was kept."""
@@ -75,3 +94,17 @@ class Welcomes:
         if not role:
             return {}
         return {lang: feedback.terminal_catalogue(site.words(lang), role=role) for lang in site.languages}
+
+
+async def reload_catalogues(site: Site, welcomes: Welcomes, terminals, fanout) -> None:
+    """Read the site's catalogues again (after a language file was adopted on the board:
+    `server.network.in_force`) and send each connected kiosk, display and printing counter its
+    new words (`strings`); the phone's and the display's pages read them at their next request.
+    `Site.strings` is the one part of the running site that changes: the dict every room reads
+    through `site.words` is updated in place (a language at a time, on the server's loop), so the
+    rooms holding the site see the new words without being built again."""
+    fresh = await asyncio.to_thread(site_catalogues, site.languages, site.strings_folder, site.network, site.source)
+    site.strings.update(fresh)  # type: ignore[attr-defined]  # a dict (config.strings.catalogues)
+    for ws, frame in welcomes.catalogues_changed(terminals.sessions):
+        fanout.push([ws], frame.decode())
+    logging.getLogger("willkommen.server").info("catalogues read again", extra={"fields": {"languages": sorted(fresh)}})

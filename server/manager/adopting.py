@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from typing import Awaitable, Callable
 
 import msgspec
 import websockets
@@ -22,6 +23,7 @@ from websockets.asyncio.server import ServerConnection
 
 from config import ConfigError, Site
 from server.network.adoption import Adoptions
+from server.network.in_force import Unfit
 from server.network.send import NetworkAway, NetworkGarbage, NetworkRefused
 from server.wire import protocol as p
 from server.wire.errors import NetworkTrouble, NotAllowed
@@ -34,11 +36,11 @@ ASKING: set[asyncio.Task] = set()  # asks running beside the boards' sockets (a 
 
 def for_site(site) -> Adoptions | None:
     """The office's view of the network, when its site file has `[network]`."""
-    return Adoptions(site.network, site.timezone) if site.network is not None else None
+    return Adoptions(site.network, site.timezone, site=site) if site.network is not None else None
 
 
 def ask(adoptions: Adoptions | None, who: SignedIn, message: msgspec.Struct, ws: ServerConnection,
-        site: Site) -> p.Reply:
+        site: Site, catalogues_changed: Callable[[], Awaitable[None]] | None = None) -> p.Reply:
     """Start asking the network beside the board's socket, whose frames are answered in turn: a
     network that is slow to answer (up to `adoption.TIMEOUT`) holds none of the supervisor's
     other actions. `reply` now; the answer (`network`, `adopted` or an `error`, same `re`) follows."""
@@ -46,16 +48,16 @@ def ask(adoptions: Adoptions | None, who: SignedIn, message: msgspec.Struct, ws:
         raise NotAllowed(f"{who.name} is a {who.role}: only a supervisor adopts from the network", why="supervisor_only")
     if adoptions is None:
         raise NetworkTrouble("this office's site file has no [network]", why="network_none")
-    task = asyncio.create_task(_answer_later(adoptions, who, message, ws, site), name="willkommen-network-ask")
+    task = asyncio.create_task(_answer_later(adoptions, who, message, ws, site, catalogues_changed), name="willkommen-network-ask")
     ASKING.add(task)
     task.add_done_callback(ASKING.discard)
     return p.Reply(re=message.id)
 
 
 async def _answer_later(adoptions: Adoptions, who: SignedIn, message: msgspec.Struct, ws: ServerConnection,
-                        site: Site) -> None:
+                        site: Site, catalogues_changed: Callable[[], Awaitable[None]] | None = None) -> None:
     try:
-        answer = await _answer(adoptions, who, message)
+        answer = await _answer(adoptions, who, message, catalogues_changed)
     except NetworkTrouble as exc:
         words = StaffWords(who.lang)
         answer = p.Error(re=message.id, code=exc.code, message=exc.message, fields=exc.fields,
@@ -70,13 +72,17 @@ async def _answer_later(adoptions: Adoptions, who: SignedIn, message: msgspec.St
         pass  # the board was closed meanwhile; what was adopted is in its folder and the log
 
 
-async def _answer(adoptions: Adoptions, who: SignedIn, message: msgspec.Struct) -> msgspec.Struct:
+async def _answer(adoptions: Adoptions, who: SignedIn, message: msgspec.Struct,
+                  catalogues_changed: Callable[[], Awaitable[None]] | None = None) -> msgspec.Struct:
     try:
         if isinstance(message, p.AskNetwork):
             offices = await asyncio.to_thread(adoptions.overview, who.lang)
             return p.NetworkKnowledge(re=message.id, offices=offices)
-        folder, files, items = await asyncio.to_thread(adoptions.adopt, message.office, list(message.what), who.name)
-        return p.Adopted(re=message.id, folder=str(folder), files=files, items=items)
+        folder, files, items, forced = await asyncio.to_thread(adoptions.adopt, message.office, list(message.what),
+                                                               who.name)
+        if forced and catalogues_changed is not None:  # the terminals get the new words before the board says so
+            await catalogues_changed()
+        return p.Adopted(re=message.id, folder=str(folder), files=files, items=items, in_force=forced)
     except Exception as exc:
         raise trouble(exc, adoptions, message) from None
 
@@ -92,6 +98,9 @@ def trouble(exc: Exception, adoptions: Adoptions, message: msgspec.Struct) -> Ex
         found = NetworkTrouble(str(exc), why="network_garbage", url=url)
     elif isinstance(exc, ConfigError):
         found = NetworkTrouble(str(exc), why="network_site", problem=str(exc))
+    elif isinstance(exc, Unfit):
+        found = NetworkTrouble(str(exc), why="network_unfit", office=getattr(message, "office", ""),
+                               problem=exc.problem[:300])
     elif isinstance(exc, ValueError):  # knowledge.select: the group is not (or no longer) published
         found = NetworkTrouble(str(exc), why="network_nothing", office=getattr(message, "office", ""))
     elif isinstance(exc, OSError):

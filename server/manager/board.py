@@ -150,6 +150,7 @@ class Board:
         self.people, self.clock, self.monotonic, self.started_at = people, clock, monotonic, started_at
         self.viewers: dict[ServerConnection, SignedIn] = {}
         self.register: Any = None  # the lottery's registration (server.access), set by the server
+        self.catalogues_changed: Any = None  # after an adopted language file: the server reads its catalogues again
         self.adoptions = adopting.for_site(site)  # the network's shared knowledge, with [network]
         self.alerts = Alerts()
         self.desk_since: dict[str, float] = {}     # counter -> when it last opened, paused or closed
@@ -399,7 +400,7 @@ class Board:
         if (answer := await any_viewer_may(self, who, message)) is not None:
             return answer
         if isinstance(message, p.NETWORK_ASKS):
-            return adopting.ask(self.adoptions, who, message, ws, self.site)
+            return adopting.ask(self.adoptions, who, message, ws, self.site, self.catalogues_changed)
         if not isinstance(message, p.SUPERVISOR_ACTIONS) or not who.may_act:
             raise NotAllowed(f"{who.name} is a {who.role}: only a supervisor may act", why="supervisor_only")
         await self.writer.submit(partial(self._act, who, message))

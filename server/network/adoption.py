@@ -29,9 +29,9 @@ from zoneinfo import ZoneInfo
 
 import msgspec
 
-from config import languages
+from config import Site, languages
 from config.network import Network
-from server.network import knowledge
+from server.network import in_force, knowledge
 from server.network.send import NetworkGarbage, call
 
 log = logging.getLogger("willkommen.network")
@@ -116,8 +116,9 @@ class Adoptions:
     """This office's view of the network's shared knowledge, for its floor board. Its calls
     block (HTTP to the network, the site file read): the board runs them on a thread."""
 
-    def __init__(self, network: Network, timezone: str, *, timeout: float = TIMEOUT):
+    def __init__(self, network: Network, timezone: str, *, timeout: float = TIMEOUT, site: Site | None = None):
         self.network, self.timezone, self.timeout = network, timezone, timeout
+        self.site = site  # with it, an adopted language file is put in force (`server.network.in_force`)
 
     def _get(self, path: str) -> Any:
         return call(self.network.endpoint(path), self.network.token, tries=1, timeout=self.timeout)
@@ -153,10 +154,12 @@ class Adoptions:
                             "groups": groups(mine, theirs, lang)})
         return offices
 
-    def adopt(self, other: str, what: list[str], by: str) -> tuple[Path, list[str], int]:
+    def adopt(self, other: str, what: list[str], by: str) -> tuple[Path, list[str], int, list[str]]:
         """What `network adopt OTHER --what KEY …` writes for each of the other office's texts under
         `what` that this office has not or has otherwise — what the board showed, not the rest of a
-        catalogue, which would stand over the bundled one's later fixes — with who did it in its head."""
+        catalogue, which would stand over the bundled one's later fixes — with who did it in its head;
+        and, with the office's site, its language texts put in force (the languages: the server then
+        reads its catalogues again). Nothing is written when they do not fit (`in_force.Unfit`)."""
         theirs = self.theirs(other)
         keys = [d.key for d in knowledge.differences(self.mine(), theirs, what) if d.kind != "only_mine"]
         if not keys:
@@ -166,14 +169,20 @@ class Adoptions:
         named = " ".join(f"--what {k}" for k in keys) if len(keys) <= SPELT else (
             " ".join(f"--what {w}" for w in what) + f" (the {len(keys)} texts that differ)")
         command = f"willkommen-server network adopt {other} {named} (on the floor board, by {by})"
-        files = knowledge.fragment(chosen, theirs, published_at=local(published, self.timezone) if published else "",
-                                   command=command)
+        when = local(published, self.timezone) if published else ""
+        files = knowledge.fragment(chosen, theirs, published_at=when, command=command)
+        forced = in_force.prepared(self.site, chosen, in_force.head(theirs.office, theirs.name, when, by)) \
+            if self.site is not None else {}
+        files |= {f"before/strings/{lang}.toml": before for lang, (before, _) in forced.items() if before}
         folder = write_review(self.network.into, theirs.office, self.timezone, files)
+        in_force.put_in_force(self.network.in_force, forced)
         site_file = self.network.site_file.name if self.network.site_file else "the site file"
         log.info(f"network adopt: {len(chosen)} item(s) of {theirs.office} written to review in {folder}: "
-                 + ", ".join(sorted(files)) + f". {site_file} is unchanged.",
-                 extra={"fields": {"by": by, "office": theirs.office, "what": what, "folder": str(folder)}})
-        return folder, sorted(files), len(chosen)
+                 + ", ".join(sorted(files)) + f". {site_file} is unchanged."
+                 + (f" In force: {', '.join(sorted(forced))} ({self.network.in_force})." if forced else ""),
+                 extra={"fields": {"by": by, "office": theirs.office, "what": what, "folder": str(folder),
+                                   "in_force": sorted(forced)}})
+        return folder, sorted(files), len(chosen), sorted(forced)
 
 
 def groups(mine: knowledge.Published, theirs: knowledge.Published, lang: str) -> list[dict[str, Any]]:

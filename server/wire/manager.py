@@ -38,7 +38,8 @@ from server.wire.plan import SetPlan
 #                    [network]) -> reply at once (being asked), then network {offices}
 #   adopt            {id, office, what: [prefix]}  another office's texts under each prefix that
 #                    differ from this office's, written as files to review, as `network adopt`
-#                    writes them -> reply at once, then adopted {folder, files, items}
+#                    writes them, a language's put in force at once (server/network/in_force.py)
+#                    -> reply at once, then adopted {folder, files, items, in_force: [lang]}
 #                    (either's failure: error {code: network, fields.why}, same re)
 
 class SignIn(Request, tag="sign_in"):
@@ -110,8 +111,9 @@ class NetworkKnowledge(Message, tag="network"):
 class Adopted(Message, tag="adopted"):
     re: str | int
     folder: str       # the new folder of files to review
-    files: list[str]  # in it: site-fragment.toml, strings/<lang>.toml
+    files: list[str]  # in it: site-fragment.toml, strings/<lang>.toml (before/strings/<lang>.toml: the file replaced)
     items: int
+    in_force: list[str] = []  # the languages whose adopted texts the office speaks from now on
 
 
 _manager_decoder = msgspec.json.Decoder(ManagerMessage)

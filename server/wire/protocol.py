@@ -38,6 +38,8 @@ Server to client (past tense or nouns)::
                                                         only OFF_THE_SCREEN states)
     queue    {service, waiting, longest_wait, eta}      per service after each change
     desk     {desk}                                     a counter opened, paused, closed ...
+    strings  {strings}                                  the site's catalogues changed (a language file
+                                                        adopted on the board): as the welcome has them
 
 `checkin {booking}` answers a reply with the ticket, the `booking` (its `due_at`) and `arrival`:
 "early" (the ticket waits; it is called from its time on), "on_time" (due: called first) or
@@ -431,7 +433,15 @@ class DeskChanged(Message, tag="desk"):
     desk: DeskView
 
 
-ServerMessage = Union[Welcome, Reply, Error, Called, TicketChanged, QueuesChanged, DeskChanged, Registered]
+class StringsChanged(Message, tag="strings"):
+    """The site's catalogues changed while the terminal is connected (a language file adopted on
+    the floor board): each language's, as the welcome carries them to this kind of terminal."""
+
+    strings: dict[str, dict[str, str]]
+
+
+ServerMessage = Union[Welcome, Reply, Error, Called, TicketChanged, QueuesChanged, DeskChanged, Registered,
+                      StringsChanged]
 
 # ---- encoding and decoding -----------------------------------------------------------------
 

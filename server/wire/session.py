@@ -198,6 +198,11 @@ class ClientSession:
             if isinstance(message, p.Welcome):
                 self.welcome = message
                 self._set_state(True)
+            elif isinstance(message, p.StringsChanged) and self.welcome is not None:
+                # the welcome's catalogues as they are now (a reconnect brings the same), and the
+                # app told through its events, to show the new words where no visitor is mid-way
+                self.welcome = msgspec.structs.replace(self.welcome, strings=message.strings)
+                self._events.put_nowait(message)
             elif isinstance(message, (p.Reply, p.Error, p.Registered)):  # registered: a kiosk's `register`
                 self._answer(message)
             else:

@@ -1,0 +1,106 @@
+"""Adopted language files in force without a restart: what "Übernehmen" on the floor board takes
+of another office's catalogue (`strings.<lang>.…`) is laid, one file per language, into
+`[network] into`'s `strings/` folder (`Network.in_force`). The loader lays that folder over the
+site's own catalogues (`config.strings.catalogues`' `adopted`), at start and when the running
+server reads its catalogues again after an adoption (`Server.reload_catalogues`); the site's own
+files are never written.
+
+Safe to read at any moment: each file is first checked as the server checks catalogues at start
+(every key known, every `{field}` as German has it: a text with a foreign `{field}` would break
+every ticket printed in that language) with all of it laid over the site's catalogues, then
+written to a hidden file beside its place, flushed, and renamed over the old one in one step —
+a reader (a reload, a restart, a power cut) finds the old file or the new one, never half of
+one. The file before lies in the adoption's review folder (`before/strings/<lang>.toml`), so
+IT can put it back. Services, documents and partners go into the site file, which stays the
+admin's: those stay files to review (`server.network.adoption`).
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+from pathlib import Path
+from typing import Any
+
+from config import Site
+from config.errors import ConfigError
+from config.strings import FROM_LOCALE_DATA, catalogues, read_catalogue_file
+from server.network.knowledge import _comment, _key, _text
+
+
+class Unfit(ValueError):
+    """The adopted texts do not fit this office's catalogue (a `{field}` or a key German has not)."""
+
+    def __init__(self, problem: str):
+        super().__init__(f"the adopted texts do not fit this office's catalogues: {problem}")
+        self.problem = problem
+
+
+def prepared(site: Site, chosen: dict[str, Any], head: str) -> dict[str, tuple[str, str]]:
+    """Each language of `chosen` (`strings.<lang>.<key>` -> text): the file in force now ("" where
+    none) and the new one — the one before with the adopted texts laid over it — checked as the
+    server will read it. `Unfit` (nothing written) where the office's catalogue would not load."""
+    assert site.network is not None
+    adopted: dict[str, dict[str, Any]] = {}
+    for key, text in chosen.items():
+        if key.startswith("strings."):
+            _, lang, rest = key.split(".", 2)
+            if rest not in FROM_LOCALE_DATA:  # the language's own name and direction stay the locale data's
+                adopted.setdefault(lang, {})[rest] = text
+    files = {}
+    for lang, texts in adopted.items():
+        path = site.network.in_force / f"{lang}.toml"
+        before = path.read_text(encoding="utf-8") if path.is_file() else ""
+        merged = {**(read_catalogue_file(path) if before else {}), **texts}
+        files[lang] = (before, head + "".join(f"{_key(k)} = {_text(v)}\n" for k, v in sorted(merged.items())))
+    _check(site, {lang: new for lang, (_, new) in files.items()})
+    return files
+
+
+def _check(site: Site, files: dict[str, str]) -> None:
+    """The catalogues of the site's languages as they would be read with `files` in force."""
+    assert site.network is not None
+    trying = site.network.into / f".checking-{secrets.token_hex(4)}"
+    try:
+        trying.mkdir()
+        for path in site.network.in_force.glob("*.toml"):  # the other languages' adopted files, as they are
+            if path.stem not in files:
+                shutil.copy(path, trying / path.name)
+        for lang, text in files.items():
+            (trying / f"{lang}.toml").write_text(text, encoding="utf-8")
+        catalogues(site.languages, site.strings_folder, site_file=site.source, key_path="site.languages",
+                   adopted=trying)
+    except ConfigError as exc:
+        raise Unfit(f"{exc.path}: {exc.problem}" if exc.path else exc.problem) from None
+    finally:
+        shutil.rmtree(trying, ignore_errors=True)
+
+
+def put_in_force(folder: Path, files: dict[str, tuple[str, str]]) -> None:
+    """Each new file in its place, whole: written beside it, flushed, renamed over it."""
+    if not files:
+        return
+    folder.mkdir(exist_ok=True)
+    for lang, (_, text) in files.items():
+        hidden = folder / f".{lang}.toml.{secrets.token_hex(4)}"
+        try:
+            with open(hidden, "w", encoding="utf-8") as out:
+                out.write(text)
+                out.flush()
+                os.fsync(out.fileno())
+            os.replace(hidden, folder / f"{lang}.toml")
+        finally:
+            hidden.unlink(missing_ok=True)
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def head(office: str, name: str, published_at: str, by: str) -> str:
+    return (f"# Texts adopted on the floor board, in force over the site's own catalogue "
+            f"(server/network/in_force.py).\n# Last: from {_comment(office)} ({_comment(name)}), published "
+            f"{_comment(published_at)}, by {_comment(by)}.\n# The file before each adoption lies in its "
+            f"adopted-<office>-<time>/before/ folder.\n\n")
