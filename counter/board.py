@@ -24,10 +24,12 @@ class Board:
     site: p.SiteView | None = None
     desk: p.DeskView | None = None
     queues: dict[str, p.QueueView] = field(default_factory=dict)
+    desks: dict[str, p.DeskView] = field(default_factory=dict)   # every counter's, for the transfer dialog
 
     def welcome(self, welcome: p.Welcome) -> None:
         self.counter, self.site = welcome.counter or "", welcome.site
         self.desk = next((d for d in welcome.snapshot.desks if d.counter == self.counter), None)
+        self.desks = {d.counter: d for d in welcome.snapshot.desks}
         self.queues = {q.service: q for q in welcome.snapshot.queues}
 
     def reply(self, reply: p.Reply) -> None:
@@ -35,6 +37,8 @@ class Board:
             self.desk = reply.desk
 
     def event(self, event: msgspec.Struct) -> None:
+        if isinstance(event, p.DeskChanged):
+            self.desks[event.desk.counter] = event.desk
         if isinstance(event, p.QueuesChanged):
             self.queues.update((q.service, q) for q in event.queues)
         elif isinstance(event, p.DeskChanged) and event.desk.counter == self.counter and self.desk:
@@ -89,6 +93,16 @@ class Board:
         if self.current is not None and self.current.number == ticket.number:
             return False  # parked, then taken back: at this desk again
         return ticket.counter != self.counter or ticket.state in ("waiting", "called", "serving")
+
+    def desk_state(self, counter: str) -> str:
+        """Another counter's state as the last push told it: closed, open or paused."""
+        desk = self.desks.get(counter)
+        return desk.state if desk else "closed"
+
+    def open_for(self, service: str) -> list[str]:
+        """The counters open (or paused) now that serve `service`, in the site file's order."""
+        return [c.id for c in (self.site.counters if self.site else [])
+                if self.desk_state(c.id) != "closed" and service in (self.desks[c.id].services or c.services)]
 
     def counter_info(self, counter: str) -> p.CounterInfo | None:
         return next((c for c in self.site.counters if c.id == counter), None) if self.site else None

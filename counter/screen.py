@@ -93,11 +93,21 @@ def queue_headers(words: Words) -> list[str]:
 
 
 def transfer_choices(board: Board, words: Words) -> list[tuple[str, str]]:
+    """The transfer dialog's entries, each saying where the visitor would be called: a service
+    with the counters open for it now ("geöffnet: Schalter 2, 4" or "kein Schalter geöffnet"),
+    a counter with its state (a closed one is refused by the server: only it calls a visitor
+    sent to it). A pause shows as "in Pause", never its reason."""
     site = board.site
-    choices = [(f"service:{s.id}", f"{words('dialog.to_service')}: {words.service(board, s.id)}")
-               for s in (site.services if site else [])]
-    return choices + [(f"counter:{c.id}", f"{words('dialog.to_counter')}: {c.name}")
+    choices = [(f"service:{s.id}", f"{words('dialog.to_service')}: {words.service(board, s.id)} · "
+                f"{service_open(board, words, s.id)}") for s in (site.services if site else [])]
+    return choices + [(f"counter:{c.id}", f"{words('dialog.to_counter')}: {c.name} · "
+                       f"{words('dialog.target_' + board.desk_state(c.id))}")
                       for c in (site.counters if site else []) if c.id != board.counter]
+
+
+def service_open(board: Board, words: Words, service: str) -> str:
+    names = [info.name for c in board.open_for(service) if (info := board.counter_info(c))]
+    return words("dialog.service_open", counters=", ".join(names)) if names else words("dialog.service_none")
 
 
 def outcome_choices(board: Board, words: Words) -> list[tuple[str, str]]:

@@ -214,10 +214,17 @@ def test_transfer_to_a_named_counter_only_that_counter_calls_it(office):
     opened(office, "5"), opened(office, "8"), opened(office, "6")
     moving = draw(office, "residence")
     office.next(counter="5", now=T0)
+    # counter 1 closed: nobody there would call the visitor, so the transfer is refused and
+    # the visitor stays at counter 5
+    with pytest.raises(errors.NotAllowed, match="counter 1 is closed") as refused:
+        office.transfer(counter="5", service=None, to_counter="1", front=False, now=T0 + MIN)
+    assert refused.value.fields == {"why": "target_closed", "counter": "1"}
+    assert (moving.state, moving.counter, office.desks["5"].current) == ("called", "5", moving.number)
+    opened(office, "1")  # card-pickup, info: not residence, but it is sent here by name
+    office.pause(counter="1", reason="", now=T0 + MIN)  # a pause is no closed counter: it comes back
     office.transfer(counter="5", service=None, to_counter="1", front=False, now=T0 + MIN)
     with pytest.raises(errors.NothingWaiting):
         office.next(counter="6", now=T0 + 2 * MIN)
-    opened(office, "1")  # card-pickup, info: not residence, but it was sent here by name
     ticket = office.next(counter="1", now=T0 + 3 * MIN)[1]
     assert ticket is moving and ticket.reason == "sent_here"
     with pytest.raises(errors.BadRequest, match="transfer needs a service or a counter"):

@@ -67,7 +67,8 @@ async def test_a_clerks_morning_every_action(server, url, terminal):
 
         await pilot.press("t")  # transfer to general information, at the front
         await pilot.pause()
-        assert app.screen.labels[5] == "Service: General information" and "Counter: 8" in app.screen.labels
+        assert app.screen.labels[5] == "Service: General information · no counter open"
+        assert "Counter: 8 · closed" in app.screen.labels
         await pilot.press("f", "6")
         await until(pilot, lambda: app.board.current is None)
         moved = server.office.tickets["A001"]

@@ -47,15 +47,17 @@ async def test_every_transfer_target_is_chosen_by_its_key():
 async def test_the_last_counter_is_reached_by_a_key(server, url, terminal):
     kiosk = await terminal("kiosk-1")
     await kiosk.request(p.Draw(id=0, service="residence", lang="de", request="k"))
+    await (await terminal("counter-mbe")).request(p.Open(id=0))   # a closed counter is refused
     app = counter_app(url)
     async with app.run_test(size=(80, 24)) as pilot:
         await open_counter(pilot)
         await pilot.press("n")
         await until(pilot, lambda: "A001" in text(app, "#current"))
+        await until(pilot, lambda: app.board.desk_state("mbe") == "open")
         await pilot.press("t")
         await pilot.pause()
         labels = app.screen.labels
-        assert labels[-1] == "Counter: 9"  # the migration counselling desk, 15th of 15
+        assert labels[-1] == "Counter: 9 · open"  # the migration counselling desk, 15th of 15
         await pilot.press(app.screen.keys[-1])
         await until(pilot, lambda: app.board.current is None)
     assert server.office.tickets["A001"].target == "mbe"

@@ -175,17 +175,42 @@ async def test_no_show_recall_park_take_back_call_pause_end_of_shift_and_close(o
     await until_shown(page, "#desk-state", "geschlossen")
 
 
+TRANSFER_KEYS = list("123456789") + [c for c in "abcdefghijklmnopqrstuvwxyz" if c != "f"]
+
+
+async def transfer_to(page, starts: str) -> list[str]:
+    """Press T and the key of the dialog's entry that starts with `starts`; the entries shown."""
+    await key(page, "t")
+    await page.wait_for_selector("#dialog[open]")
+    targets = await page.eval_on_selector_all("#dialog-body li", "items => items.map(i => i.textContent.trim())")
+    index = next(i for i, text in enumerate(targets) if text[1:].strip().startswith(starts))
+    await key(page, "f", TRANSFER_KEYS[index])
+    return targets
+
+
 async def test_transfer_and_referral(office, kiosk, browser):
+    five = ClientSession(f"ws://127.0.0.1:{office.port}/", role="counter", terminal="counter-5",
+                         token=token("counter-5"))
+    five.start()
+    await five.ready()
+    await five.request(p.Open(id=0))   # residence, extension
     page = await clerk_page(browser, office, counter_key="1")
     await open_counter(page)
     first, second = await draw(kiosk, "info", "uk"), await draw(kiosk, "info", "fa")
     await key(page, "n")
     await until_shown(page, CURRENT, first)
-    await key(page, "t")
-    await page.wait_for_selector("#dialog[open]")
-    targets = await page.eval_on_selector_all("#dialog-body li", "items => items.map(i => i.textContent.trim())")
-    index = next(i for i, text in enumerate(targets) if text.endswith("Schalter: 5"))
-    await key(page, "f", (list("123456789") + [c for c in "abcdefghijklmnopqrstuvwxyz" if c != "f"])[index])
+    # the dialog says where the visitor would be called: each counter's state, each service's open counters
+    targets = await transfer_to(page, "Schalter: 3")
+    assert any(t.endswith("Schalter: 5 · geöffnet") for t in targets), targets
+    assert any(t.endswith("Schalter: 3 · geschlossen") for t in targets), targets
+    assert any(t.endswith("Allgemeine Auskunft · geöffnet: Schalter 1") for t in targets), targets
+    assert any(t.endswith("Verlängerung des Aufenthaltstitels · geöffnet: Schalter 5") for t in targets), targets
+    assert any(t.endswith("kein Schalter geöffnet") for t in targets), targets
+    # counter 3 is closed: nobody would call the visitor there, so the server refuses, in German
+    await until_shown(page, "#message", "Schalter 3 ist geschlossen: dort würde niemand die Nummer aufrufen.")
+    assert office.office.tickets[first].counter == "1" and office.office.tickets[first].state == "called"
+    await until_shown(page, CURRENT, first)
+    await transfer_to(page, "Schalter: 5")
     await until_shown(page, "#message", f"{first} weitergeleitet an: Schalter 5")
     await until_shown(page, "#handled", f"{first} weitergeleitet an Schalter 5")
     await key(page, "n")
@@ -199,6 +224,7 @@ async def test_transfer_and_referral(office, kiosk, browser):
     assert "Telefonseite" in await page.inner_text("#message")
     ticket = office.office.tickets[second]
     assert ticket.referrals or ticket.state == "done"
+    await five.close()
 
 
 async def test_two_clerks_at_once_and_a_counter_taken_or_not_allowed_is_refused(office, kiosk, browser):

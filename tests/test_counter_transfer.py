@@ -47,10 +47,23 @@ async def test_a_transfer_to_a_counter_names_the_counter(server, url, terminal):
     await kiosk.request(p.Draw(id=0, service="extension", lang="tr", request="t-2"))
     app = counter_app(url, lang="en")
     async with app.run_test(size=(130, 40)) as pilot:
+        await (await terminal("counter-8")).request(p.Open(id=0))
         await open_and_call(app, pilot, "B001")
+        await until(pilot, lambda: app.board.desk_state("8") == "open")
         await pilot.press("t")
         await pilot.pause()
-        eight = app.screen.labels.index("Counter: 8")
+        # each counter's state, and for each service the counters open for it now
+        assert {"Counter: 8 · open", "Counter: 3 · closed",
+                "Service: Extension of residence permit · open: counter 5, 8",
+                "Service: General information · no counter open"} <= set(app.screen.labels)
+        await pilot.press(app.screen.keys[app.screen.labels.index("Counter: 3 · closed")])
+        await until(pilot, lambda: "closed" in text(app, "#message"))
+        assert text(app, "#message") == ("Counter 3 is closed: nobody there would call the number. "
+                                         "Please choose a service or an open counter.")
+        assert app.board.current.number == "B001"
+        await pilot.press("t")
+        await pilot.pause()
+        eight = app.screen.labels.index("Counter: 8 · open")
         await pilot.press(app.screen.keys[eight])
         await until(pilot, lambda: "B001" in text(app, "#handled"))
         assert text(app, "#message") == "B001 transferred to: counter 8"

@@ -17,6 +17,7 @@ from websockets.asyncio.client import connect
 
 from config import ConfigError, languages, parse_site
 from server.wire import protocol as p
+from server.wire.session import ServerError
 from server.manager.people import People, check_password, hash_password
 
 from .browser import AXE_OPTIONS
@@ -269,6 +270,40 @@ async def test_an_announcement_needs_german_and_an_end_later_today(server):
     assert (await act(ws, type="announce", texts={"de": "Hallo", "xx": "?"}, until=now + 60))["code"] == "bad_request"
     await ws.close()
     assert server.office.announcements == {}
+
+
+
+async def test_a_ticket_waiting_for_a_closed_counter_is_an_alert_naming_both(server, terminal):
+    """A transfer to a closed counter is refused now (server/core/counter.py), but a log written
+    before holds such tickets: only that counter would call them. The board names the number and
+    the counter until the team leader moves it."""
+    from server.core import events as ev
+
+    kiosk, one = await terminal("kiosk-1"), await terminal("counter-1")
+    await kiosk.request(p.Draw(id=0, service="info", lang="ar", request="s-1"))
+    await one.request(p.Open(id=0))
+    number = (await one.request(p.Next(id=0))).ticket.number
+    with pytest.raises(ServerError) as refused:
+        await one.request(p.Transfer(id=0, to_counter="3", front=False))
+    assert refused.value.code == "not_allowed"
+    office = server.office
+
+    def logged_before(now: float) -> None:  # the event an older version wrote for "T 9" to counter 3
+        events = office._begin(now)
+        office._emit(events, ev.TicketTransferred(at=now, number=number, service="info", target="3", front=False))
+
+    await server.writer.submit(logged_before)
+    ws, floor = await board_socket(server, await cookie_for(server.port))
+    stranded = [a["text"] for a in floor["alerts"] if a["kind"] == "stranded"]
+    assert stranded == [f"{number} wartet auf Schalter 3, der geschlossen ist: dort ruft niemand die Nummer auf. "
+                        "Bitte mit „Wartende Nummer verschieben“ in eine Warteschlange geben."]
+    assert (await act(ws, type="move", ticket=number, front=True))["type"] == "reply"
+    while True:  # the next push: the alert cleared
+        message = json.loads(await ws.recv())
+        if message["type"] == "board" and not any(a["kind"] == "stranded" for a in message["floor"]["alerts"]):
+            break
+    assert office.tickets[number].target is None and office.tickets[number].state == "waiting"
+    await ws.close()
 
 
 # ---- in Chromium ---------------------------------------------------------------------------

@@ -88,8 +88,11 @@ class CounterCommands(Commands):
                                     why="transfer_target")
         if service is not None:
             self._service(service)
-        if to_counter is not None:
-            self._desk(to_counter)
+        if to_counter is not None and self._desk(to_counter).state == "closed":
+            # only that counter calls a ticket sent to it by name: at a closed one it would wait
+            # unseen until someone opened it (a review's visitor waited so the whole evening)
+            raise errors.NotAllowed(f"counter {to_counter} is closed: nobody there would call the visitor",
+                                    why="target_closed", counter=to_counter)
         events, ticket = self._current(counter, now)
         check_transition(ticket, "transfer")
         self._emit(events, ev.TicketTransferred(at=now, number=ticket.number, service=service or ticket.service,

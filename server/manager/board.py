@@ -357,6 +357,10 @@ class Board:
             if info.waiting and not open_for[service.id]:  # since the later of: its last counter went, someone came
                 since = max(self.uncovered_since.get(service.id, now), now - info.longest_wait)
                 add(f"uncovered:{service.id}", "uncovered", {"waiting": info.waiting}, since, service.id)
+        for ticket in office.directed.values():  # sent by name to a counter that is closed: nobody calls it
+            target = office.desks.get(ticket.target or "")
+            if target is not None and target.state == "closed":
+                add(f"stranded:{ticket.number}", "stranded", {"ticket": ticket.number, "counter": target.id}, now)
         for kiosk in kiosks:
             if not kiosk["connected"]:
                 add(f"kiosk:{kiosk['id']}", "kiosk", {"kiosk": kiosk["id"]}, kiosk["offline_since"])
