@@ -303,6 +303,9 @@ def demo_month(argv: list[str]) -> int:
     except (FileExistsError, argparse.ArgumentTypeError) as exc:
         print(f"willkommen-server demo-month: {exc}", file=sys.stderr)
         return 2
+    from server.manager.stats_dates import label
+
     print(f"{parser.prog}: " + w("done.demo_month", tickets=filled.tickets, days=len(days), month=args.month,
-                                 db=args.db, events=filled.events), file=sys.stderr)
+                                 month_name=label(args.month, w.lang), db=args.db, events=filled.events),
+          file=sys.stderr)
     return 0

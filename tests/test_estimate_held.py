@@ -111,10 +111,10 @@ async def test_visitors_called_early_inside_and_late_give_the_shares_on_every_ex
         assert status == 200 and rows_of(body)[1:] == [[site.service("residence").name("de"), *expected]]
         status, _, body = await get_with(f"{base}/stats.csv?period=month&value=2026-11&table=estimates_over_time",
                                          cookie)
-        assert rows_of(body)[0][0] == "Tag" and rows_of(body)[1:] == [[DAY, *expected]]
+        assert rows_of(body)[0][0] == "Tag" and rows_of(body)[1:] == [["24.11.2026", *expected]]
         status, _, body = await get_with(f"{base}/stats.csv?period=range&value=2026-09-01..2026-11-30"
                                          f"&table=estimates_over_time", cookie)
-        assert rows_of(body)[1:] == [["2026-11-23", *expected]]  # a longer period: by week (its Monday)
+        assert rows_of(body)[1:] == [["23.11.2026", *expected]]  # a longer period: by week (its Monday)
 
         from openpyxl import load_workbook
         from pypdf import PdfReader
@@ -124,7 +124,7 @@ async def test_visitors_called_early_inside_and_late_give_the_shares_on_every_ex
         assert [str(v) for v in list(sheet.iter_rows(min_row=2, values_only=True))[0][1:]] == expected
         status, _, body = await get_with(f"{base}/report.pdf?month=2026-11", cookie)
         text = " ".join(" ".join(page.extract_text() for page in PdfReader(io.BytesIO(body)).pages).split())
-        assert f"{DAY} {' '.join(expected)}" in text
+        assert f"24.11.2026 {' '.join(expected)}" in text
         status, _, body = await get_with(f"{base}/stats?period=day&value={DAY}", cookie)
         assert b'id="table-estimates"' in body and "Gestapeltes Säulendiagramm der Anteile".encode() in body
     finally:

@@ -328,7 +328,9 @@ async def test_the_statistics_page_and_its_exports_show_the_feedback(tmp_path):
         query = "period=range&value=2026-11-01..2026-12-31"
         status, _, body = await get_with(f"{base}/stats.csv?{query}&table=feedback_week", cookie)
         assert status == 200
-        assert read_csv(body) == [csv_row(row) for row in BY_WEEK]
+        # the weeks as German staff write them (KW 48/2026), not ISO's 2026-W48
+        assert read_csv(body) == [csv_row([row[0].replace("2026-W", "KW ") + "/2026" if "-W" in row[0] else row[0],
+                                           *row[1:]]) for row in BY_WEEK]
         status, _, body = await get_with(f"{base}/stats?{query}", cookie)
         page = body.decode()
         for title in ("Rückmeldungen der Besuchenden nach Dienstleistung", "Rückmeldungen der Besuchenden nach Sprache",

@@ -27,7 +27,11 @@ PAGE_TEXT = """() => [document.title, document.body.innerText,
 
 
 def catalogue_words(lang: str) -> set[str]:
-    return {w.lower() for text in strings(lang, "staff").values() for w in WORD.findall(text)}
+    """The catalogue's words, and the months' names a date is written with in its `[format]`."""
+    from babel.dates import get_month_names
+
+    months = {m.lower() for width in ("wide", "abbreviated") for m in get_month_names(width, locale=lang).values()}
+    return {w.lower() for text in strings(lang, "staff").values() for w in WORD.findall(text)} | months
 
 
 def data_words(data) -> set[str]:

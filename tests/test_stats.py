@@ -8,8 +8,10 @@ import codecs
 import dataclasses
 import io
 import math
+import re
+from urllib.parse import quote
 import sqlite3
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -18,7 +20,8 @@ from hypothesis import strategies as st
 
 from server.edge.app import Server
 from server.core import Office
-from server.manager.stats import Period, Refused, Statistics, percentile
+from server.manager.stats import Period, Refused, Statistics, percentile, week_of
+from server.manager.stats_words import Words
 from server.manager.stats_rows import minutes as _minutes
 from server.store.sqlite import Store
 
@@ -203,6 +206,17 @@ def test_grouped_by_language_the_rows_are_named_as_the_clerk_reads_them(tmp_path
     ("month", "", ("2026-11-01", "2026-11-30")),
     ("range", "", ("2026-11-01", "2026-11-30")),  # the form's hint: "empty: the current one"
     ("day", " 2026-11-24 ", ("2026-11-24", "2026-11-24")),
+    # as German staff write them (the page shows them so), and English staff
+    ("day", "27.11.2026", ("2026-11-27", "2026-11-27")),
+    ("day", "27 Nov 2026", ("2026-11-27", "2026-11-27")),
+    ("week", "KW 48/2026", ("2026-11-23", "2026-11-29")),
+    ("week", "Week 48/2026", ("2026-11-23", "2026-11-29")),
+    ("week", "26.11.2026", ("2026-11-23", "2026-11-29")),
+    ("month", "11.2026", ("2026-11-01", "2026-11-30")),
+    ("month", "November 2026", ("2026-11-01", "2026-11-30")),
+    ("month", "März 2026", ("2026-03-01", "2026-03-31")),
+    ("range", "1.11.2026 – 15.11.2026", ("2026-11-01", "2026-11-15")),
+    ("range", "1.11.2026..15.11.2026", ("2026-11-01", "2026-11-15")),
 ])
 def test_periods(kind, value, expected):
     period = Period.parse(kind, value, today="2026-11-27")
@@ -221,8 +235,28 @@ def test_a_period_that_ends_before_it_starts_is_refused():
 def test_a_bad_period_is_refused_in_words_a_manager_reads(kind, value):
     with pytest.raises(ValueError) as refused:
         Period.parse(kind, value, today="2026-11-27")
-    assert repr(value) in str(refused.value) and "e.g. 2026-11" in str(refused.value)
+    assert repr(value) in str(refused.value) and ("27 Nov 2026" in str(refused.value) or
+                                                  "November 2026" in str(refused.value))
     assert "isoformat" not in str(refused.value)
+    assert "z. B. 27.11.2026" in refused.value.say("de") or "z. B. 11.2026" in refused.value.say("de")
+
+
+@given(day=st.dates(min_value=date(1001, 1, 1), max_value=date(9999, 12, 24)), length=st.integers(0, 400),
+       lang=st.sampled_from(["de", "en"]))
+def test_a_date_as_the_page_writes_it_is_read_back_as_the_same_date(day, length, lang):
+    """What the statistics show (a day 27.11.2026, a week KW 48/2026, a month November 2026, a
+    period 1.11.2026 – 15.11.2026) can be typed back into "Welcher" and means the same; ISO too."""
+    words = Words(lang)
+    assert Period.parse("day", words.label(day.isoformat()), today="2026-11-27").first == day.isoformat()
+    assert Period.parse("day", day.isoformat(), today="2026-11-27").first == day.isoformat()
+    week = Period.parse("week", words.label(week_of(day.isoformat())), today="2026-11-27")
+    assert week.first <= day.isoformat() <= week.last and date.fromisoformat(week.first).weekday() == 0
+    assert Period.parse("month", words.label(day.isoformat()[:7]), today="2026-11-27").first == \
+        day.replace(day=1).isoformat()
+    last = min(day + timedelta(days=length), date(9999, 12, 31))
+    period = Period(day.isoformat(), last.isoformat())
+    assert Period.parse("range", period.say(lang), today="2026-11-27") == period
+    assert not re.search(r"\d{4}-\d", period.say(lang) + words.label(week_of(day.isoformat())))
 
 
 @given(kind=st.sampled_from(["day", "week", "month", "range"]) | st.text(max_size=12),
@@ -280,7 +314,8 @@ async def test_the_csv_xlsx_and_pdf_hold_the_same_figures(stats_server):
     status, headers, body = await get_with(f"{base}/report.pdf?month=2026-11", cookie)
     assert status == 200 and body.startswith(b"%PDF")
     text = " ".join(" ".join(page.extract_text() for page in PdfReader(io.BytesIO(body)).pages).split())
-    assert server.site.name in text and "2026-11-01 – 2026-11-30" in text
+    assert server.site.name in text and "1. November 2026 – 30. November 2026" in text
+    assert not re.search(r"\d{4}-\d{2}|\d{4}-W\d", text), "every date in the report as German staff write it"
     assert "Aufenthaltserlaubnis (Erstantrag) 5 0 2 1 1 0 1 21 65 75 1 10" in text
     assert "Allgemeine Auskunft 0 1 0 0 0 1 0 – – – – –" in text  # transferred in, never called there
     assert "Montag 1 1 1 2 0" in text and "Dienstag 1 0 0 0 1" in text
@@ -290,20 +325,24 @@ async def test_the_csv_xlsx_and_pdf_hold_the_same_figures(stats_server):
     assert "Wartezeit, Median 21 min Wartezeit, 90. Perzentil 65 min" in text
 
     status, _, body = await get_with(f"{base}/stats?period=range&value=2026-11-30..2026-11-01", cookie)
-    assert status == 400 and "Der Zeitraum endet (2026-11-01) vor seinem Beginn (2026-11-30)" in body.decode()
+    assert status == 400 and "Der Zeitraum endet (1.11.2026) vor seinem Beginn (30.11.2026)" in body.decode()
     for value in ("garbage", "2026-13-45"):
         status, headers, body = await get_with(f"{base}/stats?period=range&value={value}&by=service", cookie)
         assert status == 400 and "text/html" in headers["Content-Type"]
-        assert b'id="stats-error"' in body and f"„{value}“ ist kein Datum. Bitte so: JJJJ-MM-TT" in body.decode()
+        assert b'id="stats-error"' in body and f"„{value}“ ist kein Datum. Bitte so: T.M.JJJJ" in body.decode()
         assert b'<form method="get" action="/stats">' in body and f'value="{value}"'.encode() in body
         assert b"isoformat" not in body
     status, _, body = await get_with(f"{base}/stats?period=month&value=2026-11&by=lang", cookie)
     assert b'<option value="lang" selected>Sprache</option>' in body
     assert b'<option value="channel">ohne oder mit Termin</option>' in body and b"<th scope=\"row\">Arabisch" in body
     status, _, body = await get_with(f"{base}/stats?period=range&value=&by=service", cookie)
-    assert status == 200 and "Zeitraum: 2026-11-01 – 2026-11-30.".encode() in body
+    assert status == 200 and "Zeitraum: 1.11.2026 – 30.11.2026.".encode() in body
+    # typed the German way, as the README promises, and as the page itself shows it
+    for value in ("27.11.2026", "1.11.2026 – 30.11.2026"):
+        status, _, body = await get_with(f"{base}/stats?period=range&value={quote(value)}&by=service", cookie)
+        assert status == 200 and b'id="stats-error"' not in body and b"2026-11-" not in body
     status, _, body = await get_with(f"{base}/report.pdf?month=garbage", cookie)
-    assert status == 400 and body.decode() == "„garbage“ ist kein Monat. Bitte so: JJJJ-MM, z. B. 2026-11\n"
+    assert status == 400 and body.decode() == "„garbage“ ist kein Monat. Bitte so: M.JJJJ, z. B. 11.2026 oder November 2026\n"
 
 
 async def test_the_statistics_page_in_chromium_and_its_export(stats_server, browser):

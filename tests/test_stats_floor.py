@@ -30,6 +30,7 @@ from .test_stats_postgres import postgres  # noqa: F401  (a fixture: a fresh dat
 
 TZ = ZoneInfo("Europe/Berlin")
 TUE, WED = "2026-12-08", "2026-12-09"  # opening hours (the demo's): Tue 07:30-12:30, 13:30-18:00; Wed 07:30-12:30
+TUE_SHOWN, WED_SHOWN = "8.12.2026", "9.12.2026"  # as the page, the exports and the report write them
 PLAN = [{"counter": "5", "weekday": 1, "start": "08:00", "end": "12:00"},
         {"counter": "5", "weekday": 1, "start": "13:00", "end": "16:00"},
         {"counter": "7", "weekday": 1, "start": "09:00", "end": "12:00"},
@@ -127,8 +128,8 @@ KIOSK_COLUMNS = ["außer Betrieb in der Öffnungszeit (min)", "Ausfälle in der 
 # 7 planned 3 h, open 11:00-14:00 (1 h in plan). Wednesday by the day's last change: 5 planned 4 h, open from
 # 08:00 to its last action of the day (13:00, counter 7's closing: 5 h, 4 in plan); 7 planned 2 h, 0,5 h
 PLAN_DAYS = [["Tag", *PLAN_COLUMNS, "Planänderungen am Tag"],
-             [TUE, "10,0", "8,8", "6,8", "68", "3"],
-             [WED, "6,0", "5,5", "4,5", "75", "0"],
+             [TUE_SHOWN, "10,0", "8,8", "6,8", "68", "3"],
+             [WED_SHOWN, "6,0", "5,5", "4,5", "75", "0"],
              ["gesamt", "16,0", "14,3", "11,3", "71", "3"]]
 PLAN_COUNTERS = [["Schalter", *PLAN_COLUMNS], ["5", "11,0", "10,8", "9,8", "89"], ["7", "5,0", "3,5", "1,5", "30"]]
 
@@ -140,7 +141,8 @@ def kiosk_days(site) -> list[list[str]]:
     kiosk-2: 11:00 to the end of Wednesday (780, 90 before 12:30)."""
     one, two = (site.terminal(k).name or k for k in ("kiosk-1", "kiosk-2"))
     return [["Tag", "Kiosk", *KIOSK_COLUMNS],
-            [TUE, one, "90", "2", "450", "2"], [WED, one, "90", "1", "870", "2"], [WED, two, "90", "1", "780", "1"]]
+            [TUE_SHOWN, one, "90", "2", "450", "2"], [WED_SHOWN, one, "90", "1", "870", "2"],
+            [WED_SHOWN, two, "90", "1", "780", "1"]]
 
 
 def kiosks(site) -> list[list[str]]:
@@ -200,7 +202,7 @@ async def test_planned_beside_open_hours_and_kiosks_out_of_service_kept_past_the
         for row in table[1:]:
             assert " ".join(as_shown(v) for v in row) in text, row
     # the month also holds Monday, when the plan was first entered: no plan yet that day, one change
-    assert "2026-12-07 0 0 0 – 1" in text and "gesamt 16 14,3 11,3 71 4" in text
+    assert "7.12.2026 0 0 0 – 1" in text and "gesamt 16 14,3 11,3 71 4" in text
     assert "wie er zu Beginn des Tages galt" in text  # the report says which plan counts
     assert read_csv(english[2], "en")[0] == ["kiosk", "out of service in opening hours (min)", "outages in opening hours",
                                              "out of service in all (min)", "outages in all",
@@ -220,15 +222,15 @@ async def test_planned_beside_open_hours_and_kiosks_out_of_service_kept_past_the
     assert {"idx_events_kiosks", "idx_events_plans"} <= indexes  # the store's migration m012
     assert after == found
     # Friday at 07:00, under way: both kiosks out since Wednesday, up to now (420 min, none in opening hours yet)
-    assert friday["kiosk_days"][1:] == [["2026-12-11", site.terminal(k).name or k, "0", "0", "420", "1"]
+    assert friday["kiosk_days"][1:] == [["11.12.2026", site.terminal(k).name or k, "0", "0", "420", "1"]
                                         for k in ("kiosk-1", "kiosk-2")]
     # Friday after the purge: the plan it began with (kept though a later change came), the kiosks out all day
     assert after_friday["plan_days"] == friday["plan_days"]
-    assert friday["plan_days"][1:] == [["2026-12-11", "4,0", "0,0", "0,0", "0", "1"]]
-    assert after_friday["kiosk_days"][1:] == [["2026-12-11", site.terminal(k).name or k, "270", "1", "1440", "1"]
+    assert friday["plan_days"][1:] == [["11.12.2026", "4,0", "0,0", "0,0", "0", "1"]]
+    assert after_friday["kiosk_days"][1:] == [["11.12.2026", site.terminal(k).name or k, "270", "1", "1440", "1"]
                                               for k in ("kiosk-1", "kiosk-2")]
     # neither came back: out all Thursday (1,440 min; 570 of them in opening hours), one outage each
-    assert thursday[1:] == [["2026-12-10", site.terminal(k).name or k, "570", "1", "1440", "1"]
+    assert thursday[1:] == [["10.12.2026", site.terminal(k).name or k, "570", "1", "1440", "1"]
                             for k in ("kiosk-1", "kiosk-2")]
 
 

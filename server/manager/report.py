@@ -61,7 +61,7 @@ def _page_counter(words: Words) -> str:
 def cell(value, words: Words, head: bool = False) -> str:
     e = html.escape
     if head:
-        return f'<th scope="row">{e(str(value))}</th>'
+        return f'<th scope="row">{e(str(words.label(value)))}</th>'
     if isinstance(value, str):  # a name beside the row's head (a kiosk in a day's row): read from the left
         return f"<td>{e(value)}</td>"
     return f'<td class="num">{e(words.number(value))}</td>'
@@ -133,7 +133,7 @@ def report_html(office: str, period: Period, tables: list[Table], summary: dict,
     css = REPORT_CSS.replace("__TOP__", _css_string(f"{office} · {title}")[1:-1]).replace("__PAGE__",
                                                                                        _page_counter(words))
     meta = (f'<dl class="meta"><dt>{e(words("report.office"))}</dt><dd>{e(office)}</dd>'
-            f'<dt>{e(words("period"))}</dt><dd>{e(span)} ({e(str(period))})</dd>'
+            f'<dt>{e(words("period"))}</dt><dd>{e(span)}</dd>'
             f'<dt>{e(words("report.made"))}</dt><dd>{e(made_on)} {e(words("report.made_by"))}</dd></dl>')
     return f"""<!doctype html><html lang="{words.lang}"><head><meta charset="utf-8"><title>{e(title)} – {e(office)}</title>
 <meta name="author" content="{e(office)}"><meta name="generator" content="Willkommen">

@@ -29,7 +29,7 @@ from zoneinfo import ZoneInfo
 
 from config import Site, languages
 
-from server.manager import stats_floor_rows, stats_rows
+from server.manager import stats_dates, stats_floor_rows, stats_rows
 from server.manager.stats_rows import DayRows, estimate_held, minutes, rows_between, week_of  # noqa: F401
 from server.manager.stats_schema import (DIMENSIONS, DESK_COLUMNS, FEEDBACK_COLUMNS, INSERT_REFERRAL, INTERPRETER_COLUMNS,  # noqa: F401
                                          ROLL_UPS, TICKET_COLUMNS, TIME_COLUMNS, ensure_tables, insert, referral_row,
@@ -63,14 +63,16 @@ class Refused(ValueError):
     def say(self, lang: str) -> str:
         words = Words(lang)
         choices = ", ".join(words(f"by.{c}") for c in self.choices)
-        return words(f"refused.{self.key}", choices=choices, **self.fields)
+        fields = {k: stats_dates.label(v, words.lang) if k in ("first", "last") else v for k, v in self.fields.items()}
+        return words(f"refused.{self.key}", choices=choices, **fields)
 
 
-def _day(text: str, given: str, wanted: str = "not_a_date") -> date:
-    """The date in `text`, or Refused naming what was given and what is wanted
-    (Python's own "Invalid isoformat string" means nothing to a manager)."""
+def _day(text: str, given: str, wanted: str = "not_a_date", read=stats_dates.day) -> date:
+    """The date in `text` as staff type it (`server.manager.stats_dates`: 27.11.2026, 27 Nov
+    2026, 2026-11-27; a month or week by `read`), or Refused naming what was given and what is
+    wanted (Python's own "Invalid isoformat string" means nothing to a manager)."""
     try:
-        return date.fromisoformat(text.strip())
+        return read(text)
     except ValueError:
         raise Refused(wanted, given=given) from None
 
@@ -82,9 +84,11 @@ class Period:
 
     @classmethod
     def parse(cls, kind: str, value: str, *, today: str) -> "Period":
-        """`day 2026-11-27`, `week 2026-11-23` (any day of it), `month 2026-11`, `range
-        2026-11-01..2026-11-15`; an empty value means the current one (for a range: the
-        current month). Anything else is Refused, with a sentence a manager can act on."""
+        """`day 27.11.2026`, `week KW 48/2026` (or any day of it), `month 11.2026` (November
+        2026), `range 1.11.2026..15.11.2026` (or "1.11.2026 – 15.11.2026", as the page shows a
+        period), each also in English and ISO (`server.manager.stats_dates`); an empty value
+        means the current one (for a range: the current month). Anything else is Refused, with
+        a sentence a manager can act on."""
         try:
             return cls._parse(kind, value.strip(), today=today)
         except OverflowError:  # the week or month of 9999-12-31 ends after the calendar's last day
@@ -95,14 +99,14 @@ class Period:
         if kind == "range":
             if not value:
                 return cls.parse("month", "", today=today)
-            first, _, last = value.partition("..")
-            period = cls(_day(first, value).isoformat(), _day(last or first, value).isoformat())
+            first, last = stats_dates.split_range(value)
+            period = cls(_day(first, value).isoformat(), _day(last, value).isoformat())
         elif kind == "month":
-            start = _day((value or today[:7]) + "-01", value, "not_a_month")
+            start = _day(value or today[:7], value, "not_a_month", stats_dates.month)
             end = (start.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
             period = cls(start.isoformat(), end.isoformat())
         elif kind == "week":
-            some = _day(value or today, value)
+            some = _day(value or today, value, "not_a_week", stats_dates.week)
             monday = some - timedelta(days=some.weekday())
             period = cls(monday.isoformat(), (monday + timedelta(days=6)).isoformat())
         elif kind == "day":
@@ -119,6 +123,10 @@ class Period:
 
     def __str__(self) -> str:
         return self.first if self.first == self.last else f"{self.first} – {self.last}"
+
+    def say(self, lang: str) -> str:
+        """The period as staff in `lang` read it: "1.11.2026 – 30.11.2026" (and can type it back)."""
+        return stats_dates.span(self.first, self.last, lang)
 
 
 def keep_days(conn, *, before: str, tz: ZoneInfo, since: str = "", personal: bool = False) -> list[str]:

@@ -42,8 +42,11 @@ def _options(colors: tuple[str, ...], words: Words, **more) -> dict:
                    stroke_style={"width": 2}, value_formatter=words.number), **more}
 
 
-def _uri(chart) -> str:
-    """The chart as a data URI, its legend and labels placed so that no two texts overlap."""
+def _uri(chart, words: Words) -> str:
+    """The chart as a data URI, its legend and labels placed so that no two texts overlap, its
+    days and weeks written as the reader writes them (2.11.2026, KW 45/2026)."""
+    if chart.x_labels:
+        chart.x_labels = [words.label(label) for label in chart.x_labels]
     titles = [options["title"] for _, options in chart.raw_series]
     svg = stats_fit.render(chart, titles, [str(label) for label in chart.x_labels or []])
     return "data:image/svg+xml;base64," + base64.b64encode(svg).decode()
@@ -62,14 +65,14 @@ def charts(tables: list[Table], words: Words, by: str) -> dict[str, list[tuple[s
         chart.x_labels = arrivals.columns[2:]
         for row in arrivals.rows:
             chart.add(f"{row[0]} ({words('days')}: {row[1]})", row[2:])
-        out["arrivals"] = [(_uri(chart), words("chart.arrivals_alt"))]
+        out["arrivals"] = [(_uri(chart, words), words("chart.arrivals_alt"))]
     satisfaction = found.get("feedback_service")
     if satisfaction is not None and satisfaction.rows:  # visitor feedback (server.visitors.feedback)
         chart = pygal.StackedBar(title=satisfaction.title, y_title=words("column.answers"), **_options(FACES, words))
         chart.x_labels = [str(r[0]) for r in satisfaction.rows]
         for i, face in enumerate(satisfaction.columns[4:9]):
             chart.add(face, [r[4 + i] for r in satisfaction.rows])
-        out["feedback_service"] = [(_uri(chart), words("chart.feedback_alt"))]
+        out["feedback_service"] = [(_uri(chart, words), words("chart.feedback_alt"))]
     for name in ("estimates", "estimates_over_time"):
         table = found.get(name)
         rows = [r for r in table.rows if r[2]] if table is not None else []
@@ -78,7 +81,7 @@ def charts(tables: list[Table], words: Words, by: str) -> dict[str, list[tuple[s
             chart.x_labels = [str(r[0]) for r in rows]
             for column in (3, 4, 5):
                 chart.add(table.columns[column], [r[column] for r in rows])
-            out[name] = [(_uri(chart), words("chart.estimates_alt"))]
+            out[name] = [(_uri(chart, words), words("chart.estimates_alt"))]
     out |= floor_charts(pygal, found, words)
     return out
 
@@ -94,7 +97,7 @@ def floor_charts(pygal, found: dict[str, Table], words: Words) -> dict[str, list
         chart.x_labels = [str(r[0]) for r in rows]
         for column in (1, 2):  # planned, open
             chart.add(plan.columns[column], [r[column] for r in rows])
-        out["plan_days"] = [(_uri(chart), words("chart.plan_alt"))]
+        out["plan_days"] = [(_uri(chart, words), words("chart.plan_alt"))]
     days, kiosks = found.get("kiosk_days"), found.get("kiosks")
     if days is not None and kiosks is not None and any(r[2] for r in days.rows):
         chart = pygal.StackedBar(title=words("chart.kiosks"), y_title=words("minutes"), **_options(CALM, words))
@@ -103,7 +106,7 @@ def floor_charts(pygal, found: dict[str, Table], words: Words) -> dict[str, list
         minutes = {(r[0], r[1]): r[2] for r in days.rows}
         for kiosk in [r[0] for r in kiosks.rows if r[1]]:
             chart.add(kiosk, [minutes.get((day, kiosk), 0) for day in labels])
-        out["kiosk_days"] = [(_uri(chart), words("chart.kiosks_alt"))]
+        out["kiosk_days"] = [(_uri(chart, words), words("chart.kiosks_alt"))]
     return out
 
 
@@ -113,7 +116,7 @@ def ticket_chart(pygal, figures: Table, words: Words, by: str) -> tuple[str, str
     chart.x_labels = [str(r[0]) for r in figures.rows]
     for column in (1, 2, 3, 4):  # drawn, transferred in, served, no-show
         chart.add(figures.columns[column], [r[column] for r in figures.rows])
-    return _uri(chart), words("chart.tickets_alt")
+    return _uri(chart, words), words("chart.tickets_alt")
 
 
 def times_chart(pygal, figures: Table, words: Words, by: str) -> tuple[str, str]:
@@ -123,4 +126,4 @@ def times_chart(pygal, figures: Table, words: Words, by: str) -> tuple[str, str]
     for column in (8, 9, 11, 12):
         chart.add(figures.columns[column].removesuffix(" (min)"),
                   [None if r[column] is None else int(r[column]) for r in figures.rows])
-    return _uri(chart), words("chart.times_alt")
+    return _uri(chart, words), words("chart.times_alt")

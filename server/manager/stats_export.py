@@ -15,6 +15,7 @@ import io
 from typing import Any
 
 from server.manager.stats import Table
+from server.manager.stats_dates import label
 from server.manager.stats_words import AtLeast
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
@@ -47,8 +48,13 @@ def to_csv(table: Table, lang: str = "de") -> str:
     out.write("\ufeff")
     writer = csv.writer(out, delimiter=delimiter)
     writer.writerow([csv_cell(c) for c in table.columns])
-    writer.writerows([[_number(csv_cell(v), decimal) for v in row] for row in table.rows])
+    writer.writerows([[_number(csv_cell(v), decimal) for v in _labelled(row, lang)] for row in table.rows])
     return out.getvalue()
+
+
+def _labelled(row: list, lang: str) -> list:
+    """The row with its key (a day, a week, a month) written as the reader writes it (2.11.2026)."""
+    return [label(row[0], lang), *row[1:]] if row else row
 
 
 def _number(value: Any, decimal: str) -> Any:
@@ -56,7 +62,7 @@ def _number(value: Any, decimal: str) -> Any:
     return str(value).replace(".", decimal) if isinstance(value, float) else value
 
 
-def to_xlsx(tables: list[Table]) -> bytes:
+def to_xlsx(tables: list[Table], lang: str = "de") -> bytes:
     from openpyxl import Workbook
     from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
     from openpyxl.styles import Font
@@ -65,7 +71,7 @@ def to_xlsx(tables: list[Table]) -> bytes:
     book.remove(book.active)
     for table in tables:
         sheet = book.create_sheet(table.name)
-        for r, row in enumerate([table.columns, *table.rows], start=1):
+        for r, row in enumerate([table.columns, *(_labelled(row, lang) for row in table.rows)], start=1):
             for c, value in enumerate(row, start=1):
                 cell = sheet.cell(r, c)
                 if isinstance(value, str):  # control characters XML cannot hold would fail the whole file

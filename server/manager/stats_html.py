@@ -41,10 +41,10 @@ def page(site: Site, period: Period | None, by: str, arg: dict[str, str], tables
     if period is None:
         shown = f'<p id="stats-error" role="alert" class="error">{e(w("page.error", error=error))}</p>'
     else:
-        shown = (f'<p id="period-shown">{e(w("page.shown", period=str(period)))}\n'
+        shown = (f'<p id="period-shown">{e(w("page.shown", period=period.say(w.lang)))}\n'
                  f'<a href="/stats.xlsx?{query}" download>{e(w("page.xlsx"))}</a> ·\n'
                  f'<a href="/report.pdf?month={e(period.first[:7])}&amp;by={e(by)}" download>'
-                 f'{e(w("page.report", month=period.first[:7]))}</a></p>')
+                 f'{e(w("page.report", month=w.label(period.first[:7])))}</a></p>')
     return f"""<!doctype html>
 <html lang="{w.lang}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{e(w("page.title"))} — Willkommen</title><link rel="stylesheet" href="/board/manager.css"></head>

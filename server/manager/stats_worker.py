@@ -90,7 +90,7 @@ def make(job: Job) -> Made:
         return Made(200, to_csv(table, words.lang), "text/csv; charset=utf-8",
                     {"Content-Disposition": f'attachment; filename="{table.name}-{period.first}.csv"'})
     if job.path == "/stats.xlsx":
-        return Made(200, to_xlsx(tables), XLSX,
+        return Made(200, to_xlsx(tables, words.lang), XLSX,
                     {"Content-Disposition": f'attachment; filename="{words("page.xlsx_file")}-{period.first}.xlsx"'})
     if job.path in ("/report.pdf", "/report.html"):
         document = report_html(job.site.name, period, tables, summary, by=job.by, made=job.now,
