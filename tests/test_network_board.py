@@ -122,7 +122,7 @@ async def asked(ws, **action) -> dict:
     await ws.send(json.dumps({"id": 7, **action}))
     while True:
         message = json.loads(await ws.recv())
-        if message.get("re") == 7 and message["type"] in ("network", "adopted", "error"):
+        if message.get("re") == 7 and message["type"] in ("network", "adopted", "published", "error"):
             return message
 
 
@@ -216,8 +216,7 @@ async def adopt_on_the_board(page, site_file: Path, caplog) -> Path:
     await page.locator("#knowledge").screenshot(path=str(ARTIFACTS / "network-board-adopted-720p.png"))
     [folder] = adopted(site_file.parent)
     assert said == ("Sprachdatei Tigrinya: 2 Einträge von Ausländerbehörde Giessen übernommen – Kiosk, Anzeige und "
-                    "Telefon zeigen sie ab sofort. Die vorige Fassung und eine Kopie zum Prüfen liegen in "
-                    f"{folder} (strings/ti.toml).")
+                    f"Telefon zeigen sie ab sofort. Abgelegt in {folder} (strings/ti.toml; before/: die Fassung davor).")
     [record] = [r for r in caplog.records if r.getMessage().startswith("network adopt: ")]
     assert record.getMessage().startswith(f"network adopt: 2 item(s) of giessen written to review in {folder}: "
                                           "strings/ti.toml. office.toml is unchanged. In force: ti (")
@@ -231,15 +230,50 @@ def get_json(url: str):
         return json.loads(answer.read())
 
 
-async def test_a_reader_sees_no_network_and_may_not_adopt(offices, browser):
-    _, servers = offices
+async def test_a_manager_publishes_the_offices_texts_from_the_board(offices, browser):
+    """"Unsere Texte veröffentlichen" sends what `network publish` sends; Giessen's board then
+    lists Wetzlar; a network gone is said in German and nothing is published."""
+    network, servers = offices
+    wetzlar, giessen = servers
+    page = await board_page(browser, wetzlar)
+    button = page.locator("#knowledge-publish")
+    await button.wait_for()
+    assert await button.inner_text() == "Unsere Texte veröffentlichen"
+    await button.click()
+    await page.wait_for_function("document.getElementById('knowledge-published').textContent.includes('Netzwerk')")
+    texts = len(knowledge.of_site(wetzlar.site.network.site_file, "wetzlar").items)
+    assert await page.inner_text("#knowledge-published") == (
+        f"{texts} Texte dieses Amts (wetzlar) im Netzwerk veröffentlicht: Die anderen Ämter sehen sie bei ihrer "
+        "nächsten Abfrage.")
+    assert [office for office, _ in network.store.published()] == ["giessen", "wetzlar"]
+    assert await axe_violations_in(page, "#knowledge") == []
+    assert await panel_problems(page) == []
+    # Giessen's board, asked now, has Wetzlar's texts where they differ from its own
+    other = await board_page(browser, giessen)
+    await other.locator("#knowledge h3[data-office=wetzlar]").wait_for()
+    assert await other.locator("#knowledge [data-office=wetzlar][data-what='strings.ti']").count() == 1
+    await other.close()
+
+    await network.listener.stop()
+    before = network.store.published()
+    await button.click()
+    await page.wait_for_function("document.getElementById('knowledge-published').textContent.includes('nicht')")
+    assert await page.inner_text("#knowledge-published") == (
+        f"Das Netzwerk (http://127.0.0.1:{network.port}/) hat die Texte dieses Amts nicht angenommen (nicht "
+        "erreichbar oder unverständliche Antwort). Nichts wurde veröffentlicht – bitte später noch einmal versuchen.")
+    assert network.store.published() == before
+
+
+async def test_a_reader_sees_no_network_and_may_not_adopt_or_publish(offices, browser):
+    network, servers = offices
     wetzlar = servers[0]
     page = await board_page(browser, wetzlar, name="reader", password="demo-reader")
     await page.wait_for_function("document.body.dataset.rendered")
     assert await page.is_hidden("#knowledge")
     ws, floor = await board_socket(wetzlar, await cookie_for(wetzlar.port, "reader", "demo-reader"))
     assert floor["network"] is True
-    for ask in ({"type": "network_knowledge"}, {"type": "adopt", "office": "giessen", "what": ["strings.ti"]}):
+    for ask in ({"type": "network_knowledge"}, {"type": "adopt", "office": "giessen", "what": ["strings.ti"]},
+                {"type": "publish"}):
         answer = await asked(ws, **ask)
         assert answer["code"] == "not_allowed" and answer["fields"]["why"] == "supervisor_only"
         assert answer["text"] == "Nur die Teamleitung darf hier etwas ändern."
@@ -251,6 +285,7 @@ async def test_a_reader_sees_no_network_and_may_not_adopt(offices, browser):
             pass
     assert refused.value.response.status_code == 403
     assert adopted(wetzlar.site.network.site_file.parent) == []
+    assert [office for office, _ in network.store.published()] == ["giessen"]  # nothing of wetzlar's published
 
 
 async def test_adopting_what_does_not_differ_or_was_not_published_writes_nothing(offices):

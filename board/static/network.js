@@ -5,7 +5,7 @@
 // an office could publish a script. Loaded after board.js, whose `state`, `$` and `t` it uses.
 "use strict";
 
-const knowledge = {asked: false, pending: null, adopting: new Map()};
+const knowledge = {asked: false, pending: null, publishing: null, adopting: new Map()};
 
 // an element with attributes (undefined or "" left out) and children; a string child is a text node
 function el(tag, attrs = {}, ...children) {
@@ -35,13 +35,22 @@ function askNetwork() {
 // server is asking the network, and the answer follows with the same `re`
 function knowledgeReceive(message) {
   if (message.re === undefined || message.re === null) return false;
-  const ours = message.re === knowledge.pending || knowledge.adopting.has(message.re);
+  const ours = message.re === knowledge.pending || message.re === knowledge.publishing ||
+    knowledge.adopting.has(message.re);
   if (ours && message.type === "reply") return true;
   if (message.re === knowledge.pending) {
     knowledge.pending = null;
     $("knowledge-ask").disabled = false;
     $("knowledge-answer").textContent = message.type === "network" ? "" : (message.text || message.message);
     if (message.type === "network") showOffices(message.offices);
+    return true;
+  }
+  if (message.re === knowledge.publishing) {
+    knowledge.publishing = null;
+    $("knowledge-publish").disabled = false;
+    $("knowledge-published").textContent = message.type === "published"
+      ? t("knowledge.published", {texts: message.texts, office: message.office})
+      : (message.text || message.message);
     return true;
   }
   const adopting = knowledge.adopting.get(message.re);
@@ -113,4 +122,13 @@ function adopt(office, group, button, said, title) {
   state.ws.send(JSON.stringify({type: "adopt", id, office: office.office, what: [group.what]}));
 }
 
+// this office's texts to the network, as `willkommen-server network publish` sends them
+function publishTexts() {
+  knowledge.publishing = state.nextId++;
+  $("knowledge-published").textContent = t("knowledge.publishing");
+  $("knowledge-publish").disabled = true;
+  state.ws.send(JSON.stringify({type: "publish", id: knowledge.publishing}));
+}
+
 $("knowledge-ask").addEventListener("click", askNetwork);
+$("knowledge-publish").addEventListener("click", publishTexts);

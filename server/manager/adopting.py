@@ -45,7 +45,8 @@ def ask(adoptions: Adoptions | None, who: SignedIn, message: msgspec.Struct, ws:
     network that is slow to answer (up to `adoption.TIMEOUT`) holds none of the supervisor's
     other actions. `reply` now; the answer (`network`, `adopted` or an `error`, same `re`) follows."""
     if not who.may_act:
-        raise NotAllowed(f"{who.name} is a {who.role}: only a supervisor adopts from the network", why="supervisor_only")
+        raise NotAllowed(f"{who.name} is a {who.role}: only a supervisor adopts from or publishes to the network",
+                         why="supervisor_only")
     if adoptions is None:
         raise NetworkTrouble("this office's site file has no [network]", why="network_none")
     task = asyncio.create_task(_answer_later(adoptions, who, message, ws, site, catalogues_changed), name="willkommen-network-ask")
@@ -78,6 +79,10 @@ async def _answer(adoptions: Adoptions, who: SignedIn, message: msgspec.Struct,
         if isinstance(message, p.AskNetwork):
             offices = await asyncio.to_thread(adoptions.overview, who.lang)
             return p.NetworkKnowledge(re=message.id, offices=offices)
+        if isinstance(message, p.Publish):
+            texts = await asyncio.to_thread(adoptions.publish)
+            log.info("network publish from the board", extra={"fields": {"by": who.name, "texts": texts}})
+            return p.PublishedTexts(re=message.id, texts=texts, office=adoptions.network.office)
         folder, files, items, forced = await asyncio.to_thread(adoptions.adopt, message.office, list(message.what),
                                                                who.name)
         if forced and catalogues_changed is not None:  # the terminals get the new words before the board says so
@@ -90,7 +95,12 @@ async def _answer(adoptions: Adoptions, who: SignedIn, message: msgspec.Struct,
 def trouble(exc: Exception, adoptions: Adoptions, message: msgspec.Struct) -> Exception:
     """What went wrong as the staff's sentence says it (nothing was written in any case)."""
     url = adoptions.network.url
-    if isinstance(exc, NetworkAway):
+    if isinstance(message, p.Publish) and isinstance(exc, (NetworkAway, NetworkRefused, NetworkGarbage)):
+        found = NetworkTrouble(str(exc), why="network_publish", url=url)  # nothing adopted: said otherwise
+        if isinstance(exc, NetworkRefused):
+            found = NetworkTrouble(str(exc), why="network_publish_refused", url=url, status=exc.status,
+                                   said=exc.said[:300])
+    elif isinstance(exc, NetworkAway):
         found = NetworkTrouble(str(exc), why="network_away", url=url)
     elif isinstance(exc, NetworkRefused):
         found = NetworkTrouble(str(exc), why="network_refused", url=url, status=exc.status, said=exc.said[:300])

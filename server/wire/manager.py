@@ -40,7 +40,9 @@ from server.wire.plan import SetPlan
 #                    differ from this office's, written as files to review, as `network adopt`
 #                    writes them, a language's put in force at once (server/network/in_force.py)
 #                    -> reply at once, then adopted {folder, files, items, in_force: [lang]}
-#                    (either's failure: error {code: network, fields.why}, same re)
+#   publish          {id}  this office's texts to the network, as `network publish` sends them
+#                    -> reply at once, then published {texts, office}
+#                    (any one's failure: error {code: network, fields.why}, same re)
 
 class SignIn(Request, tag="sign_in"):
     name: Key
@@ -88,10 +90,15 @@ class Adopt(Request, tag="adopt"):
     what: Annotated[list[Annotated[str, Meta(pattern=r"^[A-Za-z0-9_.-]{1,200}$")]], Meta(min_length=1, max_length=20)]
 
 
-NETWORK_ASKS = (AskNetwork, Adopt)
+class Publish(Request, tag="publish"):
+    """This office's texts (documents, services, partners, its languages' catalogues) to the
+    network, as `willkommen-server network publish` sends them."""
+
+
+NETWORK_ASKS = (AskNetwork, Adopt, Publish)
 SUPERVISOR_ACTIONS = (OpenCounter, CloseCounter, Move, Announce, EndAnnouncement, SetPlan)
 ManagerMessage = Union[SignIn, OpenCounter, CloseCounter, Move, Announce, EndAnnouncement, SetPlan, Register, Witness,
-                       AskNetwork, Adopt]
+                       AskNetwork, Adopt, Publish]
 
 
 class SignedIn(Message, tag="signed_in"):
@@ -101,6 +108,12 @@ class SignedIn(Message, tag="signed_in"):
 
 class Board(Message, tag="board"):
     floor: dict[str, Any]  # the whole floor as `server.manager.board.Board.floor` builds it
+
+
+class PublishedTexts(Message, tag="published"):
+    re: str | int
+    texts: int         # how many texts the network now holds of this office
+    office: str        # this office's id in the network
 
 
 class NetworkKnowledge(Message, tag="network"):
