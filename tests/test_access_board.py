@@ -126,6 +126,33 @@ async def test_no_panel_without_a_lottery(tmp_path, browser):
         await server.stop()
 
 
+
+async def test_a_reader_registers_nobody_neither_on_the_page_nor_on_the_socket(lottery_day, browser):
+    """The staff council's read-only account looks at the lottery (and may give a witness's
+    words for the draw) but writes no visitor's name and birth date: no desk form, and the
+    server refuses a registration sent anyway, in German."""
+    from .test_manager_board import act, board_socket, cookie_for
+
+    server, _ = lottery_day
+    board = await signed_in_page(browser, server, "reader", "demo-reader")
+    await board.wait_for_selector(PANEL)
+    assert await board.is_hidden("#desk")
+    entries = dict(server.office.access_days[DAY].entries)
+    ws, _ = await board_socket(server, await cookie_for(server.port, "reader", "demo-reader"))
+    answer = await act(ws, type="register", service="residence", lang="de", name="Testperson Prüfung",
+                       birth_date="1990-01-02", contact="0170 0000000")
+    await ws.close()
+    assert answer["code"] == "not_allowed"
+    assert answer["text"] == ("Mit Lesezugriff lässt sich niemand zur Verlosung anmelden: "
+                              "das macht die Infotheke oder die Teamleitung.")
+    await board.reload()
+    await shown_after(board, "via", "Handy oder Web: 6")   # the six of the phone, none of a desk
+    assert server.office.access_days[DAY].entries == entries
+    manager = await signed_in_page(browser, server)   # a team leader has the form
+    await manager.wait_for_selector(PANEL)
+    assert await manager.is_visible("#desk")
+
+
 async def test_a_person_whose_board_language_is_english_reads_the_panel_in_english(tmp_path, browser):
     from .test_staff_words import site_with
 

@@ -296,7 +296,7 @@ function buildPlanForms(floor) {
 // the info desk registers a caller for the places by lot (`via` desk, set by the server)
 function buildDesk(floor) {
   const lottery = floor.lottery || [];
-  $("desk").hidden = !lottery.length;
+  $("desk").hidden = !lottery.length || !state.me || state.me.role === "reader";  // a reader only looks
   $("desk-service").innerHTML = lottery.map((id) => `<option value="${esc(id)}">${esc(serviceName(id))}</option>`).join("");
   $("desk-lang").innerHTML = floor.languages.map((lang) => `<option value="${lang}">${esc(languageName(lang))}</option>`).join("");
 }
@@ -310,7 +310,7 @@ function deskAnswered(message) {
     return;
   }
   const key = `desk.error.${message.code}`;
-  $("desk-answer").textContent = key in staff.words ? t(key) : t("desk.error.other", {message: message.message});
+  $("desk-answer").textContent = key in staff.words ? t(key) : t("desk.error.other", {message: message.text || message.message});
 }
 
 $("desk-form").addEventListener("submit", (event) => {

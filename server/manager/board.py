@@ -434,8 +434,11 @@ class Board:
 async def any_viewer_may(board: Board, who: SignedIn, message: msgspec.Struct) -> msgspec.Struct | None:
     """What anyone signed in may do on the board, not only a supervisor (None: not one of these):
     the information desk registers a caller for the lottery; a witness, who need not be one who
-    acts, gives words for a day's draw (README "Fair access")."""
+    acts, gives words for a day's draw (README "Fair access"). A reader registers nobody: that
+    writes a visitor's name and birth date."""
     if isinstance(message, p.Register) and board.register is not None:
+        if not who.may_register:
+            raise NotAllowed(f"{who.name} is a {who.role}: a reader registers nobody", why="reader_register")
         return await board.register(message, via="desk", by=who.name)
     if isinstance(message, p.Witness):
         events = partial(board.office.witness_draw, day=message.day, words=message.words)

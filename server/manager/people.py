@@ -96,6 +96,12 @@ class SignedIn:
     def may_act(self) -> bool:
         return self.role == "supervisor"
 
+    @property
+    def may_register(self) -> bool:
+        """Whether they may register a caller for the lottery at the board's desk form: a
+        reader (the staff council) only looks, and would write a visitor's personal data."""
+        return self.role != "reader"
+
 
 class People:
     """Sign-in, sessions and throttling for one site."""
