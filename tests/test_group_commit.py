@@ -21,7 +21,6 @@ from server.store.writer import Writer
 from server.wire.session import ClientSession
 
 from .conftest import ServerProcess, always_open_config, make_site, token
-from .test_core_office import T0
 
 
 async def test_concurrent_draws_share_commits_and_each_reply_follows_its_commit(store_db):
@@ -147,42 +146,3 @@ async def test_with_full_the_kiosks_draw_on_while_a_group_waits_for_the_disk(tmp
     assert numbers == ["F001", "F002", "F003"]
     on_disk = sqlite3.connect(db).execute("SELECT number FROM tickets ORDER BY number").fetchall()
     assert on_disk == [("F001",), ("F002",), ("F003",)]
-
-
-async def test_with_full_a_group_is_written_on_its_thread_as_the_loop_writes_it(tmp_path, monkeypatch):
-    """With synchronous=full a group's events and tickets are written on the commit thread, a
-    statement of many rows each (here two a statement: a group spans several). The file holds
-    what the loop's row-by-row writing holds: the same events in the same order, the same
-    ticket rows with the same types, a changed ticket updated, and of two rows for one ticket in
-    one group the later one."""
-    from server.store import beside
-    from server.store.projection import Rows
-
-    monkeypatch.setattr(beside, "ROWS_A_STATEMENT", 2)
-    office = Office(make_site(), always_open=True)
-    loop_store = Store(tmp_path / "loop.sqlite3", timezone="Europe/Berlin")
-    full = Store(tmp_path / "full.sqlite3", timezone="Europe/Berlin", synchronous="full")
-    groups = []
-    for first in (0, 5):
-        for n in range(first, first + 5):
-            office.draw(kiosk="kiosk-1", service="info", lang="ar", request=f"r{n}", token=f"t{n}", now=T0 + n,
-                        interpreter=n % 2 == 0)
-        office.cancel(kiosk="kiosk-1", ticket=f"F{first + 1:03d}", reason="printer", now=T0 + first + 5)
-        groups.append(loop_store.rows(*office.take_changes()))
-    last = groups[-1]
-    again = (*last.tickets[0][:6], "twice", *last.tickets[0][7:])  # the same ticket later in the same group
-    groups[-1] = Rows(last.events, [*last.tickets, again], last.new_days)
-    try:
-        for rows in groups:
-            assert len(rows.events) > 1 and not full.commits_inline(len(rows.events))  # to the thread
-            loop_store.write(rows)
-            await full.commit(rows)
-        read = ("SELECT seq, at, day, kind, data, typeof(at) FROM events ORDER BY seq",
-                "SELECT *, typeof(issued_at), typeof(interpreter), typeof(eta_low) FROM tickets ORDER BY id")
-        for query in read:
-            assert full.db.execute(query).fetchall() == loop_store.db.execute(query).fetchall()
-        states = dict(full.db.execute("SELECT number, state FROM tickets").fetchall())
-    finally:
-        loop_store.close()
-        full.close()
-    assert len(states) == 10 and states["F001"] == "cancelled" and states[again[1]] == "twice"

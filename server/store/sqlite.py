@@ -45,7 +45,7 @@ import sqlite_utils
 from server.manager import stats
 from server.manager.stats_floor_rows import FLOOR_INDEXES, kept_events
 from server.store import access
-from server.store.beside import Beside, insert_at_once
+from server.store.beside import Beside
 from server.store.checkpoint import Checkpoints
 from server.core import Event
 from server.core import events as ev
@@ -176,12 +176,10 @@ UPSERT_TICKET = (f"INSERT INTO tickets ({', '.join(TICKET_COLUMNS)}, day) "
                  + ", ".join(f"{c} = excluded.{c}" for c in TICKET_COLUMNS[1:]))
 
 
-def _write(conn: sqlite3.Connection, rows: Rows, *, rest: bool = False) -> None:
-    """A commit's rows, inside the caller's transaction on `conn`; `rest`: all but its events and
-    tickets (written on the commit thread: `server.store.beside.insert_at_once`)."""
-    if not rest:
-        conn.executemany(INSERT_EVENT, rows.events)
-        conn.executemany(UPSERT_TICKET, rows.tickets)
+def _write(conn: sqlite3.Connection, rows: Rows) -> None:
+    """A commit's rows, inside the caller's transaction on `conn`."""
+    conn.executemany(INSERT_EVENT, rows.events)
+    conn.executemany(UPSERT_TICKET, rows.tickets)
     if rows.referrals:
         conn.executemany(stats.INSERT_REFERRAL, rows.referrals)
     access.write(conn, rows.people, rows.weights)
@@ -383,16 +381,12 @@ class Store(Projection):
     async def commit(self, rows: Rows) -> None:
         """The writer's commit: inline on the event loop; with synchronous "full", a group of
         several events on the commit thread (`server.store.beside`), so the loop goes on
-        drawing while the disk syncs; its events and tickets are written there too, the rare
-        rest (referrals, the lottery's rows; a new day's expiry: all of it) on the loop."""
+        drawing while the disk syncs."""
         inline, self.last_events = self.commits_inline(len(rows.events)), len(rows.events)
         if inline:
             self.write(rows)
-        elif rows.new_days:  # its expiry follows the tickets: all on the loop
-            await self.beside.commit(partial(_write, rows=rows))
         else:
-            await self.beside.commit(partial(_write, rows=rows, rest=True),
-                                     partial(insert_at_once, [(INSERT_EVENT, rows.events), (UPSERT_TICKET, rows.tickets)]))
+            await self.beside.commit(partial(_write, rows=rows))
 
     def commits_inline(self, events: int) -> bool:
         """With "full", only a lone kiosk's commit (one event after a commit of one) stays on the
