@@ -42,7 +42,7 @@ from kiosk.draw_keys import DrawKeys
 from kiosk.drawing import Drawing
 from kiosk.appointment import AppointmentButton, ScanReader
 from kiosk.interpreter import InterpreterScreen, asks
-from kiosk.register import RegisterButton
+from kiosk.register import RegisterButton, entry_seen
 from printing.printers import Printer, PrinterError, open_printer
 from kiosk.paragraph import Paragraph
 from kiosk.shaping import PRESENTED, for_terminal, unshapeable  # noqa: F401 (tests and bench import them here)
@@ -333,6 +333,8 @@ class KioskApp(Drawing, App, inherit_bindings=False):
         async for event in self.session.events():
             if isinstance(event, p.StringsChanged):  # queue updates: nothing on a kiosk depends on them yet
                 self.catalogues_changed(event.strings)
+            elif isinstance(event, p.EntrySeen):  # a registration's result page opened: its QR code goes
+                entry_seen(self, event.entry)
 
     def catalogues_changed(self, catalogues: dict[str, dict[str, str]]) -> None:
         """The office adopted a language file (`server.network.in_force`): the new words from the

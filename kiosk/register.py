@@ -304,7 +304,7 @@ class RegisterScreen(Screen):
         url = result_url(app.site, registered.entry, self.lang)
         said = registered_words(app.words(self.lang), self.lang, registered, app.site.timezone, frame.contact)
         printed = await print_slip(app, slip(app.site, app.words(self.lang), self.lang, said, url))
-        screen = RegisteredScreen(self.lang, said, url, printed=printed)
+        screen = RegisteredScreen(self.lang, said, url, printed=printed, entry=registered.entry)
         app.push_screen(screen)
         app.back_to_start_later(screen)
 
@@ -318,16 +318,18 @@ class RegisteredScreen(Screen):
 
     The QR code is the visitor's key to their outcome (after the draw: their code), so it must
     not wait for the next person. The visitor is done, and the start screen comes back, when
-    they tap Back, or — the slip printed, with the same QR code on it — when they leave the
-    kiosk alone for `TAKE_SLIP_SECONDS` (time to scan it off the screen instead); without a
-    slip (the printer failed) the screen is their only copy and stays for the kiosk's idle limit.
+    they scanned it (the server tells the kiosk that registered the entry once its result page
+    is opened: `entry_seen`), when they tap Back, or — the slip printed, with the same QR code
+    on it — when they leave the kiosk alone for `TAKE_SLIP_SECONDS` (time to scan it off the
+    screen instead); without a slip (the printer failed) the screen is their only copy and
+    stays for the kiosk's idle limit unless scanned.
     """
 
     CSS_PATH = "register.tcss"
 
-    def __init__(self, lang: str, said: tuple[str, str], url: str, *, printed: bool = False):
+    def __init__(self, lang: str, said: tuple[str, str], url: str, *, printed: bool = False, entry: str = ""):
         super().__init__()
-        self.lang, (self.heading, self.waiting), self.url = lang, said, url
+        self.lang, (self.heading, self.waiting), self.url, self.entry = lang, said, url, entry
         self.idle_limit = TAKE_SLIP_SECONDS if printed else None  # read by `KioskApp.check_idle`
 
     def compose(self) -> ComposeResult:
@@ -338,3 +340,10 @@ class RegisteredScreen(Screen):
             yield Static(qr_text(self.url), id="registered-qr", markup=False)
             yield Static(app.said(self.lang, "register.scan"), id="registered-scan", markup=False)
             yield Button(Content(app.word(self.lang, "kiosk.back")), id="back")
+
+
+def entry_seen(app, entry: str) -> None:
+    """The result page of `entry` was opened on a phone: if this kiosk still shows its QR code,
+    the visitor is done with it (`RegisteredScreen`)."""
+    if isinstance(app.screen, RegisteredScreen) and app.screen.entry == entry:
+        app.switch_to_start()

@@ -13,7 +13,7 @@ from kiosk.app import StartScreen
 from kiosk.register import TAKE_SLIP_SECONDS, RegisteredScreen
 from printing.printers import open_printer
 
-from .access_office import Clock, access_site, start
+from .access_office import Clock, access_site, page, start
 from .escpos_decoder import QRCode
 from .printer_emulator import SerialPrinter
 from .test_kiosk_appointments import Keys, until
@@ -81,3 +81,36 @@ async def test_without_a_slip_the_qr_code_stays_for_the_idle_limit_and_goes_at_b
         emulator.close()
         await server.stop()
     assert b"/register/" not in emulator.received  # nothing printed on an empty roll
+
+
+async def test_the_qr_code_goes_once_the_visitor_opened_it_on_their_phone(tmp_path, browser):
+    """No slip (paper out): the visitor scans the code off the screen, their phone opens the
+    result page, and the kiosk that showed it is told and goes back to the start at once (its
+    idle clock never moves here). Another visitor's page opened meanwhile changes nothing."""
+    wall, idle = Clock(OPEN), Clock(1000.0)
+    server = await start(tmp_path / "o.sqlite3", wall, site=access_site())
+    emulator = SerialPrinter()
+    emulator.paper = "out"
+    app = kiosk(server, None, wall, key_clock=Keys(step=0.01), clock=idle,
+                printer_url=f"serial://{emulator.path}?baudrate=115200")
+    app.idle_seconds = IDLE
+    try:
+        await server.access.tick()
+        async with page(server) as other:  # registered on their own phone: not the kiosk's
+            others = (await other.register("Sara Tesfay"))["entry"]
+        async with app.run_test(size=SIZE) as pilot:
+            await registered(pilot, "Amina Haddad")
+            entry = app.screen.entry
+            assert entry in app.screen.url
+            phone = await (await browser.new_context(viewport={"width": 360, "height": 640})).new_page()
+            answers: list[str] = []  # the outcome frames the phone's page was sent
+            phone.on("websocket", lambda ws: ws.on("framereceived", lambda payload: answers.append(str(payload))))
+            await phone.goto(f"http://127.0.0.1:{server.port}/register/{others}?lang=ar")
+            await until(pilot, lambda: any("outcome_view" in answer for answer in answers))
+            await pilot.pause(0.3)
+            assert isinstance(app.screen, RegisteredScreen)  # someone else's page: the code stays
+            await phone.goto(f"http://127.0.0.1:{server.port}/register/{entry}?lang=ar")  # scanned
+            await until(pilot, lambda: no_qr_on_screen(app))
+    finally:
+        emulator.close()
+        await server.stop()

@@ -63,6 +63,7 @@ log = logging.getLogger("willkommen.access")
 SOCKET = "/register/ws"
 PATHS = ("/draw/*",)  # in the edge's route table (`server.edge.routes`)
 PUBLISHED_KEPT = 8  # earlier days' proofs kept made (`Access.published`)
+KIOSK_ENTRIES_KEPT = 1000  # entries registered at a kiosk whose result page was not opened yet
 TICK = 1.0            # seconds between two looks at the schedule
 STORED = {ev.AccessOpened: access_days.opened, ev.EntryRegistered: access_days.registered,
           ev.AccessDrawn: access_days.drawn, ev.PlaceOffered: access_days.offered}
@@ -90,6 +91,10 @@ class Access:
         self.published: dict[str, bytes] = {}  # earlier days' proofs (final): asked for by anyone, made once
         self.live: dict[str, tuple[tuple, bytes]] = {}  # today's and tomorrow's, with their `proof.version`
         self.task: asyncio.Task | None = None
+        # entry -> the kiosk that registered it, until its result page is first opened: the kiosk is
+        # told (`seen`, set by the server) and takes the QR code off its screen (kiosk/register.py)
+        self.from_kiosks: dict[str, str] = {}
+        self.seen: Callable[[str, str], None] | None = None
         self.schedule = Schedule(office, writer, store, outbox, self.calendar, self.secret, clock)
         self.restore()
         for desk in desks:
@@ -192,6 +197,10 @@ class Access:
             if counted is not None and counted in self.per_address:
                 self.per_address[counted] -= 1  # refused (already registered, contact full): not an entry
             raise
+        if via == "kiosk" and by:
+            self.from_kiosks[entry] = by
+            while len(self.from_kiosks) > KIOSK_ENTRIES_KEPT:  # never opened (a slip kept for later): the oldest go
+                del self.from_kiosks[next(iter(self.from_kiosks))]
         return wire.Registered(re=message.id, entry=entry, day=day, draw_at=self.calendar.draw_at(day), weight=weight)
 
     def _registered(self, day: str, entry: str, identity: str, message: wire.Register, urgent: bool, person: Person,
@@ -249,6 +258,9 @@ class Access:
             self.unknown.failed(peer, self.monotonic())
             raise UnknownEntry("there is no such entry (or its day is long over)")
         day, entrant = found
+        kiosk = self.from_kiosks.pop(message.entry, None)
+        if kiosk is not None and self.seen is not None:  # scanned off the kiosk (or its slip): done there
+            self.seen(kiosk, message.entry)
         return self.view(day, entrant, re=message.id)
 
     def view(self, day: AccessDay, entrant: Entrant, re: str | int | None = None) -> wire.OutcomeView:

@@ -178,7 +178,7 @@ class Server:
         self.access = Access(office, self.writer, self.store, self.gate, self.outbox, clock, (self.board, self.requests))
         self.screens = CounterScreens(site, self.fanout, clock)  # the browser counters' sentences (counter.screen)
         self.pushes = Pushes(office, self.terminals, self.fanout, self.speech, clock=clock,
-                             board_changed=self.board.changed, staff_pushed=self.screens.pushed)
+                             board_changed=self.board.changed, staff_pushed=self.screens.pushed, access=self.access)
         self.routes = routes(self.manager, self.feedback, self.access, RegisterPage(site, self.access.registration_day),
                              pages.Sources(site, office, self.speech, self.feedback, clock, self.health), self.outbox)
         self.gate.turn_away(self.routes.public(), pages.busy().serialize())  # past an address's share, at the door

@@ -14,7 +14,7 @@ someone: before the first counter opens, draws cost no pushes.
 from __future__ import annotations
 
 import asyncio
-from typing import Callable, Iterable
+from typing import Any, Callable, Iterable
 
 import msgspec
 
@@ -33,7 +33,7 @@ CALLS = (ev.TicketCalled, ev.TicketRecalled)
 class Pushes:
     def __init__(self, office: Office, terminals: Terminals, fanout: Fanout, speech: Speech, *,
                  clock: Callable[[], float], board_changed: Callable[[list[Event]], None],
-                 staff_pushed: Callable[[list[msgspec.Struct]], None] = lambda messages: None):
+                 staff_pushed: Callable[[list[msgspec.Struct]], None] = lambda messages: None, access: Any = None):
         self.office, self.terminals, self.fanout, self.speech = office, terminals, fanout, speech
         self.clock, self.board_changed = clock, board_changed
         self.staff_pushed = staff_pushed  # what staff were sent (the browser counters' screens)
@@ -41,6 +41,14 @@ class Pushes:
         self._queues_to_push: set[str] = set()
         self._queue_push: asyncio.TimerHandle | None = None
         self._kept: dict[int, tuple[p.Called, str]] = {}  # id(event) -> its call shown on the displays, for staff
+        if access is not None:  # the lottery's room (server.access): a kiosk's entry whose QR code was scanned
+            access.seen = self.entry_seen
+
+    def entry_seen(self, kiosk: str, entry: str) -> None:
+        """A lottery entry's result page was opened (its QR code scanned): the kiosk that registered
+        it, and may still show the code, is told (`entry_seen`, kiosk/register.py)."""
+        connections = [ws for ws, s in self.terminals.sessions.items() if s.role == "kiosk" and s.terminal == kiosk]
+        self.fanout.push(connections, p.encode(p.EntrySeen(entry=entry)).decode())
 
     def applied(self, events: list[Event]) -> None:
         """Show the displays what the events just made changed (not committed yet): the calls,

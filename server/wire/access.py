@@ -91,6 +91,13 @@ class Registered(Message, tag="registered"):
     weight: int
 
 
+class EntrySeen(Message, tag="entry_seen"):
+    """Pushed to the kiosk that registered `entry` once its result page was opened (the visitor
+    scanned the QR code): the kiosk's screen showing that code goes (kiosk/register.py)."""
+
+    entry: str
+
+
 class OutcomeView(Message, tag="outcome_view", kw_only=True):
     re: str | int | None = None
     state: Literal["waiting", "won", "not_drawn", "offered", "checked_in", "gone"]

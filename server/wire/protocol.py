@@ -40,6 +40,8 @@ Server to client (past tense or nouns)::
     desk     {desk}                                     a counter opened, paused, closed ...
     strings  {strings}                                  the site's catalogues changed (a language file
                                                         adopted on the board): as the welcome has them
+    entry_seen {entry}                                  to the kiosk that registered `entry`: its result
+                                                        page was opened (the QR code scanned)
 
 `checkin {booking}` answers a reply with the ticket, the `booking` (its `due_at`) and `arrival`:
 "early" (the ticket waits; it is called from its time on), "on_time" (due: called first) or
@@ -85,7 +87,7 @@ from server.wire.manager import (NETWORK_ASKS, SUPERVISOR_ACTIONS, Adopt, Adopte
                                  Board, CloseCounter, EndAnnouncement, ManagerMessage, Move, NetworkKnowledge,
                                  OpenCounter, Publish, PublishedTexts, SignedIn, SignIn, Witness, decode_manager)
 from server.wire.plan import Closure, SetPlan, Shift  # noqa: F401
-from server.wire.access import Outcome, OutcomeView, Register, Registered, decode_access  # noqa: F401
+from server.wire.access import EntrySeen, Outcome, OutcomeView, Register, Registered, decode_access  # noqa: F401
 
 VERSION = 1
 MAX_FRAME = 64 * 1024
@@ -441,7 +443,7 @@ class StringsChanged(Message, tag="strings"):
 
 
 ServerMessage = Union[Welcome, Reply, Error, Called, TicketChanged, QueuesChanged, DeskChanged, Registered,
-                      StringsChanged]
+                      StringsChanged, EntrySeen]
 
 # ---- encoding and decoding -----------------------------------------------------------------
 
