@@ -421,6 +421,25 @@ async def test_a_hostile_offices_texts_are_shown_as_text(offices, browser):
     await page.locator("#knowledge").screenshot(path=str(ARTIFACTS / "network-board-hostile.png"))
 
 
+async def test_the_waiting_room_display_shows_the_adopted_words_without_a_reload(offices, browser):
+    """The display in Chromium (labels in Tigrinya) gets the `strings` frame on its connection and
+    shows Giessen's "now" in place: nobody reloads the TV in the waiting room."""
+    _, servers = offices
+    wetzlar = servers[0]
+    page = await browser.new_page(viewport={"width": 1280, "height": 720})
+    await page.goto(f"http://127.0.0.1:{wetzlar.port}/display?lang=ti")
+    await page.wait_for_selector("body[data-state=online]")
+    await page.wait_for_function("document.getElementById('now-label').textContent === 'ዝተጸውዐ'")  # the bundled
+    await page.evaluate("window.notReloaded = true")
+    ws, _ = await board_socket(wetzlar, await cookie_for(wetzlar.port))
+    answer = await asked(ws, type="adopt", office="giessen", what=["strings.ti"])
+    await ws.close()
+    assert answer["type"] == "adopted" and answer["in_force"] == ["ti"], answer
+    await page.wait_for_function(f"document.getElementById('now-label').textContent === {json.dumps(TI_NOW)}")
+    assert await page.evaluate("window.notReloaded") is True
+    await page.close()
+
+
 async def test_texts_that_would_break_the_offices_catalogue_are_refused_and_nothing_is_written(offices):
     """A text with a `{field}` German has not would fail every Tigrinya ticket: refused in German,
     before anything is written; the kiosks keep their words."""
