@@ -155,7 +155,7 @@ async def test_the_statistics_count_each_lottery_day_and_the_period_and_keep_the
                       [site.service("residence").name("de"), "9", "1", "4", "4", "1", "2", "3", "1"]]
     assert weekdays == [["Wochentag", *LOTTERY_COLUMNS], ["Dienstag", *days[1][1:]], ["Mittwoch", *days[2][1:]]]
     sheets = openpyxl.load_workbook(io.BytesIO(xlsx), read_only=True)
-    assert [[str(c) for c in row] for row in sheets["lottery_days"].iter_rows(values_only=True)] == days
+    assert [[str(c) for c in row] for row in sheets["Verlosung je Tag"].iter_rows(values_only=True)] == days
     assert status == status_report == 200 and "Verlosung je Tag" in report.decode()
     assert shown == days[1:]  # the page's table, as a manager reads it (axe-core clean)
 

@@ -19,7 +19,7 @@ from .conftest import ROOT
 def test_a_month_is_filled_through_the_core_and_its_statistics_are_there(tmp_path, capsys):
     db = tmp_path / "demo-month.sqlite3"
     assert command(["--month", "2026-11", "--db", str(db)]) == 0
-    assert "Tickets an 21 Öffnungstagen im November 2026" in capsys.readouterr().err
+    assert "Nummern an 21 Öffnungstagen im November 2026" in capsys.readouterr().err
     conn = sqlite3.connect(db)
     try:
         kept = [d for (d,) in conn.execute("SELECT day FROM stats_days ORDER BY day")]

@@ -120,7 +120,7 @@ async def test_visitors_called_early_inside_and_late_give_the_shares_on_every_ex
         from pypdf import PdfReader
 
         status, _, body = await get_with(f"{base}/stats.xlsx?period=week&value={DAY}", cookie)
-        sheet = load_workbook(io.BytesIO(body))["estimates"]
+        sheet = load_workbook(io.BytesIO(body))["Gedruckte Wartezeit"]
         assert [str(v) for v in list(sheet.iter_rows(min_row=2, values_only=True))[0][1:]] == expected
         status, _, body = await get_with(f"{base}/report.pdf?month=2026-11", cookie)
         text = " ".join(" ".join(page.extract_text() for page in PdfReader(io.BytesIO(body)).pages).split())

@@ -341,7 +341,7 @@ async def test_the_statistics_page_and_its_exports_show_the_feedback(tmp_path):
 
         status, _, body = await get_with(f"{base}/stats.xlsx?{query}", cookie)
         book = load_workbook(io.BytesIO(body))
-        assert [list(r) for r in book["feedback_service"].iter_rows(values_only=True)] == BY_SERVICE
+        assert [list(r) for r in book["Rückmeldungen je Dienstleistung"].iter_rows(values_only=True)] == BY_SERVICE
     finally:
         await server.stop()
 

@@ -201,15 +201,21 @@ async def test_the_exports_and_the_report_are_in_the_persons_language(office, na
         heading = [words["stats.by.service"], *(words[f"stats.column.{n}"] for n in ("drawn", "served"))]
         cookie = await cookie_for(office.port, name, password)
         base = f"http://127.0.0.1:{office.port}"
-        status, _, body = await get_with(f"{base}/stats.csv?period=day&by=service&table=tickets", cookie)
+        status, headers, body = await get_with(f"{base}/stats.csv?period=day&by=service&table=tickets", cookie)
         assert status == 200
+        shown = {"de": "besuche-und-zeiten", "en": "visits-and-times"}[lang]
+        assert f'filename="{shown}-{office.office.day}.csv"' in headers["Content-Disposition"]
         row = read_csv(body, lang)[0]  # German: ";" between cells, English: ","
         assert row[0] == heading[0] and set(heading) <= set(row)
         assert other["stats.column.drawn"] not in row
         status, headers, body = await get_with(f"{base}/stats.xlsx?period=day&by=service", cookie)
         day = office.office.day
         assert f'filename="{ {"de": "statistik", "en": "statistics"}[lang]}-{day}.xlsx"' in headers["Content-Disposition"]
-        sheet = load_workbook(io.BytesIO(body))["tickets"]
+        book = load_workbook(io.BytesIO(body))
+        # every sheet named in the reader's words ("Besuche und Zeiten"), none by its table's id
+        assert book.sheetnames[0] == words["stats.sheet.tickets"] and "_" not in "".join(book.sheetnames)
+        assert stray(" ".join(book.sheetnames), catalogue_words(lang)) == []
+        sheet = book[words["stats.sheet.tickets"]]
         assert [c.value for c in next(sheet.iter_rows(max_row=1))] == row
         status, _, body = await get_with(f"{base}/report.html", cookie)
         report = body.decode()
@@ -218,3 +224,21 @@ async def test_the_exports_and_the_report_are_in_the_persons_language(office, na
     finally:
         for session in sessions:
             await session.close()
+
+
+# words German staff would meet on a page or in a report that are not theirs: one word a thing
+# ("Nummer", never "Ticket"; "Dienstleistung", never "Leistung"), no technical names
+NOT_STAFF_GERMAN = re.compile(r"\bTickets?\b|\bLeistung\b|\blive\b|\(JSON\)|SHA-256")
+
+
+def test_the_german_staff_words_name_each_thing_once_and_nothing_technical():
+    """r-staff-2 finding 8: the board said "live", "(JSON)", "(SHA-256)", the statistics
+    "Tickets" where the board and counter say "Nummern", the lottery "Leistung"; the command
+    line's help (`cli.`) is for the office's IT and may name files and formats."""
+    german = strings("de", "staff")
+    found = {key: text for key, text in german.items() if not key.startswith("cli.") and NOT_STAFF_GERMAN.search(text)}
+    assert found == {}
+    # a setting named in a definition of the report follows its meaning, for the admin
+    for figure, meaning in (t.split("|", 1) for k, t in german.items() if k.startswith("stats.define.")):
+        for setting in re.findall(r"\b[a-z]+(?:_[a-z]+)+\b", meaning):
+            assert f"(in den Einstellungen: {setting})" in meaning, figure

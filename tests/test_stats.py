@@ -303,13 +303,15 @@ async def test_the_csv_xlsx_and_pdf_hold_the_same_figures(stats_server):
 
     status, headers, body = await get_with(f"{base}/stats.xlsx?period=month&value=2026-11", cookie)
     book = load_workbook(io.BytesIO(body))
-    assert book.sheetnames == ["tickets", "outcomes", "arrivals", "languages", "interpreters", "estimates",
-                               "estimates_over_time", "referrals", "plan_days", "kiosks", "kiosk_days",
-                               "feedback_service", "feedback_lang",
-                               "feedback_week", "feedback_reasons"]
-    assert [list(r) for r in book["tickets"].iter_rows(min_row=2, values_only=True)] == BY_SERVICE
-    assert [list(r) for r in book["arrivals"].iter_rows(values_only=True)] == ARRIVALS
-    assert [list(r) for r in book["outcomes"].iter_rows(min_row=2, values_only=True)] == OUTCOMES
+    assert book.sheetnames == ["Besuche und Zeiten", "Ergebnisse", "Ankünfte je Stunde", "Sprachen", "Dolmetschbedarf",
+                               "Gedruckte Wartezeit", "Gedruckte Wartezeit im Verlauf", "Verweise an Partner",
+                               "Tagesplan je Tag", "Kioske außer Betrieb", "Kioske außer Betrieb je Tag",
+                               "Rückmeldungen je Dienstleistung", "Rückmeldungen je Sprache",
+                               "Rückmeldungen je Woche", "Gründe der Rückmeldungen"]
+    assert 'filename="statistik-2026-11.xlsx"' in headers["Content-Disposition"]  # a month by its month
+    assert [list(r) for r in book["Besuche und Zeiten"].iter_rows(min_row=2, values_only=True)] == BY_SERVICE
+    assert [list(r) for r in book["Ankünfte je Stunde"].iter_rows(values_only=True)] == ARRIVALS
+    assert [list(r) for r in book["Ergebnisse"].iter_rows(min_row=2, values_only=True)] == OUTCOMES
 
     status, headers, body = await get_with(f"{base}/report.pdf?month=2026-11", cookie)
     assert status == 200 and body.startswith(b"%PDF")
@@ -321,7 +323,7 @@ async def test_the_csv_xlsx_and_pdf_hold_the_same_figures(stats_server):
     assert "Montag 1 1 1 2 0" in text and "Dienstag 1 0 0 0 1" in text
     assert "Erledigt 1 Unterlagen fehlen 1" in text and "documents-missing" not in text
     # the summary: visitors drawn once each, legs served, no-shows, the wait over every queue's own legs
-    assert "Besuchende (gezogene Tickets) 5 bedient 2 nicht erschienen 1" in text
+    assert "Besuchende (gezogene Nummern) 5 bedient 2 nicht erschienen 1" in text
     assert "Wartezeit, Median 21 min Wartezeit, 90. Perzentil 65 min" in text
 
     status, _, body = await get_with(f"{base}/stats?period=range&value=2026-11-30..2026-11-01", cookie)

@@ -193,7 +193,7 @@ async def test_planned_beside_open_hours_and_kiosks_out_of_service_kept_past_the
     assert found["kiosk_days"] == kiosk_days(site)
     assert found["kiosks"] == kiosks(site)
     book = openpyxl.load_workbook(io.BytesIO(xlsx), read_only=True)
-    assert [[str(c) for c in r] for r in book["kiosks"].iter_rows(values_only=True)][1:] == [
+    assert [[str(c) for c in r] for r in book["Kioske außer Betrieb"].iter_rows(values_only=True)][1:] == [
         [r[0], *(v.replace(",", ".") for v in r[1:])] for r in kiosks(site)[1:]]
     assert status == status_report == 200
     text = " ".join(" ".join(page.extract_text() for page in PdfReader(io.BytesIO(report)).pages).split())

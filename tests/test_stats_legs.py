@@ -189,7 +189,7 @@ async def test_text_that_could_start_a_formula_is_text_in_csv_and_xlsx(tmp_path)
     book = load_workbook(io.BytesIO(body))
     formulas = [cell.coordinate for sheet in book for row in sheet.iter_rows() for cell in row if cell.data_type == "f"]
     assert formulas == []
-    shown = {cell.value: cell.quotePrefix for row in book["outcomes"].iter_rows(min_row=2) for cell in row[:1]}
+    shown = {cell.value: cell.quotePrefix for row in book["Ergebnisse"].iter_rows(min_row=2) for cell in row[:1]}
     assert shown == {name: True for name in DANGEROUS.values()}  # as they are, marked as text
 
 

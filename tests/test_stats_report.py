@@ -115,7 +115,7 @@ async def test_the_report_is_german_numbered_and_summed_up_on_its_first_page(mon
     assert "Erstellt am 30.11.2026, 12:00 mit Willkommen" in first
     # the one-page summary: every part of it on page 1, numbers as German writes them
     rows = summary_rows(tmp_path / "report.pdf")
-    for row in ("Besuchende (gezogene Tickets) 560", "bedient 492", "nicht erschienen 0", "Wartezeit, Median 31 min",
+    for row in ("Besuchende (gezogene Nummern) 560", "bedient 492", "nicht erschienen 0", "Wartezeit, Median 31 min",
                 "Wartezeit, 90. Perzentil 91 min", "Gedruckte Wartezeit eingehalten 89 % von 492 Aufgerufenen",
                 "Rückmeldungen 492 Antworten, Durchschnitt 2,95, 39 % zufrieden", "Arabisch 51", "Arabisch 17 33",
                 "Jobcenter Musterstadt 28"):
@@ -172,7 +172,7 @@ async def test_count_axes_start_at_0_minutes_have_a_chart_of_their_own_and_label
     (counts, times), (arrivals,) = charts["tickets"], charts["arrivals"]
     for uri in (counts, arrivals):
         axis, series, titles, _ = chart_parts(uri)
-        assert float(axis[0]) == 0 and "Tickets" in titles
+        assert float(axis[0]) == 0 and "Nummern" in titles
         assert not any("min" in name for name in series)
     axis, series, titles, labels = chart_parts(times)
     assert float(axis[0]) == 0 and "Minuten" in titles

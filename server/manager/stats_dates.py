@@ -110,6 +110,13 @@ def label(value, lang: str):
     month (a service, a language, a number) as it is."""
     if not isinstance(value, str):
         return value
+    try:
+        return _label(value, lang)
+    except ValueError:  # looks like a date but is none (a partner named "2026-13-45"): as it is
+        return value
+
+
+def _label(value: str, lang: str) -> str:
     text = strings(lang, "staff")
     if ISO_DAY.fullmatch(value):
         return format_date(date.fromisoformat(value), text["format.date"], locale=lang)

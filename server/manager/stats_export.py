@@ -12,7 +12,11 @@ from __future__ import annotations
 
 import csv
 import io
+import re
+from datetime import date, timedelta
 from typing import Any
+
+from config.strings import strings
 
 from server.manager.stats import Table
 from server.manager.stats_dates import label
@@ -62,6 +66,28 @@ def _number(value: Any, decimal: str) -> Any:
     return str(value).replace(".", decimal) if isinstance(value, float) else value
 
 
+def sheet_name(table: Table, lang: str) -> str:
+    """The table's sheet as staff call it (`[stats.sheet]`: "Besuche und Zeiten"), not its id."""
+    return strings(lang, "staff").get(f"stats.sheet.{table.name}", table.name)[:31]
+
+
+def file_name(name: str, first: str, last: str, suffix: str) -> str:
+    """A download's name in ASCII (a Content-Disposition header): the words with umlauts
+    spelled out, then the period — a whole month as its month, else its first (and last) day:
+    `besuche-und-zeiten-2026-11.csv`, `statistik-2026-11-01_2026-11-15.xlsx`."""
+    words = name.lower().translate(ASCII)
+    words = "-".join(re.findall(r"[a-z0-9]+", words)) or "statistik"
+    month_end = (date.fromisoformat(last) + timedelta(days=1)).day == 1 if last < "9999-12-31" else False
+    if first.endswith("-01") and first[:7] == last[:7] and month_end:
+        span = first[:7]
+    else:
+        span = first if first == last else f"{first}_{last}"
+    return f"{words}-{span}.{suffix}"
+
+
+ASCII = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
+
+
 def to_xlsx(tables: list[Table], lang: str = "de") -> bytes:
     from openpyxl import Workbook
     from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
@@ -70,7 +96,7 @@ def to_xlsx(tables: list[Table], lang: str = "de") -> bytes:
     book = Workbook()
     book.remove(book.active)
     for table in tables:
-        sheet = book.create_sheet(table.name)
+        sheet = book.create_sheet(sheet_name(table, lang))
         for r, row in enumerate([table.columns, *(_labelled(row, lang) for row in table.rows)], start=1):
             for c, value in enumerate(row, start=1):
                 cell = sheet.cell(r, c)

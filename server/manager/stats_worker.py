@@ -70,7 +70,7 @@ def make(job: Job) -> Made:
     from server.manager import stats_more
     from server.manager.report import report_html, to_pdf
     from server.manager.stats import Period, Statistics
-    from server.manager.stats_export import to_csv, to_xlsx
+    from server.manager.stats_export import file_name, sheet_name, to_csv, to_xlsx
     from server.manager.stats_html import page
     from server.manager.stats_words import Words
 
@@ -88,10 +88,12 @@ def make(job: Job) -> Made:
             return Made(404, f"no table {job.arg.get('table')!r}: {', '.join(t.name for t in tables)}\n",
                         "text/plain; charset=utf-8")
         return Made(200, to_csv(table, words.lang), "text/csv; charset=utf-8",
-                    {"Content-Disposition": f'attachment; filename="{table.name}-{period.first}.csv"'})
+                    {"Content-Disposition": 'attachment; filename="{}"'.format(
+                        file_name(sheet_name(table, words.lang), period.first, period.last, "csv"))})
     if job.path == "/stats.xlsx":
         return Made(200, to_xlsx(tables, words.lang), XLSX,
-                    {"Content-Disposition": f'attachment; filename="{words("page.xlsx_file")}-{period.first}.xlsx"'})
+                    {"Content-Disposition": 'attachment; filename="{}"'.format(
+                        file_name(words("page.xlsx_file"), period.first, period.last, "xlsx"))})
     if job.path in ("/report.pdf", "/report.html"):
         document = report_html(job.site.name, period, tables, summary, by=job.by, made=job.now,
                                timezone=job.site.timezone, capped=stats.capped, lang=job.lang)
