@@ -45,7 +45,7 @@ class Board:
             # a push carries no parked/handled lists, nor the registered name (only our replies do): keep ours
             same = event.desk.current and self.current and event.desk.current.number == self.current.number
             self.desk = msgspec.structs.replace(event.desk, parked=self.desk.parked, handled=self.desk.handled,
-                                                person=self.desk.person if same else None)
+                                                left=self.desk.left, person=self.desk.person if same else None)
         elif isinstance(event, (p.TicketChanged, p.Called)):
             self._ticket(event.ticket)
 
@@ -85,6 +85,13 @@ class Board:
         """Visitors transferred to this counter from services it does not serve: N calls them too."""
         mine = set(self.my_services)
         return sum(q.sent.get(self.counter, 0) for s, q in self.queues.items() if s not in mine)
+
+    def left(self, ticket: p.TicketView) -> p.LeftView | None:
+        """How this counter sent a handled ticket on, as the server noted it when it left (None:
+        finished, no-show, parked here, or a server that notes nothing)."""
+        if self.desk is None or (self.current is not None and self.current.number == ticket.number):
+            return None
+        return self.desk.left.get(ticket.number)
 
     def left_by_transfer(self, ticket: p.TicketView) -> bool:
         """Whether a handled ticket left this desk by a transfer: every other way out (finished,
@@ -178,9 +185,18 @@ class Words:
         return ", ".join((found[i].names.get(self.lang) or found[i].names["de"]) if i in found else i for i in chosen)
 
     def handled(self, board: Board, ticket: p.TicketView) -> str:
-        """A ticket under "Heute bearbeitet": how it left this desk. A referred visitor is
-        "an MBE verwiesen", a transferred one "weitergeleitet an …" (the counter it was sent
-        to, or the service it waits for now), not the "wartet" of their new queue."""
+        """A ticket under "Heute bearbeitet": how it left this desk, as this counter did it. A
+        referred visitor is "an MBE verwiesen", a transferred one "weitergeleitet an …" (the
+        counter or service it was sent to), one called when the counter closed "zurück in die
+        Warteschlange (Schalter geschlossen)" — never what another counter did with them later."""
+        left = board.left(ticket)
+        if left is not None and left.how == "returned":
+            return self("transfer.returned")
+        if left is not None and left.how == "referred":
+            return self("referral.handled", partners=self.partners(board, left.partners))
+        if left is not None:
+            kind, target = ("counter", left.target) if left.target else ("service", left.service)
+            return self("transfer.handled", target=self.transfer_target(board, kind, target))
         if not board.left_by_transfer(ticket):
             return self(f"state.{ticket.state}")
         if ticket.referrals:

@@ -60,7 +60,7 @@ def test_each_command_records_what_happened_and_when():
     did("pause", counter="5", reason="sick", now=T0 + 175)
     assert did("close", counter="5", now=T0 + 180) == [
         {"kind": "ticket_transferred", "at": T0 + 180, "number": "A005", "service": "residence", "target": None,
-         "front": True},
+         "front": True, "closing": True},   # back to the queue: the counter closed, no transfer of the clerk's
         {"kind": "ticket_unparked", "at": T0 + 180, "number": "A001"},
         {"kind": "ticket_transferred", "at": T0 + 180, "number": "A003", "service": "residence", "target": None,
          "front": False},

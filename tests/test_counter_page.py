@@ -227,6 +227,40 @@ async def test_transfer_and_referral(office, kiosk, browser):
     await five.close()
 
 
+
+async def test_todays_history_says_what_this_counter_did_not_what_came_later(office, kiosk, browser):
+    """"Heute bearbeitet" of counter 1 after a reload: its own transfer, though counter 8 has
+    referred the visitor since; a visitor called when the counter closed went back to the
+    queue, not "weitergeleitet" (review r-staff-2, findings 3 and 4)."""
+    page = await clerk_page(browser, office, counter_key="1")
+    await open_counter(page)
+    first, second = await draw(kiosk, "info", "uk"), await draw(kiosk, "info", "fa")
+    await key(page, "n")
+    await until_shown(page, CURRENT, first)
+    await transfer_to(page, "Dienstleistung: Verlängerung des Aufenthaltstitels")
+    await until_shown(page, "#handled", f"{first} weitergeleitet an Verlängerung des Aufenthaltstitels")
+    async with ClientSession(f"ws://127.0.0.1:{office.port}/", role="admin", terminal="admin",
+                             token=token("admin")) as admin:
+        await admin.ready()
+        await admin.request(p.Open(id=0, counter="8"))
+        await admin.request(p.Call(id=0, counter="8", ticket=first))
+        await admin.request(p.Refer(id=0, counter="8", partners=["sprachmittlung"]))
+    assert office.office.tickets[first].referrals == ["sprachmittlung"]
+    await page.reload()
+    await page.wait_for_selector("body[data-state=online]")
+    await until_shown(page, "#handled", f"{first} weitergeleitet an Verlängerung des Aufenthaltstitels")
+    assert "verwiesen" not in await page.inner_text("#handled")
+    await key(page, "n")
+    await until_shown(page, CURRENT, second)
+    await key(page, "q")
+    await page.wait_for_selector("#dialog[open]")
+    await key(page, "j")
+    await until_shown(page, "#desk-state", "geschlossen")
+    await until_shown(page, "#handled", f"{second} zurück in die Warteschlange (Schalter geschlossen)")
+    assert f"{second} weitergeleitet" not in await page.inner_text("#handled")
+    assert office.office.tickets[second].state == "waiting"
+
+
 async def test_two_clerks_at_once_and_a_counter_taken_or_not_allowed_is_refused(office, kiosk, browser):
     anna = await clerk_page(browser, office, counter_key="2")               # anna: 1, 2, 3 -> counter 2
     ben = await clerk_page(browser, office, "ben")                          # ben: 2, 6, 7

@@ -140,7 +140,7 @@ class CounterCommands(Commands):
         if desk.current is not None:
             self._emit(events, ev.TicketTransferred(at=now, number=desk.current,
                                                     service=self.tickets[desk.current].service, target=None,
-                                                    front=True))
+                                                    front=True, closing=True))
         for ticket in [t for t in self.tickets.values() if t.state == PARKED and t.counter == counter]:
             self._emit(events, ev.TicketUnparked(at=now, number=ticket.number))
         for ticket in [t for t in self.directed.values() if t.target == counter]:

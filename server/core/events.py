@@ -114,6 +114,7 @@ class TicketTransferred(TicketEvent, tag="ticket_transferred", kw_only=True):
     service: str
     target: str | None  # a counter it was sent to by name
     front: bool
+    closing: bool = False  # the counter closed with the visitor called: back to the queue, no transfer
 
 
 class TicketReferred(TicketEvent, tag="ticket_referred", kw_only=True):

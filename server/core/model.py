@@ -114,6 +114,22 @@ class Desk:
     current: str | None = None   # number of the ticket called or served here
     closes_at: float | None = None  # the clerk's planned end of shift (the estimates honour it)
     handled: list[str] = field(default_factory=list)
+    # how a handled ticket left this desk by a transfer, a referral or the counter's closing, as
+    # this counter did it (another counter's later referral of it changes nothing here)
+    left: dict[str, Left] = field(default_factory=dict)
+
+
+@dataclass(slots=True, frozen=True)
+class Left:
+    """What a counter did with a visitor it sent on: `how` is "transferred" (to `service`, or
+    to the counter `target` by name), "referred" (to `partners`) or "returned" (back to the
+    queue because the counter closed)."""
+
+    how: str
+    at: float
+    service: str = ""
+    target: str | None = None
+    partners: tuple[str, ...] = ()
 
 
 def check_transition(ticket: Ticket, action: str) -> None:

@@ -21,7 +21,8 @@ from config import Site
 from server.core import access_days as access
 from server.core import events as ev
 from server.core.plan import Plan
-from server.core.model import CALLED, CANCELLED, DONE, NO_SHOW, PARKED, SERVING, WAITING, Announcement, Booking, Desk, Ticket
+from server.core.model import (CALLED, CANCELLED, DONE, NO_SHOW, PARKED, SERVING, WAITING, Announcement, Booking, Desk,
+                               Left, Ticket)
 from server.core.routing import queue_key
 from server.wire import errors
 
@@ -186,7 +187,7 @@ class OfficeState:
         t = self.tickets[e.number]
         self._dequeue(t)
         if t.state in (CALLED, SERVING):
-            self._leave_desk(t)
+            self._leave_desk(t, self._left_by(t, e))
             t.transfers += 1
         self._count_arrival(t, -1)
         t.state, t.service, t.target, t.front = WAITING, e.service, e.target, e.front
@@ -198,6 +199,11 @@ class OfficeState:
         t = self.tickets[e.number]
         if e.partner not in t.referrals:
             t.referrals.append(e.partner)
+        desk = self.desks.get(e.counter)
+        if desk is not None:  # noted while the visitor is still at the desk; the desk partner's transfer keeps it
+            noted = desk.left.get(t.number)
+            partners = noted.partners if noted and noted.how == "referred" and noted.at == e.at else ()
+            desk.left[t.number] = Left("referred", e.at, partners=(*partners, e.partner))
 
     def _ticket_finished(self, e: ev.TicketFinished) -> None:
         t = self.tickets[e.number]
@@ -308,7 +314,19 @@ class OfficeState:
         else:
             hours.pop(hour, None)
 
-    def _leave_desk(self, t: Ticket) -> None:
+    def _left_by(self, t: Ticket, e: ev.TicketTransferred) -> Left:
+        """How the transfer `e` takes `t` from its desk, in this desk's history: the referral
+        just made (its desk partner's queue), the counter's closing, or the transfer itself."""
+        noted = self.desks[t.counter].left.get(t.number) if t.counter in self.desks else None
+        if noted is not None and noted.how == "referred" and noted.at == e.at:
+            return noted
+        if e.closing:
+            return Left("returned", e.at, service=e.service)
+        return Left("transferred", e.at, service=e.service, target=e.target)
+
+    def _leave_desk(self, t: Ticket, left: Left | None = None) -> None:
+        """`t` leaves its desk; `left` says how when it goes on elsewhere (a finished, no-show
+        or parked one says it by its state, which no other counter changes)."""
         desk = self.desks[t.counter] if t.counter is not None else None
         if desk is None:
             return
@@ -316,6 +334,10 @@ class OfficeState:
             desk.current = None
         if t.number not in desk.handled:
             desk.handled.append(t.number)
+        if left is None:
+            desk.left.pop(t.number, None)
+        else:
+            desk.left[t.number] = left
 
 
 Handler = Callable[[OfficeState, Any], None]

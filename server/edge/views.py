@@ -41,6 +41,9 @@ def desk(office: Office, d: Desk, *, detail: bool = False, person: bool = False)
     if detail:
         view.parked = [ticket(t) for t in office.tickets.values() if t.state == PARKED and t.counter == d.id]
         view.handled = [ticket(office.tickets[n]) for n in d.handled]
+        gone = set(d.handled)  # not the visitor still at the desk after a referral outside
+        view.left = {n: p.LeftView(how=x.how, service=x.service, target=x.target, partners=list(x.partners))
+                     for n, x in d.left.items() if n in gone and n != d.current}
     registered = office.registered_person(current) if person and current else None
     if registered is not None:
         view.person = p.PersonView(name=registered.name, birth_date=registered.birth_date)

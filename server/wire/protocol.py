@@ -274,6 +274,17 @@ class PersonView(msgspec.Struct):
     birth_date: str   # YYYY-MM-DD
 
 
+class LeftView(msgspec.Struct, omit_defaults=True):
+    """How this counter sent a handled visitor on (`core.model.Left`): "transferred" (to
+    `service`, or by name to the counter `target`), "referred" (to `partners`) or "returned"
+    (back to the queue: the counter closed)."""
+
+    how: str
+    service: str = ""
+    target: str | None = None
+    partners: list[str] = []
+
+
 class DeskView(msgspec.Struct, omit_defaults=True):
     counter: str
     state: str
@@ -283,6 +294,7 @@ class DeskView(msgspec.Struct, omit_defaults=True):
     current: TicketView | None = None
     parked: list[TicketView] = []    # these two only for the counter itself (and admins)
     handled: list[TicketView] = []
+    left: dict[str, LeftView] = {}   # by number: how those of `handled` that went on left this desk
     person: PersonView | None = None  # the current visitor's registration: only for the counter itself
 
 
