@@ -331,7 +331,7 @@ class KioskApp(Drawing, App, inherit_bindings=False):
     async def follow_server(self) -> None:
         self.session.start()
         async for event in self.session.events():
-            if isinstance(event, p.StringsChanged):  # queue updates: nothing on a kiosk depends on them yet
+            if isinstance(event, p.StringsChanged):  # a language file adopted on the board (queues: unused here)
                 self.catalogues_changed(event.strings)
             elif isinstance(event, p.EntrySeen):  # a registration's result page opened: its QR code goes
                 entry_seen(self, event.entry)

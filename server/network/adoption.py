@@ -22,6 +22,7 @@ import os
 import re
 import secrets
 import shutil
+import threading
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -119,6 +120,7 @@ class Adoptions:
     def __init__(self, network: Network, timezone: str, *, timeout: float = TIMEOUT, site: Site | None = None):
         self.network, self.timezone, self.timeout = network, timezone, timeout
         self.site = site  # with it, an adopted language file is put in force (`server.network.in_force`)
+        self.writing = threading.Lock()  # two supervisors adopting at once: one read-merge-write after the other
 
     def _get(self, path: str) -> Any:
         return call(self.network.endpoint(path), self.network.token, tries=1, timeout=self.timeout)
@@ -184,11 +186,12 @@ class Adoptions:
         command = f"willkommen-server network adopt {other} {named} (on the floor board, by {by})"
         when = local(published, self.timezone) if published else ""
         files = knowledge.fragment(chosen, theirs, published_at=when, command=command)
-        forced = in_force.prepared(self.site, chosen, in_force.head(theirs.office, theirs.name, when, by)) \
-            if self.site is not None else {}
-        files |= {f"before/strings/{lang}.toml": before for lang, (before, _) in forced.items() if before}
-        folder = write_review(self.network.into, theirs.office, self.timezone, files)
-        in_force.put_in_force(self.network.in_force, forced)
+        with self.writing:
+            forced = in_force.prepared(self.site, chosen, in_force.head(theirs.office, theirs.name, when, by)) \
+                if self.site is not None else {}
+            files |= {f"before/strings/{lang}.toml": before for lang, (before, _) in forced.items() if before}
+            folder = write_review(self.network.into, theirs.office, self.timezone, files)
+            in_force.put_in_force(self.network.in_force, forced)
         site_file = self.network.site_file.name if self.network.site_file else "the site file"
         log.info(f"network adopt: {len(chosen)} item(s) of {theirs.office} written to review in {folder}: "
                  + ", ".join(sorted(files)) + f". {site_file} is unchanged."
