@@ -440,6 +440,27 @@ async def test_the_waiting_room_display_shows_the_adopted_words_without_a_reload
     await page.close()
 
 
+async def test_a_second_adoption_keeps_the_first_and_lays_the_file_before_aside(offices):
+    network, servers = offices
+    wetzlar = servers[0]
+    ws, _ = await board_socket(wetzlar, await cookie_for(wetzlar.port))
+    first = await asked(ws, type="adopt", office="giessen", what=["strings.ti"])
+    assert first["in_force"] == ["ti"] and first["files"] == ["strings/ti.toml"]
+    in_force = wetzlar.site.network.in_force / "ti.toml"
+    was = in_force.read_text(encoding="utf-8")
+    giessen = knowledge.of_site(servers[1].site.network.site_file, "giessen")
+    items = {**giessen.items, "strings.ti.kiosk.back": "ናብ ድሕሪት ተመለሱ"}  # Giessen reviewed one more text since
+    body = json.dumps({"office": "giessen", "name": "G", "languages": giessen.languages, "items": items})
+    got, _ = await asyncio.to_thread(post, f"http://127.0.0.1:{network.port}/knowledge", body.encode(), TOKENS["giessen"])
+    assert got == 200
+    second = await asked(ws, type="adopt", office="giessen", what=["strings.ti"])
+    await ws.close()
+    assert second["items"] == 1 and second["files"] == ["before/strings/ti.toml", "strings/ti.toml"], second
+    words = wetzlar.site.words("ti")
+    assert (words["kiosk.back"], words["kiosk.take_ticket"], words["display.now"]) == ("ናብ ድሕሪት ተመለሱ", TI_TAKE, TI_NOW)
+    assert (Path(second["folder"]) / "before" / "strings" / "ti.toml").read_text(encoding="utf-8") == was
+
+
 async def test_texts_that_would_break_the_offices_catalogue_are_refused_and_nothing_is_written(offices):
     """A text with a `{field}` German has not would fail every Tigrinya ticket: refused in German,
     before anything is written; the kiosks keep their words."""
