@@ -31,7 +31,7 @@ from server.wire import protocol as p
 from server.wire.session import ClientSession, ConnectionLost, Refused, ServerError
 
 from counter import referral
-from counter.board import STAFF_LANGUAGES, Board, Words, crop, planned_end, queue_widths
+from counter.board import STAFF_LANGUAGES, Board, EndPassed, Words, crop, planned_end, queue_widths
 from counter import screen
 from counter.slip import print_slip
 from counter.dialogs import Ask, Choose, Confirm, PickServices, Refer, Transfer
@@ -274,6 +274,9 @@ class CounterApp(App):
             try:
                 at = planned_end(answer, self.clock(),
                                  self.board.site.timezone if self.board.site else "Europe/Berlin")
+            except EndPassed as passed:
+                self.say(self.words("error.end_passed", time=passed.time), error=True)
+                return
             except ValueError:
                 self.say(self.words("error.bad_time"), error=True)
                 return

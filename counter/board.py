@@ -8,7 +8,7 @@ the clerk's language from the staff catalogue. Both are plain Python, tested wit
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 import msgspec
@@ -142,9 +142,19 @@ def crop(text: str, width: int) -> str:
     return text if len(text) <= width else text[:max(0, width - 1)] + "…"
 
 
+class EndPassed(ValueError):
+    """The end of shift typed is a time already past today ("15:30" at 19:43)."""
+
+    def __init__(self, time: str):
+        super().__init__(f"{time} has already passed today")
+        self.time = time
+
+
 def planned_end(text: str, now: float, timezone: str) -> float | None:
-    """The clerk's "HH:MM" as the next such moment in the site's time zone (a time already
-    past today means tomorrow's); empty text means no planned end. ValueError if unreadable."""
+    """The clerk's "HH:MM" as that moment today in the site's time zone; empty text means no
+    planned end. ValueError if unreadable, EndPassed for a time already past today: taken as
+    tomorrow's, it was shown as "bis 15:30" and meant nothing today (a shift ends the day it
+    started, offices close before midnight)."""
     text = text.strip()
     if not text:
         return None
@@ -152,7 +162,9 @@ def planned_end(text: str, now: float, timezone: str) -> float | None:
     clock = datetime.strptime(f"{int(hours):02d}:{int(minutes or 0):02d}", "%H:%M").time()
     today = datetime.fromtimestamp(now, ZoneInfo(timezone))
     end = datetime.combine(today.date(), clock, tzinfo=today.tzinfo)
-    return (end if end.timestamp() > now else end + timedelta(days=1)).timestamp()
+    if end.timestamp() <= now:
+        raise EndPassed(clock.strftime("%H:%M"))
+    return end.timestamp()
 
 
 STAFF_LANGUAGES = ("de", "en")  # the staff catalogue's languages (config/strings/staff)

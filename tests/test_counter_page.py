@@ -165,6 +165,12 @@ async def test_no_show_recall_park_take_back_call_pause_end_of_shift_and_close(o
     await until_shown(page, "#desk-state", "Pause: Rückfrage")
     await key(page, "w")
     await until_shown(page, "#desk-state", "geöffnet")
+    await key(page, "e")   # a time already past today is refused, not taken as tomorrow's
+    await page.wait_for_selector("#dialog-input")
+    await page.keyboard.type("00:00")
+    await key(page, "Enter")
+    await until_shown(page, "#message", "00:00 ist heute schon vorbei. Bitte eine spätere Uhrzeit eingeben")
+    assert office.office.desks["1"].closes_at is None and "bis" not in await page.inner_text("#desk-state")
     await key(page, "e")
     await page.wait_for_selector("#dialog-input")
     await page.keyboard.type("23:59")

@@ -9,6 +9,9 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from counter.board import Board, Words
 from counter.screen import queue_rows, screen
 from server.wire import protocol as p
@@ -214,3 +217,26 @@ async def test_the_textual_counter_shows_no_english_word_of_textual_and_wraps_a_
         title = app.screen.query_one(".dialog-title")
         dialog = app.screen.query_one(".dialog")
         assert title.region.right <= dialog.content_region.right and title.size.height >= 2  # wrapped, whole
+
+
+@settings(max_examples=200, deadline=None)
+@given(now=st.floats(1_700_000_000, 1_900_000_000), minute=st.integers(0, 59),
+       hour=st.integers(0, 23).filter(lambda h: h != 2))   # 02:xx: the clock changes (no such time in spring)
+def test_an_end_of_shift_is_today_and_later_or_refused_as_passed(now, hour, minute):
+    """The clerk's "HH:MM" is that time today (Berlin), never tomorrow's: "15:30" typed at
+    19:43 is refused as passed (review r-staff-2, finding 10)."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from counter.board import EndPassed, planned_end
+
+    typed = f"{hour:02d}:{minute:02d}"
+    try:
+        at = planned_end(typed, now, "Europe/Berlin")
+    except EndPassed as passed:
+        assert passed.time == typed
+        today = datetime.fromtimestamp(now, ZoneInfo("Europe/Berlin"))
+        assert (hour, minute) <= (today.hour, today.minute)
+        return
+    local, today = (datetime.fromtimestamp(x, ZoneInfo("Europe/Berlin")) for x in (at, now))
+    assert at > now and local.date() == today.date() and local.strftime("%H:%M") == typed

@@ -227,6 +227,7 @@ const ACTIONS = {
     if (answer === null) return;
     const at = plannedEnd(answer);
     if (at === undefined) say(t("error.bad_time"), true);
+    else if (typeof at === "string") say(t("error.end_passed", {time: at}), true);
     else await request({type: "close_at", at});
   },
   async open() {
@@ -262,7 +263,9 @@ const ACTIONS = {
   },
 };
 
-// "HH:MM" (or "12.30", "12") as the next such moment on the office's clock; "" is no end
+// "HH:MM" (or "12.30", "12") as that moment today on the office's clock; "" is no end,
+// undefined unreadable, a time already past today comes back as "HH:MM" to say so (taken as
+// tomorrow's, "15:30" typed at 19:43 read "bis 15:30" and meant nothing today)
 function plannedEnd(text) {
   text = text.trim();
   if (!text) return null;
@@ -272,7 +275,7 @@ function plannedEnd(text) {
   const [h, m, s] = new Date(now * 1000).toLocaleTimeString("de-DE", {hour: "2-digit", minute: "2-digit",
     second: "2-digit", hourCycle: "h23", timeZone: state.site.timezone}).split(":").map(Number);
   let at = Math.floor(now) - (h * 3600 + m * 60 + s) + Number(match[1]) * 3600 + Number(match[2] || 0) * 60;
-  if (at <= now) at += 86400;
+  if (at <= now) return `${match[1].padStart(2, "0")}:${(match[2] || "0").padStart(2, "0")}`;
   return at;
 }
 
