@@ -12,6 +12,7 @@ from config import load_site
 from server.cli import demo_month as command
 from server.demo.month import office_days
 from server.manager.stats import Period, Statistics
+from server.manager.stats_words import Words
 
 from .conftest import ROOT
 
@@ -28,6 +29,13 @@ def test_a_month_is_filled_through_the_core_and_its_statistics_are_there(tmp_pat
         kinds = {k for (k,) in conn.execute("SELECT DISTINCT kind FROM events")}
         tables = {t.name: t for t in Statistics(conn, load_site(), today="2026-12-07", now=0).tables(
             Period("2026-11-01", "2026-11-30"))}
+        # visits ended "referred to a partner" that no counter referred to one (r-staff-2 finding 9)
+        unreferred = conn.execute(
+            "SELECT count(*) FROM events f WHERE f.kind = 'ticket_finished' AND json_extract(f.data, '$.outcome') = "
+            "'referred' AND NOT EXISTS (SELECT 1 FROM events r WHERE r.kind = 'ticket_referred' AND r.day = f.day "
+            "AND json_extract(r.data, '$.number') = json_extract(f.data, '$.number'))").fetchone()[0]
+        finished_referred = conn.execute("SELECT count(*) FROM events WHERE kind = 'ticket_finished' AND "
+                                         "json_extract(data, '$.outcome') = 'referred'").fetchone()[0]
     finally:
         conn.close()
     assert 4000 <= tickets <= 6000  # about 240 visitors an office day
@@ -40,6 +48,13 @@ def test_a_month_is_filled_through_the_core_and_its_statistics_are_there(tmp_pat
     assert [row[1] for row in tables["arrivals"].rows] == [5, 4, 4, 4, 4]  # five Mondays in November 2026
     assert len(tables["languages"].rows) == len(load_site().languages)
     assert tables["referrals"].rows and tables["feedback_service"].rows and tables["interpreters"].rows
+    assert finished_referred > 0 and unreferred == 0
+    # the reasons visitors named go with their scores: every complaint's average below every praise's
+    words = Words("de")
+    average = {row[0]: row[3] for row in tables["feedback_reasons"].rows}
+    praise = [average[words(f"reason.{r}")] for r in ("friendly", "well_explained", "quick")]
+    complaints = [average[words(f"reason.{r}")] for r in ("waited_too_long", "did_not_understand", "not_solved")]
+    assert max(complaints) < 3 < min(praise), average
 
 
 def test_a_file_with_events_or_a_bad_month_is_refused_in_one_line(tmp_path):

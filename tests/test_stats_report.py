@@ -80,6 +80,10 @@ def summary_rows(path) -> list[str]:
                 for row in table]
 
 
+def whole_text(texts: list[str]) -> str:
+    return " ".join(texts)
+
+
 async def report(server, by: str = "service") -> bytes:
     cookie = await cookie_for(server.port)
     status, headers, body = await get_with(f"http://127.0.0.1:{server.port}/report.pdf?month=2026-11&by={by}", cookie)
@@ -123,10 +127,18 @@ async def test_the_report_is_german_numbered_and_summed_up_on_its_first_page(mon
     for heading in ("Zusammenfassung", "Besuchende nach Sprache", "Dolmetschbedarf nach Sprache",
                     "Verweise nach Partner"):
         assert set(heading.split()) <= {w["text"] for w in pages[0][1]}, heading
+    # the summary's narrow tables wrap their headings between words, never inside one ("Besu-chende")
+    first_words = [w["text"] for w in pages[0][1]]
+    assert [w for w in first_words if w.endswith(("\u2010", "\u00ad"))] == []  # hyphens weasyprint adds
+    for heading in ("Besuchende (gezogene Nummern)", "baten um Dolmetschung"):
+        assert set(heading.split()) <= set(first_words), heading
+    # the report says why referrals and the outcome "referred" differ, and what the printed wait measures
+    assert "Nicht dasselbe wie ein Ergebnis „verwiesen“" in whole_text(texts) and "Zusage auf dem Zettel" in whole_text(texts)
     assert "Tabellen und Diagramme" in texts[1]
-    assert "Begriffe: was jede Zahl zählt" in texts[-1]
+    start = next(n for n, text in enumerate(texts) if "Begriffe: was jede Zahl zählt" in text)
+    definitions = " ".join(texts[start:])  # the definitions' pages, at the end
     for name, _ in Words("de").definitions():
-        assert name in texts[-1]
+        assert name in definitions
     whole = " ".join(texts)
     for english in ("Tickets and times", "Monthly report", "drawn", "served", "no-show", "percentile", "Page "):
         assert english not in whole

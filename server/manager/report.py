@@ -39,6 +39,8 @@ td.num { text-align: right; white-space: nowrap; }
 table.layout { width: 100%; } table.layout, table.layout > tbody > tr > td { border: none; padding: 0 5mm 0 0; }
 table.key th { width: 60mm; } table.key td.num { font-size: 11pt; font-weight: bold; }
 .summary h3 { font-size: 9.5pt; } .summary table table th, .summary table table td { padding: 0.5mm 1.2mm; }
+.summary table.layout > tbody > tr > td { width: 34%; } .summary table.layout > tbody > tr > td:first-child { width: 32%; }
+.summary table table { width: 100%; } .summary thead th { hyphens: manual; overflow-wrap: normal; }
 div.charts { display: flex; gap: 4mm; } figure { width: 128mm; margin: 0 0 3mm; break-inside: avoid; }
 figure img { width: 128mm; }
 section.tables > section { break-inside: auto; } thead { display: table-header-group; }
