@@ -29,7 +29,6 @@ from zoneinfo import ZoneInfo
 
 from config import Site
 from server.core import Office
-from server.core.feedback import REASONS
 from server.demo.simulator import INTERPRETER_SHARE, LANGUAGE_MIX, OUTCOMES, SERVICE_MIX
 from server.wire import errors
 
