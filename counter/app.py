@@ -265,7 +265,9 @@ class CounterApp(App):
         async def then(reason: str | None) -> None:
             if reason is not None:
                 await self.send(p.Pause(id=0, reason=reason))
-        self.ask(Ask(self.words("dialog.pause")), then)
+        # the reason is stored with the counter for the retention days: the dialog says so
+        days = self.board.site.retention_days if self.board.site else 90
+        self.ask(Ask(self.words("dialog.pause", days=days)), then)
 
     def action_endshift(self) -> None:
         async def then(answer: str | None) -> None:

@@ -103,6 +103,10 @@ async def test_a_clerks_morning_every_action(server, url, terminal):
 
         await pilot.press("w")  # pause with a reason, then resume
         await pilot.pause()
+        # the reason is stored with the counter: the dialog says for how long, and what to leave out
+        assert str(app.screen.query_one(".dialog-title").render()) == (
+            "Reason for the pause (optional). It is kept with the counter for 90 days – please nothing "
+            "about health or private matters.")
         await pilot.press(*"lunch", "enter")
         await until(pilot, lambda: app.sub_title == "paused: lunch")
         await pilot.press("w")

@@ -160,6 +160,10 @@ async def test_no_show_recall_park_take_back_call_pause_end_of_shift_and_close(o
     await until_shown(page, "#handled", f"{second} erledigt")
     await key(page, "w")
     await page.wait_for_selector("#dialog-input")
+    # the reason is stored with the counter (`retention_days`): the dialog says so before one is typed
+    assert await page.inner_text("#dialog-title") == (
+        "Grund der Pause (freiwillig). Er wird mit dem Schalter 90 Tage gespeichert – bitte keine Angaben "
+        "zu Gesundheit oder Privatem.")
     await page.keyboard.type("Rückfrage")
     await key(page, "Enter")
     await until_shown(page, "#desk-state", "Pause: Rückfrage")

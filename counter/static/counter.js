@@ -219,7 +219,8 @@ const ACTIONS = {
   },
   async pause() {
     if (state.screen && state.screen.paused) { await request({type: "resume"}); return; }
-    const why = await ask("text", t("dialog.pause"), {label: t("counterpage.reason_label")});
+    // the reason is stored with the counter for the site's retention days: the dialog says so
+    const why = await ask("text", t("dialog.pause", {days: state.site.retention_days}), {label: t("counterpage.reason_label")});
     if (why !== null) await request({type: "pause", reason: why.trim()});
   },
   async endshift() {
