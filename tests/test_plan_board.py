@@ -49,7 +49,12 @@ async def test_a_supervisor_enters_the_plan_sees_the_capacity_and_the_plan_survi
     await page.wait_for_selector("#capacity tr[data-service='residence']")
     assert await page.inner_text("#plan-answer") == "Erledigt."
     header = await page.inner_text("#capacity thead")
-    assert "Schafft der Plan heute" in header and "Heute gezogen" in header
+    assert "Schafft der Plan heute (ganzer Tag)" in header and "Heute gezogen" in header
+    # what the figure counts, for a team leader who sees it move (r-staff-2 finding 6): the whole
+    # planned day, hours past included, at today's measured times; red and 0 explained
+    caption = await page.inner_text("#capacity caption")
+    assert "ganzen geplanten Tag" in caption and "schon vergangenen Stunden" in caption
+    assert "gemessenen Zeiten je Aufruf" in caption and "rot, wenn" in caption and "0 heißt" in caption
     residence = await page.inner_text("#capacity tr[data-service='residence']")
     assert residence.split("\t")[0] == server.site.service("residence").name("de") and int(residence.split("\t")[1]) > 0
     row = await page.inner_text("#template tr[data-shift='0']")
