@@ -91,7 +91,7 @@ def chart(kind: str, w: Page, title: str, labels: list[str], series: list[tuple[
     for name, values in series:
         made.add(name, [_value(v) for v in values])
     # the statistics' fitting thins crowded labels (`_uri`): lying bars have a row each, all named
-    uri = "data:image/svg+xml;base64," + base64.b64encode(made.render()).decode() if lying else _uri(made)
+    uri = "data:image/svg+xml;base64," + base64.b64encode(made.render()).decode() if lying else _uri(made, w.stats)
     caption = f'<figcaption class="footnote">{e(note)}</figcaption>' if note else ""
     return f'<figure><img src="{uri}" alt="{e(alt)}">{caption}</figure>'
 
