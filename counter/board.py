@@ -34,7 +34,7 @@ class Board:
 
     def reply(self, reply: p.Reply) -> None:
         if reply.desk is not None and reply.desk.counter == self.counter:
-            self.desk = reply.desk
+            self.desk = self.desks[self.counter] = reply.desk  # its push may come later
 
     def event(self, event: msgspec.Struct) -> None:
         if isinstance(event, p.DeskChanged):
