@@ -2,11 +2,11 @@
 
 The office's own routing (`routing._rank`: max-wait promotion, each counter's preference
 order, oldest first) run over the whole planned day with an endless queue: visitors of every
-service keep arriving in the day's mix (today's walk-ins so far and the last day's, else
-evenly) far faster than the counters serve, each counter works its planned windows (the
-services a window names, else the counter's own, in its order) at the measured time per call
-(`server.core.learning`, `typical_minutes` before any) and its clerk's pace where one was
-measured today. What each service got called is its capacity: what an office's daily
+service keep arriving in the day's mix (today's walk-ins so far and the last day's, after
+`MIX_PRIOR` visitors spread evenly) far faster than the counters serve, each counter works its
+planned windows (the services a window names, else the counter's own, in its order) at the
+measured time per call (`server.core.learning`, `typical_minutes` before any) and its clerk's
+pace where one was measured today. What each service got called is its capacity: what an office's daily
 contingent is made from. `Office.capacity(now)` is the one call; {} when there is no plan today.
 """
 
@@ -21,6 +21,7 @@ from server.core.routing import _rank
 from server.core.view import OfficeView
 
 ARRIVALS = 60  # visitors a minute in the endless queue: more than any office serves
+MIX_PRIOR = 20  # visitors spread evenly over the services before the day's and the last day's count
 
 
 def capacity(learning: Learning, office: OfficeView, day: str) -> dict[str, int]:
@@ -56,10 +57,14 @@ def _services(office: OfficeView, counter: str) -> tuple[str, ...]:
 
 
 def _mix(learning: Learning, office: OfficeView) -> dict[str, float]:
-    """Each service's share of the walk-ins: today's so far and the last day's."""
+    """Each service's share of the walk-ins: today's so far and the last day's, after
+    `MIX_PRIOR` visitors spread evenly, so that the first few draws of a day cannot turn the
+    day's capacity over alone (one ticket of one service gave it the whole day and every other
+    service 0; the next ticket halved it: r-staff-2 finding 6)."""
     counts = {s: len(learning.today.get(s, ())) + len((learning.last_day or {}).get(s, ())) for s in office.waiting}
-    total = sum(counts.values())
-    return {s: (n / total if total else 1 / len(counts)) for s, n in counts.items() if n or not total}
+    prior = MIX_PRIOR / len(counts) if counts else 0.0
+    total = sum(counts.values()) + MIX_PRIOR
+    return {s: (n + prior) / total for s, n in counts.items()}
 
 
 class _Endless:
