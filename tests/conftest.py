@@ -27,8 +27,18 @@ from .postgres import Cluster
 ROOT = Path(__file__).resolve().parent.parent
 
 
+# The property tests try the same examples on every run and every machine (`derandomize`): a
+# run that passes here passes in CI, and a failure there is one anyone can repeat. Two landings
+# were lost to an example drawn for the first time in CI. To search for new failing examples,
+# run with WILLKOMMEN_EXPLORE=1 (random examples, as Hypothesis's default), and pin what it
+# finds with `@example`. No example has a deadline: tests assert no timings (bench/ measures),
+# and a loaded machine made Hypothesis's default 200 ms a failure of its own.
+settings.register_profile("repeatable", derandomize=True, database=None, deadline=None)
+settings.register_profile("explore", derandomize=False, deadline=None)
+settings.load_profile("explore" if os.environ.get("WILLKOMMEN_EXPLORE") else "repeatable")
 if os.environ.get("WILLKOMMEN_MUTATION"):  # a mutant is killed by any failing example: no shrinking
-    settings.register_profile("mutation", phases=[Phase.explicit, Phase.reuse, Phase.generate], database=None)
+    settings.register_profile("mutation", phases=[Phase.explicit, Phase.reuse, Phase.generate], database=None,
+                              derandomize=True, deadline=None)
     settings.load_profile("mutation")
 
 
