@@ -8,8 +8,9 @@ registering for the day's places (tests/test_messages_visitor_day.py)."""
 
 from __future__ import annotations
 
-import time
 from dataclasses import replace
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -28,10 +29,13 @@ from .gateways import SmtpServer, until
 async def office(tmp_path):
     """A server whose clock the test moves, e-mail to a real SMTP server, and terminals."""
     smtp = SmtpServer().start()
-    now = [time.time()]
+    site = make_site()
+    # today's 08:00 in the office: the test moves the clock 15 minutes a visit for some 3.5 hours,
+    # which from the wall clock's evening crossed midnight (a new day closes the counters)
+    now = [datetime.now(ZoneInfo(site.timezone)).replace(hour=8, minute=0, second=0, microsecond=0).timestamp()]
     messages = Messages(smtp_host="127.0.0.1", smtp_port=smtp.port, smtp_tls="none",
                         mail_from="termine@amt.example", retry_seconds=0.05)
-    server = Server(replace(make_site(), messages=messages), tmp_path / "o.sqlite3", always_open=True,
+    server = Server(replace(site, messages=messages), tmp_path / "o.sqlite3", always_open=True,
                     clock=lambda: now[0])
     await server.start("127.0.0.1", 0)
     sessions = []
