@@ -121,11 +121,13 @@ async def test_the_counter_shows_scanned_numbers_and_the_sites_names_as_text(tmp
                 await pilot.click("#current")
                 type_ahead(app, "t")  # the transfer dialog lists the services and counters by name
                 await counter_until(pilot, lambda: len(app.screen_stack) == 2)
-                assert f"Counter: {COUNTER}" in app.screen.labels and f"Service: {SERVICE}" in app.screen.labels
+                # each with its state after " · " (open, closed, paused; a service's open counters)
+                assert any(label.startswith(f"Counter: {COUNTER} · ") for label in app.screen.labels)
+                assert any(label.startswith(f"Service: {SERVICE} · ") for label in app.screen.labels)
                 options = app.screen.query_one("#choices")
                 prompts = [options.get_option_at_index(i).prompt for i in range(options.option_count)]
                 # an OptionList reads a str prompt as markup: the name must come out as written
-                assert any(Content.from_markup(prompt).plain.endswith(f"Counter: {COUNTER}") for prompt in prompts)
+                assert any(f"Counter: {COUNTER} · " in Content.from_markup(prompt).plain for prompt in prompts)
                 type_ahead(app, "escape")
                 await counter_until(pilot, lambda: len(app.screen_stack) == 1)
                 app.say(f"Error: {CODES[1]}")  # a server's message, shown as it came
