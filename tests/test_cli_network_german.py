@@ -10,14 +10,11 @@ import socket
 import tomllib
 from pathlib import Path
 
-import pytest
 
-from server.network.listener import NetworkServer
-from server.network.settings import parse_network
 
 from .test_cli_german import assert_german, run
 from .test_network_knowledge import TI_NOW, office_folder
-from .test_network_send import TOKENS, network_file
+from .test_network_send import TOKENS, network, network_file  # noqa: F401 (network: a fixture)
 
 
 def closed_port() -> int:
@@ -27,7 +24,7 @@ def closed_port() -> int:
         return s.getsockname()[1]
 
 
-def network(*args: str, **env: str):
+def typed(*args: str, **env: str):
     return run("willkommen-server", "network", *args, **env)
 
 
@@ -41,22 +38,22 @@ def german_line(result, status: int) -> str:
 
 def test_a_network_not_reached_or_no_token_is_said_in_german_and_in_english_on_asking(tmp_path):
     url = f"http://127.0.0.1:{closed_port()}/"
-    away = network("list", "--to", url, "--office", "wetzlar", "--tries", "1", WILLKOMMEN_NETWORK_TOKEN=TOKENS["wetzlar"])
+    away = typed("list", "--to", url, "--office", "wetzlar", "--tries", "1", WILLKOMMEN_NETWORK_TOKEN=TOKENS["wetzlar"])
     assert german_line(away, 1) == (f"willkommen-server network list: Das Netzwerk unter {url}knowledge hat es nach 1 Versuch(en) "
                                     "nicht angenommen (zuletzt: Verbindung abgelehnt, dort lauscht nichts). Nichts wurde "
                                     "geändert – bitte später noch einmal versuchen.")
-    english = network("list", "--to", url, "--office", "wetzlar", "--tries", "1", "--lang", "en",
+    english = typed("list", "--to", url, "--office", "wetzlar", "--tries", "1", "--lang", "en",
                       WILLKOMMEN_NETWORK_TOKEN=TOKENS["wetzlar"])
     assert english.stderr == (f"willkommen-server network list: the network at {url}knowledge did not take it after 1 tries "
                               "(last: connection refused, nothing listens there); nothing changed, try again later\n")
-    no_token = network("publish", "--to", url, "--office", "wetzlar")
+    no_token = typed("publish", "--to", url, "--office", "wetzlar")
     assert german_line(no_token, 1) == ("willkommen-server network publish: Kein Token: bitte $WILLKOMMEN_NETWORK_TOKEN "
                                         "setzen (das Token des Amts aus der Datei des Netzwerks) oder --token-file angeben.")
     missing = tmp_path / "network-token"
-    unreadable = network("compare", "giessen", "--to", url, "--office", "wetzlar", "--token-file", str(missing))
+    unreadable = typed("compare", "giessen", "--to", url, "--office", "wetzlar", "--token-file", str(missing))
     assert german_line(unreadable, 1).startswith(f"willkommen-server network compare: Die Token-Datei {missing} lässt "
                                                  "sich nicht lesen (")
-    no_db = network("send", "--to", url, "--office", "wetzlar", "--db", str(tmp_path / "none.sqlite3"),
+    no_db = typed("send", "--to", url, "--office", "wetzlar", "--db", str(tmp_path / "none.sqlite3"),
                     WILLKOMMEN_NETWORK_TOKEN=TOKENS["wetzlar"])
     assert german_line(no_db, 1) == (f"willkommen-server network send: {tmp_path / 'none.sqlite3'}: Diese "
                                      "Datenbankdatei gibt es nicht (--db nennt die Datei des Amts).")
@@ -65,15 +62,15 @@ def test_a_network_not_reached_or_no_token_is_said_in_german_and_in_english_on_a
 def test_the_networks_server_says_in_german_why_it_does_not_start(tmp_path):
     config = tmp_path / "network.toml"
     config.write_text(toml(network_file()), encoding="utf-8")
-    no_db = network("serve", "--config", str(config))
+    no_db = typed("serve", "--config", str(config))
     assert german_line(no_db, 2) == ("willkommen-server network serve: Keine Datenbank: bitte --db angeben oder "
                                      "database unter [network] in der Datei des Netzwerks.")
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
-        busy = network("serve", "--config", str(config), "--db", str(tmp_path / "n.sqlite3"), "--port", str(port))
-        english = network("serve", "--config", str(config), "--db", str(tmp_path / "n.sqlite3"), "--port", str(port),
+        busy = typed("serve", "--config", str(config), "--db", str(tmp_path / "n.sqlite3"), "--port", str(port))
+        english = typed("serve", "--config", str(config), "--db", str(tmp_path / "n.sqlite3"), "--port", str(port),
                           "--lang", "en")
     said = busy.stderr.splitlines()[-1]  # after its JSON log lines
     assert busy.returncode == 2 and said == (f"willkommen-server network serve: Auf 127.0.0.1:{port} lässt sich nicht "
@@ -101,23 +98,15 @@ def _value(v) -> str:
     return str(v).lower() if isinstance(v, bool) else repr(v)
 
 
-@pytest.fixture
-async def served(tmp_path):
-    server = NetworkServer(parse_network(network_file()), tmp_path / "network.sqlite3")
-    await server.start("127.0.0.1", 0)
-    yield server
-    await server.stop()
-
-
-async def test_publish_compare_adopt_and_a_refusal_say_in_german_what_happened(served, tmp_path):
-    url = f"http://127.0.0.1:{served.port}/"
+async def test_publish_compare_adopt_and_a_refusal_say_in_german_what_happened(network, tmp_path):
+    url = f"http://127.0.0.1:{network.port}/"
     wetzlar, giessen = office_folder(tmp_path, "wetzlar"), office_folder(tmp_path, "giessen", better=True)
 
     def office(name: str, *args: str, token: str | None = None):
         site = wetzlar if args[:1] != ("as-giessen",) else giessen
         args = args[1:] if args[:1] == ("as-giessen",) else args
         who = "giessen" if site == giessen else "wetzlar"
-        return network(name, *args, "--to", url, "--office", who, "--config", str(site), "--tries", "1",
+        return typed(name, *args, "--to", url, "--office", who, "--config", str(site), "--tries", "1",
                        WILLKOMMEN_NETWORK_TOKEN=token or TOKENS[who])
 
     published = await asyncio.to_thread(office, "publish", "as-giessen")

@@ -13,15 +13,12 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-import pytest
 
 from config import default_path, load_site
 from server.network import knowledge
-from server.network.listener import NetworkServer
-from server.network.settings import parse_network
 from server.network.share import command
 
-from .test_network_send import TOKENS, network_file, post
+from .test_network_send import TOKENS, network, network_file, post  # noqa: F401 (network: a fixture)
 
 PASSPORT_AR = "جواز السفر"
 BETTER_AR = "جواز سفر ساري المفعول"
@@ -43,14 +40,6 @@ def office_folder(tmp_path: Path, office: str, *, better: bool = False) -> Path:
             f'[display]\nnow = "{TI_NOW}"\n\n[error]\nclosed_for_today = "ሎሚ ካልእ ቁጽሪ የለን።"\n', encoding="utf-8")
     (folder / "office.toml").write_text(text, encoding="utf-8")
     return folder / "office.toml"
-
-
-@pytest.fixture
-async def network(tmp_path):
-    server = NetworkServer(parse_network(network_file()), tmp_path / "network.sqlite3")
-    await server.start("127.0.0.1", 0)
-    yield server
-    await server.stop()
 
 
 async def run(network, tmp_path: Path, name: str, office: str, *args: str) -> int:
