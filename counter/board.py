@@ -81,6 +81,22 @@ class Board:
             return 0
         return queue.waiting - sum(n for counter, n in queue.sent.items() if counter != self.counter)
 
+    def longest_for_me(self, service: str) -> float:
+        """Seconds the longest waiting of those this counter's N may call has waited: not one
+        transferred to another counter (a clerk read "Wartend 0, Längste 5 min")."""
+        queue = self.queues.get(service)
+        if queue is None:
+            return 0.0
+        if queue.longest_open is None:
+            return queue.longest_wait
+        return max(queue.longest_open, queue.sent_longest.get(self.counter, 0.0))
+
+    def sent_here_longest(self) -> float:
+        """Seconds the longest waiting of those sent here from services this counter does not serve."""
+        mine = set(self.my_services)
+        return max((q.sent_longest.get(self.counter, 0.0) for s, q in self.queues.items() if s not in mine),
+                   default=0.0)
+
     def sent_here(self) -> int:
         """Visitors transferred to this counter from services it does not serve: N calls them too."""
         mine = set(self.my_services)

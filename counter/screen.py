@@ -81,10 +81,11 @@ def queue_rows(board: Board, words: Words) -> list[list[str]]:
     for service in board.my_services:
         queue = board.queues.get(service)
         rows.append([words.service(board, service), str(board.waiting_for_me(service)),
-                     words("panel.minutes", minutes=round(queue.longest_wait / 60) if queue else 0),
+                     words("panel.minutes", minutes=round(board.longest_for_me(service) / 60)),
                      words.eta(queue), words.interpreters(queue), words.interpreters(queue, short=True)])
     if board.sent_here():
-        rows.append([words("panel.sent_here"), str(board.sent_here()), "", "", "", ""])
+        rows.append([words("panel.sent_here"), str(board.sent_here()),
+                     words("panel.minutes", minutes=round(board.sent_here_longest() / 60)), "", "", ""])
     return rows
 
 

@@ -194,6 +194,39 @@ async def test_what_the_queues_show_is_what_n_calls_after_a_transfer_to_one_coun
         assert app.board.current.number == number
 
 
+def test_the_longest_wait_a_counter_shows_is_of_those_its_n_calls():
+    """A review's clerk read "Wartend 0, Längste 5 min": the longest waiting was a visitor sent
+    to another counter by name. Each counter's row now gives the longest wait of those its N may
+    call, and the row of visitors sent here the longest of theirs."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from server.core import Office
+    from server.edge import views
+
+    from .conftest import make_site
+
+    t0, minute = datetime(2026, 11, 24, 9, 0, tzinfo=ZoneInfo("Europe/Berlin")).timestamp(), 60.0
+    office = Office(make_site(), always_open=True)
+    for counter in ("1", "5", "6"):
+        office.open(counter=counter, services=None, now=t0)
+    sent = office.draw(kiosk="k", service="residence", lang="ar", request="r1", token="t1", now=t0)[1]
+    office.next(counter="5", now=t0 + 2 * minute)
+    office.transfer(counter="5", service=None, to_counter="1", front=False, now=t0 + 3 * minute)
+    shown = lambda counter, now: queue_rows(Board(counter=counter, site=views.site(office.site),
+                                                  desk=views.desk(office, office.desks[counter]),
+                                                  queues={s: views.queue(office, s, now) for s in office.waiting}),
+                                            Words("de"))
+    six = next(row for row in shown("6", t0 + 10 * minute) if row[0].startswith("Aufenthaltserlaubnis"))
+    assert six[1:3] == ["0", "0 min"]   # nobody counter 6 calls waits (before: "10 min")
+    one = shown("1", t0 + 10 * minute)
+    assert ["An diesen Schalter weitergeleitet", "1", "10 min"] == one[-1][:3]
+    office.draw(kiosk="k", service="residence", lang="uk", request="r2", token="t2", now=t0 + 4 * minute)
+    six = next(row for row in shown("6", t0 + 10 * minute) if row[0].startswith("Aufenthaltserlaubnis"))
+    assert six[1:3] == ["1", "6 min"]   # the one drawn at 9:04, not the one sent to counter 1 at 9:00
+    assert sent.target == "1"
+
+
 async def test_the_picker_says_nothing_is_connecting(office, browser):  # noqa: F811
     """Before a counter is chosen nothing connects: the picker stood under "verbinde …"."""
     page = await clerk_page(browser, office)   # anna: three counters, so the picker

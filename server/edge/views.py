@@ -53,11 +53,21 @@ def desk(office: Office, d: Desk, *, detail: bool = False, person: bool = False)
 def queue(office: Office, service: str, now: float) -> p.QueueView:
     info = office.queue_info(service, now)
     sent: dict[str, int] = {}
+    sent_since: dict[str, float] = {}
     for ticket in office.directed.values():  # few: the tickets transferred to one counter, waiting
         if ticket.service == service and ticket.target is not None:
             sent[ticket.target] = sent.get(ticket.target, 0) + 1
-    return p.QueueView(service=service, waiting=info.waiting, longest_wait=round(info.longest_wait, 1),
-                       eta=info.eta, interpreters=office.interpreters(service), sent=sent)
+            sent_since[ticket.target] = min(sent_since.get(ticket.target, now), ticket.issued_at)
+    view = p.QueueView(service=service, waiting=info.waiting, longest_wait=round(info.longest_wait, 1),
+                       eta=info.eta, interpreters=office.interpreters(service), sent=sent,
+                       sent_longest={c: round(now - at, 1) for c, at in sent_since.items()})
+    oldest = office.oldest_waiting(service)
+    if sent_since and oldest is not None and min(sent_since.values()) <= oldest:
+        # the first in line is one only its counter calls: every other counter's "longest" is
+        # the longest of the rest (a review's clerk read "Wartend 0, Längste 5 min")
+        rest = [t.issued_at for t in office.waiting[service].values() if t.target is None]
+        view.longest_open = round(now - min(rest), 1) if rest else 0.0
+    return view
 
 
 def site(s: Site, *, partners: bool = True) -> p.SiteView:

@@ -305,6 +305,10 @@ class QueueView(msgspec.Struct, omit_defaults=True):
     eta: tuple[int, int] | None
     interpreters: dict[str, int] = {}   # of those waiting, how many need an interpreter, per language
     sent: dict[str, int] = {}   # of those waiting, how many were sent to one counter (only it calls them), per counter
+    sent_longest: dict[str, float] = {}   # per counter: the longest wait of those sent to it
+    # when the longest waiting was sent to one counter: the longest wait of those any counter of
+    # the service calls (0: none); None: `longest_wait` is theirs
+    longest_open: float | None = None
 
 
 class ServiceView(msgspec.Struct):
