@@ -145,6 +145,7 @@ def test_an_unreadable_event_is_named_by_the_line_it_starts_on():
 def test_without_a_running_server_nothing_is_booked_and_the_status_is_2(tmp_path):
     export = tmp_path / "day.csv"
     export.write_text("code,time,service\nA,10:00,info\n", encoding="utf-8")
-    result = subprocess.run([sys.executable, "-m", "server", "appointments", "import", str(export),
-                             "--url", "ws://127.0.0.1:9/"], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    result = subprocess.run([sys.executable, "-m", "server", "appointments", "import", str(export),  # said at once,
+                             "--url", "ws://127.0.0.1:9/", "--timeout", "0.5"],  # not after the default 10 s
+                            cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert result.returncode == 2 and "Der Server unter ws://127.0.0.1:9/ ist als admin nicht erreichbar" in result.stderr

@@ -53,8 +53,12 @@ def test_english_on_asking_and_german_when_no_server_answers(tmp_path):
     result = plan_import(tmp_path, "tag;schalter;von;bis\nMo;1;08:00;25:00\n", "--lang", "en")
     assert result.returncode == 1 and "Line 2: “25:00” is not a time of day (HH:MM). The plan was not changed." \
         in result.stderr, result.stderr
-    result = plan_import(tmp_path, "tag;schalter;von;bis\nMo;1;08:00;12:00\n")  # a good file, no server
+    # a good file, no server: said after --timeout seconds (the default 10 would only make the test wait)
+    result = plan_import(tmp_path, "tag;schalter;von;bis\nMo;1;08:00;12:00\n", "--timeout", "0.5")
     assert result.returncode == 2 and "willkommen-server: Der Server unter ws://127.0.0.1:" in result.stderr
     assert "/ ist als admin nicht erreichbar" in result.stderr, result.stderr
+    result = plan_import(tmp_path, "tag;schalter;von;bis\nMo;1;08:00;12:00\n", "--timeout", "0")
+    assert result.returncode == 2 and "muss eine Zahl von Sekunden über 0 sein, nicht '0'" in result.stderr, \
+        result.stderr
     result = plan_import(tmp_path, "", "--lang", "xx")  # no such staff catalogue: argparse says which there are
     assert result.returncode == 2 and "de" in result.stderr and "en" in result.stderr

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import math
 import sys
 from datetime import date, datetime
 from pathlib import Path
@@ -45,7 +46,8 @@ def command(argv: list[str]) -> int:
     except NotCsv as exc:  # nothing is sent from a file that is not all readable
         return say_file_problem(parser.prog, not_csv(args.file, exc.line), w)
     try:  # a file with no appointment to book asks no server (it would only wait for one that is down)
-        outcome, refused = asyncio.run(_import(args.url, admin, rows, Progress(sys.stderr, args.file, w))) if rows \
+        outcome, refused = asyncio.run(_import(args.url, args.timeout, admin, rows, Progress(sys.stderr, args.file, w))) \
+            if rows \
             else (Outcome(), [])
     except Exception as exc:  # refused token, no server listening: nothing was booked
         print(printable(w("rows.no_server", url=args.url, terminal=admin.id, message=str(exc))), file=sys.stderr)
@@ -86,7 +88,25 @@ def admin_parser(command: str, argv: list[str], description: str, file_help: str
     parser.add_argument("file", type=Path, metavar=w("server.file_metavar"), help=w(file_help))
     parser.add_argument("--config", type=Path, default=None, metavar=w("server.file_metavar"), help=w("import.config"))
     parser.add_argument("--url", default="ws://127.0.0.1:8765/", help=w("import.url"))
+    parser.add_argument("--timeout", type=wait_seconds, default=WAIT_SECONDS, metavar=w("import.timeout_metavar"),
+                        help=w("import.timeout"))
     return parser
+
+
+WAIT_SECONDS = 10.0  # a server starting or busy with a backup answers well within it
+
+
+def wait_seconds(text: str) -> float:
+    """`--timeout`: how long the command waits for the server to answer (to connect, then for
+    each reply) before it says the server is not reachable; a script on a machine where the
+    server may be down can give 1 and learn it in a second, not in ten."""
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = 0.0
+    if not 0 < seconds < math.inf:
+        raise argparse.ArgumentTypeError(said("seconds", value=repr(text)))
+    return seconds
 
 
 def read_as_admin(args, parser: OneLineParser) -> tuple[Site, str, Terminal] | None:
@@ -131,9 +151,9 @@ class Progress:
         self.stream.flush()
 
 
-async def _import(url: str, admin, rows: list[Row], progress) -> tuple[Outcome, list[Problem]]:
+async def _import(url: str, timeout: float, admin, rows: list[Row], progress) -> tuple[Outcome, list[Problem]]:
     from server.wire.session import ClientSession
 
-    async with ClientSession(url, role="admin", terminal=admin.id, token=admin.token, timeout=10.0) as session:
+    async with ClientSession(url, role="admin", terminal=admin.id, token=admin.token, timeout=timeout) as session:
         await session.ready()
         return await send(session, rows, progress)

@@ -226,7 +226,8 @@ def command(argv: list[str]) -> int:
         say("not_changed", error=error_text(words, site, exc.code, exc.fields, str(exc)))
         return 1
     try:
-        asyncio.run(_send(args.url, admin, SetPlan(id=1, template=template, exceptions=exceptions), words.lang))
+        asyncio.run(_send(args.url, args.timeout, admin, SetPlan(id=1, template=template, exceptions=exceptions),
+                          words.lang))
     except BadRequest as exc:
         say("not_changed", error=error_text(words, site, exc.code, exc.fields, str(exc)))
         return 1
@@ -240,11 +241,11 @@ def command(argv: list[str]) -> int:
     return 0
 
 
-async def _send(url: str, admin, message: SetPlan, lang: str) -> None:
+async def _send(url: str, timeout: float, admin, message: SetPlan, lang: str) -> None:
     from server.wire.session import ClientSession
 
     # explain: a refusal comes with its values and the staff's sentence in `lang` (error.<why>)
-    async with ClientSession(url, role="admin", terminal=admin.id, token=admin.token, timeout=10.0, lang=lang,
+    async with ClientSession(url, role="admin", terminal=admin.id, token=admin.token, timeout=timeout, lang=lang,
                              explain=True) as session:
         await session.ready()
         await session.request(message)
