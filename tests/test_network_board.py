@@ -445,7 +445,9 @@ async def test_a_second_adoption_keeps_the_first_and_lays_the_file_before_aside(
     wetzlar = servers[0]
     ws, _ = await board_socket(wetzlar, await cookie_for(wetzlar.port))
     first = await asked(ws, type="adopt", office="giessen", what=["strings.ti"])
-    assert first["in_force"] == ["ti"] and first["files"] == ["strings/ti.toml"]
+    # nothing adopted was in force before: its before/ says so, to be undone (server/network/in_force.py)
+    assert first["in_force"] == ["ti"] and first["files"] == ["before/in-force.json", "before/strings/ti.toml",
+                                                              "strings/ti.toml"]
     in_force = wetzlar.site.network.in_force / "ti.toml"
     was = in_force.read_text(encoding="utf-8")
     giessen = knowledge.of_site(servers[1].site.network.site_file, "giessen")
@@ -455,7 +457,8 @@ async def test_a_second_adoption_keeps_the_first_and_lays_the_file_before_aside(
     assert got == 200
     second = await asked(ws, type="adopt", office="giessen", what=["strings.ti"])
     await ws.close()
-    assert second["items"] == 1 and second["files"] == ["before/strings/ti.toml", "strings/ti.toml"], second
+    assert second["items"] == 1 and second["files"] == ["before/in-force.json", "before/strings/ti.toml",
+                                                        "strings/ti.toml"], second
     words = wetzlar.site.words("ti")
     assert (words["kiosk.back"], words["kiosk.take_ticket"], words["display.now"]) == ("ናብ ድሕሪት ተመለሱ", TI_TAKE, TI_NOW)
     assert (Path(second["folder"]) / "before" / "strings" / "ti.toml").read_text(encoding="utf-8") == was

@@ -63,7 +63,7 @@ function knowledgeReceive(message) {
     return true;
   }
   const fields = {items: message.items, office: adopting.office, folder: message.folder,
-                  files: message.files.join(", "), what: adopting.title};
+                  files: message.files.filter((f) => !f.startsWith("before/")).join(", "), what: adopting.title};
   adopting.said.textContent = t((message.in_force || []).length ? "knowledge.in_force" : "knowledge.adopted", fields);
   return true;
 }

@@ -49,7 +49,7 @@ from server.edge.pushes import Pushes
 from server.edge.requests import Requests
 from server.edge.routes import Page, Routes, Socket
 from server.edge.terminals import Presence, Session
-from server.edge.welcomes import Welcomes, reload_catalogues
+from server.edge.welcomes import AdoptedFiles, Welcomes
 from server.manager.board import Board
 from server.manager import counter_page
 from server.manager import pages as manager_pages
@@ -146,8 +146,7 @@ class Server:
         loop.set_exception_handler(self.gate.loop_exception(partial(loop.default_exception_handler)
                                                             if self._loop_handler is None else
                                                             partial(self._loop_handler, loop)))
-        self.watch_task = asyncio.create_task(self.fanout.watch(lambda: self.terminals.sessions),
-                                              name="willkommen-fanout")
+        self.watch_task = asyncio.create_task(self.fanout.watch(lambda: self.terminals.sessions), name="willkommen-fanout")
         self.port = self.server.sockets[0].getsockname()[1]
         try:
             self.push = await push.start(self.site, self.office, self.writer, self.gate, clock=self.clock)
@@ -167,8 +166,8 @@ class Server:
         self.board = Board(site, office, self.terminals, self.fanout, self.writer, people, clock=clock,
                            monotonic=self.monotonic, started_at=self.started_at)
         self.board.restore(self._replayed)  # since when counters are open or paused, from the log
-        # a language file adopted on the board: the catalogues read again, the terminals sent them
-        self.board.catalogues_changed = lambda: reload_catalogues(self.site, self.welcomes, self.terminals, self.fanout)
+        self.adopted = AdoptedFiles(site, self.welcomes, self.terminals, self.fanout)  # by the board or `network adopt`
+        self.board.catalogues_changed = self.adopted.reload
         self._replayed = []
         self.manager = Manager(site, office, people, self.board, self.terminals, self.speech, self.gate, self.writer,
                                db_path=self.db_path, clock=clock, monotonic=self.monotonic)
@@ -210,6 +209,7 @@ class Server:
         """Close connections, let the writer finish what it holds, close the store."""
         self.writer.give_up()  # a database that is away: what the writer holds is answered not done
         self.watch_task.cancel()
+        self.adopted.stop()
         await self.fanout.stop()
         self.server.close()
         self.gate.stop()

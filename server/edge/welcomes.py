@@ -16,11 +16,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from pathlib import Path
 from typing import Any, Callable
 
 import msgspec
 
-from config import Site
+from config import ConfigError, Site
 from config.loader import site_catalogues
 
 from server.core import Office
@@ -108,3 +109,57 @@ async def reload_catalogues(site: Site, welcomes: Welcomes, terminals, fanout) -
     for ws, frame in welcomes.catalogues_changed(terminals.sessions):
         fanout.push([ws], frame.decode())
     logging.getLogger("willkommen.server").info("catalogues read again", extra={"fields": {"languages": sorted(fresh)}})
+
+
+WATCH_SECONDS = 2.0  # how soon a language file put in force beside the server (`network adopt`) is read
+
+
+class AdoptedFiles:
+    """The language files adopted from the network (`[network] into`'s `strings/`), read again
+    when they change. The board's adoption or undo reads them at once (`reload`); one the command
+    line put there (`willkommen-server network adopt|undo`, which write as the board does: checked,
+    whole, renamed into place) or IT by hand is found by looking every `WATCH_SECONDS` at the
+    files' names, sizes, times and inodes — a look of a few `stat` calls, no reading. A file that
+    does not load (written by hand) is logged and the words in force stay."""
+
+    def __init__(self, site: Site, welcomes: Welcomes, terminals, fanout):
+        self.site, self.welcomes, self.terminals, self.fanout = site, welcomes, terminals, fanout
+        self.folder: Path | None = site.network.in_force if site.network is not None else None
+        self.reading = asyncio.Lock()
+        self.seen = self._look()
+        self.task = asyncio.create_task(self._watch(), name="willkommen-adopted") if self.folder else None
+
+    def _look(self) -> tuple:
+        if self.folder is None:
+            return ()
+        found = []
+        for path in sorted(self.folder.glob("*.toml")):
+            try:
+                s = path.stat()
+            except OSError:  # gone between the listing and the look: the next look sees it
+                continue
+            found.append((path.name, s.st_size, s.st_mtime_ns, s.st_ino))
+        return tuple(found)
+
+    async def reload(self) -> None:
+        async with self.reading:
+            seen = self._look()  # before reading: a file replaced meanwhile is read at the next look
+            try:
+                await reload_catalogues(self.site, self.welcomes, self.terminals, self.fanout)
+            finally:
+                self.seen = seen
+
+    async def _watch(self) -> None:
+        while True:
+            await asyncio.sleep(WATCH_SECONDS)
+            if self._look() != self.seen:
+                try:
+                    await self.reload()
+                except ConfigError as exc:
+                    logging.getLogger("willkommen.server").warning(
+                        "an adopted language file does not load: the words in force stay",
+                        extra={"fields": {"folder": str(self.folder), "error": str(exc)}})
+
+    def stop(self) -> None:
+        if self.task is not None:
+            self.task.cancel()

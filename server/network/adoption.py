@@ -72,6 +72,22 @@ def write_review(base: Path, other: str, timezone: str, files: dict[str, str]) -
         raise
 
 
+def adopt_files(base: Path, other: str, timezone: str, files: dict[str, str], *, site: Site | None = None,
+                chosen: dict[str, Any] | None = None, head: str = "") -> tuple[Path, dict[str, str], list[str]]:
+    """The files to review in a new folder under `base` (`write_review`); with a site that has
+    `[network]`, the language texts of `chosen` put in force too (`in_force`: checked first, the
+    files before laid aside in `before/` to undo), under the lock of `into`. The folder, every
+    file written, the languages put in force."""
+    if site is None or site.network is None or not chosen:
+        return write_review(base, other, timezone, files), files, []
+    with in_force.locked(site.network.into):
+        forced = in_force.prepared(site, chosen, head)
+        files = files | in_force.befores(forced)
+        folder = write_review(base, other, timezone, files)
+        in_force.put_in_force(site.network.in_force, forced)
+    return folder, files, sorted(forced)
+
+
 def _sync(folder: Path) -> None:
     fd = os.open(folder, os.O_RDONLY)
     try:
@@ -187,18 +203,24 @@ class Adoptions:
         when = local(published, self.timezone) if published else ""
         files = knowledge.fragment(chosen, theirs, published_at=when, command=command)
         with self.writing:
-            forced = in_force.prepared(self.site, chosen, in_force.head(theirs.office, theirs.name, when, by)) \
-                if self.site is not None else {}
-            files |= {f"before/strings/{lang}.toml": before for lang, (before, _) in forced.items() if before}
-            folder = write_review(self.network.into, theirs.office, self.timezone, files)
-            in_force.put_in_force(self.network.in_force, forced)
+            folder, files, forced = adopt_files(self.network.into, theirs.office, self.timezone, files, site=self.site,
+                                                chosen=chosen, head=in_force.head(theirs.office, theirs.name, when, by))
         site_file = self.network.site_file.name if self.network.site_file else "the site file"
         log.info(f"network adopt: {len(chosen)} item(s) of {theirs.office} written to review in {folder}: "
-                 + ", ".join(sorted(files)) + f". {site_file} is unchanged."
+                 + ", ".join(sorted(f for f in files if not f.startswith("before/"))) + f". {site_file} is unchanged."
                  + (f" In force: {', '.join(sorted(forced))} ({self.network.in_force})." if forced else ""),
                  extra={"fields": {"by": by, "office": theirs.office, "what": what, "folder": str(folder),
                                    "in_force": sorted(forced)}})
         return folder, sorted(files), len(chosen), sorted(forced)
+
+    def undo(self, by: str) -> tuple[Path, list[str]]:
+        """The newest adoption's language files taken back (`in_force.undo`), logged with who."""
+        assert self.site is not None
+        with self.writing:
+            folder, langs = in_force.undo(self.site)
+        log.info(f"network undo: {', '.join(langs)} of {folder.name} taken back, the files before it in force",
+                 extra={"fields": {"by": by, "folder": str(folder), "in_force": langs}})
+        return folder, langs
 
 
 def groups(mine: knowledge.Published, theirs: knowledge.Published, lang: str) -> list[dict[str, Any]]:

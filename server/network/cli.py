@@ -4,6 +4,7 @@
     willkommen-server network send --to URL --office ID [--days 14]          (server.network.send)
     willkommen-server network publish --to URL --office ID [--config site.toml] (server.network.share)
     willkommen-server network list|compare OFFICE|adopt OFFICE --what … --to URL --office ID
+    willkommen-server network undo [--config site.toml]      the newest adoption's language files taken back
 
 A configuration error is one line and status 2; a refusal by the network, status 1.
 """
@@ -24,6 +25,9 @@ def main(argv: list[str]) -> int:
     if argv[:1] in (["publish"], ["list"], ["compare"], ["adopt"]):
         from server.network.share import command as share
         return share(argv[0], argv[1:])
+    if argv[:1] == ["undo"]:
+        from server.network.share import undo_command
+        return undo_command(argv[1:])
     return usage(argv)
 
 
@@ -34,7 +38,7 @@ def usage(argv: list[str]) -> int:
 
     parser = StaffParser(prog="willkommen-server network", lang=command_lang(argv))
     w = parser.words
-    parser.usage = "%(prog)s serve|send|publish|list|compare|adopt …"
+    parser.usage = "%(prog)s serve|send|publish|list|compare|adopt|undo …"
     parser.description = w("network.description") + "\n\n" + w("network.commands")
     if argv[:1] in (["--help"], ["-h"]):
         parser.print_help()

@@ -2,7 +2,7 @@
 of another office's catalogue (`strings.<lang>.…`) is laid, one file per language, into
 `[network] into`'s `strings/` folder (`Network.in_force`). The loader lays that folder over the
 site's own catalogues (`config.strings.catalogues`' `adopted`), at start and when the running
-server reads its catalogues again after an adoption (`Server.reload_catalogues`); the site's own
+server reads its catalogues again after an adoption (`server.edge.welcomes.AdoptedFiles`); the site's own
 files are never written.
 
 Safe to read at any moment: each file is first checked as the server checks catalogues at start
@@ -10,16 +10,27 @@ Safe to read at any moment: each file is first checked as the server checks cata
 every ticket printed in that language) with all of it laid over the site's catalogues, then
 written to a hidden file beside its place, flushed, and renamed over the old one in one step —
 a reader (a reload, a restart, a power cut) finds the old file or the new one, never half of
-one. The file before lies in the adoption's review folder (`before/strings/<lang>.toml`), so
-IT can put it back. Services, documents and partners go into the site file, which stays the
-admin's: those stay files to review (`server.network.adoption`).
+one. The file before lies in the adoption's review folder (`before/strings/<lang>.toml`, a file
+of comments alone where none was in force), beside `before/in-force.json` (when, which languages):
+`undo` puts the newest adoption's files before back in force, the same way, and renames its
+`before/` to `undone/`, so a second undo goes back one adoption further. The running server
+watches the folder (`server.edge.welcomes.AdoptedFiles`): what the command line puts there
+(`network adopt`, `network undo`) is in force within seconds too. Reading, merging and writing
+happen under a lock on `into/.adopting.lock` (the board's server and a command at the same time).
+Services, documents and partners go into the site file, which stays the admin's: those stay files
+to review (`server.network.adoption`).
 """
 
 from __future__ import annotations
 
+import fcntl
+import json
 import os
 import secrets
 import shutil
+import tomllib
+from contextlib import contextmanager
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -29,12 +40,27 @@ from config.strings import FROM_LOCALE_DATA, catalogues, read_catalogue_file
 from server.network.knowledge import _comment, _key, _text
 
 
+MANIFEST = "before/in-force.json"
+NOTHING = ("# Nothing adopted was in force for {lang} before this adoption: going back removes "
+           "strings/{lang}.toml (the site's own catalogue alone).\n")
+
+
+class NothingToUndo(ValueError):
+    """No adoption put a language file in force that was not undone already."""
+
+    def __init__(self, into: Path):
+        super().__init__(f"no adoption in {into} is left to undo")
+        self.into = into
+        self.why, self.fields = "nothing_to_undo", {"into": str(into)}
+
+
 class Unfit(ValueError):
     """The adopted texts do not fit this office's catalogue (a `{field}` or a key German has not)."""
 
     def __init__(self, problem: str):
         super().__init__(f"the adopted texts do not fit this office's catalogues: {problem}")
         self.problem = problem
+        self.why, self.fields = "unfit", {"problem": problem[:300]}
 
 
 def prepared(site: Site, chosen: dict[str, Any], head: str) -> dict[str, tuple[str, str]]:
@@ -58,8 +84,9 @@ def prepared(site: Site, chosen: dict[str, Any], head: str) -> dict[str, tuple[s
     return files
 
 
-def _check(site: Site, files: dict[str, str]) -> None:
-    """The catalogues of the site's languages as they would be read with `files` in force."""
+def _check(site: Site, files: dict[str, str | None]) -> None:
+    """The catalogues of the site's languages as they would be read with `files` in force (None:
+    that language's adopted file removed)."""
     assert site.network is not None
     trying = site.network.into / f".checking-{secrets.token_hex(4)}"
     try:
@@ -68,7 +95,8 @@ def _check(site: Site, files: dict[str, str]) -> None:
             if path.stem not in files:
                 shutil.copy(path, trying / path.name)
         for lang, text in files.items():
-            (trying / f"{lang}.toml").write_text(text, encoding="utf-8")
+            if text is not None:
+                (trying / f"{lang}.toml").write_text(text, encoding="utf-8")
         catalogues(site.languages, site.strings_folder, site_file=site.source, key_path="site.languages",
                    adopted=trying)
     except ConfigError as exc:
@@ -92,6 +120,10 @@ def put_in_force(folder: Path, files: dict[str, tuple[str, str]]) -> None:
             os.replace(hidden, folder / f"{lang}.toml")
         finally:
             hidden.unlink(missing_ok=True)
+    _sync(folder)
+
+
+def _sync(folder: Path) -> None:
     fd = os.open(folder, os.O_RDONLY)
     try:
         os.fsync(fd)
@@ -99,8 +131,67 @@ def put_in_force(folder: Path, files: dict[str, tuple[str, str]]) -> None:
         os.close(fd)
 
 
-def head(office: str, name: str, published_at: str, by: str) -> str:
-    return (f"# Texts adopted on the floor board, in force over the site's own catalogue "
+def befores(forced: dict[str, tuple[str, str]]) -> dict[str, str]:
+    """What an adoption lays aside to be undone: each language's file before it, and when."""
+    if not forced:
+        return {}
+    files = {f"before/strings/{lang}.toml": before or NOTHING.format(lang=lang) for lang, (before, _) in forced.items()}
+    at = datetime.now(timezone.utc).isoformat(timespec="microseconds")
+    return files | {MANIFEST: json.dumps({"at": at, "languages": sorted(forced)}) + "\n"}
+
+
+@contextmanager
+def locked(into: Path):
+    """One adoption or undo at a time in `into`, across processes (the server's board, a command)."""
+    with open(into / ".adopting.lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def newest(into: Path) -> tuple[Path, list[str]] | None:
+    """The newest adoption that put language files in force and is not undone: its folder, languages."""
+    found = []
+    for manifest in into.glob(f"adopted-*/{MANIFEST}"):
+        try:
+            said = json.loads(manifest.read_text(encoding="utf-8"))
+            found.append((str(said["at"]), manifest.parent.parent, [str(lang) for lang in said["languages"]]))
+        except (OSError, ValueError, KeyError, TypeError):
+            continue  # not one an adoption wrote: not undone by this
+    return max(found)[1:] if found else None
+
+
+def undo(site: Site) -> tuple[Path, list[str]]:
+    """The newest adoption's language files before it, back in force (checked and written as an
+    adoption's are; a file of comments alone: the adopted file removed); its `before/` renamed to
+    `undone/`. `NothingToUndo` when no adoption is left; `Unfit` (nothing changed) when the file
+    before no longer fits the site's catalogues (the bundled ones changed since)."""
+    assert site.network is not None
+    with locked(site.network.into):
+        last = newest(site.network.into)
+        if last is None:
+            raise NothingToUndo(site.network.into)
+        folder, langs = last
+        texts = {lang: (folder / "before" / "strings" / f"{lang}.toml").read_text(encoding="utf-8") for lang in langs}
+        try:
+            files: dict[str, str | None] = {lang: text if tomllib.loads(text) else None for lang, text in texts.items()}
+        except tomllib.TOMLDecodeError as exc:
+            raise Unfit(f"{folder.name}/before: {exc}") from None
+        _check(site, files)
+        put_in_force(site.network.in_force, {lang: ("", text) for lang, text in files.items() if text is not None})
+        for lang in (lang for lang, text in files.items() if text is None):
+            (site.network.in_force / f"{lang}.toml").unlink(missing_ok=True)
+        if site.network.in_force.is_dir():
+            _sync(site.network.in_force)
+        os.rename(folder / "before", folder / "undone")
+        _sync(folder)
+    return folder, langs
+
+
+def head(office: str, name: str, published_at: str, by: str, how: str = "on the floor board") -> str:
+    return (f"# Texts adopted {how}, in force over the site's own catalogue "
             f"(server/network/in_force.py).\n# Last: from {_comment(office)} ({_comment(name)}), published "
             f"{_comment(published_at)}, by {_comment(by)}.\n# The file before each adoption lies in its "
             f"adopted-<office>-<time>/before/ folder.\n\n")

@@ -29,7 +29,7 @@ from pathlib import Path
 import msgspec
 
 from server.network import knowledge
-from server.network.adoption import Listed, local, write_review
+from server.network.adoption import Listed, adopt_files, local
 from server.network.options import OneLineParser, sentence
 from server.network.send import NetworkGarbage, NotSent, call, from_site, office_options, token_of
 
@@ -146,22 +146,47 @@ def _said(d: knowledge.Difference, other: str, w) -> str:
 
 
 def adopt(args) -> int:
+    """Files to review; with `[network]` in the site file (and no `--into`), the language texts put
+    in force as the board does (`adoption.adopt_files`): the running server reads them within seconds."""
+    import getpass
+
     from config import default_path, load_site
+
+    from server.network import in_force
 
     theirs = fetch(args)
     chosen = knowledge.select(theirs, args.what)
     site_file = Path(args.config) if args.config else default_path()
     base = args.into or site_file.resolve().parent
-    timezone = load_site(site_file).timezone
-    published = next((e.published_at for e in listed(args) if e.office == theirs.office), "")
+    site = load_site(site_file)
+    forcing = site if args.into is None and site.network is not None else None
+    if forcing is not None:
+        base = site.network.into
+        _refuse_root(site.network.into, args.words)
+    published = local(next((e.published_at for e in listed(args) if e.office == theirs.office), ""), site.timezone)
     command_line = "willkommen-server network adopt " + " ".join([args.other, *(f"--what {w}" for w in args.what)])
-    files = knowledge.fragment(chosen, theirs, published_at=local(published, timezone) if published else "",
-                               command=command_line)
-    folder = write_review(base, theirs.office, timezone, files)  # whole or not at all
-    said = args.words("network.said.adopted", count=len(chosen), office=theirs.office, folder=folder,
-                      files=", ".join(sorted(files)), site=site_file.name)
+    files = knowledge.fragment(chosen, theirs, published_at=published, command=command_line)
+    by = f"{getpass.getuser()} on the command line"
+    folder, files, forced = adopt_files(base, theirs.office, site.timezone, files, site=forcing, chosen=chosen,
+                                        head=in_force.head(theirs.office, theirs.name, published, by,
+                                                           how="with willkommen-server network adopt"))
+    said = args.words("network.said.adopted_in_force" if forced else "network.said.adopted", count=len(chosen),
+                      office=theirs.office, folder=folder, files=", ".join(sorted(files)), site=site_file.name,
+                      langs=", ".join(forced))
     print(f"willkommen-server network adopt: {said}", file=sys.stderr)
     return 0
+
+
+def _refuse_root(into: Path, w) -> None:
+    """Root writing into the service's folder would leave files the service cannot replace (its next
+    adoption on the board, an undo): the command runs as the folder's owner (`sudo -u willkommen`)."""
+    import os
+    import pwd
+
+    owner = into.stat().st_uid
+    if os.geteuid() == 0 and owner != 0:
+        raise NotSent(f"run as the owner of {into}, not as root", "as_owner", folder=into,
+                      user=pwd.getpwuid(owner).pw_name)
 
 
 COMMANDS = {"publish": publish, "list": listing, "compare": compare, "adopt": adopt}
@@ -172,3 +197,39 @@ def shown(value, limit: int = SHOWN) -> str:
     text = value if isinstance(value, str) else msgspec.json.encode(value).decode()
     text = "".join(c if c.isprintable() or c == " " else repr(c)[1:-1] for c in text)
     return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
+def undo_command(argv: list[str]) -> int:
+    """`network undo --config site.toml`: the newest adoption's language files taken back, the
+    files before it in force (`in_force.undo`); the running server reads them within seconds.
+    Status 1 when no adoption is left to undo or the file before no longer fits."""
+    import getpass
+
+    from config import ConfigError, load_site
+    from config.command import command_lang
+
+    from server.network import in_force
+
+    parser = OneLineParser(prog="willkommen-server network undo", lang=command_lang(argv))
+    w = parser.words
+    parser.description = w("network.undo")
+    parser.add_argument("--config", type=Path, default=None, metavar=w("server.file_metavar"), help=w("network.config"))
+    args = parser.parse_args(argv)
+    try:
+        site = load_site(args.config)
+        if site.network is None:
+            raise NotSent("the site file has no [network]", "undo_no_network", file=site.source or "")
+        _refuse_root(site.network.into, w)
+        folder, langs = in_force.undo(site)
+    except ConfigError as exc:
+        print(f"{parser.prog}: {sentence(exc, w)}", file=sys.stderr)
+        return 2
+    except (NotSent, ValueError) as exc:
+        print(f"{parser.prog}: {shown(sentence(exc, w), 2000)}", file=sys.stderr)
+        return 1
+    import logging
+    logging.getLogger("willkommen.network").info(
+        f"network undo: {', '.join(langs)} of {folder.name} taken back, the files before it in force",
+        extra={"fields": {"by": f"{getpass.getuser()} on the command line", "folder": str(folder), "in_force": langs}})
+    print(f"{parser.prog}: {w('network.said.undone', langs=', '.join(langs), folder=folder)}", file=sys.stderr)
+    return 0
