@@ -13,6 +13,8 @@
     willkommen-server plan import FILE             the office's plan from a CSV, the same way (`server.manager.plan`)
     willkommen-server network …                    the network of offices (`server.network.cli`)
     willkommen-server draw verify FILE             recompute a published lottery draw (`server.access.cli`)
+    willkommen-server host FOLDER FOLDER …         several offices in one process, each from its folder
+                                                   (office.toml, server.env): `server.hosting`
 
 Everything these commands say to the admin (`--help`, a wrong option, a file that cannot be read,
 what was done) is in the staff's words, German, English with `--lang en` after the command
@@ -29,8 +31,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import gc
-import ipaddress
 import logging
 import math
 import signal
@@ -47,7 +47,7 @@ from config.command import Words, command_lang, said, say_file_problem
 from config.files import readable
 
 from server.edge import logs
-from server.options import OneLineParser, port_number
+from server.options import OneLineParser, port_number, public_passwords_refusal
 from server.store import database, is_url
 
 
@@ -76,9 +76,6 @@ def speed_factor(text: str) -> float:
     if not 0 < speed < math.inf:
         raise argparse.ArgumentTypeError(said("speed", value=repr(text)))
     return speed
-
-
-FULL_AFTER = 100  # younger collections before a full one (Python: 10); see `serve`
 
 
 def parse_args(argv: list[str] | None, lang: str | None = None) -> argparse.Namespace:
@@ -143,6 +140,10 @@ def main(argv: list[str] | None = None) -> int:
         from server.network.cli import main as network
 
         return network(argv[1:])
+    if argv[:1] == ["host"]:
+        from server.hosting import main as host
+
+        return host(argv[1:])
     if argv[:1] == ["draw"]:
         from server.access.cli import main as draw
 
@@ -179,23 +180,6 @@ def usage(command: str, argv: list[str]) -> int:
     return 0 if helping else 2
 
 
-def public_passwords_refusal(site, host: str, words: Words | None = None) -> str | None:
-    """The demo office's passwords are printed in the README: anyone who can reach the server
-    could sign in with them. Served on this machine only (127.0.0.1, ::1); beyond it, refused."""
-    try:
-        if ipaddress.ip_address(host).is_loopback:
-            return None
-    except ValueError:
-        if host == "localhost":
-            return None
-    from server.manager.people import public_passwords
-
-    names = public_passwords(site)
-    if not names:
-        return None
-    return (words or Words("en"))("usage.public_passwords", host=host, names=", ".join(names))
-
-
 def chosen_db(args: argparse.Namespace, site) -> Path | str:
     """`--db`, else the site file's `database`, else the default file; the demo's simulated
     visitors never go into the database an office's site file names."""
@@ -208,6 +192,7 @@ def chosen_db(args: argparse.Namespace, site) -> Path | str:
 
 async def serve(site, args: argparse.Namespace) -> int:
     from server.edge.app import CannotListen, Server  # heavy imports after the config is known to be good
+    from server.hosting import long_lived
     from server.store.sqlite import StoreUnavailable, StoreUnreachable
 
     stop = asyncio.Event()
@@ -227,17 +212,7 @@ async def serve(site, args: argparse.Namespace) -> int:
         return 1 if isinstance(exc, StoreUnreachable) else 2  # 1: a supervisor tries again
     if args.demo or args.config is None:  # the bundled office's public_url names no real host
         server.site = replace(office, public_url=listening_url(site, args.host, server.port))
-    # what the start made (modules, the site and its catalogues, the day rebuilt) lives as long as
-    # the process: out of the collector's sight, a full collection (which stops the loop the
-    # kiosks' draws wait for) looks only at what came later. A stranger's 2,400 connections took
-    # full collections of 45-60 ms CPU, 15-30 ms less with this (bench/hostile.py, README)
-    gc.freeze()
-    # The day's tickets live until the day ends, so every full collection walks all of them
-    # again while the loop stops (6 a run of 200,000 draws, up to 70 ms each and more as the day
-    # grows: `python -m bench --only draws`). A full collection waits for 100 younger ones
-    # instead of 10 (and, as always, for a quarter more long-lived objects): young cycles are
-    # found as soon as before, old ones a little later.
-    gc.set_threshold(*gc.get_threshold()[:2], FULL_AFTER)
+    long_lived()  # the start's objects out of the collector's sight (server.hosting)
     tasks = [asyncio.create_task(stop.wait()), asyncio.create_task(server.failed.wait())]
     if args.demo:
         url = f"ws://127.0.0.1:{server.port}/"

@@ -33,7 +33,7 @@ ENGLISH = ("usage:", "error:", "options:", "positional arguments", "show this he
 HELPS = [("willkommen-server",), ("willkommen-server", "backup"), ("willkommen-server", "restore"),
          ("willkommen-server", "demo-month"), ("willkommen-server", "appointments", "import"),
          ("willkommen-server", "plan", "import"), ("willkommen-server", "draw", "verify"),
-         ("willkommen-server", "draw", "export"), ("willkommen-kiosk",), ("willkommen-kiosk", "printer-test"),
+         ("willkommen-server", "draw", "export"), ("willkommen-server", "host"), ("willkommen-kiosk",), ("willkommen-kiosk", "printer-test"),
          ("willkommen-counter",), ("willkommen-display",)]
 
 
@@ -140,6 +140,7 @@ USAGE_ERRORS = [  # what the admin typed, what a German reader is told
     (("willkommen-server", "draw", "verify"), "Diese Angaben fehlen: DATEI"),
     (("willkommen-server", "draw", "export"), "Diese Angaben fehlen: TAG"),
     (("willkommen-server", "network", "serve"), "Diese Angaben fehlen: --config"),
+    (("willkommen-server", "host"), "Diese Angaben fehlen: ORDNER"),
     (("willkommen-kiosk",), "--terminal und --token (oder $WILLKOMMEN_TERMINAL und $WILLKOMMEN_TOKEN) sind nötig"),
     (("willkommen-kiosk", "--idle", "bald"), "Angabe --idle: 'bald' ist keine gültige Angabe (Zahl erwartet)"),
     (("willkommen-kiosk", "--on-print-failure", "ignore"), "Angabe --on-print-failure: 'ignore' ist nicht möglich (möglich: 'show', 'cancel')"),
@@ -158,7 +159,8 @@ def test_a_usage_error_is_one_german_line_and_status_2(command, says):
     assert result.stdout == "" and len(result.stderr.splitlines()) == 1, result.stderr
     prog = " ".join(word for word in command[:3] if not word.startswith("-") and word in (
         "willkommen-server", "willkommen-kiosk", "willkommen-counter", "willkommen-display", "backup", "restore",
-        "demo-month", "appointments", "import", "plan", "draw", "verify", "export", "network", "serve", "printer-test"))
+        "demo-month", "appointments", "import", "plan", "draw", "verify", "export", "network", "serve", "printer-test",
+        "host"))
     assert result.stderr.startswith(f"{prog}: {says}"), result.stderr
     assert result.stderr.rstrip().endswith("(--help zeigt alle Optionen)"), result.stderr
     assert_german(result.stderr)

@@ -124,6 +124,43 @@ def test_office_template_unit_is_one_systemd_accepts(tmp_path):
     assert done.returncode == 0 and complaints == [], done.stdout + done.stderr
 
 
+def test_host_unit_serves_its_groups_offices_from_their_folders_in_one_process():
+    """`willkommen-host@1`: the offices its .env lists, each from its own folder (the template's),
+    one process; restarted on failure but not after status 2."""
+    from server.hosting import parse_args as host_args
+
+    parser = configparser.ConfigParser(strict=False, interpolation=None)
+    parser.optionxform = str
+    parser.read_string((ROOT / "deploy" / "willkommen-host@.service").read_text(encoding="utf-8").replace("%i", "1"))
+    service = parser["Service"]
+    assert service["EnvironmentFile"] == "/etc/willkommen/host-1.env" and "Environment" not in service  # no PGPASSFILE
+    offices = "/etc/willkommen/wetzlar /etc/willkommen/giessen"  # as systemd splits an unbraced $OFFICES
+    program, *argv = shlex.split(service["ExecStart"].replace("$OFFICES", offices))
+    assert program == "/opt/willkommen/.venv/bin/willkommen-server" and argv[0] == "host"
+    args = host_args(argv[1:])
+    assert [str(f) for f in args.folders] == offices.split() and args.host == "127.0.0.1"
+    assert service["Restart"] == "on-failure" and service["RestartPreventExitStatus"] == "2"
+    assert service["User"] == "willkommen" and int(service["LimitNOFILE"]) >= 16384
+    assert parser["Unit"]["StartLimitIntervalSec"] == "0"
+
+
+def test_host_unit_is_one_systemd_accepts(tmp_path):
+    import shutil
+    import subprocess
+    import sys
+
+    if shutil.which("systemd-analyze") is None:
+        pytest.skip("systemd-analyze is not installed")
+    program = Path(sys.executable).parent / "willkommen-server"
+    text = (ROOT / "deploy" / "willkommen-host@.service").read_text(encoding="utf-8")
+    (tmp_path / "willkommen-host@.service").write_text(
+        text.replace("/opt/willkommen/.venv/bin/willkommen-server", str(program)), encoding="utf-8")
+    done = subprocess.run(["systemd-analyze", "verify", "--man=no", str(tmp_path / "willkommen-host@1.service")],
+                          capture_output=True, text=True, timeout=60)
+    complaints = [line for line in (done.stdout + done.stderr).splitlines() if "willkommen-host@" in line]
+    assert done.returncode == 0 and complaints == [], done.stdout + done.stderr
+
+
 def test_reverse_proxy_example_reaches_each_office_by_name_with_websockets_and_a_port_of_its_own():
     conf = (ROOT / "deploy" / "nginx-offices.conf").read_text(encoding="utf-8")
     ports = re.findall(r"^\s+(\w+)\.willkommen\.example\s+(\d+);\s+# /etc/willkommen/(\w+)/server\.env: PORT=(\d+)",
