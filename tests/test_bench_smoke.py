@@ -1,5 +1,7 @@
 """The benchmarks run (small counts, no timing asserted): each starts the real server in its
-own process and prints its figures next to a baseline measured in the same run."""
+own process and prints its figures next to a baseline measured in the same run. Here the
+server and its database under load; the terminals' and pages' benchmarks are in
+test_bench_smoke_screens.py (two files: the two test workers take one each)."""
 
 from __future__ import annotations
 
@@ -12,23 +14,7 @@ import pytest
 from .conftest import ROOT
 
 
-@pytest.mark.parametrize("which, figure, own, baseline", [
-    ("draws", "draws_per_s", "willkommen", "echo_baseline"),
-    ("postgres", "postgres_draws_per_s", "willkommen", "psycopg_insert_baseline"),
-    ("failover", "failover", "seconds_to_draws_again", "baseline_seconds"),
-    ("offices", "offices_on_one_postgresql", "call_to_screen_p99_ms_all_offices",
-     "call_to_screen_p99_ms_one_office_on_sqlite"),
-    ("memory", "rss_kb_per_idle_display", "willkommen", "server_rss_idle_kb"),
-    ("recovery", "seconds_to_ready", "with_events", "empty_store"),
-    ("call_to_screen", "call_to_screen_ms", "median", "counter_round_trip_median"),
-    ("counter_page", "counter_page_call_to_screen_ms", "page_median", "client_median"),
-    ("kiosk", "touch_to_printed_ms", "median", "max"),  # no baseline: the median is bounded by the max
-    ("manager", "statistics_ms", "month_live", "baseline_month_scan"),
-    ("report", "report_while_live_ms", "healthz_loaded_p99", "healthz_quiet_p99"),
-    ("messages", "messages_after_a_draw", "posts_ms", "idle_loop_late_max_ms"),
-    ("access", "access_registration_load", "draw_loaded_p99", "draw_quiet_p99"),
-])
-def test_a_benchmark_runs_and_reports_beside_its_baseline(which, figure, own, baseline):
+def runs_and_reports(which: str, figure: str, own: str, baseline: str) -> None:
     result = subprocess.run([sys.executable, "-m", "bench", "--quick", "--only", which], cwd=ROOT,
                             capture_output=True, text=True, timeout=240)
     assert result.returncode == 0, result.stderr[-2000:]
@@ -38,3 +24,16 @@ def test_a_benchmark_runs_and_reports_beside_its_baseline(which, figure, own, ba
     # benchmark's business, not the suite's
     assert isinstance(row[own], (int, float)) and row[own] > 0, row
     assert isinstance(row[baseline], (int, float)) and row[baseline] > 0, row
+
+
+@pytest.mark.parametrize("which, figure, own, baseline", [
+    ("draws", "draws_per_s", "willkommen", "echo_baseline"),
+    ("postgres", "postgres_draws_per_s", "willkommen", "psycopg_insert_baseline"),
+    ("failover", "failover", "seconds_to_draws_again", "baseline_seconds"),
+    ("offices", "offices_on_one_postgresql", "call_to_screen_p99_ms_all_offices",
+     "call_to_screen_p99_ms_one_office_on_sqlite"),
+    ("memory", "rss_kb_per_idle_display", "willkommen", "server_rss_idle_kb"),
+    ("recovery", "seconds_to_ready", "with_events", "empty_store"),
+])
+def test_a_benchmark_runs_and_reports_beside_its_baseline(which, figure, own, baseline):
+    runs_and_reports(which, figure, own, baseline)
