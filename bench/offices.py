@@ -11,7 +11,9 @@ times over), a counter calling the next visitor every `call_interval` seconds an
 the other offices' servers started and every office at once, then one office on an SQLite
 file alone, "normal" and "full" (a commit on disk before its reply, as PostgreSQL's).
 Between, the CPU an idle server uses (its timers: what each more process costs with nobody
-drawing).
+drawing). Then the same offices served by one process (`willkommen-server host`, server/hosting.py:
+every office on one event loop) and by two processes of half the offices each (one a core), on the
+same schemas, each with the same terminals (`one_process`, `two_processes`).
 Where the time goes: the CPU the servers, the cluster's processes and this load generator
 used in each round, per draw (the scheduler's nanoseconds, `bench.budget.exact_cpu`), how
 late the load generator woke for its sends, and the load average (a figure far below the
@@ -66,6 +68,56 @@ def start_office(stack: contextlib.ExitStack, url: str, config: Path, n: int) ->
     proc, port = stack.enter_context(process(["-m", "server", "--config", str(config), "--port", "0", "--db",
                                               f"{url}&options=-csearch_path%3Do{n}"], "serving"))
     return proc.pid, port
+
+
+def host_folders(folder: Path, url: str, config: Path, count: int) -> list[Path]:
+    """Each office's folder as `willkommen-server host` reads it: the bench's site file on the
+    office's schema, and a server.env whose PORT=0 lets the system choose."""
+    text, folders = config.read_text(encoding="utf-8"), []
+    for n in range(1, count + 1):
+        office = folder / "offices" / f"o{n}"
+        office.mkdir(parents=True)
+        db = f"{url}&options=-csearch_path%3Do{n}"
+        (office / "office.toml").write_text(text.replace("[site]\n", f"[site]\ndatabase = {json.dumps(db)}\n", 1),
+                                            encoding="utf-8")
+        (office / "server.env").write_text("PORT=0\n", encoding="utf-8")
+        folders.append(office)
+    return folders
+
+
+@contextlib.contextmanager
+def hosts(groups: list[list[Path]]):
+    """A `willkommen-server host` process for each group of office folders: their pids, and
+    every office's port (from each process's `hosting` line)."""
+    procs = [subprocess.Popen([sys.executable, "-m", "server", "host", *map(str, group)], cwd=ROOT,
+                              stderr=subprocess.PIPE, text=True) for group in groups]
+    drains, ports = [], []
+    try:
+        for proc in procs:
+            for line in proc.stderr:
+                entry = json.loads(line) if line.startswith("{") else {}
+                if entry.get("msg") == "hosting":
+                    ports += list(entry["offices"].values())
+                    break
+            else:
+                raise RuntimeError(f"a host did not start (exit {proc.wait()})")
+            drains.append(threading.Thread(target=proc.stderr.read, daemon=True))
+            drains[-1].start()
+        yield [proc.pid for proc in procs], ports
+    finally:
+        for proc in procs:
+            proc.terminate()
+        for proc in procs:
+            proc.wait(60)
+            proc.stderr.close()
+
+
+def hosted(folders: list[Path], processes: int, seconds: float, warm: float, pace: dict, cluster, url: str) -> Round:
+    """A round of every office served by `processes` host processes, the offices split evenly."""
+    groups = [folders[i::processes] for i in range(processes)]
+    with hosts(groups) as (pids, ports), terminals(ports, **pace) as round_:
+        round_(warm)
+        return load(round_, seconds, pids, lambda: cluster_pids(cluster), url)
 
 
 def cluster_pids(cluster: Cluster | Standby) -> list[int]:
@@ -214,6 +266,7 @@ def run(offices: int, kiosks: int, interval: float, seconds: float, call_interva
         make_schemas(url, offices)
         with tempfile.TemporaryDirectory() as folder, contextlib.ExitStack() as stack:
             config = bench_config(Path(folder))
+            folders = host_folders(Path(folder), url, config, offices)
             started = [start_office(stack, url, config, 1)]
             time.sleep(2)  # its start's housekeeping done
             empty = office_size(url)  # its tables made, no ticket yet
@@ -227,6 +280,9 @@ def run(offices: int, kiosks: int, interval: float, seconds: float, call_interva
             with terminals([port for _, port in started], **pace, per_process=per_process) as round_:
                 first = Round(round_(warm), warm, 0.0)
                 everyone = load(round_, seconds, servers, lambda: cluster_pids(cluster), url)
+            stack.close()  # the offices' own servers stopped: their locks free for the hosts
+            one = hosted(folders, 1, seconds, warm, pace, cluster, url)
+            two = hosted(folders, 2, seconds, warm, pace, cluster, url)
         drawn = office_size(url)
         per_ticket = (drawn[0] - empty[0]) / (drawn[1] - empty[1])  # what a ticket adds (8 KB pages: rough)
     finally:
@@ -239,6 +295,15 @@ def run(offices: int, kiosks: int, interval: float, seconds: float, call_interva
                  calls_per_s=round(len(everyone.calls()) / everyone.elapsed, 1),
                  **figures("all_offices", everyone), **figures("one_office_alone", alone),
                  **figures("one_office_on_sqlite", sqlite), **figures("one_office_on_sqlite_full", sqlite_full),
+                 **figures("one_process", one), **figures("two_processes", two),
+                 draws_per_s_one_process=round(len(one.draws()) / one.elapsed),
+                 draws_per_s_two_processes=round(len(two.draws()) / two.elapsed),
+                 call_ratio_to_sqlite_one_process=ratio(one.calls(), sqlite.calls()),
+                 call_ratio_to_sqlite_two_processes=ratio(two.calls(), sqlite.calls()),
+                 ratio_to_sqlite_one_process=ratio(one.draws(), sqlite.draws()),
+                 ratio_to_sqlite_two_processes=ratio(two.draws(), sqlite.draws()),
+                 cores_used_one_process=round((one.servers_cpu + one.database_cpu + one.client_cpu) / one.elapsed, 2),
+                 cores_used_two_processes=round((two.servers_cpu + two.database_cpu + two.client_cpu) / two.elapsed, 2),
                  draw_p99_ms_first_round_all_offices=round(p99(first.draws()), 1),
                  call_to_screen_p99_ms_first_round_all_offices=round(p99(first.calls()), 1),
                  ratio_to_alone=ratio(everyone.draws(), alone.draws()),
@@ -287,7 +352,8 @@ def report(rows: list[dict]) -> None:
               f"{r['draws_per_kiosk_per_s']}/s and {r['counters_per_office']} counters each calling "
               f"{r['calls_per_counter_per_s']}/s: "
               f"{r['draws_per_s']} draws/s and {r['calls_per_s']} calls/s")
-        for name, label in (("all_offices", "all offices"), ("one_office_alone", "one office alone"),
+        for name, label in (("all_offices", "all offices, a process each"), ("one_process", "all offices, one process"),
+                            ("two_processes", "all offices, two processes"), ("one_office_alone", "one office alone"),
                             ("one_office_on_sqlite", "one office on SQLite"),
                             ("one_office_on_sqlite_full", "the same, synchronous = full")):
             cpu = r[f"servers_cpu_us_per_draw{'' if name == 'all_offices' else '_' + name}"]
@@ -298,6 +364,11 @@ def report(rows: list[dict]) -> None:
         print(f"  call to screen p99: x{r['call_ratio_to_sqlite']} one office on SQLite (goal <= 1.25), "
               f"x{r['call_ratio_to_sqlite_full']} on SQLite with full, x{r['call_ratio_to_alone']} one office alone; "
               f"draw p99 x{r['ratio_to_sqlite']} SQLite, x{r['ratio_to_alone']} alone")
+        print(f"  served by one process: call to screen p99 x{r['call_ratio_to_sqlite_one_process']} one office on "
+              f"SQLite, draw p99 x{r['ratio_to_sqlite_one_process']}, {r['draws_per_s_one_process']} draws/s; by two: "
+              f"x{r['call_ratio_to_sqlite_two_processes']}, draw x{r['ratio_to_sqlite_two_processes']}, "
+              f"{r['draws_per_s_two_processes']} draws/s; cores used {r['cores_used']} (a process each), "
+              f"{r['cores_used_one_process']} (one), {r['cores_used_two_processes']} (two)")
         print(f"  a bare psycopg commit in the same cluster meanwhile: p99 {r['bare_commit_p99_ms_all_offices']} ms "
               f"(p50 {r['bare_commit_p50_ms_all_offices']}) in the round of all offices, "
               f"{r['bare_commit_p99_ms_one_office_alone']} ms (p50 {r['bare_commit_p50_ms_one_office_alone']}) "

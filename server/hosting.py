@@ -116,7 +116,7 @@ def office(folder: Path) -> Hosted:
     """The office in `folder`, read and checked; nothing opened yet."""
     env = environment(folder / ENV_FILE)
     port = env.get("PORT", "")
-    if not port.isdigit() or not 0 < int(port) <= 65535:
+    if not port.isdigit() or not 0 <= int(port) <= 65535:  # 0: the system chooses (tests, bench/offices.py)
         raise Refused("no_port", file=folder / ENV_FILE, value=repr(port))
     site = load_site(folder / SITE_FILE, environ={**os.environ, **env})  # its tokens, no other office's
     if not site.database:
@@ -134,7 +134,7 @@ def apart(offices: list[Hosted]) -> None:
     for each in offices:
         if each.name in names:
             raise Refused("same_name", office=each.name, other=names[each.name].folder, at=each)
-        if each.port in ports:
+        if each.port in ports and each.port:
             raise Refused("same_port", port=each.port, other=ports[each.port].name, at=each)
         names[each.name], ports[each.port] = each, each
 
@@ -270,7 +270,7 @@ async def serve(offices: list[Hosted], host: str, words: Words) -> int:
     if failed:
         return 1 if all(isinstance(exc, StoreUnreachable) for exc in failed.values()) else 2
     long_lived()
-    log.info("hosting", extra={"fields": {"offices": {each.name: each.port for each in offices}}})
+    log.info("hosting", extra={"fields": {"offices": {each.name: each.server.port for each in offices}}})
     await hosting.until_stopped(stop)
     failing = hosting.failing()
     for each in failing:

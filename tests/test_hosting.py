@@ -190,16 +190,9 @@ def office_folder(tmp_path: Path, name: str, db: Path, port: int = 0, extra: str
     folder = tmp_path / name
     folder.mkdir(exist_ok=True)
     (folder / "office.toml").write_text(office_text(db, giessen=name == "giessen") + extra, encoding="utf-8")
-    (folder / "server.env").write_text(f"# the office's port\nPORT={port or free_port()}\n", encoding="utf-8")
+    # PORT=0: the system chooses (the office's `serving` line says which)
+    (folder / "server.env").write_text(f"# the office's port\nPORT={port}\n", encoding="utf-8")
     return folder
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def host_command(*args: str) -> subprocess.Popen:
@@ -265,7 +258,7 @@ def test_a_bad_site_file_names_its_office_before_anything_is_opened(tmp_path, la
 
 
 def test_two_offices_on_one_port_are_refused_in_one_line(tmp_path):
-    port = free_port()
+    port = 18801  # never bound: refused before anything is opened
     wetzlar = office_folder(tmp_path, "wetzlar", tmp_path / "wetzlar.sqlite3", port)
     giessen = office_folder(tmp_path, "giessen", tmp_path / "g.sqlite3", port)
     done = subprocess.run([sys.executable, "-m", "server", "host", str(wetzlar), str(giessen)],
