@@ -127,4 +127,4 @@ async def test_publish_compare_adopt_and_a_refusal_say_in_german_what_happened(n
         "willkommen-server network list: Das Netzwerk kennt dieses Token nicht (401): bitte das Token des Amts prüfen")
     unknown = await asyncio.to_thread(office, "compare", "marburg")
     assert german_line(unknown, 1) == ("willkommen-server network compare: Das Netzwerk hat dazu nichts (404). Es sagt: "
-                                       "office 'marburg' has published nothing")
+                                       "Das Amt „marburg“ hat nichts veröffentlicht.")

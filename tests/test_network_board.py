@@ -299,7 +299,7 @@ async def test_adopting_what_does_not_differ_or_was_not_published_writes_nothing
                                   "Nichts wurde übernommen – bitte neu abfragen.")
     answer = await asked(ws, type="adopt", office="marburg", what=["strings.ti"])  # an office that never published
     assert answer["fields"] == {"why": "network_refused", "url": wetzlar.site.network.url, "status": "404",
-                                "said": "office 'marburg' has published nothing"}
+                                "said": "Das Amt „marburg“ hat nichts veröffentlicht."}
     await ws.close()
     assert adopted(wetzlar.site.network.site_file.parent) == []
 

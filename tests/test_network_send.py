@@ -128,23 +128,24 @@ def one_day(**fields) -> dict:
 
 
 @pytest.mark.parametrize("token, body, status, said", [
-    (None, {"office": "wetzlar", "days": [one_day()]}, 401, "no or a wrong token"),
-    ("not-the-token-0123456789", {"office": "wetzlar", "days": [one_day()]}, 401, "no or a wrong token"),
-    (TOKENS["giessen"], {"office": "wetzlar", "days": [one_day()]}, 403, "this token is giessen's"),
-    (TOKENS["wetzlar"], {"office": "wetzlar", "days": [one_day(visitors=-3)]}, 400, "$.days[0].visitors"),
+    (None, {"office": "wetzlar", "days": [one_day()]}, 401, "Kein oder ein falsches Token"),
+    ("not-the-token-0123456789", {"office": "wetzlar", "days": [one_day()]}, 401, "Kein oder ein falsches Token"),
+    (TOKENS["giessen"], {"office": "wetzlar", "days": [one_day()]}, 403, "Dieses Token gehört giessen: Es kann keine Tage von wetzlar schicken."),
+    (TOKENS["wetzlar"], {"office": "wetzlar", "days": [one_day(visitors=-3)]}, 400,
+     "Das sind nicht die Tage eines Amts: $.days[0].visitors passt nicht (Expected `int` >= 0)."),
     (TOKENS["wetzlar"], {"office": "wetzlar", "days": [one_day(tickets=[{"number": "A001"}])]}, 400,
-     "unknown field `tickets`"),
-    (TOKENS["wetzlar"], {"office": "wetzlar", "days": [one_day(day="2026-02-30")]}, 422, "not a date"),
+     "$.days[0] passt nicht (Object contains unknown field `tickets`)"),
+    (TOKENS["wetzlar"], {"office": "wetzlar", "days": [one_day(day="2026-02-30")]}, 422, "Nichts wurde gespeichert: 2026-02-30: kein Datum"),
     (TOKENS["wetzlar"], {"office": "wetzlar", "days": [one_day(), one_day(day="2999-01-01")]}, 422,
-     "not over yet"),
+     "2999-01-01: Dieser Tag ist noch nicht vorbei (das Netzwerk nimmt Tage bis 20"),
     (TOKENS["wetzlar"], {"office": "wetzlar", "days": [one_day(languages={"ar": 1})]}, 422,
-     "the languages add up to 1, not to the 6 visitors"),
+     "2026-11-02: Die Sprachen ergeben 1, nicht die 6 Besuchenden"),
     (TOKENS["wetzlar"], {"office": "wetzlar", "days": [one_day(interpreters={"de": 3})]}, 422,
-     "3 asked for an interpreter in 'de'"),
-    (TOKENS["wetzlar"], {"office": "wetzlar", "days": [one_day(), one_day()]}, 422, "a day is there twice"),
+     "2026-11-02: 3 baten um Dolmetschen in „de“, mehr als die 2 Besuchenden dieser Sprache"),
+    (TOKENS["wetzlar"], {"office": "wetzlar", "days": [one_day(), one_day()]}, 422, "Ein Tag ist zweimal da: 2026-11-02"),
     (TOKENS["wetzlar"], {"office": "wetzlar", "days": [one_day(day=f"{y}-{m:02}-{d:02}") for y in (2024, 2025)
                                                       for m in range(1, 13) for d in range(1, 29)]}, 413,
-     "length <= 400"),
+     "Zu viele Tage auf einmal: höchstens 400 in einer Sendung."),
 ])
 async def test_a_bad_or_forged_send_is_refused_and_nothing_is_stored(network, token, body, status, said):
     got, answer = await asyncio.to_thread(post, f"http://127.0.0.1:{network.port}/summaries",
@@ -156,7 +157,7 @@ async def test_a_bad_or_forged_send_is_refused_and_nothing_is_stored(network, to
 async def test_an_oversized_or_oddly_framed_body_is_refused_before_it_is_read(network):
     url = f"http://127.0.0.1:{network.port}/summaries"
     got, answer = await asyncio.to_thread(post, url, b"not json", TOKENS["wetzlar"])
-    assert got == 400 and "not JSON" in answer["error"]
+    assert got == 400 and answer["error"].startswith("Der Inhalt ist kein JSON (") and answer["why"] == "not_json"
     for framing, status in ((b"Content-Length: 1048577", b" 413 "), (b"Transfer-Encoding: chunked\r\nContent-Length: 4",
                                                                       b" 400 "), (b"Transfer-Encoding: chunked", b" 411 ")):
         reader, writer = await asyncio.open_connection("127.0.0.1", network.port)
@@ -254,7 +255,8 @@ async def test_a_refusal_is_printed_and_the_status_is_one(network, tmp_path, cap
     assert await run_send(network, office_db, tmp_path, token="wrong-token-0123456789") == 1
     assert capsys.readouterr().err.startswith(
         "willkommen-server network send: Das Netzwerk kennt dieses Token nicht (401): bitte das Token des Amts prüfen "
-        "(--token-file, token_file unter [network] oder $WILLKOMMEN_NETWORK_TOKEN). Es sagt: no or a wrong token")
+        "(--token-file, token_file unter [network] oder $WILLKOMMEN_NETWORK_TOKEN). Es sagt: Kein oder ein falsches Token: bitte Authorization: Bearer <das Token des Amts aus der Datei des "
+        "Netzwerks> schicken.")
 
 
 async def test_a_send_of_no_day_says_why(network, tmp_path, capsys):
@@ -274,7 +276,7 @@ async def test_an_office_the_network_reads_cannot_also_send(tmp_path, capsys):
     try:
         assert await run_send(server, office_days(tmp_path / "wetzlar.sqlite3"), tmp_path) == 1
         assert ("Das Netzwerk liest dieses Amt selbst aus seiner Datenbank (409): Tageszahlen zu schicken ist nicht "
-                "nötig. Es sagt: wetzlar is read by the network from its database" in capsys.readouterr().err)
+                "nötig. Es sagt: wetzlar liest das Netzwerk selbst aus seiner Datenbank" in capsys.readouterr().err)
         assert server.store.day_count("wetzlar") == 0
     finally:
         await server.stop()

@@ -122,9 +122,9 @@ async def test_the_sign_in_cookie_is_secure_behind_https(tmp_path):
 
 @pytest.mark.parametrize("request_text, said", [
     (b"POST /signin HTTP/1.1\r\nHost: x\r\nSec-Fetch-Site: cross-site\r\nContent-Length: 38\r\n\r\n"
-     b"name=ministerium&password=demo-manager", b"sign in on the network's own page"),
+     b"name=ministerium&password=demo-manager", "Bitte auf der eigenen Seite des Netzwerks anmelden.".encode()),
     (b"GET /signout HTTP/1.1\r\nHost: x\r\nOrigin: https://elsewhere.example\r\n\r\n",
-     b"sign out on the network's own page"),
+     "Bitte auf der eigenen Seite des Netzwerks abmelden.".encode()),
 ])
 async def test_another_sites_page_cannot_sign_in_or_out(tmp_path, request_text, said):
     import asyncio

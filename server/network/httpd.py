@@ -5,7 +5,7 @@ of at most `MAX_BODY` bytes however it is framed (a `Content-Length` beside a
 `Transfer-Encoding` is refused, bytes are counted as they arrive: the rules of the booking
 system's endpoint, `server.booking.push`), at most `CONNECTIONS` at once. The handler gets a
 `Request` and returns a `Reply`; everything else (timeouts, bad HTTP, oversize) is answered
-here with a clear JSON error.
+here with a clear JSON error, in the staff's words (`server.network.said`).
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ import h11
 import msgspec
 
 from server.edge.http11 import next_event, read_body
+from server.network.said import lang_of, said
 
 log = logging.getLogger("willkommen.network")
 MAX_BODY = 1024 * 1024      # a year of an office's days is ~150 KB
@@ -51,8 +52,14 @@ class Reply:
         return cls(status, msgspec.json.encode(answer) + b"\n", "application/json", list(headers))
 
     @classmethod
-    def error(cls, status: int, why: str, *headers: tuple[str, str]) -> "Reply":
-        return cls.json(status, {"error": why}, *headers)
+    def error(cls, status: int, lang: str, why: str, /, *headers: tuple[str, str], **fields) -> "Reply":
+        """A refusal: the catalogue's sentence `[network.answer] why` in `lang`, and `why` itself."""
+        return cls.json(status, {"error": said(lang, why, **fields), "why": why}, *headers)
+
+    @classmethod
+    def text(cls, status: int, lang: str, why: str, /, *headers: tuple[str, str], **fields) -> "Reply":
+        """The same sentence as a plain page (a browser's)."""
+        return cls(status, said(lang, why, **fields) + "\n", "text/plain; charset=utf-8", list(headers))
 
 
 class Refused(Exception):
@@ -99,20 +106,20 @@ class Listener:
             async with asyncio.timeout(READ_SECONDS):
                 request = await _read(connection, reader, peer, self.proxies)
         except TimeoutError:
-            return Reply.error(408, f"the request did not arrive within {READ_SECONDS:g} s")
+            return Reply.error(408, "de", "timeout", seconds=f"{READ_SECONDS:g}")  # German: no headers yet
         except h11.RemoteProtocolError as exc:
-            return Reply.error(400, f"not an HTTP/1.1 request: {exc}")
+            return Reply.error(400, "de", "not_http", detail=str(exc))
         except Refused as exc:
             return exc.reply
         except ConnectionError:
-            return Reply.error(400, "the connection broke")
+            return Reply.error(400, "de", "broke")
         try:
             return await self.handler(request)
         except Refused as exc:
             return exc.reply
         except Exception:
             log.exception("the network's answer failed", extra={"fields": {"path": request.path}})
-            return Reply.error(500, "the network could not answer this: its log says why")
+            return Reply.error(500, lang_of(request.headers), "internal")
 
 
 def _forwarded(header: str, proxy: str) -> str:
@@ -136,10 +143,15 @@ async def _read(connection: h11.Connection, reader: asyncio.StreamReader, peer: 
     return Request(head.method.decode("latin-1"), parts.path, query, headers, body, peer)
 
 
+BODY_REFUSALS = {411: "no_length", 400: "length_and_chunked", 413: "too_big"}  # read_body's, by status
+
+
 async def _body(connection: h11.Connection, reader: asyncio.StreamReader, headers: dict[str, str]) -> bytes:
+    lang = lang_of(headers)
     return await read_body(connection, reader, length=headers.get("content-length"),
-                           chunked="transfer-encoding" in headers, limit=MAX_BODY,
-                           too_big="send fewer days at once", refuse=lambda status, text: Refused(Reply.error(status, text)))
+                           chunked="transfer-encoding" in headers, limit=MAX_BODY, too_big="",
+                           refuse=lambda status, _: Refused(Reply.error(status, lang, BODY_REFUSALS[status],
+                                                                        limit=MAX_BODY)))
 
 
 async def _respond(connection: h11.Connection, writer: asyncio.StreamWriter, reply: Reply) -> None:

@@ -13,7 +13,9 @@ token; 403 a token of another office than the body names; 409 an office the netw
 itself (`read` in its entry: one source per office, `collect`); 413 over 1 MiB or 400 days; 422 days
 that cannot be (a day not over yet, languages that do not add up), each named — and then
 **nothing** of that send is stored; 429 with `Retry-After` while an address that sent too many
-wrong tokens waits (the terminals' back-off, `[limits] hello_*`).
+wrong tokens waits (the terminals' back-off, `[limits] hello_*`). Each refusal's `error` is the
+staff catalogue's sentence (`[network.answer]`, German; English for `Accept-Language: en`, as an
+office's command sends with `--lang en`) and its `why` the sentence's key.
 """
 
 from __future__ import annotations
@@ -30,9 +32,10 @@ import msgspec
 from server.edge.limits import HelloThrottle
 from server.network import knowledge
 from server.network.httpd import Listener, Refused, Reply, Request
+from server.network.said import lang_of, said
 from server.network.settings import Member, Network
 from server.network.store import NetworkStore
-from server.network.summary import Sent, problems
+from server.network.summary import MAX_DAYS, Sent, problems
 
 OFFICE_PATHS = ("/summaries", "/knowledge")
 
@@ -78,12 +81,12 @@ class NetworkServer:
     # ---- the offices' side ------------------------------------------------------------------
 
     async def office_request(self, request: Request) -> Reply:
-        sender = self.sender(request)
+        sender, lang = self.sender(request), lang_of(request.headers)
         if request.path == "/summaries":
             _method(request, "POST")
-            return await asyncio.to_thread(self.summaries, sender, request.body)
+            return await asyncio.to_thread(self.summaries, sender, request.body, lang)
         if request.path == "/knowledge" and request.method == "POST":
-            return await asyncio.to_thread(self.publish, sender, request.body)
+            return await asyncio.to_thread(self.publish, sender, request.body, lang)
         _method(request, "GET")
         if request.path == "/knowledge":
             names = {o.id: o.name for o in self.network.offices}
@@ -92,15 +95,15 @@ class NetworkServer:
         office = request.path.removeprefix("/knowledge/")
         found = await asyncio.to_thread(self.store.knowledge, office)
         if found is None:
-            return Reply.error(404, f"office {office[:40]!r} has published nothing")
+            return Reply.error(404, lang, "nothing_published", office=office[:40])
         return Reply(200, found.encode(), "application/json")
 
     def sender(self, request: Request) -> Member:
         """The office whose token the request carries; 401 or 429 (a guesser's back-off) if none."""
+        lang = lang_of(request.headers)
         if wait := self.throttle.wait(request.peer, self.monotonic()):
             seconds = str(math.ceil(wait))
-            raise Refused(Reply.error(429, f"too many wrong tokens from this address: try again in {seconds} s",
-                                      ("Retry-After", seconds)))
+            raise Refused(Reply.error(429, lang, "throttled", ("Retry-After", seconds), seconds=seconds))
         scheme, _, given = request.headers.get("authorization", "").strip().partition(" ")
         found = None
         for office in self.network.offices:  # every token compared, in constant time each
@@ -108,49 +111,58 @@ class NetworkServer:
                 found = office
         if scheme.lower() != "bearer" or found is None:
             self.throttle.failed(request.peer, self.monotonic())
-            raise Refused(Reply.error(401, "no or a wrong token: send Authorization: Bearer <the office's token "
-                                           "from the network's file>", ("WWW-Authenticate", 'Bearer realm="network"')))
+            raise Refused(Reply.error(401, lang, "wrong_token", ("WWW-Authenticate", 'Bearer realm="network"')))
         return found
 
-    def summaries(self, sender: Member, body: bytes) -> Reply:
+    def summaries(self, sender: Member, body: bytes, lang: str = "de") -> Reply:
         try:
             sent = msgspec.json.decode(body, type=Sent)
         except msgspec.ValidationError as exc:
-            status = 413 if str(exc).endswith("at `$.days`") and "length" in str(exc) else 400
-            return Reply.error(status, f"not an office's days: {exc}")
+            if str(exc).endswith("at `$.days`") and "length" in str(exc):
+                return Reply.error(413, lang, "too_many_days", most=MAX_DAYS)
+            return Reply.error(400, lang, "not_days", **_field(exc))
         except msgspec.DecodeError as exc:
-            return Reply.error(400, f"the body is not JSON: {exc}")
+            return Reply.error(400, lang, "not_json", detail=str(exc))
         if sent.office != sender.id:
-            return Reply.error(403, f"this token is {sender.id}'s: it cannot send {sent.office}'s days")
+            return Reply.error(403, lang, "not_your_days", sender=sender.id, office=sent.office)
         if sender.read:  # one source per office: its database, read hourly, is the one (a send would be overwritten)
-            return Reply.error(409, f"{sender.id} is read by the network from its database (`read` in the network's "
-                                    "file): it sends no days; nothing was stored")
+            return Reply.error(409, lang, "read_office", office=sender.id)
         # the network knows no office's time zone: a day up to its own UTC date may be over somewhere
         # (an office sends only kept days, which are over; this refuses days that cannot be)
         latest = datetime.fromtimestamp(self.clock(), timezone.utc).date()
-        wrong = [problem for day in sent.days for problem in problems(day, latest=latest)]
+        wrong = [said(lang, why, **fields) for day in sent.days for why, fields in problems(day, latest=latest)]
         days = [d.day for d in sent.days]
         if len(set(days)) != len(days):
-            wrong.append("a day is there twice: " + ", ".join(sorted({d for d in days if days.count(d) > 1})[:5]))
+            wrong.append(said(lang, "twice", days=", ".join(sorted({d for d in days if days.count(d) > 1})[:5])))
         if wrong:
-            return Reply.json(422, {"error": "nothing was stored: " + "; ".join(wrong[:20]), "problems": wrong})
+            return Reply.json(422, {"error": said(lang, "nothing_stored", problems="; ".join(wrong[:20])),
+                                    "why": "nothing_stored", "problems": wrong})
         self.store.put_days(sender.id, sent.days, received_at=_now(self.clock()))
         return Reply.json(200, {"office": sender.id, "stored": len(sent.days)})
 
-    def publish(self, sender: Member, body: bytes) -> Reply:
+    def publish(self, sender: Member, body: bytes, lang: str = "de") -> Reply:
         try:
             published = knowledge.read(body)
-        except ValueError as exc:
-            return Reply.error(400, str(exc))
+        except msgspec.ValidationError as exc:
+            return Reply.error(400, lang, "not_knowledge", **_field(exc))
+        except msgspec.DecodeError as exc:
+            return Reply.error(400, lang, "not_json", detail=str(exc))
         if published.office != sender.id:
-            return Reply.error(403, f"this token is {sender.id}'s: it cannot publish {published.office}'s knowledge")
+            return Reply.error(403, lang, "not_your_knowledge", sender=sender.id, office=published.office)
         self.store.put_knowledge(sender.id, msgspec.json.encode(published).decode(), published_at=_now(self.clock()))
         return Reply.json(200, {"office": sender.id, "published": knowledge.count(published)})
 
 
+def _field(exc: Exception) -> dict[str, str]:
+    """msgspec's words split: where (`$.days[0].visitors`, `$` for the whole) and what it says there."""
+    detail, _, where = str(exc).rpartition(" - at ")
+    return {"where": where.strip("`"), "detail": detail} if detail else {"where": "$", "detail": str(exc)}
+
+
 def _method(request: Request, method: str) -> None:
     if request.method != method:
-        raise Refused(Reply.error(405, f"{request.path} takes {method}", ("Allow", method)))
+        raise Refused(Reply.error(405, lang_of(request.headers), "method", ("Allow", method), path=request.path[:80],
+                                  method=method))
 
 
 def _now(at: float) -> str:

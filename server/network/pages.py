@@ -9,7 +9,9 @@
 Sign-in, sessions and the wrong-password throttle are the office's (`server.manager.people`,
 `[limits] signin_*`): the network file's `[[people]]` with `role = "network"`, scrypt hashes, an
 HttpOnly SameSite=Strict cookie. A sign-in posted from another site's page (its Origin not
-this host) is refused 403. Every page says it may not be framed.
+this host) is refused 403. Every page says it may not be framed. What a page says outside the
+form (a refusal, a wrong month) is the staff catalogue's `[network.answer]`: German, English for
+`?lang=en` or a person whose `lang` is en (`server.network.said`).
 """
 
 from __future__ import annotations
@@ -51,11 +53,11 @@ class Pages:
         self.secure = network.public_url.startswith("https://")  # reached through a TLS proxy
 
     async def answer(self, request: Request) -> Reply:
-        path = request.path
+        path, lang = request.path, self.lang(request)
         if path == "/signin" and request.method == "POST":
             return await self.sign_in(request)
         if request.method != "GET":
-            return Reply.error(405, f"{path} takes GET", ("Allow", "GET"))
+            return Reply.text(405, lang, "method", ("Allow", "GET"), path=path[:80], method="GET")
         if path == "/network.css":
             manager_css = (resources.files("board") / "static" / "manager.css").read_text(encoding="utf-8")
             return Reply(200, manager_css + OWN_CSS, "text/css; charset=utf-8")
@@ -63,7 +65,7 @@ class Pages:
             return self.form(request.query.get("lang", "de"))
         if path == "/signout":
             if not from_this_site(_Asked(request)):  # type: ignore[arg-type]  # another site signing one out
-                return Reply(403, "sign out on the network's own page\n", "text/plain; charset=utf-8")
+                return Reply.text(403, lang, "sign_out_here")
             who = self.people.from_headers({"Cookie": request.headers.get("cookie", "")})
             if who is not None:
                 self.people.sign_out(who.id)
@@ -71,7 +73,14 @@ class Pages:
                                                     ("Set-Cookie", self.people.cookie(None, secure=self.secure))])
         if path in ("/", "/network"):
             return await self.comparison(request)
-        return Reply(404, "there is nothing here\n", "text/plain; charset=utf-8")
+        return Reply.text(404, lang, "nothing_here")
+
+    def lang(self, request: Request) -> str:
+        """The page's language: `?lang=en`, else the signed-in person's, else German."""
+        if request.query.get("lang") in ("de", "en"):
+            return request.query["lang"]
+        who = self.people.from_headers({"Cookie": request.headers.get("cookie", "")})
+        return "en" if who is not None and who.lang == "en" else "de"
 
     def form(self, lang: str, problem: str = "", status: int = 200) -> Reply:
         from server.manager.words import StaffWords
@@ -100,7 +109,7 @@ class Pages:
         lang = request.query.get("lang", "de")
         w = StaffWords(lang)
         if not from_this_site(_Asked(request)):  # type: ignore[arg-type]  # login CSRF
-            return Reply(403, "sign in on the network's own page\n", "text/plain; charset=utf-8")
+            return Reply.text(403, w.lang, "sign_in_here")
         fields = {k: v[0] for k, v in parse_qs(request.body.decode("utf-8", "replace")).items()}
         name, password = fields.get("name", "").strip().lower(), fields.get("password", "")
         if not name or not password:
@@ -126,7 +135,7 @@ class Pages:
         try:
             chosen = await asyncio.to_thread(self.compare, month) if month else None
         except ValueError:
-            return Reply(400, f"{month[:20]!r} is not a month as YYYY-MM, e.g. 2026-11\n", "text/plain; charset=utf-8")
+            return Reply.text(400, "en" if who.lang == "en" else "de", "not_a_month", month=month[:20])
         body = await asyncio.to_thread(page, self.network.name, chosen, months, who.lang, await asyncio.to_thread(self.waiting))
         return Reply(200, body, "text/html; charset=utf-8", list(HEADERS))
 

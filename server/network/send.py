@@ -108,10 +108,12 @@ def token_of(args: argparse.Namespace) -> str:
 
 
 def call(url: str, token: str, *, body: bytes | None = None, tries: int = 5,
-         sleep: Callable[[float], None] = time.sleep, timeout: float = 30) -> Any:
-    """One request to the network, tried again while it is away or busy; its JSON answer."""
+         sleep: Callable[[float], None] = time.sleep, timeout: float = 30, lang: str = "de") -> Any:
+    """One request to the network, tried again while it is away or busy; its JSON answer. `lang`:
+    the language the network says a refusal in (`Accept-Language`; the command's `--lang`)."""
     request = urllib.request.Request(url, data=body, method="POST" if body is not None else "GET", headers={
-        "Authorization": f"Bearer {token}", "Content-Type": "application/json", "User-Agent": "willkommen-network"})
+        "Authorization": f"Bearer {token}", "Content-Type": "application/json", "User-Agent": "willkommen-network",
+        "Accept-Language": lang})
     why, kind, wait = "", "", 0.0
     for attempt in range(max(1, tries)):
         if attempt:
@@ -191,7 +193,7 @@ def open_read_only(db):
 
 
 def send(db, url: str, office: str, token: str, *, days: int, timezone: str, tries: int = 5,
-         now: float | None = None, sleep: Callable[[float], None] = time.sleep) -> list[Day]:
+         now: float | None = None, sleep: Callable[[float], None] = time.sleep, lang: str = "de") -> list[Day]:
     """Post the office's kept days of the last `days` days; the days sent."""
     today = datetime.fromtimestamp(time.time() if now is None else now, ZoneInfo(timezone)).date()
     found = read_days(db, first=(today - timedelta(days=days)).isoformat(),
@@ -199,7 +201,7 @@ def send(db, url: str, office: str, token: str, *, days: int, timezone: str, tri
     target = url.rstrip("/") + "/summaries"
     for start in range(0, len(found), BATCH):
         body = msgspec.json.encode(Sent(office=office, days=found[start:start + BATCH]))
-        call(target, token, body=body, tries=tries, sleep=sleep)
+        call(target, token, body=body, tries=tries, sleep=sleep, lang=lang)
     return found
 
 
@@ -236,7 +238,7 @@ def command(argv: list[str]) -> int:
         if args.show:
             return show(db, args.office, days=max(1, args.days), timezone=site.timezone)
         sent = send(db, args.to, args.office, token_of(args), days=max(1, args.days), timezone=site.timezone,
-                    tries=args.tries)
+                    tries=args.tries, lang=w.lang)
     except (ConfigError, NotSent) as exc:
         print(f"{parser.prog}: {sentence(exc, w)}", file=sys.stderr)
         return 2 if isinstance(exc, ConfigError) else 1

@@ -73,7 +73,8 @@ def _url(args, path: str) -> str:
 
 def publish(args) -> int:
     mine = knowledge.of_site(args.config, args.office)
-    answer = call(_url(args, "/knowledge"), token_of(args), body=msgspec.json.encode(mine), tries=args.tries)
+    answer = call(_url(args, "/knowledge"), token_of(args), body=msgspec.json.encode(mine), tries=args.tries,
+                  lang=args.words.lang)
     count = answer.get("published") if isinstance(answer, dict) else None
     if not isinstance(count, int):
         raise NetworkGarbage(f"the network answered a publication with {shown(answer, 80)}", "garbage", url=args.to)
@@ -94,14 +95,15 @@ def listing(args) -> int:
 def listed(args) -> list[Listed]:
     """Who published and when, as the network lists it (anything else: `NetworkGarbage`)."""
     try:
-        return msgspec.convert(call(_url(args, "/knowledge"), token_of(args), tries=args.tries), list[Listed])
+        return msgspec.convert(call(_url(args, "/knowledge"), token_of(args), tries=args.tries, lang=args.words.lang),
+                                list[Listed])
     except msgspec.ValidationError as exc:
         raise NetworkGarbage(f"the network's list of publications is not one: {exc}", "not_a_list",
                              url=args.to) from None
 
 
 def fetch(args) -> knowledge.Published:
-    found = call(_url(args, f"/knowledge/{args.other}"), token_of(args), tries=args.tries)
+    found = call(_url(args, f"/knowledge/{args.other}"), token_of(args), tries=args.tries, lang=args.words.lang)
     try:
         return msgspec.convert(found, knowledge.Published)
     except msgspec.ValidationError as exc:

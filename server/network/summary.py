@@ -58,27 +58,26 @@ class Sent(msgspec.Struct, forbid_unknown_fields=True):
     days: Annotated[list[Day], Meta(max_length=MAX_DAYS)]
 
 
-def problems(day: Day, *, latest: date) -> list[str]:
-    """What is wrong with a day beyond its types, in words for the office's admin (empty: fine).
+def problems(day: Day, *, latest: date) -> list[tuple[str, dict]]:
+    """What is wrong with a day beyond its types (empty: fine), each as the staff catalogue's
+    `[network.answer]` key and its fields (`server.network.said`: the office's admin reads it).
     `latest` is the last day that can be over (the network's yesterday, a day of slack for
     time zones)."""
-    found = []
+    found: list[tuple[str, dict]] = []
     try:
         when = date.fromisoformat(day.day)
     except ValueError:
-        return [f"{day.day}: not a date"]
+        return [("not_a_date", {"day": day.day})]
     if when > latest:
-        found.append(f"{day.day}: a day that is not over yet (the network takes days up to {latest.isoformat()})")
+        found.append(("not_over", {"day": day.day, "latest": latest.isoformat()}))
     if sum(day.languages.values()) != day.visitors:
-        found.append(f"{day.day}: the languages add up to {sum(day.languages.values())}, "
-                     f"not to the {day.visitors} visitors")
+        found.append(("languages_sum", {"day": day.day, "total": sum(day.languages.values()), "visitors": day.visitors}))
     for lang, n in day.interpreters.items():
         if n > day.languages.get(lang, 0):
-            found.append(f"{day.day}: {n} asked for an interpreter in {lang!r}, "
-                         f"more than its {day.languages.get(lang, 0)} visitors")
+            found.append(("interpreters", {"day": day.day, "n": n, "lang": lang,
+                                           "visitors": day.languages.get(lang, 0)}))
     if sum(day.held.values()) > day.visitors:
-        found.append(f"{day.day}: the printed waits held for {sum(day.held.values())} visits, "
-                     f"more than the {day.visitors} visitors")
+        found.append(("held", {"day": day.day, "held": sum(day.held.values()), "visitors": day.visitors}))
     return found
 
 
