@@ -251,11 +251,14 @@ def on_sqlite(synchronous: str, seconds: float, warm: float, pace: dict) -> Roun
 
 
 def run(offices: int, kiosks: int, interval: float, seconds: float, call_interval: float = 2.0,
-        alone_seconds: float | None = None, standby: bool = False, per_process: int = 1) -> list[dict]:
+        alone_seconds: float | None = None, standby: bool = False, per_process: int = 1,
+        idle_seconds: float = 5.0) -> list[dict]:
     """`seconds` for the round of all offices; the rounds of one office `alone_seconds`, by
     default four times as long (their p99 from more draws and calls), each after a round of `WARM`
     seconds not measured (the day started, sessions and code paths warm: a peak is not a
-    server's first minute; that round's p99 in all offices is said beside)."""
+    server's first minute; that round's p99 in all offices is said beside). The idle servers'
+    CPU is measured over `idle_seconds` (the quick run's 1 s is a smoke figure, not the README's),
+    and the pauses for a start's housekeeping are no longer than that."""
     pace = {"kiosks": kiosks, "interval": interval, "call_interval": call_interval}
     alone_seconds, warm = alone_seconds or seconds * 4, min(WARM, seconds)
     cluster = Standby() if standby else Cluster()  # a standby: every commit waits for its flush too
@@ -268,14 +271,14 @@ def run(offices: int, kiosks: int, interval: float, seconds: float, call_interva
             config = bench_config(Path(folder))
             folders = host_folders(Path(folder), url, config, offices)
             started = [start_office(stack, url, config, 1)]
-            time.sleep(2)  # its start's housekeeping done
+            time.sleep(min(2.0, idle_seconds))  # its start's housekeeping done
             empty = office_size(url)  # its tables made, no ticket yet
             with terminals([started[0][1]], **pace) as round_:
                 round_(warm)
                 alone = load(round_, alone_seconds, [started[0][0]], lambda: cluster_pids(cluster), url)
             started += [start_office(stack, url, config, n) for n in range(2, offices + 1)]
-            time.sleep(3)
-            idle = idle_cpu([pid for pid, _ in started])
+            time.sleep(min(3.0, idle_seconds))
+            idle = idle_cpu([pid for pid, _ in started], idle_seconds)
             servers = [pid for pid, _ in started]
             with terminals([port for _, port in started], **pace, per_process=per_process) as round_:
                 first = Round(round_(warm), warm, 0.0)
