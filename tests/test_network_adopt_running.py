@@ -1,7 +1,8 @@
 """Adopting with the command line beside a running office: `willkommen-server network adopt`
 puts a language file in force as "Übernehmen" on the floor board does, and the running server
 finds it (it watches `[network] into`'s `strings/`) and sends each kiosk its new words on its
-connection; `network undo` takes the newest adoption back the same way. A real network endpoint
+connection; `network undo` and "Rückgängig" on the board take the newest adoption back the same
+way, one at a time, and say in German when nothing is left to undo; a reader may not. A real network endpoint
 and office servers on 127.0.0.1 (tests/test_network_board.py's `offices`), the real kiosk app."""
 
 from __future__ import annotations
@@ -9,11 +10,19 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import io
+import json
+from pathlib import Path
 
 from kiosk.app import for_terminal
+from server.network import knowledge
+from server.network.share import undo_command
 
 from .test_kiosk_app import SIZE, kiosk_app, message, touch_ticket, until
-from .test_network_board import TI_BUNDLED, TI_NOW, TI_TAKE, offices, share  # noqa: F401 (offices: a fixture)
+from .conftest import ARTIFACTS
+from .test_manager_board import board_socket, cookie_for
+from .test_network_board import (TI_BUNDLED, TI_NOW, TI_TAKE, asked, axe_violations_in, board_page, offices,  # noqa: F401
+                                 share)
+from .test_network_send import TOKENS, post
 
 GENEROUS = 60.0  # the server looks every 2 s; a loaded machine may take longer
 
@@ -59,3 +68,112 @@ async def test_review_only_with_into_puts_nothing_in_force(offices, tmp_path, ca
     assert not wetzlar.site.network.in_force.exists()
     await asyncio.sleep(0)
     assert wetzlar.site.words("ti")["kiosk.take_ticket"] == TI_BUNDLED
+
+
+TI_TAKE_AGAIN = "በጃኹም ቲኬትኩም ኣብዚ ውሰዱ።"  # Giessen's text reviewed once more, adopted a second time
+
+
+async def republish(network, servers, **texts: str) -> None:
+    """Giessen publishes again with `texts` (catalogue keys of its Tigrinya) changed."""
+    giessen = knowledge.of_site(servers[1].site.network.site_file, "giessen")
+    items = {**giessen.items, **{f"strings.ti.{key}": text for key, text in texts.items()}}
+    body = json.dumps({"office": "giessen", "name": giessen.name, "languages": giessen.languages, "items": items})
+    got, _ = await asyncio.to_thread(post, f"http://127.0.0.1:{network.port}/knowledge", body.encode(), TOKENS["giessen"])
+    assert got == 200
+
+
+async def test_rueckgaengig_on_the_board_puts_the_text_before_back_in_force_and_a_reader_may_not(offices, browser):
+    """Two adoptions, then "Rückgängig": the first adoption's Tigrinya is in force again at once
+    (the kiosk's next visitor reads it, on the same connection); again: the bundled one; again:
+    refused in German, nothing changed. A reader may not undo."""
+    network, servers = offices
+    wetzlar = servers[0]
+    ws, _ = await board_socket(wetzlar, await cookie_for(wetzlar.port))
+    first = await asked(ws, type="adopt", office="giessen", what=["strings.ti"])
+    await republish(network, servers, **{"kiosk.take_ticket": TI_TAKE_AGAIN})
+    second = await asked(ws, type="adopt", office="giessen", what=["strings.ti"])
+    await ws.close()
+    assert (first["type"], second["type"]) == ("adopted", "adopted"), (first, second)
+    app = kiosk_app(f"ws://127.0.0.1:{wetzlar.port}/")
+    async with app.run_test(size=SIZE) as pilot:
+        await touch_ticket(pilot, "ti", "residence")
+        assert message(app) == for_terminal(TI_TAKE_AGAIN)
+        app.switch_to_start()
+        connected = app.session.tries
+        page = await board_page(browser, wetzlar)
+        undo, said = page.locator("#knowledge-undo"), page.locator("#knowledge-undone")
+        assert await undo.inner_text() == "Rückgängig"
+        await undo.click()
+        await page.wait_for_function("document.getElementById('knowledge-undone').textContent.startsWith('Rückgängig gemacht')")
+        assert await said.inner_text() == (
+            f"Rückgängig gemacht: Tigrinya wieder wie vor der Übernahme in {second['folder']} – Kiosk, Anzeige und "
+            "Telefon zeigen die Fassung davor ab sofort.")
+        await until(pilot, lambda: app.words("ti")["kiosk.take_ticket"] == TI_TAKE, timeout=GENEROUS)
+        await touch_ticket(pilot, "ti", "residence")
+        assert message(app) == for_terminal(TI_TAKE)
+        app.switch_to_start()
+        assert app.session.tries == connected  # no reconnect
+        assert await axe_violations_in(page, "#knowledge") == []
+        ARTIFACTS.mkdir(exist_ok=True)
+        await page.locator("#knowledge").screenshot(path=str(ARTIFACTS / "network-board-undone-720p.png"))
+        assert (Path(second["folder"]) / "undone" / "in-force.json").is_file()
+        assert not (Path(second["folder"]) / "before").exists()
+
+        await undo.click()  # the first adoption: nothing adopted was in force before it
+        await page.wait_for_function(f"document.getElementById('knowledge-undone').textContent.includes({json.dumps(first['folder'])})")
+        await until(pilot, lambda: app.words("ti")["kiosk.take_ticket"] == TI_BUNDLED, timeout=GENEROUS)
+        assert not (wetzlar.site.network.in_force / "ti.toml").exists()
+
+        await undo.click()
+        await page.wait_for_function("document.getElementById('knowledge-undone').textContent.startsWith('Nichts')")
+        assert await said.inner_text() == ("Nichts rückgängig zu machen: Keine Übernahme einer Sprachdatei gilt noch. "
+                                           "Nichts wurde geändert.")
+        assert app.words("ti")["kiosk.take_ticket"] == TI_BUNDLED and app.session.tries == connected
+        await page.close()
+
+    ws, _ = await board_socket(wetzlar, await cookie_for(wetzlar.port, "reader", "demo-reader"))
+    answer = await asked(ws, type="undo_adoption")
+    await ws.close()
+    assert answer["code"] == "not_allowed" and answer["fields"]["why"] == "supervisor_only"
+    assert answer["text"] == "Nur die Teamleitung darf hier etwas ändern."
+
+
+async def undo(*args: str) -> tuple[int, str]:
+    with contextlib.redirect_stderr(io.StringIO()) as err:
+        status = await asyncio.to_thread(undo_command, list(args))
+    return status, err.getvalue()
+
+
+async def test_network_undo_on_the_command_line_goes_back_one_adoption_at_a_time(offices):
+    network, servers = offices
+    wetzlar = servers[0]
+    site_file = str(wetzlar.site.network.site_file)
+    words = wetzlar.site.words
+    assert await share(network, "adopt", "wetzlar", "giessen", "--what", "strings.ti.kiosk.take_ticket",
+                       "--config", site_file) == 0
+    await republish(network, servers, **{"kiosk.take_ticket": TI_TAKE_AGAIN})
+    assert await share(network, "adopt", "wetzlar", "giessen", "--what", "strings.ti.kiosk.take_ticket",
+                       "--config", site_file) == 0
+    await wait_for(lambda: words("ti")["kiosk.take_ticket"] == TI_TAKE_AGAIN)
+    [first, second] = sorted(wetzlar.site.network.into.glob("adopted-giessen-*"))
+
+    status, said = await undo("--config", site_file)
+    assert status == 0, said
+    assert said == (f"willkommen-server network undo: Übernahme rückgängig gemacht: Sprachdatei ti wieder wie vor "
+                    f"{second}. Der laufende Server liest sie binnen Sekunden.\n")
+    await wait_for(lambda: words("ti")["kiosk.take_ticket"] == TI_TAKE)  # the running server read it
+    assert (await undo("--config", site_file))[0] == 0
+    await wait_for(lambda: words("ti")["kiosk.take_ticket"] == TI_BUNDLED)
+    status, said = await undo("--config", site_file)
+    assert status == 1 and said == (f"willkommen-server network undo: Nichts rückgängig zu machen: In "
+                                    f"{wetzlar.site.network.into} liegt keine Übernahme einer Sprachdatei, die noch "
+                                    "gilt. Nichts wurde geändert.\n")
+    assert (await undo("--config", site_file, "--lang", "en"))[1].startswith(
+        "willkommen-server network undo: Nothing to undo: ")
+    assert sorted(p.name for p in first.iterdir()) == ["strings", "undone"]  # a language alone: no site fragment
+
+
+async def wait_for(condition, timeout: float = GENEROUS) -> None:
+    async with asyncio.timeout(timeout):
+        while not condition():
+            await asyncio.sleep(0.05)

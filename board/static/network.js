@@ -5,7 +5,7 @@
 // an office could publish a script. Loaded after board.js, whose `state`, `$` and `t` it uses.
 "use strict";
 
-const knowledge = {asked: false, pending: null, publishing: null, adopting: new Map()};
+const knowledge = {asked: false, pending: null, publishing: null, undoing: null, adopting: new Map()};
 
 // an element with attributes (undefined or "" left out) and children; a string child is a text node
 function el(tag, attrs = {}, ...children) {
@@ -36,7 +36,7 @@ function askNetwork() {
 function knowledgeReceive(message) {
   if (message.re === undefined || message.re === null) return false;
   const ours = message.re === knowledge.pending || message.re === knowledge.publishing ||
-    knowledge.adopting.has(message.re);
+    message.re === knowledge.undoing || knowledge.adopting.has(message.re);
   if (ours && message.type === "reply") return true;
   if (message.re === knowledge.pending) {
     knowledge.pending = null;
@@ -51,6 +51,15 @@ function knowledgeReceive(message) {
     $("knowledge-published").textContent = message.type === "published"
       ? t("knowledge.published", {texts: message.texts, office: message.office})
       : (message.text || message.message);
+    return true;
+  }
+  if (message.re === knowledge.undoing) {
+    knowledge.undoing = null;
+    $("knowledge-undo").disabled = false;
+    $("knowledge-undone").textContent = message.type === "undone"
+      ? t("knowledge.undone", {names: message.names.join(", "), folder: message.folder})
+      : (message.text || message.message);
+    if (message.type === "undone" && knowledge.pending === null) askNetwork();  // what differs again
     return true;
   }
   const adopting = knowledge.adopting.get(message.re);
@@ -131,4 +140,13 @@ function publishTexts() {
 }
 
 $("knowledge-ask").addEventListener("click", askNetwork);
+// the newest adoption of a language file taken back, as `willkommen-server network undo` does
+function undoAdoption() {
+  knowledge.undoing = state.nextId++;
+  $("knowledge-undone").textContent = t("knowledge.undoing");
+  $("knowledge-undo").disabled = true;
+  state.ws.send(JSON.stringify({type: "undo_adoption", id: knowledge.undoing}));
+}
+
 $("knowledge-publish").addEventListener("click", publishTexts);
+$("knowledge-undo").addEventListener("click", undoAdoption);

@@ -1,7 +1,8 @@
 """The floor board's panel of the network's shared knowledge (README "A network of offices"):
 a supervisor asks what the other offices published and how it differs from this office's texts
 (`network_knowledge`), and adopts a group of them (`adopt`) — written as files to review, as the
-command `willkommen-server network adopt` writes them (`server.network.adoption`).
+command `willkommen-server network adopt` writes them (`server.network.adoption`) — or takes the
+newest adoption of a language file back (`undo_adoption`, as `willkommen-server network undo`).
 
 Only a supervisor: a reader sees the floor, not the network. The network is asked on a thread
 (HTTP, and the site file read for the comparison) in a task beside the board's socket: the
@@ -21,9 +22,9 @@ import msgspec
 import websockets
 from websockets.asyncio.server import ServerConnection
 
-from config import ConfigError, Site
+from config import ConfigError, Site, languages
 from server.network.adoption import Adoptions
-from server.network.in_force import Unfit
+from server.network.in_force import NothingToUndo, Unfit
 from server.network.send import NetworkAway, NetworkGarbage, NetworkRefused
 from server.wire import protocol as p
 from server.wire.errors import NetworkTrouble, NotAllowed
@@ -83,6 +84,12 @@ async def _answer(adoptions: Adoptions, who: SignedIn, message: msgspec.Struct,
             texts = await asyncio.to_thread(adoptions.publish)
             log.info("network publish from the board", extra={"fields": {"by": who.name, "texts": texts}})
             return p.PublishedTexts(re=message.id, texts=texts, office=adoptions.network.office)
+        if isinstance(message, p.UndoAdoption):
+            folder, langs = await asyncio.to_thread(adoptions.undo, who.name)
+            if catalogues_changed is not None:
+                await catalogues_changed()
+            return p.Undone(re=message.id, folder=str(folder), in_force=langs,
+                            names=[languages.name(lang, who.lang) for lang in langs])
         folder, files, items, forced = await asyncio.to_thread(adoptions.adopt, message.office, list(message.what),
                                                                who.name)
         if forced and catalogues_changed is not None:  # the terminals get the new words before the board says so
@@ -108,6 +115,10 @@ def trouble(exc: Exception, adoptions: Adoptions, message: msgspec.Struct) -> Ex
         found = NetworkTrouble(str(exc), why="network_garbage", url=url)
     elif isinstance(exc, ConfigError):
         found = NetworkTrouble(str(exc), why="network_site", problem=str(exc))
+    elif isinstance(exc, NothingToUndo):
+        found = NetworkTrouble(str(exc), why="network_nothing_to_undo")
+    elif isinstance(exc, Unfit) and isinstance(message, p.UndoAdoption):
+        found = NetworkTrouble(str(exc), why="network_undo_unfit", problem=exc.problem[:300])
     elif isinstance(exc, Unfit):
         found = NetworkTrouble(str(exc), why="network_unfit", office=getattr(message, "office", ""),
                                problem=exc.problem[:300])

@@ -42,6 +42,8 @@ from server.wire.plan import SetPlan
 #                    -> reply at once, then adopted {folder, files, items, in_force: [lang]}
 #   publish          {id}  this office's texts to the network, as `network publish` sends them
 #                    -> reply at once, then published {texts, office}
+#   undo_adoption    {id}  the newest adoption of a language file taken back, the file before it in
+#                    force at once, as `network undo` does -> reply at once, then undone {folder, in_force}
 #                    (any one's failure: error {code: network, fields.why}, same re)
 
 class SignIn(Request, tag="sign_in"):
@@ -95,10 +97,14 @@ class Publish(Request, tag="publish"):
     network, as `willkommen-server network publish` sends them."""
 
 
-NETWORK_ASKS = (AskNetwork, Adopt, Publish)
+class UndoAdoption(Request, tag="undo_adoption"):
+    """The newest adoption of a language file taken back (`server.network.in_force.undo`)."""
+
+
+NETWORK_ASKS = (AskNetwork, Adopt, Publish, UndoAdoption)
 SUPERVISOR_ACTIONS = (OpenCounter, CloseCounter, Move, Announce, EndAnnouncement, SetPlan)
 ManagerMessage = Union[SignIn, OpenCounter, CloseCounter, Move, Announce, EndAnnouncement, SetPlan, Register, Witness,
-                       AskNetwork, Adopt, Publish]
+                       AskNetwork, Adopt, Publish, UndoAdoption]
 
 
 class SignedIn(Message, tag="signed_in"):
@@ -127,6 +133,13 @@ class Adopted(Message, tag="adopted"):
     files: list[str]  # in it: site-fragment.toml, strings/<lang>.toml (before/strings/<lang>.toml: the file replaced)
     items: int
     in_force: list[str] = []  # the languages whose adopted texts the office speaks from now on
+
+
+class Undone(Message, tag="undone"):
+    re: str | int
+    folder: str           # the adoption taken back (its before/ is now undone/)
+    in_force: list[str]   # the languages whose file before it is in force again
+    names: list[str] = []  # their names in the supervisor's language
 
 
 _manager_decoder = msgspec.json.Decoder(ManagerMessage)

@@ -85,7 +85,8 @@ from server.wire.feedback import (FEEDBACK_TYPES, MAX_REASONS, FeedbackMessage, 
                                   decode_feedback)
 from server.wire.manager import (NETWORK_ASKS, SUPERVISOR_ACTIONS, Adopt, Adopted, Announce, AskNetwork,  # noqa: F401
                                  Board, CloseCounter, EndAnnouncement, ManagerMessage, Move, NetworkKnowledge,
-                                 OpenCounter, Publish, PublishedTexts, SignedIn, SignIn, Witness, decode_manager)
+                                 OpenCounter, Publish, PublishedTexts, SignedIn, SignIn, UndoAdoption, Undone, Witness,
+                                 decode_manager)
 from server.wire.plan import Closure, SetPlan, Shift  # noqa: F401
 from server.wire.access import EntrySeen, Outcome, OutcomeView, Register, Registered, decode_access  # noqa: F401
 
