@@ -20,7 +20,7 @@ printer failed) does not count: checking in again gives a new one.
 from __future__ import annotations
 
 EARLY, ON_TIME, LATE = "early", "on_time", "late"
-WALK_IN, REFUSE = "walk_in", "refuse"
+REFUSE = "refuse"  # a site's rule for a late appointment (else it waits as a walk-in)
 
 
 def arrival(due_at: float, now: float, *, grace_minutes: float) -> str:

@@ -294,7 +294,6 @@ EVENT_TYPES: tuple[type[BaseEvent], ...] = Event.__args__  # type: ignore[attr-d
 for _type in EVENT_TYPES:
     _type.kind = str(_type.__struct_config__.tag)
 KINDS: dict[str, type[BaseEvent]] = {cls.kind: cls for cls in EVENT_TYPES}
-COUNTER_KINDS = frozenset(cls.kind for cls in EVENT_TYPES if issubclass(cls, CounterEvent))
 
 _decoder = msgspec.json.Decoder(Event)
 _encoder = msgspec.json.Encoder()

@@ -56,9 +56,6 @@ class Terminals:
     def connected(self, terminal: str) -> bool:
         return any(s.terminal == terminal for s in self.sessions.values())
 
-    def of_role(self, role: str) -> list[Session]:
-        return [s for s in self.sessions.values() if s.role == role]
-
     def by_role(self) -> dict[str, list[str]]:
         """The terminals connected now, by role (for /healthz)."""
         connected: dict[str, list[str]] = {}

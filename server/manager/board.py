@@ -21,6 +21,7 @@ import asyncio
 import dataclasses
 import logging
 import secrets
+import typing
 from dataclasses import dataclass
 from functools import partial
 from typing import Any, Callable
@@ -51,7 +52,7 @@ TICK = 1.0
 # pausing, resuming and closing
 NOTED = frozenset((ev.DayStarted, ev.CounterOpened, ev.CounterPaused, ev.CounterResumed, ev.CounterClosed))
 KEEP_CLEARED = 10
-PRINTER_ALERTS = ("paper_near_end", "paper_out", "cover_open", "offline", "error")  # staff catalogue [printer]
+PRINTER_ALERTS = tuple(s for s in typing.get_args(p.PrinterState) if s != "ok")  # staff catalogue [printer]
 
 
 @dataclass

@@ -138,7 +138,6 @@ class Projection:
                 self.day = e.day
                 new_days.append(e.day)
             # an event belongs to the office's day, not to its clock time's (`Office._begin`);
-            # an appointment to the day it is due
             # an appointment to the day it is due, a lottery's events to the day of its places
             day = e.day if type(e) in DAY_KINDS else max(self.day, self.local_day(e.at))  # type: ignore[attr-defined]
             event_rows.append((e.at, day, e.kind, encode(e)))

@@ -95,7 +95,8 @@ MAX_FRAME = 64 * 1024
 ROLES = ("kiosk", "counter", "display", "admin")
 Role = Literal["kiosk", "counter", "display", "admin"]
 OFF_THE_SCREEN = ("no_show", "waiting", "parked", "cancelled")  # ticket states displays are told of
-PRINTER_STATES = ("ok", "paper_near_end", "paper_out", "cover_open", "offline", "error")
+# what a kiosk says of its printer (`Printer`); every state but "ok" is an alert on the floor board
+PrinterState = Literal["ok", "paper_near_end", "paper_out", "cover_open", "offline", "error"]
 
 
 # ---- client to server ----------------------------------------------------------------------
@@ -132,7 +133,7 @@ class Cancel(Request, tag="cancel"):
 
 
 class Printer(Request, tag="printer"):
-    state: Literal["ok", "paper_near_end", "paper_out", "cover_open", "offline", "error"]
+    state: PrinterState
     detail: str = ""   # any length the frame holds: the server keeps its start (a state is never refused)
 
 

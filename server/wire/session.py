@@ -80,7 +80,6 @@ class ClientSession:
         self._pending: dict[int | str | None, asyncio.Future] = {}
         self._events: asyncio.Queue[msgspec.Struct] = asyncio.Queue()
         self._connected = asyncio.Event()
-        self._welcomed = asyncio.Event()
         self._ws: ClientConnection | None = None
         self._task: asyncio.Task | None = None
 
