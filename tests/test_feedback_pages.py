@@ -94,19 +94,19 @@ async def look(page, name: str) -> list[str]:
 # ---- the phone page ------------------------------------------------------------------------
 
 async def test_the_question_fits_every_language_at_phone_sizes_and_passes_axe(browser, office):
-    pages = {size: await browser.new_page(viewport=viewport) for size, viewport in PHONES.items()}
+    page = await browser.new_page()
     found = {}
-    for lang in LANGS:
+    for lang in LANGS:  # the page loaded once a language, looked at in each phone's size
         token = await finished(office, lang)
-        for size, page in pages.items():
-            await page.goto(f"{office.url}/t/{token}")
+        await page.goto(f"{office.url}/t/{token}")
+        for size, viewport in PHONES.items():
+            await page.set_viewport_size(viewport)
             assert await page.is_visible("#feedback-form") and await page.is_visible(".face-5")
             assert await page.inner_text("#feedback-question") == strings(lang)["feedback.question"]
             problems = await look(page, f"feedback-phone-{lang}-{size}")
             if problems:
                 found[f"{lang} {size}"] = problems
-    for page in pages.values():
-        await page.close()
+    await page.close()
     assert not found, found
 
 
