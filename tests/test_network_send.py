@@ -286,7 +286,7 @@ def copy_kept_statistics(office_db: Path, url: str, schema: str) -> None:
     """An office hosted on the shared PostgreSQL: its kept statistics in a schema of its own."""
     import psycopg
 
-    from server.manager.stats_schema import ensure_tables
+    from server.store.stats_schema import ensure_tables
     from server.store.postgres import Sql
 
     with psycopg.connect(url, autocommit=True) as pg, sqlite3.connect(office_db) as lite:

@@ -22,7 +22,7 @@ from server.edge.app import Server
 from server.core import Office
 from server.manager.stats import Period, Refused, Statistics, percentile, week_of
 from server.manager.stats_words import Words
-from server.manager.stats_rows import minutes as _minutes
+from server.store.stats_rows import minutes as _minutes
 from server.store.sqlite import Store
 
 from .spreadsheet import csv_row, read_csv

@@ -17,7 +17,7 @@ from pypdf import PdfReader
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from server.manager import stats_floor_rows as made
+from server.store import stats_floor_rows as made
 from server.manager.stats_words import Words
 from server.wire.session import ClientSession
 

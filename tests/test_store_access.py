@@ -121,7 +121,7 @@ def test_the_purge_keeps_a_lottery_days_entries_from_the_evening_before_while_it
 
 
 def test_a_lottery_days_figures_are_kept_at_the_next_day_on_both_backends(store_db):
-    """The statistics' rows of a lottery day (`server.manager.stats_lottery_rows`) are written
+    """The statistics' rows of a lottery day (`server.store.stats_lottery_rows`) are written
     when the next day starts, as the visits' are: 3 entries, 1 place drawn, nobody came."""
     store = open_store(store_db, timezone="Europe/Berlin")
     try:
@@ -144,7 +144,7 @@ def test_the_statistics_count_a_lottery_day_as_the_floor_board_does(entries, pla
     """Whatever the entries, places, check-ins, refusals and offers of no-shows' places: the
     day's statistics row (made live, and kept at the next day) holds the floor board's figures
     (`access_days.summary`, computed apart from the office in memory)."""
-    from server.manager import stats_lottery_rows
+    from server.store import stats_lottery_rows
 
     with tempfile.TemporaryDirectory() as folder:
         store = open_store(Path(folder) / "o.sqlite3", timezone="Europe/Berlin")

@@ -10,7 +10,7 @@ visitors do not come when called (a recall, then a no-show), some are parked to 
 and called back, about 6 % are sent on to another service, some are referred to a partner (to
 the counselling desk in the house: a transfer too), and some answer "How was your visit?".
 Counters close when the queue is empty after 16:00. Each day is kept as the server keeps it
-(`server.manager.stats.keep_days`), so the report reads what a running office's would.
+(`server.store.stats_kept.keep_days`), so the report reads what a running office's would.
 
 It writes only to a file of its own (by default `demo-month.sqlite3` beside the demo's), and
 refuses a file that already holds events: a real office's file never gets invented visitors.
@@ -192,7 +192,7 @@ class Month:
         return self.rng.choices(list(weights), weights=list(weights.values()))[0]
 
     def close(self) -> None:
-        from server.manager.stats import keep_days
+        from server.store.stats_kept import keep_days
 
         after = self.office.day and (date.fromisoformat(self.office.day) + timedelta(days=1)).isoformat()
         with self.store.db.atomic():

@@ -2,8 +2,8 @@
 
 Two layers, so that figures outlive `retention_days`:
 
-1. **Per-day rows** (`server.manager.stats_schema`, made by `server.manager.stats_rows`), one
-   set per office day: legs of visits (`server.manager.stats_legs`) by local hour, weekday,
+1. **Per-day rows** (`server.store.stats_schema`, made by `server.store.stats_rows`), one
+   set per office day: legs of visits (`server.store.stats_legs`) by local hour, weekday,
    service, the visitor's language, walk-in or appointment and counter; waits, walk and
    service times as exact histograms of whole minutes, so medians and percentiles survive
    the purge of the tickets. A day is kept (`keep_days`) when the next day starts
@@ -29,9 +29,10 @@ from zoneinfo import ZoneInfo
 
 from config import Site, languages
 
-from server.manager import stats_dates, stats_floor_rows, stats_rows
-from server.manager.stats_rows import DayRows, estimate_held, minutes, rows_between, week_of  # noqa: F401
-from server.manager.stats_schema import (DIMENSIONS, DESK_COLUMNS, FEEDBACK_COLUMNS, INSERT_REFERRAL, INTERPRETER_COLUMNS,  # noqa: F401
+from server.manager import stats_dates
+from server.store.stats_kept import keep_days  # noqa: F401 (the store keeps the days; tests and the bench call it here too)
+from server.store.stats_rows import DayRows, estimate_held, minutes, rows_between, week_of  # noqa: F401
+from server.store.stats_schema import (DIMENSIONS, DESK_COLUMNS, FEEDBACK_COLUMNS, INSERT_REFERRAL, INTERPRETER_COLUMNS,  # noqa: F401
                                          ROLL_UPS, TICKET_COLUMNS, TIME_COLUMNS, ensure_tables, insert, referral_row,
                                          Table, roll_up, upgrade)
 from server.manager.stats_words import AtLeast, Words
@@ -127,15 +128,6 @@ class Period:
     def say(self, lang: str) -> str:
         """The period as staff in `lang` read it: "1.11.2026 – 30.11.2026" (and can type it back)."""
         return stats_dates.span(self.first, self.last, lang)
-
-
-def keep_days(conn, *, before: str, tz: ZoneInfo, since: str = "", personal: bool = False) -> list[str]:
-    """Keep the days before `before` past the purge: the visits and the lottery
-    (`stats_rows.keep_days`, from `since`) and the floor, plan and kiosks (`stats_floor_rows.keep`,
-    every calendar day from the last kept). The stores call this at a new day and before a purge."""
-    kept = stats_rows.keep_days(conn, before=before, tz=tz, since=since, personal=personal)
-    stats_floor_rows.keep(conn, before=before, tz=tz, personal=personal)
-    return kept
 
 
 def groupings(site: Site) -> list[str]:

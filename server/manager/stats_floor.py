@@ -1,5 +1,5 @@
 """The floor in the statistics: planned hours beside open hours, and kiosks out of service,
-per day and over the period (rows from `server.manager.stats_floor_rows`, kept per day past
+per day and over the period (rows from `server.store.stats_floor_rows`, kept per day past
 the retention).
 
 Hours are written to a tenth (7,5 h), minutes whole (rounded). A kiosk's time out of
@@ -15,8 +15,8 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 from config.site import WEEKDAYS
-from server.manager import stats_floor_rows as made
-from server.manager.stats_schema import Table
+from server.store import stats_floor_rows as made
+from server.store.stats_schema import Table
 
 if TYPE_CHECKING:
     from server.manager.stats import Period, Statistics

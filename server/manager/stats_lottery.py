@@ -1,6 +1,6 @@
 """Fair access in the statistics (README "Fair access"): per lottery day and over the period,
 the entries (urgent ones apart), the places, how many were drawn, offered again, checked in,
-no-shows and "not the registered person" (`server.manager.stats_lottery_rows`, kept per day
+no-shows and "not the registered person" (`server.store.stats_lottery_rows`, kept per day
 before the purge); after how many unlucky days the period's winners won (the weight each entry
 was registered with, kept per day too); and how many unlucky days the people still without a
 place carry now (the store's `access_weights`). No identity leaves these modules: only counts."""
@@ -10,8 +10,8 @@ from __future__ import annotations
 from datetime import date
 from typing import TYPE_CHECKING
 
-from server.manager import stats_lottery_rows as made
-from server.manager.stats_schema import Table
+from server.store import stats_lottery_rows as made
+from server.store.stats_schema import Table
 
 if TYPE_CHECKING:
     from server.manager.stats import Period, Statistics

@@ -6,8 +6,8 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any, Callable
 
-from server.manager.stats_rows import ESTIMATE_MEASURES
-from server.manager.stats_schema import DIMENSIONS, Table
+from server.store.stats_rows import ESTIMATE_MEASURES
+from server.store.stats_schema import DIMENSIONS, Table
 
 if TYPE_CHECKING:
     from server.manager.stats import Period, Statistics

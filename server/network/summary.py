@@ -1,7 +1,7 @@
 """One office day as the network sees it (`Day`), and how an office makes it from its store.
 
 A day is a handful of counts and small histograms, made from the office's **kept** per-day
-statistics (`server.manager.stats_schema`: a day is kept when the next one starts), so a day
+statistics (`server.store.stats_schema`: a day is kept when the next one starts), so a day
 still going on is never sent, and no ticket, event, booking code or counter leaves the office:
 
     visitors      tickets drawn (each visit once, where it began)
@@ -26,7 +26,7 @@ from typing import Annotated, Literal
 import msgspec
 from msgspec import Meta
 
-from server.manager.stats_rows import ESTIMATE_MEASURES
+from server.store.stats_rows import ESTIMATE_MEASURES
 
 Count = Annotated[int, Meta(ge=0, le=1_000_000)]
 Minute = Annotated[int, Meta(ge=0, le=100_000)]

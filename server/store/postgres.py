@@ -5,7 +5,7 @@ in the site file).
 
 - **The same tables**: the append-only `events` (the truth) and the `tickets` projection,
   written in one transaction per group of commands; `daily_stats` and the statistics tables
-  (`server.manager.stats_schema`, plain SQL that both databases run: `Sql` swaps SQLite's `?`
+  (`server.store.stats_schema`, plain SQL that both databases run: `Sql` swaps SQLite's `?`
   placeholders for psycopg's `%s`).
 - **Confirmed means committed**: the writer (`server.store.writer`) awaits `commit` on its
   own asynchronous connection (psycopg 3's `AsyncConnection`), so the event loop serves
@@ -57,8 +57,8 @@ from psycopg.rows import dict_row
 from server.core import Event
 from server.core import events as ev
 from server.core.model import EXPIRED, OPEN_STATES
-from server.manager import stats
-from server.manager.stats_floor_rows import FLOOR_INDEXES
+from server.store import stats_kept as stats
+from server.store.stats_floor_rows import FLOOR_INDEXES
 from server.store import access, waiting
 from server.store.pg_lock import (END_OUR_OLD_SESSION, HOLDER, LOCK_KEY, UNLOCK, confirm_on_disk, confirm_on_disk_async,
                                    holder, try_lock)
@@ -138,7 +138,7 @@ def application_name() -> str:
 
 
 class Sql:
-    """A psycopg connection as `server.manager.stats` uses one: `?` placeholders, `execute`
+    """A psycopg connection as the statistics use one (`server.store.stats_kept`, `server.manager.stats`): `?` placeholders, `execute`
     returning a cursor, `executemany`."""
 
     def __init__(self, conn: psycopg.Connection):

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 from server.core import Event, LocalDays, Ticket
 from server.core import events as ev
 from server.core.events import encode
-from server.manager import stats
+from server.store import stats_kept as stats
 from server.store import access
 from server.store.waiting import Waiting
 

@@ -42,8 +42,8 @@ from typing import Iterable
 
 import sqlite_utils
 
-from server.manager import stats
-from server.manager.stats_floor_rows import FLOOR_INDEXES, kept_events
+from server.store import stats_kept as stats
+from server.store.stats_floor_rows import FLOOR_INDEXES, kept_events
 from server.store import access
 from server.store.beside import Beside
 from server.store.checkpoint import Checkpoints
@@ -157,7 +157,7 @@ def m011_draw_witnessed(db: sqlite_utils.Database) -> None:
 @migrations()
 def m012_floor_events(db: sqlite_utils.Database) -> None:
     """The statistics read every kiosk's going and coming back and the plan's changes
-    (`server.manager.stats_floor_rows`): partial indexes, so a draw writes no page of them."""
+    (`server.store.stats_floor_rows`): partial indexes, so a draw writes no page of them."""
     for statement in FLOOR_INDEXES:
         db.execute(statement)
 

@@ -1,5 +1,5 @@
 """Fair access per lottery day, made from its stored events and kept before they are purged
-(README "Fair access"), as `server.manager.stats_rows` does for the visits.
+(README "Fair access"), as `server.store.stats_rows` does for the visits.
 
 A row of `stats_lottery` is one service of one lottery day:
 
@@ -28,10 +28,10 @@ from dataclasses import dataclass, field
 
 import msgspec
 
-from server.manager.stats_schema import LOTTERY_COLUMNS as COLUMNS
-from server.manager.stats_schema import LOTTERY_FIGURES as FIGURES
-from server.manager.stats_schema import LOTTERY_WON_COLUMNS as WON_COLUMNS
-from server.manager.stats_schema import ensure_tables, insert
+from server.store.stats_schema import LOTTERY_COLUMNS as COLUMNS
+from server.store.stats_schema import LOTTERY_FIGURES as FIGURES
+from server.store.stats_schema import LOTTERY_WON_COLUMNS as WON_COLUMNS
+from server.store.stats_schema import ensure_tables, insert
 
 # the kinds stored under the lottery day, in the words of the store's partial index (`server.store.access`)
 ACCESS_KINDS = "kind IN ('access_opened', 'entry_registered', 'access_drawn', 'place_offered')"
@@ -135,7 +135,7 @@ def _at_the_counter(conn, days: dict[str, _Day], decode) -> None:
 
 def keep(conn, *, before: str, since: str = "") -> list[str]:
     """Store the rows of every lottery day from `since` to before `before` whose events are
-    still in the file and that is not kept yet (`server.manager.stats_rows.keep_days` calls
+    still in the file and that is not kept yet (`server.store.stats_rows.keep_days` calls
     this, so it runs wherever the visits' statistics are kept: at a new day and before a purge)."""
     ensure_tables(conn)
     days = [d for (d,) in conn.execute(f"SELECT DISTINCT day FROM events WHERE {ACCESS_KINDS} AND day >= ? "

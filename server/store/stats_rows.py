@@ -1,4 +1,4 @@
-"""Making a day's statistics rows from its events: legs of visits (`server.manager.stats_legs`),
+"""Making a day's statistics rows from its events: legs of visits (`server.store.stats_legs`),
 waits and times as minute histograms, counters' open and paused time, visitor feedback; and
 keeping them (`keep_days`) before the tickets and events are purged.
 
@@ -18,9 +18,9 @@ from zoneinfo import ZoneInfo
 
 import msgspec
 
-from server.manager import stats_lottery_rows
-from server.manager.stats_legs import TICKET_EVENTS, Visit, visits
-from server.manager.stats_schema import (DESK_COLUMNS, FEEDBACK_COLUMNS, INTERPRETER_COLUMNS, ROLL_UPS,
+from server.store import stats_lottery_rows
+from server.store.stats_legs import TICKET_EVENTS, Visit, visits
+from server.store.stats_schema import (DESK_COLUMNS, FEEDBACK_COLUMNS, INTERPRETER_COLUMNS, ROLL_UPS,
                                          TICKET_COLUMNS, TIME_COLUMNS, ensure_tables, insert)
 
 OPEN_STATES = ("waiting", "called", "serving", "parked")
@@ -221,7 +221,7 @@ def keep_days(conn, *, before: str, tz: ZoneInfo, since: str = "", personal: boo
     the floor board (`server.manager.board`) when a new day starts, for the last week.
     Figures per counter are kept only with `personal` (the site allows them): without the
     staff council's agreement they are not even stored. The lottery's days are kept alongside
-    (`server.manager.stats_lottery_rows.keep`); the floor's by `server.manager.stats.keep_days`."""
+    (`server.store.stats_lottery_rows.keep`); the floor's by `server.store.stats_kept.keep_days`."""
     ensure_tables(conn)
     stats_lottery_rows.keep(conn, before=before, since=since)
     days = [d for (d,) in conn.execute("SELECT DISTINCT day FROM tickets WHERE day >= ? AND day < ? AND day NOT IN "

@@ -1,7 +1,7 @@
 """The tables the statistics keep per office day, and their smaller roll-ups.
 
 Plain SQL that SQLite and PostgreSQL both run. What each row means is in the README's
-"What each figure means" table and in `server.manager.stats_rows` (which makes them).
+"What each figure means" table and in `server.store.stats_rows` (which makes them).
 
 A row of `stats_tickets` is a **leg** of a visit: one stay of a ticket in one service's queue,
 from the draw or a transfer into that queue to the call that served it, its no-show, its
@@ -42,11 +42,11 @@ DESK_COLUMNS = ("day", "counter", "kind", "reason", "seconds")
 # visitors who asked at the kiosk for an interpreter (issue 15), by the hour and language of the draw
 INTERPRETER_COLUMNS = ("day", "weekday", "hour", "service", "lang", "tickets")
 FEEDBACK_COLUMNS = ("day", "week", "service", "lang", "source", "score", "reason", "n")
-# the lottery per day and service (fair access; `server.manager.stats_lottery_rows` makes them)
+# the lottery per day and service (fair access; `server.store.stats_lottery_rows` makes them)
 LOTTERY_FIGURES = ("entries", "urgent", "places", "drawn", "offered", "checked_in", "no_shows", "refused")
 LOTTERY_COLUMNS = ("day", "service", *LOTTERY_FIGURES, "held")
 LOTTERY_WON_COLUMNS = ("day", "service", "unlucky", "winners", "urgent")
-# the floor's days (`server.manager.stats_floor_rows` makes them): seconds, moments since the epoch
+# the floor's days (`server.store.stats_floor_rows` makes them): seconds, moments since the epoch
 FLOOR_DAY_COLUMNS = ("day", "plan", "changes")
 PLAN_COLUMNS = ("day", "counter", "planned", "opened", "in_plan")
 KIOSK_OUT_COLUMNS = ("day", "kiosk", "since", "start_at", "end_at")

@@ -1,5 +1,5 @@
 """The floor's days for the statistics, made from the stored events and kept per day before
-the purge (as `server.manager.stats_rows` does for the visits): each counter's planned hours
+the purge (as `server.store.stats_rows` does for the visits): each counter's planned hours
 beside the hours it was really open, and each kiosk's time out of service.
 
 **The plan of a day** is the plan as it stood when the day began: the last `plan_changed`
@@ -40,8 +40,8 @@ from zoneinfo import ZoneInfo
 import msgspec
 
 from server.core.plan import Plan
-from server.manager.stats_rows import DESK_EVENTS, events_between
-from server.manager.stats_schema import FLOOR_DAY_COLUMNS, KIOSK_OUT_COLUMNS, PLAN_COLUMNS, ensure_tables, insert
+from server.store.stats_rows import DESK_EVENTS, events_between
+from server.store.stats_schema import FLOOR_DAY_COLUMNS, KIOSK_OUT_COLUMNS, PLAN_COLUMNS, ensure_tables, insert
 from server.wire.plan import Closure, Shift
 
 KIOSK_KINDS = ("kiosk_offline", "kiosk_online")
@@ -222,7 +222,7 @@ def rows_between(conn, first: str, last: str, tz: ZoneInfo, *, today: str = "~",
 
 def keep(conn, *, before: str, tz: ZoneInfo, personal: bool = False) -> list[str]:
     """Store the rows of every calendar day before `before` not kept yet, from the day after
-    the last kept one (or the file's first day) on; `server.manager.stats_rows.keep_days`
+    the last kept one (or the file's first day) on; `server.store.stats_rows.keep_days`
     calls this, at a new day and before a purge."""
     ensure_tables(conn)
     last = conn.execute("SELECT max(day) FROM stats_floor_days").fetchone()[0]
