@@ -227,6 +227,7 @@ async def test_taps_made_while_the_server_is_away_are_sent_when_it_is_back(brows
     server = Server(make_site(), tmp_path / "office.sqlite3", always_open=True)
     port = await server.start("127.0.0.1", 0)
     page = await browser.new_page(viewport=TERMINALS["720p"])
+    await page.clock.install()  # the page's clock runs on, but the test can skip it ahead
     try:
         await page.goto(f"http://127.0.0.1:{port}{TERMINAL}")
         await page.wait_for_function("feedbackTerminal.connected")
@@ -239,6 +240,7 @@ async def test_taps_made_while_the_server_is_away_are_sent_when_it_is_back(brows
 
         server = Server(make_site(), tmp_path / "office.sqlite3", always_open=True)
         await server.start("127.0.0.1", port)
+        await page.clock.fast_forward(5_000)  # the page's next try (feedback-terminal.js RETRY_MS) is due now
         await page.wait_for_function("feedbackTerminal.thanked === 1 && feedbackTerminal.pending.length === 0",
                                      timeout=60_000)  # the page's reconnect brings it
         assert await page.is_hidden("#staff")
