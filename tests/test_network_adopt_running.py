@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import io
 import json
+import logging
 from pathlib import Path
 
 from kiosk.app import for_terminal
@@ -171,9 +172,28 @@ async def test_network_undo_on_the_command_line_goes_back_one_adoption_at_a_time
     assert (await undo("--config", site_file, "--lang", "en"))[1].startswith(
         "willkommen-server network undo: Nothing to undo: ")
     assert sorted(p.name for p in first.iterdir()) == ["strings", "undone"]  # a language alone: no site fragment
+    status, said = await undo()  # the demo office's file: no [network], so nothing was ever in force
+    assert status == 1 and said == ("willkommen-server network undo: default.toml hat kein [network]: Übernahmen "
+                                    "gelten nur mit [network] (into), also gibt es nichts rückgängig zu machen.\n")
 
 
 async def wait_for(condition, timeout: float = GENEROUS) -> None:
     async with asyncio.timeout(timeout):
         while not condition():
             await asyncio.sleep(0.05)
+
+
+async def test_a_file_put_in_force_by_hand_is_read_and_one_that_does_not_load_leaves_the_words(offices, caplog):
+    """IT's own hand counts as the command's: the running server reads what is put into `into`'s
+    `strings/`; a file that does not load is logged as a warning and the words in force stay."""
+    _, servers = offices
+    wetzlar = servers[0]
+    folder = wetzlar.site.network.in_force
+    folder.mkdir()
+    with caplog.at_level(logging.WARNING, logger="willkommen.server"):
+        (folder / "ti.toml").write_text('[kiosk]\ntake_ticket = "unclosed\n', encoding="utf-8")
+        await wait_for(lambda: any("does not load" in r.getMessage() for r in caplog.records))
+    assert wetzlar.site.words("ti")["kiosk.take_ticket"] == TI_BUNDLED
+    (folder / ".ti.toml.new").write_text(f'[kiosk]\ntake_ticket = "{TI_TAKE}"\n', encoding="utf-8")
+    (folder / ".ti.toml.new").replace(folder / "ti.toml")
+    await wait_for(lambda: wetzlar.site.words("ti")["kiosk.take_ticket"] == TI_TAKE)

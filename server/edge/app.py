@@ -209,7 +209,6 @@ class Server:
         """Close connections, let the writer finish what it holds, close the store."""
         self.writer.give_up()  # a database that is away: what the writer holds is answered not done
         self.watch_task.cancel()
-        self.adopted.stop()
         await self.fanout.stop()
         self.server.close()
         self.gate.stop()
@@ -224,6 +223,7 @@ class Server:
         await self._close_store()
 
     async def _close_store(self) -> None:
+        self.adopted.stop()  # (here: a start that fails after the rooms were made comes here, not to stop)
         await asyncio.gather(self.access.stop(), self.outbox.stop())  # the lottery's schedule ends; unsaved messages saved
         self.writer_task.cancel()
         await asyncio.gather(self.writer_task, return_exceptions=True)
