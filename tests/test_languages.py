@@ -284,9 +284,13 @@ async def test_an_announcement_in_pashto_stands_right_to_left_on_the_display(vis
                                                                   until=now + 3600, by="test", now=now))
     page = await browser.new_page(viewport={"width": 1280, "height": 720})
     await page.goto(f"http://127.0.0.1:{server.port}/display")
-    await page.wait_for_function("document.getElementById('announcement').lang === 'ps'", timeout=20_000)
     banner = "document.getElementById('announcement')"
+    await page.wait_for_function(f"{banner}.textContent !== ''", timeout=20_000)  # the page's first poll
+    # each language in turn, turned by the page's test hook instead of waited for (6 s each)
+    await page.evaluate("willkommenAnnouncements.rotate()")
+    await page.wait_for_function(f"{banner}.lang === 'ps'", timeout=20_000)
     assert await page.evaluate(f"getComputedStyle({banner}).direction") == "rtl"
+    await page.evaluate("willkommenAnnouncements.rotate()")
     await page.wait_for_function(f"{banner}.lang === 'de'", timeout=20_000)
     assert await page.evaluate(f"getComputedStyle({banner}).direction") == "ltr"
     await page.close()
