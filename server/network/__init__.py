@@ -15,6 +15,8 @@ the network's coordinator (the ministry) runs and what an office does to take pa
 - `shield`    the counts hidden beside those so that no hidden count can be worked out from the
               sums a reader can add up (secondary suppression)
 - `page`      that comparison as a German page (the staff catalogue's `[network]`) with charts
+- `said`      what the network's port says to a person (refusals, plain pages): `[network.answer]`
+- `in_force`  adopted language files in force at once, and `undo` back to the file before
 - `send`      `willkommen-server network send|publish|list|compare|adopt`: an office's side
 - `knowledge` what an office publishes (services' texts, documents, hints, partners,
               its own language strings), the difference to another's, and the fragment to adopt
