@@ -178,6 +178,7 @@ async def test_the_ticket_status_page_follows_the_visitor_in_arabic(server, term
     await draw(kiosk, "residence", "de", "s-0")
     mine = await draw(kiosk, "residence", "ar", "s-1")
     phone = await browser.new_page(viewport=PHONE)
+    await phone.clock.install()  # the page asks every 4 s (ticket.js POLL_MS): the test skips to the next ask
     await phone.goto(f"http://127.0.0.1:{server.port}/t/{mine.ticket.token}")
     assert await phone.get_attribute("html", "dir") == "rtl" and await phone.get_attribute("html", "lang") == "ar"
     assert await phone.inner_text("#number") == "A002"
@@ -188,9 +189,11 @@ async def test_the_ticket_status_page_follows_the_visitor_in_arabic(server, term
     await counter.request(p.Open(id=0))
     await counter.request(p.Next(id=0))
     await counter.request(p.Finish(id=0, outcome="done"))
+    await phone.clock.fast_forward(4_000)
     await phone.wait_for_function("document.getElementById('headline').textContent.includes('\u20660\u2069')",
                                   timeout=10_000)
     await counter.request(p.Next(id=0))
+    await phone.clock.fast_forward(4_000)
     await phone.wait_for_selector("body.turn", timeout=10_000)
     assert bare(await phone.inner_text("#headline")) == "حان دورك! يرجى التوجه إلى الشباك 5."
     await phone.screenshot(path=str(ARTIFACTS / "status-ar-called.png"))
