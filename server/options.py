@@ -7,6 +7,7 @@ from __future__ import annotations
 import argparse
 import ipaddress
 import sys
+from urllib.parse import urlsplit
 
 from config.command import StaffParser, Words, command_lang, said
 
@@ -32,17 +33,41 @@ def port_number(text: str) -> int:
 
 
 def public_passwords_refusal(site, host: str, words: Words | None = None) -> str | None:
-    """The demo office's passwords are printed in the README: anyone who can reach the server
-    could sign in with them. Served on this machine only (127.0.0.1, ::1); beyond it, refused."""
-    try:
-        if ipaddress.ip_address(host).is_loopback:
-            return None
-    except ValueError:
-        if host == "localhost":
-            return None
+    """The demo office's passwords and terminal tokens are printed in the README: anyone who can
+    reach the server could sign in or draw with them. Served on this machine only; refused when
+    the server listens beyond it, or listens on 127.0.0.1 behind a reverse proxy (`[limits]
+    proxies`) or for a `public_url` elsewhere: the IT provider's setup always listens on
+    127.0.0.1, and a review's admin started from the demo's site file there unwarned."""
     from server.manager.people import public_passwords
 
-    names = public_passwords(site)
-    if not names:
+    w = words or Words("en")
+    names, terminals = public_passwords(site), demo_tokens(site)
+    if not names and not terminals:
         return None
-    return (words or Words("en"))("usage.public_passwords", host=host, names=", ".join(names))
+    if not _loopback(host):
+        if names:
+            return w("usage.public_passwords", host=host, names=", ".join(names))
+        return w("usage.public_tokens", host=host, terminals=", ".join(terminals))
+    reach = (w("usage.reach_proxies", proxies=", ".join(site.limits.proxies)) if site.limits.proxies else
+             w("usage.reach_public_url", url=site.public_url) if not _loopback(urlsplit(site.public_url).hostname or "")
+             else None)
+    if reach is None:
+        return None
+    if names:
+        return w("usage.public_passwords_reached", reach=reach, names=", ".join(names))
+    return w("usage.public_tokens_reached", reach=reach, terminals=", ".join(terminals))
+
+
+def demo_tokens(site) -> list[str]:
+    """The terminals of `site` whose token is one the bundled demo site gives (README)."""
+    from config import load_site
+
+    printed = {t.token for t in load_site(None).terminals if t.token}
+    return [t.id for t in site.terminals if t.token and t.token in printed]
+
+
+def _loopback(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return host == "localhost"

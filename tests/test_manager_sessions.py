@@ -10,11 +10,13 @@ or on 127.0.0.1 at another port (same-site)."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import ssl
 import subprocess
 import sys
 import threading
+import tomllib
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import quote, urlsplit
 
@@ -25,6 +27,7 @@ from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
 from config import ConfigError, default_path, parse_site
+from config.command import Words
 from server.edge.app import Server
 from server.manager.pages import STATISTICS, returning_to
 from server.manager.people import SCRYPT, check_password, hash_password
@@ -274,6 +277,40 @@ def test_the_demo_passwords_are_not_served_beyond_this_machine(tmp_path):
     assert run.returncode == 2
     assert "lauscht nicht auf 0.0.0.0: manager, reader, anna, ben melden sich noch mit dem öffentlichen Passwort" in run.stderr
     assert not (tmp_path / "o.db").exists()  # refused before anything was opened
+
+
+@pytest.mark.parametrize("change, reach", [
+    (('public_url = "http://127.0.0.1:8765"', 'public_url = "https://wetzlar.willkommen.example"'),
+     "public_url ist https://wetzlar.willkommen.example"),
+    (("[site]", '[limits]\nproxies = ["127.0.0.1"]\n\n[site]'), "hinter dem Proxy 127.0.0.1")])
+def test_the_demo_passwords_are_not_served_behind_a_proxy_either(tmp_path, change, reach):
+    """An IT provider's server listens on 127.0.0.1 behind nginx: an admin who started from the
+    demo's site file was served with manager / demo-manager to the internet, unwarned."""
+    site = tmp_path / "office.toml"
+    site.write_text(default_path().read_text(encoding="utf-8").replace(*change, 1), encoding="utf-8")
+    run = subprocess.run([sys.executable, "-m", "server", "--config", str(site), "--host", "127.0.0.1", "--port", "0",
+                          "--db", str(tmp_path / "o.db")], capture_output=True, text=True, timeout=60, cwd=ROOT)
+    assert run.returncode == 2, run.stderr
+    assert "manager, reader, anna, ben melden sich noch mit dem öffentlichen Passwort der Demo an" in run.stderr
+    assert f"von außerhalb dieses Rechners erreichbar ({reach}" in run.stderr
+    assert not (tmp_path / "o.db").exists()
+
+
+def test_the_demo_tokens_are_refused_where_the_passwords_are():
+    """No demo password left, but the terminals still on the README's tokens: a
+    stranger could draw, or book as the admin terminal; one that sets its own tokens is served."""
+    from server.options import public_passwords_refusal
+
+    text = default_path().read_text(encoding="utf-8").replace('public_url = "http://127.0.0.1:8765"',
+                                                              'public_url = "https://giessen.willkommen.example"', 1)
+    site = parse_site(tomllib.loads(text), file="office.toml", folder=default_path().parent)
+    site = dataclasses.replace(site, people=())  # (a hash of their own each: the same, slower to check)
+    said = public_passwords_refusal(site, "127.0.0.1", Words("de"))
+    assert said is not None and "die Terminals kiosk-1, kiosk-2" in said and "öffentliche Token der Demo" in said
+    assert public_passwords_refusal(site, "0.0.0.0", Words("de")).startswith(
+        "lauscht nicht auf 0.0.0.0: die Terminals kiosk-1")
+    mine = dataclasses.replace(site, terminals=tuple(dataclasses.replace(t, token=f"eigen-{t.id}") for t in site.terminals))
+    assert public_passwords_refusal(mine, "127.0.0.1", Words("de")) is None
 
 
 async def test_a_session_lasts_its_minutes_to_the_second_not_hours(tmp_path):
