@@ -30,7 +30,7 @@ import re
 from functools import cache
 
 from config.errors import ConfigError
-from config.strings import available, strings
+from config.strings import available, counted, strings
 
 LANG_OPTION = "--lang"
 
@@ -57,7 +57,7 @@ class Words:
         self.text = strings(self.lang, "staff")
 
     def __call__(self, name: str, /, **fields) -> str:
-        return self.text[f"cli.{name}"].format(**fields)
+        return self.text[counted(self.text, f"cli.{name}", self.lang, fields)].format(**fields)
 
     def translate(self, message: str) -> str:
         """`message` as argparse (or an option's check) said it in English, in this language."""

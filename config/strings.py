@@ -35,6 +35,21 @@ FROM_LOCALE_DATA = ("language_name", "direction")   # optional in a catalogue fi
 OFFICE = "office."   # a site catalogue's [office.*]: the office's own texts (config.office_texts)
 
 
+COUNTED = ("count", "items", "tries")  # the fields a sentence's number is in
+
+
+def counted(text: Mapping[str, str], key: str, lang: str, fields: Mapping[str, object]) -> str:
+    """The key a sentence with a number is said with: `<key>_one` where the catalogue has it and
+    the language says that number in the singular (CLDR's plural rules through babel: German's and
+    English's `one` is 1 alone), else `key`. So "1 Eintrag", "2 Einträge" are two keys, not "Einträge(e)"."""
+    number = next((fields[f] for f in COUNTED if isinstance(fields.get(f), int)), None)
+    if number is None or f"{key}_one" not in text:
+        return key
+    from babel import Locale
+
+    return f"{key}_one" if Locale.parse(lang).plural_form(number) == "one" else key
+
+
 def _folder(part: str):
     return resources.files("config").joinpath(*FOLDERS[part])
 

@@ -39,13 +39,15 @@ def german_line(result, status: int) -> str:
 def test_a_network_not_reached_or_no_token_is_said_in_german_and_in_english_on_asking(tmp_path):
     url = f"http://127.0.0.1:{closed_port()}/"
     away = typed("list", "--to", url, "--office", "wetzlar", "--tries", "1", WILLKOMMEN_NETWORK_TOKEN=TOKENS["wetzlar"])
-    assert german_line(away, 1) == (f"willkommen-server network list: Das Netzwerk unter {url}knowledge hat es nach 1 Versuch(en) "
-                                    "nicht angenommen (zuletzt: Verbindung abgelehnt, dort lauscht nichts). Nichts wurde "
+    assert german_line(away, 1) == (f"willkommen-server network list: Das Netzwerk unter {url}knowledge wurde nach 1 Versuch "
+                                    "nicht erreicht (zuletzt: Verbindung abgelehnt, dort lauscht nichts): bitte die "
+                                    "Adresse prüfen (--to oder url unter [network]) und ob es läuft. Nichts wurde "
                                     "geändert – bitte später noch einmal versuchen.")
     english = typed("list", "--to", url, "--office", "wetzlar", "--tries", "1", "--lang", "en",
                       WILLKOMMEN_NETWORK_TOKEN=TOKENS["wetzlar"])
-    assert english.stderr == (f"willkommen-server network list: the network at {url}knowledge did not take it after 1 tries "
-                              "(last: connection refused, nothing listens there); nothing changed, try again later\n")
+    assert english.stderr == (f"willkommen-server network list: the network at {url}knowledge was not reached after 1 try "
+                              "(last: connection refused, nothing listens there): check the address (--to or url under "
+                              "[network]) and that it runs; nothing changed, try again later\n")
     no_token = typed("publish", "--to", url, "--office", "wetzlar")
     assert german_line(no_token, 1) == ("willkommen-server network publish: Kein Token: bitte $WILLKOMMEN_NETWORK_TOKEN "
                                         "setzen (das Token des Amts aus der Datei des Netzwerks) oder --token-file angeben.")

@@ -269,14 +269,15 @@ async def test_a_send_of_no_day_says_why(network, tmp_path, capsys):
 
 async def test_an_office_the_network_reads_cannot_also_send(tmp_path, capsys):
     """One source per office: an office the network reads from its database (`read`) is refused
-    its sends (409), so the hourly read and a nightly send never overwrite each other's days."""
+    its sends (409), so the hourly read and a nightly send never overwrite each other's days; the
+    office is told it takes part directly (status 0: nothing is wrong, nothing needs sending)."""
     hosted = parse_network(network_file(wetzlar="postgresql://network@127.0.0.1:9/none?options=-csearch_path%3Dwetzlar"))
     server = NetworkServer(hosted, tmp_path / "network.sqlite3")
     await server.start("127.0.0.1", 0)
     try:
-        assert await run_send(server, office_days(tmp_path / "wetzlar.sqlite3"), tmp_path) == 1
-        assert ("Das Netzwerk liest dieses Amt selbst aus seiner Datenbank (409): Tageszahlen zu schicken ist nicht "
-                "nötig. Es sagt: wetzlar liest das Netzwerk selbst aus seiner Datenbank" in capsys.readouterr().err)
+        assert await run_send(server, office_days(tmp_path / "wetzlar.sqlite3"), tmp_path) == 0  # nothing wrong
+        assert ("Nichts zu schicken: Dieses Amt nimmt direkt am Netzwerk teil – das Netzwerk liest seine Tageszahlen "
+                "selbst aus seiner Datenbank" in capsys.readouterr().err)
         assert server.store.day_count("wetzlar") == 0
     finally:
         await server.stop()
@@ -402,3 +403,41 @@ def test_show_prints_what_would_leave_the_office_and_sends_nothing(tmp_path, cap
     assert set().union(*(d.keys() for d in shown["days"])) <= {"day", "visitors", "served", "no_shows", "waits",
                                                                "held", "languages", "interpreters", "referrals",
                                                                "feedback"}
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def test_an_office_database_that_cannot_be_reached_is_one_german_line(tmp_path, capsys):
+    """The office's PostgreSQL down (or its password left out of the unit): one line naming each
+    host's reason, as the server's own start says it, status 1; never a traceback."""
+    down = f"postgresql://willkommen@127.0.0.1:{free_port()},127.0.0.1:{free_port()}/willkommen"
+    token = tmp_path / "token"
+    token.write_text(TOKENS["wetzlar"])
+    assert send.command(["--to", "http://127.0.0.1:9/", "--office", "wetzlar", "--token-file", str(token),
+                         "--db", down, "--tries", "1"]) == 1
+    said = capsys.readouterr().err
+    assert said.startswith("willkommen-server network send: Die Datenbank dieses Amts ist nicht erreichbar (")
+    assert said.count("Connection refused") == 2 and " | " in said  # each host's own reason
+    assert "PGPASSFILE" in said and "Traceback" not in said and said.count("\n") == 1
+
+
+async def test_an_office_the_network_reads_is_told_it_takes_part_directly(tmp_path, capsys):
+    """A `read` office's send, with no day kept yet (its server's days are read by the network):
+    the network is asked all the same and its answer says nothing needs sending, status 0."""
+    hosted = parse_network(network_file(wetzlar="postgresql://network@127.0.0.1:9/none?options=-csearch_path%3Dwetzlar"))
+    server = NetworkServer(hosted, tmp_path / "network.sqlite3")
+    await server.start("127.0.0.1", 0)
+    try:
+        assert await run_send(server, office_days(tmp_path / "wetzlar.sqlite3", days=()), tmp_path) == 0
+        said = capsys.readouterr().err
+        assert "Nichts zu schicken: Dieses Amt nimmt direkt am Netzwerk teil" in said and "geschickt" not in said
+        assert server.store.day_count("wetzlar") == 0
+    finally:
+        await server.stop()
+

@@ -85,7 +85,7 @@ def test_serve_and_send_as_processes(tmp_path):
         sent = subprocess.run([sys.executable, "-m", "server", "network", "send", "--to", f"http://127.0.0.1:{port}/",
                                "--office", "wetzlar", "--db", str(office), "--days", "60"], cwd=ROOT, capture_output=True,
                               text=True, timeout=60, env={**os.environ, "WILLKOMMEN_NETWORK_TOKEN": TOKENS["wetzlar"]})
-        assert sent.returncode == 0 and "3 Tag(e) (2026-11-02 – 2026-11-04) als wetzlar an" in sent.stderr, sent.stderr
+        assert sent.returncode == 0 and "3 Tage (2026-11-02 – 2026-11-04) als wetzlar an" in sent.stderr, sent.stderr
         with pytest.raises(urllib.error.HTTPError) as refused:
             urllib.request.urlopen(f"http://127.0.0.1:{port}/knowledge", timeout=10)
         assert refused.value.code == 401

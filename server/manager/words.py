@@ -25,7 +25,7 @@ from babel.dates import format_date, format_time
 from babel.numbers import format_decimal
 
 from config import Site, strings
-from config.strings import available
+from config.strings import available, counted
 
 
 def staff_lang(lang: str | None) -> str:
@@ -41,7 +41,7 @@ class StaffWords:
         self.locale = Locale.parse(self.lang)
 
     def __call__(self, key: str, **fields) -> str:
-        return self.text[key].format(**fields)
+        return self.text[counted(self.text, key, self.lang, fields)].format(**fields)
 
     def date(self, day: date | datetime) -> str:
         return format_date(day, self.text["format.date"], locale=self.locale)

@@ -62,6 +62,10 @@ class NetworkRefused(NotSent):
         self.status, self.said = status, said
 
 
+class ReadDirectly(NotSent):
+    """The network reads this office from its database (409: `read` in its entry): nothing needs sending."""
+
+
 class NetworkGarbage(NotSent):
     """It answered, but not what a network answers (not JSON, or not the shape asked for)."""
 
@@ -123,6 +127,9 @@ def call(url: str, token: str, *, body: bytes | None = None, tries: int = 5,
                 body_read = response.read(ANSWER_LIMIT + 1)
         except urllib.error.HTTPError as exc:
             said = _said(exc)
+            if exc.code == 409:  # only a `read` office is answered 409 (`listener.summaries`)
+                raise ReadDirectly(f"the network reads this office from its database: {said}", "read_directly",
+                                   said=said) from None
             if exc.code not in RETRY_STATUSES:
                 raise NetworkRefused(f"the network refused ({exc.code}): {said}", exc.code, said) from None
             why, kind = f"{exc.code}: {said}", ""
@@ -135,8 +142,9 @@ def call(url: str, token: str, *, body: bytes | None = None, tries: int = 5,
                                  url=url) from None
         else:
             return _json(body_read, url)
-    raise NetworkAway(f"the network at {url} did not take it after {tries} tries (last: {why})", "away",
-                      url=url, tries=tries, last=why, last_kind=kind)
+    # not reached at all (kind: why not) is said apart from reached but busy (5xx, 408, 429)
+    raise NetworkAway(f"the network at {url} did not take it after {tries} tries (last: {why})",
+                      "unreached" if kind else "away", url=url, tries=tries, last=why, last_kind=kind)
 
 
 def _kind(reason) -> str:
@@ -185,8 +193,13 @@ def open_read_only(db):
         import psycopg
 
         from server.store.postgres import CONNECT_TIMEOUT, Sql
-        return Sql(psycopg.connect(str(db), autocommit=True, connect_timeout=CONNECT_TIMEOUT,
-                                   application_name="willkommen network send"))
+        from server.store.reasons import one_line
+        try:
+            return Sql(psycopg.connect(str(db), autocommit=True, connect_timeout=CONNECT_TIMEOUT,
+                                       application_name="willkommen network send"))
+        except psycopg.OperationalError as exc:  # down, or no password (PGPASSFILE left out of a unit)
+            raise NotSent(f"the office's database cannot be reached ({one_line(exc)})", "db_away",
+                          problem=one_line(exc)) from None
     if not Path(db).exists():
         raise NotSent(f"{db}: no such database file (--db names the office's file)", "no_db", db=db)
     return sqlite3.connect(f"{Path(db).absolute().as_uri()}?mode=ro", uri=True)
@@ -199,7 +212,7 @@ def send(db, url: str, office: str, token: str, *, days: int, timezone: str, tri
     found = read_days(db, first=(today - timedelta(days=days)).isoformat(),
                       last=(today - timedelta(days=1)).isoformat())
     target = url.rstrip("/") + "/summaries"
-    for start in range(0, len(found), BATCH):
+    for start in range(0, max(1, len(found)), BATCH):  # no day kept: still asked, so a `read` office learns it
         body = msgspec.json.encode(Sent(office=office, days=found[start:start + BATCH]))
         call(target, token, body=body, tries=tries, sleep=sleep, lang=lang)
     return found
@@ -239,6 +252,9 @@ def command(argv: list[str]) -> int:
             return show(db, args.office, days=max(1, args.days), timezone=site.timezone)
         sent = send(db, args.to, args.office, token_of(args), days=max(1, args.days), timezone=site.timezone,
                     tries=args.tries, lang=w.lang)
+    except ReadDirectly as exc:  # one source per office: nothing to send, nothing wrong
+        print(f"{parser.prog}: {sentence(exc, w)}", file=sys.stderr)
+        return 0
     except (ConfigError, NotSent) as exc:
         print(f"{parser.prog}: {sentence(exc, w)}", file=sys.stderr)
         return 2 if isinstance(exc, ConfigError) else 1
