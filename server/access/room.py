@@ -51,7 +51,7 @@ from server.core import events as ev
 from server.core.access import NOT_DRAWN, OFFERED, WAITING, WON, AccessDay, Entrant, Person
 from server.edge.frames import serve_frames
 from server.edge.limits import Gate, HelloThrottle
-from server.edge.pages import other_origin, respond
+from server.edge.replies import other_origin, respond
 from server.edge.ratelimit import Pacer
 from server.messages import Outbox
 from server.store.writer import Writer

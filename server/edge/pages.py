@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import functools
 import html
-import http
 import json
 import re
 from urllib.parse import parse_qs, urlsplit
@@ -34,13 +33,13 @@ from string import Template
 from dataclasses import dataclass
 from typing import Any, Awaitable, Callable, Mapping, Protocol
 
-from websockets.datastructures import Headers, MultipleValuesError
+from websockets.datastructures import MultipleValuesError
 from websockets.http11 import Request, Response
 
 from config import Site, strings
-from config.languages import negotiate as languages_negotiate
 
 from server.core import Office, Ticket
+from server.edge.replies import preferred, respond
 from server.core.model import CALLED, WAITING
 from server.visitors.speech import Speech
 from server.wire import partners
@@ -116,18 +115,6 @@ def strict_transport(connection: Any, request: Request, response: Response) -> N
         response.headers["Strict-Transport-Security"] = f"max-age={HSTS_SECONDS}"
 
 
-def other_origin(request: Request) -> Response | None:
-    """A refusal (403) for a websocket upgrade a page of another origin asked for; None for this
-    server's own pages and for clients that are no browser (they say no Origin, and carry no
-    visitor's address or person's cookie for another site). A sandboxed frame or a file says
-    `Origin: null`, which names no host: refused too (it let any site's page register its
-    visitors' browsers for the lottery, each counted on their own address)."""
-    origin = request.headers.get("Origin")
-    if origin is None or urlsplit(origin).netloc == request.headers.get("Host"):
-        return None
-    return respond(403, "this socket is for pages of this server\n")
-
-
 def once_each(answer: Callable[[Any, Request], Awaitable[Response | None]]) -> Callable[..., Awaitable[Response | None]]:
     """`answer` (the port's `process_request`), with a header that may be given once and came
     twice (two Host lines, say: websockets' `Headers.get` raises) answered 400 as the sender's
@@ -155,15 +142,6 @@ def busy() -> Response:
 def without_body(response: Response) -> Response:
     """The answer to HEAD: GET's status and headers (its Content-Length too), no body."""
     return Response(response.status_code, response.reason_phrase, response.headers, b"")
-
-
-def respond(status: int, body: str | bytes, content_type: str = "text/plain; charset=utf-8",
-            **headers: str) -> Response:
-    """A complete response; built by hand because `respond()` fixes text/plain (LIBRARIES.md)."""
-    data = body.encode() if isinstance(body, str) else body
-    all_headers = Headers({"Content-Type": content_type, "Content-Length": str(len(data)),
-                           "Cache-Control": "no-store", **headers})
-    return Response(status, http.HTTPStatus(status).phrase, all_headers, data)
 
 
 @functools.cache
@@ -285,12 +263,6 @@ def ticket_status(src: Sources, ticket, words) -> dict[str, Any]:
     else:
         status["headline"] = words["status.unknown"]
     return status
-
-
-def preferred(accept: str, languages: tuple[str, ...]) -> str:
-    """The site language that serves the phone's Accept-Language best (BCP 47 matching:
-    `fa-AF` finds `prs`, `kmr` finds `ku-Latn`); German if none does."""
-    return languages_negotiate(accept, languages) or "de"
 
 
 async def speech(src: Sources, key: str) -> Response:

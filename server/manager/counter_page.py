@@ -41,7 +41,7 @@ from config import Site, languages
 from counter import slip as slips  # the counter's slip layout: the browser counter's is printed here
 from server.core import Office
 from server.edge import views
-from server.edge.pages import respond
+from server.edge.replies import respond
 from server.edge.terminals import Terminals
 from server.manager.people import People, SignedIn, session_cookie
 from server.manager.words import staff_lang

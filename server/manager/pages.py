@@ -47,7 +47,7 @@ from config import Site
 from server.core import Office
 from server.edge.frames import serve_frames
 from server.edge.limits import Gate
-from server.edge.pages import other_origin, respond
+from server.edge.replies import other_origin, respond
 from server.edge.ratelimit import Pacer
 from server.edge.terminals import Terminals
 from server.manager.board import Board

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Callable, Protocol
 from websockets.http11 import Response
 
 from config import Site
-from server.edge.pages import respond
+from server.edge.replies import respond
 from server.manager.stats import Period, Refused, grouping
 from server.manager.stats_html import page
 

@@ -11,7 +11,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from websockets.http11 import Request, Response
 
-from server.edge.pages import respond
+from server.edge.replies import respond
 from server.messages.outbox import Outbox
 
 

@@ -52,7 +52,7 @@ from server.core.feedback import REASONS, SCORES
 from server.core.model import DONE, Ticket
 from server.edge.frames import serve_frames
 from server.edge.limits import Gate, HelloThrottle
-from server.edge.pages import other_origin, respond
+from server.edge.replies import other_origin, respond
 from server.edge.ratelimit import Pacer, TokenBucket
 from server.store.writer import Writer
 from server.wire import protocol as p

@@ -44,7 +44,7 @@ from babel.dates import format_date, format_time
 from websockets.http11 import Request, Response
 
 from config import Site, languages
-from server.edge.pages import preferred, respond
+from server.edge.replies import preferred, respond
 
 PATHS = ("/register", "/register/*")  # in the edge's route table (`server.edge.routes`)
 SOCKET = "/register/ws"
