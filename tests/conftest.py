@@ -18,9 +18,13 @@ import pytest
 import pytest_asyncio
 from hypothesis import Phase, settings
 
-from config import default_path, parse_site
-from server.edge.app import Server
-from server.wire.session import ClientSession
+try:
+    from config import default_path, parse_site
+    from server.edge.app import Server
+    from server.wire.session import ClientSession
+except ImportError as exc:  # a forbidden import that closed a circle: say which house rule it breaks
+    from .test_import_rules import everything_broken  # reads the source with ast, imports nothing of ours
+    raise ImportError(f"{exc}\n\nThe import rules (tests/test_import_rules.py) broken:\n{everything_broken()}") from exc
 
 from .postgres import Cluster
 

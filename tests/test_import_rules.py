@@ -1,6 +1,11 @@
-"""The house rules of the code, read from the imports themselves (no code is run but the
-last test's subprocesses). Each failure names the file, the line and the rule it breaks.
+"""The house rules of the code, read from the source with `ast` (nothing of the project is
+imported here, so an import circle cannot hide a rule's message; the last tests run
+subprocesses). Each failure names the file, the line and the rule it breaks.
 
+- the rooms import each other only along the arrows of `ARROWS` below, each with its reason,
+  and every arrow there is one the code uses (the table cannot go stale); the README's "How
+  it works" lists the same arrows. Some arrows take only named modules (`ONLY`): the rooms take
+  the edge's kit, never the edge's modules that import the rooms;
 - the queue core (server/core) reaches no I/O, asyncio or clock: its callers pass `now`; of the
   wire it takes data (errors, plan rows), never the client session;
 - the wire package (protocol, errors, client session, partner cards) reaches no room of the
@@ -10,13 +15,22 @@ last test's subprocesses). Each failure names the file, the line and the rule it
 - no import circle among the server's modules;
 - a kiosk or counter PC runs without the server's libraries (sqlite-utils, weasyprint, ...);
 - no module over 500 lines, no class over 300.
+
+Every import counts: relative ones (`from ..store import sqlite`), those inside functions and
+those under `if TYPE_CHECKING:` (only the circle check leaves those out: a type hint runs
+nothing). When a forbidden import closes a real circle, tests/conftest.py cannot import the
+server and prints `everything_broken()` (these rules' messages) with the ImportError.
+`python tests/test_import_rules.py` prints them too, and the measured arrows with their counts.
 """
 
 from __future__ import annotations
 
 import ast
+import re
 import subprocess
 import sys
+from collections import defaultdict
+from functools import cache
 from pathlib import Path
 
 import pytest
@@ -27,22 +41,149 @@ NO_IO = {"asyncio", "socket", "sqlite3", "sqlite_utils", "websockets", "subproce
          "os", "shutil", "pathlib", "urllib", "http", "ssl", "select", "signal", "psycopg"}
 SERVER_ONLY_LIBS = ("sqlite_utils", "weasyprint", "pygal", "openpyxl", "icalendar", "h11")
 
+SETTINGS = "the site's settings, catalogues and languages (config imports nothing of the project)"
+WIRE = "the protocol's messages, errors and data (plan rows, partner cards)"
+CORE = "the queue's rules and events"
+RULES = "the rooms' pages and sockets run on the edge's kit: frame loop, HTTP replies, limits, pushes"
+# The rooms of the project: server/<folder>/ each, server's top-level modules each (cli, options,
+# hosting, __main__), and the top-level packages. Every import from one room into another is an
+# arrow of this table; the reason says why it points that way.
+ARROWS: dict[tuple[str, str], str] = {
+    ("kiosk", "server.wire"): "the protocol and its reconnecting client session",
+    ("kiosk", "config"): SETTINGS,
+    ("kiosk", "printing"): "tickets printed on the kiosk's printer",
+    ("counter", "server.wire"): "the protocol and its reconnecting client session",
+    ("counter", "config"): SETTINGS,
+    ("counter", "printing"): "referral slips printed at the counter",
+    ("display", "server.wire"): "the protocol and its reconnecting client session",
+    ("display", "config"): SETTINGS,
+    ("display", "printing"): "the fonts a terminal display draws with (printing.raster)",
+    ("server.wire", "config"): "partner cards' languages",
+    ("server.core", "config"): "the site's rules (services, counters, plan) as data",
+    ("server.core", "server.wire"): "errors and plan rows, data only (never the session: a rule below)",
+    ("server.store", "server.core"): "events to store and replay, tickets to project",
+    ("server.store", "server.wire"): "errors a commit answers with (busy), plan rows of the kept statistics",
+    ("server.edge", "config"): SETTINGS,
+    ("server.edge", "server.wire"): WIRE,
+    ("server.edge", "server.core"): CORE,
+    ("server.edge", "server.store"): "the store and its one writer, opened and handed to the rooms",
+    ("server.edge", "server.access"): "builds the room and routes /register/ws, /draw/ to it",
+    ("server.edge", "server.booking"): "builds the room and routes the booking push to it",
+    ("server.edge", "server.manager"): "builds the room and routes the manager's pages and sockets",
+    ("server.edge", "server.messages"): "builds the outbox and routes the gateway's delivery reports",
+    ("server.edge", "server.visitors"): "builds the rooms and routes feedback, register, speech",
+    ("server.manager", "config"): SETTINGS,
+    ("server.manager", "server.wire"): WIRE,
+    ("server.manager", "server.core"): CORE,
+    ("server.manager", "server.store"): "reads the kept statistics and writes through the one writer",
+    ("server.manager", "server.edge"): RULES,
+    ("server.manager", "server.booking"): "the plan import's options and printable appointments (plan.py)",
+    ("server.manager", "server.visitors"): "the board announces through the office's speech",
+    ("server.manager", "server.network"): "the board's panel adopts the network's published texts (office side)",
+    ("server.manager", "counter"): "the browser counter folds its screens with the Textual counter's own "
+                                   "model and prints its slips (one counter, two faces)",
+    ("server.manager", "printing"): "the counter page's slip printer, the charts' fonts",
+    ("server.booking", "config"): SETTINGS,
+    ("server.booking", "server.wire"): WIRE,
+    ("server.booking", "server.core"): CORE,
+    ("server.booking", "server.store"): "the push endpoint's changes go through the one writer",
+    ("server.booking", "server.edge"): RULES,
+    ("server.booking", "server.options"): "`appointments import` shares the command line's parser",
+    ("server.visitors", "config"): SETTINGS,
+    ("server.visitors", "server.wire"): WIRE,
+    ("server.visitors", "server.core"): CORE,
+    ("server.visitors", "server.store"): "feedback goes through the one writer",
+    ("server.visitors", "server.edge"): RULES,
+    ("server.access", "config"): SETTINGS,
+    ("server.access", "server.wire"): WIRE,
+    ("server.access", "server.core"): "the lottery's pure rules (core/lottery.py, core/access.py)",
+    ("server.access", "server.store"): "registrations through the one writer, the side tables",
+    ("server.access", "server.edge"): RULES,
+    ("server.access", "server.messages"): "outcomes to visitors through the outbox",
+    ("server.access", "server.options"): "`draw verify|export` share the command line's parser",
+    ("server.messages", "config"): SETTINGS,
+    ("server.messages", "server.core"): CORE,
+    ("server.messages", "server.store"): "the outbox's rows in the office's database",
+    ("server.messages", "server.edge"): RULES,
+    ("server.network", "config"): SETTINGS,
+    ("server.network", "server.store"): "an office's kept statistics and reasons, read as the network sees them",
+    ("server.network", "server.edge"): "the network's port runs on the edge's kit (HTTP, limits, logs)",
+    ("server.network", "server.manager"): "the coordinator's pages reuse the manager's sign-in, words and charts",
+    ("server.network", "server.options"): "the network commands share the command line's parser",
+    ("server.demo", "config"): SETTINGS,
+    ("server.demo", "server.wire"): WIRE,
+    ("server.demo", "server.core"): CORE,
+    ("server.demo", "server.store"): "the demo month written into a store, its days kept",
+    ("server.options", "config"): "the staff's command-line words",
+    ("server.options", "server.manager"): "refuses the demo's public passwords outside the demo",
+    ("server.hosting", "config"): SETTINGS,
+    ("server.hosting", "server.edge"): "one Server per office, their logs",
+    ("server.hosting", "server.options"): "the command line's parser and checks",
+    ("server.hosting", "server.store"): "each office's database and its lock",
+    ("server.cli", "config"): SETTINGS,
+    ("server.cli", "server.edge"): "starts the Server, its logs",
+    ("server.cli", "server.store"): "opens, backs up and checks the database",
+    ("server.cli", "server.options"): "the command line's parser and checks",
+    ("server.cli", "server.hosting"): "`willkommen-server host`: several offices in one process",
+    ("server.cli", "server.access"): "`draw verify|export` and the demo's lottery",
+    ("server.cli", "server.booking"): "`appointments import`",
+    ("server.cli", "server.manager"): "`plan import`, the report's dates",
+    ("server.cli", "server.network"): "`network ...`",
+    ("server.cli", "server.demo"): "`--demo`, `demo-month`",
+    ("server.__main__", "server.cli"): "`python -m server`",
+}
+# The edge's kit: the modules of server/edge that import no room of the server, so a room that
+# takes them reaches nothing that imports it back (app, routes, requests, pushes, welcomes and
+# pages build or call the rooms: those no room may import).
+EDGE_KIT = ("server.edge.fanout", "server.edge.frames", "server.edge.limits", "server.edge.ratelimit",
+            "server.edge.terminals", "server.edge.replies", "server.edge.views", "server.edge.http11",
+            "server.edge.doorway", "server.edge.logs")
+# Arrows that may take only the named modules (and what those import within their own room).
+ONLY: dict[tuple[str, str], tuple[str, ...]] = {
+    **{(room, "server.edge"): EDGE_KIT for room in ("server.manager", "server.booking", "server.visitors",
+                                                   "server.access", "server.messages", "server.network")},
+    ("server.manager", "counter"): ("counter.board", "counter.screen", "counter.slip"),
+    ("server.manager", "server.network"): ("server.network.adoption", "server.network.in_force",
+                                           "server.network.send"),
+}
+
+
+def resolve(name: str) -> str:
+    """`server.edge.views` for the module itself; `server.edge` for a name defined in a package."""
+    path = ROOT / Path(*name.split("."))
+    return name if path.is_dir() or path.with_suffix(".py").exists() else name.rpartition(".")[0]
+
+
+@cache
+def _tree(path: Path) -> ast.Module:
+    return ast.parse(path.read_text(encoding="utf-8"), str(path))
+
 
 def imports(path: Path, *, annotations: bool = True) -> list[tuple[int, str]]:
-    """(line, module) for every import in a file, at any depth (lazy imports count too);
-    without `annotations`, not those under `if TYPE_CHECKING:` (names for type hints only)."""
-    tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
+    """(line, module) for every import in a file, at any depth (lazy imports count too), the
+    relative ones made absolute; a `from X import Y` gives X.Y when Y is a module, else X.
+    Without `annotations`, not those under `if TYPE_CHECKING:` (names for type hints only)."""
+    tree = _tree(path)
+    hints: set[int] = set()
     if not annotations:
         for node in ast.walk(tree):
             if isinstance(node, ast.If) and isinstance(node.test, ast.Name) and node.test.id == "TYPE_CHECKING":
-                node.body = []
+                hints |= {id(n) for child in node.body for n in ast.walk(child)}
+    module = module_name(path)
+    package = module if path.name == "__init__.py" else module.rpartition(".")[0]
     found = []
     for node in ast.walk(tree):
+        if id(node) in hints:
+            continue
         if isinstance(node, ast.Import):
             found += [(node.lineno, alias.name) for alias in node.names]
-        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-            found.append((node.lineno, node.module))
-            found += [(node.lineno, f"{node.module}.{alias.name}") for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                up = package.split(".")[:len(package.split(".")) - node.level + 1]
+                base = ".".join(up + ([node.module] if node.module else []))
+            for alias in node.names:
+                found.append((node.lineno, resolve(f"{base}.{alias.name}") if top(base) in PROJECT else base))
     return found
 
 
@@ -62,6 +203,10 @@ def broken(packages: tuple[str, ...], allowed) -> list[str]:
             for line, name in imports(path) if not allowed(module_name(path), name)]
 
 
+def none(found: list[str]) -> None:
+    assert not found, "\n".join(found)
+
+
 def top(name: str) -> str:
     return name.split(".")[0]
 
@@ -74,14 +219,75 @@ def project(name: str) -> bool:
     return top(name) in PROJECT
 
 
+def room(module: str) -> str:
+    """server/<folder>/ is a room, each of server's own modules is one, a top-level package is one."""
+    parts = module.split(".")
+    if parts[0] != "server" or len(parts) == 1:
+        return parts[0]
+    return ".".join(parts[:2])
+
+
+def measured() -> dict[tuple[str, str], list[str]]:
+    """(from room, to room) -> `file:line imports module` for every import between two rooms."""
+    arrows: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for package in PROJECT:
+        for path in files(package):
+            source = room(module_name(path))
+            for line, name in dict.fromkeys(imports(path)):  # `from a import b, c`: once per module
+                if project(name) and name != "server" and (target := room(name)) != source:
+                    arrows[source, target].append(f"{path.relative_to(ROOT)}:{line} imports {name}")
+    return dict(arrows)
+
+
+def module_graph() -> dict[str, set[str]]:
+    """Every project module -> the project modules it imports (any import)."""
+    graph: dict[str, set[str]] = {}
+    for package in PROJECT:
+        for path in files(package):
+            graph[module_name(path)] = {name for _, name in imports(path) if project(name)}
+    return graph
+
+
+def arrows_not_in_the_table() -> list[str]:
+    found = []
+    for (source, target), where in sorted(measured().items()):
+        if (source, target) not in ARROWS:
+            found += [f"{w}: the arrow {source} -> {target} is not in ARROWS (add it with its reason, "
+                      "or import from a room below)" for w in where]
+        elif (source, target) in ONLY:
+            found += [f"{w}: {source} may take of {target} only {', '.join(ONLY[source, target])}"
+                      for w in where if not within(w.rsplit(" ", 1)[1], *ONLY[source, target])]
+    return found
+
+
+def taken_modules_reach_back() -> list[str]:
+    """An ONLY arrow's modules, and what they import within their own room, import nothing of
+    the room that takes them: the taker stays above them."""
+    graph, found = module_graph(), []
+    for (source, target), allowed in sorted(ONLY.items()):
+        seen, todo = set(), [m for m in graph if within(m, *allowed)]
+        while todo:
+            if (module := todo.pop()) in seen:
+                continue
+            seen.add(module)
+            for name in sorted(graph.get(module, ())):
+                if room(name) == source:
+                    found.append(f"{module} (taken by {source}) imports {name}: back up into {source}")
+                elif room(name) == target and name in graph:
+                    todo.append(name)
+    return found
+
+
+def _core_allowed(_, name):
+    if top(name) in NO_IO:
+        return False
+    if within(name, "server.wire.session"):  # the wire's data (errors, plan rows) yes, its socket no
+        return False
+    return not project(name) or within(name, "server.core", "server.wire", "config") or name == "server"
+
+
 def test_the_core_reaches_no_io_asyncio_or_clock():
-    def allowed(_, name):
-        if top(name) in NO_IO:
-            return False
-        if within(name, "server.wire.session"):  # the wire's data (errors, plan rows) yes, its socket no
-            return False
-        return not project(name) or within(name, "server.core", "server.wire", "config") or name == "server"
-    assert broken(("server/core",), allowed) == []
+    none(broken(("server/core",), _core_allowed))
 
 
 def test_the_wire_package_reaches_no_room_of_the_server():
@@ -91,20 +297,20 @@ def test_the_wire_package_reaches_no_room_of_the_server():
         if top(name) == "websockets":  # the client session is a websocket client; the rest is data
             return module == "server.wire.session"
         return not project(name) or within(name, "server.wire", "config") or name == "server"
-    assert broken(("server/wire",), allowed) == []
+    none(broken(("server/wire",), allowed))
 
 
 @pytest.mark.parametrize("client", ["kiosk", "counter", "display"])
 def test_clients_import_only_the_wire_config_and_printing(client):
     def allowed(_, name):
         return not project(name) or within(name, client, "server.wire", "config", "printing") or name == "server"
-    assert broken((client,), allowed) == []
+    none(broken((client,), allowed))
 
 
 def test_printing_imports_only_config_and_the_wire_and_config_nothing_of_the_project():
-    assert broken(("printing",), lambda _, name: not project(name) or within(
-        name, "printing", "server.wire", "config") or name == "server") == []
-    assert broken(("config",), lambda _, name: not project(name) or within(name, "config")) == []
+    none(broken(("printing",), lambda _, name: not project(name) or within(
+        name, "printing", "server.wire", "config") or name == "server"))
+    none(broken(("config",), lambda _, name: not project(name) or within(name, "config")))
 
 
 def server_graph() -> dict[str, set[str]]:
@@ -157,7 +363,7 @@ def test_rooms_are_given_what_they_need_never_the_server():
     is reaching for the whole server."""
     def allowed(module, name):
         return not within(name, "server.edge.app") or module in ("server.edge.app", "server.cli", "server.hosting")
-    assert broken(("server",), allowed) == []
+    none(broken(("server",), allowed))
 
 
 def test_no_module_over_500_lines_no_class_over_300():
@@ -214,3 +420,58 @@ def test_an_install_carries_every_room_and_its_files():
             if owner is None or not any(fnmatch.fnmatch(inner, pattern) for pattern in data.get(owner, ())):
                 missing.append(f"{path.relative_to(ROOT)}: no package-data pattern of {owner} carries it")
     assert not missing, "\n".join(missing)
+
+
+def test_every_import_between_rooms_is_an_arrow_of_the_table():
+    found = arrows_not_in_the_table()
+    assert not found, "\n".join(found)
+
+
+def test_every_arrow_of_the_table_is_one_the_code_uses():
+    """A table that names an arrow no code takes (any more) says something false: out with it."""
+    arrows = measured()
+    stale = [f"ARROWS: {s} -> {t} (no import takes it)" for s, t in ARROWS if (s, t) not in arrows]
+    taken = {w.rsplit(" ", 1)[1] for arrow in ONLY for w in arrows.get(arrow, ())}
+    stale += [f"ONLY: {m} (no room takes it)" for m in sorted({m for ms in ONLY.values() for m in ms})
+              if not any(within(name, m) for name in taken)]
+    assert not stale, "\n".join(stale)
+
+
+def test_the_modules_an_arrow_takes_import_nothing_back():
+    found = taken_modules_reach_back()
+    assert not found, "\n".join(found)
+
+
+ARROW_LINE = re.compile(r"^ {4}([a-z_.]+) +-> (.+)$")
+
+
+def readme_arrows() -> set[tuple[str, str]]:
+    """The arrows the README's "How it works" lists, one line per room: `    room -> a, b, c`."""
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = text.split("\n## How it works\n", 1)[1].split("\n## ", 1)[0]
+    return {(m[1], target.strip()) for line in section.splitlines() if (m := ARROW_LINE.match(line))
+            for target in m[2].split("#", 1)[0].split(",")}
+
+
+def test_the_readme_map_lists_the_arrows_of_the_table():
+    readme = readme_arrows()
+    assert sorted(readme - set(ARROWS)) == [], "in the README, not in ARROWS"
+    assert sorted(set(ARROWS) - readme) == [], "in ARROWS, not in the README's 'How it works'"
+
+
+def everything_broken() -> str:
+    """Every rule of this file that the source breaks, read with ast alone (tests/conftest.py
+    prints it when the server cannot be imported: a forbidden import closed a circle)."""
+    checks = {"the arrows of the table": arrows_not_in_the_table, "modules taken reach back": taken_modules_reach_back,
+              "an import circle": lambda: [" -> ".join(c)] if (c := cycle(
+                  {m: {t for t in ts if "__init__" not in t} for m, ts in server_graph().items()
+                   if not m.endswith("__init__")})) else [],
+              "the core": lambda: broken(("server/core",), _core_allowed)}
+    return "\n".join(f"{rule}: {line}" for rule, check in checks.items() for line in check())
+
+
+if __name__ == "__main__":
+    for (source, target), where in sorted(measured().items()):
+        print(f"{source:18} -> {target:18} {len(where):4}")
+    print(f"{len(measured())} arrows, {sum(map(len, measured().values()))} imports")
+    print(everything_broken() or "no rule broken")
