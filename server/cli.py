@@ -280,7 +280,8 @@ def demo_month(argv: list[str]) -> int:
         return 2
     from server.manager.stats_dates import label
 
+    run = (f"--config {args.config} " if args.config else "") + f"--db {args.db}"  # the office's services, names, hours
     print(f"{parser.prog}: " + w("done.demo_month", tickets=filled.tickets, days=len(days), month=args.month,
-                                 month_name=label(args.month, w.lang), db=args.db, events=filled.events),
+                                 month_name=label(args.month, w.lang), db=args.db, events=filled.events, run=run),
           file=sys.stderr)
     return 0

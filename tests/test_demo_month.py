@@ -8,7 +8,7 @@ import sqlite3
 import subprocess
 import sys
 
-from config import load_site
+from config import default_path, load_site
 from server.cli import demo_month as command
 from server.demo.month import office_days
 from server.manager.stats import Period, Statistics
@@ -19,8 +19,11 @@ from .conftest import ROOT
 
 def test_a_month_is_filled_through_the_core_and_its_statistics_are_there(tmp_path, capsys):
     db = tmp_path / "demo-month.sqlite3"
-    assert command(["--month", "2026-11", "--db", str(db)]) == 0
-    assert "Nummern an 21 Öffnungstagen im November 2026" in capsys.readouterr().err
+    assert command(["--month", "2026-11", "--db", str(db), "--config", str(default_path())]) == 0
+    said = capsys.readouterr().err
+    assert "Nummern an 21 Öffnungstagen im November 2026" in said
+    # the hint starts the server with the site file the month was made with (a review's admin's had none)
+    assert f"Zum Ausprobieren: willkommen-server --config {default_path()} --db {db}, dann" in said
     conn = sqlite3.connect(db)
     try:
         kept = [d for (d,) in conn.execute("SELECT day FROM stats_days ORDER BY day")]

@@ -57,6 +57,24 @@ async def test_the_display_shows_and_speaks_a_call_and_marks_a_recall(server, te
     assert speech and all(status in (200, 206) and kind == "audio/wav" for _, status, kind in speech)
 
 
+async def test_before_the_first_call_the_now_spot_is_empty_not_a_bar(server, terminal, browser):
+    """A review's TV showed "–" at the call's size before anyone was called: a solid white bar,
+    like a broken element. Now nothing, and the panel keeps the height it has with a number."""
+    page = await browser.new_page(viewport=SCREEN)
+    await page.goto(f"http://127.0.0.1:{server.port}/display")
+    await page.wait_for_selector("body[data-state=online]")
+    assert await page.evaluate("document.getElementById('now-number').textContent") == ""
+    idle = await page.evaluate("document.getElementById('now').getBoundingClientRect().height")
+    await page.screenshot(path=str(ARTIFACTS / "display-idle.png"))
+    kiosk, counter = await terminal("kiosk-1"), await terminal("counter-5")
+    await counter.request(p.Open(id=0))
+    await draw(kiosk, "residence", "uk", "idle-1")
+    await counter.request(p.Next(id=0))
+    await page.wait_for_function("document.getElementById('now-number').textContent === 'A001'")
+    assert await page.evaluate("document.getElementById('now').getBoundingClientRect().height") == idle
+    await page.close()
+
+
 async def test_a_no_show_leaves_the_now_spot_and_the_list_keeps_the_rest(server, terminal, browser):
     kiosk, counter, other = await terminal("kiosk-1"), await terminal("counter-5"), await terminal("counter-6")
     for c in (counter, other):

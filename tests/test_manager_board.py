@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -384,7 +384,9 @@ async def test_the_board_follows_calls_printers_and_announcements_in_chromium(se
     await display.wait_for_selector("body[data-state=online]")
     await page.fill("#text-de", "Heute schließt das Amt um 12 Uhr.")
     await page.fill("#text-en", "The office closes at noon today.")
-    until = datetime.fromtimestamp(server.clock() + 3600, site_tz)  # the server's noon: still today
+    now = datetime.fromtimestamp(server.clock(), site_tz)
+    # an hour on, but today (an announcement ends the day it is made): from 23:00 the day's last minute
+    until = min(now + timedelta(hours=1), now.replace(hour=23, minute=59, second=0, microsecond=0))
     await page.fill("#announce-until", until.strftime("%H:%M"))
     await page.click("#announce button[type=submit]")
     await page.wait_for_function("document.getElementById('announcements').textContent.includes('12 Uhr')")
@@ -394,3 +396,13 @@ async def test_the_board_follows_calls_printers_and_announcements_in_chromium(se
                                                          "The office closes at noon today.")
     assert await axe_violations(display) == []
     assert await axe_violations(page) == []
+    # how long is said as people say it: "1 h", not "1 h 0 min" (a review's queue table)
+    assert await page.evaluate("[staffMinutes(840), staffMinutes(3600), staffMinutes(4500)]") == [
+        "14 min", "1 h", "1 h 15 min"]
+
+
+def test_the_pages_say_how_long_as_people_say_it():
+    """The statistics and report say "1 h", not "1 h 0 min", as the board does."""
+    from server.manager.words import StaffWords
+
+    assert [StaffWords("de").minutes(s) for s in (840, 3600, 4500, 7200)] == ["14 min", "1 h", "1 h 15 min", "2 h"]

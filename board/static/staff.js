@@ -33,7 +33,9 @@ function staffNumber(value) {
 
 function staffMinutes(seconds) {
   const m = Math.max(0, Math.floor(seconds / 60));
-  return m < 60 ? t("board.minutes", {minutes: m}) : t("board.hours", {hours: Math.floor(m / 60), minutes: m % 60});
+  if (m < 60) return t("board.minutes", {minutes: m});
+  // "1 h", not "1 h 0 min" (a review's board)
+  return m % 60 ? t("board.hours", {hours: Math.floor(m / 60), minutes: m % 60}) : t("board.hours_even", {hours: m / 60});
 }
 
 async function loadWords(query = "") {

@@ -245,7 +245,8 @@ function render(fresh = false) {
 }
 
 function renderNow(now) {
-  document.getElementById("now-number").textContent = now ? now.number : "–";
+  // nobody called yet: no glyph (a dash at the call's size read as a broken white bar on a TV)
+  document.getElementById("now-number").textContent = now ? now.number : "";
   document.getElementById("now-counter").textContent = now
     ? `${now.direction} ${word("de", "call.counter", { counter: now.name })}`.trim() : "";
   const own = now && now.lang !== "de" ? now.lang : null;

@@ -54,7 +54,10 @@ class StaffWords:
 
     def minutes(self, seconds: float) -> str:
         m = max(0, int(seconds // 60))
-        return self("board.minutes", minutes=m) if m < 60 else self("board.hours", hours=m // 60, minutes=m % 60)
+        if m < 60:
+            return self("board.minutes", minutes=m)
+        # "1 h", not "1 h 0 min" (a review's board)
+        return self("board.hours", hours=m // 60, minutes=m % 60) if m % 60 else self("board.hours_even", hours=m // 60)
 
 
 def error_text(words: StaffWords, site: Site, code: str, fields: Mapping[str, str], message: str) -> str:
