@@ -332,4 +332,4 @@ def test_a_database_that_is_away_at_the_start_exits_1_for_systemd_to_try_again(t
                            "--config", str(always_open_config(tmp_path))],
                           cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert done.returncode == 1
-    assert done.stderr.startswith(f"willkommen-server: database {url} cannot be reached (")
+    assert done.stderr.startswith(f"willkommen-server: Die Datenbank {url} ist nicht erreichbar (")

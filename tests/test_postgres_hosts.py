@@ -60,7 +60,7 @@ def test_the_error_at_the_start_names_each_hosts_reason(tmp_path, postgres_clust
                            "--config", str(always_open_config(tmp_path))],
                           cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert done.returncode == 1
-    said = [line for line in done.stderr.splitlines() if "cannot be reached" in line]
+    said = [line for line in done.stderr.splitlines() if "ist nicht erreichbar" in line]
     assert len(said) == 1 and NO_PASSWORD in said[0] and DOWN in said[0], done.stderr
     assert said[0].index(NO_PASSWORD) < said[0].index(DOWN)  # in the URL's order
 

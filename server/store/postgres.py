@@ -62,10 +62,9 @@ from server.store.stats_floor_rows import FLOOR_INDEXES
 from server.store import access, waiting
 from server.store.pg_lock import (END_OUR_OLD_SESSION, HOLDER, LOCK_KEY, UNLOCK, confirm_on_disk, confirm_on_disk_async,
                                    holder, try_lock)
-from server.store.reasons import one_line
+from server.store.pg_refusals import locked, schema_refusal, unreachable, unusable
 from server.store.projection import SIGNED_OUT, SIGNED_OUT_ENDED, SIGNED_OUT_TABLE, TICKET_COLUMNS, Projection, Rows, T
-from server.store.sqlite import (NEWER, StoreCorrupt, StoreLocked, StoreNewer, StoreUnavailable, StoreUnreachable,
-                                 _decode, forget_events)
+from server.store.sqlite import (NEWER, StoreCorrupt, StoreLocked, StoreNewer, _decode, forget_events)
 
 log = logging.getLogger("willkommen.store")
 
@@ -188,7 +187,7 @@ class PostgresStore(waiting.Asked, Projection):
                                          "WHERE kind = 'day_started'").fetchone()[0]
         except psycopg.Error as exc:
             self.conn.close()
-            raise StoreUnavailable(f"database {self.path} cannot be used ({one_line(exc)})") from None
+            raise unusable(self.path, exc) from None
         except BaseException:
             self.conn.close()
             raise
@@ -201,7 +200,7 @@ class PostgresStore(waiting.Asked, Projection):
         except psycopg.Error as exc:
             # libpq's connection errors carry no SQLSTATE to tell "not yet" (refused, timed out,
             # only standbys, starting up) from "never" (a wrong password): all may pass
-            raise StoreUnreachable(f"database {self.path} cannot be reached ({one_line(exc)})") from None
+            raise unreachable(self.path, exc) from None
 
     def _session(self) -> psycopg.Connection:
         conn = psycopg.connect(self.url, autocommit=True, connect_timeout=CONNECT_TIMEOUT,
@@ -210,11 +209,8 @@ class PostgresStore(waiting.Asked, Projection):
         return conn
 
     def _lock(self) -> None:
-        if self.conn.execute("SELECT current_schema()").fetchone()[0] is None:
-            path = self.conn.execute("SHOW search_path").fetchone()[0]
-            self.conn.close()
-            raise StoreUnavailable(f"database {self.path} has no schema {path} (the admin makes it: "
-                                   f"CREATE SCHEMA {path} AUTHORIZATION <the office's login>)")
+        if (refused := schema_refusal(self.conn, self.path)) is not None:
+            raise refused  # (the caller closes the session)
         until = time.monotonic() + LOCK_WAIT
         while not self.conn.execute("SELECT pg_try_advisory_lock(%s, hashtext(current_schema()))",
                                     [LOCK_KEY]).fetchone()[0]:
@@ -223,11 +219,7 @@ class PostgresStore(waiting.Asked, Projection):
             time.sleep(0.1)
 
     def _refuse(self) -> None:
-        found = self.conn.execute(HOLDER, [LOCK_KEY]).fetchone()
-        who = f" ({found[0] or 'no name'}{f' from {found[1]}' if found[1] else ''})" if found else ""
-        self.conn.close()
-        raise StoreLocked(f"database {self.path} is in use by another running Willkommen server{who} "
-                          "(one server per office: stop the other or pass another --db)")
+        raise locked(self.path, self.conn.execute(HOLDER, [LOCK_KEY]).fetchone())
 
     def _check(self) -> None:
         """Refuse a database that is not Willkommen's or that a newer version wrote, reading only."""
