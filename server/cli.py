@@ -216,8 +216,8 @@ async def serve(site, args: argparse.Namespace) -> int:
     tasks = [asyncio.create_task(stop.wait()), asyncio.create_task(server.failed.wait())]
     if args.demo:
         url = f"ws://127.0.0.1:{server.port}/"
-        print(f"Willkommen demo: open http://127.0.0.1:{server.port}/display (the waiting room) and "
-              f"http://127.0.0.1:{server.port}/healthz (the live state). Ctrl-C stops.", file=sys.stderr)
+        print(f"Willkommen demo: open http://127.0.0.1:{server.port}/ (every page and the demo's accounts), "
+              f"http://127.0.0.1:{server.port}/display (the waiting room). Ctrl-C stops.", file=sys.stderr)
         tasks.append(asyncio.create_task(simulate(site, url, speed=args.speed, humans=set(args.human))))
         if office.access.enabled:
             tasks.append(asyncio.create_task(registrations(office, url)))

@@ -243,13 +243,5 @@ async def visitors_server(tmp_path):
     await server.stop()
 
 
-# ---- the fast subset: `pytest -m fast` (the rules, the core, the store, the wire, the config) --
-FAST = ("test_core_", "test_protocol", "test_store", "test_stored_events", "test_forecast", "test_config",
-        "test_writer", "test_types", "test_import_rules", "test_code_style", "test_routing_reasons")
-
-
-def pytest_collection_modifyitems(config, items):
-    """Mark the tests of the fast modules `fast`: no browser, no server process, no Pilot."""
-    for item in items:
-        if item.module.__name__.rpartition(".")[2].startswith(FAST):
-            item.add_marker(pytest.mark.fast)
+# ---- the fast subset: `pytest -m fast`, its files named and its promise held in tests/fast.py --
+from .fast import fast_guard, pytest_collection_modifyitems  # noqa: E402,F401  (a hook and a fixture: pytest finds them here)

@@ -1,6 +1,6 @@
-"""The floor board on the screens a team leader has (1366×768, 1920×1080) on a busy day: no
-cell of its tables is cut or runs out of its section ("Heute gezogen pro Stunde" was cut at
-1920×1080), and its alerts and tables name zones and counters as the site file does, never
+"""The floor board on the screens a team leader has (1280×720, 1366×768, 1920×1080, 3840×2160)
+on a busy day: no cell of its tables is cut or runs out of its section ("Heute gezogen pro
+Stunde" was cut at 1920×1080, and by 12 px at 1280×720), and its alerts and tables name zones and counters as the site file does, never
 by their ids ("ground-floor", "mbe")."""
 
 from __future__ import annotations
@@ -76,7 +76,8 @@ async def busy_day(tmp_path):
     await server.stop()
 
 
-@pytest.mark.parametrize("size", [{"width": 1366, "height": 768}, {"width": 1920, "height": 1080}])
+@pytest.mark.parametrize("size", [{"width": 1280, "height": 720}, {"width": 1366, "height": 768},
+                                  {"width": 1920, "height": 1080}, {"width": 3840, "height": 2160}])
 async def test_no_cell_of_the_board_is_cut_on_a_busy_day(busy_day, browser, size):
     page = await signed_in_page(browser, busy_day)
     await page.set_viewport_size(size)

@@ -1,6 +1,6 @@
 """The HTTP side of the one port: small pages and files, answered in `process_request`.
 
-    GET /                     a short index
+    GET /                     a short index; the demo's links every page and shows its accounts
     GET /healthz              live state as JSON
     GET /display              the waiting-room page (display/static/), ?zone=…&terminal=…&token=…
     GET /display/<file>       its script and style, the phone page's (ticket.js, ticket.css) and
@@ -97,9 +97,20 @@ async def answer(src: Sources, request: Request) -> Response:
     if path == "/favicon.ico":
         return respond(204, b"")
     if path == "/":
-        return respond(200, f"Willkommen — {src.site.name}\n\n/display   waiting-room screen\n"
-                            "/healthz   live state (JSON)\nws://<this host>/   terminals (see README)\n")
+        return home(src)
     return respond(404, "not found\n")
+
+
+def home(src: Sources) -> Response:
+    """An office's `/` names its public pages only; the demo's links every page and shows its
+    public accounts (`server.demo.home`). The demo is the office that is always open: only
+    `--demo` starts a server so (server/cli.py)."""
+    if src.office.always_open:
+        from server.demo.home import page
+
+        return respond(200, page(src.site), "text/html; charset=utf-8")
+    return respond(200, f"Willkommen — {src.site.name}\n\n/display   waiting-room screen\n"
+                        "/healthz   live state (JSON)\nws://<this host>/   terminals (see README)\n")
 
 
 METHODS = ("GET", "HEAD")
