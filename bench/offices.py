@@ -165,6 +165,7 @@ class Round:
     servers_cpu: float
     database_cpu: float = 0.0
     bare_commits: list[float] = field(default_factory=list)  # seconds, the bare psycopg commits meanwhile
+    servers_rss: int = 0  # bytes: the servers' resident memory at the round's end, together
 
     def draws(self) -> list[float]:
         return [t for office in self.measured for t in office.draws]
@@ -226,7 +227,16 @@ def load(round_, seconds: float, servers: list[int], database=lambda: [], url: s
             probe.join(30)
     elapsed = time.perf_counter() - begun
     others = [pid for pid in database() if pid not in prober]  # the probe's backend is no office's
-    return Round(measured, elapsed, cpu_seconds(servers) - before[0], cpu_seconds(others) - before[1], bare)
+    return Round(measured, elapsed, cpu_seconds(servers) - before[0], cpu_seconds(others) - before[1], bare,
+                 sum(resident(pid) for pid in servers))
+
+
+def resident(pid: int) -> int:
+    """A process's resident memory (VmRSS), in bytes."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) * 1024
+    return 0
 
 
 def bare_commits(url: str, stop: threading.Event, times: list[float], backend: list[int], every: float = 0.1) -> None:
@@ -305,6 +315,9 @@ def run(offices: int, kiosks: int, interval: float, seconds: float, call_interva
                  call_ratio_to_sqlite_two_processes=ratio(two.calls(), sqlite.calls()),
                  ratio_to_sqlite_one_process=ratio(one.draws(), sqlite.draws()),
                  ratio_to_sqlite_two_processes=ratio(two.draws(), sqlite.draws()),
+                 servers_mb_all_offices=round(everyone.servers_rss / 2**20),
+                 servers_mb_one_process=round(one.servers_rss / 2**20),
+                 servers_mb_two_processes=round(two.servers_rss / 2**20),
                  cores_used_one_process=round((one.servers_cpu + one.database_cpu + one.client_cpu) / one.elapsed, 2),
                  cores_used_two_processes=round((two.servers_cpu + two.database_cpu + two.client_cpu) / two.elapsed, 2),
                  draw_p99_ms_first_round_all_offices=round(p99(first.draws()), 1),
@@ -371,7 +384,9 @@ def report(rows: list[dict]) -> None:
               f"SQLite, draw p99 x{r['ratio_to_sqlite_one_process']}, {r['draws_per_s_one_process']} draws/s; by two: "
               f"x{r['call_ratio_to_sqlite_two_processes']}, draw x{r['ratio_to_sqlite_two_processes']}, "
               f"{r['draws_per_s_two_processes']} draws/s; cores used {r['cores_used']} (a process each), "
-              f"{r['cores_used_one_process']} (one), {r['cores_used_two_processes']} (two)")
+              f"{r['cores_used_one_process']} (one), {r['cores_used_two_processes']} (two); the servers' memory "
+              f"{r['servers_mb_all_offices']} MB (a process each), {r['servers_mb_one_process']} MB (one), "
+              f"{r['servers_mb_two_processes']} MB (two)")
         print(f"  a bare psycopg commit in the same cluster meanwhile: p99 {r['bare_commit_p99_ms_all_offices']} ms "
               f"(p50 {r['bare_commit_p50_ms_all_offices']}) in the round of all offices, "
               f"{r['bare_commit_p99_ms_one_office_alone']} ms (p50 {r['bare_commit_p50_ms_one_office_alone']}) "
