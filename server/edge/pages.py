@@ -103,10 +103,10 @@ async def answer(src: Sources, request: Request) -> Response:
 
 def home(src: Sources) -> Response:
     """An office's `/` names its public pages only; the demo's links every page and shows its
-    public accounts (`server.demo.home`). The demo is the office that is always open: only
+    public accounts (`server.manager.home`). The demo is the office that is always open: only
     `--demo` starts a server so (server/cli.py)."""
     if src.office.always_open:
-        from server.demo.home import page
+        from server.manager.home import page
 
         return respond(200, page(src.site), "text/html; charset=utf-8")
     return respond(200, f"Willkommen — {src.site.name}\n\n/display   waiting-room screen\n"
