@@ -1,5 +1,5 @@
 """HTTP replies every page of the port builds: a complete response, the refusal of another
-site's page, the visitor's language. The rooms' pages (manager, access, visitors, messages)
+site's page or a form another site sent, the visitor's language. The rooms' pages (manager, access, visitors, messages)
 take them from here: this module imports no room, so a room importing it reaches nothing that
 imports the room back (tests/test_import_rules.py: the edge's kit)."""
 
@@ -33,6 +33,19 @@ def other_origin(request: Request) -> Response | None:
     if origin is None or urlsplit(origin).netloc == request.headers.get("Host"):
         return None
     return respond(403, "this socket is for pages of this server\n")
+
+
+def from_this_site(request: Request) -> bool:
+    """False for a request another site's page made the browser send: its Sec-Fetch-Site
+    (every current browser sends it) is `cross-site` or `same-site` (another host of the same
+    site); `same-origin` or `none` (typed, a bookmark) pass. Without it (an old browser, a
+    script), an Origin or Referer of another host refuses it."""
+    fetch_site = request.headers.get("Sec-Fetch-Site")
+    if fetch_site is not None:
+        return fetch_site in ("same-origin", "none")
+    host = request.headers.get("Host", "")
+    return all(urlsplit(value).netloc == host for header in ("Origin", "Referer")
+               if (value := request.headers.get(header)) and value != "null")
 
 
 def preferred(accept: str, languages: tuple[str, ...]) -> str:

@@ -47,7 +47,7 @@ from config import Site
 from server.core import Office
 from server.edge.frames import serve_frames
 from server.edge.limits import Gate
-from server.edge.replies import other_origin, respond
+from server.edge.replies import from_this_site, other_origin, respond
 from server.edge.ratelimit import Pacer
 from server.edge.terminals import Terminals
 from server.manager.board import Board
@@ -304,19 +304,6 @@ class Manager:
             silent = [lang for lang in a.texts if lang not in audio] if speech.engine else []
             shown.append({"id": a.id, "texts": a.texts, "until": a.until, "audio": audio, "silent": silent})
         return shown
-
-
-def from_this_site(request: Request) -> bool:
-    """False for a request another site's page made the browser send: its Sec-Fetch-Site
-    (every current browser sends it) is `cross-site` or `same-site` (another host of the same
-    site); `same-origin` or `none` (typed, a bookmark) pass. Without it (an old browser, a
-    script), an Origin or Referer of another host refuses it."""
-    fetch_site = request.headers.get("Sec-Fetch-Site")
-    if fetch_site is not None:
-        return fetch_site in ("same-origin", "none")
-    host = request.headers.get("Host", "")
-    return all(urlsplit(value).netloc == host for header in ("Origin", "Referer")
-               if (value := request.headers.get(header)) and value != "null")
 
 
 def file(name: str) -> Response:

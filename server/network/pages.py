@@ -23,7 +23,7 @@ from importlib import resources
 from typing import Callable
 from urllib.parse import parse_qs
 
-from server.manager.pages import from_this_site
+from server.edge.replies import from_this_site
 from server.manager.people import People, Throttled
 from server.network.figures import Comparison
 from server.network.httpd import Reply, Request
