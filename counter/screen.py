@@ -12,8 +12,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from textual.markup import escape
-
 from server.wire import protocol as p
 
 from counter import referral
@@ -56,6 +54,7 @@ MARKUP = {"": "{}", "strong": "[b]{}[/b]", "need": "[b reverse]{}[/b reverse]",
 
 def current_text(board: Board, words: Words, now: float) -> str:
     """The visitor at the desk as Textual markup: the bold is ours, every text from outside escaped."""
+    from textual.markup import escape  # the terminal counter's only: the server folds `screen()` without Textual
     lines = current_lines(board, words, now)
     if not lines:
         return escape(words("panel.nobody"))

@@ -40,6 +40,7 @@ PROJECT = ("server", "kiosk", "counter", "display", "config", "printing", "board
 NO_IO = {"asyncio", "socket", "sqlite3", "sqlite_utils", "websockets", "subprocess", "threading", "time",
          "os", "shutil", "pathlib", "urllib", "http", "ssl", "select", "signal", "psycopg"}
 SERVER_ONLY_LIBS = ("sqlite_utils", "weasyprint", "pygal", "openpyxl", "icalendar", "h11")
+TERMINAL_ONLY_LIBS = ("textual", "rich", "escpos", "serial")  # kiosk, counter, display extras only
 
 SETTINGS = "the site's settings, catalogues and languages (config imports nothing of the project)"
 WIRE = "the protocol's messages, errors and data (plan rows, partner cards)"
@@ -394,6 +395,16 @@ def test_a_terminal_pc_runs_without_the_servers_libraries(app):
             f"set({SERVER_ONLY_LIBS!r})))")
     loaded = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
     assert loaded.stdout.strip() == "[]", f"{app} loads {loaded.stdout.strip()}"
+
+
+@pytest.mark.parametrize("entry", ["server.edge.app", "server.cli", "server.hosting"])
+def test_the_server_runs_without_the_terminals_libraries(entry):
+    """`pip install '.[server]'` has no Textual and no printer drivers: the server imports the
+    Textual counter's screen model (ARROWS: server.manager -> counter), never Textual itself."""
+    code = (f"import sys, {entry}; print(sorted({{m.split('.')[0] for m in sys.modules}} & "
+            f"set({TERMINAL_ONLY_LIBS!r})))")
+    loaded = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert loaded.stdout.strip() == "[]", f"{entry} loads {loaded.stdout.strip()}"
 
 
 def test_an_install_carries_every_room_and_its_files():
