@@ -256,8 +256,8 @@ def arrows_not_in_the_table() -> list[str]:
     found = []
     for (source, target), where in sorted(measured().items()):
         if (source, target) not in ARROWS:
-            found += [f"{w}: the arrow {source} -> {target} is not in ARROWS (add it with its reason, "
-                      "or import from a room below)" for w in where]
+            found += [f"{w}: the arrow {source} -> {target} is not in ARROWS (import from a room below, "
+                      "or add it to ARROWS with its reason and to the README's 'How it works' list)" for w in where]
         elif (source, target) in ONLY:
             found += [f"{w}: {source} may take of {target} only {', '.join(ONLY[source, target])}"
                       for w in where if not within(w.rsplit(" ", 1)[1], *ONLY[source, target])]
