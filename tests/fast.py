@@ -78,7 +78,7 @@ def fast_guard(request, monkeypatch):
     if request.node.get_closest_marker("fast") is None:
         yield
         return
-    why = f"{request.node.nodeid} is in the fast subset (tests/fast.py): it may not %s; list it in FILES as out"
+    why = f"{request.node.nodeid} is in the fast subset (tests/fast.py): it may not %s: keep it out, by its name in its file's tuple of FILES"
 
     class Guarded(subprocess.Popen):
         def __init__(self, args, *rest, **kwargs):
