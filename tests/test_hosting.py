@@ -22,6 +22,8 @@ from pathlib import Path
 import psycopg
 import pytest
 import websockets
+from hypothesis import given
+from hypothesis import strategies as st
 from websockets.asyncio.client import connect
 
 from config import default_path, parse_site
@@ -304,3 +306,61 @@ async def test_an_office_whose_store_fails_stops_the_process_with_status_1_and_t
     assert any(e["msg"].startswith("commit failed") and e["office"] == "wetzlar" for e in entries)
     with sqlite3.connect(tmp_path / "giessen.sqlite3") as conn:
         assert conn.execute("SELECT number FROM tickets").fetchall() == [("U001",)]
+
+
+async def test_an_office_whose_schema_another_server_holds_is_named_and_its_pgpass_is_its_own(
+        tmp_path, postgres_cluster):
+    """On PostgreSQL: Gießen's schema is held by a server of its own; the host names Gießen in one
+    line, status 2. Each office's `pgpass` goes to libpq as its URL's `passfile`, no other's."""
+    from server.hosting import office
+
+    url = postgres_cluster.database()
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("CREATE SCHEMA wetzlar")
+        conn.execute("CREATE SCHEMA giessen")
+    wetzlar = office_folder(tmp_path, "wetzlar", office_in(url, "wetzlar"))
+    giessen = office_folder(tmp_path, "giessen", office_in(url, "giessen"))
+    (giessen / "pgpass").write_text("*:*:*:*:unused\n", encoding="utf-8")
+    (giessen / "pgpass").chmod(0o600)
+    assert f"passfile={giessen / 'pgpass'}" in str(office(giessen).db).replace("%2F", "/")
+    assert "passfile" not in str(office(wetzlar).db)
+    other = host_command(str(giessen))  # the other server, holding Gießen's schema
+    try:
+        serving(other, 1)
+        proc = host_command(str(wetzlar), str(giessen))
+        assert await asyncio.to_thread(proc.wait, TIMEOUT) == 2
+        said = [line for line in proc.stderr.read().splitlines() if not line.startswith("{")]
+        proc.stderr.close()
+    finally:
+        other.terminate()
+        assert other.wait(TIMEOUT) == 0
+        other.stderr.close()
+    assert len(said) == 1 and said[0].startswith(f"willkommen-server host: Amt giessen ({giessen}): ")
+    assert said[0].endswith("Deshalb bedient dieser Prozess keines seiner 2 Ämter: bitte das Amt korrigieren oder "
+                            "aus der Liste nehmen.")
+
+
+@given(st.text(alphabet=st.sampled_from(list("PORT=8801 #'\"\n\\xé=_-A;")), max_size=60))
+def test_a_server_env_is_read_or_refused_in_the_staffs_words_never_a_traceback(tmp_path_factory, text):
+    from server.hosting import Refused, environment
+
+    path = tmp_path_factory.mktemp("env") / "server.env"
+    path.write_text(text, encoding="utf-8")
+    try:
+        found = environment(path)
+    except Refused as exc:
+        assert exc.key == "bad_env" and exc.fields["file"] == path
+    else:
+        assert all(name.isidentifier() for name in found)
+
+
+def test_a_server_env_as_systemd_reads_it(tmp_path):
+    from server.hosting import Refused, environment
+
+    path = tmp_path / "server.env"
+    path.write_text("# Wetzlar\n\nPORT=8801\nexport KIOSK_1='a b#c'\nCOUNTER_1=\"x=y\"\n; old\n", encoding="utf-8")
+    assert environment(path) == {"PORT": "8801", "KIOSK_1": "a b#c", "COUNTER_1": "x=y"}
+    path.write_text("PORT=8801\nthe kiosk's token\n", encoding="utf-8")
+    with pytest.raises(Refused) as refused:
+        environment(path)
+    assert (refused.value.key, refused.value.fields["line"]) == ("bad_env", 2)
