@@ -1,14 +1,19 @@
 """The README's "The protocol in brief" names every message a client sends (under its role's
-line) and every error code a client can be told: a client writer who trusts the brief meets no
-code it does not list (`busy` went unlisted while kiosks had to handle it)."""
+line; the board's, feedback's and lottery's sockets under theirs) and every error code a client
+can be told: a client writer who trusts the brief meets no code it does not list (`busy` went
+unlisted while kiosks had to handle it)."""
 
 from __future__ import annotations
 
 import re
+from typing import get_args
 
 import pytest
 
 from server.wire import protocol as p
+from server.wire.access import ACCESS_TYPES
+from server.wire.feedback import FEEDBACK_TYPES
+from server.wire.manager import ManagerMessage
 from server.wire.errors import ERRORS
 from server.wire.fields import tags
 from server.store.writer import StorageFailed
@@ -43,6 +48,12 @@ def named(text: str) -> set[str]:
 def test_every_request_a_role_sends_is_in_the_brief_under_its_role(label, messages):
     missing = sorted(tags(*messages) - named(item(label)))
     assert not missing, f"README 'The protocol in brief', '{label}' does not name {missing}"
+
+
+def test_every_message_the_other_sockets_take_is_in_the_brief():
+    sent = tags(*get_args(ManagerMessage)) | FEEDBACK_TYPES | ACCESS_TYPES  # board, feedback, lottery
+    missing = sorted(sent - named(item("Other sockets")))
+    assert not missing, f"README 'The protocol in brief', 'Other sockets' does not name {missing}"
 
 
 def test_every_error_code_is_in_the_brief():
