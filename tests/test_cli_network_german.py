@@ -122,8 +122,12 @@ async def test_publish_compare_adopt_and_a_refusal_say_in_german_what_happened(n
     assert same.stdout == "Keine Unterschiede zu giessen unter documents.photo.\n"
     adopted = await asyncio.to_thread(office, "adopt", "giessen", "--what", "strings.ti.display.now")
     [folder] = Path(wetzlar).parent.glob("adopted-giessen-*")
-    assert german_line(adopted, 0) == (f"willkommen-server network adopt: 1 Einträge von giessen zum Prüfen abgelegt in "
+    assert german_line(adopted, 0) == (f"willkommen-server network adopt: 1 Eintrag von giessen zum Prüfen abgelegt in "
                                        f"{folder}: strings/ti.toml. office.toml ist unverändert.")
+    review = (folder / "strings" / "ti.toml").read_text(encoding="utf-8").splitlines()  # the IT reads it: German
+    assert review[2:4] == ["# Nichts wurde geändert. Bitte prüfen, dann in den Ordner strings/ des Standorts legen, "
+                           "als ti.toml.", "# ACHTUNG: Liegt dort schon eine ti.toml, sie NICHT ersetzen, sondern "
+                           "diese Schlüssel in sie einfügen"]
     refused = await asyncio.to_thread(office, "list", token="wrong-token-0123456789")
     assert german_line(refused, 1).startswith(
         "willkommen-server network list: Das Netzwerk kennt dieses Token nicht (401): bitte das Token des Amts prüfen")

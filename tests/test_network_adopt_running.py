@@ -54,7 +54,7 @@ async def test_the_command_puts_a_language_file_in_force_and_the_running_kiosk_s
     assert "übernommen. Sprachdatei ti gilt sofort: Der laufende Server liest sie binnen Sekunden" in said
     assert f"Abgelegt in {folder}: before/in-force.json, before/strings/ti.toml, strings/ti.toml." in said
     in_force = (wetzlar.site.network.in_force / "ti.toml").read_text(encoding="utf-8")
-    assert in_force.startswith("# Texts adopted with willkommen-server network adopt, in force")
+    assert in_force.startswith("# Übernommene Texte (mit willkommen-server network adopt); sie gelten vor")
     assert site_file.read_bytes() == before
 
 

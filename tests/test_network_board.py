@@ -156,7 +156,8 @@ async def test_a_manager_adopts_giessens_tigrinya_on_the_board_and_the_kiosk_spe
     assert display["ti"]["display.now"] == TI_NOW
     assert site_file.read_bytes() == before
     in_force = wetzlar.site.network.in_force / "ti.toml"
-    assert in_force.read_text(encoding="utf-8").startswith("# Texts adopted on the floor board, in force")
+    assert in_force.read_text(encoding="utf-8").startswith(  # German: the office's IT reads it (r-admin-3 #8)
+        "# Übernommene Texte (in der Saalübersicht); sie gelten vor strings/<Sprache>.toml des Standorts")
     assert not list(site_file.parent.rglob(".*.toml.*")) and not list(site_file.parent.rglob(".checking-*"))
 
     # what the command writes for the same choice, but for the line that says who adopted it
@@ -168,13 +169,22 @@ async def test_a_manager_adopts_giessens_tigrinya_on_the_board_and_the_kiosk_spe
     [by_command] = adopted(into)
     board_text = (folder / "strings" / "ti.toml").read_text(encoding="utf-8").splitlines()
     command_text = (by_command / "strings" / "ti.toml").read_text(encoding="utf-8").splitlines()
-    assert board_text[1] == ("# by: willkommen-server network adopt giessen --what strings.ti.display.now --what "
-                             "strings.ti.kiosk.take_ticket (on the floor board, by manager)")
+    assert board_text[1] == ("# mit: willkommen-server network adopt giessen --what strings.ti.display.now --what "
+                             "strings.ti.kiosk.take_ticket (in der Saalübersicht, durch manager)")
+    # the file to review says, in German, not to replace a ti.toml already there and which file wins (#8, #9)
+    assert board_text[2] == "# Nichts wurde geändert. Bitte prüfen, dann in den Ordner strings/ des Standorts legen, als ti.toml."
+    assert "Liegt dort schon eine ti.toml, sie NICHT ersetzen, sondern diese Schlüssel in sie einfügen" in board_text[3]
+    assert "sie gewinnt bei gleichem Schlüssel" in board_text[6] and not any("Nothing" in line for line in board_text)
     # only the texts that differ: the rest of the bundled Tigrinya stays the bundled one's (and its later fixes)
     assert [line.split(" = ")[0] for line in board_text if " = " in line] == ["display.now", "kiosk.take_ticket"]
     assert board_text[:1] + board_text[2:] == command_text[:1] + command_text[2:]
     assert not list(site_file.parent.glob(".adopting-*"))  # nothing half-written left behind
 
+    ws, _ = await board_socket(wetzlar, await cookie_for(wetzlar.port))  # a board opened before: its click refused
+    again = await asked(ws, type="adopt", office="giessen", what=["strings.ti"])
+    assert again["text"] == ("Schon übernommen: Ihre Texte stimmen darin mit denen von Ausländerbehörde Giessen "
+                             "überein. Nichts wurde geändert.")
+    await ws.close()
     page2 = await board_page(browser, wetzlar, size=(1920, 1080))
     await page2.wait_for_function("document.getElementById('knowledge-offices').textContent.length > 0")
     assert await page2.locator("#knowledge [data-what='strings.ti']").count() == 0  # nothing differs any more
@@ -222,6 +232,17 @@ async def adopt_on_the_board(page, site_file: Path, caplog) -> Path:
                                           "strings/ti.toml. office.toml is unchanged. In force: ti (")
     assert record.fields["by"] == "manager" and record.fields["what"] == ["strings.ti"]
     assert record.fields["in_force"] == ["ti"]
+    # the group as it is now (r-admin-3 #7): the button says so and is off, "Bei Ihnen" shows the adopted text
+    button = group.locator("button.adopt")
+    assert (await button.inner_text(), await button.is_disabled()) == ("Übernommen", True)
+    assert await button.get_attribute("aria-label") == "Sprachdatei Tigrinya von Ausländerbehörde Giessen: übernommen"
+    assert await group.locator("summary").inner_text() == "Sprachdatei Tigrinya – Übernommen"
+    assert (await row.inner_text()).split("\t") == ["kiosk.take_ticket", TI_TAKE, TI_TAKE]
+    assert await group.locator("mark").count() == 0
+    assert await axe_violations_in(page, "#knowledge") == []
+    # one entry is one (r-admin-3 #11): the catalogue's _one key, by the language's plural rule
+    one = await page.evaluate("t('knowledge.in_force', {what: 'Sprachdatei Tigrinya', items: 1, office: 'X'})")
+    assert one.startswith("Sprachdatei Tigrinya: 1 Eintrag von X übernommen")
     return folder
 
 
@@ -292,11 +313,14 @@ async def test_adopting_what_does_not_differ_or_was_not_published_writes_nothing
     _, servers = offices
     wetzlar = servers[0]
     ws, _ = await board_socket(wetzlar, await cookie_for(wetzlar.port))
-    for what in ("documents.photo", "documents.visa"):  # the same in both offices; published by neither
-        answer = await asked(ws, type="adopt", office="giessen", what=[what])
-        assert answer["code"] == "network" and answer["fields"]["why"] == "network_nothing"
-        assert answer["text"] == ("giessen hat dazu nichts (mehr) veröffentlicht, was von Ihren Texten abweicht. "
-                                  "Nichts wurde übernommen – bitte neu abfragen.")
+    answer = await asked(ws, type="adopt", office="giessen", what=["documents.photo"])  # the same in both offices
+    assert answer["code"] == "network" and answer["fields"]["why"] == "network_already"
+    assert answer["text"] == ("Schon übernommen: Ihre Texte stimmen darin mit denen von Ausländerbehörde Giessen "
+                              "überein. Nichts wurde geändert.")  # by its name, as the board shows it (r-admin-3 #7)
+    answer = await asked(ws, type="adopt", office="giessen", what=["documents.visa"])  # published by neither
+    assert answer["code"] == "network" and answer["fields"]["why"] == "network_nothing"
+    assert answer["text"] == ("giessen hat dazu nichts (mehr) veröffentlicht, was von Ihren Texten abweicht. "
+                              "Nichts wurde übernommen – bitte neu abfragen.")
     answer = await asked(ws, type="adopt", office="marburg", what=["strings.ti"])  # an office that never published
     assert answer["fields"] == {"why": "network_refused", "url": wetzlar.site.network.url, "status": "404",
                                 "said": "Das Amt „marburg“ hat nichts veröffentlicht."}

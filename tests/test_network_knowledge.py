@@ -97,7 +97,7 @@ async def test_adopt_writes_files_to_review_and_changes_nothing_of_the_office(ne
     [folder] = wetzlar.parent.glob("adopted-giessen-*")
     fragment = tomllib.loads((folder / "site-fragment.toml").read_text(encoding="utf-8"))
     berlin = datetime.fromisoformat(dict(network.store.published())["giessen"]).astimezone(ZoneInfo("Europe/Berlin"))
-    assert f"published {berlin:%Y-%m-%d %H:%M} (Europe/Berlin)\n" in (folder / "site-fragment.toml").read_text()
+    assert f"veröffentlicht {berlin:%Y-%m-%d %H:%M} (Europe/Berlin)\n" in (folder / "site-fragment.toml").read_text()
     assert fragment["documents"]["passport"]["ar"] == BETTER_AR and fragment["documents"]["passport"]["de"] == "Reisepass"
     assert fragment["partners"][0]["id"] == "jobcenter" and fragment["partners"][0]["phone"] == "+49 611 000300"
     # the admin reviews the Tigrinya file and puts it in the office's strings folder: the office

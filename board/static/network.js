@@ -65,16 +65,38 @@ function knowledgeReceive(message) {
   const adopting = knowledge.adopting.get(message.re);
   if (!adopting) return false;
   knowledge.adopting.delete(message.re);
-  adopting.button.disabled = false;
   // a language file is in force at once (server/network/in_force.py); the rest is files to review
   if (message.type !== "adopted") {
+    adopting.button.disabled = false;
     adopting.said.textContent = message.text || message.message;
     return true;
   }
+  const inForce = (message.in_force || []).length > 0;
   const fields = {items: message.items, office: adopting.office, folder: message.folder,
                   files: message.files.filter((f) => !f.startsWith("before/")).join(", "), what: adopting.title};
-  adopting.said.textContent = t((message.in_force || []).length ? "knowledge.in_force" : "knowledge.adopted", fields);
+  adopting.said.textContent = t(inForce ? "knowledge.in_force" : "knowledge.adopted", fields);
+  markAdopted(adopting, inForce);
   return true;
+}
+
+// the group as it is now, without asking the network again (its answer line stays): the button
+// says what was done and is off; texts in force are this office's now, so "Bei Ihnen" shows them
+function markAdopted(adopting, inForce) {
+  const {button, group, office, title, block} = adopting;
+  button.textContent = t(inForce ? "knowledge.done" : "knowledge.filed");
+  button.setAttribute("aria-label", t(inForce ? "knowledge.done_label" : "knowledge.filed_label", {what: title, office}));
+  button.disabled = true;
+  block.dataset.adopted = inForce ? "in_force" : "filed";
+  if (!inForce) return;
+  block.querySelector("summary").replaceChildren(el("strong", {}, title), " – ", t("knowledge.done"));
+  for (const item of group.items.filter((item) => item.kind !== "only_mine")) {
+    const row = [...block.querySelectorAll("tr[data-key]")].find((tr) => tr.dataset.key === item.key);
+    if (!row) continue;
+    const plain = item.theirs.map(([text]) => [text, false]);
+    row.cells[1].replaceWith(cell(plain, item.lang));
+    row.cells[2].replaceWith(cell(plain, item.lang));
+    row.dataset.kind = "same";
+  }
 }
 
 function showOffices(offices) {
@@ -100,9 +122,10 @@ function groupBlock(office, group) {
                                "aria-label": t("knowledge.adopt_label", {what: title, office: office.name})},
                     t("knowledge.adopt"));
   const said = el("p", {role: "status", class: "adopt-answer"});
-  button.addEventListener("click", () => adopt(office, group, button, said, title));
-  return el("div", {class: "knowledge-group", "data-office": office.office, "data-what": group.what},
-            details, button, said);
+  const block = el("div", {class: "knowledge-group", "data-office": office.office, "data-what": group.what},
+                   details, button, said);
+  button.addEventListener("click", () => adopt(office, group, button, said, title, block));
+  return block;
 }
 
 function diffTable(office, group) {
@@ -123,9 +146,9 @@ function cell(runs, lang) {
   return td;
 }
 
-function adopt(office, group, button, said, title) {
+function adopt(office, group, button, said, title, block) {
   const id = state.nextId++;
-  knowledge.adopting.set(id, {button, said, office: office.name, title});
+  knowledge.adopting.set(id, {button, said, office: office.name, title, group, block});
   button.disabled = true;
   said.textContent = t("knowledge.adopting");
   state.ws.send(JSON.stringify({type: "adopt", id, office: office.office, what: [group.what]}));

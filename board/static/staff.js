@@ -7,7 +7,15 @@
 
 const staff = {lang: "de", words: {}};
 
+// a sentence with a number is two keys where the catalogue has them: `<key>_one` where the
+// language says that number in the singular (CLDR's plural rules: "1 Eintrag", "2 Einträge"),
+// as config/strings.py `counted` picks them for the server's words
+const COUNTED = ["count", "items", "tries"];
+
 function t(key, fields = {}) {
+  const number = COUNTED.map((name) => fields[name]).find(Number.isInteger);
+  if (number !== undefined && staff.words[`${key}_one`] !== undefined &&
+      new Intl.PluralRules(staff.lang).select(number) === "one") key = `${key}_one`;
   const text = staff.words[key];
   if (text === undefined) { console.error(`no staff word ${key}`); return key; }
   return text.replace(/\{(\w+)\}/g, (_, name) => String(fields[name] ?? ""));

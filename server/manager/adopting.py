@@ -23,7 +23,7 @@ import websockets
 from websockets.asyncio.server import ServerConnection
 
 from config import ConfigError, Site, languages
-from server.network.adoption import Adoptions
+from server.network.adoption import Adoptions, AlreadyAdopted
 from server.network.in_force import NothingToUndo, Unfit
 from server.network.send import NetworkAway, NetworkGarbage, NetworkRefused
 from server.wire import protocol as p
@@ -122,6 +122,8 @@ def trouble(exc: Exception, adoptions: Adoptions, message: msgspec.Struct) -> Ex
     elif isinstance(exc, Unfit):
         found = NetworkTrouble(str(exc), why="network_unfit", office=getattr(message, "office", ""),
                                problem=exc.problem[:300])
+    elif isinstance(exc, AlreadyAdopted):  # a second click, or another board's: named as the board names it
+        found = NetworkTrouble(str(exc), why="network_already", office=exc.name or exc.office)
     elif isinstance(exc, ValueError):  # knowledge.select: the group is not (or no longer) published
         found = NetworkTrouble(str(exc), why="network_nothing", office=getattr(message, "office", ""))
     elif isinstance(exc, OSError):

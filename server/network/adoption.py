@@ -129,6 +129,16 @@ def _plain(value: Any) -> str:
     return ", ".join(value) if isinstance(value, list) else str(value)
 
 
+class AlreadyAdopted(ValueError):
+    """What was asked for is published and this office's texts are the same already (adopted
+    before, on this board, another one or the command line): nothing to write."""
+
+    def __init__(self, office: str, name: str, what: list[str]):
+        super().__init__(f"{office} has nothing under {', '.join(what)} that differs from this office's texts "
+                         "(adopted already)")
+        self.office, self.name = office, name
+
+
 class Adoptions:
     """This office's view of the network's shared knowledge, for its floor board. Its calls
     block (HTTP to the network, the site file read): the board runs them on a thread."""
@@ -193,13 +203,15 @@ class Adoptions:
         reads its catalogues again). Nothing is written when they do not fit (`in_force.Unfit`)."""
         theirs = self.theirs(other)
         keys = [d.key for d in knowledge.differences(self.mine(), theirs, what) if d.kind != "only_mine"]
+        listed = next((e for e in self.listing() if e.office == other), None)
         if not keys:
-            raise ValueError(f"{other} has nothing under {', '.join(what)} that differs from this office's texts")
+            knowledge.select(theirs, what)  # not published at all: `NothingUnder`, said otherwise
+            raise AlreadyAdopted(theirs.office, listed.name if listed else theirs.office, what)  # as the board names it
         chosen = knowledge.select(theirs, keys)
-        published = next((e.published_at for e in self.listing() if e.office == other), "")
+        published = listed.published_at if listed else ""
         named = " ".join(f"--what {k}" for k in keys) if len(keys) <= SPELT else (
             " ".join(f"--what {w}" for w in what) + f" (the {len(keys)} texts that differ)")
-        command = f"willkommen-server network adopt {other} {named} (on the floor board, by {by})"
+        command = f"willkommen-server network adopt {other} {named} ({_board_by(by)})"
         when = local(published, self.timezone) if published else ""
         files = knowledge.fragment(chosen, theirs, published_at=when, command=command)
         with self.writing:
@@ -256,3 +268,10 @@ def _name(kind: str, ident: str, mine: knowledge.Published, theirs: knowledge.Pu
            "partners": f"partners.{ident}.name.de"}[kind]
     name = mine.items.get(key) or theirs.items.get(key) or ident
     return name if isinstance(name, str) else ident
+
+
+def _board_by(by: str) -> str:
+    """Who adopted on the board, as the review file's comment says it (German: the IT reads it)."""
+    from config.command import Words
+
+    return Words("de")("network.file.by_board", user=by)

@@ -41,8 +41,6 @@ from server.network.knowledge import _comment, _key, _text
 
 
 MANIFEST = "before/in-force.json"
-NOTHING = ("# Nothing adopted was in force for {lang} before this adoption: going back removes "
-           "strings/{lang}.toml (the site's own catalogue alone).\n")
 
 
 class NothingToUndo(ValueError):
@@ -135,7 +133,7 @@ def befores(forced: dict[str, tuple[str, str]]) -> dict[str, str]:
     """What an adoption lays aside to be undone: each language's file before it, and when."""
     if not forced:
         return {}
-    files = {f"before/strings/{lang}.toml": before or NOTHING.format(lang=lang) for lang, (before, _) in forced.items()}
+    files = {f"before/strings/{lang}.toml": before or _said("nothing", lang=lang) for lang, (before, _) in forced.items()}
     at = datetime.now(timezone.utc).isoformat(timespec="microseconds")
     return files | {MANIFEST: json.dumps({"at": at, "languages": sorted(forced)}) + "\n"}
 
@@ -190,8 +188,14 @@ def undo(site: Site) -> tuple[Path, list[str]]:
     return folder, langs
 
 
-def head(office: str, name: str, published_at: str, by: str, how: str = "on the floor board") -> str:
-    return (f"# Texts adopted {how}, in force over the site's own catalogue "
-            f"(server/network/in_force.py).\n# Last: from {_comment(office)} ({_comment(name)}), published "
-            f"{_comment(published_at)}, by {_comment(by)}.\n# The file before each adoption lies in its "
-            f"adopted-<office>-<time>/before/ folder.\n\n")
+def head(office: str, name: str, published_at: str, by: str, how: str = "board", lang: str = "de") -> str:
+    """The comment atop a file in force, in the staff's words (German: the office's IT reads it;
+    `how`: `board` or `command`): which file wins, who adopted what, where the file before lies."""
+    return _said("in_force", lang, how=_said(f"how_{how}", lang), office=_comment(office), name=_comment(name),
+                 published=_comment(published_at), by=_comment(by))
+
+
+def _said(key: str, lang: str = "de", /, **fields) -> str:
+    from config.command import Words
+
+    return Words(lang)(f"network.file.{key}", **fields)

@@ -143,25 +143,26 @@ def select(theirs: Published, what: list[str]) -> dict[str, Any]:
 
 # ---- the fragment to review -----------------------------------------------------------------
 
-def fragment(chosen: dict[str, Any], theirs: Published, *, published_at: str, command: str) -> dict[str, str]:
+def fragment(chosen: dict[str, Any], theirs: Published, *, published_at: str, command: str,
+             lang: str = "de") -> dict[str, str]:
     """File name -> TOML text: `site-fragment.toml` in the site file's shape for documents,
-    services and partners, `strings/<lang>.toml` for each language's catalogue items."""
-    head = (f"# Adopted from {theirs.office} ({_comment(theirs.name)}), published {published_at}\n"
-            f"# by: {_comment(command)}\n")
+    services and partners, `strings/<lang>.toml` for each language's catalogue items; each begins
+    with what to do with it in the staff's words (`[cli.network.file]`, German: the IT reads it)."""
+    from config.command import Words
+
+    words = Words(lang)
+    head = words("network.file.from", office=theirs.office, name=_comment(theirs.name), published=published_at,
+                 command=_comment(command))
     files: dict[str, str] = {}
     site = _site_part({k: v for k, v in chosen.items() if not k.startswith("strings.")})
     if site:
-        files["site-fragment.toml"] = (head + "# Nothing was changed. Review it, then copy what you want into your site "
-                                       "file:\n# [documents.*] tables replace or add a document's names; a [[services]] "
-                                       "or [[partners]] entry\n# here holds only the adopted keys: merge them into your "
-                                       "entry with the same id.\n\n" + site)
+        files["site-fragment.toml"] = head + words("network.file.site") + site
     langs = sorted({k.split(".")[1] for k in chosen if k.startswith("strings.")})
-    for lang in langs:
+    for catalogue in langs:
         lines = [f"{_key(k.split('.', 2)[2])} = {_text(v)}" for k, v in sorted(chosen.items())
-                 if k.startswith(f"strings.{lang}.") and k.split(".", 2)[2] not in ("language_name", "direction")]
-        files[f"strings/{lang}.toml"] = (head + f"# Nothing was changed. Review it, then put it in your site's strings "
-                                         f"folder as {lang}.toml\n# (keys there win over the bundled catalogue) and "
-                                         f'add "{lang}" to [site] languages if it is new.\n\n' + "\n".join(lines) + "\n")
+                 if k.startswith(f"strings.{catalogue}.") and k.split(".", 2)[2] not in ("language_name", "direction")]
+        files[f"strings/{catalogue}.toml"] = (head + words("network.file.strings", lang=catalogue)
+                                              + "\n".join(lines) + "\n")
     return files
 
 

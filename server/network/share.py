@@ -167,11 +167,11 @@ def adopt(args) -> int:
         _refuse_root(site.network.into, args.words)
     published = local(next((e.published_at for e in listed(args) if e.office == theirs.office), ""), site.timezone)
     command_line = "willkommen-server network adopt " + " ".join([args.other, *(f"--what {w}" for w in args.what)])
-    files = knowledge.fragment(chosen, theirs, published_at=published, command=command_line)
-    by = f"{getpass.getuser()} on the command line"
+    files = knowledge.fragment(chosen, theirs, published_at=published, command=command_line, lang=args.words.lang)
+    by = args.words("network.file.by_command", user=getpass.getuser())
     folder, files, forced = adopt_files(base, theirs.office, site.timezone, files, site=forcing, chosen=chosen,
                                         head=in_force.head(theirs.office, theirs.name, published, by,
-                                                           how="with willkommen-server network adopt"))
+                                                           how="command", lang=args.words.lang))
     said = args.words("network.said.adopted_in_force" if forced else "network.said.adopted", count=len(chosen),
                       office=theirs.office, folder=folder, files=", ".join(sorted(files)), site=site_file.name,
                       langs=", ".join(forced))
