@@ -137,8 +137,17 @@ def _writable(node: "Node", folder: Path) -> Path:
     """The folder must take new folders now: a manager learns of a read-only one at start, from IT,
     not from a button that fails (the systemd unit's ProtectSystem makes /etc read-only)."""
     if "\0" in str(folder) or not folder.is_dir():
-        raise node.fail("into", f"den Ordner {_shown(folder)} gibt es nicht (für übernommene Texte zum Prüfen)")
+        raise node.fail("into", f"den Ordner {_shown(folder)} gibt es nicht (für übernommene Texte): {_what_to_do()}")
     if not os.access(folder, os.W_OK | os.X_OK):
-        raise node.fail("into", f"in den Ordner {_shown(folder)} darf der Dienst nicht schreiben: into = einen "
-                                'beschreibbaren Ordner setzen, z. B. "/var/lib/willkommen/adopted"')
+        raise node.fail("into", f"in den Ordner {_shown(folder)} darf der Dienst nicht schreiben: {_what_to_do()}")
     return folder
+
+
+def _what_to_do() -> str:
+    """A folder the service may write, under its unit (`ProtectSystem=strict` leaves only its
+    `StateDirectory`, which systemd names in `$STATE_DIRECTORY`: /var/lib/willkommen/<office> for
+    willkommen-server@.service, /var/lib/willkommen for willkommen.service)."""
+    state = os.environ.get("STATE_DIRECTORY", "").split(":")[0] or "/var/lib/willkommen"
+    example = f"{state.rstrip('/')}/adopted"
+    return (f'into = einen Ordner im Ordner des Dienstes setzen, z. B. "{example}", und ihn anlegen: install -d -m 750 '
+            f"-o willkommen -g willkommen {example} (docs/it-provider.md, „Das Netzwerk“)")

@@ -102,6 +102,16 @@ def test_a_folder_the_server_may_not_write_is_said_at_start(tmp_path):
     assert error.path == "network.into" and "darf der Dienst nicht schreiben" in error.problem
 
 
+def test_a_folder_that_is_not_there_is_said_with_one_the_service_may_write(tmp_path, monkeypatch):
+    """Under willkommen-server@.service only the office's own state folder is writable (r-admin-3
+    #5): the refusal names a folder there (systemd's $STATE_DIRECTORY) and how to make it."""
+    monkeypatch.setenv("STATE_DIRECTORY", "/var/lib/willkommen/wetzlar")
+    error = refused(office(tmp_path, {**GOOD, "into": "/var/lib/willkommen/adopted-none"}))
+    assert error.path == "network.into" and error.problem.startswith("den Ordner /var/lib/willkommen/adopted-none gibt es nicht")
+    assert ('into = einen Ordner im Ordner des Dienstes setzen, z. B. "/var/lib/willkommen/wetzlar/adopted", und ihn '
+            "anlegen: install -d -m 750 -o willkommen -g willkommen /var/lib/willkommen/wetzlar/adopted") in error.problem
+
+
 def test_the_server_refuses_to_start_in_one_line_with_status_2(tmp_path):
     path = office(tmp_path, GOOD, mode=0o604)
     result = subprocess.run([sys.executable, "-m", "server", "--config", str(path), "--port", "0",
