@@ -72,7 +72,7 @@ def test_a_command_group_says_its_usage_in_german(command):
 
 
 
-NETWORK = ("serve", "send", "publish", "list", "compare", "adopt")
+NETWORK = ("serve", "send", "publish", "list", "compare", "adopt", "forget")
 
 
 def unexplained(help_text: str) -> list[str]:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import urllib.error
@@ -139,5 +140,45 @@ async def test_another_sites_page_cannot_sign_in_or_out(tmp_path, request_text, 
         answer = await reader.read()
         writer.close()
         assert answer.startswith(b"HTTP/1.1 403") and said in answer and b"set-cookie" not in answer.lower()
+    finally:
+        await server.stop()
+
+
+async def test_the_coordinator_takes_a_tried_month_out_of_the_network(tmp_path, capsys):
+    """r-admin-3 #4: a made-up month sent to try the page stayed there for good. `network forget`
+    takes an office's days out (one month, or all), in German, beside the running network server:
+    its page compares only what is left."""
+    import asyncio
+
+    from server.network.cli import main
+    from server.network.listener import NetworkServer
+
+    from .test_network_send import run_send
+
+    path = write_network_file(tmp_path)
+    server = NetworkServer(load_network(path), tmp_path / "net.sqlite3")
+    await server.start("127.0.0.1", 0)
+    try:
+        assert await run_send(server, office_days(tmp_path / "try.sqlite3"), tmp_path) == 0
+        assert await run_send(server, office_days(tmp_path / "g.sqlite3", seed=9), tmp_path, office="giessen") == 0
+        assert [o for o, _ in server.pages.compare("2026-11").offices] == ["wetzlar", "giessen"]
+        capsys.readouterr()
+        assert await asyncio.to_thread(main, ["forget", "wetzlar", "--config", path, "--month", "2026-11"]) == 0
+        assert capsys.readouterr().err == (
+            "willkommen-server network forget: 3 Tage von wetzlar aus dem Netzwerk entfernt (2026-11); die Seite der "
+            "Koordination zeigt sie ab sofort nicht mehr. Liest das Netzwerk das Amt selbst (read), kommen seine echten "
+            "Tage beim nächsten Lesen wieder.\n")
+        assert [o for o, _ in server.pages.compare("2026-11").offices] == ["giessen"]  # at once, no restart
+        assert server.store.day_count("wetzlar") == 0 and server.store.day_count("giessen") == 3
+        with sqlite3.connect(server.store.db) as conn:  # nothing of its counts left either
+            assert conn.execute("SELECT count(*) FROM network_counts WHERE office = 'wetzlar'").fetchone() == (0,)
+        assert await asyncio.to_thread(main, ["forget", "wetzlar", "--config", path]) == 1
+        assert capsys.readouterr().err == ("willkommen-server network forget: wetzlar hat keine Tage im Netzwerk (alle "
+                                           "Monate): nichts entfernt. Stimmt die Kennung (wie in der Datei des "
+                                           "Netzwerks)?\n")
+        with pytest.raises(SystemExit) as wrong:
+            main(["forget", "giessen", "--config", path, "--month", "11/2026"])
+        assert wrong.value.code == 2 and "muss ein Monat als JJJJ-MM sein, nicht 11/2026" in capsys.readouterr().err
+        assert server.store.day_count("giessen") == 3
     finally:
         await server.stop()

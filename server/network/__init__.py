@@ -18,6 +18,7 @@ the network's coordinator (the ministry) runs and what an office does to take pa
 - `said`      what the network's port says to a person (refusals, plain pages): `[network.answer]`
 - `in_force`  adopted language files in force at once, and `undo` back to the file before
 - `send`      `willkommen-server network send|publish|list|compare|adopt`: an office's side
+- `forget`    `willkommen-server network forget`: the coordinator takes an office's days out
 - `knowledge` what an office publishes (services' texts, documents, hints, partners,
               its own language strings), the difference to another's, and the fragment to adopt
 

@@ -5,6 +5,7 @@
     willkommen-server network publish --to URL --office ID [--config site.toml] (server.network.share)
     willkommen-server network list|compare OFFICE|adopt OFFICE --what … --to URL --office ID
     willkommen-server network undo [--config site.toml]      the newest adoption's language files taken back
+    willkommen-server network forget OFFICE --config network.toml [--month M]  an office's days out (server.network.forget)
 
 A configuration error is one line and status 2; a refusal by the network, status 1.
 """
@@ -25,6 +26,9 @@ def main(argv: list[str]) -> int:
     if argv[:1] in (["publish"], ["list"], ["compare"], ["adopt"]):
         from server.network.share import command as share
         return share(argv[0], argv[1:])
+    if argv[:1] == ["forget"]:
+        from server.network.forget import command as forget
+        return forget(argv[1:])
     if argv[:1] == ["undo"]:
         from server.network.share import undo_command
         return undo_command(argv[1:])
@@ -38,7 +42,7 @@ def usage(argv: list[str]) -> int:
 
     parser = StaffParser(prog="willkommen-server network", lang=command_lang(argv))
     w = parser.words
-    parser.usage = "%(prog)s serve|send|publish|list|compare|adopt|undo …"
+    parser.usage = "%(prog)s serve|send|publish|list|compare|adopt|undo|forget …"
     parser.description = w("network.description") + "\n\n" + w("network.commands")
     if argv[:1] in (["--help"], ["-h"]):
         parser.print_help()

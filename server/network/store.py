@@ -141,6 +141,15 @@ class NetworkStore:
         with self.transaction() as sql:
             return [m for (m,) in sql("SELECT DISTINCT substr(day, 1, 7) FROM network_days ORDER BY 1 DESC")]
 
+    def forget_days(self, office: str, first: str, last: str) -> int:
+        """An office's days from `first` to `last` and their counts removed (`network forget`); how many."""
+        with self.transaction() as sql:
+            found = int(sql("SELECT count(*) FROM network_days WHERE office = ? AND day >= ? AND day <= ?",
+                            (office, first, last))[0][0])
+            sql("DELETE FROM network_counts WHERE office = ? AND day >= ? AND day <= ?", (office, first, last))
+            sql("DELETE FROM network_days WHERE office = ? AND day >= ? AND day <= ?", (office, first, last))
+        return found
+
     def day_count(self, office: str) -> int:
         with self.transaction() as sql:
             return int(sql("SELECT count(*) FROM network_days WHERE office = ?", (office,))[0][0])
