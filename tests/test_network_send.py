@@ -441,3 +441,20 @@ async def test_an_office_the_network_reads_is_told_it_takes_part_directly(tmp_pa
     finally:
         await server.stop()
 
+
+
+@settings(max_examples=examples(60), deadline=None)
+@given(n=st.integers(0, 10**7))
+def test_a_count_is_said_in_the_singular_for_one_alone(n):
+    """r-admin-3 #11: "1 Einträge". A catalogue key's `_one` twin is said for 1 alone (CLDR's
+    plural rule, as `t()` on the board does): on the command line and in the board's words."""
+    from config.command import Words
+    from server.manager.words import StaffWords
+
+    days = {"count": n, "first": "2026-11-02", "last": "2026-11-03", "url": "u", "office": "w"}
+    de, en = Words("de")("network.said.sent", **days), Words("en")("network.said.sent", **days)
+    assert (de.startswith("1 Tag (2026-11-02) als"), en.startswith("1 day (2026-11-02) sent")) == (n == 1, n == 1)
+    assert (de.startswith(f"{n} Tage (2026-11-02 – 2026-11-03)"), en.startswith(f"{n} days (")) == (n != 1, n != 1)
+    board = StaffWords("de")("knowledge.in_force", what="Sprachdatei Tigrinya", items=n, office="o", folder="f", files="x")
+    assert board.startswith("Sprachdatei Tigrinya: 1 Eintrag von o") == (n == 1)
+    assert board.startswith(f"Sprachdatei Tigrinya: {n} Einträge von o") == (n != 1)
