@@ -44,6 +44,9 @@ class Limits:
     # seconds a commit may wait for the database (PostgreSQL: a synchronous standby that is gone
     # keeps it waiting for ever) before terminals are answered busy and /healthz and the board say so
     commit_wait_seconds: float = 5.0
+    # seconds without a commit after which the server asks its PostgreSQL whether it is there
+    # (`SELECT 1`: server/store/liveness.py), so /healthz says a dead primary at night too
+    idle_check_seconds: float = 10.0
     # reverse proxies in front of the server (docs/it-provider.md): from these addresses a
     # connection's address is the last one in its X-Forwarded-For, so every per-address limit
     # above counts the terminal or phone, not the proxy; from any other the header is ignored
@@ -101,6 +104,7 @@ def parse_limits(node: "Node") -> Limits:
         signin_places=_whole(node, "signin_places", defaults.signin_places, 1, most=1000),
         signin_remembered=_whole(node, "signin_remembered", defaults.signin_remembered, 10),
         commit_wait_seconds=_seconds(node, "commit_wait_seconds", defaults.commit_wait_seconds),
+        idle_check_seconds=_seconds(node, "idle_check_seconds", defaults.idle_check_seconds),
         proxies=_addresses(node, "proxies"),
     )
     if limits.hello_forget < limits.hello_backoff[1]:

@@ -90,3 +90,59 @@ async def test_lost_database_sessions_are_reached_again_without_a_restart_and_lo
         assert store.query("SELECT count(*) FROM events WHERE kind = 'ticket_drawn'") == [(4,)]
     finally:
         store.close()
+
+
+async def test_an_idle_offices_dead_database_is_said_on_healthz_without_any_commit(tmp_path):
+    """The review's night: nobody draws or calls when PostgreSQL dies. The idle check
+    (`[limits] idle_check_seconds`, 1 here; server/store/liveness.py) finds it with no commit:
+    `/healthz` turns "reconnecting"; once PostgreSQL is back it says "ok" again, and the next
+    draw is confirmed by the same process. A cluster of its own: this one is killed."""
+    import asyncio
+    import json
+    import time
+
+    from server.wire import protocol as p
+    from server.wire.session import ClientSession
+
+    from .conftest import ServerProcess, always_open_config, http_get, token
+    from .postgres import Cluster
+
+    async def health() -> dict:
+        return json.loads((await http_get(f"http://127.0.0.1:{server.port}/healthz"))[2])
+
+    async def until(status: str) -> dict:
+        deadline = time.monotonic() + 90
+        while (said := await health())["status"] != status:
+            assert time.monotonic() < deadline, f"/healthz still says {said['status']!r}, not {status!r}"
+            await asyncio.sleep(0.2)
+        return said
+
+    cluster = Cluster().start()
+    try:
+        config = always_open_config(tmp_path)
+        config.write_text(config.read_text(encoding="utf-8") + "\n[limits]\nidle_check_seconds = 1\n", encoding="utf-8")
+        server = ServerProcess(cluster.database(), "--config", str(config))
+        try:
+            deadline = time.monotonic() + 60
+            while (before := await health())["commits"] < 1:  # the start's own commit (its day) is made
+                assert time.monotonic() < deadline, before
+                await asyncio.sleep(0.1)
+            assert before["status"] == "ok"
+            cluster.kill()
+            said = await until("reconnecting")
+            assert said["commits"] == before["commits"] and said["tickets_today"] == 0  # nobody drew
+            cluster.restart()
+            await until("ok")
+            async with ClientSession(f"ws://127.0.0.1:{server.port}/", role="kiosk", terminal="kiosk-1",
+                                     token=token("kiosk-1"), timeout=30) as kiosk:
+                await kiosk.ready()
+                drawn = await kiosk.request(p.Draw(id=0, service="info", lang="de", request="morning"))
+            assert drawn.ticket.number == "F001" and server.proc.poll() is None  # the same process
+            assert server.stop() == 0
+        finally:
+            if server.proc.poll() is None:
+                server.proc.kill()
+                server.wait()
+    finally:
+        cluster.stop()
+    assert any('"database lost while idle' in line for line in server.log), ''.join(server.log)

@@ -61,6 +61,7 @@ from server.messages import reports
 from server.manager.counter_screens import CounterScreens
 from server.store import is_url, open_store
 from server.store.projection import Projection
+from server.store import liveness
 from server.store.writer import Writer
 from server.visitors import feedback, register
 from server.visitors.feedback import Feedback
@@ -123,7 +124,7 @@ class Server:
                              on_applied=lambda events: self.pushes.applied(events),
                              on_failure=self.failed.set, clock=self.clock, on_new_day=self._new_day,
                              commit_wait=self.gate.limits.commit_wait_seconds, others_may_join=self.gate.others_woke)
-        self.writer_task = asyncio.create_task(self.writer.run(warm=True), name="willkommen-writer")
+        self.writer_task = liveness.run(self.writer, every=self.gate.limits.idle_check_seconds, check=is_url(self.db_path))
         self.outbox = messages.build(self.site, self.db_path, port=lambda: self.port, office=self.office, clock=self.clock)
         await self.outbox.start()  # SMS and e-mail to visitors (server/messages): today's waiting ones go out
         self._rooms()

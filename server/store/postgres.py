@@ -296,6 +296,12 @@ class PostgresStore(waiting.Asked, Projection):
         if self.aconn is None:
             self.aconn = await self._writing_connection()
 
+    async def probe(self) -> None:
+        """One round trip on the commits' session while the office is idle (`server.store.liveness`):
+        a lost session raises as a commit would."""
+        await self.open_writing()
+        await (await self.aconn.execute("SELECT 1")).fetchone()  # type: ignore[union-attr]
+
     async def sign_out(self, session: str, until: float, now: float) -> None:
         if self.aconn is None:
             self.aconn = await self._writing_connection()

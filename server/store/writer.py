@@ -300,7 +300,7 @@ class Writer:
                 log.warning("database lost; answering busy while reaching it again",
                             extra={"fields": {"error": one_line(exc), "held": len(self.inflight)}})
             self.reconnecting, lost_at = True, time.monotonic()
-            made = await self._reach()
+            made = await self.reach()
             log.warning("database reached again", extra={"fields": {
                 "after_s": round(time.monotonic() - lost_at, 2),
                 "lost_commit": "had been made" if made else "is made now"}})
@@ -354,8 +354,9 @@ class Writer:
         return {"commit_waiting_s": round(self.clock() - self.stalled_since, 1), "why": waiting.why,
                 "detail": waiting.detail, "hint": waiting.hint}
 
-    async def _reach(self) -> bool:
-        """Reach the lost database; whether the commit on its way had been made there."""
+    async def reach(self) -> bool:
+        """Reach the lost database; whether the commit on its way had been made there (also
+        `server.store.liveness`, for a database found lost while idle)."""
         pause = RECONNECT_PAUSE[0]
         while True:
             try:
