@@ -32,10 +32,10 @@ What one process shares, and why that is safe (issue 28; tests/test_hosting.py):
   connections takes descriptors from the others (each office's own limits still apply).
 
 Failures. At the start every folder is read first: a site file that is wrong, a missing
-`server.env` or `PORT`, two offices on one port or with one name, an office without its own
-database: one line naming the office, status 2, nothing opened. Then every office starts at
+`server.env` or `PORT`, two offices on one port or with one name, a site file naming no
+`database`: one line naming the office, status 2, nothing opened. Then every office starts at
 once; if any cannot (its database held by another server, damaged, a port taken), each such
-office is said in one line, the others are stopped again before they serve a minute, and the
+office is said in one line, the others (started meanwhile) are stopped again at once, and the
 status is 2 (1 when the only trouble is a database not reached yet: systemd tries again). At
 run time an office whose store fails (a commit that cannot be made) stops the whole process
 with status 1 after the others stopped cleanly, and systemd starts it again: every office
