@@ -364,3 +364,31 @@ def test_a_server_env_as_systemd_reads_it(tmp_path):
     with pytest.raises(Refused) as refused:
         environment(path)
     assert (refused.value.key, refused.value.fields["line"]) == ("bad_env", 2)
+
+
+async def test_catalogues_read_again_in_one_office_reach_only_its_terminals(tmp_path):
+    """A language file adopted in Gießen (the board's `catalogues_changed`, as after an adoption):
+    Gießen's display gets the new words; Wetzlar's site keeps its own and its display is told
+    nothing (its next frame is its own office's call)."""
+    offices = two_offices(tmp_path, tmp_path / "wetzlar.sqlite3", tmp_path / "giessen.sqlite3")
+    host = Host(offices, always_open=True, clock=noon_clock(make_site()))
+    assert await host.start() == {}
+    wetzlar, giessen = (each.server for each in offices)
+    try:
+        w_display = ClientSession(f"ws://127.0.0.1:{wetzlar.port}/", role="display", timeout=TIMEOUT)
+        g_display = ClientSession(f"ws://127.0.0.1:{giessen.port}/", role="display", timeout=TIMEOUT)
+        async with w_display, g_display:
+            await w_display.ready()
+            await g_display.ready()
+            (tmp_path / "giessen" / "strings" / "de.toml").write_text('[display]\nnow = "Neu in Gießen"\n',
+                                                                      encoding="utf-8")
+            await giessen.board.catalogues_changed()
+            changed = await g_display.next_event(p.StringsChanged, timeout=TIMEOUT)
+            assert changed.strings["de"]["display.now"] == "Neu in Gießen"
+            assert wetzlar.site.words("de")["display.now"] == "Aufgerufen"
+            await draw(f"ws://127.0.0.1:{wetzlar.port}/", token("kiosk-1"), ["w1"])
+            assert await call_next(f"ws://127.0.0.1:{wetzlar.port}/", token("counter-1")) == "F001"
+            first = await w_display.next_event((p.StringsChanged, p.Called), timeout=TIMEOUT)
+            assert isinstance(first, p.Called) and first.ticket.number == "F001"
+    finally:
+        await host.stop()
