@@ -375,11 +375,11 @@ def _person(node: Node, counter_ids: set[str]) -> Person:
     if person.role not in PEOPLE_ROLES:
         raise node.fail("role", f"{_q(person.role)} must be one of {', '.join(PEOPLE_ROLES)}")
     if not PASSWORD_HASH.match(person.password_hash):
-        raise node.fail("password_hash", "must be a hash made by `python -m server.manager.people hash`, "
+        raise node.fail("password_hash", "must be a hash made by `willkommen-server people hash`, "
                                          "never the password itself")
     if (weak := passwords.problem(person.password_hash)) is not None:
         raise node.fail("password_hash", f"{person.name}'s hash: {weak}; make a new one with "
-                                         "`python -m server.manager.people hash`")
+                                         "`willkommen-server people hash`")
     node.done()
     return person
 

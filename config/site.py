@@ -79,7 +79,7 @@ class Person:
     `role` is "supervisor" (may act: open or close a counter, move a ticket, announce),
     "reader" (looks) or "clerk" (works at a counter in the browser; no board). `counters` are the
     counters this person may staff in the browser (any role; a clerk needs at least one).
-    `password_hash` is a key-derivation hash made by `python -m server.manager.people hash`
+    `password_hash` is a key-derivation hash made by `willkommen-server people hash`
     (scrypt), never the password itself. `lang` is the language of their pages: the staff
     catalogue's words where there is one for it (German, English), else German; languages and
     services are named in it (CLDR's names; service names from the site file where it has

@@ -13,6 +13,7 @@
     willkommen-server plan import FILE             the office's plan from a CSV, the same way (`server.manager.plan`)
     willkommen-server network …                    the network of offices (`server.network.cli`)
     willkommen-server draw verify FILE             recompute a published lottery draw (`server.access.cli`)
+    willkommen-server people hash                  the line password_hash = "…" for [[people]] (`server.manager.people`)
     willkommen-server host FOLDER FOLDER …         several offices in one process, each from its folder
                                                    (office.toml, server.env): `server.hosting`
 
@@ -148,6 +149,10 @@ def main(argv: list[str] | None = None) -> int:
         from server.access.cli import main as draw
 
         return draw(argv[1:])
+    if argv[:1] == ["people"]:
+        from server.manager.people import main as people
+
+        return people(argv[1:], prog="willkommen-server people")
     if argv[:2] == ["appointments", "import"]:
         from server.booking.importing import command
 

@@ -33,7 +33,7 @@ ENGLISH = ("usage:", "error:", "options:", "positional arguments", "show this he
 HELPS = [("willkommen-server",), ("willkommen-server", "backup"), ("willkommen-server", "restore"),
          ("willkommen-server", "demo-month"), ("willkommen-server", "appointments", "import"),
          ("willkommen-server", "plan", "import"), ("willkommen-server", "draw", "verify"),
-         ("willkommen-server", "draw", "export"), ("willkommen-server", "host"), ("willkommen-kiosk",), ("willkommen-kiosk", "printer-test"),
+         ("willkommen-server", "draw", "export"), ("willkommen-server", "host"), ("willkommen-server", "people", "hash"), ("willkommen-kiosk",), ("willkommen-kiosk", "printer-test"),
          ("willkommen-counter",), ("willkommen-display",)]
 
 
@@ -63,7 +63,8 @@ def test_every_commands_help_is_german_and_english_on_asking(command):
 
 
 @pytest.mark.parametrize("command", [("willkommen-server", "plan"), ("willkommen-server", "appointments"),
-                                     ("willkommen-server", "draw"), ("willkommen-server", "network")], ids=" ".join)
+                                     ("willkommen-server", "draw"), ("willkommen-server", "network"),
+                                     ("willkommen-server", "people")], ids=" ".join)
 def test_a_command_group_says_its_usage_in_german(command):
     asked, wrong = run(*command, "--help"), run(*command)
     assert asked.returncode == 0 and asked.stdout.startswith(f"Aufruf: {' '.join(command)} "), asked.stderr

@@ -1,7 +1,7 @@
 """People who sign in: managers and team leaders, not terminals.
 
 Accounts live in the site config (`[[people]]`: name, role, password hash). A password is
-stored only as an scrypt hash (`python -m server.manager.people hash` asks for one and prints the
+stored only as an scrypt hash (`willkommen-server people hash` asks for one and prints the
 line to paste); PBKDF2-SHA256 hashes are accepted too. Signing in gives a random session id
 in a cookie (HttpOnly, SameSite=Strict, Secure under TLS) that expires after the site's
 `manager.session_minutes`; signing out forgets it. Sessions live in the server's memory, and
@@ -250,34 +250,43 @@ def _dummy_hash(params: tuple[int, int, int]) -> str:
     return f"scrypt${n}${r}${p}${_b64(salt)}${_b64(digest)}"
 
 
-def main(argv: list[str] | None = None) -> int:
-    """`python -m server.manager.people hash`: ask for a password (or read one line piped in, for
-    scripts: `printf '%s\\n' "$PW" | … hash`), print the line for the site file."""
-    args = sys.argv[1:] if argv is None else argv
-    if args != ["hash"]:
-        print("usage: python -m server.manager.people hash", file=sys.stderr)
-        return 2
-    password, problem = _password()
+def main(argv: list[str] | None = None, *, prog: str = "python -m server.manager.people") -> int:
+    """`willkommen-server people hash` (or `python -m server.manager.people hash`): ask for a
+    password twice at a terminal (or read one line piped in, for scripts: `printf '%s\\n' "$PW" |
+    … hash`), print the line for the site file. Said in the staff's words (`[cli.people]`),
+    English with `--lang en`: status 2 for a wrong call, 1 for no usable password."""
+    from config.command import StaffParser, Words, command_lang
+
+    argv = sys.argv[1:] if argv is None else argv
+    words = Words(command_lang(argv))
+    if argv[:1] != ["hash"]:  # the group's only command: its usage line (`server.cli.usage`'s way)
+        helping = bool(argv) and argv[0] in ("--help", "-h")
+        print(words("usage.people", prog=prog), file=sys.stdout if helping else sys.stderr)
+        return 0 if helping else 2
+    parser = StaffParser(prog=f"{prog} hash", lang=words.lang, description=words("people.hash"))
+    parser.parse_args(argv[1:])
+    password, problem = _password(words)
     if problem is None and len(password) < 10:
-        problem = "use at least 10 characters"
+        problem = words("people.short", least=10)
     if problem is not None:
-        print(f"python -m server.manager.people hash: {problem}", file=sys.stderr)
+        print(f"{parser.prog}: {problem}", file=sys.stderr)
         return 1
     print(f'password_hash = "{hash_password(password)}"')
     return 0
 
 
-def _password() -> tuple[str, str | None]:
+def _password(words: Any) -> tuple[str, str | None]:
     """The password and, if there is none, why: typed twice at a terminal, else stdin's first line."""
     if not sys.stdin.isatty():  # piped in: getpass would ask a terminal there is none of, or fail
         line = sys.stdin.readline()
-        return (line.rstrip("\r\n"), None) if line.strip() else ("", "no password on stdin (pipe in one line)")
+        return (line.rstrip("\r\n"), None) if line.strip() else ("", words("people.none_piped"))
     try:
-        password = getpass.getpass("password: ")
-        again = getpass.getpass("again: ")
+        password = getpass.getpass(words("people.prompt"))
+        again = getpass.getpass(words("people.again"))
     except (EOFError, KeyboardInterrupt, OSError, termios.error):  # Ctrl-D, Ctrl-C, a terminal gone
-        return "", "no password given"
-    return (password, None) if password == again else ("", "the two passwords differ")
+        return "", words("people.none")
+    return (password, None) if password == again else ("", words("people.differ"))
+
 
 if __name__ == "__main__":
     raise SystemExit(main())

@@ -9,7 +9,7 @@
     [[people]]                      # the coordinator's staff: they see the comparison page
     name = "ministerium"
     role = "network"                # the one role here: looks at every office's figures
-    password_hash = "scrypt$…"      # python -m server.manager.people hash
+    password_hash = "scrypt$…"      # willkommen-server people hash
     lang = "de"                     # the page's language (staff catalogue; German by default)
 
     [[offices]]
@@ -124,7 +124,7 @@ def _person(node: Node) -> Person:
     if person.role != ROLE:
         raise node.fail("role", f'"{person.role}" must be "{ROLE}" (the network\'s people look at every office)')
     if not PASSWORD_HASH.match(person.password_hash):
-        raise node.fail("password_hash", "must be a hash made by `python -m server.manager.people hash`, "
+        raise node.fail("password_hash", "must be a hash made by `willkommen-server people hash`, "
                                          "never the password itself")
     if (weak := passwords.problem(person.password_hash)) is not None:
         raise node.fail("password_hash", f"{person.name}'s hash: {weak}")
