@@ -96,7 +96,9 @@ def test_office_template_unit_runs_one_server_per_office_with_its_own_files_and_
     assert service["Environment"] == "PGPASSFILE=/etc/willkommen/wetzlar/pgpass"
     assert service["Restart"] == "on-failure" and service["RestartPreventExitStatus"] == "2"
     assert service["User"] == "willkommen" and int(service["LimitNOFILE"]) >= 16384
-    assert service["ReadWritePaths"] == "/var/lib/willkommen/wetzlar" and service["StateDirectory"] == "willkommen/wetzlar"
+    # its own state folder, and in it the folder a network adoption writes to ([network] into)
+    assert service["ReadWritePaths"] == "/var/lib/willkommen/wetzlar"
+    assert service["StateDirectory"].split() == ["willkommen/wetzlar", "willkommen/wetzlar/adopted"]
     template = configparser.ConfigParser(strict=False, interpolation=None)
     template.read_string((ROOT / "deploy" / "willkommen-server@.service").read_text(encoding="utf-8"))
     assert template["Unit"]["StartLimitIntervalSec"] == "0"  # a database away at the start: tried until back
