@@ -354,6 +354,43 @@ KEPT = ("stats_days", "stats_service_tickets", "stats_service_times", "stats_hou
         "stats_referrals", "stats_feedback")
 
 
+def test_the_readme_grants_wait_for_the_offices_first_start_and_the_log_says_what_to_do(postgres_cluster, caplog):
+    """The network's GRANTs name the office's stats_ tables, which its server's first start
+    makes (r-admin-3 #13). Before it, the README's GRANT fails with PostgreSQL's 'does not exist'
+    and the network's log says what to do (a `hint`); after one start of the office's store, the
+    same GRANTs work and the office is read."""
+    import psycopg
+
+    from server.network.collect import HINTS, collect
+    from server.store import open_store
+
+    from .test_store_postgres import office_in
+
+    hosts = postgres_cluster.database()
+    select = f"GRANT SELECT ON {', '.join(f'wetzlar.{t}' for t in KEPT)} TO willkommen_network"
+    with psycopg.connect(hosts, autocommit=True) as admin:
+        admin.execute("DO $$ BEGIN CREATE ROLE willkommen_network LOGIN; EXCEPTION WHEN duplicate_object THEN END $$")
+        admin.execute("CREATE SCHEMA wetzlar")
+        admin.execute("GRANT USAGE ON SCHEMA wetzlar TO willkommen_network")
+        with pytest.raises(psycopg.errors.UndefinedTable, match='relation "wetzlar.stats_days" does not exist'):
+            admin.execute(select)
+    reader = hosts.replace("postgresql://postgres@", "postgresql://willkommen_network@")
+    network = parse_network(network_file(wetzlar=reader + "&options=-csearch_path%3Dwetzlar"))
+    store = NetworkStore(postgres_cluster.database())
+    try:
+        with caplog.at_level(logging.INFO, logger="willkommen.network"):
+            assert collect(network, store, now=1_796_000_000) == {}
+        warned = [r for r in caplog.records if r.getMessage() == "a hosted office could not be read"]
+        assert [r.fields["office"] for r in warned] == ["wetzlar"]
+        assert warned[0].fields["hint"] == HINTS["no_table"] and "start it once" in HINTS["no_table"]
+        open_store(office_in(hosts, "wetzlar"), timezone="Europe/Berlin").close()  # the office's first start
+        with psycopg.connect(hosts, autocommit=True) as admin:
+            admin.execute(select)
+        assert collect(network, store, now=1_796_000_000) == {"wetzlar": 0}  # read: no day kept yet
+    finally:
+        store.close()
+
+
 def test_the_day_is_the_wire_format():
     """What `from_office` makes is exactly what the endpoint decodes."""
     day = msgspec.json.decode(json.dumps(one_day()), type=send.Day)
