@@ -13,7 +13,7 @@ from server.wire import protocol as p
 from server.wire.session import ClientSession
 
 from .browser import chromium
-from .conftest import make_site, token
+from .conftest import make_site, noon_clock, token
 
 pytestmark = pytest.mark.skipif(Speech().engine is None, reason="espeak-ng is not installed")
 
@@ -30,7 +30,7 @@ HTMLMediaElement.prototype.play = function () {
 
 async def test_an_announcements_languages_and_a_call_never_sound_at_once(tmp_path):
     site = make_site()
-    server = Server(site, tmp_path / "office.sqlite3", always_open=True)
+    server = Server(site, tmp_path / "office.sqlite3", always_open=True, clock=noon_clock(site))  # an hour left today
     await server.start("127.0.0.1", 0)
     sessions = [ClientSession(f"ws://127.0.0.1:{server.port}/", role=t.split("-")[0], terminal=t, token=token(t))
                 for t in ("kiosk-1", "counter-5")]
