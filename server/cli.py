@@ -33,7 +33,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
-import math
 import signal
 import socket
 import sys
@@ -44,11 +43,11 @@ from pathlib import Path
 import platformdirs
 
 from config import ConfigError, default_path, load_site
-from config.command import Words, command_lang, said, say_file_problem
+from config.command import Words, command_lang, say_file_problem
 from config.files import readable
 
 from server.edge import logs
-from server.options import OneLineParser, port_number, public_passwords_refusal
+from server.options import OneLineParser, port_number, positive, public_passwords_refusal
 from server.store import database, is_url
 
 
@@ -70,13 +69,7 @@ def listening_url(site, host: str, port: int) -> str:
 
 def speed_factor(text: str) -> float:
     """At 0 the simulated office never moves (every wait is endless) and nothing says why."""
-    try:
-        speed = float(text)
-    except ValueError:
-        speed = 0.0
-    if not 0 < speed < math.inf:
-        raise argparse.ArgumentTypeError(said("speed", value=repr(text)))
-    return speed
+    return positive(text, "speed")
 
 
 def parse_args(argv: list[str] | None, lang: str | None = None) -> argparse.Namespace:

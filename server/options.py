@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import ipaddress
+import math
 import sys
 from urllib.parse import urlsplit
 
@@ -30,6 +31,18 @@ def port_number(text: str) -> int:
     if not 0 <= port <= 65535:
         raise argparse.ArgumentTypeError(said("port", value=repr(text)))
     return port
+
+
+def positive(text: str, said_as: str) -> float:
+    """A number above 0 and finite, or the option's sentence (`said_as`, a `[usage]` key): at 0
+    a wait ends at once and a simulation never moves, and nothing would say why."""
+    try:
+        number = float(text)
+    except ValueError:
+        number = 0.0
+    if not 0 < number < math.inf:
+        raise argparse.ArgumentTypeError(said(said_as, value=repr(text)))
+    return number
 
 
 def public_passwords_refusal(site, host: str, words: Words | None = None) -> str | None:

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import math
 import sys
 from datetime import date, datetime
 from pathlib import Path
@@ -26,7 +25,7 @@ from config.command import Words, command_lang, said, say_file_problem
 from config.files import binary, not_csv, read_bytes
 from config.site import Terminal
 from server.booking.appointments import NotCsv, Outcome, Problem, Row, decode, printable, read, send
-from server.options import OneLineParser
+from server.options import OneLineParser, positive
 from server.wire import protocol as p
 
 
@@ -100,13 +99,7 @@ def wait_seconds(text: str) -> float:
     """`--timeout`: how long the command waits for the server to answer (to connect, then for
     each reply) before it says the server is not reachable; a script on a machine where the
     server may be down can give 1 and learn it in a second, not in ten."""
-    try:
-        seconds = float(text)
-    except ValueError:
-        seconds = 0.0
-    if not 0 < seconds < math.inf:
-        raise argparse.ArgumentTypeError(said("seconds", value=repr(text)))
-    return seconds
+    return positive(text, "seconds")
 
 
 def read_as_admin(args, parser: OneLineParser) -> tuple[Site, str, Terminal] | None:

@@ -59,12 +59,20 @@ def command(name: str, argv: list[str]) -> int:
         from_site(parser, args, load_site(args.config))
         args.words = w
         return COMMANDS[name](args)
-    except ConfigError as exc:
-        print(f"{parser.prog}: {sentence(exc, w)}", file=sys.stderr)
+    except (ConfigError, NotSent, ValueError) as exc:
+        return _refused(parser, exc)
+
+
+def _refused(parser: OneLineParser, exc: Exception) -> int:
+    """A command's refusal in one line: a site file that does not serve is status 2 (fix the
+    file), a network or adoption that did not work status 1 (try again, or look)."""
+    from config import ConfigError
+
+    if isinstance(exc, ConfigError):
+        print(f"{parser.prog}: {sentence(exc, parser.words)}", file=sys.stderr)
         return 2
-    except (NotSent, ValueError) as exc:
-        print(f"{parser.prog}: {shown(sentence(exc, w), 2000)}", file=sys.stderr)
-        return 1
+    print(f"{parser.prog}: {shown(sentence(exc, parser.words), 2000)}", file=sys.stderr)
+    return 1
 
 
 def _url(args, path: str) -> str:
@@ -223,12 +231,8 @@ def undo_command(argv: list[str]) -> int:
             raise NotSent("the site file has no [network]", "undo_no_network", file=site.source or "")
         _refuse_root(site.network.into, w)
         folder, langs = in_force.undo(site)
-    except ConfigError as exc:
-        print(f"{parser.prog}: {sentence(exc, w)}", file=sys.stderr)
-        return 2
-    except (NotSent, ValueError) as exc:
-        print(f"{parser.prog}: {shown(sentence(exc, w), 2000)}", file=sys.stderr)
-        return 1
+    except (ConfigError, NotSent, ValueError) as exc:
+        return _refused(parser, exc)
     import logging
     logging.getLogger("willkommen.network").info(
         f"network undo: {', '.join(langs)} of {folder.name} taken back, the files before it in force",
