@@ -106,9 +106,11 @@ def test_office_template_unit_runs_one_server_per_office_with_its_own_files_and_
     assert other["EnvironmentFile"] != service["EnvironmentFile"]  # nothing shared between two offices
 
 
-def test_office_template_unit_is_one_systemd_accepts(tmp_path):
-    """`systemd-analyze verify` on an instance, with the program where this checkout has it:
-    a misspelt key or value is a warning naming the file, and fails the test."""
+@pytest.mark.parametrize("unit, instance", [("willkommen-server", "wetzlar"), ("willkommen-host", "1")])
+def test_each_template_unit_is_one_systemd_accepts(tmp_path, unit, instance):
+    """`systemd-analyze verify` on an instance (an office's server, a host of several), with the
+    program where this checkout has it: a misspelt key or value is a warning naming the file,
+    and fails the test."""
     import shutil
     import subprocess
     import sys
@@ -116,13 +118,12 @@ def test_office_template_unit_is_one_systemd_accepts(tmp_path):
     if shutil.which("systemd-analyze") is None:
         pytest.skip("systemd-analyze is not installed")
     program = Path(sys.executable).parent / "willkommen-server"
-    text = (ROOT / "deploy" / "willkommen-server@.service").read_text(encoding="utf-8")
-    (tmp_path / "willkommen-server@.service").write_text(
+    text = (ROOT / "deploy" / f"{unit}@.service").read_text(encoding="utf-8")
+    (tmp_path / f"{unit}@.service").write_text(
         text.replace("/opt/willkommen/.venv/bin/willkommen-server", str(program)), encoding="utf-8")
-    done = subprocess.run(["systemd-analyze", "verify", "--man=no",
-                           str(tmp_path / "willkommen-server@wetzlar.service")],
+    done = subprocess.run(["systemd-analyze", "verify", "--man=no", str(tmp_path / f"{unit}@{instance}.service")],
                           capture_output=True, text=True, timeout=60)
-    complaints = [line for line in (done.stdout + done.stderr).splitlines() if "willkommen-server@" in line]
+    complaints = [line for line in (done.stdout + done.stderr).splitlines() if f"{unit}@" in line]
     assert done.returncode == 0 and complaints == [], done.stdout + done.stderr
 
 
@@ -144,23 +145,6 @@ def test_host_unit_serves_its_groups_offices_from_their_folders_in_one_process()
     assert service["Restart"] == "on-failure" and service["RestartPreventExitStatus"] == "2"
     assert service["User"] == "willkommen" and int(service["LimitNOFILE"]) >= 16384
     assert parser["Unit"]["StartLimitIntervalSec"] == "0"
-
-
-def test_host_unit_is_one_systemd_accepts(tmp_path):
-    import shutil
-    import subprocess
-    import sys
-
-    if shutil.which("systemd-analyze") is None:
-        pytest.skip("systemd-analyze is not installed")
-    program = Path(sys.executable).parent / "willkommen-server"
-    text = (ROOT / "deploy" / "willkommen-host@.service").read_text(encoding="utf-8")
-    (tmp_path / "willkommen-host@.service").write_text(
-        text.replace("/opt/willkommen/.venv/bin/willkommen-server", str(program)), encoding="utf-8")
-    done = subprocess.run(["systemd-analyze", "verify", "--man=no", str(tmp_path / "willkommen-host@1.service")],
-                          capture_output=True, text=True, timeout=60)
-    complaints = [line for line in (done.stdout + done.stderr).splitlines() if "willkommen-host@" in line]
-    assert done.returncode == 0 and complaints == [], done.stdout + done.stderr
 
 
 def test_reverse_proxy_example_reaches_each_office_by_name_with_websockets_and_a_port_of_its_own():

@@ -215,13 +215,10 @@ def serving(proc: subprocess.Popen, count: int) -> tuple[dict[str, int], list[st
     raise AssertionError(f"the host did not start (exit {proc.wait(30)}): {''.join(lines)}")
 
 
-def test_an_office_whose_database_another_server_holds_is_named_and_no_office_is_served(tmp_path):
-    """Gießen's database is held by another server: one German line names Gießen and says that
-    neither office is served; status 2 (systemd does not restart it); Wetzlar's port is closed."""
-    held = tmp_path / "giessen.sqlite3"
-    wetzlar = office_folder(tmp_path, "wetzlar", tmp_path / "wetzlar.sqlite3")
-    giessen = office_folder(tmp_path, "giessen", held)
-    other = host_command(str(giessen))  # the other server, holding Gießen's file
+def refused_while_held(wetzlar: Path, giessen: Path) -> list[str]:
+    """Another host serves Gießen; a host of Wetzlar and Gießen is started beside it and must
+    stop with status 2: the lines it said (not the log's JSON)."""
+    other = host_command(str(giessen))
     try:
         serving(other, 1)
         proc = host_command(str(wetzlar), str(giessen))
@@ -232,6 +229,16 @@ def test_an_office_whose_database_another_server_holds_is_named_and_no_office_is
         other.terminate()
         assert other.wait(TIMEOUT) == 0
         other.stderr.close()
+    return said
+
+
+def test_an_office_whose_database_another_server_holds_is_named_and_no_office_is_served(tmp_path):
+    """Gießen's database is held by another server: one German line names Gießen and says that
+    neither office is served; status 2 (systemd does not restart it); Wetzlar's port is closed."""
+    held = tmp_path / "giessen.sqlite3"
+    wetzlar = office_folder(tmp_path, "wetzlar", tmp_path / "wetzlar.sqlite3")
+    giessen = office_folder(tmp_path, "giessen", held)
+    said = refused_while_held(wetzlar, giessen)  # Gießen's file held by another server
     assert said == [f"willkommen-server host: Amt giessen ({giessen}): Die Datenbank {held} benutzt schon ein "
                     "anderer laufender Willkommen-Server (ein Server je Datei): bitte den anderen stoppen oder bei "
                     "--db eine andere Datei angeben. Deshalb bedient dieser Prozess keines seiner 2 Ämter: bitte das "
@@ -324,17 +331,7 @@ async def test_an_office_whose_schema_another_server_holds_is_named_and_its_pgpa
     (giessen / "pgpass").chmod(0o600)
     assert f"passfile={giessen / 'pgpass'}" in str(office(giessen).db).replace("%2F", "/")
     assert "passfile" not in str(office(wetzlar).db)
-    other = host_command(str(giessen))  # the other server, holding Gießen's schema
-    try:
-        serving(other, 1)
-        proc = host_command(str(wetzlar), str(giessen))
-        assert await asyncio.to_thread(proc.wait, TIMEOUT) == 2
-        said = [line for line in proc.stderr.read().splitlines() if not line.startswith("{")]
-        proc.stderr.close()
-    finally:
-        other.terminate()
-        assert other.wait(TIMEOUT) == 0
-        other.stderr.close()
+    said = await asyncio.to_thread(refused_while_held, wetzlar, giessen)  # Gießen's schema held
     assert len(said) == 1 and said[0].startswith(f"willkommen-server host: Amt giessen ({giessen}): ")
     assert said[0].endswith("Deshalb bedient dieser Prozess keines seiner 2 Ämter: bitte das Amt korrigieren oder "
                             "aus der Liste nehmen.")

@@ -22,7 +22,7 @@ from .test_kiosk_app import SIZE, kiosk_app, message, touch_ticket, until
 from .conftest import ARTIFACTS
 from .test_manager_board import board_socket, cookie_for
 from .test_network_board import (TI_BUNDLED, TI_NOW, TI_TAKE, asked, axe_violations_in, board_page, offices,  # noqa: F401
-                                 share)
+                                 reads_tigrinya, share)
 from .test_network_send import TOKENS, post
 
 GENEROUS = 60.0  # the server looks every 2 s; a loaded machine may take longer
@@ -35,10 +35,7 @@ async def test_the_command_puts_a_language_file_in_force_and_the_running_kiosk_s
     before = site_file.read_bytes()
     app = kiosk_app(f"ws://127.0.0.1:{wetzlar.port}/")
     async with app.run_test(size=SIZE) as pilot:
-        await touch_ticket(pilot, "ti", "residence")
-        assert message(app) == for_terminal(TI_BUNDLED)
-        app.switch_to_start()
-        connected = app.session.tries
+        connected = await reads_tigrinya(pilot, app, TI_BUNDLED)
         with contextlib.redirect_stderr(io.StringIO()) as err:  # the app under test holds the real one
             assert await share(network, "adopt", "wetzlar", "giessen", "--what", "strings.ti", "--config",
                                str(site_file)) == 0
@@ -97,10 +94,7 @@ async def test_rueckgaengig_on_the_board_puts_the_text_before_back_in_force_and_
     assert (first["type"], second["type"]) == ("adopted", "adopted"), (first, second)
     app = kiosk_app(f"ws://127.0.0.1:{wetzlar.port}/")
     async with app.run_test(size=SIZE) as pilot:
-        await touch_ticket(pilot, "ti", "residence")
-        assert message(app) == for_terminal(TI_TAKE_AGAIN)
-        app.switch_to_start()
-        connected = app.session.tries
+        connected = await reads_tigrinya(pilot, app, TI_TAKE_AGAIN)
         page = await board_page(browser, wetzlar)
         undo, said = page.locator("#knowledge-undo"), page.locator("#knowledge-undone")
         assert await undo.inner_text() == "Rückgängig"

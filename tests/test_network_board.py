@@ -126,6 +126,15 @@ async def asked(ws, **action) -> dict:
             return message
 
 
+async def reads_tigrinya(pilot, app, text: str) -> int:
+    """A visitor touches Tigrinya and the first service and reads `text` on the kiosk, which then
+    goes back to its start (as when the ticket's screen times out): its connection's tries so far."""
+    await touch_ticket(pilot, "ti", "residence")
+    assert message(app) == for_terminal(text)
+    app.switch_to_start()
+    return app.session.tries
+
+
 def adopted(folder: Path) -> list[Path]:
     return sorted(folder.glob("adopted-*"))
 
@@ -138,10 +147,7 @@ async def test_a_manager_adopts_giessens_tigrinya_on_the_board_and_the_kiosk_spe
     before = site_file.read_bytes()
     app = kiosk_app(f"ws://127.0.0.1:{wetzlar.port}/")
     async with app.run_test(size=SIZE) as pilot:
-        await touch_ticket(pilot, "ti", "residence")  # a visitor before the adoption: the bundled Tigrinya
-        assert message(app) == for_terminal(TI_BUNDLED)
-        app.switch_to_start()  # as when the ticket's screen times out
-        connected = app.session.tries
+        connected = await reads_tigrinya(pilot, app, TI_BUNDLED)  # a visitor before the adoption
         folder = await adopt_on_the_board(page := await board_page(browser, wetzlar), site_file, caplog)
 
         # the kiosk got the new words on its connection: the next visitor reads Giessen's Tigrinya,
