@@ -1,6 +1,6 @@
 """What the server does with time and with a failing disk, over real connections: the hello it
 waits for, the queue pushes it groups, and the exit status its command gives when a commit
-fails. The waits are the server's own settings (`server.edge.app.HELLO_TIMEOUT`,
+fails. The waits are the server's own settings (`server.edge.hellos.HELLO_TIMEOUT`,
 `Pushes.queue_delay`), set for the test; nothing sleeps where a state can be awaited."""
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import sys
 import pytest
 from websockets.asyncio.client import connect
 
-from server.edge import app
+from server.edge import hellos
 from server.wire import protocol as p
 from server.wire.session import ServerError
 
@@ -25,7 +25,7 @@ async def test_a_connection_that_never_says_hello_is_closed_and_a_terminal_that_
         server, url, monkeypatch):
     async with connect(url) as terminal:
         assert (await hello(terminal, "kiosk-1"))["type"] == "welcome"
-        monkeypatch.setattr(app, "HELLO_TIMEOUT", 0.3)  # the setting is 10 s; read as a connection opens
+        monkeypatch.setattr(hellos, "HELLO_TIMEOUT", 0.3)  # the setting is 10 s; read as a connection opens
         silent = await connect(url)
         async with asyncio.timeout(10):  # without the timeout the silent socket stays forever
             assert await closed_with(silent) == (4408, "the first message must be hello (timed out)")

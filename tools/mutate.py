@@ -4,7 +4,7 @@ the default suite.)
     .venv/bin/pip install -e '.[test,mutation]'
     .venv/bin/python -m tools.mutate server/core/routing.py   # one module
     .venv/bin/python -m tools.mutate                          # every module below, in turn
-    .venv/bin/python -m tools.mutate server/edge/app.py --functions _hello,_push   # some functions only
+    .venv/bin/python -m tools.mutate server/edge/hellos.py --functions read,authenticate   # some functions only
 
 On a shared machine: `MUTMUT_CHILDREN=1 nice -n 19 .venv/bin/python -m tools.mutate ...`.
 
@@ -57,6 +57,7 @@ MODULES = {
                         "tests/test_server_day.py",  # and the purge keeps statistics:
                         "tests/test_stats.py::test_scripted_days_give_the_figures_computed_by_hand_before_and_after_the_purge"],
     "server/edge/app.py": _SERVER,
+    "server/edge/hellos.py": _SERVER,
     "printing/output.py": ["tests/test_ticket_printing.py", "tests/test_ticket_paper.py", "tests/test_printer_health.py",
                           "tests/test_ticket_on_paper.py"],
 }

@@ -1,11 +1,11 @@
 """The asyncio server: one port for the websocket terminals and a few HTTP pages.
 
-A terminal's first frame must be `hello`; its token is compared in constant time and its
-role comes from the site config, never from the client. Each later frame goes through the one
-frame loop (`server.edge.frames`) to the request table (`server.edge.requests`), whose office
-calls run on the `Writer`; the reply goes out after the commit, and committed events are
-pushed to staff (`server.edge.pushes`); the waiting rooms' displays are shown a call as soon
-as it is made, before its commit (they confirm nothing to anyone: `server.store.writer`).
+A terminal's first frame must be `hello` (`server.edge.hellos`: who it is, from the site
+config, never from the client). Each later frame goes through the one frame loop
+(`server.edge.frames`) to the request table (`server.edge.requests`), whose office calls run
+on the `Writer`; the reply goes out after the commit, and committed events are pushed to
+staff (`server.edge.pushes`); the waiting rooms' displays are shown a call as soon as it is
+made, before its commit (they confirm nothing to anyone: `server.store.writer`).
 
 Everything else on the port is in one route table (`server.edge.routes`): the manager's
 pages and sockets (`server.manager`), visitor feedback (`server.visitors`), the public pages
@@ -20,65 +20,46 @@ from __future__ import annotations
 
 import asyncio
 import errno
-import hmac
 import logging
 import ssl
 import time
-from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from pathlib import Path
 from typing import Any, Callable
 from urllib.parse import urlsplit
 
-import msgspec
 import websockets
 from websockets.asyncio.server import ServerConnection, serve
-from websockets.http11 import Request, Response
 
 from config import Site
 
-from server.access import room as access_room
 from server.access.room import Access
 from server.booking import push
-from server.core import Office, local_day
-from server.edge import doorway, pages, views
+from server.core import Office
+from server.edge import doorway, pages, routes
 from server.edge.fanout import Fanout
 from server.edge.frames import serve_frames
+from server.edge.health import Health
+from server.edge.hellos import Closing, Hellos
 from server.edge.limits import Gate, Limits
 from server.edge.pushes import Pushes
 from server.edge.requests import Requests
-from server.edge.routes import Page, Routes, Socket
+from server.edge.storage import Storage
 from server.edge.terminals import Presence, Session
 from server.edge.welcomes import AdoptedFiles, Welcomes
 from server.manager.board import Board
-from server.manager import counter_page
-from server.manager import pages as manager_pages
-from server.manager.counter_page import BROWSER, Refused
 from server.manager.pages import Manager
 from server.manager.people import People
 from server import messages
-from server.messages import reports
 from server.manager.counter_screens import CounterScreens
-from server.store import is_url, open_store
-from server.store.projection import Projection
-from server.store import liveness
-from server.store.writer import Writer
-from server.visitors import feedback, register
+from server.store import is_url
 from server.visitors.feedback import Feedback
 from server.visitors.register import RegisterPage
 from server.visitors.speech import Speech
 from server.wire import protocol as p
-from server.wire.errors import CLOSE_CODES, BadRequest
 
 log = logging.getLogger("willkommen.server")
-HELLO_TIMEOUT = 10.0
 OPEN_TIMEOUT = 60.0  # seconds for a websocket handshake or an HTTP answer (a report PDF)
-
-
-class Closing(Exception):
-    def __init__(self, reason: str, why: str):
-        super().__init__(why)
-        self.reason, self.code, self.why = reason, CLOSE_CODES[reason], why
 
 
 class CannotListen(Exception):
@@ -86,6 +67,17 @@ class CannotListen(Exception):
 
 
 class Server:
+    """One office's server: the composition of its parts, and its terminals' connections.
+
+    `start()` opens the store and replays the day (`server.edge.storage`), builds each room
+    with the few things it needs and the route table to them (`_rooms`), then listens;
+    `stop()` undoes it in order. A terminal's socket is served here from its hello
+    (`server.edge.hellos`) to its close, through the one frame loop; an HTTP request or an
+    upgrade is answered from the route table inside the handshake (`server.edge.routes.answer`);
+    `/healthz` is `server.edge.health`. Tests and the command line read the parts as
+    attributes (`office`, `store`, `writer`, `board`, `manager`, `access`, `outbox`, `port`, ...).
+    """
+
     def __init__(self, site: Site, db_path: str | Path, *, always_open: bool = False,
                  clock: Callable[[], float] = time.time, monotonic: Callable[[], float] = time.monotonic,
                  limits: Limits | None = None):
@@ -96,7 +88,7 @@ class Server:
         self.db_path: str | Path = db_path if is_url(db_path) else Path(db_path)
         self.gate = Gate(limits or site.limits, clock=monotonic)  # before hello, wrong tokens, log floods (server/edge/limits.py)
         self.office = Office(site, always_open=always_open)
-        self.executor = ThreadPoolExecutor(1, thread_name_prefix="willkommen-store")
+        self.storage = Storage(lambda: self.site, self.office, self.db_path, clock)
         self.terminals = Presence(office=self.office, writer=lambda: self.writer, serving=lambda: self.server.is_serving())
         self.failed = asyncio.Event()
         self.speech = Speech(site.languages, voices=site.voices)
@@ -113,23 +105,19 @@ class Server:
         try:
             tls = tls_context(self.site)  # a missing or wrong certificate is said before anything is opened
         except CannotListen:
-            self.executor.shutdown()
+            self.storage.let_go()
             raise
-        try:
-            self.store = await loop.run_in_executor(self.executor, self._open_store)
-        except BaseException:  # a locked or damaged file (store.StoreUnavailable): nothing to stop
-            self.executor.shutdown()
-            raise
-        self.writer = Writer(self.office, self.store, on_committed=lambda events: self.pushes.committed(events),
-                             on_applied=lambda events: self.pushes.applied(events),
-                             on_failure=self.failed.set, clock=self.clock, on_new_day=self._new_day,
-                             commit_wait=self.gate.limits.commit_wait_seconds, others_may_join=self.gate.others_woke)
-        self.writer_task = liveness.run(self.writer, every=self.gate.limits.idle_check_seconds, check=is_url(self.db_path))
+        self.store = await self.storage.open()
+        self.writer = self.storage.run_writer(
+            on_committed=lambda events: self.pushes.committed(events), on_applied=lambda events: self.pushes.applied(events),
+            on_failure=self.failed.set, commit_wait=self.gate.limits.commit_wait_seconds,
+            others_may_join=self.gate.others_woke, idle_check=self.gate.limits.idle_check_seconds)
         self.outbox = messages.build(self.site, self.db_path, port=lambda: self.port, office=self.office, clock=self.clock)
         await self.outbox.start()  # SMS and e-mail to visitors (server/messages): today's waiting ones go out
         self._rooms()
         try:
-            self.server = await serve(self._connection, host, port, process_request=pages.once_each(self._http), ssl=tls,
+            self.server = await serve(self._connection, host, port, ssl=tls,
+                                      process_request=pages.once_each(partial(routes.answer, self.routes, self.gate)),
                                       max_size=p.MAX_FRAME, ping_interval=20, ping_timeout=20,
                                       # an HTTP answer is inside the opening handshake: websockets'
                                       # 10 s cut off a monthly PDF on a loaded machine (the lobby
@@ -163,15 +151,16 @@ class Server:
     def _rooms(self) -> None:
         """Each room with what it needs, and the route table that leads to them."""
         site, office, clock = self.site, self.office, self.clock
-        people = People(site, clock=self.monotonic, wall=clock, signed_out=self._signed_out)  # monotonic: intervals
+        people = People(site, clock=self.monotonic, wall=clock, signed_out=self.storage.signed_out)  # monotonic: intervals
         self.board = Board(site, office, self.terminals, self.fanout, self.writer, people, clock=clock,
                            monotonic=self.monotonic, started_at=self.started_at)
-        self.board.restore(self._replayed)  # since when counters are open or paused, from the log
+        self.board.restore(self.storage.replayed)  # since when counters are open or paused, from the log
+        self.storage.replayed = []
         self.adopted = AdoptedFiles(site, self.welcomes, self.terminals, self.fanout)  # by the board or `network adopt`
         self.board.catalogues_changed = self.adopted.reload
-        self._replayed = []
         self.manager = Manager(site, office, people, self.board, self.terminals, self.speech, self.gate, self.writer,
                                db_path=self.db_path, clock=clock, monotonic=self.monotonic)
+        self.hellos = Hellos(lambda: self.site, self.gate, self.manager.counter_page, self.terminals)
         self.feedback = Feedback(site, office, self.writer, self.gate, monotonic=self.monotonic)
         self.requests = Requests(site, office, self.writer, people, printer_reported=self._printer_reported,
                                  monotonic=self.monotonic)
@@ -179,32 +168,13 @@ class Server:
         self.screens = CounterScreens(site, self.fanout, clock)  # the browser counters' sentences (counter.screen)
         self.pushes = Pushes(office, self.terminals, self.fanout, self.speech, clock=clock,
                              board_changed=self.board.changed, staff_pushed=self.screens.pushed, access=self.access)
-        self.routes = routes(self.manager, self.feedback, self.access, RegisterPage(site, self.access.registration_day),
-                             pages.Sources(site, office, self.speech, self.feedback, clock, self.health), self.outbox)
+        self.checkup = Health(lambda: self.site, office, self.writer, self.failed, self.terminals, self.fanout,
+                              self.speech, self.outbox, clock, lambda: self.monotonic() - self.started_monotonic)
+        self.routes = routes.office_routes(self.manager, self.feedback, self.access,
+                                           RegisterPage(site, self.access.registration_day),
+                                           pages.Sources(site, office, self.speech, self.feedback, clock, self.health),
+                                           self.outbox)
         self.gate.turn_away(self.routes.public(), pages.busy().serialize())  # past an address's share, at the door
-
-    def _open_store(self) -> Projection:
-        store = open_store(self.db_path, timezone=self.site.timezone, synchronous=self.site.synchronous)
-        try:
-            self._replay(store)
-        except BaseException:
-            store.close()
-            raise
-        return store
-
-    def _replay(self, store: Projection) -> None:
-        today = local_day(self.clock(), self.office.tz)
-        store.purge(today, self.site.retention_days, personal=self.site.manager.personal_statistics)
-        self.office.last_id = store.last_ticket_id()
-        events = store.events_since(today)
-        for event in events:
-            self.office.apply(event)
-        self._replayed = events  # the board reads them once it exists (`_rooms`)
-        self._signed_out = store.signed_out(self.clock())  # sign-outs before this start (`People`)
-
-    def _new_day(self, day: str) -> None:
-        self.store.start_day(day, retention_days=self.site.retention_days,
-                             personal=self.site.manager.personal_statistics)
 
     async def stop(self) -> None:
         """Close connections, let the writer finish what it holds, close the store."""
@@ -226,14 +196,7 @@ class Server:
     async def _close_store(self) -> None:
         self.adopted.stop()  # (here: a start that fails after the rooms were made comes here, not to stop)
         await asyncio.gather(self.access.stop(), self.outbox.stop())  # the lottery's schedule ends; unsaved messages saved
-        self.writer_task.cancel()
-        await asyncio.gather(self.writer_task, return_exceptions=True)
-        try:
-            await self.store.aclose()  # PostgreSQL's writing connection, on the loop it lives on
-        except Exception:
-            log.exception("closing the store's connection failed")
-        await asyncio.get_running_loop().run_in_executor(self.executor, self.store.close)
-        self.executor.shutdown()
+        await self.storage.close()
 
     # ---- connections ---------------------------------------------------------------------
 
@@ -243,9 +206,9 @@ class Server:
             self.gate.welcomed(ws)  # signed in by cookie at the upgrade, or entitled frame by frame
             return await self._public(ws, socket.serve) if socket.public else await socket.serve(ws)
         try:
-            session = await self._hello(ws)
+            session = await self.hellos.read(ws)
         except Closing as exc:
-            return await self._refuse(ws, exc)
+            return await self.hellos.refuse(ws, exc)
         except websockets.ConnectionClosed:
             return
         self.gate.welcomed(ws)
@@ -262,49 +225,6 @@ class Server:
             await serve(ws)
         finally:
             self.gate.closed(ws)
-
-    async def _refuse(self, ws: ServerConnection, exc: Closing) -> None:
-        if exc.reason == "bad_token":
-            self.gate.wrong_token(self.gate.peer(ws))
-        left_out = self.gate.pressure.note(("refused", exc.code), self.gate.clock())
-        if left_out is not None:  # one line a code and interval: a flood of bad hellos is no flood of lines
-            log.info("refused", extra={"fields": {"code": exc.code, "why": exc.why, "peer": self.gate.peer(ws),
-                                                  "left_out": left_out}})
-        await ws.close(exc.code, p.close_reason(exc.why))
-
-    async def _hello(self, ws: ServerConnection) -> Session:
-        try:
-            frame = await asyncio.wait_for(ws.recv(), HELLO_TIMEOUT)
-            hello = p.decode_client(frame)
-        except (TimeoutError, BadRequest) as exc:
-            raise Closing("hello_expected", f"the first message must be hello ({str(exc) or 'timed out'})") from None
-        if not isinstance(hello, p.Hello):
-            raise Closing("hello_expected", f"the first message must be hello, not {type(hello).__name__.lower()}")
-        if hello.v != p.VERSION:
-            raise Closing("unsupported_version", f"protocol version {hello.v} is not supported; "
-                                                 f"this server speaks {p.VERSION}")
-        if wait := self.gate.hello_wait(self.gate.peer(ws)):
-            raise Closing("throttled", f"too many wrong tokens from this address: try again in {wait:.0f} s")
-        return self._authenticate(hello, ws)
-
-    def _authenticate(self, hello: p.Hello, ws: ServerConnection | None = None) -> Session:
-        if ws is not None and self.manager.counter_page.owns(ws):  # a person's browser, by session cookie
-            if hello.role != "counter":
-                raise Closing("wrong_role", f"the counter page's socket is for a counter, not a {hello.role}")
-            try:
-                who = self.manager.counter_page.authorise(ws, hello.terminal, self.terminals.sessions.values())
-            except Refused as exc:
-                raise Closing("wrong_role", str(exc)) from None
-            return Session("counter", BROWSER + who.name, hello.terminal, person=who.id, lang=who.lang, explain=True)
-        if hello.role == "display" and not hello.terminal and self.site.anonymous_displays:
-            return Session(role="display", terminal="")
-        terminal = self.site.terminal(hello.terminal)
-        expected = terminal.token if terminal else "\0" * 32  # compare anyway: no timing hint
-        if not hmac.compare_digest(hello.token.encode(), expected.encode()) or terminal is None:
-            raise Closing("bad_token", f"unknown terminal or wrong token for {hello.terminal!r}")
-        if terminal.role != hello.role:
-            raise Closing("wrong_role", f"terminal {terminal.id} is a {terminal.role}, not a {hello.role}")
-        return Session(terminal.role, terminal.id, terminal.counter, lang=hello.lang, explain=hello.explain)
 
     async def _serve(self, ws: ServerConnection, session: Session) -> None:
         await self.terminals.arrive(ws, session)  # a kiosk back is recorded (server/edge/terminals.py)
@@ -348,64 +268,9 @@ class Server:
                                                   "changes_left_out": left_out}})
         self.board.changed()
 
-    # ---- HTTP ----------------------------------------------------------------------------
-
-    async def _http(self, connection: ServerConnection, request: Request) -> Response | None:
-        path = urlsplit(request.path).path
-        if request.headers.get("Upgrade", "").lower() == "websocket":
-            socket = self.routes.socket(path)
-            if socket is not None and socket.public and self.gate.public_full(self.gate.peer(connection)):
-                return pages.busy()  # before the handshake: no 101, no connection to close later
-            return socket.refuse(request) if socket is not None else None
-        if request.method not in pages.METHODS:
-            return pages.method_not_allowed(request)
-        page = self.routes.page(path.rstrip("/") or "/") or self.routes.page(path)
-        response = await page.answer(request) if page is not None else None
-        if response is None:
-            response = pages.respond(404, "not found\n")
-        return pages.without_body(response) if request.method == "HEAD" else response
-
     def health(self) -> dict[str, Any]:
-        now, office = self.clock(), self.office
-        return {
-            "status": "failing" if self.failed.is_set() else self.writer.state, "database": self.writer.health(),
-            "site": self.site.name,
-            "day": office.day,
-            "uptime_s": round(self.monotonic() - self.started_monotonic, 1),
-            "open_counters": [d.id for d in office.desks.values() if d.state == "open"],
-            "paused_counters": [d.id for d in office.desks.values() if d.state == "paused"],
-            "waiting": {s: len(q) for s, q in office.waiting.items()},
-            "queues": [msgspec.to_builtins(views.queue(office, s, now)) for s in office.waiting],
-            "tickets_today": len(office.tickets),
-            "commits": self.writer.commits,  # since the start; each holds a group of changes
-            "connected": self.terminals.by_role(),
-            "closed_too_slow": self.fanout.closed,  # connections that stopped reading (4413)
-            "printers": self.terminals.printers,
-            "speech": self.speech.engine or "browser (no espeak-ng on the server)",
-            "voices": self.speech.status(),  # spoken languages and their voice, silent ones, failed voices
-            "messages": self.outbox.status(),  # SMS and e-mail to visitors: gateway on, today's by state
-        }
-
-
-def routes(manager: Manager, answers: Feedback, access: Access, registration: RegisterPage, public: pages.Sources,
-           outbox: messages.Outbox) -> Routes:
-    """The route table: every HTTP path and websocket endpoint of the port, and its room."""
-    async def sync(answer: Callable[[Request], Response | None], request: Request) -> Response | None:
-        return answer(request)
-
-    public_page = partial(pages.answer, public)
-    return Routes(
-        [*(Page(path, "manager", manager.answer) for path in manager_pages.PATHS),
-         *(Page(path, "visitors", partial(sync, answers.answer)) for path in feedback.PATHS),
-         *(Page(path, "access", access.answer) for path in access_room.PATHS),
-         *(Page(path, "edge", public_page) for path in pages.PATHS),
-         *(Page(path, "visitors", partial(sync, registration.answer)) for path in register.PATHS),
-         *(Page(path, "messages", partial(sync, partial(reports.answer, outbox))) for path in messages.PATHS)],
-        [Socket("/signin/ws", "manager", manager.upgrade, manager.connection, public=True),
-         Socket("/board/ws", "manager", manager.upgrade, manager.connection),
-         Socket(counter_page.SOCKET, "manager", manager.upgrade, None),  # a counter terminal in the browser
-         Socket(feedback.SOCKET, "visitors", answers.upgrade, answers.connection, public=True),
-         Socket(access_room.SOCKET, "access", access.upgrade, access.connection, public=True)])
+        """What /healthz says (`server.edge.health`)."""
+        return self.checkup()
 
 
 def tls_context(site: Site) -> ssl.SSLContext | None:
