@@ -225,6 +225,10 @@ async def serve(site, args: argparse.Namespace) -> int:
         task.cancel()
     await asyncio.gather(*tasks, return_exceptions=True)
     await server.stop()
+    if isinstance(failure := server.writer.failure, StoreUnavailable) and failure.why:
+        # another server took the office while this one could not reach it (PostgreSQL): the
+        # log has it in English with its traceback; the admin reads it here in the staff's words
+        say_file_problem("willkommen-server", failure, Words(args.lang))
     return 1 if server.failed.is_set() or simulator_failed else 0
 
 

@@ -274,9 +274,20 @@ async def serve(offices: list[Hosted], host: str, words: Words) -> int:
     await hosting.until_stopped(stop)
     failing = hosting.failing()
     for each in failing:
-        print(f"willkommen-server host: {words('host.failed', office=each.name)}", file=sys.stderr)
+        print(f"willkommen-server host: {failed_line(each, words)}", file=sys.stderr)
     await hosting.stop()
     return 1 if failing else 0
+
+
+def failed_line(each: Hosted, words: Words) -> str:
+    """An office whose store failed at run time, with why where the staff's words know it
+    (another server took its PostgreSQL schema while this one could not reach it)."""
+    from server.store.sqlite import StoreUnavailable
+
+    failure = each.server.writer.failure
+    if isinstance(failure, StoreUnavailable) and failure.why:
+        return words("host.failed_because", office=each.name, problem=file_sentence(failure, words))
+    return words("host.failed", office=each.name)
 
 
 def main(argv: list[str]) -> int:

@@ -168,6 +168,11 @@ async def test_a_server_that_finds_its_office_taken_after_a_lost_session_stops_a
             server.proc.kill()
             server.wait()
     assert any("taken by another Willkommen server (willkommen-server elsewhere pid 7)" in line for line in server.log)
+    said = [line.rstrip("\n") for line in server.log if not line.startswith("{")]  # not the log's JSON lines
+    assert said == [f"willkommen-server: Die Datenbank {db} hat ein anderer Willkommen-Server (willkommen-server "
+                    "elsewhere pid 7) übernommen, während dieser sie nicht erreichte (ein Server je Amt): dieser "
+                    "Server stoppt und schreibt nichts neben ihm; bitte den anderen stoppen oder jedem Amt eine "
+                    "eigene Datenbank oder ein eigenes Schema geben."]
     with psycopg.connect(db, autocommit=True) as conn:
         assert sorted(conn.execute("SELECT number FROM tickets").fetchall()) == [(t.number,) for t in confirmed]
 

@@ -117,6 +117,16 @@ DAMAGES = [
 ]
 
 
+GERMAN = {  # what the command line says in the staff's words, not in the store's English
+    "is not an SQLite database": "ist keine SQLite-Datenbank und bleibt, wie sie ist",
+    "is not a Willkommen database (its tables: notes, termine)": "ist keine Willkommen-Datenbank (ihre Tabellen: "
+    "notes, termine) und bleibt, wie sie ist: bitte bei --db die Datenbankdatei des Amts angeben.",
+    "was written by a newer Willkommen (schema m099_from_the_future)": "stammt von einer neueren Willkommen-Version "
+    "(ihr Schema m099_from_the_future kennt diese Version nicht) und bleibt, wie sie ist: bitte diese neuere "
+    "Version starten oder eine Sicherung zurückspielen.",
+}
+
+
 @pytest.mark.parametrize(("damage", "said"), DAMAGES)
 def test_damaged_file_at_start_is_named_in_one_line_status_2_and_left_unchanged(tmp_path, damage, said):
     db = tmp_path / "office.sqlite3"
@@ -125,8 +135,8 @@ def test_damaged_file_at_start_is_named_in_one_line_status_2_and_left_unchanged(
     result = start_second(db)
     assert result.returncode == 2, result.stderr
     lines = result.stderr.strip().splitlines()
-    said = {"is not an SQLite database": "ist keine SQLite-Datenbank und bleibt, wie sie ist"}.get(said, said)
-    assert len(lines) == 1 and str(db) in lines[0] and said in lines[0], result.stderr  # the detail as SQLite says it
+    said = GERMAN.get(said, said)  # the detail as SQLite says it, or the staff's words
+    assert len(lines) == 1 and str(db) in lines[0] and said in lines[0], result.stderr
     assert db.read_bytes() == before
 
 

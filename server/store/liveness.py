@@ -70,9 +70,9 @@ async def reach_again(writer: Writer, exc: BaseException) -> None:
     writer.reconnecting, lost_at = True, time.monotonic()
     try:
         await writer.reach()
-    except Exception:
+    except Exception as exc:
         log.critical("the database could not be reached again; stopping", exc_info=True)
-        writer.failed = True
+        writer.failed, writer.failure = True, exc
         for _, done in writer.steps:  # queued behind the probe: answered, not left waiting
             if not done.done():
                 done.set_exception(StorageFailed("the server stops; not saved"))

@@ -30,7 +30,7 @@ async def try_lock(conn: psycopg.AsyncConnection) -> bool:
 async def holder(conn: psycopg.AsyncConnection) -> str:
     """Who holds the office's lock, as `PostgresStore._refuse` names it: ' (application name from address)'."""
     found = await (await conn.execute(HOLDER, [LOCK_KEY])).fetchone()
-    return f" ({found[0] or 'no name'}{f' from {found[1]}' if found[1] else ''})" if found else ""
+    return f" ({found[0] or 'no name'}{f', {found[1]}' if found[1] else ''})" if found else ""
 
 
 async def confirm_on_disk_async(conn: psycopg.AsyncConnection) -> None:

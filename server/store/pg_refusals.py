@@ -15,7 +15,7 @@ from __future__ import annotations
 import psycopg
 
 from server.store.reasons import one_line
-from server.store.sqlite import StoreLocked, StoreUnavailable, StoreUnreachable
+from server.store.sqlite import StoreCorrupt, StoreLocked, StoreNewer, StoreUnavailable, StoreUnreachable
 
 # the schemas the session's search_path names, in order ("$user" is the login's own), each with
 # its owner and whether this login may use it and create in it; a missing one has no owner
@@ -47,6 +47,31 @@ def locked(shown: str, found: tuple | None) -> StoreLocked:
     return StoreLocked(f"database {shown} is in use by another running Willkommen server{who} "
                        "(one server per office: stop the other or pass another --db)", why="db_pg_locked",
                        file=shown, holder=who)
+
+
+def taken(shown: str, who: str) -> StoreLocked:
+    """At run time, after a lost session: another server took the office's lock meanwhile (`who`:
+    ` (its session's name)` or empty). This one stops having written nothing beside it."""
+    return StoreLocked(f"database {shown} was taken by another Willkommen server{who} (one server per office: "
+                       "this one stops)", why="db_pg_taken", file=shown, holder=who)
+
+
+def foreign(shown: str, tables: set[str]) -> StoreCorrupt:
+    """The schema holds tables but not Willkommen's: another program's, left as it is."""
+    named = ", ".join(sorted(tables)[:8])
+    return StoreCorrupt(f"database {shown} is not a Willkommen database (its tables: {named}); it was left as it is",
+                        why="db_pg_foreign", file=shown, tables=named)
+
+
+def newer_schema(shown: str, migration: str) -> StoreNewer:
+    """A migration this version does not know: a newer version wrote the database."""
+    return StoreNewer(f"database {shown} was written by a newer Willkommen (schema {migration}); it was left as it is",
+                      why="db_newer_schema", file=shown, schema=migration)
+
+
+def newer_event(shown: str, problem: str) -> StoreNewer:
+    """An event this version cannot read (`problem`, the decoder's words, kept as libpq's are)."""
+    return StoreNewer(f"database {shown} {problem}; it was left as it is", why="db_newer", file=shown, detail=problem)
 
 
 def schema_refusal(conn: psycopg.Connection, shown: str) -> StoreUnavailable | None:

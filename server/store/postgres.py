@@ -62,9 +62,10 @@ from server.store.stats_floor_rows import FLOOR_INDEXES
 from server.store import access, waiting
 from server.store.pg_lock import (END_OUR_OLD_SESSION, HOLDER, LOCK_KEY, UNLOCK, confirm_on_disk, confirm_on_disk_async,
                                    holder, try_lock)
-from server.store.pg_refusals import locked, schema_refusal, unreachable, unusable
+from server.store.pg_refusals import (foreign, locked, newer_event, newer_schema, schema_refusal, taken, unreachable,
+                                      unusable)
 from server.store.projection import SIGNED_OUT, SIGNED_OUT_ENDED, SIGNED_OUT_TABLE, TICKET_COLUMNS, Projection, Rows, T
-from server.store.sqlite import (NEWER, StoreCorrupt, StoreLocked, StoreNewer, _decode, forget_events)
+from server.store.sqlite import (NEWER, StoreNewer, _decode, forget_events)
 
 log = logging.getLogger("willkommen.store")
 
@@ -226,18 +227,16 @@ class PostgresStore(waiting.Asked, Projection):
         tables = {name for (name,) in self.conn.execute(
             "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema()")}
         if tables and not {"events", "willkommen_migrations"} <= tables:
-            raise StoreCorrupt(f"database {self.path} is not a Willkommen database (its tables: "
-                               f"{', '.join(sorted(tables)[:8])}); it was left as it is")
+            raise foreign(self.path, tables)
         if not tables:
             return
         known = {name for name, _ in MIGRATIONS}
         unknown = [name for (name,) in self.conn.execute("SELECT name FROM willkommen_migrations ORDER BY name")
                    if name not in known]
         if unknown:
-            raise StoreNewer(f"database {self.path} was written by a newer Willkommen (schema {unknown[-1]}); "
-                             "it was left as it is")
+            raise newer_schema(self.path, unknown[-1])
         if (problem := self._unreadable_event()) is not None:
-            raise StoreNewer(f"database {self.path} {problem}; it was left as it is")
+            raise newer_event(self.path, problem)
 
     def _unreadable_event(self) -> str | None:
         found = self.conn.execute("SELECT seq, kind FROM events WHERE NOT (kind = ANY(%s)) ORDER BY seq LIMIT 1",
@@ -332,8 +331,7 @@ class PostgresStore(waiting.Asked, Projection):
                 if not handover:  # our own lost session, alive to the database (a network that broke)
                     await conn.execute(END_OUR_OLD_SESSION, [LOCK_KEY, application_name()])
                 if time.monotonic() >= until:
-                    raise StoreLocked(f"database {self.path} was taken by another Willkommen server"
-                                      f"{await holder(conn)} (one server per office: this one stops)")
+                    raise taken(self.path, await holder(conn))
                 await asyncio.sleep(0.1)
         except BaseException:
             await conn.close()

@@ -252,33 +252,35 @@ def check(path: Path, fd: int) -> None:
         raise StoreCorrupt(f"database {path} is not an SQLite database (it starts with {header[:16]!r})",
                            why="db_not_sqlite", file=path)
     try:
-        problem = _problem(sqlite3.connect(f"{path.absolute().as_uri()}?mode=ro", uri=True))
+        problem, why, fields = _problem(sqlite3.connect(f"{path.absolute().as_uri()}?mode=ro", uri=True))
     except sqlite3.DatabaseError as exc:
-        problem = f"is damaged ({exc})"
+        problem, why, fields = f"is damaged ({exc})", "db_damaged", {}
     if problem:
-        raise StoreCorrupt(f"database {path} {problem}; the file was left as it is",
-                           why="db_newer" if "newer" in problem else "db_damaged", file=path, detail=problem)
+        raise StoreCorrupt(f"database {path} {problem}; the file was left as it is", why=why, file=path,
+                           detail=problem, **fields)
     with closing(sqlite3.connect(f"{path.absolute().as_uri()}?mode=ro", uri=True)) as conn:
         if (problem := _unreadable_event(conn)) is not None:
             raise StoreNewer(f"database {path} {problem}; the file was left as it is", why="db_newer", file=path,
                              detail=problem)
 
 
-def _problem(conn: sqlite3.Connection) -> str | None:
-    """What is wrong with an SQLite file that should be Willkommen's, or None."""
+def _problem(conn: sqlite3.Connection) -> tuple[str, str, dict[str, str]]:
+    """What is wrong with an SQLite file that should be Willkommen's (empty if nothing), the staff
+    catalogue's `[cli.file]` sentence that says it and its fields."""
     with closing(conn):
         found = conn.execute("PRAGMA quick_check(1)").fetchone()[0]
         if found != "ok":
-            return f"is damaged (quick_check: {' '.join(found.split())})"
+            return f"is damaged (quick_check: {' '.join(found.split())})", "db_damaged", {}
         tables = {name for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
         if tables and "events" not in tables:
-            return f"is not a Willkommen database (its tables: {', '.join(sorted(tables))})"
+            named = ", ".join(sorted(tables))
+            return f"is not a Willkommen database (its tables: {named})", "db_foreign", {"tables": named}
         applied = [m.name for m in migrations.applied(sqlite_utils.Database(conn))]
         known = {m.name for m in migrations.pending(sqlite_utils.Database(memory=True))}
         unknown = [name for name in applied if name not in known]
         if unknown:
-            return f"was written by a newer Willkommen (schema {unknown[-1]})"
-    return None
+            return f"was written by a newer Willkommen (schema {unknown[-1]})", "db_newer_schema", {"schema": unknown[-1]}
+    return "", "", {}
 
 
 def _unreadable_event(conn: sqlite3.Connection) -> str | None:

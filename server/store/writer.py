@@ -102,6 +102,7 @@ class Writer:
         self.pending: list[asyncio.Future] = []    # commands whose events are still in the journal
         self.wakeup: asyncio.Future | None = None  # the writer task waits here for work
         self.failed = False
+        self.failure: BaseException | None = None  # why it failed: said on the command line at the stop
         self.commits = 0
         self.last_group = 0  # commands the last commit answered
         self.committing = False  # a commit is on its way (PostgreSQL's round trips)
@@ -268,9 +269,9 @@ class Writer:
         self.committing = True
         try:
             await self._write(self.store.rows(events, changed, self.office.take_private()))
-        except Exception:
+        except Exception as exc:
             log.critical("commit failed; stopping so a restart rebuilds from the file", exc_info=True)
-            self.failed = True
+            self.failed, self.failure = True, exc
             # and those that ran while it was on its way (PostgreSQL): they saw what is lost
             answered, self.pending = answered + self.pending, []
             _settle(answered + [done for _, done in self.steps], StorageFailed("the change could not be saved; "
