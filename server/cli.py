@@ -95,7 +95,7 @@ def parse_args(argv: list[str] | None, lang: str | None = None) -> argparse.Name
 def maintain(argv: list[str]) -> int:
     """`backup DEST` and `restore BACKUP`: status 0 when done, 2 with one line when not."""
     from server.store.backup import BackupFailed, backup, restore
-    from server.store.sqlite import StoreUnavailable
+    from server.store.unavailable import StoreUnavailable
 
     parser = OneLineParser(prog=f"willkommen-server {argv[0]}", lang=command_lang(argv))
     w, which = parser.words, "backup" if argv[0] == "backup" else "restore"
@@ -191,7 +191,7 @@ def chosen_db(args: argparse.Namespace, site) -> Path | str:
 async def serve(site, args: argparse.Namespace) -> int:
     from server.edge.app import CannotListen, Server  # heavy imports after the config is known to be good
     from server.hosting import long_lived
-    from server.store.sqlite import StoreUnavailable, StoreUnreachable
+    from server.store.unavailable import StoreUnavailable, StoreUnreachable
 
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

@@ -255,7 +255,7 @@ def said(name: str, folder: Path, exc: BaseException, words: Words, count: int) 
 
 
 async def serve(offices: list[Hosted], host: str, words: Words) -> int:
-    from server.store.sqlite import StoreUnreachable
+    from server.store.unavailable import StoreUnreachable
 
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -282,7 +282,7 @@ async def serve(offices: list[Hosted], host: str, words: Words) -> int:
 def failed_line(each: Hosted, words: Words) -> str:
     """An office whose store failed at run time, with why where the staff's words know it
     (another server took its PostgreSQL schema while this one could not reach it)."""
-    from server.store.sqlite import StoreUnavailable
+    from server.store.unavailable import StoreUnavailable
 
     failure = each.server.writer.failure
     if isinstance(failure, StoreUnavailable) and failure.why:

@@ -74,7 +74,7 @@ def test_schema_is_versioned_and_the_file_is_in_wal_mode(tmp_path):
 def test_a_file_of_the_first_schema_is_migrated(tmp_path):
     import sqlite_utils
 
-    from server.store.sqlite import migrations
+    from server.store.sqlite_schema import migrations
 
     db = sqlite_utils.Database(tmp_path / "old.sqlite3")
     migrations.apply(db, stop_before="m002_appointments")

@@ -13,7 +13,8 @@ import pytest
 
 from server.core import Office
 from server.store import open_store
-from server.store.sqlite import Store, StoreLocked, StoreUnavailable
+from server.store.sqlite import Store
+from server.store.unavailable import StoreLocked, StoreUnavailable
 
 from .conftest import make_site
 from .test_core_office import T0

@@ -15,7 +15,8 @@ import pytest
 from server.wire import protocol as p
 from server.wire.session import ClientSession
 from server.core.events import DayStarted
-from server.store.sqlite import Store, StoreUnavailable
+from server.store.sqlite import Store
+from server.store.unavailable import StoreUnavailable
 
 from .conftest import ROOT, ServerProcess, always_open_config, token
 

@@ -15,8 +15,9 @@ import pytest
 
 from server.cli import chosen_db, parse_args
 from server.store import open_store
-from server.store.postgres import MIGRATIONS, PostgresStore, shown
-from server.store.sqlite import StoreCorrupt, StoreLocked, StoreNewer, StoreUnavailable
+from server.store.pg_schema import MIGRATIONS
+from server.store.postgres import PostgresStore, shown
+from server.store.unavailable import StoreCorrupt, StoreLocked, StoreNewer, StoreUnavailable
 
 from .conftest import make_site
 from .test_stored_events import a_day_of_every_kind

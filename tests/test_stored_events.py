@@ -20,7 +20,8 @@ from hypothesis import strategies as st
 from server.core import Office
 from server.core import events as ev
 from server.core.state import HANDLERS
-from server.store.sqlite import Store, StoreNewer
+from server.store.sqlite import Store
+from server.store.unavailable import StoreNewer
 
 from .conftest import ROOT, ServerProcess, always_open_config, make_site
 from .test_store_file import draw

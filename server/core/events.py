@@ -9,7 +9,7 @@ are left out when encoded, so a row reads as it always did::
 
 `decode(data)` reads one stored row and raises `UnknownEvent` naming what it does not know:
 a kind this version has never heard of, or a field it does not have (a newer version's file:
-`server.store.sqlite` refuses such a file at start and leaves it as it is).
+`server.store.sqlite_file` refuses such a file at start and leaves it as it is).
 
 Every event may carry `by`, the supervisor whose action caused it (`server.manager.people`).
 

@@ -26,7 +26,8 @@ import time
 from contextlib import closing
 from pathlib import Path
 
-from server.store.sqlite import StoreUnavailable, check, lock
+from server.store.sqlite_file import check, lock
+from server.store.unavailable import StoreUnavailable
 
 
 class BackupFailed(Exception):

@@ -1,5 +1,5 @@
 """Why a PostgreSQL database is refused at a start, as the SQLite file's refusals are
-(`server.store.sqlite.lock`): the error's `str()` is one English line for the log, its `why`
+(`server.store.sqlite_file.lock`): the error's `str()` is one English line for the log, its `why`
 and fields the staff catalogue's `[cli.file]` sentence the command line says instead
 (German, English with `--lang en`: `config.command.file_sentence`). libpq's own detail stays
 as it is, in parentheses.
@@ -15,7 +15,7 @@ from __future__ import annotations
 import psycopg
 
 from server.store.reasons import one_line
-from server.store.sqlite import StoreCorrupt, StoreLocked, StoreNewer, StoreUnavailable, StoreUnreachable
+from server.store.unavailable import StoreCorrupt, StoreLocked, StoreNewer, StoreUnavailable, StoreUnreachable
 
 # the schemas the session's search_path names, in order ("$user" is the login's own), each with
 # its owner and whether this login may use it and create in it; a missing one has no owner

@@ -12,8 +12,8 @@ in the site file).
   terminals during the round trips, and answers only after PostgreSQL said COMMIT. The
   session keeps the database's `synchronous_commit` (an admin's `remote_apply` for a
   standby stays), except `off`, which could lose a confirmed ticket: it is raised to `on`.
-- **Migrations** are numbered here (`MIGRATIONS`), recorded in `willkommen_migrations`, each
-  applied once in its own transaction; a database with a migration this version does not
+- **Migrations** are numbered (`server.store.pg_schema`), recorded in `willkommen_migrations`,
+  each applied once in its own transaction; a database with a migration this version does not
   know, or an event it cannot read, is refused as a newer version's (`StoreNewer`), untouched.
 - **One server per office**: a session-level `pg_try_advisory_lock` held by the store's
   first connection for as long as it is open (the file lock's twin). A second server is
@@ -58,50 +58,20 @@ from server.core import Event
 from server.core import events as ev
 from server.core.model import EXPIRED, OPEN_STATES
 from server.store import stats_kept as stats
-from server.store.stats_floor_rows import FLOOR_INDEXES
 from server.store import access, waiting
 from server.store.pg_lock import (END_OUR_OLD_SESSION, HOLDER, LOCK_KEY, UNLOCK, confirm_on_disk, confirm_on_disk_async,
                                    holder, try_lock)
+from server.store.pg_schema import MIGRATIONS, migrate
 from server.store.pg_refusals import (foreign, locked, newer_event, newer_schema, schema_refusal, taken, unreachable,
                                       unusable)
-from server.store.projection import SIGNED_OUT, SIGNED_OUT_ENDED, SIGNED_OUT_TABLE, TICKET_COLUMNS, Projection, Rows, T
-from server.store.sqlite import (NEWER, StoreNewer, _decode, forget_events)
+from server.store.projection import SIGNED_OUT, SIGNED_OUT_ENDED, TICKET_COLUMNS, Projection, Rows, T
+from server.store.sqlite import forget_events
+from server.store.unavailable import NEWER, StoreNewer, stored_event
 
 log = logging.getLogger("willkommen.store")
 
 CONNECT_TIMEOUT = 10  # seconds: a database that does not answer is said, not waited for
 LOCK_WAIT = 5.0  # seconds: a server killed a moment ago holds the lock until PostgreSQL sees its session end
-
-MIGRATIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    # the SQLite file's m001-m007 as they stand, in one step: PostgreSQL starts from here
-    ("p001_events_and_tickets", (
-        "CREATE TABLE events (seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, at double precision NOT NULL,"
-        " day text NOT NULL, kind text NOT NULL, data text NOT NULL)",
-        # partial indexes, as in SQLite (m005): a draw writes no index page but the primary key's
-        "CREATE INDEX idx_events_day_started ON events (day) WHERE kind = 'day_started'",
-        "CREATE INDEX idx_events_booked ON events (day) WHERE kind = 'appointment_booked'",
-        "CREATE TABLE tickets (id bigint PRIMARY KEY, day text NOT NULL, number text NOT NULL,"
-        " service text NOT NULL, lang text, kiosk text, token text NOT NULL, state text NOT NULL, counter text,"
-        " issued_at double precision NOT NULL, called_at double precision, started_at double precision,"
-        " finished_at double precision, outcome text, recalls integer, transfers integer, booking text,"
-        " appointment_at double precision, interpreter integer NOT NULL DEFAULT 0,"
-        " first_called_at double precision, eta_low integer, eta_high integer)",
-        "CREATE TABLE daily_stats (day text NOT NULL, service text NOT NULL, tickets integer, done integer,"
-        " no_shows integer, cancelled integer, expired integer, wait_s_sum double precision, waits integer,"
-        " service_s_sum double precision, services integer, PRIMARY KEY (day, service))",
-    )),
-    # one row: the mark of the latest commit (`reconnect` reads whether a lost commit was made)
-    ("p002_commit_mark", (
-        "CREATE TABLE willkommen_commit (mark text NOT NULL)",
-        "INSERT INTO willkommen_commit (mark) VALUES ('')",
-    )),
-    ("p003_signed_out", (SIGNED_OUT_TABLE,)),  # SQLite's m008
-    # the SQLite file's m009: the lottery's side tables (`server.store.access`)
-    ("p004_fair_access", access.TABLES),
-    ("p005_entries_per_address", (access.ADDRESS,)),  # SQLite's m010
-    ("p006_draw_witnessed", access.WITNESS_INDEX),  # SQLite's m011
-    ("p007_floor_events", FLOOR_INDEXES),  # SQLite's m012
-)
 
 INSERT_EVENT = "INSERT INTO events (at, day, kind, data) VALUES (%s, %s, %s, %s)"
 UPSERT_TICKET = (f"INSERT INTO tickets ({', '.join(TICKET_COLUMNS)}, day) "
@@ -180,7 +150,7 @@ class PostgresStore(waiting.Asked, Projection):
         try:
             self._lock()
             self._check()
-            self._migrate()
+            migrate(self.conn, self.path)
             stats.ensure_tables(Sql(self.conn))  # per-day statistics, the same SQL as SQLite's
             stats.upgrade(Sql(self.conn))
             stats.roll_up(Sql(self.conn))
@@ -247,23 +217,10 @@ class PostgresStore(waiting.Asked, Projection):
         start = self._first_seq_of(latest)
         try:
             for seq, data in self.conn.execute(self._REPLAYED, [latest, start, start, latest, start, start]):
-                _decode(seq, data)
+                stored_event(seq, data)
         except StoreNewer as exc:
             return str(exc)
         return None
-
-    def _migrate(self) -> None:
-        self.conn.execute("CREATE TABLE IF NOT EXISTS willkommen_migrations (name text PRIMARY KEY, "
-                          "applied_at timestamptz NOT NULL DEFAULT now())")
-        applied = set(self.schema_version())
-        for name, statements in MIGRATIONS:
-            if name in applied:
-                continue
-            with self.conn.transaction():
-                for statement in statements:
-                    self.conn.execute(statement)
-                self.conn.execute("INSERT INTO willkommen_migrations (name) VALUES (%s)", [name])
-            log.info("migrated", extra={"fields": {"db": self.path, "migration": name}})
 
     def schema_version(self) -> list[str]:
         return [name for (name,) in self.conn.execute("SELECT name FROM willkommen_migrations ORDER BY name")]
@@ -388,12 +345,12 @@ class PostgresStore(waiting.Asked, Projection):
 
     def events_of(self, day: str) -> list[Event]:
         rows = self.conn.execute("SELECT seq, data FROM events WHERE day = %s ORDER BY seq", [day])
-        return [_decode(seq, data) for seq, data in rows]
+        return [stored_event(seq, data) for seq, data in rows]
 
     def events_since(self, day: str) -> list[Event]:
         """What a server starting on `day` replays (as `Store.events_since`)."""
         start = self._first_seq_of(day)
-        return [_decode(seq, data) for seq, data in self.conn.execute(self._REPLAYED,
+        return [stored_event(seq, data) for seq, data in self.conn.execute(self._REPLAYED,
                                                                       [day, start, start, day, start, start])]
 
     def _first_seq_of(self, day: str) -> int:

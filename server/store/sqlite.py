@@ -14,27 +14,17 @@ commit (a group of commands: `server.store.writer`); with "full" a group of seve
 is written over a connection of its own and its COMMIT runs on a thread (`server.store.beside`)
 while the loop goes on.
 
-Schema versions are sqlite-utils `Migrations`, recorded in `_sqlite_migrations`.
-
-One server per file: a `Store` holds an exclusive `flock` on the database file for as long as
-it is open (SQLite's own locks let two writers take turns, and two servers each replaying the
-day into memory then overwrite each other's tickets). Before anything is written the file is
-checked read-only (header, `quick_check`, that it is Willkommen's, that this version reads
-its events): a file that fails is named with what is wrong (`StoreUnavailable`) and left
-exactly as it was. Events are typed (`server.core.events`): an event of a kind this version
-does not know (anywhere in the file), or with a field it does not know (among those a start
-replays), is a newer version's file (`StoreNewer`, naming the event's seq and kind). The check reads the whole
-file: 2-3.6 s for 216 MB (800,000 events, about 90 days of a busy office) on 2 busy cores.
+The schema's steps are in `server.store.sqlite_schema`. One server per file, and a file
+checked read-only before anything is written to it (a newer version's or a damaged file left
+exactly as it was): `server.store.sqlite_file`; why a store cannot be used:
+`server.store.unavailable`.
 """
 
 from __future__ import annotations
 
-import errno
-import fcntl
 import logging
 import os
 import sqlite3
-from contextlib import closing
 from functools import partial
 from datetime import date, timedelta
 from pathlib import Path
@@ -43,124 +33,20 @@ from typing import Iterable
 import sqlite_utils
 
 from server.store import stats_kept as stats
-from server.store.stats_floor_rows import FLOOR_INDEXES, kept_events
+from server.store.stats_floor_rows import kept_events
 from server.store import access
 from server.store.beside import Beside
 from server.store.checkpoint import Checkpoints
 from server.core import Event
-from server.core import events as ev
 from server.core.model import EXPIRED, OPEN_STATES
-from server.store.projection import (SIGNED_OUT, SIGNED_OUT_ENDED, SIGNED_OUT_TABLE, TICKET_COLUMNS,  # noqa: F401
+from server.store.projection import (SIGNED_OUT, SIGNED_OUT_ENDED, TICKET_COLUMNS,  # noqa: F401
                                      Projection, Rows)  # (TICKET_COLUMNS is imported from here too)
+from server.store.sqlite_file import LATEST_PLAN, check, lock
+from server.store.sqlite_schema import migrations
+from server.store.unavailable import (StoreCorrupt, StoreLocked, StoreNewer, StoreUnavailable,  # noqa: F401
+                                      StoreUnreachable, stored_event)  # (the errors' old place: importers move)
 
 log = logging.getLogger("willkommen.store")
-
-migrations = sqlite_utils.Migrations("willkommen")
-
-
-@migrations()
-def m001_events_and_tickets(db: sqlite_utils.Database) -> None:
-    db["events"].create({"seq": int, "at": float, "day": str, "kind": str, "data": str}, pk="seq")
-    db["events"].create_index(["day"])
-    db["tickets"].create({
-        "id": int, "day": str, "number": str, "service": str, "lang": str, "kiosk": str, "token": str,
-        "state": str, "counter": str, "issued_at": float, "called_at": float, "started_at": float,
-        "finished_at": float, "outcome": str, "recalls": int, "transfers": int,
-    }, pk="id", not_null={"day", "number", "service", "token", "state", "issued_at"})
-    db["tickets"].create_index(["day", "number"], unique=True)
-    db["tickets"].create_index(["token"], unique=True)
-
-
-@migrations()
-def m002_appointments(db: sqlite_utils.Database) -> None:
-    db["tickets"].add_column("booking", str)
-    db["tickets"].add_column("appointment_at", float)
-
-
-@migrations()
-def m003_daily_stats(db: sqlite_utils.Database) -> None:
-    db["daily_stats"].create({
-        "day": str, "service": str, "tickets": int, "done": int, "no_shows": int, "cancelled": int,
-        "expired": int, "wait_s_sum": float, "waits": int, "service_s_sum": float, "services": int,
-    }, pk=("day", "service"))
-
-
-@migrations()
-def m004_lighter_ticket_indexes(db: sqlite_utils.Database) -> None:
-    """Every draw wrote a leaf page of the random `token` index and one of the (day, number)
-    index per service: a group commit of 7 draws cost 39 us a ticket, 15 us with one index on
-    `day` (appended to in order). Nothing looks a ticket up by token in the file (status pages
-    read the office in memory); the core keeps numbers unique within a day."""
-    db.execute("DROP INDEX IF EXISTS idx_tickets_day_number")
-    db.execute("DROP INDEX IF EXISTS idx_tickets_token")
-    db["tickets"].create_index(["day"], if_not_exists=True)
-
-
-@migrations()
-def m005_no_index_written_per_draw(db: sqlite_utils.Database) -> None:
-    """A commit wrote a page of `events`, of its `day` index, of `tickets` and of theirs: a
-    lone kiosk drew 3,360/s, 3,810/s without the two `day` indexes (`python -m bench --only
-    draws`). What needs a day now finds it otherwise: a day's events start at its
-    `day_started` event, and appointments booked ahead are found by their own small index;
-    both are partial, so a draw writes no index page. Expiring, summarising and purging old
-    tickets read the table once a day instead."""
-    db.execute("DROP INDEX IF EXISTS idx_events_day")
-    db.execute("DROP INDEX IF EXISTS idx_tickets_day")
-    db.execute("CREATE INDEX IF NOT EXISTS idx_events_day_started ON events (day) WHERE kind = 'day_started'")
-    db.execute("CREATE INDEX IF NOT EXISTS idx_events_booked ON events (day) WHERE kind = 'appointment_booked'")
-
-
-@migrations()
-def m006_interpreter(db: sqlite_utils.Database) -> None:
-    """Whether the visitor asked at the kiosk for an interpreter (issue 15); 0 for older tickets."""
-    db["tickets"].add_column("interpreter", int, not_null_default=0)
-
-
-@migrations()
-def m007_printed_estimates(db: sqlite_utils.Database) -> None:
-    """The range printed on a ticket (its draw event's `eta`) and its first call, so that
-    statistics tell how often the printed estimate held (`server.manager.stats`). Tickets drawn
-    before this have none: no range was recorded for them."""
-    db["tickets"].add_column("first_called_at", float)
-    db["tickets"].add_column("eta_low", int)
-    db["tickets"].add_column("eta_high", int)
-
-
-@migrations()
-def m008_signed_out(db: sqlite_utils.Database) -> None:
-    """Sessions signed out, until their end: a restart does not take their cookies up again."""
-    db.execute(SIGNED_OUT_TABLE)
-
-
-@migrations()
-def m009_fair_access(db: sqlite_utils.Database) -> None:
-    """The lottery's side tables (personal data for the day, weights, the seed until the draw)
-    and an index to replay a lottery day's events from the evening before (`server.store.access`)."""
-    for statement in access.TABLES:
-        db.execute(statement)
-
-
-@migrations()
-def m010_entries_per_address(db: sqlite_utils.Database) -> None:
-    """The network address (keyed hash) of a web entry beside its personal data, gone with it
-    when the next day starts: a restart counts `entries_per_address` on (`server.store.access`)."""
-    db.execute(access.ADDRESS)
-
-
-@migrations()
-def m011_draw_witnessed(db: sqlite_utils.Database) -> None:
-    """A witness's words are a lottery day's event: replayed and kept with its day."""
-    for statement in access.WITNESS_INDEX:
-        db.execute(statement)
-
-
-@migrations()
-def m012_floor_events(db: sqlite_utils.Database) -> None:
-    """The statistics read every kiosk's going and coming back and the plan's changes
-    (`server.store.stats_floor_rows`): partial indexes, so a draw writes no page of them."""
-    for statement in FLOOR_INDEXES:
-        db.execute(statement)
-
 
 SUMMARY = """
 INSERT OR REPLACE INTO daily_stats
@@ -189,129 +75,6 @@ def _write(conn: sqlite3.Connection, rows: Rows) -> None:
         conn.execute(f"UPDATE tickets SET state = ? WHERE day < ? AND state IN ({marks})", [EXPIRED, day, *OPEN_STATES])
 
 
-class StoreUnavailable(Exception):
-    """The database file cannot be used; `str()` is one line naming the file and why. `why` (if
-    set) names the staff catalogue's `[cli.file]` sentence the command line says instead, with
-    `fields` (`config.command.file_sentence`)."""
-
-    def __init__(self, message: str, *, why: str = "", **fields: object):
-        super().__init__(message)
-        self.why, self.fields = why, {key: str(value) for key, value in fields.items()}
-
-
-class StoreLocked(StoreUnavailable):
-    pass
-
-
-class StoreUnreachable(StoreUnavailable):
-    """No session with the database server (PostgreSQL during a failover, not up yet after a
-    reboot, or refusing the login): trying again later may work (the CLI exits 1, which
-    systemd restarts; the others 2, which it does not)."""
-
-
-class StoreCorrupt(StoreUnavailable):
-    pass
-
-
-class StoreNewer(StoreUnavailable):
-    """An event in the file this version cannot read (a newer version wrote it)."""
-
-
-SQLITE_HEADER = b"SQLite format 3\0"
-
-
-def lock(path: Path) -> int:
-    """Open `path` (creating it empty if missing) and take an exclusive lock on it; the lock
-    lives as long as the returned descriptor. `flock` locks are the open file's, apart from
-    SQLite's POSIX locks, so neither disturbs the other."""
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o640)
-    except OSError as exc:
-        why = "db_directory" if isinstance(exc, IsADirectoryError) else "db_denied" \
-            if isinstance(exc, PermissionError) else "db_open"
-        raise StoreUnavailable(f"database {path} cannot be opened ({exc.strerror})", why=why, file=path,
-                               error=errno.errorcode.get(exc.errno or 0, exc.errno)) from None
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        os.close(fd)
-        raise StoreLocked(f"database {path} is in use by another running Willkommen server "
-                          "(one server per file: stop the other or pass another --db)", why="db_locked",
-                          file=path) from None
-    return fd
-
-
-def check(path: Path, fd: int) -> None:
-    """Refuse a file that is not a sound Willkommen database, reading only. An empty file is
-    a new database."""
-    header = os.pread(fd, len(SQLITE_HEADER), 0)
-    if not header:
-        return
-    if header != SQLITE_HEADER:
-        raise StoreCorrupt(f"database {path} is not an SQLite database (it starts with {header[:16]!r})",
-                           why="db_not_sqlite", file=path)
-    try:
-        problem, why, fields = _problem(sqlite3.connect(f"{path.absolute().as_uri()}?mode=ro", uri=True))
-    except sqlite3.DatabaseError as exc:
-        problem, why, fields = f"is damaged ({exc})", "db_damaged", {}
-    if problem:
-        raise StoreCorrupt(f"database {path} {problem}; the file was left as it is", why=why, file=path,
-                           detail=problem, **fields)
-    with closing(sqlite3.connect(f"{path.absolute().as_uri()}?mode=ro", uri=True)) as conn:
-        if (problem := _unreadable_event(conn)) is not None:
-            raise StoreNewer(f"database {path} {problem}; the file was left as it is", why="db_newer", file=path,
-                             detail=problem)
-
-
-def _problem(conn: sqlite3.Connection) -> tuple[str, str, dict[str, str]]:
-    """What is wrong with an SQLite file that should be Willkommen's (empty if nothing), the staff
-    catalogue's `[cli.file]` sentence that says it and its fields."""
-    with closing(conn):
-        found = conn.execute("PRAGMA quick_check(1)").fetchone()[0]
-        if found != "ok":
-            return f"is damaged (quick_check: {' '.join(found.split())})", "db_damaged", {}
-        tables = {name for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-        if tables and "events" not in tables:
-            named = ", ".join(sorted(tables))
-            return f"is not a Willkommen database (its tables: {named})", "db_foreign", {"tables": named}
-        applied = [m.name for m in migrations.applied(sqlite_utils.Database(conn))]
-        known = {m.name for m in migrations.pending(sqlite_utils.Database(memory=True))}
-        unknown = [name for name in applied if name not in known]
-        if unknown:
-            return f"was written by a newer Willkommen (schema {unknown[-1]})", "db_newer_schema", {"schema": unknown[-1]}
-    return "", "", {}
-
-
-def _unreadable_event(conn: sqlite3.Connection) -> str | None:
-    """The first event this version cannot read, named: of any kind it does not know anywhere
-    in the file (one scan in SQLite), or with fields it does not know among the events a start
-    replays (the latest day's and the appointments booked for it or later)."""
-    if conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'events'").fetchone() is None:
-        return None  # a new file
-    known = ", ".join("?" for _ in ev.KINDS)
-    found = conn.execute(f"SELECT seq, kind FROM events WHERE kind NOT IN ({known}) ORDER BY seq LIMIT 1",
-                         list(ev.KINDS)).fetchone()
-    if found is not None:
-        return f"holds event {found[0]} of kind {found[1]!r}, which this version does not know ({NEWER})"
-    latest = conn.execute("SELECT coalesce(max(day), '') FROM events WHERE kind = 'day_started'").fetchone()[0]
-    start = conn.execute("SELECT coalesce(min(seq), 0) FROM events WHERE kind = 'day_started' AND day = ?",
-                         [latest]).fetchone()[0]
-    rows = conn.execute("SELECT seq, data FROM events WHERE seq >= ? OR (kind = 'appointment_booked' AND day >= ?) "
-                        f"UNION {LATEST_PLAN}", [start, latest])
-    try:
-        for seq, data in rows:
-            _decode(seq, data)
-    except StoreNewer as exc:
-        return str(exc)
-    return None
-
-
-# the plan in force: the last `plan_changed`, whatever its day (kept by the purge, replayed at start)
-LATEST_PLAN = "SELECT seq, data FROM events WHERE seq = (SELECT max(seq) FROM events WHERE kind = 'plan_changed')"
-NEWER = "written by a newer Willkommen? Start that version, or restore a backup"
-
-
 def forget_events(conn, first: int, cutoff: str) -> None:
     """Delete the events before seq `first` (the cutoff day's first), in either store (`?`
     placeholders; PostgreSQL's through its `Sql`), but for those still needed: a lottery day's
@@ -322,14 +85,6 @@ def forget_events(conn, first: int, cutoff: str) -> None:
     conn.execute("DELETE FROM events WHERE seq < ? "
                  f"AND NOT ((kind = 'appointment_booked' OR {access.KINDS_SQL}) AND day >= ?) "
                  f"AND seq NOT IN ({floor}) AND seq NOT IN (SELECT seq FROM ({LATEST_PLAN}) AS plan)", [first, cutoff])
-
-
-def _decode(seq: int, data: str) -> Event:
-    try:
-        return ev.decode(data)
-    except ev.UnknownEvent as exc:
-        raise StoreNewer(f"holds event {seq} of kind {exc.kind!r}, which this version cannot read: "
-                         f"{exc.problem.removesuffix(' (written by a newer Willkommen?)')} ({NEWER})") from None
 
 
 class Store(Projection):
@@ -409,7 +164,7 @@ class Store(Projection):
     def events_of(self, day: str) -> list[Event]:
         """The events of one office day, in the order they happened (reads the whole table)."""
         rows = self.db.execute("SELECT seq, data FROM events WHERE day = ? ORDER BY seq", [day])
-        return [_decode(seq, data) for seq, data in rows]
+        return [stored_event(seq, data) for seq, data in rows]
 
     def events_since(self, day: str) -> list[Event]:
         """What a server starting on `day` replays: the events from the start of that day (its
@@ -424,7 +179,7 @@ class Store(Projection):
                                f"WHERE {access.KINDS_SQL} AND day >= ? AND seq < ? "
                                "UNION ALL SELECT seq, data FROM events WHERE seq >= ? ORDER BY seq",
                                [day, start, start, day, start, start])
-        return [_decode(seq, data) for seq, data in rows]
+        return [stored_event(seq, data) for seq, data in rows]
 
     def _first_seq_of(self, day: str) -> int:
         """The seq of the first event on or after `day`; past the last event if there is none."""
