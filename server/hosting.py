@@ -247,6 +247,8 @@ def said(name: str, folder: Path, exc: BaseException, words: Words, count: int) 
     """One line naming the office, what is wrong and what becomes of the others."""
     if isinstance(exc, Refused):
         problem = exc.fields["text"] if not exc.key else words(f"host.{exc.key}", **exc.fields)
+    elif getattr(exc, "why", "") == "port_taken":  # the office's port is its server.env's, not --port
+        problem = words("host.port_taken", file=folder / ENV_FILE, **exc.fields)  # type: ignore[attr-defined]
     else:
         problem = file_sentence(exc, words)
     if problem[-1:] not in ".!?":

@@ -13,6 +13,7 @@ import asyncio
 import json
 import os
 import re
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -245,6 +246,24 @@ def test_an_office_whose_database_another_server_holds_is_named_and_no_office_is
                     "Amt korrigieren oder aus der Liste nehmen."]
     with sqlite3.connect(tmp_path / "wetzlar.sqlite3") as conn:  # Wetzlar started and was stopped again
         assert conn.execute("SELECT count(*) FROM tickets").fetchone() == (0,)
+
+
+def test_an_office_whose_port_another_program_holds_is_named_with_its_server_env_and_no_office_is_served(tmp_path):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        wetzlar = office_folder(tmp_path, "wetzlar", tmp_path / "wetzlar.sqlite3")
+        giessen = office_folder(tmp_path, "giessen", tmp_path / "giessen.sqlite3", port)
+        done = subprocess.run([sys.executable, "-m", "server", "host", str(wetzlar), str(giessen)],
+                              cwd=ROOT, capture_output=True, text=True, timeout=TIMEOUT)
+    said = [line for line in done.stderr.splitlines() if not line.startswith("{")]
+    assert done.returncode == 2
+    assert said == [f"willkommen-server host: Amt giessen ({giessen}): Den Port {port} auf 127.0.0.1 aus "
+                    f"{giessen / 'server.env'} belegt schon ein anderes Programm, vielleicht ein anderer "
+                    f"Willkommen-Server: bitte mit ss -ltnp 'sport = :{port}' nachsehen, welches, und es stoppen "
+                    f"oder in {giessen / 'server.env'} einen freien PORT= angeben. Deshalb bedient dieser Prozess "
+                    "keines seiner 2 Ämter: bitte das Amt korrigieren oder aus der Liste nehmen."]
 
 
 @pytest.mark.parametrize("lang", ["de", "en"])

@@ -303,14 +303,33 @@ async def test_printer_reports_are_coalesced_and_their_detail_bounded(limited, c
 
 # ---- item 14: a port already in use ----------------------------------------------------------
 
-def test_a_port_already_in_use_is_one_line_and_status_2(tmp_path):
+@pytest.mark.parametrize("lang", ["de", "en"])
+def test_a_port_already_in_use_is_one_line_naming_it_and_how_to_find_its_holder_status_2(tmp_path, lang):
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
-        result = subprocess.run([sys.executable, "-m", "server", "--port", str(port), "--db", str(tmp_path / "o.db")],
-                                cwd=ROOT, capture_output=True, text=True, timeout=60)
+        result = subprocess.run([sys.executable, "-m", "server", "--port", str(port), "--db", str(tmp_path / "o.db"),
+                                 "--lang", lang], cwd=ROOT, capture_output=True, text=True, timeout=60)
     said = [line for line in result.stderr.splitlines() if not line.startswith("{")]  # JSON lines are the log
-    assert (result.returncode, said) == (2, [f"willkommen-server: cannot listen on 127.0.0.1:{port}: the port is "
-                                             "already in use (another willkommen-server? choose one with --port)"])
+    assert (result.returncode, said) == (2, [{
+        "de": f"willkommen-server: Den Port {port} auf 127.0.0.1 belegt schon ein anderes Programm, vielleicht ein "
+              f"anderer Willkommen-Server: bitte mit ss -ltnp 'sport = :{port}' nachsehen, welches, und es stoppen "
+              "oder bei --port einen freien Port angeben.",
+        "en": f"willkommen-server: The port {port} on 127.0.0.1 is already held by another program, perhaps another "
+              f"Willkommen server: find which with ss -ltnp 'sport = :{port}' and stop it, or give a free port with "
+              "--port."}[lang]])
     assert "Traceback" not in result.stderr
+
+
+async def test_an_address_that_is_not_this_machines_is_said_in_german_with_the_systems_reason(tmp_path):
+    """(The command line refuses the demo's passwords beyond 127.0.0.1 first: the Server itself.)"""
+    from config.command import Words, file_sentence
+    from server.edge.app import CannotListen
+
+    with pytest.raises(CannotListen) as refused:
+        await Server(make_site(), tmp_path / "o.sqlite3", always_open=True).start("192.0.2.1", 0)
+    assert file_sentence(refused.value, Words("de")) == (
+        "Auf 192.0.2.1:0 lässt sich nicht lauschen (EADDRNOTAVAIL: Cannot assign requested address): bitte bei "
+        "--host eine Adresse dieses Rechners (127.0.0.1 hinter dem Reverse-Proxy) und bei --port einen freien Port "
+        "ab 1024 angeben.")

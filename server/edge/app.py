@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import errno
+import os
 import logging
 import ssl
 import time
@@ -63,7 +64,14 @@ OPEN_TIMEOUT = 60.0  # seconds for a websocket handshake or an HTTP answer (a re
 
 
 class CannotListen(Exception):
-    """The port is taken (or the address is not this machine's): said in one line."""
+    """The port is taken (or the address is not this machine's): said in one line. `str()` is
+    English for the log; `why` and `fields` name the staff catalogue's `[cli.file]` sentence the
+    command line says (`config.command.file_sentence`; `server.hosting` names the office's
+    `server.env` instead of `--port`)."""
+
+    def __init__(self, message: str, *, why: str = "", **fields: object):
+        super().__init__(message)
+        self.why, self.fields = why, {key: str(value) for key, value in fields.items()}
 
 
 class Server:
@@ -128,7 +136,7 @@ class Server:
                                       process_response=pages.strict_transport if tls is not None else None)
         except OSError as exc:
             await self._close_store()
-            raise CannotListen(listen_error(host, port, exc)) from None
+            raise listen_error(host, port, exc) from None
         doorway.listen_deep(self.server.sockets)
         self.gate.start()  # sockets that say nothing are let go (server/edge/doorway.py)
         self._loop_handler = loop.get_exception_handler()
@@ -142,7 +150,7 @@ class Server:
         except OSError as exc:
             await self.stop()
             rules = self.site.appointments
-            raise CannotListen(listen_error(rules.push_host, rules.push_port, exc)) from None
+            raise listen_error(rules.push_host, rules.push_port, exc, push=True) from None
         log.info("serving", extra={"fields": {"host": host, "port": self.port, "tls": self.site.tls_cert is not None,
                                               "db": str(self.store.path),  # no password
                                               "day": self.office.day, "tickets": len(self.office.tickets)}})
@@ -286,9 +294,14 @@ def tls_context(site: Site) -> ssl.SSLContext | None:
     return context
 
 
-def listen_error(host: str, port: int, exc: OSError) -> str:
-    if exc.errno == errno.EADDRINUSE:
-        why = "the port is already in use (another willkommen-server? choose one with --port)"
-    else:
-        why = exc.strerror or str(exc)
-    return f"cannot listen on {host}:{port}: {why}"
+def listen_error(host: str, port: int, exc: OSError, *, push: bool = False) -> CannotListen:
+    """The port taken (by another Willkommen server or another program: `ss -ltnp` names it),
+    or another reason the system gave (a port below 1024, an address not this machine's);
+    `push`: the booking system's port (`[appointments] push_port`), not `--port`."""
+    taken = exc.errno == errno.EADDRINUSE
+    why = "the port is already in use (another willkommen-server? choose one with --port)" if taken else \
+        exc.strerror or str(exc)
+    return CannotListen(f"cannot listen on {host}:{port}: {why}", why=("push_" if push else "") +
+                        ("port_taken" if taken else "cannot_listen"), host=host, port=port,
+                        error=errno.errorcode.get(exc.errno or 0, exc.errno),
+                        detail=os.strerror(exc.errno) if exc.errno else str(exc))  # (asyncio's strerror names the address again)
