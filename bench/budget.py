@@ -46,6 +46,21 @@ def exact_cpu(pid: int) -> float:
     return total / 1e9
 
 
+def thread_cpu(pid: int) -> dict[str, float]:
+    """CPU seconds so far of a server's event loop (its main thread, whose id is the process's)
+    and of its other threads together (the commit thread under "full", the checkpoints under
+    "normal"), from the scheduler's count. The loop holds the GIL for nearly all it does, so its
+    CPU a draw is what one core allows; the others' runs in C beside it (a COMMIT's fsync)."""
+    split = {"loop": 0.0, "others": 0.0}
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        try:
+            ran = int((task / "schedstat").read_text().split()[0]) / 1e9
+        except (FileNotFoundError, ProcessLookupError):  # a thread that ended meanwhile
+            continue
+        split["loop" if task.name == str(pid) else "others"] += ran
+    return split
+
+
 def floors(group: int, draws: int = 20_000) -> dict[str, float]:
     """Microseconds per draw for the queue core alone and for the store alone, committing
     `group` draws per transaction (synchronous=normal)."""

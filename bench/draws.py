@@ -21,18 +21,43 @@ from pathlib import Path
 
 from websockets.asyncio.client import connect
 
-from .budget import floors, server_cpu
+from .budget import floors, server_cpu, thread_cpu
 from .common import emit, process, willkommen_server
 
 HELLO = {"type": "hello", "role": "kiosk", "terminal": "kiosk-1", "token": "demo-kiosk-1"}
 SERVICES = ("residence", "extension", "settlement", "passport", "card-pickup", "info")
 
 
-async def kiosk(url: str, n: int, deadline: float, counts: list[int]) -> None:
+class Start:
+    """One moment every kiosk of a round starts drawing from, once all are connected and welcomed
+    (`load(connected_first=True)`, `bench.paired`): the round's CPU and seconds then hold no
+    handshakes. On a busy machine a round of 2 s drew a few hundred tickets at times, and its 50
+    handshakes and welcomes took the CPU a draw from 100 to 600 us."""
+
+    def __init__(self, clients: int, seconds: float):
+        self.missing, self.seconds, self.deadline = clients, seconds, 0.0
+        self.all_in, self.go = asyncio.Event(), asyncio.Event()
+
+    async def ready(self) -> float:
+        """Wait for the start; the round's deadline."""
+        self.missing -= 1
+        if not self.missing:
+            self.all_in.set()
+        await self.go.wait()
+        return self.deadline
+
+    def begin(self) -> None:
+        self.deadline = time.perf_counter() + self.seconds
+        self.go.set()
+
+
+async def kiosk(url: str, n: int, deadline: float, counts: list[int], start: Start | None = None) -> None:
     run = uuid.uuid4().hex[:8]  # every draw is new: a repeated request id would be an idempotent replay
     async with connect(url, compression=None, max_size=None) as ws:
         await ws.send(json.dumps(HELLO))
         await ws.recv()  # welcome
+        if start is not None:
+            deadline = await start.ready()
         for i in itertools.count():
             if time.perf_counter() >= deadline:
                 return
@@ -47,16 +72,31 @@ async def kiosk(url: str, n: int, deadline: float, counts: list[int]) -> None:
             counts[n] += 1
 
 
-async def load(port: int, clients: int, seconds: float, pid: int) -> tuple[float, float, float | None]:
+async def load(port: int, clients: int, seconds: float, pid: int, threads: dict[str, float] | None = None, *,
+               connected_first: bool = False) -> tuple[float, float, float | None]:
     """Draws per second, the server's CPU microseconds per draw, and draws per commit (None
-    for a baseline, which does not commit)."""
+    for a baseline, which does not commit); into `threads`, if given, the CPU microseconds per
+    draw of the server's event loop and of its other threads (`thread_cpu`). With
+    `connected_first` the round starts once every kiosk is connected (`Start`)."""
     url = f"ws://127.0.0.1:{port}/"
     counts = [0] * clients
     await asyncio.gather(*(kiosk(url, n, time.perf_counter() + 0.5, [0] * clients) for n in range(1)))  # warm up
-    commits, cpu, start = server_commits(port), server_cpu(pid), time.perf_counter()
-    await asyncio.gather(*(kiosk(url, n, start + seconds, counts) for n in range(clients)))
+    gate = Start(clients, seconds) if connected_first else None
+    kiosks = [asyncio.ensure_future(kiosk(url, n, time.perf_counter() + seconds, counts, gate)) for n in range(clients)]
+    if gate is not None:  # a kiosk that failed to connect ends the wait with its error
+        all_in = asyncio.ensure_future(gate.all_in.wait())
+        await asyncio.wait([all_in, *kiosks], return_when=asyncio.FIRST_COMPLETED)
+        all_in.cancel()
+        for failed in (k for k in kiosks if k.done() and k.exception() is not None):
+            raise failed.exception()
+    commits, cpu, split, start = server_commits(port), server_cpu(pid), thread_cpu(pid), time.perf_counter()
+    if gate is not None:
+        gate.begin()
+    await asyncio.gather(*kiosks)
     elapsed, cpu, commits = time.perf_counter() - start, server_cpu(pid) - cpu, server_commits(port) - commits
     drawn = max(1, sum(counts))  # a machine so busy that no reply came in the round: a figure, not a crash
+    if threads is not None:
+        threads.update({name: (ran - split[name]) / drawn * 1e6 for name, ran in thread_cpu(pid).items()})
     return sum(counts) / elapsed, cpu / drawn * 1e6, (sum(counts) / commits if commits else None)
 
 

@@ -6,7 +6,11 @@ judged against the code before it in the same minutes: both servers run side by 
 own temporary SQLite file, the same config), every round loads one and then the other for the
 same seconds, the one loaded first alternating, and each round gives the new server's draws a
 second and CPU a draw as a ratio to the old one's. The median of many rounds says more than any
-single run.
+single run. The CPU a draw is also given for the event loop's thread alone (`loop_us`, the
+thread that holds the GIL and bounds the draws a second on one core) and for the server's other
+threads together (`others_us`: under "full" the commit thread, whose fsync runs beside the loop):
+the loop's ratio moves least with the neighbours. A round starts once its kiosks are connected
+(`bench.draws.Start`): its handshakes are not counted as draws' CPU.
 
     python -m bench.paired --base /path/to/old-checkout [--new .] --rounds 12 --clients 50 --synchronous full
 
@@ -41,29 +45,34 @@ _RUN_IN = "import os, sys; os.chdir(sys.argv[2]); os.execv(sys.argv[1], [sys.arg
 
 
 def run(base: Path, new: Path, rounds: int, clients: int, seconds: float, synchronous: str) -> dict:
-    ratios, cpus = [], []
+    ratios, cpus, loops = [], [], []
     with tempfile.TemporaryDirectory() as folder:
         config = bench_config(Path(folder), synchronous=synchronous)
         with served(base, config, Path(folder) / "base.sqlite3") as (old, old_port), \
                 served(new, config, Path(folder) / "new.sqlite3") as (now, new_port):
             servers = {"base": (old.pid, old_port), "new": (now.pid, new_port)}
             for n in range(rounds):
-                got = {}
+                got, split = {}, {"base": {}, "new": {}}
                 for which in (("base", "new") if n % 2 == 0 else ("new", "base")):
                     pid, port = servers[which]
-                    got[which] = asyncio.run(load(port, clients, seconds, pid))
+                    got[which] = asyncio.run(load(port, clients, seconds, pid, split[which], connected_first=True))
                 ratios.append(got["new"][0] / got["base"][0])
                 cpus.append(got["new"][1] / got["base"][1])
+                loops.append(split["new"]["loop"] / max(split["base"]["loop"], 1e-9))
                 emit("paired_round", round=n, first="base" if n % 2 == 0 else "new",
                      base_draws_per_s=round(got["base"][0]), new_draws_per_s=round(got["new"][0]),
                      base_cpu_us=round(got["base"][1]), new_cpu_us=round(got["new"][1]),
                      base_group=round(got["base"][2] or 0, 1), new_group=round(got["new"][2] or 0, 1),
-                     ratio=round(ratios[-1], 3), cpu_ratio=round(cpus[-1], 3), load=round(os.getloadavg()[0], 1))
+                     base_loop_us=round(split["base"]["loop"], 1), new_loop_us=round(split["new"]["loop"], 1),
+                     base_others_us=round(split["base"]["others"], 1), new_others_us=round(split["new"]["others"], 1),
+                     ratio=round(ratios[-1], 3), cpu_ratio=round(cpus[-1], 3), loop_ratio=round(loops[-1], 3),
+                     load=round(os.getloadavg()[0], 1))
     quartiles = statistics.quantiles(ratios, n=4, method="inclusive") if len(ratios) > 1 else [ratios[0]] * 3
     return emit("paired", clients=clients, synchronous=synchronous, rounds=rounds,
                 median_ratio=round(statistics.median(ratios), 3),
                 quartiles=[round(quartiles[0], 3), round(quartiles[2], 3)],
-                above_1=sum(r > 1 for r in ratios), median_cpu_ratio=round(statistics.median(cpus), 3))
+                above_1=sum(r > 1 for r in ratios), median_cpu_ratio=round(statistics.median(cpus), 3),
+                median_loop_ratio=round(statistics.median(loops), 3), loop_below_1=sum(r < 1 for r in loops))
 
 
 def main() -> None:

@@ -37,3 +37,18 @@ def runs_and_reports(which: str, figure: str, own: str, baseline: str) -> None:
 ])
 def test_a_benchmark_runs_and_reports_beside_its_baseline(which, figure, own, baseline):
     runs_and_reports(which, figure, own, baseline)
+
+
+def test_paired_rounds_give_each_servers_event_loop_apart_from_its_other_threads():
+    """`bench.paired` against this very checkout: each round says what both servers' event
+    loops and their other threads spent a draw (the loop bounds the draws on one core)."""
+    result = subprocess.run([sys.executable, "-m", "bench.paired", "--base", str(ROOT), "--rounds", "1",
+                             "--seconds", "0.5", "--clients", "3"], cwd=ROOT, capture_output=True, text=True,
+                            timeout=240)
+    assert result.returncode == 0, result.stderr[-2000:]
+    rows = [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
+    round_ = next(r for r in rows if r["figure"] == "paired_round")
+    assert round_["base_loop_us"] > 0 and round_["new_loop_us"] > 0, round_
+    assert round_["base_others_us"] >= 0 and round_["new_others_us"] >= 0, round_
+    summary = next(r for r in rows if r["figure"] == "paired")
+    assert summary["median_loop_ratio"] > 0, summary
