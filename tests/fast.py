@@ -41,7 +41,8 @@ FILES: dict[str, tuple[str, ...]] = {
                               "test_a_server_applies_the_limits_of_its_site_file"),
     "test_config_network.py": ("test_the_server_refuses_to_start_in_one_line_with_status_2",),
     "test_config_public_url.py": ("test_server_refuses_a_public_url_without_scheme_in_one_line",),
-    "test_import_rules.py": (), "test_code_style.py": (), "test_types.py": (), "test_fast_subset.py": (),
+    "test_import_rules.py": (), "test_readme_map.py": (), "test_code_style.py": (), "test_types.py": (),
+    "test_fast_subset.py": (),
 }
 HEAVY = {"server", "url", "terminal", "visitors_server", "postgres_cluster", "browser", "module_chromium"}
 STARTS = {"postgres", "initdb", "pg_ctl", "pg_ctlcluster", "chromium", "willkommen-server"}
