@@ -4,8 +4,12 @@ carries its offset from UTC (a server on UTC beside pages in Berlin time is an h
 and milliseconds (a failover's order of events is read from them).
 
 A process that serves several offices (`willkommen-server host`, `server.hosting`) sets `OFFICE`
-in each office's context before starting it: every task, connection and thread started from there
+in each office's context before starting it: every task and connection started from there
 inherits it, and each line carries `"office": "<name>"` (`journalctl ... | grep '"office": "wetzlar"'`).
+Threads do not inherit a context by themselves: the offices' thread pools are made with
+`server.store.threads.carrying`, which sets each thread to the context the pool was made in, and
+the statistics worker process sets it at its start (`server.manager.stats_worker`). A line from a
+thread other than the main one also names it (`"thread": "willkommen-store_0"`).
 A server of one office sets none and its lines are as they were."""
 
 from __future__ import annotations
@@ -24,6 +28,8 @@ class JsonLines(logging.Formatter):
                  "level": record.levelname.lower(), "logger": record.name, "msg": record.getMessage()}
         if office := OFFICE.get():
             entry["office"] = office
+        if record.threadName != "MainThread":  # a store's, a checkpoint's, a password check's thread
+            entry["thread"] = record.threadName
         entry.update(getattr(record, "fields", {}))
         if record.exc_info:
             entry["error"] = self.formatException(record.exc_info)

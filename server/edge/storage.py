@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Callable
 
@@ -21,6 +20,7 @@ from config import Site
 from server.core import Office, local_day
 from server.store import is_url, liveness, open_store
 from server.store.projection import Projection
+from server.store.threads import carrying
 from server.store.writer import Writer
 
 log = logging.getLogger("willkommen.server")
@@ -31,7 +31,7 @@ class Storage:
 
     def __init__(self, site: Callable[[], Site], office: Office, db_path: str | Path, clock: Callable[[], float]):
         self.site, self.office, self.db_path, self.clock = site, office, db_path, clock
-        self.executor = ThreadPoolExecutor(1, thread_name_prefix="willkommen-store")
+        self.executor = carrying(1, "willkommen-store")  # its log lines name the office (threads.py)
         self.replayed: list = []  # today's events, for the floor board to read once (`Board.restore`)
         self.signed_out: Any = None  # sign-outs before this start (`People`)
 

@@ -31,7 +31,6 @@ import os
 import secrets
 import sys
 import threading
-from concurrent.futures import ThreadPoolExecutor
 from importlib import resources
 from functools import partial
 from pathlib import Path
@@ -56,6 +55,7 @@ from server.wire import protocol as p
 from server.wire.errors import BadRequest, NotAllowed, RateLimited
 from server.manager.lockout import KEY_CHARS
 from server.manager.counter_page import CounterPage
+from server.store.threads import carrying
 from server.manager.people import People, SignedIn, Throttled, cookie_value
 from server.manager.stats_worker import Reports
 from server.manager.words import page_words, staff_lang
@@ -102,7 +102,7 @@ class Manager:
         self.codes: dict[str, tuple[SignedIn, float, str]] = {}  # code -> session, until, browser
         # a password check takes ~0.3 s and 128 MiB (scrypt N=2^17): two at a time, the rest wait
         self.verifying = asyncio.Semaphore(VERIFYING)
-        self.checks = ThreadPoolExecutor(VERIFYING, thread_name_prefix="willkommen-password", initializer=yielding)
+        self.checks = carrying(VERIFYING, "willkommen-password", initializer=yielding)  # lines name the office
         self.reports = Reports()  # statistics and reports are made in a worker process
 
     def stop(self) -> None:

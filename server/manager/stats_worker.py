@@ -17,16 +17,20 @@ from __future__ import annotations
 
 import asyncio
 import copyreg
+import logging
 import multiprocessing
 import os
 import sqlite3
 import types
-from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import Executor, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from dataclasses import dataclass, field
 
 from config import Site
+
+from server.edge import logs
+from server.store.threads import carrying
 
 
 
@@ -118,8 +122,12 @@ def _read_only(db: str):
     return sqlite3.connect(f"{Path(db).absolute().as_uri()}?mode=ro", uri=True)
 
 
-def _lower_priority() -> None:
+def _worker_started(office: str, level: str) -> None:
+    """In the worker process: a lower priority, and the server's JSON log lines, naming the
+    office in `willkommen-server host` (a spawned process inherits neither)."""
     os.nice(10)
+    logs.setup(level)
+    logs.OFFICE.set(office)
 
 
 # `WILLKOMMEN_REPORTS=thread` makes them in a thread of the server instead, as before the worker:
@@ -135,8 +143,10 @@ class Reports:
 
     async def make(self, job: Job) -> Made:
         if self._pool is None:
-            self._pool = ThreadPoolExecutor(1) if os.environ.get("WILLKOMMEN_REPORTS") == IN_A_THREAD else \
-                ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"), initializer=_lower_priority)
+            level = logging.getLevelName(logging.getLogger("willkommen").getEffectiveLevel()).lower()
+            self._pool = carrying(1, "willkommen-reports") if os.environ.get("WILLKOMMEN_REPORTS") == IN_A_THREAD else \
+                ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"), initializer=_worker_started,
+                                    initargs=(logs.OFFICE.get(), level))
         try:
             return await asyncio.get_running_loop().run_in_executor(self._pool, make, job)
         except BrokenProcessPool:  # the worker died (out of memory, killed): the next request starts another

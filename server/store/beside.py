@@ -19,9 +19,10 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Callable
+
+from server.store.threads import carrying
 
 
 class Beside:
@@ -32,7 +33,7 @@ class Beside:
 
     def __init__(self, path: Path, *, synchronous: str):
         self.path, self.synchronous = path, synchronous
-        self.thread = ThreadPoolExecutor(1, thread_name_prefix="willkommen-commit")
+        self.thread = carrying(1, "willkommen-commit")
         self.conn: sqlite3.Connection | None = None
 
     async def commit(self, write: Callable[[sqlite3.Connection], None]) -> None:

@@ -20,8 +20,10 @@ from __future__ import annotations
 
 import logging
 import sqlite3
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from pathlib import Path
+
+from server.store.threads import carrying
 
 log = logging.getLogger("willkommen.store")
 EVERY = 300  # transactions between two checkpoints: a lone draw's commit adds 2-3 pages to the WAL
@@ -30,7 +32,7 @@ EVERY = 300  # transactions between two checkpoints: a lone draw's commit adds 2
 class Checkpoints:
     def __init__(self, path: Path, *, synchronous: str):
         self.path, self.synchronous = path, synchronous
-        self.thread = ThreadPoolExecutor(1, thread_name_prefix="willkommen-checkpoint")
+        self.thread = carrying(1, "willkommen-checkpoint")  # "checkpoint failed" names the office
         self.conn: sqlite3.Connection | None = None  # the thread's own
         self.since = 0  # transactions since the last checkpoint began
         self.running: Future | None = None
@@ -42,7 +44,6 @@ class Checkpoints:
         if self.since >= EVERY and (self.running is None or self.running.done()):
             self.since = 0
             self.running = self.thread.submit(self._checkpoint)
-            self.running.add_done_callback(_failed)
 
     def close(self) -> None:
         """Wait for the checkpoint on its way; the store's last connection to close copies the rest."""
@@ -52,12 +53,12 @@ class Checkpoints:
             self.conn = None
 
     def _checkpoint(self) -> None:
-        if self.conn is None:
-            self.conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
-            self.conn.execute(f"PRAGMA synchronous = {self.synchronous.upper()}")  # the syncs of the copy
-        self.conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
-
-
-def _failed(done: Future) -> None:
-    if not done.cancelled() and done.exception() is not None:
-        log.warning("checkpoint failed; tried again later", exc_info=done.exception())
+        """A failure is logged here, on the office's checkpoint thread (a done-callback runs on
+        whichever thread comes last, the loop's or this one)."""
+        try:
+            if self.conn is None:
+                self.conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+                self.conn.execute(f"PRAGMA synchronous = {self.synchronous.upper()}")  # the syncs of the copy
+            self.conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+        except Exception:
+            log.warning("checkpoint failed; tried again later", exc_info=True)

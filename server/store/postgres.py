@@ -46,7 +46,6 @@ import os
 import secrets
 import socket
 import time
-from concurrent.futures import ThreadPoolExecutor
 from datetime import date, timedelta
 from typing import Any, Callable, Iterable
 from urllib.parse import urlsplit, urlunsplit
@@ -59,6 +58,7 @@ from server.core import events as ev
 from server.core.model import EXPIRED, OPEN_STATES
 from server.store import stats_kept as stats
 from server.store import access, waiting
+from server.store.threads import carrying
 from server.store.pg_lock import (END_OUR_OLD_SESSION, HOLDER, LOCK_KEY, UNLOCK, confirm_on_disk, confirm_on_disk_async,
                                    holder, try_lock)
 from server.store.pg_schema import MIGRATIONS, migrate
@@ -145,7 +145,7 @@ class PostgresStore(waiting.Asked, Projection):
         self.url, self.path = url, shown(url)  # `path`: what logs and errors call the database
         self.aconn: psycopg.AsyncConnection | None = None
         self.mark = ""  # the mark of the latest commit sent (`commit`, `reconnect`)
-        self.session_thread = ThreadPoolExecutor(1, thread_name_prefix="willkommen-session")  # see `aside`
+        self.session_thread = carrying(1, "willkommen-session")  # see `aside`
         self.conn = self._connect()
         try:
             self._lock()
