@@ -115,9 +115,15 @@ class StaffParser(argparse.ArgumentParser):
         super().__init__(*args, add_help=False, **kwargs)
         self._positionals.title = self.words("help.positionals")
         self._optionals.title = self.words("help.options")
+        self.register("action", None, _Once)  # an option with a value: refused when given twice
+        self.register("action", "store", _Once)
         self.add_argument("-h", "--help", action="help", default=argparse.SUPPRESS, help=self.words("help.help"))
         self.add_argument(LANG_OPTION, choices=available("staff"), default=self.words.lang,
                           help=lang_help or self.words("help.lang"))
+
+    def parse_known_args(self, args=None, namespace=None):
+        self.given: set[str] = set()  # the options with a value met so far (`_Once`)
+        return super().parse_known_args(args, namespace)
 
     def error(self, message: str):
         self.exit(2, f"{self.prog}: {self.words.translate(message)} ({self.words('help.more')})\n")
@@ -129,6 +135,20 @@ class StaffParser(argparse.ArgumentParser):
 
         print(f"{self.prog}: {self.words(key, **fields)} ({self.words('help.more')})", file=sys.stderr)
         return 2
+
+
+class _Once(argparse._StoreAction):
+    """An option with a value given twice is refused, where argparse keeps the last: an admin who
+    passed two `--config` files got one of them served, silently. Flags (`--demo` twice says
+    the same) and options meant to repeat (`action="append"`) are as argparse has them."""
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        given = getattr(parser, "given", set())
+        if self.option_strings and self.dest in given:
+            twice = parser.words("usage.twice", option=option_string, first=getattr(namespace, self.dest), second=values)
+            parser.exit(2, f"{parser.prog}: {twice} ({parser.words('help.more')})\n")
+        given.add(self.dest)
+        super().__call__(parser, namespace, values, option_string)
 
 
 def file_sentence(exc: Exception, words: Words) -> str:
