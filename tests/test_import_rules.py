@@ -6,8 +6,12 @@ subprocesses). Each failure names the file, the line and the rule it breaks.
   and every arrow there is one the code uses (the table cannot go stale); the README's "How
   it works" lists the same arrows. Some arrows take only named modules (`ONLY`): the rooms take
   the edge's kit, never the edge's modules that import the rooms;
-- the queue core (server/core) reaches no I/O, asyncio or clock: its callers pass `now`; of the
+- the queue core (server/core) reaches no I/O, asyncio, clock or randomness: its callers pass
+  `now` (and tokens); no `time` import, no `datetime.now()`, `date.today()`, `utcnow()`; of the
   wire it takes data (errors, plan rows), never the client session;
+- no method is called by a name computed at run time (`getattr(office, command)`): a renamed
+  method must fail the type check, not a clerk's key press; `COMPUTED_GETATTR` lists the few
+  data reads by name, each with its reason;
 - the wire package (protocol, errors, client session, partner cards) reaches no room of the
   server: kiosk, counter and display import it without the server;
 - clients (kiosk, counter, display) import only server.wire, config and printing;
@@ -38,7 +42,16 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 PROJECT = ("server", "kiosk", "counter", "display", "config", "printing", "board")
 NO_IO = {"asyncio", "socket", "sqlite3", "sqlite_utils", "websockets", "subprocess", "threading", "time",
-         "os", "shutil", "pathlib", "urllib", "http", "ssl", "select", "signal", "psycopg"}
+         "os", "shutil", "pathlib", "urllib", "http", "ssl", "select", "signal", "psycopg", "random", "secrets"}
+# Clock reads by call: `datetime.now()`, `date.today()`, `datetime.utcnow()` (the `time` module's
+# are refused with its import). `learning.today` (a dict) is an attribute, not a call: allowed.
+CLOCK_CALLS = {"now", "today", "utcnow"}
+# The reads of an attribute by a computed name that are data, not dispatch (file: why).
+COMPUTED_GETATTR = {
+    "server/network/send.py": "the command line's options `to` and `office`, read by name to name the missing one",
+    "server/network/store.py": "a sent day's count fields, stored one kind of count per row",
+    "server/network/page.py": "the pygal chart class a chart of the network page asks for (Bar, Line, ...)",
+}
 SERVER_ONLY_LIBS = ("sqlite_utils", "weasyprint", "pygal", "openpyxl", "icalendar", "h11")
 TERMINAL_ONLY_LIBS = ("textual", "rich", "escpos", "serial")  # kiosk, counter, display extras only
 
@@ -292,6 +305,61 @@ def _core_allowed(_, name):
 
 def test_the_core_reaches_no_io_asyncio_or_clock():
     none(broken(("server/core",), _core_allowed))
+
+
+def clock_reads(package: str = "server/core") -> list[str]:
+    """`file:line reads the clock` for each `X.now()`, `X.today()`, `X.utcnow()` (and each
+    `datetime.now` taken as a value) in the package."""
+    found: dict[tuple[str, int], str] = {}
+    for path in files(package):
+        for node in ast.walk(_tree(path)):
+            called = isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+            attribute = node.func if called else node
+            if not isinstance(attribute, ast.Attribute) or attribute.attr not in CLOCK_CALLS:
+                continue
+            taken = isinstance(attribute.value, ast.Name) and attribute.value.id in ("datetime", "date")
+            if called or taken or attribute.attr != "today":
+                where = (path.relative_to(ROOT).as_posix(), node.lineno)
+                found[where] = f"{where[0]}:{where[1]} reads the clock ({attribute.attr}): the core's callers pass `now`"
+    return [found[where] for where in sorted(found)]
+
+
+def test_the_core_reads_no_clock_through_datetime():
+    assert clock_reads() == [], "\n".join(clock_reads())
+
+
+def test_the_clock_rule_finds_datetime_now_today_and_utcnow(tmp_path, monkeypatch):
+    """The rule itself: each way of reading the clock without the `time` module is found."""
+    core = tmp_path / "server" / "core"
+    core.mkdir(parents=True)
+    (core / "sneaky.py").write_text("from datetime import date, datetime\n"
+                                    "def a():\n    return datetime.now().timestamp()\n"
+                                    "def b():\n    return date.today()\n"
+                                    "def c():\n    return datetime.utcnow()\n"
+                                    "CLOCK = datetime.now\n"
+                                    "def fine(learning, local):\n    return learning.today, local.time()\n")
+    monkeypatch.setattr(sys.modules[__name__], "ROOT", tmp_path)
+    assert [line.split(" ")[0] for line in clock_reads()] == [
+        "server/core/sneaky.py:3", "server/core/sneaky.py:5", "server/core/sneaky.py:7", "server/core/sneaky.py:8"]
+
+
+def computed_getattrs(package: str = "server") -> list[str]:
+    """`file:line` for each `getattr(x, name)` whose name is not a string written out."""
+    found = []
+    for path in files(package):
+        where = path.relative_to(ROOT).as_posix()
+        for node in ast.walk(_tree(path)):
+            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "getattr"
+                    and len(node.args) >= 2 and not isinstance(node.args[1], ast.Constant)
+                    and where not in COMPUTED_GETATTR):
+                found.append(f"{where}:{node.lineno} calls getattr with a computed name: call the method "
+                             "itself or keep a table of them (a renamed method must fail mypy)")
+    return found
+
+
+def test_no_method_is_called_by_a_computed_name():
+    assert computed_getattrs() == [], "\n".join(computed_getattrs())
+    assert all((ROOT / f).exists() for f in COMPUTED_GETATTR), "COMPUTED_GETATTR names a file that is gone"
 
 
 def test_the_wire_package_reaches_no_room_of_the_server():
