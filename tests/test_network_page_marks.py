@@ -128,3 +128,15 @@ def test_the_scale_covers_every_count_in_a_few_round_steps(top):
     step = labels[1]
     assert labels[0] == 0 and labels[-1] >= top and 3 <= len(labels) <= 6
     assert labels == list(range(0, labels[-1] + 1, step)) and str(step).strip("0") in ("1", "2", "5")
+
+
+def test_a_chart_without_a_figure_says_so_in_german():
+    """r-admin-4, finding 8: a month whose every figure is hidden (one office, four visitors)
+    drew pygal's English "No data" across the charts of a German page."""
+    few = {"a": Month(days=1, visitors=4, served=4, counts={"wait": {"3": 4}, "held": {"inside": 4}})}
+    html = render("Netzwerk", Comparison("2026-10", [("a", "Ausländerbehörde A")], few, {"2026-10": few}),
+                  ["2026-10"], "de")
+    svgs = [base64.b64decode(s).decode() for s in re.findall(r'src="data:image/svg\+xml;base64,([^"]+)"', html)]
+    empty = [svg for svg in svgs if 'class="no_data"' in svg]
+    assert empty, "no chart without figures: the month does not test what it should"
+    assert all(">Keine Zahlen<" in svg and "No data" not in svg for svg in empty)

@@ -39,7 +39,8 @@ def _options(colors: tuple[str, ...], words: Words, **more) -> dict:
     return {**dict(style=style, js=[], width=620, height=360, legend_at_bottom=True, legend_at_bottom_columns=2,
                    print_values=False, disable_xml_declaration=False, x_label_rotation=25, include_x_axis=True,
                    truncate_label=-1, truncate_legend=-1, show_minor_y_labels=False, rounded_bars=0,
-                   stroke_style={"width": 2}, value_formatter=words.number), **more}
+                   stroke_style={"width": 2}, value_formatter=words.number, no_data_text=words("chart.no_data")),
+            **more}
 
 
 def _uri(chart, words: Words) -> str:
