@@ -2,7 +2,7 @@
 update latency while counters call.
 
 Statistics: the store the recovery bench makes (about a million events, 250 days), a month's
-every table (`server.manager.stats.Statistics.tables`) computed live from the tickets, and again from
+every table (`server.manager.stats.tables.Statistics.tables`) computed live from the tickets, and again from
 the kept per-day histograms after `keep_days`; a year from the histograms. Baseline in the
 same run: one plain SQL pass over the month's tickets (count and summed waits), the least any
 report must read. Each is the best wall-clock time and, apart (`cpu_*`), the best CPU time:
@@ -36,7 +36,7 @@ from websockets.asyncio.client import connect
 from config import load_site
 from server.wire import protocol as p
 from server.wire.session import ClientSession
-from server.manager.stats import Period, Statistics, keep_days
+from server.manager.stats.tables import Period, Statistics, keep_days
 
 from .common import emit, willkommen_server
 from .recovery import a_year_of_events

@@ -4,7 +4,7 @@ report (`/report.pdf`) again and again, alternating in the same run. The figure 
 of the loaded rounds' p99 to the quiet rounds' (goal: at most 1.5). The month is
 `willkommen-server demo-month`'s (about 5,000 tickets, kept as a running office keeps them),
 served by the real server in its own process, which makes reports in its worker process
-(`server.manager.stats_worker`). Before the worker, the report rendered in a thread of the
+(`server.manager.stats.worker`). Before the worker, the report rendered in a thread of the
 server: `/healthz` went from 3-4 ms median (max 27-87 ms) to 16-17 ms (max 453-818 ms).
 """
 

@@ -21,8 +21,8 @@ sys.path.insert(0, str(ROOT))
 
 from config import load_site  # noqa: E402
 from server.demo.month import fill  # noqa: E402
-from server.manager.stats import Period  # noqa: E402
-from server.manager.stats_worker import Job, make  # noqa: E402
+from server.manager.stats.tables import Period  # noqa: E402
+from server.manager.stats.worker import Job, make  # noqa: E402
 
 
 def main() -> None:

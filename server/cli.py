@@ -280,7 +280,7 @@ def demo_month(argv: list[str]) -> int:
     except (FileExistsError, argparse.ArgumentTypeError) as exc:
         print(f"willkommen-server demo-month: {exc}", file=sys.stderr)
         return 2
-    from server.manager.stats_dates import label
+    from server.manager.stats.dates import label
 
     run = (f"--config {args.config} " if args.config else "") + f"--db {args.db}"  # the office's services, names, hours
     print(f"{parser.prog}: " + w("done.demo_month", tickets=filled.tickets, days=len(days), month=args.month,

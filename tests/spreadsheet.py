@@ -1,6 +1,6 @@
 """A statistics CSV read the way a spreadsheet in the reader's language reads it: German Excel
 splits a line at ";" and takes "2,5" for a number, English Excel splits at "," and takes "2.5"
-(server/manager/stats_export.py, CSV_STYLE)."""
+(server/manager/stats/export.py, CSV_STYLE)."""
 
 from __future__ import annotations
 

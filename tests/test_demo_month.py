@@ -11,8 +11,8 @@ import sys
 from config import default_path, load_site
 from server.cli import demo_month as command
 from server.demo.month import office_days
-from server.manager.stats import Period, Statistics
-from server.manager.stats_words import Words
+from server.manager.stats.tables import Period, Statistics
+from server.manager.stats.words import Words
 
 from .conftest import ROOT
 

@@ -17,8 +17,8 @@ from hypothesis import strategies as st
 from server.wire import protocol as p
 from server.edge.app import Server
 from server.wire.session import ClientSession
-from server.manager.stats import Period, Statistics, estimate_held
-from server.manager.stats_more import spans
+from server.manager.stats.tables import Period, Statistics, estimate_held
+from server.manager.stats.estimates import spans
 from server.store.sqlite import Store
 from server.core import Office
 

@@ -21,7 +21,7 @@ from server.wire import protocol as p
 from server.edge.app import Server
 from server.core import Office
 from server.core.feedback import REASONS
-from server.manager.stats import Period, Statistics, keep_days
+from server.manager.stats.tables import Period, Statistics, keep_days
 from server.store.sqlite import Store
 
 from .spreadsheet import csv_row, read_csv

@@ -158,8 +158,8 @@ ONLY: dict[tuple[str, str], tuple[str, ...]] = {
                                                    "server.access", "server.messages", "server.network")},
     ("server.manager", "counter"): ("counter.board", "counter.screen", "counter.slip"),
     ("server.network", "server.manager"): ("server.manager.people", "server.manager.words",
-                                           "server.manager.stats", "server.manager.stats_charts",
-                                           "server.manager.stats_words"),
+                                           "server.manager.stats.tables", "server.manager.stats.charts",
+                                           "server.manager.stats.words"),
     ("server.manager", "server.network"): ("server.network.adoption", "server.network.in_force",
                                            "server.network.send"),
 }

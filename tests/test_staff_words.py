@@ -159,7 +159,7 @@ def test_the_counters_a_person_may_staff_are_checked_when_the_file_loads():
 @pytest.mark.parametrize("name, password, lang", [("manager", "demo-manager", "de"), ("reader", "demo-reader", "en")])
 async def test_the_statistics_page_says_only_catalogue_words_in_the_persons_language(office, browser, name, password,
                                                                                      lang):
-    """server/manager/stats_pages.py: the page in the signed-in person's `lang`, no word of the other."""
+    """server/manager/stats/web.py: the page in the signed-in person's `lang`, no word of the other."""
     from config import languages
 
     sessions = await busy_floor(office)

@@ -20,8 +20,8 @@ from hypothesis import strategies as st
 
 from server.edge.app import Server
 from server.core import Office
-from server.manager.stats import Period, Refused, Statistics, percentile, week_of
-from server.manager.stats_words import Words
+from server.manager.stats.tables import Period, Refused, Statistics, percentile, week_of
+from server.manager.stats.words import Words
 from server.store.stats_rows import minutes as _minutes
 from server.store.sqlite import Store
 
@@ -456,7 +456,7 @@ async def test_statistics_read_a_file_whose_folder_has_uri_characters_in_its_nam
 def test_a_spreadsheet_in_the_readers_language_reads_the_csv_in_columns_and_numbers(tmp_path, lang):
     """German Excel splits a line at ";" and reads "1,0" as a number: with "," it showed each
     line in one column. English stays "," and "1.0"."""
-    from server.manager.stats_worker import Job, make
+    from server.manager.stats.worker import Job, make
 
     from .spreadsheet import number
 

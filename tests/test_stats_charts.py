@@ -13,9 +13,9 @@ from datetime import date, timedelta
 import pytest
 import pytest_asyncio
 
-from server.manager.stats import DIMENSIONS, Period, Statistics
-from server.manager.stats_charts import charts
-from server.manager.stats_words import Words
+from server.manager.stats.tables import DIMENSIONS, Period, Statistics
+from server.manager.stats.charts import charts
+from server.manager.stats.words import Words
 
 from .browser import chromium
 from .conftest import ARTIFACTS

@@ -18,7 +18,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from server.store import stats_floor_rows as made
-from server.manager.stats_words import Words
+from server.manager.stats.words import Words
 from server.wire.session import ClientSession
 
 from .access_office import Clock, at, start
@@ -262,7 +262,7 @@ async def test_postgresql_gives_the_same_floor_live_and_kept(tmp_path, postgres)
     same tables from the events and from the kept days; its purge keeps the same events."""
     import sqlite3
 
-    from server.manager.stats import Period, Statistics, keep_days
+    from server.manager.stats.tables import Period, Statistics, keep_days
     from server.store.postgres import Sql
     from server.store.sqlite import forget_events
 

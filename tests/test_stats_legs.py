@@ -17,9 +17,9 @@ from hypothesis import strategies as st
 
 from server.core import Office
 from server.edge.app import Server
-from server.manager.stats import Period, Statistics, keep_days
-from server.manager.stats_export import could_be_formula, to_csv, to_xlsx
-from server.manager.stats import Table
+from server.manager.stats.tables import Period, Statistics, keep_days
+from server.manager.stats.export import could_be_formula, to_csv, to_xlsx
+from server.manager.stats.tables import Table
 from server.store.sqlite import Store
 
 from .spreadsheet import read_csv
@@ -208,7 +208,7 @@ def test_no_cell_of_any_export_becomes_a_formula(cells):
 
 
 def test_the_readme_defines_every_figure_as_the_report_prints_it():
-    from server.manager.stats_words import Words
+    from server.manager.stats.words import Words
 
     from .conftest import ROOT
 
@@ -269,7 +269,7 @@ def test_a_day_kept_before_legs_reads_as_drawn_and_its_capped_waits_as_at_least_
     assert found["tickets"][1][:4] == ["Aufenthaltserlaubnis (Erstantrag)", 3, 0, 3]  # drawn as they were counted
     assert [str(v) for v in found["tickets"][1][8:10]] == ["30", "≥ 240"]
     assert found["arrivals"][1][:3] == ["Montag", 1, 3.0]
-    from server.manager.stats_worker import Job, make
+    from server.manager.stats.worker import Job, make
 
     report = make(Job("/report.html", str(path), site, "2026-11-01", "2026-11-30", "service", "2026-12-01",
                       at("2026-12-01", "08:00:00"))).body

@@ -10,7 +10,7 @@ import sqlite3
 
 import pytest
 
-from server.manager.stats import Period, Statistics, keep_days
+from server.manager.stats.tables import Period, Statistics, keep_days
 from server.store import access
 from server.store.postgres import Sql
 

@@ -18,9 +18,9 @@ import pytest
 from pypdf import PdfReader
 
 from server.edge.app import Server
-from server.manager.stats import DIMENSIONS, Period, Statistics
-from server.manager.stats_words import Words
-from server.manager.stats_worker import Job, make
+from server.manager.stats.tables import DIMENSIONS, Period, Statistics
+from server.manager.stats.words import Words
+from server.manager.stats.worker import Job, make
 
 from .conftest import make_site
 from .demo_month import at, demo_month
@@ -221,8 +221,8 @@ def test_the_charts_axes_write_numbers_the_readers_way():
     """A German chart's axis says 0,5 (the report and page promise the decimal comma)."""
     import re
 
-    from server.manager.stats_charts import _options, _pygal
-    from server.manager.stats_words import Words
+    from server.manager.stats.charts import _options, _pygal
+    from server.manager.stats.words import Words
 
     def labels(lang: str) -> set[str]:
         chart = _pygal().Bar(title="Zeiten", y_title="min", **_options(("#333333",), Words(lang)))

@@ -1,4 +1,4 @@
-"""The smaller per-day roll-ups (`server.manager.stats.ROLL_UPS`) answer exactly what the full per-day
+"""The smaller per-day roll-ups (`server.manager.stats.tables.ROLL_UPS`) answer exactly what the full per-day
 tables answer, for every grouping, and a file whose days were kept before the roll-ups
 existed gets them when a store opens it."""
 
@@ -12,7 +12,7 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from server.manager.stats import DIMENSIONS, ROLL_UPS, Period, Statistics, keep_days
+from server.manager.stats.tables import DIMENSIONS, ROLL_UPS, Period, Statistics, keep_days
 from server.store.sqlite import Store
 
 from .conftest import make_site

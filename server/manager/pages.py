@@ -10,7 +10,7 @@
                                  before a sign-in; ?lang=en on the sign-in page) (server/manager/words.py)
     WS   /board/ws               the live floor and a supervisor's actions (`server.manager.board`)
     GET  /counter …              the counter in the browser (`server.manager.counter_page`)
-    GET  /stats?…                statistics (`server.manager.stats_pages`), /stats.csv?table=…, /stats.xlsx
+    GET  /stats?…                statistics (`server.manager.stats.web`), /stats.csv?table=…, /stats.xlsx
     GET  /report.pdf?month=…     the monthly report (/report.html: the same as a page)
     GET  /display/announcements.json, /display/announce.js   what the waiting room shows of
                                  a supervisor's announcements (public, like the display)
@@ -57,7 +57,7 @@ from server.manager.lockout import KEY_CHARS
 from server.manager.counter_page import CounterPage
 from server.store.threads import carrying
 from server.manager.people import People, SignedIn, Throttled, cookie_value
-from server.manager.stats_worker import Reports
+from server.manager.stats.worker import Reports
 from server.manager.words import page_words, staff_lang
 from server.store.writer import Writer
 
@@ -88,7 +88,7 @@ def returning_to(to: str) -> str | None:
 
 class Manager:
     """The people's side of the port. The board is made by the edge (it needs the terminals);
-    the statistics read the file at `db_path` in a worker process (`server.manager.stats_worker`)."""
+    the statistics read the file at `db_path` in a worker process (`server.manager.stats.worker`)."""
 
     def __init__(self, site: Site, office: Office, people: People, board: Board, terminals: Terminals,
                  speech: Speech, gate: Gate, writer: Writer, *, db_path: Path | str, clock: Callable[[], float],
@@ -224,9 +224,9 @@ class Manager:
         if path.startswith("/board/") and path.removeprefix("/board/") in FILES:
             return file(path.removeprefix("/board/"))
         if path in STATISTICS:
-            from server.manager import stats_pages  # pygal, openpyxl and weasyprint load only when asked for
+            from server.manager.stats import web as stats_web  # pygal, openpyxl and weasyprint load only when asked for
 
-            return await stats_pages.answer(self, path, query, staff_lang(who.lang))
+            return await stats_web.answer(self, path, query, staff_lang(who.lang))
         return respond(404, "not found\n")
 
     def _signin_form(self, request: Request) -> Response:

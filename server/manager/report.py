@@ -7,7 +7,7 @@ every word comes from the staff catalogue (`[stats.report]` and the rest of `[st
 it (German 5.044; 3,67; 30.11.2026 — the catalogue's `[format]`) by babel. Each page names the office and the month at its top and "Seite n von m" at its
 foot. Tables fit the width of A4 landscape: headers wrap between words, figures never wrap;
 tests/test_stats_report.py reads every word back from the PDF and checks nothing lies past
-a page's edge. Rendered only in the report worker (`server.manager.stats_worker`), never in
+a page's edge. Rendered only in the report worker (`server.manager.stats.worker`), never in
 the process that serves terminals.
 """
 
@@ -19,9 +19,9 @@ from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_time
 
-from server.manager.stats import Period, Table
-from server.manager.stats_charts import charts
-from server.manager.stats_words import Words
+from server.manager.stats.tables import Period, Table
+from server.manager.stats.charts import charts
+from server.manager.stats.words import Words
 
 REPORT_CSS = """@page { size: A4 landscape; margin: 16mm 15mm 15mm 15mm;
   @top-left { content: "__TOP__"; font: 8pt "DejaVu Sans", sans-serif; color: #555; }

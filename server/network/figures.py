@@ -24,7 +24,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from server.manager.stats import percentile
+from server.manager.stats.tables import percentile
 from server.network.shield import Cell, shield
 from server.network.store import Month
 

@@ -1,7 +1,7 @@
 """The network's comparison as an HTML page, in the signed-in person's staff language (German;
 English for `lang = "en"`): every word from the staff catalogue's `[network]`, numbers and
 months as that language writes them (babel), charts drawn on the server by pygal in the
-statistics' calm style (`server.manager.stats_charts`), each with the same figures in a table
+statistics' calm style (`server.manager.stats.charts`), each with the same figures in a table
 under it. A figure not shown reads "–" with its reason's mark and footnote (`figures.Hidden`):
 "*" fewer than five visits, "†" hidden so that another cannot be worked out, "‡" no days sent
 for that month; a footnote is printed only when its mark is on the page."""
@@ -16,8 +16,8 @@ from babel.dates import format_date
 from babel.numbers import format_decimal
 
 from config import languages as cldr
-from server.manager.stats_charts import CALM, HELD, _options, _pygal, _uri
-from server.manager.stats_words import Words
+from server.manager.stats.charts import CALM, HELD, _options, _pygal, _uri
+from server.manager.stats.words import Words
 from server.network import figures as f
 from server.network.figures import Comparison, Hidden, hidden
 

@@ -21,7 +21,7 @@ kiosk (a clock that stepped back can make them overlap), a back before its going
 stepped back) counts 0 s, and each is cut at local midnight. A row of `stats_kiosk_out` is
 one such piece: the day, the kiosk, `since` (when the outage began: it names the outage, so
 one across midnight counts once) and its `start_at` and `end_at` within the day. Opening hours are
-applied when the figures are read (`server.manager.stats_floor`).
+applied when the figures are read (`server.manager.stats.floor`).
 
 `stats_floor_days` marks each calendar day kept, with whether a plan was in force at its
 start and how often the plan changed during it. Days are kept in one run from the day after

@@ -8,9 +8,9 @@ from __future__ import annotations
 import base64
 import sys
 
-from server.manager import stats_fit
-from server.manager.stats import Table
-from server.manager.stats_words import Words
+from server.manager.stats import chart_fit
+from server.manager.stats.tables import Table
+from server.manager.stats.words import Words
 
 # muted, distinct in lightness (so a grey print still tells them apart)
 CALM = ("#1f4e79", "#9dc3e6", "#7f7f7f", "#c55a11", "#385723")
@@ -49,7 +49,7 @@ def _uri(chart, words: Words) -> str:
     if chart.x_labels:
         chart.x_labels = [words.label(label) for label in chart.x_labels]
     titles = [options["title"] for _, options in chart.raw_series]
-    svg = stats_fit.render(chart, titles, [str(label) for label in chart.x_labels or []])
+    svg = chart_fit.render(chart, titles, [str(label) for label in chart.x_labels or []])
     return "data:image/svg+xml;base64," + base64.b64encode(svg).decode()
 
 
@@ -89,7 +89,7 @@ def charts(tables: list[Table], words: Words, by: str) -> dict[str, list[tuple[s
 
 def floor_charts(pygal, found: dict[str, Table], words: Words) -> dict[str, list[tuple[str, str]]]:
     """Planned beside open hours per day (hours on their own axis), and each kiosk's minutes
-    out of service in opening hours per day, stacked (`server.manager.stats_floor`)."""
+    out of service in opening hours per day, stacked (`server.manager.stats.floor`)."""
     out = {}
     plan = found.get("plan_days")
     rows = [r for r in plan.rows if r[0] != words("total")] if plan is not None else []

@@ -9,8 +9,8 @@
 
 The server only reads the request here and checks the period and grouping; the figures, the
 charts (SVG drawn by pygal: no script, nothing from outside), the exports
-(`server.manager.stats_export`) and the report (`server.manager.report`) are made in the
-report worker process (`server.manager.stats_worker`), so live pages stay fast. Words are
+(`server.manager.stats.export`) and the report (`server.manager.report`) are made in the
+report worker process (`server.manager.stats.worker`), so live pages stay fast. Words are
 the signed-in person's language (their `lang`: German, or English for `en`), from the staff
 catalogue's `[stats]` section; the `Job` carries the language to the worker.
 """
@@ -25,12 +25,12 @@ from websockets.http11 import Response
 
 from config import Site
 from server.edge.replies import respond
-from server.manager.stats import Period, Refused, grouping
-from server.manager.stats_html import page
+from server.manager.stats.tables import Period, Refused, grouping
+from server.manager.stats.html import page
 
 if TYPE_CHECKING:
     from server.core import Office
-    from server.manager.stats_worker import Reports
+    from server.manager.stats.worker import Reports
 
 
 class Source(Protocol):
@@ -46,7 +46,7 @@ class Source(Protocol):
 
 async def answer(server: Source, path: str, query: dict[str, list[str]], lang: str = "de") -> Response:
     """The page, export or report asked for, in `lang` (the signed-in person's staff language)."""
-    from server.manager.stats_worker import Job
+    from server.manager.stats.worker import Job
 
     arg = {key: values[0] for key, values in query.items()}
     today = server.office.day or datetime.fromtimestamp(server.clock(), server.office.tz).date().isoformat()

@@ -18,9 +18,9 @@ from typing import Any
 
 from config.strings import strings
 
-from server.manager.stats import Table
-from server.manager.stats_dates import label
-from server.manager.stats_words import AtLeast
+from server.manager.stats.tables import Table
+from server.manager.stats.dates import label
+from server.manager.stats.words import AtLeast
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
 

@@ -14,7 +14,7 @@ from server.store import stats_lottery_rows as made
 from server.store.stats_schema import Table
 
 if TYPE_CHECKING:
-    from server.manager.stats import Period, Statistics
+    from server.manager.stats.tables import Period, Statistics
 
 # the figures of a day's row as the tables show them (the catalogue's `[stats.column]` lottery_*)
 SHOWN = ("entries", "urgent", "places", "drawn", "offered", "checked_in", "no_shows", "refused")

@@ -19,7 +19,7 @@ from server.store import stats_floor_rows as made
 from server.store.stats_schema import Table
 
 if TYPE_CHECKING:
-    from server.manager.stats import Period, Statistics
+    from server.manager.stats.tables import Period, Statistics
 
 def floor(stats: "Statistics", period: "Period") -> list[Table]:
     """The plan's tables where a plan was in force or a counter open in the period; the

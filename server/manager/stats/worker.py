@@ -71,19 +71,19 @@ class Made:
 
 def make(job: Job) -> Made:
     """Runs in the worker: the figures, then what was asked for."""
-    from server.manager import stats_more
     from server.manager.report import report_html, to_pdf
-    from server.manager.stats import Period, Statistics
-    from server.manager.stats_export import file_name, sheet_name, to_csv, to_xlsx
-    from server.manager.stats_html import page
-    from server.manager.stats_words import Words
+    from server.manager.stats.summary import summary as report_summary
+    from server.manager.stats.tables import Period, Statistics
+    from server.manager.stats.export import file_name, sheet_name, to_csv, to_xlsx
+    from server.manager.stats.html import page
+    from server.manager.stats.words import Words
 
     period, words = Period(job.first, job.last), Words(job.lang)
     conn = _read_only(job.db)
     try:
         stats = Statistics(conn, job.site, today=job.today, now=job.now, lang=job.lang)
         tables = stats.tables(period, job.by)
-        summary = stats_more.summary(stats, period) if job.path.startswith("/report") else {}
+        summary = report_summary(stats, period) if job.path.startswith("/report") else {}
     finally:
         conn.close()
     if job.path == "/stats.csv":

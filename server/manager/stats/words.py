@@ -7,7 +7,7 @@ from __future__ import annotations
 from babel.numbers import format_decimal
 
 from config.strings import strings
-from server.manager import stats_dates
+from server.manager.stats import dates
 
 
 class AtLeast(int):
@@ -37,8 +37,8 @@ class Words:
 
     def label(self, value):
         """A row's key as the reader writes it: a day 2.11.2026, a week KW 45/2026, a month
-        November 2026 (`server.manager.stats_dates`); any other value as it is."""
-        return stats_dates.label(value, self.lang)
+        November 2026 (`server.manager.stats.dates`); any other value as it is."""
+        return dates.label(value, self.lang)
 
     def definitions(self) -> list[tuple[str, str]]:
         """(figure, what is counted) for every figure, in the catalogue's order."""

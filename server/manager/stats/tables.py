@@ -16,7 +16,7 @@ Two layers, so that figures outlive `retention_days`:
 What each figure means is the README's table "What each figure means", which is the staff
 catalogue's `[stats.define]` (`config/strings/staff/en.toml`; the report prints the German
 one); tests/test_stats.py computes each by hand. Feedback and estimate tables:
-`server.manager.stats_more`.
+`server.manager.stats.satisfaction`, `server.manager.stats.estimates`.
 """
 
 from __future__ import annotations
@@ -29,13 +29,13 @@ from zoneinfo import ZoneInfo
 
 from config import Site, languages
 
-from server.manager import stats_dates
+from server.manager.stats import dates
 from server.store.stats_kept import keep_days  # noqa: F401 (the store keeps the days; tests and the bench call it here too)
 from server.store.stats_rows import DayRows, estimate_held, minutes, rows_between, week_of  # noqa: F401
 from server.store.stats_schema import (DIMENSIONS, DESK_COLUMNS, FEEDBACK_COLUMNS, INSERT_REFERRAL, INTERPRETER_COLUMNS,  # noqa: F401
                                          ROLL_UPS, TICKET_COLUMNS, TIME_COLUMNS, ensure_tables, insert, referral_row,
                                          Table, roll_up, upgrade)
-from server.manager.stats_words import AtLeast, Words
+from server.manager.stats.words import AtLeast, Words
 
 CAPPED_MINUTE = 240  # days kept before Dec 2026 hold every longer value in this minute
 MEASURES = ("wait", "walk", "service")
@@ -64,12 +64,12 @@ class Refused(ValueError):
     def say(self, lang: str) -> str:
         words = Words(lang)
         choices = ", ".join(words(f"by.{c}") for c in self.choices)
-        fields = {k: stats_dates.label(v, words.lang) if k in ("first", "last") else v for k, v in self.fields.items()}
+        fields = {k: dates.label(v, words.lang) if k in ("first", "last") else v for k, v in self.fields.items()}
         return words(f"refused.{self.key}", choices=choices, **fields)
 
 
-def _day(text: str, given: str, wanted: str = "not_a_date", read=stats_dates.day) -> date:
-    """The date in `text` as staff type it (`server.manager.stats_dates`: 27.11.2026, 27 Nov
+def _day(text: str, given: str, wanted: str = "not_a_date", read=dates.day) -> date:
+    """The date in `text` as staff type it (`server.manager.stats.dates`: 27.11.2026, 27 Nov
     2026, 2026-11-27; a month or week by `read`), or Refused naming what was given and what is
     wanted (Python's own "Invalid isoformat string" means nothing to a manager)."""
     try:
@@ -87,7 +87,7 @@ class Period:
     def parse(cls, kind: str, value: str, *, today: str) -> "Period":
         """`day 27.11.2026`, `week KW 48/2026` (or any day of it), `month 11.2026` (November
         2026), `range 1.11.2026..15.11.2026` (or "1.11.2026 – 15.11.2026", as the page shows a
-        period), each also in English and ISO (`server.manager.stats_dates`); an empty value
+        period), each also in English and ISO (`server.manager.stats.dates`); an empty value
         means the current one (for a range: the current month). Anything else is Refused, with
         a sentence a manager can act on."""
         try:
@@ -100,14 +100,14 @@ class Period:
         if kind == "range":
             if not value:
                 return cls.parse("month", "", today=today)
-            first, last = stats_dates.split_range(value)
+            first, last = dates.split_range(value)
             period = cls(_day(first, value).isoformat(), _day(last, value).isoformat())
         elif kind == "month":
-            start = _day(value or today[:7], value, "not_a_month", stats_dates.month)
+            start = _day(value or today[:7], value, "not_a_month", dates.month)
             end = (start.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
             period = cls(start.isoformat(), end.isoformat())
         elif kind == "week":
-            some = _day(value or today, value, "not_a_week", stats_dates.week)
+            some = _day(value or today, value, "not_a_week", dates.week)
             monday = some - timedelta(days=some.weekday())
             period = cls(monday.isoformat(), (monday + timedelta(days=6)).isoformat())
         elif kind == "day":
@@ -127,7 +127,7 @@ class Period:
 
     def say(self, lang: str) -> str:
         """The period as staff in `lang` read it: "1.11.2026 – 30.11.2026" (and can type it back)."""
-        return stats_dates.span(self.first, self.last, lang)
+        return dates.span(self.first, self.last, lang)
 
 
 def groupings(site: Site) -> list[str]:
@@ -210,16 +210,16 @@ class Statistics:
 
     def tables(self, period: Period, by: str = "service") -> list[Table]:
         """Every table for the period, the first grouped `by` a dimension."""
-        from server.manager import stats_floor, stats_lottery, stats_more
+        from server.manager.stats import estimates, fair_access, floor, satisfaction
 
         by = grouping(by, self.site)
         self.prepare(period)
         tables = [self.figures(by), self.outcomes(), self.arrivals(), self.languages(), self.interpreters(),
-                  *stats_more.estimates(self, period, by), self.referrals(period)]
+                  *estimates.estimates(self, period, by), self.referrals(period)]
         if self.site.manager.personal_statistics:
             tables.append(self.counters())
-        tables += stats_floor.floor(self, period)  # planned beside open hours, kiosks out of service
-        return tables + stats_more.feedback(self) + stats_lottery.lottery(self, period, by)
+        tables += floor.floor(self, period)  # planned beside open hours, kiosks out of service
+        return tables + satisfaction.feedback(self) + fair_access.lottery(self, period, by)
 
     def percentile(self, hist: dict[int, int], share: float) -> int | None:
         """`percentile`, shown as "≥ 240" where it falls among a capped day's longest values."""

@@ -1,14 +1,14 @@
 """The statistics page as HTML: the form (period, grouping), then each table with its chart and
-its CSV link. Made in the report worker process (`server.manager.stats_worker`), and by
-`server.manager.stats_pages` for a form with an error."""
+its CSV link. Made in the report worker process (`server.manager.stats.worker`), and by
+`server.manager.stats.web` for a form with an error."""
 
 from __future__ import annotations
 
 import html
 
 from config import Site
-from server.manager.stats import Period, Table, groupings
-from server.manager.stats_words import Words
+from server.manager.stats.tables import Period, Table, groupings
+from server.manager.stats.words import Words
 
 PERIODS = ("day", "week", "month", "range")
 
@@ -27,7 +27,7 @@ def page(site: Site, period: Period | None, by: str, arg: dict[str, str], tables
     e, w = html.escape, Words(lang)
     nav = lambda key: w.table[f"page.{key}"]  # noqa: E731  the board's navigation words (the catalogue's [page])
     if tables:
-        from server.manager.stats_charts import charts
+        from server.manager.stats.charts import charts
 
         drawn = charts(tables, w, by)
     else:
