@@ -8,7 +8,7 @@ in each office's context before starting it: every task and connection started f
 inherits it, and each line carries `"office": "<name>"` (`journalctl ... | grep '"office": "wetzlar"'`).
 Threads do not inherit a context by themselves: the offices' thread pools are made with
 `server.store.threads.carrying`, which sets each thread to the context the pool was made in, and
-the statistics worker process sets it at its start (`server.manager.stats_worker`). A line from a
+the statistics worker process sets it at its start (`server.manager.stats.worker`). A line from a
 thread other than the main one also names it (`"thread": "willkommen-store_0"`).
 A server of one office sets none and its lines are as they were."""
 
