@@ -29,7 +29,7 @@ FILES: dict[str, tuple[str, ...]] = {
     "test_core_lottery.py": (), "test_core_office.py": (), "test_core_properties.py": (),
     "test_core_referrals.py": (), "test_core_rules.py": (), "test_routing_reasons.py": (),
     "test_forecast.py": (),
-    "test_protocol.py": (), "test_protocol_edges.py": (), "test_protocol_brief.py": (),
+    "test_protocol.py": (), "test_counter_table.py": (), "test_protocol_edges.py": (), "test_protocol_brief.py": (),
     "test_store.py": (), "test_store_access.py": (), "test_store_edges.py": (), "test_writer.py": (),
     "test_store_file.py": ("test_second_server_on_the_same_file_refuses_with_one_line_and_status_2",
                            "test_damaged_file_at_start_is_named_in_one_line_status_2_and_left_unchanged",

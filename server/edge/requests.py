@@ -11,7 +11,7 @@ from __future__ import annotations
 import base64
 import secrets
 from functools import partial
-from typing import Any, Callable
+from typing import Any, Callable, TypeVar
 
 from config import Site
 
@@ -26,7 +26,27 @@ from server.store.writer import Writer
 from server.wire import protocol as p
 from server.wire.errors import BadRequest, Busy, NotAllowed, RateLimited
 
-CounterCall = Callable[[Office, str, Any, float], tuple[list, Any]]
+Done = tuple[list, Any]  # the events and the subject (a ticket, or the desk's state)
+CounterCall = Callable[[Office, str, Any, float], Done]
+Message = TypeVar("Message", bound=p.CounterRequest)
+
+
+def entry(kind: type[Message], call: Callable[[Office, str, Message, float], Done]) -> tuple[type, CounterCall]:
+    """One line of the table: the message type and the office call that carries it out, typed
+    together, so mypy checks `call` against `Office`'s method and the message's fields (a renamed
+    method or field fails `mypy`), and `_names_exist` checks the same at import."""
+    return kind, call
+
+
+def _names_exist(table: dict[type[p.CounterRequest], CounterCall]) -> None:
+    """Each name a line of the table reads is a method of `Office`, a field of its message or a
+    function of this module: a renamed `Office` method fails at import (ImportError naming the
+    message and the name), not when a clerk presses its key."""
+    for kind, call in table.items():
+        known = set(dir(Office)) | set(kind.__struct_fields__) | set(globals())
+        if missing := [name for name in call.__code__.co_names if name not in known]:
+            raise ImportError(f"the counter table's line for {kind.__name__} reads {missing}: "
+                              "no method of Office, no field of the message")
 
 
 def refuse_identity(office: Office, counter: str, now: float) -> tuple[list, Ticket]:
@@ -40,29 +60,31 @@ def refuse_identity(office: Office, counter: str, now: float) -> tuple[list, Tic
     return office.refuse_identity(counter=counter, now=now)
 
 
-COUNTER: dict[type, CounterCall] = {
-    p.Open: lambda o, c, m, now: o.open(counter=c, services=m.services, now=now),
-    p.Next: lambda o, c, m, now: o.next(counter=c, now=now),
-    p.Call: lambda o, c, m, now: o.call(counter=c, ticket=m.ticket, now=now),
-    p.Recall: lambda o, c, m, now: o.recall(counter=c, now=now),
-    p.Start: lambda o, c, m, now: o.start(counter=c, now=now),
-    p.NoShow: lambda o, c, m, now: o.noshow(counter=c, now=now),
-    p.Park: lambda o, c, m, now: o.park(counter=c, now=now),
-    p.Unpark: lambda o, c, m, now: o.unpark(counter=c, ticket=m.ticket, now=now),
-    p.Transfer: lambda o, c, m, now: o.transfer(counter=c, service=m.service, to_counter=m.to_counter,
-                                                front=m.front, now=now),
-    p.Refer: lambda o, c, m, now: o.refer(counter=c, partners=m.partners, front=m.front, now=now),
-    p.Finish: lambda o, c, m, now: o.finish(counter=c, outcome=m.outcome, now=now),
-    p.Pause: lambda o, c, m, now: o.pause(counter=c, reason=m.reason, now=now),
-    p.Resume: lambda o, c, m, now: o.resume(counter=c, now=now),
-    p.Close: lambda o, c, m, now: o.close(counter=c, now=now),
-    p.CloseAt: lambda o, c, m, now: o.close_at(counter=c, at=m.at, now=now),
-    p.RefuseIdentity: lambda o, c, m, now: refuse_identity(o, c, now),
-}
-ROLE_OF = {**{cls: "kiosk" for cls in p.KIOSK_REQUESTS}, **{cls: "counter" for cls in p.COUNTER_REQUESTS},
-           **{cls: "admin" for cls in p.ADMIN_REQUESTS}}
+COUNTER: dict[type[p.CounterRequest], CounterCall] = dict([
+    entry(p.Open, lambda o, c, m, now: o.open(counter=c, services=m.services, now=now)),
+    entry(p.Next, lambda o, c, m, now: o.next(counter=c, now=now)),
+    entry(p.Call, lambda o, c, m, now: o.call(counter=c, ticket=m.ticket, now=now)),
+    entry(p.Recall, lambda o, c, m, now: o.recall(counter=c, now=now)),
+    entry(p.Start, lambda o, c, m, now: o.start(counter=c, now=now)),
+    entry(p.NoShow, lambda o, c, m, now: o.noshow(counter=c, now=now)),
+    entry(p.Park, lambda o, c, m, now: o.park(counter=c, now=now)),
+    entry(p.Unpark, lambda o, c, m, now: o.unpark(counter=c, ticket=m.ticket, now=now)),
+    entry(p.Transfer, lambda o, c, m, now: o.transfer(counter=c, service=m.service, to_counter=m.to_counter,
+                                                      front=m.front, now=now)),
+    entry(p.Refer, lambda o, c, m, now: o.refer(counter=c, partners=m.partners, front=m.front, now=now)),
+    entry(p.Finish, lambda o, c, m, now: o.finish(counter=c, outcome=m.outcome, now=now)),
+    entry(p.Pause, lambda o, c, m, now: o.pause(counter=c, reason=m.reason, now=now)),
+    entry(p.Resume, lambda o, c, m, now: o.resume(counter=c, now=now)),
+    entry(p.Close, lambda o, c, m, now: o.close(counter=c, now=now)),
+    entry(p.CloseAt, lambda o, c, m, now: o.close_at(counter=c, at=m.at, now=now)),
+    entry(p.RefuseIdentity, lambda o, c, m, now: refuse_identity(o, c, now)),
+])
+ROLE_OF: dict[type, str] = {**{cls: "kiosk" for cls in p.KIOSK_REQUESTS},
+                          **{cls: "counter" for cls in p.COUNTER_REQUESTS},
+                          **{cls: "admin" for cls in p.ADMIN_REQUESTS}}
 if set(COUNTER) != set(p.COUNTER_REQUESTS):  # a counter message the table forgot, or one it invents
     raise ImportError(f"counter messages without a handler: {set(p.COUNTER_REQUESTS) ^ set(COUNTER)}")
+_names_exist(COUNTER)
 
 
 class Requests:
