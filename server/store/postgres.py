@@ -114,6 +114,16 @@ class Sql:
     def __init__(self, conn: psycopg.Connection):
         self.conn = conn
 
+    @property
+    def scratch(self) -> str:
+        """How `server.manager.stats` makes the tables and views of one read. TEMP ones need
+        the database's TEMPORARY right, which docs/it-provider.md revokes from the offices'
+        logins; on a session that is not autocommit (the statistics worker's: `close` rolls
+        its one transaction back) plain ones in the office's own schema vanish the same way,
+        unseen by any other session, and need only the schema's CREATE, which the office's
+        login has (its server makes its tables there)."""
+        return "TEMP" if self.conn.autocommit else ""
+
     def execute(self, sql: str, params: Iterable = ()) -> psycopg.Cursor:
         return self.conn.execute(sql.replace("?", "%s"), list(params))
 
@@ -122,6 +132,8 @@ class Sql:
             cursor.executemany(sql.replace("?", "%s"), list(rows))
 
     def close(self) -> None:
+        if not self.conn.autocommit and not self.conn.closed:
+            self.conn.rollback()  # what a read made (`scratch`) is gone
         self.conn.close()
 
 

@@ -10,8 +10,10 @@ Two layers, so that figures outlive `retention_days`:
    (`server.manager.board`), or at the latest by the store just before it is purged.
 2. **Queries** (`Statistics`) over those rows: for days already kept, the stored rows; for
    days still in the file and not kept (today, or an older file), the same rows made on the
-   fly into TEMP tables. Every query is plain SQL that SQLite and PostgreSQL both run (no date
-   functions, no `FILTER`, `?` placeholders that a PostgreSQL store swaps for `%s`).
+   fly into TEMP tables (on PostgreSQL plain ones in a transaction never committed:
+   `server.store.postgres.Sql.scratch`, no TEMPORARY right needed). Every query is plain SQL
+   that SQLite and PostgreSQL both run (no date functions, no `FILTER`, `?` placeholders that
+   a PostgreSQL store swaps for `%s`).
 
 What each figure means is the README's table "What each figure means", which is the staff
 catalogue's `[stats.define]` (`config/strings/staff/en.toml`; the report prints the German
@@ -170,8 +172,9 @@ class Statistics:
         self.capped = False
 
     def prepare(self, period: Period) -> None:
-        """TEMP views `period_*` over the period's rows: the kept ones where they are (no copy),
-        and rows made from the events for the days not kept yet (today, or an older file)."""
+        """TEMP views `period_*` (`scratch` below) over the period's rows: the kept ones where
+        they are (no copy), and rows made from the events for the days not kept yet (today, or
+        an older file)."""
         ensure_tables(self.conn)
         self._hours: list[tuple] | None = None  # tickets by weekday, language and hour (`_by_hour`)
         kept = {d for (d,) in self.conn.execute("SELECT day FROM stats_days WHERE day >= ? AND day <= ?",
@@ -183,6 +186,7 @@ class Statistics:
             self.conn, open_days[0], open_days[-1], self.tz, kept=True, today=self.today, now=self.now,
             desks=self.site.manager.personal_statistics)
         first, last = date.fromisoformat(period.first), date.fromisoformat(period.last)  # checked: safe to inline
+        temp = getattr(self.conn, "scratch", "TEMP")  # SQLite's own; PostgreSQL: see Sql.scratch
         for table in ROLL_UPS:  # before the tables they read
             self.conn.execute(f"DROP VIEW IF EXISTS period_{table.name[len('stats_'):]}")
         for name, columns, made in (("tickets", TICKET_COLUMNS, rows.tickets), ("times", TIME_COLUMNS, rows.times),
@@ -191,13 +195,13 @@ class Statistics:
                                     ("feedback", FEEDBACK_COLUMNS, rows.feedback)):
             self.conn.execute(f"DROP VIEW IF EXISTS period_{name}")
             self.conn.execute(f"DROP TABLE IF EXISTS made_{name}")
-            self.conn.execute(f"CREATE TEMP TABLE made_{name} AS SELECT * FROM stats_{name} WHERE 1 = 0")
+            self.conn.execute(f"CREATE {temp} TABLE made_{name} AS SELECT * FROM stats_{name} WHERE 1 = 0")
             insert(self.conn, f"made_{name}", columns, made)
-            self.conn.execute(f"CREATE TEMP VIEW period_{name} AS SELECT {', '.join(columns)} FROM stats_{name} "
+            self.conn.execute(f"CREATE {temp} VIEW period_{name} AS SELECT {', '.join(columns)} FROM stats_{name} "
                               f"WHERE day >= '{first.isoformat()}' AND day <= '{last.isoformat()}' "
                               f"UNION ALL SELECT {', '.join(columns)} FROM made_{name}")
         for table in ROLL_UPS:
-            self.conn.execute(f"CREATE TEMP VIEW period_{table.name[len('stats_'):]} AS "
+            self.conn.execute(f"CREATE {temp} VIEW period_{table.name[len('stats_'):]} AS "
                               f"SELECT {', '.join(table.keys + table.sums)} FROM {table.name} "
                               f"WHERE day >= '{first.isoformat()}' AND day <= '{last.isoformat()}' UNION ALL "
                               + table.select(f"made_{table.source[len('stats_'):]}", "1 = 1"))

@@ -116,7 +116,8 @@ def _read_only(db: str):
         import psycopg
 
         from server.store.postgres import CONNECT_TIMEOUT, Sql
-        return Sql(psycopg.connect(db, autocommit=True, connect_timeout=CONNECT_TIMEOUT,
+        # one transaction, rolled back at `close`: what the queries make needs no TEMPORARY right (Sql.scratch)
+        return Sql(psycopg.connect(db, autocommit=False, connect_timeout=CONNECT_TIMEOUT,
                                    application_name="willkommen statistics"))
     # as a file URI: a '#', '?' or '%' in the folder's name is quoted, not read as URI syntax
     return sqlite3.connect(f"{Path(db).absolute().as_uri()}?mode=ro", uri=True)
