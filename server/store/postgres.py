@@ -116,7 +116,7 @@ class Sql:
 
     @property
     def scratch(self) -> str:
-        """How `server.manager.stats` makes the tables and views of one read. TEMP ones need
+        """How `server.manager.stats.tables` makes the tables and views of one read. TEMP ones need
         the database's TEMPORARY right, which docs/it-provider.md revokes from the offices'
         logins; on a session that is not autocommit (the statistics worker's: `close` rolls
         its one transaction back) plain ones in the office's own schema vanish the same way,
