@@ -52,3 +52,14 @@ def test_paired_rounds_give_each_servers_event_loop_apart_from_its_other_threads
     assert round_["base_others_us"] >= 0 and round_["new_others_us"] >= 0, round_
     summary = next(r for r in rows if r["figure"] == "paired")
     assert summary["median_loop_ratio"] > 0, summary
+
+
+def test_the_threads_benchmark_gives_the_event_loops_cpu_a_draw_apart():
+    """`bench.threads`: the server's event loop's CPU a draw apart from its other threads', and
+    the kiosks' own."""
+    result = subprocess.run([sys.executable, "-m", "bench.threads", "--rounds", "1", "--seconds", "0.5",
+                             "--warm", "0.5", "--clients", "3"], cwd=ROOT, capture_output=True, text=True, timeout=240)
+    assert result.returncode == 0, result.stderr[-2000:]
+    rows = [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
+    summary = next(r for r in rows if r["figure"] == "threads")
+    assert summary["loop_us"] > 0 and summary["kiosks_us"] > 0, summary
