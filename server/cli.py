@@ -47,7 +47,8 @@ from config.command import Words, command_lang, say_file_problem
 from config.files import readable
 
 from server.edge import logs
-from server.options import OneLineParser, port_number, positive, public_passwords_refusal
+from server.manager.demo_secrets import public_passwords_refusal
+from server.options import OneLineParser, port_number, positive
 from server.store import database, is_url
 
 

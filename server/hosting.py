@@ -60,7 +60,8 @@ from config import ConfigError, Site, load_site
 from config.command import Words, command_lang, file_sentence
 
 from server.edge import logs
-from server.options import OneLineParser, public_passwords_refusal
+from server.manager.demo_secrets import public_passwords_refusal
+from server.options import OneLineParser
 from server.store import database, is_url
 
 log = logging.getLogger("willkommen.host")

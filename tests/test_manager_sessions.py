@@ -299,7 +299,7 @@ def test_the_demo_passwords_are_not_served_behind_a_proxy_either(tmp_path, chang
 def test_the_demo_tokens_are_refused_where_the_passwords_are():
     """No demo password left, but the terminals still on the README's tokens: a
     stranger could draw, or book as the admin terminal; one that sets its own tokens is served."""
-    from server.options import public_passwords_refusal
+    from server.manager.demo_secrets import public_passwords_refusal
 
     text = default_path().read_text(encoding="utf-8").replace('public_url = "http://127.0.0.1:8765"',
                                                               'public_url = "https://giessen.willkommen.example"', 1)

@@ -1,10 +1,12 @@
 """The README's map of the rooms ("How it works", the table "room | what lives there") names
-every module of `server/` with its job, and names no file that is not there.
+every module of `server/` with its job, and names no file that is not there; its list of the
+port's routes is the route table's (`server.edge.routes.office_routes`).
 
 A row's first cell names its folders (`server/edge/`; `server/` for the server's own modules);
 each `name.py` in backticks in its second cell is a module of one of those folders, and a path
 with a slash (`server/core/lottery.py`) is a file of the repository. A package's `__init__.py`
-is the folder itself and needs no name. Read with plain text alone: nothing is imported.
+is the folder itself and needs no name. The map is read as plain text; only the routes' test
+imports the edge (to build the table with stand-ins for the rooms: no server, no socket).
 """
 
 from __future__ import annotations
@@ -76,3 +78,29 @@ def test_the_map_reader_sees_a_module_left_out_and_a_file_that_is_not_there():
     paths, missing = named(table)
     assert "server/edge/hellos.py" not in paths and "server/edge/app.py" in paths
     assert missing == ["gone.py (row server/edge/)"]
+
+
+ROUTE_LINE = re.compile(r"^ {4}(GET|WS) +([a-z]+) +(/.*)$")
+
+
+def readme_routes() -> set[tuple[str, str, str]]:
+    """(kind, room, path) of each route the README's "How it works" lists."""
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = text.split("\n## How it works\n", 1)[1].split("\n## ", 1)[0]
+    return {(m[1], m[2], path.strip()) for line in section.splitlines() if (m := ROUTE_LINE.match(line))
+            for path in m[3].split(",")}
+
+
+def test_the_readme_lists_the_routes_of_the_route_table():
+    from types import SimpleNamespace
+
+    from server.edge.routes import office_routes
+
+    async def nothing(*_):
+        return None
+
+    room = SimpleNamespace(answer=nothing, upgrade=nothing, connection=nothing)  # what the table takes of a room
+    table = {(r["kind"], r["room"], r["path"]) for r in office_routes(room, room, room, room, None, None).table()}
+    readme = readme_routes()
+    assert sorted(readme - table) == [], "in the README's routes, not in the route table"
+    assert sorted(table - readme) == [], "in the route table, not in the README's 'How it works' routes"

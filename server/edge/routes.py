@@ -8,7 +8,8 @@ the table is).
 
 `office_routes` builds the table of one office's port, room by room; `answer` is the HTTP
 answer the port gives inside websockets' opening handshake (`process_request`): a page, a
-refused upgrade, 404 or 405.
+refused upgrade, 404 or 405. The README's "How it works" lists the table's routes, room by
+room (`tests/test_readme_map.py` holds the list to `office_routes`).
 """
 
 from __future__ import annotations
@@ -77,7 +78,7 @@ class Routes:
         return frozenset(s.path for s in self.sockets.values() if s.public)
 
     def table(self) -> list[dict[str, Any]]:
-        """The routes as rows: what `python -m server routes` prints."""
+        """The routes as rows (the README's "How it works" lists them: tests/test_readme_map.py)."""
         rows = [{"kind": "GET", "path": p.path, "room": p.room} for p in self.pages]
         rows += [{"kind": "WS", "path": s.path, "room": s.room} for s in self.sockets.values()]
         return rows
