@@ -250,4 +250,10 @@ async def visitors_server(tmp_path):
 
 
 # ---- the fast subset: `pytest -m fast`, its files named and its promise held in tests/fast.py --
-from .fast import fast_guard, pytest_collection_modifyitems  # noqa: E402,F401  (a hook and a fixture: pytest finds them here)
+from .fast import fast_guard, mark_fast  # noqa: E402,F401  (a fixture: pytest finds it here)
+from .order import file_order  # noqa: E402
+
+
+def pytest_collection_modifyitems(config, items):
+    mark_fast(items)
+    items[:] = file_order(items)  # the longest files first (tests/order.py)
