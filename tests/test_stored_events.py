@@ -210,7 +210,7 @@ OTHER_KINDS = {
     "server/network/adoption.py": {"strings", "only_mine"},  # an adoption's, a difference's
     "server/network/share.py": {"only_theirs", "only_mine", "differs"},  # a difference's
     "server/network/page.py": {"Bar", "StackedBar"},  # a pygal chart's
-    "server/store/waiting.py": {"Lock"},  # PostgreSQL's wait event type
+    "server/store/commit_wait.py": {"Lock"},  # PostgreSQL's wait event type
 }
 
 

@@ -81,7 +81,7 @@ class Alert:
             fields["zone"] = zone_name(fields["zone"])
         if self.kind == "printer":
             fields["state"] = words(f"printer.{fields['state']}")
-        if self.kind == "database":  # why it confirms nothing, in the viewer's words (server/store/waiting.py)
+        if self.kind == "database":  # why it confirms nothing, in the viewer's words (server/store/commit_wait.py)
             fields["why"] = words(f"database.{fields['why']}")
         if self.kind == "pause" and not fields.get("reason"):
             fields["reason"] = words("alert.pause_no_reason")

@@ -57,7 +57,7 @@ from server.core import Event
 from server.core import events as ev
 from server.core.model import EXPIRED, OPEN_STATES
 from server.store import stats_kept as stats
-from server.store import access, waiting
+from server.store import access, commit_wait
 from server.store.threads import carrying
 from server.store.pg_lock import (END_OUR_OLD_SESSION, HOLDER, LOCK_KEY, UNLOCK, confirm_on_disk, confirm_on_disk_async,
                                    holder, try_lock)
@@ -147,7 +147,7 @@ def _no_bools(row: tuple) -> tuple:
                  for v in row)
 
 
-class PostgresStore(waiting.Asked, Projection):
+class PostgresStore(commit_wait.Asked, Projection):
     """One office's data in one PostgreSQL database; the methods are `Store`'s."""
 
     day_change_aside = True  # `start_day` on `self.conn` through `aside`, never the commits' connection: MVCC

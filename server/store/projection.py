@@ -19,7 +19,7 @@ from server.core import events as ev
 from server.core.events import encode
 from server.store import stats_kept as stats
 from server.store import access
-from server.store.waiting import Waiting
+from server.store.commit_wait import Waiting
 
 TICKET_COLUMNS = ("id", "number", "service", "lang", "kiosk", "token", "state", "counter", "issued_at",
                   "called_at", "started_at", "finished_at", "outcome", "recalls", "transfers", "booking",

@@ -55,7 +55,7 @@ answered `Busy` as while reaching it again (a kiosk then asks its visitor to wai
 instead of waiting for ever), the held ones are answered `Unconfirmed` (done, not confirmed:
 "not done" would be untrue, their commit is still on its way and counts once it comes back; a
 kiosk's draw sent again with its key gets that very ticket then), the store is asked why
-(`server.store.waiting`: the standby, a lock, the disk), and `/healthz` and the floor board say
+(`server.store.commit_wait`: the standby, a lock, the disk), and `/healthz` and the floor board say
 so with what to do (`stalled`). Once the commit comes back, all goes on.
 """
 
@@ -72,7 +72,7 @@ from server.core import events as ev
 from server.wire.errors import Busy, Unconfirmed, WillkommenError
 from server.store.projection import Projection, Rows
 from server.store.reasons import one_line
-from server.store.waiting import Waiting
+from server.store.commit_wait import Waiting
 
 log = logging.getLogger("willkommen.writer")
 GATHER_TURNS = 4         # at most this many more turns of the event loop ...
