@@ -237,11 +237,11 @@ def _kind_strings(tree: ast.AST) -> list[tuple[int, str]]:
             texts = [m for m in members if isinstance(m, ast.Constant) and isinstance(m.value, str)]
             if texts and len(texts) == len(members) and sum(t.value in ev.KINDS for t in texts) * 2 > len(texts):
                 found += [(t.lineno, t.value) for t in texts]
-        text = ("".join(v.value if isinstance(v, ast.Constant) else "?" for v in node.values)
+        text = ("".join(v.value if isinstance(v, ast.Constant) else "\0" for v in node.values)
                 if isinstance(node, ast.JoinedStr) else node.value
                 if isinstance(node, ast.Constant) and isinstance(node.value, str) else "")
-        found += [(node.lineno, name) for match in SQL_KIND.finditer(text)
-                  for name in re.findall(r"'([^']*)'", match[1])]
+        found += [(node.lineno, name) for match in SQL_KIND.finditer(text)  # a name from a type: "\0"
+                  for name in re.findall(r"'([^']*)'", match[1]) if "\0" not in name]
     return found
 
 

@@ -289,11 +289,27 @@ Event = Union[DayStarted, TicketDrawn, AppointmentBooked, TicketCancelled, Ticke
 # 10,000 registrations in the window's last minutes leave the kiosks' draws alone
 # (`python -m bench --only access`).
 OFF_THE_QUEUE = (AccessOpened, EntryRegistered, DrawWitnessed)
-ACCESS_KINDS = ("access_opened", "entry_registered", "draw_witnessed", "access_drawn", "place_offered")  # stored under their `day`
 EVENT_TYPES: tuple[type[BaseEvent], ...] = Event.__args__  # type: ignore[attr-defined]
 for _type in EVENT_TYPES:
     _type.kind = str(_type.__struct_config__.tag)
 KINDS: dict[str, type[BaseEvent]] = {cls.kind: cls for cls in EVENT_TYPES}
+
+
+def kinds(*types: type[BaseEvent]) -> tuple[str, ...]:
+    """The stored kinds of `types`, for code that reads stored events by kind (statistics, the
+    store's SQL): a kind named through its type cannot be misspelt."""
+    return tuple(t.kind for t in types)
+
+
+def kind_in(*types: type[BaseEvent]) -> str:
+    """SQL on the stored kind, from the types: `kind IN` the list of their tags, quoted (`kind =`
+    for one), in the words of the store's partial indexes, which a query must repeat exactly."""
+    if len(types) == 1:
+        return f"kind = '{types[0].kind}'"
+    return "kind IN (" + ", ".join(f"'{kind}'" for kind in kinds(*types)) + ")"
+
+
+ACCESS = (AccessOpened, EntryRegistered, DrawWitnessed, AccessDrawn, PlaceOffered)  # stored under their `day`
 
 _decoder = msgspec.json.Decoder(Event)
 _encoder = msgspec.json.Encoder()

@@ -20,11 +20,13 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any, Iterable, Protocol
 
+from server.core import events as ev
+
 WEIGHT_DAYS = 60  # an identity's weight is forgotten after this many days without an entry
 
 # a lottery day's events, stored under its day and replayed from the evening before
 # (`draw_witnessed` since m011/p006: a witness may give words the evening before the draw)
-KINDS_SQL = "kind IN ('access_opened', 'entry_registered', 'draw_witnessed', 'access_drawn', 'place_offered')"
+KINDS_SQL = ev.kind_in(*ev.ACCESS)  # the partial index's words: a query names it in these exact words
 INDEX = f"CREATE INDEX IF NOT EXISTS idx_events_access ON events (day) WHERE {KINDS_SQL}"
 TABLES = (
     "CREATE TABLE IF NOT EXISTS access_people (entry text PRIMARY KEY, day text NOT NULL, name text NOT NULL,"

@@ -39,16 +39,18 @@ from zoneinfo import ZoneInfo
 
 import msgspec
 
+from server.core import events as ev
 from server.core.plan import Plan
 from server.store.stats_rows import DESK_EVENTS, events_between
 from server.store.stats_schema import FLOOR_DAY_COLUMNS, KIOSK_OUT_COLUMNS, PLAN_COLUMNS, ensure_tables, insert
 from server.wire.plan import Closure, Shift
 
-KIOSK_KINDS = ("kiosk_offline", "kiosk_online")
+OFFLINE, ONLINE = KIOSK_KINDS = ev.kinds(ev.KioskOffline, ev.KioskOnline)
+KIOSKS = ev.kind_in(ev.KioskOffline, ev.KioskOnline)  # in the partial indexes' words: a query names them so
+PLANS = ev.kind_in(ev.PlanChanged)
 # the store's migration (SQLite m012, PostgreSQL p007): partial, so no draw writes a page of them
-FLOOR_INDEXES = ("CREATE INDEX IF NOT EXISTS idx_events_kiosks ON events (seq) "
-                 "WHERE kind IN ('kiosk_offline', 'kiosk_online')",
-                 "CREATE INDEX IF NOT EXISTS idx_events_plans ON events (seq) WHERE kind = 'plan_changed'")
+FLOOR_INDEXES = (f"CREATE INDEX IF NOT EXISTS idx_events_kiosks ON events (seq) WHERE {KIOSKS}",
+                 f"CREATE INDEX IF NOT EXISTS idx_events_plans ON events (seq) WHERE {PLANS}")
 
 
 @dataclass
@@ -85,9 +87,9 @@ def outages(events: Iterable[tuple[str, float]], *, until: float, out_at_start: 
     first event. Merged, so the sum never counts a second twice."""
     spans, since = [], out_at_start
     for kind, at in events:
-        if kind == "kiosk_offline" and since is None:
+        if kind == OFFLINE and since is None:
             since = at
-        elif kind == "kiosk_online" and since is not None:
+        elif kind == ONLINE and since is not None:
             spans.append((since, max(at, since)))
             since = None
     if since is not None:
@@ -125,8 +127,8 @@ def _kiosk_rows(conn, days: list[str], tz: ZoneInfo, until: float) -> list[tuple
     each kiosk's last going, so one out since long ago is still known)."""
     decode = msgspec.json.Decoder().decode
     by_kiosk: dict[str, list[tuple[str, float]]] = {}
-    for kind, data in conn.execute("SELECT kind, data FROM events WHERE kind IN ('kiosk_offline', 'kiosk_online') "
-                                   "AND day <= ? ORDER BY seq", [days[-1]]):
+    for kind, data in conn.execute(f"SELECT kind, data FROM events WHERE {KIOSKS} AND day <= ? ORDER BY seq",
+                                   [days[-1]]):
         event = decode(data)
         by_kiosk.setdefault(event["kiosk"], []).append((kind, event["at"]))
     rows = []
@@ -140,9 +142,9 @@ def _plans(conn, first: str, last: str) -> tuple[dict | None, list[tuple[str, di
     """The plan in force before `first` (None: none yet) and the changes on `first`..`last`."""
     decode = msgspec.json.Decoder().decode
     before = conn.execute("SELECT data FROM events WHERE seq = (SELECT max(seq) FROM events "
-                          "WHERE kind = 'plan_changed' AND day < ?)", [first]).fetchone()
+                          f"WHERE {PLANS} AND day < ?)", [first]).fetchone()
     changes = [(day, decode(data)) for day, data in conn.execute(
-        "SELECT day, data FROM events WHERE kind = 'plan_changed' AND day >= ? AND day <= ? ORDER BY seq",
+        f"SELECT day, data FROM events WHERE {PLANS} AND day >= ? AND day <= ? ORDER BY seq",
         [first, last])]
     return (decode(before[0]) if before else None), changes
 
@@ -158,9 +160,9 @@ def open_spans(events: list[dict], end: float) -> dict[str, list[tuple[float, fl
     spans: dict[str, list[tuple[float, float]]] = {}
     opened: dict[str, float] = {}
     for e in events:
-        if e["kind"] == "counter_opened":
+        if e["kind"] == ev.CounterOpened.kind:
             opened.setdefault(e["counter"], e["at"])
-        elif e["kind"] == "counter_closed" and e["counter"] in opened:
+        elif e["kind"] == ev.CounterClosed.kind and e["counter"] in opened:
             since = opened.pop(e["counter"])
             spans.setdefault(e["counter"], []).append((since, max(since, e["at"])))
     for counter, since in opened.items():
@@ -259,9 +261,9 @@ def kept_events(conn, before_seq: int) -> list[int]:
     """The events before `before_seq` the purge must keep for the days after it: the plan in
     force then, and the last going of each kiosk still out then."""
     decode = msgspec.json.Decoder().decode
-    plan = conn.execute("SELECT max(seq) FROM events WHERE kind = 'plan_changed' AND seq < ?", [before_seq]).fetchone()[0]
+    plan = conn.execute(f"SELECT max(seq) FROM events WHERE {PLANS} AND seq < ?", [before_seq]).fetchone()[0]
     last: dict[str, tuple[int, str]] = {}
-    for seq, kind, data in conn.execute("SELECT seq, kind, data FROM events WHERE kind IN ('kiosk_offline', "
-                                        "'kiosk_online') AND seq < ? ORDER BY seq", [before_seq]):
+    for seq, kind, data in conn.execute(f"SELECT seq, kind, data FROM events WHERE {KIOSKS} AND seq < ? ORDER BY seq",
+                                        [before_seq]):
         last[decode(data)["kiosk"]] = (seq, kind)
-    return sorted([seq for seq, kind in last.values() if kind == "kiosk_offline"] + ([plan] if plan else []))
+    return sorted([seq for seq, kind in last.values() if kind == OFFLINE] + ([plan] if plan else []))

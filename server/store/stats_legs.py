@@ -20,8 +20,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Iterable
 
-TICKET_EVENTS = ("ticket_drawn", "ticket_called", "ticket_started", "ticket_finished", "ticket_no_show",
-                 "ticket_parked", "ticket_unparked", "ticket_transferred", "ticket_cancelled")
+from server.core import events as ev
+
+TICKET_EVENTS = ev.kinds(ev.TicketDrawn, ev.TicketCalled, ev.TicketStarted, ev.TicketFinished, ev.TicketNoShow,
+                         ev.TicketParked, ev.TicketUnparked, ev.TicketTransferred, ev.TicketCancelled)
 AT_A_COUNTER = ("called", "serving", "parked")
 
 
@@ -60,7 +62,7 @@ def visits(events: Iterable[tuple[str, dict]]) -> list[Visit]:
     found: dict[tuple[str, str], Visit] = {}
     for day, e in events:
         kind = e["kind"]
-        if kind == "ticket_drawn":
+        if kind == ev.TicketDrawn.kind:
             eta = e.get("eta")
             found[(day, e["number"])] = Visit(day, e["number"], e["lang"], "appointment" if e.get("booking") else "walk-in",
                                               bool(e.get("interpreter")), e["at"], tuple(eta) if eta else None,
@@ -107,7 +109,7 @@ def _transferred(visit: Visit, leg: Leg, e: dict) -> None:
     visit.state = "waiting"
 
 
-STEPS = {"ticket_called": _called, "ticket_started": _started, "ticket_finished": _ended("done"),
-         "ticket_no_show": _ended("no_show"), "ticket_cancelled": _ended("cancelled"),
-         "ticket_parked": _state("parked"), "ticket_unparked": _state("waiting"),
-         "ticket_transferred": _transferred}
+STEPS = {ev.TicketCalled.kind: _called, ev.TicketStarted.kind: _started, ev.TicketFinished.kind: _ended("done"),
+         ev.TicketNoShow.kind: _ended("no_show"), ev.TicketCancelled.kind: _ended("cancelled"),
+         ev.TicketParked.kind: _state("parked"), ev.TicketUnparked.kind: _state("waiting"),
+         ev.TicketTransferred.kind: _transferred}

@@ -28,13 +28,15 @@ from dataclasses import dataclass, field
 
 import msgspec
 
+from server.core import events as ev
 from server.store.stats_schema import LOTTERY_COLUMNS as COLUMNS
 from server.store.stats_schema import LOTTERY_FIGURES as FIGURES
 from server.store.stats_schema import LOTTERY_WON_COLUMNS as WON_COLUMNS
 from server.store.stats_schema import ensure_tables, insert
 
 # the kinds stored under the lottery day, in the words of the store's partial index (`server.store.access`)
-ACCESS_KINDS = "kind IN ('access_opened', 'entry_registered', 'access_drawn', 'place_offered')"
+DAY_STARTED = ev.kind_in(ev.DayStarted)  # the words of the store's partial index on a day's start
+ACCESS_KINDS = ev.kind_in(ev.AccessOpened, ev.EntryRegistered, ev.AccessDrawn, ev.PlaceOffered)
 
 
 @dataclass
@@ -87,14 +89,14 @@ def rows_between(conn, first: str, last: str, *, now: float | None = None, kept:
 
 def _apply(day: _Day, event: dict) -> None:
     kind = event["kind"]
-    if kind == "access_opened" and not day.held:
+    if kind == ev.AccessOpened.kind and not day.held:
         day.contingent = dict(event.get("contingent") or {})
-    elif kind == "entry_registered":
+    elif kind == ev.EntryRegistered.kind:
         urgent = bool(event.get("urgent", False))
         day.entries[event["entry"]] = (event["service"], urgent, int(event.get("weight", 1)))
         day.add(event["service"], "entries")
         day.add(event["service"], "urgent", int(urgent))
-    elif kind == "access_drawn":
+    elif kind == ev.AccessDrawn.kind:
         day.held, day.contingent = True, dict(event.get("contingent") or {})
         for place in event["places"]:
             service, urgent = place["service"], bool(place.get("urgent", False))
@@ -104,7 +106,7 @@ def _apply(day: _Day, event: dict) -> None:
             won = day.won.setdefault((service, weight - 1), [0, 0])
             won[0] += 1
             won[1] += urgent
-    elif kind == "place_offered":
+    elif kind == ev.PlaceOffered.kind:
         service = day.entries.get(event["entry"], ("", False, 1))[0]
         day.places[event["code"]] = (service, event["window_end"])
         day.add(service, "offered")
@@ -115,15 +117,15 @@ def _at_the_counter(conn, days: dict[str, _Day], decode) -> None:
     events (a lottery day's visits are on that day)."""
     first, last = min(days), max(days)
     # from the first day's start on (the index the store keeps): the events table has no index by day
-    start = conn.execute("SELECT min(seq) FROM events WHERE kind = 'day_started' AND day >= ?", [first]).fetchone()[0]
+    start = conn.execute(f"SELECT min(seq) FROM events WHERE {DAY_STARTED} AND day >= ?", [first]).fetchone()[0]
     tickets: dict[tuple[str, str], str] = {}  # (day, number) -> service of its place
     for day, data in conn.execute("SELECT day, data FROM events WHERE seq >= ? AND day >= ? AND day <= ? "
-                                  "AND kind IN ('ticket_drawn', 'identity_refused') ORDER BY seq",
+                                  f"AND {ev.kind_in(ev.TicketDrawn, ev.IdentityRefused)} ORDER BY seq",
                                   [start or 0, first, last]):
         found, event = days.get(day), decode(data)
         if found is None:
             continue
-        if event["kind"] == "ticket_drawn":
+        if event["kind"] == ev.TicketDrawn.kind:
             place = found.places.get(event.get("booking") or "")
             if place is not None and event["booking"] not in found.checked:
                 found.checked.add(event["booking"])

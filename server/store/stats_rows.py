@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 
 import msgspec
 
+from server.core import events as ev
 from server.store import stats_lottery_rows
 from server.store.stats_legs import TICKET_EVENTS, Visit, visits
 from server.store.stats_schema import (DESK_COLUMNS, FEEDBACK_COLUMNS, INTERPRETER_COLUMNS, ROLL_UPS,
@@ -25,8 +26,10 @@ from server.store.stats_schema import (DESK_COLUMNS, FEEDBACK_COLUMNS, INTERPRET
 
 OPEN_STATES = ("waiting", "called", "serving", "parked")
 ESTIMATE_MEASURES = ("estimate_early", "estimate_inside", "estimate_late", "estimate_not_called")
-DESK_EVENTS = ("counter_opened", "counter_paused", "counter_resumed", "counter_closed", "ticket_started",
-               "ticket_finished", "ticket_transferred", "ticket_parked", "ticket_no_show", "ticket_called")
+DESK_EVENTS = ev.kinds(ev.CounterOpened, ev.CounterPaused, ev.CounterResumed, ev.CounterClosed, ev.TicketStarted,
+                       ev.TicketFinished, ev.TicketTransferred, ev.TicketParked, ev.TicketNoShow, ev.TicketCalled)
+SERVED_UNTIL = ev.kinds(ev.TicketFinished, ev.TicketTransferred, ev.TicketParked, ev.TicketNoShow)  # a service's end
+DAY_STARTED = ev.kind_in(ev.DayStarted)  # the words of the store's partial index on a day's start
 
 
 @dataclass
@@ -65,7 +68,7 @@ def events_between(conn, first: str, last: str, kinds: tuple[str, ...], skip: st
     """(office day, event) of `kinds` for the days `first`..`last`, in order. Read by seq
     from the first `day_started` on or after `first` (the index the store keeps for it): the
     events table has no index by day."""
-    start = conn.execute("SELECT min(seq) FROM events WHERE kind = 'day_started' AND day >= ?", [first]).fetchone()[0]
+    start = conn.execute(f"SELECT min(seq) FROM events WHERE {DAY_STARTED} AND day >= ?", [first]).fetchone()[0]
     if start is None:
         start = 0  # a file whose days did not start with an event (none written since m001 have this)
     marks = ", ".join("?" for _ in kinds)
@@ -135,7 +138,7 @@ def rows_between(conn, first: str, last: str, tz: ZoneInfo, *, kept: bool = Fals
     per counter (personal data)."""
     skip = " AND day NOT IN (SELECT day FROM stats_days)" if kept else ""
     counts = Counts(tz, today, desks)
-    kinds = tuple(dict.fromkeys(TICKET_EVENTS + (DESK_EVENTS if desks else ()) + ("feedback_given",)))
+    kinds = tuple(dict.fromkeys(TICKET_EVENTS + (DESK_EVENTS if desks else ()) + ev.kinds(ev.FeedbackGiven)))
     events = events_between(conn, first, last, kinds, skip)
     for visit in visits((day, e) for day, e in events if e["kind"] in TICKET_EVENTS):
         counts.add(visit)
@@ -143,7 +146,7 @@ def rows_between(conn, first: str, last: str, tz: ZoneInfo, *, kept: bool = Fals
     return DayRows([(*k, state, outcome, *n) for (k, state, outcome), n in counts.tickets.items()],
                    [(*k, measure, minute, n) for (k, measure, minute), n in counts.times.items()], desk_rows,
                    [(*k, n) for k, n in counts.interpreters.items()],
-                   _feedback_rows([(d, e) for d, e in events if e["kind"] == "feedback_given"]))
+                   _feedback_rows([(d, e) for d, e in events if e["kind"] == ev.FeedbackGiven.kind]))
 
 
 def _desk_rows(events: list[tuple[str, dict]], today: str, now: float | None) -> list[tuple]:
@@ -173,21 +176,21 @@ def _desk_day(day: str, events: list[dict], until: float | None) -> list[tuple]:
     at_counter: dict[str, str] = {}  # ticket -> counter that called it
     for e in events:
         kind, at = e["kind"], e["at"]
-        if kind == "counter_opened":
+        if kind == ev.CounterOpened.kind:
             opened.setdefault(e["counter"], at)
-        elif kind == "counter_paused":
+        elif kind == ev.CounterPaused.kind:
             paused[e["counter"]] = (at, e.get("reason") or "")
-        elif kind == "counter_resumed":
+        elif kind == ev.CounterResumed.kind:
             end_pause(e["counter"], at)
-        elif kind == "counter_closed":
+        elif kind == ev.CounterClosed.kind:
             end_pause(e["counter"], at)
             if e["counter"] in opened:
                 add(e["counter"], "open", "", at - opened.pop(e["counter"]))
-        elif kind == "ticket_called":
+        elif kind == ev.TicketCalled.kind:
             at_counter[e["number"]] = e["counter"]
-        elif kind == "ticket_started" and e["number"] in at_counter:
+        elif kind == ev.TicketStarted.kind and e["number"] in at_counter:
             serving[at_counter[e["number"]]] = (e["number"], e.get("since", at))
-        elif kind in ("ticket_finished", "ticket_transferred", "ticket_parked", "ticket_no_show"):
+        elif kind in SERVED_UNTIL:
             counter = at_counter.get(e["number"], "")
             if counter in serving and serving[counter][0] == e["number"]:
                 add(counter, "serving", "", at - serving.pop(counter)[1])
@@ -226,7 +229,7 @@ def keep_days(conn, *, before: str, tz: ZoneInfo, since: str = "", personal: boo
     stats_lottery_rows.keep(conn, before=before, since=since)
     days = [d for (d,) in conn.execute("SELECT DISTINCT day FROM tickets WHERE day >= ? AND day < ? AND day NOT IN "
                                        "(SELECT day FROM stats_days) UNION SELECT DISTINCT day FROM events "
-                                       "WHERE kind = 'feedback_given' AND day >= ? AND day < ? AND day NOT IN "
+                                       f"WHERE {ev.kind_in(ev.FeedbackGiven)} AND day >= ? AND day < ? AND day NOT IN "
                                        "(SELECT day FROM stats_days) ORDER BY day", [since, before, since, before])]
     if days:
         rows = rows_between(conn, days[0], days[-1], tz, kept=True, desks=personal)
