@@ -81,7 +81,7 @@ async def _answer(adoptions: Adoptions, who: SignedIn, message: msgspec.Struct,
             offices = await asyncio.to_thread(adoptions.overview, who.lang)
             return p.NetworkKnowledge(re=message.id, offices=offices)
         if isinstance(message, p.Publish):
-            texts = await asyncio.to_thread(adoptions.publish)
+            texts = await asyncio.to_thread(adoptions.publish, who.lang)
             log.info("network publish from the board", extra={"fields": {"by": who.name, "texts": texts}})
             return p.PublishedTexts(re=message.id, texts=texts, office=adoptions.network.office)
         if isinstance(message, p.UndoAdoption):
@@ -91,7 +91,7 @@ async def _answer(adoptions: Adoptions, who: SignedIn, message: msgspec.Struct,
             return p.Undone(re=message.id, folder=str(folder), in_force=langs,
                             names=[languages.name(lang, who.lang) for lang in langs])
         folder, files, items, forced = await asyncio.to_thread(adoptions.adopt, message.office, list(message.what),
-                                                               who.name)
+                                                               who.name, who.lang)
         if forced and catalogues_changed is not None:  # the terminals get the new words before the board says so
             await catalogues_changed()
         return p.Adopted(re=message.id, folder=str(folder), files=files, items=items, in_force=forced)

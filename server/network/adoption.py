@@ -148,29 +148,30 @@ class Adoptions:
         self.site = site  # with it, an adopted language file is put in force (`server.network.in_force`)
         self.writing = threading.Lock()  # two supervisors adopting at once: one read-merge-write after the other
 
-    def _get(self, path: str) -> Any:
-        return call(self.network.endpoint(path), self.network.token, tries=1, timeout=self.timeout)
+    def _get(self, path: str, lang: str) -> Any:
+        """`lang`: the language the network says a refusal in (the supervisor's, `Accept-Language`)."""
+        return call(self.network.endpoint(path), self.network.token, tries=1, timeout=self.timeout, lang=lang)
 
-    def listing(self) -> list[Listed]:
+    def listing(self, lang: str = "de") -> list[Listed]:
         try:
-            return msgspec.convert(self._get("/knowledge"), list[Listed])
+            return msgspec.convert(self._get("/knowledge", lang), list[Listed])
         except msgspec.ValidationError as exc:
             raise NetworkGarbage(f"the network's list of publications is not one: {exc}", "not_a_list",
                                  url=self.network.url) from None
 
-    def theirs(self, office: str) -> knowledge.Published:
-        found = self._get(f"/knowledge/{office}")
+    def theirs(self, office: str, lang: str = "de") -> knowledge.Published:
+        found = self._get(f"/knowledge/{office}", lang)
         try:
             return msgspec.convert(found, knowledge.Published)
         except msgspec.ValidationError as exc:
             raise NetworkGarbage(f"what the network gave as {office}'s knowledge is not an office's: {exc}",
                                  "not_knowledge", url=self.network.url, office=office) from None
 
-    def publish(self) -> int:
+    def publish(self, lang: str = "de") -> int:
         """This office's texts to the network, as `network publish` sends them; how many it holds."""
         mine = self.mine()
         answer = call(self.network.endpoint("/knowledge"), self.network.token, body=msgspec.json.encode(mine),
-                      tries=1, timeout=self.timeout)
+                      tries=1, timeout=self.timeout, lang=lang)
         count = answer.get("published") if isinstance(answer, dict) else None
         if not isinstance(count, int):
             raise NetworkGarbage(f"the network answered a publication with {str(answer)[:80]!r}", "garbage",
@@ -186,24 +187,24 @@ class Adoptions:
         """Each other office that published: its name, when (the office's clock), and the groups
         where it has something this office has not or has otherwise, with their items."""
         mine, offices = self.mine(), []
-        for entry in self.listing():
+        for entry in self.listing(lang):
             if entry.office == self.network.office:
                 continue
-            theirs = self.theirs(entry.office)
+            theirs = self.theirs(entry.office, lang)
             offices.append({"office": entry.office, "name": entry.name,
                             "published": local(entry.published_at, self.timezone),
                             "groups": groups(mine, theirs, lang)})
         return offices
 
-    def adopt(self, other: str, what: list[str], by: str) -> tuple[Path, list[str], int, list[str]]:
+    def adopt(self, other: str, what: list[str], by: str, lang: str = "de") -> tuple[Path, list[str], int, list[str]]:
         """What `network adopt OTHER --what KEY …` writes for each of the other office's texts under
         `what` that this office has not or has otherwise — what the board showed, not the rest of a
         catalogue, which would stand over the bundled one's later fixes — with who did it in its head;
         and, with the office's site, its language texts put in force (the languages: the server then
         reads its catalogues again). Nothing is written when they do not fit (`in_force.Unfit`)."""
-        theirs = self.theirs(other)
+        theirs = self.theirs(other, lang)
         keys = [d.key for d in knowledge.differences(self.mine(), theirs, what) if d.kind != "only_mine"]
-        listed = next((e for e in self.listing() if e.office == other), None)
+        listed = next((e for e in self.listing(lang) if e.office == other), None)
         if not keys:
             knowledge.select(theirs, what)  # not published at all: `NothingUnder`, said otherwise
             raise AlreadyAdopted(theirs.office, listed.name if listed else theirs.office, what)  # as the board names it
@@ -261,13 +262,17 @@ def _item(d: knowledge.Difference, what: str, tags: set[str]) -> dict[str, Any]:
 
 
 def _name(kind: str, ident: str, mine: knowledge.Published, theirs: knowledge.Published, lang: str) -> str:
-    """A group's name for the staff: a language's name, else the German name either office gives."""
+    """A group's name in the viewer's board language, as the rest of the board names services: a
+    language's name; else the name this office (then the other) gives in that language, else
+    the German one, else its id."""
     if kind == "strings":
         return languages.name(ident, lang)
-    key = {"services": f"services.{ident}.names.de", "documents": f"documents.{ident}.de",
-           "partners": f"partners.{ident}.name.de"}[kind]
-    name = mine.items.get(key) or theirs.items.get(key) or ident
-    return name if isinstance(name, str) else ident
+    key = {"services": "services.{}.names.{}", "documents": "documents.{}.{}", "partners": "partners.{}.name.{}"}[kind]
+    for tag in dict.fromkeys((lang, "de")):
+        name = mine.items.get(key.format(ident, tag)) or theirs.items.get(key.format(ident, tag))
+        if isinstance(name, str) and name:
+            return name
+    return ident
 
 
 def _board_by(by: str) -> str:
