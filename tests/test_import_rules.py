@@ -147,8 +147,8 @@ ARROWS: dict[tuple[str, str], str] = {
     ("server.__main__", "server.cli"): "`python -m server`",
 }
 # The edge's kit: the modules of server/edge that import no room of the server, so a room that
-# takes them reaches nothing that imports it back (app, routes, requests, pushes, welcomes and
-# pages build or call the rooms: those no room may import).
+# takes them reaches nothing that imports it back (app, hellos, storage, health, routes, requests,
+# pushes, welcomes and pages build or call the rooms: those no room may import).
 EDGE_KIT = ("server.edge.fanout", "server.edge.frames", "server.edge.limits", "server.edge.ratelimit",
             "server.edge.terminals", "server.edge.replies", "server.edge.views", "server.edge.http11",
             "server.edge.doorway", "server.edge.logs")
