@@ -18,6 +18,8 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=None)
     parser.add_argument("--standby", action="store_true",
                         help="offices: PostgreSQL with a synchronous streaming standby, as an IT provider runs it")
+    parser.add_argument("--split-cores", action="store_true",
+                        help="offices: the terminals on core 1, the servers and PostgreSQL on core 0 (every round)")
     parser.add_argument("--only", choices=["draws", "call_to_screen", "fanout", "kiosk", "memory", "recovery", "estimates",
                                            "manager", "imports", "report", "counter_page", "postgres", "messages",
                                            "failover", "offices", "access", "network"], default=None)
@@ -35,6 +37,7 @@ def main() -> None:
     if args.only in (None, "offices"):
         offices.report(offices.run(3 if args.quick else 30, 2, 0.5, seconds if args.seconds else (1.5 if args.quick else 10.0),
                                    alone_seconds=1.5 if args.quick else None, standby=args.standby,
+                                   split=args.split_cores,
                                    # quick rounds are 1.5 s: a counter calling every 2 s may find nobody
                                    call_interval=0.4 if args.quick else 2.0, idle_seconds=1.0 if args.quick else 5.0))
     if args.only in (None, "call_to_screen"):

@@ -55,13 +55,19 @@ def process(args: list[str], ready: str, env: dict[str, str] | None = None, *, o
 
 
 @contextlib.contextmanager
-def willkommen_server(*, synchronous: str = "normal"):
+def willkommen_server(*, synchronous: str = "normal", traced: Path | None = None):
+    """The server on a fresh SQLite file; with `traced`, under `bench.traced` writing there."""
     with tempfile.TemporaryDirectory() as folder:
         config = bench_config(Path(folder), synchronous=synchronous)
         db = Path(folder) / "bench.sqlite3"
-        with process(["-m", "server", "--config", str(config), "--db", str(db), "--port", "0"],
-                     "serving") as (proc, port):
+        with process([*server_module(traced), "--config", str(config), "--db", str(db), "--port", "0"],
+                     "serving", {"BENCH_TRACE": str(traced)} if traced else None) as (proc, port):
             yield proc, port
+
+
+def server_module(traced: Path | None) -> list[str]:
+    """`python -m …` of the server: its CLI, or with `traced` the same under `bench.traced`."""
+    return ["-m", "bench.traced" if traced else "server"]
 
 
 def emit(figure: str, **values) -> dict:

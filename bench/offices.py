@@ -30,6 +30,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -41,9 +42,9 @@ from pathlib import Path
 
 from tests.postgres import Cluster, Standby
 
-from . import office_clients
+from . import office_clients, trace
 from .budget import exact_cpu
-from .common import ROOT, bench_config, emit, process, willkommen_server
+from .common import ROOT, bench_config, emit, process, server_module, willkommen_server
 from .office_clients import Measured
 
 WARM = 2.0  # seconds of a round not measured before each measured one
@@ -63,10 +64,11 @@ def make_schemas(url: str, count: int) -> None:
             conn.execute(f"CREATE SCHEMA o{n}")
 
 
-def start_office(stack: contextlib.ExitStack, url: str, config: Path, n: int) -> tuple[int, int]:
-    """Office `n`'s server on its schema: its pid and port."""
-    proc, port = stack.enter_context(process(["-m", "server", "--config", str(config), "--port", "0", "--db",
-                                              f"{url}&options=-csearch_path%3Do{n}"], "serving"))
+def start_office(stack: contextlib.ExitStack, url: str, config: Path, n: int, traced: Path) -> tuple[int, int]:
+    """Office `n`'s server on its schema, its calls timed (`bench.traced`): its pid and port."""
+    proc, port = stack.enter_context(process([*server_module(traced), "--config", str(config), "--port", "0", "--db",
+                                              f"{url}&options=-csearch_path%3Do{n}"], "serving",
+                                             {"BENCH_TRACE": str(traced)}))
     return proc.pid, port
 
 
@@ -86,11 +88,12 @@ def host_folders(folder: Path, url: str, config: Path, count: int) -> list[Path]
 
 
 @contextlib.contextmanager
-def hosts(groups: list[list[Path]]):
-    """A `willkommen-server host` process for each group of office folders: their pids, and
-    every office's port (from each process's `hosting` line)."""
-    procs = [subprocess.Popen([sys.executable, "-m", "server", "host", *map(str, group)], cwd=ROOT,
-                              stderr=subprocess.PIPE, text=True) for group in groups]
+def hosts(groups: list[list[Path]], traced: Path):
+    """A `willkommen-server host` process for each group of office folders, its calls timed
+    (`bench.traced`): their pids, and every office's port (from each process's `hosting` line)."""
+    procs = [subprocess.Popen([sys.executable, *server_module(traced), "host", *map(str, group)], cwd=ROOT,
+                              stderr=subprocess.PIPE, text=True, env={**os.environ, "BENCH_TRACE": str(traced)})
+             for group in groups]
     drains, ports = [], []
     try:
         for proc in procs:
@@ -112,10 +115,11 @@ def hosts(groups: list[list[Path]]):
             proc.stderr.close()
 
 
-def hosted(folders: list[Path], processes: int, seconds: float, warm: float, pace: dict, cluster, url: str) -> Round:
+def hosted(folders: list[Path], processes: int, seconds: float, warm: float, pace: dict, cluster, url: str,
+           traced: Path) -> Round:
     """A round of every office served by `processes` host processes, the offices split evenly."""
     groups = [folders[i::processes] for i in range(processes)]
-    with hosts(groups) as (pids, ports), terminals(ports, **pace) as round_:
+    with hosts(groups, traced) as (pids, ports), terminals(ports, **pace) as round_:
         round_(warm)
         return load(round_, seconds, pids, lambda: cluster_pids(cluster), url)
 
@@ -182,11 +186,13 @@ class Round:
 
 
 @contextlib.contextmanager
-def terminals(ports: list[int], *, kiosks: int, interval: float, call_interval: float, per_process: int = 1):
+def terminals(ports: list[int], *, kiosks: int, interval: float, call_interval: float, per_process: int = 1,
+              cpu: int | None = None):
     """Each office's terminals in a process of their own (`bench.office_clients`; or
     `per_process` offices' in one); yields a function that runs a round of `seconds` in all of
     them at once."""
-    args = ["--kiosks", str(kiosks), "--interval", str(interval), "--call-interval", str(call_interval)]
+    args = ["--kiosks", str(kiosks), "--interval", str(interval), "--call-interval", str(call_interval),
+            *(["--cpu", str(cpu)] if cpu is not None else [])]
     groups = [ports[i:i + per_process] for i in range(0, len(ports), per_process)]
     procs = [subprocess.Popen([sys.executable, "-m", "bench.office_clients", "--port", *map(str, group), *args],
                               cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True) for group in groups]
@@ -254,14 +260,15 @@ def bare_commits(url: str, stop: threading.Event, times: list[float], backend: l
             times.append(time.perf_counter() - sent)
 
 
-def on_sqlite(synchronous: str, seconds: float, warm: float, pace: dict) -> Round:
-    with willkommen_server(synchronous=synchronous) as (server, port), terminals([port], **pace) as round_:
+def on_sqlite(synchronous: str, seconds: float, warm: float, pace: dict, traced: Path) -> Round:
+    with willkommen_server(synchronous=synchronous, traced=traced) as (server, port), \
+            terminals([port], **pace) as round_:
         round_(warm)
         return load(round_, seconds, [server.pid])
 
 
 def run(offices: int, kiosks: int, interval: float, seconds: float, call_interval: float = 2.0,
-        alone_seconds: float | None = None, standby: bool = False, per_process: int = 1,
+        alone_seconds: float | None = None, standby: bool = False, per_process: int = 1, split: bool = False,
         idle_seconds: float = 5.0) -> list[dict]:
     """`seconds` for the round of all offices; the rounds of one office `alone_seconds`, by
     default four times as long (their p99 from more draws and calls), each after a round of `WARM`
@@ -269,10 +276,14 @@ def run(offices: int, kiosks: int, interval: float, seconds: float, call_interva
     server's first minute; that round's p99 in all offices is said beside). The idle servers'
     CPU is measured over `idle_seconds` (the quick run's 1 s is a smoke figure, not the README's),
     and the pauses for a start's housekeeping are no longer than that."""
-    pace = {"kiosks": kiosks, "interval": interval, "call_interval": call_interval}
+    pace = {"kiosks": kiosks, "interval": interval, "call_interval": call_interval, "cpu": 1 if split else None}
+    cores = os.sched_getaffinity(0)
+    if split:  # the terminals apart, as other machines: servers and PostgreSQL (they inherit it) on core 0
+        os.sched_setaffinity(0, {0})
     alone_seconds, warm = alone_seconds or seconds * 4, min(WARM, seconds)
     cluster = Standby() if standby else Cluster()  # a standby: every commit waits for its flush too
     load_before = os.getloadavg()[0]  # the machine is shared: how busy it was before the run
+    traced = Path(tempfile.mkdtemp(prefix="bench-trace-"))  # every server's half of its calls' paths
     try:
         cluster.start()
         url = cluster.database()
@@ -280,13 +291,13 @@ def run(offices: int, kiosks: int, interval: float, seconds: float, call_interva
         with tempfile.TemporaryDirectory() as folder, contextlib.ExitStack() as stack:
             config = bench_config(Path(folder))
             folders = host_folders(Path(folder), url, config, offices)
-            started = [start_office(stack, url, config, 1)]
+            started = [start_office(stack, url, config, 1, traced)]
             time.sleep(min(2.0, idle_seconds))  # its start's housekeeping done
             empty = office_size(url)  # its tables made, no ticket yet
             with terminals([started[0][1]], **pace) as round_:
                 round_(warm)
                 alone = load(round_, alone_seconds, [started[0][0]], lambda: cluster_pids(cluster), url)
-            started += [start_office(stack, url, config, n) for n in range(2, offices + 1)]
+            started += [start_office(stack, url, config, n, traced) for n in range(2, offices + 1)]
             time.sleep(min(3.0, idle_seconds))
             idle = idle_cpu([pid for pid, _ in started], idle_seconds)
             servers = [pid for pid, _ in started]
@@ -294,14 +305,20 @@ def run(offices: int, kiosks: int, interval: float, seconds: float, call_interva
                 first = Round(round_(warm), warm, 0.0)
                 everyone = load(round_, seconds, servers, lambda: cluster_pids(cluster), url)
             stack.close()  # the offices' own servers stopped: their locks free for the hosts
-            one = hosted(folders, 1, seconds, warm, pace, cluster, url)
-            two = hosted(folders, 2, seconds, warm, pace, cluster, url)
+            one = hosted(folders, 1, seconds, warm, pace, cluster, url, traced)
+            two = hosted(folders, 2, seconds, warm, pace, cluster, url, traced)
         drawn = office_size(url)
         per_ticket = (drawn[0] - empty[0]) / (drawn[1] - empty[1])  # what a ticket adds (8 KB pages: rough)
     finally:
         cluster.stop()
-    sqlite, sqlite_full = (on_sqlite(synchronous, alone_seconds, warm, pace) for synchronous in ("normal", "full"))
-    return [emit("offices_on_one_postgresql", offices=offices, synchronous_standby=standby, kiosks_per_office=kiosks,
+    sqlite, sqlite_full = (on_sqlite(synchronous, alone_seconds, warm, pace, traced) for synchronous in ("normal", "full"))
+    os.sched_setaffinity(0, cores)
+    servers_half = trace.load_servers(traced)
+    shutil.rmtree(traced)
+    rounds = {"all_offices": everyone, "one_office_alone": alone, "one_office_on_sqlite": sqlite,
+              "one_office_on_sqlite_full": sqlite_full, "one_process": one, "two_processes": two}
+    return [emit("offices_on_one_postgresql", offices=offices, synchronous_standby=standby, split_cores=split,
+                 kiosks_per_office=kiosks,
                  draws_per_kiosk_per_s=round(1 / interval, 2), offered_draws_per_s=round(offices * kiosks / interval),
                  counters_per_office=len(office_clients.COUNTERS), calls_per_counter_per_s=round(1 / call_interval, 2),
                  draws_per_s=round(len(everyone.draws()) / everyone.elapsed),
@@ -336,7 +353,8 @@ def run(offices: int, kiosks: int, interval: float, seconds: float, call_interva
                  postgres_cpu_us_per_draw_one_office_alone=round(alone.database_cpu / len(alone.draws()) * 1e6),
                  cores_used=round((everyone.servers_cpu + everyone.database_cpu + everyone.client_cpu)
                                   / everyone.elapsed, 2),
-                 load_average_before=round(load_before, 1), load_average_after=round(os.getloadavg()[0], 1))]
+                 load_average_before=round(load_before, 1), load_average_after=round(os.getloadavg()[0], 1),
+                 **{f"call_parts_{name}": trace.parts(r.measured, servers_half) for name, r in rounds.items()})]
 
 
 def figures(name: str, measured: Round) -> dict:
@@ -377,6 +395,7 @@ def report(rows: list[dict]) -> None:
                   f"(p50 {r[f'call_to_screen_p50_ms_{name}']}), draw p99 {r[f'draw_p99_ms_{name}']:>6} ms "
                   f"(p50 {r[f'draw_p50_ms_{name}']}); server CPU {cpu} µs a draw, the load generator's "
                   f"{r[f'client_cpu_us_per_draw_{name}']} µs, late p99 {r[f'client_late_p99_ms_{name}']} ms")
+            print(f"    {trace.said(r[f'call_parts_{name}'])}")
         print(f"  call to screen p99: x{r['call_ratio_to_sqlite']} one office on SQLite (goal <= 1.25), "
               f"x{r['call_ratio_to_sqlite_full']} on SQLite with full, x{r['call_ratio_to_alone']} one office alone; "
               f"draw p99 x{r['ratio_to_sqlite']} SQLite, x{r['ratio_to_alone']} alone")
