@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 
 from . import access as access_bench
 from . import messages as messages_bench
@@ -20,10 +21,14 @@ def main() -> None:
                         help="offices: PostgreSQL with a synchronous streaming standby, as an IT provider runs it")
     parser.add_argument("--split-cores", action="store_true",
                         help="offices: the terminals on core 1, the servers and PostgreSQL on core 0 (every round)")
+    parser.add_argument("--nice", type=int, default=0,
+                        help="run the benchmarks' processes at this niceness (negative: before other jobs; root only)")
     parser.add_argument("--only", choices=["draws", "call_to_screen", "fanout", "kiosk", "memory", "recovery", "estimates",
                                            "manager", "imports", "report", "counter_page", "postgres", "messages",
                                            "failover", "offices", "access", "network"], default=None)
     args = parser.parse_args()
+    if args.nice:  # every server, database and load generator started from here inherits it
+        os.nice(args.nice)
     seconds = args.seconds or (0.5 if args.quick else 4.0)
     clients = args.clients or ([2] if args.quick else [1, 10, 50])
     if args.only in (None, "draws"):
