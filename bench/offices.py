@@ -267,6 +267,20 @@ def on_sqlite(synchronous: str, seconds: float, warm: float, pace: dict, traced:
         return load(round_, seconds, [server.pid])
 
 
+def on_sqlite_files(offices: int, seconds: float, warm: float, pace: dict, traced: Path) -> Round:
+    """Every office at once, each its own server on its own SQLite file ("normal"): the same
+    processes as the round on PostgreSQL less the cluster's, so the two rounds' ratio is what
+    sharing PostgreSQL costs, apart from what thirty offices' processes on these cores cost."""
+    with tempfile.TemporaryDirectory() as folder, contextlib.ExitStack() as stack:
+        config = bench_config(Path(folder))
+        started = [stack.enter_context(process([*server_module(traced), "--config", str(config), "--port", "0", "--db",
+                                                str(Path(folder) / f"o{n}.sqlite3")], "serving",
+                                               {"BENCH_TRACE": str(traced)})) for n in range(1, offices + 1)]
+        with terminals([port for _, port in started], **pace) as round_:
+            round_(warm)
+            return load(round_, seconds, [proc.pid for proc, _ in started])
+
+
 def run(offices: int, kiosks: int, interval: float, seconds: float, call_interval: float = 2.0,
         alone_seconds: float | None = None, standby: bool = False, per_process: int = 1, split: bool = False,
         idle_seconds: float = 5.0) -> list[dict]:
@@ -312,11 +326,13 @@ def run(offices: int, kiosks: int, interval: float, seconds: float, call_interva
     finally:
         cluster.stop()
     sqlite, sqlite_full = (on_sqlite(synchronous, alone_seconds, warm, pace, traced) for synchronous in ("normal", "full"))
+    files = on_sqlite_files(offices, seconds, warm, pace, traced)
     os.sched_setaffinity(0, cores)
     servers_half = trace.load_servers(traced)
     shutil.rmtree(traced)
     rounds = {"all_offices": everyone, "one_office_alone": alone, "one_office_on_sqlite": sqlite,
-              "one_office_on_sqlite_full": sqlite_full, "one_process": one, "two_processes": two}
+              "one_office_on_sqlite_full": sqlite_full, "one_process": one, "two_processes": two,
+              "all_offices_on_sqlite": files}
     return [emit("offices_on_one_postgresql", offices=offices, synchronous_standby=standby, split_cores=split,
                  kiosks_per_office=kiosks,
                  draws_per_kiosk_per_s=round(1 / interval, 2), offered_draws_per_s=round(offices * kiosks / interval),
@@ -325,6 +341,8 @@ def run(offices: int, kiosks: int, interval: float, seconds: float, call_interva
                  calls_per_s=round(len(everyone.calls()) / everyone.elapsed, 1),
                  **figures("all_offices", everyone), **figures("one_office_alone", alone),
                  **figures("one_office_on_sqlite", sqlite), **figures("one_office_on_sqlite_full", sqlite_full),
+                 **figures("all_offices_on_sqlite", files),
+                 call_ratio_to_all_on_sqlite=ratio(everyone.calls(), files.calls()),
                  **figures("one_process", one), **figures("two_processes", two),
                  draws_per_s_one_process=round(len(one.draws()) / one.elapsed),
                  draws_per_s_two_processes=round(len(two.draws()) / two.elapsed),
@@ -389,7 +407,8 @@ def report(rows: list[dict]) -> None:
         for name, label in (("all_offices", "all offices, a process each"), ("one_process", "all offices, one process"),
                             ("two_processes", "all offices, two processes"), ("one_office_alone", "one office alone"),
                             ("one_office_on_sqlite", "one office on SQLite"),
-                            ("one_office_on_sqlite_full", "the same, synchronous = full")):
+                            ("one_office_on_sqlite_full", "the same, synchronous = full"),
+                            ("all_offices_on_sqlite", "all offices, each on SQLite")):
             cpu = r[f"servers_cpu_us_per_draw{'' if name == 'all_offices' else '_' + name}"]
             print(f"  {label:<30} call to screen p99 {r[f'call_to_screen_p99_ms_{name}']:>6} ms "
                   f"(p50 {r[f'call_to_screen_p50_ms_{name}']}), draw p99 {r[f'draw_p99_ms_{name}']:>6} ms "
@@ -397,7 +416,8 @@ def report(rows: list[dict]) -> None:
                   f"{r[f'client_cpu_us_per_draw_{name}']} µs, late p99 {r[f'client_late_p99_ms_{name}']} ms")
             print(f"    {trace.said(r[f'call_parts_{name}'])}")
         print(f"  call to screen p99: x{r['call_ratio_to_sqlite']} one office on SQLite (goal <= 1.25), "
-              f"x{r['call_ratio_to_sqlite_full']} on SQLite with full, x{r['call_ratio_to_alone']} one office alone; "
+              f"x{r['call_ratio_to_sqlite_full']} on SQLite with full, x{r['call_ratio_to_alone']} one office alone, "
+              f"x{r['call_ratio_to_all_on_sqlite']} all offices each on SQLite; "
               f"draw p99 x{r['ratio_to_sqlite']} SQLite, x{r['ratio_to_alone']} alone")
         print(f"  served by one process: call to screen p99 x{r['call_ratio_to_sqlite_one_process']} one office on "
               f"SQLite, draw p99 x{r['ratio_to_sqlite_one_process']}, {r['draws_per_s_one_process']} draws/s; by two: "
