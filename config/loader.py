@@ -27,6 +27,7 @@ from config.limits import parse_limits
 from config.messages import parse_messages
 from config.network import parse_network
 from config.office_texts import with_office_texts
+from config.unread import Unread
 from config.site import (PEOPLE_ROLES, ROLES, WEEKDAYS, Appointments, Counter, Feedback, Manager, Partner, Person,
                    Service, Site, Terminal)
 
@@ -48,9 +49,15 @@ def default_path() -> Path:
     return Path(str(resources.files("config") / "default.toml"))
 
 
-def load_site(path: str | os.PathLike | None = None, *, environ: Mapping[str, str] | None = None) -> Site:
+def load_site(path: str | os.PathLike | None = None, *, environ: Mapping[str, str] | None = None,
+              secrets: bool = True) -> Site:
+    """The site file at `path` (the bundled demo office without one). `secrets=False`: read for
+    its texts, services and paths, never to serve (`network publish|compare|adopt|undo`, the
+    board's network panel, `demo-month`): a `…_env` variable that is not set (the terminals'
+    tokens live in the office's `server.env`, which only its server is given) is not asked for."""
     path = Path(path) if path is not None else default_path()
-    return parse_site(read_toml(path), file=path.name, environ=os.environ if environ is None else environ,
+    environ = os.environ if environ is None else environ
+    return parse_site(read_toml(path), file=path.name, environ=environ if secrets else Unread(environ),
                       folder=path.resolve().parent)
 
 

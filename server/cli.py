@@ -33,6 +33,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import signal
 import socket
 import sys
@@ -51,6 +52,7 @@ from server.manager.demo_secrets import public_passwords_refusal
 from server.options import OneLineParser, port_number, positive
 from server.store import database, is_url
 
+DEFAULT_PORT = 8765
 
 def default_db(demo: bool = False) -> Path:
     """The office's file; the demo's simulated day goes to a file of its own, so trying
@@ -81,7 +83,7 @@ def parse_args(argv: list[str] | None, lang: str | None = None) -> argparse.Name
     parser.add_argument("--config", type=Path, default=None, metavar=w("server.file_metavar"),
                         help=w("server.config", default=default_path()))
     parser.add_argument("--host", default="127.0.0.1", help=w("server.host"))
-    parser.add_argument("--port", type=port_number, default=8765, help=w("server.port"))
+    parser.add_argument("--port", type=port_number, default=DEFAULT_PORT, help=w("server.port"))
     parser.add_argument("--db", type=database, default=None,
                         help=w("server.db", default=default_db(), demo=default_db(demo=True)))
     parser.add_argument("--demo", action="store_true", help=w("server.demo"))
@@ -264,18 +266,18 @@ def demo_month(argv: list[str]) -> int:
                         help=w("server.month_db", default=default))
     parser.add_argument("--config", type=Path, default=None, metavar=w("server.file_metavar"),
                         help=w("server.month_config"))
-    parser.add_argument("--seed", type=int, default=7, help=w("server.seed"))
+    parser.add_argument("--seed", type=int, default=None, help=w("server.seed"))
     args = parser.parse_args(argv)
     if is_url(args.db):
         return parser.refuse("usage.demo_month_sqlite")
     try:
-        site = load_site(args.config)
+        site = load_site(args.config, secrets=False)
     except ConfigError as exc:
         return say_file_problem(parser.prog, exc, w)
     try:
         days = office_days(args.month)
         args.db.parent.mkdir(parents=True, exist_ok=True)
-        filled = fill(site, args.db, args.month, seed=args.seed)
+        filled = fill(site, args.db, args.month, seed=month_seed(args.config, site) if args.seed is None else args.seed)
     except ValueError:
         return parser.refuse("usage.month", value=repr(args.month))
     except (FileExistsError, argparse.ArgumentTypeError) as exc:
@@ -283,8 +285,35 @@ def demo_month(argv: list[str]) -> int:
         return 2
     from server.manager.stats.dates import label
 
+    port = office_port(args.config)
     run = (f"--config {args.config} " if args.config else "") + f"--db {args.db}"  # the office's services, names, hours
+    run += f" --port {port}" if port != DEFAULT_PORT else ""
     print(f"{parser.prog}: " + w("done.demo_month", tickets=filled.tickets, days=len(days), month=args.month,
-                                 month_name=label(args.month, w.lang), db=args.db, events=filled.events, run=run),
-          file=sys.stderr)
+                                 month_name=label(args.month, w.lang), db=args.db, events=filled.events, run=run,
+                                 port=port), file=sys.stderr)
     return 0
+
+
+def month_seed(config: Path | None, site) -> int:
+    """`demo-month`'s seed when none is given: 7 for the bundled demo office (the README's
+    figures), else one of the office's own (its name and network id), so two offices' made-up
+    months differ and the network page has something to compare (r-admin-4, finding 9)."""
+    import zlib
+
+    if config is None or Path(config).resolve() == default_path().resolve():
+        return 7
+    return zlib.crc32(f"{site.name}|{site.network.office if site.network else ''}".encode())
+
+
+def office_port(config: Path | None) -> int:
+    """The port the office is served on: `PORT` of its `server.env` beside the site file (the
+    systemd units' layout), else of the environment, else the default."""
+    from server.hosting import ENV_FILE, environment
+
+    found = os.environ.get("PORT", "")
+    if config is not None and (Path(config).resolve().parent / ENV_FILE).is_file():
+        try:
+            found = environment(Path(config).resolve().parent / ENV_FILE).get("PORT", found)
+        except Exception:  # an unreadable server.env (its server says so): the hint keeps the default
+            pass
+    return int(found) if found.isdigit() and 0 < int(found) <= 65535 else DEFAULT_PORT

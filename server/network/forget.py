@@ -35,7 +35,7 @@ def command(argv: list[str]) -> int:
     parser.add_argument("--db", default=None, metavar=w("server.file_metavar"), help=w("network.network_db"))
     args = parser.parse_args(argv)
     try:
-        network = load_network(args.config)
+        network = load_network(args.config, secrets=False)  # it only deletes rows: no office's token
     except ConfigError as exc:
         return say_file_problem(parser.prog, exc, w)
     db = args.db or network.database

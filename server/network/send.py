@@ -245,7 +245,7 @@ def command(argv: list[str]) -> int:
     parser.add_argument("--show", action="store_true", help=w("network.show"))
     args = parser.parse_args(argv)
     try:
-        site = load_site(args.config)
+        site = load_site(args.config, secrets=False)
         from_site(parser, args, site)
         db = args.db or (database(site.database) if site.database else office_db())
         if args.show:

@@ -73,9 +73,15 @@ class Network:
         return next((o for o in self.offices if o.id == office_id), None)
 
 
-def load_network(path: str | os.PathLike, *, environ: Mapping[str, str] | None = None) -> Network:
+def load_network(path: str | os.PathLike, *, environ: Mapping[str, str] | None = None,
+                 secrets: bool = True) -> Network:
+    """The network's file; `secrets=False` (`network forget`, which only deletes rows): the
+    offices' `token_env` variables need not be set (`config.loader.Unread`)."""
+    from config.unread import Unread
+
     path = Path(path)
-    return parse_network(read_toml(path), file=path.name, environ=os.environ if environ is None else environ,
+    environ = os.environ if environ is None else environ
+    return parse_network(read_toml(path), file=path.name, environ=environ if secrets else Unread(environ),
                          folder=path.resolve().parent)
 
 

@@ -56,7 +56,7 @@ def command(name: str, argv: list[str]) -> int:
                             help=w("network.into"))
     args = parser.parse_args(argv)
     try:
-        from_site(parser, args, load_site(args.config))
+        from_site(parser, args, load_site(args.config, secrets=False))
         args.words = w
         return COMMANDS[name](args)
     except (ConfigError, NotSent, ValueError) as exc:
@@ -94,7 +94,7 @@ def publish(args) -> int:
 def listing(args) -> int:
     from config import load_site
 
-    timezone = load_site(args.config).timezone
+    timezone = load_site(args.config, secrets=False).timezone
     for entry in listed(args):
         print(f"{shown(entry.office, 40)}\t{shown(entry.name, 80)}\t{local(entry.published_at, timezone)}")
     return 0
@@ -168,7 +168,7 @@ def adopt(args) -> int:
     chosen = knowledge.select(theirs, args.what)
     site_file = Path(args.config) if args.config else default_path()
     base = args.into or site_file.resolve().parent
-    site = load_site(site_file)
+    site = load_site(site_file, secrets=False)
     forcing = site if args.into is None and site.network is not None else None
     if forcing is not None:
         base = site.network.into
@@ -226,7 +226,7 @@ def undo_command(argv: list[str]) -> int:
     parser.add_argument("--config", type=Path, default=None, metavar=w("server.file_metavar"), help=w("network.config"))
     args = parser.parse_args(argv)
     try:
-        site = load_site(args.config)
+        site = load_site(args.config, secrets=False)
         if site.network is None:
             raise NotSent("the site file has no [network]", "undo_no_network", file=site.source or "")
         _refuse_root(site.network.into, w)
