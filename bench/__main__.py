@@ -44,7 +44,7 @@ def main() -> None:
                                    alone_seconds=1.5 if args.quick else None, standby=args.standby,
                                    split=args.split_cores,
                                    # quick rounds are 1.5 s: a counter calling every 2 s may find nobody
-                                   call_interval=0.4 if args.quick else 2.0, idle_seconds=1.0 if args.quick else 5.0))
+                                   call_interval=0.4 if args.quick else 2.0, idle_seconds=0.5 if args.quick else 5.0))
     if args.only in (None, "call_to_screen"):
         (row,) = call_to_screen.run(3 if args.quick else 20)
         print(f"\ncall to screen: median {row['median']} ms, max {row['max']} ms over {row['calls']} calls "

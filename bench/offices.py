@@ -37,6 +37,7 @@ import sys
 import tempfile
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -64,12 +65,20 @@ def make_schemas(url: str, count: int) -> None:
             conn.execute(f"CREATE SCHEMA o{n}")
 
 
-def start_office(stack: contextlib.ExitStack, url: str, config: Path, n: int, traced: Path) -> tuple[int, int]:
-    """Office `n`'s server on its schema, its calls timed (`bench.traced`): its pid and port."""
-    proc, port = stack.enter_context(process([*server_module(traced), "--config", str(config), "--port", "0", "--db",
-                                              f"{url}&options=-csearch_path%3Do{n}"], "serving",
-                                             {"BENCH_TRACE": str(traced)}))
-    return proc.pid, port
+def start_offices(stack: contextlib.ExitStack, url: str, config: Path, numbers: range,
+                  traced: Path) -> list[tuple[int, int]]:
+    """The servers of offices `numbers`, each on its schema, its calls timed (`bench.traced`),
+    started at once (a start is mostly its imports; none need wait for another's): their pids
+    and ports. Each stops when `stack` closes, also when another did not start."""
+    starts = [process([*server_module(traced), "--config", str(config), "--port", "0", "--db",
+                       f"{url}&options=-csearch_path%3Do{n}"], "serving", {"BENCH_TRACE": str(traced)})
+              for n in numbers]
+    with ThreadPoolExecutor(max(1, len(starts))) as pool:
+        started = [pool.submit(start.__enter__) for start in starts]
+    for start, done in zip(starts, started):
+        if done.exception() is None:
+            stack.push(start.__exit__)
+    return [(proc.pid, port) for proc, port in (done.result() for done in started)]
 
 
 def host_folders(folder: Path, url: str, config: Path, count: int) -> list[Path]:
@@ -288,7 +297,7 @@ def run(offices: int, kiosks: int, interval: float, seconds: float, call_interva
     default four times as long (their p99 from more draws and calls), each after a round of `WARM`
     seconds not measured (the day started, sessions and code paths warm: a peak is not a
     server's first minute; that round's p99 in all offices is said beside). The idle servers'
-    CPU is measured over `idle_seconds` (the quick run's 1 s is a smoke figure, not the README's),
+    CPU is measured over `idle_seconds` (the quick run's 0.5 s is a smoke figure, not the README's),
     and the pauses for a start's housekeeping are no longer than that."""
     pace = {"kiosks": kiosks, "interval": interval, "call_interval": call_interval, "cpu": 1 if split else None}
     cores = os.sched_getaffinity(0)
@@ -305,13 +314,13 @@ def run(offices: int, kiosks: int, interval: float, seconds: float, call_interva
         with tempfile.TemporaryDirectory() as folder, contextlib.ExitStack() as stack:
             config = bench_config(Path(folder))
             folders = host_folders(Path(folder), url, config, offices)
-            started = [start_office(stack, url, config, 1, traced)]
+            started = start_offices(stack, url, config, range(1, 2), traced)
             time.sleep(min(2.0, idle_seconds))  # its start's housekeeping done
             empty = office_size(url)  # its tables made, no ticket yet
             with terminals([started[0][1]], **pace) as round_:
                 round_(warm)
                 alone = load(round_, alone_seconds, [started[0][0]], lambda: cluster_pids(cluster), url)
-            started += [start_office(stack, url, config, n, traced) for n in range(2, offices + 1)]
+            started += start_offices(stack, url, config, range(2, offices + 1), traced)
             time.sleep(min(3.0, idle_seconds))
             idle = idle_cpu([pid for pid, _ in started], idle_seconds)
             servers = [pid for pid, _ in started]
