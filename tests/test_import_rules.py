@@ -357,6 +357,19 @@ def computed_getattrs(package: str = "server") -> list[str]:
     return found
 
 
+def test_only_the_store_opens_the_offices_database_read_only():
+    """The office's database read beside its server is opened in one place
+    (`server.store.open_read_only`, SQLite or PostgreSQL): a `?mode=ro` URI written out
+    elsewhere is that function again (r-dev-2 F9). The outbox's and the network's own tables
+    open their connections themselves: they write."""
+    found = [f"{path.relative_to(ROOT)}:{node.lineno} opens the database read-only itself: "
+             "use server.store.open_read_only"
+             for path in files("server") if not within(module_name(path), "server.store")
+             for node in ast.walk(_tree(path))
+             if isinstance(node, ast.Constant) and isinstance(node.value, str) and "mode=ro" in node.value]
+    assert found == [], "\n".join(found)
+
+
 def test_no_method_is_called_by_a_computed_name():
     assert computed_getattrs() == [], "\n".join(computed_getattrs())
     assert all((ROOT / f).exists() for f in COMPUTED_GETATTR), "COMPUTED_GETATTR names a file that is gone"

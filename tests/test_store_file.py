@@ -185,3 +185,25 @@ def test_the_wal_is_copied_into_the_file_beside_the_commits_and_stays_small(tmp_
     assert largest < 2 * EVERY * 2 * 4120  # two pages a draw's commit, twice the commits between checkpoints
     with sqlite3.connect(db) as conn:
         assert conn.execute("SELECT count(*) FROM tickets").fetchone() == (3 * EVERY,)
+
+
+def test_one_read_only_opening_reads_beside_the_server_and_writes_nothing(tmp_path):
+    """`server.store.open_read_only`, the one way the statistics, the network's send and the
+    demo month read an office's file beside its server: a '#', '?' or '%' in a folder's name
+    is part of the name, and a write through it is refused, the file unchanged."""
+    from contextlib import closing
+
+    from server.store import open_read_only
+
+    folder = tmp_path / "Amt #2 ?50%"
+    folder.mkdir()
+    store = Store(folder / "office.sqlite3", timezone="Europe/Berlin")
+    store.append([DayStarted(at=1.8e9, day="2027-01-15")], [])
+    store.close()
+    with closing(open_read_only(folder / "office.sqlite3", application="test")) as conn:
+        assert conn.execute("SELECT kind, day FROM events").fetchall() == [("day_started", "2027-01-15")]
+        with pytest.raises(sqlite3.OperationalError, match="readonly"):
+            conn.execute("DELETE FROM events")
+    with closing(sqlite3.connect(folder / "office.sqlite3")) as conn:
+        assert conn.execute("SELECT count(*) FROM events").fetchone() == (1,)
+    assert not (tmp_path / "Amt ").exists()  # no file made at the name cut at '#'

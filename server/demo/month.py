@@ -21,7 +21,7 @@ from __future__ import annotations
 import heapq
 import math
 import random
-import sqlite3
+from contextlib import closing
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -31,6 +31,7 @@ from zoneinfo import ZoneInfo
 from config import Site
 from server.core import Office, Ticket
 from server.demo.simulator import INTERPRETER_SHARE, LANGUAGE_MIX, OUTCOMES, SERVICE_MIX
+from server.store import open_read_only
 from server.wire import errors
 
 DAY_SHAPE = {8: 1.6, 9: 1.5, 10: 1.2, 11: 1.0, 12: 0.7, 13: 0.8, 14: 0.8, 15: 0.5}  # arrivals per hour, relative
@@ -222,7 +223,7 @@ def fill(site: Site, path: Path, month: str, *, seed: int = 7) -> Filled:
 
 
 def _has_events(path: Path) -> bool:
-    with sqlite3.connect(f"{path.absolute().as_uri()}?mode=ro", uri=True) as conn:
+    with closing(open_read_only(path, application="willkommen demo-month")) as conn:
         found = conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'events'").fetchone()
         return bool(found and conn.execute("SELECT 1 FROM events LIMIT 1").fetchone())
 

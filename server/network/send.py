@@ -20,7 +20,6 @@ import argparse
 import http.client
 import json
 import os
-import sqlite3
 import sys
 import time
 import urllib.error
@@ -188,21 +187,19 @@ def read_days(db, *, first: str, last: str) -> list[Day]:
 def open_read_only(db):
     """The office's store for reading: the SQLite file read-only (the server goes on writing),
     or a session of its own on PostgreSQL."""
-    from server.store import is_url
+    from server.store import is_url, open_read_only as opened
     if is_url(db):
         import psycopg
 
-        from server.store.postgres import CONNECT_TIMEOUT, Sql
         from server.store.reasons import one_line
         try:
-            return Sql(psycopg.connect(str(db), autocommit=True, connect_timeout=CONNECT_TIMEOUT,
-                                       application_name="willkommen network send"))
+            return opened(db, application="willkommen network send")
         except psycopg.OperationalError as exc:  # down, or no password (PGPASSFILE left out of a unit)
             raise NotSent(f"the office's database cannot be reached ({one_line(exc)})", "db_away",
                           problem=one_line(exc)) from None
     if not Path(db).exists():
         raise NotSent(f"{db}: no such database file (--db names the office's file)", "no_db", db=db)
-    return sqlite3.connect(f"{Path(db).absolute().as_uri()}?mode=ro", uri=True)
+    return opened(db, application="willkommen network send")
 
 
 def send(db, url: str, office: str, token: str, *, days: int, timezone: str, tries: int = 5,

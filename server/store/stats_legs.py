@@ -18,13 +18,14 @@ visitor's own.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Iterable
+from typing import Callable, Iterable
 
 from server.core import events as ev
 
 TICKET_EVENTS = ev.kinds(ev.TicketDrawn, ev.TicketCalled, ev.TicketStarted, ev.TicketFinished, ev.TicketNoShow,
                          ev.TicketParked, ev.TicketUnparked, ev.TicketTransferred, ev.TicketCancelled)
 AT_A_COUNTER = ("called", "serving", "parked")
+Step = Callable[["Visit", "Leg", dict], None]  # what one stored event of a visit does to it
 
 
 @dataclass
@@ -88,7 +89,7 @@ def _started(visit: Visit, leg: Leg, e: dict) -> None:
     leg.started, visit.state = since, "serving"
 
 
-def _ended(end: str):
+def _ended(end: str) -> Step:
     def step(visit: Visit, leg: Leg, e: dict) -> None:
         leg.end, visit.state = end, end
         if end == "done":
@@ -96,7 +97,7 @@ def _ended(end: str):
     return step
 
 
-def _state(state: str):
+def _state(state: str) -> Step:
     def step(visit: Visit, leg: Leg, e: dict) -> None:
         visit.state = state
     return step
@@ -109,7 +110,9 @@ def _transferred(visit: Visit, leg: Leg, e: dict) -> None:
     visit.state = "waiting"
 
 
-STEPS = {ev.TicketCalled.kind: _called, ev.TicketStarted.kind: _started, ev.TicketFinished.kind: _ended("done"),
-         ev.TicketNoShow.kind: _ended("no_show"), ev.TicketCancelled.kind: _ended("cancelled"),
-         ev.TicketParked.kind: _state("parked"), ev.TicketUnparked.kind: _state("waiting"),
-         ev.TicketTransferred.kind: _transferred}
+STEPS: dict[str, Step] = {
+    ev.TicketCalled.kind: _called, ev.TicketStarted.kind: _started, ev.TicketFinished.kind: _ended("done"),
+    ev.TicketNoShow.kind: _ended("no_show"), ev.TicketCancelled.kind: _ended("cancelled"),
+    ev.TicketParked.kind: _state("parked"), ev.TicketUnparked.kind: _state("waiting"),
+    ev.TicketTransferred.kind: _transferred,
+}

@@ -20,11 +20,9 @@ import copyreg
 import logging
 import multiprocessing
 import os
-import sqlite3
 import types
 from concurrent.futures import Executor, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from pathlib import Path
 from dataclasses import dataclass, field
 
 from config import Site
@@ -111,16 +109,9 @@ def make(job: Job) -> Made:
 def _read_only(db: str):
     """The store's database for the queries: the SQLite file read-only (WAL: the writer never
     waits), or a session of its own on PostgreSQL (`server.store.postgres.Sql`: the same SQL)."""
-    from server.store import is_url
-    if is_url(db):
-        import psycopg
-
-        from server.store.postgres import CONNECT_TIMEOUT, Sql
-        # one transaction, rolled back at `close`: what the queries make needs no TEMPORARY right (Sql.scratch)
-        return Sql(psycopg.connect(db, autocommit=False, connect_timeout=CONNECT_TIMEOUT,
-                                   application_name="willkommen statistics"))
-    # as a file URI: a '#', '?' or '%' in the folder's name is quoted, not read as URI syntax
-    return sqlite3.connect(f"{Path(db).absolute().as_uri()}?mode=ro", uri=True)
+    from server.store import open_read_only
+    # one transaction, rolled back at `close`: what the queries make needs no TEMPORARY right (Sql.scratch)
+    return open_read_only(db, application="willkommen statistics", transaction=True)
 
 
 def _worker_started(office: str, level: str) -> None:
