@@ -75,10 +75,14 @@ def test_the_networks_server_says_in_german_why_it_does_not_start(tmp_path):
         english = typed("serve", "--config", str(config), "--db", str(tmp_path / "n.sqlite3"), "--port", str(port),
                           "--lang", "en")
     said = busy.stderr.splitlines()[-1]  # after its JSON log lines
-    assert busy.returncode == 2 and said == (f"willkommen-server network serve: Auf 127.0.0.1:{port} lässt sich nicht "
-                                             "lauschen: der Port ist schon belegt"), busy.stderr
-    assert english.stderr.splitlines()[-1] == (f"willkommen-server network serve: cannot listen on 127.0.0.1:{port}: "
-                                               "the port is already in use")
+    assert busy.returncode == 2 and said == (
+        f"willkommen-server network serve: Den Port {port} auf 127.0.0.1 belegt schon ein anderes Programm, vielleicht "
+        f"ein anderer Willkommen-Server: bitte mit ss -ltnp 'sport = :{port}' nachsehen, welches, und es stoppen oder "
+        "bei --port einen freien Port angeben."), busy.stderr
+    assert english.stderr.splitlines()[-1] == (
+        f"willkommen-server network serve: The port {port} on 127.0.0.1 is already held by another program, perhaps "
+        f"another Willkommen server: find which with ss -ltnp 'sport = :{port}' and stop it, or give a free port with "
+        "--port.")
 
 
 def toml(data: dict) -> str:

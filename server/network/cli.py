@@ -97,8 +97,12 @@ async def _serve(network, db, host: str, port: int, w) -> int:
         server = NetworkServer(network, db)
         bound = await server.start(host, port)
     except OSError as exc:
-        print(f"willkommen-server network serve: {w('network.said.cannot_listen', host=host, port=port, problem=_problem(exc, w))}",
-              file=sys.stderr)
+        import errno
+
+        # a port taken: the same sentence as the office's server, naming how to find the holder
+        said = w("file.port_taken", host=host, port=port) if exc.errno == errno.EADDRINUSE else \
+            w("network.said.cannot_listen", host=host, port=port, problem=_problem(exc, w))
+        print(f"willkommen-server network serve: {said}", file=sys.stderr)
         return 2
     logging.getLogger("willkommen.network").info("serving", extra={"fields": {"host": host, "port": bound}})
     collecting = asyncio.create_task(server.collect_every())
@@ -112,5 +116,5 @@ def _problem(exc: OSError, w) -> str:
     """Why a port cannot be listened on, in the staff's words where it is a common reason."""
     import errno
 
-    key = {errno.EADDRINUSE: "port_taken", errno.EACCES: "port_denied", errno.EADDRNOTAVAIL: "not_here"}.get(exc.errno)
+    key = {errno.EACCES: "port_denied", errno.EADDRNOTAVAIL: "not_here"}.get(exc.errno)  # (taken: file.port_taken)
     return w(f"network.said.{key}") if key else (exc.strerror or str(exc))
