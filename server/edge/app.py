@@ -117,7 +117,8 @@ class Server:
             raise
         self.store = await self.storage.open()
         self.writer = self.storage.run_writer(
-            on_committed=lambda events: self.pushes.committed(events), on_applied=lambda events: self.pushes.applied(events),
+            on_committed=lambda events: self.pushes.committed(events),
+            on_applied=lambda events: self.pushes.applied(events),
             on_failure=self.failed.set, commit_wait=self.gate.limits.commit_wait_seconds,
             others_may_join=self.gate.others_woke, idle_check=self.gate.limits.idle_check_seconds)
         self.outbox = messages.build(self.site, self.db_path, port=lambda: self.port, office=self.office, clock=self.clock)
@@ -159,7 +160,8 @@ class Server:
     def _rooms(self) -> None:
         """Each room with what it needs, and the route table that leads to them."""
         site, office, clock = self.site, self.office, self.clock
-        people = People(site, clock=self.monotonic, wall=clock, signed_out=self.storage.signed_out)  # monotonic: intervals
+        # `clock` for intervals is the monotonic one; the wall clock stamps
+        people = People(site, clock=self.monotonic, wall=clock, signed_out=self.storage.signed_out)
         self.board = Board(site, office, self.terminals, self.fanout, self.writer, people, clock=clock,
                            monotonic=self.monotonic, started_at=self.started_at)
         self.board.restore(self.storage.replayed)  # since when counters are open or paused, from the log
