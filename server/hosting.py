@@ -20,7 +20,8 @@ What one process shares, and why that is safe (issue 28; tests/test_hosting.py):
   `server.env` (over the process's environment), never another office's; `PGPASSFILE` is not
   set per office, its `pgpass` travels in its URL.
 - **Logging** is the process's (JSON lines on stderr); each office's lines carry `"office"`
-  (`server.edge.logs.OFFICE`, set in the context each office is started in).
+  (`server.edge.logs.OFFICE`, set in the context each office is started in; its thread pools
+  carry that context too, `server.store.threads`, and its statistics worker process sets it).
 - **Signals** are the host's: SIGINT/SIGTERM stop every office cleanly (status 0).
 - **The loop's exception handler** (accept() out of file descriptors, `server.edge.limits`) is
   chained by each server; the descriptors are the process's, so whichever office's gate says
@@ -34,11 +35,13 @@ What one process shares, and why that is safe (issue 28; tests/test_hosting.py):
 Failures. At the start every folder is read first: a site file that is wrong, a missing
 `server.env` or `PORT`, two offices on one port or with one name, a site file naming no
 `database`: one line naming the office, status 2, nothing opened. Then every office starts at
-once; if any cannot (its database held by another server, damaged, a port taken), each such
+once; if any cannot (its database held by another server, damaged, a port taken: named with its
+`server.env`), each such
 office is said in one line, the others (started meanwhile) are stopped again at once, and the
 status is 2 (1 when the only trouble is a database not reached yet: systemd tries again). At
 run time an office whose store fails (a commit that cannot be made) stops the whole process
-with status 1 after the others stopped cleanly, and systemd starts it again: every office
+with status 1 after the others stopped cleanly (named, with why where the staff's words know it:
+another server took its PostgreSQL schema), and systemd starts it again: every office
 rebuilds its day from its store, as a single server does.
 """
 
