@@ -57,7 +57,7 @@ from server.core import Event
 from server.core import events as ev
 from server.core.model import EXPIRED, OPEN_STATES
 from server.store import stats_kept as stats
-from server.store import access, commit_wait
+from server.store import access, commit_wait, pgpass
 from server.store.threads import carrying
 from server.store.pg_lock import (END_OUR_OLD_SESSION, HOLDER, LOCK_KEY, UNLOCK, confirm_on_disk, confirm_on_disk_async,
                                    holder, try_lock)
@@ -178,12 +178,15 @@ class PostgresStore(commit_wait.Asked, Projection):
     # ---- opening ---------------------------------------------------------------------
 
     def _connect(self) -> psycopg.Connection:
+        if (problem := pgpass.before(self.url, self.path)) is not None:  # a password file libpq would pass over
+            raise problem
         try:
             return self._session()
         except psycopg.Error as exc:
             # libpq's connection errors carry no SQLSTATE to tell "not yet" (refused, timed out,
-            # only standbys, starting up) from "never" (a wrong password): all may pass
-            raise unreachable(self.path, exc) from None
+            # only standbys, starting up) from "never": a login refused for its password is
+            # told by libpq's words (status 2), anything else may pass (status 1)
+            raise pgpass.refused(self.url, self.path, exc) or unreachable(self.path, exc) from None
 
     def _session(self) -> psycopg.Connection:
         conn = psycopg.connect(self.url, autocommit=True, connect_timeout=CONNECT_TIMEOUT,

@@ -37,8 +37,9 @@ class StoreLocked(StoreUnavailable):
 
 class StoreUnreachable(StoreUnavailable):
     """No session with the database server (PostgreSQL during a failover, not up yet after a
-    reboot, or refusing the login): trying again later may work (the CLI exits 1, which
-    systemd restarts; the others 2, which it does not)."""
+    reboot): trying again later may work (the CLI exits 1, which systemd restarts; the others
+    2, which it does not: a login refused for its password or password file is one of those,
+    `server.store.pgpass`)."""
 
 
 class StoreCorrupt(StoreUnavailable):
