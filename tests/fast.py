@@ -42,7 +42,7 @@ FILES: dict[str, tuple[str, ...]] = {
     "test_config_network.py": ("test_the_server_refuses_to_start_in_one_line_with_status_2",),
     "test_config_public_url.py": ("test_server_refuses_a_public_url_without_scheme_in_one_line",),
     "test_import_rules.py": (), "test_readme_map.py": (), "test_code_style.py": (), "test_types.py": (),
-    "test_fast_subset.py": (), "test_order.py": (),
+    "test_fast_subset.py": (), "test_order.py": (), "test_developers_guide.py": (),
 }
 HEAVY = {"server", "url", "terminal", "visitors_server", "postgres_cluster", "browser", "module_chromium"}
 STARTS = {"postgres", "initdb", "pg_ctl", "pg_ctlcluster", "chromium", "willkommen-server"}
