@@ -96,3 +96,16 @@ def test_an_office_in_a_host_process_with_a_wrong_password_file_is_named_and_non
     refusals = [line for line in lines if not line.startswith("{")]
     assert status == 2 and len(refusals) == 1, lines
     assert "giessen" in refusals[0] and str(path) in refusals[0] and "stimmt nicht" in refusals[0], refusals[0]
+
+
+def test_an_office_in_a_host_process_without_its_password_file_is_told_where_it_goes(office, tmp_path):
+    """The README's "`pgpass` if there": a file forgotten is the likely mistake (r-admin-4, minor)."""
+    login, url = office
+    giessen = office_folder(tmp_path, "giessen", url)  # type: ignore[arg-type]
+    home = tmp_path / "home"  # no ~/.pgpass of the machine's own user in the way
+    home.mkdir()
+    status, lines = started("host", "--host", "127.0.0.1", str(giessen), HOME=str(home))
+    refusals = [line for line in lines if not line.startswith("{")]
+    assert status == 2 and len(refusals) == 1, lines
+    assert "giessen" in refusals[0] and "keine Passwortdatei" in refusals[0] and "pgpass in den Ordner des Amts" \
+        in refusals[0], refusals[0]

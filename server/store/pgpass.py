@@ -69,6 +69,8 @@ def refused(url: str, shown: str, exc: psycopg.Error) -> StoreUnavailable | None
         return None
     path = used(url)
     why = "db_pg_password" if REFUSED[0] in detail else "db_pg_no_password"
+    if why == "db_pg_no_password" and named(url) is None and not path.is_file():  # no file given at all
+        why = "db_pg_no_password_file"
     return StoreUnavailable(f"database {shown} refuses the login ({detail}); the password file is {path}", why=why,
                             file=shown, detail=detail, passfile=path)
 
