@@ -99,11 +99,11 @@ async def measure(port: int, pid: int, args: argparse.Namespace) -> list[dict]:
     perf = counted(pid, args.rounds * args.seconds) if args.syscalls else None
     rows, first = [], drawn[0]
     for n in range(args.rounds):
-        before, commits, count, cpu, start = threads(pid), server_commits(port), drawn[0], os.times(), time.perf_counter()
+        before, commits, count, cpu, start = threads(pid), server_commits(port), drawn[0], time.process_time(), time.perf_counter()
         await asyncio.sleep(args.seconds)
-        after, now, elapsed = threads(pid), os.times(), time.perf_counter() - start
+        after, now, elapsed = threads(pid), time.process_time(), time.perf_counter() - start
         done = max(1, drawn[0] - count)
-        row = one_round(pid, before, after, done, elapsed, now.user + now.system - cpu.user - cpu.system)
+        row = one_round(pid, before, after, done, elapsed, now - cpu)  # os.times' 10 ms ticks read 0 in a short busy round
         row["group"] = round(done / max(1, server_commits(port) - commits), 1)
         rows.append(emit("threads_round", round=n, synchronous=args.synchronous, clients=args.clients, **row,
                          load=round(os.getloadavg()[0], 1)))
