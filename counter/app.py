@@ -30,7 +30,7 @@ from textual.widgets import Button, DataTable, Footer, Header, Static
 from server.wire import protocol as p
 from server.wire.session import ClientSession, ConnectionLost, Refused, ServerError
 
-from counter import referral
+from counter import referral, waits
 from counter.board import STAFF_LANGUAGES, Board, EndPassed, Words, crop, planned_end, queue_widths
 from counter import screen
 from counter.slip import print_slip
@@ -106,6 +106,7 @@ class CounterApp(App):
         self.printer_url, self.printer = printer_url, None  # for referral slips; opened when first used
         self.board = Board()
         self.sending = asyncio.Lock()
+        self.held = False  # the action on its way waits for the server's database (`held`)
         session.on_state = self._connection_changed
 
     def compose(self) -> ComposeResult:
@@ -145,6 +146,7 @@ class CounterApp(App):
         self.session.start()
         async for event in self.session.events():
             self.board.event(event)
+            waits.told(self, event)  # held: said at once; confirmed: its visitor shown now
             self.render_board()
 
     def _connection_changed(self, connected: bool) -> None:
@@ -172,8 +174,10 @@ class CounterApp(App):
         except Refused as exc:  # this terminal's token is refused: say so, never end the app
             self.say(self.words("refused", reason=exc.reason), error=True)
             return None
+        finally:
+            held, self.held = self.held, False
         self.board.reply(reply)
-        self.say("")
+        self.say(self.words("waits.back") if held else "")
         self.render_board()
         return reply
 
@@ -197,10 +201,10 @@ class CounterApp(App):
         return True
 
     async def action_key(self, name: str, lang: str) -> None:  # a key in the clerk's language
-        await self.run_action(action_of(name))
+        await waits.act(self, action_of(name))  # not queued behind one that waits for the database
 
     async def on_button_pressed(self, event: Button.Pressed) -> None:
-        await self.run_action(action_of(event.button.id.removeprefix("do-")))
+        await waits.act(self, action_of(event.button.id.removeprefix("do-")))
 
     @work(group="action")
     async def action_simple(self, name: str) -> None:

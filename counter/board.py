@@ -37,6 +37,8 @@ class Board:
             self.desk = self.desks[self.counter] = reply.desk  # its push may come later
 
     def event(self, event: msgspec.Struct) -> None:
+        if isinstance(event, p.Confirmed):  # an action answered `unconfirmed`, confirmed now: its reply
+            self.reply(event.reply)
         if isinstance(event, p.DeskChanged):
             self.desks[event.desk.counter] = event.desk
         if isinstance(event, p.QueuesChanged):

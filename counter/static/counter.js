@@ -12,9 +12,11 @@ const NEEDS_VISITOR = new Set(["recall", "start", "noshow", "transfer", "park", 
 const SIMPLE = {next: "next", recall: "recall", start: "start", park: "park"};
 const STORED = "willkommen-counter";
 const HANDLED_SHOWN = 8;
+const SLOW_MS = 1000;  // an action unanswered this long is said to be on its way (as the kiosk's "One moment")
 
 const state = {me: null, counter: null, site: null, screen: null,
-  ws: null, online: false, nextId: 1, pending: new Map(), sending: Promise.resolve(), dialog: null, refused: false};
+  ws: null, online: false, nextId: 1, pending: new Map(), sending: Promise.resolve(), dialog: null, refused: false,
+  held: false, slow: false};  // the action on its way: waits for the database (`held`), or for 1 s
 window.willkommenCounter = state;
 
 const $ = (id) => document.getElementById(id);
@@ -43,6 +45,11 @@ function receive(message) {
     say("");
   } else if (message.type === "screen") {  // what the counter shows, in the clerk's words
     state.screen = message.screen;
+  } else if (message.type === "held" && state.pending.has(message.re)) {  // waits for the database: said at once
+    state.held = true;
+    say(t("waits.held"), true);
+  } else if (message.type === "confirmed") {  // answered `unconfirmed` before; its screen follows
+    say(t("waits.confirmed"));
   } else if (message.type === "reply" || message.type === "error") {
     const waiting = state.pending.get(message.re);
     state.pending.delete(message.re);
@@ -85,19 +92,24 @@ function request(message) {
   const run = () => new Promise((resolve) => {
     if (!state.online) { resolve({type: "error", code: "connection", message: "", text: t("error.connection")}); return; }
     const id = state.nextId++;
-    state.pending.set(id, resolve);
+    const slow = setTimeout(() => {
+      if (state.pending.has(id) && !state.held) { state.slow = true; say(t("waits.slow")); }
+    }, SLOW_MS);
+    state.pending.set(id, (answer) => { clearTimeout(slow); resolve(answer); });
     state.ws.send(JSON.stringify({...message, id}));
   });
   const answer = state.sending.then(run);
   state.sending = answer.catch(() => null);
   return answer.then((reply) => {
+    const held = state.held;
+    state.held = state.slow = false;
     if (reply.type === "error") {
       // the server's sentence in the clerk's words (server/manager/words.py error_text)
       say(reply.text || t("error.other", {message: reply.message}), true);
       if (reply.code === "not_allowed") signedIn();  // signed out in another tab, or the sign-in ran out
       return null;
     }
-    say("");
+    say(held ? t("waits.back") : "");
     render();
     return reply;
   });
@@ -284,6 +296,9 @@ function allowed(action) { return state.online && !(NEEDS_VISITOR.has(action) &&
 
 async function run(action) {
   if (state.dialog) return;
+  // an action still waiting (for the database, or unanswered for a second): a second press is not
+  // queued behind it, where it would act on what the first changed ("Es ist niemand aufgerufen.")
+  if (state.held || state.slow) { say(state.held ? `${t("waits.held")} ${t("waits.still")}` : t("waits.still"), true); return; }
   // typed ahead ("N S"): an action for the visitor waits for the call before it to be answered
   if (NEEDS_VISITOR.has(action) && !current()) await state.sending;
   if (state.dialog || !allowed(action)) return;

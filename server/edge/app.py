@@ -39,6 +39,7 @@ from server.booking import push
 from server.core import Office
 from server.edge import doorway, pages, routes
 from server.edge.fanout import Fanout
+from server.edge.held import Held
 from server.edge.frames import serve_frames
 from server.edge.health import Health
 from server.edge.hellos import Closing, Hellos
@@ -175,7 +176,8 @@ class Server:
         self.requests = Requests(site, office, self.writer, people, printer_reported=self._printer_reported,
                                  monotonic=self.monotonic)
         self.access = Access(office, self.writer, self.store, self.gate, self.outbox, clock, (self.board, self.requests))
-        self.screens = CounterScreens(site, self.fanout, clock)  # the browser counters' sentences (counter.screen)
+        self.screens = CounterScreens(site, self.fanout, clock,  # the browser counters' sentences (counter.screen)
+                                      Held(office, self.writer, self.fanout).serve)  # actions waiting on the database
         self.pushes = Pushes(office, self.terminals, self.fanout, self.speech, clock=clock,
                              board_changed=self.board.changed, staff_pushed=self.screens.pushed, access=self.access)
         self.checkup = Health(lambda: self.site, office, self.writer, self.failed, self.terminals, self.fanout,

@@ -6,6 +6,7 @@ it sends a browser counter (its welcome, the replies to it, the pushes to staff)
     {"type": "screen", "screen": {...}}     counter.screen.screen(): every sentence, in the clerk's language
 
 when what it shows changed. The page holds no sentence of its own (counter/static/counter.js).
+An action answered `unconfirmed` is folded in once the database confirms it (`server.edge.held`).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from server.manager.words import StaffWords, error_text
 from server.wire import protocol as p
 
 Handle = Callable[[Any], Awaitable[Any]]
+Held = Callable[[ServerConnection, Session, Handle, Callable[[ServerConnection, Any], None]], Handle]
 
 
 @dataclass
@@ -38,8 +40,9 @@ class _Page:
 
 
 class CounterScreens:
-    def __init__(self, site: Site, fanout: Fanout, clock: Callable[[], float]):
+    def __init__(self, site: Site, fanout: Fanout, clock: Callable[[], float], held: Held | None = None):
         self.site, self.fanout, self.clock = site, fanout, clock
+        self.held = held  # a counter's action that waits on the database, told (server/edge/held.py `serve`)
         self.pages: dict[ServerConnection, _Page] = {}
 
     def serve(self, ws: ServerConnection, session: Session, welcome: p.Welcome,
@@ -48,6 +51,8 @@ class CounterScreens:
         (a person's session) gets its screen now and after each reply; a connection whose
         hello asks to `explain` (and every browser counter) gets errors in its staff words."""
         explain = partial(error_text, StaffWords(session.lang), self.site) if session.explain else None
+        if self.held is not None:  # `held` while it waits on a lost database, `confirmed` after `unconfirmed`
+            handle = self.held(ws, session, handle, self.replied)
         if not session.person:
             return handle, explain
         self.start(ws, session.lang, welcome)

@@ -57,6 +57,13 @@ instead of waiting for ever), the held ones are answered `Unconfirmed` (done, no
 kiosk's draw sent again with its key gets that very ticket then), the store is asked why
 (`server.store.commit_wait`: the standby, a lock, the disk), and `/healthz` and the floor board say
 so with what to do (`stalled`). Once the commit comes back, all goes on.
+
+What a held command's terminal is told meanwhile: `went_away()` is resolved when the database
+is found lost with commands held (a counter then says at once that its action waits, instead of
+a screen that seems frozen: `server.edge.held`), and each `Unconfirmed` carries `confirmed`, a
+future settled when its command's commit is confirmed after all (or fails), and `value`, what the
+command returned: the counter that did it is sent its reply then (`confirmed`), so its clerk
+sees the visitor it called without a reload.
 """
 
 from __future__ import annotations
@@ -114,6 +121,8 @@ class Writer:
         self.stalled_since: float | None = None  # (wall clock) when the commit that does not come back began
         self.waiting: Waiting | None = None  # why it waits, once the store said
         self._asking: asyncio.Task | None = None
+        self._away_news: asyncio.Future | None = None  # `went_away`
+        self._confirming: set[asyncio.Future] = set()  # held commands answered Unconfirmed, to confirm
 
     @property
     def state(self) -> str:
@@ -129,6 +138,12 @@ class Writer:
     @property
     def busy(self) -> bool:
         return bool(self.office.journal) or self.committing or bool(self.steps)
+
+    def went_away(self) -> asyncio.Future:
+        """Resolved when the database is next found lost with commands held (shared: never cancel it)."""
+        if self._away_news is None or self._away_news.done():
+            self._away_news = self.loop.create_future()
+        return self._away_news
 
     async def keep(self, step: Callable[[Projection], Awaitable[None]]) -> None:
         """Have the writer run `step(store)` (a write of the store's own, no event) between
@@ -156,10 +171,10 @@ class Writer:
         if self.office.journal and not await self._alone():  # its own events, or those of others it saw
             self.pending.append(committed := self.loop.create_future())
             self._wake()
-            await committed
+            await _confirmed(committed, error, value)
         elif self.committing and error is None:  # it may have read what the commit on its way
             self.inflight.append(committed := self.loop.create_future())  # writes (a resent draw)
-            await committed
+            await _confirmed(committed, error, value)
         if error is not None:
             raise error
         return value
@@ -273,7 +288,7 @@ class Writer:
             log.critical("commit failed; stopping so a restart rebuilds from the file", exc_info=True)
             self.failed, self.failure = True, exc
             # and those that ran while it was on its way (PostgreSQL): they saw what is lost
-            answered, self.pending = answered + self.pending, []
+            answered, self.pending = answered + self.inflight + self.pending, []
             _settle(answered + [done for _, done in self.steps], StorageFailed("the change could not be saved; "
                                                                                "the server restarts"))
             self.steps = []
@@ -282,7 +297,8 @@ class Writer:
         finally:
             self.committing = self.reconnecting = False
         self.commits += 1
-        _settle(answered, None)
+        _settle(answered + self.inflight, None)  # (the latter: those answered Unconfirmed, `_stalled`)
+        self._confirming.difference_update(answered + self.inflight)
         if self.on_new_day is not None:  # the store's day change
             _start_days(events, self.store, self.on_new_day)
         self.on_committed(events)
@@ -301,6 +317,8 @@ class Writer:
                 log.warning("database lost; answering busy while reaching it again",
                             extra={"fields": {"error": one_line(exc), "held": len(self.inflight)}})
             self.reconnecting, lost_at = True, time.monotonic()
+            if self._away_news is not None and not self._away_news.done():
+                self._away_news.set_result(None)  # their terminals are told they wait (`went_away`)
             made = await self.reach()
             log.warning("database reached again", extra={"fields": {
                 "after_s": round(time.monotonic() - lost_at, 2),
@@ -327,25 +345,13 @@ class Writer:
         self.stalled_since = began
         # a connection's requests are answered in turn: a held one would keep its terminal from
         # hearing anything at all, also the busy of what it sends again
-        held, self.inflight, self.pending = self.inflight + self.pending, [], []
+        # each answered Unconfirmed now, and confirmed through the future that takes its place
+        held = len(self.inflight) + len(self.pending)
+        self.inflight = [_unconfirmed(self, done) for done in self.inflight]
+        self.pending = [_unconfirmed(self, done) for done in self.pending]
         log.warning("commits wait for the database; answering busy", extra={"fields": {
-            "waited_s": round(self.clock() - began, 1), "held": len(held)}})
-        _settle(held, Unconfirmed(f"done, but the office's database has not confirmed it for {self.commit_wait:g} s "
-                                  "(its synchronous standby is away?); it counts once confirmed"))
-        self._asking = self.loop.create_task(self._ask(), name="willkommen-commit-wait")
-
-    async def _ask(self) -> None:
-        """Ask the store why the commit waits, now and every ASK_EVERY seconds; log each new answer."""
-        while self.stalled_since is not None:
-            try:
-                found = await self.store.waiting_for()
-            except Exception as exc:  # a question about the trouble must not become one
-                found = Waiting("unknown", one_line(exc))
-            if found != self.waiting:
-                self.waiting = found
-                log.warning("why commits wait", extra={"fields": {"why": found.why, "detail": found.detail,
-                                                                  "hint": found.hint}})
-            await asyncio.sleep(ASK_EVERY)
+            "waited_s": round(self.clock() - began, 1), "held": held}})
+        self._asking = self.loop.create_task(_ask(self), name="willkommen-commit-wait")
 
     def health(self) -> dict[str, Any]:
         """For /healthz: how long the commit on its way has waited, why, and what to do."""
@@ -413,6 +419,46 @@ def _start_days(events: list[Event], store: Projection, on_new_day: Callable[[st
 def _housekept(done: asyncio.Future) -> None:
     if not done.cancelled() and done.exception() is not None:  # the day's tickets are safe, tomorrow retries
         log.error("day change housekeeping failed", exc_info=done.exception())
+
+
+async def _ask(writer: Writer) -> None:
+    """Ask the store why the commit waits, now and every ASK_EVERY seconds; log each new answer."""
+    while writer.stalled_since is not None:
+        try:
+            found = await writer.store.waiting_for()
+        except Exception as exc:  # a question about the trouble must not become one
+            found = Waiting("unknown", one_line(exc))
+        if found != writer.waiting:
+            writer.waiting = found
+            log.warning("why commits wait", extra={"fields": {"why": found.why, "detail": found.detail,
+                                                              "hint": found.hint}})
+        await asyncio.sleep(ASK_EVERY)
+
+
+def _unconfirmed(writer: Writer, done: asyncio.Future) -> asyncio.Future:
+    """Answer a held command `Unconfirmed`; the future its commit settles from now on."""
+    if done in writer._confirming or done.done():  # answered so at an earlier stall of this commit
+        return done
+    later = writer.loop.create_future()
+    later.add_done_callback(_retrieved)  # nobody may wait for it (a kiosk's draw)
+    writer._confirming.add(later)
+    done.set_exception(Unconfirmed(f"done, but the office's database has not confirmed it for {writer.commit_wait:g} s "
+                                   "(its synchronous standby is away?); it counts once confirmed", confirmed=later))
+    return later
+
+
+async def _confirmed(committed: asyncio.Future, error: BaseException | None, value: Any) -> None:
+    """Wait for a command's commit; an `Unconfirmed` answer carries what the command returned."""
+    try:
+        await committed
+    except Unconfirmed as exc:
+        exc.value = value if error is None else None
+        raise
+
+
+def _retrieved(future: asyncio.Future) -> None:
+    if not future.cancelled():
+        future.exception()
 
 
 def _settle(futures: list[asyncio.Future], error: BaseException | None) -> None:

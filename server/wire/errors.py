@@ -101,8 +101,15 @@ class Unconfirmed(WillkommenError):
     """A request that ran, whose commit the database has not confirmed for `[limits]
     commit_wait_seconds` (`server.store.writer`): answered so its terminal is not kept waiting
     for ever. It stands once the database confirms; the client session sends an idempotent one
-    (a draw, same key) again like `busy`, and gets its one result once the database is back."""
+    (a draw, same key) again like `busy`, and gets its one result once the database is back.
+    On the server it carries `confirmed` (settled once its commit is confirmed, or failed) and
+    `value` (what the request returned): a counter is sent its reply then (`server.edge.held`)."""
     code = "unconfirmed"
+
+    def __init__(self, message: str, *, confirmed: object = None, **fields: object):
+        super().__init__(message, **fields)
+        self.confirmed = confirmed
+        self.value: object = None
 
 
 class UnknownService(WillkommenError):

@@ -75,3 +75,9 @@ def _request_id(value: object) -> str | int | None:
 
 def _shorten(text: str, limit: int = 40) -> str:
     return text if len(text) <= limit else text[:limit] + "…"
+
+
+def close_reason(text: str) -> str:
+    """`text` cut to what a close frame holds: `MAX_CLOSE_REASON` bytes of UTF-8, whole
+    characters only (cutting by characters overflowed the frame with non-Latin names)."""
+    return text.encode()[:MAX_CLOSE_REASON].decode(errors="ignore")

@@ -42,6 +42,8 @@ Server to client (past tense or nouns)::
                                                         adopted on the board): as the welcome has them
     entry_seen {entry}                                  to the kiosk that registered `entry`: its result
                                                         page was opened (the QR code scanned)
+    held     {re}                       to a counter: its request waits for the database, lost on its way
+    confirmed {re, reply}               to a counter: its request answered `unconfirmed` is confirmed now
 
 `checkin {booking}` answers a reply with the ticket, the `booking` (its `due_at`) and `arrival`:
 "early" (the ticket waits; it is called from its time on), "on_time" (due: called first) or
@@ -79,7 +81,7 @@ import msgspec
 from msgspec import Meta
 
 from server.wire.fields import (EARLIEST, LATEST, MAX_CLOSE_REASON, MAX_KEY, MAX_SERVICES, MAX_TEXT,  # noqa: F401
-                                SAFE_INT, Key, Message, Request, RequestId, Text, Timestamp, explain, tags)
+                                SAFE_INT, Key, Message, Request, RequestId, Text, Timestamp, close_reason, explain, tags)
 # the manager's and the visitors' messages, defined by job, read here as every message is
 from server.wire.feedback import (FEEDBACK_TYPES, MAX_REASONS, FeedbackMessage, Rate, Tap, Thanked,  # noqa: F401
                                   decode_feedback)
@@ -460,8 +462,17 @@ class StringsChanged(Message, tag="strings"):
     strings: dict[str, dict[str, str]]
 
 
+class Held(Message, tag="held"):  # answered once the database is back (server/edge/held.py)
+    re: str | int
+
+
+class Confirmed(Message, tag="confirmed"):  # `reply` with the desk as it is now (server/edge/held.py)
+    re: str | int
+    reply: Reply
+
+
 ServerMessage = Union[Welcome, Reply, Error, Called, TicketChanged, QueuesChanged, DeskChanged, Registered,
-                      StringsChanged, EntrySeen]
+                      StringsChanged, EntrySeen, Held, Confirmed]
 
 # ---- encoding and decoding -----------------------------------------------------------------
 
@@ -487,9 +498,3 @@ def decode_client(data: str | bytes) -> ClientMessage:
         return _client_decoder.decode(data)
     except (msgspec.DecodeError, RecursionError) as exc:  # ValidationError is a DecodeError
         raise explain(data, exc, known=CLIENT_TYPES) from None
-
-
-def close_reason(text: str) -> str:
-    """`text` cut to what a close frame holds: `MAX_CLOSE_REASON` bytes of UTF-8, whole
-    characters only (cutting by characters overflowed the frame with non-Latin names)."""
-    return text.encode()[:MAX_CLOSE_REASON].decode(errors="ignore")

@@ -10,7 +10,9 @@ replies by id, pushed events, and reconnecting by itself with backoff.
             ...
 
 `request` raises `ServerError` (with the protocol's stable `code`) when the server refuses,
-`ConnectionLost` when the connection dropped before the reply came and `retry` is false.
+`ConnectionLost` when the connection dropped before the reply came and `retry` is false. A
+request the server says is `held` (a counter's, waiting for the server's database) waits for
+its answer without `timeout`; the `held` and a later `confirmed` come as events too.
 Only idempotent requests may set `retry=True`: a draw carries its own `request` key, so the
 server answers a resent draw with the same ticket. With `retry=True` a `busy` answer (the
 server is reaching its database again after a failover; nothing was done) is sent again after a
@@ -78,6 +80,7 @@ class ClientSession:
         self.tries = 0   # connection attempts so far
         self._ids = itertools.count(1)
         self._pending: dict[int | str | None, asyncio.Future] = {}
+        self._limits: dict[int | str | None, asyncio.Timeout] = {}  # each pending request's `timeout`
         self._events: asyncio.Queue[msgspec.Struct] = asyncio.Queue()
         self._connected = asyncio.Event()
         self._ws: ClientConnection | None = None
@@ -157,7 +160,7 @@ class ClientSession:
             if self._ws is None:
                 raise ConnectionLost("not connected")
             await self._ws.send(p.encode(message), text=True)
-            async with asyncio.timeout(self.timeout):
+            async with asyncio.timeout(self.timeout) as self._limits[request_id]:
                 return await future
         except websockets.ConnectionClosed:
             raise ConnectionLost("the connection closed before the reply") from None
@@ -165,6 +168,7 @@ class ClientSession:
             raise ConnectionLost(f"no reply within {self.timeout} s") from None
         finally:
             self._pending.pop(request_id, None)
+            self._limits.pop(request_id, None)
 
     # ---- the connection loop -------------------------------------------------------------
 
@@ -204,6 +208,10 @@ class ClientSession:
                 self._events.put_nowait(message)
             elif isinstance(message, (p.Reply, p.Error, p.Registered)):  # registered: a kiosk's `register`
                 self._answer(message)
+            elif isinstance(message, p.Held):  # it waits for the server's database: no timeout, and told
+                if (limit := self._limits.get(message.re)) is not None:
+                    limit.reschedule(None)
+                self._events.put_nowait(message)
             else:
                 self._events.put_nowait(message)
 
