@@ -121,6 +121,23 @@ async def test_each_outcome_is_one_key_after_f(office, kiosk, browser, outcome):
     assert office.office.tickets[number].outcome == list(office.site.outcomes)[outcome]
 
 
+async def test_enter_in_the_finish_dialog_takes_the_outcome_its_focus_ring_is_on(office, kiosk, browser):
+    """(r-admin-4: Enter closed the dialog and did nothing, silently.) Enter takes the entry
+    the focus is on, the first at the start; the arrow keys move it (as Textual's Enter does)."""
+    page = await clerk_page(browser, office, counter_key="1")
+    await open_counter(page)
+    outcomes = list(office.site.outcomes)
+    for step, arrows in enumerate((0, 1)):
+        number = await draw(kiosk)
+        await key(page, "n")
+        await until_shown(page, CURRENT, number)
+        await key(page, "f")
+        await page.wait_for_selector("#dialog[open]")
+        await key(page, *["ArrowDown"] * arrows, "Enter")
+        await until_shown(page, "#handled", number)
+        assert office.office.tickets[number].outcome == outcomes[arrows], step
+
+
 async def test_no_show_recall_park_take_back_call_pause_end_of_shift_and_close(office, kiosk, browser):
     page = await clerk_page(browser, office, counter_key="1")
     await open_counter(page)

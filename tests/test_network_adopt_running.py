@@ -98,6 +98,14 @@ async def test_rueckgaengig_on_the_board_puts_the_text_before_back_in_force_and_
         page = await board_page(browser, wetzlar)
         undo, said = page.locator("#knowledge-undo"), page.locator("#knowledge-undone")
         assert await undo.inner_text() == "Rückgängig"
+        await undo.click()  # asked first: nothing taken back yet
+        assert await said.inner_text() == ("Die letzte Übernahme einer Sprachdatei wirklich zurücknehmen? Die Fassung "
+                                           "davor gilt dann sofort wieder für Kiosk, Anzeige und Telefon.")
+        assert await undo.inner_text() == "Ja, zurücknehmen"
+        await page.locator("#knowledge-undo-cancel").click()  # Abbrechen: as it was
+        assert (await undo.inner_text(), await said.inner_text()) == ("Rückgängig", "")
+        assert app.words("ti")["kiosk.take_ticket"] == TI_TAKE_AGAIN
+        await undo.click()
         await undo.click()
         await page.wait_for_function("document.getElementById('knowledge-undone').textContent.startsWith('Rückgängig gemacht')")
         assert await said.inner_text() == (
@@ -115,10 +123,12 @@ async def test_rueckgaengig_on_the_board_puts_the_text_before_back_in_force_and_
         assert not (Path(second["folder"]) / "before").exists()
 
         await undo.click()  # the first adoption: nothing adopted was in force before it
+        await undo.click()
         await page.wait_for_function(f"document.getElementById('knowledge-undone').textContent.includes({json.dumps(first['folder'])})")
         await until(pilot, lambda: app.words("ti")["kiosk.take_ticket"] == TI_BUNDLED, timeout=GENEROUS)
         assert not (wetzlar.site.network.in_force / "ti.toml").exists()
 
+        await undo.click()
         await undo.click()
         await page.wait_for_function("document.getElementById('knowledge-undone').textContent.startsWith('Nichts')")
         assert await said.inner_text() == ("Nichts rückgängig zu machen: Keine Übernahme einer Sprachdatei gilt noch. "

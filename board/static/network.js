@@ -5,7 +5,7 @@
 // an office could publish a script. Loaded after board.js, whose `state`, `$` and `t` it uses.
 "use strict";
 
-const knowledge = {asked: false, pending: null, publishing: null, undoing: null, adopting: new Map()};
+const knowledge = {asked: false, pending: null, publishing: null, undoing: null, undoAsked: false, adopting: new Map()};
 
 // an element with attributes (undefined or "" left out) and children; a string child is a text node
 function el(tag, attrs = {}, ...children) {
@@ -164,7 +164,10 @@ function publishTexts() {
 
 $("knowledge-ask").addEventListener("click", askNetwork);
 // the newest adoption of a language file taken back, as `willkommen-server network undo` does
+// (asked first, as the counter asks before what cannot be undone: one click took it back at once)
 function undoAdoption() {
+  if (!knowledge.undoAsked) { askUndo(true); return; }
+  askUndo(false);
   knowledge.undoing = state.nextId++;
   $("knowledge-undone").textContent = t("knowledge.undoing");
   $("knowledge-undo").disabled = true;
@@ -172,4 +175,13 @@ function undoAdoption() {
 }
 
 $("knowledge-publish").addEventListener("click", publishTexts);
+function askUndo(asking) {
+  knowledge.undoAsked = asking;
+  $("knowledge-undo").textContent = t(asking ? "knowledge.undo_yes" : "knowledge.undo");
+  $("knowledge-undo-cancel").hidden = !asking;
+  $("knowledge-undone").textContent = asking ? t("knowledge.undo_ask") : "";
+  if (!asking) $("knowledge-undo").focus();
+}
+
 $("knowledge-undo").addEventListener("click", undoAdoption);
+$("knowledge-undo-cancel").addEventListener("click", () => askUndo(false));

@@ -160,7 +160,10 @@ function ask(kind, title, options = {}) {
     const submit = () => {
       if (kind === "text") return finish($("dialog-input").value);
       if (many) return finish(chosen().length ? {chosen: chosen(), front: front()} : null);
-      const one = chosen()[0];
+      // Enter with the focus ring on an entry and none ticked: that entry, as the Textual
+      // counter's Enter takes its highlighted one (it closed the dialog and did nothing)
+      const focused = document.activeElement;
+      const one = chosen()[0] ?? (focused && focused.name === "entry" && body.contains(focused) ? focused.value : undefined);
       return finish(one === undefined ? null : {chosen: one, front: front()});
     };
     state.dialog = {kind, finish};
