@@ -63,10 +63,12 @@ def stored(office: Server, number: str) -> str:
 
 async def end_the_waiting_commit(held: Held) -> None:
     """End the session whose commit waits for the test's lock, as a PostgreSQL restart or a
-    failover ends it: once it waits (the server has sent its COMMIT), never before."""
+    failover ends it: once it waits (the server has sent its COMMIT), never before. Only the
+    commit's (its mark is in it): the day's housekeeping may wait for the lock too."""
     async with asyncio.timeout(TIMEOUT):
-        while not held.conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE "
-                                    "wait_event_type = 'Lock' AND pid <> pg_backend_pid()").fetchall():
+        while not held.conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = "
+                                    "current_database() AND wait_event_type = 'Lock' AND pid <> pg_backend_pid() "
+                                    "AND query LIKE '%%willkommen_commit%%'").fetchall():
             await asyncio.sleep(0.05)
 
 
