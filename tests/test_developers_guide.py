@@ -140,4 +140,6 @@ def test_the_readmes_pointer_for_developers_leads_to_the_guide():
     text = (ROOT / "README.md").read_text(encoding="utf-8")
     two_commands = text.split("\n## Two commands\n", 1)[1].split("\n## ", 1)[0]
     assert "docs/developers.md" in two_commands
+    how_it_works = text.split("\n## How it works\n", 1)[1].split("\n## ", 1)[0]
+    assert "docs/developers.md" in how_it_works.split("\nFor developers", 1)[1][:200]
     assert problems(two_commands, readme_headings()) == []
