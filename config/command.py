@@ -162,6 +162,9 @@ def file_sentence(exc: Exception, words: Words) -> str:
             fields["expected"] = words.text.get(f"cli.expected.{fields['expected']}", fields["expected"])
         return words(f"file.{why}", **fields)
     if isinstance(exc, ConfigError):
+        unset = re.fullmatch(r"environment variable (\S+) is not set", exc.problem)
+        if unset:  # the file is right: the variable belongs in the environment (a unit's server.env)
+            return words("file.unset", file=exc.file, key=exc.path, name=unset[1])
         return words("file.invalid", file=exc.file, problem=f"{exc.path}: {exc.problem}" if exc.path else exc.problem)
     return str(exc)
 

@@ -139,3 +139,14 @@ async def test_the_network_commands_and_demo_month_need_no_terminal_token(tmp_pa
     said = await asyncio.to_thread(typed, "network", "forget", "wetzlar", "--config", str(tmp_path / "network.toml"),
                                    status=1)  # nothing of Wetzlar's there: said, not refused for a token
     assert "wetzlar" in said
+
+
+def test_a_server_started_without_its_server_env_is_told_to_set_the_variable_not_to_fix_the_file(tmp_path):
+    """The file is right; only its server.env was not given (r-admin-4, finding 2's wrong advice)."""
+    folder = office_folder(tmp_path, "wetzlar", 9)
+    done = run("--config", str(folder / "office.toml"), "--port", "0", "--db", str(tmp_path / "office.sqlite3"))
+    name = env_name("wetzlar", "demo-kiosk-1")
+    assert done.returncode == 2, done.stderr
+    assert done.stderr == (f"willkommen-server: Die Datei office.toml nennt bei terminals[0].token_env die "
+                           f"Umgebungsvariable {name}, die nicht gesetzt ist: die Datei ist in Ordnung, bitte {name} "
+                           "setzen (für den Dienst in seiner server.env, die systemd mit EnvironmentFile= liest).\n")
