@@ -177,9 +177,7 @@ async def test_two_offices_in_one_process_on_sqlite_files_each_terminal_sees_onl
 async def test_two_offices_in_one_process_on_postgresql_schemas_each_terminal_sees_only_its_own(
         tmp_path, postgres_cluster):
     url = postgres_cluster.database()
-    with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute("CREATE SCHEMA wetzlar")
-        conn.execute("CREATE SCHEMA giessen")
+    two_schemas(url)
     await serve_two(two_offices(tmp_path, office_in(url, "wetzlar"), office_in(url, "giessen")))
     with psycopg.connect(url, autocommit=True) as conn:
         for name, numbers in (("wetzlar", [("F001",), ("F002",)]), ("giessen", [("U001",)])):
@@ -187,6 +185,15 @@ async def test_two_offices_in_one_process_on_postgresql_schemas_each_terminal_se
 
 
 # ---- the command: folders, a failure at the start, a failure at run time -------------------
+
+def two_schemas(url: str) -> tuple[str, str]:
+    """Wetzlar's and Giessen's empty schemas on one database, as docs/it-provider.md makes them;
+    their URLs."""
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("CREATE SCHEMA wetzlar")
+        conn.execute("CREATE SCHEMA giessen")
+    return office_in(url, "wetzlar"), office_in(url, "giessen")
+
 
 def office_folder(tmp_path: Path, name: str, db: Path, port: int = 0, extra: str = "") -> Path:
     """An office's folder as deploy/willkommen-server@.service reads it: office.toml, server.env."""
@@ -341,9 +348,7 @@ async def test_an_office_whose_schema_another_server_holds_is_named_and_its_pgpa
     from server.hosting import office
 
     url = postgres_cluster.database()
-    with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute("CREATE SCHEMA wetzlar")
-        conn.execute("CREATE SCHEMA giessen")
+    two_schemas(url)
     wetzlar = office_folder(tmp_path, "wetzlar", office_in(url, "wetzlar"))
     giessen = office_folder(tmp_path, "giessen", office_in(url, "giessen"))
     (giessen / "pgpass").write_text("*:*:*:*:unused\n", encoding="utf-8")

@@ -10,12 +10,11 @@ import contextvars
 import json
 import logging
 
-import psycopg
 
 from server.edge import logs
 from server.store.checkpoint import EVERY, Checkpoints
 
-from .test_hosting import TIMEOUT, host_command, office_folder, serving
+from .test_hosting import two_schemas, TIMEOUT, host_command, office_folder, serving
 from .test_store_postgres import office_in
 
 
@@ -23,9 +22,7 @@ async def test_the_lines_from_each_offices_store_thread_carry_its_name(tmp_path,
     """Two offices on fresh PostgreSQL schemas: each store makes its tables on its own store
     thread, and each `migrated` line names the office whose schema it migrated."""
     url = postgres_cluster.database()
-    with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute("CREATE SCHEMA wetzlar")
-        conn.execute("CREATE SCHEMA giessen")
+    two_schemas(url)
     proc = host_command(str(office_folder(tmp_path, "wetzlar", office_in(url, "wetzlar"))),
                         str(office_folder(tmp_path, "giessen", office_in(url, "giessen"))))
     try:

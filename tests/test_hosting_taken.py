@@ -13,7 +13,7 @@ import pytest
 from server.store.pg_lock import LOCK_KEY
 from server.wire.session import ConnectionLost, ServerError
 
-from .test_hosting import TIMEOUT, draw, host_command, office_folder, serving, token
+from .test_hosting import two_schemas, TIMEOUT, draw, host_command, office_folder, serving, token
 from .test_store_postgres import office_in
 
 # the session holding one schema's lock (two int4 keys: the key, the schema's hash as an oid)
@@ -24,9 +24,7 @@ HOLDER = ("SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND objsubid = 2
 async def test_an_office_taken_by_another_server_is_named_with_why_and_the_process_stops_with_1(
         tmp_path, postgres_cluster):
     url = postgres_cluster.database()
-    with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute("CREATE SCHEMA wetzlar")
-        conn.execute("CREATE SCHEMA giessen")
+    two_schemas(url)
     db = office_in(url, "wetzlar")
     proc = host_command(str(office_folder(tmp_path, "wetzlar", db)),
                         str(office_folder(tmp_path, "giessen", office_in(url, "giessen"))))

@@ -16,17 +16,14 @@ import sys
 import tomllib
 from pathlib import Path
 
-import pytest
 
 from server.hosting import Host, office
-from server.network.listener import NetworkServer
-from server.network.settings import parse_network
 
 from .conftest import ROOT, make_site, noon_clock
 from .test_hosting import office_text
 from .test_manager_board import board_socket, cookie_for
 from .test_network_board import TI_TAKE, asked
-from .test_network_send import TOKENS, network_file
+from .test_network_send import TOKENS, network, network_file  # noqa: F401  (network: a fixture)
 
 PORTS = {"wetzlar": 8801, "giessen": 8802}  # only written into server.env: the host test serves on PORT=0
 
@@ -63,14 +60,6 @@ def run(*args: str) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if not k.startswith("WILLKOMMEN_TEST_")}
     return subprocess.run([sys.executable, "-m", "server", *args], cwd=ROOT, capture_output=True, text=True,
                           timeout=180, env={**env, "PYTHONPATH": str(ROOT)})
-
-
-@pytest.fixture
-async def network(tmp_path):
-    server = NetworkServer(parse_network(network_file()), tmp_path / "network.sqlite3")
-    await server.start("127.0.0.1", 0)
-    yield server
-    await server.stop()
 
 
 async def test_the_board_publishes_and_lists_in_a_host_process_with_tokens_from_server_env(tmp_path, network):
