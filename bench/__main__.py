@@ -88,7 +88,8 @@ def main() -> None:
         print(f"\nappointments import: {row['events']} iCalendar events in {row['seconds']} s "
               f"({row['per_second']}/s; reading the file alone {row['parse_seconds']} s)")
     if args.only in (None, "report"):
-        (row,) = report.run(1 if args.quick else 3, 1.0 if args.quick else 6.0)
+        (row,) = report.run(1 if args.quick else 3, 1.0 if args.quick else 6.0,
+                           "report.html" if args.quick else "report.pdf")
         print(f"\nwhile a month's report renders ({row['tickets']} tickets, {row['reports_rendered']} reports, "
               f"median {row['report_median_s']} s each, in the report worker): /healthz p99 {row['healthz_loaded_p99']} ms "
               f"against {row['healthz_quiet_p99']} ms quiet (x{row['healthz_ratio_p99']}); a kiosk draw p99 "
