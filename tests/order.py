@@ -1,12 +1,12 @@
 """The order the test files start in: the longest first, the fast subset's last.
 
-The suite runs on two workers, each test file whole in one (`-n 2 --dist loadfile`); a worker
+The suite runs on three workers, each test file whole in one (`-n 3 --dist loadfile`); a worker
 takes the next file when it has two tests left. pytest-xdist's own order (most tests first)
 started the files of a few long tests last (tests/test_server_crash.py's two kill -9 walks,
 44 s), so one worker went on alone for them while the other had nothing left. Here (with
 `--no-loadscope-reorder`, pyproject.toml) the files of `LONGEST` start first, in its order, then
 the others with the most tests first, and the files wholly in the fast subset (tests/fast.py:
-quick tests that start nothing) last: what is left at the end are many short pieces the two workers
+quick tests that start nothing) last: what is left at the end are many short pieces the workers
 share out evenly. A test's order inside its file stays as written.
 
 `LONGEST`: the files whose tests took longest together, longest first: the per-file sums of
