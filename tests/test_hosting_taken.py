@@ -41,7 +41,9 @@ async def test_an_office_taken_by_another_server_is_named_with_why_and_the_proce
         with pytest.raises((ServerError, ConnectionLost)) as refused:
             await draw(f"ws://127.0.0.1:{ports['wetzlar']}/", token("kiosk-1"), ["w2"])
         if isinstance(refused.value, ServerError):
-            assert refused.value.code == "storage_failed"
+            # busy when the draw's commit waited past commit_wait_seconds before the server found
+            # the office taken (a loaded machine), storage_failed when it found it first
+            assert refused.value.code in ("storage_failed", "busy")
         assert await asyncio.to_thread(proc.wait, TIMEOUT) == 1
         lines += proc.stderr.read().splitlines(keepends=True)
     finally:

@@ -24,6 +24,11 @@ from server.store.reasons import one_line
 from server.store.unavailable import StoreUnavailable
 
 REFUSED = ("password authentication failed", "no password supplied")
+# libpq's words for a host it did not reach: with several hosts in the URL (a standby's), one
+# that refused the password beside one that is down is still a database not reached, each
+# host's reason said (status 1: systemd tries again, the primary may come back)
+NOT_REACHED = ("Connection refused", "No such file or directory", "could not connect", "timeout expired",
+               "could not translate host name", "Network is unreachable", "No route to host")
 
 
 def named(url: str) -> Path | None:
@@ -65,7 +70,7 @@ def before(url: str, shown: str) -> StoreUnavailable | None:
 def refused(url: str, shown: str, exc: psycopg.Error) -> StoreUnavailable | None:
     """The database was reached and refused the login for its password, or None."""
     detail = one_line(exc)
-    if not any(reason in detail for reason in REFUSED):
+    if not any(reason in detail for reason in REFUSED) or any(other in detail for other in NOT_REACHED):
         return None
     path = used(url)
     why = "db_pg_password" if REFUSED[0] in detail else "db_pg_no_password"
