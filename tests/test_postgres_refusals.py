@@ -25,6 +25,15 @@ def start(db: str, *extra: str) -> tuple[int, str]:
     return done.returncode, lines[0]
 
 
+def refused_untouched(db: str, *extra: str) -> str:
+    """The one line of a start on `db` refused with status 2, which left the database as it was."""
+    before = contents(db)
+    status, said = start(db, *extra)
+    assert status == 2, said
+    assert contents(db) == before
+    return said
+
+
 def test_a_second_server_on_the_office_is_told_in_english_on_asking_naming_the_first(tmp_path, postgres_cluster):
     """(German: tests/test_store_file.py, on both databases.)"""
     db = postgres_cluster.database()
@@ -84,16 +93,13 @@ def test_a_database_of_another_program_is_said_in_german_and_left_as_it_is(postg
     with psycopg.connect(db, autocommit=True) as conn:
         conn.execute("CREATE TABLE rechnungen (id integer)")
         conn.execute("CREATE TABLE kunden (id integer)")
-    before = contents(db)
-    status, said = start(db)
-    assert status == 2
-    assert said == (f"willkommen-server: Die Datenbank {db} ist keine Willkommen-Datenbank (ihre Tabellen: kunden, "
-                    "rechnungen) und bleibt, wie sie ist: bitte in der URL bei --db die Datenbank oder das Schema "
-                    "des Amts angeben (ein leeres Schema richtet der Server selbst ein).")
-    assert contents(db) == before
-    status, said = start(db, "--lang", "en")
-    assert status == 2 and said.startswith(f"willkommen-server: The database {db} is not a Willkommen database (its "
-                                           "tables: kunden, rechnungen) and was left as it is: name the office's ")
+    assert refused_untouched(db) == (
+        f"willkommen-server: Die Datenbank {db} ist keine Willkommen-Datenbank (ihre Tabellen: kunden, "
+        "rechnungen) und bleibt, wie sie ist: bitte in der URL bei --db die Datenbank oder das Schema "
+        "des Amts angeben (ein leeres Schema richtet der Server selbst ein).")
+    said = refused_untouched(db, "--lang", "en")
+    assert said.startswith(f"willkommen-server: The database {db} is not a Willkommen database (its "
+                           "tables: kunden, rechnungen) and was left as it is: name the office's ")
 
 
 def test_a_newer_versions_schema_or_event_is_said_in_german_and_left_as_it_is(tmp_path, postgres_cluster):
@@ -101,19 +107,15 @@ def test_a_newer_versions_schema_or_event_is_said_in_german_and_left_as_it_is(tm
     ServerProcess(db, "--config", str(always_open_config(tmp_path))).stop()  # a Willkommen database of this version
     with psycopg.connect(db, autocommit=True) as conn:
         conn.execute("INSERT INTO willkommen_migrations (name) VALUES ('p999_aus_der_zukunft')")
-    before = contents(db)
-    status, said = start(db)
-    assert status == 2
-    assert said == (f"willkommen-server: Die Datenbank {db} stammt von einer neueren Willkommen-Version (ihr Schema "
-                    "p999_aus_der_zukunft kennt diese Version nicht) und bleibt, wie sie ist: bitte diese neuere "
-                    "Version starten oder eine Sicherung zurückspielen.")
+    assert refused_untouched(db) == (
+        f"willkommen-server: Die Datenbank {db} stammt von einer neueren Willkommen-Version (ihr Schema "
+        "p999_aus_der_zukunft kennt diese Version nicht) und bleibt, wie sie ist: bitte diese neuere "
+        "Version starten oder eine Sicherung zurückspielen.")
     with psycopg.connect(db, autocommit=True) as conn:  # an event of a kind this version does not know
         conn.execute("DELETE FROM willkommen_migrations WHERE name = 'p999_aus_der_zukunft'")
         conn.execute("INSERT INTO events (at, day, kind, data) VALUES (0, '2026-12-07', 'hologram_shown', '{}')")
-    status, said = start(db)
-    assert status == 2
+    said = refused_untouched(db)
     assert said.startswith(f"willkommen-server: Die Datenbank {db} stammt von einer neueren Willkommen-Version (holds "
                            "event "), said
     assert said.endswith(") und bleibt, wie sie ist: bitte diese neuere Version starten oder eine Sicherung "
                          "zurückspielen.")
-    assert contents(db)[0] == before[0]
